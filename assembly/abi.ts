@@ -1,0 +1,288 @@
+/**
+ * The wasm ↔ host ABI: every offset, size and enum both sides agree on.
+ *
+ * PORTABLE: compiled by asc (AssemblyScript) and by tsc (host). It may contain only `enum`s and
+ * untyped numeric `const`s — no AS-only types, no decorators, no imports.
+ *
+ * Memory map (allocated once by `init`, never grown afterwards; see assembly/memory.ts):
+ *
+ *   INPUT   inputCap bytes          capture bytes, written by the host, read by wasm
+ *   FLOWS   flowCap × FLOW_SIZE     open-addressing flow table (FlowRecord below)
+ *   FRAGS   fragCap × FRAG_SIZE     IP fragment-id → flow table (direct mapped, bounded)
+ *   IFACES  IFACE_MAX × IFACE_SIZE  pcapng interfaces of the current section
+ *   STATS   STAT_COUNT × 8          u64 counters (enum Stat)
+ *   STATE   STATE_SIZE              reader state the host reads (format, error, offsets)
+ *
+ * Only numbers cross the boundary; the host reads records through DataViews named like the
+ * constants here (src/wasm/views.ts).
+ */
+
+/** Bumped whenever a layout below changes; the host refuses a wasm with another version. */
+export const ABI_VERSION = 1;
+
+// ---------------------------------------------------------------------------------------------
+// FlowRecord: 128 bytes, little-endian, 8-byte aligned. "A" is the initiator (sender of the
+// first SYN without ACK, else the receiver of a first SYN-ACK, else the sender of the first
+// packet seen); "B" the responder. Addresses are in network byte order, IPv4 in bytes 0..3.
+// ---------------------------------------------------------------------------------------------
+export const FLOW_SIZE = 128;
+/** u32: symmetric hash of the key; 0 = empty slot (hashes are forced non-zero). */
+export const FL_HASH = 0;
+/** u8: 4 or 6. */
+export const FL_IPVER = 4;
+/** u8: IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, …). */
+export const FL_PROTO = 5;
+/** u16: FlowFlag bits. */
+export const FL_FLAGS = 6;
+/** 16 bytes: address of A. */
+export const FL_ADDR_A = 8;
+/** 16 bytes: address of B. */
+export const FL_ADDR_B = 24;
+/** u16: port of A (host order; 0 for protocols without ports). */
+export const FL_PORT_A = 40;
+/** u16: port of B. */
+export const FL_PORT_B = 42;
+/** u16: outer VLAN id + 1 (0 = untagged). */
+export const FL_VLAN0 = 44;
+/** u16: inner VLAN id + 1 (0 = none). */
+export const FL_VLAN1 = 46;
+/** u32: packets A→B. */
+export const FL_PKTS_AB = 48;
+/** u32: packets B→A. */
+export const FL_PKTS_BA = 52;
+/** u64: IP bytes (IPv4 total length / IPv6 40 + payload length) A→B. */
+export const FL_IPBYTES_AB = 56;
+/** u64: IP bytes B→A. */
+export const FL_IPBYTES_BA = 64;
+/** u64: transport payload bytes A→B (from the IP lengths, so truncated packets count fully). */
+export const FL_PAYLOAD_AB = 72;
+/** u64: transport payload bytes B→A. */
+export const FL_PAYLOAD_BA = 80;
+/** u32: 1-based record number of the first packet. */
+export const FL_FIRST_PKT = 88;
+/** u32: 1-based record number of the last packet. */
+export const FL_LAST_PKT = 92;
+/** u64: first packet time, nanoseconds since the Unix epoch. */
+export const FL_FIRST_TS = 96;
+/** u64: last packet time, nanoseconds since the Unix epoch. */
+export const FL_LAST_TS = 104;
+/** u32: 1-based flow id in creation order. */
+export const FL_ID = 112;
+/** u16: interface key (global pcapng interface number; part of the key only when splitting). */
+export const FL_IFACE = 116;
+/** u16: packets of this flow that were non-first IP fragments (saturating). */
+export const FL_FRAGS = 118;
+/** u32: initial sequence number of A's SYN (when FF_SYN set). */
+export const FL_ISN_A = 120;
+/** u32: reserved (ALG control-stream slot + 1 once the ALG issue lands). */
+export const FL_CTRL = 124;
+
+/** FlowRecord.flags bits. */
+export enum FlowFlag {
+  /** A sent a SYN without ACK. */
+  Syn = 1,
+  /** B sent a SYN with ACK. */
+  SynAck = 2,
+  /** A sent a FIN. */
+  FinA = 4,
+  /** B sent a FIN. */
+  FinB = 8,
+  /** Either side sent a RST. */
+  Rst = 16,
+  /** A later SYN on the same 5-tuple after this connection ended started a new flow. */
+  Superseded = 32,
+  /** The first packet was neither a SYN nor a SYN-ACK (capture started mid-connection). */
+  Midstream = 64,
+  /** The flow was created from a first IP fragment. */
+  Fragmented = 128,
+  /** A and B were swapped after creation (a SYN from B arrived after mid-stream packets). */
+  Swapped = 256,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fragment table entry (FRAGS region): maps (src, dst, id, proto) of a fragmented datagram to
+// the flow its first fragment landed in.
+// ---------------------------------------------------------------------------------------------
+export const FRAG_SIZE = 64;
+export const FR_HASH = 0; // u32, 0 = empty
+export const FR_SLOT = 4; // u32 flow slot + 1
+export const FR_ID = 8; // u32 IP identification (IPv4: 16 bits)
+export const FR_PROTO = 12; // u8
+export const FR_DIR = 13; // u8 0 = A→B, 1 = B→A
+export const FR_SRC = 16; // 16 bytes
+export const FR_DST = 32; // 16 bytes
+export const FR_TS = 48; // u64 ns of the first fragment
+
+// ---------------------------------------------------------------------------------------------
+// pcapng interface table of the current section (IFACES region).
+// ---------------------------------------------------------------------------------------------
+export const IFACE_MAX = 1024;
+export const IFACE_SIZE = 32;
+export const IF_LINKTYPE = 0; // u32
+export const IF_SNAPLEN = 4; // u32
+export const IF_TSRESOL = 8; // u32 raw if_tsresol byte (default 6)
+export const IF_GLOBAL = 12; // u32 global interface number across sections
+export const IF_TSOFFSET = 16; // i64 seconds
+
+// ---------------------------------------------------------------------------------------------
+// Reader state (STATE region) the host reads after each feed.
+// ---------------------------------------------------------------------------------------------
+export const STATE_SIZE = 128;
+/** u32 CaptureFormat. */
+export const ST_FORMAT = 0;
+/** u32 ErrorCode of the fatal error that stopped framing (0 = none). */
+export const ST_ERROR = 4;
+/** u64 absolute file offset of the fatal error. */
+export const ST_ERROR_OFFSET = 8;
+/** u32 detail number for the error (the bad length, version, magic …). */
+export const ST_ERROR_DETAIL = 16;
+/** u32 second detail number (the limit that was exceeded, the minor version …). */
+export const ST_ERROR_DETAIL2 = 20;
+/** u64 absolute file offset of the start of the next unread byte. */
+export const ST_OFFSET = 24;
+/** u32 number of records (packets) framed so far. */
+export const ST_PACKETS = 32;
+/** u32 number of distinct link types seen (their values at ST_LINKTYPES). */
+export const ST_NLINKTYPES = 36;
+/** u32 number of flows created. */
+export const ST_FLOWS = 40;
+/** u32 number of pcapng interfaces seen over all sections. */
+export const ST_IFACES = 44;
+/** u32 first packet number that hit the full flow table (0 = never). */
+export const ST_FULL_PACKET = 48;
+/** u32 first packet number whose caplen exceeded the snaplen (0 = never). */
+export const ST_OVERSNAP_PACKET = 52;
+/** u32 first packet number that was a non-first fragment without its first fragment (0 = never). */
+export const ST_ORPHAN_FRAG_PACKET = 56;
+/** u32 first packet number of a link type we do not decode (0 = never). */
+export const ST_UNSUPPORTED_PACKET = 60;
+/** LINKTYPES_MAX × u32: the distinct link types seen, in order of first use. */
+export const ST_LINKTYPES = 64;
+export const LINKTYPES_MAX = 16;
+
+export enum CaptureFormat {
+  Unknown = 0,
+  Pcap = 1,
+  Pcapng = 2,
+}
+
+/** Fatal framing errors. The host turns each into a located diagnostic. */
+export enum ErrorCode {
+  None = 0,
+  /** The first 4 bytes are neither a pcap nor a pcapng magic. detail = the bytes read. */
+  BadMagic = 1,
+  /** pcap major version is not 2 / pcapng section version not 1.0 or 1.2. detail = major, detail2 = minor. */
+  BadVersion = 2,
+  /** File ended inside a header or record. detail = bytes present, detail2 = bytes needed. */
+  Truncated = 3,
+  /** A pcap record's caplen exceeds the maximum. detail = caplen, detail2 = maximum. */
+  CaplenTooLarge = 4,
+  /** pcapng block total length below 12 or not a multiple of 4. detail = length. */
+  BadBlockLength = 5,
+  /** pcapng trailing block length differs from the leading one. detail = leading, detail2 = trailing. */
+  BlockLengthMismatch = 6,
+  /** A block or record larger than the input window. detail = length, detail2 = window. */
+  RecordTooLarge = 7,
+  /** pcapng option runs past its block. detail = option code, detail2 = option length. */
+  OptionOverrun = 8,
+  /** pcapng packet data runs past its block. detail = caplen, detail2 = room in block. */
+  PacketOverrun = 9,
+  /** pcapng: a block before the first SHB. detail = block type. */
+  NoSectionHeader = 10,
+  /** pcapng: an EPB/PB names an interface that no IDB declared. detail = interface id. */
+  BadInterface = 11,
+  /** pcapng: more interfaces in a section than IFACE_MAX. detail = count. */
+  TooManyInterfaces = 12,
+}
+
+/** Counters in the STATS region: u64 each, index × 8. */
+export enum Stat {
+  /** Records framed (packets). */
+  Packets = 0,
+  /** Captured bytes (sum of caplen). */
+  Bytes,
+  /** Original bytes on the wire (sum of original length). */
+  WireBytes,
+  /** Records with caplen < original length. */
+  Truncated,
+  LinkEthernet,
+  LinkSll,
+  LinkSll2,
+  LinkNull,
+  LinkRaw,
+  /** Records of a link type we do not decode. */
+  LinkUnsupported,
+  /** Frames carrying at least one 802.1Q/802.1ad tag. */
+  Vlan,
+  /** Frames with more than two VLAN tags (the outer two are kept in the key). */
+  VlanDeep,
+  /** Frames whose EtherType is not IP (ARP, LLDP, 802.3 LLC …). */
+  NonIp,
+  Ipv4,
+  Ipv6,
+  Tcp,
+  Udp,
+  Icmp,
+  Icmpv6,
+  /** IP packets of another protocol (counted as address-pair flows). */
+  OtherIp,
+  /** IP fragments (first and later ones). */
+  Fragments,
+  /** Non-first fragments attributed to a flow through the fragment table. */
+  FragmentsAttributed,
+  /** Non-first fragments whose first fragment was not seen (counted, not attributed). */
+  FragmentsUnattributed,
+  /** Fragment-table entries overwritten before their datagram ended. */
+  FragTableEvictions,
+  /** Link header shorter than its fixed size. */
+  MalformedLink,
+  /** IPv4 header invalid (IHL < 5, total length < header) or cut before its end. */
+  MalformedIpv4,
+  /** IPv6 header cut, or an extension header chain that runs out of the packet. */
+  MalformedIpv6,
+  /** TCP header cut before its ports, or data offset < 5. */
+  MalformedTcp,
+  /** UDP header cut before its ports. */
+  MalformedUdp,
+  /** IP version nibble neither 4 nor 6 on a raw-IP link. */
+  UnsupportedIp,
+  /** Packets that belong to no flow because the flow table was full. */
+  Unattributed,
+  /** Flows created. */
+  Flows,
+  /** pcapng blocks skipped by length (NRB, ISB, custom, unknown). */
+  BlocksSkipped,
+  /** pcapng sections (SHBs). */
+  Sections,
+  /** Records whose caplen exceeds the file's snaplen (tolerated up to the maximum). */
+  CaplenOverSnaplen,
+  /** Records whose caplen exceeds their original length. */
+  CaplenOverOrig,
+  /** Packets whose IP total length exceeds what was captured (snaplen truncation). */
+  IpTruncated,
+  /** TCP SYNs without ACK that started a new flow on an ended 5-tuple. */
+  TcpReuse,
+  /** Number of feed() calls. */
+  Feeds,
+  Count,
+}
+
+/** Number of u64 counters in the STATS region (≥ Stat.Count). */
+export const STAT_COUNT = 48;
+
+/** Link types we decode (numbers from tcpdump.org/linktypes.html). */
+export enum LinkType {
+  Null = 0,
+  Ethernet = 1,
+  RawAlt12 = 12,
+  RawAlt14 = 14,
+  Raw = 101,
+  Loop = 108,
+  Sll = 113,
+  Ipv4 = 228,
+  Ipv6 = 229,
+  Sll2 = 276,
+}
+
+/** Largest record caplen accepted (libpcap's MAXIMUM_SNAPLEN). */
+export const MAX_SNAPLEN = 262144;

@@ -1,0 +1,244 @@
+/**
+ * The bidirectional flow table: open addressing with linear probing over the FLOWS region.
+ *
+ * Key: both endpoints (address, port) + IP protocol + outer/inner VLAN id (+ interface when
+ * splitting by interface). The stored record keeps the endpoints as initiator (A) / responder
+ * (B); a lookup accepts the packet's (src, dst) in either orientation and so learns its direction.
+ *
+ * Symmetric hash (gopacket FastHash idea): each endpoint is mixed on its own into a 64-bit
+ * value, and the two are combined with `+`. Addition is commutative, so hash(src, dst) ==
+ * hash(dst, src) for every packet of the flow in either direction, without first ordering the
+ * endpoints; the protocol/VLAN word and a final avalanche step are applied after the combine,
+ * so they do not break the symmetry. (A XOR combine would also commute but maps every flow with
+ * src == dst to the same value.)
+ *
+ * Bounds: at most 3/4 of the slots are used (keeps linear-probe chains short). Beyond that a
+ * packet of a new flow is counted in Stat.Unattributed and ST_FULL_PACKET records the first
+ * one; the host reports `flow_table_full`. Nothing is silently dropped.
+ */
+import {
+  FL_ADDR_A, FL_ADDR_B, FL_FIRST_PKT, FL_FIRST_TS, FL_FLAGS, FL_HASH, FL_ID, FL_IFACE,
+  FL_IPBYTES_AB, FL_IPVER, FL_ISN_A, FL_LAST_PKT, FL_LAST_TS, FL_PAYLOAD_AB, FL_PKTS_AB,
+  FL_PORT_A, FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FL_FRAGS, FLOW_SIZE, FlowFlag, Stat,
+  ST_FLOWS, ST_FULL_PACKET,
+} from "../abi";
+import { flowCap, flowMask, flowsPtr, statePtr } from "../memory";
+import { bump } from "../stats";
+import * as tcp from "../wire/tcp";
+
+/** Per-direction field stride: the B→A copy of each counter follows its A→B one. */
+const PK_STRIDE: usize = 4;
+const BY_STRIDE: usize = 8;
+
+let used: u32 = 0;
+/** When non-zero, the interface number is part of the key (see setSplitInterfaces). */
+let splitIfaces: bool = false;
+
+export function setSplitInterfaces(on: bool): void {
+  splitIfaces = on;
+}
+
+@inline function mixEndpoint(hi: u64, lo: u64, port: u32): u64 {
+  let h = hi ^ (lo * 0x9e3779b97f4a7c15) ^ (<u64>port * 0x2545f4914f6cdd1d);
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccd;
+  h ^= h >> 33;
+  return h;
+}
+
+@inline function finalHash(sum: u64, extra: u64): u32 {
+  let h = sum ^ (extra * 0xc4ceb9fe1a85ec53);
+  h ^= h >> 29;
+  h *= 0xbf58476d1ce4e5b9;
+  h ^= h >> 32;
+  let r = <u32>h;
+  return r == 0 ? 1 : r;
+}
+
+/** Result of the last upsert: the slot's record pointer and the packet's direction. */
+export let lastRec: usize = 0;
+/** 0 = A→B, 1 = B→A. */
+export let lastDir: u32 = 0;
+
+/**
+ * Finds or creates the flow of a packet and accounts it. Returns false when the table is full
+ * (the packet is then unattributed). `tcpFlags` is 0 when not TCP or not captured.
+ */
+export function upsert(
+  ipVer: u32, proto: u32,
+  sHi: u64, sLo: u64, sPort: u32, dHi: u64, dLo: u64, dPort: u32,
+  vlan0: u32, vlan1: u32, iface: u32,
+  tcpFlags: u32, hasFlags: bool, seq: u32,
+  ipLen: u32, payloadLen: u32, pktNo: u32, ts: u64, frag: bool,
+): bool {
+  let ifKey: u32 = splitIfaces ? iface : 0;
+  let extra: u64 = <u64>proto | (<u64>vlan0 << 8) | (<u64>vlan1 << 20) | (<u64>ifKey << 32);
+  let h = finalHash(mixEndpoint(sHi, sLo, sPort) + mixEndpoint(dHi, dLo, dPort), extra);
+  let isSyn = proto == 6 && hasFlags && (tcpFlags & (tcp.SYN | tcp.ACKF)) == tcp.SYN;
+  let i = h & flowMask;
+  let rec: usize = 0;
+  let dir: u32 = 0;
+  while (true) {
+    let r = flowsPtr + (<usize>i) * FLOW_SIZE;
+    let rh = load<u32>(r + FL_HASH);
+    if (rh == 0) break;
+    if (rh == h && <u32>load<u8>(r + FL_PROTO) == proto &&
+      <u32>load<u16>(r + FL_VLAN0) == vlan0 && <u32>load<u16>(r + FL_VLAN1) == vlan1 &&
+      (!splitIfaces || <u32>load<u16>(r + FL_IFACE) == ifKey)) {
+      let fl = <u32>load<u16>(r + FL_FLAGS);
+      if ((fl & FlowFlag.Superseded) == 0) {
+        let d: i32 = -1;
+        if (load<u64>(r + FL_ADDR_A) == sHi && load<u64>(r + FL_ADDR_A + 8) == sLo &&
+          <u32>load<u16>(r + FL_PORT_A) == sPort && load<u64>(r + FL_ADDR_B) == dHi &&
+          load<u64>(r + FL_ADDR_B + 8) == dLo && <u32>load<u16>(r + FL_PORT_B) == dPort) d = 0;
+        else if (load<u64>(r + FL_ADDR_A) == dHi && load<u64>(r + FL_ADDR_A + 8) == dLo &&
+          <u32>load<u16>(r + FL_PORT_A) == dPort && load<u64>(r + FL_ADDR_B) == sHi &&
+          load<u64>(r + FL_ADDR_B + 8) == sLo && <u32>load<u16>(r + FL_PORT_B) == sPort) d = 1;
+        if (d >= 0) {
+          // A SYN on a connection that has ended (FIN both ways, or RST) opens a new one, as
+          // tshark's tcp.stream and conntrack do: retire this record and insert another.
+          let ended = (fl & (FlowFlag.FinA | FlowFlag.FinB)) == (FlowFlag.FinA | FlowFlag.FinB) ||
+            (fl & FlowFlag.Rst) != 0;
+          if (isSyn && ended) {
+            store<u16>(r + FL_FLAGS, <u16>(fl | FlowFlag.Superseded));
+            bump(Stat.TcpReuse);
+          } else {
+            rec = r;
+            dir = <u32>d;
+            break;
+          }
+        }
+      }
+    }
+    i = (i + 1) & flowMask;
+  }
+
+  if (rec == 0) {
+    if (used >= flowCap - (flowCap >> 2)) {
+      bump(Stat.Unattributed);
+      if (load<u32>(statePtr + ST_FULL_PACKET) == 0) store<u32>(statePtr + ST_FULL_PACKET, pktNo);
+      return false;
+    }
+    // The empty slot where the probe stopped.
+    rec = flowsPtr + (<usize>i) * FLOW_SIZE;
+    used++;
+    let n = load<u32>(statePtr + ST_FLOWS) + 1;
+    store<u32>(statePtr + ST_FLOWS, n);
+    bump(Stat.Flows);
+    // A first SYN-ACK names its receiver as the initiator; anything else its sender.
+    let synAck = proto == 6 && hasFlags && (tcpFlags & (tcp.SYN | tcp.ACKF)) == (tcp.SYN | tcp.ACKF);
+    if (synAck) {
+      store<u64>(rec + FL_ADDR_A, dHi);
+      store<u64>(rec + FL_ADDR_A + 8, dLo);
+      store<u16>(rec + FL_PORT_A, <u16>dPort);
+      store<u64>(rec + FL_ADDR_B, sHi);
+      store<u64>(rec + FL_ADDR_B + 8, sLo);
+      store<u16>(rec + FL_PORT_B, <u16>sPort);
+      dir = 1;
+    } else {
+      store<u64>(rec + FL_ADDR_A, sHi);
+      store<u64>(rec + FL_ADDR_A + 8, sLo);
+      store<u16>(rec + FL_PORT_A, <u16>sPort);
+      store<u64>(rec + FL_ADDR_B, dHi);
+      store<u64>(rec + FL_ADDR_B + 8, dLo);
+      store<u16>(rec + FL_PORT_B, <u16>dPort);
+      dir = 0;
+    }
+    store<u32>(rec + FL_HASH, h);
+    store<u8>(rec + FL_IPVER, <u8>ipVer);
+    store<u8>(rec + FL_PROTO, <u8>proto);
+    let f0: u32 = frag ? FlowFlag.Fragmented : 0;
+    if (proto == 6 && !isSyn && !synAck) f0 |= FlowFlag.Midstream;
+    store<u16>(rec + FL_FLAGS, <u16>f0);
+    store<u16>(rec + FL_VLAN0, <u16>vlan0);
+    store<u16>(rec + FL_VLAN1, <u16>vlan1);
+    store<u16>(rec + FL_IFACE, <u16>iface);
+    store<u32>(rec + FL_ID, n);
+    store<u32>(rec + FL_FIRST_PKT, pktNo);
+    store<u64>(rec + FL_FIRST_TS, ts);
+  }
+
+  lastRec = rec;
+  lastDir = account(rec, dir, proto, tcpFlags, hasFlags, seq, ipLen, payloadLen, pktNo, ts);
+  return true;
+}
+
+/**
+ * Adds one packet (or a later fragment, with hasFlags false) to a record in direction `dir`.
+ * Returns the packet's direction afterwards (a swap of A and B turns 1 into 0).
+ */
+export function account(
+  rec: usize, dir: u32, proto: u32, tcpFlags: u32, hasFlags: bool, seq: u32,
+  ipLen: u32, payloadLen: u32, pktNo: u32, ts: u64,
+): u32 {
+  let pk = rec + FL_PKTS_AB + (<usize>dir) * PK_STRIDE;
+  store<u32>(pk, load<u32>(pk) + 1);
+  let ib = rec + FL_IPBYTES_AB + (<usize>dir) * BY_STRIDE;
+  store<u64>(ib, load<u64>(ib) + ipLen);
+  let pb = rec + FL_PAYLOAD_AB + (<usize>dir) * BY_STRIDE;
+  store<u64>(pb, load<u64>(pb) + payloadLen);
+  store<u32>(rec + FL_LAST_PKT, pktNo);
+  store<u64>(rec + FL_LAST_TS, ts);
+  if (proto == 6 && hasFlags && (tcpFlags & (tcp.SYN | tcp.FIN | tcp.RST)) != 0) {
+    let fl = <u32>load<u16>(rec + FL_FLAGS);
+    if ((tcpFlags & tcp.SYN) != 0) {
+      if ((tcpFlags & tcp.ACKF) == 0) {
+        if (dir == 1 && (fl & FlowFlag.Syn) == 0) {
+          // The capture started mid-connection and B now sends the first SYN: B is the
+          // initiator after all. Swap the endpoints and every per-direction counter.
+          swap(rec);
+          fl = (<u32>load<u16>(rec + FL_FLAGS)) | FlowFlag.Swapped;
+          dir = 0;
+        }
+        if (dir == 0 && (fl & FlowFlag.Syn) == 0) {
+          fl |= FlowFlag.Syn;
+          store<u32>(rec + FL_ISN_A, seq);
+        }
+      } else if (dir == 1) {
+        fl |= FlowFlag.SynAck;
+      }
+    }
+    if ((tcpFlags & tcp.FIN) != 0) fl |= dir == 0 ? FlowFlag.FinA : FlowFlag.FinB;
+    if ((tcpFlags & tcp.RST) != 0) fl |= FlowFlag.Rst;
+    store<u16>(rec + FL_FLAGS, <u16>fl);
+  }
+  return dir;
+}
+
+function swapU64(a: usize, b: usize): void {
+  let t = load<u64>(a);
+  store<u64>(a, load<u64>(b));
+  store<u64>(b, t);
+}
+
+function swapU32(a: usize, b: usize): void {
+  let t = load<u32>(a);
+  store<u32>(a, load<u32>(b));
+  store<u32>(b, t);
+}
+
+/** Exchanges A and B of a record: endpoints, and every per-direction counter. */
+function swap(rec: usize): void {
+  swapU64(rec + FL_ADDR_A, rec + FL_ADDR_B);
+  swapU64(rec + FL_ADDR_A + 8, rec + FL_ADDR_B + 8);
+  let pa = load<u16>(rec + FL_PORT_A);
+  store<u16>(rec + FL_PORT_A, load<u16>(rec + FL_PORT_B));
+  store<u16>(rec + FL_PORT_B, pa);
+  swapU32(rec + FL_PKTS_AB, rec + FL_PKTS_AB + PK_STRIDE);
+  swapU64(rec + FL_IPBYTES_AB, rec + FL_IPBYTES_AB + BY_STRIDE);
+  swapU64(rec + FL_PAYLOAD_AB, rec + FL_PAYLOAD_AB + BY_STRIDE);
+  let fl = <u32>load<u16>(rec + FL_FLAGS);
+  // FIN bits follow their sender; SYN/SYN-ACK were not set (that is why we swap).
+  let finA = fl & FlowFlag.FinA;
+  let finB = fl & FlowFlag.FinB;
+  fl = (fl & ~(FlowFlag.FinA | FlowFlag.FinB)) | (finA != 0 ? FlowFlag.FinB : 0) |
+    (finB != 0 ? FlowFlag.FinA : 0);
+  fl &= ~FlowFlag.Midstream;
+  store<u16>(rec + FL_FLAGS, <u16>(fl | FlowFlag.Swapped));
+}
+
+/** Counts a later fragment towards a flow slot's frag counter. */
+export function bumpFrags(rec: usize): void {
+  let f = <u32>load<u16>(rec + FL_FRAGS);
+  if (f < 0xffff) store<u16>(rec + FL_FRAGS, <u16>(f + 1));
+}

@@ -1,0 +1,29 @@
+/**
+ * Export manifest of the wasm core. Lifecycle (one fresh instance per capture):
+ *   init(inputCap, flowCapLog2, fragCapLog2, splitInterfaces) → 0 ok / 1 out of memory
+ *   host reads the region pointers below once, checks abiVersion() and the record sizes,
+ *   then loops: copy bytes to INPUT[carry…], consumed = feed(carry + n, eof), move the tail.
+ * Memory does not grow after init.
+ */
+import { ABI_VERSION, FLOW_SIZE, STAT_COUNT } from "./abi";
+import * as mem from "./memory";
+import { setSplitInterfaces } from "./flow/table";
+export { feed } from "./capture/reader";
+
+export function init(inputCap: u32, flowCapLog2: u32, fragCapLog2: u32, splitInterfaces: bool): i32 {
+  if (flowCapLog2 < 4 || flowCapLog2 > 26 || fragCapLog2 < 4 || fragCapLog2 > 20) return 2;
+  if (!mem.layout(inputCap, flowCapLog2, fragCapLog2)) return 1;
+  setSplitInterfaces(splitInterfaces);
+  return 0;
+}
+
+export function abiVersion(): u32 { return ABI_VERSION; }
+export function flowRecordSize(): u32 { return FLOW_SIZE; }
+export function statCount(): u32 { return STAT_COUNT; }
+export function inputPtr(): usize { return mem.inputPtr; }
+export function inputCap(): u32 { return mem.inputCap; }
+export function flowsPtr(): usize { return mem.flowsPtr; }
+export function flowCap(): u32 { return mem.flowCap; }
+export function statsPtr(): usize { return mem.statsPtr; }
+export function statePtr(): usize { return mem.statePtr; }
+export function memoryEnd(): usize { return mem.memEnd; }

@@ -1,0 +1,54 @@
+/**
+ * The memory map: every region is carved out once by `layout()` (called from `init`) and memory
+ * never grows afterwards, so host views stay valid for the life of the instance. Nothing in the
+ * hot path allocates: the stub runtime is linked only for the compiler's sake.
+ */
+import { FLOW_SIZE, FRAG_SIZE, IFACE_MAX, IFACE_SIZE, STAT_COUNT, STATE_SIZE } from "./abi";
+
+export let inputPtr: usize = 0;
+export let inputCap: u32 = 0;
+export let flowsPtr: usize = 0;
+export let flowCap: u32 = 0;
+export let flowMask: u32 = 0;
+export let fragsPtr: usize = 0;
+export let fragMask: u32 = 0;
+export let ifacesPtr: usize = 0;
+export let statsPtr: usize = 0;
+export let statePtr: usize = 0;
+export let memEnd: usize = 0;
+
+@inline function align(p: usize, a: usize): usize {
+  return (p + a - 1) & ~(a - 1);
+}
+
+/**
+ * Lays the regions out back to back after the static data and grows memory once to hold them.
+ * Returns false when memory could not be grown (the host reports it as an internal error).
+ */
+export function layout(inCap: u32, flowCapLog2: u32, fragCapLog2: u32): bool {
+  let p = align(__heap_base, 64);
+  statePtr = p;
+  p += STATE_SIZE;
+  statsPtr = p;
+  p += <usize>STAT_COUNT * 8;
+  ifacesPtr = align(p, 64);
+  p = ifacesPtr + <usize>IFACE_MAX * IFACE_SIZE;
+  flowCap = 1 << flowCapLog2;
+  flowMask = flowCap - 1;
+  flowsPtr = align(p, 64);
+  p = flowsPtr + <usize>flowCap * FLOW_SIZE;
+  fragMask = (1 << fragCapLog2) - 1;
+  fragsPtr = align(p, 64);
+  p = fragsPtr + (<usize>(fragMask + 1)) * FRAG_SIZE;
+  inputPtr = align(p, 64);
+  inputCap = inCap;
+  p = inputPtr + inCap;
+  memEnd = align(p, 65536);
+  let have = <usize>memory.size() << 16;
+  if (memEnd > have) {
+    if (memory.grow(<i32>((memEnd - have) >> 16)) < 0) return false;
+  }
+  // A fresh instance's memory is zero: the regions need no clearing (and not touching the
+  // flow table keeps resident memory proportional to the flows actually stored).
+  return true;
+}

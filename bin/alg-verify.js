@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Launcher: runs the compiled CLI (dist/) and sets the process exit code from main().
+import { writeSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+
+const { main } = await import("../dist/src/node/cli.js");
+
+/** Blocking write that survives non-blocking pipes (EAGAIN) so large reports are never cut. */
+function writeAll(fd, s) {
+  let buf = Buffer.from(s, "utf8");
+  while (buf.length) {
+    try {
+      const n = writeSync(fd, buf);
+      buf = buf.subarray(n);
+    } catch (e) {
+      if (e.code !== "EAGAIN") throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
+}
+
+const code = await main(process.argv.slice(2), {
+  stdout: (s) => writeAll(1, s),
+  stderr: (s) => writeAll(2, s),
+  readFile: (p) => readFile(p, "utf8"),
+  setExitCode: () => {},
+  isTTY: Boolean(process.stderr.isTTY),
+});
+process.exitCode = code;

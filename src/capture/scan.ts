@@ -1,0 +1,208 @@
+/**
+ * Platform-neutral capture scan: one capture → wasm core → reader state, flow table, counters
+ * and located diagnostics. No fs, no process: the node and browser entries supply the bytes and
+ * the compiled wasm module.
+ */
+import { ErrorCode } from "../wasm/abi.js";
+import { CaptureCore, type ByteSource, type CoreOptions, type CoreState, type FlowTable } from "../wasm/core.js";
+import type { CaptureInfo, Diagnostic, FlowsReport } from "../types.js";
+
+export interface ScanOptions extends CoreOptions {
+  /** Name used in diagnostics and the report (a path, or a File name in the browser). */
+  file: string;
+}
+
+/** Everything one pass over a capture produced. The flow table stays a view over wasm memory. */
+export interface CaptureScan {
+  info: CaptureInfo;
+  state: CoreState;
+  flows: FlowTable;
+  stats: Record<string, number>;
+  diagnostics: Diagnostic[];
+  /** wasm linear memory size before and after the run (equal: memory never grows). */
+  memoryBytes: number;
+  core: CaptureCore;
+}
+
+export async function scanCapture(module: WebAssembly.Module, source: ByteSource, opts: ScanOptions): Promise<CaptureScan> {
+  const core = new CaptureCore(module, opts);
+  await core.run(source);
+  const state = core.state();
+  const stats = core.stats();
+  const diagnostics = captureDiagnostics(opts.file, state, stats, opts);
+  const info: CaptureInfo = {
+    file: opts.file,
+    format: state.format,
+    linkTypes: state.linkTypes,
+    packets: state.packets,
+    bytes: state.offset,
+    truncatedPackets: stats.truncated,
+    partial: state.error !== undefined,
+  };
+  return { info, state, flows: core.flows(), stats, diagnostics, memoryBytes: core.memoryBytes, core };
+}
+
+const hex = (n: number, digits = 8) => "0x" + (n >>> 0).toString(16).padStart(digits, "0");
+
+/** The fatal framing error as a located diagnostic: code, and what was expected. */
+export function errorDiagnostic(file: string, state: CoreState): Diagnostic | undefined {
+  const e = state.error;
+  if (!e) return undefined;
+  const ng = state.format === "pcapng";
+  let code: string;
+  let message: string;
+  switch (e.code) {
+    case ErrorCode.BadMagic:
+      code = "bad_magic";
+      message = ng
+        ? `bad pcapng byte-order magic ${hex(e.detail)}: expected 0x1a2b3c4d in either byte order`
+        : `not a capture file: expected a pcap magic (a1b2c3d4 or a1b23c4d, either byte order) or a pcapng Section Header Block (0a0d0d0a), found ${hex(e.detail)}`;
+      break;
+    case ErrorCode.BadVersion:
+      code = "bad_version";
+      message = ng
+        ? `unsupported pcapng section version ${e.detail}.${e.detail2}: expected 1.0`
+        : `unsupported pcap version ${e.detail}.${e.detail2}: expected 2.4 (other 2.x minor versions are tolerated)`;
+      break;
+    case ErrorCode.Truncated:
+      code = "truncated_record";
+      message = state.format === "unknown" || (state.packets === 0 && e.offset === 0)
+        ? `file too short to be a capture: ${e.detail} bytes, expected at least ${e.detail2}`
+        : `file ends inside a ${ng ? "block" : "record"}: ${e.detail} bytes present, ${e.detail2} expected`;
+      break;
+    case ErrorCode.CaplenTooLarge:
+      code = "caplen_too_large";
+      message = `record captured length ${e.detail} exceeds the maximum of ${e.detail2}`;
+      break;
+    case ErrorCode.BadBlockLength:
+      code = "bad_block_length";
+      message = e.detail2
+        ? `pcapng block total length ${e.detail} is shorter than the ${e.detail2} bytes this block type needs`
+        : `pcapng block total length ${e.detail} is invalid: expected at least 12 and a multiple of 4`;
+      break;
+    case ErrorCode.BlockLengthMismatch:
+      code = "block_length_mismatch";
+      message = `pcapng trailing block length ${e.detail2} differs from the leading block length ${e.detail}`;
+      break;
+    case ErrorCode.RecordTooLarge:
+      code = "record_too_large";
+      message = `record of ${e.detail} bytes does not fit the ${e.detail2}-byte input window (raise --window)`;
+      break;
+    case ErrorCode.OptionOverrun:
+      code = "option_overrun";
+      message = `pcapng option code ${e.detail} with length ${e.detail2} runs past the end of its block`;
+      break;
+    case ErrorCode.PacketOverrun:
+      code = "packet_overrun";
+      message = `pcapng packet data length ${e.detail} exceeds the ${e.detail2} bytes its block holds`;
+      break;
+    case ErrorCode.NoSectionHeader:
+      code = "no_section_header";
+      message = `pcapng block type ${hex(e.detail)} before any Section Header Block`;
+      break;
+    case ErrorCode.BadInterface:
+      code = "bad_interface";
+      message = `pcapng packet names interface ${e.detail}, but its section declares ${e.detail2} interface(s)`;
+      break;
+    case ErrorCode.TooManyInterfaces:
+      code = "too_many_interfaces";
+      message = `pcapng section declares more than ${e.detail2} interfaces`;
+      break;
+    default:
+      code = "capture_error";
+      message = `capture error ${e.code}`;
+  }
+  return {
+    code,
+    severity: "error",
+    message: `${message}; decoding stopped at byte offset ${e.offset} after ${state.packets} packet(s)`,
+    file,
+    offset: e.offset,
+    packet: state.packets + 1,
+  };
+}
+
+/** Diagnostics for the fatal error (if any) and for every counted condition worth a word. */
+export function captureDiagnostics(file: string, state: CoreState, stats: Record<string, number>, opts: CoreOptions = {}): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const err = errorDiagnostic(file, state);
+  if (err) out.push(err);
+  if (stats.unattributed > 0) {
+    const slots = 1 << (opts.flowCapLog2 ?? 19);
+    out.push({
+      code: "flow_table_full",
+      severity: "warning",
+      message: `flow table full (${state.flows} flows, capacity ${slots - (slots >> 2)}): ${stats.unattributed} packet(s) of later flows were counted as unattributed; raise --max-flows`,
+      file,
+      packet: state.firstFullPacket,
+      count: stats.unattributed,
+    });
+  }
+  if (stats.linkUnsupported > 0) {
+    out.push({
+      code: "unsupported_link_type",
+      severity: "warning",
+      message: `${stats.linkUnsupported} packet(s) of a link type that is not decoded (link types in file: ${state.linkTypes.join(", ")})`,
+      file,
+      packet: state.firstUnsupportedPacket,
+      count: stats.linkUnsupported,
+    });
+  }
+  if (stats.caplenOverSnaplen > 0) {
+    out.push({
+      code: "caplen_exceeds_snaplen",
+      severity: "warning",
+      message: `${stats.caplenOverSnaplen} record(s) capture more bytes than the file's snapshot length (tolerated)`,
+      file,
+      packet: state.firstOversnapPacket,
+      count: stats.caplenOverSnaplen,
+    });
+  }
+  if (stats.fragmentsUnattributed > 0) {
+    out.push({
+      code: "fragment_without_first",
+      severity: "info",
+      message: `${stats.fragmentsUnattributed} non-first IP fragment(s) whose first fragment was not seen were counted but not attributed to a flow`,
+      file,
+      packet: state.firstOrphanFragmentPacket,
+      count: stats.fragmentsUnattributed,
+    });
+  }
+  const malformed: [string, string, string][] = [
+    ["malformedLink", "malformed_link", "link-layer header"], ["malformedIpv4", "malformed_ipv4", "IPv4 header"],
+    ["malformedIpv6", "malformed_ipv6", "IPv6 header"], ["malformedTcp", "malformed_tcp", "TCP header"],
+    ["malformedUdp", "malformed_udp", "UDP header"],
+  ];
+  for (const [key, code, what] of malformed) {
+    if (stats[key] > 0) {
+      out.push({
+        code,
+        severity: "warning",
+        message: `${stats[key]} packet(s) with a malformed or cut ${what}`,
+        file,
+        count: stats[key],
+      });
+    }
+  }
+  if (stats.truncated > 0) {
+    out.push({
+      code: "truncated_packets",
+      severity: "info",
+      message: `${stats.truncated} packet(s) captured shorter than their original length (snaplen); decoded as far as captured`,
+      file,
+      count: stats.truncated,
+    });
+  }
+  return out;
+}
+
+/** Materialises the whole `flows --json` report (for library users and tests; the CLI streams). */
+export function flowsReport(scan: CaptureScan): FlowsReport {
+  return {
+    schemaVersion: 1,
+    capture: scan.info,
+    flows: [...scan.flows],
+    stats: scan.stats,
+    diagnostics: scan.diagnostics,
+  };
+}

@@ -1,0 +1,16 @@
+/** Timestamps: nanoseconds since the Unix epoch → ISO 8601 UTC with nine fractional digits. */
+
+let cachedSec = Number.NaN;
+let cachedPrefix = "";
+
+/** e.g. 1700000000123456789n → "2023-11-14T22:13:20.123456789Z". */
+export function nsToIso(ns: bigint): string {
+  const sec = Number(ns / 1_000_000_000n);
+  const frac = Number(ns % 1_000_000_000n);
+  if (sec !== cachedSec) {
+    const d = new Date(sec * 1000);
+    cachedPrefix = Number.isFinite(d.getTime()) ? d.toISOString().slice(0, 19) : "1970-01-01T00:00:00";
+    cachedSec = sec;
+  }
+  return `${cachedPrefix}.${String(frac).padStart(9, "0")}Z`;
+}

@@ -1,0 +1,129 @@
+/**
+ * The commander CLI: `createProgram(io)` builds it, `main(argv, io)` runs it and returns the
+ * exit code. This is the only module that decides exit codes (bin/alg-verify.js sets them):
+ *   0 ok · 1 findings (verify) · 2 usage or input error · 3 internal error
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import type { CliIo } from "./io.js";
+import { InputError, scanFile } from "./index.js";
+import { writeFlowsJson } from "../report/flows-json.js";
+import { formatDiagnostic, formatFlowsText } from "../report/flows-text.js";
+import { InternalError } from "../wasm/instantiate.js";
+import { registerRouterCommand } from "../router/cli.js";
+
+export const EXIT_OK = 0;
+export const EXIT_FINDINGS = 1;
+export const EXIT_INPUT = 2;
+export const EXIT_INTERNAL = 3;
+
+function intOption(min: number, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+/** "4M", "512k", "1048576" → bytes. */
+export function parseSize(v: string): number {
+  const m = /^(\d+)([kKmMgG]i?[bB]?)?$/.exec(v.trim());
+  if (!m) throw new InvalidArgumentError("expected a size such as 4M, 512K or 1048576");
+  const unit = (m[2] ?? "").toLowerCase()[0];
+  const mult = unit === "k" ? 1 << 10 : unit === "m" ? 1 << 20 : unit === "g" ? 1 << 30 : 1;
+  const n = Number(m[1]) * mult;
+  if (n < 512 << 10 || n > 1 << 30) throw new InvalidArgumentError("window must be between 512K and 1G");
+  return n;
+}
+
+/** Flow capacity → log2 of the table slots (usable = 3/4 of the slots). */
+export function flowCapLog2For(maxFlows: number): number {
+  let log2 = 4;
+  while ((1 << log2) - ((1 << log2) >> 2) < maxFlows) log2++;
+  return log2;
+}
+
+/** Progress on stderr, only on a terminal, at most 5 times a second. */
+function progress(io: CliIo, file: string, total: number | undefined) {
+  if (!io.isTTY) return { tick: undefined, done: () => {} };
+  let last = 0;
+  const started = Date.now();
+  return {
+    tick: (bytes: number) => {
+      const now = Date.now();
+      if (now - last < 200) return;
+      last = now;
+      const mb = bytes / 1e6;
+      const rate = mb / Math.max((now - started) / 1000, 0.001);
+      const pct = total ? ` ${((100 * bytes) / total).toFixed(1)}%` : "";
+      io.stderr(`\r${file}:${pct} ${mb.toFixed(0)} MB, ${rate.toFixed(0)} MB/s   `);
+    },
+    done: () => {
+      if (last) io.stderr("\r\x1b[K");
+    },
+  };
+}
+
+export function createProgram(io: CliIo): Command {
+  const program = new Command();
+  program
+    .name("alg-verify")
+    .description("Verify NAT application-layer gateways (FTP, RTSP) from pcap/pcapng captures and router output")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .showHelpAfterError();
+
+  program
+    .command("flows")
+    .description("list every conversation of a capture (like tshark -z conv,tcp -z conv,udp, with bounded memory)")
+    .argument("<capture>", "pcap or pcapng file (- for standard input)")
+    .option("--json", "print the JSON report (schema/flows.schema.json)")
+    .addOption(new Option("--max-flows <n>", "flow table capacity; later flows are counted as unattributed").argParser(intOption(16, 50_000_000)).default(393_216))
+    .addOption(new Option("--window <bytes>", "input window in wasm memory (e.g. 4M)").argParser(parseSize).default(4 << 20, "4M"))
+    .option("--split-interfaces", "keep the same 5-tuple on different capture interfaces apart")
+    .addOption(new Option("--limit <n>", "show at most n flows in the table (text output)").argParser(intOption(0, Number.MAX_SAFE_INTEGER)))
+    .action(async (capture: string, o: { json?: boolean; maxFlows: number; window: number; splitInterfaces?: boolean; limit?: number }) => {
+      const prog = progress(io, capture, undefined);
+      const scan = await scanFile(capture, {
+        flowCapLog2: flowCapLog2For(o.maxFlows),
+        windowBytes: o.window,
+        splitInterfaces: o.splitInterfaces,
+        onProgress: prog.tick,
+      });
+      prog.done();
+      if (o.json) writeFlowsJson(scan, io.stdout);
+      else formatFlowsText(scan, io.stdout, { limit: o.limit });
+      const err = scan.diagnostics.find((d) => d.severity === "error");
+      if (err) {
+        if (o.json) io.stderr(formatDiagnostic(err) + "\n");
+        io.setExitCode(EXIT_INPUT);
+      } else {
+        for (const d of scan.diagnostics) if (d.severity === "warning" && o.json) io.stderr(formatDiagnostic(d) + "\n");
+        io.setExitCode(EXIT_OK);
+      }
+    });
+
+  registerRouterCommand(program, io);
+  return program;
+}
+
+/** Runs the CLI in-process and returns the exit code. Never throws, never exits. */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  let code = EXIT_OK;
+  const wrapped: CliIo = { ...io, setExitCode: (c) => { code = c; io.setExitCode(c); } };
+  try {
+    await createProgram(wrapped).parseAsync(argv, { from: "user" });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; usage errors 2.
+      return e.exitCode === 0 ? EXIT_OK : EXIT_INPUT;
+    }
+    if (e instanceof InputError) {
+      io.stderr(`error[${e.code}] ${e.file}: ${e.message}\n`);
+      return EXIT_INPUT;
+    }
+    const msg = e instanceof InternalError ? e.message : (e as Error)?.stack ?? String(e);
+    io.stderr(`internal error: ${msg}\n`);
+    return EXIT_INTERNAL;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Node entry of the library: file streaming and wasm loading on top of the platform-neutral
+ * core (src/capture, src/wasm). Works in Node ≥ 20 only; the browser entry is src/browser.
+ */
+import { open, readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { compileCore } from "../wasm/instantiate.js";
+import type { PullSource } from "../wasm/core.js";
+import { scanCapture, type CaptureScan, type ScanOptions } from "../capture/scan.js";
+
+export * from "../index.js";
+
+let cachedModule: WebAssembly.Module | undefined;
+
+/** Directory of the package (the nearest ancestor holding package.json). */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    dir = dirname(dir);
+  }
+  throw new Error("alg-verify: package root not found");
+}
+
+/** Compiles build/release.wasm (or build/debug.wasm with ALG_VERIFY_WASM=debug) once per process. */
+export async function loadCoreModule(): Promise<WebAssembly.Module> {
+  if (!cachedModule) {
+    const flavour = process.env.ALG_VERIFY_WASM === "debug" ? "debug" : "release";
+    const path = join(packageRoot(), "build", `${flavour}.wasm`);
+    if (!existsSync(path)) throw new Error(`wasm core not built: ${path} is missing (run npm run build)`);
+    cachedModule = compileCore(await readFile(path));
+  }
+  return cachedModule;
+}
+
+/** An error opening or reading an input file (exit code 2 in the CLI). */
+export class InputError extends Error {
+  override name = "InputError";
+  constructor(readonly file: string, message: string, readonly code = "unreadable_file") {
+    super(message);
+  }
+}
+
+/** Reads a file sequentially straight into the caller's buffer (the wasm window): zero copy. */
+export async function fileSource(path: string): Promise<PullSource & { close(): Promise<void>; size: number }> {
+  let fh;
+  try {
+    fh = await open(path, "r");
+  } catch (e) {
+    throw new InputError(path, `cannot open ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const st = await fh.stat();
+  if (st.isDirectory()) {
+    await fh.close();
+    throw new InputError(path, `cannot read ${path}: it is a directory`);
+  }
+  const handle = fh;
+  return {
+    size: st.size,
+    async read(into: Uint8Array): Promise<number> {
+      try {
+        const { bytesRead } = await handle.read(into, 0, into.length, null);
+        return bytesRead;
+      } catch (e) {
+        throw new InputError(path, `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    },
+    close: () => handle.close(),
+  };
+}
+
+/** Scans one capture file (or "-" for standard input). */
+export async function scanFile(path: string, opts: Omit<ScanOptions, "file"> & { file?: string } = {}): Promise<CaptureScan> {
+  const module = await loadCoreModule();
+  if (path === "-") return scanCapture(module, process.stdin, { ...opts, file: opts.file ?? "<stdin>" });
+  const src = await fileSource(path);
+  try {
+    return await scanCapture(module, src, { ...opts, file: opts.file ?? path });
+  } finally {
+    await src.close();
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * `conntrack -L expect` and `/proc/net/nf_conntrack_expect` (ROUTER-FORMATS.md §6).
+ *
+ *   conntrack:  TIMEOUT proto=N src= dst= sport= dport= mask-src= mask-dst= sport= dport=
+ *               master-src= master-dst= sport= dport= [PERMANENT] [INACTIVE] [USERSPACE] class=N helper=NAME
+ *   /proc:      TIMEOUT l3proto = 2 proto=6 src= dst= sport= dport= [PERMANENT] [INACTIVE] [USERSPACE] HELPER
+ *
+ *   "299 proto=6 src=10.99.1.2 dst=10.99.2.2 sport=0 dport=44369 mask-src=255.255.255.255 ...
+ *    master-src=10.99.1.2 master-dst=10.99.2.2 sport=55900 dport=21 class=0 helper=ftp"
+ *   → { timeout: 299, protoNumber: 6, tuple: { src: {ip:"10.99.1.2",port:0}, dst: {ip:"10.99.2.2",port:44369} },
+ *       mask: {...}, master: { src: {ip:"10.99.1.2",port:55900}, dst: {ip:"10.99.2.2",port:21} },
+ *       flags: [], class: 0, helper: "ftp" }
+ *
+ * `sport=`/`dport=` belong to the group (tuple, mask, master) whose `src=` was seen last. A bare
+ * lower-case word at the end is the helper (/proc form); bare upper-case words are flags.
+ */
+import type { ConntrackExpectation, ConntrackExpectDocument, RouterEndpoint } from "../types.js";
+import { type ParseContext, type Segment, IGNORABLE, clip } from "../lines.js";
+import { endpointFrom } from "../ip.js";
+import { newTokens, tokenize, SHOWN, isDigits } from "./tokens.js";
+
+interface Group { src?: string; dst?: string; sport?: string; dport?: string }
+
+function pair(g: Group | undefined): { src: RouterEndpoint; dst: RouterEndpoint } | null | undefined {
+  if (!g) return undefined;
+  if (g.src === undefined || g.dst === undefined) return null;
+  const src = endpointFrom(g.src, g.sport);
+  const dst = endpointFrom(g.dst, g.dport);
+  return src && dst ? { src, dst } : null;
+}
+
+export function parseConntrackExpect(ctx: ParseContext, seg: Segment, base: Omit<ConntrackExpectDocument, "format" | "expectations">): ConntrackExpectDocument {
+  const doc: ConntrackExpectDocument = { ...base, format: "conntrack-expect", expectations: [] };
+  const t = newTokens();
+  for (let i = seg.start; i < seg.end; i++) {
+    const col = i === seg.start ? seg.col : 0;
+    const text = ctx.lines[i]!;
+    const body = col ? text.slice(col) : text;
+    if (IGNORABLE.test(body)) continue;
+    const s = SHOWN.exec(body);
+    if (s) {
+      doc.shown = Number(s[1]);
+      continue;
+    }
+    tokenize(text, col, t);
+    const tk = t.text;
+    if (t.n < 2 || !isDigits(tk[0]!)) {
+      ctx.report("unknown_line", "error", i, t.n ? t.col[0]! : col, `not a conntrack expectation: "${clip(body)}"`);
+      continue;
+    }
+    const x: Partial<ConntrackExpectation> & { flags: string[] } = { timeout: Number(tk[0]), flags: [], location: { line: i + 1 } };
+    const groups: Record<string, Group> = { tuple: {} };
+    let cur = groups.tuple!;
+    let unknown = -1;
+    for (let k = 1; k < t.n; k++) {
+      const tok = tk[k]!;
+      if (tok === "l3proto" && tk[k + 1] === "=" && k + 2 < t.n) {
+        x.l3proto = Number(tk[k + 2]);
+        k += 2;
+        continue;
+      }
+      const eq = tok.indexOf("=");
+      if (eq < 0) {
+        if (/^\[?[A-Z_]+\]?$/.test(tok)) x.flags.push(tok.replace(/^\[|\]$/g, ""));
+        else if (k === t.n - 1 && /^[a-z][\w.\-/]*$/.test(tok)) x.helper = tok;
+        else if (unknown < 0) unknown = t.col[k]!;
+        continue;
+      }
+      const key = tok.slice(0, eq);
+      const val = tok.slice(eq + 1);
+      switch (key) {
+        case "src": case "dst": cur = groups.tuple!; cur[key] = val; break;
+        case "mask-src": case "mask-dst": cur = groups.mask ??= {}; cur[key === "mask-src" ? "src" : "dst"] = val; break;
+        case "master-src": case "master-dst": cur = groups.master ??= {}; cur[key === "master-src" ? "src" : "dst"] = val; break;
+        case "sport": cur.sport = val; break;
+        case "dport": cur.dport = val; break;
+        case "proto": x.protoNumber = Number(val); break;
+        case "l3proto": x.l3proto = Number(val); break;
+        case "class": x.class = Number(val); break;
+        case "helper": x.helper = val; break;
+        default: (x.extra ??= {})[key] = val;
+      }
+    }
+    const tuple = pair(groups.tuple);
+    const mask = pair(groups.mask);
+    const master = pair(groups.master);
+    if (!tuple || mask === null || master === null || x.protoNumber === undefined || Number.isNaN(x.protoNumber)) {
+      ctx.report("bad_entry", "error", i, col, `conntrack expectation without a complete proto/src/dst/sport/dport: "${clip(body)}"`);
+      continue;
+    }
+    x.tuple = tuple;
+    if (mask) x.mask = mask;
+    if (master) x.master = master;
+    if (unknown >= 0) ctx.report("unknown_text", "warning", i, unknown, `unrecognised token "${clip(text.slice(unknown).split(/\s/)[0]!)}" in conntrack expectation`);
+    const ordered: ConntrackExpectation = {
+      timeout: x.timeout!, protoNumber: x.protoNumber, tuple, flags: x.flags, location: x.location!,
+      ...(x.l3proto !== undefined ? { l3proto: x.l3proto } : {}),
+      ...(x.mask ? { mask: x.mask } : {}),
+      ...(x.master ? { master: x.master } : {}),
+      ...(x.class !== undefined ? { class: x.class } : {}),
+      ...(x.helper !== undefined ? { helper: x.helper } : {}),
+      ...(x.extra ? { extra: x.extra } : {}),
+    };
+    doc.expectations.push(ordered);
+  }
+  return doc;
+}

@@ -1,0 +1,15 @@
+/**
+ * Router-output side of alg-verify — platform neutral (no fs, no process).
+ *
+ *   const r = parseRouterText(text, "show-conversations.txt");      // one file → documents, records, diagnostics
+ *   const report = buildRouterReport([r]);                          // `router --json`, schemaVersion 1
+ *   process.stdout.write(formatRouterText(report));                 // human tables
+ *   printJunosConversations(doc.interfaces);                        // Junos column layout (§1.1)
+ */
+export * from "./types.js";
+export { parseRouterText, documentRecords } from "./parse.js";
+export { buildRouterReport, formatRouterText, formatDiagnostic } from "./report.js";
+export { printJunosConversations, printFlowLine, printNatLine, type PrintableInterface } from "./junos/printer.js";
+export { parseEndpoint, canonicalIp, formatEndpoint, normaliseProto } from "./ip.js";
+export { natFromReply } from "./normalise.js";
+export { classifyLine, splitParts } from "./detect.js";

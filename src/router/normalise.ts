@@ -1,0 +1,167 @@
+/**
+ * Per-format documents → the one normalised model the verify step compares (types.ts
+ * `RouterFlow`, `RouterCounter`, `RouterEvent`, `RouterExpectation`).
+ *
+ * NAT, per format:
+ *  - Junos conversations: the `NAT source` / `NAT dest` lines, as printed.
+ *  - SRX sessions and conntrack entries: derived from the reply wing (`Out:` / second tuple),
+ *    which is the mirror of the original unless NAT rewrote it:
+ *      reply.dst ≠ orig.src  → { kind: "source", from: orig.src, to: reply.dst }   (SNAT)
+ *      reply.src ≠ orig.dst  → { kind: "dest",   from: orig.dst, to: reply.src }   (DNAT)
+ *    e.g. conntrack `src=10.99.1.2 dst=10.99.2.2 sport=55900 dport=21 … src=10.99.2.2 dst=10.99.2.1
+ *    sport=21 dport=55900` → nat: [{ kind: "source", from: 10.99.1.2:55900, to: 10.99.2.1:55900 }].
+ *  - Junos syslog: the `; source address and port translate to` suffix → a `source` translation.
+ */
+import type {
+  ConntrackEntry, NatTranslation, RouterCounter, RouterDocument, RouterEndpoint, RouterEvent,
+  RouterEventKind, RouterExpectation, RouterFlow, RouterFormat,
+} from "./types.js";
+import { normaliseProto, sameEndpoint } from "./ip.js";
+import { SYSLOG_TAG_KINDS } from "./junos/syslog.js";
+
+export interface NormalisedRecords {
+  flows: RouterFlow[];
+  counters: RouterCounter[];
+  events: RouterEvent[];
+  expectations: RouterExpectation[];
+}
+
+/** NAT seen as the reply wing differing from the mirrored original wing. */
+export function natFromReply(orig: { src: RouterEndpoint; dst: RouterEndpoint }, reply: { src: RouterEndpoint; dst: RouterEndpoint }): NatTranslation[] {
+  const nat: NatTranslation[] = [];
+  if (!sameEndpoint(reply.dst, orig.src)) nat.push({ kind: "source", from: orig.src, to: reply.dst });
+  if (!sameEndpoint(reply.src, orig.dst)) nat.push({ kind: "dest", from: orig.dst, to: reply.src });
+  return nat;
+}
+
+const CONNTRACK_EVENT_KINDS: Record<string, RouterEventKind> = { NEW: "create", UPDATE: "update", DESTROY: "delete" };
+
+function syslogKind(tag: string): RouterEventKind {
+  for (const [re, k] of SYSLOG_TAG_KINDS) if (re.test(tag)) return k;
+  return "other";
+}
+
+function conntrackFlow(e: ConntrackEntry, document: number, format: RouterFormat, file: string): RouterFlow {
+  const f: RouterFlow = {
+    document, format, proto: normaliseProto(e.protoNumber), src: e.orig.src, dst: e.orig.dst,
+    nat: e.reply ? natFromReply(e.orig, e.reply) : [], location: { file, line: e.location.line },
+  };
+  if (e.state !== undefined) f.state = e.state;
+  if (e.orig.packets !== undefined || e.reply?.packets !== undefined) {
+    f.packets = {};
+    if (e.orig.packets !== undefined) f.packets.orig = e.orig.packets;
+    if (e.reply?.packets !== undefined) f.packets.reply = e.reply.packets;
+  }
+  if (e.orig.bytes !== undefined || e.reply?.bytes !== undefined) {
+    f.bytes = {};
+    if (e.orig.bytes !== undefined) f.bytes.orig = e.orig.bytes;
+    if (e.reply?.bytes !== undefined) f.bytes.reply = e.reply.bytes;
+  }
+  if (e.helper !== undefined) f.alg = e.helper;
+  if (e.id !== undefined) f.id = String(e.id);
+  if (e.timeout !== undefined) f.timeout = e.timeout;
+  if (e.flags.length) f.flags = e.flags;
+  const zone = e.zone ?? e.orig.zone;
+  if (zone !== undefined) f.zone = zone;
+  return f;
+}
+
+/** Normalise one document (index `document` in the result / report). */
+export function normaliseDocument(doc: RouterDocument, document: number, out: NormalisedRecords): void {
+  const file = doc.file;
+  switch (doc.format) {
+    case "junos-conversations": {
+      let convNo = 0;
+      for (const itf of doc.interfaces) {
+        for (const c of itf.conversations) {
+          convNo++;
+          for (const fl of c.flows) {
+            const f: RouterFlow = {
+              document, format: doc.format, proto: normaliseProto(fl.proto), src: fl.src, dst: fl.dst,
+              state: fl.state, direction: fl.dir, frames: fl.frames, nat: fl.nat,
+              conversation: convNo, location: { file, line: fl.location.line },
+            };
+            if (c.alg !== null) f.alg = c.alg;
+            if (itf.name !== null) f.interface = itf.name;
+            if (itf.serviceSet !== null) f.serviceSet = itf.serviceSet;
+            if (fl.gateId !== undefined) f.gateId = fl.gateId;
+            out.flows.push(f);
+          }
+        }
+      }
+      break;
+    }
+    case "junos-statistics":
+      for (const [section, labels] of Object.entries(doc.statistics)) {
+        for (const [label, value] of Object.entries(labels)) {
+          out.counters.push({ document, interface: doc.interface, serviceSet: doc.serviceSet, section, label, value, location: { file, line: doc.location.line } });
+        }
+      }
+      break;
+    case "junos-syslog":
+      for (const e of doc.events) {
+        const ev: RouterEvent = {
+          document, format: doc.format, kind: syslogKind(e.tag), tag: e.tag, proto: normaliseProto(e.protoNumber),
+          src: e.src, dst: e.dst, nat: e.natSource ? [{ kind: "source", from: e.src, to: e.natSource }] : [],
+          serviceSet: e.serviceSet, text: e.text, location: { file, line: e.location.line },
+        };
+        const time = e.embeddedTimestamp ?? e.timestamp;
+        if (time !== undefined) ev.time = time;
+        if (e.application) ev.alg = e.application;
+        if (e.interface) ev.interface = e.interface;
+        out.events.push(ev);
+      }
+      break;
+    case "srx-flow-session":
+      for (const s of doc.sessions) {
+        if (!s.in) continue;
+        const f: RouterFlow = {
+          document, format: doc.format, proto: normaliseProto(s.in.proto), src: s.in.src, dst: s.in.dst,
+          nat: s.out ? natFromReply(s.in, s.out) : [], id: s.sessionId, location: { file, line: s.location.line },
+        };
+        if (s.sessionState !== undefined) f.state = s.sessionState;
+        if (s.in.packets !== undefined || s.out?.packets !== undefined) {
+          f.packets = {};
+          if (s.in.packets !== undefined) f.packets.orig = s.in.packets;
+          if (s.out?.packets !== undefined) f.packets.reply = s.out.packets;
+        }
+        if (s.in.bytes !== undefined || s.out?.bytes !== undefined) {
+          f.bytes = {};
+          if (s.in.bytes !== undefined) f.bytes.orig = s.in.bytes;
+          if (s.out?.bytes !== undefined) f.bytes.reply = s.out.bytes;
+        }
+        if (s.in.interface !== undefined) f.interface = s.in.interface;
+        if (s.timeout !== undefined) f.timeout = s.timeout;
+        out.flows.push(f);
+      }
+      break;
+    case "srx-alg-status":
+      break;
+    case "conntrack":
+      for (const e of doc.entries) out.flows.push(conntrackFlow(e, document, doc.format, file));
+      break;
+    case "conntrack-events":
+      for (const e of doc.events) {
+        const ev: RouterEvent = {
+          document, format: doc.format, kind: CONNTRACK_EVENT_KINDS[e.event ?? ""] ?? "other", tag: e.event ?? "",
+          proto: normaliseProto(e.protoNumber), src: e.orig.src, dst: e.orig.dst,
+          nat: e.reply ? natFromReply(e.orig, e.reply) : [], location: { file, line: e.location.line },
+        };
+        if (e.time !== undefined) ev.time = e.time;
+        if (e.helper !== undefined) ev.alg = e.helper;
+        out.events.push(ev);
+      }
+      break;
+    case "conntrack-expect":
+      for (const x of doc.expectations) {
+        const r: RouterExpectation = {
+          document, format: doc.format, proto: normaliseProto(x.protoNumber), src: x.tuple.src, dst: x.tuple.dst,
+          timeout: x.timeout, location: { file, line: x.location.line },
+        };
+        if (x.master) r.master = x.master;
+        if (x.helper !== undefined) r.alg = x.helper;
+        out.expectations.push(r);
+      }
+      break;
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * Typed wrapper over one wasm core instance: streams capture bytes through the fixed INPUT
+ * window, then exposes the flow table, counters and reader state as host values.
+ *
+ * Streaming: the window is allocated once by `init`; each round fills
+ * INPUT[carry, cap) — straight from the source into wasm memory when the source can read into a
+ * buffer (PullSource, zero copy), else by copying chunks of an AsyncIterable — then calls
+ * `feed(carry + n, eof)` once and moves the unconsumed tail to the front. One boundary crossing
+ * per window, never per packet; memory never grows after init (asserted after every feed).
+ */
+import {
+  CaptureFormat, ErrorCode, FL_ADDR_A, FL_ADDR_B, FL_FIRST_PKT, FL_FIRST_TS, FL_FLAGS, FL_FRAGS,
+  FL_HASH, FL_ID, FL_IFACE, FL_IPBYTES_AB, FL_IPVER, FL_LAST_PKT, FL_LAST_TS, FL_PAYLOAD_AB,
+  FL_PKTS_AB, FL_PKTS_BA, FL_PORT_A, FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FLOW_SIZE, FlowFlag,
+  ST_ERROR, ST_ERROR_DETAIL, ST_ERROR_DETAIL2, ST_ERROR_OFFSET, ST_FLOWS, ST_FORMAT, ST_FULL_PACKET,
+  ST_IFACES, ST_LINKTYPES, ST_NLINKTYPES, ST_OFFSET, ST_ORPHAN_FRAG_PACKET, ST_OVERSNAP_PACKET,
+  ST_PACKETS, ST_UNSUPPORTED_PACKET, Stat,
+} from "./abi.js";
+import { type CoreExports, InternalError, instantiateCore } from "./instantiate.js";
+import { ipToString } from "../net/addr.js";
+import { nsToIso } from "../net/time.js";
+import type { Flow, FlowProto } from "../types.js";
+
+/** A source that reads straight into a buffer (zero copy); returns 0 at end of input. */
+export interface PullSource {
+  read(into: Uint8Array): Promise<number> | number;
+}
+
+/** Capture bytes: an async iterable of chunks (File.stream(), fs streams) or a PullSource. */
+export type ByteSource = AsyncIterable<Uint8Array> | PullSource;
+
+export interface CoreOptions {
+  /** INPUT window size in bytes (default 4 MiB; at least 512 KiB so a 256 KiB record fits). */
+  windowBytes?: number;
+  /** log2 of the flow-table slots (default 19: 524 288 slots, 393 216 flows at most, 64 MiB). */
+  flowCapLog2?: number;
+  /** log2 of the fragment-table entries (default 12). */
+  fragCapLog2?: number;
+  /** Keep flows on different capture interfaces apart (default false, like tshark). */
+  splitInterfaces?: boolean;
+  /** Called after each window with the bytes consumed so far. */
+  onProgress?: (bytesConsumed: number) => void;
+}
+
+export const DEFAULT_WINDOW = 4 << 20;
+export const DEFAULT_FLOW_CAP_LOG2 = 19;
+
+/** Reader state after (or during) a run. */
+export interface CoreState {
+  format: "pcap" | "pcapng" | "unknown";
+  packets: number;
+  /** Absolute offset of the first byte not consumed. */
+  offset: number;
+  flows: number;
+  interfaces: number;
+  linkTypes: number[];
+  error?: { code: ErrorCode; offset: number; detail: number; detail2: number };
+  /** First packet numbers of counted conditions (0 = never). */
+  firstFullPacket: number;
+  firstOversnapPacket: number;
+  firstOrphanFragmentPacket: number;
+  firstUnsupportedPacket: number;
+}
+
+function isPull(s: ByteSource): s is PullSource {
+  return typeof (s as PullSource).read === "function";
+}
+
+export class CaptureCore {
+  readonly exports: CoreExports;
+  private readonly inputPtr: number;
+  private readonly inputCap: number;
+  private readonly memBytes: number;
+
+  constructor(module: WebAssembly.Module, private readonly opts: CoreOptions = {}) {
+    this.exports = instantiateCore(module);
+    const window = Math.max(opts.windowBytes ?? DEFAULT_WINDOW, 512 << 10);
+    const rc = this.exports.init(window, opts.flowCapLog2 ?? DEFAULT_FLOW_CAP_LOG2, opts.fragCapLog2 ?? 12, opts.splitInterfaces ? 1 : 0);
+    if (rc !== 0) throw new InternalError(rc === 1 ? "wasm core could not allocate its memory" : "invalid table sizes");
+    this.inputPtr = this.exports.inputPtr() >>> 0;
+    this.inputCap = this.exports.inputCap() >>> 0;
+    this.memBytes = this.exports.memory.buffer.byteLength;
+  }
+
+  /** Size of wasm linear memory (constant after init). */
+  get memoryBytes(): number {
+    return this.exports.memory.buffer.byteLength;
+  }
+
+  private checkMemory(): void {
+    if (this.exports.memory.buffer.byteLength !== this.memBytes) {
+      throw new InternalError("wasm memory grew after init");
+    }
+  }
+
+  /** Streams a whole source through the core. Stops early on a fatal framing error. */
+  async run(source: ByteSource): Promise<void> {
+    const { exports: core, inputPtr, inputCap } = this;
+    const mem = new Uint8Array(core.memory.buffer);
+    let carry = 0;
+    const step = (len: number, eof: boolean): boolean => {
+      const consumed = core.feed(len, eof ? 1 : 0) >>> 0;
+      this.checkMemory();
+      if (consumed < len) mem.copyWithin(inputPtr, inputPtr + consumed, inputPtr + len);
+      carry = len - consumed;
+      this.opts.onProgress?.(this.offset());
+      return this.errorCode() === ErrorCode.None;
+    };
+    if (isPull(source)) {
+      for (;;) {
+        const r = source.read(mem.subarray(inputPtr + carry, inputPtr + inputCap));
+        const n = typeof r === "number" ? r : await r;
+        if (!step(carry + n, n === 0) || n === 0) return;
+      }
+    }
+    for await (const chunk of source) {
+      let off = 0;
+      while (off < chunk.length) {
+        const n = Math.min(inputCap - carry, chunk.length - off);
+        mem.set(chunk.subarray(off, off + n), inputPtr + carry);
+        off += n;
+        if (!step(carry + n, false)) return;
+      }
+    }
+    step(carry, true);
+  }
+
+  private u32(off: number): number {
+    return new DataView(this.exports.memory.buffer).getUint32((this.exports.statePtr() >>> 0) + off, true);
+  }
+
+  private errorCode(): ErrorCode {
+    return this.u32(ST_ERROR);
+  }
+
+  private offset(): number {
+    return Number(new DataView(this.exports.memory.buffer).getBigUint64((this.exports.statePtr() >>> 0) + ST_OFFSET, true));
+  }
+
+  state(): CoreState {
+    const dv = new DataView(this.exports.memory.buffer);
+    const sp = this.exports.statePtr() >>> 0;
+    const fmt = dv.getUint32(sp + ST_FORMAT, true);
+    const nlt = dv.getUint32(sp + ST_NLINKTYPES, true);
+    const linkTypes: number[] = [];
+    for (let i = 0; i < nlt; i++) linkTypes.push(dv.getUint32(sp + ST_LINKTYPES + 4 * i, true));
+    const code = dv.getUint32(sp + ST_ERROR, true) as ErrorCode;
+    return {
+      format: fmt === CaptureFormat.Pcap ? "pcap" : fmt === CaptureFormat.Pcapng ? "pcapng" : "unknown",
+      packets: dv.getUint32(sp + ST_PACKETS, true),
+      offset: Number(dv.getBigUint64(sp + ST_OFFSET, true)),
+      flows: dv.getUint32(sp + ST_FLOWS, true),
+      interfaces: dv.getUint32(sp + ST_IFACES, true),
+      linkTypes,
+      error: code === ErrorCode.None ? undefined : {
+        code,
+        offset: Number(dv.getBigUint64(sp + ST_ERROR_OFFSET, true)),
+        detail: dv.getUint32(sp + ST_ERROR_DETAIL, true),
+        detail2: dv.getUint32(sp + ST_ERROR_DETAIL2, true),
+      },
+      firstFullPacket: dv.getUint32(sp + ST_FULL_PACKET, true),
+      firstOversnapPacket: dv.getUint32(sp + ST_OVERSNAP_PACKET, true),
+      firstOrphanFragmentPacket: dv.getUint32(sp + ST_ORPHAN_FRAG_PACKET, true),
+      firstUnsupportedPacket: dv.getUint32(sp + ST_UNSUPPORTED_PACKET, true),
+    };
+  }
+
+  /** Counters by enum Stat name, in lowerCamelCase (e.g. `malformedIpv4`). */
+  stats(): Record<string, number> {
+    const dv = new DataView(this.exports.memory.buffer);
+    const base = this.exports.statsPtr() >>> 0;
+    const out: Record<string, number> = {};
+    for (let i = 0; i < Stat.Count; i++) {
+      const name = Stat[i];
+      out[name[0].toLowerCase() + name.slice(1)] = Number(dv.getBigUint64(base + 8 * i, true));
+    }
+    return out;
+  }
+
+  /** The flow table as a view, in flow-id order. */
+  flows(): FlowTable {
+    return new FlowTable(this.exports.memory.buffer, this.exports.flowsPtr() >>> 0, this.exports.flowCap() >>> 0, this.state().flows);
+  }
+}
+
+const PROTO_NAMES: Record<number, FlowProto> = { 6: "tcp", 17: "udp", 1: "icmp", 58: "icmpv6" };
+
+/** Protocols whose flows are keyed by ports. */
+export function hasPorts(proto: number): boolean {
+  return proto === 6 || proto === 17;
+}
+
+/**
+ * Read-only view of the FLOWS region. Flow ids are dense (1..count), so ordering by id is a
+ * placement, not a sort: `slotOf[id - 1]`.
+ */
+export class FlowTable {
+  readonly count: number;
+  private readonly slotOf: Uint32Array;
+  private readonly dv: DataView;
+  private readonly bytes: Uint8Array;
+
+  constructor(buffer: ArrayBuffer, private readonly base: number, cap: number, count: number) {
+    this.dv = new DataView(buffer);
+    this.bytes = new Uint8Array(buffer);
+    this.count = count;
+    this.slotOf = new Uint32Array(count);
+    for (let s = 0; s < cap; s++) {
+      const r = base + s * FLOW_SIZE;
+      if (this.dv.getUint32(r + FL_HASH, true) !== 0) {
+        const id = this.dv.getUint32(r + FL_ID, true);
+        if (id >= 1 && id <= count) this.slotOf[id - 1] = s;
+      }
+    }
+  }
+
+  /** Byte offset of the record of flow `id` (1-based) in wasm memory. */
+  recordOffset(id: number): number {
+    return this.base + this.slotOf[id - 1] * FLOW_SIZE;
+  }
+
+  /** Raw record fields needed by hot consumers (no object per call beyond the result). */
+  flags(id: number): number {
+    return this.dv.getUint16(this.recordOffset(id) + FL_FLAGS, true);
+  }
+
+  /** Materialises flow `id` (1-based) as a report object. */
+  get(id: number): Flow {
+    const r = this.recordOffset(id);
+    const dv = this.dv;
+    const ipVersion = dv.getUint8(r + FL_IPVER) === 6 ? 6 : 4;
+    const protoNum = dv.getUint8(r + FL_PROTO);
+    const ports = hasPorts(protoNum);
+    const flags = dv.getUint16(r + FL_FLAGS, true);
+    const v0 = dv.getUint16(r + FL_VLAN0, true);
+    const v1 = dv.getUint16(r + FL_VLAN1, true);
+    const vlan: number[] = [];
+    if (v0) vlan.push(v0 - 1);
+    if (v1) vlan.push(v1 - 1);
+    const flow: Flow = {
+      id,
+      proto: PROTO_NAMES[protoNum] ?? protoNum,
+      ipVersion,
+      vlan,
+      interface: dv.getUint16(r + FL_IFACE, true),
+      initiator: { ip: ipToString(this.bytes, r + FL_ADDR_A, ipVersion), port: ports ? dv.getUint16(r + FL_PORT_A, true) : null },
+      responder: { ip: ipToString(this.bytes, r + FL_ADDR_B, ipVersion), port: ports ? dv.getUint16(r + FL_PORT_B, true) : null },
+      packets: { initiatorToResponder: dv.getUint32(r + FL_PKTS_AB, true), responderToInitiator: dv.getUint32(r + FL_PKTS_BA, true) },
+      ipBytes: { initiatorToResponder: Number(dv.getBigUint64(r + FL_IPBYTES_AB, true)), responderToInitiator: Number(dv.getBigUint64(r + FL_IPBYTES_AB + 8, true)) },
+      payloadBytes: { initiatorToResponder: Number(dv.getBigUint64(r + FL_PAYLOAD_AB, true)), responderToInitiator: Number(dv.getBigUint64(r + FL_PAYLOAD_AB + 8, true)) },
+      first: { packet: dv.getUint32(r + FL_FIRST_PKT, true), time: nsToIso(dv.getBigUint64(r + FL_FIRST_TS, true)) },
+      last: { packet: dv.getUint32(r + FL_LAST_PKT, true), time: nsToIso(dv.getBigUint64(r + FL_LAST_TS, true)) },
+      fragments: dv.getUint16(r + FL_FRAGS, true),
+    };
+    if (protoNum === 6) {
+      flow.tcp = {
+        syn: (flags & FlowFlag.Syn) !== 0,
+        synAck: (flags & FlowFlag.SynAck) !== 0,
+        fin: (flags & (FlowFlag.FinA | FlowFlag.FinB)) !== 0,
+        rst: (flags & FlowFlag.Rst) !== 0,
+      };
+    }
+    return flow;
+  }
+
+  *[Symbol.iterator](): IterableIterator<Flow> {
+    for (let id = 1; id <= this.count; id++) yield this.get(id);
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Builds a fresh wasm core instance per capture from a compiled module. No I/O here: the node
+ * and browser entries obtain the module (from a file or a fetch) and pass it in.
+ */
+import { ABI_VERSION, FLOW_SIZE, STAT_COUNT } from "./abi.js";
+
+/** The raw exports of assembly/index.ts (numbers only; u32 results may come back negative). */
+export interface CoreExports {
+  memory: WebAssembly.Memory;
+  init(inputCap: number, flowCapLog2: number, fragCapLog2: number, splitInterfaces: number): number;
+  feed(len: number, eof: number): number;
+  abiVersion(): number;
+  flowRecordSize(): number;
+  statCount(): number;
+  inputPtr(): number;
+  inputCap(): number;
+  flowsPtr(): number;
+  flowCap(): number;
+  statsPtr(): number;
+  statePtr(): number;
+  memoryEnd(): number;
+}
+
+/** Raised for violated invariants of our own code (a trap, an ABI mismatch): exit code 3. */
+export class InternalError extends Error {
+  override name = "InternalError";
+}
+
+export function compileCore(bytes: BufferSource): WebAssembly.Module {
+  return new WebAssembly.Module(bytes);
+}
+
+export function instantiateCore(module: WebAssembly.Module): CoreExports {
+  const instance = new WebAssembly.Instance(module, {
+    env: {
+      abort(_msg: number, _file: number, line: number, column: number): never {
+        throw new InternalError(`wasm core aborted at ${line}:${column}`);
+      },
+    },
+  });
+  const core = instance.exports as unknown as CoreExports;
+  if (core.abiVersion() !== ABI_VERSION) {
+    throw new InternalError(`wasm core ABI ${core.abiVersion()} does not match host ABI ${ABI_VERSION}`);
+  }
+  if (core.flowRecordSize() !== FLOW_SIZE || core.statCount() !== STAT_COUNT) {
+    throw new InternalError("wasm core record sizes do not match assembly/abi.ts");
+  }
+  return core;
+}
