@@ -12,6 +12,7 @@
  *   IFACES  IFACE_MAX × IFACE_SIZE  pcapng interfaces of the current section
  *   STATS   STAT_COUNT × 8          u64 counters (enum Stat)
  *   STATE   STATE_SIZE              reader state the host reads (format, error, offsets)
+ *   TRACE   traceCap × TRACE_SIZE   optional per-record tap (frame number, offset, time, lengths)
  *
  * Only numbers cross the boundary; the host reads records through DataViews named like the
  * constants here (src/wasm/views.ts).
@@ -103,15 +104,22 @@ export enum FlowFlag {
 // Fragment table entry (FRAGS region): maps (src, dst, id, proto) of a fragmented datagram to
 // the flow its first fragment landed in.
 // ---------------------------------------------------------------------------------------------
-export const FRAG_SIZE = 64;
+export const FRAG_SIZE = 96;
 export const FR_HASH = 0; // u32, 0 = empty
-export const FR_SLOT = 4; // u32 flow slot + 1
+export const FR_SLOT = 4; // u32 flow slot + 1; 0 = first fragment not seen yet (pending below)
 export const FR_ID = 8; // u32 IP identification (IPv4: 16 bits)
 export const FR_PROTO = 12; // u8
 export const FR_DIR = 13; // u8 0 = A→B, 1 = B→A
 export const FR_SRC = 16; // 16 bytes
 export const FR_DST = 32; // 16 bytes
 export const FR_TS = 48; // u64 ns of the first fragment
+// Later fragments that arrived before their first fragment (counted in Stat.FragmentsUnattributed
+// until the first fragment arrives and hands them to its flow).
+export const FR_PEND_PKTS = 56; // u32
+export const FR_PEND_FIRST_PKT = 60; // u32 packet number of the earliest pending fragment
+export const FR_PEND_IPBYTES = 64; // u64
+export const FR_PEND_PAYLOAD = 72; // u64
+export const FR_PEND_FIRST_TS = 80; // u64
 
 // ---------------------------------------------------------------------------------------------
 // pcapng interface table of the current section (IFACES region).
@@ -123,6 +131,19 @@ export const IF_SNAPLEN = 4; // u32
 export const IF_TSRESOL = 8; // u32 raw if_tsresol byte (default 6)
 export const IF_GLOBAL = 12; // u32 global interface number across sections
 export const IF_TSOFFSET = 16; // i64 seconds
+
+// ---------------------------------------------------------------------------------------------
+// Record trace entry (TRACE region; only when init was given a trace capacity). The host drains
+// the entries after each feed and resets ST_TRACE_COUNT; when the region is full, feed pauses
+// after the record that filled it (ST_PAUSED) and the host calls it again on the rest.
+// ---------------------------------------------------------------------------------------------
+export const TRACE_SIZE = 32;
+export const TR_OFFSET = 0; // u64 absolute file offset of the record (pcap header / pcapng block)
+export const TR_TS = 8; // u64 ns since the epoch
+export const TR_CAPLEN = 16; // u32
+export const TR_ORIGLEN = 20; // u32
+export const TR_LINKTYPE = 24; // u32
+export const TR_IFACE = 28; // u32 global interface number
 
 // ---------------------------------------------------------------------------------------------
 // Reader state (STATE region) the host reads after each feed.
@@ -156,6 +177,10 @@ export const ST_OVERSNAP_PACKET = 52;
 export const ST_ORPHAN_FRAG_PACKET = 56;
 /** u32 first packet number of a link type we do not decode (0 = never). */
 export const ST_UNSUPPORTED_PACKET = 60;
+/** u32 1 when the last feed stopped early because an output region (trace, events) was full. */
+export const ST_PAUSED = 124;
+/** u32 number of entries in the TRACE region written since the host last drained it. */
+export const ST_TRACE_COUNT = 120;
 /** LINKTYPES_MAX × u32: the distinct link types seen, in order of first use. */
 export const ST_LINKTYPES = 64;
 export const LINKTYPES_MAX = 16;

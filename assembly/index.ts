@@ -1,6 +1,6 @@
 /**
  * Export manifest of the wasm core. Lifecycle (one fresh instance per capture):
- *   init(inputCap, flowCapLog2, fragCapLog2, splitInterfaces) → 0 ok / 1 out of memory
+ *   init(inputCap, flowCapLog2, fragCapLog2, splitInterfaces, traceCap) → 0 ok / 1 no memory / 2 bad sizes
  *   host reads the region pointers below once, checks abiVersion() and the record sizes,
  *   then loops: copy bytes to INPUT[carry…], consumed = feed(carry + n, eof), move the tail.
  * Memory does not grow after init.
@@ -10,9 +10,12 @@ import * as mem from "./memory";
 import { setSplitInterfaces } from "./flow/table";
 export { feed } from "./capture/reader";
 
-export function init(inputCap: u32, flowCapLog2: u32, fragCapLog2: u32, splitInterfaces: bool): i32 {
+export function init(
+  inputCap: u32, flowCapLog2: u32, fragCapLog2: u32, splitInterfaces: bool, traceCap: u32,
+): i32 {
   if (flowCapLog2 < 4 || flowCapLog2 > 26 || fragCapLog2 < 4 || fragCapLog2 > 20) return 2;
-  if (!mem.layout(inputCap, flowCapLog2, fragCapLog2)) return 1;
+  if (traceCap > (1 << 20)) return 2;
+  if (!mem.layout(inputCap, flowCapLog2, fragCapLog2, traceCap)) return 1;
   setSplitInterfaces(splitInterfaces);
   return 0;
 }
@@ -27,3 +30,4 @@ export function flowCap(): u32 { return mem.flowCap; }
 export function statsPtr(): usize { return mem.statsPtr; }
 export function statePtr(): usize { return mem.statePtr; }
 export function memoryEnd(): usize { return mem.memEnd; }
+export function tracePtr(): usize { return mem.tracePtr; }

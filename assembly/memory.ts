@@ -3,7 +3,7 @@
  * never grows afterwards, so host views stay valid for the life of the instance. Nothing in the
  * hot path allocates: the stub runtime is linked only for the compiler's sake.
  */
-import { FLOW_SIZE, FRAG_SIZE, IFACE_MAX, IFACE_SIZE, STAT_COUNT, STATE_SIZE } from "./abi";
+import { FLOW_SIZE, FRAG_SIZE, IFACE_MAX, IFACE_SIZE, STAT_COUNT, STATE_SIZE, TRACE_SIZE } from "./abi";
 
 export let inputPtr: usize = 0;
 export let inputCap: u32 = 0;
@@ -15,6 +15,8 @@ export let fragMask: u32 = 0;
 export let ifacesPtr: usize = 0;
 export let statsPtr: usize = 0;
 export let statePtr: usize = 0;
+export let tracePtr: usize = 0;
+export let traceCap: u32 = 0;
 export let memEnd: usize = 0;
 
 @inline function align(p: usize, a: usize): usize {
@@ -25,7 +27,7 @@ export let memEnd: usize = 0;
  * Lays the regions out back to back after the static data and grows memory once to hold them.
  * Returns false when memory could not be grown (the host reports it as an internal error).
  */
-export function layout(inCap: u32, flowCapLog2: u32, fragCapLog2: u32): bool {
+export function layout(inCap: u32, flowCapLog2: u32, fragCapLog2: u32, trCap: u32): bool {
   let p = align(__heap_base, 64);
   statePtr = p;
   p += STATE_SIZE;
@@ -40,6 +42,9 @@ export function layout(inCap: u32, flowCapLog2: u32, fragCapLog2: u32): bool {
   fragMask = (1 << fragCapLog2) - 1;
   fragsPtr = align(p, 64);
   p = fragsPtr + (<usize>(fragMask + 1)) * FRAG_SIZE;
+  tracePtr = align(p, 64);
+  traceCap = trCap;
+  p = tracePtr + (<usize>trCap) * TRACE_SIZE;
   inputPtr = align(p, 64);
   inputCap = inCap;
   p = inputPtr + inCap;

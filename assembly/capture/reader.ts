@@ -23,14 +23,16 @@ import {
   CaptureFormat, ErrorCode, IF_GLOBAL, IF_LINKTYPE, IF_SNAPLEN, IF_TSOFFSET, IF_TSRESOL,
   IFACE_MAX, IFACE_SIZE, LINKTYPES_MAX, MAX_SNAPLEN, ST_ERROR, ST_ERROR_DETAIL,
   ST_ERROR_DETAIL2, ST_ERROR_OFFSET, ST_FORMAT, ST_IFACES, ST_LINKTYPES, ST_NLINKTYPES,
-  ST_OFFSET, ST_ORPHAN_FRAG_PACKET, ST_OVERSNAP_PACKET, ST_PACKETS, ST_UNSUPPORTED_PACKET, Stat,
+  ST_OFFSET, ST_ORPHAN_FRAG_PACKET, ST_OVERSNAP_PACKET, ST_PACKETS, ST_PAUSED, ST_TRACE_COUNT,
+  ST_UNSUPPORTED_PACKET, Stat, TR_CAPLEN, TR_IFACE, TR_LINKTYPE, TR_OFFSET, TR_ORIGLEN, TR_TS,
+  TRACE_SIZE,
 } from "../abi";
 import { rd16, rd32 } from "../bytes";
-import { ifacesPtr, inputCap, inputPtr, statePtr } from "../memory";
+import { ifacesPtr, inputCap, inputPtr, statePtr, traceCap, tracePtr } from "../memory";
 import { add, bump } from "../stats";
 import * as d from "../wire/decode";
 import { account, bumpFrags, lastDir, lastRec, upsert } from "../flow/table";
-import { fragDir, fragFind, fragRemember } from "../flow/frag";
+import { fragDir, fragFind, fragPend, fragRemember } from "../flow/frag";
 
 const PCAP_MAGIC_US: u32 = 0xa1b2c3d4;
 const PCAP_MAGIC_NS: u32 = 0xa1b23c4d;
@@ -91,9 +93,28 @@ function noteLinkType(lt: u32): void {
   if (load<u32>(statePtr + field) == 0) store<u32>(statePtr + field, pkt);
 }
 
+// ---- output back-pressure ---------------------------------------------------------------------
+/** True when an output region is full: the framing loops stop before the next record. */
+let paused: bool = false;
+
+/** Appends a trace entry for the record at window offset `at` (only when tracing). */
+function trace(at: u32, caplen: u32, origLen: u32, linkType: u32, ts: u64, iface: u32): void {
+  let n = load<u32>(statePtr + ST_TRACE_COUNT);
+  let e = tracePtr + (<usize>n) * TRACE_SIZE;
+  store<u64>(e + TR_OFFSET, base + at);
+  store<u64>(e + TR_TS, ts);
+  store<u32>(e + TR_CAPLEN, caplen);
+  store<u32>(e + TR_ORIGLEN, origLen);
+  store<u32>(e + TR_LINKTYPE, linkType);
+  store<u32>(e + TR_IFACE, iface);
+  store<u32>(statePtr + ST_TRACE_COUNT, ++n);
+  if (n >= traceCap) paused = true;
+}
+
 // ---- per packet -------------------------------------------------------------------------------
-/** Decodes one framed packet and accounts it to its flow. */
-function onPacket(p: usize, caplen: u32, origLen: u32, linkType: u32, ts: u64, iface: u32): void {
+/** Decodes one framed packet (record at window offset `at`) and accounts it to its flow. */
+function onPacket(at: u32, p: usize, caplen: u32, origLen: u32, linkType: u32, ts: u64, iface: u32): void {
+  if (traceCap != 0) trace(at, caplen, origLen, linkType, ts, iface);
   let n = ++pktNo;
   bump(Stat.Packets);
   add(Stat.Bytes, caplen);
@@ -114,6 +135,7 @@ function onPacket(p: usize, caplen: u32, origLen: u32, linkType: u32, ts: u64, i
     } else {
       bump(Stat.FragmentsUnattributed);
       firstAt(ST_ORPHAN_FRAG_PACKET, n);
+      fragPend(d.mSrcHi, d.mSrcLo, d.mDstHi, d.mDstLo, d.mFragId, d.mProto, d.mIpLen, d.mPayloadLen, n, ts);
     }
     return;
   }
@@ -148,11 +170,11 @@ function pcapHeader(p: usize, len: u32): i32 {
 function pcapRecords(pos: u32, len: u32): u32 {
   let p = inputPtr;
   let max: u32 = snaplen > <u32>MAX_SNAPLEN ? snaplen : <u32>MAX_SNAPLEN;
-  while (len - pos >= PCAP_RECORD_LEN) {
+  while (!paused && len - pos >= PCAP_RECORD_LEN) {
     let r = p + pos;
     let caplen = rd32(r + 8, swapped);
     if (caplen > max) {
-      fail(ErrorCode.CaplenTooLarge, pos + 8, caplen, max);
+      fail(ErrorCode.CaplenTooLarge, pos, caplen, max);
       return pos;
     }
     if (caplen + PCAP_RECORD_LEN > inputCap) {
@@ -168,7 +190,7 @@ function pcapRecords(pos: u32, len: u32): u32 {
       bump(Stat.CaplenOverSnaplen);
       firstAt(ST_OVERSNAP_PACKET, pktNo + 1);
     }
-    onPacket(r + PCAP_RECORD_LEN, caplen, orig, pcapLink, ts, 0);
+    onPacket(pos, r + PCAP_RECORD_LEN, caplen, orig, pcapLink, ts, 0);
     pos += PCAP_RECORD_LEN + caplen;
   }
   return pos;
@@ -239,7 +261,7 @@ function ngOptions(o: usize, end: usize, idb: usize): bool {
 /** Frames pcapng blocks from INPUT[pos, len); returns the new position. */
 function ngBlocks(pos: u32, len: u32): u32 {
   let p = inputPtr;
-  while (len - pos >= 12) {
+  while (!paused && len - pos >= 12) {
     let b = p + pos;
     let type = load<u32>(b);
     if (type == NG_SHB) {
@@ -329,7 +351,7 @@ function ngBlocks(pos: u32, len: u32): u32 {
       let ip = ifacePtr(ifid);
       let units = (<u64>rd32(b + 12, swapped) << 32) | <u64>rd32(b + 16, swapped);
       let ts = ngTime(units, load<u32>(ip + IF_TSRESOL), load<i64>(ip + IF_TSOFFSET));
-      onPacket(b + 28, caplen, orig, load<u32>(ip + IF_LINKTYPE), ts, load<u32>(ip + IF_GLOBAL));
+      onPacket(pos, b + 28, caplen, orig, load<u32>(ip + IF_LINKTYPE), ts, load<u32>(ip + IF_GLOBAL));
     } else if (type == NG_SPB) {
       if (blen < NG_SPB_MIN) {
         fail(ErrorCode.BadBlockLength, pos + 4, blen, NG_SPB_MIN);
@@ -346,7 +368,7 @@ function ngBlocks(pos: u32, len: u32): u32 {
       let sl = load<u32>(ip + IF_SNAPLEN);
       if (sl != 0 && sl < caplen) caplen = sl;
       // SPBs carry no timestamp: they are reported at time 0 (the epoch), like tshark.
-      onPacket(b + 12, caplen, orig, load<u32>(ip + IF_LINKTYPE), 0, load<u32>(ip + IF_GLOBAL));
+      onPacket(pos, b + 12, caplen, orig, load<u32>(ip + IF_LINKTYPE), 0, load<u32>(ip + IF_GLOBAL));
     } else {
       bump(Stat.BlocksSkipped);
     }
@@ -360,6 +382,7 @@ function ngBlocks(pos: u32, len: u32): u32 {
 export function feed(len: u32, eof: bool): u32 {
   if (failed) return 0;
   bump(Stat.Feeds);
+  paused = false;
   let p = inputPtr;
   let pos: u32 = 0;
   if (format == CaptureFormat.Unknown) {
@@ -398,7 +421,8 @@ export function feed(len: u32, eof: bool): u32 {
   } else {
     pos = ngBlocks(pos, len);
   }
-  if (!failed && eof && pos < len) {
+  store<u32>(statePtr + ST_PAUSED, paused ? 1 : 0);
+  if (!failed && !paused && eof && pos < len) {
     let need: u32 = 0;
     if (format == CaptureFormat.Pcap) {
       need = len - pos >= PCAP_RECORD_LEN ? PCAP_RECORD_LEN + rd32(p + pos + 8, swapped) : PCAP_RECORD_LEN;

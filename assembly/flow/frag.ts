@@ -4,15 +4,19 @@
  * count to the same flow. Reassembly is not done.
  *
  * Bounded and direct-mapped over the FRAGS region: a new datagram hashing onto a live entry of
- * another datagram overwrites it (Stat.FragTableEvictions); later fragments whose first
- * fragment is unknown (evicted, out of order, or not captured) are counted in
- * Stat.FragmentsUnattributed and never guessed.
+ * another datagram overwrites it (Stat.FragTableEvictions). Later fragments that arrive before
+ * their first fragment (reordering: some stacks send the last fragment first) are held as
+ * pending counts in the entry and handed to the flow when the first fragment arrives; until
+ * then — or for good, when it never comes or the entry is evicted — they are counted in
+ * Stat.FragmentsUnattributed and never guessed onto a flow.
  */
 import {
-  FLOW_SIZE, FR_DIR, FR_DST, FR_HASH, FR_ID, FR_PROTO, FR_SLOT, FR_SRC, FR_TS, FRAG_SIZE, Stat,
+  FL_FIRST_PKT, FL_FIRST_TS, FL_FRAGS, FLOW_SIZE, FR_DIR, FR_DST, FR_HASH, FR_ID, FR_PEND_FIRST_PKT,
+  FR_PEND_FIRST_TS, FR_PEND_IPBYTES, FR_PEND_PAYLOAD, FR_PEND_PKTS, FR_PROTO, FR_SLOT, FR_SRC, FR_TS,
+  FRAG_SIZE, FL_IPBYTES_AB, FL_PAYLOAD_AB, FL_PKTS_AB, Stat,
 } from "../abi";
 import { flowsPtr, fragMask, fragsPtr } from "../memory";
-import { bump } from "../stats";
+import { add, bump } from "../stats";
 
 @inline function fragHash(sHi: u64, sLo: u64, dHi: u64, dLo: u64, id: u32, proto: u32): u32 {
   let h = sHi * 0x9e3779b97f4a7c15 ^ sLo ^ (dHi * 0xc2b2ae3d27d4eb4f) ^ dLo ^
@@ -24,13 +28,43 @@ import { bump } from "../stats";
   return r == 0 ? 1 : r;
 }
 
-/** Remembers the first fragment of a datagram: its flow record and direction. */
+@inline function entryMatches(e: usize, h: u32, sHi: u64, sLo: u64, dHi: u64, dLo: u64, id: u32, proto: u32): bool {
+  return load<u32>(e + FR_HASH) == h && load<u32>(e + FR_ID) == id &&
+    <u32>load<u8>(e + FR_PROTO) == proto && load<u64>(e + FR_SRC) == sHi &&
+    load<u64>(e + FR_SRC + 8) == sLo && load<u64>(e + FR_DST) == dHi &&
+    load<u64>(e + FR_DST + 8) == dLo;
+}
+
+/**
+ * Remembers the first fragment of a datagram: its flow record and direction. Later fragments
+ * that were pending on the same datagram are accounted to the flow now.
+ */
 export function fragRemember(
   sHi: u64, sLo: u64, dHi: u64, dLo: u64, id: u32, proto: u32, rec: usize, dir: u32, ts: u64,
 ): void {
   let h = fragHash(sHi, sLo, dHi, dLo, id, proto);
   let e = fragsPtr + (<usize>(h & fragMask)) * FRAG_SIZE;
-  if (load<u32>(e + FR_HASH) != 0 && load<u32>(e + FR_HASH) != h) bump(Stat.FragTableEvictions);
+  if (entryMatches(e, h, sHi, sLo, dHi, dLo, id, proto) && load<u32>(e + FR_SLOT) == 0) {
+    let n = load<u32>(e + FR_PEND_PKTS);
+    let pk = rec + FL_PKTS_AB + (<usize>dir << 2);
+    store<u32>(pk, load<u32>(pk) + n);
+    let ib = rec + FL_IPBYTES_AB + (<usize>dir << 3);
+    store<u64>(ib, load<u64>(ib) + load<u64>(e + FR_PEND_IPBYTES));
+    let pb = rec + FL_PAYLOAD_AB + (<usize>dir << 3);
+    store<u64>(pb, load<u64>(pb) + load<u64>(e + FR_PEND_PAYLOAD));
+    let f = <u32>load<u16>(rec + FL_FRAGS) + n;
+    store<u16>(rec + FL_FRAGS, <u16>(f < 0xffff ? f : 0xffff));
+    let firstPkt = load<u32>(e + FR_PEND_FIRST_PKT);
+    if (firstPkt < load<u32>(rec + FL_FIRST_PKT)) {
+      store<u32>(rec + FL_FIRST_PKT, firstPkt);
+      store<u64>(rec + FL_FIRST_TS, load<u64>(e + FR_PEND_FIRST_TS));
+    }
+    add(Stat.FragmentsAttributed, n);
+    add(Stat.FragmentsUnattributed, -(<u64>n));
+  } else if (load<u32>(e + FR_HASH) != 0) {
+    bump(Stat.FragTableEvictions);
+  }
+  store<u32>(e + FR_PEND_PKTS, 0);
   store<u32>(e + FR_HASH, h);
   store<u32>(e + FR_SLOT, <u32>((rec - flowsPtr) / FLOW_SIZE) + 1);
   store<u32>(e + FR_ID, id);
@@ -50,10 +84,37 @@ export let fragDir: u32 = 0;
 export function fragFind(sHi: u64, sLo: u64, dHi: u64, dLo: u64, id: u32, proto: u32): usize {
   let h = fragHash(sHi, sLo, dHi, dLo, id, proto);
   let e = fragsPtr + (<usize>(h & fragMask)) * FRAG_SIZE;
-  if (load<u32>(e + FR_HASH) != h || load<u32>(e + FR_ID) != id ||
-    <u32>load<u8>(e + FR_PROTO) != proto || load<u64>(e + FR_SRC) != sHi ||
-    load<u64>(e + FR_SRC + 8) != sLo || load<u64>(e + FR_DST) != dHi ||
-    load<u64>(e + FR_DST + 8) != dLo) return 0;
+  if (!entryMatches(e, h, sHi, sLo, dHi, dLo, id, proto) || load<u32>(e + FR_SLOT) == 0) return 0;
   fragDir = <u32>load<u8>(e + FR_DIR);
   return flowsPtr + (<usize>(load<u32>(e + FR_SLOT) - 1)) * FLOW_SIZE;
+}
+
+/**
+ * Holds a later fragment whose first fragment has not been seen (yet) as pending counts.
+ */
+export function fragPend(
+  sHi: u64, sLo: u64, dHi: u64, dLo: u64, id: u32, proto: u32,
+  ipLen: u32, payloadLen: u32, pktNo: u32, ts: u64,
+): void {
+  let h = fragHash(sHi, sLo, dHi, dLo, id, proto);
+  let e = fragsPtr + (<usize>(h & fragMask)) * FRAG_SIZE;
+  if (!entryMatches(e, h, sHi, sLo, dHi, dLo, id, proto)) {
+    if (load<u32>(e + FR_HASH) != 0) bump(Stat.FragTableEvictions);
+    store<u32>(e + FR_HASH, h);
+    store<u32>(e + FR_SLOT, 0);
+    store<u32>(e + FR_ID, id);
+    store<u8>(e + FR_PROTO, <u8>proto);
+    store<u64>(e + FR_SRC, sHi);
+    store<u64>(e + FR_SRC + 8, sLo);
+    store<u64>(e + FR_DST, dHi);
+    store<u64>(e + FR_DST + 8, dLo);
+    store<u32>(e + FR_PEND_PKTS, 0);
+    store<u64>(e + FR_PEND_IPBYTES, 0);
+    store<u64>(e + FR_PEND_PAYLOAD, 0);
+    store<u32>(e + FR_PEND_FIRST_PKT, pktNo);
+    store<u64>(e + FR_PEND_FIRST_TS, ts);
+  }
+  store<u32>(e + FR_PEND_PKTS, load<u32>(e + FR_PEND_PKTS) + 1);
+  store<u64>(e + FR_PEND_IPBYTES, load<u64>(e + FR_PEND_IPBYTES) + ipLen);
+  store<u64>(e + FR_PEND_PAYLOAD, load<u64>(e + FR_PEND_PAYLOAD) + payloadLen);
 }

@@ -72,7 +72,7 @@ export function errorDiagnostic(file: string, state: CoreState): Diagnostic | un
       break;
     case ErrorCode.CaplenTooLarge:
       code = "caplen_too_large";
-      message = `record captured length ${e.detail} exceeds the maximum of ${e.detail2}`;
+      message = `record header at this offset gives a captured length of ${e.detail} bytes, more than the maximum of ${e.detail2}`;
       break;
     case ErrorCode.BadBlockLength:
       code = "bad_block_length";

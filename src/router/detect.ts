@@ -36,7 +36,7 @@ const COMMAND_FORMATS: [RegExp, RouterFormat][] = [
 /** Per-line markers → format. Order matters: syslog before conversations (ASP lines hold `->`). */
 const LINE_MARKERS: [RegExp, RouterFormat][] = [
   [/\bASP_[A-Z0-9_]+:/, "junos-syslog"],
-  [/^\s*(?:\[\d+\.\d+\]\s*)?\[(?:NEW|UPDATE|DESTROY)\]/, "conntrack-events"],
+  [/^\s*(?:\[\s*\d+\.\d+\s*\]\s*)?\[(?:NEW|UPDATE|DESTROY)\]/, "conntrack-events"],
   [/\bmaster-src=|\bmask-src=|\bl3proto\s*=/, "conntrack-expect"],
   [/\bsrc=\S+\s+dst=\S+/, "conntrack"],
   [/^\s*Session ID:\s*\d|^\s*(?:In|Out):\s+\S+\s+-->\s|^\s*Total sessions:/, "srx-flow-session"],
@@ -46,7 +46,7 @@ const LINE_MARKERS: [RegExp, RouterFormat][] = [
 ];
 
 /** Lines that belong to no format in particular. */
-const NEUTRAL = /^\s*$|^\s*#|^\s*\{[\w:\-]+\}\s*$|^\s*-+\(more[^)]*\)-+\s*$|^\s*(?:node\d+|fpc\d+):\s*$|^\s*-{10,}\s*$|^\s*Interface:|^\s*conntrack v[\d.]+ \([^)]*\): \d+ /;
+const NEUTRAL = /^\s*$|^\s*#|^\s*\{[\w:\-]+\}\s*$|^\s*-+\(more[^)]*\)-+\s*$|^\s*(?:node\d+|fpc\d+):\s*$|^\s*-{10,}\s*$|^\s*conntrack v[\d.]+ \([^)]*\): \d+ /;
 
 export interface PromptInfo {
   /** Line index of the prompt. */

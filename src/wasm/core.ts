@@ -14,7 +14,8 @@ import {
   FL_PKTS_AB, FL_PKTS_BA, FL_PORT_A, FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FLOW_SIZE, FlowFlag,
   ST_ERROR, ST_ERROR_DETAIL, ST_ERROR_DETAIL2, ST_ERROR_OFFSET, ST_FLOWS, ST_FORMAT, ST_FULL_PACKET,
   ST_IFACES, ST_LINKTYPES, ST_NLINKTYPES, ST_OFFSET, ST_ORPHAN_FRAG_PACKET, ST_OVERSNAP_PACKET,
-  ST_PACKETS, ST_UNSUPPORTED_PACKET, Stat,
+  ST_PACKETS, ST_PAUSED, ST_TRACE_COUNT, ST_UNSUPPORTED_PACKET, Stat, TR_CAPLEN, TR_IFACE, TR_LINKTYPE,
+  TR_OFFSET, TR_ORIGLEN, TR_TS, TRACE_SIZE,
 } from "./abi.js";
 import { type CoreExports, InternalError, instantiateCore } from "./instantiate.js";
 import { ipToString } from "../net/addr.js";
@@ -40,7 +41,25 @@ export interface CoreOptions {
   splitInterfaces?: boolean;
   /** Called after each window with the bytes consumed so far. */
   onProgress?: (bytesConsumed: number) => void;
+  /** When set, every framed record is reported (in batches) — a per-record tap for tests and tools. */
+  onRecords?: (records: RecordInfo[]) => void;
 }
+
+/** One framed record, as reported to `onRecords`. */
+export interface RecordInfo {
+  /** 1-based record number. */
+  packet: number;
+  /** Absolute file offset of the record header (pcap) or block (pcapng). */
+  offset: number;
+  /** Nanoseconds since the epoch. */
+  ts: bigint;
+  caplen: number;
+  origLen: number;
+  linkType: number;
+  interface: number;
+}
+
+const TRACE_CAP = 4096;
 
 export const DEFAULT_WINDOW = 4 << 20;
 export const DEFAULT_FLOW_CAP_LOG2 = 19;
@@ -75,7 +94,10 @@ export class CaptureCore {
   constructor(module: WebAssembly.Module, private readonly opts: CoreOptions = {}) {
     this.exports = instantiateCore(module);
     const window = Math.max(opts.windowBytes ?? DEFAULT_WINDOW, 512 << 10);
-    const rc = this.exports.init(window, opts.flowCapLog2 ?? DEFAULT_FLOW_CAP_LOG2, opts.fragCapLog2 ?? 12, opts.splitInterfaces ? 1 : 0);
+    const rc = this.exports.init(
+      window, opts.flowCapLog2 ?? DEFAULT_FLOW_CAP_LOG2, opts.fragCapLog2 ?? 12, opts.splitInterfaces ? 1 : 0,
+      opts.onRecords ? TRACE_CAP : 0,
+    );
     if (rc !== 0) throw new InternalError(rc === 1 ? "wasm core could not allocate its memory" : "invalid table sizes");
     this.inputPtr = this.exports.inputPtr() >>> 0;
     this.inputCap = this.exports.inputCap() >>> 0;
@@ -98,13 +120,22 @@ export class CaptureCore {
     const { exports: core, inputPtr, inputCap } = this;
     const mem = new Uint8Array(core.memory.buffer);
     let carry = 0;
+    const statePtr = core.statePtr() >>> 0;
+    const dv = new DataView(core.memory.buffer);
+    /** One feed of INPUT[0, len), repeated while the core pauses for a full output region. */
     const step = (len: number, eof: boolean): boolean => {
-      const consumed = core.feed(len, eof ? 1 : 0) >>> 0;
-      this.checkMemory();
-      if (consumed < len) mem.copyWithin(inputPtr, inputPtr + consumed, inputPtr + len);
-      carry = len - consumed;
+      for (;;) {
+        const consumed = core.feed(len, eof ? 1 : 0) >>> 0;
+        this.checkMemory();
+        if (this.opts.onRecords) this.drainTrace(dv, statePtr);
+        if (consumed < len) mem.copyWithin(inputPtr, inputPtr + consumed, inputPtr + len);
+        carry = len - consumed;
+        if (dv.getUint32(statePtr + ST_ERROR, true) !== ErrorCode.None) return false;
+        if (dv.getUint32(statePtr + ST_PAUSED, true) === 0) break;
+        len = carry;
+      }
       this.opts.onProgress?.(this.offset());
-      return this.errorCode() === ErrorCode.None;
+      return true;
     };
     if (isPull(source)) {
       for (;;) {
@@ -125,12 +156,26 @@ export class CaptureCore {
     step(carry, true);
   }
 
-  private u32(off: number): number {
-    return new DataView(this.exports.memory.buffer).getUint32((this.exports.statePtr() >>> 0) + off, true);
-  }
-
-  private errorCode(): ErrorCode {
-    return this.u32(ST_ERROR);
+  private drainTrace(dv: DataView, statePtr: number): void {
+    const n = dv.getUint32(statePtr + ST_TRACE_COUNT, true);
+    if (n === 0) return;
+    const base = this.exports.tracePtr() >>> 0;
+    const first = dv.getUint32(statePtr + ST_PACKETS, true) - n + 1;
+    const out: RecordInfo[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const e = base + i * TRACE_SIZE;
+      out[i] = {
+        packet: first + i,
+        offset: Number(dv.getBigUint64(e + TR_OFFSET, true)),
+        ts: dv.getBigUint64(e + TR_TS, true),
+        caplen: dv.getUint32(e + TR_CAPLEN, true),
+        origLen: dv.getUint32(e + TR_ORIGLEN, true),
+        linkType: dv.getUint32(e + TR_LINKTYPE, true),
+        interface: dv.getUint32(e + TR_IFACE, true),
+      };
+    }
+    dv.setUint32(statePtr + ST_TRACE_COUNT, 0, true);
+    this.opts.onRecords!(out);
   }
 
   private offset(): number {

@@ -7,7 +7,7 @@ import { ABI_VERSION, FLOW_SIZE, STAT_COUNT } from "./abi.js";
 /** The raw exports of assembly/index.ts (numbers only; u32 results may come back negative). */
 export interface CoreExports {
   memory: WebAssembly.Memory;
-  init(inputCap: number, flowCapLog2: number, fragCapLog2: number, splitInterfaces: number): number;
+  init(inputCap: number, flowCapLog2: number, fragCapLog2: number, splitInterfaces: number, traceCap: number): number;
   feed(len: number, eof: number): number;
   abiVersion(): number;
   flowRecordSize(): number;
@@ -19,6 +19,7 @@ export interface CoreExports {
   statsPtr(): number;
   statePtr(): number;
   memoryEnd(): number;
+  tracePtr(): number;
 }
 
 /** Raised for violated invariants of our own code (a trap, an ABI mismatch): exit code 3. */

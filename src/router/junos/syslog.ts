@@ -42,27 +42,39 @@ const MESSAGE = new RegExp(
 );
 
 /** A line that begins a new record (anything else continues the previous record). */
-const RECORD_START = new RegExp(String.raw`^[ \t]*(?:<\d{1,3}>|${TS3164}|${TSISO}|\(FPC|[^\s{}]*\{[^}]*\}\[|\S+[ \t]+\(FPC)|ASP_[A-Z0-9_]+:`);
+const RECORD_START = new RegExp(String.raw`^[ \t]*(?:<\d{1,3}>|${TS3164}|${TSISO}|\(FPC|\S+[ \t]+\(FPC)|\{[^}]*\}[ \t]*\[[^\]]*\]:`);
 
 export function parseJunosSyslog(ctx: ParseContext, seg: Segment, base: Omit<JunosSyslogDocument, "format" | "events">): JunosSyslogDocument {
   const doc: JunosSyslogDocument = { ...base, format: "junos-syslog", events: [] };
   const lines = ctx.lines;
   let recStart = -1;
-  let recCol = 0;
   let rec = "";
+  /** Pieces of the joined record: where each line's text starts in `rec`, its line and column. */
+  let pieces: { at: number; i: number; col: number }[] = [];
+
+  /** Line index and column of offset `o` of the joined record. */
+  const locate = (o: number): [number, number] => {
+    let p = pieces[0]!;
+    for (const q of pieces) if (q.at <= o) p = q;
+    const col = p.col + Math.max(0, o - p.at);
+    return [p.i, Math.min(col, lines[p.i]!.length)];
+  };
 
   const finish = () => {
     if (recStart < 0) return;
     const ev = parseMessage(rec, recStart + 1);
     if (typeof ev === "number") {
-      ctx.report("unknown_line", "error", recStart, recCol + ev, `not an ASP_* system log message: "${clip(rec.slice(ev))}"`);
+      const [li, c] = locate(ev);
+      ctx.report("unknown_line", "error", li, c, `not an ASP_* system log message: "${clip(rec.slice(ev))}"`);
     } else if (typeof ev === "string") {
-      ctx.report("bad_endpoint", "error", recStart, recCol + Math.max(0, rec.indexOf(ev)), `bad address:port "${ev}" in system log message`);
+      const [li, c] = locate(Math.max(0, rec.indexOf(ev)));
+      ctx.report("bad_endpoint", "error", li, c, `bad address:port "${ev}" in system log message`);
     } else {
       doc.events.push(ev);
     }
     recStart = -1;
     rec = "";
+    pieces = [];
   };
 
   for (let i = seg.start; i < seg.end; i++) {
@@ -75,10 +87,13 @@ export function parseJunosSyslog(ctx: ParseContext, seg: Segment, base: Omit<Jun
     if (recStart < 0 || RECORD_START.test(text)) {
       finish();
       recStart = i;
-      recCol = col;
       rec = text;
+      pieces = [{ at: 0, i, col }];
     } else {
-      rec = rec.replace(/[ \t]+$/, "") + " " + text.trim();
+      rec = rec.replace(/[ \t]+$/, "") + " ";
+      const lead = text.length - text.trimStart().length;
+      pieces.push({ at: rec.length, i, col: col + lead });
+      rec += text.trim();
     }
   }
   finish();

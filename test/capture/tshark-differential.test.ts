@@ -1,0 +1,132 @@
+/**
+ * Differential test against real tshark: for every public capture not marked corrupt, the packet
+ * count and the TCP/UDP conversations (endpoints, initiator, packets each way) equal tshark's.
+ * Cases where tshark differs by design (IP reassembly, VLAN-blind conversation keys, truncated
+ * TCP headers) are listed in test/helpers/tshark.ts TSHARK_DIFFERS and tested explicitly below.
+ */
+import { expect, it } from "vitest";
+import { scanFile } from "../../src/node/index.js";
+import type { Flow } from "../../src/types.js";
+import { describeWithTshark, TSHARK_DIFFERS, tsharkConversations, tsharkFields, type TsharkConversation } from "../helpers/tshark.js";
+import { manifest } from "./manifest.js";
+
+const pairKey = (a: { ip: string; port: number | null }, b: { ip: string; port: number | null }) =>
+  [`${a.ip}|${a.port}`, `${b.ip}|${b.port}`].sort().join(" ");
+
+async function flowsOf(path: string): Promise<Flow[]> {
+  const scan = await scanFile(path, { flowCapLog2: 12 });
+  expect(scan.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  return [...scan.flows];
+}
+
+/** Our flows of one protocol, as tshark would print them: A = initiator, frames each way. */
+function compareConversations(ours: Flow[], theirs: TsharkConversation[], file: string) {
+  const byPair = new Map<string, Flow[]>();
+  for (const f of ours) {
+    const k = pairKey(f.initiator, f.responder);
+    byPair.set(k, [...(byPair.get(k) ?? []), f]);
+  }
+  expect(ours.length, `${file}: number of conversations`).toBe(theirs.length);
+  for (const t of theirs) {
+    const cands = byPair.get(pairKey(t.a, t.b)) ?? [];
+    expect(cands.length, `${file}: flow for ${t.a.ip}:${t.a.port} <-> ${t.b.ip}:${t.b.port}`).toBeGreaterThan(0);
+    // Several flows on the same pair (4-tuple reuse): match the one with the same counts.
+    const match = cands.find((f) => {
+      const aIsInit = f.initiator.ip === t.a.ip && f.initiator.port === t.a.port;
+      const ab = aIsInit ? f.packets.initiatorToResponder : f.packets.responderToInitiator;
+      const ba = aIsInit ? f.packets.responderToInitiator : f.packets.initiatorToResponder;
+      return ab === t.framesAtoB && ba === t.framesBtoA;
+    });
+    expect(match, `${file}: packets each way for ${t.a.ip}:${t.a.port} -> ${t.b.ip}:${t.b.port} (${t.framesAtoB}/${t.framesBtoA}); ours: ${JSON.stringify(cands.map((f) => f.packets))}`).toBeDefined();
+    // tshark's A is the sender of the first packet; ours is the SYN sender, which is the same
+    // whenever the flow starts with its SYN (or is UDP).
+    if (!match!.tcp || match!.tcp.syn) {
+      expect(`${match!.initiator.ip}:${match!.initiator.port}`, `${file}: initiator`).toBe(`${t.a.ip}:${t.a.port}`);
+    }
+  }
+}
+
+const entries = manifest().filter((e) => !e.corrupt);
+
+/**
+ * tshark's record count without the pcapng custom blocks (type 0x00000BAD / 0x40000BAD): tshark
+ * 4.0 shows each as a frame whose only protocol is "data"; they hold no packet, and we skip them
+ * by their length like every other non-packet block.
+ */
+function tsharkPackets(path: string): number {
+  return tsharkFields(path, ["frame.number", "frame.protocols"]).filter((r) => r[1] !== "data").length;
+}
+
+describeWithTshark("flows agree with tshark on every public capture", () => {
+  it("covers the manifest", () => {
+    expect(entries.length).toBeGreaterThan(40);
+  });
+  for (const e of entries) {
+    it(`${e.file}`, async () => {
+      const flows = await flowsOf(e.path);
+      const scan = await scanFile(e.path, { flowCapLog2: 12 });
+      expect(scan.info.packets, "packet count").toBe(tsharkPackets(e.path));
+      if (TSHARK_DIFFERS[e.file]) return; // compared explicitly below
+      compareConversations(flows.filter((f) => f.proto === "tcp"), tsharkConversations(e.path, "tcp"), e.file);
+      compareConversations(flows.filter((f) => f.proto === "udp"), tsharkConversations(e.path, "udp"), e.file);
+    });
+  }
+});
+
+describeWithTshark("cases where tshark differs by design", () => {
+  const path = (f: string) => entries.find((e) => e.file === f)!.path;
+
+  it("IPv4 fragments: tshark reassembles into one frame; we count every fragment on the flow", async () => {
+    for (const f of ["zeek/zeek-ipv4-fragmented-udp.pcap", "suricata-verify/suricata-frag-vlan-ipv4-tcp-syn.pcap", "suricata-verify/suricata-frag-rawip-tcp-syn.pcap"]) {
+      const proto = f.includes("udp") ? "udp" : "tcp";
+      const ours = (await flowsOf(path(f))).filter((x) => x.proto === proto);
+      const reasm = tsharkConversations(path(f), proto);
+      const frames = tsharkPackets(path(f));
+      expect(ours.length, f).toBe(1);
+      expect(reasm.length, f).toBe(1);
+      // Same conversation (the ports come from the first fragment, wherever it is on the wire) …
+      expect(pairKey(ours[0].initiator, ours[0].responder), f).toBe(pairKey(reasm[0].a, reasm[0].b));
+      // … tshark counts the one reassembled frame, we count all fragments, the later ones
+      // attributed through the fragment table.
+      expect(reasm[0].framesAtoB + reasm[0].framesBtoA, f).toBe(1);
+      expect(ours[0].packets.initiatorToResponder + ours[0].packets.responderToInitiator, f).toBe(frames);
+      const later = tsharkFields(path(f), ["ip.frag_offset"], undefined, { prefs: ["ip.defragment:FALSE"] })
+        .filter((r) => Number(r[0]) > 0).length;
+      expect(ours[0].fragments, f).toBe(later);
+    }
+  });
+
+  it("IPv6 fragments: first fragments match tshark without reassembly", async () => {
+    const f = "zeek/zeek-ipv6-fragmented-dns.pcap";
+    const ours = (await flowsOf(path(f))).filter((x) => x.proto === "udp");
+    const theirs = tsharkConversations(path(f), "udp", { prefs: ["ipv6.defragment:FALSE"] });
+    const ourFirst = ours.reduce((s, x) => s + x.packets.initiatorToResponder + x.packets.responderToInitiator - x.fragments, 0);
+    const theirTotal = theirs.reduce((s, x) => s + x.framesAtoB + x.framesBtoA, 0);
+    expect(ourFirst).toBe(theirTotal);
+  });
+
+  it("VLAN collisions: tshark merges the tuple across VLANs; we keep three flows", async () => {
+    const f = "zeek/zeek-vlan-collisions.pcap";
+    const ours = (await flowsOf(path(f))).filter((x) => x.proto === "tcp");
+    const theirs = tsharkConversations(path(f), "tcp");
+    expect(theirs.length).toBe(1);
+    expect(ours.length).toBe(3);
+    expect(ours.map((x) => x.vlan).sort()).toEqual([[], [10, 20], [42]].sort());
+    const sum = ours.reduce((s, x) => s + x.packets.initiatorToResponder + x.packets.responderToInitiator, 0);
+    expect(sum).toBe(theirs[0].framesAtoB + theirs[0].framesBtoA);
+  });
+
+  it("truncated TCP header: tshark drops the cut SYN from conv,tcp; we count it and name its sender the initiator", async () => {
+    const f = "zeek/zeek-tcp-truncated-header.pcap";
+    const ours = (await flowsOf(path(f))).filter((x) => x.proto === "tcp");
+    const theirs = tsharkConversations(path(f), "tcp");
+    expect(ours.length).toBe(1);
+    expect(theirs.length).toBe(1);
+    const t = theirs[0];
+    const o = ours[0];
+    expect(o.packets.initiatorToResponder + o.packets.responderToInitiator).toBe(t.framesAtoB + t.framesBtoA + 1);
+    // tshark's A is the SYN-ACK sender (the SYN is not in its table); ours is the SYN sender.
+    expect(`${o.responder.ip}:${o.responder.port}`).toBe(`${t.a.ip}:${t.a.port}`);
+    expect(o.tcp?.syn).toBe(true);
+  });
+});
