@@ -13,6 +13,8 @@
  *   STATS   STAT_COUNT × 8          u64 counters (enum Stat)
  *   STATE   STATE_SIZE              reader state the host reads (format, error, offsets)
  *   TRACE   traceCap × TRACE_SIZE   optional per-record tap (frame number, offset, time, lengths)
+ *   ORDER   flowCap × 4             flow id → slot (filled by orderFlows before reporting)
+ *   OUT     OUT_SIZE                report text written by writeFlows (assembly/report/json.ts)
  *
  * Only numbers cross the boundary; the host reads records through DataViews named like the
  * constants here (src/wasm/views.ts).
@@ -177,6 +179,8 @@ export const ST_OVERSNAP_PACKET = 52;
 export const ST_ORPHAN_FRAG_PACKET = 56;
 /** u32 first packet number of a link type we do not decode (0 = never). */
 export const ST_UNSUPPORTED_PACKET = 60;
+/** u32 bytes written to the OUT region by the last writeFlows. */
+export const ST_OUT_LEN = 116;
 /** u32 1 when the last feed stopped early because an output region (trace, events) was full. */
 export const ST_PAUSED = 124;
 /** u32 number of entries in the TRACE region written since the host last drained it. */
@@ -308,6 +312,9 @@ export enum LinkType {
   Ipv6 = 229,
   Sll2 = 276,
 }
+
+/** Size of the OUT region (small enough to stay in the CPU cache while the host copies it out). */
+export const OUT_SIZE = 256 * 1024;
 
 /** Largest record caplen accepted (libpcap's MAXIMUM_SNAPLEN). */
 export const MAX_SNAPLEN = 262144;

@@ -9,6 +9,7 @@ import { ABI_VERSION, FLOW_SIZE, STAT_COUNT } from "./abi";
 import * as mem from "./memory";
 import { setSplitInterfaces } from "./flow/table";
 export { feed } from "./capture/reader";
+export { orderFlows, writeFlows } from "./report/json";
 
 export function init(
   inputCap: u32, flowCapLog2: u32, fragCapLog2: u32, splitInterfaces: bool, traceCap: u32,
@@ -31,3 +32,4 @@ export function statsPtr(): usize { return mem.statsPtr; }
 export function statePtr(): usize { return mem.statePtr; }
 export function memoryEnd(): usize { return mem.memEnd; }
 export function tracePtr(): usize { return mem.tracePtr; }
+export function outPtr(): usize { return mem.outPtr; }

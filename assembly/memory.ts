@@ -3,7 +3,7 @@
  * never grows afterwards, so host views stay valid for the life of the instance. Nothing in the
  * hot path allocates: the stub runtime is linked only for the compiler's sake.
  */
-import { FLOW_SIZE, FRAG_SIZE, IFACE_MAX, IFACE_SIZE, STAT_COUNT, STATE_SIZE, TRACE_SIZE } from "./abi";
+import { FLOW_SIZE, FRAG_SIZE, IFACE_MAX, IFACE_SIZE, OUT_SIZE, STAT_COUNT, STATE_SIZE, TRACE_SIZE } from "./abi";
 
 export let inputPtr: usize = 0;
 export let inputCap: u32 = 0;
@@ -17,6 +17,9 @@ export let statsPtr: usize = 0;
 export let statePtr: usize = 0;
 export let tracePtr: usize = 0;
 export let traceCap: u32 = 0;
+export let orderPtr: usize = 0;
+export let outPtr: usize = 0;
+export let outCap: u32 = 0;
 export let memEnd: usize = 0;
 
 @inline function align(p: usize, a: usize): usize {
@@ -42,6 +45,11 @@ export function layout(inCap: u32, flowCapLog2: u32, fragCapLog2: u32, trCap: u3
   fragMask = (1 << fragCapLog2) - 1;
   fragsPtr = align(p, 64);
   p = fragsPtr + (<usize>(fragMask + 1)) * FRAG_SIZE;
+  orderPtr = align(p, 64);
+  p = orderPtr + (<usize>flowCap) * 4;
+  outPtr = align(p, 64);
+  outCap = OUT_SIZE;
+  p = outPtr + OUT_SIZE;
   tracePtr = align(p, 64);
   traceCap = trCap;
   p = tracePtr + (<usize>trCap) * TRACE_SIZE;

@@ -7,7 +7,7 @@ const { main } = await import("../dist/src/node/cli.js");
 
 /** Blocking write that survives non-blocking pipes (EAGAIN) so large reports are never cut. */
 function writeAll(fd, s) {
-  let buf = Buffer.from(s, "utf8");
+  let buf = typeof s === "string" ? Buffer.from(s, "utf8") : s;
   while (buf.length) {
     try {
       const n = writeSync(fd, buf);

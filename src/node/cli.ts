@@ -79,14 +79,14 @@ export function createProgram(io: CliIo): Command {
     .option("--json", "print the JSON report (schema/flows.schema.json)")
     .addOption(new Option("--max-flows <n>", "flow table capacity; later flows are counted as unattributed").argParser(intOption(16, 50_000_000)).default(393_216))
     .addOption(new Option("--window <bytes>", "input window in wasm memory (e.g. 4M)").argParser(parseSize).default(4 << 20, "4M"))
-    .option("--split-interfaces", "keep the same 5-tuple on different capture interfaces apart")
+    .option("--merge-interfaces", "count the same 5-tuple on different capture interfaces as one flow (as tshark 4.0)")
     .addOption(new Option("--limit <n>", "show at most n flows in the table (text output)").argParser(intOption(0, Number.MAX_SAFE_INTEGER)))
-    .action(async (capture: string, o: { json?: boolean; maxFlows: number; window: number; splitInterfaces?: boolean; limit?: number }) => {
+    .action(async (capture: string, o: { json?: boolean; maxFlows: number; window: number; mergeInterfaces?: boolean; limit?: number }) => {
       const prog = progress(io, capture, undefined);
       const scan = await scanFile(capture, {
         flowCapLog2: flowCapLog2For(o.maxFlows),
         windowBytes: o.window,
-        splitInterfaces: o.splitInterfaces,
+        mergeInterfaces: o.mergeInterfaces,
         onProgress: prog.tick,
       });
       prog.done();

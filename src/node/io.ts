@@ -3,7 +3,8 @@
  * `main(argv, io)` never touches process.stdout/exit directly.
  */
 export interface CliIo {
-  stdout(s: string): void;
+  /** Report output; large reports arrive as ASCII byte chunks. */
+  stdout(s: string | Uint8Array): void;
   stderr(s: string): void;
   readFile(path: string): Promise<string>;
   setExitCode(code: number): void;

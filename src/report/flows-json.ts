@@ -1,25 +1,41 @@
 /**
  * Streaming writer of the `flows --json` report (schemaVersion 1; schema/flows.schema.json).
  *
- * A capture may hold hundreds of thousands of flows: the report is produced in chunks of about
- * 1 MiB straight from the flow table, one flow per line, so neither the flow objects nor the
- * whole text are ever held at once. The output parses to exactly `flowsReport(scan)`.
+ * A capture may hold hundreds of thousands of flows: the flows array is written by the wasm core
+ * straight from its flow table (assembly/report/json.ts) in blocks of at most 256 KiB of ASCII,
+ * handed to `write` as bytes, so neither flow objects nor the whole text ever exist at once. The
+ * output, one flow per line, parses to exactly `flowsReport(scan)`.
  */
 import type { CaptureScan } from "../capture/scan.js";
+import { ST_OUT_LEN } from "../wasm/abi.js";
 
-const CHUNK = 1 << 20;
+/**
+ * A sink for report text: strings for the envelope, ASCII bytes for the flows. A byte chunk is
+ * a view into wasm memory, valid only until the sink returns: copy it to keep it.
+ */
+export type Sink = (chunk: string | Uint8Array) => void;
 
-export function writeFlowsJson(scan: CaptureScan, write: (chunk: string) => void): void {
+export function writeFlowsJson(scan: CaptureScan, write: Sink): void {
   write(`{"schemaVersion":1,"capture":${JSON.stringify(scan.info)},"flows":[`);
-  let buf = "";
-  const table = scan.flows;
-  for (let id = 1; id <= table.count; id++) {
-    buf += (id === 1 ? "\n" : ",\n") + JSON.stringify(table.get(id));
-    if (buf.length >= CHUNK) {
-      write(buf);
-      buf = "";
-    }
+  const core = scan.core.exports;
+  core.orderFlows();
+  const outPtr = core.outPtr() >>> 0;
+  const lenAt = (core.statePtr() >>> 0) + ST_OUT_LEN;
+  const dv = new DataView(core.memory.buffer);
+  for (let id = 1; id <= scan.flows.count; ) {
+    id = core.writeFlows(id) >>> 0;
+    const n = dv.getUint32(lenAt, true);
+    write(new Uint8Array(core.memory.buffer, outPtr, n));
   }
-  write(buf);
   write(`\n],"stats":${JSON.stringify(scan.stats)},"diagnostics":${JSON.stringify(scan.diagnostics)}}\n`);
+}
+
+/** Collects a sink's output as one string (tests, the browser's download). */
+export function sinkToString(run: (write: Sink) => void): string {
+  const dec = new TextDecoder();
+  let s = "";
+  run((c) => {
+    s += typeof c === "string" ? c : dec.decode(c);
+  });
+  return s;
 }

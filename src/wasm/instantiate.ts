@@ -20,6 +20,9 @@ export interface CoreExports {
   statePtr(): number;
   memoryEnd(): number;
   tracePtr(): number;
+  outPtr(): number;
+  orderFlows(): void;
+  writeFlows(fromId: number): number;
 }
 
 /** Raised for violated invariants of our own code (a trap, an ABI mismatch): exit code 3. */

@@ -577,8 +577,11 @@ export interface SessionFrame {
 export interface TcpSessionSpec {
   client: Endpoint4;
   server: Endpoint4;
-  /** Initial sequence numbers (defaults are fixed, so sessions are deterministic). */
-  isn?: { client?: number; server?: number };
+  /**
+   * Initial sequence numbers (defaults 0x10000000 / 0x20000000, so sessions are deterministic).
+   * A number sets the client ISN; the server's is then isn ^ 0x5a5a5a5a.
+   */
+  isn?: number | { client?: number; server?: number };
   /** Time of the first packet, ns since the epoch. Default 2024-01-02T03:04:05Z. */
   start?: bigint;
   /** One-way delay used between a packet and its answer. Default 250 µs. */
@@ -630,8 +633,9 @@ export const DEFAULT_EPOCH_NS = 1704164645n * 1_000_000_000n;
 
 /** Create a TCP session builder (see TcpSession). */
 export function tcpSession(spec: TcpSessionSpec): TcpSession {
-  let cSeq = (spec.isn?.client ?? 0x1000_0000) >>> 0;
-  let sSeq = (spec.isn?.server ?? 0x2000_0000) >>> 0;
+  const isn = typeof spec.isn === "number" ? { client: spec.isn, server: spec.isn ^ 0x5a5a5a5a } : spec.isn;
+  let cSeq = (isn?.client ?? 0x1000_0000) >>> 0;
+  let sSeq = (isn?.server ?? 0x2000_0000) >>> 0;
   let cAck = 0; // what the client acknowledges (= server's next seq once synced)
   let sAck = 0;
   let cId = spec.ipId?.client ?? 0x1000;

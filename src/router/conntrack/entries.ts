@@ -20,15 +20,35 @@
 import type { ConntrackEntry, ConntrackTuple, ConntrackDocument, ConntrackEventsDocument } from "../types.js";
 import { type ParseContext, type Segment, IGNORABLE, clip } from "../lines.js";
 import { canonicalIp } from "../ip.js";
-import { newTokens, tokenize, SHOWN, isDigits } from "./tokens.js";
+import { SHOWN } from "./tokens.js";
 
 const LEAD = /[ \t]*(?:\[[ \t]*(\d+\.\d+)[ \t]*\][ \t]*)?(?:\[(NEW|UPDATE|DESTROY)\][ \t]*)?/y;
-const STATE = /^[A-Z][A-Z0-9_]*$/;
 
-/** Tuple under construction (raw strings until the entry is complete). */
+/** Tuple under construction (reused between lines: these files can hold millions of entries). */
 interface RawTuple {
-  src?: string; dst?: string; sport?: string; dport?: string;
-  packets?: number; bytes?: number; type?: number; code?: number; id?: number; zone?: number;
+  src: string | undefined; dst: string | undefined; sport: number; dport: number;
+  packets: number; bytes: number; type: number; code: number; id: number; zone: number;
+}
+const NONE = -1;
+const BAD = -2;
+const rawTuple = (): RawTuple => ({ src: undefined, dst: undefined, sport: NONE, dport: NONE, packets: NONE, bytes: NONE, type: NONE, code: NONE, id: NONE, zone: NONE });
+function resetTuple(t: RawTuple): void {
+  t.src = t.dst = undefined;
+  t.sport = t.dport = t.packets = t.bytes = t.type = t.code = t.id = t.zone = NONE;
+}
+const ORIG = rawTuple();
+const REPLY = rawTuple();
+
+/** Decimal number in text[s, e), or BAD. */
+function num(text: string, s: number, e: number): number {
+  if (s >= e || e - s > 15) return BAD;
+  let n = 0;
+  for (let k = s; k < e; k++) {
+    const c = text.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) return BAD;
+    n = n * 10 + c;
+  }
+  return n;
 }
 
 type Outcome = ConntrackEntry | { col: number; message: string; code: string };
@@ -38,7 +58,6 @@ export function parseConntrack(ctx: ParseContext, seg: Segment, base: Omit<Connt
 export function parseConntrack(ctx: ParseContext, seg: Segment, base: Omit<ConntrackDocument, "format" | "entries">, events = false): ConntrackDocument | ConntrackEventsDocument {
   const list: ConntrackEntry[] = [];
   let shown: number | undefined;
-  const t = newTokens();
   const lines = ctx.lines;
   for (let i = seg.start; i < seg.end; i++) {
     const text = lines[i]!;
@@ -55,14 +74,13 @@ export function parseConntrack(ctx: ParseContext, seg: Segment, base: Omit<Connt
         continue;
       }
     }
-    const r = parseEntry(text, col, i + 1, t);
+    const r = parseEntry(text, col, i + 1);
     if ("code" in r) {
       ctx.report(r.code, "error", i, r.col, r.message);
       continue;
     }
-    if (r.unknown !== undefined) {
-      ctx.report("unknown_text", "warning", i, r.unknown, `unrecognised token "${clip(text.slice(r.unknown).split(/\s/)[0]!)}" in conntrack entry`);
-      delete r.unknown;
+    if (LAST_UNKNOWN >= 0) {
+      ctx.report("unknown_text", "warning", i, LAST_UNKNOWN, `unrecognised token "${clip(text.slice(LAST_UNKNOWN).split(/\s/)[0]!)}" in conntrack entry`);
     }
     list.push(r);
   }
@@ -82,97 +100,196 @@ function tuple(r: RawTuple): ConntrackTuple | string {
   if (!src) return `bad address "${r.src}"`;
   const dst = canonicalIp(r.dst);
   if (!dst) return `bad address "${r.dst}"`;
-  const sp = r.sport === undefined ? null : Number(r.sport);
-  const dp = r.dport === undefined ? null : Number(r.dport);
-  if ((sp !== null && !(sp >= 0 && sp <= 65535)) || (dp !== null && !(dp >= 0 && dp <= 65535))) return "bad port";
-  const t: ConntrackTuple = { src: { ip: src, port: sp }, dst: { ip: dst, port: dp } };
-  if (r.packets !== undefined) t.packets = r.packets;
-  if (r.bytes !== undefined) t.bytes = r.bytes;
-  if (r.type !== undefined || r.code !== undefined || r.id !== undefined) {
-    t.icmp = {};
-    if (r.type !== undefined) t.icmp.type = r.type;
-    if (r.code !== undefined) t.icmp.code = r.code;
-    if (r.id !== undefined) t.icmp.id = r.id;
-  }
-  if (r.zone !== undefined) t.zone = r.zone;
+  if (r.sport === BAD || r.dport === BAD || r.sport > 65535 || r.dport > 65535) return "bad port";
+  if (r.packets === BAD || r.bytes === BAD || r.type === BAD || r.code === BAD || r.id === BAD || r.zone === BAD) return "bad number";
+  const icmp = r.type !== NONE || r.code !== NONE || r.id !== NONE
+    ? { type: r.type !== NONE ? r.type : undefined, code: r.code !== NONE ? r.code : undefined, id: r.id !== NONE ? r.id : undefined }
+    : undefined;
+  const t: ConntrackTuple = {
+    src: { ip: src, port: r.sport === NONE ? null : r.sport }, dst: { ip: dst, port: r.dport === NONE ? null : r.dport },
+    packets: r.packets !== NONE ? r.packets : undefined, bytes: r.bytes !== NONE ? r.bytes : undefined, icmp, zone: r.zone !== NONE ? r.zone : undefined,
+  };
   return t;
 }
 
-/** Parse one entry line. `unknown` (column of the first unrecognised token) is removed by the caller. */
-export function parseEntry(text: string, col: number, line: number, t = newTokens()): (ConntrackEntry & { unknown?: number }) | { col: number; message: string; code: string } {
-  LEAD.lastIndex = col;
-  const lead = LEAD.exec(text)!;
-  tokenize(text, LEAD.lastIndex, t);
-  const tk = t.text;
-  const n = t.n;
-  let k = 0;
+const isBlank = (c: number) => c === 32 || c === 9;
+
+/** Column of the first unrecognised token of the last parsed entry, or -1. */
+export let LAST_UNKNOWN = -1;
+
+/** Token cursor over the line being parsed: [TS, TE) (module state: no closure per line). */
+let TEXT = "";
+let TS = 0;
+let TE = 0;
+function nextToken(): boolean {
+  const text = TEXT;
+  const len = text.length;
+  let k = TE;
+  while (k < len && isBlank(text.charCodeAt(k))) k++;
+  TS = k;
+  while (k < len && !isBlank(text.charCodeAt(k))) k++;
+  TE = k;
+  return TS < TE;
+}
+
+/** Reuse the last string for the same characters (state words, protocol names, flags repeat on every line). */
+const interned: string[] = [];
+function intern(slot: number, text: string, s: number, e: number): string {
+  const last = interned[slot];
+  if (last !== undefined && last.length === e - s && text.startsWith(last, s)) return last;
+  return (interned[slot] = text.slice(s, e));
+}
+const SLOT_PROTO = 0, SLOT_STATE = 1, SLOT_FLAG = 2, SLOT_HELPER = 3, SLOT_L3 = 4;
+const isUpperWord = (text: string, s: number, e: number): boolean => {
+  const c0 = text.charCodeAt(s);
+  if (c0 < 65 || c0 > 90) return false;
+  for (let k = s + 1; k < e; k++) {
+    const c = text.charCodeAt(k);
+    if (!((c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95)) return false;
+  }
+  return true;
+};
+
+/**
+ * Parse one entry line by scanning it in place (no token array: at a million lines the
+ * substrings would dominate). Sets LAST_UNKNOWN to the column of the first unrecognised token.
+ */
+export function parseEntry(text: string, col: number, line: number): ConntrackEntry | { col: number; message: string; code: string } {
+  const len = text.length;
+  let p = col;
+  let time: string | undefined;
+  let event: string | undefined;
+  while (p < len && isBlank(text.charCodeAt(p))) p++;
+  if (text.charCodeAt(p) === 91 /* [ */) {
+    LEAD.lastIndex = p;
+    const lead = LEAD.exec(text)!;
+    time = lead[1];
+    event = lead[2];
+    p = LEAD.lastIndex;
+  }
+  TEXT = text;
+  TS = TE = p;
+  const next = nextToken;
+  if (!next()) return failAt(text, col, col);
   let l3: string | undefined;
-  if (n >= 2 && (tk[0] === "ipv4" || tk[0] === "ipv6") && isDigits(tk[1]!)) {
-    l3 = tk[0];
-    k = 2;
+  if (TE - TS === 4 && (text.startsWith("ipv4", TS) || text.startsWith("ipv6", TS))) {
+    const l3s = TS;
+    const l3e = TE;
+    if (!next() || num(text, TS, TE) < 0) return failAt(text, col, l3s);
+    l3 = intern(SLOT_L3, text, l3s, l3e);
+    if (!next()) return failAt(text, col, TS);
   }
-  if (k + 1 >= n || tk[k]!.indexOf("=") >= 0 || !isDigits(tk[k + 1]!)) {
-    return { code: "unknown_line", col: k < n ? t.col[k]! : col, message: `not a conntrack entry: "${clip(text.slice(col))}"` };
+  const nameStart = TS;
+  const nameEnd = TE;
+  if (text.indexOf("=", nameStart) < nameEnd && text.indexOf("=", nameStart) >= 0) return failAt(text, col, nameStart);
+  if (!next()) return failAt(text, col, nameStart);
+  const protoNumber = num(text, TS, TE);
+  if (protoNumber < 0) return failAt(text, col, nameStart);
+  const protoName = intern(SLOT_PROTO, text, nameStart, nameEnd);
+  let timeout: number | undefined;
+  let state: string | undefined;
+  let mark: number | undefined;
+  let zone: number | undefined;
+  let helper: string | undefined;
+  let use: number | undefined;
+  let id: number | undefined;
+  let extra: Record<string, string> | undefined;
+  const flags: string[] = [];
+  LAST_UNKNOWN = -1;
+  let more = next();
+  if (more) {
+    const t = num(text, TS, TE);
+    if (t >= 0) {
+      timeout = t;
+      more = next();
+    }
   }
-  const e: ConntrackEntry & { unknown?: number } = {
-    protoName: tk[k]!, protoNumber: Number(tk[k + 1]), orig: null as unknown as ConntrackTuple, flags: [], location: { line },
-  };
-  if (lead[1]) e.time = lead[1];
-  if (lead[2]) e.event = lead[2];
-  if (l3) e.l3 = l3;
-  k += 2;
-  if (k < n && isDigits(tk[k]!)) e.timeout = Number(tk[k++]);
-  if (k < n && STATE.test(tk[k]!)) e.state = tk[k++];
-  const orig: RawTuple = {};
-  let reply: RawTuple | undefined;
-  let cur = orig;
+  if (more && isUpperWord(text, TS, TE)) {
+    state = intern(SLOT_STATE, text, TS, TE);
+    more = next();
+  }
+  resetTuple(ORIG);
+  resetTuple(REPLY);
+  let cur = ORIG;
+  let haveReply = false;
   let tuplesDone = false;
-  for (; k < n; k++) {
-    const tok = tk[k]!;
-    const eq = tok.indexOf("=");
+  for (; more; more = next()) {
+    let eq = -1;
+    for (let k = TS; k < TE; k++) {
+      if (text.charCodeAt(k) === 61) {
+        eq = k;
+        break;
+      }
+    }
     if (eq < 0) {
-      if (tok.charCodeAt(0) === 91 && tok.charCodeAt(tok.length - 1) === 93) {
-        e.flags.push(tok.slice(1, -1));
-        if (reply) tuplesDone = true;
-      } else if (e.unknown === undefined) e.unknown = t.col[k]!;
+      if (text.charCodeAt(TS) === 91 && text.charCodeAt(TE - 1) === 93 && TE - TS > 2) {
+        flags.push(intern(SLOT_FLAG, text, TS + 1, TE - 1));
+        if (haveReply) tuplesDone = true;
+      } else if (LAST_UNKNOWN < 0) LAST_UNKNOWN = TS;
       continue;
     }
-    const key = tok.slice(0, eq);
-    const val = tok.slice(eq + 1);
-    switch (key) {
-      case "src":
-        if (cur.src !== undefined && !reply) cur = reply = {};
-        cur.src = val;
+    const vs = eq + 1;
+    switch (eq - TS) {
+      case 2:
+        if (text.startsWith("id", TS)) {
+          const v = num(text, vs, TE);
+          if (!tuplesDone && cur.type !== NONE && cur.id === NONE) cur.id = v;
+          else id = v;
+          continue;
+        }
         break;
-      case "dst": cur.dst = val; break;
-      case "sport": cur.sport = val; break;
-      case "dport": cur.dport = val; break;
-      case "packets": cur.packets = Number(val); break;
-      case "bytes": cur.bytes = Number(val); break;
-      case "type": cur.type = Number(val); break;
-      case "code": cur.code = Number(val); break;
-      case "id":
-        if (!tuplesDone && cur.type !== undefined && cur.id === undefined) cur.id = Number(val);
-        else e.id = Number(val);
+      case 3:
+        if (text.startsWith("src", TS)) {
+          if (cur.src !== undefined && !haveReply) {
+            cur = REPLY;
+            haveReply = true;
+          }
+          cur.src = text.slice(vs, TE);
+          continue;
+        }
+        if (text.startsWith("dst", TS)) { cur.dst = text.slice(vs, TE); continue; }
+        if (text.startsWith("use", TS)) { use = num(text, vs, TE); tuplesDone = true; continue; }
         break;
-      case "zone-orig": orig.zone = Number(val); break;
-      case "zone-reply": (reply ??= {}).zone = Number(val); break;
-      case "mark": e.mark = Number(val); tuplesDone = true; break;
-      case "zone": e.zone = Number(val); tuplesDone = true; break;
-      case "helper": e.helper = val; tuplesDone = true; break;
-      case "use": e.use = Number(val); tuplesDone = true; break;
-      default:
-        (e.extra ??= {})[key] = val;
-        tuplesDone = true;
+      case 4:
+        if (text.startsWith("mark", TS)) { mark = num(text, vs, TE); tuplesDone = true; continue; }
+        if (text.startsWith("zone", TS)) { zone = num(text, vs, TE); tuplesDone = true; continue; }
+        if (text.startsWith("type", TS)) { cur.type = num(text, vs, TE); continue; }
+        if (text.startsWith("code", TS)) { cur.code = num(text, vs, TE); continue; }
+        break;
+      case 5:
+        if (text.startsWith("sport", TS)) { cur.sport = num(text, vs, TE); continue; }
+        if (text.startsWith("dport", TS)) { cur.dport = num(text, vs, TE); continue; }
+        if (text.startsWith("bytes", TS)) { cur.bytes = num(text, vs, TE); continue; }
+        break;
+      case 6:
+        if (text.startsWith("helper", TS)) { helper = intern(SLOT_HELPER, text, vs, TE); tuplesDone = true; continue; }
+        break;
+      case 7:
+        if (text.startsWith("packets", TS)) { cur.packets = num(text, vs, TE); continue; }
+        break;
+      case 9:
+        if (text.startsWith("zone-orig", TS)) { ORIG.zone = num(text, vs, TE); continue; }
+        break;
+      case 10:
+        if (text.startsWith("zone-reply", TS)) { REPLY.zone = num(text, vs, TE); haveReply = haveReply || REPLY.src !== undefined; continue; }
+        break;
     }
+    (extra ??= {})[text.slice(TS, eq)] = text.slice(vs, TE);
+    tuplesDone = true;
   }
-  const o = tuple(orig);
-  if (typeof o === "string") return { code: "bad_entry", col, message: `conntrack entry: ${o}` };
-  e.orig = o;
-  if (reply) {
-    const r = tuple(reply);
+  if (mark === BAD || zone === BAD || use === BAD || id === BAD) return { code: "bad_entry", col, message: "conntrack entry: bad mark=, zone=, use= or id=" };
+  const orig = tuple(ORIG);
+  if (typeof orig === "string") return { code: "bad_entry", col, message: `conntrack entry: ${orig}` };
+  let reply: ConntrackTuple | undefined;
+  if (haveReply) {
+    const r = tuple(REPLY);
     if (typeof r === "string") return { code: "bad_entry", col, message: `conntrack entry reply tuple: ${r}` };
-    e.reply = r;
+    reply = r;
   }
-  return e;
+  // one literal with every field (absent ones undefined): a fixed shape, no property-array growth
+  return { event, time, l3, protoName, protoNumber, timeout, state, orig, reply, flags, mark, zone, helper, use, id, extra, location: { line } };
+}
+
+function failAt(text: string, col: number, at: number) {
+  return { code: "unknown_line", col: at, message: `not a conntrack entry: "${clip(text.slice(col))}"` };
 }

@@ -1,0 +1,266 @@
+/**
+ * The flows array of the `flows --json` report, written as UTF-8 (ASCII) straight from the flow
+ * table into the OUT region: the host hands the bytes to its output as they are, so listing
+ * hundreds of thousands of flows costs a fraction of building and stringifying objects.
+ *
+ * Contract: the text of each flow equals `JSON.stringify(FlowTable.get(id))` of the host
+ * (src/wasm/core.ts) byte for byte — same keys, same order, same number and address forms
+ * (IPv6 per RFC 5952, times as ISO 8601 with nine fractional digits). test/capture/json.test.ts
+ * checks this on every public capture.
+ *
+ *   orderFlows()                 fills ORDER[id - 1] = slot for every stored flow
+ *   writeFlows(fromId, first)    writes flows fromId.. as `\n{…}` / `,\n{…}` until OUT is nearly
+ *                                full; returns the next id; the byte count is in ST_OUT_LEN
+ */
+import {
+  FL_ADDR_A, FL_ADDR_B, FL_FIRST_PKT, FL_FIRST_TS, FL_FLAGS, FL_FRAGS, FL_HASH, FL_ID, FL_IFACE,
+  FL_IPBYTES_AB, FL_IPVER, FL_LAST_PKT, FL_LAST_TS, FL_PAYLOAD_AB, FL_PKTS_AB, FL_PKTS_BA,
+  FL_PORT_A, FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FLOW_SIZE, FlowFlag, ST_FLOWS, ST_OUT_LEN,
+} from "../abi";
+import { flowCap, flowsPtr, orderPtr, outCap, outPtr, statePtr } from "../memory";
+
+/** Room one flow can need at most (addresses, numbers and keys add up to well under this). */
+const FLOW_MAX: u32 = 1024;
+
+let o: usize = 0;
+
+@inline function byte(c: u32): void {
+  store<u8>(o, <u8>c);
+  o++;
+}
+
+/** Writes an ASCII literal (a static UTF-16 string) by narrowing each code unit. */
+@inline function lit(s: string): void {
+  let src = changetype<usize>(s);
+  let n = <usize>s.length;
+  for (let i: usize = 0; i < n; i++) store<u8>(o + i, load<u16>(src + (i << 1)));
+  o += n;
+}
+
+function dec(v: u64): void {
+  if (v < 10) {
+    byte(48 + <u32>v);
+    return;
+  }
+  let tmp = o + 24;
+  let e = tmp;
+  while (v != 0) {
+    e--;
+    store<u8>(e, <u8>(48 + <u32>(v % 10)));
+    v /= 10;
+  }
+  let n = tmp - e;
+  memory.copy(o, e, n);
+  o += n;
+}
+
+function pad(v: u32, width: u32): void {
+  let p = o + width;
+  for (let i: u32 = 0; i < width; i++) {
+    p--;
+    store<u8>(p, <u8>(48 + v % 10));
+    v /= 10;
+  }
+  o += width;
+}
+
+function hex16(v: u32): void {
+  let started = false;
+  for (let shift: i32 = 12; shift >= 0; shift -= 4) {
+    let d = (v >> shift) & 0xf;
+    if (d != 0 || started || shift == 0) {
+      byte(d < 10 ? 48 + d : 87 + d);
+      started = true;
+    }
+  }
+}
+
+function ipv4(p: usize): void {
+  dec(load<u8>(p));
+  byte(46);
+  dec(load<u8>(p + 1));
+  byte(46);
+  dec(load<u8>(p + 2));
+  byte(46);
+  dec(load<u8>(p + 3));
+}
+
+@inline function group(p: usize, i: i32): u32 {
+  return (<u32>load<u8>(p + 2 * i) << 8) | <u32>load<u8>(p + 2 * i + 1);
+}
+
+/** RFC 5952 text of the 16 bytes at p (same rules as src/net/addr.ts ipv6ToString). */
+function ipv6(p: usize): void {
+  if (load<u64>(p) == 0 && group(p, 4) == 0 && group(p, 5) == 0xffff) {
+    lit("::ffff:");
+    ipv4(p + 12);
+    return;
+  }
+  let bestStart: i32 = -1;
+  let bestLen: i32 = 0;
+  let i: i32 = 0;
+  while (i < 8) {
+    if (group(p, i) != 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && group(p, j) == 0) j++;
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  for (let k: i32 = 0; k < 8; k++) {
+    if (k == bestStart) {
+      lit("::");
+      k += bestLen - 1;
+      continue;
+    }
+    if (k > 0 && k != bestStart + bestLen) byte(58);
+    hex16(group(p, k));
+  }
+}
+
+/** "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" for ns since the epoch (civil-from-days, H. Hinnant). */
+function isoTime(ns: u64): void {
+  let sec = ns / 1_000_000_000;
+  let frac = <u32>(ns % 1_000_000_000);
+  let days = <i64>(sec / 86400);
+  let sod = <u32>(sec % 86400);
+  let z = days + 719468;
+  let era = z / 146097;
+  let doe = <u32>(z - era * 146097);
+  let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  let y = <i64>yoe + era * 400;
+  let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  let mp = (5 * doy + 2) / 153;
+  let d = doy - (153 * mp + 2) / 5 + 1;
+  let m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) y++;
+  pad(<u32>y, 4);
+  byte(45);
+  pad(m, 2);
+  byte(45);
+  pad(d, 2);
+  byte(84);
+  pad(sod / 3600, 2);
+  byte(58);
+  pad((sod / 60) % 60, 2);
+  byte(58);
+  pad(sod % 60, 2);
+  byte(46);
+  pad(frac, 9);
+  byte(90);
+}
+
+function endpoint(addr: usize, port: u32, v6: bool, ports: bool): void {
+  lit("{\"ip\":\"");
+  if (v6) ipv6(addr);
+  else ipv4(addr);
+  lit("\",\"port\":");
+  if (ports) dec(port);
+  else lit("null");
+  byte(125);
+}
+
+function pair(ab: u64, ba: u64): void {
+  lit("{\"initiatorToResponder\":");
+  dec(ab);
+  lit(",\"responderToInitiator\":");
+  dec(ba);
+  byte(125);
+}
+
+function boolText(v: bool): void {
+  if (v) lit("true");
+  else lit("false");
+}
+
+function flow(r: usize): void {
+  let proto = <u32>load<u8>(r + FL_PROTO);
+  let v6 = load<u8>(r + FL_IPVER) == 6;
+  let ports = proto == 6 || proto == 17;
+  lit("{\"id\":");
+  dec(load<u32>(r + FL_ID));
+  lit(",\"proto\":");
+  if (proto == 6) lit("\"tcp\"");
+  else if (proto == 17) lit("\"udp\"");
+  else if (proto == 1) lit("\"icmp\"");
+  else if (proto == 58) lit("\"icmpv6\"");
+  else dec(proto);
+  lit(",\"ipVersion\":");
+  byte(v6 ? 54 : 52);
+  lit(",\"vlan\":[");
+  let v0 = <u32>load<u16>(r + FL_VLAN0);
+  let v1 = <u32>load<u16>(r + FL_VLAN1);
+  if (v0 != 0) dec(v0 - 1);
+  if (v1 != 0) {
+    if (v0 != 0) byte(44);
+    dec(v1 - 1);
+  }
+  lit("],\"interface\":");
+  dec(load<u16>(r + FL_IFACE));
+  lit(",\"initiator\":");
+  endpoint(r + FL_ADDR_A, load<u16>(r + FL_PORT_A), v6, ports);
+  lit(",\"responder\":");
+  endpoint(r + FL_ADDR_B, load<u16>(r + FL_PORT_B), v6, ports);
+  lit(",\"packets\":");
+  pair(load<u32>(r + FL_PKTS_AB), load<u32>(r + FL_PKTS_BA));
+  lit(",\"ipBytes\":");
+  pair(load<u64>(r + FL_IPBYTES_AB), load<u64>(r + FL_IPBYTES_AB + 8));
+  lit(",\"payloadBytes\":");
+  pair(load<u64>(r + FL_PAYLOAD_AB), load<u64>(r + FL_PAYLOAD_AB + 8));
+  lit(",\"first\":{\"packet\":");
+  dec(load<u32>(r + FL_FIRST_PKT));
+  lit(",\"time\":\"");
+  isoTime(load<u64>(r + FL_FIRST_TS));
+  lit("\"},\"last\":{\"packet\":");
+  dec(load<u32>(r + FL_LAST_PKT));
+  lit(",\"time\":\"");
+  isoTime(load<u64>(r + FL_LAST_TS));
+  lit("\"},\"fragments\":");
+  dec(load<u16>(r + FL_FRAGS));
+  if (proto == 6) {
+    let f = <u32>load<u16>(r + FL_FLAGS);
+    lit(",\"tcp\":{\"syn\":");
+    boolText((f & FlowFlag.Syn) != 0);
+    lit(",\"synAck\":");
+    boolText((f & FlowFlag.SynAck) != 0);
+    lit(",\"fin\":");
+    boolText((f & (FlowFlag.FinA | FlowFlag.FinB)) != 0);
+    lit(",\"rst\":");
+    boolText((f & FlowFlag.Rst) != 0);
+    byte(125);
+  }
+  byte(125);
+}
+
+/** Fills ORDER so that ORDER[id - 1] is the slot of flow `id`. */
+export function orderFlows(): void {
+  for (let s: u32 = 0; s < flowCap; s++) {
+    let r = flowsPtr + (<usize>s) * FLOW_SIZE;
+    if (load<u32>(r + FL_HASH) != 0) {
+      let id = load<u32>(r + FL_ID);
+      if (id >= 1) store<u32>(orderPtr + (<usize>(id - 1) << 2), s);
+    }
+  }
+}
+
+/** See the module contract. `fromId` 1 starts the array (no leading comma). */
+export function writeFlows(fromId: u32): u32 {
+  o = outPtr;
+  let end = outPtr + outCap - FLOW_MAX;
+  let count = load<u32>(statePtr + ST_FLOWS);
+  let id = fromId;
+  while (id <= count && o < end) {
+    if (id > 1) byte(44);
+    byte(10);
+    let slot = load<u32>(orderPtr + (<usize>(id - 1) << 2));
+    flow(flowsPtr + (<usize>slot) * FLOW_SIZE);
+    id++;
+  }
+  store<u32>(statePtr + ST_OUT_LEN, <u32>(o - outPtr));
+  return id;
+}

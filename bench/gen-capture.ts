@@ -1,0 +1,413 @@
+/**
+ * gen-capture — deterministic generator of a large benchmark capture, streamed to disk.
+ *
+ *   generateBenchCapture(path, { bytes, flows = 200_000, seed = 1, format = "pcap" })
+ *   node dist/bench/gen-capture.js out.pcap --size 1G [--flows 200000] [--seed 1] [--format pcapng]
+ *
+ * Traffic model (all decisions from one xorshift32 stream seeded by `seed`):
+ *   - `flows` concurrent slots, all opened at the start; each step picks a slot (skewed: slot
+ *     F·u² for uniform u, so low slots are busy and high slots are long-idle connections) and emits
+ *     that flow's next packet, so ~`flows` conversations are interleaved at any time. A finished
+ *     flow is replaced by a new one (never a reused 5-tuple: the client address is derived from a
+ *     global flow counter).
+ *   - ~84% TCP: SYN, SYN-ACK, ACK, a request, then server data (80% full-size MSS segments) with a
+ *     client ACK every third packet, then FIN, FIN-ACK, ACK. ~16% UDP: DNS-like pairs or
+ *     10–60-packet media/QUIC-like streams. Packet sizes are bimodal (60-byte ACKs / 1514-byte frames).
+ *   - ~15% of flows are IPv6, ~10% carry an 802.1Q tag (VLAN 2..4001).
+ *   - ~0.2% of new flows are scripted ALG sessions built with test/helpers/pcap-writer (full
+ *     checksums): FTP active (PORT), passive (227), EPSV (229; half of them over IPv6) each with
+ *     its data connection, and RTSP SETUP / 200 OK (client_port / server_port) with RTP + RTCP
+ *     UDP media.
+ * Bulk packets use precomputed header templates patched in place, with zero IP/L4 checksums.
+ * Output: Ethernet, µs timestamps, little-endian; pcap (default) or pcapng (one SHB/IDB, EPBs).
+ * `flows` in the result counts distinct 5-tuples emitted (scripted sessions count each
+ * connection: FTP = 2, RTSP = 3), which a flow table must reproduce exactly.
+ */
+
+import { realpathSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import {
+  EtherType, IpProto, LinkType, ascii, ethernet, ipv4, ipv6, tcp, tcpSession, udp,
+  PcapStreamWriter, type SessionFrame,
+} from "../test/helpers/pcap-writer.js";
+
+export interface BenchCaptureOptions {
+  /** Target file size in bytes; generation stops at the first record that reaches it. */
+  bytes: number;
+  /** Concurrent flow slots. Default 200 000. */
+  flows?: number;
+  /** PRNG seed (non-zero). Default 1. */
+  seed?: number;
+  format?: "pcap" | "pcapng";
+}
+
+export interface BenchCaptureResult {
+  packets: number;
+  bytes: number;
+  flows: number;
+}
+
+// Template variants: bit 0 = IPv6, bit 1 = VLAN, bit 2 = UDP.
+const V6 = 1, VLAN = 2, UDP = 4;
+const MIN_FRAME = 60;
+
+interface Template {
+  bytes: Buffer;
+  l2: number; // offset of the IP header
+  l4: number; // offset of the L4 header
+  hdr: number; // bytes up to the L4 payload
+}
+
+function buildTemplates(): Template[] {
+  const out: Template[] = [];
+  for (let v = 0; v < 8; v++) {
+    const v6 = (v & V6) !== 0, vlan = (v & VLAN) !== 0, isUdp = (v & UDP) !== 0;
+    const l4 = isUdp ? udp({ srcPort: 1, dstPort: 2, checksum: 0 }) : tcp({ srcPort: 1, dstPort: 2, seq: 0, ack: 0, flags: { ack: true }, window: 64240, checksum: 0 });
+    const proto = isUdp ? IpProto.UDP : IpProto.TCP;
+    const l3 = v6
+      ? ipv6({ src: "2001:db8::", dst: "2001:db8::", nextHeader: proto, payload: l4 }) // same /96 prefix both ways; low word patched
+      : ipv4({ src: "10.0.0.0", dst: "172.16.0.0", proto, df: true, payload: l4, checksum: 0 });
+    const frame = ethernet({
+      src: "02:42:ac:11:00:02", dst: "02:42:ac:11:00:01", vlans: vlan ? [{ vid: 1 }] : [],
+      etherType: v6 ? EtherType.IPv6 : EtherType.IPv4, payload: l3, pad: false,
+    });
+    const l2 = vlan ? 18 : 14;
+    out.push({ bytes: Buffer.from(frame), l2, l4: l2 + (v6 ? 40 : 20), hdr: frame.length });
+  }
+  return out;
+}
+
+/** Parse "1G", "512M", "100k", "12345" (binary multiples). */
+export function parseSize(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)(i?[bB])?$/.exec(s.trim());
+  if (!m) throw new Error(`bad size: ${s}`);
+  const mult = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase()]!;
+  return Math.floor(Number(m[1]) * mult);
+}
+
+const TCP_PORTS = [80, 443, 443, 443, 8080, 8443, 22, 993];
+const UDP_PORTS = [53, 123, 443, 443, 4500, 3478];
+
+// Slot kinds.
+const K_TCP = 0, K_UDP_PAIR = 1, K_UDP_STREAM = 2, K_SCRIPT = 3;
+
+interface ScriptFrame {
+  frame: Uint8Array;
+  newFlow: boolean;
+}
+
+/** Generate the capture at `path`. Memory use is O(flows) plus one 8 MiB buffer. */
+export function generateBenchCapture(path: string, opts: BenchCaptureOptions): BenchCaptureResult {
+  const F = opts.flows ?? 200_000;
+  const target = opts.bytes;
+  let rs = (opts.seed ?? 1) >>> 0 || 1;
+  const rnd = (): number => {
+    rs ^= rs << 13;
+    rs ^= rs >>> 17;
+    rs ^= rs << 5;
+    return (rs >>>= 0);
+  };
+
+  const w = new PcapStreamWriter(path, { linkType: LinkType.ETHERNET, snaplen: 262144, format: opts.format ?? "pcap" });
+  const buf = w.buf;
+  const dv = w.view;
+  const T = buildTemplates();
+  const filler = Buffer.alloc(1600);
+  for (let i = 0; i < filler.length; i++) filler[i] = ((i * 131 + 17) & 0x7f) | 0x80; // never ASCII text
+
+  // Slot state (struct of arrays).
+  const kind = new Uint8Array(F);
+  const variant = new Uint8Array(F);
+  const vid = new Uint16Array(F);
+  const step = new Uint32Array(F);
+  const total = new Uint32Array(F);
+  const cAddr = new Uint32Array(F); // v4 address or low 32 bits of a v6 address
+  const sAddr = new Uint32Array(F);
+  const cPort = new Uint16Array(F);
+  const sPort = new Uint16Array(F);
+  const cSeq = new Uint32Array(F);
+  const sSeq = new Uint32Array(F);
+  const scripts = new Map<number, ScriptFrame[]>();
+
+  let nextFlowId = 1;
+  let flowCount = 0;
+  let sec = 1704164645; // 2024-01-02T03:04:05Z
+  let nsec = 0;
+
+  const spawn = (i: number): void => {
+    const id = nextFlowId++;
+    const r = rnd();
+    step[i] = 0;
+    cAddr[i] = 0x0a000000 | (id & 0xffffff); // 10.x.y.z (unique for 16M flows)
+    sAddr[i] = 0xac100000 | (Math.imul(id, 2654435761) >>> 12); // 172.16.0.0/12
+    cPort[i] = 1024 + ((id * 7) % 64000);
+    cSeq[i] = rnd();
+    sSeq[i] = rnd();
+    const v6 = (r & 0xff) < 38 ? V6 : 0; // 38/256 ≈ 15%
+    const vlan = ((r >>> 8) & 0xff) < 26 ? VLAN : 0; // ≈ 10%
+    vid[i] = 2 + ((r >>> 16) % 4000);
+    const pick = rnd() % 1000;
+    if (pick < 2) {
+      kind[i] = K_SCRIPT;
+      const sc = buildScript(id, rnd);
+      scripts.set(i, sc);
+      total[i] = sc.length;
+      variant[i] = 0;
+      return;
+    }
+    if (pick < 842) {
+      kind[i] = K_TCP;
+      variant[i] = v6 | vlan;
+      sPort[i] = TCP_PORTS[rnd() % TCP_PORTS.length]!;
+      total[i] = 1 + (rnd() % 28); // data-phase packets
+    } else {
+      const stream = pick >= 940;
+      kind[i] = stream ? K_UDP_STREAM : K_UDP_PAIR;
+      variant[i] = v6 | vlan | UDP;
+      sPort[i] = UDP_PORTS[rnd() % UDP_PORTS.length]!;
+      total[i] = stream ? 10 + (rnd() % 51) : 2;
+    }
+  };
+
+  for (let i = 0; i < F; i++) spawn(i);
+
+  /** Emit one bulk packet. */
+  const emit = (i: number, fromClient: boolean, flags: number, payload: number): void => {
+    const v = variant[i]!;
+    const t = T[v]!;
+    const v6 = (v & V6) !== 0;
+    const len = t.hdr + payload;
+    const caplen = len < MIN_FRAME ? MIN_FRAME : len;
+    const off = w.begin(caplen, caplen, sec, (nsec / 1000) | 0);
+    t.bytes.copy(buf, off, 0, t.hdr);
+    if (payload > 0) filler.copy(buf, off + t.hdr, 0, payload);
+    else if (len < MIN_FRAME) buf.fill(0, off + len, off + MIN_FRAME);
+    if (v & VLAN) dv.setUint16(off + 14, vid[i]!);
+    const ip = off + t.l2;
+    const ca = cAddr[i]!, sa = sAddr[i]!;
+    const src = fromClient ? ca : sa, dst = fromClient ? sa : ca;
+    if (v6) {
+      dv.setUint16(ip + 4, len - t.l2 - 40);
+      dv.setUint32(ip + 20, src);
+      dv.setUint32(ip + 36, dst);
+    } else {
+      dv.setUint16(ip + 2, len - t.l2);
+      dv.setUint16(ip + 4, step[i]!);
+      dv.setUint32(ip + 12, src);
+      dv.setUint32(ip + 16, dst);
+    }
+    const l4 = off + t.l4;
+    dv.setUint16(l4, fromClient ? cPort[i]! : sPort[i]!);
+    dv.setUint16(l4 + 2, fromClient ? sPort[i]! : cPort[i]!);
+    if (v & UDP) {
+      dv.setUint16(l4 + 4, 8 + payload);
+    } else {
+      dv.setUint32(l4 + 4, fromClient ? cSeq[i]! : sSeq[i]!);
+      dv.setUint32(l4 + 8, flags & 0x10 ? (fromClient ? sSeq[i]! : cSeq[i]!) : 0);
+      buf[l4 + 13] = flags;
+      const adv = payload + (flags & 0x03 ? 1 : 0); // SYN or FIN consume one
+      if (fromClient) cSeq[i] = (cSeq[i]! + adv) >>> 0;
+      else sSeq[i] = (sSeq[i]! + adv) >>> 0;
+    }
+  };
+
+  const mss = (i: number) => ((variant[i]! & V6) ? 1440 : 1460);
+
+  while (w.bytes < target) {
+    nsec += 200 + (rnd() & 511);
+    if (nsec >= 1e9) {
+      nsec -= 1e9;
+      sec++;
+    }
+    // Skewed slot choice (i = F·u², u uniform): low slots churn through many short flows while
+    // most slots hold long-idle connections, so ~F flows stay concurrent yet flows do complete.
+    const u = rnd() / 4294967296;
+    const i = (u * u * F) | 0;
+    const s = step[i]!;
+    switch (kind[i]) {
+      case K_TCP: {
+        const d = total[i]!;
+        if (s === 0) {
+          flowCount++;
+          emit(i, true, 0x02, 0);
+        } else if (s === 1) emit(i, false, 0x12, 0);
+        else if (s === 2) emit(i, true, 0x10, 0);
+        else if (s < 3 + d) {
+          const k = s - 3;
+          if (k === 0) emit(i, true, 0x18, 100 + (rnd() % 600));
+          else if (k % 3 === 0) emit(i, true, 0x10, 0);
+          else {
+            const r = rnd();
+            emit(i, false, 0x18, (r & 0xff) < 205 ? mss(i) : 1 + ((r >>> 8) % mss(i)));
+          }
+        } else if (s === 3 + d) emit(i, true, 0x11, 0);
+        else if (s === 4 + d) emit(i, false, 0x11, 0);
+        else emit(i, true, 0x10, 0);
+        if (s >= 5 + d) {
+          spawn(i);
+          continue;
+        }
+        break;
+      }
+      case K_UDP_PAIR:
+      case K_UDP_STREAM: {
+        if (s === 0) flowCount++;
+        const r = rnd();
+        const fromClient = kind[i] === K_UDP_PAIR ? s === 0 : (r & 3) !== 0;
+        const size = kind[i] === K_UDP_PAIR ? (s === 0 ? 20 + (r >>> 8) % 60 : 60 + (r >>> 8) % 400) : 160 + ((r >>> 8) % 1190);
+        emit(i, fromClient, 0, size);
+        if (s + 1 >= total[i]!) {
+          spawn(i);
+          continue;
+        }
+        break;
+      }
+      default: {
+        const sc = scripts.get(i)!;
+        const f = sc[s]!;
+        if (f.newFlow) flowCount++;
+        const off = w.begin(f.frame.length, f.frame.length, sec, (nsec / 1000) | 0);
+        buf.set(f.frame, off);
+        if (s + 1 >= sc.length) {
+          scripts.delete(i);
+          spawn(i);
+          continue;
+        }
+      }
+    }
+    step[i] = s + 1;
+  }
+  const bytes = w.close();
+  return { packets: w.packets, bytes, flows: flowCount };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scripted ALG sessions (rare; built with the full-fidelity writer)
+// ---------------------------------------------------------------------------------------------
+
+function v4(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+function buildScript(id: number, rnd: () => number): ScriptFrame[] {
+  const which = rnd() % 5; // 0 PORT, 1 PASV, 2 EPSV v4, 3 EPSV v6, 4 RTSP
+  const useV6 = which === 3;
+  // Unique client per flow id, like bulk flows but in 100.64.0.0/10 / 2001:db8:a::/48.
+  const client = useV6 ? `2001:db8:a::${(id >>> 16).toString(16)}:${(id & 0xffff).toString(16)}` : v4(0x64400000 | (id & 0x3fffff));
+  const server = useV6 ? `2001:db8:f::${(id % 250) + 1}` : v4(0xc6336400 | ((id % 250) + 1)); // 198.51.100.x
+  const cport = 20000 + (id % 30000);
+  const eth = (f: SessionFrame): Uint8Array => ethernet({ etherType: useV6 ? EtherType.IPv6 : EtherType.IPv4, payload: f.data });
+
+  const order: { f: SessionFrame; key: string }[] = [];
+  const track = (key: string, fs: SessionFrame[]) => {
+    for (const f of fs) order.push({ f, key });
+  };
+
+  if (which <= 3) {
+    const ctl = tcpSession({ client: { ip: client, port: cport }, server: { ip: server, port: 21 } });
+    track("ctl", ctl.handshake());
+    track("ctl", ctl.send(false, "220 bench FTP\r\n", { ackFromPeer: false }));
+    track("ctl", ctl.send(true, "USER bench\r\n", { ackFromPeer: false }));
+    track("ctl", ctl.send(false, "230 ok\r\n", { ackFromPeer: false }));
+    const dataPort = 30000 + (rnd() % 30000);
+    let data;
+    if (which === 0) {
+      const p = `PORT ${client.replaceAll(".", ",")},${dataPort >> 8},${dataPort & 255}`;
+      track("ctl", ctl.send(true, p + "\r\n", { ackFromPeer: false }));
+      track("ctl", ctl.send(false, "200 PORT command successful.\r\n", { ackFromPeer: false }));
+      track("ctl", ctl.send(true, "RETR file.bin\r\n", { ackFromPeer: false }));
+      data = tcpSession({ client: { ip: server, port: 20 }, server: { ip: client, port: dataPort } });
+      track("data", data.handshake());
+      track("ctl", ctl.send(false, "150 Opening data connection.\r\n"));
+      for (let k = 0; k < 6; k++) track("data", data.send(true, new Uint8Array(1460).fill(0xa5), { ackFromPeer: k % 2 === 1 }));
+      track("data", data.close(true));
+    } else {
+      const reply = which === 1
+        ? `227 Entering Passive Mode (${server.replaceAll(".", ",")},${dataPort >> 8},${dataPort & 255}).`
+        : `229 Entering Extended Passive Mode (|||${dataPort}|)`;
+      track("ctl", ctl.send(true, which === 1 ? "PASV\r\n" : "EPSV\r\n", { ackFromPeer: false }));
+      track("ctl", ctl.send(false, reply + "\r\n", { ackFromPeer: false }));
+      data = tcpSession({ client: { ip: client, port: cport + 1 }, server: { ip: server, port: dataPort } });
+      track("data", data.handshake());
+      track("ctl", ctl.send(true, "RETR file.bin\r\n", { ackFromPeer: false }));
+      track("ctl", ctl.send(false, "150 Opening data connection.\r\n"));
+      for (let k = 0; k < 6; k++) track("data", data.send(false, new Uint8Array(1440).fill(0x5a), { ackFromPeer: k % 2 === 1 }));
+      track("data", data.close(false));
+    }
+    track("ctl", ctl.send(false, "226 Transfer complete.\r\n"));
+    track("ctl", ctl.send(true, "QUIT\r\n", { ackFromPeer: false }));
+    track("ctl", ctl.send(false, "221 Goodbye.\r\n", { ackFromPeer: false }));
+    track("ctl", ctl.close(false));
+  } else {
+    const ctl = tcpSession({ client: { ip: client, port: cport }, server: { ip: server, port: 554 } });
+    const cp = 40000 + 2 * (rnd() % 10000);
+    const sp = 6970 + 2 * (rnd() % 500);
+    track("ctl", ctl.handshake());
+    track("ctl", ctl.send(true,
+      `SETUP rtsp://${server}/stream/track1 RTSP/1.0\r\nCSeq: 3\r\nTransport: RTP/AVP;unicast;client_port=${cp}-${cp + 1}\r\n\r\n`, { ackFromPeer: false }));
+    track("ctl", ctl.send(false,
+      `RTSP/1.0 200 OK\r\nCSeq: 3\r\nSession: ${(id * 7919).toString(16)};timeout=60\r\nTransport: RTP/AVP;unicast;client_port=${cp}-${cp + 1};server_port=${sp}-${sp + 1}\r\n\r\n`, { ackFromPeer: false }));
+    track("ctl", ctl.send(true, `PLAY rtsp://${server}/stream RTSP/1.0\r\nCSeq: 4\r\n\r\n`, { ackFromPeer: false }));
+    track("ctl", ctl.send(false, "RTSP/1.0 200 OK\r\nCSeq: 4\r\n\r\n"));
+    // RTP server:sp → client:cp, RTCP both ways on the odd ports.
+    const mk = (from: string, to: string, fp: number, tp: number, payload: Uint8Array): SessionFrame => ({
+      ts: 0n, fromClient: from === client, seq: 0, ack: 0, flags: {}, payloadLen: payload.length,
+      data: ipv4({ src: from, dst: to, proto: IpProto.UDP, payload: udp({ src: from, dst: to, srcPort: fp, dstPort: tp, payload }) }),
+    });
+    for (let k = 0; k < 30; k++) {
+      const rtp = new Uint8Array(172);
+      rtp[0] = 0x80;
+      rtp[1] = 0x00; // PT 0
+      rtp[2] = k >> 8;
+      rtp[3] = k & 255;
+      track("rtp", [mk(server, client, sp, cp, rtp)]);
+      if (k === 10) track("rtcp", [mk(server, client, sp + 1, cp + 1, ascii("\x80\xc8\x00\x06rtcp-sr-bench-pkt"))]);
+      if (k === 20) track("rtcp", [mk(client, server, cp + 1, sp + 1, ascii("\x81\xc9\x00\x07rtcp-rr-bench-pkt"))]);
+    }
+    track("ctl", ctl.send(true, `TEARDOWN rtsp://${server}/stream RTSP/1.0\r\nCSeq: 5\r\n\r\n`, { ackFromPeer: false }));
+    track("ctl", ctl.send(false, "RTSP/1.0 200 OK\r\nCSeq: 5\r\n\r\n", { ackFromPeer: false }));
+    track("ctl", ctl.close(true));
+  }
+  const seen = new Set<string>();
+  return order.map(({ f, key }) => {
+    const newFlow = !seen.has(key);
+    seen.add(key);
+    return { frame: eth(f), newFlow };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// CLI
+// ---------------------------------------------------------------------------------------------
+
+async function cli(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      size: { type: "string", default: "1G" },
+      flows: { type: "string", default: "200000" },
+      seed: { type: "string", default: "1" },
+      format: { type: "string", default: "pcap" },
+    },
+  });
+  const out = positionals[0];
+  if (!out || (values.format !== "pcap" && values.format !== "pcapng")) {
+    process.stderr.write("usage: gen-capture <out.pcap> [--size 1G] [--flows 200000] [--seed 1] [--format pcap|pcapng]\n");
+    return 2;
+  }
+  const t0 = performance.now();
+  const r = generateBenchCapture(out, {
+    bytes: parseSize(values.size!), flows: Number(values.flows), seed: Number(values.seed), format: values.format,
+  });
+  const s = (performance.now() - t0) / 1000;
+  process.stdout.write(JSON.stringify(r) + "\n");
+  process.stderr.write(`${(r.bytes / 1e6 / s).toFixed(0)} MB/s, ${s.toFixed(2)} s, ${(r.packets / s / 1e6).toFixed(2)} Mpkt/s\n`);
+  return 0;
+}
+
+const entry = process.argv[1];
+if (entry && import.meta.url === pathToFileURL(realpathSync(entry)).href) {
+  process.exitCode = await cli(process.argv.slice(2));
+}
