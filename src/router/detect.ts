@@ -45,6 +45,21 @@ const LINE_MARKERS: [RegExp, RouterFormat][] = [
   [/Conversation:\s*ALG protocol:|Number of initiators:|\bFlow\s+Stat(?:e|s)\s+Dir\s+Frm\s+count\b|^\s*NAT\s+(?:source|dest)\s|\s->\s+\S+\s+[A-Za-z][\w-]*\s+[IO]\s+\d+|^\s*Gate id:/, "junos-conversations"],
 ];
 
+/**
+ * Cheap tests for "this line plainly continues an output of this format", tried before the full
+ * classification (big tables: one anchored regex per line instead of all markers).
+ */
+const CONTINUES: Record<RouterFormat, RegExp> = {
+  "junos-conversations": /^\s*(?:NAT (?:source|dest)\s|[A-Za-z0-9-]+\s+\S+\s+->\s+\S+\s+[A-Za-z][\w-]*\s+[IO]\s+\d+\s*$)/,
+  "junos-statistics": /^\s*[A-Z][^=]*:\s+\d+(?:,|\s*$)/,
+  "junos-syslog": /^(?=.*\bASP_[A-Z0-9_]+:)(?!.*\bsrc=)/,
+  "srx-flow-session": /^\s*(?:Session ID:\s*\d|(?:In|Out):\s+\S+\s+-->\s)/,
+  "srx-alg-status": /^\s*[A-Z0-9][A-Z0-9_-]*\s*:\s*(?:Enabled|Disabled)\s*$/,
+  conntrack: /^(?:ipv[46] +\d+ +)?[a-z][a-z0-9]* +\d+ +(?:\d+ +)?(?:[A-Z_]+ +)?src=/,
+  "conntrack-events": /^\s*(?:\[\s*\d+\.\d+\s*\]\s*)?\[(?:NEW|UPDATE|DESTROY)\]/,
+  "conntrack-expect": /^\d+ +(?:proto=\d+ .*\bmaster-src=|l3proto = )/,
+};
+
 /** Lines that belong to no format in particular. */
 const NEUTRAL = /^\s*$|^\s*#|^\s*\{[\w:\-]+\}\s*$|^\s*-+\(more[^)]*\)-+\s*$|^\s*(?:node\d+|fpc\d+):\s*$|^\s*-{10,}\s*$|^\s*conntrack v[\d.]+ \([^)]*\): \d+ /;
 
@@ -65,9 +80,13 @@ const OUTPUT_START = /Interface(?: name)?:|ALG Status:|Session ID:|\bnode\d+:/;
 const CONTINUATION = /^\s*([a-z0-9][a-z0-9_.\/\-]*(?:[ \t]+[a-z0-9_.\/|\-]+)*)[ \t]*/;
 
 /**
- * Recognise a prompt at line `i`. Returns null for lines that are not prompts.
- * Continuation lines are taken while the command ends with a complete line and the next line
- * looks like command words followed by end of line or by output (`Interface:`).
+ * Recognise a prompt at line `i`; null for lines that are not prompts.
+ *
+ *   ["user@host# show services stateful-firewall", "conversations", "Interface: sp-3/2/0, ..."]
+ *   → { line: 0, command: "show services stateful-firewall conversations", endLine: 2, endColumn: 0 }
+ *
+ * Up to 3 continuation lines are taken while the next line is lower-case command words followed
+ * by end of line or by output (`Interface:`), and holds no marker of any format.
  */
 export function matchPrompt(lines: string[], i: number): PromptInfo | null {
   const text = lines[i]!;
@@ -89,9 +108,9 @@ export function matchPrompt(lines: string[], i: number): PromptInfo | null {
     if (!c) break;
     const after = next.slice(c[0].length);
     if (after.length > 0 && !OUTPUT_START.test(after.slice(0, 20))) break;
-    if (!/^(show|conntrack|cat|sudo)\b/.test(command) && !/\s(show|conntrack|cat)\b/.test(command)) break;
-    // a continuation only when the command is still incomplete-looking: it must not already be a whole known command + args
-    if (LINE_MARKER_ANY(next)) break;
+    // only commands we know wrap (Junos show …, shell conntrack/cat), and never a line of output
+    if (!/(?:^|\s)(?:show|conntrack|cat|sudo)\b/.test(command)) break;
+    if (lineHasMarker(next)) break;
     command += " " + c[1]!;
     if (after.length > 0) return { line: i, command, endLine: j, endColumn: c[0].length };
     j++;
@@ -99,7 +118,7 @@ export function matchPrompt(lines: string[], i: number): PromptInfo | null {
   return { line: i, command, endLine: j, endColumn: 0 };
 }
 
-function LINE_MARKER_ANY(s: string): boolean {
+function lineHasMarker(s: string): boolean {
   for (const [re] of LINE_MARKERS) if (re.test(s)) return true;
   return false;
 }
@@ -159,6 +178,10 @@ export function splitParts(lines: string[], forced?: RouterFormat): Part[] {
       // the remainder of the prompt's last line (flattened output) classifies the part too
       if (cur.format === null && pr.endColumn > 0) cur.format = classifyLine(lines[pr.endLine]!.slice(pr.endColumn));
       i = pr.endColumn > 0 ? pr.endLine : pr.endLine - 1;
+      cut = i + 1;
+      continue;
+    }
+    if (cur.format !== null && CONTINUES[cur.format].test(text)) {
       cut = i + 1;
       continue;
     }

@@ -14,7 +14,6 @@
 import type { RouterEndpoint } from "./types.js";
 
 const IPV4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const PORT = /^\d{1,5}$/;
 
 export function isIPv4(s: string): boolean {
   return IPV4.test(s);
@@ -89,8 +88,19 @@ export function canonicalIp(s: string): string | null {
 }
 
 function portOf(s: string): number | null {
-  if (!PORT.test(s)) return null;
-  const n = Number(s);
+  return portAt(s, 0);
+}
+
+/** Decimal port in s[from..] (1–5 digits, ≤ 65535), or null. No substring is made. */
+function portAt(s: string, from: number): number | null {
+  const len = s.length - from;
+  if (len < 1 || len > 5) return null;
+  let n = 0;
+  for (let k = from; k < s.length; k++) {
+    const c = s.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) return null;
+    n = n * 10 + c;
+  }
   return n <= 65535 ? n : null;
 }
 
@@ -108,7 +118,7 @@ export function parseEndpoint(s: string): RouterEndpoint | null {
   }
   const c = s.lastIndexOf(":");
   if (c > 0) {
-    const port = portOf(s.slice(c + 1));
+    const port = portAt(s, c + 1);
     if (port !== null) {
       const ip = canonicalIp(s.slice(0, c));
       if (ip) return { ip, port };
@@ -118,7 +128,7 @@ export function parseEndpoint(s: string): RouterEndpoint | null {
   if (whole) return { ip: whole, port: null };
   const d = s.lastIndexOf(".");
   if (d > 0) {
-    const port = portOf(s.slice(d + 1));
+    const port = portAt(s, d + 1);
     if (port !== null) {
       const ip = canonicalIp(s.slice(0, d));
       if (ip) return { ip, port };

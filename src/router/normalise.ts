@@ -46,11 +46,10 @@ function conntrackFlow(e: ConntrackEntry, document: number, format: RouterFormat
   // one literal with every field (absent ones undefined): a fixed shape for millions of entries
   return {
     document, format, proto: normaliseProto(e.protoNumber), src: e.orig.src, dst: e.orig.dst, state: e.state,
-    direction: undefined, frames: undefined,
     packets: op !== undefined || rp !== undefined ? { orig: op, reply: rp } : undefined,
     bytes: ob !== undefined || rb !== undefined ? { orig: ob, reply: rb } : undefined,
-    nat: e.reply ? natFromReply(e.orig, e.reply) : [], conversation: undefined, alg: e.helper, interface: undefined,
-    serviceSet: undefined, gateId: undefined, id: e.id !== undefined ? String(e.id) : undefined, timeout: e.timeout,
+    nat: e.reply ? natFromReply(e.orig, e.reply) : [], alg: e.helper,
+    id: e.id !== undefined ? String(e.id) : undefined, timeout: e.timeout,
     flags: e.flags.length ? e.flags : undefined, zone: e.zone ?? e.orig.zone, location: { file, line: e.location.line },
   };
 }

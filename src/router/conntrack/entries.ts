@@ -51,8 +51,6 @@ function num(text: string, s: number, e: number): number {
   return n;
 }
 
-type Outcome = ConntrackEntry | { col: number; message: string; code: string };
-
 export function parseConntrack(ctx: ParseContext, seg: Segment, base: Omit<ConntrackDocument, "format" | "entries">): ConntrackDocument;
 export function parseConntrack(ctx: ParseContext, seg: Segment, base: Omit<ConntrackEventsDocument, "format" | "events">, events: true): ConntrackEventsDocument;
 export function parseConntrack(ctx: ParseContext, seg: Segment, base: Omit<ConntrackDocument, "format" | "entries">, events = false): ConntrackDocument | ConntrackEventsDocument {
@@ -121,22 +119,37 @@ export let LAST_UNKNOWN = -1;
 let TEXT = "";
 let TS = 0;
 let TE = 0;
+/** Index of the first `=` in the current token, or -1. */
+let EQ = -1;
 function nextToken(): boolean {
   const text = TEXT;
   const len = text.length;
   let k = TE;
-  while (k < len && isBlank(text.charCodeAt(k))) k++;
+  let c = 0;
+  while (k < len && ((c = text.charCodeAt(k)) === 32 || c === 9)) k++;
   TS = k;
-  while (k < len && !isBlank(text.charCodeAt(k))) k++;
+  EQ = -1;
+  while (k < len && (c = text.charCodeAt(k)) !== 32 && c !== 9) {
+    if (c === 61 && EQ < 0) EQ = k;
+    k++;
+  }
   TE = k;
   return TS < TE;
+}
+
+/** `word` occurs in `text` at `pos` (a char loop: String#startsWith with a position is a slow runtime call). */
+function at(text: string, word: string, pos: number): boolean {
+  const n = word.length;
+  if (pos + n > text.length) return false;
+  for (let k = 0; k < n; k++) if (text.charCodeAt(pos + k) !== word.charCodeAt(k)) return false;
+  return true;
 }
 
 /** Reuse the last string for the same characters (state words, protocol names, flags repeat on every line). */
 const interned: string[] = [];
 function intern(slot: number, text: string, s: number, e: number): string {
   const last = interned[slot];
-  if (last !== undefined && last.length === e - s && text.startsWith(last, s)) return last;
+  if (last !== undefined && last.length === e - s && at(text, last, s)) return last;
   return (interned[slot] = text.slice(s, e));
 }
 const SLOT_PROTO = 0, SLOT_STATE = 1, SLOT_FLAG = 2, SLOT_HELPER = 3, SLOT_L3 = 4;
@@ -172,7 +185,7 @@ export function parseEntry(text: string, col: number, line: number): ConntrackEn
   const next = nextToken;
   if (!next()) return failAt(text, col, col);
   let l3: string | undefined;
-  if (TE - TS === 4 && (text.startsWith("ipv4", TS) || text.startsWith("ipv6", TS))) {
+  if (TE - TS === 4 && (at(text, "ipv4", TS) || at(text, "ipv6", TS))) {
     const l3s = TS;
     const l3e = TE;
     if (!next() || num(text, TS, TE) < 0) return failAt(text, col, l3s);
@@ -214,13 +227,7 @@ export function parseEntry(text: string, col: number, line: number): ConntrackEn
   let haveReply = false;
   let tuplesDone = false;
   for (; more; more = next()) {
-    let eq = -1;
-    for (let k = TS; k < TE; k++) {
-      if (text.charCodeAt(k) === 61) {
-        eq = k;
-        break;
-      }
-    }
+    const eq = EQ;
     if (eq < 0) {
       if (text.charCodeAt(TS) === 91 && text.charCodeAt(TE - 1) === 93 && TE - TS > 2) {
         flags.push(intern(SLOT_FLAG, text, TS + 1, TE - 1));
@@ -231,7 +238,7 @@ export function parseEntry(text: string, col: number, line: number): ConntrackEn
     const vs = eq + 1;
     switch (eq - TS) {
       case 2:
-        if (text.startsWith("id", TS)) {
+        if (at(text, "id", TS)) {
           const v = num(text, vs, TE);
           if (!tuplesDone && cur.type !== NONE && cur.id === NONE) cur.id = v;
           else id = v;
@@ -239,7 +246,7 @@ export function parseEntry(text: string, col: number, line: number): ConntrackEn
         }
         break;
       case 3:
-        if (text.startsWith("src", TS)) {
+        if (at(text, "src", TS)) {
           if (cur.src !== undefined && !haveReply) {
             cur = REPLY;
             haveReply = true;
@@ -247,31 +254,31 @@ export function parseEntry(text: string, col: number, line: number): ConntrackEn
           cur.src = text.slice(vs, TE);
           continue;
         }
-        if (text.startsWith("dst", TS)) { cur.dst = text.slice(vs, TE); continue; }
-        if (text.startsWith("use", TS)) { use = num(text, vs, TE); tuplesDone = true; continue; }
+        if (at(text, "dst", TS)) { cur.dst = text.slice(vs, TE); continue; }
+        if (at(text, "use", TS)) { use = num(text, vs, TE); tuplesDone = true; continue; }
         break;
       case 4:
-        if (text.startsWith("mark", TS)) { mark = num(text, vs, TE); tuplesDone = true; continue; }
-        if (text.startsWith("zone", TS)) { zone = num(text, vs, TE); tuplesDone = true; continue; }
-        if (text.startsWith("type", TS)) { cur.type = num(text, vs, TE); continue; }
-        if (text.startsWith("code", TS)) { cur.code = num(text, vs, TE); continue; }
+        if (at(text, "mark", TS)) { mark = num(text, vs, TE); tuplesDone = true; continue; }
+        if (at(text, "zone", TS)) { zone = num(text, vs, TE); tuplesDone = true; continue; }
+        if (at(text, "type", TS)) { cur.type = num(text, vs, TE); continue; }
+        if (at(text, "code", TS)) { cur.code = num(text, vs, TE); continue; }
         break;
       case 5:
-        if (text.startsWith("sport", TS)) { cur.sport = num(text, vs, TE); continue; }
-        if (text.startsWith("dport", TS)) { cur.dport = num(text, vs, TE); continue; }
-        if (text.startsWith("bytes", TS)) { cur.bytes = num(text, vs, TE); continue; }
+        if (at(text, "sport", TS)) { cur.sport = num(text, vs, TE); continue; }
+        if (at(text, "dport", TS)) { cur.dport = num(text, vs, TE); continue; }
+        if (at(text, "bytes", TS)) { cur.bytes = num(text, vs, TE); continue; }
         break;
       case 6:
-        if (text.startsWith("helper", TS)) { helper = intern(SLOT_HELPER, text, vs, TE); tuplesDone = true; continue; }
+        if (at(text, "helper", TS)) { helper = intern(SLOT_HELPER, text, vs, TE); tuplesDone = true; continue; }
         break;
       case 7:
-        if (text.startsWith("packets", TS)) { cur.packets = num(text, vs, TE); continue; }
+        if (at(text, "packets", TS)) { cur.packets = num(text, vs, TE); continue; }
         break;
       case 9:
-        if (text.startsWith("zone-orig", TS)) { ORIG.zone = num(text, vs, TE); continue; }
+        if (at(text, "zone-orig", TS)) { ORIG.zone = num(text, vs, TE); continue; }
         break;
       case 10:
-        if (text.startsWith("zone-reply", TS)) { REPLY.zone = num(text, vs, TE); haveReply = haveReply || REPLY.src !== undefined; continue; }
+        if (at(text, "zone-reply", TS)) { REPLY.zone = num(text, vs, TE); haveReply = haveReply || REPLY.src !== undefined; continue; }
         break;
     }
     (extra ??= {})[text.slice(TS, eq)] = text.slice(vs, TE);

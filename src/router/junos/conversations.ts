@@ -43,7 +43,6 @@ const ITEMS = {
 };
 /** A whole line `Key: value` (unknown extra field). */
 const KV_LINE = /^[ \t]*([A-Za-z][\w ()/.\-]*?):[ \t]+(\S.*?)[ \t]*$/;
-const WS = /[ \t]*/y;
 const NON_WS = /\S*/y;
 
 export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: Omit<JunosConversationsDocument, "format" | "interfaces">): JunosConversationsDocument {
@@ -69,20 +68,11 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
     const text = lines[i]!;
     const line = i + 1;
     let pos = i === seg.start ? seg.col : 0;
-    if (pos === 0 && IGNORABLE.test(text)) continue;
+    const lineStart = skipBlanks(text, pos);
+    if (pos === 0 && MAYBE_IGNORABLE(text, lineStart) && IGNORABLE.test(text)) continue;
     let unknownAt = -1;
-    const flushUnknown = (end: number) => {
-      if (unknownAt < 0) return;
-      ctx.report("unknown_text", "error", i, unknownAt, `not part of a Junos conversation list: "${clip(text.slice(unknownAt, end))}"`);
-      unknownAt = -1;
-    };
-    WS.lastIndex = pos;
-    WS.exec(text);
-    const lineStart = WS.lastIndex;
     while (true) {
-      WS.lastIndex = pos;
-      WS.exec(text);
-      pos = WS.lastIndex;
+      pos = skipBlanks(text, pos);
       if (pos >= text.length) break;
       const ch = text.charCodeAt(pos);
       let m: RegExpExecArray | null = null;
@@ -90,7 +80,7 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
       if (ch === 78 /* N */) {
         ITEMS.nat.lastIndex = pos;
         if ((m = ITEMS.nat.exec(text))) {
-          flushUnknown(pos);
+          if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, text, unknownAt, pos);
           const from = parseEndpoint(m[2]!);
           const to = parseEndpoint(m[3]!);
           if (!flow) ctx.report("orphan_nat", "warning", i, pos, "NAT line without a flow line before it");
@@ -101,7 +91,7 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
         }
         ITEMS.counts.lastIndex = pos;
         if ((m = ITEMS.counts.exec(text))) {
-          flushUnknown(pos);
+          if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, text, unknownAt, pos);
           const c = ensureConv(line);
           c.initiators = Number(m[1]);
           c.responders = Number(m[2]);
@@ -111,7 +101,7 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
       } else if (ch === 73 /* I */) {
         ITEMS.iface.lastIndex = pos;
         if ((m = ITEMS.iface.exec(text))) {
-          flushUnknown(pos);
+          if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, text, unknownAt, pos);
           iface = { name: m[1]!, serviceSet: m[2] ?? null, conversations: [], location: { line } };
           doc.interfaces.push(iface);
           conv = null;
@@ -122,7 +112,7 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
       } else if (ch === 67 /* C */) {
         ITEMS.conv.lastIndex = pos;
         if ((m = ITEMS.conv.exec(text))) {
-          flushUnknown(pos);
+          if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, text, unknownAt, pos);
           conv = null;
           flow = null;
           ensureConv(line).alg = m[1]!;
@@ -132,7 +122,7 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
       } else if (ch === 71 /* G */) {
         ITEMS.gate.lastIndex = pos;
         if ((m = ITEMS.gate.exec(text))) {
-          flushUnknown(pos);
+          if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, text, unknownAt, pos);
           if (!flow) ctx.report("orphan_gate", "warning", i, pos, "Gate id line without a flow line before it");
           else flow.gateId = Number(m[1]);
           pos = ITEMS.gate.lastIndex;
@@ -141,14 +131,14 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
       } else if (ch === 70 /* F */) {
         ITEMS.header.lastIndex = pos;
         if ((m = ITEMS.header.exec(text))) {
-          flushUnknown(pos);
+          if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, text, unknownAt, pos);
           pos = ITEMS.header.lastIndex;
           continue;
         }
       }
       ITEMS.flow.lastIndex = pos;
       if ((m = ITEMS.flow.exec(text))) {
-        flushUnknown(pos);
+        if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, text, unknownAt, pos);
         const src = parseEndpoint(m[2]!);
         const dst = parseEndpoint(m[3]!);
         if (!src || !dst) {
@@ -156,7 +146,7 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
           ctx.report("bad_endpoint", "error", i, pos + m[0].indexOf(bad, m[1]!.length), `bad address:port "${bad}" in flow line`);
           flow = null;
         } else {
-          flow = { proto: m[1]!, src, dst, state: m[4]!, dir: m[5] as "I" | "O", frames: Number(m[6]), nat: [], location: { line } };
+          flow = { proto: intern(m[1]!), src, dst, state: intern(m[4]!), dir: m[5] === "I" ? "I" : "O", frames: Number(m[6]), nat: [], location: { line } };
           ensureConv(line).flows.push(flow);
         }
         pos = ITEMS.flow.lastIndex;
@@ -177,7 +167,7 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
       NON_WS.exec(text);
       pos = NON_WS.lastIndex;
     }
-    flushUnknown(text.length);
+    if (unknownAt >= 0) flushUnknown(ctx, i, text, unknownAt, text.length);
   }
 
   for (const itf of doc.interfaces) {
@@ -192,6 +182,34 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
     }
   }
   return doc;
+}
+
+/** Report unknown text [from, end) of line i; returns -1 (the new "no unknown text" marker). */
+function flushUnknown(ctx: ParseContext, i: number, text: string, from: number, end: number): number {
+  ctx.report("unknown_text", "error", i, from, `not part of a Junos conversation list: "${clip(text.slice(from, end))}"`);
+  return -1;
+}
+
+function skipBlanks(s: string, k: number): number {
+  let c: number;
+  while (k < s.length && ((c = s.charCodeAt(k)) === 32 || c === 9)) k++;
+  return k;
+}
+
+/** Only blank lines or lines starting with `#`, `{`, `-`, `[` can be IGNORABLE. */
+function MAYBE_IGNORABLE(s: string, k: number): boolean {
+  if (k >= s.length) return true;
+  const c = s.charCodeAt(k);
+  return c === 35 || c === 123 || c === 45 || c === 91;
+}
+
+/** State words and protocol names repeat on every line: keep one copy of each. */
+const INTERNED = new Map<string, string>();
+function intern(s: string): string {
+  const v = INTERNED.get(s);
+  if (v !== undefined) return v;
+  if (INTERNED.size < 1000) INTERNED.set(s, s);
+  return s;
 }
 
 function firstNonWs(s: string): number {

@@ -1,0 +1,94 @@
+/**
+ * Router-output parse throughput (tinybench 6).
+ *
+ *   junos-conversations-100k  a 100 000-flow `show services stateful-firewall conversations` dump in
+ *                             the true column layout, printed with printJunosConversations (25 000
+ *                             FTP-like conversations of 4 flows, each flow with a NAT line)
+ *   conntrack-1M              a 1 000 000-line `conntrack -L` dump with accounting (SNAT'd TCP
+ *                             entries in the lab sample's layout, every 10th with helper=ftp)
+ *
+ * Both are generated in memory. Throughput = UTF-16 length of the text (≈ bytes, the dumps are
+ * ASCII) / mean time of one parseRouterText call. Target ≥ 50 MB/s (1 MB = 10^6 bytes).
+ * `bench/run.ts` calls runRouterBench(); the figures are also printed when this module is run
+ * directly after compilation (node dist/bench/router.bench.js).
+ */
+import { Bench } from "tinybench";
+import { parseRouterText } from "../src/router/parse.js";
+import { printJunosConversations, type PrintableInterface } from "../src/router/junos/printer.js";
+
+export interface RouterBenchResult {
+  name: string;
+  mbPerSec: number;
+  linesPerSec: number;
+  bytes: number;
+}
+
+const ip = (k: number, base: number) => `${base}.${(k >> 16) & 255}.${(k >> 8) & 255}.${k & 255}`;
+
+/** 100 000 flows: 25 000 conversations of an FTP control + data pair in both directions, with NAT. */
+export function generateConversations(flows = 100_000): string {
+  const conversations: PrintableInterface["conversations"] = [];
+  for (let c = 0; c < flows / 4; c++) {
+    const client = { ip: ip(c, 10), port: 1024 + (c % 60000) };
+    const data = { ip: client.ip, port: 1025 + (c % 60000) };
+    const server = { ip: ip(c * 7, 198), port: 21 };
+    const server20 = { ip: server.ip, port: 20 };
+    const pub = { ip: ip(c % 4096, 203), port: 1024 + ((c * 2) % 64000) };
+    const pubData = { ip: pub.ip, port: pub.port + 1 };
+    conversations.push({
+      alg: "ftp", initiators: 2, responders: 2, flows: [
+        { proto: "TCP", src: client, dst: server, state: "Watch", dir: "I", frames: c % 1000, nat: [{ kind: "source", from: client, to: pub }] },
+        { proto: "TCP", src: data, dst: server20, state: "Forward", dir: "I", frames: c % 97, nat: [{ kind: "source", from: data, to: pubData }] },
+        { proto: "TCP", src: server, dst: pub, state: "Watch", dir: "O", frames: c % 1001, nat: [{ kind: "dest", from: pub, to: client }] },
+        { proto: "TCP", src: server20, dst: pubData, state: "Forward", dir: "O", frames: c % 89, nat: [{ kind: "dest", from: pubData, to: data }] },
+      ],
+    });
+  }
+  return "user@host> show services stateful-firewall conversations\n" +
+    printJunosConversations([{ name: "ms-1/3/0", serviceSet: "CGNAT-SET", conversations }]);
+}
+
+/** 1 000 000 conntrack -L lines. */
+export function generateConntrack(lines = 1_000_000): string {
+  const out: string[] = new Array(lines + 1);
+  for (let k = 0; k < lines; k++) {
+    const src = ip(k, 10), dst = ip(k * 13, 198), nat = ip(k % 4096, 203);
+    const sport = 1024 + (k % 60000), dport = k % 10 === 0 ? 21 : 1024 + ((k * 7) % 60000), nport = 1024 + ((k * 3) % 64000);
+    out[k] = `tcp      6 ${k % 432000} ESTABLISHED src=${src} dst=${dst} sport=${sport} dport=${dport} packets=${k % 100} bytes=${k % 100000} src=${dst} dst=${nat} sport=${dport} dport=${nport} packets=${k % 90} bytes=${k % 90000} [ASSURED] mark=0 ${k % 10 === 0 ? "helper=ftp " : ""}use=1`;
+  }
+  out[lines] = `conntrack v1.4.7 (conntrack-tools): ${lines} flow entries have been shown.`;
+  return out.join("\n") + "\n";
+}
+
+export async function runRouterBench(opts: { iterations?: number; conntrackLines?: number; flows?: number } = {}): Promise<RouterBenchResult[]> {
+  const inputs = [
+    { name: "junos-conversations-100k", text: generateConversations(opts.flows) },
+    { name: "conntrack-1M", text: generateConntrack(opts.conntrackLines) },
+  ];
+  const bench = new Bench({ iterations: opts.iterations ?? 5, time: 0, warmupIterations: 1, warmupTime: 0 });
+  let sink = 0;
+  for (const { name, text } of inputs) {
+    bench.add(name, () => {
+      const r = parseRouterText(text, name);
+      if (r.diagnostics.length) throw new Error(`${name}: ${r.diagnostics[0]!.code} at line ${r.diagnostics[0]!.line}`);
+      sink += r.flows.length;
+    });
+  }
+  await bench.run();
+  if (sink < 0) console.log(sink);
+  return inputs.map(({ name, text }, k) => {
+    const res = bench.tasks[k]!.result;
+    if (!("period" in res)) throw new Error(`${name}: benchmark ${res.state}${"error" in res ? `: ${String(res.error)}` : ""}`);
+    const seconds = res.period / 1000;
+    let lines = 1;
+    for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lines++;
+    return { name, bytes: text.length, mbPerSec: text.length / 1e6 / seconds, linesPerSec: lines / seconds };
+  });
+}
+
+// Run directly (compiled): print the figures.
+if (typeof process !== "undefined" && process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  for (const r of await runRouterBench()) {
+    console.log(`${r.name.padEnd(26)} ${(r.bytes / 1e6).toFixed(1).padStart(7)} MB  ${r.mbPerSec.toFixed(1).padStart(7)} MB/s  ${(r.linesPerSec / 1e6).toFixed(2)} M lines/s`);
+  }
+}
