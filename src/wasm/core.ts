@@ -93,8 +93,9 @@ export interface CoreState {
   firstUnsupportedPacket: number;
 }
 
+/** Async iterables win: Node's Readable streams also have a (different) `read` method. */
 function isPull(s: ByteSource): s is PullSource {
-  return typeof (s as PullSource).read === "function";
+  return typeof (s as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] !== "function" && typeof (s as PullSource).read === "function";
 }
 
 export class CaptureCore {
