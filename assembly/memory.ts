@@ -17,6 +17,7 @@ export let statsPtr: usize = 0;
 export let statePtr: usize = 0;
 export let tracePtr: usize = 0;
 export let traceCap: u32 = 0;
+export let batchPtr: usize = 0;
 export let orderPtr: usize = 0;
 export let outPtr: usize = 0;
 export let outCap: u32 = 0;
@@ -45,6 +46,9 @@ export function layout(inCap: u32, flowCapLog2: u32, fragCapLog2: u32, trCap: u3
   fragMask = (1 << fragCapLog2) - 1;
   fragsPtr = align(p, 64);
   p = fragsPtr + (<usize>(fragMask + 1)) * FRAG_SIZE;
+  // SCRATCH: the packet batch (flow/batch.ts), wasm-private.
+  batchPtr = align(p, 64);
+  p = batchPtr + 32 * 96;
   orderPtr = align(p, 64);
   p = orderPtr + (<usize>flowCap) * 4;
   outPtr = align(p, 64);

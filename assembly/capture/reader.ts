@@ -31,8 +31,9 @@ import { rd16, rd32 } from "../bytes";
 import { ifacesPtr, inputCap, inputPtr, statePtr, traceCap, tracePtr } from "../memory";
 import { add, bump } from "../stats";
 import * as d from "../wire/decode";
-import { account, bumpFrags, lastDir, lastRec, upsert } from "../flow/table";
-import { fragDir, fragFind, fragPend, fragRemember } from "../flow/frag";
+import { account, bumpFrags } from "../flow/table";
+import { fragDir, fragFind, fragPend } from "../flow/frag";
+import { batchAdd, batchFlush } from "../flow/batch";
 
 const PCAP_MAGIC_US: u32 = 0xa1b2c3d4;
 const PCAP_MAGIC_NS: u32 = 0xa1b23c4d;
@@ -127,6 +128,8 @@ function onPacket(at: u32, p: usize, caplen: u32, origLen: u32, linkType: u32, t
     return;
   }
   if (d.mFrag == 2) {
+    // The lookup depends on first fragments that may still wait in the batch.
+    batchFlush();
     let rec = fragFind(d.mSrcHi, d.mSrcLo, d.mDstHi, d.mDstLo, d.mFragId, d.mProto);
     if (rec != 0) {
       account(rec, fragDir, d.mProto, 0, false, 0, d.mIpLen, d.mPayloadLen, n, ts);
@@ -139,14 +142,7 @@ function onPacket(at: u32, p: usize, caplen: u32, origLen: u32, linkType: u32, t
     }
     return;
   }
-  let ok = upsert(
-    d.mIpVer, d.mProto, d.mSrcHi, d.mSrcLo, d.mSport, d.mDstHi, d.mDstLo, d.mDport,
-    d.mVlan0, d.mVlan1, iface, d.mTcpFlags, d.mHasFlags, d.mSeq,
-    d.mIpLen, d.mPayloadLen, n, ts, d.mFrag == 1,
-  );
-  if (ok && d.mFrag == 1) {
-    fragRemember(d.mSrcHi, d.mSrcLo, d.mDstHi, d.mDstLo, d.mFragId, d.mProto, lastRec, lastDir, ts);
-  }
+  batchAdd(n, ts, iface);
 }
 
 // ---- classic pcap ------------------------------------------------------------------------------
@@ -421,6 +417,7 @@ export function feed(len: u32, eof: bool): u32 {
   } else {
     pos = ngBlocks(pos, len);
   }
+  batchFlush();
   store<u32>(statePtr + ST_PAUSED, paused ? 1 : 0);
   if (!failed && !paused && eof && pos < len) {
     let need: u32 = 0;

@@ -25,6 +25,10 @@ import {
 import { flowCap, flowMask, flowsPtr, statePtr } from "../memory";
 import { bump } from "../stats";
 import * as tcp from "../wire/tcp";
+import {
+  M_DHI, M_DLO, M_DPORT, M_FRAG, M_HASFLAGS, M_HASH, M_IFACE, M_IPLEN, M_IPVER, M_PAYLEN, M_PKT,
+  M_PROTO, M_SEQ, M_SHI, M_SLO, M_SPORT, M_TCPFLAGS, M_TS, M_VLAN0, M_VLAN1,
+} from "./meta";
 
 /** Per-direction field stride: the B→A copy of each counter follows its A→B one. */
 const PK_STRIDE: usize = 4;
@@ -60,20 +64,42 @@ export let lastRec: usize = 0;
 /** 0 = A→B, 1 = B→A. */
 export let lastDir: u32 = 0;
 
-/**
- * Finds or creates the flow of a packet and accounts it. Returns false when the table is full
- * (the packet is then unattributed). `tcpFlags` is 0 when not TCP or not captured.
- */
-export function upsert(
-  ipVer: u32, proto: u32,
-  sHi: u64, sLo: u64, sPort: u32, dHi: u64, dLo: u64, dPort: u32,
+/** The symmetric key hash of a packet (see the module header); never 0. */
+export function flowHash(
+  proto: u32, sHi: u64, sLo: u64, sPort: u32, dHi: u64, dLo: u64, dPort: u32,
   vlan0: u32, vlan1: u32, iface: u32,
-  tcpFlags: u32, hasFlags: bool, seq: u32,
-  ipLen: u32, payloadLen: u32, pktNo: u32, ts: u64, frag: bool,
-): bool {
+): u32 {
   let ifKey: u32 = splitIfaces ? iface : 0;
   let extra: u64 = <u64>proto | (<u64>vlan0 << 8) | (<u64>vlan1 << 20) | (<u64>ifKey << 32);
-  let h = finalHash(mixEndpoint(sHi, sLo, sPort) + mixEndpoint(dHi, dLo, dPort), extra);
+  return finalHash(mixEndpoint(sHi, sLo, sPort) + mixEndpoint(dHi, dLo, dPort), extra);
+}
+
+/** Address of the slot a hash probes first (the batch touches it ahead of the upsert). */
+@inline export function homeSlot(h: u32): usize {
+  return flowsPtr + (<usize>(h & flowMask)) * FLOW_SIZE;
+}
+
+/**
+ * Finds or creates the flow of a decoded packet (a PacketMeta record, see flow/batch.ts) and
+ * accounts it. Returns false when the table is full (the packet is then unattributed).
+ */
+export function upsert(m: usize): bool {
+  let proto = <u32>load<u8>(m + M_PROTO);
+  let sHi = load<u64>(m + M_SHI);
+  let sLo = load<u64>(m + M_SLO);
+  let dHi = load<u64>(m + M_DHI);
+  let dLo = load<u64>(m + M_DLO);
+  let sPort = <u32>load<u16>(m + M_SPORT);
+  let dPort = <u32>load<u16>(m + M_DPORT);
+  let vlan0 = <u32>load<u16>(m + M_VLAN0);
+  let vlan1 = <u32>load<u16>(m + M_VLAN1);
+  let iface = load<u32>(m + M_IFACE);
+  let tcpFlags = <u32>load<u8>(m + M_TCPFLAGS);
+  let hasFlags = load<u8>(m + M_HASFLAGS) != 0;
+  let pktNo = load<u32>(m + M_PKT);
+  let ts = load<u64>(m + M_TS);
+  let ifKey: u32 = splitIfaces ? iface : 0;
+  let h = load<u32>(m + M_HASH);
   let isSyn = proto == 6 && hasFlags && (tcpFlags & (tcp.SYN | tcp.ACKF)) == tcp.SYN;
   let i = h & flowMask;
   let rec: usize = 0;
@@ -145,9 +171,9 @@ export function upsert(
       dir = 0;
     }
     store<u32>(rec + FL_HASH, h);
-    store<u8>(rec + FL_IPVER, <u8>ipVer);
+    store<u8>(rec + FL_IPVER, load<u8>(m + M_IPVER));
     store<u8>(rec + FL_PROTO, <u8>proto);
-    let f0: u32 = frag ? FlowFlag.Fragmented : 0;
+    let f0: u32 = load<u8>(m + M_FRAG) != 0 ? FlowFlag.Fragmented : 0;
     if (proto == 6 && !isSyn && !synAck) f0 |= FlowFlag.Midstream;
     store<u16>(rec + FL_FLAGS, <u16>f0);
     store<u16>(rec + FL_VLAN0, <u16>vlan0);
@@ -159,7 +185,10 @@ export function upsert(
   }
 
   lastRec = rec;
-  lastDir = account(rec, dir, proto, tcpFlags, hasFlags, seq, ipLen, payloadLen, pktNo, ts);
+  lastDir = account(
+    rec, dir, proto, tcpFlags, hasFlags, load<u32>(m + M_SEQ), load<u32>(m + M_IPLEN),
+    load<u32>(m + M_PAYLEN), pktNo, ts,
+  );
   return true;
 }
 

@@ -1,0 +1,79 @@
+/**
+ * Flow-table accounting in batches, for memory-level parallelism.
+ *
+ * The flow table is far larger than the CPU caches, so each packet's slot is a cache (and TLB)
+ * miss. Accounting packets one by one serialises those misses. Instead, decoded packets wait
+ * here (up to BATCH); a flush first touches every waiting packet's home slot in a tight loop of
+ * independent loads — the CPU keeps many of them in flight at once — and then accounts the
+ * packets in order, now mostly from cache. Measured on the reference machine: the table share
+ * of a 1 GiB / 250 k-flow scan fell from ~340 ns to a fraction of that per packet.
+ *
+ * Semantics are exactly sequential: the touch loop reads only; accounting happens in packet
+ * order. The reader flushes before anything that depends on table state (a later IP fragment's
+ * lookup) and before feed() returns, so nothing is ever left pending between calls.
+ */
+import { FLOW_SIZE } from "../abi";
+import { batchPtr } from "../memory";
+import * as d from "../wire/decode";
+import { fragRemember } from "./frag";
+import { flowHash, homeSlot, lastDir, lastRec, upsert } from "./table";
+import {
+  M_DHI, M_DLO, M_DPORT, M_FRAG, M_FRAGID, M_HASFLAGS, M_HASH, M_IFACE, M_IPLEN, M_IPVER,
+  M_PAYLEN, M_PKT, M_PROTO, M_SEQ, M_SHI, M_SLO, M_SPORT, M_TCPFLAGS, M_TS, M_VLAN0, M_VLAN1,
+  META_SIZE,
+} from "./meta";
+
+export const BATCH: u32 = 32;
+
+let count: u32 = 0;
+/** Sink of the touch loop's loads, so the optimiser keeps them. */
+let touched: u32 = 0;
+
+/** Queues the packet just decoded (wire/decode globals) for accounting. */
+export function batchAdd(pktNo: u32, ts: u64, iface: u32): void {
+  let m = batchPtr + (<usize>count) * META_SIZE;
+  store<u64>(m + M_SHI, d.mSrcHi);
+  store<u64>(m + M_SLO, d.mSrcLo);
+  store<u64>(m + M_DHI, d.mDstHi);
+  store<u64>(m + M_DLO, d.mDstLo);
+  store<u64>(m + M_TS, ts);
+  store<u32>(m + M_HASH, flowHash(d.mProto, d.mSrcHi, d.mSrcLo, d.mSport, d.mDstHi, d.mDstLo, d.mDport, d.mVlan0, d.mVlan1, iface));
+  store<u8>(m + M_PROTO, <u8>d.mProto);
+  store<u8>(m + M_IPVER, <u8>d.mIpVer);
+  store<u8>(m + M_TCPFLAGS, <u8>d.mTcpFlags);
+  store<u8>(m + M_HASFLAGS, d.mHasFlags ? 1 : 0);
+  store<u16>(m + M_SPORT, <u16>d.mSport);
+  store<u16>(m + M_DPORT, <u16>d.mDport);
+  store<u16>(m + M_VLAN0, <u16>d.mVlan0);
+  store<u16>(m + M_VLAN1, <u16>d.mVlan1);
+  store<u32>(m + M_IFACE, iface);
+  store<u32>(m + M_SEQ, d.mSeq);
+  store<u32>(m + M_IPLEN, d.mIpLen);
+  store<u32>(m + M_PAYLEN, d.mPayloadLen);
+  store<u32>(m + M_PKT, pktNo);
+  store<u8>(m + M_FRAG, d.mFrag == 1 ? 1 : 0);
+  store<u32>(m + M_FRAGID, d.mFragId);
+  if (++count == BATCH) batchFlush();
+}
+
+/** Accounts every waiting packet, in order. */
+export function batchFlush(): void {
+  let n = count;
+  if (n == 0) return;
+  let t: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    let r = homeSlot(load<u32>(batchPtr + (<usize>i) * META_SIZE + M_HASH));
+    t += load<u32>(r) + load<u32>(r + (FLOW_SIZE >> 1));
+  }
+  touched += t;
+  for (let i: u32 = 0; i < n; i++) {
+    let m = batchPtr + (<usize>i) * META_SIZE;
+    if (upsert(m) && load<u8>(m + M_FRAG) != 0) {
+      fragRemember(
+        load<u64>(m + M_SHI), load<u64>(m + M_SLO), load<u64>(m + M_DHI), load<u64>(m + M_DLO),
+        load<u32>(m + M_FRAGID), <u32>load<u8>(m + M_PROTO), lastRec, lastDir, load<u64>(m + M_TS),
+      );
+    }
+  }
+  count = 0;
+}

@@ -1,0 +1,185 @@
+/**
+ * `npm run bench` — throughput of the capture core, side by side in one run, on a deterministic
+ * generated capture (bench/gen-capture.ts; created on demand under bench/data/, never committed):
+ *
+ *   1. tinybench, in-process, same file in the page cache:
+ *        wasm core (scanFile: framing + decoding + flow table)
+ *        plain-JS implementation of the same loop (bench/js-decoder.ts)
+ *        pcap-parser (framing only; the slow baseline)
+ *   2. whole process: `alg-verify flows <file> --json > /dev/null` wall time and peak RSS
+ *      (1 GiB by default; `--huge` adds 4 GiB), and `tshark -q -z conv,tcp` on the small file
+ *      where tshark is installed;
+ *   3. router-output parsing (bench/router.bench.ts).
+ *
+ * Figures are MB/s (10^6 bytes) and packets/s; the machine is printed with them and everything is
+ * also written as JSON to bench/data/results.json.
+ *
+ * Options: --size <bytes, e.g. 256M> (tinybench file), --process-size <1G>, --huge, --skip-router,
+ * --iterations <n>.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from "node:fs";
+import { cpus, totalmem, type as osType, release } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { Bench } from "tinybench";
+import pcapParser from "pcap-parser";
+import { generateBenchCapture, parseSize } from "./gen-capture.js";
+import { JsFlowDecoder } from "./js-decoder.js";
+import { runRouterBench } from "./router.bench.js";
+import { fileSource, loadCoreModule, packageRoot } from "../src/node/index.js";
+import { scanCapture } from "../src/capture/scan.js";
+
+const root = packageRoot();
+const dataDir = join(root, "bench", "data");
+
+interface Row {
+  name: string;
+  mbPerSec: number;
+  packetsPerSec?: number;
+  seconds: number;
+  bytes: number;
+  packets?: number;
+  peakRssMiB?: number;
+  note?: string;
+}
+
+function machine() {
+  const c = cpus();
+  return {
+    cpu: c[0]?.model ?? "unknown",
+    cores: c.length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    os: `${osType()} ${release()}`,
+    node: process.version,
+  };
+}
+
+/** The generated capture of `bytes` size (made once, reused). */
+function capture(bytes: number): { path: string; packets: number; flows: number } {
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, `bench-${bytes}.pcap`);
+  const meta = `${path}.json`;
+  if (!existsSync(path) || !existsSync(meta) || statSync(path).size < bytes) {
+    process.stderr.write(`bench: generating ${path} …\n`);
+    const r = generateBenchCapture(path, { bytes, flows: 200_000, seed: 1 });
+    writeFileSync(meta, JSON.stringify(r));
+  }
+  return { path, ...JSON.parse(execFileSync("cat", [meta], { encoding: "utf8" })) };
+}
+
+function jsDecode(path: string): number {
+  const dec = new JsFlowDecoder(19);
+  const fd = openSync(path, "r");
+  const buf = new Uint8Array(128 << 10);
+  for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) dec.feed(buf.subarray(0, n));
+  closeSync(fd);
+  return dec.finish().packets;
+}
+
+function pcapParserDecode(path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let n = 0;
+    const p = pcapParser.parse(createReadStream(path, { highWaterMark: 1 << 20 }));
+    p.on("packet", () => n++);
+    p.on("error", reject);
+    p.on("end", () => resolve(n));
+  });
+}
+
+/** Runs a command with its stdout to /dev/null; wall seconds and peak RSS (GNU time if present). */
+function timeProcess(cmd: string, args: string[]): { seconds: number; peakRssMiB?: number; status: number } {
+  const gnuTime = existsSync("/usr/bin/time");
+  const t0 = performance.now();
+  const r = gnuTime
+    ? spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" })
+    : spawnSync(cmd, args, { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  const seconds = (performance.now() - t0) / 1000;
+  const kb = gnuTime ? Number(r.stderr.trim().split("\n").pop()) : NaN;
+  return { seconds, peakRssMiB: Number.isFinite(kb) ? kb / 1024 : undefined, status: r.status ?? -1 };
+}
+
+function table(rows: Row[]): string {
+  const head = ["benchmark", "MB/s", "packets/s", "seconds", "peak RSS MiB", "note"];
+  const cells = rows.map((r) => [
+    r.name, r.mbPerSec.toFixed(0), r.packetsPerSec ? (r.packetsPerSec / 1e6).toFixed(2) + " M" : "",
+    r.seconds.toFixed(3), r.peakRssMiB ? r.peakRssMiB.toFixed(0) : "", r.note ?? "",
+  ]);
+  const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) => c.map((x, i) => (i > 0 && i < 5 ? x.padStart(w[i]) : x.padEnd(w[i]))).join("  ").trimEnd();
+  return [line(head), ...cells.map(line)].join("\n");
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      size: { type: "string", default: "256M" },
+      "process-size": { type: "string", default: "1G" },
+      huge: { type: "boolean", default: false },
+      "skip-router": { type: "boolean", default: false },
+      iterations: { type: "string", default: "5" },
+    },
+  });
+  const m = machine();
+  process.stderr.write(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}\n`);
+  const rows: Row[] = [];
+  const small = capture(parseSize(values.size!));
+  const bytes = statSync(small.path).size;
+  const module = await loadCoreModule();
+
+  const bench = new Bench({ iterations: Number(values.iterations), time: 0, warmupIterations: 1, warmupTime: 0 });
+  let packets = 0;
+  bench
+    .add("wasm core (alg-verify)", async () => {
+      const src = fileSource(small.path);
+      const scan = await scanCapture(module, src, { file: small.path });
+      src.close();
+      packets = scan.info.packets;
+    })
+    .add("plain JS, same loop", () => {
+      packets = jsDecode(small.path);
+    })
+    .add("pcap-parser (framing only)", async () => {
+      packets = await pcapParserDecode(small.path);
+    });
+  await bench.run();
+  for (const t of bench.tasks) {
+    const mean = t.result && "latency" in t.result ? t.result.latency.mean / 1000 : NaN;
+    rows.push({ name: `${t.name}, ${(bytes / 2 ** 20).toFixed(0)} MiB in-process`, seconds: mean, bytes, packets: small.packets, mbPerSec: bytes / 1e6 / mean, packetsPerSec: small.packets / mean });
+  }
+  void packets;
+
+  const bin = join(root, "bin", "alg-verify.js");
+  const sizes = [parseSize(values["process-size"]!), ...(values.huge ? [4 * 2 ** 30] : [])];
+  for (const size of sizes) {
+    const big = capture(size);
+    const b = statSync(big.path).size;
+    const runs = [0, 1, 2].map(() => timeProcess(process.execPath, [bin, "flows", big.path, "--json"]));
+    const best = runs.reduce((a, r) => (r.seconds < a.seconds ? r : a));
+    rows.push({
+      name: `alg-verify flows --json, whole process, ${(b / 2 ** 30).toFixed(2)} GiB`,
+      seconds: best.seconds, bytes: b, packets: big.packets, mbPerSec: b / 1e6 / best.seconds, packetsPerSec: big.packets / best.seconds,
+      peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB ?? 0)) || undefined,
+      note: `best of 3; ${big.flows} flows`,
+    });
+  }
+  const tshark = spawnSync("which", ["tshark"], { encoding: "utf8" }).stdout.trim();
+  if (tshark) {
+    const t = timeProcess(tshark, ["-n", "-q", "-r", small.path, "-z", "conv,tcp"]);
+    rows.push({ name: `tshark -q -z conv,tcp, whole process, ${(bytes / 2 ** 20).toFixed(0)} MiB`, seconds: t.seconds, bytes, mbPerSec: bytes / 1e6 / t.seconds, packetsPerSec: small.packets / t.seconds, peakRssMiB: t.peakRssMiB });
+  }
+  if (!values["skip-router"]) {
+    for (const r of await runRouterBench({ iterations: 3 })) {
+      rows.push({ name: `router parse: ${r.name}`, seconds: r.bytes / 1e6 / r.mbPerSec, bytes: r.bytes, mbPerSec: r.mbPerSec, note: `${(r.linesPerSec / 1e6).toFixed(2)} M lines/s` });
+    }
+  }
+  const out = { machine: m, date: new Date().toISOString(), results: rows };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(join(dataDir, "results.json"), JSON.stringify(out, null, 2));
+  process.stdout.write(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM, ${m.os}, Node ${m.node}\n\n${table(rows)}\n\nJSON: ${join(dataDir, "results.json")}\n`);
+}
+
+if (fileURLToPath(import.meta.url) === process.argv[1] || dirname(process.argv[1] ?? "") === dirname(fileURLToPath(import.meta.url))) {
+  await main();
+}
