@@ -150,7 +150,7 @@ export const TR_IFACE = 28; // u32 global interface number
 // ---------------------------------------------------------------------------------------------
 // Reader state (STATE region) the host reads after each feed.
 // ---------------------------------------------------------------------------------------------
-export const STATE_SIZE = 128;
+export const STATE_SIZE = 256;
 /** u32 CaptureFormat. */
 export const ST_FORMAT = 0;
 /** u32 ErrorCode of the fatal error that stopped framing (0 = none). */
@@ -186,7 +186,7 @@ export const ST_PAUSED = 124;
 /** u32 number of entries in the TRACE region written since the host last drained it. */
 export const ST_TRACE_COUNT = 120;
 /** LINKTYPES_MAX × u32: the distinct link types seen, in order of first use. */
-export const ST_LINKTYPES = 64;
+export const ST_LINKTYPES = 192;
 export const LINKTYPES_MAX = 16;
 
 export enum CaptureFormat {
@@ -293,6 +293,20 @@ export enum Stat {
   TcpReuse,
   /** Number of feed() calls. */
   Feeds,
+  /** Control connections given a stream slot (FTP and RTSP). */
+  ControlStreams,
+  /** Control connections beyond the stream-table capacity (not reassembled). */
+  ControlStreamsDropped,
+  /** Control-stream segments that repeated sequence space already delivered (retransmissions). */
+  CtrlRetransmits,
+  /** Control-stream segments held for reordering. */
+  CtrlReordered,
+  /** Gaps in control streams (sequence space never seen). */
+  CtrlGaps,
+  /** Control-stream lines longer than LINE_MAX. */
+  CtrlLongLines,
+  /** Lines of control streams. */
+  CtrlLines,
   Count,
 }
 
@@ -312,6 +326,163 @@ export enum LinkType {
   Ipv6 = 229,
   Sll2 = 276,
 }
+
+// ---------------------------------------------------------------------------------------------
+// ALG control streams (assembly/alg): events the core emits for the lines of FTP and RTSP control
+// connections. EVENTS is a ring of EVENT_SIZE records; TEXT a byte ring holding each event's line.
+// The host drains both after every feed (ST_EV_HEAD is written by wasm, ST_EV_TAIL by the host);
+// when either is more than 3/4 full after a batch, feed pauses (ST_PAUSED) so nothing is lost.
+// ---------------------------------------------------------------------------------------------
+export const EVENT_SIZE = 64;
+export const EVENT_CAP = 4096;
+export const TEXT_CAP = 1 << 20;
+/** u16 EventKind. */
+export const EV_KIND = 0;
+/** u8 0 = sent by the flow's initiator (A), 1 = by its responder (B). */
+export const EV_DIR = 2;
+/** u8 AlgKind of the stream (1 FTP, 2 RTSP). */
+export const EV_ALG = 3;
+/** u32 flow id of the control connection. */
+export const EV_FLOW = 4;
+/** u32 packet that completed the line. */
+export const EV_PACKET = 8;
+/** u32 absolute offset of the line's text in the TEXT ring (mod TEXT_CAP). */
+export const EV_TEXT = 12;
+/** u32 length of the line's text (without CR/LF; at most LINE_MAX). */
+export const EV_TEXTLEN = 16;
+/** u32 LineFlag bits. */
+export const EV_FLAGS = 20;
+/** u64 time of EV_PACKET, ns since the epoch. */
+export const EV_TS = 24;
+/** u16 FTP: FtpVerb for commands, the reply code for replies; RTSP: RtspLine. */
+export const EV_CODE = 32;
+/** u16 AlgReason (0 = valid). */
+export const EV_REASON = 34;
+/** u32 announced port (raw, may exceed 65535 when invalid). */
+export const EV_PORT = 36;
+/** u8 announced address family: 0 none, 4, 6. */
+export const EV_FAMILY = 40;
+/** u8 number of the line within its segment (0 = the segment's first line). */
+export const EV_LINE_IN_SEG = 41;
+/** u16 number of segments the line was spread over (1 = whole in one segment). */
+export const EV_SEGMENTS = 42;
+/** 16 bytes: announced address, network order (IPv4 in bytes 0..3). */
+export const EV_ADDR = 44;
+/** u32 relative sequence number of the line's first byte in its direction (ISN + 1 = 0). */
+export const EV_SEQ = 60;
+
+export enum EventKind {
+  /** A complete line of an FTP client (command). */
+  FtpCommand = 1,
+  /** A complete line of an FTP server (reply, or a continuation line of a multi-line reply). */
+  FtpReply = 2,
+  /** An RTSP line at the start of a message or a header line of it (see RtspLine). */
+  RtspLine = 3,
+  /** Sequence space missing from a control stream (loss, capture drop, snaplen cut). */
+  TcpGap = 4,
+  /** A line longer than LINE_MAX; its first LINE_MAX bytes are the text. */
+  LineTooLong = 5,
+  /** No control-stream slot left for a new control connection. */
+  StreamTableFull = 6,
+}
+
+/** Line bits in EV_FLAGS. */
+export enum LineFlag {
+  /** Ended by CRLF (else by a bare LF, or not ended: see Incomplete). */
+  Crlf = 1,
+  /** Began at the first byte of a TCP segment. */
+  SegmentStart = 2,
+  /** A newline had already been seen in this direction before the line began. */
+  AfterNewline = 4,
+  /** More than one space after the verb (FTP). */
+  ExtraSpace = 8,
+  /** The stream ended before the line did. */
+  Incomplete = 16,
+  /** 227/229: the tuple was in parentheses. */
+  Parens = 32,
+  /** 227: a digit appears in the reply text before the tuple. */
+  DigitBeforeTuple = 64,
+  /** FTP reply with '-' after the code (first line of a multi-line reply). */
+  Multiline = 128,
+  /** FTP reply line without a leading code (continuation of a multi-line reply). */
+  Continuation = 256,
+  /** The segment that completed the line was a retransmission of sequence space already seen. */
+  Retransmitted = 512,
+  /** The line was reassembled from an out-of-order segment. */
+  Reordered = 1024,
+  /** Verb matched in lower or mixed case. */
+  LowerCase = 2048,
+}
+
+/** FTP verbs recognised in EV_CODE of FtpCommand events. */
+export enum FtpVerb {
+  Other = 0,
+  Port = 1,
+  Eprt = 2,
+  Pasv = 3,
+  Epsv = 4,
+  Lprt = 5,
+  Lpsv = 6,
+  Quit = 7,
+  Retr = 8,
+  Stor = 9,
+  List = 10,
+  Nlst = 11,
+}
+
+/** Why a negotiation is invalid (EV_REASON); 0 = valid. */
+export enum AlgReason {
+  Ok = 0,
+  OctetOutOfRange = 1,
+  PortOutOfRange = 2,
+  PortZero = 3,
+  BadFamily = 4,
+  FamilyMismatch = 5,
+  Malformed = 6,
+}
+
+/** What an RtspLine event's line is (EV_CODE). */
+export enum RtspLine {
+  /** Request line; EV_PORT holds the RtspMethod. */
+  Request = 1,
+  /** Status line; EV_PORT holds the status code. */
+  Status = 2,
+  /** A header inside the message (the whole line is the text). */
+  Header = 3,
+  /** End of the message's headers (empty text). */
+  End = 4,
+}
+
+export enum RtspMethod {
+  Other = 0,
+  Setup = 1,
+  Teardown = 2,
+  Play = 3,
+  Record = 4,
+  Describe = 5,
+  Options = 6,
+  Announce = 7,
+  Pause = 8,
+}
+
+export enum AlgKind {
+  None = 0,
+  Ftp = 1,
+  Rtsp = 2,
+}
+
+/** Longest line kept; longer lines are reported as LineTooLong with their first LINE_MAX bytes. */
+export const LINE_MAX = 1024;
+/** u32 wasm-written head of the EVENTS ring (events written so far). */
+export const ST_EV_HEAD = 96;
+/** u32 host-written tail of the EVENTS ring (events consumed so far). */
+export const ST_EV_TAIL = 100;
+/** u32 events dropped because one record produced more than the ring holds. */
+export const ST_EV_DROPPED = 104;
+/** u32 absolute write position in the TEXT ring. */
+export const ST_TEXT_HEAD = 108;
+/** u32 host-written: TEXT ring bytes consumed so far. */
+export const ST_TEXT_TAIL = 112;
 
 /** Size of the OUT region (small enough to stay in the CPU cache while the host copies it out). */
 export const OUT_SIZE = 256 * 1024;

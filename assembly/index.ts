@@ -1,6 +1,7 @@
 /**
  * Export manifest of the wasm core. Lifecycle (one fresh instance per capture):
- *   init(inputCap, flowCapLog2, fragCapLog2, splitInterfaces, traceCap) → 0 ok / 1 no memory / 2 bad sizes
+ *   init(inputCap, flowCapLog2, fragCapLog2, splitInterfaces, traceCap, ctrlCap) → 0 ok / 1 no memory / 2 bad sizes
+ *   setAlgPort(port, AlgKind) for each FTP/RTSP control port (before the first feed)
  *   host reads the region pointers below once, checks abiVersion() and the record sizes,
  *   then loops: copy bytes to INPUT[carry…], consumed = feed(carry + n, eof), move the tail.
  * Memory does not grow after init.
@@ -10,13 +11,14 @@ import * as mem from "./memory";
 import { setSplitInterfaces } from "./flow/table";
 export { feed } from "./capture/reader";
 export { orderFlows, writeFlows } from "./report/json";
+export { setAlgPort, algFinish } from "./alg/stream";
 
 export function init(
-  inputCap: u32, flowCapLog2: u32, fragCapLog2: u32, splitInterfaces: bool, traceCap: u32,
+  inputCap: u32, flowCapLog2: u32, fragCapLog2: u32, splitInterfaces: bool, traceCap: u32, ctrlCap: u32,
 ): i32 {
   if (flowCapLog2 < 4 || flowCapLog2 > 26 || fragCapLog2 < 4 || fragCapLog2 > 20) return 2;
-  if (traceCap > (1 << 20)) return 2;
-  if (!mem.layout(inputCap, flowCapLog2, fragCapLog2, traceCap)) return 1;
+  if (traceCap > (1 << 20) || ctrlCap > (1 << 16)) return 2;
+  if (!mem.layout(inputCap, flowCapLog2, fragCapLog2, traceCap, ctrlCap)) return 1;
   setSplitInterfaces(splitInterfaces);
   return 0;
 }
@@ -33,3 +35,5 @@ export function statePtr(): usize { return mem.statePtr; }
 export function memoryEnd(): usize { return mem.memEnd; }
 export function tracePtr(): usize { return mem.tracePtr; }
 export function outPtr(): usize { return mem.outPtr; }
+export function eventsPtr(): usize { return mem.eventsPtr; }
+export function textPtr(): usize { return mem.textPtr; }

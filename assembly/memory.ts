@@ -3,7 +3,11 @@
  * never grows afterwards, so host views stay valid for the life of the instance. Nothing in the
  * hot path allocates: the stub runtime is linked only for the compiler's sake.
  */
-import { FLOW_SIZE, FRAG_SIZE, IFACE_MAX, IFACE_SIZE, OUT_SIZE, STAT_COUNT, STATE_SIZE, TRACE_SIZE } from "./abi";
+import {
+  EVENT_CAP, EVENT_SIZE, FLOW_SIZE, FRAG_SIZE, IFACE_MAX, IFACE_SIZE, OUT_SIZE, STAT_COUNT,
+  STATE_SIZE, TEXT_CAP, TRACE_SIZE,
+} from "./abi";
+import { STREAM_SIZE } from "./alg/layout";
 
 export let inputPtr: usize = 0;
 export let inputCap: u32 = 0;
@@ -18,6 +22,11 @@ export let statePtr: usize = 0;
 export let tracePtr: usize = 0;
 export let traceCap: u32 = 0;
 export let batchPtr: usize = 0;
+export let algPortsPtr: usize = 0;
+export let streamsPtr: usize = 0;
+export let streamCap: u32 = 0;
+export let eventsPtr: usize = 0;
+export let textPtr: usize = 0;
 export let orderPtr: usize = 0;
 export let outPtr: usize = 0;
 export let outCap: u32 = 0;
@@ -31,7 +40,7 @@ export let memEnd: usize = 0;
  * Lays the regions out back to back after the static data and grows memory once to hold them.
  * Returns false when memory could not be grown (the host reports it as an internal error).
  */
-export function layout(inCap: u32, flowCapLog2: u32, fragCapLog2: u32, trCap: u32): bool {
+export function layout(inCap: u32, flowCapLog2: u32, fragCapLog2: u32, trCap: u32, ctrlCap: u32): bool {
   let p = align(__heap_base, 64);
   statePtr = p;
   p += STATE_SIZE;
@@ -46,6 +55,16 @@ export function layout(inCap: u32, flowCapLog2: u32, fragCapLog2: u32, trCap: u3
   fragMask = (1 << fragCapLog2) - 1;
   fragsPtr = align(p, 64);
   p = fragsPtr + (<usize>(fragMask + 1)) * FRAG_SIZE;
+  // ALG: port → AlgKind table, control streams, event ring and its text ring.
+  algPortsPtr = align(p, 64);
+  p = algPortsPtr + 65536;
+  streamsPtr = align(p, 64);
+  streamCap = ctrlCap;
+  p = streamsPtr + (<usize>ctrlCap) * STREAM_SIZE;
+  eventsPtr = align(p, 64);
+  p = eventsPtr + (<usize>EVENT_CAP) * EVENT_SIZE;
+  textPtr = align(p, 64);
+  p = textPtr + TEXT_CAP + 64;
   // SCRATCH: the packet batch (flow/batch.ts), wasm-private.
   batchPtr = align(p, 64);
   p = batchPtr + 32 * 96;

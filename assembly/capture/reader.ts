@@ -34,6 +34,7 @@ import * as d from "../wire/decode";
 import { account, bumpFrags } from "../flow/table";
 import { fragDir, fragFind, fragPend } from "../flow/frag";
 import { batchAdd, batchFlush } from "../flow/batch";
+import { algPressure } from "../alg/events";
 
 const PCAP_MAGIC_US: u32 = 0xa1b2c3d4;
 const PCAP_MAGIC_NS: u32 = 0xa1b23c4d;
@@ -143,6 +144,11 @@ function onPacket(at: u32, p: usize, caplen: u32, origLen: u32, linkType: u32, t
     return;
   }
   batchAdd(n, ts, iface);
+  // Events are written at batch flushes; pause while the host has much left to drain.
+  if (algPressure()) {
+    batchFlush();
+    paused = true;
+  }
 }
 
 // ---- classic pcap ------------------------------------------------------------------------------

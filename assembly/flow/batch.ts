@@ -17,8 +17,9 @@ import { batchPtr } from "../memory";
 import * as d from "../wire/decode";
 import { fragRemember } from "./frag";
 import { flowHash, homeSlot, lastDir, lastRec, upsert } from "./table";
+import { algKindOf, algSegment } from "../alg/stream";
 import {
-  M_DHI, M_DLO, M_DPORT, M_FRAG, M_FRAGID, M_HASFLAGS, M_HASH, M_IFACE, M_IPLEN, M_IPVER,
+  M_ALG, M_PAYCAP, M_PAYPTR, M_DHI, M_DLO, M_DPORT, M_FRAG, M_FRAGID, M_HASFLAGS, M_HASH, M_IFACE, M_IPLEN, M_IPVER,
   M_PAYLEN, M_PKT, M_PROTO, M_SEQ, M_SHI, M_SLO, M_SPORT, M_TCPFLAGS, M_TS, M_VLAN0, M_VLAN1,
   META_SIZE,
 } from "./meta";
@@ -53,6 +54,9 @@ export function batchAdd(pktNo: u32, ts: u64, iface: u32): void {
   store<u32>(m + M_PKT, pktNo);
   store<u8>(m + M_FRAG, d.mFrag == 1 ? 1 : 0);
   store<u32>(m + M_FRAGID, d.mFragId);
+  store<u8>(m + M_ALG, d.mProto == 6 && d.mHasFlags ? <u8>algKindOf(d.mSport, d.mDport) : 0);
+  store<u32>(m + M_PAYPTR, <u32>d.mPayloadPtr);
+  store<u32>(m + M_PAYCAP, d.mPayloadCap);
   if (++count == BATCH) batchFlush();
 }
 
@@ -68,10 +72,19 @@ export function batchFlush(): void {
   touched += t;
   for (let i: u32 = 0; i < n; i++) {
     let m = batchPtr + (<usize>i) * META_SIZE;
-    if (upsert(m) && load<u8>(m + M_FRAG) != 0) {
+    if (!upsert(m)) continue;
+    if (load<u8>(m + M_FRAG) != 0) {
       fragRemember(
         load<u64>(m + M_SHI), load<u64>(m + M_SLO), load<u64>(m + M_DHI), load<u64>(m + M_DLO),
         load<u32>(m + M_FRAGID), <u32>load<u8>(m + M_PROTO), lastRec, lastDir, load<u64>(m + M_TS),
+      );
+    }
+    let alg = <u32>load<u8>(m + M_ALG);
+    if (alg != 0) {
+      algSegment(
+        lastRec, lastDir, alg, <u32>load<u8>(m + M_TCPFLAGS), load<u32>(m + M_SEQ),
+        <usize>load<u32>(m + M_PAYPTR), load<u32>(m + M_PAYCAP), load<u32>(m + M_PAYLEN),
+        load<u32>(m + M_PKT), load<u64>(m + M_TS),
       );
     }
   }

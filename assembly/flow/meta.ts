@@ -24,3 +24,6 @@ export const M_PAYLEN = 68; // u32
 export const M_PKT = 72; // u32
 export const M_FRAG = 76; // u8 1 = first fragment
 export const M_FRAGID = 80; // u32
+export const M_ALG = 84; // u8 AlgKind of a control-port TCP packet with flags captured (else 0)
+export const M_PAYPTR = 88; // u32 captured transport payload (in the INPUT window)
+export const M_PAYCAP = 92; // u32 captured payload bytes (the IP-derived length is M_PAYLEN)

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { compileCore } from "../wasm/instantiate.js";
 import type { PullSource } from "../wasm/core.js";
 import { scanCapture, type CaptureScan, type ScanOptions } from "../capture/scan.js";
+import { analyzeCapture, type AnalyzeResult, type AnalyzeScanOptions } from "../alg/analyze.js";
 
 export * from "../index.js";
 
@@ -82,6 +83,18 @@ export async function scanFile(path: string, opts: Omit<ScanOptions, "file"> & {
   const src = fileSource(path);
   try {
     return await scanCapture(module, src, { ...opts, file: opts.file ?? path });
+  } finally {
+    src.close();
+  }
+}
+
+/** Scans one capture file (or "-") and builds its FTP/RTSP sessions. */
+export async function analyzeFile(path: string, opts: Omit<AnalyzeScanOptions, "file"> & { file?: string } = {}): Promise<AnalyzeResult> {
+  const module = await loadCoreModule();
+  if (path === "-") return analyzeCapture(module, process.stdin, { ...opts, file: opts.file ?? "<stdin>" });
+  const src = fileSource(path);
+  try {
+    return await analyzeCapture(module, src, { ...opts, file: opts.file ?? path });
   } finally {
     src.close();
   }

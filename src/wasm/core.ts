@@ -15,7 +15,10 @@ import {
   ST_ERROR, ST_ERROR_DETAIL, ST_ERROR_DETAIL2, ST_ERROR_OFFSET, ST_FLOWS, ST_FORMAT, ST_FULL_PACKET,
   ST_IFACES, ST_LINKTYPES, ST_NLINKTYPES, ST_OFFSET, ST_ORPHAN_FRAG_PACKET, ST_OVERSNAP_PACKET,
   ST_PACKETS, ST_PAUSED, ST_TRACE_COUNT, ST_UNSUPPORTED_PACKET, Stat, TR_CAPLEN, TR_IFACE, TR_LINKTYPE,
-  TR_OFFSET, TR_ORIGLEN, TR_TS, TRACE_SIZE,
+  TR_OFFSET, TR_ORIGLEN, TR_TS, TRACE_SIZE, AlgKind, EV_ADDR, EV_ALG, EV_CODE, EV_DIR, EV_FAMILY, EV_FLAGS,
+  EV_FLOW, EV_KIND, EV_LINE_IN_SEG, EV_PACKET, EV_PORT, EV_REASON, EV_SEGMENTS, EV_SEQ, EV_TEXT, EV_TEXTLEN,
+  EV_TS, EVENT_CAP, EVENT_SIZE, ST_EV_DROPPED, ST_EV_HEAD, ST_EV_TAIL, ST_TEXT_HEAD, ST_TEXT_TAIL, TEXT_CAP,
+  type EventKind,
 } from "./abi.js";
 import { type CoreExports, InternalError, instantiateCore } from "./instantiate.js";
 import { ipToString } from "../net/addr.js";
@@ -54,6 +57,40 @@ export interface CoreOptions {
   onProgress?: (bytesConsumed: number) => void;
   /** When set, every framed record is reported (in batches) — a per-record tap for tests and tools. */
   onRecords?: (records: RecordInfo[]) => void;
+  /** TCP ports of FTP control connections (default [21]). */
+  ftpPorts?: number[];
+  /** TCP ports of RTSP control connections (default [554, 8554]). */
+  rtspPorts?: number[];
+  /** Control connections reassembled at most (default 512; ~18 KiB of wasm memory each). */
+  maxControlStreams?: number;
+  /** Receives the control-stream events (lines of FTP/RTSP control connections, gaps). */
+  onEvents?: (events: AlgEvent[]) => void;
+}
+
+/** One event of the wasm ALG layer (assembly/alg), decoded. */
+export interface AlgEvent {
+  kind: EventKind;
+  /** 0 = sent by the flow's initiator, 1 = by its responder. */
+  dir: 0 | 1;
+  alg: "ftp" | "rtsp";
+  /** Flow id of the control connection. */
+  flow: number;
+  /** Packet that completed the line. */
+  packet: number;
+  ts: bigint;
+  /** The line without CR/LF (latin-1 decoded). */
+  text: string;
+  flags: number;
+  code: number;
+  reason: number;
+  port: number;
+  family: 0 | 4 | 6;
+  /** Raw 16 address bytes (IPv4 in 0..3) when family ≠ 0. */
+  addr?: Uint8Array;
+  lineInSegment: number;
+  segments: number;
+  /** Relative sequence number of the line's first byte in its direction. */
+  seq: number;
 }
 
 /** One framed record, as reported to `onRecords`. */
@@ -109,12 +146,14 @@ export class CaptureCore {
     const window = Math.max(opts.windowBytes ?? DEFAULT_WINDOW, 512 << 10);
     const rc = this.exports.init(
       window, opts.flowCapLog2 ?? DEFAULT_FLOW_CAP_LOG2, opts.fragCapLog2 ?? 12, opts.mergeInterfaces ? 0 : 1,
-      opts.onRecords ? TRACE_CAP : 0,
+      opts.onRecords ? TRACE_CAP : 0, opts.maxControlStreams ?? 512,
     );
     if (rc !== 0) throw new InternalError(rc === 1 ? "wasm core could not allocate its memory" : "invalid table sizes");
     this.inputPtr = this.exports.inputPtr() >>> 0;
     this.inputCap = this.exports.inputCap() >>> 0;
     this.memBytes = this.exports.memory.buffer.byteLength;
+    for (const p of opts.ftpPorts ?? [21]) this.exports.setAlgPort(p, AlgKind.Ftp);
+    for (const p of opts.rtspPorts ?? [554, 8554]) this.exports.setAlgPort(p, AlgKind.Rtsp);
   }
 
   /** Size of wasm linear memory (constant after init). */
@@ -141,6 +180,7 @@ export class CaptureCore {
         const consumed = core.feed(len, eof ? 1 : 0) >>> 0;
         this.checkMemory();
         if (this.opts.onRecords) this.drainTrace(dv, statePtr);
+        this.drainEvents(dv, statePtr);
         if (consumed < len) mem.copyWithin(inputPtr, inputPtr + consumed, inputPtr + len);
         carry = len - consumed;
         if (dv.getUint32(statePtr + ST_ERROR, true) !== ErrorCode.None) return false;
@@ -155,7 +195,7 @@ export class CaptureCore {
       for (;;) {
         const r = source.read(mem.subarray(inputPtr + carry, inputPtr + Math.min(inputCap, carry + piece)));
         const n = typeof r === "number" ? r : await r;
-        if (!step(carry + n, n === 0) || n === 0) return;
+        if (!step(carry + n, n === 0) || n === 0) return this.finish(dv, statePtr);
       }
     }
     const piece = Math.max(this.opts.readBytes ?? DEFAULT_READ, 4096);
@@ -165,10 +205,64 @@ export class CaptureCore {
         const n = Math.min(inputCap - carry, chunk.length - off, Math.max(piece, 1));
         mem.set(chunk.subarray(off, off + n), inputPtr + carry);
         off += n;
-        if (!step(carry + n, false)) return;
+        if (!step(carry + n, false)) return this.finish(dv, statePtr);
       }
     }
     step(carry, true);
+    this.finish(dv, statePtr);
+  }
+
+  /** End of input: held control-stream data and unfinished lines are reported. */
+  private finish(dv: DataView, statePtr: number): void {
+    this.exports.algFinish();
+    this.drainEvents(dv, statePtr);
+  }
+
+  private readonly latin1 = new TextDecoder("latin1");
+
+  /** Hands every event written since the last drain to onEvents and frees the rings. */
+  private drainEvents(dv: DataView, statePtr: number): void {
+    const head = dv.getUint32(statePtr + ST_EV_HEAD, true);
+    const tail = dv.getUint32(statePtr + ST_EV_TAIL, true);
+    if (head === tail) return;
+    const out: AlgEvent[] = [];
+    if (this.opts.onEvents) {
+      const base = this.exports.eventsPtr() >>> 0;
+      const text = this.exports.textPtr() >>> 0;
+      const mem = new Uint8Array(this.exports.memory.buffer);
+      for (let i = tail; i !== head; i = (i + 1) >>> 0) {
+        const e = base + (i & (EVENT_CAP - 1)) * EVENT_SIZE;
+        const t = dv.getUint32(e + EV_TEXT, true) % TEXT_CAP;
+        const len = dv.getUint32(e + EV_TEXTLEN, true);
+        const family = dv.getUint8(e + EV_FAMILY) as 0 | 4 | 6;
+        out.push({
+          kind: dv.getUint16(e + EV_KIND, true) as EventKind,
+          dir: dv.getUint8(e + EV_DIR) as 0 | 1,
+          alg: dv.getUint8(e + EV_ALG) === AlgKind.Rtsp ? "rtsp" : "ftp",
+          flow: dv.getUint32(e + EV_FLOW, true),
+          packet: dv.getUint32(e + EV_PACKET, true),
+          ts: dv.getBigUint64(e + EV_TS, true),
+          text: this.latin1.decode(mem.subarray(text + t, text + t + len)),
+          flags: dv.getUint32(e + EV_FLAGS, true),
+          code: dv.getUint16(e + EV_CODE, true),
+          reason: dv.getUint16(e + EV_REASON, true),
+          port: dv.getUint32(e + EV_PORT, true),
+          family,
+          addr: family ? mem.slice(e + EV_ADDR, e + EV_ADDR + 16) : undefined,
+          lineInSegment: dv.getUint8(e + EV_LINE_IN_SEG),
+          segments: dv.getUint16(e + EV_SEGMENTS, true),
+          seq: dv.getUint32(e + EV_SEQ, true),
+        });
+      }
+    }
+    dv.setUint32(statePtr + ST_EV_TAIL, head, true);
+    dv.setUint32(statePtr + ST_TEXT_TAIL, dv.getUint32(statePtr + ST_TEXT_HEAD, true), true);
+    if (out.length) this.opts.onEvents!(out);
+  }
+
+  /** Events dropped because one record produced more than the rings hold. */
+  eventsDropped(): number {
+    return new DataView(this.exports.memory.buffer).getUint32((this.exports.statePtr() >>> 0) + ST_EV_DROPPED, true);
   }
 
   private drainTrace(dv: DataView, statePtr: number): void {
@@ -282,6 +376,17 @@ export class FlowTable {
   /** Raw record fields needed by hot consumers (no object per call beyond the result). */
   flags(id: number): number {
     return this.dv.getUint16(this.recordOffset(id) + FL_FLAGS, true);
+  }
+
+  /** Ports of flow `id` (initiator, responder), without materialising it. */
+  ports(id: number): [number, number] {
+    const r = this.recordOffset(id);
+    return [this.dv.getUint16(r + FL_PORT_A, true), this.dv.getUint16(r + FL_PORT_B, true)];
+  }
+
+  /** First-packet time of flow `id` in ns. */
+  firstNs(id: number): bigint {
+    return this.dv.getBigUint64(this.recordOffset(id) + FL_FIRST_TS, true);
   }
 
   /** Materialises flow `id` (1-based) as a report object. */

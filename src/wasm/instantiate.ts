@@ -7,7 +7,7 @@ import { ABI_VERSION, FLOW_SIZE, STAT_COUNT } from "./abi.js";
 /** The raw exports of assembly/index.ts (numbers only; u32 results may come back negative). */
 export interface CoreExports {
   memory: WebAssembly.Memory;
-  init(inputCap: number, flowCapLog2: number, fragCapLog2: number, splitInterfaces: number, traceCap: number): number;
+  init(inputCap: number, flowCapLog2: number, fragCapLog2: number, splitInterfaces: number, traceCap: number, ctrlCap: number): number;
   feed(len: number, eof: number): number;
   abiVersion(): number;
   flowRecordSize(): number;
@@ -22,6 +22,10 @@ export interface CoreExports {
   tracePtr(): number;
   outPtr(): number;
   orderFlows(): void;
+  setAlgPort(port: number, kind: number): void;
+  algFinish(): void;
+  eventsPtr(): number;
+  textPtr(): number;
   writeFlows(fromId: number): number;
 }
 

@@ -1,0 +1,60 @@
+/**
+ * Control-stream records (STREAMS region), wasm-private. One per FTP/RTSP control connection:
+ * a small header and, per direction, the reassembly state, a bounded out-of-order store and a
+ * bounded line buffer.
+ *
+ *   stream:    0 u32 flow id   4 u8 AlgKind   5 u8 server side (0 = A, 1 = B)   6 u8 ipVersion
+ *              DIR_BASE + d × DIR_SIZE: direction d (0 = sent by A, 1 = sent by B)
+ *   direction: see D_* offsets; OOO entries at D_OOO; line bytes at D_LINE; OOO data at D_OOO_DATA
+ */
+import { LINE_MAX } from "../abi";
+
+export const S_FLOW = 0;
+export const S_KIND = 4;
+export const S_SERVER = 5;
+export const S_IPVER = 6;
+export const DIR_BASE: usize = 16;
+
+export const OOO_MAX: u32 = 8;
+export const OOO_DATA: u32 = 8192;
+
+/** u32 next expected sequence number. */
+export const D_NEXT = 0;
+/** u32 initial sequence number (SYN) or first seen sequence number. */
+export const D_ISN = 4;
+/** u8 1 once D_NEXT is known. */
+export const D_HASSEQ = 8;
+/** u8 1 once a newline was seen in this direction. */
+export const D_NLSEEN = 9;
+/** u8 1 while the current line is too long (bytes beyond LINE_MAX are dropped). */
+export const D_TOOLONG = 10;
+/** u8 RTSP framing state: 0 between messages, 1 in headers, 2 in an interleaved frame header. */
+export const D_RTSP = 11;
+/** u16 bytes in the line buffer. */
+export const D_LINELEN = 12;
+/** u16 segments the current line has drawn bytes from. */
+export const D_LINESEGS = 14;
+/** u32 LineFlag bits gathered for the current line (SegmentStart, AfterNewline, Reordered …). */
+export const D_LINEFLAGS = 16;
+/** u32 relative sequence number of the current line's first byte. */
+export const D_LINESEQ = 20;
+/** u32 bytes still to skip (RTSP body or interleaved frame). */
+export const D_SKIP = 24;
+/** u32 RTSP Content-Length of the message in progress. */
+export const D_CLEN = 28;
+/** u8 number of lines begun in the segment being delivered. */
+export const D_SEGLINES = 32;
+/** u8 number of buffered out-of-order segments. */
+export const D_OOON = 33;
+/** u8 interleaved-frame header bytes still expected (RTSP '$' framing). */
+export const D_FRAMEHDR = 34;
+/** u32 bytes used in the out-of-order data area. */
+export const D_OOOUSED = 36;
+/** u32 length accumulated from the interleaved-frame header. */
+export const D_FRAMELEN = 40;
+/** OOO_MAX × 16: seq u32, len u32, data offset u32, packet u32. */
+export const D_OOO: usize = 48;
+export const D_LINE: usize = D_OOO + <usize>OOO_MAX * 16;
+export const D_OOO_DATA: usize = D_LINE + <usize>LINE_MAX;
+export const DIR_SIZE: usize = D_OOO_DATA + <usize>OOO_DATA;
+export const STREAM_SIZE: usize = DIR_BASE + 2 * DIR_SIZE;

@@ -1,0 +1,453 @@
+/**
+ * Control-connection streams: TCP reassembly per direction, line cutting, and dispatch of each
+ * complete line to the FTP parser or the RTSP framer, which emit events (alg/events.ts).
+ *
+ * Reassembly (per direction, by sequence number): in-order bytes are delivered at once;
+ * retransmitted and duplicated bytes are used once (counted); segments ahead of the next
+ * expected byte are held in a bounded store (OOO_MAX segments, OOO_DATA bytes) and delivered when
+ * the hole fills. A hole that cannot be waited for (store full, snaplen-cut payload, end of
+ * capture) is a `TcpGap` event with the packet number; the line in progress is dropped.
+ *
+ * Lines end at LF (a preceding CR is stripped and noted as LineFlag.Crlf). Each line records how
+ * it sat in the segments (SegmentStart, AfterNewline, the line's index within its segment and
+ * the number of segments it spanned) — what the host's emulation profiles need (Linux parses a
+ * command only at a segment start and drops one split over segments). Lines longer than
+ * LINE_MAX become `LineTooLong` events.
+ *
+ * RTSP (RFC 2326 §4, §10.12): a message is a start line, headers, an empty line and
+ * Content-Length bytes of body (skipped); `$`-framed interleaved data (1-byte channel, 2-byte
+ * length) between messages is skipped. Events: start lines, the CSeq/Transport/Session headers,
+ * and the end of headers; the Transport text is parsed by the host.
+ */
+import {
+  AlgKind, EV_CODE, EV_LINE_IN_SEG, EV_PORT, EV_SEGMENTS, EV_SEQ, EventKind, FL_CTRL, FL_ID,
+  FL_IPVER, FL_PORT_B, LINE_MAX, LineFlag, RtspLine, RtspMethod, Stat,
+} from "../abi";
+import { algPortsPtr, streamCap, streamsPtr } from "../memory";
+import { bump } from "../stats";
+import * as tcp from "../wire/tcp";
+import { beginEvent } from "./events";
+import { parseCommand, parseReply } from "./ftp";
+import {
+  D_CLEN, D_FRAMEHDR, D_FRAMELEN, D_HASSEQ, D_ISN, D_LINE, D_LINEFLAGS, D_LINELEN, D_LINESEGS,
+  D_LINESEQ, D_NEXT, D_NLSEEN, D_OOO, D_OOO_DATA, D_OOON, D_OOOUSED, D_RTSP, D_SEGLINES, D_SKIP,
+  D_TOOLONG, DIR_BASE, DIR_SIZE, OOO_DATA, OOO_MAX, S_FLOW, S_IPVER, S_KIND, S_SERVER, STREAM_SIZE,
+} from "./layout";
+
+/** Index of the line within its segment (u8, beside D_FRAMEHDR). */
+const D_LINEIDX: usize = 35;
+/** Set by `segment` for the duration of one delivery: extra LineFlag bits. */
+let deliveryFlags: u32 = 0;
+let streamCount: u32 = 0;
+let curPkt: u32 = 0;
+let curTs: u64 = 0;
+
+/** Marks a port as an FTP or RTSP control port (AlgKind; 0 clears it). */
+export function setAlgPort(port: u32, kind: u32): void {
+  store<u8>(algPortsPtr + (port & 0xffff), <u8>kind);
+}
+
+/** AlgKind of a TCP packet by its ports (0 when neither is a control port). */
+@inline export function algKindOf(sport: u32, dport: u32): u32 {
+  let k = <u32>load<u8>(algPortsPtr + dport);
+  return k != 0 ? k : <u32>load<u8>(algPortsPtr + sport);
+}
+
+@inline function dirPtr(s: usize, d: u32): usize {
+  return s + DIR_BASE + (<usize>d) * DIR_SIZE;
+}
+
+/** The stream of a control flow record, created on first use; 0 when the table is full. */
+function streamOf(rec: usize, kind: u32): usize {
+  let c = load<u32>(rec + FL_CTRL);
+  if (c == 0xffffffff) return 0;
+  if (c != 0) return streamsPtr + (<usize>(c - 1)) * STREAM_SIZE;
+  if (streamCount >= streamCap) {
+    store<u32>(rec + FL_CTRL, 0xffffffff);
+    bump(Stat.ControlStreamsDropped);
+    beginEvent(EventKind.StreamTableFull, 0, kind, load<u32>(rec + FL_ID), curPkt, curTs, 0, 0, 0);
+    return 0;
+  }
+  let s = streamsPtr + (<usize>streamCount) * STREAM_SIZE;
+  streamCount++;
+  store<u32>(rec + FL_CTRL, streamCount);
+  bump(Stat.ControlStreams);
+  memory.fill(s, 0, DIR_BASE);
+  for (let d: u32 = 0; d < 2; d++) memory.fill(dirPtr(s, d), 0, D_LINE);
+  store<u32>(s + S_FLOW, load<u32>(rec + FL_ID));
+  store<u8>(s + S_KIND, <u8>kind);
+  // The server is the endpoint on the control port.
+  let portB = <u32>load<u16>(rec + FL_PORT_B);
+  store<u8>(s + S_SERVER, load<u8>(algPortsPtr + portB) == kind ? 1 : 0);
+  store<u8>(s + S_IPVER, load<u8>(rec + FL_IPVER));
+  return s;
+}
+
+/**
+ * One TCP segment of a control connection: `dir` as accounted in the flow record, `p`/`cap` the
+ * captured payload, `len` the payload length from the IP header.
+ */
+export function algSegment(
+  rec: usize, dir: u32, kind: u32, flags: u32, seq: u32, p: usize, cap: u32, len: u32, pkt: u32, ts: u64,
+): void {
+  curPkt = pkt;
+  curTs = ts;
+  let s = streamOf(rec, kind);
+  if (s == 0) return;
+  let D = dirPtr(s, dir);
+  if ((flags & tcp.SYN) != 0) {
+    store<u32>(D + D_ISN, seq);
+    store<u32>(D + D_NEXT, seq + 1);
+    store<u8>(D + D_HASSEQ, 1);
+    return;
+  }
+  if (len == 0) return;
+  if (load<u8>(D + D_HASSEQ) == 0) {
+    // Mid-stream start: the first byte seen is relative sequence 0.
+    store<u32>(D + D_ISN, seq - 1);
+    store<u32>(D + D_NEXT, seq);
+    store<u8>(D + D_HASSEQ, 1);
+  }
+  let next = load<u32>(D + D_NEXT);
+  let rel = <i32>(seq - next);
+  if (rel > 0) {
+    if (cap == len && load<u8>(D + D_OOON) < <u8>OOO_MAX && load<u32>(D + D_OOOUSED) + len <= OOO_DATA) {
+      let n = <u32>load<u8>(D + D_OOON);
+      let used = load<u32>(D + D_OOOUSED);
+      let o = D + D_OOO + (<usize>n << 4);
+      store<u32>(o, seq);
+      store<u32>(o + 4, len);
+      store<u32>(o + 8, used);
+      store<u32>(o + 12, pkt);
+      memory.copy(D + D_OOO_DATA + used, p, len);
+      store<u8>(D + D_OOON, <u8>(n + 1));
+      store<u32>(D + D_OOOUSED, used + len);
+      bump(Stat.CtrlReordered);
+      return;
+    }
+    // No room to wait: give up on the hole(s) before this segment, oldest first.
+    while (rel > 0) {
+      gap(s, D, dir, pkt, ts);
+      let low = lowestHeld(D);
+      store<u32>(D + D_NEXT, low != 0 && <i32>(heldSeq - seq) < 0 ? heldSeq : seq);
+      drain(s, D, dir, pkt, ts);
+      rel = <i32>(seq - load<u32>(D + D_NEXT));
+    }
+  }
+  let off: u32 = 0;
+  deliveryFlags = 0;
+  if (rel < 0) {
+    off = <u32>(-rel);
+    if (off >= len) {
+      bump(Stat.CtrlRetransmits);
+      return;
+    }
+    deliveryFlags = LineFlag.Retransmitted;
+  }
+  let avail = cap > off ? cap - off : 0;
+  let want = len - off;
+  deliver(s, D, dir, p + off, avail < want ? avail : want, seq + off, off == 0, pkt, ts);
+  if (avail < want) {
+    // Snaplen cut the payload: the rest of the segment is a hole.
+    gap(s, D, dir, pkt, ts);
+  }
+  store<u32>(D + D_NEXT, seq + len);
+  deliveryFlags = 0;
+  drain(s, D, dir, pkt, ts);
+}
+
+/** Sequence number and packet of the lowest held segment (set by lowestHeld). */
+let heldSeq: u32 = 0;
+let heldPkt: u32 = 0;
+
+/** Finds the held segment nearest the next expected byte; returns 0 when none is held. */
+function lowestHeld(D: usize): u32 {
+  let n = <u32>load<u8>(D + D_OOON);
+  if (n == 0) return 0;
+  let next = load<u32>(D + D_NEXT);
+  let best: i32 = 0x7fffffff;
+  for (let k: u32 = 0; k < n; k++) {
+    let o = D + D_OOO + (<usize>k << 4);
+    let rel = <i32>(load<u32>(o) - next);
+    if (rel < best) {
+      best = rel;
+      heldSeq = load<u32>(o);
+      heldPkt = load<u32>(o + 12);
+    }
+  }
+  return n;
+}
+
+/** Delivers held segments that the stream has now reached. */
+function drain(s: usize, D: usize, dir: u32, pkt: u32, ts: u64): void {
+  let progress = true;
+  while (progress && load<u8>(D + D_OOON) != 0) {
+    progress = false;
+    let n = <u32>load<u8>(D + D_OOON);
+    for (let k: u32 = 0; k < n; k++) {
+      let o = D + D_OOO + (<usize>k << 4);
+      let seq = load<u32>(o);
+      let len = load<u32>(o + 4);
+      let next = load<u32>(D + D_NEXT);
+      let rel = <i32>(seq - next);
+      if (rel > 0) continue;
+      let off = <u32>(-rel);
+      if (off < len) {
+        deliveryFlags = LineFlag.Reordered;
+        deliver(s, D, dir, D + D_OOO_DATA + load<u32>(o + 8) + off, len - off, seq + off, off == 0, pkt, ts);
+        deliveryFlags = 0;
+        store<u32>(D + D_NEXT, seq + len);
+      } else {
+        bump(Stat.CtrlRetransmits);
+      }
+      // Remove entry k (order of the rest does not matter).
+      let lastE = D + D_OOO + (<usize>(n - 1) << 4);
+      if (k != n - 1) memory.copy(o, lastE, 16);
+      store<u8>(D + D_OOON, <u8>(n - 1));
+      if (n - 1 == 0) store<u32>(D + D_OOOUSED, 0);
+      progress = true;
+      break;
+    }
+  }
+}
+
+/** Reports a hole in the stream and drops the line in progress. */
+function gap(s: usize, D: usize, dir: u32, pkt: u32, ts: u64): void {
+  bump(Stat.CtrlGaps);
+  beginEvent(EventKind.TcpGap, dir, load<u8>(s + S_KIND), load<u32>(s + S_FLOW), pkt, ts, 0, 0, 0);
+  store<u16>(D + D_LINELEN, 0);
+  store<u16>(D + D_LINESEGS, 0);
+  store<u8>(D + D_TOOLONG, 0);
+  // RTSP framing cannot be trusted after a hole: resynchronise at the next start line.
+  store<u8>(D + D_RTSP, 0);
+  store<u32>(D + D_SKIP, 0);
+  store<u8>(D + D_FRAMEHDR, 0);
+}
+
+/** Cuts delivered bytes into lines. `segStart`: p is the first payload byte of its segment. */
+function deliver(s: usize, D: usize, dir: u32, p: usize, n: u32, seq0: u32, segStart: bool, pkt: u32, ts: u64): void {
+  let kind = <u32>load<u8>(s + S_KIND);
+  store<u8>(D + D_SEGLINES, 0);
+  let i: u32 = 0;
+  while (i < n) {
+    let skip = load<u32>(D + D_SKIP);
+    if (skip != 0) {
+      let k = n - i < skip ? n - i : skip;
+      i += k;
+      store<u32>(D + D_SKIP, skip - k);
+      continue;
+    }
+    let c = <u32>load<u8>(p + i);
+    let fh = <u32>load<u8>(D + D_FRAMEHDR);
+    if (fh != 0) {
+      // Interleaved frame header after '$': channel, then a 2-byte length.
+      if (fh < 3) store<u32>(D + D_FRAMELEN, (load<u32>(D + D_FRAMELEN) << 8) | c);
+      store<u8>(D + D_FRAMEHDR, <u8>(fh - 1));
+      if (fh == 1) store<u32>(D + D_SKIP, load<u32>(D + D_FRAMELEN));
+      i++;
+      continue;
+    }
+    let segs = <u32>load<u16>(D + D_LINESEGS);
+    if (segs == 0) {
+      if (kind == AlgKind.Rtsp && c == 36 && load<u8>(D + D_RTSP) == 0) {
+        store<u8>(D + D_FRAMEHDR, 3);
+        store<u32>(D + D_FRAMELEN, 0);
+        i++;
+        continue;
+      }
+      let f = deliveryFlags;
+      if (i == 0 && segStart) f |= LineFlag.SegmentStart;
+      if (load<u8>(D + D_NLSEEN) != 0) f |= LineFlag.AfterNewline;
+      store<u32>(D + D_LINEFLAGS, f);
+      store<u32>(D + D_LINESEQ, seq0 + i - load<u32>(D + D_ISN) - 1);
+      store<u16>(D + D_LINESEGS, 1);
+      let sl = <u32>load<u8>(D + D_SEGLINES);
+      store<u8>(D + D_LINEIDX, <u8>sl);
+      store<u8>(D + D_SEGLINES, <u8>(sl < 255 ? sl + 1 : 255));
+    } else if (i == 0) {
+      store<u16>(D + D_LINESEGS, <u16>(segs < 0xffff ? segs + 1 : segs));
+      store<u32>(D + D_LINEFLAGS, load<u32>(D + D_LINEFLAGS) | deliveryFlags);
+    }
+    // Copy up to the newline in one go.
+    let j = i;
+    while (j < n && load<u8>(p + j) != 10) j++;
+    let ll = <u32>load<u16>(D + D_LINELEN);
+    let take = j - i;
+    if (ll + take > <u32>LINE_MAX) {
+      store<u8>(D + D_TOOLONG, 1);
+      take = <u32>LINE_MAX - ll;
+    }
+    memory.copy(D + D_LINE + ll, p + i, take);
+    store<u16>(D + D_LINELEN, <u16>(ll + take));
+    if (j < n) {
+      line(s, D, dir, pkt, ts, false);
+      i = j + 1;
+    } else {
+      i = n;
+    }
+  }
+}
+
+/** A complete (or, at the end, incomplete) line of direction D. */
+function line(s: usize, D: usize, dir: u32, pkt: u32, ts: u64, incomplete: bool): void {
+  let len = <u32>load<u16>(D + D_LINELEN);
+  let flags = load<u32>(D + D_LINEFLAGS);
+  let text = D + D_LINE;
+  if (!incomplete && len > 0 && load<u8>(text + len - 1) == 13) {
+    len--;
+    flags |= LineFlag.Crlf;
+  }
+  if (incomplete) flags |= LineFlag.Incomplete;
+  let kind = <u32>load<u8>(s + S_KIND);
+  let flow = load<u32>(s + S_FLOW);
+  let tooLong = load<u8>(D + D_TOOLONG) != 0;
+  let segs = load<u16>(D + D_LINESEGS);
+  let idx = load<u8>(D + D_LINEIDX);
+  let seq = load<u32>(D + D_LINESEQ);
+  store<u16>(D + D_LINELEN, 0);
+  store<u16>(D + D_LINESEGS, 0);
+  store<u8>(D + D_TOOLONG, 0);
+  if (!incomplete) store<u8>(D + D_NLSEEN, 1);
+  bump(Stat.CtrlLines);
+  if (tooLong) {
+    bump(Stat.CtrlLongLines);
+    let e = beginEvent(EventKind.LineTooLong, dir, kind, flow, pkt, ts, flags, text, len);
+    if (e != 0) setPlace(e, idx, segs, seq);
+    return;
+  }
+  if (kind == AlgKind.Ftp) {
+    if (len == 0) return;
+    let fromServer = dir == <u32>load<u8>(s + S_SERVER);
+    let e = beginEvent(fromServer ? EventKind.FtpReply : EventKind.FtpCommand, dir, kind, flow, pkt, ts, flags, text, len);
+    if (e == 0) return;
+    setPlace(e, idx, segs, seq);
+    if (fromServer) parseReply(e, text, len);
+    else parseCommand(e, text, len, <u32>load<u8>(s + S_IPVER));
+    return;
+  }
+  rtspLine(s, D, dir, flow, pkt, ts, flags, text, len, idx, segs, seq);
+}
+
+function setPlace(e: usize, idx: u8, segs: u16, seq: u32): void {
+  store<u8>(e + EV_LINE_IN_SEG, idx);
+  store<u16>(e + EV_SEGMENTS, segs);
+  store<u32>(e + EV_SEQ, seq);
+}
+
+@inline function lower(c: u32): u32 {
+  return c - 65 < 26 ? c | 0x20 : c;
+}
+
+/** Case-insensitive test that the line starts with `name` (lower-case ASCII) followed by ':'. */
+function headerIs(text: usize, len: u32, name: string): bool {
+  let n = <u32>name.length;
+  if (len <= n) return false;
+  for (let k: u32 = 0; k < n; k++) {
+    if (lower(<u32>load<u8>(text + k)) != <u32>name.charCodeAt(k)) return false;
+  }
+  return load<u8>(text + n) == 58;
+}
+
+function startsWith(text: usize, len: u32, word: string): bool {
+  let n = <u32>word.length;
+  if (len < n) return false;
+  for (let k: u32 = 0; k < n; k++) if (<u32>load<u8>(text + k) != <u32>word.charCodeAt(k)) return false;
+  return true;
+}
+
+function methodOf(text: usize, len: u32): u32 {
+  if (startsWith(text, len, "SETUP ")) return RtspMethod.Setup;
+  if (startsWith(text, len, "TEARDOWN ")) return RtspMethod.Teardown;
+  if (startsWith(text, len, "PLAY ")) return RtspMethod.Play;
+  if (startsWith(text, len, "RECORD ")) return RtspMethod.Record;
+  if (startsWith(text, len, "DESCRIBE ")) return RtspMethod.Describe;
+  if (startsWith(text, len, "OPTIONS ")) return RtspMethod.Options;
+  if (startsWith(text, len, "ANNOUNCE ")) return RtspMethod.Announce;
+  if (startsWith(text, len, "PAUSE ")) return RtspMethod.Pause;
+  return RtspMethod.Other;
+}
+
+function decimalAfterColon(text: usize, len: u32): u32 {
+  let i: u32 = 0;
+  while (i < len && load<u8>(text + i) != 58) i++;
+  i++;
+  while (i < len && load<u8>(text + i) == 32) i++;
+  let v: u32 = 0;
+  while (i < len) {
+    let c = <u32>load<u8>(text + i);
+    if (c - 48 >= 10) break;
+    v = v * 10 + c - 48;
+    if (v > 0x7fffffff) return 0x7fffffff;
+    i++;
+  }
+  return v;
+}
+
+/** RTSP message framing over lines; see the module header. */
+function rtspLine(
+  s: usize, D: usize, dir: u32, flow: u32, pkt: u32, ts: u64, flags: u32, text: usize, len: u32,
+  idx: u8, segs: u16, seq: u32,
+): void {
+  let kind: u32 = AlgKind.Rtsp;
+  let state = load<u8>(D + D_RTSP);
+  if (state == 0) {
+    if (len == 0) return;
+    let e = beginEvent(EventKind.RtspLine, dir, kind, flow, pkt, ts, flags, text, len);
+    store<u8>(D + D_RTSP, 1);
+    store<u32>(D + D_CLEN, 0);
+    if (e == 0) return;
+    setPlace(e, idx, segs, seq);
+    if (startsWith(text, len, "RTSP/")) {
+      store<u16>(e + EV_CODE, RtspLine.Status);
+      let i: u32 = 0;
+      while (i < len && load<u8>(text + i) != 32) i++;
+      let v: u32 = 0;
+      for (let k: u32 = i + 1; k < i + 4 && k < len; k++) v = v * 10 + (<u32>load<u8>(text + k) - 48);
+      store<u32>(e + EV_PORT, v);
+    } else {
+      store<u16>(e + EV_CODE, RtspLine.Request);
+      store<u32>(e + EV_PORT, methodOf(text, len));
+    }
+    return;
+  }
+  if (len == 0) {
+    let e = beginEvent(EventKind.RtspLine, dir, kind, flow, pkt, ts, flags, text, 0);
+    if (e != 0) {
+      store<u16>(e + EV_CODE, RtspLine.End);
+      setPlace(e, idx, segs, seq);
+    }
+    store<u8>(D + D_RTSP, 0);
+    store<u32>(D + D_SKIP, load<u32>(D + D_CLEN));
+    return;
+  }
+  if (headerIs(text, len, "content-length")) {
+    store<u32>(D + D_CLEN, decimalAfterColon(text, len));
+    return;
+  }
+  if (headerIs(text, len, "cseq") || headerIs(text, len, "transport") || headerIs(text, len, "session")) {
+    let e = beginEvent(EventKind.RtspLine, dir, kind, flow, pkt, ts, flags, text, len);
+    if (e != 0) {
+      store<u16>(e + EV_CODE, RtspLine.Header);
+      setPlace(e, idx, segs, seq);
+    }
+  }
+}
+
+/**
+ * End of the capture: every held segment is delivered after a gap, and every unfinished line is
+ * reported as Incomplete.
+ */
+export function algFinish(): void {
+  for (let i: u32 = 0; i < streamCount; i++) {
+    let s = streamsPtr + (<usize>i) * STREAM_SIZE;
+    for (let d: u32 = 0; d < 2; d++) {
+      let D = dirPtr(s, d);
+      while (lowestHeld(D) != 0) {
+        gap(s, D, d, heldPkt, curTs);
+        store<u32>(D + D_NEXT, heldSeq);
+        drain(s, D, d, heldPkt, curTs);
+      }
+      if (load<u16>(D + D_LINESEGS) != 0) line(s, D, d, curPkt, curTs, true);
+    }
+  }
+}

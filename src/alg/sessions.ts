@@ -1,0 +1,427 @@
+/**
+ * ALG policy (TypeScript side of the ALG layer): the wasm core reports facts — every line of
+ * every FTP/RTSP control connection, with parsed PORT/EPRT/227/229 numbers — and this module
+ * turns them into sessions, negotiations, the flows a correct ALG must open for each
+ * (expectations), whether those flows happened, and what Linux's nf_conntrack_ftp/rtsp helpers
+ * would have done with each line (emulation profile).
+ *
+ * Expectation rules (Zeek main.zeek / nf_conntrack_ftp.c, ALG-BEHAVIOUR.md §3):
+ *   PORT/EPRT/LPRT  server (any source port; 20 noted) → announced ip:port, TCP
+ *   227/228         client → announced ip:port, TCP
+ *   229             client → the control connection's server ip, announced port, TCP
+ *   SETUP (UDP)     server (reply's source= / server_port when given) → client (destination=
+ *                   when given) client_port: RTP on the low port, RTCP on the high one
+ *   interleaved     none (the media rides on the control connection)
+ * Each expectation is matched to the first flow that starts after the negotiation and within
+ * the window; a flow is used by one expectation only, so a port announced twice is matched in
+ * time order.
+ */
+import { AlgReason, EventKind, FtpVerb, LineFlag, RtspLine, RtspMethod } from "../wasm/abi.js";
+import type { AlgEvent, FlowTable } from "../wasm/core.js";
+import { ipToString } from "../net/addr.js";
+import { nsToIso } from "../net/time.js";
+import { parseTransport, type TransportSpec } from "./transport.js";
+import type { Endpoint, Flow } from "../types.js";
+
+export type Profile = "lenient" | "linux";
+
+export interface ExpectedFlow {
+  proto: "tcp" | "udp";
+  from: Endpoint;
+  to: { ip: string; port: number };
+}
+
+export interface Emulation {
+  profile: "linux";
+  outcome: "parsed" | "ignored" | "dropped";
+  reason: string;
+}
+
+export interface Negotiation {
+  kind: "PORT" | "EPRT" | "227" | "229" | "LPRT" | "228" | "SETUP";
+  command?: string;
+  packet: number;
+  time: string;
+  line: string;
+  valid: boolean;
+  reason?: string;
+  announced: { ip?: string; port?: number; rtcpPort?: number };
+  transport?: { request: TransportSpec[]; reply: TransportSpec[] };
+  expected: ExpectedFlow[];
+  /** Ids of the flows that fulfilled the expectations, in expectation order. */
+  observedFlows: number[];
+  dataSeen: boolean;
+  /**
+   * One entry per fulfilled expectation: which expectation (index into `expected`), the flow,
+   * its first packet, whether its TCP handshake completed, and its source port (active FTP:
+   * `fromPort20` says whether the server used port 20).
+   */
+  observed: { expected: number; flow: number; firstPacket: number; handshake?: boolean; sourcePort: number | null; fromPort20?: boolean }[];
+  /** Flows that match an expectation but started after the window. */
+  lateFlows: number[];
+  emulation?: Emulation;
+  /** Relative TCP sequence number of the line (for pairing with another capture). */
+  seq: number;
+  /** Packets of the request that preceded a reply (PASV/EPSV/SETUP), when seen. */
+  requestPacket?: number;
+}
+
+export interface Session {
+  id: number;
+  alg: "ftp" | "rtsp";
+  controlFlow: number;
+  client: Endpoint;
+  server: Endpoint;
+  negotiations: Negotiation[];
+  /** RTSP: TEARDOWN requests seen (packet numbers). */
+  teardowns?: number[];
+}
+
+export interface AnalyzeOptions {
+  profile?: Profile;
+  /** Expectation window in seconds (default 300). */
+  windowSeconds?: number;
+}
+
+const REASONS: Record<number, string> = {
+  [AlgReason.OctetOutOfRange]: "octet_out_of_range",
+  [AlgReason.PortOutOfRange]: "port_out_of_range",
+  [AlgReason.PortZero]: "port_zero",
+  [AlgReason.BadFamily]: "bad_family",
+  [AlgReason.FamilyMismatch]: "family_mismatch",
+  [AlgReason.Malformed]: "malformed",
+};
+
+const VERB_NAMES: Record<number, string> = {
+  [FtpVerb.Port]: "PORT", [FtpVerb.Eprt]: "EPRT", [FtpVerb.Pasv]: "PASV", [FtpVerb.Epsv]: "EPSV",
+  [FtpVerb.Lprt]: "LPRT", [FtpVerb.Lpsv]: "LPSV",
+};
+
+function addrText(e: AlgEvent): string | undefined {
+  return e.family && e.addr ? ipToString(e.addr, 0, e.family === 6 ? 6 : 4) : undefined;
+}
+
+/** Builds every session from the events of one capture. */
+export function buildSessions(events: AlgEvent[], flows: FlowTable, opts: AnalyzeOptions = {}): Session[] {
+  const byFlow = new Map<number, AlgEvent[]>();
+  for (const e of events) {
+    if (e.kind === EventKind.TcpGap || e.kind === EventKind.StreamTableFull) continue;
+    let list = byFlow.get(e.flow);
+    if (!list) byFlow.set(e.flow, (list = []));
+    list.push(e);
+  }
+  const sessions: Session[] = [];
+  const ids = [...byFlow.keys()].sort((a, b) => a - b);
+  for (const id of ids) {
+    const evs = byFlow.get(id)!;
+    const f = flows.get(id);
+    const alg = evs[0].alg;
+    // The server is the side that sent replies (FTP) / status lines (RTSP), else the responder.
+    const serverDir = serverDirection(evs, alg);
+    const server = serverDir === 1 ? f.responder : f.initiator;
+    const client = serverDir === 1 ? f.initiator : f.responder;
+    const session: Session = { id: sessions.length + 1, alg, controlFlow: id, client, server, negotiations: [] };
+    if (alg === "ftp") ftpNegotiations(session, evs, serverDir, f);
+    else rtspNegotiations(session, evs, serverDir, f);
+    sessions.push(session);
+  }
+  matchExpectations(sessions, flows, (opts.windowSeconds ?? 300) * 1e9);
+  if (opts.profile !== "linux") for (const s of sessions) for (const n of s.negotiations) delete n.emulation;
+  return sessions;
+}
+
+function serverDirection(evs: AlgEvent[], alg: "ftp" | "rtsp"): 0 | 1 {
+  for (const e of evs) {
+    if (alg === "ftp" && e.kind === EventKind.FtpReply) return e.dir;
+    if (alg === "ftp" && e.kind === EventKind.FtpCommand) return (1 - e.dir) as 0 | 1;
+    if (alg === "rtsp" && e.kind === EventKind.RtspLine && e.code === RtspLine.Status) return e.dir;
+    if (alg === "rtsp" && e.kind === EventKind.RtspLine && e.code === RtspLine.Request) return (1 - e.dir) as 0 | 1;
+  }
+  return 1;
+}
+
+/** Negotiation time in ns (kept out of the report objects). */
+const timeOf = new WeakMap<Negotiation, bigint>();
+
+function base(e: AlgEvent, kind: Negotiation["kind"]): Negotiation {
+  const n: Negotiation = {
+    kind, packet: e.packet, time: nsToIso(e.ts), line: e.text, valid: e.reason === AlgReason.Ok,
+    announced: {}, expected: [], observedFlows: [], dataSeen: false, observed: [], lateFlows: [], seq: e.seq,
+  };
+  if (e.reason !== AlgReason.Ok) n.reason = REASONS[e.reason] ?? "malformed";
+  timeOf.set(n, e.ts);
+  return n;
+}
+
+// ---- FTP ------------------------------------------------------------------------------------
+
+function ftpNegotiations(s: Session, evs: AlgEvent[], serverDir: number, f: Flow): void {
+  let pending: { verb: number; packet: number } | undefined;
+  /** Code of the multi-line reply in progress, and whether it already gave a negotiation. */
+  let multi: { code: number; negotiated: boolean } | undefined;
+  for (const e of evs) {
+    if (e.kind === EventKind.LineTooLong) continue;
+    const fromServer = e.dir === serverDir;
+    if (!fromServer && e.kind === EventKind.FtpCommand) {
+      const verb = e.code;
+      if (verb === FtpVerb.Pasv || verb === FtpVerb.Epsv || verb === FtpVerb.Lpsv) pending = { verb, packet: e.packet };
+      if (verb !== FtpVerb.Port && verb !== FtpVerb.Eprt && verb !== FtpVerb.Lprt) continue;
+      const n = base(e, VERB_NAMES[verb] as Negotiation["kind"]);
+      const ip = addrText(e);
+      if (ip) n.announced.ip = ip;
+      n.announced.port = e.port;
+      if (n.valid) n.expected.push({ proto: "tcp", from: { ip: s.server.ip, port: null }, to: { ip: ip!, port: e.port } });
+      n.emulation = emulateFtp(e, n, s, f);
+      s.negotiations.push(n);
+      continue;
+    }
+    if (!fromServer || e.kind !== EventKind.FtpReply) continue;
+    if ((e.flags & LineFlag.Continuation) !== 0) continue;
+    const code = e.code;
+    // RFC 959 §4.2 multi-line replies: "227-…" … "227 …". Only a line with a tuple negotiates.
+    const isFirst = (e.flags & LineFlag.Multiline) !== 0;
+    const isLast = !isFirst && multi !== undefined && multi.code === code;
+    if (isFirst) multi = { code, negotiated: false };
+    if (code !== 227 && code !== 228 && code !== 229) {
+      if (isLast) multi = undefined;
+      continue;
+    }
+    const inMulti = multi !== undefined;
+    const negotiatedBefore = multi?.negotiated ?? false;
+    if (isLast) multi = undefined;
+    if (e.reason === AlgReason.Malformed && (isFirst || (isLast && negotiatedBefore) || (inMulti && !isLast))) continue;
+    if (multi) multi.negotiated = true;
+    const n = base(e, String(code) as Negotiation["kind"]);
+    if (pending) {
+      n.command = VERB_NAMES[pending.verb];
+      n.requestPacket = pending.packet;
+      pending = undefined;
+    }
+    if (code === 229) {
+      n.announced.port = e.port;
+      if (n.valid) n.expected.push({ proto: "tcp", from: { ip: s.client.ip, port: null }, to: { ip: s.server.ip, port: e.port } });
+    } else {
+      const ip = addrText(e);
+      if (ip) n.announced.ip = ip;
+      n.announced.port = e.port;
+      if (n.valid) n.expected.push({ proto: "tcp", from: { ip: s.client.ip, port: null }, to: { ip: ip!, port: e.port } });
+    }
+    n.emulation = emulateFtp(e, n, s, f);
+    s.negotiations.push(n);
+  }
+}
+
+/**
+ * What Linux nf_conntrack_ftp does with the segment that carried the line (ALG-BEHAVIOUR.md §1,
+ * §3, §7; the case table in pcaps/make/alg-cases.ts cites each rule).
+ */
+function emulateFtp(e: AlgEvent, n: Negotiation, s: Session, _f: Flow): Emulation {
+  const r = (outcome: Emulation["outcome"], reason: string): Emulation => ({ profile: "linux", outcome, reason });
+  const isReply = e.kind === EventKind.FtpReply;
+  if (!isReply && e.code === FtpVerb.Lprt) return r("ignored", "unsupported_command");
+  if (isReply && e.code === 228) return r("ignored", "unsupported_command");
+  if (isReply && (e.flags & LineFlag.Multiline) !== 0) return r("ignored", "multiline_reply");
+  if (e.segments > 1) return r("dropped", "split_command");
+  if ((e.flags & LineFlag.SegmentStart) === 0 || e.lineInSegment > 0) return r("ignored", "not_segment_start");
+  if (!isReply && (e.flags & LineFlag.Crlf) === 0) return r("dropped", "bare_lf");
+  if (!isReply && (e.flags & LineFlag.ExtraSpace) !== 0) return r("dropped", "extra_space");
+  if (e.code === FtpVerb.Eprt && !isReply) {
+    if (n.reason === "bad_family") return r("dropped", "eprt_bad_family");
+    if (n.reason === "family_mismatch") return r("dropped", "eprt_family_mismatch");
+    if (n.reason === "port_zero") return r("dropped", "port_zero");
+    if (n.reason === "port_out_of_range") return r("parsed", "port_wrapped");
+  }
+  if (isReply && e.code === 229) {
+    if ((e.flags & LineFlag.Parens) === 0) return r("dropped", "epsv_no_parentheses");
+    if (n.reason === "port_zero") return r("dropped", "port_zero");
+    if (n.reason === "port_out_of_range") return r("parsed", "port_wrapped");
+  }
+  if (isReply && e.code === 227 && (e.flags & LineFlag.DigitBeforeTuple) !== 0) return r("dropped", "digit_before_tuple");
+  if (n.reason === "malformed") return r("ignored", "malformed");
+  if (n.reason === "octet_out_of_range") return r("parsed", "octet_bleed");
+  if (n.reason === "port_zero") return r("parsed", "port_zero_unchecked");
+  // The payload must name the peer that sent it (L486-512), unless the helper is "loose".
+  const peer = isReply ? s.server.ip : s.client.ip;
+  if (n.announced.ip !== undefined && n.announced.ip !== peer) return r("ignored", "address_not_peer");
+  return r("parsed", "ok");
+}
+
+// ---- RTSP ------------------------------------------------------------------------------------
+
+interface RtspMessage {
+  dir: number;
+  request: boolean;
+  method: number;
+  status: number;
+  startPacket: number;
+  startTs: bigint;
+  cseq?: number;
+  transport?: AlgEvent;
+  session?: string;
+}
+
+function rtspMessages(evs: AlgEvent[]): RtspMessage[] {
+  const out: RtspMessage[] = [];
+  const open: (RtspMessage | undefined)[] = [undefined, undefined];
+  for (const e of evs) {
+    if (e.kind !== EventKind.RtspLine) continue;
+    if (e.code === RtspLine.Request || e.code === RtspLine.Status) {
+      const m: RtspMessage = {
+        dir: e.dir, request: e.code === RtspLine.Request, method: e.code === RtspLine.Request ? e.port : 0,
+        status: e.code === RtspLine.Status ? e.port : 0, startPacket: e.packet, startTs: e.ts,
+      };
+      open[e.dir] = m;
+      out.push(m);
+      continue;
+    }
+    const m = open[e.dir];
+    if (!m) continue;
+    if (e.code === RtspLine.End) {
+      open[e.dir] = undefined;
+      continue;
+    }
+    const name = e.text.slice(0, e.text.indexOf(":")).trim().toLowerCase();
+    const value = e.text.slice(e.text.indexOf(":") + 1).trim();
+    if (name === "cseq") m.cseq = Number.parseInt(value, 10);
+    else if (name === "transport") m.transport = e;
+    else if (name === "session") m.session = value.split(";")[0];
+  }
+  return out;
+}
+
+function rtspNegotiations(s: Session, evs: AlgEvent[], serverDir: number, f: Flow): void {
+  const msgs = rtspMessages(evs);
+  const replies = msgs.filter((m) => !m.request && m.dir === serverDir);
+  const usedReplies = new Set<RtspMessage>();
+  const seenCseq = new Set<number>();
+  for (const req of msgs) {
+    if (!req.request || req.dir === serverDir) continue;
+    if (req.method === RtspMethod.Teardown) {
+      (s.teardowns ??= []).push(req.startPacket);
+      continue;
+    }
+    if (req.method !== RtspMethod.Setup || !req.transport) continue;
+    // Duplicates (retransmitted requests with the same CSeq) are ignored.
+    if (req.cseq !== undefined) {
+      if (seenCseq.has(req.cseq)) continue;
+      seenCseq.add(req.cseq);
+    }
+    const reply = replies.find((r) => !usedReplies.has(r) && r.cseq === req.cseq && r.startPacket >= req.startPacket);
+    if (reply) usedReplies.add(reply);
+    const carrier = reply?.transport ?? req.transport;
+    const n = base(carrier, "SETUP");
+    n.command = "SETUP";
+    n.requestPacket = req.startPacket;
+    const requestSpecs = parseTransport(req.transport.text);
+    const replySpecs = reply?.transport ? parseTransport(reply.transport.text) : [];
+    n.transport = { request: requestSpecs, reply: replySpecs };
+    if (reply && (reply.status < 200 || reply.status > 299)) {
+      n.valid = false;
+      n.reason = `status_${reply.status}`;
+    }
+    const chosen = replySpecs[0] ?? requestSpecs.find((x) => x.lowerTransport === "udp" && x.clientPort) ?? requestSpecs[0];
+    const reqUdp = requestSpecs.find((x) => x.lowerTransport === "udp" && x.clientPort);
+    if (chosen && chosen.lowerTransport === "udp" && !chosen.interleaved) {
+      const cp = chosen.clientPort ?? reqUdp?.clientPort;
+      if (!cp) {
+        n.valid = false;
+        n.reason ??= "malformed";
+      } else if (n.valid) {
+        const clientIp = chosen.destination ?? reqUdp?.destination ?? s.client.ip;
+        const serverIp = chosen.source ?? s.server.ip;
+        if (chosen.destination ?? reqUdp?.destination) n.announced.ip = clientIp;
+        n.announced.port = cp[0];
+        const sp = chosen.serverPort;
+        n.expected.push({ proto: "udp", from: { ip: serverIp, port: sp ? sp[0] : null }, to: { ip: clientIp, port: cp[0] } });
+        if (cp[1] !== cp[0]) {
+          n.announced.rtcpPort = cp[1];
+          n.expected.push({ proto: "udp", from: { ip: serverIp, port: sp ? sp[1] : null }, to: { ip: clientIp, port: cp[1] } });
+        }
+      }
+    }
+    n.emulation = emulateRtsp(n, s, f, requestSpecs, chosen);
+    s.negotiations.push(n);
+  }
+}
+
+function emulateRtsp(n: Negotiation, s: Session, f: Flow, request: TransportSpec[], chosen: TransportSpec | undefined): Emulation {
+  const r = (outcome: Emulation["outcome"], reason: string): Emulation => ({ profile: "linux", outcome, reason });
+  if (f.ipVersion === 6) return r("ignored", "ipv6_unsupported");
+  const reqUdp = request.find((x) => x.lowerTransport === "udp" && x.clientPort);
+  if (!reqUdp || !chosen || chosen.lowerTransport !== "udp") return r("ignored", "no_udp_transport");
+  const replyCp = n.transport?.reply[0]?.clientPort;
+  if (replyCp && (replyCp[0] !== reqUdp.clientPort![0] || replyCp[1] !== reqUdp.clientPort![1])) return r("parsed", "request_client_port_used");
+  if (reqUdp.destination || chosen.destination) return r("parsed", "destination_not_parsed");
+  if (chosen.source || reqUdp.source) return r("parsed", "source_not_parsed");
+  void s;
+  return r("parsed", "ok");
+}
+
+// ---- matching ----------------------------------------------------------------------------------
+
+interface Candidate {
+  id: number;
+  flow: Flow;
+  startNs: bigint;
+}
+
+/** Flows whose endpoints could satisfy an expectation, indexed by "proto|ip|port" of either end. */
+function candidateIndex(sessions: Session[], flows: FlowTable): Map<string, Candidate[]> {
+  const wantedPorts = new Set<number>();
+  for (const s of sessions) for (const n of s.negotiations) for (const x of n.expected) wantedPorts.add(x.to.port);
+  const index = new Map<string, Candidate[]>();
+  if (!wantedPorts.size) return index;
+  for (let id = 1; id <= flows.count; id++) {
+    const [pa, pb] = flows.ports(id);
+    if (!wantedPorts.has(pa) && !wantedPorts.has(pb)) continue;
+    const flow = flows.get(id);
+    const c: Candidate = { id, flow, startNs: flows.firstNs(id) };
+    for (const ep of [flow.initiator, flow.responder]) {
+      const key = `${flow.proto}|${ep.ip}|${ep.port}`;
+      let list = index.get(key);
+      if (!list) index.set(key, (list = []));
+      list.push(c);
+    }
+  }
+  return index;
+}
+
+function matchExpectations(sessions: Session[], flows: FlowTable, windowNs: number): void {
+  const index = candidateIndex(sessions, flows);
+  const used = new Set<number>();
+  const all = sessions.flatMap((s) => s.negotiations.map((n) => ({ s, n })));
+  all.sort((a, b) => a.n.packet - b.n.packet);
+  for (const { n } of all) {
+    const atNs = timeOf.get(n)!;
+    n.expected.forEach((x, xi) => {
+      const list = index.get(`${x.proto}|${x.to.ip}|${x.to.port}`) ?? [];
+      let match: Candidate | undefined;
+      for (const c of list) {
+        if (used.has(c.id) || c.flow.first.packet <= n.packet) continue;
+        const f = c.flow;
+        // TCP: the expected side opens the connection; UDP: either side may send first.
+        const toIsResp = f.responder.ip === x.to.ip && f.responder.port === x.to.port;
+        const other = toIsResp ? f.initiator : f.responder;
+        if (x.proto === "tcp" && !toIsResp) continue;
+        if (other.ip !== x.from.ip || (x.from.port !== null && other.port !== x.from.port)) continue;
+        if (c.startNs - atNs > BigInt(windowNs)) {
+          if (!n.lateFlows.includes(c.id)) n.lateFlows.push(c.id);
+          continue;
+        }
+        match = c;
+        break;
+      }
+      if (!match) return;
+      used.add(match.id);
+      const f = match.flow;
+      const toIsResp = f.responder.ip === x.to.ip && f.responder.port === x.to.port;
+      const src = toIsResp ? f.initiator : f.responder;
+      n.observedFlows.push(match.id);
+      const o: Negotiation["observed"][number] = { expected: xi, flow: match.id, firstPacket: f.first.packet, sourcePort: src.port };
+      if (f.tcp) o.handshake = f.tcp.syn && f.tcp.synAck;
+      if (n.kind === "PORT" || n.kind === "EPRT" || n.kind === "LPRT") o.fromPort20 = src.port === 20;
+      n.observed.push(o);
+    });
+    n.dataSeen = n.observed.length > 0;
+  }
+}
