@@ -307,6 +307,8 @@ export enum Stat {
   CtrlLongLines,
   /** Lines of control streams. */
   CtrlLines,
+  /** Control-stream lines of non-text bytes (TLS after AUTH TLS …), skipped. */
+  CtrlBinaryLines,
   Count,
 }
 

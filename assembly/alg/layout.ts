@@ -52,9 +52,12 @@ export const D_FRAMEHDR = 34;
 export const D_OOOUSED = 36;
 /** u32 length accumulated from the interleaved-frame header. */
 export const D_FRAMELEN = 40;
-/** OOO_MAX × 16: seq u32, len u32, data offset u32, packet u32. */
+/** u8 1 when the current line holds bytes that are not text (TLS after AUTH TLS, garbage). */
+export const D_BINARY = 44;
+/** OOO_MAX × OOO_ENTRY: seq u32, len u32, data offset u32, packet u32, time u64. */
 export const D_OOO: usize = 48;
-export const D_LINE: usize = D_OOO + <usize>OOO_MAX * 16;
+export const OOO_ENTRY: usize = 24;
+export const D_LINE: usize = D_OOO + <usize>OOO_MAX * OOO_ENTRY;
 export const D_OOO_DATA: usize = D_LINE + <usize>LINE_MAX;
 export const DIR_SIZE: usize = D_OOO_DATA + <usize>OOO_DATA;
 export const STREAM_SIZE: usize = DIR_BASE + 2 * DIR_SIZE;

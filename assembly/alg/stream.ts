@@ -32,6 +32,7 @@ import {
   D_CLEN, D_FRAMEHDR, D_FRAMELEN, D_HASSEQ, D_ISN, D_LINE, D_LINEFLAGS, D_LINELEN, D_LINESEGS,
   D_LINESEQ, D_NEXT, D_NLSEEN, D_OOO, D_OOO_DATA, D_OOON, D_OOOUSED, D_RTSP, D_SEGLINES, D_SKIP,
   D_TOOLONG, DIR_BASE, DIR_SIZE, OOO_DATA, OOO_MAX, S_FLOW, S_IPVER, S_KIND, S_SERVER, STREAM_SIZE,
+  D_BINARY, OOO_ENTRY,
 } from "./layout";
 
 /** Index of the line within its segment (u8, beside D_FRAMEHDR). */
@@ -114,11 +115,12 @@ export function algSegment(
     if (cap == len && load<u8>(D + D_OOON) < <u8>OOO_MAX && load<u32>(D + D_OOOUSED) + len <= OOO_DATA) {
       let n = <u32>load<u8>(D + D_OOON);
       let used = load<u32>(D + D_OOOUSED);
-      let o = D + D_OOO + (<usize>n << 4);
+      let o = D + D_OOO + (<usize>n) * OOO_ENTRY;
       store<u32>(o, seq);
       store<u32>(o + 4, len);
       store<u32>(o + 8, used);
       store<u32>(o + 12, pkt);
+      store<u64>(o + 16, ts);
       memory.copy(D + D_OOO_DATA + used, p, len);
       store<u8>(D + D_OOON, <u8>(n + 1));
       store<u32>(D + D_OOOUSED, used + len);
@@ -159,6 +161,7 @@ export function algSegment(
 /** Sequence number and packet of the lowest held segment (set by lowestHeld). */
 let heldSeq: u32 = 0;
 let heldPkt: u32 = 0;
+let heldTs: u64 = 0;
 
 /** Finds the held segment nearest the next expected byte; returns 0 when none is held. */
 function lowestHeld(D: usize): u32 {
@@ -167,25 +170,31 @@ function lowestHeld(D: usize): u32 {
   let next = load<u32>(D + D_NEXT);
   let best: i32 = 0x7fffffff;
   for (let k: u32 = 0; k < n; k++) {
-    let o = D + D_OOO + (<usize>k << 4);
+    let o = D + D_OOO + (<usize>k) * OOO_ENTRY;
     let rel = <i32>(load<u32>(o) - next);
     if (rel < best) {
       best = rel;
       heldSeq = load<u32>(o);
       heldPkt = load<u32>(o + 12);
+      heldTs = load<u64>(o + 16);
     }
   }
   return n;
 }
 
-/** Delivers held segments that the stream has now reached. */
-function drain(s: usize, D: usize, dir: u32, pkt: u32, ts: u64): void {
+/**
+ * Delivers held segments that the stream has now reached; their lines carry the packet number
+ * and time of the segment that held them.
+ */
+function drain(s: usize, D: usize, dir: u32, _pkt: u32, _ts: u64): void {
   let progress = true;
   while (progress && load<u8>(D + D_OOON) != 0) {
     progress = false;
     let n = <u32>load<u8>(D + D_OOON);
     for (let k: u32 = 0; k < n; k++) {
-      let o = D + D_OOO + (<usize>k << 4);
+      let o = D + D_OOO + (<usize>k) * OOO_ENTRY;
+      let pkt = load<u32>(o + 12);
+      let ts = load<u64>(o + 16);
       let seq = load<u32>(o);
       let len = load<u32>(o + 4);
       let next = load<u32>(D + D_NEXT);
@@ -201,8 +210,8 @@ function drain(s: usize, D: usize, dir: u32, pkt: u32, ts: u64): void {
         bump(Stat.CtrlRetransmits);
       }
       // Remove entry k (order of the rest does not matter).
-      let lastE = D + D_OOO + (<usize>(n - 1) << 4);
-      if (k != n - 1) memory.copy(o, lastE, 16);
+      let lastE = D + D_OOO + (<usize>(n - 1)) * OOO_ENTRY;
+      if (k != n - 1) memory.copy(o, lastE, OOO_ENTRY);
       store<u8>(D + D_OOON, <u8>(n - 1));
       if (n - 1 == 0) store<u32>(D + D_OOOUSED, 0);
       progress = true;
@@ -215,9 +224,7 @@ function drain(s: usize, D: usize, dir: u32, pkt: u32, ts: u64): void {
 function gap(s: usize, D: usize, dir: u32, pkt: u32, ts: u64): void {
   bump(Stat.CtrlGaps);
   beginEvent(EventKind.TcpGap, dir, load<u8>(s + S_KIND), load<u32>(s + S_FLOW), pkt, ts, 0, 0, 0);
-  store<u16>(D + D_LINELEN, 0);
-  store<u16>(D + D_LINESEGS, 0);
-  store<u8>(D + D_TOOLONG, 0);
+  resetLine(D);
   // RTSP framing cannot be trusted after a hole: resynchronise at the next start line.
   store<u8>(D + D_RTSP, 0);
   store<u32>(D + D_SKIP, 0);
@@ -248,6 +255,12 @@ function deliver(s: usize, D: usize, dir: u32, p: usize, n: u32, seq0: u32, segS
       continue;
     }
     let segs = <u32>load<u16>(D + D_LINESEGS);
+    if (segs != 0 && i == 0 && segStart && load<u8>(D + D_BINARY) != 0) {
+      // A partial line of non-text bytes (e.g. TLS records after AUTH TLS): resynchronise at
+      // this segment boundary instead of gluing the next text line to it.
+      resetLine(D);
+      segs = 0;
+    }
     if (segs == 0) {
       if (kind == AlgKind.Rtsp && c == 36 && load<u8>(D + D_RTSP) == 0) {
         store<u8>(D + D_FRAMEHDR, 3);
@@ -268,9 +281,16 @@ function deliver(s: usize, D: usize, dir: u32, p: usize, n: u32, seq0: u32, segS
       store<u16>(D + D_LINESEGS, <u16>(segs < 0xffff ? segs + 1 : segs));
       store<u32>(D + D_LINEFLAGS, load<u32>(D + D_LINEFLAGS) | deliveryFlags);
     }
-    // Copy up to the newline in one go.
+    // Copy up to the newline in one go, noting bytes that are not text.
     let j = i;
-    while (j < n && load<u8>(p + j) != 10) j++;
+    let bin: u32 = 0;
+    while (j < n) {
+      let b = <u32>load<u8>(p + j);
+      if (b == 10) break;
+      bin |= <u32>(b >= 127) | <u32>(b < 32 && b != 9 && b != 13);
+      j++;
+    }
+    if (bin != 0) store<u8>(D + D_BINARY, 1);
     let ll = <u32>load<u16>(D + D_LINELEN);
     let take = j - i;
     if (ll + take > <u32>LINE_MAX) {
@@ -288,8 +308,20 @@ function deliver(s: usize, D: usize, dir: u32, p: usize, n: u32, seq0: u32, segS
   }
 }
 
-/** A complete (or, at the end, incomplete) line of direction D. */
+function resetLine(D: usize): void {
+  store<u16>(D + D_LINELEN, 0);
+  store<u16>(D + D_LINESEGS, 0);
+  store<u8>(D + D_TOOLONG, 0);
+  store<u8>(D + D_BINARY, 0);
+}
+
+/** A complete (or, at the end, incomplete) line of direction D. Non-text lines are skipped. */
 function line(s: usize, D: usize, dir: u32, pkt: u32, ts: u64, incomplete: bool): void {
+  if (load<u8>(D + D_BINARY) != 0) {
+    resetLine(D);
+    bump(Stat.CtrlBinaryLines);
+    return;
+  }
   let len = <u32>load<u16>(D + D_LINELEN);
   let flags = load<u32>(D + D_LINEFLAGS);
   let text = D + D_LINE;
@@ -304,9 +336,7 @@ function line(s: usize, D: usize, dir: u32, pkt: u32, ts: u64, incomplete: bool)
   let segs = load<u16>(D + D_LINESEGS);
   let idx = load<u8>(D + D_LINEIDX);
   let seq = load<u32>(D + D_LINESEQ);
-  store<u16>(D + D_LINELEN, 0);
-  store<u16>(D + D_LINESEGS, 0);
-  store<u8>(D + D_TOOLONG, 0);
+  resetLine(D);
   if (!incomplete) store<u8>(D + D_NLSEEN, 1);
   bump(Stat.CtrlLines);
   if (tooLong) {
@@ -443,9 +473,9 @@ export function algFinish(): void {
     for (let d: u32 = 0; d < 2; d++) {
       let D = dirPtr(s, d);
       while (lowestHeld(D) != 0) {
-        gap(s, D, d, heldPkt, curTs);
+        gap(s, D, d, heldPkt, heldTs);
         store<u32>(D + D_NEXT, heldSeq);
-        drain(s, D, d, heldPkt, curTs);
+        drain(s, D, d, heldPkt, heldTs);
       }
       if (load<u16>(D + D_LINESEGS) != 0) line(s, D, d, curPkt, curTs, true);
     }

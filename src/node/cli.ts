@@ -5,12 +5,14 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { CliIo } from "./io.js";
-import { InputError, scanFile } from "./index.js";
+import { analyzeFile, InputError, scanFile } from "./index.js";
+import { formatAnalyzeText } from "../report/analyze-text.js";
 import { writeFlowsJson } from "../report/flows-json.js";
 import { formatDiagnostic, formatFlowsText } from "../report/flows-text.js";
 import { InternalError } from "../wasm/instantiate.js";
 import { registerRouterCommand } from "../router/cli.js";
 
+export const VERSION = "0.1.0";
 export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
 export const EXIT_INPUT = 2;
@@ -70,6 +72,7 @@ export function createProgram(io: CliIo): Command {
     .description("Verify NAT application-layer gateways (FTP, RTSP) from pcap/pcapng captures and router output")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .version(VERSION)
     .showHelpAfterError();
 
   program
@@ -100,6 +103,38 @@ export function createProgram(io: CliIo): Command {
         for (const d of scan.diagnostics) if (d.severity === "warning" && o.json) io.stderr(formatDiagnostic(d) + "\n");
         io.setExitCode(EXIT_OK);
       }
+    });
+
+  const ports = (v: string): number[] => {
+    const list = v.split(",").map((x) => Number(x.trim()));
+    if (!list.length || list.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) throw new InvalidArgumentError("expected a comma-separated list of ports (1-65535)");
+    return list;
+  };
+  program
+    .command("analyze")
+    .description("find every FTP and RTSP control session, what each negotiated (PORT/EPRT/227/229/SETUP), the data/media flows a correct ALG must open, and whether they happened")
+    .argument("<capture>", "pcap or pcapng file (- for standard input)")
+    .option("--json", "print the JSON report (schema/analyze.schema.json)")
+    .addOption(new Option("--profile <name>", "also say what this ALG implementation would have done with each line").choices(["lenient", "linux"]).default("lenient"))
+    .addOption(new Option("--ftp-ports <list>", "TCP ports of FTP control connections").argParser(ports).default([21], "21"))
+    .addOption(new Option("--rtsp-ports <list>", "TCP ports of RTSP control connections").argParser(ports).default([554, 8554], "554,8554"))
+    .addOption(new Option("--window <seconds>", "how long after a negotiation its data flow may start").argParser(intOption(1, 86_400)).default(300))
+    .addOption(new Option("--max-flows <n>", "flow table capacity").argParser(intOption(16, 50_000_000)).default(393_216))
+    .addOption(new Option("--max-control-streams <n>", "control connections reassembled at most").argParser(intOption(1, 65_536)).default(512))
+    .option("--merge-interfaces", "count the same 5-tuple on different capture interfaces as one flow")
+    .action(async (capture: string, o: { json?: boolean; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; window: number; maxFlows: number; maxControlStreams: number; mergeInterfaces?: boolean }) => {
+      const prog = progress(io, capture, undefined);
+      const { scan, sessions } = await analyzeFile(capture, {
+        profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts,
+        flowCapLog2: flowCapLog2For(o.maxFlows), maxControlStreams: o.maxControlStreams,
+        mergeInterfaces: o.mergeInterfaces, onProgress: prog.tick,
+      });
+      prog.done();
+      if (o.json) writeFlowsJson(scan, io.stdout, { profile: o.profile, sessions });
+      else formatAnalyzeText(scan, sessions, io.stdout);
+      const err = scan.diagnostics.find((d) => d.severity === "error");
+      if (err && o.json) io.stderr(formatDiagnostic(err) + "\n");
+      io.setExitCode(err ? EXIT_INPUT : EXIT_OK);
     });
 
   registerRouterCommand(program, io);

@@ -15,7 +15,11 @@ import { ST_OUT_LEN } from "../wasm/abi.js";
  */
 export type Sink = (chunk: string | Uint8Array) => void;
 
-export function writeFlowsJson(scan: CaptureScan, write: Sink): void {
+/**
+ * Writes the report; `extra` members (e.g. `sessions` of `analyze`) follow `flows` and precede
+ * `stats`.
+ */
+export function writeFlowsJson(scan: CaptureScan, write: Sink, extra: Record<string, unknown> = {}): void {
   write(`{"schemaVersion":1,"capture":${JSON.stringify(scan.info)},"flows":[`);
   const core = scan.core.exports;
   core.orderFlows();
@@ -27,7 +31,9 @@ export function writeFlowsJson(scan: CaptureScan, write: Sink): void {
     const n = dv.getUint32(lenAt, true);
     write(new Uint8Array(core.memory.buffer, outPtr, n));
   }
-  write(`\n],"stats":${JSON.stringify(scan.stats)},"diagnostics":${JSON.stringify(scan.diagnostics)}}\n`);
+  let tail = "\n]";
+  for (const [k, v] of Object.entries(extra)) tail += `,${JSON.stringify(k)}:${JSON.stringify(v)}`;
+  write(`${tail},"stats":${JSON.stringify(scan.stats)},"diagnostics":${JSON.stringify(scan.diagnostics)}}\n`);
 }
 
 /** Collects a sink's output as one string (tests, the browser's download). */

@@ -13,8 +13,9 @@ import { manifest } from "./manifest.js";
 const pairKey = (a: { ip: string; port: number | null }, b: { ip: string; port: number | null }) =>
   [`${a.ip}|${a.port}`, `${b.ip}|${b.port}`].sort().join(" ");
 
+/** Our flows as tshark 4.0 keys them: the same tuple on two interfaces is one conversation. */
 async function flowsOf(path: string): Promise<Flow[]> {
-  const scan = await scanFile(path, { flowCapLog2: 12 });
+  const scan = await scanFile(path, { flowCapLog2: 12, mergeInterfaces: true });
   expect(scan.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
   return [...scan.flows];
 }
