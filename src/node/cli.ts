@@ -118,7 +118,7 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option("--profile <name>", "also say what this ALG implementation would have done with each line").choices(["lenient", "linux"]).default("lenient"))
     .addOption(new Option("--ftp-ports <list>", "TCP ports of FTP control connections").argParser(ports).default([21], "21"))
     .addOption(new Option("--rtsp-ports <list>", "TCP ports of RTSP control connections").argParser(ports).default([554, 8554], "554,8554"))
-    .addOption(new Option("--window <seconds>", "how long after a negotiation its data flow may start").argParser(intOption(1, 86_400)).default(300))
+    .addOption(new Option("--window <seconds>", "how long after a negotiation its data flow may start").argParser(intOption(0, 86_400)).default(300))
     .addOption(new Option("--max-flows <n>", "flow table capacity").argParser(intOption(16, 50_000_000)).default(393_216))
     .addOption(new Option("--max-control-streams <n>", "control connections reassembled at most").argParser(intOption(1, 65_536)).default(512))
     .option("--merge-interfaces", "count the same 5-tuple on different capture interfaces as one flow")

@@ -1,0 +1,74 @@
+/**
+ * `analyze` through the CLI in-process: JSON validates against schema/analyze.schema.json (which
+ * extends flows.schema.json) on every generated case and public FTP/RTSP capture; the text output
+ * shows the tables; options and exit codes.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import Ajv2020 from "ajv/dist/2020.js";
+import { runCli } from "../cli/run.js";
+import { manifest } from "../capture/manifest.js";
+
+const load = (f: string) => JSON.parse(readFileSync(new URL(`../../schema/${f}`, import.meta.url), "utf8"));
+const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+ajv.addSchema(load("flows.schema.json"));
+const validate = ajv.compile(load("analyze.schema.json"));
+
+const algDir = new URL("../../pcaps/alg/", import.meta.url).pathname;
+const files = [
+  ...readdirSync(algDir).filter((f) => f.endsWith(".pcap")).map((f) => algDir + f),
+  ...manifest().filter((e) => /^(FTP|RTSP)/.test(e.contains)).map((e) => e.path),
+];
+
+describe("analyze --json", () => {
+  for (const f of files) {
+    it(`validates: ${f.split("/").slice(-2).join("/")}`, async () => {
+      const r = await runCli("analyze", f, "--json", "--profile", "linux");
+      expect(r.code, r.stderr).toBe(0);
+      const report = JSON.parse(r.stdout);
+      expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+      expect(report.profile).toBe("linux");
+    });
+  }
+});
+
+describe("analyze CLI", () => {
+  it("prints sessions and negotiation tables", async () => {
+    const r = await runCli("analyze", new URL("../../pcaps/example/ftp-active-nat-inside.pcap", import.meta.url).pathname);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/2 FTP and 0 RTSP control session/);
+    expect(r.stdout).toMatch(/PORT\s+192\.0\.2\.10:50000\s+yes\s+tcp 198\.51\.100\.20:\* → 192\.0\.2\.10:50000\s+flow 2 @13/);
+    expect(r.stdout).toMatch(/PASV→227\s+198\.51\.100\.20:30000/);
+    expect(r.stdout).not.toMatch(/parsed \(ok\)/);
+  });
+  it("--profile linux adds the emulation column", async () => {
+    const r = await runCli("analyze", algDir + "ftp-port-split.pcap", "--profile", "linux");
+    expect(r.stdout).toMatch(/dropped \(split_command\)/);
+  });
+  it("--ftp-ports moves the FTP control port", async () => {
+    const r = await runCli("analyze", algDir + "ftp-port-baseline.pcap", "--ftp-ports", "2121", "--json");
+    expect(JSON.parse(r.stdout).sessions).toEqual([]);
+  });
+  it("reports the handshake and the source port (20) of an active data flow", async () => {
+    const r = await runCli("analyze", new URL("../../pcaps/example/ftp-active-nat-inside.pcap", import.meta.url).pathname, "--json");
+    const n = JSON.parse(r.stdout).sessions[0].negotiations[0];
+    expect(n.dataSeen).toBe(true);
+    expect(n.observedFlows).toEqual([2]);
+    expect(n.observed[0]).toMatchObject({ expected: 0, flow: 2, handshake: true, fromPort20: true, sourcePort: 20 });
+  });
+  it("--window shorter than the data flow's delay reports the flow late, not seen", async () => {
+    const r = await runCli("analyze", new URL("../../pcaps/example/ftp-active-nat-inside.pcap", import.meta.url).pathname, "--json", "--window", "0");
+    const n = JSON.parse(r.stdout).sessions[0].negotiations[0];
+    expect(n.dataSeen).toBe(false);
+    expect(n.lateFlows).toEqual([2]);
+  });
+  it("rejects an unknown profile with exit 2", async () => {
+    const r = await runCli("analyze", algDir + "ftp-port-split.pcap", "--profile", "junos");
+    expect(r.code).toBe(2);
+  });
+  it("a corrupt capture: exit 2 with the partial report", async () => {
+    const r = await runCli("analyze", manifest().find((e) => e.file.includes("bad-caplen"))!.path, "--json");
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).capture.partial).toBe(true);
+  });
+});
