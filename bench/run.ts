@@ -163,6 +163,14 @@ async function main() {
       peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB ?? 0)) || undefined,
       note: `best of 3; ${big.flows} flows`,
     });
+    const aruns = [0, 1, 2].map(() => timeProcess(process.execPath, [bin, "analyze", big.path, "--json", "--profile", "linux"]));
+    const abest = aruns.reduce((a, r) => (r.seconds < a.seconds ? r : a));
+    rows.push({
+      name: `alg-verify analyze --json, whole process, ${(b / 2 ** 30).toFixed(2)} GiB`,
+      seconds: abest.seconds, bytes: b, packets: big.packets, mbPerSec: b / 1e6 / abest.seconds, packetsPerSec: big.packets / abest.seconds,
+      peakRssMiB: Math.max(...aruns.map((r) => r.peakRssMiB ?? 0)) || undefined,
+      note: "best of 3; FTP/RTSP sessions reassembled",
+    });
   }
   const tshark = spawnSync("which", ["tshark"], { encoding: "utf8" }).stdout.trim();
   if (tshark) {
