@@ -40,6 +40,12 @@ export interface BenchCaptureOptions {
   /** PRNG seed (non-zero). Default 1. */
   seed?: number;
   format?: "pcap" | "pcapng";
+  /**
+   * Multiplies the data-phase length of TCP flows and UDP streams (default 1). A 4 GiB capture
+   * with length 4 holds about as many flows as a 1 GiB one with length 1: the pair shows memory
+   * follows the flow count, not the file size.
+   */
+  flowLength?: number;
 }
 
 export interface BenchCaptureResult {
@@ -100,6 +106,7 @@ interface ScriptFrame {
 /** Generate the capture at `path`. Memory use is O(flows) plus one 8 MiB buffer. */
 export function generateBenchCapture(path: string, opts: BenchCaptureOptions): BenchCaptureResult {
   const F = opts.flows ?? 200_000;
+  const FL = Math.max(1, Math.floor(opts.flowLength ?? 1));
   const target = opts.bytes;
   let rs = (opts.seed ?? 1) >>> 0 || 1;
   const rnd = (): number => {
@@ -160,13 +167,13 @@ export function generateBenchCapture(path: string, opts: BenchCaptureOptions): B
       kind[i] = K_TCP;
       variant[i] = v6 | vlan;
       sPort[i] = TCP_PORTS[rnd() % TCP_PORTS.length]!;
-      total[i] = 1 + (rnd() % 28); // data-phase packets
+      total[i] = (1 + (rnd() % 28)) * FL; // data-phase packets
     } else {
       const stream = pick >= 940;
       kind[i] = stream ? K_UDP_STREAM : K_UDP_PAIR;
       variant[i] = v6 | vlan | UDP;
       sPort[i] = UDP_PORTS[rnd() % UDP_PORTS.length]!;
-      total[i] = stream ? 10 + (rnd() % 51) : 2;
+      total[i] = stream ? (10 + (rnd() % 51)) * FL : 2;
     }
   };
 
@@ -390,6 +397,7 @@ async function cli(argv: string[]): Promise<number> {
       flows: { type: "string", default: "200000" },
       seed: { type: "string", default: "1" },
       format: { type: "string", default: "pcap" },
+      "flow-length": { type: "string", default: "1" },
     },
   });
   const out = positionals[0];
@@ -400,6 +408,7 @@ async function cli(argv: string[]): Promise<number> {
   const t0 = performance.now();
   const r = generateBenchCapture(out, {
     bytes: parseSize(values.size!), flows: Number(values.flows), seed: Number(values.seed), format: values.format,
+    flowLength: Number(values["flow-length"]),
   });
   const s = (performance.now() - t0) / 1000;
   process.stdout.write(JSON.stringify(r) + "\n");

@@ -57,13 +57,13 @@ function machine() {
 }
 
 /** The generated capture of `bytes` size (made once, reused). */
-function capture(bytes: number): { path: string; packets: number; flows: number } {
+function capture(bytes: number, flowLength = 1): { path: string; packets: number; flows: number } {
   mkdirSync(dataDir, { recursive: true });
-  const path = join(dataDir, `bench-${bytes}.pcap`);
+  const path = join(dataDir, `bench-${bytes}${flowLength > 1 ? `-x${flowLength}` : ""}.pcap`);
   const meta = `${path}.json`;
   if (!existsSync(path) || !existsSync(meta) || statSync(path).size < bytes) {
     process.stderr.write(`bench: generating ${path} …\n`);
-    const r = generateBenchCapture(path, { bytes, flows: 200_000, seed: 1 });
+    const r = generateBenchCapture(path, { bytes, flows: 200_000, seed: 1, flowLength });
     writeFileSync(meta, JSON.stringify(r));
   }
   return { path, ...JSON.parse(execFileSync("cat", [meta], { encoding: "utf8" })) };
@@ -153,7 +153,8 @@ async function main() {
   const bin = join(root, "bin", "alg-verify.js");
   const sizes = [parseSize(values["process-size"]!), ...(values.huge ? [4 * 2 ** 30] : [])];
   for (const size of sizes) {
-    const big = capture(size);
+    // The 4 GiB file keeps the 1 GiB file's flow count (longer flows): RSS must not move.
+    const big = capture(size, size > 2 ** 31 ? 4 : 1);
     const b = statSync(big.path).size;
     const runs = [0, 1, 2].map(() => timeProcess(process.execPath, [bin, "flows", big.path, "--json"]));
     const best = runs.reduce((a, r) => (r.seconds < a.seconds ? r : a));
