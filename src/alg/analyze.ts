@@ -15,7 +15,8 @@ export interface AnalyzeScanOptions extends ScanOptions, AnalyzeOptions {}
 export interface AnalyzeResult {
   scan: CaptureScan;
   sessions: Session[];
-  events: number;
+  /** Every control-line event (bounded by the number of control lines, not by capture size). */
+  events: AlgEvent[];
 }
 
 export async function analyzeCapture(module: WebAssembly.Module, source: ByteSource, opts: AnalyzeScanOptions): Promise<AnalyzeResult> {
@@ -23,7 +24,7 @@ export async function analyzeCapture(module: WebAssembly.Module, source: ByteSou
   const scan = await scanCapture(module, source, { ...opts, onEvents: (e) => { for (const x of e) events.push(x); } });
   const sessions = buildSessions(events, scan.flows, opts);
   scan.diagnostics.push(...algDiagnostics(opts.file, events, scan));
-  return { scan, sessions, events: events.length };
+  return { scan, sessions, events };
 }
 
 /** Located diagnostics for control-stream problems: gaps, over-long lines, limits hit. */

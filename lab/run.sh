@@ -1,0 +1,446 @@
+#!/usr/bin/env bash
+# alg-verify lab: real two-sided captures through a real Linux NAT router and its FTP ALG
+# (nf_conntrack_ftp + nf_nat_ftp), built from network namespaces on this machine.
+#
+#   sudo lab/run.sh OUTDIR [scenario...]      (no scenario: run them all)
+#   lab/run.sh --list                        (list the scenarios)
+#
+# Topology (one fresh set of namespaces per scenario, names unique per run):
+#
+#   [client ns]  c0 ---veth--- r0  [router ns]  r1 ---veth--- s0  [server ns]
+#   192.0.2.10/24        192.0.2.1/24     198.51.100.1/24      198.51.100.20/24
+#   2001:db8:1::10/64    2001:db8:1::1/64 2001:db8:2::1/64     2001:db8:2::20/64
+#
+# No veth end ever exists in the root namespace, no namespace has a default route, and the
+# script checks both (plus the root namespace's interface list) at the end: traffic stays
+# inside the namespaces. Everything started is stopped by PID and every namespace is deleted
+# on exit, SIGINT, SIGTERM or failure.
+set -euo pipefail
+export LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+
+ALL_SCENARIOS=(
+  ftp-active-helper
+  ftp-passive-helper
+  ftp-eprt-epsv-helper
+  ftp-active-snat-pool
+  ftp-active-fully-random
+  ftp-active-no-helper
+  ftp-passive-no-helper
+  ftp-ipv6
+)
+
+usage() { echo "usage: $0 OUTDIR [scenario...]   (scenarios: ${ALL_SCENARIOS[*]})" >&2; exit 2; }
+[[ ${1:-} == --list ]] && { printf '%s\n' "${ALL_SCENARIOS[@]}"; exit 0; }
+[[ $# -ge 1 ]] || usage
+[[ $(id -u) -eq 0 ]] || { echo "run.sh: must run as root (network namespaces, nftables)" >&2; exit 1; }
+
+OUTARG=$1; shift
+SCENARIOS=("$@"); [[ ${#SCENARIOS[@]} -gt 0 ]] || SCENARIOS=("${ALL_SCENARIOS[@]}")
+for s in "${SCENARIOS[@]}"; do
+  [[ " ${ALL_SCENARIOS[*]} " == *" $s "* ]] || { echo "run.sh: unknown scenario '$s'" >&2; usage; }
+done
+
+# ---------------------------------------------------------------------------------------------
+# tools (installed from Debian when missing)
+need_pkgs=()
+for pair in nft:nftables conntrack:conntrack tcpdump:tcpdump vsftpd:vsftpd curl:curl \
+            ethtool:ethtool jq:jq tc:iproute2 ip:iproute2 ss:iproute2 stdbuf:coreutils; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || need_pkgs+=("${pair#*:}")
+done
+if [[ ${#need_pkgs[@]} -gt 0 ]]; then
+  echo "run.sh: installing ${need_pkgs[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y --no-install-recommends "${need_pkgs[@]}" >/dev/null 2>&1 || {
+    apt-get update -qq >/dev/null 2>&1
+    apt-get install -y --no-install-recommends "${need_pkgs[@]}" >/dev/null
+  }
+fi
+
+mkdir -p "$OUTARG"
+OUTDIR=$(cd "$OUTARG" && pwd)
+RUNID=$(printf '%x%04x' $$ $((RANDOM)))
+WORK=$(mktemp -d "/tmp/alg-lab.$RUNID.XXXX")
+chmod 755 "$WORK"
+
+# ---------------------------------------------------------------------------------------------
+# cleanup: PIDs we started, namespaces we created
+PIDS=()         # background processes of the current scenario
+NSS=()          # namespaces of the current scenario
+ALL_NSS=()      # every namespace created in this run (for the final check)
+
+stop_pids() {
+  local p
+  for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  PIDS=()
+}
+del_nss() {
+  local ns p
+  for ns in "${NSS[@]}"; do
+    # anything still living in one of our namespaces was started by us (e.g. vsftpd's
+    # per-session children): stop it by PID before removing the namespace
+    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
+    ip netns del "$ns" 2>/dev/null || true
+  done
+  NSS=()
+}
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  stop_pids
+  del_nss
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo "run.sh: interrupted" >&2; exit 130' INT
+trap 'echo "run.sh: terminated" >&2; exit 143' TERM
+
+# ---------------------------------------------------------------------------------------------
+# command recording: every command that touches the lab goes through x / xbg and is logged
+# verbatim into case.json "commands".
+CMDS=()
+x()   { CMDS+=("$1"); eval "$1"; }
+xbg() { CMDS+=("$1 &"); eval "$1 &"; LASTPID=$!; PIDS+=("$LASTPID"); }
+
+wait_for() {  # wait_for SECONDS CMD...  (poll every 20 ms)
+  local n=$(( $1 * 50 )); shift
+  while ! "$@" >/dev/null 2>&1; do n=$((n - 1)); [[ $n -gt 0 ]] || return 1; sleep 0.02; done
+}
+
+# ---------------------------------------------------------------------------------------------
+# content served by the FTP server
+SRV=$WORK/srv
+mkdir -p "$SRV/pub" "$WORK/empty"
+printf 'hello from the alg-verify lab\n' >"$SRV/pub/hello.txt"
+printf 'second small file\n' >"$SRV/pub/readme.txt"
+chmod -R a+rX,go-w "$SRV" "$WORK/empty"
+
+CLIENT4=192.0.2.10 RIN4=192.0.2.1 ROUT4=198.51.100.1 SERVER4=198.51.100.20
+CLIENT6=2001:db8:1::10 RIN6=2001:db8:1::1 ROUT6=2001:db8:2::1 SERVER6=2001:db8:2::20
+POOL="203.0.113.10-203.0.113.20"
+
+# ---------------------------------------------------------------------------------------------
+scenario_vars() {
+  IPV6=false HELPER=true NAT=masquerade
+  CURLS=() VERDICT=pass FINDINGS=() EXPECT_RC=0
+  local S="ftp://$SERVER4/pub"
+  local L="$S/ -o @C/listing.txt $S/hello.txt -o @C/hello.txt"
+  local CC="curl -sS -v --connect-timeout 3 --max-time 8"
+  case $1 in
+    ftp-active-helper)
+      DESC="Active FTP (PORT) through masquerade with the FTP helper: the router rewrites PORT 192,0,2,10,... to 198,51,100,1,... and the server's data connection from port 20 is let back in as RELATED and DNATed to the client."
+      CURLS=("$CC --ftp-port - --disable-eprt $L") ;;
+    ftp-passive-helper)
+      DESC="Passive FTP (PASV) through masquerade with the FTP helper: the 227 reply names the server's public address, the helper creates a client->server expectation and the data connection is marked RELATED."
+      CURLS=("$CC --ftp-pasv --disable-epsv $L") ;;
+    ftp-eprt-epsv-helper)
+      DESC="Extended commands through masquerade with the FTP helper: one session with EPRT |1|192.0.2.10|port| (rewritten to |1|198.51.100.1|port|), one with EPSV (|||port|, no address to rewrite)."
+      CURLS=("$CC --ftp-port - $L" "$CC --ftp-pasv $S/readme.txt -o @C/readme.txt") ;;
+    ftp-active-snat-pool)
+      NAT=snat-pool
+      DESC="Active FTP (PORT) through SNAT to a pool ($POOL) with the FTP helper: PORT is rewritten to the pool address the control connection was given, not to the router's interface address."
+      CURLS=("$CC --ftp-port - --disable-eprt $L") ;;
+    ftp-active-fully-random)
+      NAT=fully-random
+      DESC="Active FTP (PORT) through 'masquerade fully-random' with the FTP helper: source ports are randomised; PORT's address and port are rewritten to the NAT address and the port the helper reserved."
+      CURLS=("$CC --ftp-port - --disable-eprt $L") ;;
+    ftp-active-no-helper)
+      HELPER=false VERDICT=fail FINDINGS=(alg.payload-not-translated alg.data-flow-blocked) EXPECT_RC=28
+      DESC="Active FTP (PORT) through masquerade WITHOUT a helper: PORT 192,0,2,10,... leaves the router unchanged, the server's SYNs to the private address reach the router's outside interface and are dropped there (new, not RELATED); curl gives up at --max-time."
+      CURLS=("curl -sS -v --connect-timeout 3 --max-time 4 --ftp-port - --disable-eprt $S/ -o @C/listing.txt") ;;
+    ftp-passive-no-helper)
+      HELPER=false
+      DESC="Passive FTP (PASV) through masquerade WITHOUT a helper: works, because the 227 reply carries the server's own public address and the data connection is a plain new inside->outside connection."
+      CURLS=("$CC --ftp-pasv --disable-epsv $L") ;;
+    ftp-ipv6)
+      IPV6=true NAT=none
+      local S6="ftp://[$SERVER6]/pub"
+      DESC="IPv6, routed without NAT66, FTP helper assigned and the forward chain admitting only established/related from outside: EPRT |2|2001:db8:1::10|port| (not rewritten, expectation server->client) and EPSV."
+      CURLS=("$CC --ftp-port - $S6/ -o @C/listing.txt $S6/hello.txt -o @C/hello.txt"
+             "$CC --ftp-pasv $S6/readme.txt -o @C/readme.txt") ;;
+  esac
+}
+
+router_nft() {  # router ruleset for the current scenario
+  local nat
+  case $NAT in
+    masquerade)   nat="oifname \"r1\" meta nfproto ipv4 counter masquerade" ;;
+    fully-random) nat="oifname \"r1\" meta nfproto ipv4 counter masquerade fully-random" ;;
+    snat-pool)    nat="oifname \"r1\" meta nfproto ipv4 counter snat ip to $POOL" ;;
+    none)         nat="oifname \"r1\" meta nfproto ipv4 counter masquerade" ;;  # IPv4 only; IPv6 is routed
+  esac
+  cat <<EOF
+table inet alglab {
+EOF
+  $HELPER && cat <<EOF
+	ct helper ftp-std {
+		type "ftp" protocol tcp
+	}
+
+	chain prerouting {
+		type filter hook prerouting priority filter; policy accept;
+		iifname "r0" tcp dport 21 ct state new counter ct helper set "ftp-std"
+	}
+
+EOF
+  cat <<EOF
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		ct state established,related counter accept
+		iifname "r0" oifname "r1" ct state new counter accept
+		meta l4proto { icmp, ipv6-icmp } counter accept
+		counter drop comment "new from outside"
+	}
+
+	chain postrouting {
+		type nat hook postrouting priority srcnat; policy accept;
+		$nat
+	}
+}
+EOF
+}
+
+vsftpd_conf() {
+  cat <<EOF
+listen=$($IPV6 && echo NO || echo YES)
+listen_ipv6=$($IPV6 && echo YES || echo NO)
+background=NO
+anonymous_enable=YES
+no_anon_password=YES
+local_enable=NO
+write_enable=NO
+anon_root=$SRV
+secure_chroot_dir=$WORK/empty
+connect_from_port_20=YES
+port_promiscuous=YES
+pasv_enable=YES
+pasv_min_port=40000
+pasv_max_port=40999
+seccomp_sandbox=NO
+isolate_network=NO
+xferlog_enable=YES
+log_ftp_protocol=YES
+vsftpd_log_file=$1/vsftpd.log
+ftpd_banner=alg-verify lab FTP server
+EOF
+}
+
+# ---------------------------------------------------------------------------------------------
+run_scenario() {
+  local sc=$1 idx=$2
+  local C="algv-$RUNID-$idx-c" R="algv-$RUNID-$idx-r" S="algv-$RUNID-$idx-s"
+  local CASE="$OUTDIR/$sc"
+  local t0=$SECONDS
+  rm -rf "$CASE"; mkdir -p "$CASE"
+  CMDS=()
+  scenario_vars "$sc"
+
+  # --- namespaces
+  local ns
+  for ns in "$C" "$R" "$S"; do x "ip netns add $ns"; NSS+=("$ns"); ALL_NSS+=("$ns"); done
+  for ns in "$C" "$R" "$S"; do
+    x "ip -n $ns link set lo up"
+    if $IPV6; then
+      x "ip netns exec $ns sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.router_solicitations=0 net.ipv6.conf.default.accept_ra=0"
+    else
+      x "ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1"
+    fi
+  done
+  # the router's accounting and forwarding, BEFORE any traffic
+  x "ip netns exec $R sysctl -qw net.netfilter.nf_conntrack_acct=1 net.ipv4.ip_forward=1"
+  $IPV6 && x "ip netns exec $R sysctl -qw net.ipv6.conf.all.forwarding=1"
+
+  # --- veth pairs, created inside the namespaces (never in the root namespace)
+  x "ip -n $C link add c0 type veth peer name r0 netns $R"
+  x "ip -n $R link add r1 type veth peer name s0 netns $S"
+  local pair dev
+  for pair in "$C:c0" "$R:r0" "$R:r1" "$S:s0"; do
+    ns=${pair%%:*} dev=${pair#*:}
+    x "ip netns exec $ns ethtool -K $dev tso off gso off gro off tx off rx off >/dev/null 2>&1"
+  done
+  x "ip -n $C addr add $CLIENT4/24 dev c0"
+  x "ip -n $R addr add $RIN4/24 dev r0"
+  x "ip -n $R addr add $ROUT4/24 dev r1"
+  x "ip -n $S addr add $SERVER4/24 dev s0"
+  if $IPV6; then
+    x "ip -n $C addr add $CLIENT6/64 dev c0 nodad"
+    x "ip -n $R addr add $RIN6/64 dev r0 nodad"
+    x "ip -n $R addr add $ROUT6/64 dev r1 nodad"
+    x "ip -n $S addr add $SERVER6/64 dev s0 nodad"
+  fi
+  for pair in "$C:c0" "$R:r0" "$R:r1" "$S:s0"; do x "ip -n ${pair%%:*} link set ${pair#*:} up"; done
+  # specific routes only (no default route anywhere). The server routes 192.0.2.0/24 and the SNAT
+  # pool to the router, standing in for "its default route": the no-helper active case then shows
+  # the server's SYNs to the private address arriving at, and dying in, the router.
+  x "ip -n $C route add 198.51.100.0/24 via $RIN4"
+  x "ip -n $S route add 192.0.2.0/24 via $ROUT4"
+  x "ip -n $S route add 203.0.113.0/24 via $ROUT4"
+  if $IPV6; then
+    x "ip -n $C -6 route add 2001:db8:2::/64 via $RIN6"
+    x "ip -n $S -6 route add 2001:db8:1::/64 via $ROUT6"
+  fi
+
+  # --- SYN pacing at the two END HOSTS (not the router): an HTB class of 1 kbit/s for SYNs makes
+  # the data connection's SYN leave ~0.6 s after the control connection's SYN (client, passive) or
+  # SYN-ACK (server, active). The router and its captures are untouched (segments only arrive
+  # later), and the FTP expectation lives long enough for `conntrack -L expect` to see it.
+  local flags
+  for pair in "$C:c0:0x12" "$S:s0:0x02"; do
+    IFS=: read -r ns dev flags <<<"$pair"
+    x "ip netns exec $ns tc qdisc add dev $dev root handle 1: htb default 10 r2q 1 2>/dev/null"
+    x "ip netns exec $ns tc class add dev $dev parent 1: classid 1:10 htb rate 10gbit 2>/dev/null"
+    x "ip netns exec $ns tc class add dev $dev parent 1: classid 1:20 htb rate 1kbit ceil 1kbit burst 1b cburst 1b 2>/dev/null"
+    # client: pure SYNs (SYN set, ACK clear); server: SYN and SYN-ACK
+    x "ip netns exec $ns tc filter add dev $dev parent 1: protocol ip prio 1 u32 match ip protocol 6 0xff match u8 0x05 0x0f at 0 match u8 0x02 $flags at 33 flowid 1:20"
+    $IPV6 && x "ip netns exec $ns tc filter add dev $dev parent 1: protocol ipv6 prio 2 u32 match ip6 protocol 6 0xff match u8 0x02 $flags at 53 flowid 1:20"
+  done
+
+  # --- router ruleset
+  router_nft >"$CASE/router.nft"
+  x "ip netns exec $R nft -f $CASE/router.nft"
+
+  # --- FTP server. vsftpd's privileged helper drops to CAP_NET_BIND_SERVICE via libcap, which this
+  # container does not grant, so binding the classic active-mode source port 20 fails with EACCES;
+  # lowering the unprivileged-port floor inside the server namespace (only) lets it bind port 20.
+  x "ip netns exec $S sysctl -qw net.ipv4.ip_unprivileged_port_start=20"
+  vsftpd_conf "$CASE" >"$CASE/vsftpd.conf"
+  xbg "ip netns exec $S vsftpd $CASE/vsftpd.conf >$CASE/vsftpd.stderr 2>&1"
+  wait_for 5 bash -c "ip netns exec '$S' ss -Hltn 'sport = :21' | grep -q LISTEN" ||
+    { echo "$sc: vsftpd did not start: $(cat "$CASE/vsftpd.stderr")" >&2; return 1; }
+
+  # --- conntrack event streams and captures on both router interfaces
+  xbg "ip netns exec $R stdbuf -oL conntrack -E -o timestamp >$CASE/events.txt 2>$CASE/events.stderr"
+  xbg "ip netns exec $R stdbuf -oL conntrack -E expect -o timestamp >$CASE/expect-events.txt 2>$CASE/expect-events.stderr"
+  xbg "ip netns exec $R tcpdump -i r0 -n -s 0 -U -Z root --immediate-mode -w $CASE/inside.pcap 2>$CASE/tcpdump-inside.log"
+  xbg "ip netns exec $R tcpdump -i r1 -n -s 0 -U -Z root --immediate-mode -w $CASE/outside.pcap 2>$CASE/tcpdump-outside.log"
+  wait_for 5 grep -q 'listening on' "$CASE/tcpdump-inside.log"
+  wait_for 5 grep -q 'listening on' "$CASE/tcpdump-outside.log"
+
+  # --- expectation poller: every distinct expectation seen (first sighting, verbatim
+  # `conntrack -L expect` lines) -> expect.txt; the flow table at the first sighting ->
+  # conntrack-during.txt
+  : >"$CASE/expect.txt"
+  CMDS+=("ip netns exec $R conntrack -L expect  # polled every 10 ms during the session; first sighting of each expectation kept in expect.txt")
+  CMDS+=("ip netns exec $R conntrack -L -o extended >$CASE/conntrack-during.txt 2>&1  # when the first expectation is seen")
+  (
+    declare -A seen=()
+    during=false
+    while :; do
+      while IFS= read -r line; do
+        [[ -n $line ]] || continue
+        key=${line#* }
+        if [[ -z ${seen[$key]:-} ]]; then
+          seen[$key]=1
+          printf '%s\n' "$line" >>"$CASE/expect.txt"
+          if ! $during; then
+            during=true
+            ip netns exec "$R" conntrack -L -o extended >"$CASE/conntrack-during.txt" 2>&1 || true
+          fi
+        fi
+      done < <(ip netns exec "$R" conntrack -L expect 2>/dev/null || true)
+      sleep 0.01
+    done
+  ) &
+  PIDS+=("$!"); local POLLER=$!
+
+  # --- the FTP sessions
+  local cmd rc=0 rcs=()
+  for cmd in "${CURLS[@]}"; do
+    cmd=${cmd//@C/$CASE}
+    rc=0
+    x "ip netns exec $C $cmd >>$CASE/curl.log 2>&1" || rc=$?
+    rcs+=("$rc")
+  done
+
+  # --- router state right after the session (entries are still present: TIME_WAIT etc.)
+  sleep 0.3
+  kill "$POLLER" 2>/dev/null || true
+  x "ip netns exec $R conntrack -L -o extended >$CASE/conntrack.txt 2>&1"
+  local left; left=$(ip netns exec "$R" conntrack -L expect 2>/dev/null || true)
+  CMDS+=("ip netns exec $R conntrack -L expect  # after the session; lines not yet seen appended to expect.txt")
+  [[ -z $left ]] || printf '%s\n' "$left" | while IFS= read -r line; do
+    grep -qF -- "${line#* }" "$CASE/expect.txt" || printf '%s\n' "$line" >>"$CASE/expect.txt"; done
+  x "ip netns exec $R nft list ruleset >$CASE/ruleset.txt"
+  CMDS+=("kill -INT <pids of tcpdump, conntrack -E, vsftpd>")
+  stop_pids
+  rm -f "$CASE"/tcpdump-*.log "$CASE"/events.stderr "$CASE"/expect-events.stderr
+  [[ -s $CASE/vsftpd.stderr ]] || rm -f "$CASE/vsftpd.stderr"
+  del_nss
+  CMDS+=("ip netns del $C; ip netns del $R; ip netns del $S")
+
+  # --- what the client got
+  local got=ok
+  for f in hello readme; do
+    [[ -f $CASE/$f.txt ]] || continue
+    cmp -s "$CASE/$f.txt" "$SRV/pub/$f.txt" || got=bad
+  done
+  local rcok=true; for r in "${rcs[@]}"; do
+    if [[ $EXPECT_RC -eq 0 ]]; then [[ $r -eq 0 ]] || rcok=false; else [[ $r -eq $EXPECT_RC ]] || rcok=false; fi
+  done
+
+  # NAT address actually used: the reply-direction dst of the IPv4 control flow
+  local natAddr=null
+  if [[ $NAT != none ]]; then
+    natAddr=$(awk '/dport=21 /{ n=0; for(i=1;i<=NF;i++) if ($i ~ /^dst=/) { n++; if (n==2) { sub("dst=","",$i); print $i; exit } } }' "$CASE/conntrack.txt")
+    natAddr=${natAddr:+\"$natAddr\"}; natAddr=${natAddr:-null}
+  fi
+
+  local cmds_json findings_json
+  cmds_json=$(printf '%s\n' "${CMDS[@]}" | jq -R . | jq -s .)
+  findings_json=$(printf '%s\n' "${FINDINGS[@]}" | jq -R 'select(length>0)' | jq -s .)
+  jq -n \
+    --arg scenario "$sc" --arg description "$DESC" \
+    --arg client "$($IPV6 && echo "$CLIENT6" || echo "$CLIENT4")" \
+    --arg rin "$($IPV6 && echo "$RIN6" || echo "$RIN4")" \
+    --arg rout "$($IPV6 && echo "$ROUT6" || echo "$ROUT4")" \
+    --arg server "$($IPV6 && echo "$SERVER6" || echo "$SERVER4")" \
+    --argjson natAddress "$natAddr" --arg nat "$NAT" --argjson alg "$HELPER" \
+    --arg pool "$([[ $NAT == snat-pool ]] && echo "$POOL" || true)" \
+    --argjson commands "$cmds_json" --arg verdict "$VERDICT" --argjson findings "$findings_json" \
+    --arg kernel "$(uname -r)" --arg conntrack "$(conntrack --version 2>&1 | head -1)" \
+    --arg vsftpd "$(dpkg-query -W -f '${Version}' vsftpd 2>/dev/null || true)" \
+    --arg curl "$(curl --version | head -1 | cut -d' ' -f1-2)" \
+    --argjson rcs "$(printf '%s\n' "${rcs[@]}" | jq -s .)" \
+    '({ client: $client, routerInside: $rin, routerOutside: $rout, server: $server,
+        natAddress: $natAddress } + (if $pool != "" then { natPool: $pool } else {} end)) as $topo
+     | { scenario: $scenario, description: $description,
+       topology: $topo,
+       nat: $nat, alg: $alg,
+       captures: { "inside.pcap": "router interface r0 (client side)",
+                   "outside.pcap": "router interface r1 (server side)" },
+       environment: { kernel: $kernel, conntrack: $conntrack, vsftpd: $vsftpd, curl: $curl },
+       clientExitCodes: $rcs,
+       commands: $commands,
+       expected: { verdict: $verdict, findings: $findings } }' >"$CASE/case.json"
+
+  local status="ok"
+  $rcok && [[ $got == ok ]] || status="UNEXPECTED"
+  printf '%-26s %-10s curl rc=%-6s %3ss  %s\n' "$sc" "$status" "$(IFS=,; echo "${rcs[*]}")" \
+    "$((SECONDS - t0))" "expected ${VERDICT}${FINDINGS:+ (${FINDINGS[*]})}"
+  [[ $status == ok ]]
+}
+
+# ---------------------------------------------------------------------------------------------
+root_links_before=$(ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort)
+fail=0 idx=0 start=$SECONDS
+for sc in "${SCENARIOS[@]}"; do
+  idx=$((idx + 1))
+  run_scenario "$sc" "$idx" || fail=1
+done
+
+# --- isolation check: nothing of ours in the root namespace, no namespace left behind
+root_links_after=$(ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort)
+leftover=$(ip netns list | awk '{print $1}' | grep -F "algv-$RUNID-" || true)
+if [[ $root_links_before != "$root_links_after" ]] || ip -o link show type veth | grep -q . ||
+   [[ -n $leftover ]]; then
+  echo "isolation: FAILED (root-namespace links changed, a veth in the root namespace, or namespaces left: $leftover)" >&2
+  fail=1
+else
+  echo "isolation: ok (no veth ever in the root namespace, no default routes, root links unchanged, ${#ALL_NSS[@]} namespaces removed) in $((SECONDS - start))s -> $OUTDIR"
+fi
+exit "$fail"

@@ -1,0 +1,45 @@
+/**
+ * The finding catalogue: every stable code `verify` can report, its severity and what it means.
+ * Codes are an interface other tools script against: add, never rename.
+ */
+import type { Severity } from "../types.js";
+import type { Evidence, Finding } from "./types.js";
+
+interface Entry {
+  severity: Severity;
+  explanation: string;
+}
+
+export const FINDINGS: Record<string, Entry> = {
+  "alg.payload-not-translated": { severity: "error", explanation: "The ALG did not rewrite the address in the payload: the remote side is told to connect to a private address it cannot reach. Check that the ALG (Junos application ftp/rtsp in the service set, Linux `ct helper set`) applies to this control connection." },
+  "alg.payload-wrong-address": { severity: "error", explanation: "The payload was rewritten, but not to the address the NAT uses for this session (or a reply was changed on its way in). Check the NAT pool/address used by the ALG and any upstream NAT." },
+  "alg.payload-port-mismatch": { severity: "error", explanation: "The port in the payload is not the port the data connection was translated to: the NAT reassigned the port but the payload (or the pinhole) did not follow." },
+  "alg.data-flow-blocked": { severity: "error", explanation: "The data connection the negotiation announced arrived at the router but was not forwarded: no pinhole (ALG inactive, payload not translated) or a policy drop. Look for ASP_SFW_NO_RULE_DROP or a missing conntrack expectation." },
+  "alg.data-flow-missing": { severity: "warning", explanation: "No data connection followed the negotiation in either capture and the server did not refuse it: the transfer may not have been attempted, or the capture missed it." },
+  "alg.data-flow-refused": { severity: "warning", explanation: "The server refused or could not open the data connection (425/426/5xx). With NAT this usually means the announced address was unusable for it." },
+  "alg.data-flow-late": { severity: "warning", explanation: "A matching data flow started after the expectation window: the ALG's pinhole may have expired before it (Linux: 300 s; Junos: ALG inactivity timeout)." },
+  "alg.media-blocked": { severity: "error", explanation: "RTP/RTCP media announced by SETUP reached the router but not the client (often answered with ICMP port unreachable): the RTSP ALG did not open the media ports." },
+  "alg.works-by-port-preservation": { severity: "warning", explanation: "Media passes only because the NAT kept the client's ports and the client sent packets first (opening the mapping); the ALG did not rewrite SETUP. A port-changing NAT or a server that sends first will break it." },
+  "alg.fragile-input": { severity: "warning", explanation: "A real ALG (see the emulation profile) would drop or ignore this line: split across segments, bare LF, extra spaces, a digit before the 227 tuple, 229 without parentheses, or similar." },
+  "nat.unpaired-flow": { severity: "warning", explanation: "A flow seen on one side of the NAT only: not forwarded (dropped or not routed), or outside the other capture's time range." },
+  "router.flow-missing": { severity: "error", explanation: "A flow a correct ALG conversation must hold is not in the router output: the ALG did not create it, or it already timed out when the output was taken." },
+  "router.flow-unexpected": { severity: "warning", explanation: "The router holds a flow no negotiation in the captures explains (a pinhole without a negotiation behind it, or traffic outside the captures)." },
+  "router.state-mismatch": { severity: "error", explanation: "The router's flow state differs from the prediction: control flows must be Watch (payload inspected), data/media flows Forward." },
+  "router.nat-mismatch": { severity: "error", explanation: "The router's NAT line for this flow differs from the translation seen in the captures." },
+  "router.frame-count-mismatch": { severity: "warning", explanation: "The router's frame count differs from the captures. Counters keep moving while a session is alive and retransmissions count; compare outputs taken after the sessions ended." },
+  "router.alg-errors": { severity: "error", explanation: "The router counted ALG errors for FTP/RTSP in its statistics: it failed to parse or rewrite some payloads." },
+  "router.no-rule-drop": { severity: "error", explanation: "The router logged ASP_SFW_NO_RULE_DROP for a flow the ALG should have allowed." },
+  "router.alg-inactive": { severity: "error", explanation: "The control connection is not handled by the ALG: its conversation's ALG protocol is not ftp/rtsp or it has no Watch flow (conntrack: no helper)." },
+  "router.syslog-event-missing": { severity: "warning", explanation: "An expected ASP_SFW log line (RULE_ACCEPT / CREATE_ACCEPT_FLOW for control flows, FTP_ACTIVE_ACCEPT for active data) is missing. Syslog may be filtered or rate-limited." },
+  "conntrack.helper-missing": { severity: "error", explanation: "The conntrack entry of the control connection has no helper=: on kernel 6.x a helper must be assigned explicitly (nft `ct helper set`)." },
+  "conntrack.expectation-missing": { severity: "error", explanation: "No conntrack expectation for an announced data connection: the helper did not parse the line (see the emulation profile) or the expectation expired." },
+  "conntrack.counter-mismatch": { severity: "warning", explanation: "conntrack's packet/byte counters differ from the captures; on a quiet Linux router they match exactly." },
+};
+
+export function finding(code: string, message: string, evidence: Evidence, detail?: string): Finding {
+  const e = FINDINGS[code];
+  if (!e) throw new Error(`unknown finding code ${code}`);
+  const clean: Evidence = {};
+  for (const [k, v] of Object.entries(evidence)) if (v !== undefined && (!Array.isArray(v) || v.length)) (clean as Record<string, unknown>)[k] = v;
+  return { code, severity: e.severity, message: detail ? `${message} (${detail})` : message, explanation: e.explanation, evidence: clean };
+}

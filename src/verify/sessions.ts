@@ -1,0 +1,236 @@
+/**
+ * Per-negotiation checks across the NAT: did the ALG rewrite the payload consistently with the
+ * translation, and what happened to the data/media flows it announced.
+ *
+ * Control sessions are paired through the control flow's NAT mapping; negotiations by kind and
+ * order. The rules (ALG-BEHAVIOUR.md §3.10, §3.12, §3.13):
+ *   PORT/EPRT/LPRT  outside payload must name the control connection's NAT address and the port
+ *                   the data connection really arrives at; inside it names the private host.
+ *   227/229/228     as the server sent it (its public address) on both sides, unless destination
+ *                   NAT applies to the server.
+ *   SETUP           the outside client_port must be the NAT port the media is forwarded on.
+ * Data path per negotiation: forwarded (both sides, consistent), blocked (seen on the side it
+ * entered, never on the other), refused/not attempted (an FTP 425/426/5xx reply), late, or
+ * one-side-only when only one capture was given.
+ */
+import { EventKind } from "../wasm/abi.js";
+import type { AlgEvent } from "../wasm/core.js";
+import type { AnalyzeResult } from "../alg/analyze.js";
+import type { Negotiation, Session } from "../alg/sessions.js";
+import type { Endpoint, Flow } from "../types.js";
+import type { Reconciliation } from "./nat.js";
+import type { Finding, NatMapping, VerifiedNegotiation, VerifiedSession } from "./types.js";
+import { FINDINGS, finding } from "./findings.js";
+
+const ep = (e: { ip?: string; port?: number | null }) => (e.ip?.includes(":") ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
+
+/** FTP replies after `packet` on the control flow, up to the next negotiation. */
+function refusal(events: AlgEvent[], controlFlow: number, after: number, before: number): AlgEvent | undefined {
+  return events.find((e) => e.kind === EventKind.FtpReply && e.flow === controlFlow && e.packet > after && e.packet < before &&
+    [425, 426, 500, 501, 502, 504, 522].includes(e.code));
+}
+
+function activeKind(n: Negotiation): boolean {
+  return n.kind === "PORT" || n.kind === "EPRT" || n.kind === "LPRT";
+}
+
+export interface SessionCheckInput {
+  inside?: AnalyzeResult;
+  outside?: AnalyzeResult;
+  nat?: Reconciliation;
+}
+
+export function verifySessions(input: SessionCheckInput, findings: Finding[]): VerifiedSession[] {
+  const { inside, outside, nat } = input;
+  const out: VerifiedSession[] = [];
+  const pairedOutside = new Set<Session>();
+  for (const si of inside?.sessions ?? []) {
+    const m = nat?.byInside.get(si.controlFlow);
+    const so = m ? outside?.sessions.find((s) => s.controlFlow === m.outsideFlow) : undefined;
+    if (so) pairedOutside.add(so);
+    out.push(checkSession(si, so, m, input, findings));
+  }
+  for (const so of outside?.sessions ?? []) {
+    if (pairedOutside.has(so)) continue;
+    out.push(checkSession(undefined, so, undefined, input, findings));
+  }
+  return out;
+}
+
+function checkSession(si: Session | undefined, so: Session | undefined, m: NatMapping | undefined, input: SessionCheckInput, findings: Finding[]): VerifiedSession {
+  const s = (si ?? so)!;
+  const vs: VerifiedSession = {
+    alg: s.alg,
+    control: { insideFlow: si?.controlFlow, outsideFlow: so?.controlFlow, client: s.client, server: s.server },
+    negotiations: [],
+  };
+  if (m && si) vs.control.clientTranslated = m.translated;
+  // Pair negotiations by kind and order.
+  const counts = new Map<string, number>();
+  const outByKind = new Map<string, Negotiation[]>();
+  for (const n of so?.negotiations ?? []) (outByKind.get(n.kind) ?? outByKind.set(n.kind, []).get(n.kind)!).push(n);
+  const usedOut = new Set<Negotiation>();
+  const list = si ? si.negotiations : so!.negotiations;
+  for (const ni of list) {
+    let no: Negotiation | undefined;
+    if (si && so) {
+      const k = counts.get(ni.kind) ?? 0;
+      counts.set(ni.kind, k + 1);
+      no = outByKind.get(ni.kind)?.[k];
+      if (no) usedOut.add(no);
+    }
+    const v = si ? checkNegotiation(ni, no, si, so, m, input, findings) : checkNegotiation(undefined, ni, undefined, so, m, input, findings);
+    vs.negotiations.push(v);
+  }
+  if (si && so) {
+    for (const no of so.negotiations) if (!usedOut.has(no)) vs.negotiations.push(checkNegotiation(undefined, no, si, so, m, input, findings));
+  }
+  return vs;
+}
+
+function flowOf(r: AnalyzeResult | undefined, id: number | undefined): Flow | undefined {
+  return r && id ? r.scan.flows.get(id) : undefined;
+}
+
+function checkNegotiation(
+  ni: Negotiation | undefined, no: Negotiation | undefined, si: Session | undefined, so: Session | undefined,
+  m: NatMapping | undefined, input: SessionCheckInput, findings: Finding[],
+): VerifiedNegotiation {
+  const n = (ni ?? no)!;
+  const v: VerifiedNegotiation = { kind: n.kind, inside: ni, outside: no, dataPath: "not-applicable" };
+  if (n.command) v.command = n.command;
+  const { inside, outside, nat } = input;
+  const ev = (x?: Negotiation, y?: Negotiation) => ({ inside: x ? [x.packet] : undefined, outside: y ? [y.packet] : undefined });
+
+  // Payload rewrite (needs both sides and a translated control connection).
+  if (ni && no && m && si && so) {
+    if (activeKind(n)) {
+      const natIp = m.translated.ip;
+      const privateIp = m.inside.ip;
+      const observed = { ip: no.announced.ip, port: no.announced.port };
+      // The port the data connection really arrived at on the outside, if it did.
+      const dataOut = flowOf(outside, no.observedFlows[0]);
+      const expected = { ip: natIp, port: dataOut ? dataOut.responder.port ?? undefined : no.announced.port };
+      let ok = true;
+      if (natIp !== privateIp && no.announced.ip === privateIp) {
+        ok = false;
+        findings.push(finding("alg.payload-not-translated", `${n.kind} left untranslated: the outside line still names the private address ${privateIp}`, {
+          ...ev(ni, no), insideFlows: [si.controlFlow], outsideFlows: [so.controlFlow],
+        }, `outside: "${no.line}"; the NAT maps ${ep(m.inside)} to ${ep(m.translated)}`));
+      } else if (no.announced.ip !== undefined && no.announced.ip !== natIp) {
+        ok = false;
+        findings.push(finding("alg.payload-wrong-address", `${n.kind} rewritten to ${no.announced.ip}, but the control connection leaves the NAT as ${natIp}`, {
+          ...ev(ni, no), insideFlows: [si.controlFlow], outsideFlows: [so.controlFlow],
+        }, `outside: "${no.line}"`));
+      }
+      v.rewrite = { expected, observed, ok };
+    } else if (n.kind !== "SETUP") {
+      // Passive replies: the server's own text on both sides unless the server itself is translated.
+      const observed = { ip: ni.announced.ip, port: ni.announced.port };
+      const expected = { ip: no.announced.ip, port: no.announced.port };
+      const ok = observed.ip === expected.ip && observed.port === expected.port;
+      v.rewrite = { expected, observed, ok };
+      if (!ok && expected.ip === so.server.ip) {
+        findings.push(finding("alg.payload-wrong-address", `${n.kind} reply changed on its way in: ${ep(expected)} outside, ${ep(observed)} inside`, {
+          ...ev(ni, no), insideFlows: [si.controlFlow], outsideFlows: [so.controlFlow],
+        }, `inside: "${ni.line}"; outside: "${no.line}"`));
+      }
+    } else {
+      const observed = { port: no.announced.port };
+      const mediaOut = flowOf(outside, no.observedFlows[0]);
+      const expected = { port: mediaOut ? (mediaOut.responder.ip === m.translated.ip ? mediaOut.responder.port : mediaOut.initiator.port) ?? undefined : no.announced.port };
+      const translated = m.inside.ip !== m.translated.ip;
+      const ok = !(translated && ni.announced.port === no.announced.port && !mediaForwarded(ni, no, input));
+      v.rewrite = { expected, observed, ok };
+    }
+  }
+
+  // Data path.
+  const insideSeen = ni?.dataSeen ?? false;
+  const outsideSeen = no?.dataSeen ?? false;
+  if (!n.valid || !n.expected.length) {
+    v.dataPath = "not-applicable";
+  } else if (!inside || !outside) {
+    v.dataPath = "one-side-only";
+    if (!n.dataSeen) dataMissing(n, v, findings, (inside ?? outside)!, input, !inside);
+  } else if (ni && no && insideSeen && outsideSeen) {
+    const pairsOk = ni.observedFlows.every((id) => nat?.byInside.get(id)?.outsideFlow !== undefined && no.observedFlows.includes(nat.byInside.get(id)!.outsideFlow!));
+    v.dataPath = pairsOk ? "forwarded" : "forwarded";
+    // Payload port must be where the data really went (NAT port reassignment, §3.13).
+    if (activeKind(n) && no.announced.port !== undefined) {
+      const dOut = flowOf(outside, no.observedFlows[0]);
+      const dIn = flowOf(inside, ni.observedFlows[0]);
+      if (dOut && dIn && dIn.responder.port !== ni.announced.port) {
+        findings.push(finding("alg.payload-port-mismatch", `data connection to ${ep(dOut.responder)} was forwarded to ${ep(dIn.responder)}, not to the announced ${ep(ni.announced)}`, {
+          inside: [dIn.first.packet], outside: [dOut.first.packet], insideFlows: [dIn.id], outsideFlows: [dOut.id],
+        }));
+      }
+    }
+    if (n.kind === "SETUP" && ni.announced.port === no.announced.port && m && m.inside.ip !== m.translated.ip) {
+      const media = flowOf(inside, ni.observedFlows[0]);
+      if (media && media.initiator.ip === m.inside.ip) {
+        findings.push(finding("alg.works-by-port-preservation", `media passes although SETUP was not rewritten: the NAT kept port ${ni.announced.port} and the client sent first`, {
+          inside: [ni.packet, media.first.packet], outside: [no.packet], insideFlows: [media.id],
+        }));
+      }
+    }
+  } else if (outsideSeen && !insideSeen && no) {
+    v.dataPath = "blocked";
+    const code = n.kind === "SETUP" ? "alg.media-blocked" : "alg.data-flow-blocked";
+    const f = flowOf(outside, no.observedFlows[0])!;
+    findings.push(finding(code, `${n.kind === "SETUP" ? "media" : "data connection"} ${ep(f.initiator)} → ${ep(f.responder)} reached the outside but never the inside`, {
+      inside: ni ? [ni.packet] : undefined, outside: [no.packet, f.first.packet], outsideFlows: [f.id],
+    }, icmpNote(outside, f)));
+    if (n.kind === "SETUP" && m && ni && ni.announced.port === no.announced.port && m.inside.ip !== m.translated.ip &&
+      !findings.some((x) => x.code === "alg.payload-not-translated" && x.evidence.outside?.includes(no.packet))) {
+      findings.push(finding("alg.payload-not-translated", `SETUP client_port ${no.announced.port} left as the inside host wrote it; the NAT did not open it`, { inside: [ni.packet], outside: [no.packet] }));
+    }
+  } else if (insideSeen && !outsideSeen && ni) {
+    v.dataPath = "blocked";
+    const f = flowOf(inside, ni.observedFlows[0])!;
+    findings.push(finding(n.kind === "SETUP" ? "alg.media-blocked" : "alg.data-flow-blocked", `${n.kind === "SETUP" ? "media" : "data connection"} ${ep(f.initiator)} → ${ep(f.responder)} left the inside host but never appeared outside`, {
+      inside: [ni.packet, f.first.packet], outside: no ? [no.packet] : undefined, insideFlows: [f.id],
+    }));
+  } else {
+    dataMissing(n, v, findings, inside, input, false, ni, no);
+  }
+  return v;
+}
+
+function mediaForwarded(ni: Negotiation, no: Negotiation, input: SessionCheckInput): boolean {
+  return ni.dataSeen && no.dataSeen && ni.observedFlows.some((id) => input.nat?.byInside.get(id)?.outsideFlow !== undefined);
+}
+
+function icmpNote(r: AnalyzeResult, f: Flow): string | undefined {
+  for (const g of r.scan.flows) {
+    if ((g.proto === "icmp" || g.proto === "icmpv6") && g.initiator.ip === f.responder.ip && g.responder.ip === f.initiator.ip) {
+      return `ICMP from ${g.initiator.ip} to ${g.responder.ip} (flow ${g.id}, packet ${g.first.packet}): the router answered the media with an error such as port unreachable`;
+    }
+  }
+  return undefined;
+}
+
+function dataMissing(n: Negotiation, v: VerifiedNegotiation, findings: Finding[], r: AnalyzeResult, input: SessionCheckInput, outsideOnly: boolean, ni?: Negotiation, no?: Negotiation): void {
+  if (n.lateFlows.length) {
+    v.dataPath = "late";
+    findings.push(finding("alg.data-flow-late", `the data flow for ${n.kind} at packet ${n.packet} started after the expectation window`, { [outsideOnly ? "outside" : "inside"]: [n.packet], [outsideOnly ? "outsideFlows" : "insideFlows"]: n.lateFlows }));
+    return;
+  }
+  const sess = r.sessions.find((s) => s.negotiations.includes(n));
+  const next = sess?.negotiations[sess.negotiations.indexOf(n) + 1]?.packet ?? Number.MAX_SAFE_INTEGER;
+  const ref = sess ? refusal(r.events, sess.controlFlow, n.packet, next) : undefined;
+  if (ref) {
+    v.dataPath = "refused";
+    findings.push(finding("alg.data-flow-refused", `no data connection: the server answered "${ref.text}" (packet ${ref.packet})`, {
+      [outsideOnly ? "outside" : "inside"]: [n.packet, ref.packet],
+    }));
+    return;
+  }
+  v.dataPath = "not-attempted";
+  void input; void ni; void no;
+  findings.push(finding("alg.data-flow-missing", `no ${n.kind === "SETUP" ? "media" : "data"} flow to ${ep(n.expected[0].to)} after ${n.kind} at packet ${n.packet}`, {
+    [outsideOnly ? "outside" : "inside"]: [n.packet],
+  }));
+}
+
+export { FINDINGS };

@@ -1,0 +1,90 @@
+/**
+ * Types of `verify`: NAT mappings between the inside and outside captures, payload-rewrite
+ * checks, the predicted ALG conversations (Junos shaped), findings and answers. The JSON Schema
+ * `schema/verify.schema.json` describes the report; keep both in step.
+ */
+import type { Endpoint, Severity } from "../types.js";
+import type { Negotiation } from "../alg/sessions.js";
+import type { NatTranslation, RouterEndpoint } from "../router/types.js";
+
+export type Side = "inside" | "outside";
+
+/** One flow seen on both sides of the NAT (or on one side only when unpaired). */
+export interface NatMapping {
+  proto: string;
+  /** Flow ids in each capture. */
+  insideFlow?: number;
+  outsideFlow?: number;
+  /** outbound: the inside host opened it; inbound: the remote host opened it through the NAT. */
+  direction: "outbound" | "inbound";
+  /** The inside host's endpoint as seen inside and as seen outside (its translation). */
+  inside: Endpoint;
+  translated: Endpoint;
+  /** The remote (untranslated) endpoint. */
+  remote: Endpoint;
+  /** Source NAT kept the port. */
+  portKept: boolean;
+  /** How the pairing was made: same remote endpoint + time + counts. */
+  evidence: { insideFirstPacket?: number; outsideFirstPacket?: number; timeDeltaMs?: number };
+}
+
+export interface Evidence {
+  /** Packet numbers in each capture. */
+  inside?: number[];
+  outside?: number[];
+  /** Flow ids in each capture. */
+  insideFlows?: number[];
+  outsideFlows?: number[];
+  /** Router output locations. */
+  router?: { file: string; line: number }[];
+}
+
+export interface Finding {
+  code: string;
+  severity: Severity;
+  message: string;
+  /** What it means and what to check next. */
+  explanation: string;
+  evidence: Evidence;
+}
+
+/** A negotiation as seen on each side, with the rewrite the ALG should have made. */
+export interface VerifiedNegotiation {
+  kind: Negotiation["kind"];
+  command?: string;
+  inside?: Negotiation;
+  outside?: Negotiation;
+  rewrite?: { expected: { ip?: string; port?: number }; observed: { ip?: string; port?: number }; ok: boolean };
+  /** What happened to the data/media flows it announced. */
+  dataPath: "forwarded" | "blocked" | "not-attempted" | "late" | "refused" | "not-applicable" | "one-side-only";
+}
+
+export interface VerifiedSession {
+  alg: "ftp" | "rtsp";
+  control: { insideFlow?: number; outsideFlow?: number; client: Endpoint; server: Endpoint; clientTranslated?: Endpoint };
+  negotiations: VerifiedNegotiation[];
+}
+
+/** A predicted or router flow in Junos terms. */
+export interface PredictedFlow {
+  proto: string;
+  src: RouterEndpoint;
+  dst: RouterEndpoint;
+  state: "Watch" | "Forward";
+  dir: "I" | "O";
+  frames: number;
+  nat: NatTranslation[];
+  /** What the seed calls it: control initiator/responder, data initiator/responder. */
+  role: "control initiator" | "control responder" | "data initiator" | "data responder";
+}
+
+export interface PredictedConversation {
+  alg: "ftp" | "rtsp";
+  flows: PredictedFlow[];
+}
+
+export interface Answer {
+  question: string;
+  answer: string;
+  findings: string[];
+}

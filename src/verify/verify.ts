@@ -1,0 +1,161 @@
+/**
+ * `verify`: the main job. Inside and/or outside captures (each already analyzed) and router
+ * output → NAT mappings, per-negotiation rewrite and data-path checks, the predicted ALG
+ * conversations, the comparison with the router, findings, a verdict and the answers to the
+ * seed's troubleshooting questions. Platform neutral: inputs are analysis results and parsed
+ * router text.
+ */
+import type { AnalyzeResult } from "../alg/analyze.js";
+import type { RouterParseResult } from "../router/types.js";
+import type { Diagnostic } from "../types.js";
+import { reconcile, type Reconciliation } from "./nat.js";
+import { verifySessions } from "./sessions.js";
+import { compareWithRouter, predictConversations } from "./predict.js";
+import { finding } from "./findings.js";
+import type { Answer, Finding, NatMapping, PredictedConversation, VerifiedSession } from "./types.js";
+
+export interface VerifyInputs {
+  inside?: AnalyzeResult;
+  outside?: AnalyzeResult;
+  router: RouterParseResult[];
+}
+
+export interface VerifyOptions {
+  clockOffsetMs?: number;
+  frameTolerance?: number;
+  profile?: "lenient" | "linux";
+}
+
+export interface VerifyReport {
+  schemaVersion: 1;
+  verdict: "pass" | "fail";
+  inputs: { inside?: string; outside?: string; router: string[]; profile: string };
+  captures: { inside?: CaptureSummary; outside?: CaptureSummary };
+  nat: { clockOffsetMs?: number; natAddresses: string[]; mappings: NatMapping[]; unpaired: { side: "inside" | "outside"; flow: number; proto: string; from: string; to: string; packets: number }[] };
+  sessions: VerifiedSession[];
+  predicted: { conversations: PredictedConversation[] };
+  router: { documents: { file: string; format: string; line: number }[]; flows: number; diagnostics: number };
+  findings: Finding[];
+  answers: Answer[];
+  diagnostics: Diagnostic[];
+}
+
+interface CaptureSummary {
+  file: string;
+  format: string;
+  packets: number;
+  flows: number;
+  partial: boolean;
+  sessions: number;
+}
+
+const summary = (r: AnalyzeResult): CaptureSummary => ({
+  file: r.scan.info.file, format: r.scan.info.format, packets: r.scan.info.packets, flows: r.scan.flows.count,
+  partial: r.scan.info.partial, sessions: r.sessions.length,
+});
+
+export function verify(inputs: VerifyInputs, opts: VerifyOptions = {}): VerifyReport {
+  const { inside, outside, router } = inputs;
+  const findings: Finding[] = [];
+  let nat: Reconciliation | undefined;
+  if (inside && outside) nat = reconcile(inside.scan.flows, outside.scan.flows, { clockOffsetMs: opts.clockOffsetMs });
+  const sessions = verifySessions({ inside, outside, nat }, findings);
+  const predicted = predictConversations(sessions, inside, outside, nat);
+  compareWithRouter(predicted, router, findings, { frameTolerance: opts.frameTolerance });
+  if (opts.profile === "linux") fragile(sessions, findings);
+  const unpaired = nat ? unpairedFlows(nat, sessions, findings) : [];
+  const ok = !findings.some((f) => f.severity === "error");
+  return {
+    schemaVersion: 1,
+    verdict: ok ? "pass" : "fail",
+    inputs: { inside: inside?.scan.info.file, outside: outside?.scan.info.file, router: router.map((r) => r.file), profile: opts.profile ?? "lenient" },
+    captures: { inside: inside && summary(inside), outside: outside && summary(outside) },
+    nat: { clockOffsetMs: nat?.clockOffsetMs, natAddresses: nat?.natAddresses ?? [], mappings: nat?.mappings ?? [], unpaired },
+    sessions,
+    predicted: { conversations: predicted },
+    router: {
+      documents: router.flatMap((r) => r.documents.map((d) => ({ file: d.file, format: d.format, line: d.location.line }))),
+      flows: router.reduce((n, r) => n + r.flows.length, 0),
+      diagnostics: router.reduce((n, r) => n + r.diagnostics.length, 0),
+    },
+    findings,
+    answers: answers(sessions, predicted, findings, router),
+    diagnostics: [...(inside?.scan.diagnostics ?? []), ...(outside?.scan.diagnostics ?? []), ...router.flatMap((r) => r.diagnostics)],
+  };
+}
+
+/** Lines a real ALG would drop or ignore (emulation profile), as warnings. */
+function fragile(sessions: VerifiedSession[], findings: Finding[]): void {
+  for (const s of sessions) {
+    for (const n of s.negotiations) {
+      for (const [side, x] of [["inside", n.inside], ["outside", n.outside]] as const) {
+        if (!x?.emulation || x.emulation.outcome === "parsed") continue;
+        findings.push(finding("alg.fragile-input", `${x.kind} at ${side} packet ${x.packet}: Linux would have ${x.emulation.outcome} it (${x.emulation.reason})`, { [side]: [x.packet] }, `"${x.line}"`));
+      }
+    }
+  }
+}
+
+function unpairedFlows(nat: Reconciliation, sessions: VerifiedSession[], findings: Finding[]): VerifyReport["nat"]["unpaired"] {
+  // Flows already explained by an ALG finding (blocked data/media) are not repeated here.
+  const explained = new Set<string>();
+  for (const f of findings) {
+    for (const id of f.evidence.insideFlows ?? []) explained.add(`inside|${id}`);
+    for (const id of f.evidence.outsideFlows ?? []) explained.add(`outside|${id}`);
+  }
+  void sessions;
+  const out: VerifyReport["nat"]["unpaired"] = [];
+  for (const [side, flows, map] of [["inside", nat.inside, nat.byInside], ["outside", nat.outside, nat.byOutside]] as const) {
+    for (const f of flows) {
+      if (map.has(f.id) || (f.proto !== "tcp" && f.proto !== "udp")) continue;
+      const packets = f.packets.initiatorToResponder + f.packets.responderToInitiator;
+      const u = { side, flow: f.id, proto: String(f.proto), from: `${f.initiator.ip}:${f.initiator.port}`, to: `${f.responder.ip}:${f.responder.port}`, packets };
+      out.push(u);
+      if (explained.has(`${side}|${f.id}`)) continue;
+      findings.push(finding("nat.unpaired-flow", `${f.proto} ${u.from} -> ${u.to} (${packets} packets) seen only on the ${side}`, side === "inside" ? { inside: [f.first.packet], insideFlows: [f.id] } : { outside: [f.first.packet], outsideFlows: [f.id] }));
+    }
+  }
+  return out;
+}
+
+function answers(sessions: VerifiedSession[], predicted: PredictedConversation[], findings: Finding[], router: RouterParseResult[]): Answer[] {
+  const codes = (re: RegExp) => [...new Set(findings.filter((f) => re.test(f.code)).map((f) => f.code))];
+  const out: Answer[] = [];
+  for (const alg of ["ftp", "rtsp"] as const) {
+    const ss = sessions.filter((s) => s.alg === alg);
+    if (!ss.length) continue;
+    const A = alg.toUpperCase();
+    const inactive = codes(/alg\.payload-not-translated|router\.alg-inactive|conntrack\.helper-missing/);
+    const routerConv = router.flatMap((r) => r.flows).filter((f) => f.format === "junos-conversations" && (f.alg ?? "").toLowerCase() === alg);
+    out.push({
+      question: `Is the ${A} ALG active?`,
+      answer: inactive.length
+        ? `No: ${inactive.join(", ")}.`
+        : routerConv.length
+          ? `Yes: the router lists ${routerConv.length} flow(s) under ALG protocol ${alg} and the payloads were rewritten consistently with the NAT.`
+          : ss.some((s) => s.negotiations.some((n) => n.rewrite?.ok))
+            ? "Yes, as far as the captures show: the payloads were rewritten consistently with the NAT."
+            : "Nothing in the captures contradicts it (no negotiation needed a rewrite).",
+      findings: inactive,
+    });
+    const data = ss.flatMap((s) => s.negotiations);
+    const fwd = data.filter((n) => n.dataPath === "forwarded").length;
+    const bad = codes(/alg\.(data-flow|media)-/);
+    out.push({
+      question: alg === "ftp" ? "Are the control and data flows both present?" : "Do both the TCP control and the UDP media flows exist, and did media pass?",
+      answer: `${ss.length} control session(s); ${data.length} negotiation(s), ${fwd} with data/media forwarded through the NAT` + (bad.length ? `; problems: ${bad.join(", ")}.` : "."),
+      findings: bad,
+    });
+  }
+  const conv = predicted.flatMap((c) => c.flows);
+  if (conv.length) {
+    out.push({
+      question: "What is each flow?",
+      answer: conv.map((p) => `${p.proto} ${p.src.ip}:${p.src.port} -> ${p.dst.ip}:${p.dst.port} ${p.state} ${p.dir}: ${p.role}`).join("; "),
+      findings: [],
+    });
+  }
+  const errs = codes(/router\.alg-errors/);
+  out.push({ question: "Are there ALG errors?", answer: errs.length ? "Yes: the router counted FTP/RTSP ALG errors." : router.some((r) => r.counters.length) ? "No: the ALG error counters are 0." : "Not known: no statistics output was given.", findings: errs });
+  return out;
+}
