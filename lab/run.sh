@@ -263,6 +263,9 @@ run_scenario() {
     ns=${pair%%:*} dev=${pair#*:}
     x "ip netns exec $ns ethtool -K $dev tso off gso off gro off tx off rx off >/dev/null 2>&1"
   done
+  # links up first, addresses second: an IPv6 address added while the link is down misses its
+  # first neighbour solicitation (1 s stall)
+  for pair in "$C:c0" "$R:r0" "$R:r1" "$S:s0"; do x "ip -n ${pair%%:*} link set ${pair#*:} up"; done
   x "ip -n $C addr add $CLIENT4/24 dev c0"
   x "ip -n $R addr add $RIN4/24 dev r0"
   x "ip -n $R addr add $ROUT4/24 dev r1"
@@ -273,7 +276,6 @@ run_scenario() {
     x "ip -n $R addr add $ROUT6/64 dev r1 nodad"
     x "ip -n $S addr add $SERVER6/64 dev s0 nodad"
   fi
-  for pair in "$C:c0" "$R:r0" "$R:r1" "$S:s0"; do x "ip -n ${pair%%:*} link set ${pair#*:} up"; done
   # specific routes only (no default route anywhere). The server routes 192.0.2.0/24 and the SNAT
   # pool to the router, standing in for "its default route": the no-helper active case then shows
   # the server's SYNs to the private address arriving at, and dying in, the router.
@@ -285,19 +287,33 @@ run_scenario() {
     x "ip -n $S -6 route add 2001:db8:1::/64 via $ROUT6"
   fi
 
-  # --- SYN pacing at the two END HOSTS (not the router): an HTB class of 1 kbit/s for SYNs makes
-  # the data connection's SYN leave ~0.6 s after the control connection's SYN (client, passive) or
-  # SYN-ACK (server, active). The router and its captures are untouched (segments only arrive
-  # later), and the FTP expectation lives long enough for `conntrack -L expect` to see it.
-  local flags
-  for pair in "$C:c0:0x12" "$S:s0:0x02"; do
-    IFS=: read -r ns dev flags <<<"$pair"
-    x "ip netns exec $ns tc qdisc add dev $dev root handle 1: htb default 10 r2q 1 2>/dev/null"
+  # --- Data-connection pacing at the two END HOSTS (never the router): an HTB class of 2 kbit/s
+  # with a 1-byte bucket. The first packet into the class goes at once and leaves a debt of
+  # ~0.3-0.5 s; the next one waits for it. The client's class takes pure SYNs (its control SYN
+  # primes it, its passive data SYN then waits); the server's class takes its "200 PORT"/"200 EPRT"
+  # replies and its pure SYNs (the reply primes it, the active data SYN then waits). The FTP
+  # expectation therefore lives ~0.3-0.5 s and `conntrack -L expect` sees it. Captures are only
+  # shifted in time: no drops, no retransmissions, no extra packets.
+  local dev hdr4 hdr6 v
+  x "ip netns exec $C tc qdisc add dev c0 root handle 1: htb default 10 r2q 1 2>/dev/null"
+  x "ip netns exec $S tc qdisc add dev s0 root handle 1: htb default 10 r2q 1 2>/dev/null"
+  for pair in "$C:c0" "$S:s0"; do
+    ns=${pair%%:*} dev=${pair#*:}
     x "ip netns exec $ns tc class add dev $dev parent 1: classid 1:10 htb rate 10gbit 2>/dev/null"
-    x "ip netns exec $ns tc class add dev $dev parent 1: classid 1:20 htb rate 1kbit ceil 1kbit burst 1b cburst 1b 2>/dev/null"
-    # client: pure SYNs (SYN set, ACK clear); server: SYN and SYN-ACK
-    x "ip netns exec $ns tc filter add dev $dev parent 1: protocol ip prio 1 u32 match ip protocol 6 0xff match u8 0x05 0x0f at 0 match u8 0x02 $flags at 33 flowid 1:20"
-    $IPV6 && x "ip netns exec $ns tc filter add dev $dev parent 1: protocol ipv6 prio 2 u32 match ip6 protocol 6 0xff match u8 0x02 $flags at 53 flowid 1:20"
+    x "ip netns exec $ns tc class add dev $dev parent 1: classid 1:20 htb rate 2kbit ceil 2kbit burst 1b cburst 1b 2>/dev/null"
+  done
+  hdr4="match ip protocol 6 0xff match u8 0x05 0x0f at 0"
+  hdr6="match ip6 protocol 6 0xff"
+  # client: SYN set, ACK clear
+  x "ip netns exec $C tc filter add dev c0 parent 1: protocol ip prio 1 u32 $hdr4 match u8 0x02 0x12 at 33 flowid 1:20"
+  $IPV6 && x "ip netns exec $C tc filter add dev c0 parent 1: protocol ipv6 prio 2 u32 $hdr6 match u8 0x02 0x12 at 53 flowid 1:20"
+  # server: SYN set, ACK clear; and replies "200 PORT..." / "200 EPRT..." from port 21
+  # (TCP header of 32 bytes: Linux data segments carry timestamps)
+  x "ip netns exec $S tc filter add dev s0 parent 1: protocol ip prio 1 u32 $hdr4 match u8 0x02 0x12 at 33 flowid 1:20"
+  $IPV6 && x "ip netns exec $S tc filter add dev s0 parent 1: protocol ipv6 prio 2 u32 $hdr6 match u8 0x02 0x12 at 53 flowid 1:20"
+  for v in 0x504f5254 0x45505254; do   # "PORT", "EPRT"
+    x "ip netns exec $S tc filter add dev s0 parent 1: protocol ip prio 3 u32 $hdr4 match ip sport 21 0xffff match u8 0x80 0xf0 at 32 match u32 0x32303020 0xffffffff at 52 match u32 $v 0xffffffff at 56 flowid 1:20"
+    $IPV6 && x "ip netns exec $S tc filter add dev s0 parent 1: protocol ipv6 prio 4 u32 $hdr6 match ip6 sport 21 0xffff match u8 0x80 0xf0 at 52 match u32 0x32303020 0xffffffff at 72 match u32 $v 0xffffffff at 76 flowid 1:20"
   done
 
   # --- router ruleset
@@ -325,7 +341,7 @@ run_scenario() {
   # `conntrack -L expect` lines) -> expect.txt; the flow table at the first sighting ->
   # conntrack-during.txt
   : >"$CASE/expect.txt"
-  CMDS+=("ip netns exec $R conntrack -L expect  # polled every 10 ms during the session; first sighting of each expectation kept in expect.txt")
+  CMDS+=("ip netns exec $R conntrack -L expect -f ipv4; ip netns exec $R conntrack -L expect -f ipv6  # polled every 10 ms during the session; first sighting of each expectation kept in expect.txt")
   CMDS+=("ip netns exec $R conntrack -L -o extended >$CASE/conntrack-during.txt 2>&1  # when the first expectation is seen")
   (
     declare -A seen=()
@@ -342,7 +358,8 @@ run_scenario() {
             ip netns exec "$R" conntrack -L -o extended >"$CASE/conntrack-during.txt" 2>&1 || true
           fi
         fi
-      done < <(ip netns exec "$R" conntrack -L expect 2>/dev/null || true)
+      done < <(ip netns exec "$R" conntrack -L expect -f ipv4 2>/dev/null || true
+               $IPV6 && ip netns exec "$R" conntrack -L expect -f ipv6 2>/dev/null || true)
       sleep 0.01
     done
   ) &
@@ -357,11 +374,25 @@ run_scenario() {
     rcs+=("$rc")
   done
 
+  # --- isolation, checked while everything still exists: our namespaces hold only lo and our
+  # veth ends, none has a default route, and the root namespace's links are what they were
+  local bad="" want have
+  for pair in "$C:c0 lo" "$R:lo r0 r1" "$S:lo s0"; do
+    ns=${pair%%:*} want=${pair#*:}
+    have=$(ip -n "$ns" -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | xargs)
+    [[ $have == "$want" ]] || bad+=" $ns has links '$have';"
+    [[ -z $(ip -n "$ns" route show default) ]] || bad+=" $ns has an IPv4 default route;"
+    [[ -z $(ip -n "$ns" -6 route show default 2>/dev/null) ]] || bad+=" $ns has an IPv6 default route;"
+  done
+  [[ $(root_links) == "$ROOT_LINKS" ]] || bad+=" root-namespace links changed;"
+  if [[ -n $bad ]]; then echo "$sc: isolation check failed:$bad" >&2; return 1; fi
+
   # --- router state right after the session (entries are still present: TIME_WAIT etc.)
   sleep 0.3
   kill "$POLLER" 2>/dev/null || true
   x "ip netns exec $R conntrack -L -o extended >$CASE/conntrack.txt 2>&1"
-  local left; left=$(ip netns exec "$R" conntrack -L expect 2>/dev/null || true)
+  local left; left=$(ip netns exec "$R" conntrack -L expect -f ipv4 2>/dev/null || true
+                     ip netns exec "$R" conntrack -L expect -f ipv6 2>/dev/null || true)
   CMDS+=("ip netns exec $R conntrack -L expect  # after the session; lines not yet seen appended to expect.txt")
   [[ -z $left ]] || printf '%s\n' "$left" | while IFS= read -r line; do
     grep -qF -- "${line#* }" "$CASE/expect.txt" || printf '%s\n' "$line" >>"$CASE/expect.txt"; done
@@ -426,7 +457,8 @@ run_scenario() {
 }
 
 # ---------------------------------------------------------------------------------------------
-root_links_before=$(ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort)
+root_links() { ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | xargs; }
+ROOT_LINKS=$(root_links)
 fail=0 idx=0 start=$SECONDS
 for sc in "${SCENARIOS[@]}"; do
   idx=$((idx + 1))
@@ -434,9 +466,9 @@ for sc in "${SCENARIOS[@]}"; do
 done
 
 # --- isolation check: nothing of ours in the root namespace, no namespace left behind
-root_links_after=$(ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort)
+
 leftover=$(ip netns list | awk '{print $1}' | grep -F "algv-$RUNID-" || true)
-if [[ $root_links_before != "$root_links_after" ]] || ip -o link show type veth | grep -q . ||
+if [[ $(root_links) != "$ROOT_LINKS" ]] || ip -o link show type veth | grep -q . ||
    [[ -n $leftover ]]; then
   echo "isolation: FAILED (root-namespace links changed, a veth in the root namespace, or namespaces left: $leftover)" >&2
   fail=1

@@ -7,6 +7,10 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import type { CliIo } from "./io.js";
 import { analyzeFile, InputError, scanFile } from "./index.js";
 import { formatAnalyzeText } from "../report/analyze-text.js";
+import { formatVerifyText, predictedJunos } from "../report/verify-text.js";
+import { verify } from "../verify/verify.js";
+import { parseRouterText } from "../router/index.js";
+import type { RouterParseResult } from "../router/types.js";
 import { writeFlowsJson } from "../report/flows-json.js";
 import { formatDiagnostic, formatFlowsText } from "../report/flows-text.js";
 import { InternalError } from "../wasm/instantiate.js";
@@ -135,6 +139,56 @@ export function createProgram(io: CliIo): Command {
       const err = scan.diagnostics.find((d) => d.severity === "error");
       if (err && o.json) io.stderr(formatDiagnostic(err) + "\n");
       io.setExitCode(err ? EXIT_INPUT : EXIT_OK);
+    });
+
+  const collect = (v: string, prev: string[]) => [...prev, v];
+  program
+    .command("verify")
+    .description("reconcile inside/outside captures through the NAT, predict the ALG's conversations, compare them with the router output, and explain every difference (exit 0 pass, 1 fail)")
+    .option("--inside <capture>", "capture taken on the inside (private) side of the NAT")
+    .option("--outside <capture>", "capture taken on the outside (public) side")
+    .option("--router <file>", "router output (any format of `router`); repeatable", collect, [] as string[])
+    .option("--json", "print the JSON report (schema/verify.schema.json)")
+    .addOption(new Option("--format <format>", "text report, or only the predicted conversations in Junos layout").choices(["text", "junos"]).default("text"))
+    .addOption(new Option("--profile <name>", "ALG implementation to emulate for fragile-input findings").choices(["lenient", "linux"]).default("lenient"))
+    .addOption(new Option("--ftp-ports <list>", "TCP ports of FTP control connections").argParser(ports).default([21], "21"))
+    .addOption(new Option("--rtsp-ports <list>", "TCP ports of RTSP control connections").argParser(ports).default([554, 8554], "554,8554"))
+    .addOption(new Option("--window <seconds>", "how long after a negotiation its data flow may start").argParser(intOption(0, 86_400)).default(300))
+    .addOption(new Option("--clock-offset <ms>", "force the outside−inside clock offset instead of estimating it").argParser((v) => {
+      const n = Number(v);
+      if (!Number.isFinite(n)) throw new InvalidArgumentError("expected milliseconds");
+      return n;
+    }))
+    .addOption(new Option("--frame-tolerance <n>", "frame-count difference tolerated against the router").argParser(intOption(0, 1_000_000)).default(0))
+    .addOption(new Option("--max-flows <n>", "flow table capacity per capture").argParser(intOption(16, 50_000_000)).default(393_216))
+    .action(async (o: { inside?: string; outside?: string; router: string[]; json?: boolean; format: "text" | "junos"; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; window: number; clockOffset?: number; frameTolerance: number; maxFlows: number }) => {
+      if (!o.inside && !o.outside && !o.router.length) {
+        io.stderr("error: give --inside and/or --outside captures, and/or --router files\n");
+        io.setExitCode(EXIT_INPUT);
+        return;
+      }
+      const aopts = { profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts, flowCapLog2: flowCapLog2For(o.maxFlows) };
+      const inside = o.inside ? await analyzeFile(o.inside, { ...aopts, onProgress: progress(io, o.inside, undefined).tick }) : undefined;
+      const outside = o.outside ? await analyzeFile(o.outside, { ...aopts, onProgress: progress(io, o.outside, undefined).tick }) : undefined;
+      const router: RouterParseResult[] = [];
+      for (const f of o.router) {
+        let text: string;
+        try {
+          text = await io.readFile(f);
+        } catch (e) {
+          throw new InputError(f, `cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        }
+        router.push(parseRouterText(text, f));
+      }
+      const report = verify({ inside, outside, router }, { profile: o.profile, clockOffsetMs: o.clockOffset, frameTolerance: o.frameTolerance });
+      if (o.json) io.stdout(JSON.stringify(report, null, 2) + "\n");
+      else if (o.format === "junos") io.stdout(predictedJunos(report.predicted.conversations));
+      else formatVerifyText(report, io.stdout);
+      const inputError = report.diagnostics.find((d) => d.severity === "error" && d.offset !== undefined);
+      if (inputError) {
+        io.stderr(formatDiagnostic(inputError) + "\n");
+        io.setExitCode(EXIT_INPUT);
+      } else io.setExitCode(report.verdict === "pass" ? EXIT_OK : EXIT_FINDINGS);
     });
 
   registerRouterCommand(program, io);

@@ -82,13 +82,13 @@ export interface CompareOptions {
 }
 
 /** Predicted conversations ↔ the router's flows, counters and events; findings appended. */
-export function compareWithRouter(predicted: PredictedConversation[], router: RouterParseResult[], findings: Finding[], opts: CompareOptions = {}): void {
+export function compareWithRouter(predicted: PredictedConversation[], router: RouterParseResult[], findings: Finding[], opts: CompareOptions & { withCaptures?: boolean } = {}): void {
   const flows: RouterFlow[] = router.flatMap((r) => r.flows);
   const junos = flows.filter((f) => f.format === "junos-conversations");
   const used = new Set<RouterFlow>();
   const tol = opts.frameTolerance ?? 0;
   const loc = (f: RouterFlow) => [{ file: f.location.file, line: f.location.line }];
-  if (junos.length) {
+  if (junos.length && opts.withCaptures !== false) {
     for (const conv of predicted) {
       for (const p of conv.flows) {
         const match = junos.find((f) => !used.has(f) && String(f.proto).toUpperCase() === p.proto && epKey(f.src) === epKey(p.src) && epKey(f.dst) === epKey(p.dst) && (f.direction ?? p.dir) === p.dir);

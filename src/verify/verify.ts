@@ -12,6 +12,7 @@ import { reconcile, type Reconciliation } from "./nat.js";
 import { verifySessions } from "./sessions.js";
 import { compareWithRouter, predictConversations } from "./predict.js";
 import { finding } from "./findings.js";
+import { interpretRouter, type LabelledFlow } from "./router-only.js";
 import type { Answer, Finding, NatMapping, PredictedConversation, VerifiedSession } from "./types.js";
 
 export interface VerifyInputs {
@@ -34,7 +35,7 @@ export interface VerifyReport {
   nat: { clockOffsetMs?: number; natAddresses: string[]; mappings: NatMapping[]; unpaired: { side: "inside" | "outside"; flow: number; proto: string; from: string; to: string; packets: number }[] };
   sessions: VerifiedSession[];
   predicted: { conversations: PredictedConversation[] };
-  router: { documents: { file: string; format: string; line: number }[]; flows: number; diagnostics: number };
+  router: { documents: { file: string; format: string; line: number }[]; flows: number; diagnostics: number; labelled: LabelledFlow[] };
   findings: Finding[];
   answers: Answer[];
   diagnostics: Diagnostic[];
@@ -61,13 +62,15 @@ export function verify(inputs: VerifyInputs, opts: VerifyOptions = {}): VerifyRe
   if (inside && outside) nat = reconcile(inside.scan.flows, outside.scan.flows, { clockOffsetMs: opts.clockOffsetMs });
   const sessions = verifySessions({ inside, outside, nat }, findings);
   const predicted = predictConversations(sessions, inside, outside, nat);
-  compareWithRouter(predicted, router, findings, { frameTolerance: opts.frameTolerance });
+  compareWithRouter(predicted, router, findings, { frameTolerance: opts.frameTolerance, withCaptures: !!(inside || outside) });
   if (opts.profile === "linux") fragile(sessions, findings);
   const unpaired = nat ? unpairedFlows(nat, sessions, findings) : [];
-  const ok = !findings.some((f) => f.severity === "error");
+  // The router's own view, labelled as the seed does; checked on its own when there is no capture.
+  const routerOnly = !inside && !outside;
+  const interpreted = interpretRouter(router, routerOnly ? findings : []);
   return {
     schemaVersion: 1,
-    verdict: ok ? "pass" : "fail",
+    verdict: findings.some((f) => f.severity === "error") ? "fail" : "pass",
     inputs: { inside: inside?.scan.info.file, outside: outside?.scan.info.file, router: router.map((r) => r.file), profile: opts.profile ?? "lenient" },
     captures: { inside: inside && summary(inside), outside: outside && summary(outside) },
     nat: { clockOffsetMs: nat?.clockOffsetMs, natAddresses: nat?.natAddresses ?? [], mappings: nat?.mappings ?? [], unpaired },
@@ -77,9 +80,10 @@ export function verify(inputs: VerifyInputs, opts: VerifyOptions = {}): VerifyRe
       documents: router.flatMap((r) => r.documents.map((d) => ({ file: d.file, format: d.format, line: d.location.line }))),
       flows: router.reduce((n, r) => n + r.flows.length, 0),
       diagnostics: router.reduce((n, r) => n + r.diagnostics.length, 0),
+      labelled: interpreted.flows,
     },
     findings,
-    answers: answers(sessions, predicted, findings, router),
+    answers: routerOnly ? [...interpreted.answers, ...answers(sessions, predicted, findings, router).filter((a) => a.question === "Are there ALG errors?")] : answers(sessions, predicted, findings, router),
     diagnostics: [...(inside?.scan.diagnostics ?? []), ...(outside?.scan.diagnostics ?? []), ...router.flatMap((r) => r.diagnostics)],
   };
 }

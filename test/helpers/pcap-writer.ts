@@ -1144,3 +1144,24 @@ export class PcapStreamWriter {
     return this.bytes;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// ICMP errors
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * ICMPv4 error message (RFC 792: destination unreachable = type 3, code 3 = port unreachable;
+ * time exceeded = 11, ...): type, code, checksum, 4 unused bytes (zero), then the offending
+ * datagram's IP header plus the first 8 bytes of its payload (RFC 792 "Internet Header + 64 bits
+ * of Original Data Datagram"; RFC 1812 §4.3.2.3 allows more — pass `quoteBytes` to quote more).
+ */
+export function icmpv4Error(type: number, code: number, original: Uint8Array, quoteBytes?: number): Uint8Array {
+  const ihl = (original[0]! & 0x0f) * 4;
+  const quoted = original.subarray(0, Math.min(original.length, quoteBytes ?? ihl + 8));
+  const out = new Uint8Array(8 + quoted.length);
+  out[0] = type;
+  out[1] = code;
+  out.set(quoted, 8);
+  new DataView(out.buffer).setUint16(2, inetChecksum(out));
+  return out;
+}
