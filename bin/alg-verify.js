@@ -5,14 +5,24 @@ import { readFile } from "node:fs/promises";
 
 const { main } = await import("../dist/src/node/cli.js");
 
-/** Blocking write that survives non-blocking pipes (EAGAIN) so large reports are never cut. */
+let closed = false;
+
+/**
+ * Blocking write that survives non-blocking pipes (EAGAIN) so large reports are never cut; a
+ * reader that went away (EPIPE, e.g. `| head`) ends the output quietly.
+ */
 function writeAll(fd, s) {
+  if (closed) return;
   let buf = typeof s === "string" ? Buffer.from(s, "utf8") : s;
   while (buf.length) {
     try {
       const n = writeSync(fd, buf);
       buf = buf.subarray(n);
     } catch (e) {
+      if (e.code === "EPIPE") {
+        closed = true;
+        return;
+      }
       if (e.code !== "EAGAIN") throw e;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
     }

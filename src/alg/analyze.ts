@@ -53,7 +53,7 @@ export function algDiagnostics(file: string, events: AlgEvent[], scan: CaptureSc
       message: `${scan.stats.controlStreamsDropped} control connection(s) beyond --max-control-streams were not reassembled; their negotiations are missing`,
     });
   }
-  const dropped = scan.core.eventsDropped();
+  const dropped = scan.core?.eventsDropped() ?? 0;
   if (dropped > 0) {
     out.push({
       code: "event_ring_overflow", severity: "warning", file, count: dropped,

@@ -21,7 +21,8 @@ export interface CaptureScan {
   diagnostics: Diagnostic[];
   /** wasm linear memory size before and after the run (equal: memory never grows). */
   memoryBytes: number;
-  core: CaptureCore;
+  /** The wasm instance (absent when the scan ran in a worker and only its results came back). */
+  core?: CaptureCore;
 }
 
 export async function scanCapture(module: WebAssembly.Module, source: ByteSource, opts: ScanOptions): Promise<CaptureScan> {

@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { CliIo } from "./io.js";
-import { analyzeFile, InputError, scanFile } from "./index.js";
+import { analyzeFile, analyzeFilesParallel, InputError, scanFile } from "./index.js";
 import { formatAnalyzeText } from "../report/analyze-text.js";
 import { formatVerifyText, predictedJunos } from "../report/verify-text.js";
 import { verify } from "../verify/verify.js";
@@ -159,17 +159,22 @@ export function createProgram(io: CliIo): Command {
       if (!Number.isFinite(n)) throw new InvalidArgumentError("expected milliseconds");
       return n;
     }))
+    .option("--all-mappings", "list every flow's NAT mapping in the report (default: the ALG sessions' flows)")
     .addOption(new Option("--frame-tolerance <n>", "frame-count difference tolerated against the router").argParser(intOption(0, 1_000_000)).default(0))
     .addOption(new Option("--max-flows <n>", "flow table capacity per capture").argParser(intOption(16, 50_000_000)).default(393_216))
-    .action(async (o: { inside?: string; outside?: string; router: string[]; json?: boolean; format: "text" | "junos"; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; window: number; clockOffset?: number; frameTolerance: number; maxFlows: number }) => {
+    .action(async (o: { inside?: string; outside?: string; router: string[]; json?: boolean; format: "text" | "junos"; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; window: number; clockOffset?: number; frameTolerance: number; maxFlows: number; allMappings?: boolean }) => {
       if (!o.inside && !o.outside && !o.router.length) {
         io.stderr("error: give --inside and/or --outside captures, and/or --router files\n");
         io.setExitCode(EXIT_INPUT);
         return;
       }
       const aopts = { profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts, flowCapLog2: flowCapLog2For(o.maxFlows) };
-      const inside = o.inside ? await analyzeFile(o.inside, { ...aopts, onProgress: progress(io, o.inside, undefined).tick }) : undefined;
-      const outside = o.outside ? await analyzeFile(o.outside, { ...aopts, onProgress: progress(io, o.outside, undefined).tick }) : undefined;
+      const files = [o.inside, o.outside].filter((x): x is string => x !== undefined);
+      if (io.isTTY && files.length) io.stderr(`analyzing ${files.join(" and ")} …\r`);
+      const results = await analyzeFilesParallel(files, aopts);
+      if (io.isTTY && files.length) io.stderr("\x1b[K");
+      const inside = o.inside ? results[0] : undefined;
+      const outside = o.outside ? results[o.inside ? 1 : 0] : undefined;
       const router: RouterParseResult[] = [];
       for (const f of o.router) {
         let text: string;
@@ -180,8 +185,8 @@ export function createProgram(io: CliIo): Command {
         }
         router.push(parseRouterText(text, f));
       }
-      const report = verify({ inside, outside, router }, { profile: o.profile, clockOffsetMs: o.clockOffset, frameTolerance: o.frameTolerance });
-      if (o.json) io.stdout(JSON.stringify(report, null, 2) + "\n");
+      const report = verify({ inside, outside, router }, { profile: o.profile, clockOffsetMs: o.clockOffset, frameTolerance: o.frameTolerance, allMappings: o.allMappings });
+      if (o.json) io.stdout(JSON.stringify(report, null, report.nat.mappings.length > 1000 ? undefined : 2) + "\n");
       else if (o.format === "junos") io.stdout(predictedJunos(report.predicted.conversations));
       else formatVerifyText(report, io.stdout);
       const inputError = report.diagnostics.find((d) => d.severity === "error" && d.offset !== undefined);

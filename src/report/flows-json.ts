@@ -21,6 +21,7 @@ export type Sink = (chunk: string | Uint8Array) => void;
  */
 export function writeFlowsJson(scan: CaptureScan, write: Sink, extra: Record<string, unknown> = {}): void {
   write(`{"schemaVersion":1,"capture":${JSON.stringify(scan.info)},"flows":[`);
+  if (!scan.core) throw new Error("writeFlowsJson needs the scan's wasm instance");
   const core = scan.core.exports;
   core.orderFlows();
   const outPtr = core.outPtr() >>> 0;

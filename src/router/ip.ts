@@ -13,22 +13,65 @@
  */
 import type { RouterEndpoint } from "./types.js";
 
-const IPV4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+/** `text[s, e)` is a dotted quad: 4 decimal octets ≤ 255, no leading zeros (`01` is no octet). */
+export function isIPv4At(text: string, s: number, e: number): boolean {
+  let k = s;
+  for (let part = 0; part < 4; part++) {
+    if (part > 0) {
+      if (k >= e || text.charCodeAt(k) !== 46 /* . */) return false;
+      k++;
+    }
+    const st = k;
+    let v = 0;
+    while (k < e && k - st < 4) {
+      const c = text.charCodeAt(k) - 48;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+      k++;
+    }
+    const n = k - st;
+    if (n === 0 || n > 3 || v > 255 || (n > 1 && text.charCodeAt(st) === 48)) return false;
+  }
+  return k === e;
+}
 
 export function isIPv4(s: string): boolean {
-  return IPV4.test(s);
+  return isIPv4At(s, 0, s.length);
+}
+
+/** `s` holds only hex digits, `:` and `.` (and is not empty). */
+function hexColonDot(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (!((c >= 48 && c <= 58) || c === 46 || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+/** One group of 1–4 hex digits, or -1. */
+function hexGroup(g: string): number {
+  if (g.length < 1 || g.length > 4) return -1;
+  let v = 0;
+  for (let k = 0; k < g.length; k++) {
+    const c = g.charCodeAt(k);
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
 }
 
 /** Parse an IPv6 address (with optional embedded IPv4 tail and %zone) into 8 groups, or null. */
 function ipv6Groups(s: string): number[] | null {
   const pct = s.indexOf("%");
   if (pct >= 0) s = s.slice(0, pct);
-  if (s.length < 2 || !/^[0-9a-fA-F:.]+$/.test(s)) return null;
+  if (s.length < 2 || !hexColonDot(s)) return null;
   let tail: number[] = [];
   const lastColon = s.lastIndexOf(":");
   if (s.indexOf(".") >= 0) {
     const v4 = s.slice(lastColon + 1);
-    if (!IPV4.test(v4)) return null;
+    if (!isIPv4(v4)) return null;
     const b = v4.split(".").map(Number);
     tail = [(b[0]! << 8) | b[1]!, (b[2]! << 8) | b[3]!];
     s = s.slice(0, lastColon + 1);
@@ -40,8 +83,9 @@ function ipv6Groups(s: string): number[] | null {
     if (part === "") return [];
     const out: number[] = [];
     for (const g of part.split(":")) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
-      out.push(parseInt(g, 16));
+      const v = hexGroup(g);
+      if (v < 0) return null;
+      out.push(v);
     }
     return out;
   };
@@ -81,22 +125,22 @@ function formatIPv6(g: number[]): string {
 
 /** Canonical text of an IPv4 or IPv6 address, or null when `s` is not one. */
 export function canonicalIp(s: string): string | null {
-  if (IPV4.test(s)) return s;
+  if (isIPv4(s)) return s;
   if (s.indexOf(":") < 0) return null;
   const g = ipv6Groups(s);
   return g ? formatIPv6(g) : null;
 }
 
 function portOf(s: string): number | null {
-  return portAt(s, 0);
+  return portAt(s, 0, s.length);
 }
 
-/** Decimal port in s[from..] (1–5 digits, ≤ 65535), or null. No substring is made. */
-function portAt(s: string, from: number): number | null {
-  const len = s.length - from;
+/** Decimal port in s[from, to) (1–5 digits, ≤ 65535), or null. No substring is made. */
+export function portAt(s: string, from: number, to: number): number | null {
+  const len = to - from;
   if (len < 1 || len > 5) return null;
   let n = 0;
-  for (let k = from; k < s.length; k++) {
+  for (let k = from; k < to; k++) {
     const c = s.charCodeAt(k) - 48;
     if (c < 0 || c > 9) return null;
     n = n * 10 + c;
@@ -118,7 +162,7 @@ export function parseEndpoint(s: string): RouterEndpoint | null {
   }
   const c = s.lastIndexOf(":");
   if (c > 0) {
-    const port = portAt(s, c + 1);
+    const port = portAt(s, c + 1, s.length);
     if (port !== null) {
       const ip = canonicalIp(s.slice(0, c));
       if (ip) return { ip, port };
@@ -128,7 +172,7 @@ export function parseEndpoint(s: string): RouterEndpoint | null {
   if (whole) return { ip: whole, port: null };
   const d = s.lastIndexOf(".");
   if (d > 0) {
-    const port = portAt(s, d + 1);
+    const port = portAt(s, d + 1, s.length);
     if (port !== null) {
       const ip = canonicalIp(s.slice(0, d));
       if (ip) return { ip, port };
@@ -167,6 +211,20 @@ export const IP_PROTOCOLS: Record<string, number> = {
  * the number for other known names or numbers, else the lower-cased word.
  */
 export function normaliseProto(p: string | number): import("./types.js").RouterProto {
+  if (typeof p === "string") {
+    // the same few words on every flow: remember them
+    const known = PROTO_MEMO.get(p);
+    if (known !== undefined) return known;
+    const v = normaliseProtoOnce(p);
+    if (PROTO_MEMO.size < 256) PROTO_MEMO.set(p, v);
+    return v;
+  }
+  return normaliseProtoOnce(p);
+}
+
+const PROTO_MEMO = new Map<string, import("./types.js").RouterProto>();
+
+function normaliseProtoOnce(p: string | number): import("./types.js").RouterProto {
   let n: number | undefined;
   if (typeof p === "number") n = p;
   else if (/^\d+$/.test(p)) n = Number(p);
@@ -180,3 +238,106 @@ export function normaliseProto(p: string | number): import("./types.js").RouterP
     default: return n;
   }
 }
+
+/* ------------------------------------------------------------------------------------------ */
+/* Interning for the parsers                                                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+const CACHE_BITS = 14;
+const CACHE_SIZE = 1 << CACHE_BITS;
+const CACHE_MASK = CACHE_SIZE - 1;
+
+/** Hash of text[s, e) (FNV-style over UTF-16 units). */
+function hashAt(text: string, s: number, e: number): number {
+  let h = 0x811c9dc5 | 0;
+  for (let k = s; k < e; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193);
+  return (h ^ (h >>> 15)) & CACHE_MASK;
+}
+
+/** text[s, e) has the same characters as `key`. */
+function sameText(key: string, text: string, s: number, e: number): boolean {
+  if (key.length !== e - s) return false;
+  for (let k = 0; k < key.length; k++) if (key.charCodeAt(k) !== text.charCodeAt(s + k)) return false;
+  return true;
+}
+
+/**
+ * Per-parse interning of addresses and endpoints: a router dump repeats the same addresses and
+ * `ip:port` pairs on many lines (a conversation's flows and NAT lines, conntrack's mirrored reply
+ * tuple), so each distinct one is parsed, allocated and held once. Direct-mapped caches (a slot
+ * is overwritten on collision), so memory stays bounded and a miss only costs the plain parse.
+ *
+ * The endpoints handed out are shared between records: treat parse results as read-only.
+ * `clear()` drops every reference (the cached strings may be slices of the input text), and
+ * parseRouterText calls it when it finishes.
+ */
+export class AddrCache {
+  private ipKey: (string | undefined)[] = new Array<string | undefined>(CACHE_SIZE).fill(undefined);
+  private ipVal: (string | null)[] = new Array<string | null>(CACHE_SIZE).fill(null);
+  private tokKey: (string | undefined)[] = new Array<string | undefined>(CACHE_SIZE).fill(undefined);
+  private tokVal: (RouterEndpoint | null)[] = new Array<RouterEndpoint | null>(CACHE_SIZE).fill(null);
+  private pairIp: (string | undefined)[] = new Array<string | undefined>(CACHE_SIZE).fill(undefined);
+  private pairPort: Int32Array = new Int32Array(CACHE_SIZE);
+  private pairVal: (RouterEndpoint | null)[] = new Array<RouterEndpoint | null>(CACHE_SIZE).fill(null);
+  /** Slot hash of the last address looked up with `ip` (used by `pair`). */
+  private lastIpHash = 0;
+  private used = false;
+
+  /** canonicalIp(text.slice(s, e)), interned. */
+  ip(text: string, s: number, e: number): string | null {
+    const h = hashAt(text, s, e);
+    this.lastIpHash = h;
+    this.used = true;
+    const key = this.ipKey[h];
+    if (key !== undefined && sameText(key, text, s, e)) return this.ipVal[h]!;
+    const raw = text.slice(s, e);
+    const v = isIPv4At(text, s, e) ? raw : raw.indexOf(":") < 0 ? null : canonicalIp(raw);
+    this.ipKey[h] = raw;
+    this.ipVal[h] = v;
+    return v;
+  }
+
+  /** The endpoint { ip, port }, one object per distinct pair. `ip` must come from `ip()` just before (its hash is reused) unless `h` is given. */
+  pair(ip: string, port: number | null, h = this.lastIpHash): RouterEndpoint {
+    const p = port === null ? -1 : port;
+    const slot = (h ^ Math.imul(p + 1, 0x9e3779b1 | 0) >>> 18) & CACHE_MASK;
+    const v = this.pairVal[slot];
+    if (v !== null && v !== undefined && this.pairPort[slot] === p && this.pairIp[slot] === ip) return v;
+    const ep: RouterEndpoint = { ip, port };
+    this.pairIp[slot] = ip;
+    this.pairPort[slot] = p;
+    this.pairVal[slot] = ep;
+    this.used = true;
+    return ep;
+  }
+
+  /** parseEndpoint(text.slice(s, e)), interned (equal tokens → the same object). */
+  endpoint(text: string, s: number, e: number): RouterEndpoint | null {
+    const h = hashAt(text, s, e);
+    const key = this.tokKey[h];
+    if (key !== undefined && sameText(key, text, s, e)) return this.tokVal[h]!;
+    const tok = text.slice(s, e);
+    const r = parseEndpoint(tok);
+    // one address string and one endpoint object per distinct value, whatever the token's form
+    const v = r ? this.pair(this.ip(r.ip, 0, r.ip.length)!, r.port) : null;
+    this.tokKey[h] = tok;
+    this.tokVal[h] = v;
+    this.used = true;
+    return v;
+  }
+
+  /** Forget everything (releases the input text the cached slices may point into). */
+  clear(): void {
+    if (!this.used) return;
+    this.ipKey.fill(undefined);
+    this.ipVal.fill(null);
+    this.tokKey.fill(undefined);
+    this.tokVal.fill(null);
+    this.pairIp.fill(undefined);
+    this.pairVal.fill(null);
+    this.used = false;
+  }
+}
+
+/** The cache the parsers share; parseRouterText clears it when done (parsing is synchronous). */
+export const ADDR_CACHE = new AddrCache();

@@ -28,10 +28,13 @@ export interface NormalisedRecords {
 
 /** NAT seen as the reply wing differing from the mirrored original wing. */
 export function natFromReply(orig: { src: RouterEndpoint; dst: RouterEndpoint }, reply: { src: RouterEndpoint; dst: RouterEndpoint }): NatTranslation[] {
-  const nat: NatTranslation[] = [];
-  if (!sameEndpoint(reply.dst, orig.src)) nat.push({ kind: "source", from: orig.src, to: reply.dst });
-  if (!sameEndpoint(reply.src, orig.dst)) nat.push({ kind: "dest", from: orig.dst, to: reply.src });
-  return nat;
+  const snat = !sameEndpoint(reply.dst, orig.src);
+  const dnat = !sameEndpoint(reply.src, orig.dst);
+  // exact-size array literals: one of these is kept per entry of a million-line dump
+  if (!snat && !dnat) return [];
+  const s: NatTranslation | null = snat ? { kind: "source", from: orig.src, to: reply.dst } : null;
+  const d: NatTranslation | null = dnat ? { kind: "dest", from: orig.dst, to: reply.src } : null;
+  return s && d ? [s, d] : [(s ?? d)!];
 }
 
 const CONNTRACK_EVENT_KINDS: Record<string, RouterEventKind> = { NEW: "create", UPDATE: "update", DESTROY: "delete" };
@@ -64,15 +67,13 @@ export function normaliseDocument(doc: RouterDocument, document: number, out: No
         for (const c of itf.conversations) {
           convNo++;
           for (const fl of c.flows) {
+            // one literal with every field (absent ones undefined, same key order as before): a fixed shape
             const f: RouterFlow = {
               document, format: doc.format, proto: normaliseProto(fl.proto), src: fl.src, dst: fl.dst,
               state: fl.state, direction: fl.dir, frames: fl.frames, nat: fl.nat,
               conversation: convNo, location: { file, line: fl.location.line },
+              alg: c.alg ?? undefined, interface: itf.name ?? undefined, serviceSet: itf.serviceSet ?? undefined, gateId: fl.gateId,
             };
-            if (c.alg !== null) f.alg = c.alg;
-            if (itf.name !== null) f.interface = itf.name;
-            if (itf.serviceSet !== null) f.serviceSet = itf.serviceSet;
-            if (fl.gateId !== undefined) f.gateId = fl.gateId;
             out.flows.push(f);
           }
         }

@@ -23,6 +23,9 @@ import { parseSrxAlgStatus } from "./srx/alg-status.js";
 import { parseConntrack } from "./conntrack/entries.js";
 import { parseConntrackExpect } from "./conntrack/expect.js";
 import { normaliseDocument, type NormalisedRecords } from "./normalise.js";
+import { ADDR_CACHE } from "./ip.js";
+import { resetConversationState } from "./junos/conversations.js";
+import { resetConntrackState } from "./conntrack/entries.js";
 
 interface Base {
   file: string;
@@ -105,6 +108,11 @@ export function parseRouterText(text: string, file: string, opts: RouterParseOpt
       message: `internal parser error: ${err instanceof Error ? err.message : String(err)}`,
     };
     result.diagnostics = ctx ? [...ctx.diagnostics, d] : [d];
+  } finally {
+    // the parsers' interning caches may hold slices of `text`: let it go
+    ADDR_CACHE.clear();
+    resetConversationState();
+    resetConntrackState();
   }
   return result;
 }

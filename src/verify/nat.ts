@@ -9,26 +9,13 @@
  * between the captures, estimated as the median start-time difference of the unambiguous pairs —
  * and by equal packet counts (payload rewrites change bytes, not packets). Flows left unpaired are
  * "not forwarded" on that side.
+ *
+ * Scale: captures of hundreds of thousands of flows are paired from the raw flow records
+ * (numeric endpoint keys, typed arrays); a mapping becomes an object only when asked for.
  */
-import type { Flow } from "../types.js";
 import type { FlowTable } from "../wasm/core.js";
 import type { NatMapping } from "./types.js";
-
-const key = (proto: Flow["proto"], ip: string, port: number | null) => `${proto}|${ip}|${port}`;
-const startNs = (f: Flow) => BigInt(Date.parse(f.first.time.slice(0, 19) + "Z")) * 1_000_000n + BigInt(f.first.time.slice(20, 29));
-
-export interface Reconciliation {
-  mappings: NatMapping[];
-  /** Outside-minus-inside clock offset in ms (estimated, or as forced). */
-  clockOffsetMs: number;
-  /** NAT (translated) addresses seen. */
-  natAddresses: string[];
-  /** Pair lookup by flow id on each side. */
-  byInside: Map<number, NatMapping>;
-  byOutside: Map<number, NatMapping>;
-  inside: Flow[];
-  outside: Flow[];
-}
+import { KeyIndex } from "./key-index.js";
 
 export interface ReconcileOptions {
   /** Force the clock offset (outside − inside, ms). */
@@ -37,75 +24,154 @@ export interface ReconcileOptions {
   toleranceMs?: number;
 }
 
-interface Cand {
-  flow: Flow;
-  inbound: boolean;
+/** Pair lookups: flow id on one side → its mapping (built lazily). */
+export interface MappingIndex {
+  get(id: number): NatMapping | undefined;
+  has(id: number): boolean;
 }
 
-export function reconcile(insideTable: FlowTable, outsideTable: FlowTable, opts: ReconcileOptions = {}): Reconciliation {
-  const inside = [...insideTable];
-  const outside = [...outsideTable];
-  const byResponder = new Map<string, Flow[]>();
-  const byInitiator = new Map<string, Flow[]>();
-  for (const f of outside) {
-    const r = key(f.proto, f.responder.ip, f.responder.port);
-    const i = key(f.proto, f.initiator.ip, f.initiator.port);
-    (byResponder.get(r) ?? byResponder.set(r, []).get(r)!).push(f);
-    (byInitiator.get(i) ?? byInitiator.set(i, []).get(i)!).push(f);
+export interface Reconciliation {
+  /** Outside-minus-inside clock offset in ms (estimated, or as forced). */
+  clockOffsetMs: number;
+  /** NAT (translated) addresses seen. */
+  natAddresses: string[];
+  byInside: MappingIndex;
+  byOutside: MappingIndex;
+  paired: number;
+  /** Flow ids seen on one side only. */
+  unpairedInside: number[];
+  unpairedOutside: number[];
+  insideTable: FlowTable;
+  outsideTable: FlowTable;
+}
+
+export function reconcile(inside: FlowTable, outside: FlowTable, opts: ReconcileOptions = {}): Reconciliation {
+  const ni = inside.count;
+  const no = outside.count;
+  const oByInit = new KeyIndex(outside, 0);
+  const oByResp = new KeyIndex(outside, 1);
+  const oStart = new Float64Array(no + 1);
+  const oPkts = new Uint32Array(no + 1);
+  for (let id = 1; id <= no; id++) {
+    oStart[id] = Number(outside.firstNs(id)) / 1e6;
+    oPkts[id] = outside.totalPackets(id);
   }
-  const candidates = (f: Flow): Cand[] => {
-    const out: Cand[] = [];
-    for (const g of byResponder.get(key(f.proto, f.responder.ip, f.responder.port)) ?? []) out.push({ flow: g, inbound: false });
-    for (const g of byInitiator.get(key(f.proto, f.initiator.ip, f.initiator.port)) ?? []) {
-      if (!(g.responder.ip === f.responder.ip && g.responder.port === f.responder.port)) out.push({ flow: g, inbound: true });
-    }
-    return out;
-  };
-  // Pass 1: the clock offset from unambiguous pairs.
-  let offsetNs: bigint;
-  if (opts.clockOffsetMs !== undefined) offsetNs = BigInt(Math.round(opts.clockOffsetMs * 1e6));
+  // Per inside flow: the outside groups sharing its responder (outbound) / initiator (inbound).
+  const gResp = new Int32Array(ni + 1);
+  const gInit = new Int32Array(ni + 1);
+  const gInitAsResp = new Int32Array(ni + 1);
+  const iStart = new Float64Array(ni + 1);
+  for (let id = 1; id <= ni; id++) {
+    gResp[id] = oByResp.lookup(inside, id, 1);
+    gInit[id] = oByInit.lookup(inside, id, 0);
+    iStart[id] = Number(inside.firstNs(id)) / 1e6;
+  }
+  // For inbound candidates, the outside flow's responder must differ from the inside responder.
+  const respGroupOfOutside = oByResp.groupOf;
+  for (let id = 1; id <= ni; id++) gInitAsResp[id] = gResp[id];
+  let offset: number;
+  if (opts.clockOffsetMs !== undefined) offset = opts.clockOffsetMs;
   else {
-    const deltas: bigint[] = [];
-    for (const f of inside) {
-      const c = candidates(f);
-      if (c.length === 1) deltas.push(startNs(c[0].flow) - startNs(f));
+    const deltas: number[] = [];
+    for (let id = 1; id <= ni; id++) {
+      const nr = gResp[id] ? oByResp.count[gResp[id]] : 0;
+      const nInit = gInit[id] ? oByInit.count[gInit[id]] : 0;
+      if (nr === 1 && nInit <= 1) deltas.push(oStart[oByResp.head[gResp[id]]] - iStart[id]);
+      else if (nr === 0 && nInit === 1) deltas.push(oStart[oByInit.head[gInit[id]]] - iStart[id]);
     }
-    deltas.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    offsetNs = deltas.length ? deltas[deltas.length >> 1] : 0n;
+    deltas.sort((a, b) => a - b);
+    offset = deltas.length ? deltas[deltas.length >> 1] : 0;
   }
-  const tolNs = BigInt(Math.round((opts.toleranceMs ?? 2000) * 1e6));
-  // Pass 2: pair, best candidate first.
-  const used = new Set<number>();
-  const mappings: NatMapping[] = [];
-  const byInside = new Map<number, NatMapping>();
-  const byOutside = new Map<number, NatMapping>();
-  const abs = (x: bigint) => (x < 0n ? -x : x);
-  for (const f of inside) {
-    let best: Cand | undefined;
-    let bestScore = 0n;
-    for (const c of candidates(f)) {
-      if (used.has(c.flow.id)) continue;
-      const dt = abs(startNs(c.flow) - startNs(f) - offsetNs);
-      if (dt > tolNs) continue;
-      const samePackets = c.flow.packets.initiatorToResponder + c.flow.packets.responderToInitiator ===
-        f.packets.initiatorToResponder + f.packets.responderToInitiator;
-      const score = dt + (samePackets ? 0n : 1_000_000n);
-      if (!best || score < bestScore) {
-        best = c;
-        bestScore = score;
-      }
+  const tol = opts.toleranceMs ?? 2000;
+  const in2out = new Int32Array(ni + 1);
+  const out2in = new Int32Array(no + 1);
+  const inbound = new Uint8Array(ni + 1);
+  // Chains are in start order and inside flows are visited in start order, so a per-group cursor
+  // skips everything that started too early once and for all.
+  const cursorResp = new Int32Array(oByResp.head);
+  const cursorInit = new Int32Array(oByInit.head);
+  let paired = 0;
+  let best = 0;
+  let bestScore = Infinity;
+  let bestInbound = false;
+  const consider = (id: number, g: number, inb: boolean, pk: number) => {
+    if (out2in[g] !== 0) return;
+    const dt = Math.abs(oStart[g] - iStart[id] - offset);
+    if (dt > tol) return;
+    const score = dt + (oPkts[g] === pk ? 0 : 1);
+    if (score < bestScore) {
+      best = g;
+      bestScore = score;
+      bestInbound = inb;
     }
+  };
+  const scan = (idx: KeyIndex, cursor: Int32Array, grp: number, id: number, inb: boolean, pk: number) => {
+    if (!grp) return;
+    const lo = iStart[id] + offset - tol;
+    const hi = iStart[id] + offset + tol;
+    let g = cursor[grp];
+    while (g && oStart[g] < lo) g = idx.next[g];
+    cursor[grp] = g;
+    for (; g && oStart[g] <= hi; g = idx.next[g]) {
+      if (inb && respGroupOfOutside[g] === gInitAsResp[id]) continue;
+      consider(id, g, inb, pk);
+    }
+  };
+  for (let id = 1; id <= ni; id++) {
+    best = 0;
+    bestScore = Infinity;
+    bestInbound = false;
+    const pk = inside.totalPackets(id);
+    scan(oByResp, cursorResp, gResp[id], id, false, pk);
+    scan(oByInit, cursorInit, gInit[id], id, true, pk);
     if (!best) continue;
-    used.add(best.flow.id);
-    const g = best.flow;
-    const m: NatMapping = best.inbound
-      ? { proto: String(f.proto), insideFlow: f.id, outsideFlow: g.id, direction: "inbound", inside: f.responder, translated: g.responder, remote: f.initiator, portKept: f.responder.port === g.responder.port, evidence: {} }
-      : { proto: String(f.proto), insideFlow: f.id, outsideFlow: g.id, direction: "outbound", inside: f.initiator, translated: g.initiator, remote: f.responder, portKept: f.initiator.port === g.initiator.port, evidence: {} };
-    m.evidence = { insideFirstPacket: f.first.packet, outsideFirstPacket: g.first.packet, timeDeltaMs: Number(startNs(g) - startNs(f)) / 1e6 };
-    mappings.push(m);
-    byInside.set(f.id, m);
-    byOutside.set(g.id, m);
+    in2out[id] = best;
+    out2in[best] = id;
+    inbound[id] = bestInbound ? 1 : 0;
+    paired++;
   }
-  const natAddresses = [...new Set(mappings.filter((m) => m.inside.ip !== m.translated.ip).map((m) => m.translated.ip))].sort();
-  return { mappings, clockOffsetMs: Number(offsetNs) / 1e6, natAddresses, byInside, byOutside, inside, outside };
+  const cache = new Map<number, NatMapping>();
+  const mappingOf = (id: number): NatMapping | undefined => {
+    const g = in2out[id];
+    if (!g) return undefined;
+    let m = cache.get(id);
+    if (m) return m;
+    const f = inside.get(id);
+    const o = outside.get(g);
+    const timeDeltaMs = Math.round((oStart[g] - iStart[id]) * 1000) / 1000;
+    m = inbound[id]
+      ? { proto: String(f.proto), insideFlow: id, outsideFlow: g, direction: "inbound", inside: f.responder, translated: o.responder, remote: f.initiator, portKept: f.responder.port === o.responder.port, evidence: { insideFirstPacket: f.first.packet, outsideFirstPacket: o.first.packet, timeDeltaMs } }
+      : { proto: String(f.proto), insideFlow: id, outsideFlow: g, direction: "outbound", inside: f.initiator, translated: o.initiator, remote: f.responder, portKept: f.initiator.port === o.initiator.port, evidence: { insideFirstPacket: f.first.packet, outsideFirstPacket: o.first.packet, timeDeltaMs } };
+    cache.set(id, m);
+    return m;
+  };
+  // NAT addresses: translated side of every translated pair (string work only where they differ).
+  const nat = new Set<string>();
+  for (let id = 1; id <= ni; id++) {
+    const g = in2out[id];
+    if (!g) continue;
+    const changed = inbound[id]
+      ? outside.endpointNumber(g, 1) !== inside.endpointNumber(id, 1) || Number.isNaN(inside.endpointNumber(id, 1))
+      : outside.endpointNumber(g, 0) !== inside.endpointNumber(id, 0) || Number.isNaN(inside.endpointNumber(id, 0));
+    if (changed) {
+      const m = mappingOf(id)!;
+      if (m.inside.ip !== m.translated.ip) nat.add(m.translated.ip);
+      cache.delete(id);
+    }
+  }
+  const unpairedInside: number[] = [];
+  for (let id = 1; id <= ni; id++) if (!in2out[id]) unpairedInside.push(id);
+  const unpairedOutside: number[] = [];
+  for (let id = 1; id <= no; id++) if (!out2in[id]) unpairedOutside.push(id);
+  return {
+    clockOffsetMs: Math.round(offset * 1000) / 1000,
+    natAddresses: [...nat].sort(),
+    byInside: { get: mappingOf, has: (id) => in2out[id] !== 0 && id > 0 && id <= ni },
+    byOutside: { get: (g) => (out2in[g] ? mappingOf(out2in[g]) : undefined), has: (g) => g > 0 && g <= no && out2in[g] !== 0 },
+    paired,
+    unpairedInside,
+    unpairedOutside,
+    insideTable: inside,
+    outsideTable: outside,
+  };
 }

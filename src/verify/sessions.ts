@@ -154,8 +154,8 @@ function checkNegotiation(
     v.dataPath = "one-side-only";
     if (!n.dataSeen) dataMissing(n, v, findings, (inside ?? outside)!, input, !inside);
   } else if (ni && no && insideSeen && outsideSeen) {
-    const pairsOk = ni.observedFlows.every((id) => nat?.byInside.get(id)?.outsideFlow !== undefined && no.observedFlows.includes(nat.byInside.get(id)!.outsideFlow!));
-    v.dataPath = pairsOk ? "forwarded" : "forwarded";
+    v.dataPath = "forwarded";
+    void nat;
     // Payload port must be where the data really went (NAT port reassignment, §3.13).
     if (activeKind(n) && no.announced.port !== undefined) {
       const dOut = flowOf(outside, no.observedFlows[0]);
@@ -198,7 +198,7 @@ function checkNegotiation(
 }
 
 function mediaForwarded(ni: Negotiation, no: Negotiation, input: SessionCheckInput): boolean {
-  return ni.dataSeen && no.dataSeen && ni.observedFlows.some((id) => input.nat?.byInside.get(id)?.outsideFlow !== undefined);
+  return ni.dataSeen && no.dataSeen && ni.observedFlows.some((id) => input.nat?.byInside.has(id) ?? false);
 }
 
 function icmpNote(r: AnalyzeResult, f: Flow): string | undefined {

@@ -22,6 +22,8 @@ export interface VerifyInputs {
 }
 
 export interface VerifyOptions {
+  /** List every flow's mapping in the report, not only the ALG sessions' flows. */
+  allMappings?: boolean;
   clockOffsetMs?: number;
   frameTolerance?: number;
   profile?: "lenient" | "linux";
@@ -32,7 +34,17 @@ export interface VerifyReport {
   verdict: "pass" | "fail";
   inputs: { inside?: string; outside?: string; router: string[]; profile: string };
   captures: { inside?: CaptureSummary; outside?: CaptureSummary };
-  nat: { clockOffsetMs?: number; natAddresses: string[]; mappings: NatMapping[]; unpaired: { side: "inside" | "outside"; flow: number; proto: string; from: string; to: string; packets: number }[] };
+  nat: {
+    clockOffsetMs?: number;
+    natAddresses: string[];
+    /** Flows paired across the NAT, and flows seen on one side only. */
+    pairedFlows: number;
+    unpairedFlows: { inside: number; outside: number };
+    /** Mappings of the flows of the ALG sessions (control and data/media); all with --all-mappings. */
+    mappings: NatMapping[];
+    /** Unpaired TCP/UDP flows (at most UNPAIRED_LISTED per side). */
+    unpaired: { side: "inside" | "outside"; flow: number; proto: string; from: string; to: string; packets: number }[];
+  };
   sessions: VerifiedSession[];
   predicted: { conversations: PredictedConversation[] };
   router: { documents: { file: string; format: string; line: number }[]; flows: number; diagnostics: number; labelled: LabelledFlow[] };
@@ -73,7 +85,13 @@ export function verify(inputs: VerifyInputs, opts: VerifyOptions = {}): VerifyRe
     verdict: findings.some((f) => f.severity === "error") ? "fail" : "pass",
     inputs: { inside: inside?.scan.info.file, outside: outside?.scan.info.file, router: router.map((r) => r.file), profile: opts.profile ?? "lenient" },
     captures: { inside: inside && summary(inside), outside: outside && summary(outside) },
-    nat: { clockOffsetMs: nat?.clockOffsetMs, natAddresses: nat?.natAddresses ?? [], mappings: nat?.mappings ?? [], unpaired },
+    nat: {
+      clockOffsetMs: nat?.clockOffsetMs, natAddresses: nat?.natAddresses ?? [],
+      pairedFlows: nat?.paired ?? 0,
+      unpairedFlows: { inside: nat?.unpairedInside.length ?? 0, outside: nat?.unpairedOutside.length ?? 0 },
+      mappings: nat ? reportedMappings(nat, sessions, opts.allMappings ?? false) : [],
+      unpaired,
+    },
     sessions,
     predicted: { conversations: predicted },
     router: {
@@ -100,8 +118,31 @@ function fragile(sessions: VerifiedSession[], findings: Finding[]): void {
   }
 }
 
+/** Mappings of the ALG sessions' flows (control + data/media), in inside-flow order. */
+function reportedMappings(nat: Reconciliation, sessions: VerifiedSession[], all: boolean): NatMapping[] {
+  const ids = new Set<number>();
+  if (all) {
+    for (let id = 1; id <= nat.insideTable.count; id++) if (nat.byInside.has(id)) ids.add(id);
+  } else {
+    for (const s of sessions) {
+      if (s.control.insideFlow) ids.add(s.control.insideFlow);
+      for (const n of s.negotiations) {
+        for (const id of n.inside?.observedFlows ?? []) ids.add(id);
+        for (const g of n.outside?.observedFlows ?? []) {
+          const m = nat.byOutside.get(g);
+          if (m?.insideFlow) ids.add(m.insideFlow);
+        }
+      }
+    }
+  }
+  return [...ids].sort((a, b) => a - b).map((id) => nat.byInside.get(id)).filter((m): m is NatMapping => m !== undefined);
+}
+
+const UNPAIRED_LISTED = 50;
+
+/** TCP/UDP flows seen on one side only: listed (bounded) and summarised in one finding per side. */
 function unpairedFlows(nat: Reconciliation, sessions: VerifiedSession[], findings: Finding[]): VerifyReport["nat"]["unpaired"] {
-  // Flows already explained by an ALG finding (blocked data/media) are not repeated here.
+  // Flows already explained by an ALG finding (blocked data/media) are not repeated.
   const explained = new Set<string>();
   for (const f of findings) {
     for (const id of f.evidence.insideFlows ?? []) explained.add(`inside|${id}`);
@@ -109,14 +150,28 @@ function unpairedFlows(nat: Reconciliation, sessions: VerifiedSession[], finding
   }
   void sessions;
   const out: VerifyReport["nat"]["unpaired"] = [];
-  for (const [side, flows, map] of [["inside", nat.inside, nat.byInside], ["outside", nat.outside, nat.byOutside]] as const) {
-    for (const f of flows) {
-      if (map.has(f.id) || (f.proto !== "tcp" && f.proto !== "udp")) continue;
+  for (const [side, ids, table] of [["inside", nat.unpairedInside, nat.insideTable], ["outside", nat.unpairedOutside, nat.outsideTable]] as const) {
+    let count = 0;
+    const first: number[] = [];
+    const flows: number[] = [];
+    for (const id of ids) {
+      const f = table.get(id);
+      if (f.proto !== "tcp" && f.proto !== "udp") continue;
       const packets = f.packets.initiatorToResponder + f.packets.responderToInitiator;
-      const u = { side, flow: f.id, proto: String(f.proto), from: `${f.initiator.ip}:${f.initiator.port}`, to: `${f.responder.ip}:${f.responder.port}`, packets };
-      out.push(u);
+      if (out.filter((u) => u.side === side).length < UNPAIRED_LISTED) {
+        out.push({ side, flow: f.id, proto: String(f.proto), from: `${f.initiator.ip}:${f.initiator.port}`, to: `${f.responder.ip}:${f.responder.port}`, packets });
+      }
       if (explained.has(`${side}|${f.id}`)) continue;
-      findings.push(finding("nat.unpaired-flow", `${f.proto} ${u.from} -> ${u.to} (${packets} packets) seen only on the ${side}`, side === "inside" ? { inside: [f.first.packet], insideFlows: [f.id] } : { outside: [f.first.packet], outsideFlows: [f.id] }));
+      count++;
+      if (first.length < 20) {
+        first.push(f.first.packet);
+        flows.push(f.id);
+      }
+    }
+    if (count) {
+      const ex = out.find((u) => u.side === side && flows.includes(u.flow));
+      findings.push(finding("nat.unpaired-flow", `${count} TCP/UDP flow(s) seen only on the ${side}` + (ex ? ` (e.g. ${ex.proto} ${ex.from} -> ${ex.to}, ${ex.packets} packets)` : ""),
+        side === "inside" ? { inside: first, insideFlows: flows } : { outside: first, outsideFlows: flows }));
     }
   }
   return out;

@@ -384,6 +384,38 @@ export class FlowTable {
     return [this.dv.getUint16(r + FL_PORT_A, true), this.dv.getUint16(r + FL_PORT_B, true)];
   }
 
+  /**
+   * Hash key of one endpoint of flow `id` (`which` 0 = initiator, 1 = responder): for IPv4
+   * TCP/UDP/ICMP a number packing protocol, address and port into 50 bits (no allocation);
+   * otherwise NaN, and `endpointString` gives the key. Equal keys ⇔ equal protocol, address, port.
+   */
+  endpointNumber(id: number, which: 0 | 1): number {
+    const r = this.recordOffset(id);
+    const dv = this.dv;
+    const proto = dv.getUint8(r + FL_PROTO);
+    const code = proto === 6 ? 0 : proto === 17 ? 1 : proto === 1 ? 2 : -1;
+    if (code < 0 || dv.getUint8(r + FL_IPVER) !== 4) return NaN;
+    const port = code < 2 ? dv.getUint16(r + (which ? FL_PORT_B : FL_PORT_A), true) : 0;
+    return (dv.getUint32(r + (which ? FL_ADDR_B : FL_ADDR_A), false) * 65536 + port) * 4 + code;
+  }
+
+  endpointString(id: number, which: 0 | 1): string {
+    const r = this.recordOffset(id);
+    const dv = this.dv;
+    const proto = dv.getUint8(r + FL_PROTO);
+    const port = hasPorts(proto) ? dv.getUint16(r + (which ? FL_PORT_B : FL_PORT_A), true) : 0;
+    const o = r + (which ? FL_ADDR_B : FL_ADDR_A);
+    let t = `${proto}|`;
+    for (let i = 0; i < 16; i += 4) t += dv.getUint32(o + i, false).toString(16).padStart(8, "0");
+    return `${t}|${port}`;
+  }
+
+  /** Packets of flow `id`, both directions. */
+  totalPackets(id: number): number {
+    const r = this.recordOffset(id);
+    return this.dv.getUint32(r + FL_PKTS_AB, true) + this.dv.getUint32(r + FL_PKTS_BA, true);
+  }
+
   /** First-packet time of flow `id` in ns. */
   firstNs(id: number): bigint {
     return this.dv.getBigUint64(this.recordOffset(id) + FL_FIRST_TS, true);

@@ -17,23 +17,27 @@
  * id/packets/bytes` belong to the tuple being read. `id=` after the tuples is the entry id.
  * Fully expanded IPv6 addresses (/proc) are canonicalised.
  */
-import type { ConntrackEntry, ConntrackTuple, ConntrackDocument, ConntrackEventsDocument } from "../types.js";
+import type { ConntrackEntry, ConntrackTuple, ConntrackDocument, ConntrackEventsDocument, RouterEndpoint } from "../types.js";
 import { type ParseContext, type Segment, IGNORABLE, clip } from "../lines.js";
-import { canonicalIp } from "../ip.js";
+import { ADDR_CACHE } from "../ip.js";
 import { SHOWN } from "./tokens.js";
 
 const LEAD = /[ \t]*(?:\[[ \t]*(\d+\.\d+)[ \t]*\][ \t]*)?(?:\[(NEW|UPDATE|DESTROY)\][ \t]*)?/y;
 
-/** Tuple under construction (reused between lines: these files can hold millions of entries). */
+/**
+ * Tuple under construction (reused between lines: these files can hold millions of entries).
+ * Addresses are kept as offsets into the line ([srcS, srcE), -1 = not seen) and only turned into
+ * strings through the address cache once the entry is known to be good.
+ */
 interface RawTuple {
-  src: string | undefined; dst: string | undefined; sport: number; dport: number;
+  srcS: number; srcE: number; dstS: number; dstE: number; sport: number; dport: number;
   packets: number; bytes: number; type: number; code: number; id: number; zone: number;
 }
 const NONE = -1;
 const BAD = -2;
-const rawTuple = (): RawTuple => ({ src: undefined, dst: undefined, sport: NONE, dport: NONE, packets: NONE, bytes: NONE, type: NONE, code: NONE, id: NONE, zone: NONE });
+const rawTuple = (): RawTuple => ({ srcS: NONE, srcE: NONE, dstS: NONE, dstE: NONE, sport: NONE, dport: NONE, packets: NONE, bytes: NONE, type: NONE, code: NONE, id: NONE, zone: NONE });
 function resetTuple(t: RawTuple): void {
-  t.src = t.dst = undefined;
+  t.srcS = t.srcE = t.dstS = t.dstE = NONE;
   t.sport = t.dport = t.packets = t.bytes = t.type = t.code = t.id = t.zone = NONE;
 }
 const ORIG = rawTuple();
@@ -92,19 +96,29 @@ export function parseConntrack(ctx: ParseContext, seg: Segment, base: Omit<Connt
   return d;
 }
 
-function tuple(r: RawTuple): ConntrackTuple | string {
-  if (r.src === undefined || r.dst === undefined) return "missing src= or dst=";
-  const src = canonicalIp(r.src);
-  if (!src) return `bad address "${r.src}"`;
-  const dst = canonicalIp(r.dst);
-  if (!dst) return `bad address "${r.dst}"`;
-  if (r.sport === BAD || r.dport === BAD || r.sport > 65535 || r.dport > 65535) return "bad port";
+/** The address text[s, e) through the cache, or null when it is none. */
+function addr(text: string, s: number, e: number): string | null {
+  return ADDR_CACHE.ip(text, s, e);
+}
+
+function tuple(text: string, r: RawTuple): ConntrackTuple | string {
+  if (r.srcS === NONE || r.dstS === NONE) return "missing src= or dst=";
+  const src = addr(text, r.srcS, r.srcE);
+  if (src === null) return `bad address "${text.slice(r.srcS, r.srcE)}"`;
+  const sport = r.sport;
+  // the endpoint now, while the cache still holds this address's hash
+  const srcEp: RouterEndpoint | null = sport === BAD || sport > 65535 ? null : ADDR_CACHE.pair(src, sport === NONE ? null : sport);
+  const dst = addr(text, r.dstS, r.dstE);
+  if (dst === null) return `bad address "${text.slice(r.dstS, r.dstE)}"`;
+  const dport = r.dport;
+  if (srcEp === null || dport === BAD || dport > 65535) return "bad port";
+  const dstEp = ADDR_CACHE.pair(dst, dport === NONE ? null : dport);
   if (r.packets === BAD || r.bytes === BAD || r.type === BAD || r.code === BAD || r.id === BAD || r.zone === BAD) return "bad number";
   const icmp = r.type !== NONE || r.code !== NONE || r.id !== NONE
     ? { type: r.type !== NONE ? r.type : undefined, code: r.code !== NONE ? r.code : undefined, id: r.id !== NONE ? r.id : undefined }
     : undefined;
   const t: ConntrackTuple = {
-    src: { ip: src, port: r.sport === NONE ? null : r.sport }, dst: { ip: dst, port: r.dport === NONE ? null : r.dport },
+    src: srcEp, dst: dstEp,
     packets: r.packets !== NONE ? r.packets : undefined, bytes: r.bytes !== NONE ? r.bytes : undefined, icmp, zone: r.zone !== NONE ? r.zone : undefined,
   };
   return t;
@@ -152,6 +166,13 @@ function intern(slot: number, text: string, s: number, e: number): string {
   if (last !== undefined && last.length === e - s && at(text, last, s)) return last;
   return (interned[slot] = text.slice(s, e));
 }
+/** Forget the interned words and the last line (they may be slices of the last input). */
+export function resetConntrackState(): void {
+  interned.length = 0;
+  lastFlags.length = 0;
+  FLAGS.length = 0;
+  TEXT = "";
+}
 const SLOT_PROTO = 0, SLOT_STATE = 1, SLOT_FLAG = 2, SLOT_HELPER = 3, SLOT_L3 = 4;
 const isUpperWord = (text: string, s: number, e: number): boolean => {
   const c0 = text.charCodeAt(s);
@@ -162,6 +183,28 @@ const isUpperWord = (text: string, s: number, e: number): boolean => {
   }
   return true;
 };
+
+/**
+ * Flag lists repeat on nearly every line (`[ASSURED]`): entries with the same list share one
+ * frozen array (the last list seen per length is remembered).
+ */
+const FLAGS: string[] = [];
+let NFLAGS = 0;
+const NO_FLAGS: string[] = Object.freeze([]) as unknown as string[];
+const lastFlags: (string[] | undefined)[] = [];
+function flagList(): string[] {
+  const n = NFLAGS;
+  if (n === 0) return NO_FLAGS;
+  const last = lastFlags[n];
+  if (last !== undefined) {
+    let k = 0;
+    while (k < n && last[k] === FLAGS[k]) k++;
+    if (k === n) return last;
+  }
+  const list = Object.freeze(FLAGS.slice(0, n)) as unknown as string[];
+  if (n < 8) lastFlags[n] = list;
+  return list;
+}
 
 /**
  * Parse one entry line by scanning it in place (no token array: at a million lines the
@@ -194,7 +237,7 @@ export function parseEntry(text: string, col: number, line: number): ConntrackEn
   }
   const nameStart = TS;
   const nameEnd = TE;
-  if (text.indexOf("=", nameStart) < nameEnd && text.indexOf("=", nameStart) >= 0) return failAt(text, col, nameStart);
+  if (EQ >= 0) return failAt(text, col, nameStart);
   if (!next()) return failAt(text, col, nameStart);
   const protoNumber = num(text, TS, TE);
   if (protoNumber < 0) return failAt(text, col, nameStart);
@@ -207,7 +250,7 @@ export function parseEntry(text: string, col: number, line: number): ConntrackEn
   let use: number | undefined;
   let id: number | undefined;
   let extra: Record<string, string> | undefined;
-  const flags: string[] = [];
+  NFLAGS = 0;
   LAST_UNKNOWN = -1;
   let more = next();
   if (more) {
@@ -230,7 +273,7 @@ export function parseEntry(text: string, col: number, line: number): ConntrackEn
     const eq = EQ;
     if (eq < 0) {
       if (text.charCodeAt(TS) === 91 && text.charCodeAt(TE - 1) === 93 && TE - TS > 2) {
-        flags.push(intern(SLOT_FLAG, text, TS + 1, TE - 1));
+        FLAGS[NFLAGS++] = intern(SLOT_FLAG, text, TS + 1, TE - 1);
         if (haveReply) tuplesDone = true;
       } else if (LAST_UNKNOWN < 0) LAST_UNKNOWN = TS;
       continue;
@@ -247,14 +290,15 @@ export function parseEntry(text: string, col: number, line: number): ConntrackEn
         break;
       case 3:
         if (at(text, "src", TS)) {
-          if (cur.src !== undefined && !haveReply) {
+          if (cur.srcS !== NONE && !haveReply) {
             cur = REPLY;
             haveReply = true;
           }
-          cur.src = text.slice(vs, TE);
+          cur.srcS = vs;
+          cur.srcE = TE;
           continue;
         }
-        if (at(text, "dst", TS)) { cur.dst = text.slice(vs, TE); continue; }
+        if (at(text, "dst", TS)) { cur.dstS = vs; cur.dstE = TE; continue; }
         if (at(text, "use", TS)) { use = num(text, vs, TE); tuplesDone = true; continue; }
         break;
       case 4:
@@ -278,21 +322,22 @@ export function parseEntry(text: string, col: number, line: number): ConntrackEn
         if (at(text, "zone-orig", TS)) { ORIG.zone = num(text, vs, TE); continue; }
         break;
       case 10:
-        if (at(text, "zone-reply", TS)) { REPLY.zone = num(text, vs, TE); haveReply = haveReply || REPLY.src !== undefined; continue; }
+        if (at(text, "zone-reply", TS)) { REPLY.zone = num(text, vs, TE); continue; }
         break;
     }
     (extra ??= {})[text.slice(TS, eq)] = text.slice(vs, TE);
     tuplesDone = true;
   }
   if (mark === BAD || zone === BAD || use === BAD || id === BAD) return { code: "bad_entry", col, message: "conntrack entry: bad mark=, zone=, use= or id=" };
-  const orig = tuple(ORIG);
+  const orig = tuple(text, ORIG);
   if (typeof orig === "string") return { code: "bad_entry", col, message: `conntrack entry: ${orig}` };
   let reply: ConntrackTuple | undefined;
   if (haveReply) {
-    const r = tuple(REPLY);
+    const r = tuple(text, REPLY);
     if (typeof r === "string") return { code: "bad_entry", col, message: `conntrack entry reply tuple: ${r}` };
     reply = r;
   }
+  const flags = flagList();
   // one literal with every field (absent ones undefined): a fixed shape, no property-array growth
   return { event, time, l3, protoName, protoNumber, timeout, state, orig, reply, flags, mark, zone, helper, use, id, extra, location: { line } };
 }

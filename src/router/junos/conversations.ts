@@ -27,14 +27,16 @@
  * Flows printed before any `Interface:` / `Conversation:` line (e.g. the seed's analysis snippets)
  * go into an interface / conversation whose fields are null.
  */
-import type { JunosConversation, JunosConversationsDocument, JunosFlow, JunosInterface } from "../types.js";
+import type { JunosConversation, JunosConversationsDocument, JunosFlow, JunosInterface, NatTranslation } from "../types.js";
 import { type ParseContext, type Segment, IGNORABLE, clip } from "../lines.js";
-import { parseEndpoint } from "../ip.js";
+import { ADDR_CACHE } from "../ip.js";
 
-/** Item patterns, tried in this order at each position (sticky). */
+/**
+ * Item patterns, tried in this order at each position (sticky). The two items of every flow —
+ * the flow line and its NAT lines — are matched by hand (`matchFlow`, `matchNat`: no regex and no
+ * substring per line); their regex equivalents are given there.
+ */
 const ITEMS = {
-  nat: /NAT[ \t]+(source|dest|destination)[ \t]+(\S+)[ \t]+->[ \t]+(\S+?),?(?=\s|$)/y,
-  flow: /([A-Za-z][A-Za-z0-9-]*|\d{1,3})[ \t]+(\S+)[ \t]+->[ \t]+(\S+)[ \t]+([A-Za-z][\w-]*)[ \t]+([IO])[ \t]+(\d+)(?=\s|$)/y,
   gate: /Gate[ \t]+id:[ \t]*(\d+),?(?=\s|$)/y,
   iface: /Interface:[ \t]*([^\s,]+),?(?:[ \t]+Service[ \t]+se[tr]:[ \t]*([^\s,]+),?)?(?=\s|$)/y,
   conv: /Conversation:[ \t]*ALG[ \t]+protocol:[ \t]*([^\s,]+),?(?=\s|$)/y,
@@ -43,7 +45,6 @@ const ITEMS = {
 };
 /** A whole line `Key: value` (unknown extra field). */
 const KV_LINE = /^[ \t]*([A-Za-z][\w ()/.\-]*?):[ \t]+(\S.*?)[ \t]*$/;
-const NON_WS = /\S*/y;
 
 export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: Omit<JunosConversationsDocument, "format" | "interfaces">): JunosConversationsDocument {
   const doc: JunosConversationsDocument = { ...base, format: "junos-conversations", interfaces: [] };
@@ -78,15 +79,20 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
       let m: RegExpExecArray | null = null;
       // N: NAT or Number of ...
       if (ch === 78 /* N */) {
-        ITEMS.nat.lastIndex = pos;
-        if ((m = ITEMS.nat.exec(text))) {
+        if (matchNat(text, pos)) {
           if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, text, unknownAt, pos);
-          const from = parseEndpoint(m[2]!);
-          const to = parseEndpoint(m[3]!);
+          const from = ADDR_CACHE.endpoint(text, M_FROM_S, M_FROM_E);
+          const to = ADDR_CACHE.endpoint(text, M_TO_S, M_TO_E);
           if (!flow) ctx.report("orphan_nat", "warning", i, pos, "NAT line without a flow line before it");
-          else if (!from || !to) ctx.report("bad_endpoint", "error", i, pos + m[0].indexOf(from ? m[3]! : m[2]!, 4), `bad address:port "${from ? m[3] : m[2]}"`);
-          else flow.nat.push({ kind: m[1] === "source" ? "source" : "dest", from, to });
-          pos = ITEMS.nat.lastIndex;
+          else if (!from || !to) {
+            const bad = from ? text.slice(M_TO_S, M_TO_E) : text.slice(M_FROM_S, M_FROM_E);
+            ctx.report("bad_endpoint", "error", i, pos + text.slice(pos, M_END).indexOf(bad, 4), `bad address:port "${bad}"`);
+          } else {
+            const t: NatTranslation = { kind: M_KIND_SOURCE ? "source" : "dest", from, to };
+            // exact-size arrays (a flow has 0–2 NAT lines)
+            flow.nat = flow.nat.length === 0 ? [t] : [...flow.nat, t];
+          }
+          pos = M_END;
           continue;
         }
         ITEMS.counts.lastIndex = pos;
@@ -136,20 +142,22 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
           continue;
         }
       }
-      ITEMS.flow.lastIndex = pos;
-      if ((m = ITEMS.flow.exec(text))) {
+      if (matchFlow(text, pos)) {
         if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, text, unknownAt, pos);
-        const src = parseEndpoint(m[2]!);
-        const dst = parseEndpoint(m[3]!);
+        const src = ADDR_CACHE.endpoint(text, M_FROM_S, M_FROM_E);
+        const dst = ADDR_CACHE.endpoint(text, M_TO_S, M_TO_E);
         if (!src || !dst) {
-          const bad = src ? m[3]! : m[2]!;
-          ctx.report("bad_endpoint", "error", i, pos + m[0].indexOf(bad, m[1]!.length), `bad address:port "${bad}" in flow line`);
+          const bad = src ? text.slice(M_TO_S, M_TO_E) : text.slice(M_FROM_S, M_FROM_E);
+          ctx.report("bad_endpoint", "error", i, pos + text.slice(pos, M_END).indexOf(bad, M_PROTO_E - pos), `bad address:port "${bad}" in flow line`);
           flow = null;
         } else {
-          flow = { proto: intern(m[1]!), src, dst, state: intern(m[4]!), dir: m[5] === "I" ? "I" : "O", frames: Number(m[6]), nat: [], location: { line } };
+          flow = {
+            proto: word(0, text, pos, M_PROTO_E), src, dst, state: word(1, text, M_STATE_S, M_STATE_E), dir: M_DIR_I ? "I" : "O",
+            frames: decimal(text, M_FRAMES_S, M_END), nat: NO_NAT, location: { line },
+          };
           ensureConv(line).flows.push(flow);
         }
-        pos = ITEMS.flow.lastIndex;
+        pos = M_END;
         continue;
       }
       // nothing matched here
@@ -163,9 +171,11 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
         }
       }
       if (unknownAt < 0) unknownAt = pos;
-      NON_WS.lastIndex = pos;
-      NON_WS.exec(text);
-      pos = NON_WS.lastIndex;
+      // skip the token (\S*); a whitespace character that is no blank (\v, NBSP, ...) is skipped
+      // on its own, as part of the unknown text
+      const t = pos;
+      while (pos < text.length && !isWs(text.charCodeAt(pos))) pos++;
+      if (pos === t) pos++;
     }
     if (unknownAt >= 0) flushUnknown(ctx, i, text, unknownAt, text.length);
   }
@@ -203,13 +213,143 @@ function MAYBE_IGNORABLE(s: string, k: number): boolean {
   return c === 35 || c === 123 || c === 45 || c === 91;
 }
 
-/** State words and protocol names repeat on every line: keep one copy of each. */
+/** A flow's NAT list until a NAT line is seen (replaced, never pushed to). */
+const NO_NAT: NatTranslation[] = Object.freeze([]) as unknown as NatTranslation[];
+
+/** State words and protocol names repeat on every line: keep one copy of each (per slot, the last one). */
+const WORDS: string[] = ["", ""];
+function word(slot: number, text: string, s: number, e: number): string {
+  const last = WORDS[slot]!;
+  if (last.length === e - s) {
+    let k = 0;
+    while (k < last.length && last.charCodeAt(k) === text.charCodeAt(s + k)) k++;
+    if (k === last.length) return last;
+  }
+  return (WORDS[slot] = intern(text.slice(s, e)));
+}
 const INTERNED = new Map<string, string>();
 function intern(s: string): string {
   const v = INTERNED.get(s);
   if (v !== undefined) return v;
   if (INTERNED.size < 1000) INTERNED.set(s, s);
   return s;
+}
+/** Forget the interned words (they may be slices of the last input). */
+export function resetConversationState(): void {
+  INTERNED.clear();
+  WORDS[0] = WORDS[1] = "";
+}
+
+/** Number(text.slice(s, e)) for a run of decimal digits. */
+function decimal(text: string, s: number, e: number): number {
+  if (e - s > 15) return Number(text.slice(s, e));
+  let n = 0;
+  for (let k = s; k < e; k++) n = n * 10 + (text.charCodeAt(k) - 48);
+  return n;
+}
+
+/** JavaScript's `\s`. */
+function isWs(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+const isBlank = (c: number): boolean => c === 32 || c === 9;
+const isAlpha = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/** Result of the last successful matchFlow / matchNat (module state: no object per line). */
+let M_FROM_S = 0, M_FROM_E = 0, M_TO_S = 0, M_TO_E = 0, M_END = 0;
+let M_PROTO_E = 0, M_STATE_S = 0, M_STATE_E = 0, M_FRAMES_S = 0;
+let M_DIR_I = false, M_KIND_SOURCE = false;
+
+/** Skip [ \t]+ at k: the index after them, or -1 when there is none. */
+function blanks(text: string, k: number): number {
+  if (k >= text.length || !isBlank(text.charCodeAt(k))) return -1;
+  k++;
+  while (k < text.length && isBlank(text.charCodeAt(k))) k++;
+  return k;
+}
+/** End of the \S+ run at k (k itself when empty). */
+function nonWs(text: string, k: number): number {
+  while (k < text.length && !isWs(text.charCodeAt(k))) k++;
+  return k;
+}
+/** `->` then [ \t]+ at k: the index after, or -1. */
+function arrow(text: string, k: number): number {
+  if (k + 1 >= text.length || text.charCodeAt(k) !== 45 || text.charCodeAt(k + 1) !== 62) return -1;
+  return blanks(text, k + 2);
+}
+function startsWith(text: string, word: string, k: number): boolean {
+  if (k + word.length > text.length) return false;
+  for (let j = 0; j < word.length; j++) if (text.charCodeAt(k + j) !== word.charCodeAt(j)) return false;
+  return true;
+}
+
+/**
+ * A flow line item at `pos`, the hand-written equivalent of the sticky regex
+ *   ([A-Za-z][A-Za-z0-9-]*|\d{1,3})[ \t]+(\S+)[ \t]+->[ \t]+(\S+)[ \t]+([A-Za-z][\w-]*)[ \t]+([IO])[ \t]+(\d+)(?=\s|$)
+ * Sets M_* (proto end, src/dst token, state, dir, frames start, match end).
+ */
+function matchFlow(text: string, pos: number): boolean {
+  const len = text.length;
+  let k = pos;
+  let c = text.charCodeAt(k);
+  if (isAlpha(c)) {
+    k++;
+    while (k < len && (isAlpha((c = text.charCodeAt(k))) || isDigit(c) || c === 45)) k++;
+  } else if (isDigit(c)) {
+    k++;
+    while (k < len && k - pos < 3 && isDigit(text.charCodeAt(k))) k++;
+  } else return false;
+  M_PROTO_E = k;
+  if ((k = blanks(text, k)) < 0) return false;
+  M_FROM_S = k;
+  M_FROM_E = k = nonWs(text, k);
+  if (M_FROM_E === M_FROM_S || (k = blanks(text, k)) < 0 || (k = arrow(text, k)) < 0) return false;
+  M_TO_S = k;
+  M_TO_E = k = nonWs(text, k);
+  if (M_TO_E === M_TO_S || (k = blanks(text, k)) < 0) return false;
+  M_STATE_S = k;
+  if (k >= len || !isAlpha(text.charCodeAt(k))) return false;
+  k++;
+  while (k < len && (isAlpha((c = text.charCodeAt(k))) || isDigit(c) || c === 95 || c === 45)) k++;
+  M_STATE_E = k;
+  if ((k = blanks(text, k)) < 0) return false;
+  c = text.charCodeAt(k);
+  if (c !== 73 /* I */ && c !== 79 /* O */) return false;
+  M_DIR_I = c === 73;
+  if ((k = blanks(text, k + 1)) < 0) return false;
+  M_FRAMES_S = k;
+  while (k < len && isDigit(text.charCodeAt(k))) k++;
+  if (k === M_FRAMES_S || (k < len && !isWs(text.charCodeAt(k)))) return false;
+  M_END = k;
+  return true;
+}
+
+/**
+ * A NAT line item at `pos`, the hand-written equivalent of the sticky regex
+ *   NAT[ \t]+(source|dest|destination)[ \t]+(\S+)[ \t]+->[ \t]+(\S+?),?(?=\s|$)
+ * (the `to` token loses one trailing comma). Sets M_KIND_SOURCE, M_FROM_*, M_TO_*, M_END.
+ */
+function matchNat(text: string, pos: number): boolean {
+  if (!startsWith(text, "NAT", pos)) return false;
+  let k = blanks(text, pos + 3);
+  if (k < 0) return false;
+  let w: number;
+  if (startsWith(text, "source", k) && (w = blanks(text, k + 6)) >= 0) M_KIND_SOURCE = true;
+  else if (startsWith(text, "dest", k) && (w = blanks(text, k + 4)) >= 0) M_KIND_SOURCE = false;
+  else if (startsWith(text, "destination", k) && (w = blanks(text, k + 11)) >= 0) M_KIND_SOURCE = false;
+  else return false;
+  k = w;
+  M_FROM_S = k;
+  M_FROM_E = k = nonWs(text, k);
+  if (M_FROM_E === M_FROM_S || (k = blanks(text, k)) < 0 || (k = arrow(text, k)) < 0) return false;
+  M_TO_S = k;
+  M_END = k = nonWs(text, k);
+  if (k === M_TO_S) return false;
+  M_TO_E = k - M_TO_S >= 2 && text.charCodeAt(k - 1) === 44 /* , */ ? k - 1 : k;
+  return true;
 }
 
 function firstNonWs(s: string): number {
