@@ -29,17 +29,17 @@ export const FINDINGS: Record<string, Entry> = {
   "router.frame-count-mismatch": { severity: "warning", explanation: "The router's frame count differs from the captures. Counters keep moving while a session is alive and retransmissions count; compare outputs taken after the sessions ended." },
   "router.alg-errors": { severity: "error", explanation: "The router counted ALG errors for FTP/RTSP in its statistics: it failed to parse or rewrite some payloads." },
   "router.no-rule-drop": { severity: "error", explanation: "The router logged ASP_SFW_NO_RULE_DROP for a flow the ALG should have allowed." },
-  "router.alg-inactive": { severity: "error", explanation: "The control connection is not handled by the ALG: its conversation's ALG protocol is not ftp/rtsp or it has no Watch flow (conntrack: no helper)." },
+  "router.alg-inactive": { severity: "error", explanation: "The control connection is not handled by the ALG: its conversation's ALG protocol is not ftp/rtsp or it has no Watch flow. An error when the captures show the session failed for it; a warning when every negotiation worked anyway (passive FTP to a public server, media by port preservation)." },
   "router.syslog-event-missing": { severity: "warning", explanation: "An expected ASP_SFW log line (RULE_ACCEPT / CREATE_ACCEPT_FLOW for control flows, FTP_ACTIVE_ACCEPT for active data) is missing. Syslog may be filtered or rate-limited." },
   "conntrack.helper-missing": { severity: "warning", explanation: "The conntrack entry of the control connection has no helper=: the Linux ALG is not active for it (on kernel 6.x a helper must be assigned explicitly, nft `ct helper set`). Sessions that need no rewrite (passive FTP to a public server) still work; the alg.* findings say whether this one did." },
   "conntrack.expectation-missing": { severity: "error", explanation: "No conntrack expectation for an announced data connection: the helper did not parse the line (see the emulation profile) or the expectation expired." },
   "conntrack.counter-mismatch": { severity: "warning", explanation: "conntrack's packet/byte counters differ from the captures; on a quiet Linux router they match exactly." },
 };
 
-export function finding(code: string, message: string, evidence: Evidence, detail?: string): Finding {
+export function finding(code: string, message: string, evidence: Evidence, detail?: string, severity?: Severity): Finding {
   const e = FINDINGS[code];
   if (!e) throw new Error(`unknown finding code ${code}`);
   const clean: Evidence = {};
   for (const [k, v] of Object.entries(evidence)) if (v !== undefined && (!Array.isArray(v) || v.length)) (clean as Record<string, unknown>)[k] = v;
-  return { code, severity: e.severity, message: detail ? `${message} (${detail})` : message, explanation: e.explanation, evidence: clean };
+  return { code, severity: severity ?? e.severity, message: detail ? `${message} (${detail})` : message, explanation: e.explanation, evidence: clean };
 }

@@ -55,16 +55,46 @@ export function predictConversations(sessions: VerifiedSession[], inside: Analyz
       flows.push(...linesFor(m, fi, fo, control));
     };
     add(s.control.insideFlow, s.control.outsideFlow, true);
+    const ctl = s.control.insideFlow !== undefined ? nat?.byInside.get(s.control.insideFlow) : undefined;
     const seen = new Set<string>();
     for (const n of s.negotiations) {
-      const ids = n.inside?.observedFlows ?? [];
-      const oids = n.outside?.observedFlows ?? [];
-      for (let k = 0; k < Math.max(ids.length, oids.length); k++) {
-        const key = `${ids[k]}|${oids[k]}`;
-        if (seen.has(key)) continue;
+      const base = n.inside ?? n.outside!;
+      base.expected.forEach((x, xi) => {
+        const oi = n.inside?.observed.find((o) => o.expected === xi)?.flow;
+        const oo = n.outside?.observed.find((o) => o.expected === xi)?.flow;
+        const key = `${oi}|${oo}|${xi}|${base.packet}`;
+        if (seen.has(key)) return;
         seen.add(key);
-        add(ids[k], ids[k] === undefined ? oids[k] : undefined, false);
-      }
+        const m = oi !== undefined ? nat?.byInside.get(oi) : oo !== undefined ? nat?.byOutside.get(oo) : undefined;
+        if (m || !nat || !ctl) {
+          if (oi !== undefined || oo !== undefined) add(oi, oi === undefined ? oo : undefined, false);
+          return;
+        }
+        // Seen on one side only (or not at all): the flow a correct ALG had to set up, with the
+        // translation the payload announced (or the NAT address with the inside port kept).
+        const fi = oi !== undefined ? inside?.scan.flows.get(oi) : undefined;
+        const fo = oo !== undefined ? outside?.scan.flows.get(oo) : undefined;
+        const clientIp = s.control.client.ip;
+        const hostEp = fi ? (fi.initiator.ip === clientIp ? fi.initiator : fi.responder)
+          : x.to.ip === clientIp || n.kind === "PORT" || n.kind === "EPRT" || n.kind === "LPRT" || n.kind === "SETUP" ? { ip: n.inside?.expected[xi]?.to.ip ?? x.to.ip, port: n.inside?.expected[xi]?.to.port ?? x.to.port } : undefined;
+        // The remote end is the server's side of the flow (it is not translated).
+        const serverIp = s.control.server.ip;
+        const remoteEp = fi ? (fi.initiator.ip === clientIp ? fi.responder : fi.initiator)
+          : fo ? (fo.initiator.ip === serverIp ? fo.initiator : fo.responder.ip === serverIp ? fo.responder : fo.initiator.ip === ctl.translated.ip ? fo.responder : fo.initiator)
+          : x.from.port !== null ? x.from : undefined;
+        if (!hostEp || hostEp.port === null || !remoteEp || remoteEp.port === null) return;
+        const outAnn = n.outside?.announced;
+        const translated = { ip: ctl.translated.ip, port: outAnn?.ip === ctl.translated.ip && outAnn.port !== undefined && xi === 0 ? outAnn.port : outAnn?.ip === ctl.translated.ip && outAnn?.rtcpPort !== undefined && xi === 1 ? outAnn.rtcpPort : hostEp.port };
+        const mm: NatMapping = { proto: String(base.expected[xi].proto), direction: "inbound", inside: hostEp, translated, remote: remoteEp, portKept: translated.port === hostEp.port, evidence: {} };
+        const iFrames = fi ? (fi.initiator.ip === clientIp ? fi.packets.initiatorToResponder : fi.packets.responderToInitiator) : 0;
+        const oFrames = fo && ((fo.responder.ip === translated.ip && fo.responder.port === translated.port) || (fo.initiator.ip === translated.ip && fo.initiator.port === translated.port))
+          ? (fo.responder.ip === translated.ip ? fo.packets.initiatorToResponder : fo.packets.responderToInitiator) : 0;
+        const proto = x.proto.toUpperCase();
+        flows.push(
+          { proto, src: mm.inside, dst: mm.remote, state: "Forward", dir: "I", frames: iFrames, nat: [{ kind: "source", from: mm.inside, to: translated }], role: "data initiator" },
+          { proto, src: mm.remote, dst: translated, state: "Forward", dir: "O", frames: oFrames, nat: [{ kind: "dest", from: translated, to: mm.inside }], role: "data responder" },
+        );
+      });
     }
     // Junos lists initiator lines first, then responder lines.
     flows.sort((a, b) => (a.dir === b.dir ? 0 : a.dir === "I" ? -1 : 1));
@@ -82,34 +112,82 @@ export interface CompareOptions {
 }
 
 /** Predicted conversations ↔ the router's flows, counters and events; findings appended. */
-export function compareWithRouter(predicted: PredictedConversation[], router: RouterParseResult[], findings: Finding[], opts: CompareOptions & { withCaptures?: boolean } = {}): void {
+export function compareWithRouter(predicted: PredictedConversation[], router: RouterParseResult[], findings: Finding[], opts: CompareOptions & { withCaptures?: boolean } = {}, sessions?: VerifiedSession[]): void {
   const flows: RouterFlow[] = router.flatMap((r) => r.flows);
   const junos = flows.filter((f) => f.format === "junos-conversations");
   const used = new Set<RouterFlow>();
   const tol = opts.frameTolerance ?? 0;
   const loc = (f: RouterFlow) => [{ file: f.location.file, line: f.location.line }];
   if (junos.length && opts.withCaptures !== false) {
-    for (const conv of predicted) {
+    const convKey = (f: RouterFlow) => `${f.location.file}|${f.document}|${f.conversation ?? 0}`;
+    const sameEp = (a: { ip: string; port: number | null }, b: { ip: string; port: number | null }) => a.ip === b.ip && a.port === b.port;
+    const exact = (f: RouterFlow, p: PredictedFlow) => !used.has(f) && String(f.proto).toUpperCase() === p.proto && sameEp(f.src, p.src) && sameEp(f.dst, p.dst) && (f.direction ?? p.dir) === p.dir;
+    // Same flow with another translation: I lines by their pre-NAT ends, O lines by the remote
+    // end and the inside host their NAT dest leads to.
+    const loose = (f: RouterFlow, p: PredictedFlow) => {
+      if (used.has(f) || String(f.proto).toUpperCase() !== p.proto || (f.direction ?? p.dir) !== p.dir) return false;
+      if (p.dir === "I") return sameEp(f.src, p.src) && sameEp(f.dst, p.dst);
+      const fd = f.nat.find((n) => n.kind === "dest");
+      const pd = p.nat.find((n) => n.kind === "dest");
+      return sameEp(f.src, p.src) && fd !== undefined && pd !== undefined && sameEp(fd.to, pd.to);
+    };
+    predicted.forEach((conv, ci) => {
+      const session = sessions?.[ci];
+      const ctlI = conv.flows.find((p) => p.role === "control initiator");
+      const rctl = ctlI ? junos.find((f) => String(f.proto).toUpperCase() === ctlI.proto && sameEp(f.src, ctlI.src) && sameEp(f.dst, ctlI.dst) && f.direction === "I") : undefined;
+      const key = rctl ? convKey(rctl) : undefined;
+      const inactive = rctl !== undefined && ((rctl.alg !== undefined && !/^(ftp|rtsp)$/i.test(rctl.alg)) || (rctl.state ?? "").toLowerCase() !== "watch");
+      if (inactive) {
+        findings.push(finding("router.alg-inactive", `control flow ${ctlI!.src.ip}:${ctlI!.src.port} -> ${ctlI!.dst.ip}:${ctlI!.dst.port} is ${rctl!.state ?? "?"} in a conversation with ALG protocol ${rctl!.alg ?? "?"}`, { router: loc(rctl!) }));
+      }
+      const portMismatchSeen = new Set<string>();
       for (const p of conv.flows) {
-        const match = junos.find((f) => !used.has(f) && String(f.proto).toUpperCase() === p.proto && epKey(f.src) === epKey(p.src) && epKey(f.dst) === epKey(p.dst) && (f.direction ?? p.dir) === p.dir);
+        const match = junos.find((f) => exact(f, p)) ?? junos.find((f) => (key === undefined || convKey(f) === key) && loose(f, p));
         if (!match) {
           findings.push(finding("router.flow-missing", `${p.role} ${p.proto} ${p.src.ip}:${p.src.port} -> ${p.dst.ip}:${p.dst.port} (${p.state} ${p.dir}) is not in the router output`, {}));
           continue;
         }
         used.add(match);
-        if (p.role === "control initiator" && ((match.alg && !/^(ftp|rtsp)$/i.test(match.alg)) || (match.state ?? "").toLowerCase() !== "watch")) {
-          findings.push(finding("router.alg-inactive", `control flow ${p.src.ip}:${p.src.port} -> ${p.dst.ip}:${p.dst.port} is ${match.state ?? "?"} in a conversation with ALG protocol ${match.alg ?? "?"}`, { router: loc(match) }));
-        } else if ((match.state ?? "").toLowerCase() !== p.state.toLowerCase()) {
+        if (!inactive && (match.state ?? "").toLowerCase() !== p.state.toLowerCase()) {
           findings.push(finding("router.state-mismatch", `${p.role} is ${match.state} on the router, expected ${p.state}`, { router: loc(match) }));
         }
         if (natKey(match.nat) !== natKey(p.nat)) {
-          findings.push(finding("router.nat-mismatch", `${p.role} ${p.src.ip}:${p.src.port} -> ${p.dst.ip}:${p.dst.port}: router NAT ${natKey(match.nat) || "none"}, captures show ${natKey(p.nat) || "none"}`, { router: loc(match) }));
+          const pt = p.nat[0]?.kind === "source" ? p.nat[0].to : p.nat[0]?.from;
+          const rn = match.nat.find((n) => n.kind === p.nat[0]?.kind);
+          const rt = rn ? (rn.kind === "source" ? rn.to : rn.from) : undefined;
+          if (p.role.startsWith("data") && pt && rt && pt.ip === rt.ip && pt.port !== rt.port) {
+            const k = `${pt.ip}|${pt.port}|${rt.port}`;
+            if (!portMismatchSeen.has(k)) {
+              portMismatchSeen.add(k);
+              findings.push(finding("alg.payload-port-mismatch", `the payload announced ${pt.ip}:${pt.port}, but the router translates the data flow to ${rt.ip}:${rt.port}`, { router: loc(match) }));
+            }
+          } else {
+            findings.push(finding("router.nat-mismatch", `${p.role} ${p.src.ip}:${p.src.port} -> ${p.dst.ip}:${p.dst.port}: router NAT ${natKey(match.nat) || "none"}, captures show ${natKey(p.nat) || "none"}`, { router: loc(match) }));
+          }
         }
         if (match.frames !== undefined && Math.abs(match.frames - p.frames) > tol) {
           findings.push(finding("router.frame-count-mismatch", `${p.role} ${p.src.ip}:${p.src.port} -> ${p.dst.ip}:${p.dst.port}: router counts ${match.frames} frames, the captures ${p.frames}`, { router: loc(match) }));
         }
       }
-    }
+      // Router flows of this conversation no prediction explains: pinholes the ALG opened.
+      if (key === undefined) return;
+      const natIp = conv.flows.find((p) => p.role === "control initiator")?.nat[0]?.to.ip;
+      for (const f of junos) {
+        if (used.has(f) || convKey(f) !== key) continue;
+        used.add(f);
+        const t = f.direction === "O" ? f.dst : f.nat.find((n) => n.kind === "source")?.to ?? f.src;
+        const announced = session?.negotiations.map((n) => n.outside?.announced).filter((a) => a?.port !== undefined) ?? [];
+        if (natIp && t.ip !== natIp && announced.some((a) => a!.ip === t.ip)) {
+          findings.push(finding("router.nat-mismatch", `the router's ${f.state ?? ""} flow ${f.src.ip}:${f.src.port} -> ${f.dst.ip}:${f.dst.port} is translated to ${t.ip}, while the control connection leaves the NAT as ${natIp}`, { router: loc(f) }));
+        } else if (announced.some((a) => a!.ip === t.ip && a!.port === t.port)) {
+          // The pinhole for an announced endpoint (traffic may not have come yet).
+        } else if (announced.some((a) => a!.ip === t.ip)) {
+          findings.push(finding("alg.payload-port-mismatch", `the router holds a pinhole at ${t.ip}:${t.port}, but the payload announced ${announced.filter((a) => a!.ip === t.ip).map((a) => `${a!.ip}:${a!.port}`).join(", ")}`, { router: loc(f) }));
+        } else {
+          findings.push(finding("router.flow-unexpected", `${f.state ?? ""} ${f.direction ?? ""} ${f.src.ip}:${f.src.port} -> ${f.dst.ip}:${f.dst.port} (${f.alg}) has no negotiation behind it in the captures`, { router: loc(f) }));
+        }
+      }
+    });
     for (const f of junos) {
       if (used.has(f) || !f.alg || !/^(ftp|rtsp)$/i.test(f.alg)) continue;
       findings.push(finding("router.flow-unexpected", `${f.state ?? ""} ${f.direction ?? ""} ${f.src.ip}:${f.src.port} -> ${f.dst.ip}:${f.dst.port} (${f.alg}) has no negotiation behind it in the captures`, { router: loc(f) }));

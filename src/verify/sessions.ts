@@ -178,8 +178,9 @@ function checkNegotiation(
     v.dataPath = "blocked";
     const code = n.kind === "SETUP" ? "alg.media-blocked" : "alg.data-flow-blocked";
     const f = flowOf(outside, no.observedFlows[0])!;
+    const all = no.observedFlows.map((id) => flowOf(outside, id)!);
     findings.push(finding(code, `${n.kind === "SETUP" ? "media" : "data connection"} ${ep(f.initiator)} → ${ep(f.responder)} reached the outside but never the inside`, {
-      inside: ni ? [ni.packet] : undefined, outside: [no.packet, f.first.packet], outsideFlows: [f.id],
+      inside: ni ? [ni.packet] : undefined, outside: [no.packet, ...all.map((x) => x.first.packet)], outsideFlows: all.map((x) => x.id),
     }, icmpNote(outside, f)));
     if (n.kind === "SETUP" && m && ni && ni.announced.port === no.announced.port && m.inside.ip !== m.translated.ip &&
       !findings.some((x) => x.code === "alg.payload-not-translated" && x.evidence.outside?.includes(no.packet))) {
@@ -188,8 +189,9 @@ function checkNegotiation(
   } else if (insideSeen && !outsideSeen && ni) {
     v.dataPath = "blocked";
     const f = flowOf(inside, ni.observedFlows[0])!;
+    const all = ni.observedFlows.map((id) => flowOf(inside, id)!);
     findings.push(finding(n.kind === "SETUP" ? "alg.media-blocked" : "alg.data-flow-blocked", `${n.kind === "SETUP" ? "media" : "data connection"} ${ep(f.initiator)} → ${ep(f.responder)} left the inside host but never appeared outside`, {
-      inside: [ni.packet, f.first.packet], outside: no ? [no.packet] : undefined, insideFlows: [f.id],
+      inside: [ni.packet, ...all.map((x) => x.first.packet)], outside: no ? [no.packet] : undefined, insideFlows: all.map((x) => x.id),
     }));
   } else {
     dataMissing(n, v, findings, inside, input, false, ni, no);

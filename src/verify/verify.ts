@@ -74,7 +74,11 @@ export function verify(inputs: VerifyInputs, opts: VerifyOptions = {}): VerifyRe
   if (inside && outside) nat = reconcile(inside.scan.flows, outside.scan.flows, { clockOffsetMs: opts.clockOffsetMs });
   const sessions = verifySessions({ inside, outside, nat }, findings);
   const predicted = predictConversations(sessions, inside, outside, nat);
-  compareWithRouter(predicted, router, findings, { frameTolerance: opts.frameTolerance, withCaptures: !!(inside || outside) });
+  compareWithRouter(predicted, router, findings, { frameTolerance: opts.frameTolerance, withCaptures: !!(inside || outside) }, sessions);
+  // An ALG the router did not apply is an error when a session failed for it, else a warning
+  // (passive FTP to a public server, media by port preservation: correct without an ALG).
+  const sessionFailed = findings.some((f) => f.code.startsWith("alg.") && f.severity === "error");
+  for (const f of findings) if (f.code === "router.alg-inactive" && !sessionFailed) f.severity = "warning";
   if (opts.profile === "linux") fragile(sessions, findings);
   const unpaired = nat ? unpairedFlows(nat, sessions, findings) : [];
   // The router's own view, labelled as the seed does; checked on its own when there is no capture.
@@ -186,12 +190,16 @@ function answers(sessions: VerifiedSession[], predicted: PredictedConversation[]
     const A = alg.toUpperCase();
     const inactive = codes(/alg\.payload-not-translated|router\.alg-inactive|conntrack\.helper-missing/);
     const routerConv = router.flatMap((r) => r.flows).filter((f) => f.format === "junos-conversations" && (f.alg ?? "").toLowerCase() === alg);
+    const ctlPort = alg === "ftp" ? 21 : 554;
+    const helpers = router.flatMap((r) => r.flows).filter((f) => f.format === "conntrack" && f.dst.port === ctlPort && (f.alg ?? "").toLowerCase().startsWith(alg));
     out.push({
       question: `Is the ${A} ALG active?`,
       answer: inactive.length
         ? `No: ${inactive.join(", ")}.`
         : routerConv.length
           ? `Yes: the router lists ${routerConv.length} flow(s) under ALG protocol ${alg} and the payloads were rewritten consistently with the NAT.`
+          : helpers.length
+            ? `Yes: conntrack shows helper=${helpers[0].alg} on the control connection (${helpers[0].location.file}:${helpers[0].location.line}) and the payloads were rewritten consistently with the NAT.`
           : ss.some((s) => s.negotiations.some((n) => n.rewrite?.ok))
             ? "Yes, as far as the captures show: the payloads were rewritten consistently with the NAT."
             : "Nothing in the captures contradicts it (no negotiation needed a rewrite).",

@@ -1,0 +1,149 @@
+/**
+ * Finding the cases of a suite directory and reading their case.json.
+ *
+ * A case folder is one holding `case.json`, or a plain folder holding `inside.pcap` and/or
+ * `outside.pcap`. Its inputs are those two captures (when present) and its router files:
+ * `conntrack.txt`, `expect.txt`, `events.txt` and `router-*.txt` (ruleset.txt and other notes are
+ * not router output). The walk is recursive (sub-folders of a case are searched too), skips
+ * dot-folders and node_modules, follows symbolic links once, and sorts the cases by name (the
+ * folder's path relative to the suite directory, `/`-separated; `.` when the directory itself is
+ * the only case), comparing UTF-16 code units so the order does not depend on the locale.
+ */
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
+import { basename, join, relative, sep } from "node:path";
+
+export const CASE_FILE = "case.json";
+export const CAPTURE_FILES = { inside: "inside.pcap", outside: "outside.pcap" } as const;
+const ROUTER_FIXED = ["conntrack.txt", "expect.txt", "events.txt"];
+const isRouterFile = (name: string) => ROUTER_FIXED.includes(name) || (name.startsWith("router-") && name.endsWith(".txt"));
+
+export type ExpectedVerdict = "pass" | "fail" | "error";
+
+export interface Expected {
+  verdict: ExpectedVerdict;
+  /** Codes of the error-severity findings; absent = not compared (only the verdict is). */
+  findings?: string[];
+}
+
+export interface CaseSpec {
+  /** Relative path of the folder under the suite directory (`/`-separated). */
+  name: string;
+  /** The folder, as the suite directory given joined with `name`. */
+  dir: string;
+  inside?: string;
+  outside?: string;
+  router: string[];
+  /** Whether the folder holds case.json. */
+  hasCaseJson: boolean;
+  /** From case.json; absent for plain folders (and for a case.json without `expected`). */
+  expected?: Expected;
+  /** case.json cannot be read or parsed, or its `expected` is malformed: the case is an error. */
+  invalid?: string;
+}
+
+/** An unreadable or missing suite directory (exit 2). */
+export class SuiteInputError extends Error {
+  override name = "SuiteInputError";
+}
+
+const errText = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+
+/** Every case under `dir`, sorted by name. Throws SuiteInputError when `dir` cannot be read. */
+export async function findCases(dir: string): Promise<CaseSpec[]> {
+  let st;
+  try {
+    st = await stat(dir);
+  } catch (e) {
+    throw new SuiteInputError(`cannot read ${dir}: ${errText(e)}`);
+  }
+  if (!st.isDirectory()) throw new SuiteInputError(`${dir} is not a directory`);
+  const cases: CaseSpec[] = [];
+  const seen = new Set<string>();
+  await walk(dir, dir, cases, seen, true);
+  return cases.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+async function walk(root: string, dir: string, out: CaseSpec[], seen: Set<string>, top: boolean): Promise<void> {
+  let real: string;
+  try {
+    real = await realpath(dir);
+  } catch (e) {
+    if (top) throw new SuiteInputError(`cannot read ${dir}: ${errText(e)}`);
+    return;
+  }
+  if (seen.has(real)) return;
+  seen.add(real);
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    throw new SuiteInputError(`cannot read ${dir}: ${errText(e)}`); // any unreadable folder: exit 2
+  }
+  const files = new Set<string>();
+  const dirs: string[] = [];
+  for (const e of entries) {
+    let isDir = e.isDirectory();
+    let isFile = e.isFile();
+    if (e.isSymbolicLink()) {
+      try {
+        const t = await stat(join(dir, e.name));
+        isDir = t.isDirectory();
+        isFile = t.isFile();
+      } catch {
+        continue; // dangling link
+      }
+    }
+    if (isFile) files.add(e.name);
+    else if (isDir && !e.name.startsWith(".") && e.name !== "node_modules") dirs.push(e.name);
+  }
+  const hasCaseJson = files.has(CASE_FILE);
+  if (hasCaseJson || files.has(CAPTURE_FILES.inside) || files.has(CAPTURE_FILES.outside)) {
+    const rel = relative(root, dir).split(sep).join("/");
+    const spec: CaseSpec = {
+      name: rel || basename(dir) || ".",
+      dir,
+      inside: files.has(CAPTURE_FILES.inside) ? join(dir, CAPTURE_FILES.inside) : undefined,
+      outside: files.has(CAPTURE_FILES.outside) ? join(dir, CAPTURE_FILES.outside) : undefined,
+      router: [...files].filter(isRouterFile).sort().map((f) => join(dir, f)),
+      hasCaseJson,
+    };
+    if (hasCaseJson) await readCaseJson(spec);
+    out.push(spec);
+  }
+  dirs.sort();
+  for (const d of dirs) await walk(root, join(dir, d), out, seen, false);
+}
+
+async function readCaseJson(spec: CaseSpec): Promise<void> {
+  const file = join(spec.dir, CASE_FILE);
+  let meta: unknown;
+  try {
+    meta = JSON.parse(await readFile(file, "utf8"));
+  } catch (e) {
+    spec.invalid = e instanceof SyntaxError ? `${file}: invalid JSON: ${e.message}` : `cannot read ${file}: ${errText(e)}`;
+    return;
+  }
+  if (typeof meta !== "object" || meta === null || Array.isArray(meta)) {
+    spec.invalid = `${file}: expected a JSON object`;
+    return;
+  }
+  const expected = (meta as { expected?: unknown }).expected;
+  if (expected === undefined) return;
+  const problem = checkExpected(expected);
+  if (problem) spec.invalid = `${file}: expected${problem}`;
+  else spec.expected = expected as Expected;
+}
+
+/** Why an `expected` value is malformed, or undefined when it is fine. */
+export function checkExpected(x: unknown): string | undefined {
+  if (typeof x !== "object" || x === null || Array.isArray(x)) return " must be an object";
+  const { verdict, findings } = x as { verdict?: unknown; findings?: unknown };
+  if (verdict !== "pass" && verdict !== "fail" && verdict !== "error") return `.verdict must be "pass", "fail" or "error"`;
+  if (findings !== undefined && (!Array.isArray(findings) || findings.some((c) => typeof c !== "string"))) return ".findings must be an array of finding codes";
+  return undefined;
+}
+
+/** The cases of shard `k` of `n` (1-based): every n-th case of the sorted list, from the k-th. */
+export function shard<T>(cases: T[], k: number, n: number): T[] {
+  return cases.filter((_c, i) => i % n === k - 1);
+}

@@ -1,0 +1,70 @@
+/**
+ * `runVerify(files, opts)`: the file-level half of `alg-verify verify`, shared by the `verify`
+ * and `suite` commands. Analyzes the inside and/or outside captures (in parallel worker threads
+ * where the compiled worker is available, unless `parallel: false`), reads and parses the router
+ * files, and returns `verify()`'s report. Rendering and exit codes stay with the callers.
+ *
+ * Throws `InputError` when a file cannot be opened or read (exit 2 in the CLI). A capture that
+ * can be read but is damaged does not throw: its error is a located diagnostic of the report,
+ * `inputErrorOf(report)` finds it (the CLI exits 2 on it as well).
+ */
+import { readFile as fsReadFile } from "node:fs/promises";
+import { analyzeFile, analyzeFilesParallel, InputError } from "../node/index.js";
+import type { AnalyzeScanOptions } from "../alg/analyze.js";
+import { parseRouterText } from "../router/index.js";
+import type { RouterParseResult } from "../router/types.js";
+import type { Diagnostic } from "../types.js";
+import { verify, type VerifyOptions, type VerifyReport } from "./verify.js";
+
+export interface VerifyFiles {
+  /** Capture taken on the inside (private) side of the NAT. */
+  inside?: string;
+  /** Capture taken on the outside (public) side. */
+  outside?: string;
+  /** Router output files (any format `parseRouterText` detects). */
+  router?: string[];
+}
+
+export interface RunVerifyOptions extends Omit<AnalyzeScanOptions, "file" | "onProgress">, VerifyOptions {
+  /** Reads a router file (default: fs, UTF-8). The CLI passes io.readFile. */
+  readFile?: (path: string) => Promise<string>;
+  /**
+   * Analyze the two captures in two worker threads (default true). `suite` passes false: its
+   * cases already run one per worker.
+   */
+  parallel?: boolean;
+}
+
+/** Analyzes the captures, parses the router files and runs `verify()`. */
+export async function runVerify(files: VerifyFiles, opts: RunVerifyOptions = {}): Promise<VerifyReport> {
+  const routerFiles = files.router ?? [];
+  if (!files.inside && !files.outside && !routerFiles.length) {
+    throw new InputError("", "nothing to verify: give an inside and/or outside capture and/or router files", "no_input");
+  }
+  const { readFile = (p: string) => fsReadFile(p, "utf8"), parallel = true, allMappings, clockOffsetMs, frameTolerance, ...analyzeOpts } = opts;
+  const captures = [files.inside, files.outside].filter((x): x is string => x !== undefined);
+  let results;
+  if (parallel) results = await analyzeFilesParallel(captures, analyzeOpts);
+  else {
+    results = [];
+    for (const c of captures) results.push(await analyzeFile(c, analyzeOpts));
+  }
+  const inside = files.inside ? results[0] : undefined;
+  const outside = files.outside ? results[files.inside ? 1 : 0] : undefined;
+  const router: RouterParseResult[] = [];
+  for (const f of routerFiles) {
+    let text: string;
+    try {
+      text = await readFile(f);
+    } catch (e) {
+      throw new InputError(f, `cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    router.push(parseRouterText(text, f));
+  }
+  return verify({ inside, outside, router }, { profile: opts.profile, clockOffsetMs, frameTolerance, allMappings });
+}
+
+/** The located input error of a report (a damaged capture), if any: `verify` exits 2 on it. */
+export function inputErrorOf(report: VerifyReport): Diagnostic | undefined {
+  return report.diagnostics.find((d) => d.severity === "error" && d.offset !== undefined);
+}
