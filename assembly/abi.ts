@@ -309,6 +309,8 @@ export enum Stat {
   CtrlLines,
   /** Control-stream lines of non-text bytes (TLS after AUTH TLS …), skipped. */
   CtrlBinaryLines,
+  /** Packets of other interfaces than the one selected (setInterfaceFilter): numbered, not accounted. */
+  FilteredOut,
   Count,
 }
 
@@ -465,6 +467,15 @@ export enum RtspMethod {
   Options = 6,
   Announce = 7,
   Pause = 8,
+}
+
+/** setInterfaceFilter kinds. */
+export enum IfaceFilter {
+  None = 0,
+  /** Keep packets of one pcapng interface (global number over all sections). */
+  Pcapng = 1,
+  /** Keep packets of one Linux cooked v2 (SLL2) interface index. */
+  Sll2 = 2,
 }
 
 export enum AlgKind {

@@ -9,7 +9,7 @@
 import { ABI_VERSION, FLOW_SIZE, STAT_COUNT } from "./abi";
 import * as mem from "./memory";
 import { setSplitInterfaces } from "./flow/table";
-export { feed } from "./capture/reader";
+export { feed, setInterfaceFilter } from "./capture/reader";
 export { orderFlows, writeFlows } from "./report/json";
 export { setAlgPort, algFinish } from "./alg/stream";
 

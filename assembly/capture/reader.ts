@@ -95,6 +95,16 @@ function noteLinkType(lt: u32): void {
   if (load<u32>(statePtr + field) == 0) store<u32>(statePtr + field, pkt);
 }
 
+// ---- interface filter (one capture holding both sides of a router) ---------------------------
+let filterKind: u32 = 0;
+let filterValue: u32 = 0;
+
+/** Keep only packets of one interface (IfaceFilter kind, value); 0 = keep all. */
+export function setInterfaceFilter(kind: u32, value: u32): void {
+  filterKind = kind;
+  filterValue = value;
+}
+
 // ---- output back-pressure ---------------------------------------------------------------------
 /** True when an output region is full: the framing loops stop before the next record. */
 let paused: bool = false;
@@ -123,7 +133,15 @@ function onPacket(at: u32, p: usize, caplen: u32, origLen: u32, linkType: u32, t
   add(Stat.WireBytes, origLen);
   if (caplen < origLen) bump(Stat.Truncated);
   else if (caplen > origLen) bump(Stat.CaplenOverOrig);
+  if (filterKind == 1 && iface != filterValue) {
+    bump(Stat.FilteredOut);
+    return;
+  }
   let st = d.decodePacket(p, caplen, linkType);
+  if (filterKind == 2 && d.mIfIndex != filterValue) {
+    bump(Stat.FilteredOut);
+    return;
+  }
   if (st != d.DECODED_IP) {
     if (st == d.UNSUPPORTED_LINK) firstAt(ST_UNSUPPORTED_PACKET, n);
     return;

@@ -30,6 +30,15 @@ function intOption(min: number, max: number) {
   };
 }
 
+type IfSpec = { kind: "pcapng" | "sll2"; value: number };
+
+/** "0" → pcapng interface 0; "sll2:3" → Linux cooked v2 interface index 3. */
+function ifSpec(v: string): IfSpec {
+  const m = /^(?:(pcapng|sll2):)?(\d+)$/.exec(v.trim());
+  if (!m) throw new InvalidArgumentError("expected a pcapng interface number (e.g. 0) or sll2:<ifindex>");
+  return { kind: (m[1] as "pcapng" | "sll2" | undefined) ?? "pcapng", value: Number(m[2]) };
+}
+
 /** "4M", "512k", "1048576" → bytes. */
 export function parseSize(v: string): number {
   const m = /^(\d+)([kKmMgG]i?[bB]?)?$/.exec(v.trim());
@@ -147,6 +156,9 @@ export function createProgram(io: CliIo): Command {
     .description("reconcile inside/outside captures through the NAT, predict the ALG's conversations, compare them with the router output, and explain every difference (exit 0 pass, 1 fail)")
     .option("--inside <capture>", "capture taken on the inside (private) side of the NAT")
     .option("--outside <capture>", "capture taken on the outside (public) side")
+    .option("--capture <file>", "one capture holding both sides (split it with --inside-if/--outside-if)")
+    .addOption(new Option("--inside-if <if>", "interface of the inside side in --capture: a pcapng interface number, or sll2:<ifindex>").argParser(ifSpec))
+    .addOption(new Option("--outside-if <if>", "interface of the outside side in --capture").argParser(ifSpec))
     .option("--router <file>", "router output (any format of `router`); repeatable", collect, [] as string[])
     .option("--json", "print the JSON report (schema/verify.schema.json)")
     .addOption(new Option("--format <format>", "text report, or only the predicted conversations in Junos layout").choices(["text", "junos"]).default("text"))
@@ -162,7 +174,15 @@ export function createProgram(io: CliIo): Command {
     .option("--all-mappings", "list every flow's NAT mapping in the report (default: the ALG sessions' flows)")
     .addOption(new Option("--frame-tolerance <n>", "frame-count difference tolerated against the router").argParser(intOption(0, 1_000_000)).default(0))
     .addOption(new Option("--max-flows <n>", "flow table capacity per capture").argParser(intOption(16, 50_000_000)).default(393_216))
-    .action(async (o: { inside?: string; outside?: string; router: string[]; json?: boolean; format: "text" | "junos"; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; window: number; clockOffset?: number; frameTolerance: number; maxFlows: number; allMappings?: boolean }) => {
+    .action(async (o: { capture?: string; insideIf?: IfSpec; outsideIf?: IfSpec; inside?: string; outside?: string; router: string[]; json?: boolean; format: "text" | "junos"; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; window: number; clockOffset?: number; frameTolerance: number; maxFlows: number; allMappings?: boolean }) => {
+      if (o.capture) {
+        if (!o.insideIf || !o.outsideIf) {
+          io.stderr("error: --capture needs --inside-if and --outside-if\n");
+          io.setExitCode(EXIT_INPUT);
+          return;
+        }
+        o.inside = o.outside = o.capture;
+      }
       if (!o.inside && !o.outside && !o.router.length) {
         io.stderr("error: give --inside and/or --outside captures, and/or --router files\n");
         io.setExitCode(EXIT_INPUT);
@@ -171,7 +191,8 @@ export function createProgram(io: CliIo): Command {
       const aopts = { profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts, flowCapLog2: flowCapLog2For(o.maxFlows) };
       const files = [o.inside, o.outside].filter((x): x is string => x !== undefined);
       if (io.isTTY && files.length) io.stderr(`analyzing ${files.join(" and ")} …\r`);
-      const results = await analyzeFilesParallel(files, aopts);
+      const filters = [o.inside ? o.insideIf : undefined, o.outside ? o.outsideIf : undefined].filter((_x, i) => (i === 0 ? o.inside : o.outside) !== undefined);
+      const results = await analyzeFilesParallel(files, aopts, filters);
       if (io.isTTY && files.length) io.stderr("\x1b[K");
       const inside = o.inside ? results[0] : undefined;
       const outside = o.outside ? results[o.inside ? 1 : 0] : undefined;

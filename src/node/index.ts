@@ -107,15 +107,19 @@ export async function analyzeFile(path: string, opts: Omit<AnalyzeScanOptions, "
  * `verify` on a 2-core machine take the time of one). Falls back to one after the other where
  * the compiled worker is not available (running from the TypeScript sources, e.g. under vitest).
  */
-export async function analyzeFilesParallel(paths: string[], opts: Omit<AnalyzeScanOptions, "file" | "onProgress"> = {}): Promise<AnalyzeResult[]> {
+export async function analyzeFilesParallel(
+  paths: string[], opts: Omit<AnalyzeScanOptions, "file" | "onProgress"> = {},
+  filters: (AnalyzeScanOptions["interfaceFilter"] | undefined)[] = [],
+): Promise<AnalyzeResult[]> {
   const workerUrl = new URL("./analyze-worker.js", import.meta.url);
+  const optsOf = (i: number) => (filters[i] ? { ...opts, interfaceFilter: filters[i] } : opts);
   if (paths.length < 2 || !existsSync(fileURLToPath(workerUrl))) {
     const out: AnalyzeResult[] = [];
-    for (const p of paths) out.push(await analyzeFile(p, opts));
+    for (let i = 0; i < paths.length; i++) out.push(await analyzeFile(paths[i], optsOf(i)));
     return out;
   }
-  return Promise.all(paths.map((path) => new Promise<AnalyzeResult>((resolve, reject) => {
-    const w = new Worker(workerUrl, { workerData: { path, opts } });
+  return Promise.all(paths.map((path, i) => new Promise<AnalyzeResult>((resolve, reject) => {
+    const w = new Worker(workerUrl, { workerData: { path, opts: optsOf(i) } });
     w.once("message", (m) => {
       void w.terminate();
       if (!m.ok) {

@@ -91,8 +91,8 @@ export function predictConversations(sessions: VerifiedSession[], inside: Analyz
           ? (fo.responder.ip === translated.ip ? fo.packets.initiatorToResponder : fo.packets.responderToInitiator) : 0;
         const proto = x.proto.toUpperCase();
         flows.push(
-          { proto, src: mm.inside, dst: mm.remote, state: "Forward", dir: "I", frames: iFrames, nat: [{ kind: "source", from: mm.inside, to: translated }], role: "data initiator" },
-          { proto, src: mm.remote, dst: translated, state: "Forward", dir: "O", frames: oFrames, nat: [{ kind: "dest", from: translated, to: mm.inside }], role: "data responder" },
+          { proto, src: mm.inside, dst: mm.remote, state: "Forward", dir: "I", frames: iFrames, nat: [{ kind: "source", from: mm.inside, to: translated }], inferred: true, role: "data initiator" },
+          { proto, src: mm.remote, dst: translated, state: "Forward", dir: "O", frames: oFrames, nat: [{ kind: "dest", from: translated, to: mm.inside }], inferred: true, role: "data responder" },
         );
       });
     }
@@ -155,7 +155,7 @@ export function compareWithRouter(predicted: PredictedConversation[], router: Ro
           const pt = p.nat[0]?.kind === "source" ? p.nat[0].to : p.nat[0]?.from;
           const rn = match.nat.find((n) => n.kind === p.nat[0]?.kind);
           const rt = rn ? (rn.kind === "source" ? rn.to : rn.from) : undefined;
-          if (p.role.startsWith("data") && pt && rt && pt.ip === rt.ip && pt.port !== rt.port) {
+          if (p.inferred && pt && rt && pt.ip === rt.ip && pt.port !== rt.port) {
             const k = `${pt.ip}|${pt.port}|${rt.port}`;
             if (!portMismatchSeen.has(k)) {
               portMismatchSeen.add(k);
@@ -195,7 +195,7 @@ export function compareWithRouter(predicted: PredictedConversation[], router: Ro
   }
   algErrors(router.flatMap((r) => r.counters), findings);
   syslogChecks(predicted, router.flatMap((r) => r.events), findings);
-  conntrackChecks(predicted, flows.filter((f) => f.format === "conntrack"), router.flatMap((r) => r.expectations), router.some((r) => r.documents.some((d) => d.format === "conntrack-expect")), findings);
+  conntrackChecks(predicted, flows.filter((f) => f.format === "conntrack"), router.flatMap((r) => r.expectations), router.some((r) => r.documents.some((d) => d.format === "conntrack-expect")), findings, sessions);
 }
 
 function algErrors(counters: RouterCounter[], findings: Finding[]): void {
@@ -221,7 +221,22 @@ function syslogChecks(predicted: PredictedConversation[], events: RouterEvent[],
   }
 }
 
-function conntrackChecks(predicted: PredictedConversation[], entries: RouterFlow[], expectations: RouterExpectation[], expectGiven: boolean, findings: Finding[]): void {
+function conntrackChecks(predicted: PredictedConversation[], entries: RouterFlow[], expectations: RouterExpectation[], expectGiven: boolean, findings: Finding[], sessions?: VerifiedSession[]): void {
+  // Expectations are consumed when their connection arrives, so one is due only for a
+  // negotiation whose data connection did not get through.
+  if (expectGiven) {
+    for (const s of sessions ?? []) {
+      for (const n of s.negotiations) {
+        const x = (n.outside ?? n.inside);
+        if (!x?.valid || !x.expected.length || n.dataPath === "forwarded" || n.dataPath === "not-applicable") continue;
+        const to = x.expected[0].to;
+        const hit = expectations.some((e) => e.dst.ip === to.ip && e.dst.port === to.port);
+        if (!hit) {
+          findings.push(finding("conntrack.expectation-missing", `no conntrack expectation for ${to.ip}:${to.port} announced by ${x.kind} (packet ${x.packet})`, n.outside ? { outside: [x.packet] } : { inside: [x.packet] }));
+        }
+      }
+    }
+  }
   if (!entries.length) return;
   for (const c of predicted) {
     for (const p of c.flows.filter((x) => x.dir === "I")) {
@@ -236,6 +251,4 @@ function conntrackChecks(predicted: PredictedConversation[], entries: RouterFlow
       }
     }
   }
-  void expectations;
-  void expectGiven;
 }

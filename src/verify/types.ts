@@ -74,6 +74,11 @@ export interface PredictedFlow {
   dir: "I" | "O";
   frames: number;
   nat: NatTranslation[];
+  /**
+   * True when the flow did not cross the NAT in the captures, so its translation is the one the
+   * payload announced (or the NAT address with the inside port kept), not one that was seen.
+   */
+  inferred?: boolean;
   /** What the seed calls it: control initiator/responder, data initiator/responder. */
   role: "control initiator" | "control responder" | "data initiator" | "data responder";
 }

@@ -63,6 +63,12 @@ export interface CoreOptions {
   rtspPorts?: number[];
   /** Control connections reassembled at most (default 512; ~18 KiB of wasm memory each). */
   maxControlStreams?: number;
+  /**
+   * Keep only the packets of one interface of a capture that holds several (both sides of a
+   * router): a pcapng interface (global number) or a Linux cooked v2 interface index. Other
+   * packets keep their numbers but are not accounted (Stat.FilteredOut).
+   */
+  interfaceFilter?: { kind: "pcapng" | "sll2"; value: number };
   /** Receives the control-stream events (lines of FTP/RTSP control connections, gaps). */
   onEvents?: (events: AlgEvent[]) => void;
 }
@@ -152,6 +158,7 @@ export class CaptureCore {
     this.inputPtr = this.exports.inputPtr() >>> 0;
     this.inputCap = this.exports.inputCap() >>> 0;
     this.memBytes = this.exports.memory.buffer.byteLength;
+    if (opts.interfaceFilter) this.exports.setInterfaceFilter(opts.interfaceFilter.kind === "pcapng" ? 1 : 2, opts.interfaceFilter.value);
     for (const p of opts.ftpPorts ?? [21]) this.exports.setAlgPort(p, AlgKind.Ftp);
     for (const p of opts.rtspPorts ?? [554, 8554]) this.exports.setAlgPort(p, AlgKind.Rtsp);
   }

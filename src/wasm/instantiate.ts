@@ -24,6 +24,7 @@ export interface CoreExports {
   orderFlows(): void;
   setAlgPort(port: number, kind: number): void;
   algFinish(): void;
+  setInterfaceFilter(kind: number, value: number): void;
   eventsPtr(): number;
   textPtr(): number;
   writeFlows(fromId: number): number;
