@@ -79,6 +79,13 @@ export function formatVerifyText(r: VerifyReportLike, write: (s: string) => void
     write(predictedJunos(r.predicted.conversations));
     write(r.predicted.conversations.flatMap((c) => c.flows.map((f) => `  ${f.dir} ${f.src.ip}:${f.src.port} -> ${f.dst.ip}:${f.dst.port}: ${f.role}`)).join("\n") + "\n");
   }
+  if (r.timeline.some((e) => e.source === "router")) {
+    write("\nTimeline\n");
+    for (const e of r.timeline) {
+      const where = e.source === "router" ? `${e.router!.file}:${e.router!.line}${e.placed === "flow" ? " (placed at its flow)" : ""}` : `${e.source} packet ${e.packet}`;
+      write(`  ${e.time ?? "(no time)".padEnd(30)}  ${e.what}  [${where}]\n`);
+    }
+  }
   if (r.router.labelled.length) {
     write("\nRouter flows\n");
     write(renderTable(

@@ -13,6 +13,7 @@ import { verifySessions } from "./sessions.js";
 import { compareWithRouter, predictConversations } from "./predict.js";
 import { finding } from "./findings.js";
 import { interpretRouter, type LabelledFlow } from "./router-only.js";
+import { buildTimeline, type TimelineEntry } from "./timeline.js";
 import type { Answer, Finding, NatMapping, PredictedConversation, VerifiedSession } from "./types.js";
 
 export interface VerifyInputs {
@@ -50,6 +51,8 @@ export interface VerifyReport {
   router: { documents: { file: string; format: string; line: number }[]; flows: number; diagnostics: number; labelled: LabelledFlow[] };
   findings: Finding[];
   answers: Answer[];
+  /** Negotiations, data/media flow starts and router events on one timeline. */
+  timeline: TimelineEntry[];
   diagnostics: Diagnostic[];
 }
 
@@ -105,6 +108,7 @@ export function verify(inputs: VerifyInputs, opts: VerifyOptions = {}): VerifyRe
       labelled: interpreted.flows,
     },
     findings,
+    timeline: buildTimeline(sessions, { inside, outside }, router),
     answers: routerOnly ? [...interpreted.answers, ...answers(sessions, predicted, findings, router).filter((a) => a.question === "Are there ALG errors?")] : answers(sessions, predicted, findings, router),
     diagnostics: [...(inside?.scan.diagnostics ?? []), ...(outside?.scan.diagnostics ?? []), ...router.flatMap((r) => r.diagnostics)],
   };

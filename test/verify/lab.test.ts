@@ -39,6 +39,20 @@ describe("lab cases (real netfilter ALG)", () => {
     });
   }
 
+  it("conntrack -E events are placed on the captures' timeline", async () => {
+    const { report } = await run(join(root, "ftp-active-helper"));
+    const t = report.timeline;
+    const iNew = t.findIndex((e: any) => e.source === "router" && /^NEW 198\.51\.100\.20:20 ->/.test(e.what));
+    const iData = t.findIndex((e: any) => e.source === "outside" && /data flow \d+ starts/.test(e.what));
+    const iPort = t.findIndex((e: any) => e.source === "outside" && /PORT/.test(e.what));
+    expect(iPort).toBeGreaterThanOrEqual(0);
+    expect(iPort).toBeLessThan(iData);
+    expect(iData).toBeLessThan(iNew);
+    expect(t[iNew].placed).toBe("timestamp");
+    const times = t.filter((e: any) => e.time).map((e: any) => e.time);
+    expect([...times].sort()).toEqual(times);
+  });
+
   it("a conntrack counter that differs from the captures is reported", async () => {
     const dir = join(root, "ftp-active-helper");
     const text = readFileSync(join(dir, "conntrack.txt"), "utf8");
