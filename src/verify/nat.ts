@@ -17,6 +17,8 @@ import type { FlowTable } from "../wasm/core.js";
 import type { NatMapping } from "./types.js";
 import { KeyIndex } from "./key-index.js";
 
+const NAT_LISTED = 256;
+
 export interface ReconcileOptions {
   /** Force the clock offset (outside − inside, ms). */
   clockOffsetMs?: number;
@@ -33,8 +35,9 @@ export interface MappingIndex {
 export interface Reconciliation {
   /** Outside-minus-inside clock offset in ms (estimated, or as forced). */
   clockOffsetMs: number;
-  /** NAT (translated) addresses seen. */
+  /** NAT (translated) addresses seen (the first NAT_LISTED), and how many there are. */
   natAddresses: string[];
+  natAddressCount: number;
   byInside: MappingIndex;
   byOutside: MappingIndex;
   paired: number;
@@ -48,12 +51,14 @@ export interface Reconciliation {
 export function reconcile(inside: FlowTable, outside: FlowTable, opts: ReconcileOptions = {}): Reconciliation {
   const ni = inside.count;
   const no = outside.count;
-  const oByInit = new KeyIndex(outside, 0);
-  const oByResp = new KeyIndex(outside, 1);
+  const oKeys = outside.endpointKeys();
+  const iKeys = inside.endpointKeys();
+  const oByInit = new KeyIndex(oKeys.initiator);
+  const oByResp = new KeyIndex(oKeys.responder);
   const oStart = new Float64Array(no + 1);
   const oPkts = new Uint32Array(no + 1);
   for (let id = 1; id <= no; id++) {
-    oStart[id] = Number(outside.firstNs(id)) / 1e6;
+    oStart[id] = outside.firstMs(id);
     oPkts[id] = outside.totalPackets(id);
   }
   // Per inside flow: the outside groups sharing its responder (outbound) / initiator (inbound).
@@ -62,9 +67,9 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
   const gInitAsResp = new Int32Array(ni + 1);
   const iStart = new Float64Array(ni + 1);
   for (let id = 1; id <= ni; id++) {
-    gResp[id] = oByResp.lookup(inside, id, 1);
-    gInit[id] = oByInit.lookup(inside, id, 0);
-    iStart[id] = Number(inside.firstNs(id)) / 1e6;
+    gResp[id] = oByResp.lookup(iKeys.responder[id]);
+    gInit[id] = oByInit.lookup(iKeys.initiator[id]);
+    iStart[id] = inside.firstMs(id);
   }
   // For inbound candidates, the outside flow's responder must differ from the inside responder.
   const respGroupOfOutside = oByResp.groupOf;
@@ -72,15 +77,17 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
   let offset: number;
   if (opts.clockOffsetMs !== undefined) offset = opts.clockOffsetMs;
   else {
-    const deltas: number[] = [];
+    const deltas = new Float64Array(ni);
+    let nd = 0;
     for (let id = 1; id <= ni; id++) {
       const nr = gResp[id] ? oByResp.count[gResp[id]] : 0;
       const nInit = gInit[id] ? oByInit.count[gInit[id]] : 0;
-      if (nr === 1 && nInit <= 1) deltas.push(oStart[oByResp.head[gResp[id]]] - iStart[id]);
-      else if (nr === 0 && nInit === 1) deltas.push(oStart[oByInit.head[gInit[id]]] - iStart[id]);
+      if (nr === 1 && nInit <= 1) deltas[nd++] = oStart[oByResp.head[gResp[id]]] - iStart[id];
+      else if (nr === 0 && nInit === 1) deltas[nd++] = oStart[oByInit.head[gInit[id]]] - iStart[id];
     }
-    deltas.sort((a, b) => a - b);
-    offset = deltas.length ? deltas[deltas.length >> 1] : 0;
+    // The median, by a typed (numeric, comparator-free) sort.
+    const sorted = deltas.subarray(0, nd).sort();
+    offset = nd ? sorted[nd >> 1] : 0;
   }
   const tol = opts.toleranceMs ?? 2000;
   const in2out = new Int32Array(ni + 1);
@@ -88,8 +95,6 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
   const inbound = new Uint8Array(ni + 1);
   // Chains are in start order and inside flows are visited in start order, so a per-group cursor
   // skips everything that started too early once and for all.
-  const cursorResp = new Int32Array(oByResp.head);
-  const cursorInit = new Int32Array(oByInit.head);
   let paired = 0;
   let best = 0;
   let bestScore = Infinity;
@@ -97,7 +102,6 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
   const consider = (id: number, g: number, inb: boolean, pk: number) => {
     if (out2in[g] !== 0) return;
     const dt = Math.abs(oStart[g] - iStart[id] - offset);
-    if (dt > tol) return;
     const score = dt + (oPkts[g] === pk ? 0 : 1);
     if (score < bestScore) {
       best = g;
@@ -105,10 +109,10 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
       bestInbound = inb;
     }
   };
-  const scan = (idx: KeyIndex, cursor: Int32Array, grp: number, id: number, inb: boolean, pk: number) => {
+  const scan = (idx: KeyIndex, cursor: Int32Array, grp: number, id: number, inb: boolean, pk: number, window: number) => {
     if (!grp) return;
-    const lo = iStart[id] + offset - tol;
-    const hi = iStart[id] + offset + tol;
+    const lo = iStart[id] + offset - window;
+    const hi = iStart[id] + offset + window;
     let g = cursor[grp];
     while (g && oStart[g] < lo) g = idx.next[g];
     cursor[grp] = g;
@@ -117,18 +121,26 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
       consider(id, g, inb, pk);
     }
   };
-  for (let id = 1; id <= ni; id++) {
-    best = 0;
-    bestScore = Infinity;
-    bestInbound = false;
-    const pk = inside.totalPackets(id);
-    scan(oByResp, cursorResp, gResp[id], id, false, pk);
-    scan(oByInit, cursorInit, gInit[id], id, true, pk);
-    if (!best) continue;
-    in2out[id] = best;
-    out2in[best] = id;
-    inbound[id] = bestInbound ? 1 : 0;
-    paired++;
+  // Two passes: a narrow time window first (a NAT forwards within milliseconds; walking fewer
+  // candidates per flow), then the full tolerance for the flows still unpaired.
+  for (const window of [Math.min(tol, 50), tol]) {
+    const cursorR = new Int32Array(oByResp.head);
+    const cursorI = new Int32Array(oByInit.head);
+    for (let id = 1; id <= ni; id++) {
+      if (in2out[id]) continue;
+      best = 0;
+      bestScore = Infinity;
+      bestInbound = false;
+      const pk = inside.totalPackets(id);
+      scan(oByResp, cursorR, gResp[id], id, false, pk, window);
+      scan(oByInit, cursorI, gInit[id], id, true, pk, window);
+      if (!best) continue;
+      in2out[id] = best;
+      out2in[best] = id;
+      inbound[id] = bestInbound ? 1 : 0;
+      paired++;
+    }
+    if (window === tol) break;
   }
   const cache = new Map<number, NatMapping>();
   const mappingOf = (id: number): NatMapping | undefined => {
@@ -145,18 +157,23 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     cache.set(id, m);
     return m;
   };
-  // NAT addresses: translated side of every translated pair (string work only where they differ).
+  // NAT addresses: the translated side of every pair whose inside address changed. All are
+  // counted (IPv4 as numbers); the text of the first NAT_LISTED is kept.
   const nat = new Set<string>();
+  const seen4 = new Set<number>();
   for (let id = 1; id <= ni; id++) {
     const g = in2out[id];
     if (!g) continue;
-    const changed = inbound[id]
-      ? outside.endpointNumber(g, 1) !== inside.endpointNumber(id, 1) || Number.isNaN(inside.endpointNumber(id, 1))
-      : outside.endpointNumber(g, 0) !== inside.endpointNumber(id, 0) || Number.isNaN(inside.endpointNumber(id, 0));
-    if (changed) {
-      const m = mappingOf(id)!;
-      if (m.inside.ip !== m.translated.ip) nat.add(m.translated.ip);
-      cache.delete(id);
+    const w: 0 | 1 = inbound[id] ? 1 : 0;
+    if ((w ? iKeys.responder[id] : iKeys.initiator[id]) === (w ? oKeys.responder[g] : oKeys.initiator[g])) continue;
+    const b4 = outside.ipv4(g, w);
+    if (!Number.isNaN(b4)) {
+      if (b4 === inside.ipv4(id, w) || seen4.has(b4)) continue;
+      seen4.add(b4);
+      if (nat.size < NAT_LISTED) nat.add(outside.address(g, w));
+    } else if (nat.size < NAT_LISTED) {
+      const t = outside.address(g, w);
+      if (t !== inside.address(id, w)) nat.add(t);
     }
   }
   const unpairedInside: number[] = [];
@@ -166,6 +183,7 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
   return {
     clockOffsetMs: Math.round(offset * 1000) / 1000,
     natAddresses: [...nat].sort(),
+    natAddressCount: Math.max(seen4.size + [...nat].filter((x) => x.includes(":")).length, nat.size),
     byInside: { get: mappingOf, has: (id) => in2out[id] !== 0 && id > 0 && id <= ni },
     byOutside: { get: (g) => (out2in[g] ? mappingOf(out2in[g]) : undefined), has: (g) => g > 0 && g <= no && out2in[g] !== 0 },
     paired,

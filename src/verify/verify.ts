@@ -95,8 +95,8 @@ export function verify(inputs: VerifyInputs, opts: VerifyOptions = {}): VerifyRe
     inputs: { inside: inside?.scan.info.file, outside: outside?.scan.info.file, router: router.map((r) => r.file), profile: opts.profile ?? "lenient" },
     captures: { inside: inside && summary(inside), outside: outside && summary(outside) },
     nat: {
-      clockOffsetMs: nat?.clockOffsetMs, natAddresses: (nat?.natAddresses ?? []).slice(0, NAT_ADDRESSES_LISTED),
-      natAddressCount: nat?.natAddresses.length ?? 0,
+      clockOffsetMs: nat?.clockOffsetMs, natAddresses: nat?.natAddresses ?? [],
+      natAddressCount: nat?.natAddressCount ?? 0,
       pairedFlows: nat?.paired ?? 0,
       unpairedFlows: { inside: nat?.unpairedInside.length ?? 0, outside: nat?.unpairedOutside.length ?? 0 },
       mappings: nat ? reportedMappings(nat, sessions, opts.allMappings ?? false) : [],
@@ -150,7 +150,6 @@ function reportedMappings(nat: Reconciliation, sessions: VerifiedSession[], all:
 }
 
 const UNPAIRED_LISTED = 50;
-const NAT_ADDRESSES_LISTED = 256;
 
 /** TCP/UDP flows seen on one side only: listed (bounded) and summarised in one finding per side. */
 function unpairedFlows(nat: Reconciliation, sessions: VerifiedSession[], findings: Finding[]): VerifyReport["nat"]["unpaired"] {

@@ -346,6 +346,20 @@ export class CaptureCore {
 
 const PROTO_NAMES: Record<number, FlowProto> = { 6: "tcp", 17: "udp", 1: "icmp", 58: "icmpv6" };
 
+/** 52-bit key of a 16-byte address + protocol + port, ≥ 2^51 so it never equals an IPv4 key. */
+function mixKey(dv: DataView, o: number, proto: number, port: number): number {
+  let h1 = 0x811c9dc5 ^ proto;
+  let h2 = 0x01000193 ^ port;
+  for (let i = 0; i < 16; i += 4) {
+    const w = dv.getUint32(o + i, false);
+    h1 = Math.imul(h1 ^ w, 0x9e3779b1);
+    h1 ^= h1 >>> 15;
+    h2 = Math.imul(h2 ^ w, 0x85ebca6b) ^ (h1 >>> 7);
+    h2 ^= h2 >>> 13;
+  }
+  return 2 ** 51 + ((h1 >>> 0) % 2 ** 19) * 2 ** 32 + (h2 >>> 0);
+}
+
 /** Protocols whose flows are keyed by ports. */
 export function hasPorts(proto: number): boolean {
   return proto === 6 || proto === 17;
@@ -406,6 +420,35 @@ export class FlowTable {
     return (dv.getUint32(r + (which ? FL_ADDR_B : FL_ADDR_A), false) * 65536 + port) * 4 + code;
   }
 
+  /**
+   * Endpoint keys of every flow in one pass (index = flow id): IPv4 TCP/UDP/ICMP exactly as
+   * `endpointNumber`; other endpoints as a 52-bit mix of protocol, all 16 address bytes and port
+   * (distinct from every IPv4 key; a collision between two such endpoints has a probability of
+   * about n² / 2^53, ~10^-5 for a million flows).
+   */
+  endpointKeys(): { initiator: Float64Array; responder: Float64Array } {
+    const n = this.count;
+    const ini = new Float64Array(n + 1);
+    const res = new Float64Array(n + 1);
+    const dv = this.dv;
+    for (let id = 1; id <= n; id++) {
+      const r = this.base + this.slotOf[id - 1] * FLOW_SIZE;
+      const proto = dv.getUint8(r + FL_PROTO);
+      const code = proto === 6 ? 0 : proto === 17 ? 1 : proto === 1 ? 2 : -1;
+      const ported = proto === 6 || proto === 17;
+      const pa = ported ? dv.getUint16(r + FL_PORT_A, true) : 0;
+      const pb = ported ? dv.getUint16(r + FL_PORT_B, true) : 0;
+      if (code >= 0 && dv.getUint8(r + FL_IPVER) === 4) {
+        ini[id] = (dv.getUint32(r + FL_ADDR_A, false) * 65536 + pa) * 4 + code;
+        res[id] = (dv.getUint32(r + FL_ADDR_B, false) * 65536 + pb) * 4 + code;
+      } else {
+        ini[id] = mixKey(dv, r + FL_ADDR_A, proto, pa);
+        res[id] = mixKey(dv, r + FL_ADDR_B, proto, pb);
+      }
+    }
+    return { initiator: ini, responder: res };
+  }
+
   endpointString(id: number, which: 0 | 1): string {
     const r = this.recordOffset(id);
     const dv = this.dv;
@@ -415,6 +458,24 @@ export class FlowTable {
     let t = `${proto}|`;
     for (let i = 0; i < 16; i += 4) t += dv.getUint32(o + i, false).toString(16).padStart(8, "0");
     return `${t}|${port}`;
+  }
+
+  /** First-packet time of flow `id` in ms (double; sub-µs precision, no BigInt). */
+  firstMs(id: number): number {
+    const r = this.recordOffset(id) + FL_FIRST_TS;
+    return (this.dv.getUint32(r + 4, true) * 4294967296 + this.dv.getUint32(r, true)) / 1e6;
+  }
+
+  /** Address text of one endpoint of flow `id` (0 = initiator, 1 = responder). */
+  address(id: number, which: 0 | 1): string {
+    const r = this.recordOffset(id);
+    return ipToString(this.bytes, r + (which ? FL_ADDR_B : FL_ADDR_A), this.dv.getUint8(r + FL_IPVER) === 6 ? 6 : 4);
+  }
+
+  /** IPv4 address of one endpoint as a number (NaN for IPv6). */
+  ipv4(id: number, which: 0 | 1): number {
+    const r = this.recordOffset(id);
+    return this.dv.getUint8(r + FL_IPVER) === 4 ? this.dv.getUint32(r + (which ? FL_ADDR_B : FL_ADDR_A), false) : NaN;
   }
 
   /** Packets of flow `id`, both directions. */
