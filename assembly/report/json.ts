@@ -46,6 +46,42 @@ let o: usize = 0;
   o += n;
 }
 
+/** "00" … "99": two ASCII digits per entry, for writing numbers two digits per division. */
+const DIGITS: usize = memory.data<u8>([
+  48,48,48,49,48,50,48,51,48,52,48,53,48,54,48,55,48,56,48,57,49,48,49,49,49,50,49,51,49,52,49,53,49,54,49,55,49,56,49,57,
+  50,48,50,49,50,50,50,51,50,52,50,53,50,54,50,55,50,56,50,57,51,48,51,49,51,50,51,51,51,52,51,53,51,54,51,55,51,56,51,57,
+  52,48,52,49,52,50,52,51,52,52,52,53,52,54,52,55,52,56,52,57,53,48,53,49,53,50,53,51,53,52,53,53,53,54,53,55,53,56,53,57,
+  54,48,54,49,54,50,54,51,54,52,54,53,54,54,54,55,54,56,54,57,55,48,55,49,55,50,55,51,55,52,55,53,55,54,55,55,55,56,55,57,
+  56,48,56,49,56,50,56,51,56,52,56,53,56,54,56,55,56,56,56,57,57,48,57,49,57,50,57,51,57,52,57,53,57,54,57,55,57,56,57,57,
+]);
+
+@inline function digitCount32(w: u32): u32 {
+  if (w < 10) return 1;
+  if (w < 100) return 2;
+  if (w < 1000) return 3;
+  if (w < 10000) return 4;
+  if (w < 100000) return 5;
+  if (w < 1000000) return 6;
+  if (w < 10000000) return 7;
+  if (w < 100000000) return 8;
+  if (w < 1000000000) return 9;
+  return 10;
+}
+
+/** Writes w right-aligned in [o, o + n) two digits per division. */
+@inline function digits32(w: u32, n: u32): void {
+  let e = o + n;
+  while (w >= 100) {
+    let q = w / 100;
+    let r = w - q * 100;
+    e -= 2;
+    store<u16>(e, load<u16>(DIGITS + (<usize>r << 1)));
+    w = q;
+  }
+  if (w >= 10) store<u16>(e - 2, load<u16>(DIGITS + (<usize>w << 1)));
+  else store<u8>(e - 1, <u8>(48 + w));
+}
+
 /** Decimal digits of v (32-bit arithmetic whenever the value allows it). */
 function dec(v: u64): void {
   if (v < 10) {
@@ -55,18 +91,8 @@ function dec(v: u64): void {
   let n: u32 = 1;
   if (v <= 0xffffffff) {
     let w = <u32>v;
-    let t = w;
-    while (t >= 10) {
-      t /= 10;
-      n++;
-    }
-    let e = o + n;
-    while (w >= 10) {
-      e--;
-      store<u8>(e, <u8>(48 + w % 10));
-      w /= 10;
-    }
-    store<u8>(o, <u8>(48 + w));
+    n = digitCount32(w);
+    digits32(w, n);
     o += n;
     return;
   }
@@ -84,13 +110,18 @@ function dec(v: u64): void {
   o += n;
 }
 
+/** v zero-padded to `width` digits (v < 10^width). */
 function pad(v: u32, width: u32): void {
   let p = o + width;
-  for (let i: u32 = 0; i < width; i++) {
-    p--;
-    store<u8>(p, <u8>(48 + v % 10));
-    v /= 10;
+  let i: u32 = 0;
+  while (i + 2 <= width) {
+    let q = v / 100;
+    p -= 2;
+    store<u16>(p, load<u16>(DIGITS + (<usize>(v - q * 100) << 1)));
+    v = q;
+    i += 2;
   }
+  if (i < width) store<u8>(p - 1, <u8>(48 + v % 10));
   o += width;
 }
 
