@@ -9,7 +9,7 @@ import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileCore } from "../wasm/instantiate.js";
-import type { PullSource } from "../wasm/core.js";
+import type { ByteSource, PullSource } from "../wasm/core.js";
 import { scanCapture, type CaptureScan, type ScanOptions } from "../capture/scan.js";
 import { analyzeCapture, type AnalyzeResult, type AnalyzeScanOptions } from "../alg/analyze.js";
 
@@ -78,28 +78,29 @@ export function fileSource(path: string): PullSource & { close(): void; size: nu
   };
 }
 
-/** Scans one capture file (or "-" for standard input). */
-export async function scanFile(path: string, opts: Omit<ScanOptions, "file"> & { file?: string } = {}): Promise<CaptureScan> {
+/** Runs a platform-neutral entry on a file (or "-" for standard input), closing the file after. */
+async function withFile<O extends { file: string }, R>(
+  path: string, opts: Omit<O, "file"> & { file?: string },
+  run: (module: WebAssembly.Module, source: ByteSource, opts: O) => Promise<R>,
+): Promise<R> {
   const module = await loadCoreModule();
-  if (path === "-") return scanCapture(module, process.stdin, { ...opts, file: opts.file ?? "<stdin>" });
+  if (path === "-") return run(module, process.stdin, { ...opts, file: opts.file ?? "<stdin>" } as O);
   const src = fileSource(path);
   try {
-    return await scanCapture(module, src, { ...opts, file: opts.file ?? path });
+    return await run(module, src, { ...opts, file: opts.file ?? path } as O);
   } finally {
     src.close();
   }
 }
 
+/** Scans one capture file (or "-" for standard input). */
+export function scanFile(path: string, opts: Omit<ScanOptions, "file"> & { file?: string } = {}): Promise<CaptureScan> {
+  return withFile(path, opts, scanCapture);
+}
+
 /** Scans one capture file (or "-") and builds its FTP/RTSP sessions. */
-export async function analyzeFile(path: string, opts: Omit<AnalyzeScanOptions, "file"> & { file?: string } = {}): Promise<AnalyzeResult> {
-  const module = await loadCoreModule();
-  if (path === "-") return analyzeCapture(module, process.stdin, { ...opts, file: opts.file ?? "<stdin>" });
-  const src = fileSource(path);
-  try {
-    return await analyzeCapture(module, src, { ...opts, file: opts.file ?? path });
-  } finally {
-    src.close();
-  }
+export function analyzeFile(path: string, opts: Omit<AnalyzeScanOptions, "file"> & { file?: string } = {}): Promise<AnalyzeResult> {
+  return withFile(path, opts, analyzeCapture);
 }
 
 /**

@@ -406,23 +406,8 @@ export class FlowTable {
   }
 
   /**
-   * Hash key of one endpoint of flow `id` (`which` 0 = initiator, 1 = responder): for IPv4
-   * TCP/UDP/ICMP a number packing protocol, address and port into 50 bits (no allocation);
-   * otherwise NaN, and `endpointString` gives the key. Equal keys ⇔ equal protocol, address, port.
-   */
-  endpointNumber(id: number, which: 0 | 1): number {
-    const r = this.recordOffset(id);
-    const dv = this.dv;
-    const proto = dv.getUint8(r + FL_PROTO);
-    const code = proto === 6 ? 0 : proto === 17 ? 1 : proto === 1 ? 2 : -1;
-    if (code < 0 || dv.getUint8(r + FL_IPVER) !== 4) return NaN;
-    const port = code < 2 ? dv.getUint16(r + (which ? FL_PORT_B : FL_PORT_A), true) : 0;
-    return (dv.getUint32(r + (which ? FL_ADDR_B : FL_ADDR_A), false) * 65536 + port) * 4 + code;
-  }
-
-  /**
-   * Endpoint keys of every flow in one pass (index = flow id): IPv4 TCP/UDP/ICMP exactly as
-   * `endpointNumber`; other endpoints as a 52-bit mix of protocol, all 16 address bytes and port
+   * Endpoint keys of every flow in one pass (index = flow id), for hashing: IPv4 TCP/UDP/ICMP
+   * endpoints exactly, protocol, address and port packed into 50 bits; other endpoints as a 52-bit mix of protocol, all 16 address bytes and port
    * (distinct from every IPv4 key; a collision between two such endpoints has a probability of
    * about n² / 2^53, ~10^-5 for a million flows).
    */
@@ -447,17 +432,6 @@ export class FlowTable {
       }
     }
     return { initiator: ini, responder: res };
-  }
-
-  endpointString(id: number, which: 0 | 1): string {
-    const r = this.recordOffset(id);
-    const dv = this.dv;
-    const proto = dv.getUint8(r + FL_PROTO);
-    const port = hasPorts(proto) ? dv.getUint16(r + (which ? FL_PORT_B : FL_PORT_A), true) : 0;
-    const o = r + (which ? FL_ADDR_B : FL_ADDR_A);
-    let t = `${proto}|`;
-    for (let i = 0; i < 16; i += 4) t += dv.getUint32(o + i, false).toString(16).padStart(8, "0");
-    return `${t}|${port}`;
   }
 
   /** First-packet time of flow `id` in ms (double; sub-µs precision, no BigInt). */
