@@ -9,6 +9,7 @@ import { analyzeFile, analyzeFilesParallel, InputError, scanFile } from "./index
 import { formatAnalyzeText } from "../report/analyze-text.js";
 import { formatVerifyText, predictedJunos } from "../report/verify-text.js";
 import { verify } from "../verify/verify.js";
+import { parseCidr, type Cidr } from "../verify/sessions.js";
 import { parseRouterText } from "../router/index.js";
 import type { RouterParseResult } from "../router/types.js";
 import { writeFlowsJson } from "../report/flows-json.js";
@@ -172,9 +173,15 @@ export function createProgram(io: CliIo): Command {
       return n;
     }))
     .option("--all-mappings", "list every flow's NAT mapping in the report (default: the ALG sessions' flows)")
+    .option("--nat-address <ip>", "an address the NAT may use (a pool); repeatable: a payload naming one counts as translated", collect, [] as string[])
+    .addOption(new Option("--inside-net <cidr>", "a network behind the NAT; repeatable: with the outside capture alone, a payload naming it was not translated").argParser((v: string, prev: Cidr[] = []) => {
+      const c = parseCidr(v);
+      if (!c) throw new InvalidArgumentError("expected a prefix such as 192.0.2.0/24");
+      return [...prev, c];
+    }))
     .addOption(new Option("--frame-tolerance <n>", "frame-count difference tolerated against the router").argParser(intOption(0, 1_000_000)).default(0))
     .addOption(new Option("--max-flows <n>", "flow table capacity per capture").argParser(intOption(16, 50_000_000)).default(393_216))
-    .action(async (o: { capture?: string; insideIf?: IfSpec; outsideIf?: IfSpec; inside?: string; outside?: string; router: string[]; json?: boolean; format: "text" | "junos"; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; window: number; clockOffset?: number; frameTolerance: number; maxFlows: number; allMappings?: boolean }) => {
+    .action(async (o: { capture?: string; insideIf?: IfSpec; outsideIf?: IfSpec; inside?: string; outside?: string; router: string[]; json?: boolean; format: "text" | "junos"; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; window: number; clockOffset?: number; frameTolerance: number; maxFlows: number; allMappings?: boolean; natAddress: string[]; insideNet?: Cidr[] }) => {
       if (o.capture) {
         if (!o.insideIf || !o.outsideIf) {
           io.stderr("error: --capture needs --inside-if and --outside-if\n");
@@ -206,7 +213,10 @@ export function createProgram(io: CliIo): Command {
         }
         router.push(parseRouterText(text, f));
       }
-      const report = verify({ inside, outside, router }, { profile: o.profile, clockOffsetMs: o.clockOffset, frameTolerance: o.frameTolerance, allMappings: o.allMappings });
+      const report = verify({ inside, outside, router }, {
+        profile: o.profile, clockOffsetMs: o.clockOffset, frameTolerance: o.frameTolerance, allMappings: o.allMappings,
+        hints: { natAddresses: o.natAddress, insideNets: o.insideNet },
+      });
       if (o.json) io.stdout(JSON.stringify(report, null, report.nat.mappings.length > 1000 ? undefined : 2) + "\n");
       else if (o.format === "junos") io.stdout(predictedJunos(report.predicted.conversations));
       else formatVerifyText(report, io.stdout);

@@ -38,6 +38,65 @@ export interface SessionCheckInput {
   inside?: AnalyzeResult;
   outside?: AnalyzeResult;
   nat?: Reconciliation;
+  hints?: NatHints;
+}
+
+/** What the user knows about the NAT, for where the captures alone are ambiguous. */
+export interface NatHints {
+  /** Addresses the NAT may use (a pool): a payload naming any of them is translated. */
+  natAddresses?: string[];
+  /** Private networks behind the NAT: an outside payload naming one was not translated. */
+  insideNets?: Cidr[];
+}
+
+export interface Cidr {
+  bytes: Uint8Array;
+  bits: number;
+  text: string;
+}
+
+/** Parses "192.0.2.0/24" or "2001:db8::/32"; undefined when malformed. */
+export function parseCidr(text: string): Cidr | undefined {
+  const [addr, len] = text.trim().split("/");
+  const bytes = addrBytes(addr);
+  const bits = len === undefined ? (bytes?.length ?? 0) * 8 : Number(len);
+  if (!bytes || !Number.isInteger(bits) || bits < 0 || bits > bytes.length * 8) return undefined;
+  return { bytes, bits, text };
+}
+
+function addrBytes(a: string): Uint8Array | undefined {
+  if (a.includes(":")) {
+    const [head, tail] = a.split("::");
+    const parse = (s: string) => (s ? s.split(":").map((g) => parseInt(g, 16)) : []);
+    const h = parse(head);
+    const t = tail === undefined ? [] : parse(tail);
+    if ([...h, ...t].some((g) => !Number.isInteger(g) || g < 0 || g > 0xffff)) return undefined;
+    const groups = tail === undefined ? h : [...h, ...new Array(8 - h.length - t.length).fill(0), ...t];
+    if (groups.length !== 8) return undefined;
+    const b = new Uint8Array(16);
+    groups.forEach((g, i) => {
+      b[2 * i] = g >> 8;
+      b[2 * i + 1] = g & 0xff;
+    });
+    return b;
+  }
+  const p = a.split(".").map(Number);
+  if (p.length !== 4 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) return undefined;
+  return Uint8Array.from(p);
+}
+
+export function inCidr(ip: string | undefined, nets: Cidr[] | undefined): boolean {
+  if (!ip || !nets?.length) return false;
+  const b = addrBytes(ip);
+  if (!b) return false;
+  return nets.some((n) => {
+    if (n.bytes.length !== b.length) return false;
+    for (let i = 0; i < n.bits; i++) {
+      const m = 0x80 >> (i & 7);
+      if ((n.bytes[i >> 3] & m) !== (b[i >> 3] & m)) return false;
+    }
+    return true;
+  });
 }
 
 export function verifySessions(input: SessionCheckInput, findings: Finding[]): VerifiedSession[] {
@@ -112,12 +171,13 @@ function checkNegotiation(
       const dataOut = flowOf(outside, no.observedFlows[0]);
       const expected = { ip: natIp, port: dataOut ? dataOut.responder.port ?? undefined : no.announced.port };
       let ok = true;
+      const pool = input.hints?.natAddresses ?? [];
       if (natIp !== privateIp && no.announced.ip === privateIp) {
         ok = false;
         findings.push(finding("alg.payload-not-translated", `${n.kind} left untranslated: the outside line still names the private address ${privateIp}`, {
           ...ev(ni, no), insideFlows: [si.controlFlow], outsideFlows: [so.controlFlow],
         }, `outside: "${no.line}"; the NAT maps ${ep(m.inside)} to ${ep(m.translated)}`));
-      } else if (no.announced.ip !== undefined && no.announced.ip !== natIp) {
+      } else if (no.announced.ip !== undefined && no.announced.ip !== natIp && !pool.includes(no.announced.ip)) {
         ok = false;
         findings.push(finding("alg.payload-wrong-address", `${n.kind} rewritten to ${no.announced.ip}, but the control connection leaves the NAT as ${natIp}`, {
           ...ev(ni, no), insideFlows: [si.controlFlow], outsideFlows: [so.controlFlow],
@@ -152,6 +212,9 @@ function checkNegotiation(
     v.dataPath = "not-applicable";
   } else if (!inside || !outside) {
     v.dataPath = "one-side-only";
+    if (!inside && activeKind(n) && inCidr(n.announced.ip, input.hints?.insideNets)) {
+      findings.push(finding("alg.payload-not-translated", `${n.kind} on the outside names ${n.announced.ip}, an address of the inside network`, { outside: [n.packet] }, `"${n.line}"`));
+    }
     if (!n.dataSeen) dataMissing(n, v, findings, (inside ?? outside)!, input, !inside);
   } else if (ni && no && insideSeen && outsideSeen) {
     v.dataPath = "forwarded";

@@ -9,7 +9,7 @@ import type { AnalyzeResult } from "../alg/analyze.js";
 import type { RouterParseResult } from "../router/types.js";
 import type { Diagnostic } from "../types.js";
 import { reconcile, type Reconciliation } from "./nat.js";
-import { verifySessions } from "./sessions.js";
+import { verifySessions, type NatHints } from "./sessions.js";
 import { compareWithRouter, predictConversations } from "./predict.js";
 import { finding } from "./findings.js";
 import { interpretRouter, type LabelledFlow } from "./router-only.js";
@@ -23,6 +23,8 @@ export interface VerifyInputs {
 }
 
 export interface VerifyOptions {
+  /** NAT addresses / inside networks the user knows (see NatHints). */
+  hints?: NatHints;
   /** List every flow's mapping in the report, not only the ALG sessions' flows. */
   allMappings?: boolean;
   clockOffsetMs?: number;
@@ -77,7 +79,7 @@ export function verify(inputs: VerifyInputs, opts: VerifyOptions = {}): VerifyRe
   const findings: Finding[] = [];
   let nat: Reconciliation | undefined;
   if (inside && outside) nat = reconcile(inside.scan.flows, outside.scan.flows, { clockOffsetMs: opts.clockOffsetMs });
-  const sessions = verifySessions({ inside, outside, nat }, findings);
+  const sessions = verifySessions({ inside, outside, nat, hints: opts.hints }, findings);
   const predicted = predictConversations(sessions, inside, outside, nat);
   compareWithRouter(predicted, router, findings, { frameTolerance: opts.frameTolerance, withCaptures: !!(inside || outside) }, sessions);
   // An ALG the router did not apply is an error when a session failed for it, else a warning

@@ -64,3 +64,24 @@ describe("lab cases (real netfilter ALG)", () => {
     expect(report.findings.map((x: any) => x.code)).toContain("conntrack.counter-mismatch");
   });
 });
+
+describe("hints", () => {
+  it("--inside-net: with the outside capture alone, a PORT naming the inside network is untranslated", async () => {
+    const dir = join(root, "ftp-active-no-helper");
+    const without = JSON.parse((await runCli("verify", "--outside", join(dir, "outside.pcap"), "--json")).stdout);
+    expect(without.findings.map((f: any) => f.code)).not.toContain("alg.payload-not-translated");
+    const r = await runCli("verify", "--outside", join(dir, "outside.pcap"), "--inside-net", "192.0.2.0/24", "--json");
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).findings.map((f: any) => f.code)).toContain("alg.payload-not-translated");
+    const bad = await runCli("verify", "--outside", join(dir, "outside.pcap"), "--inside-net", "192.0.2/99");
+    expect(bad.code).toBe(2);
+  });
+  it("--nat-address: a payload naming another address of the NAT's pool counts as translated", async () => {
+    const dir = new URL("../../pcaps/nat/ftp-alg-wrong-address/", import.meta.url).pathname;
+    const args = ["verify", "--inside", join(dir, "inside.pcap"), "--outside", join(dir, "outside.pcap"), "--json"];
+    const plain = JSON.parse((await runCli(...args)).stdout);
+    expect(plain.findings.map((f: any) => f.code)).toContain("alg.payload-wrong-address");
+    const hinted = JSON.parse((await runCli(...args, "--nat-address", "203.0.113.99")).stdout);
+    expect(hinted.findings.map((f: any) => f.code)).not.toContain("alg.payload-wrong-address");
+  });
+});
