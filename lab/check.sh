@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Checks the cases written by lab/run.sh against what the router must have done.
+# FTP cases: PORT/EPRT rewriting, helper state, data connections. RTSP cases (no ALG): SETUP
+# Transport identical on both sides, RTP counts per side, ICMP port unreachable when blocked.
 #   lab/check.sh OUTDIR            (prints one line per case; exit 1 if any check failed)
 # Needs tshark and jq (installed from Debian when missing).
 set -euo pipefail
@@ -22,6 +24,71 @@ port_addrs() {
               $1=="EPRT"{ d=substr($2,1,1); split($2,a,d); print a[3] }'
 }
 
+# RTP packets (counted by RTP sequence number, so several interleaved frames in one TCP segment all
+# count; ICMP errors quoting an RTP header are excluded) in capture $1 matching display filter $2.
+# $3: decode-as options for the case's UDP ports.
+rtp_count() {
+  # shellcheck disable=SC2086
+  ts "$1" $3 -Y "!icmp && rtp.version == 2 && rtp.p_type == 96 && ($2)" -T fields -e rtp.seq |
+    tr ',' '\n' | grep -c . || true
+}
+sr_count() {
+  # shellcheck disable=SC2086
+  ts "$1" $3 -Y "!icmp && rtcp.pt == 200 && ($2)" -T fields -e frame.number | grep -c . || true
+}
+check_rtsp() {  # uses case, d, client, server, natA, verdict, err
+  local n mode transport cp sp dec tin tout want icmp_out icmp_in
+  n=$(jq -r .media.rtpPerDirection "$case")
+  mode=$(jq -r .media.client.mode "$case"); transport=$(jq -r .media.client.transport "$case")
+  cp=$(jq -r '.media.client.clientPorts[0] // empty' "$case"); sp=$(jq -r '.media.server.serverPorts[0] // empty' "$case")
+  dec=""
+  [[ -n $cp && -n $sp ]] && dec="-d udp.port==$sp,rtp -d udp.port==$cp,rtp -d udp.port==$((sp + 1)),rtcp -d udp.port==$((cp + 1)),rtcp"
+  ! grep -q 'helper=' "$d/conntrack.txt" || err "helper= present (there is no RTSP helper)"
+  # SETUP request Transport: no ALG, so byte-identical on both sides
+  tin=$(ts "$d/inside.pcap" -Y 'rtsp.method == "SETUP"' -T fields -e rtsp.transport | xargs)
+  tout=$(ts "$d/outside.pcap" -Y 'rtsp.method == "SETUP"' -T fields -e rtsp.transport | xargs)
+  [[ -n $tin ]] || err "no SETUP inside"
+  [[ $tin == "$tout" ]] || err "SETUP Transport differs: inside '$tin', outside '$tout'"
+  if [[ $transport == udp ]]; then
+    [[ $tout == *"client_port=$cp-$((cp + 1))"* ]] || err "outside SETUP does not carry client_port=$cp-$((cp + 1))"
+  else
+    [[ $tout == *"interleaved=0-1"* ]] || err "SETUP is not interleaved=0-1"
+  fi
+  icmp_out=$(ts "$d/outside.pcap" -Y "icmp.type == 3 && icmp.code == 3 && ip.src == $natA && ip.dst == $server" | wc -l)
+  icmp_in=$(ts "$d/inside.pcap" -Y 'icmp' | wc -l)
+  [[ $icmp_in -eq 0 ]] || err "ICMP inside ($icmp_in)"
+  local r_in r_out s_in s_out
+  if [[ $transport == interleaved ]]; then
+    r_in=$(rtp_count "$d/inside.pcap" "tcp.port == 554" "")
+    r_out=$(rtp_count "$d/outside.pcap" "tcp.port == 554" "")
+    [[ $r_in -eq $n && $r_out -eq $n ]] || err "interleaved RTP inside $r_in, outside $r_out, expected $n each"
+    [[ $(ts "$d/outside.pcap" -Y udp | wc -l) -eq 0 ]] || err "UDP outside in an interleaved case"
+    [[ $icmp_out -eq 0 ]] || err "ICMP port unreachable outside ($icmp_out)"
+    RSUM="SETUP '$tout'; RTP in TCP: inside $r_in, outside $r_out"
+  elif [[ $mode == record ]]; then
+    r_in=$(rtp_count "$d/inside.pcap" "ip.src == $client && udp.dstport == $sp" "$dec")
+    r_out=$(rtp_count "$d/outside.pcap" "ip.src == $natA && ip.dst == $server && udp.dstport == $sp" "$dec")
+    s_in=$(sr_count "$d/inside.pcap" "ip.src == $client" "$dec"); s_out=$(sr_count "$d/outside.pcap" "ip.src == $natA" "$dec")
+    [[ $r_in -eq $n && $r_out -eq $n ]] || err "client->server RTP inside $r_in, outside $r_out, expected $n each"
+    [[ $icmp_out -eq 0 ]] || err "ICMP port unreachable outside ($icmp_out)"
+    RSUM="SETUP '$tout'; RTP client->server: inside $r_in, outside $r_out; SR $s_in/$s_out"
+  else
+    r_in=$(rtp_count "$d/inside.pcap" "ip.src == $server && ip.dst == $client" "$dec")
+    r_out=$(rtp_count "$d/outside.pcap" "ip.src == $server && ip.dst == $natA && udp.dstport == $cp" "$dec")
+    s_in=$(sr_count "$d/inside.pcap" "ip.src == $server" "$dec"); s_out=$(sr_count "$d/outside.pcap" "ip.src == $server" "$dec")
+    [[ $r_out -eq $n ]] || err "server->NAT RTP outside $r_out, expected $n"
+    if [[ $verdict == pass ]]; then
+      [[ $r_in -eq $n ]] || err "server->client RTP inside $r_in, expected $n"
+      [[ $icmp_out -eq 0 ]] || err "ICMP port unreachable outside ($icmp_out)"
+    else
+      [[ $r_in -eq 0 ]] || err "server->client RTP inside $r_in, expected 0 (blocked)"
+      [[ $icmp_out -gt 0 ]] || err "no ICMP port unreachable from $natA outside"
+      grep -q 'counter packets [1-9].*udp to the router itself' "$d/ruleset.txt" || err "input counter (udp to the router itself) is zero"
+    fi
+    RSUM="SETUP '$tout'; RTP server->client: outside $r_out, inside $r_in; SR $s_out/$s_in; ICMP port unreach outside $icmp_out"
+  fi
+}
+
 fail=0
 for case in "$OUT"/*/case.json; do
   d=$(dirname "$case"); sc=$(basename "$d"); errs=()
@@ -33,6 +100,20 @@ for case in "$OUT"/*/case.json; do
   for f in inside.pcap outside.pcap conntrack.txt expect.txt events.txt ruleset.txt; do
     [[ -f $d/$f ]] || err "missing $f"
   done
+
+  if [[ $(jq -r '.protocol // "ftp"' "$case") == rtsp ]]; then
+    RSUM=""
+    check_rtsp
+    grep -Eq 'packets=[0-9]+ bytes=[0-9]+ .*packets=[0-9]+ bytes=[0-9]+' "$d/conntrack.txt" ||
+      err "no accounting counters in conntrack.txt"
+    grep -q '\[NEW\]' "$d/events.txt" || err "no [NEW] in events.txt"
+    if [[ ${#errs[@]} -eq 0 ]]; then
+      printf '%-30s ok    %s\n' "$sc" "$RSUM"
+    else
+      printf '%-30s FAIL  %s\n' "$sc" "$(IFS=';'; echo "${errs[*]}")"; fail=1
+    fi
+    continue
+  fi
 
   in_ports=$(port_addrs "$d/inside.pcap" | sort -u | xargs)
   out_ports=$(port_addrs "$d/outside.pcap" | sort -u | xargs)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # alg-verify lab: real two-sided captures through a real Linux NAT router and its FTP ALG
-# (nf_conntrack_ftp + nf_nat_ftp), built from network namespaces on this machine.
+# (nf_conntrack_ftp + nf_nat_ftp), built from network namespaces on this machine. RTSP scenarios
+# (rtsp-*) run the same topology WITHOUT an ALG (Linux has no RTSP helper upstream), with the
+# Python RTSP server/client next to this script (rtsp_server.py, rtsp_client.py).
 #
 #   sudo lab/run.sh OUTDIR [scenario...]      (no scenario: run them all)
 #   lab/run.sh --list                        (list the scenarios)
@@ -27,6 +29,11 @@ ALL_SCENARIOS=(
   ftp-active-no-helper
   ftp-passive-no-helper
   ftp-ipv6
+  rtsp-record-udp
+  rtsp-record-interleaved
+  rtsp-play-udp-port-preserving
+  rtsp-play-udp-fully-random
+  rtsp-play-udp-no-punch
 )
 
 usage() { echo "usage: $0 OUTDIR [scenario...]   (scenarios: ${ALL_SCENARIOS[*]})" >&2; exit 2; }
@@ -44,7 +51,8 @@ done
 # tools (installed from Debian when missing)
 need_pkgs=()
 for pair in nft:nftables conntrack:conntrack tcpdump:tcpdump vsftpd:vsftpd curl:curl \
-            ethtool:ethtool jq:jq tc:iproute2 ip:iproute2 ss:iproute2 stdbuf:coreutils; do
+            ethtool:ethtool jq:jq tc:iproute2 ip:iproute2 ss:iproute2 stdbuf:coreutils \
+            python3:python3; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need_pkgs+=("${pair#*:}")
 done
 if [[ ${#need_pkgs[@]} -gt 0 ]]; then
@@ -58,6 +66,7 @@ fi
 
 mkdir -p "$OUTARG"
 OUTDIR=$(cd "$OUTARG" && pwd)
+LABDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RUNID=$(printf '%x%04x' $$ $((RANDOM)))
 WORK=$(mktemp -d "/tmp/alg-lab.$RUNID.XXXX")
 chmod 755 "$WORK"
@@ -123,11 +132,15 @@ chmod -R a+rX,go-w "$SRV" "$WORK/empty"
 CLIENT4=192.0.2.10 RIN4=192.0.2.1 ROUT4=198.51.100.1 SERVER4=198.51.100.20
 CLIENT6=2001:db8:1::10 RIN6=2001:db8:1::1 ROUT6=2001:db8:2::1 SERVER6=2001:db8:2::20
 POOL="203.0.113.10-203.0.113.20"
+# RTSP media parameters (rtsp_server.py / rtsp_client.py)
+RTSP_PORT=554 RTP_SERVER_PORT=6970 RTP_CLIENT_PORT=50000 RTP_COUNT=50 RTP_INTERVAL=0.02
 
 # ---------------------------------------------------------------------------------------------
 scenario_vars() {
-  IPV6=false HELPER=true NAT=masquerade
-  CURLS=() VERDICT=pass FINDINGS=() EXPECT_RC=0
+  IPV6=false HELPER=true NAT=masquerade PROTO=ftp
+  CURLS=() VERDICT=pass FINDINGS=() WARNINGS=() EXPECT_RC=0
+  MEDIA=""   # RTSP: "full" (all RTP arrived at the receiver) or "none" (no RTP arrived)
+  local RT="python3 $LABDIR/rtsp_client.py --server $SERVER4 --log @C/rtsp-client.log --rtp-count $RTP_COUNT --interval $RTP_INTERVAL --client-ports $RTP_CLIENT_PORT"
   local S="ftp://$SERVER4/pub"
   local L="$S/ -o @C/listing.txt $S/hello.txt -o @C/hello.txt"
   local CC="curl -sS -v --connect-timeout 3 --max-time 8"
@@ -163,6 +176,29 @@ scenario_vars() {
       DESC="IPv6, routed without NAT66, FTP helper assigned and the forward chain admitting only established/related from outside: EPRT |2|2001:db8:1::10|port| (not rewritten, expectation server->client) and EPSV."
       CURLS=("$CC --ftp-port - $S6/ -o @C/listing.txt $S6/hello.txt -o @C/hello.txt"
              "$CC --ftp-pasv $S6/readme.txt -o @C/readme.txt") ;;
+    # --- RTSP: no ALG anywhere (the kernel has no RTSP helper), masquerade on r1
+    rtsp-record-udp)
+      PROTO=rtsp HELPER=false MEDIA=full
+      DESC="RTSP RECORD over UDP through masquerade, no ALG: ANNOUNCE/SETUP client_port=$RTP_CLIENT_PORT-$((RTP_CLIENT_PORT + 1));mode=record/RECORD; the client sends $RTP_COUNT RTP (+ RTCP SR) from its client ports to the server's server_port. These are ordinary new inside->outside UDP flows: masqueraded and forwarded, the untranslated SETUP does not matter."
+      CURLS=("$RT --mode record --transport udp") ;;
+    rtsp-record-interleaved)
+      PROTO=rtsp HELPER=false MEDIA=full
+      DESC="RTSP RECORD with RTP/AVP/TCP;interleaved=0-1 through masquerade, no ALG: the client's $RTP_COUNT RTP (+ RTCP SR) travel as '\$'-framed data inside the TCP control connection; no separate media flow, nothing to translate."
+      CURLS=("$RT --mode record --transport interleaved") ;;
+    rtsp-play-udp-port-preserving)
+      PROTO=rtsp HELPER=false MEDIA=full WARNINGS=(alg.works-by-port-preservation)
+      DESC="RTSP PLAY over UDP through plain masquerade, no ALG, client punching: SETUP client_port=$RTP_CLIENT_PORT-$((RTP_CLIENT_PORT + 1)) leaves the router untranslated; the client sends 3 punch datagrams from each client port to the server ports right after the SETUP reply, masquerade keeps the source ports, so the server's RTP/RTCP to 198.51.100.1:client_port match those mappings and reach the client. Works only by port preservation."
+      CURLS=("$RT --mode play --transport udp --punch 3") ;;
+    rtsp-play-udp-fully-random)
+      PROTO=rtsp HELPER=false NAT=fully-random MEDIA=none EXPECT_RC=3
+      VERDICT=fail FINDINGS=(alg.media-blocked alg.payload-not-translated)
+      DESC="RTSP PLAY over UDP through 'masquerade fully-random', no ALG, client punching: the punches leave with random NAT ports, the server sends RTP/RTCP to the untranslated client_port on the NAT address (198.51.100.1:$RTP_CLIENT_PORT), for which the router has no mapping: the datagrams are delivered to the router itself, answered with ICMP port unreachable (rate-limited), and never reach the client."
+      CURLS=("$RT --mode play --transport udp --punch 3") ;;
+    rtsp-play-udp-no-punch)
+      PROTO=rtsp HELPER=false MEDIA=none EXPECT_RC=3
+      VERDICT=fail FINDINGS=(alg.media-blocked alg.payload-not-translated)
+      DESC="RTSP PLAY over UDP through plain masquerade, no ALG, no punching: SETUP client_port leaves the router untranslated and nothing opened a mapping, so the server's RTP/RTCP to 198.51.100.1:$RTP_CLIENT_PORT-$((RTP_CLIENT_PORT + 1)) are delivered to the router itself and answered with ICMP port unreachable (rate-limited); no media reaches the client."
+      CURLS=("$RT --mode play --transport udp") ;;
   esac
 }
 
@@ -196,6 +232,23 @@ EOF
 		meta l4proto { icmp, ipv6-icmp } counter accept
 		counter drop comment "new from outside"
 	}
+EOF
+  # RTSP only: count what reaches the router ITSELF from outside (media to the NAT address with no
+  # mapping) and the ICMP errors the kernel sends back (locally generated, so output hook, not
+  # forward). Both chains only count; policy accept.
+  [[ $PROTO == rtsp ]] && cat <<EOF
+
+	chain input {
+		type filter hook input priority filter; policy accept;
+		iifname "r1" meta l4proto udp counter comment "udp to the router itself from outside"
+	}
+
+	chain output {
+		type filter hook output priority filter; policy accept;
+		oifname "r1" icmp type destination-unreachable icmp code port-unreachable counter comment "icmp port unreachable sent"
+	}
+EOF
+  cat <<EOF
 
 	chain postrouting {
 		type nat hook postrouting priority srcnat; policy accept;
@@ -228,6 +281,39 @@ log_ftp_protocol=YES
 vsftpd_log_file=$1/vsftpd.log
 ftpd_banner=alg-verify lab FTP server
 EOF
+}
+
+# ---------------------------------------------------------------------------------------------
+ftp_pacing() {  # uses run_scenario's C, S, IPV6
+  # --- Data-connection pacing at the two END HOSTS (never the router): an HTB class of 2 kbit/s
+  # with a 1-byte bucket. The first packet into the class goes at once and leaves a debt of
+  # ~0.3-0.5 s; the next one waits for it. The client's class takes pure SYNs (its control SYN
+  # primes it, its passive data SYN then waits); the server's class takes its "200 PORT"/"200 EPRT"
+  # replies and its pure SYNs (the reply primes it, the active data SYN then waits). The FTP
+  # expectation therefore lives ~0.3-0.5 s and `conntrack -L expect` sees it. Captures are only
+  # shifted in time: no drops, no retransmissions, no extra packets.
+  local dev hdr4 hdr6 v
+  x "ip netns exec $C tc qdisc add dev c0 root handle 1: htb default 10 r2q 1 2>/dev/null"
+  x "ip netns exec $S tc qdisc add dev s0 root handle 1: htb default 10 r2q 1 2>/dev/null"
+  for pair in "$C:c0" "$S:s0"; do
+    ns=${pair%%:*} dev=${pair#*:}
+    x "ip netns exec $ns tc class add dev $dev parent 1: classid 1:10 htb rate 10gbit 2>/dev/null"
+    x "ip netns exec $ns tc class add dev $dev parent 1: classid 1:20 htb rate 2kbit ceil 2kbit burst 1b cburst 1b 2>/dev/null"
+  done
+  hdr4="match ip protocol 6 0xff match u8 0x05 0x0f at 0"
+  hdr6="match ip6 protocol 6 0xff"
+  # client: SYN set, ACK clear
+  x "ip netns exec $C tc filter add dev c0 parent 1: protocol ip prio 1 u32 $hdr4 match u8 0x02 0x12 at 33 flowid 1:20"
+  $IPV6 && x "ip netns exec $C tc filter add dev c0 parent 1: protocol ipv6 prio 2 u32 $hdr6 match u8 0x02 0x12 at 53 flowid 1:20"
+  # server: SYN set, ACK clear; and replies "200 PORT..." / "200 EPRT..." from port 21
+  # (TCP header of 32 bytes: Linux data segments carry timestamps)
+  x "ip netns exec $S tc filter add dev s0 parent 1: protocol ip prio 1 u32 $hdr4 match u8 0x02 0x12 at 33 flowid 1:20"
+  $IPV6 && x "ip netns exec $S tc filter add dev s0 parent 1: protocol ipv6 prio 2 u32 $hdr6 match u8 0x02 0x12 at 53 flowid 1:20"
+  for v in 0x504f5254 0x45505254; do   # "PORT", "EPRT"
+    x "ip netns exec $S tc filter add dev s0 parent 1: protocol ip prio 3 u32 $hdr4 match ip sport 21 0xffff match u8 0x80 0xf0 at 32 match u32 0x32303020 0xffffffff at 52 match u32 $v 0xffffffff at 56 flowid 1:20"
+    $IPV6 && x "ip netns exec $S tc filter add dev s0 parent 1: protocol ipv6 prio 4 u32 $hdr6 match ip6 sport 21 0xffff match u8 0x80 0xf0 at 52 match u32 0x32303020 0xffffffff at 72 match u32 $v 0xffffffff at 76 flowid 1:20"
+  done
+  return 0
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -287,39 +373,14 @@ run_scenario() {
     x "ip -n $S -6 route add 2001:db8:1::/64 via $ROUT6"
   fi
 
-  # --- Data-connection pacing at the two END HOSTS (never the router): an HTB class of 2 kbit/s
-  # with a 1-byte bucket. The first packet into the class goes at once and leaves a debt of
-  # ~0.3-0.5 s; the next one waits for it. The client's class takes pure SYNs (its control SYN
-  # primes it, its passive data SYN then waits); the server's class takes its "200 PORT"/"200 EPRT"
-  # replies and its pure SYNs (the reply primes it, the active data SYN then waits). The FTP
-  # expectation therefore lives ~0.3-0.5 s and `conntrack -L expect` sees it. Captures are only
-  # shifted in time: no drops, no retransmissions, no extra packets.
-  local dev hdr4 hdr6 v
-  x "ip netns exec $C tc qdisc add dev c0 root handle 1: htb default 10 r2q 1 2>/dev/null"
-  x "ip netns exec $S tc qdisc add dev s0 root handle 1: htb default 10 r2q 1 2>/dev/null"
-  for pair in "$C:c0" "$S:s0"; do
-    ns=${pair%%:*} dev=${pair#*:}
-    x "ip netns exec $ns tc class add dev $dev parent 1: classid 1:10 htb rate 10gbit 2>/dev/null"
-    x "ip netns exec $ns tc class add dev $dev parent 1: classid 1:20 htb rate 2kbit ceil 2kbit burst 1b cburst 1b 2>/dev/null"
-  done
-  hdr4="match ip protocol 6 0xff match u8 0x05 0x0f at 0"
-  hdr6="match ip6 protocol 6 0xff"
-  # client: SYN set, ACK clear
-  x "ip netns exec $C tc filter add dev c0 parent 1: protocol ip prio 1 u32 $hdr4 match u8 0x02 0x12 at 33 flowid 1:20"
-  $IPV6 && x "ip netns exec $C tc filter add dev c0 parent 1: protocol ipv6 prio 2 u32 $hdr6 match u8 0x02 0x12 at 53 flowid 1:20"
-  # server: SYN set, ACK clear; and replies "200 PORT..." / "200 EPRT..." from port 21
-  # (TCP header of 32 bytes: Linux data segments carry timestamps)
-  x "ip netns exec $S tc filter add dev s0 parent 1: protocol ip prio 1 u32 $hdr4 match u8 0x02 0x12 at 33 flowid 1:20"
-  $IPV6 && x "ip netns exec $S tc filter add dev s0 parent 1: protocol ipv6 prio 2 u32 $hdr6 match u8 0x02 0x12 at 53 flowid 1:20"
-  for v in 0x504f5254 0x45505254; do   # "PORT", "EPRT"
-    x "ip netns exec $S tc filter add dev s0 parent 1: protocol ip prio 3 u32 $hdr4 match ip sport 21 0xffff match u8 0x80 0xf0 at 32 match u32 0x32303020 0xffffffff at 52 match u32 $v 0xffffffff at 56 flowid 1:20"
-    $IPV6 && x "ip netns exec $S tc filter add dev s0 parent 1: protocol ipv6 prio 4 u32 $hdr6 match ip6 sport 21 0xffff match u8 0x80 0xf0 at 52 match u32 0x32303020 0xffffffff at 72 match u32 $v 0xffffffff at 76 flowid 1:20"
-  done
+  # --- FTP data-connection pacing at the end hosts (see ftp_pacing)
+  if [[ $PROTO == ftp ]]; then ftp_pacing; fi
 
   # --- router ruleset
   router_nft >"$CASE/router.nft"
   x "ip netns exec $R nft -f $CASE/router.nft"
 
+  if [[ $PROTO == ftp ]]; then
   # --- FTP server. vsftpd's privileged helper drops to CAP_NET_BIND_SERVICE via libcap, which this
   # container does not grant, so binding the classic active-mode source port 20 fails with EACCES;
   # lowering the unprivileged-port floor inside the server namespace (only) lets it bind port 20.
@@ -328,6 +389,13 @@ run_scenario() {
   xbg "ip netns exec $S vsftpd $CASE/vsftpd.conf >$CASE/vsftpd.stderr 2>&1"
   wait_for 5 bash -c "ip netns exec '$S' ss -Hltn 'sport = :21' | grep -q LISTEN" ||
     { echo "$sc: vsftpd did not start: $(cat "$CASE/vsftpd.stderr")" >&2; return 1; }
+  else
+  # --- RTSP server (rtsp_server.py, runs as root inside the server namespace: binds 554 and the
+  # server_port pair)
+  xbg "ip netns exec $S python3 -u $LABDIR/rtsp_server.py --listen $SERVER4 --port $RTSP_PORT --log $CASE/rtsp-server.log --rtp-count $RTP_COUNT --interval $RTP_INTERVAL --server-ports $RTP_SERVER_PORT >$CASE/rtsp-server.stderr 2>&1"
+  wait_for 5 bash -c "ip netns exec '$S' ss -Hltn 'sport = :$RTSP_PORT' | grep -q LISTEN" ||
+    { echo "$sc: rtsp_server.py did not start: $(cat "$CASE/rtsp-server.stderr")" >&2; return 1; }
+  fi
 
   # --- conntrack event streams and captures on both router interfaces
   xbg "ip netns exec $R stdbuf -oL conntrack -E -o timestamp >$CASE/events.txt 2>$CASE/events.stderr"
@@ -365,12 +433,25 @@ run_scenario() {
   ) &
   PIDS+=("$!"); local POLLER=$!
 
-  # --- the FTP sessions
-  local cmd rc=0 rcs=()
+  # --- RTSP: there is no expectation to trigger the mid-session snapshot; take it half-way through
+  # the media instead (the client logs "C>S PLAY" / "C>S RECORD" as it sends the request)
+  if [[ $PROTO == rtsp ]]; then
+    CMDS+=("ip netns exec $R conntrack -L -o extended >$CASE/conntrack-during.txt 2>&1  # half-way through the media (PLAY/RECORD + $(awk "BEGIN{print $RTP_COUNT*$RTP_INTERVAL/2}") s)")
+    (
+      for _ in $(seq 500); do grep -Eq 'C>S (PLAY|RECORD)' "$CASE/rtsp-client.log" 2>/dev/null && break; sleep 0.02; done
+      sleep "$(awk "BEGIN{print $RTP_COUNT*$RTP_INTERVAL/2}")"
+      ip netns exec "$R" conntrack -L -o extended >"$CASE/conntrack-during.txt" 2>&1 || true
+    ) &
+    PIDS+=("$!")
+  fi
+
+  # --- the FTP / RTSP sessions
+  local cmd rc=0 rcs=() clog=curl.log
+  [[ $PROTO == rtsp ]] && clog=rtsp-client.stderr
   for cmd in "${CURLS[@]}"; do
     cmd=${cmd//@C/$CASE}
     rc=0
-    x "ip netns exec $C $cmd >>$CASE/curl.log 2>&1" || rc=$?
+    x "ip netns exec $C $cmd >>$CASE/$clog 2>&1" || rc=$?
     rcs+=("$rc")
   done
 
@@ -397,10 +478,12 @@ run_scenario() {
   [[ -z $left ]] || printf '%s\n' "$left" | while IFS= read -r line; do
     grep -qF -- "${line#* }" "$CASE/expect.txt" || printf '%s\n' "$line" >>"$CASE/expect.txt"; done
   x "ip netns exec $R nft list ruleset >$CASE/ruleset.txt"
-  CMDS+=("kill -INT <pids of tcpdump, conntrack -E, vsftpd>")
+  CMDS+=("kill -INT <pids of tcpdump, conntrack -E, $([[ $PROTO == ftp ]] && echo vsftpd || echo rtsp_server.py)>")
   stop_pids
   rm -f "$CASE"/tcpdump-*.log "$CASE"/events.stderr "$CASE"/expect-events.stderr
   [[ -s $CASE/vsftpd.stderr ]] || rm -f "$CASE/vsftpd.stderr"
+  local f
+  for f in rtsp-server.stderr rtsp-client.stderr; do [[ -s $CASE/$f ]] || rm -f "$CASE/$f"; done
   del_nss
   CMDS+=("ip netns del $C; ip netns del $R; ip netns del $S")
 
@@ -413,17 +496,31 @@ run_scenario() {
   local rcok=true; for r in "${rcs[@]}"; do
     if [[ $EXPECT_RC -eq 0 ]]; then [[ $r -eq 0 ]] || rcok=false; else [[ $r -eq $EXPECT_RC ]] || rcok=false; fi
   done
+  # RTSP: the counts each side logged ('SUMMARY {json}' lines); the receiver's RTP count must be
+  # all of them (MEDIA=full) or none (MEDIA=none)
+  local media_json=null got_rtp=""
+  if [[ $PROTO == rtsp ]]; then
+    local cl sv
+    cl=$(sed -n 's/^[0-9.]* SUMMARY //p' "$CASE/rtsp-client.log" 2>/dev/null | tail -1)
+    sv=$(sed -n 's/^[0-9.]* SUMMARY //p' "$CASE/rtsp-server.log" 2>/dev/null | tail -1)
+    media_json=$(jq -n --argjson c "${cl:-null}" --argjson s "${sv:-null}" --argjson n "$RTP_COUNT" \
+      '{ rtpPerDirection: $n, client: $c, server: $s }')
+    got_rtp=$(jq -r 'if .client.mode == "record" then .server.received.rtp else .client.received.rtp end // "none"' <<<"$media_json")
+    if [[ $MEDIA == full ]]; then [[ $got_rtp == "$RTP_COUNT" ]] || got=bad
+    else [[ $got_rtp == 0 ]] || got=bad; fi
+  fi
 
   # NAT address actually used: the reply-direction dst of the IPv4 control flow
   local natAddr=null
   if [[ $NAT != none ]]; then
-    natAddr=$(awk '/dport=21 /{ n=0; for(i=1;i<=NF;i++) if ($i ~ /^dst=/) { n++; if (n==2) { sub("dst=","",$i); print $i; exit } } }' "$CASE/conntrack.txt")
+    natAddr=$(awk -v ctl="dport=$([[ $PROTO == ftp ]] && echo 21 || echo "$RTSP_PORT") " 'index($0, ctl) { n=0; for(i=1;i<=NF;i++) if ($i ~ /^dst=/) { n++; if (n==2) { sub("dst=","",$i); print $i; exit } } }' "$CASE/conntrack.txt")
     natAddr=${natAddr:+\"$natAddr\"}; natAddr=${natAddr:-null}
   fi
 
-  local cmds_json findings_json
+  local cmds_json findings_json warnings_json
   cmds_json=$(printf '%s\n' "${CMDS[@]}" | jq -R . | jq -s .)
   findings_json=$(printf '%s\n' "${FINDINGS[@]}" | jq -R 'select(length>0)' | jq -s .)
+  warnings_json=$(printf '%s\n' "${WARNINGS[@]}" | jq -R 'select(length>0)' | jq -s .)
   jq -n \
     --arg scenario "$sc" --arg description "$DESC" \
     --arg client "$($IPV6 && echo "$CLIENT6" || echo "$CLIENT4")" \
@@ -437,6 +534,8 @@ run_scenario() {
     --arg vsftpd "$(dpkg-query -W -f '${Version}' vsftpd 2>/dev/null || true)" \
     --arg curl "$(curl --version | head -1 | cut -d' ' -f1-2)" \
     --argjson rcs "$(printf '%s\n' "${rcs[@]}" | jq -s .)" \
+    --arg proto "$PROTO" --arg python "$(python3 --version 2>&1)" --argjson media "$media_json" \
+    --argjson warnings "$warnings_json" \
     '({ client: $client, routerInside: $rin, routerOutside: $rout, server: $server,
         natAddress: $natAddress } + (if $pool != "" then { natPool: $pool } else {} end)) as $topo
      | { scenario: $scenario, description: $description,
@@ -444,15 +543,23 @@ run_scenario() {
        nat: $nat, alg: $alg,
        captures: { "inside.pcap": "router interface r0 (client side)",
                    "outside.pcap": "router interface r1 (server side)" },
-       environment: { kernel: $kernel, conntrack: $conntrack, vsftpd: $vsftpd, curl: $curl },
-       clientExitCodes: $rcs,
-       commands: $commands,
-       expected: { verdict: $verdict, findings: $findings } }' >"$CASE/case.json"
+       environment: (if $proto == "ftp" then { kernel: $kernel, conntrack: $conntrack, vsftpd: $vsftpd, curl: $curl }
+                     else { kernel: $kernel, conntrack: $conntrack, python: $python } end),
+       clientExitCodes: $rcs }
+     + (if $proto == "rtsp" then { protocol: "rtsp", media: $media } else {} end)
+     + { commands: $commands,
+         expected: ({ verdict: $verdict, findings: $findings }
+                    + (if $proto == "rtsp" then { warnings: $warnings } else {} end)) }' >"$CASE/case.json"
 
   local status="ok"
   $rcok && [[ $got == ok ]] || status="UNEXPECTED"
-  printf '%-26s %-10s curl rc=%-6s %3ss  %s\n' "$sc" "$status" "$(IFS=,; echo "${rcs[*]}")" \
-    "$((SECONDS - t0))" "expected ${VERDICT}${FINDINGS:+ (${FINDINGS[*]})}"
+  if [[ $PROTO == ftp ]]; then
+    printf '%-26s %-10s curl rc=%-6s %3ss  %s\n' "$sc" "$status" "$(IFS=,; echo "${rcs[*]}")" \
+      "$((SECONDS - t0))" "expected ${VERDICT}${FINDINGS:+ (${FINDINGS[*]})}"
+  else
+    printf '%-30s %-10s client rc=%-3s rtp at receiver=%-4s %3ss  %s\n' "$sc" "$status" "$(IFS=,; echo "${rcs[*]}")" \
+      "$got_rtp" "$((SECONDS - t0))" "expected ${VERDICT}${FINDINGS:+ (${FINDINGS[*]})}${WARNINGS:+ warnings (${WARNINGS[*]})}"
+  fi
   [[ $status == ok ]]
 }
 

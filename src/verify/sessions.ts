@@ -216,9 +216,20 @@ function checkNegotiation(
       findings.push(finding("alg.payload-not-translated", `${n.kind} on the outside names ${n.announced.ip}, an address of the inside network`, { outside: [n.packet] }, `"${n.line}"`));
     }
     if (!n.dataSeen) dataMissing(n, v, findings, (inside ?? outside)!, input, !inside);
+  } else if (ni && no && insideSeen && outsideSeen && no.observedFlows.some((id) => !nat?.byOutside.has(id))) {
+    // Seen on both sides, but not as the same flow: e.g. the client's NAT-punching packets went
+    // out (and crossed), while the server's media to the announced port died at the router.
+    v.dataPath = "blocked";
+    const all = no.observedFlows.filter((id) => !nat?.byOutside.has(id)).map((id) => flowOf(outside, id)!);
+    const f = all[0];
+    findings.push(finding(n.kind === "SETUP" ? "alg.media-blocked" : "alg.data-flow-blocked", `${n.kind === "SETUP" ? "media" : "data connection"} ${ep(f.initiator)} → ${ep(f.responder)} reached the outside but never the inside`, {
+      inside: [ni.packet], outside: [no.packet, ...all.map((x) => x.first.packet)], outsideFlows: all.map((x) => x.id),
+    }, icmpNote(outside, f)));
+    if (m && ni.announced.port === no.announced.port && m.inside.ip !== m.translated.ip && !findings.some((x) => x.code === "alg.payload-not-translated" && x.evidence.outside?.includes(no.packet))) {
+      findings.push(finding("alg.payload-not-translated", `${n.kind} ${n.kind === "SETUP" ? "client_port" : "port"} ${no.announced.port} left as the inside host wrote it; the NAT did not open it`, { inside: [ni.packet], outside: [no.packet] }));
+    }
   } else if (ni && no && insideSeen && outsideSeen) {
     v.dataPath = "forwarded";
-    void nat;
     // Payload port must be where the data really went (NAT port reassignment, §3.13).
     if (activeKind(n) && no.announced.port !== undefined) {
       const dOut = flowOf(outside, no.observedFlows[0]);
