@@ -79,57 +79,66 @@
  *     on inside.pcap (src = inside ep, dst = remote), remote→outside on outside.pcap (src = remote,
  *     dst = outside ep). 0 when none (a pinhole with no traffic, as in the §1.3 RTSP sample).
  *
- * Router files: for passing cases with an ALG, router-junos.txt = `predicted` (interface
- * ms-1/3/0, service set NAT-ALG, `Number of initiators/responders` = counts of I/O flows). Where the
- * router ran no ALG (ftp-active-no-alg, ftp-passive-no-alg, rtsp-media-blocked,
- * rtsp-port-preservation) it prints the control session as `Conversation: ALG protocol: any` with
- * `Forward` control flows, each other flow that crossed as its own `any` conversation, and nothing
- * for flows that never crossed. Where the ALG is buggy it prints the pinhole the ALG made
- * (ftp-alg-wrong-address: NAT 203.0.113.99:50000, 0 frames; ftp-alg-port-mismatch: 61001, 0 frames).
- * Frame counts always equal the captures'.
+ * Router files: where the router ran the ALG, router-junos.txt = `predicted` (interface
+ * ms-1/3/0, service set NAT-ALG, `Number of initiators/responders` = counts of I/O flows). Where it
+ * ran none (ftp-active-no-alg, rtsp-media-blocked, rtsp-port-preservation) it prints the control
+ * session as `Conversation: ALG protocol: any` with `Forward` control flows, each other flow that
+ * crossed as its own `any` conversation, and nothing for flows that never crossed. Where the ALG is
+ * buggy it prints the pinhole the ALG made (ftp-alg-wrong-address: 203.0.113.99:50000 in the I
+ * line's NAT source and the O line's dst / NAT dest, 0 frames; ftp-alg-port-mismatch: 61001, which
+ * is the NAT's real mapping, 0 frames). Frame counts always equal the captures' (so no
+ * router.frame-count-mismatch anywhere). conntrack.txt: one entry per crossed flow, original tuple
+ * = the opener's direction as the router received it (outbound: inside → remote; inbound: remote →
+ * NAT), reply tuple the answer; packets= / bytes= (IP total length) counted where the router
+ * received them (= the frames rule below); TIME_WAIT/UDP timeouts as 3 s after the last packet;
+ * helper=<alg> on the control entry when the Linux helper ran.
  *
  * Matching rule used to state the router findings: a router flow matches a predicted flow when
  * proto, dir and the UNTRANSLATED endpoints are equal (I: src + dst; O: src + the NAT line's `to`),
  * searching all conversations; then the translated endpoint (I: NAT `to`; O: dst = NAT `from`)
- * must be equal too.
+ * must be equal too, else router.nat-mismatch. A control flow found in a conversation whose ALG
+ * protocol is not ftp/rtsp, or not Watch, gives one router.alg-inactive per conversation (not a
+ * router.state-mismatch per flow as well).
  *
- * Finding codes (severity; warnings never fail the verdict):
- *   alg.payload-not-translated  error  the outside copy of PORT/EPRT/227/229/SETUP still names what
- *                                      the inside one named although the flow's inside address/port
- *                                      is not reachable from outside (unchanged inside address; for
- *                                      RTSP: unchanged client_port and the media did not come through)
- *   alg.payload-wrong-address   error  the outside payload names an address that is neither the
- *                                      client's nor the NAT address of the control session
- *   alg.payload-port-mismatch   error  the outside payload names the NAT address but a port the NAT
- *                                      does not map to the announced inside port (needs the router file)
- *   alg.data-flow-blocked       error  the server's data connection to the announced endpoint is seen
- *                                      on the outside but never inside
- *   alg.media-blocked           error  RTP/RTCP to the announced endpoint seen on the outside (here
- *                                      answered with ICMP port unreachable) but never inside
- *   alg.works-by-port-preservation warning  payload not translated; media passes only because the NAT
- *                                      kept the port and the client sent first ("punch")
- *   router.flow-missing         error  a predicted flow has no matching router flow
- *   router.nat-mismatch         error  matched, but the translated endpoint differs
- *   router.alg-not-applied      warning the control flows are in a conversation whose ALG protocol is
- *                                      not the predicted one, or not in state Watch
+ * Finding codes: the names and severities of src/verify/findings.ts (FINDING_SEVERITY below);
+ * warnings never fail the verdict. How they apply here:
+ *   alg.payload-not-translated  the outside PORT/EPRT/SETUP still names what the inside one named
+ *                               although that is not reachable from outside (FTP: the inside
+ *                               address; RTSP: unchanged client_port and the media was blocked)
+ *   alg.payload-wrong-address   the outside payload names an address that is neither the client's
+ *                               nor the NAT address of the control session
+ *   alg.payload-port-mismatch   the outside payload names the NAT address but a port the NAT does
+ *                               not map to the announced inside port (visible only in the router file)
+ *   alg.data-flow-blocked       the server's data connection to the announced endpoint is seen on
+ *                               the outside, never inside (then no alg.data-flow-refused for the 425)
+ *   alg.data-flow-refused       no data connection seen on either side and the server answered 425
+ *   alg.media-blocked           RTP/RTCP to the announced endpoint on the outside (here answered with
+ *                               ICMP port unreachable), never inside
+ *   alg.works-by-port-preservation  SETUP not rewritten; media passes only because the NAT kept the
+ *                               ports and the client sent first ("punch")
+ *   router.flow-missing / router.nat-mismatch / router.alg-inactive   see the matching rule
+ *   conntrack.helper-missing    conntrack.txt: the control entry has no helper=
+ * Flows seen on one side only that an alg.* finding explains give no nat.unpaired-flow.
  *
- * | case                    | NAT                        | outside payload                 | verdict | findings (with router-junos.txt) |
- * | ----------------------- | -------------------------- | ------------------------------- | ------- | -------------------------------- |
- * | ftp-active-masquerade   | 203.0.113.1, ports kept    | PORT 203,0,113,1,195,80         | pass    | — |
- * | ftp-active-pool         | pool .10-.20: .14:61012/61013 | PORT 203,0,113,14,238,85     | pass    | — |
- * | ftp-active-port-changed | data 50000 → 61000         | PORT 203,0,113,1,238,72         | pass    | — |
- * | ftp-active-no-alg       | no ALG                     | PORT 192,0,2,10,195,80          | fail    | alg.data-flow-blocked, alg.payload-not-translated, router.alg-not-applied, router.flow-missing |
- * | ftp-passive-no-alg      | no ALG                     | 227 (198,51,100,20,117,48)      | pass    | router.alg-not-applied (warning) |
- * | ftp-eprt-epsv           | ports kept                 | EPRT |1|203.0.113.1|50000|, 229 | pass    | — |
- * | ftp-alg-wrong-address   | ALG writes 203.0.113.99    | PORT 203,0,113,99,195,80        | fail    | alg.payload-wrong-address, router.nat-mismatch |
- * | ftp-alg-port-mismatch   | NAT maps 50000 → 61001     | PORT 203,0,113,1,238,72 (61000) | fail    | alg.data-flow-blocked, alg.payload-port-mismatch |
- * | rtsp-udp-nat            | media 50000-1 → 62000-1    | client_port=62000-62001         | pass    | — |
- * | rtsp-interleaved        | —                          | interleaved=0-1 (unchanged)     | pass    | — |
- * | rtsp-media-blocked      | no ALG                     | client_port=50000-50001         | fail    | alg.media-blocked, alg.payload-not-translated, router.alg-not-applied, router.flow-missing |
- * | rtsp-port-preservation  | no ALG, ports kept         | client_port=50000-50001         | pass    | alg.works-by-port-preservation, router.alg-not-applied (warnings) |
+ * | case                    | NAT                        | outside payload                 | with router-junos.txt | captures only |
+ * | ----------------------- | -------------------------- | ------------------------------- | --------------------- | ------------- |
+ * | ftp-active-masquerade   | 203.0.113.1, ports kept    | PORT 203,0,113,1,195,80         | pass | pass |
+ * | ftp-active-pool         | pool .10-.20: .14:61012/61013 | PORT 203,0,113,14,238,85     | pass | pass |
+ * | ftp-active-port-changed | data 50000 → 61000         | PORT 203,0,113,1,238,72         | pass | pass |
+ * | ftp-active-no-alg       | no ALG                     | PORT 192,0,2,10,195,80          | fail: alg.data-flow-blocked, alg.payload-not-translated, router.alg-inactive, router.flow-missing | fail: the two alg.* |
+ * | ftp-passive-no-alg      | none needed (Junos: ALG on; conntrack.txt: no helper) | 227 (198,51,100,20,117,48) | pass | pass |
+ * | ftp-eprt-epsv           | ports kept                 | EPRT |1|203.0.113.1|50000|, 229 | pass | pass |
+ * | ftp-alg-wrong-address   | ALG writes 203.0.113.99    | PORT 203,0,113,99,195,80        | fail: alg.data-flow-refused, alg.payload-wrong-address, router.nat-mismatch | fail: the two alg.* |
+ * | ftp-alg-port-mismatch   | NAT maps 50000 → 61001     | PORT 203,0,113,1,238,72 (61000) | fail: alg.data-flow-blocked, alg.payload-port-mismatch | fail: alg.data-flow-blocked |
+ * | rtsp-udp-nat            | media 50000-1 → 62000-1    | client_port=62000-62001         | pass | pass |
+ * | rtsp-interleaved        | —                          | interleaved=0-1 (unchanged)     | pass | pass |
+ * | rtsp-media-blocked      | no ALG                     | client_port=50000-50001         | fail: alg.media-blocked, alg.payload-not-translated, router.alg-inactive, router.flow-missing | fail: the two alg.* |
+ * | rtsp-port-preservation  | no ALG, ports kept         | client_port=50000-50001         | pass: alg.works-by-port-preservation, router.alg-inactive (warnings) | pass: alg.works-by-port-preservation |
  *
  * ftp-alg-wrong-address: the server's SYNs go to 203.0.113.99, which is not the router, so the
  * outside capture never sees them: no alg.data-flow-blocked (listed in notFindings).
+ * rtsp-port-preservation passes with warnings only, with every router file: the Junos file shows
+ * no ALG (router.alg-inactive), but no session failed for it, so that finding is a warning.
  *
  * Run: `node dist/pcaps/make/nat-cases.js` (after `tsc -p tsconfig.build.json`) rewrites pcaps/nat/.
  */
@@ -231,16 +240,30 @@ const LISTING =
   "drwxr-xr-x    2 0        0            4096 Jan 01 00:00 pub\r\n" +
   "-rw-r--r--    1 0        0         1048576 Jan 01 00:00 test.bin\r\n";
 
-const ERROR_CODES = new Set([
-  "alg.payload-not-translated", "alg.payload-wrong-address", "alg.payload-port-mismatch", "alg.data-flow-blocked",
-  "alg.media-blocked", "router.flow-missing", "router.nat-mismatch",
-]);
-const WARNING_CODES = new Set(["alg.works-by-port-preservation", "router.alg-not-applied"]);
+/** Severities of the finding codes these cases use (as in src/verify/findings.ts). */
+export const FINDING_SEVERITY: Readonly<Record<string, "error" | "warning">> = {
+  "alg.payload-not-translated": "error",
+  "alg.payload-wrong-address": "error",
+  "alg.payload-port-mismatch": "error",
+  "alg.data-flow-blocked": "error",
+  "alg.media-blocked": "error",
+  "alg.data-flow-refused": "warning",
+  "alg.works-by-port-preservation": "warning",
+  "router.flow-missing": "error",
+  "router.nat-mismatch": "error",
+  // An error when a session failed for it (another alg.* error), else a warning: see below.
+  "router.alg-inactive": "error",
+  "conntrack.helper-missing": "warning",
+};
 
 function result(findings: string[]): Result {
-  for (const f of findings) if (!ERROR_CODES.has(f) && !WARNING_CODES.has(f)) throw new Error(`unknown finding ${f}`);
+  for (const f of findings) if (!FINDING_SEVERITY[f]) throw new Error(`unknown finding ${f}`);
   const sorted = [...new Set(findings)].sort();
-  return { verdict: sorted.some((f) => ERROR_CODES.has(f)) ? "fail" : "pass", findings: sorted };
+  // router.alg-inactive follows the sessions (src/verify/verify.ts): a router that did not apply
+  // the ALG fails the run only when a session failed for it.
+  const sessionFailed = sorted.some((f) => f.startsWith("alg.") && FINDING_SEVERITY[f] === "error");
+  const severity = (f: string) => (f === "router.alg-inactive" && !sessionFailed ? "warning" : FINDING_SEVERITY[f]);
+  return { verdict: sorted.some((f) => severity(f) === "error") ? "fail" : "pass", findings: sorted };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -456,7 +479,7 @@ interface ConvSpec { alg: "ftp" | "rtsp"; entries: NatEntry[] }
 interface RouterSpec {
   /** The router ran the ALG (true) or printed plain `any` conversations (false). */
   alg: boolean;
-  /** Replace the NAT side of some entries (buggy ALG pinholes), by index into the case's entries. */
+  /** Print another NAT-side endpoint for some entries (the pinhole a buggy ALG made). */
   override?: Map<NatEntry, Ep>;
 }
 
@@ -742,11 +765,11 @@ function rtspSession(c: Control, o: RtspOpts): void {
   c.close(true);
 }
 
-/** Server RTP ×4 (20 ms apart) and one SR; `deliver` decides where each lands. */
+/** Server RTP ×4 (20 ms apart) and one RTCP SR after the second; `only` = dropped by the router; `onOutside` sees each outside copy. */
 function serverMedia(b: CaseBuilder, local: { in: Ep; out: Ep }[], only?: Side, onOutside?: (l3: Uint8Array) => void): void {
   const [rtpEp, rtcpEp] = local;
   for (let i = 0; i < 4; i++) {
-    const l3 = b.w.udp(false, rtpEp!.in, rtpEp!.out, ep(SERVER, SRV_RTP), rtp(1000 + i, 8000 + 160 * i, SSRC), { dt: i === 0 ? 20n * MS : 20n * MS, only });
+    const l3 = b.w.udp(false, rtpEp!.in, rtpEp!.out, ep(SERVER, SRV_RTP), rtp(1000 + i, 8000 + 160 * i, SSRC), { dt: 20n * MS, only });
     if (l3 && onOutside) onOutside(l3);
     if (i === 1) {
       const r = b.w.udp(false, rtcpEp!.in, rtcpEp!.out, ep(SERVER, SRV_RTP + 1), rtcpSr(SSRC, 8160, 2), { dt: 1n * MS, only });
@@ -767,14 +790,16 @@ export const NAT_CASES: readonly CaseDef[] = [
     name: "ftp-active-masquerade",
     description: "Active FTP through a port-preserving masquerade with a working ALG: `PORT 192,0,2,10,195,80` inside is rewritten to `PORT 203,0,113,1,195,80` outside (+1 byte: later client seq / server ack +1 outside); the server connects 198.51.100.20:20 → 203.0.113.1:50000, forwarded to 192.0.2.10:50000; LIST, 226, QUIT.",
     findings: [],
-    notFindings: ["alg.payload-not-translated", "alg.data-flow-blocked", "router.flow-missing", "router.nat-mismatch", "router.alg-not-applied"],
+    notFindings: ["alg.payload-not-translated", "alg.data-flow-blocked", "router.flow-missing", "router.nat-mismatch", "router.alg-inactive"],
     router: () => ({ alg: true }),
     conntrack: { helper: true, findings: [] },
     variants: (b) => {
-      const [ctl, data] = b.convs[0]!.entries;
       const missing = routerConversations(b, { alg: true }).map((c) => ({ ...c, flows: c.flows.filter((f) => f.state === "Watch") }));
-      const wrong = routerConversations(b, { alg: true, override: new Map([[data!, ep(NAT, DATA_PORT + 1)]]) });
-      void ctl;
+      // Only the data flow's `NAT source` line names another port (50001); everything else as predicted.
+      const wrong = routerConversations(b, { alg: true }).map((c) => ({
+        ...c,
+        flows: c.flows.map((f) => (f.state === "Forward" && f.dir === "I" ? { ...f, nat: [{ ...f.nat[0]!, to: ep(NAT, DATA_PORT + 1) }] } : f)),
+      }));
       return [
         { file: "router-junos-missing-data.txt", text: junosText(missing), findings: ["router.flow-missing"] },
         { file: "router-junos-nat-mismatch.txt", text: junosText(wrong), findings: ["router.nat-mismatch"] },
@@ -850,7 +875,7 @@ export const NAT_CASES: readonly CaseDef[] = [
   {
     name: "ftp-active-no-alg",
     description: "Active FTP through a masquerade WITHOUT an FTP ALG: `PORT 192,0,2,10,195,80` leaves the router unchanged; the server's SYNs 198.51.100.20:20 → 192.0.2.10:50000 appear on the outside only (at 0, +1 s, +3 s), never inside; the server answers `425 Can't open data connection.`; QUIT.",
-    findings: ["alg.data-flow-blocked", "alg.payload-not-translated", "router.alg-not-applied", "router.flow-missing"],
+    findings: ["alg.data-flow-blocked", "alg.payload-not-translated", "router.alg-inactive", "router.flow-missing"],
     notFindings: ["alg.payload-wrong-address", "alg.payload-port-mismatch", "router.nat-mismatch"],
     router: () => ({ alg: false }),
     make: (b) => {
@@ -875,11 +900,11 @@ export const NAT_CASES: readonly CaseDef[] = [
   },
   {
     name: "ftp-passive-no-alg",
-    description: "Passive FTP through a masquerade without an FTP ALG: `227 Entering Passive Mode (198,51,100,20,117,48).` names the server's public address, so nothing needs rewriting; the data connection 192.0.2.10:51004 → 198.51.100.20:30000 goes out as 203.0.113.1:51004 and works.",
-    findings: ["router.alg-not-applied"],
-    notFindings: ["alg.payload-not-translated", "alg.data-flow-blocked", "router.flow-missing", "router.nat-mismatch"],
-    router: () => ({ alg: false }),
-    conntrack: { helper: false, findings: ["router.alg-not-applied"] },
+    description: "Passive FTP where no ALG rewrite is needed: `227 Entering Passive Mode (198,51,100,20,117,48).` names the server's public address, so both captures carry the same 227; the data connection 192.0.2.10:51004 → 198.51.100.20:30000 goes out as 203.0.113.1:51004 and works. The captures are the same with or without an ALG: router-junos.txt is a Junos PIC with the FTP ALG (nothing to rewrite), conntrack.txt a Linux masquerade without the ftp helper (no helper= on the control entry).",
+    findings: [],
+    notFindings: ["alg.payload-not-translated", "alg.data-flow-blocked", "router.flow-missing", "router.nat-mismatch", "router.alg-inactive"],
+    router: () => ({ alg: true }),
+    conntrack: { helper: false, findings: ["conntrack.helper-missing"] },
     make: (b) => {
       const conv = b.conv("ftp");
       const ctlOut = ep(NAT, FTP_CTRL_PORT);
@@ -932,7 +957,7 @@ export const NAT_CASES: readonly CaseDef[] = [
   {
     name: "ftp-alg-wrong-address",
     description: "A buggy ALG rewrites `PORT 192,0,2,10,195,80` to `PORT 203,0,113,99,195,80` (not the NAT address 203.0.113.1; +2 bytes). The server's SYNs go to 203.0.113.99, which is not the router, so neither capture sees them; after its timeout the server answers `425 Can't open data connection.`. The router lists the pinhole it made (NAT 203.0.113.99:50000, 0 frames).",
-    findings: ["alg.payload-wrong-address", "router.nat-mismatch"],
+    findings: ["alg.data-flow-refused", "alg.payload-wrong-address", "router.nat-mismatch"],
     notFindings: ["alg.data-flow-blocked", "alg.payload-not-translated", "router.flow-missing"],
     router: (b) => ({ alg: true, override: new Map([[b.convs[0]!.entries[1]!, ep("203.0.113.99", DATA_PORT)]]) }),
     make: (b) => {
@@ -1049,7 +1074,7 @@ export const NAT_CASES: readonly CaseDef[] = [
   {
     name: "rtsp-media-blocked",
     description: "RTSP through a masquerade WITHOUT an RTSP ALG: SETUP `client_port=50000-50001` leaves the router unchanged; after PLAY the server sends RTP 198.51.100.20:40070 → 203.0.113.1:50000 (×4) and an RTCP SR 40071 → 50001; the router has no mapping and answers each with ICMP port unreachable (type 3 code 3, quoting the IP header + UDP header) on the outside; nothing reaches the inside; the client gives up after 2 s (TEARDOWN).",
-    findings: ["alg.media-blocked", "alg.payload-not-translated", "router.alg-not-applied", "router.flow-missing"],
+    findings: ["alg.media-blocked", "alg.payload-not-translated", "router.alg-inactive", "router.flow-missing"],
     notFindings: ["alg.works-by-port-preservation", "alg.payload-wrong-address"],
     router: () => ({ alg: false }),
     make: (b) => {
@@ -1080,11 +1105,12 @@ export const NAT_CASES: readonly CaseDef[] = [
   {
     name: "rtsp-port-preservation",
     description: "RTSP through a port-preserving masquerade WITHOUT an RTSP ALG: SETUP `client_port=50000-50001` leaves unchanged, but right after the SETUP reply the client sends one \"punch\" packet from each port (an empty RTP packet 50000 → 198.51.100.20:40070, an RTCP RR 50001 → 40071), which the NAT maps to 203.0.113.1:50000/50001; the server's RTP/RTCP to 203.0.113.1:50000/50001 then match those mappings and reach the client. Works, but only by port preservation.",
-    findings: ["alg.works-by-port-preservation", "router.alg-not-applied"],
+    findings: ["alg.works-by-port-preservation", "router.alg-inactive"],
     capturesOnly: ["alg.works-by-port-preservation"],
     notFindings: ["alg.payload-not-translated", "alg.media-blocked", "router.flow-missing", "router.nat-mismatch"],
     router: () => ({ alg: false }),
-    conntrack: { helper: false, findings: ["alg.works-by-port-preservation", "router.alg-not-applied"] },
+    // Mainline Linux has no RTSP helper, so a missing helper= is no finding for RTSP.
+    conntrack: { helper: false, findings: ["alg.works-by-port-preservation"] },
     make: (b) => {
       const conv = b.conv("rtsp");
       const cIn = ep(CLIENT, RTSP_CTRL_PORT);

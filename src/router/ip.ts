@@ -12,6 +12,7 @@
  * Anything else → null.
  */
 import type { RouterEndpoint } from "./types.js";
+import type { Codes } from "./lines.js";
 
 /** `text[s, e)` is a dotted quad: 4 decimal octets ≤ 255, no leading zeros (`01` is no octet). */
 export function isIPv4At(text: string, s: number, e: number): boolean {
@@ -37,6 +38,46 @@ export function isIPv4At(text: string, s: number, e: number): boolean {
 
 export function isIPv4(s: string): boolean {
   return isIPv4At(s, 0, s.length);
+}
+
+/**
+ * The dotted quad codes[s, e) as a number 0 … 2^32−1, or -1 when it is none (the rules of
+ * isIPv4At). Distinct valid texts give distinct numbers, so the number can key a cache.
+ */
+export function ipv4Value(codes: Codes, s: number, e: number): number {
+  let k = s;
+  let value = 0;
+  for (let part = 0; part < 4; part++) {
+    if (part > 0) {
+      if (k >= e || codes[k] !== 46 /* . */) return -1;
+      k++;
+    }
+    const st = k;
+    let v = 0;
+    while (k < e && k - st < 4) {
+      const c = codes[k]! - 48;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+      k++;
+    }
+    const n = k - st;
+    if (n === 0 || n > 3 || v > 255 || (n > 1 && codes[st] === 48)) return -1;
+    value = value * 256 + v;
+  }
+  return k === e ? value : -1;
+}
+
+/** Decimal port in codes[s, e) (1–5 digits, ≤ 65535), or -1. */
+export function portValue(codes: Codes, s: number, e: number): number {
+  const len = e - s;
+  if (len < 1 || len > 5) return -1;
+  let n = 0;
+  for (let k = s; k < e; k++) {
+    const c = codes[k]! - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n <= 65535 ? n : -1;
 }
 
 /** `s` holds only hex digits, `:` and `.` (and is not empty). */
@@ -279,6 +320,11 @@ export class AddrCache {
   private pairIp: (string | undefined)[] = new Array<string | undefined>(CACHE_SIZE).fill(undefined);
   private pairPort: Int32Array = new Int32Array(CACHE_SIZE);
   private pairVal: (RouterEndpoint | null)[] = new Array<RouterEndpoint | null>(CACHE_SIZE).fill(null);
+  private v4Key: Int32Array = new Int32Array(CACHE_SIZE);
+  private v4Val: (string | undefined)[] = new Array<string | undefined>(CACHE_SIZE).fill(undefined);
+  private v4pKey: Int32Array = new Int32Array(CACHE_SIZE);
+  private v4pPort: Int32Array = new Int32Array(CACHE_SIZE);
+  private v4pVal: (RouterEndpoint | undefined)[] = new Array<RouterEndpoint | undefined>(CACHE_SIZE).fill(undefined);
   /** Slot hash of the last address looked up with `ip` (used by `pair`). */
   private lastIpHash = 0;
   private used = false;
@@ -326,6 +372,46 @@ export class AddrCache {
     return v;
   }
 
+  /** The text of the IPv4 address `value` (ipv4Value), which text[s, e) spells: one string per address. */
+  v4(value: number, text: string, s: number, e: number): string {
+    const slot = Math.imul(value | 0, 0x9e3779b1 | 0) >>> (32 - CACHE_BITS);
+    const v = this.v4Val[slot];
+    if (v !== undefined && this.v4Key[slot] === (value | 0)) return v;
+    const ip = text.slice(s, e);
+    this.v4Key[slot] = value | 0;
+    this.v4Val[slot] = ip;
+    this.used = true;
+    return ip;
+  }
+
+  /** The endpoint of IPv4 address `value` (text `ip`, from v4()) and `port` (-1: none): one object per pair. */
+  v4Endpoint(value: number, ip: string, port: number): RouterEndpoint {
+    const slot = Math.imul((value | 0) ^ Math.imul(port + 1, 0x85ebca6b | 0), 0x9e3779b1 | 0) >>> (32 - CACHE_BITS);
+    const v = this.v4pVal[slot];
+    if (v !== undefined && this.v4pKey[slot] === (value | 0) && this.v4pPort[slot] === port) return v;
+    const ep: RouterEndpoint = { ip, port: port < 0 ? null : port };
+    this.v4pKey[slot] = value | 0;
+    this.v4pPort[slot] = port;
+    this.v4pVal[slot] = ep;
+    this.used = true;
+    return ep;
+  }
+
+  /**
+   * parseEndpoint(text.slice(s, e)) with codes = the code units of text: the `a.b.c.d:port` and
+   * bare `a.b.c.d` forms are read straight from the codes, any other through `endpoint`.
+   */
+  endpointAt(codes: Codes, text: string, s: number, e: number): RouterEndpoint | null {
+    let c = s;
+    while (c < e && codes[c] !== 58 /* : */) c++;
+    const value = ipv4Value(codes, s, c);
+    if (value >= 0) {
+      const port = c === e ? -1 : portValue(codes, c + 1, e);
+      if (c === e || port >= 0) return this.v4Endpoint(value, this.v4(value, text, s, c), port);
+    }
+    return this.endpoint(text, s, e);
+  }
+
   /** Forget everything (releases the input text the cached slices may point into). */
   clear(): void {
     if (!this.used) return;
@@ -335,6 +421,8 @@ export class AddrCache {
     this.tokVal.fill(null);
     this.pairIp.fill(undefined);
     this.pairVal.fill(null);
+    this.v4Val.fill(undefined);
+    this.v4pVal.fill(undefined);
     this.used = false;
   }
 }

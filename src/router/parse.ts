@@ -69,8 +69,9 @@ export function parseRouterText(text: string, file: string, opts: RouterParseOpt
   const result: RouterParseResult = { file, documents: [], flows: [], counters: [], events: [], expectations: [], diagnostics: [] };
   let ctx: ParseContext | null = null;
   try {
-    const lines = splitLines(typeof text === "string" ? text : String(text));
-    ctx = new ParseContext(file, lines);
+    const input = typeof text === "string" ? text : String(text);
+    const lines = splitLines(input);
+    ctx = new ParseContext(file, lines, input);
     const forced = opts.format && opts.format !== "auto" ? opts.format : undefined;
     for (const part of splitParts(lines, forced)) {
       const pr = part.prompt;

@@ -4,11 +4,14 @@
  * Runs `verify` on every case folder under <dir> (see ./discover.ts: a folder holding case.json,
  * or a plain folder holding inside.pcap and/or outside.pcap; router files conntrack.txt,
  * expect.txt, events.txt, router-*.txt), N cases at a time in worker threads (default
- * os.availableParallelism()), and compares each verdict and set of error-finding codes with
- * case.json `expected: { verdict, findings }` (schema/case.schema.json). Plain folders and
- * case.json files without `expected` are only reported, never a regression.
+ * os.availableParallelism()), and compares each verdict and its finding codes with case.json
+ * `expected: { verdict, findings }` (schema/case.schema.json). Plain folders and case.json files
+ * without `expected` are only reported, never a regression. case.json `router: [files]` replaces
+ * the router files found by name.
  *
- * A case is a regression when its verdict or its error codes differ from `expected`, when verify
+ * A case is a regression when its verdict differs from `expected.verdict`, when it reports an
+ * error-severity finding whose code is not in `expected.findings` or does not report (at any
+ * severity) a code listed there, when verify
  * cannot run on it (unreadable or damaged capture or router file; verdict "error") unless
  * `expected.verdict` is "error", or when its case.json is malformed.
  *

@@ -4,13 +4,14 @@
  * A case folder is one holding `case.json`, or a plain folder holding `inside.pcap` and/or
  * `outside.pcap`. Its inputs are those two captures (when present) and its router files:
  * `conntrack.txt`, `expect.txt`, `events.txt` and `router-*.txt` (ruleset.txt and other notes are
- * not router output). The walk is recursive (sub-folders of a case are searched too), skips
+ * not router output), unless case.json lists them in `router` (file names relative to the folder;
+ * [] = captures only). The walk is recursive (sub-folders of a case are searched too), skips
  * dot-folders and node_modules, follows symbolic links once, and sorts the cases by name (the
  * folder's path relative to the suite directory, `/`-separated; `.` when the directory itself is
  * the only case), comparing UTF-16 code units so the order does not depend on the locale.
  */
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
-import { basename, join, relative, sep } from "node:path";
+import { basename, isAbsolute, join, relative, sep } from "node:path";
 
 export const CASE_FILE = "case.json";
 export const CAPTURE_FILES = { inside: "inside.pcap", outside: "outside.pcap" } as const;
@@ -21,7 +22,10 @@ export type ExpectedVerdict = "pass" | "fail" | "error";
 
 export interface Expected {
   verdict: ExpectedVerdict;
-  /** Codes of the error-severity findings; absent = not compared (only the verdict is). */
+  /**
+   * Finding codes: every error-severity finding's code must be listed, and every listed code must
+   * be reported (at any severity). Absent = not compared (only the verdict is).
+   */
   findings?: string[];
 }
 
@@ -126,6 +130,14 @@ async function readCaseJson(spec: CaseSpec): Promise<void> {
   if (typeof meta !== "object" || meta === null || Array.isArray(meta)) {
     spec.invalid = `${file}: expected a JSON object`;
     return;
+  }
+  const router = (meta as { router?: unknown }).router;
+  if (router !== undefined) {
+    if (!Array.isArray(router) || router.some((f) => typeof f !== "string" || !f)) {
+      spec.invalid = `${file}: router must be an array of file names (relative to the case folder)`;
+      return;
+    }
+    spec.router = router.map((f: string) => (isAbsolute(f) ? f : join(spec.dir, f)));
   }
   const expected = (meta as { expected?: unknown }).expected;
   if (expected === undefined) return;

@@ -242,7 +242,8 @@ function conntrackChecks(predicted: PredictedConversation[], entries: RouterFlow
     for (const p of c.flows.filter((x) => x.dir === "I")) {
       const e = entries.find((x) => epKey(x.src) === epKey(p.src) && epKey(x.dst) === epKey(p.dst) && String(x.proto).toUpperCase() === p.proto);
       if (!e) continue;
-      if (p.role === "control initiator" && !e.alg) {
+      // Mainline Linux has no RTSP helper (nf_conntrack_rtsp is out of tree): only FTP's is due.
+      if (p.role === "control initiator" && !e.alg && c.alg === "ftp") {
         findings.push(finding("conntrack.helper-missing", `control connection ${p.src.ip}:${p.src.port} -> ${p.dst.ip}:${p.dst.port} has no helper=`, { router: [{ file: e.location.file, line: e.location.line }] }));
       }
       const reply = c.flows.find((x) => x.dir === "O" && x.role.startsWith(p.role.split(" ")[0]) && epKey(x.src) === epKey(p.dst));

@@ -242,7 +242,10 @@ function checkNegotiation(
     }
     if (n.kind === "SETUP" && ni.announced.port === no.announced.port && m && m.inside.ip !== m.translated.ip) {
       const media = flowOf(inside, ni.observedFlows[0]);
-      if (media && media.initiator.ip === m.inside.ip) {
+      // Only media the server sends relies on the mapping the client's packets opened (PLAY);
+      // media the client sends (RECORD) is an ordinary outbound flow.
+      const fromServer = media && (media.initiator.ip === m.inside.ip ? media.packets.responderToInitiator : media.packets.initiatorToResponder);
+      if (media && media.initiator.ip === m.inside.ip && fromServer) {
         findings.push(finding("alg.works-by-port-preservation", `media passes although SETUP was not rewritten: the NAT kept port ${ni.announced.port} and the client sent first`, {
           inside: [ni.packet, media.first.packet], outside: [no.packet], insideFlows: [media.id],
         }));

@@ -18,16 +18,16 @@
  * Fully expanded IPv6 addresses (/proc) are canonicalised.
  */
 import type { ConntrackEntry, ConntrackTuple, ConntrackDocument, ConntrackEventsDocument, RouterEndpoint } from "../types.js";
-import { type ParseContext, type Segment, IGNORABLE, clip } from "../lines.js";
-import { ADDR_CACHE } from "../ip.js";
+import { type ParseContext, type Segment, type Codes, IGNORABLE, clip } from "../lines.js";
+import { ADDR_CACHE, ipv4Value } from "../ip.js";
 import { SHOWN } from "./tokens.js";
 
 const LEAD = /[ \t]*(?:\[[ \t]*(\d+\.\d+)[ \t]*\][ \t]*)?(?:\[(NEW|UPDATE|DESTROY)\][ \t]*)?/y;
 
 /**
  * Tuple under construction (reused between lines: these files can hold millions of entries).
- * Addresses are kept as offsets into the line ([srcS, srcE), -1 = not seen) and only turned into
- * strings through the address cache once the entry is known to be good.
+ * Addresses are kept as offsets into the input ([srcS, srcE), -1 = not seen) and only turned into
+ * strings (through the address cache) once the entry is known to be good.
  */
 interface RawTuple {
   srcS: number; srcE: number; dstS: number; dstE: number; sport: number; dport: number;
@@ -43,12 +43,12 @@ function resetTuple(t: RawTuple): void {
 const ORIG = rawTuple();
 const REPLY = rawTuple();
 
-/** Decimal number in text[s, e), or BAD. */
-function num(text: string, s: number, e: number): number {
+/** Decimal number in codes[s, e), or BAD. */
+function num(codes: Codes, s: number, e: number): number {
   if (s >= e || e - s > 15) return BAD;
   let n = 0;
   for (let k = s; k < e; k++) {
-    const c = text.charCodeAt(k) - 48;
+    const c = codes[k]! - 48;
     if (c < 0 || c > 9) return BAD;
     n = n * 10 + c;
   }
@@ -61,6 +61,7 @@ export function parseConntrack(ctx: ParseContext, seg: Segment, base: Omit<Connt
   const list: ConntrackEntry[] = [];
   let shown: number | undefined;
   const lines = ctx.lines;
+  const { codes, starts, text: input } = ctx.codes();
   for (let i = seg.start; i < seg.end; i++) {
     const text = lines[i]!;
     const col = i === seg.start ? seg.col : 0;
@@ -76,7 +77,7 @@ export function parseConntrack(ctx: ParseContext, seg: Segment, base: Omit<Connt
         continue;
       }
     }
-    const r = parseEntry(text, col, i + 1);
+    const r = parseEntry(codes, input, starts[i]!, text, col, i + 1);
     if ("code" in r) {
       ctx.report(r.code, "error", i, r.col, r.message);
       continue;
@@ -96,89 +97,89 @@ export function parseConntrack(ctx: ParseContext, seg: Segment, base: Omit<Connt
   return d;
 }
 
-/** The address text[s, e) through the cache, or null when it is none. */
-function addr(text: string, s: number, e: number): string | null {
-  return ADDR_CACHE.ip(text, s, e);
-}
-
-function tuple(text: string, r: RawTuple): ConntrackTuple | string {
+/** The tuple, or the reason it is bad. `input`/`codes`: the whole text and its code units. */
+function tuple(codes: Codes, input: string, r: RawTuple): ConntrackTuple | string {
   if (r.srcS === NONE || r.dstS === NONE) return "missing src= or dst=";
-  const src = addr(text, r.srcS, r.srcE);
-  if (src === null) return `bad address "${text.slice(r.srcS, r.srcE)}"`;
-  const sport = r.sport;
-  // the endpoint now, while the cache still holds this address's hash
-  const srcEp: RouterEndpoint | null = sport === BAD || sport > 65535 ? null : ADDR_CACHE.pair(src, sport === NONE ? null : sport);
-  const dst = addr(text, r.dstS, r.dstE);
-  if (dst === null) return `bad address "${text.slice(r.dstS, r.dstE)}"`;
-  const dport = r.dport;
-  if (srcEp === null || dport === BAD || dport > 65535) return "bad port";
-  const dstEp = ADDR_CACHE.pair(dst, dport === NONE ? null : dport);
+  const src = endpoint(codes, input, r.srcS, r.srcE, r.sport);
+  if (src === null) return `bad address "${input.slice(r.srcS, r.srcE)}"`;
+  const dst = endpoint(codes, input, r.dstS, r.dstE, r.dport);
+  if (dst === null) return `bad address "${input.slice(r.dstS, r.dstE)}"`;
+  if (src === BAD_PORT || dst === BAD_PORT) return "bad port";
   if (r.packets === BAD || r.bytes === BAD || r.type === BAD || r.code === BAD || r.id === BAD || r.zone === BAD) return "bad number";
   const icmp = r.type !== NONE || r.code !== NONE || r.id !== NONE
     ? { type: r.type !== NONE ? r.type : undefined, code: r.code !== NONE ? r.code : undefined, id: r.id !== NONE ? r.id : undefined }
     : undefined;
   const t: ConntrackTuple = {
-    src: srcEp, dst: dstEp,
+    src, dst,
     packets: r.packets !== NONE ? r.packets : undefined, bytes: r.bytes !== NONE ? r.bytes : undefined, icmp, zone: r.zone !== NONE ? r.zone : undefined,
   };
   return t;
 }
 
-const isBlank = (c: number) => c === 32 || c === 9;
+/** Marks a good address with a bad port (the address is checked first, as the message says). */
+const BAD_PORT: RouterEndpoint = { ip: "", port: null };
 
-/** Column of the first unrecognised token of the last parsed entry, or -1. */
+/** The endpoint of address codes[s, e) and `port` (NONE, BAD or a number); null for a bad address, BAD_PORT for a bad port. */
+function endpoint(codes: Codes, input: string, s: number, e: number, port: number): RouterEndpoint | null {
+  const v = ipv4Value(codes, s, e);
+  if (v >= 0) {
+    const ip = ADDR_CACHE.v4(v, input, s, e);
+    if (port === BAD || port > 65535) return BAD_PORT;
+    return ADDR_CACHE.v4Endpoint(v, ip, port);
+  }
+  const ip = ADDR_CACHE.ip(input, s, e);
+  if (ip === null) return null;
+  if (port === BAD || port > 65535) return BAD_PORT;
+  return ADDR_CACHE.pair(ip, port === NONE ? null : port);
+}
+
+/** Column (in its line) of the first unrecognised token of the last parsed entry, or -1. */
 export let LAST_UNKNOWN = -1;
 
-/** Token cursor over the line being parsed: [TS, TE) (module state: no closure per line). */
-let TEXT = "";
+/** Token cursor: codes[TS, TE) is the current token, EQ its first `=` (or -1). Module state: no closure per line. */
 let TS = 0;
 let TE = 0;
-/** Index of the first `=` in the current token, or -1. */
 let EQ = -1;
-function nextToken(): boolean {
-  const text = TEXT;
-  const len = text.length;
+function nextToken(codes: Codes, le: number): boolean {
   let k = TE;
   let c = 0;
-  while (k < len && ((c = text.charCodeAt(k)) === 32 || c === 9)) k++;
+  while (k < le && ((c = codes[k]!) === 32 || c === 9)) k++;
   TS = k;
-  EQ = -1;
-  while (k < len && (c = text.charCodeAt(k)) !== 32 && c !== 9) {
-    if (c === 61 && EQ < 0) EQ = k;
+  let eq = -1;
+  while (k < le && (c = codes[k]!) !== 32 && c !== 9) {
+    if (c === 61 && eq < 0) eq = k;
     k++;
   }
+  EQ = eq;
   TE = k;
   return TS < TE;
 }
 
-/** `word` occurs in `text` at `pos` (a char loop: String#startsWith with a position is a slow runtime call). */
-function at(text: string, word: string, pos: number): boolean {
-  const n = word.length;
-  if (pos + n > text.length) return false;
-  for (let k = 0; k < n; k++) if (text.charCodeAt(pos + k) !== word.charCodeAt(k)) return false;
+/** `word` occurs in codes at `pos` (within the line: callers check the token's length first). */
+function at(codes: Codes, word: string, pos: number): boolean {
+  for (let k = 0; k < word.length; k++) if (codes[pos + k] !== word.charCodeAt(k)) return false;
   return true;
 }
 
 /** Reuse the last string for the same characters (state words, protocol names, flags repeat on every line). */
 const interned: string[] = [];
-function intern(slot: number, text: string, s: number, e: number): string {
+function intern(slot: number, codes: Codes, input: string, s: number, e: number): string {
   const last = interned[slot];
-  if (last !== undefined && last.length === e - s && at(text, last, s)) return last;
-  return (interned[slot] = text.slice(s, e));
+  if (last !== undefined && last.length === e - s && at(codes, last, s)) return last;
+  return (interned[slot] = input.slice(s, e));
 }
-/** Forget the interned words and the last line (they may be slices of the last input). */
+/** Forget the interned words (they may be slices of the last input). */
 export function resetConntrackState(): void {
   interned.length = 0;
   lastFlags.length = 0;
   FLAGS.length = 0;
-  TEXT = "";
 }
 const SLOT_PROTO = 0, SLOT_STATE = 1, SLOT_FLAG = 2, SLOT_HELPER = 3, SLOT_L3 = 4;
-const isUpperWord = (text: string, s: number, e: number): boolean => {
-  const c0 = text.charCodeAt(s);
+const isUpperWord = (codes: Codes, s: number, e: number): boolean => {
+  const c0 = codes[s]!;
   if (c0 < 65 || c0 > 90) return false;
   for (let k = s + 1; k < e; k++) {
-    const c = text.charCodeAt(k);
+    const c = codes[k]!;
     if (!((c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95)) return false;
   }
   return true;
@@ -207,41 +208,41 @@ function flagList(): string[] {
 }
 
 /**
- * Parse one entry line by scanning it in place (no token array: at a million lines the
- * substrings would dominate). Sets LAST_UNKNOWN to the column of the first unrecognised token.
+ * Parse one entry by scanning its code units in place (no token array, no substring per token: at
+ * a million lines they would dominate). `ls`: offset of the line in `input`/`codes`; `lineText`:
+ * the line; `col`: where the entry starts in it. Columns returned and LAST_UNKNOWN (the first
+ * unrecognised token, or -1) are relative to the line.
  */
-export function parseEntry(text: string, col: number, line: number): ConntrackEntry | { col: number; message: string; code: string } {
-  const len = text.length;
-  let p = col;
+function parseEntry(codes: Codes, input: string, ls: number, lineText: string, col: number, line: number): ConntrackEntry | { col: number; message: string; code: string } {
+  const le = ls + lineText.length;
+  let p = ls + col;
   let time: string | undefined;
   let event: string | undefined;
-  while (p < len && isBlank(text.charCodeAt(p))) p++;
-  if (text.charCodeAt(p) === 91 /* [ */) {
-    LEAD.lastIndex = p;
-    const lead = LEAD.exec(text)!;
+  while (p < le && (codes[p] === 32 || codes[p] === 9)) p++;
+  if (p < le && codes[p] === 91 /* [ */) {
+    LEAD.lastIndex = p - ls;
+    const lead = LEAD.exec(lineText)!;
     time = lead[1];
     event = lead[2];
-    p = LEAD.lastIndex;
+    p = ls + LEAD.lastIndex;
   }
-  TEXT = text;
   TS = TE = p;
-  const next = nextToken;
-  if (!next()) return failAt(text, col, col);
+  if (!nextToken(codes, le)) return failAt(lineText, col, col);
   let l3: string | undefined;
-  if (TE - TS === 4 && (at(text, "ipv4", TS) || at(text, "ipv6", TS))) {
+  if (TE - TS === 4 && (at(codes, "ipv4", TS) || at(codes, "ipv6", TS))) {
     const l3s = TS;
     const l3e = TE;
-    if (!next() || num(text, TS, TE) < 0) return failAt(text, col, l3s);
-    l3 = intern(SLOT_L3, text, l3s, l3e);
-    if (!next()) return failAt(text, col, TS);
+    if (!nextToken(codes, le) || num(codes, TS, TE) < 0) return failAt(lineText, col, l3s - ls);
+    l3 = intern(SLOT_L3, codes, input, l3s, l3e);
+    if (!nextToken(codes, le)) return failAt(lineText, col, TS - ls);
   }
   const nameStart = TS;
   const nameEnd = TE;
-  if (EQ >= 0) return failAt(text, col, nameStart);
-  if (!next()) return failAt(text, col, nameStart);
-  const protoNumber = num(text, TS, TE);
-  if (protoNumber < 0) return failAt(text, col, nameStart);
-  const protoName = intern(SLOT_PROTO, text, nameStart, nameEnd);
+  if (EQ >= 0) return failAt(lineText, col, nameStart - ls);
+  if (!nextToken(codes, le)) return failAt(lineText, col, nameStart - ls);
+  const protoNumber = num(codes, TS, TE);
+  if (protoNumber < 0) return failAt(lineText, col, nameStart - ls);
+  const protoName = intern(SLOT_PROTO, codes, input, nameStart, nameEnd);
   let timeout: number | undefined;
   let state: string | undefined;
   let mark: number | undefined;
@@ -251,89 +252,101 @@ export function parseEntry(text: string, col: number, line: number): ConntrackEn
   let id: number | undefined;
   let extra: Record<string, string> | undefined;
   NFLAGS = 0;
-  LAST_UNKNOWN = -1;
-  let more = next();
+  let unknown = -1;
+  let more = nextToken(codes, le);
   if (more) {
-    const t = num(text, TS, TE);
+    const t = num(codes, TS, TE);
     if (t >= 0) {
       timeout = t;
-      more = next();
+      more = nextToken(codes, le);
     }
   }
-  if (more && isUpperWord(text, TS, TE)) {
-    state = intern(SLOT_STATE, text, TS, TE);
-    more = next();
+  if (more && isUpperWord(codes, TS, TE)) {
+    state = intern(SLOT_STATE, codes, input, TS, TE);
+    more = nextToken(codes, le);
   }
   resetTuple(ORIG);
   resetTuple(REPLY);
   let cur = ORIG;
   let haveReply = false;
   let tuplesDone = false;
-  for (; more; more = next()) {
-    const eq = EQ;
+  // the key=value tokens: the tokenizer inlined (the hot loop of the whole router side)
+  let k = TS;
+  let c = 0;
+  while (more) {
+    const ts = k;
+    let eq = -1;
+    while (k < le && (c = codes[k]!) !== 32 && c !== 9) {
+      if (c === 61 && eq < 0) eq = k;
+      k++;
+    }
+    const te = k;
+    while (k < le && ((c = codes[k]!) === 32 || c === 9)) k++;
+    more = k < le;
     if (eq < 0) {
-      if (text.charCodeAt(TS) === 91 && text.charCodeAt(TE - 1) === 93 && TE - TS > 2) {
-        FLAGS[NFLAGS++] = intern(SLOT_FLAG, text, TS + 1, TE - 1);
+      if (codes[ts] === 91 && codes[te - 1] === 93 && te - ts > 2) {
+        FLAGS[NFLAGS++] = intern(SLOT_FLAG, codes, input, ts + 1, te - 1);
         if (haveReply) tuplesDone = true;
-      } else if (LAST_UNKNOWN < 0) LAST_UNKNOWN = TS;
+      } else if (unknown < 0) unknown = ts;
       continue;
     }
     const vs = eq + 1;
-    switch (eq - TS) {
+    switch (eq - ts) {
       case 2:
-        if (at(text, "id", TS)) {
-          const v = num(text, vs, TE);
+        if (at(codes, "id", ts)) {
+          const v = num(codes, vs, te);
           if (!tuplesDone && cur.type !== NONE && cur.id === NONE) cur.id = v;
           else id = v;
           continue;
         }
         break;
       case 3:
-        if (at(text, "src", TS)) {
+        if (at(codes, "src", ts)) {
           if (cur.srcS !== NONE && !haveReply) {
             cur = REPLY;
             haveReply = true;
           }
           cur.srcS = vs;
-          cur.srcE = TE;
+          cur.srcE = te;
           continue;
         }
-        if (at(text, "dst", TS)) { cur.dstS = vs; cur.dstE = TE; continue; }
-        if (at(text, "use", TS)) { use = num(text, vs, TE); tuplesDone = true; continue; }
+        if (at(codes, "dst", ts)) { cur.dstS = vs; cur.dstE = te; continue; }
+        if (at(codes, "use", ts)) { use = num(codes, vs, te); tuplesDone = true; continue; }
         break;
       case 4:
-        if (at(text, "mark", TS)) { mark = num(text, vs, TE); tuplesDone = true; continue; }
-        if (at(text, "zone", TS)) { zone = num(text, vs, TE); tuplesDone = true; continue; }
-        if (at(text, "type", TS)) { cur.type = num(text, vs, TE); continue; }
-        if (at(text, "code", TS)) { cur.code = num(text, vs, TE); continue; }
+        if (at(codes, "mark", ts)) { mark = num(codes, vs, te); tuplesDone = true; continue; }
+        if (at(codes, "zone", ts)) { zone = num(codes, vs, te); tuplesDone = true; continue; }
+        if (at(codes, "type", ts)) { cur.type = num(codes, vs, te); continue; }
+        if (at(codes, "code", ts)) { cur.code = num(codes, vs, te); continue; }
         break;
       case 5:
-        if (at(text, "sport", TS)) { cur.sport = num(text, vs, TE); continue; }
-        if (at(text, "dport", TS)) { cur.dport = num(text, vs, TE); continue; }
-        if (at(text, "bytes", TS)) { cur.bytes = num(text, vs, TE); continue; }
+        if (at(codes, "sport", ts)) { cur.sport = num(codes, vs, te); continue; }
+        if (at(codes, "dport", ts)) { cur.dport = num(codes, vs, te); continue; }
+        if (at(codes, "bytes", ts)) { cur.bytes = num(codes, vs, te); continue; }
         break;
       case 6:
-        if (at(text, "helper", TS)) { helper = intern(SLOT_HELPER, text, vs, TE); tuplesDone = true; continue; }
+        if (at(codes, "helper", ts)) { helper = intern(SLOT_HELPER, codes, input, vs, te); tuplesDone = true; continue; }
         break;
       case 7:
-        if (at(text, "packets", TS)) { cur.packets = num(text, vs, TE); continue; }
+        if (at(codes, "packets", ts)) { cur.packets = num(codes, vs, te); continue; }
         break;
       case 9:
-        if (at(text, "zone-orig", TS)) { ORIG.zone = num(text, vs, TE); continue; }
+        if (at(codes, "zone-orig", ts)) { ORIG.zone = num(codes, vs, te); continue; }
         break;
       case 10:
-        if (at(text, "zone-reply", TS)) { REPLY.zone = num(text, vs, TE); continue; }
+        if (at(codes, "zone-reply", ts)) { REPLY.zone = num(codes, vs, te); continue; }
         break;
     }
-    (extra ??= {})[text.slice(TS, eq)] = text.slice(vs, TE);
+    (extra ??= {})[input.slice(ts, eq)] = input.slice(vs, te);
     tuplesDone = true;
   }
+  LAST_UNKNOWN = unknown < 0 ? -1 : unknown - ls;
   if (mark === BAD || zone === BAD || use === BAD || id === BAD) return { code: "bad_entry", col, message: "conntrack entry: bad mark=, zone=, use= or id=" };
-  const orig = tuple(text, ORIG);
+  const orig = tuple(codes, input, ORIG);
   if (typeof orig === "string") return { code: "bad_entry", col, message: `conntrack entry: ${orig}` };
   let reply: ConntrackTuple | undefined;
   if (haveReply) {
-    const r = tuple(text, REPLY);
+    const r = tuple(codes, input, REPLY);
     if (typeof r === "string") return { code: "bad_entry", col, message: `conntrack entry reply tuple: ${r}` };
     reply = r;
   }
@@ -342,6 +355,6 @@ export function parseEntry(text: string, col: number, line: number): ConntrackEn
   return { event, time, l3, protoName, protoNumber, timeout, state, orig, reply, flags, mark, zone, helper, use, id, extra, location: { line } };
 }
 
-function failAt(text: string, col: number, at: number) {
-  return { code: "unknown_line", col: at, message: `not a conntrack entry: "${clip(text.slice(col))}"` };
+function failAt(lineText: string, col: number, at: number) {
+  return { code: "unknown_line", col: at, message: `not a conntrack entry: "${clip(lineText.slice(col))}"` };
 }

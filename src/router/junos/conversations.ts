@@ -28,7 +28,7 @@
  * go into an interface / conversation whose fields are null.
  */
 import type { JunosConversation, JunosConversationsDocument, JunosFlow, JunosInterface, NatTranslation } from "../types.js";
-import { type ParseContext, type Segment, IGNORABLE, clip } from "../lines.js";
+import { type ParseContext, type Segment, type Codes, IGNORABLE, clip } from "../lines.js";
 import { ADDR_CACHE } from "../ip.js";
 
 /**
@@ -52,6 +52,7 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
   let conv: JunosConversation | null = null;
   let flow: JunosFlow | null = null;
   const lines = ctx.lines;
+  const { codes, starts, text: input } = ctx.codes();
 
   const ensureConv = (line: number): JunosConversation => {
     if (!iface) {
@@ -68,6 +69,9 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
   for (let i = seg.start; i < seg.end; i++) {
     const text = lines[i]!;
     const line = i + 1;
+    /** Where the line starts and ends in `codes` / `input` (the matchers work on those offsets). */
+    const ls = starts[i]!;
+    const le = ls + text.length;
     let pos = i === seg.start ? seg.col : 0;
     const lineStart = skipBlanks(text, pos);
     if (pos === 0 && MAYBE_IGNORABLE(text, lineStart) && IGNORABLE.test(text)) continue;
@@ -79,20 +83,20 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
       let m: RegExpExecArray | null = null;
       // N: NAT or Number of ...
       if (ch === 78 /* N */) {
-        if (matchNat(text, pos)) {
+        if (matchNat(codes, ls + pos, le)) {
           if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, text, unknownAt, pos);
-          const from = ADDR_CACHE.endpoint(text, M_FROM_S, M_FROM_E);
-          const to = ADDR_CACHE.endpoint(text, M_TO_S, M_TO_E);
+          const from = ADDR_CACHE.endpointAt(codes, input, M_FROM_S, M_FROM_E);
+          const to = ADDR_CACHE.endpointAt(codes, input, M_TO_S, M_TO_E);
           if (!flow) ctx.report("orphan_nat", "warning", i, pos, "NAT line without a flow line before it");
           else if (!from || !to) {
-            const bad = from ? text.slice(M_TO_S, M_TO_E) : text.slice(M_FROM_S, M_FROM_E);
-            ctx.report("bad_endpoint", "error", i, pos + text.slice(pos, M_END).indexOf(bad, 4), `bad address:port "${bad}"`);
+            const bad = from ? input.slice(M_TO_S, M_TO_E) : input.slice(M_FROM_S, M_FROM_E);
+            ctx.report("bad_endpoint", "error", i, pos + input.slice(ls + pos, M_END).indexOf(bad, 4), `bad address:port "${bad}"`);
           } else {
             const t: NatTranslation = { kind: M_KIND_SOURCE ? "source" : "dest", from, to };
             // exact-size arrays (a flow has 0–2 NAT lines)
             flow.nat = flow.nat.length === 0 ? [t] : [...flow.nat, t];
           }
-          pos = M_END;
+          pos = M_END - ls;
           continue;
         }
         ITEMS.counts.lastIndex = pos;
@@ -142,22 +146,22 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
           continue;
         }
       }
-      if (matchFlow(text, pos)) {
+      if (matchFlow(codes, ls + pos, le)) {
         if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, text, unknownAt, pos);
-        const src = ADDR_CACHE.endpoint(text, M_FROM_S, M_FROM_E);
-        const dst = ADDR_CACHE.endpoint(text, M_TO_S, M_TO_E);
+        const src = ADDR_CACHE.endpointAt(codes, input, M_FROM_S, M_FROM_E);
+        const dst = ADDR_CACHE.endpointAt(codes, input, M_TO_S, M_TO_E);
         if (!src || !dst) {
-          const bad = src ? text.slice(M_TO_S, M_TO_E) : text.slice(M_FROM_S, M_FROM_E);
-          ctx.report("bad_endpoint", "error", i, pos + text.slice(pos, M_END).indexOf(bad, M_PROTO_E - pos), `bad address:port "${bad}" in flow line`);
+          const bad = src ? input.slice(M_TO_S, M_TO_E) : input.slice(M_FROM_S, M_FROM_E);
+          ctx.report("bad_endpoint", "error", i, pos + input.slice(ls + pos, M_END).indexOf(bad, M_PROTO_E - ls - pos), `bad address:port "${bad}" in flow line`);
           flow = null;
         } else {
           flow = {
-            proto: word(0, text, pos, M_PROTO_E), src, dst, state: word(1, text, M_STATE_S, M_STATE_E), dir: M_DIR_I ? "I" : "O",
-            frames: decimal(text, M_FRAMES_S, M_END), nat: NO_NAT, location: { line },
+            proto: word(0, codes, input, ls + pos, M_PROTO_E), src, dst, state: word(1, codes, input, M_STATE_S, M_STATE_E), dir: M_DIR_I ? "I" : "O",
+            frames: decimal(codes, input, M_FRAMES_S, M_END), nat: NO_NAT, location: { line },
           };
           ensureConv(line).flows.push(flow);
         }
-        pos = M_END;
+        pos = M_END - ls;
         continue;
       }
       // nothing matched here
@@ -174,7 +178,7 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
       // skip the token (\S*); a whitespace character that is no blank (\v, NBSP, ...) is skipped
       // on its own, as part of the unknown text
       const t = pos;
-      while (pos < text.length && !isWs(text.charCodeAt(pos))) pos++;
+      while (pos < text.length && !isWs(codes[ls + pos]!)) pos++;
       if (pos === t) pos++;
     }
     if (unknownAt >= 0) flushUnknown(ctx, i, text, unknownAt, text.length);
@@ -218,14 +222,14 @@ const NO_NAT: NatTranslation[] = Object.freeze([]) as unknown as NatTranslation[
 
 /** State words and protocol names repeat on every line: keep one copy of each (per slot, the last one). */
 const WORDS: string[] = ["", ""];
-function word(slot: number, text: string, s: number, e: number): string {
+function word(slot: number, codes: Codes, input: string, s: number, e: number): string {
   const last = WORDS[slot]!;
   if (last.length === e - s) {
     let k = 0;
-    while (k < last.length && last.charCodeAt(k) === text.charCodeAt(s + k)) k++;
+    while (k < last.length && last.charCodeAt(k) === codes[s + k]) k++;
     if (k === last.length) return last;
   }
-  return (WORDS[slot] = intern(text.slice(s, e)));
+  return (WORDS[slot] = intern(input.slice(s, e)));
 }
 const INTERNED = new Map<string, string>();
 function intern(s: string): string {
@@ -240,11 +244,11 @@ export function resetConversationState(): void {
   WORDS[0] = WORDS[1] = "";
 }
 
-/** Number(text.slice(s, e)) for a run of decimal digits. */
-function decimal(text: string, s: number, e: number): number {
-  if (e - s > 15) return Number(text.slice(s, e));
+/** Number(input.slice(s, e)) for a run of decimal digits. */
+function decimal(codes: Codes, input: string, s: number, e: number): number {
+  if (e - s > 15) return Number(input.slice(s, e));
   let n = 0;
-  for (let k = s; k < e; k++) n = n * 10 + (text.charCodeAt(k) - 48);
+  for (let k = s; k < e; k++) n = n * 10 + (codes[k]! - 48);
   return n;
 }
 
@@ -263,92 +267,93 @@ let M_FROM_S = 0, M_FROM_E = 0, M_TO_S = 0, M_TO_E = 0, M_END = 0;
 let M_PROTO_E = 0, M_STATE_S = 0, M_STATE_E = 0, M_FRAMES_S = 0;
 let M_DIR_I = false, M_KIND_SOURCE = false;
 
-/** Skip [ \t]+ at k: the index after them, or -1 when there is none. */
-function blanks(text: string, k: number): number {
-  if (k >= text.length || !isBlank(text.charCodeAt(k))) return -1;
+/** Skip [ \t]+ at k (< le): the index after them, or -1 when there is none. */
+function blanks(codes: Codes, k: number, le: number): number {
+  if (k >= le || !isBlank(codes[k]!)) return -1;
   k++;
-  while (k < text.length && isBlank(text.charCodeAt(k))) k++;
+  while (k < le && isBlank(codes[k]!)) k++;
   return k;
 }
 /** End of the \S+ run at k (k itself when empty). */
-function nonWs(text: string, k: number): number {
-  while (k < text.length && !isWs(text.charCodeAt(k))) k++;
+function nonWs(codes: Codes, k: number, le: number): number {
+  while (k < le && !isWs(codes[k]!)) k++;
   return k;
 }
 /** `->` then [ \t]+ at k: the index after, or -1. */
-function arrow(text: string, k: number): number {
-  if (k + 1 >= text.length || text.charCodeAt(k) !== 45 || text.charCodeAt(k + 1) !== 62) return -1;
-  return blanks(text, k + 2);
+function arrow(codes: Codes, k: number, le: number): number {
+  if (k + 1 >= le || codes[k] !== 45 || codes[k + 1] !== 62) return -1;
+  return blanks(codes, k + 2, le);
 }
-function startsWith(text: string, word: string, k: number): boolean {
-  if (k + word.length > text.length) return false;
-  for (let j = 0; j < word.length; j++) if (text.charCodeAt(k + j) !== word.charCodeAt(j)) return false;
+function startsWith(codes: Codes, le: number, word: string, k: number): boolean {
+  if (k + word.length > le) return false;
+  for (let j = 0; j < word.length; j++) if (codes[k + j] !== word.charCodeAt(j)) return false;
   return true;
 }
 
 /**
- * A flow line item at `pos`, the hand-written equivalent of the sticky regex
+ * A flow line item at `pos` (an offset in codes; the line ends at `le`), the hand-written
+ * equivalent of the sticky regex
  *   ([A-Za-z][A-Za-z0-9-]*|\d{1,3})[ \t]+(\S+)[ \t]+->[ \t]+(\S+)[ \t]+([A-Za-z][\w-]*)[ \t]+([IO])[ \t]+(\d+)(?=\s|$)
- * Sets M_* (proto end, src/dst token, state, dir, frames start, match end).
+ * Sets M_* (proto end, src/dst token, state, dir, frames start, match end), all offsets in codes.
  */
-function matchFlow(text: string, pos: number): boolean {
-  const len = text.length;
+function matchFlow(codes: Codes, pos: number, le: number): boolean {
   let k = pos;
-  let c = text.charCodeAt(k);
+  let c = codes[k]!;
   if (isAlpha(c)) {
     k++;
-    while (k < len && (isAlpha((c = text.charCodeAt(k))) || isDigit(c) || c === 45)) k++;
+    while (k < le && (isAlpha((c = codes[k]!)) || isDigit(c) || c === 45)) k++;
   } else if (isDigit(c)) {
     k++;
-    while (k < len && k - pos < 3 && isDigit(text.charCodeAt(k))) k++;
+    while (k < le && k - pos < 3 && isDigit(codes[k]!)) k++;
   } else return false;
   M_PROTO_E = k;
-  if ((k = blanks(text, k)) < 0) return false;
+  if ((k = blanks(codes, k, le)) < 0) return false;
   M_FROM_S = k;
-  M_FROM_E = k = nonWs(text, k);
-  if (M_FROM_E === M_FROM_S || (k = blanks(text, k)) < 0 || (k = arrow(text, k)) < 0) return false;
+  M_FROM_E = k = nonWs(codes, k, le);
+  if (M_FROM_E === M_FROM_S || (k = blanks(codes, k, le)) < 0 || (k = arrow(codes, k, le)) < 0) return false;
   M_TO_S = k;
-  M_TO_E = k = nonWs(text, k);
-  if (M_TO_E === M_TO_S || (k = blanks(text, k)) < 0) return false;
+  M_TO_E = k = nonWs(codes, k, le);
+  if (M_TO_E === M_TO_S || (k = blanks(codes, k, le)) < 0) return false;
   M_STATE_S = k;
-  if (k >= len || !isAlpha(text.charCodeAt(k))) return false;
+  if (k >= le || !isAlpha(codes[k]!)) return false;
   k++;
-  while (k < len && (isAlpha((c = text.charCodeAt(k))) || isDigit(c) || c === 95 || c === 45)) k++;
+  while (k < le && (isAlpha((c = codes[k]!)) || isDigit(c) || c === 95 || c === 45)) k++;
   M_STATE_E = k;
-  if ((k = blanks(text, k)) < 0) return false;
-  c = text.charCodeAt(k);
+  if ((k = blanks(codes, k, le)) < 0 || k >= le) return false;
+  c = codes[k]!;
   if (c !== 73 /* I */ && c !== 79 /* O */) return false;
   M_DIR_I = c === 73;
-  if ((k = blanks(text, k + 1)) < 0) return false;
+  if ((k = blanks(codes, k + 1, le)) < 0) return false;
   M_FRAMES_S = k;
-  while (k < len && isDigit(text.charCodeAt(k))) k++;
-  if (k === M_FRAMES_S || (k < len && !isWs(text.charCodeAt(k)))) return false;
+  while (k < le && isDigit(codes[k]!)) k++;
+  if (k === M_FRAMES_S || (k < le && !isWs(codes[k]!))) return false;
   M_END = k;
   return true;
 }
 
 /**
- * A NAT line item at `pos`, the hand-written equivalent of the sticky regex
+ * A NAT line item at `pos` (offset in codes, line end `le`), the hand-written equivalent of the
+ * sticky regex
  *   NAT[ \t]+(source|dest|destination)[ \t]+(\S+)[ \t]+->[ \t]+(\S+?),?(?=\s|$)
  * (the `to` token loses one trailing comma). Sets M_KIND_SOURCE, M_FROM_*, M_TO_*, M_END.
  */
-function matchNat(text: string, pos: number): boolean {
-  if (!startsWith(text, "NAT", pos)) return false;
-  let k = blanks(text, pos + 3);
+function matchNat(codes: Codes, pos: number, le: number): boolean {
+  if (!startsWith(codes, le, "NAT", pos)) return false;
+  let k = blanks(codes, pos + 3, le);
   if (k < 0) return false;
   let w: number;
-  if (startsWith(text, "source", k) && (w = blanks(text, k + 6)) >= 0) M_KIND_SOURCE = true;
-  else if (startsWith(text, "dest", k) && (w = blanks(text, k + 4)) >= 0) M_KIND_SOURCE = false;
-  else if (startsWith(text, "destination", k) && (w = blanks(text, k + 11)) >= 0) M_KIND_SOURCE = false;
+  if (startsWith(codes, le, "source", k) && (w = blanks(codes, k + 6, le)) >= 0) M_KIND_SOURCE = true;
+  else if (startsWith(codes, le, "dest", k) && (w = blanks(codes, k + 4, le)) >= 0) M_KIND_SOURCE = false;
+  else if (startsWith(codes, le, "destination", k) && (w = blanks(codes, k + 11, le)) >= 0) M_KIND_SOURCE = false;
   else return false;
   k = w;
   M_FROM_S = k;
-  M_FROM_E = k = nonWs(text, k);
-  if (M_FROM_E === M_FROM_S || (k = blanks(text, k)) < 0 || (k = arrow(text, k)) < 0) return false;
+  M_FROM_E = k = nonWs(codes, k, le);
+  if (M_FROM_E === M_FROM_S || (k = blanks(codes, k, le)) < 0 || (k = arrow(codes, k, le)) < 0) return false;
   M_TO_S = k;
-  M_END = k = nonWs(text, k);
+  M_END = k = nonWs(codes, k, le);
   if (k === M_TO_S) return false;
-  M_TO_E = k - M_TO_S >= 2 && text.charCodeAt(k - 1) === 44 /* , */ ? k - 1 : k;
+  M_TO_E = k - M_TO_S >= 2 && codes[k - 1] === 44 /* , */ ? k - 1 : k;
   return true;
 }
 

@@ -1,0 +1,365 @@
+/**
+ * `alg-verify suite` driven in-process through registerSuiteCommand with a fake CliIo, on the
+ * real netfilter cases of pcaps/lab and on temporary copies of them (edited expectations, plain
+ * folders, damaged captures). Under vitest the pool runs from the TypeScript sources and falls
+ * back to serial execution; the worker-thread path is exercised against the compiled worker
+ * (dist/src/suite/worker.js after `npm run build`; ALG_VERIFY_TEST_DIST=<outDir> points
+ * elsewhere) and skipped when it is not built.
+ */
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { Command, CommanderError } from "commander";
+import Ajv2020 from "ajv/dist/2020.js";
+import type { CliIo } from "../../src/node/io.js";
+import { registerSuiteCommand, runSuite, parseShard, type SuiteJson } from "../../src/suite/cli.js";
+import { shard } from "../../src/suite/discover.js";
+import { usesWorkers } from "../../src/suite/pool.js";
+import { parseXml } from "./xml.js";
+import { checkJunit } from "./junit-check.js";
+
+const repo = new URL("../../", import.meta.url).pathname;
+const lab = join(repo, "pcaps/lab");
+const labCases = readdirSync(lab).filter((d) => existsSync(join(lab, d, "case.json"))).sort();
+const tmp = mkdtempSync(join(tmpdir(), "alg-verify-suite-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function fakeIo() {
+  const out = { stdout: "", stderr: "", exitCode: undefined as number | undefined };
+  const dec = new TextDecoder();
+  const io: CliIo = {
+    stdout: (s) => void (out.stdout += typeof s === "string" ? s : dec.decode(s)),
+    stderr: (s) => void (out.stderr += s),
+    readFile: (p) => readFile(p, "utf8"),
+    setExitCode: (c) => void (out.exitCode = c),
+  };
+  return { io, out };
+}
+
+/**
+ * Runs `alg-verify suite …` and returns the exit code as main() would (usage errors 2).
+ * Once src/node/cli.ts registers the command this is equivalent to runCli("suite", …).
+ */
+async function suite(...args: string[]) {
+  const { io, out } = fakeIo();
+  const program = new Command().name("alg-verify").exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  registerSuiteCommand(program, io);
+  let code: number;
+  try {
+    out.exitCode = 0;
+    await program.parseAsync(["suite", ...args], { from: "user" });
+    code = out.exitCode;
+  } catch (e) {
+    if (!(e instanceof CommanderError)) throw e;
+    code = e.exitCode === 0 ? 0 : 2;
+  }
+  return { code, stdout: out.stdout, stderr: out.stderr, json: () => JSON.parse(out.stdout) as SuiteJson };
+}
+
+/** A fresh directory under the test's temp dir. */
+let n = 0;
+const freshDir = (label: string) => {
+  const d = join(tmp, `${++n}-${label}`);
+  mkdirSync(d, { recursive: true });
+  return d;
+};
+const copyCase = (name: string, to: string) => cpSync(join(lab, name), to, { recursive: true });
+const junitOf = (file: string) => {
+  const root = parseXml(readFileSync(file, "utf8"));
+  expect(checkJunit(root)).toEqual([]);
+  return root;
+};
+const withoutTimes = (j: SuiteJson) => j.cases.map(({ seconds: _s, ...c }) => c);
+
+describe("alg-verify suite on pcaps/lab", () => {
+  it("finds the 7 lab cases", () => expect(labCases.length).toBeGreaterThanOrEqual(7));
+
+  let serial: SuiteJson;
+  it("every lab case gives its expected verdict and codes: exit 0, table and JUnit", async () => {
+    const junit = join(freshDir("junit"), "report.xml");
+    const r = await suite(lab, "--jobs", "1", "--junit", junit, "--json");
+    expect(r.code, r.stderr).toBe(0);
+    serial = r.json();
+    expect(serial.schemaVersion).toBe(1);
+    expect(serial.cases.map((c) => c.case)).toEqual(labCases);
+    for (const c of serial.cases) {
+      const meta = JSON.parse(readFileSync(join(lab, c.case, "case.json"), "utf8"));
+      expect(c.regression, `${c.case}: ${JSON.stringify(c)}`).toBe(false);
+      expect(c.verdict).toBe(meta.expected.verdict);
+      expect(c.findings).toEqual([...meta.expected.findings].sort());
+      expect(c.expected).toEqual({ verdict: meta.expected.verdict, findings: [...meta.expected.findings].sort() });
+      expect(c.dir).toBe(join(lab, c.case));
+      expect(c.error).toBeUndefined();
+      expect(c.seconds).toBeGreaterThanOrEqual(0);
+    }
+    expect(serial.summary).toEqual({ total: labCases.length, passed: labCases.length, regressions: 0, errors: 0 });
+
+    const root = junitOf(junit);
+    expect(root.attrs).toMatchObject({ name: "alg-verify", tests: String(labCases.length), failures: "0", errors: "0" });
+    expect(root.children.map((s) => s.name)).toEqual(["testsuite"]);
+    const ts = root.children[0];
+    expect(ts.attrs).toMatchObject({ name: "alg-verify", tests: String(labCases.length), failures: "0", errors: "0", skipped: "0" });
+    const cases = ts.children.filter((c) => c.name === "testcase");
+    expect(cases.map((c) => c.attrs.name)).toEqual(labCases);
+    for (const tc of cases) {
+      expect(tc.attrs.classname).toBe("alg-verify");
+      expect(tc.children.map((c) => c.name)).toEqual(["system-out"]);
+    }
+    const noHelper = cases.find((c) => c.attrs.name === "ftp-active-no-helper")!;
+    expect(noHelper.children[0].text).toContain("error alg.payload-not-translated: PORT left untranslated");
+  });
+
+  it("prints a table with case, verdict, expected, findings and time", async () => {
+    const r = await suite(lab, "--jobs", "1");
+    expect(r.code).toBe(0);
+    const [header, ...rows] = r.stdout.split("\n");
+    expect(header.split(/\s+/)).toEqual(["case", "verdict", "expected", "findings", "time", "result"]);
+    for (const c of labCases) expect(rows.some((l) => l.startsWith(c + " "))).toBe(true);
+    expect(r.stdout).toMatch(/ftp-active-no-helper +fail +fail +alg\.data-flow-blocked, alg\.payload-not-translated +\d+\.\d\ds +ok/);
+    expect(r.stdout).toContain(`${labCases.length} cases: ${labCases.length} passed, 0 regressions`);
+  });
+
+  it("--jobs 2 gives the same results as --jobs 1", async () => {
+    const r = await suite(lab, "--jobs", "2", "--json");
+    expect(r.code).toBe(0);
+    expect(withoutTimes(r.json())).toEqual(withoutTimes(serial));
+  });
+
+  const distRoot = process.env.ALG_VERIFY_TEST_DIST ?? join(repo, "dist");
+  const distWorker = join(distRoot, "src/suite/worker.js");
+  it.skipIf(!existsSync(distWorker))("worker threads (compiled worker) give the same results as serial", async () => {
+    const workerUrl = pathToFileURL(distWorker);
+    expect(usesWorkers(labCases.length, { jobs: 2, workerUrl })).toBe(true);
+    const { io, out } = fakeIo();
+    const junit = join(freshDir("workers"), "report.xml");
+    const code = await runSuite(lab, { jobs: 2, json: true, workerUrl, junit }, io);
+    expect(code, out.stderr).toBe(0);
+    expect(withoutTimes(JSON.parse(out.stdout))).toEqual(withoutTimes(serial));
+    const ts = junitOf(junit).children[0];
+    expect(ts.children.find((c) => c.name === "properties")!.children.find((p) => p.attrs.name === "jobs")!.attrs.value).toBe("2");
+  });
+
+  it("--shard 1/3, 2/3 and 3/3 together cover every case exactly once", async () => {
+    const seen: string[] = [];
+    for (const k of [1, 2, 3]) {
+      const junit = join(freshDir(`shard-${k}`), "report.xml");
+      const r = await suite(lab, "--jobs", "1", "--shard", `${k}/3`, "--json", "--junit", junit);
+      expect(r.code).toBe(0);
+      const names = r.json().cases.map((c) => c.case);
+      expect(names.length).toBeGreaterThan(0);
+      expect(names).toEqual(labCases.filter((_c, i) => i % 3 === k - 1));
+      const tcs = junitOf(junit).children[0].children.filter((c) => c.name === "testcase").map((c) => c.attrs.name);
+      expect(tcs).toEqual(names);
+      seen.push(...names);
+    }
+    expect([...seen].sort()).toEqual(labCases);
+  });
+
+  it("the lab and nat case.json files are valid against schema/case.schema.json", () => {
+    const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+    const validate = ajv.compile(JSON.parse(readFileSync(join(repo, "schema/case.schema.json"), "utf8")));
+    const nat = join(repo, "pcaps/nat");
+    const all = [...labCases.map((c) => join(lab, c)), ...readdirSync(nat).map((c) => join(nat, c))].filter((d) => existsSync(join(d, "case.json")));
+    for (const d of all) {
+      const ok = validate(JSON.parse(readFileSync(join(d, "case.json"), "utf8")));
+      expect(ok, `${d}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+    }
+    expect(validate({ expected: { verdict: "maybe" } })).toBe(false);
+    expect(validate({ expected: { findings: [] } })).toBe(false);
+    expect(validate({ expected: { verdict: "fail", findings: ["alg.data-flow-blocked"] }, anything: 1 })).toBe(true);
+  });
+});
+
+describe("alg-verify suite: regressions, plain folders, errors", () => {
+  it("a case.json expecting a different code: exit 1, <failure> naming the codes", async () => {
+    const dir = freshDir("edited");
+    copyCase("ftp-active-no-helper", join(dir, "edited"));
+    copyCase("ftp-active-helper", join(dir, "fine"));
+    const file = join(dir, "edited", "case.json");
+    const meta = JSON.parse(readFileSync(file, "utf8"));
+    meta.expected.findings = ["alg.payload-not-translated", "alg.data-flow-missing"];
+    writeFileSync(file, JSON.stringify(meta, null, 2));
+    const junit = join(dir, "report.xml");
+    const r = await suite(dir, "--jobs", "1", "--junit", junit, "--json");
+    expect(r.code).toBe(1);
+    const j = r.json();
+    const edited = j.cases.find((c) => c.case === "edited")!;
+    expect(edited).toMatchObject({ verdict: "fail", regression: true, findings: ["alg.data-flow-blocked", "alg.payload-not-translated"] });
+    expect(j.cases.find((c) => c.case === "fine")!.regression).toBe(false);
+    expect(j.summary).toEqual({ total: 2, passed: 1, regressions: 1, errors: 0 });
+
+    const ts = junitOf(junit).children[0];
+    expect(ts.attrs).toMatchObject({ tests: "2", failures: "1", errors: "0" });
+    const tc = ts.children.find((c) => c.attrs.name === "edited")!;
+    expect(tc.children.map((c) => c.name)).toEqual(["failure", "system-out"]);
+    expect(tc.children[0].attrs.type).toBe("regression");
+    expect(tc.children[0].attrs.message).toBe("missing alg.data-flow-missing; unexpected alg.data-flow-blocked");
+    expect(tc.children[1].text).toContain("alg.data-flow-blocked");
+
+    const text = await suite(dir, "--jobs", "1");
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/edited +fail +fail .* REGRESSION/);
+    expect(text.stdout).toContain("edited: missing alg.data-flow-missing; unexpected alg.data-flow-blocked");
+  });
+
+  it("expected codes may include warnings; case.json `router` picks the router files", async () => {
+    const dir = freshDir("warnings");
+    copyCase("ftp-active-no-helper", join(dir, "listed"));
+    copyCase("ftp-active-no-helper", join(dir, "missing-router"));
+    const meta = JSON.parse(readFileSync(join(lab, "ftp-active-no-helper", "case.json"), "utf8"));
+    // conntrack.helper-missing is a warning reported from conntrack.txt.
+    meta.expected.findings.push("conntrack.helper-missing");
+    meta.router = ["conntrack.txt"];
+    writeFileSync(join(dir, "listed", "case.json"), JSON.stringify(meta));
+    writeFileSync(join(dir, "missing-router", "case.json"), JSON.stringify({ ...meta, router: ["router-none.txt"] }));
+    const r = await suite(dir, "--jobs", "1", "--json");
+    const [listed, missingRouter] = r.json().cases;
+    expect(listed).toMatchObject({ case: "listed", verdict: "fail", regression: false, findings: ["alg.data-flow-blocked", "alg.payload-not-translated"] });
+    expect(missingRouter).toMatchObject({ case: "missing-router", verdict: "error", regression: true });
+    expect(missingRouter.error).toContain("router-none.txt");
+    // Without conntrack.txt there is no helper-missing warning: the listed code is missing.
+    writeFileSync(join(dir, "listed", "case.json"), JSON.stringify({ ...meta, router: [] }));
+    rmSync(join(dir, "missing-router"), { recursive: true });
+    const again = await suite(dir, "--jobs", "1", "--json");
+    expect(again.code).toBe(1);
+    expect(again.json().cases[0]).toMatchObject({ verdict: "fail", regression: true });
+  });
+
+  it("a different expected verdict is a regression too", async () => {
+    const dir = freshDir("verdict");
+    copyCase("ftp-active-helper", join(dir, "c"));
+    const file = join(dir, "c", "case.json");
+    writeFileSync(file, JSON.stringify({ expected: { verdict: "fail" } }));
+    const r = await suite(dir, "--json");
+    expect(r.code).toBe(1);
+    expect(r.json().cases[0]).toMatchObject({ verdict: "pass", expected: { verdict: "fail" }, regression: true });
+  });
+
+  it("a plain folder without case.json reports its verdict, never a regression", async () => {
+    const dir = freshDir("plain");
+    const nested = join(dir, "site-a", "run-1");
+    mkdirSync(nested, { recursive: true });
+    for (const f of ["inside.pcap", "outside.pcap", "conntrack.txt", "expect.txt", "events.txt", "ruleset.txt"]) cpSync(join(lab, "ftp-active-no-helper", f), join(nested, f));
+    const r = await suite(dir, "--jobs", "1", "--json");
+    expect(r.code).toBe(0);
+    const [c] = r.json().cases;
+    expect(c).toMatchObject({ case: "site-a/run-1", verdict: "fail", regression: false, findings: ["alg.data-flow-blocked", "alg.payload-not-translated"] });
+    expect(c.expected).toBeUndefined();
+    const text = await suite(dir, "--jobs", "1");
+    expect(text.stdout).toMatch(/site-a\/run-1 +fail +- +alg\.data-flow-blocked/);
+  });
+
+  it("a damaged capture is an <error> regression, unless case.json expects an error", async () => {
+    const dir = freshDir("damaged");
+    for (const name of ["want-pass", "want-error"]) {
+      copyCase("ftp-active-helper", join(dir, name));
+      const pcap = readFileSync(join(dir, name, "inside.pcap"));
+      writeFileSync(join(dir, name, "inside.pcap"), pcap.subarray(0, 300));
+    }
+    writeFileSync(join(dir, "want-error", "case.json"), JSON.stringify({ expected: { verdict: "error" } }));
+    const junit = join(dir, "report.xml");
+    const r = await suite(dir, "--jobs", "1", "--json", "--junit", junit);
+    expect(r.code).toBe(1);
+    const j = r.json();
+    const [wantError, wantPass] = j.cases;
+    expect(wantError).toMatchObject({ case: "want-error", verdict: "error", regression: false });
+    expect(wantError.error).toContain("inside.pcap");
+    expect(wantPass).toMatchObject({ case: "want-pass", verdict: "error", regression: true });
+    expect(j.summary).toEqual({ total: 2, passed: 1, regressions: 1, errors: 1 });
+    const ts = junitOf(junit).children[0];
+    expect(ts.attrs).toMatchObject({ tests: "2", failures: "0", errors: "1" });
+    const tc = ts.children.find((c) => c.attrs.name === "want-pass")!;
+    expect(tc.children[0].name).toBe("error");
+    expect(tc.children[0].attrs.message).toContain("inside.pcap");
+  });
+
+  it("a malformed case.json is an error regression", async () => {
+    const dir = freshDir("malformed");
+    copyCase("ftp-active-helper", join(dir, "c"));
+    writeFileSync(join(dir, "c", "case.json"), '{"expected": {"verdict": "passed"}}');
+    const r = await suite(dir, "--json");
+    expect(r.code).toBe(1);
+    expect(r.json().cases[0]).toMatchObject({ verdict: "error", regression: true });
+    expect(r.json().cases[0].error).toContain("expected.verdict");
+  });
+
+  it("usage and input errors exit 2", async () => {
+    const empty = freshDir("empty");
+    mkdirSync(join(empty, "sub"));
+    writeFileSync(join(empty, "sub", "notes.txt"), "nothing here\n");
+    const r = await suite(empty);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("no case under");
+    expect((await suite(join(tmp, "does-not-exist"))).code).toBe(2);
+    expect((await suite(join(lab, "ftp-ipv6", "case.json"))).code).toBe(2);
+    expect((await suite(lab, "--shard", "4/3")).code).toBe(2);
+    expect((await suite(lab, "--shard", "0/3")).code).toBe(2);
+    expect((await suite(lab, "--shard", "x")).code).toBe(2);
+    expect((await suite(lab, "--jobs", "0")).code).toBe(2);
+    expect((await suite()).code).toBe(2);
+    const dir = freshDir("junit-unwritable");
+    copyCase("ftp-active-helper", join(dir, "c"));
+    expect((await suite(dir, "--junit", join(dir, "no", "such", "dir.xml"))).code).toBe(2);
+  });
+
+  it("an empty shard of a non-empty suite is not an error", async () => {
+    const dir = freshDir("one");
+    copyCase("ftp-ipv6", join(dir, "only"));
+    const r = await suite(dir, "--shard", "2/2", "--json");
+    expect(r.code).toBe(0);
+    expect(r.json()).toEqual({ schemaVersion: 1, cases: [], summary: { total: 0, passed: 0, regressions: 0, errors: 0 } });
+  });
+
+  it("the suite directory may itself be a case", async () => {
+    const r = await suite(join(lab, "ftp-ipv6"), "--json");
+    expect(r.code).toBe(0);
+    expect(r.json().cases.map((c) => c.case)).toEqual(["ftp-ipv6"]);
+  });
+});
+
+describe("shard helpers", () => {
+  it("parseShard", () => {
+    expect(parseShard("2/4")).toEqual({ k: 2, n: 4 });
+    expect(() => parseShard("5/4")).toThrow();
+    expect(() => parseShard("1/0")).toThrow();
+  });
+  it("round-robin slices partition any list", () => {
+    for (let len = 0; len < 12; len++) {
+      const xs = Array.from({ length: len }, (_x, i) => i);
+      for (let total = 1; total <= 5; total++) {
+        const all = [1, 2, 3, 4, 5].slice(0, total).flatMap((k) => shard(xs, k, total));
+        expect(all.sort((a, b) => a - b)).toEqual(xs);
+      }
+    }
+  });
+});
+
+describe("test XML reader", () => {
+  it("rejects malformed XML", () => {
+    expect(() => parseXml("<a><b></a>")).toThrow();
+    expect(() => parseXml('<a x="1" x="2"/>')).toThrow();
+    expect(() => parseXml("<a>&bogus;</a>")).toThrow();
+    expect(() => parseXml("<a/><b/>")).toThrow();
+    expect(parseXml('<?xml version="1.0"?><a q="&quot;&#10;">x &lt; y</a>')).toEqual({ name: "a", attrs: { q: '"\n' }, children: [], text: "x < y" });
+  });
+});
+
+describe("runVerify (src/verify/run-node.ts)", () => {
+  it("gives the report `verify --json` prints", async () => {
+    const { runCli } = await import("../cli/run.js");
+    const { runVerify } = await import("../../src/verify/run-node.js");
+    const dir = join(lab, "ftp-active-no-helper");
+    const files = { inside: join(dir, "inside.pcap"), outside: join(dir, "outside.pcap"), router: ["conntrack.txt", "expect.txt", "events.txt"].map((f) => join(dir, f)) };
+    const cli = await runCli("verify", "--inside", files.inside, "--outside", files.outside, ...files.router.flatMap((f) => ["--router", f]), "--json");
+    expect(cli.code).toBe(1);
+    for (const parallel of [true, false]) {
+      const report = await runVerify(files, { parallel });
+      expect(JSON.parse(JSON.stringify(report))).toEqual(JSON.parse(cli.stdout));
+    }
+    await expect(runVerify({})).rejects.toMatchObject({ name: "InputError", code: "no_input" });
+    await expect(runVerify({ router: [join(tmp, "missing.txt")] })).rejects.toMatchObject({ name: "InputError", code: "unreadable_file" });
+  });
+});
