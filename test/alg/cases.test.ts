@@ -12,8 +12,8 @@ const dir = new URL("../../pcaps/alg/", import.meta.url).pathname;
 const cases = readdirSync(dir).filter((f) => f.endsWith(".expected.json")).map((f) => f.replace(".expected.json", ""));
 
 /** The transport spec fields the expected files list (other parameters are not). */
-function specShape(s: Record<string, unknown>) {
-  const { params: _params, ...rest } = s;
+function specShape(s: object) {
+  const { params: _params, ...rest } = s as Record<string, unknown>;
   return rest;
 }
 

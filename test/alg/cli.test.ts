@@ -5,7 +5,8 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import Ajv2020 from "ajv/dist/2020.js";
+import Ajv2020Module from "ajv/dist/2020.js";
+const Ajv2020 = Ajv2020Module as unknown as typeof Ajv2020Module.default;
 import { runCli } from "../cli/run.js";
 import { manifest } from "../capture/manifest.js";
 

@@ -50,7 +50,7 @@ function checkSane(s: CaptureScan, length: number) {
   }
   expect(s.info.bytes).toBeLessThanOrEqual(length);
   const before = s.memoryBytes;
-  expect(s.core.memoryBytes).toBe(before);
+  expect(s.core!.memoryBytes).toBe(before);
 }
 
 const seeds = [
