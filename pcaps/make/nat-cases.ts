@@ -40,6 +40,7 @@
  *                      "state": "Watch"|"Forward", "dir": "I"|"O", "frames": n,
  *                      "nat": [ { "kind": "source"|"dest", "from": {ip,port}, "to": {ip,port} } ] } ] } ],
  *     "routerVariants"?: { "<file>": { "verdict", "findings" } },
+ *     "router": ["router-junos.txt"],   // the router files `expected` is for (used by `alg-verify suite`)
  *     "packets": { "inside": n, "outside": n },
  *     "timing": { "forwardDelayUs": 40, "outsideClockSkewUs": 300 } }
  *
@@ -190,6 +191,8 @@ export interface CaseJson {
   nat: NatEntry[];
   predicted: PredictedConversation[];
   routerVariants?: Record<string, Result>;
+  /** The router files `expected` is for (what `alg-verify suite` passes to verify). */
+  router: string[];
   packets: { inside: number; outside: number };
   timing: { forwardDelayUs: number; outsideClockSkewUs: number };
 }
@@ -1180,6 +1183,7 @@ export function buildNatCase(name: string): BuiltNatCase {
     nat,
     predicted,
     ...(Object.keys(variants).length ? { routerVariants: variants } : {}),
+    router: files.has("router-junos.txt") ? ["router-junos.txt"] : [],
     packets: { inside: b.w.side("inside").length, outside: b.w.side("outside").length },
     timing: { forwardDelayUs: Number(FWD / US), outsideClockSkewUs: Number(SKEW / US) },
   };

@@ -5,13 +5,12 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { CliIo } from "./io.js";
-import { analyzeFile, analyzeFilesParallel, InputError, scanFile } from "./index.js";
+import { analyzeFile, InputError, scanFile } from "./index.js";
 import { formatAnalyzeText } from "../report/analyze-text.js";
 import { formatVerifyText, predictedJunos } from "../report/verify-text.js";
-import { verify } from "../verify/verify.js";
+import { runVerify, inputErrorOf } from "../verify/run-node.js";
+import { registerSuiteCommand } from "../suite/cli.js";
 import { parseCidr, type Cidr } from "../verify/sessions.js";
-import { parseRouterText } from "../router/index.js";
-import type { RouterParseResult } from "../router/types.js";
 import { writeFlowsJson } from "../report/flows-json.js";
 import { formatDiagnostic, formatFlowsText } from "../report/flows-text.js";
 import { InternalError } from "../wasm/instantiate.js";
@@ -195,32 +194,21 @@ export function createProgram(io: CliIo): Command {
         io.setExitCode(EXIT_INPUT);
         return;
       }
-      const aopts = { profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts, flowCapLog2: flowCapLog2For(o.maxFlows) };
       const files = [o.inside, o.outside].filter((x): x is string => x !== undefined);
       if (io.isTTY && files.length) io.stderr(`analyzing ${files.join(" and ")} …\r`);
-      const filters = [o.inside ? o.insideIf : undefined, o.outside ? o.outsideIf : undefined].filter((_x, i) => (i === 0 ? o.inside : o.outside) !== undefined);
-      const results = await analyzeFilesParallel(files, aopts, filters);
+      const report = await runVerify(
+        { inside: o.inside, outside: o.outside, router: o.router, insideIf: o.insideIf, outsideIf: o.outsideIf },
+        {
+          profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts,
+          flowCapLog2: flowCapLog2For(o.maxFlows), clockOffsetMs: o.clockOffset, frameTolerance: o.frameTolerance,
+          allMappings: o.allMappings, hints: { natAddresses: o.natAddress, insideNets: o.insideNet }, readFile: io.readFile,
+        },
+      );
       if (io.isTTY && files.length) io.stderr("\x1b[K");
-      const inside = o.inside ? results[0] : undefined;
-      const outside = o.outside ? results[o.inside ? 1 : 0] : undefined;
-      const router: RouterParseResult[] = [];
-      for (const f of o.router) {
-        let text: string;
-        try {
-          text = await io.readFile(f);
-        } catch (e) {
-          throw new InputError(f, `cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-        }
-        router.push(parseRouterText(text, f));
-      }
-      const report = verify({ inside, outside, router }, {
-        profile: o.profile, clockOffsetMs: o.clockOffset, frameTolerance: o.frameTolerance, allMappings: o.allMappings,
-        hints: { natAddresses: o.natAddress, insideNets: o.insideNet },
-      });
       if (o.json) io.stdout(JSON.stringify(report, null, report.nat.mappings.length > 1000 ? undefined : 2) + "\n");
       else if (o.format === "junos") io.stdout(predictedJunos(report.predicted.conversations));
       else formatVerifyText(report, io.stdout);
-      const inputError = report.diagnostics.find((d) => d.severity === "error" && d.offset !== undefined);
+      const inputError = inputErrorOf(report);
       if (inputError) {
         io.stderr(formatDiagnostic(inputError) + "\n");
         io.setExitCode(EXIT_INPUT);
@@ -228,6 +216,7 @@ export function createProgram(io: CliIo): Command {
     });
 
   registerRouterCommand(program, io);
+  registerSuiteCommand(program, io);
   return program;
 }
 

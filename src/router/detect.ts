@@ -60,6 +60,20 @@ const CONTINUES: Record<RouterFormat, RegExp> = {
   "conntrack-expect": /^\d+ +(?:proto=\d+ .*\bmaster-src=|l3proto = )/,
 };
 
+/**
+ * The conversation header lines (one set per conversation) continue a conversation list when
+ * they hold nothing that a LINE_MARKERS entry before the conversation one could match anywhere in
+ * a line (`ASP_`, `src=`, `master-src=`, `mask-src=`, `l3proto`, `... flows:`, `... errors:`):
+ * classifyLine would then name junos-conversations, so it need not run.
+ */
+const CONVERSATION_HEADER = /^\s*(?:Conversation:\s*ALG protocol:|Number of initiators:|Flow\s+Stat(?:e|s)\s+Dir\s+Frm\s+count\b)/;
+const UNANCHORED_MARKERS = /ASP_|src=|l3proto|flows:|errors:/;
+
+function continues(format: RouterFormat, text: string): boolean {
+  if (CONTINUES[format].test(text)) return true;
+  return format === "junos-conversations" && CONVERSATION_HEADER.test(text) && !UNANCHORED_MARKERS.test(text);
+}
+
 /** Lines that belong to no format in particular. */
 const NEUTRAL = /^\s*$|^\s*#|^\s*\{[\w:\-]+\}\s*$|^\s*-+\(more[^)]*\)-+\s*$|^\s*(?:node\d+|fpc\d+):\s*$|^\s*-{10,}\s*$|^\s*conntrack v[\d.]+ \([^)]*\): \d+ /;
 
@@ -181,7 +195,7 @@ export function splitParts(lines: string[], forced?: RouterFormat): Part[] {
       cut = i + 1;
       continue;
     }
-    if (cur.format !== null && CONTINUES[cur.format].test(text)) {
+    if (cur.format !== null && continues(cur.format, text)) {
       cut = i + 1;
       continue;
     }

@@ -197,7 +197,7 @@ export function registerSuiteCommand(program: Command, io: CliIo): Command {
     .command("suite")
     .description("run verify on every case folder under <dir> (case.json, or inside.pcap/outside.pcap + router *.txt) in parallel and compare with each case.json's expected verdict and finding codes (exit 0 all as expected, 1 regression, 2 no case)")
     .argument("<dir>", "directory of case folders (searched recursively)")
-    .addOption(new Option("--jobs <n>", "cases run at once, in worker threads").argParser(parseJobs).default(undefined, "available CPUs"))
+    .addOption(new Option("--jobs <n>", "cases run at once, in worker threads (default: os.availableParallelism())").argParser(parseJobs))
     .option("--junit <file>", "also write a JUnit XML report (schema/junit.xsd)")
     .option("--json", "print the JSON report (schemaVersion 1) instead of the table")
     .addOption(new Option("--shard <K/N>", "run only the K-th of N slices of the sorted cases (round robin)").argParser(parseShard))

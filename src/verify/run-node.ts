@@ -23,6 +23,9 @@ export interface VerifyFiles {
   outside?: string;
   /** Router output files (any format `parseRouterText` detects). */
   router?: string[];
+  /** When inside and outside are one capture: the interface of each side. */
+  insideIf?: AnalyzeScanOptions["interfaceFilter"];
+  outsideIf?: AnalyzeScanOptions["interfaceFilter"];
 }
 
 export interface RunVerifyOptions extends Omit<AnalyzeScanOptions, "file" | "onProgress">, VerifyOptions {
@@ -41,13 +44,15 @@ export async function runVerify(files: VerifyFiles, opts: RunVerifyOptions = {})
   if (!files.inside && !files.outside && !routerFiles.length) {
     throw new InputError("", "nothing to verify: give an inside and/or outside capture and/or router files", "no_input");
   }
-  const { readFile = (p: string) => fsReadFile(p, "utf8"), parallel = true, allMappings, clockOffsetMs, frameTolerance, ...analyzeOpts } = opts;
-  const captures = [files.inside, files.outside].filter((x): x is string => x !== undefined);
+  const { readFile = (p: string) => fsReadFile(p, "utf8"), parallel = true, allMappings, clockOffsetMs, frameTolerance, hints, ...analyzeOpts } = opts;
+  const sides = ([[files.inside, files.insideIf], [files.outside, files.outsideIf]] as const).filter((x) => x[0] !== undefined);
+  const captures = sides.map((x) => x[0]!);
+  const filters = sides.map((x) => x[1]);
   let results;
-  if (parallel) results = await analyzeFilesParallel(captures, analyzeOpts);
+  if (parallel) results = await analyzeFilesParallel(captures, analyzeOpts, filters);
   else {
     results = [];
-    for (const c of captures) results.push(await analyzeFile(c, analyzeOpts));
+    for (let i = 0; i < captures.length; i++) results.push(await analyzeFile(captures[i], filters[i] ? { ...analyzeOpts, interfaceFilter: filters[i] } : analyzeOpts));
   }
   const inside = files.inside ? results[0] : undefined;
   const outside = files.outside ? results[files.inside ? 1 : 0] : undefined;
@@ -61,7 +66,7 @@ export async function runVerify(files: VerifyFiles, opts: RunVerifyOptions = {})
     }
     router.push(parseRouterText(text, f));
   }
-  return verify({ inside, outside, router }, { profile: opts.profile, clockOffsetMs, frameTolerance, allMappings });
+  return verify({ inside, outside, router }, { profile: opts.profile, clockOffsetMs, frameTolerance, allMappings, hints });
 }
 
 /** The located input error of a report (a damaged capture), if any: `verify` exits 2 on it. */

@@ -53,6 +53,12 @@ describe.skipIf(!netnsOk && !ci)("lab/run.sh through a real netfilter ALG", () =
           expect(ct, c).toContain(`sport=${ctl.src.port} dport=${ctl.dst.port} packets=${ctl.frames} `);
         }
       }
+      // The same fresh output as a regression suite: every case as case.json expects, JUnit out.
+      const junit = join(out, "junit.xml");
+      const suite = await runCli("suite", out, "--junit", junit, "--json");
+      expect(suite.code, suite.stdout.slice(0, 2000)).toBe(0);
+      expect(JSON.parse(suite.stdout).summary).toMatchObject({ total: cases.length, passed: cases.length, regressions: 0 });
+      expect(readFileSync(junit, "utf8")).toContain(`tests="${cases.length}"`);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -159,7 +159,7 @@ describe("alg-verify suite on pcaps/lab", () => {
   });
 
   it("the lab and nat case.json files are valid against schema/case.schema.json", () => {
-    const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+    const ajv = new Ajv2020.default({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
     const validate = ajv.compile(JSON.parse(readFileSync(join(repo, "schema/case.schema.json"), "utf8")));
     const nat = join(repo, "pcaps/nat");
     const all = [...labCases.map((c) => join(lab, c)), ...readdirSync(nat).map((c) => join(nat, c))].filter((d) => existsSync(join(d, "case.json")));

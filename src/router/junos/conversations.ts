@@ -73,13 +73,13 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
     const ls = starts[i]!;
     const le = ls + text.length;
     let pos = i === seg.start ? seg.col : 0;
-    const lineStart = skipBlanks(text, pos);
+    const lineStart = skipBlanks(codes, ls, le, pos);
     if (pos === 0 && MAYBE_IGNORABLE(text, lineStart) && IGNORABLE.test(text)) continue;
     let unknownAt = -1;
     while (true) {
-      pos = skipBlanks(text, pos);
+      pos = skipBlanks(codes, ls, le, pos);
       if (pos >= text.length) break;
-      const ch = text.charCodeAt(pos);
+      const ch = codes[ls + pos]!;
       let m: RegExpExecArray | null = null;
       // N: NAT or Number of ...
       if (ch === 78 /* N */) {
@@ -204,10 +204,12 @@ function flushUnknown(ctx: ParseContext, i: number, text: string, from: number, 
   return -1;
 }
 
-function skipBlanks(s: string, k: number): number {
+/** Column of the first non-blank at or after column k of the line at codes[ls, le). */
+function skipBlanks(codes: Codes, ls: number, le: number, k: number): number {
+  let a = ls + k;
   let c: number;
-  while (k < s.length && ((c = s.charCodeAt(k)) === 32 || c === 9)) k++;
-  return k;
+  while (a < le && ((c = codes[a]!) === 32 || c === 9)) a++;
+  return a - ls;
 }
 
 /** Only blank lines or lines starting with `#`, `{`, `-`, `[` can be IGNORABLE. */
