@@ -5,16 +5,13 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { CliIo } from "./io.js";
-import { analyzeFile, InputError, scanFile } from "./index.js";
-import { formatAnalyzeText } from "../report/analyze-text.js";
-import { formatVerifyText, predictedJunos } from "../report/verify-text.js";
-import { runVerify, inputErrorOf } from "../verify/run-node.js";
+import { InputError } from "./errors.js";
 import { registerSuiteCommand } from "../suite/cli.js";
-import { parseCidr, type Cidr } from "../verify/sessions.js";
-import { writeFlowsJson } from "../report/flows-json.js";
-import { formatDiagnostic, formatFlowsText } from "../report/flows-text.js";
+import { parseCidr, type Cidr } from "../net/cidr.js";
 import { InternalError } from "../wasm/instantiate.js";
 import { registerRouterCommand } from "../router/cli.js";
+// The commands' implementations are loaded when a command runs, so starting the CLI (and
+// `--help`) stays cheap; only what the chosen command needs is parsed.
 
 export const VERSION = "0.1.0";
 export const EXIT_OK = 0;
@@ -98,6 +95,9 @@ export function createProgram(io: CliIo): Command {
     .option("--merge-interfaces", "count the same 5-tuple on different capture interfaces as one flow (as tshark 4.0)")
     .addOption(new Option("--limit <n>", "show at most n flows in the table (text output)").argParser(intOption(0, Number.MAX_SAFE_INTEGER)))
     .action(async (capture: string, o: { json?: boolean; maxFlows: number; window: number; mergeInterfaces?: boolean; limit?: number }) => {
+      const { scanFile } = await import("./index.js");
+      const { writeFlowsJson } = await import("../report/flows-json.js");
+      const { formatDiagnostic, formatFlowsText } = await import("../report/flows-text.js");
       const prog = progress(io, capture, undefined);
       const scan = await scanFile(capture, {
         flowCapLog2: flowCapLog2For(o.maxFlows),
@@ -136,6 +136,10 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option("--max-control-streams <n>", "control connections reassembled at most").argParser(intOption(1, 65_536)).default(512))
     .option("--merge-interfaces", "count the same 5-tuple on different capture interfaces as one flow")
     .action(async (capture: string, o: { json?: boolean; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; window: number; maxFlows: number; maxControlStreams: number; mergeInterfaces?: boolean }) => {
+      const { analyzeFile } = await import("./index.js");
+      const { writeFlowsJson } = await import("../report/flows-json.js");
+      const { formatDiagnostic } = await import("../report/flows-text.js");
+      const { formatAnalyzeText } = await import("../report/analyze-text.js");
       const prog = progress(io, capture, undefined);
       const { scan, sessions } = await analyzeFile(capture, {
         profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts,
@@ -194,6 +198,9 @@ export function createProgram(io: CliIo): Command {
         io.setExitCode(EXIT_INPUT);
         return;
       }
+      const { runVerify, inputErrorOf } = await import("../verify/run-node.js");
+      const { formatVerifyText, predictedJunos } = await import("../report/verify-text.js");
+      const { formatDiagnostic } = await import("../report/flows-text.js");
       const files = [o.inside, o.outside].filter((x): x is string => x !== undefined);
       if (io.isTTY && files.length) io.stderr(`analyzing ${files.join(" and ")} …\r`);
       const report = await runVerify(

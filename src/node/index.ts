@@ -38,13 +38,8 @@ export async function loadCoreModule(): Promise<WebAssembly.Module> {
   return cachedModule;
 }
 
-/** An error opening or reading an input file (exit code 2 in the CLI). */
-export class InputError extends Error {
-  override name = "InputError";
-  constructor(readonly file: string, message: string, readonly code = "unreadable_file") {
-    super(message);
-  }
-}
+export { InputError } from "./errors.js";
+import { InputError } from "./errors.js";
 
 const errText = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
 

@@ -9,8 +9,7 @@ import { Option, type Command } from "commander";
 import type { CliIo } from "../node/io.js";
 import type { Diagnostic } from "../types.js";
 import { ROUTER_FORMATS, type RouterFormat, type RouterParseResult } from "./types.js";
-import { parseRouterText } from "./parse.js";
-import { buildRouterReport, formatRouterText } from "./report.js";
+
 
 interface RouterOpts {
   json?: boolean;
@@ -35,10 +34,12 @@ export async function runRouter(files: string[], opts: { json?: boolean; format?
       results.push({ file, documents: [], flows: [], counters: [], events: [], expectations: [], diagnostics: [d] });
       continue;
     }
+    const { parseRouterText } = await import("./parse.js");
     const r = parseRouterText(text, file, { format: opts.format ?? "auto" });
     if (r.diagnostics.some((d) => d.code === "nothing_understood" || d.code === "internal_error")) exit = 2;
     results.push(r);
   }
+  const { buildRouterReport, formatRouterText } = await import("./report.js");
   const report = buildRouterReport(results);
   if (opts.json) io.stdout(JSON.stringify(report, null, 2) + "\n");
   else io.stdout(formatRouterText(report, { maxDiagnostics: opts.maxDiagnostics }));

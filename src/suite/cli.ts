@@ -37,8 +37,7 @@ import { InvalidArgumentError, Option, type Command } from "commander";
 import type { CliIo } from "../node/io.js";
 import { renderTable } from "../report/table.js";
 import { findCases, shard as takeShard, SuiteInputError, type CaseSpec } from "./discover.js";
-import { caseInput, judge, type CaseResult, type CaseRun } from "./run-case.js";
-import { runCases, usesWorkers } from "./pool.js";
+import type { CaseResult, CaseRun } from "./run-case.js";
 import { formatJunit } from "./junit.js";
 
 export interface SuiteOptions {
@@ -150,6 +149,9 @@ export async function runSuite(dir: string, opts: SuiteOptions, io: CliIo): Prom
     return EXIT_INPUT;
   }
   const cases = opts.shard ? takeShard(all, opts.shard.k, opts.shard.n) : all;
+  // Loaded here, not at start-up: they pull in the whole verify pipeline.
+  const { caseInput, judge } = await import("./run-case.js");
+  const { runCases, usesWorkers } = await import("./pool.js");
   const jobs = opts.jobs ?? availableParallelism();
   // Cases with a malformed case.json are not run; the others go to the pool.
   const runnable = cases.filter((c) => !c.invalid);
