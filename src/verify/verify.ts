@@ -205,6 +205,8 @@ function answers(sessions: VerifiedSession[], predicted: PredictedConversation[]
       question: `Is the ${A} ALG active?`,
       answer: inactive.length
         ? `No: ${inactive.join(", ")}.`
+        : codes(/alg\.payload-(wrong-address|port-mismatch)/).length
+          ? `It acts, but wrongly: ${codes(/alg\.payload-(wrong-address|port-mismatch)/).join(", ")} — the payload does not match the NAT's translation.`
         : routerConv.length
           ? `Yes: the router lists ${routerConv.length} flow(s) under ALG protocol ${alg} and the payloads were rewritten consistently with the NAT.`
           : helpers.length
