@@ -7,12 +7,15 @@
  *   "2001:db8::1:21"    → { ip: "2001:db8::1", port: 21 }       (IPv6: port after the last ':')
  *   "10.0.0.1"          → { ip: "10.0.0.1", port: null }        a bare address
  *   "192.1.1.2.37822"   → { ip: "192.1.1.2", port: 37822 }      SDK form: port after the last '.'
- * IPv6 addresses are canonicalised (RFC 5952: lower case, longest zero run as `::`), so the fully
- * expanded `/proc/net/nf_conntrack` form `fd99:0001:0000:...` equals conntrack's `fd99:1::2`.
+ * IPv6 addresses are canonicalised (RFC 5952, with src/net/addr.ts's ipv6ToString, the formatter of
+ * the capture side: lower case, longest zero run as `::`, IPv4-mapped as `::ffff:1.2.3.4`), so the
+ * fully expanded `/proc/net/nf_conntrack` form `fd99:0001:0000:...` equals conntrack's `fd99:1::2`
+ * and router addresses equal capture addresses as strings.
  * Anything else → null.
  */
 import type { RouterEndpoint } from "./types.js";
 import type { Codes } from "./lines.js";
+import { ipv6ToString } from "../net/addr.js";
 
 /** `text[s, e)` is a dotted quad: 4 decimal octets ≤ 255, no leading zeros (`01` is no octet). */
 export function isIPv4At(text: string, s: number, e: number): boolean {
@@ -142,26 +145,19 @@ function ipv6Groups(s: string): number[] | null {
   return head.concat(new Array<number>(want - head.length - rest.length).fill(0), rest, tail);
 }
 
-/** RFC 5952 text of 8 groups. */
+/**
+ * RFC 5952 text of 8 groups — the capture side's own formatter (src/net/addr.ts), so router and
+ * capture addresses compare as strings: lower case, no leading zeros, the longest run of two or
+ * more zero groups (the first on a tie) as `::`, IPv4-mapped addresses with a dotted-quad tail
+ * (`::ffff:192.0.2.1`).
+ */
 function formatIPv6(g: number[]): string {
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
+  const b = new Uint8Array(16);
+  for (let i = 0; i < 8; i++) {
+    b[2 * i] = g[i]! >> 8;
+    b[2 * i + 1] = g[i]! & 0xff;
   }
-  const hex = g.map((x) => x.toString(16));
-  if (bestStart < 0) return hex.join(":");
-  return hex.slice(0, bestStart).join(":") + "::" + hex.slice(bestStart + bestLen).join(":");
+  return ipv6ToString(b, 0);
 }
 
 /** Canonical text of an IPv4 or IPv6 address, or null when `s` is not one. */
@@ -384,12 +380,15 @@ export class AddrCache {
     return ip;
   }
 
-  /** The endpoint of IPv4 address `value` (text `ip`, from v4()) and `port` (-1: none): one object per pair. */
-  v4Endpoint(value: number, ip: string, port: number): RouterEndpoint {
+  /**
+   * The endpoint of IPv4 address `value`, spelt text[s, e), and `port` (-1: none): one object per
+   * pair (and one string per address, see v4).
+   */
+  v4Endpoint(value: number, port: number, text: string, s: number, e: number): RouterEndpoint {
     const slot = Math.imul((value | 0) ^ Math.imul(port + 1, 0x85ebca6b | 0), 0x9e3779b1 | 0) >>> (32 - CACHE_BITS);
     const v = this.v4pVal[slot];
     if (v !== undefined && this.v4pKey[slot] === (value | 0) && this.v4pPort[slot] === port) return v;
-    const ep: RouterEndpoint = { ip, port: port < 0 ? null : port };
+    const ep: RouterEndpoint = { ip: this.v4(value, text, s, e), port: port < 0 ? null : port };
     this.v4pKey[slot] = value | 0;
     this.v4pPort[slot] = port;
     this.v4pVal[slot] = ep;
@@ -402,14 +401,30 @@ export class AddrCache {
    * bare `a.b.c.d` forms are read straight from the codes, any other through `endpoint`.
    */
   endpointAt(codes: Codes, text: string, s: number, e: number): RouterEndpoint | null {
-    let c = s;
-    while (c < e && codes[c] !== 58 /* : */) c++;
-    const value = ipv4Value(codes, s, c);
-    if (value >= 0) {
-      const port = c === e ? -1 : portValue(codes, c + 1, e);
-      if (c === e || port >= 0) return this.v4Endpoint(value, this.v4(value, text, s, c), port);
+    // one pass: the dotted quad, then `:port` or the end of the token
+    let k = s;
+    let value = 0;
+    for (let part = 0; part < 4; part++) {
+      if (part > 0) {
+        if (k >= e || codes[k] !== 46 /* . */) return this.endpoint(text, s, e);
+        k++;
+      }
+      const st = k;
+      let v = 0;
+      while (k < e && k - st < 4) {
+        const c = codes[k]! - 48;
+        if (c < 0 || c > 9) break;
+        v = v * 10 + c;
+        k++;
+      }
+      const n = k - st;
+      if (n === 0 || n > 3 || v > 255 || (n > 1 && codes[st] === 48)) return this.endpoint(text, s, e);
+      value = value * 256 + v;
     }
-    return this.endpoint(text, s, e);
+    if (k === e) return this.v4Endpoint(value, -1, text, s, k);
+    if (codes[k] !== 58 /* : */) return this.endpoint(text, s, e);
+    const port = portValue(codes, k + 1, e);
+    return port < 0 ? this.endpoint(text, s, e) : this.v4Endpoint(value, port, text, s, k);
   }
 
   /** Forget everything (releases the input text the cached slices may point into). */

@@ -13,7 +13,7 @@
  *  - Junos syslog: the `; source address and port translate to` suffix → a `source` translation.
  */
 import type {
-  ConntrackEntry, NatTranslation, RouterCounter, RouterDocument, RouterEndpoint, RouterEvent,
+  ConntrackEntry, JunosConversationsDocument, NatTranslation, RouterCounter, RouterDocument, RouterEndpoint, RouterEvent,
   RouterEventKind, RouterExpectation, RouterFlow, RouterFormat,
 } from "./types.js";
 import { normaliseProto, sameEndpoint } from "./ip.js";
@@ -57,29 +57,48 @@ function conntrackFlow(e: ConntrackEntry, document: number, format: RouterFormat
   };
 }
 
+/*
+ * The two loops over big documents live in their own small functions (indexed loops): inside the
+ * big switch below they would run in on-stack-replaced code and allocate an iterator result per
+ * element.
+ */
+
+function normaliseConntrackEntries(entries: ConntrackEntry[], document: number, format: RouterFormat, file: string, flows: RouterFlow[]): void {
+  for (let k = 0; k < entries.length; k++) flows.push(conntrackFlow(entries[k]!, document, format, file));
+}
+
+function normaliseJunosFlows(doc: JunosConversationsDocument, document: number, out: NormalisedRecords): void {
+  const file = doc.file;
+  let convNo = 0;
+  for (let a = 0; a < doc.interfaces.length; a++) {
+    const itf = doc.interfaces[a]!;
+    const name = itf.name ?? undefined, serviceSet = itf.serviceSet ?? undefined;
+    for (let b = 0; b < itf.conversations.length; b++) {
+      const c = itf.conversations[b]!;
+      const alg = c.alg ?? undefined;
+      convNo++;
+      for (let k = 0; k < c.flows.length; k++) {
+        const fl = c.flows[k]!;
+        // literals of fixed shapes (absent fields undefined; keys in the order of the JSON report):
+        // no property-array growth on 100 000s of flows
+        const proto = normaliseProto(fl.proto);
+        const location = { file, line: fl.location.line };
+        const f: RouterFlow = fl.gateId === undefined
+          ? { document, format: doc.format, proto, src: fl.src, dst: fl.dst, state: fl.state, direction: fl.dir, frames: fl.frames, nat: fl.nat, conversation: convNo, location, alg, interface: name, serviceSet }
+          : { document, format: doc.format, proto, src: fl.src, dst: fl.dst, state: fl.state, direction: fl.dir, frames: fl.frames, nat: fl.nat, conversation: convNo, location, alg, interface: name, serviceSet, gateId: fl.gateId };
+        out.flows.push(f);
+      }
+    }
+  }
+}
+
 /** Normalise one document (index `document` in the result / report). */
 export function normaliseDocument(doc: RouterDocument, document: number, out: NormalisedRecords): void {
   const file = doc.file;
   switch (doc.format) {
-    case "junos-conversations": {
-      let convNo = 0;
-      for (const itf of doc.interfaces) {
-        for (const c of itf.conversations) {
-          convNo++;
-          for (const fl of c.flows) {
-            // one literal with every field (absent ones undefined, same key order as before): a fixed shape
-            const f: RouterFlow = {
-              document, format: doc.format, proto: normaliseProto(fl.proto), src: fl.src, dst: fl.dst,
-              state: fl.state, direction: fl.dir, frames: fl.frames, nat: fl.nat,
-              conversation: convNo, location: { file, line: fl.location.line },
-              alg: c.alg ?? undefined, interface: itf.name ?? undefined, serviceSet: itf.serviceSet ?? undefined, gateId: fl.gateId,
-            };
-            out.flows.push(f);
-          }
-        }
-      }
+    case "junos-conversations":
+      normaliseJunosFlows(doc, document, out);
       break;
-    }
     case "junos-statistics":
       for (const [section, labels] of Object.entries(doc.statistics)) {
         for (const [label, value] of Object.entries(labels)) {
@@ -127,7 +146,7 @@ export function normaliseDocument(doc: RouterDocument, document: number, out: No
     case "srx-alg-status":
       break;
     case "conntrack":
-      for (const e of doc.entries) out.flows.push(conntrackFlow(e, document, doc.format, file));
+      normaliseConntrackEntries(doc.entries, document, doc.format, file, out.flows);
       break;
     case "conntrack-events":
       for (const e of doc.events) {

@@ -109,11 +109,11 @@ function tuple(codes: Codes, input: string, r: RawTuple): ConntrackTuple | strin
   const icmp = r.type !== NONE || r.code !== NONE || r.id !== NONE
     ? { type: r.type !== NONE ? r.type : undefined, code: r.code !== NONE ? r.code : undefined, id: r.id !== NONE ? r.id : undefined }
     : undefined;
-  const t: ConntrackTuple = {
-    src, dst,
-    packets: r.packets !== NONE ? r.packets : undefined, bytes: r.bytes !== NONE ? r.bytes : undefined, icmp, zone: r.zone !== NONE ? r.zone : undefined,
-  };
-  return t;
+  const packets = r.packets !== NONE ? r.packets : undefined;
+  const bytes = r.bytes !== NONE ? r.bytes : undefined;
+  // the usual tuple has no ICMP fields and no zone: a smaller shape for it
+  if (icmp === undefined && r.zone === NONE) return { src, dst, packets, bytes };
+  return { src, dst, packets, bytes, icmp, zone: r.zone !== NONE ? r.zone : undefined };
 }
 
 /** Marks a good address with a bad port (the address is checked first, as the message says). */
@@ -123,9 +123,8 @@ const BAD_PORT: RouterEndpoint = { ip: "", port: null };
 function endpoint(codes: Codes, input: string, s: number, e: number, port: number): RouterEndpoint | null {
   const v = ipv4Value(codes, s, e);
   if (v >= 0) {
-    const ip = ADDR_CACHE.v4(v, input, s, e);
     if (port === BAD || port > 65535) return BAD_PORT;
-    return ADDR_CACHE.v4Endpoint(v, ip, port);
+    return ADDR_CACHE.v4Endpoint(v, port, input, s, e);
   }
   const ip = ADDR_CACHE.ip(input, s, e);
   if (ip === null) return null;
@@ -367,7 +366,12 @@ function parseEntry(codes: Codes, input: string, ls: number, lineText: string, c
     reply = r;
   }
   const flags = flagList();
-  // one literal with every field (absent ones undefined): a fixed shape, no property-array growth
+  // Two fixed shapes (literals: no property-array growth), keys in the same order: the usual
+  // `conntrack -L` entry, and one with every field (absent ones undefined). The smaller one saves
+  // 6 of 17 fields on each of a million entries.
+  if (event === undefined && time === undefined && l3 === undefined && zone === undefined && id === undefined && extra === undefined) {
+    return { protoName, protoNumber, timeout, state, orig, reply, flags, mark, helper, use, location: { line } };
+  }
   return { event, time, l3, protoName, protoNumber, timeout, state, orig, reply, flags, mark, zone, helper, use, id, extra, location: { line } };
 }
 

@@ -140,7 +140,7 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
         }
       } else if (ch === 70 /* F */) {
         ITEMS.header.lastIndex = pos;
-        if ((m = ITEMS.header.exec(text))) {
+        if (ITEMS.header.test(text)) {
           if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, text, unknownAt, pos);
           pos = ITEMS.header.lastIndex;
           continue;
@@ -184,10 +184,19 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
     if (unknownAt >= 0) flushUnknown(ctx, i, text, unknownAt, text.length);
   }
 
-  for (const itf of doc.interfaces) {
-    for (const c of itf.conversations) {
+  checkCounts(ctx, doc);
+  return doc;
+}
+
+/** Conversations whose flows disagree with their `Number of initiators/responders` line (info). */
+function checkCounts(ctx: ParseContext, doc: JunosConversationsDocument): void {
+  for (let a = 0; a < doc.interfaces.length; a++) {
+    const convs = doc.interfaces[a]!.conversations;
+    for (let b = 0; b < convs.length; b++) {
+      const c = convs[b]!;
       if (c.initiators === null) continue;
-      const ni = c.flows.filter((f) => f.dir === "I").length;
+      let ni = 0;
+      for (let k = 0; k < c.flows.length; k++) if (c.flows[k]!.dir === "I") ni++;
       const no = c.flows.length - ni;
       if (ni !== c.initiators || no !== c.responders) {
         ctx.report("count_mismatch", "info", c.location.line - 1, 0,
@@ -195,7 +204,6 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
       }
     }
   }
-  return doc;
 }
 
 /** Report unknown text [from, end) of line i; returns -1 (the new "no unknown text" marker). */
