@@ -10,6 +10,9 @@
  * Locations: `line` is 1-based. Diagnostics follow esbuild: `line` 1-based, `column` 0-based
  * (UTF-16 code units into `lineText`). The JSON Schema `schema/router.schema.json` describes the
  * report; keep both in step.
+ *
+ * Parse results are read-only: to keep million-line dumps cheap, equal endpoints are mostly one
+ * shared object, and conntrack flag lists and empty Junos NAT lists are shared frozen arrays.
  */
 import type { Diagnostic, FlowProto } from "../types.js";
 
@@ -27,7 +30,10 @@ export const ROUTER_FORMATS = [
 
 export type RouterFormat = (typeof ROUTER_FORMATS)[number];
 
-/** An address as printed (IPv6 canonicalised, RFC 5952) and its port; `port` is null when none is printed. */
+/**
+ * An address as printed (IPv6 canonicalised, RFC 5952 as src/net/addr.ts prints it: IPv4-mapped as
+ * `::ffff:1.2.3.4`) and its port; `port` is null when none is printed.
+ */
 export interface RouterEndpoint {
   ip: string;
   port: number | null;

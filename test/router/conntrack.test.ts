@@ -66,6 +66,22 @@ describe("conntrack", () => {
     const b = shared("linux__proc-net-nf_conntrack_expect__ftp-port-expectation-natted.txt");
     expect((b.documents[0] as ConntrackExpectDocument).expectations[0]).toMatchObject({ l3proto: 2, protoNumber: 6, helper: "ftp", tuple: { dst: { ip: "10.99.2.1", port: 59015 } } });
   });
+  test("non-ASCII text in the file (read as 16-bit code units) gives the same entries", () => {
+    const line = "tcp      6 299 ESTABLISHED src=10.99.1.2 dst=10.99.2.2 sport=55900 dport=21 packets=6 bytes=342 src=10.99.2.2 dst=10.99.2.1 sport=21 dport=55900 packets=6 bytes=398 [ASSURED] mark=0 helper=ftp use=1";
+    const a = parseRouterText(line, "a"), w = parseRouterText("# überwacht ☃\n" + line, "w");
+    expect((w.documents[0] as ConntrackDocument).entries.map((e) => ({ ...e, location: undefined }))).toEqual((a.documents[0] as ConntrackDocument).entries.map((e) => ({ ...e, location: undefined })));
+    // U+0120 and U+0109 have the low bytes of a space and a tab: they are no separators
+    const odd = parseRouterText(line.replace("sport=55900 ", "sport=55900\u0120").replace("mark=0 ", "mark=0\u0109"), "o");
+    expect(odd.diagnostics.map((d) => d.code)).toEqual(["bad_entry", "nothing_understood"]);
+  });
+  test("entries share equal endpoints and flag lists (read-only results)", () => {
+    const r = parseRouterText("tcp 6 1 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1 dport=21 src=10.0.0.2 dst=10.0.0.1 sport=21 dport=1 [ASSURED] use=1\n".repeat(2), "s");
+    const [a, b] = (r.documents[0] as ConntrackDocument).entries;
+    expect(a!.reply!.src).toBe(a!.orig.dst);
+    expect(b!.orig.src).toBe(a!.orig.src);
+    expect(b!.flags).toBe(a!.flags);
+    expect(Object.isFrozen(a!.flags)).toBe(true);
+  });
   test("bad entries and stray tokens are located", () => {
     const text = [
       "tcp      6 299 ESTABLISHED src=10.99.1.2 dst=10.99.2.2 sport=1 dport=21 src=10.99.2.2 dst=10.99.2.1 sport=21 dport=1 weird [ASSURED] use=1",

@@ -117,6 +117,24 @@ describe("grammar details", () => {
     const { r } = one("Interface: ms-0/0/0, Service set: a\n    NAT source 1.1.1.1:1 -> 2.2.2.2:2\nTCP 1.1.1.1:1 -> 2.2.2.2:21 Watch I 1");
     expect(r.diagnostics.map((d) => [d.code, d.severity, d.line])).toEqual([["orphan_nat", "warning", 2]]);
   });
+  test("a whitespace character that is no blank (\\v, NBSP) inside a line is unknown text, not a hang", () => {
+    for (const ws of ["\v", "\f", "\u00a0", "\u3000"]) {
+      const text = `UDP 203.0.113.5:6000 -> 198.51.100.1:40${ws}0 Forward O 118\nTCP 1.1.1.1:1 -> 2.2.2.2:21 Watch I 1`;
+      const { r, doc } = one(text);
+      expect(doc.interfaces[0]!.conversations[0]!.flows.map((f) => f.src.ip)).toEqual(["1.1.1.1"]);
+      expect(r.diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([["unknown_text", 1, 0]]);
+    }
+  });
+  test("non-ASCII text elsewhere in the file (read as 16-bit code units) changes nothing", () => {
+    const ascii = "Interface: ms-0/0/0, Service set: a\nConversation: ALG protocol: ftp\nTCP 1.1.1.1:1 -> 2.2.2.2:21 Watch I 1\n    NAT source 1.1.1.1:1 -> 9.9.9.9:1,\n";
+    const wide = "# Überwachung – ☃\n" + ascii;
+    const a = one(ascii), w = one(wide);
+    expect(withoutLocations(w.doc.interfaces)).toEqual(withoutLocations(a.doc.interfaces));
+    expect(w.doc.interfaces[0]!.conversations[0]!.flows[0]!.nat[0]!.to).toEqual({ ip: "9.9.9.9", port: 1 });
+    // a code unit above 0xFF whose low byte is a blank (U+0120) is no blank
+    const r = one("TCP 1.1.1.1:1\u0120-> 2.2.2.2:21 Watch I 1").r;
+    expect(r.flows).toEqual([]);
+  });
   test("initiator/responder counts that disagree with the flows are noted (info)", () => {
     const { r } = one("Conversation: ALG protocol: ftp\nNumber of initiators: 3, Number of responders: 1\nTCP 1.1.1.1:1 -> 2.2.2.2:21 Watch I 1");
     expect(r.diagnostics.map((d) => [d.code, d.severity])).toEqual([["count_mismatch", "info"]]);
