@@ -17,6 +17,7 @@
  * the next line); `promptEnd` gives the line and column where the output proper begins.
  */
 import type { RouterFormat } from "./types.js";
+import { lineAt, type LineList } from "./lines.js";
 
 /** A prompt: `user@host>`, `user@host# `, `root@gw:~$ `, `{master:0}[edit]` is not one. */
 const PROMPT = /^\s*([A-Za-z0-9_.\-]+@[A-Za-z0-9_.\-]+(?::[^\s#$>]*)?)\s?([>#$%])\s?(.*)$/;
@@ -70,8 +71,9 @@ const CONVERSATION_HEADER = /^\s*(?:Conversation:\s*ALG protocol:|Number of init
 const UNANCHORED_MARKERS = /ASP_|src=|l3proto|flows:|errors:/;
 
 function continues(format: RouterFormat, text: string): boolean {
-  if (CONTINUES[format].test(text)) return true;
-  return format === "junos-conversations" && CONVERSATION_HEADER.test(text) && !UNANCHORED_MARKERS.test(text);
+  // (the header test first: it fails at once on a flow line, the flow pattern slowly on a header)
+  if (format === "junos-conversations" && CONVERSATION_HEADER.test(text)) return !UNANCHORED_MARKERS.test(text) || CONTINUES[format].test(text);
+  return CONTINUES[format].test(text);
 }
 
 /** Lines that belong to no format in particular. */
@@ -102,8 +104,7 @@ const CONTINUATION = /^\s*([a-z0-9][a-z0-9_.\/\-]*(?:[ \t]+[a-z0-9_.\/|\-]+)*)[ 
  * Up to 3 continuation lines are taken while the next line is lower-case command words followed
  * by end of line or by output (`Interface:`), and holds no marker of any format.
  */
-export function matchPrompt(lines: string[], i: number): PromptInfo | null {
-  const text = lines[i]!;
+export function matchPrompt(lines: LineList, i: number, text = lineAt(lines, i)): PromptInfo | null {
   if (text.indexOf("@") < 0) return null;
   const m = PROMPT.exec(text);
   if (!m) return null;
@@ -117,7 +118,7 @@ export function matchPrompt(lines: string[], i: number): PromptInfo | null {
   let j = i + 1;
   // a command wrapped onto further lines: at most 3 continuation lines
   while (j < lines.length && j <= i + 3 && command.length > 0) {
-    const next = lines[j]!;
+    const next = lineAt(lines, j);
     const c = CONTINUATION.exec(next);
     if (!c) break;
     const after = next.slice(c[0].length);
@@ -164,11 +165,11 @@ export interface Part {
  * Split lines into parts. With `forced`, the whole file is one part of that format (prompt lines
  * are still recognised at its start so the command is kept).
  */
-export function splitParts(lines: string[], forced?: RouterFormat): Part[] {
+export function splitParts(lines: LineList, forced?: RouterFormat): Part[] {
   if (forced) {
     const p: Part = { format: forced, start: 0, end: lines.length };
     for (let i = 0; i < lines.length; i++) {
-      if (/^\s*(#|$)/.test(lines[i]!)) continue;
+      if (/^\s*(#|$)/.test(lineAt(lines, i))) continue;
       const pr = matchPrompt(lines, i);
       if (pr) p.prompt = pr;
       break;
@@ -184,13 +185,13 @@ export function splitParts(lines: string[], forced?: RouterFormat): Part[] {
     if (cur.end > cur.start) parts.push(cur);
   };
   for (let i = 0; i < lines.length; i++) {
-    const text = lines[i]!;
-    const pr = text.indexOf("@") >= 0 ? matchPrompt(lines, i) : null;
+    const text = lineAt(lines, i);
+    const pr = text.indexOf("@") >= 0 ? matchPrompt(lines, i, text) : null;
     if (pr) {
       close(i);
       cur = { format: formatOfCommand(pr.command), start: i, end: i, prompt: pr };
       // the remainder of the prompt's last line (flattened output) classifies the part too
-      if (cur.format === null && pr.endColumn > 0) cur.format = classifyLine(lines[pr.endLine]!.slice(pr.endColumn));
+      if (cur.format === null && pr.endColumn > 0) cur.format = classifyLine(lineAt(lines, pr.endLine).slice(pr.endColumn));
       i = pr.endColumn > 0 ? pr.endLine : pr.endLine - 1;
       cut = i + 1;
       continue;

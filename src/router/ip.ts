@@ -397,16 +397,17 @@ export class AddrCache {
   }
 
   /**
-   * parseEndpoint(text.slice(s, e)) with codes = the code units of text: the `a.b.c.d:port` and
-   * bare `a.b.c.d` forms are read straight from the codes, any other through `endpoint`.
+   * parseEndpoint of the token codes[s, e), where codes[k] is code unit off + k of text: the
+   * `a.b.c.d:port` and bare `a.b.c.d` forms are read straight from the codes, any other through
+   * `endpoint`.
    */
-  endpointAt(codes: Codes, text: string, s: number, e: number): RouterEndpoint | null {
+  endpointAt(codes: Codes, off: number, text: string, s: number, e: number): RouterEndpoint | null {
     // one pass: the dotted quad, then `:port` or the end of the token
     let k = s;
     let value = 0;
     for (let part = 0; part < 4; part++) {
       if (part > 0) {
-        if (k >= e || codes[k] !== 46 /* . */) return this.endpoint(text, s, e);
+        if (k >= e || codes[k] !== 46 /* . */) return this.endpoint(text, off + s, off + e);
         k++;
       }
       const st = k;
@@ -418,13 +419,13 @@ export class AddrCache {
         k++;
       }
       const n = k - st;
-      if (n === 0 || n > 3 || v > 255 || (n > 1 && codes[st] === 48)) return this.endpoint(text, s, e);
+      if (n === 0 || n > 3 || v > 255 || (n > 1 && codes[st] === 48)) return this.endpoint(text, off + s, off + e);
       value = value * 256 + v;
     }
-    if (k === e) return this.v4Endpoint(value, -1, text, s, k);
-    if (codes[k] !== 58 /* : */) return this.endpoint(text, s, e);
+    if (k === e) return this.v4Endpoint(value, -1, text, off + s, off + k);
+    if (codes[k] !== 58 /* : */) return this.endpoint(text, off + s, off + e);
     const port = portValue(codes, k + 1, e);
-    return port < 0 ? this.endpoint(text, s, e) : this.v4Endpoint(value, port, text, s, k);
+    return port < 0 ? this.endpoint(text, off + s, off + e) : this.v4Endpoint(value, port, text, off + s, off + k);
   }
 
   /** Forget everything (releases the input text the cached slices may point into). */

@@ -1,10 +1,11 @@
 /**
  * Line access and located diagnostics shared by every router-output parser.
  *
- * A file is split once into `lines` (LF or CRLF; a lone trailing `\r` is dropped, so CRLF files
- * parse like LF files). Parsers work on index ranges `[start, end)` of that array — no copies —
- * and report problems through `ParseContext.report`, which fills line (1-based), column (0-based,
- * esbuild style) and lineText.
+ * A file is indexed once into `Lines` (LF or CRLF; a lone trailing `\r` is dropped, so CRLF files
+ * parse like LF files). Parsers work on index ranges `[start, end)` of it — a line string is
+ * sliced when asked for, and the big parsers read the code units instead — and report problems
+ * through `ParseContext.report`, which fills line (1-based), column (0-based, esbuild style) and
+ * lineText.
  *
  *   splitLines("a\r\nb\n")  →  ["a", "b", ""]
  *   ctx.report("unknown_line", "error", 4, 2, "...")  →  { line: 5, column: 2, lineText: lines[4], ... }
@@ -24,52 +25,106 @@ export function splitLines(text: string): string[] {
 /** Longest lineText copied into a diagnostic (a flattened dump can be one huge line). */
 export const MAX_LINE_TEXT = 400;
 
-/** UTF-16 code units of a text: bytes when every one is ASCII (the usual case), else 16-bit. */
-export type Codes = Uint8Array | Uint16Array;
-
 /**
- * The whole input as code units, and where each line starts in it. Line i is
- * `text.slice(starts[i], starts[i] + lines[i].length)` (its `\r` dropped) and its column k is code
- * unit `codes[starts[i] + k]`. The big parsers scan these instead of the line strings: reading a
- * typed array is about twice as fast as `charCodeAt` on the lines (slices of the input).
+ * The lines of a text without an array of line strings: where each line starts, and the line
+ * itself sliced on demand (`get`). A million-line dump would otherwise keep a million strings
+ * alive for the whole parse, each copied by the young-generation GC; a slice taken and dropped
+ * per line costs almost nothing. `get(i)` equals `splitLines(text)[i]` (LF or CRLF, one trailing
+ * `\r` dropped).
  */
-export interface TextCodes {
-  text: string;
-  codes: Codes;
-  starts: Int32Array;
+export class Lines {
+  /** Number of lines (a text ending in `\n` has an empty last line, as with split). */
+  readonly length: number;
+  /** starts[i]: offset of line i in `text`; starts[length] = text.length + 1. */
+  readonly starts: Int32Array;
+  constructor(readonly text: string) {
+    let n = 1;
+    for (let k = text.indexOf("\n"); k >= 0; k = text.indexOf("\n", k + 1)) n++;
+    const starts = new Int32Array(n + 1);
+    let i = 0;
+    for (let k = text.indexOf("\n"); k >= 0; k = text.indexOf("\n", k + 1)) starts[++i] = k + 1;
+    starts[n] = text.length + 1;
+    this.length = n;
+    this.starts = starts;
+  }
+  /** Offset just after the last character of line i (its `\n` and a `\r` before it excluded). */
+  end(i: number): number {
+    const s = this.starts[i]!;
+    let e = this.starts[i + 1]! - 1;
+    if (e > s && this.text.charCodeAt(e - 1) === 13) e--;
+    return e;
+  }
+  /** Line i (`""` outside the text). */
+  get(i: number): string {
+    if (!(i >= 0 && i < this.length)) return "";
+    return this.text.slice(this.starts[i]!, this.end(i));
+  }
 }
 
-/** Code units of `text`, without a copy per line. */
-export function textCodes(text: string, lineCount: number): TextCodes {
-  const n = text.length;
-  let codes: Codes = new Uint8Array(n);
-  const r = new TextEncoder().encodeInto(text, codes);
-  if (r.read !== n || r.written !== n) {
-    // not all ASCII: UTF-8 would shift the offsets, so keep each code unit as is
-    const wide = new Uint16Array(n);
-    for (let k = 0; k < n; k++) wide[k] = text.charCodeAt(k);
-    codes = wide;
+/** A list of lines: an array of strings or a Lines. */
+export type LineList = readonly string[] | Lines;
+
+/** Line i of either kind of list. */
+export function lineAt(lines: LineList, i: number): string {
+  return lines instanceof Lines ? lines.get(i) : (lines[i] ?? "");
+}
+
+/** UTF-16 code units of (part of) a text: bytes when all are ASCII (the usual case), else 16-bit. */
+export type Codes = Uint8Array | Uint16Array;
+
+/** Code units decoded at a time by CodeWindow (64 KiB: stays in the CPU cache). */
+const WINDOW = 1 << 16;
+const ENCODER = new TextEncoder();
+
+/**
+ * A window of the text's code units, for the big parsers: after `cover(s, e)`, code unit k of
+ * the text (s <= k < e) is `codes[k - base]`. The text is decoded 64 KiB at a time into one
+ * reused buffer — bytes when the piece is ASCII, else 16-bit code units (UTF-8 would shift the
+ * offsets) — instead of into one array as big as a 200 MB dump, whose fresh pages alone cost more
+ * than the decoding. Reading a typed array is about twice as fast as `charCodeAt` on line strings.
+ */
+export class CodeWindow {
+  codes: Codes;
+  /** Text offset of codes[0]; the window holds text offsets [base, end). */
+  base = 0;
+  end = 0;
+  private bytes: Uint8Array = new Uint8Array(WINDOW);
+  private wide: Uint16Array | null = null;
+  constructor(readonly text: string) {
+    this.codes = this.bytes;
   }
-  const starts = new Int32Array(lineCount + 1);
-  let i = 0;
-  for (let k = text.indexOf("\n"); k >= 0 && i < lineCount; k = text.indexOf("\n", k + 1)) starts[++i] = k + 1;
-  return { text, codes, starts };
+  /** Make text offsets [s, e) readable (a window starts at s; a longer line gets a bigger buffer). */
+  cover(s: number, e: number): void {
+    if (s >= this.base && e <= this.end) return;
+    const n = Math.min(this.text.length, s + Math.max(WINDOW, e - s)) - s;
+    if (this.bytes.length < n) this.bytes = new Uint8Array(n);
+    const piece = this.text.slice(s, s + n);
+    const r = ENCODER.encodeInto(piece, this.bytes);
+    if (r.read === n && r.written === n) {
+      this.codes = this.bytes;
+    } else {
+      if (this.wide === null || this.wide.length < n) this.wide = new Uint16Array(Math.max(WINDOW, n));
+      const wide = this.wide;
+      for (let k = 0; k < n; k++) wide[k] = piece.charCodeAt(k);
+      this.codes = wide;
+    }
+    this.base = s;
+    this.end = s + n;
+  }
 }
 
 /** The per-file state every parser writes into. */
 export class ParseContext {
   readonly diagnostics: Diagnostic[] = [];
-  private codesCache: TextCodes | null = null;
-  /** `text`: the text `lines` was split from (splitLines); when absent, the lines joined by `\n`. */
+  private codeWindow: CodeWindow | null = null;
   constructor(
     readonly file: string,
-    readonly lines: string[],
-    private readonly text?: string,
+    readonly lines: Lines,
   ) {}
 
-  /** The input as code units (built on first use, kept for the other parts of the file). */
-  codes(): TextCodes {
-    return (this.codesCache ??= textCodes(this.text ?? this.lines.join("\n"), this.lines.length));
+  /** A window on the input's code units (made on first use, shared by the parts of the file). */
+  window(): CodeWindow {
+    return (this.codeWindow ??= new CodeWindow(this.lines.text));
   }
 
   /**
@@ -77,7 +132,7 @@ export class ParseContext {
    * lineText is cut to a window around the column (and `column` is kept relative to the full line).
    */
   report(code: string, severity: Severity, lineIdx: number, column: number, message: string): Diagnostic {
-    const full = this.lines[lineIdx] ?? "";
+    const full = this.lines.get(lineIdx);
     let lineText = full;
     if (full.length > MAX_LINE_TEXT) {
       const from = Math.max(0, Math.min(column - 40, full.length - MAX_LINE_TEXT));

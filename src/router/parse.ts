@@ -7,13 +7,13 @@
  *                     command: "show security alg status", algs: [{ name: "FTP", enabled: true, ... }] }],
  *       flows: [], counters: [], events: [], expectations: [], diagnostics: [] }
  *
- * Steps: split lines (LF/CRLF) → split into parts at prompts / format changes (detect.ts) → run the
+ * Steps: index lines (LF/CRLF) → split into parts at prompts / format changes (detect.ts) → run the
  * part's parser → normalise (normalise.ts). Lines of a part whose format nothing names are each
  * reported (`unknown_line`). A file in which nothing was understood gets one `nothing_understood`
  * error (the CLI exits 2 for it).
  */
 import type { RouterDocument, RouterFormat, RouterParseOptions, RouterParseResult } from "./types.js";
-import { ParseContext, IGNORABLE, splitLines, clip, firstNonBlank, type Segment } from "./lines.js";
+import { ParseContext, Lines, IGNORABLE, clip, firstNonBlank, type Segment } from "./lines.js";
 import { splitParts } from "./detect.js";
 import { parseJunosConversations } from "./junos/conversations.js";
 import { parseJunosStatistics } from "./junos/statistics.js";
@@ -69,9 +69,8 @@ export function parseRouterText(text: string, file: string, opts: RouterParseOpt
   const result: RouterParseResult = { file, documents: [], flows: [], counters: [], events: [], expectations: [], diagnostics: [] };
   let ctx: ParseContext | null = null;
   try {
-    const input = typeof text === "string" ? text : String(text);
-    const lines = splitLines(input);
-    ctx = new ParseContext(file, lines, input);
+    const lines = new Lines(typeof text === "string" ? text : String(text));
+    ctx = new ParseContext(file, lines);
     const forced = opts.format && opts.format !== "auto" ? opts.format : undefined;
     for (const part of splitParts(lines, forced)) {
       const pr = part.prompt;
@@ -79,14 +78,14 @@ export function parseRouterText(text: string, file: string, opts: RouterParseOpt
         ? { start: pr.endLine, end: part.end, col: pr.endColumn }
         : { start: part.start, end: part.end, col: 0 };
       let first = pr ? pr.line : part.start;
-      while (!pr && first < part.end - 1 && IGNORABLE.test(lines[first]!)) first++;
+      while (!pr && first < part.end - 1 && IGNORABLE.test(lines.get(first))) first++;
       const base: Base = { file, location: { line: first + 1 } };
       if (pr) base.command = pr.command;
       if (forced) base.forced = true;
       if (part.format === null) {
         for (let i = seg.start; i < seg.end; i++) {
           const col = i === seg.start ? seg.col : 0;
-          const t = lines[i]!.slice(col);
+          const t = lines.get(i).slice(col);
           if (IGNORABLE.test(t)) continue;
           ctx.report("unknown_line", "error", i, col + firstNonBlank(t), `not router output of any known format: "${clip(t)}"`);
         }
@@ -98,7 +97,9 @@ export function parseRouterText(text: string, file: string, opts: RouterParseOpt
     result.documents.forEach((d, k) => normaliseDocument(d, k, out));
     result.diagnostics = ctx.diagnostics;
     if (result.documents.reduce((n, d) => n + documentRecords(d), 0) === 0) {
-      const i = lines.findIndex((l) => !IGNORABLE.test(l));
+      let i = 0;
+      while (i < lines.length && IGNORABLE.test(lines.get(i))) i++;
+      if (i === lines.length) i = -1;
       ctx.report("nothing_understood", "error", Math.max(0, i), 0,
         i < 0 ? "the file holds no router output" : "nothing in the file was understood as router output");
     }

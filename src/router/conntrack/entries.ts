@@ -16,9 +16,16 @@
  * The first `src=` starts the original tuple, the second the reply tuple; `sport/dport/type/code/
  * id/packets/bytes` belong to the tuple being read. `id=` after the tuples is the entry id.
  * Fully expanded IPv6 addresses (/proc) are canonicalised.
+ *
+ * Speed (a million-line dump is a normal input): each line is scanned once over its code units
+ * (CodeWindow), keys recognised by length and characters, numbers converted while scanned; no
+ * line string, token array or substring per token. Addresses and endpoints are interned
+ * (ADDR_CACHE: the reply tuple's mirrored endpoint is the original's object), flag lists are
+ * shared frozen arrays, and the usual entry and tuple get smaller fixed shapes (absent optional
+ * fields are left out rather than set to undefined).
  */
 import type { ConntrackEntry, ConntrackTuple, ConntrackDocument, ConntrackEventsDocument, RouterEndpoint } from "../types.js";
-import { type ParseContext, type Segment, type Codes, IGNORABLE, clip } from "../lines.js";
+import { type ParseContext, type Segment, type Codes, type Lines, IGNORABLE, clip } from "../lines.js";
 import { ADDR_CACHE, ipv4Value } from "../ip.js";
 import { SHOWN } from "./tokens.js";
 
@@ -61,29 +68,38 @@ export function parseConntrack(ctx: ParseContext, seg: Segment, base: Omit<Connt
   const list: ConntrackEntry[] = [];
   let shown: number | undefined;
   const lines = ctx.lines;
-  const { codes, starts, text: input } = ctx.codes();
+  const starts = lines.starts;
+  const input = lines.text;
+  const win = ctx.window();
   for (let i = seg.start; i < seg.end; i++) {
-    const text = lines[i]!;
     const col = i === seg.start ? seg.col : 0;
-    const c0 = text.charCodeAt(col);
+    // the line's code units: codes[ls, le), text offset = offset + OFF (no line string unless a
+    // regex or a message needs it)
+    win.cover(starts[i]!, lines.end(i));
+    const codes = win.codes;
+    OFF = win.base;
+    const ls = starts[i]! - OFF;
+    const le = lines.end(i) - OFF;
+    const c0 = ls + col < le ? codes[ls + col]! : NaN;
     // fast path: an entry starts with a letter (tcp/ipv4) or '[' (events); anything else is checked
     if (!(c0 >= 97 && c0 <= 122) && c0 !== 91) {
+      const text = lines.get(i);
       if (IGNORABLE.test(col ? text.slice(col) : text)) continue;
     }
     if (c0 === 99 /* c */) {
-      const s = SHOWN.exec(text);
+      const s = SHOWN.exec(lines.get(i));
       if (s) {
         shown = Number(s[1]);
         continue;
       }
     }
-    const r = parseEntry(codes, input, starts[i]!, text, col, i + 1);
+    const r = parseEntry(codes, input, ls, le, lines, i, col);
     if ("code" in r) {
       ctx.report(r.code, "error", i, r.col, r.message);
       continue;
     }
     if (LAST_UNKNOWN >= 0) {
-      ctx.report("unknown_text", "warning", i, LAST_UNKNOWN, `unrecognised token "${clip(text.slice(LAST_UNKNOWN).split(/\s/)[0]!)}" in conntrack entry`);
+      ctx.report("unknown_text", "warning", i, LAST_UNKNOWN, `unrecognised token "${clip(lines.get(i).slice(LAST_UNKNOWN).split(/\s/)[0]!)}" in conntrack entry`);
     }
     list.push(r);
   }
@@ -97,13 +113,13 @@ export function parseConntrack(ctx: ParseContext, seg: Segment, base: Omit<Connt
   return d;
 }
 
-/** The tuple, or the reason it is bad. `input`/`codes`: the whole text and its code units. */
+/** The tuple, or the reason it is bad. `codes`: the line's code units (text offset + OFF); `input`: the text. */
 function tuple(codes: Codes, input: string, r: RawTuple): ConntrackTuple | string {
   if (r.srcS === NONE || r.dstS === NONE) return "missing src= or dst=";
   const src = endpoint(codes, input, r.srcS, r.srcE, r.sport);
-  if (src === null) return `bad address "${input.slice(r.srcS, r.srcE)}"`;
+  if (src === null) return `bad address "${input.slice(OFF + r.srcS, OFF + r.srcE)}"`;
   const dst = endpoint(codes, input, r.dstS, r.dstE, r.dport);
-  if (dst === null) return `bad address "${input.slice(r.dstS, r.dstE)}"`;
+  if (dst === null) return `bad address "${input.slice(OFF + r.dstS, OFF + r.dstE)}"`;
   if (src === BAD_PORT || dst === BAD_PORT) return "bad port";
   if (r.packets === BAD || r.bytes === BAD || r.type === BAD || r.code === BAD || r.id === BAD || r.zone === BAD) return "bad number";
   const icmp = r.type !== NONE || r.code !== NONE || r.id !== NONE
@@ -119,18 +135,21 @@ function tuple(codes: Codes, input: string, r: RawTuple): ConntrackTuple | strin
 /** Marks a good address with a bad port (the address is checked first, as the message says). */
 const BAD_PORT: RouterEndpoint = { ip: "", port: null };
 
-/** The endpoint of address codes[s, e) and `port` (NONE, BAD or a number); null for a bad address, BAD_PORT for a bad port. */
+/** The endpoint of address codes[s, e) (text offset + OFF) and `port` (NONE, BAD or a number); null for a bad address, BAD_PORT for a bad port. */
 function endpoint(codes: Codes, input: string, s: number, e: number, port: number): RouterEndpoint | null {
   const v = ipv4Value(codes, s, e);
   if (v >= 0) {
     if (port === BAD || port > 65535) return BAD_PORT;
-    return ADDR_CACHE.v4Endpoint(v, port, input, s, e);
+    return ADDR_CACHE.v4Endpoint(v, port, input, OFF + s, OFF + e);
   }
-  const ip = ADDR_CACHE.ip(input, s, e);
+  const ip = ADDR_CACHE.ip(input, OFF + s, OFF + e);
   if (ip === null) return null;
   if (port === BAD || port > 65535) return BAD_PORT;
   return ADDR_CACHE.pair(ip, port === NONE ? null : port);
 }
+
+/** Text offset of codes[0] for the line being parsed (codes is a window on the text). */
+let OFF = 0;
 
 /** Column (in its line) of the first unrecognised token of the last parsed entry, or -1. */
 export let LAST_UNKNOWN = -1;
@@ -165,7 +184,7 @@ const interned: string[] = [];
 function intern(slot: number, codes: Codes, input: string, s: number, e: number): string {
   const last = interned[slot];
   if (last !== undefined && last.length === e - s && at(codes, last, s)) return last;
-  return (interned[slot] = input.slice(s, e));
+  return (interned[slot] = input.slice(OFF + s, OFF + e));
 }
 /** Forget the interned words (they may be slices of the last input). */
 export function resetConntrackState(): void {
@@ -207,40 +226,40 @@ function flagList(): string[] {
 }
 
 /**
- * Parse one entry by scanning its code units in place (no token array, no substring per token: at
- * a million lines they would dominate). `ls`: offset of the line in `input`/`codes`; `lineText`:
- * the line; `col`: where the entry starts in it. Columns returned and LAST_UNKNOWN (the first
- * unrecognised token, or -1) are relative to the line.
+ * Parse entry line i by scanning its code units in place (no line string, no token array, no
+ * substring per token: at a million lines they would dominate). [ls, le): the line in
+ * `input`/`codes`; `col`: where the entry starts in it. Columns returned and LAST_UNKNOWN (the
+ * first unrecognised token, or -1) are relative to the line.
  */
-function parseEntry(codes: Codes, input: string, ls: number, lineText: string, col: number, line: number): ConntrackEntry | { col: number; message: string; code: string } {
-  const le = ls + lineText.length;
+function parseEntry(codes: Codes, input: string, ls: number, le: number, lines: Lines, i: number, col: number): ConntrackEntry | { col: number; message: string; code: string } {
+  const line = i + 1;
   let p = ls + col;
   let time: string | undefined;
   let event: string | undefined;
   while (p < le && (codes[p] === 32 || codes[p] === 9)) p++;
   if (p < le && codes[p] === 91 /* [ */) {
     LEAD.lastIndex = p - ls;
-    const lead = LEAD.exec(lineText)!;
+    const lead = LEAD.exec(lines.get(i))!;
     time = lead[1];
     event = lead[2];
     p = ls + LEAD.lastIndex;
   }
   TS = TE = p;
-  if (!nextToken(codes, le)) return failAt(lineText, col, col);
+  if (!nextToken(codes, le)) return failAt(lines.get(i), col, col);
   let l3: string | undefined;
   if (TE - TS === 4 && (at(codes, "ipv4", TS) || at(codes, "ipv6", TS))) {
     const l3s = TS;
     const l3e = TE;
-    if (!nextToken(codes, le) || num(codes, TS, TE) < 0) return failAt(lineText, col, l3s - ls);
+    if (!nextToken(codes, le) || num(codes, TS, TE) < 0) return failAt(lines.get(i), col, l3s - ls);
     l3 = intern(SLOT_L3, codes, input, l3s, l3e);
-    if (!nextToken(codes, le)) return failAt(lineText, col, TS - ls);
+    if (!nextToken(codes, le)) return failAt(lines.get(i), col, TS - ls);
   }
   const nameStart = TS;
   const nameEnd = TE;
-  if (EQ >= 0) return failAt(lineText, col, nameStart - ls);
-  if (!nextToken(codes, le)) return failAt(lineText, col, nameStart - ls);
+  if (EQ >= 0) return failAt(lines.get(i), col, nameStart - ls);
+  if (!nextToken(codes, le)) return failAt(lines.get(i), col, nameStart - ls);
   const protoNumber = num(codes, TS, TE);
-  if (protoNumber < 0) return failAt(lineText, col, nameStart - ls);
+  if (protoNumber < 0) return failAt(lines.get(i), col, nameStart - ls);
   const protoName = intern(SLOT_PROTO, codes, input, nameStart, nameEnd);
   let timeout: number | undefined;
   let state: string | undefined;
@@ -352,7 +371,7 @@ function parseEntry(codes: Codes, input: string, ls: number, lineText: string, c
         if (at(codes, "zone-reply", ts)) { REPLY.zone = v; continue; }
         break;
     }
-    (extra ??= {})[input.slice(ts, eq)] = input.slice(vs, te);
+    (extra ??= {})[input.slice(OFF + ts, OFF + eq)] = input.slice(OFF + vs, OFF + te);
     tuplesDone = true;
   }
   LAST_UNKNOWN = unknown < 0 ? -1 : unknown - ls;

@@ -34,7 +34,7 @@ export function parseConntrackExpect(ctx: ParseContext, seg: Segment, base: Omit
   const t = newTokens();
   for (let i = seg.start; i < seg.end; i++) {
     const col = i === seg.start ? seg.col : 0;
-    const text = ctx.lines[i]!;
+    const text = ctx.lines.get(i);
     const body = col ? text.slice(col) : text;
     if (IGNORABLE.test(body)) continue;
     const s = SHOWN.exec(body);

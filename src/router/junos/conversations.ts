@@ -12,10 +12,16 @@
  *       Gate id: <n>                                  # BGF variant
  *
  * The three forms — true column layout (§1.1), spaces collapsed (§1.5), everything on one line
- * (§1.2/§1.3, the seed) — are read by one scanner: each line is consumed item by item with sticky
- * regexes (`ITEMS`), so an item may start anywhere in a line and several items may share a line.
- * Text no item matches is reported once per run (`unknown_text`, at its column) and skipped.
+ * (§1.2/§1.3, the seed) — are read by one scanner: each line is consumed item by item (flow and
+ * NAT items by hand-written matchers over the line's code units, the rarer items with sticky
+ * regexes, `ITEMS`), so an item may start anywhere in a line and several items may share a line.
+ * Text no item matches is reported once per run (`unknown_text`, at its column) and skipped; a
+ * whitespace character that is no blank (`\v`, NBSP) is skipped as unknown text.
  * A whole line `Key: value` that no item matches is kept in `extra` (info `unknown_field`).
+ *
+ * Speed (a 100 000-flow list is a normal input): no line string unless a regex or a message
+ * needs one, addresses and endpoints interned (ADDR_CACHE), exact-size NAT arrays (a flow
+ * without NAT shares one frozen empty array), fixed object shapes.
  *
  *   "Interface: sp-1/3/0, Service set: S Conversation: ALG protocol: ftp TCP 1.1.79.2:14083 ->
  *    2.2.2.2:21 Watch I 13 NAT source 1.1.79.2:14083 -> 194.250.1.237:50118"
@@ -52,7 +58,9 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
   let conv: JunosConversation | null = null;
   let flow: JunosFlow | null = null;
   const lines = ctx.lines;
-  const { codes, starts, text: input } = ctx.codes();
+  const starts = lines.starts;
+  const input = lines.text;
+  const win = ctx.window();
 
   const ensureConv = (line: number): JunosConversation => {
     if (!iface) {
@@ -67,30 +75,35 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
   };
 
   for (let i = seg.start; i < seg.end; i++) {
-    const text = lines[i]!;
+    /** The line as a string: sliced only when a regex or a message needs it (flow and NAT lines never do). */
+    let text: string | null = null;
     const line = i + 1;
-    /** Where the line starts and ends in `codes` / `input` (the matchers work on those offsets). */
-    const ls = starts[i]!;
-    const le = ls + text.length;
+    // the line's code units: codes[ls, le) (the matchers work on these offsets; text offset = offset + off)
+    win.cover(starts[i]!, lines.end(i));
+    const codes = win.codes;
+    const off = win.base;
+    const ls = starts[i]! - off;
+    const le = lines.end(i) - off;
+    const len = le - ls;
     let pos = i === seg.start ? seg.col : 0;
     const lineStart = skipBlanks(codes, ls, le, pos);
-    if (pos === 0 && MAYBE_IGNORABLE(text, lineStart) && IGNORABLE.test(text)) continue;
+    if (pos === 0 && maybeIgnorable(codes, ls, le, lineStart) && IGNORABLE.test((text ??= lines.get(i)))) continue;
     let unknownAt = -1;
     while (true) {
       pos = skipBlanks(codes, ls, le, pos);
-      if (pos >= text.length) break;
+      if (pos >= len) break;
       const ch = codes[ls + pos]!;
       let m: RegExpExecArray | null = null;
       // N: NAT or Number of ...
       if (ch === 78 /* N */) {
         if (matchNat(codes, ls + pos, le)) {
-          if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, text, unknownAt, pos);
-          const from = ADDR_CACHE.endpointAt(codes, input, M_FROM_S, M_FROM_E);
-          const to = ADDR_CACHE.endpointAt(codes, input, M_TO_S, M_TO_E);
+          if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, (text ??= lines.get(i)), unknownAt, pos);
+          const from = ADDR_CACHE.endpointAt(codes, off, input, M_FROM_S, M_FROM_E);
+          const to = ADDR_CACHE.endpointAt(codes, off, input, M_TO_S, M_TO_E);
           if (!flow) ctx.report("orphan_nat", "warning", i, pos, "NAT line without a flow line before it");
           else if (!from || !to) {
-            const bad = from ? input.slice(M_TO_S, M_TO_E) : input.slice(M_FROM_S, M_FROM_E);
-            ctx.report("bad_endpoint", "error", i, pos + input.slice(ls + pos, M_END).indexOf(bad, 4), `bad address:port "${bad}"`);
+            const bad = from ? input.slice(off + M_TO_S, off + M_TO_E) : input.slice(off + M_FROM_S, off + M_FROM_E);
+            ctx.report("bad_endpoint", "error", i, pos + input.slice(off + ls + pos, off + M_END).indexOf(bad, 4), `bad address:port "${bad}"`);
           } else {
             const t: NatTranslation = { kind: M_KIND_SOURCE ? "source" : "dest", from, to };
             // exact-size arrays (a flow has 0–2 NAT lines)
@@ -100,8 +113,8 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
           continue;
         }
         ITEMS.counts.lastIndex = pos;
-        if ((m = ITEMS.counts.exec(text))) {
-          if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, text, unknownAt, pos);
+        if ((m = ITEMS.counts.exec((text ??= lines.get(i))))) {
+          if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, (text ??= lines.get(i)), unknownAt, pos);
           const c = ensureConv(line);
           c.initiators = Number(m[1]);
           c.responders = Number(m[2]);
@@ -110,8 +123,8 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
         }
       } else if (ch === 73 /* I */) {
         ITEMS.iface.lastIndex = pos;
-        if ((m = ITEMS.iface.exec(text))) {
-          if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, text, unknownAt, pos);
+        if ((m = ITEMS.iface.exec((text ??= lines.get(i))))) {
+          if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, (text ??= lines.get(i)), unknownAt, pos);
           iface = { name: m[1]!, serviceSet: m[2] ?? null, conversations: [], location: { line } };
           doc.interfaces.push(iface);
           conv = null;
@@ -121,8 +134,8 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
         }
       } else if (ch === 67 /* C */) {
         ITEMS.conv.lastIndex = pos;
-        if ((m = ITEMS.conv.exec(text))) {
-          if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, text, unknownAt, pos);
+        if ((m = ITEMS.conv.exec((text ??= lines.get(i))))) {
+          if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, (text ??= lines.get(i)), unknownAt, pos);
           conv = null;
           flow = null;
           ensureConv(line).alg = m[1]!;
@@ -131,8 +144,8 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
         }
       } else if (ch === 71 /* G */) {
         ITEMS.gate.lastIndex = pos;
-        if ((m = ITEMS.gate.exec(text))) {
-          if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, text, unknownAt, pos);
+        if ((m = ITEMS.gate.exec((text ??= lines.get(i))))) {
+          if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, (text ??= lines.get(i)), unknownAt, pos);
           if (!flow) ctx.report("orphan_gate", "warning", i, pos, "Gate id line without a flow line before it");
           else flow.gateId = Number(m[1]);
           pos = ITEMS.gate.lastIndex;
@@ -140,24 +153,24 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
         }
       } else if (ch === 70 /* F */) {
         ITEMS.header.lastIndex = pos;
-        if (ITEMS.header.test(text)) {
-          if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, text, unknownAt, pos);
+        if (ITEMS.header.test((text ??= lines.get(i)))) {
+          if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, (text ??= lines.get(i)), unknownAt, pos);
           pos = ITEMS.header.lastIndex;
           continue;
         }
       }
       if (matchFlow(codes, ls + pos, le)) {
-        if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, text, unknownAt, pos);
-        const src = ADDR_CACHE.endpointAt(codes, input, M_FROM_S, M_FROM_E);
-        const dst = ADDR_CACHE.endpointAt(codes, input, M_TO_S, M_TO_E);
+        if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, (text ??= lines.get(i)), unknownAt, pos);
+        const src = ADDR_CACHE.endpointAt(codes, off, input, M_FROM_S, M_FROM_E);
+        const dst = ADDR_CACHE.endpointAt(codes, off, input, M_TO_S, M_TO_E);
         if (!src || !dst) {
-          const bad = src ? input.slice(M_TO_S, M_TO_E) : input.slice(M_FROM_S, M_FROM_E);
-          ctx.report("bad_endpoint", "error", i, pos + input.slice(ls + pos, M_END).indexOf(bad, M_PROTO_E - ls - pos), `bad address:port "${bad}" in flow line`);
+          const bad = src ? input.slice(off + M_TO_S, off + M_TO_E) : input.slice(off + M_FROM_S, off + M_FROM_E);
+          ctx.report("bad_endpoint", "error", i, pos + input.slice(off + ls + pos, off + M_END).indexOf(bad, M_PROTO_E - ls - pos), `bad address:port "${bad}" in flow line`);
           flow = null;
         } else {
           flow = {
-            proto: word(0, codes, input, ls + pos, M_PROTO_E), src, dst, state: word(1, codes, input, M_STATE_S, M_STATE_E), dir: M_DIR_I ? "I" : "O",
-            frames: decimal(codes, input, M_FRAMES_S, M_END), nat: NO_NAT, location: { line },
+            proto: word(0, codes, off, input, ls + pos, M_PROTO_E), src, dst, state: word(1, codes, off, input, M_STATE_S, M_STATE_E), dir: M_DIR_I ? "I" : "O",
+            frames: decimal(codes, off, input, M_FRAMES_S, M_END), nat: NO_NAT, location: { line },
           };
           ensureConv(line).flows.push(flow);
         }
@@ -165,7 +178,7 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
         continue;
       }
       // nothing matched here
-      if (unknownAt < 0 && pos === lineStart && lineStart === firstNonWs(text)) {
+      if (unknownAt < 0 && pos === lineStart && lineStart === firstNonWs((text ??= lines.get(i)))) {
         const kv = KV_LINE.exec(text);
         if (kv) {
           const target = flow ?? conv ?? null;
@@ -178,10 +191,10 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
       // skip the token (\S*); a whitespace character that is no blank (\v, NBSP, ...) is skipped
       // on its own, as part of the unknown text
       const t = pos;
-      while (pos < text.length && !isWs(codes[ls + pos]!)) pos++;
+      while (pos < len && !isWs(codes[ls + pos]!)) pos++;
       if (pos === t) pos++;
     }
-    if (unknownAt >= 0) flushUnknown(ctx, i, text, unknownAt, text.length);
+    if (unknownAt >= 0) flushUnknown(ctx, i, (text ??= lines.get(i)), unknownAt, len);
   }
 
   checkCounts(ctx, doc);
@@ -221,9 +234,9 @@ function skipBlanks(codes: Codes, ls: number, le: number, k: number): number {
 }
 
 /** Only blank lines or lines starting with `#`, `{`, `-`, `[` can be IGNORABLE. */
-function MAYBE_IGNORABLE(s: string, k: number): boolean {
-  if (k >= s.length) return true;
-  const c = s.charCodeAt(k);
+function maybeIgnorable(codes: Codes, ls: number, le: number, k: number): boolean {
+  if (ls + k >= le) return true;
+  const c = codes[ls + k]!;
   return c === 35 || c === 123 || c === 45 || c === 91;
 }
 
@@ -232,14 +245,15 @@ const NO_NAT: NatTranslation[] = Object.freeze([]) as unknown as NatTranslation[
 
 /** State words and protocol names repeat on every line: keep one copy of each (per slot, the last one). */
 const WORDS: string[] = ["", ""];
-function word(slot: number, codes: Codes, input: string, s: number, e: number): string {
+/** The word codes[s, e) (text offset + off), interned. */
+function word(slot: number, codes: Codes, off: number, input: string, s: number, e: number): string {
   const last = WORDS[slot]!;
   if (last.length === e - s) {
     let k = 0;
     while (k < last.length && last.charCodeAt(k) === codes[s + k]) k++;
     if (k === last.length) return last;
   }
-  return (WORDS[slot] = intern(input.slice(s, e)));
+  return (WORDS[slot] = intern(input.slice(off + s, off + e)));
 }
 const INTERNED = new Map<string, string>();
 function intern(s: string): string {
@@ -254,9 +268,9 @@ export function resetConversationState(): void {
   WORDS[0] = WORDS[1] = "";
 }
 
-/** Number(input.slice(s, e)) for a run of decimal digits. */
-function decimal(codes: Codes, input: string, s: number, e: number): number {
-  if (e - s > 15) return Number(input.slice(s, e));
+/** The number codes[s, e) (all decimal digits; text offset + off). */
+function decimal(codes: Codes, off: number, input: string, s: number, e: number): number {
+  if (e - s > 15) return Number(input.slice(off + s, off + e));
   let n = 0;
   for (let k = s; k < e; k++) n = n * 10 + (codes[k]! - 48);
   return n;

@@ -85,7 +85,7 @@ export function parseJunosStatistics(ctx: ParseContext, seg: Segment, base: Omit
   };
 
   for (let i = seg.start; i < seg.end; i++) {
-    const full = lines[i]!;
+    const full = lines.get(i);
     const col0 = i === seg.start ? seg.col : 0;
     if (col0 === 0 && IGNORABLE.test(full)) continue;
     const text = col0 ? full.slice(col0) : full;

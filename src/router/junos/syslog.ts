@@ -57,7 +57,7 @@ export function parseJunosSyslog(ctx: ParseContext, seg: Segment, base: Omit<Jun
     let p = pieces[0]!;
     for (const q of pieces) if (q.at <= o) p = q;
     const col = p.col + Math.max(0, o - p.at);
-    return [p.i, Math.min(col, lines[p.i]!.length)];
+    return [p.i, Math.min(col, lines.get(p.i).length)];
   };
 
   const finish = () => {
@@ -79,7 +79,7 @@ export function parseJunosSyslog(ctx: ParseContext, seg: Segment, base: Omit<Jun
 
   for (let i = seg.start; i < seg.end; i++) {
     const col = i === seg.start ? seg.col : 0;
-    const text = col ? lines[i]!.slice(col) : lines[i]!;
+    const text = col ? lines.get(i).slice(col) : lines.get(i);
     if (IGNORABLE.test(text)) {
       finish();
       continue;

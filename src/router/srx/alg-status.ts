@@ -16,7 +16,7 @@ export function parseSrxAlgStatus(ctx: ParseContext, seg: Segment, base: Omit<Sr
   const doc: SrxAlgStatusDocument = { ...base, format: "srx-alg-status", algs: [] };
   for (let i = seg.start; i < seg.end; i++) {
     const col = i === seg.start ? seg.col : 0;
-    const text = col ? ctx.lines[i]!.slice(col) : ctx.lines[i]!;
+    const text = col ? ctx.lines.get(i).slice(col) : ctx.lines.get(i);
     if (IGNORABLE.test(text) || HEADER.test(text)) continue;
     const m = ENTRY.exec(text);
     if (m) {

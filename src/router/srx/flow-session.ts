@@ -55,7 +55,7 @@ export function parseSrxFlowSession(ctx: ParseContext, seg: Segment, base: Omit<
   let session: SrxSession | null = null;
   for (let i = seg.start; i < seg.end; i++) {
     const col = i === seg.start ? seg.col : 0;
-    const text = col ? lines[i]!.slice(col) : lines[i]!;
+    const text = col ? lines.get(i).slice(col) : lines.get(i);
     if (IGNORABLE.test(text) || DASHES.test(text)) continue;
     let m: RegExpExecArray | null;
     if ((m = NODE.exec(text))) {
