@@ -48,6 +48,18 @@ export function isIPv4(s: string): boolean {
  * isIPv4At). Distinct valid texts give distinct numbers, so the number can key a cache.
  */
 export function ipv4Value(codes: Codes, s: number, e: number): number {
+  const value = ipv4Prefix(codes, s, e);
+  return value >= 0 && quadEnd === e ? value : -1;
+}
+
+/** Where the dotted quad read by the last `ipv4Prefix` ended. */
+let quadEnd = 0;
+
+/**
+ * A dotted quad at the start of codes[s, e) (no leading zeros, octets ≤ 255), or -1; `quadEnd`
+ * is set to the position after it (what follows is the caller's business: `:port`, the end).
+ */
+function ipv4Prefix(codes: Codes, s: number, e: number): number {
   let k = s;
   let value = 0;
   for (let part = 0; part < 4; part++) {
@@ -67,7 +79,8 @@ export function ipv4Value(codes: Codes, s: number, e: number): number {
     if (n === 0 || n > 3 || v > 255 || (n > 1 && codes[st] === 48)) return -1;
     value = value * 256 + v;
   }
-  return k === e ? value : -1;
+  quadEnd = k;
+  return value;
 }
 
 /** Decimal port in codes[s, e) (1–5 digits, ≤ 65535), or -1. */
@@ -403,25 +416,9 @@ export class AddrCache {
    */
   endpointAt(codes: Codes, off: number, text: string, s: number, e: number): RouterEndpoint | null {
     // one pass: the dotted quad, then `:port` or the end of the token
-    let k = s;
-    let value = 0;
-    for (let part = 0; part < 4; part++) {
-      if (part > 0) {
-        if (k >= e || codes[k] !== 46 /* . */) return this.endpoint(text, off + s, off + e);
-        k++;
-      }
-      const st = k;
-      let v = 0;
-      while (k < e && k - st < 4) {
-        const c = codes[k]! - 48;
-        if (c < 0 || c > 9) break;
-        v = v * 10 + c;
-        k++;
-      }
-      const n = k - st;
-      if (n === 0 || n > 3 || v > 255 || (n > 1 && codes[st] === 48)) return this.endpoint(text, off + s, off + e);
-      value = value * 256 + v;
-    }
+    const value = ipv4Prefix(codes, s, e);
+    if (value < 0) return this.endpoint(text, off + s, off + e);
+    const k = quadEnd;
     if (k === e) return this.v4Endpoint(value, -1, text, off + s, off + k);
     if (codes[k] !== 58 /* : */) return this.endpoint(text, off + s, off + e);
     const port = portValue(codes, k + 1, e);
