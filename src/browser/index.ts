@@ -1,0 +1,129 @@
+/**
+ * Browser entry of the library: Blob/File streaming and wasm compilation on top of the
+ * platform-neutral core. No DOM and no fetch: it runs in a Web Worker (web/src/worker.ts) or in a
+ * page, and the caller hands it the wasm bytes (the static page inlines them, so it needs no
+ * network at all).
+ *
+ *   const module = await compileCoreAsync(wasmBytes);
+ *   const { report } = await verifyBlobs(module, { inside: fileA, outside: fileB, router: [{ name, text }] });
+ *
+ * `report` is exactly what `alg-verify verify --json` prints for the same files named the same.
+ */
+import type { PullSource } from "../wasm/core.js";
+import { analyzeCapture, type AnalyzeResult, type AnalyzeScanOptions } from "../alg/analyze.js";
+import { parseRouterText } from "../router/index.js";
+import { verify, type VerifyOptions, type VerifyReport } from "../verify/verify.js";
+
+export * from "../index.js";
+export { analyzeCapture, type AnalyzeResult, type AnalyzeScanOptions } from "../alg/analyze.js";
+export { verify, type VerifyOptions, type VerifyReport } from "../verify/verify.js";
+export { predictedJunos, formatVerifyText } from "../report/verify-text.js";
+export { formatDiagnostic } from "../report/flows-text.js";
+export { parseRouterText, buildRouterReport, formatRouterText } from "../router/index.js";
+export { FLOW_SIZE } from "../wasm/abi.js";
+
+/** Compiles the core off the main thread's critical path (WebAssembly.compile, not the sync form). */
+export function compileCoreAsync(bytes: BufferSource): Promise<WebAssembly.Module> {
+  return WebAssembly.compile(bytes);
+}
+
+/**
+ * A PullSource over a ReadableStream (`File.stream()`): each read fills the caller's buffer (the
+ * wasm window) from as many stream chunks as it takes, keeping the rest of a chunk for the next
+ * read. One copy per byte, which the stream's own chunks make unavoidable (a BYOB read cannot
+ * target wasm memory: it would detach it).
+ */
+export function streamSource(stream: ReadableStream<Uint8Array>, signal?: AbortSignal): PullSource & { cancel(): Promise<void> } {
+  const reader = stream.getReader();
+  let rest: Uint8Array | undefined;
+  let done = false;
+  return {
+    async read(into: Uint8Array): Promise<number> {
+      let n = 0;
+      while (n < into.length) {
+        if (signal?.aborted) throw signal.reason ?? new DOMException("cancelled", "AbortError");
+        if (!rest || rest.length === 0) {
+          if (done) break;
+          const r = await reader.read();
+          if (r.done) {
+            done = true;
+            break;
+          }
+          rest = r.value;
+        }
+        const k = Math.min(rest.length, into.length - n);
+        into.set(rest.subarray(0, k), n);
+        rest = rest.subarray(k);
+        n += k;
+      }
+      return n;
+    },
+    cancel: () => reader.cancel(),
+  };
+}
+
+/** A capture to analyze: a File, or any Blob with a name (used in diagnostics and the report). */
+export interface NamedBlob {
+  name: string;
+  size: number;
+  stream(): ReadableStream<Uint8Array>;
+}
+
+/** Analyzes one Blob/File (the browser twin of the Node entry's `analyzeFile`). */
+export async function analyzeBlob(
+  module: WebAssembly.Module, blob: NamedBlob,
+  opts: Omit<AnalyzeScanOptions, "file"> & { file?: string; signal?: AbortSignal } = {},
+): Promise<AnalyzeResult> {
+  const { signal, ...rest } = opts;
+  const source = streamSource(blob.stream(), signal);
+  try {
+    return await analyzeCapture(module, source, { ...rest, file: opts.file ?? blob.name });
+  } finally {
+    await source.cancel().catch(() => undefined);
+  }
+}
+
+export interface VerifyBlobsInput {
+  inside?: NamedBlob;
+  outside?: NamedBlob;
+  /** Router output already read as text, with the name shown in diagnostics. */
+  router?: { name: string; text: string }[];
+}
+
+/** Time the engine spent on one capture (stream read + wasm + sessions). */
+export interface CaptureTiming {
+  side: "inside" | "outside";
+  bytes: number;
+  ms: number;
+}
+
+export interface VerifyBlobsOptions extends Omit<AnalyzeScanOptions, "file" | "onProgress">, VerifyOptions {
+  /** Progress of each capture: bytes consumed so far and the file's size. */
+  onProgress?: (side: "inside" | "outside", bytes: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * `verify` on Blobs: the captures one after the other (a worker has one thread), then the router
+ * text, then `verify()` with the same options the CLI passes. Returns the analyses too (the page
+ * shows their flow tables).
+ */
+export async function verifyBlobs(
+  module: WebAssembly.Module, input: VerifyBlobsInput, opts: VerifyBlobsOptions = {},
+): Promise<{ report: VerifyReport; inside?: AnalyzeResult; outside?: AnalyzeResult; timing: CaptureTiming[] }> {
+  const { onProgress, signal, hints, allMappings, clockOffsetMs, frameTolerance, ...analyzeOpts } = opts;
+  const analyzed: { inside?: AnalyzeResult; outside?: AnalyzeResult } = {};
+  const timing: CaptureTiming[] = [];
+  for (const side of ["inside", "outside"] as const) {
+    const blob = input[side];
+    if (!blob) continue;
+    const t0 = performance.now();
+    analyzed[side] = await analyzeBlob(module, blob, {
+      ...analyzeOpts, signal, onProgress: onProgress && ((bytes: number) => onProgress(side, bytes, blob.size)),
+    });
+    timing.push({ side, bytes: analyzed[side].scan.info.bytes, ms: performance.now() - t0 });
+  }
+  const router = (input.router ?? []).map((r) => parseRouterText(r.text, r.name));
+  const report = verify({ ...analyzed, router }, { profile: opts.profile, clockOffsetMs, frameTolerance, allMappings, hints });
+  return { report, ...analyzed, timing };
+}

@@ -1,0 +1,228 @@
+/**
+ * Page wiring: file pickers and drop zones, the options, the engine worker (start, progress,
+ * cancel), and rendering the worker's result. The page owns no analysis logic.
+ */
+import "./style.css";
+import EngineWorker from "./worker.ts?worker&inline";
+import type { Side, VerifyRequest, WorkerMessage } from "./protocol.js";
+import { $, formatBytes, h } from "./dom.js";
+import { renderReport } from "./render.js";
+
+const state: { inside?: File; outside?: File; router: File[] } = { router: [] };
+let worker: Worker | undefined;
+let running = false;
+let progressUpdates = 0;
+
+const status = $("status");
+const runBtn = $<HTMLButtonElement>("run");
+const cancelBtn = $<HTMLButtonElement>("cancel");
+const reportSec = $("report");
+const reportBody = $("report-body");
+
+function setStatus(text: string, kind: "info" | "error" = "info"): void {
+  status.textContent = text;
+  status.className = kind;
+}
+
+/** A capture starts with a pcap magic (either byte order, µs or ns) or a pcapng Section Header Block. */
+async function isCapture(f: File): Promise<boolean> {
+  const b = new Uint8Array(await f.slice(0, 4).arrayBuffer());
+  if (b.length < 4) return false;
+  const m = ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
+  return [0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a].includes(m);
+}
+
+function showPicked(): void {
+  for (const side of ["inside", "outside"] as const) {
+    const f = state[side];
+    $(`picked-${side}`).textContent = f ? `${f.name} (${formatBytes(f.size)})` : "";
+    $(`zone-${side}`).classList.toggle("filled", !!f);
+  }
+  const list = $("picked-router");
+  list.replaceChildren(...state.router.map((f, i) => {
+    const rm = h("button", { type: "button", class: "link", "aria-label": `remove ${f.name}` }, "remove");
+    rm.addEventListener("click", () => { state.router.splice(i, 1); showPicked(); });
+    return h("li", {}, `${f.name} (${formatBytes(f.size)}) `, rm);
+  }));
+}
+
+function setCapture(side: Side, f: File | undefined): void {
+  state[side] = f;
+  showPicked();
+}
+
+for (const side of ["inside", "outside"] as const) {
+  const input = $<HTMLInputElement>(`file-${side}`);
+  input.addEventListener("change", () => setCapture(side, input.files?.[0]));
+}
+const routerInput = $<HTMLInputElement>("file-router");
+routerInput.addEventListener("change", () => {
+  state.router.push(...Array.from(routerInput.files ?? []));
+  routerInput.value = "";
+  showPicked();
+});
+
+/** Files dropped on the page (not on a zone): captures fill the empty boxes, the rest is router output. */
+async function placeDropped(files: File[], target?: string): Promise<void> {
+  for (const f of files) {
+    if (target === "inside" || target === "outside") setCapture(target, f);
+    else if (target === "router") state.router.push(f);
+    else if (await isCapture(f)) setCapture(!state.inside ? "inside" : !state.outside ? "outside" : "inside", f);
+    else state.router.push(f);
+  }
+  showPicked();
+}
+
+document.addEventListener("dragover", (e) => {
+  e.preventDefault();
+  (e.target as HTMLElement).closest?.(".zone")?.classList.add("over");
+});
+document.addEventListener("dragleave", (e) => (e.target as HTMLElement).closest?.(".zone")?.classList.remove("over"));
+document.addEventListener("drop", (e) => {
+  e.preventDefault();
+  const zone = (e.target as HTMLElement).closest?.(".zone") as HTMLElement | null;
+  zone?.classList.remove("over");
+  const files = Array.from(e.dataTransfer?.files ?? []);
+  if (files.length) void placeDropped(files, zone?.dataset.side);
+});
+
+$("swap").addEventListener("click", () => {
+  [state.inside, state.outside] = [state.outside, state.inside];
+  showPicked();
+});
+$("clear").addEventListener("click", () => {
+  state.inside = state.outside = undefined;
+  state.router = [];
+  for (const id of ["file-inside", "file-outside"]) $<HTMLInputElement>(id).value = "";
+  $<HTMLTextAreaElement>("router-text").value = "";
+  showPicked();
+  reportSec.hidden = true;
+  setStatus("");
+});
+
+function ports(id: string, fallback: number[]): number[] {
+  const v = $<HTMLInputElement>(id).value.split(/[,\s]+/).filter(Boolean).map(Number);
+  if (!v.length) return fallback;
+  if (v.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) throw new Error(`${id.replace("opt-", "")} ports: expected numbers 1–65535 separated by commas`);
+  return v;
+}
+
+function intOpt(id: string, min: number, max: number): number {
+  const v = Number($<HTMLInputElement>(id).value);
+  if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${$(id).previousElementSibling?.textContent ?? id}: expected a whole number ${min}–${max}`);
+  return v;
+}
+
+function bar(side: Side): { root: HTMLElement; progress: HTMLProgressElement; text: HTMLElement } {
+  const root = $(`bar-${side}`);
+  return { root, progress: root.querySelector("progress")!, text: root.querySelector(".bar-text")! };
+}
+
+function resetBars(): void {
+  for (const side of ["inside", "outside"] as const) {
+    const b = bar(side);
+    b.root.hidden = !state[side];
+    b.progress.value = 0;
+    b.text.textContent = "";
+  }
+}
+
+function finish(): void {
+  running = false;
+  runBtn.disabled = false;
+  cancelBtn.hidden = true;
+  document.body.dataset.running = "false";
+}
+
+function newWorker(): Worker {
+  const w = new EngineWorker();
+  w.onmessage = (e: MessageEvent<WorkerMessage>) => onMessage(e.data);
+  w.onerror = (e) => {
+    setStatus(`engine failed: ${e.message}`, "error");
+    finish();
+  };
+  return w;
+}
+
+function onMessage(m: WorkerMessage): void {
+  switch (m.type) {
+    case "ready":
+      document.body.dataset.engine = "ready";
+      return;
+    case "progress": {
+      progressUpdates++;
+      document.body.dataset.progressUpdates = String(progressUpdates);
+      const b = bar(m.side);
+      const pct = m.total ? (100 * m.bytes) / m.total : 100;
+      b.progress.value = pct;
+      b.text.textContent = `${pct.toFixed(0)} % · ${formatBytes(m.bytes)} of ${formatBytes(m.total)}`;
+      return;
+    }
+    case "error":
+      setStatus(m.message, "error");
+      document.body.dataset.state = "error";
+      finish();
+      return;
+    case "done":
+      for (const side of ["inside", "outside"] as const) {
+        const b = bar(side);
+        if (!b.root.hidden) { b.progress.value = 100; }
+      }
+      reportBody.replaceChildren(renderReport(m));
+      reportSec.hidden = false;
+      setStatus(m.inputError ? "Done, with a damaged capture (partial results)" : `Done: ${m.report.verdict.toUpperCase()}`, m.inputError ? "error" : "info");
+      document.body.dataset.state = "done";
+      finish();
+      $("report-h").focus?.();
+      return;
+  }
+}
+
+runBtn.addEventListener("click", async () => {
+  if (running) return;
+  const pasted = $<HTMLTextAreaElement>("router-text").value;
+  if (!state.inside && !state.outside && !state.router.length && !pasted.trim()) {
+    setStatus("Give an inside and/or outside capture and/or router output.", "error");
+    return;
+  }
+  let req: VerifyRequest;
+  try {
+    const router = await Promise.all(state.router.map(async (f) => ({ name: f.name, text: await f.text() })));
+    if (pasted.trim()) router.push({ name: "pasted", text: pasted });
+    req = {
+      type: "verify", inside: state.inside, outside: state.outside, router,
+      options: {
+        profile: $<HTMLSelectElement>("opt-profile").value as "lenient" | "linux",
+        ftpPorts: ports("opt-ftp", [21]), rtspPorts: ports("opt-rtsp", [554, 8554]),
+        windowSeconds: intOpt("opt-window", 0, 86_400), frameTolerance: intOpt("opt-tolerance", 0, 1_000_000),
+        allMappings: $<HTMLInputElement>("opt-all").checked,
+      },
+    };
+  } catch (e) {
+    setStatus((e as Error).message, "error");
+    return;
+  }
+  running = true;
+  progressUpdates = 0;
+  document.body.dataset.progressUpdates = "0";
+  document.body.dataset.state = "running";
+  document.body.dataset.running = "true";
+  runBtn.disabled = true;
+  cancelBtn.hidden = false;
+  resetBars();
+  setStatus("Analyzing…");
+  worker ??= newWorker();
+  worker.postMessage(req);
+});
+
+cancelBtn.addEventListener("click", () => {
+  if (!running) return;
+  worker?.terminate();
+  worker = newWorker();
+  setStatus("Cancelled.");
+  document.body.dataset.state = "cancelled";
+  finish();
+});
+
+worker = newWorker();
+showPicked();

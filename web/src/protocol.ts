@@ -1,0 +1,51 @@
+/**
+ * Messages between the page (web/src/main.ts) and the engine worker (web/src/worker.ts).
+ * Files cross as File handles (structured clone shares the underlying data, no copy); the report
+ * comes back as the same object `alg-verify verify --json` prints; flow tables come back as a
+ * transferred copy of their wasm records.
+ */
+import type { VerifyReport } from "../../src/browser/index.js";
+
+export type Side = "inside" | "outside";
+
+export interface VerifyRequest {
+  type: "verify";
+  inside?: File;
+  outside?: File;
+  router: { name: string; text: string }[];
+  options: {
+    profile: "lenient" | "linux";
+    ftpPorts: number[];
+    rtspPorts: number[];
+    windowSeconds: number;
+    frameTolerance: number;
+    allMappings: boolean;
+  };
+}
+
+export interface FlowTableTransfer {
+  side: Side;
+  /** Flow records (FLOW_SIZE bytes each) in slot order; `count` of them. */
+  records: ArrayBuffer;
+  count: number;
+}
+
+export type WorkerMessage =
+  | { type: "ready" }
+  | { type: "progress"; side: Side; bytes: number; total: number }
+  | {
+    type: "done";
+    report: VerifyReport;
+    /** Predicted conversations in Junos layout (`verify --format junos`). */
+    junos: string;
+    /** The router files as `alg-verify router` prints them. */
+    routerText: string;
+    /** `alg-verify verify` text report. */
+    text: string;
+    flows: FlowTableTransfer[];
+    /** Per capture: bytes and the time the engine spent on it. */
+    timing: { side: Side; bytes: number; ms: number }[];
+    /** The located capture error (as the CLI prints it on stderr), when a capture is damaged. */
+    inputError?: string;
+  }
+  | { type: "error"; message: string };

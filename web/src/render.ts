@@ -1,0 +1,113 @@
+/**
+ * The report as DOM: verdict, the seed's questions answered, findings with evidence, the
+ * predicted conversation table beside the router's output, NAT mappings, negotiations, timeline,
+ * diagnostics and a per-flow table per capture. Rendering only: every value comes from the
+ * worker's message (the same report object the CLI prints with --json).
+ */
+import type { VerifyReport } from "../../src/browser/index.js";
+import type { WorkerMessage } from "./protocol.js";
+import { download, formatBytes, h, table, type Child } from "./dom.js";
+import { flowTableView } from "./flow-table.js";
+
+type Done = Extract<WorkerMessage, { type: "done" }>;
+type Finding = VerifyReport["findings"][number];
+
+const ep = (e?: { ip?: string; port?: number | null }) => (e ? `${e.ip ?? ""}${e.port !== undefined && e.port !== null ? ":" + e.port : ""}` : "-");
+
+function evidence(e: Finding["evidence"]): string {
+  const parts: string[] = [];
+  if (e.inside?.length) parts.push(`inside packet ${e.inside.join(", ")}`);
+  if (e.outside?.length) parts.push(`outside packet ${e.outside.join(", ")}`);
+  if (e.insideFlows?.length) parts.push(`inside flow ${e.insideFlows.join(", ")}`);
+  if (e.outsideFlows?.length) parts.push(`outside flow ${e.outsideFlows.join(", ")}`);
+  if (e.router?.length) parts.push(e.router.map((r) => `${r.file}:${r.line}`).join(", "));
+  return parts.join("; ");
+}
+
+function section(id: string, title: string, ...body: Child[]): HTMLElement {
+  return h("section", { class: "part", id, "aria-labelledby": `${id}-h` }, h("h3", { id: `${id}-h` }, title), ...body);
+}
+
+export function renderReport(m: Done): HTMLElement {
+  const r = m.report;
+  const errors = r.findings.filter((f) => f.severity === "error").length;
+  const warnings = r.findings.filter((f) => f.severity === "warning").length;
+  const out = h("div", { class: "report-inner" });
+  out.append(h("div", { class: `verdict ${r.verdict}`, id: "verdict", "data-verdict": r.verdict },
+    h("strong", {}, r.verdict.toUpperCase()), ` — ${errors} error(s), ${warnings} warning(s)`));
+  if (m.inputError) {
+    out.append(h("div", { class: "input-error", id: "input-error", role: "alert" },
+      h("strong", {}, "Damaged capture. "), h("code", {}, m.inputError), h("p", {}, "What was decoded before it is reported below (marked partial).")));
+  }
+  const inputs = [r.inputs.inside && `inside ${r.inputs.inside}`, r.inputs.outside && `outside ${r.inputs.outside}`, ...r.inputs.router.map((f) => `router ${f}`)].filter(Boolean).join(", ");
+  out.append(h("p", { class: "inputs-line" }, `Inputs: ${inputs || "none"} · profile ${r.inputs.profile}`));
+  const timing = h("p", { class: "timing", id: "timing" });
+  for (const t of m.timing) {
+    const mbps = t.ms > 0 ? t.bytes / 1e6 / (t.ms / 1000) : 0;
+    timing.append(h("span", { "data-side": t.side, "data-bytes": String(t.bytes), "data-ms": t.ms.toFixed(1) },
+      `${t.side}: ${formatBytes(t.bytes)} in ${(t.ms / 1000).toFixed(2)} s (${mbps.toFixed(0)} MB/s) `));
+  }
+  out.append(timing);
+  const dl = (label: string, id: string, run: () => void) => {
+    const b = h("button", { type: "button", id }, label);
+    b.addEventListener("click", run);
+    return b;
+  };
+  out.append(h("div", { class: "downloads" },
+    dl("Download JSON report", "dl-json", () => download("alg-verify-report.json", JSON.stringify(r, null, r.nat.mappings.length > 1000 ? undefined : 2) + "\n", "application/json")),
+    dl("Download predicted Junos table", "dl-junos", () => download("alg-verify-predicted.txt", m.junos, "text/plain")),
+    dl("Download text report", "dl-text", () => download("alg-verify-report.txt", m.text, "text/plain"))));
+
+  out.append(section("answers", "Questions",
+    h("dl", { class: "answers" }, ...r.answers.flatMap((a) => [h("dt", {}, a.question), h("dd", {}, a.answer)]))));
+
+  out.append(section("findings", `Findings (${r.findings.length})`, r.findings.length
+    ? table(["Severity", "Code", "What", "Evidence", "What it means"], r.findings.map((f) => [
+      h("span", { class: `sev ${f.severity}` }, f.severity), h("code", { class: "code" }, f.code), f.message, evidence(f.evidence), f.explanation,
+    ]))
+    : h("p", {}, "No findings.")));
+
+  out.append(section("conversations", "Conversations: predicted and the router's",
+    h("div", { class: "side-by-side" },
+      h("figure", {}, h("figcaption", {}, "A correct ALG must hold (Junos layout)"),
+        h("pre", { id: "predicted-junos", tabindex: "0" }, m.junos || "(no ALG conversation predicted)")),
+      h("figure", {}, h("figcaption", {}, "The router says"),
+        h("pre", { id: "router-text-out", tabindex: "0" }, m.routerText || "(no router output given)"))),
+    r.router.labelled.length ? table(["Where", "Flow", "State", "Dir", "Frames", "What it is"], r.router.labelled.map((f) => [
+      `${f.file}:${f.line}`, `${f.proto} ${f.src.ip}:${f.src.port} -> ${f.dst.ip}:${f.dst.port}`, f.state, f.dir, f.frames ?? "", f.role + (f.note ? ` — ${f.note}` : ""),
+    ]), { numeric: [4] }) : null));
+
+  if (r.nat.mappings.length) {
+    out.append(section("nat", `NAT mappings (${r.nat.mappings.length})`,
+      h("p", {}, `NAT addresses: ${r.nat.natAddresses.join(", ") || "no translation seen"}; clock offset outside−inside ${r.nat.clockOffsetMs?.toFixed(3) ?? "-"} ms; ${r.nat.pairedFlows} flows paired, unpaired ${r.nat.unpairedFlows.inside} inside / ${r.nat.unpairedFlows.outside} outside`),
+      table(["Proto", "Dir", "Inside", "Translated", "Remote", "Flows in/out"], r.nat.mappings.map((x) => [
+        x.proto, x.direction, ep(x.inside), ep(x.translated), ep(x.remote), `${x.insideFlow ?? "-"}/${x.outsideFlow ?? "-"}`,
+      ]))));
+  }
+
+  const negs = r.sessions.flatMap((s) => s.negotiations.map((n) => [
+    s.alg, n.command && n.command !== n.kind ? `${n.command}→${n.kind}` : n.kind,
+    n.inside ? n.inside.packet : "-", n.inside ? ep(n.inside.announced) : "-",
+    n.outside ? n.outside.packet : "-", n.outside ? ep(n.outside.announced) : "-",
+    n.rewrite ? (n.rewrite.ok ? "ok" : "WRONG") : "", n.dataPath,
+  ] as Child[]));
+  if (negs.length) out.append(section("negotiations", "Negotiations", table(["ALG", "Kind", "In pkt", "Inside says", "Out pkt", "Outside says", "Rewrite", "Data path"], negs, { numeric: [2, 4] })));
+
+  if (r.timeline.length) {
+    out.append(section("timeline", "Timeline", table(["Time (UTC)", "What", "Where"], r.timeline.map((e) => [
+      e.time ?? "(no time)", e.what,
+      e.source === "router" ? `${e.router!.file}:${e.router!.line}${e.placed === "flow" ? " (placed at its flow)" : ""}` : `${e.source} packet ${e.packet}`,
+    ]))));
+  }
+
+  if (r.diagnostics.length) {
+    out.append(section("diagnostics", "Diagnostics", h("ul", { class: "diagnostics" }, ...r.diagnostics.map((d) => h("li", { class: d.severity },
+      `${d.severity}[${d.code}] ${d.file}${d.line !== undefined ? `:${d.line}` : ""}${d.offset !== undefined ? ` @ byte ${d.offset}` : ""}${d.packet !== undefined ? ` (packet ${d.packet})` : ""}: ${d.message}`)))));
+  }
+
+  for (const t of m.flows) {
+    const cap = r.captures[t.side];
+    out.append(section(`flows-${t.side}`, `Flows of the ${t.side} capture${cap ? ` (${cap.file}: ${cap.packets} packets, ${cap.flows} flows${cap.partial ? ", PARTIAL" : ""})` : ""}`, flowTableView(t)));
+  }
+  return out;
+}

@@ -1,0 +1,73 @@
+/**
+ * The engine: a dedicated worker running the same wasm core and library as the CLI. It owns no
+ * logic of its own: it compiles the inlined wasm once, streams each File through
+ * `verifyBlobs` (src/browser), throttles progress to whole percents, and posts the report, its
+ * text forms and compact copies of the flow tables back to the page.
+ */
+import wasmBase64 from "virtual:core-wasm";
+import {
+  buildRouterReport, compileCoreAsync, formatRouterText, formatVerifyText, formatDiagnostic, parseRouterText,
+  predictedJunos, verifyBlobs, FLOW_SIZE, type AnalyzeResult,
+} from "../../src/browser/index.js";
+import type { FlowTableTransfer, Side, VerifyRequest, WorkerMessage } from "./protocol.js";
+
+const post = (m: WorkerMessage, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
+
+/** The wasm arrives as base64 inside this script; decoding it needs no fetch (CSP connect-src 'none'). */
+function wasmBytes(): Uint8Array {
+  const bin = atob(wasmBase64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+const modulePromise = compileCoreAsync(wasmBytes());
+
+/** Copies the occupied slots of a capture's flow table out of wasm memory (count × FLOW_SIZE bytes). */
+function compactFlows(side: Side, r: AnalyzeResult): FlowTableTransfer {
+  const core = r.scan.core!.exports;
+  const count = r.scan.flows.count;
+  const records = new Uint8Array(count * FLOW_SIZE);
+  const src = new Uint8Array(core.memory.buffer);
+  for (let id = 1; id <= count; id++) {
+    const off = r.scan.flows.recordOffset(id);
+    records.set(src.subarray(off, off + FLOW_SIZE), (id - 1) * FLOW_SIZE);
+  }
+  return { side, records: records.buffer, count };
+}
+
+async function run(req: VerifyRequest): Promise<void> {
+  const module = await modulePromise;
+  const lastPct: Record<Side, number> = { inside: -1, outside: -1 };
+  const { report, inside, outside, timing } = await verifyBlobs(
+    module,
+    { inside: req.inside, outside: req.outside, router: req.router },
+    {
+      ...req.options,
+      onProgress: (side, bytes, total) => {
+        const pct = total > 0 ? Math.floor((bytes * 100) / total) : 100;
+        if (pct === lastPct[side]) return;
+        lastPct[side] = pct;
+        post({ type: "progress", side, bytes, total });
+      },
+    },
+  );
+  let text = "";
+  formatVerifyText(report, (s) => { text += s; });
+  const routerText = req.router.length ? formatRouterText(buildRouterReport(req.router.map((r) => parseRouterText(r.text, r.name)))) : "";
+  const flows: FlowTableTransfer[] = [];
+  if (inside) flows.push(compactFlows("inside", inside));
+  if (outside) flows.push(compactFlows("outside", outside));
+  const err = report.diagnostics.find((d) => d.severity === "error" && d.offset !== undefined);
+  post({
+    type: "done", report, junos: predictedJunos(report.predicted.conversations), routerText, text, flows, timing,
+    inputError: err ? formatDiagnostic(err) : undefined,
+  }, flows.map((f) => f.records));
+}
+
+self.onmessage = (e: MessageEvent<VerifyRequest>) => {
+  if (e.data?.type !== "verify") return;
+  run(e.data).catch((err: unknown) => post({ type: "error", message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }));
+};
+
+modulePromise.then(() => post({ type: "ready" }), (err: unknown) => post({ type: "error", message: `wasm core failed to compile: ${String(err)}` }));
