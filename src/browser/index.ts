@@ -95,6 +95,8 @@ export interface CaptureTiming {
   side: "inside" | "outside";
   bytes: number;
   ms: number;
+  /** wasm linear memory of the run: fixed at start, whatever the capture's size. */
+  wasmBytes: number;
 }
 
 export interface VerifyBlobsOptions extends Omit<AnalyzeScanOptions, "file" | "onProgress">, VerifyOptions {
@@ -121,7 +123,7 @@ export async function verifyBlobs(
     analyzed[side] = await analyzeBlob(module, blob, {
       ...analyzeOpts, signal, onProgress: onProgress && ((bytes: number) => onProgress(side, bytes, blob.size)),
     });
-    timing.push({ side, bytes: analyzed[side].scan.info.bytes, ms: performance.now() - t0 });
+    timing.push({ side, bytes: analyzed[side].scan.info.bytes, ms: performance.now() - t0, wasmBytes: analyzed[side].scan.memoryBytes });
   }
   const router = (input.router ?? []).map((r) => parseRouterText(r.text, r.name));
   const report = verify({ ...analyzed, router }, { profile: opts.profile, clockOffsetMs, frameTolerance, allMappings, hints });

@@ -14,7 +14,7 @@ import type { FlowTableTransfer, Side, VerifyRequest, WorkerMessage } from "./pr
 const post = (m: WorkerMessage, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 
 /** The wasm arrives as base64 inside this script; decoding it needs no fetch (CSP connect-src 'none'). */
-function wasmBytes(): Uint8Array {
+function wasmBytes(): Uint8Array<ArrayBuffer> {
   const bin = atob(wasmBase64);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);

@@ -1,0 +1,268 @@
+/**
+ * The web page in real Chromium (Debian's, through playwright-core), on the built single-file
+ * page (dist/web/index.html, made by `npm run build:web`, which `npm test` runs first):
+ *   - the JSON report downloaded from the page equals `alg-verify verify --json` on the same
+ *     files (named the same), for passing and failing cases, and the Junos download equals
+ *     `verify --format junos`;
+ *   - served over http and opened from file://; files given through the pickers and by drag and
+ *     drop; a damaged capture shows the CLI's located error and the partial report; a generated
+ *     200 MB capture streams with many progress updates and constant wasm memory; cancel works;
+ *   - every request the page makes is recorded: only the page itself; a fetch is refused by CSP;
+ *   - narrow window, keyboard reach; a screenshot of the report is saved in test-artifacts/.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { CHROMIUM_HINT, chromiumPath, launchChromium, serveStatic } from "../helpers/chromium.js";
+import { isCi } from "../helpers/tshark.js";
+import { generateBenchCapture } from "../../bench/gen-capture.js";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const webDir = join(root, "dist/web");
+const page_ = join(webDir, "index.html");
+const artifacts = join(root, "test-artifacts");
+const lab = (name: string) => join(root, "pcaps/lab", name);
+const nat = (name: string) => join(root, "pcaps/nat", name);
+
+/** The CLI on the same files, run in their folder so the names in the report are the page's names. */
+function cli(dir: string, args: string[]): { code: number; stdout: string; stderr: string } {
+  try {
+    const stdout = execFileSync(process.execPath, [join(root, "bin/alg-verify.js"), ...args], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 28 });
+    return { code: 0, stdout, stderr: "" };
+  } catch (e) {
+    const x = e as { status: number; stdout: string; stderr: string };
+    return { code: x.status, stdout: x.stdout, stderr: x.stderr };
+  }
+}
+
+interface Run {
+  inside?: string;
+  outside?: string;
+  router?: string[];
+}
+
+const cliArgs = (r: Run) => [
+  ...(r.inside ? ["--inside", r.inside] : []), ...(r.outside ? ["--outside", r.outside] : []),
+  ...(r.router ?? []).flatMap((f) => ["--router", f]),
+];
+
+async function waitEngine(page: Page): Promise<void> {
+  await page.waitForFunction(() => document.body.dataset.engine === "ready", null, { timeout: 15_000 });
+}
+
+async function runPage(page: Page, dir: string, r: Run, timeout = 60_000): Promise<void> {
+  if (r.inside) await page.setInputFiles("#file-inside", join(dir, r.inside));
+  if (r.outside) await page.setInputFiles("#file-outside", join(dir, r.outside));
+  if (r.router?.length) await page.setInputFiles("#file-router", r.router.map((f) => join(dir, f)));
+  await page.click("#run");
+  await page.waitForFunction(() => ["done", "error"].includes(document.body.dataset.state ?? ""), null, { timeout });
+}
+
+async function downloadText(page: Page, button: string): Promise<string> {
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.click(button)]);
+  const p = await dl.path();
+  return readFileSync(p, "utf8");
+}
+
+const exe = chromiumPath();
+if (!exe && !isCi()) console.warn(`[chromium] not found — skipping the browser tests (${CHROMIUM_HINT})`);
+
+describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
+  let browser: Browser;
+  let server: Awaited<ReturnType<typeof serveStatic>>;
+  let tmp: string;
+  /** Every URL any page of this suite requested (http, file, blob, data). */
+  const seen: string[] = [];
+  const pageErrors: string[] = [];
+
+  async function newPage(opts: { width?: number; height?: number } = {}): Promise<Page> {
+    const ctx = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 }, acceptDownloads: true });
+    const page = await ctx.newPage();
+    page.on("request", (q) => seen.push(q.url()));
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    page.on("worker", (w) => seen.push(w.url()));
+    return page;
+  }
+
+  beforeAll(async () => {
+    if (!exe) throw new Error(`chromium is required under CI (CI=true) but was not found: ${CHROMIUM_HINT}`);
+    if (!existsSync(page_)) throw new Error(`${page_} is missing: run npm run build:web (npm test does)`);
+    browser = await launchChromium();
+    server = await serveStatic(webDir);
+    tmp = mkdtempSync(join(tmpdir(), "alg-verify-web-"));
+    mkdirSync(artifacts, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const cases: [string, string, Run][] = [
+    ["lab ftp-active-helper (the npm start example)", lab("ftp-active-helper"), { inside: "inside.pcap", outside: "outside.pcap", router: ["conntrack.txt", "expect.txt"] }],
+    ["lab ftp-active-no-helper (fails)", lab("ftp-active-no-helper"), { inside: "inside.pcap", outside: "outside.pcap", router: ["conntrack.txt", "expect.txt"] }],
+    ["nat ftp-alg-wrong-address with Junos output (fails)", nat("ftp-alg-wrong-address"), { inside: "inside.pcap", outside: "outside.pcap", router: ["router-junos.txt"] }],
+    ["lab rtsp-record-udp, outside capture only", lab("rtsp-record-udp"), { outside: "outside.pcap", router: ["conntrack.txt"] }],
+  ];
+
+  it.each(cases)("%s: the page's JSON report and Junos table equal the CLI's", async (_name, dir, r) => {
+    const page = await newPage();
+    await page.goto(server.origin + "/index.html");
+    await waitEngine(page);
+    await runPage(page, dir, r);
+    const want = cli(dir, ["verify", ...cliArgs(r), "--json"]);
+    expect([0, 1]).toContain(want.code);
+    const wantReport = JSON.parse(want.stdout);
+    const got = JSON.parse(await downloadText(page, "#dl-json"));
+    expect(got).toEqual(wantReport);
+    // What the page shows is that report: verdict, finding codes, the predicted table.
+    expect(await page.getAttribute("#verdict", "data-verdict")).toBe(wantReport.verdict);
+    const codes = await page.$$eval("#findings code.code", (els) => els.map((e) => e.textContent));
+    expect(codes).toEqual(wantReport.findings.map((f: { code: string }) => f.code));
+    const junos = cli(dir, ["verify", ...cliArgs(r), "--format", "junos"]).stdout;
+    expect(await downloadText(page, "#dl-junos")).toBe(junos);
+    if (wantReport.predicted.conversations.length) expect(await page.textContent("#predicted-junos")).toBe(junos);
+    await page.context().close();
+  });
+
+  it("opened from the file system (file://) it runs the same engine, and a screenshot is saved", async () => {
+    const page = await newPage();
+    await page.goto(pathToFileURL(page_).href);
+    await waitEngine(page);
+    const dir = lab("ftp-active-helper");
+    const r: Run = { inside: "inside.pcap", outside: "outside.pcap", router: ["conntrack.txt", "expect.txt"] };
+    await runPage(page, dir, r);
+    const want = JSON.parse(cli(dir, ["verify", ...cliArgs(r), "--json"]).stdout);
+    expect(JSON.parse(await downloadText(page, "#dl-json"))).toEqual(want);
+    await page.screenshot({ path: join(artifacts, "web-report.png"), fullPage: true });
+    await page.context().close();
+  });
+
+  it("drag and drop on the page: captures fill inside then outside, text is router output", async () => {
+    const page = await newPage();
+    await page.goto(server.origin + "/index.html");
+    await waitEngine(page);
+    const dir = lab("ftp-passive-helper");
+    const files = ["inside.pcap", "outside.pcap", "conntrack.txt"].map((f) => ({ name: f, b64: readFileSync(join(dir, f)).toString("base64") }));
+    await page.evaluate((fs) => {
+      const dt = new DataTransfer();
+      for (const f of fs) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
+      document.querySelector(".hint")!.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, files);
+    await page.waitForFunction(() => document.getElementById("picked-outside")!.textContent !== "");
+    expect(await page.textContent("#picked-inside")).toMatch(/^inside\.pcap/);
+    expect(await page.textContent("#picked-outside")).toMatch(/^outside\.pcap/);
+    expect(await page.textContent("#picked-router")).toMatch(/^conntrack\.txt/);
+    await page.click("#run");
+    await page.waitForFunction(() => document.body.dataset.state === "done");
+    const want = JSON.parse(cli(dir, ["verify", "--inside", "inside.pcap", "--outside", "outside.pcap", "--router", "conntrack.txt", "--json"]).stdout);
+    expect(JSON.parse(await downloadText(page, "#dl-json"))).toEqual(want);
+    await page.context().close();
+  });
+
+  it("a damaged capture shows the CLI's located error and the partial report", async () => {
+    const good = readFileSync(join(lab("ftp-active-helper"), "inside.pcap"));
+    const cut = good.subarray(0, good.length - 37); // ends inside the last record
+    writeFileSync(join(tmp, "cut.pcap"), cut);
+    const page = await newPage();
+    await page.goto(server.origin + "/index.html");
+    await waitEngine(page);
+    await runPage(page, tmp, { inside: "cut.pcap" });
+    const want = cli(tmp, ["verify", "--inside", "cut.pcap"]);
+    expect(want.code).toBe(2);
+    const line = want.stderr.trim().split("\n").at(-1)!;
+    expect(line).toMatch(/cut\.pcap.*byte \d+|cut\.pcap:\d+|offset/);
+    expect(await page.textContent("#input-error code")).toBe(line);
+    expect(await page.textContent("#status")).toMatch(/damaged capture/);
+    const got = JSON.parse(await downloadText(page, "#dl-json"));
+    expect(got).toEqual(JSON.parse(cli(tmp, ["verify", "--inside", "cut.pcap", "--json"]).stdout));
+    expect(got.captures.inside.partial).toBe(true);
+    expect(await page.textContent("#flows-inside-h")).toMatch(/PARTIAL/);
+    await page.context().close();
+  });
+
+  it("a 200 MB capture streams through with many progress updates, constant wasm memory, and can be cancelled", async () => {
+    const big = join(tmp, "big.pcap");
+    const gen = await generateBenchCapture(big, { bytes: 200 * 1024 * 1024, flows: 20_000, seed: 3 });
+    const page = await newPage();
+    await page.goto(server.origin + "/index.html");
+    await waitEngine(page);
+    // Cancel first: stop after the first progress update, then the page is usable again.
+    await page.setInputFiles("#file-inside", big);
+    await page.click("#run");
+    await page.waitForFunction(() => Number(document.body.dataset.progressUpdates ?? 0) >= 1, null, { timeout: 30_000 });
+    await page.click("#cancel");
+    expect(await page.getAttribute("body", "data-state")).toBe("cancelled");
+    expect(await page.isEnabled("#run")).toBe(true);
+    await waitEngine(page);
+    // The whole run.
+    await page.click("#run");
+    await page.waitForFunction(() => document.body.dataset.state === "done", null, { timeout: 120_000 });
+    const updates = Number(await page.getAttribute("body", "data-progress-updates"));
+    expect(updates).toBeGreaterThanOrEqual(10);
+    const report = JSON.parse(await downloadText(page, "#dl-json"));
+    expect(report.captures.inside.packets).toBe(gen.packets);
+    expect(report.captures.inside.flows).toBe(gen.flows);
+    expect(report.captures.inside.partial).toBe(false);
+    const mem = await page.$eval("#timing span", (e) => ({ bytes: Number((e as HTMLElement).dataset.bytes), wasm: Number((e as HTMLElement).dataset.wasmBytes) }));
+    expect(mem.bytes).toBe(gen.bytes);
+    // The wasm memory of the 200 MB run is the fixed window + tables: the same as for a 6 KB capture.
+    const small = await newPage();
+    await small.goto(server.origin + "/index.html");
+    await waitEngine(small);
+    await runPage(small, lab("ftp-active-helper"), { inside: "inside.pcap" });
+    const smallWasm = Number(await small.$eval("#timing span", (e) => (e as HTMLElement).dataset.wasmBytes));
+    expect(mem.wasm).toBeGreaterThan(0);
+    expect(mem.wasm).toBe(smallWasm);
+    await small.context().close();
+    await page.context().close();
+  });
+
+  it("privacy: no request beyond the page itself, connections refused by the CSP, locally-processed notice", async () => {
+    const page = await newPage();
+    await page.goto(server.origin + "/index.html");
+    await waitEngine(page);
+    const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', "content");
+    expect(csp).toMatch(/connect-src 'none'/);
+    expect(csp).toMatch(/default-src 'none'/);
+    expect(csp).not.toMatch(/'unsafe-inline'|'unsafe-eval'|https?:|\*/);
+    const fetched = await page.evaluate(async (o) => {
+      try {
+        await fetch(o + "/index.html");
+        return "fetched";
+      } catch (e) {
+        return String(e);
+      }
+    }, server.origin);
+    expect(fetched).toMatch(/TypeError|Failed to fetch/);
+    expect(await page.textContent("#privacy")).toMatch(/never leave this machine/);
+    await page.context().close();
+    // Over the whole suite: the http server saw only the page, and the browser asked for nothing else.
+    expect(new Set(server.requests)).toEqual(new Set(["/index.html"]));
+    const foreign = seen.filter((u) => !(u === server.origin + "/index.html" || u.startsWith(`blob:${server.origin}/`) || u.startsWith("blob:null/") || u === pathToFileURL(page_).href || u.startsWith("data:")));
+    expect(foreign).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("works in a narrow window and the pickers are reachable with the keyboard", async () => {
+    const page = await newPage({ width: 390, height: 800 });
+    await page.goto(server.origin + "/index.html");
+    await waitEngine(page);
+    await runPage(page, lab("ftp-active-helper"), { inside: "inside.pcap", outside: "outside.pcap", router: ["conntrack.txt", "expect.txt"] });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.goto(server.origin + "/index.html");
+    const reached: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press("Tab");
+      reached.push(await page.evaluate(() => document.activeElement?.id ?? ""));
+    }
+    expect(reached).toEqual(expect.arrayContaining(["file-inside", "file-outside", "router-text", "file-router"]));
+    await page.context().close();
+  });
+});
