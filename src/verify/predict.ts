@@ -13,7 +13,7 @@
  */
 import type { AnalyzeResult } from "../alg/analyze.js";
 import type { Flow } from "../types.js";
-import type { RouterCounter, RouterEvent, RouterExpectation, RouterFlow, RouterParseResult, NatTranslation } from "../router/types.js";
+import type { RouterCounter, RouterEndpoint, RouterEvent, RouterExpectation, RouterFlow, RouterParseResult, NatTranslation } from "../router/types.js";
 import type { Reconciliation } from "./nat.js";
 import type { Finding, NatMapping, PredictedConversation, PredictedFlow, VerifiedSession } from "./types.js";
 import { finding } from "./findings.js";
@@ -27,20 +27,22 @@ function linesFor(m: NatMapping | undefined, fi: Flow | undefined, fo: Flow | un
     const outbound = m.direction === "outbound";
     const iFrames = outbound ? fi.packets.initiatorToResponder : fi.packets.responderToInitiator;
     const oFrames = outbound ? fo.packets.responderToInitiator : fo.packets.initiatorToResponder;
+    const iBytes = outbound ? fi.ipBytes.initiatorToResponder : fi.ipBytes.responderToInitiator;
+    const oBytes = outbound ? fo.ipBytes.responderToInitiator : fo.ipBytes.initiatorToResponder;
     const translated = m.inside.ip !== m.translated.ip || m.inside.port !== m.translated.port;
     const natS: NatTranslation[] = translated ? [{ kind: "source", from: m.inside, to: m.translated }] : [];
     const natD: NatTranslation[] = translated ? [{ kind: "dest", from: m.translated, to: m.inside }] : [];
     return [
-      { proto: protoWord(fi.proto), src: m.inside, dst: m.remote, state, dir: "I", frames: iFrames, nat: natS, role: roles[0] },
-      { proto: protoWord(fo.proto), src: m.remote, dst: m.translated, state, dir: "O", frames: oFrames, nat: natD, role: roles[1] },
+      { proto: protoWord(fi.proto), src: m.inside, dst: m.remote, state, dir: "I", frames: iFrames, bytes: iBytes, nat: natS, role: roles[0] },
+      { proto: protoWord(fo.proto), src: m.remote, dst: m.translated, state, dir: "O", frames: oFrames, bytes: oBytes, nat: natD, role: roles[1] },
     ];
   }
   const f = fi ?? fo;
   if (!f) return [];
   // One side only: the client (or whoever opened it) as the initiator.
   return [
-    { proto: protoWord(f.proto), src: f.initiator, dst: f.responder, state, dir: "I", frames: f.packets.initiatorToResponder, nat: [], role: roles[0] },
-    { proto: protoWord(f.proto), src: f.responder, dst: f.initiator, state, dir: "O", frames: f.packets.responderToInitiator, nat: [], role: roles[1] },
+    { proto: protoWord(f.proto), src: f.initiator, dst: f.responder, state, dir: "I", frames: f.packets.initiatorToResponder, bytes: f.ipBytes.initiatorToResponder, nat: [], role: roles[0] },
+    { proto: protoWord(f.proto), src: f.responder, dst: f.initiator, state, dir: "O", frames: f.packets.responderToInitiator, bytes: f.ipBytes.responderToInitiator, nat: [], role: roles[1] },
   ];
 }
 
@@ -86,13 +88,17 @@ export function predictConversations(sessions: VerifiedSession[], inside: Analyz
         const outAnn = n.outside?.announced;
         const translated = { ip: ctl.translated.ip, port: outAnn?.ip === ctl.translated.ip && outAnn.port !== undefined && xi === 0 ? outAnn.port : outAnn?.ip === ctl.translated.ip && outAnn?.rtcpPort !== undefined && xi === 1 ? outAnn.rtcpPort : hostEp.port };
         const mm: NatMapping = { proto: String(base.expected[xi].proto), direction: "inbound", inside: hostEp, translated, remote: remoteEp, portKept: translated.port === hostEp.port, evidence: {} };
-        const iFrames = fi ? (fi.initiator.ip === clientIp ? fi.packets.initiatorToResponder : fi.packets.responderToInitiator) : 0;
-        const oFrames = fo && ((fo.responder.ip === translated.ip && fo.responder.port === translated.port) || (fo.initiator.ip === translated.ip && fo.initiator.port === translated.port))
-          ? (fo.responder.ip === translated.ip ? fo.packets.initiatorToResponder : fo.packets.responderToInitiator) : 0;
+        const iFwd = fi ? fi.initiator.ip === clientIp : false;
+        const iFrames = fi ? (iFwd ? fi.packets.initiatorToResponder : fi.packets.responderToInitiator) : 0;
+        const iBytes = fi ? (iFwd ? fi.ipBytes.initiatorToResponder : fi.ipBytes.responderToInitiator) : 0;
+        const oHit = fo && ((fo.responder.ip === translated.ip && fo.responder.port === translated.port) || (fo.initiator.ip === translated.ip && fo.initiator.port === translated.port));
+        const oFwd = fo ? fo.responder.ip === translated.ip : false;
+        const oFrames = fo && oHit ? (oFwd ? fo.packets.initiatorToResponder : fo.packets.responderToInitiator) : 0;
+        const oBytes = fo && oHit ? (oFwd ? fo.ipBytes.initiatorToResponder : fo.ipBytes.responderToInitiator) : 0;
         const proto = x.proto.toUpperCase();
         flows.push(
-          { proto, src: mm.inside, dst: mm.remote, state: "Forward", dir: "I", frames: iFrames, nat: [{ kind: "source", from: mm.inside, to: translated }], inferred: true, role: "data initiator" },
-          { proto, src: mm.remote, dst: translated, state: "Forward", dir: "O", frames: oFrames, nat: [{ kind: "dest", from: translated, to: mm.inside }], inferred: true, role: "data responder" },
+          { proto, src: mm.inside, dst: mm.remote, state: "Forward", dir: "I", frames: iFrames, bytes: iBytes, nat: [{ kind: "source", from: mm.inside, to: translated }], inferred: true, role: "data initiator" },
+          { proto, src: mm.remote, dst: translated, state: "Forward", dir: "O", frames: oFrames, bytes: oBytes, nat: [{ kind: "dest", from: translated, to: mm.inside }], inferred: true, role: "data responder" },
         );
       });
     }
@@ -238,17 +244,35 @@ function conntrackChecks(predicted: PredictedConversation[], entries: RouterFlow
     }
   }
   if (!entries.length) return;
+  // Accounting (nf_conntrack_acct=1) counts each packet once, where the router received it, with
+  // its IP total length before any NAT/ALG mangling: the original direction on the interface the
+  // opener's packets arrive at, the reply direction on the other. So for a flow opened from
+  // inside, orig = the I line (inside capture) and reply = the O line (outside capture); for one
+  // opened from outside through a pinhole (active FTP data, media to the NAT address), orig = the
+  // O line and reply = the I line. Packets and bytes must both match, flow by flow.
+  const same = (a: RouterEndpoint, b: RouterEndpoint) => a.ip === b.ip && a.port === b.port;
   for (const c of predicted) {
     for (const p of c.flows.filter((x) => x.dir === "I")) {
-      const e = entries.find((x) => epKey(x.src) === epKey(p.src) && epKey(x.dst) === epKey(p.dst) && String(x.proto).toUpperCase() === p.proto);
+      // Its O line: from the I line's remote end, NAT dest leading back to the I line's source.
+      const o = c.flows.find((x) => x.dir === "O" && x.role.startsWith(p.role.split(" ")[0]) && same(x.src, p.dst) &&
+        (x.nat.some((n) => n.kind === "dest" && same(n.to, p.src)) || (!x.nat.length && same(x.dst, p.src))));
+      const proto = (x: RouterFlow) => String(x.proto).toUpperCase() === p.proto;
+      const outbound = entries.find((x) => proto(x) && same(x.src, p.src) && same(x.dst, p.dst));
+      const inbound = outbound ? undefined : o && entries.find((x) => proto(x) && same(x.src, o.src) && same(x.dst, o.dst));
+      const e = outbound ?? inbound;
       if (!e) continue;
       // Mainline Linux has no RTSP helper (nf_conntrack_rtsp is out of tree): only FTP's is due.
-      if (p.role === "control initiator" && !e.alg && c.alg === "ftp") {
+      if (p.role === "control initiator" && outbound && !e.alg && c.alg === "ftp") {
         findings.push(finding("conntrack.helper-missing", `control connection ${p.src.ip}:${p.src.port} -> ${p.dst.ip}:${p.dst.port} has no helper=`, { router: [{ file: e.location.file, line: e.location.line }] }));
       }
-      const reply = c.flows.find((x) => x.dir === "O" && x.role.startsWith(p.role.split(" ")[0]) && epKey(x.src) === epKey(p.dst));
-      if (e.packets?.orig !== undefined && (e.packets.orig !== p.frames || (reply && e.packets.reply !== undefined && e.packets.reply !== reply.frames))) {
-        findings.push(finding("conntrack.counter-mismatch", `${p.role} ${p.src.ip}:${p.src.port} -> ${p.dst.ip}:${p.dst.port}: conntrack packets ${e.packets.orig}/${e.packets.reply ?? "?"}, captures ${p.frames}/${reply?.frames ?? "?"}`, { router: [{ file: e.location.file, line: e.location.line }] }));
+      if (e.packets?.orig === undefined) continue;
+      const [origLine, replyLine] = outbound ? [p, o] : [o!, p];
+      const differs = (ct: number | undefined, cap: number | undefined) => ct !== undefined && cap !== undefined && ct !== cap;
+      const bad = differs(e.packets.orig, origLine.frames) || differs(e.packets.reply, replyLine?.frames) ||
+        differs(e.bytes?.orig, origLine.bytes) || differs(e.bytes?.reply, replyLine?.bytes);
+      if (bad) {
+        const fmt = (a: number | undefined, b: number | undefined) => `${a ?? "?"}/${b ?? "?"}`;
+        findings.push(finding("conntrack.counter-mismatch", `${p.role} ${p.src.ip}:${p.src.port} -> ${p.dst.ip}:${p.dst.port}: conntrack (original/reply) packets ${fmt(e.packets.orig, e.packets.reply)}, bytes ${fmt(e.bytes?.orig, e.bytes?.reply)}; captures packets ${fmt(origLine.frames, replyLine?.frames)}, bytes ${fmt(origLine.bytes, replyLine?.bytes)}`, { router: [{ file: e.location.file, line: e.location.line }] }, outbound ? "opened from inside: original = inside capture, reply = outside capture" : "opened from outside: original = outside capture, reply = inside capture"));
       }
     }
   }

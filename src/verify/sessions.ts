@@ -254,6 +254,7 @@ function dataMissing(n: Negotiation, v: VerifiedNegotiation, findings: Finding[]
   const ref = sess ? refusal(r.events, sess.controlFlow, n.packet, next) : undefined;
   if (ref) {
     v.dataPath = "refused";
+    if (foreignPortRefused(n, r, sess!, ref, findings, input, outsideOnly, ni, no)) return;
     findings.push(finding("alg.data-flow-refused", `no data connection: the server answered "${ref.text}" (packet ${ref.packet})`, {
       [outsideOnly ? "outside" : "inside"]: [n.packet, ref.packet],
     }));
@@ -264,6 +265,32 @@ function dataMissing(n: Negotiation, v: VerifiedNegotiation, findings: Finding[]
   findings.push(finding("alg.data-flow-missing", `no ${n.kind === "SETUP" ? "media" : "data"} flow to ${ep(n.expected[0].to)} after ${n.kind} at packet ${n.packet}`, {
     [outsideOnly ? "outside" : "inside"]: [n.packet],
   }));
+}
+
+/**
+ * A PORT/EPRT the server refused outright (its very next reply is 500/501) because the address it
+ * names is not the control connection's peer as the server sees it. Servers do this on purpose
+ * (FTP bounce protection, RFC 2577 §3; vsftpd's default port_promiscuous=NO answers "500 Illegal
+ * PORT command."), and behind a NAT it means the ALG did not rewrite the command. Judged on the
+ * server's side of the NAT: the outside negotiation and the outside control connection (with one
+ * capture, that capture's). Reported instead of alg.data-flow-refused; false when it does not apply.
+ */
+function foreignPortRefused(n: Negotiation, r: AnalyzeResult, sess: Session, ref: AlgEvent, findings: Finding[], input: SessionCheckInput, outsideOnly: boolean, ni?: Negotiation, no?: Negotiation): boolean {
+  if (!activeKind(n) || (ref.code !== 500 && ref.code !== 501)) return false;
+  const firstReply = r.events.find((e) => e.kind === EventKind.FtpReply && e.flow === sess.controlFlow && e.packet > n.packet);
+  if (firstReply !== ref) return false;
+  // The server's view: the outside negotiation and its session, or this capture's when it is the
+  // only one (an inside-only capture shows the client's own address, which is its peer there).
+  const serverSide = no ?? (outsideOnly ? n : undefined);
+  const serverSess = no ? input.outside?.sessions.find((s) => s.negotiations.includes(no)) : outsideOnly ? sess : undefined;
+  if (!serverSide || !serverSess || serverSide.announced.ip === undefined || serverSide.announced.ip === serverSess.client.ip) return false;
+  findings.push(finding("alg.port-refused-foreign-address", `the server refused ${n.kind} ${ep(serverSide.announced)} with "${ref.text}": it names ${serverSide.announced.ip}, not ${serverSess.client.ip}, the control connection's peer as the server sees it`, {
+    // The refusal is quoted from capture r (the inside one when both were given).
+    inside: r === input.inside ? [...(ni ? [ni.packet] : []), ref.packet] : undefined,
+    outside: [serverSide.packet, ...(r === input.outside ? [ref.packet] : [])],
+    outsideFlows: [serverSess.controlFlow],
+  }, `"${serverSide.line}"`));
+  return true;
 }
 
 export { FINDINGS };

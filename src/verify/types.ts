@@ -73,6 +73,8 @@ export interface PredictedFlow {
   state: "Watch" | "Forward";
   dir: "I" | "O";
   frames: number;
+  /** IP bytes (IP header lengths) of the same packets, from the same capture (conntrack's bytes=). */
+  bytes?: number;
   nat: NatTranslation[];
   /**
    * True when the flow did not cross the NAT in the captures, so its translation is the one the

@@ -197,7 +197,7 @@ function answers(sessions: VerifiedSession[], predicted: PredictedConversation[]
     const ss = sessions.filter((s) => s.alg === alg);
     if (!ss.length) continue;
     const A = alg.toUpperCase();
-    const inactive = codes(/alg\.payload-not-translated|router\.alg-inactive|conntrack\.helper-missing/);
+    const inactive = codes(/alg\.payload-not-translated|alg\.port-refused-foreign-address|router\.alg-inactive|conntrack\.helper-missing/);
     const routerConv = router.flatMap((r) => r.flows).filter((f) => f.format === "junos-conversations" && (f.alg ?? "").toLowerCase() === alg);
     const ctlPort = alg === "ftp" ? 21 : 554;
     const helpers = router.flatMap((r) => r.flows).filter((f) => f.format === "conntrack" && f.dst.port === ctlPort && (f.alg ?? "").toLowerCase().startsWith(alg));
@@ -218,7 +218,7 @@ function answers(sessions: VerifiedSession[], predicted: PredictedConversation[]
     });
     const data = ss.flatMap((s) => s.negotiations);
     const fwd = data.filter((n) => n.dataPath === "forwarded").length;
-    const bad = codes(/alg\.(data-flow|media)-/);
+    const bad = codes(/alg\.(data-flow|media)-|alg\.port-refused-foreign-address/);
     out.push({
       question: alg === "ftp" ? "Are the control and data flows both present?" : "Do both the TCP control and the UDP media flows exist, and did media pass?",
       answer: `${ss.length} control session(s); ${data.length} negotiation(s), ${fwd} with data/media forwarded through the NAT` + (bad.length ? `; problems: ${bad.join(", ")}.` : "."),
