@@ -9,12 +9,14 @@
  *   2. whole process: `alg-verify flows <file> --json > /dev/null` wall time and peak RSS
  *      (1 GiB by default; `--huge` adds 4 GiB), and `tshark -q -z conv,tcp` on the small file
  *      where tshark is installed;
- *   3. router-output parsing (bench/router.bench.ts).
+ *   3. router-output parsing (bench/router.bench.ts);
+ *   4. the web page in Chromium against Node on the tinybench file (bench/web.bench.ts), where
+ *      Chromium is installed (`--skip-web` leaves it out).
  *
  * Figures are MB/s (10^6 bytes) and packets/s; the machine is printed with them and everything is
  * also written as JSON to bench/data/results.json.
  *
- * Options: --size <bytes, e.g. 256M> (tinybench file), --process-size <1G>, --huge, --skip-router,
+ * Options: --size <bytes, e.g. 256M> (tinybench file), --process-size <1G>, --huge, --skip-router, --skip-web,
  * --iterations <n>.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -29,6 +31,7 @@ import { generateBenchCapture, parseSize } from "./gen-capture.js";
 import { JsFlowDecoder } from "./js-decoder.js";
 import { makeOutside } from "./gen-pair.js";
 import { runRouterBench } from "./router.bench.js";
+import { runWebBench } from "./web.bench.js";
 import { fileSource, loadCoreModule, packageRoot } from "../src/node/index.js";
 import { scanCapture } from "../src/capture/scan.js";
 
@@ -119,6 +122,7 @@ async function main() {
       "process-size": { type: "string", default: "1G" },
       huge: { type: "boolean", default: false },
       "skip-router": { type: "boolean", default: false },
+      "skip-web": { type: "boolean", default: false },
       iterations: { type: "string", default: "5" },
     },
   });
@@ -199,6 +203,11 @@ async function main() {
     for (const r of await runRouterBench({ iterations: 3 })) {
       rows.push({ name: `router parse: ${r.name}`, seconds: r.bytes / 1e6 / r.mbPerSec, bytes: r.bytes, mbPerSec: r.mbPerSec, note: `${(r.linesPerSec / 1e6).toFixed(2)} M lines/s` });
     }
+  }
+  if (!values["skip-web"]) {
+    const web = await runWebBench(small.path, small.packets);
+    if (web) rows.push(...web);
+    else process.stderr.write("bench: chromium not installed, browser rows left out\n");
   }
   const out = { machine: m, date: new Date().toISOString(), results: rows };
   mkdirSync(dataDir, { recursive: true });

@@ -1,0 +1,88 @@
+/**
+ * Browser throughput: the built page (dist/web/index.html) in Debian's Chromium, headless,
+ * analyzing a capture given to its file picker — File.stream() chunks into the worker's wasm
+ * window, exactly as a user's dropped file — against Node's in-process `analyzeFile` on the same
+ * file in the same run. The browser figure is the worker's own timing of the capture (stream
+ * read + wasm + sessions); the end-to-end figure (click to rendered report) is given beside it.
+ *
+ *   node dist/bench/web.bench.js [capture] [--iterations 3]     (npm run bench includes it)
+ */
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { analyzeFile, packageRoot } from "../src/node/index.js";
+import { chromiumPath, launchChromium, serveStatic } from "../test/helpers/chromium.js";
+
+export interface WebBenchRow {
+  name: string;
+  mbPerSec: number;
+  packetsPerSec: number;
+  seconds: number;
+  bytes: number;
+  note?: string;
+}
+
+/** Best of `iterations` for each side; null when Chromium is not installed. */
+export async function runWebBench(path: string, packets: number, iterations = 3): Promise<WebBenchRow[] | null> {
+  if (!chromiumPath()) return null;
+  const bytes = statSync(path).size;
+  const root = packageRoot();
+  const server = await serveStatic(join(root, "dist", "web"));
+  const browser = await launchChromium();
+  const rows: WebBenchRow[] = [];
+  try {
+    let bestWorker = Infinity;
+    let bestE2e = Infinity;
+    for (let i = 0; i < iterations; i++) {
+      const page = await browser.newPage();
+      await page.goto(server.origin + "/index.html");
+      await page.waitForFunction(() => document.body.dataset.engine === "ready");
+      await page.setInputFiles("#file-inside", path);
+      const t0 = performance.now();
+      await page.click("#run");
+      await page.waitForFunction(() => document.body.dataset.state === "done" || document.body.dataset.state === "error", null, { timeout: 600_000 });
+      const e2e = (performance.now() - t0) / 1000;
+      if ((await page.getAttribute("body", "data-state")) !== "done") throw new Error(`page failed: ${await page.textContent("#status")}`);
+      const ms = Number(await page.$eval("#timing span", (e) => (e as HTMLElement).dataset.ms));
+      bestWorker = Math.min(bestWorker, ms / 1000);
+      bestE2e = Math.min(bestE2e, e2e);
+      await page.close();
+    }
+    let bestNode = Infinity;
+    for (let i = 0; i < iterations; i++) {
+      const t0 = performance.now();
+      await analyzeFile(path);
+      bestNode = Math.min(bestNode, (performance.now() - t0) / 1000);
+    }
+    const mib = (bytes / 2 ** 20).toFixed(0);
+    const ratio = bestNode / bestWorker;
+    rows.push(
+      { name: `analyze in Node (in-process analyzeFile), ${mib} MiB`, seconds: bestNode, bytes, mbPerSec: bytes / 1e6 / bestNode, packetsPerSec: packets / bestNode, note: `best of ${iterations}` },
+      {
+        name: `analyze in Chromium (page worker, File.stream), ${mib} MiB`, seconds: bestWorker, bytes, mbPerSec: bytes / 1e6 / bestWorker, packetsPerSec: packets / bestWorker,
+        note: `best of ${iterations}; ${(ratio * 100).toFixed(0)} % of Node; click to report ${bestE2e.toFixed(2)} s`,
+      },
+    );
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  return rows;
+}
+
+if (fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { iterations: { type: "string", default: "3" } } });
+  const path = positionals[0];
+  if (!path) {
+    process.stderr.write("usage: node dist/bench/web.bench.js <capture> [--iterations n]\n");
+    process.exit(2);
+  }
+  const packets = (await analyzeFile(path)).scan.info.packets;
+  const rows = await runWebBench(path, packets, Number(values.iterations));
+  if (!rows) {
+    process.stderr.write("web bench: chromium not found (apt-get install chromium)\n");
+    process.exit(2);
+  }
+  for (const r of rows) process.stdout.write(`${r.name}: ${r.mbPerSec.toFixed(0)} MB/s, ${(r.packetsPerSec / 1e6).toFixed(2)} M packets/s, ${r.seconds.toFixed(3)} s${r.note ? ` (${r.note})` : ""}\n`);
+}
