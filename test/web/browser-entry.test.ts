@@ -1,0 +1,78 @@
+/**
+ * The browser entry (src/browser) under Node, whose Blob has the same stream(): verifyBlobs on
+ * Blobs gives exactly runVerify's report on the files, and streamSource hands the core the same
+ * bytes whatever the stream's chunking (the page test checks the same in real Chromium).
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { analyzeBlob, streamSource, verifyBlobs } from "../../src/browser/index.js";
+import { loadCoreModule } from "../../src/node/index.js";
+import { runVerify } from "../../src/verify/run-node.js";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const dir = join(root, "pcaps/lab/ftp-active-helper");
+
+const named = (path: string, name: string) => Object.assign(new Blob([readFileSync(path)]), { name });
+
+/** A ReadableStream of `bytes` in chunks of the given sizes (cycled). */
+function chunked(bytes: Uint8Array, sizes: number[]): ReadableStream<Uint8Array> {
+  let off = 0;
+  let k = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (off >= bytes.length) return c.close();
+      const n = sizes[k++ % sizes.length];
+      c.enqueue(bytes.slice(off, off + n));
+      off += n;
+    },
+  });
+}
+
+describe("browser entry under Node", () => {
+  it("verifyBlobs equals runVerify on the same files", async () => {
+    const module = await loadCoreModule();
+    const progress: [string, number, number][] = [];
+    const { report, timing } = await verifyBlobs(module, {
+      inside: named(join(dir, "inside.pcap"), join(dir, "inside.pcap")),
+      outside: named(join(dir, "outside.pcap"), join(dir, "outside.pcap")),
+      router: ["conntrack.txt", "expect.txt"].map((f) => ({ name: join(dir, f), text: readFileSync(join(dir, f), "utf8") })),
+    }, { onProgress: (s, b, t) => progress.push([s, b, t]) });
+    const want = await runVerify({ inside: join(dir, "inside.pcap"), outside: join(dir, "outside.pcap"), router: [join(dir, "conntrack.txt"), join(dir, "expect.txt")] }, { parallel: false });
+    expect(report).toEqual(want);
+    expect(timing.map((t) => t.side)).toEqual(["inside", "outside"]);
+    expect(progress.at(-1)).toEqual(["outside", timing[1].bytes, timing[1].bytes]);
+  });
+
+  it("streamSource: any chunking of the stream gives the same analysis", async () => {
+    const module = await loadCoreModule();
+    const bytes = readFileSync(join(dir, "outside.pcap"));
+    const base = await analyzeBlob(module, named(join(dir, "outside.pcap"), "o.pcap"));
+    for (const sizes of [[1], [7, 3, 1000], [65536], [bytes.length]]) {
+      const blob = { name: "o.pcap", size: bytes.length, stream: () => chunked(bytes, sizes) };
+      const r = await analyzeBlob(module, blob, { readBytes: 4096 });
+      expect([...r.scan.flows]).toEqual([...base.scan.flows]);
+      expect(r.sessions).toEqual(base.sessions);
+      expect(r.scan.info).toEqual(base.scan.info);
+    }
+  });
+
+  it("streamSource fills the buffer across chunks and reports 0 only at the end", async () => {
+    const src = streamSource(chunked(new Uint8Array(10).map((_, i) => i), [3, 3, 4]));
+    const a = new Uint8Array(4);
+    expect(await src.read(a)).toBe(4);
+    expect([...a]).toEqual([0, 1, 2, 3]);
+    const b = new Uint8Array(100);
+    expect(await src.read(b)).toBe(6);
+    expect([...b.subarray(0, 6)]).toEqual([4, 5, 6, 7, 8, 9]);
+    expect(await src.read(b)).toBe(0);
+  });
+
+  it("an aborted signal stops the read with the abort reason", async () => {
+    const ac = new AbortController();
+    const src = streamSource(chunked(new Uint8Array(100), [10]), ac.signal);
+    ac.abort(new Error("user cancelled"));
+    await expect(src.read(new Uint8Array(8))).rejects.toThrow("user cancelled");
+  });
+});
