@@ -45,7 +45,7 @@ export function renderReport(m: Done): HTMLElement {
   for (const t of m.timing) {
     const mbps = t.ms > 0 ? t.bytes / 1e6 / (t.ms / 1000) : 0;
     timing.append(h("span", { "data-side": t.side, "data-bytes": String(t.bytes), "data-ms": t.ms.toFixed(1), "data-wasm-bytes": String(t.wasmBytes) },
-      `${t.side}: ${formatBytes(t.bytes)} in ${(t.ms / 1000).toFixed(3)} s (${mbps >= 10 ? mbps.toFixed(0) : mbps.toFixed(1)} MB/s, wasm memory ${formatBytes(t.wasmBytes)}) `));
+      `${t.side}: ${formatBytes(t.bytes)} in ${(t.ms / 1000).toFixed(3)} s${t.bytes >= 1e6 ? ` (${mbps.toFixed(0)} MB/s)` : ""}, wasm memory ${formatBytes(t.wasmBytes)}. `));
   }
   out.append(timing);
   const dl = (label: string, id: string, run: () => void) => {
