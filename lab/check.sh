@@ -24,25 +24,19 @@ port_addrs() {
               $1=="EPRT"{ d=substr($2,1,1); split($2,a,d); print a[3] }'
 }
 
-# RTP packets (counted by RTP sequence number, so several interleaved frames in one TCP segment all
-# count; ICMP errors quoting an RTP header are excluded) in capture $1 matching display filter $2.
-# $3: decode-as options for the case's UDP ports.
+# RTP packets of the lab's PCMU media (payload type 0; counted by RTP sequence number, so several
+# interleaved frames in one TCP segment all count; ICMP errors quoting an RTP header are excluded)
+# in capture $1 matching display filter $2. $3: decode-as options for the case's UDP ports.
 rtp_count() {
   # shellcheck disable=SC2086
-  ts "$1" $3 -Y "!icmp && rtp.version == 2 && rtp.p_type == 96 && ($2)" -T fields -e rtp.seq |
+  ts "$1" $3 -Y "!icmp && rtp.version == 2 && rtp.p_type == 0 && ($2)" -T fields -e rtp.seq |
     tr ',' '\n' | grep -c . || true
 }
-sr_count() {
-  # shellcheck disable=SC2086
-  ts "$1" $3 -Y "!icmp && rtcp.pt == 200 && ($2)" -T fields -e frame.number | grep -c . || true
-}
 check_rtsp() {  # uses case, d, client, server, natA, verdict, err
-  local n mode transport cp sp dec tin tout want icmp_out icmp_in
-  n=$(jq -r .media.rtpPerDirection "$case")
-  mode=$(jq -r .media.client.mode "$case"); transport=$(jq -r .media.client.transport "$case")
-  cp=$(jq -r '.media.client.clientPorts[0] // empty' "$case"); sp=$(jq -r '.media.server.serverPorts[0] // empty' "$case")
-  dec=""
-  [[ -n $cp && -n $sp ]] && dec="-d udp.port==$sp,rtp -d udp.port==$cp,rtp -d udp.port==$((sp + 1)),rtcp -d udp.port==$((cp + 1)),rtcp"
+  local mode transport cp sp dec tin tout icmp_out icmp_in
+  mode=$(jq -r .media.mode "$case"); transport=$(jq -r .media.transport "$case")
+  cp=$(jq -r '.media.clientPorts[0]' "$case"); sp=$(jq -r '.media.serverPorts[0]' "$case")
+  dec="-d udp.port==$sp,rtp -d udp.port==$cp,rtp -d udp.port==$((sp + 1)),rtcp -d udp.port==$((cp + 1)),rtcp"
   ! grep -q 'helper=' "$d/conntrack.txt" || err "helper= present (there is no RTSP helper)"
   # SETUP request Transport: no ALG, so byte-identical on both sides
   tin=$(ts "$d/inside.pcap" -Y 'rtsp.method == "SETUP"' -T fields -e rtsp.transport | xargs)
@@ -57,35 +51,33 @@ check_rtsp() {  # uses case, d, client, server, natA, verdict, err
   icmp_out=$(ts "$d/outside.pcap" -Y "icmp.type == 3 && icmp.code == 3 && ip.src == $natA && ip.dst == $server" | wc -l)
   icmp_in=$(ts "$d/inside.pcap" -Y 'icmp' | wc -l)
   [[ $icmp_in -eq 0 ]] || err "ICMP inside ($icmp_in)"
-  local r_in r_out s_in s_out
+  local r_in r_out
   if [[ $transport == interleaved ]]; then
     r_in=$(rtp_count "$d/inside.pcap" "tcp.port == 554" "")
     r_out=$(rtp_count "$d/outside.pcap" "tcp.port == 554" "")
-    [[ $r_in -eq $n && $r_out -eq $n ]] || err "interleaved RTP inside $r_in, outside $r_out, expected $n each"
+    [[ $r_in -gt 0 && $r_in -eq $r_out ]] || err "interleaved RTP inside $r_in, outside $r_out, expected the same non-zero count"
     [[ $(ts "$d/outside.pcap" -Y udp | wc -l) -eq 0 ]] || err "UDP outside in an interleaved case"
     [[ $icmp_out -eq 0 ]] || err "ICMP port unreachable outside ($icmp_out)"
     RSUM="SETUP '$tout'; RTP in TCP: inside $r_in, outside $r_out"
   elif [[ $mode == record ]]; then
     r_in=$(rtp_count "$d/inside.pcap" "ip.src == $client && udp.dstport == $sp" "$dec")
     r_out=$(rtp_count "$d/outside.pcap" "ip.src == $natA && ip.dst == $server && udp.dstport == $sp" "$dec")
-    s_in=$(sr_count "$d/inside.pcap" "ip.src == $client" "$dec"); s_out=$(sr_count "$d/outside.pcap" "ip.src == $natA" "$dec")
-    [[ $r_in -eq $n && $r_out -eq $n ]] || err "client->server RTP inside $r_in, outside $r_out, expected $n each"
+    [[ $r_in -gt 0 && $r_in -eq $r_out ]] || err "client->server RTP inside $r_in, outside $r_out, expected the same non-zero count"
     [[ $icmp_out -eq 0 ]] || err "ICMP port unreachable outside ($icmp_out)"
-    RSUM="SETUP '$tout'; RTP client->server: inside $r_in, outside $r_out; SR $s_in/$s_out"
+    RSUM="SETUP '$tout'; RTP client->server: inside $r_in, outside $r_out"
   else
     r_in=$(rtp_count "$d/inside.pcap" "ip.src == $server && ip.dst == $client" "$dec")
     r_out=$(rtp_count "$d/outside.pcap" "ip.src == $server && ip.dst == $natA && udp.dstport == $cp" "$dec")
-    s_in=$(sr_count "$d/inside.pcap" "ip.src == $server" "$dec"); s_out=$(sr_count "$d/outside.pcap" "ip.src == $server" "$dec")
-    [[ $r_out -eq $n ]] || err "server->NAT RTP outside $r_out, expected $n"
+    [[ $r_out -gt 0 ]] || err "no server->NAT RTP outside"
     if [[ $verdict == pass ]]; then
-      [[ $r_in -eq $n ]] || err "server->client RTP inside $r_in, expected $n"
+      [[ $r_in -eq $r_out ]] || err "server->client RTP inside $r_in, outside $r_out"
       [[ $icmp_out -eq 0 ]] || err "ICMP port unreachable outside ($icmp_out)"
     else
       [[ $r_in -eq 0 ]] || err "server->client RTP inside $r_in, expected 0 (blocked)"
       [[ $icmp_out -gt 0 ]] || err "no ICMP port unreachable from $natA outside"
       grep -q 'counter packets [1-9].*udp to the router itself' "$d/ruleset.txt" || err "input counter (udp to the router itself) is zero"
     fi
-    RSUM="SETUP '$tout'; RTP server->client: outside $r_out, inside $r_in; SR $s_out/$s_in; ICMP port unreach outside $icmp_out"
+    RSUM="SETUP '$tout'; RTP server->client: outside $r_out, inside $r_in; ICMP port unreach outside $icmp_out"
   fi
 }
 
@@ -148,6 +140,12 @@ for case in "$OUT"/*/case.json; do
   data_in=$(ts "$d/inside.pcap" -Y 'ftp-data' | wc -l)
   if [[ $verdict == pass ]]; then
     [[ $data_in -gt 0 ]] || err "no ftp-data on the inside"
+  elif jq -e '.expected.findings | index("alg.port-refused-foreign-address")' "$case" >/dev/null; then
+    # the server refuses the unrewritten PORT and never connects
+    refused=$(ts "$d/outside.pcap" -Y 'ftp.response.code == 500' -T fields -e ftp.response.arg | head -1)
+    syn_out=$(ts "$d/outside.pcap" -Y "tcp.flags.syn==1 && tcp.flags.ack==0 && ip.src==$server" | wc -l)
+    [[ -n $refused ]] || err "no 500 reply to the PORT outside"
+    [[ $syn_out -eq 0 ]] || err "the server opened a connection ($syn_out SYNs) although it refused the PORT"
   else
     syn_out=$(ts "$d/outside.pcap" -Y "tcp.flags.syn==1 && tcp.flags.ack==0 && ip.src==$server && ip.dst==$client" | wc -l)
     syn_in=$(ts "$d/inside.pcap" -Y "tcp.flags.syn==1 && tcp.flags.ack==0 && ip.src==$server" | wc -l)
@@ -157,9 +155,9 @@ for case in "$OUT"/*/case.json; do
   fi
 
   if [[ ${#errs[@]} -eq 0 ]]; then
-    printf '%-26s ok    outside: %s\n' "$sc" "${sample:-$(echo "$out_pasv" | cut -c1-60)}"
+    printf '%-30s ok    outside: %s\n' "$sc" "${sample:-$(echo "$out_pasv" | cut -c1-60)}"
   else
-    printf '%-26s FAIL  %s\n' "$sc" "$(IFS=';'; echo "${errs[*]}")"; fail=1
+    printf '%-30s FAIL  %s\n' "$sc" "$(IFS=';'; echo "${errs[*]}")"; fail=1
   fi
 done
 left=$(ip netns list 2>/dev/null | grep -c '^algv-' || true)

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # alg-verify lab: real two-sided captures through a real Linux NAT router and its FTP ALG
-# (nf_conntrack_ftp + nf_nat_ftp), built from network namespaces on this machine. RTSP scenarios
-# (rtsp-*) run the same topology WITHOUT an ALG (Linux has no RTSP helper upstream), with the
-# Python RTSP server/client next to this script (rtsp_server.py, rtsp_client.py).
+# (nf_conntrack_ftp + nf_nat_ftp), built from network namespaces on this machine, with vsftpd and
+# curl. RTSP scenarios (rtsp-*) run the same topology WITHOUT an ALG (Linux has no RTSP helper
+# upstream), with Debian's ffmpeg (RECORD client and listening RECORD server, PLAY client),
+# gst-rtsp-server (PLAY server, rtsp_play_server.py next to this script) and gst-launch (PLAY
+# client that does not punch).
 #
 #   sudo lab/run.sh OUTDIR [scenario...]      (no scenario: run them all)
 #   lab/run.sh --list                        (list the scenarios)
@@ -14,8 +16,8 @@
 #   2001:db8:1::10/64    2001:db8:1::1/64 2001:db8:2::1/64     2001:db8:2::20/64
 #
 # No veth end ever exists in the root namespace, no namespace has a default route, and the
-# script checks both (plus the root namespace's interface list) at the end: traffic stays
-# inside the namespaces. Everything started is stopped by PID and every namespace is deleted
+# script checks both (plus the root namespace's interface list) at the end; a capture in the root
+# namespace for the lab's address ranges must stay empty: traffic stays inside the namespaces. Everything started is stopped by PID and every namespace is deleted
 # on exit, SIGINT, SIGTERM or failure.
 set -euo pipefail
 export LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
@@ -27,6 +29,7 @@ ALL_SCENARIOS=(
   ftp-active-snat-pool
   ftp-active-fully-random
   ftp-active-no-helper
+  ftp-active-no-helper-strict
   ftp-passive-no-helper
   ftp-ipv6
   rtsp-record-udp
@@ -52,16 +55,25 @@ done
 need_pkgs=()
 for pair in nft:nftables conntrack:conntrack tcpdump:tcpdump vsftpd:vsftpd curl:curl \
             ethtool:ethtool jq:jq tc:iproute2 ip:iproute2 ss:iproute2 stdbuf:coreutils \
-            python3:python3; do
+            python3:python3 ffmpeg:ffmpeg gst-launch-1.0:gstreamer1.0-tools gst-inspect-1.0:gstreamer1.0-tools; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need_pkgs+=("${pair#*:}")
 done
+# RTSP PLAY: gst-rtsp-server through python3-gi, and the GStreamer elements its pipeline and the
+# gst-launch client use (audiotestsrc: base; mulawenc, rtppcmupay, rtspsrc, udpsrc: good)
+python3 -c 'import gi; gi.require_version("GstRtspServer", "1.0"); from gi.repository import GstRtspServer' >/dev/null 2>&1 ||
+  need_pkgs+=(python3-gi gir1.2-gst-rtsp-server-1.0)
+if command -v gst-inspect-1.0 >/dev/null 2>&1; then
+  gst-inspect-1.0 --exists audiotestsrc || need_pkgs+=(gstreamer1.0-plugins-base)
+  for e in mulawenc rtppcmupay rtspsrc; do gst-inspect-1.0 --exists "$e" || { need_pkgs+=(gstreamer1.0-plugins-good); break; }; done
+else
+  need_pkgs+=(gstreamer1.0-plugins-base gstreamer1.0-plugins-good)
+fi
 if [[ ${#need_pkgs[@]} -gt 0 ]]; then
+  mapfile -t need_pkgs < <(printf '%s\n' "${need_pkgs[@]}" | sort -u)
   echo "run.sh: installing ${need_pkgs[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y --no-install-recommends "${need_pkgs[@]}" >/dev/null 2>&1 || {
-    apt-get update -qq >/dev/null 2>&1
-    apt-get install -y --no-install-recommends "${need_pkgs[@]}" >/dev/null
-  }
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
 fi
 
 mkdir -p "$OUTARG"
@@ -97,11 +109,13 @@ del_nss() {
   done
   NSS=()
 }
+ROOT_MON=""     # the root-namespace capture (see root_monitor)
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   stop_pids
   del_nss
+  if [[ -n $ROOT_MON ]]; then kill -INT "$ROOT_MON" 2>/dev/null || true; wait "$ROOT_MON" 2>/dev/null || true; fi
   rm -rf "$WORK"
   exit "$rc"
 }
@@ -132,15 +146,23 @@ chmod -R a+rX,go-w "$SRV" "$WORK/empty"
 CLIENT4=192.0.2.10 RIN4=192.0.2.1 ROUT4=198.51.100.1 SERVER4=198.51.100.20
 CLIENT6=2001:db8:1::10 RIN6=2001:db8:1::1 ROUT6=2001:db8:2::1 SERVER6=2001:db8:2::20
 POOL="203.0.113.10-203.0.113.20"
-# RTSP media parameters (rtsp_server.py / rtsp_client.py)
-RTSP_PORT=554 RTP_SERVER_PORT=6970 RTP_CLIENT_PORT=50000 RTP_COUNT=50 RTP_INTERVAL=0.02
+# RTSP media: PCMU audio (8 kHz mono) for MEDIA_SECONDS; RECORD sent by ffmpeg from a lavfi sine,
+# PLAY served by gst-rtsp-server as PLAY_BUFFERS RTP packets of 20 ms. Media ports: the client's
+# pair from RTP_CLIENT_PORT, the server's from RTP_SERVER_PORT.
+RTSP_PORT=554 RTP_SERVER_PORT=6970 RTP_CLIENT_PORT=50000 MEDIA_SECONDS=2 PLAY_BUFFERS=100
 
 # ---------------------------------------------------------------------------------------------
 scenario_vars() {
-  IPV6=false HELPER=true NAT=masquerade PROTO=ftp
+  IPV6=false HELPER=true NAT=masquerade PROTO=ftp STRICT=false
   CURLS=() VERDICT=pass FINDINGS=() WARNINGS=() EXPECT_RC=0
-  MEDIA=""   # RTSP: "full" (all RTP arrived at the receiver) or "none" (no RTP arrived)
-  local RT="python3 $LABDIR/rtsp_client.py --server $SERVER4 --log @C/rtsp-client.log --rtp-count $RTP_COUNT --interval $RTP_INTERVAL --client-ports $RTP_CLIENT_PORT"
+  MEDIA=""        # RTSP: "full" (all media arrived at the receiver) or "none" (no media arrived)
+  RTSP_SERVER=""  # RTSP: record (ffmpeg listening) or play (gst-rtsp-server)
+  local CP="-min_port $RTP_CLIENT_PORT -max_port $((RTP_CLIENT_PORT + 1))"
+  local FF="ffmpeg -hide_banner -nostdin -nostats -loglevel info"
+  local REC="$FF -re -f lavfi -i sine=frequency=440:sample_rate=8000:duration=$MEDIA_SECONDS -c:a pcm_mulaw -f rtsp $CP -rtsp_transport"
+  local URL="rtsp://$SERVER4:$RTSP_PORT"
+  # -timeout: give up after 1 s without media; -abort_on empty_output: exit 1 when nothing arrived
+  local PLAY="$FF -timeout 1000000 -rtsp_transport udp $CP -i $URL/play -c copy -abort_on empty_output -f null -"
   local S="ftp://$SERVER4/pub"
   local L="$S/ -o @C/listing.txt $S/hello.txt -o @C/hello.txt"
   local CC="curl -sS -v --connect-timeout 3 --max-time 8"
@@ -176,29 +198,33 @@ scenario_vars() {
       DESC="IPv6, routed without NAT66, FTP helper assigned and the forward chain admitting only established/related from outside: EPRT |2|2001:db8:1::10|port| (not rewritten, expectation server->client) and EPSV."
       CURLS=("$CC --ftp-port - $S6/ -o @C/listing.txt $S6/hello.txt -o @C/hello.txt"
              "$CC --ftp-pasv $S6/readme.txt -o @C/readme.txt") ;;
+    ftp-active-no-helper-strict)
+      HELPER=false STRICT=true VERDICT=fail FINDINGS=(alg.payload-not-translated alg.port-refused-foreign-address) EXPECT_RC=30
+      DESC="Active FTP (PORT) through masquerade WITHOUT a helper, vsftpd with its default port_promiscuous=NO: PORT 192,0,2,10,... leaves the router unchanged and names an address that is not the control connection's peer (198.51.100.1), so the server refuses it with '500 Illegal PORT command.' and never connects; curl fails with rc 30."
+      CURLS=("curl -sS -v --connect-timeout 3 --max-time 4 --ftp-port - --disable-eprt $S/ -o @C/listing.txt") ;;
     # --- RTSP: no ALG anywhere (the kernel has no RTSP helper), masquerade on r1
     rtsp-record-udp)
-      PROTO=rtsp HELPER=false MEDIA=full
-      DESC="RTSP RECORD over UDP through masquerade, no ALG: ANNOUNCE/SETUP client_port=$RTP_CLIENT_PORT-$((RTP_CLIENT_PORT + 1));mode=record/RECORD; the client sends $RTP_COUNT RTP (+ RTCP SR) from its client ports to the server's server_port. These are ordinary new inside->outside UDP flows: masqueraded and forwarded, the untranslated SETUP does not matter."
-      CURLS=("$RT --mode record --transport udp") ;;
+      PROTO=rtsp HELPER=false MEDIA=full RTSP_SERVER=record
+      DESC="RTSP RECORD over UDP through masquerade, no ALG: ffmpeg pushes ${MEDIA_SECONDS} s of PCMU to an ffmpeg listening RTSP server (ANNOUNCE, SETUP client_port=$RTP_CLIENT_PORT-$((RTP_CLIENT_PORT + 1));mode=record, RECORD, TEARDOWN); the RTP/RTCP from the client ports to the server's server_port are ordinary new inside->outside UDP flows: masqueraded and forwarded, the untranslated SETUP does not matter."
+      CURLS=("$REC udp $URL/rec") ;;
     rtsp-record-interleaved)
-      PROTO=rtsp HELPER=false MEDIA=full
-      DESC="RTSP RECORD with RTP/AVP/TCP;interleaved=0-1 through masquerade, no ALG: the client's $RTP_COUNT RTP (+ RTCP SR) travel as '\$'-framed data inside the TCP control connection; no separate media flow, nothing to translate."
-      CURLS=("$RT --mode record --transport interleaved") ;;
+      PROTO=rtsp HELPER=false MEDIA=full RTSP_SERVER=record
+      DESC="RTSP RECORD with RTP/AVP/TCP;interleaved=0-1 through masquerade, no ALG: ffmpeg's RTP/RTCP travel as '\$'-framed data inside the TCP control connection to the ffmpeg listening server; no separate media flow, nothing to translate."
+      CURLS=("$REC tcp $URL/rec") ;;
     rtsp-play-udp-port-preserving)
-      PROTO=rtsp HELPER=false MEDIA=full WARNINGS=(alg.works-by-port-preservation)
-      DESC="RTSP PLAY over UDP through plain masquerade, no ALG, client punching: SETUP client_port=$RTP_CLIENT_PORT-$((RTP_CLIENT_PORT + 1)) leaves the router untranslated; the client sends 3 punch datagrams from each client port to the server ports right after the SETUP reply, masquerade keeps the source ports, so the server's RTP/RTCP to 198.51.100.1:client_port match those mappings and reach the client. Works only by port preservation."
-      CURLS=("$RT --mode play --transport udp --punch 3") ;;
+      PROTO=rtsp HELPER=false MEDIA=full RTSP_SERVER=play WARNINGS=(alg.works-by-port-preservation)
+      DESC="RTSP PLAY over UDP through plain masquerade, no ALG: ffmpeg (client) sets up client_port=$RTP_CLIENT_PORT-$((RTP_CLIENT_PORT + 1)) with gst-rtsp-server; SETUP leaves the router untranslated. Right after the SETUP reply ffmpeg sends one punch packet from each client port to the server ports (an empty RTP packet and an empty RTCP RR); masquerade keeps the source ports, so the server's RTP to 198.51.100.1:$RTP_CLIENT_PORT matches that mapping and reaches the client. Works only by port preservation."
+      CURLS=("$PLAY") ;;
     rtsp-play-udp-fully-random)
-      PROTO=rtsp HELPER=false NAT=fully-random MEDIA=none EXPECT_RC=3
+      PROTO=rtsp HELPER=false NAT=fully-random MEDIA=none RTSP_SERVER=play EXPECT_RC=1
       VERDICT=fail FINDINGS=(alg.media-blocked alg.payload-not-translated)
-      DESC="RTSP PLAY over UDP through 'masquerade fully-random', no ALG, client punching: the punches leave with random NAT ports, the server sends RTP/RTCP to the untranslated client_port on the NAT address (198.51.100.1:$RTP_CLIENT_PORT), for which the router has no mapping: the datagrams are delivered to the router itself, answered with ICMP port unreachable (rate-limited), and never reach the client."
-      CURLS=("$RT --mode play --transport udp --punch 3") ;;
+      DESC="RTSP PLAY over UDP through 'masquerade fully-random', no ALG: ffmpeg's punch packets leave with random NAT ports; gst-rtsp-server sends the RTP/RTCP to the untranslated client_port on the NAT address (198.51.100.1:$RTP_CLIENT_PORT), for which the router has no mapping: the datagrams are delivered to the router itself, answered with ICMP port unreachable (rate-limited), and never reach the client; ffmpeg gives up after 1 s without media (rc 1, empty output)."
+      CURLS=("$PLAY") ;;
     rtsp-play-udp-no-punch)
-      PROTO=rtsp HELPER=false MEDIA=none EXPECT_RC=3
+      PROTO=rtsp HELPER=false MEDIA=none RTSP_SERVER=play EXPECT_RC=1
       VERDICT=fail FINDINGS=(alg.media-blocked alg.payload-not-translated)
-      DESC="RTSP PLAY over UDP through plain masquerade, no ALG, no punching: SETUP client_port leaves the router untranslated and nothing opened a mapping, so the server's RTP/RTCP to 198.51.100.1:$RTP_CLIENT_PORT-$((RTP_CLIENT_PORT + 1)) are delivered to the router itself and answered with ICMP port unreachable (rate-limited); no media reaches the client."
-      CURLS=("$RT --mode play --transport udp") ;;
+      DESC="RTSP PLAY over UDP through plain masquerade, no ALG, a client that does not punch (gst-launch rtspsrc nat-method=none): SETUP client_port leaves the router untranslated and nothing opened a mapping, so gst-rtsp-server's RTP/RTCP to 198.51.100.1:$RTP_CLIENT_PORT-$((RTP_CLIENT_PORT + 1)) are delivered to the router itself and answered with ICMP port unreachable (rate-limited); no media reaches the client, rtspsrc gives up after 2 s without UDP (rc 1)."
+      CURLS=("gst-launch-1.0 rtspsrc location=$URL/play protocols=udp port-range=$RTP_CLIENT_PORT-$((RTP_CLIENT_PORT + 1)) nat-method=none timeout=2000000 ! fakesink") ;;
   esac
 }
 
@@ -270,7 +296,7 @@ write_enable=NO
 anon_root=$SRV
 secure_chroot_dir=$WORK/empty
 connect_from_port_20=YES
-port_promiscuous=YES
+port_promiscuous=$($STRICT && echo NO || echo YES)
 pasv_enable=YES
 pasv_min_port=40000
 pasv_max_port=40999
@@ -390,11 +416,16 @@ run_scenario() {
   wait_for 5 bash -c "ip netns exec '$S' ss -Hltn 'sport = :21' | grep -q LISTEN" ||
     { echo "$sc: vsftpd did not start: $(cat "$CASE/vsftpd.stderr")" >&2; return 1; }
   else
-  # --- RTSP server (rtsp_server.py, runs as root inside the server namespace: binds 554 and the
-  # server_port pair)
-  xbg "ip netns exec $S python3 -u $LABDIR/rtsp_server.py --listen $SERVER4 --port $RTSP_PORT --log $CASE/rtsp-server.log --rtp-count $RTP_COUNT --interval $RTP_INTERVAL --server-ports $RTP_SERVER_PORT >$CASE/rtsp-server.stderr 2>&1"
+  # --- RTSP server, as root inside the server namespace (binds 554 and the server_port pair).
+  # record: ffmpeg listening for one ANNOUNCE/RECORD session (it exits after the TEARDOWN);
+  # play: gst-rtsp-server (rtsp_play_server.py).
+  if [[ $RTSP_SERVER == record ]]; then
+    xbg "ip netns exec $S ffmpeg -hide_banner -nostdin -nostats -loglevel info -rtsp_flags listen -min_port $RTP_SERVER_PORT -max_port $((RTP_SERVER_PORT + 1)) -i rtsp://$SERVER4:$RTSP_PORT/rec -c copy -f null - >$CASE/rtsp-server.log 2>&1"
+  else
+    xbg "ip netns exec $S python3 $LABDIR/rtsp_play_server.py --listen $SERVER4 --port $RTSP_PORT --server-ports $RTP_SERVER_PORT --buffers $PLAY_BUFFERS --log $CASE/rtsp-server.log >$CASE/rtsp-server.stderr 2>&1"
+  fi
   wait_for 5 bash -c "ip netns exec '$S' ss -Hltn 'sport = :$RTSP_PORT' | grep -q LISTEN" ||
-    { echo "$sc: rtsp_server.py did not start: $(cat "$CASE/rtsp-server.stderr")" >&2; return 1; }
+    { echo "$sc: the RTSP server did not start: $(cat "$CASE/rtsp-server.log" "$CASE/rtsp-server.stderr" 2>/dev/null)" >&2; return 1; }
   fi
 
   # --- conntrack event streams and captures on both router interfaces
@@ -434,20 +465,17 @@ run_scenario() {
   PIDS+=("$!"); local POLLER=$!
 
   # --- RTSP: there is no expectation to trigger the mid-session snapshot; take it half-way through
-  # the media instead (the client logs "C>S PLAY" / "C>S RECORD" as it sends the request)
+  # the media instead (the session's requests take a few ms, the media MEDIA_SECONDS)
   if [[ $PROTO == rtsp ]]; then
-    CMDS+=("ip netns exec $R conntrack -L -o extended >$CASE/conntrack-during.txt 2>&1  # half-way through the media (PLAY/RECORD + $(awk "BEGIN{print $RTP_COUNT*$RTP_INTERVAL/2}") s)")
-    (
-      for _ in $(seq 500); do grep -Eq 'C>S (PLAY|RECORD)' "$CASE/rtsp-client.log" 2>/dev/null && break; sleep 0.02; done
-      sleep "$(awk "BEGIN{print $RTP_COUNT*$RTP_INTERVAL/2}")"
-      ip netns exec "$R" conntrack -L -o extended >"$CASE/conntrack-during.txt" 2>&1 || true
-    ) &
+    local mid; mid=$(awk "BEGIN{print $MEDIA_SECONDS/2}")
+    CMDS+=("ip netns exec $R conntrack -L -o extended >$CASE/conntrack-during.txt 2>&1  # $mid s after the client started, half-way through the media")
+    ( sleep "$mid"; ip netns exec "$R" conntrack -L -o extended >"$CASE/conntrack-during.txt" 2>&1 || true ) &
     PIDS+=("$!")
   fi
 
   # --- the FTP / RTSP sessions
   local cmd rc=0 rcs=() clog=curl.log
-  [[ $PROTO == rtsp ]] && clog=rtsp-client.stderr
+  [[ $PROTO == rtsp ]] && clog=rtsp-client.log
   for cmd in "${CURLS[@]}"; do
     cmd=${cmd//@C/$CASE}
     rc=0
@@ -478,12 +506,12 @@ run_scenario() {
   [[ -z $left ]] || printf '%s\n' "$left" | while IFS= read -r line; do
     grep -qF -- "${line#* }" "$CASE/expect.txt" || printf '%s\n' "$line" >>"$CASE/expect.txt"; done
   x "ip netns exec $R nft list ruleset >$CASE/ruleset.txt"
-  CMDS+=("kill -INT <pids of tcpdump, conntrack -E, $([[ $PROTO == ftp ]] && echo vsftpd || echo rtsp_server.py)>")
+  CMDS+=("kill -INT <pids of tcpdump, conntrack -E, $([[ $PROTO == ftp ]] && echo vsftpd || { [[ $RTSP_SERVER == record ]] && echo "ffmpeg (server, if still running)" || echo rtsp_play_server.py; })>")
   stop_pids
   rm -f "$CASE"/tcpdump-*.log "$CASE"/events.stderr "$CASE"/expect-events.stderr
   [[ -s $CASE/vsftpd.stderr ]] || rm -f "$CASE/vsftpd.stderr"
   local f
-  for f in rtsp-server.stderr rtsp-client.stderr; do [[ -s $CASE/$f ]] || rm -f "$CASE/$f"; done
+  [[ -s $CASE/rtsp-server.stderr ]] || rm -f "$CASE/rtsp-server.stderr"
   del_nss
   CMDS+=("ip netns del $C; ip netns del $R; ip netns del $S")
 
@@ -496,18 +524,40 @@ run_scenario() {
   local rcok=true; for r in "${rcs[@]}"; do
     if [[ $EXPECT_RC -eq 0 ]]; then [[ $r -eq 0 ]] || rcok=false; else [[ $r -eq $EXPECT_RC ]] || rcok=false; fi
   done
-  # RTSP: the counts each side logged ('SUMMARY {json}' lines); the receiver's RTP count must be
-  # all of them (MEDIA=full) or none (MEDIA=none)
+  # RTSP: what crossed, counted in the captures: UDP datagrams to and from the server's media ports
+  # on each side (RTP, RTCP, and the client's punch packets), ICMP port unreachable outside, and
+  # what the ffmpeg recorder says it received. The receiver must have got the media on both sides
+  # (MEDIA=full) or nothing on the inside (MEDIA=none).
   local media_json=null got_rtp=""
   if [[ $PROTO == rtsp ]]; then
-    local cl sv
-    cl=$(sed -n 's/^[0-9.]* SUMMARY //p' "$CASE/rtsp-client.log" 2>/dev/null | tail -1)
-    sv=$(sed -n 's/^[0-9.]* SUMMARY //p' "$CASE/rtsp-server.log" 2>/dev/null | tail -1)
-    media_json=$(jq -n --argjson c "${cl:-null}" --argjson s "${sv:-null}" --argjson n "$RTP_COUNT" \
-      '{ rtpPerDirection: $n, client: $c, server: $s }')
-    got_rtp=$(jq -r 'if .client.mode == "record" then .server.received.rtp else .client.received.rtp end // "none"' <<<"$media_json")
-    if [[ $MEDIA == full ]]; then [[ $got_rtp == "$RTP_COUNT" ]] || got=bad
-    else [[ $got_rtp == 0 ]] || got=bad; fi
+    local side mode=$RTSP_SERVER transport=udp kb=null
+    [[ $sc == *interleaved* ]] && transport=interleaved
+    local -A n=()
+    for side in inside outside; do
+      n[$side.to]=$(tcpdump -r "$CASE/$side.pcap" -nn "udp and dst host $SERVER4 and dst portrange $RTP_SERVER_PORT-$((RTP_SERVER_PORT + 1))" 2>/dev/null | wc -l)
+      n[$side.from]=$(tcpdump -r "$CASE/$side.pcap" -nn "udp and src host $SERVER4 and src portrange $RTP_SERVER_PORT-$((RTP_SERVER_PORT + 1))" 2>/dev/null | wc -l)
+    done
+    local icmp; icmp=$(tcpdump -r "$CASE/outside.pcap" -nn "icmp[icmptype] == icmp-unreach and icmp[icmpcode] == 3" 2>/dev/null | wc -l)
+    [[ $mode == record ]] && kb=$(sed -n 's/.*audio:\([0-9]*\)kB.*/\1/p' "$CASE/rtsp-server.log" | tail -1) && kb=${kb:-null}
+    media_json=$(jq -n --arg mode "$mode" --arg transport "$transport" --argjson seconds "$MEDIA_SECONDS" \
+      --argjson cp "$RTP_CLIENT_PORT" --argjson sp "$RTP_SERVER_PORT" --argjson kb "$kb" --argjson icmp "$icmp" \
+      --argjson in_to "${n[inside.to]}" --argjson in_from "${n[inside.from]}" --argjson out_to "${n[outside.to]}" --argjson out_from "${n[outside.from]}" \
+      '{ mode: $mode, transport: $transport, codec: "PCMU/8000", seconds: $seconds,
+         clientPorts: [$cp, $cp + 1], serverPorts: [$sp, $sp + 1],
+         udpDatagrams: { inside: { toServer: $in_to, fromServer: $in_from }, outside: { toServer: $out_to, fromServer: $out_from } },
+         icmpPortUnreachableOutside: $icmp }
+       + (if $mode == "record" then { recorderReceivedKB: $kb } else {} end)')
+    if [[ $mode == record ]]; then
+      got_rtp="${kb}kB"
+      [[ $kb != null && $kb -gt 0 ]] || got=bad
+      if [[ $transport == udp ]]; then [[ ${n[inside.to]} -gt 0 && ${n[inside.to]} -eq ${n[outside.to]} ]] || got=bad
+      else [[ $(( ${n[inside.to]} + ${n[inside.from]} + ${n[outside.to]} + ${n[outside.from]} )) -eq 0 ]] || got=bad; fi
+    else
+      got_rtp=${n[inside.from]}
+      [[ ${n[outside.from]} -gt 0 ]] || got=bad
+      if [[ $MEDIA == full ]]; then [[ ${n[inside.from]} -eq ${n[outside.from]} ]] || got=bad
+      else [[ ${n[inside.from]} -eq 0 ]] || got=bad; fi
+    fi
   fi
 
   # NAT address actually used: the reply-direction dst of the IPv4 control flow
@@ -535,6 +585,9 @@ run_scenario() {
     --arg curl "$(curl --version | head -1 | cut -d' ' -f1-2)" \
     --argjson rcs "$(printf '%s\n' "${rcs[@]}" | jq -s .)" \
     --arg proto "$PROTO" --arg python "$(python3 --version 2>&1)" --argjson media "$media_json" \
+    --arg ffmpeg "$(dpkg-query -W -f '${Version}' ffmpeg 2>/dev/null || true)" \
+    --arg gstrtsp "$(dpkg-query -W -f '${Version}' gir1.2-gst-rtsp-server-1.0 2>/dev/null || true)" \
+    --arg gst "$(gst-launch-1.0 --version 2>/dev/null | sed -n 's/^GStreamer //p' | head -1)" \
     --argjson warnings "$warnings_json" \
     '({ client: $client, routerInside: $rin, routerOutside: $rout, server: $server,
         natAddress: $natAddress } + (if $pool != "" then { natPool: $pool } else {} end)) as $topo
@@ -544,7 +597,8 @@ run_scenario() {
        captures: { "inside.pcap": "router interface r0 (client side)",
                    "outside.pcap": "router interface r1 (server side)" },
        environment: (if $proto == "ftp" then { kernel: $kernel, conntrack: $conntrack, vsftpd: $vsftpd, curl: $curl }
-                     else { kernel: $kernel, conntrack: $conntrack, python: $python } end),
+                     else { kernel: $kernel, conntrack: $conntrack, ffmpeg: $ffmpeg, gstreamer: $gst,
+                            "gst-rtsp-server": $gstrtsp, python: $python } end),
        clientExitCodes: $rcs }
      + (if $proto == "rtsp" then { protocol: "rtsp", media: $media } else {} end)
      + { commands: $commands,
@@ -554,10 +608,10 @@ run_scenario() {
   local status="ok"
   $rcok && [[ $got == ok ]] || status="UNEXPECTED"
   if [[ $PROTO == ftp ]]; then
-    printf '%-26s %-10s curl rc=%-6s %3ss  %s\n' "$sc" "$status" "$(IFS=,; echo "${rcs[*]}")" \
+    printf '%-30s %-10s curl rc=%-6s %3ss  %s\n' "$sc" "$status" "$(IFS=,; echo "${rcs[*]}")" \
       "$((SECONDS - t0))" "expected ${VERDICT}${FINDINGS:+ (${FINDINGS[*]})}"
   else
-    printf '%-30s %-10s client rc=%-3s rtp at receiver=%-4s %3ss  %s\n' "$sc" "$status" "$(IFS=,; echo "${rcs[*]}")" \
+    printf '%-30s %-10s client rc=%-3s media at receiver=%-5s %3ss  %s\n' "$sc" "$status" "$(IFS=,; echo "${rcs[*]}")" \
       "$got_rtp" "$((SECONDS - t0))" "expected ${VERDICT}${FINDINGS:+ (${FINDINGS[*]})}${WARNINGS:+ warnings (${WARNINGS[*]})}"
   fi
   [[ $status == ok ]]
@@ -566,20 +620,44 @@ run_scenario() {
 # ---------------------------------------------------------------------------------------------
 root_links() { ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | xargs; }
 ROOT_LINKS=$(root_links)
+# Nothing may leave the namespaces: a capture on every interface of the ROOT namespace (this
+# script's own) runs for the whole run and must stay empty. It takes IP/IPv6 packets whose source
+# AND destination are both in the lab's ranges, except packets to or from one of the root
+# namespace's own addresses (this machine may itself sit in 192.0.2.0/24: its own traffic is not
+# the lab's). Packet sockets are per namespace, so it sees nothing of the lab's own veths; any
+# packet in it is lab traffic that escaped.
+lab_side() { echo "$1 net 192.0.2.0/24 or $1 net 198.51.100.0/24 or $1 net 203.0.113.0/24 or $1 net 2001:db8::/32"; }
+ROOT_ADDRS=$(ip -o addr show | awk '{ sub("/.*", "", $4); print "host " $4 }' | sort -u | paste -sd' ' | sed 's/ host/ or host/g')
+LAB_FILTER="(ip or ip6) and ($(lab_side src)) and ($(lab_side dst))${ROOT_ADDRS:+ and not ($ROOT_ADDRS)}"
+ROOT_CAP=$WORK/root-namespace.pcap
+tcpdump -i any -nn -s 256 -U --immediate-mode -Z root -w "$ROOT_CAP" "$LAB_FILTER" 2>"$WORK/root-tcpdump.log" &
+ROOT_MON=$!
+wait_for 5 grep -q 'listening on' "$WORK/root-tcpdump.log" ||
+  { echo "run.sh: the root-namespace capture did not start: $(cat "$WORK/root-tcpdump.log")" >&2; exit 1; }
+
 fail=0 idx=0 start=$SECONDS
 for sc in "${SCENARIOS[@]}"; do
   idx=$((idx + 1))
   run_scenario "$sc" "$idx" || fail=1
 done
 
-# --- isolation check: nothing of ours in the root namespace, no namespace left behind
+# --- isolation check: nothing of ours in the root namespace, no namespace left behind, and no lab
+# packet seen there
 
+sleep 0.2
+kill -INT "$ROOT_MON" 2>/dev/null || true; wait "$ROOT_MON" 2>/dev/null || true; ROOT_MON=""
+escaped=$(tcpdump -r "$ROOT_CAP" -nn 2>/dev/null | wc -l)
+if [[ $escaped -ne 0 ]]; then
+  echo "isolation: FAILED, $escaped packet(s) of the lab's address ranges seen in the root namespace:" >&2
+  tcpdump -r "$ROOT_CAP" -nn -e 2>/dev/null | head -5 >&2
+  fail=1
+fi
 leftover=$(ip netns list | awk '{print $1}' | grep -F "algv-$RUNID-" || true)
 if [[ $(root_links) != "$ROOT_LINKS" ]] || ip -o link show type veth | grep -q . ||
    [[ -n $leftover ]]; then
   echo "isolation: FAILED (root-namespace links changed, a veth in the root namespace, or namespaces left: $leftover)" >&2
   fail=1
-else
-  echo "isolation: ok (no veth ever in the root namespace, no default routes, root links unchanged, ${#ALL_NSS[@]} namespaces removed) in $((SECONDS - start))s -> $OUTDIR"
+elif [[ $escaped -eq 0 ]]; then
+  echo "isolation: ok (no veth ever in the root namespace, no default routes, root links unchanged, no lab packet in the root namespace, ${#ALL_NSS[@]} namespaces removed) in $((SECONDS - start))s -> $OUTDIR"
 fi
 exit "$fail"
