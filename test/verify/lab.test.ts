@@ -1,11 +1,11 @@
 /**
  * Real ALG runs: cases recorded by lab/run.sh through a Linux NAT router (nftables masquerade /
  * SNAT pool, the kernel's FTP conntrack helper assigned with `ct helper set`, or none), with
- * vsftpd and curl in network namespaces (pcaps/lab/<scenario>/: both captures, conntrack -L,
+ * vsftpd and curl (FTP), ffmpeg, gst-rtsp-server and gst-launch (RTSP) in network namespaces (pcaps/lab/<scenario>/: both captures, conntrack -L,
  * conntrack -L expect, conntrack -E, the ruleset, case.json with the expected verdict and codes).
- * verify must give the expected verdict and error codes; on the helper cases conntrack's
- * per-direction packet counters equal the captures flow by flow (no counter finding), and a
- * changed counter is caught.
+ * verify must give the expected verdict and error codes; conntrack's per-direction packet and
+ * byte counters equal the captures flow by flow (no counter finding), and a changed counter is
+ * caught.
  */
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,7 +24,7 @@ async function run(dir: string, router: string[] = ["conntrack.txt", "expect.txt
 }
 
 describe("lab cases (real netfilter ALG)", () => {
-  it("are here", () => expect(cases.length).toBeGreaterThanOrEqual(12));
+  it("are here", () => expect(cases.length).toBeGreaterThanOrEqual(14));
   for (const c of cases) {
     it(c, async () => {
       const meta = JSON.parse(readFileSync(join(root, c, "case.json"), "utf8"));
@@ -65,6 +65,41 @@ describe("lab cases (real netfilter ALG)", () => {
     writeFileSync(f, changed);
     const { report } = await run(dir, [f]);
     expect(report.findings.map((x: any) => x.code)).toContain("conntrack.counter-mismatch");
+  });
+
+  it("a conntrack byte counter that differs is reported, also on a data flow the server opened", async () => {
+    const dir = join(root, "ftp-active-helper");
+    const text = readFileSync(join(dir, "conntrack.txt"), "utf8");
+    // The active data connection: its original direction (server:20 -> NAT address) is counted
+    // outside, its reply direction inside.
+    for (const [re, which] of [[/(sport=20 dport=\d+ packets=\d+ bytes=)(\d+)/, "original"], [/(sport=\d+ dport=20 packets=\d+ bytes=)(\d+)/, "reply"]] as const) {
+      const changed = text.replace(re, (_m, a, n) => `${a}${Number(n) + 1}`);
+      expect(changed, which).not.toBe(text);
+      const f = join(mkdtempSync(join(tmpdir(), "alg-verify-lab-")), "conntrack.txt");
+      writeFileSync(f, changed);
+      const { report } = await run(dir, [f]);
+      const mism = report.findings.filter((x: any) => x.code === "conntrack.counter-mismatch");
+      expect(mism.length, which).toBe(1);
+      expect(mism[0].message).toMatch(/data initiator .* bytes /);
+      expect(mism[0].message).toContain("opened from outside");
+    }
+  });
+
+  it("a PORT the server refuses as foreign: alg.port-refused-foreign-address, from the outside capture alone too", async () => {
+    const dir = join(root, "ftp-active-no-helper-strict");
+    const { report } = await run(dir);
+    const f = report.findings.find((x: any) => x.code === "alg.port-refused-foreign-address");
+    expect(f.severity).toBe("error");
+    expect(f.message).toMatch(/refused PORT 192\.0\.2\.10:\d+ with "500 Illegal PORT command\."/);
+    expect(f.message).toContain("not 198.51.100.1");
+    expect(report.findings.map((x: any) => x.code)).not.toContain("alg.data-flow-refused");
+    expect(report.sessions[0].negotiations[0].dataPath).toBe("refused");
+    // The server's side alone shows it; the client's side alone cannot (it names its own address).
+    const out = JSON.parse((await runCli("verify", "--outside", join(dir, "outside.pcap"), "--json")).stdout);
+    expect(out.verdict).toBe("fail");
+    expect(out.findings.map((x: any) => x.code)).toContain("alg.port-refused-foreign-address");
+    const ins = JSON.parse((await runCli("verify", "--inside", join(dir, "inside.pcap"), "--json")).stdout);
+    expect(ins.findings.map((x: any) => x.code)).toEqual(["alg.data-flow-refused"]);
   });
 });
 
