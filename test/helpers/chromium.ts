@@ -12,7 +12,17 @@ import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser } from "playwright-core";
 
-export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"];
+/**
+ * Headless, and no traffic of its own: besides --disable-background-networking, every host name
+ * resolves to "not found" inside Chromium (its component updater otherwise looks up
+ * update.googleapis.com at start), so it sends no DNS query; the pages under test are file:// or
+ * 127.0.0.1 literals and need no name.
+ */
+export const CHROMIUM_ARGS = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
+  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--disable-component-update", "--disable-domain-reliability",
+  "--disable-sync", "--no-pings", "--dns-prefetch-disable",
+];
 export const CHROMIUM_HINT = "install Debian's chromium (apt-get install chromium) or set $CHROMIUM";
 
 export function chromiumPath(): string | null {
