@@ -127,11 +127,13 @@ function resetBars(): void {
   }
 }
 
+/** End of a run (done, error or cancelled): `alg-verify:settled` lets scripts wait without polling. */
 function finish(): void {
   running = false;
   runBtn.disabled = false;
   cancelBtn.hidden = true;
   document.body.dataset.running = "false";
+  document.dispatchEvent(new CustomEvent("alg-verify:settled", { detail: { state: document.body.dataset.state } }));
 }
 
 function newWorker(): Worker {
@@ -210,6 +212,9 @@ runBtn.addEventListener("click", async () => {
   runBtn.disabled = true;
   cancelBtn.hidden = false;
   resetBars();
+  // Drop the previous report first: its tables are the largest thing the page holds.
+  reportBody.replaceChildren();
+  reportSec.hidden = true;
   setStatus("Analyzing…");
   worker ??= newWorker();
   worker.postMessage(req);

@@ -28,6 +28,27 @@ function section(id: string, title: string, ...body: Child[]): HTMLElement {
   return h("section", { class: "part", id, "aria-labelledby": `${id}-h` }, h("h3", { id: `${id}-h` }, title), ...body);
 }
 
+/** Flow tables of up to this many flows are built at once; larger ones when first opened. */
+const EAGER_FLOWS = 5000;
+
+/**
+ * The flow table in a disclosure: built when first opened (a 200 k-flow table takes the main
+ * thread about half a second and tens of MB, which nobody should pay for a table they never look at).
+ */
+function lazyFlows(t: Done["flows"][number]): HTMLElement {
+  const eager = t.count <= EAGER_FLOWS;
+  const details = h("details", { class: "flows-details", open: eager }, h("summary", {}, `Per-flow table (${t.count} flows): filter and sort`));
+  let built = false;
+  const build = () => {
+    if (built || !details.open) return;
+    built = true;
+    details.append(flowTableView(t));
+  };
+  details.addEventListener("toggle", build);
+  build();
+  return details;
+}
+
 export function renderReport(m: Done): HTMLElement {
   const r = m.report;
   const errors = r.findings.filter((f) => f.severity === "error").length;
@@ -107,7 +128,7 @@ export function renderReport(m: Done): HTMLElement {
 
   for (const t of m.flows) {
     const cap = r.captures[t.side];
-    out.append(section(`flows-${t.side}`, `Flows of the ${t.side} capture${cap ? ` (${cap.file}: ${cap.packets} packets, ${cap.flows} flows${cap.partial ? ", PARTIAL" : ""})` : ""}`, flowTableView(t)));
+    out.append(section(`flows-${t.side}`, `Flows of the ${t.side} capture${cap ? ` (${cap.file}: ${cap.packets} packets, ${cap.flows} flows${cap.partial ? ", PARTIAL" : ""})` : ""}`, lazyFlows(t)));
   }
   return out;
 }
