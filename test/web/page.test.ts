@@ -139,6 +139,8 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     await runPage(page, dir, r);
     const want = JSON.parse(cli(dir, ["verify", ...cliArgs(r), "--json"]).stdout);
     expect(JSON.parse(await downloadText(page, "#dl-json"))).toEqual(want);
+    // 1280×800: nothing wider than the window.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(artifacts, "web-report.png"), fullPage: true });
     await page.context().close();
   });
