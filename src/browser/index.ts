@@ -17,7 +17,7 @@ import { verify, type VerifyOptions, type VerifyReport } from "../verify/verify.
 export * from "../index.js";
 export { analyzeCapture, type AnalyzeResult, type AnalyzeScanOptions } from "../alg/analyze.js";
 export { verify, type VerifyOptions, type VerifyReport } from "../verify/verify.js";
-export { predictedJunos, formatVerifyText } from "../report/verify-text.js";
+export { predictedJunos, formatVerifyText, evidenceText } from "../report/verify-text.js";
 export { formatDiagnostic } from "../report/flows-text.js";
 export { parseRouterText, buildRouterReport, formatRouterText } from "../router/index.js";
 export { FLOW_SIZE } from "../wasm/abi.js";

@@ -19,7 +19,8 @@ export function predictedJunos(conversations: PredictedConversation[]): string {
   }]);
 }
 
-function evidenceText(e: VerifyReportLike["findings"][number]["evidence"]): string {
+/** Where a finding was seen: packets, flows and router lines. */
+export function evidenceText(e: VerifyReportLike["findings"][number]["evidence"]): string {
   const parts: string[] = [];
   if (e.inside?.length) parts.push(`inside packet ${e.inside.join(", ")}`);
   if (e.outside?.length) parts.push(`outside packet ${e.outside.join(", ")}`);

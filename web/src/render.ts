@@ -4,25 +4,14 @@
  * diagnostics and a per-flow table per capture. Rendering only: every value comes from the
  * worker's message (the same report object the CLI prints with --json).
  */
-import type { VerifyReport } from "../../src/browser/index.js";
+import { evidenceText } from "../../src/browser/index.js";
 import type { WorkerMessage } from "./protocol.js";
 import { download, formatBytes, h, table, type Child } from "./dom.js";
 import { flowTableView } from "./flow-table.js";
 
 type Done = Extract<WorkerMessage, { type: "done" }>;
-type Finding = VerifyReport["findings"][number];
 
 const ep = (e?: { ip?: string; port?: number | null }) => (e ? `${e.ip ?? ""}${e.port !== undefined && e.port !== null ? ":" + e.port : ""}` : "-");
-
-function evidence(e: Finding["evidence"]): string {
-  const parts: string[] = [];
-  if (e.inside?.length) parts.push(`inside packet ${e.inside.join(", ")}`);
-  if (e.outside?.length) parts.push(`outside packet ${e.outside.join(", ")}`);
-  if (e.insideFlows?.length) parts.push(`inside flow ${e.insideFlows.join(", ")}`);
-  if (e.outsideFlows?.length) parts.push(`outside flow ${e.outsideFlows.join(", ")}`);
-  if (e.router?.length) parts.push(e.router.map((r) => `${r.file}:${r.line}`).join(", "));
-  return parts.join("; ");
-}
 
 function section(id: string, title: string, ...body: Child[]): HTMLElement {
   return h("section", { class: "part", id, "aria-labelledby": `${id}-h` }, h("h3", { id: `${id}-h` }, title), ...body);
@@ -84,7 +73,7 @@ export function renderReport(m: Done): HTMLElement {
 
   out.append(section("findings", `Findings (${r.findings.length})`, r.findings.length
     ? table(["Severity", "Code", "What", "Evidence", "What it means"], r.findings.map((f) => [
-      h("span", { class: `sev ${f.severity}` }, f.severity), h("code", { class: "code" }, f.code), f.message, evidence(f.evidence), f.explanation,
+      h("span", { class: `sev ${f.severity}` }, f.severity), h("code", { class: "code" }, f.code), f.message, evidenceText(f.evidence), f.explanation,
     ]))
     : h("p", {}, "No findings.")));
 
