@@ -240,6 +240,27 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     await page.context().close();
   });
 
+  it("bad options are refused with a message, and a file that is no capture gets the CLI's error", async () => {
+    const page = await newPage();
+    await page.goto(server.origin + "/index.html");
+    await waitEngine(page);
+    await page.setInputFiles("#file-inside", join(lab("ftp-active-helper"), "inside.pcap"));
+    await page.click("summary");
+    await page.fill("#opt-ftp", "21,abc");
+    await page.click("#run");
+    expect(await page.textContent("#status")).toMatch(/ftp ports: expected numbers 1–65535/);
+    expect(await page.getAttribute("body", "data-state")).toBeNull();
+    await page.fill("#opt-ftp", "21");
+    // A router text picked as a capture: the engine's located bad_magic error, as the CLI prints it.
+    const dir = lab("ftp-active-helper");
+    await runPage(page, dir, { inside: "conntrack.txt" });
+    const want = cli(dir, ["verify", "--inside", "conntrack.txt"]);
+    expect(want.code).toBe(2);
+    expect(await page.textContent("#input-error code")).toBe(want.stderr.trim().split("\n").at(-1));
+    expect(await page.textContent("#input-error code")).toMatch(/bad_magic|not a capture file/);
+    await page.context().close();
+  });
+
   it("privacy: no request beyond the page itself, connections refused by the CSP, locally-processed notice", async () => {
     const page = await newPage();
     await page.goto(server.origin + "/index.html");
