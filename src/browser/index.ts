@@ -13,14 +13,17 @@ import type { PullSource } from "../wasm/core.js";
 import { analyzeCapture, type AnalyzeResult, type AnalyzeScanOptions } from "../alg/analyze.js";
 import { parseRouterText } from "../router/index.js";
 import { verify, type VerifyOptions, type VerifyReport } from "../verify/verify.js";
+import type { InterfaceSpec } from "../capture/iface.js";
 
 export * from "../index.js";
 export { analyzeCapture, type AnalyzeResult, type AnalyzeScanOptions } from "../alg/analyze.js";
 export { verify, type VerifyOptions, type VerifyReport } from "../verify/verify.js";
 export { predictedJunos, formatVerifyText, evidenceText } from "../report/verify-text.js";
 export { formatDiagnostic } from "../report/flows-text.js";
-export { parseRouterText, buildRouterReport, formatRouterText } from "../router/index.js";
+export { parseRouterText, buildRouterReport, formatRouterText, canonicalIp } from "../router/index.js";
 export { FLOW_SIZE } from "../wasm/abi.js";
+export { parseInterfaceSpec, INTERFACE_SPEC_HELP, type InterfaceSpec } from "../capture/iface.js";
+export { parseCidr, type Cidr } from "../net/cidr.js";
 
 /** Compiles the core off the main thread's critical path (WebAssembly.compile, not the sync form). */
 export function compileCoreAsync(bytes: BufferSource): Promise<WebAssembly.Module> {
@@ -86,6 +89,9 @@ export async function analyzeBlob(
 export interface VerifyBlobsInput {
   inside?: NamedBlob;
   outside?: NamedBlob;
+  /** When inside and outside are one capture (the same Blob): the interface of each side. */
+  insideIf?: InterfaceSpec;
+  outsideIf?: InterfaceSpec;
   /** Router output already read as text, with the name shown in diagnostics. */
   router?: { name: string; text: string }[];
 }
@@ -120,8 +126,9 @@ export async function verifyBlobs(
     const blob = input[side];
     if (!blob) continue;
     const t0 = performance.now();
+    const filter = side === "inside" ? input.insideIf : input.outsideIf;
     analyzed[side] = await analyzeBlob(module, blob, {
-      ...analyzeOpts, signal, onProgress: onProgress && ((bytes: number) => onProgress(side, bytes, blob.size)),
+      ...analyzeOpts, ...(filter ? { interfaceFilter: filter } : {}), signal, onProgress: onProgress && ((bytes: number) => onProgress(side, bytes, blob.size)),
     });
     timing.push({ side, bytes: analyzed[side].scan.info.bytes, ms: performance.now() - t0, wasmBytes: analyzed[side].scan.memoryBytes });
   }

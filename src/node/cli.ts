@@ -8,6 +8,7 @@ import type { CliIo } from "./io.js";
 import { InputError } from "./errors.js";
 import { registerSuiteCommand } from "../suite/cli.js";
 import { parseCidr, type Cidr } from "../net/cidr.js";
+import { INTERFACE_SPEC_HELP, parseInterfaceSpec, type InterfaceSpec } from "../capture/iface.js";
 import { InternalError } from "../wasm/instantiate.js";
 import { registerRouterCommand } from "../router/cli.js";
 // The commands' implementations are loaded when a command runs, so starting the CLI (and
@@ -27,13 +28,13 @@ function intOption(min: number, max: number) {
   };
 }
 
-type IfSpec = { kind: "pcapng" | "sll2"; value: number };
+type IfSpec = InterfaceSpec;
 
 /** "0" → pcapng interface 0; "sll2:3" → Linux cooked v2 interface index 3. */
 function ifSpec(v: string): IfSpec {
-  const m = /^(?:(pcapng|sll2):)?(\d+)$/.exec(v.trim());
-  if (!m) throw new InvalidArgumentError("expected a pcapng interface number (e.g. 0) or sll2:<ifindex>");
-  return { kind: (m[1] as "pcapng" | "sll2" | undefined) ?? "pcapng", value: Number(m[2]) };
+  const spec = parseInterfaceSpec(v);
+  if (!spec) throw new InvalidArgumentError(`expected ${INTERFACE_SPEC_HELP}`);
+  return spec;
 }
 
 /** "4M", "512k", "1048576" → bytes. */

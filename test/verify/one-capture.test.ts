@@ -5,27 +5,16 @@
  * predicted conversations as with the two files (packet numbers differ: they are the merged
  * file's).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
-import { writePcap, writePcapng } from "../helpers/pcap-writer.js";
+import { writePcap } from "../helpers/pcap-writer.js";
+import { mergeSides, mergeSidesPcapng, readPcapRecords } from "../helpers/pcap-records.js";
 
 const ex = (f: string) => new URL(`../../pcaps/example/${f}`, import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), "alg-verify-one-"));
-
-/** Records of a classic little-endian µs pcap: time in ns and the frame. */
-function records(path: string): { ts: bigint; data: Uint8Array }[] {
-  const b = readFileSync(path);
-  const out: { ts: bigint; data: Uint8Array }[] = [];
-  for (let o = 24; o + 16 <= b.length; ) {
-    const cap = b.readUInt32LE(o + 8);
-    out.push({ ts: BigInt(b.readUInt32LE(o)) * 1_000_000_000n + BigInt(b.readUInt32LE(o + 4)) * 1000n, data: new Uint8Array(b.subarray(o + 16, o + 16 + cap)) });
-    o += 16 + cap;
-  }
-  return out;
-}
 
 function sll2(ifindex: number, frame: Uint8Array): Uint8Array {
   const h = new Uint8Array(20);
@@ -52,11 +41,11 @@ function summary(report: any) {
 }
 
 it("pcapng with an interface per side, and SLL2 with an interface index per side", async () => {
-  const inside = records(ex("ftp-active-nat-inside.pcap")).map((r) => ({ ...r, side: 0 }));
-  const outside = records(ex("ftp-active-nat-outside.pcap")).map((r) => ({ ...r, side: 1 }));
-  const merged = [...inside, ...outside].sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.side - b.side));
+  const inside = readPcapRecords(ex("ftp-active-nat-inside.pcap"));
+  const outside = readPcapRecords(ex("ftp-active-nat-outside.pcap"));
+  const merged = mergeSides(ex("ftp-active-nat-inside.pcap"), ex("ftp-active-nat-outside.pcap"));
   const ng = join(tmp, "both.pcapng");
-  writeFileSync(ng, writePcapng({ sections: [{ interfaces: [{ linkType: 1, tsresol: 9 }, { linkType: 1, tsresol: 9 }], blocks: merged.map((r) => ({ type: "epb" as const, iface: r.side, ts: r.ts, data: r.data })) }] }));
+  writeFileSync(ng, mergeSidesPcapng(ex("ftp-active-nat-inside.pcap"), ex("ftp-active-nat-outside.pcap")));
   const cooked = join(tmp, "both-sll2.pcap");
   writeFileSync(cooked, writePcap(merged.map((r) => ({ ts: r.ts, data: sll2(r.side ? 7 : 3, r.data) })), { linkType: 276, nanosecond: true }));
 

@@ -20,6 +20,7 @@ import type { Browser, Page } from "playwright-core";
 import { CHROMIUM_HINT, chromiumPath, launchChromium, serveStatic } from "../helpers/chromium.js";
 import { isCi } from "../helpers/tshark.js";
 import { generateBenchCapture } from "../../bench/gen-capture.js";
+import { mergeSidesPcapng } from "../helpers/pcap-records.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const webDir = join(root, "dist/web");
@@ -237,6 +238,40 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     expect(mem.wasm).toBeGreaterThan(0);
     expect(mem.wasm).toBe(smallWasm);
     await small.context().close();
+    await page.context().close();
+  });
+
+  it("one capture holding both sides, split by interface, with NAT hints and a clock offset: equals the CLI", async () => {
+    const ex = (f: string) => join(root, "pcaps/example", f);
+    writeFileSync(join(tmp, "both.pcapng"), mergeSidesPcapng(ex("ftp-active-nat-inside.pcap"), ex("ftp-active-nat-outside.pcap")));
+    const page = await newPage();
+    await page.goto(server.origin + "/index.html");
+    await waitEngine(page);
+    await page.setInputFiles("#file-inside", join(tmp, "both.pcapng"));
+    await page.click("summary");
+    await page.fill("#opt-inside-if", "0");
+    await page.fill("#opt-outside-if", "pcapng:1");
+    await page.fill("#opt-nat", "203.0.113.1, 203.0.113.7");
+    await page.fill("#opt-nets", "192.0.2.0/24");
+    await page.fill("#opt-offset", "0.25");
+    await page.click("#run");
+    await page.waitForFunction(() => document.body.dataset.state === "done");
+    const want = cli(tmp, ["verify", "--capture", "both.pcapng", "--inside-if", "0", "--outside-if", "1", "--nat-address", "203.0.113.1", "--nat-address", "203.0.113.7", "--inside-net", "192.0.2.0/24", "--clock-offset", "0.25", "--json"]);
+    const wantReport = JSON.parse(want.stdout);
+    expect(wantReport.captures.outside.file).toBe("both.pcapng");
+    expect(JSON.parse(await downloadText(page, "#dl-json"))).toEqual(wantReport);
+    // Both boxes filled is refused while the interfaces are set.
+    await page.setInputFiles("#file-outside", join(tmp, "both.pcapng"));
+    await page.click("#run");
+    expect(await page.textContent("#status")).toMatch(/leave the outside box empty/);
+    await page.fill("#opt-outside-if", "x9");
+    await page.click("#run");
+    expect(await page.textContent("#status")).toMatch(/give both interfaces, each a pcapng interface number/);
+    await page.fill("#opt-outside-if", "1");
+    await page.setInputFiles("#file-outside", []);
+    await page.fill("#opt-nat", "203.0.113.999");
+    await page.click("#run");
+    expect(await page.textContent("#status")).toMatch(/NAT addresses: "203\.0\.113\.999" is not an IPv4 or IPv6 address/);
     await page.context().close();
   });
 

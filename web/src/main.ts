@@ -5,6 +5,7 @@
 import "./style.css";
 import EngineWorker from "./worker.ts?worker&inline";
 import type { Side, VerifyRequest, WorkerMessage } from "./protocol.js";
+import { INTERFACE_SPEC_HELP, canonicalIp, parseCidr, parseInterfaceSpec, type Cidr, type InterfaceSpec } from "../../src/browser/index.js";
 import { $, formatBytes, h } from "./dom.js";
 import { renderReport } from "./render.js";
 
@@ -113,15 +114,52 @@ function intOpt(id: string, min: number, max: number): number {
   return v;
 }
 
+const listOf = (id: string) => $<HTMLInputElement>(id).value.split(/[,\s]+/).filter(Boolean);
+
+function natAddresses(): string[] {
+  const v = listOf("opt-nat");
+  const bad = v.find((a) => canonicalIp(a) === null);
+  if (bad) throw new Error(`NAT addresses: "${bad}" is not an IPv4 or IPv6 address`);
+  return v;
+}
+
+function insideNets(): Cidr[] {
+  return listOf("opt-nets").map((t) => {
+    const c = parseCidr(t);
+    if (!c) throw new Error(`Inside networks: "${t}" is not a prefix such as 192.0.2.0/24`);
+    return c;
+  });
+}
+
+function clockOffset(): number | undefined {
+  const t = $<HTMLInputElement>("opt-offset").value.trim();
+  if (!t) return undefined;
+  const n = Number(t);
+  if (!Number.isFinite(n)) throw new Error("Clock offset: expected milliseconds, e.g. -12.5");
+  return n;
+}
+
+/** Both interface fields, or neither: one capture holding both sides, split by interface. */
+function interfaces(): { insideIf: InterfaceSpec; outsideIf: InterfaceSpec } | undefined {
+  const a = $<HTMLInputElement>("opt-inside-if").value.trim();
+  const b = $<HTMLInputElement>("opt-outside-if").value.trim();
+  if (!a && !b) return undefined;
+  const insideIf = parseInterfaceSpec(a);
+  const outsideIf = parseInterfaceSpec(b);
+  if (!insideIf || !outsideIf) throw new Error(`One capture, both sides: give both interfaces, each ${INTERFACE_SPEC_HELP}`);
+  if (!state.inside || state.outside) throw new Error("One capture, both sides: put the capture in the inside box and leave the outside box empty");
+  return { insideIf, outsideIf };
+}
+
 function bar(side: Side): { root: HTMLElement; progress: HTMLProgressElement; text: HTMLElement } {
   const root = $(`bar-${side}`);
   return { root, progress: root.querySelector("progress")!, text: root.querySelector(".bar-text")! };
 }
 
-function resetBars(): void {
+function resetBars(split: boolean): void {
   for (const side of ["inside", "outside"] as const) {
     const b = bar(side);
-    b.root.hidden = !state[side];
+    b.root.hidden = !state[side] && !(split && side === "outside");
     b.progress.value = 0;
     b.text.textContent = "";
   }
@@ -191,13 +229,16 @@ runBtn.addEventListener("click", async () => {
   try {
     const router = await Promise.all(state.router.map(async (f) => ({ name: f.name, text: await f.text() })));
     if (pasted.trim()) router.push({ name: "pasted", text: pasted });
+    const split = interfaces();
     req = {
-      type: "verify", inside: state.inside, outside: state.outside, router,
+      type: "verify", inside: state.inside, outside: split ? state.inside : state.outside, router, ...split,
       options: {
         profile: $<HTMLSelectElement>("opt-profile").value as "lenient" | "linux",
         ftpPorts: ports("opt-ftp", [21]), rtspPorts: ports("opt-rtsp", [554, 8554]),
         windowSeconds: intOpt("opt-window", 0, 86_400), frameTolerance: intOpt("opt-tolerance", 0, 1_000_000),
         allMappings: $<HTMLInputElement>("opt-all").checked,
+        clockOffsetMs: clockOffset(),
+        hints: { natAddresses: natAddresses(), insideNets: insideNets() },
       },
     };
   } catch (e) {
@@ -211,7 +252,7 @@ runBtn.addEventListener("click", async () => {
   document.body.dataset.running = "true";
   runBtn.disabled = true;
   cancelBtn.hidden = false;
-  resetBars();
+  resetBars(!!req.insideIf);
   // Drop the previous report first: its tables are the largest thing the page holds.
   reportBody.replaceChildren();
   reportSec.hidden = true;

@@ -4,7 +4,7 @@
  * comes back as the same object `alg-verify verify --json` prints; flow tables come back as a
  * transferred copy of their wasm records.
  */
-import type { VerifyReport } from "../../src/browser/index.js";
+import type { Cidr, InterfaceSpec, VerifyReport } from "../../src/browser/index.js";
 
 export type Side = "inside" | "outside";
 
@@ -13,6 +13,9 @@ export interface VerifyRequest {
   inside?: File;
   outside?: File;
   router: { name: string; text: string }[];
+  /** One capture holding both sides (`inside` and `outside` are then the same File). */
+  insideIf?: InterfaceSpec;
+  outsideIf?: InterfaceSpec;
   options: {
     profile: "lenient" | "linux";
     ftpPorts: number[];
@@ -20,6 +23,8 @@ export interface VerifyRequest {
     windowSeconds: number;
     frameTolerance: number;
     allMappings: boolean;
+    clockOffsetMs?: number;
+    hints: { natAddresses: string[]; insideNets: Cidr[] };
   };
 }
 

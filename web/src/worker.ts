@@ -45,7 +45,7 @@ async function run(req: VerifyRequest): Promise<void> {
   const last: Record<Side, { pct: number; at: number }> = { inside: { pct: -1, at: 0 }, outside: { pct: -1, at: 0 } };
   const { report, inside, outside, timing } = await verifyBlobs(
     module,
-    { inside: req.inside, outside: req.outside, router: req.router },
+    { inside: req.inside, outside: req.outside, router: req.router, insideIf: req.insideIf, outsideIf: req.outsideIf },
     {
       ...req.options,
       onProgress: (side, bytes, total) => {

@@ -1,0 +1,39 @@
+/**
+ * Reading back the small classic captures we generate (little-endian, µs), and merging an
+ * inside/outside pair into one pcapng with an interface per side (0 = inside, 1 = outside), as a
+ * capture taken on both interfaces of a router would be.
+ */
+import { readFileSync } from "node:fs";
+import { writePcapng } from "./pcap-writer.js";
+
+export interface PcapRecordBytes {
+  /** Nanoseconds since the epoch. */
+  ts: bigint;
+  data: Uint8Array;
+}
+
+/** Records of a classic little-endian µs pcap: time in ns and the frame. */
+export function readPcapRecords(path: string): PcapRecordBytes[] {
+  const b = readFileSync(path);
+  if (b.readUInt32LE(0) !== 0xa1b2c3d4) throw new Error(`${path}: expected a little-endian µs pcap`);
+  const out: PcapRecordBytes[] = [];
+  for (let o = 24; o + 16 <= b.length; ) {
+    const cap = b.readUInt32LE(o + 8);
+    out.push({ ts: BigInt(b.readUInt32LE(o)) * 1_000_000_000n + BigInt(b.readUInt32LE(o + 4)) * 1000n, data: new Uint8Array(b.subarray(o + 16, o + 16 + cap)) });
+    o += 16 + cap;
+  }
+  return out;
+}
+
+/** Both sides' records in time order (inside first on equal times), tagged with their side. */
+export function mergeSides(insidePath: string, outsidePath: string): (PcapRecordBytes & { side: 0 | 1 })[] {
+  const inside = readPcapRecords(insidePath).map((r) => ({ ...r, side: 0 as const }));
+  const outside = readPcapRecords(outsidePath).map((r) => ({ ...r, side: 1 as const }));
+  return [...inside, ...outside].sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.side - b.side));
+}
+
+/** The pair as one pcapng: interface 0 inside, 1 outside (Ethernet, ns resolution). */
+export function mergeSidesPcapng(insidePath: string, outsidePath: string): Uint8Array {
+  const merged = mergeSides(insidePath, outsidePath);
+  return writePcapng({ sections: [{ interfaces: [{ linkType: 1, tsresol: 9 }, { linkType: 1, tsresol: 9 }], blocks: merged.map((r) => ({ type: "epb" as const, iface: r.side, ts: r.ts, data: r.data })) }] });
+}
