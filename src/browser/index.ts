@@ -14,6 +14,7 @@ import { analyzeCapture, type AnalyzeResult, type AnalyzeScanOptions } from "../
 import { parseRouterText } from "../router/index.js";
 import { verify, type VerifyOptions, type VerifyReport } from "../verify/verify.js";
 import type { InterfaceSpec } from "../capture/iface.js";
+import type { RouterParseResult } from "../router/types.js";
 
 export * from "../index.js";
 export { analyzeCapture, type AnalyzeResult, type AnalyzeScanOptions } from "../alg/analyze.js";
@@ -113,12 +114,12 @@ export interface VerifyBlobsOptions extends Omit<AnalyzeScanOptions, "file" | "o
 
 /**
  * `verify` on Blobs: the captures one after the other (a worker has one thread), then the router
- * text, then `verify()` with the same options the CLI passes. Returns the analyses too (the page
- * shows their flow tables).
+ * text, then `verify()` with the same options the CLI passes. Returns the analyses and the parsed
+ * router output too (the page shows their flow tables and the router's own view).
  */
 export async function verifyBlobs(
   module: WebAssembly.Module, input: VerifyBlobsInput, opts: VerifyBlobsOptions = {},
-): Promise<{ report: VerifyReport; inside?: AnalyzeResult; outside?: AnalyzeResult; timing: CaptureTiming[] }> {
+): Promise<{ report: VerifyReport; inside?: AnalyzeResult; outside?: AnalyzeResult; router: RouterParseResult[]; timing: CaptureTiming[] }> {
   const { onProgress, signal, hints, allMappings, clockOffsetMs, frameTolerance, ...analyzeOpts } = opts;
   const analyzed: { inside?: AnalyzeResult; outside?: AnalyzeResult } = {};
   const timing: CaptureTiming[] = [];
@@ -134,5 +135,5 @@ export async function verifyBlobs(
   }
   const router = (input.router ?? []).map((r) => parseRouterText(r.text, r.name));
   const report = verify({ ...analyzed, router }, { profile: opts.profile, clockOffsetMs, frameTolerance, allMappings, hints });
-  return { report, ...analyzed, timing };
+  return { report, ...analyzed, router, timing };
 }

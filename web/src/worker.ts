@@ -1,12 +1,12 @@
 /**
  * The engine: a dedicated worker running the same wasm core and library as the CLI. It owns no
  * logic of its own: it compiles the inlined wasm once, streams each File through
- * `verifyBlobs` (src/browser), throttles progress to whole percents, and posts the report, its
- * text forms and compact copies of the flow tables back to the page.
+ * `verifyBlobs` (src/browser), reports progress at most every PROGRESS_MS, and posts the report,
+ * its text forms and compact copies of the flow tables back to the page.
  */
 import wasmBase64 from "virtual:core-wasm";
 import {
-  buildRouterReport, compileCoreAsync, formatRouterText, formatVerifyText, formatDiagnostic, parseRouterText,
+  buildRouterReport, compileCoreAsync, formatRouterText, formatVerifyText, formatDiagnostic,
   predictedJunos, verifyBlobs, FLOW_SIZE, type AnalyzeResult,
 } from "../../src/browser/index.js";
 import type { FlowTableTransfer, Side, VerifyRequest, WorkerMessage } from "./protocol.js";
@@ -43,7 +43,7 @@ async function run(req: VerifyRequest): Promise<void> {
   // Progress at most every PROGRESS_MS (and at each capture's end): a repaint per percent would
   // take CPU from the browser process that reads the file, on a 2-core machine ~20 % of the run.
   const last: Record<Side, { pct: number; at: number }> = { inside: { pct: -1, at: 0 }, outside: { pct: -1, at: 0 } };
-  const { report, inside, outside, timing } = await verifyBlobs(
+  const { report, inside, outside, router, timing } = await verifyBlobs(
     module,
     { inside: req.inside, outside: req.outside, router: req.router, insideIf: req.insideIf, outsideIf: req.outsideIf },
     {
@@ -61,7 +61,7 @@ async function run(req: VerifyRequest): Promise<void> {
   );
   let text = "";
   formatVerifyText(report, (s) => { text += s; });
-  const routerText = req.router.length ? formatRouterText(buildRouterReport(req.router.map((r) => parseRouterText(r.text, r.name)))) : "";
+  const routerText = router.length ? formatRouterText(buildRouterReport(router)) : "";
   const flows: FlowTableTransfer[] = [];
   if (inside) flows.push(compactFlows("inside", inside));
   if (outside) flows.push(compactFlows("outside", outside));
