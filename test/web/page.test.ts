@@ -168,6 +168,22 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     await page.context().close();
   });
 
+  it("pasted router output is read as a router file named \"pasted\"", async () => {
+    const src = lab("ftp-active-helper");
+    for (const f of ["inside.pcap", "outside.pcap"]) writeFileSync(join(tmp, f), readFileSync(join(src, f)));
+    const text = readFileSync(join(src, "conntrack.txt"), "utf8");
+    writeFileSync(join(tmp, "pasted"), text);
+    const page = await newPage();
+    await page.goto(server.origin + "/index.html");
+    await waitEngine(page);
+    await page.fill("#router-text", text);
+    await runPage(page, tmp, { inside: "inside.pcap", outside: "outside.pcap" });
+    const want = JSON.parse(cli(tmp, ["verify", "--inside", "inside.pcap", "--outside", "outside.pcap", "--router", "pasted", "--json"]).stdout);
+    expect(want.inputs.router).toEqual(["pasted"]);
+    expect(JSON.parse(await downloadText(page, "#dl-json"))).toEqual(want);
+    await page.context().close();
+  });
+
   it("a damaged capture shows the CLI's located error and the partial report", async () => {
     const good = readFileSync(join(lab("ftp-active-helper"), "inside.pcap"));
     const cut = good.subarray(0, good.length - 37); // ends inside the last record
