@@ -788,6 +788,24 @@ function serverMedia(b: CaseBuilder, local: { in: Ep; out: Ep }[], only?: Side, 
 const ctlIn = ep(CLIENT, FTP_CTRL_PORT);
 const ftpServer = ep(SERVER, 21);
 
+/**
+ * Active FTP through a NAT with a working ALG: control ctlIn → ctlOut, `PORT` rewritten from the
+ * client's data endpoint to `dOut`, the server's data connection from port 20 let back in, LIST,
+ * QUIT; the control and data entries of the ftp conversation. `ctlIsn`/`dataIsn`: client ISNs.
+ */
+function workingActive(b: CaseBuilder, ctlOut: Ep, dOut: Ep, ctlIsn: number, dataIsn: number): void {
+  const conv = b.conv("ftp");
+  const dIn = ep(CLIENT, DATA_PORT);
+  conv.entries.push(entry("control", "tcp", ctlIn, ctlOut, ftpServer, "outbound"));
+  conv.entries.push(entry("data", "tcp", dIn, dOut, ep(SERVER, 20), "inbound"));
+  const c = new Control(b.w, ctlIn, ctlOut, ftpServer, ctlIsn);
+  ftpLogin(c);
+  c.req({ inside: portLine(dIn), outside: portLine(dOut) });
+  c.rep("200 PORT command successful. Consider using PASV.");
+  activeList(b, c, dIn, dOut, dataIsn);
+  ftpQuit(c);
+}
+
 export const NAT_CASES: readonly CaseDef[] = [
   {
     name: "ftp-active-masquerade",
@@ -809,18 +827,7 @@ export const NAT_CASES: readonly CaseDef[] = [
       ];
     },
     make: (b) => {
-      const conv = b.conv("ftp");
-      const ctlOut = ep(NAT, FTP_CTRL_PORT);
-      const dIn = ep(CLIENT, DATA_PORT);
-      const dOut = ep(NAT, DATA_PORT);
-      conv.entries.push(entry("control", "tcp", ctlIn, ctlOut, ftpServer, "outbound"));
-      conv.entries.push(entry("data", "tcp", dIn, dOut, ep(SERVER, 20), "inbound"));
-      const c = new Control(b.w, ctlIn, ctlOut, ftpServer, 0x3a1f0000);
-      ftpLogin(c);
-      c.req({ inside: portLine(dIn), outside: portLine(dOut) });
-      c.rep("200 PORT command successful. Consider using PASV.");
-      activeList(b, c, dIn, dOut, 0x7c000000);
-      ftpQuit(c);
+      workingActive(b, ep(NAT, FTP_CTRL_PORT), ep(NAT, DATA_PORT), 0x3a1f0000, 0x7c000000);
       // ftp.active.nat ("1" when the PORT address differs from the packet's source) is absent on both sides.
       b.check("inside", "ftp.active.cip", ["ftp.active.cip", "ftp.active.port", "ftp.active.nat"], [[CLIENT, "50000", ""]]);
       b.check("outside", "ftp.active.cip", ["ftp.active.cip", "ftp.active.port", "ftp.active.nat"], [[NAT, "50000", ""]]);
@@ -834,19 +841,8 @@ export const NAT_CASES: readonly CaseDef[] = [
     notFindings: ["alg.payload-not-translated", "alg.payload-wrong-address", "alg.payload-port-mismatch", "alg.data-flow-blocked", "router.flow-missing", "router.nat-mismatch"],
     router: () => ({ alg: true }),
     make: (b) => {
-      const conv = b.conv("ftp");
       const pool = "203.0.113.14";
-      const ctlOut = ep(pool, 61012);
-      const dIn = ep(CLIENT, DATA_PORT);
-      const dOut = ep(pool, 61013);
-      conv.entries.push(entry("control", "tcp", ctlIn, ctlOut, ftpServer, "outbound"));
-      conv.entries.push(entry("data", "tcp", dIn, dOut, ep(SERVER, 20), "inbound"));
-      const c = new Control(b.w, ctlIn, ctlOut, ftpServer, 0x3b2e0000);
-      ftpLogin(c);
-      c.req({ inside: portLine(dIn), outside: portLine(dOut) });
-      c.rep("200 PORT command successful. Consider using PASV.");
-      activeList(b, c, dIn, dOut, 0x7d000000);
-      ftpQuit(c);
+      workingActive(b, ep(pool, 61012), ep(pool, 61013), 0x3b2e0000, 0x7d000000);
       b.check("inside", "ftp.active.cip", ["ftp.active.cip", "ftp.active.port"], [[CLIENT, "50000"]]);
       b.check("outside", "ftp.active.cip", ["ftp.active.cip", "ftp.active.port"], [[pool, "61013"]]);
     },
@@ -859,18 +855,7 @@ export const NAT_CASES: readonly CaseDef[] = [
     router: () => ({ alg: true }),
     conntrack: { helper: true, findings: [] },
     make: (b) => {
-      const conv = b.conv("ftp");
-      const ctlOut = ep(NAT, FTP_CTRL_PORT);
-      const dIn = ep(CLIENT, DATA_PORT);
-      const dOut = ep(NAT, 61000);
-      conv.entries.push(entry("control", "tcp", ctlIn, ctlOut, ftpServer, "outbound"));
-      conv.entries.push(entry("data", "tcp", dIn, dOut, ep(SERVER, 20), "inbound"));
-      const c = new Control(b.w, ctlIn, ctlOut, ftpServer, 0x3c3d0000);
-      ftpLogin(c);
-      c.req({ inside: portLine(dIn), outside: portLine(dOut) });
-      c.rep("200 PORT command successful. Consider using PASV.");
-      activeList(b, c, dIn, dOut, 0x7e000000);
-      ftpQuit(c);
+      workingActive(b, ep(NAT, FTP_CTRL_PORT), ep(NAT, 61000), 0x3c3d0000, 0x7e000000);
       b.check("inside", "ftp.active.cip", ["ftp.active.cip", "ftp.active.port"], [[CLIENT, "50000"]]);
       b.check("outside", "ftp.active.cip", ["ftp.active.cip", "ftp.active.port"], [[NAT, "61000"]]);
     },
