@@ -88,7 +88,7 @@
 
 import {
   DEFAULT_EPOCH_NS, IpProto, LinkType, ascii, concat, ethernetFor, ipPacket, isIpv6, tcp, tcpMssOption,
-  udp, writePcap, type TcpFlags,
+  rtcpSenderReport, rtpPacket, udp, writePcap, type TcpFlags,
 } from "../../test/helpers/pcap-writer.js";
 import { isMain, repoRoot, writeOut } from "./util.js";
 
@@ -627,34 +627,10 @@ const SDP_TRACK = (n: number) =>
   n === 1 ? "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:trackID=1\r\n"
     : `m=audio 0 RTP/AVP 97\r\na=rtpmap:97 MPEG4-GENERIC/48000/2\r\na=control:trackID=${n}\r\n`;
 
-/** RTP packet (RFC 3550 §5.1): V=2, PT 96, seq, timestamp, SSRC, then a small payload. */
-function rtp(seq: number, ts: number, ssrc: number): Uint8Array {
-  const h = new Uint8Array(12 + 20);
-  const dv = new DataView(h.buffer);
-  h[0] = 0x80;
-  h[1] = 96;
-  dv.setUint16(2, seq);
-  dv.setUint32(4, ts >>> 0);
-  dv.setUint32(8, ssrc >>> 0);
-  for (let i = 12; i < h.length; i++) h[i] = (i * 7) & 0xff;
-  return h;
-}
-
-/** RTCP sender report (RFC 3550 §6.4.1), no report blocks. */
-function rtcpSr(ssrc: number, rtpTs: number, packets: number): Uint8Array {
-  const b = new Uint8Array(28);
-  const dv = new DataView(b.buffer);
-  b[0] = 0x80;
-  b[1] = 200;
-  dv.setUint16(2, 6);
-  dv.setUint32(4, ssrc >>> 0);
-  dv.setUint32(8, 0xe93e2c05); // NTP seconds (2024-01-02)
-  dv.setUint32(12, 0x40000000);
-  dv.setUint32(16, rtpTs >>> 0);
-  dv.setUint32(20, packets);
-  dv.setUint32(24, packets * 20);
-  return b;
-}
+/** RTP with 20 fixed payload bytes. */
+const rtp = (seq: number, ts: number, ssrc: number): Uint8Array => rtpPacket(seq, ts, ssrc, 20, (k) => k * 7);
+/** Sender report: 20 octets per packet. */
+const rtcpSr = (ssrc: number, rtpTs: number, packets: number): Uint8Array => rtcpSenderReport(ssrc, rtpTs, packets, packets * 20);
 
 function rtspCase(
   b: CaseBuilder,

@@ -146,7 +146,7 @@
 
 import {
   DEFAULT_EPOCH_NS, IpProto, LinkType, ascii, concat, ethernetFor, icmpv4Error, ipv4, tcp, tcpMssOption, udp,
-  writePcap, type TcpFlags,
+  rtcpReceiverReport, rtcpSenderReport, rtpPacket, writePcap, type TcpFlags,
 } from "../../test/helpers/pcap-writer.js";
 import { printJunosConversations, type PrintableInterface } from "../../src/router/index.js";
 import { isMain, repoRoot, writeOut } from "./util.js";
@@ -433,45 +433,11 @@ const tuple = (e: Ep) => `${e.ip.split(".").join(",")},${e.port >> 8},${e.port &
 const portLine = (e: Ep) => `PORT ${tuple(e)}`;
 const pasvLine = (e: Ep) => `227 Entering Passive Mode (${tuple(e)}).`;
 
-/** RTP packet (RFC 3550 §5.1): V=2, PT 96, seq, timestamp, SSRC, `n` payload bytes. */
-function rtp(seq: number, ts: number, ssrc: number, n = 160): Uint8Array {
-  const h = new Uint8Array(12 + n);
-  const dv = new DataView(h.buffer);
-  h[0] = 0x80;
-  h[1] = 96;
-  dv.setUint16(2, seq);
-  dv.setUint32(4, ts >>> 0);
-  dv.setUint32(8, ssrc >>> 0);
-  for (let i = 12; i < h.length; i++) h[i] = (i * 7 + seq) & 0xff;
-  return h;
-}
-
-/** RTCP sender report (RFC 3550 §6.4.1), no report blocks. */
-function rtcpSr(ssrc: number, rtpTs: number, packets: number): Uint8Array {
-  const b = new Uint8Array(28);
-  const dv = new DataView(b.buffer);
-  b[0] = 0x80;
-  b[1] = 200;
-  dv.setUint16(2, 6);
-  dv.setUint32(4, ssrc >>> 0);
-  dv.setUint32(8, 0xe93e2c05); // NTP seconds (2024-01-02)
-  dv.setUint32(12, 0x40000000);
-  dv.setUint32(16, rtpTs >>> 0);
-  dv.setUint32(20, packets);
-  dv.setUint32(24, packets * 160);
-  return b;
-}
-
-/** RTCP receiver report (RFC 3550 §6.4.2), no report blocks. */
-function rtcpRr(ssrc: number): Uint8Array {
-  const b = new Uint8Array(8);
-  const dv = new DataView(b.buffer);
-  b[0] = 0x80;
-  b[1] = 201;
-  dv.setUint16(2, 1);
-  dv.setUint32(4, ssrc >>> 0);
-  return b;
-}
+/** RTP with 160 payload bytes (20 ms of G.711) whose pattern moves with the sequence number. */
+const rtp = (seq: number, ts: number, ssrc: number): Uint8Array => rtpPacket(seq, ts, ssrc, 160, (k) => k * 7 + seq);
+/** Sender report: 160 octets per packet. */
+const rtcpSr = (ssrc: number, rtpTs: number, packets: number): Uint8Array => rtcpSenderReport(ssrc, rtpTs, packets, packets * 160);
+const rtcpRr = rtcpReceiverReport;
 
 // ---------------------------------------------------------------------------------------------
 // Case builder

@@ -543,6 +543,49 @@ export function icmpv6(spec: IcmpEchoSpec & { src: string; dst: string }): Uint8
   return out;
 }
 
+/**
+ * RTP packet (RFC 3550 §5.1): V=2, no padding/extension/CSRC, marker 0, payload type 96, then
+ * `n` payload bytes where byte k of the packet (k ≥ 12) is `fill(k)`.
+ */
+export function rtpPacket(seq: number, ts: number, ssrc: number, n: number, fill: (k: number) => number): Uint8Array {
+  const h = new Uint8Array(12 + n);
+  const dv = new DataView(h.buffer);
+  h[0] = 0x80;
+  h[1] = 96;
+  dv.setUint16(2, seq);
+  dv.setUint32(4, ts >>> 0);
+  dv.setUint32(8, ssrc >>> 0);
+  for (let k = 12; k < h.length; k++) h[k] = fill(k) & 0xff;
+  return h;
+}
+
+/** RTCP sender report (RFC 3550 §6.4.1), no report blocks; a fixed NTP time (2024-01-02). */
+export function rtcpSenderReport(ssrc: number, rtpTs: number, packets: number, octets: number): Uint8Array {
+  const b = new Uint8Array(28);
+  const dv = new DataView(b.buffer);
+  b[0] = 0x80;
+  b[1] = 200;
+  dv.setUint16(2, 6);
+  dv.setUint32(4, ssrc >>> 0);
+  dv.setUint32(8, 0xe93e2c05);
+  dv.setUint32(12, 0x40000000);
+  dv.setUint32(16, rtpTs >>> 0);
+  dv.setUint32(20, packets);
+  dv.setUint32(24, octets);
+  return b;
+}
+
+/** RTCP receiver report (RFC 3550 §6.4.2), no report blocks. */
+export function rtcpReceiverReport(ssrc: number): Uint8Array {
+  const b = new Uint8Array(8);
+  const dv = new DataView(b.buffer);
+  b[0] = 0x80;
+  b[1] = 201;
+  dv.setUint16(2, 1);
+  dv.setUint32(4, ssrc >>> 0);
+  return b;
+}
+
 /** GRE base header (RFC 2784): no checksum/key/sequence, version 0. */
 export function gre(protocolType: number, payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + payload.length);
