@@ -101,6 +101,16 @@ function addrText(e: AlgEvent): string | undefined {
   return e.family && e.addr ? ipToString(e.addr, 0, e.family === 6 ? 6 : 4) : undefined;
 }
 
+/**
+ * What an FTP line announces (`ip` when it names one, its port) and, when valid, the TCP data
+ * connection it lets in: from `fromIp` (any port) to `toIp` and the announced port.
+ */
+function announce(n: Negotiation, e: AlgEvent, fromIp: string, toIp: string, ip: string | undefined): void {
+  if (ip) n.announced.ip = ip;
+  n.announced.port = e.port;
+  if (n.valid) n.expected.push({ proto: "tcp", from: { ip: fromIp, port: null }, to: { ip: toIp, port: e.port } });
+}
+
 /** Builds every session from the events of one capture. */
 export function buildSessions(events: AlgEvent[], flows: FlowTable, opts: AnalyzeOptions = {}): Session[] {
   const byFlow = new Map<number, AlgEvent[]>();
@@ -168,9 +178,7 @@ function ftpNegotiations(s: Session, evs: AlgEvent[], serverDir: number, f: Flow
       if (verb !== FtpVerb.Port && verb !== FtpVerb.Eprt && verb !== FtpVerb.Lprt) continue;
       const n = base(e, VERB_NAMES[verb] as Negotiation["kind"]);
       const ip = addrText(e);
-      if (ip) n.announced.ip = ip;
-      n.announced.port = e.port;
-      if (n.valid) n.expected.push({ proto: "tcp", from: { ip: s.server.ip, port: null }, to: { ip: ip!, port: e.port } });
+      announce(n, e, s.server.ip, ip!, ip);
       n.emulation = emulateFtp(e, n, s, f);
       s.negotiations.push(n);
       continue;
@@ -197,20 +205,13 @@ function ftpNegotiations(s: Session, evs: AlgEvent[], serverDir: number, f: Flow
       n.requestPacket = pending.packet;
       pending = undefined;
     }
-    if (code === 229) {
-      n.announced.port = e.port;
-      if (n.valid) n.expected.push({ proto: "tcp", from: { ip: s.client.ip, port: null }, to: { ip: s.server.ip, port: e.port } });
-    } else {
-      const ip = addrText(e);
-      if (ip) n.announced.ip = ip;
-      n.announced.port = e.port;
-      if (n.valid) n.expected.push({ proto: "tcp", from: { ip: s.client.ip, port: null }, to: { ip: ip!, port: e.port } });
-    }
+    // 229 names only a port: the data connection goes to the control connection's server.
+    const ip = code === 229 ? undefined : addrText(e);
+    announce(n, e, s.client.ip, code === 229 ? s.server.ip : ip!, ip);
     n.emulation = emulateFtp(e, n, s, f);
     s.negotiations.push(n);
   }
 }
-
 /**
  * What Linux nf_conntrack_ftp does with the segment that carried the line (ALG-BEHAVIOUR.md §1,
  * §3, §7; the case table in pcaps/make/alg-cases.ts cites each rule).
