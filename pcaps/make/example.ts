@@ -26,7 +26,7 @@ import {
   DEFAULT_EPOCH_NS, LinkType, ethernetFor, tcpSession, writePcap,
   type PcapRecord, type SessionFrame, type TcpSession,
 } from "../../test/helpers/pcap-writer.js";
-import { isMain, repoRoot, writeOut } from "./util.js";
+import { FTP_LISTING, isMain, repoRoot, sideMacs, writeOut } from "./util.js";
 
 export type NatSide = "inside" | "outside";
 
@@ -49,18 +49,6 @@ export const EXAMPLE = {
     outside: "pcaps/example/ftp-active-nat-outside.pcap",
   },
 } as const;
-
-const MAC = {
-  client: "02:00:5e:00:00:0a",
-  routerIn: "02:00:5e:00:01:01",
-  routerOut: "02:00:5e:00:02:01",
-  upstream: "02:00:5e:00:02:fe",
-};
-
-const LISTING =
-  "-rw-r--r--    1 0        0            1024 Jan 01 00:00 README\r\n" +
-  "drwxr-xr-x    2 0        0            4096 Jan 01 00:00 pub\r\n" +
-  "-rw-r--r--    1 0        0         1048576 Jan 01 00:00 test.bin\r\n";
 
 interface Tagged {
   frame: SessionFrame;
@@ -120,7 +108,7 @@ export function exampleFrames(side: NatSide): ExampleFrame[] {
   const d1 = session(E.server, 20, clientIp, E.activeDataPort, 0x7c000000, 0x6100, false);
   on(d1, false, (x) => x.handshake());
   rep(c1, "150 Here comes the directory listing.");
-  on(d1, false, (x) => x.send(true, LISTING));
+  on(d1, false, (x) => x.send(true, FTP_LISTING));
   on(d1, false, (x) => x.close(true));
   rep(c1, "226 Directory send OK.");
   ack(c1, true);
@@ -145,7 +133,7 @@ export function exampleFrames(side: NatSide): ExampleFrame[] {
   on(d2, true, (x) => x.handshake());
   req(c2, "LIST");
   rep(c2, "150 Here comes the directory listing.");
-  on(d2, true, (x) => x.send(false, LISTING));
+  on(d2, true, (x) => x.send(false, FTP_LISTING));
   on(d2, true, (x) => x.close(false));
   rep(c2, "226 Directory send OK.");
   ack(c2, true);
@@ -164,9 +152,7 @@ export function exampleFrames(side: NatSide): ExampleFrame[] {
 /** pcap bytes for one side (Ethernet, µs, LE). */
 export function makeExampleCapture(side: NatSide): Uint8Array {
   const records: PcapRecord[] = exampleFrames(side).map((f) => {
-    const [src, dst] = side === "inside"
-      ? (f.outbound ? [MAC.client, MAC.routerIn] : [MAC.routerIn, MAC.client])
-      : (f.outbound ? [MAC.routerOut, MAC.upstream] : [MAC.upstream, MAC.routerOut]);
+    const [src, dst] = sideMacs(side, f.outbound);
     return { ts: f.ts, data: ethernetFor(f.l3, { src, dst }) };
   });
   return writePcap(records, { linkType: LinkType.ETHERNET, snaplen: 262144 });

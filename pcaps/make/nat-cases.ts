@@ -149,7 +149,7 @@ import {
   rtcpReceiverReport, rtcpSenderReport, rtpPacket, writePcap, type TcpFlags,
 } from "../../test/helpers/pcap-writer.js";
 import { printJunosConversations, type PrintableInterface } from "../../src/router/index.js";
-import { isMain, repoRoot, writeOut } from "./util.js";
+import { FTP_LISTING, isMain, repoRoot, sideMacs, writeOut } from "./util.js";
 
 // ---------------------------------------------------------------------------------------------
 // Public types (case.json)
@@ -230,18 +230,6 @@ const CLIENT = "192.0.2.10";
 const SERVER = "198.51.100.20";
 const NAT = "203.0.113.1";
 const INSIDE_NET = "192.0.2.0/24";
-
-const MAC = {
-  client: "02:00:5e:00:00:0a",
-  routerIn: "02:00:5e:00:01:01",
-  routerOut: "02:00:5e:00:02:01",
-  upstream: "02:00:5e:00:02:fe",
-};
-
-const LISTING =
-  "-rw-r--r--    1 0        0            1024 Jan 01 00:00 README\r\n" +
-  "drwxr-xr-x    2 0        0            4096 Jan 01 00:00 pub\r\n" +
-  "-rw-r--r--    1 0        0         1048576 Jan 01 00:00 test.bin\r\n";
 
 /** Severities of the finding codes these cases use (as in src/verify/findings.ts). */
 export const FINDING_SEVERITY: Readonly<Record<string, "error" | "warning">> = {
@@ -334,9 +322,7 @@ class Wire {
       const l3 = p[side];
       if (!l3) return;
       const ts = side === "inside" ? (p.outbound ? p.t : p.t + FWD) : (p.outbound ? p.t + FWD + SKEW : p.t + SKEW);
-      const [src, dst] = side === "inside"
-        ? (p.outbound ? [MAC.client, MAC.routerIn] : [MAC.routerIn, MAC.client])
-        : (p.outbound ? [MAC.routerOut, MAC.upstream] : [MAC.upstream, MAC.routerOut]);
+      const [src, dst] = sideMacs(side, p.outbound);
       recs.push({ ts, data: ethernetFor(l3, { src, dst }), k });
     });
     recs.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.k - b.k));
@@ -650,7 +636,7 @@ function activeList(b: CaseBuilder, c: Control, inside: Ep, outside: Ep, isn: nu
   const d = new Conn(b.w, inside, outside, ep(SERVER, 20), isn);
   d.handshake(false);
   c.rep("150 Here comes the directory listing.");
-  d.data(false, LISTING, { dt: 2n * MS });
+  d.data(false, FTP_LISTING, { dt: 2n * MS });
   d.ack(true);
   d.close(false);
   c.rep("226 Directory send OK.");
@@ -663,7 +649,7 @@ function passiveList(b: CaseBuilder, c: Control, inside: Ep, outside: Ep, port: 
   d.handshake(true);
   c.req("LIST");
   c.rep("150 Here comes the directory listing.");
-  d.data(false, LISTING, { dt: 2n * MS });
+  d.data(false, FTP_LISTING, { dt: 2n * MS });
   d.ack(true);
   d.close(false);
   c.rep("226 Directory send OK.");

@@ -37,3 +37,28 @@ export function writeOut(root: string, rel: string, data: Uint8Array | string): 
   fs.writeFileSync(abs, data);
   return abs;
 }
+
+/** MAC addresses of the two-sided NAT captures (locally administered, 02:00:5e:…). */
+const MAC = {
+  client: "02:00:5e:00:00:0a",
+  routerIn: "02:00:5e:00:01:01",
+  routerOut: "02:00:5e:00:02:01",
+  upstream: "02:00:5e:00:02:fe",
+};
+
+/**
+ * Ethernet source and destination of a frame captured on one side of the NAT router: inside
+ * between the client and the router's inside port, outside between the router's outside port
+ * and its upstream; `outbound` = travelling from the inside towards the outside.
+ */
+export function sideMacs(side: "inside" | "outside", outbound: boolean): [string, string] {
+  return side === "inside"
+    ? (outbound ? [MAC.client, MAC.routerIn] : [MAC.routerIn, MAC.client])
+    : (outbound ? [MAC.routerOut, MAC.upstream] : [MAC.upstream, MAC.routerOut]);
+}
+
+/** The directory listing the generated FTP servers send (vsftpd's `ls -l` layout). */
+export const FTP_LISTING =
+  "-rw-r--r--    1 0        0            1024 Jan 01 00:00 README\r\n" +
+  "drwxr-xr-x    2 0        0            4096 Jan 01 00:00 pub\r\n" +
+  "-rw-r--r--    1 0        0         1048576 Jan 01 00:00 test.bin\r\n";
