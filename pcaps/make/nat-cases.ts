@@ -758,6 +758,19 @@ function workingActive(b: CaseBuilder, ctlOut: Ep, dOut: Ep, ctlIsn: number, dat
   ftpQuit(c);
 }
 
+/**
+ * The RTSP cases' control connection through a port-preserving NAT (its conversation entry
+ * added) and the client's RTP/RTCP ports.
+ */
+function rtspControl(b: CaseBuilder): { conv: ConvSpec; cIn: Ep; cOut: Ep; srv: Ep; rIn: Ep[] } {
+  const conv = b.conv("rtsp");
+  const cIn = ep(CLIENT, RTSP_CTRL_PORT);
+  const cOut = ep(NAT, RTSP_CTRL_PORT);
+  const srv = ep(SERVER, RTSP_PORT);
+  conv.entries.push(entry("control", "tcp", cIn, cOut, srv, "outbound"));
+  return { conv, cIn, cOut, srv, rIn: [ep(CLIENT, RTP_PORT), ep(CLIENT, RTP_PORT + 1)] };
+}
+
 export const NAT_CASES: readonly CaseDef[] = [
   {
     name: "ftp-active-masquerade",
@@ -954,13 +967,8 @@ export const NAT_CASES: readonly CaseDef[] = [
       return [{ file: "router-junos-missing-data.txt", text: junosText(missing), findings: ["router.flow-missing"] }];
     },
     make: (b) => {
-      const conv = b.conv("rtsp");
-      const cIn = ep(CLIENT, RTSP_CTRL_PORT);
-      const cOut = ep(NAT, RTSP_CTRL_PORT);
-      const srv = ep(SERVER, RTSP_PORT);
-      const rIn = [ep(CLIENT, RTP_PORT), ep(CLIENT, RTP_PORT + 1)];
+      const { conv, cIn, cOut, srv, rIn } = rtspControl(b);
       const rOut = [ep(NAT, 62000), ep(NAT, 62001)];
-      conv.entries.push(entry("control", "tcp", cIn, cOut, srv, "outbound"));
       conv.entries.push(entry("media", "udp", rIn[0]!, rOut[0]!, ep(SERVER, SRV_RTP), "inbound"));
       conv.entries.push(entry("media", "udp", rIn[1]!, rOut[1]!, ep(SERVER, SRV_RTP + 1), "inbound"));
       const c = new Control(b.w, cIn, cOut, srv, 0x2c4d0000);
@@ -987,11 +995,7 @@ export const NAT_CASES: readonly CaseDef[] = [
     notFindings: ["alg.payload-not-translated", "alg.media-blocked", "alg.works-by-port-preservation", "router.flow-missing"],
     router: () => ({ alg: true }),
     make: (b) => {
-      const conv = b.conv("rtsp");
-      const cIn = ep(CLIENT, RTSP_CTRL_PORT);
-      const cOut = ep(NAT, RTSP_CTRL_PORT);
-      const srv = ep(SERVER, RTSP_PORT);
-      conv.entries.push(entry("control", "tcp", cIn, cOut, srv, "outbound"));
+      const { conv, cIn, cOut, srv } = rtspControl(b);
       const c = new Control(b.w, cIn, cOut, srv, 0x2d5c0000);
       const req = "RTP/AVP/TCP;unicast;interleaved=0-1";
       const rep = "RTP/AVP/TCP;unicast;interleaved=0-1;ssrc=1A2B3C4D";
@@ -1018,13 +1022,8 @@ export const NAT_CASES: readonly CaseDef[] = [
     notFindings: ["alg.works-by-port-preservation", "alg.payload-wrong-address"],
     router: () => ({ alg: false }),
     make: (b) => {
-      const conv = b.conv("rtsp");
-      const cIn = ep(CLIENT, RTSP_CTRL_PORT);
-      const cOut = ep(NAT, RTSP_CTRL_PORT);
-      const srv = ep(SERVER, RTSP_PORT);
-      const rIn = [ep(CLIENT, RTP_PORT), ep(CLIENT, RTP_PORT + 1)];
+      const { conv, cIn, cOut, srv, rIn } = rtspControl(b);
       const rOut = [ep(NAT, RTP_PORT), ep(NAT, RTP_PORT + 1)];
-      conv.entries.push(entry("control", "tcp", cIn, cOut, srv, "outbound"));
       conv.entries.push(entry("media", "udp", rIn[0]!, rOut[0]!, ep(SERVER, SRV_RTP), "inbound", false));
       conv.entries.push(entry("media", "udp", rIn[1]!, rOut[1]!, ep(SERVER, SRV_RTP + 1), "inbound", false));
       const c = new Control(b.w, cIn, cOut, srv, 0x2e6b0000);
@@ -1052,13 +1051,8 @@ export const NAT_CASES: readonly CaseDef[] = [
     // Mainline Linux has no RTSP helper, so a missing helper= is no finding for RTSP.
     conntrack: { helper: false, findings: ["alg.works-by-port-preservation"] },
     make: (b) => {
-      const conv = b.conv("rtsp");
-      const cIn = ep(CLIENT, RTSP_CTRL_PORT);
-      const cOut = ep(NAT, RTSP_CTRL_PORT);
-      const srv = ep(SERVER, RTSP_PORT);
-      const rIn = [ep(CLIENT, RTP_PORT), ep(CLIENT, RTP_PORT + 1)];
+      const { conv, cIn, cOut, srv, rIn } = rtspControl(b);
       const rOut = [ep(NAT, RTP_PORT), ep(NAT, RTP_PORT + 1)];
-      conv.entries.push(entry("control", "tcp", cIn, cOut, srv, "outbound"));
       conv.entries.push(entry("media", "udp", rIn[0]!, rOut[0]!, ep(SERVER, SRV_RTP), "outbound"));
       conv.entries.push(entry("media", "udp", rIn[1]!, rOut[1]!, ep(SERVER, SRV_RTP + 1), "outbound"));
       const c = new Control(b.w, cIn, cOut, srv, 0x2f7a0000);
