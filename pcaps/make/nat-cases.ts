@@ -630,17 +630,22 @@ function ftpQuit(c: Control): void {
   c.close(false);
 }
 
+/** The listing over the open data connection `d`, its close, and 226 on the control connection. */
+function sendListing(c: Control, d: Conn): void {
+  d.data(false, FTP_LISTING, { dt: 2n * MS });
+  d.ack(true);
+  d.close(false);
+  c.rep("226 Directory send OK.");
+  c.ack(true);
+}
+
 /** LIST over an active data connection the server opens from port 20 to (inside, outside). */
 function activeList(b: CaseBuilder, c: Control, inside: Ep, outside: Ep, isn: number): void {
   c.req("LIST");
   const d = new Conn(b.w, inside, outside, ep(SERVER, 20), isn);
   d.handshake(false);
   c.rep("150 Here comes the directory listing.");
-  d.data(false, FTP_LISTING, { dt: 2n * MS });
-  d.ack(true);
-  d.close(false);
-  c.rep("226 Directory send OK.");
-  c.ack(true);
+  sendListing(c, d);
 }
 
 /** LIST over a passive data connection the client opens from (inside, outside) to server:port. */
@@ -649,11 +654,7 @@ function passiveList(b: CaseBuilder, c: Control, inside: Ep, outside: Ep, port: 
   d.handshake(true);
   c.req("LIST");
   c.rep("150 Here comes the directory listing.");
-  d.data(false, FTP_LISTING, { dt: 2n * MS });
-  d.ack(true);
-  d.close(false);
-  c.rep("226 Directory send OK.");
-  c.ack(true);
+  sendListing(c, d);
 }
 
 /**
