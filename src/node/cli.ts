@@ -19,6 +19,8 @@ export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
 export const EXIT_INPUT = 2;
 export const EXIT_INTERNAL = 3;
+/** verify: nothing could be judged (no negotiation judged, no router flow compared). */
+export const EXIT_INCONCLUSIVE = 4;
 
 function intOption(min: number, max: number) {
   return (v: string): number => {
@@ -220,7 +222,7 @@ export function createProgram(io: CliIo): Command {
       if (inputError) {
         io.stderr(formatDiagnostic(inputError) + "\n");
         io.setExitCode(EXIT_INPUT);
-      } else io.setExitCode(report.verdict === "pass" ? EXIT_OK : EXIT_FINDINGS);
+      } else io.setExitCode(report.verdict === "pass" ? EXIT_OK : report.verdict === "inconclusive" ? EXIT_INCONCLUSIVE : EXIT_FINDINGS);
     });
 
   registerRouterCommand(program, io);

@@ -52,7 +52,7 @@ export interface SuiteOptions {
 export interface SuiteCaseJson {
   case: string;
   dir: string;
-  verdict: "pass" | "fail" | "error";
+  verdict: "pass" | "fail" | "inconclusive" | "error";
   expected?: { verdict: "pass" | "fail" | "error"; findings?: string[] };
   findings: string[];
   regression: boolean;

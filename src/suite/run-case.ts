@@ -21,7 +21,7 @@ export interface CaseFinding {
 
 /** What running verify on a case gave: a verdict with findings, or an error. */
 export interface CaseRun {
-  verdict: "pass" | "fail" | "error";
+  verdict: "pass" | "fail" | "inconclusive" | "error";
   /** Every finding (all severities), in report order; empty on error. */
   findings: CaseFinding[];
   /** The error message when verify threw or a capture is damaged. */
@@ -32,7 +32,7 @@ export interface CaseRun {
 export interface CaseResult {
   case: string;
   dir: string;
-  verdict: "pass" | "fail" | "error";
+  verdict: "pass" | "fail" | "inconclusive" | "error";
   expected?: Expected;
   /** Codes of the error-severity findings, sorted, without duplicates. */
   findings: string[];

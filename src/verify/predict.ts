@@ -15,7 +15,7 @@ import type { AnalyzeResult } from "../alg/analyze.js";
 import type { Flow } from "../types.js";
 import type { RouterCounter, RouterEndpoint, RouterEvent, RouterExpectation, RouterFlow, RouterParseResult, NatTranslation } from "../router/types.js";
 import type { Reconciliation } from "./nat.js";
-import type { Finding, NatMapping, PredictedConversation, PredictedFlow, VerifiedSession } from "./types.js";
+import type { Check, Finding, NatMapping, PredictedConversation, PredictedFlow, VerifiedSession } from "./types.js";
 import { finding } from "./findings.js";
 
 const protoWord = (p: string | number) => (typeof p === "number" ? String(p) : p.toUpperCase());
@@ -118,7 +118,8 @@ export interface CompareOptions {
 }
 
 /** Predicted conversations ↔ the router's flows, counters and events; findings appended. */
-export function compareWithRouter(predicted: PredictedConversation[], router: RouterParseResult[], findings: Finding[], opts: CompareOptions & { withCaptures?: boolean } = {}, sessions?: VerifiedSession[]): void {
+export function compareWithRouter(predicted: PredictedConversation[], router: RouterParseResult[], findings: Finding[], opts: CompareOptions & { withCaptures?: boolean } = {}, sessions?: VerifiedSession[], checks: Check[] = []): void {
+  void checks;
   const flows: RouterFlow[] = router.flatMap((r) => r.flows);
   const junos = flows.filter((f) => f.format === "junos-conversations");
   const used = new Set<RouterFlow>();

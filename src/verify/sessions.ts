@@ -19,7 +19,7 @@ import type { AnalyzeResult } from "../alg/analyze.js";
 import type { Negotiation, Session } from "../alg/sessions.js";
 import type { Endpoint, Flow } from "../types.js";
 import type { Reconciliation } from "./nat.js";
-import type { Finding, NatMapping, VerifiedNegotiation, VerifiedSession } from "./types.js";
+import type { Check, Finding, NatMapping, VerifiedNegotiation, VerifiedSession } from "./types.js";
 import { FINDINGS, finding } from "./findings.js";
 
 const ep = (e: { ip?: string; port?: number | null }) => (e.ip?.includes(":") ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
@@ -53,7 +53,8 @@ export interface NatHints {
 }
 
 
-export function verifySessions(input: SessionCheckInput, findings: Finding[]): VerifiedSession[] {
+export function verifySessions(input: SessionCheckInput, findings: Finding[], checks: Check[] = []): VerifiedSession[] {
+  void checks;
   const { inside, outside, nat } = input;
   const out: VerifiedSession[] = [];
   const pairedOutside = new Set<Session>();

@@ -46,7 +46,23 @@ export interface Finding {
   /** What it means and what to check next. */
   explanation: string;
   evidence: Evidence;
+  /** How many negotiations/flows share this cause (one finding, N pieces of evidence); absent = 1. */
+  occurrences?: number;
 }
+
+/**
+ * One thing `verify` checked, or could not check, and why: the report says what a verdict rests on.
+ * `check` is a stable name (e.g. "rewrite", "data-path", "router-flow", "nat-pairing", "coverage");
+ * `subject` what it was about (a negotiation, a flow, a router file).
+ */
+export interface Check {
+  check: string;
+  subject: string;
+  status: "passed" | "failed" | "not-checked";
+  reason: string;
+}
+
+export type Verdict = "pass" | "fail" | "inconclusive";
 
 /** A negotiation as seen on each side, with the rewrite the ALG should have made. */
 export interface VerifiedNegotiation {

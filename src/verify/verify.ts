@@ -14,7 +14,7 @@ import { compareWithRouter, predictConversations } from "./predict.js";
 import { finding } from "./findings.js";
 import { interpretRouter, type LabelledFlow } from "./router-only.js";
 import { buildTimeline, type TimelineEntry } from "./timeline.js";
-import type { Answer, Finding, NatMapping, PredictedConversation, VerifiedSession } from "./types.js";
+import type { Answer, Check, Finding, NatMapping, PredictedConversation, VerifiedSession, Verdict } from "./types.js";
 
 export interface VerifyInputs {
   inside?: AnalyzeResult;
@@ -34,7 +34,8 @@ export interface VerifyOptions {
 
 export interface VerifyReport {
   schemaVersion: 1;
-  verdict: "pass" | "fail";
+  /** pass: something was checked and agreed; fail: an error finding; inconclusive: nothing could be judged. */
+  verdict: Verdict;
   inputs: { inside?: string; outside?: string; router: string[]; profile: string };
   captures: { inside?: CaptureSummary; outside?: CaptureSummary };
   nat: {
@@ -54,6 +55,8 @@ export interface VerifyReport {
   predicted: { conversations: PredictedConversation[] };
   router: { documents: { file: string; format: string; line: number }[]; flows: number; diagnostics: number; labelled: LabelledFlow[] };
   findings: Finding[];
+  /** What was checked and what could not be, and why. */
+  checks: Check[];
   answers: Answer[];
   /** Negotiations, data/media flow starts and router events on one timeline. */
   timeline: TimelineEntry[];
@@ -77,11 +80,12 @@ const summary = (r: AnalyzeResult): CaptureSummary => ({
 export function verify(inputs: VerifyInputs, opts: VerifyOptions = {}): VerifyReport {
   const { inside, outside, router } = inputs;
   const findings: Finding[] = [];
+  const checks: Check[] = [];
   let nat: Reconciliation | undefined;
   if (inside && outside) nat = reconcile(inside.scan.flows, outside.scan.flows, { clockOffsetMs: opts.clockOffsetMs });
-  const sessions = verifySessions({ inside, outside, nat, hints: opts.hints }, findings);
+  const sessions = verifySessions({ inside, outside, nat, hints: opts.hints }, findings, checks);
   const predicted = predictConversations(sessions, inside, outside, nat);
-  compareWithRouter(predicted, router, findings, { frameTolerance: opts.frameTolerance, withCaptures: !!(inside || outside) }, sessions);
+  compareWithRouter(predicted, router, findings, { frameTolerance: opts.frameTolerance, withCaptures: !!(inside || outside) }, sessions, checks);
   // An ALG the router did not apply is an error when a session failed for it, else a warning
   // (passive FTP to a public server, media by port preservation: correct without an ALG).
   const sessionFailed = findings.some((f) => f.code.startsWith("alg.") && f.severity === "error");
@@ -113,6 +117,7 @@ export function verify(inputs: VerifyInputs, opts: VerifyOptions = {}): VerifyRe
       labelled: interpreted.flows,
     },
     findings,
+    checks,
     timeline: buildTimeline(sessions, { inside, outside }, router),
     answers: routerOnly ? [...interpreted.answers, ...answers(sessions, predicted, findings, router).filter((a) => a.question === "Are there ALG errors?")] : answers(sessions, predicted, findings, router),
     diagnostics: [...(inside?.scan.diagnostics ?? []), ...(outside?.scan.diagnostics ?? []), ...router.flatMap((r) => r.diagnostics)],
