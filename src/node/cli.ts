@@ -10,7 +10,7 @@ import { registerSuiteCommand } from "../suite/cli.js";
 import { parseCidr, type Cidr } from "../net/cidr.js";
 import { INTERFACE_SPEC_HELP, parseInterfaceSpec, type InterfaceSpec } from "../capture/iface.js";
 import { InternalError } from "../wasm/instantiate.js";
-import { registerRouterCommand } from "../router/cli.js";
+import { registerRouterCommand } from "./router-cli.js";
 // The commands' implementations are loaded when a command runs, so starting the CLI (and
 // `--help`) stays cheap; only what the chosen command needs is parsed.
 

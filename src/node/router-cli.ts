@@ -6,9 +6,9 @@
  * cannot be read or nothing in a file was understood, else 0. Never calls process.exit.
  */
 import { Option, type Command } from "commander";
-import type { CliIo } from "../node/io.js";
+import type { CliIo } from "./io.js";
 import type { Diagnostic } from "../types.js";
-import { ROUTER_FORMATS, type RouterFormat, type RouterParseResult } from "./types.js";
+import { ROUTER_FORMATS, type RouterFormat, type RouterParseResult } from "../router/types.js";
 
 
 interface RouterOpts {
@@ -34,12 +34,12 @@ export async function runRouter(files: string[], opts: { json?: boolean; format?
       results.push({ file, documents: [], flows: [], counters: [], events: [], expectations: [], diagnostics: [d] });
       continue;
     }
-    const { parseRouterText } = await import("./parse.js");
+    const { parseRouterText } = await import("../router/parse.js");
     const r = parseRouterText(text, file, { format: opts.format ?? "auto" });
     if (r.diagnostics.some((d) => d.code === "nothing_understood" || d.code === "internal_error")) exit = 2;
     results.push(r);
   }
-  const { buildRouterReport, formatRouterText } = await import("./report.js");
+  const { buildRouterReport, formatRouterText } = await import("../router/report.js");
   const report = buildRouterReport(results);
   if (opts.json) io.stdout(JSON.stringify(report, null, 2) + "\n");
   else io.stdout(formatRouterText(report, { maxDiagnostics: opts.maxDiagnostics }));
