@@ -80,9 +80,8 @@ const STREAMED_LEVELS = 3;
  * record). Depth is bounded by STREAMED_LEVELS, never by the data.
  */
 function* jsonParts(value: unknown, indent: string, levels: number): Generator<string> {
-  if (levels <= 0 || value === null || typeof value !== "object" || typeof (value as { toJSON?: unknown }).toJSON === "function") {
-    const s = JSON.stringify(value, null, 2);
-    yield s === undefined ? "null" : indent.length ? s.replace(/\n/g, "\n" + indent) : s;
+  if (levels <= 0 || !streamable(value)) {
+    yield jsonAt(value, indent);
     return;
   }
   const inner = indent + "  ";
@@ -93,8 +92,13 @@ function* jsonParts(value: unknown, indent: string, levels: number): Generator<s
     }
     yield "[\n";
     for (let k = 0; k < value.length; k++) {
-      yield k ? ",\n" + inner : inner;
-      yield* jsonParts(value[k], inner, levels - 1);
+      const v: unknown = value[k];
+      // (records, the usual members, without a generator of their own)
+      if (levels === 1 || !streamable(v)) yield (k ? ",\n" : "") + inner + jsonAt(v, inner);
+      else {
+        yield k ? ",\n" + inner : inner;
+        yield* jsonParts(v, inner, levels - 1);
+      }
     }
     yield "\n" + indent + "]";
     return;
@@ -109,10 +113,37 @@ function* jsonParts(value: unknown, indent: string, levels: number): Generator<s
   yield first ? "{}" : "\n" + indent + "}";
 }
 
+/** An object or array written member by member (not a primitive, nor something with toJSON). */
+function streamable(v: unknown): v is object {
+  return v !== null && typeof v === "object" && typeof (v as { toJSON?: unknown }).toJSON !== "function";
+}
+
+/** JSON.stringify(v, null, 2) placed at nesting `indent` (its lines after the first indented). */
+function jsonAt(v: unknown, indent: string): string {
+  const s = JSON.stringify(v, null, 2);
+  if (s === undefined) return "null";
+  return indent.length && s.indexOf("\n") >= 0 ? s.replaceAll("\n", "\n" + indent) : s;
+}
+
 /** `router --json`: JSON.stringify(report, null, 2) + "\n", in pieces. */
 export function* routerJsonPieces(report: RouterReport): Generator<string> {
-  yield* batched(jsonParts(report, "", STREAMED_LEVELS + 1));
+  yield* batched(reportParts(report));
   yield "\n";
+}
+
+/**
+ * The report object member by member: `documents` written down to their arrays of records
+ * (STREAMED_LEVELS), the normalised arrays and diagnostics a record at a time.
+ */
+function* reportParts(report: RouterReport): Generator<string> {
+  let first = true;
+  for (const [k, v] of Object.entries(report)) {
+    if (v === undefined) continue;
+    yield (first ? "{\n  " : ",\n  ") + JSON.stringify(k) + ": ";
+    first = false;
+    yield* jsonParts(v, "  ", k === "documents" ? STREAMED_LEVELS : 1);
+  }
+  yield first ? "{}" : "\n}";
 }
 
 /** Longest length of column k over the rows (a loop: rows may be millions). */
