@@ -7,6 +7,9 @@
 import { describe, expect, test } from "vitest";
 import path from "node:path";
 import { PassThrough } from "node:stream";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import Ajv2020 from "ajv/dist/2020.js";
 import {
   buildRouterReport, formatRouterText, parseRouterText, routerJsonPieces, routerTextPieces, writeRouterReport,
   DEFAULT_DIAGNOSTIC_LIMIT, type RouterParseResult, type RouterReport,
@@ -95,9 +98,12 @@ describe("diagnostics are bounded (diagnostic limit)", () => {
       message: expect.stringContaining(`unknown_line: ${OVER_SPREAD_LIMIT - DEFAULT_DIAGNOSTIC_LIMIT}`),
     });
   }, 120_000);
-  test("the limit is an option; below it nothing is counted", () => {
+  test("the limit is an option; below it nothing is counted; the report stays schema-valid", () => {
     const junk = "a\nb\nc\nd\nALG Status:\n  FTP : Enabled\n";
     const two = parseRouterText(junk, "j.txt", { diagnosticLimit: 2 });
+    const schema = JSON.parse(readFileSync(fileURLToPath(new URL("../../schema/router.schema.json", import.meta.url)), "utf8"));
+    const validate = new Ajv2020.default({ allErrors: true, strict: true }).compile(schema);
+    expect(validate(JSON.parse(JSON.stringify(buildRouterReport([two]))))).toBe(true);
     expect(two.diagnostics.map((d) => [d.code, d.line, d.count])).toEqual([["unknown_line", 1, undefined], ["unknown_line", 2, undefined], ["diagnostic_limit", undefined, 2]]);
     expect(parseRouterText(junk, "j.txt").diagnostics.map((d) => d.code)).toEqual(Array(4).fill("unknown_line"));
   });
