@@ -73,6 +73,11 @@ function* batched(parts: Iterable<string>): Generator<string> {
 
 /** Levels below the report at which arrays and objects are written member by member. */
 const STREAMED_LEVELS = 3;
+/**
+ * Members written further down than STREAMED_LEVELS: a Junos conversation list's interfaces, down
+ * to each conversation (one interface may hold every flow of the router). Still a fixed depth.
+ */
+const DEEPER = new Map<string, number>([["interfaces", 3]]);
 
 /**
  * JSON.stringify(value, null, 2) at nesting `indent`, in parts: objects and arrays down to
@@ -108,7 +113,7 @@ function* jsonParts(value: unknown, indent: string, levels: number): Generator<s
     if (v === undefined || typeof v === "function" || typeof v === "symbol") continue;
     yield (first ? "{\n" : ",\n") + inner + JSON.stringify(k) + ": ";
     first = false;
-    yield* jsonParts(v, inner, levels - 1);
+    yield* jsonParts(v, inner, DEEPER.get(k) ?? levels - 1);
   }
   yield first ? "{}" : "\n" + indent + "}";
 }
