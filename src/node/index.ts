@@ -73,28 +73,36 @@ export function fileSource(path: string): PullSource & { close(): void; size: nu
   };
 }
 
+/** Options of the file entries: the core's, with `file` (the name in reports) optional. */
+export type FileOptions<O> = Omit<O, "file"> & {
+  file?: string;
+  /** What a path "-" reads (default process.stdin). */
+  stdin?: ByteSource;
+};
+
 /** Runs a platform-neutral entry on a file (or "-" for standard input), closing the file after. */
 async function withFile<O extends { file: string }, R>(
-  path: string, opts: Omit<O, "file"> & { file?: string },
+  path: string, opts: FileOptions<O>,
   run: (module: WebAssembly.Module, source: ByteSource, opts: O) => Promise<R>,
 ): Promise<R> {
   const module = await loadCoreModule();
-  if (path === "-") return run(module, process.stdin, { ...opts, file: opts.file ?? "<stdin>" } as O);
+  const { stdin, ...rest } = opts;
+  if (path === "-") return run(module, stdin ?? process.stdin, { ...rest, file: rest.file ?? "<stdin>" } as unknown as O);
   const src = fileSource(path);
   try {
-    return await run(module, src, { ...opts, file: opts.file ?? path } as O);
+    return await run(module, src, { ...rest, file: rest.file ?? path } as unknown as O);
   } finally {
     src.close();
   }
 }
 
 /** Scans one capture file (or "-" for standard input). */
-export function scanFile(path: string, opts: Omit<ScanOptions, "file"> & { file?: string } = {}): Promise<CaptureScan> {
+export function scanFile(path: string, opts: FileOptions<ScanOptions> = {}): Promise<CaptureScan> {
   return withFile(path, opts, scanCapture);
 }
 
 /** Scans one capture file (or "-") and builds its FTP/RTSP sessions. */
-export function analyzeFile(path: string, opts: Omit<AnalyzeScanOptions, "file"> & { file?: string } = {}): Promise<AnalyzeResult> {
+export function analyzeFile(path: string, opts: FileOptions<AnalyzeScanOptions> = {}): Promise<AnalyzeResult> {
   return withFile(path, opts, analyzeCapture);
 }
 
@@ -102,19 +110,21 @@ export function analyzeFile(path: string, opts: Omit<AnalyzeScanOptions, "file">
  * Analyzes several captures at once, one worker thread each (the inside and outside captures of
  * `verify` on a 2-core machine take the time of one). Falls back to one after the other where
  * the compiled worker is not available (running from the TypeScript sources, e.g. under vitest).
+ * Standard input ("-") is read in this thread (a worker has no access to it).
  */
 export async function analyzeFilesParallel(
-  paths: string[], opts: Omit<AnalyzeScanOptions, "file" | "onProgress"> = {},
+  paths: string[], opts: Omit<FileOptions<AnalyzeScanOptions>, "file" | "onProgress"> = {},
   filters: (AnalyzeScanOptions["interfaceFilter"] | undefined)[] = [],
 ): Promise<AnalyzeResult[]> {
   const workerUrl = new URL("./analyze-worker.js", import.meta.url);
-  const optsOf = (i: number) => (filters[i] ? { ...opts, interfaceFilter: filters[i] } : opts);
+  const { stdin, ...shared } = opts;
+  const optsOf = (i: number) => (filters[i] ? { ...shared, interfaceFilter: filters[i] } : shared);
   if (paths.length < 2 || !existsSync(fileURLToPath(workerUrl))) {
     const out: AnalyzeResult[] = [];
-    for (let i = 0; i < paths.length; i++) out.push(await analyzeFile(paths[i], optsOf(i)));
+    for (let i = 0; i < paths.length; i++) out.push(await analyzeFile(paths[i], { ...optsOf(i), stdin }));
     return out;
   }
-  return Promise.all(paths.map((path, i) => new Promise<AnalyzeResult>((resolve, reject) => {
+  return Promise.all(paths.map((path, i) => path === "-" ? analyzeFile(path, { ...optsOf(i), stdin }) : new Promise<AnalyzeResult>((resolve, reject) => {
     const w = new Worker(workerUrl, { workerData: { path, opts: optsOf(i) } });
     w.once("message", (m) => {
       void w.terminate();
