@@ -109,6 +109,8 @@ export async function runSuite(dir: string, opts: SuiteOptions, io: CliIo): Prom
 
   if (opts.json) io.stdout(JSON.stringify(toJson(results), null, 2) + "\n");
   else io.stdout(formatSuiteText(results, seconds, workers));
+  // Errors go to stderr as well (the report keeps them too), in text mode as with --json.
+  for (const r of results) if (r.error) io.stderr(`error: ${r.case}: ${r.error}\n`);
 
   if (opts.junit) {
     const properties: Record<string, string> = { dir, jobs: String(workers) };

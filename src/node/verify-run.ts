@@ -12,6 +12,7 @@
  */
 import { readFile as fsReadFile } from "node:fs/promises";
 import { analyzeFile, analyzeFilesParallel, InputError, type FileOptions } from "./index.js";
+import { STDIN, STDIN_NAME } from "./io.js";
 import type { AnalyzeScanOptions } from "../alg/analyze.js";
 import { parseRouterText } from "../router/index.js";
 import type { RouterParseResult } from "../router/types.js";
@@ -61,7 +62,7 @@ export async function readRouterFile(file: string, readFile: (path: string) => P
     if (e instanceof InputError) throw e;
     throw new InputError(file, `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const parsed = parseRouterText(text, file);
+  const parsed = parseRouterText(text, file === STDIN ? STDIN_NAME : file);
   if (!/^\s*$/.test(text)) return parsed;
   const diagnostics = parsed.diagnostics.map((d): Diagnostic => d.code === "nothing_understood"
     ? { ...d, code: "empty_file", severity: "warning", message: "the file is empty: no router entry to compare" }
