@@ -1,6 +1,8 @@
 /**
- * Node entry of the library: file streaming and wasm loading on top of the platform-neutral
- * core (src/capture, src/wasm). Works in Node ≥ 20 only; the browser entry is src/browser.
+ * Node entry of the library (`alg-verify`): file streaming and wasm loading on top of the
+ * platform-neutral core (src/capture, src/wasm), and `runVerify(files, opts)`, the file-level
+ * `verify` (its report is what `alg-verify verify --json` prints). Works in Node ≥ 20 only; the
+ * browser entry is src/browser (`alg-verify/browser`).
  */
 import { readFile } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
@@ -14,6 +16,13 @@ import { scanCapture, type CaptureScan, type ScanOptions } from "../capture/scan
 import { analyzeCapture, type AnalyzeResult, type AnalyzeScanOptions } from "../alg/analyze.js";
 
 export * from "../index.js";
+export { analyzeCapture, type AnalyzeResult, type AnalyzeScanOptions } from "../alg/analyze.js";
+export { verify, type VerifyOptions, type VerifyReport } from "../verify/verify.js";
+export { predictedJunos, formatVerifyText, evidenceText } from "../report/verify-text.js";
+export { formatDiagnostic } from "../report/flows-text.js";
+export { parseRouterText, buildRouterReport, formatRouterText, canonicalIp } from "../router/index.js";
+export type { RouterParseResult } from "../router/types.js";
+export { runVerify, inputErrorOf, type VerifyFiles, type RunVerifyOptions } from "./verify-run.js";
 
 let cachedModule: WebAssembly.Module | undefined;
 
