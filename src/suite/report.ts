@@ -11,21 +11,10 @@
  *   // total = passed + regressions + unchecked; errors = regressions that are errors
  */
 import { renderTable } from "../report/table.js";
-import type { CaseOutcome, CaseResult, Expected, RunVerdict, SkippedFile } from "./case.js";
+import type { CaseOutcome, CaseResult } from "./case.js";
 
-export interface SuiteCaseJson {
-  case: string;
-  dir: string;
-  verdict: RunVerdict;
-  expected?: Expected;
-  findings: string[];
-  result: CaseOutcome;
-  regression: boolean;
-  router: string[];
-  skipped: SkippedFile[];
-  seconds: number;
-  error?: string;
-}
+/** A case in the JSON report: its result without the finding messages and the diff text. */
+export type SuiteCaseJson = Omit<CaseResult, "messages" | "diff">;
 
 export interface SuiteSummary {
   total: number;
