@@ -231,7 +231,7 @@ export function createProgram(io: CliIo): Command {
           profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts,
           flowCapLog2: flowCapLog2For(o.maxFlows), clockOffsetMs: o.clockOffset, frameTolerance: o.frameTolerance,
           allMappings: o.allMappings, hints: { natAddresses: o.natAddress, insideNets: o.insideNet },
-          readFile: (p) => readTextArg(io, p), stdin: stdinOf(io),
+          readFile: io.readFile, stdin: stdinOf(io),
         },
       );
       if (io.isTTY && files.length) io.stderr("\x1b[K");
@@ -253,7 +253,8 @@ export function createProgram(io: CliIo): Command {
 /** Runs the CLI in-process and returns the exit code. Never throws, never exits. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   let code = EXIT_OK;
-  const wrapped: CliIo = { ...io, setExitCode: (c) => { code = c; io.setExitCode(c); } };
+  // io.readFile reads standard input for "-", for every command that reads text files.
+  const wrapped: CliIo = { ...io, readFile: (p) => readTextArg(io, p), setExitCode: (c) => { code = c; io.setExitCode(c); } };
   try {
     await createProgram(wrapped).parseAsync(argv, { from: "user" });
     return code;

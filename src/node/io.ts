@@ -9,6 +9,7 @@ export interface CliIo {
   /** Report output; large reports arrive as ASCII byte chunks. */
   stdout(s: string | Uint8Array): void;
   stderr(s: string): void;
+  /** Reads a text file (UTF-8). Inside main() it also reads standard input for "-" (readTextArg). */
   readFile(path: string): Promise<string>;
   setExitCode(code: number): void;
   /** True when stderr is a terminal (progress is shown only then). */

@@ -65,6 +65,16 @@ describe("- is standard input", () => {
     }
   });
 
+  it("router -: every command's text files are read through io.readFile, which reads standard input for -", async () => {
+    const file = helper("conntrack.txt");
+    const want = await runCli("router", file, "--json");
+    const got = await runCliWithStdin(readFileSync(file), "router", "-", "--json");
+    expect(got.code, got.stderr).toBe(0);
+    const flows = (json: string) => JSON.parse(json, (k, v) => (k === "file" ? undefined : v)).flows;
+    expect(flows(got.stdout)).toEqual(flows(want.stdout));
+    expect(flows(got.stdout).length).toBe(3);
+  });
+
   it("only one argument may be -: exit 2 naming them, nothing on stdout", async () => {
     const r = await runCliWithStdin("", "verify", "--inside", "-", "--outside", "-");
     expect(r.code).toBe(2);
