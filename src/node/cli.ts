@@ -107,7 +107,7 @@ export function createProgram(io: CliIo): Command {
     .option("--merge-interfaces", "count the same 5-tuple on different capture interfaces as one flow (as tshark 4.0)")
     .addOption(new Option("--limit <n>", "show at most n flows in the table (text output)").argParser(intOption(0, Number.MAX_SAFE_INTEGER)))
     .action(async (capture: string, o: { json?: boolean; maxFlows: number; window: number; mergeInterfaces?: boolean; limit?: number }) => {
-      const { scanFile } = await import("./index.js");
+      const { scanFile } = await import("./files.js");
       const { writeFlowsJson } = await import("../report/flows-json.js");
       const { formatDiagnostic, formatFlowsText } = await import("../report/flows-text.js");
       const prog = progress(io, capture, undefined);
@@ -149,7 +149,7 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option("--max-control-streams <n>", "control connections reassembled at most").argParser(intOption(1, 65_536)).default(512))
     .option("--merge-interfaces", "count the same 5-tuple on different capture interfaces as one flow")
     .action(async (capture: string, o: { json?: boolean; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; window: number; maxFlows: number; maxControlStreams: number; mergeInterfaces?: boolean }) => {
-      const { analyzeFile } = await import("./index.js");
+      const { analyzeFile } = await import("./files.js");
       const { writeFlowsJson } = await import("../report/flows-json.js");
       const { formatDiagnostic } = await import("../report/flows-text.js");
       const { formatAnalyzeText } = await import("../report/analyze-text.js");

@@ -11,7 +11,7 @@
  * it as well).
  */
 import { readFile as fsReadFile } from "node:fs/promises";
-import { analyzeFile, analyzeFilesParallel, InputError, type FileOptions } from "./index.js";
+import { analyzeFile, analyzeFilesParallel, InputError, type FileOptions } from "./files.js";
 import { STDIN, STDIN_NAME } from "./io.js";
 import type { AnalyzeScanOptions } from "../alg/analyze.js";
 import { parseRouterText } from "../router/index.js";
