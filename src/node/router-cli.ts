@@ -9,7 +9,7 @@
  */
 import { Option, type Command } from "commander";
 import type { Writable } from "node:stream";
-import type { CliIo } from "./io.js";
+import { STDIN_NAME, stdinOf, type CliIo } from "./io.js";
 import type { Diagnostic } from "../types.js";
 import { DEFAULT_DIAGNOSTIC_LIMIT, ROUTER_FORMATS, type RouterFormat, type RouterParseResult } from "../router/types.js";
 import type { RouterSink } from "../router/report.js";
@@ -34,13 +34,13 @@ export interface RunRouterOptions {
   stdin?: AsyncIterable<Uint8Array | string>;
 }
 
-/** The name standard input has in the report. */
-export const STDIN_NAME = "<stdin>";
-
 /** A sink writing to a Node writable stream, waiting for `drain` when its buffer is full. */
 export function writableSink(w: Writable): RouterSink {
   return (piece) => (w.write(piece) ? undefined : new Promise<void>((resolve) => w.once("drain", resolve)));
 }
+
+/** Diagnostics that make `router` exit 2. */
+const FATAL = new Set(["unreadable_file", "nothing_understood", "internal_error"]);
 
 /** Everything a stream yields, as bytes. */
 async function readAll(stream: AsyncIterable<Uint8Array | string>): Promise<Uint8Array> {
@@ -70,7 +70,7 @@ export async function runRouter(files: string[], opts: RunRouterOptions, io: Cli
     let input: string | Uint8Array;
     const name = file === "-" ? STDIN_NAME : file;
     try {
-      input = file === "-" ? await readAll(opts.stdin ?? process.stdin) : await io.readFile(file);
+      input = file === "-" ? await readAll(opts.stdin ?? stdinOf(io)) : await io.readFile(file);
     } catch (err) {
       exit = 2;
       const d: Diagnostic = {
@@ -81,9 +81,12 @@ export async function runRouter(files: string[], opts: RunRouterOptions, io: Cli
       continue;
     }
     const r = parseRouterText(input, name, { format: opts.format ?? "auto", diagnosticLimit: opts.diagnosticLimit });
-    if (r.diagnostics.some((d) => d.code === "nothing_understood" || d.code === "internal_error")) exit = 2;
+    if (r.diagnostics.some((d) => FATAL.has(d.code))) exit = 2;
     results.push(r);
   }
+  // The errors that make the exit code go to stderr in every mode (the report lists them too).
+  const { formatDiagnostic } = await import("../report/flows-text.js");
+  for (const r of results) for (const d of r.diagnostics) if (FATAL.has(d.code)) io.stderr(formatDiagnostic(d) + "\n");
   const { buildRouterReport, writeRouterReport } = await import("../router/report.js");
   const report = buildRouterReport(results);
   await writeRouterReport(report, opts.out ?? ((s) => io.stdout(s)), { json: opts.json, maxDiagnostics: opts.maxDiagnostics });

@@ -58,6 +58,8 @@ describe("alg-verify router", () => {
     expect(out.exitCode).toBe(2);
     expect(out.stdout).toContain("junk.txt:1:0: error:");
     expect(out.stdout).toContain("[nothing_understood]");
+    expect(out.stderr).toContain("junk.txt");
+    expect(out.stderr).toContain("nothing_understood");
   });
   test("an empty file: exit 2", async () => {
     expect((await run(["e.txt"], { "e.txt": "" })).exitCode).toBe(2);
@@ -66,6 +68,7 @@ describe("alg-verify router", () => {
     const out = await run(["p.txt"], { "p.txt": "TCP 1.1.1.1:1 -> 2.2.2.2:21 Watch I 1\nstray words\n" });
     expect(out.exitCode).toBe(0);
     expect(out.stdout).toContain("p.txt:2:0: error: ");
+    expect(out.stderr).toBe("");
   });
   test("--format forces the parser", async () => {
     // a bare ALG list line would not be detected as SRX ALG status without its header … but forced it is

@@ -9,7 +9,8 @@ import { readFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import fc from "fast-check";
 import { describeUnrecognised, parseRouterText, type RouterReport } from "../../src/router/index.js";
-import { runRouter, STDIN_NAME } from "../../src/node/router-cli.js";
+import { runRouter } from "../../src/node/router-cli.js";
+import { STDIN_NAME } from "../../src/node/io.js";
 import type { CliIo } from "../../src/node/io.js";
 import { SHARED_OUTPUT } from "./helpers.js";
 
