@@ -25,7 +25,7 @@ const SERVER = "198.51.100.20";
 const MSS = 1460;
 
 export interface FloodSpec {
-  /** Bytes of control lines the client sends. */
+  /** Bytes of control lines the client sends (rounded up to a whole line). */
   bytes: number;
   /** The repeated line: `PORT 192,0,2,10,p1,p2` with a port counting up, or `NOOP`. */
   line: "port" | "noop";
@@ -59,12 +59,13 @@ export function controlFlood(path: string, spec: FloodSpec): { packets: number; 
   put(false, { syn: true, ack: true }, new Uint8Array(0));
   put(true, { ack: true }, new Uint8Array(0));
   put(false, { ack: true, psh: true }, ascii("220 flood\r\n"));
+  // Whole lines only: the flood ends with the line that reaches `spec.bytes`.
   let sent = 0;
   let lines = 0;
   let pending = "";
-  while (sent < spec.bytes) {
-    while (pending.length < MSS) pending += floodLine(spec.line, lines++);
-    const n = Math.min(MSS, spec.bytes - sent);
+  while (sent < spec.bytes || pending.length) {
+    while (pending.length < MSS && sent + pending.length < spec.bytes) pending += floodLine(spec.line, lines++);
+    const n = Math.min(MSS, pending.length);
     put(true, { ack: true, psh: true }, ascii(pending.slice(0, n)));
     pending = pending.slice(n);
     sent += n;
@@ -73,7 +74,7 @@ export function controlFlood(path: string, spec: FloodSpec): { packets: number; 
   put(false, { fin: true, ack: true }, new Uint8Array(0));
   put(true, { ack: true }, new Uint8Array(0));
   const bytes = w.close();
-  return { packets: w.packets, lines: lines - Math.floor(pending.length / floodLine(spec.line, 0).length), bytes };
+  return { packets: w.packets, lines, bytes };
 }
 
 /** A burst: `text` repeated `repeat` times, sent by one side in segments of `segment` bytes. */
@@ -88,6 +89,8 @@ export interface HostileSession {
   alg: "ftp" | "rtsp";
   bursts: Burst[];
   end: "fin" | "rst" | "none";
+  /** Time before the next session starts (default 1 ms). */
+  pauseNs?: bigint;
 }
 
 /** Lines a hostile burst may repeat (each with its terminator), by ALG and sender. */
@@ -128,7 +131,7 @@ export function hostileCapture(sessions: HostileSession[]): Uint8Array {
     if (h.end === "fin") s.close();
     else if (h.end === "rst") s.rst();
     for (const f of s.frames) frames.push(f);
-    start = s.now + 1_000_000n;
+    start = s.now + (h.pauseNs ?? 1_000_000n);
   });
   return writePcap(frames.map((f) => ({ ts: f.ts, data: ethernetFor(f.data) })), { linkType: LinkType.ETHERNET });
 }
