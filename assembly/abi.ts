@@ -343,7 +343,7 @@ export enum LinkType {
 // (assembly/alg/admit.ts).
 // ---------------------------------------------------------------------------------------------
 export const EVENT_SIZE = 64;
-/** Events the ring holds (a power of two): room for the worst case of a 24 000-byte packet. */
+/** Events the ring holds (a power of two; more than the lines of any one IP packet). */
 export const EVENT_CAP = 65536;
 export const TEXT_CAP = 1 << 20;
 /** u16 EventKind. */
@@ -498,6 +498,8 @@ export const ST_EV_HEAD = 96;
 export const ST_EV_TAIL = 100;
 /** u32 events dropped because one packet alone produced more than the empty rings hold. */
 export const ST_EV_DROPPED = 104;
+/** u32 packet of the first event dropped (0 = none). */
+export const ST_EV_DROPPED_PACKET = 184;
 /** u32 absolute write position in the TEXT ring. */
 export const ST_TEXT_HEAD = 108;
 /** u32 host-written: TEXT ring bytes consumed so far. */

@@ -5,14 +5,14 @@
  * Back-pressure (alg/admit.ts): before a record is framed, the rings must have room for the
  * most its packet can emit (`packetEvents`/`packetText` of its length); otherwise feed stops
  * before that record and the host drains and feeds the rest. So no event is ever dropped,
- * whatever the chunking, except by a single packet that alone emits more than an empty ring
- * holds (a record of more than ~24 000 bytes made of short lines). Such a packet is processed
- * with an empty ring — the same in every chunking — and what does not fit is dropped and
- * counted in ST_EV_DROPPED (the report says so).
+ * whatever the chunking. An IP packet carries at most 65 535 bytes (32 768 lines), less than an
+ * empty ring holds; a packet whose worst case still exceeds the rings is processed once they are
+ * empty — the same in every chunking — and anything that does not fit is dropped and counted in
+ * ST_EV_DROPPED / ST_EV_DROPPED_PACKET (the report says so).
  */
 import {
   EV_ALG, EV_DIR, EV_FLAGS, EV_FLOW, EV_KIND, EV_PACKET, EV_TEXT, EV_TEXTLEN, EV_TS, EVENT_CAP,
-  EVENT_SIZE, ST_EV_DROPPED, ST_EV_HEAD, ST_EV_TAIL, ST_TEXT_HEAD, ST_TEXT_TAIL, TEXT_CAP,
+  EVENT_SIZE, ST_EV_DROPPED, ST_EV_DROPPED_PACKET, ST_EV_HEAD, ST_EV_TAIL, ST_TEXT_HEAD, ST_TEXT_TAIL, TEXT_CAP,
 } from "../abi";
 import { eventsPtr, statePtr, textPtr } from "../memory";
 import { FINISH_EVENTS, FINISH_TEXT, OOO_DATA, OOO_MAX } from "./layout";
@@ -34,6 +34,7 @@ export function beginEvent(
   if ((at % TEXT_CAP) + len > <u32>TEXT_CAP) at += <u32>TEXT_CAP - (at % TEXT_CAP);
   if (head - tail >= <u32>EVENT_CAP || at + len - tt > <u32>TEXT_CAP) {
     store<u32>(statePtr + ST_EV_DROPPED, load<u32>(statePtr + ST_EV_DROPPED) + 1);
+    if (load<u32>(statePtr + ST_EV_DROPPED_PACKET) == 0) store<u32>(statePtr + ST_EV_DROPPED_PACKET, pkt);
     return 0;
   }
   if (len != 0) memory.copy(textPtr + (at % TEXT_CAP), text, len);

@@ -65,7 +65,7 @@ export function algDiagnostics(file: string, c: AlgConditions, scan: CaptureScan
   const dropped = scan.core?.eventsDropped() ?? 0;
   if (dropped > 0) {
     out.push({
-      code: "event_ring_overflow", severity: "warning", file, count: dropped,
+      code: "event_ring_overflow", severity: "warning", file, count: dropped, packet: scan.core?.firstDroppedEventPacket() || undefined,
       message: `${dropped} control-line event(s) were dropped (one packet carried more lines than the event ring holds)`,
     });
   }

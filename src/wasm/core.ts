@@ -17,7 +17,7 @@ import {
   ST_PACKETS, ST_PAUSED, ST_TRACE_COUNT, ST_UNSUPPORTED_PACKET, Stat, TR_CAPLEN, TR_IFACE, TR_LINKTYPE,
   TR_OFFSET, TR_ORIGLEN, TR_TS, TRACE_SIZE, AlgKind, EV_ADDR, EV_ALG, EV_CODE, EV_DIR, EV_FAMILY, EV_FLAGS,
   EV_FLOW, EV_KIND, EV_LINE_IN_SEG, EV_PACKET, EV_PORT, EV_REASON, EV_SEGMENTS, EV_SEQ, EV_TEXT, EV_TEXTLEN,
-  EV_TS, EVENT_CAP, EVENT_SIZE, ST_EV_DROPPED, ST_EV_HEAD, ST_EV_TAIL, ST_TEXT_HEAD, ST_TEXT_TAIL, TEXT_CAP,
+  EV_TS, EVENT_CAP, EVENT_SIZE, ST_EV_DROPPED, ST_EV_DROPPED_PACKET, ST_EV_HEAD, ST_EV_TAIL, ST_TEXT_HEAD, ST_TEXT_TAIL, TEXT_CAP,
   type EventKind,
 } from "./abi.js";
 import { type CoreExports, InternalError, instantiateCore } from "./instantiate.js";
@@ -279,6 +279,11 @@ export class CaptureCore {
   /** Events dropped because one packet alone produced more than the empty rings hold. */
   eventsDropped(): number {
     return new DataView(this.exports.memory.buffer).getUint32((this.exports.statePtr() >>> 0) + ST_EV_DROPPED, true);
+  }
+
+  /** Packet of the first event dropped (0 = none). */
+  firstDroppedEventPacket(): number {
+    return new DataView(this.exports.memory.buffer).getUint32((this.exports.statePtr() >>> 0) + ST_EV_DROPPED_PACKET, true);
   }
 
   private drainTrace(dv: DataView, statePtr: number): void {
