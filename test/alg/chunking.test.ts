@@ -125,15 +125,14 @@ describe("analyze is chunking-invariant under event pressure", () => {
   });
 
   it("a capture whose short lines fill the event ring between drains loses nothing", async () => {
-    // 36 000 short lines in 360 kB of full segments, read in one feed: more than the ring takes.
-    const bytes = hostileCapture([
-      { alg: "ftp", bursts: [{ fromClient: true, text: "x\r\nPORT 192,0,2,10,4,31\r\nab\r\n", repeat: 12_000, segment: 1460 }], end: "fin" },
-    ]);
+    // 80 000 short lines in 392 kB of full segments, read in one feed: more than the ring holds.
+    const text = "x\r\n".repeat(9) + "PORT 192,0,2,10,4,31\r\n";
+    const bytes = hostileCapture([{ alg: "ftp", bursts: [{ fromClient: true, text, repeat: 8000, segment: 1460 }], end: "fin" }]);
     const ref = await expectInvariant(bytes, [1, 5000, 333], [1, 64, 1000]);
-    expect(ref.events).toBe(36_000);
+    expect(ref.events).toBe(80_000);
     expect(ref.maxFill).toBeGreaterThan(0.3);
     const n = (JSON.parse(ref.json).sessions[0].negotiations as unknown[]).length;
-    expect(n).toBe(10_000);
+    expect(n).toBe(8000);
   });
 
   it("a capture whose long lines fill the text ring between drains loses nothing", async () => {
