@@ -311,11 +311,15 @@ export enum Stat {
   CtrlBinaryLines,
   /** Packets of other interfaces than the one selected (setInterfaceFilter): numbered, not accounted. */
   FilteredOut,
+  /** Control streams ended by FIN both ways or RST (their slot freed for later connections). */
+  ControlStreamsClosed,
+  /** Control streams idle past the timeout whose slot was given to a new control connection. */
+  ControlStreamsEvicted,
   Count,
 }
 
 /** Number of u64 counters in the STATS region (≥ Stat.Count). */
-export const STAT_COUNT = 48;
+export const STAT_COUNT = 64;
 
 /** Link types we decode (numbers from tcpdump.org/linktypes.html). */
 export enum LinkType {
@@ -335,10 +339,12 @@ export enum LinkType {
 // ALG control streams (assembly/alg): events the core emits for the lines of FTP and RTSP control
 // connections. EVENTS is a ring of EVENT_SIZE records; TEXT a byte ring holding each event's line.
 // The host drains both after every feed (ST_EV_HEAD is written by wasm, ST_EV_TAIL by the host);
-// when either is more than 3/4 full after a batch, feed pauses (ST_PAUSED) so nothing is lost.
+// feed stops before a packet whose events might not fit (ST_PAUSED) so nothing is lost
+// (assembly/alg/admit.ts).
 // ---------------------------------------------------------------------------------------------
 export const EVENT_SIZE = 64;
-export const EVENT_CAP = 4096;
+/** Events the ring holds (a power of two; more than the lines of any one IP packet). */
+export const EVENT_CAP = 65536;
 export const TEXT_CAP = 1 << 20;
 /** u16 EventKind. */
 export const EV_KIND = 0;
@@ -490,8 +496,10 @@ export const LINE_MAX = 1024;
 export const ST_EV_HEAD = 96;
 /** u32 host-written tail of the EVENTS ring (events consumed so far). */
 export const ST_EV_TAIL = 100;
-/** u32 events dropped because one record produced more than the ring holds. */
+/** u32 events dropped because one packet alone produced more than the empty rings hold. */
 export const ST_EV_DROPPED = 104;
+/** u32 packet of the first event dropped (0 = none). */
+export const ST_EV_DROPPED_PACKET = 184;
 /** u32 absolute write position in the TEXT ring. */
 export const ST_TEXT_HEAD = 108;
 /** u32 host-written: TEXT ring bytes consumed so far. */

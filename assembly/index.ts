@@ -2,8 +2,10 @@
  * Export manifest of the wasm core. Lifecycle (one fresh instance per capture):
  *   init(inputCap, flowCapLog2, fragCapLog2, splitInterfaces, traceCap, ctrlCap) → 0 ok / 1 no memory / 2 bad sizes
  *   setAlgPort(port, AlgKind) for each FTP/RTSP control port (before the first feed)
+ *   setAlgIdleTimeout(seconds) optionally (default 600)
  *   host reads the region pointers below once, checks abiVersion() and the record sizes,
  *   then loops: copy bytes to INPUT[carry…], consumed = feed(carry + n, eof), move the tail.
+ *   at the end: algFinish() until it returns 1, draining the event rings between calls.
  * Memory does not grow after init.
  */
 import { ABI_VERSION, FLOW_SIZE, STAT_COUNT } from "./abi";
@@ -11,7 +13,7 @@ import * as mem from "./memory";
 import { setSplitInterfaces } from "./flow/table";
 export { feed, setInterfaceFilter } from "./capture/reader";
 export { orderFlows, writeFlows } from "./report/json";
-export { setAlgPort, algFinish } from "./alg/stream";
+export { setAlgPort, setAlgIdleTimeout, algFinish } from "./alg/stream";
 
 export function init(
   inputCap: u32, flowCapLog2: u32, fragCapLog2: u32, splitInterfaces: bool, traceCap: u32, ctrlCap: u32,

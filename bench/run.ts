@@ -11,12 +11,14 @@
  *      where tshark is installed;
  *   3. router-output parsing (bench/router.bench.ts);
  *   4. the web page in Chromium against Node on the tinybench file (bench/web.bench.ts), where
- *      Chromium is installed (`--skip-web` leaves it out).
+ *      Chromium is installed (`--skip-web` leaves it out);
+ *   5. FTP control floods of 10 and 100 MiB of PORT and NOOP lines through `analyze --json`, with
+ *      their peak RSS (bench/floods.bench.ts; `--skip-floods` leaves them out).
  *
  * Figures are MB/s (10^6 bytes) and packets/s; the machine is printed with them and everything is
  * also written as JSON to bench/data/results.json.
  *
- * Options: --size <bytes, e.g. 256M> (tinybench file), --process-size <1G>, --huge, --skip-router, --skip-web,
+ * Options: --size <bytes, e.g. 256M> (tinybench file), --process-size <1G>, --huge, --skip-router, --skip-web, --skip-floods,
  * --iterations <n>.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -32,6 +34,7 @@ import { JsFlowDecoder } from "./js-decoder.js";
 import { makeOutside } from "./gen-pair.js";
 import { runRouterBench } from "./router.bench.js";
 import { runWebBench } from "./web.bench.js";
+import { runFloodBench } from "./floods.bench.js";
 import { fileSource, loadCoreModule, packageRoot } from "../src/node/index.js";
 import { scanCapture } from "../src/capture/scan.js";
 
@@ -123,6 +126,7 @@ async function main() {
       huge: { type: "boolean", default: false },
       "skip-router": { type: "boolean", default: false },
       "skip-web": { type: "boolean", default: false },
+      "skip-floods": { type: "boolean", default: false },
       iterations: { type: "string", default: "5" },
     },
   });
@@ -193,6 +197,11 @@ async function main() {
       peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB ?? 0)) || undefined,
       note: flowsRow ? `best of 3; ${(best.seconds / flowsRow.seconds).toFixed(2)} × flows on one side` : "best of 3",
     });
+  }
+  if (!values["skip-floods"]) {
+    for (const f of runFloodBench(dataDir, bin, timeProcess)) {
+      rows.push({ name: f.name, seconds: f.seconds, bytes: f.bytes, mbPerSec: f.bytes / 1e6 / f.seconds, peakRssMiB: f.peakRssMiB, note: f.status === 0 ? "exit 0" : `exit ${f.status}` });
+    }
   }
   const tshark = spawnSync("which", ["tshark"], { encoding: "utf8" }).stdout.trim();
   if (tshark) {

@@ -2,16 +2,21 @@
  * The event ring (single producer: wasm inside feed; single consumer: the host between feeds)
  * and its text ring. See the EVENT layout in abi.ts.
  *
- * An event is only written when both rings have room; otherwise it is dropped and counted in
- * ST_EV_DROPPED (the report says so). The reader pauses feed() while the rings are more than
- * 3/4 full (`algPressure`), so drops need one batch of packets producing more than a quarter of
- * the ring: hostile input, not traffic.
+ * Back-pressure (alg/admit.ts): before a record is framed, the rings must have room for the
+ * most its packet can emit (`packetEvents`/`packetText` of its length); otherwise feed stops
+ * before that record and the host drains and feeds the rest. So no event is ever dropped,
+ * whatever the chunking. An IP packet carries at most 65 535 bytes (32 768 lines), less than an
+ * empty ring holds; a packet whose worst case still exceeds the rings is processed once they are
+ * empty — the same in every chunking — and anything that does not fit is dropped and counted in
+ * ST_EV_DROPPED / ST_EV_DROPPED_PACKET (the report says so).
  */
 import {
   EV_ALG, EV_DIR, EV_FLAGS, EV_FLOW, EV_KIND, EV_PACKET, EV_TEXT, EV_TEXTLEN, EV_TS, EVENT_CAP,
-  EVENT_SIZE, ST_EV_DROPPED, ST_EV_HEAD, ST_EV_TAIL, ST_TEXT_HEAD, ST_TEXT_TAIL, TEXT_CAP,
+  EVENT_SIZE, ST_EV_DROPPED, ST_EV_DROPPED_PACKET, ST_EV_HEAD, ST_EV_TAIL, ST_TEXT_HEAD, ST_TEXT_TAIL, TEXT_CAP,
 } from "../abi";
 import { eventsPtr, statePtr, textPtr } from "../memory";
+import { FINISH_EVENTS, FINISH_TEXT, OOO_DATA, OOO_MAX } from "./layout";
+import { LINE_MAX } from "../abi";
 
 /**
  * Starts an event and copies its text; returns the record to fill in (kind, dir … already set),
@@ -29,6 +34,7 @@ export function beginEvent(
   if ((at % TEXT_CAP) + len > <u32>TEXT_CAP) at += <u32>TEXT_CAP - (at % TEXT_CAP);
   if (head - tail >= <u32>EVENT_CAP || at + len - tt > <u32>TEXT_CAP) {
     store<u32>(statePtr + ST_EV_DROPPED, load<u32>(statePtr + ST_EV_DROPPED) + 1);
+    if (load<u32>(statePtr + ST_EV_DROPPED_PACKET) == 0) store<u32>(statePtr + ST_EV_DROPPED_PACKET, pkt);
     return 0;
   }
   if (len != 0) memory.copy(textPtr + (at % TEXT_CAP), text, len);
@@ -48,9 +54,30 @@ export function beginEvent(
   return e;
 }
 
-/** True when the host should drain before more packets are decoded. */
-export function algPressure(): bool {
+/**
+ * Most events one packet of `bytes` bytes can emit: a line per byte of its payload and of the
+ * held out-of-order bytes it releases, a gap per held segment and one for a snaplen cut, the
+ * end of its own stream (FIN/RST) and of an idle stream evicted to make room for it, and a
+ * StreamTableFull.
+ */
+export function packetEvents(bytes: u32): u32 {
+  return bytes + OOO_DATA + OOO_MAX + 3 + 2 * FINISH_EVENTS;
+}
+
+/** Most text bytes one packet of `bytes` bytes can emit (the same parts; the line carried from
+ * earlier packets and the bytes skipped where the text ring wraps are one LINE_MAX each). */
+export function packetText(bytes: u32): u32 {
+  return bytes + OOO_DATA + 2 * <u32>LINE_MAX + 2 * FINISH_TEXT;
+}
+
+/** True when both rings have room for `events` more events carrying `text` more bytes. */
+export function ringsHaveRoom(events: u32, text: u32): bool {
   let used = load<u32>(statePtr + ST_EV_HEAD) - load<u32>(statePtr + ST_EV_TAIL);
-  let text = load<u32>(statePtr + ST_TEXT_HEAD) - load<u32>(statePtr + ST_TEXT_TAIL);
-  return used > (<u32>EVENT_CAP >> 2) * 3 || text > (<u32>TEXT_CAP >> 2) * 3;
+  let textUsed = load<u32>(statePtr + ST_TEXT_HEAD) - load<u32>(statePtr + ST_TEXT_TAIL);
+  return <u64>used + events <= <u64>EVENT_CAP && <u64>textUsed + text <= <u64>TEXT_CAP;
+}
+
+/** True when the host has drained every event. */
+export function ringsEmpty(): bool {
+  return load<u32>(statePtr + ST_EV_HEAD) == load<u32>(statePtr + ST_EV_TAIL);
 }

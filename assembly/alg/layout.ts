@@ -4,6 +4,8 @@
  * bounded line buffer.
  *
  *   stream:    0 u32 flow id   4 u8 AlgKind   5 u8 server side (0 = A, 1 = B)   6 u8 ipVersion
+ *              7 u8 live (1 while a control connection holds the slot)   8 u64 time of its last
+ *              segment   16 u32 next free slot + 1 (free list, while not live)
  *              DIR_BASE + d × DIR_SIZE: direction d (0 = sent by A, 1 = sent by B)
  *   direction: see D_* offsets; OOO entries at D_OOO; line bytes at D_LINE; OOO data at D_OOO_DATA
  */
@@ -13,7 +15,10 @@ export const S_FLOW = 0;
 export const S_KIND = 4;
 export const S_SERVER = 5;
 export const S_IPVER = 6;
-export const DIR_BASE: usize = 16;
+export const S_LIVE = 7;
+export const S_LAST_TS = 8;
+export const S_NEXT_FREE = 16;
+export const DIR_BASE: usize = 24;
 
 export const OOO_MAX: u32 = 8;
 export const OOO_DATA: u32 = 8192;
@@ -54,10 +59,22 @@ export const D_OOOUSED = 36;
 export const D_FRAMELEN = 40;
 /** u8 1 when the current line holds bytes that are not text (TLS after AUTH TLS, garbage). */
 export const D_BINARY = 44;
+/** u8 1 once this direction sent a FIN (its sequence number at D_FINSEQ). */
+export const D_FIN = 45;
+/** u32 sequence number of the FIN: the direction is complete once D_NEXT reaches it. */
+export const D_FINSEQ = 48;
 /** OOO_MAX × OOO_ENTRY: seq u32, len u32, data offset u32, packet u32, time u64. */
-export const D_OOO: usize = 48;
+export const D_OOO: usize = 56;
 export const OOO_ENTRY: usize = 24;
 export const D_LINE: usize = D_OOO + <usize>OOO_MAX * OOO_ENTRY;
 export const D_OOO_DATA: usize = D_LINE + <usize>LINE_MAX;
 export const DIR_SIZE: usize = D_OOO_DATA + <usize>OOO_DATA;
 export const STREAM_SIZE: usize = DIR_BASE + 2 * DIR_SIZE;
+
+/**
+ * Worst case of what one stream can emit when it is finished (end of capture, FIN, RST, idle
+ * eviction): per direction, its held out-of-order bytes as lines, a gap per held segment and
+ * the unfinished line.
+ */
+export const FINISH_EVENTS: u32 = 2 * (OOO_DATA + OOO_MAX + 2);
+export const FINISH_TEXT: u32 = 2 * (OOO_DATA + 2 * <u32>LINE_MAX);

@@ -26,26 +26,39 @@ import {
 import { algPortsPtr, streamCap, streamsPtr } from "../memory";
 import { bump } from "../stats";
 import * as tcp from "../wire/tcp";
-import { beginEvent } from "./events";
+import { beginEvent, ringsEmpty, ringsHaveRoom } from "./events";
 import { parseCommand, parseReply } from "./ftp";
 import {
   D_CLEN, D_FRAMEHDR, D_FRAMELEN, D_HASSEQ, D_ISN, D_LINE, D_LINEFLAGS, D_LINELEN, D_LINESEGS,
   D_LINESEQ, D_NEXT, D_NLSEEN, D_OOO, D_OOO_DATA, D_OOON, D_OOOUSED, D_RTSP, D_SEGLINES, D_SKIP,
   D_TOOLONG, DIR_BASE, DIR_SIZE, OOO_DATA, OOO_MAX, S_FLOW, S_IPVER, S_KIND, S_SERVER, STREAM_SIZE,
-  D_BINARY, OOO_ENTRY,
+  D_BINARY, OOO_ENTRY, D_FIN, D_FINSEQ, FINISH_EVENTS, FINISH_TEXT, S_LAST_TS, S_LIVE, S_NEXT_FREE,
 } from "./layout";
 
 /** Index of the line within its segment (u8, beside D_FRAMEHDR). */
 const D_LINEIDX: usize = 35;
+/** FL_CTRL values besides slot + 1: no slot was free; the stream ended (FIN both ways, RST). */
+const CTRL_FULL: u32 = 0xffffffff;
+const CTRL_CLOSED: u32 = 0xfffffffe;
 /** Set by `segment` for the duration of one delivery: extra LineFlag bits. */
 let deliveryFlags: u32 = 0;
-let streamCount: u32 = 0;
+/** Slots ever used (the table's high-water mark); freed slots are reused first. */
+let slotsUsed: u32 = 0;
+/** First free slot + 1 (0 = none); the list continues through S_NEXT_FREE. */
+let freeHead: u32 = 0;
+/** A stream idle this long (ns) may give its slot to a new control connection. */
+let idleNs: u64 = 600 * 1_000_000_000;
 let curPkt: u32 = 0;
 let curTs: u64 = 0;
 
 /** Marks a port as an FTP or RTSP control port (AlgKind; 0 clears it). */
 export function setAlgPort(port: u32, kind: u32): void {
   store<u8>(algPortsPtr + (port & 0xffff), <u8>kind);
+}
+
+/** Seconds without a segment after which a control stream's slot may be taken when none is free. */
+export function setAlgIdleTimeout(seconds: u32): void {
+  idleNs = <u64>seconds * 1_000_000_000;
 }
 
 /** AlgKind of a TCP packet by its ports (0 when neither is a control port). */
@@ -58,20 +71,74 @@ export function setAlgPort(port: u32, kind: u32): void {
   return s + DIR_BASE + (<usize>d) * DIR_SIZE;
 }
 
-/** The stream of a control flow record, created on first use; 0 when the table is full. */
+@inline function slotPtr(i: u32): usize {
+  return streamsPtr + (<usize>i) * STREAM_SIZE;
+}
+
+/**
+ * A slot for a new stream: a freed one, a never used one, or — when the table is full — the
+ * one idle longest, if idle past the timeout (its stream is finished first). -1 when none.
+ */
+function takeSlot(): i32 {
+  if (freeHead != 0) {
+    let i = freeHead - 1;
+    freeHead = load<u32>(slotPtr(i) + S_NEXT_FREE);
+    return <i32>i;
+  }
+  if (slotsUsed < streamCap) return <i32>(slotsUsed++);
+  let best: i32 = -1;
+  let bestTs: u64 = 0;
+  for (let i: u32 = 0; i < slotsUsed; i++) {
+    let t = load<u64>(slotPtr(i) + S_LAST_TS);
+    if (best < 0 || t < bestTs) {
+      best = <i32>i;
+      bestTs = t;
+    }
+  }
+  if (best < 0 || curTs <= bestTs || curTs - bestTs <= idleNs) return -1;
+  // The evicted connection's flow keeps FL_CTRL: its next segment finds another flow id in the
+  // slot and starts a new stream mid-way (the host continues the same session).
+  finishStream(slotPtr(<u32>best));
+  bump(Stat.ControlStreamsEvicted);
+  return best;
+}
+
+/** Ends a stream: held segments and unfinished lines are reported, and the slot is freed. */
+function finishStream(s: usize): void {
+  for (let d: u32 = 0; d < 2; d++) {
+    let D = dirPtr(s, d);
+    while (lowestHeld(D) != 0) {
+      gap(s, D, d, heldPkt, heldTs);
+      store<u32>(D + D_NEXT, heldSeq);
+      drain(s, D, d, heldPkt, heldTs);
+    }
+    if (load<u16>(D + D_LINESEGS) != 0) line(s, D, d, curPkt, curTs, true);
+  }
+  store<u8>(s + S_LIVE, 0);
+}
+
+function releaseSlot(s: usize): void {
+  store<u32>(s + S_NEXT_FREE, freeHead);
+  freeHead = <u32>((s - streamsPtr) / STREAM_SIZE) + 1;
+}
+
+/** The stream of a control flow record, created on first use; 0 when none can be had. */
 function streamOf(rec: usize, kind: u32): usize {
   let c = load<u32>(rec + FL_CTRL);
-  if (c == 0xffffffff) return 0;
-  if (c != 0) return streamsPtr + (<usize>(c - 1)) * STREAM_SIZE;
-  if (streamCount >= streamCap) {
-    store<u32>(rec + FL_CTRL, 0xffffffff);
+  if (c == CTRL_FULL || c == CTRL_CLOSED) return 0;
+  if (c != 0) {
+    let s = slotPtr(c - 1);
+    if (load<u8>(s + S_LIVE) != 0 && load<u32>(s + S_FLOW) == load<u32>(rec + FL_ID)) return s;
+  }
+  let slot = takeSlot();
+  if (slot < 0) {
+    store<u32>(rec + FL_CTRL, CTRL_FULL);
     bump(Stat.ControlStreamsDropped);
     beginEvent(EventKind.StreamTableFull, 0, kind, load<u32>(rec + FL_ID), curPkt, curTs, 0, 0, 0);
     return 0;
   }
-  let s = streamsPtr + (<usize>streamCount) * STREAM_SIZE;
-  streamCount++;
-  store<u32>(rec + FL_CTRL, streamCount);
+  let s = slotPtr(<u32>slot);
+  store<u32>(rec + FL_CTRL, <u32>slot + 1);
   bump(Stat.ControlStreams);
   memory.fill(s, 0, DIR_BASE);
   for (let d: u32 = 0; d < 2; d++) memory.fill(dirPtr(s, d), 0, D_LINE);
@@ -81,7 +148,25 @@ function streamOf(rec: usize, kind: u32): usize {
   let portB = <u32>load<u16>(rec + FL_PORT_B);
   store<u8>(s + S_SERVER, load<u8>(algPortsPtr + portB) == kind ? 1 : 0);
   store<u8>(s + S_IPVER, load<u8>(rec + FL_IPVER));
+  store<u8>(s + S_LIVE, 1);
   return s;
+}
+
+/** True once direction D sent its FIN and every byte before it was delivered. */
+function dirDone(D: usize): bool {
+  return load<u8>(D + D_FIN) != 0 && load<u32>(D + D_NEXT) == load<u32>(D + D_FINSEQ);
+}
+
+/**
+ * After a segment: a RST, or both directions complete up to their FIN, ends the connection —
+ * its stream is finished and its slot freed; later segments of the flow are ignored.
+ */
+function closeIfEnded(rec: usize, s: usize, flags: u32): void {
+  if ((flags & tcp.RST) == 0 && !(dirDone(dirPtr(s, 0)) && dirDone(dirPtr(s, 1)))) return;
+  finishStream(s);
+  releaseSlot(s);
+  store<u32>(rec + FL_CTRL, CTRL_CLOSED);
+  bump(Stat.ControlStreamsClosed);
 }
 
 /**
@@ -95,14 +180,28 @@ export function algSegment(
   curTs = ts;
   let s = streamOf(rec, kind);
   if (s == 0) return;
+  store<u64>(s + S_LAST_TS, ts);
   let D = dirPtr(s, dir);
   if ((flags & tcp.SYN) != 0) {
     store<u32>(D + D_ISN, seq);
     store<u32>(D + D_NEXT, seq + 1);
     store<u8>(D + D_HASSEQ, 1);
+    if ((flags & tcp.RST) != 0) closeIfEnded(rec, s, flags);
     return;
   }
-  if (len == 0) return;
+  if ((flags & tcp.FIN) != 0 && load<u8>(D + D_FIN) == 0) {
+    store<u8>(D + D_FIN, 1);
+    store<u32>(D + D_FINSEQ, seq + len);
+  }
+  if (len == 0) {
+    if (load<u8>(D + D_HASSEQ) == 0 && (flags & tcp.FIN) != 0) {
+      store<u32>(D + D_ISN, seq - 1);
+      store<u32>(D + D_NEXT, seq);
+      store<u8>(D + D_HASSEQ, 1);
+    }
+    closeIfEnded(rec, s, flags);
+    return;
+  }
   if (load<u8>(D + D_HASSEQ) == 0) {
     // Mid-stream start: the first byte seen is relative sequence 0.
     store<u32>(D + D_ISN, seq - 1);
@@ -125,6 +224,7 @@ export function algSegment(
       store<u8>(D + D_OOON, <u8>(n + 1));
       store<u32>(D + D_OOOUSED, used + len);
       bump(Stat.CtrlReordered);
+      if ((flags & tcp.RST) != 0) closeIfEnded(rec, s, flags);
       return;
     }
     // No room to wait: give up on the hole(s) before this segment, oldest first.
@@ -142,6 +242,7 @@ export function algSegment(
     off = <u32>(-rel);
     if (off >= len) {
       bump(Stat.CtrlRetransmits);
+      closeIfEnded(rec, s, flags);
       return;
     }
     deliveryFlags = LineFlag.Retransmitted;
@@ -156,6 +257,7 @@ export function algSegment(
   store<u32>(D + D_NEXT, seq + len);
   deliveryFlags = 0;
   drain(s, D, dir, pkt, ts);
+  closeIfEnded(rec, s, flags);
 }
 
 /** Sequence number and packet of the lowest held segment (set by lowestHeld). */
@@ -463,21 +565,22 @@ function rtspLine(
   }
 }
 
+/** Next slot algFinish will finish. */
+let finishCursor: u32 = 0;
+
 /**
  * End of the capture: every held segment is delivered after a gap, and every unfinished line is
- * reported as Incomplete.
+ * reported as Incomplete, stream by stream while the rings have room for the worst case of one.
+ * Returns 1 when done, 0 when the host must drain the rings and call again.
  */
-export function algFinish(): void {
-  for (let i: u32 = 0; i < streamCount; i++) {
-    let s = streamsPtr + (<usize>i) * STREAM_SIZE;
-    for (let d: u32 = 0; d < 2; d++) {
-      let D = dirPtr(s, d);
-      while (lowestHeld(D) != 0) {
-        gap(s, D, d, heldPkt, heldTs);
-        store<u32>(D + D_NEXT, heldSeq);
-        drain(s, D, d, heldPkt, heldTs);
-      }
-      if (load<u16>(D + D_LINESEGS) != 0) line(s, D, d, curPkt, curTs, true);
+export function algFinish(): u32 {
+  while (finishCursor < slotsUsed) {
+    let s = slotPtr(finishCursor);
+    if (load<u8>(s + S_LIVE) != 0) {
+      if (!ringsHaveRoom(FINISH_EVENTS, FINISH_TEXT) && !ringsEmpty()) return 0;
+      finishStream(s);
     }
+    finishCursor++;
   }
+  return 1;
 }

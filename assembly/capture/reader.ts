@@ -34,7 +34,7 @@ import * as d from "../wire/decode";
 import { account, bumpFrags } from "../flow/table";
 import { fragDir, fragFind, fragPend } from "../flow/frag";
 import { batchAdd, batchFlush } from "../flow/batch";
-import { algPressure } from "../alg/events";
+import { algAdmit } from "../alg/admit";
 
 const PCAP_MAGIC_US: u32 = 0xa1b2c3d4;
 const PCAP_MAGIC_NS: u32 = 0xa1b23c4d;
@@ -162,11 +162,6 @@ function onPacket(at: u32, p: usize, caplen: u32, origLen: u32, linkType: u32, t
     return;
   }
   batchAdd(n, ts, iface);
-  // Events are written at batch flushes; pause while the host has much left to drain.
-  if (algPressure()) {
-    batchFlush();
-    paused = true;
-  }
 }
 
 // ---- classic pcap ------------------------------------------------------------------------------
@@ -202,6 +197,11 @@ function pcapRecords(pos: u32, len: u32): u32 {
       return pos;
     }
     if (len - pos - PCAP_RECORD_LEN < caplen) break;
+    // Back-pressure of the ALG event rings: stop before a packet whose events may not fit.
+    if (!algAdmit(caplen)) {
+      paused = true;
+      break;
+    }
     let sec = <u64>rd32(r, swapped);
     let frac = <u64>rd32(r + 4, swapped);
     let ts = sec * 1_000_000_000 + (nanos ? frac : frac * 1000);
@@ -315,6 +315,11 @@ function ngBlocks(pos: u32, len: u32): u32 {
       return pos;
     }
     let end = b + blen - 4;
+    // Back-pressure of the ALG event rings: stop before a packet whose events may not fit.
+    if ((type == NG_EPB || type == NG_PB || type == NG_SPB) && !algAdmit(blen)) {
+      paused = true;
+      break;
+    }
     if (type == NG_SHB) {
       if (blen < NG_SHB_MIN) {
         fail(ErrorCode.BadBlockLength, pos + 4, blen, NG_SHB_MIN);

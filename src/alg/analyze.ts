@@ -1,13 +1,12 @@
 /**
  * `analyze`: one capture → flows + ALG sessions (platform neutral; no fs, no process).
- * The wasm core streams the capture once; control-connection events are collected as they
- * are drained (their number is bounded by the control lines, not by the capture size) and turned
- * into sessions at the end (src/alg/sessions.ts).
+ * The wasm core streams the capture once; control-connection events go to a SessionBuilder as
+ * they are drained (src/alg/sessions.ts), which keeps per session only its negotiations (bounded
+ * by `maxNegotiations`) and parser state — never the lines themselves.
  */
 import { scanCapture, type CaptureScan, type ScanOptions } from "../capture/scan.js";
 import type { AlgEvent, ByteSource } from "../wasm/core.js";
-import { EventKind } from "../wasm/abi.js";
-import { buildSessions, type AnalyzeOptions, type Session } from "./sessions.js";
+import { DEFAULT_MAX_NEGOTIATIONS, SessionBuilder, type AlgConditions, type AnalyzeOptions, type Session } from "./sessions.js";
 import type { Diagnostic } from "../types.js";
 
 export interface AnalyzeScanOptions extends ScanOptions, AnalyzeOptions {}
@@ -15,49 +14,59 @@ export interface AnalyzeScanOptions extends ScanOptions, AnalyzeOptions {}
 export interface AnalyzeResult {
   scan: CaptureScan;
   sessions: Session[];
-  /** Every control-line event (bounded by the number of control lines, not by capture size). */
+  /**
+   * The FTP replies that answer a negotiation: for each, the first reply after it and the first
+   * refusal (425/426/500/501/502/504/522) before the next (bounded by the negotiations kept).
+   */
   events: AlgEvent[];
 }
 
 export async function analyzeCapture(module: WebAssembly.Module, source: ByteSource, opts: AnalyzeScanOptions): Promise<AnalyzeResult> {
-  const events: AlgEvent[] = [];
-  const scan = await scanCapture(module, source, { ...opts, onEvents: (e) => { for (const x of e) events.push(x); } });
-  const sessions = buildSessions(events, scan.flows, opts);
-  scan.diagnostics.push(...algDiagnostics(opts.file, events, scan));
-  return { scan, sessions, events };
+  const builder = new SessionBuilder(opts);
+  const scan = await scanCapture(module, source, { ...opts, onEvents: (e) => builder.push(e) });
+  const sessions = builder.finish(scan.flows);
+  for (const d of algDiagnostics(opts.file, builder.conditions, scan, opts)) scan.diagnostics.push(d);
+  return { scan, sessions, events: builder.answers };
 }
 
 /** Located diagnostics for control-stream problems: gaps, over-long lines, limits hit. */
-export function algDiagnostics(file: string, events: AlgEvent[], scan: CaptureScan): Diagnostic[] {
+export function algDiagnostics(file: string, c: AlgConditions, scan: CaptureScan, opts: AnalyzeOptions = {}): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const first = (kind: EventKind) => events.find((e) => e.kind === kind);
-  const count = (kind: EventKind) => events.reduce((n, e) => n + (e.kind === kind ? 1 : 0), 0);
-  const gap = first(EventKind.TcpGap);
-  if (gap) {
+  if (c.firstGap) {
     out.push({
-      code: "tcp_gap", severity: "warning", file, packet: gap.packet, count: count(EventKind.TcpGap),
-      message: `control connection (flow ${gap.flow}) has sequence space missing from the capture at packet ${gap.packet}; lines across the hole are lost`,
+      code: "tcp_gap", severity: "warning", file, packet: c.firstGap.packet, count: c.gaps,
+      message: `control connection (flow ${c.firstGap.flow}) has sequence space missing from the capture at packet ${c.firstGap.packet}; lines across the hole are lost`,
     });
   }
-  const long = first(EventKind.LineTooLong);
+  const long = c.firstLongLine;
   if (long) {
     out.push({
-      code: "line_too_long", severity: "warning", file, packet: long.packet, count: count(EventKind.LineTooLong),
+      code: "line_too_long", severity: "warning", file, packet: long.packet, count: c.longLines,
       message: `control line longer than 1024 bytes on flow ${long.flow} (packet ${long.packet}); kept its first 1024 bytes, not parsed`,
     });
   }
   if (scan.stats.controlStreamsDropped > 0) {
-    const full = first(EventKind.StreamTableFull);
     out.push({
-      code: "control_stream_table_full", severity: "warning", file, packet: full?.packet, count: scan.stats.controlStreamsDropped,
-      message: `${scan.stats.controlStreamsDropped} control connection(s) beyond --max-control-streams were not reassembled; their negotiations are missing`,
+      code: "control_stream_table_full", severity: "warning", file, packet: c.firstTableFull?.packet, count: scan.stats.controlStreamsDropped,
+      message: `${scan.stats.controlStreamsDropped} control connection(s) arrived while --max-control-streams connections were open and were not reassembled; their negotiations are missing`,
+    });
+  }
+  const notKept = c.negotiationsNotKept + c.teardownsNotKept;
+  if (notKept > 0) {
+    const what = [
+      c.negotiationsNotKept ? `${c.negotiationsNotKept} negotiation(s)` : "",
+      c.teardownsNotKept ? `${c.teardownsNotKept} RTSP TEARDOWN(s)` : "",
+    ].filter(Boolean).join(" and ");
+    out.push({
+      code: "negotiation_limit", severity: "warning", file, packet: c.firstNotKeptPacket, count: notKept,
+      message: `${what} beyond --max-negotiations (${opts.maxNegotiations ?? DEFAULT_MAX_NEGOTIATIONS} per session) in ${c.sessionsPartial} session(s) were counted, not kept; those sessions are partial`,
     });
   }
   const dropped = scan.core?.eventsDropped() ?? 0;
   if (dropped > 0) {
     out.push({
-      code: "event_ring_overflow", severity: "warning", file, count: dropped,
-      message: `${dropped} control-line event(s) were dropped (one packet batch produced more lines than the event ring holds)`,
+      code: "event_ring_overflow", severity: "warning", file, count: dropped, packet: scan.core?.firstDroppedEventPacket() || undefined,
+      message: `${dropped} control-line event(s) were dropped (one packet carried more lines than the event ring holds)`,
     });
   }
   return out;

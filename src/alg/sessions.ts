@@ -15,6 +15,13 @@
  * Each expectation is matched to the first flow that starts after the negotiation and within
  * the window; a flow is used by one expectation only, so a port announced twice is matched in
  * time order.
+ *
+ * Streaming: `SessionBuilder` takes the events as the core drains them and keeps, per control
+ * flow, only its parser state and what becomes the report — the negotiations (at most
+ * `maxNegotiations` per session; the rest counted in `partial`), the RTSP TEARDOWN packets (the
+ * same limit) and the few FTP replies that answer a negotiation (`answers`: the first reply after
+ * each, and the first refusal 425/426/500/501/502/504/522 before the next). Nothing is kept per
+ * control line, so memory follows the sessions and the limits, never the lines.
  */
 import { AlgReason, EventKind, FtpVerb, LineFlag, RtspLine, RtspMethod } from "../wasm/abi.js";
 import type { AlgEvent, FlowTable } from "../wasm/core.js";
@@ -75,12 +82,28 @@ export interface Session {
   negotiations: Negotiation[];
   /** RTSP: TEARDOWN requests seen (packet numbers). */
   teardowns?: number[];
+  /** Present when a limit was hit: what of this session was not kept, from which packet on. */
+  partial?: SessionPartial;
 }
+
+export interface SessionPartial {
+  /** Negotiations beyond `maxNegotiations`, counted, not kept. */
+  negotiationsNotKept: number;
+  /** RTSP TEARDOWN requests beyond the same limit. */
+  teardownsNotKept: number;
+  /** Packet of the first item not kept. */
+  firstPacket: number;
+}
+
+/** Negotiations (and RTSP TEARDOWNs) kept per session (`--max-negotiations`). */
+export const DEFAULT_MAX_NEGOTIATIONS = 10_000;
 
 export interface AnalyzeOptions {
   profile?: Profile;
   /** Expectation window in seconds (default 300). */
   windowSeconds?: number;
+  /** Negotiations (and RTSP TEARDOWNs) kept per session (default DEFAULT_MAX_NEGOTIATIONS). */
+  maxNegotiations?: number;
 }
 
 const REASONS: Record<number, string> = {
@@ -111,43 +134,290 @@ function announce(n: Negotiation, e: AlgEvent, fromIp: string, toIp: string, ip:
   if (n.valid) n.expected.push({ proto: "tcp", from: { ip: fromIp, port: null }, to: { ip: toIp, port: e.port } });
 }
 
-/** Builds every session from the events of one capture. */
-export function buildSessions(events: AlgEvent[], flows: FlowTable, opts: AnalyzeOptions = {}): Session[] {
-  const byFlow = new Map<number, AlgEvent[]>();
-  for (const e of events) {
-    if (e.kind === EventKind.TcpGap || e.kind === EventKind.StreamTableFull) continue;
-    let list = byFlow.get(e.flow);
-    if (!list) byFlow.set(e.flow, (list = []));
-    list.push(e);
-  }
-  const sessions: Session[] = [];
-  const ids = [...byFlow.keys()].sort((a, b) => a - b);
-  for (const id of ids) {
-    const evs = byFlow.get(id)!;
-    const f = flows.get(id);
-    const alg = evs[0].alg;
-    // The server is the side that sent replies (FTP) / status lines (RTSP), else the responder.
-    const serverDir = serverDirection(evs, alg);
-    const server = serverDir === 1 ? f.responder : f.initiator;
-    const client = serverDir === 1 ? f.initiator : f.responder;
-    const session: Session = { id: sessions.length + 1, alg, controlFlow: id, client, server, negotiations: [] };
-    if (alg === "ftp") ftpNegotiations(session, evs, serverDir, f);
-    else rtspNegotiations(session, evs, serverDir, f);
-    sessions.push(session);
-  }
-  matchExpectations(sessions, flows, (opts.windowSeconds ?? 300) * 1e9);
-  if (opts.profile !== "linux") for (const s of sessions) for (const n of s.negotiations) delete n.emulation;
-  return sessions;
+/** FTP reply codes that refuse a data connection (what `verify` looks for after a negotiation). */
+const REFUSALS = new Set([425, 426, 500, 501, 502, 504, 522]);
+
+/** The line that carries an FTP negotiation, and the request it answers (227/228/229). */
+interface FtpCarrier {
+  e: AlgEvent;
+  request?: { verb: number; packet: number };
 }
 
-function serverDirection(evs: AlgEvent[], alg: "ftp" | "rtsp"): 0 | 1 {
-  for (const e of evs) {
-    if (alg === "ftp" && e.kind === EventKind.FtpReply) return e.dir;
-    if (alg === "ftp" && e.kind === EventKind.FtpCommand) return (1 - e.dir) as 0 | 1;
-    if (alg === "rtsp" && e.kind === EventKind.RtspLine && e.code === RtspLine.Status) return e.dir;
-    if (alg === "rtsp" && e.kind === EventKind.RtspLine && e.code === RtspLine.Request) return (1 - e.dir) as 0 | 1;
+interface SetupRecord {
+  req: RtspMessage;
+  reply?: RtspMessage;
+}
+
+/** Replies held for a SETUP request not yet complete (out-of-order delivery), at most this many. */
+const ORPHAN_REPLIES = 16;
+
+/** What is kept of one control flow while its events stream by. */
+class FlowState {
+  serverDir?: 0 | 1;
+  readonly ftp: FtpCarrier[] = [];
+  /** FTP: the PASV/EPSV/LPSV awaiting its reply; the multi-line reply in progress. */
+  pending?: { verb: number; packet: number };
+  multi?: { code: number; negotiated: boolean };
+  /** FTP answers: packet of the last kept negotiation, and what is still looked for after it. */
+  anchor = 0;
+  wantFirst = false;
+  wantRefusal = false;
+  /** RTSP: the message open in each direction; SETUP requests; replies waiting for a request. */
+  readonly open: (RtspMessage | undefined)[] = [undefined, undefined];
+  readonly setups: SetupRecord[] = [];
+  readonly waiting = new Map<number, SetupRecord[]>();
+  readonly seenCseq = new Set<number>();
+  readonly orphans: RtspMessage[] = [];
+  readonly teardowns: number[] = [];
+  partial?: SessionPartial;
+  constructor(readonly flow: number, readonly alg: "ftp" | "rtsp") {}
+}
+
+/** Counted control-stream conditions of one capture, for its diagnostics. */
+export interface AlgConditions {
+  gaps: number;
+  firstGap?: AlgEvent;
+  longLines: number;
+  firstLongLine?: AlgEvent;
+  firstTableFull?: AlgEvent;
+  negotiationsNotKept: number;
+  teardownsNotKept: number;
+  /** Packet of the first negotiation or TEARDOWN not kept (0 = none). */
+  firstNotKeptPacket: number;
+  sessionsPartial: number;
+}
+
+/**
+ * Sessions from a stream of events (see the module header): `push` each drained batch, then
+ * `finish` once the capture has been read.
+ */
+export class SessionBuilder {
+  private readonly flows = new Map<number, FlowState>();
+  private readonly max: number;
+  /** FTP replies that answer a kept negotiation, in stream order (see the module header). */
+  readonly answers: AlgEvent[] = [];
+  readonly conditions: AlgConditions = { gaps: 0, longLines: 0, negotiationsNotKept: 0, teardownsNotKept: 0, firstNotKeptPacket: 0, sessionsPartial: 0 };
+
+  constructor(private readonly opts: AnalyzeOptions = {}) {
+    this.max = opts.maxNegotiations ?? DEFAULT_MAX_NEGOTIATIONS;
   }
-  return 1;
+
+  push(events: AlgEvent[]): void {
+    for (const e of events) this.event(e);
+  }
+
+  private event(e: AlgEvent): void {
+    const c = this.conditions;
+    if (e.kind === EventKind.TcpGap) {
+      c.gaps++;
+      c.firstGap ??= e;
+      return;
+    }
+    if (e.kind === EventKind.StreamTableFull) {
+      c.firstTableFull ??= e;
+      return;
+    }
+    let st = this.flows.get(e.flow);
+    if (!st) this.flows.set(e.flow, (st = new FlowState(e.flow, e.alg)));
+    if (e.kind === EventKind.LineTooLong) {
+      c.longLines++;
+      c.firstLongLine ??= e;
+      return;
+    }
+    // The server is the side that sent replies (FTP) / status lines (RTSP), else the responder.
+    st.serverDir ??= decisiveServerDir(e, st.alg);
+    if (st.serverDir === undefined) return;
+    if (st.alg === "ftp") this.ftpEvent(st, e);
+    else this.rtspEvent(st, e);
+  }
+
+  /** True while `kept` is under the limit; else the item is counted as not kept. */
+  private keep(st: FlowState, kept: number, packet: number, what: "negotiation" | "teardown"): boolean {
+    if (kept < this.max) return true;
+    const c = this.conditions;
+    if (!st.partial) {
+      st.partial = { negotiationsNotKept: 0, teardownsNotKept: 0, firstPacket: packet };
+      c.sessionsPartial++;
+    }
+    if (what === "negotiation") {
+      st.partial.negotiationsNotKept++;
+      c.negotiationsNotKept++;
+    } else {
+      st.partial.teardownsNotKept++;
+      c.teardownsNotKept++;
+    }
+    if (c.firstNotKeptPacket === 0 || packet < c.firstNotKeptPacket) c.firstNotKeptPacket = packet;
+    return false;
+  }
+
+  // ---- FTP events ---------------------------------------------------------------------------
+
+  private ftpEvent(st: FlowState, e: AlgEvent): void {
+    const fromServer = e.dir === st.serverDir;
+    if (!fromServer && e.kind === EventKind.FtpCommand) {
+      const verb = e.code;
+      if (verb === FtpVerb.Pasv || verb === FtpVerb.Epsv || verb === FtpVerb.Lpsv) st.pending = { verb, packet: e.packet };
+      if (verb === FtpVerb.Port || verb === FtpVerb.Eprt || verb === FtpVerb.Lprt) this.ftpKeep(st, { e });
+      return;
+    }
+    if (!fromServer || e.kind !== EventKind.FtpReply) return;
+    this.answer(st, e);
+    if ((e.flags & LineFlag.Continuation) !== 0) return;
+    const code = e.code;
+    // RFC 959 §4.2 multi-line replies: "227-…" … "227 …". Only a line with a tuple negotiates.
+    const isFirst = (e.flags & LineFlag.Multiline) !== 0;
+    const isLast = !isFirst && st.multi !== undefined && st.multi.code === code;
+    if (isFirst) st.multi = { code, negotiated: false };
+    if (code !== 227 && code !== 228 && code !== 229) {
+      if (isLast) st.multi = undefined;
+      return;
+    }
+    const inMulti = st.multi !== undefined;
+    const negotiatedBefore = st.multi?.negotiated ?? false;
+    if (isLast) st.multi = undefined;
+    if (e.reason === AlgReason.Malformed && (isFirst || (isLast && negotiatedBefore) || (inMulti && !isLast))) return;
+    if (st.multi) st.multi.negotiated = true;
+    const request = st.pending;
+    st.pending = undefined;
+    this.ftpKeep(st, { e, request });
+  }
+
+  private ftpKeep(st: FlowState, carrier: FtpCarrier): void {
+    if (!this.keep(st, st.ftp.length, carrier.e.packet, "negotiation")) return;
+    st.ftp.push(carrier);
+    st.anchor = carrier.e.packet;
+    st.wantFirst = st.wantRefusal = true;
+  }
+
+  /** Keeps a server reply when it is the first after the last negotiation, or its first refusal. */
+  private answer(st: FlowState, e: AlgEvent): void {
+    if (!(st.wantFirst || st.wantRefusal) || e.packet <= st.anchor) return;
+    const refusal = st.wantRefusal && REFUSALS.has(e.code);
+    if (!st.wantFirst && !refusal) return;
+    st.wantFirst = false;
+    if (refusal) st.wantRefusal = false;
+    this.answers.push(e);
+  }
+
+  // ---- RTSP events --------------------------------------------------------------------------
+
+  private rtspEvent(st: FlowState, e: AlgEvent): void {
+    if (e.kind !== EventKind.RtspLine) return;
+    if (e.code === RtspLine.Request || e.code === RtspLine.Status) {
+      this.rtspComplete(st, e.dir);
+      st.open[e.dir] = {
+        dir: e.dir, request: e.code === RtspLine.Request, method: e.code === RtspLine.Request ? e.port : 0,
+        status: e.code === RtspLine.Status ? e.port : 0, startPacket: e.packet, startTs: e.ts,
+      };
+      return;
+    }
+    const m = st.open[e.dir];
+    if (!m) return;
+    if (e.code === RtspLine.End) {
+      this.rtspComplete(st, e.dir);
+      return;
+    }
+    const name = e.text.slice(0, e.text.indexOf(":")).trim().toLowerCase();
+    const value = e.text.slice(e.text.indexOf(":") + 1).trim();
+    if (name === "cseq") m.cseq = Number.parseInt(value, 10);
+    else if (name === "transport") m.transport = e;
+    else if (name === "session") m.session = value.split(";")[0];
+  }
+
+  /** The message open in direction `dir` is complete: a TEARDOWN or SETUP request, or a reply. */
+  private rtspComplete(st: FlowState, dir: number): void {
+    const m = st.open[dir];
+    if (!m) return;
+    st.open[dir] = undefined;
+    if (m.request) this.rtspRequest(st, m);
+    else if (m.dir === st.serverDir) this.rtspReply(st, m);
+  }
+
+  private rtspRequest(st: FlowState, m: RtspMessage): void {
+    if (m.dir === st.serverDir) return;
+    if (m.method === RtspMethod.Teardown) {
+      if (this.keep(st, st.teardowns.length, m.startPacket, "teardown")) st.teardowns.push(m.startPacket);
+      return;
+    }
+    if (m.method !== RtspMethod.Setup || !m.transport) return;
+    // Duplicates (retransmitted requests with the same CSeq) are ignored.
+    if (m.cseq !== undefined && st.seenCseq.has(m.cseq)) return;
+    if (!this.keep(st, st.setups.length, m.startPacket, "negotiation")) return;
+    if (m.cseq !== undefined) st.seenCseq.add(m.cseq);
+    const rec: SetupRecord = { req: m };
+    st.setups.push(rec);
+    const key = m.cseq ?? -1;
+    const o = st.orphans.findIndex((r) => (r.cseq ?? -1) === key && r.startPacket >= m.startPacket);
+    if (o >= 0) {
+      rec.reply = st.orphans[o];
+      st.orphans.splice(o, 1);
+      return;
+    }
+    let list = st.waiting.get(key);
+    if (!list) st.waiting.set(key, (list = []));
+    list.push(rec);
+  }
+
+  /** A reply answers the first waiting SETUP of its CSeq that it does not precede. */
+  private rtspReply(st: FlowState, m: RtspMessage): void {
+    const key = m.cseq ?? -1;
+    const list = st.waiting.get(key);
+    const i = list ? list.findIndex((r) => r.req.startPacket <= m.startPacket) : -1;
+    if (i < 0) {
+      st.orphans.push(m);
+      if (st.orphans.length > ORPHAN_REPLIES) st.orphans.shift();
+      return;
+    }
+    list![i].reply = m;
+    list!.splice(i, 1);
+    if (!list!.length) st.waiting.delete(key);
+  }
+
+  // ---- the end ------------------------------------------------------------------------------
+
+  /** Builds the sessions, in control-flow order, and matches their expectations to the flows. */
+  finish(flows: FlowTable): Session[] {
+    const sessions: Session[] = [];
+    const ids = [...this.flows.keys()].sort((a, b) => a - b);
+    for (const id of ids) {
+      const st = this.flows.get(id)!;
+      if (st.alg === "rtsp") {
+        this.rtspComplete(st, 0);
+        this.rtspComplete(st, 1);
+      }
+      const f = flows.get(id);
+      const serverDir = st.serverDir ?? 1;
+      const server = serverDir === 1 ? f.responder : f.initiator;
+      const client = serverDir === 1 ? f.initiator : f.responder;
+      const session: Session = { id: sessions.length + 1, alg: st.alg, controlFlow: id, client, server, negotiations: [] };
+      if (st.alg === "ftp") for (const c of st.ftp) session.negotiations.push(ftpNegotiation(session, c, f));
+      else {
+        for (const r of st.setups) session.negotiations.push(rtspNegotiation(session, r, f));
+        if (st.teardowns.length) session.teardowns = st.teardowns;
+      }
+      if (st.partial) session.partial = st.partial;
+      sessions.push(session);
+    }
+    matchExpectations(sessions, flows, (this.opts.windowSeconds ?? 300) * 1e9);
+    if (this.opts.profile !== "linux") for (const s of sessions) for (const n of s.negotiations) delete n.emulation;
+    return sessions;
+  }
+}
+
+/** Builds every session from the events of one capture (all at once; see SessionBuilder). */
+export function buildSessions(events: AlgEvent[], flows: FlowTable, opts: AnalyzeOptions = {}): Session[] {
+  const b = new SessionBuilder(opts);
+  b.push(events);
+  return b.finish(flows);
+}
+
+/** The server's direction, when this event tells it. */
+function decisiveServerDir(e: AlgEvent, alg: "ftp" | "rtsp"): 0 | 1 | undefined {
+  if (alg === "ftp" && e.kind === EventKind.FtpReply) return e.dir;
+  if (alg === "ftp" && e.kind === EventKind.FtpCommand) return (1 - e.dir) as 0 | 1;
+  if (alg === "rtsp" && e.kind === EventKind.RtspLine && e.code === RtspLine.Status) return e.dir;
+  if (alg === "rtsp" && e.kind === EventKind.RtspLine && e.code === RtspLine.Request) return (1 - e.dir) as 0 | 1;
+  return undefined;
 }
 
 /** Negotiation time in ns (kept out of the report objects). */
@@ -165,53 +435,29 @@ function base(e: AlgEvent, kind: Negotiation["kind"]): Negotiation {
 
 // ---- FTP ------------------------------------------------------------------------------------
 
-function ftpNegotiations(s: Session, evs: AlgEvent[], serverDir: number, f: Flow): void {
-  let pending: { verb: number; packet: number } | undefined;
-  /** Code of the multi-line reply in progress, and whether it already gave a negotiation. */
-  let multi: { code: number; negotiated: boolean } | undefined;
-  for (const e of evs) {
-    if (e.kind === EventKind.LineTooLong) continue;
-    const fromServer = e.dir === serverDir;
-    if (!fromServer && e.kind === EventKind.FtpCommand) {
-      const verb = e.code;
-      if (verb === FtpVerb.Pasv || verb === FtpVerb.Epsv || verb === FtpVerb.Lpsv) pending = { verb, packet: e.packet };
-      if (verb !== FtpVerb.Port && verb !== FtpVerb.Eprt && verb !== FtpVerb.Lprt) continue;
-      const n = base(e, VERB_NAMES[verb] as Negotiation["kind"]);
-      const ip = addrText(e);
-      announce(n, e, s.server.ip, ip!, ip);
-      n.emulation = emulateFtp(e, n, s, f);
-      s.negotiations.push(n);
-      continue;
-    }
-    if (!fromServer || e.kind !== EventKind.FtpReply) continue;
-    if ((e.flags & LineFlag.Continuation) !== 0) continue;
-    const code = e.code;
-    // RFC 959 §4.2 multi-line replies: "227-…" … "227 …". Only a line with a tuple negotiates.
-    const isFirst = (e.flags & LineFlag.Multiline) !== 0;
-    const isLast = !isFirst && multi !== undefined && multi.code === code;
-    if (isFirst) multi = { code, negotiated: false };
-    if (code !== 227 && code !== 228 && code !== 229) {
-      if (isLast) multi = undefined;
-      continue;
-    }
-    const inMulti = multi !== undefined;
-    const negotiatedBefore = multi?.negotiated ?? false;
-    if (isLast) multi = undefined;
-    if (e.reason === AlgReason.Malformed && (isFirst || (isLast && negotiatedBefore) || (inMulti && !isLast))) continue;
-    if (multi) multi.negotiated = true;
-    const n = base(e, String(code) as Negotiation["kind"]);
-    if (pending) {
-      n.command = VERB_NAMES[pending.verb];
-      n.requestPacket = pending.packet;
-      pending = undefined;
-    }
-    // 229 names only a port: the data connection goes to the control connection's server.
-    const ip = code === 229 ? undefined : addrText(e);
-    announce(n, e, s.client.ip, code === 229 ? s.server.ip : ip!, ip);
+/** The negotiation an FTP line makes (PORT/EPRT/LPRT command or 227/228/229 reply). */
+function ftpNegotiation(s: Session, c: FtpCarrier, f: Flow): Negotiation {
+  const { e } = c;
+  if (e.kind === EventKind.FtpCommand) {
+    const n = base(e, VERB_NAMES[e.code] as Negotiation["kind"]);
+    const ip = addrText(e);
+    announce(n, e, s.server.ip, ip!, ip);
     n.emulation = emulateFtp(e, n, s, f);
-    s.negotiations.push(n);
+    return n;
   }
+  const code = e.code;
+  const n = base(e, String(code) as Negotiation["kind"]);
+  if (c.request) {
+    n.command = VERB_NAMES[c.request.verb];
+    n.requestPacket = c.request.packet;
+  }
+  // 229 names only a port: the data connection goes to the control connection's server.
+  const ip = code === 229 ? undefined : addrText(e);
+  announce(n, e, s.client.ip, code === 229 ? s.server.ip : ip!, ip);
+  n.emulation = emulateFtp(e, n, s, f);
+  return n;
 }
+
 /**
  * What Linux nf_conntrack_ftp does with the segment that carried the line (ALG-BEHAVIOUR.md §1,
  * §3, §7; the case table in pcaps/make/alg-cases.ts cites each rule).
@@ -261,88 +507,43 @@ interface RtspMessage {
   session?: string;
 }
 
-function rtspMessages(evs: AlgEvent[]): RtspMessage[] {
-  const out: RtspMessage[] = [];
-  const open: (RtspMessage | undefined)[] = [undefined, undefined];
-  for (const e of evs) {
-    if (e.kind !== EventKind.RtspLine) continue;
-    if (e.code === RtspLine.Request || e.code === RtspLine.Status) {
-      const m: RtspMessage = {
-        dir: e.dir, request: e.code === RtspLine.Request, method: e.code === RtspLine.Request ? e.port : 0,
-        status: e.code === RtspLine.Status ? e.port : 0, startPacket: e.packet, startTs: e.ts,
-      };
-      open[e.dir] = m;
-      out.push(m);
-      continue;
-    }
-    const m = open[e.dir];
-    if (!m) continue;
-    if (e.code === RtspLine.End) {
-      open[e.dir] = undefined;
-      continue;
-    }
-    const name = e.text.slice(0, e.text.indexOf(":")).trim().toLowerCase();
-    const value = e.text.slice(e.text.indexOf(":") + 1).trim();
-    if (name === "cseq") m.cseq = Number.parseInt(value, 10);
-    else if (name === "transport") m.transport = e;
-    else if (name === "session") m.session = value.split(";")[0];
+/** The SETUP negotiation of a request and its reply (when seen). */
+function rtspNegotiation(s: Session, rec: SetupRecord, f: Flow): Negotiation {
+  const { req, reply } = rec;
+  const reqTransport = req.transport!;
+  const carrier = reply?.transport ?? reqTransport;
+  const n = base(carrier, "SETUP");
+  n.command = "SETUP";
+  n.requestPacket = req.startPacket;
+  const requestSpecs = parseTransport(reqTransport.text);
+  const replySpecs = reply?.transport ? parseTransport(reply.transport.text) : [];
+  n.transport = { request: requestSpecs, reply: replySpecs };
+  if (reply && (reply.status < 200 || reply.status > 299)) {
+    n.valid = false;
+    n.reason = `status_${reply.status}`;
   }
-  return out;
-}
-
-function rtspNegotiations(s: Session, evs: AlgEvent[], serverDir: number, f: Flow): void {
-  const msgs = rtspMessages(evs);
-  const replies = msgs.filter((m) => !m.request && m.dir === serverDir);
-  const usedReplies = new Set<RtspMessage>();
-  const seenCseq = new Set<number>();
-  for (const req of msgs) {
-    if (!req.request || req.dir === serverDir) continue;
-    if (req.method === RtspMethod.Teardown) {
-      (s.teardowns ??= []).push(req.startPacket);
-      continue;
-    }
-    if (req.method !== RtspMethod.Setup || !req.transport) continue;
-    // Duplicates (retransmitted requests with the same CSeq) are ignored.
-    if (req.cseq !== undefined) {
-      if (seenCseq.has(req.cseq)) continue;
-      seenCseq.add(req.cseq);
-    }
-    const reply = replies.find((r) => !usedReplies.has(r) && r.cseq === req.cseq && r.startPacket >= req.startPacket);
-    if (reply) usedReplies.add(reply);
-    const carrier = reply?.transport ?? req.transport;
-    const n = base(carrier, "SETUP");
-    n.command = "SETUP";
-    n.requestPacket = req.startPacket;
-    const requestSpecs = parseTransport(req.transport.text);
-    const replySpecs = reply?.transport ? parseTransport(reply.transport.text) : [];
-    n.transport = { request: requestSpecs, reply: replySpecs };
-    if (reply && (reply.status < 200 || reply.status > 299)) {
+  const chosen = replySpecs[0] ?? requestSpecs.find((x) => x.lowerTransport === "udp" && x.clientPort) ?? requestSpecs[0];
+  const reqUdp = requestSpecs.find((x) => x.lowerTransport === "udp" && x.clientPort);
+  if (chosen && chosen.lowerTransport === "udp" && !chosen.interleaved) {
+    const cp = chosen.clientPort ?? reqUdp?.clientPort;
+    if (!cp) {
       n.valid = false;
-      n.reason = `status_${reply.status}`;
-    }
-    const chosen = replySpecs[0] ?? requestSpecs.find((x) => x.lowerTransport === "udp" && x.clientPort) ?? requestSpecs[0];
-    const reqUdp = requestSpecs.find((x) => x.lowerTransport === "udp" && x.clientPort);
-    if (chosen && chosen.lowerTransport === "udp" && !chosen.interleaved) {
-      const cp = chosen.clientPort ?? reqUdp?.clientPort;
-      if (!cp) {
-        n.valid = false;
-        n.reason ??= "malformed";
-      } else if (n.valid) {
-        const clientIp = chosen.destination ?? reqUdp?.destination ?? s.client.ip;
-        const serverIp = chosen.source ?? s.server.ip;
-        if (chosen.destination ?? reqUdp?.destination) n.announced.ip = clientIp;
-        n.announced.port = cp[0];
-        const sp = chosen.serverPort;
-        n.expected.push({ proto: "udp", from: { ip: serverIp, port: sp ? sp[0] : null }, to: { ip: clientIp, port: cp[0] } });
-        if (cp[1] !== cp[0]) {
-          n.announced.rtcpPort = cp[1];
-          n.expected.push({ proto: "udp", from: { ip: serverIp, port: sp ? sp[1] : null }, to: { ip: clientIp, port: cp[1] } });
-        }
+      n.reason ??= "malformed";
+    } else if (n.valid) {
+      const clientIp = chosen.destination ?? reqUdp?.destination ?? s.client.ip;
+      const serverIp = chosen.source ?? s.server.ip;
+      if (chosen.destination ?? reqUdp?.destination) n.announced.ip = clientIp;
+      n.announced.port = cp[0];
+      const sp = chosen.serverPort;
+      n.expected.push({ proto: "udp", from: { ip: serverIp, port: sp ? sp[0] : null }, to: { ip: clientIp, port: cp[0] } });
+      if (cp[1] !== cp[0]) {
+        n.announced.rtcpPort = cp[1];
+        n.expected.push({ proto: "udp", from: { ip: serverIp, port: sp ? sp[1] : null }, to: { ip: clientIp, port: cp[1] } });
       }
     }
-    n.emulation = emulateRtsp(n, s, f, requestSpecs, chosen);
-    s.negotiations.push(n);
   }
+  n.emulation = emulateRtsp(n, s, f, requestSpecs, chosen);
+  return n;
 }
 
 function emulateRtsp(n: Negotiation, s: Session, f: Flow, request: TransportSpec[], chosen: TransportSpec | undefined): Emulation {

@@ -56,6 +56,13 @@ export function formatAnalyzeText(scan: CaptureScan, sessions: Session[], write:
         `(control flow ${s.controlFlow}); ${s.negotiations.length} negotiation(s), ${seen} with data seen` +
         (s.teardowns?.length ? `; TEARDOWN at packet ${s.teardowns.join(", ")}` : "") + "\n",
     );
+    if (s.partial) {
+      write(
+        `  PARTIAL: from packet ${s.partial.firstPacket} on, ${s.partial.negotiationsNotKept} negotiation(s)` +
+          (s.partial.teardownsNotKept ? ` and ${s.partial.teardownsNotKept} TEARDOWN(s)` : "") +
+          " beyond --max-negotiations were counted, not kept\n",
+      );
+    }
     if (s.negotiations.length) write(renderTable(COLUMNS, s.negotiations.flatMap(rows)));
   }
   if (scan.diagnostics.length) {

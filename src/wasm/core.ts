@@ -17,7 +17,7 @@ import {
   ST_PACKETS, ST_PAUSED, ST_TRACE_COUNT, ST_UNSUPPORTED_PACKET, Stat, TR_CAPLEN, TR_IFACE, TR_LINKTYPE,
   TR_OFFSET, TR_ORIGLEN, TR_TS, TRACE_SIZE, AlgKind, EV_ADDR, EV_ALG, EV_CODE, EV_DIR, EV_FAMILY, EV_FLAGS,
   EV_FLOW, EV_KIND, EV_LINE_IN_SEG, EV_PACKET, EV_PORT, EV_REASON, EV_SEGMENTS, EV_SEQ, EV_TEXT, EV_TEXTLEN,
-  EV_TS, EVENT_CAP, EVENT_SIZE, ST_EV_DROPPED, ST_EV_HEAD, ST_EV_TAIL, ST_TEXT_HEAD, ST_TEXT_TAIL, TEXT_CAP,
+  EV_TS, EVENT_CAP, EVENT_SIZE, ST_EV_DROPPED, ST_EV_DROPPED_PACKET, ST_EV_HEAD, ST_EV_TAIL, ST_TEXT_HEAD, ST_TEXT_TAIL, TEXT_CAP,
   type EventKind,
 } from "./abi.js";
 import { type CoreExports, InternalError, instantiateCore } from "./instantiate.js";
@@ -61,8 +61,14 @@ export interface CoreOptions {
   ftpPorts?: number[];
   /** TCP ports of RTSP control connections (default [554, 8554]). */
   rtspPorts?: number[];
-  /** Control connections reassembled at most (default 512; ~18 KiB of wasm memory each). */
+  /**
+   * Control connections reassembled at the same time (default 512; ~18 KiB of wasm memory
+   * each). A connection that ended (FIN both ways, RST) frees its slot; so does one idle past
+   * `controlIdleSeconds` when a new one needs it.
+   */
   maxControlStreams?: number;
+  /** Seconds without a segment after which a control stream may give its slot away (default 600). */
+  controlIdleSeconds?: number;
   /**
    * Keep only the packets of one interface of a capture that holds several (both sides of a
    * router): a pcapng interface (global number) or a Linux cooked v2 interface index. Other
@@ -118,6 +124,8 @@ const TRACE_CAP = 4096;
 export const DEFAULT_WINDOW = 4 << 20;
 export const DEFAULT_READ = 128 << 10;
 export const DEFAULT_FLOW_CAP_LOG2 = 19;
+export const DEFAULT_MAX_CONTROL_STREAMS = 512;
+export const DEFAULT_CONTROL_IDLE_SECONDS = 600;
 
 /** Reader state after (or during) a run. */
 export interface CoreState {
@@ -152,7 +160,7 @@ export class CaptureCore {
     const window = Math.max(opts.windowBytes ?? DEFAULT_WINDOW, 512 << 10);
     const rc = this.exports.init(
       window, opts.flowCapLog2 ?? DEFAULT_FLOW_CAP_LOG2, opts.fragCapLog2 ?? 12, opts.mergeInterfaces ? 0 : 1,
-      opts.onRecords ? TRACE_CAP : 0, opts.maxControlStreams ?? 512,
+      opts.onRecords ? TRACE_CAP : 0, opts.maxControlStreams ?? DEFAULT_MAX_CONTROL_STREAMS,
     );
     if (rc !== 0) throw new InternalError(rc === 1 ? "wasm core could not allocate its memory" : "invalid table sizes");
     this.inputPtr = this.exports.inputPtr() >>> 0;
@@ -161,6 +169,7 @@ export class CaptureCore {
     if (opts.interfaceFilter) this.exports.setInterfaceFilter(opts.interfaceFilter.kind === "pcapng" ? 1 : 2, opts.interfaceFilter.value);
     for (const p of opts.ftpPorts ?? [21]) this.exports.setAlgPort(p, AlgKind.Ftp);
     for (const p of opts.rtspPorts ?? [554, 8554]) this.exports.setAlgPort(p, AlgKind.Rtsp);
+    this.exports.setAlgIdleTimeout(opts.controlIdleSeconds ?? DEFAULT_CONTROL_IDLE_SECONDS);
   }
 
   /** Size of wasm linear memory (constant after init). */
@@ -219,9 +228,9 @@ export class CaptureCore {
     this.finish(dv, statePtr);
   }
 
-  /** End of input: held control-stream data and unfinished lines are reported. */
+  /** End of input: held control-stream data and unfinished lines are reported (drained as they come). */
   private finish(dv: DataView, statePtr: number): void {
-    this.exports.algFinish();
+    while (this.exports.algFinish() === 0) this.drainEvents(dv, statePtr);
     this.drainEvents(dv, statePtr);
   }
 
@@ -267,9 +276,14 @@ export class CaptureCore {
     if (out.length) this.opts.onEvents!(out);
   }
 
-  /** Events dropped because one record produced more than the rings hold. */
+  /** Events dropped because one packet alone produced more than the empty rings hold. */
   eventsDropped(): number {
     return new DataView(this.exports.memory.buffer).getUint32((this.exports.statePtr() >>> 0) + ST_EV_DROPPED, true);
+  }
+
+  /** Packet of the first event dropped (0 = none). */
+  firstDroppedEventPacket(): number {
+    return new DataView(this.exports.memory.buffer).getUint32((this.exports.statePtr() >>> 0) + ST_EV_DROPPED_PACKET, true);
   }
 
   private drainTrace(dv: DataView, statePtr: number): void {

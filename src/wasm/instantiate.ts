@@ -23,7 +23,9 @@ export interface CoreExports {
   outPtr(): number;
   orderFlows(): void;
   setAlgPort(port: number, kind: number): void;
-  algFinish(): void;
+  setAlgIdleTimeout(seconds: number): void;
+  /** 1 when every control stream is finished; 0 when the event rings must be drained first. */
+  algFinish(): number;
   setInterfaceFilter(kind: number, value: number): void;
   eventsPtr(): number;
   textPtr(): number;
