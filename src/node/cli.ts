@@ -169,6 +169,7 @@ export function createProgram(io: CliIo): Command {
     .option("--router <file>", "router output (any format of `router`); repeatable", collect, [] as string[])
     .option("--json", "print the JSON report (schema/verify.schema.json)")
     .addOption(new Option("--format <format>", "text report, or only the predicted conversations in Junos layout").choices(["text", "junos"]).default("text"))
+    .option("--html <file>", "also write the whole report as one self-contained HTML file (diagrams, no script; for CI artifacts)")
     .addOption(new Option("--profile <name>", "ALG implementation to emulate for fragile-input findings").choices(["lenient", "linux"]).default("lenient"))
     .addOption(new Option("--ftp-ports <list>", "TCP ports of FTP control connections").argParser(ports).default([21], "21"))
     .addOption(new Option("--rtsp-ports <list>", "TCP ports of RTSP control connections").argParser(ports).default([554, 8554], "554,8554"))
@@ -187,7 +188,7 @@ export function createProgram(io: CliIo): Command {
     }))
     .addOption(new Option("--frame-tolerance <n>", "frame-count difference tolerated against the router").argParser(intOption(0, 1_000_000)).default(0))
     .addOption(new Option("--max-flows <n>", "flow table capacity per capture").argParser(intOption(16, 50_000_000)).default(393_216))
-    .action(async (o: { capture?: string; insideIf?: IfSpec; outsideIf?: IfSpec; inside?: string; outside?: string; router: string[]; json?: boolean; format: "text" | "junos"; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; window: number; clockOffset?: number; frameTolerance: number; maxFlows: number; allMappings?: boolean; natAddress: string[]; insideNet?: Cidr[] }) => {
+    .action(async (o: { capture?: string; insideIf?: IfSpec; outsideIf?: IfSpec; inside?: string; outside?: string; router: string[]; json?: boolean; format: "text" | "junos"; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; window: number; clockOffset?: number; frameTolerance: number; maxFlows: number; allMappings?: boolean; natAddress: string[]; insideNet?: Cidr[]; html?: string }) => {
       if (o.capture) {
         if (!o.insideIf || !o.outsideIf) {
           io.stderr("error: --capture needs --inside-if and --outside-if\n");
@@ -218,6 +219,7 @@ export function createProgram(io: CliIo): Command {
       if (o.json) io.stdout(JSON.stringify(report, null, report.nat.mappings.length > 1000 ? undefined : 2) + "\n");
       else if (o.format === "junos") io.stdout(predictedJunos(report.predicted.conversations));
       else formatVerifyText(report, io.stdout);
+      if (o.html) await (await import("./html-report.js")).writeHtmlFile(report, o.html, o.router, io.readFile);
       const inputError = inputErrorOf(report);
       if (inputError) {
         io.stderr(formatDiagnostic(inputError) + "\n");

@@ -24,6 +24,8 @@ type Finding = Report["findings"][number];
 export const HTML_MAX_DIAGRAMS = 20;
 /** Rows per table; the rest is counted under it. */
 export const HTML_MAX_ROWS = 2000;
+/** Characters of the router's text shown beside the prediction; the rest is counted. */
+export const HTML_MAX_ROUTER_CHARS = 400_000;
 
 export interface HtmlReportOptions {
   /** The router output as `alg-verify router` prints it, shown beside the predicted table. */
@@ -175,7 +177,7 @@ export function writeHtmlReport(r: Report, write: (s: string) => void, opts: Htm
   part(el("section", { id: "conversations" }, el("h2", {}, "Conversations: predicted and the router's"),
     el("div", { class: "side-by-side" },
       el("figure", {}, el("figcaption", {}, "A correct ALG must hold (Junos layout)"), el("pre", { id: "predicted-junos" }, r.predicted.conversations.length ? predictedJunos(r.predicted.conversations) : "(no ALG conversation predicted)")),
-      el("figure", {}, el("figcaption", {}, "The router says"), el("pre", { id: "router-text" }, opts.routerText || (r.inputs.router.length ? `(router files: ${r.inputs.router.join(", ")})` : "(no router output given)"))))));
+      el("figure", {}, el("figcaption", {}, "The router says"), el("pre", { id: "router-text" }, opts.routerText ? cut(opts.routerText, HTML_MAX_ROUTER_CHARS) : (r.inputs.router.length ? `(router files: ${r.inputs.router.join(", ")})` : "(no router output given)"))))));
   const negs = r.sessions.flatMap((s, i) => s.negotiations.map((n) => [
     String(i + 1), s.alg, n.command && n.command !== n.kind ? `${n.command}→${n.kind}` : n.kind,
     n.inside ? n.inside.packet : "-", n.inside ? ep(n.inside.announced) : "-", n.outside ? n.outside.packet : "-", n.outside ? ep(n.outside.announced) : "-",
@@ -202,6 +204,8 @@ export function writeHtmlReport(r: Report, write: (s: string) => void, opts: Htm
   part(el("footer", {}, el("p", {}, "Written by alg-verify (verify --html). Self-contained: no script, no external reference; the JSON report (verify --json) holds every value.")));
   write("</body></html>\n");
 }
+
+const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}\n… ${s.length - n} more characters not shown (limit ${n})` : s);
 
 /** The report as one string. */
 export function htmlReport(r: Report, opts: HtmlReportOptions = {}): string {

@@ -45,6 +45,8 @@ export interface SuiteOptions {
   junit?: string;
   json?: boolean;
   shard?: { k: number; n: number };
+  /** Also write one HTML report per case and an index.html into this folder. */
+  html?: string;
   /** The worker module (tests); default ./worker.js beside the pool. */
   workerUrl?: URL;
 }
@@ -158,7 +160,9 @@ export async function runSuite(dir: string, opts: SuiteOptions, io: CliIo): Prom
   const poolOpts = { jobs, workerUrl: opts.workerUrl };
   const workers = usesWorkers(runnable.length, poolOpts) ? Math.min(jobs, runnable.length) : 1;
   let done = 0;
-  const runs = await runCases(runnable.map(caseInput), {
+  const htmlOut = opts.html ? await import("../node/html-report.js") : undefined;
+  if (opts.html) await (await import("node:fs/promises")).mkdir(opts.html, { recursive: true });
+  const runs = await runCases(runnable.map((c) => (opts.html ? { ...caseInput(c), html: `${opts.html}/${htmlOut!.caseHtmlName(c.name)}` } : caseInput(c))), {
     ...poolOpts,
     onDone: (i) => {
       done++;
@@ -172,6 +176,8 @@ export async function runSuite(dir: string, opts: SuiteOptions, io: CliIo): Prom
 
   if (opts.json) io.stdout(JSON.stringify(toJson(results), null, 2) + "\n");
   else io.stdout(formatSuiteText(results, seconds, workers));
+
+  if (opts.html) await htmlOut!.writeSuiteIndex(opts.html, results.map((r) => ({ ...r, href: r.verdict !== "error" ? htmlOut!.caseHtmlName(r.case) : undefined })));
 
   if (opts.junit) {
     const properties: Record<string, string> = { dir, jobs: String(workers) };
@@ -188,6 +194,7 @@ export async function runSuite(dir: string, opts: SuiteOptions, io: CliIo): Prom
 }
 
 interface SuiteCliOpts {
+  html?: string;
   jobs?: number;
   junit?: string;
   json?: boolean;
@@ -202,8 +209,9 @@ export function registerSuiteCommand(program: Command, io: CliIo): Command {
     .addOption(new Option("--jobs <n>", "cases run at once, in worker threads (default: os.availableParallelism())").argParser(parseJobs))
     .option("--junit <file>", "also write a JUnit XML report (schema/junit.xsd)")
     .option("--json", "print the JSON report (schemaVersion 1) instead of the table")
+    .option("--html <dir>", "also write one self-contained HTML report per case and an index.html with the verdicts into <dir>")
     .addOption(new Option("--shard <K/N>", "run only the K-th of N slices of the sorted cases (round robin)").argParser(parseShard))
     .action(async (dir: string, o: SuiteCliOpts) => {
-      io.setExitCode(await runSuite(dir, { jobs: o.jobs, junit: o.junit, json: o.json, shard: o.shard }, io));
+      io.setExitCode(await runSuite(dir, { jobs: o.jobs, junit: o.junit, json: o.json, shard: o.shard, html: o.html }, io));
     });
 }

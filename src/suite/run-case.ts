@@ -11,6 +11,8 @@ export interface CaseInput {
   inside?: string;
   outside?: string;
   router: string[];
+  /** Also write the case's HTML report to this file (`suite --html`). */
+  html?: string;
 }
 
 export interface CaseFinding {
@@ -50,6 +52,7 @@ export async function runCase(input: CaseInput): Promise<CaseRun> {
   const seconds = () => (performance.now() - t0) / 1000;
   try {
     const report = await runVerify(input, { parallel: false });
+    if (input.html) await (await import("../node/html-report.js")).writeHtmlFile(report, input.html, input.router);
     const bad = inputErrorOf(report);
     if (bad) return { verdict: "error", findings: [], error: formatDiagnostic(bad), seconds: seconds() };
     const findings = report.findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message }));
