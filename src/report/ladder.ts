@@ -253,8 +253,11 @@ function lineText(x: number, y: number, line: string, max: number, span: [number
     piece(hs, he, true);
     piece(he, to, false);
   } else piece(from, to, false);
-  return el("text", { x, y, fill: colour, "font-family": FONT, "font-size": 11 }, pre, ...parts, post);
+  return el("text", { x, y, fill: colour, "font-family": FONT, "font-size": 11, ...HALO }, pre, ...parts, post);
 }
+
+/** A white outline under label text, so lane lines crossing it do not hide it. */
+const HALO = { stroke: "#ffffff", "stroke-width": 3, "paint-order": "stroke", "stroke-linejoin": "round" };
 
 const txt = (x: number, y: number, s: string, a: Record<string, string | number | undefined> = {}) =>
   el("text", { x, y, fill: COLOURS.fg, "font-family": SANS, "font-size": 11, ...a }, s);
@@ -280,7 +283,7 @@ export function ladder(r: Report, index: number, opts: LadderOptions = {}): Ladd
   const X = (k: LaneKey) => lanes.get(k)!.x;
   const origin = sessionOrigin(r, s);
   const sub: Record<LaneKey, string> = {
-    client: ep(s.control.client), inside: baseName(r.inputs.inside), router: s.control.clientTranslated ? `NAT ${s.control.clientTranslated.ip}` : "",
+    client: ep(s.control.client), inside: baseName(r.inputs.inside), router: s.control.clientTranslated && s.control.clientTranslated.ip !== s.control.client.ip ? `NAT ${s.control.clientTranslated.ip}` : s.control.clientTranslated ? "no address translation" : "",
     outside: baseName(r.inputs.outside), server: ep(s.control.server),
   };
   const rows: Markup[] = [];
@@ -302,7 +305,7 @@ export function ladder(r: Report, index: number, opts: LadderOptions = {}): Ladd
     const fs = findingsOf(r, n);
     rows.push(controlRow(r, n, fs, y, X, origin, lanes));
     y += ROW;
-    for (const a of attemptsOf(r, n, origin, fs)) {
+    for (const a of attemptsOf(r, n, origin, fs).sort((p, q) => (p.ms ?? 1e15) - (q.ms ?? 1e15))) {
       rows.push(dataRow(a, y, X, lanes));
       y += ROW;
     }
@@ -473,8 +476,8 @@ function dataRow(a: Attempt, y: number, X: (k: LaneKey) => number, lanes: Map<La
   const segOut: [number, number] = [X("router") + 6, X("server") - 6];
   const chars = (seg: [number, number]) => Math.floor((seg[1] - seg[0]) / 6.1);
   // The flow's endpoints as each capture saw them, above the arrow on its side.
-  if (a.insideText) kids.push(txt(segIn[0], y - 5, clip(`${proto} ${a.insideText}`, chars(segIn)), { "font-family": FONT, "font-size": 10 }));
-  if (a.outsideText) kids.push(txt(segOut[0], y - 5, clip(`${proto} ${a.outsideText}`, chars(segOut)), { "font-family": FONT, "font-size": 10 }));
+  if (a.insideText) kids.push(txt(segIn[0], y - 5, clip(`${proto} ${a.insideText}`, chars(segIn)), { "font-family": FONT, "font-size": 10, ...HALO }));
+  if (a.outsideText) kids.push(txt(segOut[0], y - 5, clip(`${proto} ${a.outsideText}`, chars(segOut)), { "font-family": FONT, "font-size": 10, ...HALO }));
   kids.push(...packetMarks(a.insidePacket, a.outsidePacket, y, lanes));
   return el("g", {
     "data-arrow": "data", "data-end": a.end, "data-from": a.from, "data-proto": a.proto,
