@@ -21,6 +21,7 @@ import { CHROMIUM_HINT, chromiumPath, launchChromium, serveStatic } from "../hel
 import { isCi } from "../helpers/tshark.js";
 import { generateBenchCapture } from "../../bench/gen-capture.js";
 import { mergeSidesPcapng } from "../helpers/pcap-records.js";
+import { lowContrastTexts } from "./contrast.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const webDir = join(root, "dist/web");
@@ -346,30 +347,7 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     // Readable contrast (WCAG 2 AA, 4.5:1) for every text element of the rendered report.
-    const low = await page.evaluate(() => {
-      const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
-      const lum = ([r, g, b]: number[]) => {
-        const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
-        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-      };
-      const bg = (el: Element | null): number[] => {
-        for (; el; el = el.parentElement) {
-          const c = rgb(getComputedStyle(el).backgroundColor);
-          if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
-        }
-        return [255, 255, 255];
-      };
-      const out: string[] = [];
-      for (const el of Array.from(document.querySelectorAll("body *"))) {
-        if (!Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent!.trim())) continue;
-        if ((el as HTMLElement).offsetParent === null && getComputedStyle(el).position !== "fixed") continue;
-        const a = lum(rgb(getComputedStyle(el).color).slice(0, 3));
-        const b = lum(bg(el));
-        const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-        if (ratio < 4.5) out.push(`${el.tagName.toLowerCase()}.${el.className}: ${ratio.toFixed(2)} "${el.textContent!.trim().slice(0, 30)}"`);
-      }
-      return out;
-    });
+    const low = await page.evaluate(lowContrastTexts);
     expect(low).toEqual([]);
     await page.goto(server.origin + "/index.html");
     const reached: string[] = [];
