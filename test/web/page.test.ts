@@ -22,6 +22,7 @@ import { isCi } from "../helpers/tshark.js";
 import { generateBenchCapture } from "../../bench/gen-capture.js";
 import { mergeSidesPcapng } from "../helpers/pcap-records.js";
 import { lowContrastTexts } from "./contrast.js";
+import { groupFindings } from "../../src/report/html.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const webDir = join(root, "dist/web");
@@ -124,11 +125,49 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     expect(got).toEqual(wantReport);
     // What the page shows is that report: verdict, finding codes, the predicted table.
     expect(await page.getAttribute("#verdict", "data-verdict")).toBe(wantReport.verdict);
-    const codes = await page.$$eval("#findings code.code", (els) => els.map((e) => e.textContent));
-    expect(codes).toEqual(wantReport.findings.map((f: { code: string }) => f.code));
+    // Findings grouped by cause (one group per code, errors first), every message shown.
+    const codes = await page.$$eval("#findings [data-code]", (els) => els.map((e) => e.getAttribute("data-code")));
+    expect(codes).toEqual(groupFindings(wantReport.findings).map((g) => g.code));
+    const findingsText = await page.textContent("#findings");
+    for (const f of wantReport.findings) expect(findingsText).toContain(f.message);
+    // One ladder diagram per session, and the HTML download is exactly `verify --html` on the same files.
+    expect(await page.$$eval("svg[data-session]", (els) => els.length)).toBe(Math.min(wantReport.sessions.length, 20));
+    const htmlOut = join(tmp, "cli-report.html");
+    cli(dir, ["verify", ...cliArgs(r), "--html", htmlOut]);
+    expect(await downloadText(page, "#dl-html")).toBe(readFileSync(htmlOut, "utf8"));
     const junos = cli(dir, ["verify", ...cliArgs(r), "--format", "junos"]).stdout;
     expect(await downloadText(page, "#dl-junos")).toBe(junos);
     if (wantReport.predicted.conversations.length) expect(await page.textContent("#predicted-junos")).toBe(junos);
+    await page.context().close();
+  });
+
+  it("after a run the inputs fold away: verdict, answers and the first diagram are on the first 1280×800 screen", async () => {
+    const page = await newPage({ width: 1280, height: 800 });
+    await page.goto(server.origin + "/index.html");
+    await waitEngine(page);
+    expect(await page.$eval("#inputs-box", (e) => (e as HTMLDetailsElement).open)).toBe(true);
+    await runPage(page, lab("ftp-active-no-helper"), { inside: "inside.pcap", outside: "outside.pcap", router: ["conntrack.txt", "expect.txt"] });
+    expect(await page.$eval("#inputs-box", (e) => (e as HTMLDetailsElement).open)).toBe(false);
+    expect(await page.textContent("#inputs-summary")).toContain("inside.pcap, outside.pcap, conntrack.txt, expect.txt");
+    const box = (sel: string) => page.$eval(sel, (e) => { const b = e.getBoundingClientRect(); return { top: b.top, bottom: b.bottom, height: b.height }; });
+    for (const sel of ["#verdict", "#answers", "svg[data-session] [data-arrow='control']", "svg[data-session] [data-arrow='data']", "#dl-html"]) {
+      const b = await box(sel);
+      expect(b.height, sel).toBeGreaterThan(0);
+      expect(b.top, sel).toBeGreaterThanOrEqual(0);
+      expect(b.bottom, sel).toBeLessThanOrEqual(800);
+    }
+    // The drawing says what the findings say: PORT not rewritten, the data connection died at the router.
+    expect(await page.getAttribute("svg[data-session] [data-arrow='control']", "data-rewritten")).toBe("false");
+    expect(await page.getAttribute("svg[data-session] [data-arrow='data']", "data-end")).toBe("died-at-router");
+    expect((await box("svg[data-topology]")).height).toBeGreaterThan(40);
+    // Times relative to the first timeline entry.
+    const times = await page.$$eval("#timeline tbody tr td:first-child", (tds) => tds.map((t) => t.textContent));
+    expect(times[0]).toBe("+0.000 ms");
+    for (const t of times) expect(t).toMatch(/^[+−]\d+\.\d{3} (ms|s)$/);
+    // Opening the summary shows the inputs again.
+    await page.click("#inputs-box > summary");
+    expect(await page.$eval("#inputs-box", (e) => (e as HTMLDetailsElement).open)).toBe(true);
+    await page.screenshot({ path: join(artifacts, "web-report-first-screen.png") });
     await page.context().close();
   });
 
@@ -265,7 +304,7 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     await page.goto(server.origin + "/index.html");
     await waitEngine(page);
     await page.setInputFiles("#file-inside", join(tmp, "both.pcapng"));
-    await page.click("summary");
+    await page.click("details.options > summary");
     await page.fill("#opt-inside-if", "0");
     await page.fill("#opt-outside-if", "pcapng:1");
     await page.fill("#opt-nat", "203.0.113.1, 203.0.113.7");
@@ -297,7 +336,7 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     await page.goto(server.origin + "/index.html");
     await waitEngine(page);
     await page.setInputFiles("#file-inside", join(lab("ftp-active-helper"), "inside.pcap"));
-    await page.click("summary");
+    await page.click("details.options > summary");
     await page.fill("#opt-ftp", "21,abc");
     await page.click("#run");
     expect(await page.textContent("#status")).toMatch(/ftp ports: expected numbers 1–65535/);
