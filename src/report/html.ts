@@ -111,11 +111,14 @@ function head(r: Report): Markup[] {
   ];
 }
 
+/** Answers longer than this many characters are folded (the flow list grows with the flows). */
+export const ANSWER_FOLD = 200;
+
 /** The seed's questions answered; long answers (the flow list) folded under their first words. */
 export function answersList(r: Report): Markup {
   return el("dl", { class: "answers" }, ...r.answers.flatMap((a) => [
     el("dt", {}, a.question),
-    el("dd", {}, a.answer.length > 240 ? el("details", {}, el("summary", {}, a.answer.slice(0, 160) + " …"), a.answer) : a.answer),
+    el("dd", {}, a.answer.length > ANSWER_FOLD ? el("details", {}, el("summary", {}, a.answer.slice(0, ANSWER_FOLD / 2) + " …"), a.answer) : a.answer),
   ]));
 }
 

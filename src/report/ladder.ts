@@ -50,7 +50,7 @@ export interface Ladder {
 export const COLOURS = { fg: "#1b1b1f", muted: "#4a4a55", line: "#767680", accent: "#0b57d0", pass: "#146c2e", fail: "#a8191f", warn: "#7a4a00" };
 
 const W = 1200;
-const HEAD = 58;
+const HEAD = 46;
 /** The lanes span LANE_LEFT..LANE_RIGHT; what happened to each arrow is written right of them. */
 const LANE_LEFT = 185;
 const LANE_RIGHT = 830;
@@ -287,7 +287,7 @@ export function ladder(r: Report, index: number, opts: LadderOptions = {}): Ladd
     outside: baseName(r.inputs.outside), server: ep(s.control.server),
   };
   const rows: Markup[] = [];
-  let y = HEAD + 26;
+  let y = HEAD + 24;
   const max = Math.max(3, opts.maxNegotiations ?? LADDER_MAX_NEGOTIATIONS);
   const keep = keptNegotiations(r, s, max);
   let folded = 0;
@@ -317,8 +317,8 @@ export function ladder(r: Report, index: number, opts: LadderOptions = {}): Ladd
     const capture = k === "inside" || k === "outside";
     return el("g", { "data-lane": k },
       el("line", { x1: x, y1: HEAD - 6, x2: x, y2: height - 4, stroke: k === "router" ? COLOURS.fg : COLOURS.line, "stroke-width": k === "router" ? 3 : 1.5, "stroke-dasharray": capture ? "4 4" : undefined }),
-      txt(x, 16, LANE_TITLE[k], { "text-anchor": "middle", "font-weight": 700, "font-size": 12 }),
-      sub[k] ? txt(x, 32, clip(sub[k], 30), { "text-anchor": "middle", fill: COLOURS.muted }) : null);
+      txt(x, 14, LANE_TITLE[k], { "text-anchor": "middle", "font-weight": 700, "font-size": 12 }),
+      sub[k] ? txt(x, 29, clip(sub[k], 30), { "text-anchor": "middle", fill: COLOURS.muted }) : null);
   });
   const title = `${s.alg.toUpperCase()} session ${id}: ${ep(s.control.client)} → ${ep(s.control.server)}`;
   const svg = el("svg", {
@@ -327,9 +327,9 @@ export function ladder(r: Report, index: number, opts: LadderOptions = {}): Ladd
   },
   el("title", {}, title),
   el("rect", { x: 0, y: 0, width: W, height, fill: "#ffffff" }),
-  txt(8, 16, "time", { fill: COLOURS.muted }),
-  txt(8, 32, origin ? "t=0: first shown" : "", { fill: COLOURS.muted, "font-size": 10 }),
-  txt(NOTE_X, 16, "what happened", { "font-weight": 700, "font-size": 12 }),
+  txt(8, 14, "time", { fill: COLOURS.muted }),
+  txt(8, 29, origin ? "t=0: first shown" : "", { fill: COLOURS.muted, "font-size": 10 }),
+  txt(NOTE_X, 14, "what happened", { "font-weight": 700, "font-size": 12 }),
   ...laneMarks, ...rows);
   return { session: id, svg, folded };
 }

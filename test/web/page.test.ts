@@ -320,6 +320,7 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     await page.setInputFiles("#file-outside", join(tmp, "both.pcapng"));
     await page.click("#run");
     expect(await page.textContent("#status")).toMatch(/leave the outside box empty/);
+    await page.click("#inputs-box > summary");
     await page.fill("#opt-outside-if", "x9");
     await page.click("#run");
     expect(await page.textContent("#status")).toMatch(/give both interfaces, each a pcapng interface number/);
