@@ -57,7 +57,13 @@ export function flowCapLog2For(maxFlows: number): number {
   return log2;
 }
 
-/** Progress on stderr, only on a terminal, at most 5 times a second. */
+/** A capture's size for the progress percentage (undefined for stdin or when it cannot be read). */
+async function sizeOf(file: string): Promise<number | undefined> {
+  if (file === "-") return undefined;
+  return (await import("node:fs/promises")).stat(file).then((s) => (s.isFile() ? s.size : undefined), () => undefined);
+}
+
+/** Progress on stderr, only on a terminal, at most 5 times a second; percent and time left when the size is known. */
 function progress(io: CliIo, file: string, total: number | undefined) {
   if (!io.isTTY) return { tick: undefined, done: () => {} };
   let last = 0;
@@ -70,7 +76,8 @@ function progress(io: CliIo, file: string, total: number | undefined) {
       const mb = bytes / 1e6;
       const rate = mb / Math.max((now - started) / 1000, 0.001);
       const pct = total ? ` ${((100 * bytes) / total).toFixed(1)}%` : "";
-      io.stderr(`\r${file}:${pct} ${mb.toFixed(0)} MB, ${rate.toFixed(0)} MB/s   `);
+      const eta = total && rate > 0 && bytes < total ? `, ${Math.ceil((total - bytes) / 1e6 / rate)} s left` : "";
+      io.stderr(`\r${file}:${pct} ${mb.toFixed(0)} MB, ${rate.toFixed(0)} MB/s${eta}   `);
     },
     done: () => {
       if (last) io.stderr("\r\x1b[K");
@@ -101,7 +108,7 @@ export function createProgram(io: CliIo): Command {
       const { scanFile } = await import("./index.js");
       const { writeFlowsJson } = await import("../report/flows-json.js");
       const { formatDiagnostic, formatFlowsText } = await import("../report/flows-text.js");
-      const prog = progress(io, capture, undefined);
+      const prog = progress(io, capture, io.isTTY ? await sizeOf(capture) : undefined);
       const scan = await scanFile(capture, {
         flowCapLog2: flowCapLog2For(o.maxFlows),
         windowBytes: o.window,
@@ -143,7 +150,7 @@ export function createProgram(io: CliIo): Command {
       const { writeFlowsJson } = await import("../report/flows-json.js");
       const { formatDiagnostic } = await import("../report/flows-text.js");
       const { formatAnalyzeText } = await import("../report/analyze-text.js");
-      const prog = progress(io, capture, undefined);
+      const prog = progress(io, capture, io.isTTY ? await sizeOf(capture) : undefined);
       const { scan, sessions } = await analyzeFile(capture, {
         profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts,
         flowCapLog2: flowCapLog2For(o.maxFlows), maxControlStreams: o.maxControlStreams,
