@@ -17,11 +17,23 @@ async function write(file: string, text: string): Promise<void> {
   }
 }
 
-/** Writes `report` as one self-contained HTML file; `routerFiles` are read again for their text view. */
+/**
+ * Writes `report` as one self-contained HTML file. `routerFiles` are read again for their text
+ * view; when one cannot be (standard input, `-`, is gone by then; a file vanished), the report
+ * lists the router files without that view rather than failing.
+ */
 export async function writeHtmlFile(report: VerifyReport, file: string, routerFiles: string[], readFile: (p: string) => Promise<string> = (p) => fsReadFile(p, "utf8")): Promise<void> {
-  const parsed = [];
-  for (const f of routerFiles) parsed.push(parseRouterText(await readFile(f), f));
-  const routerText = parsed.length ? formatRouterText(buildRouterReport(parsed)) : undefined;
+  let routerText: string | undefined;
+  try {
+    const parsed = [];
+    for (const f of routerFiles) {
+      if (f === "-") throw new Error("standard input was read once");
+      parsed.push(parseRouterText(await readFile(f), f));
+    }
+    if (parsed.length) routerText = formatRouterText(buildRouterReport(parsed));
+  } catch {
+    routerText = undefined;
+  }
   await write(file, htmlReport(report, { routerText }));
 }
 

@@ -3,7 +3,10 @@
  * page (dist/web/index.html, made by `npm run build:web`, which `npm test` runs first):
  *   - the JSON report downloaded from the page equals `alg-verify verify --json` on the same
  *     files (named the same), for passing and failing cases, and the Junos download equals
- *     `verify --format junos`;
+ *     `verify --format junos`, the HTML download equals `verify --html`; findings are grouped by
+ *     code and one ladder diagram is drawn per session;
+ *   - after a run the inputs fold away and the verdict, the answers and the first diagram lie
+ *     within 1280×800;
  *   - served over http and opened from file://; files given through the pickers and by drag and
  *     drop; a damaged capture shows the CLI's located error and the partial report; a generated
  *     200 MB capture streams with many progress updates and constant wasm memory; cancel works;
@@ -113,12 +116,13 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     ["lab rtsp-record-udp, outside capture only", lab("rtsp-record-udp"), { outside: "outside.pcap", router: ["conntrack.txt"] }],
   ];
 
-  it.each(cases)("%s: the page's JSON report and Junos table equal the CLI's", async (_name, dir, r) => {
+  it.each(cases)("%s: the page's JSON and HTML reports and Junos table equal the CLI's", async (_name, dir, r) => {
     const page = await newPage();
     await page.goto(server.origin + "/index.html");
     await waitEngine(page);
     await runPage(page, dir, r);
-    const want = cli(dir, ["verify", ...cliArgs(r), "--json"]);
+    const htmlOut = join(tmp, "cli-report.html");
+    const want = cli(dir, ["verify", ...cliArgs(r), "--json", "--html", htmlOut]);
     expect([0, 1]).toContain(want.code);
     const wantReport = JSON.parse(want.stdout);
     const got = JSON.parse(await downloadText(page, "#dl-json"));
@@ -132,8 +136,6 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     for (const f of wantReport.findings) expect(findingsText).toContain(f.message);
     // One ladder diagram per session, and the HTML download is exactly `verify --html` on the same files.
     expect(await page.$$eval("svg[data-session]", (els) => els.length)).toBe(Math.min(wantReport.sessions.length, 20));
-    const htmlOut = join(tmp, "cli-report.html");
-    cli(dir, ["verify", ...cliArgs(r), "--html", htmlOut]);
     expect(await downloadText(page, "#dl-html")).toBe(readFileSync(htmlOut, "utf8"));
     const junos = cli(dir, ["verify", ...cliArgs(r), "--format", "junos"]).stdout;
     expect(await downloadText(page, "#dl-junos")).toBe(junos);
