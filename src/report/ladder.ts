@@ -145,12 +145,25 @@ export interface Attempt {
   ms?: number;
 }
 
+/** Per report, built once: capture times by "side|packet", NAT mappings by inside flow. */
+const INDEX = new WeakMap<Report, { timeOf: Map<string, string>; byInside: Map<number, Report["nat"]["mappings"][number]> }>();
+
+function indexOf(r: Report) {
+  let x = INDEX.get(r);
+  if (!x) {
+    x = { timeOf: new Map(), byInside: new Map() };
+    for (const e of r.timeline) if (e.time && e.packet !== undefined && e.source !== "router") x.timeOf.set(`${e.source}|${e.packet}`, e.time);
+    for (const m of r.nat.mappings) if (m.insideFlow !== undefined && !x.byInside.has(m.insideFlow)) x.byInside.set(m.insideFlow, m);
+    INDEX.set(r, x);
+  }
+  return x;
+}
+
 /** Every data/media connection attempt of a negotiation, and where each ended. */
 export function attemptsOf(r: Report, n: Negotiation, origin: string | undefined, fs: Finding[]): Attempt[] {
   const haveInside = !!r.inputs.inside;
   const haveOutside = !!r.inputs.outside;
-  const timeOf = new Map<string, string>();
-  for (const e of r.timeline) if (e.time && e.packet !== undefined && e.source !== "router") timeOf.set(`${e.source}|${e.packet}`, e.time);
+  const { timeOf, byInside } = indexOf(r);
   const at = (side: "inside" | "outside", packet: number | undefined) =>
     origin && packet !== undefined ? onInsideClock(r, side, timeOf.get(`${side}|${packet}`), origin) : undefined;
   const out: Attempt[] = [];
@@ -158,7 +171,7 @@ export function attemptsOf(r: Report, n: Negotiation, origin: string | undefined
   const exp = (x: SideNegotiation, i: number) => x.expected[i] ?? x.expected[0];
   for (const o of n.inside?.observed ?? []) {
     const e = exp(n.inside!, o.expected);
-    const m = r.nat.mappings.find((x) => x.insideFlow === o.flow);
+    const m = byInside.get(o.flow);
     if (m && m.outsideFlow !== undefined) {
       usedOutside.add(m.outsideFlow);
       const from = m.direction === "outbound" ? "client" : "server";
