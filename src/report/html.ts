@@ -136,9 +136,9 @@ export function findingGroups(r: Report): Markup {
 }
 
 /** The timeline with times relative to its first timed entry (absolute time in the tooltip). */
-export function timelineRows(r: Report): MarkupChild[][] {
+export function timelineRows(r: Report, max = Number.MAX_SAFE_INTEGER): MarkupChild[][] {
   const origin = r.timeline.find((e) => e.time)?.time;
-  return r.timeline.map((e) => {
+  return r.timeline.slice(0, max).map((e) => {
     const ms = origin && e.time ? msBetween(origin, e.time) : undefined;
     return [
       ms !== undefined ? el("span", { title: e.time }, relTime(ms)) : "(no time)", e.what,
@@ -181,20 +181,29 @@ export function writeHtmlReport(r: Report, write: (s: string) => void, opts: Htm
     el("div", { class: "side-by-side" },
       el("figure", {}, el("figcaption", {}, "A correct ALG must hold (Junos layout)"), el("pre", { id: "predicted-junos" }, r.predicted.conversations.length ? predictedJunos(r.predicted.conversations) : "(no ALG conversation predicted)")),
       el("figure", {}, el("figcaption", {}, "The router says"), el("pre", { id: "router-text" }, opts.routerText ? cut(opts.routerText, HTML_MAX_ROUTER_CHARS) : (r.inputs.router.length ? `(router files: ${r.inputs.router.join(", ")})` : "(no router output given)"))))));
-  const negs = r.sessions.flatMap((s, i) => s.negotiations.map((n) => [
-    String(i + 1), s.alg, n.command && n.command !== n.kind ? `${n.command}→${n.kind}` : n.kind,
-    n.inside ? n.inside.packet : "-", n.inside ? ep(n.inside.announced) : "-", n.outside ? n.outside.packet : "-", n.outside ? ep(n.outside.announced) : "-",
-    n.rewrite ? (n.rewrite.ok ? "ok" : "WRONG") : "", n.dataPath,
-  ] as MarkupChild[]));
-  if (negs.length) part(el("section", { id: "negotiations" }, el("h2", {}, "Negotiations"), table(["Session", "ALG", "Kind", "In pkt", "Inside says", "Out pkt", "Outside says", "Rewrite", "Data path"], negs, [3, 5], maxRows)));
+  // Only the rows shown are built (a report can hold hundreds of thousands of negotiations).
+  const negs: MarkupChild[][] = [];
+  let negTotal = 0;
+  for (const [i, s] of r.sessions.entries()) {
+    negTotal += s.negotiations.length;
+    for (const n of s.negotiations) {
+      if (negs.length >= maxRows) break;
+      negs.push([
+        String(i + 1), s.alg, n.command && n.command !== n.kind ? `${n.command}→${n.kind}` : n.kind,
+        n.inside ? n.inside.packet : "-", n.inside ? ep(n.inside.announced) : "-", n.outside ? n.outside.packet : "-", n.outside ? ep(n.outside.announced) : "-",
+        n.rewrite ? (n.rewrite.ok ? "ok" : "WRONG") : "", n.dataPath,
+      ]);
+    }
+  }
+  if (negs.length) part(el("section", { id: "negotiations" }, el("h2", {}, "Negotiations"), table(["Session", "ALG", "Kind", "In pkt", "Inside says", "Out pkt", "Outside says", "Rewrite", "Data path"], negs, [3, 5], maxRows, negTotal)));
   const checks = (r as { checks?: { check: string; subject: string; status: string; reason: string }[] }).checks ?? [];
-  if (checks.length) part(el("section", { id: "checks" }, el("h2", {}, `Checks (${checks.length})`), table(["Check", "Subject", "Status", "Reason"], checks.map((c) => [c.check, c.subject, c.status, c.reason]), [], maxRows)));
+  if (checks.length) part(el("section", { id: "checks" }, el("h2", {}, `Checks (${checks.length})`), table(["Check", "Subject", "Status", "Reason"], checks.slice(0, maxRows).map((c) => [c.check, c.subject, c.status, c.reason]), [], maxRows, checks.length)));
   if (r.nat.mappings.length) {
     part(el("section", { id: "nat" }, el("h2", {}, `NAT mappings (${r.nat.mappings.length})`),
       el("p", {}, `NAT addresses: ${r.nat.natAddresses.join(", ") || "no translation seen"}; clock offset outside−inside ${r.nat.clockOffsetMs?.toFixed(3) ?? "-"} ms; ${r.nat.pairedFlows} flows paired, unpaired ${r.nat.unpairedFlows.inside} inside / ${r.nat.unpairedFlows.outside} outside`),
       table(["Proto", "Dir", "Inside", "Translated", "Remote", "Flows in/out"], r.nat.mappings.slice(0, maxRows).map((x) => [x.proto, x.direction, ep(x.inside), ep(x.translated), ep(x.remote), `${x.insideFlow ?? "-"}/${x.outsideFlow ?? "-"}`]), [], maxRows, r.nat.mappings.length)));
   }
-  if (r.timeline.length) part(el("section", { id: "timeline" }, el("h2", {}, "Timeline"), el("p", { class: "muted" }, "Times from the first entry (absolute UTC time on hover)."), table(["Time", "What", "Where"], timelineRows(r).slice(0, maxRows), [0], maxRows, r.timeline.length)));
+  if (r.timeline.length) part(el("section", { id: "timeline" }, el("h2", {}, "Timeline"), el("p", { class: "muted" }, "Times from the first entry (absolute UTC time on hover)."), table(["Time", "What", "Where"], timelineRows(r, maxRows), [0], maxRows, r.timeline.length)));
   if (r.router.labelled.length) {
     part(el("section", { id: "router-flows" }, el("h2", {}, "Router flows"), table(["Where", "Flow", "State", "Dir", "Frames", "What it is"], r.router.labelled.slice(0, maxRows).map((f) => [
       `${f.file}:${f.line}`, `${f.proto} ${f.src.ip}:${f.src.port} -> ${f.dst.ip}:${f.dst.port}`, f.state, f.dir, f.frames ?? "", f.role + (f.note ? ` — ${f.note}` : ""),
