@@ -66,7 +66,13 @@ export function flowCapLog2For(maxFlows: number): number {
   return log2;
 }
 
-/** Progress on stderr, only on a terminal, at most 5 times a second. */
+/** A capture's size for the progress percentage (undefined for stdin or when it cannot be read). */
+async function sizeOf(file: string): Promise<number | undefined> {
+  if (file === "-") return undefined;
+  return (await import("node:fs/promises")).stat(file).then((s) => (s.isFile() ? s.size : undefined), () => undefined);
+}
+
+/** Progress on stderr, only on a terminal, at most 5 times a second; percent and time left when the size is known. */
 function progress(io: CliIo, file: string, total: number | undefined) {
   if (!io.isTTY) return { tick: undefined, done: () => {} };
   let last = 0;
@@ -79,7 +85,8 @@ function progress(io: CliIo, file: string, total: number | undefined) {
       const mb = bytes / 1e6;
       const rate = mb / Math.max((now - started) / 1000, 0.001);
       const pct = total ? ` ${((100 * bytes) / total).toFixed(1)}%` : "";
-      io.stderr(`\r${file}:${pct} ${mb.toFixed(0)} MB, ${rate.toFixed(0)} MB/s   `);
+      const eta = total && rate > 0 && bytes < total ? `, ${Math.ceil((total - bytes) / 1e6 / rate)} s left` : "";
+      io.stderr(`\r${file}:${pct} ${mb.toFixed(0)} MB, ${rate.toFixed(0)} MB/s${eta}   `);
     },
     done: () => {
       if (last) io.stderr("\r\x1b[K");
@@ -110,7 +117,7 @@ export function createProgram(io: CliIo): Command {
       const { scanFile } = await import("./files.js");
       const { writeFlowsJson } = await import("../report/flows-json.js");
       const { formatDiagnostic, formatFlowsText } = await import("../report/flows-text.js");
-      const prog = progress(io, capture, undefined);
+      const prog = progress(io, capture, io.isTTY ? await sizeOf(capture) : undefined);
       const scan = await scanFile(capture, {
         flowCapLog2: flowCapLog2For(o.maxFlows),
         windowBytes: o.window,
@@ -155,7 +162,7 @@ export function createProgram(io: CliIo): Command {
       const { writeFlowsJson } = await import("../report/flows-json.js");
       const { formatDiagnostic } = await import("../report/flows-text.js");
       const { formatAnalyzeText } = await import("../report/analyze-text.js");
-      const prog = progress(io, capture, undefined);
+      const prog = progress(io, capture, io.isTTY ? await sizeOf(capture) : undefined);
       const { scan, sessions } = await analyzeFile(capture, {
         profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts,
         flowCapLog2: flowCapLog2For(o.maxFlows), maxControlStreams: o.maxControlStreams,
@@ -183,6 +190,7 @@ export function createProgram(io: CliIo): Command {
     .option("--router <file>", "router output (any format of `router`; - for standard input); repeatable", collect, [] as string[])
     .option("--json", "print the JSON report (schema/verify.schema.json)")
     .addOption(new Option("--format <format>", "text report, or only the predicted conversations in Junos layout").choices(["text", "junos"]).default("text"))
+    .option("--html <file>", "also write the whole report as one self-contained HTML file (diagrams, no script; for CI artifacts)")
     .addOption(new Option("--profile <name>", "ALG implementation to emulate for fragile-input findings").choices(["lenient", "linux"]).default("lenient"))
     .addOption(new Option("--ftp-ports <list>", "TCP ports of FTP control connections").argParser(ports).default([21], "21"))
     .addOption(new Option("--rtsp-ports <list>", "TCP ports of RTSP control connections").argParser(ports).default([554, 8554], "554,8554"))
@@ -204,7 +212,7 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option("--max-control-streams <n>", "control connections reassembled at the same time per capture (one that ended frees its slot)").argParser(intOption(1, 65_536)).default(512))
     .addOption(new Option("--control-idle <seconds>", "a control connection idle this long gives its slot to a new one when none is free").argParser(intOption(1, 4_000_000)).default(600))
     .addOption(new Option("--max-negotiations <n>", "negotiations (and RTSP TEARDOWNs) kept per session; more are counted (negotiation_limit)").argParser(intOption(1, 100_000_000)).default(10_000))
-    .action(async (o: { maxControlStreams: number; controlIdle: number; maxNegotiations: number; capture?: string; insideIf?: IfSpec; outsideIf?: IfSpec; inside?: string; outside?: string; router: string[]; json?: boolean; format: "text" | "junos"; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; window: number; clockOffset?: number; frameTolerance: number; maxFlows: number; allMappings?: boolean; natAddress: string[]; insideNet?: Cidr[] }) => {
+    .action(async (o: { maxControlStreams: number; controlIdle: number; maxNegotiations: number; capture?: string; insideIf?: IfSpec; outsideIf?: IfSpec; inside?: string; outside?: string; router: string[]; json?: boolean; format: "text" | "junos"; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; window: number; clockOffset?: number; frameTolerance: number; maxFlows: number; allMappings?: boolean; natAddress: string[]; insideNet?: Cidr[]; html?: string }) => {
       if (o.capture) {
         if (!o.insideIf || !o.outsideIf) {
           io.stderr("error: --capture needs --inside-if and --outside-if\n");
@@ -245,6 +253,7 @@ export function createProgram(io: CliIo): Command {
       if (o.json) io.stdout(JSON.stringify(report, null, report.nat.mappings.length > 1000 ? undefined : 2) + "\n");
       else if (o.format === "junos") io.stdout(predictedJunos(report.predicted.conversations));
       else formatVerifyText(report, io.stdout);
+      if (o.html) await (await import("./html-report.js")).writeHtmlFile(report, o.html, o.router, io.readFile);
       const inputError = inputErrorOf(report);
       if (inputError) {
         io.stderr(formatDiagnostic(inputError) + "\n");

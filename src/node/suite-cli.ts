@@ -46,6 +46,8 @@ export interface SuiteOptions {
   shard?: { k: number; n: number };
   /** Candidate router files larger than this are skipped unread (default 64 MiB). */
   maxRouterFileBytes?: number;
+  /** Also write one HTML report per case and an index.html into this folder. */
+  html?: string;
   /** The worker module (tests); default ./suite-worker.js beside the pool. */
   workerUrl?: URL;
 }
@@ -95,7 +97,9 @@ export async function runSuite(dir: string, opts: SuiteOptions, io: CliIo): Prom
   const poolOpts = { jobs, workerUrl: opts.workerUrl, maxRouterFileBytes: opts.maxRouterFileBytes };
   const workers = usesWorkers(runnable.length, poolOpts) ? Math.min(jobs, runnable.length) : 1;
   let done = 0;
-  const runs = await runCases(runnable.map(caseInput), {
+  const htmlOut = opts.html ? await import("./html-report.js") : undefined;
+  if (opts.html) await (await import("node:fs/promises")).mkdir(opts.html, { recursive: true });
+  const runs = await runCases(runnable.map((c) => (opts.html ? { ...caseInput(c), html: `${opts.html}/${htmlOut!.caseHtmlName(c.name)}` } : caseInput(c))), {
     ...poolOpts,
     onDone: (i) => {
       done++;
@@ -111,6 +115,7 @@ export async function runSuite(dir: string, opts: SuiteOptions, io: CliIo): Prom
   else io.stdout(formatSuiteText(results, seconds, workers));
   // Errors go to stderr as well (the report keeps them too), in text mode as with --json.
   for (const r of results) if (r.error) io.stderr(`error: ${r.case}: ${r.error}\n`);
+  if (opts.html) await htmlOut!.writeSuiteIndex(opts.html, results.map((r) => ({ ...r, href: r.verdict !== "error" ? htmlOut!.caseHtmlName(r.case) : undefined })));
 
   if (opts.junit) {
     const properties: Record<string, string> = { dir, jobs: String(workers) };
@@ -127,6 +132,7 @@ export async function runSuite(dir: string, opts: SuiteOptions, io: CliIo): Prom
 }
 
 interface SuiteCliOpts {
+  html?: string;
   jobs?: number;
   junit?: string;
   json?: boolean;
@@ -142,9 +148,10 @@ export function registerSuiteCommand(program: Command, io: CliIo): Command {
     .addOption(new Option("--jobs <n>", "cases run at once, in worker threads (default: os.availableParallelism())").argParser(parseJobs))
     .option("--junit <file>", "also write a JUnit XML report (schema/junit.xsd)")
     .option("--json", "print the JSON report (schemaVersion 1) instead of the table")
+    .option("--html <dir>", "also write one self-contained HTML report per case and an index.html with the verdicts into <dir>")
     .addOption(new Option("--shard <K/N>", "run only the K-th of N slices of the sorted cases (round robin)").argParser(parseShard))
     .addOption(new Option("--max-router-file <size>", "a case folder's file larger than this is not read as router output (listed as skipped)").argParser(sizeArgument(1, 1 << 30, "--max-router-file")).default(DEFAULT_MAX_ROUTER_FILE_BYTES, "64M"))
     .action(async (dir: string, o: SuiteCliOpts) => {
-      io.setExitCode(await runSuite(dir, { jobs: o.jobs, junit: o.junit, json: o.json, shard: o.shard, maxRouterFileBytes: o.maxRouterFile }, io));
+      io.setExitCode(await runSuite(dir, { jobs: o.jobs, junit: o.junit, json: o.json, shard: o.shard, maxRouterFileBytes: o.maxRouterFile, html: o.html }, io));
     });
 }

@@ -54,7 +54,7 @@ function skipUnread(file: string, maxBytes: number): string | undefined {
 }
 
 /** Reads the router files of a case: as listed in case.json, or picked by content. Throws InputError. */
-async function caseRouter(input: CaseInput, opts: RunCaseOptions): Promise<{ router: RouterParseResult[]; skipped: SkippedFile[] }> {
+export async function caseRouter(input: CaseInput, opts: RunCaseOptions = {}): Promise<{ router: RouterParseResult[]; skipped: SkippedFile[] }> {
   const router: RouterParseResult[] = [];
   const skipped: SkippedFile[] = [];
   const max = opts.maxRouterFileBytes ?? DEFAULT_MAX_ROUTER_FILE_BYTES;
@@ -85,6 +85,7 @@ export async function runCase(input: CaseInput, opts: RunCaseOptions = {}): Prom
     picked = await caseRouter(input, opts);
     const files = picked.router.map((r) => r.file);
     const report = await verifyParsedRouter({ ...input, router: files }, picked.router, { parallel: false });
+    if (input.html) await (await import("./html-report.js")).writeHtmlFile(report, input.html, files);
     const bad = inputErrorOf(report);
     if (bad) return { verdict: "error", findings: [], router: files, skipped: picked.skipped, error: formatDiagnostic(bad), seconds: seconds() };
     const findings: CaseFinding[] = report.findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message }));

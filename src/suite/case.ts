@@ -51,6 +51,8 @@ export interface CaseInput {
   outside?: string;
   router: string[];
   routerListed: boolean;
+  /** Also write the case's HTML report to this file (`suite --html`). */
+  html?: string;
 }
 
 export interface CaseFinding {

@@ -3,7 +3,10 @@
  * page (dist/web/index.html, made by `npm run build:web`, which `npm test` runs first):
  *   - the JSON report downloaded from the page equals `alg-verify verify --json` on the same
  *     files (named the same), for passing and failing cases, and the Junos download equals
- *     `verify --format junos`;
+ *     `verify --format junos`, the HTML download equals `verify --html`; findings are grouped by
+ *     code and one ladder diagram is drawn per session;
+ *   - after a run the inputs fold away and the verdict, the answers and the first diagram lie
+ *     within 1280×800;
  *   - served over http and opened from file://; files given through the pickers and by drag and
  *     drop; a damaged capture shows the CLI's located error and the partial report; a generated
  *     200 MB capture streams with many progress updates and constant wasm memory; cancel works;
@@ -21,6 +24,8 @@ import { CHROMIUM_HINT, chromiumPath, launchChromium, serveStatic } from "../hel
 import { isCi } from "../helpers/tshark.js";
 import { generateBenchCapture } from "../../bench/gen-capture.js";
 import { mergeSidesPcapng } from "../helpers/pcap-records.js";
+import { lowContrastTexts } from "./contrast.js";
+import { groupFindings } from "../../src/report/html.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const webDir = join(root, "dist/web");
@@ -111,23 +116,60 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     ["lab rtsp-record-udp, outside capture only", lab("rtsp-record-udp"), { outside: "outside.pcap", router: ["conntrack.txt"] }],
   ];
 
-  it.each(cases)("%s: the page's JSON report and Junos table equal the CLI's", async (_name, dir, r) => {
+  it.each(cases)("%s: the page's JSON and HTML reports and Junos table equal the CLI's", async (_name, dir, r) => {
     const page = await newPage();
     await page.goto(server.origin + "/index.html");
     await waitEngine(page);
     await runPage(page, dir, r);
-    const want = cli(dir, ["verify", ...cliArgs(r), "--json"]);
+    const htmlOut = join(tmp, "cli-report.html");
+    const want = cli(dir, ["verify", ...cliArgs(r), "--json", "--html", htmlOut]);
     expect([0, 1]).toContain(want.code);
     const wantReport = JSON.parse(want.stdout);
     const got = JSON.parse(await downloadText(page, "#dl-json"));
     expect(got).toEqual(wantReport);
     // What the page shows is that report: verdict, finding codes, the predicted table.
     expect(await page.getAttribute("#verdict", "data-verdict")).toBe(wantReport.verdict);
-    const codes = await page.$$eval("#findings code.code", (els) => els.map((e) => e.textContent));
-    expect(codes).toEqual(wantReport.findings.map((f: { code: string }) => f.code));
+    // Findings grouped by cause (one group per code, errors first), every message shown.
+    const codes = await page.$$eval("#findings [data-code]", (els) => els.map((e) => e.getAttribute("data-code")));
+    expect(codes).toEqual(groupFindings(wantReport.findings).map((g) => g.code));
+    const findingsText = await page.textContent("#findings");
+    for (const f of wantReport.findings) expect(findingsText).toContain(f.message);
+    // One ladder diagram per session, and the HTML download is exactly `verify --html` on the same files.
+    expect(await page.$$eval("svg[data-session]", (els) => els.length)).toBe(Math.min(wantReport.sessions.length, 20));
+    expect(await downloadText(page, "#dl-html")).toBe(readFileSync(htmlOut, "utf8"));
     const junos = cli(dir, ["verify", ...cliArgs(r), "--format", "junos"]).stdout;
     expect(await downloadText(page, "#dl-junos")).toBe(junos);
     if (wantReport.predicted.conversations.length) expect(await page.textContent("#predicted-junos")).toBe(junos);
+    await page.context().close();
+  });
+
+  it("after a run the inputs fold away: verdict, answers and the first diagram are on the first 1280×800 screen", async () => {
+    const page = await newPage({ width: 1280, height: 800 });
+    await page.goto(server.origin + "/index.html");
+    await waitEngine(page);
+    expect(await page.$eval("#inputs-box", (e) => (e as HTMLDetailsElement).open)).toBe(true);
+    await runPage(page, lab("ftp-active-no-helper"), { inside: "inside.pcap", outside: "outside.pcap", router: ["conntrack.txt", "expect.txt"] });
+    expect(await page.$eval("#inputs-box", (e) => (e as HTMLDetailsElement).open)).toBe(false);
+    expect(await page.textContent("#inputs-summary")).toContain("inside.pcap, outside.pcap, conntrack.txt, expect.txt");
+    const box = (sel: string) => page.$eval(sel, (e) => { const b = e.getBoundingClientRect(); return { top: b.top, bottom: b.bottom, height: b.height }; });
+    for (const sel of ["#verdict", "#answers", "svg[data-session] [data-arrow='control']", "svg[data-session] [data-arrow='data']", "#dl-html"]) {
+      const b = await box(sel);
+      expect(b.height, sel).toBeGreaterThan(0);
+      expect(b.top, sel).toBeGreaterThanOrEqual(0);
+      expect(b.bottom, sel).toBeLessThanOrEqual(800);
+    }
+    // The drawing says what the findings say: PORT not rewritten, the data connection died at the router.
+    expect(await page.getAttribute("svg[data-session] [data-arrow='control']", "data-rewritten")).toBe("false");
+    expect(await page.getAttribute("svg[data-session] [data-arrow='data']", "data-end")).toBe("died-at-router");
+    expect((await box("svg[data-topology]")).height).toBeGreaterThan(40);
+    // Times relative to the first timeline entry.
+    const times = await page.$$eval("#timeline tbody tr td:first-child", (tds) => tds.map((t) => t.textContent));
+    expect(times[0]).toBe("+0.000 ms");
+    for (const t of times) expect(t).toMatch(/^[+−]\d+\.\d{3} (ms|s)$/);
+    // Opening the summary shows the inputs again.
+    await page.click("#inputs-box > summary");
+    expect(await page.$eval("#inputs-box", (e) => (e as HTMLDetailsElement).open)).toBe(true);
+    await page.screenshot({ path: join(artifacts, "web-report-first-screen.png") });
     await page.context().close();
   });
 
@@ -264,7 +306,7 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     await page.goto(server.origin + "/index.html");
     await waitEngine(page);
     await page.setInputFiles("#file-inside", join(tmp, "both.pcapng"));
-    await page.click("summary");
+    await page.click("details.options > summary");
     await page.fill("#opt-inside-if", "0");
     await page.fill("#opt-outside-if", "pcapng:1");
     await page.fill("#opt-nat", "203.0.113.1, 203.0.113.7");
@@ -280,6 +322,7 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     await page.setInputFiles("#file-outside", join(tmp, "both.pcapng"));
     await page.click("#run");
     expect(await page.textContent("#status")).toMatch(/leave the outside box empty/);
+    await page.click("#inputs-box > summary");
     await page.fill("#opt-outside-if", "x9");
     await page.click("#run");
     expect(await page.textContent("#status")).toMatch(/give both interfaces, each a pcapng interface number/);
@@ -296,7 +339,7 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     await page.goto(server.origin + "/index.html");
     await waitEngine(page);
     await page.setInputFiles("#file-inside", join(lab("ftp-active-helper"), "inside.pcap"));
-    await page.click("summary");
+    await page.click("details.options > summary");
     await page.fill("#opt-ftp", "21,abc");
     await page.click("#run");
     expect(await page.textContent("#status")).toMatch(/ftp ports: expected numbers 1–65535/);
@@ -346,30 +389,7 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     // Readable contrast (WCAG 2 AA, 4.5:1) for every text element of the rendered report.
-    const low = await page.evaluate(() => {
-      const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
-      const lum = ([r, g, b]: number[]) => {
-        const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
-        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-      };
-      const bg = (el: Element | null): number[] => {
-        for (; el; el = el.parentElement) {
-          const c = rgb(getComputedStyle(el).backgroundColor);
-          if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
-        }
-        return [255, 255, 255];
-      };
-      const out: string[] = [];
-      for (const el of Array.from(document.querySelectorAll("body *"))) {
-        if (!Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent!.trim())) continue;
-        if ((el as HTMLElement).offsetParent === null && getComputedStyle(el).position !== "fixed") continue;
-        const a = lum(rgb(getComputedStyle(el).color).slice(0, 3));
-        const b = lum(bg(el));
-        const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-        if (ratio < 4.5) out.push(`${el.tagName.toLowerCase()}.${el.className}: ${ratio.toFixed(2)} "${el.textContent!.trim().slice(0, 30)}"`);
-      }
-      return out;
-    });
+    const low = await page.evaluate(lowContrastTexts);
     expect(low).toEqual([]);
     await page.goto(server.origin + "/index.html");
     const reached: string[] = [];

@@ -1,4 +1,5 @@
 /** Tiny DOM helpers: every text goes through textContent (capture payloads are never parsed as HTML). */
+import type { Markup } from "../../src/browser/index.js";
 export type Child = Node | string | number | null | undefined | false;
 
 export function h<K extends keyof HTMLElementTagNameMap>(
@@ -47,4 +48,22 @@ export function download(name: string, text: string, type: string): void {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+/**
+ * The library's element tree (diagrams, grouped findings) as DOM nodes: elements created one by
+ * one (SVG in its namespace), attributes set, texts as text nodes — nothing is parsed as HTML.
+ */
+export function toDom(m: Markup | string, svg = false): Node {
+  if (typeof m === "string") return document.createTextNode(m);
+  const inSvg = svg || m.tag === "svg";
+  const el = inSvg ? document.createElementNS(SVG_NS, m.tag) : document.createElement(m.tag);
+  for (const [k, v] of Object.entries(m.attrs)) {
+    if (v === undefined || v === false || (inSvg && k === "xmlns")) continue;
+    el.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of m.children) el.append(toDom(c, inSvg));
+  return el;
 }

@@ -98,6 +98,7 @@ $("clear").addEventListener("click", () => {
   $<HTMLTextAreaElement>("router-text").value = "";
   showPicked();
   reportSec.hidden = true;
+  foldInputs(false);
   setStatus("");
 });
 
@@ -174,6 +175,13 @@ function finish(): void {
   document.dispatchEvent(new CustomEvent("alg-verify:settled", { detail: { state: document.body.dataset.state } }));
 }
 
+/** After a run the inputs fold into one summary line (open it to change them), leaving the report on the first screen. */
+function foldInputs(fold: boolean): void {
+  const names = [state.inside?.name, state.outside?.name, ...state.router.map((f) => f.name)].filter(Boolean);
+  $("inputs-summary").textContent = fold ? `${names.join(", ") || "pasted router output"} — open to change` : "";
+  $<HTMLDetailsElement>("inputs-box").open = !fold;
+}
+
 function newWorker(): Worker {
   const w = new EngineWorker();
   w.onmessage = (e: MessageEvent<WorkerMessage>) => onMessage(e.data);
@@ -210,6 +218,7 @@ function onMessage(m: WorkerMessage): void {
       }
       reportBody.replaceChildren(renderReport(m));
       reportSec.hidden = false;
+      foldInputs(true);
       setStatus(m.inputError ? "Done, with a damaged capture (partial results)" : `Done: ${m.report.verdict.toUpperCase()}`, m.inputError ? "error" : "info");
       document.body.dataset.state = "done";
       finish();

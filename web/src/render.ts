@@ -4,9 +4,9 @@
  * diagnostics and a per-flow table per capture. Rendering only: every value comes from the
  * worker's message (the same report object the CLI prints with --json).
  */
-import { evidenceText } from "../../src/browser/index.js";
+import { answersList, findingGroups, htmlReport, ladder, timelineRows, topology, type Markup } from "../../src/browser/index.js";
 import type { WorkerMessage } from "./protocol.js";
-import { download, formatBytes, h, table, type Child } from "./dom.js";
+import { download, formatBytes, h, table, toDom, type Child } from "./dom.js";
 import { flowTableView } from "./flow-table.js";
 
 type Done = Extract<WorkerMessage, { type: "done" }>;
@@ -38,17 +38,49 @@ function lazyFlows(t: Done["flows"][number]): HTMLElement {
   return details;
 }
 
+/** Diagrams drawn on the page; later sessions are listed in the negotiations table only. */
+export const PAGE_MAX_DIAGRAMS = 20;
+
+function diagram(r: Done["report"], i: number): HTMLElement {
+  const s = r.sessions[i];
+  const d = ladder(r, i);
+  return h("div", { class: "diagram", id: `session-${d.session}` },
+    h("h3", {}, `${s.alg.toUpperCase()} session ${d.session}: ${s.control.client.ip}:${s.control.client.port} → ${s.control.server.ip}:${s.control.server.port}`),
+    toDom(d.svg), d.folded ? h("p", { class: "inputs-line" }, `${d.folded} negotiation(s) folded; the negotiations table lists them all.`) : null);
+}
+
+const dom = (m: Markup) => toDom(m) as HTMLElement;
+
 export function renderReport(m: Done): HTMLElement {
   const r = m.report;
   const errors = r.findings.filter((f) => f.severity === "error").length;
   const warnings = r.findings.filter((f) => f.severity === "warning").length;
   const out = h("div", { class: "report-inner" });
-  out.append(h("div", { class: `verdict ${r.verdict}`, id: "verdict", "data-verdict": r.verdict },
-    h("strong", {}, r.verdict.toUpperCase()), ` — ${errors} error(s), ${warnings} warning(s)`));
+  const dl = (label: string, id: string, run: () => void) => {
+    const b = h("button", { type: "button", id }, label);
+    b.addEventListener("click", run);
+    return b;
+  };
+  // Above the fold at 1280×800: the verdict with the downloads, the answers, the first diagram.
+  out.append(h("div", { class: "report-top" },
+    h("div", { class: `verdict ${r.verdict.replace(/[^a-z-]/g, "-")}`, id: "verdict", "data-verdict": r.verdict },
+      h("strong", {}, r.verdict.toUpperCase()), ` — ${errors} error(s), ${warnings} warning(s)`),
+    h("div", { class: "downloads" },
+      dl("Download JSON report", "dl-json", () => download("alg-verify-report.json", JSON.stringify(r, null, r.nat.mappings.length > 1000 ? undefined : 2) + "\n", "application/json")),
+      dl("Download HTML report", "dl-html", () => download("alg-verify-report.html", htmlReport(r, { routerText: m.routerText || undefined }), "text/html")),
+      dl("Download predicted Junos table", "dl-junos", () => download("alg-verify-predicted.txt", m.junos, "text/plain")),
+      dl("Download text report", "dl-text", () => download("alg-verify-report.txt", m.text, "text/plain")))));
   if (m.inputError) {
     out.append(h("div", { class: "input-error", id: "input-error", role: "alert" },
       h("strong", {}, "Damaged capture. "), h("code", {}, m.inputError), h("p", {}, "What was decoded before it is reported below (marked partial).")));
   }
+  out.append(section("answers", "Questions", dom(answersList(r))));
+  const shown = Math.min(r.sessions.length, PAGE_MAX_DIAGRAMS);
+  const diagrams = h("section", { class: "part", id: "diagrams", "aria-label": "Ladder diagram of each ALG session" });
+  for (let i = 0; i < shown; i++) diagrams.append(diagram(r, i));
+  if (r.sessions.length > shown) diagrams.append(h("p", {}, `${r.sessions.length - shown} more session(s) not drawn (limit ${PAGE_MAX_DIAGRAMS}); the negotiations table lists them.`));
+  if (shown) out.append(diagrams);
+
   const inputs = [r.inputs.inside && `inside ${r.inputs.inside}`, r.inputs.outside && `outside ${r.inputs.outside}`, ...r.inputs.router.map((f) => `router ${f}`)].filter(Boolean).join(", ");
   out.append(h("p", { class: "inputs-line" }, `Inputs: ${inputs || "none"} · profile ${r.inputs.profile}`));
   const timing = h("p", { class: "timing", id: "timing" });
@@ -58,24 +90,8 @@ export function renderReport(m: Done): HTMLElement {
       `${t.side}: ${formatBytes(t.bytes)} in ${(t.ms / 1000).toFixed(3)} s${t.bytes >= 1e6 ? ` (${mbps.toFixed(0)} MB/s)` : ""}, wasm memory ${formatBytes(t.wasmBytes)}. `));
   }
   out.append(timing);
-  const dl = (label: string, id: string, run: () => void) => {
-    const b = h("button", { type: "button", id }, label);
-    b.addEventListener("click", run);
-    return b;
-  };
-  out.append(h("div", { class: "downloads" },
-    dl("Download JSON report", "dl-json", () => download("alg-verify-report.json", JSON.stringify(r, null, r.nat.mappings.length > 1000 ? undefined : 2) + "\n", "application/json")),
-    dl("Download predicted Junos table", "dl-junos", () => download("alg-verify-predicted.txt", m.junos, "text/plain")),
-    dl("Download text report", "dl-text", () => download("alg-verify-report.txt", m.text, "text/plain"))));
-
-  out.append(section("answers", "Questions",
-    h("dl", { class: "answers" }, ...r.answers.flatMap((a) => [h("dt", {}, a.question), h("dd", {}, a.answer)]))));
-
-  out.append(section("findings", `Findings (${r.findings.length})`, r.findings.length
-    ? table(["Severity", "Code", "What", "Evidence", "What it means"], r.findings.map((f) => [
-      h("span", { class: `sev ${f.severity}` }, f.severity), h("code", { class: "code" }, f.code), f.message, evidenceText(f.evidence), f.explanation,
-    ]))
-    : h("p", {}, "No findings.")));
+  out.append(section("topology", "Topology", h("div", { class: "topo" }, toDom(topology(r)))));
+  out.append(section("findings", `Findings (${r.findings.length})`, dom(findingGroups(r))));
 
   out.append(section("conversations", "Conversations: predicted and the router's",
     h("div", { class: "side-by-side" },
@@ -104,10 +120,7 @@ export function renderReport(m: Done): HTMLElement {
   if (negs.length) out.append(section("negotiations", "Negotiations", table(["ALG", "Kind", "In pkt", "Inside says", "Out pkt", "Outside says", "Rewrite", "Data path"], negs, { numeric: [2, 4] })));
 
   if (r.timeline.length) {
-    out.append(section("timeline", "Timeline", table(["Time (UTC)", "What", "Where"], r.timeline.map((e) => [
-      e.time ?? "(no time)", e.what,
-      e.source === "router" ? `${e.router!.file}:${e.router!.line}${e.placed === "flow" ? " (placed at its flow)" : ""}` : `${e.source} packet ${e.packet}`,
-    ]))));
+    out.append(section("timeline", "Timeline (times from the first entry; UTC on hover)", table(["Time", "What", "Where"], timelineRows(r).map((row) => row.map((c) => (c && typeof c === "object" ? toDom(c) : c) as Child)), { numeric: [0] })));
   }
 
   if (r.diagnostics.length) {

@@ -1,0 +1,258 @@
+/**
+ * The verify report as ONE self-contained HTML file (`verify --html`, `suite --html`, the page's
+ * "Download HTML report"): no script, no external reference, one inline style allowed by its hash
+ * in the file's own Content Security Policy (`default-src 'none'`), the diagrams inline SVG with
+ * presentation attributes only. Made to be published as a CI artifact and read in any browser.
+ *
+ * Order: verdict and answers, the topology strip, findings grouped by cause with their evidence,
+ * one ladder diagram per ALG session, the predicted Junos conversations beside the router's
+ * output, then the tables (negotiations, checks, NAT mappings, timeline with relative times,
+ * router flows, diagnostics). Limits: HTML_MAX_DIAGRAMS diagrams, HTML_MAX_ROWS rows per table;
+ * what is left out is counted where it would have been. Platform neutral (streams to `write`).
+ */
+import type { VerifyReportLike } from "../verify/report-types.js";
+import { predictedJunos, evidenceText } from "./verify-text.js";
+import { el, esc, writeMarkup, type Markup, type MarkupChild } from "./markup.js";
+import { ladder, msBetween, relTime, ep, type LadderOptions } from "./ladder.js";
+import { topology } from "./topology.js";
+import { cspHash } from "./sha256.js";
+
+type Report = VerifyReportLike;
+type Finding = Report["findings"][number];
+
+/** Ladder diagrams drawn per report; later sessions are counted, not drawn. */
+export const HTML_MAX_DIAGRAMS = 20;
+/** Rows per table; the rest is counted under it. */
+export const HTML_MAX_ROWS = 2000;
+/** Characters of the router's text shown beside the prediction; the rest is counted. */
+export const HTML_MAX_ROUTER_CHARS = 400_000;
+
+export interface HtmlReportOptions {
+  /** The router output as `alg-verify router` prints it, shown beside the predicted table. */
+  routerText?: string;
+  /** Page title (default: "alg-verify: <verdict>"). */
+  title?: string;
+  maxDiagrams?: number;
+  maxRows?: number;
+  ladder?: LadderOptions;
+}
+
+/** Findings grouped by code (one cause), errors first, then in report order. */
+export interface FindingGroup {
+  code: string;
+  severity: string;
+  explanation: string;
+  findings: Finding[];
+  /** Sum of the findings' occurrences (absent = 1 each). */
+  occurrences: number;
+}
+
+const SEVERITY_RANK: Record<string, number> = { error: 0, warning: 1, info: 2 };
+
+export function groupFindings(findings: Finding[]): FindingGroup[] {
+  const by = new Map<string, FindingGroup>();
+  for (const f of findings) {
+    let g = by.get(f.code);
+    if (!g) by.set(f.code, (g = { code: f.code, severity: f.severity, explanation: f.explanation, findings: [], occurrences: 0 }));
+    g.findings.push(f);
+    g.occurrences += f.occurrences ?? 1;
+    if ((SEVERITY_RANK[f.severity] ?? 3) < (SEVERITY_RANK[g.severity] ?? 3)) g.severity = f.severity;
+  }
+  return [...by.values()].sort((a, b) => (SEVERITY_RANK[a.severity] ?? 3) - (SEVERITY_RANK[b.severity] ?? 3));
+}
+
+/** A class-safe form of a value the report may extend (verdicts, severities, data paths). */
+export const token = (s: string): string => s.toLowerCase().replace(/[^a-z0-9-]/g, "-");
+
+/** The report's style: system fonts, every colour ≥ 4.5:1 on its background. */
+export const HTML_STYLE = `
+:root{--fg:#1b1b1f;--muted:#4a4a55;--bg:#fff;--panel:#f4f5f7;--line:#c9ccd3;--accent:#0b57d0;--pass:#146c2e;--pass-bg:#e6f4ea;--fail:#a8191f;--fail-bg:#fce8e6;--warn:#7a4a00;--warn-bg:#fff4e0;
+font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","DejaVu Sans",sans-serif;color:var(--fg);background:var(--bg);line-height:1.45}
+body{margin:0 auto;max-width:1280px;padding:0 1rem 2rem}
+h1{font-size:1.4rem;margin:.8rem 0 .3rem}h2{font-size:1.2rem;margin:1.4rem 0 .4rem;border-bottom:1px solid var(--line)}h3{font-size:1.02rem;margin:.8rem 0 .2rem}
+.verdict{font-size:1.3rem;padding:.6rem .9rem;border-radius:6px;background:var(--panel)}
+.verdict.pass{background:var(--pass-bg);color:var(--pass)}.verdict.fail{background:var(--fail-bg);color:var(--fail)}.verdict.inconclusive{background:var(--warn-bg);color:var(--warn)}
+.muted{color:var(--muted)}.inputs{color:var(--muted);overflow-wrap:anywhere}
+dl.answers dt{font-weight:600;margin-top:.4rem}dl.answers dd{margin:.1rem 0 0 1.2rem}
+.sev{font-weight:700}.sev.error{color:var(--fail)}.sev.warning{color:var(--warn)}.sev.info{color:var(--muted)}
+.group{border-left:4px solid var(--line);padding:.1rem .8rem;margin:.6rem 0}.group.error{border-color:var(--fail)}.group.warning{border-color:var(--warn)}
+.group ul{margin:.2rem 0;padding-left:1.2rem}.ev{color:var(--muted);font-size:.9rem}
+.diagram{overflow-x:auto;margin:.4rem 0 1rem}.diagram svg,.topo svg{max-width:100%;height:auto;display:block}
+.side-by-side{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,560px),1fr));gap:.8rem}
+figure{margin:0;min-width:0}figcaption{font-weight:600;margin-bottom:.25rem}
+pre{background:var(--panel);border:1px solid var(--line);padding:.5rem;overflow:auto;max-height:28rem;font-size:.8rem;margin:0}
+.table-wrap{overflow-x:auto}table{border-collapse:collapse;font-size:.86rem}
+th,td{border-bottom:1px solid var(--line);padding:.2rem .5rem;text-align:left;vertical-align:top}th{background:var(--panel)}td.num{text-align:right;font-variant-numeric:tabular-nums}
+code{font-size:.86rem}footer{color:var(--muted);font-size:.85rem;border-top:1px solid var(--line);margin-top:2rem}
+`;
+
+/** The Content Security Policy of a report whose only inline style is HTML_STYLE. */
+export const htmlCsp = (): string =>
+  `default-src 'none'; style-src ${cspHash(HTML_STYLE)}; img-src data:; base-uri 'none'; form-action 'none'`;
+
+function table(headers: string[], rows: MarkupChild[][], numeric: number[] = [], max = HTML_MAX_ROWS, total = rows.length): Markup {
+  const shown = rows.slice(0, max);
+  return el("div", { class: "table-wrap" },
+    el("table", {},
+      el("thead", {}, el("tr", {}, ...headers.map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, ...shown.map((r) => el("tr", {}, ...r.map((c, i) => el("td", { class: numeric.includes(i) ? "num" : undefined }, c)))))),
+    total > shown.length ? el("p", { class: "muted" }, `… ${total - shown.length} more row(s) not shown (limit ${max}); the JSON report has them all.`) : null);
+}
+
+/** Verdict banner, answers and topology: the part that must be read first. */
+function head(r: Report): Markup[] {
+  const errors = r.findings.filter((f) => f.severity === "error").length;
+  const warnings = r.findings.filter((f) => f.severity === "warning").length;
+  const inputs = [r.inputs.inside && `inside ${r.inputs.inside}`, r.inputs.outside && `outside ${r.inputs.outside}`, ...r.inputs.router.map((f) => `router ${f}`)].filter(Boolean).join(", ");
+  return [
+    el("div", { class: `verdict ${token(r.verdict)}`, id: "verdict", "data-verdict": r.verdict }, el("strong", {}, r.verdict.toUpperCase()), ` — ${errors} error(s), ${warnings} warning(s)`),
+    el("p", { class: "inputs" }, `Inputs: ${inputs || "none"} · profile ${r.inputs.profile}`),
+    el("section", { id: "answers" }, el("h2", {}, "Questions"), answersList(r)),
+  ];
+}
+
+/** Answers longer than this many characters are folded (the flow list grows with the flows). */
+export const ANSWER_FOLD = 200;
+
+/** The seed's questions answered; long answers (the flow list) folded under their first words. */
+export function answersList(r: Report): Markup {
+  return el("dl", { class: "answers" }, ...r.answers.flatMap((a) => [
+    el("dt", {}, a.question),
+    el("dd", {}, a.answer.length > ANSWER_FOLD ? el("details", {}, el("summary", {}, a.answer.slice(0, ANSWER_FOLD / 2) + " …"), a.answer) : a.answer),
+  ]));
+}
+
+/** Findings grouped by cause: the explanation once, then each occurrence with its evidence. */
+export function findingGroups(r: Report): Markup {
+  const groups = groupFindings(r.findings);
+  if (!groups.length) return el("p", {}, "No findings.");
+  return el("div", { class: "groups" }, ...groups.map((g) => el("div", { class: `group ${token(g.severity)}`, "data-code": g.code },
+    el("h3", {}, el("span", { class: `sev ${token(g.severity)}` }, g.severity), " ", el("code", {}, g.code), g.occurrences > 1 ? ` ×${g.occurrences}` : ""),
+    el("p", {}, g.explanation),
+    el("ul", {}, ...g.findings.map((f) => {
+      const ev = evidenceText(f.evidence);
+      return el("li", {}, f.message, f.occurrences && f.occurrences > 1 ? ` (${f.occurrences} occurrences)` : "", ev ? el("div", { class: "ev" }, `evidence: ${ev}`) : null);
+    })))));
+}
+
+/** The timeline with times relative to its first timed entry (absolute time in the tooltip). */
+export function timelineRows(r: Report, max = Number.MAX_SAFE_INTEGER): MarkupChild[][] {
+  const origin = r.timeline.find((e) => e.time)?.time;
+  return r.timeline.slice(0, max).map((e) => {
+    const ms = origin && e.time ? msBetween(origin, e.time) : undefined;
+    return [
+      ms !== undefined ? el("span", { title: e.time }, relTime(ms)) : "(no time)", e.what,
+      e.source === "router" ? `${e.router?.file}:${e.router?.line}${e.placed === "flow" ? " (placed at its flow)" : ""}` : `${e.source} packet ${e.packet}`,
+    ];
+  });
+}
+
+/** Writes the whole report as one HTML document. */
+export function writeHtmlReport(r: Report, write: (s: string) => void, opts: HtmlReportOptions = {}): void {
+  const maxDiagrams = opts.maxDiagrams ?? HTML_MAX_DIAGRAMS;
+  const maxRows = opts.maxRows ?? HTML_MAX_ROWS;
+  const title = opts.title ?? `alg-verify: ${r.verdict.toUpperCase()}`;
+  write("<!doctype html>\n");
+  write(`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`);
+  write(`<meta http-equiv="Content-Security-Policy" content="${esc(htmlCsp())}"><meta name="referrer" content="no-referrer">`);
+  write(`<title>${esc(title)}</title><style>${HTML_STYLE}</style></head><body>\n`);
+  const part = (m: Markup) => {
+    writeMarkup(m, write);
+    write("\n");
+  };
+  part(el("h1", {}, "alg-verify report"));
+  for (const m of head(r)) part(m);
+  part(el("section", { id: "topology", class: "topo" }, el("h2", {}, "Topology"), topology(r)));
+  part(el("section", { id: "findings" }, el("h2", {}, `Findings (${r.findings.length})`), findingGroups(r)));
+  if (r.sessions.length) {
+    write(`<section id="diagrams"><h2>Sessions (${r.sessions.length})</h2>\n`);
+    const n = Math.min(r.sessions.length, maxDiagrams);
+    for (let i = 0; i < n; i++) {
+      const s = r.sessions[i];
+      const d = ladder(r, i, opts.ladder);
+      part(el("div", { class: "diagram", id: `session-${d.session}` },
+        el("h3", {}, `${s.alg.toUpperCase()} session ${d.session}: ${ep(s.control.client)} → ${ep(s.control.server)}`),
+        d.svg, d.folded ? el("p", { class: "muted" }, `${d.folded} negotiation(s) folded; the negotiations table lists them all.`) : null));
+    }
+    if (r.sessions.length > n) part(el("p", { class: "muted" }, `${r.sessions.length - n} more session(s) not drawn (limit ${maxDiagrams}); the negotiations table lists them.`));
+    write("</section>\n");
+  }
+  part(el("section", { id: "conversations" }, el("h2", {}, "Conversations: predicted and the router's"),
+    el("div", { class: "side-by-side" },
+      el("figure", {}, el("figcaption", {}, "A correct ALG must hold (Junos layout)"), el("pre", { id: "predicted-junos" }, r.predicted.conversations.length ? predictedJunos(r.predicted.conversations) : "(no ALG conversation predicted)")),
+      el("figure", {}, el("figcaption", {}, "The router says"), el("pre", { id: "router-text" }, opts.routerText ? cut(opts.routerText, HTML_MAX_ROUTER_CHARS) : (r.inputs.router.length ? `(router files: ${r.inputs.router.join(", ")})` : "(no router output given)"))))));
+  // Only the rows shown are built (a report can hold hundreds of thousands of negotiations).
+  const negs: MarkupChild[][] = [];
+  let negTotal = 0;
+  for (const [i, s] of r.sessions.entries()) {
+    negTotal += s.negotiations.length;
+    for (const n of s.negotiations) {
+      if (negs.length >= maxRows) break;
+      negs.push([
+        String(i + 1), s.alg, n.command && n.command !== n.kind ? `${n.command}→${n.kind}` : n.kind,
+        n.inside ? n.inside.packet : "-", n.inside ? ep(n.inside.announced) : "-", n.outside ? n.outside.packet : "-", n.outside ? ep(n.outside.announced) : "-",
+        n.rewrite ? (n.rewrite.ok ? "ok" : "WRONG") : "", n.dataPath,
+      ]);
+    }
+  }
+  if (negs.length) part(el("section", { id: "negotiations" }, el("h2", {}, "Negotiations"), table(["Session", "ALG", "Kind", "In pkt", "Inside says", "Out pkt", "Outside says", "Rewrite", "Data path"], negs, [3, 5], maxRows, negTotal)));
+  const checks = (r as { checks?: { check: string; subject: string; status: string; reason: string }[] }).checks ?? [];
+  if (checks.length) part(el("section", { id: "checks" }, el("h2", {}, `Checks (${checks.length})`), table(["Check", "Subject", "Status", "Reason"], checks.slice(0, maxRows).map((c) => [c.check, c.subject, c.status, c.reason]), [], maxRows, checks.length)));
+  if (r.nat.mappings.length) {
+    part(el("section", { id: "nat" }, el("h2", {}, `NAT mappings (${r.nat.mappings.length})`),
+      el("p", {}, `NAT addresses: ${r.nat.natAddresses.join(", ") || "no translation seen"}; clock offset outside−inside ${r.nat.clockOffsetMs?.toFixed(3) ?? "-"} ms; ${r.nat.pairedFlows} flows paired, unpaired ${r.nat.unpairedFlows.inside} inside / ${r.nat.unpairedFlows.outside} outside`),
+      table(["Proto", "Dir", "Inside", "Translated", "Remote", "Flows in/out"], r.nat.mappings.slice(0, maxRows).map((x) => [x.proto, x.direction, ep(x.inside), ep(x.translated), ep(x.remote), `${x.insideFlow ?? "-"}/${x.outsideFlow ?? "-"}`]), [], maxRows, r.nat.mappings.length)));
+  }
+  if (r.timeline.length) part(el("section", { id: "timeline" }, el("h2", {}, "Timeline"), el("p", { class: "muted" }, "Times from the first entry (absolute UTC time on hover)."), table(["Time", "What", "Where"], timelineRows(r, maxRows), [0], maxRows, r.timeline.length)));
+  if (r.router.labelled.length) {
+    part(el("section", { id: "router-flows" }, el("h2", {}, "Router flows"), table(["Where", "Flow", "State", "Dir", "Frames", "What it is"], r.router.labelled.slice(0, maxRows).map((f) => [
+      `${f.file}:${f.line}`, `${f.proto} ${f.src.ip}:${f.src.port} -> ${f.dst.ip}:${f.dst.port}`, f.state, f.dir, f.frames ?? "", f.role + (f.note ? ` — ${f.note}` : ""),
+    ]), [4], maxRows, r.router.labelled.length)));
+  }
+  if (r.diagnostics.length) {
+    part(el("section", { id: "diagnostics" }, el("h2", {}, "Diagnostics"), el("ul", {}, ...r.diagnostics.slice(0, maxRows).map((d) => el("li", { class: `sev ${token(d.severity)}` },
+      `${d.severity}[${d.code}] ${d.file}${d.line !== undefined ? `:${d.line}` : ""}${d.offset !== undefined ? ` @ byte ${d.offset}` : ""}${d.packet !== undefined ? ` (packet ${d.packet})` : ""}: ${d.message}`)))));
+  }
+  part(el("footer", {}, el("p", {}, "Written by alg-verify (verify --html). Self-contained: no script, no external reference; the JSON report (verify --json) holds every value.")));
+  write("</body></html>\n");
+}
+
+const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}\n… ${s.length - n} more characters not shown (limit ${n})` : s);
+
+/** The report as one string. */
+export function htmlReport(r: Report, opts: HtmlReportOptions = {}): string {
+  const parts: string[] = [];
+  writeHtmlReport(r, (s) => parts.push(s), opts);
+  return parts.join("");
+}
+
+export interface SuiteIndexCase {
+  case: string;
+  verdict: string;
+  expected?: { verdict: string };
+  regression: boolean;
+  findings: string[];
+  /** Relative link to the case's report, when one was written. */
+  href?: string;
+  error?: string;
+}
+
+/** `suite --html <dir>`: index.html with each case's verdict and a link to its report. */
+export function suiteIndexHtml(cases: SuiteIndexCase[]): string {
+  const regressions = cases.filter((c) => c.regression).length;
+  let out = "<!doctype html>\n";
+  out += `<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`;
+  out += `<meta http-equiv="Content-Security-Policy" content="${esc(htmlCsp())}"><meta name="referrer" content="no-referrer">`;
+  out += `<title>alg-verify suite: ${cases.length} case(s), ${regressions} regression(s)</title><style>${HTML_STYLE}</style></head><body>\n`;
+  const body = el("main", {},
+    el("h1", {}, "alg-verify suite"),
+    el("div", { class: `verdict ${regressions ? "fail" : "pass"}`, id: "verdict" }, el("strong", {}, regressions ? `${regressions} REGRESSION(S)` : "ALL AS EXPECTED"), ` — ${cases.length} case(s)`),
+    table(["Case", "Verdict", "Expected", "Result", "Errors"], cases.map((c) => [
+      c.href ? el("a", { href: c.href }, c.case) : c.case,
+      el("span", { class: `sev ${c.verdict === "fail" || c.verdict === "error" ? "error" : c.verdict === "pass" ? "" : "warning"}`, "data-verdict": c.verdict }, c.verdict),
+      c.expected?.verdict ?? "-", c.regression ? el("strong", { class: "sev error" }, "REGRESSION") : c.expected ? "ok" : "-",
+      c.error ?? (c.findings.join(", ") || "-"),
+    ]), [], Number.MAX_SAFE_INTEGER));
+  writeMarkup(body, (s) => { out += s; });
+  return out + "\n</body></html>\n";
+}
