@@ -380,51 +380,97 @@ function syslogChecks(predicted: PredictedConversation[], events: RouterEvent[],
  * outside through a pinhole (active FTP data, media to the NAT address), orig = the O line and
  * reply = the I line.
  */
-function compareConntrack(predicted: PredictedConversation[], entries: RouterFlow[], ctx: Ctx): void {
-  const { findings, results } = ctx;
+/** A predicted flow's I line, its O line, and the conntrack entries found for them. */
+interface CtPair {
+  c: PredictedConversation;
+  p: PredictedFlow;
+  o?: PredictedFlow;
+  /** First entry with original = I line or reply = O line (opened from inside), and with original = O or reply = I. */
+  outbound?: RouterFlow;
+  inbound?: RouterFlow;
+}
+
+const tupleKey = (proto: string, src: RouterEndpoint, dst: RouterEndpoint) => `${proto.toUpperCase()}|${epKey(src)}>${epKey(dst)}`;
+
+/** The entries of each predicted pair, in one pass over the entries (a dump may hold a million). */
+function conntrackPairs(predicted: PredictedConversation[], entries: RouterFlow[]): CtPair[] {
+  const pairs: CtPair[] = [];
+  // tuple key → [pair, which line: "I" | "O"]
+  const wanted = new Map<string, [CtPair, "I" | "O"][]>();
+  const want = (k: string, v: [CtPair, "I" | "O"]) => {
+    const list = wanted.get(k);
+    if (list) list.push(v);
+    else wanted.set(k, [v]);
+  };
   for (const c of predicted) {
-    for (const p of c.flows.filter((x) => x.dir === "I")) {
+    for (const p of c.flows) {
+      if (p.dir !== "I") continue;
       // Its O line: from the I line's remote end, NAT dest leading back to the I line's source.
       const o = c.flows.find((x) => x.dir === "O" && x.role.startsWith(p.role.split(" ")[0]) && same(x.src, p.dst) &&
         (x.nat.some((n) => n.kind === "dest" && same(n.to, p.src)) || (!x.nat.length && same(x.dst, p.src))));
-      const lines = o ? [p, o] : [p];
-      const proto = (x: RouterFlow) => String(x.proto).toUpperCase() === p.proto;
-      const is = (t: { src: RouterEndpoint; dst: RouterEndpoint }, l: PredictedFlow | undefined) => l !== undefined && same(t.src, l.src) && same(t.dst, l.dst);
-      const reply = (x: RouterFlow) => replyTuple(x.src, x.dst, x.nat);
-      // Opened from inside: original = I line, reply = O line; from outside: original = O, reply = I.
-      const outbound = entries.find((x) => proto(x) && (is(x, p) || is(reply(x), o)));
-      const inbound = outbound ? undefined : entries.find((x) => proto(x) && (is(x, o) || is(reply(x), p)));
-      const e = outbound ?? inbound;
-      const crossed = !p.inferred && !o?.inferred;
-      if (!e) {
-        if (crossed) {
-          findings.push(finding("router.flow-missing", `${flowName(p)}: no conntrack entry, though the captures show it crossing the router`, {}));
-          for (const l of lines) results.failed(l, "conntrack: no entry (router.flow-missing)");
-        } else {
-          for (const l of lines) results.skipped(l, "conntrack: no entry, as none is due: the captures show it did not cross the router (conntrack lists connections that did; the pinhole is an expectation)");
-        }
-        continue;
+      const pair: CtPair = { c, p, o };
+      pairs.push(pair);
+      want(tupleKey(p.proto, p.src, p.dst), [pair, "I"]);
+      if (o) want(tupleKey(o.proto, o.src, o.dst), [pair, "O"]);
+    }
+  }
+  for (const e of entries) {
+    const proto = String(e.proto);
+    const orig = wanted.get(tupleKey(proto, e.src, e.dst));
+    const r = replyTuple(e.src, e.dst, e.nat);
+    const reply = wanted.get(tupleKey(proto, r.src, r.dst));
+    // Opened from inside: original = I line, reply = O line; from outside: original = O, reply = I.
+    for (const [pair, line] of orig ?? []) {
+      if (line === "I") pair.outbound ??= e;
+      else pair.inbound ??= e;
+    }
+    for (const [pair, line] of reply ?? []) {
+      if (line === "O") pair.outbound ??= e;
+      else pair.inbound ??= e;
+    }
+  }
+  return pairs;
+}
+
+function compareConntrack(predicted: PredictedConversation[], entries: RouterFlow[], ctx: Ctx): void {
+  const { findings, results } = ctx;
+  const is = (t: { src: RouterEndpoint; dst: RouterEndpoint }, l: PredictedFlow | undefined) => l !== undefined && same(t.src, l.src) && same(t.dst, l.dst);
+  const reply = (x: RouterFlow) => replyTuple(x.src, x.dst, x.nat);
+  for (const pair of conntrackPairs(predicted, entries)) {
+    const { c, p, o } = pair;
+    const lines = o ? [p, o] : [p];
+    const outbound = pair.outbound;
+    const inbound = outbound ? undefined : pair.inbound;
+    const e = outbound ?? inbound;
+    const crossed = !p.inferred && !o?.inferred;
+    if (!e) {
+      if (crossed) {
+        findings.push(finding("router.flow-missing", `${flowName(p)}: no conntrack entry, though the captures show it crossing the router`, {}));
+        for (const l of lines) results.failed(l, "conntrack: no entry (router.flow-missing)");
+      } else {
+        for (const l of lines) results.skipped(l, "conntrack: no entry, as none is due: the captures show it did not cross the router (conntrack lists connections that did; the pinhole is an expectation)");
       }
-      const bad: string[] = [];
-      const where = `conntrack ${e.location.file}:${e.location.line}`;
-      const [origLine, replyLine] = outbound ? [p, o] : [o!, p];
-      // Mainline Linux has no RTSP helper (nf_conntrack_rtsp is out of tree): only FTP's is due.
-      if (p.role === "control initiator" && outbound && !e.alg && c.alg === "ftp") {
-        findings.push(finding("conntrack.helper-missing", `control connection ${ep(p.src)} -> ${ep(p.dst)} has no helper=`, { router: loc(e) }));
-        bad.push("conntrack.helper-missing");
-      }
-      // The translation: both tuples as the captures show them (not for a flow that never crossed:
-      // its translation is only what a correct ALG would have set up).
-      if (crossed && replyLine && !(is(e, origLine) && is(reply(e), replyLine))) {
-        const r = reply(e);
-        findings.push(finding("router.nat-mismatch", `${flowName(p)}: conntrack original ${ep(e.src)} -> ${ep(e.dst)}, reply ${ep(r.src)} -> ${ep(r.dst)}; the captures show ${ep(origLine.src)} -> ${ep(origLine.dst)}, reply ${ep(replyLine.src)} -> ${ep(replyLine.dst)}`, { router: loc(e) }));
-        bad.push("router.nat-mismatch");
-      }
-      bad.push(...conntrackCounters(e, p, origLine, replyLine, outbound !== undefined, ctx));
-      for (const l of lines) {
-        if (bad.length) results.failed(l, `${where}: ${bad.join(", ")}`);
-        else results.passed(l, `${where}: ${crossed ? "tuples (NAT), " : ""}${p.role === "control initiator" && c.alg === "ftp" ? "helper, " : ""}${e.packets?.orig !== undefined ? "counters" : "no counters (accounting off)"} agree`);
-      }
+      continue;
+    }
+    const bad: string[] = [];
+    const where = `conntrack ${e.location.file}:${e.location.line}`;
+    const [origLine, replyLine] = outbound ? [p, o] : [o!, p];
+    // Mainline Linux has no RTSP helper (nf_conntrack_rtsp is out of tree): only FTP's is due.
+    if (p.role === "control initiator" && outbound && !e.alg && c.alg === "ftp") {
+      findings.push(finding("conntrack.helper-missing", `control connection ${ep(p.src)} -> ${ep(p.dst)} has no helper=`, { router: loc(e) }));
+      bad.push("conntrack.helper-missing");
+    }
+    // The translation: both tuples as the captures show them (not for a flow that never crossed:
+    // its translation is only what a correct ALG would have set up).
+    if (crossed && replyLine && !(is(e, origLine) && is(reply(e), replyLine))) {
+      const r = reply(e);
+      findings.push(finding("router.nat-mismatch", `${flowName(p)}: conntrack original ${ep(e.src)} -> ${ep(e.dst)}, reply ${ep(r.src)} -> ${ep(r.dst)}; the captures show ${ep(origLine.src)} -> ${ep(origLine.dst)}, reply ${ep(replyLine.src)} -> ${ep(replyLine.dst)}`, { router: loc(e) }));
+      bad.push("router.nat-mismatch");
+    }
+    bad.push(...conntrackCounters(e, p, origLine, replyLine, outbound !== undefined, ctx));
+    for (const l of lines) {
+      if (bad.length) results.failed(l, `${where}: ${bad.join(", ")}`);
+      else results.passed(l, `${where}: ${crossed ? "tuples (NAT), " : ""}${p.role === "control initiator" && c.alg === "ftp" ? "helper, " : ""}${e.packets?.orig !== undefined ? "counters" : "no counters (accounting off)"} agree`);
     }
   }
 }
@@ -456,13 +502,16 @@ function conntrackCounters(e: RouterFlow, p: PredictedFlow, origLine: PredictedF
  * opened as the payload said.
  */
 function expectationChecks(expectations: RouterExpectation[], findings: Finding[], checks: Check[], sessions?: VerifiedSession[]): void {
+  // The first expectation for each expected endpoint.
+  const byDst = new Map<string, RouterExpectation>();
+  for (const e of expectations) if (!byDst.has(epKey(e.dst))) byDst.set(epKey(e.dst), e);
   for (const s of sessions ?? []) {
     for (const n of s.negotiations) {
       const x = n.outside ?? n.inside;
       if (!x?.valid || !x.expected.length || n.dataPath === "not-applicable") continue;
       const subject = `${s.alg} ${x.kind} at ${n.outside ? "outside" : "inside"} packet ${x.packet} (announces ${ep(x.expected[0].to)})`;
       const targets = [n.outside, n.inside].flatMap((y) => y?.expected.map((t) => t.to) ?? []);
-      const hit = expectations.find((e) => targets.some((t) => e.dst.ip === t.ip && e.dst.port === t.port));
+      const hit = targets.map((t) => byDst.get(epKey(t))).find((e) => e !== undefined);
       if (hit) {
         checks.push({ check: "conntrack-expectation", subject, status: "passed", reason: `expectation ${hit.location.file}:${hit.location.line} for ${ep(hit.dst)}` });
       } else if (n.dataPath === "forwarded") {

@@ -297,35 +297,49 @@ export function matchRouter(router: RouterParseResult[], captures: MatchCaptures
   };
 
   const documents: DocumentMatch[] = [];
+  /** Records by the captured flow they name (`side|flow`), for the per-session lookups. */
+  const byCaptured = new Map<string, RouterRecord[]>();
   for (const res of router) {
     const perDoc = res.documents.map((d) => ({ records: 0, matched: 0, contradicted: 0, format: d.format, line: d.location.line }));
-    const records: RouterRecord[] = [...res.flows, ...res.events, ...res.expectations];
-    for (const r of records) {
+    forEachRecord(res, (r) => {
       const d = perDoc[r.document];
       // Only TCP/UDP records with ports name a flow the way the captures key them.
-      if (!d || !matchable(r)) continue;
+      if (!d || !matchable(r)) return;
       d.records++;
-      if (!sides.length) continue;
+      if (!sides.length) return;
       const found = matchOne(r);
-      if (!found.length) continue;
-      hits.set(r, found.map(({ side, flow }) => ({ side, flow })));
+      if (!found.length) return;
+      const refs = found.map(({ side, flow }) => ({ side, flow }));
+      hits.set(r, refs);
+      for (const h of refs) {
+        const k = `${h.side}|${h.flow}`;
+        const list = byCaptured.get(k);
+        if (list) list.push(r);
+        else byCaptured.set(k, [r]);
+      }
       d.matched++;
       if (contradicted.has(r)) d.contradicted++;
-    }
-    perDoc.forEach((d, i) => {
+    });
+    const unrelated = perDoc.map((d, i) => {
       const m: DocumentMatch = { file: res.file, document: i, format: d.format, line: d.line, records: d.records, matched: d.matched, contradicted: d.contradicted, reason: "" };
       judge(m, haveCaptures, sides.length > 0, partial);
       documents.push(m);
-      if (m.related === false) for (const r of records) if (r.document === i) unusable.add(r);
+      return m.related === false;
     });
+    if (unrelated.some((u) => u)) forEachRecord(res, (r) => { if (unrelated[r.document]) unusable.add(r); });
   }
   return {
     documents,
     usable: (r) => !unusable.has(r),
     captured: (r) => hits.get(r) ?? NO_REFS,
     contradicts: (r) => contradicted.has(r),
-    forSession: (s) => sessionRecords(s, router, hits, unusable),
+    forSession: (s) => sessionRecords(s, byCaptured, unusable),
   };
+}
+
+/** Flows, events and expectations of one parse result, without copying them into one array. */
+function forEachRecord(res: RouterParseResult, fn: (r: RouterRecord) => void): void {
+  for (const list of [res.flows, res.events, res.expectations] as RouterRecord[][]) for (let i = 0; i < list.length; i++) fn(list[i]!);
 }
 
 const matchable = (r: RouterRecord) => PROTO_NUMBER[String(r.proto).toLowerCase()] !== undefined && r.dst.port !== null;
@@ -387,18 +401,26 @@ function sessionFlows(s: VerifiedSession): { control: Set<string>; data: Set<str
   return { control, data };
 }
 
-function sessionRecords(s: VerifiedSession, router: RouterParseResult[], hits: Map<RouterRecord, readonly CapturedRef[]>, unusable: Set<RouterRecord>): SessionRecords {
+function sessionRecords(s: VerifiedSession, byCaptured: Map<string, RouterRecord[]>, unusable: Set<RouterRecord>): SessionRecords {
   const { control, data } = sessionFlows(s);
   const out: SessionRecords = { control: [], data: [], events: [], expectations: [] };
-  const names = (r: RouterRecord, set: Set<string>) => (hits.get(r) ?? NO_REFS).some((h) => set.has(`${h.side}|${h.flow}`));
-  for (const res of router) {
-    for (const f of res.flows) {
-      if (unusable.has(f)) continue;
-      if (names(f, control)) out.control.push(f);
-      else if (names(f, data)) out.data.push(f);
+  const seen = new Set<RouterRecord>();
+  for (const [keys, isControl] of [[control, true], [data, false]] as const) {
+    for (const k of keys) {
+      for (const r of byCaptured.get(k) ?? []) {
+        if (seen.has(r) || unusable.has(r)) continue;
+        seen.add(r);
+        if (!("nat" in r)) out.expectations.push(r);
+        else if ("kind" in r) out.events.push(r);
+        else (isControl ? out.control : out.data).push(r);
+      }
     }
-    for (const e of res.events) if (!unusable.has(e) && (names(e, control) || names(e, data))) out.events.push(e);
-    for (const x of res.expectations) if (!unusable.has(x) && (names(x, control) || names(x, data))) out.expectations.push(x);
   }
+  // In input order (file, then line), as the router printed them.
+  const byPlace = (a: RouterRecord, b: RouterRecord) => (a.location.file < b.location.file ? -1 : a.location.file > b.location.file ? 1 : a.location.line - b.location.line);
+  out.control.sort(byPlace);
+  out.data.sort(byPlace);
+  out.events.sort(byPlace);
+  out.expectations.sort(byPlace);
   return out;
 }
