@@ -182,7 +182,9 @@ export function compareWithRouter(predicted: PredictedConversation[], router: Ro
   algErrors(router.flatMap((r) => r.counters), findings);
   syslogChecks(predicted, router.flatMap((r) => r.events).filter(match.usable), findings);
   const conntrack = flows.filter((f) => f.format === "conntrack");
-  if (conntrack.length) compareConntrack(predicted, conntrack, ctx);
+  // Only entries naming a captured flow can be a predicted flow's (with captures to judge by).
+  const judged = match.documents.some((d) => d.related !== undefined);
+  if (conntrack.length) compareConntrack(predicted, judged ? conntrack.filter((f) => match.captured(f).length > 0) : conntrack, ctx);
   else noteAbsent(predicted, formats(/^conntrack$/), "conntrack", ctx.results);
   const expectDocs = formats(/^conntrack-expect/).filter((d) => d.related !== false);
   if (expectDocs.length) expectationChecks(router.flatMap((r) => r.expectations).filter(match.usable), findings, checks, sessions);

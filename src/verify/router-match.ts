@@ -91,22 +91,29 @@ export interface MatchCaptures {
 /* Captured flows by tuple                                                                     */
 /* ------------------------------------------------------------------------------------------ */
 
-const PROTO_CODE: Record<string, number> = { tcp: 0, udp: 1 };
 const PROTO_NUMBER: Record<string, number> = { tcp: 6, udp: 17 };
 
-/** Numeric endpoint key as FlowTable.endpointKeys computes it for IPv4 TCP/UDP; NaN otherwise. */
+/** Numeric endpoint key as FlowTable.endpointKeys computes it for IPv4 TCP/UDP; NaN otherwise (no allocation: called per router record). */
 function v4Key(proto: string, e: RouterEndpoint): number {
-  const code = PROTO_CODE[proto];
-  if (code === undefined || e.port === null) return NaN;
-  const p = e.ip.split(".");
-  if (p.length !== 4) return NaN;
-  let a = 0;
-  for (const x of p) {
-    const n = Number(x);
-    if (!/^\d{1,3}$/.test(x) || n > 255) return NaN;
-    a = a * 256 + n;
+  const code = proto === "tcp" ? 0 : proto === "udp" ? 1 : -1;
+  if (code < 0 || e.port === null) return NaN;
+  const t = e.ip;
+  let a = 0, part = 0, digits = 0, dots = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (!digits || part > 255) return NaN;
+      a = a * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      part = part * 10 + c - 48;
+      digits++;
+    } else return NaN;
   }
-  return (a * 65536 + e.port) * 4 + code;
+  if (dots !== 3 || !digits || part > 255) return NaN;
+  return ((a * 256 + part) * 65536 + e.port) * 4 + code;
 }
 
 const strKey = (proto: string, ip: string, port: number | null) => `${proto}|${ip}|${port}`;
@@ -277,21 +284,31 @@ export function matchRouter(router: RouterParseResult[], captures: MatchCaptures
     return forward ? p.ab : p.ba;
   };
 
+  // One lookup state for all records (a dump may hold a million): no closures per record.
+  let found: Hit[] = [];
+  let side: CaptureSide = "inside";
+  let ti = 0;
+  let forward = true;
+  const add = (id: number) => {
+    let h = found.find((x) => x.side === side && x.flow === id);
+    if (!h) found.push((h = { side, flow: id, forward: [] }));
+    if (h.forward[ti] === undefined) h.forward[ti] = forward;
+  };
   const matchOne = (r: RouterRecord): Hit[] => {
     const shape = shapeOf(r);
     if (!shape) return [];
-    const found: Hit[] = [];
-    shape.tuples.forEach((t, ti) => {
+    found = [];
+    for (ti = 0; ti < shape.tuples.length; ti++) {
+      const t = shape.tuples[ti];
       for (const s of sides) {
-        const add = (id: number, forward: boolean) => {
-          let h = found.find((x) => x.side === s.side && x.flow === id);
-          if (!h) found.push((h = { side: s.side, flow: id, forward: [] }));
-          if (h.forward[ti] === undefined) h.forward[ti] = forward;
-        };
-        s.lookup(shape.proto, t.src, t.dst, t.anySrcPort ?? false, (id) => add(id, true));
-        if (!t.anySrcPort) s.lookup(shape.proto, t.dst, t.src, false, (id) => add(id, false));
+        side = s.side;
+        forward = true;
+        s.lookup(shape.proto, t.src, t.dst, t.anySrcPort ?? false, add);
+        if (t.anySrcPort) continue;
+        forward = false;
+        s.lookup(shape.proto, t.dst, t.src, false, add);
       }
-    });
+    }
     if (found.length && legsContradict(shape, found, countOf)) contradicted.add(r);
     return found;
   };
