@@ -7,27 +7,12 @@
  * router.frame-count-contradiction). Expectations (`conntrack -L expect`) are matched to the
  * endpoints the negotiations announced.
  */
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../cli/run.js";
+import { lab, scratch, verifyCase as verify } from "./router-helpers.js";
 
-const lab = new URL("../../pcaps/lab/", import.meta.url).pathname;
-const tmp = mkdtempSync(join(tmpdir(), "alg-verify-router-conntrack-"));
-
-async function verify(dir: string, router: string[]) {
-  const args = ["verify", "--inside", join(dir, "inside.pcap"), "--outside", join(dir, "outside.pcap"), "--json"];
-  for (const r of router) args.push("--router", r);
-  const r = await runCli(...args);
-  return { code: r.code, report: JSON.parse(r.stdout) };
-}
-
-const write = (name: string, text: string) => {
-  const f = join(tmp, name);
-  writeFileSync(f, text);
-  return f;
-};
+const write = scratch("router-conntrack");
 const codes = (report: any) => report.findings.map((f: any) => f.code);
 const flowChecks = (report: any) => report.checks.filter((c: any) => c.check === "router-flow");
 const dir = join(lab, "ftp-active-helper");

@@ -10,21 +10,18 @@
  *    router.frame-count-contradiction (error, whatever --frame-tolerance says); other differences
  *    are router.frame-count-mismatch warnings beyond the tolerance.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../cli/run.js";
+import { nat, scratch, verifyCase } from "./router-helpers.js";
 
-const nat = new URL("../../pcaps/nat/", import.meta.url).pathname;
-const tmp = mkdtempSync(join(tmpdir(), "alg-verify-router-junos-"));
+const write = scratch("router-junos");
+let made = 0;
 
+/** verify a generated case with `table` as its router output; returns the file too. */
 async function verify(c: string, table: string, ...extra: string[]) {
-  const dir = join(nat, c);
-  const f = join(tmp, `${c}-${Math.random().toString(36).slice(2)}.txt`);
-  writeFileSync(f, table);
-  const r = await runCli("verify", "--inside", join(dir, "inside.pcap"), "--outside", join(dir, "outside.pcap"), "--router", f, "--json", ...extra);
-  return { code: r.code, report: JSON.parse(r.stdout), file: f };
+  const file = write(`${c}-${++made}.txt`, table);
+  return { ...(await verifyCase(join(nat, c), [file], ...extra)), file };
 }
 
 const table = (c: string) => readFileSync(join(nat, c, "router-junos.txt"), "utf8");

@@ -7,28 +7,12 @@
  * share client, server and NAT address: their ports and counters tell them apart) and router
  * texts the tests make from them and from the generated cases.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../cli/run.js";
+import { lab, nat, scratch, verifyCase as verify } from "./router-helpers.js";
 
-const lab = new URL("../../pcaps/lab/", import.meta.url).pathname;
-const nat = new URL("../../pcaps/nat/", import.meta.url).pathname;
-const tmp = mkdtempSync(join(tmpdir(), "alg-verify-router-match-"));
-
-async function verify(capturesOf: string, router: string[]) {
-  const args = ["verify", "--inside", join(capturesOf, "inside.pcap"), "--outside", join(capturesOf, "outside.pcap"), "--json"];
-  for (const r of router) args.push("--router", r);
-  const r = await runCli(...args);
-  return { code: r.code, report: JSON.parse(r.stdout) };
-}
-
-const write = (name: string, text: string) => {
-  const f = join(tmp, name);
-  writeFileSync(f, text);
-  return f;
-};
+const write = scratch("router-match");
 
 /** Everything in a report that quotes a router file, except the router.unrelated findings and the checks. */
 function quoted(report: any, file: string): string[] {
