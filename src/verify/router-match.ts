@@ -37,7 +37,7 @@ import type { VerifiedSession } from "./types.js";
 export type RouterRecord = RouterFlow | RouterEvent | RouterExpectation;
 export type CaptureSide = "inside" | "outside";
 
-/** A captured flow a router record names, and whether the record's tuple runs initiator → responder. */
+/** A captured flow a router record names: the capture (side) and its flow id. */
 export interface CapturedRef {
   side: CaptureSide;
   flow: number;
