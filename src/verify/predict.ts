@@ -15,8 +15,9 @@ import type { AnalyzeResult } from "../alg/analyze.js";
 import type { Flow } from "../types.js";
 import type { RouterCounter, RouterEndpoint, RouterEvent, RouterExpectation, RouterFlow, RouterParseResult, NatTranslation } from "../router/types.js";
 import type { Reconciliation } from "./nat.js";
-import type { Check, Finding, NatMapping, PredictedConversation, PredictedFlow, VerifiedSession } from "./types.js";
+import type { Check, Finding, NatMapping, PredictedConversation, PredictedFlow, VerifiedNegotiation, VerifiedSession } from "./types.js";
 import { finding } from "./findings.js";
+import { matchRouter, replyTuple, type DocumentMatch, type MatchCaptures, type RouterMatch } from "./router-match.js";
 
 const protoWord = (p: string | number) => (typeof p === "number" ? String(p) : p.toUpperCase());
 
@@ -110,99 +111,237 @@ export function predictConversations(sessions: VerifiedSession[], inside: Analyz
 }
 
 const epKey = (e: { ip: string; port: number | null }) => `${e.ip}|${e.port}`;
-const natKey = (n: NatTranslation[]) => n.map((x) => `${x.kind}:${epKey(x.from)}>${epKey(x.to)}`).sort().join(",");
+const ep = (e: RouterEndpoint) => `${e.ip}:${e.port}`;
+const natKey = (n: readonly NatTranslation[]) => n.map((x) => `${x.kind}:${epKey(x.from)}>${epKey(x.to)}`).sort().join(",");
+const same = (a: RouterEndpoint, b: RouterEndpoint) => a.ip === b.ip && a.port === b.port;
+const loc = (f: { location: { file: string; line: number } }) => [{ file: f.location.file, line: f.location.line }];
+const flowName = (p: PredictedFlow) => `${p.role} ${p.proto} ${ep(p.src)} -> ${ep(p.dst)}`;
 
 export interface CompareOptions {
   /** Frame-count difference tolerated (default 0). */
   frameTolerance?: number;
 }
 
-/** Predicted conversations ↔ the router's flows, counters and events; findings appended. */
-export function compareWithRouter(predicted: PredictedConversation[], router: RouterParseResult[], findings: Finding[], opts: CompareOptions & { withCaptures?: boolean } = {}, sessions?: VerifiedSession[], checks: Check[] = []): void {
-  void checks;
-  const flows: RouterFlow[] = router.flatMap((r) => r.flows);
+export interface CompareContext extends CompareOptions {
+  /** False for router output alone: nothing predicted to compare the Junos conversations with. */
+  withCaptures?: boolean;
+  /** The captures the router output must belong to (router.unrelated, evidence per session). */
+  captures?: MatchCaptures;
+}
+
+/** What each predicted flow was compared with, and how that went: one check per flow. */
+class FlowResults {
+  private readonly m = new Map<PredictedFlow, { passed: string[]; failed: string[]; skipped: string[] }>();
+  private get(p: PredictedFlow) {
+    let r = this.m.get(p);
+    if (!r) this.m.set(p, (r = { passed: [], failed: [], skipped: [] }));
+    return r;
+  }
+  passed(p: PredictedFlow, why: string): void { this.get(p).passed.push(why); }
+  failed(p: PredictedFlow, why: string): void { this.get(p).failed.push(why); }
+  skipped(p: PredictedFlow, why: string): void { this.get(p).skipped.push(why); }
+  check(conv: PredictedConversation, p: PredictedFlow, otherwise: string): Check {
+    const r = this.m.get(p);
+    const subject = `${conv.alg} ${flowName(p)} (${p.state} ${p.dir})`;
+    if (r?.failed.length) return { check: "router-flow", subject, status: "failed", reason: [...r.failed, ...r.passed].join("; ") };
+    if (r?.passed.length) return { check: "router-flow", subject, status: "passed", reason: [...r.passed, ...r.skipped].join("; ") };
+    return { check: "router-flow", subject, status: "not-checked", reason: r?.skipped.length ? r.skipped.join("; ") : otherwise };
+  }
+}
+
+interface Ctx {
+  findings: Finding[];
+  results: FlowResults;
+  tol: number;
+  match: RouterMatch;
+  /** A capture was read only partly: a zero it shows may be packets it did not read. */
+  partial: boolean;
+  sessions?: VerifiedSession[];
+}
+
+/**
+ * Predicted conversations ↔ the router's flows, counters, events and expectations; findings
+ * appended, one check per router document and per predicted flow. Router documents that do not
+ * belong to the captures (router.unrelated) are reported and then left out: nothing is quoted from
+ * them. Returns the matching, for answers that quote router lines about a session.
+ */
+export function compareWithRouter(predicted: PredictedConversation[], router: RouterParseResult[], findings: Finding[], opts: CompareContext = {}, sessions?: VerifiedSession[], checks: Check[] = []): RouterMatch {
+  const match = matchRouter(router, opts.captures ?? {});
+  documentChecks(match, findings, checks);
+  const flows = router.flatMap((r) => r.flows).filter(match.usable);
+  const ctx: Ctx = {
+    findings, results: new FlowResults(), tol: opts.frameTolerance ?? 0, match, sessions,
+    partial: !!(opts.captures?.inside?.scan.info.partial || opts.captures?.outside?.scan.info.partial),
+  };
+  const formats = (re: RegExp) => match.documents.filter((d) => re.test(d.format));
   const junos = flows.filter((f) => f.format === "junos-conversations");
-  const used = new Set<RouterFlow>();
-  const tol = opts.frameTolerance ?? 0;
-  const loc = (f: RouterFlow) => [{ file: f.location.file, line: f.location.line }];
-  if (junos.length && opts.withCaptures !== false) {
-    const convKey = (f: RouterFlow) => `${f.location.file}|${f.document}|${f.conversation ?? 0}`;
-    const sameEp = (a: { ip: string; port: number | null }, b: { ip: string; port: number | null }) => a.ip === b.ip && a.port === b.port;
-    const exact = (f: RouterFlow, p: PredictedFlow) => !used.has(f) && String(f.proto).toUpperCase() === p.proto && sameEp(f.src, p.src) && sameEp(f.dst, p.dst) && (f.direction ?? p.dir) === p.dir;
-    // Same flow with another translation: I lines by their pre-NAT ends, O lines by the remote
-    // end and the inside host their NAT dest leads to.
-    const loose = (f: RouterFlow, p: PredictedFlow) => {
-      if (used.has(f) || String(f.proto).toUpperCase() !== p.proto || (f.direction ?? p.dir) !== p.dir) return false;
-      if (p.dir === "I") return sameEp(f.src, p.src) && sameEp(f.dst, p.dst);
-      const fd = f.nat.find((n) => n.kind === "dest");
-      const pd = p.nat.find((n) => n.kind === "dest");
-      return sameEp(f.src, p.src) && fd !== undefined && pd !== undefined && sameEp(fd.to, pd.to);
-    };
-    predicted.forEach((conv, ci) => {
-      const session = sessions?.[ci];
-      const ctlI = conv.flows.find((p) => p.role === "control initiator");
-      const rctl = ctlI ? junos.find((f) => String(f.proto).toUpperCase() === ctlI.proto && sameEp(f.src, ctlI.src) && sameEp(f.dst, ctlI.dst) && f.direction === "I") : undefined;
-      const key = rctl ? convKey(rctl) : undefined;
-      const inactive = rctl !== undefined && ((rctl.alg !== undefined && !/^(ftp|rtsp)$/i.test(rctl.alg)) || (rctl.state ?? "").toLowerCase() !== "watch");
-      if (inactive) {
-        findings.push(finding("router.alg-inactive", `control flow ${ctlI!.src.ip}:${ctlI!.src.port} -> ${ctlI!.dst.ip}:${ctlI!.dst.port} is ${rctl!.state ?? "?"} in a conversation with ALG protocol ${rctl!.alg ?? "?"}`, { router: loc(rctl!) }));
-      }
-      const portMismatchSeen = new Set<string>();
-      for (const p of conv.flows) {
-        const match = junos.find((f) => exact(f, p)) ?? junos.find((f) => (key === undefined || convKey(f) === key) && loose(f, p));
-        if (!match) {
-          findings.push(finding("router.flow-missing", `${p.role} ${p.proto} ${p.src.ip}:${p.src.port} -> ${p.dst.ip}:${p.dst.port} (${p.state} ${p.dir}) is not in the router output`, {}));
-          continue;
-        }
-        used.add(match);
-        if (!inactive && (match.state ?? "").toLowerCase() !== p.state.toLowerCase()) {
-          findings.push(finding("router.state-mismatch", `${p.role} is ${match.state} on the router, expected ${p.state}`, { router: loc(match) }));
-        }
-        if (natKey(match.nat) !== natKey(p.nat)) {
-          const pt = p.nat[0]?.kind === "source" ? p.nat[0].to : p.nat[0]?.from;
-          const rn = match.nat.find((n) => n.kind === p.nat[0]?.kind);
-          const rt = rn ? (rn.kind === "source" ? rn.to : rn.from) : undefined;
-          if (p.inferred && pt && rt && pt.ip === rt.ip && pt.port !== rt.port) {
-            const k = `${pt.ip}|${pt.port}|${rt.port}`;
-            if (!portMismatchSeen.has(k)) {
-              portMismatchSeen.add(k);
-              findings.push(finding("alg.payload-port-mismatch", `the payload announced ${pt.ip}:${pt.port}, but the router translates the data flow to ${rt.ip}:${rt.port}`, { router: loc(match) }));
-            }
-          } else {
-            findings.push(finding("router.nat-mismatch", `${p.role} ${p.src.ip}:${p.src.port} -> ${p.dst.ip}:${p.dst.port}: router NAT ${natKey(match.nat) || "none"}, captures show ${natKey(p.nat) || "none"}`, { router: loc(match) }));
-          }
-        }
-        if (match.frames !== undefined && Math.abs(match.frames - p.frames) > tol) {
-          findings.push(finding("router.frame-count-mismatch", `${p.role} ${p.src.ip}:${p.src.port} -> ${p.dst.ip}:${p.dst.port}: router counts ${match.frames} frames, the captures ${p.frames}`, { router: loc(match) }));
-        }
-      }
-      // Router flows of this conversation no prediction explains: pinholes the ALG opened.
-      if (key === undefined) return;
-      const natIp = conv.flows.find((p) => p.role === "control initiator")?.nat[0]?.to.ip;
-      for (const f of junos) {
-        if (used.has(f) || convKey(f) !== key) continue;
-        used.add(f);
-        const t = f.direction === "O" ? f.dst : f.nat.find((n) => n.kind === "source")?.to ?? f.src;
-        const announced = session?.negotiations.map((n) => n.outside?.announced).filter((a) => a?.port !== undefined) ?? [];
-        if (natIp && t.ip !== natIp && announced.some((a) => a!.ip === t.ip)) {
-          findings.push(finding("router.nat-mismatch", `the router's ${f.state ?? ""} flow ${f.src.ip}:${f.src.port} -> ${f.dst.ip}:${f.dst.port} is translated to ${t.ip}, while the control connection leaves the NAT as ${natIp}`, { router: loc(f) }));
-        } else if (announced.some((a) => a!.ip === t.ip && a!.port === t.port)) {
-          // The pinhole for an announced endpoint (traffic may not have come yet).
-        } else if (announced.some((a) => a!.ip === t.ip)) {
-          findings.push(finding("alg.payload-port-mismatch", `the router holds a pinhole at ${t.ip}:${t.port}, but the payload announced ${announced.filter((a) => a!.ip === t.ip).map((a) => `${a!.ip}:${a!.port}`).join(", ")}`, { router: loc(f) }));
-        } else {
-          findings.push(finding("router.flow-unexpected", `${f.state ?? ""} ${f.direction ?? ""} ${f.src.ip}:${f.src.port} -> ${f.dst.ip}:${f.dst.port} (${f.alg}) has no negotiation behind it in the captures`, { router: loc(f) }));
-        }
-      }
-    });
-    for (const f of junos) {
-      if (used.has(f) || !f.alg || !/^(ftp|rtsp)$/i.test(f.alg)) continue;
-      findings.push(finding("router.flow-unexpected", `${f.state ?? ""} ${f.direction ?? ""} ${f.src.ip}:${f.src.port} -> ${f.dst.ip}:${f.dst.port} (${f.alg}) has no negotiation behind it in the captures`, { router: loc(f) }));
-    }
+  if (opts.withCaptures !== false) {
+    if (junos.length) compareJunos(predicted, junos, ctx);
+    else noteAbsent(predicted, formats(/^junos-conversations$/), "Junos conversations", ctx.results);
   }
   algErrors(router.flatMap((r) => r.counters), findings);
-  syslogChecks(predicted, router.flatMap((r) => r.events), findings);
-  conntrackChecks(predicted, flows.filter((f) => f.format === "conntrack"), router.flatMap((r) => r.expectations), router.some((r) => r.documents.some((d) => d.format === "conntrack-expect")), findings, sessions);
+  syslogChecks(predicted, router.flatMap((r) => r.events).filter(match.usable), findings);
+  const conntrack = flows.filter((f) => f.format === "conntrack");
+  // Only entries naming a captured flow can be a predicted flow's (with captures to judge by).
+  const judged = match.documents.some((d) => d.related !== undefined);
+  if (conntrack.length) compareConntrack(predicted, judged ? conntrack.filter((f) => match.captured(f).length > 0) : conntrack, ctx);
+  else noteAbsent(predicted, formats(/^conntrack$/), "conntrack", ctx.results);
+  const expectDocs = formats(/^conntrack-expect/).filter((d) => d.related !== false);
+  if (expectDocs.length) expectationChecks(router.flatMap((r) => r.expectations).filter(match.usable), findings, checks, sessions);
+  const otherwise = router.length ? "no router output about flows was given (statistics, syslog or status only)" : "no router output given";
+  for (const c of predicted) for (const p of c.flows) checks.push(ctx.results.check(c, p, otherwise));
+  return match;
+}
+
+/** One check per router document; router.unrelated for each that does not belong to the captures. */
+function documentChecks(match: RouterMatch, findings: Finding[], checks: Check[]): void {
+  for (const d of match.documents) {
+    const subject = `${d.file} (${d.format}, line ${d.line})`;
+    checks.push({ check: "router-document", subject, status: d.related === true ? "passed" : d.related === false ? "failed" : "not-checked", reason: d.reason });
+    if (d.related === false) findings.push(finding("router.unrelated", `${d.file}: this ${d.format} output does not belong to the captures: ${d.reason}`, { router: [{ file: d.file, line: d.line }] }));
+  }
+}
+
+/** Predicted flows not compared with a kind of router output, because all of it was unrelated. */
+function noteAbsent(predicted: PredictedConversation[], docs: DocumentMatch[], what: string, results: FlowResults): void {
+  if (!docs.length) return;
+  const why = docs.every((d) => d.related === false) ? `the ${what} output given is unrelated to the captures (router.unrelated)` : `the ${what} output given holds no flow`;
+  for (const c of predicted) for (const p of c.flows) results.skipped(p, why);
+}
+
+/** The captures show the ALG rewriting this session's payload (an address or port changed on the way through, as the NAT requires). */
+function rewriteSeen(s: VerifiedSession | undefined): VerifiedNegotiation | undefined {
+  return s?.negotiations.find((n) => {
+    const a = n.inside?.announced, b = n.outside?.announced;
+    return n.rewrite?.ok === true && a !== undefined && b !== undefined && (a.ip !== b.ip || a.port !== b.port);
+  });
+}
+
+function compareJunos(predicted: PredictedConversation[], junos: RouterFlow[], ctx: Ctx): void {
+  const { findings, results, match } = ctx;
+  const used = new Set<RouterFlow>();
+  const convKey = (f: RouterFlow) => `${f.location.file}|${f.document}|${f.conversation ?? 0}`;
+  const exact = (f: RouterFlow, p: PredictedFlow) => !used.has(f) && String(f.proto).toUpperCase() === p.proto && same(f.src, p.src) && same(f.dst, p.dst) && (f.direction ?? p.dir) === p.dir;
+  // Same flow with another translation: I lines by their pre-NAT ends, O lines by the remote
+  // end and the inside host their NAT dest leads to.
+  const loose = (f: RouterFlow, p: PredictedFlow) => {
+    if (used.has(f) || String(f.proto).toUpperCase() !== p.proto || (f.direction ?? p.dir) !== p.dir) return false;
+    if (p.dir === "I") return same(f.src, p.src) && same(f.dst, p.dst);
+    const fd = f.nat.find((n) => n.kind === "dest");
+    const pd = p.nat.find((n) => n.kind === "dest");
+    return same(f.src, p.src) && fd !== undefined && pd !== undefined && same(fd.to, pd.to);
+  };
+  predicted.forEach((conv, ci) => {
+    const session = ctx.sessions?.[ci];
+    const ctlI = conv.flows.find((p) => p.role === "control initiator");
+    const rctl = ctlI ? junos.find((f) => String(f.proto).toUpperCase() === ctlI.proto && same(f.src, ctlI.src) && same(f.dst, ctlI.dst) && f.direction === "I") : undefined;
+    const key = rctl ? convKey(rctl) : undefined;
+    // The seed: control flows are always Watch. A control flow the router only forwards while the
+    // captures show its payload rewritten contradicts the captures (router.state-mismatch, per
+    // line); without a rewrite in the captures it says the ALG is not applied (router.alg-inactive).
+    const rewrite = rewriteSeen(session);
+    const wrongAlg = rctl !== undefined && rctl.alg !== undefined && !/^(ftp|rtsp)$/i.test(rctl.alg);
+    const notWatch = rctl !== undefined && (rctl.state ?? "").toLowerCase() !== "watch";
+    const inactive = wrongAlg || (notWatch && !rewrite);
+    if (inactive) {
+      findings.push(finding("router.alg-inactive", `control flow ${ep(ctlI!.src)} -> ${ep(ctlI!.dst)} is ${rctl!.state ?? "?"} in a conversation with ALG protocol ${rctl!.alg ?? "?"}`, { router: loc(rctl!) }));
+    }
+    const portMismatchSeen = new Set<string>();
+    for (const p of conv.flows) {
+      const m = junos.find((f) => exact(f, p)) ?? junos.find((f) => (key === undefined || convKey(f) === key) && loose(f, p));
+      if (!m) {
+        findings.push(finding("router.flow-missing", `${flowName(p)} (${p.state} ${p.dir}) is not in the router output`, {}));
+        results.failed(p, "Junos: not in the conversations output (router.flow-missing)");
+        continue;
+      }
+      used.add(m);
+      const bad: string[] = [];
+      const where = `${m.location.file}:${m.location.line}`;
+      if ((!inactive || (rewrite && notWatch)) && (m.state ?? "").toLowerCase() !== p.state.toLowerCase()) {
+        const why = rewrite && notWatch && p.role.startsWith("control")
+          ? ` while the captures show the ALG rewriting its payload (${rewrite.kind} "${rewrite.inside!.line}" → "${rewrite.outside!.line}"): control flows are always Watch`
+          : "";
+        findings.push(finding("router.state-mismatch", `${p.role} ${ep(p.src)} -> ${ep(p.dst)} is ${m.state} on the router, expected ${p.state}${why}`, {
+          router: loc(m), ...(why ? { inside: [rewrite!.inside!.packet], outside: [rewrite!.outside!.packet] } : {}),
+        }));
+        bad.push("router.state-mismatch");
+      }
+      bad.push(...junosNat(m, p, portMismatchSeen, findings));
+      bad.push(...frameCount(m, p, same(m.src, p.src) && same(m.dst, p.dst), ctx));
+      if (bad.length) results.failed(p, `Junos ${where}: ${bad.join(", ")}`);
+      else results.passed(p, `Junos ${where}: state, NAT and frame count agree`);
+    }
+    // Router flows of this conversation no prediction explains: pinholes the ALG opened.
+    if (key === undefined) return;
+    const natIp = ctlI?.nat[0]?.to.ip;
+    for (const f of junos) {
+      if (used.has(f) || convKey(f) !== key) continue;
+      used.add(f);
+      const t = f.direction === "O" ? f.dst : f.nat.find((n) => n.kind === "source")?.to ?? f.src;
+      const announced = session?.negotiations.map((n) => n.outside?.announced).filter((a) => a?.port !== undefined) ?? [];
+      if (natIp && t.ip !== natIp && announced.some((a) => a!.ip === t.ip)) {
+        findings.push(finding("router.nat-mismatch", `the router's ${f.state ?? ""} flow ${ep(f.src)} -> ${ep(f.dst)} is translated to ${t.ip}, while the control connection leaves the NAT as ${natIp}`, { router: loc(f) }));
+      } else if (announced.some((a) => a!.ip === t.ip && a!.port === t.port)) {
+        // The pinhole for an announced endpoint (traffic may not have come yet).
+      } else if (announced.some((a) => a!.ip === t.ip)) {
+        findings.push(finding("alg.payload-port-mismatch", `the router holds a pinhole at ${t.ip}:${t.port}, but the payload announced ${announced.filter((a) => a!.ip === t.ip).map((a) => `${a!.ip}:${a!.port}`).join(", ")}`, { router: loc(f) }));
+      } else {
+        findings.push(finding("router.flow-unexpected", `${f.state ?? ""} ${f.direction ?? ""} ${ep(f.src)} -> ${ep(f.dst)} (${f.alg}) has no negotiation behind it in the captures`, { router: loc(f) }));
+      }
+    }
+  });
+  // ALG conversations of no predicted session: flagged when they name captured traffic; one that
+  // names nothing captured is another user's conversation on the same router.
+  const aboutCaptures = new Set<string>();
+  for (const f of junos) if (match.captured(f).length) aboutCaptures.add(convKey(f));
+  const judged = match.documents.some((d) => d.related !== undefined);
+  for (const f of junos) {
+    if (used.has(f) || !f.alg || !/^(ftp|rtsp)$/i.test(f.alg) || (judged && !aboutCaptures.has(convKey(f)))) continue;
+    findings.push(finding("router.flow-unexpected", `${f.state ?? ""} ${f.direction ?? ""} ${ep(f.src)} -> ${ep(f.dst)} (${f.alg}) has no negotiation behind it in the captures`, { router: loc(f) }));
+  }
+}
+
+/** The Junos NAT lines of a matched flow against the translation the captures show. */
+function junosNat(m: RouterFlow, p: PredictedFlow, portMismatchSeen: Set<string>, findings: Finding[]): string[] {
+  if (natKey(m.nat) === natKey(p.nat)) return [];
+  const pt = p.nat[0]?.kind === "source" ? p.nat[0].to : p.nat[0]?.from;
+  const rn = m.nat.find((n) => n.kind === p.nat[0]?.kind);
+  const rt = rn ? (rn.kind === "source" ? rn.to : rn.from) : undefined;
+  if (p.inferred && pt && rt && pt.ip === rt.ip && pt.port !== rt.port) {
+    const k = `${pt.ip}|${pt.port}|${rt.port}`;
+    if (portMismatchSeen.has(k)) return ["alg.payload-port-mismatch"];
+    portMismatchSeen.add(k);
+    findings.push(finding("alg.payload-port-mismatch", `the payload announced ${pt.ip}:${pt.port}, but the router translates the data flow to ${rt.ip}:${rt.port}`, { router: loc(m) }));
+    return ["alg.payload-port-mismatch"];
+  }
+  findings.push(finding("router.nat-mismatch", `${p.role} ${ep(p.src)} -> ${ep(p.dst)}: router NAT ${natKey(m.nat) || "none"}, captures show ${natKey(p.nat) || "none"}`, { router: loc(m) }));
+  return ["router.nat-mismatch"];
+}
+
+/**
+ * A router packet count against the captures'. The seed reads a valid frame count in a data flow
+ * as "data transfer has taken place", so a zero where the captures show packets, or a count where
+ * they show none, is a contradiction (router.frame-count-contradiction, an error, whatever
+ * --frame-tolerance says); other differences are drift beyond the tolerance (warning).
+ */
+function frameCount(m: RouterFlow, p: PredictedFlow, sameTuple: boolean, ctx: Ctx): string[] {
+  if (m.frames === undefined) return [];
+  const what = `${flowName(p)} (${p.state} ${p.dir}): router counts ${m.frames} frames, the captures ${p.frames}`;
+  // A line matched by its untranslated ends only (another translation) counts another flow's
+  // packets: no contradiction can be read from it.
+  if (sameTuple && m.frames === 0 && p.frames > 0) {
+    ctx.findings.push(finding("router.frame-count-contradiction", `${what}: a zero where traffic passed`, { router: loc(m) }));
+    return ["router.frame-count-contradiction"];
+  }
+  if (sameTuple && m.frames > 0 && p.frames === 0 && !ctx.partial) {
+    ctx.findings.push(finding("router.frame-count-contradiction", `${what}: a count where no packet passed`, { router: loc(m) }));
+    return ["router.frame-count-contradiction"];
+  }
+  if (Math.abs(m.frames - p.frames) > ctx.tol) {
+    ctx.findings.push(finding("router.frame-count-mismatch", `${p.role} ${ep(p.src)} -> ${ep(p.dst)}: router counts ${m.frames} frames, the captures ${p.frames}`, { router: loc(m) }));
+    return ["router.frame-count-mismatch"];
+  }
+  return [];
 }
 
 function algErrors(counters: RouterCounter[], findings: Finding[]): void {
@@ -218,62 +357,170 @@ function syslogChecks(predicted: PredictedConversation[], events: RouterEvent[],
   if (!sfw.length) return;
   for (const e of sfw.filter((x) => /NO_RULE_DROP/.test(x.tag))) {
     const hit = predicted.some((c) => c.flows.some((p) => epKey(p.src) === epKey(e.src) && epKey(p.dst) === epKey(e.dst)));
-    if (hit) findings.push(finding("router.no-rule-drop", `${e.tag} for ${e.src.ip}:${e.src.port} -> ${e.dst.ip}:${e.dst.port}, a flow the ALG should allow`, { router: [{ file: e.location.file, line: e.location.line }] }));
+    if (hit) findings.push(finding("router.no-rule-drop", `${e.tag} for ${ep(e.src)} -> ${ep(e.dst)}, a flow the ALG should allow`, { router: [{ file: e.location.file, line: e.location.line }] }));
   }
   for (const c of predicted) {
     const ctl = c.flows.find((p) => p.role === "control initiator");
     if (!ctl) continue;
     const ok = sfw.some((e) => /RULE_ACCEPT|CREATE_ACCEPT_FLOW/.test(e.tag) && e.dst.ip === ctl.dst.ip && e.dst.port === ctl.dst.port && e.src.ip === ctl.src.ip);
-    if (!ok) findings.push(finding("router.syslog-event-missing", `no ASP_SFW_RULE_ACCEPT / CREATE_ACCEPT_FLOW line for control flow ${ctl.src.ip}:${ctl.src.port} -> ${ctl.dst.ip}:${ctl.dst.port}`, {}));
+    if (!ok) findings.push(finding("router.syslog-event-missing", `no ASP_SFW_RULE_ACCEPT / CREATE_ACCEPT_FLOW line for control flow ${ep(ctl.src)} -> ${ep(ctl.dst)}`, {}));
   }
 }
 
-function conntrackChecks(predicted: PredictedConversation[], entries: RouterFlow[], expectations: RouterExpectation[], expectGiven: boolean, findings: Finding[], sessions?: VerifiedSession[]): void {
-  // Expectations are consumed when their connection arrives, so one is due only for a
-  // negotiation whose data connection did not get through.
-  if (expectGiven) {
-    for (const s of sessions ?? []) {
-      for (const n of s.negotiations) {
-        const x = (n.outside ?? n.inside);
-        if (!x?.valid || !x.expected.length || n.dataPath === "forwarded" || n.dataPath === "not-applicable") continue;
-        const to = x.expected[0].to;
-        const hit = expectations.some((e) => e.dst.ip === to.ip && e.dst.port === to.port);
-        if (!hit) {
-          findings.push(finding("conntrack.expectation-missing", `no conntrack expectation for ${to.ip}:${to.port} announced by ${x.kind} (packet ${x.packet})`, n.outside ? { outside: [x.packet] } : { inside: [x.packet] }));
-        }
-      }
-    }
-  }
-  if (!entries.length) return;
-  // Accounting (nf_conntrack_acct=1) counts each packet once, where the router received it, with
-  // its IP total length before any NAT/ALG mangling: the original direction on the interface the
-  // opener's packets arrive at, the reply direction on the other. So for a flow opened from
-  // inside, orig = the I line (inside capture) and reply = the O line (outside capture); for one
-  // opened from outside through a pinhole (active FTP data, media to the NAT address), orig = the
-  // O line and reply = the I line. Packets and bytes must both match, flow by flow.
-  const same = (a: RouterEndpoint, b: RouterEndpoint) => a.ip === b.ip && a.port === b.port;
+/**
+ * conntrack flow by flow, like the Junos conversations: per predicted flow (its I and O lines) the
+ * entry whose original or reply tuple is one of them. The entry must be there when the captures
+ * show the flow crossing the router (router.flow-missing; conntrack holds no entry for a
+ * connection that never crossed, its pinhole is an expectation); its tuples must carry the
+ * translation the captures show (reply tuple = translated; router.nat-mismatch); the FTP control
+ * entry its helper (conntrack.helper-missing); and its counters the captures' packets and bytes.
+ *
+ * Accounting (nf_conntrack_acct=1) counts each packet once, where the router received it, with
+ * its IP total length before any NAT/ALG mangling: the original direction on the interface the
+ * opener's packets arrive at, the reply direction on the other. So for a flow opened from inside,
+ * orig = the I line (inside capture) and reply = the O line (outside capture); for one opened from
+ * outside through a pinhole (active FTP data, media to the NAT address), orig = the O line and
+ * reply = the I line.
+ */
+/** A predicted flow's I line, its O line, and the conntrack entries found for them. */
+interface CtPair {
+  c: PredictedConversation;
+  p: PredictedFlow;
+  o?: PredictedFlow;
+  /** First entry with original = I line or reply = O line (opened from inside), and with original = O or reply = I. */
+  outbound?: RouterFlow;
+  inbound?: RouterFlow;
+}
+
+const tupleKey = (proto: string, src: RouterEndpoint, dst: RouterEndpoint) => `${proto.toUpperCase()}|${epKey(src)}>${epKey(dst)}`;
+
+/** The entries of each predicted pair, in one pass over the entries (a dump may hold a million). */
+function conntrackPairs(predicted: PredictedConversation[], entries: RouterFlow[]): CtPair[] {
+  const pairs: CtPair[] = [];
+  // tuple key → [pair, which line: "I" | "O"]
+  const wanted = new Map<string, [CtPair, "I" | "O"][]>();
+  const want = (k: string, v: [CtPair, "I" | "O"]) => {
+    const list = wanted.get(k);
+    if (list) list.push(v);
+    else wanted.set(k, [v]);
+  };
   for (const c of predicted) {
-    for (const p of c.flows.filter((x) => x.dir === "I")) {
+    for (const p of c.flows) {
+      if (p.dir !== "I") continue;
       // Its O line: from the I line's remote end, NAT dest leading back to the I line's source.
       const o = c.flows.find((x) => x.dir === "O" && x.role.startsWith(p.role.split(" ")[0]) && same(x.src, p.dst) &&
         (x.nat.some((n) => n.kind === "dest" && same(n.to, p.src)) || (!x.nat.length && same(x.dst, p.src))));
-      const proto = (x: RouterFlow) => String(x.proto).toUpperCase() === p.proto;
-      const outbound = entries.find((x) => proto(x) && same(x.src, p.src) && same(x.dst, p.dst));
-      const inbound = outbound ? undefined : o && entries.find((x) => proto(x) && same(x.src, o.src) && same(x.dst, o.dst));
-      const e = outbound ?? inbound;
-      if (!e) continue;
-      // Mainline Linux has no RTSP helper (nf_conntrack_rtsp is out of tree): only FTP's is due.
-      if (p.role === "control initiator" && outbound && !e.alg && c.alg === "ftp") {
-        findings.push(finding("conntrack.helper-missing", `control connection ${p.src.ip}:${p.src.port} -> ${p.dst.ip}:${p.dst.port} has no helper=`, { router: [{ file: e.location.file, line: e.location.line }] }));
+      const pair: CtPair = { c, p, o };
+      pairs.push(pair);
+      want(tupleKey(p.proto, p.src, p.dst), [pair, "I"]);
+      if (o) want(tupleKey(o.proto, o.src, o.dst), [pair, "O"]);
+    }
+  }
+  for (const e of entries) {
+    const proto = String(e.proto);
+    const orig = wanted.get(tupleKey(proto, e.src, e.dst));
+    const r = replyTuple(e.src, e.dst, e.nat);
+    const reply = wanted.get(tupleKey(proto, r.src, r.dst));
+    // Opened from inside: original = I line, reply = O line; from outside: original = O, reply = I.
+    for (const [pair, line] of orig ?? []) {
+      if (line === "I") pair.outbound ??= e;
+      else pair.inbound ??= e;
+    }
+    for (const [pair, line] of reply ?? []) {
+      if (line === "O") pair.outbound ??= e;
+      else pair.inbound ??= e;
+    }
+  }
+  return pairs;
+}
+
+function compareConntrack(predicted: PredictedConversation[], entries: RouterFlow[], ctx: Ctx): void {
+  const { findings, results } = ctx;
+  const is = (t: { src: RouterEndpoint; dst: RouterEndpoint }, l: PredictedFlow | undefined) => l !== undefined && same(t.src, l.src) && same(t.dst, l.dst);
+  const reply = (x: RouterFlow) => replyTuple(x.src, x.dst, x.nat);
+  for (const pair of conntrackPairs(predicted, entries)) {
+    const { c, p, o } = pair;
+    const lines = o ? [p, o] : [p];
+    const outbound = pair.outbound;
+    const inbound = outbound ? undefined : pair.inbound;
+    const e = outbound ?? inbound;
+    const crossed = !p.inferred && !o?.inferred;
+    if (!e) {
+      if (crossed) {
+        findings.push(finding("router.flow-missing", `${flowName(p)}: no conntrack entry, though the captures show it crossing the router`, {}));
+        for (const l of lines) results.failed(l, "conntrack: no entry (router.flow-missing)");
+      } else {
+        for (const l of lines) results.skipped(l, "conntrack: no entry, as none is due: the captures show it did not cross the router (conntrack lists connections that did; the pinhole is an expectation)");
       }
-      if (e.packets?.orig === undefined) continue;
-      const [origLine, replyLine] = outbound ? [p, o] : [o!, p];
-      const differs = (ct: number | undefined, cap: number | undefined) => ct !== undefined && cap !== undefined && ct !== cap;
-      const bad = differs(e.packets.orig, origLine.frames) || differs(e.packets.reply, replyLine?.frames) ||
-        differs(e.bytes?.orig, origLine.bytes) || differs(e.bytes?.reply, replyLine?.bytes);
-      if (bad) {
-        const fmt = (a: number | undefined, b: number | undefined) => `${a ?? "?"}/${b ?? "?"}`;
-        findings.push(finding("conntrack.counter-mismatch", `${p.role} ${p.src.ip}:${p.src.port} -> ${p.dst.ip}:${p.dst.port}: conntrack (original/reply) packets ${fmt(e.packets.orig, e.packets.reply)}, bytes ${fmt(e.bytes?.orig, e.bytes?.reply)}; captures packets ${fmt(origLine.frames, replyLine?.frames)}, bytes ${fmt(origLine.bytes, replyLine?.bytes)}`, { router: [{ file: e.location.file, line: e.location.line }] }, outbound ? "opened from inside: original = inside capture, reply = outside capture" : "opened from outside: original = outside capture, reply = inside capture"));
+      continue;
+    }
+    const bad: string[] = [];
+    const where = `conntrack ${e.location.file}:${e.location.line}`;
+    const [origLine, replyLine] = outbound ? [p, o] : [o!, p];
+    // Mainline Linux has no RTSP helper (nf_conntrack_rtsp is out of tree): only FTP's is due.
+    if (p.role === "control initiator" && outbound && !e.alg && c.alg === "ftp") {
+      findings.push(finding("conntrack.helper-missing", `control connection ${ep(p.src)} -> ${ep(p.dst)} has no helper=`, { router: loc(e) }));
+      bad.push("conntrack.helper-missing");
+    }
+    // The translation: both tuples as the captures show them (not for a flow that never crossed:
+    // its translation is only what a correct ALG would have set up).
+    if (crossed && replyLine && !(is(e, origLine) && is(reply(e), replyLine))) {
+      const r = reply(e);
+      findings.push(finding("router.nat-mismatch", `${flowName(p)}: conntrack original ${ep(e.src)} -> ${ep(e.dst)}, reply ${ep(r.src)} -> ${ep(r.dst)}; the captures show ${ep(origLine.src)} -> ${ep(origLine.dst)}, reply ${ep(replyLine.src)} -> ${ep(replyLine.dst)}`, { router: loc(e) }));
+      bad.push("router.nat-mismatch");
+    }
+    bad.push(...conntrackCounters(e, p, origLine, replyLine, outbound !== undefined, ctx));
+    for (const l of lines) {
+      if (bad.length) results.failed(l, `${where}: ${bad.join(", ")}`);
+      else results.passed(l, `${where}: ${crossed ? "tuples (NAT), " : ""}${p.role === "control initiator" && c.alg === "ftp" ? "helper, " : ""}${e.packets?.orig !== undefined ? "counters" : "no counters (accounting off)"} agree`);
+    }
+  }
+}
+
+/** conntrack's per-direction packets and bytes against the captures (zero against traffic: a contradiction). */
+function conntrackCounters(e: RouterFlow, p: PredictedFlow, origLine: PredictedFlow, replyLine: PredictedFlow | undefined, outbound: boolean, ctx: Ctx): string[] {
+  if (e.packets?.orig === undefined) return [];
+  const fmt = (a: number | undefined, b: number | undefined) => `${a ?? "?"}/${b ?? "?"}`;
+  const detail = outbound ? "opened from inside: original = inside capture, reply = outside capture" : "opened from outside: original = outside capture, reply = inside capture";
+  const text = `${flowName(p)}: conntrack (original/reply) packets ${fmt(e.packets.orig, e.packets.reply)}, bytes ${fmt(e.bytes?.orig, e.bytes?.reply)}; captures packets ${fmt(origLine.frames, replyLine?.frames)}, bytes ${fmt(origLine.bytes, replyLine?.bytes)}`;
+  const zeroVs = (ct: number | undefined, cap: number | undefined) => ct !== undefined && cap !== undefined && ((ct === 0 && cap > 0) || (ct > 0 && cap === 0 && !ctx.partial));
+  if (zeroVs(e.packets.orig, origLine.frames) || zeroVs(e.packets.reply, replyLine?.frames)) {
+    ctx.findings.push(finding("router.frame-count-contradiction", text, { router: loc(e) }, `${detail}; a zero where traffic passed, or a count where no packet passed`));
+    return ["router.frame-count-contradiction"];
+  }
+  const differs = (ct: number | undefined, cap: number | undefined) => ct !== undefined && cap !== undefined && ct !== cap;
+  if (differs(e.packets.orig, origLine.frames) || differs(e.packets.reply, replyLine?.frames) || differs(e.bytes?.orig, origLine.bytes) || differs(e.bytes?.reply, replyLine?.bytes)) {
+    ctx.findings.push(finding("conntrack.counter-mismatch", text, { router: loc(e) }, detail));
+    return ["conntrack.counter-mismatch"];
+  }
+  return [];
+}
+
+/**
+ * Expectations (conntrack -L expect, and -E expect events) against the endpoints the negotiations
+ * announced, one check per negotiation. An expectation is removed when its connection arrives, so
+ * one is due only for a negotiation whose data connection did not get through
+ * (conntrack.expectation-missing); one listed for an announced endpoint is a pinhole the helper
+ * opened as the payload said.
+ */
+function expectationChecks(expectations: RouterExpectation[], findings: Finding[], checks: Check[], sessions?: VerifiedSession[]): void {
+  // The first expectation for each expected endpoint.
+  const byDst = new Map<string, RouterExpectation>();
+  for (const e of expectations) if (!byDst.has(epKey(e.dst))) byDst.set(epKey(e.dst), e);
+  for (const s of sessions ?? []) {
+    for (const n of s.negotiations) {
+      const x = n.outside ?? n.inside;
+      if (!x?.valid || !x.expected.length || n.dataPath === "not-applicable") continue;
+      const subject = `${s.alg} ${x.kind} at ${n.outside ? "outside" : "inside"} packet ${x.packet} (announces ${ep(x.expected[0].to)})`;
+      const targets = [n.outside, n.inside].flatMap((y) => y?.expected.map((t) => t.to) ?? []);
+      const hit = targets.map((t) => byDst.get(epKey(t))).find((e) => e !== undefined);
+      if (hit) {
+        checks.push({ check: "conntrack-expectation", subject, status: "passed", reason: `expectation ${hit.location.file}:${hit.location.line} for ${ep(hit.dst)}` });
+      } else if (n.dataPath === "forwarded") {
+        checks.push({ check: "conntrack-expectation", subject, status: "not-checked", reason: "none listed: its connection arrived, and an expectation is removed when its connection arrives" });
+      } else {
+        findings.push(finding("conntrack.expectation-missing", `no conntrack expectation for ${ep(x.expected[0].to)} announced by ${x.kind} (packet ${x.packet})`, n.outside ? { outside: [x.packet] } : { inside: [x.packet] }));
+        checks.push({ check: "conntrack-expectation", subject, status: "failed", reason: "no expectation for the announced endpoint, and its connection did not get through (conntrack.expectation-missing)" });
       }
     }
   }

@@ -11,6 +11,7 @@ import type { Diagnostic } from "../types.js";
 import { reconcile, type Reconciliation } from "./nat.js";
 import { verifySessions, type NatHints } from "./sessions.js";
 import { compareWithRouter, predictConversations } from "./predict.js";
+import type { RouterMatch } from "./router-match.js";
 import { finding } from "./findings.js";
 import { interpretRouter, type LabelledFlow } from "./router-only.js";
 import { buildTimeline, type TimelineEntry } from "./timeline.js";
@@ -85,7 +86,7 @@ export function verify(inputs: VerifyInputs, opts: VerifyOptions = {}): VerifyRe
   if (inside && outside) nat = reconcile(inside.scan.flows, outside.scan.flows, { clockOffsetMs: opts.clockOffsetMs });
   const sessions = verifySessions({ inside, outside, nat, hints: opts.hints }, findings, checks);
   const predicted = predictConversations(sessions, inside, outside, nat);
-  compareWithRouter(predicted, router, findings, { frameTolerance: opts.frameTolerance, withCaptures: !!(inside || outside) }, sessions, checks);
+  const matched = compareWithRouter(predicted, router, findings, { frameTolerance: opts.frameTolerance, withCaptures: !!(inside || outside), captures: { inside, outside } }, sessions, checks);
   // An ALG the router did not apply is an error when a session failed for it, else a warning
   // (passive FTP to a public server, media by port preservation: correct without an ALG).
   const sessionFailed = findings.some((f) => f.code.startsWith("alg.") && f.severity === "error");
@@ -119,7 +120,7 @@ export function verify(inputs: VerifyInputs, opts: VerifyOptions = {}): VerifyRe
     findings,
     checks,
     timeline: buildTimeline(sessions, { inside, outside }, router),
-    answers: routerOnly ? [...interpreted.answers, ...answers(sessions, predicted, findings, router).filter((a) => a.question === "Are there ALG errors?")] : answers(sessions, predicted, findings, router),
+    answers: routerOnly ? [...interpreted.answers, ...answers(sessions, predicted, findings, router, matched).filter((a) => a.question === "Are there ALG errors?")] : answers(sessions, predicted, findings, router, matched),
     diagnostics: [...(inside?.scan.diagnostics ?? []), ...(outside?.scan.diagnostics ?? []), ...router.flatMap((r) => r.diagnostics)],
   };
 }
@@ -195,7 +196,7 @@ function unpairedFlows(nat: Reconciliation, sessions: VerifiedSession[], finding
   return out;
 }
 
-function answers(sessions: VerifiedSession[], predicted: PredictedConversation[], findings: Finding[], router: RouterParseResult[]): Answer[] {
+function answers(sessions: VerifiedSession[], predicted: PredictedConversation[], findings: Finding[], router: RouterParseResult[], matched: RouterMatch): Answer[] {
   const codes = (re: RegExp) => [...new Set(findings.filter((f) => re.test(f.code)).map((f) => f.code))];
   const out: Answer[] = [];
   for (const alg of ["ftp", "rtsp"] as const) {
@@ -203,9 +204,10 @@ function answers(sessions: VerifiedSession[], predicted: PredictedConversation[]
     if (!ss.length) continue;
     const A = alg.toUpperCase();
     const inactive = codes(/alg\.payload-not-translated|alg\.port-refused-foreign-address|router\.alg-inactive|conntrack\.helper-missing/);
-    const routerConv = router.flatMap((r) => r.flows).filter((f) => f.format === "junos-conversations" && (f.alg ?? "").toLowerCase() === alg);
-    const ctlPort = alg === "ftp" ? 21 : 554;
-    const helpers = router.flatMap((r) => r.flows).filter((f) => f.format === "conntrack" && f.dst.port === ctlPort && (f.alg ?? "").toLowerCase().startsWith(alg));
+    // Router lines quoted only where they are about these sessions (router-match.ts).
+    const own = ss.map((s) => matched.forSession(s));
+    const routerConv = own.flatMap((o) => [...o.control, ...o.data]).filter((f) => f.format === "junos-conversations" && (f.alg ?? "").toLowerCase() === alg);
+    const helpers = own.flatMap((o) => o.control).filter((f) => f.format === "conntrack" && (f.alg ?? "").toLowerCase().startsWith(alg));
     out.push({
       question: `Is the ${A} ALG active?`,
       answer: inactive.length

@@ -1,0 +1,443 @@
+/**
+ * Router output matched to the captures: which router records (flows, events, expectations) name
+ * a flow the captures hold, which documents belong to the captured run at all, and which records
+ * are about a given session — so that findings and answers quote only router lines about the
+ * traffic they judge.
+ *
+ * What a record names (its tuples, each looked up in both captures, in both orientations):
+ *  - conntrack entry / SRX session: the original tuple (`In:`) and the reply tuple (`Out:`),
+ *    rebuilt from the derived NAT (reply.src = DNAT target or orig.dst, reply.dst = SNAT target or
+ *    orig.src);
+ *  - Junos conversation line: the flow as printed and the same flow after its `NAT source` /
+ *    `NAT dest` lines (the other side of the NAT);
+ *  - syslog line: the 5-tuple and, with `source address and port translate to`, its translation;
+ *  - conntrack -E event: like a conntrack entry;
+ *  - expectation: the expected connection (a source port of 0 or none = any) and its master.
+ * Protocol and both endpoints must be equal. Two lab runs share client, server and NAT address, so
+ * the ports (ephemeral on one end) are what tells runs apart; where the record counts packets
+ * (conntrack/SRX per direction, Junos `Frm count`), a zero where a capture shows packets of that
+ * direction, or a count where every capture holding the flow shows none, is a contradiction: the
+ * record names the same tuple but not the same traffic (a fixed-port media flow of another run).
+ *
+ * A document is related when at least one of its records matches a captured flow without a
+ * contradiction; unrelated when it holds records and none does (`router.unrelated`); not judged
+ * when it holds no flow-like record (statistics, ALG status) or there is no capture (or a capture
+ * was read only partly, so its unread part may hold the flows).
+ *
+ * Scale: captured flows are looked up by numeric endpoint keys (FlowTable.endpointKeys, the keys
+ * the NAT pairing uses) in typed-array indexes; only non-IPv4 flows get string keys. Work is
+ * linear in router records + captured flows.
+ */
+import type { AnalyzeResult } from "../alg/analyze.js";
+import type { FlowTable } from "../wasm/core.js";
+import type { NatTranslation, RouterEndpoint, RouterEvent, RouterExpectation, RouterFlow, RouterParseResult } from "../router/types.js";
+import { KeyIndex } from "./key-index.js";
+import type { VerifiedSession } from "./types.js";
+
+export type RouterRecord = RouterFlow | RouterEvent | RouterExpectation;
+export type CaptureSide = "inside" | "outside";
+
+/** A captured flow a router record names: the capture (side) and its flow id. */
+export interface CapturedRef {
+  side: CaptureSide;
+  flow: number;
+}
+
+export interface DocumentMatch {
+  file: string;
+  /** Index of the document in its file's parse result. */
+  document: number;
+  format: string;
+  /** 1-based line where the document starts. */
+  line: number;
+  /** Flow-like records in it (flows, events with a tuple, expectations). */
+  records: number;
+  /** Records that name a captured flow, and of those the ones whose counters contradict it. */
+  matched: number;
+  contradicted: number;
+  /** true: it belongs to the captured run; false: none of its records matches (router.unrelated); undefined: not judged. */
+  related?: boolean;
+  reason: string;
+}
+
+export interface RouterMatch {
+  documents: DocumentMatch[];
+  /** False when captures were given and the record's document is unrelated to them. */
+  usable(r: RouterRecord): boolean;
+  /** Captured flows the record names (empty when none, or no capture). */
+  captured(r: RouterRecord): readonly CapturedRef[];
+  /** True when the record's packet/frame counters contradict the captured flows it names. */
+  contradicts(r: RouterRecord): boolean;
+  /** Records of usable documents that name one of the session's control or data/media flows. */
+  forSession(s: VerifiedSession): SessionRecords;
+}
+
+export interface SessionRecords {
+  /** Router flows (any format) naming the control connection. */
+  control: RouterFlow[];
+  /** Router flows naming one of its data/media connections. */
+  data: RouterFlow[];
+  events: RouterEvent[];
+  /** Expectations whose master is the control connection, or whose expected connection was seen. */
+  expectations: RouterExpectation[];
+}
+
+export interface MatchCaptures {
+  inside?: AnalyzeResult;
+  outside?: AnalyzeResult;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Captured flows by tuple                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+const PROTO_NUMBER: Record<string, number> = { tcp: 6, udp: 17 };
+
+/** Numeric endpoint key as FlowTable.endpointKeys computes it for IPv4 TCP/UDP; NaN otherwise (no allocation: called per router record). */
+function v4Key(proto: string, e: RouterEndpoint): number {
+  const code = proto === "tcp" ? 0 : proto === "udp" ? 1 : -1;
+  if (code < 0 || e.port === null) return NaN;
+  const t = e.ip;
+  let a = 0, part = 0, digits = 0, dots = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (!digits || part > 255) return NaN;
+      a = a * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      part = part * 10 + c - 48;
+      digits++;
+    } else return NaN;
+  }
+  if (dots !== 3 || !digits || part > 255) return NaN;
+  return ((a * 256 + part) * 65536 + e.port) * 4 + code;
+}
+
+const strKey = (proto: string, ip: string, port: number | null) => `${proto}|${ip}|${port}`;
+
+/** One capture's flows, looked up by (proto, src, dst). */
+class CaptureIndex {
+  private readonly ini: Float64Array;
+  private readonly res: Float64Array;
+  private readonly byIni: KeyIndex;
+  private readonly byRes: KeyIndex;
+  /** Non-IPv4 (or non-TCP/UDP) flows by string endpoint keys. */
+  private readonly other = new Map<string, number[]>();
+
+  constructor(readonly side: CaptureSide, readonly table: FlowTable) {
+    const k = table.endpointKeys();
+    this.ini = k.initiator;
+    this.res = k.responder;
+    this.byIni = new KeyIndex(this.ini);
+    this.byRes = new KeyIndex(this.res);
+    for (let id = 1; id <= table.count; id++) {
+      if (this.ini[id] < 2 ** 51 && this.res[id] < 2 ** 51) continue;
+      const f = table.get(id);
+      const key = `${strKey(String(f.proto), f.initiator.ip, f.initiator.port)}>${strKey(String(f.proto), f.responder.ip, f.responder.port)}`;
+      const list = this.other.get(key);
+      if (list) list.push(id);
+      else this.other.set(key, [id]);
+    }
+  }
+
+  /** Flows whose initiator is `a` and responder `b` (exact), or whose responder is `b` and initiator address `a.ip` (any port). */
+  lookup(proto: string, a: RouterEndpoint, b: RouterEndpoint, anySrcPort: boolean, out: (id: number) => void): void {
+    const kb = v4Key(proto, b);
+    if (!Number.isNaN(kb)) {
+      const gb = this.byRes.lookup(kb);
+      if (!gb) return;
+      if (anySrcPort) {
+        const ka0 = v4Key(proto, { ip: a.ip, port: 0 });
+        if (Number.isNaN(ka0)) return;
+        // Same address and protocol: the key differs only in the port (×4 keeps the protocol code).
+        const lo = ka0, hi = ka0 + 65535 * 4;
+        for (let id = this.byRes.head[gb]; id; id = this.byRes.next[id]) {
+          const k = this.ini[id];
+          if (k >= lo && k <= hi && (k - lo) % 4 === 0) out(id);
+        }
+        return;
+      }
+      const ka = v4Key(proto, a);
+      if (Number.isNaN(ka)) return;
+      const ga = this.byIni.lookup(ka);
+      if (!ga) return;
+      // Walk the shorter chain.
+      if (this.byIni.count[ga] <= this.byRes.count[gb]) {
+        for (let id = this.byIni.head[ga]; id; id = this.byIni.next[id]) if (this.res[id] === kb) out(id);
+      } else {
+        for (let id = this.byRes.head[gb]; id; id = this.byRes.next[id]) if (this.ini[id] === ka) out(id);
+      }
+      return;
+    }
+    if (!this.other.size || b.port === null) return;
+    if (anySrcPort) {
+      // Rare (IPv6 expectations): a scan of the non-IPv4 flows.
+      const tail = `>${strKey(proto, b.ip, b.port)}`;
+      const head = `${proto}|${a.ip}|`;
+      for (const [key, ids] of this.other) if (key.endsWith(tail) && key.startsWith(head)) for (const id of ids) out(id);
+      return;
+    }
+    for (const id of this.other.get(`${strKey(proto, a.ip, a.port)}>${strKey(proto, b.ip, b.port)}`) ?? []) out(id);
+  }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* What a record names                                                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+interface Tuple {
+  src: RouterEndpoint;
+  dst: RouterEndpoint;
+  /** Expectation: the source port is a wildcard, and only this orientation is meant. */
+  anySrcPort?: boolean;
+}
+
+/**
+ * A direction of traffic a record counts: the tuples it appears as (index into the record's
+ * tuples, and whether it runs along the tuple or against it) and the record's count, if any.
+ */
+interface Leg {
+  along: [tuple: number, forward: boolean][];
+  count?: number;
+}
+
+interface Shape {
+  proto: string;
+  tuples: Tuple[];
+  legs: Leg[];
+}
+
+const natOf = (nat: readonly NatTranslation[], kind: "source" | "dest") => nat.find((n) => n.kind === kind);
+
+/** The reply tuple a conntrack entry / SRX session / conntrack event implies (see the header). */
+export function replyTuple(src: RouterEndpoint, dst: RouterEndpoint, nat: readonly NatTranslation[]): Tuple {
+  return { src: natOf(nat, "dest")?.to ?? dst, dst: natOf(nat, "source")?.to ?? src };
+}
+
+function shapeOf(r: RouterRecord): Shape | undefined {
+  const proto = String(r.proto).toLowerCase();
+  if (!PROTO_NUMBER[proto]) return undefined;
+  if (!("nat" in r)) {
+    // An expectation: the expected connection (source port 0 = any) and the master connection.
+    const x = r as RouterExpectation;
+    const tuples: Tuple[] = [{ src: x.src, dst: x.dst, anySrcPort: x.src.port === null || x.src.port === 0 }];
+    if (x.master) tuples.push({ src: x.master.src, dst: x.master.dst });
+    return { proto, tuples, legs: [] };
+  }
+  const f = r as RouterFlow & RouterEvent;
+  if (r.format === "junos-conversations") {
+    const out: Tuple = { src: natOf(f.nat, "source")?.to ?? f.src, dst: natOf(f.nat, "dest")?.to ?? f.dst };
+    return { proto, tuples: [{ src: f.src, dst: f.dst }, out], legs: [{ along: [[0, true], [1, true]], count: f.frames }] };
+  }
+  if (r.format === "junos-syslog") {
+    return { proto, tuples: [{ src: f.src, dst: f.dst }, { src: natOf(f.nat, "source")?.to ?? f.src, dst: f.dst }], legs: [] };
+  }
+  // conntrack entries and events, SRX sessions: original and reply.
+  const reply = replyTuple(f.src, f.dst, f.nat);
+  const packets = (r as RouterFlow).packets;
+  return {
+    proto, tuples: [{ src: f.src, dst: f.dst }, reply],
+    legs: [
+      { along: [[0, true], [1, false]], count: packets?.orig },
+      { along: [[1, true], [0, false]], count: packets?.reply },
+    ],
+  };
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Matching                                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+interface Hit extends CapturedRef {
+  /** Per tuple of the record: matched along (true) or against (false) the flow's initiator → responder; undefined: not by that tuple. */
+  forward: (boolean | undefined)[];
+}
+
+const NO_REFS: readonly CapturedRef[] = Object.freeze([]);
+
+/** Match every router record against the captures (see the module header). */
+export function matchRouter(router: RouterParseResult[], captures: MatchCaptures): RouterMatch {
+  const sides: CaptureIndex[] = [];
+  const partial: string[] = [];
+  for (const side of ["inside", "outside"] as const) {
+    const c = captures[side];
+    if (!c) continue;
+    if (c.scan.info.partial) partial.push(c.scan.info.file);
+    if (c.scan.flows.count) sides.push(new CaptureIndex(side, c.scan.flows));
+  }
+  const haveCaptures = captures.inside !== undefined || captures.outside !== undefined;
+  const hits = new Map<RouterRecord, readonly CapturedRef[]>();
+  const contradicted = new Set<RouterRecord>();
+  const unusable = new Set<RouterRecord>();
+  const packets = new Map<string, { ab: number; ba: number }>();
+  const countOf = (h: Hit, forward: boolean) => {
+    const key = `${h.side}|${h.flow}`;
+    let p = packets.get(key);
+    if (!p) {
+      const f = sides.find((s) => s.side === h.side)!.table.get(h.flow);
+      p = { ab: f.packets.initiatorToResponder, ba: f.packets.responderToInitiator };
+      packets.set(key, p);
+    }
+    return forward ? p.ab : p.ba;
+  };
+
+  // One lookup state for all records (a dump may hold a million): no closures per record.
+  let found: Hit[] = [];
+  let side: CaptureSide = "inside";
+  let ti = 0;
+  let forward = true;
+  const add = (id: number) => {
+    let h = found.find((x) => x.side === side && x.flow === id);
+    if (!h) found.push((h = { side, flow: id, forward: [] }));
+    if (h.forward[ti] === undefined) h.forward[ti] = forward;
+  };
+  const matchOne = (r: RouterRecord): Hit[] => {
+    const shape = shapeOf(r);
+    if (!shape) return [];
+    found = [];
+    for (ti = 0; ti < shape.tuples.length; ti++) {
+      const t = shape.tuples[ti];
+      for (const s of sides) {
+        side = s.side;
+        forward = true;
+        s.lookup(shape.proto, t.src, t.dst, t.anySrcPort ?? false, add);
+        if (t.anySrcPort) continue;
+        forward = false;
+        s.lookup(shape.proto, t.dst, t.src, false, add);
+      }
+    }
+    if (found.length && legsContradict(shape, found, countOf)) contradicted.add(r);
+    return found;
+  };
+
+  const documents: DocumentMatch[] = [];
+  /** Records by the captured flow they name (`side|flow`), for the per-session lookups. */
+  const byCaptured = new Map<string, RouterRecord[]>();
+  for (const res of router) {
+    const perDoc = res.documents.map((d) => ({ records: 0, matched: 0, contradicted: 0, format: d.format, line: d.location.line }));
+    forEachRecord(res, (r) => {
+      const d = perDoc[r.document];
+      // Only TCP/UDP records with ports name a flow the way the captures key them.
+      if (!d || !matchable(r)) return;
+      d.records++;
+      if (!sides.length) return;
+      const found = matchOne(r);
+      if (!found.length) return;
+      const refs = found.map(({ side, flow }) => ({ side, flow }));
+      hits.set(r, refs);
+      for (const h of refs) {
+        const k = `${h.side}|${h.flow}`;
+        const list = byCaptured.get(k);
+        if (list) list.push(r);
+        else byCaptured.set(k, [r]);
+      }
+      d.matched++;
+      if (contradicted.has(r)) d.contradicted++;
+    });
+    const unrelated = perDoc.map((d, i) => {
+      const m: DocumentMatch = { file: res.file, document: i, format: d.format, line: d.line, records: d.records, matched: d.matched, contradicted: d.contradicted, reason: "" };
+      judge(m, haveCaptures, sides.length > 0, partial);
+      documents.push(m);
+      return m.related === false;
+    });
+    if (unrelated.some((u) => u)) forEachRecord(res, (r) => { if (unrelated[r.document]) unusable.add(r); });
+  }
+  return {
+    documents,
+    usable: (r) => !unusable.has(r),
+    captured: (r) => hits.get(r) ?? NO_REFS,
+    contradicts: (r) => contradicted.has(r),
+    forSession: (s) => sessionRecords(s, byCaptured, unusable),
+  };
+}
+
+/** Flows, events and expectations of one parse result, without copying them into one array. */
+function forEachRecord(res: RouterParseResult, fn: (r: RouterRecord) => void): void {
+  for (const list of [res.flows, res.events, res.expectations] as RouterRecord[][]) for (let i = 0; i < list.length; i++) fn(list[i]!);
+}
+
+const matchable = (r: RouterRecord) => PROTO_NUMBER[String(r.proto).toLowerCase()] !== undefined && r.dst.port !== null;
+
+/** Counters of a record against the captured flows it names: a zero where one shows packets, or a count where all show none. */
+function legsContradict(shape: Shape, found: Hit[], countOf: (h: Hit, forward: boolean) => number): boolean {
+  for (const leg of shape.legs) {
+    if (leg.count === undefined) continue;
+    const seen: number[] = [];
+    for (const h of found) {
+      for (const [ti, along] of leg.along) {
+        const f = h.forward[ti];
+        if (f === undefined) continue;
+        seen.push(countOf(h, along ? f : !f));
+        break;
+      }
+    }
+    if (!seen.length) continue;
+    if (leg.count === 0 && seen.some((n) => n > 0)) return true;
+    if (leg.count > 0 && seen.every((n) => n === 0)) return true;
+  }
+  return false;
+}
+
+function judge(m: DocumentMatch, haveCaptures: boolean, anyFlows: boolean, partial: string[]): void {
+  const what = m.format.startsWith("junos-syslog") || m.format === "conntrack-events" ? "event(s)" : m.format === "conntrack-expect" ? "expectation(s)" : "flow(s)";
+  if (!haveCaptures) {
+    m.reason = "no capture to match it against";
+  } else if (!m.records) {
+    m.reason = m.format === "junos-statistics" || m.format === "srx-alg-status" ? "counters/status only: nothing to match against the captured flows" : `it holds no TCP/UDP ${what}`;
+  } else if (!anyFlows) {
+    m.reason = "the captures hold no flow to match it against";
+  } else if (m.matched > m.contradicted) {
+    m.related = true;
+    m.reason = `${m.matched - m.contradicted} of its ${m.records} ${what} name a captured flow` + (m.contradicted ? ` (${m.contradicted} more name one but count packets the captures contradict)` : "");
+  } else if (partial.length) {
+    m.reason = `none of its ${m.records} ${what} names a flow in what was read of the captures, but ${partial.join(", ")} was read only partly`;
+  } else {
+    m.related = false;
+    m.reason = m.matched
+      ? `its ${m.matched} ${what} naming a captured flow count packets the captures contradict (0 where they show traffic, or traffic where they show none); none of the others names a captured flow`
+      : `none of its ${m.records} ${what} names a flow in the captures (protocol, addresses and ports, before or after NAT)`;
+  }
+}
+
+/** The captured flows of one session: control, data/media, on each side. */
+function sessionFlows(s: VerifiedSession): { control: Set<string>; data: Set<string> } {
+  const control = new Set<string>();
+  const data = new Set<string>();
+  if (s.control.insideFlow) control.add(`inside|${s.control.insideFlow}`);
+  if (s.control.outsideFlow) control.add(`outside|${s.control.outsideFlow}`);
+  for (const n of s.negotiations) {
+    for (const side of ["inside", "outside"] as const) {
+      const x = n[side];
+      for (const id of x?.observedFlows ?? []) data.add(`${side}|${id}`);
+      for (const o of x?.observed ?? []) data.add(`${side}|${o.flow}`);
+    }
+  }
+  return { control, data };
+}
+
+function sessionRecords(s: VerifiedSession, byCaptured: Map<string, RouterRecord[]>, unusable: Set<RouterRecord>): SessionRecords {
+  const { control, data } = sessionFlows(s);
+  const out: SessionRecords = { control: [], data: [], events: [], expectations: [] };
+  const seen = new Set<RouterRecord>();
+  for (const [keys, isControl] of [[control, true], [data, false]] as const) {
+    for (const k of keys) {
+      for (const r of byCaptured.get(k) ?? []) {
+        if (seen.has(r) || unusable.has(r)) continue;
+        seen.add(r);
+        if (!("nat" in r)) out.expectations.push(r);
+        else if ("kind" in r) out.events.push(r);
+        else (isControl ? out.control : out.data).push(r);
+      }
+    }
+  }
+  // In input order (file, then line), as the router printed them.
+  const byPlace = (a: RouterRecord, b: RouterRecord) => (a.location.file < b.location.file ? -1 : a.location.file > b.location.file ? 1 : a.location.line - b.location.line);
+  out.control.sort(byPlace);
+  out.data.sort(byPlace);
+  out.events.sort(byPlace);
+  out.expectations.sort(byPlace);
+  return out;
+}
