@@ -330,7 +330,8 @@ function algActive(alg: "ftp" | "rtsp", ss: VerifiedSession[], findings: Finding
   if (n) return { question, answer: `Yes: ${n} negotiation(s) rewritten consistently with the NAT${routerSays ? `, and ${routerSays}` : ""}${bracket(routerInactive)}.`, findings: routerInactive };
   if (statuses.length) {
     const kept = negs.some((x) => x.rewrite?.status === "not-needed" && (x.kind === "SETUP" || x.kind === "PORT" || x.kind === "EPRT" || x.kind === "LPRT"));
-    const because = kept ? "because the NAT kept the ports (works by port preservation)" : "(passive FTP: the server's own address and port are valid on both sides)";
+    const untranslated = ss.every((x) => !x.control.clientTranslated || x.control.clientTranslated.ip === x.control.client.ip);
+    const because = untranslated ? "because the NAT does not translate the client's address" : kept ? "because the NAT kept the ports (works by port preservation)" : "(passive FTP: the server's own address and port are valid on both sides)";
     const codesHere = [...codes(/^alg\.works-by-port-preservation$/), ...routerInactive];
     const helperNote = routerSays ? `; ${routerSays}, but it had nothing to do` : "";
     return { question, answer: `No ALG acted: nothing needed rewriting ${because}${helperNote}${bracket(codesHere)}.`, findings: codesHere };
