@@ -92,9 +92,25 @@ describe("coverage: nothing is judged where a capture has no packets", () => {
   });
 
   it("inside capture truncated (head -c 3000): exit 2, nothing judged beyond what was read", async () => {
-    const c = "ftp-active-no-helper";
+    const c = "ftp-active-helper";
     const f = join(tmp, "truncated.pcap");
     writeFileSync(f, readFileSync(lab(c, "inside.pcap")).subarray(0, 3000));
+    const { code, report } = await verifyJson("--inside", f, "--outside", lab(c, "outside.pcap"), "--router", lab(c, "conntrack.txt"));
+    expect(code).toBe(2);
+    expect(report.captures.inside.partial).toBe(true);
+    expect(algErrors(report)).toEqual([]);
+    // The second PORT (outside packet 32) lies beyond the damage: not covered, not blocked.
+    expect(paths(report)).toEqual(["forwarded", "not-covered"]);
+    expect(report.sessions[0].negotiations[1].notCovered).toMatch(/where it is damaged \(nothing after it was read\)$/);
+  });
+
+  it("a truncated capture where the whole capture would blame the ALG: only what was read is judged", async () => {
+    const c = "ftp-active-no-helper";
+    // Cut in the middle of record 20, after the PORT and LIST were read: the data connection that
+    // reached the outside (and died there) started after the last packet read inside.
+    const { head, recs } = rawRecords(lab(c, "inside.pcap"));
+    const f = join(tmp, "truncated-no-helper.pcap");
+    writeFileSync(f, Buffer.concat([head, ...recs.slice(0, 19).map((r) => r.raw), recs[19].raw.subarray(0, 20)]));
     const whole = await verifyJson("--inside", lab(c, "inside.pcap"), "--outside", lab(c, "outside.pcap"));
     expect(codes(whole.report)).toContain("alg.data-flow-blocked");
     const { code, report } = await verifyJson("--inside", f, "--outside", lab(c, "outside.pcap"), "--router", lab(c, "conntrack.txt"));
@@ -160,14 +176,15 @@ describe("sides and pairing", () => {
 describe("verdicts and checks", () => {
   it("a capture with no FTP/RTSP session at all → inconclusive, exit 4", async () => {
     const c = "ftp-active-helper";
-    // The data connections only (no control connection): packets 21-29 inside, the same span outside.
-    const { code, report } = await verifyJson("--inside", cut(lab(c, "inside.pcap"), 21, 29, "nosession-in.pcap"), "--outside", cut(lab(c, "outside.pcap"), 21, 29, "nosession-out.pcap"));
+    // RTP only (no control connection): packets 22-60 of an RTSP PLAY run on both sides.
+    const r = "rtsp-play-udp-port-preserving";
+    const { code, report } = await verifyJson("--inside", cut(lab(r, "inside.pcap"), 22, 60, "nosession-in.pcap"), "--outside", cut(lab(r, "outside.pcap"), 22, 60, "nosession-out.pcap"));
     expect(report.sessions).toEqual([]);
     expect(report.verdict).toBe("inconclusive");
     expect(code).toBe(4);
     const text = (await runCli("verify", "--inside", lab("ftp-active-helper", "inside.pcap"), "--outside", lab(c, "outside.pcap"))).stdout.split("\n");
     expect(text[3]).toMatch(/^checked: coverage 2 passed; nat-pairing 1 passed; sides 1 passed; rewrite 2 passed; data-path 2 passed$/);
-    const none = (await runCli("verify", "--inside", cut(lab(c, "inside.pcap"), 21, 29, "nosession-in.pcap"))).stdout.split("\n");
+    const none = (await runCli("verify", "--inside", cut(lab(r, "inside.pcap"), 22, 60, "nosession-in.pcap"))).stdout.split("\n");
     expect(none[0]).toMatch(/^verdict: INCONCLUSIVE/);
     expect(none[2]).toBe("checked: coverage 1 passed");
   });
