@@ -394,7 +394,7 @@ export function interleaved(n: VerifiedNegotiation): boolean {
 }
 
 /** The negotiation named for a check: kind, where it was seen, and its transfer. */
-function subjectOf(s: VerifiedSession, n: VerifiedNegotiation): string {
+export function subjectOf(s: VerifiedSession, n: VerifiedNegotiation): string {
   const where = [n.inside && `inside packet ${n.inside.packet}`, n.outside && `outside packet ${n.outside.packet}`].filter(Boolean).join(", ");
   return `${s.alg.toUpperCase()} ${n.command && n.command !== n.kind ? `${n.command}→` : ""}${n.kind} (${where})${n.transfer ? ` for ${n.transfer}` : ""}`;
 }
@@ -429,7 +429,7 @@ function negotiationChecks(s: VerifiedSession, n: VerifiedNegotiation, input: Se
   }
   const x = n.inside ?? n.outside;
   const flow = n.kind === "SETUP" ? "media" : "data connection";
-  const errors = findings.some((f) => f.severity === "error" && f.code.startsWith("alg.") && about(f));
+  const errors = findings.some((f) => f.code === "alg.port-refused-foreign-address" && about(f));
   const dp: Record<VerifiedNegotiation["dataPath"], [Check["status"], string]> = {
     forwarded: ["passed", `the ${flow} crossed the NAT (seen on both sides as one flow)`],
     blocked: ["failed", `the ${flow} was seen on one side of the NAT only`],

@@ -9,7 +9,7 @@ import type { AnalyzeResult } from "../alg/analyze.js";
 import type { RouterParseResult } from "../router/types.js";
 import type { Diagnostic } from "../types.js";
 import { captureSpan, coverageOf, reconcile, type CaptureSpan, type Reconciliation } from "./nat.js";
-import { interleaved, verifySessions, type NatHints } from "./sessions.js";
+import { interleaved, subjectOf, verifySessions, type NatHints } from "./sessions.js";
 import { assessPairing, type Pairing } from "./pairing.js";
 import { compareWithRouter, predictConversations } from "./predict.js";
 import { finding } from "./findings.js";
@@ -106,6 +106,7 @@ function build(inputs: VerifyInputs, opts: VerifyOptions, nat?: Reconciliation, 
   compareWithRouter(predicted, router, findings, { frameTolerance: opts.frameTolerance, withCaptures: !!(inside || outside) }, sessions, checks);
   // An ALG the router did not apply is an error when a session failed for it, else a warning
   // (passive FTP to a public server, media by port preservation: correct without an ALG).
+  agreeWithFindings(sessions, findings, checks);
   const sessionFailed = findings.some((f) => f.code.startsWith("alg.") && f.severity === "error");
   for (const f of findings) if (f.code === "router.alg-inactive" && !sessionFailed) f.severity = "warning";
   if (opts.profile === "linux") fragile(sessions, findings);
@@ -141,6 +142,27 @@ function build(inputs: VerifyInputs, opts: VerifyOptions, nat?: Reconciliation, 
     answers: routerOnly ? [...interpreted.answers, ...answers(sessions, predicted, merged, router).filter((a) => a.question === "Are there ALG errors?")] : answers(sessions, predicted, merged, router),
     diagnostics: [...(inside?.scan.diagnostics ?? []), ...(outside?.scan.diagnostics ?? []), ...router.flatMap((r) => r.diagnostics)],
   };
+}
+
+/**
+ * The Negotiations table and the findings agree: a rewrite the router output shows wrong (its NAT
+ * port differs from the announced one) is not "ok", and its check fails.
+ */
+function agreeWithFindings(sessions: VerifiedSession[], findings: Finding[], checks: Check[]): void {
+  const wrong = findings.filter((f) => f.code === "alg.payload-port-mismatch" || f.code === "alg.payload-wrong-address");
+  for (const s of sessions) {
+    for (const n of s.negotiations) {
+      const o = n.outside;
+      if (!n.rewrite?.ok || !o || o.announced.port === undefined) continue;
+      const said = `${o.announced.ip?.includes(":") ? `[${o.announced.ip}]` : o.announced.ip}:${o.announced.port}`;
+      const f = wrong.find((x) => x.evidence.outside?.includes(o.packet) || x.message.includes(`announced ${said},`));
+      if (!f) continue;
+      n.rewrite.ok = false;
+      n.rewrite.status = "wrong";
+      const c = checks.find((x) => x.check === "rewrite" && x.subject === subjectOf(s, n));
+      if (c) Object.assign(c, { status: "failed", reason: `${f.message} (${f.code})` });
+    }
+  }
 }
 
 const spanOf = (r: AnalyzeResult): CaptureSpan | undefined => captureSpan(r.scan.flows, r.scan.info.packets, r.scan.info.partial);
