@@ -346,6 +346,7 @@ function algActive(alg: "ftp" | "rtsp", ss: VerifiedSession[], findings: Finding
   const notRewritten = codes(/^alg\.(payload-not-translated|port-refused-foreign-address)$/).filter((c) => findings.some((f) => f.code === c && f.severity === "error"));
   const routerInactive = codes(/^(router\.alg-inactive|conntrack\.helper-missing)$/);
   const wrong = codes(/^alg\.payload-(wrong-address|port-mismatch)$/);
+  if (findings.some((f) => f.code === "nat.captures-unrelated")) return { question, answer: "Not known: the two captures are not of the same run, so no payload can be compared across the NAT [nat.captures-unrelated].", findings: ["nat.captures-unrelated"] };
   if (notRewritten.length) return { question, answer: `No: the payload still names what the inside host wrote, so the ALG did not act on it${bracket([...notRewritten, ...routerInactive])}.`, findings: [...notRewritten, ...routerInactive] };
   if (wrong.length) return { question, answer: `It acts, but wrongly: the rewritten payload does not match the NAT's translation${bracket(wrong)}.`, findings: wrong };
   const n = statuses.filter((x) => x === "rewritten").length;

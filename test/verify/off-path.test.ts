@@ -149,6 +149,9 @@ describe("sides and pairing", () => {
       expect(report.nat.natAddresses).not.toContain("192.0.2.10");
       expect(report.sessions).toEqual(right.sessions);
       expect(codes(report).filter((x: string) => x !== "nat.sides-swapped")).toEqual(codes(right));
+      // The --inside-net hosts on the "outside" capture say the same.
+      const hinted = (await verifyJson("--inside", lab(c, "outside.pcap"), "--outside", lab(c, "inside.pcap"), "--inside-net", "192.0.2.0/24")).report;
+      expect(hinted.checks.find((x: any) => x.check === "sides").reason).toContain("come from the --inside-net");
       const text = (await runCli("verify", "--inside", lab(c, "outside.pcap"), "--outside", lab(c, "inside.pcap"))).stdout;
       expect(text.split("\n")[2]).toMatch(/^sides: .* swapped back$/);
     });
@@ -161,6 +164,7 @@ describe("sides and pairing", () => {
       expect(report.findings.filter((f: any) => f.code.startsWith("alg."))).toEqual([]);
       expect(code).toBe(1);
       expect(report.checks.find((x: any) => x.check === "nat-pairing").status).toBe("failed");
+      expect(report.answers[0].answer).toMatch(/^Not known: the two captures are not of the same run.*\[nat\.captures-unrelated\]\.$/);
       const judged = report.checks.filter((x: any) => (x.check === "rewrite" || x.check === "data-path") && x.status !== "not-checked");
       expect(judged).toEqual([]);
       expect(report.checks.filter((x: any) => x.check === "rewrite").length).toBeGreaterThan(0);
