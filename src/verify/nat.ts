@@ -299,9 +299,10 @@ function controlLines(events: AlgEvent[], flows: Set<number>): Map<number, AlgEv
 export function lineOrder(inside: AnalyzeResult, outside: AnalyzeResult, rec: Reconciliation): LineOrder {
   const res: LineOrder = { connections: 0, matched: 0, differing: 0, asGiven: 0, swapped: 0, spreadMs: 0 };
   const pairs: [number, number][] = [];
+  const outsideControl = new Set(outside.sessions.map((o) => o.controlFlow));
   for (const s of inside.sessions) {
     const g = rec.outsideFlowOf(s.controlFlow);
-    if (g && outside.sessions.some((o) => o.controlFlow === g)) pairs.push([s.controlFlow, g]);
+    if (g && outsideControl.has(g)) pairs.push([s.controlFlow, g]);
   }
   const linesIn = controlLines(inside.events, new Set(pairs.map((p) => p[0])));
   const linesOut = controlLines(outside.events, new Set(pairs.map((p) => p[1])));

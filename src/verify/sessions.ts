@@ -288,11 +288,30 @@ const TRANSFER = /^(RETR|STOR|STOU|APPE|LIST|NLST|MLSD)\b/i;
 /** FTP: the transfer command that followed the negotiation on its control connection (e.g. "RETR hello.txt"). */
 function ftpTransfer(r: AnalyzeResult | undefined, n: Negotiation): string | undefined {
   if (!r || n.kind === "SETUP") return undefined;
-  const sess = r.sessions.find((x) => x.negotiations.includes(n));
-  if (!sess) return undefined;
-  const next = sess.negotiations[sess.negotiations.indexOf(n) + 1]?.packet ?? Number.MAX_SAFE_INTEGER;
-  const e = r.events.find((x) => x.kind === EventKind.FtpCommand && x.flow === sess.controlFlow && x.packet > n.packet && x.packet < next && TRANSFER.test(x.text));
+  const { next, commands } = transferIndex(r);
+  const after = next.get(n);
+  if (!after) return undefined;
+  const e = (commands.get(after.flow) ?? []).find((x) => x.packet > n.packet && x.packet < after.before);
   return e?.text.trim();
+}
+
+/** Per capture, once: each negotiation's control flow and the next negotiation's packet; transfer commands per control flow. */
+const transferIndexes = new WeakMap<AnalyzeResult, { next: Map<Negotiation, { flow: number; before: number }>; commands: Map<number, AlgEvent[]> }>();
+
+function transferIndex(r: AnalyzeResult) {
+  let x = transferIndexes.get(r);
+  if (x) return x;
+  x = { next: new Map(), commands: new Map() };
+  for (const s of r.sessions) {
+    s.negotiations.forEach((n, i) => x!.next.set(n, { flow: s.controlFlow, before: s.negotiations[i + 1]?.packet ?? Number.MAX_SAFE_INTEGER }));
+  }
+  for (const e of r.events) {
+    if (e.kind !== EventKind.FtpCommand || !TRANSFER.test(e.text)) continue;
+    const l = x.commands.get(e.flow) ?? x.commands.set(e.flow, []).get(e.flow)!;
+    l.push(e);
+  }
+  transferIndexes.set(r, x);
+  return x;
 }
 
 /** How a payload rewrite turned out: compared with what the inside host wrote. */

@@ -98,8 +98,8 @@ export function verify(inputs: VerifyInputs, opts: VerifyOptions = {}): VerifyRe
 function build(inputs: VerifyInputs, opts: VerifyOptions, nat?: Reconciliation, pairing?: Pairing, swappedBack = false): VerifyReport {
   const { inside, outside, router } = inputs;
   const findings: Finding[] = [...(pairing?.findings ?? [])];
-  const checks: Check[] = [...coverageChecks(inputs), ...(pairing?.checks ?? [])];
   const spans = { inside: inside && spanOf(inside), outside: outside && spanOf(outside) };
+  const checks: Check[] = [...coverageChecks(inputs, spans), ...(pairing?.checks ?? [])];
   const unrelated = pairing?.related === false;
   const sessions = unrelated ? unpairedSessions(inside!, outside!, opts, checks) : verifySessions({ inside, outside, nat, hints: opts.hints, spans }, findings, checks);
   const predicted = predictConversations(sessions, inside, outside, unrelated ? undefined : nat);
@@ -178,13 +178,13 @@ function verdictOf(findings: Finding[], checks: Check[], routerLabelled: boolean
 }
 
 /** What was read of each capture (a damaged one is read up to the damage). */
-function coverageChecks(inputs: VerifyInputs): Check[] {
+function coverageChecks(inputs: VerifyInputs, spans: { inside?: CaptureSpan; outside?: CaptureSpan }): Check[] {
   const out: Check[] = [];
   for (const side of ["inside", "outside"] as const) {
     const r = inputs[side];
     if (!r) continue;
     const subject = `${side} capture ${r.scan.info.file}`;
-    const span = spanOf(r);
+    const span = spans[side];
     const dmg = r.scan.diagnostics.find((d) => d.severity === "error" && d.offset !== undefined);
     const when = span ? `, ${new Date(span.firstMs).toISOString()} to ${new Date(span.lastMs).toISOString()}` : "";
     if (r.scan.info.partial) {
@@ -209,6 +209,9 @@ function unpairedSessions(inside: AnalyzeResult, outside: AnalyzeResult, opts: V
   return sessions;
 }
 
+/** Evidence items kept per kind (packets, flows, router lines) when findings are merged; `occurrences` counts all. */
+const MERGED_EVIDENCE_LISTED = 200;
+
 /** The same cause in N negotiations: one finding with N pieces of evidence (`occurrences`). */
 function mergeAlike(findings: Finding[]): Finding[] {
   const out: Finding[] = [];
@@ -230,10 +233,16 @@ function mergeAlike(findings: Finding[]): Finding[] {
     const g = f.code.startsWith("alg.") ? groups.get(`${f.code}|${f.severity}`)! : [f];
     if (g.length < 2) return f;
     const evidence: Evidence = {};
+    const seen = new Set<string>();
     for (const x of g) {
       for (const [k, v] of Object.entries(x.evidence) as [keyof Evidence, unknown[]][]) {
         const into = ((evidence as Record<string, unknown[]>)[k] ??= []);
-        for (const y of v) if (!into.some((z) => JSON.stringify(z) === JSON.stringify(y))) into.push(y);
+        for (const y of v) {
+          const key = `${k}|${typeof y === "number" ? y : JSON.stringify(y)}`;
+          if (into.length >= MERGED_EVIDENCE_LISTED || seen.has(key)) continue;
+          seen.add(key);
+          into.push(y);
+        }
       }
     }
     return { ...f, message: `${f.message} (and ${g.length - 1} more alike)`, evidence, occurrences: g.length };
