@@ -371,8 +371,15 @@ function dataMissing(n: Negotiation, v: VerifiedNegotiation, findings: Finding[]
     }));
     return;
   }
+  // The capture stops at the negotiation (no later line of its control connection): whether a
+  // flow followed is not in it.
+  if (sess && !r.events.some((e) => e.flow === sess.controlFlow && e.packet > n.packet)) {
+    v.dataPath = "not-covered";
+    v.notCovered = `the ${r === input.outside ? "outside" : "inside"} capture holds nothing of the control connection after the ${n.kind} (packet ${n.packet}): it stops before a flow could follow`;
+    return;
+  }
   v.dataPath = "not-attempted";
-  void input; void ni; void no;
+  void ni; void no;
   findings.push(finding("alg.data-flow-missing", `no ${n.kind === "SETUP" ? "media" : "data"} flow to ${ep(n.expected[0].to)} after ${n.kind} at packet ${n.packet}${v.transfer ? ` (for ${v.transfer})` : ""}`, {
     [outsideOnly ? "outside" : "inside"]: [n.packet],
   }));

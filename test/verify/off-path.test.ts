@@ -91,6 +91,17 @@ describe("coverage: nothing is judged where a capture has no packets", () => {
     expect(codes(plain)).not.toContain("nat.unpaired-flow");
   });
 
+  it("both captures stop at the PORT: not-covered, not a missing data connection", async () => {
+    const c = "ftp-active-helper";
+    const { report } = await verifyJson("--inside", cut(lab(c, "inside.pcap"), 1, 15, "port-in.pcap"), "--outside", cut(lab(c, "outside.pcap"), 1, 15, "port-out.pcap"));
+    expect(report.sessions[0].negotiations[0].kind).toBe("PORT");
+    expect(paths(report)).toEqual(["not-covered"]);
+    expect(codes(report)).not.toContain("alg.data-flow-missing");
+    // One line later (the server's 200 reply) the capture does go on: then nothing followed.
+    const later = (await verifyJson("--inside", cut(lab(c, "inside.pcap"), 1, 16, "port16-in.pcap"), "--outside", cut(lab(c, "outside.pcap"), 1, 16, "port16-out.pcap"))).report;
+    expect(paths(later)).toEqual(["not-attempted"]);
+  });
+
   it("inside capture truncated (head -c 3000): exit 2, nothing judged beyond what was read", async () => {
     const c = "ftp-active-helper";
     const f = join(tmp, "truncated.pcap");
