@@ -30,15 +30,49 @@ export function evidenceText(e: VerifyReportLike["findings"][number]["evidence"]
   return parts.join("; ");
 }
 
+type Neg = VerifyReportLike["sessions"][number]["negotiations"][number];
+
+/** The Rewrite column: never "ok" beside a finding that says it was not translated (the status says it). */
+function rewriteCell(n: Neg): string {
+  if (!n.rewrite) return "";
+  const st = n.rewrite.status;
+  if (st === "n/a") return "n/a";
+  if (st === "not-needed") return "ok (none needed)";
+  if (st === "not-rewritten") return "NOT REWRITTEN";
+  return n.rewrite.ok ? "ok" : "WRONG";
+}
+
+const CHECKS_LISTED = 12;
+
+/** What was checked and what could not be, and why: the first lines of the report. */
+function writeChecks(checks: VerifyReportLike["checks"], write: (s: string) => void): void {
+  if (!checks.length) return;
+  const tally = new Map<string, { passed: number; failed: number; "not-checked": number }>();
+  for (const c of checks) {
+    const t = tally.get(c.check) ?? tally.set(c.check, { passed: 0, failed: 0, "not-checked": 0 }).get(c.check)!;
+    t[c.status]++;
+  }
+  const done = [...tally].filter(([, t]) => t.passed + t.failed).map(([k, t]) => `${k} ${t.passed} passed${t.failed ? `, ${t.failed} failed` : ""}`);
+  write(`checked: ${done.length ? done.join("; ") : "nothing could be judged"}\n`);
+  const failed = checks.filter((c) => c.status === "failed");
+  for (const c of failed.slice(0, CHECKS_LISTED)) write(`  failed ${c.check} of ${c.subject}: ${c.reason}\n`);
+  const not = checks.filter((c) => c.status === "not-checked");
+  if (not.length) write(`not checked: ${not.length}\n`);
+  for (const c of not.slice(0, CHECKS_LISTED)) write(`  ${c.check} of ${c.subject}: ${c.reason}\n`);
+  if (not.length > CHECKS_LISTED) write(`  … and ${not.length - CHECKS_LISTED} more (see --json checks)\n`);
+}
+
 export function formatVerifyText(r: VerifyReportLike, write: (s: string) => void): void {
   const errors = r.findings.filter((f) => f.severity === "error").length;
   const warnings = r.findings.filter((f) => f.severity === "warning").length;
   write(`verdict: ${r.verdict.toUpperCase()} (${errors} error(s), ${warnings} warning(s))\n`);
   const ins = [r.inputs.inside && `inside ${r.inputs.inside}`, r.inputs.outside && `outside ${r.inputs.outside}`, ...r.inputs.router.map((f) => `router ${f}`)].filter(Boolean);
   write(`inputs: ${ins.join(", ")}\n`);
+  if (r.nat.sidesSwappedBack) write("sides: the file given as --outside is the inside capture and the other way round (nat.sides-swapped); this report is computed with the sides swapped back\n");
   if (r.nat.mappings.length) {
     write(`NAT: ${r.nat.natAddresses.join(", ") || "no translation seen"}; clock offset outside−inside ${r.nat.clockOffsetMs?.toFixed(3)} ms\n`);
   }
+  writeChecks(r.checks, write);
   write("\nQuestions\n");
   for (const a of r.answers) write(`  ${a.question}\n    ${a.answer}\n`);
   if (r.findings.length) {
@@ -64,7 +98,7 @@ export function formatVerifyText(r: VerifyReportLike, write: (s: string) => void
       rows.push([
         s.alg, n.command && n.command !== n.kind ? `${n.command}→${n.kind}` : n.kind,
         n.inside ? `${n.inside.packet}` : "-", ann(n.inside), n.outside ? `${n.outside.packet}` : "-", ann(n.outside),
-        n.rewrite ? (n.rewrite.ok ? "ok" : "WRONG") : "", n.dataPath,
+        rewriteCell(n), n.dataPath,
       ]);
     }
   }

@@ -13,7 +13,9 @@
  * Scale: captures of hundreds of thousands of flows are paired from the raw flow records
  * (numeric endpoint keys, typed arrays); a mapping becomes an object only when asked for.
  */
-import type { FlowTable } from "../wasm/core.js";
+import type { AlgEvent, FlowTable } from "../wasm/core.js";
+import { EventKind } from "../wasm/abi.js";
+import type { AnalyzeResult } from "../alg/analyze.js";
 import type { NatMapping } from "./types.js";
 import { KeyIndex } from "./key-index.js";
 
@@ -46,6 +48,8 @@ export interface Reconciliation {
   unpairedOutside: number[];
   insideTable: FlowTable;
   outsideTable: FlowTable;
+  /** Outside flow id paired with inside flow `id` (0 = unpaired), without building a mapping. */
+  outsideFlowOf(id: number): number;
 }
 
 export function reconcile(inside: FlowTable, outside: FlowTable, opts: ReconcileOptions = {}): Reconciliation {
@@ -191,5 +195,140 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     unpairedOutside,
     insideTable: inside,
     outsideTable: outside,
+    outsideFlowOf: (id) => (id > 0 && id <= ni ? in2out[id] : 0),
   };
+}
+
+/**
+ * What was read of one capture: the time span of its IP packets (its own clock, ms) and whether
+ * the reading stopped at damage (then nothing after `lastMs` was read). Undefined for a capture
+ * without flows.
+ */
+export interface CaptureSpan {
+  firstMs: number;
+  lastMs: number;
+  packets: number;
+  partial: boolean;
+}
+
+export function captureSpan(t: FlowTable, packets: number, partial: boolean): CaptureSpan | undefined {
+  if (!t.count) return undefined;
+  let first = Infinity;
+  let last = -Infinity;
+  for (let id = 1; id <= t.count; id++) {
+    const f = t.firstMs(id);
+    const l = t.lastMs(id);
+    if (f < first) first = f;
+    if (l > last) last = l;
+  }
+  return { firstMs: first, lastMs: last, packets, partial };
+}
+
+/** Where a moment (ms, on the clock of the capture it was seen in) falls in another capture's span. */
+export function coverageOf(span: CaptureSpan | undefined, ms: number): "covered" | "before" | "after" {
+  if (!span || ms > span.lastMs) return "after";
+  if (ms < span.firstMs) return "before";
+  return "covered";
+}
+
+/** TCP initial sequence numbers of paired connections (a NAT leaves them alone unless it randomises them). */
+export interface IsnAgreement {
+  /** Paired TCP connections whose SYN was seen on both sides (at most ISN_COMPARED examined). */
+  compared: number;
+  agree: number;
+  /** An example of each: inside flow id, outside flow id. */
+  agreeExample?: [number, number];
+  differExample?: [number, number];
+}
+
+const ISN_COMPARED = 1000;
+
+export function isnAgreement(rec: Reconciliation): IsnAgreement {
+  const out: IsnAgreement = { compared: 0, agree: 0 };
+  const ni = rec.insideTable.count;
+  for (let id = 1; id <= ni && out.compared < ISN_COMPARED; id++) {
+    const g = rec.outsideFlowOf(id);
+    if (!g) continue;
+    const a = rec.insideTable.isn(id);
+    const b = rec.outsideTable.isn(g);
+    if (a === undefined || b === undefined) continue;
+    out.compared++;
+    if (a === b) {
+      out.agree++;
+      out.agreeExample ??= [id, g];
+    } else out.differExample ??= [id, g];
+  }
+  return out;
+}
+
+/**
+ * Which side each control line reached first. A router forwards a client→server line from the
+ * inside to the outside and a server→client line the other way, so with any constant clock offset
+ * every client→server line has a larger outside−inside time difference than every server→client
+ * line of the same control connection ("as given"); the reverse means --inside and --outside are
+ * swapped. Lines are matched by direction, order and equal text (rewritten lines are skipped).
+ * Also the spread of the differences: a real pair has a small, stable offset.
+ */
+export interface LineOrder {
+  /** Paired control connections with matched lines in both directions. */
+  connections: number;
+  /** Lines matched on both sides. */
+  matched: number;
+  /** Lines of the paired connections whose text differed (rewritten, or another run). */
+  differing: number;
+  asGiven: number;
+  swapped: number;
+  /** Largest max−min of the time differences on one connection (ms). */
+  spreadMs: number;
+  /** First control connection judged (inside flow, outside flow). */
+  example?: [number, number];
+}
+
+const LINES_COMPARED = 200;
+
+function controlLines(events: AlgEvent[], flows: Set<number>): Map<number, AlgEvent[]> {
+  const out = new Map<number, AlgEvent[]>();
+  for (const e of events) {
+    if (!flows.has(e.flow) || (e.kind !== EventKind.FtpCommand && e.kind !== EventKind.FtpReply && e.kind !== EventKind.RtspLine)) continue;
+    const l = out.get(e.flow) ?? out.set(e.flow, []).get(e.flow)!;
+    if (l.length < LINES_COMPARED) l.push(e);
+  }
+  return out;
+}
+
+export function lineOrder(inside: AnalyzeResult, outside: AnalyzeResult, rec: Reconciliation): LineOrder {
+  const res: LineOrder = { connections: 0, matched: 0, differing: 0, asGiven: 0, swapped: 0, spreadMs: 0 };
+  const pairs: [number, number][] = [];
+  const outsideControl = new Set(outside.sessions.map((o) => o.controlFlow));
+  for (const s of inside.sessions) {
+    const g = rec.outsideFlowOf(s.controlFlow);
+    if (g && outsideControl.has(g)) pairs.push([s.controlFlow, g]);
+  }
+  const linesIn = controlLines(inside.events, new Set(pairs.map((p) => p[0])));
+  const linesOut = controlLines(outside.events, new Set(pairs.map((p) => p[1])));
+  for (const [fi, fo] of pairs) {
+    const d: number[][] = [[], []];
+    for (const dir of [0, 1] as const) {
+      const a = (linesIn.get(fi) ?? []).filter((e) => e.dir === dir);
+      const b = (linesOut.get(fo) ?? []).filter((e) => e.dir === dir);
+      for (let k = 0; k < a.length && k < b.length; k++) {
+        if (a[k].text !== b[k].text) {
+          res.differing++;
+          continue;
+        }
+        d[dir].push(Number(b[k].ts - a[k].ts) / 1e6);
+      }
+    }
+    res.matched += d[0].length + d[1].length;
+    if (!d[0].length || !d[1].length) continue;
+    res.connections++;
+    res.example ??= [fi, fo];
+    let min0 = Infinity, max0 = -Infinity, min1 = Infinity, max1 = -Infinity;
+    for (const x of d[0]) { min0 = Math.min(min0, x); max0 = Math.max(max0, x); }
+    for (const x of d[1]) { min1 = Math.min(min1, x); max1 = Math.max(max1, x); }
+    if (min0 > max1) res.asGiven++;
+    else if (max0 < min1) res.swapped++;
+    res.spreadMs = Math.max(res.spreadMs, Math.max(max0, max1) - Math.min(min0, min1));
+  }
+  return res;
 }

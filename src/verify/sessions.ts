@@ -18,8 +18,8 @@ import type { AlgEvent } from "../wasm/core.js";
 import type { AnalyzeResult } from "../alg/analyze.js";
 import type { Negotiation, Session } from "../alg/sessions.js";
 import type { Endpoint, Flow } from "../types.js";
-import type { Reconciliation } from "./nat.js";
-import type { Check, Finding, NatMapping, VerifiedNegotiation, VerifiedSession } from "./types.js";
+import { coverageOf, type CaptureSpan, type Reconciliation } from "./nat.js";
+import type { Check, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, VerifiedSession } from "./types.js";
 import { FINDINGS, finding } from "./findings.js";
 
 const ep = (e: { ip?: string; port?: number | null }) => (e.ip?.includes(":") ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
@@ -39,6 +39,8 @@ export interface SessionCheckInput {
   outside?: AnalyzeResult;
   nat?: Reconciliation;
   hints?: NatHints;
+  /** What was read of each capture: a flow starting outside it is not covered, never blocked. */
+  spans?: { inside?: CaptureSpan; outside?: CaptureSpan };
 }
 
 /** What the user knows about the NAT, for where the captures alone are ambiguous. */
@@ -54,7 +56,12 @@ export interface NatHints {
 
 
 export function verifySessions(input: SessionCheckInput, findings: Finding[], checks: Check[] = []): VerifiedSession[] {
-  void checks;
+  const out = pairSessions(input, findings);
+  for (const s of out) for (const n of s.negotiations) negotiationChecks(s, n, input, findings, checks);
+  return out;
+}
+
+function pairSessions(input: SessionCheckInput, findings: Finding[]): VerifiedSession[] {
   const { inside, outside, nat } = input;
   const out: VerifiedSession[] = [];
   const pairedOutside = new Set<Session>();
@@ -138,33 +145,36 @@ function checkNegotiation(
           ...ev(ni, no), insideFlows: [si.controlFlow], outsideFlows: [so.controlFlow],
         }, `outside: "${no.line}"`));
       }
-      v.rewrite = { expected, observed, ok };
+      v.rewrite = { expected, observed, ok, status: rewriteStatus(ok, ni, no, privateIp) };
     } else if (n.kind !== "SETUP") {
       // Passive replies: the server's own text on both sides unless the server itself is translated.
       const observed = { ip: ni.announced.ip, port: ni.announced.port };
       const expected = { ip: no.announced.ip, port: no.announced.port };
       const ok = observed.ip === expected.ip && observed.port === expected.port;
-      v.rewrite = { expected, observed, ok };
+      v.rewrite = { expected, observed, ok, status: ok ? "not-needed" : "wrong" };
       if (!ok && expected.ip === so.server.ip) {
         findings.push(finding("alg.payload-wrong-address", `${n.kind} reply changed on its way in: ${ep(expected)} outside, ${ep(observed)} inside`, {
           ...ev(ni, no), insideFlows: [si.controlFlow], outsideFlows: [so.controlFlow],
         }, `inside: "${ni.line}"; outside: "${no.line}"`));
       }
     } else {
-      const observed = { port: no.announced.port };
-      const mediaOut = flowOf(outside, no.observedFlows[0]);
-      const expected = { port: mediaOut ? (mediaOut.responder.ip === m.translated.ip ? mediaOut.responder.port : mediaOut.initiator.port) ?? undefined : no.announced.port };
-      const translated = m.inside.ip !== m.translated.ip;
-      const ok = !(translated && ni.announced.port === no.announced.port && !mediaForwarded(ni, no, input));
-      v.rewrite = { expected, observed, ok };
+      v.rewrite = setupRewrite(ni, no, m, input);
     }
   }
 
   // Data path.
+  const transfer = ftpTransfer(ni ? inside : outside, ni ?? no!);
+  if (transfer) v.transfer = transfer;
+  const flowWhat = n.kind === "SETUP" ? "media" : transfer ? `data connection for ${transfer}` : "data connection";
   const insideSeen = ni?.dataSeen ?? false;
   const outsideSeen = no?.dataSeen ?? false;
+  const gap = n.valid && n.expected.length && inside && outside ? coverageGap(ni, no, si, so, input) : undefined;
   if (!n.valid || !n.expected.length) {
     v.dataPath = "not-applicable";
+  } else if (gap) {
+    // Where a capture it needs has no packets nothing is judged: no blame, no rewrite verdict.
+    v.dataPath = "not-covered";
+    v.notCovered = gap;
   } else if (!inside || !outside) {
     v.dataPath = "one-side-only";
     if (!inside && activeKind(n) && inCidr(n.announced.ip, input.hints?.insideNets)) {
@@ -177,7 +187,7 @@ function checkNegotiation(
     v.dataPath = "blocked";
     const all = no.observedFlows.filter((id) => !nat?.byOutside.has(id)).map((id) => flowOf(outside, id)!);
     const f = all[0];
-    findings.push(finding(n.kind === "SETUP" ? "alg.media-blocked" : "alg.data-flow-blocked", `${n.kind === "SETUP" ? "media" : "data connection"} ${ep(f.initiator)} → ${ep(f.responder)} reached the outside but never the inside`, {
+    findings.push(finding(n.kind === "SETUP" ? "alg.media-blocked" : "alg.data-flow-blocked", `${flowWhat} ${ep(f.initiator)} → ${ep(f.responder)} reached the outside but never the inside`, {
       inside: [ni.packet], outside: [no.packet, ...all.map((x) => x.first.packet)], outsideFlows: all.map((x) => x.id),
     }, icmpNote(outside, f)));
     if (m && ni.announced.port === no.announced.port && m.inside.ip !== m.translated.ip && !findings.some((x) => x.code === "alg.payload-not-translated" && x.evidence.outside?.includes(no.packet))) {
@@ -211,7 +221,7 @@ function checkNegotiation(
     const code = n.kind === "SETUP" ? "alg.media-blocked" : "alg.data-flow-blocked";
     const f = flowOf(outside, no.observedFlows[0])!;
     const all = no.observedFlows.map((id) => flowOf(outside, id)!);
-    findings.push(finding(code, `${n.kind === "SETUP" ? "media" : "data connection"} ${ep(f.initiator)} → ${ep(f.responder)} reached the outside but never the inside`, {
+    findings.push(finding(code, `${flowWhat} ${ep(f.initiator)} → ${ep(f.responder)} reached the outside but never the inside`, {
       inside: ni ? [ni.packet] : undefined, outside: [no.packet, ...all.map((x) => x.first.packet)], outsideFlows: all.map((x) => x.id),
     }, icmpNote(outside, f)));
     if (n.kind === "SETUP" && m && ni && ni.announced.port === no.announced.port && m.inside.ip !== m.translated.ip &&
@@ -222,13 +232,113 @@ function checkNegotiation(
     v.dataPath = "blocked";
     const f = flowOf(inside, ni.observedFlows[0])!;
     const all = ni.observedFlows.map((id) => flowOf(inside, id)!);
-    findings.push(finding(n.kind === "SETUP" ? "alg.media-blocked" : "alg.data-flow-blocked", `${n.kind === "SETUP" ? "media" : "data connection"} ${ep(f.initiator)} → ${ep(f.responder)} left the inside host but never appeared outside`, {
+    findings.push(finding(n.kind === "SETUP" ? "alg.media-blocked" : "alg.data-flow-blocked", `${flowWhat} ${ep(f.initiator)} → ${ep(f.responder)} left the inside host but never appeared outside`, {
       inside: [ni.packet, ...all.map((x) => x.first.packet)], outside: no ? [no.packet] : undefined, insideFlows: all.map((x) => x.id),
     }));
   } else {
     dataMissing(n, v, findings, inside, input, false, ni, no);
   }
   return v;
+}
+
+const msOf = (iso: string) => Date.parse(iso.slice(0, 19) + "Z") + Number(`0.${iso.slice(20, 29).replace(/\D/g, "") || "0"}`) * 1000;
+
+/**
+ * Why capture `side` cannot show what happened at `ms` (a moment on the other capture's clock),
+ * or undefined when it read that moment.
+ */
+function uncovered(input: SessionCheckInput, side: "inside" | "outside", ms: number, what: string): string | undefined {
+  const span = input.spans?.[side];
+  const off = input.nat?.clockOffsetMs ?? 0;
+  const at = side === "outside" ? ms + off : ms - off;
+  const where = coverageOf(span, at);
+  if (where === "covered") return undefined;
+  if (where === "before") return `${what} before the ${side} capture's first packet`;
+  return span?.partial ? `${what} after packet ${span.packets} of the ${side} capture, where it is damaged (nothing after it was read)` : `${what} after the ${side} capture's last packet`;
+}
+
+/**
+ * A negotiation whose counterpart, or whose data/media flow, falls where the other capture has no
+ * packets: the reason (the data path is then not-covered, never blocked).
+ */
+function coverageGap(ni: Negotiation | undefined, no: Negotiation | undefined, si: Session | undefined, so: Session | undefined, input: SessionCheckInput): string | undefined {
+  if (!ni && no) {
+    const r = uncovered(input, "inside", msOf(no.time), `the ${no.kind} at outside packet ${no.packet} was sent`);
+    if (r) return r;
+  }
+  if (ni && !no) {
+    const r = uncovered(input, "outside", msOf(ni.time), `the ${ni.kind} at inside packet ${ni.packet} was sent`);
+    if (r) return r;
+  }
+  void si; void so;
+  const oneSided = (x: Negotiation | undefined, from: "inside" | "outside") => {
+    const r = input[from]!;
+    const other = from === "inside" ? "outside" : "inside";
+    const idx = from === "inside" ? input.nat?.byInside : input.nat?.byOutside;
+    const flows = (x?.observedFlows ?? []).filter((id) => !idx?.has(id));
+    if (!flows.length) return undefined;
+    const reasons = flows.map((id) => uncovered(input, other, r.scan.flows.firstMs(id), `its ${x!.kind === "SETUP" ? "media" : "data"} flow (${from} flow ${id}) started`));
+    return reasons.every((z) => z !== undefined) ? reasons[0] : undefined;
+  };
+  return oneSided(no, "outside") ?? oneSided(ni, "inside");
+}
+
+const TRANSFER = /^(RETR|STOR|STOU|APPE|LIST|NLST|MLSD)\b/i;
+
+/** FTP: the transfer command that followed the negotiation on its control connection (e.g. "RETR hello.txt"). */
+function ftpTransfer(r: AnalyzeResult | undefined, n: Negotiation): string | undefined {
+  if (!r || n.kind === "SETUP") return undefined;
+  const { next, commands } = transferIndex(r);
+  const after = next.get(n);
+  if (!after) return undefined;
+  const e = (commands.get(after.flow) ?? []).find((x) => x.packet > n.packet && x.packet < after.before);
+  return e?.text.trim();
+}
+
+/** Per capture, once: each negotiation's control flow and the next negotiation's packet; transfer commands per control flow. */
+const transferIndexes = new WeakMap<AnalyzeResult, { next: Map<Negotiation, { flow: number; before: number }>; commands: Map<number, AlgEvent[]> }>();
+
+function transferIndex(r: AnalyzeResult) {
+  let x = transferIndexes.get(r);
+  if (x) return x;
+  x = { next: new Map(), commands: new Map() };
+  for (const s of r.sessions) {
+    s.negotiations.forEach((n, i) => x!.next.set(n, { flow: s.controlFlow, before: s.negotiations[i + 1]?.packet ?? Number.MAX_SAFE_INTEGER }));
+  }
+  for (const e of r.events) {
+    if (e.kind !== EventKind.FtpCommand || !TRANSFER.test(e.text)) continue;
+    const l = x.commands.get(e.flow) ?? x.commands.set(e.flow, []).get(e.flow)!;
+    l.push(e);
+  }
+  transferIndexes.set(r, x);
+  return x;
+}
+
+/** How a payload rewrite turned out: compared with what the inside host wrote. */
+function rewriteStatus(ok: boolean, ni: Negotiation, no: Negotiation, privateIp?: string): RewriteStatus {
+  const same = ni.announced.ip === no.announced.ip && ni.announced.port === no.announced.port;
+  if (ok) return same ? "not-needed" : "rewritten";
+  return same || (privateIp !== undefined && no.announced.ip === privateIp) ? "not-rewritten" : "wrong";
+}
+
+/**
+ * SETUP's client_port must be the port the NAT gives the media: the translated port of the media
+ * flow the client opened (when it sent first), else judged by whether media crossed. A transport
+ * without a port (interleaved: media on the control connection) has nothing to rewrite: n/a.
+ */
+function setupRewrite(ni: Negotiation, no: Negotiation, m: NatMapping, input: SessionCheckInput): NonNullable<VerifiedNegotiation["rewrite"]> {
+  const observed = { port: no.announced.port };
+  if (ni.announced.port === undefined && no.announced.port === undefined) return { expected: {}, observed: {}, ok: true, status: "n/a" };
+  const mapped = ni.observedFlows.map((id) => input.nat?.byInside.get(id)).find((x) => x && x.inside.port === ni.announced.port);
+  if (mapped) {
+    const ok = no.announced.port === mapped.translated.port;
+    return { expected: { port: mapped.translated.port ?? undefined }, observed, ok, status: rewriteStatus(ok, ni, no) };
+  }
+  const mediaOut = flowOf(input.outside, no.observedFlows[0]);
+  const expected = { port: mediaOut ? (mediaOut.responder.ip === m.translated.ip ? mediaOut.responder.port : mediaOut.initiator.port) ?? undefined : no.announced.port };
+  const translated = m.inside.ip !== m.translated.ip;
+  const ok = !(translated && ni.announced.port === no.announced.port && !mediaForwarded(ni, no, input));
+  return { expected, observed, ok, status: rewriteStatus(ok, ni, no) };
 }
 
 function mediaForwarded(ni: Negotiation, no: Negotiation, input: SessionCheckInput): boolean {
@@ -256,14 +366,21 @@ function dataMissing(n: Negotiation, v: VerifiedNegotiation, findings: Finding[]
   if (ref) {
     v.dataPath = "refused";
     if (foreignPortRefused(n, r, sess!, ref, findings, input, outsideOnly, ni, no)) return;
-    findings.push(finding("alg.data-flow-refused", `no data connection: the server answered "${ref.text}" (packet ${ref.packet})`, {
+    findings.push(finding("alg.data-flow-refused", `no data connection${v.transfer ? ` for ${v.transfer}` : ""}: the server answered "${ref.text}" (packet ${ref.packet})`, {
       [outsideOnly ? "outside" : "inside"]: [n.packet, ref.packet],
     }));
     return;
   }
+  // The capture stops at the negotiation (no later line of its control connection): whether a
+  // flow followed is not in it.
+  if (sess && !r.events.some((e) => e.flow === sess.controlFlow && e.packet > n.packet)) {
+    v.dataPath = "not-covered";
+    v.notCovered = `the ${r === input.outside ? "outside" : "inside"} capture holds nothing of the control connection after the ${n.kind} (packet ${n.packet}): it stops before a flow could follow`;
+    return;
+  }
   v.dataPath = "not-attempted";
-  void input; void ni; void no;
-  findings.push(finding("alg.data-flow-missing", `no ${n.kind === "SETUP" ? "media" : "data"} flow to ${ep(n.expected[0].to)} after ${n.kind} at packet ${n.packet}`, {
+  void ni; void no;
+  findings.push(finding("alg.data-flow-missing", `no ${n.kind === "SETUP" ? "media" : "data"} flow to ${ep(n.expected[0].to)} after ${n.kind} at packet ${n.packet}${v.transfer ? ` (for ${v.transfer})` : ""}`, {
     [outsideOnly ? "outside" : "inside"]: [n.packet],
   }));
 }
@@ -295,3 +412,61 @@ function foreignPortRefused(n: Negotiation, r: AnalyzeResult, sess: Session, ref
 }
 
 export { FINDINGS };
+
+/** RTSP SETUP whose transport is interleaved: the media rides on the control connection. */
+export function interleaved(n: VerifiedNegotiation): boolean {
+  const x = n.inside ?? n.outside;
+  return !!x?.transport && [...x.transport.reply, ...x.transport.request].some((t) => t.interleaved !== undefined);
+}
+
+/** The negotiation named for a check: kind, where it was seen, and its transfer. */
+export function subjectOf(s: VerifiedSession, n: VerifiedNegotiation): string {
+  const where = [n.inside && `inside packet ${n.inside.packet}`, n.outside && `outside packet ${n.outside.packet}`].filter(Boolean).join(", ");
+  return `${s.alg.toUpperCase()} ${n.command && n.command !== n.kind ? `${n.command}→` : ""}${n.kind} (${where})${n.transfer ? ` for ${n.transfer}` : ""}`;
+}
+
+/** The rewrite and data-path checks of one negotiation, with what they rest on. */
+function negotiationChecks(s: VerifiedSession, n: VerifiedNegotiation, input: SessionCheckInput, findings: Finding[], checks: Check[]): void {
+  const subject = subjectOf(s, n);
+  const about = (f: Finding) => (n.outside && f.evidence.outside?.includes(n.outside.packet)) || (n.inside && f.evidence.inside?.includes(n.inside.packet));
+  // The row and the findings agree: a payload a finding calls untranslated is never "ok".
+  if (n.rewrite && findings.some((f) => f.code === "alg.payload-not-translated" && about(f))) {
+    n.rewrite.ok = false;
+    n.rewrite.status = "not-rewritten";
+  }
+  const side = !input.inside ? "outside" : !input.outside ? "inside" : undefined;
+  if (n.rewrite?.status === "n/a") checks.push({ check: "rewrite", subject, status: "not-checked", reason: "the transport carries no address or port (media interleaved on the control connection): nothing to rewrite" });
+  else if (n.rewrite) {
+    const said = `${n.rewrite.observed.ip ?? ""}${n.rewrite.observed.port !== undefined ? ":" + n.rewrite.observed.port : ""}`;
+    const reason = {
+      rewritten: `the outside payload says ${said}, the NAT's translation`,
+      "not-needed": `nothing needed rewriting: the payload says ${said} on both sides and that is where the flow goes`,
+      "not-rewritten": `the outside payload still says what the inside host wrote (${said}) although the NAT translates it`,
+      wrong: `the outside payload says ${said}, not the NAT's translation`,
+      "n/a": "",
+    }[n.rewrite.status ?? (n.rewrite.ok ? "rewritten" : "wrong")];
+    checks.push({ check: "rewrite", subject, status: n.rewrite.ok ? "passed" : "failed", reason });
+  } else {
+    const reason = side ? `only the ${side} capture was given: the payload cannot be compared across the NAT`
+      : !n.inside ? `not seen in the inside capture${n.notCovered ? ` (${n.notCovered})` : ""}`
+      : !n.outside ? `not seen in the outside capture${n.notCovered ? ` (${n.notCovered})` : ""}`
+      : "its control connection was not paired across the NAT";
+    checks.push({ check: "rewrite", subject, status: "not-checked", reason });
+  }
+  const x = n.inside ?? n.outside;
+  const flow = n.kind === "SETUP" ? "media" : "data connection";
+  const errors = findings.some((f) => f.code === "alg.port-refused-foreign-address" && about(f));
+  const dp: Record<VerifiedNegotiation["dataPath"], [Check["status"], string]> = {
+    forwarded: ["passed", `the ${flow} crossed the NAT (seen on both sides as one flow)`],
+    blocked: ["failed", `the ${flow} was seen on one side of the NAT only`],
+    late: ["failed", `the ${flow} started after the expectation window`],
+    refused: errors ? ["failed", "the server refused the negotiation because of the address it names"] : ["not-checked", `the server refused the ${flow} (425/5xx): the ALG's pinhole was not exercised`],
+    "not-attempted": ["not-checked", `no ${flow} was attempted after it`],
+    "not-applicable": ["not-checked", !x?.valid ? `the line is not valid (${x?.reason ?? "unparsed"})` : interleaved(n) ? "the media is carried on the control connection (interleaved)" : `it announces no ${flow}`],
+    "one-side-only": x?.dataSeen ? ["passed", `the ${flow} followed in the ${side} capture (the other side of the NAT was not given)`] : ["not-checked", `only the ${side} capture was given`],
+    "not-covered": ["not-checked", `not covered: ${n.notCovered ?? "a capture it needs has no packets there"}`],
+  };
+  const [status, reason] = n.dataPath === "not-applicable" && interleaved(n) && n.inside && n.outside
+    ? ["passed", "the media is carried on the control connection (interleaved), which crossed the NAT"] as const : dp[n.dataPath];
+  checks.push({ check: "data-path", subject, status, reason });
+}

@@ -64,15 +64,29 @@ export interface Check {
 
 export type Verdict = "pass" | "fail" | "inconclusive";
 
+/**
+ * rewritten: the ALG changed the payload to match the NAT; not-needed: it was right as written
+ * (passive FTP to a public server, ports kept); not-rewritten: it needed a rewrite and got none;
+ * wrong: changed, but not to the NAT's translation; n/a: the transport carries no address/port.
+ */
+export type RewriteStatus = "rewritten" | "not-needed" | "not-rewritten" | "wrong" | "n/a";
+
 /** A negotiation as seen on each side, with the rewrite the ALG should have made. */
 export interface VerifiedNegotiation {
   kind: Negotiation["kind"];
   command?: string;
   inside?: Negotiation;
   outside?: Negotiation;
-  rewrite?: { expected: { ip?: string; port?: number }; observed: { ip?: string; port?: number }; ok: boolean };
-  /** What happened to the data/media flows it announced. */
-  dataPath: "forwarded" | "blocked" | "not-attempted" | "late" | "refused" | "not-applicable" | "one-side-only";
+  rewrite?: { expected: { ip?: string; port?: number }; observed: { ip?: string; port?: number }; ok: boolean; status?: RewriteStatus };
+  /**
+   * What happened to the data/media flows it announced. not-covered: the flow would start where a
+   * capture it needs has no packets (before its first, after its last, beyond damage): not judged.
+   */
+  dataPath: "forwarded" | "blocked" | "not-attempted" | "late" | "refused" | "not-applicable" | "one-side-only" | "not-covered";
+  /** Why the data path is not-covered (which capture has no packets where the flow would start). */
+  notCovered?: string;
+  /** FTP: the transfer the control connection asked for with it (e.g. "RETR hello.txt"). */
+  transfer?: string;
 }
 
 export interface VerifiedSession {

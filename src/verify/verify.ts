@@ -8,14 +8,15 @@
 import type { AnalyzeResult } from "../alg/analyze.js";
 import type { RouterParseResult } from "../router/types.js";
 import type { Diagnostic } from "../types.js";
-import { reconcile, type Reconciliation } from "./nat.js";
-import { verifySessions, type NatHints } from "./sessions.js";
+import { captureSpan, coverageOf, reconcile, type CaptureSpan, type Reconciliation } from "./nat.js";
+import { interleaved, subjectOf, verifySessions, type NatHints } from "./sessions.js";
+import { assessPairing, type Pairing } from "./pairing.js";
 import { compareWithRouter, predictConversations } from "./predict.js";
 import type { RouterMatch } from "./router-match.js";
 import { finding } from "./findings.js";
 import { interpretRouter, type LabelledFlow } from "./router-only.js";
 import { buildTimeline, type TimelineEntry } from "./timeline.js";
-import type { Answer, Check, Finding, NatMapping, PredictedConversation, VerifiedSession, Verdict } from "./types.js";
+import type { Answer, Check, Evidence, Finding, NatMapping, PredictedConversation, VerifiedSession, Verdict } from "./types.js";
 
 export interface VerifyInputs {
   inside?: AnalyzeResult;
@@ -41,6 +42,11 @@ export interface VerifyReport {
   captures: { inside?: CaptureSummary; outside?: CaptureSummary };
   nat: {
     clockOffsetMs?: number;
+    /**
+     * The files were given the other way round (nat.sides-swapped): this report is computed with
+     * them swapped back, `inputs` and `captures` name each file by its real side.
+     */
+    sidesSwappedBack?: boolean;
     /** NAT (translated) addresses seen (at most NAT_ADDRESSES_LISTED; the count has them all). */
     natAddresses: string[];
     natAddressCount: number;
@@ -79,34 +85,49 @@ const summary = (r: AnalyzeResult): CaptureSummary => ({
 });
 
 export function verify(inputs: VerifyInputs, opts: VerifyOptions = {}): VerifyReport {
+  const { inside, outside } = inputs;
+  if (!inside || !outside) return build(inputs, opts);
+  const nat = reconcile(inside.scan.flows, outside.scan.flows, { clockOffsetMs: opts.clockOffsetMs });
+  const pairing = assessPairing(inside, outside, nat, opts.hints);
+  if (pairing.sides !== "swapped") return build(inputs, opts, nat, pairing);
+  // Unambiguously swapped: computed with the sides swapped back, the finding said first.
+  const back = reconcile(outside.scan.flows, inside.scan.flows, { clockOffsetMs: opts.clockOffsetMs === undefined ? undefined : -opts.clockOffsetMs });
+  const pb = assessPairing(outside, inside, back, opts.hints);
+  return build({ ...inputs, inside: outside, outside: inside }, opts, back, { ...pb, findings: [...pairing.findings, ...pb.findings], checks: [...pairing.checks.filter((c) => c.check === "sides"), ...pb.checks.filter((c) => c.check !== "sides")] }, true);
+}
+
+function build(inputs: VerifyInputs, opts: VerifyOptions, nat?: Reconciliation, pairing?: Pairing, swappedBack = false): VerifyReport {
   const { inside, outside, router } = inputs;
-  const findings: Finding[] = [];
-  const checks: Check[] = [];
-  let nat: Reconciliation | undefined;
-  if (inside && outside) nat = reconcile(inside.scan.flows, outside.scan.flows, { clockOffsetMs: opts.clockOffsetMs });
-  const sessions = verifySessions({ inside, outside, nat, hints: opts.hints }, findings, checks);
-  const predicted = predictConversations(sessions, inside, outside, nat);
+  const findings: Finding[] = [...(pairing?.findings ?? [])];
+  const spans = { inside: inside && spanOf(inside), outside: outside && spanOf(outside) };
+  const checks: Check[] = [...coverageChecks(inputs, spans), ...(pairing?.checks ?? [])];
+  const unrelated = pairing?.related === false;
+  const sessions = unrelated ? unpairedSessions(inside!, outside!, opts, checks) : verifySessions({ inside, outside, nat, hints: opts.hints, spans }, findings, checks);
+  const predicted = predictConversations(sessions, inside, outside, unrelated ? undefined : nat);
   const matched = compareWithRouter(predicted, router, findings, { frameTolerance: opts.frameTolerance, withCaptures: !!(inside || outside), captures: { inside, outside } }, sessions, checks);
   // An ALG the router did not apply is an error when a session failed for it, else a warning
   // (passive FTP to a public server, media by port preservation: correct without an ALG).
+  agreeWithFindings(sessions, findings, checks);
+  dropCountsOfUnreadPackets(inputs, findings, checks);
   const sessionFailed = findings.some((f) => f.code.startsWith("alg.") && f.severity === "error");
   for (const f of findings) if (f.code === "router.alg-inactive" && !sessionFailed) f.severity = "warning";
   if (opts.profile === "linux") fragile(sessions, findings);
-  const unpaired = nat ? unpairedFlows(nat, sessions, findings) : [];
+  const unpaired = nat && !unrelated ? unpairedFlows(nat, spans, findings) : [];
   // The router's own view, labelled as the seed does; checked on its own when there is no capture.
   const routerOnly = !inside && !outside;
   const interpreted = interpretRouter(router, routerOnly ? findings : []);
+  const merged = mergeAlike(findings);
   return {
     schemaVersion: 1,
-    verdict: findings.some((f) => f.severity === "error") ? "fail" : "pass",
+    verdict: verdictOf(merged, checks, routerOnly && interpreted.flows.length > 0),
     inputs: { inside: inside?.scan.info.file, outside: outside?.scan.info.file, router: router.map((r) => r.file), profile: opts.profile ?? "lenient" },
     captures: { inside: inside && summary(inside), outside: outside && summary(outside) },
     nat: {
-      clockOffsetMs: nat?.clockOffsetMs, natAddresses: nat?.natAddresses ?? [],
+      clockOffsetMs: nat?.clockOffsetMs, ...(swappedBack ? { sidesSwappedBack: true } : {}), natAddresses: nat?.natAddresses ?? [],
       natAddressCount: nat?.natAddressCount ?? 0,
       pairedFlows: nat?.paired ?? 0,
       unpairedFlows: { inside: nat?.unpairedInside.length ?? 0, outside: nat?.unpairedOutside.length ?? 0 },
-      mappings: nat ? reportedMappings(nat, sessions, opts.allMappings ?? false) : [],
+      mappings: nat && !unrelated ? reportedMappings(nat, sessions, opts.allMappings ?? false) : [],
       unpaired,
     },
     sessions,
@@ -117,12 +138,135 @@ export function verify(inputs: VerifyInputs, opts: VerifyOptions = {}): VerifyRe
       diagnostics: router.reduce((n, r) => n + r.diagnostics.length, 0),
       labelled: interpreted.flows,
     },
-    findings,
+    findings: merged,
     checks,
-    timeline: buildTimeline(sessions, { inside, outside }, router),
-    answers: routerOnly ? [...interpreted.answers, ...answers(sessions, predicted, findings, router, matched).filter((a) => a.question === "Are there ALG errors?")] : answers(sessions, predicted, findings, router, matched),
+    // Events of router documents unrelated to the captures stay off the timeline.
+    timeline: buildTimeline(sessions, { inside, outside }, router.map((r) => ({ ...r, events: r.events.filter(matched.usable) }))),
+    answers: routerOnly ? [...interpreted.answers, ...answers(sessions, predicted, merged, router, matched).filter((a) => a.question === "Are there ALG errors?")] : answers(sessions, predicted, merged, router, matched),
     diagnostics: [...(inside?.scan.diagnostics ?? []), ...(outside?.scan.diagnostics ?? []), ...router.flatMap((r) => r.diagnostics)],
   };
+}
+
+/**
+ * A damaged capture was read only up to the damage: router counters compared with its packet
+ * counts rest on packets that were not read, so they are not judged (one not-checked entry).
+ */
+function dropCountsOfUnreadPackets(inputs: VerifyInputs, findings: Finding[], checks: Check[]): void {
+  const partial = (["inside", "outside"] as const).filter((s) => inputs[s]?.scan.info.partial);
+  if (!partial.length) return;
+  let dropped = 0;
+  for (let i = findings.length - 1; i >= 0; i--) {
+    if (findings[i].code === "conntrack.counter-mismatch" || findings[i].code === "router.frame-count-mismatch") {
+      findings.splice(i, 1);
+      dropped++;
+    }
+  }
+  if (dropped) checks.push({ check: "router-counters", subject: inputs.router.map((r) => r.file).join(", "), status: "not-checked", reason: `the ${partial.join(" and ")} capture is damaged: ${dropped} counter comparison(s) would rest on packets that were not read` });
+}
+
+/**
+ * The Negotiations table and the findings agree: a rewrite the router output shows wrong (its NAT
+ * port differs from the announced one) is not "ok", and its check fails.
+ */
+function agreeWithFindings(sessions: VerifiedSession[], findings: Finding[], checks: Check[]): void {
+  const wrong = findings.filter((f) => f.code === "alg.payload-port-mismatch" || f.code === "alg.payload-wrong-address");
+  for (const s of sessions) {
+    for (const n of s.negotiations) {
+      const o = n.outside;
+      if (!n.rewrite?.ok || !o || o.announced.port === undefined) continue;
+      const said = `${o.announced.ip?.includes(":") ? `[${o.announced.ip}]` : o.announced.ip}:${o.announced.port}`;
+      const f = wrong.find((x) => x.evidence.outside?.includes(o.packet) || x.message.includes(`announced ${said},`));
+      if (!f) continue;
+      n.rewrite.ok = false;
+      n.rewrite.status = "wrong";
+      const c = checks.find((x) => x.check === "rewrite" && x.subject === subjectOf(s, n));
+      if (c) Object.assign(c, { status: "failed", reason: `${f.message} (${f.code})` });
+    }
+  }
+}
+
+const spanOf = (r: AnalyzeResult): CaptureSpan | undefined => captureSpan(r.scan.flows, r.scan.info.packets, r.scan.info.partial);
+
+/**
+ * pass: no error and something was judged (a negotiation's rewrite or data path, or a router
+ * flow compared); fail: an error finding; inconclusive: nothing could be judged.
+ */
+function verdictOf(findings: Finding[], checks: Check[], routerLabelled: boolean): Verdict {
+  if (findings.some((f) => f.severity === "error")) return "fail";
+  const judged = checks.some((c) => c.status !== "not-checked" && (c.check === "rewrite" || c.check === "data-path" || c.check.startsWith("router") || c.check.startsWith("conntrack")));
+  return judged || routerLabelled ? "pass" : "inconclusive";
+}
+
+/** What was read of each capture (a damaged one is read up to the damage). */
+function coverageChecks(inputs: VerifyInputs, spans: { inside?: CaptureSpan; outside?: CaptureSpan }): Check[] {
+  const out: Check[] = [];
+  for (const side of ["inside", "outside"] as const) {
+    const r = inputs[side];
+    if (!r) continue;
+    const subject = `${side} capture ${r.scan.info.file}`;
+    const span = spans[side];
+    const dmg = r.scan.diagnostics.find((d) => d.severity === "error" && d.offset !== undefined);
+    const when = span ? `, ${new Date(span.firstMs).toISOString()} to ${new Date(span.lastMs).toISOString()}` : "";
+    if (r.scan.info.partial) {
+      out.push({ check: "coverage", subject, status: "not-checked", reason: `damaged${dmg ? ` at byte ${dmg.offset}` : ""}: packets 1–${r.scan.info.packets} read${when}; nothing after them is judged` });
+    } else if (!span) out.push({ check: "coverage", subject, status: "not-checked", reason: `no IP packets in ${r.scan.info.packets} record(s)` });
+    else out.push({ check: "coverage", subject, status: "passed", reason: `read completely: ${r.scan.info.packets} packets${when}` });
+  }
+  return out;
+}
+
+/** Captures of different runs: each side's sessions listed on their own, nothing judged across. */
+function unpairedSessions(inside: AnalyzeResult, outside: AnalyzeResult, opts: VerifyOptions, checks: Check[]): VerifiedSession[] {
+  const ignored: Finding[] = [];
+  const sessions = [...verifySessions({ inside, hints: opts.hints }, ignored, []), ...verifySessions({ outside, hints: opts.hints }, ignored, [])];
+  for (const s of sessions) {
+    for (const n of s.negotiations) {
+      const x = (n.inside ?? n.outside)!;
+      const subject = `${s.alg.toUpperCase()} ${x.kind} (${n.inside ? "inside" : "outside"} packet ${x.packet})`;
+      for (const check of ["rewrite", "data-path"]) checks.push({ check, subject, status: "not-checked", reason: "the captures are not of the same run (nat.captures-unrelated): nothing is judged across them" });
+    }
+  }
+  return sessions;
+}
+
+/** Evidence items kept per kind (packets, flows, router lines) when findings are merged; `occurrences` counts all. */
+const MERGED_EVIDENCE_LISTED = 200;
+
+/** The same cause in N negotiations: one finding with N pieces of evidence (`occurrences`). */
+function mergeAlike(findings: Finding[]): Finding[] {
+  const out: Finding[] = [];
+  const groups = new Map<string, Finding[]>();
+  for (const f of findings) {
+    if (!f.code.startsWith("alg.")) {
+      out.push(f);
+      continue;
+    }
+    const k = `${f.code}|${f.severity}`;
+    const g = groups.get(k);
+    if (g) g.push(f);
+    else {
+      groups.set(k, [f]);
+      out.push(f);
+    }
+  }
+  return out.map((f) => {
+    const g = f.code.startsWith("alg.") ? groups.get(`${f.code}|${f.severity}`)! : [f];
+    if (g.length < 2) return f;
+    const evidence: Evidence = {};
+    const seen = new Set<string>();
+    for (const x of g) {
+      for (const [k, v] of Object.entries(x.evidence) as [keyof Evidence, unknown[]][]) {
+        const into = ((evidence as Record<string, unknown[]>)[k] ??= []);
+        for (const y of v) {
+          const key = `${k}|${typeof y === "number" ? y : JSON.stringify(y)}`;
+          if (into.length >= MERGED_EVIDENCE_LISTED || seen.has(key)) continue;
+          seen.add(key);
+          into.push(y);
+        }
+      }
+    }
+    return { ...f, message: `${f.message} (and ${g.length - 1} more alike)`, evidence, occurrences: g.length };
+  });
 }
 
 /** Lines a real ALG would drop or ignore (emulation profile), as warnings. */
@@ -160,17 +304,17 @@ function reportedMappings(nat: Reconciliation, sessions: VerifiedSession[], all:
 const UNPAIRED_LISTED = 50;
 
 /** TCP/UDP flows seen on one side only: listed (bounded) and summarised in one finding per side. */
-function unpairedFlows(nat: Reconciliation, sessions: VerifiedSession[], findings: Finding[]): VerifyReport["nat"]["unpaired"] {
+function unpairedFlows(nat: Reconciliation, spans: { inside?: CaptureSpan; outside?: CaptureSpan }, findings: Finding[]): VerifyReport["nat"]["unpaired"] {
   // Flows already explained by an ALG finding (blocked data/media) are not repeated.
   const explained = new Set<string>();
   for (const f of findings) {
     for (const id of f.evidence.insideFlows ?? []) explained.add(`inside|${id}`);
     for (const id of f.evidence.outsideFlows ?? []) explained.add(`outside|${id}`);
   }
-  void sessions;
   const out: VerifyReport["nat"]["unpaired"] = [];
   for (const [side, ids, table] of [["inside", nat.unpairedInside, nat.insideTable], ["outside", nat.unpairedOutside, nat.outsideTable]] as const) {
     let count = 0;
+    let uncovered = 0;
     const first: number[] = [];
     const flows: number[] = [];
     for (const id of ids) {
@@ -181,6 +325,13 @@ function unpairedFlows(nat: Reconciliation, sessions: VerifiedSession[], finding
         out.push({ side, flow: f.id, proto: String(f.proto), from: `${f.initiator.ip}:${f.initiator.port}`, to: `${f.responder.ip}:${f.responder.port}`, packets });
       }
       if (explained.has(`${side}|${f.id}`)) continue;
+      // A flow that started where the other capture has no packets is not evidence of a drop.
+      const other = side === "inside" ? spans.outside : spans.inside;
+      const at = table.firstMs(f.id) + (side === "inside" ? nat.clockOffsetMs : -nat.clockOffsetMs);
+      if (coverageOf(other, at) !== "covered") {
+        uncovered++;
+        continue;
+      }
       count++;
       if (first.length < 20) {
         first.push(f.first.packet);
@@ -190,10 +341,57 @@ function unpairedFlows(nat: Reconciliation, sessions: VerifiedSession[], finding
     if (count) {
       const ex = out.find((u) => u.side === side && flows.includes(u.flow));
       findings.push(finding("nat.unpaired-flow", `${count} TCP/UDP flow(s) seen only on the ${side}` + (ex ? ` (e.g. ${ex.proto} ${ex.from} -> ${ex.to}, ${ex.packets} packets)` : ""),
-        side === "inside" ? { inside: first, insideFlows: flows } : { outside: first, outsideFlows: flows }));
+        side === "inside" ? { inside: first, insideFlows: flows } : { outside: first, outsideFlows: flows }, uncovered ? `${uncovered} more started where the other capture has no packets: not counted` : undefined));
     }
   }
   return out;
+}
+
+const bracket = (codes: string[]) => (codes.length ? ` [${codes.join(", ")}]` : "");
+
+const PATH_WORDS: [VerifiedSession["negotiations"][number]["dataPath"] | "interleaved", string][] = [
+  ["forwarded", "with data/media forwarded through the NAT"],
+  ["interleaved", "with media carried on the control connection (interleaved)"],
+  ["blocked", "blocked at the NAT"],
+  ["late", "late"],
+  ["refused", "refused by the server"],
+  ["not-attempted", "with no data/media flow attempted"],
+  ["not-covered", "not covered by the captures (a capture has no packets where the flow would start)"],
+  ["one-side-only", "seen in one capture only"],
+  ["not-applicable", "announcing no data/media flow"],
+];
+
+/** "Is the ALG active?" from the evidence: rewritten (yes), nothing needed rewriting (no ALG acted), not rewritten (no). */
+function algActive(alg: "ftp" | "rtsp", ss: VerifiedSession[], findings: Finding[], matched: RouterMatch, codes: (re: RegExp) => string[]): Answer {
+  const A = alg.toUpperCase();
+  const question = `Is the ${A} ALG active?`;
+  const negs = ss.flatMap((s) => s.negotiations);
+  const statuses = negs.map((n) => n.rewrite?.status).filter((x) => x && x !== "n/a");
+  // Router lines quoted only where they are about these sessions (router-match.ts).
+  const own = ss.map((s) => matched.forSession(s));
+  const routerConv = own.flatMap((o) => [...o.control, ...o.data]).filter((f) => f.format === "junos-conversations" && (f.alg ?? "").toLowerCase() === alg);
+  const helpers = own.flatMap((o) => o.control).filter((f) => f.format === "conntrack" && (f.alg ?? "").toLowerCase().startsWith(alg));
+  const routerSays = routerConv.length ? `the router lists ${routerConv.length} flow(s) under ALG protocol ${alg}`
+    : helpers.length ? `conntrack shows helper=${helpers[0].alg} on the control connection (${helpers[0].location.file}:${helpers[0].location.line})` : undefined;
+  const notRewritten = codes(/^alg\.(payload-not-translated|port-refused-foreign-address)$/).filter((c) => findings.some((f) => f.code === c && f.severity === "error"));
+  const routerInactive = codes(/^(router\.alg-inactive|conntrack\.helper-missing)$/);
+  const wrong = codes(/^alg\.payload-(wrong-address|port-mismatch)$/);
+  if (findings.some((f) => f.code === "nat.captures-unrelated")) return { question, answer: "Not known: the two captures are not of the same run, so no payload can be compared across the NAT [nat.captures-unrelated].", findings: ["nat.captures-unrelated"] };
+  if (notRewritten.length) return { question, answer: `No: the payload still names what the inside host wrote, so the ALG did not act on it${bracket([...notRewritten, ...routerInactive])}.`, findings: [...notRewritten, ...routerInactive] };
+  if (wrong.length) return { question, answer: `It acts, but wrongly: the rewritten payload does not match the NAT's translation${bracket(wrong)}.`, findings: wrong };
+  const n = statuses.filter((x) => x === "rewritten").length;
+  if (n) return { question, answer: `Yes: ${n} negotiation(s) rewritten consistently with the NAT${routerSays ? `, and ${routerSays}` : ""}${bracket(routerInactive)}.`, findings: routerInactive };
+  if (statuses.length) {
+    const kept = negs.some((x) => x.rewrite?.status === "not-needed" && (x.kind === "SETUP" || x.kind === "PORT" || x.kind === "EPRT" || x.kind === "LPRT"));
+    const untranslated = ss.every((x) => !x.control.clientTranslated || x.control.clientTranslated.ip === x.control.client.ip);
+    const because = untranslated ? "because the NAT does not translate the client's address" : kept ? "because the NAT kept the ports (works by port preservation)" : "(passive FTP: the server's own address and port are valid on both sides)";
+    const codesHere = [...codes(/^alg\.works-by-port-preservation$/), ...routerInactive];
+    const helperNote = routerSays ? `; ${routerSays}, but it had nothing to do` : "";
+    return { question, answer: `No ALG acted: nothing needed rewriting ${because}${helperNote}${bracket(codesHere)}.`, findings: codesHere };
+  }
+  if (negs.length && negs.every((x) => x.rewrite?.status === "n/a")) return { question, answer: `No ALG was needed: the media is carried on the control connection (interleaved), so no payload names an address or port to rewrite${routerSays ? `; ${routerSays}` : ""}${bracket(routerInactive)}.`, findings: routerInactive };
+  if (routerSays) return { question, answer: `Yes according to the router: ${routerSays}; no negotiation was seen on both sides of the NAT to confirm it${bracket(routerInactive)}.`, findings: routerInactive };
+  return { question, answer: `Not known: no negotiation was seen on both sides of the NAT${bracket(routerInactive)}.`, findings: routerInactive };
 }
 
 function answers(sessions: VerifiedSession[], predicted: PredictedConversation[], findings: Finding[], router: RouterParseResult[], matched: RouterMatch): Answer[] {
@@ -202,33 +400,18 @@ function answers(sessions: VerifiedSession[], predicted: PredictedConversation[]
   for (const alg of ["ftp", "rtsp"] as const) {
     const ss = sessions.filter((s) => s.alg === alg);
     if (!ss.length) continue;
-    const A = alg.toUpperCase();
-    const inactive = codes(/alg\.payload-not-translated|alg\.port-refused-foreign-address|router\.alg-inactive|conntrack\.helper-missing/);
-    // Router lines quoted only where they are about these sessions (router-match.ts).
-    const own = ss.map((s) => matched.forSession(s));
-    const routerConv = own.flatMap((o) => [...o.control, ...o.data]).filter((f) => f.format === "junos-conversations" && (f.alg ?? "").toLowerCase() === alg);
-    const helpers = own.flatMap((o) => o.control).filter((f) => f.format === "conntrack" && (f.alg ?? "").toLowerCase().startsWith(alg));
-    out.push({
-      question: `Is the ${A} ALG active?`,
-      answer: inactive.length
-        ? `No: ${inactive.join(", ")}.`
-        : codes(/alg\.payload-(wrong-address|port-mismatch)/).length
-          ? `It acts, but wrongly: ${codes(/alg\.payload-(wrong-address|port-mismatch)/).join(", ")} — the payload does not match the NAT's translation.`
-        : routerConv.length
-          ? `Yes: the router lists ${routerConv.length} flow(s) under ALG protocol ${alg} and the payloads were rewritten consistently with the NAT.`
-          : helpers.length
-            ? `Yes: conntrack shows helper=${helpers[0].alg} on the control connection (${helpers[0].location.file}:${helpers[0].location.line}) and the payloads were rewritten consistently with the NAT.`
-          : ss.some((s) => s.negotiations.some((n) => n.rewrite?.ok))
-            ? "Yes, as far as the captures show: the payloads were rewritten consistently with the NAT."
-            : "Nothing in the captures contradicts it (no negotiation needed a rewrite).",
-      findings: inactive,
-    });
+    out.push(algActive(alg, ss, findings, matched, codes));
     const data = ss.flatMap((s) => s.negotiations);
-    const fwd = data.filter((n) => n.dataPath === "forwarded").length;
+    const count = new Map<string, number>();
+    for (const n of data) {
+      const k = n.dataPath === "not-applicable" && interleaved(n) ? "interleaved" : n.dataPath;
+      count.set(k, (count.get(k) ?? 0) + 1);
+    }
+    const parts = PATH_WORDS.filter(([k]) => count.get(k)).map(([k, w]) => `${count.get(k)} ${w}`);
     const bad = codes(/alg\.(data-flow|media)-|alg\.port-refused-foreign-address/);
     out.push({
       question: alg === "ftp" ? "Are the control and data flows both present?" : "Do both the TCP control and the UDP media flows exist, and did media pass?",
-      answer: `${ss.length} control session(s); ${data.length} negotiation(s), ${fwd} with data/media forwarded through the NAT` + (bad.length ? `; problems: ${bad.join(", ")}.` : "."),
+      answer: `${ss.length} control session(s) and ${data.length} negotiation(s)${parts.length ? `: ${parts.join(", ")}` : ""}${bracket(bad)}.`,
       findings: bad,
     });
   }
@@ -241,6 +424,6 @@ function answers(sessions: VerifiedSession[], predicted: PredictedConversation[]
     });
   }
   const errs = codes(/router\.alg-errors/);
-  out.push({ question: "Are there ALG errors?", answer: errs.length ? "Yes: the router counted FTP/RTSP ALG errors." : router.some((r) => r.counters.length) ? "No: the ALG error counters are 0." : "Not known: no statistics output was given.", findings: errs });
+  out.push({ question: "Are there ALG errors?", answer: errs.length ? `Yes: the router counted FTP/RTSP ALG errors${bracket(errs)}.` : router.some((r) => r.counters.length) ? "No: the ALG error counters are 0." : "Not known: no statistics output was given.", findings: errs });
   return out;
 }

@@ -10,7 +10,7 @@
  */
 import {
   CaptureFormat, ErrorCode, FL_ADDR_A, FL_ADDR_B, FL_FIRST_PKT, FL_FIRST_TS, FL_FLAGS, FL_FRAGS,
-  FL_HASH, FL_ID, FL_IFACE, FL_IPBYTES_AB, FL_IPVER, FL_LAST_PKT, FL_LAST_TS, FL_PAYLOAD_AB,
+  FL_HASH, FL_ID, FL_ISN_A, FL_IFACE, FL_IPBYTES_AB, FL_IPVER, FL_LAST_PKT, FL_LAST_TS, FL_PAYLOAD_AB,
   FL_PKTS_AB, FL_PKTS_BA, FL_PORT_A, FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FLOW_SIZE, FlowFlag,
   ST_ERROR, ST_ERROR_DETAIL, ST_ERROR_DETAIL2, ST_ERROR_OFFSET, ST_FLOWS, ST_FORMAT, ST_FULL_PACKET,
   ST_IFACES, ST_LINKTYPES, ST_NLINKTYPES, ST_OFFSET, ST_ORPHAN_FRAG_PACKET, ST_OVERSNAP_PACKET,
@@ -470,6 +470,18 @@ export class FlowTable {
   totalPackets(id: number): number {
     const r = this.recordOffset(id);
     return this.dv.getUint32(r + FL_PKTS_AB, true) + this.dv.getUint32(r + FL_PKTS_BA, true);
+  }
+
+  /** Last-packet time of flow `id` in ms (as firstMs). */
+  lastMs(id: number): number {
+    const r = this.recordOffset(id) + FL_LAST_TS;
+    return (this.dv.getUint32(r + 4, true) * 4294967296 + this.dv.getUint32(r, true)) / 1e6;
+  }
+
+  /** Initial sequence number of the initiator's SYN (undefined when no SYN was seen). */
+  isn(id: number): number | undefined {
+    const r = this.recordOffset(id);
+    return (this.dv.getUint16(r + FL_FLAGS, true) & FlowFlag.Syn) !== 0 ? this.dv.getUint32(r + FL_ISN_A, true) : undefined;
   }
 
   /** First-packet time of flow `id` in ns. */

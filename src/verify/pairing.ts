@@ -1,0 +1,101 @@
+/**
+ * Do the two captures belong together, and which is which? Judged before any ALG judgement rests
+ * on the pairing (src/verify/nat.ts gathers the evidence):
+ *
+ *  - Same run: a NAT leaves the TCP initial sequence numbers alone, so paired connections whose
+ *    SYN was seen on both sides agree on them; a firewall that randomises them still forwards
+ *    every control line with one small, stable delay, which the line order below shows. Pairs
+ *    that agree on neither, or no pair at all, are captures of different runs:
+ *    `nat.captures-unrelated`.
+ *  - Sides: every client→server control line is seen on the inside before the outside and every
+ *    server→client line the other way round, whatever the clock offset (see lineOrder); the
+ *    reverse on every judged connection is `nat.sides-swapped`. --inside-net hosts on the outside
+ *    capture, or RFC 1918 hosts translated to public ones the other way round, add evidence. The
+ *    sides are called swapped only when some evidence says so and none says otherwise.
+ */
+import type { AnalyzeResult } from "../alg/analyze.js";
+import { inCidr, parseCidr } from "../net/cidr.js";
+import { finding } from "./findings.js";
+import { isnAgreement, lineOrder, type Reconciliation } from "./nat.js";
+import type { NatHints } from "./sessions.js";
+import type { Check, Finding } from "./types.js";
+
+export interface Pairing {
+  /** false: the captures are of different runs; undefined: no evidence either way. */
+  related?: boolean;
+  sides: "as-given" | "swapped" | "unknown";
+  findings: Finding[];
+  checks: Check[];
+}
+
+const RFC1918 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].map((t) => parseCidr(t)!);
+const private4 = (ip: string) => inCidr(ip, RFC1918);
+
+export function assessPairing(inside: AnalyzeResult, outside: AnalyzeResult, nat: Reconciliation, hints?: NatHints): Pairing {
+  const findings: Finding[] = [];
+  const checks: Check[] = [];
+  const isn = isnAgreement(nat);
+  const lines = lineOrder(inside, outside, nat);
+  const ordered = lines.asGiven + lines.swapped;
+  const subject = `${inside.scan.info.file} and ${outside.scan.info.file}`;
+  let related: boolean | undefined;
+  const anyFlows = inside.scan.flows.count > 0 && outside.scan.flows.count > 0;
+  if (anyFlows && nat.paired === 0) {
+    related = false;
+    findings.push(finding("nat.captures-unrelated", "no flow of the inside capture has a counterpart in the outside capture", {}));
+  } else if (isn.compared && !isn.agree && !ordered) {
+    related = false;
+    const [a, b] = isn.differExample!;
+    findings.push(finding("nat.captures-unrelated", `the ${isn.compared} TCP connection(s) paired by their endpoints all have different initial sequence numbers on the two sides, and no control connection keeps one clock offset`, { insideFlows: [a], outsideFlows: [b] }, `e.g. inside flow ${a} ISN ${nat.insideTable.isn(a)}, outside flow ${b} ISN ${nat.outsideTable.isn(b)}`));
+  } else if (isn.agree || ordered) related = true;
+  if (related === false) checks.push({ check: "nat-pairing", subject, status: "failed", reason: "the captures are not of the same run (nat.captures-unrelated): nothing is judged across them" });
+  else if (related) {
+    checks.push({
+      check: "nat-pairing", subject, status: "passed",
+      reason: isn.agree ? `${isn.agree} of ${isn.compared} TCP connection(s) paired across the NAT have the same initial sequence number on both sides` : `the initial sequence numbers differ (randomised by the firewall?), but ${ordered} control connection(s) keep one clock offset (spread ${lines.spreadMs.toFixed(3)} ms)`,
+    });
+  } else checks.push({ check: "nat-pairing", subject, status: "not-checked", reason: "no TCP connection with its SYN on both sides and no control connection on both sides: the pairing rests on endpoints and times only" });
+
+  // Sides: only between captures of one run.
+  let asGiven = 0;
+  let swapped = 0;
+  const why: string[] = [];
+  if (related !== false) {
+    asGiven += lines.asGiven;
+    swapped += lines.swapped;
+    if (lines.swapped) why.push(`on ${lines.swapped} control connection(s) every client→server line reached the outside capture first and every server→client line the inside one`);
+    const nets = hints?.insideNets;
+    if (nets?.length) {
+      const outIn = outside.sessions.filter((s) => inCidr(s.client.ip, nets)).length;
+      const inIn = inside.sessions.filter((s) => inCidr(s.client.ip, nets)).length;
+      if (outIn && !inIn) {
+        swapped++;
+        why.push(`${outIn} control connection(s) of the outside capture come from the --inside-net`);
+      } else if (inIn && !outIn) asGiven++;
+    }
+    for (const s of inside.sessions) {
+      const m = nat.byInside.get(s.controlFlow);
+      if (!m || m.direction !== "outbound" || m.inside.ip.includes(":")) continue;
+      if (!private4(m.inside.ip) && private4(m.translated.ip)) {
+        swapped++;
+        why.push(`the inside client ${m.inside.ip} (public) leaves as ${m.translated.ip} (RFC 1918)`);
+        break;
+      }
+      if (private4(m.inside.ip) && !private4(m.translated.ip)) {
+        asGiven++;
+        break;
+      }
+    }
+  }
+  const sides = swapped && !asGiven ? "swapped" : asGiven && !swapped ? "as-given" : "unknown";
+  if (sides === "swapped") {
+    const [a, b] = lines.example ?? [undefined, undefined];
+    findings.push(finding("nat.sides-swapped", `--inside ${inside.scan.info.file} was taken on the outside of the NAT and --outside ${outside.scan.info.file} on the inside; this report is computed with the sides swapped back`, { insideFlows: a ? [a] : undefined, outsideFlows: b ? [b] : undefined }, why.join("; ")));
+    checks.push({ check: "sides", subject, status: "failed", reason: `swapped: ${why.join("; ")}` });
+  } else if (sides === "as-given") {
+    checks.push({ check: "sides", subject, status: "passed", reason: lines.asGiven ? `on ${lines.asGiven} control connection(s) every client→server line was seen inside first and every server→client line outside first` : "the addresses say so (--inside-net, RFC 1918)" });
+  } else {
+    checks.push({ check: "sides", subject, status: "not-checked", reason: related === false ? "the captures are not of the same run" : swapped && asGiven ? "the evidence disagrees (some connections look swapped, some not)" : lines.connections ? `the control lines of ${lines.connections} connection(s) do not show which side each entered from (no constant clock offset separates the two directions)` : "no control connection with lines in both directions on both sides" });
+  }
+  return { related, sides, findings, checks };
+}
