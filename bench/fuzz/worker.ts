@@ -1,0 +1,14 @@
+/** `npm run fuzz`'s worker thread: runs a slice of the campaign and reports each case's start. */
+import { parentPort, workerData } from "node:worker_threads";
+import { loadCorpus, runCampaign, type CampaignOptions } from "./engine.js";
+import { loadOracles } from "./oracles.js";
+
+const opts = workerData as Omit<CampaignOptions, "onStart" | "onFailure">;
+const oracles = await loadOracles();
+const corpus = loadCorpus();
+const result = await runCampaign(oracles, corpus, {
+  ...opts,
+  onStart: (n) => parentPort!.postMessage({ t: "start", n }),
+  onFailure: (f) => parentPort!.postMessage({ t: "failure", f }),
+});
+parentPort!.postMessage({ t: "done", result });
