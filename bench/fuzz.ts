@@ -122,7 +122,7 @@ async function main(): Promise<number> {
   clearInterval(dog);
   const s = (Date.now() - t0) / 1000;
   const total = totals.cases.capture + totals.cases.router + totals.cases.pair;
-  console.log(`fuzz: ${totals.cases.capture} captures, ${totals.cases.router} router texts, ${totals.cases.pair} verify pairs (${totals.cli} also through the CLI) in ${s.toFixed(1)} s (${(total / s).toFixed(0)} cases/s); slowest case ${totals.slowest.ms.toFixed(0)} ms (${totals.slowest.what.slice(0, 200)})`);
+  console.log(`fuzz: ${totals.cases.capture} captures, ${totals.cases.router} router texts, ${totals.cases.pair} verify pairs (${totals.cli} also through the CLI) in ${s.toFixed(1)} s (${(total / s).toFixed(0)} cases/s, CPU ${((process.cpuUsage().user + process.cpuUsage().system) / 1e6).toFixed(1)} s in all threads); slowest case ${totals.slowest.ms.toFixed(0)} ms (${totals.slowest.what.slice(0, 200)})`);
   const per = (k: Kind) => `${k} ${(totals.ms[k] / Math.max(1, totals.cases[k])).toFixed(2)} ms`;
   console.log(`fuzz: mean time per case: ${per("capture")}, ${per("router")}, ${per("pair")}`);
   console.log(failures.length ? `fuzz: ${failures.length} failure(s)${args.repro ? `, reproducers under ${args.repro}` : ""}` : "fuzz: no failure");

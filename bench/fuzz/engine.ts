@@ -222,11 +222,14 @@ export interface CampaignResult {
   slowest: { ms: number; kind: Kind; index: number; how: string[] };
   next: number;
   ms: number;
+  /** CPU time of this process meanwhile (user + system; on a loaded machine wall time says little). */
+  cpuMs: number;
 }
 
 export async function runCampaign(o: Oracles, corpus: Corpus, opts: CampaignOptions): Promise<CampaignResult> {
   const t0 = performance.now();
-  const res: CampaignResult = { cases: { capture: 0, router: 0, pair: 0 }, msByKind: { capture: 0, router: 0, pair: 0 }, cli: 0, failures: [], slowest: { ms: 0, kind: "capture", index: -1, how: [] }, next: opts.from, ms: 0 };
+  const cpu0 = process.cpuUsage();
+  const res: CampaignResult = { cases: { capture: 0, router: 0, pair: 0 }, msByKind: { capture: 0, router: 0, pair: 0 }, cli: 0, failures: [], slowest: { ms: 0, kind: "capture", index: -1, how: [] }, next: opts.from, ms: 0, cpuMs: 0 };
   for (let n = opts.from; n < opts.to; n += opts.stride ?? 1) {
     if (opts.budgetMs !== undefined && performance.now() - t0 > opts.budgetMs) break;
     const { kind, index } = scheduled(n);
@@ -252,6 +255,8 @@ export async function runCampaign(o: Oracles, corpus: Corpus, opts: CampaignOpti
     opts.onFailure?.(f);
   }
   res.ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  res.cpuMs = (cpu.user + cpu.system) / 1000;
   return res;
 }
 

@@ -19,7 +19,7 @@ export async function ciCampaign(opts: Omit<CampaignOptions, "seed" | "reproDir"
   const res = await runCampaign(await loadOracles(), loadCorpus(), { seed: CI_SEED, reproDir: ARTIFACTS, ...opts });
   const known = knownFailures();
   const kinds = Object.entries(res.cases).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ");
-  console.log(`[fuzz] ${kinds} (${res.cli} through the CLI) in ${(res.ms / 1000).toFixed(1)} s; slowest case ${res.slowest.ms.toFixed(0)} ms (${res.slowest.kind} #${res.slowest.index}); ${res.failures.length} failure(s)`);
+  console.log(`[fuzz] ${kinds} (${res.cli} through the CLI) in ${(res.ms / 1000).toFixed(1)} s (CPU ${(res.cpuMs / 1000).toFixed(1)} s); slowest case ${res.slowest.ms.toFixed(0)} ms (${res.slowest.kind} #${res.slowest.index}); ${res.failures.length} failure(s)`);
   const fresh = res.failures.filter((f) => !f.repro || !known.has(basename(f.repro)));
   for (const f of res.failures) console.log(`[fuzz] ${known.has(basename(f.repro ?? "")) ? "known" : "NEW"} ${f.kind} #${f.index} ${f.violation.oracle}: ${f.violation.message.split("\n")[0]} -> ${f.repro}`);
   expect(fresh.map((f) => ({ case: `${f.kind} #${f.index}`, oracle: f.violation.oracle, message: f.violation.message, how: f.how.join("; "), repro: f.repro }))).toEqual([]);
