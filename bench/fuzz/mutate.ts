@@ -30,6 +30,9 @@ export const HOSTILE_LINES = [
 ];
 const CONTROL_WORDS = ["PORT", "EPRT", "PASV", "EPSV", "227 ", "228 ", "229 ", "Transport:", "SETUP", "RTSP/1.0", "CSeq:"].map((w) => new TextEncoder().encode(w));
 
+/** A classic pcap (its global header has the snaplen at offset 16). */
+const f0IsPcap = (b: Uint8Array) => b.length >= 24 && [0xa1b2c3d4, 0xa1b23c4d, 0xd4c3b2a1, 0x4d3cb2a1].includes(new DataView(b.buffer, b.byteOffset).getUint32(0, true));
+
 const latin1 = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
 
 function concat(parts: Uint8Array[]): Uint8Array {
@@ -76,6 +79,10 @@ const captureMutators: CaptureMutator[] = [
     if (!fs.length) {
       if (out.length >= 12) new DataView(out.buffer).setUint32(4 + 4 * r.int(2), r.pick(EDGE_U32), r.chance(0.5));
       return [out, "smash a header word"];
+    }
+    if (f0IsPcap(out) && r.chance(0.2)) {
+      // the snaplen of a classic pcap header too: caplen checks against it must not wrap
+      new DataView(out.buffer).setUint32(16, r.pick(EDGE_U32), fs[0]!.little);
     }
     const f = r.pick(fs);
     const at = r.pick(f.lengthFields);

@@ -73,10 +73,16 @@ function schemaViolation(name: string, validate: ValidateFunction, report: unkno
   return { oracle: "schema", message: `${name} report not valid: ${e?.instancePath || "/"} ${e?.message} (${JSON.stringify(e?.params)})` };
 }
 
-/** Error diagnostics of a capture: the file named, a byte offset inside the input. */
+/**
+ * Error diagnostics of a capture: the file named, a byte offset inside the input, and numbers
+ * that agree with each other ("N bytes present, M expected" with N < M: a wrapped u32 once gave
+ * "56 bytes present, 8 expected").
+ */
 function unlocated(diags: Diagnostic[], file: string, length: number): Violation | undefined {
   for (const d of diags) {
     if (d.severity !== "error") continue;
+    const n = /(\d+) bytes present, (\d+) expected|(\d+) bytes, expected at least (\d+)/.exec(d.message);
+    if (n && Number(n[1] ?? n[3]) >= Number(n[2] ?? n[4])) return { oracle: "incoherent-error", message: `error[${d.code}] at offset ${d.offset}: ${d.message}` };
     if (d.file !== file) return { oracle: "unlocated-error", message: `error[${d.code}] names file ${JSON.stringify(d.file)}, not ${file}` };
     if (d.offset === undefined || !Number.isInteger(d.offset) || d.offset < 0 || d.offset > length) {
       return { oracle: "unlocated-error", message: `error[${d.code}] at offset ${d.offset} of a ${length}-byte input: ${d.message}` };
