@@ -165,7 +165,7 @@ for case in "$OUT"/*/case.json; do
 done
 # only the namespaces these cases' runs created (their `ip netns add` commands in case.json): other
 # runs on the machine may have theirs alive
-ours=$(cat "$OUT"/*/case.json 2>/dev/null | jq -r '.commands[]? | select(startswith("ip netns add ")) | .[12:]' | sort -u)
+ours=$(cat "$OUT"/*/case.json 2>/dev/null | jq -r '.commands[]? | select(startswith("ip netns add ")) | .[13:]' | sort -u)
 left=$(comm -12 <(ip netns list 2>/dev/null | awk '{print $1}' | sort -u) <(printf '%s\n' "$ours" | sed '/^$/d') | xargs)
 [[ -z $left ]] && echo "namespaces: none of this run's left" || { echo "namespaces: left behind: $left"; fail=1; }
 exit "$fail"
