@@ -3,15 +3,17 @@
  * `npm test`). Deterministic: the same --seed and case numbers give the same inputs. Cases run in
  * worker threads (--jobs); a watchdog terminates a worker whose current case runs longer than
  * --hang, saves that input as a `hang` reproducer and goes on with the next case. Every other
- * violation is shrunk and saved under --repro (default test/fuzz/repro/). Exit 0 when no case
- * failed, 1 otherwise, 2 on a usage error.
+ * violation is shrunk and saved under --repro (default test/fuzz/repro/). Cases are counted as
+ * they end, so a replaced worker loses nothing. Exit 0 when no case failed, 1 otherwise, 2 on a
+ * usage error. (FUZZ_SELFTEST_HANG_CASE=n makes case n spin forever: test/fuzz's check of the
+ * watchdog.)
  *
  *   npm run fuzz                           10 000 capture cases (+ 2 000 router texts, 1 000 pairs)
  *   npm run fuzz -- --budget 600s          as many cases as fit in 10 minutes
  *   npm run fuzz -- --count 100000 --seed 7 --jobs 2
  */
 import { Worker } from "node:worker_threads";
-import { casesFor, loadCorpus, makeCase, reproDir, saveRepro, scheduled, type CampaignResult, type Failure, type Kind } from "./fuzz/engine.js";
+import { casesFor, loadCorpus, makeCase, reproDir, saveRepro, scheduled, type Failure, type Kind } from "./fuzz/engine.js";
 
 interface Args { seed: number; count?: number; budgetMs?: number; jobs: number; hangMs: number; cliEvery: number; repro?: string; from: number }
 
@@ -72,10 +74,12 @@ async function main(): Promise<number> {
     failures.push(f);
     console.log(`FAIL ${f.kind} #${f.index} (case ${f.n}) ${f.violation.oracle}: ${f.violation.message.split("\n")[0]}\n     ${f.how.join("; ")}${f.repro ? `\n     reproducer: ${f.repro}` : ""}`);
   };
-  const merge = (r: CampaignResult) => {
-    for (const k of Object.keys(r.cases) as Kind[]) { totals.cases[k] += r.cases[k]; totals.ms[k] += r.msByKind[k]; }
-    totals.cli += r.cli;
-    if (r.slowest.ms > totals.slowest.ms) totals.slowest = { ms: r.slowest.ms, what: `${r.slowest.kind} #${r.slowest.index}: ${r.slowest.how.join("; ")}` };
+  // counted case by case, so that a worker replaced by the watchdog loses nothing
+  const counted = (m: { kind: Kind; index: number; how: string[]; cli: boolean; ms: number }) => {
+    totals.cases[m.kind]++;
+    totals.ms[m.kind] += m.ms;
+    if (m.cli) totals.cli++;
+    if (m.ms > totals.slowest.ms) totals.slowest = { ms: m.ms, what: `${m.kind} #${m.index}: ${m.how.join("; ")}` };
   };
 
   const lanes: Lane[] = [];
@@ -85,10 +89,11 @@ async function main(): Promise<number> {
       workerData: { seed: args.seed, from, to, stride: args.jobs, budgetMs: remaining, cliEvery: args.cliEvery, reproDir: args.repro },
     });
     Object.assign(lane, { worker: w, current: undefined, since: Date.now(), from });
-    w.on("message", (m: { t: string; n?: number; f?: Failure; result?: CampaignResult }) => {
+    w.on("message", (m: { t: string; n?: number; f?: Failure; kind: Kind; index: number; how: string[]; cli: boolean; ms: number }) => {
       if (m.t === "start") { lane.current = m.n; lane.since = Date.now(); }
+      else if (m.t === "case") counted(m);
       else if (m.t === "failure") report(m.f!);
-      else if (m.t === "done") { merge(m.result!); lane.worker = undefined; void w.terminate(); resolve(); }
+      else if (m.t === "done") { lane.worker = undefined; void w.terminate(); resolve(); }
     });
     w.on("error", (e) => {
       // an exception that escaped the campaign: the case it was on is a failure

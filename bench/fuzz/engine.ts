@@ -207,6 +207,8 @@ export interface CampaignOptions {
   /** Called before each case (the runner's watchdog listens). */
   onStart?: (n: number, c: Case) => void;
   onFailure?: (f: Failure) => void;
+  /** Called after each case with its time. */
+  onCase?: (n: number, c: Case, ms: number) => void;
 }
 
 export interface Failure { n: number; kind: Kind; index: number; violation: Violation; how: string[]; repro?: string }
@@ -242,6 +244,7 @@ export async function runCampaign(o: Oracles, corpus: Corpus, opts: CampaignOpti
     if (ms > res.slowest.ms) res.slowest = { ms, kind, index, how: c.how };
     res.cases[kind]++;
     res.msByKind[kind] += ms;
+    opts.onCase?.(n, c, ms);
     if (c.cli) res.cli++;
     res.next = n + (opts.stride ?? 1);
     if (!v) continue;

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { frames, loadCorpus, type Corpus } from "../../bench/fuzz/corpus.js";
-import { check, loadRepro, makeCase, saveRepro, scheduled, shrinkSeq } from "../../bench/fuzz/engine.js";
+import { check, loadRepro, makeCase, reproFolders, saveRepro, scheduled, shrinkSeq } from "../../bench/fuzz/engine.js";
 import { checkCapture, checkRouter, loadOracles, type Oracles } from "../../bench/fuzz/oracles.js";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -99,11 +99,25 @@ describe("fuzz engine", () => {
     }
   });
 
-  it.skipIf(!existsSync(join(root, "dist/bench/fuzz.js")))("npm run fuzz's runner: worker threads, a summary, exit 0; usage errors exit 2", () => {
+  it.skipIf(!existsSync(join(root, "dist/bench/fuzz.js")))("npm run fuzz's runner: worker threads, a summary, exit 0; a hang caught by the watchdog; usage errors exit 2", { timeout: 300_000 }, () => {
     const r = spawnSync(process.execPath, [join(root, "dist/bench/fuzz.js"), "--count", "20", "--jobs", "2", "--no-save"], { encoding: "utf8", timeout: 120_000 });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^fuzz: 20 captures, 4 router texts, 2 verify pairs .* in [\d.]+ s/m);
     expect(r.stdout).toContain("fuzz: no failure");
+    // the watchdog: a case that never ends (FUZZ_SELFTEST_HANG_CASE) is saved as a hang, its worker
+    // replaced, and the campaign goes on with the next case
+    const dir = mkdtempSync(join(tmpdir(), "alg-verify-fuzz-hang-"));
+    try {
+      const h = spawnSync(process.execPath, [join(root, "dist/bench/fuzz.js"), "--count", "20", "--jobs", "2", "--hang", "1s", "--repro", dir], { encoding: "utf8", timeout: 120_000, env: { ...process.env, FUZZ_SELFTEST_HANG_CASE: "7" } });
+      expect(h.status, h.stdout + h.stderr).toBe(1);
+      expect(h.stdout).toMatch(/^FAIL capture #6 \(case 7\) hang: ran longer than 1000 ms/m);
+      expect(h.stdout).toMatch(/^fuzz: 19 captures, 4 router texts, 2 verify pairs/m);
+      const saved = reproFolders(dir);
+      expect(saved.length).toBe(1);
+      expect(loadRepro(saved[0]!).note).toMatchObject({ kind: "capture", oracle: "hang", index: 6, shrunk: false });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     const bad = spawnSync(process.execPath, [join(root, "dist/bench/fuzz.js"), "--budget", "soon"], { encoding: "utf8" });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("not a duration: soon");
