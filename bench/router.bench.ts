@@ -4,16 +4,22 @@
  *   junos-conversations-100k  a 100 000-flow `show services stateful-firewall conversations` dump in
  *                             the true column layout, printed with printJunosConversations (25 000
  *                             FTP-like conversations of 4 flows, each flow with a NAT line)
- *   conntrack-1M              a 1 000 000-line `conntrack -L` dump with accounting (SNAT'd TCP
+ *   conntrack-100k            a 100 000-line `conntrack -L` dump with accounting (SNAT'd TCP
  *                             entries in the lab sample's layout, every 10th with helper=ftp)
+ *   conntrack-1M              the same at 1 000 000 lines (issue 13: ≥ 50 MB/s)
+ *   conntrack-1M-json         `router --json` of that dump written piece by piece to a sink that
+ *                             drops it (parse + report), throughput over the input
+ *   syslog-stray-200k         one ASP_SFW line and 200 000 lines that start no record (each
+ *                             reported, the diagnostics bounded): linear, ≥ 20 MB/s
  *
- * Both are generated in memory. Throughput = UTF-16 length of the text (≈ bytes, the dumps are
- * ASCII) / mean time of one parseRouterText call. Target ≥ 50 MB/s (1 MB = 10^6 bytes).
+ * All are generated in memory. Throughput = UTF-16 length of the text (≈ bytes, the dumps are
+ * ASCII) / mean time of one run. Targets: conntrack-1M ≥ 50 MB/s, syslog-stray ≥ 20 MB/s (1 MB = 10^6 bytes).
  * `bench/run.ts` calls runRouterBench(); the figures are also printed when this module is run
  * directly after compilation (node dist/bench/router.bench.js).
  */
 import { Bench } from "tinybench";
 import { parseRouterText } from "../src/router/parse.js";
+import { buildRouterReport, routerJsonPieces } from "../src/router/report.js";
 import { printJunosConversations, type PrintableInterface } from "../src/router/junos/printer.js";
 
 export interface RouterBenchResult {
@@ -60,20 +66,46 @@ export function generateConntrack(lines = 1_000_000): string {
   return out.join("\n") + "\n";
 }
 
-export async function runRouterBench(opts: { iterations?: number; conntrackLines?: number; flows?: number } = {}): Promise<RouterBenchResult[]> {
-  const inputs = [
-    { name: "junos-conversations-100k", text: generateConversations(opts.flows) },
-    { name: "conntrack-1M", text: generateConntrack(opts.conntrackLines) },
+/** One ASP_SFW syslog line followed by `lines` lines that start no record. */
+export function generateSyslogStray(lines = 200_000): string {
+  const out: string[] = new Array(lines + 1);
+  out[0] = "Oct 27 11:42:54 (FPC Slot 1, PIC Slot 1) {ss_ftp}[FWNAT]: ASP_SFW_CREATE_ACCEPT_FLOW: proto 6 (TCP) application: ftp, fe-3/3/3.0:1.1.1.2:4450 -> 2.2.2.2:21, creating forward or watch flow";
+  for (let k = 1; k <= lines; k++) out[k] = `stray text ${k} that starts no record`;
+  return out.join("\n") + "\n";
+}
+
+/** Parse, expecting no diagnostic (a benchmark over diagnostics would measure the wrong thing). */
+function parseClean(name: string, text: string): number {
+  const r = parseRouterText(text, name);
+  if (r.diagnostics.length) throw new Error(`${name}: ${r.diagnostics[0]!.code} at line ${r.diagnostics[0]!.line}`);
+  return r.flows.length;
+}
+
+export async function runRouterBench(opts: { iterations?: number; conntrackLines?: number; flows?: number; syslogLines?: number } = {}): Promise<RouterBenchResult[]> {
+  const ctLines = opts.conntrackLines ?? 1_000_000;
+  const ct = generateConntrack(ctLines);
+  const inputs: { name: string; text: string; run: (text: string, name: string) => number }[] = [
+    { name: "junos-conversations-100k", text: generateConversations(opts.flows), run: (t, n) => parseClean(n, t) },
+    { name: "conntrack-100k", text: generateConntrack(Math.max(1, Math.round(ctLines / 10))), run: (t, n) => parseClean(n, t) },
+    { name: "conntrack-1M", text: ct, run: (t, n) => parseClean(n, t) },
+    {
+      name: "conntrack-1M-json", text: ct, run: (t, n) => {
+        let bytes = 0;
+        for (const p of routerJsonPieces(buildRouterReport([parseRouterText(t, n)]))) bytes += p.length;
+        return bytes;
+      },
+    },
+    {
+      name: "syslog-stray-200k", text: generateSyslogStray(opts.syslogLines), run: (t, n) => {
+        const r = parseRouterText(t, n);
+        if (r.events.length !== 1 || r.diagnostics.at(-1)?.code !== "diagnostic_limit") throw new Error(`${n}: not one event and bounded diagnostics`);
+        return r.diagnostics.length;
+      },
+    },
   ];
   const bench = new Bench({ iterations: opts.iterations ?? 5, time: 0, warmupIterations: 1, warmupTime: 0 });
   let sink = 0;
-  for (const { name, text } of inputs) {
-    bench.add(name, () => {
-      const r = parseRouterText(text, name);
-      if (r.diagnostics.length) throw new Error(`${name}: ${r.diagnostics[0]!.code} at line ${r.diagnostics[0]!.line}`);
-      sink += r.flows.length;
-    });
-  }
+  for (const { name, text, run } of inputs) bench.add(name, () => void (sink += run(text, name)));
   await bench.run();
   if (sink < 0) console.log(sink);
   return inputs.map(({ name, text }, k) => {

@@ -3,7 +3,7 @@
  * the flow table as a transferred copy of its wasm region (the instance itself stays here).
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { analyzeFile } from "./index.js";
+import { analyzeFile } from "./files.js";
 import { FLOW_SIZE } from "../wasm/abi.js";
 
 const { path, opts } = workerData as { path: string; opts: Parameters<typeof analyzeFile>[1] };

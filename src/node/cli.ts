@@ -1,16 +1,20 @@
 /**
  * The commander CLI: `createProgram(io)` builds it, `main(argv, io)` runs it and returns the
  * exit code. This is the only module that decides exit codes (bin/alg-verify.js sets them):
- *   0 ok · 1 findings (verify) · 2 usage or input error · 3 internal error
+ *   0 ok (verify: pass) · 1 verify: fail (suite: a regression) · 2 usage or input error ·
+ *   3 internal error · 4 verify: inconclusive (nothing could be judged)
+ * Every file argument may be `-` (standard input; one per invocation, ./io.ts). Errors always go
+ * to stderr, in text mode as with --json; reports go to stdout.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import type { CliIo } from "./io.js";
+import { STDIN, readTextArg, stdinConflict, stdinOf, type CliIo } from "./io.js";
 import { InputError } from "./errors.js";
-import { registerSuiteCommand } from "../suite/cli.js";
+import { sizeArgument } from "./size.js";
+import { registerSuiteCommand } from "./suite-cli.js";
 import { parseCidr, type Cidr } from "../net/cidr.js";
 import { INTERFACE_SPEC_HELP, parseInterfaceSpec, type InterfaceSpec } from "../capture/iface.js";
 import { InternalError } from "../wasm/instantiate.js";
-import { registerRouterCommand } from "../router/cli.js";
+import { registerRouterCommand } from "./router-cli.js";
 // The commands' implementations are loaded when a command runs, so starting the CLI (and
 // `--help`) stays cheap; only what the chosen command needs is parsed.
 
@@ -21,6 +25,19 @@ export const EXIT_INPUT = 2;
 export const EXIT_INTERNAL = 3;
 /** verify: nothing could be judged (no negotiation judged, no router flow compared). */
 export const EXIT_INCONCLUSIVE = 4;
+
+/** The exit codes of `verify`, as its --help lists them (README "Exit codes" says the same). */
+export const VERIFY_EXIT_CODES_HELP = `
+Exit codes:
+  0  pass: every negotiation judged agreed with the router output
+  1  fail: at least one error finding
+  2  input error: a file cannot be read, a capture is damaged, a router file is not router output,
+     or the command line is wrong (the message on stderr names the file)
+  3  internal error
+  4  inconclusive: nothing could be judged (no FTP/RTSP negotiation, no router flow compared)
+
+Any file argument may be - (standard input), one per invocation.
+`;
 
 function intOption(min: number, max: number) {
   return (v: string): number => {
@@ -39,16 +56,8 @@ function ifSpec(v: string): IfSpec {
   return spec;
 }
 
-/** "4M", "512k", "1048576" → bytes. */
-export function parseSize(v: string): number {
-  const m = /^(\d+)([kKmMgG]i?[bB]?)?$/.exec(v.trim());
-  if (!m) throw new InvalidArgumentError("expected a size such as 4M, 512K or 1048576");
-  const unit = (m[2] ?? "").toLowerCase()[0];
-  const mult = unit === "k" ? 1 << 10 : unit === "m" ? 1 << 20 : unit === "g" ? 1 << 30 : 1;
-  const n = Number(m[1]) * mult;
-  if (n < 512 << 10 || n > 1 << 30) throw new InvalidArgumentError("window must be between 512K and 1G");
-  return n;
-}
+/** "4M", "512k", "1048576" → bytes of the input window (512K to 1G). */
+export const parseSize = sizeArgument(512 << 10, 1 << 30, "window");
 
 /** Flow capacity → log2 of the table slots (usable = 3/4 of the slots). */
 export function flowCapLog2For(maxFlows: number): number {
@@ -98,7 +107,7 @@ export function createProgram(io: CliIo): Command {
     .option("--merge-interfaces", "count the same 5-tuple on different capture interfaces as one flow (as tshark 4.0)")
     .addOption(new Option("--limit <n>", "show at most n flows in the table (text output)").argParser(intOption(0, Number.MAX_SAFE_INTEGER)))
     .action(async (capture: string, o: { json?: boolean; maxFlows: number; window: number; mergeInterfaces?: boolean; limit?: number }) => {
-      const { scanFile } = await import("./index.js");
+      const { scanFile } = await import("./files.js");
       const { writeFlowsJson } = await import("../report/flows-json.js");
       const { formatDiagnostic, formatFlowsText } = await import("../report/flows-text.js");
       const prog = progress(io, capture, undefined);
@@ -107,13 +116,14 @@ export function createProgram(io: CliIo): Command {
         windowBytes: o.window,
         mergeInterfaces: o.mergeInterfaces,
         onProgress: prog.tick,
+        stdin: stdinOf(io),
       });
       prog.done();
       if (o.json) writeFlowsJson(scan, io.stdout);
       else formatFlowsText(scan, io.stdout, { limit: o.limit });
       const err = scan.diagnostics.find((d) => d.severity === "error");
       if (err) {
-        if (o.json) io.stderr(formatDiagnostic(err) + "\n");
+        io.stderr(formatDiagnostic(err) + "\n");
         io.setExitCode(EXIT_INPUT);
       } else {
         for (const d of scan.diagnostics) if (d.severity === "warning" && o.json) io.stderr(formatDiagnostic(d) + "\n");
@@ -139,7 +149,7 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option("--max-control-streams <n>", "control connections reassembled at most").argParser(intOption(1, 65_536)).default(512))
     .option("--merge-interfaces", "count the same 5-tuple on different capture interfaces as one flow")
     .action(async (capture: string, o: { json?: boolean; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; window: number; maxFlows: number; maxControlStreams: number; mergeInterfaces?: boolean }) => {
-      const { analyzeFile } = await import("./index.js");
+      const { analyzeFile } = await import("./files.js");
       const { writeFlowsJson } = await import("../report/flows-json.js");
       const { formatDiagnostic } = await import("../report/flows-text.js");
       const { formatAnalyzeText } = await import("../report/analyze-text.js");
@@ -147,26 +157,27 @@ export function createProgram(io: CliIo): Command {
       const { scan, sessions } = await analyzeFile(capture, {
         profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts,
         flowCapLog2: flowCapLog2For(o.maxFlows), maxControlStreams: o.maxControlStreams,
-        mergeInterfaces: o.mergeInterfaces, onProgress: prog.tick,
+        mergeInterfaces: o.mergeInterfaces, onProgress: prog.tick, stdin: stdinOf(io),
       });
       prog.done();
       if (o.json) writeFlowsJson(scan, io.stdout, { profile: o.profile, sessions });
       else formatAnalyzeText(scan, sessions, io.stdout);
       const err = scan.diagnostics.find((d) => d.severity === "error");
-      if (err && o.json) io.stderr(formatDiagnostic(err) + "\n");
+      if (err) io.stderr(formatDiagnostic(err) + "\n");
       io.setExitCode(err ? EXIT_INPUT : EXIT_OK);
     });
 
   const collect = (v: string, prev: string[]) => [...prev, v];
   program
     .command("verify")
-    .description("reconcile inside/outside captures through the NAT, predict the ALG's conversations, compare them with the router output, and explain every difference (exit 0 pass, 1 fail)")
-    .option("--inside <capture>", "capture taken on the inside (private) side of the NAT")
-    .option("--outside <capture>", "capture taken on the outside (public) side")
+    .description("reconcile inside/outside captures through the NAT, predict the ALG's conversations, compare them with the router output, and explain every difference (exit 0 pass, 1 fail, 2 input error, 4 inconclusive)")
+    .addHelpText("after", VERIFY_EXIT_CODES_HELP)
+    .option("--inside <capture>", "capture taken on the inside (private) side of the NAT (- for standard input)")
+    .option("--outside <capture>", "capture taken on the outside (public) side (- for standard input)")
     .option("--capture <file>", "one capture holding both sides (split it with --inside-if/--outside-if)")
     .addOption(new Option("--inside-if <if>", "interface of the inside side in --capture: a pcapng interface number, or sll2:<ifindex>").argParser(ifSpec))
     .addOption(new Option("--outside-if <if>", "interface of the outside side in --capture").argParser(ifSpec))
-    .option("--router <file>", "router output (any format of `router`); repeatable", collect, [] as string[])
+    .option("--router <file>", "router output (any format of `router`; - for standard input); repeatable", collect, [] as string[])
     .option("--json", "print the JSON report (schema/verify.schema.json)")
     .addOption(new Option("--format <format>", "text report, or only the predicted conversations in Junos layout").choices(["text", "junos"]).default("text"))
     .addOption(new Option("--profile <name>", "ALG implementation to emulate for fragile-input findings").choices(["lenient", "linux"]).default("lenient"))
@@ -201,7 +212,15 @@ export function createProgram(io: CliIo): Command {
         io.setExitCode(EXIT_INPUT);
         return;
       }
-      const { runVerify, inputErrorOf } = await import("../verify/run-node.js");
+      const usage = o.capture === STDIN
+        ? "error: --capture cannot be - (standard input): the capture is read once per side; save it to a file"
+        : stdinConflict([["--inside", o.inside], ["--outside", o.outside], ...o.router.map((f): [string, string] => ["--router", f])]);
+      if (usage) {
+        io.stderr(`${usage.startsWith("error:") ? "" : "error: "}${usage}\n`);
+        io.setExitCode(EXIT_INPUT);
+        return;
+      }
+      const { runVerify, inputErrorOf } = await import("./verify-run.js");
       const { formatVerifyText, predictedJunos } = await import("../report/verify-text.js");
       const { formatDiagnostic } = await import("../report/flows-text.js");
       const files = [o.inside, o.outside].filter((x): x is string => x !== undefined);
@@ -211,7 +230,8 @@ export function createProgram(io: CliIo): Command {
         {
           profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts,
           flowCapLog2: flowCapLog2For(o.maxFlows), clockOffsetMs: o.clockOffset, frameTolerance: o.frameTolerance,
-          allMappings: o.allMappings, hints: { natAddresses: o.natAddress, insideNets: o.insideNet }, readFile: io.readFile,
+          allMappings: o.allMappings, hints: { natAddresses: o.natAddress, insideNets: o.insideNet },
+          readFile: io.readFile, stdin: stdinOf(io),
         },
       );
       if (io.isTTY && files.length) io.stderr("\x1b[K");
@@ -233,7 +253,8 @@ export function createProgram(io: CliIo): Command {
 /** Runs the CLI in-process and returns the exit code. Never throws, never exits. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   let code = EXIT_OK;
-  const wrapped: CliIo = { ...io, setExitCode: (c) => { code = c; io.setExitCode(c); } };
+  // io.readFile reads standard input for "-", for every command that reads text files.
+  const wrapped: CliIo = { ...io, readFile: (p) => readTextArg(io, p), setExitCode: (c) => { code = c; io.setExitCode(c); } };
   try {
     await createProgram(wrapped).parseAsync(argv, { from: "user" });
     return code;

@@ -1,13 +1,51 @@
 /**
  * The CLI's window on the world, injected so the CLI can be driven in-process by tests:
- * `main(argv, io)` never touches process.stdout/exit directly.
+ * `main(argv, io)` never touches process.stdout/exit directly. Also the one place that says
+ * what `-` means: standard input, for every file argument of every command.
  */
+import type { ByteSource } from "../wasm/core.js";
+
 export interface CliIo {
   /** Report output; large reports arrive as ASCII byte chunks. */
   stdout(s: string | Uint8Array): void;
   stderr(s: string): void;
+  /** Reads a text file (UTF-8). Inside main() it also reads standard input for "-" (readTextArg). */
   readFile(path: string): Promise<string>;
   setExitCode(code: number): void;
   /** True when stderr is a terminal (progress is shown only then). */
   isTTY?: boolean;
+  /** Standard input, read for a file argument `-` (default: process.stdin). */
+  stdin?: AsyncIterable<Uint8Array>;
+}
+
+/** The file argument that means standard input. */
+export const STDIN = "-";
+/** How standard input is named in reports and messages. */
+export const STDIN_NAME = "<stdin>";
+
+/** Standard input of the CLI: io.stdin, else the process's. */
+export const stdinOf = (io: CliIo): AsyncIterable<Uint8Array> & ByteSource => io.stdin ?? process.stdin;
+
+/** Reads all of an async byte stream as UTF-8 text (chunks decoded as they arrive). */
+export async function readAllText(source: AsyncIterable<Uint8Array>): Promise<string> {
+  const dec = new TextDecoder();
+  const parts: string[] = [];
+  for await (const chunk of source) parts.push(dec.decode(chunk, { stream: true }));
+  parts.push(dec.decode());
+  return parts.join("");
+}
+
+/** Reads a text file argument (UTF-8): standard input for `-`, else through io.readFile. */
+export function readTextArg(io: CliIo, path: string): Promise<string> {
+  return path === STDIN ? readAllText(stdinOf(io)) : io.readFile(path);
+}
+
+/**
+ * Standard input can be read once: the message to print when more than one of the named
+ * arguments is `-` (e.g. [["--inside", "-"], ["--router", "-"]]), else undefined.
+ */
+export function stdinConflict(args: [name: string, value: string | undefined][]): string | undefined {
+  const dashed = args.filter(([, v]) => v === STDIN).map(([n]) => n);
+  if (dashed.length < 2) return undefined;
+  return `only one file argument may be - (standard input), got - for ${dashed.join(" and ")}: save all but one to files`;
 }

@@ -9,11 +9,14 @@ export interface Column {
 
 /** Renders rows under headers, columns padded to their widest cell, two spaces apart. */
 export function renderTable(columns: Column[], rows: string[][]): string {
-  const widths = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => (r[i] ?? "").length)));
+  // (a loop, not Math.max(...rows): a table may have more rows than a call takes arguments)
+  const widths = columns.map((c, i) => rows.reduce((w, r) => Math.max(w, (r[i] ?? "").length), c.header.length));
   const line = (cells: string[]) =>
     cells
       .map((cell, i) => (columns[i].align === "right" ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
       .join("  ")
       .trimEnd();
-  return [line(columns.map((c) => c.header)), ...rows.map(line)].join("\n") + "\n";
+  let out = line(columns.map((c) => c.header)) + "\n";
+  for (const r of rows) out += line(r) + "\n";
+  return out;
 }

@@ -29,14 +29,19 @@ const COMMAND_FORMATS: [RegExp, RouterFormat][] = [
   [/\bshow\s+log\b|\bsyslog\b|\/var\/log\//, "junos-syslog"],
   [/\bshow\s+security\s+flow\s+session\b/, "srx-flow-session"],
   [/\bshow\s+security\s+alg\s+status\b/, "srx-alg-status"],
+  [/\bconntrack\b[^|]*(?:\s-E\b|--event\b)[^|]*\sexpect\b/, "conntrack-expect"],
   [/\bconntrack\b[^|]*\s-E\b|\bconntrack\b[^|]*--event/, "conntrack-events"],
   [/\bconntrack\b[^|]*\s-L\s+expect\b|nf_conntrack_expect\b|\bconntrack\b[^|]*--dump\s+expect\b/, "conntrack-expect"],
   [/\bconntrack\b|nf_conntrack\b/, "conntrack"],
 ];
 
+/** A `conntrack -E expect` event: `[NEW] 300 proto=17 src=...` (an optional `[time]` before). */
+const EXPECT_EVENT = /^\s*(?:\[\s*\d+\.\d+\s*\]\s*)?\[(?:NEW|UPDATE|DESTROY)\][ \t]+\d+[ \t]+proto=/;
+
 /** Per-line markers → format. Order matters: syslog before conversations (ASP lines hold `->`). */
 const LINE_MARKERS: [RegExp, RouterFormat][] = [
   [/\bASP_[A-Z0-9_]+:/, "junos-syslog"],
+  [EXPECT_EVENT, "conntrack-expect"],
   [/^\s*(?:\[\s*\d+\.\d+\s*\]\s*)?\[(?:NEW|UPDATE|DESTROY)\]/, "conntrack-events"],
   [/\bmaster-src=|\bmask-src=|\bl3proto\s*=/, "conntrack-expect"],
   [/\bsrc=\S+\s+dst=\S+/, "conntrack"],
@@ -57,8 +62,8 @@ const CONTINUES: Record<RouterFormat, RegExp> = {
   "srx-flow-session": /^\s*(?:Session ID:\s*\d|(?:In|Out):\s+\S+\s+-->\s)/,
   "srx-alg-status": /^\s*[A-Z0-9][A-Z0-9_-]*\s*:\s*(?:Enabled|Disabled)\s*$/,
   conntrack: /^(?:ipv[46] +\d+ +)?[a-z][a-z0-9]* +\d+ +(?:\d+ +)?(?:[A-Z_]+ +)?src=/,
-  "conntrack-events": /^\s*(?:\[\s*\d+\.\d+\s*\]\s*)?\[(?:NEW|UPDATE|DESTROY)\]/,
-  "conntrack-expect": /^\d+ +(?:proto=\d+ .*\bmaster-src=|l3proto = )/,
+  "conntrack-events": /^\s*(?:\[\s*\d+\.\d+\s*\]\s*)?\[(?:NEW|UPDATE|DESTROY)\](?![ \t]+\d+[ \t]+proto=)/,
+  "conntrack-expect": /^\d+ +(?:proto=\d+ .*\bmaster-src=|l3proto = )|^\s*(?:\[\s*\d+\.\d+\s*\]\s*)?\[(?:NEW|UPDATE|DESTROY)\][ \t]+\d+[ \t]+proto=/,
 };
 
 /**

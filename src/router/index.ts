@@ -4,11 +4,14 @@
  *   const r = parseRouterText(text, "show-conversations.txt");      // one file → documents, records, diagnostics
  *   const report = buildRouterReport([r]);                          // `router --json`, schemaVersion 1
  *   process.stdout.write(formatRouterText(report));                 // human tables
+ *   await writeRouterReport(report, sink, { json: true });          // any size, piece by piece
+ *   describeUnrecognised(bytes);                                    // "a pcap capture", "binary data", ...
  *   printJunosConversations(doc.interfaces);                        // Junos column layout (§1.1)
  */
 export * from "./types.js";
-export { parseRouterText, documentRecords } from "./parse.js";
-export { buildRouterReport, formatRouterText, formatDiagnostic } from "./report.js";
+export { parseRouterText, documentRecords, type RouterInput } from "./parse.js";
+export { describeUnrecognised, looksBinary } from "./sniff.js";
+export { buildRouterReport, formatRouterText, formatDiagnostic, writeRouterReport, routerJsonPieces, routerTextPieces, type RouterSink } from "./report.js";
 export { printJunosConversations, printFlowLine, printNatLine, type PrintableInterface } from "./junos/printer.js";
 export { parseEndpoint, canonicalIp, formatEndpoint, normaliseProto } from "./ip.js";
 export { natFromReply } from "./normalise.js";

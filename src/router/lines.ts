@@ -11,6 +11,7 @@
  *   ctx.report("unknown_line", "error", 4, 2, "...")  →  { line: 5, column: 2, lineText: lines[4], ... }
  */
 import type { Diagnostic, Severity } from "../types.js";
+import { DEFAULT_DIAGNOSTIC_LIMIT } from "./types.js";
 
 /** Split text into lines without their terminators (LF, CRLF). */
 export function splitLines(text: string): string[] {
@@ -116,10 +117,16 @@ export class CodeWindow {
 /** The per-file state every parser writes into. */
 export class ParseContext {
   readonly diagnostics: Diagnostic[] = [];
+  /** Diagnostics not kept because `limit` were already kept: how many, per code, worst severity. */
+  omitted = 0;
+  private readonly omittedCodes = new Map<string, number>();
+  private omittedWorst: Severity = "info";
   private codeWindow: CodeWindow | null = null;
   constructor(
     readonly file: string,
     readonly lines: Lines,
+    /** Located diagnostics kept (RouterParseOptions.diagnosticLimit); the rest are counted. */
+    readonly limit = DEFAULT_DIAGNOSTIC_LIMIT,
   ) {}
 
   /** A window on the input's code units (made on first use, shared by the parts of the file). */
@@ -130,6 +137,7 @@ export class ParseContext {
   /**
    * Report a problem at 0-based line index `lineIdx`, 0-based `column`. For long lines,
    * lineText is cut to a window around the column (and `column` is kept relative to the full line).
+   * Past `limit` diagnostics, the problem is only counted (see `limitDiagnostic`).
    */
   report(code: string, severity: Severity, lineIdx: number, column: number, message: string): Diagnostic {
     const full = this.lines.get(lineIdx);
@@ -147,10 +155,48 @@ export class ParseContext {
       column: Math.max(0, column),
       lineText,
     };
-    this.diagnostics.push(d);
+    if (this.diagnostics.length < this.limit) {
+      this.diagnostics.push(d);
+    } else {
+      this.omitted++;
+      this.omittedCodes.set(code, (this.omittedCodes.get(code) ?? 0) + 1);
+      if (SEVERITY_RANK[severity] > SEVERITY_RANK[this.omittedWorst]) this.omittedWorst = severity;
+    }
     return d;
   }
+
+  /** Report a problem that is always kept (the file-level verdicts such as `nothing_understood`). */
+  reportAlways(code: string, severity: Severity, lineIdx: number, column: number, message: string): Diagnostic {
+    const n = this.diagnostics.length;
+    const d = this.report(code, severity, lineIdx, column, message);
+    if (this.diagnostics.length === n) {
+      this.omitted--;
+      const left = this.omittedCodes.get(code)! - 1;
+      if (left) this.omittedCodes.set(code, left);
+      else this.omittedCodes.delete(code);
+      this.diagnostics.push(d);
+    }
+    return d;
+  }
+
+  /**
+   * The `diagnostic_limit` diagnostic counting what was not listed, or null when nothing was left
+   * out: "149000 more diagnostics not listed (unknown_line: 149000); limit 1000 (--diagnostic-limit)".
+   */
+  limitDiagnostic(): Diagnostic | null {
+    if (this.omitted <= 0) return null;
+    const codes = Array.from(this.omittedCodes, ([c, n]) => `${c}: ${n}`).join(", ");
+    return {
+      code: "diagnostic_limit",
+      severity: this.omittedWorst,
+      message: `${this.omitted} more diagnostic(s) not listed (${codes}); only the first ${this.limit} are (diagnostic limit, --diagnostic-limit)`,
+      file: this.file,
+      count: this.omitted,
+    };
+  }
 }
+
+const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
 
 /** 0-based column of the first non-blank character of a line (0 for a blank line). */
 export function firstNonBlank(s: string): number {

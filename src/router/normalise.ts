@@ -168,6 +168,8 @@ export function normaliseDocument(doc: RouterDocument, document: number, out: No
         };
         if (x.master) r.master = x.master;
         if (x.helper !== undefined) r.alg = x.helper;
+        if (x.event !== undefined) r.event = x.event;
+        if (x.time !== undefined) r.time = x.time;
         out.expectations.push(r);
       }
       break;

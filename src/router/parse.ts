@@ -10,9 +10,13 @@
  * Steps: index lines (LF/CRLF) → split into parts at prompts / format changes (detect.ts) → run the
  * part's parser → normalise (normalise.ts). Lines of a part whose format nothing names are each
  * reported (`unknown_line`). A file in which nothing was understood gets one `nothing_understood`
- * error (the CLI exits 2 for it).
+ * error naming the file and what it looks like (sniff.ts: "a pcap capture", "binary data", "an
+ * nftables ruleset", ...; also in `looksLike`); the CLI exits 2 for it. Bytes that are a capture or
+ * binary are not parsed at all. Located diagnostics beyond `diagnosticLimit` (default 1000) are
+ * counted in one `diagnostic_limit` diagnostic.
  */
-import type { RouterDocument, RouterFormat, RouterParseOptions, RouterParseResult } from "./types.js";
+import { DEFAULT_DIAGNOSTIC_LIMIT, type RouterDocument, type RouterFormat, type RouterParseOptions, type RouterParseResult } from "./types.js";
+import { describeUnrecognised, isBinaryDescription, unrecognisedMessage, EMPTY } from "./sniff.js";
 import { ParseContext, Lines, IGNORABLE, clip, firstNonBlank, type Segment } from "./lines.js";
 import { splitParts } from "./detect.js";
 import { parseJunosConversations } from "./junos/conversations.js";
@@ -65,12 +69,23 @@ export function documentRecords(d: RouterDocument): number {
   }
 }
 
-export function parseRouterText(text: string, file: string, opts: RouterParseOptions = {}): RouterParseResult {
+/** Input of parseRouterText: the text, or the file's bytes (decoded as UTF-8 unless they are binary). */
+export type RouterInput = string | Uint8Array;
+
+export function parseRouterText(input: RouterInput, file: string, opts: RouterParseOptions = {}): RouterParseResult {
   const result: RouterParseResult = { file, documents: [], flows: [], counters: [], events: [], expectations: [], diagnostics: [] };
   let ctx: ParseContext | null = null;
   try {
-    const lines = new Lines(typeof text === "string" ? text : String(text));
-    ctx = new ParseContext(file, lines);
+    // a capture or other binary data is never given to the line parsers: say what it is
+    const binary = sniffBinary(input);
+    const text = typeof input === "string" ? input : binary ? "" : new TextDecoder().decode(input);
+    const lines = new Lines(text);
+    ctx = new ParseContext(file, lines, opts.diagnosticLimit ?? DEFAULT_DIAGNOSTIC_LIMIT);
+    if (binary) {
+      result.looksLike = binary;
+      result.diagnostics = [{ ...ctx.reportAlways("nothing_understood", "error", 0, 0, unrecognisedMessage(file, binary)), lineText: "" }];
+      return result;
+    }
     const forced = opts.format && opts.format !== "auto" ? opts.format : undefined;
     for (const part of splitParts(lines, forced)) {
       const pr = part.prompt;
@@ -95,21 +110,24 @@ export function parseRouterText(text: string, file: string, opts: RouterParseOpt
     }
     const out: NormalisedRecords = result;
     result.documents.forEach((d, k) => normaliseDocument(d, k, out));
-    result.diagnostics = ctx.diagnostics;
     if (result.documents.reduce((n, d) => n + documentRecords(d), 0) === 0) {
       let i = 0;
       while (i < lines.length && IGNORABLE.test(lines.get(i))) i++;
-      if (i === lines.length) i = -1;
-      ctx.report("nothing_understood", "error", Math.max(0, i), 0,
-        i < 0 ? "the file holds no router output" : "nothing in the file was understood as router output");
+      const looksLike = describeUnrecognised(text);
+      result.looksLike = looksLike;
+      ctx.reportAlways("nothing_understood", "error", i === lines.length ? 0 : i, 0,
+        i === lines.length && looksLike !== EMPTY ? `${file} holds no router output (only blank lines, comments or pager marks)` : unrecognisedMessage(file, looksLike));
     }
+    const limit = ctx.limitDiagnostic();
+    if (limit) ctx.diagnostics.push(limit);
+    result.diagnostics = ctx.diagnostics;
   } catch (err) {
     // Defensive: a parser bug must not escape as an exception on user input.
     const d = {
       code: "internal_error", severity: "error" as const, file, line: 1, column: 0, lineText: "",
       message: `internal parser error: ${err instanceof Error ? err.message : String(err)}`,
     };
-    result.diagnostics = ctx ? [...ctx.diagnostics, d] : [d];
+    result.diagnostics = ctx ? ctx.diagnostics.concat([d]) : [d];
   } finally {
     // the parsers' interning caches may hold slices of `text`: let it go
     ADDR_CACHE.clear();
@@ -117,4 +135,11 @@ export function parseRouterText(text: string, file: string, opts: RouterParseOpt
     resetConntrackState();
   }
   return result;
+}
+
+/** The description of a capture or other binary input, or null for text. */
+function sniffBinary(input: RouterInput): string | null {
+  const head = typeof input === "string" ? input.slice(0, 1 << 16) : input.subarray(0, 1 << 16);
+  const d = describeUnrecognised(head);
+  return isBinaryDescription(d) ? d : null;
 }

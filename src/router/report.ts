@@ -13,6 +13,13 @@
  * then the diagnostics, esbuild style (`file:line:column: severity: message [code]`, the line and a
  * caret under the column; column 0-based), the first `maxDiagnostics` (default 20) and
  * "… and K more".
+ *
+ * Any size: both renderings are produced piece by piece (`routerJsonPieces`, `routerTextPieces`,
+ * generators of strings of about 64 KiB) and written through a sink that may return a promise
+ * (`writeRouterReport`: back-pressure of the output), so no single string holds a report of a
+ * million records. Nothing spreads an array into arguments or recurses over records: the JSON
+ * writer descends a fixed three levels (report → arrays → documents' arrays) and stringifies each
+ * record alone. `routerJsonPieces` joined equals `JSON.stringify(report, null, 2) + "\n"`.
  */
 import type { Diagnostic } from "../types.js";
 import type { NatTranslation, RouterDocument, RouterParseResult, RouterReport } from "./types.js";
@@ -22,63 +29,207 @@ export function buildRouterReport(results: RouterParseResult[]): RouterReport {
   const report: RouterReport = { schemaVersion: 1, documents: [], flows: [], counters: [], events: [], expectations: [], diagnostics: [] };
   for (const r of results) {
     const off = report.documents.length;
-    report.documents.push(...r.documents);
+    for (const d of r.documents) report.documents.push(d);
     for (const f of r.flows) report.flows.push(off ? { ...f, document: f.document + off } : f);
     for (const c of r.counters) report.counters.push(off ? { ...c, document: c.document + off } : c);
     for (const e of r.events) report.events.push(off ? { ...e, document: e.document + off } : e);
     for (const x of r.expectations) report.expectations.push(off ? { ...x, document: x.document + off } : x);
-    report.diagnostics.push(...r.diagnostics);
+    for (const d of r.diagnostics) report.diagnostics.push(d);
   }
   return report;
 }
 
+/** Where report text goes: a piece at a time; a returned promise is awaited before the next piece. */
+export type RouterSink = (piece: string) => void | Promise<unknown>;
+
+/** Size at which the renderings hand a piece to the sink. */
+const PIECE = 1 << 16;
+
+/** Write pieces to a sink, awaiting it when it asks (back-pressure). */
+export async function writePieces(pieces: Iterable<string>, write: RouterSink): Promise<void> {
+  for (const p of pieces) {
+    const r = write(p);
+    if (r) await r;
+  }
+}
+
+/** Write the report as JSON (`--json`) or text to a sink. */
+export function writeRouterReport(report: RouterReport, write: RouterSink, opts: { json?: boolean; maxDiagnostics?: number } = {}): Promise<void> {
+  return writePieces(opts.json ? routerJsonPieces(report) : routerTextPieces(report, opts), write);
+}
+
+/** Joins small strings into pieces of about PIECE code units. */
+function* batched(parts: Iterable<string>): Generator<string> {
+  let buf = "";
+  for (const p of parts) {
+    buf += p;
+    if (buf.length >= PIECE) {
+      yield buf;
+      buf = "";
+    }
+  }
+  if (buf) yield buf;
+}
+
+/** Levels below the report at which arrays and objects are written member by member. */
+const STREAMED_LEVELS = 3;
+/**
+ * Members written further down than STREAMED_LEVELS: a Junos conversation list's interfaces, down
+ * to each conversation (one interface may hold every flow of the router). Still a fixed depth.
+ */
+const DEEPER = new Map<string, number>([["interfaces", 3]]);
+
+/**
+ * JSON.stringify(value, null, 2) at nesting `indent`, in parts: objects and arrays down to
+ * `levels` more levels are written member by member, anything deeper stringified whole (a
+ * record). Depth is bounded by STREAMED_LEVELS, never by the data.
+ */
+function* jsonParts(value: unknown, indent: string, levels: number): Generator<string> {
+  if (levels <= 0 || !streamable(value)) {
+    yield jsonAt(value, indent);
+    return;
+  }
+  const inner = indent + "  ";
+  if (Array.isArray(value)) {
+    if (value.length === 0) {
+      yield "[]";
+      return;
+    }
+    yield "[\n";
+    for (let k = 0; k < value.length; k++) {
+      const v: unknown = value[k];
+      // (records, the usual members, without a generator of their own)
+      if (levels === 1 || !streamable(v)) yield (k ? ",\n" : "") + inner + jsonAt(v, inner);
+      else {
+        yield k ? ",\n" + inner : inner;
+        yield* jsonParts(v, inner, levels - 1);
+      }
+    }
+    yield "\n" + indent + "]";
+    return;
+  }
+  let first = true;
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined || typeof v === "function" || typeof v === "symbol") continue;
+    yield (first ? "{\n" : ",\n") + inner + JSON.stringify(k) + ": ";
+    first = false;
+    yield* jsonParts(v, inner, DEEPER.get(k) ?? levels - 1);
+  }
+  yield first ? "{}" : "\n" + indent + "}";
+}
+
+/** An object or array written member by member (not a primitive, nor something with toJSON). */
+function streamable(v: unknown): v is object {
+  return v !== null && typeof v === "object" && typeof (v as { toJSON?: unknown }).toJSON !== "function";
+}
+
+/** JSON.stringify(v, null, 2) placed at nesting `indent` (its lines after the first indented). */
+function jsonAt(v: unknown, indent: string): string {
+  const s = JSON.stringify(v, null, 2);
+  if (s === undefined) return "null";
+  return indent.length && s.indexOf("\n") >= 0 ? s.replaceAll("\n", "\n" + indent) : s;
+}
+
+/** `router --json`: JSON.stringify(report, null, 2) + "\n", in pieces. */
+export function* routerJsonPieces(report: RouterReport): Generator<string> {
+  yield* batched(reportParts(report));
+  yield "\n";
+}
+
+/**
+ * The report object member by member: `documents` written down to their arrays of records
+ * (STREAMED_LEVELS), the normalised arrays and diagnostics a record at a time.
+ */
+function* reportParts(report: RouterReport): Generator<string> {
+  let first = true;
+  for (const [k, v] of Object.entries(report)) {
+    if (v === undefined) continue;
+    yield (first ? "{\n  " : ",\n  ") + JSON.stringify(k) + ": ";
+    first = false;
+    yield* jsonParts(v, "  ", k === "documents" ? STREAMED_LEVELS : 1);
+  }
+  yield first ? "{}" : "\n}";
+}
+
+/** Longest length of column k over the rows (a loop: rows may be millions). */
+function columnWidth(head: string, rows: string[][], k: number): number {
+  let w = head.length;
+  for (const r of rows) {
+    const n = (r[k] ?? "").length;
+    if (n > w) w = n;
+  }
+  return w;
+}
+
+/** Render rows as space-aligned columns (2 spaces between), indented; one string per line. */
+export function* tableLines(head: string[], rows: string[][], indent = "  "): Generator<string> {
+  const w = head.map((h, k) => columnWidth(h, rows, k));
+  const fmt = (r: string[]) => indent + r.map((c, k) => (k === r.length - 1 ? c : c.padEnd(w[k]!))).join("  ").trimEnd();
+  yield fmt(head);
+  for (const r of rows) yield fmt(r);
+}
+
 /** Render rows as space-aligned columns (2 spaces between), indented. */
 export function table(head: string[], rows: string[][], indent = "  "): string[] {
-  const w = head.map((h, k) => Math.max(h.length, ...rows.map((r) => (r[k] ?? "").length)));
-  const fmt = (r: string[]) => indent + r.map((c, k) => (k === r.length - 1 ? c : c.padEnd(w[k]!))).join("  ").trimEnd();
-  return [fmt(head), ...rows.map(fmt)];
+  return Array.from(tableLines(head, rows, indent));
 }
 
 const natText = (n: NatTranslation[]): string => n.map((x) => `${x.kind} ${formatEndpoint(x.from)} → ${formatEndpoint(x.to)}`).join("; ");
 
-function documentLines(report: RouterReport, d: RouterDocument, k: number): string[] {
-  const out = [`${d.file}:${d.location.line}  ${d.format}${d.command ? `  (${d.command})` : ""}`];
-  const flows = report.flows.filter((f) => f.document === k);
+/** Records grouped by their `document` (one pass, instead of a filter per document). */
+function byDocument<T extends { document: number }>(records: T[], documents: number): T[][] {
+  const groups: T[][] = Array.from({ length: documents }, () => []);
+  for (const r of records) groups[r.document]?.push(r);
+  return groups;
+}
+
+interface Grouped {
+  flows: RouterReport["flows"][];
+  events: RouterReport["events"][];
+  expectations: RouterReport["expectations"][];
+}
+
+function* documentLines(g: Grouped, d: RouterDocument, k: number): Generator<string> {
+  yield `${d.file}:${d.location.line}  ${d.format}${d.command ? `  (${d.command})` : ""}`;
+  const flows = g.flows[k] ?? [];
   if (flows.length) {
     const rows = flows.map((f) => [
       String(f.proto), formatEndpoint(f.src), formatEndpoint(f.dst), f.state ?? "", f.direction ?? "",
       f.frames !== undefined ? String(f.frames) : f.packets ? `${f.packets.orig ?? "-"}/${f.packets.reply ?? "-"}` : "",
       natText(f.nat), f.alg ?? "",
     ]);
-    out.push(...table(["PROTO", "SRC", "DST", "STATE", "DIR", "PKTS", "NAT", "ALG"], rows));
+    yield* tableLines(["PROTO", "SRC", "DST", "STATE", "DIR", "PKTS", "NAT", "ALG"], rows);
   }
   switch (d.format) {
     case "junos-statistics": {
-      if (d.interface) out.push(`  Interface ${d.interface}${d.serviceSet ? `, service set ${d.serviceSet}` : ""}`);
+      if (d.interface) yield `  Interface ${d.interface}${d.serviceSet ? `, service set ${d.serviceSet}` : ""}`;
       const rows: string[][] = [];
       for (const [s, labels] of Object.entries(d.statistics)) for (const [l, v] of Object.entries(labels)) rows.push([s, l, String(v)]);
-      if (rows.length) out.push(...table(["SECTION", "LABEL", "VALUE"], rows));
+      if (rows.length) yield* tableLines(["SECTION", "LABEL", "VALUE"], rows);
       break;
     }
     case "srx-alg-status":
-      out.push(...table(["ALG", "STATUS"], d.algs.map((a) => [a.name, a.status])));
+      yield* tableLines(["ALG", "STATUS"], d.algs.map((a) => [a.name, a.status]));
       break;
-    case "conntrack-expect":
-      out.push(...table(["PROTO", "SRC", "DST", "MASTER", "HELPER", "TIMEOUT"], report.expectations.filter((x) => x.document === k).map((x) => [
+    case "conntrack-expect": {
+      const xs = g.expectations[k] ?? [];
+      const withEvents = xs.some((x) => x.event !== undefined);
+      yield* tableLines([...(withEvents ? ["TIME", "EVENT"] : []), "PROTO", "SRC", "DST", "MASTER", "HELPER", "TIMEOUT"], xs.map((x) => [
+        ...(withEvents ? [x.time ?? "", x.event ?? ""] : []),
         String(x.proto), formatEndpoint(x.src), formatEndpoint(x.dst),
         x.master ? `${formatEndpoint(x.master.src)} → ${formatEndpoint(x.master.dst)}` : "", x.alg ?? "", String(x.timeout),
-      ])));
+      ]));
       break;
+    }
     case "junos-syslog":
     case "conntrack-events":
-      out.push(...table(["TIME", "KIND", "TAG", "PROTO", "SRC", "DST", "NAT", "ALG"], report.events.filter((e) => e.document === k).map((e) => [
+      yield* tableLines(["TIME", "KIND", "TAG", "PROTO", "SRC", "DST", "NAT", "ALG"], (g.events[k] ?? []).map((e) => [
         e.time ?? "", e.kind, e.tag, String(e.proto), formatEndpoint(e.src), formatEndpoint(e.dst), natText(e.nat), e.alg ?? "",
-      ])));
+      ]));
       break;
     default:
-      if (!flows.length) out.push("  (no entries)");
+      if (!flows.length) yield "  (no entries)";
   }
-  return out;
 }
 
 /** esbuild-style rendering of one diagnostic. */
@@ -100,19 +251,35 @@ export function formatDiagnostic(d: Diagnostic): string {
   return lines.join("\n");
 }
 
-export function formatRouterText(report: RouterReport, opts: { maxDiagnostics?: number } = {}): string {
+/** The text rendering, line by line (each line without its `\n`). */
+function* routerTextLines(report: RouterReport, opts: { maxDiagnostics?: number }): Generator<string> {
   const max = opts.maxDiagnostics ?? 20;
-  const out: string[] = [];
-  report.documents.forEach((d, k) => {
-    out.push(...documentLines(report, d, k), "");
-  });
+  const n = report.documents.length;
+  const g: Grouped = { flows: byDocument(report.flows, n), events: byDocument(report.events, n), expectations: byDocument(report.expectations, n) };
+  for (let k = 0; k < n; k++) {
+    yield* documentLines(g, report.documents[k]!, k);
+    yield "";
+  }
   const counts = { error: 0, warning: 0, info: 0 };
   for (const d of report.diagnostics) counts[d.severity]++;
-  out.push(`${report.documents.length} document(s), ${report.flows.length} flow(s), ${report.counters.length} counter(s), ${report.events.length} event(s), ${report.expectations.length} expectation(s); ${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} info`);
+  yield `${report.documents.length} document(s), ${report.flows.length} flow(s), ${report.counters.length} counter(s), ${report.events.length} event(s), ${report.expectations.length} expectation(s); ${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} info`;
   if (report.diagnostics.length) {
-    out.push("");
-    for (const d of report.diagnostics.slice(0, max)) out.push(formatDiagnostic(d));
-    if (report.diagnostics.length > max) out.push(`… and ${report.diagnostics.length - max} more`);
+    yield "";
+    const shown = Math.min(max, report.diagnostics.length);
+    for (let k = 0; k < shown; k++) yield formatDiagnostic(report.diagnostics[k]!);
+    if (report.diagnostics.length > max) yield `… and ${report.diagnostics.length - max} more`;
   }
-  return out.join("\n") + "\n";
+}
+
+/** The text rendering in pieces of about 64 KiB. */
+export function routerTextPieces(report: RouterReport, opts: { maxDiagnostics?: number } = {}): Generator<string> {
+  return batched((function* () {
+    for (const l of routerTextLines(report, opts)) yield l + "\n";
+  })());
+}
+
+export function formatRouterText(report: RouterReport, opts: { maxDiagnostics?: number } = {}): string {
+  let s = "";
+  for (const p of routerTextPieces(report, opts)) s += p;
+  return s;
 }

@@ -211,8 +211,12 @@ export interface ConntrackEntry {
   location: DocLocation;
 }
 
-/** One `conntrack -L expect` / `/proc/net/nf_conntrack_expect` line. */
+/** One `conntrack -L expect` / `/proc/net/nf_conntrack_expect` line, or one `conntrack -E expect` event. */
 export interface ConntrackExpectation {
+  /** `-E expect` only: `NEW`, `UPDATE`, `DESTROY`. */
+  event?: string;
+  /** `-E expect -o timestamp` only: seconds since the epoch as printed (`1796308949.438166`). */
+  time?: string;
   timeout: number;
   l3proto?: number;
   protoNumber: number;
@@ -396,6 +400,9 @@ export interface RouterExpectation {
   master?: { src: RouterEndpoint; dst: RouterEndpoint };
   alg?: string;
   timeout: number;
+  /** `conntrack -E expect` only: the event (`NEW`, `DESTROY`, ...) and its `-o timestamp` time. */
+  event?: string;
+  time?: string;
   location: RouterLocation;
 }
 
@@ -408,6 +415,11 @@ export interface RouterParseResult {
   events: RouterEvent[];
   expectations: RouterExpectation[];
   diagnostics: Diagnostic[];
+  /**
+   * Set when nothing in the file was understood: what the file looks like instead
+   * (describeUnrecognised: "a pcap capture", "binary data", "an nftables ruleset", "empty", ...).
+   */
+  looksLike?: string;
 }
 
 /** `router --json` (schemaVersion 1). Indices in `document` fields point into `documents`. */
@@ -424,4 +436,12 @@ export interface RouterReport {
 export interface RouterParseOptions {
   /** Force one format for the whole file (`auto` or undefined = detect). */
   format?: RouterFormat | "auto";
+  /**
+   * Located diagnostics kept per file (default DEFAULT_DIAGNOSTIC_LIMIT); the rest are counted in
+   * one `diagnostic_limit` diagnostic.
+   */
+  diagnosticLimit?: number;
 }
+
+/** Default of RouterParseOptions.diagnosticLimit (`router --diagnostic-limit`). */
+export const DEFAULT_DIAGNOSTIC_LIMIT = 1000;

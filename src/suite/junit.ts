@@ -5,11 +5,13 @@
  * - a regression whose verify ran → <failure type="regression" message="verdict fail, expected
  *   pass; missing X; unexpected Y">; an unexpected error (verify threw, a capture is damaged,
  *   case.json is malformed) → <error type="error" message="…">;
- * - <system-out> per case: the verdict, the expectation and every finding as
- *   `severity code: message` (and the error message, if any).
- * Counts: tests = cases, errors = <error> elements, failures = <failure> elements, skipped = 0.
+ * - a case without expectations (unchecked) → <skipped message="no expectations">: a JUnit
+ *   runner shows it as skipped, never as passed;
+ * - <system-out> per case: the verdict, the expectation, every finding as
+ *   `severity code: message`, the error message (if any) and the files skipped as not router output.
+ * Counts: tests = cases, errors = <error>, failures = <failure>, skipped = <skipped> elements.
  */
-import type { CaseResult } from "./run-case.js";
+import type { CaseResult } from "./case.js";
 
 /** Drops characters XML 1.0 cannot carry (control characters, lone surrogates). */
 function xmlChars(s: string): string {
@@ -44,11 +46,12 @@ export interface JunitOptions {
 export function formatJunit(results: CaseResult[], opts: JunitOptions): string {
   const errors = results.filter((r) => r.regression && r.verdict === "error").length;
   const failures = results.filter((r) => r.regression && r.verdict !== "error").length;
+  const skipped = results.filter((r) => r.result === "unchecked").length;
   const counts = `tests="${results.length}" failures="${failures}" errors="${errors}"`;
   const lines = [
     `<?xml version="1.0" encoding="UTF-8"?>`,
     `<testsuites name="alg-verify" ${counts} time="${secs(opts.seconds)}">`,
-    `  <testsuite name="alg-verify" ${counts} skipped="0" time="${secs(opts.seconds)}" timestamp="${opts.timestamp.toISOString().slice(0, 19)}" hostname="${escapeAttr(opts.hostname)}">`,
+    `  <testsuite name="alg-verify" ${counts} skipped="${skipped}" time="${secs(opts.seconds)}" timestamp="${opts.timestamp.toISOString().slice(0, 19)}" hostname="${escapeAttr(opts.hostname)}">`,
   ];
   const props = Object.entries(opts.properties ?? {});
   if (props.length) {
@@ -58,7 +61,9 @@ export function formatJunit(results: CaseResult[], opts: JunitOptions): string {
   }
   for (const r of results) {
     lines.push(`    <testcase name="${escapeAttr(r.case)}" classname="alg-verify" time="${secs(r.seconds)}">`);
-    if (r.regression && r.verdict === "error") {
+    if (r.result === "unchecked") {
+      lines.push(`      <skipped message="no expectations"/>`);
+    } else if (r.regression && r.verdict === "error") {
       lines.push(`      <error type="error" message="${escapeAttr(r.error ?? r.diff ?? "error")}">${escapeText(r.diff ?? r.error ?? "")}</error>`);
     } else if (r.regression) {
       lines.push(`      <failure type="regression" message="${escapeAttr(r.diff ?? "regression")}">${escapeText(r.diff ?? "")}</failure>`);
@@ -75,5 +80,6 @@ function systemOut(r: CaseResult): string {
   const out = [`${r.dir}: verdict ${r.verdict}, expected ${exp}`];
   if (r.error) out.push(r.error);
   for (const f of r.messages) out.push(`${f.severity} ${f.code}: ${f.message}`);
+  for (const s of r.skipped) out.push(`skipped ${s.file}: ${s.reason}`);
   return out.join("\n") + "\n";
 }

@@ -8,15 +8,26 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function runCli(...argv: string[]): Promise<CliResult> {
+export function runCli(...argv: string[]): Promise<CliResult> {
+  return runCliWithStdin(undefined, ...argv);
+}
+
+/** Runs the CLI with `stdin` as its standard input (what a file argument `-` reads). */
+export async function runCliWithStdin(stdin: Uint8Array | string | undefined, ...argv: string[]): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
   const dec = new TextDecoder();
+  const bytes = typeof stdin === "string" ? new TextEncoder().encode(stdin) : stdin;
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    // In pieces, as a pipe delivers them (a record or a line may straddle two chunks).
+    for (let i = 0; bytes && i < bytes.length; i += 4093) yield bytes.subarray(i, i + 4093);
+  }
   const code = await main(argv, {
     stdout: (s) => (stdout += typeof s === "string" ? s : dec.decode(s)),
     stderr: (s) => (stderr += s),
     readFile: (p) => readFile(p, "utf8"),
     setExitCode: () => {},
+    stdin: chunks(),
   });
   return { code, stdout, stderr };
 }

@@ -1,6 +1,6 @@
 /** The benchmark's generated dumps are valid input (a benchmark over diagnostics would measure the wrong thing). */
 import { describe, expect, test } from "vitest";
-import { generateConntrack, generateConversations, runRouterBench } from "../../bench/router.bench.js";
+import { generateConntrack, generateConversations, generateSyslogStray, runRouterBench } from "../../bench/router.bench.js";
 import { parseRouterText } from "../../src/router/index.js";
 
 describe("router bench inputs", () => {
@@ -17,9 +17,14 @@ describe("router bench inputs", () => {
     expect(r.flows.filter((f) => f.alg === "ftp")).toHaveLength(500);
     expect(r.documents[0]).toMatchObject({ format: "conntrack", shown: 5000 });
   });
-  test("runRouterBench reports figures for both inputs", async () => {
-    const res = await runRouterBench({ iterations: 1, flows: 400, conntrackLines: 1000 });
-    expect(res.map((r) => r.name)).toEqual(["junos-conversations-100k", "conntrack-1M"]);
+  test("the syslog flood is one event and bounded diagnostics", () => {
+    const r = parseRouterText(generateSyslogStray(1500), "s");
+    expect(r.events).toHaveLength(1);
+    expect(r.diagnostics.at(-1)).toMatchObject({ code: "diagnostic_limit", count: 500 });
+  });
+  test("runRouterBench reports figures for every input", async () => {
+    const res = await runRouterBench({ iterations: 1, flows: 400, conntrackLines: 1000, syslogLines: 1500 });
+    expect(res.map((r) => r.name)).toEqual(["junos-conversations-100k", "conntrack-100k", "conntrack-1M", "conntrack-1M-json", "syslog-stray-200k"]);
     for (const r of res) {
       expect(r.bytes).toBeGreaterThan(0);
       expect(r.mbPerSec).toBeGreaterThan(0);

@@ -5,7 +5,7 @@ import { describe, expect, test } from "vitest";
 import path from "node:path";
 import { readFile } from "node:fs/promises";
 import { Command } from "commander";
-import { registerRouterCommand } from "../../src/router/cli.js";
+import { registerRouterCommand } from "../../src/node/router-cli.js";
 import type { CliIo } from "../../src/node/io.js";
 import { SHARED_OUTPUT, fixturePath } from "./helpers.js";
 

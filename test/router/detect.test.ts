@@ -4,15 +4,17 @@ import path from "node:path";
 import { classifyLine, parseRouterText } from "../../src/router/index.js";
 import { splitLines } from "../../src/router/lines.js";
 import { matchPrompt } from "../../src/router/detect.js";
-import { read, sharedFiles, SHARED_OUTPUT } from "./helpers.js";
+import { read, supportedSharedFiles, SHARED_OUTPUT } from "./helpers.js";
 
 describe("detection", () => {
-  test.each(sharedFiles())("%s is detected as the format its name says", (f) => {
+  test.each(supportedSharedFiles())("%s is detected as the format its name says", (f) => {
     const want: Record<string, string> = {
       "junos-ms__show-services-stateful-firewall-conversations": "junos-conversations",
       "junos-ms__show-services-stateful-firewall-statistics-extensive": "junos-statistics",
       "junos-ms__syslog": "junos-syslog",
       "linux__conntrack-L-expect": "conntrack-expect",
+      "linux__conntrack-E-expect": "conntrack-expect",
+      "linux__conntrack-E": "conntrack-events",
       "linux__conntrack-L-o-extended": "conntrack",
       "linux__conntrack-L": "conntrack",
       "linux__proc-net-nf_conntrack_expect": "conntrack-expect",

@@ -62,22 +62,25 @@ export function checkJunit(root: XmlElement): string[] {
     const cases = suite.children.filter((c) => c.name === "testcase");
     let failures = 0;
     let errors = 0;
+    let skipped = 0;
     for (const tc of cases) {
       attrs(tc, ["name", "classname", "time"], [], p);
       noText(tc, p);
       if (!isSeconds(tc.attrs.time)) p.push(`<testcase ${tc.attrs.name}> @time not seconds`);
-      sequence(tc, [["error", 0, 1], ["failure", 0, 1], ["system-out", 0, 1]], p);
+      sequence(tc, [["skipped", 0, 1], ["error", 0, 1], ["failure", 0, 1], ["system-out", 0, 1]], p);
       for (const c of tc.children) {
         if (c.children.length) p.push(`<${c.name}> in <testcase ${tc.attrs.name}> has child elements`);
-        if (c.name === "error" || c.name === "failure") attrs(c, [], ["type", "message"], p);
+        if (c.name === "error" || c.name === "failure" || c.name === "skipped") attrs(c, [], ["type", "message"], p);
         else attrs(c, [], [], p);
         if (c.name === "error") errors++;
         if (c.name === "failure") failures++;
+        if (c.name === "skipped") skipped++;
       }
     }
     if (suite.attrs.tests !== String(cases.length)) p.push(`<testsuite> @tests=${suite.attrs.tests}, ${cases.length} testcases`);
     if (suite.attrs.failures !== String(failures)) p.push(`<testsuite> @failures=${suite.attrs.failures}, ${failures} <failure>`);
     if (suite.attrs.errors !== String(errors)) p.push(`<testsuite> @errors=${suite.attrs.errors}, ${errors} <error>`);
+    if ((suite.attrs.skipped ?? "0") !== String(skipped)) p.push(`<testsuite> @skipped=${suite.attrs.skipped}, ${skipped} <skipped>`);
   }
   return p;
 }

@@ -3,7 +3,7 @@
  * real netfilter cases of pcaps/lab and on temporary copies of them (edited expectations, plain
  * folders, damaged captures). Under vitest the pool runs from the TypeScript sources and falls
  * back to serial execution; the worker-thread path is exercised against the compiled worker
- * (dist/src/suite/worker.js after `npm run build`; ALG_VERIFY_TEST_DIST=<outDir> points
+ * (dist/src/node/suite-worker.js after `npm run build`; ALG_VERIFY_TEST_DIST=<outDir> points
  * elsewhere) and skipped when it is not built.
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -11,15 +11,19 @@ import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { Command, CommanderError } from "commander";
 import Ajv2020 from "ajv/dist/2020.js";
 import type { CliIo } from "../../src/node/io.js";
-import { registerSuiteCommand, runSuite, parseShard, type SuiteJson } from "../../src/suite/cli.js";
-import { shard } from "../../src/suite/discover.js";
-import { usesWorkers } from "../../src/suite/pool.js";
+import { registerSuiteCommand, runSuite, parseShard, type SuiteJson } from "../../src/node/suite-cli.js";
+import { checkExpected, judge, shard, type CaseRun, type CaseSpec, type Expected } from "../../src/suite/case.js";
+import { usesWorkers } from "../../src/node/suite-pool.js";
 import { parseXml } from "./xml.js";
+import { runCli } from "../cli/run.js";
 import { checkJunit } from "./junit-check.js";
+
+// Several tests run the whole lab suite; on a loaded 2-core machine that takes minutes.
+vi.setConfig({ testTimeout: 600_000 });
 
 const repo = new URL("../../", import.meta.url).pathname;
 const lab = join(repo, "pcaps/lab");
@@ -95,7 +99,15 @@ describe("alg-verify suite on pcaps/lab", () => {
       expect(c.error).toBeUndefined();
       expect(c.seconds).toBeGreaterThanOrEqual(0);
     }
-    expect(serial.summary).toEqual({ total: labCases.length, passed: labCases.length, regressions: 0, errors: 0 });
+    expect(serial.summary).toEqual({ total: labCases.length, passed: labCases.length, regressions: 0, unchecked: 0, errors: 0 });
+    for (const c of serial.cases) {
+      expect(c.result).toBe("passed");
+      // Router output picked by content: the conntrack listing, events and expectations are read,
+      // the nftables ruleset is listed as skipped with the parser's reason.
+      expect(c.router.map((f) => f.slice(c.dir.length + 1))).toEqual(["conntrack.txt", "events.txt", "expect.txt"]);
+      expect(c.skipped.map((x) => x.file.slice(c.dir.length + 1))).toEqual(["ruleset.txt"]);
+      expect(c.skipped[0].reason).toMatch(/router output|understood/);
+    }
 
     const root = junitOf(junit);
     expect(root.attrs).toMatchObject({ name: "alg-verify", tests: String(labCases.length), failures: "0", errors: "0" });
@@ -119,7 +131,9 @@ describe("alg-verify suite on pcaps/lab", () => {
     expect(header.split(/\s+/)).toEqual(["case", "verdict", "expected", "findings", "time", "result"]);
     for (const c of labCases) expect(rows.some((l) => l.startsWith(c + " "))).toBe(true);
     expect(r.stdout).toMatch(/ftp-active-no-helper +fail +fail +alg\.data-flow-blocked, alg\.payload-not-translated +\d+\.\d\ds +ok/);
-    expect(r.stdout).toContain(`${labCases.length} cases: ${labCases.length} passed, 0 regressions`);
+    expect(r.stdout).toContain(`${labCases.length} cases: ${labCases.length} passed, 0 regressions, 0 unchecked`);
+    expect(r.stdout).toContain("\nnot router output (skipped):\n");
+    for (const c of labCases) expect(r.stdout).toMatch(new RegExp(`\n  ${c}/ruleset\\.txt: .+\n`));
   });
 
   it("--jobs 2 gives the same results as --jobs 1", async () => {
@@ -129,7 +143,7 @@ describe("alg-verify suite on pcaps/lab", () => {
   });
 
   const distRoot = process.env.ALG_VERIFY_TEST_DIST ?? join(repo, "dist");
-  const distWorker = join(distRoot, "src/suite/worker.js");
+  const distWorker = join(distRoot, "src/node/suite-worker.js");
   it.skipIf(!existsSync(distWorker))("worker threads (compiled worker) give the same results as serial", async () => {
     const workerUrl = pathToFileURL(distWorker);
     expect(usesWorkers(labCases.length, { jobs: 2, workerUrl })).toBe(true);
@@ -189,7 +203,7 @@ describe("alg-verify suite: regressions, plain folders, errors", () => {
     const edited = j.cases.find((c) => c.case === "edited")!;
     expect(edited).toMatchObject({ verdict: "fail", regression: true, findings: ["alg.data-flow-blocked", "alg.payload-not-translated"] });
     expect(j.cases.find((c) => c.case === "fine")!.regression).toBe(false);
-    expect(j.summary).toEqual({ total: 2, passed: 1, regressions: 1, errors: 0 });
+    expect(j.summary).toEqual({ total: 2, passed: 1, regressions: 1, unchecked: 0, errors: 0 });
 
     const ts = junitOf(junit).children[0];
     expect(ts.attrs).toMatchObject({ tests: "2", failures: "1", errors: "0" });
@@ -238,18 +252,111 @@ describe("alg-verify suite: regressions, plain folders, errors", () => {
     expect(r.json().cases[0]).toMatchObject({ verdict: "pass", expected: { verdict: "fail" }, regression: true });
   });
 
-  it("a plain folder without case.json reports its verdict, never a regression", async () => {
+  it("a folder without expectations is unchecked, never passed: table, JSON, JUnit <skipped>, summary", async () => {
     const dir = freshDir("plain");
     const nested = join(dir, "site-a", "run-1");
     mkdirSync(nested, { recursive: true });
     for (const f of ["inside.pcap", "outside.pcap", "conntrack.txt", "expect.txt", "events.txt", "ruleset.txt"]) cpSync(join(lab, "ftp-active-no-helper", f), join(nested, f));
-    const r = await suite(dir, "--jobs", "1", "--json");
-    expect(r.code).toBe(0);
-    const [c] = r.json().cases;
-    expect(c).toMatchObject({ case: "site-a/run-1", verdict: "fail", regression: false, findings: ["alg.data-flow-blocked", "alg.payload-not-translated"] });
-    expect(c.expected).toBeUndefined();
+    // case.json without `expected` (only documentation) is unchecked too; one checked case beside.
+    copyCase("ftp-active-helper", join(dir, "site-b"));
+    writeFileSync(join(dir, "site-b", "case.json"), JSON.stringify({ scenario: "documentation only" }));
+    copyCase("ftp-ipv6", join(dir, "site-c"));
+    const junit = join(dir, "report.xml");
+    const r = await suite(dir, "--jobs", "1", "--json", "--junit", junit);
+    expect(r.code, r.stderr).toBe(0);
+    const [a, b, c] = r.json().cases;
+    expect(a).toMatchObject({ case: "site-a/run-1", verdict: "fail", result: "unchecked", regression: false, findings: ["alg.data-flow-blocked", "alg.payload-not-translated"] });
+    expect(a.expected).toBeUndefined();
+    expect(b).toMatchObject({ case: "site-b", verdict: "pass", result: "unchecked", regression: false });
+    expect(c).toMatchObject({ case: "site-c", verdict: "pass", result: "passed", regression: false });
+    expect(r.json().summary).toEqual({ total: 3, passed: 1, regressions: 0, unchecked: 2, errors: 0 });
+    const ts = junitOf(junit).children[0];
+    expect(ts.attrs).toMatchObject({ tests: "3", failures: "0", errors: "0", skipped: "2" });
+    const tcs = ts.children.filter((x) => x.name === "testcase");
+    expect(tcs.map((t) => t.children.map((x) => x.name))).toEqual([["skipped", "system-out"], ["skipped", "system-out"], ["system-out"]]);
+    expect(tcs[0].children[0].attrs.message).toBe("no expectations");
     const text = await suite(dir, "--jobs", "1");
-    expect(text.stdout).toMatch(/site-a\/run-1 +fail +- +alg\.data-flow-blocked/);
+    expect(text.stdout).toMatch(/site-a\/run-1 +fail +- +alg\.data-flow-blocked.* unchecked\n/);
+    expect(text.stdout).toMatch(/site-b +pass +- +- +\d+\.\d\ds +unchecked\n/);
+    expect(text.stdout).toMatch(/site-c +pass +pass +- +\d+\.\d\ds +ok\n/);
+    expect(text.stdout).toContain("3 cases: 1 passed, 0 regressions, 2 unchecked (no expectations)");
+  });
+
+  it("router files are picked by content, whatever their names; other files are listed as skipped with the reason", async () => {
+    const dir = freshDir("content");
+    const named = join(dir, "named");
+    const renamed = join(dir, "renamed");
+    copyCase("ftp-active-helper", named);
+    mkdirSync(renamed);
+    const from = join(lab, "ftp-active-helper");
+    for (const [src, dst] of [["inside.pcap", "inside.pcap"], ["outside.pcap", "outside.pcap"], ["case.json", "case.json"],
+      ["conntrack.txt", "conntrack-after.txt"], ["expect.txt", "expect-during.txt"], ["events.txt", "ct-events.log"], ["ruleset.txt", "nft.conf"]]) {
+      cpSync(join(from, src), join(renamed, dst));
+    }
+    // Not router output: a log, a README, binary data, another capture (not even read).
+    writeFileSync(join(renamed, "server.log"), "Dec 03 10:00:01 server vsftpd[123]: CONNECT: Client \"192.0.2.10\"\nDec 03 10:00:02 server vsftpd[123]: OK LOGIN\n");
+    writeFileSync(join(renamed, "README.md"), "# ftp-active-helper\n\nRecorded on the lab with the FTP helper assigned.\n");
+    writeFileSync(join(renamed, "blob.bin"), Buffer.from(Array.from({ length: 4096 }, (_x, i) => (i * 7919 + 13) % 256)));
+    cpSync(join(from, "inside.pcap"), join(renamed, "extra-capture.pcap"));
+    const r = await suite(dir, "--jobs", "1", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    const [n, x] = r.json().cases;
+    expect(n.case).toBe("named");
+    expect(x).toMatchObject({ case: "renamed", result: "passed", verdict: n.verdict, findings: n.findings });
+    const base = (f: string) => f.slice(renamed.length + 1);
+    expect(x.router.map(base)).toEqual(["conntrack-after.txt", "ct-events.log", "expect-during.txt"]);
+    const skipped = Object.fromEntries(x.skipped.map((s) => [base(s.file), s.reason]));
+    expect(Object.keys(skipped).sort()).toEqual(["README.md", "blob.bin", "extra-capture.pcap", "nft.conf", "server.log"]);
+    expect(skipped["extra-capture.pcap"]).toBe("a pcap capture, not router output");
+    for (const f of ["README.md", "blob.bin", "nft.conf", "server.log"]) expect(skipped[f]).toMatch(/router output|understood/);
+    // The evidence is the same as with the usual names: the same report (findings, answers).
+    const cli = async (d: string, files: string[]) => JSON.parse((await runCli("verify", "--inside", join(d, "inside.pcap"), "--outside", join(d, "outside.pcap"), ...files.flatMap((f) => ["--router", join(d, f)]), "--json")).stdout);
+    const a = await cli(named, ["conntrack.txt", "events.txt", "expect.txt"]);
+    const b = await cli(renamed, ["conntrack-after.txt", "ct-events.log", "expect-during.txt"]);
+    expect(b.findings).toEqual(a.findings);
+    expect(b.router.flows).toBe(a.router.flows);
+    // The table lists what was skipped and why.
+    const text = await suite(dir, "--jobs", "1");
+    expect(text.stdout).toContain("not router output (skipped):");
+    expect(text.stdout).toContain("  renamed/extra-capture.pcap: a pcap capture, not router output\n");
+    expect(text.stdout).toMatch(/ {2}renamed\/nft\.conf: .+\n/);
+    // A candidate larger than --max-router-file is not read.
+    const small = await suite(dir, "--jobs", "1", "--json", "--max-router-file", "100");
+    const y = small.json().cases[1];
+    expect(y.router).toEqual([]);
+    expect(y.skipped.find((s) => base(s.file) === "conntrack-after.txt")!.reason).toMatch(/larger than the router-file limit of 100 \(--max-router-file\)/);
+    expect((await suite(dir, "--max-router-file", "lots")).code).toBe(2);
+  });
+
+  it("case.json `router` wins: a listed file that is not router output makes the case an error", async () => {
+    const dir = freshDir("listed-ruleset");
+    copyCase("ftp-active-helper", join(dir, "c"));
+    const meta = JSON.parse(readFileSync(join(dir, "c", "case.json"), "utf8"));
+    writeFileSync(join(dir, "c", "case.json"), JSON.stringify({ ...meta, router: ["conntrack.txt", "ruleset.txt"] }));
+    const r = await suite(dir, "--jobs", "1", "--json");
+    expect(r.code).toBe(1);
+    const [c] = r.json().cases;
+    expect(c).toMatchObject({ verdict: "error", regression: true, skipped: [] });
+    expect(c.error).toMatch(/nothing_understood.*ruleset\.txt/);
+  });
+
+  it("case.json may expect inconclusive: the suite reports the verdict verify gives and compares it", async () => {
+    const dir = freshDir("inconclusive");
+    // A capture holding no FTP or RTSP session at all: nothing to judge.
+    const { writePcap, ethernet, ipPacket, udp } = await import("../helpers/pcap-writer.js");
+    mkdirSync(join(dir, "c"));
+    const pkt = ethernet({ etherType: 0x0800, payload: ipPacket({ src: "192.0.2.10", dst: "198.51.100.20", proto: 17, payload: udp({ srcPort: 5353, dstPort: 5353, payload: new Uint8Array(20) }) }) });
+    writeFileSync(join(dir, "c", "inside.pcap"), writePcap([{ ts: { sec: 1, usec: 0 }, data: pkt }, { ts: { sec: 2, usec: 0 }, data: pkt }], { linkType: 1 }));
+    writeFileSync(join(dir, "c", "case.json"), JSON.stringify({ expected: { verdict: "inconclusive" } }));
+    const cli = await runCli("verify", "--inside", join(dir, "c", "inside.pcap"), "--json");
+    const verdict = JSON.parse(cli.stdout).verdict as string;
+    expect(cli.code).toBe(verdict === "inconclusive" ? 4 : verdict === "pass" ? 0 : 1);
+    const r = await suite(dir, "--jobs", "1", "--json");
+    const [c] = r.json().cases;
+    expect(c.verdict).toBe(verdict);
+    expect(c.expected).toEqual({ verdict: "inconclusive" });
+    expect(c.regression).toBe(verdict !== "inconclusive");
+    expect(r.code).toBe(verdict === "inconclusive" ? 0 : 1);
   });
 
   it("a damaged capture is an <error> regression, unless case.json expects an error", async () => {
@@ -268,7 +375,7 @@ describe("alg-verify suite: regressions, plain folders, errors", () => {
     expect(wantError).toMatchObject({ case: "want-error", verdict: "error", regression: false });
     expect(wantError.error).toContain("inside.pcap");
     expect(wantPass).toMatchObject({ case: "want-pass", verdict: "error", regression: true });
-    expect(j.summary).toEqual({ total: 2, passed: 1, regressions: 1, errors: 1 });
+    expect(j.summary).toEqual({ total: 2, passed: 1, regressions: 1, unchecked: 0, errors: 1 });
     const ts = junitOf(junit).children[0];
     expect(ts.attrs).toMatchObject({ tests: "2", failures: "0", errors: "1" });
     const tc = ts.children.find((c) => c.attrs.name === "want-pass")!;
@@ -310,7 +417,7 @@ describe("alg-verify suite: regressions, plain folders, errors", () => {
     copyCase("ftp-ipv6", join(dir, "only"));
     const r = await suite(dir, "--shard", "2/2", "--json");
     expect(r.code).toBe(0);
-    expect(r.json()).toEqual({ schemaVersion: 1, cases: [], summary: { total: 0, passed: 0, regressions: 0, errors: 0 } });
+    expect(r.json()).toEqual({ schemaVersion: 1, cases: [], summary: { total: 0, passed: 0, regressions: 0, unchecked: 0, errors: 0 } });
   });
 
   it("the suite directory may itself be a case", async () => {
@@ -347,10 +454,10 @@ describe("test XML reader", () => {
   });
 });
 
-describe("runVerify (src/verify/run-node.ts)", () => {
+describe("runVerify (src/node/verify-run.ts)", () => {
   it("gives the report `verify --json` prints", async () => {
     const { runCli } = await import("../cli/run.js");
-    const { runVerify } = await import("../../src/verify/run-node.js");
+    const { runVerify } = await import("../../src/node/verify-run.js");
     const dir = join(lab, "ftp-active-no-helper");
     const files = { inside: join(dir, "inside.pcap"), outside: join(dir, "outside.pcap"), router: ["conntrack.txt", "expect.txt", "events.txt"].map((f) => join(dir, f)) };
     const cli = await runCli("verify", "--inside", files.inside, "--outside", files.outside, ...files.router.flatMap((f) => ["--router", f]), "--json");
@@ -361,5 +468,18 @@ describe("runVerify (src/verify/run-node.ts)", () => {
     }
     await expect(runVerify({})).rejects.toMatchObject({ name: "InputError", code: "no_input" });
     await expect(runVerify({ router: [join(tmp, "missing.txt")] })).rejects.toMatchObject({ name: "InputError", code: "unreadable_file" });
+  });
+});
+
+describe("judge (src/suite/case.ts)", () => {
+  const spec = (expected?: Expected): CaseSpec => ({ name: "c", dir: "/x/c", router: [], routerListed: false, hasCaseJson: true, expected });
+  const run = (verdict: CaseRun["verdict"]): CaseRun => ({ verdict, findings: [], router: [], skipped: [], seconds: 0 });
+  it("inconclusive is a verdict like the others", () => {
+    expect(judge(spec({ verdict: "inconclusive" }), run("inconclusive"))).toMatchObject({ result: "passed", regression: false });
+    expect(judge(spec({ verdict: "pass" }), run("inconclusive"))).toMatchObject({ result: "regression", diff: "verdict inconclusive, expected pass" });
+    expect(judge(spec({ verdict: "inconclusive" }), run("pass"))).toMatchObject({ result: "regression", diff: "verdict pass, expected inconclusive" });
+    expect(judge(spec(), run("inconclusive"))).toMatchObject({ result: "unchecked", regression: false });
+    expect(checkExpected({ verdict: "inconclusive" })).toBeUndefined();
+    expect(checkExpected({ verdict: "unknown" })).toContain('"inconclusive"');
   });
 });

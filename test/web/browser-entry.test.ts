@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { analyzeBlob, streamSource, verifyBlobs } from "../../src/browser/index.js";
 import { loadCoreModule } from "../../src/node/index.js";
-import { runVerify } from "../../src/verify/run-node.js";
+import { runVerify } from "../../src/node/verify-run.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const dir = join(root, "pcaps/lab/ftp-active-helper");

@@ -11,8 +11,13 @@
  *       mask: {...}, master: { src: {ip:"10.99.1.2",port:55900}, dst: {ip:"10.99.2.2",port:21} },
  *       flags: [], class: 0, helper: "ftp" }
  *
+ *   conntrack -E expect [-o timestamp]:  [[SECONDS.MICROS]] [NEW|UPDATE|DESTROY] then the conntrack form
+ *   "[1796308949.438166]\t    [NEW] 300 proto=17 src=198.51.100.20 dst=198.51.100.1 sport=0 dport=35768 ... helper=tftp"
+ *   → { event: "NEW", time: "1796308949.438166", timeout: 300, protoNumber: 17, ... }
+ *
  * `sport=`/`dport=` belong to the group (tuple, mask, master) whose `src=` was seen last. A bare
- * lower-case word at the end is the helper (/proc form); bare upper-case words are flags.
+ * lower-case word at the end is the helper (/proc form); bare upper-case words are flags (conntrack
+ * prints several joined by commas: `PERMANENT,INACTIVE`).
  */
 import type { ConntrackExpectation, ConntrackExpectDocument, RouterEndpoint } from "../types.js";
 import { type ParseContext, type Segment, IGNORABLE, clip } from "../lines.js";
@@ -29,6 +34,12 @@ function pair(g: Group | undefined): { src: RouterEndpoint; dst: RouterEndpoint 
   return src && dst ? { src, dst } : null;
 }
 
+/** Bare upper-case flags, bracketed or not, one or several joined by commas (`PERMANENT,INACTIVE`). */
+const FLAGS = /^\[?[A-Z_]+(?:,[A-Z_]+)*\]?$/;
+
+/** `conntrack -E expect`: the optional `-o timestamp` time and the event before the expectation. */
+const EVENT_PREFIX = /^[ \t]*(?:\[[ \t]*(\d+\.\d+)[ \t]*\][ \t]*)?\[(NEW|UPDATE|DESTROY)\][ \t]*/;
+
 export function parseConntrackExpect(ctx: ParseContext, seg: Segment, base: Omit<ConntrackExpectDocument, "format" | "expectations">): ConntrackExpectDocument {
   const doc: ConntrackExpectDocument = { ...base, format: "conntrack-expect", expectations: [] };
   const t = newTokens();
@@ -42,13 +53,18 @@ export function parseConntrackExpect(ctx: ParseContext, seg: Segment, base: Omit
       doc.shown = Number(s[1]);
       continue;
     }
-    tokenize(text, col, t);
+    const ev = EVENT_PREFIX.exec(body);
+    tokenize(text, ev ? col + ev[0].length : col, t);
     const tk = t.text;
     if (t.n < 2 || !isDigits(tk[0]!)) {
       ctx.report("unknown_line", "error", i, t.n ? t.col[0]! : col, `not a conntrack expectation: "${clip(body)}"`);
       continue;
     }
     const x: Partial<ConntrackExpectation> & { flags: string[] } = { timeout: Number(tk[0]), flags: [], location: { line: i + 1 } };
+    if (ev) {
+      x.event = ev[2]!;
+      if (ev[1] !== undefined) x.time = ev[1];
+    }
     const groups: Record<string, Group> = { tuple: {} };
     let cur = groups.tuple!;
     let unknown = -1;
@@ -61,7 +77,7 @@ export function parseConntrackExpect(ctx: ParseContext, seg: Segment, base: Omit
       }
       const eq = tok.indexOf("=");
       if (eq < 0) {
-        if (/^\[?[A-Z_]+\]?$/.test(tok)) x.flags.push(tok.replace(/^\[|\]$/g, ""));
+        if (FLAGS.test(tok)) for (const f of tok.replace(/^\[|\]$/g, "").split(",")) x.flags.push(f);
         else if (k === t.n - 1 && /^[a-z][\w.\-/]*$/.test(tok)) x.helper = tok;
         else if (unknown < 0) unknown = t.col[k]!;
         continue;
@@ -93,6 +109,8 @@ export function parseConntrackExpect(ctx: ParseContext, seg: Segment, base: Omit
     if (master) x.master = master;
     if (unknown >= 0) ctx.report("unknown_text", "warning", i, unknown, `unrecognised token "${clip(text.slice(unknown).split(/\s/)[0]!)}" in conntrack expectation`);
     const ordered: ConntrackExpectation = {
+      ...(x.event !== undefined ? { event: x.event } : {}),
+      ...(x.time !== undefined ? { time: x.time } : {}),
       timeout: x.timeout!, protoNumber: x.protoNumber, tuple, flags: x.flags, location: x.location!,
       ...(x.l3proto !== undefined ? { l3proto: x.l3proto } : {}),
       ...(x.mask ? { mask: x.mask } : {}),

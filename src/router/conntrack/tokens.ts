@@ -37,7 +37,7 @@ export function tokenize(s: string, from: number, t: Tokens): void {
   t.n = n;
 }
 
-/** `conntrack v1.4.7 (conntrack-tools): 2 flow entries have been shown.` */
-export const SHOWN = /^[ \t]*conntrack v[\w.]+ \([^)]*\):[ \t]*(\d+) (?:flow entries|expectations|entries) ha(?:ve|s) been shown\.?[ \t]*$/;
+/** `conntrack v1.4.7 (conntrack-tools): 2 flow entries have been shown.` (`-E`: `6 flow events`, `4 expectation events`) */
+export const SHOWN = /^[ \t]*conntrack v[\w.]+ \([^)]*\):[ \t]*(\d+) (?:flow entries|expectations|entries|(?:flow |expectation )?events) ha(?:ve|s) been shown\.?[ \t]*$/;
 
 export const isDigits = (s: string): boolean => /^\d+$/.test(s);

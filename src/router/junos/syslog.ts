@@ -13,7 +13,8 @@
  *       text: "Creating FTP active mode forward flow" }
  *
  * Wrapped messages: a line that does not start a record (`RECORD_START`) continues the previous one
- * and is joined to it with one space. The source endpoint is `ifname:ip:port`: the interface is cut
+ * and is joined to it with one space when it is a plausible wrap (`plausibleWrap`: indented, or the
+ * record ends open or is incomplete; at most MAX_WRAP_LINES lines); else it is reported alone. The source endpoint is `ifname:ip:port`: the interface is cut
  * at the first `:` unless what precedes it is an address (no interface printed); the port of each
  * endpoint is after the last `:` (IPv6). Two spaces in `deleting  forward` are kept in `text`.
  */
@@ -84,20 +85,43 @@ export function parseJunosSyslog(ctx: ParseContext, seg: Segment, base: Omit<Jun
       finish();
       continue;
     }
-    if (recStart < 0 || RECORD_START.test(text)) {
-      finish();
-      recStart = i;
-      rec = text;
-      pieces = [{ at: 0, i, col }];
-    } else {
-      rec = rec.replace(/[ \t]+$/, "") + " ";
+    if (recStart >= 0 && !RECORD_START.test(text) && plausibleWrap(rec, pieces.length, text)) {
+      rec = rec.replace(TRAILING_BLANKS, "") + " ";
       const lead = text.length - text.trimStart().length;
       pieces.push({ at: rec.length, i, col: col + lead });
       rec += text.trim();
+      continue;
     }
+    // a record starts here; a line that starts none is parsed alone (and reported)
+    finish();
+    recStart = i;
+    rec = text;
+    pieces = [{ at: 0, i, col }];
+    if (!RECORD_START.test(text)) finish();
   }
   finish();
   return doc;
+}
+
+/** Lines a wrapped record may span at most (its first line and its continuations). */
+export const MAX_WRAP_LINES = 8;
+const TRAILING_BLANKS = /[ \t]+$/;
+/** The record so far ends inside a list or after a label: the message surely goes on. */
+const OPEN_END = /[,:;(\-]\s*$|->\s*$/;
+
+/**
+ * A line that starts no record continues the open one when the record has fewer than
+ * MAX_WRAP_LINES lines and either the line is indented (a terminal or a web page wrapped the
+ * message), the record so far ends open (`,`, `:`, `->`), or it is not yet a complete message.
+ * Anything else is a line of its own, reported as not understood, so a flood of stray lines is
+ * never swallowed into one record (and the record is never rebuilt per line: linear time).
+ */
+function plausibleWrap(rec: string, lines: number, text: string): boolean {
+  if (lines >= MAX_WRAP_LINES) return false;
+  const c = text.charCodeAt(0);
+  if (c === 32 || c === 9) return true;
+  if (OPEN_END.test(rec.length > 200 ? rec.slice(-200) : rec)) return true;
+  return !MESSAGE.test(rec);
 }
 
 /**

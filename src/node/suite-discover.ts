@@ -1,55 +1,31 @@
 /**
- * Finding the cases of a suite directory and reading their case.json.
+ * Finding the cases of a suite directory and reading their case.json (Node: reads folders).
  *
  * A case folder is one holding `case.json`, or a plain folder holding `inside.pcap` and/or
- * `outside.pcap`. Its inputs are those two captures (when present) and its router files:
- * `conntrack.txt`, `expect.txt`, `events.txt` and `router-*.txt` (ruleset.txt and other notes are
- * not router output), unless case.json lists them in `router` (file names relative to the folder;
- * [] = captures only). The walk is recursive (sub-folders of a case are searched too), skips
- * dot-folders and node_modules, follows symbolic links once, and sorts the cases by name (the
- * folder's path relative to the suite directory, `/`-separated; `.` when the directory itself is
- * the only case), comparing UTF-16 code units so the order does not depend on the locale.
+ * `outside.pcap`. Its inputs are those two captures (when present) and its router files: the
+ * files case.json lists in `router` (relative to the folder; [] = captures only), else every other
+ * file of the folder (not case.json, not the two captures), which ./suite-run.ts reads and keeps
+ * when the router parser understands it — router output is picked by content, not by name. The
+ * walk is recursive (sub-folders of a case are searched too), skips dot-folders and node_modules,
+ * follows symbolic links once, and sorts the cases by name (the folder's path relative to the
+ * suite directory, `/`-separated; `.` when the directory itself is the only case), comparing
+ * UTF-16 code units so the order does not depend on the locale.
  */
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { basename, isAbsolute, join, relative, sep } from "node:path";
+import { checkExpected, type CaseSpec, type Expected } from "../suite/case.js";
 
 export const CASE_FILE = "case.json";
 export const CAPTURE_FILES = { inside: "inside.pcap", outside: "outside.pcap" } as const;
-const ROUTER_FIXED = ["conntrack.txt", "expect.txt", "events.txt"];
-const isRouterFile = (name: string) => ROUTER_FIXED.includes(name) || (name.startsWith("router-") && name.endsWith(".txt"));
-
-export type ExpectedVerdict = "pass" | "fail" | "error";
-
-export interface Expected {
-  verdict: ExpectedVerdict;
-  /**
-   * Finding codes: every error-severity finding's code must be listed, and every listed code must
-   * be reported (at any severity). Absent = not compared (only the verdict is).
-   */
-  findings?: string[];
-}
-
-export interface CaseSpec {
-  /** Relative path of the folder under the suite directory (`/`-separated). */
-  name: string;
-  /** The folder, as the suite directory given joined with `name`. */
-  dir: string;
-  inside?: string;
-  outside?: string;
-  router: string[];
-  /** Whether the folder holds case.json. */
-  hasCaseJson: boolean;
-  /** From case.json; absent for plain folders (and for a case.json without `expected`). */
-  expected?: Expected;
-  /** case.json cannot be read or parsed, or its `expected` is malformed: the case is an error. */
-  invalid?: string;
-}
+/** The files of a case folder that may hold router output: all but case.json and the captures. */
+const isRouterCandidate = (name: string) => name !== CASE_FILE && name !== CAPTURE_FILES.inside && name !== CAPTURE_FILES.outside;
 
 /** An unreadable or missing suite directory (exit 2). */
 export class SuiteInputError extends Error {
   override name = "SuiteInputError";
 }
 
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const errText = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
 
 /** Every case under `dir`, sorted by name. Throws SuiteInputError when `dir` cannot be read. */
@@ -64,7 +40,7 @@ export async function findCases(dir: string): Promise<CaseSpec[]> {
   const cases: CaseSpec[] = [];
   const seen = new Set<string>();
   await walk(dir, dir, cases, seen, true);
-  return cases.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return cases.sort((a, b) => byCodeUnits(a.name, b.name));
 }
 
 async function walk(root: string, dir: string, out: CaseSpec[], seen: Set<string>, top: boolean): Promise<void> {
@@ -108,13 +84,14 @@ async function walk(root: string, dir: string, out: CaseSpec[], seen: Set<string
       dir,
       inside: files.has(CAPTURE_FILES.inside) ? join(dir, CAPTURE_FILES.inside) : undefined,
       outside: files.has(CAPTURE_FILES.outside) ? join(dir, CAPTURE_FILES.outside) : undefined,
-      router: [...files].filter(isRouterFile).sort().map((f) => join(dir, f)),
+      router: [...files].filter(isRouterCandidate).sort(byCodeUnits).map((f) => join(dir, f)),
+      routerListed: false,
       hasCaseJson,
     };
     if (hasCaseJson) await readCaseJson(spec);
     out.push(spec);
   }
-  dirs.sort();
+  dirs.sort(byCodeUnits);
   for (const d of dirs) await walk(root, join(dir, d), out, seen, false);
 }
 
@@ -138,6 +115,7 @@ async function readCaseJson(spec: CaseSpec): Promise<void> {
       return;
     }
     spec.router = router.map((f: string) => (isAbsolute(f) ? f : join(spec.dir, f)));
+    spec.routerListed = true;
   }
   const expected = (meta as { expected?: unknown }).expected;
   if (expected === undefined) return;
@@ -146,16 +124,3 @@ async function readCaseJson(spec: CaseSpec): Promise<void> {
   else spec.expected = expected as Expected;
 }
 
-/** Why an `expected` value is malformed, or undefined when it is fine. */
-export function checkExpected(x: unknown): string | undefined {
-  if (typeof x !== "object" || x === null || Array.isArray(x)) return " must be an object";
-  const { verdict, findings } = x as { verdict?: unknown; findings?: unknown };
-  if (verdict !== "pass" && verdict !== "fail" && verdict !== "error") return `.verdict must be "pass", "fail" or "error"`;
-  if (findings !== undefined && (!Array.isArray(findings) || findings.some((c) => typeof c !== "string"))) return ".findings must be an array of finding codes";
-  return undefined;
-}
-
-/** The cases of shard `k` of `n` (1-based): every n-th case of the sorted list, from the k-th. */
-export function shard<T>(cases: T[], k: number, n: number): T[] {
-  return cases.filter((_c, i) => i % n === k - 1);
-}

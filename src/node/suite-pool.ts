@@ -8,17 +8,18 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { crashed, runCase, type CaseInput, type CaseRun } from "./run-case.js";
+import { crashed, type CaseInput, type CaseRun } from "../suite/case.js";
+import { runCase, type RunCaseOptions } from "./suite-run.js";
 
-export interface PoolOptions {
+export interface PoolOptions extends RunCaseOptions {
   jobs: number;
-  /** The worker module (default: ./worker.js beside this module). */
+  /** The worker module (default: ./suite-worker.js beside this module). */
   workerUrl?: URL;
   /** Called as each case finishes (index into inputs). */
   onDone?: (index: number, run: CaseRun) => void;
 }
 
-export const defaultWorkerUrl = (): URL => new URL("./worker.js", import.meta.url);
+export const defaultWorkerUrl = (): URL => new URL("./suite-worker.js", import.meta.url);
 
 /** Whether `runCases` would use worker threads for these options. */
 export function usesWorkers(count: number, opts: PoolOptions): boolean {
@@ -28,9 +29,10 @@ export function usesWorkers(count: number, opts: PoolOptions): boolean {
 
 export async function runCases(inputs: CaseInput[], opts: PoolOptions): Promise<CaseRun[]> {
   const out: CaseRun[] = new Array(inputs.length);
+  const caseOpts: RunCaseOptions = { maxRouterFileBytes: opts.maxRouterFileBytes };
   if (!usesWorkers(inputs.length, opts)) {
     for (let i = 0; i < inputs.length; i++) {
-      out[i] = await runCase(inputs[i]);
+      out[i] = await runCase(inputs[i], caseOpts);
       opts.onDone?.(i, out[i]);
     }
     return out;
@@ -58,7 +60,7 @@ export async function runCases(inputs: CaseInput[], opts: PoolOptions): Promise<
           return;
         }
         current = next++;
-        w.postMessage({ id: current, input: inputs[current] });
+        w.postMessage({ id: current, input: inputs[current], opts: caseOpts });
       };
       const die = (why: string) => {
         if (settled) return;

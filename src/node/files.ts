@@ -1,0 +1,139 @@
+/**
+ * Files on Node: wasm loading, file streaming ("-" = standard input) and the file-level capture
+ * entries (scanFile, analyzeFile, analyzeFilesParallel). Kept apart from the library's entry
+ * (./index.ts) so the CLI's commands and the worker threads load only what they use.
+ */
+import { readFile } from "node:fs/promises";
+import { Worker } from "node:worker_threads";
+import { FlowTable } from "../wasm/core.js";
+import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { compileCore } from "../wasm/instantiate.js";
+import type { ByteSource, PullSource } from "../wasm/core.js";
+import { scanCapture, type CaptureScan, type ScanOptions } from "../capture/scan.js";
+import { analyzeCapture, type AnalyzeResult, type AnalyzeScanOptions } from "../alg/analyze.js";
+
+let cachedModule: WebAssembly.Module | undefined;
+
+/** Directory of the package (the nearest ancestor holding package.json). */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    dir = dirname(dir);
+  }
+  throw new Error("alg-verify: package root not found");
+}
+
+/** Compiles build/release.wasm (or build/debug.wasm with ALG_VERIFY_WASM=debug) once per process. */
+export async function loadCoreModule(): Promise<WebAssembly.Module> {
+  if (!cachedModule) {
+    const flavour = process.env.ALG_VERIFY_WASM === "debug" ? "debug" : "release";
+    const path = join(packageRoot(), "build", `${flavour}.wasm`);
+    if (!existsSync(path)) throw new Error(`wasm core not built: ${path} is missing (run npm run build)`);
+    cachedModule = compileCore(await readFile(path));
+  }
+  return cachedModule;
+}
+
+export { InputError } from "./errors.js";
+import { InputError } from "./errors.js";
+
+const errText = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+
+/**
+ * Reads a file sequentially straight into the caller's buffer (the wasm window): zero copy.
+ * Reads are synchronous: one 128 KiB read costs a few microseconds from the page cache, far
+ * less than a trip through the libuv thread pool, and a scan has nothing else to do meanwhile.
+ */
+export function fileSource(path: string): PullSource & { close(): void; size: number } {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    throw new InputError(path, `cannot open ${path}: ${errText(e)}`);
+  }
+  const st = fstatSync(fd);
+  if (st.isDirectory()) {
+    closeSync(fd);
+    throw new InputError(path, `cannot read ${path}: it is a directory`);
+  }
+  return {
+    size: st.size,
+    read(into: Uint8Array): number {
+      try {
+        return readSync(fd, into, 0, into.length, null);
+      } catch (e) {
+        throw new InputError(path, `cannot read ${path}: ${errText(e)}`);
+      }
+    },
+    close: () => closeSync(fd),
+  };
+}
+
+/** Options of the file entries: the core's, with `file` (the name in reports) optional. */
+export type FileOptions<O> = Omit<O, "file"> & {
+  file?: string;
+  /** What a path "-" reads (default process.stdin). */
+  stdin?: ByteSource;
+};
+
+/** Runs a platform-neutral entry on a file (or "-" for standard input), closing the file after. */
+async function withFile<O extends { file: string }, R>(
+  path: string, opts: FileOptions<O>,
+  run: (module: WebAssembly.Module, source: ByteSource, opts: O) => Promise<R>,
+): Promise<R> {
+  const module = await loadCoreModule();
+  const { stdin, ...rest } = opts;
+  if (path === "-") return run(module, stdin ?? process.stdin, { ...rest, file: rest.file ?? "<stdin>" } as unknown as O);
+  const src = fileSource(path);
+  try {
+    return await run(module, src, { ...rest, file: rest.file ?? path } as unknown as O);
+  } finally {
+    src.close();
+  }
+}
+
+/** Scans one capture file (or "-" for standard input). */
+export function scanFile(path: string, opts: FileOptions<ScanOptions> = {}): Promise<CaptureScan> {
+  return withFile(path, opts, scanCapture);
+}
+
+/** Scans one capture file (or "-") and builds its FTP/RTSP sessions. */
+export function analyzeFile(path: string, opts: FileOptions<AnalyzeScanOptions> = {}): Promise<AnalyzeResult> {
+  return withFile(path, opts, analyzeCapture);
+}
+
+/**
+ * Analyzes several captures at once, one worker thread each (the inside and outside captures of
+ * `verify` on a 2-core machine take the time of one). Falls back to one after the other where
+ * the compiled worker is not available (running from the TypeScript sources, e.g. under vitest).
+ * Standard input ("-") is read in this thread (a worker has no access to it).
+ */
+export async function analyzeFilesParallel(
+  paths: string[], opts: Omit<FileOptions<AnalyzeScanOptions>, "file" | "onProgress"> = {},
+  filters: (AnalyzeScanOptions["interfaceFilter"] | undefined)[] = [],
+): Promise<AnalyzeResult[]> {
+  const workerUrl = new URL("./analyze-worker.js", import.meta.url);
+  const { stdin, ...shared } = opts;
+  const optsOf = (i: number) => (filters[i] ? { ...shared, interfaceFilter: filters[i] } : shared);
+  if (paths.length < 2 || !existsSync(fileURLToPath(workerUrl))) {
+    const out: AnalyzeResult[] = [];
+    for (let i = 0; i < paths.length; i++) out.push(await analyzeFile(paths[i], { ...optsOf(i), stdin }));
+    return out;
+  }
+  return Promise.all(paths.map((path, i) => path === "-" ? analyzeFile(path, { ...optsOf(i), stdin }) : new Promise<AnalyzeResult>((resolve, reject) => {
+    const w = new Worker(workerUrl, { workerData: { path, opts: optsOf(i) } });
+    w.once("message", (m) => {
+      void w.terminate();
+      if (!m.ok) {
+        reject(m.name === "InputError" ? new InputError(m.file, m.message, m.code) : new Error(m.message));
+        return;
+      }
+      const flows = new FlowTable(m.flows, 0, m.cap, m.count);
+      resolve({ scan: { ...m.scan, flows }, sessions: m.sessions, events: m.events });
+    });
+    w.once("error", reject);
+  })));
+}

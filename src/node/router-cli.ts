@@ -1,0 +1,114 @@
+/**
+ * `alg-verify router <file…|-> [--json] [--format auto|<format>] [--max-diagnostics N] [--diagnostic-limit N]`
+ *
+ * Reads each file through `io.readFile` (`-`: standard input, as bytes), parses it
+ * (parseRouterText), and writes the report as JSON (2-space indent, schemaVersion 1) or as text
+ * tables, piece by piece (writeRouterReport: any size; a sink's promise is awaited, see
+ * `writableSink`). Exit code (io.setExitCode): 2 when a file cannot be read or nothing in a file
+ * was understood, else 0. Never calls process.exit.
+ */
+import { Option, type Command } from "commander";
+import type { Writable } from "node:stream";
+import type { CliIo } from "./io.js";
+import type { Diagnostic } from "../types.js";
+import { DEFAULT_DIAGNOSTIC_LIMIT, ROUTER_FORMATS, type RouterFormat, type RouterParseResult } from "../router/types.js";
+import type { RouterSink } from "../router/report.js";
+
+interface RouterOpts {
+  json?: boolean;
+  format: RouterFormat | "auto";
+  maxDiagnostics: string;
+  diagnosticLimit: string;
+}
+
+export interface RunRouterOptions {
+  json?: boolean;
+  format?: RouterFormat | "auto";
+  /** Diagnostics shown in the text output. */
+  maxDiagnostics?: number;
+  /** Located diagnostics kept per file (RouterParseOptions.diagnosticLimit). */
+  diagnosticLimit?: number;
+  /** Where the report goes (default io.stdout); a returned promise is awaited (back-pressure). */
+  out?: RouterSink;
+  /** What `-` reads (default process.stdin). */
+  stdin?: AsyncIterable<Uint8Array | string>;
+}
+
+/** The name standard input has in the report. */
+export const STDIN_NAME = "<stdin>";
+
+/** A sink writing to a Node writable stream, waiting for `drain` when its buffer is full. */
+export function writableSink(w: Writable): RouterSink {
+  return (piece) => (w.write(piece) ? undefined : new Promise<void>((resolve) => w.once("drain", resolve)));
+}
+
+/** Everything a stream yields, as bytes. */
+async function readAll(stream: AsyncIterable<Uint8Array | string>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  const enc = new TextEncoder();
+  for await (const c of stream) {
+    const b = typeof c === "string" ? enc.encode(c) : c;
+    chunks.push(b);
+    n += b.length;
+  }
+  const all = new Uint8Array(n);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.length;
+  }
+  return all;
+}
+
+/** Parse every file and render; returns the exit code. Exported for tests. */
+export async function runRouter(files: string[], opts: RunRouterOptions, io: CliIo): Promise<number> {
+  const results: RouterParseResult[] = [];
+  let exit = 0;
+  const { parseRouterText } = await import("../router/parse.js");
+  for (const file of files) {
+    let input: string | Uint8Array;
+    const name = file === "-" ? STDIN_NAME : file;
+    try {
+      input = file === "-" ? await readAll(opts.stdin ?? process.stdin) : await io.readFile(file);
+    } catch (err) {
+      exit = 2;
+      const d: Diagnostic = {
+        code: "unreadable_file", severity: "error", file: name,
+        message: `cannot read ${name}: ${err instanceof Error ? err.message : String(err)}`,
+      };
+      results.push({ file: name, documents: [], flows: [], counters: [], events: [], expectations: [], diagnostics: [d] });
+      continue;
+    }
+    const r = parseRouterText(input, name, { format: opts.format ?? "auto", diagnosticLimit: opts.diagnosticLimit });
+    if (r.diagnostics.some((d) => d.code === "nothing_understood" || d.code === "internal_error")) exit = 2;
+    results.push(r);
+  }
+  const { buildRouterReport, writeRouterReport } = await import("../router/report.js");
+  const report = buildRouterReport(results);
+  await writeRouterReport(report, opts.out ?? ((s) => io.stdout(s)), { json: opts.json, maxDiagnostics: opts.maxDiagnostics });
+  return exit;
+}
+
+function count(v: string, fallback: number): number {
+  const n = Number.parseInt(v, 10);
+  return Number.isFinite(n) && n >= 0 ? n : fallback;
+}
+
+export function registerRouterCommand(program: Command, io: CliIo): Command {
+  return program
+    .command("router")
+    .description("parse router output (Junos conversations/statistics/syslog, SRX sessions, Linux conntrack) into one model")
+    .argument("<file...>", "files holding router output, as copied from the terminal or a web page (- for standard input)")
+    .option("--json", "print the JSON report (schemaVersion 1)")
+    .addOption(new Option("--format <format>", "force the format of every file").choices(["auto", ...ROUTER_FORMATS]).default("auto"))
+    .option("--max-diagnostics <n>", "diagnostics shown in the text output", "20")
+    .option("--diagnostic-limit <n>", "located diagnostics kept per file; the rest are counted in one diagnostic_limit diagnostic", String(DEFAULT_DIAGNOSTIC_LIMIT))
+    .action(async (files: string[], opts: RouterOpts) => {
+      const code = await runRouter(files, {
+        json: opts.json, format: opts.format, maxDiagnostics: count(opts.maxDiagnostics, 20),
+        diagnosticLimit: count(opts.diagnosticLimit, DEFAULT_DIAGNOSTIC_LIMIT),
+      }, io);
+      io.setExitCode(code);
+    });
+}

@@ -1,0 +1,106 @@
+/**
+ * `runVerify(files, opts)`: the file-level half of `alg-verify verify`, shared by the `verify`
+ * and `suite` commands. Analyzes the inside and/or outside captures (in parallel worker threads
+ * where the compiled worker is available, unless `parallel: false`; "-" is standard input),
+ * reads and parses the router files, and returns `verify()`'s report. Rendering and exit codes
+ * stay with the callers.
+ *
+ * Throws `InputError` when a file cannot be opened or read (exit 2 in the CLI). A capture that
+ * can be read but is damaged, or a router file of which nothing was understood, does not throw:
+ * its error is a diagnostic of the report, `inputErrorOf(report)` finds it (the CLI exits 2 on
+ * it as well).
+ */
+import { readFile as fsReadFile } from "node:fs/promises";
+import { analyzeFile, analyzeFilesParallel, InputError, type FileOptions } from "./files.js";
+import { STDIN, STDIN_NAME } from "./io.js";
+import type { AnalyzeScanOptions } from "../alg/analyze.js";
+import { parseRouterText } from "../router/index.js";
+import type { RouterParseResult } from "../router/types.js";
+import type { Diagnostic } from "../types.js";
+import { verify, type VerifyOptions, type VerifyReport } from "../verify/verify.js";
+
+export interface VerifyFiles {
+  /** Capture taken on the inside (private) side of the NAT. */
+  inside?: string;
+  /** Capture taken on the outside (public) side. */
+  outside?: string;
+  /** Router output files (any format `parseRouterText` detects). */
+  router?: string[];
+  /** When inside and outside are one capture: the interface of each side. */
+  insideIf?: AnalyzeScanOptions["interfaceFilter"];
+  outsideIf?: AnalyzeScanOptions["interfaceFilter"];
+}
+
+export interface RunVerifyOptions extends Omit<FileOptions<AnalyzeScanOptions>, "file" | "onProgress">, VerifyOptions {
+  /** Reads a router file (default: fs, UTF-8). The CLI passes io.readFile. */
+  readFile?: (path: string) => Promise<string>;
+  /**
+   * Analyze the two captures in two worker threads (default true). `suite` passes false: its
+   * cases already run one per worker.
+   */
+  parallel?: boolean;
+}
+
+/** Analyzes the captures, parses the router files and runs `verify()`. */
+export async function runVerify(files: VerifyFiles, opts: RunVerifyOptions = {}): Promise<VerifyReport> {
+  const router: RouterParseResult[] = [];
+  for (const f of files.router ?? []) router.push(await readRouterFile(f, opts.readFile));
+  return verifyParsedRouter(files, router, opts);
+}
+
+/**
+ * Reads (UTF-8) and parses one router file; throws InputError when it cannot be read. An empty
+ * file (blank lines only) is router output holding no entry — `conntrack -L expect` prints
+ * nothing when there is no expectation, and the lab records that — so its `nothing_understood`
+ * error becomes an `empty_file` warning.
+ */
+export async function readRouterFile(file: string, readFile: (path: string) => Promise<string> = (p) => fsReadFile(p, "utf8")): Promise<RouterParseResult> {
+  let text: string;
+  try {
+    text = await readFile(file);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(file, `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const parsed = parseRouterText(text, file === STDIN ? STDIN_NAME : file);
+  if (!/^\s*$/.test(text)) return parsed;
+  const diagnostics = parsed.diagnostics.map((d): Diagnostic => d.code === "nothing_understood"
+    ? { ...d, code: "empty_file", severity: "warning", message: "the file is empty: no router entry to compare" }
+    : d);
+  return { ...parsed, diagnostics };
+}
+
+/** Why a parsed router file is no router output at all (the parser understood nothing of it). */
+export function notRouterOutput(r: RouterParseResult): Diagnostic | undefined {
+  return r.diagnostics.find(isRouterInputError);
+}
+
+const isRouterInputError = (d: Diagnostic) => d.severity === "error" && (d.code === "nothing_understood" || d.code === "internal_error");
+
+/** Analyzes the captures of `files` and runs `verify()` with router files already parsed. */
+export async function verifyParsedRouter(files: VerifyFiles, router: RouterParseResult[], opts: RunVerifyOptions = {}): Promise<VerifyReport> {
+  if (!files.inside && !files.outside && !router.length) {
+    throw new InputError("", "nothing to verify: give an inside and/or outside capture and/or router files", "no_input");
+  }
+  const { readFile: _readFile, parallel = true, allMappings, clockOffsetMs, frameTolerance, hints, ...analyzeOpts } = opts;
+  const sides = ([[files.inside, files.insideIf], [files.outside, files.outsideIf]] as const).filter((x) => x[0] !== undefined);
+  const captures = sides.map((x) => x[0]!);
+  const filters = sides.map((x) => x[1]);
+  let results;
+  if (parallel) results = await analyzeFilesParallel(captures, analyzeOpts, filters);
+  else {
+    results = [];
+    for (let i = 0; i < captures.length; i++) results.push(await analyzeFile(captures[i], filters[i] ? { ...analyzeOpts, interfaceFilter: filters[i] } : analyzeOpts));
+  }
+  const inside = files.inside ? results[0] : undefined;
+  const outside = files.outside ? results[files.inside ? 1 : 0] : undefined;
+  return verify({ inside, outside, router }, { profile: opts.profile, clockOffsetMs, frameTolerance, allMappings, hints });
+}
+
+/**
+ * The input error of a report, if any: a damaged capture (a located error) or a router file of
+ * which nothing was understood (as `router` does, `verify` exits 2 on either).
+ */
+export function inputErrorOf(report: VerifyReport): Diagnostic | undefined {
+  return report.diagnostics.find((d) => (d.severity === "error" && d.offset !== undefined) || isRouterInputError(d));
+}
