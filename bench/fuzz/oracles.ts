@@ -23,7 +23,7 @@ import { analyzeCapture } from "../../src/alg/analyze.js";
 import { loadCoreModule, InputError } from "../../src/node/index.js";
 import { main } from "../../src/node/cli.js";
 import { sinkToString, writeFlowsJson } from "../../src/report/flows-json.js";
-import { buildRouterReport, formatRouterText, parseRouterText } from "../../src/router/index.js";
+import { buildRouterReport, formatRouterText, parseRouterText, routerJsonPieces } from "../../src/router/index.js";
 import type { RouterParseResult } from "../../src/router/types.js";
 import type { Diagnostic } from "../../src/types.js";
 import { verify } from "../../src/verify/verify.js";
@@ -117,7 +117,10 @@ export function checkRouter(o: Oracles, text: string, file = "fuzz-router.txt"):
     const v = routerDiagnostics(r, text, file);
     if (v) return v;
     const report = buildRouterReport([r]);
-    const vs = schemaViolation("router", o.schemas.router, JSON.parse(JSON.stringify(report)));
+    // the text `router --json` prints (the report holds Maps: JSON.stringify alone would not do)
+    let json = "";
+    for (const piece of routerJsonPieces(report)) json += piece;
+    const vs = schemaViolation("router", o.schemas.router, JSON.parse(json));
     if (vs) return vs;
     formatRouterText(report);
     return undefined;
