@@ -2,16 +2,19 @@
 # Checks the cases written by lab/run.sh against what the router must have done.
 # FTP cases: PORT/EPRT rewriting, helper state, data connections. RTSP cases (no ALG): SETUP
 # Transport identical on both sides, RTP counts per side, ICMP port unreachable when blocked.
-#   lab/check.sh OUTDIR            (prints one line per case; exit 1 if any check failed)
-# Needs tshark and jq (installed from Debian when missing).
+#   lab/check.sh [--install] OUTDIR   (prints one line per case; exit 1 if any check failed)
+# Needs tshark and jq: installed from Debian with --install, otherwise named (exit 3).
 set -euo pipefail
 export LC_ALL=C
-[[ $# -eq 1 ]] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
+INSTALL=false
+[[ ${1:-} == --install ]] && { INSTALL=true; shift; }
+[[ $# -eq 1 ]] || { echo "usage: $0 [--install] OUTDIR" >&2; exit 2; }
 OUT=$1
 missing=()
 command -v tshark >/dev/null || missing+=(tshark)
 command -v jq >/dev/null || missing+=(jq)
 if [[ ${#missing[@]} -gt 0 ]]; then
+  $INSTALL || { echo "check.sh: missing ${missing[*]}: apt-get install ${missing[*]}, or pass --install" >&2; exit 3; }
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
@@ -160,6 +163,9 @@ for case in "$OUT"/*/case.json; do
     printf '%-30s FAIL  %s\n' "$sc" "$(IFS=';'; echo "${errs[*]}")"; fail=1
   fi
 done
-left=$(ip netns list 2>/dev/null | grep -c '^algv-' || true)
-[[ $left -eq 0 ]] && echo "namespaces: none left" || { echo "namespaces: $left algv-* left"; fail=1; }
+# only the namespaces these cases' runs created (their `ip netns add` commands in case.json): other
+# runs on the machine may have theirs alive
+ours=$(cat "$OUT"/*/case.json 2>/dev/null | jq -r '.commands[]? | select(startswith("ip netns add ")) | .[13:]' | sort -u)
+left=$(comm -12 <(ip netns list 2>/dev/null | awk '{print $1}' | sort -u) <(printf '%s\n' "$ours" | sed '/^$/d') | xargs)
+[[ -z $left ]] && echo "namespaces: none of this run's left" || { echo "namespaces: left behind: $left"; fail=1; }
 exit "$fail"

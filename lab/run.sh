@@ -6,8 +6,14 @@
 # gst-rtsp-server (PLAY server, rtsp_play_server.py next to this script) and gst-launch (PLAY
 # client that does not punch).
 #
-#   sudo lab/run.sh OUTDIR [scenario...]      (no scenario: run them all)
+#   sudo lab/run.sh [--install] [--run-id ID] OUTDIR [scenario...]   (no scenario: run them all)
 #   lab/run.sh --list                        (list the scenarios)
+#   lab/run.sh --missing                     (the Debian packages it needs and does not find)
+#
+# Missing tools are installed from Debian only with --install (`npm run lab` passes it); without
+# it run.sh names them and exits 3 before changing anything. --run-id names the namespaces
+# (algv-ID-<n>-c|r|s; default: a random id, printed as "run id: ID"); the run creates, checks and
+# removes only its own.
 #
 # Topology (one fresh set of namespaces per scenario, names unique per run):
 #
@@ -39,8 +45,50 @@ ALL_SCENARIOS=(
   rtsp-play-udp-no-punch
 )
 
-usage() { echo "usage: $0 OUTDIR [scenario...]   (scenarios: ${ALL_SCENARIOS[*]})" >&2; exit 2; }
-[[ ${1:-} == --list ]] && { printf '%s\n' "${ALL_SCENARIOS[@]}"; exit 0; }
+usage() {
+  echo "usage: $0 [--install] [--run-id ID] OUTDIR [scenario...]   (scenarios: ${ALL_SCENARIOS[*]})" >&2
+  echo "       $0 --list | --missing" >&2
+  exit 2
+}
+
+# ---------------------------------------------------------------------------------------------
+# tools: the Debian packages this script needs and does not find (one per line). Installed only
+# with --install (`npm run lab` passes it; .ci/run installs them up front); otherwise run.sh stops
+# before touching anything and names them. `--missing` prints them (the lab test and .ci/run use it).
+missing_packages() {
+  local need=() pair e
+  for pair in nft:nftables conntrack:conntrack tcpdump:tcpdump vsftpd:vsftpd curl:curl \
+              ethtool:ethtool jq:jq tc:iproute2 ip:iproute2 ss:iproute2 stdbuf:coreutils timeout:coreutils \
+              sysctl:procps dpkg-query:dpkg python3:python3 ffmpeg:ffmpeg \
+              gst-launch-1.0:gstreamer1.0-tools gst-inspect-1.0:gstreamer1.0-tools; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
+  done
+  # RTSP PLAY: gst-rtsp-server through python3-gi, and the GStreamer elements its pipeline and the
+  # gst-launch client use (audiotestsrc: base; mulawenc, rtppcmupay, rtspsrc, udpsrc: good)
+  python3 -c 'import gi; gi.require_version("GstRtspServer", "1.0"); from gi.repository import GstRtspServer' >/dev/null 2>&1 ||
+    need+=(python3-gi gir1.2-gst-rtsp-server-1.0)
+  if command -v gst-inspect-1.0 >/dev/null 2>&1; then
+    gst-inspect-1.0 --exists audiotestsrc || need+=(gstreamer1.0-plugins-base)
+    for e in mulawenc rtppcmupay rtspsrc udpsrc; do gst-inspect-1.0 --exists "$e" || { need+=(gstreamer1.0-plugins-good); break; }; done
+  else
+    need+=(gstreamer1.0-plugins-base gstreamer1.0-plugins-good)
+  fi
+  [[ ${#need[@]} -eq 0 ]] || printf '%s\n' "${need[@]}" | sort -u
+}
+
+INSTALL=false RUNID=""
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --list) printf '%s\n' "${ALL_SCENARIOS[@]}"; exit 0 ;;
+    --missing) missing_packages; exit 0 ;;
+    --install) INSTALL=true; shift ;;
+    --run-id) [[ $# -ge 2 && $2 =~ ^[A-Za-z0-9]{1,16}$ ]] || { echo "run.sh: --run-id takes 1-16 letters or digits" >&2; usage; }
+              RUNID=$2; shift 2 ;;
+    --) shift; break ;;
+    -*) echo "run.sh: unknown option '$1'" >&2; usage ;;
+    *) break ;;
+  esac
+done
 [[ $# -ge 1 ]] || usage
 [[ $(id -u) -eq 0 ]] || { echo "run.sh: must run as root (network namespaces, nftables)" >&2; exit 1; }
 
@@ -50,26 +98,13 @@ for s in "${SCENARIOS[@]}"; do
   [[ " ${ALL_SCENARIOS[*]} " == *" $s "* ]] || { echo "run.sh: unknown scenario '$s'" >&2; usage; }
 done
 
-# ---------------------------------------------------------------------------------------------
-# tools (installed from Debian when missing)
-need_pkgs=()
-for pair in nft:nftables conntrack:conntrack tcpdump:tcpdump vsftpd:vsftpd curl:curl \
-            ethtool:ethtool jq:jq tc:iproute2 ip:iproute2 ss:iproute2 stdbuf:coreutils \
-            python3:python3 ffmpeg:ffmpeg gst-launch-1.0:gstreamer1.0-tools gst-inspect-1.0:gstreamer1.0-tools; do
-  command -v "${pair%%:*}" >/dev/null 2>&1 || need_pkgs+=("${pair#*:}")
-done
-# RTSP PLAY: gst-rtsp-server through python3-gi, and the GStreamer elements its pipeline and the
-# gst-launch client use (audiotestsrc: base; mulawenc, rtppcmupay, rtspsrc, udpsrc: good)
-python3 -c 'import gi; gi.require_version("GstRtspServer", "1.0"); from gi.repository import GstRtspServer' >/dev/null 2>&1 ||
-  need_pkgs+=(python3-gi gir1.2-gst-rtsp-server-1.0)
-if command -v gst-inspect-1.0 >/dev/null 2>&1; then
-  gst-inspect-1.0 --exists audiotestsrc || need_pkgs+=(gstreamer1.0-plugins-base)
-  for e in mulawenc rtppcmupay rtspsrc; do gst-inspect-1.0 --exists "$e" || { need_pkgs+=(gstreamer1.0-plugins-good); break; }; done
-else
-  need_pkgs+=(gstreamer1.0-plugins-base gstreamer1.0-plugins-good)
-fi
+mapfile -t need_pkgs < <(missing_packages)
 if [[ ${#need_pkgs[@]} -gt 0 ]]; then
-  mapfile -t need_pkgs < <(printf '%s\n' "${need_pkgs[@]}" | sort -u)
+  if ! $INSTALL; then
+    echo "run.sh: missing Debian packages: ${need_pkgs[*]}" >&2
+    echo "run.sh: nothing was changed; install them (apt-get install ${need_pkgs[*]}) or run 'npm run lab -- OUTDIR' / 'lab/run.sh --install OUTDIR'" >&2
+    exit 3
+  fi
   echo "run.sh: installing ${need_pkgs[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
@@ -79,7 +114,13 @@ fi
 mkdir -p "$OUTARG"
 OUTDIR=$(cd "$OUTARG" && pwd)
 LABDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-RUNID=$(printf '%x%04x' $$ $((RANDOM)))
+# The run id names every namespace of this run (algv-<runid>-<n>-c|r|s): only those are created,
+# checked and removed, so concurrent runs on one machine cannot disturb each other.
+[[ -n $RUNID ]] || RUNID=$(printf '%x%04x' $$ $((RANDOM)))
+if ip netns list | awk '{print $1}' | grep -qF "algv-$RUNID-"; then
+  echo "run.sh: namespaces algv-$RUNID-* already exist (another run with this run id?)" >&2; exit 1
+fi
+echo "run id: $RUNID (namespaces algv-$RUNID-*)"
 WORK=$(mktemp -d "/tmp/alg-lab.$RUNID.XXXX")
 chmod 755 "$WORK"
 

@@ -8,8 +8,15 @@
  * run.sh's own isolation checks (no namespace left, no lab packet in the root namespace) must
  * pass.
  *
- * Needs root and network namespaces: runs for real in CI (.ci/run runs as root); elsewhere it is
- * skipped with a message, and under CI=true a missing capability is a failure, never a skip.
+ * Needs root, network namespaces and the lab's Debian tools (`lab/run.sh --missing` lists what is
+ * not there): runs for real when they are present (CI: .ci/run installs them and runs as root);
+ * elsewhere it is skipped with a message naming what is missing, and under CI=true a missing
+ * capability or tool is a failure, never a skip. The test never installs anything: run.sh is run
+ * without --install, so it stops (exit 3) rather than install.
+ *
+ * The run is named by its own run id (namespaces algv-<id>-*): the test asserts that none of them
+ * remains, and that a namespace of the same prefix made beforehand by the test (standing in for
+ * another run on the machine) is still there, untouched, afterwards.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -19,11 +26,21 @@ import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
 
 const root = new URL("../../", import.meta.url).pathname;
+const runSh = join(root, "lab/run.sh");
 const isRoot = process.getuid?.() === 0;
 const netnsOk = isRoot && spawnSync("ip", ["netns", "list"]).status === 0;
+/** Debian packages run.sh needs and does not find (it only looks; --missing changes nothing). */
+const missing = spawnSync("bash", [runSh, "--missing"], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
 const ci = process.env.CI === "true";
+const labOk = netnsOk && missing.length === 0;
+const why = [!isRoot && "root", isRoot && !netnsOk && "`ip netns`", missing.length > 0 && `the Debian packages ${missing.join(" ")} (sudo npm run lab installs them)`].filter(Boolean).join(", ");
 
-if (!netnsOk && !ci) console.warn("[lab] skipped: needs root and `ip netns` (CI runs it)");
+if (!labOk && !ci) console.warn(`[lab] skipped: needs ${why} (CI runs it)`);
+
+/** Names of the network namespaces that exist now. */
+function namespaces(): string[] {
+  return execFileSync("ip", ["netns", "list"], { encoding: "utf8" }).split("\n").map((l) => l.split(" ")[0]).filter(Boolean);
+}
 
 /** One direction of a conntrack entry: `src=… dst=… sport=… dport=… packets=… bytes=…`. */
 interface CtTuple { src: string; dst: string; sport: number; dport: number; packets: number; bytes: number }
@@ -57,19 +74,25 @@ function captured(t: CtTuple, inside: any, outside: any): { packets: number; byt
   return undefined;
 }
 
-describe.skipIf(!netnsOk && !ci)("lab/run.sh through a real netfilter ALG", () => {
+describe.skipIf(!labOk && !ci)("lab/run.sh through a real netfilter ALG", () => {
   it("every scenario gets its expected verdict, and conntrack's counters equal the captures", { timeout: 600_000 }, async () => {
-    expect(netnsOk, "root and network namespaces are required under CI").toBe(true);
+    expect(labOk, `under CI the lab needs ${why}`).toBe(true);
     const out = mkdtempSync(join(tmpdir(), "alg-verify-lab-"));
+    const runId = `t${process.pid.toString(16)}${Date.now().toString(16).slice(-5)}`;
+    // Another run's namespace, alive during ours: same prefix, a marker address inside.
+    const other = `algv-${runId}x-other`;
+    execFileSync("ip", ["netns", "add", other]);
     try {
-      const names = () => new Set(execFileSync("ip", ["netns", "list"], { encoding: "utf8" }).split("\n").map((l) => l.split(" ")[0]).filter((n) => n.startsWith("algv-")));
-      const before = names();
-      const run = spawnSync("bash", [join(root, "lab/run.sh"), out], { encoding: "utf8", timeout: 540_000 });
+      execFileSync("ip", ["-n", other, "addr", "add", "198.18.0.77/32", "dev", "lo"]);
+      const run = spawnSync("bash", [runSh, "--run-id", runId, out], { encoding: "utf8", timeout: 540_000 });
       // run.sh also fails by itself when one of its namespaces is left behind.
       expect(run.status, run.stderr.slice(-2000)).toBe(0);
-      expect([...names()].filter((n) => !before.has(n))).toEqual([]);
+      expect(run.stdout).toContain(`run id: ${runId} (namespaces algv-${runId}-*)`);
+      expect(namespaces().filter((n) => n.startsWith(`algv-${runId}-`))).toEqual([]);
+      expect(namespaces()).toContain(other);
+      expect(execFileSync("ip", ["-n", other, "-o", "addr", "show", "dev", "lo"], { encoding: "utf8" })).toContain("198.18.0.77/32");
       expect(run.stdout).toMatch(/^isolation: ok .*no lab packet in the root namespace/m);
-      const scenarios = execFileSync("bash", [join(root, "lab/run.sh"), "--list"], { encoding: "utf8" }).trim().split("\n");
+      const scenarios = execFileSync("bash", [runSh, "--list"], { encoding: "utf8" }).trim().split("\n");
       const cases = readdirSync(out).filter((d) => existsSync(join(out, d, "case.json")));
       expect(cases.sort()).toEqual([...scenarios].sort());
       for (const c of cases) {
@@ -109,6 +132,7 @@ describe.skipIf(!netnsOk && !ci)("lab/run.sh through a real netfilter ALG", () =
       expect(JSON.parse(suite.stdout).summary).toMatchObject({ total: cases.length, passed: cases.length, regressions: 0 });
       expect(readFileSync(junit, "utf8")).toContain(`tests="${cases.length}"`);
     } finally {
+      spawnSync("ip", ["netns", "del", other]);
       rmSync(out, { recursive: true, force: true });
     }
   });

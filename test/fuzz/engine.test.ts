@@ -1,0 +1,125 @@
+/**
+ * The fuzzer itself: deterministic cases, mutations that really mutate (and aim at the length
+ * fields they claim), shrinking to a minimal input, reproducers that round-trip, oracles that
+ * catch what they must, and `npm run fuzz`'s runner (compiled, worker threads) end to end.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { frames, loadCorpus, type Corpus } from "../../bench/fuzz/corpus.js";
+import { check, loadRepro, makeCase, reproFolders, saveRepro, scheduled, shrinkSeq } from "../../bench/fuzz/engine.js";
+import { checkCapture, checkRouter, loadOracles, type Oracles } from "../../bench/fuzz/oracles.js";
+
+const root = new URL("../../", import.meta.url).pathname;
+let corpus: Corpus;
+let oracles: Oracles;
+beforeAll(async () => {
+  corpus = loadCorpus();
+  oracles = await loadOracles();
+});
+
+describe("fuzz engine", () => {
+  it("reads the public captures, the generated ones, the router texts and the lab pairs", () => {
+    expect(corpus.captures.some((c) => c.name.startsWith("public/"))).toBe(true);
+    expect(corpus.captures.some((c) => c.name.startsWith("pcaps/"))).toBe(true);
+    expect(corpus.routers.some((r) => r.name.startsWith("router-output/"))).toBe(true);
+    expect(corpus.routers.some((r) => r.name.startsWith("test/fixtures/router/"))).toBe(true);
+    expect(corpus.pairs.length).toBe(14);
+    for (const c of corpus.captures) expect(c.bytes.length, c.name).toBeLessThanOrEqual(64 << 10);
+  });
+
+  it("cases are deterministic, differ from their seed and from each other", () => {
+    const a = makeCase(corpus, 1, "capture", 5, 0), b = makeCase(corpus, 1, "capture", 5, 0), c = makeCase(corpus, 2, "capture", 5, 0);
+    expect(Buffer.from(a.input as Uint8Array).equals(Buffer.from(b.input as Uint8Array))).toBe(true);
+    expect(a.how).toEqual(b.how);
+    expect(a.how).not.toEqual(c.how);
+    let mutated = 0;
+    for (let i = 0; i < 200; i++) {
+      const k = makeCase(corpus, 1, "capture", i, 0);
+      const seed = corpus.captures.find((s) => s.name === k.how[0]!.slice(5))!;
+      if (!Buffer.from(seed.bytes).equals(Buffer.from(k.input as Uint8Array))) mutated++;
+    }
+    expect(mutated).toBeGreaterThan(190);
+  });
+
+  it("the schedule interleaves 10 captures, 2 router texts and 1 pair in every 13 cases", () => {
+    const kinds = Array.from({ length: 26 }, (_, n) => scheduled(n));
+    expect(kinds.filter((k) => k.kind === "capture").map((k) => k.index)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(kinds.filter((k) => k.kind === "router").map((k) => k.index)).toEqual([0, 1, 2, 3]);
+    expect(kinds.filter((k) => k.kind === "pair").map((k) => k.index)).toEqual([0, 1]);
+  });
+
+  it("length-field smashes hit the record and block lengths of pcap and pcapng", () => {
+    let smashed = 0;
+    for (let i = 0; i < 400 && smashed < 20; i++) {
+      const k = makeCase(corpus, 3, "capture", i, 0);
+      const m = k.how.map((h) => /^length field at (\d+) := (\d+)$/.exec(h)).find(Boolean);
+      if (!m || k.how.length !== 2) continue;
+      const seed = corpus.captures.find((s) => s.name === k.how[0]!.slice(5))!;
+      const fields = frames(seed.bytes).flatMap((f) => f.lengthFields);
+      expect(fields).toContain(Number(m[1]));
+      smashed++;
+    }
+    expect(smashed).toBe(20);
+  });
+
+  it("shrinks by truncation and halving to a minimal failing input", async () => {
+    const input = new TextEncoder().encode("x".repeat(5000) + "BUG" + "y".repeat(3000));
+    const fails = async (b: Uint8Array) => new TextDecoder().decode(b).includes("BUG");
+    const small = await shrinkSeq(input, fails, (a, b) => { const o = new Uint8Array(a.length + b.length); o.set(a); o.set(b, a.length); return o; }, { n: 400 });
+    expect(new TextDecoder().decode(small)).toBe("BUG");
+  });
+
+  it("the oracles flag what they must: an unlocated or unparsable report is a violation, a good input passes", async () => {
+    const good = corpus.captures.find((c) => c.name.endsWith("ftp-download-active.pcap"))!;
+    expect(await checkCapture(oracles, good.bytes)).toBeUndefined();
+    expect(await checkCapture(oracles, good.bytes, 7)).toBeUndefined();
+    expect(checkRouter(oracles, corpus.routers[0]!.text)).toBeUndefined();
+    // a schema that rejects everything turns any report into a violation
+    const strict = { ...oracles, schemas: { ...oracles.schemas, analyze: Object.assign(() => false, { errors: [{ instancePath: "/x", message: "no" }] }) as never } };
+    expect(await checkCapture(strict, good.bytes)).toMatchObject({ oracle: "schema" });
+  });
+
+  it("reproducers round-trip (capture, router text, verify pair) and replay through check()", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "alg-verify-fuzz-repro-"));
+    try {
+      for (const kind of ["capture", "router", "pair"] as const) {
+        const c = makeCase(corpus, 9, kind, 1, 0);
+        const folder = saveRepro(dir, { kind, oracle: "exception", message: "m", campaignSeed: 9, index: 1, caseSeed: c.seed, how: c.how, chunk: c.chunk, cli: false, shrunk: false }, c.input);
+        const back = loadRepro(folder);
+        expect(back.note.kind).toBe(kind);
+        expect(JSON.stringify(back.input, (_, v) => (v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v)))
+          .toBe(JSON.stringify(kind === "pair" ? { ...(c.input as object), router: (c.input as { router: { text: string }[] }).router.map((r, i) => ({ name: `router-${i}.txt`, text: r.text })) } : c.input, (_, v) => (v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v)));
+        expect(await check(oracles, kind, back.input)).toBeUndefined();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!existsSync(join(root, "dist/bench/fuzz.js")))("npm run fuzz's runner: worker threads, a summary, exit 0; a hang caught by the watchdog; usage errors exit 2", { timeout: 300_000 }, () => {
+    const r = spawnSync(process.execPath, [join(root, "dist/bench/fuzz.js"), "--count", "20", "--jobs", "2", "--no-save"], { encoding: "utf8", timeout: 120_000 });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^fuzz: 20 captures, 4 router texts, 2 verify pairs .* in [\d.]+ s/m);
+    expect(r.stdout).toContain("fuzz: no failure");
+    // the watchdog: a case that never ends (FUZZ_SELFTEST_HANG_CASE) is saved as a hang, its worker
+    // replaced, and the campaign goes on with the next case
+    const dir = mkdtempSync(join(tmpdir(), "alg-verify-fuzz-hang-"));
+    try {
+      const h = spawnSync(process.execPath, [join(root, "dist/bench/fuzz.js"), "--count", "20", "--jobs", "2", "--hang", "1s", "--repro", dir], { encoding: "utf8", timeout: 120_000, env: { ...process.env, FUZZ_SELFTEST_HANG_CASE: "7" } });
+      expect(h.status, h.stdout + h.stderr).toBe(1);
+      expect(h.stdout).toMatch(/^FAIL capture #6 \(case 7\) hang: ran longer than 1000 ms/m);
+      expect(h.stdout).toMatch(/^fuzz: 19 captures, 4 router texts, 2 verify pairs/m);
+      const saved = reproFolders(dir);
+      expect(saved.length).toBe(1);
+      expect(loadRepro(saved[0]!).note).toMatchObject({ kind: "capture", oracle: "hang", index: 6, shrunk: false });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const bad = spawnSync(process.execPath, [join(root, "dist/bench/fuzz.js"), "--budget", "soon"], { encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("not a duration: soon");
+  });
+});
