@@ -259,7 +259,8 @@ function parseEntry(codes: Codes, input: string, ls: number, le: number, lines: 
   if (EQ >= 0) return failAt(lines.get(i), col, nameStart - ls);
   if (!nextToken(codes, le)) return failAt(lines.get(i), col, nameStart - ls);
   const protoNumber = num(codes, TS, TE);
-  if (protoNumber < 0) return failAt(lines.get(i), col, nameStart - ls);
+  // An IP protocol number is one octet (RFC 791 §3.1, RFC 8200 §3).
+  if (protoNumber < 0 || protoNumber > 255) return failAt(lines.get(i), col, nameStart - ls);
   const protoName = intern(SLOT_PROTO, codes, input, nameStart, nameEnd);
   let timeout: number | undefined;
   let state: string | undefined;

@@ -100,8 +100,8 @@ export function parseConntrackExpect(ctx: ParseContext, seg: Segment, base: Omit
     const tuple = pair(groups.tuple);
     const mask = pair(groups.mask);
     const master = pair(groups.master);
-    if (!tuple || mask === null || master === null || x.protoNumber === undefined || Number.isNaN(x.protoNumber)) {
-      ctx.report("bad_entry", "error", i, col, `conntrack expectation without a complete proto/src/dst/sport/dport: "${clip(body)}"`);
+    if (!tuple || mask === null || master === null || !octet(x.protoNumber) || (x.l3proto !== undefined && !octet(x.l3proto))) {
+      ctx.report("bad_entry", "error", i, col, `conntrack expectation without a complete proto (0-255)/src/dst/sport/dport: "${clip(body)}"`);
       continue;
     }
     x.tuple = tuple;
@@ -111,7 +111,7 @@ export function parseConntrackExpect(ctx: ParseContext, seg: Segment, base: Omit
     const ordered: ConntrackExpectation = {
       ...(x.event !== undefined ? { event: x.event } : {}),
       ...(x.time !== undefined ? { time: x.time } : {}),
-      timeout: x.timeout!, protoNumber: x.protoNumber, tuple, flags: x.flags, location: x.location!,
+      timeout: x.timeout!, protoNumber: x.protoNumber!, tuple, flags: x.flags, location: x.location!,
       ...(x.l3proto !== undefined ? { l3proto: x.l3proto } : {}),
       ...(x.mask ? { mask: x.mask } : {}),
       ...(x.master ? { master: x.master } : {}),
@@ -122,4 +122,9 @@ export function parseConntrackExpect(ctx: ParseContext, seg: Segment, base: Omit
     doc.expectations.push(ordered);
   }
   return doc;
+}
+
+/** An IP protocol number (one octet, RFC 791 §3.1), as a decimal integer 0–255. */
+function octet(n: number | undefined): boolean {
+  return n !== undefined && Number.isInteger(n) && n >= 0 && n <= 255;
 }

@@ -106,8 +106,11 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
             ctx.report("bad_endpoint", "error", i, pos + input.slice(off + ls + pos, off + M_END).indexOf(bad, 4), `bad address:port "${bad}"`);
           } else {
             const t: NatTranslation = { kind: M_KIND_SOURCE ? "source" : "dest", from, to };
-            // exact-size arrays (a flow has 0–2 NAT lines)
-            flow.nat = flow.nat.length === 0 ? [t] : [...flow.nat, t];
+            // A flow has at most one NAT source and one NAT dest line (twice NAT): another is not
+            // understood rather than kept (exact-size arrays).
+            if (flow.nat.length >= 2 || flow.nat.some((n) => n.kind === t.kind)) {
+              ctx.report("extra_nat", "error", i, pos, `a second NAT ${t.kind} line for the flow of line ${flow.location.line}: a flow has at most one NAT source and one NAT dest line`);
+            } else flow.nat = flow.nat.length === 0 ? [t] : [flow.nat[0]!, t];
           }
           pos = M_END - ls;
           continue;
