@@ -21,13 +21,16 @@ export interface CoreExports {
   memoryEnd(): number;
   tracePtr(): number;
   outPtr(): number;
-  orderFlows(): void;
   setAlgPort(port: number, kind: number): void;
   algFinish(): void;
   setInterfaceFilter(kind: number, value: number): void;
   eventsPtr(): number;
   textPtr(): number;
-  writeFlows(fromId: number): number;
+  /** Writes the flows ORDER[from, n) names as JSON into OUT; returns the next index (assembly/report/json.ts). */
+  writeFlowList(from: number, n: number): number;
+  orderPtr(): number;
+  endedPtr(): number;
+  setFlowTimeouts(closedMs: number, openingMs: number, tcpMs: number, otherMs: number): void;
 }
 
 /** Raised for violated invariants of our own code (a trap, an ABI mismatch): exit code 3. */
