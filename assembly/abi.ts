@@ -517,9 +517,10 @@ export const ST_TEXT_TAIL = 112;
 export const OUT_SIZE = 256 * 1024;
 
 /**
- * Capacity of the ENDED region in records. The table frees at most RECLAIM_BATCH slots per sweep
- * and a packet batch holds 32 packets, so one batch adds at most RECLAIM_BATCH + 32 records; feed
- * pauses (ST_PAUSED) once half the region is used, which leaves room for two more batches.
+ * Capacity of the ENDED region in records. A sweep under way fills at most half of it; a new flow
+ * that meets the table's limit may use the rest; feed pauses (ST_PAUSED) once half is used, so
+ * the host drains it before it overflows (assembly/flow/table.ts). A sweep that frees fewer than
+ * RECLAIM_BATCH records throttles the next one.
  */
 export const ENDED_CAP = 4096;
 export const RECLAIM_BATCH = 64;

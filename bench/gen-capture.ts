@@ -50,7 +50,8 @@ export interface BenchCaptureOptions {
    * Flows that come and go: each step picks a slot uniformly (every flow progresses and ends;
    * a finished one is replaced at once), and packets are ~100 µs apart (20–180 µs), so with the
    * default 100 000 slots a flow sees a packet about every 10 s of capture time and a 4 GiB
-   * capture spans ~13 minutes: ~0.5 M flows over its length, never more than `flows` open at
+   * capture spans ~13 minutes; TCP data phases are shorter (1–16 packets, not 1–28): ~0.5 M
+   * flows over a 4 GiB capture, never more than `flows` open at
    * once (plus those closed within their conntrack-like timeout), FTP and RTSP sessions spread
    * over the whole file.
    */
@@ -177,7 +178,7 @@ export function generateBenchCapture(path: string, opts: BenchCaptureOptions): B
       kind[i] = K_TCP;
       variant[i] = v6 | vlan;
       sPort[i] = TCP_PORTS[rnd() % TCP_PORTS.length]!;
-      total[i] = (1 + (rnd() % 28)) * FL; // data-phase packets
+      total[i] = (1 + (rnd() % (churn ? 16 : 28))) * FL; // data-phase packets
     } else {
       const stream = pick >= 940;
       kind[i] = stream ? K_UDP_STREAM : K_UDP_PAIR;

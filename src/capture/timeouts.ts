@@ -1,13 +1,13 @@
 /**
  * The `--flow-timeouts` option: when a quiet flow is over, so that it may leave a full flow table
- * (assembly/flow/table.ts). "tcp-closed=10,tcp-opening=120,tcp=432000,udp=180" (seconds of
+ * (assembly/flow/table.ts). "tcp-closed=120,tcp-reset=10,tcp-opening=120,tcp=432000,udp=180" (seconds of
  * capture time; any subset; `udp` also covers ICMP and other protocols).
  */
 import type { FlowTimeouts } from "../wasm/core.js";
 
-const NAMES: Record<string, keyof FlowTimeouts> = { "tcp-closed": "tcpClosed", "tcp-opening": "tcpOpening", tcp: "tcp", udp: "other" };
+const NAMES: Record<string, keyof FlowTimeouts> = { "tcp-closed": "tcpClosed", "tcp-reset": "tcpReset", "tcp-opening": "tcpOpening", tcp: "tcp", udp: "other" };
 
-export const FLOW_TIMEOUTS_HELP = "name=seconds,… of tcp-closed (default 10), tcp-opening (120), tcp (432000), udp (180; also ICMP and other protocols)";
+export const FLOW_TIMEOUTS_HELP = "name=seconds,… of tcp-closed (FIN both ways; default 120), tcp-reset (10), tcp-opening (120), tcp (432000), udp (180; also ICMP and other protocols)";
 
 /** Parses the option's value; returns an error text instead when it is not understood. */
 export function parseFlowTimeouts(v: string): Partial<FlowTimeouts> | string {

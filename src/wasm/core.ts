@@ -78,8 +78,10 @@ export interface CoreOptions {
 
 /** Seconds of capture time after which a quiet flow is over (it leaves the table when room is needed). */
 export interface FlowTimeouts {
-  /** TCP closed (FIN both ways, or RST): conntrack's CLOSE, 10 s. */
+  /** TCP closed by FIN both ways: conntrack's TIME_WAIT, 120 s (the last ACK may come late). */
   tcpClosed: number;
+  /** TCP reset (RST): conntrack's CLOSE, 10 s. */
+  tcpReset: number;
   /** TCP that never got past its SYN: conntrack's SYN_SENT, 120 s. */
   tcpOpening: number;
   /** Any other TCP: conntrack's ESTABLISHED, 5 days. */
@@ -88,7 +90,7 @@ export interface FlowTimeouts {
   other: number;
 }
 
-export const DEFAULT_FLOW_TIMEOUTS: FlowTimeouts = { tcpClosed: 10, tcpOpening: 120, tcp: 432_000, other: 180 };
+export const DEFAULT_FLOW_TIMEOUTS: FlowTimeouts = { tcpClosed: 120, tcpReset: 10, tcpOpening: 120, tcp: 432_000, other: 180 };
 
 /** One event of the wasm ALG layer (assembly/alg), decoded. */
 export interface AlgEvent {
@@ -179,7 +181,7 @@ export class CaptureCore {
     for (const p of opts.ftpPorts ?? [21]) this.exports.setAlgPort(p, AlgKind.Ftp);
     for (const p of opts.rtspPorts ?? [554, 8554]) this.exports.setAlgPort(p, AlgKind.Rtsp);
     const t = { ...DEFAULT_FLOW_TIMEOUTS, ...opts.flowTimeouts };
-    this.exports.setFlowTimeouts(t.tcpClosed * 1000, t.tcpOpening * 1000, t.tcp * 1000, t.other * 1000);
+    this.exports.setFlowTimeouts(t.tcpClosed * 1000, t.tcpReset * 1000, t.tcpOpening * 1000, t.tcp * 1000, t.other * 1000);
   }
 
   /** Records of flows that left the wasm table, drained after every feed. */

@@ -30,7 +30,7 @@ export interface CoreExports {
   writeFlowList(from: number, n: number): number;
   orderPtr(): number;
   endedPtr(): number;
-  setFlowTimeouts(closedMs: number, openingMs: number, tcpMs: number, otherMs: number): void;
+  setFlowTimeouts(closedMs: number, resetMs: number, openingMs: number, tcpMs: number, otherMs: number): void;
 }
 
 /** Raised for violated invariants of our own code (a trap, an ABI mismatch): exit code 3. */

@@ -1,6 +1,6 @@
 /**
- * A flow table bounded by what is concurrent: flows that are over (TCP closed and quiet 10 s,
- * UDP quiet 180 s, …) leave a full table for the host's store, so a capture with more flows over
+ * A flow table bounded by what is concurrent: flows that are over (TCP closed and quiet 120 s —
+ * 10 s here —, UDP quiet 180 s, …) leave a full table for the host's store, so a capture with more flows over
  * its length than --max-flows but fewer at once is reported completely — the same flows, ids and
  * counts as with a table big enough for all of them. A table really full of live flows still says
  * flow_table_full.
@@ -45,7 +45,8 @@ function udpPacket(ts: bigint, sport: number, dport: number, fromA: boolean, n: 
 
 /** Flows of a scan with the given table size, and the streamed JSON's flows (must agree). */
 async function flowsOf(path: string, flowCapLog2: number) {
-  const scan = await scanFile(path, { flowCapLog2 });
+  // A closed connection is over 10 s after its last packet here (default 120 s, TIME_WAIT).
+  const scan = await scanFile(path, { flowCapLog2, flowTimeouts: { tcpClosed: 10 } });
   const json = JSON.parse(sinkToString((w) => writeFlowsJson(scan, w)));
   expect(json).toEqual(JSON.parse(JSON.stringify(flowsReport(scan))));
   return { scan, json };
@@ -73,7 +74,7 @@ describe("flows come and go", () => {
   });
 
   it("the CLI reports it the same way with --max-flows 16", async () => {
-    const a = await runCli("flows", path, "--json", "--max-flows", "16");
+    const a = await runCli("flows", path, "--json", "--max-flows", "16", "--flow-timeouts", "tcp-closed=10");
     const b = await runCli("flows", path, "--json");
     expect(a.code).toBe(0);
     expect(JSON.parse(a.stdout).flows).toEqual(JSON.parse(b.stdout).flows);
@@ -139,7 +140,7 @@ describe("flows come and go", () => {
     expect(total(big)).toBe(big.scan.info.packets);
   });
 
-  it("a table full of live flows still reports flow_table_full (closed flows within their 10 s are live)", async () => {
+  it("a table full of live flows still reports flow_table_full (closed flows within their timeout are live)", async () => {
     const f: SessionFrame[] = [];
     // 30 connections closed within 8 s: none is over when the 25th arrives.
     for (let i = 0; i < 30; i++) f.push(...conn(45000 + i, DEFAULT_EPOCH_NS + BigInt(i) * (S / 4n)));
