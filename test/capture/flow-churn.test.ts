@@ -14,6 +14,7 @@ import { flowsReport } from "../../src/capture/scan.js";
 import { sinkToString, writeFlowsJson } from "../../src/report/flows-json.js";
 import { DEFAULT_EPOCH_NS, ethernetFor, ipv4, tcpSession, udp, writePcap, type PcapRecord, type SessionFrame } from "../helpers/pcap-writer.js";
 import { runCli } from "../cli/run.js";
+import { generateBenchCapture } from "../../bench/gen-capture.js";
 
 const dir = mkdtempSync(join(tmpdir(), "alg-verify-churn-"));
 const S = 1_000_000_000n;
@@ -167,5 +168,24 @@ describe("flows come and go", () => {
     expect(rep.flows).toHaveLength(30);
     expect(rep.stats.unattributed).toBe(0);
     expect(rep.stats.flowsEnded).toBeGreaterThan(0);
+  });
+});
+
+describe("a generated capture whose flows come and go (bench/gen-capture.ts --churn)", () => {
+  it("more flows than the table holds, ≤ 500 open at once: the generator's flows, all of them, as with a big table", async () => {
+    const path = join(dir, "churn.pcap");
+    // 500 slots, a packet every ~100 µs: each flow sees a packet every ~50 ms; timeouts of 1 s.
+    const gen = generateBenchCapture(path, { bytes: 24 << 20, flows: 500, seed: 3, churn: true });
+    const flowTimeouts = { tcpClosed: 1, tcpReset: 1, tcpOpening: 1, other: 1 };
+    const small = await scanFile(path, { flowCapLog2: 11, flowTimeouts });
+    const big = await scanFile(path, { flowCapLog2: 14, flowTimeouts });
+    expect(gen.flows).toBeGreaterThan(2 * 1536);
+    expect(small.stats.flowsEnded).toBeGreaterThan(gen.flows / 2);
+    expect(small.stats.unattributed).toBe(0);
+    expect(big.stats.flowsEnded).toBe(0);
+    expect(small.flows.count).toBe(gen.flows);
+    const text = (s: typeof small) => sinkToString((w) => writeFlowsJson(s, w));
+    const a = text(small), b = text(big);
+    expect(a.slice(0, a.lastIndexOf("\n]"))).toBe(b.slice(0, b.lastIndexOf("\n]")));
   });
 });
