@@ -14,7 +14,9 @@
  *   STATE   STATE_SIZE              reader state the host reads (format, error, offsets)
  *   TRACE   traceCap × TRACE_SIZE   optional per-record tap (frame number, offset, time, lengths)
  *   ORDER   flowCap × 4             flow id → slot (filled by orderFlows before reporting)
- *   OUT     OUT_SIZE                report text written by writeFlows (assembly/report/json.ts)
+ *   OUT     OUT_SIZE                report text written by writeFlowList (assembly/report/json.ts)
+ *   ENDED   ENDED_CAP × FLOW_SIZE   records of flows that left the table (drained by the host each
+ *                                   feed); at report time the staging area of writeFlowList
  *
  * Only numbers cross the boundary; the host reads records through DataViews named like the
  * constants here (src/wasm/views.ts).
@@ -122,6 +124,8 @@ export const FR_PEND_FIRST_PKT = 60; // u32 packet number of the earliest pendin
 export const FR_PEND_IPBYTES = 64; // u64
 export const FR_PEND_PAYLOAD = 72; // u64
 export const FR_PEND_FIRST_TS = 80; // u64
+export const FR_FLOW_ID = 88; // u32 id of the flow at FR_SLOT (records move and leave: checked on use)
+export const FR_FLOW_HASH = 92; // u32 that flow's key hash (to find it again after it moved)
 
 // ---------------------------------------------------------------------------------------------
 // pcapng interface table of the current section (IFACES region).
@@ -179,7 +183,11 @@ export const ST_OVERSNAP_PACKET = 52;
 export const ST_ORPHAN_FRAG_PACKET = 56;
 /** u32 first packet number of a link type we do not decode (0 = never). */
 export const ST_UNSUPPORTED_PACKET = 60;
-/** u32 bytes written to the OUT region by the last writeFlows. */
+/** u32 records in the ENDED region written since the host last drained it. */
+export const ST_ENDED_COUNT = 64;
+/** u32 flows in the table now (live, or ended and not yet needed elsewhere). */
+export const ST_FLOWS_HELD = 68;
+/** u32 bytes written to the OUT region by the last writeFlowList. */
 export const ST_OUT_LEN = 116;
 /** u32 1 when the last feed stopped early because an output region (trace, events) was full. */
 export const ST_PAUSED = 124;
@@ -222,6 +230,12 @@ export enum ErrorCode {
   BadInterface = 11,
   /** pcapng: more interfaces in a section than IFACE_MAX. detail = count. */
   TooManyInterfaces = 12,
+  /**
+   * A record larger than any input window (MAX_WINDOW). detail = its length field (pcap caplen,
+   * pcapng block total length), detail2 = the bytes that come with it (16-byte pcap record
+   * header; 0 for pcapng).
+   */
+  RecordBeyondWindow = 13,
 }
 
 /** Counters in the STATS region: u64 each, index × 8. */
@@ -315,6 +329,8 @@ export enum Stat {
   ControlStreamsClosed,
   /** Control streams idle past the timeout whose slot was given to a new control connection. */
   ControlStreamsEvicted,
+  /** Flows that left the table ended (FIN both ways / RST) or idle past their timeout (to the host's store). */
+  FlowsEnded,
   Count,
 }
 
@@ -507,6 +523,18 @@ export const ST_TEXT_TAIL = 112;
 
 /** Size of the OUT region (small enough to stay in the CPU cache while the host copies it out). */
 export const OUT_SIZE = 256 * 1024;
+
+/**
+ * Capacity of the ENDED region in records. A sweep under way fills at most half of it; a new flow
+ * that meets the table's limit may use the rest; feed pauses (ST_PAUSED) once half is used, so
+ * the host drains it before it overflows (assembly/flow/table.ts). A sweep that frees fewer than
+ * RECLAIM_BATCH records throttles the next one.
+ */
+export const ENDED_CAP = 4096;
+export const RECLAIM_BATCH = 64;
+
+/** Largest input window (the CLI's --window bound); a record beyond it cannot be read at all. */
+export const MAX_WINDOW = 1 << 30;
 
 /** Largest record caplen accepted (libpcap's MAXIMUM_SNAPLEN). */
 export const MAX_SNAPLEN = 262144;

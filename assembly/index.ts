@@ -12,7 +12,8 @@ import { ABI_VERSION, FLOW_SIZE, STAT_COUNT } from "./abi";
 import * as mem from "./memory";
 import { setSplitInterfaces } from "./flow/table";
 export { feed, setInterfaceFilter } from "./capture/reader";
-export { orderFlows, writeFlows } from "./report/json";
+export { writeFlowList } from "./report/json";
+export { setFlowTimeouts } from "./flow/table";
 export { setAlgPort, setAlgIdleTimeout, algFinish } from "./alg/stream";
 
 export function init(
@@ -39,3 +40,5 @@ export function tracePtr(): usize { return mem.tracePtr; }
 export function outPtr(): usize { return mem.outPtr; }
 export function eventsPtr(): usize { return mem.eventsPtr; }
 export function textPtr(): usize { return mem.textPtr; }
+export function endedPtr(): usize { return mem.endedPtr; }
+export function orderPtr(): usize { return mem.orderPtr; }

@@ -4,7 +4,7 @@
  * hot path allocates: the stub runtime is linked only for the compiler's sake.
  */
 import {
-  EVENT_CAP, EVENT_SIZE, FLOW_SIZE, FRAG_SIZE, IFACE_MAX, IFACE_SIZE, OUT_SIZE, STAT_COUNT,
+  ENDED_CAP, EVENT_CAP, EVENT_SIZE, FLOW_SIZE, FRAG_SIZE, IFACE_MAX, IFACE_SIZE, OUT_SIZE, STAT_COUNT,
   STATE_SIZE, TEXT_CAP, TRACE_SIZE,
 } from "./abi";
 import { STREAM_SIZE } from "./alg/layout";
@@ -30,6 +30,7 @@ export let textPtr: usize = 0;
 export let orderPtr: usize = 0;
 export let outPtr: usize = 0;
 export let outCap: u32 = 0;
+export let endedPtr: usize = 0;
 export let memEnd: usize = 0;
 
 @inline function align(p: usize, a: usize): usize {
@@ -73,6 +74,8 @@ export function layout(inCap: u32, flowCapLog2: u32, fragCapLog2: u32, trCap: u3
   outPtr = align(p, 64);
   outCap = OUT_SIZE;
   p = outPtr + OUT_SIZE;
+  endedPtr = align(p, 64);
+  p = endedPtr + <usize>ENDED_CAP * FLOW_SIZE;
   tracePtr = align(p, 64);
   traceCap = trCap;
   p = tracePtr + (<usize>trCap) * TRACE_SIZE;

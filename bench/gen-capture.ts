@@ -2,7 +2,7 @@
  * gen-capture — deterministic generator of a large benchmark capture, streamed to disk.
  *
  *   generateBenchCapture(path, { bytes, flows = 200_000, seed = 1, format = "pcap" })
- *   node dist/bench/gen-capture.js out.pcap --size 1G [--flows 200000] [--seed 1] [--format pcapng]
+ *   node dist/bench/gen-capture.js out.pcap --size 1G [--flows 200000] [--seed 1] [--format pcapng] [--churn]
  *
  * Traffic model (all decisions from one xorshift32 stream seeded by `seed`):
  *   - `flows` concurrent slots, all opened at the start; each step picks a slot (skewed: slot
@@ -46,6 +46,16 @@ export interface BenchCaptureOptions {
    * follows the flow count, not the file size.
    */
   flowLength?: number;
+  /**
+   * Flows that come and go: each step picks a slot uniformly (every flow progresses and ends;
+   * a finished one is replaced at once), and packets are ~100 µs apart (20–180 µs), so with the
+   * default 100 000 slots a flow sees a packet about every 10 s of capture time and a 4 GiB
+   * capture spans ~13 minutes; TCP data phases are shorter (1–16 packets, not 1–28): ~0.5 M
+   * flows over a 4 GiB capture, never more than `flows` open at
+   * once (plus those closed within their conntrack-like timeout), FTP and RTSP sessions spread
+   * over the whole file.
+   */
+  churn?: boolean;
 }
 
 export interface BenchCaptureResult {
@@ -105,7 +115,8 @@ interface ScriptFrame {
 
 /** Generate the capture at `path`. Memory use is O(flows) plus one 8 MiB buffer. */
 export function generateBenchCapture(path: string, opts: BenchCaptureOptions): BenchCaptureResult {
-  const F = opts.flows ?? 200_000;
+  const churn = opts.churn === true;
+  const F = opts.flows ?? (churn ? 100_000 : 200_000);
   const FL = Math.max(1, Math.floor(opts.flowLength ?? 1));
   const target = opts.bytes;
   let rs = (opts.seed ?? 1) >>> 0 || 1;
@@ -167,7 +178,7 @@ export function generateBenchCapture(path: string, opts: BenchCaptureOptions): B
       kind[i] = K_TCP;
       variant[i] = v6 | vlan;
       sPort[i] = TCP_PORTS[rnd() % TCP_PORTS.length]!;
-      total[i] = (1 + (rnd() % 28)) * FL; // data-phase packets
+      total[i] = (1 + (rnd() % (churn ? 16 : 28))) * FL; // data-phase packets
     } else {
       const stream = pick >= 940;
       kind[i] = stream ? K_UDP_STREAM : K_UDP_PAIR;
@@ -222,15 +233,16 @@ export function generateBenchCapture(path: string, opts: BenchCaptureOptions): B
   const mss = (i: number) => ((variant[i]! & V6) ? 1440 : 1460);
 
   while (w.bytes < target) {
-    nsec += 200 + (rnd() & 511);
+    nsec += churn ? 20_000 + (rnd() % 160_000) : 200 + (rnd() & 511);
     if (nsec >= 1e9) {
       nsec -= 1e9;
       sec++;
     }
     // Skewed slot choice (i = F·u², u uniform): low slots churn through many short flows while
     // most slots hold long-idle connections, so ~F flows stay concurrent yet flows do complete.
+    // With `churn`, uniform: every flow progresses and ends.
     const u = rnd() / 4294967296;
-    const i = (u * u * F) | 0;
+    const i = churn ? (u * F) | 0 : (u * u * F) | 0;
     const s = step[i]!;
     switch (kind[i]) {
       case K_TCP: {
@@ -394,21 +406,22 @@ async function cli(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       size: { type: "string", default: "1G" },
-      flows: { type: "string", default: "200000" },
+      flows: { type: "string" },
       seed: { type: "string", default: "1" },
       format: { type: "string", default: "pcap" },
       "flow-length": { type: "string", default: "1" },
+      churn: { type: "boolean", default: false },
     },
   });
   const out = positionals[0];
   if (!out || (values.format !== "pcap" && values.format !== "pcapng")) {
-    process.stderr.write("usage: gen-capture <out.pcap> [--size 1G] [--flows 200000] [--seed 1] [--format pcap|pcapng]\n");
+    process.stderr.write("usage: gen-capture <out.pcap> [--size 1G] [--flows 200000 (100000 with --churn)] [--seed 1] [--format pcap|pcapng] [--flow-length 1] [--churn]\n");
     return 2;
   }
   const t0 = performance.now();
   const r = generateBenchCapture(out, {
-    bytes: parseSize(values.size!), flows: Number(values.flows), seed: Number(values.seed), format: values.format,
-    flowLength: Number(values["flow-length"]),
+    bytes: parseSize(values.size!), flows: values.flows === undefined ? undefined : Number(values.flows), seed: Number(values.seed),
+    format: values.format, flowLength: Number(values["flow-length"]), churn: values.churn,
   });
   const s = (performance.now() - t0) / 1000;
   process.stdout.write(JSON.stringify(r) + "\n");

@@ -21,7 +21,7 @@
  */
 import {
   CaptureFormat, ErrorCode, IF_GLOBAL, IF_LINKTYPE, IF_SNAPLEN, IF_TSOFFSET, IF_TSRESOL,
-  IFACE_MAX, IFACE_SIZE, LINKTYPES_MAX, MAX_SNAPLEN, ST_ERROR, ST_ERROR_DETAIL,
+  IFACE_MAX, IFACE_SIZE, LINKTYPES_MAX, MAX_SNAPLEN, MAX_WINDOW, ST_ERROR, ST_ERROR_DETAIL,
   ST_ERROR_DETAIL2, ST_ERROR_OFFSET, ST_FORMAT, ST_IFACES, ST_LINKTYPES, ST_NLINKTYPES,
   ST_OFFSET, ST_ORPHAN_FRAG_PACKET, ST_OVERSNAP_PACKET, ST_PACKETS, ST_PAUSED, ST_TRACE_COUNT,
   ST_UNSUPPORTED_PACKET, Stat, TR_CAPLEN, TR_IFACE, TR_LINKTYPE, TR_OFFSET, TR_ORIGLEN, TR_TS,
@@ -31,7 +31,7 @@ import { rd16, rd32 } from "../bytes";
 import { ifacesPtr, inputCap, inputPtr, statePtr, traceCap, tracePtr } from "../memory";
 import { add, bump } from "../stats";
 import * as d from "../wire/decode";
-import { account, bumpFrags } from "../flow/table";
+import { account, bumpFrags, endedPressure } from "../flow/table";
 import { fragDir, fragFind, fragPend } from "../flow/frag";
 import { batchAdd, batchFlush } from "../flow/batch";
 import { algAdmit } from "../alg/admit";
@@ -162,6 +162,22 @@ function onPacket(at: u32, p: usize, caplen: u32, origLen: u32, linkType: u32, t
     return;
   }
   batchAdd(n, ts, iface);
+  // Ended flows are moved out at batch flushes; pause while the host has many left to drain (the
+  // ALG rings are admitted before each record instead: algAdmit).
+  if (endedPressure()) {
+    batchFlush();
+    paused = true;
+  }
+}
+
+/**
+ * A record that does not fit the window: `length` is its length field, `extra` the header bytes
+ * that come on top (lengths near 2^32 must not wrap: a caplen of 0xfffffff8 is not 8 bytes).
+ */
+function tooLarge(at: u32, length: u32, extra: u32): void {
+  let size = <u64>length + extra;
+  if (size > <u64>MAX_WINDOW) fail(ErrorCode.RecordBeyondWindow, at, length, extra);
+  else fail(ErrorCode.RecordTooLarge, at, <u32>size, inputCap);
 }
 
 // ---- classic pcap ------------------------------------------------------------------------------
@@ -192,8 +208,8 @@ function pcapRecords(pos: u32, len: u32): u32 {
       fail(ErrorCode.CaplenTooLarge, pos, caplen, max);
       return pos;
     }
-    if (caplen + PCAP_RECORD_LEN > inputCap) {
-      fail(ErrorCode.RecordTooLarge, pos, caplen + PCAP_RECORD_LEN, inputCap);
+    if (<u64>caplen + PCAP_RECORD_LEN > <u64>inputCap) {
+      tooLarge(pos, caplen, PCAP_RECORD_LEN);
       return pos;
     }
     if (len - pos - PCAP_RECORD_LEN < caplen) break;
@@ -305,7 +321,7 @@ function ngBlocks(pos: u32, len: u32): u32 {
       return pos;
     }
     if (blen > inputCap) {
-      fail(ErrorCode.RecordTooLarge, pos + 4, blen, inputCap);
+      tooLarge(pos + 4, blen, 0);
       return pos;
     }
     if (len - pos < blen) break;

@@ -13,9 +13,9 @@
 import {
   FL_FIRST_PKT, FL_FIRST_TS, FL_FRAGS, FLOW_SIZE, FR_DIR, FR_DST, FR_HASH, FR_ID, FR_PEND_FIRST_PKT,
   FR_PEND_FIRST_TS, FR_PEND_IPBYTES, FR_PEND_PAYLOAD, FR_PEND_PKTS, FR_PROTO, FR_SLOT, FR_SRC, FR_TS,
-  FRAG_SIZE, FL_IPBYTES_AB, FL_PAYLOAD_AB, FL_PKTS_AB, Stat,
+  FRAG_SIZE, FL_IPBYTES_AB, FL_PAYLOAD_AB, FL_PKTS_AB, Stat, FL_HASH, FL_ID, FR_FLOW_ID, FR_FLOW_HASH,
 } from "../abi";
-import { flowsPtr, fragMask, fragsPtr } from "../memory";
+import { flowMask, flowsPtr, fragMask, fragsPtr } from "../memory";
 import { add, bump } from "../stats";
 
 @inline function fragHash(sHi: u64, sLo: u64, dHi: u64, dLo: u64, id: u32, proto: u32): u32 {
@@ -67,6 +67,8 @@ export function fragRemember(
   store<u32>(e + FR_PEND_PKTS, 0);
   store<u32>(e + FR_HASH, h);
   store<u32>(e + FR_SLOT, <u32>((rec - flowsPtr) / FLOW_SIZE) + 1);
+  store<u32>(e + FR_FLOW_ID, load<u32>(rec + FL_ID));
+  store<u32>(e + FR_FLOW_HASH, load<u32>(rec + FL_HASH));
   store<u32>(e + FR_ID, id);
   store<u8>(e + FR_PROTO, <u8>proto);
   store<u8>(e + FR_DIR, <u8>dir);
@@ -86,7 +88,27 @@ export function fragFind(sHi: u64, sLo: u64, dHi: u64, dLo: u64, id: u32, proto:
   let e = fragsPtr + (<usize>(h & fragMask)) * FRAG_SIZE;
   if (!entryMatches(e, h, sHi, sLo, dHi, dLo, id, proto) || load<u32>(e + FR_SLOT) == 0) return 0;
   fragDir = <u32>load<u8>(e + FR_DIR);
-  return flowsPtr + (<usize>(load<u32>(e + FR_SLOT) - 1)) * FLOW_SIZE;
+  let flowId = load<u32>(e + FR_FLOW_ID);
+  let r = flowsPtr + (<usize>(load<u32>(e + FR_SLOT) - 1)) * FLOW_SIZE;
+  if (load<u32>(r + FL_ID) == flowId && load<u32>(r + FL_HASH) != 0) return r;
+  // The record moved back along its chain when a slot before it was freed (flow/table.ts), or
+  // its flow has left the table: look for it from its home slot.
+  let fh = load<u32>(e + FR_FLOW_HASH);
+  let i = fh & flowMask;
+  while (true) {
+    r = flowsPtr + (<usize>i) * FLOW_SIZE;
+    let h = load<u32>(r + FL_HASH);
+    if (h == 0) break;
+    if (h == fh && load<u32>(r + FL_ID) == flowId) {
+      store<u32>(e + FR_SLOT, i + 1);
+      return r;
+    }
+    i = (i + 1) & flowMask;
+  }
+  // Gone: the entry is freed; this and later fragments of the datagram are counted as
+  // unattributed (fragPend starts afresh).
+  store<u32>(e + FR_HASH, 0);
+  return 0;
 }
 
 /**

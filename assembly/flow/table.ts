@@ -12,17 +12,18 @@
  * so they do not break the symmetry. (A XOR combine would also commute but maps every flow with
  * src == dst to the same value.)
  *
- * Bounds: at most 3/4 of the slots are used (keeps linear-probe chains short). Beyond that a
- * packet of a new flow is counted in Stat.Unattributed and ST_FULL_PACKET records the first
- * one; the host reports `flow_table_full`. Nothing is silently dropped.
+ * Bounds: at most 3/4 of the slots are used (keeps linear-probe chains short). At that limit
+ * flows that are over leave the table (see "leaving the table" below); when none is, a packet of
+ * a new flow is counted in Stat.Unattributed and ST_FULL_PACKET records the first one; the host
+ * reports `flow_table_full`. Nothing is silently dropped.
  */
 import {
-  FL_ADDR_A, FL_ADDR_B, FL_FIRST_PKT, FL_FIRST_TS, FL_FLAGS, FL_HASH, FL_ID, FL_IFACE,
+  ENDED_CAP, RECLAIM_BATCH, ST_ENDED_COUNT, ST_FLOWS_HELD, FL_ADDR_A, FL_ADDR_B, FL_FIRST_PKT, FL_FIRST_TS, FL_FLAGS, FL_HASH, FL_ID, FL_IFACE,
   FL_IPBYTES_AB, FL_IPVER, FL_ISN_A, FL_LAST_PKT, FL_LAST_TS, FL_PAYLOAD_AB, FL_PKTS_AB,
   FL_PORT_A, FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FL_FRAGS, FLOW_SIZE, FlowFlag, Stat,
   ST_FLOWS, ST_FULL_PACKET,
 } from "../abi";
-import { flowCap, flowMask, flowsPtr, statePtr } from "../memory";
+import { endedPtr, flowCap, flowMask, flowsPtr, statePtr } from "../memory";
 import { bump } from "../stats";
 import * as tcp from "../wire/tcp";
 import {
@@ -79,9 +80,58 @@ export function flowHash(
   return flowsPtr + (<usize>(h & flowMask)) * FLOW_SIZE;
 }
 
+/** Slot index where the last probe stopped: the matching record, or the empty slot for a new one. */
+let probeSlot: u32 = 0;
+/** Direction of the packet in the record the last probe found (0 = A→B); -1 = not found. */
+let probeDir: i32 = -1;
+
+/**
+ * Looks the packet's key up along its probe chain. A SYN on a connection that has ended (FIN
+ * both ways, or RST) opens a new one, as tshark's tcp.stream and conntrack do: the old record is
+ * marked Superseded (it leaves the table at the next sweep) and the probe goes on.
+ */
+function probe(
+  h: u32, proto: u32, vlan0: u32, vlan1: u32, ifKey: u32, sHi: u64, sLo: u64, sPort: u32,
+  dHi: u64, dLo: u64, dPort: u32, isSyn: bool,
+): void {
+  let i = h & flowMask;
+  probeDir = -1;
+  while (true) {
+    let r = flowsPtr + (<usize>i) * FLOW_SIZE;
+    let rh = load<u32>(r + FL_HASH);
+    if (rh == 0) break;
+    if (rh == h && <u32>load<u8>(r + FL_PROTO) == proto &&
+      <u32>load<u16>(r + FL_VLAN0) == vlan0 && <u32>load<u16>(r + FL_VLAN1) == vlan1 &&
+      (!splitIfaces || <u32>load<u16>(r + FL_IFACE) == ifKey)) {
+      let fl = <u32>load<u16>(r + FL_FLAGS);
+      if ((fl & FlowFlag.Superseded) == 0) {
+        let d: i32 = -1;
+        if (load<u64>(r + FL_ADDR_A) == sHi && load<u64>(r + FL_ADDR_A + 8) == sLo &&
+          <u32>load<u16>(r + FL_PORT_A) == sPort && load<u64>(r + FL_ADDR_B) == dHi &&
+          load<u64>(r + FL_ADDR_B + 8) == dLo && <u32>load<u16>(r + FL_PORT_B) == dPort) d = 0;
+        else if (load<u64>(r + FL_ADDR_A) == dHi && load<u64>(r + FL_ADDR_A + 8) == dLo &&
+          <u32>load<u16>(r + FL_PORT_A) == dPort && load<u64>(r + FL_ADDR_B) == sHi &&
+          load<u64>(r + FL_ADDR_B + 8) == sLo && <u32>load<u16>(r + FL_PORT_B) == sPort) d = 1;
+        if (d >= 0) {
+          if (isSyn && closed(fl)) {
+            store<u16>(r + FL_FLAGS, <u16>(fl | FlowFlag.Superseded));
+            bump(Stat.TcpReuse);
+          } else {
+            probeDir = d;
+            break;
+          }
+        }
+      }
+    }
+    i = (i + 1) & flowMask;
+  }
+  probeSlot = i;
+}
+
 /**
  * Finds or creates the flow of a decoded packet (a PacketMeta record, see flow/batch.ts) and
- * accounts it. Returns false when the table is full (the packet is then unattributed).
+ * accounts it. Returns false when the table is full of live flows (the packet is then
+ * unattributed).
  */
 export function upsert(m: usize): bool {
   let proto = <u32>load<u8>(m + M_PROTO);
@@ -101,53 +151,33 @@ export function upsert(m: usize): bool {
   let ifKey: u32 = splitIfaces ? iface : 0;
   let h = load<u32>(m + M_HASH);
   let isSyn = proto == 6 && hasFlags && (tcpFlags & (tcp.SYN | tcp.ACKF)) == tcp.SYN;
-  let i = h & flowMask;
+  // A sweep under way goes on (it moves records, so before the lookup), keeping half of the
+  // ENDED region for a new flow that meets the limit.
+  if (sweepLeft != 0) reclaim(ts, <u32>ENDED_CAP >> 1);
+  probe(h, proto, vlan0, vlan1, ifKey, sHi, sLo, sPort, dHi, dLo, dPort, isSyn);
   let rec: usize = 0;
   let dir: u32 = 0;
-  while (true) {
-    let r = flowsPtr + (<usize>i) * FLOW_SIZE;
-    let rh = load<u32>(r + FL_HASH);
-    if (rh == 0) break;
-    if (rh == h && <u32>load<u8>(r + FL_PROTO) == proto &&
-      <u32>load<u16>(r + FL_VLAN0) == vlan0 && <u32>load<u16>(r + FL_VLAN1) == vlan1 &&
-      (!splitIfaces || <u32>load<u16>(r + FL_IFACE) == ifKey)) {
-      let fl = <u32>load<u16>(r + FL_FLAGS);
-      if ((fl & FlowFlag.Superseded) == 0) {
-        let d: i32 = -1;
-        if (load<u64>(r + FL_ADDR_A) == sHi && load<u64>(r + FL_ADDR_A + 8) == sLo &&
-          <u32>load<u16>(r + FL_PORT_A) == sPort && load<u64>(r + FL_ADDR_B) == dHi &&
-          load<u64>(r + FL_ADDR_B + 8) == dLo && <u32>load<u16>(r + FL_PORT_B) == dPort) d = 0;
-        else if (load<u64>(r + FL_ADDR_A) == dHi && load<u64>(r + FL_ADDR_A + 8) == dLo &&
-          <u32>load<u16>(r + FL_PORT_A) == dPort && load<u64>(r + FL_ADDR_B) == sHi &&
-          load<u64>(r + FL_ADDR_B + 8) == sLo && <u32>load<u16>(r + FL_PORT_B) == sPort) d = 1;
-        if (d >= 0) {
-          // A SYN on a connection that has ended (FIN both ways, or RST) opens a new one, as
-          // tshark's tcp.stream and conntrack do: retire this record and insert another.
-          let ended = (fl & (FlowFlag.FinA | FlowFlag.FinB)) == (FlowFlag.FinA | FlowFlag.FinB) ||
-            (fl & FlowFlag.Rst) != 0;
-          if (isSyn && ended) {
-            store<u16>(r + FL_FLAGS, <u16>(fl | FlowFlag.Superseded));
-            bump(Stat.TcpReuse);
-          } else {
-            rec = r;
-            dir = <u32>d;
-            break;
-          }
-        }
+  if (probeDir >= 0) {
+    rec = flowsPtr + (<usize>probeSlot) * FLOW_SIZE;
+    dir = <u32>probeDir;
+  } else {
+    if (used >= flowLimit()) {
+      // Make room: flows that have ended or idled past their timeout leave for the host's store.
+      startSweep(ts);
+      reclaim(ts, <u32>ENDED_CAP);
+      if (used >= flowLimit()) {
+        refused++;
+        bump(Stat.Unattributed);
+        if (load<u32>(statePtr + ST_FULL_PACKET) == 0) store<u32>(statePtr + ST_FULL_PACKET, pktNo);
+        return false;
       }
-    }
-    i = (i + 1) & flowMask;
-  }
-
-  if (rec == 0) {
-    if (used >= flowCap - (flowCap >> 2)) {
-      bump(Stat.Unattributed);
-      if (load<u32>(statePtr + ST_FULL_PACKET) == 0) store<u32>(statePtr + ST_FULL_PACKET, pktNo);
-      return false;
+      // Records moved back into freed slots: find the empty slot again.
+      probe(h, proto, vlan0, vlan1, ifKey, sHi, sLo, sPort, dHi, dLo, dPort, isSyn);
     }
     // The empty slot where the probe stopped.
-    rec = flowsPtr + (<usize>i) * FLOW_SIZE;
+    rec = flowsPtr + (<usize>probeSlot) * FLOW_SIZE;
     used++;
+    store<u32>(statePtr + ST_FLOWS_HELD, used);
     let n = load<u32>(statePtr + ST_FLOWS) + 1;
     store<u32>(statePtr + ST_FLOWS, n);
     bump(Stat.Flows);
@@ -190,6 +220,143 @@ export function upsert(m: usize): bool {
     load<u32>(m + M_PAYLEN), pktNo, ts,
   );
   return true;
+}
+
+// ---- leaving the table ----------------------------------------------------------------------
+/*
+ * The table holds what is concurrent, not what the file holds. When a new flow finds the table at
+ * its load limit, a sweep starts: a clock hand passes every slot once and moves the records of
+ * flows that are over to the ENDED region, whose records the host drains after each feed into its
+ * store (src/capture/flow-table.ts); their ids stay. The sweep goes on at the following packets
+ * while the region has room (feed pauses at half full for the host to drain it), so the whole
+ * table is swept within a few feeds. Sweeping the whole table, not just enough for one flow,
+ * matters: a hand that frees only what is needed leaves the slots just ahead of it nearly full
+ * (everything that became over during one turn), and linear probing turns that into clusters of
+ * thousands of slots (measured: 950 M slots scanned by deletions on a 4 GiB capture). A flow is
+ * over when,
+ * in capture time (the time of the packet that needs the room):
+ *   - a later SYN on its 5-tuple superseded it (no packet can reach it any more);
+ *   - TCP closed by FIN both ways and quiet for tcpClosedNs (default 120 s, conntrack's TIME_WAIT:
+ *     the last ACK may come well after the second FIN);
+ *   - TCP reset (RST) and quiet for tcpResetNs (default 10 s, conntrack's CLOSE);
+ *   - TCP that never got past the SYN, quiet for tcpOpeningNs (default 120 s, conntrack's SYN_SENT);
+ *   - any other TCP quiet for tcpIdleNs (default 5 days, conntrack's ESTABLISHED);
+ *   - UDP, ICMP and other protocols quiet for otherIdleNs (default 180 s, conntrack's UDP stream).
+ * Flows leave only when room is needed, so a capture whose flows fit is reported exactly as
+ * before (a UDP conversation with a long pause stays one flow, as in tshark); a packet on a
+ * 5-tuple whose flow has left starts a new flow. Freed slots are reused by backward-shift
+ * deletion (Knuth's algorithm R for linear probing), so probe chains never carry tombstones.
+ * When a whole sweep frees fewer than RECLAIM_BATCH, the next one waits for 1 s of capture
+ * time or for limit/4 refused flows, so a table full of live flows does not sweep per packet.
+ */
+let tcpClosedNs: u64 = 120_000_000_000;
+let tcpResetNs: u64 = 10_000_000_000;
+let tcpOpeningNs: u64 = 120_000_000_000;
+let tcpIdleNs: u64 = 432_000_000_000_000;
+let otherIdleNs: u64 = 180_000_000_000;
+let hand: u32 = 0;
+let retryTs: u64 = 0;
+let refused: u32 = 0;
+const RETRY_NS: u64 = 1_000_000_000;
+
+/** Timeouts in milliseconds of capture time (see above); each ≥ 0. */
+export function setFlowTimeouts(closedMs: f64, resetMs: f64, openingMs: f64, tcpMs: f64, otherMs: f64): void {
+  tcpClosedNs = <u64>(closedMs * 1e6);
+  tcpResetNs = <u64>(resetMs * 1e6);
+  tcpOpeningNs = <u64>(openingMs * 1e6);
+  tcpIdleNs = <u64>(tcpMs * 1e6);
+  otherIdleNs = <u64>(otherMs * 1e6);
+}
+
+/** Flows held at most: 3/4 of the slots (keeps linear-probe chains short). */
+@inline function flowLimit(): u32 {
+  return flowCap - (flowCap >> 2);
+}
+
+@inline function closed(fl: u32): bool {
+  return (fl & (FlowFlag.FinA | FlowFlag.FinB)) == (FlowFlag.FinA | FlowFlag.FinB) || (fl & FlowFlag.Rst) != 0;
+}
+
+/** Whether the record's flow is over at capture time `now` (see above). */
+function over(r: usize, now: u64): bool {
+  let fl = <u32>load<u16>(r + FL_FLAGS);
+  if ((fl & FlowFlag.Superseded) != 0) return true;
+  let last = load<u64>(r + FL_LAST_TS);
+  if (now <= last) return false;
+  let quiet = now - last;
+  if (load<u8>(r + FL_PROTO) != 6) return quiet >= otherIdleNs;
+  if ((fl & FlowFlag.Rst) != 0) return quiet >= tcpResetNs;
+  if (closed(fl)) return quiet >= tcpClosedNs;
+  if ((fl & FlowFlag.Syn) != 0 && (fl & FlowFlag.SynAck) == 0) return quiet >= tcpOpeningNs;
+  return quiet >= tcpIdleNs;
+}
+
+@inline function slotPtr(i: u32): usize {
+  return flowsPtr + (<usize>i) * FLOW_SIZE;
+}
+
+/** Empties slot i, moving later records of its cluster back so every chain stays unbroken. */
+function removeAt(i: u32): void {
+  let j = i;
+  while (true) {
+    j = (j + 1) & flowMask;
+    let rj = slotPtr(j);
+    let h = load<u32>(rj + FL_HASH);
+    if (h == 0) break;
+    let k = h & flowMask;
+    // The record at j may stay when its home slot k lies cyclically in (i, j].
+    if (i <= j ? (i < k && k <= j) : (i < k || k <= j)) continue;
+    memory.copy(slotPtr(i), rj, FLOW_SIZE);
+    i = j;
+  }
+  memory.fill(slotPtr(i), 0, FLOW_SIZE);
+}
+
+/** Slots the current sweep has still to pass (0 = no sweep under way). */
+let sweepLeft: u32 = 0;
+/** Records the current sweep has moved out so far. */
+let sweepFreed: u32 = 0;
+
+/** Starts a sweep of the whole table, unless the last one found next to nothing (see above). */
+function startSweep(now: u64): void {
+  if (sweepLeft != 0 || (now < retryTs && refused < (flowLimit() >> 2))) return;
+  sweepLeft = flowCap;
+  sweepFreed = 0;
+}
+
+/**
+ * Moves flows that are over out of the table as the hand passes them, while the ENDED region has
+ * room below `keep` records (see above).
+ */
+function reclaim(now: u64, keep: u32): void {
+  let e = load<u32>(statePtr + ST_ENDED_COUNT);
+  while (sweepLeft != 0 && e < keep) {
+    let r = slotPtr(hand);
+    if (load<u32>(r + FL_HASH) != 0 && over(r, now)) {
+      // The record moves to ENDED; the slot may now hold a record from later in the cluster,
+      // so the hand stays to look at it.
+      memory.copy(endedPtr + (<usize>e) * FLOW_SIZE, r, FLOW_SIZE);
+      e++;
+      removeAt(hand);
+      used--;
+      sweepFreed++;
+      bump(Stat.FlowsEnded);
+      continue;
+    }
+    hand = (hand + 1) & flowMask;
+    sweepLeft--;
+  }
+  store<u32>(statePtr + ST_ENDED_COUNT, e);
+  store<u32>(statePtr + ST_FLOWS_HELD, used);
+  if (sweepLeft == 0 && sweepFreed < <u32>RECLAIM_BATCH) {
+    retryTs = now + RETRY_NS;
+    refused = 0;
+  }
+}
+
+/** Whether the host should drain ENDED before more packets are accounted (feed pauses). */
+export function endedPressure(): bool {
+  return load<u32>(statePtr + ST_ENDED_COUNT) >= <u32>(ENDED_CAP >> 1);
 }
 
 /**

@@ -8,16 +8,19 @@
  * (IPv6 per RFC 5952, times as ISO 8601 with nine fractional digits). test/capture/json.test.ts
  * checks this on every public capture.
  *
- *   orderFlows()                 fills ORDER[id - 1] = slot for every stored flow
- *   writeFlows(fromId, first)    writes flows fromId.. as `\n{…}` / `,\n{…}` until OUT is nearly
- *                                full; returns the next id; the byte count is in ST_OUT_LEN
+ *   writeFlowList(from, n)       writes the records named by ORDER[from, n) — a table slot, or
+ *                                with bit 31 an index in the ENDED region where the host staged
+ *                                a record of a flow that left the table — as `\n{…}` (flow 1) or
+ *                                `,\n{…}` until OUT is nearly full; returns the next index; the
+ *                                byte count is in ST_OUT_LEN. The host lists the flows in id
+ *                                order (src/report/flows-json.ts).
  */
 import {
-  FL_ADDR_A, FL_ADDR_B, FL_FIRST_PKT, FL_FIRST_TS, FL_FLAGS, FL_FRAGS, FL_HASH, FL_ID, FL_IFACE,
+  FL_ADDR_A, FL_ADDR_B, FL_FIRST_PKT, FL_FIRST_TS, FL_FLAGS, FL_FRAGS, FL_ID, FL_IFACE,
   FL_IPBYTES_AB, FL_IPVER, FL_LAST_PKT, FL_LAST_TS, FL_PAYLOAD_AB, FL_PKTS_AB, FL_PKTS_BA,
-  FL_PORT_A, FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FLOW_SIZE, FlowFlag, ST_FLOWS, ST_OUT_LEN,
+  FL_PORT_A, FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FLOW_SIZE, FlowFlag, ST_OUT_LEN,
 } from "../abi";
-import { flowCap, flowsPtr, orderPtr, outCap, outPtr, statePtr } from "../memory";
+import { endedPtr, flowsPtr, orderPtr, outCap, outPtr, statePtr } from "../memory";
 
 /** Room one flow can need at most (addresses, numbers and keys add up to well under this). */
 const FLOW_MAX: u32 = 1024;
@@ -319,30 +322,27 @@ function flow(r: usize): void {
   byte(125);
 }
 
-/** Fills ORDER so that ORDER[id - 1] is the slot of flow `id`. */
-export function orderFlows(): void {
-  for (let s: u32 = 0; s < flowCap; s++) {
-    let r = flowsPtr + (<usize>s) * FLOW_SIZE;
-    if (load<u32>(r + FL_HASH) != 0) {
-      let id = load<u32>(r + FL_ID);
-      if (id >= 1) store<u32>(orderPtr + (<usize>(id - 1) << 2), s);
-    }
-  }
-}
+/** ORDER entries with this bit name a record in the ENDED region (staged by the host). */
+const STAGED: u32 = 0x80000000;
 
-/** See the module contract. `fromId` 1 starts the array (no leading comma). */
-export function writeFlows(fromId: u32): u32 {
+/**
+ * See the module contract: writes the records ORDER[from, n) names, in that order, until OUT is
+ * nearly full; returns the index of the first record not written.
+ */
+export function writeFlowList(from: u32, n: u32): u32 {
   o = outPtr;
   let end = outPtr + outCap - FLOW_MAX;
-  let count = load<u32>(statePtr + ST_FLOWS);
-  let id = fromId;
-  while (id <= count && o < end) {
-    if (id > 1) byte(44);
+  let k = from;
+  while (k < n && o < end) {
+    let v = load<u32>(orderPtr + (<usize>k << 2));
+    let r = (v & STAGED) != 0
+      ? endedPtr + (<usize>(v & ~STAGED)) * FLOW_SIZE
+      : flowsPtr + (<usize>v) * FLOW_SIZE;
+    if (load<u32>(r + FL_ID) != 1) byte(44);
     byte(10);
-    let slot = load<u32>(orderPtr + (<usize>(id - 1) << 2));
-    flow(flowsPtr + (<usize>slot) * FLOW_SIZE);
-    id++;
+    flow(r);
+    k++;
   }
   store<u32>(statePtr + ST_OUT_LEN, <u32>(o - outPtr));
-  return id;
+  return k;
 }

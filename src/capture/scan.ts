@@ -3,7 +3,7 @@
  * and located diagnostics. No fs, no process: the node and browser entries supply the bytes and
  * the compiled wasm module.
  */
-import { ErrorCode } from "../wasm/abi.js";
+import { ErrorCode, MAX_WINDOW } from "../wasm/abi.js";
 import { CaptureCore, type ByteSource, type CoreOptions, type CoreState, type FlowTable } from "../wasm/core.js";
 import type { CaptureInfo, Diagnostic, FlowsReport } from "../types.js";
 
@@ -89,6 +89,12 @@ export function errorDiagnostic(file: string, state: CoreState): Diagnostic | un
       code = "record_too_large";
       message = `record of ${e.detail} bytes does not fit the ${e.detail2}-byte input window (raise --window)`;
       break;
+    case ErrorCode.RecordBeyondWindow:
+      code = "record_too_large";
+      message = ng
+        ? `pcapng block total length ${e.detail}: no input window can hold it (--window is at most ${MAX_WINDOW >>> 20} MiB)`
+        : `record header gives a captured length of ${e.detail} bytes (a record of ${e.detail + e.detail2} bytes): no input window can hold it (--window is at most ${MAX_WINDOW >>> 20} MiB)`;
+      break;
     case ErrorCode.OptionOverrun:
       code = "option_overrun";
       message = `pcapng option code ${e.detail} with length ${e.detail2} runs past the end of its block`;
@@ -133,7 +139,7 @@ export function captureDiagnostics(file: string, state: CoreState, stats: Record
     out.push({
       code: "flow_table_full",
       severity: "warning",
-      message: `flow table full (${state.flows} flows, capacity ${slots - (slots >> 2)}): ${stats.unattributed} packet(s) of later flows were counted as unattributed; raise --max-flows`,
+      message: `flow table full: ${slots - (slots >> 2)} flows live at once (none of them ended or quiet past its timeout; ${state.flows} flows in all): ${stats.unattributed} packet(s) of new flows were counted as unattributed; raise --max-flows`,
       file,
       packet: state.firstFullPacket,
       count: stats.unattributed,

@@ -13,6 +13,8 @@ import { sizeArgument } from "./size.js";
 import { registerSuiteCommand } from "./suite-cli.js";
 import { parseCidr, type Cidr } from "../net/cidr.js";
 import { INTERFACE_SPEC_HELP, parseInterfaceSpec, type InterfaceSpec } from "../capture/iface.js";
+import { FLOW_TIMEOUTS_HELP, parseFlowTimeouts } from "../capture/timeouts.js";
+import type { FlowTimeouts } from "../wasm/core.js";
 import { InternalError } from "../wasm/instantiate.js";
 import { registerRouterCommand } from "./router-cli.js";
 // The commands' implementations are loaded when a command runs, so starting the CLI (and
@@ -66,6 +68,13 @@ export function flowCapLog2For(maxFlows: number): number {
   return log2;
 }
 
+/** --flow-timeouts (src/capture/timeouts.ts). */
+function flowTimeouts(v: string): Partial<FlowTimeouts> {
+  const t = parseFlowTimeouts(v);
+  if (typeof t === "string") throw new InvalidArgumentError(t);
+  return t;
+}
+
 /** A capture's size for the progress percentage (undefined for stdin or when it cannot be read). */
 async function sizeOf(file: string): Promise<number | undefined> {
   if (file === "-") return undefined;
@@ -109,17 +118,19 @@ export function createProgram(io: CliIo): Command {
     .description("list every conversation of a capture (like tshark -z conv,tcp -z conv,udp, with bounded memory)")
     .argument("<capture>", "pcap or pcapng file (- for standard input)")
     .option("--json", "print the JSON report (schema/flows.schema.json)")
-    .addOption(new Option("--max-flows <n>", "flow table capacity; later flows are counted as unattributed").argParser(intOption(16, 50_000_000)).default(393_216))
+    .addOption(new Option("--max-flows <n>", "flows live at once at most (ended and idle flows leave the table); beyond it new flows are counted as unattributed").argParser(intOption(16, 50_000_000)).default(393_216))
+    .addOption(new Option("--flow-timeouts <list>", `when a quiet flow is over and may leave a full table: ${FLOW_TIMEOUTS_HELP}`).argParser(flowTimeouts))
     .addOption(new Option("--window <bytes>", "input window in wasm memory (e.g. 4M)").argParser(parseSize).default(4 << 20, "4M"))
     .option("--merge-interfaces", "count the same 5-tuple on different capture interfaces as one flow (as tshark 4.0)")
     .addOption(new Option("--limit <n>", "show at most n flows in the table (text output)").argParser(intOption(0, Number.MAX_SAFE_INTEGER)))
-    .action(async (capture: string, o: { json?: boolean; maxFlows: number; window: number; mergeInterfaces?: boolean; limit?: number }) => {
+    .action(async (capture: string, o: { json?: boolean; maxFlows: number; flowTimeouts?: Partial<FlowTimeouts>; window: number; mergeInterfaces?: boolean; limit?: number }) => {
       const { scanFile } = await import("./files.js");
       const { writeFlowsJson } = await import("../report/flows-json.js");
       const { formatDiagnostic, formatFlowsText } = await import("../report/flows-text.js");
       const prog = progress(io, capture, io.isTTY ? await sizeOf(capture) : undefined);
       const scan = await scanFile(capture, {
         flowCapLog2: flowCapLog2For(o.maxFlows),
+        flowTimeouts: o.flowTimeouts,
         windowBytes: o.window,
         mergeInterfaces: o.mergeInterfaces,
         onProgress: prog.tick,
@@ -152,12 +163,13 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option("--ftp-ports <list>", "TCP ports of FTP control connections").argParser(ports).default([21], "21"))
     .addOption(new Option("--rtsp-ports <list>", "TCP ports of RTSP control connections").argParser(ports).default([554, 8554], "554,8554"))
     .addOption(new Option("--window <seconds>", "how long after a negotiation its data flow may start").argParser(intOption(0, 86_400)).default(300))
-    .addOption(new Option("--max-flows <n>", "flow table capacity").argParser(intOption(16, 50_000_000)).default(393_216))
+    .addOption(new Option("--max-flows <n>", "flows live at once at most (ended and idle flows leave the table)").argParser(intOption(16, 50_000_000)).default(393_216))
+    .addOption(new Option("--flow-timeouts <list>", `when a quiet flow is over and may leave a full table: ${FLOW_TIMEOUTS_HELP}`).argParser(flowTimeouts))
     .addOption(new Option("--max-control-streams <n>", "control connections reassembled at the same time (one that ended frees its slot)").argParser(intOption(1, 65_536)).default(512))
     .addOption(new Option("--control-idle <seconds>", "a control connection idle this long gives its slot to a new one when none is free").argParser(intOption(1, 4_000_000)).default(600))
     .addOption(new Option("--max-negotiations <n>", "negotiations (and RTSP TEARDOWNs) kept per session; more are counted (negotiation_limit)").argParser(intOption(1, 100_000_000)).default(10_000))
     .option("--merge-interfaces", "count the same 5-tuple on different capture interfaces as one flow")
-    .action(async (capture: string, o: { json?: boolean; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; window: number; maxFlows: number; maxControlStreams: number; controlIdle: number; maxNegotiations: number; mergeInterfaces?: boolean }) => {
+    .action(async (capture: string, o: { json?: boolean; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; window: number; maxFlows: number; flowTimeouts?: Partial<FlowTimeouts>; maxControlStreams: number; controlIdle: number; maxNegotiations: number; mergeInterfaces?: boolean }) => {
       const { analyzeFile } = await import("./files.js");
       const { writeFlowsJson } = await import("../report/flows-json.js");
       const { formatDiagnostic } = await import("../report/flows-text.js");
@@ -165,7 +177,7 @@ export function createProgram(io: CliIo): Command {
       const prog = progress(io, capture, io.isTTY ? await sizeOf(capture) : undefined);
       const { scan, sessions } = await analyzeFile(capture, {
         profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts,
-        flowCapLog2: flowCapLog2For(o.maxFlows), maxControlStreams: o.maxControlStreams,
+        flowCapLog2: flowCapLog2For(o.maxFlows), flowTimeouts: o.flowTimeouts, maxControlStreams: o.maxControlStreams,
         controlIdleSeconds: o.controlIdle, maxNegotiations: o.maxNegotiations,
         mergeInterfaces: o.mergeInterfaces, onProgress: prog.tick, stdin: stdinOf(io),
       });

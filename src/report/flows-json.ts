@@ -2,12 +2,14 @@
  * Streaming writer of the `flows --json` report (schemaVersion 1; schema/flows.schema.json).
  *
  * A capture may hold hundreds of thousands of flows: the flows array is written by the wasm core
- * straight from its flow table (assembly/report/json.ts) in blocks of at most 256 KiB of ASCII,
+ * straight from its flow table and the records of flows that left it (assembly/report/json.ts) in blocks of at most 256 KiB of ASCII,
  * handed to `write` as bytes, so neither flow objects nor the whole text ever exist at once. The
  * output, one flow per line, parses to exactly `flowsReport(scan)`.
  */
 import type { CaptureScan } from "../capture/scan.js";
-import { ST_OUT_LEN } from "../wasm/abi.js";
+import { ENDED_CAP, FLOW_SIZE, ST_OUT_LEN } from "../wasm/abi.js";
+import { ENDED_FLOW, type FlowTable } from "../capture/flow-table.js";
+import type { CoreExports } from "../wasm/instantiate.js";
 
 /**
  * A sink for report text: strings for the envelope, ASCII bytes for the flows. A byte chunk is
@@ -22,19 +24,42 @@ export type Sink = (chunk: string | Uint8Array) => void;
 export function writeFlowsJson(scan: CaptureScan, write: Sink, extra: Record<string, unknown> = {}): void {
   write(`{"schemaVersion":1,"capture":${JSON.stringify(scan.info)},"flows":[`);
   if (!scan.core) throw new Error("writeFlowsJson needs the scan's wasm instance");
-  const core = scan.core.exports;
-  core.orderFlows();
-  const outPtr = core.outPtr() >>> 0;
-  const lenAt = (core.statePtr() >>> 0) + ST_OUT_LEN;
-  const dv = new DataView(core.memory.buffer);
-  for (let id = 1; id <= scan.flows.count; ) {
-    id = core.writeFlows(id) >>> 0;
-    const n = dv.getUint32(lenAt, true);
-    write(new Uint8Array(core.memory.buffer, outPtr, n));
-  }
+  writeFlowArray(scan.core.exports, scan.flows, write);
   let tail = "\n]";
   for (const [k, v] of Object.entries(extra)) tail += `,${JSON.stringify(k)}:${JSON.stringify(v)}`;
   write(`${tail},"stats":${JSON.stringify(scan.stats)},"diagnostics":${JSON.stringify(scan.diagnostics)}}\n`);
+}
+
+/**
+ * The flows in id order, written by the core: for each run of ids the host lists in ORDER where
+ * each record is — a slot of the table, or (for a flow that left the table) a copy of its record
+ * staged in the core's ENDED region, which is idle once the capture has been read.
+ */
+function writeFlowArray(core: CoreExports, flows: FlowTable, write: Sink): void {
+  const buffer = core.memory.buffer;
+  const order = new Uint32Array(buffer, core.orderPtr() >>> 0, core.flowCap() >>> 0);
+  const mem = new Uint8Array(buffer);
+  const endedPtr = core.endedPtr() >>> 0;
+  const outPtr = core.outPtr() >>> 0;
+  const dv = new DataView(buffer);
+  const lenAt = (core.statePtr() >>> 0) + ST_OUT_LEN;
+  for (let id = 1; id <= flows.count; ) {
+    let k = 0;
+    let staged = 0;
+    for (; id <= flows.count && k < order.length && staged < ENDED_CAP; id++) {
+      const w = flows.where(id);
+      if (w & ENDED_FLOW) {
+        mem.set(flows.endedRecord(w & ~ENDED_FLOW), endedPtr + staged * FLOW_SIZE);
+        order[k++] = (ENDED_FLOW | staged++) >>> 0;
+      } else {
+        order[k++] = w;
+      }
+    }
+    for (let from = 0; from < k; ) {
+      from = core.writeFlowList(from, k) >>> 0;
+      write(new Uint8Array(buffer, outPtr, dv.getUint32(lenAt, true)));
+    }
+  }
 }
 
 /** Collects a sink's output as one string (tests, the browser's download). */

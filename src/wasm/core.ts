@@ -9,9 +9,7 @@
  * per window, never per packet; memory never grows after init (asserted after every feed).
  */
 import {
-  CaptureFormat, ErrorCode, FL_ADDR_A, FL_ADDR_B, FL_FIRST_PKT, FL_FIRST_TS, FL_FLAGS, FL_FRAGS,
-  FL_HASH, FL_ID, FL_ISN_A, FL_IFACE, FL_IPBYTES_AB, FL_IPVER, FL_LAST_PKT, FL_LAST_TS, FL_PAYLOAD_AB,
-  FL_PKTS_AB, FL_PKTS_BA, FL_PORT_A, FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FLOW_SIZE, FlowFlag,
+  CaptureFormat, ErrorCode, ST_ENDED_COUNT, FLOW_SIZE,
   ST_ERROR, ST_ERROR_DETAIL, ST_ERROR_DETAIL2, ST_ERROR_OFFSET, ST_FLOWS, ST_FORMAT, ST_FULL_PACKET,
   ST_IFACES, ST_LINKTYPES, ST_NLINKTYPES, ST_OFFSET, ST_ORPHAN_FRAG_PACKET, ST_OVERSNAP_PACKET,
   ST_PACKETS, ST_PAUSED, ST_TRACE_COUNT, ST_UNSUPPORTED_PACKET, Stat, TR_CAPLEN, TR_IFACE, TR_LINKTYPE,
@@ -21,9 +19,9 @@ import {
   type EventKind,
 } from "./abi.js";
 import { type CoreExports, InternalError, instantiateCore } from "./instantiate.js";
-import { ipToString } from "../net/addr.js";
-import { nsToIso } from "../net/time.js";
-import type { Flow, FlowProto } from "../types.js";
+import { EndedFlows, FlowTable } from "../capture/flow-table.js";
+
+export { FlowTable, hasPorts } from "../capture/flow-table.js";
 
 /** A source that reads straight into a buffer (zero copy); returns 0 at end of input. */
 export interface PullSource {
@@ -77,7 +75,28 @@ export interface CoreOptions {
   interfaceFilter?: { kind: "pcapng" | "sll2"; value: number };
   /** Receives the control-stream events (lines of FTP/RTSP control connections, gaps). */
   onEvents?: (events: AlgEvent[]) => void;
+  /**
+   * When a flow is over, in seconds of capture time, so that it may leave the full flow table
+   * (assembly/flow/table.ts; defaults in DEFAULT_FLOW_TIMEOUTS, conntrack's).
+   */
+  flowTimeouts?: Partial<FlowTimeouts>;
 }
+
+/** Seconds of capture time after which a quiet flow is over (it leaves the table when room is needed). */
+export interface FlowTimeouts {
+  /** TCP closed by FIN both ways: conntrack's TIME_WAIT, 120 s (the last ACK may come late). */
+  tcpClosed: number;
+  /** TCP reset (RST): conntrack's CLOSE, 10 s. */
+  tcpReset: number;
+  /** TCP that never got past its SYN: conntrack's SYN_SENT, 120 s. */
+  tcpOpening: number;
+  /** Any other TCP: conntrack's ESTABLISHED, 5 days. */
+  tcp: number;
+  /** UDP, ICMP and other protocols: conntrack's UDP stream, 180 s. */
+  other: number;
+}
+
+export const DEFAULT_FLOW_TIMEOUTS: FlowTimeouts = { tcpClosed: 120, tcpReset: 10, tcpOpening: 120, tcp: 432_000, other: 180 };
 
 /** One event of the wasm ALG layer (assembly/alg), decoded. */
 export interface AlgEvent {
@@ -170,6 +189,19 @@ export class CaptureCore {
     for (const p of opts.ftpPorts ?? [21]) this.exports.setAlgPort(p, AlgKind.Ftp);
     for (const p of opts.rtspPorts ?? [554, 8554]) this.exports.setAlgPort(p, AlgKind.Rtsp);
     this.exports.setAlgIdleTimeout(opts.controlIdleSeconds ?? DEFAULT_CONTROL_IDLE_SECONDS);
+    const t = { ...DEFAULT_FLOW_TIMEOUTS, ...opts.flowTimeouts };
+    this.exports.setFlowTimeouts(t.tcpClosed * 1000, t.tcpReset * 1000, t.tcpOpening * 1000, t.tcp * 1000, t.other * 1000);
+  }
+
+  /** Records of flows that left the wasm table, drained after every feed. */
+  private readonly ended = new EndedFlows();
+
+  private drainEnded(dv: DataView, statePtr: number): void {
+    const n = dv.getUint32(statePtr + ST_ENDED_COUNT, true);
+    if (n === 0) return;
+    const p = this.exports.endedPtr() >>> 0;
+    this.ended.add(new Uint8Array(this.exports.memory.buffer, p, n * FLOW_SIZE));
+    dv.setUint32(statePtr + ST_ENDED_COUNT, 0, true);
   }
 
   /** Size of wasm linear memory (constant after init). */
@@ -197,6 +229,7 @@ export class CaptureCore {
         this.checkMemory();
         if (this.opts.onRecords) this.drainTrace(dv, statePtr);
         this.drainEvents(dv, statePtr);
+        this.drainEnded(dv, statePtr);
         if (consumed < len) mem.copyWithin(inputPtr, inputPtr + consumed, inputPtr + len);
         carry = len - consumed;
         if (dv.getUint32(statePtr + ST_ERROR, true) !== ErrorCode.None) return false;
@@ -352,183 +385,8 @@ export class CaptureCore {
     return out;
   }
 
-  /** The flow table as a view, in flow-id order. */
+  /** Every flow (those in the wasm table and those that left it), in flow-id order. */
   flows(): FlowTable {
-    return new FlowTable(this.exports.memory.buffer, this.exports.flowsPtr() >>> 0, this.exports.flowCap() >>> 0, this.state().flows);
-  }
-}
-
-const PROTO_NAMES: Record<number, FlowProto> = { 6: "tcp", 17: "udp", 1: "icmp", 58: "icmpv6" };
-
-/** 52-bit key of a 16-byte address + protocol + port, ≥ 2^51 so it never equals an IPv4 key. */
-function mixKey(dv: DataView, o: number, proto: number, port: number): number {
-  let h1 = 0x811c9dc5 ^ proto;
-  let h2 = 0x01000193 ^ port;
-  for (let i = 0; i < 16; i += 4) {
-    const w = dv.getUint32(o + i, false);
-    h1 = Math.imul(h1 ^ w, 0x9e3779b1);
-    h1 ^= h1 >>> 15;
-    h2 = Math.imul(h2 ^ w, 0x85ebca6b) ^ (h1 >>> 7);
-    h2 ^= h2 >>> 13;
-  }
-  return 2 ** 51 + ((h1 >>> 0) % 2 ** 19) * 2 ** 32 + (h2 >>> 0);
-}
-
-/** Protocols whose flows are keyed by ports. */
-export function hasPorts(proto: number): boolean {
-  return proto === 6 || proto === 17;
-}
-
-/**
- * Read-only view of the FLOWS region. Flow ids are dense (1..count), so ordering by id is a
- * placement, not a sort: `slotOf[id - 1]`.
- */
-export class FlowTable {
-  readonly count: number;
-  private readonly slotOf: Uint32Array;
-  private readonly dv: DataView;
-  private readonly bytes: Uint8Array;
-
-  constructor(buffer: ArrayBuffer, private readonly base: number, cap: number, count: number) {
-    this.dv = new DataView(buffer);
-    this.bytes = new Uint8Array(buffer);
-    this.count = count;
-    this.slotOf = new Uint32Array(count);
-    for (let s = 0; s < cap; s++) {
-      const r = base + s * FLOW_SIZE;
-      if (this.dv.getUint32(r + FL_HASH, true) !== 0) {
-        const id = this.dv.getUint32(r + FL_ID, true);
-        if (id >= 1 && id <= count) this.slotOf[id - 1] = s;
-      }
-    }
-  }
-
-  /** Byte offset of the record of flow `id` (1-based) in wasm memory. */
-  recordOffset(id: number): number {
-    return this.base + this.slotOf[id - 1] * FLOW_SIZE;
-  }
-
-  /** Raw record fields needed by hot consumers (no object per call beyond the result). */
-  flags(id: number): number {
-    return this.dv.getUint16(this.recordOffset(id) + FL_FLAGS, true);
-  }
-
-  /** Ports of flow `id` (initiator, responder), without materialising it. */
-  ports(id: number): [number, number] {
-    const r = this.recordOffset(id);
-    return [this.dv.getUint16(r + FL_PORT_A, true), this.dv.getUint16(r + FL_PORT_B, true)];
-  }
-
-  /**
-   * Endpoint keys of every flow in one pass (index = flow id), for hashing: IPv4 TCP/UDP/ICMP
-   * endpoints exactly, protocol, address and port packed into 50 bits; other endpoints as a 52-bit mix of protocol, all 16 address bytes and port
-   * (distinct from every IPv4 key; a collision between two such endpoints has a probability of
-   * about n² / 2^53, ~10^-5 for a million flows).
-   */
-  endpointKeys(): { initiator: Float64Array; responder: Float64Array } {
-    const n = this.count;
-    const ini = new Float64Array(n + 1);
-    const res = new Float64Array(n + 1);
-    const dv = this.dv;
-    for (let id = 1; id <= n; id++) {
-      const r = this.base + this.slotOf[id - 1] * FLOW_SIZE;
-      const proto = dv.getUint8(r + FL_PROTO);
-      const code = proto === 6 ? 0 : proto === 17 ? 1 : proto === 1 ? 2 : -1;
-      const ported = proto === 6 || proto === 17;
-      const pa = ported ? dv.getUint16(r + FL_PORT_A, true) : 0;
-      const pb = ported ? dv.getUint16(r + FL_PORT_B, true) : 0;
-      if (code >= 0 && dv.getUint8(r + FL_IPVER) === 4) {
-        ini[id] = (dv.getUint32(r + FL_ADDR_A, false) * 65536 + pa) * 4 + code;
-        res[id] = (dv.getUint32(r + FL_ADDR_B, false) * 65536 + pb) * 4 + code;
-      } else {
-        ini[id] = mixKey(dv, r + FL_ADDR_A, proto, pa);
-        res[id] = mixKey(dv, r + FL_ADDR_B, proto, pb);
-      }
-    }
-    return { initiator: ini, responder: res };
-  }
-
-  /** First-packet time of flow `id` in ms (double; sub-µs precision, no BigInt). */
-  firstMs(id: number): number {
-    const r = this.recordOffset(id) + FL_FIRST_TS;
-    return (this.dv.getUint32(r + 4, true) * 4294967296 + this.dv.getUint32(r, true)) / 1e6;
-  }
-
-  /** Address text of one endpoint of flow `id` (0 = initiator, 1 = responder). */
-  address(id: number, which: 0 | 1): string {
-    const r = this.recordOffset(id);
-    return ipToString(this.bytes, r + (which ? FL_ADDR_B : FL_ADDR_A), this.dv.getUint8(r + FL_IPVER) === 6 ? 6 : 4);
-  }
-
-  /** IPv4 address of one endpoint as a number (NaN for IPv6). */
-  ipv4(id: number, which: 0 | 1): number {
-    const r = this.recordOffset(id);
-    return this.dv.getUint8(r + FL_IPVER) === 4 ? this.dv.getUint32(r + (which ? FL_ADDR_B : FL_ADDR_A), false) : NaN;
-  }
-
-  /** Packets of flow `id`, both directions. */
-  totalPackets(id: number): number {
-    const r = this.recordOffset(id);
-    return this.dv.getUint32(r + FL_PKTS_AB, true) + this.dv.getUint32(r + FL_PKTS_BA, true);
-  }
-
-  /** Last-packet time of flow `id` in ms (as firstMs). */
-  lastMs(id: number): number {
-    const r = this.recordOffset(id) + FL_LAST_TS;
-    return (this.dv.getUint32(r + 4, true) * 4294967296 + this.dv.getUint32(r, true)) / 1e6;
-  }
-
-  /** Initial sequence number of the initiator's SYN (undefined when no SYN was seen). */
-  isn(id: number): number | undefined {
-    const r = this.recordOffset(id);
-    return (this.dv.getUint16(r + FL_FLAGS, true) & FlowFlag.Syn) !== 0 ? this.dv.getUint32(r + FL_ISN_A, true) : undefined;
-  }
-
-  /** First-packet time of flow `id` in ns. */
-  firstNs(id: number): bigint {
-    return this.dv.getBigUint64(this.recordOffset(id) + FL_FIRST_TS, true);
-  }
-
-  /** Materialises flow `id` (1-based) as a report object. */
-  get(id: number): Flow {
-    const r = this.recordOffset(id);
-    const dv = this.dv;
-    const ipVersion = dv.getUint8(r + FL_IPVER) === 6 ? 6 : 4;
-    const protoNum = dv.getUint8(r + FL_PROTO);
-    const ports = hasPorts(protoNum);
-    const flags = dv.getUint16(r + FL_FLAGS, true);
-    const v0 = dv.getUint16(r + FL_VLAN0, true);
-    const v1 = dv.getUint16(r + FL_VLAN1, true);
-    const vlan: number[] = [];
-    if (v0) vlan.push(v0 - 1);
-    if (v1) vlan.push(v1 - 1);
-    const flow: Flow = {
-      id,
-      proto: PROTO_NAMES[protoNum] ?? protoNum,
-      ipVersion,
-      vlan,
-      interface: dv.getUint16(r + FL_IFACE, true),
-      initiator: { ip: ipToString(this.bytes, r + FL_ADDR_A, ipVersion), port: ports ? dv.getUint16(r + FL_PORT_A, true) : null },
-      responder: { ip: ipToString(this.bytes, r + FL_ADDR_B, ipVersion), port: ports ? dv.getUint16(r + FL_PORT_B, true) : null },
-      packets: { initiatorToResponder: dv.getUint32(r + FL_PKTS_AB, true), responderToInitiator: dv.getUint32(r + FL_PKTS_BA, true) },
-      ipBytes: { initiatorToResponder: Number(dv.getBigUint64(r + FL_IPBYTES_AB, true)), responderToInitiator: Number(dv.getBigUint64(r + FL_IPBYTES_AB + 8, true)) },
-      payloadBytes: { initiatorToResponder: Number(dv.getBigUint64(r + FL_PAYLOAD_AB, true)), responderToInitiator: Number(dv.getBigUint64(r + FL_PAYLOAD_AB + 8, true)) },
-      first: { packet: dv.getUint32(r + FL_FIRST_PKT, true), time: nsToIso(dv.getBigUint64(r + FL_FIRST_TS, true)) },
-      last: { packet: dv.getUint32(r + FL_LAST_PKT, true), time: nsToIso(dv.getBigUint64(r + FL_LAST_TS, true)) },
-      fragments: dv.getUint16(r + FL_FRAGS, true),
-    };
-    if (protoNum === 6) {
-      flow.tcp = {
-        syn: (flags & FlowFlag.Syn) !== 0,
-        synAck: (flags & FlowFlag.SynAck) !== 0,
-        fin: (flags & (FlowFlag.FinA | FlowFlag.FinB)) !== 0,
-        rst: (flags & FlowFlag.Rst) !== 0,
-      };
-    }
-    return flow;
-  }
-
-  *[Symbol.iterator](): IterableIterator<Flow> {
-    for (let id = 1; id <= this.count; id++) yield this.get(id);
+    return new FlowTable(this.exports.memory.buffer, this.exports.flowsPtr() >>> 0, this.exports.flowCap() >>> 0, this.state().flows, this.ended);
   }
 }

@@ -21,7 +21,6 @@ export interface CoreExports {
   memoryEnd(): number;
   tracePtr(): number;
   outPtr(): number;
-  orderFlows(): void;
   setAlgPort(port: number, kind: number): void;
   setAlgIdleTimeout(seconds: number): void;
   /** 1 when every control stream is finished; 0 when the event rings must be drained first. */
@@ -29,7 +28,11 @@ export interface CoreExports {
   setInterfaceFilter(kind: number, value: number): void;
   eventsPtr(): number;
   textPtr(): number;
-  writeFlows(fromId: number): number;
+  /** Writes the flows ORDER[from, n) names as JSON into OUT; returns the next index (assembly/report/json.ts). */
+  writeFlowList(from: number, n: number): number;
+  orderPtr(): number;
+  endedPtr(): number;
+  setFlowTimeouts(closedMs: number, resetMs: number, openingMs: number, tcpMs: number, otherMs: number): void;
 }
 
 /** Raised for violated invariants of our own code (a trap, an ABI mismatch): exit code 3. */

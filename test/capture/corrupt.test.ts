@@ -122,6 +122,39 @@ describe("generated faults", () => {
     writeFileSync(f, ng.subarray(0, epb2 + 30));
     await expectLocated(f, "truncated_record", epb2, 1);
   });
+  it("a pcap record whose caplen 0xfffffff8 (snaplen 0xffffffff) no window can hold: the real numbers, not a u32 wrap", async () => {
+    // 2 good records, then a record header with caplen 0xfffffff8 followed by 56 bytes.
+    const b = Buffer.concat([good.subarray(0, records[2]), Buffer.alloc(16 + 56)]);
+    b.writeUInt32LE(0xffffffff, 16);
+    b.writeUInt32LE(0xfffffff8, records[2] + 8);
+    b.writeUInt32LE(0xfffffff8, records[2] + 12);
+    const f = join(tmp, "caplen-wrap.pcap");
+    writeFileSync(f, b);
+    const rep = await expectLocated(f, "record_too_large", records[2], 2);
+    const d = rep.diagnostics.find((x: { severity: string }) => x.severity === "error");
+    expect(d.message).toContain("captured length of 4294967288 bytes (a record of 4294967304 bytes)");
+    expect(d.message).toContain("no input window can hold it");
+    expect(d.message).not.toContain("8 expected");
+  });
+  it("a pcap caplen beyond the window but within its 1 GiB bound: raise --window", async () => {
+    const b = Buffer.concat([good.subarray(0, records[2]), Buffer.alloc(16 + 56)]);
+    b.writeUInt32LE(0xffffffff, 16);
+    b.writeUInt32LE(8 << 20, records[2] + 8);
+    const f = join(tmp, "caplen-window.pcap");
+    writeFileSync(f, b);
+    const rep = await expectLocated(f, "record_too_large", records[2], 2);
+    expect(rep.diagnostics.find((x: { severity: string }) => x.severity === "error").message)
+      .toContain(`record of ${(8 << 20) + 16} bytes does not fit the ${4 << 20}-byte input window (raise --window)`);
+  });
+  it("a pcapng block total length 0xfffffffc: no window can hold it", async () => {
+    const b = ng.slice();
+    new DataView(b.buffer).setUint32(epb2 + 4, 0xfffffffc, true);
+    const f = join(tmp, "blen-wrap.pcapng");
+    writeFileSync(f, b);
+    const rep = await expectLocated(f, "record_too_large", epb2 + 4, 1);
+    expect(rep.diagnostics.find((x: { severity: string }) => x.severity === "error").message)
+      .toContain("pcapng block total length 4294967292: no input window can hold it");
+  });
   it("a block larger than the input window", async () => {
     const b = ng.slice();
     new DataView(b.buffer).setUint32(epb2 + 4, 64 << 20, true);

@@ -7,7 +7,7 @@
 import wasmBase64 from "virtual:core-wasm";
 import {
   buildRouterReport, compileCoreAsync, formatRouterText, formatVerifyText, formatDiagnostic,
-  predictedJunos, verifyBlobs, FLOW_SIZE, type AnalyzeResult,
+  predictedJunos, verifyBlobs, type AnalyzeResult,
 } from "../../src/browser/index.js";
 import type { FlowTableTransfer, Side, VerifyRequest, WorkerMessage } from "./protocol.js";
 
@@ -25,17 +25,9 @@ function wasmBytes(): Uint8Array<ArrayBuffer> {
 
 const modulePromise = compileCoreAsync(wasmBytes());
 
-/** Copies the occupied slots of a capture's flow table out of wasm memory (count × FLOW_SIZE bytes). */
+/** Copies every flow record of a capture in id order (count × FLOW_SIZE bytes). */
 function compactFlows(side: Side, r: AnalyzeResult): FlowTableTransfer {
-  const core = r.scan.core!.exports;
-  const count = r.scan.flows.count;
-  const records = new Uint8Array(count * FLOW_SIZE);
-  const src = new Uint8Array(core.memory.buffer);
-  for (let id = 1; id <= count; id++) {
-    const off = r.scan.flows.recordOffset(id);
-    records.set(src.subarray(off, off + FLOW_SIZE), (id - 1) * FLOW_SIZE);
-  }
-  return { side, records: records.buffer, count };
+  return { side, records: r.scan.flows.toDense(), count: r.scan.flows.count };
 }
 
 async function run(req: VerifyRequest): Promise<void> {

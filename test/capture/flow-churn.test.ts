@@ -1,0 +1,191 @@
+/**
+ * A flow table bounded by what is concurrent: flows that are over (TCP closed and quiet 120 s —
+ * 10 s here —, UDP quiet 180 s, …) leave a full table for the host's store, so a capture with more flows over
+ * its length than --max-flows but fewer at once is reported completely — the same flows, ids and
+ * counts as with a table big enough for all of them. A table really full of live flows still says
+ * flow_table_full.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { scanFile } from "../../src/node/index.js";
+import { flowsReport } from "../../src/capture/scan.js";
+import { sinkToString, writeFlowsJson } from "../../src/report/flows-json.js";
+import { DEFAULT_EPOCH_NS, ethernetFor, ipv4, tcpSession, udp, writePcap, type PcapRecord, type SessionFrame } from "../helpers/pcap-writer.js";
+import { runCli } from "../cli/run.js";
+import { generateBenchCapture } from "../../bench/gen-capture.js";
+
+const dir = mkdtempSync(join(tmpdir(), "alg-verify-churn-"));
+const S = 1_000_000_000n;
+const server = { ip: "198.51.100.20", port: 80 };
+
+function write(name: string, frames: { ts: bigint; data: Uint8Array }[]): string {
+  const sorted = [...frames].sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+  const path = join(dir, name);
+  writeFileSync(path, writePcap(sorted.map((f): PcapRecord => ({ ts: f.ts, data: ethernetFor(f.data) })), { linkType: 1 }));
+  return path;
+}
+
+/** One short TCP connection from client port `port`, starting at `start`. */
+function conn(port: number, start: bigint, close: "fin" | "rst" = "fin", ip = "192.0.2.10"): SessionFrame[] {
+  const s = tcpSession({ client: { ip, port }, server, start, isn: port * 7919 });
+  s.handshake();
+  s.send(true, `GET /${port} HTTP/1.0\r\n\r\n`);
+  s.send(false, "HTTP/1.0 200 OK\r\n\r\nhello");
+  if (close === "fin") s.close();
+  else s.rst();
+  return s.frames;
+}
+
+function udpPacket(ts: bigint, sport: number, dport: number, fromA: boolean, n: number) {
+  const a = "192.0.2.50", b = "203.0.113.9";
+  const [src, dst, sp, dp] = fromA ? [a, b, sport, dport] : [b, a, dport, sport];
+  return { ts, data: ipv4({ src, dst, proto: 17, payload: udp({ src, dst, srcPort: sp, dstPort: dp, payload: new Uint8Array(n) }) }) };
+}
+
+/** Flows of a scan with the given table size, and the streamed JSON's flows (must agree). */
+async function flowsOf(path: string, flowCapLog2: number) {
+  // A closed connection is over 10 s after its last packet here (default 120 s, TIME_WAIT).
+  const scan = await scanFile(path, { flowCapLog2, flowTimeouts: { tcpClosed: 10 } });
+  const json = JSON.parse(sinkToString((w) => writeFlowsJson(scan, w)));
+  expect(json).toEqual(JSON.parse(JSON.stringify(flowsReport(scan))));
+  return { scan, json };
+}
+
+describe("flows come and go", () => {
+  // 300 connections, a new one every 2 s, each over within a second: at most 2 open at once,
+  // and a closed one is over 10 s after its last packet. flowCapLog2 4 = 16 slots, 12 flows.
+  const frames: SessionFrame[] = [];
+  for (let i = 0; i < 300; i++) frames.push(...conn(20000 + i, DEFAULT_EPOCH_NS + BigInt(i) * 2n * S, i % 5 === 4 ? "rst" : "fin"));
+  const path = write("sequential.pcap", frames);
+
+  it("more flows than --max-flows over the capture, few at once: every flow, same ids and counts as a big table", async () => {
+    const small = await flowsOf(path, 4);
+    const big = await flowsOf(path, 12);
+    expect(big.scan.stats.flowsEnded).toBe(0);
+    expect(small.scan.stats.flowsEnded).toBeGreaterThan(250);
+    expect(small.scan.stats.unattributed).toBe(0);
+    expect(small.json.diagnostics.map((d: { code: string }) => d.code)).not.toContain("flow_table_full");
+    expect(small.json.flows).toHaveLength(300);
+    expect(small.json.flows).toEqual(big.json.flows);
+    // Each flow: 3 handshake + request + its ACK + response + its ACK + close.
+    expect(small.json.flows.map((f: { id: number }) => f.id)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    expect(small.json.flows[299].initiator.port).toBe(20299);
+  });
+
+  it("the CLI reports it the same way with --max-flows 16", async () => {
+    const a = await runCli("flows", path, "--json", "--max-flows", "16", "--flow-timeouts", "tcp-closed=10");
+    const b = await runCli("flows", path, "--json");
+    expect(a.code).toBe(0);
+    expect(JSON.parse(a.stdout).flows).toEqual(JSON.parse(b.stdout).flows);
+  });
+
+  it("a TCP connection reopened on the same 5-tuple after close is a new flow, whether or not the old one has left", async () => {
+    const f: SessionFrame[] = [];
+    // Fill the table with other closed connections, then reopen port 30000 three times: once
+    // 1 s after its close (still in the table: superseded), then 60 s later (it has left).
+    f.push(...conn(30000, DEFAULT_EPOCH_NS));
+    for (let i = 0; i < 40; i++) f.push(...conn(31000 + i, DEFAULT_EPOCH_NS + 20n * S + BigInt(i) * S));
+    f.push(...conn(30000, DEFAULT_EPOCH_NS + 2n * S));
+    f.push(...conn(30000, DEFAULT_EPOCH_NS + 120n * S));
+    for (let i = 0; i < 40; i++) f.push(...conn(32000 + i, DEFAULT_EPOCH_NS + 130n * S + BigInt(i) * S));
+    const p = write("reopen.pcap", f);
+    const small = await flowsOf(p, 4);
+    const big = await flowsOf(p, 12);
+    expect(small.scan.stats.flowsEnded).toBeGreaterThan(0);
+    expect(small.json.flows).toEqual(big.json.flows);
+    const reopened = small.json.flows.filter((x: { initiator: { port: number } }) => x.initiator.port === 30000);
+    expect(reopened).toHaveLength(3);
+    for (const r of reopened) {
+      expect(r.packets).toEqual({ initiatorToResponder: 6, responderToInitiator: 4 });
+      expect(r.tcp).toEqual({ syn: true, synAck: true, fin: true, rst: false });
+    }
+    // The second connection superseded the first while it was still in the table; the third came
+    // after the second had left (a plain new flow) in the small table, not in the big one.
+    expect(big.scan.stats.tcpReuse).toBe(2);
+    expect(small.scan.stats.tcpReuse).toBe(1);
+  });
+
+  it("a UDP flow quiet past the UDP timeout leaves a full table; its next packet starts a new flow", async () => {
+    const f: { ts: bigint; data: Uint8Array }[] = [];
+    const t0 = DEFAULT_EPOCH_NS;
+    // The conversation: 3 packets, 239 s of silence (> 180 s), 2 more packets.
+    f.push(udpPacket(t0, 5000, 53, true, 30), udpPacket(t0 + S / 10n, 5000, 53, false, 80), udpPacket(t0 + S, 5000, 53, true, 30));
+    f.push(udpPacket(t0 + 240n * S, 5000, 53, true, 31), udpPacket(t0 + 240n * S + S / 10n, 5000, 53, false, 81));
+    // Another conversation quiet only 100 s: not over, stays one flow.
+    f.push(udpPacket(t0 + 2n * S, 6000, 53, true, 30), udpPacket(t0 + 102n * S, 6000, 53, true, 30));
+    // Short TCP connections every 2 s from 182 s on (5 within any 10 s): they fill a 12-flow
+    // table at ~200 s, after the first conversation has been quiet 180 s.
+    for (let i = 0; i < 30; i++) f.push(...conn(40000 + i, t0 + 182n * S + BigInt(i) * 2n * S));
+    const p = write("udp-idle.pcap", f);
+    const big = await flowsOf(p, 12);
+    const small = await flowsOf(p, 4);
+    const conv = (r: typeof big, port: number) => r.json.flows.filter((x: { initiator: { port: number } }) => x.initiator.port === port);
+    // A table big enough keeps the quiet conversation as one flow (tshark's view of it) …
+    expect(conv(big, 5000)).toHaveLength(1);
+    expect(conv(big, 5000)[0].packets).toEqual({ initiatorToResponder: 3, responderToInitiator: 2 });
+    // … a full table lets it go after 180 s quiet: its last two packets are a new flow.
+    const split = conv(small, 5000);
+    expect(split.map((x: { packets: object }) => x.packets)).toEqual([
+      { initiatorToResponder: 2, responderToInitiator: 1 },
+      { initiatorToResponder: 1, responderToInitiator: 1 },
+    ]);
+    expect(split[1].first.packet).toBeGreaterThan(split[0].last.packet);
+    expect(conv(small, 6000)).toHaveLength(1);
+    expect(small.scan.stats.unattributed).toBe(0);
+    // Every packet of the capture is in exactly one flow.
+    const total = (r: typeof big) => r.json.flows.reduce((n: number, x: { packets: { initiatorToResponder: number; responderToInitiator: number } }) =>
+      n + x.packets.initiatorToResponder + x.packets.responderToInitiator, 0);
+    expect(total(small)).toBe(small.scan.info.packets);
+    expect(total(big)).toBe(big.scan.info.packets);
+  });
+
+  it("a table full of live flows still reports flow_table_full (closed flows within their timeout are live)", async () => {
+    const f: SessionFrame[] = [];
+    // 30 connections closed within 8 s: none is over when the 25th arrives.
+    for (let i = 0; i < 30; i++) f.push(...conn(45000 + i, DEFAULT_EPOCH_NS + BigInt(i) * (S / 4n)));
+    const p = write("full-live.pcap", f);
+    // --max-flows 16 → 32 slots, 24 flows.
+    const r = await runCli("flows", p, "--json", "--max-flows", "16");
+    expect(r.code).toBe(0);
+    const rep = JSON.parse(r.stdout);
+    expect(rep.flows).toHaveLength(24);
+    expect(rep.stats.flowsEnded).toBe(0);
+    expect(rep.stats.unattributed).toBe(6 * 10);
+    const d = rep.diagnostics.find((x: { code: string }) => x.code === "flow_table_full");
+    expect(d).toMatchObject({ severity: "warning", count: 60, packet: 24 * 10 + 1 });
+    expect(d.message).toContain("24 flows live at once");
+  });
+
+  it("a shorter TCP closed timeout (--flow-timeouts) lets those flows go", async () => {
+    const f: SessionFrame[] = [];
+    for (let i = 0; i < 30; i++) f.push(...conn(45000 + i, DEFAULT_EPOCH_NS + BigInt(i) * (S / 4n)));
+    const p = write("full-live-short.pcap", f);
+    const r = await runCli("flows", p, "--json", "--max-flows", "16", "--flow-timeouts", "tcp-closed=0.1");
+    expect(r.code, r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout);
+    expect(rep.flows).toHaveLength(30);
+    expect(rep.stats.unattributed).toBe(0);
+    expect(rep.stats.flowsEnded).toBeGreaterThan(0);
+  });
+});
+
+describe("a generated capture whose flows come and go (bench/gen-capture.ts --churn)", () => {
+  it("more flows than the table holds, ≤ 500 open at once: the generator's flows, all of them, as with a big table", async () => {
+    const path = join(dir, "churn.pcap");
+    // 500 slots, a packet every ~100 µs: each flow sees a packet every ~50 ms; timeouts of 1 s.
+    const gen = generateBenchCapture(path, { bytes: 24 << 20, flows: 500, seed: 3, churn: true });
+    const flowTimeouts = { tcpClosed: 1, tcpReset: 1, tcpOpening: 1, other: 1 };
+    const small = await scanFile(path, { flowCapLog2: 11, flowTimeouts });
+    const big = await scanFile(path, { flowCapLog2: 14, flowTimeouts });
+    expect(gen.flows).toBeGreaterThan(2 * 1536);
+    expect(small.stats.flowsEnded).toBeGreaterThan(gen.flows / 2);
+    expect(small.stats.unattributed).toBe(0);
+    expect(big.stats.flowsEnded).toBe(0);
+    expect(small.flows.count).toBe(gen.flows);
+    const text = (s: typeof small) => sinkToString((w) => writeFlowsJson(s, w));
+    const a = text(small), b = text(big);
+    expect(a.slice(0, a.lastIndexOf("\n]"))).toBe(b.slice(0, b.lastIndexOf("\n]")));
+  });
+});
