@@ -151,9 +151,23 @@ interface SetupRecord {
 /** Replies held for a SETUP request not yet complete (out-of-order delivery), at most this many. */
 const ORPHAN_REPLIES = 16;
 
+/**
+ * Control lines kept from the start of each control connection (any kind, both directions): verify
+ * matches the two captures' copies of them to tell which side each capture was taken on
+ * (src/verify/nat.ts lineOrder). A fixed sample, so memory stays bounded by the sessions.
+ */
+export const CONTROL_LINES_KEPT = 200;
+
+/** FTP commands that start a transfer over the data connection a negotiation opened. */
+export const FTP_TRANSFER = /^(RETR|STOR|STOU|APPE|LIST|NLST|MLSD)\b/i;
+
 /** What is kept of one control flow while its events stream by. */
 class FlowState {
   serverDir?: 0 | 1;
+  /** Control lines kept so far (CONTROL_LINES_KEPT). */
+  linesKept = 0;
+  /** FTP: the transfer command after the last kept negotiation is still looked for. */
+  wantTransfer = false;
   readonly ftp: FtpCarrier[] = [];
   /** FTP: the PASV/EPSV/LPSV awaiting its reply; the multi-line reply in progress. */
   pending?: { verb: number; packet: number };
@@ -224,6 +238,10 @@ export class SessionBuilder {
       c.firstLongLine ??= e;
       return;
     }
+    if (st.linesKept < CONTROL_LINES_KEPT && (e.kind === EventKind.FtpCommand || e.kind === EventKind.FtpReply || e.kind === EventKind.RtspLine)) {
+      st.linesKept++;
+      this.answers.push(e);
+    }
     // The server is the side that sent replies (FTP) / status lines (RTSP), else the responder.
     st.serverDir ??= decisiveServerDir(e, st.alg);
     if (st.serverDir === undefined) return;
@@ -258,6 +276,10 @@ export class SessionBuilder {
       const verb = e.code;
       if (verb === FtpVerb.Pasv || verb === FtpVerb.Epsv || verb === FtpVerb.Lpsv) st.pending = { verb, packet: e.packet };
       if (verb === FtpVerb.Port || verb === FtpVerb.Eprt || verb === FtpVerb.Lprt) this.ftpKeep(st, { e });
+      else if (st.wantTransfer && FTP_TRANSFER.test(e.text)) {
+        st.wantTransfer = false;
+        this.keepEvent(e);
+      }
       return;
     }
     if (!fromServer || e.kind !== EventKind.FtpReply) return;
@@ -286,7 +308,12 @@ export class SessionBuilder {
     if (!this.keep(st, st.ftp.length, carrier.e.packet, "negotiation")) return;
     st.ftp.push(carrier);
     st.anchor = carrier.e.packet;
-    st.wantFirst = st.wantRefusal = true;
+    st.wantFirst = st.wantRefusal = st.wantTransfer = true;
+  }
+
+  /** Keeps an event for verify once (it may already be among the control lines kept). */
+  private keepEvent(e: AlgEvent): void {
+    if (this.answers[this.answers.length - 1] !== e) this.answers.push(e);
   }
 
   /** Keeps a server reply when it is the first after the last negotiation, or its first refusal. */
@@ -296,7 +323,7 @@ export class SessionBuilder {
     if (!st.wantFirst && !refusal) return;
     st.wantFirst = false;
     if (refusal) st.wantRefusal = false;
-    this.answers.push(e);
+    this.keepEvent(e);
   }
 
   // ---- RTSP events --------------------------------------------------------------------------

@@ -16,6 +16,7 @@
 import type { AlgEvent, FlowTable } from "../wasm/core.js";
 import { EventKind } from "../wasm/abi.js";
 import type { AnalyzeResult } from "../alg/analyze.js";
+import { CONTROL_LINES_KEPT } from "../alg/sessions.js";
 import type { NatMapping } from "./types.js";
 import { KeyIndex } from "./key-index.js";
 
@@ -284,7 +285,8 @@ export interface LineOrder {
   example?: [number, number];
 }
 
-const LINES_COMPARED = 200;
+/** Control lines compared per connection: those analyze keeps. */
+const LINES_COMPARED = CONTROL_LINES_KEPT;
 
 function controlLines(events: AlgEvent[], flows: Set<number>): Map<number, AlgEvent[]> {
   const out = new Map<number, AlgEvent[]>();

@@ -16,7 +16,7 @@
 import { EventKind } from "../wasm/abi.js";
 import type { AlgEvent } from "../wasm/core.js";
 import type { AnalyzeResult } from "../alg/analyze.js";
-import type { Negotiation, Session } from "../alg/sessions.js";
+import { FTP_TRANSFER, type Negotiation, type Session } from "../alg/sessions.js";
 import type { Endpoint, Flow } from "../types.js";
 import { coverageOf, type CaptureSpan, type Reconciliation } from "./nat.js";
 import type { Check, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, VerifiedSession } from "./types.js";
@@ -283,7 +283,6 @@ function coverageGap(ni: Negotiation | undefined, no: Negotiation | undefined, s
   return oneSided(no, "outside") ?? oneSided(ni, "inside");
 }
 
-const TRANSFER = /^(RETR|STOR|STOU|APPE|LIST|NLST|MLSD)\b/i;
 
 /** FTP: the transfer command that followed the negotiation on its control connection (e.g. "RETR hello.txt"). */
 function ftpTransfer(r: AnalyzeResult | undefined, n: Negotiation): string | undefined {
@@ -306,7 +305,7 @@ function transferIndex(r: AnalyzeResult) {
     s.negotiations.forEach((n, i) => x!.next.set(n, { flow: s.controlFlow, before: s.negotiations[i + 1]?.packet ?? Number.MAX_SAFE_INTEGER }));
   }
   for (const e of r.events) {
-    if (e.kind !== EventKind.FtpCommand || !TRANSFER.test(e.text)) continue;
+    if (e.kind !== EventKind.FtpCommand || !FTP_TRANSFER.test(e.text)) continue;
     const l = x.commands.get(e.flow) ?? x.commands.set(e.flow, []).get(e.flow)!;
     l.push(e);
   }
@@ -371,9 +370,9 @@ function dataMissing(n: Negotiation, v: VerifiedNegotiation, findings: Finding[]
     }));
     return;
   }
-  // The capture stops at the negotiation (no later line of its control connection): whether a
+  // The capture stops at the negotiation (no later packet of its control connection): whether a
   // flow followed is not in it.
-  if (sess && !r.events.some((e) => e.flow === sess.controlFlow && e.packet > n.packet)) {
+  if (sess && r.scan.flows.get(sess.controlFlow).last.packet <= n.packet) {
     v.dataPath = "not-covered";
     v.notCovered = `the ${r === input.outside ? "outside" : "inside"} capture holds nothing of the control connection after the ${n.kind} (packet ${n.packet}): it stops before a flow could follow`;
     return;
