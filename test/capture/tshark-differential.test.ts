@@ -39,30 +39,41 @@ function sdpEndpoints(path: string): Set<string> {
 }
 
 /**
- * tshark 4.0 keeps the media conversations that SDP set up one per direction: `-z conv,udp` prints
- * a one-way row A→B and another B→A for the same endpoint pair. Such pairs of one-way rows with an
- * SDP-announced endpoint are merged into one conversation (A = the sender of the earlier row), as
- * a flow table that keys by the endpoint pair sees them. Returns the rows and how many were merged.
+ * tshark 4.0 keeps the media conversations that SDP set up apart: one per direction, and a new
+ * one at each renegotiation (re-INVITE), apart from packets of the pair seen before the SDP, so
+ * `-z conv,udp` prints several rows (mostly one-way) for one endpoint pair. All rows of a pair
+ * with an SDP-announced endpoint are merged into one conversation (A = the sender of the
+ * earliest row, frames summed per direction), as a flow table keyed by the endpoint pair sees
+ * them. Returns the rows and how many were folded in.
  */
 function mergeSdpSplit(rows: TsharkConversation[], sdp: Set<string>): { rows: TsharkConversation[]; merged: number } {
-  const oneWay = (r: TsharkConversation) => r.framesBtoA === 0;
   const announced = (r: TsharkConversation) => sdp.has(`${r.a.ip}|${r.a.port}`) || sdp.has(`${r.b.ip}|${r.b.port}`);
+  const groups = new Map<string, TsharkConversation[]>();
   const out: TsharkConversation[] = [];
-  const used = new Set<TsharkConversation>();
-  let merged = 0;
   for (const r of rows) {
-    if (used.has(r)) continue;
-    const back = oneWay(r) && announced(r)
-      ? rows.find((o) => o !== r && !used.has(o) && oneWay(o) && o.a.ip === r.b.ip && o.a.port === r.b.port && o.b.ip === r.a.ip && o.b.port === r.a.port)
-      : undefined;
-    if (!back) {
+    if (!announced(r)) {
       out.push(r);
       continue;
     }
-    used.add(back);
-    merged++;
-    const [first, second] = r.relStart <= back.relStart ? [r, back] : [back, r];
-    out.push({ ...first, framesBtoA: second.framesAtoB, bytesBtoA: second.bytesAtoB, bytesExact: first.bytesExact && second.bytesExact });
+    const k = pairKey(r.a, r.b);
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  let merged = 0;
+  for (const g of groups.values()) {
+    if (g.length === 1) {
+      out.push(g[0]!);
+      continue;
+    }
+    const first = g.reduce((x, y) => (y.relStart < x.relStart ? y : x));
+    const same = (r: TsharkConversation) => r.a.ip === first.a.ip && r.a.port === first.a.port;
+    const sum = (rs: TsharkConversation[], f: (r: TsharkConversation) => number) => rs.reduce((n, r) => n + f(r), 0);
+    merged += g.length - 1;
+    out.push({
+      ...first,
+      framesAtoB: sum(g, (r) => (same(r) ? r.framesAtoB : r.framesBtoA)), bytesAtoB: sum(g, (r) => (same(r) ? r.bytesAtoB : r.bytesBtoA)),
+      framesBtoA: sum(g, (r) => (same(r) ? r.framesBtoA : r.framesAtoB)), bytesBtoA: sum(g, (r) => (same(r) ? r.bytesBtoA : r.bytesAtoB)),
+      bytesExact: g.every((r) => r.bytesExact),
+    });
   }
   return { rows: out, merged };
 }
@@ -130,10 +141,10 @@ describeWithTshark("flows agree with tshark on every public capture", () => {
     expect([...SDP_SPLIT].sort()).toEqual([
       "ndpi/ndpi-fax-t38-reinvite.pcap",
       "sipnab/sip-asterisk-zfone-xlite.pcap",
+      "sipnab/sip-invite-opus-bye.pcap",
       "sipnab/sip-over-tcp-rtp.pcap",
       "sipnab/sip-prack-rtp-rtcp.pcap",
-      "sipnab/sip-rtp-g711-sendonly-recvonly.pcap",
-      "sipnab/sip-sdp-audio-and-t38.pcap",
+      "sipnab/sip-register-invite-reinvite-bye.pcap",
     ]);
   });
 });
