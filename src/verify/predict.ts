@@ -423,15 +423,27 @@ function conntrackPairs(predicted: PredictedConversation[], entries: RouterFlow[
     const reply = wanted.get(tupleKey(proto, r.src, r.dst));
     // Opened from inside: original = I line, reply = O line; from outside: original = O, reply = I.
     for (const [pair, line] of orig ?? []) {
-      if (line === "I") pair.outbound ??= e;
-      else pair.inbound ??= e;
+      if (line === "I") pair.outbound = latest(pair.outbound, e);
+      else pair.inbound = latest(pair.inbound, e);
     }
     for (const [pair, line] of reply ?? []) {
-      if (line === "O") pair.outbound ??= e;
-      else pair.inbound ??= e;
+      if (line === "O") pair.outbound = latest(pair.outbound, e);
+      else pair.inbound = latest(pair.inbound, e);
     }
   }
   return pairs;
+}
+
+/**
+ * Of two conntrack entries of one connection (dumps taken at different times: the lab keeps one
+ * during the transfer and one after), the one taken last: counters only grow while a connection
+ * lives, so the higher packet count (the first given on a tie, or without accounting). An earlier
+ * snapshot's lower counts are not a mismatch, so only the latest is compared.
+ */
+function latest(a: RouterFlow | undefined, b: RouterFlow): RouterFlow {
+  if (!a) return b;
+  const total = (x: RouterFlow) => (x.packets?.orig ?? 0) + (x.packets?.reply ?? 0);
+  return total(b) > total(a) ? b : a;
 }
 
 function compareConntrack(predicted: PredictedConversation[], entries: RouterFlow[], ctx: Ctx): void {

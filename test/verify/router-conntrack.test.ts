@@ -96,6 +96,18 @@ describe("a changed conntrack dump", () => {
     expect(codes(d.report)).toContain("conntrack.counter-mismatch");
     expect(codes(d.report)).not.toContain("router.frame-count-contradiction");
   });
+  it("an earlier snapshot beside the final dump (the lab's conntrack-during.txt): only the latest entry of each connection is compared", async () => {
+    // Taken mid-session: the reply direction of the control connection had counted nothing yet.
+    const early = write("conntrack-during.txt", dump.replace(/(sport=21 dport=\d+ packets=)\d+ bytes=\d+/, "$10 bytes=0"));
+    for (const order of [[early, join(dir, "conntrack.txt")], [join(dir, "conntrack.txt"), early]]) {
+      const { code, report } = await verify(dir, order);
+      expect(code, order.join(" ")).toBe(0);
+      expect(codes(report)).not.toContain("router.frame-count-contradiction");
+      expect(codes(report)).not.toContain("conntrack.counter-mismatch");
+    }
+    // The snapshot alone is still a contradiction: nothing says a later dump counted the traffic.
+    expect(codes((await verify(dir, [early])).report)).toContain("router.frame-count-contradiction");
+  });
 });
 
 describe("conntrack expectations matched to announced endpoints", () => {
