@@ -11,7 +11,7 @@
  */
 import type { PullSource } from "../wasm/core.js";
 import { analyzeCapture, type AnalyzeResult, type AnalyzeScanOptions } from "../alg/analyze.js";
-import { parseRouterText } from "../router/index.js";
+import { parseVerifyRouter } from "../verify/router-input.js";
 import { verify, type VerifyOptions, type VerifyReport } from "../verify/verify.js";
 import type { InterfaceSpec } from "../capture/iface.js";
 import type { RouterParseResult } from "../router/types.js";
@@ -137,7 +137,7 @@ export async function verifyBlobs(
     });
     timing.push({ side, bytes: analyzed[side].scan.info.bytes, ms: performance.now() - t0, wasmBytes: analyzed[side].scan.memoryBytes });
   }
-  const router = (input.router ?? []).map((r) => parseRouterText(r.text, r.name));
+  const router = (input.router ?? []).map((r) => parseVerifyRouter(r.text, r.name));
   const report = verify({ ...analyzed, router }, { profile: opts.profile, clockOffsetMs, frameTolerance, allMappings, hints });
   return { report, ...analyzed, router, timing };
 }

@@ -4,7 +4,8 @@
  * conversations. Platform: Node. A file that cannot be written is an InputError (exit 2).
  */
 import { readFile as fsReadFile, writeFile } from "node:fs/promises";
-import { buildRouterReport, formatRouterText, parseRouterText } from "../router/index.js";
+import { buildRouterReport, formatRouterText } from "../router/index.js";
+import { parseVerifyRouter } from "../verify/router-input.js";
 import { htmlReport, suiteIndexHtml, type SuiteIndexCase } from "../report/html.js";
 import type { VerifyReport } from "../verify/verify.js";
 import { InputError } from "./errors.js";
@@ -28,7 +29,7 @@ export async function writeHtmlFile(report: VerifyReport, file: string, routerFi
     const parsed = [];
     for (const f of routerFiles) {
       if (f === "-") throw new Error("standard input was read once");
-      parsed.push(parseRouterText(await readFile(f), f));
+      parsed.push(parseVerifyRouter(await readFile(f), f));
     }
     if (parsed.length) routerText = formatRouterText(buildRouterReport(parsed));
   } catch {

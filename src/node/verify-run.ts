@@ -14,7 +14,7 @@ import { readFile as fsReadFile } from "node:fs/promises";
 import { analyzeFile, analyzeFilesParallel, InputError, type FileOptions } from "./files.js";
 import { STDIN, STDIN_NAME } from "./io.js";
 import type { AnalyzeScanOptions } from "../alg/analyze.js";
-import { parseRouterText } from "../router/index.js";
+import { parseVerifyRouter } from "../verify/router-input.js";
 import type { RouterParseResult } from "../router/types.js";
 import type { Diagnostic } from "../types.js";
 import { verify, type VerifyOptions, type VerifyReport } from "../verify/verify.js";
@@ -49,10 +49,8 @@ export async function runVerify(files: VerifyFiles, opts: RunVerifyOptions = {})
 }
 
 /**
- * Reads (UTF-8) and parses one router file; throws InputError when it cannot be read. An empty
- * file (blank lines only) is router output holding no entry — `conntrack -L expect` prints
- * nothing when there is no expectation, and the lab records that — so its `nothing_understood`
- * error becomes an `empty_file` warning.
+ * Reads (UTF-8) and parses one router file as verify does (parseVerifyRouter: an empty file is an
+ * `empty_file` warning); throws InputError when it cannot be read.
  */
 export async function readRouterFile(file: string, readFile: (path: string) => Promise<string> = (p) => fsReadFile(p, "utf8")): Promise<RouterParseResult> {
   let text: string;
@@ -62,12 +60,7 @@ export async function readRouterFile(file: string, readFile: (path: string) => P
     if (e instanceof InputError) throw e;
     throw new InputError(file, `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const parsed = parseRouterText(text, file === STDIN ? STDIN_NAME : file);
-  if (!/^\s*$/.test(text)) return parsed;
-  const diagnostics = parsed.diagnostics.map((d): Diagnostic => d.code === "nothing_understood"
-    ? { ...d, code: "empty_file", severity: "warning", message: "the file is empty: no router entry to compare" }
-    : d);
-  return { ...parsed, diagnostics };
+  return parseVerifyRouter(text, file === STDIN ? STDIN_NAME : file);
 }
 
 /** Why a parsed router file is no router output at all (the parser understood nothing of it). */
