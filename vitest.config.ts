@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // Both cores: most suites wait on tshark, Chromium or the lab's namespaces, not on the CPU.
+    maxWorkers: 2,
   },
 });

@@ -15,21 +15,13 @@ import { sinkToString, writeFlowsJson } from "../../src/report/flows-json.js";
 import { CaptureCore, type ByteSource, type PullSource } from "../../src/wasm/core.js";
 import { EVENT_CAP, TEXT_CAP } from "../../src/wasm/abi.js";
 import { HOSTILE_LINES, hostileCapture, type Burst, type HostileSession } from "../../pcaps/make/control-floods.js";
+import { chunks } from "../helpers/chunks.js";
 
 let mod: WebAssembly.Module;
 beforeAll(async () => {
   mod = await loadCoreModule();
 });
 
-async function* chunks(bytes: Uint8Array, sizes: number[]): AsyncIterable<Uint8Array> {
-  let off = 0;
-  let i = 0;
-  while (off < bytes.length) {
-    const n = Math.max(1, sizes.length ? sizes[i++ % sizes.length] : bytes.length);
-    yield bytes.subarray(off, off + n);
-    off += n;
-  }
-}
 
 /** A pull source that hands out at most `sizes[i]` bytes per read, whatever it is asked. */
 function pull(bytes: Uint8Array, sizes: number[]): PullSource {

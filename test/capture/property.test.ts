@@ -13,21 +13,13 @@ import { loadCoreModule } from "../../src/node/index.js";
 import { scanCapture, type CaptureScan } from "../../src/capture/scan.js";
 import { sinkToString, writeFlowsJson } from "../../src/report/flows-json.js";
 import { PUBLIC_DIR } from "./manifest.js";
+import { chunks } from "../helpers/chunks.js";
 
 let mod: WebAssembly.Module;
 beforeAll(async () => {
   mod = await loadCoreModule();
 });
 
-async function* chunks(bytes: Uint8Array, sizes: number[]): AsyncIterable<Uint8Array> {
-  let off = 0;
-  let i = 0;
-  while (off < bytes.length) {
-    const n = Math.max(1, sizes.length ? sizes[i++ % sizes.length] : bytes.length);
-    yield bytes.subarray(off, off + n);
-    off += n;
-  }
-}
 
 async function scan(bytes: Uint8Array, sizes: number[] = [], readBytes?: number): Promise<CaptureScan> {
   return scanCapture(mod, chunks(bytes, sizes), { file: "mem", flowCapLog2: 6, fragCapLog2: 4, windowBytes: 512 << 10, readBytes });

@@ -12,15 +12,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import Ajv2020Module from "ajv/dist/2020.js";
-const Ajv2020 = Ajv2020Module as unknown as typeof Ajv2020Module.default;
+import { verifyValidator } from "../helpers/verify-schema.js";
 import { runCli } from "../cli/run.js";
 
-const load = (f: string) => JSON.parse(readFileSync(new URL(`../../schema/${f}`, import.meta.url), "utf8"));
-const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, strictTypes: false });
-ajv.addSchema(load("flows.schema.json"));
-ajv.addSchema(load("analyze.schema.json"));
-const validate = ajv.compile(load("verify.schema.json"));
+const validate = verifyValidator();
 
 const ex = (f: string) => new URL(`../../pcaps/example/${f}`, import.meta.url).pathname;
 const fixture = (f: string) => new URL(`../fixtures/router/${f}`, import.meta.url).pathname;
