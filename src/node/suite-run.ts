@@ -12,6 +12,7 @@
 import { closeSync, openSync, readSync, fstatSync } from "node:fs";
 import { formatDiagnostic } from "../report/flows-text.js";
 import type { RouterParseResult } from "../router/types.js";
+import { captureKind } from "../router/sniff.js";
 import type { CaseFinding, CaseInput, CaseRun, SkippedFile } from "../suite/case.js";
 import { InputError } from "./errors.js";
 import { inputErrorOf, notRouterOutput, readRouterFile, verifyParsedRouter } from "./verify-run.js";
@@ -24,12 +25,6 @@ export interface RunCaseOptions {
   maxRouterFileBytes?: number;
 }
 
-const CAPTURE_MAGICS: [number, string][] = [
-  [0xa1b2c3d4, "a pcap capture"], [0xd4c3b2a1, "a pcap capture"],
-  [0xa1b23c4d, "a pcap capture"], [0x4d3cb2a1, "a pcap capture"],
-  [0x0a0d0d0a, "a pcapng capture"],
-];
-
 /** Why a candidate file is not even read (a capture, too large), or undefined to read it. */
 function skipUnread(file: string, maxBytes: number): string | undefined {
   let fd: number;
@@ -41,11 +36,8 @@ function skipUnread(file: string, maxBytes: number): string | undefined {
   try {
     const size = fstatSync(fd).size;
     const head = new Uint8Array(4);
-    if (readSync(fd, head, 0, 4, 0) === 4) {
-      const magic = new DataView(head.buffer).getUint32(0, false);
-      const kind = CAPTURE_MAGICS.find(([m]) => m === magic);
-      if (kind) return `${kind[1]}, not router output`;
-    }
+    const kind = readSync(fd, head, 0, 4, 0) === 4 ? captureKind(head) : undefined;
+    if (kind) return `${kind}, not router output`;
     if (size > maxBytes) return `${size} bytes, larger than the router-file limit of ${maxBytes} (--max-router-file): not read`;
     return undefined;
   } finally {

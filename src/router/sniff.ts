@@ -69,14 +69,21 @@ function firstLine(text: string): string {
   return t.length > 60 ? t.slice(0, 59) + "…" : t;
 }
 
+/** "a pcap capture" / "a pcapng capture" when the bytes start with a capture's magic (4 bytes suffice). */
+export function captureKind(bytes: Uint8Array): string | undefined {
+  if (PCAP_MAGIC_BYTES.some((m) => startsWith(bytes, m))) return "a pcap capture";
+  if (startsWith(bytes, [0x0a, 0x0d, 0x0d, 0x0a])) return "a pcapng capture";
+  return undefined;
+}
+
 /** What the input looks like (see the module comment). */
 export function describeUnrecognised(input: string | Uint8Array): string {
   let text: string;
   if (typeof input === "string") {
     text = input;
   } else {
-    if (PCAP_MAGIC_BYTES.some((m) => startsWith(input, m))) return "a pcap capture";
-    if (startsWith(input, [0x0a, 0x0d, 0x0d, 0x0a])) return "a pcapng capture";
+    const capture = captureKind(input);
+    if (capture) return capture;
     text = new TextDecoder().decode(input.subarray(0, HEAD));
   }
   if (PCAP_MAGIC_TEXT.test(text.slice(0, 8))) return "a pcap capture";
