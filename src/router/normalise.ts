@@ -18,6 +18,7 @@ import type {
 } from "./types.js";
 import { normaliseProto, sameEndpoint } from "./ip.js";
 import { SYSLOG_TAG_KINDS } from "./junos/syslog.js";
+import { expectClassName, expectClassNumber } from "./conntrack/classes.js";
 
 export interface NormalisedRecords {
   flows: RouterFlow[];
@@ -168,6 +169,11 @@ export function normaliseDocument(doc: RouterDocument, document: number, out: No
         };
         if (x.master) r.master = x.master;
         if (x.helper !== undefined) r.alg = x.helper;
+        const cls = x.class ?? expectClassNumber(x.helper, x.className);
+        const className = x.className ?? expectClassName(x.helper, x.class);
+        if (cls !== undefined) r.class = cls;
+        if (className !== undefined) r.className = className;
+        if (x.flags.length) r.flags = x.flags;
         if (x.event !== undefined) r.event = x.event;
         if (x.time !== undefined) r.time = x.time;
         out.expectations.push(r);

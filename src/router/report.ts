@@ -22,7 +22,7 @@
  * record alone. `routerJsonPieces` joined equals `JSON.stringify(report, null, 2) + "\n"`.
  */
 import type { Diagnostic } from "../types.js";
-import type { NatTranslation, RouterDocument, RouterParseResult, RouterReport } from "./types.js";
+import type { NatTranslation, RouterDocument, RouterExpectation, RouterParseResult, RouterReport } from "./types.js";
 import { formatEndpoint } from "./ip.js";
 
 export function buildRouterReport(results: RouterParseResult[]): RouterReport {
@@ -214,10 +214,14 @@ function* documentLines(g: Grouped, d: RouterDocument, k: number): Generator<str
     case "conntrack-expect": {
       const xs = g.expectations[k] ?? [];
       const withEvents = xs.some((x) => x.event !== undefined);
-      yield* tableLines([...(withEvents ? ["TIME", "EVENT"] : []), "PROTO", "SRC", "DST", "MASTER", "HELPER", "TIMEOUT"], xs.map((x) => [
+      const withFlags = xs.some((x) => x.flags !== undefined);
+      // HELPER as /proc prints it: the helper, then its class name (`sip/audio`), else `class=N` when not 0
+      const helper = (x: RouterExpectation) => (x.alg ?? "") + (x.className !== undefined ? `/${x.className}` : x.class ? ` class=${x.class}` : "");
+      yield* tableLines([...(withEvents ? ["TIME", "EVENT"] : []), "PROTO", "SRC", "DST", "MASTER", "HELPER", "TIMEOUT", ...(withFlags ? ["FLAGS"] : [])], xs.map((x) => [
         ...(withEvents ? [x.time ?? "", x.event ?? ""] : []),
         String(x.proto), formatEndpoint(x.src), formatEndpoint(x.dst),
-        x.master ? `${formatEndpoint(x.master.src)} → ${formatEndpoint(x.master.dst)}` : "", x.alg ?? "", String(x.timeout),
+        x.master ? `${formatEndpoint(x.master.src)} → ${formatEndpoint(x.master.dst)}` : "", helper(x), String(x.timeout),
+        ...(withFlags ? [(x.flags ?? []).join(",")] : []),
       ]));
       break;
     }

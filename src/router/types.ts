@@ -228,6 +228,8 @@ export interface ConntrackExpectation {
   flags: string[];
   class?: number;
   helper?: string;
+  /** /proc form only: the class name printed after the helper (`sip/audio` → "audio"). */
+  className?: string;
   extra?: Record<string, string>;
   location: DocLocation;
 }
@@ -399,6 +401,14 @@ export interface RouterExpectation {
   dst: RouterEndpoint;
   master?: { src: RouterEndpoint; dst: RouterEndpoint };
   alg?: string;
+  /**
+   * The helper's expectation class: its number (`class=1`) and name (`sip/audio`), each derived
+   * from the other where the helper names its classes (SIP: 0 signalling, 1 audio, 2 video, 3 image).
+   */
+  class?: number;
+  className?: string;
+  /** Flags as printed (`PERMANENT`, `INACTIVE`, `USERSPACE`); absent when none. */
+  flags?: string[];
   timeout: number;
   /** `conntrack -E expect` only: the event (`NEW`, `DESTROY`, ...) and its `-o timestamp` time. */
   event?: string;

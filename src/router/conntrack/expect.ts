@@ -3,7 +3,7 @@
  *
  *   conntrack:  TIMEOUT proto=N src= dst= sport= dport= mask-src= mask-dst= sport= dport=
  *               master-src= master-dst= sport= dport= [PERMANENT] [INACTIVE] [USERSPACE] class=N helper=NAME
- *   /proc:      TIMEOUT l3proto = 2 proto=6 src= dst= sport= dport= [PERMANENT] [INACTIVE] [USERSPACE] HELPER
+ *   /proc:      TIMEOUT l3proto = 2 proto=6 src= dst= sport= dport= [PERMANENT] [INACTIVE] [USERSPACE] HELPER[/CLASSNAME]
  *
  *   "299 proto=6 src=10.99.1.2 dst=10.99.2.2 sport=0 dport=44369 mask-src=255.255.255.255 ...
  *    master-src=10.99.1.2 master-dst=10.99.2.2 sport=55900 dport=21 class=0 helper=ftp"
@@ -16,8 +16,13 @@
  *   → { event: "NEW", time: "1796308949.438166", timeout: 300, protoNumber: 17, ... }
  *
  * `sport=`/`dport=` belong to the group (tuple, mask, master) whose `src=` was seen last. A bare
- * lower-case word at the end is the helper (/proc form); bare upper-case words are flags (conntrack
- * prints several joined by commas: `PERMANENT,INACTIVE`).
+ * lower-case word at the end is the helper (/proc form), followed by `/` and the name of the
+ * expectation's class when the helper names its classes (`sip/audio`, `sip/signalling`: helper
+ * "sip", className "audio"); bare upper-case words are flags (conntrack prints several joined by
+ * commas: `PERMANENT,INACTIVE`; /proc separates them with spaces: `PERMANENT sip/signalling`).
+ *
+ *   "3599 l3proto = 2 proto=17 src=198.51.100.20 dst=198.51.100.1 sport=0 dport=5060 PERMANENT sip/signalling"
+ *   → { timeout: 3599, l3proto: 2, protoNumber: 17, flags: ["PERMANENT"], helper: "sip", className: "signalling", ... }
  */
 import type { ConntrackExpectation, ConntrackExpectDocument, RouterEndpoint } from "../types.js";
 import { type ParseContext, type Segment, IGNORABLE, clip } from "../lines.js";
@@ -78,7 +83,11 @@ export function parseConntrackExpect(ctx: ParseContext, seg: Segment, base: Omit
       const eq = tok.indexOf("=");
       if (eq < 0) {
         if (FLAGS.test(tok)) for (const f of tok.replace(/^\[|\]$/g, "").split(",")) x.flags.push(f);
-        else if (k === t.n - 1 && /^[a-z][\w.\-/]*$/.test(tok)) x.helper = tok;
+        else if (k === t.n - 1 && /^[a-z][\w.\-/]*$/.test(tok)) {
+          const slash = tok.indexOf("/");
+          x.helper = slash < 0 ? tok : tok.slice(0, slash);
+          if (slash >= 0 && slash < tok.length - 1) x.className = tok.slice(slash + 1);
+        }
         else if (unknown < 0) unknown = t.col[k]!;
         continue;
       }
@@ -117,6 +126,7 @@ export function parseConntrackExpect(ctx: ParseContext, seg: Segment, base: Omit
       ...(x.master ? { master: x.master } : {}),
       ...(x.class !== undefined ? { class: x.class } : {}),
       ...(x.helper !== undefined ? { helper: x.helper } : {}),
+      ...(x.className !== undefined ? { className: x.className } : {}),
       ...(x.extra ? { extra: x.extra } : {}),
     };
     doc.expectations.push(ordered);
