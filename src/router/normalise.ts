@@ -145,6 +145,9 @@ export function normaliseDocument(doc: RouterDocument, document: number, out: No
       }
       break;
     case "srx-alg-status":
+    case "srx-sip-calls":
+    case "srx-sip-transactions":
+      // status and SIP call tables: no flow, counter, event or expectation (verify reads the documents)
       break;
     case "conntrack":
       normaliseConntrackEntries(doc.entries, document, doc.format, file, out.flows);

@@ -24,6 +24,7 @@ import { parseJunosStatistics } from "./junos/statistics.js";
 import { parseJunosSyslog } from "./junos/syslog.js";
 import { parseSrxFlowSession } from "./srx/flow-session.js";
 import { parseSrxAlgStatus } from "./srx/alg-status.js";
+import { parseSrxSipCalls, parseSrxSipTransactions } from "./srx/sip.js";
 import { parseConntrack } from "./conntrack/entries.js";
 import { parseConntrackExpect } from "./conntrack/expect.js";
 import { normaliseDocument, type NormalisedRecords } from "./normalise.js";
@@ -49,6 +50,8 @@ function runParser(format: RouterFormat, ctx: ParseContext, seg: Segment, base: 
     case "junos-syslog": return [parseJunosSyslog(ctx, seg, base)];
     case "srx-flow-session": return [parseSrxFlowSession(ctx, seg, base)];
     case "srx-alg-status": return [parseSrxAlgStatus(ctx, seg, base)];
+    case "srx-sip-calls": return [parseSrxSipCalls(ctx, seg, base)];
+    case "srx-sip-transactions": return [parseSrxSipTransactions(ctx, seg, base)];
     case "conntrack": return [parseConntrack(ctx, seg, base)];
     case "conntrack-events": return [parseConntrack(ctx, seg, base, true)];
     case "conntrack-expect": return [parseConntrackExpect(ctx, seg, base)];
@@ -63,6 +66,8 @@ export function documentRecords(d: RouterDocument): number {
     case "junos-syslog": return d.events.length;
     case "srx-flow-session": return d.sessions.length + d.totals.length;
     case "srx-alg-status": return d.algs.length;
+    case "srx-sip-calls": return d.calls.length + (d.total !== undefined ? 1 : 0);
+    case "srx-sip-transactions": return d.transactions.length + (d.total !== undefined ? 1 : 0);
     case "conntrack": return d.entries.length + (d.shown !== undefined ? 1 : 0);
     case "conntrack-events": return d.events.length + (d.shown !== undefined ? 1 : 0);
     case "conntrack-expect": return d.expectations.length + (d.shown !== undefined ? 1 : 0);

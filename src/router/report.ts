@@ -211,6 +211,19 @@ function* documentLines(g: Grouped, d: RouterDocument, k: number): Generator<str
     case "srx-alg-status":
       yield* tableLines(["ALG", "STATUS"], d.algs.map((a) => [a.name, a.status]));
       break;
+    case "srx-sip-calls":
+      if (d.total !== undefined) yield `  Total number of calls: ${d.total}`;
+      yield* tableLines(["CALL ID", "METHOD", "STATE", "GROUP ID", "OTHER"], d.calls.map((c) => [
+        c.callId, c.method ?? "", c.state ?? "", c.groupId !== undefined ? String(c.groupId) : "",
+        Object.entries(c.attributes).filter(([k]) => !/^(?:call id|method|state|group id)$/i.test(k)).map(([k, v]) => `${k}: ${v}`).join(", "),
+      ]));
+      break;
+    case "srx-sip-transactions":
+      if (d.total !== undefined) yield `  Total number of transactions: ${d.total}`;
+      yield* tableLines(["NAME", "METHOD", "CSEQ", "STATE", "TIMEOUT", "VIA RSC ID"], d.transactions.map((t) => [
+        t.name, t.method, String(t.cseq), t.state, String(t.timeout), t.viaRscId ?? "-",
+      ]));
+      break;
     case "conntrack-expect": {
       const xs = g.expectations[k] ?? [];
       const withEvents = xs.some((x) => x.event !== undefined);

@@ -23,6 +23,8 @@ export const ROUTER_FORMATS = [
   "junos-syslog",
   "srx-flow-session",
   "srx-alg-status",
+  "srx-sip-calls",
+  "srx-sip-transactions",
   "conntrack",
   "conntrack-expect",
   "conntrack-events",
@@ -172,6 +174,43 @@ export interface SrxAlgStatus {
   location: DocLocation;
 }
 
+/**
+ * One call of SRX `show security alg sip calls [brief | detail]`. The SRX may hide the real
+ * Call-ID (ALG-BEHAVIOUR.md §8.9: `disable-call-id-hiding` is a knob), so `callId` is what the
+ * router printed, not necessarily what the captures carry.
+ */
+export interface SrxSipCall {
+  callId: string;
+  method?: string;
+  /** detail: `SETUP`, ... */
+  state?: string;
+  /** detail: `Group ID` (the ALG's resource group). */
+  groupId?: number;
+  /** Fields of the documentation's field table, when printed. */
+  uasCallId?: string;
+  localTag?: string;
+  remoteTag?: string;
+  /** Every `key : value` line of the call as printed (including the known ones). */
+  attributes: Record<string, string>;
+  location: DocLocation;
+}
+
+/** One row of SRX `show security alg sip transactions`. */
+export interface SrxSipTransaction {
+  /** `UAS:tsx0x4b06ddf4` */
+  name: string;
+  /** The `UAC:` / `UAS:` prefix of the name. */
+  role?: "UAC" | "UAS";
+  method: string;
+  cseq: number;
+  state: string;
+  /** Seconds; -1 as printed for none. */
+  timeout: number;
+  /** `VIA RSC ID`; null for `-`. */
+  viaRscId: string | null;
+  location: DocLocation;
+}
+
 /** One direction tuple of a conntrack entry. */
 export interface ConntrackTuple {
   src: RouterEndpoint;
@@ -273,6 +312,18 @@ export interface SrxAlgStatusDocument extends DocBase {
   format: "srx-alg-status";
   algs: SrxAlgStatus[];
 }
+export interface SrxSipCallsDocument extends DocBase {
+  format: "srx-sip-calls";
+  /** `Total number of calls: N`, if printed. */
+  total?: number;
+  calls: SrxSipCall[];
+}
+export interface SrxSipTransactionsDocument extends DocBase {
+  format: "srx-sip-transactions";
+  /** `Total number of transactions: N`, if printed. */
+  total?: number;
+  transactions: SrxSipTransaction[];
+}
 export interface ConntrackDocument extends DocBase {
   format: "conntrack";
   entries: ConntrackEntry[];
@@ -296,6 +347,8 @@ export type RouterDocument =
   | JunosSyslogDocument
   | SrxFlowSessionDocument
   | SrxAlgStatusDocument
+  | SrxSipCallsDocument
+  | SrxSipTransactionsDocument
   | ConntrackDocument
   | ConntrackEventsDocument
   | ConntrackExpectDocument;

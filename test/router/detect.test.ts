@@ -4,10 +4,10 @@ import path from "node:path";
 import { classifyLine, parseRouterText } from "../../src/router/index.js";
 import { splitLines } from "../../src/router/lines.js";
 import { matchPrompt } from "../../src/router/detect.js";
-import { read, supportedSharedFiles, SHARED_OUTPUT } from "./helpers.js";
+import { read, sharedFiles, SHARED_OUTPUT } from "./helpers.js";
 
 describe("detection", () => {
-  test.each(supportedSharedFiles())("%s is detected as the format its name says", (f) => {
+  test.each(sharedFiles())("%s is detected as the format its name says", (f) => {
     const want: Record<string, string> = {
       "junos-ms__show-services-stateful-firewall-conversations": "junos-conversations",
       "junos-ms__show-services-stateful-firewall-statistics-extensive": "junos-statistics",
@@ -21,6 +21,9 @@ describe("detection", () => {
       "linux__proc-net-nf_conntrack": "conntrack",
       "srx__show-security-alg-status": "srx-alg-status",
       "srx__show-security-flow-session": "srx-flow-session",
+      "srx__show-security-alg-sip-calls": "srx-sip-calls",
+      "srx__show-security-alg-sip-calls-detail": "srx-sip-calls",
+      "srx__show-security-alg-sip-transactions": "srx-sip-transactions",
     };
     const stem = f.split("__").slice(0, 2).join("__");
     const r = parseRouterText(read(path.join(SHARED_OUTPUT, f)), f);

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "vitest";
 import path from "node:path";
 import { parseRouterText } from "../../src/router/index.js";
-import { expectFields, expectedShape, fixturePath, loadExpected, rawCases, read, sharedFiles, supportedSharedFiles, UNSUPPORTED_SHARED, SHARED_OUTPUT, FIXTURES } from "./helpers.js";
+import { expectFields, expectedShape, fixturePath, loadExpected, rawCases, read, sharedFiles, SHARED_OUTPUT, FIXTURES } from "./helpers.js";
 
 describe("raw fixtures (seed samples and grammar variants)", () => {
   test("every raw fixture names its source on its first line", () => {
@@ -25,13 +25,7 @@ describe("shared reference samples (read in place)", () => {
   test("the inventory of ROUTER-FORMATS.md §8 is present", () => {
     expect(sharedFiles().length).toBe(25);
   });
-  test.each(sharedFiles().filter((f) => UNSUPPORTED_SHARED.test(f)))("%s (format not read yet) is reported as not understood, naming the file", (f) => {
-    const r = parseRouterText(read(path.join(SHARED_OUTPUT, f)), f);
-    expect(r.documents).toEqual([]);
-    const d = r.diagnostics.find((x) => x.code === "nothing_understood");
-    expect(d?.message).toContain(`nothing in ${f} was understood as router output: it looks like text whose first line is "user@host> show security alg sip`);
-  });
-  test.each(supportedSharedFiles())("%s", (f) => {
+  test.each(sharedFiles())("%s", (f) => {
     const r = parseRouterText(read(path.join(SHARED_OUTPUT, f)), f);
     expect(r.diagnostics.filter((d) => d.severity === "error"), "no error diagnostics").toEqual([]);
     const expected = loadExpected(path.join(FIXTURES, "reference", f.replace(/\.txt$/, ".json")), expectedShape(r));

@@ -19,10 +19,6 @@ export function rawCases(): string[] {
 export function sharedFiles(): string[] {
   return readdirSync(SHARED_OUTPUT).filter((f) => f.endsWith(".txt")).sort();
 }
-/** Shared samples of formats the parser does not read yet (SRX SIP ALG tables): reported as not understood. */
-export const UNSUPPORTED_SHARED = /^srx__show-security-alg-sip-/;
-/** The shared samples of supported formats. */
-export const supportedSharedFiles = (): string[] => sharedFiles().filter((f) => !UNSUPPORTED_SHARED.test(f));
 export const read = (p: string): string => readFileSync(p, "utf8");
 
 /** What an expected JSON file holds: the parse result without `file`. */
