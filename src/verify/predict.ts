@@ -18,6 +18,12 @@ import type { Reconciliation } from "./nat.js";
 import type { Check, Finding, NatMapping, PredictedConversation, PredictedFlow, VerifiedNegotiation, VerifiedSession } from "./types.js";
 import { finding } from "./findings.js";
 import { matchRouter, replyTuple, type DocumentMatch, type MatchCaptures, type RouterMatch } from "./router-match.js";
+import { registerExpectationChecks, srxSipCallChecks } from "./router-sip.js";
+
+/** ALG protocols whose conversations, errors and expectations are compared (Junos `ALG protocol:`, statistics `ALG errors:`). */
+const ALG_PROTOCOLS = /^(ftp|rtsp|sip|tftp)$/i;
+/** ALGs with a helper in mainline Linux (nf_conntrack_rtsp is out of tree): the control/signalling/request entry must carry it. */
+const LINUX_HELPERS = new Set(["ftp", "sip", "tftp"]);
 
 const protoWord = (p: string | number) => (typeof p === "number" ? String(p) : p.toUpperCase());
 
@@ -187,7 +193,8 @@ export function compareWithRouter(predicted: PredictedConversation[], router: Ro
   if (conntrack.length) compareConntrack(predicted, judged ? conntrack.filter((f) => match.captured(f).length > 0) : conntrack, ctx);
   else noteAbsent(predicted, formats(/^conntrack$/), "conntrack", ctx.results);
   const expectDocs = formats(/^conntrack-expect/).filter((d) => d.related !== false);
-  if (expectDocs.length) expectationChecks(router.flatMap((r) => r.expectations).filter(match.usable), findings, checks, sessions);
+  if (expectDocs.length) expectationChecks(router.flatMap((r) => r.expectations).filter(match.usable), findings, checks, sessions, opts.captures ?? {});
+  srxSipCallChecks(router, opts.captures ?? {}, checks);
   const otherwise = router.length ? "no router output about flows was given (statistics, syslog or status only)" : "no router output given";
   for (const c of predicted) for (const p of c.flows) checks.push(ctx.results.check(c, p, otherwise));
   return match;
@@ -240,7 +247,7 @@ function compareJunos(predicted: PredictedConversation[], junos: RouterFlow[], c
     // captures show its payload rewritten contradicts the captures (router.state-mismatch, per
     // line); without a rewrite in the captures it says the ALG is not applied (router.alg-inactive).
     const rewrite = rewriteSeen(session);
-    const wrongAlg = rctl !== undefined && rctl.alg !== undefined && !/^(ftp|rtsp)$/i.test(rctl.alg);
+    const wrongAlg = rctl !== undefined && rctl.alg !== undefined && !ALG_PROTOCOLS.test(rctl.alg);
     const notWatch = rctl !== undefined && (rctl.state ?? "").toLowerCase() !== "watch";
     const inactive = wrongAlg || (notWatch && !rewrite);
     if (inactive) {
@@ -296,7 +303,7 @@ function compareJunos(predicted: PredictedConversation[], junos: RouterFlow[], c
   for (const f of junos) if (match.captured(f).length) aboutCaptures.add(convKey(f));
   const judged = match.documents.some((d) => d.related !== undefined);
   for (const f of junos) {
-    if (used.has(f) || !f.alg || !/^(ftp|rtsp)$/i.test(f.alg) || (judged && !aboutCaptures.has(convKey(f)))) continue;
+    if (used.has(f) || !f.alg || !ALG_PROTOCOLS.test(f.alg) || (judged && !aboutCaptures.has(convKey(f)))) continue;
     findings.push(finding("router.flow-unexpected", `${f.state ?? ""} ${f.direction ?? ""} ${ep(f.src)} -> ${ep(f.dst)} (${f.alg}) has no negotiation behind it in the captures`, { router: loc(f) }));
   }
 }
@@ -346,7 +353,7 @@ function frameCount(m: RouterFlow, p: PredictedFlow, sameTuple: boolean, ctx: Ct
 
 function algErrors(counters: RouterCounter[], findings: Finding[]): void {
   for (const c of counters) {
-    if (/alg errors/i.test(c.section) && /^(ftp|rtsp)$/i.test(c.label) && c.value > 0) {
+    if (/alg errors/i.test(c.section) && ALG_PROTOCOLS.test(c.label) && c.value > 0) {
       findings.push(finding("router.alg-errors", `${c.label} ALG errors: ${c.value}`, { router: [{ file: c.location.file, line: c.location.line }] }));
     }
   }
@@ -469,9 +476,10 @@ function compareConntrack(predicted: PredictedConversation[], entries: RouterFlo
     const bad: string[] = [];
     const where = `conntrack ${e.location.file}:${e.location.line}`;
     const [origLine, replyLine] = outbound ? [p, o] : [o!, p];
-    // Mainline Linux has no RTSP helper (nf_conntrack_rtsp is out of tree): only FTP's is due.
-    if (p.role === "control initiator" && outbound && !e.alg && c.alg === "ftp") {
-      findings.push(finding("conntrack.helper-missing", `control connection ${ep(p.src)} -> ${ep(p.dst)} has no helper=`, { router: loc(e) }));
+    // Mainline Linux has no RTSP helper (nf_conntrack_rtsp is out of tree): FTP's, SIP's and TFTP's are due.
+    const helperDue = p.role === "control initiator" && outbound && LINUX_HELPERS.has(c.alg);
+    if (helperDue && e.alg !== c.alg) {
+      findings.push(finding("conntrack.helper-missing", `${(c.alg as string) === "sip" ? "SIP signalling" : c.alg === "tftp" ? "TFTP request" : "control"} connection ${ep(p.src)} -> ${ep(p.dst)} has ${e.alg ? `helper=${e.alg}, not helper=${c.alg}` : "no helper="}`, { router: loc(e) }));
       bad.push("conntrack.helper-missing");
     }
     // The translation: both tuples as the captures show them (not for a flow that never crossed:
@@ -484,7 +492,7 @@ function compareConntrack(predicted: PredictedConversation[], entries: RouterFlo
     bad.push(...conntrackCounters(e, p, origLine, replyLine, outbound !== undefined, ctx));
     for (const l of lines) {
       if (bad.length) results.failed(l, `${where}: ${bad.join(", ")}`);
-      else results.passed(l, `${where}: ${crossed ? "tuples (NAT), " : ""}${p.role === "control initiator" && c.alg === "ftp" ? "helper, " : ""}${e.packets?.orig !== undefined ? "counters" : "no counters (accounting off)"} agree`);
+      else results.passed(l, `${where}: ${crossed ? "tuples (NAT), " : ""}${helperDue ? "helper, " : ""}${e.packets?.orig !== undefined ? "counters" : "no counters (accounting off)"} agree`);
     }
   }
 }
@@ -510,12 +518,15 @@ function conntrackCounters(e: RouterFlow, p: PredictedFlow, origLine: PredictedF
 
 /**
  * Expectations (conntrack -L expect, and -E expect events) against the endpoints the negotiations
- * announced, one check per negotiation. An expectation is removed when its connection arrives, so
- * one is due only for a negotiation whose data connection did not get through
- * (conntrack.expectation-missing); one listed for an announced endpoint is a pinhole the helper
- * opened as the payload said.
+ * announced: one check per negotiation, and for an SDP media line one per expected flow (RTP and
+ * RTCP: nf_conntrack_sip opens both, on the NAT address for a NAT'd endpoint). An expectation is
+ * removed when its connection arrives, so one is due only for a negotiation whose data/media
+ * connection did not get through (conntrack.expectation-missing); one listed for an announced
+ * endpoint is a pinhole the helper opened as the payload said. TFTP: the request's client
+ * endpoint after NAT (the expectation is server → NAT address:port). Then the REGISTER
+ * signalling expectations and the SRX SIP calls (router-sip.ts).
  */
-function expectationChecks(expectations: RouterExpectation[], findings: Finding[], checks: Check[], sessions?: VerifiedSession[]): void {
+function expectationChecks(expectations: RouterExpectation[], findings: Finding[], checks: Check[], sessions: VerifiedSession[] | undefined, captures: MatchCaptures): void {
   // The first expectation for each expected endpoint.
   const byDst = new Map<string, RouterExpectation>();
   for (const e of expectations) if (!byDst.has(epKey(e.dst))) byDst.set(epKey(e.dst), e);
@@ -523,17 +534,25 @@ function expectationChecks(expectations: RouterExpectation[], findings: Finding[
     for (const n of s.negotiations) {
       const x = n.outside ?? n.inside;
       if (!x?.valid || !x.expected.length || n.dataPath === "not-applicable") continue;
-      const subject = `${s.alg} ${x.kind} at ${n.outside ? "outside" : "inside"} packet ${x.packet} (announces ${ep(x.expected[0].to)})`;
-      const targets = [n.outside, n.inside].flatMap((y) => y?.expected.map((t) => t.to) ?? []);
-      const hit = targets.map((t) => byDst.get(epKey(t))).find((e) => e !== undefined);
-      if (hit) {
-        checks.push({ check: "conntrack-expectation", subject, status: "passed", reason: `expectation ${hit.location.file}:${hit.location.line} for ${ep(hit.dst)}` });
-      } else if (n.dataPath === "forwarded") {
-        checks.push({ check: "conntrack-expectation", subject, status: "not-checked", reason: "none listed: its connection arrived, and an expectation is removed when its connection arrives" });
-      } else {
-        findings.push(finding("conntrack.expectation-missing", `no conntrack expectation for ${ep(x.expected[0].to)} announced by ${x.kind} (packet ${x.packet})`, n.outside ? { outside: [x.packet] } : { inside: [x.packet] }));
-        checks.push({ check: "conntrack-expectation", subject, status: "failed", reason: "no expectation for the announced endpoint, and its connection did not get through (conntrack.expectation-missing)" });
+      // SDP: RTP and RTCP each; other kinds: the negotiation as one (any of its endpoints)
+      const perFlow = (x.kind as string) === "SDP";
+      const groups = perFlow ? x.expected.map((_, xi) => [xi]) : [x.expected.map((_, xi) => xi)];
+      for (const idx of groups) {
+        const what = perFlow ? ` ${idx[0] === 0 ? "RTP" : "RTCP"}` : "";
+        const subject = `${s.alg} ${x.kind}${what} at ${n.outside ? "outside" : "inside"} packet ${x.packet} (announces ${ep(x.expected[idx[0]!]!.to)})`;
+        const targets = [n.outside, n.inside].flatMap((y) => idx.map((xi) => y?.expected[xi]?.to).filter((t) => t !== undefined));
+        const hit = targets.map((t) => byDst.get(epKey(t))).find((e) => e !== undefined);
+        if (hit) {
+          const helper = hit.alg ? ` (helper ${hit.alg}${hit.className ? `/${hit.className}` : ""})` : "";
+          checks.push({ check: "conntrack-expectation", subject, status: "passed", reason: `expectation ${hit.location.file}:${hit.location.line} for ${ep(hit.dst)}${helper}` });
+        } else if (n.dataPath === "forwarded") {
+          checks.push({ check: "conntrack-expectation", subject, status: "not-checked", reason: "none listed: its connection arrived, and an expectation is removed when its connection arrives" });
+        } else {
+          findings.push(finding("conntrack.expectation-missing", `no conntrack expectation for ${ep(x.expected[idx[0]!]!.to)} announced by ${x.kind}${what} (packet ${x.packet})`, n.outside ? { outside: [x.packet] } : { inside: [x.packet] }));
+          checks.push({ check: "conntrack-expectation", subject, status: "failed", reason: "no expectation for the announced endpoint, and its connection did not get through (conntrack.expectation-missing)" });
+        }
       }
     }
   }
+  registerExpectationChecks(expectations, captures, findings, checks);
 }
