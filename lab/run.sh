@@ -4,7 +4,10 @@
 # curl. RTSP scenarios (rtsp-*) run the same topology WITHOUT an ALG (Linux has no RTSP helper
 # upstream), with Debian's ffmpeg (RECORD client and listening RECORD server, PLAY client),
 # gst-rtsp-server (PLAY server, rtsp_play_server.py next to this script) and gst-launch (PLAY
-# client that does not punch).
+# client that does not punch). SIP scenarios (sip-*) run SIPp (lab/sip/*.xml: REGISTER, a call with
+# RTP both ways, a hold re-INVITE) over UDP and TCP through the kernel's SIP helper (nf_conntrack_sip
+# + nf_nat_sip) or without it; TFTP scenarios (tftp-*) run tftp-hpa's client and in.tftpd (RRQ and
+# WRQ) with and without the TFTP helper (nf_conntrack_tftp + nf_nat_tftp).
 #
 #   sudo lab/run.sh [--install] [--run-id ID] OUTDIR [scenario...]   (no scenario: run them all)
 #   lab/run.sh --list                        (list the scenarios)
@@ -43,6 +46,11 @@ ALL_SCENARIOS=(
   rtsp-play-udp-port-preserving
   rtsp-play-udp-fully-random
   rtsp-play-udp-no-punch
+  sip-udp-helper
+  sip-udp-no-helper
+  sip-tcp-helper
+  tftp-helper
+  tftp-no-helper
 )
 
 usage() {
@@ -60,7 +68,8 @@ missing_packages() {
   for pair in nft:nftables conntrack:conntrack tcpdump:tcpdump vsftpd:vsftpd curl:curl \
               ethtool:ethtool jq:jq tc:iproute2 ip:iproute2 ss:iproute2 stdbuf:coreutils timeout:coreutils \
               sysctl:procps dpkg-query:dpkg python3:python3 ffmpeg:ffmpeg \
-              gst-launch-1.0:gstreamer1.0-tools gst-inspect-1.0:gstreamer1.0-tools; do
+              gst-launch-1.0:gstreamer1.0-tools gst-inspect-1.0:gstreamer1.0-tools \
+              sipp:sip-tester tftp:tftp-hpa in.tftpd:tftpd-hpa env:coreutils; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
   done
   # RTSP PLAY: gst-rtsp-server through python3-gi, and the GStreamer elements its pipeline and the
@@ -191,6 +200,30 @@ POOL="203.0.113.10-203.0.113.20"
 # PLAY served by gst-rtsp-server as PLAY_BUFFERS RTP packets of 20 ms. Media ports: the client's
 # pair from RTP_CLIENT_PORT, the server's from RTP_SERVER_PORT.
 RTSP_PORT=554 RTP_SERVER_PORT=6970 RTP_CLIENT_PORT=50000 MEDIA_SECONDS=2 PLAY_BUFFERS=100
+# SIP: SIPp on 5060 at both ends; media (PCMU, MEDIA_SECONDS of it, pcmu.raw) from/to the client's
+# SIP_CLIENT_MEDIA and the server's SIP_SERVER_MEDIA. TFTP: in.tftpd on 69 serving TFTP_GET (RRQ),
+# accepting TFTP_PUT (WRQ); the client retransmits after 1 s and gives up after TFTP_TIMEOUT s.
+SIP_PORT=5060 SIP_CLIENT_MEDIA=7000 SIP_SERVER_MEDIA=6000 TFTP_PORT=69 TFTP_TIMEOUT=3
+TFTP_GET=get.bin TFTP_GET_BYTES=3000 TFTP_PUT=put.bin TFTP_PUT_BYTES=2000
+MEDIA_DIR=$WORK/media TFTP_ROOT=$WORK/tftp
+mkdir -p "$MEDIA_DIR" "$TFTP_ROOT/client"
+# pcmu.raw: MEDIA_SECONDS of a 440 Hz tone as raw G.711 mu-law at 8 kHz (SIPp's rtp_stream sends it
+# as 20 ms RTP packets of payload type 0)
+python3 - "$MEDIA_DIR/pcmu.raw" "$MEDIA_SECONDS" <<'PY'
+import math, sys
+def ulaw(v):
+    sign = 0x80 if v < 0 else 0
+    v = min(abs(v), 32635) + 0x84
+    exp = next(e for e in range(7, -1, -1) if v & (0x80 << e) or e == 0)
+    return ~(sign | exp << 4 | (v >> (exp + 3)) & 0x0f) & 0xff
+n = int(float(sys.argv[2]) * 8000)
+open(sys.argv[1], "wb").write(bytes(ulaw(int(8000 * math.sin(2 * math.pi * 440 * i / 8000))) for i in range(n)))
+PY
+# the TFTP files: TFTP_GET on the server (several 512-byte blocks and a short last one), TFTP_PUT on
+# the client; what arrives is compared byte for byte
+head -c "$TFTP_GET_BYTES" /dev/urandom >"$TFTP_ROOT/$TFTP_GET"
+head -c "$TFTP_PUT_BYTES" /dev/urandom >"$TFTP_ROOT/client/$TFTP_PUT"
+chmod -R a+rwX "$TFTP_ROOT" "$MEDIA_DIR"
 
 # ---------------------------------------------------------------------------------------------
 scenario_vars() {
@@ -198,6 +231,7 @@ scenario_vars() {
   CURLS=() VERDICT=pass FINDINGS=() WARNINGS=() EXPECT_RC=0
   MEDIA=""        # RTSP: "full" (all media arrived at the receiver) or "none" (no media arrived)
   RTSP_SERVER=""  # RTSP: record (ffmpeg listening) or play (gst-rtsp-server)
+  SIP_T=u1 SIP_REGISTER=false SIP_HOLD=0   # SIP: SIPp transport (u1 UDP, t1 TCP), REGISTER first, hold re-INVITE
   local CP="-min_port $RTP_CLIENT_PORT -max_port $((RTP_CLIENT_PORT + 1))"
   local FF="ffmpeg -hide_banner -nostdin -nostats -loglevel info"
   local REC="$FF -re -f lavfi -i sine=frequency=440:sample_rate=8000:duration=$MEDIA_SECONDS -c:a pcm_mulaw -f rtsp $CP -rtsp_transport"
@@ -266,7 +300,46 @@ scenario_vars() {
       VERDICT=fail FINDINGS=(alg.media-blocked alg.payload-not-translated)
       DESC="RTSP PLAY over UDP through plain masquerade, no ALG, a client that does not punch (gst-launch rtspsrc nat-method=none): SETUP client_port leaves the router untranslated and nothing opened a mapping, so gst-rtsp-server's RTP/RTCP to 198.51.100.1:$RTP_CLIENT_PORT-$((RTP_CLIENT_PORT + 1)) are delivered to the router itself and answered with ICMP port unreachable (rate-limited); no media reaches the client, rtspsrc gives up after 2 s without UDP (rc 1)."
       CURLS=("gst-launch-1.0 rtspsrc location=$URL/play protocols=udp port-range=$RTP_CLIENT_PORT-$((RTP_CLIENT_PORT + 1)) nat-method=none timeout=2000000 ! fakesink") ;;
+    # --- SIP: SIPp UAC (client) and UAS (server), lab/sip/*.xml; masquerade on r1
+    sip-udp-helper)
+      PROTO=sip MEDIA=full SIP_REGISTER=true SIP_HOLD=1
+      DESC="SIP over UDP through masquerade with the SIP helper (ct helper set \"sip-udp\"): REGISTER (Contact 192.0.2.10:$SIP_PORT), INVITE with SDP c=192.0.2.10 m=audio $SIP_CLIENT_MEDIA, 180, 200 with SDP m=audio $SIP_SERVER_MEDIA, ACK, ${MEDIA_SECONDS} s of PCMU RTP both ways, a hold re-INVITE (c=0.0.0.0, a=sendonly; 200 a=recvonly), BYE. Outside, Via/Contact/From and the SDP o=/c= name 198.51.100.1 and Content-Length is recomputed; the REGISTER leaves a PERMANENT signalling expectation, the INVITE and its 200 media expectations (sip/audio, RTP and RTCP); the server's RTP to 198.51.100.1:$SIP_CLIENT_MEDIA is RELATED and DNATed to the client. In the hold re-INVITE the helper rewrites o= to 0.0.0.0 (a Linux quirk) and keeps c=0.0.0.0."
+      CURLS=("$(sip_uac register)" "$(sip_uac call)") ;;
+    sip-udp-no-helper)
+      PROTO=sip HELPER=false MEDIA=one-way SIP_REGISTER=true SIP_HOLD=1 VERDICT=fail
+      FINDINGS=(alg.payload-not-translated alg.one-way-media)
+      DESC="The same SIP call over UDP through masquerade WITHOUT a helper, the classic SIP-through-NAT failure: every message leaves the router unchanged (Via/Contact 192.0.2.10:$SIP_PORT, SDP c=192.0.2.10). Signalling works (SIPp answers to the packet source, 198.51.100.1:$SIP_PORT), the client's RTP to 198.51.100.20:$SIP_SERVER_MEDIA is an ordinary new inside->outside flow; but the server sends its RTP to the private address of the SDP, 192.0.2.10:$SIP_CLIENT_MEDIA: it arrives on the router's outside interface and dies in the forward chain (new from outside, dropped): one-way audio."
+      CURLS=("$(sip_uac register)" "$(sip_uac call)") ;;
+    sip-tcp-helper)
+      PROTO=sip MEDIA=full SIP_T=t1
+      DESC="SIP over TCP through masquerade with the SIP helper (ct helper set \"sip-tcp\"): one TCP connection from 192.0.2.10:$SIP_PORT (SIPp binds its listening port) carries INVITE, 180, 200, ACK, BYE, 200; the helper rewrites Via/Contact/From and SDP o=/c= in each message (each one whole in one segment, with Content-Length) and shifts seq/ack by the length change; the media expectations let the server's RTP in: ${MEDIA_SECONDS} s of PCMU both ways."
+      CURLS=("$(sip_uac call)") ;;
+    # --- TFTP: tftp-hpa client (RRQ from port 40000, WRQ from 40001) and in.tftpd; masquerade on r1
+    tftp-helper)
+      PROTO=tftp MEDIA=full
+      DESC="TFTP through masquerade with the TFTP helper (ct helper set \"tftp-std\"): an RRQ for $TFTP_GET ($TFTP_GET_BYTES bytes) from 192.0.2.10:40000 and a WRQ for $TFTP_PUT ($TFTP_PUT_BYTES bytes) from 40001. Each request leaves an expectation server:any -> 198.51.100.1:<port>; the server answers from a new port (DATA 1, or ACK 0), which the expectation admits as RELATED and DNATs to the client: both transfers complete, byte for byte. The payload is never rewritten."
+      CURLS=("$(tftp_client get 40000)" "$(tftp_client put 40001)") ;;
+    tftp-no-helper)
+      PROTO=tftp HELPER=false MEDIA=none VERDICT=fail EXPECT_RC=124 FINDINGS=(alg.data-flow-blocked)
+      DESC="TFTP through masquerade WITHOUT a helper: the RRQ and the WRQ reach the server (ordinary new inside->outside flows to port 69), but the server answers from a new port, which matches no conntrack entry: its DATA 1 (RRQ) and ACK 0 (WRQ) to 198.51.100.1:40000/40001 are a new flow addressed to the router itself, answered with ICMP port unreachable, and never reach the client; both transfers time out (the client is stopped after $TFTP_TIMEOUT s: rc 124)."
+      CURLS=("$(tftp_client get 40000)" "$(tftp_client put 40001)") ;;
   esac
+}
+
+# The SIPp client command (in the client namespace): `register` (lab/sip/register.xml) or `call`
+# (lab/sip/uac.xml: INVITE, media, optional hold re-INVITE, BYE), from SIP_PORT, transport SIP_T.
+# Run from MEDIA_DIR, where rtp_stream finds pcmu.raw. SIPp exits 0 when its call succeeded.
+sip_uac() {
+  local sf=register.xml extra=""
+  [[ $1 == call ]] && sf=uac.xml extra="-mp $SIP_CLIENT_MEDIA -d $((MEDIA_SECONDS * 1000 + 200)) -key hold $SIP_HOLD"
+  echo "env -C $MEDIA_DIR sipp $SERVER4:$SIP_PORT -sf $LABDIR/sip/$sf -t $SIP_T -i $CLIENT4 -p $SIP_PORT $extra -m 1 -nostdin -timeout 15s -timeout_error -trace_msg -message_file @C/sip-client-messages.log -message_overwrite false -trace_err -error_file @C/sip-client-errors.log"
+}
+# The tftp-hpa client command: `get` (RRQ of TFTP_GET into the case folder) or `put` (WRQ of
+# TFTP_PUT) from local port $2 (-R), binary; stopped after TFTP_TIMEOUT s (rc 124).
+tftp_client() {
+  local c="get $TFTP_GET @C/$TFTP_GET"
+  [[ $1 == put ]] && c="put $TFTP_ROOT/client/$TFTP_PUT $TFTP_PUT"
+  echo "timeout $TFTP_TIMEOUT tftp -v -m octet -R $2:$2 $SERVER4 $TFTP_PORT -c $c"
 }
 
 router_nft() {  # router ruleset for the current scenario
@@ -280,7 +353,8 @@ router_nft() {  # router ruleset for the current scenario
   cat <<EOF
 table inet alglab {
 EOF
-  $HELPER && cat <<EOF
+  if $HELPER; then case $PROTO in
+  ftp) cat <<EOF
 	ct helper ftp-std {
 		type "ftp" protocol tcp
 	}
@@ -291,6 +365,37 @@ EOF
 	}
 
 EOF
+  ;;
+  sip) cat <<EOF
+	ct helper sip-udp {
+		type "sip" protocol udp
+	}
+
+	ct helper sip-tcp {
+		type "sip" protocol tcp
+	}
+
+	chain prerouting {
+		type filter hook prerouting priority filter; policy accept;
+		iifname "r0" udp dport $SIP_PORT ct state new counter ct helper set "sip-udp"
+		iifname "r0" tcp dport $SIP_PORT ct state new counter ct helper set "sip-tcp"
+	}
+
+EOF
+  ;;
+  tftp) cat <<EOF
+	ct helper tftp-std {
+		type "tftp" protocol udp
+	}
+
+	chain prerouting {
+		type filter hook prerouting priority filter; policy accept;
+		iifname "r0" udp dport $TFTP_PORT ct state new counter ct helper set "tftp-std"
+	}
+
+EOF
+  ;;
+  esac; fi
   cat <<EOF
 	chain forward {
 		type filter hook forward priority filter; policy drop;
@@ -300,10 +405,10 @@ EOF
 		counter drop comment "new from outside"
 	}
 EOF
-  # RTSP only: count what reaches the router ITSELF from outside (media to the NAT address with no
-  # mapping) and the ICMP errors the kernel sends back (locally generated, so output hook, not
-  # forward). Both chains only count; policy accept.
-  [[ $PROTO == rtsp ]] && cat <<EOF
+  # RTSP, SIP and TFTP: count what reaches the router ITSELF from outside (media or a TFTP reply to
+  # the NAT address with no mapping) and the ICMP errors the kernel sends back (locally generated,
+  # so output hook, not forward). Both chains only count; policy accept.
+  [[ $PROTO != ftp ]] && cat <<EOF
 
 	chain input {
 		type filter hook input priority filter; policy accept;
@@ -456,6 +561,21 @@ run_scenario() {
   xbg "ip netns exec $S vsftpd $CASE/vsftpd.conf >$CASE/vsftpd.stderr 2>&1"
   wait_for 5 bash -c "ip netns exec '$S' ss -Hltn 'sport = :21' | grep -q LISTEN" ||
     { echo "$sc: vsftpd did not start: $(cat "$CASE/vsftpd.stderr")" >&2; return 1; }
+  elif [[ $PROTO == sip ]]; then
+  # --- SIP server: the SIPp UAS (lab/sip/uas.xml) as root in the server namespace, one call (two
+  # with the REGISTER, which has its own Call-ID); it streams pcmu.raw from MEDIA_DIR to the
+  # caller's SDP address and port, and exits after the BYE.
+  local n=1; $SIP_REGISTER && n=2
+  xbg "ip netns exec $S env -C $MEDIA_DIR sipp -sf $LABDIR/sip/uas.xml -t $SIP_T -i $SERVER4 -p $SIP_PORT -mp $SIP_SERVER_MEDIA -m $n -nostdin -timeout 20s -trace_msg -message_file $CASE/sip-server-messages.log -trace_err -error_file $CASE/sip-server-errors.log >$CASE/sip-server.log 2>&1"
+  wait_for 5 bash -c "ip netns exec '$S' ss -Hl$([[ $SIP_T == t1 ]] && echo t || echo u)n 'sport = :$SIP_PORT' | grep -q ." ||
+    { echo "$sc: the SIPp server did not start: $(cat "$CASE/sip-server.log")" >&2; return 1; }
+  elif [[ $PROTO == tftp ]]; then
+  # --- TFTP server: in.tftpd (tftpd-hpa) listening on 69 in the foreground, chrooted to TFTP_ROOT,
+  # allowed to create files (the WRQ). Transfers are answered from a new port (RFC 1350 TIDs).
+  rm -f "$TFTP_ROOT/$TFTP_PUT"
+  xbg "ip netns exec $S in.tftpd -L -a $SERVER4:$TFTP_PORT -s $TFTP_ROOT -c -u root >$CASE/tftp-server.log 2>&1"
+  wait_for 5 bash -c "ip netns exec '$S' ss -Hlun 'sport = :$TFTP_PORT' | grep -q ." ||
+    { echo "$sc: in.tftpd did not start: $(cat "$CASE/tftp-server.log")" >&2; return 1; }
   else
   # --- RTSP server, as root inside the server namespace (binds 554 and the server_port pair).
   # record: ffmpeg listening for one ANNOUNCE/RECORD session (it exits after the TEARDOWN);
@@ -482,7 +602,9 @@ run_scenario() {
   # conntrack-during.txt
   : >"$CASE/expect.txt"
   CMDS+=("ip netns exec $R conntrack -L expect -f ipv4; ip netns exec $R conntrack -L expect -f ipv6  # polled every 10 ms during the session; first sighting of each expectation kept in expect.txt")
-  CMDS+=("ip netns exec $R conntrack -L -o extended >$CASE/conntrack-during.txt 2>&1  # when the first expectation is seen")
+  local snap_at_expect=false
+  [[ $PROTO == ftp || $PROTO == tftp ]] && snap_at_expect=true
+  $snap_at_expect && CMDS+=("ip netns exec $R conntrack -L -o extended >$CASE/conntrack-during.txt 2>&1  # when the first expectation is seen")
   (
     declare -A seen=()
     during=false
@@ -493,7 +615,7 @@ run_scenario() {
         if [[ -z ${seen[$key]:-} ]]; then
           seen[$key]=1
           printf '%s\n' "$line" >>"$CASE/expect.txt"
-          if ! $during; then
+          if ! $during && $snap_at_expect; then
             during=true
             ip netns exec "$R" conntrack -L -o extended >"$CASE/conntrack-during.txt" 2>&1 || true
           fi
@@ -505,18 +627,21 @@ run_scenario() {
   ) &
   PIDS+=("$!"); local POLLER=$!
 
-  # --- RTSP: there is no expectation to trigger the mid-session snapshot; take it half-way through
-  # the media instead (the session's requests take a few ms, the media MEDIA_SECONDS)
-  if [[ $PROTO == rtsp ]]; then
+  # --- RTSP (no expectation) and SIP (the first expectation is the REGISTER's, before the call):
+  # the mid-session snapshot is taken half-way through the media instead (the session's requests
+  # take a few ms, the media MEDIA_SECONDS)
+  if [[ $PROTO == rtsp || $PROTO == sip ]]; then
     local mid; mid=$(awk "BEGIN{print $MEDIA_SECONDS/2}")
     CMDS+=("ip netns exec $R conntrack -L -o extended >$CASE/conntrack-during.txt 2>&1  # $mid s after the client started, half-way through the media")
     ( sleep "$mid"; ip netns exec "$R" conntrack -L -o extended >"$CASE/conntrack-during.txt" 2>&1 || true ) &
     PIDS+=("$!")
   fi
 
-  # --- the FTP / RTSP sessions
+  # --- the FTP / RTSP / SIP / TFTP sessions
   local cmd rc=0 rcs=() clog=curl.log
   [[ $PROTO == rtsp ]] && clog=rtsp-client.log
+  [[ $PROTO == sip ]] && clog=sip-client.log
+  [[ $PROTO == tftp ]] && clog=tftp-client.log
   for cmd in "${CURLS[@]}"; do
     cmd=${cmd//@C/$CASE}
     rc=0
@@ -547,7 +672,14 @@ run_scenario() {
   [[ -z $left ]] || printf '%s\n' "$left" | while IFS= read -r line; do
     grep -qF -- "${line#* }" "$CASE/expect.txt" || printf '%s\n' "$line" >>"$CASE/expect.txt"; done
   x "ip netns exec $R nft list ruleset >$CASE/ruleset.txt"
-  CMDS+=("kill -INT <pids of tcpdump, conntrack -E, $([[ $PROTO == ftp ]] && echo vsftpd || { [[ $RTSP_SERVER == record ]] && echo "ffmpeg (server, if still running)" || echo rtsp_play_server.py; })>")
+  local server_name
+  case $PROTO in
+    ftp) server_name=vsftpd ;;
+    sip) server_name="sipp (server, if still running)" ;;
+    tftp) server_name=in.tftpd ;;
+    *) [[ $RTSP_SERVER == record ]] && server_name="ffmpeg (server, if still running)" || server_name=rtsp_play_server.py ;;
+  esac
+  CMDS+=("kill -INT <pids of tcpdump, conntrack -E, $server_name>")
   stop_pids
   rm -f "$CASE"/tcpdump-*.log "$CASE"/events.stderr "$CASE"/expect-events.stderr
   [[ -s $CASE/vsftpd.stderr ]] || rm -f "$CASE/vsftpd.stderr"
@@ -570,6 +702,55 @@ run_scenario() {
   # what the ffmpeg recorder says it received. The receiver must have got the media on both sides
   # (MEDIA=full) or nothing on the inside (MEDIA=none).
   local media_json=null got_rtp=""
+  count() { tcpdump -r "$CASE/$1.pcap" -nn "$2" 2>/dev/null | wc -l; }
+  # SIP: RTP datagrams client->server (to the server's media port) and server->client (from it) on
+  # each side, where the server's media went outside (the NAT address, or the private address of
+  # an untranslated SDP), and ICMP port unreachable outside. full: the same non-zero count on both
+  # sides in both directions; one-way: client->server crossed, server->client seen outside only.
+  if [[ $PROTO == sip ]]; then
+    local -A m=()
+    for side in inside outside; do
+      m[$side.c2s]=$(count "$side" "udp and dst host $SERVER4 and dst port $SIP_SERVER_MEDIA")
+      m[$side.s2c]=$(count "$side" "udp and src host $SERVER4 and src port $SIP_SERVER_MEDIA")
+    done
+    local to_private to_nat icmp
+    to_private=$(count outside "udp and src host $SERVER4 and src port $SIP_SERVER_MEDIA and dst host $CLIENT4")
+    to_nat=$(count outside "udp and src host $SERVER4 and src port $SIP_SERVER_MEDIA and dst host $ROUT4")
+    icmp=$(count outside "icmp[icmptype] == icmp-unreach and icmp[icmpcode] == 3")
+    media_json=$(jq -n --arg transport "$([[ $SIP_T == t1 ]] && echo tcp || echo udp)" --argjson seconds "$MEDIA_SECONDS" \
+      --argjson cp "$SIP_CLIENT_MEDIA" --argjson sp "$SIP_SERVER_MEDIA" --argjson register "$SIP_REGISTER" --argjson hold "$([[ $SIP_HOLD == 1 ]] && echo true || echo false)" \
+      --argjson ic "${m[inside.c2s]}" --argjson is "${m[inside.s2c]}" --argjson oc "${m[outside.c2s]}" --argjson os "${m[outside.s2c]}" \
+      --argjson priv "$to_private" --argjson nat "$to_nat" --argjson icmp "$icmp" \
+      '{ signalling: $transport, register: $register, holdReInvite: $hold, codec: "PCMU/8000", seconds: $seconds,
+         clientMediaPort: $cp, serverMediaPort: $sp,
+         rtpDatagrams: { inside: { clientToServer: $ic, serverToClient: $is }, outside: { clientToServer: $oc, serverToClient: $os } },
+         serverMediaOutsideTo: { natAddress: $nat, clientPrivateAddress: $priv },
+         icmpPortUnreachableOutside: $icmp }')
+    got_rtp="${m[inside.c2s]}/${m[inside.s2c]}"
+    [[ ${m[inside.c2s]} -gt 0 && ${m[inside.c2s]} -eq ${m[outside.c2s]} && ${m[outside.s2c]} -gt 0 ]] || got=bad
+    if [[ $MEDIA == full ]]; then [[ ${m[inside.s2c]} -eq ${m[outside.s2c]} && $to_nat -eq ${m[outside.s2c]} ]] || got=bad
+    else [[ ${m[inside.s2c]} -eq 0 && $to_private -eq ${m[outside.s2c]} ]] || got=bad; fi
+  fi
+  # TFTP: each transfer completed byte for byte (full) or not at all (none); the server's packets
+  # from its new transfer port on each side; ICMP port unreachable outside.
+  if [[ $PROTO == tftp ]]; then
+    local get_ok=false put_ok=false srv_in srv_out icmp
+    cmp -s "$CASE/$TFTP_GET" "$TFTP_ROOT/$TFTP_GET" && get_ok=true
+    cmp -s "$TFTP_ROOT/$TFTP_PUT" "$TFTP_ROOT/client/$TFTP_PUT" && put_ok=true
+    srv_out=$(count outside "udp and src host $SERVER4 and not src port $TFTP_PORT")
+    srv_in=$(count inside "udp and src host $SERVER4 and not src port $TFTP_PORT")
+    icmp=$(count outside "icmp[icmptype] == icmp-unreach and icmp[icmpcode] == 3")
+    media_json=$(jq -n --arg get "$TFTP_GET" --argjson gb "$TFTP_GET_BYTES" --arg put "$TFTP_PUT" --argjson pb "$TFTP_PUT_BYTES" \
+      --argjson gok "$get_ok" --argjson pok "$put_ok" --argjson si "$srv_in" --argjson so "$srv_out" --argjson icmp "$icmp" \
+      '{ transfers: [ { op: "RRQ", file: $get, bytes: $gb, clientPort: 40000, completed: $gok },
+                      { op: "WRQ", file: $put, bytes: $pb, clientPort: 40001, completed: $pok } ],
+         serverTransferDatagrams: { inside: $si, outside: $so },
+         icmpPortUnreachableOutside: $icmp }')
+    got_rtp="get=$get_ok,put=$put_ok"
+    [[ $srv_out -gt 0 ]] || got=bad
+    if [[ $MEDIA == full ]]; then $get_ok && $put_ok && [[ $srv_in -eq $srv_out && $icmp -eq 0 ]] || got=bad
+    else ! $get_ok && ! $put_ok && [[ $srv_in -eq 0 && $icmp -gt 0 ]] || got=bad; fi
+  fi
   if [[ $PROTO == rtsp ]]; then
     local side mode=$RTSP_SERVER transport=udp kb=null
     [[ $sc == *interleaved* ]] && transport=interleaved
@@ -604,7 +785,9 @@ run_scenario() {
   # NAT address actually used: the reply-direction dst of the IPv4 control flow
   local natAddr=null
   if [[ $NAT != none ]]; then
-    natAddr=$(awk -v ctl="dport=$([[ $PROTO == ftp ]] && echo 21 || echo "$RTSP_PORT") " 'index($0, ctl) { n=0; for(i=1;i<=NF;i++) if ($i ~ /^dst=/) { n++; if (n==2) { sub("dst=","",$i); print $i; exit } } }' "$CASE/conntrack.txt")
+    local ctlport
+    case $PROTO in ftp) ctlport=21 ;; rtsp) ctlport=$RTSP_PORT ;; sip) ctlport=$SIP_PORT ;; tftp) ctlport=$TFTP_PORT ;; esac
+    natAddr=$(awk -v ctl="dport=$ctlport " 'index($0, ctl) { n=0; for(i=1;i<=NF;i++) if ($i ~ /^dst=/) { n++; if (n==2) { sub("dst=","",$i); print $i; exit } } }' "$CASE/conntrack.txt")
     natAddr=${natAddr:+\"$natAddr\"}; natAddr=${natAddr:-null}
   fi
 
@@ -630,6 +813,10 @@ run_scenario() {
     --arg gstrtsp "$(dpkg-query -W -f '${Version}' gir1.2-gst-rtsp-server-1.0 2>/dev/null || true)" \
     --arg gst "$(gst-launch-1.0 --version 2>/dev/null | sed -n 's/^GStreamer //p' | head -1)" \
     --argjson warnings "$warnings_json" \
+    --arg sipp "$(sipp -v 2>/dev/null | sed -n 's/^ *SIPp \(v[^ ]*[^ .]\).*/\1/p' | head -1)" \
+    --arg siptester "$(dpkg-query -W -f '${Version}' sip-tester 2>/dev/null || true)" \
+    --arg tftp "$(dpkg-query -W -f '${Version}' tftp-hpa 2>/dev/null || true)" \
+    --arg tftpd "$(dpkg-query -W -f '${Version}' tftpd-hpa 2>/dev/null || true)" \
     '({ client: $client, routerInside: $rin, routerOutside: $rout, server: $server,
         natAddress: $natAddress } + (if $pool != "" then { natPool: $pool } else {} end)) as $topo
      | { scenario: $scenario, description: $description,
@@ -638,10 +825,13 @@ run_scenario() {
        captures: { "inside.pcap": "router interface r0 (client side)",
                    "outside.pcap": "router interface r1 (server side)" },
        environment: (if $proto == "ftp" then { kernel: $kernel, conntrack: $conntrack, vsftpd: $vsftpd, curl: $curl }
+                     elif $proto == "sip" then { kernel: $kernel, conntrack: $conntrack, sipp: $sipp, "sip-tester": $siptester, python: $python }
+                     elif $proto == "tftp" then { kernel: $kernel, conntrack: $conntrack, "tftp-hpa": $tftp, "tftpd-hpa": $tftpd }
                      else { kernel: $kernel, conntrack: $conntrack, ffmpeg: $ffmpeg, gstreamer: $gst,
                             "gst-rtsp-server": $gstrtsp, python: $python } end),
        clientExitCodes: $rcs }
-     + (if $proto == "rtsp" then { protocol: "rtsp", media: $media } else {} end)
+     + (if $proto == "rtsp" or $proto == "sip" then { protocol: $proto, media: $media }
+        elif $proto == "tftp" then { protocol: $proto, tftp: $media } else {} end)
      + { commands: $commands,
          expected: ({ verdict: $verdict, findings: $findings }
                     + (if $proto == "rtsp" then { warnings: $warnings } else {} end)) }' >"$CASE/case.json"
@@ -652,8 +842,11 @@ run_scenario() {
     printf '%-30s %-10s curl rc=%-6s %3ss  %s\n' "$sc" "$status" "$(IFS=,; echo "${rcs[*]}")" \
       "$((SECONDS - t0))" "expected ${VERDICT}${FINDINGS:+ (${FINDINGS[*]})}"
   else
-    printf '%-30s %-10s client rc=%-3s media at receiver=%-5s %3ss  %s\n' "$sc" "$status" "$(IFS=,; echo "${rcs[*]}")" \
-      "$got_rtp" "$((SECONDS - t0))" "expected ${VERDICT}${FINDINGS:+ (${FINDINGS[*]})}${WARNINGS:+ warnings (${WARNINGS[*]})}"
+    local what="media at receiver"
+    [[ $PROTO == sip ]] && what="rtp inside c2s/s2c"
+    [[ $PROTO == tftp ]] && what="transfers"
+    printf '%-30s %-10s client rc=%-7s %s=%-5s %3ss  %s\n' "$sc" "$status" "$(IFS=,; echo "${rcs[*]}")" \
+      "$what" "$got_rtp" "$((SECONDS - t0))" "expected ${VERDICT}${FINDINGS:+ (${FINDINGS[*]})}${WARNINGS:+ warnings (${WARNINGS[*]})}"
   fi
   [[ $status == ok ]]
 }
