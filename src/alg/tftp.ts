@@ -16,7 +16,7 @@
 import { EventKind, TftpFlag, TftpOp } from "../wasm/abi.js";
 import type { AlgEvent, FlowTable } from "../wasm/core.js";
 import { nsToIso } from "../net/time.js";
-import type { Endpoint } from "../types.js";
+import type { Diagnostic, Endpoint } from "../types.js";
 import type { Negotiation, Session } from "./sessions.js";
 
 /** TFTP sessions kept per capture (`--max-tftp-sessions`). */
@@ -249,4 +249,28 @@ function negotiation(p: Pending, client: Endpoint, server: Endpoint, profile?: "
     n.emulation = { profile: "linux", outcome: "parsed", reason: t.stopped === "superseded" ? "expectation_replaced" : "ok" };
   }
   return n;
+}
+
+/** Located diagnostics for TFTP limits hit and packets that fit no transfer. */
+export function tftpDiagnostics(file: string, c: TftpConditions, opts: { maxTftpSessions?: number; maxTftpTransfers?: number } = {}): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (c.evicted > 0) {
+    out.push({
+      code: "tftp_table_full", severity: "warning", file, packet: c.firstEvictedPacket, count: c.evicted,
+      message: `${c.evicted} TFTP transfer(s) were still live when a new request needed their table slot (--max-tftp-transfers ${opts.maxTftpTransfers ?? 1024}, 4-way buckets) and were no longer followed; their outcome is incomplete`,
+    });
+  }
+  if (c.sessionsNotKept > 0) {
+    out.push({
+      code: "tftp_session_limit", severity: "warning", file, packet: c.firstNotKeptPacket, count: c.sessionsNotKept,
+      message: `${c.sessionsNotKept} TFTP request(s) beyond --max-tftp-sessions (${opts.maxTftpSessions ?? DEFAULT_MAX_TFTP_SESSIONS}) were counted, not kept`,
+    });
+  }
+  if (c.firstUnmatched) {
+    out.push({
+      code: "tftp_unmatched_packet", severity: "info", file, packet: c.firstUnmatched.packet, count: c.unmatched,
+      message: `${c.unmatched} packet(s) on a TFTP port were neither a request (RRQ/WRQ) nor part of a transfer followed since its request (first: packet ${c.firstUnmatched.packet}, opcode ${c.firstUnmatched.code})`,
+    });
+  }
+  return out;
 }
