@@ -235,25 +235,25 @@ export const NAT_CASES: NatCase[] = [
     name: "tftp-rrq-alg", alg: true,
     description: "RRQ through a masquerade WITH the TFTP helper: 192.0.2.10:50001 leaves as 203.0.113.1:61001; the server's DATA from 198.51.100.20:40001 reaches 203.0.113.1:61001 and is delivered to 192.0.2.10:50001; 1500 bytes, completed.",
     spec: { client: C, server: S, serverPort: 40001, opcode: "RRQ", file: "boot.cfg", size: 1500 },
-    expected: { verdict: "pass", findings: [], notFindings: ["alg.tftp-reply-blocked", "tftp.unanswered", "tftp.transfer-error"] },
+    expected: { verdict: "pass", findings: [], notFindings: ["alg.tftp-reply-blocked", "alg.tftp-unanswered", "alg.tftp-transfer-error"] },
   },
   {
     name: "tftp-wrq-alg", alg: true,
     description: "WRQ through a masquerade WITH the TFTP helper: ACK 0 from the server's port 40001 crosses, 1100 bytes uploaded, completed.",
     spec: { client: C, server: S, serverPort: 40001, opcode: "WRQ", file: "backup.cfg", size: 1100 },
-    expected: { verdict: "pass", findings: [], notFindings: ["alg.tftp-reply-blocked", "tftp.unanswered"] },
+    expected: { verdict: "pass", findings: [], notFindings: ["alg.tftp-reply-blocked", "alg.tftp-unanswered"] },
   },
   {
     name: "tftp-rrq-no-alg", alg: false,
     description: "RRQ through a masquerade WITHOUT a TFTP helper (ALG-BEHAVIOUR.md §9.2): the server's DATA 1 from 198.51.100.20:40001 to 203.0.113.1:61001 is answered by the router with ICMP port unreachable, twice (the server retransmits); nothing reaches the client.",
     spec: { client: C, server: S, serverPort: 40001, opcode: "RRQ", file: "boot.cfg", size: 1500 },
-    expected: { verdict: "fail", findings: ["alg.tftp-reply-blocked"], notFindings: ["tftp.unanswered"] },
+    expected: { verdict: "fail", findings: ["alg.tftp-reply-blocked"], notFindings: ["alg.tftp-unanswered"] },
   },
   {
     name: "tftp-error-alg", alg: true,
     description: "RRQ through the TFTP helper answered by ERROR 2 \"Access violation\" from the new port: the reply crossed (the ALG worked), the transfer was refused.",
     spec: { client: C, server: S, serverPort: 40001, opcode: "RRQ", file: "secret.key", error: [2, "Access violation"] },
-    expected: { verdict: "pass", findings: ["tftp.transfer-error"], notFindings: ["alg.tftp-reply-blocked"] },
+    expected: { verdict: "pass", findings: ["alg.tftp-transfer-error"], notFindings: ["alg.tftp-reply-blocked"] },
   },
 ];
 

@@ -5,19 +5,19 @@
  *
  *   forwarded   the server's reply flow on the outside is the same flow (paired by the NAT) as the
  *               reply flow inside: the ALG opened the pinhole; the transfer then completed, ended
- *               by ERROR (`tftp.transfer-error`) or stopped (incomplete)
+ *               by ERROR (`alg.tftp-transfer-error`) or stopped (incomplete)
  *   blocked     the server's reply reached the outside and died at the router — never inside;
  *               the router's ICMP port unreachable quoting it is cited (`alg.tftp-reply-blocked`)
- *   unanswered  no reply at all (`tftp.unanswered`): nothing about the ALG can be judged
+ *   unanswered  no reply at all (`alg.tftp-unanswered`): nothing about the ALG can be judged
  *
  * A reply from S:69 (the request's own port, not a new TID: RFC 1350 §4) is noted
- * (`tftp.reply-from-request-port`): Linux lets it in through the request's conntrack entry, so
+ * (`alg.tftp-reply-from-request-port`): Linux lets it in through the request's conntrack entry, so
  * it passes without any ALG, but it is not what servers do.
  *
  * `--profile linux` (nf_conntrack_tftp, §9.1): one expectation per request conntrack
  * (max_expected 1: a later request on the same 5-tuple replaces it), 300 s, no payload or
  * direction check. A reply the captures show forwarded although that expectation was already
- * replaced or expired (the emulation in src/alg/tftp.ts) is `tftp.linux-expectation-lost`.
+ * replaced or expired (the emulation in src/alg/tftp.ts) is `alg.tftp-linux-expectation-lost`.
  */
 import type { AnalyzeResult } from "../alg/analyze.js";
 import type { Negotiation, Session } from "../alg/sessions.js";
@@ -110,7 +110,7 @@ function replyPath(v: VerifiedNegotiation, si: Session | undefined, so: Session 
     }
     const t = ti;
     if (t.outcome === "error" && t.error) {
-      findings.push(finding("tftp.transfer-error", `${what} ended with ERROR ${t.error.code} "${t.error.message}" from the ${t.error.from}`, {
+      findings.push(finding("alg.tftp-transfer-error", `${what} ended with ERROR ${t.error.code} "${t.error.message}" from the ${t.error.from}`, {
         inside: [ni!.packet, t.error.packet], outside: no ? [no.packet] : undefined,
       }));
     }
@@ -126,7 +126,7 @@ function replyPath(v: VerifiedNegotiation, si: Session | undefined, so: Session 
     return;
   }
   v.dataPath = "not-attempted";
-  findings.push(finding("tftp.unanswered", `no reply to ${what} from ${(si ?? so)!.server.ip}${(si ?? so)!.tftp!.retries.length ? ` (the request was repeated at packet ${(si ?? so)!.tftp!.retries.join(", ")})` : ""}`, evidenceOf(ni, no)));
+  findings.push(finding("alg.tftp-unanswered", `no reply to ${what} from ${(si ?? so)!.server.ip}${(si ?? so)!.tftp!.retries.length ? ` (the request was repeated at packet ${(si ?? so)!.tftp!.retries.join(", ")})` : ""}`, evidenceOf(ni, no)));
 }
 
 /** Replies from the request's port; the Linux emulation's view of the reply. */
@@ -134,13 +134,13 @@ function notes(v: VerifiedNegotiation, si: Session | undefined, so: Session | un
   const t: TftpInfo | undefined = so?.tftp?.transferFlow !== undefined ? so.tftp : si?.tftp;
   const sess = so?.tftp?.transferFlow !== undefined ? so : si;
   if (t?.fromRequestPort && sess) {
-    findings.push(finding("tftp.reply-from-request-port", `the server answered ${v.transfer} from port ${t.serverPort}, the request's own port, not a new one (RFC 1350 §4 TIDs)`, {
+    findings.push(finding("alg.tftp-reply-from-request-port", `the server answered ${v.transfer} from port ${t.serverPort}, the request's own port, not a new one (RFC 1350 §4 TIDs)`, {
       [sess === so ? "outside" : "inside"]: [sess.negotiations[0].packet, t.firstReply!.packet],
     }));
   }
   const e = v.outside?.emulation ?? v.inside?.emulation;
   if (input && v.dataPath === "forwarded" && e && (e.reason === "expectation_replaced" || e.reason === "expectation_expired")) {
-    findings.push(finding("tftp.linux-expectation-lost", `Linux would not have let the reply to ${v.transfer} in: ${e.reason === "expectation_replaced" ? "a later request on the same conntrack replaced its expectation (max_expected 1)" : "it came more than 300 s after the request (expectation timeout)"}`, evidenceOf(v.inside, v.outside)));
+    findings.push(finding("alg.tftp-linux-expectation-lost", `Linux would not have let the reply to ${v.transfer} in: ${e.reason === "expectation_replaced" ? "a later request on the same conntrack replaced its expectation (max_expected 1)" : "it came more than 300 s after the request (expectation timeout)"}`, evidenceOf(v.inside, v.outside)));
   }
 }
 
