@@ -30,6 +30,10 @@ import { nsToIso } from "../net/time.js";
 import { parseTransport, type TransportSpec } from "./transport.js";
 import type { Endpoint, Flow } from "../types.js";
 import { TftpSessions, type TftpInfo } from "./tftp.js";
+import type { MediaInfo, SipSession } from "./sip-types.js";
+import { SipBuilder } from "./sip.js";
+
+export type { MediaInfo, Sdp, SdpDirection, SdpMedia, SipContact, SipMessage, SipParty, SipSession, SipVia } from "./sip-types.js";
 
 export type Profile = "lenient" | "linux";
 
@@ -46,7 +50,7 @@ export interface Emulation {
 }
 
 export interface Negotiation {
-  kind: "PORT" | "EPRT" | "227" | "229" | "LPRT" | "228" | "SETUP" | "RRQ" | "WRQ";
+  kind: "PORT" | "EPRT" | "227" | "229" | "LPRT" | "228" | "SETUP" | "SDP" | "RRQ" | "WRQ";
   command?: string;
   packet: number;
   time: string;
@@ -72,18 +76,25 @@ export interface Negotiation {
   seq: number;
   /** Packets of the request that preceded a reply (PASV/EPSV/SETUP), when seen. */
   requestPacket?: number;
+  /** SDP: offer or answer, direction, hold / rejected (then `expected` is empty). */
+  media?: MediaInfo;
+  /** SDP: flow of the message that carried the m= line. */
+  flow?: number;
 }
+
+export type SessionAlg = "ftp" | "rtsp" | "sip" | "tftp";
 
 export interface Session {
   id: number;
-  alg: "ftp" | "rtsp" | "tftp";
-  /** TFTP: the request's flow (client endpoint ↔ server port 69). */
+  alg: SessionAlg;
   controlFlow: number;
   client: Endpoint;
   server: Endpoint;
   negotiations: Negotiation[];
   /** RTSP: TEARDOWN requests seen (packet numbers). */
   teardowns?: number[];
+  /** SIP: the dialog (Call-ID + From tag), its messages, REGISTER binding. */
+  sip?: SipSession;
   /** Present when a limit was hit: what of this session was not kept, from which packet on. */
   partial?: SessionPartial;
   /** TFTP: the request and its transfer (src/alg/tftp.ts). */
@@ -220,10 +231,13 @@ export class SessionBuilder {
 
   /** TFTP requests and transfers (their own events; src/alg/tftp.ts). */
   readonly tftp: TftpSessions;
+  /** SIP dialogs (src/alg/sip.ts). */
+  private readonly sip: SipBuilder;
 
   constructor(private readonly opts: AnalyzeOptions = {}) {
     this.max = opts.maxNegotiations ?? DEFAULT_MAX_NEGOTIATIONS;
     this.tftp = new TftpSessions(opts.maxTftpSessions);
+    this.sip = new SipBuilder(this.max, this.conditions);
   }
 
   push(events: AlgEvent[]): void {
@@ -245,6 +259,11 @@ export class SessionBuilder {
       c.firstTableFull ??= e;
       return;
     }
+    if (e.alg === "sip") {
+      this.sip.event(e);
+      return;
+    }
+    if (e.alg !== "ftp" && e.alg !== "rtsp") return;
     let st = this.flows.get(e.flow);
     if (!st) this.flows.set(e.flow, (st = new FlowState(e.flow, e.alg)));
     if (e.kind === EventKind.LineTooLong) {

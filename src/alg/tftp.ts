@@ -16,7 +16,7 @@
 import { EventKind, TftpFlag, TftpOp } from "../wasm/abi.js";
 import type { AlgEvent, FlowTable } from "../wasm/core.js";
 import { nsToIso } from "../net/time.js";
-import type { Endpoint } from "../types.js";
+import type { Diagnostic, Endpoint } from "../types.js";
 import type { Negotiation, Session } from "./sessions.js";
 
 /** TFTP sessions kept per capture (`--max-tftp-sessions`). */
@@ -56,7 +56,7 @@ export interface TftpInfo {
   lastAcked?: boolean;
   error?: { code: number; message: string; packet: number; from: "server" | "client" };
   /** Why the core stopped following before an end: evicted (table full), idle, superseded. */
-  stopped?: "evicted" | "idle" | "superseded";
+  stopped?: "evicted" | "idle" | "superseded" | "not-followed";
 }
 
 export interface TftpConditions {
@@ -81,7 +81,13 @@ interface Pending {
   info: TftpInfo;
   /** Request text (to recognise a retry). */
   text: string;
+  /** Time of the last copy of the request and of the first reply (ns). */
+  lastTs: bigint;
+  replyTs?: bigint;
 }
+
+/** Linux's expectation lifetime (nf_conntrack_tftp: 300 s). */
+const LINUX_EXPECT_NS = 300_000_000_000n;
 
 /** The fields of a request after its opcode: filename NUL mode NUL (name NUL value NUL)*. */
 export function parseTftpRequest(text: string): { filename: string; mode: string; options: Record<string, string>; malformed: boolean } {
@@ -144,6 +150,7 @@ export class TftpSessions {
       t.transferFlow = e.flow;
       t.firstReply = { packet: e.packet, time: nsToIso(e.ts), opcode: OPS[e.code] ?? String(e.code) };
       t.fromRequestPort = (e.flags & TftpFlag.FromPort69) !== 0;
+      p.replyTs = e.ts;
     }
     if (e.code === TftpOp.Oack) t.oack = { packet: e.packet, options: parseOptions(e.text) };
     else if (e.code === TftpOp.Error) {
@@ -156,6 +163,7 @@ export class TftpSessions {
     this.unanswered.delete(e.flow);
     if (prev && prev.text === e.text && prev.ev.code === e.code) {
       prev.info.retries.push(e.packet);
+      prev.lastTs = e.ts;
       prev.info.outcome = "unanswered";
       delete prev.info.stopped;
       this.byPacket.set(e.packet, prev);
@@ -174,8 +182,9 @@ export class TftpSessions {
       outcome: e.flags & TftpFlag.NotFollowed ? "incomplete" : "unanswered",
     };
     if (r.malformed) info.malformed = true;
+    if (e.flags & TftpFlag.NotFollowed) info.stopped = "not-followed";
     if (e.flags & TftpFlag.Truncated) info.truncated = true;
-    const p: Pending = { ev: e, info, text: e.text };
+    const p: Pending = { ev: e, info, text: e.text, lastTs: e.ts };
     this.requests.push(p);
     this.byPacket.set(e.packet, p);
   }
@@ -224,6 +233,19 @@ export class TftpSessions {
   }
 }
 
+/**
+ * nf_conntrack_tftp reads only the opcode: any RRQ/WRQ sets the expectation (server address, any
+ * port → the client endpoint), 300 s, one per conntrack (a later request on the same 5-tuple
+ * replaces it). What that means for this request's reply.
+ */
+function linuxReason(p: Pending): string {
+  const t = p.info;
+  if (t.stopped === "superseded") return "expectation_replaced";
+  if (t.fromRequestPort) return "reply_via_master";
+  if (p.replyTs !== undefined && p.replyTs - p.lastTs > LINUX_EXPECT_NS) return "expectation_expired";
+  return "ok";
+}
+
 function lineOf(t: TftpInfo): string {
   let s = `${t.opcode} ${t.filename} ${t.mode}`;
   for (const [k, v] of Object.entries(t.options)) s += ` ${k}=${v}`;
@@ -244,9 +266,30 @@ function negotiation(p: Pending, client: Endpoint, server: Endpoint, profile?: "
     n.observed.push({ expected: 0, flow: t.transferFlow, firstPacket: t.firstReply.packet, sourcePort: t.serverPort ?? null });
     n.dataSeen = true;
   }
-  if (profile === "linux") {
-    // Only the opcode is read: any RRQ/WRQ sets the expectation (max_expected 1 per conntrack).
-    n.emulation = { profile: "linux", outcome: "parsed", reason: t.stopped === "superseded" ? "expectation_replaced" : "ok" };
-  }
+  if (profile === "linux") n.emulation = { profile: "linux", outcome: "parsed", reason: linuxReason(p) };
   return n;
+}
+
+/** Located diagnostics for TFTP limits hit and packets that fit no transfer. */
+export function tftpDiagnostics(file: string, c: TftpConditions, opts: { maxTftpSessions?: number; maxTftpTransfers?: number } = {}): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (c.evicted > 0) {
+    out.push({
+      code: "tftp_table_full", severity: "warning", file, packet: c.firstEvictedPacket, count: c.evicted,
+      message: `${c.evicted} TFTP transfer(s) were still live when a new request needed their table slot (--max-tftp-transfers ${opts.maxTftpTransfers ?? 1024}, 4-way buckets) and were no longer followed; their outcome is incomplete`,
+    });
+  }
+  if (c.sessionsNotKept > 0) {
+    out.push({
+      code: "tftp_session_limit", severity: "warning", file, packet: c.firstNotKeptPacket, count: c.sessionsNotKept,
+      message: `${c.sessionsNotKept} TFTP request(s) beyond --max-tftp-sessions (${opts.maxTftpSessions ?? DEFAULT_MAX_TFTP_SESSIONS}) were counted, not kept`,
+    });
+  }
+  if (c.firstUnmatched) {
+    out.push({
+      code: "tftp_unmatched_packet", severity: "info", file, packet: c.firstUnmatched.packet, count: c.unmatched,
+      message: `${c.unmatched} packet(s) on a TFTP port were neither a request (RRQ/WRQ) nor part of a transfer followed since its request (first: packet ${c.firstUnmatched.packet}, opcode ${c.firstUnmatched.code})`,
+    });
+  }
+  return out;
 }
