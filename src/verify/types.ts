@@ -6,6 +6,7 @@
 import type { Endpoint, Severity } from "../types.js";
 import type { Negotiation } from "../alg/sessions.js";
 import type { NatTranslation, RouterEndpoint } from "../router/types.js";
+import type { VerifiedSip } from "./sip.js";
 
 export type Side = "inside" | "outside";
 
@@ -73,7 +74,8 @@ export type RewriteStatus = "rewritten" | "not-needed" | "not-rewritten" | "wron
 
 /** A negotiation as seen on each side, with the rewrite the ALG should have made. */
 export interface VerifiedNegotiation {
-  kind: Negotiation["kind"];
+  /** SDP: one media line (m=) of a SIP message's SDP body. */
+  kind: Negotiation["kind"] | "SDP";
   command?: string;
   inside?: Negotiation;
   outside?: Negotiation;
@@ -90,9 +92,11 @@ export interface VerifiedNegotiation {
 }
 
 export interface VerifiedSession {
-  alg: "ftp" | "rtsp";
+  alg: "ftp" | "rtsp" | "sip";
   control: { insideFlow?: number; outsideFlow?: number; client: Endpoint; server: Endpoint; clientTranslated?: Endpoint };
   negotiations: VerifiedNegotiation[];
+  /** SIP dialogs: the messages paired across the NAT with their field checks, and the media per direction (src/verify/sip.ts). */
+  sip?: VerifiedSip;
 }
 
 /** A predicted or router flow in Junos terms. */
@@ -116,7 +120,7 @@ export interface PredictedFlow {
 }
 
 export interface PredictedConversation {
-  alg: "ftp" | "rtsp";
+  alg: "ftp" | "rtsp" | "sip";
   flows: PredictedFlow[];
 }
 

@@ -102,7 +102,7 @@ function build(inputs: VerifyInputs, opts: VerifyOptions, nat?: Reconciliation, 
   const spans = { inside: inside && spanOf(inside), outside: outside && spanOf(outside) };
   const checks: Check[] = [...coverageChecks(inputs, spans), ...(pairing?.checks ?? [])];
   const unrelated = pairing?.related === false;
-  const sessions = unrelated ? unpairedSessions(inside!, outside!, opts, checks) : verifySessions({ inside, outside, nat, hints: opts.hints, spans }, findings, checks);
+  const sessions = unrelated ? unpairedSessions(inside!, outside!, opts, checks) : verifySessions({ inside, outside, nat, hints: opts.hints, spans, profile: opts.profile }, findings, checks);
   const predicted = predictConversations(sessions, inside, outside, unrelated ? undefined : nat);
   const matched = compareWithRouter(predicted, router, findings, { frameTolerance: opts.frameTolerance, withCaptures: !!(inside || outside), captures: { inside, outside } }, sessions, checks);
   // An ALG the router did not apply is an error when a session failed for it, else a warning
