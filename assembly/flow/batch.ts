@@ -17,7 +17,8 @@ import { batchPtr } from "../memory";
 import * as d from "../wire/decode";
 import { fragRemember } from "./frag";
 import { flowHash, homeSlot, lastDir, lastRec, upsert } from "./table";
-import { algKindOf, algSegment } from "../alg/stream";
+import { algSegment, algTcpKind, algUdpKind } from "../alg/stream";
+import { algDatagram, udpDatagramLen } from "../alg/datagram";
 import {
   M_ALG, M_PAYCAP, M_PAYPTR, M_DHI, M_DLO, M_DPORT, M_FRAG, M_FRAGID, M_HASFLAGS, M_HASH, M_IFACE, M_IPLEN, M_IPVER,
   M_PAYLEN, M_PKT, M_PROTO, M_SEQ, M_SHI, M_SLO, M_SPORT, M_TCPFLAGS, M_TS, M_VLAN0, M_VLAN1,
@@ -54,7 +55,10 @@ export function batchAdd(pktNo: u32, ts: u64, iface: u32): void {
   store<u32>(m + M_PKT, pktNo);
   store<u8>(m + M_FRAG, d.mFrag == 1 ? 1 : 0);
   store<u32>(m + M_FRAGID, d.mFragId);
-  store<u8>(m + M_ALG, d.mProto == 6 && d.mHasFlags ? <u8>algKindOf(d.mSport, d.mDport) : 0);
+  let alg: u32 = 0;
+  if (d.mProto == 6) alg = d.mHasFlags ? algTcpKind(d.mSport, d.mDport) : 0;
+  else if (d.mProto == 17 && d.mFrag != 2) alg = algUdpKind(d.mSport, d.mDport);
+  store<u8>(m + M_ALG, <u8>alg);
   store<u32>(m + M_PAYPTR, <u32>d.mPayloadPtr);
   store<u32>(m + M_PAYCAP, d.mPayloadCap);
   if (++count == BATCH) batchFlush();
@@ -80,7 +84,14 @@ export function batchFlush(): void {
       );
     }
     let alg = <u32>load<u8>(m + M_ALG);
-    if (alg != 0) {
+    if (alg != 0 && load<u8>(m + M_PROTO) == 17) {
+      // A first IP fragment carries only the start of its datagram: its length is the UDP header's.
+      let payLen = load<u32>(m + M_PAYLEN);
+      let p = <usize>load<u32>(m + M_PAYPTR);
+      let cap = load<u32>(m + M_PAYCAP);
+      if (load<u8>(m + M_FRAG) != 0) payLen = udpDatagramLen(p, cap, payLen);
+      algDatagram(lastRec, lastDir, alg, p, cap, payLen, load<u32>(m + M_PKT), load<u64>(m + M_TS));
+    } else if (alg != 0) {
       algSegment(
         lastRec, lastDir, alg, <u32>load<u8>(m + M_TCPFLAGS), load<u32>(m + M_SEQ),
         <usize>load<u32>(m + M_PAYPTR), load<u32>(m + M_PAYCAP), load<u32>(m + M_PAYLEN),

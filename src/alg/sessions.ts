@@ -29,6 +29,10 @@ import { ipToString } from "../net/addr.js";
 import { nsToIso } from "../net/time.js";
 import { parseTransport, type TransportSpec } from "./transport.js";
 import type { Endpoint, Flow } from "../types.js";
+import type { MediaInfo, SipSession } from "./sip-types.js";
+import { SipBuilder } from "./sip.js";
+
+export type { MediaInfo, Sdp, SdpDirection, SdpMedia, SipContact, SipMessage, SipParty, SipSession, SipVia } from "./sip-types.js";
 
 export type Profile = "lenient" | "linux";
 
@@ -45,7 +49,7 @@ export interface Emulation {
 }
 
 export interface Negotiation {
-  kind: "PORT" | "EPRT" | "227" | "229" | "LPRT" | "228" | "SETUP";
+  kind: "PORT" | "EPRT" | "227" | "229" | "LPRT" | "228" | "SETUP" | "SDP" | "RRQ" | "WRQ";
   command?: string;
   packet: number;
   time: string;
@@ -71,17 +75,25 @@ export interface Negotiation {
   seq: number;
   /** Packets of the request that preceded a reply (PASV/EPSV/SETUP), when seen. */
   requestPacket?: number;
+  /** SDP: offer or answer, direction, hold / rejected (then `expected` is empty). */
+  media?: MediaInfo;
+  /** SDP: flow of the message that carried the m= line. */
+  flow?: number;
 }
+
+export type SessionAlg = "ftp" | "rtsp" | "sip" | "tftp";
 
 export interface Session {
   id: number;
-  alg: "ftp" | "rtsp";
+  alg: SessionAlg;
   controlFlow: number;
   client: Endpoint;
   server: Endpoint;
   negotiations: Negotiation[];
   /** RTSP: TEARDOWN requests seen (packet numbers). */
   teardowns?: number[];
+  /** SIP: the dialog (Call-ID + From tag), its messages, REGISTER binding. */
+  sip?: SipSession;
   /** Present when a limit was hit: what of this session was not kept, from which packet on. */
   partial?: SessionPartial;
 }
@@ -212,8 +224,12 @@ export class SessionBuilder {
   readonly answers: AlgEvent[] = [];
   readonly conditions: AlgConditions = { gaps: 0, longLines: 0, negotiationsNotKept: 0, teardownsNotKept: 0, firstNotKeptPacket: 0, sessionsPartial: 0 };
 
+  /** SIP dialogs (src/alg/sip.ts). */
+  private readonly sip: SipBuilder;
+
   constructor(private readonly opts: AnalyzeOptions = {}) {
     this.max = opts.maxNegotiations ?? DEFAULT_MAX_NEGOTIATIONS;
+    this.sip = new SipBuilder(this.max, this.conditions);
   }
 
   push(events: AlgEvent[]): void {
@@ -231,6 +247,11 @@ export class SessionBuilder {
       c.firstTableFull ??= e;
       return;
     }
+    if (e.alg === "sip") {
+      this.sip.event(e);
+      return;
+    }
+    if (e.alg !== "ftp" && e.alg !== "rtsp") return;
     let st = this.flows.get(e.flow);
     if (!st) this.flows.set(e.flow, (st = new FlowState(e.flow, e.alg)));
     if (e.kind === EventKind.LineTooLong) {

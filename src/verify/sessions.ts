@@ -23,7 +23,7 @@ import type { Check, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, Ve
 import { FINDINGS, finding } from "./findings.js";
 import { verifySip } from "./sip.js";
 
-const isSipSession = (s: Session) => (s.alg as string) === "sip";
+const isSipSession = (s: Session) => s.alg === "sip";
 
 const ep = (e: { ip?: string; port?: number | null }) => (e.ip?.includes(":") ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
 

@@ -14,7 +14,7 @@
  */
 import type { Endpoint } from "../types.js";
 
-/** The fields of a SIP message this module reads (src/alg/sip*.ts SipMessage, SIP-CONTRACT.md). */
+/** The fields of a SIP message this module reads (a subset of src/alg/sip-types.ts SipMessage). */
 export interface SipMessageView {
   packet: number;
   time: string;
@@ -34,8 +34,8 @@ export interface SipMessageView {
   bodyLength: number;
   truncated?: boolean;
   seq?: number;
-  /** The message did not end in the segment it started in (TCP), when the parser says so. */
-  split?: boolean;
+  /** TCP segments the message was spread over (1 over UDP). */
+  segments?: number;
   sdp?: SdpView;
 }
 

@@ -24,7 +24,7 @@ const MEDIA = new Set(["audio", "video", "image"]);
 /** Why the Linux helper would not handle (part of) message `m`: [outcome, reason] pairs. */
 export function linuxProblems(m: SipMessageView, transport?: string): [string, string][] {
   const out: [string, string][] = [];
-  if (m.split) out.push(["ignored", "the message is split across TCP segments: nf_conntrack_sip parses (and nf_nat_sip rewrites) only messages complete in one segment"]);
+  if ((m.segments ?? 1) > 1) out.push(["ignored", "the message is split across TCP segments: nf_conntrack_sip parses (and nf_nat_sip rewrites) only messages complete in one segment"]);
   if (transport === "tcp" && m.contentLength === undefined) out.push(["ignored", "a TCP message without Content-Length stops the helper's parse"]);
   for (const c of m.contact) {
     const u = c.port !== undefined ? { port: c.port } : uriHostPort(c.uri);

@@ -24,16 +24,7 @@ import { linuxEmulation } from "./sip-linux.js";
 import { mediaDirection, type MediaDirection, type MediaInput } from "./sip-media.js";
 import type { Check, Evidence, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, VerifiedSession } from "./types.js";
 
-/** The SIP part of a session (src/alg, SIP-CONTRACT.md). */
-export interface SipSessionView {
-  callId?: string;
-  method?: string;
-  transport?: "udp" | "tcp";
-  flows?: number[];
-  messages: SipMessageView[];
-}
-
-type SipSession = Session & { sip?: SipSessionView };
+type SipSession = Session & { sip: NonNullable<Session["sip"]> };
 
 export interface SipCheckInput {
   inside?: AnalyzeResult;
@@ -66,7 +57,7 @@ export interface VerifiedSip {
   media: MediaDirection[];
 }
 
-const isSip = (s: Session): s is SipSession => (s.alg as string) === "sip" && !!(s as SipSession).sip;
+const isSip = (s: Session): s is SipSession => s.alg === "sip" && !!s.sip;
 const ep = (e: { ip: string; port?: number | null }) => (e.ip.includes(":") ? `[${e.ip}]` : e.ip) + (e.port !== undefined && e.port !== null ? `:${e.port}` : "");
 const same = (a: Endpoint, b: Endpoint) => a.ip === b.ip && a.port === b.port;
 
@@ -147,7 +138,7 @@ function verifyDialog(si: SipSession | undefined, so: SipSession | undefined, in
   const sip = s.sip!;
   const mapping = si && input.nat ? input.nat.byInside.get(si.controlFlow) : undefined;
   const vs: VerifiedSession = {
-    alg: "sip" as VerifiedSession["alg"],
+    alg: "sip",
     control: { insideFlow: si?.controlFlow, outsideFlow: so?.controlFlow, client: s.client, server: s.server, ...(mapping ? { clientTranslated: mapping.translated } : {}) },
     negotiations: [],
   };
@@ -155,7 +146,7 @@ function verifyDialog(si: SipSession | undefined, so: SipSession | undefined, in
     callId: sip.callId, method: sip.method, transport: sip.transport, messages: [], unpaired: { inside: [], outside: [] }, media: [],
   };
   if (si?.sip?.callId && so?.sip?.callId && si.sip.callId !== so.sip.callId) v.callIdRewritten = true;
-  (vs as VerifiedSession & { sip: VerifiedSip }).sip = v;
+  vs.sip = v;
   const { pairs, inside, outside } = si && so ? pairMessages(si.sip!.messages, so.sip!.messages) : { pairs: [], inside: si?.sip?.messages ?? [], outside: so?.sip?.messages ?? [] };
   v.unpaired = { inside: inside.map((m) => m.packet), outside: outside.map((m) => m.packet) };
   const what = `SIP ${sip.method ?? "dialog"}${sip.callId ? ` ${sip.callId}` : ""}`;
@@ -371,7 +362,7 @@ function negotiations(si: SipSession | undefined, so: SipSession | undefined, pa
     x.sdp.media.forEach((md, k) => {
       const ti = a?.sdp ? target(a.sdp, k) : undefined;
       const to = b?.sdp ? target(b.sdp, k) : undefined;
-      const n: VerifiedNegotiation = { kind: "SDP" as VerifiedNegotiation["kind"], command: messageName(x), inside: negOf(si, a, k), outside: negOf(so, b, k), dataPath: "not-applicable" };
+      const n: VerifiedNegotiation = { kind: "SDP", command: messageName(x), inside: negOf(si, a, k), outside: negOf(so, b, k), dataPath: "not-applicable" };
       const c = vm?.fields.find((f) => f.field === "sdp-media" && f.index === k);
       if (c && a && b && m) {
         const ok = c.status === "rewritten" || c.status === "not-needed";

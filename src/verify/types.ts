@@ -4,7 +4,7 @@
  * `schema/verify.schema.json` describes the report; keep both in step.
  */
 import type { Endpoint, Severity } from "../types.js";
-import type { Negotiation } from "../alg/sessions.js";
+import type { Negotiation, SessionAlg } from "../alg/sessions.js";
 import type { NatTranslation, RouterEndpoint } from "../router/types.js";
 import type { VerifiedSip } from "./sip.js";
 
@@ -74,8 +74,7 @@ export type RewriteStatus = "rewritten" | "not-needed" | "not-rewritten" | "wron
 
 /** A negotiation as seen on each side, with the rewrite the ALG should have made. */
 export interface VerifiedNegotiation {
-  /** SDP: one media line (m=) of a SIP message's SDP body. */
-  kind: Negotiation["kind"] | "SDP";
+  kind: Negotiation["kind"];
   command?: string;
   inside?: Negotiation;
   outside?: Negotiation;
@@ -92,7 +91,7 @@ export interface VerifiedNegotiation {
 }
 
 export interface VerifiedSession {
-  alg: "ftp" | "rtsp" | "sip";
+  alg: SessionAlg;
   control: { insideFlow?: number; outsideFlow?: number; client: Endpoint; server: Endpoint; clientTranslated?: Endpoint };
   negotiations: VerifiedNegotiation[];
   /** SIP dialogs: the messages paired across the NAT with their field checks, and the media per direction (src/verify/sip.ts). */
@@ -120,7 +119,7 @@ export interface PredictedFlow {
 }
 
 export interface PredictedConversation {
-  alg: "ftp" | "rtsp" | "sip";
+  alg: SessionAlg;
   flows: PredictedFlow[];
 }
 

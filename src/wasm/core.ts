@@ -59,6 +59,10 @@ export interface CoreOptions {
   ftpPorts?: number[];
   /** TCP ports of RTSP control connections (default [554, 8554]). */
   rtspPorts?: number[];
+  /** UDP and TCP ports of SIP (default [5060]). */
+  sipPorts?: number[];
+  /** UDP ports of TFTP requests (default [69]). */
+  tftpPorts?: number[];
   /**
    * Control connections reassembled at the same time (default 512; ~18 KiB of wasm memory
    * each). A connection that ended (FIN both ways, RST) frees its slot; so does one idle past
@@ -98,13 +102,21 @@ export interface FlowTimeouts {
 
 export const DEFAULT_FLOW_TIMEOUTS: FlowTimeouts = { tcpClosed: 120, tcpReset: 10, tcpOpening: 120, tcp: 432_000, other: 180 };
 
+export type AlgName = "ftp" | "rtsp" | "sip" | "tftp";
+
+/** AlgKind → name (index = AlgKind). */
+const ALG_NAMES: AlgName[] = ["ftp", "ftp", "rtsp", "sip", "tftp"];
+
+export const DEFAULT_SIP_PORTS = [5060];
+export const DEFAULT_TFTP_PORTS = [69];
+
 /** One event of the wasm ALG layer (assembly/alg), decoded. */
 export interface AlgEvent {
   kind: EventKind;
   /** 0 = sent by the flow's initiator, 1 = by its responder. */
   dir: 0 | 1;
-  alg: "ftp" | "rtsp";
-  /** Flow id of the control connection. */
+  alg: AlgName;
+  /** Flow id of the control connection (SIP/TFTP: of the datagram's flow). */
   flow: number;
   /** Packet that completed the line. */
   packet: number;
@@ -120,7 +132,10 @@ export interface AlgEvent {
   addr?: Uint8Array;
   lineInSegment: number;
   segments: number;
-  /** Relative sequence number of the line's first byte in its direction. */
+  /**
+   * Relative sequence number of the line's first byte in its direction (SipLine: of the
+   * message's first byte; 0 over UDP).
+   */
   seq: number;
 }
 
@@ -188,6 +203,8 @@ export class CaptureCore {
     if (opts.interfaceFilter) this.exports.setInterfaceFilter(opts.interfaceFilter.kind === "pcapng" ? 1 : 2, opts.interfaceFilter.value);
     for (const p of opts.ftpPorts ?? [21]) this.exports.setAlgPort(p, AlgKind.Ftp);
     for (const p of opts.rtspPorts ?? [554, 8554]) this.exports.setAlgPort(p, AlgKind.Rtsp);
+    for (const p of opts.sipPorts ?? DEFAULT_SIP_PORTS) this.exports.setAlgPort(p, AlgKind.Sip);
+    for (const p of opts.tftpPorts ?? DEFAULT_TFTP_PORTS) this.exports.setAlgPort(p, AlgKind.Tftp);
     this.exports.setAlgIdleTimeout(opts.controlIdleSeconds ?? DEFAULT_CONTROL_IDLE_SECONDS);
     const t = { ...DEFAULT_FLOW_TIMEOUTS, ...opts.flowTimeouts };
     this.exports.setFlowTimeouts(t.tcpClosed * 1000, t.tcpReset * 1000, t.tcpOpening * 1000, t.tcp * 1000, t.other * 1000);
@@ -287,7 +304,7 @@ export class CaptureCore {
         out.push({
           kind: dv.getUint16(e + EV_KIND, true) as EventKind,
           dir: dv.getUint8(e + EV_DIR) as 0 | 1,
-          alg: dv.getUint8(e + EV_ALG) === AlgKind.Rtsp ? "rtsp" : "ftp",
+          alg: ALG_NAMES[dv.getUint8(e + EV_ALG)] ?? "ftp",
           flow: dv.getUint32(e + EV_FLOW, true),
           packet: dv.getUint32(e + EV_PACKET, true),
           ts: dv.getBigUint64(e + EV_TS, true),

@@ -116,7 +116,7 @@ describe("message pairing", () => {
 describe("Linux helper emulation (--profile linux)", () => {
   it("names split TCP messages, low ports, third-party media, a 4th m= line and a=rtcp elsewhere", () => {
     const m = invite({ sig: "192.0.2.10:5060", media: "198.51.100.77", port: 7000 });
-    m.split = true;
+    m.segments = 2;
     m.contact = [{ uri: "<sip:alice@192.0.2.10:80>" }];
     m.sdp!.media = [
       { type: "audio", port: 7000, rtcpPort: 7005 },
