@@ -328,21 +328,25 @@ function mediaFindings(list: MediaDirection[], what: string, findings: Finding[]
     }[d.status] as [Check["status"], string];
     checks.push({ check: "data-path", subject, status, reason });
   }
-  // One way only: a direction that carried media while a direction that had to did not.
-  const ok = list.filter((d) => d.expected && d.status === "forwarded");
-  const dead = list.filter((d) => d.expected && (d.status === "blocked" || d.status === "not-sent" || d.status === "not-attempted"));
+  // One way only: a direction that carried media while a direction that had to did not. With one
+  // capture, what it shows (media one way only in it) is a warning: where the other died is not in it.
+  const single = list.some((d) => d.status === "one-side-only");
+  const seen = (d: MediaDirection) => (single ? d.packets.inside + d.packets.outside > 0 : d.status === "forwarded");
+  const ok = list.filter((d) => d.expected && seen(d));
+  const dead = list.filter((d) => d.expected && (single ? !seen(d) : d.status === "blocked" || d.status === "not-sent" || d.status === "not-attempted"));
   const okDirs = new Set(ok.map((d) => d.direction));
   const deadOther = dead.filter((d) => !okDirs.has(d.direction));
   if (ok.length && deadOther.length) {
     const good = ok[0]!;
     const bad = deadOther[0]!;
-    const why = bad.status === "not-sent" ? `nothing was ever sent towards ${ep(bad.target.outside!)} (the outside SDP names an address that does not lead to the NAT)`
+    const why = single ? `the ${good.packets.inside ? "inside" : "outside"} capture (the only one given) shows none: whether it died at the router or was never sent is not in it`
+      : bad.status === "not-sent" ? `nothing was ever sent towards ${ep(bad.target.outside!)} (the outside SDP names an address that does not lead to the NAT)`
       : bad.status === "blocked" ? "it was blocked at the router" : `no packet was sent towards ${ep(bad.target.outside ?? bad.target.inside!)}`;
-    findings.push(finding("alg.one-way-media", `one-way media: RTP ${words(good)} crossed the NAT (${good.packets.inside} packet(s) inside, ${good.packets.outside} outside) but none ${words(bad)}: ${why}`, {
+    findings.push(finding("alg.one-way-media", `one-way media: RTP ${words(good)} ${single ? "was seen" : "crossed the NAT"} (${good.packets.inside} packet(s) inside, ${good.packets.outside} outside) but none ${words(bad)}: ${why}`, {
       inside: [...(good.first.inside ? [good.first.inside] : []), ...(bad.announced.inside ? [bad.announced.inside] : [])],
       outside: [...(good.first.outside ? [good.first.outside] : []), ...(bad.announced.outside ? [bad.announced.outside] : [])],
       insideFlows: good.insideFlows, outsideFlows: good.outsideFlows,
-    }));
+    }, undefined, single ? "warning" : undefined));
   }
 }
 
