@@ -249,7 +249,7 @@ function checkNegotiation(
   return v;
 }
 
-const msOf = (iso: string) => Date.parse(iso.slice(0, 19) + "Z") + Number(`0.${iso.slice(20, 29).replace(/\D/g, "") || "0"}`) * 1000;
+export const msOf = (iso: string) => Date.parse(iso.slice(0, 19) + "Z") + Number(`0.${iso.slice(20, 29).replace(/\D/g, "") || "0"}`) * 1000;
 
 /**
  * Why capture `side` cannot show what happened at `ms` (a moment on the other capture's clock),

@@ -5,6 +5,8 @@
  *   forwarded      seen towards the endpoint on both sides
  *   blocked        seen where it entered the router, never on the other side (an ICMP error from
  *                  the router quoted when the capture holds one)
+ *   late           blocked, and its first packet came more than SIP_MEDIA_WINDOW_S after the SDP
+ *                  (the pinhole had expired)
  *   not-sent       towards the inside host: nothing on either side, and the outside SDP named an
  *                  address that does not lead to the NAT (a private address: the peer had no route)
  *   not-attempted  nothing on either side although the SDP named a usable endpoint
@@ -15,7 +17,10 @@ import type { AnalyzeResult } from "../alg/analyze.js";
 import type { Endpoint, Flow } from "../types.js";
 import { icmpNote } from "./sessions.js";
 
-export type MediaStatus = "forwarded" | "blocked" | "not-sent" | "not-attempted" | "one-side-only";
+export type MediaStatus = "forwarded" | "blocked" | "late" | "not-sent" | "not-attempted" | "one-side-only";
+
+/** Media expectations of SIP ALGs live this long (Linux: 180 s, ALG-BEHAVIOUR.md §8.2). */
+export const SIP_MEDIA_WINDOW_S = 180;
 
 export interface MediaDirection {
   /** to-inside: the remote party's media to the inside host; from-inside: the inside host's media out. */
@@ -33,6 +38,8 @@ export interface MediaDirection {
   icmp?: string;
   /** The SDP messages that announced the target (packets per side). */
   announced: { inside?: number; outside?: number };
+  /** Media of this direction still seen (on the side it entered) more than a second after the dialog's BYE. */
+  afterBye?: { seconds: number; flow: number; side: "inside" | "outside" };
 }
 
 /** Flow ids by "ip|port" of either end (UDP), per capture, built once. */
@@ -78,7 +85,7 @@ export interface MediaInput {
 }
 
 /** What happened to media sent towards one announced endpoint (per side). */
-export function mediaDirection(direction: MediaDirection["direction"], target: MediaDirection["target"], expected: boolean, announced: MediaDirection["announced"], input: MediaInput): MediaDirection {
+export function mediaDirection(direction: MediaDirection["direction"], target: MediaDirection["target"], expected: boolean, announced: MediaDirection["announced"], input: MediaInput, times: { announcedMs?: number; byeMs?: number } = {}): MediaDirection {
   const i = towards(input.inside, target.inside);
   const o = towards(input.outside, target.outside);
   const d: MediaDirection = {
@@ -95,5 +102,17 @@ export function mediaDirection(direction: MediaDirection["direction"], target: M
   } else if (direction === "from-inside" && i.packets) d.status = "blocked";
   else if (direction === "to-inside" && target.outside && !input.natAddresses.includes(target.outside.ip)) d.status = "not-sent";
   else if (i.packets || o.packets) d.status = "blocked";
+  const entered = direction === "to-inside" ? { r: input.outside, flows: o.flows, side: "outside" as const } : { r: input.inside, flows: i.flows, side: "inside" as const };
+  const f0 = entered.flows[0];
+  if (d.status === "blocked" && f0 && entered.r && times.announcedMs !== undefined && entered.r.scan.flows.firstMs(f0.id) - times.announcedMs > SIP_MEDIA_WINDOW_S * 1000) d.status = "late";
+  if (times.byeMs !== undefined && entered.r) {
+    for (const f of entered.flows) {
+      const late = (entered.r.scan.flows.lastMs(f.id) - times.byeMs) / 1000;
+      if (late > 1) {
+        d.afterBye = { seconds: Math.round(late * 10) / 10, flow: f.id, side: entered.side };
+        break;
+      }
+    }
+  }
   return d;
 }

@@ -18,10 +18,10 @@ import type { Endpoint } from "../types.js";
 import { inCidr } from "../net/cidr.js";
 import { finding } from "./findings.js";
 import type { Reconciliation } from "./nat.js";
-import type { NatHints } from "./sessions.js";
+import { msOf, type NatHints } from "./sessions.js";
 import { compareFields, lengthProblem, messageName, type FieldCheck, type SipMessageView, type SipTranslation } from "./sip-fields.js";
 import { linuxEmulation } from "./sip-linux.js";
-import { mediaDirection, type MediaDirection, type MediaInput } from "./sip-media.js";
+import { SIP_MEDIA_WINDOW_S, mediaDirection, type MediaDirection, type MediaInput } from "./sip-media.js";
 import type { Check, Evidence, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, VerifiedSession } from "./types.js";
 
 type SipSession = Session & { sip: NonNullable<Session["sip"]> };
@@ -280,10 +280,23 @@ function media(si: SipSession | undefined, so: SipSession | undefined, pairs: [S
       const dir = md.direction ?? "sendrecv";
       // Media towards this endpoint flows unless its owner only sends (sendonly) or nothing (inactive).
       const expected = dir !== "sendonly" && dir !== "inactive" && peerSends(list, fromHost, host, m);
-      out.push(mediaDirection(fromHost ? "to-inside" : "from-inside", { inside: ti, outside: to }, expected, { inside: a?.packet, outside: b?.packet }, mi));
+      // Times on the capture where the media enters the router: outside for media to the inside host.
+      const entered = fromHost ? b ?? a : a ?? b;
+      const byeAt = bye(list, fromHost ? !!input.outside : !input.inside);
+      out.push(mediaDirection(fromHost ? "to-inside" : "from-inside", { inside: ti, outside: to }, expected, { inside: a?.packet, outside: b?.packet }, mi,
+        { announcedMs: entered && msOf(entered.time), byeMs: byeAt && msOf(byeAt.time) }));
     });
   }
   return out;
+}
+
+/** The dialog's first BYE request, as seen on the outside (`outside`) or the inside capture. */
+function bye(list: [SipMessageView | undefined, SipMessageView | undefined][], outside: boolean): SipMessageView | undefined {
+  for (const [a, b] of list) {
+    const x = outside ? b : a;
+    if (x?.request?.method === "BYE") return x;
+  }
+  return undefined;
 }
 
 function target(sdp: NonNullable<SipMessageView["sdp"]>, k: number): Endpoint | undefined {
@@ -315,6 +328,12 @@ function mediaFindings(list: MediaDirection[], what: string, findings: Finding[]
       continue;
     }
     const ev: Evidence = { inside: [...(d.announced.inside ? [d.announced.inside] : []), ...(d.first.inside ? [d.first.inside] : [])], outside: [...(d.announced.outside ? [d.announced.outside] : []), ...(d.first.outside ? [d.first.outside] : [])], insideFlows: d.insideFlows, outsideFlows: d.outsideFlows };
+    if (d.afterBye) {
+      findings.push(finding("alg.media-after-bye", `RTP ${words(d)} towards ${to} still crossed ${d.afterBye.seconds} s after the BYE`, { [`${d.afterBye.side}Flows`]: [d.afterBye.flow] }));
+    }
+    if (d.status === "late") {
+      findings.push(finding("alg.data-flow-late", `RTP ${words(d)} towards ${to} first arrived more than ${SIP_MEDIA_WINDOW_S} s after its SDP and was not forwarded: the ALG's media pinhole had expired`, ev));
+    }
     if (d.status === "blocked") {
       const where = d.direction === "to-inside" ? "reached the outside but never the inside" : "left the inside host but never appeared outside";
       findings.push(finding("alg.media-blocked", `RTP ${words(d)} towards ${to} ${where} (${d.packets.inside} packet(s) inside, ${d.packets.outside} outside)`, ev, d.icmp));
@@ -322,6 +341,7 @@ function mediaFindings(list: MediaDirection[], what: string, findings: Finding[]
     const [status, reason]: [Check["status"], string] = {
       forwarded: ["passed", `${d.packets.inside} packet(s) inside and ${d.packets.outside} outside: the media crossed the NAT`],
       blocked: ["failed", `seen on one side of the NAT only`],
+      late: ["failed", `first seen more than ${SIP_MEDIA_WINDOW_S} s after its SDP, on one side of the NAT only`],
       "not-sent": ["failed", `no packet on either side: the outside SDP named ${to}, an address that does not lead to the NAT`],
       "not-attempted": ["not-checked", "no media was sent this way"],
       "one-side-only": d.packets.inside + d.packets.outside ? ["passed", "media seen in the one capture given"] : ["not-checked", "only one capture was given and it shows no media this way"],
@@ -333,7 +353,7 @@ function mediaFindings(list: MediaDirection[], what: string, findings: Finding[]
   const single = list.some((d) => d.status === "one-side-only");
   const seen = (d: MediaDirection) => (single ? d.packets.inside + d.packets.outside > 0 : d.status === "forwarded");
   const ok = list.filter((d) => d.expected && seen(d));
-  const dead = list.filter((d) => d.expected && (single ? !seen(d) : d.status === "blocked" || d.status === "not-sent" || d.status === "not-attempted"));
+  const dead = list.filter((d) => d.expected && (single ? !seen(d) : d.status === "blocked" || d.status === "late" || d.status === "not-sent" || d.status === "not-attempted"));
   const okDirs = new Set(ok.map((d) => d.direction));
   const deadOther = dead.filter((d) => !okDirs.has(d.direction));
   if (ok.length && deadOther.length) {
@@ -375,7 +395,7 @@ function negotiations(si: SipSession | undefined, so: SipSession | undefined, pa
       }
       const d = v.media.find((y) => (ti && y.target.inside && same(y.target.inside, ti)) || (to && y.target.outside && same(y.target.outside, to)));
       if (md.port === 0 || !ti && !to) n.dataPath = "not-applicable";
-      else if (d) n.dataPath = !d.expected ? "not-applicable" : d.status === "forwarded" ? "forwarded" : d.status === "blocked" || d.status === "not-sent" ? "blocked" : d.status === "one-side-only" ? "one-side-only" : "not-attempted";
+      else if (d) n.dataPath = !d.expected ? "not-applicable" : d.status === "forwarded" ? "forwarded" : d.status === "blocked" || d.status === "not-sent" ? "blocked" : d.status === "late" ? "late" : d.status === "one-side-only" ? "one-side-only" : "not-attempted";
       out.push(n);
     });
   }
