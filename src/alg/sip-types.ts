@@ -131,4 +131,6 @@ export interface MediaInfo {
   rejected: boolean;
   /** The media type of the m= line. */
   type: string;
+  /** a=rtcp-mux: RTCP shares the RTP port (no rtcpPort, no RTCP expectation). */
+  rtcpMux?: boolean;
 }
