@@ -261,7 +261,7 @@ function result(findings: string[]): Result {
 // Two-sided wire
 // ---------------------------------------------------------------------------------------------
 
-interface WirePkt {
+export interface WirePkt {
   /** Router ingress time (ns). */
   t: bigint;
   /** Sent from the inside (or made by the router towards the outside). */
@@ -272,7 +272,7 @@ interface WirePkt {
 
 type Who = "local" | "remote" | "router";
 
-class Wire {
+export class Wire {
   t = DEFAULT_EPOCH_NS;
   readonly pkts: WirePkt[] = [];
   private readonly ids: Record<Who, number> = { local: 0x2100, remote: 0x6a00, router: 0x0400 };
@@ -293,8 +293,8 @@ class Wire {
     return ipv4({ src, dst, proto, id, ttl, df: proto !== IpProto.ICMP, payload });
   }
 
-  /** UDP datagram; `only` restricts it to one side (dropped by the router). Returns the outside bytes. */
-  udp(fromLocal: boolean, localIn: Ep, localOut: Ep, remote: Ep, payload: Uint8Array, o: { dt?: bigint; only?: Side } = {}): Uint8Array | undefined {
+  /** UDP datagram (one payload, or one per side: an ALG rewrote it); `only` restricts it to one side (dropped by the router). Returns the outside bytes. */
+  udp(fromLocal: boolean, localIn: Ep, localOut: Ep, remote: Ep, payload: Uint8Array | Record<Side, Uint8Array>, o: { dt?: bigint; only?: Side } = {}): Uint8Array | undefined {
     this.t += o.dt ?? GAP;
     const id = this.nextId(fromLocal ? "local" : "remote");
     const p: WirePkt = { t: this.t, outbound: fromLocal };
@@ -302,7 +302,8 @@ class Wire {
       if (o.only && o.only !== side) continue;
       const le = side === "inside" ? localIn : localOut;
       const [s, d] = fromLocal ? [le, remote] : [remote, le];
-      p[side] = Wire.l3(side, fromLocal, s.ip, d.ip, IpProto.UDP, udp({ src: s.ip, dst: d.ip, srcPort: s.port, dstPort: d.port, payload }), id);
+      const pl = payload instanceof Uint8Array ? payload : payload[side];
+      p[side] = Wire.l3(side, fromLocal, s.ip, d.ip, IpProto.UDP, udp({ src: s.ip, dst: d.ip, srcPort: s.port, dstPort: d.port, payload: pl }), id);
     }
     this.add(p);
     return p.outside;
@@ -321,12 +322,24 @@ class Wire {
     this.pkts.forEach((p, k) => {
       const l3 = p[side];
       if (!l3) return;
-      const ts = side === "inside" ? (p.outbound ? p.t : p.t + FWD) : (p.outbound ? p.t + FWD + SKEW : p.t + SKEW);
+      const ts = Wire.ts(side, p);
       const [src, dst] = sideMacs(side, p.outbound);
       recs.push({ ts, data: ethernetFor(l3, { src, dst }), k });
     });
     recs.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.k - b.k));
     return writePcap(recs.map((r) => ({ ts: r.ts, data: r.data })), { linkType: LinkType.ETHERNET, snaplen: 262144 });
+  }
+
+  /** Capture time of `p` on `side` (the header's clock model). */
+  static ts(side: Side, p: WirePkt): bigint {
+    return side === "inside" ? (p.outbound ? p.t : p.t + FWD) : (p.outbound ? p.t + FWD + SKEW : p.t + SKEW);
+  }
+
+  /** 1-based packet number of each packet in `side`'s pcap (the order `pcap` writes). */
+  numbers(side: Side): Map<WirePkt, number> {
+    const order = this.pkts.map((p, k) => ({ p, k })).filter((x) => x.p[side]);
+    order.sort((a, b) => { const x = Wire.ts(side, a.p), y = Wire.ts(side, b.p); return x < y ? -1 : x > y ? 1 : a.k - b.k; });
+    return new Map(order.map((x, i) => [x.p, i + 1]));
   }
 
   side(side: Side): { t: bigint; l3: Uint8Array }[] {
@@ -339,7 +352,7 @@ type Text = string | { inside: string; outside: string };
 const sideText = (x: Text, side: Side) => (typeof x === "string" ? x : x[side]);
 
 /** One TCP connection with per-side seq/ack (local = the inside host). */
-class Conn {
+export class Conn {
   private readonly lSeq: Record<Side, number>;
   private readonly rSeq: Record<Side, number>;
   private last: boolean | null = null;
@@ -478,7 +491,7 @@ interface CaseDef {
 
 interface Tuple { proto: number; src: Ep; dst: Ep; len: number }
 
-function tupleOf(l3: Uint8Array): Tuple {
+export function tupleOf(l3: Uint8Array): Tuple {
   const ihl = (l3[0]! & 0x0f) * 4;
   const dv = new DataView(l3.buffer, l3.byteOffset, l3.byteLength);
   const ip = (o: number) => `${l3[o]}.${l3[o + 1]}.${l3[o + 2]}.${l3[o + 3]}`;

@@ -71,7 +71,9 @@ export function predictConversations(sessions: VerifiedSession[], inside: Analyz
       base.expected.forEach((x, xi) => {
         const oi = n.inside?.observed.find((o) => o.expected === xi)?.flow;
         const oo = n.outside?.observed.find((o) => o.expected === xi)?.flow;
-        const key = `${oi}|${oo}|${xi}|${base.packet}`;
+        // A flow seen is listed once per conversation, however many negotiations announced it (SIP:
+        // the offer's and the answer's endpoints are the two ends of one symmetric RTP flow).
+        const key = oi !== undefined || oo !== undefined ? `${oi}|${oo}` : `${oi}|${oo}|${xi}|${base.packet}`;
         if (seen.has(key)) return;
         seen.add(key);
         const m = oi !== undefined ? nat?.byInside.get(oi) : oo !== undefined ? nat?.byOutside.get(oo) : undefined;

@@ -22,6 +22,9 @@ import { coverageOf, type CaptureSpan, type Reconciliation } from "./nat.js";
 import type { Check, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, VerifiedSession } from "./types.js";
 import { FINDINGS, finding } from "./findings.js";
 import { tftpChecks, verifyTftpSession } from "./tftp.js";
+import { verifySip } from "./sip.js";
+
+const isSipSession = (s: Session) => s.alg === "sip";
 
 const ep = (e: { ip?: string; port?: number | null }) => (e.ip?.includes(":") ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
 
@@ -42,6 +45,8 @@ export interface SessionCheckInput {
   hints?: NatHints;
   /** What was read of each capture: a flow starting outside it is not covered, never blocked. */
   spans?: { inside?: CaptureSpan; outside?: CaptureSpan };
+  /** linux: also what the Linux helpers would have done (SIP: ./sip-linux.ts). */
+  profile?: "lenient" | "linux";
 }
 
 /** What the user knows about the NAT, for where the captures alone are ambiguous. */
@@ -64,6 +69,8 @@ export function verifySessions(input: SessionCheckInput, findings: Finding[], ch
       else negotiationChecks(s, n, input, findings, checks);
     }
   }
+  // SIP dialogs have their own pairing and checks (./sip.ts).
+  for (const s of verifySip(input, findings, checks)) out.push(s);
   return out;
 }
 
@@ -72,13 +79,14 @@ function pairSessions(input: SessionCheckInput, findings: Finding[]): VerifiedSe
   const out: VerifiedSession[] = [];
   const pairedOutside = new Set<Session>();
   for (const si of inside?.sessions ?? []) {
+    if (isSipSession(si)) continue;
     const m = nat?.byInside.get(si.controlFlow);
     const so = m ? outside?.sessions.find((s) => s.controlFlow === m.outsideFlow) : undefined;
     if (so) pairedOutside.add(so);
     out.push(checkSession(si, so, m, input, findings));
   }
   for (const so of outside?.sessions ?? []) {
-    if (pairedOutside.has(so)) continue;
+    if (pairedOutside.has(so) || isSipSession(so)) continue;
     out.push(checkSession(undefined, so, undefined, input, findings));
   }
   return out;
@@ -248,7 +256,7 @@ function checkNegotiation(
   return v;
 }
 
-const msOf = (iso: string) => Date.parse(iso.slice(0, 19) + "Z") + Number(`0.${iso.slice(20, 29).replace(/\D/g, "") || "0"}`) * 1000;
+export const msOf = (iso: string) => Date.parse(iso.slice(0, 19) + "Z") + Number(`0.${iso.slice(20, 29).replace(/\D/g, "") || "0"}`) * 1000;
 
 /**
  * Why capture `side` cannot show what happened at `ms` (a moment on the other capture's clock),
@@ -351,7 +359,7 @@ function mediaForwarded(ni: Negotiation, no: Negotiation, input: SessionCheckInp
   return ni.dataSeen && no.dataSeen && ni.observedFlows.some((id) => input.nat?.byInside.has(id) ?? false);
 }
 
-function icmpNote(r: AnalyzeResult, f: Flow): string | undefined {
+export function icmpNote(r: AnalyzeResult, f: Flow): string | undefined {
   for (const g of r.scan.flows) {
     if ((g.proto === "icmp" || g.proto === "icmpv6") && g.initiator.ip === f.responder.ip && g.responder.ip === f.initiator.ip) {
       return `ICMP from ${g.initiator.ip} to ${g.responder.ip} (flow ${g.id}, packet ${g.first.packet}): the router answered the media with an error such as port unreachable`;

@@ -6,6 +6,7 @@
 import type { Endpoint, Severity } from "../types.js";
 import type { Negotiation, SessionAlg } from "../alg/sessions.js";
 import type { NatTranslation, RouterEndpoint } from "../router/types.js";
+import type { VerifiedSip } from "./sip.js";
 
 export type Side = "inside" | "outside";
 
@@ -93,6 +94,8 @@ export interface VerifiedSession {
   alg: SessionAlg;
   control: { insideFlow?: number; outsideFlow?: number; client: Endpoint; server: Endpoint; clientTranslated?: Endpoint };
   negotiations: VerifiedNegotiation[];
+  /** SIP dialogs: the messages paired across the NAT with their field checks, and the media per direction (src/verify/sip.ts). */
+  sip?: VerifiedSip;
 }
 
 /** A predicted or router flow in Junos terms. */

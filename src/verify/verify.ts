@@ -102,7 +102,7 @@ function build(inputs: VerifyInputs, opts: VerifyOptions, nat?: Reconciliation, 
   const spans = { inside: inside && spanOf(inside), outside: outside && spanOf(outside) };
   const checks: Check[] = [...coverageChecks(inputs, spans), ...(pairing?.checks ?? [])];
   const unrelated = pairing?.related === false;
-  const sessions = unrelated ? unpairedSessions(inside!, outside!, opts, checks) : verifySessions({ inside, outside, nat, hints: opts.hints, spans }, findings, checks);
+  const sessions = unrelated ? unpairedSessions(inside!, outside!, opts, checks) : verifySessions({ inside, outside, nat, hints: opts.hints, spans, profile: opts.profile }, findings, checks);
   const predicted = predictConversations(sessions, inside, outside, unrelated ? undefined : nat);
   const matched = compareWithRouter(predicted, router, findings, { frameTolerance: opts.frameTolerance, withCaptures: !!(inside || outside), captures: { inside, outside } }, sessions, checks);
   // An ALG the router did not apply is an error when a session failed for it, else a warning
@@ -362,7 +362,7 @@ const PATH_WORDS: [VerifiedSession["negotiations"][number]["dataPath"] | "interl
 ];
 
 /** "Is the ALG active?" from the evidence: rewritten (yes), nothing needed rewriting (no ALG acted), not rewritten (no). */
-function algActive(alg: "ftp" | "rtsp", ss: VerifiedSession[], findings: Finding[], matched: RouterMatch, codes: (re: RegExp) => string[]): Answer {
+function algActive(alg: "ftp" | "rtsp" | "sip", ss: VerifiedSession[], findings: Finding[], matched: RouterMatch, codes: (re: RegExp) => string[]): Answer {
   const A = alg.toUpperCase();
   const question = `Is the ${A} ALG active?`;
   const negs = ss.flatMap((s) => s.negotiations);
@@ -373,7 +373,7 @@ function algActive(alg: "ftp" | "rtsp", ss: VerifiedSession[], findings: Finding
   const helpers = own.flatMap((o) => o.control).filter((f) => f.format === "conntrack" && (f.alg ?? "").toLowerCase().startsWith(alg));
   const routerSays = routerConv.length ? `the router lists ${routerConv.length} flow(s) under ALG protocol ${alg}`
     : helpers.length ? `conntrack shows helper=${helpers[0].alg} on the control connection (${helpers[0].location.file}:${helpers[0].location.line})` : undefined;
-  const notRewritten = codes(/^alg\.(payload-not-translated|port-refused-foreign-address)$/).filter((c) => findings.some((f) => f.code === c && f.severity === "error"));
+  const notRewritten = codes(/^alg\.(payload-not-translated|port-refused-foreign-address|sdp-not-translated|contact-not-translated)$/).filter((c) => findings.some((f) => f.code === c && f.severity === "error"));
   const routerInactive = codes(/^(router\.alg-inactive|conntrack\.helper-missing)$/);
   const wrong = codes(/^alg\.payload-(wrong-address|port-mismatch)$/);
   if (findings.some((f) => f.code === "nat.captures-unrelated")) return { question, answer: "Not known: the two captures are not of the same run, so no payload can be compared across the NAT [nat.captures-unrelated].", findings: ["nat.captures-unrelated"] };
@@ -394,13 +394,33 @@ function algActive(alg: "ftp" | "rtsp", ss: VerifiedSession[], findings: Finding
   return { question, answer: `Not known: no negotiation was seen on both sides of the NAT${bracket(routerInactive)}.`, findings: routerInactive };
 }
 
+/** "Did media pass both ways?" for the SIP dialogs: media directions by outcome. */
+function sipMediaAnswer(ss: VerifiedSession[], codes: (re: RegExp) => string[]): Answer {
+  const dirs = ss.flatMap((s) => s.sip?.media ?? []).filter((d) => d.expected);
+  const count = new Map<string, number>();
+  for (const d of dirs) count.set(d.status, (count.get(d.status) ?? 0) + 1);
+  const words: [string, string][] = [["forwarded", "forwarded through the NAT"], ["blocked", "blocked at the NAT"], ["not-sent", "never sent (the SDP named an address that does not lead to the NAT)"], ["not-attempted", "with no media sent"], ["one-side-only", "seen in one capture only"]];
+  const parts = words.filter(([k]) => count.get(k)).map(([k, w]) => `${count.get(k)} ${w}`);
+  const bad = codes(/^alg\.(one-way-media|media-blocked|sdp-not-translated)$/);
+  const messages = ss.reduce((n, s) => n + (s.sip?.messages.length ?? 0), 0);
+  return {
+    question: "Do the SIP signalling and the RTP media both pass the NAT, in both directions?",
+    answer: `${ss.length} SIP dialog(s), ${messages} message(s) and ${dirs.length} media direction(s)${parts.length ? `: ${parts.join(", ")}` : ""}${bracket(bad)}.`,
+    findings: bad,
+  };
+}
+
 function answers(sessions: VerifiedSession[], predicted: PredictedConversation[], findings: Finding[], router: RouterParseResult[], matched: RouterMatch): Answer[] {
   const codes = (re: RegExp) => [...new Set(findings.filter((f) => re.test(f.code)).map((f) => f.code))];
   const out: Answer[] = [];
-  for (const alg of ["ftp", "rtsp"] as const) {
+  for (const alg of ["ftp", "rtsp", "sip"] as const) {
     const ss = sessions.filter((s) => s.alg === alg);
     if (!ss.length) continue;
     out.push(algActive(alg, ss, findings, matched, codes));
+    if (alg === "sip") {
+      out.push(sipMediaAnswer(ss, codes));
+      continue;
+    }
     const data = ss.flatMap((s) => s.negotiations);
     const count = new Map<string, number>();
     for (const n of data) {

@@ -1,0 +1,409 @@
+/**
+ * `verify` for SIP through a NAT (issue 14 item 3; ALG-BEHAVIOUR.md §8.10). SIP sessions (one per
+ * dialog, src/alg) of the two captures are paired by Call-ID, or — where the router hides it (Junos
+ * SIP ALG without `disable-call-id-hiding`) — by the first message's CSeq and topmost Via branch;
+ * their messages by kind, CSeq and branch (then CSeq and order). For each message pair:
+ *   - the address fields (./sip-fields.ts) against the translation of the signalling flow that
+ *     carried it, seen in the outside IP/UDP (or TCP) header;
+ *   - Content-Length equal to the body's real length on both sides;
+ * and per dialog the media per direction (./sip-media.ts): forwarded, blocked (ICMP quoted), not
+ * sent, not attempted; one way only = alg.one-way-media.
+ * Nothing is judged on a message seen on one side only (its check says so); with one capture,
+ * what that capture shows alone is checked (Content-Length, media seen, private addresses in an
+ * outside capture when --inside-net names them).
+ */
+import type { AnalyzeResult } from "../alg/analyze.js";
+import type { Negotiation, Session } from "../alg/sessions.js";
+import type { Endpoint } from "../types.js";
+import { inCidr } from "../net/cidr.js";
+import { finding } from "./findings.js";
+import type { Reconciliation } from "./nat.js";
+import { msOf, type NatHints } from "./sessions.js";
+import { compareFields, lengthProblem, messageName, type FieldCheck, type SipMessageView, type SipTranslation } from "./sip-fields.js";
+import { linuxEmulation } from "./sip-linux.js";
+import { SIP_MEDIA_WINDOW_S, mediaDirection, type MediaDirection, type MediaInput } from "./sip-media.js";
+import type { Check, Evidence, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, VerifiedSession } from "./types.js";
+
+type SipSession = Session & { sip: NonNullable<Session["sip"]> };
+
+export interface SipCheckInput {
+  inside?: AnalyzeResult;
+  outside?: AnalyzeResult;
+  nat?: Reconciliation;
+  hints?: NatHints;
+  profile?: "lenient" | "linux";
+}
+
+/** One message as seen on each side, with its field checks. */
+export interface VerifiedSipMessage {
+  name: string;
+  cseq?: string;
+  direction?: "outbound" | "inbound";
+  inside?: number;
+  outside?: number;
+  fields: FieldCheck[];
+  contentLength?: { inside?: string; outside?: string };
+}
+
+export interface VerifiedSip {
+  callId?: string;
+  /** The Call-ID differs across the NAT (an SRX hides it by default): paired by CSeq and branch. */
+  callIdRewritten?: boolean;
+  method?: string;
+  transport?: string;
+  messages: VerifiedSipMessage[];
+  /** Messages of this dialog seen on one side only. */
+  unpaired: { inside: number[]; outside: number[] };
+  media: MediaDirection[];
+}
+
+const isSip = (s: Session): s is SipSession => s.alg === "sip" && !!s.sip;
+const ep = (e: { ip: string; port?: number | null }) => (e.ip.includes(":") ? `[${e.ip}]` : e.ip) + (e.port !== undefined && e.port !== null ? `:${e.port}` : "");
+const same = (a: Endpoint, b: Endpoint) => a.ip === b.ip && a.port === b.port;
+
+export function sipSessions(r: AnalyzeResult | undefined): SipSession[] {
+  return (r?.sessions ?? []).filter(isSip);
+}
+
+/** Verified SIP sessions (one per dialog), their findings and checks. */
+export function verifySip(input: SipCheckInput, findings: Finding[], checks: Check[]): VerifiedSession[] {
+  const ins = sipSessions(input.inside);
+  const outs = sipSessions(input.outside);
+  const out: VerifiedSession[] = [];
+  const used = new Set<SipSession>();
+  const byCall = new Map<string, SipSession[]>();
+  for (const s of outs) if (s.sip?.callId) (byCall.get(s.sip.callId) ?? byCall.set(s.sip.callId, []).get(s.sip.callId)!).push(s);
+  for (const si of ins) {
+    let so = si.sip?.callId ? byCall.get(si.sip.callId)?.find((x) => !used.has(x)) : undefined;
+    if (!so) so = outs.find((x) => !used.has(x) && sameFirstTransaction(si, x) && pairedFlows(si, x, input.nat));
+    if (so) used.add(so);
+    out.push(verifyDialog(si, so, input, findings, checks));
+  }
+  for (const so of outs) if (!used.has(so)) out.push(verifyDialog(undefined, so, input, findings, checks));
+  return out;
+}
+
+const txKey = (m: SipMessageView) => `${m.request ? m.request.method : m.status?.code}|${m.cseq?.num} ${m.cseq?.method}|${m.via[0]?.branch ?? ""}`;
+const txKeyNoBranch = (m: SipMessageView) => `${m.request ? m.request.method : m.status?.code}|${m.cseq?.num} ${m.cseq?.method}`;
+
+function sameFirstTransaction(a: SipSession, b: SipSession): boolean {
+  const x = a.sip!.messages[0];
+  const y = b.sip!.messages[0];
+  return !!x && !!y && txKey(x) === txKey(y);
+}
+
+function pairedFlows(a: SipSession, b: SipSession, nat?: Reconciliation): boolean {
+  return !nat || nat.byInside.get(a.controlFlow)?.outsideFlow === b.controlFlow;
+}
+
+/** Messages paired by kind + CSeq + Via branch, then kind + CSeq in order. */
+export function pairMessages(mi: SipMessageView[], mo: SipMessageView[]): { pairs: [SipMessageView, SipMessageView][]; inside: SipMessageView[]; outside: SipMessageView[] } {
+  const pairs: [SipMessageView, SipMessageView][] = [];
+  const left = new Set(mo);
+  const take = (key: (m: SipMessageView) => string, m: SipMessageView) => {
+    const k = key(m);
+    for (const o of mo) if (left.has(o) && key(o) === k) { left.delete(o); return o; }
+    return undefined;
+  };
+  const unpairedIn: SipMessageView[] = [];
+  for (const m of mi) {
+    const o = take(txKey, m) ?? take(txKeyNoBranch, m);
+    if (o) pairs.push([m, o]);
+    else unpairedIn.push(m);
+  }
+  return { pairs, inside: unpairedIn, outside: mo.filter((o) => left.has(o)) };
+}
+
+function translationOf(m: NatMapping, input: SipCheckInput): SipTranslation {
+  return {
+    private: m.inside, nat: m.translated, pool: input.hints?.natAddresses,
+    mediaPort: (ip, port) => mediaNatPort(input, ip, port),
+  };
+}
+
+/** The NAT port of the inside host's media endpoint ip:port, from a media flow that crossed. */
+function mediaNatPort(input: SipCheckInput, ip: string, port: number): number | undefined {
+  const r = input.inside;
+  if (!r || !input.nat) return undefined;
+  for (const f of r.scan.flows) {
+    if (f.proto !== "udp") continue;
+    const m = input.nat.byInside.get(f.id);
+    if (m && m.inside.ip === ip && m.inside.port === port) return m.translated.port ?? undefined;
+  }
+  return undefined;
+}
+
+function verifyDialog(si: SipSession | undefined, so: SipSession | undefined, input: SipCheckInput, findings: Finding[], checks: Check[]): VerifiedSession {
+  const s = (si ?? so)!;
+  const sip = s.sip!;
+  const mapping = si && input.nat ? input.nat.byInside.get(si.controlFlow) : undefined;
+  const vs: VerifiedSession = {
+    alg: "sip",
+    control: { insideFlow: si?.controlFlow, outsideFlow: so?.controlFlow, client: s.client, server: s.server, ...(mapping ? { clientTranslated: mapping.translated } : {}) },
+    negotiations: [],
+  };
+  const v: VerifiedSip = {
+    callId: sip.callId, method: sip.method, transport: sip.transport, messages: [], unpaired: { inside: [], outside: [] }, media: [],
+  };
+  if (si?.sip?.callId && so?.sip?.callId && si.sip.callId !== so.sip.callId) v.callIdRewritten = true;
+  vs.sip = v;
+  const { pairs, inside, outside } = si && so ? pairMessages(si.sip!.messages, so.sip!.messages) : { pairs: [], inside: si?.sip?.messages ?? [], outside: so?.sip?.messages ?? [] };
+  v.unpaired = { inside: inside.map((m) => m.packet), outside: outside.map((m) => m.packet) };
+  const what = `SIP ${sip.method ?? "dialog"}${sip.callId ? ` ${sip.callId}` : ""}`;
+  for (const [mi, mo] of pairs) v.messages.push(checkPair(mi, mo, si!, so!, input, findings, checks));
+  for (const [side, list] of [["inside", inside], ["outside", outside]] as const) {
+    for (const m of list) {
+      const vm: VerifiedSipMessage = { name: messageName(m), cseq: m.cseq && `${m.cseq.num} ${m.cseq.method}`, [side]: m.packet, fields: [] };
+      v.messages.push(vm);
+      oneSided(m, side, input, findings);
+      const reason = !input.inside || !input.outside ? `only the ${side} capture was given: the payload cannot be compared across the NAT` : `not seen in the ${side === "inside" ? "outside" : "inside"} capture`;
+      checks.push({ check: "rewrite", subject: `${what}: ${vm.name} (${side} packet ${m.packet})`, status: "not-checked", reason });
+    }
+  }
+  v.media = media(si, so, pairs, input, mapping);
+  mediaFindings(v.media, what, findings, checks);
+  vs.negotiations = negotiations(si, so, pairs, v, mapping);
+  if (input.profile === "linux") for (const m of si?.sip?.messages ?? so!.sip!.messages) linuxEmulation(m, si ? "inside" : "outside", findings, sip.transport);
+  return vs;
+}
+
+const FIELD_CODE: Record<string, string> = {
+  via: "alg.via-not-translated", contact: "alg.contact-not-translated", "request-uri": "alg.sip-header-not-translated",
+  from: "alg.sip-header-not-translated", to: "alg.sip-header-not-translated", "sdp-origin": "alg.sip-header-not-translated",
+  "sdp-connection": "alg.sdp-not-translated", "sdp-media": "alg.sdp-not-translated",
+};
+
+const FIELD_NAME: Record<string, string> = {
+  via: "topmost Via sent-by", contact: "Contact", "request-uri": "Request-URI", from: "From", to: "To",
+  "sdp-origin": "SDP o=", "sdp-connection": "SDP session c=", "sdp-media": "SDP media c=/m=",
+};
+
+function checkPair(mi: SipMessageView, mo: SipMessageView, si: SipSession, so: SipSession, input: SipCheckInput, findings: Finding[], checks: Check[]): VerifiedSipMessage {
+  const name = messageName(mi);
+  const subject = `SIP ${name}${mi.cseq ? ` (CSeq ${mi.cseq.num} ${mi.cseq.method})` : ""} (inside packet ${mi.packet}, outside packet ${mo.packet})`;
+  const vm: VerifiedSipMessage = { name, cseq: mi.cseq && `${mi.cseq.num} ${mi.cseq.method}`, inside: mi.packet, outside: mo.packet, fields: [] };
+  const m = input.nat?.byInside.get(mi.flow) ?? input.nat?.byInside.get(si.controlFlow);
+  const ev: Evidence = { inside: [mi.packet], outside: [mo.packet] };
+  lengthCheck(mi, mo, vm, ev, findings);
+  if (!m) {
+    checks.push({ check: "rewrite", subject, status: "not-checked", reason: "the signalling flow that carried it was not paired across the NAT" });
+    return vm;
+  }
+  const outbound = same(mi.src, m.inside);
+  vm.direction = outbound ? "outbound" : "inbound";
+  const t = translationOf(m, input);
+  vm.fields = compareFields(mi, mo, t, outbound);
+  const bad: string[] = [];
+  const raised = new Set<string>();
+  for (const c of vm.fields) {
+    if (c.status === "rewritten" || c.status === "not-needed" || c.status === "artefact") continue;
+    bad.push(`${FIELD_NAME[c.field]} ${c.inside ?? "-"} inside, ${c.outside ?? "-"} outside`);
+    if (!outbound && !c.field.startsWith("sdp-")) continue;
+    const code = c.status === "not-rewritten" ? FIELD_CODE[c.field]! : c.status === "wrong-port" ? "alg.payload-port-mismatch" : "alg.payload-wrong-address";
+    if (raised.has(code)) continue;
+    raised.add(code);
+    const sameKind = vm.fields.filter((x) => FIELD_CODE[x.field] === FIELD_CODE[c.field] && x.status === c.status).map((x) => FIELD_NAME[x.field]);
+    const names = [...new Set(sameKind)].join(", ");
+    const msg = c.status === "not-rewritten"
+      ? `${name} at inside packet ${mi.packet} / outside packet ${mo.packet}: ${names} still name${sameKind.length > 1 ? "" : "s"} the private ${c.inside} on the outside`
+      : c.status === "wrong-port"
+        ? `${name}: ${FIELD_NAME[c.field]} says ${c.outside} outside, but the NAT maps ${c.inside} to ${c.expected}`
+        : `${name}: ${FIELD_NAME[c.field]} rewritten to ${c.outside ?? "nothing"}, expected ${c.expected ?? "the value as written"}`;
+    findings.push(finding(code, msg, { ...ev, insideFlows: [mi.flow], outsideFlows: [mo.flow] }, `the NAT maps ${ep(m.inside)} to ${ep(m.translated)}`, severityOf(code, m, c.field, so)));
+  }
+  const rewritten = vm.fields.filter((c) => c.status === "rewritten").length;
+  checks.push({
+    check: "rewrite", subject,
+    status: bad.length ? "failed" : "passed",
+    reason: bad.length ? bad.join("; ") : rewritten ? `${rewritten} field(s) rewritten to the NAT's translation ${ep(m.translated)}, the rest unchanged as needed` : "nothing needed rewriting: every address field arrived as written",
+  });
+  return vm;
+}
+
+/**
+ * A Via left private is an error when the NAT changed the signalling port (responses sent back to
+ * the sent-by port miss the mapping), a warning when it kept it or the transport is TCP (responses
+ * return on the connection); header fields that only name the host (From/To/o=) are warnings.
+ */
+function severityOf(code: string, m: NatMapping, field: string, so: SipSession): "error" | "warning" | undefined {
+  if (code === "alg.via-not-translated") return m.inside.port === m.translated.port || so.sip?.transport === "tcp" ? "warning" : "error";
+  if (code === "alg.sip-header-not-translated") return "warning";
+  void field;
+  return undefined;
+}
+
+function lengthCheck(mi: SipMessageView, mo: SipMessageView, vm: VerifiedSipMessage, ev: Evidence, findings: Finding[]): void {
+  const pi = lengthProblem(mi);
+  const po = lengthProblem(mo);
+  if (!pi && !po) return;
+  vm.contentLength = { inside: pi, outside: po };
+  if (po && !pi) {
+    findings.push(finding("alg.content-length-wrong", `${messageName(mo)} at outside packet ${mo.packet}: ${po} after the NAT (inside: ${mi.contentLength} = the body)`, { outside: [mo.packet], inside: [mi.packet] }, "the ALG changed the body without recomputing Content-Length"));
+  } else if (pi && !po) {
+    findings.push(finding("alg.content-length-wrong", `${messageName(mi)} at inside packet ${mi.packet}: ${pi} inside, corrected on the outside`, ev, undefined, "warning"));
+  } else {
+    findings.push(finding("alg.content-length-wrong", `${messageName(mi)}: ${pi} inside and ${po} outside — the sender's own error, not the router's`, ev, undefined, "warning"));
+  }
+}
+
+/** A message seen in one capture only: what it shows alone. */
+function oneSided(m: SipMessageView, side: "inside" | "outside", input: SipCheckInput, findings: Finding[]): void {
+  const p = lengthProblem(m);
+  if (p) findings.push(finding("alg.content-length-wrong", `${messageName(m)} at ${side} packet ${m.packet}: ${p}`, { [side]: [m.packet] }, "seen in one capture only: who broke it is not known", "warning"));
+  if (side !== "outside" || input.inside) return;
+  const nets = input.hints?.insideNets;
+  const c = m.sdp && [m.sdp.connection?.ip, ...m.sdp.media.map((x) => x.connection?.ip)].find((ip) => ip && inCidr(ip, nets));
+  if (c) findings.push(finding("alg.sdp-not-translated", `${messageName(m)} on the outside names ${c}, an address of the inside network, in its SDP`, { outside: [m.packet] }));
+}
+
+/** Media per direction of the dialog, from the SDP endpoints of its paired (or one-sided) messages. */
+function media(si: SipSession | undefined, so: SipSession | undefined, pairs: [SipMessageView, SipMessageView][], input: SipCheckInput, m: NatMapping | undefined): MediaDirection[] {
+  const natAddresses = [...(m ? [m.translated.ip] : []), ...(input.hints?.natAddresses ?? []), ...(input.nat?.natAddresses ?? [])];
+  const mi: MediaInput = { inside: input.inside, outside: input.outside, natAddresses };
+  const list: [SipMessageView | undefined, SipMessageView | undefined][] = pairs.length ? pairs : [...(si?.sip?.messages ?? []).map((x) => [x, undefined] as [SipMessageView, undefined]), ...(so?.sip?.messages ?? []).map((x) => [undefined, x] as [undefined, SipMessageView])];
+  const host = m?.inside ?? si?.client ?? so?.client;
+  const out: MediaDirection[] = [];
+  const seen = new Set<string>();
+  for (const [a, b] of list) {
+    const x = (a ?? b)!;
+    if (!x.sdp) continue;
+    const fromHost = host ? x.src.ip === host.ip && (!m || x.src.port === m.inside.port) : true;
+    // Remember the other party's direction attribute to know which way media may go.
+    x.sdp.media.forEach((md, k) => {
+      const ti = a?.sdp ? target(a.sdp, k) : undefined;
+      const to = b?.sdp ? target(b.sdp, k) : undefined;
+      const any = ti ?? to;
+      if (!any || any.port === 0 || any.ip === "0.0.0.0" || any.ip === "::") return;
+      const key = `${fromHost}|${ep(any)}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      const dir = md.direction ?? "sendrecv";
+      // Media towards this endpoint flows unless its owner only sends (sendonly) or nothing (inactive).
+      const expected = dir !== "sendonly" && dir !== "inactive" && peerSends(list, fromHost, host, m);
+      // Times on the capture where the media enters the router: outside for media to the inside host.
+      const entered = fromHost ? b ?? a : a ?? b;
+      const byeAt = bye(list, fromHost ? !!input.outside : !input.inside);
+      out.push(mediaDirection(fromHost ? "to-inside" : "from-inside", { inside: ti, outside: to }, expected, { inside: a?.packet, outside: b?.packet }, mi,
+        { announcedMs: entered && msOf(entered.time), byeMs: byeAt && msOf(byeAt.time) }));
+    });
+  }
+  return out;
+}
+
+/** The dialog's first BYE request, as seen on the outside (`outside`) or the inside capture. */
+function bye(list: [SipMessageView | undefined, SipMessageView | undefined][], outside: boolean): SipMessageView | undefined {
+  for (const [a, b] of list) {
+    const x = outside ? b : a;
+    if (x?.request?.method === "BYE") return x;
+  }
+  return undefined;
+}
+
+function target(sdp: NonNullable<SipMessageView["sdp"]>, k: number): Endpoint | undefined {
+  const md = sdp.media[k];
+  const ip = md?.connection?.ip ?? sdp.connection?.ip;
+  return md && ip ? { ip, port: md.port } : undefined;
+}
+
+/** The other party's first SDP lets it send (not recvonly/inactive). */
+function peerSends(list: [SipMessageView | undefined, SipMessageView | undefined][], fromHost: boolean, host: Endpoint | undefined, m: NatMapping | undefined): boolean {
+  for (const [a, b] of list) {
+    const x = (a ?? b)!;
+    if (!x.sdp) continue;
+    const xFromHost = host ? x.src.ip === host.ip && (!m || x.src.port === m.inside.port) : true;
+    if (xFromHost === fromHost) continue;
+    const d = x.sdp.media[0]?.direction ?? "sendrecv";
+    return d !== "recvonly" && d !== "inactive";
+  }
+  return true;
+}
+
+function mediaFindings(list: MediaDirection[], what: string, findings: Finding[], checks: Check[]): void {
+  const words = (d: MediaDirection) => (d.direction === "to-inside" ? "to the inside host" : "from the inside host");
+  for (const d of list) {
+    const to = ep(d.target.outside ?? d.target.inside!);
+    const subject = `${what}: media ${words(d)} towards ${to}`;
+    if (!d.expected) {
+      checks.push({ check: "data-path", subject, status: "not-checked", reason: "the SDP direction attributes (sendonly/recvonly/inactive) let no media flow this way" });
+      continue;
+    }
+    const ev: Evidence = { inside: [...(d.announced.inside ? [d.announced.inside] : []), ...(d.first.inside ? [d.first.inside] : [])], outside: [...(d.announced.outside ? [d.announced.outside] : []), ...(d.first.outside ? [d.first.outside] : [])], insideFlows: d.insideFlows, outsideFlows: d.outsideFlows };
+    if (d.afterBye) {
+      findings.push(finding("alg.media-after-bye", `RTP ${words(d)} towards ${to} still crossed ${d.afterBye.seconds} s after the BYE`, { [`${d.afterBye.side}Flows`]: [d.afterBye.flow] }));
+    }
+    if (d.status === "late") {
+      findings.push(finding("alg.data-flow-late", `RTP ${words(d)} towards ${to} first arrived more than ${SIP_MEDIA_WINDOW_S} s after its SDP and was not forwarded: the ALG's media pinhole had expired`, ev));
+    }
+    if (d.status === "blocked") {
+      const where = d.direction === "to-inside" ? "reached the outside but never the inside" : "left the inside host but never appeared outside";
+      findings.push(finding("alg.media-blocked", `RTP ${words(d)} towards ${to} ${where} (${d.packets.inside} packet(s) inside, ${d.packets.outside} outside)`, ev, d.icmp));
+    }
+    const [status, reason]: [Check["status"], string] = {
+      forwarded: ["passed", `${d.packets.inside} packet(s) inside and ${d.packets.outside} outside: the media crossed the NAT`],
+      blocked: ["failed", `seen on one side of the NAT only`],
+      late: ["failed", `first seen more than ${SIP_MEDIA_WINDOW_S} s after its SDP, on one side of the NAT only`],
+      "not-sent": ["failed", `no packet on either side: the outside SDP named ${to}, an address that does not lead to the NAT`],
+      "not-attempted": ["not-checked", "no media was sent this way"],
+      "one-side-only": d.packets.inside + d.packets.outside ? ["passed", "media seen in the one capture given"] : ["not-checked", "only one capture was given and it shows no media this way"],
+    }[d.status] as [Check["status"], string];
+    checks.push({ check: "data-path", subject, status, reason });
+  }
+  // One way only: a direction that carried media while a direction that had to did not. With one
+  // capture, what it shows (media one way only in it) is a warning: where the other died is not in it.
+  const single = list.some((d) => d.status === "one-side-only");
+  const seen = (d: MediaDirection) => (single ? d.packets.inside + d.packets.outside > 0 : d.status === "forwarded");
+  const ok = list.filter((d) => d.expected && seen(d));
+  const dead = list.filter((d) => d.expected && (single ? !seen(d) : d.status === "blocked" || d.status === "late" || d.status === "not-sent" || d.status === "not-attempted"));
+  const okDirs = new Set(ok.map((d) => d.direction));
+  const deadOther = dead.filter((d) => !okDirs.has(d.direction));
+  if (ok.length && deadOther.length) {
+    const good = ok[0]!;
+    const bad = deadOther[0]!;
+    const why = single ? `the ${good.packets.inside ? "inside" : "outside"} capture (the only one given) shows none: whether it died at the router or was never sent is not in it`
+      : bad.status === "not-sent" ? `nothing was ever sent towards ${ep(bad.target.outside!)} (the outside SDP names an address that does not lead to the NAT)`
+      : bad.status === "blocked" ? "it was blocked at the router" : `no packet was sent towards ${ep(bad.target.outside ?? bad.target.inside!)}`;
+    findings.push(finding("alg.one-way-media", `one-way media: RTP ${words(good)} ${single ? "was seen" : "crossed the NAT"} (${good.packets.inside} packet(s) inside, ${good.packets.outside} outside) but none ${words(bad)}: ${why}`, {
+      inside: [...(good.first.inside ? [good.first.inside] : []), ...(bad.announced.inside ? [bad.announced.inside] : [])],
+      outside: [...(good.first.outside ? [good.first.outside] : []), ...(bad.announced.outside ? [bad.announced.outside] : [])],
+      insideFlows: good.insideFlows, outsideFlows: good.outsideFlows,
+    }, undefined, single ? "warning" : undefined));
+  }
+}
+
+/**
+ * The verified negotiations of a dialog: one per SDP media line of each paired message (kind
+ * "SDP"), with the rewrite of its media endpoint and the data path of the media sent to it.
+ */
+function negotiations(si: SipSession | undefined, so: SipSession | undefined, pairs: [SipMessageView, SipMessageView][], v: VerifiedSip, m: NatMapping | undefined): VerifiedNegotiation[] {
+  const out: VerifiedNegotiation[] = [];
+  const negOf = (s: SipSession | undefined, msg: SipMessageView | undefined, k: number): Negotiation | undefined =>
+    msg && s ? s.negotiations.filter((n) => n.packet === msg.packet)[k] : undefined;
+  const list: [SipMessageView | undefined, SipMessageView | undefined][] = si && so ? pairs : [...(si?.sip?.messages ?? []).map((x) => [x, undefined] as [SipMessageView, undefined]), ...(so?.sip?.messages ?? []).map((x) => [undefined, x] as [undefined, SipMessageView])];
+  for (const [a, b] of list) {
+    const x = (a ?? b)!;
+    if (!x.sdp) continue;
+    const vm = v.messages.find((y) => (a ? y.inside === a.packet : y.outside === b!.packet));
+    x.sdp.media.forEach((md, k) => {
+      const ti = a?.sdp ? target(a.sdp, k) : undefined;
+      const to = b?.sdp ? target(b.sdp, k) : undefined;
+      const n: VerifiedNegotiation = { kind: "SDP", command: messageName(x), inside: negOf(si, a, k), outside: negOf(so, b, k), dataPath: "not-applicable" };
+      const c = vm?.fields.find((f) => f.field === "sdp-media" && f.index === k);
+      if (c && a && b && m) {
+        const ok = c.status === "rewritten" || c.status === "not-needed";
+        const status: RewriteStatus = c.status === "rewritten" ? "rewritten" : c.status === "not-needed" ? "not-needed" : c.status === "not-rewritten" ? "not-rewritten" : "wrong";
+        n.rewrite = { expected: splitEp(c.expected ?? c.inside), observed: splitEp(c.outside), ok, status };
+      }
+      const d = v.media.find((y) => (ti && y.target.inside && same(y.target.inside, ti)) || (to && y.target.outside && same(y.target.outside, to)));
+      if (md.port === 0 || !ti && !to) n.dataPath = "not-applicable";
+      else if (d) n.dataPath = !d.expected ? "not-applicable" : d.status === "forwarded" ? "forwarded" : d.status === "blocked" || d.status === "not-sent" ? "blocked" : d.status === "late" ? "late" : d.status === "one-side-only" ? "one-side-only" : "not-attempted";
+      out.push(n);
+    });
+  }
+  return out;
+}
+
+function splitEp(s: string | undefined): { ip?: string; port?: number } {
+  if (!s) return {};
+  const m = /^\[?([^\]]*?)\]?(?::(\d+))?$/.exec(s.includes("]") || (s.match(/:/g) ?? []).length === 1 ? s : `[${s}]`);
+  return m ? { ip: m[1], ...(m[2] ? { port: Number(m[2]) } : {}) } : {};
+}
