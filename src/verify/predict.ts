@@ -112,10 +112,23 @@ export function predictConversations(sessions: VerifiedSession[], inside: Analyz
       });
     }
     // Junos lists initiator lines first, then responder lines.
-    flows.sort((a, b) => (a.dir === b.dir ? 0 : a.dir === "I" ? -1 : 1));
-    out.push({ alg: s.alg, flows });
+    const kept = withoutShadowedInferred(flows);
+    kept.sort((a, b) => (a.dir === b.dir ? 0 : a.dir === "I" ? -1 : 1));
+    out.push({ alg: s.alg, flows: kept });
   }
   return out;
+}
+
+/**
+ * An inferred line (a flow a correct ALG had to set up) whose tuple is a flow the captures show
+ * crossing is that flow: dropped. (SIP without an ALG: the private SDP endpoint the far end sent to
+ * is inferred as the NAT'd endpoint, the very flow the inside host's own RTP opened.)
+ */
+function withoutShadowedInferred(flows: PredictedFlow[]): PredictedFlow[] {
+  if (!flows.some((p) => p.inferred)) return flows;
+  const lineKey = (p: PredictedFlow) => `${p.proto}|${p.dir}|${epKey(p.src)}>${epKey(p.dst)}`;
+  const seen = new Set(flows.filter((p) => !p.inferred).map(lineKey));
+  return flows.filter((p) => !p.inferred || !seen.has(lineKey(p)));
 }
 
 const epKey = (e: { ip: string; port: number | null }) => `${e.ip}|${e.port}`;
@@ -459,6 +472,9 @@ function compareConntrack(predicted: PredictedConversation[], entries: RouterFlo
   const { findings, results } = ctx;
   const is = (t: { src: RouterEndpoint; dst: RouterEndpoint }, l: PredictedFlow | undefined) => l !== undefined && same(t.src, l.src) && same(t.dst, l.dst);
   const reply = (x: RouterFlow) => replyTuple(x.src, x.dst, x.nat);
+  // One entry may be the control connection of several sessions (SIP dialogs sharing a signalling
+  // flow): its helper is reported once.
+  const helperReported = new Set<RouterFlow>();
   for (const pair of conntrackPairs(predicted, entries)) {
     const { c, p, o } = pair;
     const lines = o ? [p, o] : [p];
@@ -481,7 +497,8 @@ function compareConntrack(predicted: PredictedConversation[], entries: RouterFlo
     // Mainline Linux has no RTSP helper (nf_conntrack_rtsp is out of tree): FTP's, SIP's and TFTP's are due.
     const helperDue = p.role === "control initiator" && outbound && LINUX_HELPERS.has(c.alg);
     if (helperDue && e.alg !== c.alg) {
-      findings.push(finding("conntrack.helper-missing", `${(c.alg as string) === "sip" ? "SIP signalling" : c.alg === "tftp" ? "TFTP request" : "control"} connection ${ep(p.src)} -> ${ep(p.dst)} has ${e.alg ? `helper=${e.alg}, not helper=${c.alg}` : "no helper="}`, { router: loc(e) }));
+      if (!helperReported.has(e)) findings.push(finding("conntrack.helper-missing", `${(c.alg as string) === "sip" ? "SIP signalling" : c.alg === "tftp" ? "TFTP request" : "control"} connection ${ep(p.src)} -> ${ep(p.dst)} has ${e.alg ? `helper=${e.alg}, not helper=${c.alg}` : "no helper="}`, { router: loc(e) }));
+      helperReported.add(e);
       bad.push("conntrack.helper-missing");
     }
     // The translation: both tuples as the captures show them (not for a flow that never crossed:
