@@ -12,7 +12,9 @@
  *    `NAT dest` lines (the other side of the NAT);
  *  - syslog line: the 5-tuple and, with `source address and port translate to`, its translation;
  *  - conntrack -E event: like a conntrack entry;
- *  - expectation: the expected connection (a source port of 0 or none = any) and its master.
+ *  - expectation: the expected connection (a source port of 0 or none = any; also matched by a
+ *    flow the other end opened first, as symmetric RTP often is) and its master (TCP or UDP: the
+ *    master's protocol is not printed, and SIP media over UDP may have a TCP master).
  * Protocol and both endpoints must be equal. Two lab runs share client, server and NAT address, so
  * the ports (ephemeral on one end) are what tells runs apart; where the record counts packets
  * (conntrack/SRX per direction, Junos `Frm count`), a zero where a capture shows packets of that
@@ -182,6 +184,25 @@ class CaptureIndex {
     }
     for (const id of this.other.get(`${strKey(proto, a.ip, a.port)}>${strKey(proto, b.ip, b.port)}`) ?? []) out(id);
   }
+
+  /** Flows whose initiator is `b` (exact) and whose responder has address `ip` (any port). */
+  lookupInitiatorTo(proto: string, b: RouterEndpoint, ip: string, out: (id: number) => void): void {
+    const kb = v4Key(proto, b);
+    if (!Number.isNaN(kb)) {
+      const gb = this.byIni.lookup(kb);
+      const k0 = v4Key(proto, { ip, port: 0 });
+      if (!gb || Number.isNaN(k0)) return;
+      const lo = k0, hi = k0 + 65535 * 4;
+      for (let id = this.byIni.head[gb]; id; id = this.byIni.next[id]) {
+        const k = this.res[id];
+        if (k >= lo && k <= hi && (k - lo) % 4 === 0) out(id);
+      }
+      return;
+    }
+    if (!this.other.size || b.port === null) return;
+    const head = `${strKey(proto, b.ip, b.port)}>${proto}|${ip}|`;
+    for (const [key, ids] of this.other) if (key.startsWith(head)) for (const id of ids) out(id);
+  }
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -191,8 +212,10 @@ class CaptureIndex {
 interface Tuple {
   src: RouterEndpoint;
   dst: RouterEndpoint;
-  /** Expectation: the source port is a wildcard, and only this orientation is meant. */
+  /** Expectation: the source port is a wildcard (looked up along, and reversed for a flow the other end opened). */
   anySrcPort?: boolean;
+  /** Protocol of this tuple when it is not the record's (an expectation's master: UDP media of a TCP SIP master). */
+  proto?: string;
 }
 
 /**
@@ -224,7 +247,8 @@ function shapeOf(r: RouterRecord): Shape | undefined {
     // An expectation: the expected connection (source port 0 = any) and the master connection.
     const x = r as RouterExpectation;
     const tuples: Tuple[] = [{ src: x.src, dst: x.dst, anySrcPort: x.src.port === null || x.src.port === 0 }];
-    if (x.master) tuples.push({ src: x.master.src, dst: x.master.dst });
+    // The master's protocol is not printed: SIP media (UDP) may have a TCP master, so both are tried.
+    if (x.master) for (const mp of ["tcp", "udp"]) tuples.push({ src: x.master.src, dst: x.master.dst, proto: mp });
     return { proto, tuples, legs: [] };
   }
   const f = r as RouterFlow & RouterEvent;
@@ -300,13 +324,14 @@ export function matchRouter(router: RouterParseResult[], captures: MatchCaptures
     found = [];
     for (ti = 0; ti < shape.tuples.length; ti++) {
       const t = shape.tuples[ti];
+      const proto = t.proto ?? shape.proto;
       for (const s of sides) {
         side = s.side;
         forward = true;
-        s.lookup(shape.proto, t.src, t.dst, t.anySrcPort ?? false, add);
-        if (t.anySrcPort) continue;
+        s.lookup(proto, t.src, t.dst, t.anySrcPort ?? false, add);
         forward = false;
-        s.lookup(shape.proto, t.dst, t.src, false, add);
+        if (t.anySrcPort) s.lookupInitiatorTo(proto, t.dst, t.src.ip, add);
+        else s.lookup(proto, t.dst, t.src, false, add);
       }
     }
     if (found.length && legsContradict(shape, found, countOf)) contradicted.add(r);

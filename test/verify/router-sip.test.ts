@@ -14,16 +14,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { printJunosConversations } from "../../src/router/index.js";
-import { lab, scratch, verifyCase } from "./router-helpers.js";
+import { checks, codes, lab, lineOf, predictedJunosTable, scratch, verifyCase } from "./router-helpers.js";
 
 const write = scratch("router-sip");
 const helper = join(lab, "sip-udp-helper");
 const noHelper = join(lab, "sip-udp-no-helper");
-const codes = (report: any) => report.findings.map((f: any) => f.code);
-const checks = (report: any, name: string) => report.checks.filter((c: any) => c.check === name);
 const expectTxt = readFileSync(join(helper, "expect.txt"), "utf8");
-const lineOf = (text: string, re: RegExp) => text.split("\n").findIndex((l) => re.test(l)) + 1;
 
 describe("conntrack and expectations (the run with the helper)", () => {
   it("passes; RTP and RTCP of every SDP line with an endpoint have their sip/audio expectation; the REGISTER its sip/signalling one", async () => {
@@ -132,13 +128,7 @@ describe("SRX show security alg sip calls", () => {
 describe("Junos conversations with ALG protocol sip", () => {
   it("the predicted conversations printed in the Junos layout and read back: signalling Watch, RTP Forward, NAT and counts agree", async () => {
     const { report: r0 } = await verifyCase(helper, []);
-    const table = printJunosConversations([{
-      name: "ms-1/3/0", serviceSet: "SIPSET",
-      conversations: r0.predicted.conversations.map((c: any) => ({
-        alg: c.alg, initiators: c.flows.filter((f: any) => f.dir === "I").length, responders: c.flows.filter((f: any) => f.dir === "O").length,
-        flows: c.flows.map((f: any) => ({ proto: f.proto, src: f.src, dst: f.dst, state: f.state, dir: f.dir, frames: f.frames, nat: f.nat })),
-      })),
-    }]);
+    const table = predictedJunosTable(r0);
     expect(table).toMatch(/Conversation: ALG protocol: sip\n/);
     expect(table).toMatch(/UDP +192\.0\.2\.10:7000 +-> +198\.51\.100\.20:6000 +Forward +I +100\n/);
     expect(table).toMatch(/UDP +192\.0\.2\.10:5060 +-> +198\.51\.100\.20:5060 +Watch +I +\d+\n/);
