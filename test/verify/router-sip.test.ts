@@ -77,6 +77,18 @@ describe("conntrack and expectations (the run with the helper)", () => {
   });
 });
 
+describe("SIP over TCP (sip-tcp-helper)", () => {
+  it("UDP media expectations of a TCP signalling master belong to the captures (the master is looked up over TCP, the RTP the server sent first matches the client's expectation)", async () => {
+    const tcp = join(lab, "sip-tcp-helper");
+    const { code, report } = await verifyCase(tcp, [join(tcp, "expect.txt")]);
+    expect(code).toBe(0);
+    expect(codes(report)).not.toContain("router.unrelated");
+    const doc = checks(report, "router-document")[0];
+    expect([doc.status, doc.reason]).toEqual(["passed", "3 of its 3 expectation(s) name a captured flow"]);
+    expect(checks(report, "conntrack-expectation").filter((c: any) => c.status === "failed")).toEqual([]);
+  });
+});
+
 describe("the run without the helper", () => {
   it("the signalling master has no helper=: one conntrack.helper-missing (two dialogs share it); the RTP entry agrees, no frame-count contradiction", async () => {
     const dump = readFileSync(join(noHelper, "conntrack.txt"), "utf8");
