@@ -105,3 +105,23 @@ describe("Junos conversations with ALG protocol tftp", () => {
     expect(sm.map((f: any) => f.message)).toEqual(["data responder 198.51.100.20:46948 -> 198.51.100.1:40000 is Watch on the router, expected Forward"]);
   });
 });
+
+describe("statistics: ALG errors of TFTP (and SIP) counted", () => {
+  it("a non-zero `ALG errors: TFTP` / `SIP` counter is router.alg-errors, quoting the statistics output; zero is nothing", async () => {
+    const stats = (tftp: number, sip: number) => [
+      "user@host> show services stateful-firewall statistics extensive",
+      "Interface: ms-1/3/0",
+      "  Service set: TFTPSET",
+      "    ALG errors:",
+      "      BOOTP: 0, DCE-RPC: 0, DCE-RPC portmap: 0",
+      "      FTP: 0",
+      `      SIP: ${sip}, SNMP: 0, SQLNet: 0, TFTP: ${tftp}`,
+    ].join("\n");
+    const bad = write("stats-bad.txt", stats(2, 5));
+    const { report } = await verifyCase(helper, [bad]);
+    const ae = report.findings.filter((f: any) => f.code === "router.alg-errors");
+    expect(ae.map((f: any) => [f.message, f.evidence.router[0].file])).toEqual([["SIP ALG errors: 5", bad], ["TFTP ALG errors: 2", bad]]);
+    const { report: ok } = await verifyCase(helper, [write("stats-ok.txt", stats(0, 0))]);
+    expect(codes(ok)).not.toContain("router.alg-errors");
+  });
+});
