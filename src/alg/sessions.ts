@@ -31,7 +31,7 @@ import { parseTransport, type TransportSpec } from "./transport.js";
 import type { Endpoint, Flow } from "../types.js";
 import { TftpSessions, type TftpInfo } from "./tftp.js";
 import type { MediaInfo, SipSession } from "./sip-types.js";
-import { SipBuilder } from "./sip.js";
+import { SipBuilder, type SipConditions } from "./sip.js";
 
 export type { MediaInfo, Sdp, SdpDirection, SdpMedia, SipContact, SipMessage, SipParty, SipSession, SipVia } from "./sip-types.js";
 
@@ -106,6 +106,8 @@ export interface SessionPartial {
   negotiationsNotKept: number;
   /** RTSP TEARDOWN requests beyond the same limit. */
   teardownsNotKept: number;
+  /** SIP messages beyond the same limit (counted, not kept in `sip.messages`). */
+  messagesNotKept?: number;
   /** Packet of the first item not kept. */
   firstPacket: number;
 }
@@ -216,6 +218,8 @@ export interface AlgConditions {
   /** Packet of the first negotiation or TEARDOWN not kept (0 = none). */
   firstNotKeptPacket: number;
   sessionsPartial: number;
+  /** SIP: datagrams that were not SIP, damaged messages, messages not kept (SipBuilder). */
+  sip?: SipConditions;
 }
 
 /**
@@ -238,6 +242,7 @@ export class SessionBuilder {
     this.max = opts.maxNegotiations ?? DEFAULT_MAX_NEGOTIATIONS;
     this.tftp = new TftpSessions(opts.maxTftpSessions);
     this.sip = new SipBuilder(this.max, this.conditions);
+    this.conditions.sip = this.sip.sip;
   }
 
   push(events: AlgEvent[]): void {
@@ -458,7 +463,9 @@ export class SessionBuilder {
       if (st.partial) session.partial = st.partial;
       sessions.push(session);
     }
-    matchExpectations(sessions, flows, (this.opts.windowSeconds ?? 300) * 1e9);
+    const windowNs = (this.opts.windowSeconds ?? 300) * 1e9;
+    matchExpectations(sessions, flows, windowNs);
+    for (const s of this.sip.finish(flows, sessions.length + 1, windowNs)) sessions.push(s);
     // TFTP transfers were followed by the core (their flow is known): appended, not matched.
     for (const s of this.tftp.finish(flows, sessions.length + 1, this.opts.profile)) sessions.push(s);
     if (this.opts.profile !== "linux") for (const s of sessions) for (const n of s.negotiations) delete n.emulation;

@@ -65,6 +65,7 @@ export interface Sdp {
 }
 
 export interface SipMessage {
+  /** Packet that completed the message (its last TCP segment; the datagram over UDP). */
   packet: number;
   time: string;
   /** Flow that carried the message (a dialog may span several flows: UDP both ways, TCP). */
@@ -131,4 +132,6 @@ export interface MediaInfo {
   rejected: boolean;
   /** The media type of the m= line. */
   type: string;
+  /** a=rtcp-mux: RTCP shares the RTP port (no rtcpPort, no RTCP expectation). */
+  rtcpMux?: boolean;
 }
