@@ -13,6 +13,16 @@ import { analyzeFile } from "../../src/node/index.js";
 import { DEFAULT_EPOCH_NS, IpProto, LinkType, ethernetFor, ipPacket, udp, writePcap } from "../helpers/pcap-writer.js";
 import { tftp } from "../../pcaps/make/tftp-cases.js";
 import { runCli } from "../cli/run.js";
+import { manifest } from "../capture/manifest.js";
+import { verifyValidator } from "../helpers/verify-schema.js";
+import Ajv2020Module from "ajv/dist/2020.js";
+const Ajv2020 = Ajv2020Module as unknown as typeof Ajv2020Module.default;
+
+const load = (f: string) => JSON.parse(readFileSync(new URL(`../../schema/${f}`, import.meta.url), "utf8"));
+const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+ajv.addSchema(load("flows.schema.json"));
+const validateAnalyze = ajv.compile(load("analyze.schema.json"));
+const validateVerify = verifyValidator();
 
 const dir = new URL("../../pcaps/alg/", import.meta.url).pathname;
 const cases = readdirSync(dir).filter((f) => f.startsWith("tftp-") && f.endsWith(".expected.json")).map((f) => f.replace(".expected.json", ""));
@@ -115,4 +125,20 @@ describe("TFTP reading", () => {
     expect(r.stdout).toMatch(/1 TFTP request\(s\)/);
     expect(r.stdout).toContain('RRQ "pxelinux.0" octet blksize=1024 tsize=0: transfer flow 2 from port 40001 (OACK @2): completed at packet 6, 2 block(s) of 1024, 2000 bytes');
   });
+});
+
+describe("TFTP public captures: JSON reports validate", () => {
+  for (const e of manifest().filter((x) => /^TFTP/.test(x.contains))) {
+    it(e.file, async () => {
+      const a = await runCli("analyze", e.path, "--json", "--profile", "linux");
+      expect(a.code, a.stderr).toBe(0);
+      const report = JSON.parse(a.stdout);
+      expect(validateAnalyze(report), JSON.stringify(validateAnalyze.errors)).toBe(true);
+      expect(report.sessions.some((s: { alg: string }) => s.alg === "tftp")).toBe(true);
+      const v = await runCli("verify", "--outside", e.path, "--json", "--profile", "linux");
+      const vr = JSON.parse(v.stdout);
+      expect(validateVerify(vr), JSON.stringify(validateVerify.errors)).toBe(true);
+      expect(vr.sessions.filter((s: { alg: string }) => s.alg === "tftp").length).toBe(report.sessions.filter((s: { alg: string }) => s.alg === "tftp").length);
+    });
+  }
 });
