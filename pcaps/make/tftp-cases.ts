@@ -96,12 +96,20 @@ interface TransferSpec {
   stopAfter?: number;
   /** DATA blocks sent twice (the ACK was "lost"). */
   repeat?: number[];
+  /** The server's first reply comes this long after the request (default 10 ms). */
+  replyDelayMs?: number;
 }
 
 interface Built { pkts: Pkt[]; tftp: Record<string, unknown>; firstReply?: number }
 
 /** The packets of a transfer (client's view, no NAT) and its expected `tftp` record. */
 function transfer(s: TransferSpec, base = 0): Built {
+  const b = transferPackets(s, base);
+  if (s.replyDelayMs !== undefined && b.firstReply) b.pkts[b.firstReply - base - 1].gapMs = s.replyDelayMs;
+  return b;
+}
+
+function transferPackets(s: TransferSpec, base: number): Built {
   const mode = s.mode ?? "octet";
   const code = s.opcode === "RRQ" ? 1 : 2;
   const req: Pkt = { src: s.client, dst: s.server, payload: tftp.request(code, s.file, mode, s.options ?? []) };
@@ -248,6 +256,12 @@ export const NAT_CASES: NatCase[] = [
     description: "RRQ through a masquerade WITHOUT a TFTP helper (ALG-BEHAVIOUR.md §9.2): the server's DATA 1 from 198.51.100.20:40001 to 203.0.113.1:61001 is answered by the router with ICMP port unreachable, twice (the server retransmits); nothing reaches the client.",
     spec: { client: C, server: S, serverPort: 40001, opcode: "RRQ", file: "boot.cfg", size: 1500 },
     expected: { verdict: "fail", findings: ["alg.tftp-reply-blocked"], notFindings: ["alg.tftp-unanswered"] },
+  },
+  {
+    name: "tftp-reply-late", alg: true,
+    description: "RRQ through a NAT that forwards the reply although it comes 301 s after the request (a router with a longer TFTP timeout): passes; with --profile linux the reply would have found nf_conntrack_tftp's 300 s expectation expired (alg.tftp-linux-expectation-lost).",
+    spec: { client: C, server: S, serverPort: 40001, opcode: "RRQ", file: "slow.bin", size: 100, replyDelayMs: 301_000 },
+    expected: { verdict: "pass", findings: [], notFindings: ["alg.tftp-reply-blocked", "alg.tftp-linux-expectation-lost"] },
   },
   {
     name: "tftp-error-alg", alg: true,

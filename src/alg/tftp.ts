@@ -128,6 +128,8 @@ export class TftpSessions {
   private readonly byPacket = new Map<number, Pending>();
   /** Per request flow: the last request superseded without an answer (a retry may follow). */
   private readonly unanswered = new Map<number, Pending>();
+  /** The last summary was an eviction (the request that caused it comes next). */
+  private evictedBy = false;
   readonly conditions: TftpConditions = { unmatched: 0, sessionsNotKept: 0, firstNotKeptPacket: 0, evicted: 0, firstEvictedPacket: 0 };
 
   constructor(private readonly maxSessions = DEFAULT_MAX_TFTP_SESSIONS) {}
@@ -159,6 +161,8 @@ export class TftpSessions {
   }
 
   private request(e: AlgEvent): void {
+    if (this.evictedBy && !this.conditions.firstEvictedPacket) this.conditions.firstEvictedPacket = e.packet;
+    this.evictedBy = false;
     const prev = this.unanswered.get(e.flow);
     this.unanswered.delete(e.flow);
     if (prev && prev.text === e.text && prev.ev.code === e.code) {
@@ -204,8 +208,11 @@ export class TftpSessions {
     delete t.stopped;
     if (f & TftpFlag.Evicted) {
       t.stopped = "evicted";
+      // No longer followed: whether an answer or the end came is not known.
+      if (t.outcome === "unanswered") t.outcome = "incomplete";
       this.conditions.evicted++;
-      if (!this.conditions.firstEvictedPacket) this.conditions.firstEvictedPacket = e.packet;
+      // Evictions happen for a new request, whose event comes next: it is dated there.
+      this.evictedBy = true;
     } else if (f & TftpFlag.Idle) t.stopped = "idle";
     else if (f & TftpFlag.Superseded) t.stopped = "superseded";
     if ((f & TftpFlag.Superseded) && !(f & TftpFlag.Answered)) this.unanswered.set(p.ev.flow, p);

@@ -91,7 +91,7 @@ function replyPath(v: VerifiedNegotiation, si: Session | undefined, so: Session 
     v.dataPath = "blocked";
     findings.push(finding("alg.tftp-reply-blocked", `the server's reply to ${what} (${to.firstReply!.opcode} from ${ep({ ip: so.server.ip, port: to.serverPort })} to ${ep(so.client)}) reached the router but never the client`, {
       ...evidenceOf(ni, no), outside: [no!.packet, to.firstReply!.packet, ...(icmp ? [icmp.first.packet] : [])], outsideFlows: [f.id, ...(icmp ? [icmp.id] : [])],
-    }, icmp ? `the router answered with ICMP (flow ${icmp.id}, packet ${icmp.first.packet}): port unreachable — no pinhole for the reply` : undefined));
+    }, icmp ? `the router answered it with ICMP (flow ${icmp.id}, packet ${icmp.first.packet}), an error such as port unreachable: no pinhole for the reply` : undefined));
     return;
   }
   if (si && ti?.transferFlow !== undefined) {
