@@ -2,6 +2,9 @@
 # Checks the cases written by lab/run.sh against what the router must have done.
 # FTP cases: PORT/EPRT rewriting, helper state, data connections. RTSP cases (no ALG): SETUP
 # Transport identical on both sides, RTP counts per side, ICMP port unreachable when blocked.
+# SIP cases: Via/SDP rewritten (helper) or not, Content-Length, the hold o= quirk, helper=sip and its
+# expectations, RTP per side and direction. TFTP cases: RRQ/WRQ, helper=tftp and its expectations,
+# the server's transfer packets inside/outside, ICMP port unreachable when blocked.
 #   lab/check.sh [--install] OUTDIR   (prints one line per case; exit 1 if any check failed)
 # Needs tshark and jq: installed from Debian with --install, otherwise named (exit 3).
 set -euo pipefail
@@ -84,6 +87,86 @@ check_rtsp() {  # uses case, d, client, server, natA, verdict, err
   fi
 }
 
+# SIP (uses case, d, client, server, natA, alg, verdict, err): tshark decodes SIP/SDP on 5060 and
+# RTP on the media ports; everything is compared with what the helper must (not) have rewritten.
+check_sip() {
+  local cp sp want in_via out_via in_c out_c in_cl out_cl hold o dec r
+  cp=$(jq -r .media.clientMediaPort "$case"); sp=$(jq -r .media.serverMediaPort "$case")
+  if [[ $alg == true ]]; then want=$natA; else want=$client; fi
+  # requests from the client: topmost Via sent-by and the SDP c= of the first INVITE
+  in_via=$(ts "$d/inside.pcap" -Y "sip.Request-Line && ip.src == $client" -T fields -e sip.Via | sed 's/^SIP\/2.0\/[A-Z]* \([^;:]*\).*/\1/' | sort -u | xargs)
+  out_via=$(ts "$d/outside.pcap" -Y "sip.Request-Line && ip.dst == $server" -T fields -e sip.Via | sed 's/^SIP\/2.0\/[A-Z]* \([^;:]*\).*/\1/' | sort -u | xargs)
+  [[ $in_via == "$client" ]] || err "inside Via names '$in_via', not the client"
+  [[ $out_via == "$want" ]] || err "outside Via names '$out_via', expected $want"
+  read -r in_c in_cl < <(ts "$d/inside.pcap" -Y 'sip.Method == "INVITE" && sdp' -T fields -e sdp.connection_info.address -e sip.Content-Length | head -1)
+  read -r out_c out_cl < <(ts "$d/outside.pcap" -Y 'sip.Method == "INVITE" && sdp' -T fields -e sdp.connection_info.address -e sip.Content-Length | head -1)
+  [[ $in_c == "$client" ]] || err "inside INVITE SDP c= '$in_c'"
+  [[ $out_c == "$want" ]] || err "outside INVITE SDP c= '$out_c', expected $want"
+  if [[ $alg == true ]]; then
+    [[ $out_cl -eq $((in_cl + 2 * (${#natA} - ${#client}))) ]] || err "Content-Length $in_cl -> $out_cl, expected +$((2 * (${#natA} - ${#client})))"
+    grep -q "dport=$(jq -r '.commands[]' "$case" | grep -o -m1 ' -p [0-9]*' | tr -dc 0-9) .*helper=sip" "$d/conntrack.txt" || err "no helper=sip on the signalling flow"
+    grep -q "NEW\].*dport=$cp .*class=1 helper=sip" "$d/expect-events.txt" || err "no media expectation for :$cp in expect-events.txt"
+    [[ $(jq -r .media.register "$case") == false ]] || grep -q 'PERMANENT.*helper=sip' "$d/expect-events.txt" || err "no PERMANENT signalling expectation (REGISTER)"
+  else
+    [[ $out_cl == "$in_cl" ]] || err "Content-Length changed without a helper ($in_cl -> $out_cl)"
+    ! grep -q 'helper=' "$d/conntrack.txt" || err "helper= present without a helper"
+  fi
+  hold=$(jq -r .media.holdReInvite "$case")
+  if [[ $hold == true ]]; then
+    o=$(ts "$d/outside.pcap" -Y 'sip.Method == "INVITE" && sdp.connection_info.address == 0.0.0.0' -T fields -e sdp.owner | head -1)
+    [[ -n $o ]] || err "no hold re-INVITE (c=0.0.0.0) outside"
+    if [[ $alg == true ]]; then [[ $o == *" IN IP4 0.0.0.0" ]] || err "hold re-INVITE o= '$o', the helper writes 0.0.0.0"
+    else [[ $o == *" IN IP4 $client" ]] || err "hold re-INVITE o= '$o' changed without a helper"; fi
+  fi
+  # RTP (payload type 0) per side and direction, by tshark's RTP decoder
+  dec="-d udp.port==$sp,rtp -d udp.port==$cp,rtp"
+  local -A n=()
+  for side in inside outside; do
+    n[$side.c2s]=$(rtp_count "$d/$side.pcap" "ip.dst == $server && udp.dstport == $sp" "$dec")
+    n[$side.s2c]=$(rtp_count "$d/$side.pcap" "ip.src == $server && udp.srcport == $sp" "$dec")
+    for r in c2s s2c; do
+      [[ ${n[$side.$r]} -eq $(jq -r ".media.rtpDatagrams.$side.$([[ $r == c2s ]] && echo clientToServer || echo serverToClient)" "$case") ]] ||
+        err "$side $r RTP: tshark counts ${n[$side.$r]}, case.json says otherwise"
+    done
+  done
+  [[ ${n[inside.c2s]} -gt 0 && ${n[inside.c2s]} -eq ${n[outside.c2s]} ]] || err "client->server RTP inside ${n[inside.c2s]}, outside ${n[outside.c2s]}"
+  if [[ $verdict == pass ]]; then
+    [[ ${n[inside.s2c]} -gt 0 && ${n[inside.s2c]} -eq ${n[outside.s2c]} ]] || err "server->client RTP inside ${n[inside.s2c]}, outside ${n[outside.s2c]}"
+  else
+    r=$(rtp_count "$d/outside.pcap" "ip.src == $server && ip.dst == $client" "$dec")
+    [[ ${n[inside.s2c]} -eq 0 && $r -gt 0 ]] || err "expected server RTP to $client outside only (outside $r, inside ${n[inside.s2c]})"
+    grep -q 'counter packets [1-9].* drop' "$d/ruleset.txt" || err "drop counter is zero"
+  fi
+  RSUM="outside Via $out_via, SDP c=$out_c, Content-Length $in_cl->$out_cl; RTP c2s ${n[inside.c2s]}/${n[outside.c2s]}, s2c ${n[inside.s2c]}/${n[outside.s2c]} (inside/outside)"
+}
+
+# TFTP (uses case, d, server, natA, alg, verdict, err): the requests, the server's transfer packets
+# (from a port other than 69) per side, expectations, ICMP port unreachable.
+check_tftp() {
+  local rrq wrq t_in t_out icmp
+  rrq=$(ts "$d/outside.pcap" -Y "tftp.opcode == 1 && ip.dst == $server" | wc -l)
+  wrq=$(ts "$d/outside.pcap" -Y "tftp.opcode == 2 && ip.dst == $server" | wc -l)
+  [[ $rrq -ge 1 && $wrq -ge 1 ]] || err "RRQ $rrq, WRQ $wrq outside"
+  t_in=$(ts "$d/inside.pcap" -Y "!icmp && udp && ip.src == $server && udp.srcport != 69" | wc -l)
+  t_out=$(ts "$d/outside.pcap" -Y "!icmp && udp && ip.src == $server && udp.srcport != 69" | wc -l)
+  icmp=$(ts "$d/outside.pcap" -Y "icmp.type == 3 && icmp.code == 3 && ip.src == $natA && ip.dst == $server" | wc -l)
+  [[ $t_out -gt 0 ]] || err "no server transfer packets outside"
+  if [[ $alg == true ]]; then
+    grep -q 'dport=69 .*helper=tftp' "$d/conntrack.txt" || err "no helper=tftp on the request flows"
+    [[ $(grep -c 'NEW\].*helper=tftp' "$d/expect-events.txt") -ge 2 ]] || err "fewer than 2 tftp expectations in expect-events.txt"
+  else
+    ! grep -q 'helper=' "$d/conntrack.txt" || err "helper= present without a helper"
+  fi
+  if [[ $verdict == pass ]]; then
+    [[ $t_in -eq $t_out && $icmp -eq 0 ]] || err "server transfer packets inside $t_in, outside $t_out, ICMP $icmp"
+    [[ $(jq '[.tftp.transfers[] | select(.completed)] | length' "$case") -eq 2 ]] || err "a transfer did not complete"
+  else
+    [[ $t_in -eq 0 && $icmp -gt 0 ]] || err "expected the server's packets outside only, answered with ICMP (inside $t_in, ICMP $icmp)"
+    grep -q 'counter packets [1-9].* comment "icmp port unreachable sent"' "$d/ruleset.txt" || err "output ICMP counter is zero"
+  fi
+  RSUM="RRQ $rrq, WRQ $wrq; server transfer packets inside $t_in, outside $t_out; ICMP port unreachable $icmp"
+}
+
 fail=0
 for case in "$OUT"/*/case.json; do
   d=$(dirname "$case"); sc=$(basename "$d"); errs=()
@@ -96,9 +179,10 @@ for case in "$OUT"/*/case.json; do
     [[ -f $d/$f ]] || err "missing $f"
   done
 
-  if [[ $(jq -r '.protocol // "ftp"' "$case") == rtsp ]]; then
+  proto=$(jq -r '.protocol // "ftp"' "$case")
+  if [[ $proto != ftp ]]; then
     RSUM=""
-    check_rtsp
+    check_$proto
     grep -Eq 'packets=[0-9]+ bytes=[0-9]+ .*packets=[0-9]+ bytes=[0-9]+' "$d/conntrack.txt" ||
       err "no accounting counters in conntrack.txt"
     grep -q '\[NEW\]' "$d/events.txt" || err "no [NEW] in events.txt"

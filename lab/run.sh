@@ -307,7 +307,7 @@ scenario_vars() {
       CURLS=("$(sip_uac register)" "$(sip_uac call)") ;;
     sip-udp-no-helper)
       PROTO=sip HELPER=false MEDIA=one-way SIP_REGISTER=true SIP_HOLD=1 VERDICT=fail
-      FINDINGS=(alg.payload-not-translated alg.one-way-media)
+      FINDINGS=(alg.contact-not-translated alg.sdp-not-translated alg.media-blocked alg.one-way-media)
       DESC="The same SIP call over UDP through masquerade WITHOUT a helper, the classic SIP-through-NAT failure: every message leaves the router unchanged (Via/Contact 192.0.2.10:$SIP_PORT, SDP c=192.0.2.10). Signalling works (SIPp answers to the packet source, 198.51.100.1:$SIP_PORT), the client's RTP to 198.51.100.20:$SIP_SERVER_MEDIA is an ordinary new inside->outside flow; but the server sends its RTP to the private address of the SDP, 192.0.2.10:$SIP_CLIENT_MEDIA: it arrives on the router's outside interface and dies in the forward chain (new from outside, dropped): one-way audio."
       CURLS=("$(sip_uac register)" "$(sip_uac call)") ;;
     sip-tcp-helper)
@@ -320,7 +320,7 @@ scenario_vars() {
       DESC="TFTP through masquerade with the TFTP helper (ct helper set \"tftp-std\"): an RRQ for $TFTP_GET ($TFTP_GET_BYTES bytes) from 192.0.2.10:40000 and a WRQ for $TFTP_PUT ($TFTP_PUT_BYTES bytes) from 40001. Each request leaves an expectation server:any -> 198.51.100.1:<port>; the server answers from a new port (DATA 1, or ACK 0), which the expectation admits as RELATED and DNATs to the client: both transfers complete, byte for byte. The payload is never rewritten."
       CURLS=("$(tftp_client get 40000)" "$(tftp_client put 40001)") ;;
     tftp-no-helper)
-      PROTO=tftp HELPER=false MEDIA=none VERDICT=fail EXPECT_RC=124 FINDINGS=(alg.data-flow-blocked)
+      PROTO=tftp HELPER=false MEDIA=none VERDICT=fail EXPECT_RC=124 FINDINGS=(alg.tftp-reply-blocked)
       DESC="TFTP through masquerade WITHOUT a helper: the RRQ and the WRQ reach the server (ordinary new inside->outside flows to port 69), but the server answers from a new port, which matches no conntrack entry: its DATA 1 (RRQ) and ACK 0 (WRQ) to 198.51.100.1:40000/40001 are a new flow addressed to the router itself, answered with ICMP port unreachable, and never reach the client; both transfers time out (the client is stopped after $TFTP_TIMEOUT s: rc 124)."
       CURLS=("$(tftp_client get 40000)" "$(tftp_client put 40001)") ;;
   esac

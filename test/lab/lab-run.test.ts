@@ -1,12 +1,13 @@
 /**
  * The lab, run for real: lab/run.sh builds client/router/server network namespaces, runs FTP
- * (vsftpd, curl) and RTSP (ffmpeg, gst-rtsp-server, gst-launch) sessions through a Linux NAT
- * router with and without its ALG, and writes one case folder per scenario. Every case must then
- * get the verdict and error codes its case.json expects from `verify` (captures + conntrack
- * state); conntrack's per-direction packet AND byte counters must equal the captures, entry by
- * entry (checked here on its own, from `flows`, and by verify: no conntrack.counter-mismatch);
- * run.sh's own isolation checks (no namespace left, no lab packet in the root namespace) must
- * pass.
+ * (vsftpd, curl), RTSP (ffmpeg, gst-rtsp-server, gst-launch), SIP (SIPp UAC/UAS with RTP) and TFTP
+ * (tftp-hpa) sessions through a Linux NAT router with and without its ALG, and writes one case
+ * folder per scenario. Every case must then get the verdict and error codes its case.json expects
+ * from `verify` (captures + conntrack state; the scenarios in VERDICT_PENDING, SIP and TFTP, not
+ * yet: see pending.ts); conntrack's per-direction packet AND byte counters must equal the captures,
+ * entry by entry, for every scenario (checked here on its own, from `flows`, and by verify: no
+ * conntrack.counter-mismatch); run.sh's own isolation checks (no namespace left, no lab packet in
+ * the root namespace) must pass.
  *
  * Needs root, network namespaces and the lab's Debian tools (`lab/run.sh --missing` lists what is
  * not there): runs for real when they are present (CI: .ci/run installs them and runs as root);
@@ -19,11 +20,13 @@
  * another run on the machine) is still there, untouched, afterwards.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
+import { conntrackEntries, counterPairs, flowsOf } from "./counters.js";
+import { verdictPending } from "./pending.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 const runSh = join(root, "lab/run.sh");
@@ -42,42 +45,11 @@ function namespaces(): string[] {
   return execFileSync("ip", ["netns", "list"], { encoding: "utf8" }).split("\n").map((l) => l.split(" ")[0]).filter(Boolean);
 }
 
-/** One direction of a conntrack entry: `src=… dst=… sport=… dport=… packets=… bytes=…`. */
-interface CtTuple { src: string; dst: string; sport: number; dport: number; packets: number; bytes: number }
-
-/** Both tuples of every entry of a `conntrack -L -o extended` listing (accounting on). */
-function conntrackEntries(text: string): { line: string; orig: CtTuple; reply: CtTuple }[] {
-  const out = [];
-  for (const line of text.split("\n")) {
-    const t = [...line.matchAll(/src=(\S+) dst=(\S+) sport=(\d+) dport=(\d+) packets=(\d+) bytes=(\d+)/g)]
-      .map((m) => ({ src: m[1], dst: m[2], sport: +m[3], dport: +m[4], packets: +m[5], bytes: +m[6] }));
-    if (t.length === 2) out.push({ line, orig: t[0], reply: t[1] });
-  }
-  return out;
-}
-
-/**
- * What the captures say about one conntrack direction. conntrack counts a packet where the router
- * receives it, with its IP total length before NAT/ALG changes: a tuple whose source is on the
- * client's network (192.0.2.0/24, 2001:db8:1::/64) was received on r0 (inside.pcap), any other on
- * r1 (outside.pcap). The flow is the capture's flow between the tuple's two endpoints; the counts
- * are those sent by the tuple's source.
- */
-function captured(t: CtTuple, inside: any, outside: any): { packets: number; bytes: number } | undefined {
-  const onInside = t.src.startsWith("192.0.2.") || t.src.startsWith("2001:db8:1:");
-  for (const f of (onInside ? inside : outside).flows) {
-    const fwd = f.initiator.ip === t.src && f.initiator.port === t.sport && f.responder.ip === t.dst && f.responder.port === t.dport;
-    const rev = f.responder.ip === t.src && f.responder.port === t.sport && f.initiator.ip === t.dst && f.initiator.port === t.dport;
-    if (fwd) return { packets: f.packets.initiatorToResponder, bytes: f.ipBytes.initiatorToResponder };
-    if (rev) return { packets: f.packets.responderToInitiator, bytes: f.ipBytes.responderToInitiator };
-  }
-  return undefined;
-}
-
 describe.skipIf(!labOk && !ci)("lab/run.sh through a real netfilter ALG", () => {
   it("every scenario gets its expected verdict, and conntrack's counters equal the captures", { timeout: 600_000 }, async () => {
     expect(labOk, `under CI the lab needs ${why}`).toBe(true);
     const out = mkdtempSync(join(tmpdir(), "alg-verify-lab-"));
+    const aside = mkdtempSync(join(tmpdir(), "alg-verify-lab-pending-"));
     const runId = `t${process.pid.toString(16)}${Date.now().toString(16).slice(-5)}`;
     // Another run's namespace, alive during ours: same prefix, a marker address inside.
     const other = `algv-${runId}x-other`;
@@ -98,42 +70,42 @@ describe.skipIf(!labOk && !ci)("lab/run.sh through a real netfilter ALG", () => 
       for (const c of cases) {
         const dir = join(out, c);
         const meta = JSON.parse(readFileSync(join(dir, "case.json"), "utf8"));
+        // conntrack's counters, entry by entry and direction by direction, equal the captures (every
+        // scenario: flows and counters only, no ALG parsing).
+        const conntrack = readFileSync(join(dir, "conntrack.txt"), "utf8");
+        const pairs = counterPairs(conntrack, await flowsOf(join(dir, "inside.pcap")), await flowsOf(join(dir, "outside.pcap")));
+        expect(pairs.length, `${c}: accounting counters in conntrack.txt`).toBeGreaterThan(0);
+        for (const p of pairs) expect({ c, entry: p.entry, dir: p.dir, ...p.captures }).toEqual({ c, entry: p.entry, dir: p.dir, ...p.conntrack });
+        if (verdictPending(c)) continue;
         const args = ["verify", "--inside", join(dir, "inside.pcap"), "--outside", join(dir, "outside.pcap"), "--json"];
-        for (const f of ["conntrack.txt", "expect.txt", "events.txt"]) if (existsSync(join(dir, f))) args.push("--router", join(dir, f));
+        for (const f of ["conntrack.txt", "expect.txt", "events.txt", "expect-events.txt"]) if (existsSync(join(dir, f))) args.push("--router", join(dir, f));
         const r = await runCli(...args);
         const report = JSON.parse(r.stdout);
         const errors = [...new Set(report.findings.filter((f: any) => f.severity === "error").map((f: any) => f.code))].sort();
         expect({ c, verdict: report.verdict, errors }).toEqual({ c, verdict: meta.expected.verdict, errors: [...meta.expected.findings].sort() });
         expect(report.findings.map((f: any) => f.code), c).not.toContain("conntrack.counter-mismatch");
-        // conntrack's counters, entry by entry and direction by direction, equal the captures.
-        const ct = conntrackEntries(readFileSync(join(dir, "conntrack.txt"), "utf8"));
-        expect(ct.length, `${c}: accounting counters in conntrack.txt`).toBeGreaterThan(0);
-        const inside = JSON.parse((await runCli("flows", join(dir, "inside.pcap"), "--json")).stdout);
-        const outside = JSON.parse((await runCli("flows", join(dir, "outside.pcap"), "--json")).stdout);
-        for (const e of ct) {
-          for (const t of [e.orig, e.reply]) {
-            const got = captured(t, inside, outside) ?? { packets: 0, bytes: 0 };
-            expect({ c, entry: e.line, dir: `${t.src}:${t.sport} -> ${t.dst}:${t.dport}`, ...got }).toEqual({ c, entry: e.line, dir: `${t.src}:${t.sport} -> ${t.dst}:${t.dport}`, packets: t.packets, bytes: t.bytes });
-          }
-        }
         if (meta.alg === true) {
           // The helper cases: verify's predicted control connection carries the same counts.
           const flows = report.predicted.conversations[0]?.flows ?? [];
           const ctl = flows.find((f: any) => f.role === "control initiator");
           const rsp = flows.find((f: any) => f.role === "control responder");
-          const e = ct.find((x) => x.orig.sport === ctl.src.port && x.orig.dport === ctl.dst.port)!;
+          const e = conntrackEntries(conntrack).find((x) => x.orig.sport === ctl.src.port && x.orig.dport === ctl.dst.port)!;
           expect({ c, orig: [e.orig.packets, e.orig.bytes], reply: [e.reply.packets, e.reply.bytes] }).toEqual({ c, orig: [ctl.frames, ctl.bytes], reply: [rsp.frames, rsp.bytes] });
         }
       }
-      // The same fresh output as a regression suite: every case as case.json expects, JUnit out.
+      // The same fresh output as a regression suite: every case as case.json expects, JUnit out
+      // (the VERDICT_PENDING cases moved out of it first).
+      for (const c of cases.filter(verdictPending)) renameSync(join(out, c), join(aside, c));
+      const checked = cases.filter((c) => !verdictPending(c)).length;
       const junit = join(out, "junit.xml");
       const suite = await runCli("suite", out, "--junit", junit, "--json");
       expect(suite.code, suite.stdout.slice(0, 2000)).toBe(0);
-      expect(JSON.parse(suite.stdout).summary).toMatchObject({ total: cases.length, passed: cases.length, regressions: 0 });
-      expect(readFileSync(junit, "utf8")).toContain(`tests="${cases.length}"`);
+      expect(JSON.parse(suite.stdout).summary).toMatchObject({ total: checked, passed: checked, regressions: 0 });
+      expect(readFileSync(junit, "utf8")).toContain(`tests="${checked}"`);
     } finally {
       spawnSync("ip", ["netns", "del", other]);
       rmSync(out, { recursive: true, force: true });
+      rmSync(aside, { recursive: true, force: true });
     }
   });
 });
