@@ -5,18 +5,85 @@ export type Align = "left" | "right";
 export interface Column {
   header: string;
   align?: Align;
+  /**
+   * May wrap onto continuation lines (at spaces) when the table is wider than `maxWidth`; never
+   * narrower than its longest word (rightmost wrappable columns give way first). Columns without
+   * it keep their width.
+   */
+  wrap?: boolean;
+  /** Decorates a cell's text after it is padded (terminal colour): alignment counts the plain text. */
+  paint?: (cell: string) => string;
 }
 
+export interface TableOptions {
+  /** Widest line wanted (the caller's indent not included); wrappable columns give way first. */
+  maxWidth?: number;
+}
+
+const GAP = 2;
+
 /** Renders rows under headers, columns padded to their widest cell, two spaces apart. */
-export function renderTable(columns: Column[], rows: string[][]): string {
+export function renderTable(columns: Column[], rows: string[][], opts: TableOptions = {}): string {
   // (a loop, not Math.max(...rows): a table may have more rows than a call takes arguments)
   const widths = columns.map((c, i) => rows.reduce((w, r) => Math.max(w, (r[i] ?? "").length), c.header.length));
-  const line = (cells: string[]) =>
+  if (opts.maxWidth !== undefined) fitWidths(columns, rows, widths, opts.maxWidth);
+  const line = (cells: string[], paint: boolean) =>
     cells
-      .map((cell, i) => (columns[i].align === "right" ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
-      .join("  ")
+      .map((cell, i) => {
+        const pad = " ".repeat(Math.max(0, widths[i] - cell.length));
+        const text = paint && cell && columns[i].paint ? columns[i].paint!(cell) : cell;
+        return columns[i].align === "right" ? pad + text : text + pad;
+      })
+      .join(" ".repeat(GAP))
       .trimEnd();
-  let out = line(columns.map((c) => c.header)) + "\n";
-  for (const r of rows) out += line(r) + "\n";
+  let out = line(columns.map((c) => c.header), false) + "\n";
+  for (const r of rows) {
+    const parts = columns.map((c, i) => (c.wrap && (r[i] ?? "").length > widths[i] ? wrapText(r[i], widths[i]) : [r[i] ?? ""]));
+    const height = parts.reduce((h, p) => Math.max(h, p.length), 1);
+    for (let k = 0; k < height; k++) out += line(parts.map((p) => p[k] ?? ""), true) + "\n";
+  }
+  return out;
+}
+
+/**
+ * Narrows the wrappable columns until the table fits `max` or none can give way: the rightmost
+ * first (the descriptive columns come last), each down to its longest word before the next.
+ */
+function fitWidths(columns: Column[], rows: string[][], widths: number[], max: number): void {
+  let excess = widths.reduce((a, b) => a + b, 0) + GAP * (columns.length - 1) - max;
+  for (let i = columns.length - 1; i >= 0 && excess > 0; i--) {
+    if (!columns[i].wrap) continue;
+    const floor = rows.reduce((w, r) => Math.max(w, longestWord(r[i] ?? "")), columns[i].header.length);
+    const give = Math.min(excess, Math.max(0, widths[i] - floor));
+    widths[i] -= give;
+    excess -= give;
+  }
+}
+
+function longestWord(s: string): number {
+  let best = 0;
+  for (const w of s.split(" ")) best = Math.max(best, w.length);
+  return best;
+}
+
+/** Breaks `s` at spaces into lines of at most `width` (a longer word is cut). */
+export function wrapText(s: string, width: number): string[] {
+  const out: string[] = [];
+  let cur = "";
+  for (let word of s.split(" ")) {
+    while (word.length > width) {
+      if (cur) out.push(cur);
+      out.push(word.slice(0, width));
+      word = word.slice(width);
+      cur = "";
+    }
+    if (!cur) cur = word;
+    else if (cur.length + 1 + word.length <= width) cur += " " + word;
+    else {
+      out.push(cur);
+      cur = word;
+    }
+  }
+  if (cur || !out.length) out.push(cur);
   return out;
 }
