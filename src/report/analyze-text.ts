@@ -6,6 +6,7 @@ import type { CaptureScan } from "../capture/scan.js";
 import type { Negotiation, Session } from "../alg/sessions.js";
 import { endpointText, formatDiagnostic } from "./flows-text.js";
 import { renderTable, type Column } from "./table.js";
+import type { Palette } from "./colour.js";
 
 const COLUMNS: Column[] = [
   { header: "Packet", align: "right" },
@@ -41,7 +42,7 @@ function rows(n: Negotiation): string[][] {
   });
 }
 
-export function formatAnalyzeText(scan: CaptureScan, sessions: Session[], write: (s: string) => void): void {
+export function formatAnalyzeText(scan: CaptureScan, sessions: Session[], write: (s: string) => void, opts: { colour?: Palette } = {}): void {
   const { info } = scan;
   const ftp = sessions.filter((s) => s.alg === "ftp").length;
   write(
@@ -67,6 +68,6 @@ export function formatAnalyzeText(scan: CaptureScan, sessions: Session[], write:
   }
   if (scan.diagnostics.length) {
     write("\n");
-    for (const d of scan.diagnostics) write(formatDiagnostic(d) + "\n");
+    for (const d of scan.diagnostics) write(formatDiagnostic(d, opts.colour) + "\n");
   }
 }

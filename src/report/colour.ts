@@ -65,7 +65,7 @@ export const paletteFor = (stdoutIsTTY: boolean | undefined, env: Env): Palette 
  * the `router` text report) in a stream of text pieces; other lines pass unchanged. Pieces may end
  * anywhere: a partial last line waits for its end (`flush` writes it).
  */
-export function diagnosticLinePainter(p: Palette, write: (s: string) => unknown): { write(s: string): unknown; flush(): void } {
+export function diagnosticLinePainter(p: Palette, write: (s: string) => void): { write(s: string): void; flush(): void } {
   if (!p.on) return { write, flush: () => {} };
   let carry = "";
   const paint = (text: string) => text.replace(/^(\S[^\n]*?: )(error|warning|info)(: [^\n]*\[[^\]\n]+\])$/gm, (_m, a: string, s: string, b: string) => a + p.severity(s) + b);
@@ -74,7 +74,7 @@ export function diagnosticLinePainter(p: Palette, write: (s: string) => unknown)
       const all = carry + s;
       const end = all.lastIndexOf("\n") + 1;
       carry = all.slice(end);
-      return end ? write(paint(all.slice(0, end))) : undefined;
+      if (end) write(paint(all.slice(0, end)));
     },
     flush: () => {
       if (carry) write(paint(carry));

@@ -7,8 +7,8 @@ export interface Column {
   align?: Align;
   /**
    * May wrap onto continuation lines (at spaces) when the table is wider than `maxWidth`; never
-   * narrower than its longest word (rightmost wrappable columns give way first). Columns without
-   * it keep their width.
+   * narrower than its longest word nor half its natural width (the widest gives way first).
+   * Columns without it keep their width.
    */
   wrap?: boolean;
   /** Decorates a cell's text after it is padded (terminal colour): alignment counts the plain text. */
@@ -46,17 +46,19 @@ export function renderTable(columns: Column[], rows: string[][], opts: TableOpti
 }
 
 /**
- * Narrows the wrappable columns until the table fits `max` or none can give way: the rightmost
- * first (the descriptive columns come last), each down to its longest word before the next.
+ * Narrows the wrappable columns, the widest first, until the table fits `max` or none can give
+ * way. A column keeps at least half its natural width (a cell wraps onto about two lines, not a
+ * word a line) and its longest word.
  */
 function fitWidths(columns: Column[], rows: string[][], widths: number[], max: number): void {
+  const floor = columns.map((c, i) => (c.wrap ? Math.max(Math.ceil(widths[i] / 2), rows.reduce((w, r) => Math.max(w, longestWord(r[i] ?? "")), c.header.length)) : widths[i]));
   let excess = widths.reduce((a, b) => a + b, 0) + GAP * (columns.length - 1) - max;
-  for (let i = columns.length - 1; i >= 0 && excess > 0; i--) {
-    if (!columns[i].wrap) continue;
-    const floor = rows.reduce((w, r) => Math.max(w, longestWord(r[i] ?? "")), columns[i].header.length);
-    const give = Math.min(excess, Math.max(0, widths[i] - floor));
-    widths[i] -= give;
-    excess -= give;
+  while (excess > 0) {
+    let pick = -1;
+    for (let i = 0; i < widths.length; i++) if (widths[i] > floor[i] && (pick < 0 || widths[i] > widths[pick])) pick = i;
+    if (pick < 0) return;
+    widths[pick]--;
+    excess--;
   }
 }
 

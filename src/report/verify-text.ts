@@ -26,7 +26,7 @@ export const FLOW_TABLE_WIDTH = 132;
 export const FLOWS_QUESTION = "What is each flow?";
 
 /** The one-line legend above the flow table. */
-export const FLOW_LEGEND = "Watch = payload inspected, Forward = forwarded, I/O = direction as the router sees it (I from the inside, O from the outside)";
+export const FLOW_LEGEND = "Watch = payload inspected, Forward = forwarded, I/O = direction as the router sees it";
 
 type PFlow = PredictedConversation["flows"][number];
 
