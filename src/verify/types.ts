@@ -3,7 +3,7 @@
  * checks, the predicted ALG conversations (Junos shaped), findings and answers. The JSON Schema
  * `schema/verify.schema.json` describes the report; keep both in step.
  */
-import type { Endpoint, Severity } from "../types.js";
+import type { Endpoint, PacketRef, Severity } from "../types.js";
 import type { Negotiation } from "../alg/sessions.js";
 import type { NatTranslation, RouterEndpoint } from "../router/types.js";
 
@@ -91,7 +91,11 @@ export interface VerifiedNegotiation {
 
 export interface VerifiedSession {
   alg: "ftp" | "rtsp";
-  control: { insideFlow?: number; outsideFlow?: number; client: Endpoint; server: Endpoint; clientTranslated?: Endpoint };
+  control: {
+    insideFlow?: number; outsideFlow?: number; client: Endpoint; server: Endpoint; clientTranslated?: Endpoint;
+    /** The control connection's first packet in each capture (the session's start: t=0 of its ladder diagram). */
+    first?: { inside?: PacketRef; outside?: PacketRef };
+  };
   negotiations: VerifiedNegotiation[];
 }
 
