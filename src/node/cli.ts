@@ -42,6 +42,15 @@ Exit codes:
 Any file argument may be - (standard input), one per invocation.
 `;
 
+/** The terminal, as --help describes it (README "Colour" and "Progress" say the same). */
+export const TERMINAL_HELP = `
+Terminal:
+  The text reports colour the verdict and severities when stdout is a terminal.
+  NO_COLOR=1      never colour (any non-empty value; https://no-color.org)
+  FORCE_COLOR=1   colour through a pipe too (FORCE_COLOR=0: never)
+  Progress (percent, time left) goes to stderr, only when stderr is a terminal.
+`;
+
 function intOption(min: number, max: number) {
   return (v: string): number => {
     const n = Number(v);
@@ -84,7 +93,8 @@ export function createProgram(io: CliIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .version(VERSION)
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .addHelpText("after", TERMINAL_HELP);
 
   program
     .command("flows")
@@ -166,7 +176,7 @@ export function createProgram(io: CliIo): Command {
   program
     .command("verify")
     .description("reconcile inside/outside captures through the NAT, predict the ALG's conversations, compare them with the router output, and explain every difference (exit 0 pass, 1 fail, 2 input error, 4 inconclusive)")
-    .addHelpText("after", VERIFY_EXIT_CODES_HELP)
+    .addHelpText("after", VERIFY_EXIT_CODES_HELP + TERMINAL_HELP)
     .option("--inside <capture>", "capture taken on the inside (private) side of the NAT (- for standard input)")
     .option("--outside <capture>", "capture taken on the outside (public) side (- for standard input)")
     .option("--capture <file>", "one capture holding both sides (split it with --inside-if/--outside-if)")

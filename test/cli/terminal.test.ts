@@ -107,6 +107,16 @@ describe("colour (in-process)", () => {
   });
 });
 
+describe("--help", () => {
+  it("says when there is colour and progress, and how NO_COLOR / FORCE_COLOR change it", async () => {
+    for (const argv of [["--help"], ["verify", "--help"]]) {
+      const r = await run({}, ...argv);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Terminal:\n.*colour.*stdout is a terminal\.\n {2}NO_COLOR=1 .*\n {2}FORCE_COLOR=1 .*FORCE_COLOR=0: never\)\n {2}Progress .*stderr is a terminal\./);
+    }
+  });
+});
+
 describe("progress (in-process)", () => {
   it("verify: per capture percent on stderr when it is a terminal, cleared before the report; nothing otherwise", async () => {
     const tty = await run({ isTTY: true }, ...noHelper());
