@@ -111,15 +111,14 @@ export function createProgram(io: CliIo): Command {
       const { writeFlowsJson } = await import("../report/flows-json.js");
       const { formatDiagnostic, formatFlowsText } = await import("../report/flows-text.js");
       const prog = progress(io, io.isTTY ? [{ name: capture, total: await sizeOf(capture) }] : []);
-      const scan = await scanFile(capture, {
+      const scan = await prog.until(scanFile(capture, {
         flowCapLog2: flowCapLog2For(o.maxFlows),
         flowTimeouts: o.flowTimeouts,
         windowBytes: o.window,
         mergeInterfaces: o.mergeInterfaces,
         onProgress: (bytes) => prog.tick(0, bytes),
         stdin: stdinOf(io),
-      });
-      prog.done();
+      }));
       if (o.json) writeFlowsJson(scan, io.stdout);
       else formatFlowsText(scan, io.stdout, { limit: o.limit, colour: colourOf(io) });
       const err = scan.diagnostics.find((d) => d.severity === "error");
@@ -158,13 +157,12 @@ export function createProgram(io: CliIo): Command {
       const { formatDiagnostic } = await import("../report/flows-text.js");
       const { formatAnalyzeText } = await import("../report/analyze-text.js");
       const prog = progress(io, io.isTTY ? [{ name: capture, total: await sizeOf(capture) }] : []);
-      const { scan, sessions } = await analyzeFile(capture, {
+      const { scan, sessions } = await prog.until(analyzeFile(capture, {
         profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts,
         flowCapLog2: flowCapLog2For(o.maxFlows), flowTimeouts: o.flowTimeouts, maxControlStreams: o.maxControlStreams,
         controlIdleSeconds: o.controlIdle, maxNegotiations: o.maxNegotiations,
         mergeInterfaces: o.mergeInterfaces, onProgress: (bytes) => prog.tick(0, bytes), stdin: stdinOf(io),
-      });
-      prog.done();
+      }));
       if (o.json) writeFlowsJson(scan, io.stdout, { profile: o.profile, sessions });
       else formatAnalyzeText(scan, sessions, io.stdout, { colour: colourOf(io) });
       const err = scan.diagnostics.find((d) => d.severity === "error");
@@ -236,7 +234,7 @@ export function createProgram(io: CliIo): Command {
       // Named by their file names; with --capture both sides read the one file: named by side.
       const name = (k: "inside" | "outside") => (o.capture || o[k] === STDIN ? k : o[k]!.split(/[\\/]/).pop()!);
       const prog = progress(io, io.isTTY ? await Promise.all(sides.map(async (k) => ({ name: name(k), total: await sizeOf(o[k]!) }))) : []);
-      const report = await runVerify(
+      const report = await prog.until(runVerify(
         { inside: o.inside, outside: o.outside, router: o.router, insideIf: o.insideIf, outsideIf: o.outsideIf },
         {
           profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts,
@@ -247,8 +245,7 @@ export function createProgram(io: CliIo): Command {
           onProgress: (i, bytes) => prog.tick(i, bytes),
           onCapturesRead: () => prog.stage(sides.length > 1 ? "comparing the captures through the NAT …" : "verifying …"),
         },
-      );
-      prog.done();
+      ));
       if (o.json) io.stdout(JSON.stringify(report, null, report.nat.mappings.length > 1000 ? undefined : 2) + "\n");
       else if (o.format === "junos") io.stdout(predictedJunos(report.predicted.conversations));
       else formatVerifyText(report, io.stdout, { colour: colourOf(io), width: io.stdoutColumns || undefined });

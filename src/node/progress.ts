@@ -51,9 +51,19 @@ export interface Progress {
   stage(text: string): void;
   /** Clears the line. */
   done(): void;
+  /** Awaits `work`, then clears the line, whether it succeeded or threw (an error message follows). */
+  until<T>(work: Promise<T>): Promise<T>;
 }
 
-const NONE: Progress = { tick: () => {}, stage: () => {}, done: () => {} };
+async function until<T>(this: Progress, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } finally {
+    this.done();
+  }
+}
+
+const NONE: Progress = { tick: () => {}, stage: () => {}, done: () => {}, until };
 
 /**
  * Progress of reading `files` (their display names and sizes). Nothing at all unless io.isTTY
@@ -88,5 +98,6 @@ export function progress(io: CliIo, files: { name: string; total?: number }[], n
       if (shown) io.stderr("\r\x1b[K");
       shown = false;
     },
+    until,
   };
 }

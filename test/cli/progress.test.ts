@@ -76,6 +76,19 @@ describe("progress", () => {
     expect(wide.err[0]).toBe("\r<stdin>: 5 MB, 5 MB/s\x1b[K");
   });
 
+  it("until: the line is cleared when the work ends, also when it throws (the error message follows)", async () => {
+    const { io, err } = fakeIo(true);
+    const p = progress(io, [{ name: "a.pcap", total: 10 }], () => 0);
+    await expect(p.until((async () => {
+      p.tick(0, 5);
+      throw new Error("cannot read a.pcap");
+    })())).rejects.toThrow("cannot read a.pcap");
+    expect(err).toEqual(["\ra.pcap: 50.0%, 0 MB, 0 MB/s, 1 s left\x1b[K", "\r\x1b[K"]);
+    expect(await p.until(Promise.resolve(7))).toBe(7);
+    expect(err).toHaveLength(2);
+    expect(await progress(fakeIo(false).io, []).until(Promise.resolve(1))).toBe(1);
+  });
+
   it("nothing drawn, nothing cleared", () => {
     const { io, err } = fakeIo(true);
     progress(io, [{ name: "a", total: 1 }]).done();
