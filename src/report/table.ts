@@ -30,6 +30,7 @@ export function renderTable(columns: Column[], rows: string[][], opts: TableOpti
   const line = (cells: string[], paint: boolean) =>
     cells
       .map((cell, i) => {
+        cell ??= "";
         const pad = " ".repeat(Math.max(0, widths[i] - cell.length));
         const text = paint && cell && columns[i].paint ? columns[i].paint!(cell) : cell;
         return columns[i].align === "right" ? pad + text : text + pad;
@@ -37,7 +38,13 @@ export function renderTable(columns: Column[], rows: string[][], opts: TableOpti
       .join(" ".repeat(GAP))
       .trimEnd();
   let out = line(columns.map((c) => c.header), false) + "\n";
+  const wraps = opts.maxWidth !== undefined && columns.some((c) => c.wrap);
   for (const r of rows) {
+    if (!wraps) {
+      // (the common case, e.g. millions of flows: one line per row)
+      out += line(r, true) + "\n";
+      continue;
+    }
     const parts = columns.map((c, i) => (c.wrap && (r[i] ?? "").length > widths[i] ? wrapText(r[i], widths[i]) : [r[i] ?? ""]));
     const height = parts.reduce((h, p) => Math.max(h, p.length), 1);
     for (let k = 0; k < height; k++) out += line(parts.map((p) => p[k] ?? ""), true) + "\n";
