@@ -35,5 +35,10 @@ const code = await main(process.argv.slice(2), {
   readFile: (p) => readFile(p, "utf8"),
   setExitCode: () => {},
   isTTY: Boolean(process.stderr.isTTY),
+  // (a terminal of unknown size reports 0 columns)
+  stderrColumns: process.stderr.columns || undefined,
+  stdoutIsTTY: Boolean(process.stdout.isTTY),
+  stdoutColumns: (process.stdout.isTTY && process.stdout.columns) || undefined,
+  env: process.env,
 });
 process.exitCode = code;

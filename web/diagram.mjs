@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { launchChromium } from "../dist/test/helpers/chromium.js";
-import { runVerify } from "../dist/src/verify/run-node.js";
+import { runVerify } from "../dist/src/node/verify-run.js";
 import { ladder } from "../dist/src/report/ladder.js";
 import { markupText } from "../dist/src/report/markup.js";
 

@@ -7,7 +7,8 @@
  * to stderr, in text mode as with --json; reports go to stdout.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { STDIN, readTextArg, stdinConflict, stdinOf, type CliIo } from "./io.js";
+import { STDIN, colourOf, readTextArg, stdinConflict, stdinOf, type CliIo } from "./io.js";
+import { progress, sizeOf } from "./progress.js";
 import { InputError } from "./errors.js";
 import { sizeArgument } from "./size.js";
 import { registerSuiteCommand } from "./suite-cli.js";
@@ -39,6 +40,15 @@ Exit codes:
   4  inconclusive: nothing could be judged (no FTP/RTSP negotiation, no router flow compared)
 
 Any file argument may be - (standard input), one per invocation.
+`;
+
+/** The terminal, as --help describes it (README "Colour" and "Progress" say the same). */
+export const TERMINAL_HELP = `
+Terminal:
+  The text reports colour the verdict and severities when stdout is a terminal.
+  NO_COLOR=1      never colour (any non-empty value; https://no-color.org)
+  FORCE_COLOR=1   colour through a pipe too (FORCE_COLOR=0: never)
+  Progress (percent, time left) goes to stderr, only when stderr is a terminal.
 `;
 
 function intOption(min: number, max: number) {
@@ -75,34 +85,6 @@ function flowTimeouts(v: string): Partial<FlowTimeouts> {
   return t;
 }
 
-/** A capture's size for the progress percentage (undefined for stdin or when it cannot be read). */
-async function sizeOf(file: string): Promise<number | undefined> {
-  if (file === "-") return undefined;
-  return (await import("node:fs/promises")).stat(file).then((s) => (s.isFile() ? s.size : undefined), () => undefined);
-}
-
-/** Progress on stderr, only on a terminal, at most 5 times a second; percent and time left when the size is known. */
-function progress(io: CliIo, file: string, total: number | undefined) {
-  if (!io.isTTY) return { tick: undefined, done: () => {} };
-  let last = 0;
-  const started = Date.now();
-  return {
-    tick: (bytes: number) => {
-      const now = Date.now();
-      if (now - last < 200) return;
-      last = now;
-      const mb = bytes / 1e6;
-      const rate = mb / Math.max((now - started) / 1000, 0.001);
-      const pct = total ? ` ${((100 * bytes) / total).toFixed(1)}%` : "";
-      const eta = total && rate > 0 && bytes < total ? `, ${Math.ceil((total - bytes) / 1e6 / rate)} s left` : "";
-      io.stderr(`\r${file}:${pct} ${mb.toFixed(0)} MB, ${rate.toFixed(0)} MB/s${eta}   `);
-    },
-    done: () => {
-      if (last) io.stderr("\r\x1b[K");
-    },
-  };
-}
-
 export function createProgram(io: CliIo): Command {
   const program = new Command();
   program
@@ -111,7 +93,8 @@ export function createProgram(io: CliIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .version(VERSION)
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .addHelpText("after", TERMINAL_HELP);
 
   program
     .command("flows")
@@ -127,18 +110,17 @@ export function createProgram(io: CliIo): Command {
       const { scanFile } = await import("./files.js");
       const { writeFlowsJson } = await import("../report/flows-json.js");
       const { formatDiagnostic, formatFlowsText } = await import("../report/flows-text.js");
-      const prog = progress(io, capture, io.isTTY ? await sizeOf(capture) : undefined);
-      const scan = await scanFile(capture, {
+      const prog = progress(io, io.isTTY ? [{ name: capture, total: await sizeOf(capture) }] : []);
+      const scan = await prog.until(scanFile(capture, {
         flowCapLog2: flowCapLog2For(o.maxFlows),
         flowTimeouts: o.flowTimeouts,
         windowBytes: o.window,
         mergeInterfaces: o.mergeInterfaces,
-        onProgress: prog.tick,
+        onProgress: (bytes) => prog.tick(0, bytes),
         stdin: stdinOf(io),
-      });
-      prog.done();
+      }));
       if (o.json) writeFlowsJson(scan, io.stdout);
-      else formatFlowsText(scan, io.stdout, { limit: o.limit });
+      else formatFlowsText(scan, io.stdout, { limit: o.limit, colour: colourOf(io) });
       const err = scan.diagnostics.find((d) => d.severity === "error");
       if (err) {
         io.stderr(formatDiagnostic(err) + "\n");
@@ -177,16 +159,15 @@ export function createProgram(io: CliIo): Command {
       const { writeFlowsJson } = await import("../report/flows-json.js");
       const { formatDiagnostic } = await import("../report/flows-text.js");
       const { formatAnalyzeText } = await import("../report/analyze-text.js");
-      const prog = progress(io, capture, io.isTTY ? await sizeOf(capture) : undefined);
-      const { scan, sessions } = await analyzeFile(capture, {
+      const prog = progress(io, io.isTTY ? [{ name: capture, total: await sizeOf(capture) }] : []);
+      const { scan, sessions } = await prog.until(analyzeFile(capture, {
         profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts, sipPorts: o.sipPorts, tftpPorts: o.tftpPorts,
         flowCapLog2: flowCapLog2For(o.maxFlows), flowTimeouts: o.flowTimeouts, maxControlStreams: o.maxControlStreams,
         controlIdleSeconds: o.controlIdle, maxNegotiations: o.maxNegotiations,
-        mergeInterfaces: o.mergeInterfaces, onProgress: prog.tick, stdin: stdinOf(io), ...tftpScanOptions(o),
-      });
-      prog.done();
+        mergeInterfaces: o.mergeInterfaces, onProgress: (bytes) => prog.tick(0, bytes), stdin: stdinOf(io), ...tftpScanOptions(o),
+      }));
       if (o.json) writeFlowsJson(scan, io.stdout, { profile: o.profile, sessions });
-      else formatAnalyzeText(scan, sessions, io.stdout);
+      else formatAnalyzeText(scan, sessions, io.stdout, { colour: colourOf(io) });
       const err = scan.diagnostics.find((d) => d.severity === "error");
       if (err) io.stderr(formatDiagnostic(err) + "\n");
       io.setExitCode(err ? EXIT_INPUT : EXIT_OK);
@@ -196,7 +177,7 @@ export function createProgram(io: CliIo): Command {
   const verifyCmd = program
     .command("verify")
     .description("reconcile inside/outside captures through the NAT, predict the ALG's conversations, compare them with the router output, and explain every difference (exit 0 pass, 1 fail, 2 input error, 4 inconclusive)")
-    .addHelpText("after", VERIFY_EXIT_CODES_HELP)
+    .addHelpText("after", VERIFY_EXIT_CODES_HELP + TERMINAL_HELP)
     .option("--inside <capture>", "capture taken on the inside (private) side of the NAT (- for standard input)")
     .option("--outside <capture>", "capture taken on the outside (public) side (- for standard input)")
     .option("--capture <file>", "one capture holding both sides (split it with --inside-if/--outside-if)")
@@ -255,9 +236,11 @@ export function createProgram(io: CliIo): Command {
       const { runVerify, inputErrorOf } = await import("./verify-run.js");
       const { formatVerifyText, predictedJunos } = await import("../report/verify-text.js");
       const { formatDiagnostic } = await import("../report/flows-text.js");
-      const files = [o.inside, o.outside].filter((x): x is string => x !== undefined);
-      if (io.isTTY && files.length) io.stderr(`analyzing ${files.join(" and ")} …\r`);
-      const report = await runVerify(
+      const sides = (["inside", "outside"] as const).filter((k) => o[k] !== undefined);
+      // Named by their file names; with --capture both sides read the one file: named by side.
+      const name = (k: "inside" | "outside") => (o.capture || o[k] === STDIN ? k : o[k]!.split(/[\\/]/).pop()!);
+      const prog = progress(io, io.isTTY ? await Promise.all(sides.map(async (k) => ({ name: name(k), total: await sizeOf(o[k]!) }))) : []);
+      const report = await prog.until(runVerify(
         { inside: o.inside, outside: o.outside, router: o.router, insideIf: o.insideIf, outsideIf: o.outsideIf },
         {
           profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts, sipPorts: o.sipPorts, tftpPorts: o.tftpPorts,
@@ -265,12 +248,13 @@ export function createProgram(io: CliIo): Command {
           maxControlStreams: o.maxControlStreams, controlIdleSeconds: o.controlIdle, maxNegotiations: o.maxNegotiations,
           allMappings: o.allMappings, hints: { natAddresses: o.natAddress, insideNets: o.insideNet },
           readFile: io.readFile, stdin: stdinOf(io), ...tftpScanOptions(o),
+          onProgress: (i, bytes) => prog.tick(i, bytes),
+          onCapturesRead: () => prog.stage(sides.length > 1 ? "comparing the captures through the NAT …" : "verifying …"),
         },
-      );
-      if (io.isTTY && files.length) io.stderr("\x1b[K");
+      ));
       if (o.json) io.stdout(JSON.stringify(report, null, report.nat.mappings.length > 1000 ? undefined : 2) + "\n");
       else if (o.format === "junos") io.stdout(predictedJunos(report.predicted.conversations));
-      else formatVerifyText(report, io.stdout);
+      else formatVerifyText(report, io.stdout, { colour: colourOf(io), width: io.stdoutColumns || undefined });
       if (o.html) await (await import("./html-report.js")).writeHtmlFile(report, o.html, o.router, io.readFile);
       const inputError = inputErrorOf(report);
       if (inputError) {

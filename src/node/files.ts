@@ -114,18 +114,25 @@ export function analyzeFile(path: string, opts: FileOptions<AnalyzeScanOptions> 
 export async function analyzeFilesParallel(
   paths: string[], opts: Omit<FileOptions<AnalyzeScanOptions>, "file" | "onProgress"> = {},
   filters: (AnalyzeScanOptions["interfaceFilter"] | undefined)[] = [],
+  onProgress?: (index: number, bytes: number) => void,
 ): Promise<AnalyzeResult[]> {
   const workerUrl = new URL("./analyze-worker.js", import.meta.url);
   const { stdin, ...shared } = opts;
   const optsOf = (i: number) => (filters[i] ? { ...shared, interfaceFilter: filters[i] } : shared);
+  const here = (i: number) => ({ ...optsOf(i), stdin, ...(onProgress && { onProgress: (bytes: number) => onProgress(i, bytes) }) });
   if (paths.length < 2 || !existsSync(fileURLToPath(workerUrl))) {
     const out: AnalyzeResult[] = [];
-    for (let i = 0; i < paths.length; i++) out.push(await analyzeFile(paths[i], { ...optsOf(i), stdin }));
+    for (let i = 0; i < paths.length; i++) out.push(await analyzeFile(paths[i], here(i)));
     return out;
   }
-  return Promise.all(paths.map((path, i) => path === "-" ? analyzeFile(path, { ...optsOf(i), stdin }) : new Promise<AnalyzeResult>((resolve, reject) => {
-    const w = new Worker(workerUrl, { workerData: { path, opts: optsOf(i) } });
-    w.once("message", (m) => {
+  return Promise.all(paths.map((path, i) => path === "-" ? analyzeFile(path, here(i)) : new Promise<AnalyzeResult>((resolve, reject) => {
+    const w = new Worker(workerUrl, { workerData: { path, opts: optsOf(i), progress: Boolean(onProgress) } });
+    w.on("message", (m) => {
+      // { progress: bytes } while reading (when asked for), then the result.
+      if (typeof m.progress === "number") {
+        onProgress?.(i, m.progress);
+        return;
+      }
       void w.terminate();
       if (!m.ok) {
         reject(m.name === "InputError" ? new InputError(m.file, m.message, m.code) : new Error(m.message));

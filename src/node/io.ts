@@ -4,6 +4,7 @@
  * what `-` means: standard input, for every file argument of every command.
  */
 import type { ByteSource } from "../wasm/core.js";
+import { paletteFor, type Palette } from "../report/colour.js";
 
 export interface CliIo {
   /** Report output; large reports arrive as ASCII byte chunks. */
@@ -14,9 +15,20 @@ export interface CliIo {
   setExitCode(code: number): void;
   /** True when stderr is a terminal (progress is shown only then). */
   isTTY?: boolean;
+  /** Width of the stderr terminal (progress lines are cut to it). */
+  stderrColumns?: number;
+  /** True when stdout is a terminal (the text reports are coloured only then, ../report/colour.ts). */
+  stdoutIsTTY?: boolean;
+  /** Width of the stdout terminal (the verify flow table wraps to it). */
+  stdoutColumns?: number;
+  /** Environment (NO_COLOR, FORCE_COLOR); default process.env. */
+  env?: Record<string, string | undefined>;
   /** Standard input, read for a file argument `-` (default: process.stdin). */
   stdin?: AsyncIterable<Uint8Array>;
 }
+
+/** The palette of the text reports on stdout (NO_COLOR / FORCE_COLOR / a terminal). */
+export const colourOf = (io: CliIo): Palette => paletteFor(io.stdoutIsTTY, io.env ?? process.env);
 
 /** The file argument that means standard input. */
 export const STDIN = "-";

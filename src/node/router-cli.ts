@@ -9,7 +9,8 @@
  */
 import { Option, type Command } from "commander";
 import type { Writable } from "node:stream";
-import { STDIN_NAME, stdinOf, type CliIo } from "./io.js";
+import { STDIN_NAME, colourOf, stdinOf, type CliIo } from "./io.js";
+import { PLAIN, diagnosticLinePainter } from "../report/colour.js";
 import type { Diagnostic } from "../types.js";
 import { DEFAULT_DIAGNOSTIC_LIMIT, ROUTER_FORMATS, type RouterFormat, type RouterParseResult } from "../router/types.js";
 import type { RouterSink } from "../router/report.js";
@@ -89,7 +90,10 @@ export async function runRouter(files: string[], opts: RunRouterOptions, io: Cli
   for (const r of results) for (const d of r.diagnostics) if (FATAL.has(d.code)) io.stderr(formatDiagnostic(d) + "\n");
   const { buildRouterReport, writeRouterReport } = await import("../router/report.js");
   const report = buildRouterReport(results);
-  await writeRouterReport(report, opts.out ?? ((s) => io.stdout(s)), { json: opts.json, maxDiagnostics: opts.maxDiagnostics });
+  // On a terminal the diagnostics' severities are coloured (never in --json or a given sink).
+  const painter = diagnosticLinePainter(opts.out || opts.json ? PLAIN : colourOf(io), (s) => io.stdout(s));
+  await writeRouterReport(report, opts.out ?? painter.write, { json: opts.json, maxDiagnostics: opts.maxDiagnostics });
+  painter.flush();
   return exit;
 }
 

@@ -29,7 +29,7 @@
 import { hostname, availableParallelism } from "node:os";
 import { writeFile } from "node:fs/promises";
 import { InvalidArgumentError, Option, type Command } from "commander";
-import type { CliIo } from "./io.js";
+import { colourOf, type CliIo } from "./io.js";
 import { sizeArgument } from "./size.js";
 import { findCases, SuiteInputError } from "./suite-discover.js";
 import { DEFAULT_MAX_ROUTER_FILE_BYTES } from "./suite-run.js";
@@ -112,7 +112,7 @@ export async function runSuite(dir: string, opts: SuiteOptions, io: CliIo): Prom
   const seconds = (performance.now() - t0) / 1000;
 
   if (opts.json) io.stdout(JSON.stringify(toJson(results), null, 2) + "\n");
-  else io.stdout(formatSuiteText(results, seconds, workers));
+  else io.stdout(formatSuiteText(results, seconds, workers, colourOf(io)));
   // Errors go to stderr as well (the report keeps them too), in text mode as with --json.
   for (const r of results) if (r.error) io.stderr(`error: ${r.case}: ${r.error}\n`);
   if (opts.html) await htmlOut!.writeSuiteIndex(opts.html, results.map((r) => ({ ...r, href: r.verdict !== "error" ? htmlOut!.caseHtmlName(r.case) : undefined })));

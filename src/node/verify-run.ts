@@ -39,6 +39,10 @@ export interface RunVerifyOptions extends Omit<FileOptions<AnalyzeScanOptions>, 
    * cases already run one per worker.
    */
   parallel?: boolean;
+  /** Bytes read so far of capture `index` (0: the first capture given, inside before outside). */
+  onProgress?: (index: number, bytes: number) => void;
+  /** Every capture is read; the comparison starts. */
+  onCapturesRead?: () => void;
 }
 
 /** Analyzes the captures, parses the router files and runs `verify()`. */
@@ -75,16 +79,20 @@ export async function verifyParsedRouter(files: VerifyFiles, router: RouterParse
   if (!files.inside && !files.outside && !router.length) {
     throw new InputError("", "nothing to verify: give an inside and/or outside capture and/or router files", "no_input");
   }
-  const { readFile: _readFile, parallel = true, allMappings, clockOffsetMs, frameTolerance, hints, ...analyzeOpts } = opts;
+  const { readFile: _readFile, parallel = true, allMappings, clockOffsetMs, frameTolerance, hints, onProgress, onCapturesRead, ...analyzeOpts } = opts;
   const sides = ([[files.inside, files.insideIf], [files.outside, files.outsideIf]] as const).filter((x) => x[0] !== undefined);
   const captures = sides.map((x) => x[0]!);
   const filters = sides.map((x) => x[1]);
   let results;
-  if (parallel) results = await analyzeFilesParallel(captures, analyzeOpts, filters);
+  if (parallel) results = await analyzeFilesParallel(captures, analyzeOpts, filters, onProgress);
   else {
     results = [];
-    for (let i = 0; i < captures.length; i++) results.push(await analyzeFile(captures[i], filters[i] ? { ...analyzeOpts, interfaceFilter: filters[i] } : analyzeOpts));
+    for (let i = 0; i < captures.length; i++) {
+      const progress = onProgress && { onProgress: (bytes: number) => onProgress(i, bytes) };
+      results.push(await analyzeFile(captures[i], { ...analyzeOpts, ...(filters[i] ? { interfaceFilter: filters[i] } : {}), ...progress }));
+    }
   }
+  onCapturesRead?.();
   const inside = files.inside ? results[0] : undefined;
   const outside = files.outside ? results[files.inside ? 1 : 0] : undefined;
   return verify({ inside, outside, router }, { profile: opts.profile, clockOffsetMs, frameTolerance, allMappings, hints });

@@ -7,6 +7,7 @@ import type { Negotiation, Session } from "../alg/sessions.js";
 import type { TftpInfo } from "../alg/tftp.js";
 import { endpointText, formatDiagnostic } from "./flows-text.js";
 import { renderTable, type Column } from "./table.js";
+import type { Palette } from "./colour.js";
 
 const COLUMNS: Column[] = [
   { header: "Packet", align: "right" },
@@ -93,7 +94,7 @@ function sipHeader(s: Session, seen: number): string {
   return out;
 }
 
-export function formatAnalyzeText(scan: CaptureScan, sessions: Session[], write: (s: string) => void): void {
+export function formatAnalyzeText(scan: CaptureScan, sessions: Session[], write: (s: string) => void, opts: { colour?: Palette } = {}): void {
   const { info } = scan;
   const count = (alg: Session["alg"]) => sessions.filter((s) => s.alg === alg).length;
   const sip = count("sip");
@@ -127,6 +128,6 @@ export function formatAnalyzeText(scan: CaptureScan, sessions: Session[], write:
   }
   if (scan.diagnostics.length) {
     write("\n");
-    for (const d of scan.diagnostics) write(formatDiagnostic(d) + "\n");
+    for (const d of scan.diagnostics) write(formatDiagnostic(d, opts.colour) + "\n");
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { CaptureScan } from "../capture/scan.js";
 import type { Diagnostic, Endpoint, Flow } from "../types.js";
+import { PLAIN, type Palette } from "./colour.js";
 import { renderTable, type Column } from "./table.js";
 
 const COLUMNS: Column[] = [
@@ -41,14 +42,15 @@ function row(f: Flow): string[] {
   ];
 }
 
-export function formatDiagnostic(d: Diagnostic): string {
+/** `severity[code] where: message`; the severity in its colour with a terminal palette. */
+export function formatDiagnostic(d: Diagnostic, colour: Palette = PLAIN): string {
   const where = [d.file, d.offset !== undefined ? `offset ${d.offset}` : "", d.packet ? `packet ${d.packet}` : "", d.line ? `line ${d.line}` : ""]
     .filter(Boolean)
     .join(", ");
-  return `${d.severity}[${d.code}] ${where}: ${d.message}`;
+  return `${colour.severity(d.severity, `${d.severity}[${d.code}]`)} ${where}: ${d.message}`;
 }
 
-export function formatFlowsText(scan: CaptureScan, write: (chunk: string) => void, opts: { limit?: number } = {}): void {
+export function formatFlowsText(scan: CaptureScan, write: (chunk: string) => void, opts: { limit?: number; colour?: Palette } = {}): void {
   const { info, stats } = scan;
   write(
     `${info.file}: ${info.format}, link types ${info.linkTypes.join(", ") || "none"}, ${info.packets} packets, ` +
@@ -69,6 +71,6 @@ export function formatFlowsText(scan: CaptureScan, write: (chunk: string) => voi
   if (limit < scan.flows.count) write(`… ${scan.flows.count - limit} more flows (--limit)\n`);
   if (scan.diagnostics.length) {
     write("\n");
-    for (const d of scan.diagnostics) write(formatDiagnostic(d) + "\n");
+    for (const d of scan.diagnostics) write(formatDiagnostic(d, opts.colour) + "\n");
   }
 }

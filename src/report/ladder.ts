@@ -11,9 +11,9 @@
  *   `died-at-router` (with the ICMP error the router sent, when the report quotes one), `refused`
  *   (the server's 425/500 reply), `not-attempted`, `not-covered` (beyond what the captures show),
  *   or the report's data path when it is something else (drawn as a stub naming it);
- * - packet numbers of each capture on each arrow, times relative to the session's first packet in
- *   the report (its first negotiation: the control connection's own start is not in the report),
- *   outside times moved onto the inside clock by the estimated clock offset;
+ * - packet numbers of each capture on each arrow, times relative to the session's first packet (the
+ *   control connection's first packet in either capture, `control.first`; a report without it: its
+ *   first negotiation), outside times moved onto the inside clock by the estimated clock offset;
  * - sessions with more than `maxNegotiations` negotiations are folded: the first and last ones and
  *   every negotiation with a problem are drawn, each run of the others becomes one counted row.
  *
@@ -341,7 +341,7 @@ export function ladder(r: Report, index: number, opts: LadderOptions = {}): Ladd
   el("title", {}, title),
   el("rect", { x: 0, y: 0, width: W, height, fill: "#ffffff" }),
   txt(8, 14, "time", { fill: COLOURS.muted }),
-  txt(8, 29, origin ? "t=0: first shown" : "", { fill: COLOURS.muted, "font-size": 10 }),
+  txt(8, 29, origin ? (s.control.first ? "t=0: first packet" : "t=0: first shown") : "", { fill: COLOURS.muted, "font-size": 10, "data-origin": origin }),
   txt(NOTE_X, 14, "what happened", { "font-weight": 700, "font-size": 12 }),
   ...laneMarks, ...rows);
   return { session: id, svg, folded };
@@ -356,28 +356,26 @@ const baseName = (f?: string) => (f ? f.split(/[\\/]/).pop()! : "");
 const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + "…" : s);
 
 /**
- * The session's time origin: its earliest negotiation (inside clock). The control connection's
- * first packet is not in the report; the first line carrying an address is the nearest fact.
+ * The session's time origin on the inside clock: its first packet, the control connection's
+ * first packet in either capture (`control.first`); the negotiations too, so that nothing drawn
+ * comes before t=0 (and a report without `control.first` starts at its first negotiation).
  */
-function sessionOrigin(r: Report, s: Session): string | undefined {
-  let best: { t: string; ms: number } | undefined;
-  for (const n of s.negotiations) {
-    for (const side of ["inside", "outside"] as const) {
-      const t = n[side]?.time;
-      if (!t) continue;
-      if (!best) {
-        best = { t, ms: side === "outside" ? -(r.nat.clockOffsetMs ?? 0) : 0 };
-        continue;
-      }
-      const ms = onInsideClock(r, side, t, best.t);
-      if (ms !== undefined && ms < best.ms) best = { t, ms };
-    }
-  }
-  if (!best) return undefined;
-  // Express the origin on the inside clock: shift an outside origin by the offset.
-  if (best.ms === 0) return best.t;
-  const parts = isoParts(best.t)!;
-  const ns = parts[1] - Math.round((r.nat.clockOffsetMs ?? 0) * 1e6);
+export function sessionOrigin(r: Report, s: Session): string | undefined {
+  // Times as milliseconds on the inside clock from one anchor (the first time met), then the least.
+  let anchor: string | undefined;
+  let least: number | undefined;
+  const consider = (side: "inside" | "outside", t: string | undefined) => {
+    if (!t) return;
+    anchor ??= t;
+    const ms = onInsideClock(r, side, t, anchor);
+    if (ms !== undefined && (least === undefined || ms < least)) least = ms;
+  };
+  for (const side of ["inside", "outside"] as const) consider(side, s.control.first?.[side]?.time);
+  for (const n of s.negotiations) for (const side of ["inside", "outside"] as const) consider(side, n[side]?.time);
+  if (anchor === undefined || least === undefined) return undefined;
+  if (least === 0) return anchor;
+  const parts = isoParts(anchor)!;
+  const ns = parts[1] + Math.round(least * 1e6);
   const sec = parts[0] + Math.floor(ns / 1e9);
   const frac = ((ns % 1e9) + 1e9) % 1e9;
   return new Date(sec * 1000).toISOString().slice(0, 19) + "." + String(frac).padStart(9, "0") + "Z";

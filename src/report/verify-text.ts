@@ -5,8 +5,66 @@
  */
 import { printJunosConversations } from "../router/index.js";
 import type { PredictedConversation, VerifyReportLike } from "../verify/report-types.js";
+import { PLAIN, type Palette } from "./colour.js";
 import { endpointText } from "./flows-text.js";
-import { renderTable } from "./table.js";
+import { renderTable, type Column } from "./table.js";
+
+export interface VerifyTextOptions {
+  /** Terminal colour for the verdict and severities (default none: ./colour.ts decides). */
+  colour?: Palette;
+  /** Widest line of the flow table (its long cells wrap); default FLOW_TABLE_WIDTH. */
+  width?: number;
+}
+
+/**
+ * Widest line of the "What is each flow?" table when the output is no terminal (a file, a pipe):
+ * 132 columns, the classic wide terminal. On a terminal the CLI passes its width.
+ */
+export const FLOW_TABLE_WIDTH = 132;
+
+/** The question whose answer (the predicted flows) the text report shows as a table. */
+export const FLOWS_QUESTION = "What is each flow?";
+
+/** The one-line legend above the flow table. */
+export const FLOW_LEGEND = "Watch = payload inspected, Forward = forwarded, I/O = direction as the router sees it";
+
+type PFlow = PredictedConversation["flows"][number];
+
+const FLOW_COLUMNS: Column[] = [
+  { header: "#", align: "right" }, { header: "Proto" }, { header: "I/O" }, { header: "Flow", wrap: true }, { header: "NAT", wrap: true },
+  { header: "State" }, { header: "Frames", align: "right" }, { header: "What it is", wrap: true },
+];
+
+/** A translation, its own end named by the row's flow written as "source" / "dest" only. */
+function natCell(p: PFlow): string {
+  const same = (a: PFlow["src"], b: PFlow["src"]) => a.ip === b.ip && a.port === b.port;
+  const cell = p.nat.map((t) => {
+    const own = (t.kind === "source" && same(t.from, p.src)) || (t.kind === "dest" && same(t.from, p.dst));
+    return `${t.kind} ${own ? "" : endpointText(t.from) + " "}→ ${endpointText(t.to)}`;
+  }).join(", ");
+  return (cell || "-") + (p.inferred && cell ? " (announced, not seen)" : "");
+}
+
+/**
+ * The predicted flows as a table: per connection its I line then its O line (the k-th I line of a
+ * conversation pairs with its k-th O line), numbered per connection.
+ */
+export function flowTable(conversations: PredictedConversation[], maxWidth?: number): string {
+  const rows: string[][] = [];
+  let no = 0;
+  for (const c of conversations) {
+    const ins = c.flows.filter((f) => f.dir === "I");
+    const outs = c.flows.filter((f) => f.dir === "O");
+    for (let k = 0; k < Math.max(ins.length, outs.length); k++) {
+      no++;
+      for (const p of [ins[k], outs[k]]) {
+        if (!p) continue;
+        rows.push([p === ins[k] || !ins[k] ? String(no) : "", p.proto, p.dir, `${endpointText(p.src)} → ${endpointText(p.dst)}`, natCell(p), p.state, String(p.frames), `${c.alg} ${p.role}`]);
+      }
+    }
+  }
+  return renderTable(FLOW_COLUMNS, rows, { maxWidth });
+}
 
 /** The predicted conversations in Junos layout (`--format junos`). */
 export function predictedJunos(conversations: PredictedConversation[]): string {
@@ -62,10 +120,11 @@ function writeChecks(checks: VerifyReportLike["checks"], write: (s: string) => v
   if (not.length > CHECKS_LISTED) write(`  … and ${not.length - CHECKS_LISTED} more (see --json checks)\n`);
 }
 
-export function formatVerifyText(r: VerifyReportLike, write: (s: string) => void): void {
+export function formatVerifyText(r: VerifyReportLike, write: (s: string) => void, opts: VerifyTextOptions = {}): void {
+  const paint = opts.colour ?? PLAIN;
   const errors = r.findings.filter((f) => f.severity === "error").length;
   const warnings = r.findings.filter((f) => f.severity === "warning").length;
-  write(`verdict: ${r.verdict.toUpperCase()} (${errors} error(s), ${warnings} warning(s))\n`);
+  write(`verdict: ${paint.verdict(r.verdict)} (${errors} error(s), ${warnings} warning(s))\n`);
   const ins = [r.inputs.inside && `inside ${r.inputs.inside}`, r.inputs.outside && `outside ${r.inputs.outside}`, ...r.inputs.router.map((f) => `router ${f}`)].filter(Boolean);
   write(`inputs: ${ins.join(", ")}\n`);
   if (r.nat.sidesSwappedBack) write("sides: the file given as --outside is the inside capture and the other way round (nat.sides-swapped); this report is computed with the sides swapped back\n");
@@ -74,11 +133,17 @@ export function formatVerifyText(r: VerifyReportLike, write: (s: string) => void
   }
   writeChecks(r.checks, write);
   write("\nQuestions\n");
-  for (const a of r.answers) write(`  ${a.question}\n    ${a.answer}\n`);
+  const flowsTable = r.predicted.conversations.some((c) => c.flows.length);
+  for (const a of r.answers) {
+    if (a.question === FLOWS_QUESTION && flowsTable) {
+      write(`  ${a.question}\n    ${FLOW_LEGEND}\n`);
+      write(indent(flowTable(r.predicted.conversations, (opts.width ?? FLOW_TABLE_WIDTH) - 4), "    "));
+    } else write(`  ${a.question}\n    ${a.answer}\n`);
+  }
   if (r.findings.length) {
     write("\nFindings\n");
     for (const f of r.findings) {
-      write(`  ${f.severity}[${f.code}] ${f.message}\n`);
+      write(`  ${paint.severity(f.severity, `${f.severity}[${f.code}]`)} ${f.message}\n`);
       const ev = evidenceText(f.evidence);
       if (ev) write(`    evidence: ${ev}\n`);
       write(`    means: ${f.explanation}\n`);
@@ -86,10 +151,10 @@ export function formatVerifyText(r: VerifyReportLike, write: (s: string) => void
   }
   if (r.nat.mappings.length) {
     write("\nNAT mappings\n");
-    write(renderTable(
+    write(indent(renderTable(
       [{ header: "Proto" }, { header: "Dir" }, { header: "Inside" }, { header: "Translated" }, { header: "Remote" }, { header: "Flows in/out" }],
       r.nat.mappings.map((m) => [m.proto, m.direction, endpointText(m.inside), endpointText(m.translated), endpointText(m.remote), `${m.insideFlow ?? "-"}/${m.outsideFlow ?? "-"}`]),
-    ).replace(/^(?=.)/gm, "  "));
+    ), "  "));
   }
   const rows: string[][] = [];
   for (const s of r.sessions) {
@@ -104,15 +169,14 @@ export function formatVerifyText(r: VerifyReportLike, write: (s: string) => void
   }
   if (rows.length) {
     write("\nNegotiations\n");
-    write(renderTable(
+    write(indent(renderTable(
       [{ header: "ALG" }, { header: "Kind" }, { header: "In pkt", align: "right" }, { header: "Inside says" }, { header: "Out pkt", align: "right" }, { header: "Outside says" }, { header: "Rewrite" }, { header: "Data path" }],
       rows,
-    ).replace(/^(?=.)/gm, "  "));
+    ), "  "));
   }
   if (r.predicted.conversations.length) {
     write("\nConversations a correct ALG must hold (Junos layout)\n");
     write(predictedJunos(r.predicted.conversations));
-    write(r.predicted.conversations.flatMap((c) => c.flows.map((f) => `  ${f.dir} ${f.src.ip}:${f.src.port} -> ${f.dst.ip}:${f.dst.port}: ${f.role}`)).join("\n") + "\n");
   }
   if (r.timeline.some((e) => e.source === "router")) {
     write("\nTimeline\n");
@@ -123,9 +187,11 @@ export function formatVerifyText(r: VerifyReportLike, write: (s: string) => void
   }
   if (r.router.labelled.length) {
     write("\nRouter flows\n");
-    write(renderTable(
+    write(indent(renderTable(
       [{ header: "Where" }, { header: "Flow" }, { header: "State" }, { header: "Dir" }, { header: "Frm", align: "right" }, { header: "What it is" }],
       r.router.labelled.map((f) => [`${f.file}:${f.line}`, `${f.proto} ${f.src.ip}:${f.src.port} -> ${f.dst.ip}:${f.dst.port}`, f.state, f.dir, String(f.frames ?? ""), f.role + (f.note ? ` — ${f.note}` : "")]),
-    ).replace(/^(?=.)/gm, "  "));
+    ), "  "));
   }
 }
+
+const indent = (text: string, by: string) => text.replace(/^(?=.)/gm, by);

@@ -11,6 +11,7 @@
  *   // total = passed + regressions + unchecked; errors = regressions that are errors
  */
 import { renderTable } from "../report/table.js";
+import { PLAIN, type Palette } from "../report/colour.js";
 import type { CaseOutcome, CaseResult } from "./case.js";
 
 /** A case in the JSON report: its result without the finding messages and the diff text. */
@@ -55,7 +56,7 @@ const RESULT_CELL: Record<CaseOutcome, string> = { passed: "ok", regression: "RE
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
 const baseName = (file: string) => file.slice(Math.max(file.lastIndexOf("/"), file.lastIndexOf("\\")) + 1);
 
-function table(results: CaseResult[]): string {
+function table(results: CaseResult[], colour: Palette): string {
   const rows = results.map((r) => [
     r.case,
     r.verdict,
@@ -64,7 +65,9 @@ function table(results: CaseResult[]): string {
     `${r.seconds.toFixed(2)}s`,
     RESULT_CELL[r.result],
   ]);
-  return renderTable([{ header: "case" }, { header: "verdict" }, { header: "expected" }, { header: "findings" }, { header: "time", align: "right" }, { header: "result" }], rows);
+  const verdict = (v: string) => colour.verdict(v, v);
+  const result = (v: string) => (v === RESULT_CELL.regression ? colour.verdict("fail", v) : v);
+  return renderTable([{ header: "case" }, { header: "verdict", paint: verdict }, { header: "expected" }, { header: "findings" }, { header: "time", align: "right" }, { header: "result", paint: result }], rows);
 }
 
 /** The notes under the table: regressions, other errors, files not read as router output. */
@@ -88,9 +91,10 @@ function notes(results: CaseResult[]): string {
   return out;
 }
 
-export function formatSuiteText(results: CaseResult[], seconds: number, workers: number): string {
+/** The suite's text report; `colour` paints the verdicts and REGRESSION on a terminal. */
+export function formatSuiteText(results: CaseResult[], seconds: number, workers: number, colour: Palette = PLAIN): string {
   const s = summarize(results);
-  return (results.length ? table(results) : "") + notes(results) +
+  return (results.length ? table(results, colour) : "") + notes(results) +
     `\n${plural(s.total, "case")}: ${s.passed} passed, ${plural(s.regressions, "regression")}` +
     `${s.errors ? ` (${plural(s.errors, "error")})` : ""}, ${s.unchecked} unchecked (no expectations) in ${seconds.toFixed(1)}s` +
     `${workers > 1 ? ` with ${workers} workers` : ""}\n`;

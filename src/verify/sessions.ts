@@ -101,6 +101,9 @@ function checkSession(si: Session | undefined, so: Session | undefined, m: NatMa
     negotiations: [],
   };
   if (m && si) vs.control.clientTranslated = m.translated;
+  const firstIn = si && input.inside ? input.inside.scan.flows.get(si.controlFlow).first : undefined;
+  const firstOut = so && input.outside ? input.outside.scan.flows.get(so.controlFlow).first : undefined;
+  if (firstIn || firstOut) vs.control.first = { ...(firstIn && { inside: { ...firstIn } }), ...(firstOut && { outside: { ...firstOut } }) };
   // Pair negotiations by kind and order.
   const counts = new Map<string, number>();
   const outByKind = new Map<string, Negotiation[]>();

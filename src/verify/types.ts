@@ -3,7 +3,7 @@
  * checks, the predicted ALG conversations (Junos shaped), findings and answers. The JSON Schema
  * `schema/verify.schema.json` describes the report; keep both in step.
  */
-import type { Endpoint, Severity } from "../types.js";
+import type { Endpoint, PacketRef, Severity } from "../types.js";
 import type { Negotiation, SessionAlg } from "../alg/sessions.js";
 import type { NatTranslation, RouterEndpoint } from "../router/types.js";
 import type { VerifiedSip } from "./sip.js";
@@ -92,7 +92,11 @@ export interface VerifiedNegotiation {
 
 export interface VerifiedSession {
   alg: SessionAlg;
-  control: { insideFlow?: number; outsideFlow?: number; client: Endpoint; server: Endpoint; clientTranslated?: Endpoint };
+  control: {
+    insideFlow?: number; outsideFlow?: number; client: Endpoint; server: Endpoint; clientTranslated?: Endpoint;
+    /** The control connection's first packet in each capture (the session's start: t=0 of its ladder diagram). */
+    first?: { inside?: PacketRef; outside?: PacketRef };
+  };
   negotiations: VerifiedNegotiation[];
   /** SIP dialogs: the messages paired across the NAT with their field checks, and the media per direction (src/verify/sip.ts). */
   sip?: VerifiedSip;

@@ -1,6 +1,7 @@
 /** Runs the CLI in-process (main(argv, io)) and collects what it prints. */
 import { readFile } from "node:fs/promises";
 import { main } from "../../src/node/cli.js";
+import type { CliIo } from "../../src/node/io.js";
 
 export interface CliResult {
   code: number;
@@ -13,7 +14,15 @@ export function runCli(...argv: string[]): Promise<CliResult> {
 }
 
 /** Runs the CLI with `stdin` as its standard input (what a file argument `-` reads). */
-export async function runCliWithStdin(stdin: Uint8Array | string | undefined, ...argv: string[]): Promise<CliResult> {
+export function runCliWithStdin(stdin: Uint8Array | string | undefined, ...argv: string[]): Promise<CliResult> {
+  return runCliWithIo({ env: {} }, stdin, ...argv);
+}
+
+/**
+ * Runs the CLI with parts of its io given: whether stdout/stderr are terminals, their widths, the
+ * environment (NO_COLOR, FORCE_COLOR; none by default, so the caller's environment never leaks in).
+ */
+export async function runCliWithIo(extra: Partial<Pick<CliIo, "isTTY" | "stdoutIsTTY" | "stdoutColumns" | "stderrColumns" | "env">>, stdin: Uint8Array | string | undefined, ...argv: string[]): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
   const dec = new TextDecoder();
@@ -28,6 +37,8 @@ export async function runCliWithStdin(stdin: Uint8Array | string | undefined, ..
     readFile: (p) => readFile(p, "utf8"),
     setExitCode: () => {},
     stdin: chunks(),
+    env: {},
+    ...extra,
   });
   return { code, stdout, stderr };
 }

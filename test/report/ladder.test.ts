@@ -13,7 +13,7 @@ import { runVerify } from "../../src/node/verify-run.js";
 import { caseRouter } from "../../src/node/suite-run.js";
 import { caseInput } from "../../src/suite/case.js";
 import type { VerifyReport } from "../../src/verify/verify.js";
-import { ladder, ladders, diffSpan, LADDER_MAX_NEGOTIATIONS } from "../../src/report/ladder.js";
+import { ladder, ladders, diffSpan, msBetween, sessionOrigin, LADDER_MAX_NEGOTIATIONS } from "../../src/report/ladder.js";
 import { topology } from "../../src/report/topology.js";
 import { markupText } from "../../src/report/markup.js";
 import { cspHash } from "../../src/report/sha256.js";
@@ -65,11 +65,42 @@ describe("ladder diagrams", () => {
     expect(d.map((a) => a.attrs["data-from"])).toEqual(["server", "server"]);
     // The data connections' first packets in each capture (tshark frame numbers of their SYNs).
     expect(d.map((a) => [a.attrs["data-inside-packet"], a.attrs["data-outside-packet"]])).toEqual([["21", "21"], ["43", "43"]]);
-    // Times relative to the first line shown, increasing down the ladder.
+    // Times relative to the session's first packet (the control connection's SYN 57080 → 21:
+    // tshark frame 3 in both captures, after two ARP frames), increasing down the ladder.
+    const first = r.sessions[0].control.first!;
+    expect([first.inside!.packet, first.outside!.packet]).toEqual([3, 3]);
+    expect(sessionOrigin(r, r.sessions[0])).toBe(first.inside!.time);
+    expect(svg.children.find((n) => n.attrs["data-origin"])?.attrs["data-origin"]).toBe(first.inside!.time);
+    expect(byAttr(svg, "data-origin")[0].text).toBe("t=0: first packet");
     const times = byAttr(svg, "data-time").map((n) => Number(n.attrs["data-time"]));
     expect(times.length).toBe(4);
-    expect(Math.abs(times[0])).toBeLessThan(1);
+    expect(times[0]).toBeCloseTo(msBetween(first.inside!.time, r.sessions[0].negotiations[0].inside!.time)!, 6);
+    expect(times[0]).toBeGreaterThan(0);
     for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThan(times[i - 1]);
+  });
+
+  it("t=0 is the session's first packet in either capture; a report without it starts at its first negotiation", async () => {
+    const r = await report("lab/ftp-active-no-helper");
+    const s = r.sessions[0];
+    const origin = sessionOrigin(r, s)!;
+    // The earliest of the control connection's first packets, outside moved onto the inside clock.
+    const inside = 0;
+    const outside = msBetween(s.control.first!.inside!.time, s.control.first!.outside!.time)! - (r.nat.clockOffsetMs ?? 0);
+    expect(msBetween(s.control.first!.inside!.time, origin)).toBeCloseTo(Math.min(inside, outside), 5);
+    for (const t of byAttr(svgOf(r), "data-time")) expect(Number(t.attrs["data-time"])).toBeGreaterThanOrEqual(0);
+    // One capture: its own first packet.
+    const only = await report("lab/ftp-active-no-helper", "outside");
+    expect(sessionOrigin(only, only.sessions[0])).toBe(only.sessions[0].control.first!.outside!.time);
+    expect(only.sessions[0].control.first!.inside).toBeUndefined();
+    // Without control.first (a report written before it existed): the first negotiation, said so.
+    const old: VerifyReport = { ...r, sessions: r.sessions.map((x) => ({ ...x, control: { ...x.control, first: undefined } })) };
+    // (its line on either side: the outside one moved onto the inside clock may come a little first)
+    const n0 = s.negotiations[0];
+    const want = Math.min(0, msBetween(n0.inside!.time, n0.outside!.time)! - (r.nat.clockOffsetMs ?? 0));
+    expect(msBetween(n0.inside!.time, sessionOrigin(old, old.sessions[0])!)).toBeCloseTo(want, 5);
+    const svg = svgOf(old);
+    expect(byAttr(svg, "data-origin")[0].text).toBe("t=0: first shown");
+    expect(Number(byAttr(svg, "data-time")[0].attrs["data-time"])).toBeCloseTo(-want, 5);
   });
 
   it("active FTP without the helper: PORT not rewritten (error colour), the server's SYNs die at the router", async () => {
