@@ -18,7 +18,7 @@ const validate = ajv.compile(load("analyze.schema.json"));
 const algDir = new URL("../../pcaps/alg/", import.meta.url).pathname;
 const files = [
   ...readdirSync(algDir).filter((f) => f.endsWith(".pcap")).map((f) => algDir + f),
-  ...manifest().filter((e) => /^(FTP|RTSP)/.test(e.contains)).map((e) => e.path),
+  ...manifest().filter((e) => /^(FTP|RTSP|SIP)/.test(e.contains)).map((e) => e.path),
 ];
 
 describe("analyze --json", () => {

@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { analyzeFile } from "../../src/node/index.js";
 import { buildSipCases } from "../../pcaps/make/sip-cases.js";
+import { formatAnalyzeText } from "../../src/report/analyze-text.js";
 
 const dir = new URL("../../pcaps/alg/", import.meta.url).pathname;
 const built = buildSipCases();
@@ -95,5 +96,24 @@ describe("generated SIP cases", () => {
     expect(s.sip!.messages.length).toBe(3);
     expect(s.partial!.messagesNotKept).toBe(5);
     expect(scan.diagnostics.map((d) => d.code)).toContain("negotiation_limit");
+  });
+
+  it("the text report: dialog line, REGISTER binding, hold and rejected media say why nothing is expected", async () => {
+    const text = async (name: string) => {
+      const { sessions, scan } = await analyzeFile(`${dir}${name}.pcap`, { flowCapLog2: 8 });
+      let out = "";
+      formatAnalyzeText(scan, sessions, (x) => (out += x));
+      return out;
+    };
+    const reg = await text("sip-register");
+    expect(reg).toContain("1 SIP dialog(s)");
+    expect(reg).toContain("SIP session 1: REGISTER over udp, 192.0.2.10:5060 → 198.51.100.20:5060 (flow 1); Call-ID reg-1; 2 message(s) (final: 200 REGISTER)");
+    expect(reg).toContain("REGISTER binding sip:alice@192.0.2.10:5060, expires 1800 s, answered 200");
+    const hold = await text("sip-hold");
+    expect(hold).toContain("— (hold: sendonly)");
+    expect(hold).toContain("— (hold: c=0.0.0.0)");
+    expect(hold).toContain("— (hold: inactive)");
+    expect(await text("sip-port-zero")).toContain("— (rejected: port 0)");
+    expect(await text("sip-bad-content-length")).toContain("damaged message(s) (cut or bad Content-Length) at packet");
   });
 });

@@ -119,7 +119,7 @@ describeWithTshark("SIP and SDP agree with tshark", () => {
         }
       }
       console.log(`${e.file}: ${rows.length} SIP frames, ${sdps.length} SDP, ${endpoints} media endpoints, ${negs.filter((n) => n.dataSeen).length}/${negs.length} with media seen`);
-    });
+    }, 600_000); // the SIPp load capture: three tshark passes and 9 000 messages on a shared machine
   }
 });
 
