@@ -3,6 +3,7 @@
  *   init(inputCap, flowCapLog2, fragCapLog2, splitInterfaces, traceCap, ctrlCap) → 0 ok / 1 no memory / 2 bad sizes
  *   setAlgPort(port, AlgKind) for each FTP/RTSP control port (before the first feed)
  *   setAlgIdleTimeout(seconds) optionally (default 600)
+ *   setVxlanPort(port, on) / setTunnelDepth(n) optionally (defaults: VXLAN on 4789, 4 tunnel layers)
  *   host reads the region pointers below once, checks abiVersion() and the record sizes,
  *   then loops: copy bytes to INPUT[carry…], consumed = feed(carry + n, eof), move the tail.
  *   at the end: algFinish() until it returns 1, draining the event rings between calls.
@@ -15,6 +16,9 @@ export { feed, setInterfaceFilter } from "./capture/reader";
 export { writeFlowList } from "./report/json";
 export { setFlowTimeouts } from "./flow/table";
 export { setAlgPort, setAlgIdleTimeout, algFinish } from "./alg/stream";
+export { setTunnelDepth } from "./wire/decode";
+export { setVxlanPort } from "./wire/tunnel";
+import { setVxlanPort, VXLAN_DEFAULT_PORT } from "./wire/tunnel";
 
 export function init(
   inputCap: u32, flowCapLog2: u32, fragCapLog2: u32, splitInterfaces: bool, traceCap: u32, ctrlCap: u32,
@@ -23,6 +27,7 @@ export function init(
   if (traceCap > (1 << 20) || ctrlCap > (1 << 16)) return 2;
   if (!mem.layout(inputCap, flowCapLog2, fragCapLog2, traceCap, ctrlCap)) return 1;
   setSplitInterfaces(splitInterfaces);
+  setVxlanPort(VXLAN_DEFAULT_PORT, true);
   return 0;
 }
 

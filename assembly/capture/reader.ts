@@ -137,6 +137,7 @@ function onPacket(at: u32, p: usize, caplen: u32, origLen: u32, linkType: u32, t
     bump(Stat.FilteredOut);
     return;
   }
+  d.setPacketNumber(n);
   let st = d.decodePacket(p, caplen, linkType);
   if (filterKind == 2 && d.mIfIndex != filterValue) {
     bump(Stat.FilteredOut);

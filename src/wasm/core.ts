@@ -12,7 +12,7 @@ import {
   CaptureFormat, ErrorCode, ST_ENDED_COUNT, FLOW_SIZE,
   ST_ERROR, ST_ERROR_DETAIL, ST_ERROR_DETAIL2, ST_ERROR_OFFSET, ST_FLOWS, ST_FORMAT, ST_FULL_PACKET,
   ST_IFACES, ST_LINKTYPES, ST_NLINKTYPES, ST_OFFSET, ST_ORPHAN_FRAG_PACKET, ST_OVERSNAP_PACKET,
-  ST_PACKETS, ST_PAUSED, ST_TRACE_COUNT, ST_UNSUPPORTED_PACKET, Stat, TR_CAPLEN, TR_IFACE, TR_LINKTYPE,
+  ST_PACKETS, ST_PAUSED, ST_DECAP_PACKET, ST_TRACE_COUNT, ST_UNSUPPORTED_PACKET, Stat, TR_CAPLEN, TR_IFACE, TR_LINKTYPE,
   TR_OFFSET, TR_ORIGLEN, TR_TS, TRACE_SIZE, AlgKind, EV_ADDR, EV_ALG, EV_CODE, EV_DIR, EV_FAMILY, EV_FLAGS,
   EV_FLOW, EV_KIND, EV_LINE_IN_SEG, EV_PACKET, EV_PORT, EV_REASON, EV_SEGMENTS, EV_SEQ, EV_TEXT, EV_TEXTLEN,
   EV_TS, EVENT_CAP, EVENT_SIZE, ST_EV_DROPPED, ST_EV_DROPPED_PACKET, ST_EV_HEAD, ST_EV_TAIL, ST_TEXT_HEAD, ST_TEXT_TAIL, TEXT_CAP,
@@ -80,7 +80,14 @@ export interface CoreOptions {
    * (assembly/flow/table.ts; defaults in DEFAULT_FLOW_TIMEOUTS, conntrack's).
    */
   flowTimeouts?: Partial<FlowTimeouts>;
+  /** UDP destination ports whose datagrams are VXLAN and are decapsulated (default [4789]; [] = none). */
+  vxlanPorts?: number[];
+  /** Tunnel layers (IP-in-IP, GRE, ERSPAN, VXLAN) removed from one packet at most (default 4; 0 = none). */
+  maxTunnelDepth?: number;
 }
+
+export const DEFAULT_VXLAN_PORT = 4789;
+export const DEFAULT_MAX_TUNNEL_DEPTH = 4;
 
 /** Seconds of capture time after which a quiet flow is over (it leaves the table when room is needed). */
 export interface FlowTimeouts {
@@ -161,6 +168,8 @@ export interface CoreState {
   firstOversnapPacket: number;
   firstOrphanFragmentPacket: number;
   firstUnsupportedPacket: number;
+  /** First packet whose tunnel was not removed (too deep, malformed, unsupported, fragmented). */
+  firstDecapPacket: number;
 }
 
 /** Async iterables win: Node's Readable streams also have a (different) `read` method. */
@@ -189,6 +198,11 @@ export class CaptureCore {
     for (const p of opts.ftpPorts ?? [21]) this.exports.setAlgPort(p, AlgKind.Ftp);
     for (const p of opts.rtspPorts ?? [554, 8554]) this.exports.setAlgPort(p, AlgKind.Rtsp);
     this.exports.setAlgIdleTimeout(opts.controlIdleSeconds ?? DEFAULT_CONTROL_IDLE_SECONDS);
+    if (opts.vxlanPorts) {
+      this.exports.setVxlanPort(DEFAULT_VXLAN_PORT, 0);
+      for (const p of opts.vxlanPorts) this.exports.setVxlanPort(p, 1);
+    }
+    this.exports.setTunnelDepth(opts.maxTunnelDepth ?? DEFAULT_MAX_TUNNEL_DEPTH);
     const t = { ...DEFAULT_FLOW_TIMEOUTS, ...opts.flowTimeouts };
     this.exports.setFlowTimeouts(t.tcpClosed * 1000, t.tcpReset * 1000, t.tcpOpening * 1000, t.tcp * 1000, t.other * 1000);
   }
@@ -370,6 +384,7 @@ export class CaptureCore {
       firstOversnapPacket: dv.getUint32(sp + ST_OVERSNAP_PACKET, true),
       firstOrphanFragmentPacket: dv.getUint32(sp + ST_ORPHAN_FRAG_PACKET, true),
       firstUnsupportedPacket: dv.getUint32(sp + ST_UNSUPPORTED_PACKET, true),
+      firstDecapPacket: dv.getUint32(sp + ST_DECAP_PACKET, true),
     };
   }
 

@@ -23,6 +23,8 @@ export interface CoreExports {
   outPtr(): number;
   setAlgPort(port: number, kind: number): void;
   setAlgIdleTimeout(seconds: number): void;
+  setVxlanPort(port: number, on: number): void;
+  setTunnelDepth(n: number): void;
   /** 1 when every control stream is finished; 0 when the event rings must be drained first. */
   algFinish(): number;
   setInterfaceFilter(kind: number, value: number): void;
