@@ -363,6 +363,14 @@ export enum Stat {
   ReasmTooLarge,
   /** Datagrams still missing fragments at the end of the capture. */
   ReasmIncomplete,
+  /** UDP datagrams on a TFTP port (requests and packets of transfers that use the port). */
+  TftpDatagrams,
+  /** TFTP read/write requests (RRQ/WRQ). */
+  TftpRequests,
+  /** Packets of followed TFTP transfers (on any port). */
+  TftpFollowed,
+  /** TFTP transfers evicted from a full table bucket while live (--max-tftp-transfers). */
+  TftpEvicted,
   Count,
 }
 
@@ -442,6 +450,8 @@ export enum EventKind {
   LineTooLong = 5,
   /** No control-stream slot left for a new control connection. */
   StreamTableFull = 6,
+  /** A TFTP packet the host needs (see TftpOp and EV_TFTP_*; assembly/alg/tftp.ts). */
+  TftpPacket = 8,
 }
 
 /** Line bits in EV_FLAGS. */
@@ -536,6 +546,8 @@ export enum AlgKind {
   None = 0,
   Ftp = 1,
   Rtsp = 2,
+  Sip = 3,
+  Tftp = 4,
 }
 
 /** Longest line kept; longer lines are reported as LineTooLong with their first LINE_MAX bytes. */
@@ -570,3 +582,64 @@ export const MAX_WINDOW = 1 << 30;
 
 /** Largest record caplen accepted (libpcap's MAXIMUM_SNAPLEN). */
 export const MAX_SNAPLEN = 262144;
+
+// ---------------------------------------------------------------------------------------------
+// TFTP events (EventKind.TftpPacket, assembly/alg/tftp.ts). EV_CODE = TftpOp; EV_FLAGS = TftpFlag;
+// EV_FLOW = the packet's flow (a summary: the transfer flow, or the request's when unanswered);
+// EV_PORT = the block number (first reply DATA/ACK), the error code (ERROR), the distinct DATA
+// blocks (Summary); EV_SEQ = repeated DATA blocks (Summary); EV_REASON = the block size in use
+// (Summary); the text = the request after its opcode, the OACK options, the ERROR message, or
+// the first bytes of an unmatched packet. EV_FAMILY is 0: these overlay EV_ADDR.
+// ---------------------------------------------------------------------------------------------
+/** u32 flow id of the request this event belongs to. */
+export const EV_TFTP_REQ_FLOW = 44;
+/** u32 packet of the request this event belongs to (the host's session key). */
+export const EV_TFTP_REQ_PKT = 48;
+/** u64 data bytes of the distinct DATA blocks (Summary). */
+export const EV_TFTP_BYTES = 52;
+
+export enum TftpOp {
+  /** Fewer than 2 bytes, or an opcode outside 1..6. */
+  Malformed = 0,
+  Rrq = 1,
+  Wrq = 2,
+  Data = 3,
+  Ack = 4,
+  Error = 5,
+  Oack = 6,
+  /** The end of a followed transfer (see TftpFlag for how it ended). */
+  Summary = 16,
+}
+
+export enum TftpFlag {
+  /** Sent by the transfer's server. */
+  FromServer = 1,
+  /** The first packet from the server to the client after the request. */
+  FirstReply = 2,
+  /** The server answered from the request's port (not a new TID). */
+  FromPort69 = 4,
+  /** Text or payload cut (snaplen, or longer than LINE_MAX). */
+  Truncated = 8,
+  /** A packet on a TFTP port that is neither a request nor part of a followed transfer. */
+  Unmatched = 16,
+  /** Summary: the final DATA block (shorter than the block size) was seen. */
+  Completed = 32,
+  /** Summary: that final block was acknowledged. */
+  LastAcked = 64,
+  /** Summary: the server answered. */
+  Answered = 128,
+  /** Summary: an ERROR ended the transfer. */
+  Errored = 256,
+  /** Summary: evicted from a full table bucket (--max-tftp-transfers). */
+  Evicted = 512,
+  /** Summary: a new request from the same client endpoint replaced it. */
+  Superseded = 1024,
+  /** A write request (WRQ) transfer. */
+  Write = 2048,
+  /** Summary: released after TFTP idle time without a packet. */
+  Idle = 4096,
+  /** Summary: an OACK was seen. */
+  OptionsAck = 8192,
+  /** Request: the table has no capacity (0), the transfer is not followed. */
+  NotFollowed = 16384,
+}

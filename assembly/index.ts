@@ -19,6 +19,14 @@ export { setAlgPort, setAlgIdleTimeout, algFinish } from "./alg/stream";
 export { setTunnelDepth } from "./wire/decode";
 export { setVxlanPort } from "./wire/tunnel";
 import { setVxlanPort, VXLAN_DEFAULT_PORT } from "./wire/tunnel";
+export { tftpFinish } from "./alg/tftp";
+import { TFTP_ENTRY } from "./alg/tftp";
+
+/** Sizes the TFTP transfer table: 2^log2 entries (2..16; 0 = none). 0 ok, 1 no memory, 2 bad size. */
+export function setTftpCapacity(log2: u32): i32 {
+  if (log2 != 0 && (log2 < 2 || log2 > 16)) return 2;
+  return mem.tftpLayout(log2, TFTP_ENTRY) ? 0 : 1;
+}
 
 export function init(
   inputCap: u32, flowCapLog2: u32, fragCapLog2: u32, splitInterfaces: bool, traceCap: u32, ctrlCap: u32,

@@ -32,6 +32,9 @@ export let outPtr: usize = 0;
 export let outCap: u32 = 0;
 export let endedPtr: usize = 0;
 export let memEnd: usize = 0;
+/** TFTP transfer table (alg/tftp.ts), appended by tftpLayout after init. */
+export let tftpPtr: usize = 0;
+export let tftpCap: u32 = 0;
 
 @inline function align(p: usize, a: usize): usize {
   return (p + a - 1) & ~(a - 1);
@@ -89,5 +92,21 @@ export function layout(inCap: u32, flowCapLog2: u32, fragCapLog2: u32, trCap: u3
   }
   // A fresh instance's memory is zero: the regions need no clearing (and not touching the
   // flow table keeps resident memory proportional to the flows actually stored).
+  return true;
+}
+
+/**
+ * Appends the TFTP transfer table (2^log2 entries of `entrySize` bytes; 0 entries when log2 is 0)
+ * after the regions of `layout`, growing memory once more. Called by the host right after init,
+ * before the first feed. Returns false when memory could not be grown.
+ */
+export function tftpLayout(log2: u32, entrySize: usize): bool {
+  if (log2 == 0) return true;
+  if (tftpCap != 0) return false;
+  tftpPtr = memEnd;
+  tftpCap = 1 << log2;
+  memEnd = align(tftpPtr + (<usize>tftpCap) * entrySize, 65536);
+  let have = <usize>memory.size() << 16;
+  if (memEnd > have && memory.grow(<i32>((memEnd - have) >> 16)) < 0) return false;
   return true;
 }

@@ -18,6 +18,8 @@ import * as d from "../wire/decode";
 import { fragRemember } from "./frag";
 import { flowHash, homeSlot, lastDir, lastRec, upsert } from "./table";
 import { algKindOf, algSegment } from "../alg/stream";
+import { algDatagram } from "../alg/datagram";
+import { tftpFollow, tftpLive } from "../alg/tftp";
 import {
   M_ALG, M_PAYCAP, M_PAYPTR, M_DHI, M_DLO, M_DPORT, M_FRAG, M_FRAGID, M_HASFLAGS, M_HASH, M_IFACE, M_IPLEN, M_IPVER,
   M_PAYLEN, M_PKT, M_PROTO, M_SEQ, M_SHI, M_SLO, M_SPORT, M_TCPFLAGS, M_TS, M_VLAN0, M_VLAN1,
@@ -54,7 +56,7 @@ export function batchAdd(pktNo: u32, ts: u64, iface: u32): void {
   store<u32>(m + M_PKT, pktNo);
   store<u8>(m + M_FRAG, d.mFrag == 1 ? 1 : 0);
   store<u32>(m + M_FRAGID, d.mFragId);
-  store<u8>(m + M_ALG, d.mProto == 6 && d.mHasFlags ? <u8>algKindOf(d.mSport, d.mDport) : 0);
+  store<u8>(m + M_ALG, (d.mProto == 6 && d.mHasFlags) || d.mProto == 17 ? <u8>algKindOf(d.mSport, d.mDport) : 0);
   store<u32>(m + M_PAYPTR, <u32>d.mPayloadPtr);
   store<u32>(m + M_PAYCAP, d.mPayloadCap);
   if (++count == BATCH) batchFlush();
@@ -80,7 +82,21 @@ export function batchFlush(): void {
       );
     }
     let alg = <u32>load<u8>(m + M_ALG);
-    if (alg != 0) {
+    let udp = load<u8>(m + M_PROTO) == 17;
+    if (alg != 0 && udp) {
+      algDatagram(
+        lastRec, lastDir, alg, <usize>load<u32>(m + M_PAYPTR), load<u32>(m + M_PAYCAP), load<u32>(m + M_PAYLEN),
+        load<u32>(m + M_PKT), load<u64>(m + M_TS),
+      );
+    } else if (udp) {
+      // TFTP transfers run on ports no table names: a no-op while none is followed.
+      if (tftpLive != 0) {
+        tftpFollow(
+          lastRec, lastDir, <usize>load<u32>(m + M_PAYPTR), load<u32>(m + M_PAYCAP), load<u32>(m + M_PAYLEN),
+          load<u32>(m + M_PKT), load<u64>(m + M_TS),
+        );
+      }
+    } else if (alg != 0) {
       algSegment(
         lastRec, lastDir, alg, <u32>load<u8>(m + M_TCPFLAGS), load<u32>(m + M_SEQ),
         <usize>load<u32>(m + M_PAYPTR), load<u32>(m + M_PAYCAP), load<u32>(m + M_PAYLEN),

@@ -8,6 +8,7 @@ import { scanCapture, type CaptureScan, type ScanOptions } from "../capture/scan
 import type { AlgEvent, ByteSource } from "../wasm/core.js";
 import { DEFAULT_MAX_NEGOTIATIONS, SessionBuilder, type AlgConditions, type AnalyzeOptions, type Session } from "./sessions.js";
 import type { Diagnostic } from "../types.js";
+import { tftpDiagnostics } from "./tftp.js";
 
 export interface AnalyzeScanOptions extends ScanOptions, AnalyzeOptions {}
 
@@ -26,6 +27,7 @@ export async function analyzeCapture(module: WebAssembly.Module, source: ByteSou
   const scan = await scanCapture(module, source, { ...opts, onEvents: (e) => builder.push(e) });
   const sessions = builder.finish(scan.flows);
   for (const d of algDiagnostics(opts.file, builder.conditions, scan, opts)) scan.diagnostics.push(d);
+  for (const d of tftpDiagnostics(opts.file, builder.tftp.conditions, opts)) scan.diagnostics.push(d);
   return { scan, sessions, events: builder.answers };
 }
 

@@ -29,6 +29,7 @@ import { ipToString } from "../net/addr.js";
 import { nsToIso } from "../net/time.js";
 import { parseTransport, type TransportSpec } from "./transport.js";
 import type { Endpoint, Flow } from "../types.js";
+import { TftpSessions, type TftpInfo } from "./tftp.js";
 
 export type Profile = "lenient" | "linux";
 
@@ -45,7 +46,7 @@ export interface Emulation {
 }
 
 export interface Negotiation {
-  kind: "PORT" | "EPRT" | "227" | "229" | "LPRT" | "228" | "SETUP";
+  kind: "PORT" | "EPRT" | "227" | "229" | "LPRT" | "228" | "SETUP" | "RRQ" | "WRQ";
   command?: string;
   packet: number;
   time: string;
@@ -75,7 +76,8 @@ export interface Negotiation {
 
 export interface Session {
   id: number;
-  alg: "ftp" | "rtsp";
+  alg: "ftp" | "rtsp" | "tftp";
+  /** TFTP: the request's flow (client endpoint ↔ server port 69). */
   controlFlow: number;
   client: Endpoint;
   server: Endpoint;
@@ -84,6 +86,8 @@ export interface Session {
   teardowns?: number[];
   /** Present when a limit was hit: what of this session was not kept, from which packet on. */
   partial?: SessionPartial;
+  /** TFTP: the request and its transfer (src/alg/tftp.ts). */
+  tftp?: TftpInfo;
 }
 
 export interface SessionPartial {
@@ -104,6 +108,8 @@ export interface AnalyzeOptions {
   windowSeconds?: number;
   /** Negotiations (and RTSP TEARDOWNs) kept per session (default DEFAULT_MAX_NEGOTIATIONS). */
   maxNegotiations?: number;
+  /** TFTP requests (sessions) kept per capture (default DEFAULT_MAX_TFTP_SESSIONS). */
+  maxTftpSessions?: number;
 }
 
 const REASONS: Record<number, string> = {
@@ -184,7 +190,7 @@ class FlowState {
   readonly orphans: RtspMessage[] = [];
   readonly teardowns: number[] = [];
   partial?: SessionPartial;
-  constructor(readonly flow: number, readonly alg: "ftp" | "rtsp") {}
+  constructor(readonly flow: number, readonly alg: "ftp" | "rtsp" | "tftp") {}
 }
 
 /** Counted control-stream conditions of one capture, for its diagnostics. */
@@ -212,8 +218,12 @@ export class SessionBuilder {
   readonly answers: AlgEvent[] = [];
   readonly conditions: AlgConditions = { gaps: 0, longLines: 0, negotiationsNotKept: 0, teardownsNotKept: 0, firstNotKeptPacket: 0, sessionsPartial: 0 };
 
+  /** TFTP requests and transfers (their own events; src/alg/tftp.ts). */
+  readonly tftp: TftpSessions;
+
   constructor(private readonly opts: AnalyzeOptions = {}) {
     this.max = opts.maxNegotiations ?? DEFAULT_MAX_NEGOTIATIONS;
+    this.tftp = new TftpSessions(opts.maxTftpSessions);
   }
 
   push(events: AlgEvent[]): void {
@@ -221,6 +231,10 @@ export class SessionBuilder {
   }
 
   private event(e: AlgEvent): void {
+    if (e.alg === "tftp") {
+      this.tftp.event(e);
+      return;
+    }
     const c = this.conditions;
     if (e.kind === EventKind.TcpGap) {
       c.gaps++;
@@ -426,6 +440,8 @@ export class SessionBuilder {
       sessions.push(session);
     }
     matchExpectations(sessions, flows, (this.opts.windowSeconds ?? 300) * 1e9);
+    // TFTP transfers were followed by the core (their flow is known): appended, not matched.
+    for (const s of this.tftp.finish(flows, sessions.length + 1, this.opts.profile)) sessions.push(s);
     if (this.opts.profile !== "linux") for (const s of sessions) for (const n of s.negotiations) delete n.emulation;
     return sessions;
   }
@@ -439,7 +455,7 @@ export function buildSessions(events: AlgEvent[], flows: FlowTable, opts: Analyz
 }
 
 /** The server's direction, when this event tells it. */
-function decisiveServerDir(e: AlgEvent, alg: "ftp" | "rtsp"): 0 | 1 | undefined {
+function decisiveServerDir(e: AlgEvent, alg: "ftp" | "rtsp" | "tftp"): 0 | 1 | undefined {
   if (alg === "ftp" && e.kind === EventKind.FtpReply) return e.dir;
   if (alg === "ftp" && e.kind === EventKind.FtpCommand) return (1 - e.dir) as 0 | 1;
   if (alg === "rtsp" && e.kind === EventKind.RtspLine && e.code === RtspLine.Status) return e.dir;

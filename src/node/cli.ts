@@ -154,7 +154,7 @@ export function createProgram(io: CliIo): Command {
     if (!list.length || list.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) throw new InvalidArgumentError("expected a comma-separated list of ports (1-65535)");
     return list;
   };
-  program
+  const analyze = program
     .command("analyze")
     .description("find every FTP and RTSP control session, what each negotiated (PORT/EPRT/227/229/SETUP), the data/media flows a correct ALG must open, and whether they happened")
     .argument("<capture>", "pcap or pcapng file (- for standard input)")
@@ -168,8 +168,9 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option("--max-control-streams <n>", "control connections reassembled at the same time (one that ended frees its slot)").argParser(intOption(1, 65_536)).default(512))
     .addOption(new Option("--control-idle <seconds>", "a control connection idle this long gives its slot to a new one when none is free").argParser(intOption(1, 4_000_000)).default(600))
     .addOption(new Option("--max-negotiations <n>", "negotiations (and RTSP TEARDOWNs) kept per session; more are counted (negotiation_limit)").argParser(intOption(1, 100_000_000)).default(10_000))
-    .option("--merge-interfaces", "count the same 5-tuple on different capture interfaces as one flow")
-    .action(async (capture: string, o: { json?: boolean; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; window: number; maxFlows: number; flowTimeouts?: Partial<FlowTimeouts>; maxControlStreams: number; controlIdle: number; maxNegotiations: number; mergeInterfaces?: boolean }) => {
+    .option("--merge-interfaces", "count the same 5-tuple on different capture interfaces as one flow");
+  tftpOptions(analyze)
+    .action(async (capture: string, o: TftpCliOptions & { json?: boolean; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; window: number; maxFlows: number; flowTimeouts?: Partial<FlowTimeouts>; maxControlStreams: number; controlIdle: number; maxNegotiations: number; mergeInterfaces?: boolean }) => {
       const { analyzeFile } = await import("./files.js");
       const { writeFlowsJson } = await import("../report/flows-json.js");
       const { formatDiagnostic } = await import("../report/flows-text.js");
@@ -179,7 +180,7 @@ export function createProgram(io: CliIo): Command {
         profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts,
         flowCapLog2: flowCapLog2For(o.maxFlows), flowTimeouts: o.flowTimeouts, maxControlStreams: o.maxControlStreams,
         controlIdleSeconds: o.controlIdle, maxNegotiations: o.maxNegotiations,
-        mergeInterfaces: o.mergeInterfaces, onProgress: prog.tick, stdin: stdinOf(io),
+        mergeInterfaces: o.mergeInterfaces, onProgress: prog.tick, stdin: stdinOf(io), ...tftpScanOptions(o),
       });
       prog.done();
       if (o.json) writeFlowsJson(scan, io.stdout, { profile: o.profile, sessions });
@@ -190,7 +191,7 @@ export function createProgram(io: CliIo): Command {
     });
 
   const collect = (v: string, prev: string[]) => [...prev, v];
-  program
+  const verifyCmd = program
     .command("verify")
     .description("reconcile inside/outside captures through the NAT, predict the ALG's conversations, compare them with the router output, and explain every difference (exit 0 pass, 1 fail, 2 input error, 4 inconclusive)")
     .addHelpText("after", VERIFY_EXIT_CODES_HELP)
@@ -223,8 +224,9 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option("--max-flows <n>", "flow table capacity per capture").argParser(intOption(16, 50_000_000)).default(393_216))
     .addOption(new Option("--max-control-streams <n>", "control connections reassembled at the same time per capture (one that ended frees its slot)").argParser(intOption(1, 65_536)).default(512))
     .addOption(new Option("--control-idle <seconds>", "a control connection idle this long gives its slot to a new one when none is free").argParser(intOption(1, 4_000_000)).default(600))
-    .addOption(new Option("--max-negotiations <n>", "negotiations (and RTSP TEARDOWNs) kept per session; more are counted (negotiation_limit)").argParser(intOption(1, 100_000_000)).default(10_000))
-    .action(async (o: { maxControlStreams: number; controlIdle: number; maxNegotiations: number; capture?: string; insideIf?: IfSpec; outsideIf?: IfSpec; inside?: string; outside?: string; router: string[]; json?: boolean; format: "text" | "junos"; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; window: number; clockOffset?: number; frameTolerance: number; maxFlows: number; allMappings?: boolean; natAddress: string[]; insideNet?: Cidr[]; html?: string }) => {
+    .addOption(new Option("--max-negotiations <n>", "negotiations (and RTSP TEARDOWNs) kept per session; more are counted (negotiation_limit)").argParser(intOption(1, 100_000_000)).default(10_000));
+  tftpOptions(verifyCmd)
+    .action(async (o: TftpCliOptions & { maxControlStreams: number; controlIdle: number; maxNegotiations: number; capture?: string; insideIf?: IfSpec; outsideIf?: IfSpec; inside?: string; outside?: string; router: string[]; json?: boolean; format: "text" | "junos"; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; window: number; clockOffset?: number; frameTolerance: number; maxFlows: number; allMappings?: boolean; natAddress: string[]; insideNet?: Cidr[]; html?: string }) => {
       if (o.capture) {
         if (!o.insideIf || !o.outsideIf) {
           io.stderr("error: --capture needs --inside-if and --outside-if\n");
@@ -258,7 +260,7 @@ export function createProgram(io: CliIo): Command {
           flowCapLog2: flowCapLog2For(o.maxFlows), clockOffsetMs: o.clockOffset, frameTolerance: o.frameTolerance,
           maxControlStreams: o.maxControlStreams, controlIdleSeconds: o.controlIdle, maxNegotiations: o.maxNegotiations,
           allMappings: o.allMappings, hints: { natAddresses: o.natAddress, insideNets: o.insideNet },
-          readFile: io.readFile, stdin: stdinOf(io),
+          readFile: io.readFile, stdin: stdinOf(io), ...tftpScanOptions(o),
         },
       );
       if (io.isTTY && files.length) io.stderr("\x1b[K");
@@ -276,6 +278,29 @@ export function createProgram(io: CliIo): Command {
   registerRouterCommand(program, io);
   registerSuiteCommand(program, io);
   return program;
+}
+
+interface TftpCliOptions {
+  tftpPorts: number[];
+  maxTftpTransfers: number;
+  maxTftpSessions: number;
+}
+
+/** TFTP's options (analyze, verify): its ports and the limits of src/alg/tftp.ts and assembly/alg/tftp.ts. */
+function tftpOptions(cmd: Command): Command {
+  const ports = (v: string): number[] => {
+    const list = v.split(",").map((x) => Number(x.trim()));
+    if (!list.length || list.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) throw new InvalidArgumentError("expected a comma-separated list of ports (1-65535)");
+    return list;
+  };
+  return cmd
+    .addOption(new Option("--tftp-ports <list>", "UDP ports of TFTP requests (RRQ/WRQ)").argParser(ports).default([69], "69"))
+    .addOption(new Option("--max-tftp-transfers <n>", "TFTP transfers followed at the same time (rounded up to a power of two, 0 = none); a full table evicts the idlest (tftp_table_full)").argParser(intOption(0, 65_536)).default(1024))
+    .addOption(new Option("--max-tftp-sessions <n>", "TFTP requests kept per capture; more are counted (tftp_session_limit)").argParser(intOption(1, 100_000_000)).default(100_000));
+}
+
+function tftpScanOptions(o: TftpCliOptions): { tftpPorts: number[]; maxTftpTransfers: number; maxTftpSessions: number } {
+  return { tftpPorts: o.tftpPorts, maxTftpTransfers: o.maxTftpTransfers, maxTftpSessions: o.maxTftpSessions };
 }
 
 /** Runs the CLI in-process and returns the exit code. Never throws, never exits. */

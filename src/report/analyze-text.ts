@@ -4,6 +4,7 @@
  */
 import type { CaptureScan } from "../capture/scan.js";
 import type { Negotiation, Session } from "../alg/sessions.js";
+import type { TftpInfo } from "../alg/tftp.js";
 import { endpointText, formatDiagnostic } from "./flows-text.js";
 import { renderTable, type Column } from "./table.js";
 
@@ -41,12 +42,28 @@ function rows(n: Negotiation): string[][] {
   });
 }
 
+/** One line on a TFTP request's transfer: where it ran and how it ended. */
+export function tftpSummary(t: TftpInfo): string {
+  const opts = Object.entries(t.options).map(([k, v]) => ` ${k}=${v}`).join("");
+  const req = `${t.opcode} ${JSON.stringify(t.filename)} ${t.mode}${opts}${t.malformed ? " (malformed)" : ""}${t.truncated ? " (truncated)" : ""}` +
+    (t.retries.length ? `, repeated at packet ${t.retries.join(", ")}` : "");
+  if (t.transferFlow === undefined) return `${req}: ${t.outcome === "unanswered" ? "never answered" : t.outcome}`;
+  const from = t.fromRequestPort ? `from the request's port ${t.serverPort} (not a new TID, RFC 1350 §4)` : `from port ${t.serverPort}`;
+  const first = t.firstReply ? ` (${t.firstReply.opcode} @${t.firstReply.packet})` : "";
+  const size = `${t.blocks} block(s) of ${t.blockSize}, ${t.bytes} bytes${t.duplicates ? `, ${t.duplicates} repeated` : ""}`;
+  const end = t.outcome === "completed" ? `completed at packet ${t.endPacket}${t.lastAcked ? "" : " (last block not acknowledged)"}`
+    : t.outcome === "error" && t.error ? `ERROR ${t.error.code} "${t.error.message}" from the ${t.error.from} @${t.error.packet}`
+    : t.outcome;
+  return `${req}: transfer flow ${t.transferFlow} ${from}${first}: ${end}, ${size}${t.stopped ? ` (stopped following: ${t.stopped})` : ""}`;
+}
+
 export function formatAnalyzeText(scan: CaptureScan, sessions: Session[], write: (s: string) => void): void {
   const { info } = scan;
   const ftp = sessions.filter((s) => s.alg === "ftp").length;
+  const tftp = sessions.filter((s) => s.alg === "tftp").length;
   write(
     `${info.file}: ${info.format}, ${info.packets} packets, ${scan.flows.count} flows, ` +
-      `${ftp} FTP and ${sessions.length - ftp} RTSP control session(s)` +
+      `${ftp} FTP and ${sessions.length - ftp - tftp} RTSP control session(s)` + (tftp ? `, ${tftp} TFTP request(s)` : "") +
       (info.partial ? " (PARTIAL: decoding stopped at an error)" : "") + "\n",
   );
   for (const s of sessions) {
@@ -56,6 +73,7 @@ export function formatAnalyzeText(scan: CaptureScan, sessions: Session[], write:
         `(control flow ${s.controlFlow}); ${s.negotiations.length} negotiation(s), ${seen} with data seen` +
         (s.teardowns?.length ? `; TEARDOWN at packet ${s.teardowns.join(", ")}` : "") + "\n",
     );
+    if (s.tftp) write(`  ${tftpSummary(s.tftp)}\n`);
     if (s.partial) {
       write(
         `  PARTIAL: from packet ${s.partial.firstPacket} on, ${s.partial.negotiationsNotKept} negotiation(s)` +

@@ -90,7 +90,7 @@ export interface VerifiedNegotiation {
 }
 
 export interface VerifiedSession {
-  alg: "ftp" | "rtsp";
+  alg: "ftp" | "rtsp" | "tftp";
   control: { insideFlow?: number; outsideFlow?: number; client: Endpoint; server: Endpoint; clientTranslated?: Endpoint };
   negotiations: VerifiedNegotiation[];
 }
@@ -116,7 +116,7 @@ export interface PredictedFlow {
 }
 
 export interface PredictedConversation {
-  alg: "ftp" | "rtsp";
+  alg: "ftp" | "rtsp" | "tftp";
   flows: PredictedFlow[];
 }
 

@@ -15,7 +15,7 @@ import {
   ST_PACKETS, ST_PAUSED, ST_DECAP_PACKET, ST_TRACE_COUNT, ST_UNSUPPORTED_PACKET, Stat, TR_CAPLEN, TR_IFACE, TR_LINKTYPE,
   TR_OFFSET, TR_ORIGLEN, TR_TS, TRACE_SIZE, AlgKind, EV_ADDR, EV_ALG, EV_CODE, EV_DIR, EV_FAMILY, EV_FLAGS,
   EV_FLOW, EV_KIND, EV_LINE_IN_SEG, EV_PACKET, EV_PORT, EV_REASON, EV_SEGMENTS, EV_SEQ, EV_TEXT, EV_TEXTLEN,
-  EV_TS, EVENT_CAP, EVENT_SIZE, ST_EV_DROPPED, ST_EV_DROPPED_PACKET, ST_EV_HEAD, ST_EV_TAIL, ST_TEXT_HEAD, ST_TEXT_TAIL, TEXT_CAP,
+  EV_TS, EVENT_CAP, EVENT_SIZE, EV_TFTP_BYTES, EV_TFTP_REQ_FLOW, EV_TFTP_REQ_PKT, EventKind as EvKind, ST_EV_DROPPED, ST_EV_DROPPED_PACKET, ST_EV_HEAD, ST_EV_TAIL, ST_TEXT_HEAD, ST_TEXT_TAIL, TEXT_CAP,
   type EventKind,
 } from "./abi.js";
 import { type CoreExports, InternalError, instantiateCore } from "./instantiate.js";
@@ -59,6 +59,14 @@ export interface CoreOptions {
   ftpPorts?: number[];
   /** TCP ports of RTSP control connections (default [554, 8554]). */
   rtspPorts?: number[];
+  /** UDP ports of TFTP requests (default [69]). */
+  tftpPorts?: number[];
+  /**
+   * TFTP transfers followed at the same time (default 1024, a power of two from 4 to 65 536;
+   * 0 = requests only). Entries sit in 4-way buckets: a request whose bucket is full evicts the
+   * transfer idle longest (counted: stats tftpEvicted).
+   */
+  maxTftpTransfers?: number;
   /**
    * Control connections reassembled at the same time (default 512; ~18 KiB of wasm memory
    * each). A connection that ended (FIN both ways, RST) frees its slot; so does one idle past
@@ -110,7 +118,7 @@ export interface AlgEvent {
   kind: EventKind;
   /** 0 = sent by the flow's initiator, 1 = by its responder. */
   dir: 0 | 1;
-  alg: "ftp" | "rtsp";
+  alg: "ftp" | "rtsp" | "tftp";
   /** Flow id of the control connection. */
   flow: number;
   /** Packet that completed the line. */
@@ -129,6 +137,8 @@ export interface AlgEvent {
   segments: number;
   /** Relative sequence number of the line's first byte in its direction. */
   seq: number;
+  /** TFTP events: the request they belong to, and (summary) the data bytes of the transfer. */
+  tftp?: { requestFlow: number; requestPacket: number; bytes: number };
 }
 
 /** One framed record, as reported to `onRecords`. */
@@ -152,6 +162,13 @@ export const DEFAULT_READ = 128 << 10;
 export const DEFAULT_FLOW_CAP_LOG2 = 19;
 export const DEFAULT_MAX_CONTROL_STREAMS = 512;
 export const DEFAULT_CONTROL_IDLE_SECONDS = 600;
+export const DEFAULT_MAX_TFTP_TRANSFERS = 1024;
+
+/** log2 of the TFTP table size for `maxTftpTransfers` (rounded up to a power of two, at least 4). */
+function tftpLog2(n: number): number {
+  if (n <= 0) return 0;
+  return Math.min(16, Math.max(2, Math.ceil(Math.log2(n))));
+}
 
 /** Reader state after (or during) a run. */
 export interface CoreState {
@@ -191,12 +208,15 @@ export class CaptureCore {
       opts.onRecords ? TRACE_CAP : 0, opts.maxControlStreams ?? DEFAULT_MAX_CONTROL_STREAMS,
     );
     if (rc !== 0) throw new InternalError(rc === 1 ? "wasm core could not allocate its memory" : "invalid table sizes");
+    const trc = this.exports.setTftpCapacity(tftpLog2(opts.maxTftpTransfers ?? DEFAULT_MAX_TFTP_TRANSFERS));
+    if (trc !== 0) throw new InternalError(trc === 1 ? "wasm core could not allocate its TFTP table" : "invalid TFTP table size");
     this.inputPtr = this.exports.inputPtr() >>> 0;
     this.inputCap = this.exports.inputCap() >>> 0;
     this.memBytes = this.exports.memory.buffer.byteLength;
     if (opts.interfaceFilter) this.exports.setInterfaceFilter(opts.interfaceFilter.kind === "pcapng" ? 1 : 2, opts.interfaceFilter.value);
     for (const p of opts.ftpPorts ?? [21]) this.exports.setAlgPort(p, AlgKind.Ftp);
     for (const p of opts.rtspPorts ?? [554, 8554]) this.exports.setAlgPort(p, AlgKind.Rtsp);
+    for (const p of opts.tftpPorts ?? [69]) this.exports.setAlgPort(p, AlgKind.Tftp);
     this.exports.setAlgIdleTimeout(opts.controlIdleSeconds ?? DEFAULT_CONTROL_IDLE_SECONDS);
     if (opts.vxlanPorts) {
       this.exports.setVxlanPort(DEFAULT_VXLAN_PORT, 0);
@@ -279,6 +299,8 @@ export class CaptureCore {
   private finish(dv: DataView, statePtr: number): void {
     while (this.exports.algFinish() === 0) this.drainEvents(dv, statePtr);
     this.drainEvents(dv, statePtr);
+    while (this.exports.tftpFinish() === 0) this.drainEvents(dv, statePtr);
+    this.drainEvents(dv, statePtr);
   }
 
   private readonly latin1 = new TextDecoder("latin1");
@@ -298,10 +320,12 @@ export class CaptureCore {
         const t = dv.getUint32(e + EV_TEXT, true) % TEXT_CAP;
         const len = dv.getUint32(e + EV_TEXTLEN, true);
         const family = dv.getUint8(e + EV_FAMILY) as 0 | 4 | 6;
+        const kind = dv.getUint16(e + EV_KIND, true) as EventKind;
+        const algKind = dv.getUint8(e + EV_ALG);
         out.push({
-          kind: dv.getUint16(e + EV_KIND, true) as EventKind,
+          kind,
           dir: dv.getUint8(e + EV_DIR) as 0 | 1,
-          alg: dv.getUint8(e + EV_ALG) === AlgKind.Rtsp ? "rtsp" : "ftp",
+          alg: algKind === AlgKind.Rtsp ? "rtsp" : algKind === AlgKind.Tftp ? "tftp" : "ftp",
           flow: dv.getUint32(e + EV_FLOW, true),
           packet: dv.getUint32(e + EV_PACKET, true),
           ts: dv.getBigUint64(e + EV_TS, true),
@@ -315,6 +339,11 @@ export class CaptureCore {
           lineInSegment: dv.getUint8(e + EV_LINE_IN_SEG),
           segments: dv.getUint16(e + EV_SEGMENTS, true),
           seq: dv.getUint32(e + EV_SEQ, true),
+          tftp: kind === EvKind.TftpPacket ? {
+            requestFlow: dv.getUint32(e + EV_TFTP_REQ_FLOW, true),
+            requestPacket: dv.getUint32(e + EV_TFTP_REQ_PKT, true),
+            bytes: Number(dv.getBigUint64(e + EV_TFTP_BYTES, true)),
+          } : undefined,
         });
       }
     }

@@ -27,6 +27,10 @@ export interface CoreExports {
   setTunnelDepth(n: number): void;
   /** 1 when every control stream is finished; 0 when the event rings must be drained first. */
   algFinish(): number;
+  /** Sizes the TFTP transfer table (2^log2 entries; 0 = none), after init: 0 ok, 1 no memory, 2 bad size. */
+  setTftpCapacity(log2: number): number;
+  /** 1 when every followed TFTP transfer was summarised; 0 when the event rings must be drained first. */
+  tftpFinish(): number;
   setInterfaceFilter(kind: number, value: number): void;
   eventsPtr(): number;
   textPtr(): number;

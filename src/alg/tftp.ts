@@ -1,0 +1,276 @@
+/**
+ * TFTP sessions from the wasm core's TftpPacket events (assembly/alg/tftp.ts): one session per
+ * read/write request (RRQ/WRQ) from a client endpoint, whose single negotiation announces that
+ * endpoint and expects the server's reply — UDP from the server's address, any port (RFC 1350
+ * §4: a new TID) — to it. The core followed the transfer; its events say which flow carried it,
+ * the OACK, an ERROR, and a summary (blocks, bytes, how it ended), so nothing here is per packet.
+ *
+ * A request repeated from the same client endpoint before any answer (a client retry) is the same
+ * session (`retries`); a repeat after an answer, or with another filename, is a new one. Sessions
+ * kept: at most `maxTftpSessions` (the rest counted, see TftpConditions).
+ *
+ * Linux (nf_conntrack_tftp, ALG-BEHAVIOUR.md §9.1): reads only the opcode; an RRQ or WRQ in any
+ * direction sets one expectation (server address, any port → the client endpoint; max_expected 1,
+ * so a later request on the same conntrack replaces it), 300 s; nothing else is parsed.
+ */
+import { EventKind, TftpFlag, TftpOp } from "../wasm/abi.js";
+import type { AlgEvent, FlowTable } from "../wasm/core.js";
+import { nsToIso } from "../net/time.js";
+import type { Diagnostic, Endpoint } from "../types.js";
+import type { Negotiation, Session } from "./sessions.js";
+
+/** TFTP sessions kept per capture (`--max-tftp-sessions`). */
+export const DEFAULT_MAX_TFTP_SESSIONS = 100_000;
+
+export type TftpOutcome = "completed" | "error" | "unanswered" | "incomplete";
+
+export interface TftpInfo {
+  opcode: "RRQ" | "WRQ";
+  filename: string;
+  mode: string;
+  /** Options of the request (RFC 2347), names as written. */
+  options: Record<string, string>;
+  /** The request is not two NUL-terminated strings (filename, mode) followed by option pairs. */
+  malformed?: boolean;
+  /** The request was cut (snaplen) or longer than 1024 bytes: fields may be incomplete. */
+  truncated?: boolean;
+  /** Further copies of the request from the same endpoint before any answer (packets). */
+  retries: number[];
+  /** The flow that carried the transfer (server's new port ↔ client endpoint). */
+  transferFlow?: number;
+  /** The server's transfer port, and whether it was the request's port (not a new TID). */
+  serverPort?: number;
+  fromRequestPort?: boolean;
+  /** First packet from the server after the request: its packet and opcode. */
+  firstReply?: { packet: number; time: string; opcode: string };
+  /** The server's option acknowledgement (RFC 2347). */
+  oack?: { packet: number; options: Record<string, string> };
+  /** DATA blocks (distinct), their payload bytes, the block size in use and repeated blocks. */
+  blocks: number;
+  bytes: number;
+  blockSize: number;
+  duplicates: number;
+  outcome: TftpOutcome;
+  /** Packet of the final (short) DATA block, when completed; whether it was acknowledged. */
+  endPacket?: number;
+  lastAcked?: boolean;
+  error?: { code: number; message: string; packet: number; from: "server" | "client" };
+  /** Why the core stopped following before an end: evicted (table full), idle, superseded. */
+  stopped?: "evicted" | "idle" | "superseded";
+}
+
+export interface TftpConditions {
+  /** Packets on a TFTP port that were neither a request nor part of a followed transfer. */
+  unmatched: number;
+  firstUnmatched?: AlgEvent;
+  /** Requests beyond maxTftpSessions (counted, not kept). */
+  sessionsNotKept: number;
+  firstNotKeptPacket: number;
+  /** Transfers the core stopped following because their table bucket was full. */
+  evicted: number;
+  firstEvictedPacket: number;
+}
+
+const OPS: Record<number, string> = {
+  [TftpOp.Rrq]: "RRQ", [TftpOp.Wrq]: "WRQ", [TftpOp.Data]: "DATA", [TftpOp.Ack]: "ACK",
+  [TftpOp.Error]: "ERROR", [TftpOp.Oack]: "OACK", [TftpOp.Malformed]: "malformed",
+};
+
+interface Pending {
+  ev: AlgEvent;
+  info: TftpInfo;
+  /** Request text (to recognise a retry). */
+  text: string;
+}
+
+/** The fields of a request after its opcode: filename NUL mode NUL (name NUL value NUL)*. */
+export function parseTftpRequest(text: string): { filename: string; mode: string; options: Record<string, string>; malformed: boolean } {
+  const parts = text.split("\0");
+  // A well-formed request ends with a NUL: the last split part is empty.
+  const terminated = parts.length >= 3 && parts[parts.length - 1] === "";
+  const fields = terminated ? parts.slice(0, -1) : parts;
+  const options: Record<string, string> = {};
+  let emptyName = false;
+  for (let i = 2; i + 1 < fields.length; i += 2) {
+    if (fields[i] === "") emptyName = true;
+    else options[fields[i]] = fields[i + 1];
+  }
+  const filename = fields[0] ?? "";
+  const mode = fields[1] ?? "";
+  return { filename, mode, options, malformed: !terminated || fields.length % 2 !== 0 || emptyName || filename === "" || mode === "" };
+}
+
+/** name NUL value NUL pairs of an OACK. */
+function parseOptions(text: string): Record<string, string> {
+  const parts = text.split("\0");
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < parts.length; i += 2) if (parts[i] !== "") out[parts[i]] = parts[i + 1];
+  return out;
+}
+
+function outcomeOf(flags: number): TftpOutcome {
+  if (flags & TftpFlag.Errored) return "error";
+  if (flags & TftpFlag.Completed) return "completed";
+  if (!(flags & TftpFlag.Answered)) return "unanswered";
+  return "incomplete";
+}
+
+/** Streams TFTP events into sessions (see the module header). */
+export class TftpSessions {
+  /** Requests in order; events find theirs by request packet. */
+  private readonly requests: Pending[] = [];
+  private readonly byPacket = new Map<number, Pending>();
+  /** Per request flow: the last request superseded without an answer (a retry may follow). */
+  private readonly unanswered = new Map<number, Pending>();
+  readonly conditions: TftpConditions = { unmatched: 0, sessionsNotKept: 0, firstNotKeptPacket: 0, evicted: 0, firstEvictedPacket: 0 };
+
+  constructor(private readonly maxSessions = DEFAULT_MAX_TFTP_SESSIONS) {}
+
+  event(e: AlgEvent): void {
+    if (e.kind !== EventKind.TftpPacket) return;
+    if (e.flags & TftpFlag.Unmatched) {
+      this.conditions.unmatched++;
+      this.conditions.firstUnmatched ??= e;
+      return;
+    }
+    if (e.code === TftpOp.Rrq || e.code === TftpOp.Wrq) {
+      this.request(e);
+      return;
+    }
+    const p = e.tftp && this.byPacket.get(e.tftp.requestPacket);
+    if (!p) return;
+    const t = p.info;
+    if (e.flags & TftpFlag.FirstReply) {
+      t.transferFlow = e.flow;
+      t.firstReply = { packet: e.packet, time: nsToIso(e.ts), opcode: OPS[e.code] ?? String(e.code) };
+      t.fromRequestPort = (e.flags & TftpFlag.FromPort69) !== 0;
+    }
+    if (e.code === TftpOp.Oack) t.oack = { packet: e.packet, options: parseOptions(e.text) };
+    else if (e.code === TftpOp.Error) {
+      t.error = { code: e.port, message: e.text, packet: e.packet, from: e.flags & TftpFlag.FromServer ? "server" : "client" };
+    } else if (e.code === TftpOp.Summary) this.summary(p, e);
+  }
+
+  private request(e: AlgEvent): void {
+    const prev = this.unanswered.get(e.flow);
+    this.unanswered.delete(e.flow);
+    if (prev && prev.text === e.text && prev.ev.code === e.code) {
+      prev.info.retries.push(e.packet);
+      prev.info.outcome = "unanswered";
+      delete prev.info.stopped;
+      this.byPacket.set(e.packet, prev);
+      return;
+    }
+    if (this.requests.length >= this.maxSessions) {
+      const c = this.conditions;
+      c.sessionsNotKept++;
+      if (!c.firstNotKeptPacket) c.firstNotKeptPacket = e.packet;
+      return;
+    }
+    const r = parseTftpRequest(e.text);
+    const info: TftpInfo = {
+      opcode: e.code === TftpOp.Wrq ? "WRQ" : "RRQ", filename: r.filename, mode: r.mode, options: r.options,
+      retries: [], blocks: 0, bytes: 0, blockSize: 512, duplicates: 0,
+      outcome: e.flags & TftpFlag.NotFollowed ? "incomplete" : "unanswered",
+    };
+    if (r.malformed) info.malformed = true;
+    if (e.flags & TftpFlag.Truncated) info.truncated = true;
+    const p: Pending = { ev: e, info, text: e.text };
+    this.requests.push(p);
+    this.byPacket.set(e.packet, p);
+  }
+
+  private summary(p: Pending, e: AlgEvent): void {
+    const t = p.info;
+    const f = e.flags;
+    t.blocks = e.port;
+    t.bytes = e.tftp!.bytes;
+    t.blockSize = e.reason;
+    t.duplicates = e.seq;
+    t.outcome = outcomeOf(f);
+    if (f & TftpFlag.Completed) {
+      t.endPacket = e.packet;
+      t.lastAcked = (f & TftpFlag.LastAcked) !== 0;
+    }
+    delete t.stopped;
+    if (f & TftpFlag.Evicted) {
+      t.stopped = "evicted";
+      this.conditions.evicted++;
+      if (!this.conditions.firstEvictedPacket) this.conditions.firstEvictedPacket = e.packet;
+    } else if (f & TftpFlag.Idle) t.stopped = "idle";
+    else if (f & TftpFlag.Superseded) t.stopped = "superseded";
+    if ((f & TftpFlag.Superseded) && !(f & TftpFlag.Answered)) this.unanswered.set(p.ev.flow, p);
+  }
+
+  /** The sessions (ids from `firstId`), in request order, with their negotiations. */
+  finish(flows: FlowTable, firstId: number, profile?: "lenient" | "linux"): Session[] {
+    const out: Session[] = [];
+    for (const p of this.requests) {
+      const f = flows.get(p.ev.flow);
+      const client: Endpoint = p.ev.dir === 0 ? f.initiator : f.responder;
+      const server: Endpoint = p.ev.dir === 0 ? f.responder : f.initiator;
+      if (p.info.transferFlow !== undefined) {
+        const x = flows.get(p.info.transferFlow);
+        const clientIsA = x.initiator.ip === client.ip && x.initiator.port === client.port;
+        p.info.serverPort = (clientIsA ? x.responder : x.initiator).port ?? undefined;
+      }
+      const s: Session = {
+        id: firstId + out.length, alg: "tftp", controlFlow: p.ev.flow, client, server,
+        negotiations: [negotiation(p, client, server, profile)], tftp: p.info,
+      };
+      out.push(s);
+    }
+    return out;
+  }
+}
+
+function lineOf(t: TftpInfo): string {
+  let s = `${t.opcode} ${t.filename} ${t.mode}`;
+  for (const [k, v] of Object.entries(t.options)) s += ` ${k}=${v}`;
+  return s;
+}
+
+function negotiation(p: Pending, client: Endpoint, server: Endpoint, profile?: "lenient" | "linux"): Negotiation {
+  const t = p.info;
+  const n: Negotiation = {
+    kind: t.opcode, packet: p.ev.packet, time: nsToIso(p.ev.ts), line: lineOf(t), valid: !t.malformed,
+    announced: { ip: client.ip, port: client.port ?? undefined },
+    expected: [{ proto: "udp", from: { ip: server.ip, port: null }, to: { ip: client.ip, port: client.port ?? 0 } }],
+    observedFlows: [], dataSeen: false, observed: [], lateFlows: [], seq: 0,
+  };
+  if (t.malformed) n.reason = "malformed";
+  if (t.transferFlow !== undefined && t.firstReply) {
+    n.observedFlows.push(t.transferFlow);
+    n.observed.push({ expected: 0, flow: t.transferFlow, firstPacket: t.firstReply.packet, sourcePort: t.serverPort ?? null });
+    n.dataSeen = true;
+  }
+  if (profile === "linux") {
+    // Only the opcode is read: any RRQ/WRQ sets the expectation (max_expected 1 per conntrack).
+    n.emulation = { profile: "linux", outcome: "parsed", reason: t.stopped === "superseded" ? "expectation_replaced" : "ok" };
+  }
+  return n;
+}
+
+/** Located diagnostics for TFTP limits hit and packets that fit no transfer. */
+export function tftpDiagnostics(file: string, c: TftpConditions, opts: { maxTftpSessions?: number; maxTftpTransfers?: number } = {}): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (c.evicted > 0) {
+    out.push({
+      code: "tftp_table_full", severity: "warning", file, packet: c.firstEvictedPacket, count: c.evicted,
+      message: `${c.evicted} TFTP transfer(s) were still live when a new request needed their table slot (--max-tftp-transfers ${opts.maxTftpTransfers ?? 1024}, 4-way buckets) and were no longer followed; their outcome is incomplete`,
+    });
+  }
+  if (c.sessionsNotKept > 0) {
+    out.push({
+      code: "tftp_session_limit", severity: "warning", file, packet: c.firstNotKeptPacket, count: c.sessionsNotKept,
+      message: `${c.sessionsNotKept} TFTP request(s) beyond --max-tftp-sessions (${opts.maxTftpSessions ?? DEFAULT_MAX_TFTP_SESSIONS}) were counted, not kept`,
+    });
+  }
+  if (c.firstUnmatched) {
+    out.push({
+      code: "tftp_unmatched_packet", severity: "info", file, packet: c.firstUnmatched.packet, count: c.unmatched,
+      message: `${c.unmatched} packet(s) on a TFTP port were neither a request (RRQ/WRQ) nor part of a transfer followed since its request (first: packet ${c.firstUnmatched.packet}, opcode ${c.firstUnmatched.code})`,
+    });
+  }
+  return out;
+}
