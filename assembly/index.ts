@@ -20,6 +20,18 @@ export { setTunnelDepth } from "./wire/decode";
 export { setVxlanPort } from "./wire/tunnel";
 import { setVxlanPort, VXLAN_DEFAULT_PORT } from "./wire/tunnel";
 export { tftpFinish } from "./alg/tftp";
+import { reasmLimits, reasmSlotSize } from "./flow/reasm";
+
+/**
+ * Sizes the IP reassembly store of UDP ALG datagrams (flow/reasm.ts): `datagrams` held at once
+ * (0..4096; 0 = no reassembly), each at most `bytes` long (8..65535), complete within `timeout`
+ * seconds. 0 ok, 1 no memory, 2 bad sizes.
+ */
+export function setReasmCapacity(datagrams: u32, bytes: u32, timeoutSeconds: u32): i32 {
+  if (datagrams > 4096 || bytes < 8 || bytes > 65535) return 2;
+  reasmLimits(bytes, timeoutSeconds);
+  return mem.reasmLayout(datagrams, reasmSlotSize(bytes)) ? 0 : 1;
+}
 import { TFTP_ENTRY } from "./alg/tftp";
 
 /** Sizes the TFTP transfer table: 2^log2 entries (2..16; 0 = none). 0 ok, 1 no memory, 2 bad size. */

@@ -56,7 +56,8 @@ export function batchAdd(pktNo: u32, ts: u64, iface: u32): void {
   store<u32>(m + M_PKT, pktNo);
   store<u8>(m + M_FRAG, d.mFrag == 1 ? 1 : 0);
   store<u32>(m + M_FRAGID, d.mFragId);
-  store<u8>(m + M_ALG, (d.mProto == 6 && d.mHasFlags) || d.mProto == 17 ? <u8>algKindOf(d.mSport, d.mDport) : 0);
+  // A first fragment's datagram reaches the ALG whole, from flow/reasm.ts, once reassembled.
+  store<u8>(m + M_ALG, (d.mProto == 6 && d.mHasFlags) || (d.mProto == 17 && d.mFrag == 0) ? <u8>algKindOf(d.mSport, d.mDport) : 0);
   store<u32>(m + M_PAYPTR, <u32>d.mPayloadPtr);
   store<u32>(m + M_PAYCAP, d.mPayloadCap);
   if (++count == BATCH) batchFlush();

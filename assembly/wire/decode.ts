@@ -79,6 +79,13 @@ export let mPayloadCap: u32 = 0;
 export let mFrag: u32 = 0;
 /** Fragment identification (IPv4 16 bits, IPv6 32 bits). */
 export let mFragId: u32 = 0;
+/** Of a fragment (mFrag ≠ 0): its offset in bytes, its More Fragments flag, and its data (the
+ * fragmentable part after the IP header / IPv6 fragment header): pointer, captured and IP lengths. */
+export let mFragOffset: u32 = 0;
+export let mFragMore: bool = false;
+export let mFragPtr: usize = 0;
+export let mFragCap: u32 = 0;
+export let mFragLen: u32 = 0;
 /** SLL2 interface index (0 otherwise). */
 export let mIfIndex: u32 = 0;
 /** Tunnel layers removed from this packet. */
@@ -381,13 +388,18 @@ function decodeIpv4(q: usize, avail: u32): i32 {
   mIpLen = total;
   if (total > avail) bump(Stat.IpTruncated);
   let ff = be16(q + ipv4.FLAGS_FRAG);
+  let capEnd = total < avail ? total : avail;
   mFrag = 0;
   if ((ff & (ipv4.MF | ipv4.FRAG_OFFSET_MASK)) != 0) {
     bump(Stat.Fragments);
     mFragId = be16(q + ipv4.IDENT);
     mFrag = (ff & ipv4.FRAG_OFFSET_MASK) == 0 ? 1 : 2;
+    mFragOffset = (ff & ipv4.FRAG_OFFSET_MASK) << 3;
+    mFragMore = (ff & ipv4.MF) != 0;
+    mFragPtr = q + ihl;
+    mFragCap = capEnd - ihl;
+    mFragLen = total - ihl;
   }
-  let capEnd = total < avail ? total : avail;
   return decodeTransport(q + ihl, capEnd - ihl, total - ihl);
 }
 
@@ -438,6 +450,11 @@ function decodeIpv6(q: usize, avail: u32): i32 {
       mFrag = (ofs & 0xfff8) == 0 ? 1 : 2;
       nh = <u32>load<u8>(q + off);
       off += ipv6.FRAG_HEADER_LEN;
+      mFragOffset = ofs & 0xfff8;
+      mFragMore = (ofs & 1) != 0;
+      mFragPtr = q + off;
+      mFragCap = capEnd > off ? capEnd - off : 0;
+      mFragLen = total > off ? total - off : 0;
     } else {
       break;
     }

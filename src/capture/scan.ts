@@ -176,6 +176,7 @@ export function captureDiagnostics(file: string, state: CoreState, stats: Record
     });
   }
   out.push(...tunnelDiagnostics(file, state, stats));
+  out.push(...reassemblyDiagnostics(file, state, stats, opts));
   const malformed: [string, string, string][] = [
     ["malformedLink", "malformed_link", "link-layer header"], ["malformedIpv4", "malformed_ipv4", "IPv4 header"],
     ["malformedIpv6", "malformed_ipv6", "IPv6 header"], ["malformedTcp", "malformed_tcp", "TCP header"],
@@ -248,6 +249,30 @@ function tunnelDiagnostics(file: string, state: CoreState, stats: Record<string,
     });
   }
   return out;
+}
+
+/**
+ * Fragmented UDP datagrams of ALG ports (SIP, TFTP) that the ALG parser never saw whole
+ * (assembly/flow/reasm.ts): each reason with its limit. Reassembled ones are in stats.reasmDatagrams.
+ */
+function reassemblyDiagnostics(file: string, state: CoreState, stats: Record<string, number>, opts: CoreOptions): Diagnostic[] {
+  const why: [string, string][] = [
+    ["reasmEvicted", `evicted from the full store (--reasm-datagrams ${opts.reasmDatagrams ?? 32}) or their flow left the table`],
+    ["reasmTimeouts", `not complete within --reasm-timeout ${opts.reasmTimeoutSeconds ?? 30} s`],
+    ["reasmOverlaps", "overlapping or inconsistent fragments (discarded, as Linux does)"],
+    ["reasmTooLarge", `longer than --reasm-bytes ${opts.reasmBytes ?? 65535}`],
+    ["reasmIncomplete", "still missing fragments at the end of the capture"],
+  ];
+  const n = why.reduce((s, [k]) => s + (stats[k] ?? 0), 0);
+  if (n === 0) return [];
+  return [{
+    code: "reassembly_incomplete",
+    severity: "warning",
+    message: `${n} fragmented UDP datagram(s) of ALG ports were not reassembled, so their ALG never parsed them: ${why.filter(([k]) => stats[k]).map(([k, w]) => `${stats[k]} ${w}`).join("; ")}`,
+    file,
+    packet: state.firstReasmPacket || undefined,
+    count: n,
+  }];
 }
 
 /** Materialises the whole `flows --json` report (for library users and tests; the CLI streams). */
