@@ -16,6 +16,7 @@ import { decapCases, encapsulateCapture, type DecapCase, type ExpectedFlow } fro
 import { readPcapRecords } from "../helpers/pcap-records.js";
 import { describeWithTshark, tsharkConversations, type TsharkConversation } from "../helpers/tshark.js";
 import { PUBLIC_DIR } from "./manifest.js";
+import { runCli } from "../cli/run.js";
 
 const ep = (e: { ip: string; port: number | null }) => (e.port === null ? e.ip : e.ip.includes(":") ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
 
@@ -138,4 +139,30 @@ describeWithTshark("public SIP captures re-wrapped: tshark's conversations equal
       });
     }
   }
+});
+
+describe("the CLI options reach the core", () => {
+  const dir = mkdtempSync(join(tmpdir(), "decap-cli-"));
+  const file = (name: string) => {
+    const c = decapCases().find((x) => x.name === name)!;
+    const p = join(dir, `${name}.pcap`);
+    writeFileSync(p, c.pcap);
+    return p;
+  };
+  it("flows --vxlan-ports 8472 decapsulates VXLAN on 8472; without it the outer UDP flow stays", async () => {
+    const p = file("vxlan-port-8472");
+    const on = JSON.parse((await runCli("flows", p, "--json", "--vxlan-ports", "8472")).stdout);
+    const off = JSON.parse((await runCli("flows", p, "--json")).stdout);
+    expect(on.flows.map((f: Flow) => f.responder.port)).toEqual([5060]);
+    expect(on.stats.decapVxlan).toBe(3);
+    expect(off.flows.map((f: Flow) => f.responder.port)).toEqual([8472]);
+    expect(off.stats.decapVxlan).toBe(0);
+  });
+  it("analyze --max-tunnel-depth 0 leaves IP-in-IP alone and says so; --vxlan-ports rejects a bad list", async () => {
+    const r = await runCli("analyze", file("ipip-4in4"), "--json", "--max-tunnel-depth", "0");
+    const j = JSON.parse(r.stdout);
+    expect(j.flows.map((f: Flow) => f.proto)).toEqual([4]);
+    expect(j.diagnostics.map((d: { code: string }) => d.code)).toContain("tunnel_too_deep");
+    expect((await runCli("flows", file("vxlan"), "--vxlan-ports", "0")).code).toBe(2);
+  });
 });
