@@ -363,6 +363,14 @@ export enum Stat {
   ReasmTooLarge,
   /** Datagrams still missing fragments at the end of the capture. */
   ReasmIncomplete,
+  /** UDP datagrams on SIP ports handed to the SIP parser. */
+  SipDatagrams,
+  /** SIP messages framed (UDP and TCP). */
+  SipMessages,
+  /** Datagrams / stream messages on SIP ports that were not SIP (keep-alives excluded). */
+  SipNotSip,
+  /** SIP messages cut short (snaplen, IP fragment, TCP gap) or with a malformed Content-Length. */
+  SipDamaged,
   /** UDP datagrams on a TFTP port (requests and packets of transfers that use the port). */
   TftpDatagrams,
   /** TFTP read/write requests (RRQ/WRQ). */
@@ -406,7 +414,7 @@ export const TEXT_CAP = 1 << 20;
 export const EV_KIND = 0;
 /** u8 0 = sent by the flow's initiator (A), 1 = by its responder (B). */
 export const EV_DIR = 2;
-/** u8 AlgKind of the stream (1 FTP, 2 RTSP). */
+/** u8 AlgKind of the stream or datagram (1 FTP, 2 RTSP, 3 SIP, 4 TFTP). */
 export const EV_ALG = 3;
 /** u32 flow id of the control connection. */
 export const EV_FLOW = 4;
@@ -450,8 +458,93 @@ export enum EventKind {
   LineTooLong = 5,
   /** No control-stream slot left for a new control connection. */
   StreamTableFull = 6,
-  /** A TFTP packet the host needs (see TftpOp and EV_TFTP_*; assembly/alg/tftp.ts). */
+  /**
+   * One line of a SIP message the host needs, in message order (EV_CODE = SipLine). The text is
+   * the line without CR/LF, folded header lines unfolded (continuations joined by one space).
+   * EV_LINE_IN_SEG = index of the message within its datagram/segment, EV_SEQ = relative TCP
+   * sequence number of the message's first byte (0 over UDP), EV_FLAGS = LineFlag | SipFlag.
+   */
+  SipLine = 7,
+  /** A TFTP packet (fields defined by the TFTP parser, assembly/alg/tftp.ts). */
   TftpPacket = 8,
+}
+
+/** What a SipLine event's line is (EV_CODE). */
+export enum SipLine {
+  /** Request line; EV_PORT = SipMethod. */
+  RequestLine = 1,
+  /** Status line; EV_PORT = status code. */
+  StatusLine = 2,
+  Via = 3,
+  Contact = 4,
+  From = 5,
+  To = 6,
+  CallId = 7,
+  CSeq = 8,
+  /** EV_PORT = the declared length (0xffffffff when malformed: SipFlag.ClenMalformed). */
+  ContentLength = 9,
+  ContentType = 10,
+  Expires = 11,
+  /** SDP v= line (start of a session description, also inside a multipart body). */
+  SdpStart = 12,
+  /** SDP o= line. */
+  SdpOrigin = 13,
+  /** SDP c= line (session level before the first m=, media level after it). */
+  SdpConnection = 14,
+  /** SDP m= line; EV_PORT = the media port (0xffffffff when not a number). */
+  SdpMedia = 15,
+  /** SDP a=rtcp:, a=rtcp-mux, a=sendrecv / sendonly / recvonly / inactive. */
+  SdpAttribute = 16,
+  /**
+   * End of a message (empty text). EV_PORT = body bytes present, EV_SEQ = the declared
+   * Content-Length (0xffffffff when absent or malformed), EV_SEGMENTS = TCP segments the message
+   * was spread over (1 over UDP), EV_LINE_IN_SEG = index of the message in its datagram/segment;
+   * SipFlag bits say truncated / Content-Length missing or malformed / body shorter or longer.
+   */
+  MessageEnd = 17,
+  /** A datagram or stream message that is not SIP: its first bytes (at most one per datagram). */
+  NotSip = 18,
+}
+
+/** SIP request methods (EV_PORT of a RequestLine event). */
+export enum SipMethod {
+  Other = 0,
+  Invite = 1,
+  Ack = 2,
+  Bye = 3,
+  Cancel = 4,
+  Register = 5,
+  Options = 6,
+  Prack = 7,
+  Update = 8,
+  Subscribe = 9,
+  Notify = 10,
+  Message = 11,
+  Info = 12,
+  Refer = 13,
+  Publish = 14,
+}
+
+/** SIP bits in EV_FLAGS (above the LineFlag bits). */
+export enum SipFlag {
+  /** The header was written in its compact form (v m f t i l c k s). */
+  Compact = 1 << 16,
+  /** The header was folded over several lines (unfolded in the text). */
+  Folded = 1 << 17,
+  /** Carried over UDP (else TCP). */
+  Udp = 1 << 18,
+  /** MessageEnd: the datagram was cut by the snaplen (or the stream by a gap): the body is partial. */
+  Truncated = 1 << 19,
+  /** MessageEnd / ContentLength: no Content-Length header. */
+  ClenMissing = 1 << 20,
+  /** MessageEnd / ContentLength: the Content-Length value is not a decimal number. */
+  ClenMalformed = 1 << 21,
+  /** MessageEnd: fewer body bytes than Content-Length declares. */
+  BodyShort = 1 << 22,
+  /** MessageEnd: more bytes after the declared body that do not start a SIP message (UDP). */
+  BodyLong = 1 << 23,
+  /** A line of the message was longer than LINE_MAX (its first LINE_MAX bytes kept). */
+  LongLine = 1 << 24,
 }
 
 /** Line bits in EV_FLAGS. */
@@ -542,6 +635,10 @@ export enum IfaceFilter {
   Sll2 = 2,
 }
 
+/**
+ * ALG of a port (setAlgPort; one table for TCP and UDP): FTP and RTSP are accepted over TCP
+ * only, SIP over TCP and UDP, TFTP over UDP only (algTcpKind / algUdpKind in alg/stream.ts).
+ */
 export enum AlgKind {
   None = 0,
   Ftp = 1,

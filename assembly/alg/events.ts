@@ -58,16 +58,19 @@ export function beginEvent(
  * Most events one packet of `bytes` bytes can emit: a line per byte of its payload and of the
  * held out-of-order bytes it releases, a gap per held segment and one for a snaplen cut, the
  * end of its own stream (FIN/RST) and of an idle stream evicted to make room for it, and a
- * StreamTableFull.
+ * StreamTableFull. SIP: a message needs at least 2 bytes for its start line and its end, so a
+ * line or a MessageEnd per byte still holds; a folded header held from an earlier packet and a
+ * NotSip of the datagram are the 2 more.
  */
 export function packetEvents(bytes: u32): u32 {
-  return bytes + OOO_DATA + OOO_MAX + 3 + 2 * FINISH_EVENTS;
+  return bytes + OOO_DATA + OOO_MAX + 5 + 2 * FINISH_EVENTS;
 }
 
 /** Most text bytes one packet of `bytes` bytes can emit (the same parts; the line carried from
- * earlier packets and the bytes skipped where the text ring wraps are one LINE_MAX each). */
+ * earlier packets, the SIP header held from an earlier packet and the bytes skipped where the
+ * text ring wraps are one LINE_MAX each; unfolded SIP text is never longer than its bytes). */
 export function packetText(bytes: u32): u32 {
-  return bytes + OOO_DATA + 2 * <u32>LINE_MAX + 2 * FINISH_TEXT;
+  return bytes + OOO_DATA + 3 * <u32>LINE_MAX + 2 * FINISH_TEXT;
 }
 
 /** True when both rings have room for `events` more events carrying `text` more bytes. */

@@ -68,13 +68,18 @@ export const D_OOO: usize = 56;
 export const OOO_ENTRY: usize = 24;
 export const D_LINE: usize = D_OOO + <usize>OOO_MAX * OOO_ENTRY;
 export const D_OOO_DATA: usize = D_LINE + <usize>LINE_MAX;
-export const DIR_SIZE: usize = D_OOO_DATA + <usize>OOO_DATA;
+/** SIP message state of this direction (alg/sip.ts; SIP_CTX_SIZE bytes). */
+export const D_SIP: usize = D_OOO_DATA + <usize>OOO_DATA;
+/** SIP message state: a 64-byte header and the folded header line held until the next line. */
+export const SIP_CTX_HEAD: usize = 64;
+export const SIP_CTX_SIZE: usize = SIP_CTX_HEAD + <usize>LINE_MAX;
+export const DIR_SIZE: usize = D_SIP + SIP_CTX_SIZE;
 export const STREAM_SIZE: usize = DIR_BASE + 2 * DIR_SIZE;
 
 /**
  * Worst case of what one stream can emit when it is finished (end of capture, FIN, RST, idle
  * eviction): per direction, its held out-of-order bytes as lines, a gap per held segment and
- * the unfinished line.
+ * the unfinished line; for SIP also the held folded header and the end of the open message.
  */
-export const FINISH_EVENTS: u32 = 2 * (OOO_DATA + OOO_MAX + 2);
-export const FINISH_TEXT: u32 = 2 * (OOO_DATA + 2 * <u32>LINE_MAX);
+export const FINISH_EVENTS: u32 = 2 * (OOO_DATA + OOO_MAX + 4);
+export const FINISH_TEXT: u32 = 2 * (OOO_DATA + 3 * <u32>LINE_MAX);

@@ -32,8 +32,9 @@ import {
   D_CLEN, D_FRAMEHDR, D_FRAMELEN, D_HASSEQ, D_ISN, D_LINE, D_LINEFLAGS, D_LINELEN, D_LINESEGS,
   D_LINESEQ, D_NEXT, D_NLSEEN, D_OOO, D_OOO_DATA, D_OOON, D_OOOUSED, D_RTSP, D_SEGLINES, D_SKIP,
   D_TOOLONG, DIR_BASE, DIR_SIZE, OOO_DATA, OOO_MAX, S_FLOW, S_IPVER, S_KIND, S_SERVER, STREAM_SIZE,
-  D_BINARY, OOO_ENTRY, D_FIN, D_FINSEQ, FINISH_EVENTS, FINISH_TEXT, S_LAST_TS, S_LIVE, S_NEXT_FREE,
+  D_BINARY, OOO_ENTRY, D_FIN, D_FINSEQ, FINISH_EVENTS, FINISH_TEXT, S_LAST_TS, S_LIVE, S_NEXT_FREE, D_SIP,
 } from "./layout";
+import { sipBodyBytes, sipBodyLeft, sipLine, sipReset, sipSegmentStart, sipStreamBreak } from "./sip";
 
 /** Index of the line within its segment (u8, beside D_FRAMEHDR). */
 const D_LINEIDX: usize = 35;
@@ -51,7 +52,7 @@ let idleNs: u64 = 600 * 1_000_000_000;
 let curPkt: u32 = 0;
 let curTs: u64 = 0;
 
-/** Marks a port as an FTP or RTSP control port (AlgKind; 0 clears it). */
+/** Marks a port as an FTP, RTSP, SIP or TFTP port (AlgKind; 0 clears it). One table for TCP and UDP. */
 export function setAlgPort(port: u32, kind: u32): void {
   store<u8>(algPortsPtr + (port & 0xffff), <u8>kind);
 }
@@ -61,10 +62,20 @@ export function setAlgIdleTimeout(seconds: u32): void {
   idleNs = <u64>seconds * 1_000_000_000;
 }
 
-/** AlgKind of a TCP packet by its ports (0 when neither is a control port). */
-@inline export function algKindOf(sport: u32, dport: u32): u32 {
+/** AlgKind of a TCP packet by its ports: FTP, RTSP or SIP (0 when neither port is one). */
+@inline export function algTcpKind(sport: u32, dport: u32): u32 {
   let k = <u32>load<u8>(algPortsPtr + dport);
-  return k != 0 ? k : <u32>load<u8>(algPortsPtr + sport);
+  if (k - 1 < <u32>AlgKind.Sip) return k;
+  k = <u32>load<u8>(algPortsPtr + sport);
+  return k - 1 < <u32>AlgKind.Sip ? k : 0;
+}
+
+/** AlgKind of a UDP datagram by its ports: SIP or TFTP (0 when neither port is one). */
+@inline export function algUdpKind(sport: u32, dport: u32): u32 {
+  let k = <u32>load<u8>(algPortsPtr + dport);
+  if (k >= <u32>AlgKind.Sip) return k;
+  k = <u32>load<u8>(algPortsPtr + sport);
+  return k >= <u32>AlgKind.Sip ? k : 0;
 }
 
 @inline function dirPtr(s: usize, d: u32): usize {
@@ -113,6 +124,7 @@ function finishStream(s: usize): void {
       drain(s, D, d, heldPkt, heldTs);
     }
     if (load<u16>(D + D_LINESEGS) != 0) line(s, D, d, curPkt, curTs, true);
+    if (load<u8>(s + S_KIND) == AlgKind.Sip) sipStreamBreak(D + D_SIP, load<u32>(s + S_FLOW), d, curPkt, curTs);
   }
   store<u8>(s + S_LIVE, 0);
 }
@@ -141,7 +153,10 @@ function streamOf(rec: usize, kind: u32): usize {
   store<u32>(rec + FL_CTRL, <u32>slot + 1);
   bump(Stat.ControlStreams);
   memory.fill(s, 0, DIR_BASE);
-  for (let d: u32 = 0; d < 2; d++) memory.fill(dirPtr(s, d), 0, D_LINE);
+  for (let d: u32 = 0; d < 2; d++) {
+    memory.fill(dirPtr(s, d), 0, D_LINE);
+    sipReset(dirPtr(s, d) + D_SIP, false);
+  }
   store<u32>(s + S_FLOW, load<u32>(rec + FL_ID));
   store<u8>(s + S_KIND, <u8>kind);
   // The server is the endpoint on the control port.
@@ -327,6 +342,8 @@ function gap(s: usize, D: usize, dir: u32, pkt: u32, ts: u64): void {
   bump(Stat.CtrlGaps);
   beginEvent(EventKind.TcpGap, dir, load<u8>(s + S_KIND), load<u32>(s + S_FLOW), pkt, ts, 0, 0, 0);
   resetLine(D);
+  // SIP: the message across the hole ends truncated; framing resumes at the next start line.
+  if (load<u8>(s + S_KIND) == AlgKind.Sip) sipStreamBreak(D + D_SIP, load<u32>(s + S_FLOW), dir, pkt, ts);
   // RTSP framing cannot be trusted after a hole: resynchronise at the next start line.
   store<u8>(D + D_RTSP, 0);
   store<u32>(D + D_SKIP, 0);
@@ -337,6 +354,8 @@ function gap(s: usize, D: usize, dir: u32, pkt: u32, ts: u64): void {
 function deliver(s: usize, D: usize, dir: u32, p: usize, n: u32, seq0: u32, segStart: bool, pkt: u32, ts: u64): void {
   let kind = <u32>load<u8>(s + S_KIND);
   store<u8>(D + D_SEGLINES, 0);
+  let sip: usize = kind == AlgKind.Sip ? D + D_SIP : 0;
+  if (sip != 0) sipSegmentStart(sip);
   let i: u32 = 0;
   while (i < n) {
     let skip = load<u32>(D + D_SKIP);
@@ -383,10 +402,14 @@ function deliver(s: usize, D: usize, dir: u32, p: usize, n: u32, seq0: u32, segS
       store<u16>(D + D_LINESEGS, <u16>(segs < 0xffff ? segs + 1 : segs));
       store<u32>(D + D_LINEFLAGS, load<u32>(D + D_LINEFLAGS) | deliveryFlags);
     }
-    // Copy up to the newline in one go, noting bytes that are not text.
+    // Copy up to the newline in one go, noting bytes that are not text. A SIP body ends after
+    // Content-Length bytes, newline or not.
+    let lim = n;
+    let bodyLeft: u32 = sip != 0 ? sipBodyLeft(sip) : 0;
+    if (bodyLeft != 0 && n - i >= bodyLeft) lim = i + bodyLeft;
     let j = i;
     let bin: u32 = 0;
-    while (j < n) {
+    while (j < lim) {
       let b = <u32>load<u8>(p + j);
       if (b == 10) break;
       bin |= <u32>(b >= 127) | <u32>(b < 32 && b != 9 && b != 13);
@@ -401,12 +424,18 @@ function deliver(s: usize, D: usize, dir: u32, p: usize, n: u32, seq0: u32, segS
     }
     memory.copy(D + D_LINE + ll, p + i, take);
     store<u16>(D + D_LINELEN, <u16>(ll + take));
-    if (j < n) {
+    let i0 = i;
+    if (j < lim) {
       line(s, D, dir, pkt, ts, false);
       i = j + 1;
+    } else if (lim < n || (bodyLeft != 0 && i + bodyLeft == n)) {
+      // The SIP body ends here without a newline.
+      line(s, D, dir, pkt, ts, false);
+      i = lim;
     } else {
       i = n;
     }
+    if (bodyLeft != 0) sipBodyBytes(sip, load<u32>(s + S_FLOW), dir, i - i0, pkt, ts);
   }
 }
 
@@ -441,6 +470,11 @@ function line(s: usize, D: usize, dir: u32, pkt: u32, ts: u64, incomplete: bool)
   resetLine(D);
   if (!incomplete) store<u8>(D + D_NLSEEN, 1);
   bump(Stat.CtrlLines);
+  if (kind == AlgKind.Sip) {
+    if (tooLong) bump(Stat.CtrlLongLines);
+    sipLine(D + D_SIP, flow, dir, pkt, ts, flags, text, len, <u32>segs, seq, tooLong);
+    return;
+  }
   if (tooLong) {
     bump(Stat.CtrlLongLines);
     let e = beginEvent(EventKind.LineTooLong, dir, kind, flow, pkt, ts, flags, text, len);

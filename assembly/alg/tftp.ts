@@ -107,9 +107,14 @@ function release(e: usize, why: u32): void {
   let state = load<u32>(e + T_STATE) | why;
   let flow = load<u32>(e + T_XFER_FLOW);
   let completed = (state & TftpFlag.Completed) != 0;
+  // The summary is dated at the final block (or the transfer's last packet), not the packet now.
+  let pkt = curPkt;
+  let ts = curTs;
   curPkt = completed ? load<u32>(e + T_END_PKT) : load<u32>(e + T_LAST_PKT);
   curTs = completed ? load<u64>(e + T_END_TS) : load<u64>(e + T_LAST_TS);
   let ev = transferEvent(e, TftpOp.Summary, flow != 0 ? flow : load<u32>(e + T_REQ_FLOW), 0, state, 0, 0);
+  curPkt = pkt;
+  curTs = ts;
   if (ev != 0) {
     store<u32>(ev + EV_PORT, load<u32>(e + T_BLOCKS));
     store<u32>(ev + EV_SEQ, load<u32>(e + T_DUPS));
@@ -132,13 +137,9 @@ function claim(addr: usize, port: u32, h: u32): usize {
     if (load<u32>(e + T_HASH) == 0) return e;
     if (oldest == 0 || load<u64>(e + T_LAST_TS) < load<u64>(oldest + T_LAST_TS)) oldest = e;
   }
-  let pkt = curPkt;
-  let ts = curTs;
-  let idle = ts > load<u64>(oldest + T_LAST_TS) && ts - load<u64>(oldest + T_LAST_TS) > TFTP_IDLE_NS;
+  let idle = curTs > load<u64>(oldest + T_LAST_TS) && curTs - load<u64>(oldest + T_LAST_TS) > TFTP_IDLE_NS;
   if (!idle) bump(Stat.TftpEvicted);
   release(oldest, idle ? TftpFlag.Idle : TftpFlag.Evicted);
-  curPkt = pkt;
-  curTs = ts;
   return oldest;
 }
 

@@ -35,8 +35,8 @@ import { account, bumpFrags, endedPressure } from "../flow/table";
 import { fragDir, fragFind, fragPend } from "../flow/frag";
 import { batchAdd, batchFlush } from "../flow/batch";
 import { algAdmit } from "../alg/admit";
-import { algKindOf } from "../alg/stream";
-import { reasmFinish, reasmFragment, reasmMaxBytes, udpAlg } from "../flow/reasm";
+import { algUdpKind } from "../alg/stream";
+import { reasmFinish, reasmFragment, reasmMaxBytes } from "../flow/reasm";
 
 const PCAP_MAGIC_US: u32 = 0xa1b2c3d4;
 const PCAP_MAGIC_NS: u32 = 0xa1b23c4d;
@@ -166,7 +166,7 @@ function onPacket(at: u32, p: usize, caplen: u32, origLen: u32, linkType: u32, t
     return;
   }
   batchAdd(n, ts, iface);
-  if (d.mFrag == 1 && d.mProto == 17) reasmFragment(udpAlg(algKindOf(d.mSport, d.mDport)), true, n, ts);
+  if (d.mFrag == 1 && d.mProto == 17) reasmFragment(algUdpKind(d.mSport, d.mDport), true, n, ts);
   // Ended flows are moved out at batch flushes; pause while the host has many left to drain (the
   // ALG rings are admitted before each record instead: algAdmit).
   if (endedPressure()) {

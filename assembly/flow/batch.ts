@@ -13,12 +13,12 @@
  * lookup) and before feed() returns, so nothing is ever left pending between calls.
  */
 import { FLOW_SIZE } from "../abi";
-import { batchPtr } from "../memory";
+import { batchPtr, reasmSlots } from "../memory";
 import * as d from "../wire/decode";
 import { fragRemember } from "./frag";
 import { flowHash, homeSlot, lastDir, lastRec, upsert } from "./table";
-import { algKindOf, algSegment } from "../alg/stream";
-import { algDatagram } from "../alg/datagram";
+import { algSegment, algTcpKind, algUdpKind } from "../alg/stream";
+import { algDatagram, udpDatagramLen } from "../alg/datagram";
 import { tftpFollow, tftpLive } from "../alg/tftp";
 import {
   M_ALG, M_PAYCAP, M_PAYPTR, M_DHI, M_DLO, M_DPORT, M_FRAG, M_FRAGID, M_HASFLAGS, M_HASH, M_IFACE, M_IPLEN, M_IPVER,
@@ -56,8 +56,12 @@ export function batchAdd(pktNo: u32, ts: u64, iface: u32): void {
   store<u32>(m + M_PKT, pktNo);
   store<u8>(m + M_FRAG, d.mFrag == 1 ? 1 : 0);
   store<u32>(m + M_FRAGID, d.mFragId);
-  // A first fragment's datagram reaches the ALG whole, from flow/reasm.ts, once reassembled.
-  store<u8>(m + M_ALG, (d.mProto == 6 && d.mHasFlags) || (d.mProto == 17 && d.mFrag == 0) ? <u8>algKindOf(d.mSport, d.mDport) : 0);
+  let alg: u32 = 0;
+  if (d.mProto == 6) alg = d.mHasFlags ? algTcpKind(d.mSport, d.mDport) : 0;
+  // A first fragment's datagram reaches the ALG whole, from flow/reasm.ts, once reassembled; alone
+  // (cut) only when reassembly is off (--reasm-datagrams 0).
+  else if (d.mProto == 17 && (d.mFrag == 0 || (d.mFrag == 1 && reasmSlots == 0))) alg = algUdpKind(d.mSport, d.mDport);
+  store<u8>(m + M_ALG, <u8>alg);
   store<u32>(m + M_PAYPTR, <u32>d.mPayloadPtr);
   store<u32>(m + M_PAYCAP, d.mPayloadCap);
   if (++count == BATCH) batchFlush();
@@ -83,20 +87,15 @@ export function batchFlush(): void {
       );
     }
     let alg = <u32>load<u8>(m + M_ALG);
-    let udp = load<u8>(m + M_PROTO) == 17;
-    if (alg != 0 && udp) {
-      algDatagram(
-        lastRec, lastDir, alg, <usize>load<u32>(m + M_PAYPTR), load<u32>(m + M_PAYCAP), load<u32>(m + M_PAYLEN),
-        load<u32>(m + M_PKT), load<u64>(m + M_TS),
-      );
-    } else if (udp) {
+    if (load<u8>(m + M_PROTO) == 17 && (alg != 0 || tftpLive != 0)) {
+      // A first IP fragment carries only the start of its datagram: its length is the UDP header's.
+      let payLen = load<u32>(m + M_PAYLEN);
+      let p = <usize>load<u32>(m + M_PAYPTR);
+      let cap = load<u32>(m + M_PAYCAP);
+      if (load<u8>(m + M_FRAG) != 0) payLen = udpDatagramLen(p, cap, payLen);
+      if (alg != 0) algDatagram(lastRec, lastDir, alg, p, cap, payLen, load<u32>(m + M_PKT), load<u64>(m + M_TS));
       // TFTP transfers run on ports no table names: a no-op while none is followed.
-      if (tftpLive != 0) {
-        tftpFollow(
-          lastRec, lastDir, <usize>load<u32>(m + M_PAYPTR), load<u32>(m + M_PAYCAP), load<u32>(m + M_PAYLEN),
-          load<u32>(m + M_PKT), load<u64>(m + M_TS),
-        );
-      }
+      else tftpFollow(lastRec, lastDir, p, cap, payLen, load<u32>(m + M_PKT), load<u64>(m + M_TS));
     } else if (alg != 0) {
       algSegment(
         lastRec, lastDir, alg, <u32>load<u8>(m + M_TCPFLAGS), load<u32>(m + M_SEQ),

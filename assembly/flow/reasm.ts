@@ -24,7 +24,7 @@
  * Packet accounting is unchanged (flow/frag.ts): every fragment counts as a packet of its flow.
  * Only the ALG sees the datagram once, as conntrack does.
  */
-import { AlgKind, Stat, ST_REASM_PACKET } from "../abi";
+import { Stat, ST_REASM_PACKET } from "../abi";
 import { reasmPtr, reasmSlots, statePtr } from "../memory";
 import { bump } from "../stats";
 import * as d from "../wire/decode";
@@ -81,11 +81,6 @@ export function reasmLimits(bytes: u32, timeoutSeconds: u32): void {
 /** Largest datagram one packet can complete (what the reader admits on top of a record). */
 export function reasmMaxBytes(): u32 {
   return reasmHeld != 0 ? maxBytes : 0;
-}
-
-/** A UDP ALG kind, or 0 for ports no UDP ALG uses (FTP and RTSP run over TCP). */
-@inline export function udpAlg(kind: u32): u32 {
-  return kind == AlgKind.Sip || kind == AlgKind.Tftp ? kind : 0;
 }
 
 function note(pkt: u32): void {

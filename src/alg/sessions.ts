@@ -30,6 +30,10 @@ import { nsToIso } from "../net/time.js";
 import { parseTransport, type TransportSpec } from "./transport.js";
 import type { Endpoint, Flow } from "../types.js";
 import { TftpSessions, type TftpInfo } from "./tftp.js";
+import type { MediaInfo, SipSession } from "./sip-types.js";
+import { SipBuilder, type SipConditions } from "./sip.js";
+
+export type { MediaInfo, Sdp, SdpDirection, SdpMedia, SipContact, SipMessage, SipParty, SipSession, SipVia } from "./sip-types.js";
 
 export type Profile = "lenient" | "linux";
 
@@ -46,7 +50,7 @@ export interface Emulation {
 }
 
 export interface Negotiation {
-  kind: "PORT" | "EPRT" | "227" | "229" | "LPRT" | "228" | "SETUP" | "RRQ" | "WRQ";
+  kind: "PORT" | "EPRT" | "227" | "229" | "LPRT" | "228" | "SETUP" | "SDP" | "RRQ" | "WRQ";
   command?: string;
   packet: number;
   time: string;
@@ -72,18 +76,25 @@ export interface Negotiation {
   seq: number;
   /** Packets of the request that preceded a reply (PASV/EPSV/SETUP), when seen. */
   requestPacket?: number;
+  /** SDP: offer or answer, direction, hold / rejected (then `expected` is empty). */
+  media?: MediaInfo;
+  /** SDP: flow of the message that carried the m= line. */
+  flow?: number;
 }
+
+export type SessionAlg = "ftp" | "rtsp" | "sip" | "tftp";
 
 export interface Session {
   id: number;
-  alg: "ftp" | "rtsp" | "tftp";
-  /** TFTP: the request's flow (client endpoint ↔ server port 69). */
+  alg: SessionAlg;
   controlFlow: number;
   client: Endpoint;
   server: Endpoint;
   negotiations: Negotiation[];
   /** RTSP: TEARDOWN requests seen (packet numbers). */
   teardowns?: number[];
+  /** SIP: the dialog (Call-ID + From tag), its messages, REGISTER binding. */
+  sip?: SipSession;
   /** Present when a limit was hit: what of this session was not kept, from which packet on. */
   partial?: SessionPartial;
   /** TFTP: the request and its transfer (src/alg/tftp.ts). */
@@ -95,6 +106,8 @@ export interface SessionPartial {
   negotiationsNotKept: number;
   /** RTSP TEARDOWN requests beyond the same limit. */
   teardownsNotKept: number;
+  /** SIP messages beyond the same limit (counted, not kept in `sip.messages`). */
+  messagesNotKept?: number;
   /** Packet of the first item not kept. */
   firstPacket: number;
 }
@@ -205,6 +218,8 @@ export interface AlgConditions {
   /** Packet of the first negotiation or TEARDOWN not kept (0 = none). */
   firstNotKeptPacket: number;
   sessionsPartial: number;
+  /** SIP: datagrams that were not SIP, damaged messages, messages not kept (SipBuilder). */
+  sip?: SipConditions;
 }
 
 /**
@@ -220,10 +235,14 @@ export class SessionBuilder {
 
   /** TFTP requests and transfers (their own events; src/alg/tftp.ts). */
   readonly tftp: TftpSessions;
+  /** SIP dialogs (src/alg/sip.ts). */
+  private readonly sip: SipBuilder;
 
   constructor(private readonly opts: AnalyzeOptions = {}) {
     this.max = opts.maxNegotiations ?? DEFAULT_MAX_NEGOTIATIONS;
     this.tftp = new TftpSessions(opts.maxTftpSessions);
+    this.sip = new SipBuilder(this.max, this.conditions);
+    this.conditions.sip = this.sip.sip;
   }
 
   push(events: AlgEvent[]): void {
@@ -245,6 +264,11 @@ export class SessionBuilder {
       c.firstTableFull ??= e;
       return;
     }
+    if (e.alg === "sip") {
+      this.sip.event(e);
+      return;
+    }
+    if (e.alg !== "ftp" && e.alg !== "rtsp") return;
     let st = this.flows.get(e.flow);
     if (!st) this.flows.set(e.flow, (st = new FlowState(e.flow, e.alg)));
     if (e.kind === EventKind.LineTooLong) {
@@ -439,7 +463,9 @@ export class SessionBuilder {
       if (st.partial) session.partial = st.partial;
       sessions.push(session);
     }
-    matchExpectations(sessions, flows, (this.opts.windowSeconds ?? 300) * 1e9);
+    const windowNs = (this.opts.windowSeconds ?? 300) * 1e9;
+    matchExpectations(sessions, flows, windowNs);
+    for (const s of this.sip.finish(flows, sessions.length + 1, windowNs)) sessions.push(s);
     // TFTP transfers were followed by the core (their flow is known): appended, not matched.
     for (const s of this.tftp.finish(flows, sessions.length + 1, this.opts.profile)) sessions.push(s);
     if (this.opts.profile !== "linux") for (const s of sessions) for (const n of s.negotiations) delete n.emulation;

@@ -56,7 +56,7 @@ export interface TftpInfo {
   lastAcked?: boolean;
   error?: { code: number; message: string; packet: number; from: "server" | "client" };
   /** Why the core stopped following before an end: evicted (table full), idle, superseded. */
-  stopped?: "evicted" | "idle" | "superseded";
+  stopped?: "evicted" | "idle" | "superseded" | "not-followed";
 }
 
 export interface TftpConditions {
@@ -81,7 +81,13 @@ interface Pending {
   info: TftpInfo;
   /** Request text (to recognise a retry). */
   text: string;
+  /** Time of the last copy of the request and of the first reply (ns). */
+  lastTs: bigint;
+  replyTs?: bigint;
 }
+
+/** Linux's expectation lifetime (nf_conntrack_tftp: 300 s). */
+const LINUX_EXPECT_NS = 300_000_000_000n;
 
 /** The fields of a request after its opcode: filename NUL mode NUL (name NUL value NUL)*. */
 export function parseTftpRequest(text: string): { filename: string; mode: string; options: Record<string, string>; malformed: boolean } {
@@ -122,6 +128,8 @@ export class TftpSessions {
   private readonly byPacket = new Map<number, Pending>();
   /** Per request flow: the last request superseded without an answer (a retry may follow). */
   private readonly unanswered = new Map<number, Pending>();
+  /** The last summary was an eviction (the request that caused it comes next). */
+  private evictedBy = false;
   readonly conditions: TftpConditions = { unmatched: 0, sessionsNotKept: 0, firstNotKeptPacket: 0, evicted: 0, firstEvictedPacket: 0 };
 
   constructor(private readonly maxSessions = DEFAULT_MAX_TFTP_SESSIONS) {}
@@ -144,6 +152,7 @@ export class TftpSessions {
       t.transferFlow = e.flow;
       t.firstReply = { packet: e.packet, time: nsToIso(e.ts), opcode: OPS[e.code] ?? String(e.code) };
       t.fromRequestPort = (e.flags & TftpFlag.FromPort69) !== 0;
+      p.replyTs = e.ts;
     }
     if (e.code === TftpOp.Oack) t.oack = { packet: e.packet, options: parseOptions(e.text) };
     else if (e.code === TftpOp.Error) {
@@ -152,10 +161,13 @@ export class TftpSessions {
   }
 
   private request(e: AlgEvent): void {
+    if (this.evictedBy && !this.conditions.firstEvictedPacket) this.conditions.firstEvictedPacket = e.packet;
+    this.evictedBy = false;
     const prev = this.unanswered.get(e.flow);
     this.unanswered.delete(e.flow);
     if (prev && prev.text === e.text && prev.ev.code === e.code) {
       prev.info.retries.push(e.packet);
+      prev.lastTs = e.ts;
       prev.info.outcome = "unanswered";
       delete prev.info.stopped;
       this.byPacket.set(e.packet, prev);
@@ -174,8 +186,9 @@ export class TftpSessions {
       outcome: e.flags & TftpFlag.NotFollowed ? "incomplete" : "unanswered",
     };
     if (r.malformed) info.malformed = true;
+    if (e.flags & TftpFlag.NotFollowed) info.stopped = "not-followed";
     if (e.flags & TftpFlag.Truncated) info.truncated = true;
-    const p: Pending = { ev: e, info, text: e.text };
+    const p: Pending = { ev: e, info, text: e.text, lastTs: e.ts };
     this.requests.push(p);
     this.byPacket.set(e.packet, p);
   }
@@ -195,8 +208,11 @@ export class TftpSessions {
     delete t.stopped;
     if (f & TftpFlag.Evicted) {
       t.stopped = "evicted";
+      // No longer followed: whether an answer or the end came is not known.
+      if (t.outcome === "unanswered") t.outcome = "incomplete";
       this.conditions.evicted++;
-      if (!this.conditions.firstEvictedPacket) this.conditions.firstEvictedPacket = e.packet;
+      // Evictions happen for a new request, whose event comes next: it is dated there.
+      this.evictedBy = true;
     } else if (f & TftpFlag.Idle) t.stopped = "idle";
     else if (f & TftpFlag.Superseded) t.stopped = "superseded";
     if ((f & TftpFlag.Superseded) && !(f & TftpFlag.Answered)) this.unanswered.set(p.ev.flow, p);
@@ -224,6 +240,19 @@ export class TftpSessions {
   }
 }
 
+/**
+ * nf_conntrack_tftp reads only the opcode: any RRQ/WRQ sets the expectation (server address, any
+ * port → the client endpoint), 300 s, one per conntrack (a later request on the same 5-tuple
+ * replaces it). What that means for this request's reply.
+ */
+function linuxReason(p: Pending): string {
+  const t = p.info;
+  if (t.stopped === "superseded") return "expectation_replaced";
+  if (t.fromRequestPort) return "reply_via_master";
+  if (p.replyTs !== undefined && p.replyTs - p.lastTs > LINUX_EXPECT_NS) return "expectation_expired";
+  return "ok";
+}
+
 function lineOf(t: TftpInfo): string {
   let s = `${t.opcode} ${t.filename} ${t.mode}`;
   for (const [k, v] of Object.entries(t.options)) s += ` ${k}=${v}`;
@@ -244,10 +273,7 @@ function negotiation(p: Pending, client: Endpoint, server: Endpoint, profile?: "
     n.observed.push({ expected: 0, flow: t.transferFlow, firstPacket: t.firstReply.packet, sourcePort: t.serverPort ?? null });
     n.dataSeen = true;
   }
-  if (profile === "linux") {
-    // Only the opcode is read: any RRQ/WRQ sets the expectation (max_expected 1 per conntrack).
-    n.emulation = { profile: "linux", outcome: "parsed", reason: t.stopped === "superseded" ? "expectation_replaced" : "ok" };
-  }
+  if (profile === "linux") n.emulation = { profile: "linux", outcome: "parsed", reason: linuxReason(p) };
   return n;
 }
 

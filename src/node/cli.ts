@@ -164,6 +164,8 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option("--profile <name>", "also say what this ALG implementation would have done with each line").choices(["lenient", "linux"]).default("lenient"))
     .addOption(new Option("--ftp-ports <list>", "TCP ports of FTP control connections").argParser(ports).default([21], "21"))
     .addOption(new Option("--rtsp-ports <list>", "TCP ports of RTSP control connections").argParser(ports).default([554, 8554], "554,8554"))
+    .addOption(new Option("--sip-ports <list>", "UDP and TCP ports of SIP").argParser(ports).default([5060], "5060"))
+    .addOption(new Option("--tftp-ports <list>", "UDP ports of TFTP requests").argParser(ports).default([69], "69"))
     .addOption(new Option("--window <seconds>", "how long after a negotiation its data flow may start").argParser(intOption(0, 86_400)).default(300))
     .addOption(new Option("--max-flows <n>", "flows live at once at most (ended and idle flows leave the table)").argParser(intOption(16, 50_000_000)).default(393_216))
     .addOption(new Option("--flow-timeouts <list>", `when a quiet flow is over and may leave a full table: ${FLOW_TIMEOUTS_HELP}`).argParser(flowTimeouts))
@@ -172,14 +174,14 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option("--max-negotiations <n>", "negotiations (and RTSP TEARDOWNs) kept per session; more are counted (negotiation_limit)").argParser(intOption(1, 100_000_000)).default(10_000))
     .option("--merge-interfaces", "count the same 5-tuple on different capture interfaces as one flow");
   captureCoreOptions(tftpOptions(analyze))
-    .action(async (capture: string, o: TftpCliOptions & CaptureCoreCliOptions & { json?: boolean; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; window: number; maxFlows: number; flowTimeouts?: Partial<FlowTimeouts>; maxControlStreams: number; controlIdle: number; maxNegotiations: number; mergeInterfaces?: boolean }) => {
+    .action(async (capture: string, o: TftpCliOptions & CaptureCoreCliOptions & { json?: boolean; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; sipPorts: number[]; tftpPorts: number[]; window: number; maxFlows: number; flowTimeouts?: Partial<FlowTimeouts>; maxControlStreams: number; controlIdle: number; maxNegotiations: number; mergeInterfaces?: boolean }) => {
       const { analyzeFile } = await import("./files.js");
       const { writeFlowsJson } = await import("../report/flows-json.js");
       const { formatDiagnostic } = await import("../report/flows-text.js");
       const { formatAnalyzeText } = await import("../report/analyze-text.js");
       const prog = progress(io, capture, io.isTTY ? await sizeOf(capture) : undefined);
       const { scan, sessions } = await analyzeFile(capture, {
-        profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts,
+        profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts, sipPorts: o.sipPorts, tftpPorts: o.tftpPorts,
         flowCapLog2: flowCapLog2For(o.maxFlows), flowTimeouts: o.flowTimeouts, maxControlStreams: o.maxControlStreams,
         controlIdleSeconds: o.controlIdle, maxNegotiations: o.maxNegotiations,
         mergeInterfaces: o.mergeInterfaces, onProgress: prog.tick, stdin: stdinOf(io), ...tftpScanOptions(o), ...captureCoreScanOptions(o),
@@ -209,6 +211,8 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option("--profile <name>", "ALG implementation to emulate for fragile-input findings").choices(["lenient", "linux"]).default("lenient"))
     .addOption(new Option("--ftp-ports <list>", "TCP ports of FTP control connections").argParser(ports).default([21], "21"))
     .addOption(new Option("--rtsp-ports <list>", "TCP ports of RTSP control connections").argParser(ports).default([554, 8554], "554,8554"))
+    .addOption(new Option("--sip-ports <list>", "UDP and TCP ports of SIP").argParser(ports).default([5060], "5060"))
+    .addOption(new Option("--tftp-ports <list>", "UDP ports of TFTP requests").argParser(ports).default([69], "69"))
     .addOption(new Option("--window <seconds>", "how long after a negotiation its data flow may start").argParser(intOption(0, 86_400)).default(300))
     .addOption(new Option("--clock-offset <ms>", "force the outside−inside clock offset instead of estimating it").argParser((v) => {
       const n = Number(v);
@@ -228,7 +232,7 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option("--control-idle <seconds>", "a control connection idle this long gives its slot to a new one when none is free").argParser(intOption(1, 4_000_000)).default(600))
     .addOption(new Option("--max-negotiations <n>", "negotiations (and RTSP TEARDOWNs) kept per session; more are counted (negotiation_limit)").argParser(intOption(1, 100_000_000)).default(10_000));
   captureCoreOptions(tftpOptions(verifyCmd))
-    .action(async (o: TftpCliOptions & CaptureCoreCliOptions & { maxControlStreams: number; controlIdle: number; maxNegotiations: number; capture?: string; insideIf?: IfSpec; outsideIf?: IfSpec; inside?: string; outside?: string; router: string[]; json?: boolean; format: "text" | "junos"; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; window: number; clockOffset?: number; frameTolerance: number; maxFlows: number; allMappings?: boolean; natAddress: string[]; insideNet?: Cidr[]; html?: string }) => {
+    .action(async (o: TftpCliOptions & CaptureCoreCliOptions & { maxControlStreams: number; controlIdle: number; maxNegotiations: number; capture?: string; insideIf?: IfSpec; outsideIf?: IfSpec; inside?: string; outside?: string; router: string[]; json?: boolean; format: "text" | "junos"; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; sipPorts: number[]; tftpPorts: number[]; window: number; clockOffset?: number; frameTolerance: number; maxFlows: number; allMappings?: boolean; natAddress: string[]; insideNet?: Cidr[]; html?: string }) => {
       if (o.capture) {
         if (!o.insideIf || !o.outsideIf) {
           io.stderr("error: --capture needs --inside-if and --outside-if\n");
@@ -258,7 +262,7 @@ export function createProgram(io: CliIo): Command {
       const report = await runVerify(
         { inside: o.inside, outside: o.outside, router: o.router, insideIf: o.insideIf, outsideIf: o.outsideIf },
         {
-          profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts,
+          profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts, sipPorts: o.sipPorts, tftpPorts: o.tftpPorts,
           flowCapLog2: flowCapLog2For(o.maxFlows), clockOffsetMs: o.clockOffset, frameTolerance: o.frameTolerance,
           maxControlStreams: o.maxControlStreams, controlIdleSeconds: o.controlIdle, maxNegotiations: o.maxNegotiations,
           allMappings: o.allMappings, hints: { natAddresses: o.natAddress, insideNets: o.insideNet },
@@ -283,26 +287,19 @@ export function createProgram(io: CliIo): Command {
 }
 
 interface TftpCliOptions {
-  tftpPorts: number[];
   maxTftpTransfers: number;
   maxTftpSessions: number;
 }
 
-/** TFTP's options (analyze, verify): its ports and the limits of src/alg/tftp.ts and assembly/alg/tftp.ts. */
+/** TFTP's options (analyze, verify; --tftp-ports is with the other ports): the limits of src/alg/tftp.ts and assembly/alg/tftp.ts. */
 function tftpOptions(cmd: Command): Command {
-  const ports = (v: string): number[] => {
-    const list = v.split(",").map((x) => Number(x.trim()));
-    if (!list.length || list.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) throw new InvalidArgumentError("expected a comma-separated list of ports (1-65535)");
-    return list;
-  };
   return cmd
-    .addOption(new Option("--tftp-ports <list>", "UDP ports of TFTP requests (RRQ/WRQ)").argParser(ports).default([69], "69"))
     .addOption(new Option("--max-tftp-transfers <n>", "TFTP transfers followed at the same time (rounded up to a power of two, 0 = none); a full table evicts the idlest (tftp_table_full)").argParser(intOption(0, 65_536)).default(1024))
     .addOption(new Option("--max-tftp-sessions <n>", "TFTP requests kept per capture; more are counted (tftp_session_limit)").argParser(intOption(1, 100_000_000)).default(100_000));
 }
 
-function tftpScanOptions(o: TftpCliOptions): { tftpPorts: number[]; maxTftpTransfers: number; maxTftpSessions: number } {
-  return { tftpPorts: o.tftpPorts, maxTftpTransfers: o.maxTftpTransfers, maxTftpSessions: o.maxTftpSessions };
+function tftpScanOptions(o: TftpCliOptions): { maxTftpTransfers: number; maxTftpSessions: number } {
+  return { maxTftpTransfers: o.maxTftpTransfers, maxTftpSessions: o.maxTftpSessions };
 }
 
 interface CaptureCoreCliOptions {

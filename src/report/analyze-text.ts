@@ -26,11 +26,23 @@ function announced(n: Negotiation): string {
   return host ? endpointText({ ip: host, port: Number(port.split("-")[0]) }) + (a.rtcpPort !== undefined ? `-${a.rtcpPort}` : "") : `port ${port}`;
 }
 
+/** Why an SDP media line expects no flow. */
+function noMedia(n: Negotiation): string {
+  if (n.media?.rejected) return "— (rejected: port 0)";
+  if (n.media?.hold) return `— (hold: ${n.announced.ip === "0.0.0.0" || n.announced.ip === "::" ? `c=${n.announced.ip}` : n.media.direction})`;
+  return "—";
+}
+
+function kindText(n: Negotiation): string {
+  if (n.media) return `${n.command} ${n.media.offer ? "offer" : "answer"} ${n.media.type}`;
+  return n.command && n.command !== n.kind ? `${n.command}→${n.kind}` : n.kind;
+}
+
 function rows(n: Negotiation): string[][] {
-  const kind = n.command && n.command !== n.kind ? `${n.command}→${n.kind}` : n.kind;
+  const kind = kindText(n);
   const linux = n.emulation ? `${n.emulation.outcome} (${n.emulation.reason})` : "";
   const valid = n.valid ? "yes" : `no: ${n.reason}`;
-  if (!n.expected.length) return [[String(n.packet), kind, announced(n), valid, "—", "", linux]];
+  if (!n.expected.length) return [[String(n.packet), kind, announced(n), valid, noMedia(n), "", linux]];
   return n.expected.map((x, i) => {
     const o = n.observed.find((y) => y.expected === i);
     const seen = o
@@ -57,17 +69,47 @@ export function tftpSummary(t: TftpInfo): string {
   return `${req}: transfer flow ${t.transferFlow} ${from}${first}: ${end}, ${size}${t.stopped ? ` (stopped following: ${t.stopped})` : ""}`;
 }
 
+/** The lines above a SIP dialog's table: who called whom, its messages, REGISTER binding, limits. */
+function sipHeader(s: Session, seen: number): string {
+  const sip = s.sip!;
+  const statuses = sip.messages.filter((m) => m.status && m.status.code >= 200).map((m) => `${m.status!.code} ${m.cseq?.method ?? ""}`.trim());
+  let out =
+    `\nSIP session ${s.id}: ${sip.method || "?"} over ${sip.transport}, ${endpointText(s.client)} → ${endpointText(s.server)} ` +
+    `(flow ${sip.flows.join(", ")}); Call-ID ${sip.callId || "(none)"}; ${sip.messages.length} message(s)` +
+    (statuses.length ? ` (final: ${[...new Set(statuses)].slice(0, 4).join(", ")})` : "") +
+    `; ${s.negotiations.length} SDP media line(s), ${seen} with media seen\n`;
+  const damaged = sip.messages.filter((m) => m.truncated || m.contentLengthMalformed).map((m) => m.packet);
+  if (damaged.length) out += `  damaged message(s) (cut or bad Content-Length) at packet ${damaged.slice(0, 8).join(", ")}${damaged.length > 8 ? ", …" : ""}\n`;
+  if (sip.register) {
+    const r = sip.register;
+    const contacts = r.contact.map((c) => c.uri).join(", ") || "(no Contact)";
+    out += `  REGISTER binding ${contacts}` + (r.expires !== undefined ? `, expires ${r.expires} s` : "") +
+      (r.status !== undefined ? `, answered ${r.status}` : ", unanswered") + "\n";
+  }
+  if (s.partial) {
+    out += `  PARTIAL: from packet ${s.partial.firstPacket} on, ${s.partial.messagesNotKept ?? 0} message(s) and ` +
+      `${s.partial.negotiationsNotKept} media line(s) beyond --max-negotiations were counted, not kept\n`;
+  }
+  return out;
+}
+
 export function formatAnalyzeText(scan: CaptureScan, sessions: Session[], write: (s: string) => void): void {
   const { info } = scan;
-  const ftp = sessions.filter((s) => s.alg === "ftp").length;
-  const tftp = sessions.filter((s) => s.alg === "tftp").length;
+  const count = (alg: Session["alg"]) => sessions.filter((s) => s.alg === alg).length;
+  const sip = count("sip");
+  const tftp = count("tftp");
   write(
     `${info.file}: ${info.format}, ${info.packets} packets, ${scan.flows.count} flows, ` +
-      `${ftp} FTP and ${sessions.length - ftp - tftp} RTSP control session(s)` + (tftp ? `, ${tftp} TFTP request(s)` : "") +
+      `${count("ftp")} FTP and ${count("rtsp")} RTSP control session(s)` + (sip ? `, ${sip} SIP dialog(s)` : "") + (tftp ? `, ${tftp} TFTP request(s)` : "") +
       (info.partial ? " (PARTIAL: decoding stopped at an error)" : "") + "\n",
   );
   for (const s of sessions) {
     const seen = s.negotiations.filter((n) => n.dataSeen).length;
+    if (s.sip) {
+      write(sipHeader(s, seen));
+      if (s.negotiations.length) write(renderTable(COLUMNS, s.negotiations.flatMap(rows)));
+      continue;
+    }
     write(
       `\n${s.alg.toUpperCase()} session ${s.id}: client ${endpointText(s.client)} → server ${endpointText(s.server)} ` +
         `(control flow ${s.controlFlow}); ${s.negotiations.length} negotiation(s), ${seen} with data seen` +

@@ -21,6 +21,7 @@ import type { Endpoint, Flow } from "../types.js";
 import { coverageOf, type CaptureSpan, type Reconciliation } from "./nat.js";
 import type { Check, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, VerifiedSession } from "./types.js";
 import { FINDINGS, finding } from "./findings.js";
+import { tftpChecks, verifyTftpSession } from "./tftp.js";
 
 const ep = (e: { ip?: string; port?: number | null }) => (e.ip?.includes(":") ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
 
@@ -57,7 +58,12 @@ export interface NatHints {
 
 export function verifySessions(input: SessionCheckInput, findings: Finding[], checks: Check[] = []): VerifiedSession[] {
   const out = pairSessions(input, findings);
-  for (const s of out) for (const n of s.negotiations) negotiationChecks(s, n, input, findings, checks);
+  for (const s of out) {
+    for (const n of s.negotiations) {
+      if (s.alg === "tftp") tftpChecks(subjectOf(s, n), n, input, checks);
+      else negotiationChecks(s, n, input, findings, checks);
+    }
+  }
   return out;
 }
 
@@ -80,6 +86,7 @@ function pairSessions(input: SessionCheckInput, findings: Finding[]): VerifiedSe
 
 function checkSession(si: Session | undefined, so: Session | undefined, m: NatMapping | undefined, input: SessionCheckInput, findings: Finding[]): VerifiedSession {
   const s = (si ?? so)!;
+  if (s.alg === "tftp") return verifyTftpSession(si, so, m, input, findings);
   const vs: VerifiedSession = {
     alg: s.alg,
     control: { insideFlow: si?.controlFlow, outsideFlow: so?.controlFlow, client: s.client, server: s.server },

@@ -4,7 +4,7 @@
  * `schema/verify.schema.json` describes the report; keep both in step.
  */
 import type { Endpoint, Severity } from "../types.js";
-import type { Negotiation } from "../alg/sessions.js";
+import type { Negotiation, SessionAlg } from "../alg/sessions.js";
 import type { NatTranslation, RouterEndpoint } from "../router/types.js";
 
 export type Side = "inside" | "outside";
@@ -90,7 +90,7 @@ export interface VerifiedNegotiation {
 }
 
 export interface VerifiedSession {
-  alg: "ftp" | "rtsp" | "tftp";
+  alg: SessionAlg;
   control: { insideFlow?: number; outsideFlow?: number; client: Endpoint; server: Endpoint; clientTranslated?: Endpoint };
   negotiations: VerifiedNegotiation[];
 }
@@ -116,7 +116,7 @@ export interface PredictedFlow {
 }
 
 export interface PredictedConversation {
-  alg: "ftp" | "rtsp" | "tftp";
+  alg: SessionAlg;
   flows: PredictedFlow[];
 }
 

@@ -59,6 +59,8 @@ export interface CoreOptions {
   ftpPorts?: number[];
   /** TCP ports of RTSP control connections (default [554, 8554]). */
   rtspPorts?: number[];
+  /** UDP and TCP ports of SIP (default [5060]). */
+  sipPorts?: number[];
   /** UDP ports of TFTP requests (default [69]). */
   tftpPorts?: number[];
   /**
@@ -126,13 +128,21 @@ export interface FlowTimeouts {
 
 export const DEFAULT_FLOW_TIMEOUTS: FlowTimeouts = { tcpClosed: 120, tcpReset: 10, tcpOpening: 120, tcp: 432_000, other: 180 };
 
+export type AlgName = "ftp" | "rtsp" | "sip" | "tftp";
+
+/** AlgKind → name (index = AlgKind). */
+const ALG_NAMES: AlgName[] = ["ftp", "ftp", "rtsp", "sip", "tftp"];
+
+export const DEFAULT_SIP_PORTS = [5060];
+export const DEFAULT_TFTP_PORTS = [69];
+
 /** One event of the wasm ALG layer (assembly/alg), decoded. */
 export interface AlgEvent {
   kind: EventKind;
   /** 0 = sent by the flow's initiator, 1 = by its responder. */
   dir: 0 | 1;
-  alg: "ftp" | "rtsp" | "tftp";
-  /** Flow id of the control connection. */
+  alg: AlgName;
+  /** Flow id of the control connection (SIP/TFTP: of the datagram's flow). */
   flow: number;
   /** Packet that completed the line. */
   packet: number;
@@ -148,7 +158,10 @@ export interface AlgEvent {
   addr?: Uint8Array;
   lineInSegment: number;
   segments: number;
-  /** Relative sequence number of the line's first byte in its direction. */
+  /**
+   * Relative sequence number of the line's first byte in its direction (SipLine: of the
+   * message's first byte; 0 over UDP).
+   */
   seq: number;
   /** TFTP events: the request they belong to, and (summary) the data bytes of the transfer. */
   tftp?: { requestFlow: number; requestPacket: number; bytes: number };
@@ -233,7 +246,8 @@ export class CaptureCore {
     if (opts.interfaceFilter) this.exports.setInterfaceFilter(opts.interfaceFilter.kind === "pcapng" ? 1 : 2, opts.interfaceFilter.value);
     for (const p of opts.ftpPorts ?? [21]) this.exports.setAlgPort(p, AlgKind.Ftp);
     for (const p of opts.rtspPorts ?? [554, 8554]) this.exports.setAlgPort(p, AlgKind.Rtsp);
-    for (const p of opts.tftpPorts ?? [69]) this.exports.setAlgPort(p, AlgKind.Tftp);
+    for (const p of opts.sipPorts ?? DEFAULT_SIP_PORTS) this.exports.setAlgPort(p, AlgKind.Sip);
+    for (const p of opts.tftpPorts ?? DEFAULT_TFTP_PORTS) this.exports.setAlgPort(p, AlgKind.Tftp);
     this.exports.setAlgIdleTimeout(opts.controlIdleSeconds ?? DEFAULT_CONTROL_IDLE_SECONDS);
     if (opts.vxlanPorts) {
       this.exports.setVxlanPort(DEFAULT_VXLAN_PORT, 0);
@@ -338,11 +352,10 @@ export class CaptureCore {
         const len = dv.getUint32(e + EV_TEXTLEN, true);
         const family = dv.getUint8(e + EV_FAMILY) as 0 | 4 | 6;
         const kind = dv.getUint16(e + EV_KIND, true) as EventKind;
-        const algKind = dv.getUint8(e + EV_ALG);
         out.push({
           kind,
           dir: dv.getUint8(e + EV_DIR) as 0 | 1,
-          alg: algKind === AlgKind.Rtsp ? "rtsp" : algKind === AlgKind.Tftp ? "tftp" : "ftp",
+          alg: ALG_NAMES[dv.getUint8(e + EV_ALG)] ?? "ftp",
           flow: dv.getUint32(e + EV_FLOW, true),
           packet: dv.getUint32(e + EV_PACKET, true),
           ts: dv.getBigUint64(e + EV_TS, true),

@@ -1,0 +1,137 @@
+/**
+ * Report shapes of SIP sessions (`Session.sip`, analyze JSON `sessions[].sip`): what the SIP
+ * events of the wasm core (EventKind.SipLine, assembly/alg/sip.ts) become once parsed by
+ * src/alg/sip*.ts. Consumed by verify (src/verify/sip*.ts) and the router comparison.
+ */
+import type { Endpoint } from "../types.js";
+
+/** One Via value (topmost first within a message). */
+export interface SipVia {
+  /** Transport of the sent-by ("UDP", "TCP", "TLS" …), upper case. */
+  transport: string;
+  host: string;
+  port?: number;
+  received?: string;
+  /** `rport` with a value; `true` when present without one (a request asking for it). */
+  rport?: number | true;
+  branch?: string;
+}
+
+/** One Contact value (a header may list several, comma separated). */
+export interface SipContact {
+  /** The URI without angle brackets, e.g. `sip:alice@192.0.2.1:5060;transport=udp`. */
+  uri: string;
+  /** Host of the URI (IPv6 without brackets). */
+  host: string;
+  port?: number;
+  /** `expires=` parameter of the Contact, when present. */
+  expires?: number;
+}
+
+/** A From/To value: its URI and tag. */
+export interface SipParty {
+  uri: string;
+  tag?: string;
+}
+
+export type SdpDirection = "sendrecv" | "sendonly" | "recvonly" | "inactive";
+
+export interface SdpMedia {
+  /** `audio`, `video`, `image`, `application` … */
+  type: string;
+  port: number;
+  /** Port count of `m=audio 7000/2` (1 when absent). */
+  count: number;
+  proto: string;
+  /** Media-level c= (the first one of this m= section). */
+  connection?: { ip: string };
+  /** a=rtcp: port (and its address when given). */
+  rtcpPort?: number;
+  rtcpIp?: string;
+  rtcpMux?: boolean;
+  /** Media-level direction attribute, else the session-level one. */
+  direction?: SdpDirection;
+  /** The m= line as sent. */
+  line: string;
+}
+
+export interface Sdp {
+  origin?: { ip: string; line: string };
+  /** Session-level c= (the first one before any m=). */
+  connection?: { ip: string; line: string };
+  /** Session-level direction attribute. */
+  direction?: SdpDirection;
+  media: SdpMedia[];
+}
+
+export interface SipMessage {
+  /** Packet that completed the message (its last TCP segment; the datagram over UDP). */
+  packet: number;
+  time: string;
+  /** Flow that carried the message (a dialog may span several flows: UDP both ways, TCP). */
+  flow: number;
+  /** Direction within that flow: 0 = sent by its initiator, 1 = by its responder. */
+  dir: 0 | 1;
+  src: Endpoint;
+  dst: Endpoint;
+  request?: { method: string; uri: string };
+  status?: { code: number; reason: string };
+  cseq?: { num: number; method: string };
+  callId?: string;
+  via: SipVia[];
+  contact: SipContact[];
+  from?: SipParty;
+  to?: SipParty;
+  /** Declared Content-Length (absent when the header is missing or not a number). */
+  contentLength?: number;
+  contentLengthMalformed?: boolean;
+  contentType?: string;
+  /** Expires header value. */
+  expires?: number;
+  /** Body bytes present in the capture. */
+  bodyLength: number;
+  /** The datagram/stream was cut (snaplen, IP fragment, TCP gap): the message is partial. */
+  truncated?: boolean;
+  /** Relative TCP sequence number of the message start (0 over UDP). */
+  seq: number;
+  /** Index of the message within its datagram/segment (0 = first). */
+  indexInPacket: number;
+  /** TCP segments the message was spread over (1 over UDP). */
+  segments: number;
+  /** Header names written in compact form (`v`, `m`, `l` …), when any. */
+  compact?: string[];
+  /** Headers folded over several lines, when any (lower-case names). */
+  folded?: string[];
+  sdp?: Sdp;
+}
+
+export interface SipSession {
+  callId: string;
+  /** Method of the request that started the dialog (INVITE, REGISTER, OPTIONS …). */
+  method: string;
+  transport: "udp" | "tcp";
+  /** Flows that carried its messages, in order of first use. */
+  flows: number[];
+  /** From tag of the dialog's first request, To tag of the first answer that set one. */
+  fromTag?: string;
+  toTag?: string;
+  /** Messages, at most --max-negotiations (the rest counted in the session's `partial`). */
+  messages: SipMessage[];
+  /** REGISTER: the Contact binding and how long it is kept (the 2xx's value when answered). */
+  register?: { contact: SipContact[]; expires?: number; status?: number; packet: number };
+}
+
+/** Why an SDP negotiation expects what it does (Negotiation.media). */
+export interface MediaInfo {
+  /** Offer (first SDP of an exchange) or answer. */
+  offer: boolean;
+  direction: SdpDirection;
+  /** c=0.0.0.0 / :: or a=sendonly|inactive: no media toward this endpoint is expected. */
+  hold: boolean;
+  /** m= port 0: the stream was rejected / disabled. */
+  rejected: boolean;
+  /** The media type of the m= line. */
+  type: string;
+  /** a=rtcp-mux: RTCP shares the RTP port (no rtcpPort, no RTCP expectation). */
+  rtcpMux?: boolean;
+}

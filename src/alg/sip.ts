@@ -1,0 +1,459 @@
+/**
+ * SIP sessions from the SipLine events of the wasm core (assembly/alg/sip.ts).
+ *
+ * Messages: the events of one message arrive in order on one (flow, direction) — start line,
+ * the needed headers, SDP lines, MessageEnd — and become a SipMessage (src/alg/sip-parse.ts
+ * parses the texts). Dialogs: one session per Call-ID and tag pair (a message belongs to the
+ * dialog of its Call-ID whose From/To tags it shares; REGISTER refreshes of one Call-ID are one
+ * session). A dialog's messages are kept up to `maxNegotiations` (the rest counted in
+ * `partial.messagesNotKept`), so memory follows the dialogs and the limit, never the traffic.
+ *
+ * Negotiations (at `finish`): one of kind "SDP" per m= line of each SDP a message carries. Offer
+ * or answer by RFC 3264 / 6337: an SDP in a request answers a pending offer made in a response
+ * (late offer: 200 then ACK/PRACK), else it offers; an SDP in a response answers when its request
+ * (CSeq) carried one, else it offers. `announced` = the media-level c= (else the session c=) and
+ * the m= port, `rtcpPort` = a=rtcp (RFC 3605) or port + 1 unless a=rtcp-mux (RFC 5761). Media is
+ * expected (UDP) toward the RTP and RTCP ports from the other party: its own SDP address for
+ * the same m= index when it sent one, else its signalling address; any source port. Port 0
+ * (rejected), c=0.0.0.0 / :: and a=sendonly / inactive (hold: the announcer does not want to
+ * receive) expect nothing. Retransmitted messages repeat no negotiation.
+ *
+ * Matching (`matchMedia`): an expectation is fulfilled by a UDP flow between the announced
+ * endpoint and the expected source that carried packets toward the announced endpoint and was
+ * seen after the negotiation, starting within the window (later: `lateFlows`). Several
+ * negotiations may share a flow (the offer and the answer of one call name its two ends; a
+ * re-INVITE that keeps the port keeps the flow).
+ */
+import { EventKind, SipFlag, SipLine } from "../wasm/abi.js";
+import type { AlgEvent, FlowTable } from "../wasm/core.js";
+import { nsToIso } from "../net/time.js";
+import type { Endpoint, Flow } from "../types.js";
+import type { AlgConditions, Negotiation, Session, SessionPartial } from "./sessions.js";
+import {
+  headerValue, isHoldAddress, isIpLiteral, parseContact, parseCSeq, parseMediaLine, parseParty, parseRequestLine,
+  parseSdpAttribute, parseStatusLine, parseVia, sdpAddress,
+} from "./sip-parse.js";
+import type { Sdp, SdpDirection, SdpMedia, SipMessage, SipSession } from "./sip-types.js";
+
+const COMPACT_NAMES: Record<number, string> = {
+  [SipLine.Via]: "v", [SipLine.Contact]: "m", [SipLine.From]: "f", [SipLine.To]: "t", [SipLine.CallId]: "i",
+  [SipLine.ContentLength]: "l", [SipLine.ContentType]: "c",
+};
+
+/** A message whose events are still arriving. */
+interface OpenMessage {
+  msg: SipMessage;
+  /** Time of the packet that completed the message (of its start line until MessageEnd). */
+  ts: bigint;
+  media?: SdpMedia;
+}
+
+/** A message as kept: the report object and what `finish` needs besides it. */
+interface Kept {
+  msg: SipMessage;
+  ts: bigint;
+}
+
+class Dialog {
+  readonly messages: Kept[] = [];
+  readonly flows: number[] = [];
+  fromTag?: string;
+  toTag?: string;
+  method = "";
+  partial?: SessionPartial;
+  register?: SipSession["register"];
+  constructor(readonly callId: string, readonly firstPacket: number) {}
+}
+
+/** SIP conditions of one capture (diagnostics). */
+export interface SipConditions {
+  notSip: number;
+  firstNotSip?: AlgEvent;
+  damaged: number;
+  firstDamaged?: AlgEvent;
+  messagesNotKept: number;
+}
+
+export class SipBuilder {
+  private readonly open = new Map<number, OpenMessage>();
+  private readonly byCallId = new Map<string, Dialog[]>();
+  private readonly dialogs: Dialog[] = [];
+  readonly sip: SipConditions = { notSip: 0, damaged: 0, messagesNotKept: 0 };
+
+  constructor(readonly max: number, readonly conditions: AlgConditions) {}
+
+  event(e: AlgEvent): void {
+    if (e.kind !== EventKind.SipLine) return;
+    const key = e.flow * 2 + e.dir;
+    if (e.code === SipLine.NotSip) {
+      this.sip.notSip++;
+      this.sip.firstNotSip ??= e;
+      return;
+    }
+    if (e.code === SipLine.RequestLine || e.code === SipLine.StatusLine) {
+      const prev = this.open.get(key);
+      if (prev) this.close(prev, undefined);
+      this.open.set(key, { msg: startMessage(e), ts: e.ts });
+      return;
+    }
+    const o = this.open.get(key);
+    if (!o) return;
+    if (e.code === SipLine.MessageEnd) {
+      this.open.delete(key);
+      this.close(o, e);
+      return;
+    }
+    applyLine(o, e);
+  }
+
+  /** A message is complete (`end` = its MessageEnd; none when the next start line came first). */
+  private close(o: OpenMessage, end: AlgEvent | undefined): void {
+    const { msg } = o;
+    if (end) {
+      // The message is dated by the packet that completed it (its last segment over TCP).
+      msg.packet = end.packet;
+      msg.time = nsToIso(end.ts);
+      o.ts = end.ts;
+      msg.bodyLength = end.port;
+      if ((end.flags & SipFlag.Truncated) !== 0) msg.truncated = true;
+      msg.segments = end.segments;
+      const damaged = (end.flags & (SipFlag.Truncated | SipFlag.ClenMalformed | SipFlag.BodyShort)) !== 0;
+      if (damaged) {
+        this.sip.damaged++;
+        this.sip.firstDamaged ??= end;
+      }
+    } else msg.truncated = true;
+    const d = this.dialogOf(msg);
+    if (!d.flows.includes(msg.flow)) d.flows.push(msg.flow);
+    if (msg.request && !d.method) d.method = msg.request.method;
+    if (msg.request && !d.fromTag) d.fromTag = msg.from?.tag;
+    if (!d.toTag && msg.to?.tag && msg.from?.tag === d.fromTag) d.toTag = msg.to.tag;
+    register(d, msg);
+    if (d.messages.length < this.max) {
+      d.messages.push({ msg, ts: o.ts });
+      return;
+    }
+    if (!d.partial) {
+      d.partial = { negotiationsNotKept: 0, teardownsNotKept: 0, messagesNotKept: 0, firstPacket: msg.packet };
+      this.conditions.sessionsPartial++;
+    }
+    d.partial.messagesNotKept = (d.partial.messagesNotKept ?? 0) + 1;
+    this.sip.messagesNotKept++;
+    const c = this.conditions;
+    if (c.firstNotKeptPacket === 0 || msg.packet < c.firstNotKeptPacket) c.firstNotKeptPacket = msg.packet;
+  }
+
+  private dialogOf(msg: SipMessage): Dialog {
+    const callId = msg.callId ?? "";
+    let list = this.byCallId.get(callId);
+    if (!list) this.byCallId.set(callId, (list = []));
+    const f = msg.from?.tag;
+    const t = msg.to?.tag;
+    const isRegister = msg.cseq?.method === "REGISTER";
+    for (const d of list) {
+      if (isRegister && d.method === "REGISTER") return d;
+      if (!d.fromTag || (!f && !t)) return d;
+      if (f === d.fromTag || f === d.toTag || t === d.fromTag || (t !== undefined && t === d.toTag)) return d;
+    }
+    const d = new Dialog(callId, msg.packet);
+    list.push(d);
+    this.dialogs.push(d);
+    return d;
+  }
+
+  /** Messages still open at the end of the capture (no MessageEnd) are closed truncated. */
+  private closeAll(): void {
+    for (const o of this.open.values()) this.close(o, undefined);
+    this.open.clear();
+  }
+
+  /**
+   * The SIP sessions (ids from `firstId`, in order of each dialog's first message), their SDP
+   * negotiations (at most `max` per session, the rest counted) matched to the UDP flows.
+   */
+  finish(flows: FlowTable, firstId: number, windowNs: number): Session[] {
+    this.closeAll();
+    const sessions: Session[] = [];
+    const ends = new EndpointCache(flows);
+    const times = new Map<Negotiation, bigint>();
+    const dialogs = [...this.dialogs].sort((a, b) => a.firstPacket - b.firstPacket);
+    for (const d of dialogs) {
+      d.messages.sort((a, b) => a.msg.packet - b.msg.packet || a.msg.indexInPacket - b.msg.indexInPacket);
+      for (const k of d.messages) ends.fill(k.msg);
+      const first = d.messages[0]?.msg;
+      if (!first) continue;
+      const req = d.messages.find((k) => k.msg.request)?.msg;
+      const client = req ? req.src : first.dst;
+      const server = req ? req.dst : first.src;
+      const sip: SipSession = {
+        callId: d.callId, method: d.method || first.cseq?.method || "", transport: flows.get(first.flow).proto === "tcp" ? "tcp" : "udp",
+        flows: d.flows, messages: d.messages.map((k) => k.msg),
+      };
+      if (d.fromTag) sip.fromTag = d.fromTag;
+      if (d.toTag) sip.toTag = d.toTag;
+      if (d.register) sip.register = d.register;
+      const session: Session = { id: firstId + sessions.length, alg: "sip", controlFlow: first.flow, client, server, negotiations: [], sip };
+      this.negotiations(session, d, times);
+      if (d.partial) session.partial = d.partial;
+      sessions.push(session);
+    }
+    return sessions.length ? (matchMedia(sessions, flows, times, windowNs), sessions) : sessions;
+  }
+
+  /** The SDP negotiations of a dialog (see the module header). */
+  private negotiations(session: Session, d: Dialog, times: Map<Negotiation, bigint>): void {
+    const offered = new Set<string>();
+    let lateOffer = false;
+    const seen = new Set<string>();
+    const sdps = d.messages.filter((k) => k.msg.sdp).map((k) => ({ k, caller: isFromCaller(k.msg, d) }));
+    let kept = 0;
+    for (const { k, caller } of sdps) {
+      const m = k.msg;
+      const cseqKey = `${m.cseq?.num ?? ""} ${m.cseq?.method ?? ""}`;
+      let offer: boolean;
+      if (m.request) {
+        offer = !lateOffer;
+        lateOffer = false;
+        offered.add(cseqKey);
+      } else {
+        offer = !offered.has(cseqKey);
+        if (offer) lateOffer = true;
+      }
+      const peer = peerSdp(sdps, k, caller);
+      const sig = m.dst.ip;
+      m.sdp!.media.forEach((media, i) => {
+        const n = sdpNegotiation(m, media, m.sdp!, offer, peerAddress(peer, i) ?? sig);
+        const dedup = `${caller}|${cseqKey}|${n.command}|${n.line}|${n.announced.ip}`;
+        if (seen.has(dedup)) return;
+        seen.add(dedup);
+        if (kept >= this.max) {
+          this.countNotKept(session, d, m.packet);
+          return;
+        }
+        kept++;
+        times.set(n, k.ts);
+        session.negotiations.push(n);
+      });
+    }
+  }
+
+  private countNotKept(session: Session, d: Dialog, packet: number): void {
+    const c = this.conditions;
+    if (!d.partial) {
+      d.partial = { negotiationsNotKept: 0, teardownsNotKept: 0, firstPacket: packet };
+      c.sessionsPartial++;
+    }
+    d.partial.negotiationsNotKept++;
+    c.negotiationsNotKept++;
+    if (c.firstNotKeptPacket === 0 || packet < c.firstNotKeptPacket) c.firstNotKeptPacket = packet;
+    session.partial = d.partial;
+  }
+}
+
+function startMessage(e: AlgEvent): SipMessage {
+  const msg: SipMessage = {
+    packet: e.packet, time: nsToIso(e.ts), flow: e.flow, dir: e.dir, src: { ip: "", port: null }, dst: { ip: "", port: null },
+    via: [], contact: [], bodyLength: 0, seq: e.seq, indexInPacket: e.lineInSegment, segments: 1,
+  };
+  if (e.code === SipLine.RequestLine) msg.request = parseRequestLine(e.text);
+  else msg.status = parseStatusLine(e.text);
+  return msg;
+}
+
+/** One header or SDP line of an open message. */
+function applyLine(o: OpenMessage, e: AlgEvent): void {
+  const m = o.msg;
+  if ((e.flags & SipFlag.Compact) !== 0 && COMPACT_NAMES[e.code]) (m.compact ??= []).push(COMPACT_NAMES[e.code]);
+  if ((e.flags & SipFlag.Folded) !== 0) (m.folded ??= []).push(e.text.slice(0, e.text.indexOf(":")).trim().toLowerCase());
+  switch (e.code) {
+    case SipLine.Via: for (const v of parseVia(e.text)) m.via.push(v); break;
+    case SipLine.Contact: for (const c of parseContact(e.text)) m.contact.push(c); break;
+    case SipLine.From: m.from ??= parseParty(e.text); break;
+    case SipLine.To: m.to ??= parseParty(e.text); break;
+    case SipLine.CallId: m.callId ??= headerValue(e.text); break;
+    case SipLine.CSeq: m.cseq ??= parseCSeq(e.text); break;
+    case SipLine.ContentLength:
+      if ((e.flags & SipFlag.ClenMalformed) !== 0) m.contentLengthMalformed = true;
+      else m.contentLength = e.port;
+      break;
+    case SipLine.ContentType: m.contentType ??= headerValue(e.text); break;
+    case SipLine.Expires: if (/^\d+$/.test(headerValue(e.text))) m.expires = Number(headerValue(e.text)); break;
+    default: sdpLine(o, e);
+  }
+}
+
+function sdpLine(o: OpenMessage, e: AlgEvent): void {
+  const m = o.msg;
+  if (e.code === SipLine.SdpStart) {
+    // A second SDP in one message (multipart) is not merged into the first.
+    if (m.sdp) o.media = undefined;
+    m.sdp ??= { media: [] };
+    return;
+  }
+  const sdp = m.sdp;
+  if (!sdp) return;
+  if (e.code === SipLine.SdpOrigin) {
+    const ip = sdpAddress(e.text);
+    if (ip && !sdp.origin) sdp.origin = { ip, line: e.text };
+  } else if (e.code === SipLine.SdpConnection) {
+    const ip = sdpAddress(e.text);
+    if (!ip) return;
+    if (o.media) o.media.connection ??= { ip };
+    else sdp.connection ??= { ip, line: e.text };
+  } else if (e.code === SipLine.SdpMedia) {
+    const p = parseMediaLine(e.text);
+    if (!p) return;
+    o.media = { ...p, line: e.text };
+    sdp.media.push(o.media);
+  } else if (e.code === SipLine.SdpAttribute) {
+    const a = parseSdpAttribute(e.text);
+    if (a.direction) {
+      if (o.media) o.media.direction ??= a.direction;
+      else sdp.direction ??= a.direction;
+    }
+    if (!o.media) return;
+    if (a.rtcpMux) o.media.rtcpMux = true;
+    if (a.rtcp) {
+      o.media.rtcpPort = a.rtcp.port;
+      if (a.rtcp.ip) o.media.rtcpIp = a.rtcp.ip;
+    }
+  }
+}
+
+/** REGISTER: the binding asked for (Contact, expires) and the registrar's answer. */
+function register(d: Dialog, msg: SipMessage): void {
+  if (msg.cseq?.method !== "REGISTER") return;
+  if (msg.request?.method === "REGISTER") {
+    const expires = msg.contact.find((c) => c.expires !== undefined)?.expires ?? msg.expires;
+    d.register = { contact: msg.contact, packet: msg.packet };
+    if (expires !== undefined) d.register.expires = expires;
+    return;
+  }
+  if (!d.register || !msg.status || msg.status.code < 200) return;
+  d.register.status = msg.status.code;
+  if (msg.status.code < 300) {
+    const expires = msg.contact.find((c) => c.expires !== undefined)?.expires ?? msg.expires;
+    if (expires !== undefined) d.register.expires = expires;
+  }
+}
+
+/** True when the message was sent by the dialog's caller (the sender of its first request). */
+function isFromCaller(m: SipMessage, d: Dialog): boolean {
+  const fromCallerTag = m.from?.tag === d.fromTag;
+  return m.request ? fromCallerTag : !fromCallerTag;
+}
+
+interface SdpOf {
+  k: Kept;
+  caller: boolean;
+}
+
+/** The other party's SDP nearest to `k`: its latest before, else its first after. */
+function peerSdp(sdps: SdpOf[], k: Kept, caller: boolean): Sdp | undefined {
+  let before: Sdp | undefined;
+  for (const s of sdps) {
+    if (s.caller === caller) continue;
+    if (s.k.msg.packet <= k.msg.packet) before = s.k.msg.sdp;
+    else return before ?? s.k.msg.sdp;
+  }
+  return before;
+}
+
+/** The address the other party announced for m= line `i` (not a hold address). */
+function peerAddress(peer: Sdp | undefined, i: number): string | undefined {
+  if (!peer) return undefined;
+  const ip = peer.media[i]?.connection?.ip ?? peer.connection?.ip;
+  return ip && !isHoldAddress(ip) && isIpLiteral(ip) ? ip : undefined;
+}
+
+/** The negotiation of one m= line (see the module header). */
+function sdpNegotiation(m: SipMessage, media: SdpMedia, sdp: Sdp, offer: boolean, fromIp: string): Negotiation {
+  const ip = media.connection?.ip ?? sdp.connection?.ip;
+  const direction: SdpDirection = media.direction ?? sdp.direction ?? "sendrecv";
+  const rejected = media.port === 0;
+  const hold = (ip !== undefined && isHoldAddress(ip)) || direction === "sendonly" || direction === "inactive";
+  const n: Negotiation = {
+    kind: "SDP", command: m.request ? m.request.method : `${m.status!.code} ${m.cseq?.method ?? ""}`.trim(),
+    packet: m.packet, time: m.time, line: media.line, valid: true, announced: { port: media.port },
+    expected: [], observedFlows: [], dataSeen: false, observed: [], lateFlows: [], seq: m.seq, flow: m.flow,
+    media: { offer, direction, hold, rejected, type: media.type },
+  };
+  if (media.rtcpMux) n.media!.rtcpMux = true;
+  if (ip) n.announced.ip = ip;
+  const rtcpPort = media.rtcpMux ? undefined : media.rtcpPort ?? (media.port > 0 ? media.port + 1 : undefined);
+  if (rtcpPort !== undefined) n.announced.rtcpPort = rtcpPort;
+  if (!ip) {
+    n.valid = false;
+    n.reason = "no_connection_address";
+  } else if (!isIpLiteral(ip)) {
+    n.valid = false;
+    n.reason = "not_an_address";
+  } else if (media.port > 65535) {
+    n.valid = false;
+    n.reason = "port_out_of_range";
+  }
+  if (!n.valid || hold || rejected || !ip) return n;
+  n.expected.push({ proto: "udp", from: { ip: fromIp, port: null }, to: { ip, port: media.port } });
+  if (rtcpPort !== undefined && rtcpPort !== media.port) {
+    n.expected.push({ proto: "udp", from: { ip: fromIp, port: null }, to: { ip: media.rtcpIp ?? ip, port: rtcpPort } });
+  }
+  return n;
+}
+
+/** Flow endpoints by flow id, filled into each message's src/dst. */
+class EndpointCache {
+  private readonly cache = new Map<number, Flow>();
+  constructor(private readonly flows: FlowTable) {}
+
+  fill(m: SipMessage): void {
+    let f = this.cache.get(m.flow);
+    if (!f) this.cache.set(m.flow, (f = this.flows.get(m.flow)));
+    const a: Endpoint = f.initiator;
+    const b: Endpoint = f.responder;
+    m.src = m.dir === 0 ? a : b;
+    m.dst = m.dir === 0 ? b : a;
+  }
+}
+
+/** Fulfils SDP expectations from the UDP flows (see the module header). */
+function matchMedia(sessions: Session[], flows: FlowTable, times: Map<Negotiation, bigint>, windowNs: number): void {
+  const wanted = new Set<number>();
+  for (const s of sessions) for (const n of s.negotiations) for (const x of n.expected) wanted.add(x.to.port);
+  const index = new Map<string, { id: number; flow: Flow; startNs: bigint }[]>();
+  for (let id = 1; id <= flows.count; id++) {
+    const [pa, pb] = flows.ports(id);
+    if (!wanted.has(pa) && !wanted.has(pb)) continue;
+    const flow = flows.get(id);
+    if (flow.proto !== "udp") continue;
+    const c = { id, flow, startNs: flows.firstNs(id) };
+    for (const ep of [flow.initiator, flow.responder]) {
+      const key = `${ep.ip}|${ep.port}`;
+      let list = index.get(key);
+      if (!list) index.set(key, (list = []));
+      list.push(c);
+    }
+  }
+  for (const s of sessions) {
+    for (const n of s.negotiations) {
+      const atNs = times.get(n)!;
+      n.expected.forEach((x, xi) => {
+        for (const c of index.get(`${x.to.ip}|${x.to.port}`) ?? []) {
+          const f = c.flow;
+          const toIsResp = f.responder.ip === x.to.ip && f.responder.port === x.to.port;
+          const src = toIsResp ? f.initiator : f.responder;
+          if (src.ip !== x.from.ip || (x.from.port !== null && src.port !== x.from.port)) continue;
+          const toward = toIsResp ? f.packets.initiatorToResponder : f.packets.responderToInitiator;
+          if (toward === 0 || f.last.packet <= n.packet) continue;
+          if (c.startNs - atNs > BigInt(windowNs)) {
+            if (!n.lateFlows.includes(c.id)) n.lateFlows.push(c.id);
+            continue;
+          }
+          n.observedFlows.push(c.id);
+          n.observed.push({ expected: xi, flow: c.id, firstPacket: f.first.packet, sourcePort: src.port });
+          break;
+        }
+      });
+      n.dataSeen = n.observed.length > 0;
+    }
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * TFTP in `analyze`: the generated cases (pcaps/alg/tftp-*, generator pcaps/make/tftp-cases.ts)
+ * against their generator's `tftp` record (the negotiations are checked with every other ALG case
+ * in cases.test.ts); the limits — --max-tftp-transfers (table full: evicted and counted, 0: not
+ * followed), --max-tftp-sessions (counted, not kept) — on a capture written here with six
+ * transfers at once; the same sessions whatever the read size; the text report.
+ */
+import { readdirSync, readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { analyzeFile } from "../../src/node/index.js";
+import { DEFAULT_EPOCH_NS, IpProto, LinkType, ethernetFor, ipPacket, udp, writePcap } from "../helpers/pcap-writer.js";
+import { tftp } from "../../pcaps/make/tftp-cases.js";
+import { runCli } from "../cli/run.js";
+
+const dir = new URL("../../pcaps/alg/", import.meta.url).pathname;
+const cases = readdirSync(dir).filter((f) => f.startsWith("tftp-") && f.endsWith(".expected.json")).map((f) => f.replace(".expected.json", ""));
+
+describe("generated TFTP cases: the transfer", () => {
+  it("are all here", () => expect(cases.length).toBeGreaterThanOrEqual(10));
+  for (const name of cases) {
+    it(name, async () => {
+      const want = JSON.parse(readFileSync(`${dir}${name}.expected.json`, "utf8"));
+      const { sessions } = await analyzeFile(`${dir}${name}.pcap`, { flowCapLog2: 8 });
+      expect(sessions.map((s) => s.alg)).toEqual(want.sessions.map((s: { alg: string }) => s.alg));
+      want.sessions.forEach((ws: { tftp: Record<string, unknown> }, i: number) => {
+        const { transferFlow: _flow, ...got } = sessions[i].tftp!;
+        expect(got).toEqual(ws.tftp);
+      });
+    });
+  }
+});
+
+/** Six RRQs from ports 50001-50006 first, then each server port answers with one full block and a short one. */
+function sixAtOnce(): string {
+  const C = "192.0.2.10";
+  const S = "198.51.100.20";
+  const pkts: [string, number, string, number, Uint8Array][] = [];
+  for (let i = 1; i <= 6; i++) pkts.push([C, 50000 + i, S, 69, tftp.request(1, `f${i}`, "octet")]);
+  for (let i = 1; i <= 6; i++) {
+    pkts.push([S, 40000 + i, C, 50000 + i, tftp.data(1, 512)], [C, 50000 + i, S, 40000 + i, tftp.ack(1)]);
+    pkts.push([S, 40000 + i, C, 50000 + i, tftp.data(2, 10)], [C, 50000 + i, S, 40000 + i, tftp.ack(2)]);
+  }
+  let t = DEFAULT_EPOCH_NS;
+  const records = pkts.map(([src, sp, dst, dp, payload], i) => {
+    t += 10_000_000n;
+    const l3 = ipPacket({ src, dst, proto: IpProto.UDP, id: i, payload: udp({ src, dst, srcPort: sp, dstPort: dp, payload }) });
+    return { ts: t, data: ethernetFor(l3) };
+  });
+  const file = join(mkdtempSync(join(tmpdir(), "tftp-")), "six.pcap");
+  writeFileSync(file, writePcap(records, { linkType: LinkType.ETHERNET }));
+  return file;
+}
+
+describe("TFTP limits", () => {
+  const file = sixAtOnce();
+  it("six transfers at once are followed to their end with the default table", async () => {
+    const { sessions, scan } = await analyzeFile(file, {});
+    expect(sessions.map((s) => [s.tftp!.filename, s.tftp!.outcome, s.tftp!.blocks, s.tftp!.bytes])).toEqual(
+      [1, 2, 3, 4, 5, 6].map((i) => [`f${i}`, "completed", 2, 522]));
+    expect(scan.diagnostics.filter((d) => d.code.startsWith("tftp_"))).toEqual([]);
+    expect(scan.stats.tftpRequests).toBe(6);
+  });
+  it("--max-tftp-transfers 4: the two idlest are evicted, counted and said", async () => {
+    const { sessions, scan } = await analyzeFile(file, { maxTftpTransfers: 4 });
+    const evicted = sessions.filter((s) => s.tftp!.stopped === "evicted");
+    expect(evicted.map((s) => s.tftp!.filename)).toEqual(["f1", "f2"]);
+    for (const s of evicted) expect(s.tftp!.outcome).toBe("incomplete");
+    expect(sessions.filter((s) => s.tftp!.outcome === "completed").length).toBe(4);
+    const d = scan.diagnostics.find((x) => x.code === "tftp_table_full");
+    expect(d?.count).toBe(2);
+    expect(d?.packet).toBe(5);
+    expect(scan.stats.tftpEvicted).toBe(2);
+  });
+  it("--max-tftp-transfers 0: requests only, said per session", async () => {
+    const { sessions } = await analyzeFile(file, { maxTftpTransfers: 0 });
+    expect(sessions.length).toBe(6);
+    for (const s of sessions) {
+      expect(s.tftp!.stopped).toBe("not-followed");
+      expect(s.tftp!.transferFlow).toBeUndefined();
+    }
+  });
+  it("--max-tftp-sessions 2: the rest counted, not kept", async () => {
+    const { sessions, scan } = await analyzeFile(file, { maxTftpSessions: 2 });
+    expect(sessions.map((s) => s.tftp!.filename)).toEqual(["f1", "f2"]);
+    const d = scan.diagnostics.find((x) => x.code === "tftp_session_limit");
+    expect(d?.count).toBe(4);
+    expect(d?.packet).toBe(3);
+  });
+  it("the CLI takes the limits", async () => {
+    const r = await runCli("analyze", file, "--json", "--max-tftp-transfers", "4");
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).diagnostics.map((d: { code: string }) => d.code)).toContain("tftp_table_full");
+  });
+});
+
+describe("TFTP reading", () => {
+  it("gives the same sessions whatever the read size", async () => {
+    const f = new URL("../../../shared/pcaps/public/ndpi/ndpi-tftp-mixed-wrq-blksize.pcap", import.meta.url).pathname;
+    const a = await analyzeFile(f, {});
+    const b = await analyzeFile(f, { readBytes: 4096, windowBytes: 512 << 10 });
+    expect(JSON.stringify(b.sessions)).toBe(JSON.stringify(a.sessions));
+    expect(a.sessions.length).toBe(6);
+  });
+  it("a snaplen-cut request is flagged, not misread", async () => {
+    const f = new URL("../../../shared/pcaps/public/tcpdump/tcpdump-tftp-heapoverflow.pcap", import.meta.url).pathname;
+    const { sessions } = await analyzeFile(f, {});
+    expect(sessions.length).toBe(1);
+    expect(sessions[0].tftp).toMatchObject({ opcode: "RRQ", truncated: true, malformed: true, outcome: "unanswered" });
+  });
+  it("prints a line per request in the text report", async () => {
+    const r = await runCli("analyze", `${dir}tftp-options-oack.pcap`);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/1 TFTP request\(s\)/);
+    expect(r.stdout).toContain('RRQ "pxelinux.0" octet blksize=1024 tsize=0: transfer flow 2 from port 40001 (OACK @2): completed at packet 6, 2 block(s) of 1024, 2000 bytes');
+  });
+});
