@@ -97,7 +97,10 @@ const ZERO = { reasmDatagrams: 0, reasmEvicted: 0, reasmTimeouts: 0, reasmOverla
 const SIZE = 128;
 const NAME_LEN = 600;
 
-function tftpCase(name: string, about: string, order: (ps: Piece[]) => Piece[], stats: Partial<typeof ZERO>, requests: string[], extra: Partial<ReasmCase> = {}): ReasmCase {
+/** What the ALG must parse: the whole request, nothing, or (reassembly off) the first fragment's part of the filename. */
+type Parsed = "whole" | "none" | "first-fragment";
+
+function tftpCase(name: string, about: string, order: (ps: Piece[]) => Piece[], stats: Partial<typeof ZERO>, parsed: Parsed, extra: Partial<ReasmCase> = {}): ReasmCase {
   const file = longName(NAME_LEN);
   const ps = pieces(requestDatagram(file), SIZE);
   const sent = order(ps);
@@ -106,7 +109,8 @@ function tftpCase(name: string, about: string, order: (ps: Piece[]) => Piece[], 
   return {
     name, about, pcap: pcapOf(frames), options: extra.options,
     expected: {
-      requests: requests.length ? [file] : [],
+      // The first fragment carries the UDP header (8) and the opcode (2) before the filename.
+      requests: parsed === "whole" ? [file] : parsed === "first-fragment" ? [file.slice(0, SIZE - 8 - 2)] : [],
       stats: { ...ZERO, ...stats },
       requestFlow: { packets: sent.length, fragments: later, datagrams: sent.length - later },
     },
@@ -116,14 +120,14 @@ function tftpCase(name: string, about: string, order: (ps: Piece[]) => Piece[], 
 export function reasmCases(): ReasmCase[] {
   const file = longName(NAME_LEN);
   const out: ReasmCase[] = [
-    tftpCase("in-order", "a 600-character RRQ cut into 128-byte fragments, in order", (ps) => ps, { reasmDatagrams: 1 }, ["x"]),
-    tftpCase("reversed", "the same fragments last first (as some stacks send them)", (ps) => [...ps].reverse(), { reasmDatagrams: 1 }, ["x"]),
-    tftpCase("shuffled-repeat", "fragments out of order, the third sent twice (an exact repeat is ignored)", (ps) => [ps[2]!, ps[0]!, ps[2]!, ...ps.slice(3), ps[1]!], { reasmDatagrams: 1 }, ["x"]),
-    tftpCase("missing", "the second fragment never arrives: counted incomplete at the end, not parsed", (ps) => ps.filter((_, i) => i !== 1), { reasmIncomplete: 1 }, []),
+    tftpCase("in-order", "a 600-character RRQ cut into 128-byte fragments, in order", (ps) => ps, { reasmDatagrams: 1 }, "whole"),
+    tftpCase("reversed", "the same fragments last first (as some stacks send them)", (ps) => [...ps].reverse(), { reasmDatagrams: 1 }, "whole"),
+    tftpCase("shuffled-repeat", "fragments out of order, the third sent twice (an exact repeat is ignored)", (ps) => [ps[2]!, ps[0]!, ps[2]!, ...ps.slice(3), ps[1]!], { reasmDatagrams: 1 }, "whole"),
+    tftpCase("missing", "the second fragment never arrives: counted incomplete at the end, not parsed", (ps) => ps.filter((_, i) => i !== 1), { reasmIncomplete: 1 }, "none"),
     tftpCase("overlap", "a fragment overlapping the next one by 8 bytes: the datagram is discarded (RFC 5722, Linux)",
-      (ps) => ps.map((p, i) => (i === 1 ? { ...p, data: requestDatagram(file).subarray(p.off, p.off + SIZE + 8) } : p)), { reasmOverlaps: 1 }, []),
-    tftpCase("too-large", "--reasm-bytes 256 below the datagram's length: not reassembled", (ps) => ps, { reasmTooLarge: 1 }, [], { options: { reasmBytes: 256 } }),
-    tftpCase("no-reassembly", "--reasm-datagrams 0: fragments are only counted, the request is never parsed", (ps) => ps, {}, [], { options: { reasmDatagrams: 0 } }),
+      (ps) => ps.map((p, i) => (i === 1 ? { ...p, data: requestDatagram(file).subarray(p.off, p.off + SIZE + 8) } : p)), { reasmOverlaps: 1 }, "none"),
+    tftpCase("too-large", "--reasm-bytes 256 below the datagram's length: not reassembled", (ps) => ps, { reasmTooLarge: 1 }, "none", { options: { reasmBytes: 256 } }),
+    tftpCase("no-reassembly", "--reasm-datagrams 0: the first fragment alone reaches the ALG, cut (its part of the filename)", (ps) => ps, {}, "first-fragment", { options: { reasmDatagrams: 0 } }),
   ];
   // Timeout: the last fragment 31 s after the first (limit 30 s).
   {
@@ -177,10 +181,57 @@ export function reasmCases(): ReasmCase[] {
   return out;
 }
 
+/** A fragmented SIP INVITE with SDP (a large one: 4 audio/video m= lines and padding attributes). */
+export interface SipReasmCase {
+  name: string;
+  about: string;
+  pcap: Uint8Array;
+  options?: ReasmCase["options"];
+  expected: {
+    /** Call-ID of the INVITE when the ALG parsed it whole; the m= ports its SDP announced. */
+    callId: string;
+    mediaPorts: number[];
+    contentLength: number;
+    /** True when the ALG must see the INVITE cut (reassembly off: the first fragment alone). */
+    truncated: boolean;
+  };
+}
+
+export function sipInvite(): { text: string; callId: string; mediaPorts: number[]; body: string } {
+  const callId = "frag-4711@192.0.2.10";
+  const mediaPorts = [49170, 49172, 51372, 51374];
+  const pad = Array.from({ length: 24 }, (_, i) => `a=rtpmap:${96 + i} dynamic-codec-${i}/90000\r\n`).join("");
+  const body =
+    "v=0\r\no=alice 2890844526 2890844526 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n" +
+    mediaPorts.map((p, i) => `m=${i % 2 ? "video" : "audio"} ${p} RTP/AVP 0 ${96 + i}\r\n${pad}`).join("");
+  const text =
+    "INVITE sip:bob@198.51.100.20 SIP/2.0\r\n" +
+    "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK776asdhds\r\n" +
+    "From: <sip:alice@192.0.2.10>;tag=1928301774\r\nTo: <sip:bob@198.51.100.20>\r\n" +
+    `Call-ID: ${callId}\r\nCSeq: 314159 INVITE\r\nContact: <sip:alice@192.0.2.10:5060>\r\n` +
+    `Content-Type: application/sdp\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  return { text, callId, mediaPorts, body };
+}
+
+export function sipReasmCases(): SipReasmCase[] {
+  const inv = sipInvite();
+  const dgram = udp({ src: CLIENT, dst: SERVER, srcPort: 5060, dstPort: 5060, payload: ascii(inv.text) });
+  const ps = pieces(dgram, 1480);
+  const mk = (name: string, about: string, order: Piece[], truncated: boolean, options?: ReasmCase["options"]): SipReasmCase => ({
+    name, about, options, pcap: pcapOf(order.map((p) => ({ frame: frag4(p, 0x4711) }))),
+    expected: { callId: inv.callId, mediaPorts: inv.mediaPorts, contentLength: inv.body.length, truncated },
+  });
+  return [
+    mk("sip-invite-fragmented", `a ${dgram.length}-byte SIP INVITE with SDP in ${ps.length} fragments (MTU 1500)`, ps, false),
+    mk("sip-invite-fragmented-reversed", "the same fragments last first", [...ps].reverse(), false),
+    mk("sip-invite-no-reassembly", "--reasm-datagrams 0: the SIP parser gets the first fragment alone, marked cut", ps, true, { reasmDatagrams: 0 }),
+  ];
+}
+
 if (isMain(import.meta.url)) {
   const root = repoRoot(import.meta.url);
   const dir = process.argv[2] ?? "pcaps/reasm";
-  for (const c of reasmCases()) {
+  for (const c of [...reasmCases(), ...sipReasmCases()]) {
     writeOut(root, `${dir}/${c.name}.pcap`, c.pcap);
     console.log(`${c.name}.pcap`, c.pcap.length, "bytes:", c.about);
   }

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadCoreModule } from "../../src/node/index.js";
 import { analyzeCapture } from "../../src/alg/analyze.js";
-import { reasmCases, type ReasmCase } from "../../pcaps/make/reasm-cases.js";
+import { reasmCases, sipReasmCases, type ReasmCase } from "../../pcaps/make/reasm-cases.js";
 import { chunks } from "../helpers/chunks.js";
 import { describeWithTshark, tsharkFields } from "../helpers/tshark.js";
 
@@ -68,6 +68,31 @@ describeWithTshark("fragmented TFTP requests: tshark reassembles the same filena
       writeFileSync(file, c.pcap);
       const names = tsharkFields(file, ["tftp.source_file"], "tftp.opcode == 1").map((r) => r[0]);
       expect(names).toEqual(c.expected.requests);
+    });
+  }
+});
+
+describe("a fragmented SIP INVITE: the SIP parser sees the whole message and its SDP", () => {
+  for (const c of sipReasmCases()) {
+    it(`${c.name}: ${c.about}`, async () => {
+      const r = await analyzeCapture(await loadCoreModule(), [c.pcap] as unknown as AsyncIterable<Uint8Array>, { file: c.name, flowCapLog2: 8, ...c.options });
+      const sip = r.sessions.filter((s) => s.alg === "sip");
+      expect(sip).toHaveLength(1);
+      const msg = sip[0]!.sip!.messages[0]!;
+      expect(msg.callId ?? sip[0]!.sip!.callId).toBe(c.expected.callId);
+      expect(msg.contentLength).toBe(c.expected.contentLength);
+      if (c.expected.truncated) {
+        expect(msg.truncated).toBe(true);
+        expect(msg.bodyLength).toBeLessThan(c.expected.contentLength);
+        expect(r.scan.stats.reasmDatagrams).toBe(0);
+      } else {
+        expect(msg.truncated ?? false).toBe(false);
+        expect(msg.bodyLength).toBe(c.expected.contentLength);
+        expect(msg.sdp!.media.map((m) => m.port)).toEqual(c.expected.mediaPorts);
+        expect(r.scan.stats.reasmDatagrams).toBe(1);
+        // The message is numbered by the packet that completed it (the last fragment to arrive).
+        expect(msg.packet).toBe(r.scan.info.packets);
+      }
     });
   }
 });
