@@ -187,6 +187,10 @@ export const ST_UNSUPPORTED_PACKET = 60;
 export const ST_ENDED_COUNT = 64;
 /** u32 flows in the table now (live, or ended and not yet needed elsewhere). */
 export const ST_FLOWS_HELD = 68;
+/** u32 first packet number of a tunnel not decapsulated (too deep, malformed, unsupported, fragmented; 0 = never). */
+export const ST_DECAP_PACKET = 168;
+/** u32 first packet number of a fragmented ALG datagram that was not reassembled (0 = never). */
+export const ST_REASM_PACKET = 172;
 /** u32 bytes written to the OUT region by the last writeFlowList. */
 export const ST_OUT_LEN = 116;
 /** u32 1 when the last feed stopped early because an output region (trace, events) was full. */
@@ -331,6 +335,34 @@ export enum Stat {
   ControlStreamsEvicted,
   /** Flows that left the table ended (FIN both ways / RST) or idle past their timeout (to the host's store). */
   FlowsEnded,
+  /** Tunnel layers removed, per kind (a packet nested twice counts twice): IP-in-IP (IPv4/IPv6 protocol 4 or 41). */
+  DecapIpInIp,
+  /** GRE layers removed (version 0, IPv4/IPv6/transparent Ethernet bridging inside). */
+  DecapGre,
+  /** ERSPAN type I/II/III layers removed (GRE 0x88be / 0x22eb). */
+  DecapErspan,
+  /** VXLAN layers removed (UDP to a --vxlan-ports port). */
+  DecapVxlan,
+  /** Packets nested deeper than the tunnel depth limit: counted to the flow of the last layer decoded. */
+  DecapTooDeep,
+  /** Tunnel headers cut or invalid (GRE header cut, ERSPAN/VXLAN bad version or flag, inner IP cut): counted to the tunnel's flow. */
+  DecapMalformed,
+  /** Tunnels not decapsulated: GRE version ≠ 0 (PPTP), GRE routing, another GRE payload type, ERSPAN frame type. */
+  DecapUnsupported,
+  /** Tunnel packets that are IP fragments themselves (not decapsulated: counted to the tunnel's flow). */
+  DecapFragmented,
+  /** Fragmented UDP datagrams of ALG ports reassembled and handed whole to the ALG. */
+  ReasmDatagrams,
+  /** Datagrams dropped from the full reassembly store (--reasm-datagrams) for a newer one. */
+  ReasmEvicted,
+  /** Datagrams whose fragments did not all arrive within --reasm-timeout seconds. */
+  ReasmTimeouts,
+  /** Datagrams discarded because two fragments overlapped (RFC 5722; Linux drops them too). */
+  ReasmOverlaps,
+  /** Datagrams longer than --reasm-bytes (or past 65535 bytes): not reassembled. */
+  ReasmTooLarge,
+  /** Datagrams still missing fragments at the end of the capture. */
+  ReasmIncomplete,
   /** UDP datagrams on SIP ports handed to the SIP parser. */
   SipDatagrams,
   /** SIP messages framed (UDP and TCP). */
@@ -351,7 +383,7 @@ export enum Stat {
 }
 
 /** Number of u64 counters in the STATS region (≥ Stat.Count). */
-export const STAT_COUNT = 64;
+export const STAT_COUNT = 96;
 
 /** Link types we decode (numbers from tcpdump.org/linktypes.html). */
 export enum LinkType {

@@ -3,6 +3,7 @@
  *   init(inputCap, flowCapLog2, fragCapLog2, splitInterfaces, traceCap, ctrlCap) → 0 ok / 1 no memory / 2 bad sizes
  *   setAlgPort(port, AlgKind) for each FTP/RTSP control port (before the first feed)
  *   setAlgIdleTimeout(seconds) optionally (default 600)
+ *   setVxlanPort(port, on) / setTunnelDepth(n) optionally (defaults: VXLAN on 4789, 4 tunnel layers)
  *   host reads the region pointers below once, checks abiVersion() and the record sizes,
  *   then loops: copy bytes to INPUT[carry…], consumed = feed(carry + n, eof), move the tail.
  *   at the end: algFinish() until it returns 1, draining the event rings between calls.
@@ -15,7 +16,22 @@ export { feed, setInterfaceFilter } from "./capture/reader";
 export { writeFlowList } from "./report/json";
 export { setFlowTimeouts } from "./flow/table";
 export { setAlgPort, setAlgIdleTimeout, algFinish } from "./alg/stream";
+export { setTunnelDepth } from "./wire/decode";
+export { setVxlanPort } from "./wire/tunnel";
+import { setVxlanPort, VXLAN_DEFAULT_PORT } from "./wire/tunnel";
 export { tftpFinish } from "./alg/tftp";
+import { reasmLimits, reasmSlotSize } from "./flow/reasm";
+
+/**
+ * Sizes the IP reassembly store of UDP ALG datagrams (flow/reasm.ts): `datagrams` held at once
+ * (0..4096; 0 = no reassembly), each at most `bytes` long (8..65535), complete within `timeout`
+ * seconds. 0 ok, 1 no memory, 2 bad sizes.
+ */
+export function setReasmCapacity(datagrams: u32, bytes: u32, timeoutSeconds: u32): i32 {
+  if (datagrams > 4096 || bytes < 8 || bytes > 65535) return 2;
+  reasmLimits(bytes, timeoutSeconds);
+  return mem.reasmLayout(datagrams, reasmSlotSize(bytes)) ? 0 : 1;
+}
 import { TFTP_ENTRY } from "./alg/tftp";
 
 /** Sizes the TFTP transfer table: 2^log2 entries (2..16; 0 = none). 0 ok, 1 no memory, 2 bad size. */
@@ -31,6 +47,7 @@ export function init(
   if (traceCap > (1 << 20) || ctrlCap > (1 << 16)) return 2;
   if (!mem.layout(inputCap, flowCapLog2, fragCapLog2, traceCap, ctrlCap)) return 1;
   setSplitInterfaces(splitInterfaces);
+  setVxlanPort(VXLAN_DEFAULT_PORT, true);
   return 0;
 }
 

@@ -32,6 +32,9 @@ export let outPtr: usize = 0;
 export let outCap: u32 = 0;
 export let endedPtr: usize = 0;
 export let memEnd: usize = 0;
+/** IP reassembly store (flow/reasm.ts), appended by reasmLayout after init. */
+export let reasmPtr: usize = 0;
+export let reasmSlots: u32 = 0;
 /** TFTP transfer table (alg/tftp.ts), appended by tftpLayout after init. */
 export let tftpPtr: usize = 0;
 export let tftpCap: u32 = 0;
@@ -108,5 +111,21 @@ export function tftpLayout(log2: u32, entrySize: usize): bool {
   memEnd = align(tftpPtr + (<usize>tftpCap) * entrySize, 65536);
   let have = <usize>memory.size() << 16;
   if (memEnd > have && memory.grow(<i32>((memEnd - have) >> 16)) < 0) return false;
+  return true;
+}
+
+/**
+ * Appends the IP reassembly store (`slots` × `slotSize` bytes; none when slots is 0) after the
+ * regions already laid out, growing memory once more. Called by the host right after init, before
+ * the first feed. Returns false when memory could not be grown.
+ */
+export function reasmLayout(slots: u32, slotSize: usize): bool {
+  if (slots == 0) return true;
+  if (reasmSlots != 0) return false;
+  reasmPtr = align(memEnd, 64);
+  memEnd = align(reasmPtr + (<usize>slots) * slotSize, 65536);
+  let have = <usize>memory.size() << 16;
+  if (memEnd > have && memory.grow(<i32>((memEnd - have) >> 16)) < 0) return false;
+  reasmSlots = slots;
   return true;
 }

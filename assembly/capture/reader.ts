@@ -35,6 +35,8 @@ import { account, bumpFrags, endedPressure } from "../flow/table";
 import { fragDir, fragFind, fragPend } from "../flow/frag";
 import { batchAdd, batchFlush } from "../flow/batch";
 import { algAdmit } from "../alg/admit";
+import { algUdpKind } from "../alg/stream";
+import { reasmFinish, reasmFragment, reasmMaxBytes } from "../flow/reasm";
 
 const PCAP_MAGIC_US: u32 = 0xa1b2c3d4;
 const PCAP_MAGIC_NS: u32 = 0xa1b23c4d;
@@ -137,6 +139,7 @@ function onPacket(at: u32, p: usize, caplen: u32, origLen: u32, linkType: u32, t
     bump(Stat.FilteredOut);
     return;
   }
+  d.setPacketNumber(n);
   let st = d.decodePacket(p, caplen, linkType);
   if (filterKind == 2 && d.mIfIndex != filterValue) {
     bump(Stat.FilteredOut);
@@ -159,9 +162,11 @@ function onPacket(at: u32, p: usize, caplen: u32, origLen: u32, linkType: u32, t
       firstAt(ST_ORPHAN_FRAG_PACKET, n);
       fragPend(d.mSrcHi, d.mSrcLo, d.mDstHi, d.mDstLo, d.mFragId, d.mProto, d.mIpLen, d.mPayloadLen, n, ts);
     }
+    if (d.mProto == 17) reasmFragment(0, rec != 0, n, ts);
     return;
   }
   batchAdd(n, ts, iface);
+  if (d.mFrag == 1 && d.mProto == 17) reasmFragment(algUdpKind(d.mSport, d.mDport), true, n, ts);
   // Ended flows are moved out at batch flushes; pause while the host has many left to drain (the
   // ALG rings are admitted before each record instead: algAdmit).
   if (endedPressure()) {
@@ -214,7 +219,7 @@ function pcapRecords(pos: u32, len: u32): u32 {
     }
     if (len - pos - PCAP_RECORD_LEN < caplen) break;
     // Back-pressure of the ALG event rings: stop before a packet whose events may not fit.
-    if (!algAdmit(caplen)) {
+    if (!algAdmit(caplen + reasmMaxBytes())) {
       paused = true;
       break;
     }
@@ -332,7 +337,7 @@ function ngBlocks(pos: u32, len: u32): u32 {
     }
     let end = b + blen - 4;
     // Back-pressure of the ALG event rings: stop before a packet whose events may not fit.
-    if ((type == NG_EPB || type == NG_PB || type == NG_SPB) && !algAdmit(blen)) {
+    if ((type == NG_EPB || type == NG_PB || type == NG_SPB) && !algAdmit(blen + reasmMaxBytes())) {
       paused = true;
       break;
     }
@@ -463,6 +468,7 @@ export function feed(len: u32, eof: bool): u32 {
     pos = ngBlocks(pos, len);
   }
   batchFlush();
+  if (eof && !paused) reasmFinish();
   store<u32>(statePtr + ST_PAUSED, paused ? 1 : 0);
   if (!failed && !paused && eof && pos < len) {
     let need: u32 = 0;

@@ -13,7 +13,7 @@
  * lookup) and before feed() returns, so nothing is ever left pending between calls.
  */
 import { FLOW_SIZE } from "../abi";
-import { batchPtr } from "../memory";
+import { batchPtr, reasmSlots } from "../memory";
 import * as d from "../wire/decode";
 import { fragRemember } from "./frag";
 import { flowHash, homeSlot, lastDir, lastRec, upsert } from "./table";
@@ -58,7 +58,9 @@ export function batchAdd(pktNo: u32, ts: u64, iface: u32): void {
   store<u32>(m + M_FRAGID, d.mFragId);
   let alg: u32 = 0;
   if (d.mProto == 6) alg = d.mHasFlags ? algTcpKind(d.mSport, d.mDport) : 0;
-  else if (d.mProto == 17 && d.mFrag != 2) alg = algUdpKind(d.mSport, d.mDport);
+  // A first fragment's datagram reaches the ALG whole, from flow/reasm.ts, once reassembled; alone
+  // (cut) only when reassembly is off (--reasm-datagrams 0).
+  else if (d.mProto == 17 && (d.mFrag == 0 || (d.mFrag == 1 && reasmSlots == 0))) alg = algUdpKind(d.mSport, d.mDport);
   store<u8>(m + M_ALG, <u8>alg);
   store<u32>(m + M_PAYPTR, <u32>d.mPayloadPtr);
   store<u32>(m + M_PAYCAP, d.mPayloadCap);

@@ -23,7 +23,8 @@
  *   F9   TCP/IPv6 with hop-by-hop + destination-options extension headers on every packet
  *   F10  UDP/IPv6 datagram (2000 B) in 2 fragments (fragment extension header)
  *   F11  ICMPv6 echo request/reply
- *   F12  GRE (IP protocol 47) carrying IPv4, both ways: an address-pair flow (not tunnelled into)
+ *   F12  GRE (IP protocol 47) carrying IPv4/UDP 10.0.0.1:1 → 10.0.0.2:2, sent both ways between the tunnel
+ *        endpoints: decapsulated, so one UDP flow of the inner packets (2 packets one way)
  *   F13  UDP/IPv4 on iface 1, first packet in an obsolete Packet Block
  *
  * Conventions of the expected file (also written into it under "conventions"): see CONVENTIONS.
@@ -68,6 +69,8 @@ interface Fact {
   payloadBytes: number;
   nonFirstFragment: boolean;
   tcpFlags: TcpFlags | null;
+  /** Source of the outermost IP header when the packet is tunnelled (src/dst are the inner packet's). */
+  outerSrc?: string;
 }
 
 interface L3 {
@@ -298,7 +301,8 @@ export function mixSpec(): SectionSpec[] {
   for (const [src, dst] of [["192.0.2.11", "198.51.100.11"], ["198.51.100.11", "192.0.2.11"]] as const) {
     const inner = ipv4({ src: "10.0.0.1", dst: "10.0.0.2", proto: IpProto.UDP, payload: udp({ srcPort: 1, dstPort: 2, payload: fill(20, 12) }) });
     const bytes = ipv4({ src, dst, proto: IpProto.GRE, id: 0xb00, payload: gre(EtherType.IPv4, inner) });
-    pkt(s2, { bytes, fact: { proto: 47, ipVersion: 4, src, dst, sport: null, dport: null, ipBytes: bytes.length, payloadBytes: 4 + inner.length, nonFirstFragment: false, tcpFlags: null } });
+    // The flow is the innermost packet's (tunnels are removed: README "flows").
+    pkt(s2, { bytes, fact: { proto: "udp", ipVersion: 4, src: "10.0.0.1", dst: "10.0.0.2", sport: 1, dport: 2, ipBytes: inner.length, payloadBytes: 20, nonFirstFragment: false, tcpFlags: null, outerSrc: src } });
   }
   // F13: UDP on iface 1, the first packet in an obsolete Packet Block.
   pkt(s2, udpL3("192.0.2.12", "198.51.100.12", 9999, 9999, 64), { iface: 1, block: "pb" });
@@ -328,7 +332,8 @@ const MAC_A = "02:00:5e:10:00:01";
 const MAC_B = "02:00:5e:10:00:02";
 
 function frameOf(p: PacketEntry): Uint8Array {
-  const fromA = p.l3.fact.src.startsWith("192.0.2.") || p.l3.fact.src.startsWith("2001:db8::");
+  const src = p.l3.fact.outerSrc ?? p.l3.fact.src;
+  const fromA = src.startsWith("192.0.2.") || src.startsWith("2001:db8::");
   return ethernet({
     src: fromA ? MAC_A : MAC_B, dst: fromA ? MAC_B : MAC_A,
     vlans: p.vlans, etherType: p.l3.fact.ipVersion === 6 ? EtherType.IPv6 : EtherType.IPv4, payload: p.l3.bytes,

@@ -175,6 +175,8 @@ export function captureDiagnostics(file: string, state: CoreState, stats: Record
       count: stats.fragmentsUnattributed,
     });
   }
+  out.push(...tunnelDiagnostics(file, state, stats));
+  out.push(...reassemblyDiagnostics(file, state, stats, opts));
   const malformed: [string, string, string][] = [
     ["malformedLink", "malformed_link", "link-layer header"], ["malformedIpv4", "malformed_ipv4", "IPv4 header"],
     ["malformedIpv6", "malformed_ipv6", "IPv6 header"], ["malformedTcp", "malformed_tcp", "TCP header"],
@@ -201,6 +203,76 @@ export function captureDiagnostics(file: string, state: CoreState, stats: Record
     });
   }
   return out;
+}
+
+/**
+ * What the decoder did with tunnels (wire/tunnel.ts): an info line with the layers removed per
+ * kind, a warning for packets nested deeper than --max-tunnel-depth, and one for tunnels left on
+ * their own flow (cut or invalid headers, unsupported GRE, tunnel packets that are fragments).
+ */
+function tunnelDiagnostics(file: string, state: CoreState, stats: Record<string, number>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const kinds: [string, string][] = [["decapIpInIp", "IP-in-IP"], ["decapGre", "GRE"], ["decapErspan", "ERSPAN"], ["decapVxlan", "VXLAN"]];
+  const removed = kinds.reduce((n, [k]) => n + (stats[k] ?? 0), 0);
+  if (removed > 0) {
+    out.push({
+      code: "tunnels_decapsulated",
+      severity: "info",
+      message: `${removed} tunnel layer(s) removed (${kinds.filter(([k]) => stats[k]).map(([k, name]) => `${name} ${stats[k]}`).join(", ")}); flows are those of the innermost packets`,
+      file,
+      count: removed,
+    });
+  }
+  if (stats.decapTooDeep > 0) {
+    out.push({
+      code: "tunnel_too_deep",
+      severity: "warning",
+      message: `${stats.decapTooDeep} packet(s) nested in more tunnels than --max-tunnel-depth: counted to the flow of the deepest layer decoded`,
+      file,
+      packet: state.firstDecapPacket,
+      count: stats.decapTooDeep,
+    });
+  }
+  const left: [string, string][] = [
+    ["decapMalformed", "cut or invalid tunnel header or inner packet"], ["decapUnsupported", "unsupported GRE version, routing or payload type, or ERSPAN frame type"],
+    ["decapFragmented", "tunnel packet that is itself an IP fragment"],
+  ];
+  const n = left.reduce((s, [k]) => s + (stats[k] ?? 0), 0);
+  if (n > 0) {
+    out.push({
+      code: "tunnel_not_decapsulated",
+      severity: "warning",
+      message: `${n} tunnel packet(s) counted to the tunnel's own flow, not decapsulated: ${left.filter(([k]) => stats[k]).map(([k, why]) => `${stats[k]} ${why}`).join("; ")}`,
+      file,
+      packet: stats.decapTooDeep > 0 ? undefined : state.firstDecapPacket,
+      count: n,
+    });
+  }
+  return out;
+}
+
+/**
+ * Fragmented UDP datagrams of ALG ports (SIP, TFTP) that the ALG parser never saw whole
+ * (assembly/flow/reasm.ts): each reason with its limit. Reassembled ones are in stats.reasmDatagrams.
+ */
+function reassemblyDiagnostics(file: string, state: CoreState, stats: Record<string, number>, opts: CoreOptions): Diagnostic[] {
+  const why: [string, string][] = [
+    ["reasmEvicted", `evicted from the full store (--reasm-datagrams ${opts.reasmDatagrams ?? 32}) or their flow left the table`],
+    ["reasmTimeouts", `not complete within --reasm-timeout ${opts.reasmTimeoutSeconds ?? 30} s`],
+    ["reasmOverlaps", "overlapping or inconsistent fragments (discarded, as Linux does)"],
+    ["reasmTooLarge", `longer than --reasm-bytes ${opts.reasmBytes ?? 65535}`],
+    ["reasmIncomplete", "still missing fragments at the end of the capture"],
+  ];
+  const n = why.reduce((s, [k]) => s + (stats[k] ?? 0), 0);
+  if (n === 0) return [];
+  return [{
+    code: "reassembly_incomplete",
+    severity: "warning",
+    message: `${n} fragmented UDP datagram(s) of ALG ports were not reassembled, so their ALG never parsed them: ${why.filter(([k]) => stats[k]).map(([k, w]) => `${stats[k]} ${w}`).join("; ")}`,
+    file,
+    packet: state.firstReasmPacket || undefined,
+    count: n,
+  }];
 }
 
 /** Materialises the whole `flows --json` report (for library users and tests; the CLI streams). */

@@ -96,7 +96,7 @@ export function createProgram(io: CliIo): Command {
     .showHelpAfterError()
     .addHelpText("after", TERMINAL_HELP);
 
-  program
+  const flowsCmd = program
     .command("flows")
     .description("list every conversation of a capture (like tshark -z conv,tcp -z conv,udp, with bounded memory)")
     .argument("<capture>", "pcap or pcapng file (- for standard input)")
@@ -105,8 +105,9 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option("--flow-timeouts <list>", `when a quiet flow is over and may leave a full table: ${FLOW_TIMEOUTS_HELP}`).argParser(flowTimeouts))
     .addOption(new Option("--window <bytes>", "input window in wasm memory (e.g. 4M)").argParser(parseSize).default(4 << 20, "4M"))
     .option("--merge-interfaces", "count the same 5-tuple on different capture interfaces as one flow (as tshark 4.0)")
-    .addOption(new Option("--limit <n>", "show at most n flows in the table (text output)").argParser(intOption(0, Number.MAX_SAFE_INTEGER)))
-    .action(async (capture: string, o: { json?: boolean; maxFlows: number; flowTimeouts?: Partial<FlowTimeouts>; window: number; mergeInterfaces?: boolean; limit?: number }) => {
+    .addOption(new Option("--limit <n>", "show at most n flows in the table (text output)").argParser(intOption(0, Number.MAX_SAFE_INTEGER)));
+  captureCoreOptions(flowsCmd)
+    .action(async (capture: string, o: CaptureCoreCliOptions & { json?: boolean; maxFlows: number; flowTimeouts?: Partial<FlowTimeouts>; window: number; mergeInterfaces?: boolean; limit?: number }) => {
       const { scanFile } = await import("./files.js");
       const { writeFlowsJson } = await import("../report/flows-json.js");
       const { formatDiagnostic, formatFlowsText } = await import("../report/flows-text.js");
@@ -118,6 +119,7 @@ export function createProgram(io: CliIo): Command {
         mergeInterfaces: o.mergeInterfaces,
         onProgress: (bytes) => prog.tick(0, bytes),
         stdin: stdinOf(io),
+        ...captureCoreScanOptions(o),
       }));
       if (o.json) writeFlowsJson(scan, io.stdout);
       else formatFlowsText(scan, io.stdout, { limit: o.limit, colour: colourOf(io) });
@@ -153,8 +155,8 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option("--control-idle <seconds>", "a control connection idle this long gives its slot to a new one when none is free").argParser(intOption(1, 4_000_000)).default(600))
     .addOption(new Option("--max-negotiations <n>", "negotiations (and RTSP TEARDOWNs) kept per session; more are counted (negotiation_limit)").argParser(intOption(1, 100_000_000)).default(10_000))
     .option("--merge-interfaces", "count the same 5-tuple on different capture interfaces as one flow");
-  tftpOptions(analyze)
-    .action(async (capture: string, o: TftpCliOptions & { json?: boolean; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; sipPorts: number[]; tftpPorts: number[]; window: number; maxFlows: number; flowTimeouts?: Partial<FlowTimeouts>; maxControlStreams: number; controlIdle: number; maxNegotiations: number; mergeInterfaces?: boolean }) => {
+  captureCoreOptions(tftpOptions(analyze))
+    .action(async (capture: string, o: TftpCliOptions & CaptureCoreCliOptions & { json?: boolean; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; sipPorts: number[]; tftpPorts: number[]; window: number; maxFlows: number; flowTimeouts?: Partial<FlowTimeouts>; maxControlStreams: number; controlIdle: number; maxNegotiations: number; mergeInterfaces?: boolean }) => {
       const { analyzeFile } = await import("./files.js");
       const { writeFlowsJson } = await import("../report/flows-json.js");
       const { formatDiagnostic } = await import("../report/flows-text.js");
@@ -164,7 +166,7 @@ export function createProgram(io: CliIo): Command {
         profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts, sipPorts: o.sipPorts, tftpPorts: o.tftpPorts,
         flowCapLog2: flowCapLog2For(o.maxFlows), flowTimeouts: o.flowTimeouts, maxControlStreams: o.maxControlStreams,
         controlIdleSeconds: o.controlIdle, maxNegotiations: o.maxNegotiations,
-        mergeInterfaces: o.mergeInterfaces, onProgress: (bytes) => prog.tick(0, bytes), stdin: stdinOf(io), ...tftpScanOptions(o),
+        mergeInterfaces: o.mergeInterfaces, onProgress: (bytes) => prog.tick(0, bytes), stdin: stdinOf(io), ...tftpScanOptions(o), ...captureCoreScanOptions(o),
       }));
       if (o.json) writeFlowsJson(scan, io.stdout, { profile: o.profile, sessions });
       else formatAnalyzeText(scan, sessions, io.stdout, { colour: colourOf(io) });
@@ -210,8 +212,8 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option("--max-control-streams <n>", "control connections reassembled at the same time per capture (one that ended frees its slot)").argParser(intOption(1, 65_536)).default(512))
     .addOption(new Option("--control-idle <seconds>", "a control connection idle this long gives its slot to a new one when none is free").argParser(intOption(1, 4_000_000)).default(600))
     .addOption(new Option("--max-negotiations <n>", "negotiations (and RTSP TEARDOWNs) kept per session; more are counted (negotiation_limit)").argParser(intOption(1, 100_000_000)).default(10_000));
-  tftpOptions(verifyCmd)
-    .action(async (o: TftpCliOptions & { maxControlStreams: number; controlIdle: number; maxNegotiations: number; capture?: string; insideIf?: IfSpec; outsideIf?: IfSpec; inside?: string; outside?: string; router: string[]; json?: boolean; format: "text" | "junos"; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; sipPorts: number[]; tftpPorts: number[]; window: number; clockOffset?: number; frameTolerance: number; maxFlows: number; allMappings?: boolean; natAddress: string[]; insideNet?: Cidr[]; html?: string }) => {
+  captureCoreOptions(tftpOptions(verifyCmd))
+    .action(async (o: TftpCliOptions & CaptureCoreCliOptions & { maxControlStreams: number; controlIdle: number; maxNegotiations: number; capture?: string; insideIf?: IfSpec; outsideIf?: IfSpec; inside?: string; outside?: string; router: string[]; json?: boolean; format: "text" | "junos"; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; sipPorts: number[]; tftpPorts: number[]; window: number; clockOffset?: number; frameTolerance: number; maxFlows: number; allMappings?: boolean; natAddress: string[]; insideNet?: Cidr[]; html?: string }) => {
       if (o.capture) {
         if (!o.insideIf || !o.outsideIf) {
           io.stderr("error: --capture needs --inside-if and --outside-if\n");
@@ -247,7 +249,7 @@ export function createProgram(io: CliIo): Command {
           flowCapLog2: flowCapLog2For(o.maxFlows), clockOffsetMs: o.clockOffset, frameTolerance: o.frameTolerance,
           maxControlStreams: o.maxControlStreams, controlIdleSeconds: o.controlIdle, maxNegotiations: o.maxNegotiations,
           allMappings: o.allMappings, hints: { natAddresses: o.natAddress, insideNets: o.insideNet },
-          readFile: io.readFile, stdin: stdinOf(io), ...tftpScanOptions(o),
+          readFile: io.readFile, stdin: stdinOf(io), ...tftpScanOptions(o), ...captureCoreScanOptions(o),
           onProgress: (i, bytes) => prog.tick(i, bytes),
           onCapturesRead: () => prog.stage(sides.length > 1 ? "comparing the captures through the NAT …" : "verifying …"),
         },
@@ -282,6 +284,33 @@ function tftpOptions(cmd: Command): Command {
 
 function tftpScanOptions(o: TftpCliOptions): { maxTftpTransfers: number; maxTftpSessions: number } {
   return { maxTftpTransfers: o.maxTftpTransfers, maxTftpSessions: o.maxTftpSessions };
+}
+
+interface CaptureCoreCliOptions {
+  vxlanPorts: number[];
+  maxTunnelDepth: number;
+  reasmDatagrams: number;
+  reasmBytes: number;
+  reasmTimeout: number;
+}
+
+/** The capture core's decapsulation and reassembly options (flows, analyze, verify): assembly/wire/tunnel.ts, assembly/flow/reasm.ts. */
+function captureCoreOptions(cmd: Command): Command {
+  const ports = (v: string): number[] => {
+    const list = v === "" || v === "none" ? [] : v.split(",").map((x) => Number(x.trim()));
+    if (list.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) throw new InvalidArgumentError("expected a comma-separated list of ports (1-65535), or none");
+    return list;
+  };
+  return cmd
+    .addOption(new Option("--vxlan-ports <list>", "UDP destination ports of VXLAN, decapsulated (none = no VXLAN)").argParser(ports).default([4789], "4789"))
+    .addOption(new Option("--max-tunnel-depth <n>", "tunnel layers (IP-in-IP, GRE, ERSPAN, VXLAN) removed from one packet at most; deeper ones count to the last layer (tunnel_too_deep)").argParser(intOption(0, 64)).default(4))
+    .addOption(new Option("--reasm-datagrams <n>", "fragmented SIP/TFTP datagrams reassembled at the same time (0 = none); a full store evicts the oldest (reassembly_incomplete)").argParser(intOption(0, 4096)).default(32))
+    .addOption(new Option("--reasm-bytes <n>", "longest fragmented datagram reassembled, UDP header included").argParser(intOption(8, 65_535)).default(65_535))
+    .addOption(new Option("--reasm-timeout <seconds>", "time from a datagram's first fragment to its last (Linux's ipfrag_time)").argParser(intOption(1, 86_400)).default(30));
+}
+
+function captureCoreScanOptions(o: CaptureCoreCliOptions): { vxlanPorts: number[]; maxTunnelDepth: number; reasmDatagrams: number; reasmBytes: number; reasmTimeoutSeconds: number } {
+  return { vxlanPorts: o.vxlanPorts, maxTunnelDepth: o.maxTunnelDepth, reasmDatagrams: o.reasmDatagrams, reasmBytes: o.reasmBytes, reasmTimeoutSeconds: o.reasmTimeout };
 }
 
 /** Runs the CLI in-process and returns the exit code. Never throws, never exits. */

@@ -12,7 +12,7 @@ import {
   CaptureFormat, ErrorCode, ST_ENDED_COUNT, FLOW_SIZE,
   ST_ERROR, ST_ERROR_DETAIL, ST_ERROR_DETAIL2, ST_ERROR_OFFSET, ST_FLOWS, ST_FORMAT, ST_FULL_PACKET,
   ST_IFACES, ST_LINKTYPES, ST_NLINKTYPES, ST_OFFSET, ST_ORPHAN_FRAG_PACKET, ST_OVERSNAP_PACKET,
-  ST_PACKETS, ST_PAUSED, ST_TRACE_COUNT, ST_UNSUPPORTED_PACKET, Stat, TR_CAPLEN, TR_IFACE, TR_LINKTYPE,
+  ST_PACKETS, ST_PAUSED, ST_DECAP_PACKET, ST_REASM_PACKET, ST_TRACE_COUNT, ST_UNSUPPORTED_PACKET, Stat, TR_CAPLEN, TR_IFACE, TR_LINKTYPE,
   TR_OFFSET, TR_ORIGLEN, TR_TS, TRACE_SIZE, AlgKind, EV_ADDR, EV_ALG, EV_CODE, EV_DIR, EV_FAMILY, EV_FLAGS,
   EV_FLOW, EV_KIND, EV_LINE_IN_SEG, EV_PACKET, EV_PORT, EV_REASON, EV_SEGMENTS, EV_SEQ, EV_TEXT, EV_TEXTLEN,
   EV_TS, EVENT_CAP, EVENT_SIZE, EV_TFTP_BYTES, EV_TFTP_REQ_FLOW, EV_TFTP_REQ_PKT, EventKind as EvKind, ST_EV_DROPPED, ST_EV_DROPPED_PACKET, ST_EV_HEAD, ST_EV_TAIL, ST_TEXT_HEAD, ST_TEXT_TAIL, TEXT_CAP,
@@ -90,7 +90,27 @@ export interface CoreOptions {
    * (assembly/flow/table.ts; defaults in DEFAULT_FLOW_TIMEOUTS, conntrack's).
    */
   flowTimeouts?: Partial<FlowTimeouts>;
+  /** UDP destination ports whose datagrams are VXLAN and are decapsulated (default [4789]; [] = none). */
+  vxlanPorts?: number[];
+  /** Tunnel layers (IP-in-IP, GRE, ERSPAN, VXLAN) removed from one packet at most (default 4; 0 = none). */
+  maxTunnelDepth?: number;
+  /**
+   * Fragmented UDP datagrams of ALG ports (SIP, TFTP) reassembled at the same time (default 32;
+   * 0 = none): each holds `reasmBytes` of wasm memory. A full store evicts the oldest (counted).
+   */
+  reasmDatagrams?: number;
+  /** Longest datagram reassembled, UDP header included (8..65535, default 65535). */
+  reasmBytes?: number;
+  /** Seconds from a datagram's first fragment to its last (default 30, Linux's ipfrag_time). */
+  reasmTimeoutSeconds?: number;
 }
+
+export const DEFAULT_REASM_DATAGRAMS = 32;
+export const DEFAULT_REASM_BYTES = 65535;
+export const DEFAULT_REASM_TIMEOUT_SECONDS = 30;
+
+export const DEFAULT_VXLAN_PORT = 4789;
+export const DEFAULT_MAX_TUNNEL_DEPTH = 4;
 
 /** Seconds of capture time after which a quiet flow is over (it leaves the table when room is needed). */
 export interface FlowTimeouts {
@@ -191,6 +211,10 @@ export interface CoreState {
   firstOversnapPacket: number;
   firstOrphanFragmentPacket: number;
   firstUnsupportedPacket: number;
+  /** First packet whose tunnel was not removed (too deep, malformed, unsupported, fragmented). */
+  firstDecapPacket: number;
+  /** First packet at which a fragmented ALG datagram was given up (evicted, timed out, overlapping, too large). */
+  firstReasmPacket: number;
 }
 
 /** Async iterables win: Node's Readable streams also have a (different) `read` method. */
@@ -214,6 +238,8 @@ export class CaptureCore {
     if (rc !== 0) throw new InternalError(rc === 1 ? "wasm core could not allocate its memory" : "invalid table sizes");
     const trc = this.exports.setTftpCapacity(tftpLog2(opts.maxTftpTransfers ?? DEFAULT_MAX_TFTP_TRANSFERS));
     if (trc !== 0) throw new InternalError(trc === 1 ? "wasm core could not allocate its TFTP table" : "invalid TFTP table size");
+    const rrc = this.exports.setReasmCapacity(opts.reasmDatagrams ?? DEFAULT_REASM_DATAGRAMS, opts.reasmBytes ?? DEFAULT_REASM_BYTES, opts.reasmTimeoutSeconds ?? DEFAULT_REASM_TIMEOUT_SECONDS);
+    if (rrc !== 0) throw new InternalError(rrc === 1 ? "wasm core could not allocate its reassembly store" : "invalid reassembly limits");
     this.inputPtr = this.exports.inputPtr() >>> 0;
     this.inputCap = this.exports.inputCap() >>> 0;
     this.memBytes = this.exports.memory.buffer.byteLength;
@@ -223,6 +249,11 @@ export class CaptureCore {
     for (const p of opts.sipPorts ?? DEFAULT_SIP_PORTS) this.exports.setAlgPort(p, AlgKind.Sip);
     for (const p of opts.tftpPorts ?? DEFAULT_TFTP_PORTS) this.exports.setAlgPort(p, AlgKind.Tftp);
     this.exports.setAlgIdleTimeout(opts.controlIdleSeconds ?? DEFAULT_CONTROL_IDLE_SECONDS);
+    if (opts.vxlanPorts) {
+      this.exports.setVxlanPort(DEFAULT_VXLAN_PORT, 0);
+      for (const p of opts.vxlanPorts) this.exports.setVxlanPort(p, 1);
+    }
+    this.exports.setTunnelDepth(opts.maxTunnelDepth ?? DEFAULT_MAX_TUNNEL_DEPTH);
     const t = { ...DEFAULT_FLOW_TIMEOUTS, ...opts.flowTimeouts };
     this.exports.setFlowTimeouts(t.tcpClosed * 1000, t.tcpReset * 1000, t.tcpOpening * 1000, t.tcp * 1000, t.other * 1000);
   }
@@ -412,6 +443,8 @@ export class CaptureCore {
       firstOversnapPacket: dv.getUint32(sp + ST_OVERSNAP_PACKET, true),
       firstOrphanFragmentPacket: dv.getUint32(sp + ST_ORPHAN_FRAG_PACKET, true),
       firstUnsupportedPacket: dv.getUint32(sp + ST_UNSUPPORTED_PACKET, true),
+      firstDecapPacket: dv.getUint32(sp + ST_DECAP_PACKET, true),
+      firstReasmPacket: dv.getUint32(sp + ST_REASM_PACKET, true),
     };
   }
 

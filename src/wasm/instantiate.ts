@@ -23,6 +23,10 @@ export interface CoreExports {
   outPtr(): number;
   setAlgPort(port: number, kind: number): void;
   setAlgIdleTimeout(seconds: number): void;
+  setVxlanPort(port: number, on: number): void;
+  setTunnelDepth(n: number): void;
+  /** 0 ok, 1 no memory, 2 bad limits. */
+  setReasmCapacity(datagrams: number, bytes: number, timeoutSeconds: number): number;
   /** 1 when every control stream is finished; 0 when the event rings must be drained first. */
   algFinish(): number;
   /** Sizes the TFTP transfer table (2^log2 entries; 0 = none), after init: 0 ok, 1 no memory, 2 bad size. */

@@ -10,6 +10,8 @@ export interface PcapRecordBytes {
   /** Nanoseconds since the epoch. */
   ts: bigint;
   data: Uint8Array;
+  /** Original length on the wire (≥ data.length when the snaplen cut the record). */
+  origLen: number;
 }
 
 /** Records of a classic little-endian µs pcap: time in ns and the frame. */
@@ -19,7 +21,7 @@ export function readPcapRecords(path: string): PcapRecordBytes[] {
   const out: PcapRecordBytes[] = [];
   for (let o = 24; o + 16 <= b.length; ) {
     const cap = b.readUInt32LE(o + 8);
-    out.push({ ts: BigInt(b.readUInt32LE(o)) * 1_000_000_000n + BigInt(b.readUInt32LE(o + 4)) * 1000n, data: new Uint8Array(b.subarray(o + 16, o + 16 + cap)) });
+    out.push({ ts: BigInt(b.readUInt32LE(o)) * 1_000_000_000n + BigInt(b.readUInt32LE(o + 4)) * 1000n, data: new Uint8Array(b.subarray(o + 16, o + 16 + cap)), origLen: b.readUInt32LE(o + 12) });
     o += 16 + cap;
   }
   return out;

@@ -1,0 +1,238 @@
+/**
+ * Generated captures of fragmented UDP datagrams on ALG ports, each with what a reassembling
+ * ALG must see (computed here from the datagrams that were cut into fragments): a TFTP read
+ * request with a long filename (RFC 1350 RRQ + RFC 2347 options) cut into small IP fragments, the
+ * server's answer from a new port (one DATA block) and the client's ACK. Fragments in order,
+ * reversed, repeated, overlapping, missing, spread past the reassembly timeout, evicted from a
+ * store of one datagram by an interleaved second request, longer than --reasm-bytes, cut by the
+ * snaplen, over IPv6, and a fragmented datagram of a port no ALG uses.
+ *
+ * Used by test/capture/reasm*.test.ts. Run: `node dist/pcaps/make/reasm-cases.js [dir]` writes
+ * each case as <dir>/<name>.pcap (default pcaps/reasm/, not committed).
+ */
+import {
+  DEFAULT_EPOCH_NS, IpProto, LinkType, ascii, concat, ethernetFor, ipv4, ipv6, ipv6FragmentExt, udp, writePcap, type PcapRecord,
+} from "../../test/helpers/pcap-writer.js";
+import { isMain, repoRoot, writeOut } from "./util.js";
+
+export interface ReasmCase {
+  name: string;
+  about: string;
+  pcap: Uint8Array;
+  options?: { reasmDatagrams?: number; reasmBytes?: number; reasmTimeoutSeconds?: number };
+  expected: {
+    /** Filenames of the TFTP requests the ALG must have parsed whole, in order. */
+    requests: string[];
+    /** Counters that must have these values. */
+    stats: Record<string, number>;
+    /** Packets (fragments) of the request flow client → server; datagrams = what conntrack counts. */
+    requestFlow: { packets: number; fragments: number; datagrams: number };
+  };
+}
+
+const CLIENT = "192.0.2.10";
+const SERVER = "198.51.100.20";
+const CLIENT6 = "2001:db8:1::10";
+const SERVER6 = "2001:db8:2::20";
+const CPORT = 40000;
+
+/** An RRQ whose filename is `n` characters (a path a provisioning server might serve). */
+export function longName(n: number, tag = "a"): string {
+  let s = `/tftpboot/phones/${tag}/`;
+  while (s.length < n) s += "0123456789abcdef"[s.length % 16];
+  return s.slice(0, n);
+}
+
+function rrq(filename: string): Uint8Array {
+  return concat(Uint8Array.of(0, 1), ascii(`${filename}\0octet\0blksize\x001428\0`));
+}
+
+/** The UDP datagram (header + payload) of a request from the client to the server's port 69. */
+function requestDatagram(filename: string, v6 = false, cport = CPORT): Uint8Array {
+  const [c, s] = v6 ? [CLIENT6, SERVER6] : [CLIENT, SERVER];
+  return udp({ src: c, dst: s, srcPort: cport, dstPort: 69, payload: rrq(filename) });
+}
+
+/** A fragment: [offset, bytes) of the datagram, more = MF. */
+interface Piece { off: number; data: Uint8Array; more: boolean }
+
+/** The datagram cut into pieces of `size` bytes (a multiple of 8). */
+function pieces(dgram: Uint8Array, size: number): Piece[] {
+  const out: Piece[] = [];
+  for (let off = 0; off < dgram.length; off += size) out.push({ off, data: dgram.subarray(off, off + size), more: off + size < dgram.length });
+  return out;
+}
+
+function frag4(p: Piece, id: number, src = CLIENT, dst = SERVER): Uint8Array {
+  return ethernetFor(ipv4({ src, dst, proto: IpProto.UDP, id, mf: p.more, fragOffset: p.off / 8, payload: p.data }));
+}
+
+function frag6(p: Piece, id: number): Uint8Array {
+  return ethernetFor(ipv6({ src: CLIENT6, dst: SERVER6, nextHeader: IpProto.UDP, ext: [ipv6FragmentExt(p.off / 8, p.more, id)], payload: p.data }));
+}
+
+/** The server's answer (DATA block 1, final) from a new port and the client's ACK. */
+function transfer(v6 = false, cport = CPORT, sport = 50000): Uint8Array[] {
+  const [c, s] = v6 ? [CLIENT6, SERVER6] : [CLIENT, SERVER];
+  const ip = (a: string, b: string, payload: Uint8Array) => ethernetFor(v6 ? ipv6({ src: a, dst: b, nextHeader: IpProto.UDP, payload }) : ipv4({ src: a, dst: b, proto: IpProto.UDP, payload }));
+  return [
+    ip(s, c, udp({ src: s, dst: c, srcPort: sport, dstPort: cport, payload: concat(Uint8Array.of(0, 3, 0, 1), ascii("config\n")) })),
+    ip(c, s, udp({ src: c, dst: s, srcPort: cport, dstPort: sport, payload: Uint8Array.of(0, 4, 0, 1) })),
+  ];
+}
+
+interface Timed { frame: Uint8Array; at?: number; cut?: number }
+
+function pcapOf(frames: Timed[]): Uint8Array {
+  let t = 0;
+  const recs: PcapRecord[] = frames.map((f) => {
+    t = f.at ?? t + 1;
+    const data = f.cut !== undefined ? f.frame.subarray(0, f.cut) : f.frame;
+    return { ts: DEFAULT_EPOCH_NS + BigInt(t) * 1_000_000n, data, origLen: f.frame.length };
+  });
+  return writePcap(recs, { linkType: LinkType.ETHERNET });
+}
+
+const ZERO = { reasmDatagrams: 0, reasmEvicted: 0, reasmTimeouts: 0, reasmOverlaps: 0, reasmTooLarge: 0, reasmIncomplete: 0 };
+const SIZE = 128;
+const NAME_LEN = 600;
+
+/** What the ALG must parse: the whole request, nothing, or (reassembly off) the first fragment's part of the filename. */
+type Parsed = "whole" | "none" | "first-fragment";
+
+function tftpCase(name: string, about: string, order: (ps: Piece[]) => Piece[], stats: Partial<typeof ZERO>, parsed: Parsed, extra: Partial<ReasmCase> = {}): ReasmCase {
+  const file = longName(NAME_LEN);
+  const ps = pieces(requestDatagram(file), SIZE);
+  const sent = order(ps);
+  const frames: Timed[] = [...sent.map((p) => ({ frame: frag4(p, 0x1234) })), ...transfer().map((frame) => ({ frame }))];
+  const later = sent.filter((p) => p.off > 0).length;
+  return {
+    name, about, pcap: pcapOf(frames), options: extra.options,
+    expected: {
+      // The first fragment carries the UDP header (8) and the opcode (2) before the filename.
+      requests: parsed === "whole" ? [file] : parsed === "first-fragment" ? [file.slice(0, SIZE - 8 - 2)] : [],
+      stats: { ...ZERO, ...stats },
+      requestFlow: { packets: sent.length, fragments: later, datagrams: sent.length - later },
+    },
+  };
+}
+
+export function reasmCases(): ReasmCase[] {
+  const file = longName(NAME_LEN);
+  const out: ReasmCase[] = [
+    tftpCase("in-order", "a 600-character RRQ cut into 128-byte fragments, in order", (ps) => ps, { reasmDatagrams: 1 }, "whole"),
+    tftpCase("reversed", "the same fragments last first (as some stacks send them)", (ps) => [...ps].reverse(), { reasmDatagrams: 1 }, "whole"),
+    tftpCase("shuffled-repeat", "fragments out of order, the third sent twice (an exact repeat is ignored)", (ps) => [ps[2]!, ps[0]!, ps[2]!, ...ps.slice(3), ps[1]!], { reasmDatagrams: 1 }, "whole"),
+    tftpCase("missing", "the second fragment never arrives: counted incomplete at the end, not parsed", (ps) => ps.filter((_, i) => i !== 1), { reasmIncomplete: 1 }, "none"),
+    tftpCase("overlap", "a fragment overlapping the next one by 8 bytes: the datagram is discarded (RFC 5722, Linux)",
+      (ps) => ps.map((p, i) => (i === 1 ? { ...p, data: requestDatagram(file).subarray(p.off, p.off + SIZE + 8) } : p)), { reasmOverlaps: 1 }, "none"),
+    tftpCase("too-large", "--reasm-bytes 256 below the datagram's length: not reassembled", (ps) => ps, { reasmTooLarge: 1 }, "none", { options: { reasmBytes: 256 } }),
+    tftpCase("no-reassembly", "--reasm-datagrams 0: the first fragment alone reaches the ALG, cut (its part of the filename)", (ps) => ps, {}, "first-fragment", { options: { reasmDatagrams: 0 } }),
+  ];
+  // Timeout: the last fragment 31 s after the first (limit 30 s).
+  {
+    const ps = pieces(requestDatagram(file), SIZE);
+    const frames: Timed[] = ps.map((p, i) => ({ frame: frag4(p, 0x1234), at: i === ps.length - 1 ? 31_000 : i + 1 }));
+    frames.push(...transfer().map((frame, i) => ({ frame, at: 31_001 + i })));
+    out.push({
+      name: "timeout", about: "the last fragment 31 s after the first (--reasm-timeout 30): timed out, not parsed", pcap: pcapOf(frames),
+      expected: { requests: [], stats: { ...ZERO, reasmTimeouts: 1 }, requestFlow: { packets: ps.length, fragments: ps.length - 1, datagrams: 1 } },
+    });
+  }
+  // Evicted: two requests from two client ports interleaved, store of one datagram.
+  {
+    const fileB = longName(NAME_LEN, "b");
+    const a = pieces(requestDatagram(file, false, CPORT), SIZE);
+    const b = pieces(requestDatagram(fileB, false, CPORT + 1), SIZE);
+    const frames: Timed[] = [{ frame: frag4(a[0]!, 1) }, { frame: frag4(b[0]!, 2) }, ...a.slice(1).map((p) => ({ frame: frag4(p, 1) })), ...b.slice(1).map((p) => ({ frame: frag4(p, 2) }))];
+    out.push({
+      name: "evicted", about: "two interleaved fragmented requests with --reasm-datagrams 1: the first is evicted by the second, which is parsed",
+      pcap: pcapOf(frames), options: { reasmDatagrams: 1 },
+      expected: { requests: [fileB], stats: { ...ZERO, reasmDatagrams: 1, reasmEvicted: 1 }, requestFlow: { packets: a.length, fragments: a.length - 1, datagrams: 1 } },
+    });
+  }
+  // Snaplen: the last fragment cut (its last 8 bytes missing): reassembled, handed as cut.
+  {
+    const ps = pieces(requestDatagram(file), SIZE);
+    const frames: Timed[] = ps.map((p, i) => ({ frame: frag4(p, 0x1234), cut: i === ps.length - 1 ? frag4(p, 0x1234).length - 8 : undefined }));
+    out.push({
+      name: "snaplen-cut", about: "the last fragment cut by the snaplen: reassembled, the ALG sees the datagram as cut (cap < len)", pcap: pcapOf(frames),
+      expected: { requests: [file], stats: { ...ZERO, reasmDatagrams: 1 }, requestFlow: { packets: ps.length, fragments: ps.length - 1, datagrams: 1 } },
+    });
+  }
+  // IPv6 fragment headers.
+  {
+    const ps = pieces(requestDatagram(file, true), SIZE);
+    const frames: Timed[] = [...ps.map((p) => ({ frame: frag6(p, 0xabcdef) })), ...transfer(true).map((frame) => ({ frame }))];
+    out.push({
+      name: "ipv6", about: "IPv6 fragment headers (RFC 8200 §4.5), in order", pcap: pcapOf(frames),
+      expected: { requests: [file], stats: { ...ZERO, reasmDatagrams: 1 }, requestFlow: { packets: ps.length, fragments: ps.length - 1, datagrams: 1 } },
+    });
+  }
+  // A fragmented datagram of another port, last fragment first: nothing held at the end, nothing counted.
+  {
+    const d = udp({ src: CLIENT, dst: SERVER, srcPort: 40000, dstPort: 5000, payload: ascii("y".repeat(700)) });
+    const ps = [...pieces(d, SIZE)].reverse();
+    out.push({
+      name: "other-port", about: "a fragmented datagram to UDP 5000 (no ALG), last fragment first: not reassembled, nothing counted", pcap: pcapOf(ps.map((p) => ({ frame: frag4(p, 9) }))),
+      expected: { requests: [], stats: { ...ZERO }, requestFlow: { packets: ps.length, fragments: ps.length - 1, datagrams: 1 } },
+    });
+  }
+  return out;
+}
+
+/** A fragmented SIP INVITE with SDP (a large one: 4 audio/video m= lines and padding attributes). */
+export interface SipReasmCase {
+  name: string;
+  about: string;
+  pcap: Uint8Array;
+  options?: ReasmCase["options"];
+  expected: {
+    /** Call-ID of the INVITE when the ALG parsed it whole; the m= ports its SDP announced. */
+    callId: string;
+    mediaPorts: number[];
+    contentLength: number;
+    /** True when the ALG must see the INVITE cut (reassembly off: the first fragment alone). */
+    truncated: boolean;
+  };
+}
+
+export function sipInvite(): { text: string; callId: string; mediaPorts: number[]; body: string } {
+  const callId = "frag-4711@192.0.2.10";
+  const mediaPorts = [49170, 49172, 51372, 51374];
+  const pad = Array.from({ length: 24 }, (_, i) => `a=rtpmap:${96 + i} dynamic-codec-${i}/90000\r\n`).join("");
+  const body =
+    "v=0\r\no=alice 2890844526 2890844526 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n" +
+    mediaPorts.map((p, i) => `m=${i % 2 ? "video" : "audio"} ${p} RTP/AVP 0 ${96 + i}\r\n${pad}`).join("");
+  const text =
+    "INVITE sip:bob@198.51.100.20 SIP/2.0\r\n" +
+    "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK776asdhds\r\n" +
+    "From: <sip:alice@192.0.2.10>;tag=1928301774\r\nTo: <sip:bob@198.51.100.20>\r\n" +
+    `Call-ID: ${callId}\r\nCSeq: 314159 INVITE\r\nContact: <sip:alice@192.0.2.10:5060>\r\n` +
+    `Content-Type: application/sdp\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  return { text, callId, mediaPorts, body };
+}
+
+export function sipReasmCases(): SipReasmCase[] {
+  const inv = sipInvite();
+  const dgram = udp({ src: CLIENT, dst: SERVER, srcPort: 5060, dstPort: 5060, payload: ascii(inv.text) });
+  const ps = pieces(dgram, 1480);
+  const mk = (name: string, about: string, order: Piece[], truncated: boolean, options?: ReasmCase["options"]): SipReasmCase => ({
+    name, about, options, pcap: pcapOf(order.map((p) => ({ frame: frag4(p, 0x4711) }))),
+    expected: { callId: inv.callId, mediaPorts: inv.mediaPorts, contentLength: inv.body.length, truncated },
+  });
+  return [
+    mk("sip-invite-fragmented", `a ${dgram.length}-byte SIP INVITE with SDP in ${ps.length} fragments (MTU 1500)`, ps, false),
+    mk("sip-invite-fragmented-reversed", "the same fragments last first", [...ps].reverse(), false),
+    mk("sip-invite-no-reassembly", "--reasm-datagrams 0: the SIP parser gets the first fragment alone, marked cut", ps, true, { reasmDatagrams: 0 }),
+  ];
+}
+
+if (isMain(import.meta.url)) {
+  const root = repoRoot(import.meta.url);
+  const dir = process.argv[2] ?? "pcaps/reasm";
+  for (const c of [...reasmCases(), ...sipReasmCases()]) {
+    writeOut(root, `${dir}/${c.name}.pcap`, c.pcap);
+    console.log(`${c.name}.pcap`, c.pcap.length, "bytes:", c.about);
+  }
+}
