@@ -25,7 +25,9 @@ const recordArb = fc.record({
   id: u32, iface: u16, frags: u16, isn: u32, ctrl: u32,
 });
 
-function build(r: fc.RecordValue<typeof recordArb extends fc.Arbitrary<infer T> ? T : never>): Uint8Array {
+type Rec = typeof recordArb extends fc.Arbitrary<infer T> ? T : never;
+
+function build(r: Rec): Uint8Array {
   const b = new Uint8Array(FLOW_SIZE);
   const dv = new DataView(b.buffer);
   dv.setUint32(FL_HASH, r.hash, true);
