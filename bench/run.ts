@@ -6,9 +6,14 @@
  *        wasm core (scanFile: framing + decoding + flow table)
  *        plain-JS implementation of the same loop (bench/js-decoder.ts)
  *        pcap-parser (framing only; the slow baseline)
- *   2. whole process: `alg-verify flows <file> --json > /dev/null` wall time and peak RSS
- *      (1 GiB by default; `--huge` adds 4 GiB), and `tshark -q -z conv,tcp` on the small file
- *      where tshark is installed;
+ *   2. whole process: `alg-verify flows|analyze <file> --json > /dev/null` and `verify --json` on
+ *      an inside/outside pair, wall time, packets/s and peak RSS (1 GiB by default; `--huge` adds
+ *      4 GiB and the 4 GiB churn capture), each run in turn with the C yardstick
+ *      (`--yardstick`, default ../shared/bench/decode.c, compiled with gcc into a temporary
+ *      folder; never part of the package) and quoted as the median of the paired ratios — on a
+ *      shared machine only ratios of neighbouring runs mean anything; `tshark -q -z conv,tcp`
+ *      on the small file where tshark is installed;
+ *   2b. the breakdown of analyze and verify (bench/breakdown.ts; `--skip-breakdown` leaves it out);
  *   3. router-output parsing (bench/router.bench.ts);
  *   4. the web page in Chromium against Node on the tinybench file (bench/web.bench.ts), where
  *      Chromium is installed (`--skip-web` leaves it out);
@@ -19,11 +24,13 @@
  * also written as JSON to bench/data/results.json.
  *
  * Options: --size <bytes, e.g. 256M> (tinybench file), --process-size <1G>, --huge, --skip-router, --skip-web, --skip-floods,
- * --iterations <n>.
+ * --skip-breakdown, --yardstick <decode.c>, --iterations <n>.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from "node:fs";
-import { cpus, totalmem, type as osType, release } from "node:os";
+import { cpus, loadavg, totalmem, type as osType, release } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -35,6 +42,7 @@ import { makeOutside } from "./gen-pair.js";
 import { runRouterBench } from "./router.bench.js";
 import { runWebBench } from "./web.bench.js";
 import { runFloodBench } from "./floods.bench.js";
+import { analyzeBreakdown, formatBreakdown, verifyBreakdown, type Phase } from "./breakdown.js";
 import { fileSource, loadCoreModule, packageRoot } from "../src/node/index.js";
 import { scanCapture } from "../src/capture/scan.js";
 
@@ -49,6 +57,8 @@ interface Row {
   bytes: number;
   packets?: number;
   peakRssMiB?: number;
+  /** Median of paired runs' wall-time ratios to the C yardstick on one file (see yardstick()). */
+  vsC?: number;
   note?: string;
 }
 
@@ -107,14 +117,54 @@ function timeProcess(cmd: string, args: string[]): { seconds: number; peakRssMiB
   return { seconds, peakRssMiB: Number.isFinite(kb) ? kb / 1024 : undefined, status: r.status ?? -1 };
 }
 
+/**
+ * The C yardstick (../shared/bench/decode.c: framing, decoding, a flow table and a port 21/554
+ * scan, single-threaded, read() in 4 MiB chunks), compiled where we measure; undefined when the
+ * source or gcc is missing. It is a measuring stick, never part of the package.
+ */
+function yardstick(source: string): string | undefined {
+  if (!existsSync(source)) return undefined;
+  const out = join(mkdtempSync(join(tmpdir(), "alg-verify-yardstick-")), "decode");
+  const r = spawnSync("gcc", ["-O2", "-o", out, source], { stdio: "ignore" });
+  return r.status === 0 ? out : undefined;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+/**
+ * `runs` pairs of (command, C yardstick on `file`), in turn: the best time and peak RSS of the
+ * command, and the median of the pairs' ratios (only ratios of neighbouring runs mean anything on
+ * a shared machine).
+ */
+function paired(cmd: string, args: string[], c: string | undefined, file: string, runs = 3): { best: ReturnType<typeof timeProcess>; peak?: number; vsC?: number; c?: number } {
+  const mine: ReturnType<typeof timeProcess>[] = [];
+  const ratios: number[] = [];
+  const cs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const a = timeProcess(cmd, args);
+    mine.push(a);
+    if (c) {
+      const b = timeProcess(c, ["-r", file]);
+      cs.push(b.seconds);
+      ratios.push(a.seconds / b.seconds);
+    }
+  }
+  const best = mine.reduce((x, r) => (r.seconds < x.seconds ? r : x));
+  const peak = Math.max(...mine.map((r) => r.peakRssMiB ?? 0)) || undefined;
+  return { best, peak, vsC: ratios.length ? median(ratios) : undefined, c: cs.length ? Math.min(...cs) : undefined };
+}
+
 function table(rows: Row[]): string {
-  const head = ["benchmark", "MB/s", "packets/s", "seconds", "peak RSS MiB", "note"];
+  const head = ["benchmark", "MB/s", "packets/s", "seconds", "peak RSS MiB", "× C", "note"];
   const cells = rows.map((r) => [
     r.name, r.mbPerSec.toFixed(0), r.packetsPerSec ? (r.packetsPerSec / 1e6).toFixed(2) + " M" : "",
-    r.seconds.toFixed(3), r.peakRssMiB ? r.peakRssMiB.toFixed(0) : "", r.note ?? "",
+    r.seconds.toFixed(3), r.peakRssMiB ? r.peakRssMiB.toFixed(0) : "", r.vsC ? r.vsC.toFixed(2) : "", r.note ?? "",
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (c: string[]) => c.map((x, i) => (i > 0 && i < 5 ? x.padStart(w[i]) : x.padEnd(w[i]))).join("  ").trimEnd();
+  const line = (c: string[]) => c.map((x, i) => (i > 0 && i < 6 ? x.padStart(w[i]) : x.padEnd(w[i]))).join("  ").trimEnd();
   return [line(head), ...cells.map(line)].join("\n");
 }
 
@@ -127,12 +177,15 @@ async function main() {
       "skip-router": { type: "boolean", default: false },
       "skip-web": { type: "boolean", default: false },
       "skip-floods": { type: "boolean", default: false },
+      "skip-breakdown": { type: "boolean", default: false },
+      yardstick: { type: "string", default: join(root, "..", "shared", "bench", "decode.c") },
       iterations: { type: "string", default: "5" },
     },
   });
   const m = machine();
   process.stderr.write(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}\n`);
   const rows: Row[] = [];
+  let phases: Phase[] = [];
   const small = capture(parseSize(values.size!));
   const bytes = statSync(small.path).size;
   const module = await loadCoreModule();
@@ -168,26 +221,26 @@ async function main() {
     ...sizes.map((size) => ({ size, flowLength: size > 2 ** 31 ? 4 : 1, churn: false })),
     ...(values.huge ? [{ size: 4 * 2 ** 30, flowLength: 1, churn: true }] : []),
   ];
+  const c = values.yardstick ? yardstick(values.yardstick) : undefined;
+  if (!c) process.stderr.write(`bench: C yardstick not built (${values.yardstick || "no --yardstick"}): no ratios\n`);
+  const whole = (name: string, cmd: string[], file: string, bytes: number, packets: number, note: string) => {
+    const r = paired(process.execPath, cmd, c, file);
+    rows.push({
+      name, seconds: r.best.seconds, bytes, packets, mbPerSec: bytes / 1e6 / r.best.seconds, packetsPerSec: packets / r.best.seconds,
+      peakRssMiB: r.peak, vsC: r.vsC, note,
+    });
+    return r;
+  };
   for (const { size, flowLength, churn } of runsOf) {
     const big = capture(size, flowLength, churn);
     const b = statSync(big.path).size;
     const kind = churn ? " (flows come and go)" : "";
-    const runs = [0, 1, 2].map(() => timeProcess(process.execPath, [bin, "flows", big.path, "--json"]));
-    const best = runs.reduce((a, r) => (r.seconds < a.seconds ? r : a));
-    rows.push({
-      name: `alg-verify flows --json, whole process, ${(b / 2 ** 30).toFixed(2)} GiB${kind}`,
-      seconds: best.seconds, bytes: b, packets: big.packets, mbPerSec: b / 1e6 / best.seconds, packetsPerSec: big.packets / best.seconds,
-      peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB ?? 0)) || undefined,
-      note: `best of 3; ${big.flows} flows`,
-    });
-    const aruns = [0, 1, 2].map(() => timeProcess(process.execPath, [bin, "analyze", big.path, "--json", "--profile", "linux"]));
-    const abest = aruns.reduce((a, r) => (r.seconds < a.seconds ? r : a));
-    rows.push({
-      name: `alg-verify analyze --json, whole process, ${(b / 2 ** 30).toFixed(2)} GiB${kind}`,
-      seconds: abest.seconds, bytes: b, packets: big.packets, mbPerSec: b / 1e6 / abest.seconds, packetsPerSec: big.packets / abest.seconds,
-      peakRssMiB: Math.max(...aruns.map((r) => r.peakRssMiB ?? 0)) || undefined,
-      note: "best of 3; FTP/RTSP sessions reassembled",
-    });
+    const f = whole(`alg-verify flows --json, whole process, ${(b / 2 ** 30).toFixed(2)} GiB${kind}`, [bin, "flows", big.path, "--json"], big.path, b, big.packets, `best of 3; ${big.flows} flows`);
+    whole(`alg-verify analyze --json, whole process, ${(b / 2 ** 30).toFixed(2)} GiB${kind}`, [bin, "analyze", big.path, "--json", "--profile", "linux"], big.path, b, big.packets, "best of 3; FTP/RTSP sessions reassembled");
+    if (f.c) {
+      const t = f.c;
+      rows.push({ name: `C yardstick (decode.c, read() 4 MiB), ${(b / 2 ** 30).toFixed(2)} GiB${kind}`, seconds: t, bytes: b, packets: big.packets, mbPerSec: b / 1e6 / t, packetsPerSec: big.packets / t, vsC: 1, note: "best of the paired runs" });
+    }
   }
   // verify on an inside/outside pair of the 1 GiB capture (outside = a port-keeping source NAT).
   {
@@ -195,15 +248,8 @@ async function main() {
     const outsidePath = big.path.replace(/\.pcap$/, "-outside.pcap");
     if (!existsSync(outsidePath) || statSync(outsidePath).size !== statSync(big.path).size) makeOutside(big.path, outsidePath);
     const b = statSync(big.path).size;
-    const flowsRow = rows.find((r) => r.name.startsWith("alg-verify flows --json") && r.bytes === b);
-    const runs = [0, 1, 2].map(() => timeProcess(process.execPath, [bin, "verify", "--inside", big.path, "--outside", outsidePath, "--json"]));
-    const best = runs.reduce((a, r) => (r.seconds < a.seconds ? r : a));
-    rows.push({
-      name: `alg-verify verify --json, inside+outside 2 × ${(b / 2 ** 30).toFixed(2)} GiB`,
-      seconds: best.seconds, bytes: 2 * b, packets: 2 * big.packets, mbPerSec: (2 * b) / 1e6 / best.seconds, packetsPerSec: (2 * big.packets) / best.seconds,
-      peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB ?? 0)) || undefined,
-      note: flowsRow ? `best of 3; ${(best.seconds / flowsRow.seconds).toFixed(2)} × flows on one side` : "best of 3",
-    });
+    whole(`alg-verify verify --json, inside+outside 2 × ${(b / 2 ** 30).toFixed(2)} GiB`, [bin, "verify", "--inside", big.path, "--outside", outsidePath, "--json"], big.path, 2 * b, 2 * big.packets, "best of 3; × C: to the C yardstick on ONE file");
+    if (!values["skip-breakdown"]) phases = [...(await analyzeBreakdown(big.path)), ...(await verifyBreakdown(big.path, outsidePath))];
   }
   if (!values["skip-floods"]) {
     for (const f of runFloodBench(dataDir, bin, timeProcess)) {
@@ -225,10 +271,12 @@ async function main() {
     if (web) rows.push(...web);
     else process.stderr.write("bench: chromium not installed, browser rows left out\n");
   }
-  const out = { machine: m, date: new Date().toISOString(), results: rows };
+  const out = { machine: m, load: loadavg(), date: new Date().toISOString(), results: rows, breakdown: phases };
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(join(dataDir, "results.json"), JSON.stringify(out, null, 2));
-  process.stdout.write(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM, ${m.os}, Node ${m.node}\n\n${table(rows)}\n\nJSON: ${join(dataDir, "results.json")}\n`);
+  const bd = phases.length ? `\n\n${formatBreakdown(phases)}` : "";
+  process.stdout.write(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM, ${m.os}, Node ${m.node}; load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}\n` +
+    `(× C: median ratio of paired whole-process runs to the C yardstick, A B A B; on a shared machine only such ratios mean anything)\n\n${table(rows)}${bd}\n\nJSON: ${join(dataDir, "results.json")}\n`);
 }
 
 if (fileURLToPath(import.meta.url) === process.argv[1] || dirname(process.argv[1] ?? "") === dirname(fileURLToPath(import.meta.url))) {

@@ -632,23 +632,32 @@ function emulateRtsp(n: Negotiation, s: Session, f: Flow, request: TransportSpec
 
 interface Candidate {
   id: number;
-  flow: Flow;
   startNs: bigint;
+  /** The flow as a report object, made when a lookup first reaches it (see flowOf). */
+  flow?: Flow;
 }
 
-/** Flows whose endpoints could satisfy an expectation, indexed by "proto|ip|port" of either end. */
+const flowOf = (c: Candidate, flows: FlowTable): Flow => (c.flow ??= flows.get(c.id));
+
+/**
+ * Flows whose endpoints could satisfy an expectation, indexed by "proto|ip|port" of either end.
+ * Made from the raw records: a flow becomes an object only when a lookup reaches it (a long
+ * capture has tens of thousands of candidates, most never looked at).
+ */
 function candidateIndex(sessions: Session[], flows: FlowTable): Map<string, Candidate[]> {
   const wantedPorts = new Set<number>();
   for (const s of sessions) for (const n of s.negotiations) for (const x of n.expected) wantedPorts.add(x.to.port);
   const index = new Map<string, Candidate[]>();
   if (!wantedPorts.size) return index;
   for (let id = 1; id <= flows.count; id++) {
-    const [pa, pb] = flows.ports(id);
+    const pa = flows.port(id, 0);
+    const pb = flows.port(id, 1);
     if (!wantedPorts.has(pa) && !wantedPorts.has(pb)) continue;
-    const flow = flows.get(id);
-    const c: Candidate = { id, flow, startNs: flows.firstNs(id) };
-    for (const ep of [flow.initiator, flow.responder]) {
-      const key = `${flow.proto}|${ep.ip}|${ep.port}`;
+    const c: Candidate = { id, startNs: flows.firstNs(id) };
+    const proto = flows.proto(id);
+    const ported = typeof proto === "string" && (proto === "tcp" || proto === "udp");
+    for (const which of [0, 1] as const) {
+      const key = `${proto}|${flows.address(id, which)}|${ported ? (which ? pb : pa) : null}`;
       let list = index.get(key);
       if (!list) index.set(key, (list = []));
       list.push(c);
@@ -668,8 +677,8 @@ function matchExpectations(sessions: Session[], flows: FlowTable, windowNs: numb
       const list = index.get(`${x.proto}|${x.to.ip}|${x.to.port}`) ?? [];
       let match: Candidate | undefined;
       for (const c of list) {
-        if (used.has(c.id) || c.flow.first.packet <= n.packet) continue;
-        const f = c.flow;
+        if (used.has(c.id) || flows.firstPacket(c.id) <= n.packet) continue;
+        const f = flowOf(c, flows);
         // TCP: the expected side opens the connection; UDP: either side may send first.
         const toIsResp = f.responder.ip === x.to.ip && f.responder.port === x.to.port;
         const other = toIsResp ? f.initiator : f.responder;
@@ -684,7 +693,7 @@ function matchExpectations(sessions: Session[], flows: FlowTable, windowNs: numb
       }
       if (!match) return;
       used.add(match.id);
-      const f = match.flow;
+      const f = flowOf(match, flows);
       const toIsResp = f.responder.ip === x.to.ip && f.responder.port === x.to.port;
       const src = toIsResp ? f.initiator : f.responder;
       n.observedFlows.push(match.id);

@@ -6,43 +6,219 @@
 import {
   FL_ADDR_A, FL_ADDR_B, FL_FIRST_PKT, FL_FIRST_TS, FL_FLAGS, FL_FRAGS, FL_HASH, FL_ID, FL_IFACE,
   FL_IPBYTES_AB, FL_IPVER, FL_LAST_PKT, FL_LAST_TS, FL_PAYLOAD_AB, FL_PKTS_AB, FL_PKTS_BA, FL_PORT_A,
-  FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FL_ISN_A, FLOW_SIZE, FlowFlag,
+  FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FL_ISN_A, FL_CTRL, FL_IPBYTES_BA, FL_PAYLOAD_BA, FLOW_SIZE, FlowFlag,
 } from "../wasm/abi.js";
 import { ipToString } from "../net/addr.js";
 import { nsToIso } from "../net/time.js";
 import type { Flow, FlowProto } from "../types.js";
 
-/** Records per chunk of the ended-flow store (512 KiB). */
-const CHUNK = 4096;
+/** Bytes per chunk of the ended-flow store; a record never straddles two. */
+const CHUNK_BYTES = 1 << 19;
+/** Record positions per chunk of the position index. */
+const POS_CHUNK = 4096;
+/** Form byte of an encoded record: bit 0, the 128 bytes follow as they are; bit 1, IPv4 addresses in 4 bytes. */
+const RAW = 1;
+const V4 = 2;
+const TWO32 = 4294967296;
 
 /**
  * Records of flows that left the wasm table (ended, or idle past their timeout), in the order
- * they left, as the core's 128-byte FlowRecords in fixed chunks: no object per flow, no copy
- * when the store grows.
+ * they left. A record is kept compact — about 60 bytes instead of the core's 128 (varints for
+ * counters and small fields, 4-byte IPv4 addresses, the last packet and time as differences to the
+ * first) — in fixed chunks with a 4-byte position each: no object per flow, no copy when the
+ * store grows. Decoding gives back the 128 bytes exactly; a record that does not fit the compact
+ * form (a counter ≥ 2^53, time going back) is kept as it is.
  */
 export class EndedFlows {
   private readonly chunks: Uint8Array[] = [];
+  private readonly positions: Uint32Array[] = [];
+  private fill = CHUNK_BYTES;
   count = 0;
+  private readonly scratch = new Uint8Array(FLOW_SIZE + 64);
 
   /** Appends `bytes` (whole records) copied from wasm memory. */
   add(bytes: Uint8Array): void {
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     for (let off = 0; off < bytes.length; off += FLOW_SIZE) {
-      const c = this.count >>> 12;
-      if (c === this.chunks.length) this.chunks.push(new Uint8Array(CHUNK * FLOW_SIZE));
-      this.chunks[c].set(bytes.subarray(off, off + FLOW_SIZE), (this.count & (CHUNK - 1)) * FLOW_SIZE);
+      let n = encode(dv, off, this.scratch);
+      if (n < 0) {
+        this.scratch[0] = RAW;
+        this.scratch.set(bytes.subarray(off, off + FLOW_SIZE), 1);
+        n = FLOW_SIZE + 1;
+      }
+      if (this.fill + n > CHUNK_BYTES) {
+        this.chunks.push(new Uint8Array(CHUNK_BYTES));
+        this.fill = 0;
+      }
+      const c = this.chunks.length - 1;
+      this.chunks[c].set(this.scratch.subarray(0, n), this.fill);
+      const k = this.count >>> 12;
+      if (k === this.positions.length) this.positions.push(new Uint32Array(POS_CHUNK));
+      this.positions[k][this.count & (POS_CHUNK - 1)] = c * CHUNK_BYTES + this.fill;
+      this.fill += n;
       this.count++;
     }
   }
 
-  /** The chunk holding record i (records at (i % CHUNK) × FLOW_SIZE). */
-  chunk(i: number): Uint8Array {
-    return this.chunks[i >>> 12];
+  /** Flow id of record i (without decoding the rest). */
+  id(i: number): number {
+    const p = this.positions[i >>> 12][i & (POS_CHUNK - 1)];
+    const c = this.chunks[(p / CHUNK_BYTES) | 0];
+    let o = (p % CHUNK_BYTES) + 1;
+    if (c[o - 1] & RAW) return (c[o + FL_ID] | (c[o + FL_ID + 1] << 8) | (c[o + FL_ID + 2] << 16) | (c[o + FL_ID + 3] << 24)) >>> 0;
+    let v = 0;
+    for (let shift = 1; ; shift *= 128) {
+      const b = c[o++];
+      v += (b & 127) * shift;
+      if (b < 128) return v;
+    }
+  }
+
+  /** Writes record i's 128 bytes into `into` at byte `at`. */
+  decode(i: number, into: DataView, at: number): void {
+    const p = this.positions[i >>> 12][i & (POS_CHUNK - 1)];
+    decode(this.chunks[(p / CHUNK_BYTES) | 0], p % CHUNK_BYTES, into, at);
   }
 
   /** Bytes held (for memory accounting). */
   get bytes(): number {
-    return this.chunks.length * CHUNK * FLOW_SIZE;
+    return this.chunks.length * CHUNK_BYTES + this.positions.length * POS_CHUNK * 4;
   }
+}
+
+/* The compact form: form byte, id (varint, first: EndedFlows.id reads it alone), hash (4), IP
+ * version, protocol, flags (varint), addresses (4 or 16 bytes each), ports (2 each), VLANs,
+ * packet counts, IP and payload byte counts (varints), first packet, last − first packet
+ * (varints), first time (8), last − first time, interface, fragments (varints), ISN (4), control
+ * slot (varint). */
+
+let wp = 0;
+let wb: Uint8Array;
+
+function putVar(v: number): void {
+  while (v >= 128) {
+    wb[wp++] = (v % 128) | 128;
+    v = Math.floor(v / 128);
+  }
+  wb[wp++] = v;
+}
+
+function putRaw(dv: DataView, o: number, n: number): void {
+  for (let k = 0; k < n; k++) wb[wp++] = dv.getUint8(o + k);
+}
+
+/** A u64 field as a number, or -1 when it is 2^53 or more. */
+function u64(dv: DataView, o: number): number {
+  const hi = dv.getUint32(o + 4, true);
+  return hi < 0x200000 ? hi * TWO32 + dv.getUint32(o, true) : -1;
+}
+
+/** Encodes the record at `o` into `out`; its length, or -1 when it has no compact form. */
+function encode(dv: DataView, o: number, out: Uint8Array): number {
+  const ipver = dv.getUint8(o + FL_IPVER);
+  let v4 = ipver === 4;
+  for (let k = 4; v4 && k < 16; k += 4) v4 = dv.getUint32(o + FL_ADDR_A + k, true) === 0 && dv.getUint32(o + FL_ADDR_B + k, true) === 0;
+  const counts = [u64(dv, o + FL_IPBYTES_AB), u64(dv, o + FL_IPBYTES_BA), u64(dv, o + FL_PAYLOAD_AB), u64(dv, o + FL_PAYLOAD_BA)];
+  if (counts.some((x) => x < 0)) return -1;
+  const firstPkt = dv.getUint32(o + FL_FIRST_PKT, true);
+  const lastPkt = dv.getUint32(o + FL_LAST_PKT, true);
+  const hiF = dv.getUint32(o + FL_FIRST_TS + 4, true);
+  const hiL = dv.getUint32(o + FL_LAST_TS + 4, true);
+  const dHi = hiL - hiF;
+  const dTs = dHi * TWO32 + (dv.getUint32(o + FL_LAST_TS, true) - dv.getUint32(o + FL_FIRST_TS, true));
+  if (lastPkt < firstPkt || dHi < 0 || dHi > 0x100000 || dTs < 0) return -1;
+  wb = out;
+  wp = 0;
+  wb[wp++] = v4 ? V4 : 0;
+  putVar(dv.getUint32(o + FL_ID, true));
+  putRaw(dv, o + FL_HASH, 4);
+  wb[wp++] = ipver;
+  wb[wp++] = dv.getUint8(o + FL_PROTO);
+  putVar(dv.getUint16(o + FL_FLAGS, true));
+  putRaw(dv, o + FL_ADDR_A, v4 ? 4 : 16);
+  putRaw(dv, o + FL_ADDR_B, v4 ? 4 : 16);
+  putRaw(dv, o + FL_PORT_A, 4);
+  putVar(dv.getUint16(o + FL_VLAN0, true));
+  putVar(dv.getUint16(o + FL_VLAN1, true));
+  putVar(dv.getUint32(o + FL_PKTS_AB, true));
+  putVar(dv.getUint32(o + FL_PKTS_BA, true));
+  for (const x of counts) putVar(x);
+  putVar(firstPkt);
+  putVar(lastPkt - firstPkt);
+  putRaw(dv, o + FL_FIRST_TS, 8);
+  putVar(dTs);
+  putVar(dv.getUint16(o + FL_IFACE, true));
+  putVar(dv.getUint16(o + FL_FRAGS, true));
+  putRaw(dv, o + FL_ISN_A, 4);
+  putVar(dv.getUint32(o + FL_CTRL, true));
+  return wp;
+}
+
+let rp = 0;
+let rb: Uint8Array;
+
+function getVar(): number {
+  let v = 0;
+  for (let shift = 1; ; shift *= 128) {
+    const b = rb[rp++];
+    v += (b & 127) * shift;
+    if (b < 128) return v;
+  }
+}
+
+function getRaw(into: DataView, at: number, n: number): void {
+  for (let k = 0; k < n; k++) into.setUint8(at + k, rb[rp++]);
+}
+
+function setU64(into: DataView, at: number, v: number): void {
+  into.setUint32(at, v % TWO32, true);
+  into.setUint32(at + 4, Math.floor(v / TWO32), true);
+}
+
+function decode(c: Uint8Array, p: number, into: DataView, at: number): void {
+  const form = c[p];
+  if (form & RAW) {
+    for (let k = 0; k < FLOW_SIZE; k++) into.setUint8(at + k, c[p + 1 + k]);
+    return;
+  }
+  rb = c;
+  rp = p + 1;
+  const v4 = (form & V4) !== 0;
+  into.setUint32(at + FL_ID, getVar(), true);
+  getRaw(into, at + FL_HASH, 4);
+  into.setUint8(at + FL_IPVER, rb[rp++]);
+  into.setUint8(at + FL_PROTO, rb[rp++]);
+  into.setUint16(at + FL_FLAGS, getVar(), true);
+  getRaw(into, at + FL_ADDR_A, v4 ? 4 : 16);
+  getRaw(into, at + FL_ADDR_B, v4 ? 4 : 16);
+  if (v4) {
+    for (let k = 4; k < 16; k += 4) {
+      into.setUint32(at + FL_ADDR_A + k, 0, true);
+      into.setUint32(at + FL_ADDR_B + k, 0, true);
+    }
+  }
+  getRaw(into, at + FL_PORT_A, 4);
+  into.setUint16(at + FL_VLAN0, getVar(), true);
+  into.setUint16(at + FL_VLAN1, getVar(), true);
+  into.setUint32(at + FL_PKTS_AB, getVar(), true);
+  into.setUint32(at + FL_PKTS_BA, getVar(), true);
+  setU64(into, at + FL_IPBYTES_AB, getVar());
+  setU64(into, at + FL_IPBYTES_BA, getVar());
+  setU64(into, at + FL_PAYLOAD_AB, getVar());
+  setU64(into, at + FL_PAYLOAD_BA, getVar());
+  const firstPkt = getVar();
+  into.setUint32(at + FL_FIRST_PKT, firstPkt, true);
+  into.setUint32(at + FL_LAST_PKT, firstPkt + getVar(), true);
+  getRaw(into, at + FL_FIRST_TS, 8);
+  const loF = into.getUint32(at + FL_FIRST_TS, true);
+  const hiF = into.getUint32(at + FL_FIRST_TS + 4, true);
+  const t = loF + getVar();
+  into.setUint32(at + FL_LAST_TS, t % TWO32, true);
+  into.setUint32(at + FL_LAST_TS + 4, hiF + Math.floor(t / TWO32), true);
+  into.setUint16(at + FL_IFACE, getVar(), true);
+  into.setUint16(at + FL_FRAGS, getVar(), true);
+  getRaw(into, at + FL_ISN_A, 4);
+  into.setUint32(at + FL_CTRL, getVar(), true);
 }
 
 /** Bit of a location (FlowTable.where) that names an EndedFlows record instead of a table slot. */
@@ -79,7 +255,10 @@ export class FlowTable {
   private readonly slotOf: Uint32Array;
   private readonly tableDv: DataView;
   private readonly tableBytes: Uint8Array;
-  private readonly endedViews: DataView[] = [];
+  /** The last ended-flow record decoded (index in the store; -1: none), in `scratch`. */
+  private scratchOf = -1;
+  private readonly scratch = new Uint8Array(FLOW_SIZE);
+  private readonly scratchDv = new DataView(this.scratch.buffer);
   /** The buffer of the record `rec` located last. */
   private dv: DataView;
   private bytes: Uint8Array;
@@ -97,9 +276,7 @@ export class FlowTable {
       }
     }
     for (let i = 0; ended && i < ended.count; i++) {
-      const c = ended.chunk(i);
-      if ((i & (CHUNK - 1)) === 0) this.endedViews.push(new DataView(c.buffer, c.byteOffset, c.byteLength));
-      const id = this.endedViews[i >>> 12].getUint32((i & (CHUNK - 1)) * FLOW_SIZE + FL_ID, true);
+      const id = ended.id(i);
       if (id >= 1 && id <= count) this.slotOf[id - 1] = (ENDED_FLOW | i) >>> 0;
     }
   }
@@ -109,22 +286,24 @@ export class FlowTable {
     return this.slotOf[id - 1];
   }
 
-  /** The 128-byte record of a flow in the ended-flow store (index from `where`). */
+  /** The 128-byte record of a flow in the ended-flow store (index from `where`), valid until the next call. */
   endedRecord(i: number): Uint8Array {
-    const c = this.ended!.chunk(i);
-    const o = (i & (CHUNK - 1)) * FLOW_SIZE;
-    return c.subarray(o, o + FLOW_SIZE);
+    this.rec(ENDED_FLOW | i, true);
+    return this.scratch;
   }
 
   /** Selects the buffer of flow `id`'s record (this.dv, this.bytes) and returns its offset there. */
-  private rec(id: number): number {
-    const w = this.slotOf[id - 1];
+  private rec(id: number, located = false): number {
+    const w = located ? id : this.slotOf[id - 1];
     if (w & ENDED_FLOW) {
       const i = w & ~ENDED_FLOW;
-      const c = this.ended!.chunk(i);
-      this.dv = this.endedViews[i >>> 12];
-      this.bytes = c;
-      return (i & (CHUNK - 1)) * FLOW_SIZE;
+      if (i !== this.scratchOf) {
+        this.ended!.decode(i, this.scratchDv, 0);
+        this.scratchOf = i;
+      }
+      this.dv = this.scratchDv;
+      this.bytes = this.scratch;
+      return 0;
     }
     this.dv = this.tableDv;
     this.bytes = this.tableBytes;
@@ -139,11 +318,25 @@ export class FlowTable {
 
   /**
    * Every record in id order, count × FLOW_SIZE bytes: what `new FlowTable(buffer, 0, count,
-   * count)` reads back (to hand a table to another thread).
+   * count)` reads back (to hand a table to another thread). Table records are copied word by
+   * word (no subarray object per flow), records of the ended-flow store decoded in place. The
+   * gather over the table's slots is bound by memory (250 k random reads of a 64 MiB table).
    */
   toDense(): ArrayBuffer {
-    const out = new Uint8Array(this.count * FLOW_SIZE);
-    for (let id = 1; id <= this.count; id++) this.copyRecord(id, out, (id - 1) * FLOW_SIZE);
+    const W = FLOW_SIZE >>> 2;
+    const out = new Uint32Array(this.count * W);
+    const outDv = new DataView(out.buffer);
+    const table = new Uint32Array(this.tableBytes.buffer);
+    for (let id = 1; id <= this.count; id++) {
+      const w = this.slotOf[id - 1];
+      if (w & ENDED_FLOW) {
+        this.ended!.decode(w & ~ENDED_FLOW, outDv, (id - 1) * FLOW_SIZE);
+        continue;
+      }
+      const from = (this.base >>> 2) + w * W;
+      const to = (id - 1) * W;
+      for (let k = 0; k < W; k++) out[to + k] = table[from + k];
+    }
     return out.buffer;
   }
 
@@ -222,6 +415,25 @@ export class FlowTable {
   isn(id: number): number | undefined {
     const r = this.rec(id);
     return (this.dv.getUint16(r + FL_FLAGS, true) & FlowFlag.Syn) !== 0 ? this.dv.getUint32(r + FL_ISN_A, true) : undefined;
+  }
+
+  /** One port of flow `id` (0 = initiator, 1 = responder) as stored: no array per call. */
+  port(id: number, which: 0 | 1): number {
+    const r = this.rec(id);
+    return this.dv.getUint16(r + (which ? FL_PORT_B : FL_PORT_A), true);
+  }
+
+  /** Packet number of flow `id`'s first packet. */
+  firstPacket(id: number): number {
+    const r = this.rec(id);
+    return this.dv.getUint32(r + FL_FIRST_PKT, true);
+  }
+
+  /** Protocol of flow `id`, as Flow.proto names it. */
+  proto(id: number): FlowProto | number {
+    const r = this.rec(id);
+    const p = this.dv.getUint8(r + FL_PROTO);
+    return PROTO_NAMES[p] ?? p;
   }
 
   /** First-packet time of flow `id` in ns. */

@@ -23,7 +23,8 @@ export class KeyIndex {
     let cap = 16;
     while (cap < n * 2) cap <<= 1;
     this.mask = cap - 1;
-    this.slotKey = new Float64Array(cap).fill(-1);
+    // A slot is empty while its group is 0 (fresh typed arrays are zero: nothing to fill).
+    this.slotKey = new Float64Array(cap);
     this.slotGroup = new Int32Array(cap);
     this.head = new Int32Array(n + 1);
     this.count = new Int32Array(n + 1);
@@ -34,7 +35,7 @@ export class KeyIndex {
       const k = keys[id];
       const i = this.slotOf(k);
       let g = this.slotGroup[i];
-      if (this.slotKey[i] !== k) {
+      if (g === 0) {
         this.slotKey[i] = k;
         g = this.slotGroup[i] = ++this.groups;
       }
@@ -45,21 +46,43 @@ export class KeyIndex {
     }
   }
 
+  private members?: Int32Array;
+  private firstOf?: Int32Array;
+
+  /**
+   * Every group's flow ids side by side, ascending (a group's are members[first[g] …
+   * first[g] + count[g])): for binary searches over a group (built on first use).
+   */
+  layout(): { members: Int32Array; first: Int32Array } {
+    if (!this.members) {
+      const n = this.next.length - 1;
+      const first = new Int32Array(this.groups + 2);
+      for (let g = 1; g <= this.groups; g++) first[g + 1] = first[g] + this.count[g];
+      const fill = first.slice();
+      const members = new Int32Array(n);
+      for (let id = 1; id <= n; id++) members[fill[this.groupOf[id]]++] = id;
+      this.members = members;
+      this.firstOf = first;
+    }
+    return { members: this.members, first: this.firstOf! };
+  }
+
   private slotOf(k: number): number {
-    const lo = k % 4294967296;
-    const hi = (k - lo) / 4294967296;
+    // k < 2^53: split without a floating-point modulo (a slow path in V8).
+    const hi = Math.floor(k / 4294967296);
+    const lo = k - hi * 4294967296;
     let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
     h ^= h >>> 13;
     h = Math.imul(h, 0xc2b2ae35);
     h ^= h >>> 16;
     let i = h & this.mask;
-    while (this.slotKey[i] !== -1 && this.slotKey[i] !== k) i = (i + 1) & this.mask;
+    while (this.slotGroup[i] !== 0 && this.slotKey[i] !== k) i = (i + 1) & this.mask;
     return i;
   }
 
   /** Group of a key (0 = not in the index). */
   lookup(k: number): number {
     const i = this.slotOf(k);
-    return this.slotKey[i] === k ? this.slotGroup[i] : 0;
+    return this.slotGroup[i] !== 0 && this.slotKey[i] === k ? this.slotGroup[i] : 0;
   }
 }

@@ -104,6 +104,8 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
   let best = 0;
   let bestScore = Infinity;
   let bestInbound = false;
+  /** Order of the best candidate among equal scores: its scan (0 outbound, 1 inbound), then its id. */
+  let bestScan = 0;
   const consider = (id: number, g: number, inb: boolean, pk: number) => {
     if (out2in[g] !== 0) return;
     const dt = Math.abs(oStart[g] - iStart[id] - offset);
@@ -126,6 +128,54 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
       consider(id, g, inb, pk);
     }
   };
+  // When both captures' flows start in id order (timestamps that never go back), the same choice
+  // is found from the candidate closest in time outwards, stopping where the time difference
+  // alone exceeds the best score: a few candidates per flow instead of every flow of a busy
+  // server within the window (the walk above: 1.2 s for 250 k flows to one server farm).
+  const respLayout = oByResp.layout();
+  const initLayout = oByInit.layout();
+  const nearest = (idx: KeyIndex, lay: { members: Int32Array; first: Int32Array }, grp: number, id: number, inb: boolean, pk: number, window: number) => {
+    if (!grp) return;
+    const lo = iStart[id] + offset - window;
+    const hi = iStart[id] + offset + window;
+    const { members } = lay;
+    const a = lay.first[grp];
+    const b = a + idx.count[grp];
+    // First member whose signed difference (computed as `consider` does) is ≥ 0.
+    let l = a;
+    let r = b;
+    while (l < r) {
+      const m = (l + r) >>> 1;
+      if (oStart[members[m]] - iStart[id] - offset < 0) l = m + 1;
+      else r = m;
+    }
+    let left = r - 1;
+    let right = r;
+    const scanNo = inb ? 1 : 0;
+    for (;;) {
+      const gl = left >= a && oStart[members[left]] >= lo ? members[left] : 0;
+      const gr = right < b && oStart[members[right]] <= hi ? members[right] : 0;
+      if (!gl && !gr) return;
+      const dl = gl ? -(oStart[gl] - iStart[id] - offset) : Infinity;
+      const dr = gr ? oStart[gr] - iStart[id] - offset : Infinity;
+      const takeRight = dr <= dl;
+      const g = takeRight ? gr : gl;
+      const dt = takeRight ? dr : dl;
+      // Every later candidate on either side differs by ≥ dt: none can beat the best any more.
+      if (dt > bestScore) return;
+      if (takeRight) right++;
+      else left--;
+      if (out2in[g] !== 0 || (inb && respGroupOfOutside[g] === gInitAsResp[id])) continue;
+      const score = dt + (oPkts[g] === pk ? 0 : 1);
+      if (score < bestScore || (score === bestScore && (scanNo < bestScan || (scanNo === bestScan && g < best)))) {
+        best = g;
+        bestScore = score;
+        bestInbound = inb;
+        bestScan = scanNo;
+      }
+    }
+  };
+  const ordered = nonDecreasing(iStart, ni) && nonDecreasing(oStart, no);
   // Two passes: a narrow time window first (a NAT forwards within milliseconds; walking fewer
   // candidates per flow), then the full tolerance for the flows still unpaired.
   for (const window of [Math.min(tol, 50), tol]) {
@@ -136,9 +186,15 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
       best = 0;
       bestScore = Infinity;
       bestInbound = false;
+      bestScan = 0;
       const pk = inside.totalPackets(id);
-      scan(oByResp, cursorR, gResp[id], id, false, pk, window);
-      scan(oByInit, cursorI, gInit[id], id, true, pk, window);
+      if (ordered) {
+        nearest(oByResp, respLayout, gResp[id], id, false, pk, window);
+        nearest(oByInit, initLayout, gInit[id], id, true, pk, window);
+      } else {
+        scan(oByResp, cursorR, gResp[id], id, false, pk, window);
+        scan(oByInit, cursorI, gInit[id], id, true, pk, window);
+      }
       if (!best) continue;
       in2out[id] = best;
       out2in[best] = id;
@@ -173,8 +229,9 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     if ((w ? iKeys.responder[id] : iKeys.initiator[id]) === (w ? oKeys.responder[g] : oKeys.initiator[g])) continue;
     const b4 = outside.ipv4(g, w);
     if (!Number.isNaN(b4)) {
-      if (b4 === inside.ipv4(id, w) || seen4.has(b4)) continue;
-      seen4.add(b4);
+      // As int32 (b4 | 0, one to one): small integers hash fast, doubles above 2^31 do not.
+      if (b4 === inside.ipv4(id, w) || seen4.has(b4 | 0)) continue;
+      seen4.add(b4 | 0);
       if (nat.size < NAT_LISTED) nat.add(outside.address(g, w));
     } else if (nat.size < NAT_LISTED) {
       const t = outside.address(g, w);
@@ -198,6 +255,12 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     outsideTable: outside,
     outsideFlowOf: (id) => (id > 0 && id <= ni ? in2out[id] : 0),
   };
+}
+
+/** Whether a[1..n] never decreases. */
+function nonDecreasing(a: Float64Array, n: number): boolean {
+  for (let i = 2; i <= n; i++) if (a[i] < a[i - 1]) return false;
+  return true;
 }
 
 /**

@@ -1,0 +1,111 @@
+/**
+ * The compact store of flows that left the wasm table (EndedFlows): every record decodes to the
+ * core's 128 bytes exactly — IPv4 and IPv6, small and huge counters, time that goes back (kept
+ * as it is) — whatever the mix, and its id is read without decoding the rest.
+ */
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { EndedFlows } from "../../src/capture/flow-table.js";
+import {
+  FL_ADDR_A, FL_ADDR_B, FL_CTRL, FL_FIRST_PKT, FL_FIRST_TS, FL_FLAGS, FL_FRAGS, FL_HASH, FL_ID, FL_IFACE, FL_IPBYTES_AB,
+  FL_IPBYTES_BA, FL_IPVER, FL_ISN_A, FL_LAST_PKT, FL_LAST_TS, FL_PAYLOAD_AB, FL_PAYLOAD_BA, FL_PKTS_AB, FL_PKTS_BA,
+  FL_PORT_A, FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FLOW_SIZE,
+} from "../../src/wasm/abi.js";
+
+const u64 = fc.oneof(fc.bigInt({ min: 0n, max: 100_000n }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }));
+const u32 = fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 2 ** 32 - 1 }));
+const u16 = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xffff }));
+
+const recordArb = fc.record({
+  v6: fc.boolean(), addrA: fc.uint8Array({ minLength: 16, maxLength: 16 }), addrB: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+  hash: u32, proto: fc.constantFrom(6, 17, 1, 58, 47), flags: u16, ports: fc.tuple(u16, u16), vlans: fc.tuple(u16, u16),
+  pkts: fc.tuple(u32, u32), bytes: fc.tuple(u64, u64, u64, u64), firstPkt: u32, lastPkt: u32,
+  firstTs: fc.oneof(fc.bigInt({ min: 1_700_000_000_000_000_000n, max: 1_800_000_000_000_000_000n }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })),
+  span: fc.oneof(fc.bigInt({ min: 0n, max: 10n ** 12n }), fc.bigInt({ min: -(10n ** 9n), max: 2n ** 63n })),
+  id: u32, iface: u16, frags: u16, isn: u32, ctrl: u32,
+});
+
+type Rec = typeof recordArb extends fc.Arbitrary<infer T> ? T : never;
+
+function build(r: Rec): Uint8Array {
+  const b = new Uint8Array(FLOW_SIZE);
+  const dv = new DataView(b.buffer);
+  dv.setUint32(FL_HASH, r.hash, true);
+  dv.setUint8(FL_IPVER, r.v6 ? 6 : 4);
+  dv.setUint8(FL_PROTO, r.proto);
+  dv.setUint16(FL_FLAGS, r.flags, true);
+  b.set(r.v6 ? r.addrA : r.addrA.subarray(0, 4), FL_ADDR_A);
+  b.set(r.v6 ? r.addrB : r.addrB.subarray(0, 4), FL_ADDR_B);
+  dv.setUint16(FL_PORT_A, r.ports[0], true);
+  dv.setUint16(FL_PORT_B, r.ports[1], true);
+  dv.setUint16(FL_VLAN0, r.vlans[0], true);
+  dv.setUint16(FL_VLAN1, r.vlans[1], true);
+  dv.setUint32(FL_PKTS_AB, r.pkts[0], true);
+  dv.setUint32(FL_PKTS_BA, r.pkts[1], true);
+  [FL_IPBYTES_AB, FL_IPBYTES_BA, FL_PAYLOAD_AB, FL_PAYLOAD_BA].forEach((o, i) => dv.setBigUint64(o, r.bytes[i], true));
+  dv.setUint32(FL_FIRST_PKT, r.firstPkt, true);
+  dv.setUint32(FL_LAST_PKT, r.lastPkt, true);
+  dv.setBigUint64(FL_FIRST_TS, r.firstTs, true);
+  dv.setBigUint64(FL_LAST_TS, BigInt.asUintN(64, r.firstTs + r.span), true);
+  dv.setUint32(FL_ID, r.id, true);
+  dv.setUint16(FL_IFACE, r.iface, true);
+  dv.setUint16(FL_FRAGS, r.frags, true);
+  dv.setUint32(FL_ISN_A, r.isn, true);
+  dv.setUint32(FL_CTRL, r.ctrl, true);
+  return b;
+}
+
+describe("ended-flow store", () => {
+  it("gives back every record byte for byte, and its id", () => {
+    fc.assert(fc.property(fc.array(recordArb, { minLength: 1, maxLength: 60 }), (rs) => {
+      const store = new EndedFlows();
+      const recs = rs.map(build);
+      // Several feeds, as the core drains its ENDED region.
+      for (let i = 0; i < recs.length; i += 7) {
+        const batch = new Uint8Array(FLOW_SIZE * Math.min(7, recs.length - i));
+        recs.slice(i, i + 7).forEach((r, k) => batch.set(r, k * FLOW_SIZE));
+        store.add(batch);
+      }
+      expect(store.count).toBe(recs.length);
+      const out = new Uint8Array(FLOW_SIZE + 8);
+      for (let i = 0; i < recs.length; i++) {
+        out.fill(0xee);
+        store.decode(i, new DataView(out.buffer), 8);
+        expect(out.subarray(8)).toEqual(recs[i]);
+        expect(store.id(i)).toBe(rs[i].id);
+      }
+    }), { numRuns: 300 });
+  });
+
+  it("keeps an ordinary IPv4 flow in about half the core's record (with its position)", () => {
+    const store = new EndedFlows();
+    const n = 100_000;
+    const batch = new Uint8Array(FLOW_SIZE * n);
+    const dv = new DataView(batch.buffer);
+    for (let i = 0; i < n; i++) {
+      const o = i * FLOW_SIZE;
+      dv.setUint32(o + FL_HASH, (i * 2654435761) >>> 0 || 1, true);
+      dv.setUint8(o + FL_IPVER, 4);
+      dv.setUint8(o + FL_PROTO, 6);
+      dv.setUint16(o + FL_FLAGS, 0x1f, true);
+      dv.setUint32(o + FL_ADDR_A, 0x0a000000 + i, false);
+      dv.setUint32(o + FL_ADDR_B, 0xc6336414, false);
+      dv.setUint16(o + FL_PORT_A, 30000 + (i % 30000), true);
+      dv.setUint16(o + FL_PORT_B, 443, true);
+      dv.setUint32(o + FL_PKTS_AB, 12, true);
+      dv.setUint32(o + FL_PKTS_BA, 10, true);
+      dv.setBigUint64(o + FL_IPBYTES_AB, 4000n, true);
+      dv.setBigUint64(o + FL_IPBYTES_BA, 90000n, true);
+      dv.setBigUint64(o + FL_PAYLOAD_AB, 3300n, true);
+      dv.setBigUint64(o + FL_PAYLOAD_BA, 89000n, true);
+      dv.setUint32(o + FL_FIRST_PKT, 1_000_000 + i * 40, true);
+      dv.setUint32(o + FL_LAST_PKT, 1_000_000 + i * 40 + 900, true);
+      dv.setBigUint64(o + FL_FIRST_TS, 1_764_000_000_000_000_000n + BigInt(i) * 1_000_000n, true);
+      dv.setBigUint64(o + FL_LAST_TS, 1_764_000_000_000_000_000n + BigInt(i) * 1_000_000n + 2_500_000_000n, true);
+      dv.setUint32(o + FL_ID, 100_000 + i, true);
+      dv.setUint32(o + FL_ISN_A, (i * 40503) >>> 0, true);
+    }
+    store.add(batch);
+    expect(store.bytes).toBeLessThan(n * FLOW_SIZE * 0.55);
+  });
+});
