@@ -199,10 +199,12 @@ function checkPair(mi: SipMessageView, mo: SipMessageView, si: SipSession, so: S
     if (c.status === "rewritten" || c.status === "not-needed" || c.status === "artefact") continue;
     bad.push(`${FIELD_NAME[c.field]} ${c.inside ?? "-"} inside, ${c.outside ?? "-"} outside`);
     if (!outbound && !c.field.startsWith("sdp-")) continue;
-    const code = c.status === "not-rewritten" ? FIELD_CODE[c.field]! : c.status === "wrong-port" ? "alg.payload-port-mismatch" : "alg.payload-wrong-address";
+    const sdpLeft = vm.fields.some((x) => (x.field === "sdp-connection" || x.field === "sdp-media") && x.status === "not-rewritten");
+    const code = c.status === "not-rewritten" ? (c.field === "sdp-origin" && sdpLeft ? "alg.sdp-not-translated" : FIELD_CODE[c.field]!) : c.status === "wrong-port" ? "alg.payload-port-mismatch" : "alg.payload-wrong-address";
     if (raised.has(code)) continue;
     raised.add(code);
-    const sameKind = vm.fields.filter((x) => FIELD_CODE[x.field] === FIELD_CODE[c.field] && x.status === c.status).map((x) => FIELD_NAME[x.field]);
+    const codeOf = (x: FieldCheck) => (x.field === "sdp-origin" && sdpLeft ? "alg.sdp-not-translated" : FIELD_CODE[x.field]);
+    const sameKind = vm.fields.filter((x) => codeOf(x) === code && x.status === c.status).map((x) => FIELD_NAME[x.field]);
     const names = [...new Set(sameKind)].join(", ");
     const msg = c.status === "not-rewritten"
       ? `${name} at inside packet ${mi.packet} / outside packet ${mo.packet}: ${names} still name${sameKind.length > 1 ? "" : "s"} the private ${c.inside} on the outside`
@@ -232,9 +234,32 @@ function severityOf(code: string, m: NatMapping, field: string, so: SipSession):
   return undefined;
 }
 
+/**
+ * How many bytes longer the outside SDP is than the inside one, counted over the values an ALG
+ * rewrites (o= and c= addresses, m= ports); undefined without SDP on both sides.
+ */
+export function sdpGrowth(mi: SipMessageView, mo: SipMessageView): number | undefined {
+  const a = mi.sdp;
+  const b = mo.sdp;
+  if (!a || !b || a.media.length !== b.media.length) return undefined;
+  const len = (x?: { ip: string }) => x?.ip.length ?? 0;
+  let d = len(b.origin) - len(a.origin) + len(b.connection) - len(a.connection);
+  a.media.forEach((m, k) => {
+    const n = b.media[k]!;
+    d += len(n.connection) - len(m.connection) + String(n.port).length - String(m.port).length;
+  });
+  return d;
+}
+
 function lengthCheck(mi: SipMessageView, mo: SipMessageView, vm: VerifiedSipMessage, ev: Evidence, findings: Finding[]): void {
   const pi = lengthProblem(mi);
-  const po = lengthProblem(mo);
+  let po = lengthProblem(mo);
+  // The parser frames a datagram by Content-Length, so a body longer than declared is not in
+  // bodyLength: the rewritten SDP values tell how much the body grew across the NAT.
+  const grew = sdpGrowth(mi, mo);
+  if (!pi && !po && grew && mi.contentLength !== undefined && mo.contentLength !== undefined && mo.contentLength - mi.contentLength !== grew) {
+    po = `Content-Length: ${mo.contentLength}, but the SDP values rewritten by the NAT make the body ${grew > 0 ? `${grew} byte(s) longer` : `${-grew} byte(s) shorter`} than inside (${mi.contentLength}): it has ${mi.contentLength + grew}`;
+  }
   if (!pi && !po) return;
   vm.contentLength = { inside: pi, outside: po };
   if (po && !pi) {
@@ -387,6 +412,8 @@ function negotiations(si: SipSession | undefined, so: SipSession | undefined, pa
       const ti = a?.sdp ? target(a.sdp, k) : undefined;
       const to = b?.sdp ? target(b.sdp, k) : undefined;
       const n: VerifiedNegotiation = { kind: "SDP", command: messageName(x), inside: negOf(si, a, k), outside: negOf(so, b, k), dataPath: "not-applicable" };
+      // A media line the session holds no negotiation for (beyond --max-negotiations) is listed in sip.messages only.
+      if (!n.inside && !n.outside) return;
       const c = vm?.fields.find((f) => f.field === "sdp-media" && f.index === k);
       if (c && a && b && m) {
         const ok = c.status === "rewritten" || c.status === "not-needed";
