@@ -25,7 +25,7 @@ async function verify(...args: string[]) {
 const codesOf = (report: any) => [...new Set<string>(report.findings.map((f: any) => f.code))].sort();
 
 describe("SIP through the NAT: generated cases", () => {
-  it("are here", () => expect(cases.length).toBe(9));
+  it("are here", () => expect(cases.length).toBe(10));
   for (const c of cases) {
     const dir = join(root, c);
     const meta = JSON.parse(readFileSync(join(dir, "case.json"), "utf8"));
@@ -80,6 +80,15 @@ describe("SIP through the NAT: generated cases", () => {
     const reinvite = report.sessions[0].sip.messages.filter((m: any) => m.name === "INVITE")[1];
     const o = reinvite.fields.find((f: any) => f.field === "sdp-origin");
     expect(o).toMatchObject({ status: "artefact", inside: "192.0.2.10", outside: "0.0.0.0" });
+  });
+
+  it("a router that hides the Call-ID: dialogs paired by CSeq and branch, every message compared (sip-udp-callid-hidden)", async () => {
+    const dir = join(root, "sip-udp-callid-hidden");
+    const { report } = await verify("--inside", join(dir, "inside.pcap"), "--outside", join(dir, "outside.pcap"));
+    const sip = report.sessions.filter((s: any) => s.alg === "sip");
+    expect(sip.length).toBe(1);
+    expect(sip[0].sip.callIdRewritten).toBe(true);
+    expect(sip[0].sip.messages.every((m: any) => m.inside && m.outside)).toBe(true);
   });
 
   it("one capture only: what it shows is checked, nothing is judged across the NAT", async () => {
