@@ -35,3 +35,8 @@
   let v = load<u32>(p);
   return swapped ? bswap<u32>(v) : v;
 }
+
+/** ASCII lower case of a byte (other bytes unchanged). */
+@inline export function asciiLower(c: u32): u32 {
+  return c - 65 < 26 ? c | 0x20 : c;
+}

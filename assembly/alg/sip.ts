@@ -28,6 +28,7 @@ import {
   SipFlag, SipLine, SipMethod, Stat,
 } from "../abi";
 import { bump } from "../stats";
+import { asciiLower } from "../bytes";
 import { beginEvent } from "./events";
 import { SIP_CTX_HEAD, SIP_CTX_SIZE } from "./layout";
 
@@ -81,9 +82,6 @@ export function sipReset(ctx: usize, udp: bool): void {
   store<u32>(ctx + C_CLEN, NO_CLEN);
 }
 
-@inline function lower(c: u32): u32 {
-  return c - 65 < 26 ? c | 0x20 : c;
-}
 
 @inline function isWs(c: u32): bool {
   return c == 32 || c == 9;
@@ -93,7 +91,7 @@ export function sipReset(ctx: usize, udp: bool): void {
 function startsWithCi(text: usize, len: u32, word: string): bool {
   let n = <u32>word.length;
   if (len < n) return false;
-  for (let k: u32 = 0; k < n; k++) if (lower(<u32>load<u8>(text + k)) != <u32>word.charCodeAt(k)) return false;
+  for (let k: u32 = 0; k < n; k++) if (asciiLower(<u32>load<u8>(text + k)) != <u32>word.charCodeAt(k)) return false;
   return true;
 }
 
@@ -165,7 +163,7 @@ let compactName = false;
 function headerCode(name: usize, n: u32): u32 {
   compactName = n == 1;
   if (n == 1) {
-    let c = lower(<u32>load<u8>(name));
+    let c = asciiLower(<u32>load<u8>(name));
     if (c == 118) return SipLine.Via; // v
     if (c == 109) return SipLine.Contact; // m
     if (c == 102) return SipLine.From; // f
@@ -301,7 +299,7 @@ function bodyLine(ctx: usize, flow: u32, dir: u32, pkt: u32, ts: u64, flags: u32
     return;
   }
   if (len < 2 || load<u8>(text + 1) != 61) return;
-  let t = lower(<u32>load<u8>(text));
+  let t = asciiLower(<u32>load<u8>(text));
   if (t == 118) {
     store<u8>(ctx + C_SDP, 1);
     emit(ctx, flow, dir, SipLine.SdpStart, pkt, ts, flags, text, len, 0, segs);

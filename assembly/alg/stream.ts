@@ -25,6 +25,7 @@ import {
 } from "../abi";
 import { algPortsPtr, streamCap, streamsPtr } from "../memory";
 import { bump } from "../stats";
+import { asciiLower } from "../bytes";
 import * as tcp from "../wire/tcp";
 import { beginEvent, ringsEmpty, ringsHaveRoom } from "./events";
 import { parseCommand, parseReply } from "./ftp";
@@ -500,16 +501,13 @@ function setPlace(e: usize, idx: u8, segs: u16, seq: u32): void {
   store<u32>(e + EV_SEQ, seq);
 }
 
-@inline function lower(c: u32): u32 {
-  return c - 65 < 26 ? c | 0x20 : c;
-}
 
 /** Case-insensitive test that the line starts with `name` (lower-case ASCII) followed by ':'. */
 function headerIs(text: usize, len: u32, name: string): bool {
   let n = <u32>name.length;
   if (len <= n) return false;
   for (let k: u32 = 0; k < n; k++) {
-    if (lower(<u32>load<u8>(text + k)) != <u32>name.charCodeAt(k)) return false;
+    if (asciiLower(<u32>load<u8>(text + k)) != <u32>name.charCodeAt(k)) return false;
   }
   return load<u8>(text + n) == 58;
 }

@@ -51,22 +51,45 @@ export function algDiagnostics(file: string, c: AlgConditions, scan: CaptureScan
       message: `${scan.stats.controlStreamsDropped} control connection(s) arrived while --max-control-streams connections were open and were not reassembled; their negotiations are missing`,
     });
   }
-  const notKept = c.negotiationsNotKept + c.teardownsNotKept;
+  const messagesNotKept = c.sip?.messagesNotKept ?? 0;
+  const notKept = c.negotiationsNotKept + c.teardownsNotKept + messagesNotKept;
   if (notKept > 0) {
     const what = [
       c.negotiationsNotKept ? `${c.negotiationsNotKept} negotiation(s)` : "",
       c.teardownsNotKept ? `${c.teardownsNotKept} RTSP TEARDOWN(s)` : "",
+      messagesNotKept ? `${messagesNotKept} SIP message(s)` : "",
     ].filter(Boolean).join(" and ");
     out.push({
       code: "negotiation_limit", severity: "warning", file, packet: c.firstNotKeptPacket, count: notKept,
       message: `${what} beyond --max-negotiations (${opts.maxNegotiations ?? DEFAULT_MAX_NEGOTIATIONS} per session) in ${c.sessionsPartial} session(s) were counted, not kept; those sessions are partial`,
     });
   }
+  for (const d of sipDiagnostics(file, c)) out.push(d);
   const dropped = scan.core?.eventsDropped() ?? 0;
   if (dropped > 0) {
     out.push({
       code: "event_ring_overflow", severity: "warning", file, count: dropped, packet: scan.core?.firstDroppedEventPacket() || undefined,
       message: `${dropped} control-line event(s) were dropped (one packet carried more lines than the event ring holds)`,
+    });
+  }
+  return out;
+}
+
+/** SIP: damaged messages (cut, bad Content-Length) and datagrams on SIP ports that were not SIP. */
+function sipDiagnostics(file: string, c: AlgConditions): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const sip = c.sip;
+  if (!sip) return out;
+  if (sip.firstDamaged) {
+    out.push({
+      code: "sip_message_damaged", severity: "warning", file, packet: sip.firstDamaged.packet, count: sip.damaged,
+      message: `${sip.damaged} SIP message(s) were cut (snaplen, IP fragment, TCP gap) or had a malformed or too large Content-Length, first at packet ${sip.firstDamaged.packet}; what they lack is not reported`,
+    });
+  }
+  if (sip.firstNotSip) {
+    out.push({
+      code: "sip_not_sip", severity: "info", file, packet: sip.firstNotSip.packet, count: sip.notSip,
+      message: `${sip.notSip} datagram(s)/message(s) on a SIP port were not SIP, first at packet ${sip.firstNotSip.packet} (starts ${JSON.stringify(sip.firstNotSip.text.slice(0, 32))})`,
     });
   }
   return out;

@@ -65,6 +65,7 @@ export interface Sdp {
 }
 
 export interface SipMessage {
+  /** Packet that completed the message (its last TCP segment; the datagram over UDP). */
   packet: number;
   time: string;
   /** Flow that carried the message (a dialog may span several flows: UDP both ways, TCP). */

@@ -43,6 +43,7 @@ const COMPACT_NAMES: Record<number, string> = {
 /** A message whose events are still arriving. */
 interface OpenMessage {
   msg: SipMessage;
+  /** Time of the packet that completed the message (of its start line until MessageEnd). */
   ts: bigint;
   media?: SdpMedia;
 }
@@ -109,6 +110,10 @@ export class SipBuilder {
   private close(o: OpenMessage, end: AlgEvent | undefined): void {
     const { msg } = o;
     if (end) {
+      // The message is dated by the packet that completed it (its last segment over TCP).
+      msg.packet = end.packet;
+      msg.time = nsToIso(end.ts);
+      o.ts = end.ts;
       msg.bodyLength = end.port;
       if ((end.flags & SipFlag.Truncated) !== 0) msg.truncated = true;
       msg.segments = end.segments;

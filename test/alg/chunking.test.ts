@@ -16,6 +16,8 @@ import { CaptureCore, type ByteSource, type PullSource } from "../../src/wasm/co
 import { EVENT_CAP, TEXT_CAP } from "../../src/wasm/abi.js";
 import { HOSTILE_LINES, hostileCapture, type Burst, type HostileSession } from "../../pcaps/make/control-floods.js";
 import { chunks } from "../helpers/chunks.js";
+import { readFileSync } from "node:fs";
+import { ethernetFor, tcpSession, writePcap } from "../helpers/pcap-writer.js";
 
 let mod: WebAssembly.Module;
 beforeAll(async () => {
@@ -136,5 +138,28 @@ describe("analyze is chunking-invariant under event pressure", () => {
     const ref = await expectInvariant(bytes, [9000, 17], [4000, 3], false);
     expect(ref.events).toBe(1300);
     expect(ref.maxFill).toBeGreaterThan(0.5);
+  });
+});
+
+describe("analyze is chunking-invariant with SIP traffic", () => {
+  const alg = new URL("../../pcaps/alg/", import.meta.url).pathname;
+  const pub = new URL("../../../shared/pcaps/public/", import.meta.url).pathname;
+  for (const f of [`${alg}sip-tcp-split.pcap`, `${alg}sip-two-in-datagram.pcap`, `${alg}sip-bad-content-length.pcap`, `${pub}sipnab/sip-prack-rtp-rtcp.pcap`]) {
+    it(f.split("/").slice(-2).join("/"), async () => {
+      const bytes = new Uint8Array(readFileSync(f));
+      const ref = await expectInvariant(bytes, [13, 700, 1, 2999], [5, 1500, 64]);
+      expect(ref.json).toContain('"alg":"sip"');
+    });
+  }
+
+  it("a SIP stream of tiny messages that fills the event ring between drains loses nothing", async () => {
+    // 20 000 messages of 4 events each (request line, Call-ID, Content-Length, end) over TCP in one feed.
+    const s = tcpSession({ client: { ip: "192.0.2.10", port: 51000 }, server: { ip: "198.51.100.20", port: 5060 } });
+    s.handshake();
+    const msg = "OPTIONS sip:a SIP/2.0\r\ni: x\r\nl: 0\r\n\r\n";
+    for (let k = 0; k < 20; k++) s.send(true, msg.repeat(1000), { ackFromPeer: k === 19 });
+    const bytes = writePcap(s.frames.map((fr) => ({ ts: fr.ts, data: ethernetFor(fr.data) })), { linkType: 1 });
+    const ref = await expectInvariant(bytes, [1460, 333], [4096, 100_000], false);
+    expect(ref.events).toBeGreaterThan(EVENT_CAP);
   });
 });
