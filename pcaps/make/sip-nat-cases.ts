@@ -333,14 +333,12 @@ class SipCall {
     const outside = text("outside");
     const dt = o.dt ?? (fromAlice ? LAN : WAN);
     if (this.conn) {
-      if (this.splitting && fromAlice) {
+      if (this.splitting && fromAlice && msg.body) {
         const cut = inside.indexOf("\r\n\r\n") + 4;
+        // The message is complete with its second segment (the packet a parser dates it by).
         this.conn.data(true, { inside: inside.slice(0, cut), outside: outside.slice(0, cut) }, { dt });
-        this.sent.push({ pkt: this.w.pkts[this.w.pkts.length - 1]!, msg: m });
         this.conn.data(true, { inside: inside.slice(cut), outside: outside.slice(cut) }, { dt: 50_000n });
-        return;
-      }
-      this.conn.data(fromAlice, { inside, outside }, { dt });
+      } else this.conn.data(fromAlice, { inside, outside }, { dt });
     } else {
       const enc = new TextEncoder();
       this.w.udp(fromAlice, this.sigIn, this.sigOut, this.bob, { inside: enc.encode(inside), outside: enc.encode(outside) }, { dt });
