@@ -6,7 +6,8 @@
  * report against schema/verify.schema.json; then one-sided runs (outside only, inside only) and
  * the public capture of a softphone behind a NAT (taken on its side).
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
@@ -89,6 +90,23 @@ describe("SIP through the NAT: generated cases", () => {
     expect(sip.length).toBe(1);
     expect(sip[0].sip.callIdRewritten).toBe(true);
     expect(sip[0].sip.messages.every((m: any) => m.inside && m.outside)).toBe(true);
+  });
+
+  it("coverage: an outside capture that stops before the media judges no media direction (sip-udp-no-alg cut after the ACK)", async () => {
+    const dir = join(root, "sip-udp-no-alg");
+    const b = readFileSync(join(dir, "outside.pcap"));
+    // Packets 1-5 (INVITE … ACK): 24-byte header, then 16-byte record headers + captured lengths.
+    let o = 24;
+    for (let k = 0; k < 5; k++) o += 16 + b.readUInt32LE(o + 8);
+    const cutFile = join(mkdtempSync(join(tmpdir(), "alg-verify-sip-")), "outside-cut.pcap");
+    writeFileSync(cutFile, b.subarray(0, o));
+    const { report } = await verify("--inside", join(dir, "inside.pcap"), "--outside", cutFile);
+    const media = report.sessions.flatMap((s: any) => s.sip.media);
+    expect(media.map((d: any) => d.status).sort()).toEqual(["not-covered", "not-covered"]);
+    expect(codesOf(report)).not.toContain("alg.one-way-media");
+    expect(codesOf(report)).not.toContain("alg.media-blocked");
+    // The INVITE was read on both sides: its rewrite is still judged.
+    expect(codesOf(report)).toContain("alg.sdp-not-translated");
   });
 
   it("one capture only: what it shows is checked, nothing is judged across the NAT", async () => {
