@@ -49,6 +49,7 @@
  * | sip-udp-hold          | Linux: hold re-INVITE c=0.0.0.0, o= → 0.0.0.0 outside (artefact) | both ways, then none | pass |
  * | sip-udp-media-blocked | headers + SDP, no pinhole        | bob → alice blocked (ICMP); alice recvonly | fail: media-blocked |
  * | sip-udp-register      | REGISTER/200 rewritten           | —                | pass |
+ * | sip-udp-callid-hidden | headers + SDP, Call-ID replaced outside (SRX) | both ways | pass (paired by CSeq + branch) |
  * | sip-tcp-alg           | headers + SDP over TCP (seq shifted) | both ways    | pass |
  * | sip-tcp-split         | Linux over TCP: the INVITE split in two segments is not rewritten, the rest is | alice → bob only | fail (+ alg.fragile-input with --profile linux) |
  *
@@ -71,6 +72,7 @@ const SIP_PORT = 5060;
 const ALICE_RTP = 7000;
 const BOB_RTP = 6000;
 const CALL_ID = "1-4242@192.0.2.10";
+const HIDDEN_CALL_ID = "3f2a9c1e7b@203.0.113.1";
 
 /** Severities of the SIP codes (src/verify/findings.ts), with the ones nat-cases.ts knows. */
 export const SIP_FINDING_SEVERITY: Readonly<Record<string, "error" | "warning">> = {
@@ -134,6 +136,8 @@ interface CaseDef {
   register?: boolean;
   /** TCP: the INVITE is split across two segments and the (Linux) ALG left that message alone. */
   splitInvite?: boolean;
+  /** The ALG replaces the Call-ID outside (SRX Call-ID hiding) and restores it in responses. */
+  hideCallId?: boolean;
 }
 
 const full = (mediaPort = ALICE_RTP): AlgSpec => ({ headers: true, sdp: true, length: true, mediaPort });
@@ -176,6 +180,11 @@ export const SIP_NAT_CASES: readonly CaseDef[] = [
     transport: "udp", alg: full(), media: { up: "none", down: "none" }, register: true,
   },
   {
+    name: "sip-udp-callid-hidden",
+    description: "SIP over UDP through an SRX-like SIP ALG that hides the Call-ID (the default without `disable-call-id-hiding`): the outside copies carry Call-ID `3f2a9c1e7b@203.0.113.1` instead of `1-4242@192.0.2.10` (restored inside in bob's responses), everything else as in sip-udp-alg with m= 7000 kept; the dialogs pair by CSeq and Via branch; RTP both ways.",
+    transport: "udp", alg: full(), media: { up: "forwarded", down: "forwarded" }, hideCallId: true,
+  },
+  {
     name: "sip-tcp-alg",
     description: "SIP over TCP (192.0.2.10:5060 → 198.51.100.20:5060, source port kept as 203.0.113.1:5060) through a working SIP ALG: the same call as sip-udp-alg with m= port kept (7000); each rewrite changes the length of the outside segment, so alice's later sequence numbers (and bob's acks) are shifted outside; RTP both ways.",
     transport: "tcp", alg: full(), media: { up: "forwarded", down: "forwarded" },
@@ -200,6 +209,7 @@ interface Values {
   sdpPort: number;
   /** o= address of the hold re-INVITE (Linux writes the last media address). */
   holdOrigin: string;
+  callId: string;
 }
 
 interface Msg {
@@ -210,7 +220,7 @@ interface Msg {
 
 const CRLF = "\r\n";
 
-const resolve = (s: string, v: Values) => s.replaceAll("{SIG}", v.sig).replaceAll("{SDPIP}", v.sdpIp).replaceAll("{SDPPORT}", String(v.sdpPort)).replaceAll("{HOLDO}", v.holdOrigin);
+const resolve = (s: string, v: Values) => s.replaceAll("{CALLID}", v.callId).replaceAll("{SIG}", v.sig).replaceAll("{SDPIP}", v.sdpIp).replaceAll("{SDPPORT}", String(v.sdpPort)).replaceAll("{HOLDO}", v.holdOrigin);
 const bodyText = (m: Msg, v: Values) => (m.body ? m.body.map((l) => resolve(l, v)).join(CRLF) + CRLF : "");
 
 /** The message as sent on one side; `length` overrides Content-Length (a buggy ALG's). */
@@ -227,7 +237,7 @@ const common = (cseq: string, branch: string, toTag = "") => [
   "Max-Forwards: 70",
   "From: \"alice\" <sip:alice@{SIG}>;tag=a1",
   `To: <sip:bob@${SERVER}:${SIP_PORT}>${toTag}`,
-  `Call-ID: ${CALL_ID}`,
+  "Call-ID: {CALLID}",
   `CSeq: ${cseq}`,
 ];
 
@@ -303,6 +313,7 @@ class SipCall {
       sdpIp: sdp ? NAT : CLIENT,
       sdpPort: sdp ? a.mediaPort : ALICE_RTP,
       holdOrigin: hold && sdp ? "0.0.0.0" : CLIENT,
+      callId: nat && this.def.hideCallId ? HIDDEN_CALL_ID : CALL_ID,
     };
   }
 
@@ -322,14 +333,12 @@ class SipCall {
     const outside = text("outside");
     const dt = o.dt ?? (fromAlice ? LAN : WAN);
     if (this.conn) {
-      if (this.splitting && fromAlice) {
+      if (this.splitting && fromAlice && msg.body) {
         const cut = inside.indexOf("\r\n\r\n") + 4;
+        // The message is complete with its second segment (the packet a parser dates it by).
         this.conn.data(true, { inside: inside.slice(0, cut), outside: outside.slice(0, cut) }, { dt });
-        this.sent.push({ pkt: this.w.pkts[this.w.pkts.length - 1]!, msg: m });
         this.conn.data(true, { inside: inside.slice(cut), outside: outside.slice(cut) }, { dt: 50_000n });
-        return;
-      }
-      this.conn.data(fromAlice, { inside, outside }, { dt });
+      } else this.conn.data(fromAlice, { inside, outside }, { dt });
     } else {
       const enc = new TextEncoder();
       this.w.udp(fromAlice, this.sigIn, this.sigOut, this.bob, { inside: enc.encode(inside), outside: enc.encode(outside) }, { dt });

@@ -17,7 +17,7 @@ import type { AnalyzeResult } from "../alg/analyze.js";
 import type { Endpoint, Flow } from "../types.js";
 import { icmpNote } from "./sessions.js";
 
-export type MediaStatus = "forwarded" | "blocked" | "late" | "not-sent" | "not-attempted" | "one-side-only";
+export type MediaStatus = "forwarded" | "blocked" | "late" | "not-sent" | "not-attempted" | "one-side-only" | "not-covered";
 
 /** Media expectations of SIP ALGs live this long (Linux: 180 s, ALG-BEHAVIOUR.md §8.2). */
 export const SIP_MEDIA_WINDOW_S = 180;
@@ -38,6 +38,8 @@ export interface MediaDirection {
   icmp?: string;
   /** The SDP messages that announced the target (packets per side). */
   announced: { inside?: number; outside?: number };
+  /** Why the status is not-covered (a capture it needs has no packets there). */
+  notCovered?: string;
   /** Media of this direction still seen (on the side it entered) more than a second after the dialog's BYE. */
   afterBye?: { seconds: number; flow: number; side: "inside" | "outside" };
 }

@@ -17,7 +17,7 @@ import type { Negotiation, Session } from "../alg/sessions.js";
 import type { Endpoint } from "../types.js";
 import { inCidr } from "../net/cidr.js";
 import { finding } from "./findings.js";
-import type { Reconciliation } from "./nat.js";
+import { coverageOf, type CaptureSpan, type Reconciliation } from "./nat.js";
 import { msOf, type NatHints } from "./sessions.js";
 import { compareFields, lengthProblem, messageName, type FieldCheck, type SipMessageView, type SipTranslation } from "./sip-fields.js";
 import { linuxEmulation } from "./sip-linux.js";
@@ -32,6 +32,8 @@ export interface SipCheckInput {
   nat?: Reconciliation;
   hints?: NatHints;
   profile?: "lenient" | "linux";
+  /** What was read of each capture: media starting where the other has no packets is not judged. */
+  spans?: { inside?: CaptureSpan; outside?: CaptureSpan };
 }
 
 /** One message as seen on each side, with its field checks. */
@@ -199,10 +201,12 @@ function checkPair(mi: SipMessageView, mo: SipMessageView, si: SipSession, so: S
     if (c.status === "rewritten" || c.status === "not-needed" || c.status === "artefact") continue;
     bad.push(`${FIELD_NAME[c.field]} ${c.inside ?? "-"} inside, ${c.outside ?? "-"} outside`);
     if (!outbound && !c.field.startsWith("sdp-")) continue;
-    const code = c.status === "not-rewritten" ? FIELD_CODE[c.field]! : c.status === "wrong-port" ? "alg.payload-port-mismatch" : "alg.payload-wrong-address";
+    const sdpLeft = vm.fields.some((x) => (x.field === "sdp-connection" || x.field === "sdp-media") && x.status === "not-rewritten");
+    const code = c.status === "not-rewritten" ? (c.field === "sdp-origin" && sdpLeft ? "alg.sdp-not-translated" : FIELD_CODE[c.field]!) : c.status === "wrong-port" ? "alg.payload-port-mismatch" : "alg.payload-wrong-address";
     if (raised.has(code)) continue;
     raised.add(code);
-    const sameKind = vm.fields.filter((x) => FIELD_CODE[x.field] === FIELD_CODE[c.field] && x.status === c.status).map((x) => FIELD_NAME[x.field]);
+    const codeOf = (x: FieldCheck) => (x.field === "sdp-origin" && sdpLeft ? "alg.sdp-not-translated" : FIELD_CODE[x.field]);
+    const sameKind = vm.fields.filter((x) => codeOf(x) === code && x.status === c.status).map((x) => FIELD_NAME[x.field]);
     const names = [...new Set(sameKind)].join(", ");
     const msg = c.status === "not-rewritten"
       ? `${name} at inside packet ${mi.packet} / outside packet ${mo.packet}: ${names} still name${sameKind.length > 1 ? "" : "s"} the private ${c.inside} on the outside`
@@ -232,9 +236,32 @@ function severityOf(code: string, m: NatMapping, field: string, so: SipSession):
   return undefined;
 }
 
+/**
+ * How many bytes longer the outside SDP is than the inside one, counted over the values an ALG
+ * rewrites (o= and c= addresses, m= ports); undefined without SDP on both sides.
+ */
+export function sdpGrowth(mi: SipMessageView, mo: SipMessageView): number | undefined {
+  const a = mi.sdp;
+  const b = mo.sdp;
+  if (!a || !b || a.media.length !== b.media.length) return undefined;
+  const len = (x?: { ip: string }) => x?.ip.length ?? 0;
+  let d = len(b.origin) - len(a.origin) + len(b.connection) - len(a.connection);
+  a.media.forEach((m, k) => {
+    const n = b.media[k]!;
+    d += len(n.connection) - len(m.connection) + String(n.port).length - String(m.port).length;
+  });
+  return d;
+}
+
 function lengthCheck(mi: SipMessageView, mo: SipMessageView, vm: VerifiedSipMessage, ev: Evidence, findings: Finding[]): void {
   const pi = lengthProblem(mi);
-  const po = lengthProblem(mo);
+  let po = lengthProblem(mo);
+  // The parser frames a datagram by Content-Length, so a body longer than declared is not in
+  // bodyLength: the rewritten SDP values tell how much the body grew across the NAT.
+  const grew = sdpGrowth(mi, mo);
+  if (!pi && !po && grew && mi.contentLength !== undefined && mo.contentLength !== undefined && mo.contentLength - mi.contentLength !== grew) {
+    po = `Content-Length: ${mo.contentLength}, but the SDP values rewritten by the NAT make the body ${grew > 0 ? `${grew} byte(s) longer` : `${-grew} byte(s) shorter`} than inside (${mi.contentLength}): it has ${mi.contentLength + grew}`;
+  }
   if (!pi && !po) return;
   vm.contentLength = { inside: pi, outside: po };
   if (po && !pi) {
@@ -263,6 +290,7 @@ function media(si: SipSession | undefined, so: SipSession | undefined, pairs: [S
   const list: [SipMessageView | undefined, SipMessageView | undefined][] = pairs.length ? pairs : [...(si?.sip?.messages ?? []).map((x) => [x, undefined] as [SipMessageView, undefined]), ...(so?.sip?.messages ?? []).map((x) => [undefined, x] as [undefined, SipMessageView])];
   const host = m?.inside ?? si?.client ?? so?.client;
   const out: MediaDirection[] = [];
+  const announcedAt = new Map<MediaDirection, number | undefined>();
   const seen = new Set<string>();
   for (const [a, b] of list) {
     const x = (a ?? b)!;
@@ -283,11 +311,56 @@ function media(si: SipSession | undefined, so: SipSession | undefined, pairs: [S
       // Times on the capture where the media enters the router: outside for media to the inside host.
       const entered = fromHost ? b ?? a : a ?? b;
       const byeAt = bye(list, fromHost ? !!input.outside : !input.inside);
-      out.push(mediaDirection(fromHost ? "to-inside" : "from-inside", { inside: ti, outside: to }, expected, { inside: a?.packet, outside: b?.packet }, mi,
-        { announcedMs: entered && msOf(entered.time), byeMs: byeAt && msOf(byeAt.time) }));
+      const d = mediaDirection(fromHost ? "to-inside" : "from-inside", { inside: ti, outside: to }, expected, { inside: a?.packet, outside: b?.packet }, mi,
+        { announcedMs: entered && msOf(entered.time), byeMs: byeAt && msOf(byeAt.time) });
+      out.push(d);
+      announcedAt.set(d, entered && msOf(entered.time));
     });
   }
+  // Media seen anywhere in the dialog sets how far the captures must reach for "none came" to count.
+  let mediaAt: number | undefined;
+  for (const d of out) {
+    const id = d.insideFlows[0];
+    if (id !== undefined && input.inside) mediaAt = Math.max(mediaAt ?? -Infinity, input.inside.scan.flows.firstMs(id));
+  }
+  for (const d of out) notCovered(d, input, announcedAt.get(d), mediaAt);
   return out;
+}
+
+/**
+ * Nothing is judged where a capture it needs holds no packets: media seen on one side only whose
+ * first packet falls outside the other capture's span, or media never seen when the capture it
+ * would enter ends at its SDP, becomes not-covered (with the reason).
+ */
+function notCovered(d: MediaDirection, input: SipCheckInput, announcedMs: number | undefined, mediaInsideMs: number | undefined): void {
+  if (!input.inside || !input.outside) return;
+  const off = input.nat?.clockOffsetMs ?? 0;
+  if (d.status === "blocked" || d.status === "late") {
+    const seenOut = d.direction === "to-inside";
+    const r = seenOut ? input.outside : input.inside;
+    const id = (seenOut ? d.outsideFlows : d.insideFlows)[0];
+    if (id === undefined) return;
+    const t = r.scan.flows.firstMs(id);
+    const other = seenOut ? "inside" : "outside";
+    if (coverageOf(input.spans?.[other], seenOut ? t - off : t + off) !== "covered") {
+      d.status = "not-covered";
+      d.notCovered = `its first packet (${seenOut ? "outside" : "inside"} flow ${id}) falls where the ${other} capture has no packets`;
+    }
+    return;
+  }
+  if (d.status === "not-sent" || d.status === "not-attempted") {
+    // The capture it would enter must reach past the SDP, and past the media seen in the dialog.
+    const side = d.direction === "to-inside" ? "outside" : "inside";
+    const span = input.spans?.[side];
+    const media = mediaInsideMs === undefined ? undefined : side === "outside" ? mediaInsideMs + off : mediaInsideMs;
+    if (span && announcedMs !== undefined && span.lastMs <= announcedMs) {
+      d.status = "not-covered";
+      d.notCovered = `the ${side} capture ends with the SDP that announced it: whether media followed is not in it`;
+    } else if (span && media !== undefined && span.lastMs < media) {
+      d.status = "not-covered";
+      d.notCovered = `the ${side} capture ends before the dialog's media started: whether media came this way is not in it`;
+    }
+  }
 }
 
 /** The dialog's first BYE request, as seen on the outside (`outside`) or the inside capture. */
@@ -344,6 +417,7 @@ function mediaFindings(list: MediaDirection[], what: string, findings: Finding[]
       late: ["failed", `first seen more than ${SIP_MEDIA_WINDOW_S} s after its SDP, on one side of the NAT only`],
       "not-sent": ["failed", `no packet on either side: the outside SDP named ${to}, an address that does not lead to the NAT`],
       "not-attempted": ["not-checked", "no media was sent this way"],
+      "not-covered": ["not-checked", `not covered: ${d.notCovered ?? "a capture it needs has no packets there"}`],
       "one-side-only": d.packets.inside + d.packets.outside ? ["passed", "media seen in the one capture given"] : ["not-checked", "only one capture was given and it shows no media this way"],
     }[d.status] as [Check["status"], string];
     checks.push({ check: "data-path", subject, status, reason });
@@ -387,6 +461,8 @@ function negotiations(si: SipSession | undefined, so: SipSession | undefined, pa
       const ti = a?.sdp ? target(a.sdp, k) : undefined;
       const to = b?.sdp ? target(b.sdp, k) : undefined;
       const n: VerifiedNegotiation = { kind: "SDP", command: messageName(x), inside: negOf(si, a, k), outside: negOf(so, b, k), dataPath: "not-applicable" };
+      // A media line the session holds no negotiation for (beyond --max-negotiations) is listed in sip.messages only.
+      if (!n.inside && !n.outside) return;
       const c = vm?.fields.find((f) => f.field === "sdp-media" && f.index === k);
       if (c && a && b && m) {
         const ok = c.status === "rewritten" || c.status === "not-needed";
@@ -395,7 +471,7 @@ function negotiations(si: SipSession | undefined, so: SipSession | undefined, pa
       }
       const d = v.media.find((y) => (ti && y.target.inside && same(y.target.inside, ti)) || (to && y.target.outside && same(y.target.outside, to)));
       if (md.port === 0 || !ti && !to) n.dataPath = "not-applicable";
-      else if (d) n.dataPath = !d.expected ? "not-applicable" : d.status === "forwarded" ? "forwarded" : d.status === "blocked" || d.status === "not-sent" ? "blocked" : d.status === "late" ? "late" : d.status === "one-side-only" ? "one-side-only" : "not-attempted";
+      else if (d) n.dataPath = !d.expected ? "not-applicable" : d.status === "forwarded" ? "forwarded" : d.status === "blocked" || d.status === "not-sent" ? "blocked" : d.status === "late" ? "late" : d.status === "one-side-only" ? "one-side-only" : d.status === "not-covered" ? "not-covered" : "not-attempted";
       out.push(n);
     });
   }

@@ -270,6 +270,15 @@ export function tsharkFields(file: string, fields: string[], filter?: string, op
   return rows;
 }
 
+/**
+ * Frames of `file` tshark finds wrong, with checksum validation on: malformed, a bad IP/TCP/UDP/ICMP
+ * checksum, or an expert error ([] for a clean capture).
+ */
+export function tsharkProblems(file: string): string[][] {
+  const bad = "tcp.checksum.status==0 || udp.checksum.status==0 || ip.checksum.status==0 || icmp.checksum.status==0 || icmpv6.checksum.status==0 || _ws.malformed || _ws.expert.severity>=error";
+  return tsharkFields(file, ["frame.number", "_ws.expert.message"], bad, { prefs: ["tcp.check_checksum:TRUE", "udp.check_checksum:TRUE", "ip.check_checksum:TRUE"] });
+}
+
 /** Raw tshark invocation (args after the implicit WIRESHARK_CONFIG_DIR isolation); stdout text. */
 export function tsharkRaw(args: string[]): string {
   return run(args);

@@ -6,7 +6,8 @@
  * report against schema/verify.schema.json; then one-sided runs (outside only, inside only) and
  * the public capture of a softphone behind a NAT (taken on its side).
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
@@ -25,7 +26,7 @@ async function verify(...args: string[]) {
 const codesOf = (report: any) => [...new Set<string>(report.findings.map((f: any) => f.code))].sort();
 
 describe("SIP through the NAT: generated cases", () => {
-  it("are here", () => expect(cases.length).toBe(9));
+  it("are here", () => expect(cases.length).toBe(10));
   for (const c of cases) {
     const dir = join(root, c);
     const meta = JSON.parse(readFileSync(join(dir, "case.json"), "utf8"));
@@ -80,6 +81,32 @@ describe("SIP through the NAT: generated cases", () => {
     const reinvite = report.sessions[0].sip.messages.filter((m: any) => m.name === "INVITE")[1];
     const o = reinvite.fields.find((f: any) => f.field === "sdp-origin");
     expect(o).toMatchObject({ status: "artefact", inside: "192.0.2.10", outside: "0.0.0.0" });
+  });
+
+  it("a router that hides the Call-ID: dialogs paired by CSeq and branch, every message compared (sip-udp-callid-hidden)", async () => {
+    const dir = join(root, "sip-udp-callid-hidden");
+    const { report } = await verify("--inside", join(dir, "inside.pcap"), "--outside", join(dir, "outside.pcap"));
+    const sip = report.sessions.filter((s: any) => s.alg === "sip");
+    expect(sip.length).toBe(1);
+    expect(sip[0].sip.callIdRewritten).toBe(true);
+    expect(sip[0].sip.messages.every((m: any) => m.inside && m.outside)).toBe(true);
+  });
+
+  it("coverage: an outside capture that stops before the media judges no media direction (sip-udp-no-alg cut after the ACK)", async () => {
+    const dir = join(root, "sip-udp-no-alg");
+    const b = readFileSync(join(dir, "outside.pcap"));
+    // Packets 1-5 (INVITE … ACK): 24-byte header, then 16-byte record headers + captured lengths.
+    let o = 24;
+    for (let k = 0; k < 5; k++) o += 16 + b.readUInt32LE(o + 8);
+    const cutFile = join(mkdtempSync(join(tmpdir(), "alg-verify-sip-")), "outside-cut.pcap");
+    writeFileSync(cutFile, b.subarray(0, o));
+    const { report } = await verify("--inside", join(dir, "inside.pcap"), "--outside", cutFile);
+    const media = report.sessions.flatMap((s: any) => s.sip.media);
+    expect(media.map((d: any) => d.status).sort()).toEqual(["not-covered", "not-covered"]);
+    expect(codesOf(report)).not.toContain("alg.one-way-media");
+    expect(codesOf(report)).not.toContain("alg.media-blocked");
+    // The INVITE was read on both sides: its rewrite is still judged.
+    expect(codesOf(report)).toContain("alg.sdp-not-translated");
   });
 
   it("one capture only: what it shows is checked, nothing is judged across the NAT", async () => {
