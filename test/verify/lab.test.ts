@@ -12,7 +12,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
-import { verdictPending } from "../lab/pending.js";
 
 const root = new URL("../../pcaps/lab/", import.meta.url).pathname;
 const cases = readdirSync(root).filter((d) => !d.includes("."));
@@ -27,8 +26,7 @@ async function run(dir: string, router: string[] = ["conntrack.txt", "expect.txt
 describe("lab cases (real netfilter ALG)", () => {
   it("are here", () => expect(cases.length).toBeGreaterThanOrEqual(14));
   for (const c of cases) {
-    // SIP/TFTP scenarios: verify cannot give their verdict yet (test/lab/pending.ts)
-    it.skipIf(verdictPending(c))(c, async () => {
+    it(c, async () => {
       const meta = JSON.parse(readFileSync(join(root, c, "case.json"), "utf8"));
       const { code, report } = await run(join(root, c));
       expect(report.verdict, JSON.stringify(report.findings.map((f: any) => f.message))).toBe(meta.expected.verdict);
