@@ -111,11 +111,11 @@ describe("SRX show security alg sip calls", () => {
     const text = [
       "user@host> show security alg sip calls detail",
       "Total number of calls: 3",
-      "  Call ID    : 1-9886@192.0.2.10",
+      "  Call ID    : 1-8622@192.0.2.10",
       "  Method     : INVITE",
       "  State      : SETUP",
       "  Group ID   : 1",
-      "  Call ID    : 1-9864@192.0.2.10",
+      "  Call ID    : 1-8615@192.0.2.10",
       "  Method     : REGISTER",
       "  Call ID    : 47090a32@30.2.20.5",
       "  Method     : INVITE",
@@ -125,8 +125,8 @@ describe("SRX show security alg sip calls", () => {
     expect(code).toBe(0);
     const sc = checks(report, "srx-sip-call");
     expect(sc.map((c: any) => [c.subject, c.status])).toEqual([
-      [`SRX SIP call 1-9886@192.0.2.10 (INVITE, SETUP) at ${f}:3`, "passed"],
-      [`SRX SIP call 1-9864@192.0.2.10 (REGISTER) at ${f}:7`, "passed"],
+      [`SRX SIP call 1-8622@192.0.2.10 (INVITE, SETUP) at ${f}:3`, "passed"],
+      [`SRX SIP call 1-8615@192.0.2.10 (REGISTER) at ${f}:7`, "passed"],
       [`SRX SIP call 47090a32@30.2.20.5 (INVITE) at ${f}:9`, "not-checked"],
     ]);
     expect(sc[0].reason).toMatch(/^the dialog with this Call-ID: inside packet \d+, outside packet \d+$/);

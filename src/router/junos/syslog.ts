@@ -149,6 +149,9 @@ export function parseMessage(rec: string, line: number): JunosSyslogEvent | stri
       srcText = srcTok.slice(c + 1);
     }
   }
+  // An IP protocol number is one octet (RFC 791 §3.1, RFC 8200 §3).
+  const protoNumber = Number(g.pn);
+  if (protoNumber > 255) return `proto ${g.pn}`;
   const src = parseEndpoint(srcText);
   if (!src) return srcText;
   const dst = parseEndpoint(g.dst!);
@@ -163,7 +166,7 @@ export function parseMessage(rec: string, line: number): JunosSyslogEvent | stri
     serviceSet: g.ss!,
     service: g.svc!,
     tag: g.tag!,
-    protoNumber: Number(g.pn),
+    protoNumber,
     protoName: g.pname!,
     src,
     dst,
