@@ -13,6 +13,7 @@
  * writes the last media address into `o=`, ns L540-575) is an artefact, not a mismatch.
  */
 import type { Endpoint } from "../types.js";
+import { uriHostPort as parseUriHostPort } from "../alg/sip-parse.js";
 
 /** The fields of a SIP message this module reads (a subset of src/alg/sip-types.ts SipMessage). */
 export interface SipMessageView {
@@ -76,34 +77,17 @@ interface HostPort { ip: string; port?: number }
 const hp = (x: HostPort | undefined) => (x ? (x.ip.includes(":") ? `[${x.ip}]` : x.ip) + (x.port !== undefined ? `:${x.port}` : "") : undefined);
 
 /**
- * Host and port of a SIP URI (`sip:`/`sips:`, optional userinfo up to `@`, IPv4, `[IPv6]` or a
- * name, optional `:port`), inside `<...>` or bare. undefined when it is not a SIP URI.
+ * Host and port of a SIP URI (`sip:`/`sips:`, inside `<...>` or bare), read by the analyzer's URI
+ * parser (src/alg/sip-parse.ts); undefined when it is not a SIP URI or names no host.
  */
 export function uriHostPort(uri: string): HostPort | undefined {
   const lt = uri.indexOf("<");
-  let s = lt >= 0 ? uri.slice(lt + 1, uri.indexOf(">", lt) >= 0 ? uri.indexOf(">", lt) : undefined) : uri;
-  const m = /^\s*sips?:/i.exec(s);
-  if (!m) return undefined;
-  s = s.slice(m[0].length);
-  const stop = s.search(/[;?>\s,]/);
-  if (stop >= 0) s = s.slice(0, stop);
-  const at = s.lastIndexOf("@");
-  if (at >= 0) s = s.slice(at + 1);
-  let ip: string;
-  let rest: string;
-  if (s.startsWith("[")) {
-    const close = s.indexOf("]");
-    if (close < 0) return undefined;
-    ip = s.slice(1, close);
-    rest = s.slice(close + 1);
-  } else {
-    const colon = s.indexOf(":");
-    ip = colon >= 0 ? s.slice(0, colon) : s;
-    rest = colon >= 0 ? s.slice(colon) : "";
-  }
-  if (!ip) return undefined;
-  const port = /^:(\d{1,5})$/.exec(rest);
-  return port ? { ip, port: Number(port[1]) } : { ip };
+  const gt = lt >= 0 ? uri.indexOf(">", lt) : -1;
+  const s = (lt >= 0 ? uri.slice(lt + 1, gt >= 0 ? gt : undefined) : uri).trim();
+  if (!/^sips?:/i.test(s)) return undefined;
+  const { host, port } = parseUriHostPort(s.split(/[\s,>]/, 1)[0]!);
+  if (!host) return undefined;
+  return port !== undefined ? { ip: host, port } : { ip: host };
 }
 
 /** The message's address fields, in a fixed order (field, index, value). */
