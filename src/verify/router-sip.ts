@@ -9,40 +9,18 @@
  *    hides Call-IDs by default (`disable-call-id-hiding` is a knob), so a Call-ID found in no dialog
  *    is said to be possibly hidden, never a failure.
  *
- * The SIP session shape is the one of /work/brief/SIP-CONTRACT.md (`session.sip` with `callId`,
- * `method`, `messages[]` holding `request`, `status`, `cseq`, `contact[]`); it is read through the
- * narrow interfaces below so this file does not depend on more of it than it uses.
+ * The SIP sessions are the analyzer's (src/alg/sip-types.ts `SipSession`).
  */
 import type { AnalyzeResult } from "../alg/analyze.js";
+import type { SipSession } from "../alg/sip-types.js";
 import type { RouterEndpoint, RouterExpectation, RouterParseResult, SrxSipCall } from "../router/types.js";
 import type { Check, Finding } from "./types.js";
 import type { MatchCaptures } from "./router-match.js";
 import { finding } from "./findings.js";
 
-/** What this file reads of a SIP message (SIP-CONTRACT.md `SipMessage`). */
-interface SipMessageView {
-  packet: number;
-  src: { ip: string; port: number | null };
-  dst: { ip: string; port: number | null };
-  request?: { method: string };
-  status?: { code: number };
-  cseq?: { num: number; method: string };
-  contact?: { host: string; port?: number; expires?: number }[];
-  expires?: number;
-}
-/** What this file reads of a SIP session (SIP-CONTRACT.md `session.sip`). */
-interface SipView {
-  callId: string;
-  method?: string;
-  transport?: "udp" | "tcp";
-  messages: SipMessageView[];
-  register?: { expires?: number };
-}
-
 /** The SIP part of a session, when it has one. */
-export function sipOf(s: AnalyzeResult["sessions"][number]): SipView | undefined {
-  const sip = (s as { sip?: SipView }).sip;
-  return (s.alg as string) === "sip" && sip && Array.isArray(sip.messages) ? sip : undefined;
+export function sipOf(s: AnalyzeResult["sessions"][number]): SipSession | undefined {
+  return s.alg === "sip" ? s.sip : undefined;
 }
 
 const ep = (e: { ip: string; port: number | null | undefined }) => (e.ip.includes(":") ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);

@@ -3,7 +3,7 @@
  * sent-by, every Contact, the first From and To, the Request-URI, SDP `o=`, session `c=`, each
  * media's `c=` and `m=` port) compared between the inside and the outside copy of one message,
  * against the translation of the signalling flow that carried it (ALG-BEHAVIOUR.md §8.4, §8.10).
- * Pure functions over the SIP messages of src/alg (contract SIP-CONTRACT.md); no capture access.
+ * Pure functions over the SIP messages of src/alg (src/alg/sip-types.ts); no capture access.
  *
  * The rule, for a message the inside host sent (outbound): a value naming the inside host's
  * private address must name the NAT address outside — and, where it names the private port of the
