@@ -81,6 +81,14 @@ export const FL_FRAGS = 118;
 export const FL_ISN_A = 120;
 /** u32: reserved (ALG control-stream slot + 1 once the ALG issue lands). */
 export const FL_CTRL = 124;
+/**
+ * u32 each, non-TCP flows only: the non-first IP fragments A→B and B→A, so that a flow's
+ * datagrams (packets less these: what conntrack counts, a fragmented datagram once) are known per
+ * direction. The words are FL_ISN_A and FL_CTRL, which only TCP flows use; a TCP record has no
+ * room for them (its datagrams are reported as unknown when it has later fragments).
+ */
+export const FL_LATER_AB = 120;
+export const FL_LATER_BA = 124;
 
 /** FlowRecord.flags bits. */
 export enum FlowFlag {

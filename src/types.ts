@@ -67,6 +67,12 @@ export interface Flow {
   tcp?: { syn: boolean; synAck: boolean; fin: boolean; rst: boolean };
   /** Packets of this flow that were non-first IP fragments (counted via the fragment table). */
   fragments: number;
+  /**
+   * Present when `fragments` > 0 (elsewhere it equals `packets`): datagrams per direction as
+   * conntrack counts them, a fragmented datagram once (packets less its non-first fragments);
+   * null for a TCP flow with fragments (not known per direction).
+   */
+  datagrams?: DirPair | null;
 }
 
 export interface CaptureInfo {

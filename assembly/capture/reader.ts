@@ -31,8 +31,8 @@ import { rd16, rd32 } from "../bytes";
 import { ifacesPtr, inputCap, inputPtr, statePtr, traceCap, tracePtr } from "../memory";
 import { add, bump } from "../stats";
 import * as d from "../wire/decode";
-import { account, bumpFrags, endedPressure } from "../flow/table";
-import { fragDir, fragFind, fragPend } from "../flow/frag";
+import { account, endedPressure } from "../flow/table";
+import { countLater, fragDir, fragFind, fragPend } from "../flow/frag";
 import { batchAdd, batchFlush } from "../flow/batch";
 import { algAdmit } from "../alg/admit";
 import { algUdpKind } from "../alg/stream";
@@ -155,7 +155,7 @@ function onPacket(at: u32, p: usize, caplen: u32, origLen: u32, linkType: u32, t
     let rec = fragFind(d.mSrcHi, d.mSrcLo, d.mDstHi, d.mDstLo, d.mFragId, d.mProto);
     if (rec != 0) {
       account(rec, fragDir, d.mProto, 0, false, 0, d.mIpLen, d.mPayloadLen, n, ts);
-      bumpFrags(rec);
+      countLater(rec, fragDir, 1);
       bump(Stat.FragmentsAttributed);
     } else {
       bump(Stat.FragmentsUnattributed);

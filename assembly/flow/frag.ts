@@ -14,6 +14,7 @@ import {
   FL_FIRST_PKT, FL_FIRST_TS, FL_FRAGS, FLOW_SIZE, FR_DIR, FR_DST, FR_HASH, FR_ID, FR_PEND_FIRST_PKT,
   FR_PEND_FIRST_TS, FR_PEND_IPBYTES, FR_PEND_PAYLOAD, FR_PEND_PKTS, FR_PROTO, FR_SLOT, FR_SRC, FR_TS,
   FRAG_SIZE, FL_IPBYTES_AB, FL_PAYLOAD_AB, FL_PKTS_AB, Stat, FL_HASH, FL_ID, FR_FLOW_ID, FR_FLOW_HASH,
+  FL_LATER_AB, FL_PROTO,
 } from "../abi";
 import { flowMask, flowsPtr, fragMask, fragsPtr } from "../memory";
 import { add, bump } from "../stats";
@@ -36,6 +37,19 @@ import { add, bump } from "../stats";
 }
 
 /**
+ * Counts `n` non-first fragments of a flow in direction `dir`: the flow's fragment total
+ * (saturating) and, for non-TCP flows, the per-direction count its datagrams are derived from
+ * (FL_LATER_AB: a fragmented datagram counts once, at its first fragment, as conntrack counts it).
+ */
+export function countLater(rec: usize, dir: u32, n: u32): void {
+  let f = <u32>load<u16>(rec + FL_FRAGS) + n;
+  store<u16>(rec + FL_FRAGS, <u16>(f < 0xffff ? f : 0xffff));
+  if (load<u8>(rec + FL_PROTO) == 6) return;
+  let l = rec + FL_LATER_AB + (<usize>dir << 2);
+  store<u32>(l, load<u32>(l) + n);
+}
+
+/**
  * Remembers the first fragment of a datagram: its flow record and direction. Later fragments
  * that were pending on the same datagram are accounted to the flow now.
  */
@@ -52,8 +66,7 @@ export function fragRemember(
     store<u64>(ib, load<u64>(ib) + load<u64>(e + FR_PEND_IPBYTES));
     let pb = rec + FL_PAYLOAD_AB + (<usize>dir << 3);
     store<u64>(pb, load<u64>(pb) + load<u64>(e + FR_PEND_PAYLOAD));
-    let f = <u32>load<u16>(rec + FL_FRAGS) + n;
-    store<u16>(rec + FL_FRAGS, <u16>(f < 0xffff ? f : 0xffff));
+    countLater(rec, dir, n);
     let firstPkt = load<u32>(e + FR_PEND_FIRST_PKT);
     if (firstPkt < load<u32>(rec + FL_FIRST_PKT)) {
       store<u32>(rec + FL_FIRST_PKT, firstPkt);

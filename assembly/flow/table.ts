@@ -20,7 +20,7 @@
 import {
   ENDED_CAP, RECLAIM_BATCH, ST_ENDED_COUNT, ST_FLOWS_HELD, FL_ADDR_A, FL_ADDR_B, FL_FIRST_PKT, FL_FIRST_TS, FL_FLAGS, FL_HASH, FL_ID, FL_IFACE,
   FL_IPBYTES_AB, FL_IPVER, FL_ISN_A, FL_LAST_PKT, FL_LAST_TS, FL_PAYLOAD_AB, FL_PKTS_AB,
-  FL_PORT_A, FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FL_FRAGS, FLOW_SIZE, FlowFlag, Stat,
+  FL_PORT_A, FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FLOW_SIZE, FlowFlag, Stat,
   ST_FLOWS, ST_FULL_PACKET,
 } from "../abi";
 import { endedPtr, flowCap, flowMask, flowsPtr, statePtr } from "../memory";
@@ -431,10 +431,4 @@ function swap(rec: usize): void {
     (finB != 0 ? FlowFlag.FinA : 0);
   fl &= ~FlowFlag.Midstream;
   store<u16>(rec + FL_FLAGS, <u16>(fl | FlowFlag.Swapped));
-}
-
-/** Counts a later fragment towards a flow slot's frag counter. */
-export function bumpFrags(rec: usize): void {
-  let f = <u32>load<u16>(rec + FL_FRAGS);
-  if (f < 0xffff) store<u16>(rec + FL_FRAGS, <u16>(f + 1));
 }

@@ -19,6 +19,7 @@ import {
   FL_ADDR_A, FL_ADDR_B, FL_FIRST_PKT, FL_FIRST_TS, FL_FLAGS, FL_FRAGS, FL_ID, FL_IFACE,
   FL_IPBYTES_AB, FL_IPVER, FL_LAST_PKT, FL_LAST_TS, FL_PAYLOAD_AB, FL_PKTS_AB, FL_PKTS_BA,
   FL_PORT_A, FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FLOW_SIZE, FlowFlag, ST_OUT_LEN,
+  FL_LATER_AB, FL_LATER_BA,
 } from "../abi";
 import { endedPtr, flowsPtr, orderPtr, outCap, outPtr, statePtr } from "../memory";
 
@@ -307,6 +308,7 @@ function flow(r: usize): void {
   isoTime(load<u64>(r + FL_LAST_TS));
   lit("\"},\"fragments\":");
   dec(load<u16>(r + FL_FRAGS));
+  if (load<u16>(r + FL_FRAGS) != 0) datagrams(r, proto);
   if (proto == 6) {
     let f = <u32>load<u16>(r + FL_FLAGS);
     lit(",\"tcp\":{\"syn\":");
@@ -320,6 +322,16 @@ function flow(r: usize): void {
     byte(125);
   }
   byte(125);
+}
+
+/**
+ * `"datagrams"`, on flows with non-first fragments only (elsewhere it equals `packets`): packets
+ * less the later fragments per direction, as conntrack counts (see FL_LATER_AB); null for TCP.
+ */
+function datagrams(r: usize, proto: u32): void {
+  lit(",\"datagrams\":");
+  if (proto == 6) lit("null");
+  else pair(load<u32>(r + FL_PKTS_AB) - load<u32>(r + FL_LATER_AB), load<u32>(r + FL_PKTS_BA) - load<u32>(r + FL_LATER_BA));
 }
 
 /** ORDER entries with this bit name a record in the ENDED region (staged by the host). */

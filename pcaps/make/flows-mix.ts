@@ -48,6 +48,7 @@ export const CONVENTIONS = {
   ipBytes: "IPv4 Total Length / IPv6 40 + Payload Length (extension headers included), from the header, not the captured length",
   payloadBytes: "IP payload after the IPv6 extension headers minus the L4 header: TCP data offset, UDP 8; protocols without ports (ICMP, ICMPv6, GRE, …) have no L4 header here, so their whole message counts; a first fragment subtracts the L4 header it carries, a non-first fragment counts all its fragment data",
   fragments: "number of non-first fragments (IPv4 offset > 0, IPv6 fragment offset > 0) attributed to the flow",
+  datagrams: "only on flows with fragments: per direction, packets less that direction's non-first fragments (a fragmented datagram once, as conntrack counts); null for TCP",
   interface: "file-wide interface index: IDBs numbered in file order across sections (section 2's first IDB is 2 here), since section-local ids would collide; `section` gives the section",
   time: "ISO 8601 UTC with 9 fractional digits = timestamp units converted to ns by truncation, plus if_tsoffset; SPB packets have no timestamp and are never a flow's first/last packet",
   tcp: "syn = SYN without ACK seen, synAck = SYN+ACK seen, fin / rst = flag seen in either direction",
@@ -392,6 +393,7 @@ const SPB_NO_TIME = "(spb: no timestamp)";
 export function mixExpected(spec = mixSpec()): MixExpected {
   const flows: ExpectedFlow[] = [];
   const byKey = new Map<string, ExpectedFlow>();
+  const later = new Map<ExpectedFlow, { initiatorToResponder: number; responderToInitiator: number }>();
   let n = 0;
   let truncated = 0;
   let ifBase = 0; // file-wide index of this section's first IDB
@@ -427,7 +429,12 @@ export function mixExpected(spec = mixSpec()): MixExpected {
       fl.packets[dir]++;
       fl.ipBytes[dir] += f.ipBytes;
       fl.payloadBytes[dir] += f.payloadBytes;
-      if (f.nonFirstFragment) fl.fragments++;
+      if (f.nonFirstFragment) {
+        fl.fragments++;
+        const l = later.get(fl) ?? { initiatorToResponder: 0, responderToInitiator: 0 };
+        l[dir]++;
+        later.set(fl, l);
+      }
       fl.last = { packet: n, time: time ?? SPB_NO_TIME };
       if (fl.tcp && f.tcpFlags) {
         const t = f.tcpFlags;
@@ -440,6 +447,11 @@ export function mixExpected(spec = mixSpec()): MixExpected {
     ifBase += sec.interfaces.length;
   });
   for (const fl of flows) if (fl.last.time === SPB_NO_TIME) throw new Error(`flow ${fl.id} ends with an SPB`);
+  // Datagrams as conntrack counts them (a fragmented one once), on flows with fragments; TCP: null.
+  for (const [fl, l] of later) {
+    fl.datagrams = fl.proto === "tcp" ? null
+      : { initiatorToResponder: fl.packets.initiatorToResponder - l.initiatorToResponder, responderToInitiator: fl.packets.responderToInitiator - l.responderToInitiator };
+  }
   return {
     capture: MIX_FILES.capture, generator: "pcaps/make/flows-mix.ts", conventions: CONVENTIONS,
     packets: n, truncatedPackets: truncated, sections: spec.length, flows,

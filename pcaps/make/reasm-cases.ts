@@ -11,7 +11,7 @@
  * each case as <dir>/<name>.pcap (default pcaps/reasm/, not committed).
  */
 import {
-  DEFAULT_EPOCH_NS, IpProto, LinkType, ascii, concat, ethernetFor, ipv4, ipv6, ipv6FragmentExt, udp, writePcap, type PcapRecord,
+  DEFAULT_EPOCH_NS, IpProto, LinkType, ascii, concat, ethernetFor, ipv4, ipv6, ipv6FragmentExt, tcp, udp, writePcap, type PcapRecord,
 } from "../../test/helpers/pcap-writer.js";
 import { isMain, repoRoot, writeOut } from "./util.js";
 
@@ -63,8 +63,8 @@ function pieces(dgram: Uint8Array, size: number): Piece[] {
   return out;
 }
 
-function frag4(p: Piece, id: number, src = CLIENT, dst = SERVER): Uint8Array {
-  return ethernetFor(ipv4({ src, dst, proto: IpProto.UDP, id, mf: p.more, fragOffset: p.off / 8, payload: p.data }));
+function frag4(p: Piece, id: number, src = CLIENT, dst = SERVER, proto: number = IpProto.UDP): Uint8Array {
+  return ethernetFor(ipv4({ src, dst, proto, id, mf: p.more, fragOffset: p.off / 8, payload: p.data }));
 }
 
 function frag6(p: Piece, id: number): Uint8Array {
@@ -228,10 +228,109 @@ export function sipReasmCases(): SipReasmCase[] {
   ];
 }
 
+/** Datagrams per direction of one flow, as conntrack counts them (a fragmented datagram once). */
+export interface FlowCount { initiator: string; initiatorPort: number; proto: "udp" | "tcp"; packets: [number, number]; fragments: number; datagrams: [number, number] | null }
+
+/** A capture whose flows carry fragmented datagrams, with what conntrack counts per flow (computed while building it). */
+export interface DatagramCase {
+  name: string;
+  about: string;
+  pcap: Uint8Array;
+  /** Per flow of the capture (keyed by initiator endpoint and protocol). */
+  flows: FlowCount[];
+  /** For a TFTP transfer in the case: the blocks and data bytes the client received. */
+  tftp?: { filename: string; blksize: number; blocks: number; bytes: number };
+}
+
+/** Builds frames while counting what conntrack would count per flow and direction. */
+class Counter {
+  readonly frames: Timed[] = [];
+  readonly flows = new Map<string, FlowCount>();
+  private id = 0x100;
+  /** One datagram a → b (`dir` 0 = initiator → responder of `flow`), cut into `size`-byte fragments (0 = whole) sent in `order`. */
+  send(flow: FlowCount, dir: 0 | 1, src: string, dst: string, datagram: Uint8Array, size = 0, order: (ps: Piece[]) => Piece[] = (ps) => ps): void {
+    const proto = flow.proto === "udp" ? IpProto.UDP : IpProto.TCP;
+    const id = ++this.id;
+    const ps = size ? order(pieces(datagram, size)) : [{ off: 0, data: datagram, more: false }];
+    for (const p of ps) this.frames.push({ frame: frag4(p, id, src, dst, proto) });
+    flow.packets[dir] += ps.length;
+    const later = ps.filter((p) => p.off > 0).length;
+    flow.fragments += later;
+    if (flow.datagrams) flow.datagrams[dir] += ps.length - later;
+  }
+  flow(initiator: string, initiatorPort: number, proto: "udp" | "tcp"): FlowCount {
+    const f: FlowCount = { initiator, initiatorPort, proto, packets: [0, 0], fragments: 0, datagrams: [0, 0] };
+    this.flows.set(`${proto} ${initiator}:${initiatorPort}`, f);
+    return f;
+  }
+}
+
+const bytesOf = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
+
+/**
+ * A TFTP read with a 4096-byte block size (RFC 2348), as PXE loaders ask: the server's DATA blocks
+ * (4108-byte datagrams) arrive in 1480-byte IP fragments — block 2 last fragment first — on the
+ * transfer's new port; the client ACKs each block. The transfer must be followed to its end, and
+ * the transfer flow's datagrams are the blocks (and the OACK), not the fragments.
+ */
+export function tftpBlksizeCase(): DatagramCase {
+  const c = new Counter();
+  const [cport, sport, blksize, filename] = [40100, 50100, 4096, "pxelinux.0"];
+  const req = c.flow(CLIENT, cport, "udp");
+  const x = c.flow(SERVER, sport, "udp");
+  const toS = (dport: number, payload: Uint8Array) => udp({ src: CLIENT, dst: SERVER, srcPort: cport, dstPort: dport, payload });
+  const toC = (payload: Uint8Array) => udp({ src: SERVER, dst: CLIENT, srcPort: sport, dstPort: cport, payload });
+  c.send(req, 0, CLIENT, SERVER, toS(69, concat(Uint8Array.of(0, 1), ascii(`${filename}\0octet\0blksize\0${blksize}\0`))));
+  c.send(x, 0, SERVER, CLIENT, toC(concat(Uint8Array.of(0, 6), ascii(`blksize\0${blksize}\0`))));
+  c.send(x, 1, CLIENT, SERVER, toS(sport, Uint8Array.of(0, 4, 0, 0)));
+  const sizes = [blksize, blksize, 1000];
+  sizes.forEach((n, i) => {
+    const block = i + 1;
+    const data = concat(Uint8Array.of(0, 3, 0, block), bytesOf(n, block));
+    c.send(x, 0, SERVER, CLIENT, toC(data), i === 2 ? 512 : 1480, block === 2 ? (ps) => [...ps].reverse() : undefined);
+    c.send(x, 1, CLIENT, SERVER, toS(sport, Uint8Array.of(0, 4, 0, block)));
+  });
+  return {
+    name: "tftp-blksize", about: "a TFTP read with blksize 4096: fragmented DATA blocks on the transfer port, one last fragment first",
+    pcap: pcapOf(c.frames), flows: [...c.flows.values()], tftp: { filename, blksize, blocks: sizes.length, bytes: sizes.reduce((a, b) => a + b, 0) },
+  };
+}
+
+/**
+ * Fragmented datagrams both ways on one UDP flow of a port no ALG uses (a fragmented reply last
+ * fragment first, so its later fragments wait for their first), unfragmented ones between, and a
+ * TCP flow with a fragmented segment (its datagrams are not known per direction: null).
+ */
+export function mixedDatagramCase(): DatagramCase {
+  const c = new Counter();
+  const u = c.flow(CLIENT, 41000, "udp");
+  const dg = (src: string, dst: string, sp: number, dp: number, n: number) => udp({ src, dst, srcPort: sp, dstPort: dp, payload: bytesOf(n, n) });
+  c.send(u, 0, CLIENT, SERVER, dg(CLIENT, SERVER, 41000, 5000, 3000), 1480);
+  c.send(u, 1, SERVER, CLIENT, dg(SERVER, CLIENT, 5000, 41000, 2000), 1024, (ps) => [...ps].reverse());
+  c.send(u, 0, CLIENT, SERVER, dg(CLIENT, SERVER, 41000, 5000, 100));
+  c.send(u, 1, SERVER, CLIENT, dg(SERVER, CLIENT, 5000, 41000, 100));
+  c.send(u, 1, SERVER, CLIENT, dg(SERVER, CLIENT, 5000, 41000, 5000), 1480);
+  const t = c.flow(CLIENT, 41001, "tcp");
+  const seg = (sp: number, dp: number, flags: { syn?: boolean; ack?: boolean; psh?: boolean }, payload?: Uint8Array, [a, b] = [CLIENT, SERVER]) =>
+    tcp({ src: a, dst: b, srcPort: sp, dstPort: dp, seq: 1000, ack: 0, flags, payload });
+  c.send(t, 0, CLIENT, SERVER, seg(41001, 8080, { syn: true }));
+  c.send(t, 1, SERVER, CLIENT, seg(8080, 41001, { syn: true, ack: true }, undefined, [SERVER, CLIENT]));
+  c.send(t, 0, CLIENT, SERVER, seg(41001, 8080, { ack: true, psh: true }, bytesOf(2500, 7)), 1480);
+  t.datagrams = null;
+  return {
+    name: "datagrams-mixed", about: "fragmented datagrams both ways on one UDP flow (one last fragment first) and a fragmented TCP segment",
+    pcap: pcapOf(c.frames), flows: [...c.flows.values()],
+  };
+}
+
+export function datagramCases(): DatagramCase[] {
+  return [tftpBlksizeCase(), mixedDatagramCase()];
+}
+
 if (isMain(import.meta.url)) {
   const root = repoRoot(import.meta.url);
   const dir = process.argv[2] ?? "pcaps/reasm";
-  for (const c of [...reasmCases(), ...sipReasmCases()]) {
+  for (const c of [...reasmCases(), ...sipReasmCases(), ...datagramCases()]) {
     writeOut(root, `${dir}/${c.name}.pcap`, c.pcap);
     console.log(`${c.name}.pcap`, c.pcap.length, "bytes:", c.about);
   }

@@ -7,10 +7,11 @@ import {
   FL_ADDR_A, FL_ADDR_B, FL_FIRST_PKT, FL_FIRST_TS, FL_FLAGS, FL_FRAGS, FL_HASH, FL_ID, FL_IFACE,
   FL_IPBYTES_AB, FL_IPVER, FL_LAST_PKT, FL_LAST_TS, FL_PAYLOAD_AB, FL_PKTS_AB, FL_PKTS_BA, FL_PORT_A,
   FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FL_ISN_A, FL_CTRL, FL_IPBYTES_BA, FL_PAYLOAD_BA, FLOW_SIZE, FlowFlag,
+  FL_LATER_AB, FL_LATER_BA,
 } from "../wasm/abi.js";
 import { ipToString } from "../net/addr.js";
 import { nsToIso } from "../net/time.js";
-import type { Flow, FlowProto } from "../types.js";
+import type { DirPair, Flow, FlowProto } from "../types.js";
 
 /** Bytes per chunk of the ended-flow store; a record never straddles two. */
 const CHUNK_BYTES = 1 << 19;
@@ -411,6 +412,21 @@ export class FlowTable {
     return (this.dv.getUint32(r + 4, true) * 4294967296 + this.dv.getUint32(r, true)) / 1e6;
   }
 
+  /**
+   * Datagrams of flow `id` per direction, as conntrack counts them (a fragmented datagram once):
+   * packets less the non-first fragments (FL_LATER_AB); null for a TCP flow with fragments (its
+   * record has no room for them per direction).
+   */
+  datagrams(id: number): DirPair | null {
+    const r = this.rec(id);
+    const dv = this.dv;
+    const ab = dv.getUint32(r + FL_PKTS_AB, true);
+    const ba = dv.getUint32(r + FL_PKTS_BA, true);
+    if (dv.getUint16(r + FL_FRAGS, true) === 0) return { initiatorToResponder: ab, responderToInitiator: ba };
+    if (dv.getUint8(r + FL_PROTO) === 6) return null;
+    return { initiatorToResponder: ab - dv.getUint32(r + FL_LATER_AB, true), responderToInitiator: ba - dv.getUint32(r + FL_LATER_BA, true) };
+  }
+
   /** Initial sequence number of the initiator's SYN (undefined when no SYN was seen). */
   isn(id: number): number | undefined {
     const r = this.rec(id);
@@ -470,6 +486,7 @@ export class FlowTable {
       last: { packet: dv.getUint32(r + FL_LAST_PKT, true), time: nsToIso(dv.getBigUint64(r + FL_LAST_TS, true)) },
       fragments: dv.getUint16(r + FL_FRAGS, true),
     };
+    if (flow.fragments) flow.datagrams = this.datagrams(id);
     if (protoNum === 6) {
       flow.tcp = {
         syn: (flags & FlowFlag.Syn) !== 0,

@@ -27,6 +27,13 @@ const LINUX_HELPERS = new Set(["ftp", "sip", "tftp"]);
 
 const protoWord = (p: string | number) => (typeof p === "number" ? String(p) : p.toUpperCase());
 
+/** PredictedFlow.datagrams of one direction of a flow: only when it carried fragments. */
+function datagramsOf(f: Flow, ab: boolean): { datagrams?: number | null } {
+  if (!f.fragments) return {};
+  if (!f.datagrams) return { datagrams: null };
+  return { datagrams: ab ? f.datagrams.initiatorToResponder : f.datagrams.responderToInitiator };
+}
+
 function linesFor(m: NatMapping | undefined, fi: Flow | undefined, fo: Flow | undefined, control: boolean): PredictedFlow[] {
   const state = control ? "Watch" : "Forward";
   const roles = control ? (["control initiator", "control responder"] as const) : (["data initiator", "data responder"] as const);
@@ -40,16 +47,16 @@ function linesFor(m: NatMapping | undefined, fi: Flow | undefined, fo: Flow | un
     const natS: NatTranslation[] = translated ? [{ kind: "source", from: m.inside, to: m.translated }] : [];
     const natD: NatTranslation[] = translated ? [{ kind: "dest", from: m.translated, to: m.inside }] : [];
     return [
-      { proto: protoWord(fi.proto), src: m.inside, dst: m.remote, state, dir: "I", frames: iFrames, bytes: iBytes, nat: natS, role: roles[0] },
-      { proto: protoWord(fo.proto), src: m.remote, dst: m.translated, state, dir: "O", frames: oFrames, bytes: oBytes, nat: natD, role: roles[1] },
+      { proto: protoWord(fi.proto), src: m.inside, dst: m.remote, state, dir: "I", frames: iFrames, bytes: iBytes, ...datagramsOf(fi, outbound), nat: natS, role: roles[0] },
+      { proto: protoWord(fo.proto), src: m.remote, dst: m.translated, state, dir: "O", frames: oFrames, bytes: oBytes, ...datagramsOf(fo, !outbound), nat: natD, role: roles[1] },
     ];
   }
   const f = fi ?? fo;
   if (!f) return [];
   // One side only: the client (or whoever opened it) as the initiator.
   return [
-    { proto: protoWord(f.proto), src: f.initiator, dst: f.responder, state, dir: "I", frames: f.packets.initiatorToResponder, bytes: f.ipBytes.initiatorToResponder, nat: [], role: roles[0] },
-    { proto: protoWord(f.proto), src: f.responder, dst: f.initiator, state, dir: "O", frames: f.packets.responderToInitiator, bytes: f.ipBytes.responderToInitiator, nat: [], role: roles[1] },
+    { proto: protoWord(f.proto), src: f.initiator, dst: f.responder, state, dir: "I", frames: f.packets.initiatorToResponder, bytes: f.ipBytes.initiatorToResponder, ...datagramsOf(f, true), nat: [], role: roles[0] },
+    { proto: protoWord(f.proto), src: f.responder, dst: f.initiator, state, dir: "O", frames: f.packets.responderToInitiator, bytes: f.ipBytes.responderToInitiator, ...datagramsOf(f, false), nat: [], role: roles[1] },
   ];
 }
 
@@ -511,24 +518,37 @@ function compareConntrack(predicted: PredictedConversation[], entries: RouterFlo
     bad.push(...conntrackCounters(e, p, origLine, replyLine, outbound !== undefined, ctx));
     for (const l of lines) {
       if (bad.length) results.failed(l, `${where}: ${bad.join(", ")}`);
-      else results.passed(l, `${where}: ${crossed ? "tuples (NAT), " : ""}${helperDue ? "helper, " : ""}${e.packets?.orig !== undefined ? "counters" : "no counters (accounting off)"} agree`);
+      else results.passed(l, `${where}: ${crossed ? "tuples (NAT), " : ""}${helperDue ? "helper, " : ""}${e.packets?.orig === undefined ? "no counters (accounting off)" : lines.some((l) => l.datagrams !== undefined) ? "counters (packets as datagrams, a fragmented one once; bytes not compared: fragmented)" : "counters"} agree`);
     }
   }
 }
 
-/** conntrack's per-direction packets and bytes against the captures (zero against traffic: a contradiction). */
+/**
+ * conntrack's per-direction packets and bytes against the captures (zero against traffic: a
+ * contradiction). conntrack counts a fragmented datagram once, so its packets= are compared with
+ * the captures' datagrams (PredictedFlow.datagrams; unknown for a fragmented TCP flow: not
+ * compared), and the bytes of a fragmented flow are not compared exactly (every fragment carries
+ * its own IP header; conntrack counts the reassembled datagram's).
+ */
 function conntrackCounters(e: RouterFlow, p: PredictedFlow, origLine: PredictedFlow, replyLine: PredictedFlow | undefined, outbound: boolean, ctx: Ctx): string[] {
   if (e.packets?.orig === undefined) return [];
   const fmt = (a: number | undefined, b: number | undefined) => `${a ?? "?"}/${b ?? "?"}`;
   const detail = outbound ? "opened from inside: original = inside capture, reply = outside capture" : "opened from outside: original = outside capture, reply = inside capture";
-  const text = `${flowName(p)}: conntrack (original/reply) packets ${fmt(e.packets.orig, e.packets.reply)}, bytes ${fmt(e.bytes?.orig, e.bytes?.reply)}; captures packets ${fmt(origLine.frames, replyLine?.frames)}, bytes ${fmt(origLine.bytes, replyLine?.bytes)}`;
+  const fragmented = origLine.datagrams !== undefined || replyLine?.datagrams !== undefined;
+  const count = (l: PredictedFlow | undefined) => (l === undefined ? undefined : l.datagrams === undefined ? l.frames : l.datagrams ?? undefined);
+  const bytes = (l: PredictedFlow | undefined) => (fragmented ? undefined : l?.bytes);
+  const [co, cr, bo, br] = [count(origLine), count(replyLine), bytes(origLine), bytes(replyLine)];
+  const captured = fragmented
+    ? `captures datagrams (a fragmented one once, as conntrack counts) ${fmt(co, cr)} of packets ${fmt(origLine.frames, replyLine?.frames)}, bytes not compared (each fragment carries its own IP header)`
+    : `captures packets ${fmt(co, cr)}, bytes ${fmt(bo, br)}`;
+  const text = `${flowName(p)}: conntrack (original/reply) packets ${fmt(e.packets.orig, e.packets.reply)}, bytes ${fmt(e.bytes?.orig, e.bytes?.reply)}; ${captured}`;
   const zeroVs = (ct: number | undefined, cap: number | undefined) => ct !== undefined && cap !== undefined && ((ct === 0 && cap > 0) || (ct > 0 && cap === 0 && !ctx.partial));
-  if (zeroVs(e.packets.orig, origLine.frames) || zeroVs(e.packets.reply, replyLine?.frames)) {
+  if (zeroVs(e.packets.orig, co) || zeroVs(e.packets.reply, cr)) {
     ctx.findings.push(finding("router.frame-count-contradiction", text, { router: loc(e) }, `${detail}; a zero where traffic passed, or a count where no packet passed`));
     return ["router.frame-count-contradiction"];
   }
   const differs = (ct: number | undefined, cap: number | undefined) => ct !== undefined && cap !== undefined && ct !== cap;
-  if (differs(e.packets.orig, origLine.frames) || differs(e.packets.reply, replyLine?.frames) || differs(e.bytes?.orig, origLine.bytes) || differs(e.bytes?.reply, replyLine?.bytes)) {
+  if (differs(e.packets.orig, co) || differs(e.packets.reply, cr) || differs(e.bytes?.orig, bo) || differs(e.bytes?.reply, br)) {
     ctx.findings.push(finding("conntrack.counter-mismatch", text, { router: loc(e) }, detail));
     return ["conntrack.counter-mismatch"];
   }

@@ -17,7 +17,8 @@
  *    master's protocol is not printed, and SIP media over UDP may have a TCP master).
  * Protocol and both endpoints must be equal. Two lab runs share client, server and NAT address, so
  * the ports (ephemeral on one end) are what tells runs apart; where the record counts packets
- * (conntrack/SRX per direction, Junos `Frm count`), a zero where a capture shows packets of that
+ * (conntrack/SRX per direction, Junos `Frm count`; compared with the captured flow's datagrams,
+ * a fragmented one once, as these routers count after reassembly), a zero where a capture shows packets of that
  * direction, or a count where every capture holding the flow shows none, is a contradiction: the
  * record names the same tuple but not the same traffic (a fixed-port media flow of another run).
  *
@@ -305,8 +306,10 @@ export function matchRouter(router: RouterParseResult[], captures: MatchCaptures
     const key = `${h.side}|${h.flow}`;
     let p = packets.get(key);
     if (!p) {
-      const f = sides().find((s) => s.side === h.side)!.table.get(h.flow);
-      p = { ab: f.packets.initiatorToResponder, ba: f.packets.responderToInitiator };
+      // Datagrams, as the router counts them (a fragmented one once); packets where not known.
+      const t = sides().find((s) => s.side === h.side)!.table;
+      const d = t.datagrams(h.flow) ?? t.get(h.flow).packets;
+      p = { ab: d.initiatorToResponder, ba: d.responderToInitiator };
       packets.set(key, p);
     }
     return forward ? p.ab : p.ba;
@@ -422,13 +425,13 @@ function judge(m: DocumentMatch, haveCaptures: boolean, anyFlows: boolean, parti
     m.reason = "the captures hold no flow to match it against";
   } else if (m.matched > m.contradicted) {
     m.related = true;
-    m.reason = `${m.matched - m.contradicted} of its ${m.records} ${what} name a captured flow` + (m.contradicted ? ` (${m.contradicted} more name one but count packets the captures contradict)` : "");
+    m.reason = `${m.matched - m.contradicted} of its ${m.records} ${what} name a captured flow` + (m.contradicted ? ` (${m.contradicted} more name one but count packets the captures' datagrams contradict)` : "");
   } else if (partial.length) {
     m.reason = `none of its ${m.records} ${what} names a flow in what was read of the captures, but ${partial.join(", ")} was read only partly`;
   } else {
     m.related = false;
     m.reason = m.matched
-      ? `its ${m.matched} ${what} naming a captured flow count packets the captures contradict (0 where they show traffic, or traffic where they show none); none of the others names a captured flow`
+      ? `its ${m.matched} ${what} naming a captured flow count packets the captures contradict (0 where they show traffic, or traffic where they show none; captured datagrams counted, a fragmented one once); none of the others names a captured flow`
       : `none of its ${m.records} ${what} names a flow in the captures (protocol, addresses and ports, before or after NAT)`;
   }
 }

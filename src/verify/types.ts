@@ -112,6 +112,12 @@ export interface PredictedFlow {
   frames: number;
   /** IP bytes (IP header lengths) of the same packets, from the same capture (conntrack's bytes=). */
   bytes?: number;
+  /**
+   * Present when the flow carried IP fragments: its datagrams in this direction, a fragmented one
+   * once (what conntrack's packets= count; `frames` counts every fragment); null when not known
+   * (a TCP flow with fragments: Flow.datagrams).
+   */
+  datagrams?: number | null;
   nat: NatTranslation[];
   /**
    * True when the flow did not cross the NAT in the captures, so its translation is the one the

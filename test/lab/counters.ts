@@ -39,8 +39,10 @@ export function captured(t: CtTuple, inside: any, outside: any): { packets: numb
     if (f.proto !== t.proto) continue;
     const fwd = f.initiator.ip === t.src && f.initiator.port === t.sport && f.responder.ip === t.dst && f.responder.port === t.dport;
     const rev = f.responder.ip === t.src && f.responder.port === t.sport && f.initiator.ip === t.dst && f.initiator.port === t.dport;
-    if (fwd) return { packets: f.packets.initiatorToResponder, bytes: f.ipBytes.initiatorToResponder };
-    if (rev) return { packets: f.packets.responderToInitiator, bytes: f.ipBytes.responderToInitiator };
+    // conntrack counts a fragmented datagram once (it reassembles first): the flow's datagrams.
+    const n = f.datagrams ?? f.packets;
+    if (fwd) return { packets: n.initiatorToResponder, bytes: f.ipBytes.initiatorToResponder };
+    if (rev) return { packets: n.responderToInitiator, bytes: f.ipBytes.responderToInitiator };
   }
   return { packets: 0, bytes: 0 };
 }
