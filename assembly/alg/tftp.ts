@@ -226,19 +226,43 @@ function request(rec: usize, dir: u32, op: u32, p: usize, cap: u32, len: u32): v
  * A packet between a followed transfer's server and client. Returns false when it belongs to no
  * followed transfer.
  */
-function follow(rec: usize, dir: u32, op: u32, p: usize, cap: u32, len: u32): bool {
-  let sport = portOf(rec, dir);
-  let rport = portOf(rec, 1 - dir);
+/** Whether the entry transferEntry found last was reached server → client. */
+let fromServerLast = false;
+
+/** The followed transfer a packet src:sport → dst:dport belongs to (0 = none); sets fromServerLast. */
+function transferEntry(src: usize, sport: u32, dst: usize, rport: u32): usize {
   // Server → client: the receiver is a client endpoint, the sender its server (any port until
   // the first reply fixed it).
-  let e = findClient(addrOf(rec, 1 - dir), rport);
-  let fromServer = e != 0 && sameAddr(e + T_SADDR, addrOf(rec, dir)) &&
+  let e = findClient(dst, rport);
+  fromServerLast = e != 0 && sameAddr(e + T_SADDR, src) &&
     ((load<u32>(e + T_STATE) & TftpFlag.Answered) == 0 || <u32>load<u16>(e + T_SPORT) == sport);
-  if (!fromServer) {
-    e = findClient(addrOf(rec, dir), sport);
-    if (e == 0 || (load<u32>(e + T_STATE) & TftpFlag.Answered) == 0 || !sameAddr(e + T_SADDR, addrOf(rec, 1 - dir)) ||
-      <u32>load<u16>(e + T_SPORT) != rport) return false;
-  }
+  if (fromServerLast) return e;
+  e = findClient(src, sport);
+  if (e == 0 || (load<u32>(e + T_STATE) & TftpFlag.Answered) == 0 || !sameAddr(e + T_SADDR, dst) ||
+    <u32>load<u16>(e + T_SPORT) != rport) return 0;
+  return e;
+}
+
+const scratch = memory.data(32);
+
+/**
+ * Whether a UDP datagram src:sport → dst:dport (addresses as the decoder's u64 halves) belongs to
+ * a followed transfer: its fragments are reassembled (flow/reasm.ts) like those of the ALG ports.
+ */
+export function tftpTransferOf(sHi: u64, sLo: u64, sport: u32, dHi: u64, dLo: u64, dport: u32): bool {
+  if (tftpLive == 0) return false;
+  store<u64>(scratch, sHi);
+  store<u64>(scratch + 8, sLo);
+  store<u64>(scratch + 16, dHi);
+  store<u64>(scratch + 24, dLo);
+  return transferEntry(scratch, sport, scratch + 16, dport) != 0;
+}
+
+function follow(rec: usize, dir: u32, op: u32, p: usize, cap: u32, len: u32): bool {
+  let sport = portOf(rec, dir);
+  let e = transferEntry(addrOf(rec, dir), sport, addrOf(rec, 1 - dir), portOf(rec, 1 - dir));
+  if (e == 0) return false;
+  let fromServer = fromServerLast;
   bump(Stat.TftpFollowed);
   let state = load<u32>(e + T_STATE);
   let side: u32 = fromServer ? TftpFlag.FromServer : 0;

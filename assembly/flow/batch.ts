@@ -94,8 +94,9 @@ export function batchFlush(): void {
       let cap = load<u32>(m + M_PAYCAP);
       if (load<u8>(m + M_FRAG) != 0) payLen = udpDatagramLen(p, cap, payLen);
       if (alg != 0) algDatagram(lastRec, lastDir, alg, p, cap, payLen, load<u32>(m + M_PKT), load<u64>(m + M_TS));
-      // TFTP transfers run on ports no table names: a no-op while none is followed.
-      else tftpFollow(lastRec, lastDir, p, cap, payLen, load<u32>(m + M_PKT), load<u64>(m + M_TS));
+      // TFTP transfers run on ports no table names: a no-op while none is followed. A first
+      // fragment's datagram reaches it whole from flow/reasm.ts (reassembly off: cut, here).
+      else if (load<u8>(m + M_FRAG) == 0 || reasmSlots == 0) tftpFollow(lastRec, lastDir, p, cap, payLen, load<u32>(m + M_PKT), load<u64>(m + M_TS));
     } else if (alg != 0) {
       algSegment(
         lastRec, lastDir, alg, <u32>load<u8>(m + M_TCPFLAGS), load<u32>(m + M_SEQ),

@@ -1,5 +1,6 @@
 /**
- * IP reassembly of fragmented UDP datagrams on ALG ports (SIP, TFTP): a large SIP INVITE is
+ * IP reassembly of fragmented UDP datagrams on ALG ports (SIP, TFTP) and of followed TFTP
+ * transfers (DATA blocks of a large blksize, on the server's new port): a large SIP INVITE is
  * often fragmented, and a router's ALG (conntrack defragments first) parses the whole datagram,
  * so the ALG parser here must see it whole too: `algDatagram` (alg/datagram.ts) gets it once, at
  * the fragment that completed it, on the flow of its first fragment.
@@ -31,6 +32,7 @@ import * as d from "../wire/decode";
 import { batchFlush } from "./batch";
 import { fragDir, fragFind } from "./frag";
 import { algDatagram } from "../alg/datagram";
+import { tftpFollow, tftpTransferOf } from "../alg/tftp";
 
 /** Default datagrams held at once. */
 export const REASM_DATAGRAMS: u32 = 32;
@@ -57,6 +59,8 @@ const RS_ENDS: usize = RS_STARTS + (BITMAP_BYTES >> 3);
 const RS_DATA: usize = RS_ENDS + (BITMAP_BYTES >> 3);
 
 const ALG_UNKNOWN: u32 = 0xff;
+/** RS_ALG of a datagram of a followed TFTP transfer (on no ALG port: alg/tftp.ts tftpFollow). */
+const ALG_TFTP_TRANSFER: u32 = 0xfe;
 const UNKNOWN: u32 = 0xffffffff;
 const UDP_HEADER: u32 = 8;
 
@@ -183,6 +187,12 @@ export function reasmFragment(alg: u32, firstSeen: bool, pkt: u32, ts: u64): voi
     s = 0;
   }
   if (first && alg == 0) {
+    // A datagram of a followed TFTP transfer (its new port): reassembled too. The request that
+    // opened the transfer may still wait in the accounting batch.
+    batchFlush();
+    if (tftpTransferOf(d.mSrcHi, d.mSrcLo, d.mSport, d.mDstHi, d.mDstLo, d.mDport)) alg = ALG_TFTP_TRANSFER;
+  }
+  if (first && alg == 0) {
     // Not an ALG datagram: what waited for its first fragment is let go (not counted).
     if (s != 0) release(s);
     return;
@@ -259,7 +269,10 @@ function complete(s: usize, pkt: u32, ts: u64): void {
     return;
   }
   bump(Stat.ReasmDatagrams);
-  algDatagram(rec, fragDir, alg, s + RS_DATA + UDP_HEADER, capEnd > UDP_HEADER ? capEnd - UDP_HEADER : 0, total - UDP_HEADER, pkt, ts);
+  let p = s + RS_DATA + UDP_HEADER;
+  let cap = capEnd > UDP_HEADER ? capEnd - UDP_HEADER : 0;
+  if (alg == ALG_TFTP_TRANSFER) tftpFollow(rec, fragDir, p, cap, total - UDP_HEADER, pkt, ts);
+  else algDatagram(rec, fragDir, alg, p, cap, total - UDP_HEADER, pkt, ts);
 }
 
 /** End of the capture: datagrams of ALG ports still missing fragments are counted. */

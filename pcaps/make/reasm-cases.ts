@@ -273,7 +273,7 @@ const bytesOf = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, 
  * transfer's new port; the client ACKs each block. The transfer must be followed to its end, and
  * the transfer flow's datagrams are the blocks (and the OACK), not the fragments.
  */
-export function tftpBlksizeCase(): DatagramCase {
+export function tftpBlksizeCase(lost = false): DatagramCase {
   const c = new Counter();
   const [cport, sport, blksize, filename] = [40100, 50100, 4096, "pxelinux.0"];
   const req = c.flow(CLIENT, cport, "udp");
@@ -287,9 +287,19 @@ export function tftpBlksizeCase(): DatagramCase {
   sizes.forEach((n, i) => {
     const block = i + 1;
     const data = concat(Uint8Array.of(0, 3, 0, block), bytesOf(n, block));
-    c.send(x, 0, SERVER, CLIENT, toC(data), i === 2 ? 512 : 1480, block === 2 ? (ps) => [...ps].reverse() : undefined);
+    // Block 2 last fragment first; with `lost`, its middle fragment never arrives.
+    const order = block === 2 ? (ps: Piece[]) => [...ps].reverse().filter((_, k) => !lost || k !== 1) : undefined;
+    c.send(x, 0, SERVER, CLIENT, toC(data), i === 2 ? 512 : 1480, order);
     c.send(x, 1, CLIENT, SERVER, toS(sport, Uint8Array.of(0, 4, 0, block)));
   });
+  if (lost) {
+    // Block 2 never arrives whole, as the client (and conntrack, which reassembles first) sees it:
+    // only block 1 is delivered in order, block 3 is out of order, the transfer never completes.
+    return {
+      name: "tftp-blksize-lost", about: "the same transfer with a fragment of block 2 lost: block 2 is never whole, the transfer does not complete",
+      pcap: pcapOf(c.frames), flows: [...c.flows.values()], tftp: { filename, blksize, blocks: 1, bytes: sizes[0]! },
+    };
+  }
   return {
     name: "tftp-blksize", about: "a TFTP read with blksize 4096: fragmented DATA blocks on the transfer port, one last fragment first",
     pcap: pcapOf(c.frames), flows: [...c.flows.values()], tftp: { filename, blksize, blocks: sizes.length, bytes: sizes.reduce((a, b) => a + b, 0) },
@@ -324,7 +334,7 @@ export function mixedDatagramCase(): DatagramCase {
 }
 
 export function datagramCases(): DatagramCase[] {
-  return [tftpBlksizeCase(), mixedDatagramCase()];
+  return [tftpBlksizeCase(), mixedDatagramCase(), tftpBlksizeCase(true)];
 }
 
 if (isMain(import.meta.url)) {
