@@ -6,7 +6,6 @@
  * transfers at once; the same sessions whatever the read size; the text report.
  */
 import { readdirSync, readFileSync, writeFileSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzeFile } from "../../src/node/index.js";
@@ -16,6 +15,11 @@ import { runCli } from "../cli/run.js";
 import { manifest } from "../capture/manifest.js";
 import { verifyValidator } from "../helpers/verify-schema.js";
 import Ajv2020Module from "ajv/dist/2020.js";
+import { tempDir } from "../helpers/tmp.js";
+
+/** This file's temp dir, removed after its tests. */
+const tmp = tempDir("alg-verify-tftp-");
+
 const Ajv2020 = Ajv2020Module as unknown as typeof Ajv2020Module.default;
 
 const load = (f: string) => JSON.parse(readFileSync(new URL(`../../schema/${f}`, import.meta.url), "utf8"));
@@ -58,7 +62,7 @@ function sixAtOnce(): string {
     const l3 = ipPacket({ src, dst, proto: IpProto.UDP, id: i, payload: udp({ src, dst, srcPort: sp, dstPort: dp, payload }) });
     return { ts: t, data: ethernetFor(l3) };
   });
-  const file = join(mkdtempSync(join(tmpdir(), "tftp-")), "six.pcap");
+  const file = join(mkdtempSync(join(tmp, "tftp-")), "six.pcap");
   writeFileSync(file, writePcap(records, { linkType: LinkType.ETHERNET }));
   return file;
 }

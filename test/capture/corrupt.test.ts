@@ -3,15 +3,15 @@
  * message naming the file, the byte offset and what was expected, and (with --json) the report
  * of everything decoded before the fault, marked partial. Never a crash, trap or hang.
  */
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
 import { PUBLIC_DIR } from "./manifest.js";
 import { writePcapng, ethernet, ipPacket, udp } from "../helpers/pcap-writer.js";
+import { tempDir } from "../helpers/tmp.js";
 
-const tmp = mkdtempSync(join(tmpdir(), "alg-verify-corrupt-"));
+const tmp = tempDir("alg-verify-corrupt-");
 
 async function expectLocated(path: string, code: string, offset: number, packets: number) {
   const r = await runCli("flows", path, "--json");

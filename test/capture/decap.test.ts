@@ -5,8 +5,7 @@
  * oracle; and public SIP captures re-wrapped in IP-in-IP, GRE and VXLAN give the flows of the
  * originals (ours and tshark's).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadCoreModule } from "../../src/node/index.js";
@@ -17,6 +16,7 @@ import { readPcapRecords } from "../helpers/pcap-records.js";
 import { describeWithTshark, tsharkConversations, type TsharkConversation } from "../helpers/tshark.js";
 import { PUBLIC_DIR } from "./manifest.js";
 import { runCli } from "../cli/run.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const ep = (e: { ip: string; port: number | null }) => (e.port === null ? e.ip : e.ip.includes(":") ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
 
@@ -78,7 +78,7 @@ function tsharkAsExpected(rows: TsharkConversation[]): ExpectedFlow[] {
 }
 
 describeWithTshark("tunnels: tshark decodes the generated cases to the same UDP conversations", () => {
-  const dir = mkdtempSync(join(tmpdir(), "decap-"));
+  const dir = tempDir("decap-");
   for (const c of decapCases().filter((x) => x.expected.flows.every((f) => f.proto === "udp") && x.expected.flows.length > 0)) {
     it(c.name, () => {
       const file = join(dir, `${c.name}.pcap`);
@@ -122,7 +122,7 @@ describe("public SIP captures re-wrapped in IP-in-IP, GRE and VXLAN give the flo
 });
 
 describeWithTshark("public SIP captures re-wrapped: tshark's conversations equal those of the originals", () => {
-  const dir = mkdtempSync(join(tmpdir(), "decap-public-"));
+  const dir = tempDir("decap-public-");
   for (const f of PUBLIC_SIP) {
     for (const kind of ["ipip", "gre", "vxlan"] as const) {
       it(`${f} in ${kind}`, () => {
@@ -142,7 +142,7 @@ describeWithTshark("public SIP captures re-wrapped: tshark's conversations equal
 });
 
 describe("the CLI options reach the core", () => {
-  const dir = mkdtempSync(join(tmpdir(), "decap-cli-"));
+  const dir = tempDir("decap-cli-");
   const file = (name: string) => {
     const c = decapCases().find((x) => x.name === name)!;
     const p = join(dir, `${name}.pcap`);

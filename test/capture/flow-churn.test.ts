@@ -5,8 +5,7 @@
  * counts as with a table big enough for all of them. A table really full of live flows still says
  * flow_table_full.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { scanFile } from "../../src/node/index.js";
@@ -15,8 +14,9 @@ import { sinkToString, writeFlowsJson } from "../../src/report/flows-json.js";
 import { DEFAULT_EPOCH_NS, ethernetFor, ipv4, tcpSession, udp, writePcap, type PcapRecord, type SessionFrame } from "../helpers/pcap-writer.js";
 import { runCli } from "../cli/run.js";
 import { generateBenchCapture } from "../../bench/gen-capture.js";
+import { tempDir } from "../helpers/tmp.js";
 
-const dir = mkdtempSync(join(tmpdir(), "alg-verify-churn-"));
+const dir = tempDir("alg-verify-churn-");
 const S = 1_000_000_000n;
 const server = { ip: "198.51.100.20", port: 80 };
 

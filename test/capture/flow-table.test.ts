@@ -4,16 +4,16 @@
  * real initiator's SYN appears, and a full table counts the rest as unattributed with a located
  * `flow_table_full` diagnostic — never silently.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { scanFile } from "../../src/node/index.js";
 import { ethernetFor, tcpSession, writePcap, type SessionFrame } from "../helpers/pcap-writer.js";
 import { describeWithTshark, tsharkFields } from "../helpers/tshark.js";
 import { runCli } from "../cli/run.js";
+import { tempDir } from "../helpers/tmp.js";
 
-const dir = mkdtempSync(join(tmpdir(), "alg-verify-table-"));
+const dir = tempDir("alg-verify-table-");
 
 function capture(name: string, frames: SessionFrame[]): string {
   const path = join(dir, name);

@@ -5,8 +5,7 @@
  * fragment still counted as a packet of its flow; tshark (which reassembles too) reads the same
  * filenames; and the results do not depend on how the capture is chunked.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadCoreModule } from "../../src/node/index.js";
@@ -14,6 +13,7 @@ import { analyzeCapture } from "../../src/alg/analyze.js";
 import { reasmCases, sipReasmCases, type ReasmCase } from "../../pcaps/make/reasm-cases.js";
 import { chunks } from "../helpers/chunks.js";
 import { describeWithTshark, tsharkFields } from "../helpers/tshark.js";
+import { tempDir } from "../helpers/tmp.js";
 
 async function analyze(c: ReasmCase, source: AsyncIterable<Uint8Array> = [c.pcap] as unknown as AsyncIterable<Uint8Array>) {
   return analyzeCapture(await loadCoreModule(), source, { file: c.name, flowCapLog2: 8, ...c.options });
@@ -61,7 +61,7 @@ describe("fragmented TFTP requests: reassembled for the ALG as the generator say
 });
 
 describeWithTshark("fragmented TFTP requests: tshark reassembles the same filenames", () => {
-  const dir = mkdtempSync(join(tmpdir(), "reasm-"));
+  const dir = tempDir("reasm-");
   for (const c of reasmCases().filter((x) => ["in-order", "reversed", "shuffled-repeat", "ipv6"].includes(x.name))) {
     it(c.name, () => {
       const file = join(dir, `${c.name}.pcap`);

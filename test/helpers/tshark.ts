@@ -153,7 +153,10 @@ function run(args: string[]): string {
   const bin = tsharkPath();
   if (!bin) throw new Error(`tshark not found: ${INSTALL_HINT}`);
   if (!profileDir) {
-    profileDir = path.join(os.tmpdir(), `alg-verify-tshark-profile-${process.getuid?.() ?? 0}`);
+    // An empty configuration dir (no user preferences): shared by the files of a test run, in its
+    // temp dir root (test/setup/tmp-root.ts removes it), else in the system temp dir.
+    const root = process.env.ALG_VERIFY_TEST_TMP_ROOT;
+    profileDir = root ? path.join(root, "tshark-profile") : path.join(os.tmpdir(), `alg-verify-tshark-profile-${process.getuid?.() ?? 0}`);
     fs.mkdirSync(profileDir, { recursive: true });
   }
   return execFileSync(bin, args, {

@@ -43,6 +43,26 @@ function namespaces(): string[] {
   return execFileSync("ip", ["netns", "list"], { encoding: "utf8" }).split("\n").map((l) => l.split(" ")[0]).filter(Boolean);
 }
 
+/**
+ * What a finished lab run left: processes whose command line names its namespaces or its work dir
+ * (run.sh's `/tmp/alg-lab.<runid>.*`), and such work dirs.
+ */
+function leftovers(runId: string): string[] {
+  const marks = [`algv-${runId}-`, `alg-lab.${runId}.`];
+  const out: string[] = [];
+  for (const pid of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+    let cmd = "";
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+    } catch {
+      continue; // ended meanwhile
+    }
+    if (marks.some((m) => cmd.includes(m))) out.push(`process ${pid}: ${cmd.slice(0, 200)}`);
+  }
+  for (const e of readdirSync("/tmp")) if (e.startsWith(marks[1]!)) out.push(`/tmp/${e}`);
+  return out;
+}
+
 describe.skipIf(!labOk && !ci)("lab/run.sh through a real netfilter ALG", () => {
   it("every scenario gets its expected verdict, and conntrack's counters equal the captures", { timeout: 1_000_000 }, async () => {
     expect(labOk, `under CI the lab needs ${why}`).toBe(true);
@@ -58,6 +78,7 @@ describe.skipIf(!labOk && !ci)("lab/run.sh through a real netfilter ALG", () => 
       expect(run.status, run.stderr.slice(-2000)).toBe(0);
       expect(run.stdout).toContain(`run id: ${runId} (namespaces algv-${runId}-*)`);
       expect(namespaces().filter((n) => n.startsWith(`algv-${runId}-`))).toEqual([]);
+      expect(leftovers(runId), "processes or files of the lab run left behind").toEqual([]);
       expect(namespaces()).toContain(other);
       expect(execFileSync("ip", ["-n", other, "-o", "addr", "show", "dev", "lo"], { encoding: "utf8" })).toContain("198.18.0.77/32");
       expect(run.stdout).toMatch(/^isolation: ok .*no lab packet in the root namespace/m);

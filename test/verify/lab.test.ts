@@ -8,10 +8,13 @@
  * caught.
  */
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
+import { tempDir } from "../helpers/tmp.js";
+
+/** This file's temp dir, removed after its tests. */
+const tmp = tempDir("alg-verify-lab-");
 
 const root = new URL("../../pcaps/lab/", import.meta.url).pathname;
 const cases = readdirSync(root).filter((d) => !d.includes("."));
@@ -61,7 +64,7 @@ describe("lab cases (real netfilter ALG)", () => {
     const text = readFileSync(join(dir, "conntrack.txt"), "utf8");
     const changed = text.replace(/dport=21 packets=(\d+)/, (_m, n) => `dport=21 packets=${Number(n) + 3}`);
     expect(changed).not.toBe(text);
-    const f = join(mkdtempSync(join(tmpdir(), "alg-verify-lab-")), "conntrack.txt");
+    const f = join(mkdtempSync(join(tmp, "alg-verify-lab-")), "conntrack.txt");
     writeFileSync(f, changed);
     const { report } = await run(dir, [f]);
     expect(report.findings.map((x: any) => x.code)).toContain("conntrack.counter-mismatch");
@@ -75,7 +78,7 @@ describe("lab cases (real netfilter ALG)", () => {
     for (const [re, which] of [[/(sport=20 dport=\d+ packets=\d+ bytes=)(\d+)/, "original"], [/(sport=\d+ dport=20 packets=\d+ bytes=)(\d+)/, "reply"]] as const) {
       const changed = text.replace(re, (_m, a, n) => `${a}${Number(n) + 1}`);
       expect(changed, which).not.toBe(text);
-      const f = join(mkdtempSync(join(tmpdir(), "alg-verify-lab-")), "conntrack.txt");
+      const f = join(mkdtempSync(join(tmp, "alg-verify-lab-")), "conntrack.txt");
       writeFileSync(f, changed);
       const { report } = await run(dir, [f]);
       const mism = report.findings.filter((x: any) => x.code === "conntrack.counter-mismatch");

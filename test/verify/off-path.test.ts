@@ -5,18 +5,18 @@
  * pair, a capture without any FTP/RTSP session. Each row of the issue's table is one test; every
  * JSON report is validated against schema/verify.schema.json.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { verifyValidator } from "../helpers/verify-schema.js";
 import { runCli } from "../cli/run.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const validate = verifyValidator();
 
 const lab = (c: string, f: string) => new URL(`../../pcaps/lab/${c}/${f}`, import.meta.url).pathname;
 const gen = (c: string, f: string) => new URL(`../../pcaps/nat/${c}/${f}`, import.meta.url).pathname;
-const tmp = mkdtempSync(join(tmpdir(), "alg-verify-offpath-"));
+const tmp = tempDir("alg-verify-offpath-");
 
 async function verifyJson(...args: string[]) {
   const r = await runCli("verify", ...args, "--json");

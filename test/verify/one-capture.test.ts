@@ -5,16 +5,16 @@
  * predicted conversations as with the two files (packet numbers differ: they are the merged
  * file's).
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
 import { writePcap } from "../helpers/pcap-writer.js";
 import { mergeSides, mergeSidesPcapng, readPcapRecords } from "../helpers/pcap-records.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const ex = (f: string) => new URL(`../../pcaps/example/${f}`, import.meta.url).pathname;
-const tmp = mkdtempSync(join(tmpdir(), "alg-verify-one-"));
+const tmp = tempDir("alg-verify-one-");
 
 function sll2(ifindex: number, frame: Uint8Array): Uint8Array {
   const h = new Uint8Array(20);

@@ -1,9 +1,9 @@
 /** Shared by the router-*.test.ts files: verify a case folder's two captures with router files, and scratch files. */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../cli/run.js";
 import { printJunosConversations } from "../../src/router/index.js";
+import { tempDir } from "../helpers/tmp.js";
 
 export const lab = new URL("../../pcaps/lab/", import.meta.url).pathname;
 export const nat = new URL("../../pcaps/nat/", import.meta.url).pathname;
@@ -18,7 +18,7 @@ export async function verifyCase(dir: string, router: string[], ...extra: string
 
 /** A folder for the files one test file writes; `write(name, text)` returns the path. */
 export function scratch(prefix: string): (name: string, text: string) => string {
-  const tmp = mkdtempSync(join(tmpdir(), `alg-verify-${prefix}-`));
+  const tmp = tempDir(`alg-verify-${prefix}-`);
   return (name, text) => {
     const f = join(tmp, name);
     writeFileSync(f, text);

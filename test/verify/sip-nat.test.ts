@@ -7,12 +7,15 @@
  * the public capture of a softphone behind a NAT (taken on its side).
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
 import { verifyValidator } from "../helpers/verify-schema.js";
 import { PUBLIC_DIR } from "../capture/manifest.js";
+import { tempDir } from "../helpers/tmp.js";
+
+/** This file's temp dir, removed after its tests. */
+const tmp = tempDir("alg-verify-sip-nat-");
 
 const root = new URL("../../pcaps/nat/", import.meta.url).pathname;
 const cases = readdirSync(root).filter((d) => d.startsWith("sip-") && existsSync(join(root, d, "case.json")));
@@ -98,7 +101,7 @@ describe("SIP through the NAT: generated cases", () => {
     // Packets 1-5 (INVITE … ACK): 24-byte header, then 16-byte record headers + captured lengths.
     let o = 24;
     for (let k = 0; k < 5; k++) o += 16 + b.readUInt32LE(o + 8);
-    const cutFile = join(mkdtempSync(join(tmpdir(), "alg-verify-sip-")), "outside-cut.pcap");
+    const cutFile = join(mkdtempSync(join(tmp, "alg-verify-sip-")), "outside-cut.pcap");
     writeFileSync(cutFile, b.subarray(0, o));
     const { report } = await verify("--inside", join(dir, "inside.pcap"), "--outside", cutFile);
     const media = report.sessions.flatMap((s: any) => s.sip.media);

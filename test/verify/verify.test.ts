@@ -8,18 +8,18 @@
  *    does (control/data initiator/responder; RTSP Forward flows with 0 frames are pinholes);
  *  - every report validates against schema/verify.schema.json.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { verifyValidator } from "../helpers/verify-schema.js";
 import { runCli } from "../cli/run.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const validate = verifyValidator();
 
 const ex = (f: string) => new URL(`../../pcaps/example/${f}`, import.meta.url).pathname;
 const fixture = (f: string) => new URL(`../fixtures/router/${f}`, import.meta.url).pathname;
-const tmp = mkdtempSync(join(tmpdir(), "alg-verify-verify-"));
+const tmp = tempDir("alg-verify-verify-");
 
 async function verifyJson(...args: string[]) {
   const r = await runCli("verify", ...args, "--json");
