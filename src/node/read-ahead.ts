@@ -94,6 +94,8 @@ export function readAheadSource(
     err = new Uint8Array(errBuf);
     worker = new Worker(WORKER, { eval: true, workerData: { fd, position: head, ctl: ctlBuf, data: dataBuf, err: errBuf } });
     worker.unref();
+    // A worker that fails to start or dies is taken over (TAKE_OVER_MS), not fatal.
+    worker.on("error", () => undefined);
   };
   if (size > head) start();
   const readHere = (into: Uint8Array, end: number): number => {

@@ -65,6 +65,15 @@ describe("read ahead on a worker thread", () => {
     expect(got.equals(file)).toBe(true);
   });
 
+  it("reports the worker's read error as the file's (a directory cannot be read)", () => {
+    const src = readAheadSource(openSync(dir, "r"), 1 << 20, fail, 0);
+    try {
+      expect(() => src.read(new Uint8Array(4096))).toThrow("read failed: EISDIR");
+    } finally {
+      src.close();
+    }
+  });
+
   it("gives the same analysis as reading in place", async () => {
     const module = await loadCoreModule();
     const report = async (readAhead: boolean) => {
