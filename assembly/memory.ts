@@ -14,6 +14,12 @@ export let inputCap: u32 = 0;
 export let flowsPtr: usize = 0;
 export let flowCap: u32 = 0;
 export let flowMask: u32 = 0;
+/**
+ * One byte per 4 KiB page of the flow table, set when a flow is first stored in that page: the
+ * host reads only those pages when it locates the flows (an untouched page read from the host
+ * would become resident: 64 MiB for the default table, whatever the capture).
+ */
+export let flowPagesPtr: usize = 0;
 export let fragsPtr: usize = 0;
 export let fragMask: u32 = 0;
 export let ifacesPtr: usize = 0;
@@ -57,8 +63,10 @@ export function layout(inCap: u32, flowCapLog2: u32, fragCapLog2: u32, trCap: u3
   p = ifacesPtr + <usize>IFACE_MAX * IFACE_SIZE;
   flowCap = 1 << flowCapLog2;
   flowMask = flowCap - 1;
-  flowsPtr = align(p, 64);
+  flowsPtr = align(p, 4096);
   p = flowsPtr + <usize>flowCap * FLOW_SIZE;
+  flowPagesPtr = p;
+  p += (<usize>flowCap * FLOW_SIZE + 4095) >> 12;
   fragMask = (1 << fragCapLog2) - 1;
   fragsPtr = align(p, 64);
   p = fragsPtr + (<usize>(fragMask + 1)) * FRAG_SIZE;

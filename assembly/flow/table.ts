@@ -23,7 +23,7 @@ import {
   FL_PORT_A, FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FLOW_SIZE, FlowFlag, Stat,
   ST_FLOWS, ST_FULL_PACKET,
 } from "../abi";
-import { endedPtr, flowCap, flowMask, flowsPtr, statePtr } from "../memory";
+import { endedPtr, flowCap, flowMask, flowPagesPtr, flowsPtr, statePtr } from "../memory";
 import { bump } from "../stats";
 import * as tcp from "../wire/tcp";
 import {
@@ -176,6 +176,7 @@ export function upsert(m: usize): bool {
     }
     // The empty slot where the probe stopped.
     rec = flowsPtr + (<usize>probeSlot) * FLOW_SIZE;
+    store<u8>(flowPagesPtr + (((<usize>probeSlot) * FLOW_SIZE) >> 12), 1);
     used++;
     store<u32>(statePtr + ST_FLOWS_HELD, used);
     let n = load<u32>(statePtr + ST_FLOWS) + 1;

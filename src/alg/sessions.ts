@@ -23,7 +23,7 @@
  * each, and the first refusal 425/426/500/501/502/504/522 before the next). Nothing is kept per
  * control line, so memory follows the sessions and the limits, never the lines.
  */
-import { AlgReason, EventKind, FtpVerb, LineFlag, RtspLine, RtspMethod } from "../wasm/abi.js";
+import { AlgReason, EventKind, FlowFlag, FtpVerb, LineFlag, RtspLine, RtspMethod } from "../wasm/abi.js";
 import type { AlgEvent, FlowTable } from "../wasm/core.js";
 import { ipToString } from "../net/addr.js";
 import { nsToIso } from "../net/time.js";
@@ -630,37 +630,38 @@ function emulateRtsp(n: Negotiation, s: Session, f: Flow, request: TransportSpec
 
 // ---- matching ----------------------------------------------------------------------------------
 
-interface Candidate {
-  id: number;
-  startNs: bigint;
-  /** The flow as a report object, made when a lookup first reaches it (see flowOf). */
-  flow?: Flow;
-}
-
-const flowOf = (c: Candidate, flows: FlowTable): Flow => (c.flow ??= flows.get(c.id));
-
 /**
- * Flows whose endpoints could satisfy an expectation, indexed by "proto|ip|port" of either end.
- * Made from the raw records: a flow becomes an object only when a lookup reaches it (a long
- * capture has tens of thousands of candidates, most never looked at).
+ * Flows whose endpoints could satisfy an expectation: flow ids, in id order, by the
+ * "proto|ip|port" key an expectation looks up (the key of either end of the flow). Only keys some
+ * expectation names are kept, and nothing but ids: the flows are read from their records when
+ * matched (a long capture has tens of thousands of flows on an expected port; an object for each
+ * held ~20 MiB of heap on the 4 GiB churn capture).
  */
-function candidateIndex(sessions: Session[], flows: FlowTable): Map<string, Candidate[]> {
+function candidateIndex(sessions: Session[], flows: FlowTable): Map<string, number[]> {
+  const wanted = new Set<string>();
   const wantedPorts = new Set<number>();
-  for (const s of sessions) for (const n of s.negotiations) for (const x of n.expected) wantedPorts.add(x.to.port);
-  const index = new Map<string, Candidate[]>();
+  for (const s of sessions) {
+    for (const n of s.negotiations) {
+      for (const x of n.expected) {
+        wanted.add(`${x.proto}|${x.to.ip}|${x.to.port}`);
+        wantedPorts.add(x.to.port);
+      }
+    }
+  }
+  const index = new Map<string, number[]>();
   if (!wantedPorts.size) return index;
   for (let id = 1; id <= flows.count; id++) {
     const pa = flows.port(id, 0);
     const pb = flows.port(id, 1);
     if (!wantedPorts.has(pa) && !wantedPorts.has(pb)) continue;
-    const c: Candidate = { id, startNs: flows.firstNs(id) };
     const proto = flows.proto(id);
     const ported = typeof proto === "string" && (proto === "tcp" || proto === "udp");
-    for (const which of [0, 1] as const) {
-      const key = `${proto}|${flows.address(id, which)}|${ported ? (which ? pb : pa) : null}`;
+    for (let which: 0 | 1 = 0; which < 2; which++) {
+      const key = `${proto}|${flows.address(id, which as 0 | 1)}|${ported ? (which ? pb : pa) : null}`;
+      if (!wanted.has(key)) continue;
       let list = index.get(key);
       if (!list) index.set(key, (list = []));
-      list.push(c);
+      list.push(id);
     }
   }
   return index;
@@ -675,31 +676,33 @@ function matchExpectations(sessions: Session[], flows: FlowTable, windowNs: numb
     const atNs = timeOf.get(n)!;
     n.expected.forEach((x, xi) => {
       const list = index.get(`${x.proto}|${x.to.ip}|${x.to.port}`) ?? [];
-      let match: Candidate | undefined;
+      let id = 0;
       for (const c of list) {
-        if (used.has(c.id) || flows.firstPacket(c.id) <= n.packet) continue;
-        const f = flowOf(c, flows);
+        if (used.has(c) || flows.firstPacket(c) <= n.packet) continue;
         // TCP: the expected side opens the connection; UDP: either side may send first.
-        const toIsResp = f.responder.ip === x.to.ip && f.responder.port === x.to.port;
-        const other = toIsResp ? f.initiator : f.responder;
+        // (Candidates are TCP/UDP flows, keyed by proto: both ports are numbers.)
+        const toIsResp = flows.port(c, 1) === x.to.port && flows.address(c, 1) === x.to.ip;
+        const other = toIsResp ? 0 : 1;
         if (x.proto === "tcp" && !toIsResp) continue;
-        if (other.ip !== x.from.ip || (x.from.port !== null && other.port !== x.from.port)) continue;
-        if (c.startNs - atNs > BigInt(windowNs)) {
-          if (!n.lateFlows.includes(c.id)) n.lateFlows.push(c.id);
+        if ((x.from.port !== null && flows.port(c, other) !== x.from.port) || flows.address(c, other) !== x.from.ip) continue;
+        if (flows.firstNs(c) - atNs > BigInt(windowNs)) {
+          if (!n.lateFlows.includes(c)) n.lateFlows.push(c);
           continue;
         }
-        match = c;
+        id = c;
         break;
       }
-      if (!match) return;
-      used.add(match.id);
-      const f = flowOf(match, flows);
-      const toIsResp = f.responder.ip === x.to.ip && f.responder.port === x.to.port;
-      const src = toIsResp ? f.initiator : f.responder;
-      n.observedFlows.push(match.id);
-      const o: Negotiation["observed"][number] = { expected: xi, flow: match.id, firstPacket: f.first.packet, sourcePort: src.port };
-      if (f.tcp) o.handshake = f.tcp.syn && f.tcp.synAck;
-      if (n.kind === "PORT" || n.kind === "EPRT" || n.kind === "LPRT") o.fromPort20 = src.port === 20;
+      if (!id) return;
+      used.add(id);
+      const toIsResp = flows.port(id, 1) === x.to.port && flows.address(id, 1) === x.to.ip;
+      const srcPort = flows.port(id, toIsResp ? 0 : 1);
+      n.observedFlows.push(id);
+      const o: Negotiation["observed"][number] = { expected: xi, flow: id, firstPacket: flows.firstPacket(id), sourcePort: srcPort };
+      if (flows.proto(id) === "tcp") {
+        const fl = flows.flags(id);
+        o.handshake = (fl & FlowFlag.Syn) !== 0 && (fl & FlowFlag.SynAck) !== 0;
+      }
+      if (n.kind === "PORT" || n.kind === "EPRT" || n.kind === "LPRT") o.fromPort20 = srcPort === 20;
       n.observed.push(o);
     });
     n.dataSeen = n.observed.length > 0;

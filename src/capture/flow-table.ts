@@ -13,6 +13,8 @@ import { ipToString } from "../net/addr.js";
 import { nsToIso } from "../net/time.js";
 import type { DirPair, Flow, FlowProto } from "../types.js";
 
+/** Bytes of the flow table per page mark (assembly/memory.ts flowPagesPtr). */
+export const FLOW_PAGE = 4096;
 /** Bytes per chunk of the ended-flow store; a record never straddles two. */
 const CHUNK_BYTES = 1 << 19;
 /** Record positions per chunk of the position index. */
@@ -264,12 +266,24 @@ export class FlowTable {
   private dv: DataView;
   private bytes: Uint8Array;
 
-  constructor(buffer: ArrayBuffer, private readonly base: number, cap: number, count: number, private readonly ended?: EndedFlows) {
+  /**
+   * `pages` (the core's flow-page marks, one byte per FLOW_PAGE bytes of the table from `base`):
+   * only the slots of marked pages are read (reading the others would make them resident).
+   */
+  constructor(
+    buffer: ArrayBuffer, private readonly base: number, cap: number, count: number, private readonly ended?: EndedFlows,
+    pages?: Uint8Array,
+  ) {
     this.dv = this.tableDv = new DataView(buffer);
     this.bytes = this.tableBytes = new Uint8Array(buffer);
     this.count = count;
     this.slotOf = new Uint32Array(count);
+    const perPage = FLOW_PAGE / FLOW_SIZE;
     for (let s = 0; s < cap; s++) {
+      if (pages && s % perPage === 0 && pages[s / perPage] === 0) {
+        s += perPage - 1;
+        continue;
+      }
       const r = base + s * FLOW_SIZE;
       if (this.dv.getUint32(r + FL_HASH, true) !== 0) {
         const id = this.dv.getUint32(r + FL_ID, true);

@@ -19,7 +19,7 @@ import {
   type EventKind,
 } from "./abi.js";
 import { type CoreExports, InternalError, instantiateCore } from "./instantiate.js";
-import { EndedFlows, FlowTable } from "../capture/flow-table.js";
+import { EndedFlows, FLOW_PAGE, FlowTable } from "../capture/flow-table.js";
 
 export { FlowTable, hasPorts } from "../capture/flow-table.js";
 
@@ -462,6 +462,8 @@ export class CaptureCore {
 
   /** Every flow (those in the wasm table and those that left it), in flow-id order. */
   flows(): FlowTable {
-    return new FlowTable(this.exports.memory.buffer, this.exports.flowsPtr() >>> 0, this.exports.flowCap() >>> 0, this.state().flows, this.ended);
+    const cap = this.exports.flowCap() >>> 0;
+    const pages = new Uint8Array(this.exports.memory.buffer, this.exports.flowPagesPtr() >>> 0, Math.ceil((cap * FLOW_SIZE) / FLOW_PAGE));
+    return new FlowTable(this.exports.memory.buffer, this.exports.flowsPtr() >>> 0, cap, this.state().flows, this.ended, pages);
   }
 }

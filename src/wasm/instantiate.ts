@@ -16,6 +16,7 @@ export interface CoreExports {
   inputCap(): number;
   flowsPtr(): number;
   flowCap(): number;
+  flowPagesPtr(): number;
   statsPtr(): number;
   statePtr(): number;
   memoryEnd(): number;
