@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { isMainThread, Worker } from "node:worker_threads";
-import { FlowTable } from "../wasm/core.js";
+import { unpackFlows } from "./flow-transfer.js";
 import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -149,7 +149,7 @@ export async function analyzeFilesParallel(
         reject(m.name === "InputError" ? new InputError(m.file, m.message, m.code) : new Error(m.message));
         return;
       }
-      const flows = new FlowTable(m.flows, 0, m.cap, m.count);
+      const flows = unpackFlows(m.flows);
       resolve({ scan: { ...m.scan, flows }, sessions: m.sessions, events: m.events });
     });
     w.once("error", reject);

@@ -3,6 +3,9 @@
  * thousands of flows: numeric endpoint keys (FlowTable.endpointKeys) in an open-addressing table
  * over typed arrays — no per-key heap objects, no boxed numbers. Each distinct key is a group; a
  * group's flows are chained in ascending flow id, i.e. in order of their first packet.
+ *
+ * A slot holds its key and its group side by side (one cache line read per probe: the build and
+ * the lookups are bound by those reads, a few hundred thousand random ones).
  */
 export class KeyIndex {
   /** group → first flow id of its chain, and its size. */
@@ -10,10 +13,8 @@ export class KeyIndex {
   readonly count: Int32Array;
   /** flow id → next flow id of the same group (0 = end). */
   readonly next: Int32Array;
-  /** flow id → group. */
-  readonly groupOf: Int32Array;
-  private readonly slotKey: Float64Array;
-  private readonly slotGroup: Int32Array;
+  /** slot i: key at 2i, group at 2i + 1 (0 = empty). */
+  private readonly slots: Float64Array;
   private readonly mask: number;
   private groups = 0;
 
@@ -24,24 +25,21 @@ export class KeyIndex {
     while (cap < n * 2) cap <<= 1;
     this.mask = cap - 1;
     // A slot is empty while its group is 0 (fresh typed arrays are zero: nothing to fill).
-    this.slotKey = new Float64Array(cap);
-    this.slotGroup = new Int32Array(cap);
+    this.slots = new Float64Array(cap * 2);
     this.head = new Int32Array(n + 1);
     this.count = new Int32Array(n + 1);
     this.next = new Int32Array(n + 1);
-    this.groupOf = new Int32Array(n + 1);
     const tail = new Int32Array(n + 1);
     for (let id = 1; id <= n; id++) {
       const k = keys[id];
-      const i = this.slotOf(k);
-      let g = this.slotGroup[i];
+      const i = this.slotOf(k) << 1;
+      let g = this.slots[i + 1] | 0;
       if (g === 0) {
-        this.slotKey[i] = k;
-        g = this.slotGroup[i] = ++this.groups;
-      }
-      this.groupOf[id] = g;
-      if (this.count[g]++ === 0) this.head[g] = id;
-      else this.next[tail[g]] = id;
+        this.slots[i] = k;
+        g = this.slots[i + 1] = ++this.groups;
+        this.head[g] = id;
+      } else this.next[tail[g]] = id;
+      this.count[g]++;
       tail[g] = id;
     }
   }
@@ -50,23 +48,32 @@ export class KeyIndex {
   private firstOf?: Int32Array;
 
   /**
-   * Every group's flow ids side by side, ascending (a group's are members[first[g] …
-   * first[g] + count[g])): for binary searches over a group (built on first use).
+   * The flow ids of every group of more than one flow side by side, ascending (a group's are
+   * members[first[g] … first[g] + count[g])): for binary searches over a group (built on first
+   * use; a group of one is its head).
    */
   layout(): { members: Int32Array; first: Int32Array } {
     if (!this.members) {
-      const n = this.next.length - 1;
-      const first = new Int32Array(this.groups + 2);
-      for (let g = 1; g <= this.groups; g++) first[g + 1] = first[g] + this.count[g];
-      const fill = first.slice();
+      const first = new Int32Array(this.groups + 1);
+      let n = 0;
+      for (let g = 1; g <= this.groups; g++) {
+        if (this.count[g] < 2) continue;
+        first[g] = n;
+        n += this.count[g];
+      }
       const members = new Int32Array(n);
-      for (let id = 1; id <= n; id++) members[fill[this.groupOf[id]]++] = id;
+      for (let g = 1; g <= this.groups; g++) {
+        if (this.count[g] < 2) continue;
+        let at = first[g];
+        for (let id = this.head[g]; id; id = this.next[id]) members[at++] = id;
+      }
       this.members = members;
       this.firstOf = first;
     }
     return { members: this.members, first: this.firstOf! };
   }
 
+  /** Slot of key k: where it is, or the empty slot where it would go. */
   private slotOf(k: number): number {
     // k < 2^53: split without a floating-point modulo (a slow path in V8).
     const hi = Math.floor(k / 4294967296);
@@ -76,13 +83,12 @@ export class KeyIndex {
     h = Math.imul(h, 0xc2b2ae35);
     h ^= h >>> 16;
     let i = h & this.mask;
-    while (this.slotGroup[i] !== 0 && this.slotKey[i] !== k) i = (i + 1) & this.mask;
+    while (this.slots[2 * i + 1] !== 0 && this.slots[2 * i] !== k) i = (i + 1) & this.mask;
     return i;
   }
 
   /** Group of a key (0 = not in the index). */
   lookup(k: number): number {
-    const i = this.slotOf(k);
-    return this.slotGroup[i] !== 0 && this.slotKey[i] === k ? this.slotGroup[i] : 0;
+    return this.slots[2 * this.slotOf(k) + 1] | 0;
   }
 }

@@ -19,6 +19,7 @@ import type { AnalyzeResult } from "../alg/analyze.js";
 import { CONTROL_LINES_KEPT } from "../alg/sessions.js";
 import type { NatMapping } from "./types.js";
 import { KeyIndex } from "./key-index.js";
+import { flowColumns, flowSpan } from "./flow-columns.js";
 
 const NAT_LISTED = 256;
 
@@ -56,29 +57,26 @@ export interface Reconciliation {
 export function reconcile(inside: FlowTable, outside: FlowTable, opts: ReconcileOptions = {}): Reconciliation {
   const ni = inside.count;
   const no = outside.count;
-  const oKeys = outside.endpointKeys();
-  const iKeys = inside.endpointKeys();
+  const oCols = flowColumns(outside);
+  const iCols = flowColumns(inside);
+  const oKeys = oCols;
+  const iKeys = iCols;
   const oByInit = new KeyIndex(oKeys.initiator);
   const oByResp = new KeyIndex(oKeys.responder);
-  const oStart = new Float64Array(no + 1);
-  const oPkts = new Uint32Array(no + 1);
-  for (let id = 1; id <= no; id++) {
-    oStart[id] = outside.firstMs(id);
-    oPkts[id] = outside.totalPackets(id);
-  }
+  const oStart = oCols.firstMs;
+  const oPkts = oCols.packets;
+  const iStart = iCols.firstMs;
+  const iPkts = iCols.packets;
   // Per inside flow: the outside groups sharing its responder (outbound) / initiator (inbound).
   const gResp = new Int32Array(ni + 1);
   const gInit = new Int32Array(ni + 1);
-  const gInitAsResp = new Int32Array(ni + 1);
-  const iStart = new Float64Array(ni + 1);
   for (let id = 1; id <= ni; id++) {
     gResp[id] = oByResp.lookup(iKeys.responder[id]);
     gInit[id] = oByInit.lookup(iKeys.initiator[id]);
-    iStart[id] = inside.firstMs(id);
   }
   // For inbound candidates, the outside flow's responder must differ from the inside responder.
-  const respGroupOfOutside = oByResp.groupOf;
-  for (let id = 1; id <= ni; id++) gInitAsResp[id] = gResp[id];
+  const oResp = oKeys.responder;
+  const iResp = iKeys.responder;
   let offset: number;
   if (opts.clockOffsetMs !== undefined) offset = opts.clockOffsetMs;
   else {
@@ -90,9 +88,7 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
       if (nr === 1 && nInit <= 1) deltas[nd++] = oStart[oByResp.head[gResp[id]]] - iStart[id];
       else if (nr === 0 && nInit === 1) deltas[nd++] = oStart[oByInit.head[gInit[id]]] - iStart[id];
     }
-    // The median, by a typed (numeric, comparator-free) sort.
-    const sorted = deltas.subarray(0, nd).sort();
-    offset = nd ? sorted[nd >> 1] : 0;
+    offset = nd ? nthSmallest(deltas, nd, nd >> 1) : 0;
   }
   const tol = opts.toleranceMs ?? 2000;
   const in2out = new Int32Array(ni + 1);
@@ -124,7 +120,7 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     while (g && oStart[g] < lo) g = idx.next[g];
     cursor[grp] = g;
     for (; g && oStart[g] <= hi; g = idx.next[g]) {
-      if (inb && respGroupOfOutside[g] === gInitAsResp[id]) continue;
+      if (inb && oResp[g] === iResp[id]) continue;
       consider(id, g, inb, pk);
     }
   };
@@ -134,10 +130,31 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
   // server within the window (the walk above: 1.2 s for 250 k flows to one server farm).
   const respLayout = oByResp.layout();
   const initLayout = oByInit.layout();
+  /** Candidate g at time difference dt (≤ the best score), unless taken or excluded; ties: scan, then id. */
+  const offer = (g: number, dt: number, id: number, inb: boolean, pk: number) => {
+    if (out2in[g] !== 0 || (inb && oResp[g] === iResp[id])) return;
+    const scanNo = inb ? 1 : 0;
+    const score = dt + (oPkts[g] === pk ? 0 : 1);
+    if (score < bestScore || (score === bestScore && (scanNo < bestScan || (scanNo === bestScan && g < best)))) {
+      best = g;
+      bestScore = score;
+      bestInbound = inb;
+      bestScan = scanNo;
+    }
+  };
   const nearest = (idx: KeyIndex, lay: { members: Int32Array; first: Int32Array }, grp: number, id: number, inb: boolean, pk: number, window: number) => {
     if (!grp) return;
     const lo = iStart[id] + offset - window;
     const hi = iStart[id] + offset + window;
+    if (idx.count[grp] === 1) {
+      // A group of one (most of them): the walk below over its only member.
+      const g = idx.head[grp];
+      const d = oStart[g] - iStart[id] - offset;
+      if (d >= 0 ? oStart[g] > hi : oStart[g] < lo) return;
+      const dt = d >= 0 ? d : -d;
+      if (dt <= bestScore) offer(g, dt, id, inb, pk);
+      return;
+    }
     const { members } = lay;
     const a = lay.first[grp];
     const b = a + idx.count[grp];
@@ -151,7 +168,6 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     }
     let left = r - 1;
     let right = r;
-    const scanNo = inb ? 1 : 0;
     for (;;) {
       const gl = left >= a && oStart[members[left]] >= lo ? members[left] : 0;
       const gr = right < b && oStart[members[right]] <= hi ? members[right] : 0;
@@ -165,14 +181,7 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
       if (dt > bestScore) return;
       if (takeRight) right++;
       else left--;
-      if (out2in[g] !== 0 || (inb && respGroupOfOutside[g] === gInitAsResp[id])) continue;
-      const score = dt + (oPkts[g] === pk ? 0 : 1);
-      if (score < bestScore || (score === bestScore && (scanNo < bestScan || (scanNo === bestScan && g < best)))) {
-        best = g;
-        bestScore = score;
-        bestInbound = inb;
-        bestScan = scanNo;
-      }
+      offer(g, dt, id, inb, pk);
     }
   };
   const ordered = nonDecreasing(iStart, ni) && nonDecreasing(oStart, no);
@@ -187,7 +196,7 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
       bestScore = Infinity;
       bestInbound = false;
       bestScan = 0;
-      const pk = inside.totalPackets(id);
+      const pk = iPkts[id];
       if (ordered) {
         nearest(oByResp, respLayout, gResp[id], id, false, pk, window);
         nearest(oByInit, initLayout, gInit[id], id, true, pk, window);
@@ -227,10 +236,10 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     if (!g) continue;
     const w: 0 | 1 = inbound[id] ? 1 : 0;
     if ((w ? iKeys.responder[id] : iKeys.initiator[id]) === (w ? oKeys.responder[g] : oKeys.initiator[g])) continue;
-    const b4 = outside.ipv4(g, w);
+    const b4 = ipv4Of(outside, oKeys, g, w);
     if (!Number.isNaN(b4)) {
       // As int32 (b4 | 0, one to one): small integers hash fast, doubles above 2^31 do not.
-      if (b4 === inside.ipv4(id, w) || seen4.has(b4 | 0)) continue;
+      if (b4 === ipv4Of(inside, iKeys, id, w) || seen4.has(b4 | 0)) continue;
       seen4.add(b4 | 0);
       if (nat.size < NAT_LISTED) nat.add(outside.address(g, w));
     } else if (nat.size < NAT_LISTED) {
@@ -257,6 +266,42 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
   };
 }
 
+/** Keys below 2^50 are IPv4 TCP/UDP/ICMP endpoints: (address × 65536 + port) × 4 + protocol code. */
+const V4_KEYS = 2 ** 50;
+
+/** IPv4 address of one endpoint of flow `id` as a number, NaN for IPv6 (FlowTable.ipv4, read from its key where it can). */
+function ipv4Of(t: FlowTable, keys: { initiator: Float64Array; responder: Float64Array }, id: number, which: 0 | 1): number {
+  const k = which ? keys.responder[id] : keys.initiator[id];
+  return k < V4_KEYS ? Math.floor(k / 262144) : t.ipv4(id, which);
+}
+
+/**
+ * The k-th smallest (0-based) of a[0..n), as a[k] would be after a numeric sort; reorders a.
+ * Hoare's selection: linear on average where the sort was n log n.
+ */
+function nthSmallest(a: Float64Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const x = a[i];
+        a[i++] = a[j];
+        a[j--] = x;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
+}
+
 /** Whether a[1..n] never decreases. */
 function nonDecreasing(a: Float64Array, n: number): boolean {
   for (let i = 2; i <= n; i++) if (a[i] < a[i - 1]) return false;
@@ -277,15 +322,7 @@ export interface CaptureSpan {
 
 export function captureSpan(t: FlowTable, packets: number, partial: boolean): CaptureSpan | undefined {
   if (!t.count) return undefined;
-  let first = Infinity;
-  let last = -Infinity;
-  for (let id = 1; id <= t.count; id++) {
-    const f = t.firstMs(id);
-    const l = t.lastMs(id);
-    if (f < first) first = f;
-    if (l > last) last = l;
-  }
-  return { firstMs: first, lastMs: last, packets, partial };
+  return { ...flowSpan(t), packets, partial };
 }
 
 /** Where a moment (ms, on the clock of the capture it was seen in) falls in another capture's span. */

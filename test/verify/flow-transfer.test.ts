@@ -1,0 +1,66 @@
+/**
+ * A flow table handed from a worker thread to the main thread (src/node/flow-transfer.ts): the
+ * records copied out of wasm memory in table-slot order (then those that left the table), sent
+ * as transferred buffers, give the main thread the same flows under the same ids, and the same
+ * reconciliation columns (src/verify/flow-columns.ts).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { scanFile } from "../../src/node/files.js";
+import { packFlows, unpackFlows } from "../../src/node/flow-transfer.js";
+import { computeFlowColumns, flowColumns, flowSpan } from "../../src/verify/flow-columns.js";
+import { ENDED_FLOW, type FlowTable } from "../../src/capture/flow-table.js";
+import { DEFAULT_EPOCH_NS, ethernetFor, tcpSession, writePcap, type PcapRecord, type SessionFrame } from "../helpers/pcap-writer.js";
+
+const dir = mkdtempSync(join(tmpdir(), "alg-verify-transfer-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Packs a scan's table, sends it through a real structured clone with its buffers transferred, unpacks it. */
+function roundTrip(scan: Awaited<ReturnType<typeof scanFile>>): FlowTable {
+  const { packed, transfer } = packFlows(scan.core!, scan.flows);
+  const received = structuredClone(packed, { transfer });
+  expect(transfer.every((b) => b.byteLength === 0)).toBe(true);
+  return unpackFlows(received);
+}
+
+function expectSameTable(got: FlowTable, want: FlowTable) {
+  expect(got.count).toBe(want.count);
+  for (let id = 1; id <= want.count; id++) expect(got.get(id)).toEqual(want.get(id));
+  const c = flowColumns(got);
+  const w = computeFlowColumns(want);
+  expect(c).toEqual(w);
+  expect(flowSpan(got)).toEqual(flowSpan(want));
+  expect(flowSpan(got)).toEqual({ firstMs: c.spanFirstMs, lastMs: c.spanLastMs });
+}
+
+describe("flow table transfer between threads", () => {
+  it("a recorded lab capture: every flow and column arrives unchanged", async () => {
+    const scan = await scanFile("pcaps/lab/ftp-active-helper/inside.pcap");
+    expect(scan.flows.count).toBeGreaterThan(1);
+    expectSameTable(roundTrip(scan), scan.flows);
+  });
+
+  it("flows that left the wasm table (ended-flow store) arrive too, after the table's", async () => {
+    // 200 short connections, a new one every 2 s, in a 16-slot table: most leave it.
+    const S = 1_000_000_000n;
+    const frames: SessionFrame[] = [];
+    for (let i = 0; i < 200; i++) {
+      const s = tcpSession({ client: { ip: "192.0.2.10", port: 20000 + i }, server: { ip: "198.51.100.20", port: 80 }, start: DEFAULT_EPOCH_NS + BigInt(i) * 2n * S, isn: i * 7919 });
+      s.handshake();
+      s.send(true, `GET /${i} HTTP/1.0\r\n\r\n`);
+      s.close();
+      frames.push(...s.frames);
+    }
+    frames.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+    const path = join(dir, "churn.pcap");
+    writeFileSync(path, writePcap(frames.map((f): PcapRecord => ({ ts: f.ts, data: ethernetFor(f.data) })), { linkType: 1 }));
+    const scan = await scanFile(path, { flowCapLog2: 4, flowTimeouts: { tcpClosed: 10 } });
+    expect(scan.flows.count).toBe(200);
+    let ended = 0;
+    for (let id = 1; id <= scan.flows.count; id++) if (scan.flows.where(id) & ENDED_FLOW) ended++;
+    expect(ended).toBeGreaterThan(150);
+    expectSameTable(roundTrip(scan), scan.flows);
+  });
+});
