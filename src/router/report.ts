@@ -149,17 +149,60 @@ function* arrayParts(items: Iterable<unknown>, length: number, indent: string, l
   }
   const inner = indent + "  ";
   yield "[\n";
-  let k = 0;
-  for (const v of items) {
-    // (records, the usual members, without a generator of their own)
-    if (levels === 1 || !streamable(v)) yield (k ? ",\n" : "") + inner + jsonAt(v, inner);
-    else {
-      yield k ? ",\n" + inner : inner;
-      yield* jsonParts(v, inner, levels - 1);
+  if (levels === 1) yield* recordRuns(items, inner);
+  else {
+    let k = 0;
+    for (const v of items) {
+      // (records, the usual members, without a generator of their own)
+      if (!streamable(v)) yield (k ? ",\n" : "") + inner + jsonAt(v, inner);
+      else {
+        yield k ? ",\n" + inner : inner;
+        yield* jsonParts(v, inner, levels - 1);
+      }
+      k++;
     }
-    k++;
   }
   yield "\n" + indent + "]";
+}
+
+/** Records stringified together (RUN at a time): one native JSON.stringify per run. */
+const RUN = 32;
+
+/**
+ * Array members written whole, each at nesting `inner`, separated by `,\n` (as JSON.stringify(array,
+ * null, 2) places them): a run of records is stringified as the only member of arrays nested as
+ * deep as `inner` is indented, and that wrapping is cut off — no per-record stringify and re-indent.
+ */
+function* recordRuns(items: Iterable<unknown>, inner: string): Generator<string> {
+  const depth = inner.length / 2;
+  const probe = JSON.stringify(nested(0, depth), null, 2);
+  const head = probe.indexOf("0");
+  const tail = probe.length - head - 1;
+  let run: unknown[] = [];
+  let first = true;
+  for (const v of items) {
+    run.push(v);
+    if (run.length === RUN) {
+      yield runText(run, depth, head, tail, first, inner);
+      first = false;
+      run = [];
+    }
+  }
+  if (run.length) yield runText(run, depth, head, tail, first, inner);
+}
+
+/** The members of `run` as recordRuns writes them (after the previous run unless `first`). */
+function runText(run: unknown[], depth: number, head: number, tail: number, first: boolean, inner: string): string {
+  const s = JSON.stringify(nested(run, depth - 1), null, 2);
+  const body = s.slice(head, s.length - tail);
+  return first ? inner + body : ",\n" + inner + body;
+}
+
+/** `v` wrapped in `depth` one-member arrays (a loop, no recursion). */
+function nested(v: unknown, depth: number): unknown {
+  let w = v;
+  for (let k = 0; k < depth; k++) w = [w];
+  return w;
 }
 
 /** An object or array written member by member (not a primitive, nor something with toJSON). */
