@@ -6,7 +6,10 @@
  *                             FTP-like conversations of 4 flows, each flow with a NAT line)
  *   conntrack-100k            a 100 000-line `conntrack -L` dump with accounting (SNAT'd TCP
  *                             entries in the lab sample's layout, every 10th with helper=ftp)
- *   conntrack-1M              the same at 1 000 000 lines (issue 13: ≥ 50 MB/s)
+ *   conntrack-1M              the same at 1 000 000 lines (issue 13: ≥ 50 MB/s), parsed as `router`
+ *                             does: the entries and flows stay a compact list (lazy.ts), not objects
+ *   conntrack-1M-objects      the same, then every entry and flow read as objects (what `verify`
+ *                             and library users who read `doc.entries` / `result.flows` pay)
  *   conntrack-1M-json         `router --json` of that dump written piece by piece to a sink that
  *                             drops it (parse + report), throughput over the input
  *   syslog-stray-200k         one ASP_SFW line and 200 000 lines that start no record (each
@@ -20,6 +23,8 @@
 import { Bench } from "tinybench";
 import { parseRouterText } from "../src/router/parse.js";
 import { buildRouterReport, routerJsonPieces } from "../src/router/report.js";
+import { listLength } from "../src/router/lazy.js";
+import type { ConntrackDocument } from "../src/router/types.js";
 import { printJunosConversations, type PrintableInterface } from "../src/router/junos/printer.js";
 
 export interface RouterBenchResult {
@@ -78,7 +83,7 @@ export function generateSyslogStray(lines = 200_000): string {
 function parseClean(name: string, text: string): number {
   const r = parseRouterText(text, name);
   if (r.diagnostics.length) throw new Error(`${name}: ${r.diagnostics[0]!.code} at line ${r.diagnostics[0]!.line}`);
-  return r.flows.length;
+  return listLength(r, "flows");
 }
 
 export async function runRouterBench(opts: { iterations?: number; conntrackLines?: number; flows?: number; syslogLines?: number } = {}): Promise<RouterBenchResult[]> {
@@ -88,6 +93,12 @@ export async function runRouterBench(opts: { iterations?: number; conntrackLines
     { name: "junos-conversations-100k", text: generateConversations(opts.flows), run: (t, n) => parseClean(n, t) },
     { name: "conntrack-100k", text: generateConntrack(Math.max(1, Math.round(ctLines / 10))), run: (t, n) => parseClean(n, t) },
     { name: "conntrack-1M", text: ct, run: (t, n) => parseClean(n, t) },
+    {
+      name: "conntrack-1M-objects", text: ct, run: (t, n) => {
+        const r = parseRouterText(t, n);
+        return r.flows.length + (r.documents[0] as ConntrackDocument).entries.length;
+      },
+    },
     {
       name: "conntrack-1M-json", text: ct, run: (t, n) => {
         let bytes = 0;

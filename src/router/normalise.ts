@@ -13,17 +13,19 @@
  *  - Junos syslog: the `; source address and port translate to` suffix → a `source` translation.
  */
 import type {
-  ConntrackEntry, JunosConversationsDocument, NatTranslation, RouterCounter, RouterDocument, RouterEndpoint, RouterEvent,
+  ConntrackDocument, ConntrackEntry, ConntrackEventsDocument, JunosConversationsDocument, NatTranslation, RouterCounter, RouterDocument, RouterEndpoint, RouterEvent,
   RouterEventKind, RouterExpectation, RouterFlow, RouterFormat,
 } from "./types.js";
 import { normaliseProto, sameEndpoint } from "./ip.js";
 import { SYSLOG_TAG_KINDS } from "./junos/syslog.js";
 import { expectClassName, expectClassNumber } from "./conntrack/classes.js";
+import { ListParts, listItems, listLength, type RecordSource } from "./lazy.js";
 
+/** Where normaliseDocument puts records: flows and events may hold lazy parts (conntrack, lazy.ts). */
 export interface NormalisedRecords {
-  flows: RouterFlow[];
+  flows: ListParts<RouterFlow>;
   counters: RouterCounter[];
-  events: RouterEvent[];
+  events: ListParts<RouterEvent>;
   expectations: RouterExpectation[];
 }
 
@@ -58,15 +60,44 @@ function conntrackFlow(e: ConntrackEntry, document: number, format: RouterFormat
   };
 }
 
-/*
- * The two loops over big documents live in their own small functions (indexed loops): inside the
- * big switch below they would run in on-stack-replaced code and allocate an iterator result per
- * element.
- */
-
-function normaliseConntrackEntries(entries: ConntrackEntry[], document: number, format: RouterFormat, file: string, flows: RouterFlow[]): void {
-  for (let k = 0; k < entries.length; k++) flows.push(conntrackFlow(entries[k]!, document, format, file));
+/** The flows of a conntrack document's entries, made as they are read (the entries may be a lazy list). */
+function conntrackFlows(doc: ConntrackDocument, document: number): RecordSource<RouterFlow> {
+  return {
+    length: listLength(doc, "entries"),
+    // an array of flows shares its entries' objects, as when both were made at once
+    prepare: () => void doc.entries,
+    *each() {
+      for (const e of listItems<ConntrackEntry>(doc, "entries")) yield conntrackFlow(e, document, doc.format, doc.file);
+    },
+  };
 }
+
+function conntrackEvent(e: ConntrackEntry, document: number, format: RouterFormat, file: string): RouterEvent {
+  const ev: RouterEvent = {
+    document, format, kind: CONNTRACK_EVENT_KINDS[e.event ?? ""] ?? "other", tag: e.event ?? "",
+    proto: normaliseProto(e.protoNumber), src: e.orig.src, dst: e.orig.dst,
+    nat: e.reply ? natFromReply(e.orig, e.reply) : [], location: { file, line: e.location.line },
+  };
+  if (e.time !== undefined) ev.time = e.time;
+  if (e.helper !== undefined) ev.alg = e.helper;
+  return ev;
+}
+
+/** The events of a `conntrack -E` document, made as they are read. */
+function conntrackEvents(doc: ConntrackEventsDocument, document: number): RecordSource<RouterEvent> {
+  return {
+    length: listLength(doc, "events"),
+    prepare: () => void doc.events,
+    *each() {
+      for (const e of listItems<ConntrackEntry>(doc, "events")) yield conntrackEvent(e, document, doc.format, doc.file);
+    },
+  };
+}
+
+/*
+ * The loop over a big document lives in its own small function (indexed loops): inside the big
+ * switch below it would run in on-stack-replaced code and allocate an iterator result per element.
+ */
 
 function normaliseJunosFlows(doc: JunosConversationsDocument, document: number, out: NormalisedRecords): void {
   const file = doc.file;
@@ -150,19 +181,10 @@ export function normaliseDocument(doc: RouterDocument, document: number, out: No
       // status and SIP call tables: no flow, counter, event or expectation (verify reads the documents)
       break;
     case "conntrack":
-      normaliseConntrackEntries(doc.entries, document, doc.format, file, out.flows);
+      out.flows.add(conntrackFlows(doc, document));
       break;
     case "conntrack-events":
-      for (const e of doc.events) {
-        const ev: RouterEvent = {
-          document, format: doc.format, kind: CONNTRACK_EVENT_KINDS[e.event ?? ""] ?? "other", tag: e.event ?? "",
-          proto: normaliseProto(e.protoNumber), src: e.orig.src, dst: e.orig.dst,
-          nat: e.reply ? natFromReply(e.orig, e.reply) : [], location: { file, line: e.location.line },
-        };
-        if (e.time !== undefined) ev.time = e.time;
-        if (e.helper !== undefined) ev.alg = e.helper;
-        out.events.push(ev);
-      }
+      out.events.add(conntrackEvents(doc, document));
       break;
     case "conntrack-expect":
       for (const x of doc.expectations) {

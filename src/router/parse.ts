@@ -29,6 +29,7 @@ import { parseConntrack } from "./conntrack/entries.js";
 import { parseConntrackExpect } from "./conntrack/expect.js";
 import { normaliseDocument, type NormalisedRecords } from "./normalise.js";
 import { ADDR_CACHE } from "./ip.js";
+import { ListParts, listLength } from "./lazy.js";
 import { resetConversationState } from "./junos/conversations.js";
 import { resetConntrackState } from "./conntrack/entries.js";
 
@@ -68,8 +69,8 @@ export function documentRecords(d: RouterDocument): number {
     case "srx-alg-status": return d.algs.length;
     case "srx-sip-calls": return d.calls.length + (d.total !== undefined ? 1 : 0);
     case "srx-sip-transactions": return d.transactions.length + (d.total !== undefined ? 1 : 0);
-    case "conntrack": return d.entries.length + (d.shown !== undefined ? 1 : 0);
-    case "conntrack-events": return d.events.length + (d.shown !== undefined ? 1 : 0);
+    case "conntrack": return listLength(d, "entries") + (d.shown !== undefined ? 1 : 0);
+    case "conntrack-events": return listLength(d, "events") + (d.shown !== undefined ? 1 : 0);
     case "conntrack-expect": return d.expectations.length + (d.shown !== undefined ? 1 : 0);
   }
 }
@@ -113,8 +114,10 @@ export function parseRouterText(input: RouterInput, file: string, opts: RouterPa
       }
       for (const d of runParser(part.format, ctx, seg, base)) result.documents.push(d);
     }
-    const out: NormalisedRecords = result;
+    const out: NormalisedRecords = { flows: new ListParts(), counters: result.counters, events: new ListParts(), expectations: result.expectations };
     result.documents.forEach((d, k) => normaliseDocument(d, k, out));
+    out.flows.assign(result, "flows");
+    out.events.assign(result, "events");
     if (result.documents.reduce((n, d) => n + documentRecords(d), 0) === 0) {
       let i = 0;
       while (i < lines.length && IGNORABLE.test(lines.get(i))) i++;

@@ -22,21 +22,43 @@
  * record alone. `routerJsonPieces` joined equals `JSON.stringify(report, null, 2) + "\n"`.
  */
 import type { Diagnostic } from "../types.js";
-import type { NatTranslation, RouterDocument, RouterExpectation, RouterParseResult, RouterReport } from "./types.js";
+import type { NatTranslation, RouterDocument, RouterEvent, RouterExpectation, RouterFlow, RouterParseResult, RouterReport } from "./types.js";
+import { ListParts, listItems, listLength, pendingList } from "./lazy.js";
 import { formatEndpoint } from "./ip.js";
 
 export function buildRouterReport(results: RouterParseResult[]): RouterReport {
   const report: RouterReport = { schemaVersion: 1, documents: [], flows: [], counters: [], events: [], expectations: [], diagnostics: [] };
+  const flows = new ListParts<RouterFlow>();
+  const events = new ListParts<RouterEvent>();
   for (const r of results) {
     const off = report.documents.length;
     for (const d of r.documents) report.documents.push(d);
-    for (const f of r.flows) report.flows.push(off ? { ...f, document: f.document + off } : f);
+    mergeList(r, "flows", off, flows);
     for (const c of r.counters) report.counters.push(off ? { ...c, document: c.document + off } : c);
-    for (const e of r.events) report.events.push(off ? { ...e, document: e.document + off } : e);
+    mergeList(r, "events", off, events);
     for (const x of r.expectations) report.expectations.push(off ? { ...x, document: x.document + off } : x);
     for (const d of r.diagnostics) report.diagnostics.push(d);
   }
+  flows.assign(report, "flows");
+  events.assign(report, "events");
   return report;
+}
+
+/** Append result r's list `key` to `parts`, its records' `document` moved by `off` (a lazy list stays lazy). */
+function mergeList<T extends { document: number }>(r: RouterParseResult, key: "flows" | "events", off: number, parts: ListParts<T>): void {
+  const src = pendingList<T>(r, key);
+  if (!src) {
+    for (const x of r[key] as unknown as T[]) parts.push(off ? { ...x, document: x.document + off } : x);
+    return;
+  }
+  parts.add({
+    length: src.length,
+    // the report's array holds the result's records (when not moved), as for a plain list
+    prepare: () => void r[key],
+    *each() {
+      for (const x of listItems<T>(r, key)) yield off ? { ...x, document: x.document + off } : x;
+    },
+  });
 }
 
 /** Where report text goes: a piece at a time; a returned promise is awaited before the next piece. */
@@ -84,38 +106,103 @@ const DEEPER = new Map<string, number>([["interfaces", 3]]);
  * `levels` more levels are written member by member, anything deeper stringified whole (a
  * record). Depth is bounded by STREAMED_LEVELS, never by the data.
  */
-function* jsonParts(value: unknown, indent: string, levels: number): Generator<string> {
+function* jsonParts(value: unknown, indent: string, levels: number, below = memberLevels): Generator<string> {
   if (levels <= 0 || !streamable(value)) {
     yield jsonAt(value, indent);
     return;
   }
-  const inner = indent + "  ";
   if (Array.isArray(value)) {
-    if (value.length === 0) {
-      yield "[]";
-      return;
-    }
-    yield "[\n";
-    for (let k = 0; k < value.length; k++) {
-      const v: unknown = value[k];
+    yield* arrayParts(value, value.length, indent, levels);
+    return;
+  }
+  const inner = indent + "  ";
+  let first = true;
+  // keys, not entries: a lazy list (lazy.ts) is written a record at a time, never made into an array
+  for (const k of Object.keys(value)) {
+    const src = pendingList(value, k);
+    const v: unknown = src ? undefined : (value as Record<string, unknown>)[k];
+    if (!src && (v === undefined || typeof v === "function" || typeof v === "symbol")) continue;
+    yield (first ? "{\n" : ",\n") + inner + JSON.stringify(k) + ": ";
+    first = false;
+    const lv = below(k, levels);
+    if (src) yield* arrayParts(src.each(), src.length, inner, Math.max(1, lv));
+    else yield* jsonParts(v, inner, lv);
+  }
+  yield first ? "{}" : "\n" + indent + "}";
+}
+
+/** Levels written member by member below member `key` of an object written at `levels`. */
+function memberLevels(key: string, levels: number): number {
+  return DEEPER.get(key) ?? levels - 1;
+}
+
+/** The report's members: documents down to their records, the other arrays a record at a time. */
+function reportMemberLevels(key: string): number {
+  return key === "documents" ? STREAMED_LEVELS : 1;
+}
+
+/** The members of an array (`length` of them, `items` in order) as jsonParts writes them. */
+function* arrayParts(items: Iterable<unknown>, length: number, indent: string, levels: number): Generator<string> {
+  if (length === 0) {
+    yield "[]";
+    return;
+  }
+  const inner = indent + "  ";
+  yield "[\n";
+  if (levels === 1) yield* recordRuns(items, inner);
+  else {
+    let k = 0;
+    for (const v of items) {
       // (records, the usual members, without a generator of their own)
-      if (levels === 1 || !streamable(v)) yield (k ? ",\n" : "") + inner + jsonAt(v, inner);
+      if (!streamable(v)) yield (k ? ",\n" : "") + inner + jsonAt(v, inner);
       else {
         yield k ? ",\n" + inner : inner;
         yield* jsonParts(v, inner, levels - 1);
       }
+      k++;
     }
-    yield "\n" + indent + "]";
-    return;
   }
+  yield "\n" + indent + "]";
+}
+
+/** Records stringified together (RUN at a time): one native JSON.stringify per run. */
+const RUN = 32;
+
+/**
+ * Array members written whole, each at nesting `inner`, separated by `,\n` (as JSON.stringify(array,
+ * null, 2) places them): a run of records is stringified as the only member of arrays nested as
+ * deep as `inner` is indented, and that wrapping is cut off — no per-record stringify and re-indent.
+ */
+function* recordRuns(items: Iterable<unknown>, inner: string): Generator<string> {
+  const depth = inner.length / 2;
+  const probe = JSON.stringify(nested(0, depth), null, 2);
+  const head = probe.indexOf("0");
+  const tail = probe.length - head - 1;
+  let run: unknown[] = [];
   let first = true;
-  for (const [k, v] of Object.entries(value)) {
-    if (v === undefined || typeof v === "function" || typeof v === "symbol") continue;
-    yield (first ? "{\n" : ",\n") + inner + JSON.stringify(k) + ": ";
-    first = false;
-    yield* jsonParts(v, inner, DEEPER.get(k) ?? levels - 1);
+  for (const v of items) {
+    run.push(v);
+    if (run.length === RUN) {
+      yield runText(run, depth, head, tail, first, inner);
+      first = false;
+      run = [];
+    }
   }
-  yield first ? "{}" : "\n" + indent + "}";
+  if (run.length) yield runText(run, depth, head, tail, first, inner);
+}
+
+/** The members of `run` as recordRuns writes them (after the previous run unless `first`). */
+function runText(run: unknown[], depth: number, head: number, tail: number, first: boolean, inner: string): string {
+  const s = JSON.stringify(nested(run, depth - 1), null, 2);
+  const body = s.slice(head, s.length - tail);
+  return first ? inner + body : ",\n" + inner + body;
+}
+
+/** `v` wrapped in `depth` one-member arrays (a loop, no recursion). */
+function nested(v: unknown, depth: number): unknown {
+  let w = v;
+  for (let k = 0; k < depth; k++) w = [w];
+  return w;
 }
 
 /** An object or array written member by member (not a primitive, nor something with toJSON). */
@@ -141,14 +228,7 @@ export function* routerJsonPieces(report: RouterReport): Generator<string> {
  * (STREAMED_LEVELS), the normalised arrays and diagnostics a record at a time.
  */
 function* reportParts(report: RouterReport): Generator<string> {
-  let first = true;
-  for (const [k, v] of Object.entries(report)) {
-    if (v === undefined) continue;
-    yield (first ? "{\n  " : ",\n  ") + JSON.stringify(k) + ": ";
-    first = false;
-    yield* jsonParts(v, "  ", k === "documents" ? STREAMED_LEVELS : 1);
-  }
-  yield first ? "{}" : "\n}";
+  yield* jsonParts(report, "", 1 + STREAMED_LEVELS, reportMemberLevels);
 }
 
 /** Longest length of column k over the rows (a loop: rows may be millions). */
@@ -177,7 +257,7 @@ export function table(head: string[], rows: string[][], indent = "  "): string[]
 const natText = (n: NatTranslation[]): string => n.map((x) => `${x.kind} ${formatEndpoint(x.from)} → ${formatEndpoint(x.to)}`).join("; ");
 
 /** Records grouped by their `document` (one pass, instead of a filter per document). */
-function byDocument<T extends { document: number }>(records: T[], documents: number): T[][] {
+function byDocument<T extends { document: number }>(records: Iterable<T>, documents: number): T[][] {
   const groups: T[][] = Array.from({ length: documents }, () => []);
   for (const r of records) groups[r.document]?.push(r);
   return groups;
@@ -272,14 +352,17 @@ export function formatDiagnostic(d: Diagnostic): string {
 function* routerTextLines(report: RouterReport, opts: { maxDiagnostics?: number }): Generator<string> {
   const max = opts.maxDiagnostics ?? 20;
   const n = report.documents.length;
-  const g: Grouped = { flows: byDocument(report.flows, n), events: byDocument(report.events, n), expectations: byDocument(report.expectations, n) };
+  const g: Grouped = {
+    flows: byDocument(listItems<RouterFlow>(report, "flows"), n), events: byDocument(listItems<RouterEvent>(report, "events"), n),
+    expectations: byDocument(report.expectations, n),
+  };
   for (let k = 0; k < n; k++) {
     yield* documentLines(g, report.documents[k]!, k);
     yield "";
   }
   const counts = { error: 0, warning: 0, info: 0 };
   for (const d of report.diagnostics) counts[d.severity]++;
-  yield `${report.documents.length} document(s), ${report.flows.length} flow(s), ${report.counters.length} counter(s), ${report.events.length} event(s), ${report.expectations.length} expectation(s); ${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} info`;
+  yield `${report.documents.length} document(s), ${listLength(report, "flows")} flow(s), ${report.counters.length} counter(s), ${listLength(report, "events")} event(s), ${report.expectations.length} expectation(s); ${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} info`;
   if (report.diagnostics.length) {
     yield "";
     const shown = Math.min(max, report.diagnostics.length);

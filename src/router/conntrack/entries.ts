@@ -25,7 +25,8 @@
  * fields are left out rather than set to undefined).
  */
 import type { ConntrackEntry, ConntrackTuple, ConntrackDocument, ConntrackEventsDocument, RouterEndpoint } from "../types.js";
-import { type ParseContext, type Segment, type Codes, type Lines, IGNORABLE, clip } from "../lines.js";
+import { type ParseContext, type Segment, type Codes, type Lines, CodeWindow, IGNORABLE, clip } from "../lines.js";
+import { defineLazyList, type RecordSource } from "../lazy.js";
 import { ADDR_CACHE, ipv4Value } from "../ip.js";
 import { SHOWN } from "./tokens.js";
 
@@ -65,22 +66,16 @@ function num(codes: Codes, s: number, e: number): number {
 export function parseConntrack(ctx: ParseContext, seg: Segment, base: Omit<ConntrackDocument, "format" | "entries">): ConntrackDocument;
 export function parseConntrack(ctx: ParseContext, seg: Segment, base: Omit<ConntrackEventsDocument, "format" | "events">, events: true): ConntrackEventsDocument;
 export function parseConntrack(ctx: ParseContext, seg: Segment, base: Omit<ConntrackDocument, "format" | "entries">, events = false): ConntrackDocument | ConntrackEventsDocument {
-  const list: ConntrackEntry[] = [];
+  // the good entries' line indices: the entries themselves are made again from their lines when
+  // read (lazy.ts), not kept as objects
+  let good = new Int32Array(1024);
+  let n = 0;
   let shown: number | undefined;
   const lines = ctx.lines;
-  const starts = lines.starts;
-  const input = lines.text;
   const win = ctx.window();
   for (let i = seg.start; i < seg.end; i++) {
     const col = i === seg.start ? seg.col : 0;
-    // the line's code units: codes[ls, le), text offset = offset + OFF (no line string unless a
-    // regex or a message needs it)
-    win.cover(starts[i]!, lines.end(i));
-    const codes = win.codes;
-    OFF = win.base;
-    const ls = starts[i]! - OFF;
-    const le = lines.end(i) - OFF;
-    const c0 = ls + col < le ? codes[ls + col]! : NaN;
+    const c0 = firstCode(win, lines, i, col);
     // fast path: an entry starts with a letter (tcp/ipv4) or '[' (events); anything else is checked
     if (!(c0 >= 97 && c0 <= 122) && c0 !== 91) {
       const text = lines.get(i);
@@ -93,7 +88,7 @@ export function parseConntrack(ctx: ParseContext, seg: Segment, base: Omit<Connt
         continue;
       }
     }
-    const r = parseEntry(codes, input, ls, le, lines, i, col);
+    const r = entryAt(win, lines, i, col);
     if ("code" in r) {
       ctx.report(r.code, "error", i, r.col, r.message);
       continue;
@@ -101,16 +96,57 @@ export function parseConntrack(ctx: ParseContext, seg: Segment, base: Omit<Connt
     if (LAST_UNKNOWN >= 0) {
       ctx.report("unknown_text", "warning", i, LAST_UNKNOWN, `unrecognised token "${clip(lines.get(i).slice(LAST_UNKNOWN).split(/\s/)[0]!)}" in conntrack entry`);
     }
-    list.push(r);
+    if (n === good.length) {
+      const more = new Int32Array(n * 2);
+      more.set(good);
+      good = more;
+    }
+    good[n++] = i;
   }
-  if (events) {
-    const d: ConntrackEventsDocument = { ...base, format: "conntrack-events", events: list };
-    if (shown !== undefined) d.shown = shown;
-    return d;
-  }
-  const d: ConntrackDocument = { ...base, format: "conntrack", entries: list };
+  const list = entrySource(lines, seg, good.subarray(0, n));
+  const d: ConntrackDocument | ConntrackEventsDocument = events
+    ? { ...base, format: "conntrack-events", events: NO_ENTRIES }
+    : { ...base, format: "conntrack", entries: NO_ENTRIES };
+  defineLazyList(d, events ? "events" : "entries", list);
   if (shown !== undefined) d.shown = shown;
   return d;
+}
+
+const NO_ENTRIES: ConntrackEntry[] = [];
+
+/** The entries of lines `good` (each parsed without error before), made again when read. */
+function entrySource(lines: Lines, seg: Segment, good: Int32Array): RecordSource<ConntrackEntry> {
+  return {
+    length: good.length,
+    *each() {
+      const win = new CodeWindow(lines.text);
+      try {
+        for (let k = 0; k < good.length; k++) {
+          const i = good[k]!;
+          yield entryAt(win, lines, i, i === seg.start ? seg.col : 0) as ConntrackEntry;
+        }
+      } finally {
+        // the caches may hold slices of the text
+        ADDR_CACHE.clear();
+        resetConntrackState();
+      }
+    },
+  };
+}
+
+/** Make line i readable in `win` (setting OFF) and return its code at column col (NaN past its end). */
+function firstCode(win: CodeWindow, lines: Lines, i: number, col: number): number {
+  const s = lines.starts[i]!;
+  const e = lines.end(i);
+  win.cover(s, e);
+  OFF = win.base;
+  return s + col < e ? win.codes[s + col - OFF]! : NaN;
+}
+
+/** Parse line i (from column col) as an entry: the entry, or why it is not one. */
+function entryAt(win: CodeWindow, lines: Lines, i: number, col: number): ReturnType<typeof parseEntry> {
+  firstCode(win, lines, i, col);
+  return parseEntry(win.codes, lines.text, lines.starts[i]! - OFF, lines.end(i) - OFF, lines, i, col);
 }
 
 /** The tuple, or the reason it is bad. `codes`: the line's code units (text offset + OFF); `input`: the text. */

@@ -1,0 +1,110 @@
+/**
+ * Record lists kept compactly and made into objects only when someone reads them as an array.
+ *
+ * A million-line `conntrack -L` dump kept as an entry object plus a normalised flow per line costs
+ * about a dozen live objects per line, and the garbage collector copying them is most of the parse
+ * time. So the conntrack parser keeps only where each good entry is (its line: the text is already
+ * in memory) and defines `doc.entries`, and parseRouterText `result.flows` / `result.events`, as
+ * lazy lists:
+ *
+ *   defineLazyList(doc, "entries", { length: n, each: () => reparsed(...) });
+ *   doc.entries            // first read: an ordinary array of n records (kept), as before
+ *   listLength(doc, "entries"), listItems(doc, "entries")   // never make the array
+ *
+ * The `router` writers (report.ts) stream such a list a record at a time (each record dies young);
+ * anything else (verify, tests, JSON.stringify, spreading) reads the property and gets the same
+ * plain array as before. The property stays enumerable and keeps its place among the object's keys,
+ * so JSON and key order do not change.
+ */
+
+/** Records made on demand, in order; each() may be called again (it makes the records afresh). */
+export interface RecordSource<T> {
+  readonly length: number;
+  each(): Iterable<T>;
+  /** Called before the array is made (e.g. to make the lists it derives from first). */
+  prepare?(): void;
+}
+
+const SOURCES = new WeakMap<object, Map<string, RecordSource<unknown>>>();
+
+/**
+ * Define obj[key] (a key obj already has, so its place among the keys is kept) as the records of
+ * `src`: an ordinary array, made on the first read and kept.
+ */
+export function defineLazyList<T>(obj: object, key: string, src: RecordSource<T>): void {
+  let m = SOURCES.get(obj);
+  if (!m) SOURCES.set(obj, (m = new Map()));
+  m.set(key, src);
+  const settle = (value: unknown): void => {
+    m!.delete(key);
+    Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  };
+  Object.defineProperty(obj, key, {
+    enumerable: true,
+    configurable: true,
+    get(): T[] {
+      src.prepare?.();
+      const list = Array.from(src.each());
+      settle(list);
+      return list;
+    },
+    set(value: unknown) {
+      settle(value);
+    },
+  });
+}
+
+/** The source of obj[key] while it has not been made into an array, else undefined. */
+export function pendingList<T>(obj: object, key: string): RecordSource<T> | undefined {
+  return SOURCES.get(obj)?.get(key) as RecordSource<T> | undefined;
+}
+
+/** Number of records of obj[key] (an array or a lazy list), without making the array. */
+export function listLength(obj: object, key: string): number {
+  const src = pendingList(obj, key);
+  return src ? src.length : ((obj as Record<string, unknown[]>)[key]!).length;
+}
+
+/** The records of obj[key] in order, without making the array of a lazy list. */
+export function listItems<T>(obj: object, key: string): Iterable<T> {
+  const src = pendingList<T>(obj, key);
+  return src ? src.each() : ((obj as Record<string, T[]>)[key]!);
+}
+
+/** A list made of parts: plain arrays and lazy sources, in order. */
+export class ListParts<T> {
+  private readonly parts: (T[] | RecordSource<T>)[] = [];
+  private lazy = false;
+  /** The array parts are appended to; starts a new one after a lazy part. */
+  private current: T[] | null = null;
+
+  push(item: T): void {
+    if (this.current === null) this.parts.push((this.current = []));
+    this.current.push(item);
+  }
+  add(src: RecordSource<T>): void {
+    this.parts.push(src);
+    this.current = null;
+    this.lazy = true;
+  }
+
+  /** Set obj[key] to the list: a plain array when no part is lazy, else a lazy list. */
+  assign(obj: object, key: string): void {
+    if (!this.lazy) {
+      (obj as Record<string, T[]>)[key] = (this.parts[0] as T[] | undefined) ?? [];
+      return;
+    }
+    const parts = this.parts;
+    let length = 0;
+    for (const p of parts) length += p.length;
+    defineLazyList(obj, key, {
+      length,
+      prepare: () => {
+        for (const p of parts) if (!Array.isArray(p)) p.prepare?.();
+      },
+      *each() {
+        for (const p of parts) yield* Array.isArray(p) ? p : p.each();
+      },
+    });
+  }
+}
