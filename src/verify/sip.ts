@@ -20,7 +20,7 @@ import { finding } from "./findings.js";
 import { coverageOf, type CaptureSpan, type Reconciliation } from "./nat.js";
 import { msOf, type NatHints } from "./sessions.js";
 import { compareFields, lengthProblem, messageName, type FieldCheck, type SipMessageView, type SipTranslation } from "./sip-fields.js";
-import { linuxEmulation } from "./sip-linux.js";
+import { linuxDialog, linuxEmulation } from "./sip-linux.js";
 import { SIP_MEDIA_WINDOW_S, afterEndFinding, endWords, mediaDirection, mediaEnd, type MediaDirection, type MediaInput } from "./sip-media.js";
 import type { Check, Evidence, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, VerifiedSession } from "./types.js";
 
@@ -166,6 +166,7 @@ function verifyDialog(si: SipSession | undefined, so: SipSession | undefined, in
   mediaFindings(v.media, what, findings, checks);
   vs.negotiations = negotiations(si, so, pairs, v, mapping);
   if (input.profile === "linux") for (const m of si?.sip?.messages ?? so!.sip!.messages) linuxEmulation(m, si ? "inside" : "outside", findings, sip.transport);
+  if (input.profile === "linux") linuxDialog(si, so, v.media, input, findings, checks);
   return vs;
 }
 
