@@ -94,7 +94,7 @@ function refusedMedia(so: Session | undefined, media: MediaDirection[], input: L
       for (const r of n.media?.linux?.refused ?? []) {
         if (done.has(r.flow) || !input.nat.byOutside.has(r.flow)) continue;
         done.add(r.flow);
-        findings.push(finding("alg.fragile-input", `RTP to the inside host towards ${epText(t)} in outside flow ${r.flow}: this router let it in, Linux would have refused it (${r.why})`, { outside: [n.packet], outsideFlows: [r.flow] }, "nf_conntrack_sip flushes every media expectation of the signalling connection at each INVITE and at BYE, and each expectation lets one flow in"));
+        findings.push(finding("alg.fragile-input", `RTP to the inside host towards ${epText(t)} in outside flow ${r.flow}: this router let it in, Linux would have refused it (${r.why})`, { outside: [n.media?.linux?.flushedBy?.packet ?? n.packet], outsideFlows: [r.flow] }, "nf_conntrack_sip flushes every media expectation of the signalling connection at each INVITE and at BYE, and each expectation lets one flow in"));
       }
     }
   }
