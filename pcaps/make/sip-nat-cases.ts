@@ -52,6 +52,12 @@
  * | sip-udp-callid-hidden | headers + SDP, Call-ID replaced outside (SRX) | both ways | pass (paired by CSeq + branch) |
  * | sip-tcp-alg           | headers + SDP over TCP (seq shifted) | both ways    | pass |
  * | sip-tcp-split         | Linux over TCP: the INVITE split in two segments is not rewritten, the rest is | alice → bob only | fail (+ alg.fragile-input with --profile linux) |
+ * | sip-udp-reinvite-move | headers + SDP; alice's re-INVITE moves her media 7000 → 7010; bob's RTP to 7000 goes on 1.5 s (crossing) | both ways, then both ways on 7010 | pass (warning alg.media-after-end) |
+ * | sip-udp-reinvite-inactive | headers + SDP; bob sends no media before alice's re-INVITE a=inactive | alice → bob only, then none | pass (bob → alice stopped, not one-way) |
+ * | sip-udp-reinvite-refused | headers + SDP; bob's re-INVITE moves his media 6000 → 6010 and his new RTP flow to alice starts before her 200: this router lets it in, Linux (expectations flushed at the INVITE) would not | both ways | pass (+ alg.fragile-input with --profile linux) |
+ *
+ * The re-INVITE cases (issue 14: media stopped or redirected by a later offer/answer) list their
+ * media per target (`media[].target`, in the order the SDPs announce them), with packets per side.
  *
  * Run: `node dist/pcaps/make/sip-nat-cases.js` (after `tsc -p tsconfig.build.json`) rewrites pcaps/nat/sip-*.
  */
@@ -84,10 +90,11 @@ export const SIP_FINDING_SEVERITY: Readonly<Record<string, "error" | "warning">>
   "alg.content-length-wrong": "error",
   "alg.one-way-media": "error",
   "alg.fragile-input": "warning",
+  "alg.media-after-end": "warning",
 };
 
 /** Findings whose severity this spec sets to a warning (the NAT kept the signalling port). */
-const WARNINGS = new Set(["alg.via-not-translated", "alg.sip-header-not-translated", "alg.fragile-input"]);
+const WARNINGS = new Set(["alg.via-not-translated", "alg.sip-header-not-translated", "alg.fragile-input", "alg.media-after-end"]);
 
 function result(findings: string[]): Result {
   for (const f of findings) if (!SIP_FINDING_SEVERITY[f]) throw new Error(`unknown finding ${f}`);
@@ -102,7 +109,7 @@ export interface SipCaseJson extends Omit<CaseJson, "expected" | "predicted"> {
   /** Packet numbers (per side) that the evidence of a finding must include. */
   evidence: Record<string, { inside?: number[]; outside?: number[] }>;
   /** What the spec says happened to the media, per direction. */
-  media: { direction: "alice->bob" | "bob->alice"; status: MediaFate; packets: { inside: number; outside: number } }[];
+  media: { direction: "alice->bob" | "bob->alice"; status: MediaFate; packets: { inside: number; outside: number }; target?: string }[];
 }
 
 export interface BuiltSipCase { name: string; files: Map<string, Uint8Array | string>; json: SipCaseJson }
@@ -111,7 +118,7 @@ export interface BuiltSipCase { name: string; files: Map<string, Uint8Array | st
 // The spec of one case
 // ---------------------------------------------------------------------------------------------
 
-type MediaFate = "forwarded" | "blocked" | "not-sent" | "none";
+type MediaFate = "forwarded" | "blocked" | "not-sent" | "none" | "stopped";
 
 interface AlgSpec {
   /** Via/Contact/From of alice's messages rewritten (and back in responses). */
@@ -138,6 +145,8 @@ interface CaseDef {
   splitInvite?: boolean;
   /** The ALG replaces the Call-ID outside (SRX Call-ID hiding) and restores it in responses. */
   hideCallId?: boolean;
+  /** A re-INVITE after the call's media (see the table in the header). */
+  reinvite?: "move" | "inactive" | "refused";
 }
 
 const full = (mediaPort = ALICE_RTP): AlgSpec => ({ headers: true, sdp: true, length: true, mediaPort });
@@ -194,6 +203,21 @@ export const SIP_NAT_CASES: readonly CaseDef[] = [
     description: "SIP over TCP through a Linux SIP helper: alice's INVITE is sent in two segments (headers, then the SDP body); nf_conntrack_sip only parses messages complete in one segment, so that INVITE leaves untranslated (Via/Contact/From and SDP 192.0.2.10) while the ACK and BYE (one segment each) are rewritten; bob's RTP goes to 192.0.2.10 (never seen); alice's reaches bob: one-way audio.",
     transport: "tcp", alg: full(), media: { up: "forwarded", down: "not-sent" }, splitInvite: true,
   },
+  {
+    name: "sip-udp-reinvite-move",
+    description: "SIP over UDP through a working SIP ALG (ports kept): the call of sip-udp-alg with RTP both ways, then alice's re-INVITE moves her media from 7000 to 7010 (c= 203.0.113.1 outside); bob answers 200 (6000 kept) but his RTP to the old 203.0.113.1:7000 goes on for 1.5 s and crosses the NAT (the established flow), then RTP both ways on 7010. The old endpoint's media after the re-INVITE is alg.media-after-end (a warning); nothing is one-way or blocked.",
+    transport: "udp", alg: full(), media: { up: "forwarded", down: "forwarded" }, reinvite: "move",
+  },
+  {
+    name: "sip-udp-reinvite-inactive",
+    description: "SIP over UDP through a working SIP ALG: INVITE/200/ACK, alice's RTP reaches bob, bob sends none; then alice's re-INVITE puts the call on hold with a=inactive (bob answers a=inactive) and nobody sends any more. bob → alice media was stopped by the offer/answer before any was sent: not one-way media.",
+    transport: "udp", alg: full(), media: { up: "forwarded", down: "stopped" }, reinvite: "inactive",
+  },
+  {
+    name: "sip-udp-reinvite-refused",
+    description: "SIP over UDP through a SIP ALG that keeps pinholes across re-INVITEs: the call with RTP both ways (bob's 198.51.100.20:6000 → 203.0.113.1:7000 first), then bob's re-INVITE moves his media to 6010 and his new RTP flow 6010 → 203.0.113.1:7000 starts 200 ms later, 2 s before alice's 200; this router lets it in. nf_conntrack_sip flushes the connection's media expectations at the INVITE (and the first flow had used the one for 7000), so a Linux router would have refused that flow until alice's answer: --profile linux adds alg.fragile-input.",
+    transport: "udp", alg: full(), media: { up: "forwarded", down: "forwarded" }, reinvite: "refused",
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -241,27 +265,27 @@ const common = (cseq: string, branch: string, toTag = "") => [
   `CSeq: ${cseq}`,
 ];
 
-function aliceSdp(version: number, hold: boolean, direction?: string): string[] {
+function aliceSdp(version: number, hold: boolean, direction?: string, port?: number): string[] {
   return [
     "v=0",
     `o=alice 53655765 ${version} IN IP4 ${hold ? "{HOLDO}" : "{SDPIP}"}`,
     "s=-",
     `c=IN IP4 ${hold ? "0.0.0.0" : "{SDPIP}"}`,
     "t=0 0",
-    "m=audio {SDPPORT} RTP/AVP 8",
+    `m=audio ${port ?? "{SDPPORT}"} RTP/AVP 8`,
     "a=rtpmap:8 PCMA/8000",
     ...(hold ? ["a=sendonly"] : direction ? [`a=${direction}`] : []),
   ];
 }
 
-function bobSdp(version: number, direction?: string): string[] {
+function bobSdp(version: number, direction?: string, port = BOB_RTP): string[] {
   return [
     "v=0",
     `o=bob 2890844527 ${version} IN IP4 ${SERVER}`,
     "s=-",
     `c=IN IP4 ${SERVER}`,
     "t=0 0",
-    `m=audio ${BOB_RTP} RTP/AVP 8`,
+    `m=audio ${port} RTP/AVP 8`,
     "a=rtpmap:8 PCMA/8000",
     ...(direction ? [`a=${direction}`] : []),
   ];
@@ -348,6 +372,29 @@ class SipCall {
 
   split(on: boolean): void { this.splitting = on && !!this.def.splitInvite; }
 
+  /** Media per target of the re-INVITE cases, in the order the SDPs announce the targets. */
+  readonly targets: SipCaseJson["media"] = [];
+
+  target(direction: "alice->bob" | "bob->alice", target: string, status: MediaFate = "forwarded"): SipCaseJson["media"][number] {
+    let t = this.targets.find((x) => x.direction === direction && x.target === target);
+    if (!t) this.targets.push((t = { direction, status, packets: { inside: 0, outside: 0 }, target }));
+    return t;
+  }
+
+  /** `n` RTP packets one way between alice's media port and bob's (the NAT keeps alice's port), forwarded. */
+  stream(up: boolean, alicePort: number, bobPort: number, n: number, seq0: number, gap: bigint, first = gap): void {
+    const a: Ep = { ip: CLIENT, port: alicePort };
+    const b: Ep = { ip: SERVER, port: bobPort };
+    const t = up ? this.target("alice->bob", `${SERVER}:${bobPort}`) : this.target("bob->alice", `${NAT}:${alicePort}`);
+    for (let i = 0; i < n; i++) {
+      const seq = seq0 + i;
+      this.w.udp(up, a, { ip: NAT, port: alicePort }, b, rtpPacket(seq, 160 * seq, up ? 0xa11ce000 : 0xb0b0b0b0, 160, (k) => (up ? k * 3 : k) + seq), { dt: i === 0 ? first : gap });
+      (up ? this.media.up : this.media.down).push(this.w.pkts[this.w.pkts.length - 1]!);
+      t.packets.inside++;
+      t.packets.outside++;
+    }
+  }
+
   /** RTP both ways / one way per the case's media fates: bob first, 20 ms apart. */
   rtp(n: number, first: number): void {
     const { up, down } = this.def.media;
@@ -403,6 +450,7 @@ function script(c: SipCall): Record<string, Sent> {
   c.split(false);
   c.send(true, request("ACK", bobUri, 1, "i2", { toTag: true }));
   at.ack = last();
+  if (d.reinvite) return reinviteScript(c, at, bobUri);
   c.rtp(5, 100);
   if (d.hold) {
     const reinvite = request("INVITE", bobUri, 2, "i3", { body: aliceSdp(2, true), toTag: true });
@@ -412,6 +460,57 @@ function script(c: SipCall): Record<string, Sent> {
     c.send(true, request("ACK", bobUri, 2, "i4", { toTag: true }));
   }
   const bye = request("BYE", bobUri, d.hold ? 3 : 2, "i5", { toTag: true });
+  c.send(true, bye, { dt: 1n * S });
+  at.bye = last();
+  c.send(false, response("200 OK", bye, { toTag: true }));
+  return at;
+}
+
+/** The re-INVITE cases after the first ACK (see the table in the header); the targets in SDP order. */
+function reinviteScript(c: SipCall, at: Record<string, Sent>, bobUri: string): Record<string, Sent> {
+  const d = c.def;
+  const last = () => c.sent[c.sent.length - 1]!;
+  c.target("bob->alice", `${NAT}:${ALICE_RTP}`, d.reinvite === "inactive" ? "stopped" : "forwarded");
+  c.target("alice->bob", `${SERVER}:${BOB_RTP}`);
+  if (d.reinvite === "inactive") {
+    c.stream(true, ALICE_RTP, BOB_RTP, 5, 100, 20n * MS);
+    const hold = request("INVITE", bobUri, 2, "i3", { body: aliceSdp(2, false, "inactive"), toTag: true });
+    c.send(true, hold, { dt: 1n * S });
+    at.reinvite = last();
+    c.send(false, response("200 OK", hold, { toTag: true, contact: `<${bobUri}>`, body: bobSdp(2, "inactive") }));
+    c.send(true, request("ACK", bobUri, 2, "i4", { toTag: true }));
+  } else if (d.reinvite === "move") {
+    c.stream(false, ALICE_RTP, BOB_RTP, 5, 100, 20n * MS);
+    c.stream(true, ALICE_RTP, BOB_RTP, 5, 100, 20n * MS, 200_000n);
+    const move = request("INVITE", bobUri, 2, "i3", { body: aliceSdp(2, false, undefined, ALICE_RTP + 10), toTag: true });
+    c.send(true, move, { dt: 1n * S });
+    at.reinvite = last();
+    c.target("bob->alice", `${NAT}:${ALICE_RTP + 10}`);
+    c.send(false, response("200 OK", move, { toTag: true, contact: `<${bobUri}>`, body: bobSdp(2) }));
+    c.send(true, request("ACK", bobUri, 2, "i4", { toTag: true }));
+    // bob's RTP to the old endpoint goes on for 1.5 s on the established flow.
+    c.stream(false, ALICE_RTP, BOB_RTP, 3, 105, 500n * MS);
+    c.stream(false, ALICE_RTP + 10, BOB_RTP, 5, 108, 20n * MS);
+    c.stream(true, ALICE_RTP + 10, BOB_RTP, 5, 105, 20n * MS, 200_000n);
+  } else {
+    c.stream(false, ALICE_RTP, BOB_RTP, 5, 100, 20n * MS);
+    c.stream(true, ALICE_RTP, BOB_RTP, 5, 100, 20n * MS, 200_000n);
+    // bob's re-INVITE (bob's own CSeq), his new RTP flow before alice's answer.
+    const bobVia = `Via: SIP/2.0/{T} ${SERVER}:${SIP_PORT};branch=z9hG4bK-b1;rport`;
+    const reinvite: Msg = {
+      start: "INVITE sip:alice@{SIG} SIP/2.0",
+      headers: [bobVia, "Max-Forwards: 70", `From: <sip:bob@${SERVER}:${SIP_PORT}>;tag=b1`, "To: \"alice\" <sip:alice@{SIG}>;tag=a1", "Call-ID: {CALLID}", "CSeq: 1 INVITE", `Contact: <${bobUri}>`],
+      body: bobSdp(2, undefined, BOB_RTP + 10),
+    };
+    c.send(false, reinvite, { dt: 1n * S });
+    at.reinvite = last();
+    c.target("alice->bob", `${SERVER}:${BOB_RTP + 10}`);
+    c.stream(false, ALICE_RTP, BOB_RTP + 10, 5, 105, 20n * MS, 200n * MS);
+    c.send(true, response("200 OK", reinvite, { contact: "<sip:alice@{SIG}>", body: aliceSdp(2, false) }), { dt: 2n * S });
+    c.send(false, { start: "ACK sip:alice@{SIG} SIP/2.0", headers: [bobVia.replace("b1", "b2"), "Max-Forwards: 70", `From: <sip:bob@${SERVER}:${SIP_PORT}>;tag=b1`, "To: \"alice\" <sip:alice@{SIG}>;tag=a1", "Call-ID: {CALLID}", "CSeq: 1 ACK"] });
+    c.stream(true, ALICE_RTP, BOB_RTP + 10, 5, 105, 20n * MS);
+  }
+  const bye = request("BYE", bobUri, 3, "i5", { toTag: true });
   c.send(true, bye, { dt: 1n * S });
   at.bye = last();
   c.send(false, response("200 OK", bye, { toTag: true }));
@@ -449,7 +548,13 @@ function findingsOf(d: CaseDef, at: Record<string, Sent>, nums: Record<Side, Map
     const p = fwd(up) ? c.media.up[0]! : c.media.down[0]!;
     evidence["alg.one-way-media"] = { inside: [nums.inside.get(p)!], outside: [nums.outside.get(p)!] };
   }
-  const linux = d.splitInvite ? ["alg.fragile-input"] : [];
+  if (d.reinvite === "move") {
+    // bob's RTP to alice's old endpoint went on past the re-INVITE, across the NAT.
+    out.push("alg.media-after-end");
+    evidence["alg.media-after-end"] = { outside: [nums.outside.get(at.reinvite!.pkt)!] };
+  }
+  // Linux would refuse bob's new flow toward alice (its expectation flushed at his re-INVITE).
+  const linux = d.splitInvite || d.reinvite === "refused" ? ["alg.fragile-input"] : [];
   return { findings: out, evidence, linux };
 }
 
@@ -476,7 +581,7 @@ export function buildSipNatCase(name: string): BuiltSipCase {
     nat.push({ role: "media", proto: "udp", inside: mediaIn, outside: mediaOut, remote: bobRtp, direction: down === "forwarded" ? "inbound" : "outbound", crossed });
   }
   const count = (list: WirePkt[], side: Side) => list.filter((p) => p[side]).length;
-  const media: SipCaseJson["media"] = [
+  const media: SipCaseJson["media"] = def.reinvite ? c.targets : [
     { direction: "alice->bob", status: up, packets: { inside: count(c.media.up, "inside"), outside: count(c.media.up, "outside") } },
     { direction: "bob->alice", status: down, packets: { inside: count(c.media.down, "inside"), outside: count(c.media.down, "outside") } },
   ];

@@ -465,7 +465,7 @@ export class SessionBuilder {
     }
     const windowNs = (this.opts.windowSeconds ?? 300) * 1e9;
     matchExpectations(sessions, flows, windowNs);
-    for (const s of this.sip.finish(flows, sessions.length + 1, windowNs)) sessions.push(s);
+    for (const s of this.sip.finish(flows, sessions.length + 1, windowNs, this.opts.profile)) sessions.push(s);
     // TFTP transfers were followed by the core (their flow is known): appended, not matched.
     for (const s of this.tftp.finish(flows, sessions.length + 1, this.opts.profile)) sessions.push(s);
     if (this.opts.profile !== "linux") for (const s of sessions) for (const n of s.negotiations) delete n.emulation;

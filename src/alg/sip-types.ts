@@ -118,7 +118,46 @@ export interface SipSession {
   /** Messages, at most --max-negotiations (the rest counted in the session's `partial`). */
   messages: SipMessage[];
   /** REGISTER: the Contact binding and how long it is kept (the 2xx's value when answered). */
-  register?: { contact: SipContact[]; expires?: number; status?: number; packet: number };
+  register?: { contact: SipContact[]; expires?: number; status?: number; packet: number; linux?: LinuxRegister };
+}
+
+/**
+ * `--profile linux`: the signalling expectation nf_conntrack_sip keeps for a REGISTER
+ * (ALG-BEHAVIOUR.md §8.2/§8.3), after the dialog's last REGISTER and the answer to it:
+ *   active    a 2xx named the Contact again with expires > 0: the pinhole is open for `timeoutS`
+ *   pending   created PERMANENT + INACTIVE, no answer seen (not usable until a 2xx)
+ *   flushed   a non-2xx final answer, or a 2xx without that Contact (or with expires 0), removed it
+ *   none      the helper creates none (`reason`: expires 0 or absent, third-party Contact, transport)
+ *   dropped   the helper drops the REGISTER (`reason`: the Contact or its expires= does not parse)
+ */
+export interface LinuxRegister {
+  outcome: "active" | "pending" | "flushed" | "none" | "dropped";
+  reason: string;
+  /** The REGISTER request it rests on, and the answer that settled it. */
+  packet: number;
+  answerPacket?: number;
+  /** The expectation (from the registrar: sip_direct_signalling=1) — absent for none/dropped. */
+  expectation?: { proto: "udp" | "tcp"; from: string; to: { ip: string; port: number }; timeoutS?: number };
+}
+
+/** Why the media expected toward an SDP endpoint ended (MediaInfo.until). */
+export type MediaEndReason = "hold" | "moved" | "rejected" | "peer-stopped";
+
+/** `--profile linux`: what nf_conntrack_sip makes of one m= line (ALG-BEHAVIOUR.md §8.2/§8.3). */
+export interface LinuxMedia {
+  /** Its expectations (UDP, any source port): RTP on port & ~1 and RTCP on the next, from the other signalling endpoint. */
+  expected: { from: string; to: { ip: string; port: number } }[];
+  /** Why there is none (not a handled message, c= not the sender, port 0, ...). */
+  none?: string;
+  /** The message on the same signalling connection that flushed them (a later INVITE, a BYE, a >= 300 to the INVITE). */
+  flushedBy?: { packet: number; command: string };
+  /** Flows the peer opened toward them that an expectation let in (each is used once). */
+  admitted?: number[];
+  /**
+   * Flows the peer opened toward this endpoint (its SDP was the last one naming it) that no live
+   * expectation let in: flushed, already used by another flow, or expired (180 s).
+   */
+  refused?: { flow: number; why: string }[];
 }
 
 /** Why an SDP negotiation expects what it does (Negotiation.media). */
@@ -134,4 +173,19 @@ export interface MediaInfo {
   type: string;
   /** a=rtcp-mux: RTCP shares the RTP port (no rtcpPort, no RTCP expectation). */
   rtcpMux?: boolean;
+  /**
+   * A later SDP of the dialog ended the media expected toward `announced` (RFC 3264 §8: a re-INVITE,
+   * UPDATE or their answer; the offer counts from its own packet, an offer whose transaction failed
+   * with >= 300 ends nothing): `hold` (the owner's new SDP holds: c=0.0.0.0/::, sendonly, inactive),
+   * `rejected` (port 0), `moved` (a new endpoint, `to`), `peer-stopped` (the other party will not
+   * send: recvonly, inactive or port 0). Re-announcing the same endpoint continues it.
+   */
+  until?: { packet: number; time: string; command: string; why: MediaEndReason; to?: { ip: string; port: number } };
+  /**
+   * Media toward the announced endpoint more than MEDIA_END_GRACE_S after `until`: the first such
+   * flow, whether it started after the end (else it went on), and how long after the end.
+   */
+  afterEnd?: { flow: number; started: boolean; seconds: number };
+  /** `--profile linux` only. */
+  linux?: LinuxMedia;
 }

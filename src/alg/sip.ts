@@ -28,12 +28,13 @@ import { EventKind, SipFlag, SipLine } from "../wasm/abi.js";
 import type { AlgEvent, FlowTable } from "../wasm/core.js";
 import { nsToIso } from "../net/time.js";
 import type { Endpoint, Flow } from "../types.js";
-import type { AlgConditions, Negotiation, Session, SessionPartial } from "./sessions.js";
+import type { AlgConditions, Negotiation, Profile, Session, SessionPartial } from "./sessions.js";
 import {
   headerValue, isHoldAddress, isIpLiteral, parseContact, parseCSeq, parseMediaLine, parseParty, parseRequestLine,
   parseSdpAttribute, parseStatusLine, parseVia, sdpAddress,
 } from "./sip-parse.js";
-import type { Sdp, SdpDirection, SdpMedia, SipMessage, SipSession } from "./sip-types.js";
+import type { MediaEndReason, MediaInfo, Sdp, SdpDirection, SdpMedia, SipMessage, SipSession } from "./sip-types.js";
+import { emulateLinux, type LinuxDialog } from "./sip-linux.js";
 
 const COMPACT_NAMES: Record<number, string> = {
   [SipLine.Via]: "v", [SipLine.Contact]: "m", [SipLine.From]: "f", [SipLine.To]: "t", [SipLine.CallId]: "i",
@@ -171,11 +172,13 @@ export class SipBuilder {
    * The SIP sessions (ids from `firstId`, in order of each dialog's first message), their SDP
    * negotiations (at most `max` per session, the rest counted) matched to the UDP flows.
    */
-  finish(flows: FlowTable, firstId: number, windowNs: number): Session[] {
+  finish(flows: FlowTable, firstId: number, windowNs: number, profile?: Profile): Session[] {
     this.closeAll();
     const sessions: Session[] = [];
     const ends = new EndpointCache(flows);
     const times = new Map<Negotiation, bigint>();
+    const ends2 = new Map<Negotiation, bigint>();
+    const linux: LinuxDialog[] = [];
     const dialogs = [...this.dialogs].sort((a, b) => a.firstPacket - b.firstPacket);
     for (const d of dialogs) {
       d.messages.sort((a, b) => a.msg.packet - b.msg.packet || a.msg.indexInPacket - b.msg.indexInPacket);
@@ -193,15 +196,21 @@ export class SipBuilder {
       if (d.toTag) sip.toTag = d.toTag;
       if (d.register) sip.register = d.register;
       const session: Session = { id: firstId + sessions.length, alg: "sip", controlFlow: first.flow, client, server, negotiations: [], sip };
-      this.negotiations(session, d, times);
+      const entries = this.negotiations(session, d, times);
+      mediaEnds(entries, d, ends2);
+      if (profile === "linux") linux.push({ session, messages: d.messages, entries });
       if (d.partial) session.partial = d.partial;
       sessions.push(session);
     }
-    return sessions.length ? (matchMedia(sessions, flows, times, windowNs), sessions) : sessions;
+    if (!sessions.length) return sessions;
+    matchMedia(sessions, flows, times, windowNs, ends2);
+    if (profile === "linux") emulateLinux(linux, flows);
+    return sessions;
   }
 
-  /** The SDP negotiations of a dialog (see the module header). */
-  private negotiations(session: Session, d: Dialog, times: Map<Negotiation, bigint>): void {
+  /** The SDP negotiations of a dialog (see the module header), each with its message and m= index. */
+  private negotiations(session: Session, d: Dialog, times: Map<Negotiation, bigint>): SdpEntry[] {
+    const entries: SdpEntry[] = [];
     const offered = new Set<string>();
     let lateOffer = false;
     const seen = new Set<string>();
@@ -233,8 +242,10 @@ export class SipBuilder {
         kept++;
         times.set(n, k.ts);
         session.negotiations.push(n);
+        entries.push({ n, caller, index: i, msg: m, ts: k.ts });
       });
     }
+    return entries;
   }
 
   private countNotKept(session: Session, d: Dialog, packet: number): void {
@@ -400,6 +411,57 @@ function sdpNegotiation(m: SipMessage, media: SdpMedia, sdp: Sdp, offer: boolean
   return n;
 }
 
+/** One kept SDP negotiation with what the end of its media and the Linux emulation need. */
+export interface SdpEntry {
+  n: Negotiation;
+  /** Sent by the dialog's caller. */
+  caller: boolean;
+  /** Index of its m= line in the SDP. */
+  index: number;
+  msg: SipMessage;
+  ts: bigint;
+}
+
+/**
+ * Media seen toward an endpoint this long after the SDP that ended it counts as after the end
+ * (RTP already on the wire when the re-INVITE left, clocks of two captures).
+ */
+export const MEDIA_END_GRACE_S = 1;
+
+const stopsSending = (m: MediaInfo) => m.rejected || m.direction === "recvonly" || m.direction === "inactive";
+
+/**
+ * Where the media each negotiation expects ends (MediaInfo.until, see there): the first later SDP
+ * of the same party for the same m= line that holds, rejects or moves it, unless the other party
+ * said earlier that it stops sending. SDPs of a transaction that failed (>= 300) change nothing.
+ */
+function mediaEnds(entries: SdpEntry[], d: Dialog, ends: Map<Negotiation, bigint>): void {
+  const failed = new Set<string>();
+  for (const { msg } of d.messages) {
+    if (msg.status && msg.status.code >= 300 && msg.cseq) failed.add(`${msg.cseq.num} ${msg.cseq.method}`);
+  }
+  const live = entries.filter((e) => !e.msg.cseq || !failed.has(`${e.msg.cseq.num} ${e.msg.cseq.method}`));
+  for (const e of live) {
+    if (!e.n.expected.length) continue;
+    for (const f of live) {
+      if (f.msg.packet <= e.msg.packet || f.index !== e.index) continue;
+      const fm = f.n.media!;
+      let why: MediaEndReason | undefined;
+      if (f.caller !== e.caller) {
+        if (!stopsSending(fm)) continue;
+        why = "peer-stopped";
+      } else if (fm.rejected) why = "rejected";
+      else if (fm.hold) why = "hold";
+      else if (f.n.announced.ip !== e.n.announced.ip || f.n.announced.port !== e.n.announced.port) why = "moved";
+      else break;
+      e.n.media!.until = { packet: f.msg.packet, time: f.msg.time, command: f.n.command ?? "", why };
+      if (why === "moved" && f.n.announced.ip) e.n.media!.until.to = { ip: f.n.announced.ip, port: f.n.announced.port! };
+      ends.set(e.n, f.ts);
+      break;
+    }
+  }
+}
+
 /** Flow endpoints by flow id, filled into each message's src/dst. */
 class EndpointCache {
   private readonly cache = new Map<number, Flow>();
@@ -415,8 +477,8 @@ class EndpointCache {
   }
 }
 
-/** Fulfils SDP expectations from the UDP flows (see the module header). */
-function matchMedia(sessions: Session[], flows: FlowTable, times: Map<Negotiation, bigint>, windowNs: number): void {
+/** Fulfils SDP expectations from the UDP flows (see the module header); media after the end of an expectation is noted, not counted. */
+function matchMedia(sessions: Session[], flows: FlowTable, times: Map<Negotiation, bigint>, windowNs: number, ends: Map<Negotiation, bigint>): void {
   const wanted = new Set<number>();
   for (const s of sessions) for (const n of s.negotiations) for (const x of n.expected) wanted.add(x.to.port);
   const index = new Map<string, { id: number; flow: Flow; startNs: bigint }[]>();
@@ -436,6 +498,8 @@ function matchMedia(sessions: Session[], flows: FlowTable, times: Map<Negotiatio
   for (const s of sessions) {
     for (const n of s.negotiations) {
       const atNs = times.get(n)!;
+      const endNs = ends.get(n);
+      const endMs = endNs === undefined ? undefined : Number(endNs / 1_000_000n);
       n.expected.forEach((x, xi) => {
         for (const c of index.get(`${x.to.ip}|${x.to.port}`) ?? []) {
           const f = c.flow;
@@ -444,6 +508,7 @@ function matchMedia(sessions: Session[], flows: FlowTable, times: Map<Negotiatio
           if (src.ip !== x.from.ip || (x.from.port !== null && src.port !== x.from.port)) continue;
           const toward = toIsResp ? f.packets.initiatorToResponder : f.packets.responderToInitiator;
           if (toward === 0 || f.last.packet <= n.packet) continue;
+          if (endMs !== undefined && afterEnd(n, c.id, flows, endMs)) continue;
           if (c.startNs - atNs > BigInt(windowNs)) {
             if (!n.lateFlows.includes(c.id)) n.lateFlows.push(c.id);
             continue;
@@ -456,4 +521,19 @@ function matchMedia(sessions: Session[], flows: FlowTable, times: Map<Negotiatio
       n.dataSeen = n.observed.length > 0;
     }
   }
+}
+
+/**
+ * Notes media of flow `id` toward an endpoint whose expected media ended at `endMs` (MediaInfo.afterEnd,
+ * the first flow only); true when the flow started after the end, so it fulfils nothing.
+ */
+function afterEnd(n: Negotiation, id: number, flows: FlowTable, endMs: number): boolean {
+  const grace = MEDIA_END_GRACE_S * 1000;
+  const first = flows.firstMs(id);
+  const started = first - endMs > grace;
+  const last = flows.lastMs(id) - endMs;
+  if ((started || last > grace) && !n.media!.afterEnd) {
+    n.media!.afterEnd = { flow: id, started, seconds: Math.round((started ? first - endMs : last) / 100) / 10 };
+  }
+  return started;
 }

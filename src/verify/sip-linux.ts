@@ -11,11 +11,24 @@
  *   - a Contact or Via URI port below 1024 → the URI is rejected (§8.1);
  *   - a host name in c= → that c= counts as absent (§8.5);
  *   - `a=rtcp:` other than m+1 → RTCP is expected on m+1 anyway (§8.3).
+ * and per dialog (`linuxDialog`), from the analyzer's Linux model (src/alg/sip-linux.ts):
+ *   - media to the inside host in a flow the far end opened after its expectation was flushed (a
+ *     later INVITE on the signalling connection, a BYE), used by another flow or expired: Linux
+ *     would have refused it; when this router let it in, an `alg.fragile-input` warning;
+ *   - the REGISTER's signalling pinhole (`linux-register` check): what the kernel would keep
+ *     (from the registrar to the Contact, active after a 2xx), and the registrar's new signalling
+ *     connections to it in the outside capture compared with it; a REGISTER the helper drops is
+ *     an `alg.fragile-input` warning.
  */
+import type { AnalyzeResult } from "../alg/analyze.js";
+import type { Session } from "../alg/sessions.js";
+import type { LinuxRegister } from "../alg/sip-types.js";
 import { finding } from "./findings.js";
+import type { Reconciliation } from "./nat.js";
 import type { SipMessageView } from "./sip-fields.js";
 import { uriHostPort, messageName } from "./sip-fields.js";
-import type { Finding } from "./types.js";
+import type { MediaDirection } from "./sip-media.js";
+import type { Check, Finding } from "./types.js";
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 const isIp = (s: string) => IPV4.test(s) || s.includes(":");
@@ -55,4 +68,116 @@ export function linuxEmulation(m: SipMessageView, side: "inside" | "outside", fi
   for (const [outcome, reason] of linuxProblems(m, transport)) {
     findings.push(finding("alg.fragile-input", `SIP ${messageName(m)} at ${side} packet ${m.packet}: Linux would have ${outcome} it (${reason})`, { [side]: [m.packet] }));
   }
+}
+
+export interface LinuxDialogInput {
+  outside?: AnalyzeResult;
+  nat?: Reconciliation;
+}
+
+/** The per-dialog Linux emulation (see the module header). */
+export function linuxDialog(si: Session | undefined, so: Session | undefined, media: MediaDirection[], input: LinuxDialogInput, findings: Finding[], checks: Check[]): void {
+  refusedMedia(so, media, input, findings);
+  linuxRegisterCheck(si, so, input, findings, checks);
+}
+
+const epText = (e: { ip: string; port: number | null }) => (e.ip.includes(":") ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
+
+function refusedMedia(so: Session | undefined, media: MediaDirection[], input: LinuxDialogInput, findings: Finding[]): void {
+  if (!so || !input.nat) return;
+  const done = new Set<number>();
+  for (const d of media) {
+    const t = d.target.outside;
+    if (d.direction !== "to-inside" || !t) continue;
+    for (const n of so.negotiations) {
+      if (n.kind !== "SDP" || n.announced.ip !== t.ip || n.announced.port !== t.port) continue;
+      for (const r of n.media?.linux?.refused ?? []) {
+        if (done.has(r.flow) || !input.nat.byOutside.has(r.flow)) continue;
+        done.add(r.flow);
+        findings.push(finding("alg.fragile-input", `RTP to the inside host towards ${epText(t)} in outside flow ${r.flow}: this router let it in, Linux would have refused it (${r.why})`, { outside: [n.media?.linux?.flushedBy?.packet ?? n.packet], outsideFlows: [r.flow] }, "nf_conntrack_sip flushes every media expectation of the signalling connection at each INVITE and at BYE, and each expectation lets one flow in"));
+      }
+    }
+  }
+}
+
+/** The kernel's view: the inside REGISTER decides none/dropped, the outside one (NAT address, 2xx as received) the rest. */
+function pickRegister(si: Session | undefined, so: Session | undefined): { r: LinuxRegister; side: "inside" | "outside" } | undefined {
+  const ri = si?.sip?.register?.linux;
+  const ro = so?.sip?.register?.linux;
+  if (ri && (ri.outcome === "none" || ri.outcome === "dropped")) return { r: ri, side: "inside" };
+  // The outside copy names the NAT address only where this router rewrote the Contact.
+  if (ro?.expectation) return { r: ro, side: "outside" };
+  if (ri) return { r: ri, side: "inside" };
+  return ro ? { r: ro, side: "outside" } : undefined;
+}
+
+function registerWords(r: LinuxRegister): string {
+  const x = r.expectation;
+  const pin = x ? `a signalling expectation from ${x.from} to ${epText(x.to)} (${x.proto})` : "";
+  switch (r.outcome) {
+    case "active": return `keep ${pin} for ${x?.timeoutS} s, activated by the answer at packet ${r.answerPacket}`;
+    case "pending": return `keep ${pin} inactive (PERMANENT,INACTIVE): no 2xx seen to activate it`;
+    case "flushed": return `flush ${pin || "its signalling expectation"}: ${r.reason}`;
+    case "none": return `open no signalling pinhole: ${r.reason}`;
+    default: return `drop the REGISTER: ${r.reason}`;
+  }
+}
+
+function linuxRegisterCheck(si: Session | undefined, so: Session | undefined, input: LinuxDialogInput, findings: Finding[], checks: Check[]): void {
+  const p = pickRegister(si, so);
+  if (!p) return;
+  const { r, side } = p;
+  const subject = `sip REGISTER at ${side} packet ${r.packet}`;
+  if (r.outcome === "dropped") {
+    findings.push(finding("alg.fragile-input", `SIP REGISTER at ${side} packet ${r.packet}: Linux would have dropped it (${r.reason})`, { [side]: [r.packet] }));
+    checks.push({ check: "linux-register", subject, status: "failed", reason: `Linux would ${registerWords(r)} (alg.fragile-input)` });
+    return;
+  }
+  const x = r.expectation;
+  const out = input.outside;
+  const flows = x && out && side === "outside" ? newConnections(out, x, so?.sip?.flows ?? []) : [];
+  if (!flows.length) {
+    checks.push({ check: "linux-register", subject, status: "not-checked", reason: `Linux would ${registerWords(r)}; the outside capture holds no new signalling connection from the registrar to it to compare` });
+    return;
+  }
+  const wrong: number[] = [];
+  for (const f of flows) {
+    const admits = r.outcome === "active" && r.answerPacket !== undefined && f.first > r.answerPacket;
+    const crossed = !!input.nat?.byOutside.has(f.id);
+    if (crossed && !admits) wrong.push(f.id);
+  }
+  if (wrong.length) {
+    findings.push(finding("alg.fragile-input", `${wrong.length} signalling connection(s) from the registrar to ${epText(x!.to)} crossed this router, but Linux would not have let them in: it would ${registerWords(r)}`, { outside: [r.packet], outsideFlows: wrong }));
+  }
+  checks.push({ check: "linux-register", subject, status: wrong.length ? "failed" : "passed", reason: `Linux would ${registerWords(r)}; ${flows.length} new signalling connection(s) from the registrar to it in the outside capture, ${wrong.length ? `${wrong.length} crossed where Linux would refuse them` : "each treated as Linux would"}` });
+}
+
+/** Flow ids by responder port (TCP/UDP), per capture, built once (only when a REGISTER needs it). */
+const byResponderPort = new WeakMap<AnalyzeResult, Map<number, number[]>>();
+
+function responderIndex(r: AnalyzeResult): Map<number, number[]> {
+  let x = byResponderPort.get(r);
+  if (x) return x;
+  x = new Map();
+  const t = r.scan.flows;
+  for (let id = 1; id <= t.count; id++) {
+    const p = t.port(id, 1);
+    const l = x.get(p);
+    if (l) l.push(id);
+    else x.set(p, [id]);
+  }
+  byResponderPort.set(r, x);
+  return x;
+}
+
+/** Flows the registrar opened toward the Contact (proto, address, port), other than the dialog's own. */
+function newConnections(r: AnalyzeResult, x: NonNullable<LinuxRegister["expectation"]>, own: number[]): { id: number; first: number }[] {
+  const out: { id: number; first: number }[] = [];
+  const t = r.scan.flows;
+  for (const id of responderIndex(r).get(x.to.port) ?? []) {
+    if (own.includes(id) || t.proto(id) !== x.proto) continue;
+    const f = t.get(id);
+    if (f.responder.ip === x.to.ip && f.initiator.ip === x.from) out.push({ id, first: f.first.packet });
+  }
+  return out;
 }

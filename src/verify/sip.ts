@@ -20,8 +20,8 @@ import { finding } from "./findings.js";
 import { coverageOf, type CaptureSpan, type Reconciliation } from "./nat.js";
 import { msOf, type NatHints } from "./sessions.js";
 import { compareFields, lengthProblem, messageName, type FieldCheck, type SipMessageView, type SipTranslation } from "./sip-fields.js";
-import { linuxEmulation } from "./sip-linux.js";
-import { SIP_MEDIA_WINDOW_S, mediaDirection, type MediaDirection, type MediaInput } from "./sip-media.js";
+import { linuxDialog, linuxEmulation } from "./sip-linux.js";
+import { SIP_MEDIA_WINDOW_S, afterEndFinding, endWords, mediaDirection, mediaEnd, type MediaDirection, type MediaInput } from "./sip-media.js";
 import type { Check, Evidence, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, VerifiedSession } from "./types.js";
 
 type SipSession = Session & { sip: NonNullable<Session["sip"]> };
@@ -166,6 +166,7 @@ function verifyDialog(si: SipSession | undefined, so: SipSession | undefined, in
   mediaFindings(v.media, what, findings, checks);
   vs.negotiations = negotiations(si, so, pairs, v, mapping);
   if (input.profile === "linux") for (const m of si?.sip?.messages ?? so!.sip!.messages) linuxEmulation(m, si ? "inside" : "outside", findings, sip.transport);
+  if (input.profile === "linux") linuxDialog(si, so, v.media, input, findings, checks);
   return vs;
 }
 
@@ -312,7 +313,7 @@ function media(si: SipSession | undefined, so: SipSession | undefined, pairs: [S
       const entered = fromHost ? b ?? a : a ?? b;
       const byeAt = bye(list, fromHost ? !!input.outside : !input.inside);
       const d = mediaDirection(fromHost ? "to-inside" : "from-inside", { inside: ti, outside: to }, expected, { inside: a?.packet, outside: b?.packet }, mi,
-        { announcedMs: entered && msOf(entered.time), byeMs: byeAt && msOf(byeAt.time) });
+        { announcedMs: entered && msOf(entered.time), byeMs: byeAt && msOf(byeAt.time), end: mediaEnd(si, so, { inside: ti, outside: to }) });
       out.push(d);
       announcedAt.set(d, entered && msOf(entered.time));
     });
@@ -404,6 +405,7 @@ function mediaFindings(list: MediaDirection[], what: string, findings: Finding[]
     if (d.afterBye) {
       findings.push(finding("alg.media-after-bye", `RTP ${words(d)} towards ${to} still crossed ${d.afterBye.seconds} s after the BYE`, { [`${d.afterBye.side}Flows`]: [d.afterBye.flow] }));
     }
+    afterEndFinding(d, words(d), to, findings);
     if (d.status === "late") {
       findings.push(finding("alg.data-flow-late", `RTP ${words(d)} towards ${to} first arrived more than ${SIP_MEDIA_WINDOW_S} s after its SDP and was not forwarded: the ALG's media pinhole had expired`, ev));
     }
@@ -417,6 +419,7 @@ function mediaFindings(list: MediaDirection[], what: string, findings: Finding[]
       late: ["failed", `first seen more than ${SIP_MEDIA_WINDOW_S} s after its SDP, on one side of the NAT only`],
       "not-sent": ["failed", `no packet on either side: the outside SDP named ${to}, an address that does not lead to the NAT`],
       "not-attempted": ["not-checked", "no media was sent this way"],
+      stopped: ["not-checked", d.ended ? `no media was sent this way before ${endWords(d)}` : "no media was sent this way"],
       "not-covered": ["not-checked", `not covered: ${d.notCovered ?? "a capture it needs has no packets there"}`],
       "one-side-only": d.packets.inside + d.packets.outside ? ["passed", "media seen in the one capture given"] : ["not-checked", "only one capture was given and it shows no media this way"],
     }[d.status] as [Check["status"], string];

@@ -22,7 +22,7 @@ const dir = (n: string) => path.join(root, NAT_DIR, n);
 
 describe("pcaps/nat SIP generator", () => {
   it("covers the cases asked for, and the committed tree holds them", () => {
-    expect(names).toEqual(["sip-udp-alg", "sip-udp-no-alg", "sip-udp-alg-headers-only", "sip-udp-content-length", "sip-udp-hold", "sip-udp-media-blocked", "sip-udp-register", "sip-udp-callid-hidden", "sip-tcp-alg", "sip-tcp-split"]);
+    expect(names).toEqual(["sip-udp-alg", "sip-udp-no-alg", "sip-udp-alg-headers-only", "sip-udp-content-length", "sip-udp-hold", "sip-udp-media-blocked", "sip-udp-register", "sip-udp-callid-hidden", "sip-tcp-alg", "sip-tcp-split", "sip-udp-reinvite-move", "sip-udp-reinvite-inactive", "sip-udp-reinvite-refused"]);
     const onDisk = fs.readdirSync(path.join(root, NAT_DIR)).filter((d) => d.startsWith("sip-"));
     expect(onDisk.sort()).toEqual([...names].sort());
   });
@@ -81,12 +81,15 @@ describeWithTshark("pcaps/nat SIP cases read back by tshark", () => {
 
   it.each(names)("%s: media per direction and side as the spec says", (name) => {
     const j = byName.get(name)!.json;
-    for (const m of j.media) {
-      const fromAlice = m.direction === "alice->bob";
+    // Per direction, summed over its targets (the re-INVITE cases move media to 7010 / 6010).
+    for (const direction of ["alice->bob", "bob->alice"] as const) {
+      const list = j.media.filter((m) => m.direction === direction);
+      if (!list.length) continue;
+      const fromAlice = direction === "alice->bob";
       for (const side of ["inside", "outside"] as const) {
-        const filter = fromAlice ? "rtp.ssrc==0xa11ce000 || (udp.srcport==7000 && !sip)" : "udp.srcport==6000 && !icmp";
+        const filter = fromAlice ? "rtp.ssrc==0xa11ce000 || ((udp.srcport==7000 || udp.srcport==7010) && !sip)" : "(udp.srcport==6000 || udp.srcport==6010) && !icmp && !sip";
         const n = tsharkFields(path.join(dir(name), `${side}.pcap`), ["frame.number"], filter).length;
-        expect(n, `${m.direction} ${side}`).toBe(m.packets[side]);
+        expect(n, `${direction} ${side}`).toBe(list.reduce((a, m) => a + m.packets[side], 0));
       }
     }
     if (name === "sip-udp-media-blocked") {
