@@ -45,7 +45,7 @@
  * | sip-udp-alg           | headers + SDP, m= 7000 → 7002    | both ways        | pass |
  * | sip-udp-no-alg        | none                             | alice → bob only | fail: sdp/contact not translated, one-way media (+ via/header warnings) |
  * | sip-udp-alg-headers-only | headers, SDP left private     | alice → bob only | fail: sdp-not-translated, one-way-media |
- * | sip-udp-content-length | headers + SDP, Content-Length kept | both ways      | fail: content-length-wrong |
+ * | sip-udp-content-length | headers + SDP (m= 7000 → 17000), Content-Length kept | both ways | fail: content-length-wrong |
  * | sip-udp-hold          | Linux: hold re-INVITE c=0.0.0.0, o= → 0.0.0.0 outside (artefact) | both ways, then none | pass |
  * | sip-udp-media-blocked | headers + SDP, no pinhole        | bob → alice blocked (ICMP); alice recvonly | fail: media-blocked |
  * | sip-udp-register      | REGISTER/200 rewritten           | —                | pass |
@@ -161,8 +161,8 @@ export const SIP_NAT_CASES: readonly CaseDef[] = [
   },
   {
     name: "sip-udp-content-length",
-    description: "SIP over UDP through a SIP ALG that rewrites the SDP (o=/c= 192.0.2.10 → 203.0.113.1, 2 bytes longer) but keeps the INVITE's Content-Length at the inside value: the outside body is 2 bytes longer than it says. Media both ways (bob's stack is lenient), but the INVITE is malformed on the outside.",
-    transport: "udp", alg: { ...full(), length: false }, media: { up: "forwarded", down: "forwarded" },
+    description: "SIP over UDP through a SIP ALG that rewrites the SDP (o=/c= 192.0.2.10 → 203.0.113.1 and m=audio 7000 → 17000, the port the NAT maps the media to: 3 bytes longer) but keeps the INVITE's Content-Length at the inside value: the outside body is 3 bytes longer than it says, and the datagram ends with `0\\r\\n` after the declared body (a tail of CR/LF only could be padding and would not show). Media both ways (bob's stack is lenient), but the INVITE is malformed on the outside.",
+    transport: "udp", alg: { ...full(17000), length: false }, media: { up: "forwarded", down: "forwarded" },
   },
   {
     name: "sip-udp-hold",
