@@ -24,7 +24,7 @@ import { linuxEmulation } from "./sip-linux.js";
 import { SIP_MEDIA_WINDOW_S, mediaDirection, type MediaDirection, type MediaInput } from "./sip-media.js";
 import type { Check, Evidence, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, VerifiedSession } from "./types.js";
 
-type SipSession = Session & { sip: NonNullable<Session["sip"]> };
+export type SipSession = Session & { sip: NonNullable<Session["sip"]> };
 
 export interface SipCheckInput {
   inside?: AnalyzeResult;
@@ -69,19 +69,26 @@ export function sipSessions(r: AnalyzeResult | undefined): SipSession[] {
 
 /** Verified SIP sessions (one per dialog), their findings and checks. */
 export function verifySip(input: SipCheckInput, findings: Finding[], checks: Check[]): VerifiedSession[] {
-  const ins = sipSessions(input.inside);
-  const outs = sipSessions(input.outside);
-  const out: VerifiedSession[] = [];
+  return pairDialogs(sipSessions(input.inside), sipSessions(input.outside), input.nat).map(([si, so]) => verifyDialog(si, so, input, findings, checks));
+}
+
+/**
+ * The dialogs of the two captures paired: by Call-ID, else (a router hiding it) by the first
+ * message's kind, CSeq and branch on flows paired across the NAT; then each side's dialogs left
+ * alone (inside ones first, in order).
+ */
+export function pairDialogs(ins: SipSession[], outs: SipSession[], nat?: Reconciliation): [SipSession | undefined, SipSession | undefined][] {
+  const out: [SipSession | undefined, SipSession | undefined][] = [];
   const used = new Set<SipSession>();
   const byCall = new Map<string, SipSession[]>();
   for (const s of outs) if (s.sip?.callId) (byCall.get(s.sip.callId) ?? byCall.set(s.sip.callId, []).get(s.sip.callId)!).push(s);
   for (const si of ins) {
     let so = si.sip?.callId ? byCall.get(si.sip.callId)?.find((x) => !used.has(x)) : undefined;
-    if (!so) so = outs.find((x) => !used.has(x) && sameFirstTransaction(si, x) && pairedFlows(si, x, input.nat));
+    if (!so) so = outs.find((x) => !used.has(x) && sameFirstTransaction(si, x) && pairedFlows(si, x, nat));
     if (so) used.add(so);
-    out.push(verifyDialog(si, so, input, findings, checks));
+    out.push([si, so]);
   }
-  for (const so of outs) if (!used.has(so)) out.push(verifyDialog(undefined, so, input, findings, checks));
+  for (const so of outs) if (!used.has(so)) out.push([undefined, so]);
   return out;
 }
 
