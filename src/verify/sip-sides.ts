@@ -34,6 +34,8 @@ export interface SipSides {
   judged: number;
   asGiven: number;
   swapped: number;
+  /** More dialogs were seen on both sides than SIP_SIDES_DIALOGS: the rest were not examined. */
+  capped?: boolean;
   /** Largest max−min of the time differences within one judged dialog (ms). */
   spreadMs: number;
   /** First judged dialog's first message pair: inside packet, outside packet; and its flows. */
@@ -46,10 +48,11 @@ export function sipSides(inside: AnalyzeResult, outside: AnalyzeResult, nat: Rec
   const res: SipSides = { dialogs: 0, judged: 0, asGiven: 0, swapped: 0, spreadMs: 0 };
   for (const [si, so] of pairDialogs(sipSessions(inside), sipSessions(outside), nat)) {
     if (!si || !so) continue;
-    if (++res.dialogs > SIP_SIDES_DIALOGS) {
-      res.dialogs = SIP_SIDES_DIALOGS;
+    if (res.dialogs === SIP_SIDES_DIALOGS) {
+      res.capped = true;
       break;
     }
+    res.dialogs++;
     judgeDialog(pairMessages(si.sip.messages, so.sip.messages).pairs, res);
   }
   return res;
@@ -91,5 +94,6 @@ export function sipSidesReason(s: SipSides): string {
   if (s.swapped) parts.push(`on ${s.swapped} SIP dialog(s) every message from the translated host reached the outside capture first and every message to it the inside one`);
   const open = s.judged - s.asGiven - s.swapped;
   if (open) parts.push(`${open} SIP dialog(s) do not show it (the time differences of the two directions overlap)`);
+  if (s.capped) parts.push(`only the first ${SIP_SIDES_DIALOGS} dialogs seen in both captures were examined (SIP_SIDES_DIALOGS)`);
   return parts.join("; ");
 }

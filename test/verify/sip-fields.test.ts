@@ -82,6 +82,26 @@ describe("per-field rewrite across the NAT", () => {
     expect(s["sdp-connection#0"]).toBe("not-needed");
   });
 
+  it("inbound: the NAT's address left on the inside is not-rewritten; turned back to another private port wrong-port; to another host wrong", () => {
+    // bob's BYE to alice's Contact as he saw it: Request-URI and To name the NAT outside.
+    const bye = (sig: string, dst = PRIV): SipMessageView => ({
+      ...invite({ sig: "198.51.100.20:5060", media: BOB.ip, port: 6000 }), sdp: undefined, src: BOB, dst,
+      request: { method: "BYE", uri: `sip:alice@${sig}` }, cseq: { num: 1, method: "BYE" }, contact: [],
+      from: { uri: "<sip:bob@198.51.100.20:5060>", tag: "b1" }, to: { uri: `"alice" <sip:alice@${sig}>`, tag: "a1" },
+    });
+    const out = bye("203.0.113.1:5060", NAT);
+    const left = compareFields(bye("203.0.113.1:5060"), out, t, false);
+    expect(byField(left)).toMatchObject({ "request-uri#0": "not-rewritten", "to#0": "not-rewritten", "via#0": "not-needed", "from#0": "not-needed" });
+    expect(left.find((c) => c.field === "request-uri")?.expected).toBe("192.0.2.10:5060");
+    expect(byField(compareFields(bye("192.0.2.10:5060"), out, t, false))).toMatchObject({ "request-uri#0": "rewritten", "to#0": "rewritten" });
+    const port = compareFields(bye("192.0.2.10:5999"), out, t, false).find((c) => c.field === "request-uri")!;
+    expect([port.status, port.expected]).toEqual(["wrong-port", "192.0.2.10:5060"]);
+    const host = compareFields(bye("192.0.2.99:5060"), out, t, false).find((c) => c.field === "to")!;
+    expect([host.status, host.expected]).toEqual(["wrong", "192.0.2.10:5060"]);
+    // A NAT address with a port other than the signalling mapping's: any private port is right.
+    expect(byField(compareFields(bye("192.0.2.10:7000"), bye("203.0.113.1:7002", NAT), t, false))["request-uri#0"]).toBe("rewritten");
+  });
+
   it("a field present on one side only is wrong", () => {
     const i = invite({ sig: "192.0.2.10:5060", media: PRIV.ip, port: 7000 });
     const o = { ...invite({ sig: "203.0.113.1:5060", media: NAT.ip, port: 7002, src: NAT }), contact: [] };
@@ -96,6 +116,8 @@ describe("Content-Length", () => {
     expect(lengthProblem(invite({ sig: "a:1", media: PRIV.ip, port: 1, len: 122, body: 122 }))).toBeUndefined();
     expect(lengthProblem(invite({ sig: "a:1", media: PRIV.ip, port: 1, len: 122, body: 124 }))).toBe("Content-Length: 122, but the body has 124 byte(s)");
     expect(lengthProblem({ ...invite({ sig: "a:1", media: PRIV.ip, port: 1, len: 122, body: 20 }), truncated: true })).toBeUndefined();
+    // The wasm's BodyLong: the parser framed Content-Length bytes, more followed in the datagram.
+    expect(lengthProblem({ ...invite({ sig: "a:1", media: PRIV.ip, port: 1, len: 122, body: 122 }), bodyLong: true })).toMatch(/^Content-Length: 122, but more bytes of body follow it/);
   });
 });
 
