@@ -269,7 +269,7 @@ function severityOf(code: string, m: NatMapping, so: SipSession): "error" | "war
  * right and the one after it wrong is the ALG's doing: outside after inside for outbound messages,
  * the other way round for inbound ones (`outbound` undefined: taken as outbound).
  */
-function lengthCheck(mi: SipMessageView, mo: SipMessageView, vm: VerifiedSipMessage, ev: Evidence, findings: Finding[], outbound: boolean | undefined): void {
+export function lengthCheck(mi: SipMessageView, mo: SipMessageView, vm: VerifiedSipMessage, ev: Evidence, findings: Finding[], outbound: boolean | undefined): void {
   const pi = lengthProblem(mi);
   const po = lengthProblem(mo);
   if (!pi && !po) return;

@@ -8,7 +8,8 @@
 import { describe, expect, it } from "vitest";
 import { compareFields, lengthProblem, uriHostPort, type SipMessageView, type SipTranslation } from "../../src/verify/sip-fields.js";
 import { linuxProblems } from "../../src/verify/sip-linux.js";
-import { pairMessages } from "../../src/verify/sip.js";
+import { lengthCheck, pairMessages } from "../../src/verify/sip.js";
+import type { Finding } from "../../src/verify/types.js";
 
 const PRIV = { ip: "192.0.2.10", port: 5060 };
 const NAT = { ip: "203.0.113.1", port: 5060 };
@@ -118,6 +119,25 @@ describe("Content-Length", () => {
     expect(lengthProblem({ ...invite({ sig: "a:1", media: PRIV.ip, port: 1, len: 122, body: 20 }), truncated: true })).toBeUndefined();
     // The wasm's BodyLong: the parser framed Content-Length bytes, more followed in the datagram.
     expect(lengthProblem({ ...invite({ sig: "a:1", media: PRIV.ip, port: 1, len: 122, body: 122 }), bodyLong: true })).toMatch(/^Content-Length: 122, but more bytes of body follow it/);
+  });
+});
+
+describe("Content-Length across the NAT: the copy after the NAT is judged, per direction", () => {
+  const good = invite({ sig: "a:1", media: PRIV.ip, port: 1, len: 122, body: 122 });
+  const long = { ...good, bodyLong: true };
+  const run = (mi: SipMessageView, mo: SipMessageView, outbound: boolean) => {
+    const findings: Finding[] = [];
+    lengthCheck({ ...mi, packet: 3 }, { ...mo, packet: 4 }, { name: "INVITE", fields: [] }, { inside: [3], outside: [4] }, findings, outbound);
+    return findings.map((f) => `${f.code} ${f.severity} ${f.message}`);
+  };
+  it("outbound: wrong outside only is the ALG's (error); wrong inside only was corrected (warning)", () => {
+    expect(run(good, long, true)).toEqual([expect.stringMatching(/^alg\.content-length-wrong error INVITE at outside packet 4: .* after the NAT \(inside packet 3: 122 = the body\)/)]);
+    expect(run(long, good, true)).toEqual([expect.stringMatching(/^alg\.content-length-wrong warning INVITE at inside packet 3: .* corrected on the outside/)]);
+  });
+  it("inbound: wrong inside only is the ALG's (error); wrong on both sides is the sender's (warning); right on both: nothing", () => {
+    expect(run(long, good, false)).toEqual([expect.stringMatching(/^alg\.content-length-wrong error INVITE at inside packet 3: .* after the NAT \(outside packet 4: 122 = the body\)/)]);
+    expect(run(long, long, false)).toEqual([expect.stringMatching(/warning .*the sender's own error/)]);
+    expect(run(good, good, false)).toEqual([]);
   });
 });
 
