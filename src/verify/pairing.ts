@@ -101,7 +101,7 @@ export function assessPairing(inside: AnalyzeResult, outside: AnalyzeResult, nat
   } else if (sides === "as-given") {
     checks.push({ check: "sides", subject, status: "passed", reason: lines.asGiven ? `on ${lines.asGiven} control connection(s) every client→server line was seen inside first and every server→client line outside first` : sip.asGiven ? sipSidesReason(sip) : "the addresses say so (--inside-net, RFC 1918)" });
   } else {
-    checks.push({ check: "sides", subject, status: "not-checked", reason: related === false ? "the captures are not of the same run" : swapped && asGiven ? "the evidence disagrees (some connections look swapped, some not)" : lines.connections ? `the control lines of ${lines.connections} connection(s) do not show which side each entered from (no constant clock offset separates the two directions)` : `no control connection with lines in both directions on both sides, and ${sipSidesReason(sip)}` });
+    checks.push({ check: "sides", subject, status: "not-checked", reason: related === false ? "the captures are not of the same run" : swapped && asGiven ? "the evidence disagrees (some connections look swapped, some not)" : lines.connections ? `the control lines of ${lines.connections} connection(s) do not show which side each entered from (no constant clock offset separates the two directions)` : `no control connection with lines in both directions on both sides${sip.dialogs ? `, and ${sipSidesReason(sip)}` : ""}` });
   }
   return { related, sides, findings, checks };
 }
