@@ -45,7 +45,7 @@
  * | sip-udp-alg           | headers + SDP, m= 7000 → 7002    | both ways        | pass |
  * | sip-udp-no-alg        | none                             | alice → bob only | fail: sdp/contact not translated, one-way media (+ via/header warnings) |
  * | sip-udp-alg-headers-only | headers, SDP left private     | alice → bob only | fail: sdp-not-translated, one-way-media |
- * | sip-udp-content-length | headers + SDP, Content-Length kept | both ways      | fail: content-length-wrong |
+ * | sip-udp-content-length | headers + SDP (m= 7000 → 17000), Content-Length kept | both ways | fail: content-length-wrong |
  * | sip-udp-hold          | Linux: hold re-INVITE c=0.0.0.0, o= → 0.0.0.0 outside (artefact) | both ways, then none | pass |
  * | sip-udp-media-blocked | headers + SDP, no pinhole        | bob → alice blocked (ICMP); alice recvonly | fail: media-blocked |
  * | sip-udp-register      | REGISTER/200 rewritten           | —                | pass |
@@ -91,6 +91,8 @@ export const SIP_FINDING_SEVERITY: Readonly<Record<string, "error" | "warning">>
   "alg.one-way-media": "error",
   "alg.fragile-input": "warning",
   "alg.media-after-end": "warning",
+  "alg.via-not-restored": "error",
+  "alg.sip-header-not-restored": "warning",
 };
 
 /** Findings whose severity this spec sets to a warning (the NAT kept the signalling port). */
@@ -147,6 +149,8 @@ interface CaseDef {
   hideCallId?: boolean;
   /** A re-INVITE after the call's media (see the table in the header). */
   reinvite?: "move" | "inactive" | "refused";
+  /** What comes in from bob and what the ALG turns back (see the inbound block at the end). */
+  inbound?: InboundSpec;
 }
 
 const full = (mediaPort = ALICE_RTP): AlgSpec => ({ headers: true, sdp: true, length: true, mediaPort });
@@ -170,8 +174,8 @@ export const SIP_NAT_CASES: readonly CaseDef[] = [
   },
   {
     name: "sip-udp-content-length",
-    description: "SIP over UDP through a SIP ALG that rewrites the SDP (o=/c= 192.0.2.10 → 203.0.113.1, 2 bytes longer) but keeps the INVITE's Content-Length at the inside value: the outside body is 2 bytes longer than it says. Media both ways (bob's stack is lenient), but the INVITE is malformed on the outside.",
-    transport: "udp", alg: { ...full(), length: false }, media: { up: "forwarded", down: "forwarded" },
+    description: "SIP over UDP through a SIP ALG that rewrites the SDP (o=/c= 192.0.2.10 → 203.0.113.1 and m=audio 7000 → 17000, the port the NAT maps the media to: 3 bytes longer) but keeps the INVITE's Content-Length at the inside value: the outside body is 3 bytes longer than it says, and the datagram ends with `0\\r\\n` after the declared body (a tail of CR/LF only could be padding and would not show). Media both ways (bob's stack is lenient), but the INVITE is malformed on the outside.",
+    transport: "udp", alg: { ...full(17000), length: false }, media: { up: "forwarded", down: "forwarded" },
   },
   {
     name: "sip-udp-hold",
@@ -218,6 +222,7 @@ export const SIP_NAT_CASES: readonly CaseDef[] = [
     description: "SIP over UDP through a SIP ALG that keeps pinholes across re-INVITEs: the call with RTP both ways (bob's 198.51.100.20:6000 → 203.0.113.1:7000 first), then bob's re-INVITE moves his media to 6010 and his new RTP flow 6010 → 203.0.113.1:7000 starts 200 ms later, 2 s before alice's 200; this router lets it in. nf_conntrack_sip flushes the connection's media expectations at the INVITE (and the first flow had used the one for 7000), so a Linux router would have refused that flow until alice's answer: --profile linux adds alg.fragile-input.",
     transport: "udp", alg: full(), media: { up: "forwarded", down: "forwarded" }, reinvite: "refused",
   },
+  ...inboundCases(),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -325,7 +330,9 @@ class SipCall {
     }
   }
 
-  values(side: Side, hold = false): Values {
+  values(side: Side, hold = false, inbound?: InboundKind): Values {
+    // A message from bob that the case's ALG does not turn back keeps its outside values inside.
+    if (side === "inside" && inbound && notRestored(this.def, inbound)) return this.values("outside", hold);
     const a = this.def.alg;
     const nat = side === "outside";
     // Responses travel back: the outside copy carries what alice's request said outside.
@@ -348,7 +355,7 @@ class SipCall {
     const T = this.def.transport.toUpperCase();
     const m: Msg = { ...msg, headers: msg.headers.map((h) => h.replace("{T}", T)) };
     const text = (side: Side) => {
-      const v = this.values(side, o.hold);
+      const v = this.values(side, o.hold, fromAlice ? undefined : m.start.startsWith("SIP/2.0") ? "response" : "request");
       // Content-Length kept at the inside value by a buggy ALG (alice's messages with a body only).
       const keep = side === "outside" && fromAlice && m.body && !this.def.alg.length ? bodyText(m, this.values("inside", o.hold)).length : undefined;
       return render(m, v, keep);
@@ -459,6 +466,7 @@ function script(c: SipCall): Record<string, Sent> {
     c.send(false, response("200 OK", reinvite, { toTag: true, contact: `<${bobUri}>`, body: bobSdp(2, "recvonly") }));
     c.send(true, request("ACK", bobUri, 2, "i4", { toTag: true }));
   }
+  if (d.inbound?.byeFromBob) return byeFromBob(c, at);
   const bye = request("BYE", bobUri, d.hold ? 3 : 2, "i5", { toTag: true });
   c.send(true, bye, { dt: 1n * S });
   at.bye = last();
@@ -553,6 +561,7 @@ function findingsOf(d: CaseDef, at: Record<string, Sent>, nums: Record<Side, Map
     out.push("alg.media-after-end");
     evidence["alg.media-after-end"] = { outside: [nums.outside.get(at.reinvite!.pkt)!] };
   }
+  inboundFindings(d, at, both, out, evidence);
   // Linux would refuse bob's new flow toward alice (its expectation flushed at his re-INVITE).
   const linux = d.splitInvite || d.reinvite === "refused" ? ["alg.fragile-input"] : [];
   return { findings: out, evidence, linux };
@@ -616,5 +625,97 @@ if (isMain(import.meta.url)) {
   const root = repoRoot(import.meta.url);
   for (const c of buildAllSipNatCases()) {
     for (const [f, data] of c.files) console.log(writeOut(root, `${NAT_DIR}/${c.name}/${f}`, data), data.length);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inbound: what comes in from bob and whether the ALG turns the NAT's address back (h5 block)
+// ---------------------------------------------------------------------------------------------
+//
+// On their way in, a SIP ALG must turn the NAT address:port it wrote on the way out back into
+// alice's private one (nf_nat_sip's map_addr: a value equal to the receiver's NAT tuple becomes
+// the receiver's un-translated address): the topmost Via of every response (alice discards a
+// response whose sent-by is not hers, RFC 3261 §18.1.2), the From of responses, the Contact a
+// REGISTER 200 echoes, and the Request-URI and To of bob's requests (his BYE is sent to alice's
+// Contact as bob saw it: sip:alice@203.0.113.1:5060).
+//
+// | case                        | ALG on the way in                         | verdict |
+// | --------------------------- | ----------------------------------------- | ------- |
+// | sip-udp-bye-from-bob        | bob hangs up; everything turned back      | pass |
+// | sip-udp-not-restored        | nothing turned back (responses and bob's BYE keep 203.0.113.1:5060 inside) | fail: via-not-restored, sip-header-not-restored |
+// | sip-udp-bye-not-restored    | responses turned back, bob's BYE not (Request-URI, To) | pass with sip-header-not-restored (warning) |
+// | sip-udp-register-not-restored | REGISTER 200 keeps Via/From/Contact 203.0.113.1:5060 inside | fail: via-not-restored, sip-header-not-restored |
+
+type InboundKind = "request" | "response";
+
+interface InboundSpec {
+  /** bob ends the call (BYE to alice's Contact as he saw it) instead of alice. */
+  byeFromBob?: boolean;
+  /** Messages from bob the ALG leaves alone on the way in. */
+  notRestored?: InboundKind[];
+}
+
+function inboundCases(): CaseDef[] {
+  return [
+    {
+      name: "sip-udp-bye-from-bob",
+      description: "SIP over UDP through a working SIP ALG (as sip-udp-alg, m= 7000 kept), and bob hangs up: his BYE goes to alice's Contact as he saw it, `BYE sip:alice@203.0.113.1:5060` with To <sip:alice@203.0.113.1:5060>; the ALG turns the Request-URI and To back into 192.0.2.10:5060 inside, as it does with the Via and From of every response; alice's 200 OK to the BYE leaves with To 203.0.113.1:5060. RTP both ways.",
+      transport: "udp", alg: full(), media: { up: "forwarded", down: "forwarded" }, inbound: { byeFromBob: true },
+    },
+    {
+      name: "sip-udp-not-restored",
+      description: "SIP over UDP through a SIP ALG that rewrites alice's messages on the way out (Via/Contact/From and SDP → 203.0.113.1) but turns nothing back on the way in: bob's responses reach alice with Via and From still 203.0.113.1:5060 (alice must discard them, RFC 3261 §18.1.2), and bob's BYE with Request-URI and To 203.0.113.1:5060. The capture shows the call going on (a lenient phone); RTP both ways.",
+      transport: "udp", alg: full(), media: { up: "forwarded", down: "forwarded" }, inbound: { byeFromBob: true, notRestored: ["request", "response"] },
+    },
+    {
+      name: "sip-udp-bye-not-restored",
+      description: "SIP over UDP through a SIP ALG that turns the Via and From of responses back into 192.0.2.10:5060 but leaves bob's requests alone: his BYE reaches alice as `BYE sip:alice@203.0.113.1:5060` with To 203.0.113.1:5060 (a warning: most phones accept it). RTP both ways.",
+      transport: "udp", alg: full(), media: { up: "forwarded", down: "forwarded" }, inbound: { byeFromBob: true, notRestored: ["request"] },
+    },
+    {
+      name: "sip-udp-register-not-restored",
+      description: "REGISTER over UDP through a SIP ALG that rewrites the REGISTER (Via/Contact/From 192.0.2.10:5060 → 203.0.113.1:5060) but not the registrar's 200 OK on its way in: its Via, From and the Contact it echoes still name 203.0.113.1:5060 inside, so alice discards the 200 (RFC 3261 §18.1.2) and would not find her binding in it. No media.",
+      transport: "udp", alg: full(), media: { up: "none", down: "none" }, register: true, inbound: { notRestored: ["response"] },
+    },
+  ];
+}
+
+/** Does the case's ALG leave this kind of message from bob alone on its way in? */
+function notRestored(d: CaseDef, kind: InboundKind): boolean {
+  return !!d.inbound?.notRestored?.includes(kind);
+}
+
+/** bob's BYE to alice's Contact as he saw it (the outside value) and alice's 200 OK. */
+function byeFromBob(c: SipCall, at: Record<string, Sent>): Record<string, Sent> {
+  const bye: Msg = {
+    start: "BYE sip:alice@{SIG} SIP/2.0",
+    headers: [
+      `Via: SIP/2.0/{T} ${SERVER}:${SIP_PORT};branch=z9hG4bK-b5;rport`, "Max-Forwards: 70",
+      `From: <sip:bob@${SERVER}:${SIP_PORT}>;tag=b1`, "To: \"alice\" <sip:alice@{SIG}>;tag=a1", "Call-ID: {CALLID}", "CSeq: 1 BYE",
+    ],
+  };
+  c.send(false, bye, { dt: 1n * S });
+  at.byeFromBob = c.sent[c.sent.length - 1]!;
+  c.send(true, response("200 OK", bye));
+  at.byeOk = c.sent[c.sent.length - 1]!;
+  return at;
+}
+
+/**
+ * The findings of what came in (see the block's header): a response left with the NAT's Via is
+ * alg.via-not-restored, its From (and a REGISTER 200's Contact) and bob's Request-URI/To are
+ * alg.sip-header-not-restored — only where the ALG had written the NAT's value on the way out.
+ */
+function inboundFindings(d: CaseDef, at: Record<string, Sent>, both: (s: Sent) => { inside: number[]; outside: number[] }, out: string[], evidence: SipCaseJson["evidence"]): void {
+  if (!d.alg.headers || d.splitInvite) return;
+  const answer = at.registerOk ?? at.ok;
+  if (notRestored(d, "response") && answer) {
+    out.push("alg.via-not-restored", "alg.sip-header-not-restored");
+    evidence["alg.via-not-restored"] = both(answer);
+    evidence["alg.sip-header-not-restored"] = both(answer);
+  }
+  if (notRestored(d, "request") && at.byeFromBob) {
+    out.push("alg.sip-header-not-restored");
+    evidence["alg.sip-header-not-restored"] = both(at.byeFromBob);
   }
 }

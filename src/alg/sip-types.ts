@@ -92,6 +92,11 @@ export interface SipMessage {
   bodyLength: number;
   /** The datagram/stream was cut (snaplen, IP fragment, TCP gap): the message is partial. */
   truncated?: boolean;
+  /**
+   * UDP: bytes follow the body Content-Length declares and they do not start another SIP message
+   * (the wasm's BodyLong flag): the real body is longer than Content-Length says.
+   */
+  bodyLong?: boolean;
   /** Relative TCP sequence number of the message start (0 over UDP). */
   seq: number;
   /** Index of the message within its datagram/segment (0 = first). */

@@ -117,6 +117,7 @@ export class SipBuilder {
       o.ts = end.ts;
       msg.bodyLength = end.port;
       if ((end.flags & SipFlag.Truncated) !== 0) msg.truncated = true;
+      if ((end.flags & SipFlag.BodyLong) !== 0) msg.bodyLong = true;
       msg.segments = end.segments;
       const damaged = (end.flags & (SipFlag.Truncated | SipFlag.ClenMalformed | SipFlag.BodyShort)) !== 0;
       if (damaged) {

@@ -11,13 +11,15 @@
  *    server→client line the other way round, whatever the clock offset (see lineOrder); the
  *    reverse on every judged connection is `nat.sides-swapped`. --inside-net hosts on the outside
  *    capture, or RFC 1918 hosts translated to public ones the other way round, add evidence. The
- *    sides are called swapped only when some evidence says so and none says otherwise.
+ *    sides are called swapped only when some evidence says so and none says otherwise. SIP
+ *    dialogs give the same message order where there are no control lines (./sip-sides.ts).
  */
 import type { AnalyzeResult } from "../alg/analyze.js";
 import { inCidr, parseCidr } from "../net/cidr.js";
 import { finding } from "./findings.js";
 import { isnAgreement, lineOrder, type Reconciliation } from "./nat.js";
 import type { NatHints } from "./sessions.js";
+import { sipSides, sipSidesReason } from "./sip-sides.js";
 import type { Check, Finding } from "./types.js";
 
 export interface Pairing {
@@ -36,7 +38,8 @@ export function assessPairing(inside: AnalyzeResult, outside: AnalyzeResult, nat
   const checks: Check[] = [];
   const isn = isnAgreement(nat);
   const lines = lineOrder(inside, outside, nat);
-  const ordered = lines.asGiven + lines.swapped;
+  const sip = sipSides(inside, outside, nat);
+  const ordered = lines.asGiven + lines.swapped + sip.asGiven + sip.swapped;
   const subject = `${inside.scan.info.file} and ${outside.scan.info.file}`;
   let related: boolean | undefined;
   const anyFlows = inside.scan.flows.count > 0 && outside.scan.flows.count > 0;
@@ -52,7 +55,7 @@ export function assessPairing(inside: AnalyzeResult, outside: AnalyzeResult, nat
   else if (related) {
     checks.push({
       check: "nat-pairing", subject, status: "passed",
-      reason: isn.agree ? `${isn.agree} of ${isn.compared} TCP connection(s) paired across the NAT have the same initial sequence number on both sides` : `the initial sequence numbers differ (randomised by the firewall?), but ${ordered} control connection(s) keep one clock offset (spread ${lines.spreadMs.toFixed(3)} ms)`,
+      reason: isn.agree ? `${isn.agree} of ${isn.compared} TCP connection(s) paired across the NAT have the same initial sequence number on both sides` : `${isn.compared ? "the initial sequence numbers differ (randomised by the firewall?), but " : ""}${[lines.asGiven + lines.swapped ? `${lines.asGiven + lines.swapped} control connection(s)` : "", sip.asGiven + sip.swapped ? `${sip.asGiven + sip.swapped} SIP dialog(s)` : ""].filter(Boolean).join(" and ")} keep one clock offset (spread ${Math.max(lines.spreadMs, sip.spreadMs).toFixed(3)} ms)`,
     });
   } else checks.push({ check: "nat-pairing", subject, status: "not-checked", reason: "no TCP connection with its SYN on both sides and no control connection on both sides: the pairing rests on endpoints and times only" });
 
@@ -64,6 +67,9 @@ export function assessPairing(inside: AnalyzeResult, outside: AnalyzeResult, nat
     asGiven += lines.asGiven;
     swapped += lines.swapped;
     if (lines.swapped) why.push(`on ${lines.swapped} control connection(s) every client→server line reached the outside capture first and every server→client line the inside one`);
+    asGiven += sip.asGiven;
+    swapped += sip.swapped;
+    if (sip.swapped) why.push(sipSidesReason(sip));
     const nets = hints?.insideNets;
     if (nets?.length) {
       const outIn = outside.sessions.filter((s) => inCidr(s.client.ip, nets)).length;
@@ -89,13 +95,13 @@ export function assessPairing(inside: AnalyzeResult, outside: AnalyzeResult, nat
   }
   const sides = swapped && !asGiven ? "swapped" : asGiven && !swapped ? "as-given" : "unknown";
   if (sides === "swapped") {
-    const [a, b] = lines.example ?? [undefined, undefined];
+    const [a, b] = lines.example ?? (sip.example ? [sip.example.insideFlow, sip.example.outsideFlow] : [undefined, undefined]);
     findings.push(finding("nat.sides-swapped", `--inside ${inside.scan.info.file} was taken on the outside of the NAT and --outside ${outside.scan.info.file} on the inside; this report is computed with the sides swapped back`, { insideFlows: a ? [a] : undefined, outsideFlows: b ? [b] : undefined }, why.join("; ")));
     checks.push({ check: "sides", subject, status: "failed", reason: `swapped: ${why.join("; ")}` });
   } else if (sides === "as-given") {
-    checks.push({ check: "sides", subject, status: "passed", reason: lines.asGiven ? `on ${lines.asGiven} control connection(s) every client→server line was seen inside first and every server→client line outside first` : "the addresses say so (--inside-net, RFC 1918)" });
+    checks.push({ check: "sides", subject, status: "passed", reason: lines.asGiven ? `on ${lines.asGiven} control connection(s) every client→server line was seen inside first and every server→client line outside first` : sip.asGiven ? sipSidesReason(sip) : "the addresses say so (--inside-net, RFC 1918)" });
   } else {
-    checks.push({ check: "sides", subject, status: "not-checked", reason: related === false ? "the captures are not of the same run" : swapped && asGiven ? "the evidence disagrees (some connections look swapped, some not)" : lines.connections ? `the control lines of ${lines.connections} connection(s) do not show which side each entered from (no constant clock offset separates the two directions)` : "no control connection with lines in both directions on both sides" });
+    checks.push({ check: "sides", subject, status: "not-checked", reason: related === false ? "the captures are not of the same run" : swapped && asGiven ? "the evidence disagrees (some connections look swapped, some not)" : lines.connections ? `the control lines of ${lines.connections} connection(s) do not show which side each entered from (no constant clock offset separates the two directions)` : `no control connection with lines in both directions on both sides${sip.dialogs ? `, and ${sipSidesReason(sip)}` : ""}` });
   }
   return { related, sides, findings, checks };
 }

@@ -9,7 +9,8 @@
  * private address must name the NAT address outside — and, where it names the private port of the
  * signalling flow, the port the NAT maps it to; any other value must arrive unchanged. For a
  * message towards the inside host (inbound), a value naming the NAT address outside must name the
- * private one inside. SDP `o=` rewritten to `0.0.0.0` or to the SDP's own media address (Linux
+ * private one inside — with the private signalling port where it named the NAT's signalling port
+ * (the Via of a response, the Contact of a REGISTER 200, the Request-URI of a request to it). SDP `o=` rewritten to `0.0.0.0` or to the SDP's own media address (Linux
  * writes the last media address into `o=`, ns L540-575) is an artefact, not a mismatch.
  */
 import type { Endpoint } from "../types.js";
@@ -34,6 +35,8 @@ export interface SipMessageView {
   contentLength?: number;
   bodyLength: number;
   truncated?: boolean;
+  /** UDP: bytes follow the declared body and start no message (the body is longer than declared). */
+  bodyLong?: boolean;
   seq?: number;
   /** TCP segments the message was spread over (1 over UDP). */
   segments?: number;
@@ -189,24 +192,28 @@ function judgeOutbound(c: FieldCheck, vi: HostPort, vo: HostPort, t: SipTranslat
 }
 
 function judgeInbound(c: FieldCheck, vi: HostPort, vo: HostPort, t: SipTranslation): void {
+  // The private endpoint a value naming the NAT must be turned back into: with the private port
+  // where it names the NAT's signalling port (headers only), any port of the inside host else.
+  const sigPort = !c.field.startsWith("sdp-") && (vo.port ?? 5060) === t.nat.port ? t.private.port ?? undefined : undefined;
   if (vo.ip === vi.ip && vo.port === vi.port) {
-    // Unchanged: right unless it names the NAT and should have been turned back (not judged as an
-    // error: the inside host usually accepts its public address).
+    // Unchanged: right unless it names the NAT and had to be turned back.
     c.status = isNat(vo.ip, t) && vo.ip !== t.private.ip ? "not-rewritten" : "not-needed";
-    if (c.status === "not-rewritten") c.expected = hp({ ip: t.private.ip, port: vo.port !== undefined ? t.private.port ?? undefined : undefined });
+    if (c.status === "not-rewritten") c.expected = hp({ ip: t.private.ip, port: vo.port !== undefined ? sigPort ?? vo.port : undefined });
     return;
   }
   if (isNat(vo.ip, t) && vi.ip === t.private.ip) {
-    c.status = "rewritten";
+    c.status = sigPort !== undefined && (vi.port ?? 5060) !== sigPort ? "wrong-port" : "rewritten";
+    if (c.status === "wrong-port") c.expected = hp({ ip: t.private.ip, port: sigPort });
     return;
   }
   c.status = "wrong";
-  c.expected = hp(vo);
+  c.expected = isNat(vo.ip, t) ? hp({ ip: t.private.ip, port: sigPort ?? vo.port }) : hp(vo);
 }
 
 /** Content-Length against the body's real length: undefined when right or absent. */
 export function lengthProblem(m: SipMessageView): string | undefined {
   if (m.contentLength === undefined || m.truncated) return undefined;
+  if (m.bodyLong) return `Content-Length: ${m.contentLength}, but more bytes of body follow it in the datagram (the body is longer than declared)`;
   if (m.contentLength === m.bodyLength) return undefined;
   return `Content-Length: ${m.contentLength}, but the body has ${m.bodyLength} byte(s)`;
 }

@@ -24,7 +24,7 @@ import { linuxDialog, linuxEmulation } from "./sip-linux.js";
 import { SIP_MEDIA_WINDOW_S, afterEndFinding, endWords, mediaDirection, mediaEnd, type MediaDirection, type MediaInput } from "./sip-media.js";
 import type { Check, Evidence, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, VerifiedSession } from "./types.js";
 
-type SipSession = Session & { sip: NonNullable<Session["sip"]> };
+export type SipSession = Session & { sip: NonNullable<Session["sip"]> };
 
 export interface SipCheckInput {
   inside?: AnalyzeResult;
@@ -69,19 +69,26 @@ export function sipSessions(r: AnalyzeResult | undefined): SipSession[] {
 
 /** Verified SIP sessions (one per dialog), their findings and checks. */
 export function verifySip(input: SipCheckInput, findings: Finding[], checks: Check[]): VerifiedSession[] {
-  const ins = sipSessions(input.inside);
-  const outs = sipSessions(input.outside);
-  const out: VerifiedSession[] = [];
+  return pairDialogs(sipSessions(input.inside), sipSessions(input.outside), input.nat).map(([si, so]) => verifyDialog(si, so, input, findings, checks));
+}
+
+/**
+ * The dialogs of the two captures paired: by Call-ID, else (a router hiding it) by the first
+ * message's kind, CSeq and branch on flows paired across the NAT; then each side's dialogs left
+ * alone (inside ones first, in order).
+ */
+export function pairDialogs(ins: SipSession[], outs: SipSession[], nat?: Reconciliation): [SipSession | undefined, SipSession | undefined][] {
+  const out: [SipSession | undefined, SipSession | undefined][] = [];
   const used = new Set<SipSession>();
   const byCall = new Map<string, SipSession[]>();
   for (const s of outs) if (s.sip?.callId) (byCall.get(s.sip.callId) ?? byCall.set(s.sip.callId, []).get(s.sip.callId)!).push(s);
   for (const si of ins) {
     let so = si.sip?.callId ? byCall.get(si.sip.callId)?.find((x) => !used.has(x)) : undefined;
-    if (!so) so = outs.find((x) => !used.has(x) && sameFirstTransaction(si, x) && pairedFlows(si, x, input.nat));
+    if (!so) so = outs.find((x) => !used.has(x) && sameFirstTransaction(si, x) && pairedFlows(si, x, nat));
     if (so) used.add(so);
-    out.push(verifyDialog(si, so, input, findings, checks));
+    out.push([si, so]);
   }
-  for (const so of outs) if (!used.has(so)) out.push(verifyDialog(undefined, so, input, findings, checks));
+  for (const so of outs) if (!used.has(so)) out.push([undefined, so]);
   return out;
 }
 
@@ -181,46 +188,67 @@ const FIELD_NAME: Record<string, string> = {
   "sdp-origin": "SDP o=", "sdp-connection": "SDP session c=", "sdp-media": "SDP media c=/m=",
 };
 
+/**
+ * The finding code of a field that failed its check. Outbound: the field's "not translated" code
+ * (o= counts with the SDP when the SDP was left too). Inbound (towards the inside host): a NAT
+ * address left on the inside is "not restored" (the Via of a response its own code).
+ */
+function fieldCode(c: FieldCheck, outbound: boolean, sdpLeft: boolean): string {
+  if (c.status === "wrong-port") return "alg.payload-port-mismatch";
+  if (c.status !== "not-rewritten") return "alg.payload-wrong-address";
+  if (!outbound) return c.field === "via" ? "alg.via-not-restored" : "alg.sip-header-not-restored";
+  return c.field === "sdp-origin" && sdpLeft ? "alg.sdp-not-translated" : FIELD_CODE[c.field]!;
+}
+
+/** The finding's message for the fields of one code; both sides' frames are named. */
+function fieldMessage(name: string, mi: SipMessageView, mo: SipMessageView, c: FieldCheck, names: string, many: boolean, outbound: boolean, m: NatMapping): string {
+  const at = outbound ? `inside packet ${mi.packet} / outside packet ${mo.packet}` : `outside packet ${mo.packet} / inside packet ${mi.packet}`;
+  if (outbound) {
+    if (c.status === "not-rewritten") return `${name} at ${at}: ${names} still name${many ? "" : "s"} the private ${c.inside} on the outside`;
+    if (c.status === "wrong-port") return `${name} at ${at}: ${FIELD_NAME[c.field]} says ${c.outside} outside, but the NAT maps ${c.inside} to ${c.expected}`;
+    return `${name} at ${at}: ${FIELD_NAME[c.field]} rewritten to ${c.outside ?? "nothing"}, expected ${c.expected ?? "the value as written"}`;
+  }
+  if (c.status === "not-rewritten") return `${name} at ${at}, on its way in: ${names} still name${many ? "" : "s"} the NAT's ${c.outside} on the inside, not the private ${c.expected ?? ep(m.inside)}`;
+  if (c.status === "wrong-port") return `${name} at ${at}, on its way in: ${FIELD_NAME[c.field]} ${c.outside} outside was turned into ${c.inside} inside, but the NAT maps it back to ${c.expected}`;
+  return `${name} at ${at}, on its way in: ${FIELD_NAME[c.field]} ${c.outside ?? "(absent)"} outside arrived as ${c.inside ?? "nothing"} inside, expected ${c.expected ?? "the value as sent"}`;
+}
+
 function checkPair(mi: SipMessageView, mo: SipMessageView, si: SipSession, so: SipSession, input: SipCheckInput, findings: Finding[], checks: Check[]): VerifiedSipMessage {
   const name = messageName(mi);
   const subject = `SIP ${name}${mi.cseq ? ` (CSeq ${mi.cseq.num} ${mi.cseq.method})` : ""} (inside packet ${mi.packet}, outside packet ${mo.packet})`;
   const vm: VerifiedSipMessage = { name, cseq: mi.cseq && `${mi.cseq.num} ${mi.cseq.method}`, inside: mi.packet, outside: mo.packet, fields: [] };
   const m = input.nat?.byInside.get(mi.flow) ?? input.nat?.byInside.get(si.controlFlow);
   const ev: Evidence = { inside: [mi.packet], outside: [mo.packet] };
-  lengthCheck(mi, mo, vm, ev, findings);
+  const outbound = m ? same(mi.src, m.inside) : undefined;
+  lengthCheck(mi, mo, vm, ev, findings, outbound);
   if (!m) {
     checks.push({ check: "rewrite", subject, status: "not-checked", reason: "the signalling flow that carried it was not paired across the NAT" });
     return vm;
   }
-  const outbound = same(mi.src, m.inside);
   vm.direction = outbound ? "outbound" : "inbound";
   const t = translationOf(m, input);
-  vm.fields = compareFields(mi, mo, t, outbound);
+  vm.fields = compareFields(mi, mo, t, !!outbound);
   const bad: string[] = [];
   const raised = new Set<string>();
+  const sdpLeft = vm.fields.some((x) => (x.field === "sdp-connection" || x.field === "sdp-media") && x.status === "not-rewritten");
   for (const c of vm.fields) {
     if (c.status === "rewritten" || c.status === "not-needed" || c.status === "artefact") continue;
     bad.push(`${FIELD_NAME[c.field]} ${c.inside ?? "-"} inside, ${c.outside ?? "-"} outside`);
-    if (!outbound && !c.field.startsWith("sdp-")) continue;
-    const sdpLeft = vm.fields.some((x) => (x.field === "sdp-connection" || x.field === "sdp-media") && x.status === "not-rewritten");
-    const code = c.status === "not-rewritten" ? (c.field === "sdp-origin" && sdpLeft ? "alg.sdp-not-translated" : FIELD_CODE[c.field]!) : c.status === "wrong-port" ? "alg.payload-port-mismatch" : "alg.payload-wrong-address";
+    const code = fieldCode(c, !!outbound, sdpLeft);
     if (raised.has(code)) continue;
     raised.add(code);
-    const codeOf = (x: FieldCheck) => (x.field === "sdp-origin" && sdpLeft ? "alg.sdp-not-translated" : FIELD_CODE[x.field]);
-    const sameKind = vm.fields.filter((x) => codeOf(x) === code && x.status === c.status).map((x) => FIELD_NAME[x.field]);
+    const sameKind = vm.fields.filter((x) => x.status === c.status && fieldCode(x, !!outbound, sdpLeft) === code).map((x) => FIELD_NAME[x.field]);
     const names = [...new Set(sameKind)].join(", ");
-    const msg = c.status === "not-rewritten"
-      ? `${name} at inside packet ${mi.packet} / outside packet ${mo.packet}: ${names} still name${sameKind.length > 1 ? "" : "s"} the private ${c.inside} on the outside`
-      : c.status === "wrong-port"
-        ? `${name}: ${FIELD_NAME[c.field]} says ${c.outside} outside, but the NAT maps ${c.inside} to ${c.expected}`
-        : `${name}: ${FIELD_NAME[c.field]} rewritten to ${c.outside ?? "nothing"}, expected ${c.expected ?? "the value as written"}`;
-    findings.push(finding(code, msg, { ...ev, insideFlows: [mi.flow], outsideFlows: [mo.flow] }, `the NAT maps ${ep(m.inside)} to ${ep(m.translated)}`, severityOf(code, m, c.field, so)));
+    const msg = fieldMessage(name, mi, mo, c, names, sameKind.length > 1, !!outbound, m);
+    const how = outbound ? `the NAT maps ${ep(m.inside)} to ${ep(m.translated)}` : `the NAT maps ${ep(m.translated)} back to ${ep(m.inside)}`;
+    findings.push(finding(code, msg, { ...ev, insideFlows: [mi.flow], outsideFlows: [mo.flow] }, how, severityOf(code, m, so)));
   }
   const rewritten = vm.fields.filter((c) => c.status === "rewritten").length;
+  const target = outbound ? `to the NAT's translation ${ep(m.translated)}` : `back to the private ${ep(m.inside)}`;
   checks.push({
     check: "rewrite", subject,
     status: bad.length ? "failed" : "passed",
-    reason: bad.length ? bad.join("; ") : rewritten ? `${rewritten} field(s) rewritten to the NAT's translation ${ep(m.translated)}, the rest unchanged as needed` : "nothing needed rewriting: every address field arrived as written",
+    reason: bad.length ? bad.join("; ") : rewritten ? `${rewritten} field(s) rewritten ${target}, the rest unchanged as needed` : "nothing needed rewriting: every address field arrived as written",
   });
   return vm;
 }
@@ -230,45 +258,30 @@ function checkPair(mi: SipMessageView, mo: SipMessageView, si: SipSession, so: S
  * the sent-by port miss the mapping), a warning when it kept it or the transport is TCP (responses
  * return on the connection); header fields that only name the host (From/To/o=) are warnings.
  */
-function severityOf(code: string, m: NatMapping, field: string, so: SipSession): "error" | "warning" | undefined {
+function severityOf(code: string, m: NatMapping, so: SipSession): "error" | "warning" | undefined {
   if (code === "alg.via-not-translated") return m.inside.port === m.translated.port || so.sip?.transport === "tcp" ? "warning" : "error";
   if (code === "alg.sip-header-not-translated") return "warning";
-  void field;
   return undefined;
 }
 
 /**
- * How many bytes longer the outside SDP is than the inside one, counted over the values an ALG
- * rewrites (o= and c= addresses, m= ports); undefined without SDP on both sides.
+ * Content-Length against the body on both sides (a body longer than declared is the wasm's
+ * BodyLong flag: bytes after the declared body that start no message). The copy before the NAT
+ * right and the one after it wrong is the ALG's doing: outside after inside for outbound messages,
+ * the other way round for inbound ones (`outbound` undefined: taken as outbound).
  */
-export function sdpGrowth(mi: SipMessageView, mo: SipMessageView): number | undefined {
-  const a = mi.sdp;
-  const b = mo.sdp;
-  if (!a || !b || a.media.length !== b.media.length) return undefined;
-  const len = (x?: { ip: string }) => x?.ip.length ?? 0;
-  let d = len(b.origin) - len(a.origin) + len(b.connection) - len(a.connection);
-  a.media.forEach((m, k) => {
-    const n = b.media[k]!;
-    d += len(n.connection) - len(m.connection) + String(n.port).length - String(m.port).length;
-  });
-  return d;
-}
-
-function lengthCheck(mi: SipMessageView, mo: SipMessageView, vm: VerifiedSipMessage, ev: Evidence, findings: Finding[]): void {
+export function lengthCheck(mi: SipMessageView, mo: SipMessageView, vm: VerifiedSipMessage, ev: Evidence, findings: Finding[], outbound: boolean | undefined): void {
   const pi = lengthProblem(mi);
-  let po = lengthProblem(mo);
-  // The parser frames a datagram by Content-Length, so a body longer than declared is not in
-  // bodyLength: the rewritten SDP values tell how much the body grew across the NAT.
-  const grew = sdpGrowth(mi, mo);
-  if (!pi && !po && grew && mi.contentLength !== undefined && mo.contentLength !== undefined && mo.contentLength - mi.contentLength !== grew) {
-    po = `Content-Length: ${mo.contentLength}, but the SDP values rewritten by the NAT make the body ${grew > 0 ? `${grew} byte(s) longer` : `${-grew} byte(s) shorter`} than inside (${mi.contentLength}): it has ${mi.contentLength + grew}`;
-  }
+  const po = lengthProblem(mo);
   if (!pi && !po) return;
   vm.contentLength = { inside: pi, outside: po };
-  if (po && !pi) {
-    findings.push(finding("alg.content-length-wrong", `${messageName(mo)} at outside packet ${mo.packet}: ${po} after the NAT (inside: ${mi.contentLength} = the body)`, { outside: [mo.packet], inside: [mi.packet] }, "the ALG changed the body without recomputing Content-Length"));
-  } else if (pi && !po) {
-    findings.push(finding("alg.content-length-wrong", `${messageName(mi)} at inside packet ${mi.packet}: ${pi} inside, corrected on the outside`, ev, undefined, "warning"));
+  const inbound = outbound === false;
+  const [before, after, pb, pa] = inbound ? [mo, mi, po, pi] : [mi, mo, pi, po];
+  const [sb, sa] = inbound ? ["outside", "inside"] : ["inside", "outside"];
+  if (pa && !pb) {
+    findings.push(finding("alg.content-length-wrong", `${messageName(after)} at ${sa} packet ${after.packet}: ${pa} after the NAT (${sb} packet ${before.packet}: ${before.contentLength} = the body)`, ev, "the ALG changed the body without recomputing Content-Length"));
+  } else if (pb && !pa) {
+    findings.push(finding("alg.content-length-wrong", `${messageName(before)} at ${sb} packet ${before.packet}: ${pb} ${sb}, corrected on the ${sa} (packet ${after.packet})`, ev, undefined, "warning"));
   } else {
     findings.push(finding("alg.content-length-wrong", `${messageName(mi)}: ${pi} inside and ${po} outside — the sender's own error, not the router's`, ev, undefined, "warning"));
   }

@@ -8,7 +8,8 @@
 import { describe, expect, it } from "vitest";
 import { compareFields, lengthProblem, uriHostPort, type SipMessageView, type SipTranslation } from "../../src/verify/sip-fields.js";
 import { linuxProblems } from "../../src/verify/sip-linux.js";
-import { pairMessages } from "../../src/verify/sip.js";
+import { lengthCheck, pairMessages } from "../../src/verify/sip.js";
+import type { Finding } from "../../src/verify/types.js";
 
 const PRIV = { ip: "192.0.2.10", port: 5060 };
 const NAT = { ip: "203.0.113.1", port: 5060 };
@@ -82,6 +83,26 @@ describe("per-field rewrite across the NAT", () => {
     expect(s["sdp-connection#0"]).toBe("not-needed");
   });
 
+  it("inbound: the NAT's address left on the inside is not-rewritten; turned back to another private port wrong-port; to another host wrong", () => {
+    // bob's BYE to alice's Contact as he saw it: Request-URI and To name the NAT outside.
+    const bye = (sig: string, dst = PRIV): SipMessageView => ({
+      ...invite({ sig: "198.51.100.20:5060", media: BOB.ip, port: 6000 }), sdp: undefined, src: BOB, dst,
+      request: { method: "BYE", uri: `sip:alice@${sig}` }, cseq: { num: 1, method: "BYE" }, contact: [],
+      from: { uri: "<sip:bob@198.51.100.20:5060>", tag: "b1" }, to: { uri: `"alice" <sip:alice@${sig}>`, tag: "a1" },
+    });
+    const out = bye("203.0.113.1:5060", NAT);
+    const left = compareFields(bye("203.0.113.1:5060"), out, t, false);
+    expect(byField(left)).toMatchObject({ "request-uri#0": "not-rewritten", "to#0": "not-rewritten", "via#0": "not-needed", "from#0": "not-needed" });
+    expect(left.find((c) => c.field === "request-uri")?.expected).toBe("192.0.2.10:5060");
+    expect(byField(compareFields(bye("192.0.2.10:5060"), out, t, false))).toMatchObject({ "request-uri#0": "rewritten", "to#0": "rewritten" });
+    const port = compareFields(bye("192.0.2.10:5999"), out, t, false).find((c) => c.field === "request-uri")!;
+    expect([port.status, port.expected]).toEqual(["wrong-port", "192.0.2.10:5060"]);
+    const host = compareFields(bye("192.0.2.99:5060"), out, t, false).find((c) => c.field === "to")!;
+    expect([host.status, host.expected]).toEqual(["wrong", "192.0.2.10:5060"]);
+    // A NAT address with a port other than the signalling mapping's: any private port is right.
+    expect(byField(compareFields(bye("192.0.2.10:7000"), bye("203.0.113.1:7002", NAT), t, false))["request-uri#0"]).toBe("rewritten");
+  });
+
   it("a field present on one side only is wrong", () => {
     const i = invite({ sig: "192.0.2.10:5060", media: PRIV.ip, port: 7000 });
     const o = { ...invite({ sig: "203.0.113.1:5060", media: NAT.ip, port: 7002, src: NAT }), contact: [] };
@@ -96,6 +117,27 @@ describe("Content-Length", () => {
     expect(lengthProblem(invite({ sig: "a:1", media: PRIV.ip, port: 1, len: 122, body: 122 }))).toBeUndefined();
     expect(lengthProblem(invite({ sig: "a:1", media: PRIV.ip, port: 1, len: 122, body: 124 }))).toBe("Content-Length: 122, but the body has 124 byte(s)");
     expect(lengthProblem({ ...invite({ sig: "a:1", media: PRIV.ip, port: 1, len: 122, body: 20 }), truncated: true })).toBeUndefined();
+    // The wasm's BodyLong: the parser framed Content-Length bytes, more followed in the datagram.
+    expect(lengthProblem({ ...invite({ sig: "a:1", media: PRIV.ip, port: 1, len: 122, body: 122 }), bodyLong: true })).toMatch(/^Content-Length: 122, but more bytes of body follow it/);
+  });
+});
+
+describe("Content-Length across the NAT: the copy after the NAT is judged, per direction", () => {
+  const good = invite({ sig: "a:1", media: PRIV.ip, port: 1, len: 122, body: 122 });
+  const long = { ...good, bodyLong: true };
+  const run = (mi: SipMessageView, mo: SipMessageView, outbound: boolean) => {
+    const findings: Finding[] = [];
+    lengthCheck({ ...mi, packet: 3 }, { ...mo, packet: 4 }, { name: "INVITE", fields: [] }, { inside: [3], outside: [4] }, findings, outbound);
+    return findings.map((f) => `${f.code} ${f.severity} ${f.message}`);
+  };
+  it("outbound: wrong outside only is the ALG's (error); wrong inside only was corrected (warning)", () => {
+    expect(run(good, long, true)).toEqual([expect.stringMatching(/^alg\.content-length-wrong error INVITE at outside packet 4: .* after the NAT \(inside packet 3: 122 = the body\)/)]);
+    expect(run(long, good, true)).toEqual([expect.stringMatching(/^alg\.content-length-wrong warning INVITE at inside packet 3: .* corrected on the outside/)]);
+  });
+  it("inbound: wrong inside only is the ALG's (error); wrong on both sides is the sender's (warning); right on both: nothing", () => {
+    expect(run(long, good, false)).toEqual([expect.stringMatching(/^alg\.content-length-wrong error INVITE at inside packet 3: .* after the NAT \(outside packet 4: 122 = the body\)/)]);
+    expect(run(long, long, false)).toEqual([expect.stringMatching(/warning .*the sender's own error/)]);
+    expect(run(good, good, false)).toEqual([]);
   });
 });
 
