@@ -74,6 +74,12 @@ export interface BenchCaptureResult {
   flows: number;
 }
 
+/**
+ * Changes whenever the same options give another capture (2: SIP and TFTP sessions), so a cached
+ * capture (bench/run.ts, bench/data/) made by an older generator is made again.
+ */
+export const GENERATOR_VERSION = 2;
+
 // Template variants: bit 0 = IPv6, bit 1 = VLAN, bit 2 = UDP.
 const V6 = 1, VLAN = 2, UDP = 4;
 const MIN_FRAME = 60;
