@@ -1,30 +1,33 @@
 /**
  * Where the time of `analyze --json` and `verify --json` goes, measured in-process on the bench
- * capture(s) by running each stage on its own (or the pipeline with one stage added) and taking
- * differences of the medians:
+ * capture(s), as CPU time (user + system of the process):
  *
- *   analyze: read (the file read into the core's window, nothing decoded) · framing + decoding +
- *            flow table (the wasm core with no ALG port: one loop, measured together; the core's
- *            counters give what it did) · control streams + sessions (the same scan with the
- *            FTP/RTSP ports, plus the host's session building) · JSON (the report written to a sink
- *            that drops it).
+ *   analyze: one pipeline run with its stages timed where they happen (so none can come out
+ *            negative, whatever the load): read (inside the byte source's read calls) · the wasm
+ *            core's loop and the flow table view (the scan minus its reads and event handling),
+ *            split into framing + decoding + flow table and control streams (wasm) by the
+ *            ratio of the same scan with no ALG port, run in turn with it · control-stream events
+ *            → sessions on the host (inside the onEvents callback) · sessions finished and
+ *            matched to flows · JSON (the report written to a sink that drops it). Medians of
+ *            `runs` per stage.
  *   verify:  the two captures analyzed (one after the other here; the CLI runs them in two worker
  *            threads) · transfer of a flow table between threads (its dense copy + a new FlowTable
  *            over it, as analyze-worker and analyzeFilesParallel do) · NAT reconciliation · pairing
  *            assessment (ISNs, control-line order) · sessions, prediction and report assembly (the
- *            rest of verify()) · report JSON.
+ *            rest of verify(): per run, verify() minus the reconciliation and the assessment run
+ *            just before it; the median of those, never below 0) · report JSON.
  *
  * Machine load moves absolute figures by tens of percent: compare shares and the ratios of paired
  * whole-process runs (bench/run.ts), not single times.
  */
 import { fileSource, loadCoreModule, analyzeFile } from "../src/node/files.js";
-import { scanCapture } from "../src/capture/scan.js";
-import { FlowTable } from "../src/wasm/core.js";
+import { scanCapture, type CaptureScan } from "../src/capture/scan.js";
+import { FlowTable, type AlgEvent, type PullSource } from "../src/wasm/core.js";
 import { writeFlowsJson } from "../src/report/flows-json.js";
 import { reconcile } from "../src/verify/nat.js";
 import { assessPairing } from "../src/verify/pairing.js";
 import { verify } from "../src/verify/verify.js";
-import type { AnalyzeResult } from "../src/alg/analyze.js";
+import { SessionBuilder, type Session } from "../src/alg/sessions.js";
 
 export interface Phase {
   job: "analyze" | "verify";
@@ -32,7 +35,11 @@ export interface Phase {
   seconds: number;
 }
 
-const now = () => performance.now() / 1000;
+/** CPU seconds of this process (user + system). */
+const cpu = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -42,71 +49,123 @@ function median(xs: number[]): number {
 async function timeIt(runs: number, fn: () => Promise<unknown> | unknown): Promise<number> {
   const t: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const t0 = now();
+    const t0 = cpu();
     await fn();
-    t.push(now() - t0);
+    t.push(cpu() - t0);
   }
   return median(t);
 }
 
-function readOnly(path: string): void {
+/** A file source whose read calls add their CPU time to `acc.read`. */
+function timedSource(path: string, acc: { read: number }): PullSource & { close(): void } {
   const src = fileSource(path);
-  const buf = new Uint8Array(4 << 20);
-  while ((src.read(buf) as number) > 0);
-  src.close();
+  return {
+    read(into: Uint8Array): number {
+      const t0 = cpu();
+      const n = src.read(into) as number;
+      acc.read += cpu() - t0;
+      return n;
+    },
+    close: () => src.close(),
+  };
 }
 
-/** The analyze breakdown of one capture (median of `runs` each). */
+interface AnalyzeRun {
+  read: number;
+  /** The scan minus its reads and event handling: the wasm loop and the flow table view. */
+  core: number;
+  events: number;
+  sessions: number;
+  json: number;
+}
+
+const NO_ALG = { ftpPorts: [], rtspPorts: [], sipPorts: [], tftpPorts: [] };
+
+/** One analyze pipeline (as analyzeCapture + the JSON writer), each stage timed where it runs. */
+async function analyzeOnce(module: WebAssembly.Module, path: string, alg: boolean): Promise<AnalyzeRun> {
+  const acc = { read: 0, events: 0 };
+  const builder = new SessionBuilder({ profile: "linux" });
+  const onEvents = (e: AlgEvent[]): void => {
+    const t0 = cpu();
+    builder.push(e);
+    acc.events += cpu() - t0;
+  };
+  const src = timedSource(path, acc);
+  const t0 = cpu();
+  let scan: CaptureScan;
+  try {
+    scan = await scanCapture(module, src, alg ? { file: path, onEvents } : { file: path, ...NO_ALG });
+  } finally {
+    src.close();
+  }
+  const t1 = cpu();
+  const sessions: Session[] = alg ? builder.finish(scan.flows) : [];
+  const t2 = cpu();
+  let bytes = 0;
+  writeFlowsJson(scan, (c) => { bytes += c.length; }, { profile: "linux", sessions });
+  const t3 = cpu();
+  void bytes;
+  return { read: acc.read, core: Math.max(0, t1 - t0 - acc.read - acc.events), events: acc.events, sessions: t2 - t1, json: t3 - t2 };
+}
+
+/** The analyze breakdown of one capture (median of `runs` each; runs with and without ALG ports in turn). */
 export async function analyzeBreakdown(path: string, runs = 3): Promise<Phase[]> {
   const module = await loadCoreModule();
-  const read = await timeIt(runs, () => readOnly(path));
-  const core = await timeIt(runs, async () => {
-    const src = fileSource(path);
-    await scanCapture(module, src, { file: path, ftpPorts: [], rtspPorts: [] });
-    src.close();
-  });
-  let result: AnalyzeResult | undefined;
-  const analyze = await timeIt(runs, async () => {
-    result = await analyzeFile(path, { profile: "linux" });
-  });
-  let bytes = 0;
-  const json = await timeIt(runs, () => {
-    bytes = 0;
-    writeFlowsJson(result!.scan, (c) => { bytes += c.length; }, { profile: "linux", sessions: result!.sessions });
-  });
-  void bytes;
+  const withAlg: AnalyzeRun[] = [];
+  const noAlg: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    withAlg.push(await analyzeOnce(module, path, true));
+    noAlg.push((await analyzeOnce(module, path, false)).core);
+  }
+  const m = (k: keyof AnalyzeRun) => median(withAlg.map((r) => r[k]));
+  const core = m("core");
+  // Share of the wasm loop that decoding alone takes (the scan with no ALG port); the rest is the
+  // control streams in wasm. Clamped: under load the no-ALG scan can come out slower.
+  const share = core > 0 ? Math.min(1, median(noAlg) / core) : 1;
   return [
-    { job: "analyze", phase: "read (file → wasm window, nothing decoded)", seconds: read },
-    { job: "analyze", phase: "framing + decoding + flow table (wasm, no ALG port)", seconds: core - read },
-    { job: "analyze", phase: "control streams + sessions (ALG ports on, host sessions)", seconds: analyze - core },
-    { job: "analyze", phase: "JSON report (flows from wasm memory + sessions)", seconds: json },
+    { job: "analyze", phase: "read (inside the source's reads)", seconds: m("read") },
+    { job: "analyze", phase: "framing + decoding + flow table (wasm loop, no-ALG share)", seconds: core * share },
+    { job: "analyze", phase: "control streams (wasm, the rest of the loop)", seconds: core * (1 - share) },
+    { job: "analyze", phase: "control events → sessions (host, in onEvents)", seconds: m("events") },
+    { job: "analyze", phase: "sessions finished, matched to flows", seconds: m("sessions") },
+    { job: "analyze", phase: "JSON report (flows from wasm memory + sessions)", seconds: m("json") },
   ];
 }
 
 /** The verify breakdown of an inside/outside pair (median of `runs` each after one analysis). */
 export async function verifyBreakdown(inside: string, outside: string, runs = 3): Promise<Phase[]> {
-  const t0 = now();
+  const t0 = cpu();
   const ins = await analyzeFile(inside, {});
   const outs = await analyzeFile(outside, {});
-  const analyzed = now() - t0;
+  const analyzed = cpu() - t0;
   const transfer = await timeIt(runs, () => {
     const dense = outs.scan.flows.toDense();
     return new FlowTable(dense, 0, outs.scan.flows.count, outs.scan.flows.count);
   });
-  const nat = await timeIt(runs, () => reconcile(ins.scan.flows, outs.scan.flows));
-  const rec = reconcile(ins.scan.flows, outs.scan.flows);
-  const pairing = await timeIt(runs, () => assessPairing(ins, outs, rec));
+  // Per run: the reconciliation, the assessment, then the whole verify(); its rest is the
+  // difference within the run (neighbouring measurements), the median of those never below 0.
+  const nats: number[] = [], pairings: number[] = [], rests: number[] = [];
   let report: ReturnType<typeof verify> | undefined;
-  const whole = await timeIt(runs, () => {
+  for (let i = 0; i < runs; i++) {
+    const t0 = cpu();
+    const rec = reconcile(ins.scan.flows, outs.scan.flows);
+    const t1 = cpu();
+    assessPairing(ins, outs, rec);
+    const t2 = cpu();
     report = verify({ inside: ins, outside: outs, router: [] });
-  });
+    const t3 = cpu();
+    nats.push(t1 - t0);
+    pairings.push(t2 - t1);
+    rests.push(t3 - t2 - (t1 - t0) - (t2 - t1));
+  }
+  const nat = median(nats), pairing = median(pairings), rest = Math.max(0, median(rests));
   const json = await timeIt(runs, () => JSON.stringify(report));
   return [
     { job: "verify", phase: "analyze inside + outside (one after the other here)", seconds: analyzed },
     { job: "verify", phase: "flow table to another thread (dense copy + view), per side", seconds: transfer },
     { job: "verify", phase: "NAT reconciliation (pairing flows by numeric keys)", seconds: nat },
     { job: "verify", phase: "pairing assessment (ISNs, control-line order)", seconds: pairing },
-    { job: "verify", phase: "sessions, prediction, report assembly (rest of verify())", seconds: Math.max(0, whole - nat - pairing) },
+    { job: "verify", phase: "sessions, prediction, report assembly (rest of verify())", seconds: rest },
     { job: "verify", phase: "report JSON", seconds: json },
   ];
 }
@@ -119,7 +178,7 @@ export function formatBreakdown(phases: Phase[]): string {
     if (!ps.length) continue;
     const total = ps.reduce((a, p) => a + p.seconds, 0);
     const w = Math.max(...ps.map((p) => p.phase.length));
-    lines.push(`${job} breakdown (in-process, median of 3):`);
+    lines.push(`${job} breakdown (in-process CPU time, median of 3):`);
     for (const p of ps) lines.push(`  ${p.phase.padEnd(w)}  ${p.seconds.toFixed(3).padStart(7)} s  ${((100 * p.seconds) / total).toFixed(0).padStart(3)} %`);
   }
   return lines.join("\n");

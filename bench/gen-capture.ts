@@ -3,6 +3,7 @@
  *
  *   generateBenchCapture(path, { bytes, flows = 200_000, seed = 1, format = "pcap" })
  *   node dist/bench/gen-capture.js out.pcap --size 1G [--flows 200000] [--seed 1] [--format pcapng] [--churn]
+ *                                  [--scripts-per-mille 4]
  *
  * Traffic model (all decisions from one xorshift32 stream seeded by `seed`):
  *   - `flows` concurrent slots, all opened at the start; each step picks a slot (skewed: slot
@@ -14,21 +15,25 @@
  *     client ACK every third packet, then FIN, FIN-ACK, ACK. ~16% UDP: DNS-like pairs or
  *     10–60-packet media/QUIC-like streams. Packet sizes are bimodal (60-byte ACKs / 1514-byte frames).
  *   - ~15% of flows are IPv6, ~10% carry an 802.1Q tag (VLAN 2..4001).
- *   - ~0.2% of new flows are scripted ALG sessions built with test/helpers/pcap-writer (full
+ *   - ~0.4% of new flows are scripted ALG sessions built with test/helpers/pcap-writer (full
  *     checksums): FTP active (PORT), passive (227), EPSV (229; half of them over IPv6) each with
  *     its data connection, and RTSP SETUP / 200 OK (client_port / server_port) with RTP + RTCP
- *     UDP media.
+ *     UDP media; SIP (over UDP, and over TCP): a REGISTER / 200 with its own Call-ID, then
+ *     INVITE (SDP offer) / 100 / 180 / 200 (SDP answer) / ACK, RTP both ways on the SDP ports and
+ *     RTCP both ways on the next ports, BYE / 200; TFTP: an RRQ with options (OACK, ACK 0, DATA
+ *     blocks and ACKs from the server's new port) and a WRQ (ACK 0, DATA and ACKs).
  * Bulk packets use precomputed header templates patched in place, with zero IP/L4 checksums.
  * Output: Ethernet, µs timestamps, little-endian; pcap (default) or pcapng (one SHB/IDB, EPBs).
  * `flows` in the result counts distinct 5-tuples emitted (scripted sessions count each
- * connection: FTP = 2, RTSP = 3), which a flow table must reproduce exactly.
+ * connection: FTP = 2, RTSP = 3, SIP = 3 (signalling, RTP, RTCP), TFTP = 2 (request to port 69,
+ * the transfer)), which a flow table must reproduce exactly.
  */
 
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import {
-  EtherType, IpProto, LinkType, ascii, ethernet, ipv4, ipv6, tcp, tcpSession, udp,
+  EtherType, IpProto, LinkType, ascii, ethernet, ipv4, ipv6, rtcpSenderReport, rtpPacket, tcp, tcpSession, udp,
   PcapStreamWriter, type SessionFrame,
 } from "../test/helpers/pcap-writer.js";
 
@@ -56,6 +61,11 @@ export interface BenchCaptureOptions {
    * over the whole file.
    */
   churn?: boolean;
+  /**
+   * New flows that are scripted ALG sessions, per mille (default 4: ~0.04 % of new flows for each
+   * of the 10 kinds). Tests raise it to get every kind into a small capture.
+   */
+  scriptsPerMille?: number;
 }
 
 export interface BenchCaptureResult {
@@ -63,6 +73,12 @@ export interface BenchCaptureResult {
   bytes: number;
   flows: number;
 }
+
+/**
+ * Changes whenever the same options give another capture (2: SIP and TFTP sessions), so a cached
+ * capture (bench/run.ts, bench/data/) made by an older generator is made again.
+ */
+export const GENERATOR_VERSION = 2;
 
 // Template variants: bit 0 = IPv6, bit 1 = VLAN, bit 2 = UDP.
 const V6 = 1, VLAN = 2, UDP = 4;
@@ -107,6 +123,12 @@ const UDP_PORTS = [53, 123, 443, 443, 4500, 3478];
 
 // Slot kinds.
 const K_TCP = 0, K_UDP_PAIR = 1, K_UDP_STREAM = 2, K_SCRIPT = 3;
+/**
+ * New flows that are scripted sessions, per mille (default): 10 kinds at ~0.04 % of new flows
+ * each (FTP PORT/PASV/EPSV/EPSV6 and RTSP at the rate they had alone; SIP over UDP twice as
+ * often as the others, SIP over TCP, TFTP RRQ and WRQ).
+ */
+const SCRIPTS_PER_MILLE = 4;
 
 interface ScriptFrame {
   frame: Uint8Array;
@@ -118,6 +140,7 @@ export function generateBenchCapture(path: string, opts: BenchCaptureOptions): B
   const churn = opts.churn === true;
   const F = opts.flows ?? (churn ? 100_000 : 200_000);
   const FL = Math.max(1, Math.floor(opts.flowLength ?? 1));
+  const scriptsPerMille = opts.scriptsPerMille ?? SCRIPTS_PER_MILLE;
   const target = opts.bytes;
   let rs = (opts.seed ?? 1) >>> 0 || 1;
   const rnd = (): number => {
@@ -166,7 +189,7 @@ export function generateBenchCapture(path: string, opts: BenchCaptureOptions): B
     const vlan = ((r >>> 8) & 0xff) < 26 ? VLAN : 0; // ≈ 10%
     vid[i] = 2 + ((r >>> 16) % 4000);
     const pick = rnd() % 1000;
-    if (pick < 2) {
+    if (pick < scriptsPerMille) {
       kind[i] = K_SCRIPT;
       const sc = buildScript(id, rnd);
       scripts.set(i, sc);
@@ -310,11 +333,12 @@ function v4(n: number): string {
 }
 
 function buildScript(id: number, rnd: () => number): ScriptFrame[] {
-  const which = rnd() % 5; // 0 PORT, 1 PASV, 2 EPSV v4, 3 EPSV v6, 4 RTSP
+  const which = rnd() % 10; // 0 PORT, 1 PASV, 2 EPSV v4, 3 EPSV v6, 4 RTSP, 5–6 SIP/UDP, 7 SIP/TCP, 8 TFTP RRQ, 9 WRQ
+  if (which >= 5) return which <= 7 ? sipScript(id, rnd, which === 7) : tftpScript(id, rnd, which === 9);
   const useV6 = which === 3;
   // Unique client per flow id, like bulk flows but in 100.64.0.0/10 / 2001:db8:a::/48.
-  const client = useV6 ? `2001:db8:a::${(id >>> 16).toString(16)}:${(id & 0xffff).toString(16)}` : v4(0x64400000 | (id & 0x3fffff));
-  const server = useV6 ? `2001:db8:f::${(id % 250) + 1}` : v4(0xc6336400 | ((id % 250) + 1)); // 198.51.100.x
+  const client = useV6 ? `2001:db8:a::${(id >>> 16).toString(16)}:${(id & 0xffff).toString(16)}` : scriptHosts(id).client;
+  const server = useV6 ? `2001:db8:f::${(id % 250) + 1}` : scriptHosts(id).server;
   const cport = 20000 + (id % 30000);
   const eth = (f: SessionFrame): Uint8Array => ethernet({ etherType: useV6 ? EtherType.IPv6 : EtherType.IPv4, payload: f.data });
 
@@ -388,12 +412,148 @@ function buildScript(id: number, rnd: () => number): ScriptFrame[] {
     track("ctl", ctl.send(false, "RTSP/1.0 200 OK\r\nCSeq: 5\r\n\r\n", { ackFromPeer: false }));
     track("ctl", ctl.close(true));
   }
+  return scriptFrames(order, eth);
+}
+
+/** The frames of a script in order, each marked when it is the first of its flow (`key`). */
+function scriptFrames(order: { f: SessionFrame; key: string }[], eth: (f: SessionFrame) => Uint8Array): ScriptFrame[] {
   const seen = new Set<string>();
   return order.map(({ f, key }) => {
     const newFlow = !seen.has(key);
     seen.add(key);
     return { frame: eth(f), newFlow };
   });
+}
+
+/** A script's client (100.64.0.0/10, unique per flow id) and server (198.51.100.1–250). */
+function scriptHosts(id: number): { client: string; server: string } {
+  return { client: v4(0x64400000 | (id & 0x3fffff)), server: v4(0xc6336400 | ((id % 250) + 1)) };
+}
+
+/** One IPv4/UDP datagram of a script. */
+function udpFrame(from: string, to: string, fp: number, tp: number, payload: Uint8Array, fromClient: boolean): SessionFrame {
+  return {
+    ts: 0n, fromClient, seq: 0, ack: 0, flags: {}, payloadLen: payload.length,
+    data: ipv4({ src: from, dst: to, proto: IpProto.UDP, payload: udp({ src: from, dst: to, srcPort: fp, dstPort: tp, payload }) }),
+  };
+}
+
+const eth4 = (f: SessionFrame): Uint8Array => ethernet({ etherType: EtherType.IPv4, payload: f.data });
+
+/** A SIP message: start line, headers (Content-Length added), optional body. */
+function sipMessage(start: string, headers: string[], body = ""): string {
+  return `${start}\r\n${headers.join("\r\n")}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+}
+
+function sdpBody(ip: string, port: number, sessId: number): string {
+  return `v=0\r\no=- ${sessId} ${sessId} IN IP4 ${ip}\r\ns=bench\r\nc=IN IP4 ${ip}\r\nt=0 0\r\n` +
+    `m=audio ${port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n`;
+}
+
+/**
+ * SIP over UDP (client and server on 5060) or TCP (client on an ephemeral port): REGISTER / 200,
+ * then a call — INVITE with SDP / 100 / 180 / 200 with SDP / ACK, RTP both ways (6 packets) and
+ * RTCP both ways, BYE / 200. Flows: signalling, RTP, RTCP.
+ */
+function sipScript(id: number, rnd: () => number, overTcp: boolean): ScriptFrame[] {
+  const { client, server } = scriptHosts(id);
+  const order: { f: SessionFrame; key: string }[] = [];
+  const cport = overTcp ? 20000 + (id % 30000) : 5060;
+  const transport = overTcp ? "TCP" : "UDP";
+  const ctl = overTcp ? tcpSession({ client: { ip: client, port: cport }, server: { ip: server, port: 5060 } }) : undefined;
+  if (ctl) for (const f of ctl.handshake()) order.push({ f, key: "sig" });
+  const send = (fromClient: boolean, text: string): void => {
+    if (ctl) {
+      for (const f of ctl.send(fromClient, text, { ackFromPeer: false })) order.push({ f, key: "sig" });
+      return;
+    }
+    const f = fromClient ? udpFrame(client, server, cport, 5060, ascii(text), true) : udpFrame(server, client, 5060, cport, ascii(text), false);
+    order.push({ f, key: "sig" });
+  };
+  const tag = (id * 2654435761) >>> 0;
+  const user = `u${id}`;
+  const via = `Via: SIP/2.0/${transport} ${client}:${cport};branch=z9hG4bK${tag.toString(36)}`;
+  const contact = `Contact: <sip:${user}@${client}:${cport}${overTcp ? ";transport=tcp" : ""}>`;
+  const regCall = `Call-ID: reg${id}@${client}`;
+  const regFrom = `From: <sip:${user}@${server}>;tag=r${tag}`;
+  const regTo = `To: <sip:${user}@${server}>`;
+  send(true, sipMessage(`REGISTER sip:${server} SIP/2.0`, [via + "r", "Max-Forwards: 70", regFrom, regTo, regCall, "CSeq: 1 REGISTER", contact, "Expires: 3600"]));
+  send(false, sipMessage("SIP/2.0 200 OK", [via + "r", regFrom, `${regTo};tag=s${tag}`, regCall, "CSeq: 1 REGISTER", `${contact};expires=3600`]));
+  const cm = 16000 + 2 * (rnd() % 8000); // client RTP port (even), RTCP cm + 1
+  const sm = 30000 + 2 * (rnd() % 8000);
+  const callId = `Call-ID: call${id}@${client}`;
+  const from = `From: "u${id}" <sip:${user}@${server}>;tag=${tag}`;
+  const to = `To: <sip:echo@${server}>`;
+  const toTag = `${to};tag=e${tag}`;
+  const ruri = `sip:echo@${server}:5060${overTcp ? ";transport=tcp" : ""}`;
+  const inv = (method: string, cseq: number) => [via + method[0], "Max-Forwards: 70", from, method === "INVITE" ? to : toTag, callId, `CSeq: ${cseq} ${method}`];
+  const resp = (method: string, cseq: number, withTag: boolean) => [via + method[0], from, withTag ? toTag : to, callId, `CSeq: ${cseq} ${method}`];
+  const sdp = "Content-Type: application/sdp";
+  send(true, sipMessage(`INVITE ${ruri} SIP/2.0`, [...inv("INVITE", 1), contact, sdp], sdpBody(client, cm, id)));
+  send(false, sipMessage("SIP/2.0 100 Trying", resp("INVITE", 1, false)));
+  send(false, sipMessage("SIP/2.0 180 Ringing", resp("INVITE", 1, true)));
+  send(false, sipMessage("SIP/2.0 200 OK", [...resp("INVITE", 1, true), `Contact: <sip:echo@${server}:5060>`, sdp], sdpBody(server, sm, id + 1)));
+  send(true, sipMessage(`ACK sip:echo@${server}:5060 SIP/2.0`, inv("ACK", 1)));
+  // RTP both ways (PCMU, 20 ms), an RTCP sender report each way.
+  for (let k = 0; k < 6; k++) {
+    const fromClient = (k & 1) === 0;
+    const rtp = rtpPacket(k >> 1, 160 * (k >> 1), fromClient ? tag : ~tag, 160, (b) => b * 7 + k);
+    order.push({ f: fromClient ? udpFrame(client, server, cm, sm, rtp, true) : udpFrame(server, client, sm, cm, rtp, false), key: "rtp" });
+    if (k === 2) order.push({ f: udpFrame(client, server, cm + 1, sm + 1, rtcpSenderReport(tag, 320, 2, 320), true), key: "rtcp" });
+    if (k === 3) order.push({ f: udpFrame(server, client, sm + 1, cm + 1, rtcpSenderReport(~tag, 320, 2, 320), false), key: "rtcp" });
+  }
+  send(true, sipMessage(`BYE sip:echo@${server}:5060 SIP/2.0`, inv("BYE", 2)));
+  send(false, sipMessage("SIP/2.0 200 OK", resp("BYE", 2, true)));
+  if (ctl) for (const f of ctl.close(true)) order.push({ f, key: "sig" });
+  return scriptFrames(order, eth4);
+}
+
+/** A TFTP packet: opcode then fields. */
+function tftpPacket(op: number, ...fields: (string | number | Uint8Array)[]): Uint8Array {
+  const parts: number[] = [0, op];
+  for (const x of fields) {
+    if (typeof x === "number") parts.push(x >> 8, x & 255);
+    else if (typeof x === "string") {
+      for (let i = 0; i < x.length; i++) parts.push(x.charCodeAt(i));
+      parts.push(0);
+    } else for (const b of x) parts.push(b);
+  }
+  return Uint8Array.from(parts);
+}
+
+/**
+ * TFTP: an RRQ with blksize/tsize options (OACK, ACK 0, then DATA and ACKs from the server's new
+ * port) or a WRQ without options (ACK 0 from the new port, then DATA from the client and ACKs).
+ * Flows: the request to port 69, the transfer.
+ */
+function tftpScript(id: number, rnd: () => number, write: boolean): ScriptFrame[] {
+  const { client, server } = scriptHosts(id);
+  const order: { f: SessionFrame; key: string }[] = [];
+  const cport = 20000 + (id % 30000);
+  const tid = 30000 + (rnd() % 30000);
+  const blocks = 3 + (rnd() % 4); // full blocks before the last, short one
+  const blk = write ? 512 : 1024;
+  const fill = (n: number, k: number) => Uint8Array.from({ length: n }, (_, b) => (b * 13 + k) & 255);
+  const c2s = (p: Uint8Array) => order.push({ f: udpFrame(client, server, cport, tid, p, true), key: "xfer" });
+  const s2c = (p: Uint8Array) => order.push({ f: udpFrame(server, client, tid, cport, p, false), key: "xfer" });
+  const size = blocks * blk + 100;
+  if (write) {
+    order.push({ f: udpFrame(client, server, cport, 69, tftpPacket(2, `up${id}.cfg`, "octet"), true), key: "req" });
+    s2c(tftpPacket(4, 0));
+    for (let k = 1; k <= blocks + 1; k++) {
+      c2s(tftpPacket(3, k, fill(k <= blocks ? blk : 100, k)));
+      s2c(tftpPacket(4, k));
+    }
+  } else {
+    order.push({ f: udpFrame(client, server, cport, 69, tftpPacket(1, `boot${id}.img`, "octet", "blksize", String(blk), "tsize", "0"), true), key: "req" });
+    s2c(tftpPacket(6, "blksize", String(blk), "tsize", String(size)));
+    c2s(tftpPacket(4, 0));
+    for (let k = 1; k <= blocks + 1; k++) {
+      s2c(tftpPacket(3, k, fill(k <= blocks ? blk : 100, k)));
+      c2s(tftpPacket(4, k));
+    }
+  }
+  return scriptFrames(order, eth4);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -411,17 +571,19 @@ async function cli(argv: string[]): Promise<number> {
       format: { type: "string", default: "pcap" },
       "flow-length": { type: "string", default: "1" },
       churn: { type: "boolean", default: false },
+      "scripts-per-mille": { type: "string" },
     },
   });
   const out = positionals[0];
   if (!out || (values.format !== "pcap" && values.format !== "pcapng")) {
-    process.stderr.write("usage: gen-capture <out.pcap> [--size 1G] [--flows 200000 (100000 with --churn)] [--seed 1] [--format pcap|pcapng] [--flow-length 1] [--churn]\n");
+    process.stderr.write("usage: gen-capture <out.pcap> [--size 1G] [--flows 200000 (100000 with --churn)] [--seed 1] [--format pcap|pcapng] [--flow-length 1] [--churn] [--scripts-per-mille 4]\n");
     return 2;
   }
   const t0 = performance.now();
   const r = generateBenchCapture(out, {
     bytes: parseSize(values.size!), flows: values.flows === undefined ? undefined : Number(values.flows), seed: Number(values.seed),
     format: values.format, flowLength: Number(values["flow-length"]), churn: values.churn,
+    scriptsPerMille: values["scripts-per-mille"] === undefined ? undefined : Number(values["scripts-per-mille"]),
   });
   const s = (performance.now() - t0) / 1000;
   process.stdout.write(JSON.stringify(r) + "\n");

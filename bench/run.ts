@@ -36,7 +36,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Bench } from "tinybench";
 import pcapParser from "pcap-parser";
-import { generateBenchCapture, parseSize } from "./gen-capture.js";
+import { GENERATOR_VERSION, generateBenchCapture, parseSize } from "./gen-capture.js";
 import { JsFlowDecoder } from "./js-decoder.js";
 import { makeOutside } from "./gen-pair.js";
 import { runRouterBench } from "./router.bench.js";
@@ -78,10 +78,11 @@ function capture(bytes: number, flowLength = 1, churn = false): { path: string; 
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, `bench-${bytes}${flowLength > 1 ? `-x${flowLength}` : ""}${churn ? "-churn" : ""}.pcap`);
   const meta = `${path}.json`;
-  if (!existsSync(path) || !existsSync(meta) || statSync(path).size < bytes) {
+  const stale = (): boolean => JSON.parse(execFileSync("cat", [meta], { encoding: "utf8" })).generator !== GENERATOR_VERSION;
+  if (!existsSync(path) || !existsSync(meta) || statSync(path).size < bytes || stale()) {
     process.stderr.write(`bench: generating ${path} …\n`);
     const r = generateBenchCapture(path, churn ? { bytes, seed: 1, churn } : { bytes, flows: 200_000, seed: 1, flowLength });
-    writeFileSync(meta, JSON.stringify(r));
+    writeFileSync(meta, JSON.stringify({ ...r, generator: GENERATOR_VERSION }));
   }
   return { path, ...JSON.parse(execFileSync("cat", [meta], { encoding: "utf8" })) };
 }

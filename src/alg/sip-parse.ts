@@ -17,36 +17,95 @@ export function headerValue(line: string): string {
  * <angle brackets> (a display name or a URI may hold commas).
  */
 export function splitValues(value: string): string[] {
+  if (value.indexOf(",") < 0) {
+    // One value (the common case): no scan, no filtering.
+    const t = value.trim();
+    return t ? [t] : [];
+  }
   const out: string[] = [];
   let quoted = false;
   let angle = 0;
   let start = 0;
   for (let i = 0; i < value.length; i++) {
-    const c = value[i];
-    if (c === "\\" && quoted) i++;
-    else if (c === '"') quoted = !quoted;
-    else if (!quoted && c === "<") angle++;
-    else if (!quoted && c === ">" && angle > 0) angle--;
-    else if (!quoted && angle === 0 && c === ",") {
-      out.push(value.slice(start, i).trim());
+    const c = value.charCodeAt(i);
+    if (c === 92 /* \ */ && quoted) i++;
+    else if (c === 34 /* " */) quoted = !quoted;
+    else if (!quoted && c === 60 /* < */) angle++;
+    else if (!quoted && c === 62 /* > */ && angle > 0) angle--;
+    else if (!quoted && angle === 0 && c === 44 /* , */) {
+      const v = value.slice(start, i).trim();
+      if (v) out.push(v);
       start = i + 1;
     }
   }
-  out.push(value.slice(start).trim());
-  return out.filter((v) => v.length > 0);
+  const v = value.slice(start).trim();
+  if (v) out.push(v);
+  return out;
 }
 
 /** `;name=value` parameters (names lower-cased; a parameter without '=' maps to ""). */
 export function parseParams(text: string): Map<string, string> {
   const m = new Map<string, string>();
-  for (const p of text.split(";")) {
-    const t = p.trim();
+  for (let from = 0; from <= text.length;) {
+    let end = text.indexOf(";", from);
+    if (end < 0) end = text.length;
+    const t = text.slice(from, end).trim();
+    from = end + 1;
     if (!t) continue;
     const eq = t.indexOf("=");
     if (eq < 0) m.set(t.toLowerCase(), "");
-    else m.set(t.slice(0, eq).trim().toLowerCase(), t.slice(eq + 1).trim().replace(/^"(.*)"$/, "$1"));
+    else m.set(t.slice(0, eq).trim().toLowerCase(), paramValue(t, eq));
   }
   return m;
+}
+
+/**
+ * The value of parameter `name` (lower case) in `;name=value` text, as parseParams(text).get(name)
+ * gives it (the last one when repeated; "" without '='; undefined when absent), without building
+ * the map: a message's Via, From, To and Contact lines each need one or three parameters.
+ */
+export function paramOf(text: string, name: string): string | undefined {
+  let found: string | undefined;
+  for (let from = 0; from <= text.length;) {
+    let end = text.indexOf(";", from);
+    if (end < 0) end = text.length;
+    const seg = from;
+    from = end + 1;
+    // Cheap rejection: the first non-blank character must be the name's first letter, either case
+    // (no other character lower-cases to an ASCII letter).
+    let k = seg;
+    while (k < end && isBlank(text.charCodeAt(k))) k++;
+    if (k === end || !isAsciiLetter(text.charCodeAt(k)) || (text.charCodeAt(k) | 0x20) !== name.charCodeAt(0)) continue;
+    const t = text.slice(seg, end).trim();
+    if (!t) continue;
+    const eq = t.indexOf("=");
+    const key = (eq < 0 ? t : t.slice(0, eq).trim());
+    if (key.length !== name.length || key.toLowerCase() !== name) continue;
+    found = eq < 0 ? "" : paramValue(t, eq);
+  }
+  return found;
+}
+
+/** The value after '=' at `eq` of a trimmed parameter, without one pair of enclosing quotes. */
+function paramValue(t: string, eq: number): string {
+  const v = t.slice(eq + 1).trim();
+  // As /^"(.*)"$/ → "$1": '.' matches no line terminator.
+  if (v.length >= 2 && v.charCodeAt(0) === 34 && v.charCodeAt(v.length - 1) === 34 && !/[\n\r\u2028\u2029]/.test(v)) return v.slice(1, -1);
+  return v;
+}
+
+/**
+ * Whitespace String.prototype.trim removes in the range the core's texts use (latin-1 bytes,
+ * decoded as windows-1252); anything above 0xff counts as blank here, which only makes the
+ * exact comparison run.
+ */
+function isBlank(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c > 0xff;
+}
+
+function isAsciiLetter(c: number): boolean {
+  const l = c | 0x20;
+  return l >= 97 && l <= 122;
 }
 
 /** `host[:port]` with an IPv6 literal in brackets; the host is returned without brackets. */
@@ -71,34 +130,46 @@ export function parseHostPort(text: string): { host: string; port?: number } {
 
 function portNumber(s: string): number | undefined {
   const t = s.trim();
-  if (!/^\d{1,5}$/.test(t)) return undefined;
-  return Number(t);
+  if (t.length < 1 || t.length > 5) return undefined;
+  let n = 0;
+  for (let i = 0; i < t.length; i++) {
+    const d = t.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    n = n * 10 + d;
+  }
+  return n;
 }
 
 /** Host and port of a SIP URI (`sip:user@host:port;params`, `sips:`, or a bare host). */
 export function uriHostPort(uri: string): { host: string; port?: number } {
   let u = uri.trim();
-  const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(u);
-  if (scheme && !/^\[/.test(u) && /^(sips?|tel|urn):/i.test(scheme[0])) u = u.slice(scheme[0].length);
+  // The scheme is everything before the first ':' (sip, sips, tel, urn: any case).
+  const colon = u.indexOf(":");
+  if (colon === 3 || colon === 4) {
+    const scheme = u.slice(0, colon).toLowerCase();
+    if (scheme === "sip" || scheme === "sips" || scheme === "tel" || scheme === "urn") u = u.slice(colon + 1);
+  }
   // Headers (?…) and parameters (;…) end the host part; userinfo ends at the last '@' before them.
-  const cut = u.search(/[;?]/);
+  const semi = u.indexOf(";");
+  const query = u.indexOf("?");
+  const cut = semi < 0 ? query : query < 0 ? semi : Math.min(semi, query);
   if (cut >= 0) u = u.slice(0, cut);
   const at = u.lastIndexOf("@");
   if (at >= 0) u = u.slice(at + 1);
   return parseHostPort(u);
 }
 
-/** A name-addr or addr-spec with its parameters: `"Name" <uri>;p=v` or `uri;p=v`. */
-function nameAddr(value: string): { uri: string; params: Map<string, string> } {
+/** A name-addr or addr-spec and the text of its parameters: `"Name" <uri>;p=v` or `uri;p=v`. */
+function nameAddr(value: string): { uri: string; params: string } {
   const lt = value.indexOf("<");
   if (lt >= 0) {
     const gt = value.indexOf(">", lt);
     const uri = value.slice(lt + 1, gt < 0 ? undefined : gt).trim();
-    return { uri, params: parseParams(gt < 0 ? "" : value.slice(gt + 1)) };
+    return { uri, params: gt < 0 ? "" : value.slice(gt + 1) };
   }
   // addr-spec: the parameters after it are header parameters (RFC 3261 §20.10).
   const semi = value.indexOf(";");
-  return { uri: (semi < 0 ? value : value.slice(0, semi)).trim(), params: parseParams(semi < 0 ? "" : value.slice(semi + 1)) };
+  return { uri: (semi < 0 ? value : value.slice(0, semi)).trim(), params: semi < 0 ? "" : value.slice(semi + 1) };
 }
 
 /** Every Via value of a Via header line (`SIP/2.0/UDP host:port;received=…;rport=…;branch=…`). */
@@ -108,16 +179,17 @@ export function parseVia(line: string): SipVia[] {
     const m = /^\s*SIP\s*\/\s*[\d.]+\s*\/\s*([A-Za-z0-9-]+)\s+([^;]+)(.*)$/i.exec(v);
     if (!m) continue;
     const hp = parseHostPort(m[2]);
-    const params = parseParams(m[3]);
+    const params = m[3];
     const via: SipVia = { transport: m[1].toUpperCase(), host: hp.host };
     if (hp.port !== undefined) via.port = hp.port;
-    const received = params.get("received");
+    const received = paramOf(params, "received");
     if (received) via.received = canonicalAddress(received.replace(/^\[(.*)\]$/, "$1"));
-    if (params.has("rport")) {
-      const r = portNumber(params.get("rport")!);
+    const rport = paramOf(params, "rport");
+    if (rport !== undefined) {
+      const r = portNumber(rport);
       via.rport = r === undefined ? true : r;
     }
-    const branch = params.get("branch");
+    const branch = paramOf(params, "branch");
     if (branch) via.branch = branch;
     out.push(via);
   }
@@ -134,7 +206,7 @@ export function parseContact(line: string): SipContact[] {
     const hp = uriHostPort(uri);
     const c: SipContact = { uri, host: hp.host };
     if (hp.port !== undefined) c.port = hp.port;
-    const exp = params.get("expires");
+    const exp = paramOf(params, "expires");
     if (exp !== undefined && /^\d+$/.test(exp)) c.expires = Number(exp);
     out.push(c);
   }
@@ -145,21 +217,40 @@ export function parseContact(line: string): SipContact[] {
 export function parseParty(line: string): SipParty {
   const { uri, params } = nameAddr(headerValue(line));
   const p: SipParty = { uri };
-  const tag = params.get("tag");
+  const tag = paramOf(params, "tag");
   if (tag) p.tag = tag;
   return p;
 }
 
 /** `CSeq: 101 INVITE`. */
 export function parseCSeq(line: string): { num: number; method: string } | undefined {
-  const m = /^(\d+)\s+(\S+)/.exec(headerValue(line));
-  return m ? { num: Number(m[1]), method: m[2].toUpperCase() } : undefined;
+  // As /^(\d+)\s+(\S+)/ on the header value, without the regex and its match array.
+  const v = headerValue(line);
+  let i = 0;
+  while (i < v.length && v.charCodeAt(i) >= 48 && v.charCodeAt(i) <= 57) i++;
+  if (i === 0) return undefined;
+  let j = i;
+  while (j < v.length && isRegexSpace(v.charCodeAt(j))) j++;
+  if (j === i || j === v.length) return undefined;
+  let k = j;
+  while (k < v.length && !isRegexSpace(v.charCodeAt(k))) k++;
+  return { num: Number(v.slice(0, i)), method: v.slice(j, k).toUpperCase() };
+}
+
+/** A character of the regex class \s (ECMAScript WhiteSpace and LineTerminator). */
+function isRegexSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f ||
+    c === 0x3000 || c === 0xfeff;
 }
 
 /** `INVITE sip:bob@example.com SIP/2.0`. */
 export function parseRequestLine(line: string): { method: string; uri: string } {
-  const parts = line.split(" ");
-  return { method: parts[0].toUpperCase(), uri: parts.slice(1, -1).join(" ") };
+  // The method before the first space; the URI between it and the last space ("" with fewer than two).
+  const first = line.indexOf(" ");
+  const last = line.lastIndexOf(" ");
+  return { method: (first < 0 ? line : line.slice(0, first)).toUpperCase(), uri: first < 0 || first === last ? "" : line.slice(first + 1, last) };
 }
 
 /** `SIP/2.0 200 OK`. */

@@ -113,7 +113,6 @@ export class SipBuilder {
     if (end) {
       // The message is dated by the packet that completed it (its last segment over TCP).
       msg.packet = end.packet;
-      msg.time = nsToIso(end.ts);
       o.ts = end.ts;
       msg.bodyLength = end.port;
       if ((end.flags & SipFlag.Truncated) !== 0) msg.truncated = true;
@@ -125,6 +124,7 @@ export class SipBuilder {
         this.sip.firstDamaged ??= end;
       }
     } else msg.truncated = true;
+    msg.time = nsToIso(o.ts); // once per message: of its MessageEnd, else of its start line
     const d = this.dialogOf(msg);
     if (!d.flows.includes(msg.flow)) d.flows.push(msg.flow);
     if (msg.request && !d.method) d.method = msg.request.method;
@@ -264,7 +264,7 @@ export class SipBuilder {
 
 function startMessage(e: AlgEvent): SipMessage {
   const msg: SipMessage = {
-    packet: e.packet, time: nsToIso(e.ts), flow: e.flow, dir: e.dir, src: { ip: "", port: null }, dst: { ip: "", port: null },
+    packet: e.packet, time: "", flow: e.flow, dir: e.dir, src: { ip: "", port: null }, dst: { ip: "", port: null },
     via: [], contact: [], bodyLength: 0, seq: e.seq, indexInPacket: e.lineInSegment, segments: 1,
   };
   if (e.code === SipLine.RequestLine) msg.request = parseRequestLine(e.text);

@@ -12,15 +12,25 @@ import { generateBenchCapture, parseSize, type BenchCaptureResult } from "../../
 import { JsFlowDecoder } from "../../bench/js-decoder.js";
 import { LinkType, ethernet, ipv4, tcp, writePcap } from "../helpers/pcap-writer.js";
 import { describeWithTshark, tsharkConversations, tsharkPacketCount } from "../helpers/tshark.js";
+import { analyzeFile } from "../../src/node/files.js";
+import type { Session } from "../../src/alg/sessions.js";
 
 let dir: string;
 let file: string;
 let res: BenchCaptureResult;
+/**
+ * A small capture where 1 new flow in 4 is a scripted session: every kind is in it many times
+ * (`churn`: slots progress evenly, so most sessions end before the capture does).
+ */
+let dense: string;
+let denseRes: BenchCaptureResult;
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "alg-verify-bench-"));
   file = path.join(dir, "bench.pcap");
   res = generateBenchCapture(file, { bytes: 3_000_000, flows: 2000, seed: 3 });
+  dense = path.join(dir, "dense.pcap");
+  denseRes = generateBenchCapture(dense, { bytes: 3_000_000, flows: 100, seed: 5, scriptsPerMille: 250, churn: true });
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -73,10 +83,56 @@ describe("bench generator + JS decoder", () => {
   });
 });
 
+describe("bench capture's scripted sessions (FTP, RTSP, SIP over UDP and TCP, TFTP RRQ and WRQ)", () => {
+  it("the flow table holds exactly the generator's flows and packets (JS decoder and wasm core)", async () => {
+    const d = decode(new Uint8Array(fs.readFileSync(dense)), 65536);
+    expect(d.stats.flows).toBe(denseRes.flows);
+    const r = await analyzeFile(dense, {});
+    expect(r.scan.flows.count).toBe(denseRes.flows);
+    expect(r.scan.info.packets).toBe(denseRes.packets);
+    expect(r.scan.stats.unattributed).toBe(0);
+  });
+
+  it("analyze finds every kind, each with its expected media or transfer seen", async () => {
+    const r = await analyzeFile(dense, {});
+    const count = (f: (s: Session) => boolean) => r.sessions.filter(f).length;
+    const calls = r.sessions.filter((s) => s.alg === "sip" && s.sip?.method === "INVITE");
+    const registers = r.sessions.filter((s) => s.alg === "sip" && s.sip?.method === "REGISTER");
+    expect(count((s) => s.alg === "ftp")).toBeGreaterThan(5);
+    expect(count((s) => s.alg === "rtsp")).toBeGreaterThan(1);
+    // Each call: INVITE, 100, 180, 200, ACK, BYE, 200 (the capture may end within the last ones);
+    // an offer and an answer, RTP and RTCP seen toward each once the call is over.
+    const ladder = ["INVITE", 100, 180, 200, "ACK", "BYE", 200];
+    const done = calls.filter((s) => s.sip!.messages.length === ladder.length);
+    expect(done.filter((s) => s.sip!.transport === "udp").length).toBeGreaterThan(5);
+    expect(done.filter((s) => s.sip!.transport === "tcp").length).toBeGreaterThan(3);
+    expect(calls.length - done.length).toBeLessThan(10);
+    for (const s of calls) expect(s.sip!.messages.map((m) => m.request?.method ?? m.status!.code)).toEqual(ladder.slice(0, s.sip!.messages.length));
+    for (const s of done) {
+      expect(s.negotiations.map((n) => [n.command, n.media!.offer, n.dataSeen, n.observed.length])).toEqual([["INVITE", true, true, 2], ["200 INVITE", false, true, 2]]);
+      expect(s.negotiations.map((n) => n.announced.rtcpPort)).toEqual(s.negotiations.map((n) => n.announced.port! + 1));
+    }
+    expect(registers.length).toBeGreaterThanOrEqual(calls.length);
+    expect(registers.filter((s) => s.sip!.register?.status === 200 && s.sip!.register.expires === 3600).length).toBeGreaterThanOrEqual(done.length);
+    const tftp = r.sessions.filter((s) => s.alg === "tftp");
+    const completed = tftp.filter((s) => s.tftp!.outcome === "completed" && s.negotiations[0]!.dataSeen);
+    expect(completed.filter((s) => s.negotiations[0]!.kind === "RRQ").length).toBeGreaterThan(3);
+    expect(completed.filter((s) => s.negotiations[0]!.kind === "WRQ").length).toBeGreaterThan(3);
+    expect(tftp.length - completed.length).toBeLessThan(4);
+    expect(r.scan.diagnostics.filter((d) => d.severity !== "info")).toEqual([]);
+  });
+});
+
 describeWithTshark("bench capture vs tshark", () => {
-  it("frames and conversations match the generator", () => {
-    expect(tsharkPacketCount(file)).toBe(res.packets);
-    const n = tsharkConversations(file, "tcp").length + tsharkConversations(file, "udp").length;
-    expect(n).toBe(res.flows);
+  it.each([["default", () => [file, res] as const], ["dense scripted sessions", () => [dense, denseRes] as const]])("frames and conversations match the generator (%s)", (_name, get) => {
+    const [f, r] = get();
+    expect(tsharkPacketCount(f)).toBe(r.packets);
+    // tshark lists a UDP conversation an SDP set up (RTP, RTCP) in two rows (the SIP dissector's
+    // conversation and the one its packets found): one flow per pair of endpoints.
+    const pairs = new Set<string>();
+    for (const proto of ["tcp", "udp"] as const) {
+      for (const c of tsharkConversations(f, proto)) pairs.add([proto, ...[`${c.a.ip}|${c.a.port}`, `${c.b.ip}|${c.b.port}`].sort()].join(" "));
+    }
+    expect(pairs.size).toBe(r.flows);
   });
 });
