@@ -29,6 +29,7 @@ export { parseRouterText, buildRouterReport, formatRouterText, canonicalIp } fro
 export { FLOW_SIZE } from "../wasm/abi.js";
 export { parseInterfaceSpec, INTERFACE_SPEC_HELP, type InterfaceSpec } from "../capture/iface.js";
 export { parseCidr, type Cidr } from "../net/cidr.js";
+export { flowCapLog2For } from "../capture/flow-capacity.js";
 
 /** Compiles the core off the main thread's critical path (WebAssembly.compile, not the sync form). */
 export function compileCoreAsync(bytes: BufferSource): Promise<WebAssembly.Module> {

@@ -11,7 +11,7 @@
  * what is left out is counted where it would have been. Platform neutral (streams to `write`).
  */
 import type { VerifyReportLike } from "../verify/report-types.js";
-import { predictedJunos, evidenceText } from "./verify-text.js";
+import { predictedJunos, evidenceText, flowTableRows, FLOW_COLUMNS, FLOW_LEGEND, FLOWS_QUESTION } from "./verify-text.js";
 import { el, esc, writeMarkup, type Markup, type MarkupChild } from "./markup.js";
 import { ladder, msBetween, relTime, ep, type LadderOptions } from "./ladder.js";
 import { topology } from "./topology.js";
@@ -91,7 +91,7 @@ export const htmlCsp = (): string =>
   `default-src 'none'; style-src ${cspHash(HTML_STYLE)}; img-src data:; base-uri 'none'; form-action 'none'`;
 
 function table(headers: string[], rows: MarkupChild[][], numeric: number[] = [], max = HTML_MAX_ROWS, total = rows.length): Markup {
-  const shown = rows.slice(0, max);
+  const shown = rows.length > max ? rows.slice(0, max) : rows;
   return el("div", { class: "table-wrap" },
     el("table", {},
       el("thead", {}, el("tr", {}, ...headers.map((h) => el("th", { scope: "col" }, h)))),
@@ -100,26 +100,40 @@ function table(headers: string[], rows: MarkupChild[][], numeric: number[] = [],
 }
 
 /** Verdict banner, answers and topology: the part that must be read first. */
-function head(r: Report): Markup[] {
+function head(r: Report, maxRows: number): Markup[] {
   const errors = r.findings.filter((f) => f.severity === "error").length;
   const warnings = r.findings.filter((f) => f.severity === "warning").length;
   const inputs = [r.inputs.inside && `inside ${r.inputs.inside}`, r.inputs.outside && `outside ${r.inputs.outside}`, ...r.inputs.router.map((f) => `router ${f}`)].filter(Boolean).join(", ");
   return [
     el("div", { class: `verdict ${token(r.verdict)}`, id: "verdict", "data-verdict": r.verdict }, el("strong", {}, r.verdict.toUpperCase()), ` — ${errors} error(s), ${warnings} warning(s)`),
     el("p", { class: "inputs" }, `Inputs: ${inputs || "none"} · profile ${r.inputs.profile}`),
-    el("section", { id: "answers" }, el("h2", {}, "Questions"), answersList(r)),
+    el("section", { id: "answers" }, el("h2", {}, "Questions"), answersList(r, maxRows)),
   ];
 }
 
 /** Answers longer than this many characters are folded (the flow list grows with the flows). */
 export const ANSWER_FOLD = 200;
 
-/** The seed's questions answered; long answers (the flow list) folded under their first words. */
-export function answersList(r: Report): Markup {
+/**
+ * The seed's questions answered; "What is each flow?" as the text report's flow table (its columns
+ * and legend, at most `maxRows` rows), other long answers folded under their first words.
+ */
+export function answersList(r: Report, maxRows = HTML_MAX_ROWS): Markup {
+  const flows = r.predicted.conversations.some((c) => c.flows.length);
   return el("dl", { class: "answers" }, ...r.answers.flatMap((a) => [
     el("dt", {}, a.question),
-    el("dd", {}, a.answer.length > ANSWER_FOLD ? el("details", {}, el("summary", {}, a.answer.slice(0, ANSWER_FOLD / 2) + " …"), a.answer) : a.answer),
+    el("dd", {}, a.question === FLOWS_QUESTION && flows ? flowTableMarkup(r, maxRows)
+      : a.answer.length > ANSWER_FOLD ? el("details", {}, el("summary", {}, a.answer.slice(0, ANSWER_FOLD / 2) + " …"), a.answer) : a.answer),
   ]));
+}
+
+/** The predicted flows as a table (`verify`'s text flow table: same columns, rows and legend). */
+export function flowTableMarkup(r: Report, maxRows = HTML_MAX_ROWS): Markup {
+  const total = r.predicted.conversations.reduce((n, c) => n + c.flows.length, 0);
+  const numeric = FLOW_COLUMNS.flatMap((c, i) => (c.align === "right" ? [i] : []));
+  return el("div", { class: "flow-answer", id: "flow-table" },
+    el("p", { class: "muted" }, FLOW_LEGEND),
+    table(FLOW_COLUMNS.map((c) => c.header), flowTableRows(r.predicted.conversations, maxRows), numeric, maxRows, total));
 }
 
 /** Findings grouped by cause: the explanation once, then each occurrence with its evidence. */
@@ -161,7 +175,7 @@ export function writeHtmlReport(r: Report, write: (s: string) => void, opts: Htm
     write("\n");
   };
   part(el("h1", {}, "alg-verify report"));
-  for (const m of head(r)) part(m);
+  for (const m of head(r, maxRows)) part(m);
   part(el("section", { id: "topology", class: "topo" }, el("h2", {}, "Topology"), topology(r)));
   part(el("section", { id: "findings" }, el("h2", {}, `Findings (${r.findings.length})`), findingGroups(r)));
   if (r.sessions.length) {
