@@ -97,7 +97,7 @@ export function evidenceText(e: VerifyReportLike["findings"][number]["evidence"]
 type Neg = VerifyReportLike["sessions"][number]["negotiations"][number];
 
 /** The Rewrite column: never "ok" beside a finding that says it was not translated (the status says it). */
-function rewriteCell(n: Neg): string {
+export function rewriteCell(n: Neg): string {
   if (!n.rewrite) return "";
   const st = n.rewrite.status;
   if (st === "n/a") return "n/a";
