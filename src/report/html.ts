@@ -217,18 +217,18 @@ export function sipDialogs(r: Report, maxRows = HTML_MAX_ROWS): Markup | null {
   return el("section", { id: "sip" }, el("h2", {}, `SIP dialogs (${dialogs.length})`),
     ...dialogs.map(({ sip, id }) => el("div", { class: "sip-dialog", "data-sip-session": id },
       el("h3", {}, `Session ${id}: ${sip.method ?? "dialog"} over ${(sip.transport ?? "?").toUpperCase()}, Call-ID ${sip.callId ?? "(none)"}${sip.callIdRewritten ? " (differs across the NAT)" : ""}`),
-      table(["Message", "CSeq", "Direction", "In pkt", "Out pkt", "Header checks"], sip.messages.slice(0, maxRows).map((m) => [
+      el("div", { class: "sip-messages" }, table(["Message", "CSeq", "Direction", "In pkt", "Out pkt", "Header checks"], sip.messages.slice(0, maxRows).map((m) => [
         m.name, m.cseq ?? "", m.direction ?? "", m.inside ?? "-", m.outside ?? "-",
         el("div", {}, ...m.fields.map((f) => el("div", { "data-field": f.field, "data-status": f.status }, fieldText(f))),
           m.contentLength ? el("div", { "data-field": "content-length" }, `content-length ${m.contentLength.inside ?? "-"} → ${m.contentLength.outside ?? "-"}`) : null),
-      ]), [3, 4], maxRows, sip.messages.length),
+      ]), [3, 4], maxRows, sip.messages.length)),
       sip.unpaired.inside.length || sip.unpaired.outside.length
         ? el("p", { class: "muted" }, `Seen on one side only: inside packet(s) ${sip.unpaired.inside.join(", ") || "-"}; outside packet(s) ${sip.unpaired.outside.join(", ") || "-"}`) : null,
-      sip.media.length ? table(["Media", "Sent to (inside)", "Sent to (outside)", "SDP lets it flow", "Packets in/out", "Status", "Note"], sip.media.map((d) => [
+      sip.media.length ? el("div", { class: "sip-media" }, table(["Media", "Sent to (inside)", "Sent to (outside)", "SDP lets it flow", "Packets in/out", "Status", "Note"], sip.media.map((d) => [
         d.direction === "to-inside" ? "to the inside host" : "from the inside host", ep(d.target.inside), ep(d.target.outside), d.expected ? "yes" : "no (hold/inactive)",
         `${d.packets.inside}/${d.packets.outside}`, el("span", { "data-media-status": d.status }, d.status),
         [d.icmp, d.notCovered, d.afterBye && `still seen ${d.afterBye.seconds} s after BYE (${d.afterBye.side} flow ${d.afterBye.flow})`].filter(Boolean).join("; "),
-      ]), [], maxRows) : el("p", { class: "muted" }, "No media negotiated in this dialog."))));
+      ]), [], maxRows)) : el("p", { class: "muted" }, "No media negotiated in this dialog."))));
 }
 
 /** Writes the whole report as one HTML document. */
