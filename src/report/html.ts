@@ -86,7 +86,7 @@ figure{margin:0;min-width:0}figcaption{font-weight:600;margin-bottom:.25rem}
 pre{background:var(--panel);border:1px solid var(--line);padding:.5rem;overflow:auto;max-height:28rem;font-size:.8rem;margin:0}
 .table-wrap{overflow-x:auto}table{border-collapse:collapse;font-size:.86rem}
 th,td{border-bottom:1px solid var(--line);padding:.2rem .5rem;text-align:left;vertical-align:top}th{background:var(--panel)}td.num{text-align:right;font-variant-numeric:tabular-nums}
-code{font-size:.86rem}footer{color:var(--muted);font-size:.85rem;border-top:1px solid var(--line);margin-top:2rem}
+code{font-size:.86rem}[data-status=not-rewritten],[data-status=wrong],[data-status=wrong-port],[data-media-status=blocked]{color:var(--fail);font-weight:600}footer{color:var(--muted);font-size:.85rem;border-top:1px solid var(--line);margin-top:2rem}
 `;
 
 /** The Content Security Policy of a report whose only inline style is HTML_STYLE. */
@@ -119,22 +119,24 @@ export const ANSWER_FOLD = 200;
 
 /**
  * The seed's questions answered; "What is each flow?" as the text report's flow table (its columns
- * and legend, at most `maxRows` rows), other long answers folded under their first words.
+ * and legend, at most `maxRows` rows; `flowsOpen` false folds it under its count: the page keeps
+ * its first screen for the diagram), other long answers folded under their first words.
  */
-export function answersList(r: Report, maxRows = HTML_MAX_ROWS): Markup {
+export function answersList(r: Report, maxRows = HTML_MAX_ROWS, flowsOpen = true): Markup {
   const flows = r.predicted.conversations.some((c) => c.flows.length);
   return el("dl", { class: "answers" }, ...r.answers.flatMap((a) => [
     el("dt", {}, a.question),
-    el("dd", {}, a.question === FLOWS_QUESTION && flows ? flowTableMarkup(r, maxRows)
+    el("dd", {}, a.question === FLOWS_QUESTION && flows ? flowTableMarkup(r, maxRows, flowsOpen)
       : a.answer.length > ANSWER_FOLD ? el("details", {}, el("summary", {}, a.answer.slice(0, ANSWER_FOLD / 2) + " …"), a.answer) : a.answer),
   ]));
 }
 
 /** The predicted flows as a table (`verify`'s text flow table: same columns, rows and legend). */
-export function flowTableMarkup(r: Report, maxRows = HTML_MAX_ROWS): Markup {
+export function flowTableMarkup(r: Report, maxRows = HTML_MAX_ROWS, open = true): Markup {
   const total = r.predicted.conversations.reduce((n, c) => n + c.flows.length, 0);
   const numeric = FLOW_COLUMNS.flatMap((c, i) => (c.align === "right" ? [i] : []));
-  return el("div", { class: "flow-answer", id: "flow-table" },
+  return el("details", { class: "flow-answer", id: "flow-table", open },
+    el("summary", {}, `${total} predicted flow(s) in ${r.predicted.conversations.length} ALG conversation(s)`),
     el("p", { class: "muted" }, FLOW_LEGEND),
     table(FLOW_COLUMNS.map((c) => c.header), flowTableRows(r.predicted.conversations, maxRows), numeric, maxRows, total));
 }

@@ -164,8 +164,12 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     await runPage(page, dir, r);
     const want = JSON.parse(cli(dir, ["verify", ...cliArgs(r), "--json"]).stdout);
     expect(await page.getAttribute("#verdict", "data-verdict")).toBe(helper ? "pass" : "fail");
-    // "What is each flow?" is a table: one row per predicted flow, the text report's columns.
+    // "What is each flow?" is a table (folded under its count, opened here): one row per predicted flow, the text report's columns.
     const flows = want.predicted.conversations.reduce((n: number, c: { flows: unknown[] }) => n + c.flows.length, 0);
+    expect(await page.isVisible("#flow-table table")).toBe(false);
+    expect(await page.textContent("#flow-table summary")).toBe(`${flows} predicted flow(s) in ${want.predicted.conversations.length} ALG conversation(s)`);
+    await page.click("#flow-table summary");
+    expect(await page.isVisible("#flow-table table")).toBe(true);
     expect(await page.$$eval("#flow-table thead th", (ths) => ths.map((t) => t.textContent))).toEqual(["#", "Proto", "I/O", "Flow", "NAT", "State", "Frames", "What it is"]);
     expect((await rowsOf(page, "#flow-table")).length).toBe(flows);
     expect(await page.textContent("#flow-table p")).toMatch(/^Watch = payload inspected/);

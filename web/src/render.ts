@@ -76,7 +76,8 @@ export function renderReport(m: Done): HTMLElement {
     out.append(h("div", { class: "input-error", id: "input-error", role: "alert" },
       h("strong", {}, "Damaged capture. "), h("code", {}, m.inputError), h("p", {}, "What was decoded before it is reported below (marked partial).")));
   }
-  out.append(section("answers", "Questions", dom(answersList(r))));
+  // The flow table folded under its count: the first screen keeps the verdict, answers and first diagram.
+  out.append(section("answers", "Questions", dom(answersList(r, Number.MAX_SAFE_INTEGER, false))));
   const shown = Math.min(r.sessions.length, PAGE_MAX_DIAGRAMS);
   const diagrams = h("section", { class: "part", id: "diagrams", "aria-label": "Ladder diagram of each ALG session" });
   for (let i = 0; i < shown; i++) diagrams.append(diagram(r, i));
