@@ -21,7 +21,10 @@ export { analyzeCapture, type AnalyzeResult, type AnalyzeScanOptions } from "../
 export { verify, type VerifyOptions, type VerifyReport } from "../verify/verify.js";
 export { predictedJunos, formatVerifyText, evidenceText } from "../report/verify-text.js";
 export { formatDiagnostic } from "../report/flows-text.js";
-export { htmlReport, writeHtmlReport, groupFindings, findingGroups, answersList, timelineRows, type HtmlReportOptions } from "../report/html.js";
+export {
+  htmlReport, writeHtmlReport, groupFindings, findingGroups, answersList, timelineRows, negotiationRows, sipDialogs,
+  NEGOTIATION_HEADERS, NEGOTIATION_NUMERIC, type HtmlReportOptions,
+} from "../report/html.js";
 export { ladder, ladders, type Ladder, type LadderOptions } from "../report/ladder.js";
 export { topology } from "../report/topology.js";
 export type { Markup } from "../report/markup.js";
@@ -29,6 +32,7 @@ export { parseRouterText, buildRouterReport, formatRouterText, canonicalIp } fro
 export { FLOW_SIZE } from "../wasm/abi.js";
 export { parseInterfaceSpec, INTERFACE_SPEC_HELP, type InterfaceSpec } from "../capture/iface.js";
 export { parseCidr, type Cidr } from "../net/cidr.js";
+export { flowCapLog2For } from "../capture/flow-capacity.js";
 
 /** Compiles the core off the main thread's critical path (WebAssembly.compile, not the sync form). */
 export function compileCoreAsync(bytes: BufferSource): Promise<WebAssembly.Module> {

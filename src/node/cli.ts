@@ -18,6 +18,7 @@ import { FLOW_TIMEOUTS_HELP, parseFlowTimeouts } from "../capture/timeouts.js";
 import type { FlowTimeouts } from "../wasm/core.js";
 import { InternalError } from "../wasm/instantiate.js";
 import { registerRouterCommand } from "./router-cli.js";
+import { flowCapLog2For } from "../capture/flow-capacity.js";
 // The commands' implementations are loaded when a command runs, so starting the CLI (and
 // `--help`) stays cheap; only what the chosen command needs is parsed.
 
@@ -71,12 +72,8 @@ function ifSpec(v: string): IfSpec {
 /** "4M", "512k", "1048576" → bytes of the input window (512K to 1G). */
 export const parseSize = sizeArgument(512 << 10, 1 << 30, "window");
 
-/** Flow capacity → log2 of the table slots (usable = 3/4 of the slots). */
-export function flowCapLog2For(maxFlows: number): number {
-  let log2 = 4;
-  while ((1 << log2) - ((1 << log2) >> 2) < maxFlows) log2++;
-  return log2;
-}
+/** Flow capacity → log2 of the table slots (shared with the page). */
+export { flowCapLog2For };
 
 /** --flow-timeouts (src/capture/timeouts.ts). */
 function flowTimeouts(v: string): Partial<FlowTimeouts> {

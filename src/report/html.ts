@@ -11,14 +11,17 @@
  * what is left out is counted where it would have been. Platform neutral (streams to `write`).
  */
 import type { VerifyReportLike } from "../verify/report-types.js";
-import { predictedJunos, evidenceText } from "./verify-text.js";
+import { predictedJunos, evidenceText, flowTableRows, rewriteCell, FLOW_COLUMNS, FLOW_LEGEND, FLOWS_QUESTION } from "./verify-text.js";
 import { el, esc, writeMarkup, type Markup, type MarkupChild } from "./markup.js";
-import { ladder, msBetween, relTime, ep, type LadderOptions } from "./ladder.js";
+import { ladder, msBetween, relTime, ep, sessionId, type LadderOptions } from "./ladder.js";
 import { topology } from "./topology.js";
 import { cspHash } from "./sha256.js";
 
 type Report = VerifyReportLike;
 type Finding = Report["findings"][number];
+type Session = Report["sessions"][number];
+type Neg = Session["negotiations"][number];
+type SideNeg = NonNullable<Neg["inside"]>;
 
 /** Ladder diagrams drawn per report; later sessions are counted, not drawn. */
 export const HTML_MAX_DIAGRAMS = 20;
@@ -83,7 +86,7 @@ figure{margin:0;min-width:0}figcaption{font-weight:600;margin-bottom:.25rem}
 pre{background:var(--panel);border:1px solid var(--line);padding:.5rem;overflow:auto;max-height:28rem;font-size:.8rem;margin:0}
 .table-wrap{overflow-x:auto}table{border-collapse:collapse;font-size:.86rem}
 th,td{border-bottom:1px solid var(--line);padding:.2rem .5rem;text-align:left;vertical-align:top}th{background:var(--panel)}td.num{text-align:right;font-variant-numeric:tabular-nums}
-code{font-size:.86rem}footer{color:var(--muted);font-size:.85rem;border-top:1px solid var(--line);margin-top:2rem}
+code{font-size:.86rem}[data-status=not-rewritten],[data-status=wrong],[data-status=wrong-port],[data-media-status=blocked]{color:var(--fail);font-weight:600}footer{color:var(--muted);font-size:.85rem;border-top:1px solid var(--line);margin-top:2rem}
 `;
 
 /** The Content Security Policy of a report whose only inline style is HTML_STYLE. */
@@ -91,7 +94,7 @@ export const htmlCsp = (): string =>
   `default-src 'none'; style-src ${cspHash(HTML_STYLE)}; img-src data:; base-uri 'none'; form-action 'none'`;
 
 function table(headers: string[], rows: MarkupChild[][], numeric: number[] = [], max = HTML_MAX_ROWS, total = rows.length): Markup {
-  const shown = rows.slice(0, max);
+  const shown = rows.length > max ? rows.slice(0, max) : rows;
   return el("div", { class: "table-wrap" },
     el("table", {},
       el("thead", {}, el("tr", {}, ...headers.map((h) => el("th", { scope: "col" }, h)))),
@@ -100,26 +103,42 @@ function table(headers: string[], rows: MarkupChild[][], numeric: number[] = [],
 }
 
 /** Verdict banner, answers and topology: the part that must be read first. */
-function head(r: Report): Markup[] {
+function head(r: Report, maxRows: number): Markup[] {
   const errors = r.findings.filter((f) => f.severity === "error").length;
   const warnings = r.findings.filter((f) => f.severity === "warning").length;
   const inputs = [r.inputs.inside && `inside ${r.inputs.inside}`, r.inputs.outside && `outside ${r.inputs.outside}`, ...r.inputs.router.map((f) => `router ${f}`)].filter(Boolean).join(", ");
   return [
     el("div", { class: `verdict ${token(r.verdict)}`, id: "verdict", "data-verdict": r.verdict }, el("strong", {}, r.verdict.toUpperCase()), ` — ${errors} error(s), ${warnings} warning(s)`),
     el("p", { class: "inputs" }, `Inputs: ${inputs || "none"} · profile ${r.inputs.profile}`),
-    el("section", { id: "answers" }, el("h2", {}, "Questions"), answersList(r)),
+    el("section", { id: "answers" }, el("h2", {}, "Questions"), answersList(r, maxRows)),
   ];
 }
 
 /** Answers longer than this many characters are folded (the flow list grows with the flows). */
 export const ANSWER_FOLD = 200;
 
-/** The seed's questions answered; long answers (the flow list) folded under their first words. */
-export function answersList(r: Report): Markup {
+/**
+ * The seed's questions answered; "What is each flow?" as the text report's flow table (its columns
+ * and legend, at most `maxRows` rows; `flowsOpen` false folds it under its count: the page keeps
+ * its first screen for the diagram), other long answers folded under their first words.
+ */
+export function answersList(r: Report, maxRows = HTML_MAX_ROWS, flowsOpen = true): Markup {
+  const flows = r.predicted.conversations.some((c) => c.flows.length);
   return el("dl", { class: "answers" }, ...r.answers.flatMap((a) => [
     el("dt", {}, a.question),
-    el("dd", {}, a.answer.length > ANSWER_FOLD ? el("details", {}, el("summary", {}, a.answer.slice(0, ANSWER_FOLD / 2) + " …"), a.answer) : a.answer),
+    el("dd", {}, a.question === FLOWS_QUESTION && flows ? flowTableMarkup(r, maxRows, flowsOpen)
+      : a.answer.length > ANSWER_FOLD ? el("details", {}, el("summary", {}, a.answer.slice(0, ANSWER_FOLD / 2) + " …"), a.answer) : a.answer),
   ]));
+}
+
+/** The predicted flows as a table (`verify`'s text flow table: same columns, rows and legend). */
+export function flowTableMarkup(r: Report, maxRows = HTML_MAX_ROWS, open = true): Markup {
+  const total = r.predicted.conversations.reduce((n, c) => n + c.flows.length, 0);
+  const numeric = FLOW_COLUMNS.flatMap((c, i) => (c.align === "right" ? [i] : []));
+  return el("details", { class: "flow-answer", id: "flow-table", open },
+    el("summary", {}, `${total} predicted flow(s) in ${r.predicted.conversations.length} ALG conversation(s)`),
+    el("p", { class: "muted" }, FLOW_LEGEND),
+    table(FLOW_COLUMNS.map((c) => c.header), flowTableRows(r.predicted.conversations, maxRows), numeric, maxRows, total));
 }
 
 /** Findings grouped by cause: the explanation once, then each occurrence with its evidence. */
@@ -147,6 +166,73 @@ export function timelineRows(r: Report, max = Number.MAX_SAFE_INTEGER): MarkupCh
   });
 }
 
+/** The negotiations table (the HTML report and the page): one row per negotiation, SIP media and transfers in Details. */
+export const NEGOTIATION_HEADERS = ["Session", "ALG", "Kind", "In pkt", "Inside says", "Out pkt", "Outside says", "Rewrite", "Data path", "Details"];
+export const NEGOTIATION_NUMERIC = [0, 3, 5];
+
+/** The announced endpoint, with its RTCP port when the SDP named one. */
+const announcedText = (x?: SideNeg): string =>
+  !x ? "-" : ep(x.announced) + (x.announced.rtcpPort !== undefined ? ` (RTCP ${x.announced.rtcpPort})` : "");
+
+/** SDP media (type, direction, offer/answer, hold, rejected), the transfer asked for, why not covered. */
+export function negotiationDetails(n: Neg): string {
+  const m = (n.inside ?? n.outside)?.media;
+  const parts: string[] = [];
+  if (m) parts.push(`${m.type} ${m.direction} ${m.offer ? "offer" : "answer"}${m.hold ? ", hold" : ""}${m.rejected ? ", rejected" : ""}`);
+  if (n.transfer) parts.push(n.transfer);
+  if (n.notCovered) parts.push(n.notCovered);
+  return parts.join("; ");
+}
+
+/** The first `max` negotiation rows (a report can hold hundreds of thousands) and how many there are. */
+export function negotiationRows(r: Report, max = HTML_MAX_ROWS): { rows: string[][]; total: number } {
+  const rows: string[][] = [];
+  let total = 0;
+  for (const [i, s] of r.sessions.entries()) {
+    total += s.negotiations.length;
+    for (const n of s.negotiations) {
+      if (rows.length >= max) break;
+      rows.push([
+        sessionId(i), s.alg, n.command && n.command !== n.kind ? `${n.command}→${n.kind}` : n.kind,
+        n.inside ? String(n.inside.packet) : "-", announcedText(n.inside), n.outside ? String(n.outside.packet) : "-", announcedText(n.outside),
+        rewriteCell(n), n.dataPath, negotiationDetails(n),
+      ]);
+    }
+  }
+  return { rows, total };
+}
+
+/** One SIP header check: "via 192.0.2.10:5060 → 198.51.100.1:5060 rewritten". */
+function fieldText(f: NonNullable<Session["sip"]>["messages"][number]["fields"][number]): string {
+  const name = f.index ? `${f.field}[${f.index}]` : f.field;
+  const values = f.inside === f.outside ? f.inside ?? "-" : `${f.inside ?? "-"} → ${f.outside ?? "-"}`;
+  return `${name} ${values} ${f.status}${f.expected && f.status !== "rewritten" && f.status !== "not-needed" ? ` (expected ${f.expected})` : ""}${f.note ? ` — ${f.note}` : ""}`;
+}
+
+/**
+ * SIP dialogs (the HTML report and the page): per dialog its Call-ID, each message paired across
+ * the NAT with its header checks, and the media per direction (sent to, packets, status).
+ */
+export function sipDialogs(r: Report, maxRows = HTML_MAX_ROWS): Markup | null {
+  const dialogs = r.sessions.flatMap((s, i) => (s.sip ? [{ s, sip: s.sip, id: sessionId(i) }] : []));
+  if (!dialogs.length) return null;
+  return el("section", { id: "sip" }, el("h2", {}, `SIP dialogs (${dialogs.length})`),
+    ...dialogs.map(({ sip, id }) => el("div", { class: "sip-dialog", "data-sip-session": id },
+      el("h3", {}, `Session ${id}: ${sip.method ?? "dialog"} over ${(sip.transport ?? "?").toUpperCase()}, Call-ID ${sip.callId ?? "(none)"}${sip.callIdRewritten ? " (differs across the NAT)" : ""}`),
+      el("div", { class: "sip-messages" }, table(["Message", "CSeq", "Direction", "In pkt", "Out pkt", "Header checks"], sip.messages.slice(0, maxRows).map((m) => [
+        m.name, m.cseq ?? "", m.direction ?? "", m.inside ?? "-", m.outside ?? "-",
+        el("div", {}, ...m.fields.map((f) => el("div", { "data-field": f.field, "data-status": f.status }, fieldText(f))),
+          m.contentLength ? el("div", { "data-field": "content-length" }, `content-length ${m.contentLength.inside ?? "-"} → ${m.contentLength.outside ?? "-"}`) : null),
+      ]), [3, 4], maxRows, sip.messages.length)),
+      sip.unpaired.inside.length || sip.unpaired.outside.length
+        ? el("p", { class: "muted" }, `Seen on one side only: inside packet(s) ${sip.unpaired.inside.join(", ") || "-"}; outside packet(s) ${sip.unpaired.outside.join(", ") || "-"}`) : null,
+      sip.media.length ? el("div", { class: "sip-media" }, table(["Media", "Sent to (inside)", "Sent to (outside)", "SDP lets it flow", "Packets in/out", "Status", "Note"], sip.media.map((d) => [
+        d.direction === "to-inside" ? "to the inside host" : "from the inside host", ep(d.target.inside), ep(d.target.outside), d.expected ? "yes" : "no (hold/inactive)",
+        `${d.packets.inside}/${d.packets.outside}`, el("span", { "data-media-status": d.status }, d.status),
+        [d.icmp, d.notCovered, d.afterBye && `still seen ${d.afterBye.seconds} s after BYE (${d.afterBye.side} flow ${d.afterBye.flow})`].filter(Boolean).join("; "),
+      ]), [], maxRows)) : el("p", { class: "muted" }, "No media negotiated in this dialog."))));
+}
+
 /** Writes the whole report as one HTML document. */
 export function writeHtmlReport(r: Report, write: (s: string) => void, opts: HtmlReportOptions = {}): void {
   const maxDiagrams = opts.maxDiagrams ?? HTML_MAX_DIAGRAMS;
@@ -161,7 +247,7 @@ export function writeHtmlReport(r: Report, write: (s: string) => void, opts: Htm
     write("\n");
   };
   part(el("h1", {}, "alg-verify report"));
-  for (const m of head(r)) part(m);
+  for (const m of head(r, maxRows)) part(m);
   part(el("section", { id: "topology", class: "topo" }, el("h2", {}, "Topology"), topology(r)));
   part(el("section", { id: "findings" }, el("h2", {}, `Findings (${r.findings.length})`), findingGroups(r)));
   if (r.sessions.length) {
@@ -181,21 +267,10 @@ export function writeHtmlReport(r: Report, write: (s: string) => void, opts: Htm
     el("div", { class: "side-by-side" },
       el("figure", {}, el("figcaption", {}, "A correct ALG must hold (Junos layout)"), el("pre", { id: "predicted-junos" }, r.predicted.conversations.length ? predictedJunos(r.predicted.conversations) : "(no ALG conversation predicted)")),
       el("figure", {}, el("figcaption", {}, "The router says"), el("pre", { id: "router-text" }, opts.routerText ? cut(opts.routerText, HTML_MAX_ROUTER_CHARS) : (r.inputs.router.length ? `(router files: ${r.inputs.router.join(", ")})` : "(no router output given)"))))));
-  // Only the rows shown are built (a report can hold hundreds of thousands of negotiations).
-  const negs: MarkupChild[][] = [];
-  let negTotal = 0;
-  for (const [i, s] of r.sessions.entries()) {
-    negTotal += s.negotiations.length;
-    for (const n of s.negotiations) {
-      if (negs.length >= maxRows) break;
-      negs.push([
-        String(i + 1), s.alg, n.command && n.command !== n.kind ? `${n.command}→${n.kind}` : n.kind,
-        n.inside ? n.inside.packet : "-", n.inside ? ep(n.inside.announced) : "-", n.outside ? n.outside.packet : "-", n.outside ? ep(n.outside.announced) : "-",
-        n.rewrite ? (n.rewrite.ok ? "ok" : "WRONG") : "", n.dataPath,
-      ]);
-    }
-  }
-  if (negs.length) part(el("section", { id: "negotiations" }, el("h2", {}, "Negotiations"), table(["Session", "ALG", "Kind", "In pkt", "Inside says", "Out pkt", "Outside says", "Rewrite", "Data path"], negs, [3, 5], maxRows, negTotal)));
+  const negs = negotiationRows(r, maxRows);
+  if (negs.rows.length) part(el("section", { id: "negotiations" }, el("h2", {}, "Negotiations"), table(NEGOTIATION_HEADERS, negs.rows, NEGOTIATION_NUMERIC, maxRows, negs.total)));
+  const sip = sipDialogs(r, maxRows);
+  if (sip) part(sip);
   const checks = (r as { checks?: { check: string; subject: string; status: string; reason: string }[] }).checks ?? [];
   if (checks.length) part(el("section", { id: "checks" }, el("h2", {}, `Checks (${checks.length})`), table(["Check", "Subject", "Status", "Reason"], checks.slice(0, maxRows).map((c) => [c.check, c.subject, c.status, c.reason]), [], maxRows, checks.length)));
   if (r.nat.mappings.length) {

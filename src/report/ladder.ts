@@ -124,13 +124,41 @@ export function rewriteMark(n: Negotiation, fs: Finding[]): RewriteMark {
   if (fs.some((f) => f.code === "alg.payload-not-translated") || (n.rewrite?.ok === false && same)) return "false";
   if (fs.some((f) => f.code === "alg.payload-wrong-address" || f.code === "alg.payload-port-mismatch") || n.rewrite?.ok === false) return "wrong";
   if (!n.inside || !n.outside) return "unchecked";
+  // The report's own rewrite check first: an SDP's address changes in c=, not in the m= line shown.
+  if (n.rewrite?.status === "rewritten") return "true";
+  if (n.rewrite?.status === "not-needed") return "unchanged";
   return same ? "unchanged" : "true";
 }
 
 /** Lines that go from the client to the server (the others are the server's replies). */
-const fromClient = (n: Negotiation) => n.kind === "PORT" || n.kind === "EPRT" || n.kind === "LPRT" || (n.kind === "SETUP" && (n.inside ?? n.outside)?.requestPacket === undefined);
-/** Who opens the data/media connection a negotiation announces. */
-const dataOrigin = (n: Negotiation): "client" | "server" => (n.kind === "227" || n.kind === "228" || n.kind === "229" ? "client" : "server");
+function fromClient(n: Negotiation, s: Session): boolean {
+  if (n.kind === "RRQ" || n.kind === "WRQ") return true;
+  if (n.kind === "SDP") return sdpFromClient(n, s);
+  return n.kind === "PORT" || n.kind === "EPRT" || n.kind === "LPRT" || (n.kind === "SETUP" && (n.inside ?? n.outside)?.requestPacket === undefined);
+}
+
+/**
+ * An SDP announces its sender's media: from the client when it names the client's address (inside)
+ * or its NAT address (outside), from the server when it names the server's; otherwise a request
+ * travels as the dialog's first request did (client to server) and a response the other way.
+ */
+function sdpFromClient(n: Negotiation, s: Session): boolean {
+  const i = n.inside?.announced.ip;
+  const o = n.outside?.announced.ip;
+  if ((i !== undefined && i === s.control.client.ip) || (o !== undefined && o === s.control.clientTranslated?.ip)) return true;
+  if (i === s.control.server.ip || o === s.control.server.ip) return false;
+  return !/^\d/.test(n.command ?? "");
+}
+
+/** Who opens the data/media connection a negotiation announces (SIP media comes from the party the SDP did not come from). */
+function dataOrigin(n: Negotiation, s: Session): "client" | "server" {
+  if (n.kind === "SDP") return sdpFromClient(n, s) ? "server" : "client";
+  return n.kind === "227" || n.kind === "228" || n.kind === "229" ? "client" : "server";
+}
+
+/** The line drawn for a negotiation: an SDP's m= line with the c= address it belongs to. */
+const shownLine = (n: Negotiation, x: SideNegotiation): string =>
+  n.kind === "SDP" && x.announced.ip !== undefined && !x.line.includes(x.announced.ip) ? `c=${x.announced.ip} ${x.line}` : x.line;
 
 export interface Attempt {
   from: "client" | "server";
@@ -160,7 +188,7 @@ function indexOf(r: Report) {
 }
 
 /** Every data/media connection attempt of a negotiation, and where each ended. */
-export function attemptsOf(r: Report, n: Negotiation, origin: string | undefined, fs: Finding[]): Attempt[] {
+export function attemptsOf(r: Report, s: Session, n: Negotiation, origin: string | undefined, fs: Finding[]): Attempt[] {
   const haveInside = !!r.inputs.inside;
   const haveOutside = !!r.inputs.outside;
   const { timeOf, byInside } = indexOf(r);
@@ -183,7 +211,7 @@ export function attemptsOf(r: Report, n: Negotiation, origin: string | undefined
       });
       continue;
     }
-    const from = dataOrigin(n);
+    const from = dataOrigin(n, s);
     const text = `${e.from.ip}:${o.sourcePort ?? "*"} → ${ep(e.to)}`;
     out.push({
       from, proto: e.proto, insidePacket: o.firstPacket, insideText: text, ms: at("inside", o.firstPacket),
@@ -194,7 +222,7 @@ export function attemptsOf(r: Report, n: Negotiation, origin: string | undefined
   for (const o of n.outside?.observed ?? []) {
     if (usedOutside.has(o.flow)) continue;
     const e = exp(n.outside!, o.expected);
-    const from = dataOrigin(n);
+    const from = dataOrigin(n, s);
     const icmp = fs.filter((f) => f.evidence.outsideFlows?.includes(o.flow)).map((f) => /(ICMP from \S+ to \S+) \(flow \d+, packet (\d+)\)/.exec(f.message)).find(Boolean);
     out.push({
       from, proto: e.proto, outsidePacket: o.firstPacket, outsideText: `${e.from.ip}:${o.sourcePort ?? "*"} → ${ep(e.to)}`, ms: at("outside", o.firstPacket),
@@ -216,7 +244,7 @@ export function attemptsOf(r: Report, n: Negotiation, origin: string | undefined
       break;
     }
     if (!note && n.dataPath === "late") note = "started after the expectation window";
-    out.push({ from: dataOrigin(n), end, proto: e.proto, [n.outside ? "outsideText" : "insideText"]: `${e.from.ip}:${e.from.port ?? "*"} → ${ep(e.to)}`, note });
+    out.push({ from: dataOrigin(n, s), end, proto: e.proto, [n.outside ? "outsideText" : "insideText"]: `${e.from.ip}:${e.from.port ?? "*"} → ${ep(e.to)}`, note });
   }
   return out;
 }
@@ -304,7 +332,20 @@ export function ladder(r: Report, index: number, opts: LadderOptions = {}): Ladd
   const max = Math.max(3, opts.maxNegotiations ?? LADDER_MAX_NEGOTIATIONS);
   const keep = keptNegotiations(r, s, max);
   let folded = 0;
+  // SIP: the dialog's messages that carry no SDP are drawn too, in packet order between the SDP rows.
+  const messages = sipMessagesToDraw(r, s);
+  let m = 0;
+  let messagesDrawn = 0;
+  const flushMessages = (before: number) => {
+    for (; m < messages.length && messages[m].key < before; m++) {
+      if (messagesDrawn++ >= SIP_MESSAGES_DRAWN) continue;
+      rows.push(sipMessageRow(r, messages[m].msg, y, X, origin, lanes));
+      y += ROW;
+    }
+  };
   for (let i = 0; i < s.negotiations.length;) {
+    const ni = s.negotiations[i];
+    flushMessages(packetKey(r, ni.inside?.packet, ni.outside?.packet));
     if (!keep.has(i)) {
       let j = i;
       while (j < s.negotiations.length && !keep.has(j)) j++;
@@ -316,13 +357,18 @@ export function ladder(r: Report, index: number, opts: LadderOptions = {}): Ladd
     }
     const n = s.negotiations[i];
     const fs = findingsOf(r, n);
-    rows.push(controlRow(r, n, fs, y, X, origin, lanes));
+    rows.push(controlRow(r, s, n, fs, y, X, origin, lanes));
     y += ROW;
-    for (const a of attemptsOf(r, n, origin, fs).sort((p, q) => (p.ms ?? 1e15) - (q.ms ?? 1e15))) {
+    for (const a of attemptsOf(r, s, n, origin, fs).sort((p, q) => (p.ms ?? 1e15) - (q.ms ?? 1e15))) {
       rows.push(dataRow(a, y, X, lanes));
       y += ROW;
     }
     i++;
+  }
+  flushMessages(Infinity);
+  if (messagesDrawn > SIP_MESSAGES_DRAWN) {
+    rows.push(txt(W / 2, y, `⋯ ${messagesDrawn - SIP_MESSAGES_DRAWN} more SIP message(s) not drawn (limit ${SIP_MESSAGES_DRAWN}); the SIP dialogs table lists them ⋯`, { "text-anchor": "middle", fill: COLOURS.muted, "font-style": "italic", "data-sip-folded": messagesDrawn - SIP_MESSAGES_DRAWN }));
+    y += ROW;
   }
   const height = y - 12;
   const laneMarks = keys.map((k) => {
@@ -345,6 +391,57 @@ export function ladder(r: Report, index: number, opts: LadderOptions = {}): Ladd
   txt(NOTE_X, 14, "what happened", { "font-weight": 700, "font-size": 12 }),
   ...laneMarks, ...rows);
   return { session: id, svg, folded };
+}
+
+/** SIP messages without SDP drawn per dialog; the rest are counted under the diagram. */
+export const SIP_MESSAGES_DRAWN = 24;
+
+type SipMessage = NonNullable<Session["sip"]>["messages"][number];
+
+/** Order of a packet in the diagram: its inside number when there is an inside capture, else its outside one. */
+const packetKey = (r: Report, inside: number | undefined, outside: number | undefined): number =>
+  (r.inputs.inside ? inside ?? outside : outside ?? inside) ?? Infinity;
+
+/** The dialog's messages that no SDP negotiation row stands for, in packet order. */
+function sipMessagesToDraw(r: Report, s: Session): { key: number; msg: SipMessage }[] {
+  if (!s.sip) return [];
+  const sdp = new Set(s.negotiations.map((n) => packetKey(r, n.inside?.packet, n.outside?.packet)));
+  return s.sip.messages.map((msg) => ({ key: packetKey(r, msg.inside, msg.outside), msg })).filter((x) => !sdp.has(x.key)).sort((a, b) => a.key - b.key);
+}
+
+const BAD_FIELD = new Set(["not-rewritten", "wrong", "wrong-port"]);
+
+/** One SIP message: its name on the arrow, the header the ALG had to rewrite (or the first) as each capture saw it. */
+function sipMessageRow(r: Report, m: SipMessage, y: number, X: (k: LaneKey) => number, origin: string | undefined, lanes: Map<LaneKey, Lane>): Markup {
+  const toServer = m.direction !== "inbound";
+  const a = toServer ? X("client") : X("server");
+  const b = toServer ? X("server") : X("client");
+  const dir: 1 | -1 = toServer ? 1 : -1;
+  const bad = m.fields.find((f) => BAD_FIELD.has(f.status));
+  const shown = bad ?? m.fields.find((f) => f.status === "rewritten") ?? m.fields[0];
+  const mark: RewriteMark = m.inside === undefined || m.outside === undefined ? "unchecked" : bad ? (bad.status === "not-rewritten" ? "false" : "wrong") : shown?.status === "rewritten" ? "true" : "unchanged";
+  const colour = bad ? COLOURS.fail : COLOURS.fg;
+  const { timeOf } = indexOf(r);
+  const side = m.inside !== undefined ? "inside" : "outside";
+  const ms = origin ? onInsideClock(r, side, timeOf.get(`${side}|${m.inside ?? m.outside}`), origin) : undefined;
+  const kids: Markup[] = [
+    txt(8, y + 4, ms !== undefined ? relTime(ms) : "", { fill: COLOURS.muted, "data-time": ms !== undefined ? ms.toFixed(6) : undefined }),
+    el("line", { x1: a, y1: y, x2: b - dir * 8, y2: y, stroke: colour, "stroke-width": 1.2 }), arrowHead(b, y, dir, colour),
+    txt(toServer ? a + 4 : a - 4, y + 15, m.name, { "font-weight": 700, "text-anchor": toServer ? "start" : "end" }),
+  ];
+  if (shown) {
+    const inLine = shown.inside !== undefined ? `${shown.field} ${shown.inside}` : undefined;
+    const outLine = shown.outside !== undefined ? `${shown.field} ${shown.outside}` : undefined;
+    const span = inLine !== undefined && outLine !== undefined ? diffSpan(inLine, outLine) : undefined;
+    const maxChars = (x0: number, x1: number) => Math.max(12, Math.floor((x1 - x0 - 12) / CHAR));
+    if (inLine !== undefined && m.inside !== undefined) kids.push(lineText(X("client") + 6, y - 5, inLine, maxChars(X("client"), X("router")), span && [span[0], span[1]], 0, COLOURS.fg));
+    if (outLine !== undefined && m.outside !== undefined) kids.push(lineText(X("router") + 6, y - 5, outLine, maxChars(X("router"), X("server")), span && [span[0], span[2]], 0, COLOURS.fg));
+  }
+  kids.push(...packetMarks(m.inside, m.outside, y, lanes));
+  const note = bad ? `${bad.field} ${bad.status.replace("-", " ")}${bad.expected ? ` (expected ${bad.expected})` : ""}` : mark === "true" ? "headers rewritten by the ALG" : mark === "unchecked" ? "one side only" : "passed unchanged";
+  kids.push(txt(NOTE_X, y + 4, clip(note, NOTE_CHARS), { fill: bad ? COLOURS.fail : mark === "true" ? COLOURS.accent : COLOURS.muted, "font-weight": bad ? 700 : 400, "data-rewrite-label": mark }));
+  return el("g", { "data-arrow": "sip", "data-message": m.name, "data-rewritten": mark, "data-from": toServer ? "client" : "server", "data-inside-packet": m.inside, "data-outside-packet": m.outside },
+    el("title", {}, `${m.name}${m.cseq ? ` (CSeq ${m.cseq})` : ""}: ${m.fields.map((f) => `${f.field} ${f.status}`).join(", ") || "no address header"}`), ...kids);
 }
 
 /** Every session's ladder. */
@@ -411,15 +508,17 @@ function foldRow(negs: Negotiation[], y: number): Markup {
     txt(W / 2, y, `⋯ ${negs.length} negotiation(s) not drawn (packets ${pk[0]}–${pk[pk.length - 1]}): ${what} ⋯`, { "text-anchor": "middle", fill: COLOURS.muted, "font-style": "italic" }));
 }
 
-function controlRow(r: Report, n: Negotiation, fs: Finding[], y: number, X: (k: LaneKey) => number, origin: string | undefined, lanes: Map<LaneKey, Lane>): Markup {
-  const toServer = fromClient(n);
+function controlRow(r: Report, s: Session, n: Negotiation, fs: Finding[], y: number, X: (k: LaneKey) => number, origin: string | undefined, lanes: Map<LaneKey, Lane>): Markup {
+  const toServer = fromClient(n, s);
   const a = toServer ? X("client") : X("server");
   const b = toServer ? X("server") : X("client");
   const dir: 1 | -1 = toServer ? 1 : -1;
   const mark = rewriteMark(n, fs);
   const bad = mark === "false" || mark === "wrong";
   const colour = bad ? COLOURS.fail : COLOURS.fg;
-  const span = n.inside && n.outside ? diffSpan(n.inside.line, n.outside.line) : undefined;
+  const inLine = n.inside && shownLine(n, n.inside);
+  const outLine = n.outside && shownLine(n, n.outside);
+  const span = inLine !== undefined && outLine !== undefined ? diffSpan(inLine, outLine) : undefined;
   const kids: Markup[] = [];
   const x = n.inside ?? n.outside!;
   const ms = origin ? (n.inside ? onInsideClock(r, "inside", n.inside.time, origin) : onInsideClock(r, "outside", n.outside!.time, origin)) : undefined;
@@ -431,8 +530,8 @@ function controlRow(r: Report, n: Negotiation, fs: Finding[], y: number, X: (k: 
   const insideSeg: [number, number] = [X("client") + 6, X("router") - 6];
   const outsideSeg: [number, number] = [X("router") + 6, X("server") - 6];
   const maxChars = (seg: [number, number]) => Math.max(12, Math.floor((seg[1] - seg[0]) / CHAR));
-  if (n.inside) kids.push(lineText(insideSeg[0], y - 5, n.inside.line, maxChars(insideSeg), span && [span[0], span[1]], focus(n.inside.line), COLOURS.fg));
-  if (n.outside) kids.push(lineText(outsideSeg[0], y - 5, n.outside.line, maxChars(outsideSeg), span && [span[0], span[2]], focus(n.outside.line), COLOURS.fg));
+  if (inLine !== undefined) kids.push(lineText(insideSeg[0], y - 5, inLine, maxChars(insideSeg), span && [span[0], span[1]], focus(inLine), COLOURS.fg));
+  if (outLine !== undefined) kids.push(lineText(outsideSeg[0], y - 5, outLine, maxChars(outsideSeg), span && [span[0], span[2]], focus(outLine), COLOURS.fg));
   kids.push(...packetMarks(n.inside?.packet, n.outside?.packet, y, lanes));
   const markText: Record<RewriteMark, string> = { false: "not rewritten", wrong: "rewritten wrongly", true: "rewritten by the ALG", unchanged: "passed unchanged", unchecked: "one side only" };
   kids.push(txt(NOTE_X, y + 4, clip(markText[mark] + (mark === "wrong" && n.rewrite ? ` (expected ${ep(n.rewrite.expected)})` : ""), NOTE_CHARS), {

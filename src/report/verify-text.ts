@@ -30,7 +30,7 @@ export const FLOW_LEGEND = "Watch = payload inspected, Forward = forwarded, I/O 
 
 type PFlow = PredictedConversation["flows"][number];
 
-const FLOW_COLUMNS: Column[] = [
+export const FLOW_COLUMNS: Column[] = [
   { header: "#", align: "right" }, { header: "Proto" }, { header: "I/O" }, { header: "Flow", wrap: true }, { header: "NAT", wrap: true },
   { header: "State" }, { header: "Frames", align: "right" }, { header: "What it is", wrap: true },
 ];
@@ -50,6 +50,11 @@ function natCell(p: PFlow): string {
  * conversation pairs with its k-th O line), numbered per connection.
  */
 export function flowTable(conversations: PredictedConversation[], maxWidth?: number): string {
+  return renderTable(FLOW_COLUMNS, flowTableRows(conversations), { maxWidth });
+}
+
+/** The rows of the flow table (one per predicted flow, FLOW_COLUMNS' cells), the first `max` of them (the HTML report's table too). */
+export function flowTableRows(conversations: PredictedConversation[], max = Number.MAX_SAFE_INTEGER): string[][] {
   const rows: string[][] = [];
   let no = 0;
   for (const c of conversations) {
@@ -59,11 +64,12 @@ export function flowTable(conversations: PredictedConversation[], maxWidth?: num
       no++;
       for (const p of [ins[k], outs[k]]) {
         if (!p) continue;
+        if (rows.length >= max) return rows;
         rows.push([p === ins[k] || !ins[k] ? String(no) : "", p.proto, p.dir, `${endpointText(p.src)} → ${endpointText(p.dst)}`, natCell(p), p.state, String(p.frames), `${c.alg} ${p.role}`]);
       }
     }
   }
-  return renderTable(FLOW_COLUMNS, rows, { maxWidth });
+  return rows;
 }
 
 /** The predicted conversations in Junos layout (`--format junos`). */
@@ -91,7 +97,7 @@ export function evidenceText(e: VerifyReportLike["findings"][number]["evidence"]
 type Neg = VerifyReportLike["sessions"][number]["negotiations"][number];
 
 /** The Rewrite column: never "ok" beside a finding that says it was not translated (the status says it). */
-function rewriteCell(n: Neg): string {
+export function rewriteCell(n: Neg): string {
   if (!n.rewrite) return "";
   const st = n.rewrite.status;
   if (st === "n/a") return "n/a";

@@ -13,15 +13,23 @@ import { caseRouter } from "../../src/node/suite-run.js";
 import { caseInput } from "../../src/suite/case.js";
 import type { VerifyReport } from "../../src/verify/verify.js";
 import { groupFindings, htmlReport, suiteIndexHtml } from "../../src/report/html.js";
+import { FLOW_COLUMNS, FLOW_LEGEND, FLOW_TABLE_WIDTH, formatVerifyText } from "../../src/report/verify-text.js";
+import { renderTable } from "../../src/report/table.js";
 import { all, byAttr, parse } from "./svg-parse.js";
 
 const repo = new URL("../../", import.meta.url).pathname;
 let fail: VerifyReport;
+let sip: VerifyReport;
+
+async function labReport(name: string): Promise<VerifyReport> {
+  const [c] = (await findCases(join(repo, "pcaps/lab"))).filter((x) => x.name === name);
+  const { router } = await caseRouter(caseInput(c));
+  return runVerify({ ...c, router: router.map((r) => r.file) }, { parallel: false });
+}
 
 beforeAll(async () => {
-  const [c] = (await findCases(join(repo, "pcaps/lab"))).filter((x) => x.name === "ftp-active-no-helper");
-  const { router } = await caseRouter(caseInput(c));
-  fail = await runVerify({ ...c, router: router.map((r) => r.file) }, { parallel: false });
+  fail = await labReport("ftp-active-no-helper");
+  sip = await labReport("sip-udp-helper");
 }, 120_000);
 
 describe("HTML report", () => {
@@ -54,6 +62,29 @@ describe("HTML report", () => {
     const first = all(byAttr(doc, "id", "timeline")[0], (n) => n.tag === "span" && "title" in n.attrs)[0];
     expect(first.text).toBe("+0.000 ms");
     expect(first.attrs.title).toBe(fail.timeline[0].time);
+  });
+
+  it.each([["ftp-active-no-helper", () => fail], ["sip-udp-helper", () => sip]])("%s: \"What is each flow?\" is the text report's flow table as an HTML table, with its legend", (_name, get) => {
+    const r = get();
+    const doc = parse(htmlReport(r));
+    const ft = byAttr(doc, "id", "flow-table")[0];
+    expect(all(ft, (n) => n.tag === "p")[0].text).toBe(FLOW_LEGEND);
+    expect(all(ft, (n) => n.tag === "th").map((n) => n.text)).toEqual(FLOW_COLUMNS.map((c) => c.header));
+    const rows = all(ft, (n) => n.tag === "tr").slice(1).map((tr) => all(tr, (n) => n.tag === "td").map((td) => td.text));
+    expect(rows.length).toBe(r.predicted.conversations.reduce((n, c) => n + c.flows.length, 0));
+    // The same cells, laid out as text, are the text report's table under the same question.
+    let text = "";
+    formatVerifyText(r, (s) => { text += s; });
+    const table = renderTable(FLOW_COLUMNS, rows, { maxWidth: FLOW_TABLE_WIDTH - 4 }).split("\n").filter(Boolean).map((l) => `    ${l}`.trimEnd());
+    const lines = text.split("\n").map((l) => l.trimEnd());
+    const at = lines.indexOf(`    ${FLOW_LEGEND}`);
+    expect(at).toBeGreaterThan(0);
+    expect(lines.slice(at + 1, at + 1 + table.length)).toEqual(table);
+    // The frames column is right-aligned (numeric); the JSON answer keeps its one-line text.
+    expect(all(ft, (n) => n.tag === "td" && n.attrs.class === "num").length).toBe(rows.length * 2);
+    expect(r.answers.find((a) => a.question === "What is each flow?")!.answer).toMatch(/^(UDP|TCP) /);
+    // A row limit counts what it leaves out, inside the answer.
+    expect(byAttr(parse(htmlReport(r, { maxRows: 1 })), "id", "flow-table")[0].text).toContain(`${rows.length - 1} more row(s) not shown (limit 1)`);
   });
 
   it("groups findings of one cause, errors first, summing occurrences", () => {

@@ -33,6 +33,9 @@ const cases = [
   ["lab/rtsp-play-udp-fully-random", ["conntrack.txt"], 1],
   ["lab/ftp-active-helper", ["conntrack.txt", "expect.txt"], 0],
   ["nat/ftp-alg-wrong-address", ["router-junos.txt"], 1],
+  ["lab/sip-udp-no-helper", ["conntrack.txt", "expect.txt"], 1],
+  ["lab/sip-tcp-helper", ["conntrack.txt", "expect.txt"], 0],
+  ["lab/tftp-helper", ["conntrack.txt", "expect.txt"], 0],
 ] as const;
 
 describe.skipIf(!exe && !isCi())("HTML report in Chromium", () => {
@@ -88,6 +91,12 @@ describe.skipIf(!exe && !isCi())("HTML report in Chromium", () => {
     expect(topo).toBeGreaterThan(40);
     expect(await page.evaluate(lowContrastTexts)).toEqual([]);
     if (code === 1) expect(await page.$$eval("#findings [data-code]", (els) => els.length)).toBeGreaterThan(0);
+    // "What is each flow?" is a table with the text report's columns, inside the answers.
+    expect(await page.$$eval("#answers #flow-table thead th", (ths) => ths.map((t) => t.textContent))).toEqual(["#", "Proto", "I/O", "Flow", "NAT", "State", "Frames", "What it is"]);
+    expect(await page.$$eval("#answers #flow-table tbody tr", (trs) => trs.length)).toBeGreaterThan(0);
+    // SIP reports show their dialogs; every table fits the 1280 px window or scrolls in its own box.
+    if (name.includes("sip")) expect(await page.$$eval("#sip [data-sip-session] .sip-messages tbody tr", (trs) => trs.length)).toBeGreaterThan(0);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
     await close();
   });
 

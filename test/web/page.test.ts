@@ -33,6 +33,7 @@ const page_ = join(webDir, "index.html");
 const artifacts = join(root, "test-artifacts");
 const lab = (name: string) => join(root, "pcaps/lab", name);
 const nat = (name: string) => join(root, "pcaps/nat", name);
+const alg = join(root, "pcaps/alg");
 
 /** The CLI on the same files, run in their folder so the names in the report are the page's names. */
 function cli(dir: string, args: string[]): { code: number; stdout: string; stderr: string } {
@@ -114,6 +115,11 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     ["lab ftp-active-no-helper (fails)", lab("ftp-active-no-helper"), { inside: "inside.pcap", outside: "outside.pcap", router: ["conntrack.txt", "expect.txt"] }],
     ["nat ftp-alg-wrong-address with Junos output (fails)", nat("ftp-alg-wrong-address"), { inside: "inside.pcap", outside: "outside.pcap", router: ["router-junos.txt"] }],
     ["lab rtsp-record-udp, outside capture only", lab("rtsp-record-udp"), { outside: "outside.pcap", router: ["conntrack.txt"] }],
+    ["lab sip-udp-helper (SIP over UDP through nf_nat_sip)", lab("sip-udp-helper"), { inside: "inside.pcap", outside: "outside.pcap", router: ["conntrack.txt", "expect.txt"] }],
+    ["lab sip-udp-no-helper (one-way media, fails)", lab("sip-udp-no-helper"), { inside: "inside.pcap", outside: "outside.pcap", router: ["conntrack.txt", "expect.txt"] }],
+    ["lab sip-tcp-helper (SIP over TCP)", lab("sip-tcp-helper"), { inside: "inside.pcap", outside: "outside.pcap", router: ["conntrack.txt", "expect.txt"] }],
+    ["lab tftp-helper (RRQ and WRQ)", lab("tftp-helper"), { inside: "inside.pcap", outside: "outside.pcap", router: ["conntrack.txt", "expect.txt"] }],
+    ["lab tftp-no-helper (replies die at the router)", lab("tftp-no-helper"), { inside: "inside.pcap", outside: "outside.pcap", router: ["conntrack.txt"] }],
   ];
 
   it.each(cases)("%s: the page's JSON and HTML reports and Junos table equal the CLI's", async (_name, dir, r) => {
@@ -140,6 +146,131 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     const junos = cli(dir, ["verify", ...cliArgs(r), "--format", "junos"]).stdout;
     expect(await downloadText(page, "#dl-junos")).toBe(junos);
     if (wantReport.predicted.conversations.length) expect(await page.textContent("#predicted-junos")).toBe(junos);
+    await page.context().close();
+  });
+
+  /** Texts of the cells of each body row of a table. */
+  const rowsOf = (page: Page, sel: string) => page.$$eval(`${sel} tbody tr`, (trs) => trs.map((tr) => Array.from(tr.querySelectorAll(":scope > td"), (td) => td.textContent ?? "")));
+
+  it.each([
+    ["sip-udp-helper", true],
+    ["sip-udp-no-helper", false],
+  ] as const)("lab %s: SIP dialogs, SDP negotiations (media endpoints, RTCP), the flow table and the ladders are shown as the report says", async (name, helper) => {
+    const dir = lab(name);
+    const r: Run = { inside: "inside.pcap", outside: "outside.pcap", router: ["conntrack.txt", "expect.txt"] };
+    const page = await newPage();
+    await page.goto(server.origin + "/index.html");
+    await waitEngine(page);
+    await runPage(page, dir, r);
+    const want = JSON.parse(cli(dir, ["verify", ...cliArgs(r), "--json"]).stdout);
+    expect(await page.getAttribute("#verdict", "data-verdict")).toBe(helper ? "pass" : "fail");
+    // "What is each flow?" is a table (folded under its count, opened here): one row per predicted flow, the text report's columns.
+    const flows = want.predicted.conversations.reduce((n: number, c: { flows: unknown[] }) => n + c.flows.length, 0);
+    expect(await page.isVisible("#flow-table table")).toBe(false);
+    expect(await page.textContent("#flow-table summary")).toBe(`${flows} predicted flow(s) in ${want.predicted.conversations.length} ALG conversation(s)`);
+    await page.click("#flow-table summary");
+    expect(await page.isVisible("#flow-table table")).toBe(true);
+    expect(await page.$$eval("#flow-table thead th", (ths) => ths.map((t) => t.textContent))).toEqual(["#", "Proto", "I/O", "Flow", "NAT", "State", "Frames", "What it is"]);
+    expect((await rowsOf(page, "#flow-table")).length).toBe(flows);
+    expect(await page.textContent("#flow-table p")).toMatch(/^Watch = payload inspected/);
+    // Negotiations: every SDP offer/answer with its media endpoint and RTCP port, as on each side.
+    const negs = await rowsOf(page, "#negotiations");
+    const wantNegs = want.sessions.flatMap((s: { negotiations: { kind: string; inside?: { packet: number; announced: { ip: string; port: number; rtcpPort?: number } } }[] }) => s.negotiations);
+    expect(negs.length).toBe(wantNegs.length);
+    expect(wantNegs.length).toBeGreaterThan(0);
+    for (const [k, n] of wantNegs.entries()) {
+      expect(negs[k][2]).toMatch(/→SDP$/);
+      expect(negs[k][3]).toBe(String(n.inside!.packet));
+      expect(negs[k][4]).toBe(`${n.inside!.announced.ip}:${n.inside!.announced.port}${n.inside!.announced.rtcpPort !== undefined ? ` (RTCP ${n.inside!.announced.rtcpPort})` : ""}`);
+      expect(negs[k][9]).toMatch(/^audio (sendrecv|sendonly|recvonly|inactive) (offer|answer)/);
+    }
+    // SIP dialogs: every message of every dialog with its header checks, the media per direction.
+    const sipSessions = want.sessions.map((s: { sip?: unknown }, i: number) => [i + 1, s.sip] as const).filter(([, x]: readonly [number, unknown]) => x);
+    expect(await page.$$eval("#sip [data-sip-session]", (els) => els.map((e) => Number(e.getAttribute("data-sip-session"))))).toEqual(sipSessions.map(([i]: readonly [number, unknown]) => i));
+    for (const [i, sip] of sipSessions as [number, { callId: string; messages: { name: string; fields: { status: string }[] }[]; media: { status: string }[] }][]) {
+      const sel = `#sip [data-sip-session="${i}"]`;
+      expect(await page.textContent(`${sel} h3`)).toContain(sip.callId);
+      const msgs = await rowsOf(page, `${sel} .sip-messages`);
+      expect(msgs.map((m) => m[0])).toEqual(sip.messages.map((m) => m.name));
+      expect(await page.$$eval(`${sel} [data-status]`, (els) => els.map((e) => e.getAttribute("data-status")))).toEqual(sip.messages.flatMap((m) => m.fields.map((f) => f.status)));
+      expect(await page.$$eval(`${sel} [data-media-status]`, (els) => els.map((e) => e.getAttribute("data-media-status")))).toEqual(sip.media.map((d) => d.status));
+    }
+    // Ladders: REGISTER and the other messages without SDP drawn; the INVITE's SDP from the client,
+    // the 200's from the server; with the helper the INVITE's c= is rewritten, without it not, and
+    // the remote party's RTP dies at the router (the classic SIP-ALG failure).
+    expect(await page.$$eval("svg[data-session='1'] [data-arrow='sip']", (gs) => gs.map((g) => g.getAttribute("data-message")))).toEqual(["REGISTER", "200 REGISTER"]);
+    expect(await page.getAttribute("svg[data-session='1'] [data-message='REGISTER']", "data-rewritten")).toBe(helper ? "true" : "false");
+    const sdp = await page.$$eval("svg[data-session='2'] [data-arrow='control']", (gs) => gs.map((g) => [g.getAttribute("data-from"), g.getAttribute("data-rewritten")]));
+    expect(sdp[0]).toEqual(["client", helper ? "true" : "false"]);
+    expect(sdp[1][0]).toBe("server");
+    const ends = await page.$$eval("svg[data-session='2'] [data-arrow='data']", (gs) => gs.map((g) => g.getAttribute("data-end")));
+    expect(ends.includes("died-at-router")).toBe(!helper);
+    expect(await page.$$eval("svg[data-session='2'] [data-arrow='sip']", (gs) => gs.map((g) => g.getAttribute("data-message")))).toEqual(expect.arrayContaining(["180 INVITE", "ACK", "BYE", "200 BYE"]));
+    await page.screenshot({ path: join(artifacts, `web-${name}.png`), fullPage: true });
+    await page.context().close();
+  });
+
+  it("lab tftp-helper: the RRQ and WRQ negotiations (client endpoint, the transfer) and their ladders", async () => {
+    const dir = lab("tftp-helper");
+    const page = await newPage();
+    await page.goto(server.origin + "/index.html");
+    await waitEngine(page);
+    await runPage(page, dir, { inside: "inside.pcap", outside: "outside.pcap", router: ["conntrack.txt"] });
+    const negs = await rowsOf(page, "#negotiations");
+    expect(negs.map((n) => [n[1], n[2], n[4], n[6], n[8], n[9]])).toEqual([
+      ["tftp", "RRQ", "192.0.2.10:40000", "198.51.100.1:40000", "forwarded", 'RRQ "get.bin"'],
+      ["tftp", "WRQ", "192.0.2.10:40001", "198.51.100.1:40001", "forwarded", 'WRQ "put.bin"'],
+    ]);
+    for (const id of ["1", "2"]) {
+      expect(await page.getAttribute(`svg[data-session='${id}'] [data-arrow='control']`, "data-from")).toBe("client");
+      expect(await page.getAttribute(`svg[data-session='${id}'] [data-arrow='data']`, "data-end")).toBe("crossed");
+    }
+    await page.context().close();
+  });
+
+  it("SIP/TFTP ports, VXLAN ports and the limits: each equals the CLI option of the same name", async () => {
+    const page = await newPage();
+    await page.goto(server.origin + "/index.html");
+    await waitEngine(page);
+    await page.click("details.options > summary");
+    await page.click("#limits > summary");
+    const runs: [string, Record<string, string>, string[]][] = [
+      ["sip-udp-basic.pcap", {}, []],
+      ["sip-udp-basic.pcap", { "#opt-sip": "5080" }, ["--sip-ports", "5080"]],
+      ["sip-udp-basic.pcap", { "#opt-sip": "5060", "#opt-max-negotiations": "1", "#opt-max-flows": "16" }, ["--max-negotiations", "1", "--max-flows", "16"]],
+      ["tftp-options-oack.pcap", { "#opt-max-negotiations": "", "#opt-max-flows": "" }, []],
+      ["tftp-options-oack.pcap", { "#opt-tftp": "70" }, ["--tftp-ports", "70"]],
+      ["tftp-options-oack.pcap", {
+        "#opt-tftp": "69", "#opt-vxlan": "none", "#opt-max-tftp-transfers": "0", "#opt-max-tftp-sessions": "1", "#opt-max-control-streams": "1", "#opt-control-idle": "5",
+        "#opt-max-tunnel-depth": "0", "#opt-reasm-datagrams": "0", "#opt-reasm-bytes": "100", "#opt-reasm-timeout": "2", "#opt-profile": "linux",
+      }, ["--vxlan-ports", "none", "--max-tftp-transfers", "0", "--max-tftp-sessions", "1", "--max-control-streams", "1", "--control-idle", "5", "--max-tunnel-depth", "0", "--reasm-datagrams", "0", "--reasm-bytes", "100", "--reasm-timeout", "2", "--profile", "linux"]],
+    ];
+    const sessions: number[] = [];
+    for (const [file, fields, args] of runs) {
+      for (const [sel, v] of Object.entries(fields)) {
+        if (sel === "#opt-profile") await page.selectOption(sel, v);
+        else await page.fill(sel, v);
+      }
+      await page.setInputFiles("#file-inside", join(alg, file));
+      await page.click("#run");
+      await page.waitForFunction(() => document.body.dataset.state === "done" || document.body.dataset.state === "error");
+      const want = JSON.parse(cli(alg, ["verify", "--inside", file, ...args, "--json"]).stdout);
+      const got = JSON.parse(await downloadText(page, "#dl-json"));
+      expect(got, `${file} ${args.join(" ")}`).toEqual(want);
+      sessions.push(got.sessions.length);
+      await page.click("#inputs-box > summary");
+    }
+    // The options changed what was analyzed: SIP off port 5080, TFTP off port 70, the limits counted.
+    expect(sessions.slice(0, 2)).toEqual([1, 0]);
+    expect(sessions.slice(3, 5)).toEqual([1, 0]);
+    // A limit out of the CLI's range is refused with the field's name.
+    await page.fill("#opt-max-flows", "8");
+    await page.click("#run");
+    expect(await page.textContent("#status")).toMatch(/Flows per capture \(--max-flows\): expected a whole number 16–50000000/);
+    await page.fill("#opt-max-flows", "");
+    await page.fill("#opt-vxlan", "4789,x");
+    await page.click("#run");
+    expect(await page.textContent("#status")).toMatch(/vxlan ports: expected numbers 1–65535 separated by commas, or none/);
     await page.context().close();
   });
 

@@ -4,8 +4,8 @@
  */
 import "./style.css";
 import EngineWorker from "./worker.ts?worker&inline";
-import type { Side, VerifyRequest, WorkerMessage } from "./protocol.js";
-import { INTERFACE_SPEC_HELP, canonicalIp, parseCidr, parseInterfaceSpec, type Cidr, type InterfaceSpec } from "../../src/browser/index.js";
+import type { PageLimit, Side, VerifyRequest, WorkerMessage } from "./protocol.js";
+import { INTERFACE_SPEC_HELP, canonicalIp, flowCapLog2For, parseCidr, parseInterfaceSpec, type Cidr, type InterfaceSpec } from "../../src/browser/index.js";
 import { $, formatBytes, h } from "./dom.js";
 import { renderReport } from "./render.js";
 
@@ -102,10 +102,15 @@ $("clear").addEventListener("click", () => {
   setStatus("");
 });
 
-function ports(id: string, fallback: number[]): number[] {
-  const v = $<HTMLInputElement>(id).value.split(/[,\s]+/).filter(Boolean).map(Number);
+/** A port list; empty gives `fallback` (the CLI's default), or none where "none" is allowed (VXLAN). */
+function ports(id: string, fallback: number[], noneAllowed = false): number[] {
+  const text = $<HTMLInputElement>(id).value.trim();
+  if (noneAllowed && (text === "" || text.toLowerCase() === "none")) return [];
+  const v = text.split(/[,\s]+/).filter(Boolean).map(Number);
   if (!v.length) return fallback;
-  if (v.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) throw new Error(`${id.replace("opt-", "")} ports: expected numbers 1–65535 separated by commas`);
+  if (v.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
+    throw new Error(`${id.replace("opt-", "")} ports: expected numbers 1–65535 separated by commas${noneAllowed ? ", or none" : ""}`);
+  }
   return v;
 }
 
@@ -113,6 +118,33 @@ function intOpt(id: string, min: number, max: number): number {
   const v = Number($<HTMLInputElement>(id).value);
   if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${$(id).previousElementSibling?.textContent ?? id}: expected a whole number ${min}–${max}`);
   return v;
+}
+
+/**
+ * The "Limits" box: page field → scan option, with the CLI's bounds (src/node/cli.ts). An empty
+ * field leaves the engine's default, which is the CLI's.
+ */
+const LIMITS: { id: string; key: PageLimit; min: number; max: number; map?: (n: number) => number }[] = [
+  { id: "opt-max-flows", key: "flowCapLog2", min: 16, max: 50_000_000, map: flowCapLog2For },
+  { id: "opt-max-control-streams", key: "maxControlStreams", min: 1, max: 65_536 },
+  { id: "opt-control-idle", key: "controlIdleSeconds", min: 1, max: 4_000_000 },
+  { id: "opt-max-negotiations", key: "maxNegotiations", min: 1, max: 100_000_000 },
+  { id: "opt-max-tftp-transfers", key: "maxTftpTransfers", min: 0, max: 65_536 },
+  { id: "opt-max-tftp-sessions", key: "maxTftpSessions", min: 1, max: 100_000_000 },
+  { id: "opt-max-tunnel-depth", key: "maxTunnelDepth", min: 0, max: 64 },
+  { id: "opt-reasm-datagrams", key: "reasmDatagrams", min: 0, max: 4096 },
+  { id: "opt-reasm-bytes", key: "reasmBytes", min: 8, max: 65_535 },
+  { id: "opt-reasm-timeout", key: "reasmTimeoutSeconds", min: 1, max: 86_400 },
+];
+
+function limits(): Partial<Record<PageLimit, number>> {
+  const out: Partial<Record<PageLimit, number>> = {};
+  for (const l of LIMITS) {
+    if (!$<HTMLInputElement>(l.id).value.trim()) continue;
+    const n = intOpt(l.id, l.min, l.max);
+    out[l.key] = l.map ? l.map(n) : n;
+  }
+  return out;
 }
 
 const listOf = (id: string) => $<HTMLInputElement>(id).value.split(/[,\s]+/).filter(Boolean);
@@ -244,10 +276,12 @@ runBtn.addEventListener("click", async () => {
       options: {
         profile: $<HTMLSelectElement>("opt-profile").value as "lenient" | "linux",
         ftpPorts: ports("opt-ftp", [21]), rtspPorts: ports("opt-rtsp", [554, 8554]),
+        sipPorts: ports("opt-sip", [5060]), tftpPorts: ports("opt-tftp", [69]), vxlanPorts: ports("opt-vxlan", [], true),
         windowSeconds: intOpt("opt-window", 0, 86_400), frameTolerance: intOpt("opt-tolerance", 0, 1_000_000),
         allMappings: $<HTMLInputElement>("opt-all").checked,
         clockOffsetMs: clockOffset(),
         hints: { natAddresses: natAddresses(), insideNets: insideNets() },
+        ...limits(),
       },
     };
   } catch (e) {

@@ -8,6 +8,11 @@ import type { Cidr, InterfaceSpec, VerifyReport } from "../../src/browser/index.
 
 export type Side = "inside" | "outside";
 
+/** The limits the page's "Limits" box sets (each a scan option; unset = the engine's default, the CLI's). */
+export type PageLimit =
+  | "flowCapLog2" | "maxControlStreams" | "controlIdleSeconds" | "maxNegotiations" | "maxTftpTransfers" | "maxTftpSessions"
+  | "maxTunnelDepth" | "reasmDatagrams" | "reasmBytes" | "reasmTimeoutSeconds";
+
 export interface VerifyRequest {
   type: "verify";
   inside?: File;
@@ -16,16 +21,20 @@ export interface VerifyRequest {
   /** One capture holding both sides (`inside` and `outside` are then the same File). */
   insideIf?: InterfaceSpec;
   outsideIf?: InterfaceSpec;
+  /** The CLI's verify options of the same names (src/node/cli.ts); limits as the scan takes them. */
   options: {
     profile: "lenient" | "linux";
     ftpPorts: number[];
     rtspPorts: number[];
+    sipPorts: number[];
+    tftpPorts: number[];
+    vxlanPorts: number[];
     windowSeconds: number;
     frameTolerance: number;
     allMappings: boolean;
     clockOffsetMs?: number;
     hints: { natAddresses: string[]; insideNets: Cidr[] };
-  };
+  } & Partial<Record<PageLimit, number>>;
 }
 
 export interface FlowTableTransfer {

@@ -4,7 +4,9 @@
  * diagnostics and a per-flow table per capture. Rendering only: every value comes from the
  * worker's message (the same report object the CLI prints with --json).
  */
-import { answersList, findingGroups, htmlReport, ladder, timelineRows, topology, type Markup } from "../../src/browser/index.js";
+import {
+  NEGOTIATION_HEADERS, NEGOTIATION_NUMERIC, answersList, findingGroups, htmlReport, ladder, negotiationRows, sipDialogs, timelineRows, topology, type Markup,
+} from "../../src/browser/index.js";
 import type { WorkerMessage } from "./protocol.js";
 import { download, formatBytes, h, table, toDom, type Child } from "./dom.js";
 import { flowTableView } from "./flow-table.js";
@@ -74,7 +76,8 @@ export function renderReport(m: Done): HTMLElement {
     out.append(h("div", { class: "input-error", id: "input-error", role: "alert" },
       h("strong", {}, "Damaged capture. "), h("code", {}, m.inputError), h("p", {}, "What was decoded before it is reported below (marked partial).")));
   }
-  out.append(section("answers", "Questions", dom(answersList(r))));
+  // The flow table folded under its count: the first screen keeps the verdict, answers and first diagram.
+  out.append(section("answers", "Questions", dom(answersList(r, Number.MAX_SAFE_INTEGER, false))));
   const shown = Math.min(r.sessions.length, PAGE_MAX_DIAGRAMS);
   const diagrams = h("section", { class: "part", id: "diagrams", "aria-label": "Ladder diagram of each ALG session" });
   for (let i = 0; i < shown; i++) diagrams.append(diagram(r, i));
@@ -111,13 +114,11 @@ export function renderReport(m: Done): HTMLElement {
       ]))));
   }
 
-  const negs = r.sessions.flatMap((s) => s.negotiations.map((n) => [
-    s.alg, n.command && n.command !== n.kind ? `${n.command}→${n.kind}` : n.kind,
-    n.inside ? n.inside.packet : "-", n.inside ? ep(n.inside.announced) : "-",
-    n.outside ? n.outside.packet : "-", n.outside ? ep(n.outside.announced) : "-",
-    n.rewrite ? (n.rewrite.ok ? "ok" : "WRONG") : "", n.dataPath,
-  ] as Child[]));
-  if (negs.length) out.append(section("negotiations", "Negotiations", table(["ALG", "Kind", "In pkt", "Inside says", "Out pkt", "Outside says", "Rewrite", "Data path"], negs, { numeric: [2, 4] })));
+  // Every negotiation (the HTML report stops at its row limit; the page lists them all).
+  const negs = negotiationRows(r, Number.MAX_SAFE_INTEGER);
+  if (negs.rows.length) out.append(section("negotiations", "Negotiations", table(NEGOTIATION_HEADERS, negs.rows, { numeric: NEGOTIATION_NUMERIC })));
+  const sip = sipDialogs(r, Number.MAX_SAFE_INTEGER);
+  if (sip) out.append(dom(sip));
 
   if (r.timeline.length) {
     out.append(section("timeline", "Timeline (times from the first entry; UTC on hover)", table(["Time", "What", "Where"], timelineRows(r).map((row) => row.map((c) => (c && typeof c === "object" ? toDom(c) : c) as Child)), { numeric: [0] })));
