@@ -4,7 +4,7 @@
  * (./index.ts) so the CLI's commands and the worker threads load only what they use.
  */
 import { readFile } from "node:fs/promises";
-import { isMainThread, Worker } from "node:worker_threads";
+import { Worker } from "node:worker_threads";
 import { unpackFlows } from "./flow-transfer.js";
 import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -13,7 +13,6 @@ import { compileCore } from "../wasm/instantiate.js";
 import type { ByteSource, PullSource } from "../wasm/core.js";
 import { scanCapture, type CaptureScan, type ScanOptions } from "../capture/scan.js";
 import { analyzeCapture, type AnalyzeResult, type AnalyzeScanOptions } from "../alg/analyze.js";
-import { READ_AHEAD_HEAD, readAheadSource } from "./read-ahead.js";
 
 let cachedModule: WebAssembly.Module | undefined;
 
@@ -47,10 +46,8 @@ const errText = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error
  * Reads a file sequentially straight into the caller's buffer (the wasm window): zero copy.
  * Reads are synchronous: one 128 KiB read costs a few microseconds from the page cache, far
  * less than a trip through the libuv thread pool, and a scan has nothing else to do meanwhile.
- * With `readAhead`, a file larger than READ_AHEAD_HEAD is read on a worker thread ahead of the
- * scan instead (./read-ahead.ts: the reads overlap the decoding on the second core).
  */
-export function fileSource(path: string, readAhead = false): PullSource & { close(): void; size: number } {
+export function fileSource(path: string): PullSource & { close(): void; size: number } {
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -61,9 +58,6 @@ export function fileSource(path: string, readAhead = false): PullSource & { clos
   if (st.isDirectory()) {
     closeSync(fd);
     throw new InputError(path, `cannot read ${path}: it is a directory`);
-  }
-  if (readAhead && st.isFile() && st.size > READ_AHEAD_HEAD) {
-    return { size: st.size, ...readAheadSource(fd, st.size, (text) => new InputError(path, `cannot read ${path}: ${text}`)) };
   }
   return {
     size: st.size,
@@ -89,12 +83,11 @@ export type FileOptions<O> = Omit<O, "file"> & {
 async function withFile<O extends { file: string }, R>(
   path: string, opts: FileOptions<O>,
   run: (module: WebAssembly.Module, source: ByteSource, opts: O) => Promise<R>,
-  readAhead = false,
 ): Promise<R> {
   const module = await loadCoreModule();
   const { stdin, ...rest } = opts;
   if (path === "-") return run(module, stdin ?? process.stdin, { ...rest, file: rest.file ?? "<stdin>" } as unknown as O);
-  const src = fileSource(path, readAhead);
+  const src = fileSource(path);
   try {
     return await run(module, src, { ...rest, file: rest.file ?? path } as unknown as O);
   } finally {
@@ -107,13 +100,9 @@ export function scanFile(path: string, opts: FileOptions<ScanOptions> = {}): Pro
   return withFile(path, opts, scanCapture);
 }
 
-/**
- * Scans one capture file (or "-") and builds its FTP/RTSP sessions. On the main thread a large
- * file is read ahead on a worker thread; in a worker (verify's two captures at once, one core
- * each) it is read in place.
- */
+/** Scans one capture file (or "-") and builds its ALG sessions. */
 export function analyzeFile(path: string, opts: FileOptions<AnalyzeScanOptions> = {}): Promise<AnalyzeResult> {
-  return withFile(path, opts, analyzeCapture, isMainThread);
+  return withFile(path, opts, analyzeCapture);
 }
 
 /**
