@@ -11,18 +11,20 @@
  *            matched to flows · JSON (the report written to a sink that drops it). Medians of
  *            `runs` per stage.
  *   verify:  the two captures analyzed (one after the other here; the CLI runs them in two worker
- *            threads) · transfer of a flow table between threads (its dense copy + a new FlowTable
- *            over it, as analyze-worker and analyzeFilesParallel do) · NAT reconciliation · pairing
- *            assessment (ISNs, control-line order) · sessions, prediction and report assembly (the
- *            rest of verify(): per run, verify() minus the reconciliation and the assessment run
- *            just before it; the median of those, never below 0) · report JSON.
+ *            threads) · transfer of a flow table between threads (packFlows' copy out of
+ *            wasm memory + unpackFlows' FlowTable over it, as analyze-worker and
+ *            analyzeFilesParallel do) · NAT reconciliation · pairing assessment (ISNs,
+ *            control-line order) · sessions, prediction and report assembly (the rest of
+ *            verify(): per run, verify() minus the reconciliation and the assessment run just
+ *            before it; the median of those, never below 0) · report JSON.
  *
  * Machine load moves absolute figures by tens of percent: compare shares and the ratios of paired
  * whole-process runs (bench/run.ts), not single times.
  */
 import { fileSource, loadCoreModule, analyzeFile } from "../src/node/files.js";
 import { scanCapture, type CaptureScan } from "../src/capture/scan.js";
-import { FlowTable, type AlgEvent, type PullSource } from "../src/wasm/core.js";
+import type { AlgEvent, PullSource } from "../src/wasm/core.js";
+import { packFlows, unpackFlows } from "../src/node/flow-transfer.js";
 import { writeFlowsJson } from "../src/report/flows-json.js";
 import { reconcile } from "../src/verify/nat.js";
 import { assessPairing } from "../src/verify/pairing.js";
@@ -139,8 +141,8 @@ export async function verifyBreakdown(inside: string, outside: string, runs = 3)
   const outs = await analyzeFile(outside, {});
   const analyzed = cpu() - t0;
   const transfer = await timeIt(runs, () => {
-    const dense = outs.scan.flows.toDense();
-    return new FlowTable(dense, 0, outs.scan.flows.count, outs.scan.flows.count);
+    const { packed } = packFlows(outs.scan.core!, outs.scan.flows);
+    return unpackFlows(packed);
   });
   // Per run: the reconciliation, the assessment, then the whole verify(); its rest is the
   // difference within the run (neighbouring measurements), the median of those never below 0.
@@ -162,7 +164,7 @@ export async function verifyBreakdown(inside: string, outside: string, runs = 3)
   const json = await timeIt(runs, () => JSON.stringify(report));
   return [
     { job: "verify", phase: "analyze inside + outside (one after the other here)", seconds: analyzed },
-    { job: "verify", phase: "flow table to another thread (dense copy + view), per side", seconds: transfer },
+    { job: "verify", phase: "flow table to another thread (packed copy + view), per side", seconds: transfer },
     { job: "verify", phase: "NAT reconciliation (pairing flows by numeric keys)", seconds: nat },
     { job: "verify", phase: "pairing assessment (ISNs, control-line order)", seconds: pairing },
     { job: "verify", phase: "sessions, prediction, report assembly (rest of verify())", seconds: rest },

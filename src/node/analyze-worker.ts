@@ -1,7 +1,7 @@
 /**
  * Worker thread of `analyzeFilesParallel`: analyzes one capture and posts the result back, with
- * the flow table as a transferred copy of its records and its columns (flow-transfer.ts; the
- * instance itself stays here).
+ * the flow table as a transferred copy of its records (flow-transfer.ts; the wasm instance itself
+ * stays here).
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { analyzeFile } from "./files.js";

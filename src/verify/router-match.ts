@@ -28,13 +28,14 @@
  * was read only partly, so its unread part may hold the flows).
  *
  * Scale: captured flows are looked up by numeric endpoint keys (FlowTable.endpointKeys, the keys
- * the NAT pairing uses) in typed-array indexes; only non-IPv4 flows get string keys. Work is
+ * the NAT pairing uses, computed once per table by flow-columns.ts) in typed-array indexes; only non-IPv4 flows get string keys. Work is
  * linear in router records + captured flows.
  */
 import type { AnalyzeResult } from "../alg/analyze.js";
 import type { FlowTable } from "../wasm/core.js";
 import type { NatTranslation, RouterEndpoint, RouterEvent, RouterExpectation, RouterFlow, RouterParseResult } from "../router/types.js";
 import { KeyIndex } from "./key-index.js";
+import { flowColumns } from "./flow-columns.js";
 import type { VerifiedSession } from "./types.js";
 
 export type RouterRecord = RouterFlow | RouterEvent | RouterExpectation;
@@ -131,7 +132,7 @@ class CaptureIndex {
   private readonly other = new Map<string, number[]>();
 
   constructor(readonly side: CaptureSide, readonly table: FlowTable) {
-    const k = table.endpointKeys();
+    const k = flowColumns(table);
     this.ini = k.initiator;
     this.res = k.responder;
     this.byIni = new KeyIndex(this.ini);
