@@ -440,5 +440,13 @@ export class AddrCache {
   }
 }
 
-/** The cache the parsers share; parseRouterText clears it when done (parsing is synchronous). */
-export const ADDR_CACHE = new AddrCache();
+let shared: AddrCache | undefined;
+
+/**
+ * The cache the parsers share; parseRouterText clears it when done (parsing is synchronous).
+ * Made on first use: modules that only import this file's functions (the SIP parser, through
+ * canonicalIp) do not pay for its arrays at start-up.
+ */
+export function addrCache(): AddrCache {
+  return (shared ??= new AddrCache());
+}

@@ -28,7 +28,7 @@ import { parseSrxSipCalls, parseSrxSipTransactions } from "./srx/sip.js";
 import { parseConntrack } from "./conntrack/entries.js";
 import { parseConntrackExpect } from "./conntrack/expect.js";
 import { normaliseDocument, type NormalisedRecords } from "./normalise.js";
-import { ADDR_CACHE } from "./ip.js";
+import { addrCache } from "./ip.js";
 import { ListParts, listLength } from "./lazy.js";
 import { resetConversationState } from "./junos/conversations.js";
 import { resetConntrackState } from "./conntrack/entries.js";
@@ -138,7 +138,7 @@ export function parseRouterText(input: RouterInput, file: string, opts: RouterPa
     result.diagnostics = ctx ? ctx.diagnostics.concat([d]) : [d];
   } finally {
     // the parsers' interning caches may hold slices of `text`: let it go
-    ADDR_CACHE.clear();
+    addrCache().clear();
     resetConversationState();
     resetConntrackState();
   }

@@ -20,14 +20,14 @@
  * Speed (a million-line dump is a normal input): each line is scanned once over its code units
  * (CodeWindow), keys recognised by length and characters, numbers converted while scanned; no
  * line string, token array or substring per token. Addresses and endpoints are interned
- * (ADDR_CACHE: the reply tuple's mirrored endpoint is the original's object), flag lists are
+ * (addrCache(): the reply tuple's mirrored endpoint is the original's object), flag lists are
  * shared frozen arrays, and the usual entry and tuple get smaller fixed shapes (absent optional
  * fields are left out rather than set to undefined).
  */
 import type { ConntrackEntry, ConntrackTuple, ConntrackDocument, ConntrackEventsDocument, RouterEndpoint } from "../types.js";
 import { type ParseContext, type Segment, type Codes, type Lines, CodeWindow, IGNORABLE, clip } from "../lines.js";
 import { defineLazyList, type RecordSource } from "../lazy.js";
-import { ADDR_CACHE, ipv4Value } from "../ip.js";
+import { addrCache, ipv4Value } from "../ip.js";
 import { SHOWN } from "./tokens.js";
 
 const LEAD = /[ \t]*(?:\[[ \t]*(\d+\.\d+)[ \t]*\][ \t]*)?(?:\[(NEW|UPDATE|DESTROY)\][ \t]*)?/y;
@@ -127,7 +127,7 @@ function entrySource(lines: Lines, seg: Segment, good: Int32Array): RecordSource
         }
       } finally {
         // the caches may hold slices of the text
-        ADDR_CACHE.clear();
+        addrCache().clear();
         resetConntrackState();
       }
     },
@@ -176,12 +176,12 @@ function endpoint(codes: Codes, input: string, s: number, e: number, port: numbe
   const v = ipv4Value(codes, s, e);
   if (v >= 0) {
     if (port === BAD || port > 65535) return BAD_PORT;
-    return ADDR_CACHE.v4Endpoint(v, port, input, OFF + s, OFF + e);
+    return addrCache().v4Endpoint(v, port, input, OFF + s, OFF + e);
   }
-  const ip = ADDR_CACHE.ip(input, OFF + s, OFF + e);
+  const ip = addrCache().ip(input, OFF + s, OFF + e);
   if (ip === null) return null;
   if (port === BAD || port > 65535) return BAD_PORT;
-  return ADDR_CACHE.pair(ip, port === NONE ? null : port);
+  return addrCache().pair(ip, port === NONE ? null : port);
 }
 
 /** Text offset of codes[0] for the line being parsed (codes is a window on the text). */

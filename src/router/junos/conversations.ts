@@ -20,7 +20,7 @@
  * A whole line `Key: value` that no item matches is kept in `extra` (info `unknown_field`).
  *
  * Speed (a 100 000-flow list is a normal input): no line string unless a regex or a message
- * needs one, addresses and endpoints interned (ADDR_CACHE), exact-size NAT arrays (a flow
+ * needs one, addresses and endpoints interned (addrCache()), exact-size NAT arrays (a flow
  * without NAT shares one frozen empty array), fixed object shapes.
  *
  *   "Interface: sp-1/3/0, Service set: S Conversation: ALG protocol: ftp TCP 1.1.79.2:14083 ->
@@ -35,7 +35,7 @@
  */
 import type { JunosConversation, JunosConversationsDocument, JunosFlow, JunosInterface, NatTranslation } from "../types.js";
 import { type ParseContext, type Segment, type Codes, IGNORABLE, clip } from "../lines.js";
-import { ADDR_CACHE } from "../ip.js";
+import { addrCache } from "../ip.js";
 
 /**
  * Item patterns, tried in this order at each position (sticky). The two items of every flow —
@@ -98,8 +98,8 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
       if (ch === 78 /* N */) {
         if (matchNat(codes, ls + pos, le)) {
           if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, (text ??= lines.get(i)), unknownAt, pos);
-          const from = ADDR_CACHE.endpointAt(codes, off, input, M_FROM_S, M_FROM_E);
-          const to = ADDR_CACHE.endpointAt(codes, off, input, M_TO_S, M_TO_E);
+          const from = addrCache().endpointAt(codes, off, input, M_FROM_S, M_FROM_E);
+          const to = addrCache().endpointAt(codes, off, input, M_TO_S, M_TO_E);
           if (!flow) ctx.report("orphan_nat", "warning", i, pos, "NAT line without a flow line before it");
           else if (!from || !to) {
             const bad = from ? input.slice(off + M_TO_S, off + M_TO_E) : input.slice(off + M_FROM_S, off + M_FROM_E);
@@ -164,8 +164,8 @@ export function parseJunosConversations(ctx: ParseContext, seg: Segment, base: O
       }
       if (matchFlow(codes, ls + pos, le)) {
         if (unknownAt >= 0) unknownAt = flushUnknown(ctx, i, (text ??= lines.get(i)), unknownAt, pos);
-        const src = ADDR_CACHE.endpointAt(codes, off, input, M_FROM_S, M_FROM_E);
-        const dst = ADDR_CACHE.endpointAt(codes, off, input, M_TO_S, M_TO_E);
+        const src = addrCache().endpointAt(codes, off, input, M_FROM_S, M_FROM_E);
+        const dst = addrCache().endpointAt(codes, off, input, M_TO_S, M_TO_E);
         if (!src || !dst) {
           const bad = src ? input.slice(off + M_TO_S, off + M_TO_E) : input.slice(off + M_FROM_S, off + M_FROM_E);
           ctx.report("bad_endpoint", "error", i, pos + input.slice(off + ls + pos, off + M_END).indexOf(bad, M_PROTO_E - ls - pos), `bad address:port "${bad}" in flow line`);
