@@ -19,15 +19,41 @@ export type Sink = (chunk: string | Uint8Array) => void;
 
 /**
  * Writes the report; `extra` members (e.g. `sessions` of `analyze`) follow `flows` and precede
- * `stats`.
+ * `stats`. An array member is written a member at a time, in pieces of about EXTRA_PIECE code
+ * units (a long capture's sessions are megabytes of JSON: never one string, nor its copy as bytes).
  */
 export function writeFlowsJson(scan: CaptureScan, write: Sink, extra: Record<string, unknown> = {}): void {
   write(`{"schemaVersion":1,"capture":${JSON.stringify(scan.info)},"flows":[`);
   if (!scan.core) throw new Error("writeFlowsJson needs the scan's wasm instance");
   writeFlowArray(scan.core.exports, scan.flows, write);
   let tail = "\n]";
-  for (const [k, v] of Object.entries(extra)) tail += `,${JSON.stringify(k)}:${JSON.stringify(v)}`;
+  for (const [k, v] of Object.entries(extra)) {
+    if (!Array.isArray(v)) {
+      tail += `,${JSON.stringify(k)}:${JSON.stringify(v)}`;
+      continue;
+    }
+    write(`${tail},${JSON.stringify(k)}:`);
+    writeArray(v, write);
+    tail = "";
+  }
   write(`${tail},"stats":${JSON.stringify(scan.stats)},"diagnostics":${JSON.stringify(scan.diagnostics)}}\n`);
+}
+
+/** Code units of JSON collected before a piece of an `extra` array goes to the sink. */
+const EXTRA_PIECE = 1 << 16;
+
+/** JSON.stringify(list), member by member, in pieces (a member JSON cannot hold is null, as there). */
+function writeArray(list: unknown[], write: Sink): void {
+  let buf = "[";
+  for (let i = 0; i < list.length; i++) {
+    const s = JSON.stringify(list[i]);
+    buf += (i ? "," : "") + (s === undefined ? "null" : s);
+    if (buf.length >= EXTRA_PIECE) {
+      write(buf);
+      buf = "";
+    }
+  }
+  write(buf + "]");
 }
 
 /**
