@@ -14,6 +14,12 @@
  * caret under the column; column 0-based), the first `maxDiagnostics` (default 20) and
  * "… and K more".
  *
+ * Column widths come from a bounded first window: each column is as wide as its header and its
+ * longest cell among the first WIDTH_WINDOW (1 000) rows of that table; a later, longer cell is
+ * written whole and pushes the rest of its row right (the row stays one line). A table of at most
+ * 1 000 rows is aligned exactly as before. So the text is written as the records are read, a table
+ * at a time, and never holds more than the window's rows (a 10⁶-entry conntrack dump included).
+ *
  * Any size: both renderings are produced piece by piece (`routerJsonPieces`, `routerTextPieces`,
  * generators of strings of about 64 KiB) and written through a sink that may return a promise
  * (`writeRouterReport`: back-pressure of the output), so no single string holds a report of a
@@ -231,86 +237,136 @@ function* reportParts(report: RouterReport): Generator<string> {
   yield* jsonParts(report, "", 1 + STREAMED_LEVELS, reportMemberLevels);
 }
 
-/** Longest length of column k over the rows (a loop: rows may be millions). */
-function columnWidth(head: string, rows: string[][], k: number): number {
-  let w = head.length;
-  for (const r of rows) {
-    const n = (r[k] ?? "").length;
-    if (n > w) w = n;
-  }
-  return w;
-}
+/** Rows of a text table whose cells set the column widths (README "alg-verify router"). */
+export const WIDTH_WINDOW = 1000;
 
-/** Render rows as space-aligned columns (2 spaces between), indented; one string per line. */
-export function* tableLines(head: string[], rows: string[][], indent = "  "): Generator<string> {
-  const w = head.map((h, k) => columnWidth(h, rows, k));
+/**
+ * Render rows as space-aligned columns (2 spaces between), indented; one string per line. The
+ * widths are those of the header and the first `window` rows (all rows by default); the rows are
+ * read once, in order, and only the window is held.
+ */
+export function* tableLines(head: string[], rows: Iterable<string[]>, indent = "  ", window = Infinity): Generator<string> {
+  const first: string[][] = [];
+  const it = rows[Symbol.iterator]();
+  let next = it.next();
+  for (; !next.done && first.length < window; next = it.next()) first.push(next.value);
+  const w = head.map((h) => h.length);
+  for (const r of first) for (let k = 0; k < w.length; k++) w[k] = Math.max(w[k]!, (r[k] ?? "").length);
   const fmt = (r: string[]) => indent + r.map((c, k) => (k === r.length - 1 ? c : c.padEnd(w[k]!))).join("  ").trimEnd();
   yield fmt(head);
-  for (const r of rows) yield fmt(r);
+  for (const r of first) yield fmt(r);
+  first.length = 0;
+  for (; !next.done; next = it.next()) yield fmt(next.value);
 }
 
-/** Render rows as space-aligned columns (2 spaces between), indented. */
+/** Render rows as space-aligned columns (2 spaces between), indented (widths from every row). */
 export function table(head: string[], rows: string[][], indent = "  "): string[] {
   return Array.from(tableLines(head, rows, indent));
 }
 
+/** A router text table: widths from the first WIDTH_WINDOW rows. */
+function routerTable(head: string[], rows: Iterable<string[]>): Generator<string> {
+  return tableLines(head, rows, "  ", WIDTH_WINDOW);
+}
+
+/** Each record of `records` made into a row, lazily. */
+function* rowsOf<T>(records: Iterable<T>, row: (r: T) => string[]): Generator<string[]> {
+  for (const r of records) yield row(r);
+}
+
 const natText = (n: NatTranslation[]): string => n.map((x) => `${x.kind} ${formatEndpoint(x.from)} → ${formatEndpoint(x.to)}`).join("; ");
 
-/** Records grouped by their `document` (one pass, instead of a filter per document). */
-function byDocument<T extends { document: number }>(records: Iterable<T>, documents: number): T[][] {
-  const groups: T[][] = Array.from({ length: documents }, () => []);
-  for (const r of records) groups[r.document]?.push(r);
-  return groups;
+/**
+ * The records of a report list, handed out document by document in one pass: the list is in
+ * document order (parseRouterText normalises its documents in order, buildRouterReport appends
+ * the files' results in order), so `take(k)` reads on while the records belong to document k.
+ * Nothing is grouped or kept beyond the one record read ahead.
+ */
+class DocumentCursor<T extends { document: number }> {
+  private readonly it: Iterator<T>;
+  private next: IteratorResult<T>;
+
+  constructor(records: Iterable<T>) {
+    this.it = records[Symbol.iterator]();
+    this.next = this.it.next();
+  }
+
+  /** Whether document k has a record (the first not yet taken). */
+  has(k: number): boolean {
+    this.check(k);
+    return !this.next.done && this.next.value.document === k;
+  }
+
+  /** The records of document k. */
+  *take(k: number): Generator<T> {
+    while (this.has(k)) {
+      const r = this.next.value as T;
+      this.next = this.it.next();
+      yield r;
+    }
+  }
+
+  /** Passes over what document k has left (records its table does not show). */
+  skip(k: number): void {
+    while (this.has(k)) this.next = this.it.next();
+  }
+
+  /** A record of an earlier document than k would be lost: the order above is an invariant. */
+  private check(k: number): void {
+    if (!this.next.done && this.next.value.document < k) {
+      throw new Error(`router report: record of document ${this.next.value.document} after document ${k} began (records out of document order)`);
+    }
+  }
 }
 
 interface Grouped {
-  flows: RouterReport["flows"][];
-  events: RouterReport["events"][];
-  expectations: RouterReport["expectations"][];
+  flows: DocumentCursor<RouterFlow>;
+  events: DocumentCursor<RouterEvent>;
+  expectations: DocumentCursor<RouterExpectation>;
 }
 
 function* documentLines(g: Grouped, d: RouterDocument, k: number): Generator<string> {
   yield `${d.file}:${d.location.line}  ${d.format}${d.command ? `  (${d.command})` : ""}`;
-  const flows = g.flows[k] ?? [];
-  if (flows.length) {
-    const rows = flows.map((f) => [
+  const hasFlows = g.flows.has(k);
+  if (hasFlows) {
+    yield* routerTable(["PROTO", "SRC", "DST", "STATE", "DIR", "PKTS", "NAT", "ALG"], rowsOf(g.flows.take(k), (f) => [
       String(f.proto), formatEndpoint(f.src), formatEndpoint(f.dst), f.state ?? "", f.direction ?? "",
       f.frames !== undefined ? String(f.frames) : f.packets ? `${f.packets.orig ?? "-"}/${f.packets.reply ?? "-"}` : "",
       natText(f.nat), f.alg ?? "",
-    ]);
-    yield* tableLines(["PROTO", "SRC", "DST", "STATE", "DIR", "PKTS", "NAT", "ALG"], rows);
+    ]));
   }
   switch (d.format) {
     case "junos-statistics": {
       if (d.interface) yield `  Interface ${d.interface}${d.serviceSet ? `, service set ${d.serviceSet}` : ""}`;
       const rows: string[][] = [];
       for (const [s, labels] of Object.entries(d.statistics)) for (const [l, v] of Object.entries(labels)) rows.push([s, l, String(v)]);
-      if (rows.length) yield* tableLines(["SECTION", "LABEL", "VALUE"], rows);
+      if (rows.length) yield* routerTable(["SECTION", "LABEL", "VALUE"], rows);
       break;
     }
     case "srx-alg-status":
-      yield* tableLines(["ALG", "STATUS"], d.algs.map((a) => [a.name, a.status]));
+      yield* routerTable(["ALG", "STATUS"], rowsOf(d.algs, (a) => [a.name, a.status]));
       break;
     case "srx-sip-calls":
       if (d.total !== undefined) yield `  Total number of calls: ${d.total}`;
-      yield* tableLines(["CALL ID", "METHOD", "STATE", "GROUP ID", "OTHER"], d.calls.map((c) => [
+      yield* routerTable(["CALL ID", "METHOD", "STATE", "GROUP ID", "OTHER"], rowsOf(d.calls, (c) => [
         c.callId, c.method ?? "", c.state ?? "", c.groupId !== undefined ? String(c.groupId) : "",
         Object.entries(c.attributes).filter(([k]) => !/^(?:call id|method|state|group id)$/i.test(k)).map(([k, v]) => `${k}: ${v}`).join(", "),
       ]));
       break;
     case "srx-sip-transactions":
       if (d.total !== undefined) yield `  Total number of transactions: ${d.total}`;
-      yield* tableLines(["NAME", "METHOD", "CSEQ", "STATE", "TIMEOUT", "VIA RSC ID"], d.transactions.map((t) => [
+      yield* routerTable(["NAME", "METHOD", "CSEQ", "STATE", "TIMEOUT", "VIA RSC ID"], rowsOf(d.transactions, (t) => [
         t.name, t.method, String(t.cseq), t.state, String(t.timeout), t.viaRscId ?? "-",
       ]));
       break;
     case "conntrack-expect": {
-      const xs = g.expectations[k] ?? [];
+      // (the columns depend on every expectation: a document's expectations are a plain array)
+      const xs = Array.from(g.expectations.take(k));
       const withEvents = xs.some((x) => x.event !== undefined);
       const withFlags = xs.some((x) => x.flags !== undefined);
       // HELPER as /proc prints it: the helper, then its class name (`sip/audio`), else `class=N` when not 0
       const helper = (x: RouterExpectation) => (x.alg ?? "") + (x.className !== undefined ? `/${x.className}` : x.class ? ` class=${x.class}` : "");
-      yield* tableLines([...(withEvents ? ["TIME", "EVENT"] : []), "PROTO", "SRC", "DST", "MASTER", "HELPER", "TIMEOUT", ...(withFlags ? ["FLAGS"] : [])], xs.map((x) => [
+      yield* routerTable([...(withEvents ? ["TIME", "EVENT"] : []), "PROTO", "SRC", "DST", "MASTER", "HELPER", "TIMEOUT", ...(withFlags ? ["FLAGS"] : [])], rowsOf(xs, (x) => [
         ...(withEvents ? [x.time ?? "", x.event ?? ""] : []),
         String(x.proto), formatEndpoint(x.src), formatEndpoint(x.dst),
         x.master ? `${formatEndpoint(x.master.src)} → ${formatEndpoint(x.master.dst)}` : "", helper(x), String(x.timeout),
@@ -320,13 +376,16 @@ function* documentLines(g: Grouped, d: RouterDocument, k: number): Generator<str
     }
     case "junos-syslog":
     case "conntrack-events":
-      yield* tableLines(["TIME", "KIND", "TAG", "PROTO", "SRC", "DST", "NAT", "ALG"], (g.events[k] ?? []).map((e) => [
+      yield* routerTable(["TIME", "KIND", "TAG", "PROTO", "SRC", "DST", "NAT", "ALG"], rowsOf(g.events.take(k), (e) => [
         e.time ?? "", e.kind, e.tag, String(e.proto), formatEndpoint(e.src), formatEndpoint(e.dst), natText(e.nat), e.alg ?? "",
       ]));
       break;
     default:
-      if (!flows.length) yield "  (no entries)";
+      if (!hasFlows) yield "  (no entries)";
   }
+  g.flows.skip(k);
+  g.events.skip(k);
+  g.expectations.skip(k);
 }
 
 /** esbuild-style rendering of one diagnostic. */
@@ -353,8 +412,8 @@ function* routerTextLines(report: RouterReport, opts: { maxDiagnostics?: number 
   const max = opts.maxDiagnostics ?? 20;
   const n = report.documents.length;
   const g: Grouped = {
-    flows: byDocument(listItems<RouterFlow>(report, "flows"), n), events: byDocument(listItems<RouterEvent>(report, "events"), n),
-    expectations: byDocument(report.expectations, n),
+    flows: new DocumentCursor(listItems<RouterFlow>(report, "flows")), events: new DocumentCursor(listItems<RouterEvent>(report, "events")),
+    expectations: new DocumentCursor(report.expectations),
   };
   for (let k = 0; k < n; k++) {
     yield* documentLines(g, report.documents[k]!, k);
