@@ -232,12 +232,16 @@ async function main() {
     });
     return r;
   };
+  // issue 13: the churn run's analyze peak RSS over the first size's (target <= 1.10)
+  const analyzePeak: { base?: number; churn?: number } = {};
   for (const { size, flowLength, churn } of runsOf) {
     const big = capture(size, flowLength, churn);
     const b = statSync(big.path).size;
     const kind = churn ? " (flows come and go)" : "";
     const f = whole(`alg-verify flows --json, whole process, ${(b / 2 ** 30).toFixed(2)} GiB${kind}`, [bin, "flows", big.path, "--json"], big.path, b, big.packets, `best of 3; ${big.flows} flows`);
-    whole(`alg-verify analyze --json, whole process, ${(b / 2 ** 30).toFixed(2)} GiB${kind}`, [bin, "analyze", big.path, "--json", "--profile", "linux"], big.path, b, big.packets, "best of 3; FTP/RTSP sessions reassembled");
+    const a = whole(`alg-verify analyze --json, whole process, ${(b / 2 ** 30).toFixed(2)} GiB${kind}`, [bin, "analyze", big.path, "--json", "--profile", "linux"], big.path, b, big.packets, "best of 3; FTP/RTSP sessions reassembled");
+    if (churn) analyzePeak.churn = a.peak;
+    else if (size === sizes[0]) analyzePeak.base = a.peak;
     if (f.c) {
       const t = f.c;
       rows.push({ name: `C yardstick (decode.c, read() 4 MiB), ${(b / 2 ** 30).toFixed(2)} GiB${kind}`, seconds: t, bytes: b, packets: big.packets, mbPerSec: b / 1e6 / t, packetsPerSec: big.packets / t, vsC: 1, note: "best of the paired runs" });
@@ -272,10 +276,12 @@ async function main() {
     if (web) rows.push(...web);
     else process.stderr.write("bench: chromium not installed, browser rows left out\n");
   }
-  const out = { machine: m, load: loadavg(), date: new Date().toISOString(), results: rows, breakdown: phases };
+  const churnRss = analyzePeak.base && analyzePeak.churn ? analyzePeak.churn / analyzePeak.base : undefined;
+  const out = { machine: m, load: loadavg(), date: new Date().toISOString(), results: rows, breakdown: phases, ...(churnRss && { churnPeakRssRatio: churnRss }) };
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(join(dataDir, "results.json"), JSON.stringify(out, null, 2));
-  const bd = phases.length ? `\n\n${formatBreakdown(phases)}` : "";
+  const bd = (phases.length ? `\n\n${formatBreakdown(phases)}` : "") +
+    (churnRss ? `\n\nissue 13: analyze --json peak RSS, 4 GiB churn capture / ${values["process-size"]} capture: ${churnRss.toFixed(2)}x (target <= 1.10; ${analyzePeak.churn!.toFixed(0)} / ${analyzePeak.base!.toFixed(0)} MiB, the larger of 3 runs each)` : "");
   process.stdout.write(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM, ${m.os}, Node ${m.node}; load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}\n` +
     `(× C: median ratio of paired whole-process runs to the C yardstick, A B A B; on a shared machine only such ratios mean anything)\n\n${table(rows)}${bd}\n\nJSON: ${join(dataDir, "results.json")}\n`);
 }
