@@ -12,7 +12,7 @@ import type { Writable } from "node:stream";
 import { STDIN_NAME, colourOf, stdinOf, type CliIo } from "./io.js";
 import { PLAIN, diagnosticLinePainter } from "../report/colour.js";
 import type { Diagnostic } from "../types.js";
-import { DEFAULT_DIAGNOSTIC_LIMIT, ROUTER_FORMATS, type RouterFormat, type RouterParseResult } from "../router/types.js";
+import { DEFAULT_DIAGNOSTIC_LIMIT, ROUTER_FORMATS, WIDTH_WINDOW, type RouterFormat, type RouterParseResult } from "../router/types.js";
 import type { RouterSink } from "../router/report.js";
 
 interface RouterOpts {
@@ -111,6 +111,10 @@ export function registerRouterCommand(program: Command, io: CliIo): Command {
     .addOption(new Option("--format <format>", "force the format of every file").choices(["auto", ...ROUTER_FORMATS]).default("auto"))
     .option("--max-diagnostics <n>", "diagnostics shown in the text output", "20")
     .option("--diagnostic-limit <n>", "located diagnostics kept per file; the rest are counted in one diagnostic_limit diagnostic", String(DEFAULT_DIAGNOSTIC_LIMIT))
+    .addHelpText("after", `
+Text tables are written as the records are read: each column is as wide as its header and its
+longest cell in the first ${WIDTH_WINDOW} rows of that table; a later, longer cell pushes the rest of its row right.
+`)
     .action(async (files: string[], opts: RouterOpts) => {
       const code = await runRouter(files, {
         json: opts.json, format: opts.format, maxDiagnostics: count(opts.maxDiagnostics, 20),

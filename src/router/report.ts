@@ -28,7 +28,7 @@
  * record alone. `routerJsonPieces` joined equals `JSON.stringify(report, null, 2) + "\n"`.
  */
 import type { Diagnostic } from "../types.js";
-import type { NatTranslation, RouterDocument, RouterEvent, RouterExpectation, RouterFlow, RouterParseResult, RouterReport } from "./types.js";
+import { WIDTH_WINDOW, type NatTranslation, type RouterDocument, type RouterEvent, type RouterExpectation, type RouterFlow, type RouterParseResult, type RouterReport } from "./types.js";
 import { ListParts, listItems, listLength, pendingList } from "./lazy.js";
 import { formatEndpoint } from "./ip.js";
 
@@ -237,8 +237,6 @@ function* reportParts(report: RouterReport): Generator<string> {
   yield* jsonParts(report, "", 1 + STREAMED_LEVELS, reportMemberLevels);
 }
 
-/** Rows of a text table whose cells set the column widths (README "alg-verify router"). */
-export const WIDTH_WINDOW = 1000;
 
 /**
  * Render rows as space-aligned columns (2 spaces between), indented; one string per line. The

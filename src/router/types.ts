@@ -508,3 +508,9 @@ export interface RouterParseOptions {
 
 /** Default of RouterParseOptions.diagnosticLimit (`router --diagnostic-limit`). */
 export const DEFAULT_DIAGNOSTIC_LIMIT = 1000;
+
+/**
+ * Rows of a `router` text table whose cells set its column widths (the header and the first this
+ * many rows; README "alg-verify router"): the text is written as the records are read.
+ */
+export const WIDTH_WINDOW = 1000;

@@ -7,9 +7,11 @@
  */
 import { describe, expect, test } from "vitest";
 import { buildRouterReport, parseRouterText, routerTextPieces, formatRouterText } from "../../src/router/index.js";
-import { WIDTH_WINDOW, table } from "../../src/router/report.js";
+import { table } from "../../src/router/report.js";
+import { WIDTH_WINDOW } from "../../src/router/types.js";
 import { defineLazyList } from "../../src/router/lazy.js";
 import type { RouterFlow, RouterReport } from "../../src/router/types.js";
+import { runCli } from "../cli/run.js";
 
 /** A conntrack -L line; `wide` gives the source a longer address (wider SRC and NAT cells). */
 function entry(k: number, wide = false): string {
@@ -101,5 +103,10 @@ describe("router text: widths from the first window", () => {
     expect(at("b.txt:1")).toBeLessThan(at("c.txt:1"));
     expect(text.slice(at("c.txt:1"))).toContain("10.101.101.101:1025");
     expect(text).toContain("3 document(s), 5 flow(s)");
+  });
+
+  test("router --help states the width rule", async () => {
+    const r = await runCli("router", "--help");
+    expect(r.stdout.replace(/\s+/g, " ")).toContain(`longest cell in the first ${WIDTH_WINDOW} rows of that table; a later, longer cell pushes the rest of its row right`);
   });
 });
