@@ -309,12 +309,26 @@ class DocumentCursor<T extends { document: number }> {
     while (this.has(k)) this.next = this.it.next();
   }
 
-  /** A record of an earlier document than k would be lost: the order above is an invariant. */
+  /** A record of an earlier document than k would be lost: the order above is an invariant (inDocumentOrder). */
   private check(k: number): void {
     if (!this.next.done && this.next.value.document < k) {
       throw new Error(`router report: record of document ${this.next.value.document} after document ${k} began (records out of document order)`);
     }
   }
+}
+
+/**
+ * The records of report[key] in document order: a lazy list is (the parser made it so); a plain
+ * array (e.g. a report put together by hand) is checked, and a copy sorted by document (stable)
+ * when it is not.
+ */
+function inDocumentOrder<T extends { document: number }>(report: RouterReport, key: "flows" | "events" | "expectations"): Iterable<T> {
+  if (pendingList<T>(report, key)) return listItems<T>(report, key);
+  const list = report[key] as unknown as T[];
+  for (let i = 1; i < list.length; i++) {
+    if (list[i]!.document < list[i - 1]!.document) return list.slice().sort((a, b) => a.document - b.document);
+  }
+  return list;
 }
 
 interface Grouped {
@@ -410,8 +424,8 @@ function* routerTextLines(report: RouterReport, opts: { maxDiagnostics?: number 
   const max = opts.maxDiagnostics ?? 20;
   const n = report.documents.length;
   const g: Grouped = {
-    flows: new DocumentCursor(listItems<RouterFlow>(report, "flows")), events: new DocumentCursor(listItems<RouterEvent>(report, "events")),
-    expectations: new DocumentCursor(report.expectations),
+    flows: new DocumentCursor(inDocumentOrder<RouterFlow>(report, "flows")), events: new DocumentCursor(inDocumentOrder<RouterEvent>(report, "events")),
+    expectations: new DocumentCursor(inDocumentOrder<RouterExpectation>(report, "expectations")),
   };
   for (let k = 0; k < n; k++) {
     yield* documentLines(g, report.documents[k]!, k);

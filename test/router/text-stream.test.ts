@@ -109,4 +109,20 @@ describe("router text: widths from the first window", () => {
     const r = await runCli("router", "--help");
     expect(r.stdout.replace(/\s+/g, " ")).toContain(`longest cell in the first ${WIDTH_WINDOW} rows of that table; a later, longer cell pushes the rest of its row right`);
   });
+
+  test("a report put together by hand with records out of document order: each under its document", () => {
+    const a = parseRouterText(dump(2, new Set()), "a.txt");
+    const c = parseRouterText(dump(2, new Set([1])), "c.txt");
+    const report = buildRouterReport([a, c]);
+    const flows = Array.from(report.flows);
+    report.flows = [flows[3]!, flows[0]!, flows[2]!, flows[1]!];
+    const text = formatRouterText(report);
+    const [before, after] = text.split("c.txt:1");
+    expect(before).toContain("10.0.0.0:1024");
+    expect(before).toContain("10.0.0.1:1025");
+    expect(before).not.toContain("10.101.101.101");
+    expect(after).toContain("10.0.0.0:1024");
+    expect(after).toContain("10.101.101.101:1025");
+    expect(text).toContain("2 document(s), 4 flow(s)");
+  });
 });
