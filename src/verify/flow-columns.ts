@@ -5,6 +5,7 @@
  * sides reconciliation and the capture spans read them again).
  */
 import type { FlowTable } from "../wasm/core.js";
+import { KeyIndex } from "./key-index.js";
 
 export interface FlowColumns {
   /** Endpoint keys of initiator and responder (index = flow id; 0 unused). */
@@ -58,4 +59,91 @@ function scanSpan(t: FlowTable): { firstMs: number; lastMs: number } {
     if (l > lastMs) lastMs = l;
   }
   return { firstMs, lastMs };
+}
+
+/**
+ * Numeric endpoint key of an IPv4 TCP/UDP endpoint as FlowTable.endpointKeys computes it; NaN for
+ * anything else (IPv6, another protocol, no port, not a dotted quad). `canonical`: NaN also for a
+ * part with a leading zero (text that FlowTable never renders). No allocation.
+ */
+export function v4EndpointKey(proto: string, ip: string, port: number | null, canonical = false): number {
+  const code = proto === "tcp" ? 0 : proto === "udp" ? 1 : -1;
+  if (code < 0 || port === null) return NaN;
+  let a = 0, part = 0, digits = 0, dots = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (!digits || part > 255) return NaN;
+      a = a * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      if (canonical && digits === 1 && part === 0) return NaN;
+      part = part * 10 + c - 48;
+      digits++;
+    } else return NaN;
+  }
+  if (dots !== 3 || !digits || part > 255) return NaN;
+  return ((a * 256 + part) * 65536 + port) * 4 + code;
+}
+
+/** Keys below this are IPv4 TCP/UDP/ICMP endpoints (FlowTable.endpointKeys); the low 2 bits are the protocol (1: UDP). */
+const V4_KEYS = 2 ** 51;
+
+/** The UDP endpoints of a table: IPv4 ones by numeric key, the others by "ip|port" text. */
+interface UdpEndpoints {
+  /** Over the IPv4 UDP ends in flow-id order (initiator before responder); `owner[i]`: the flow of end i. */
+  index: KeyIndex;
+  owner: Int32Array;
+  other: Map<string, number[]>;
+}
+
+const udpAttached = new WeakMap<FlowTable, UdpEndpoints>();
+
+function buildUdpEndpoints(t: FlowTable): UdpEndpoints {
+  const { initiator: ini, responder: res } = flowColumns(t);
+  const n = t.count;
+  const isV4Udp = (k: number) => k < V4_KEYS && k % 4 === 1;
+  let m = 0;
+  for (let id = 1; id <= n; id++) m += (isV4Udp(ini[id]) ? 1 : 0) + (isV4Udp(res[id]) ? 1 : 0);
+  const keys = new Float64Array(m + 1);
+  const owner = new Int32Array(m + 1);
+  const other = new Map<string, number[]>();
+  let at = 0;
+  for (let id = 1; id <= n; id++) {
+    if (isV4Udp(ini[id])) {
+      keys[++at] = ini[id];
+      owner[at] = id;
+    }
+    if (isV4Udp(res[id])) {
+      keys[++at] = res[id];
+      owner[at] = id;
+    }
+    if (ini[id] < V4_KEYS || t.proto(id) !== "udp") continue;
+    // IPv6 UDP (both ends keyed ≥ 2^51): by the text FlowTable renders.
+    for (const which of [0, 1] as const) {
+      const k = `${t.address(id, which)}|${t.port(id, which)}`;
+      const l = other.get(k);
+      if (l) l.push(id);
+      else other.set(k, [id]);
+    }
+  }
+  return { index: new KeyIndex(keys), owner, other };
+}
+
+/**
+ * Ids of the UDP flows of `t` with `ip`:`port` as one end, ascending (a flow with that endpoint
+ * at both ends twice), `ip` compared as FlowTable renders it. The index is built on the first
+ * call per table (numeric keys from the table's columns: no flow objects).
+ */
+export function udpFlowsAt(t: FlowTable, ip: string, port: number): number[] {
+  let u = udpAttached.get(t);
+  if (!u) udpAttached.set(t, (u = buildUdpEndpoints(t)));
+  const k = v4EndpointKey("udp", ip, port, true);
+  if (Number.isNaN(k)) return u.other.get(`${ip}|${port}`) ?? [];
+  const g = u.index.lookup(k);
+  const out: number[] = [];
+  for (let e = g ? u.index.head[g] : 0; e; e = u.index.next[e]) out.push(u.owner[e]);
+  return out;
 }
