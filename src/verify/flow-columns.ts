@@ -91,25 +91,26 @@ export function v4EndpointKey(proto: string, ip: string, port: number | null, ca
 /** Keys below this are IPv4 TCP/UDP/ICMP endpoints (FlowTable.endpointKeys); the low 2 bits are the protocol (1: UDP). */
 const V4_KEYS = 2 ** 51;
 
-/** The UDP endpoints of a table: IPv4 ones by numeric key, the others by "ip|port" text. */
+/** The UDP endpoints of a table: IPv4 ones by numeric key, the others by "ip|port" text (built on first use). */
 interface UdpEndpoints {
   /** Over the IPv4 UDP ends in flow-id order (initiator before responder); `owner[i]`: the flow of end i. */
   index: KeyIndex;
   owner: Int32Array;
-  other: Map<string, number[]>;
+  other?: Map<string, number[]>;
 }
 
 const udpAttached = new WeakMap<FlowTable, UdpEndpoints>();
 
+/** Whether an endpoint key is an IPv4 UDP one (below 2^51, protocol code 1 in the low 2 bits; no floating-point modulo). */
+const isV4Udp = (k: number) => k < V4_KEYS && k - 4 * Math.floor(k * 0.25) === 1;
+
 function buildUdpEndpoints(t: FlowTable): UdpEndpoints {
   const { initiator: ini, responder: res } = flowColumns(t);
   const n = t.count;
-  const isV4Udp = (k: number) => k < V4_KEYS && k % 4 === 1;
   let m = 0;
   for (let id = 1; id <= n; id++) m += (isV4Udp(ini[id]) ? 1 : 0) + (isV4Udp(res[id]) ? 1 : 0);
   const keys = new Float64Array(m + 1);
   const owner = new Int32Array(m + 1);
-  const other = new Map<string, number[]>();
   let at = 0;
   for (let id = 1; id <= n; id++) {
     if (isV4Udp(ini[id])) {
@@ -120,8 +121,16 @@ function buildUdpEndpoints(t: FlowTable): UdpEndpoints {
       keys[++at] = res[id];
       owner[at] = id;
     }
+  }
+  return { index: new KeyIndex(keys), owner };
+}
+
+/** The non-IPv4 UDP ends of `t` (both keyed ≥ 2^51) by the text FlowTable renders. */
+function otherUdpEndpoints(t: FlowTable): Map<string, number[]> {
+  const ini = flowColumns(t).initiator;
+  const other = new Map<string, number[]>();
+  for (let id = 1; id <= t.count; id++) {
     if (ini[id] < V4_KEYS || t.proto(id) !== "udp") continue;
-    // IPv6 UDP (both ends keyed ≥ 2^51): by the text FlowTable renders.
     for (const which of [0, 1] as const) {
       const k = `${t.address(id, which)}|${t.port(id, which)}`;
       const l = other.get(k);
@@ -129,19 +138,20 @@ function buildUdpEndpoints(t: FlowTable): UdpEndpoints {
       else other.set(k, [id]);
     }
   }
-  return { index: new KeyIndex(keys), owner, other };
+  return other;
 }
 
 /**
  * Ids of the UDP flows of `t` with `ip`:`port` as one end, ascending (a flow with that endpoint
- * at both ends twice), `ip` compared as FlowTable renders it. The index is built on the first
- * call per table (numeric keys from the table's columns: no flow objects).
+ * at both ends twice), `ip` compared as FlowTable renders it. The IPv4 index is built on the
+ * first call per table (numeric keys from the table's columns: no flow objects), the one of
+ * other addresses on the first lookup of one.
  */
 export function udpFlowsAt(t: FlowTable, ip: string, port: number): number[] {
   let u = udpAttached.get(t);
   if (!u) udpAttached.set(t, (u = buildUdpEndpoints(t)));
   const k = v4EndpointKey("udp", ip, port, true);
-  if (Number.isNaN(k)) return u.other.get(`${ip}|${port}`) ?? [];
+  if (Number.isNaN(k)) return (u.other ??= otherUdpEndpoints(t)).get(`${ip}|${port}`) ?? [];
   const g = u.index.lookup(k);
   const out: number[] = [];
   for (let e = g ? u.index.head[g] : 0; e; e = u.index.next[e]) out.push(u.owner[e]);
