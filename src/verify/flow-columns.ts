@@ -5,6 +5,7 @@
  * sides reconciliation and the capture spans read them again).
  */
 import type { FlowTable } from "../wasm/core.js";
+import { ENDED_FLOW } from "../capture/flow-table.js";
 import { KeyIndex } from "./key-index.js";
 
 export interface FlowColumns {
@@ -22,18 +23,39 @@ export interface FlowColumns {
 
 const attached = new WeakMap<FlowTable, FlowColumns>();
 
-/** Every column of `t`, read through its accessors. */
+/**
+ * Every column of `t`, read through its accessors. Start times, packet counts and the span are
+ * read in storage order (table slots, or a packed copy's positions, then the ended-flow store):
+ * one sequential pass over the records where id order was a random read per flow.
+ */
 export function computeFlowColumns(t: FlowTable): FlowColumns {
   const n = t.count;
   const { initiator, responder } = t.endpointKeys();
   const firstMs = new Float64Array(n + 1);
   const packets = new Uint32Array(n + 1);
-  for (let id = 1; id <= n; id++) {
-    firstMs[id] = t.firstMs(id);
+  let spanFirstMs = Infinity;
+  let spanLastMs = -Infinity;
+  const visit = (id: number) => {
+    const f = t.firstMs(id);
+    const l = t.lastMs(id);
+    firstMs[id] = f;
     packets[id] = t.totalPackets(id);
+    if (f < spanFirstMs) spanFirstMs = f;
+    if (l > spanLastMs) spanLastMs = l;
+  };
+  let last = -1;
+  for (let id = 1; id <= n; id++) {
+    const w = t.where(id);
+    if (!(w & ENDED_FLOW) && w > last) last = w;
   }
-  const span = scanSpan(t);
-  return { initiator, responder, firstMs, packets, spanFirstMs: span.firstMs, spanLastMs: span.lastMs };
+  const byPosition = new Int32Array(last + 1);
+  for (let id = 1; id <= n; id++) {
+    const w = t.where(id);
+    if (!(w & ENDED_FLOW)) byPosition[w] = id;
+  }
+  for (let p = 0; p <= last; p++) if (byPosition[p]) visit(byPosition[p]);
+  for (let id = 1; id <= n; id++) if (t.where(id) & ENDED_FLOW) visit(id);
+  return { initiator, responder, firstMs, packets, spanFirstMs, spanLastMs };
 }
 
 /** The columns of `t` (computed on the first call). */
