@@ -163,6 +163,18 @@ function otherUdpEndpoints(t: FlowTable): Map<string, number[]> {
   return other;
 }
 
+/** The UDP endpoint index of `t`, built on the first call. */
+function udpEndpoints(t: FlowTable): UdpEndpoints {
+  let u = udpAttached.get(t);
+  if (!u) udpAttached.set(t, (u = buildUdpEndpoints(t)));
+  return u;
+}
+
+/** Builds the UDP endpoint index of `t` ahead of the first lookup (verify-run.ts). */
+export function prepareUdpFlows(t: FlowTable): void {
+  udpEndpoints(t);
+}
+
 /**
  * Ids of the UDP flows of `t` with `ip`:`port` as one end, ascending (a flow with that endpoint
  * at both ends twice), `ip` compared as FlowTable renders it. The IPv4 index is built on the
@@ -170,8 +182,7 @@ function otherUdpEndpoints(t: FlowTable): Map<string, number[]> {
  * other addresses on the first lookup of one.
  */
 export function udpFlowsAt(t: FlowTable, ip: string, port: number): number[] {
-  let u = udpAttached.get(t);
-  if (!u) udpAttached.set(t, (u = buildUdpEndpoints(t)));
+  const u = udpEndpoints(t);
   const k = v4EndpointKey("udp", ip, port, true);
   if (Number.isNaN(k)) return (u.other ??= otherUdpEndpoints(t)).get(`${ip}|${port}`) ?? [];
   const g = u.index.lookup(k);
