@@ -109,12 +109,15 @@ export function analyzeFile(path: string, opts: FileOptions<AnalyzeScanOptions> 
  * Analyzes several captures at once, one worker thread each (the inside and outside captures of
  * `verify` on a 2-core machine take the time of one). Falls back to one after the other where
  * the compiled worker is not available (running from the TypeScript sources, e.g. under vitest).
- * Standard input ("-") is read in this thread (a worker has no access to it).
+ * Standard input ("-") is read in this thread (a worker has no access to it). `onResult` is called
+ * with each worker's result as it arrives (this thread is idle until then: what can be prepared
+ * from one capture alone is done while the other is still analyzed).
  */
 export async function analyzeFilesParallel(
   paths: string[], opts: Omit<FileOptions<AnalyzeScanOptions>, "file" | "onProgress"> = {},
   filters: (AnalyzeScanOptions["interfaceFilter"] | undefined)[] = [],
   onProgress?: (index: number, bytes: number) => void,
+  onResult?: (index: number, result: AnalyzeResult) => void,
 ): Promise<AnalyzeResult[]> {
   const workerUrl = new URL("./analyze-worker.js", import.meta.url);
   const { stdin, ...shared } = opts;
@@ -139,7 +142,14 @@ export async function analyzeFilesParallel(
         return;
       }
       const flows = unpackFlows(m.flows);
-      resolve({ scan: { ...m.scan, flows }, sessions: m.sessions, events: m.events });
+      const result: AnalyzeResult = { scan: { ...m.scan, flows }, sessions: m.sessions, events: m.events };
+      try {
+        onResult?.(i, result);
+      } catch (e) {
+        reject(e);
+        return;
+      }
+      resolve(result);
     });
     w.once("error", reject);
   })));

@@ -13,7 +13,9 @@
 import { readFile as fsReadFile } from "node:fs/promises";
 import { analyzeFile, analyzeFilesParallel, InputError, type FileOptions } from "./files.js";
 import { STDIN, STDIN_NAME } from "./io.js";
-import type { AnalyzeScanOptions } from "../alg/analyze.js";
+import type { AnalyzeResult, AnalyzeScanOptions } from "../alg/analyze.js";
+import { prepareReconcile } from "../verify/nat.js";
+import { prepareUdpFlows } from "../verify/flow-columns.js";
 import { parseVerifyRouter } from "../verify/router-input.js";
 import type { RouterParseResult } from "../router/types.js";
 import type { Diagnostic } from "../types.js";
@@ -84,7 +86,10 @@ export async function verifyParsedRouter(files: VerifyFiles, router: RouterParse
   const captures = sides.map((x) => x[0]!);
   const filters = sides.map((x) => x[1]);
   let results;
-  if (parallel) results = await analyzeFilesParallel(captures, analyzeOpts, filters, onProgress);
+  // Both sides given: what verify() computes from one capture alone is done as soon as its worker
+  // is done, while the other worker still runs (the main thread waits idle otherwise).
+  const both = Boolean(files.inside && files.outside);
+  if (parallel) results = await analyzeFilesParallel(captures, analyzeOpts, filters, onProgress, both ? (i, r) => prepareSide(r, i === 0 ? "inside" : "outside") : undefined);
   else {
     results = [];
     for (let i = 0; i < captures.length; i++) {
@@ -96,6 +101,12 @@ export async function verifyParsedRouter(files: VerifyFiles, router: RouterParse
   const inside = files.inside ? results[0] : undefined;
   const outside = files.outside ? results[files.inside ? 1 : 0] : undefined;
   return verify({ inside, outside, router }, { profile: opts.profile, clockOffsetMs, frameTolerance, allMappings, hints });
+}
+
+/** verify()'s work on one capture of a pair, done ahead: the NAT reconciliation's, and the SIP media lookups' when it has SDP. */
+function prepareSide(r: AnalyzeResult, side: "inside" | "outside"): void {
+  prepareReconcile(r.scan.flows, side);
+  if (r.sessions.some((s) => s.alg === "sip" && s.negotiations.some((n) => n.kind === "SDP"))) prepareUdpFlows(r.scan.flows);
 }
 
 /**

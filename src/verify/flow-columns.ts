@@ -5,6 +5,8 @@
  * sides reconciliation and the capture spans read them again).
  */
 import type { FlowTable } from "../wasm/core.js";
+import { ENDED_FLOW } from "../capture/flow-table.js";
+import { KeyIndex } from "./key-index.js";
 
 export interface FlowColumns {
   /** Endpoint keys of initiator and responder (index = flow id; 0 unused). */
@@ -21,18 +23,39 @@ export interface FlowColumns {
 
 const attached = new WeakMap<FlowTable, FlowColumns>();
 
-/** Every column of `t`, read through its accessors. */
+/**
+ * Every column of `t`, read through its accessors. Start times, packet counts and the span are
+ * read in storage order (table slots, or a packed copy's positions, then the ended-flow store):
+ * one sequential pass over the records where id order was a random read per flow.
+ */
 export function computeFlowColumns(t: FlowTable): FlowColumns {
   const n = t.count;
   const { initiator, responder } = t.endpointKeys();
   const firstMs = new Float64Array(n + 1);
   const packets = new Uint32Array(n + 1);
-  for (let id = 1; id <= n; id++) {
-    firstMs[id] = t.firstMs(id);
+  let spanFirstMs = Infinity;
+  let spanLastMs = -Infinity;
+  const visit = (id: number) => {
+    const f = t.firstMs(id);
+    const l = t.lastMs(id);
+    firstMs[id] = f;
     packets[id] = t.totalPackets(id);
+    if (f < spanFirstMs) spanFirstMs = f;
+    if (l > spanLastMs) spanLastMs = l;
+  };
+  let last = -1;
+  for (let id = 1; id <= n; id++) {
+    const w = t.where(id);
+    if (!(w & ENDED_FLOW) && w > last) last = w;
   }
-  const span = scanSpan(t);
-  return { initiator, responder, firstMs, packets, spanFirstMs: span.firstMs, spanLastMs: span.lastMs };
+  const byPosition = new Int32Array(last + 1);
+  for (let id = 1; id <= n; id++) {
+    const w = t.where(id);
+    if (!(w & ENDED_FLOW)) byPosition[w] = id;
+  }
+  for (let p = 0; p <= last; p++) if (byPosition[p]) visit(byPosition[p]);
+  for (let id = 1; id <= n; id++) if (t.where(id) & ENDED_FLOW) visit(id);
+  return { initiator, responder, firstMs, packets, spanFirstMs, spanLastMs };
 }
 
 /** The columns of `t` (computed on the first call). */
@@ -58,4 +81,112 @@ function scanSpan(t: FlowTable): { firstMs: number; lastMs: number } {
     if (l > lastMs) lastMs = l;
   }
   return { firstMs, lastMs };
+}
+
+/**
+ * Numeric endpoint key of an IPv4 TCP/UDP endpoint as FlowTable.endpointKeys computes it; NaN for
+ * anything else (IPv6, another protocol, no port, not a dotted quad). `canonical`: NaN also for a
+ * part with a leading zero (text that FlowTable never renders). No allocation.
+ */
+export function v4EndpointKey(proto: string, ip: string, port: number | null, canonical = false): number {
+  const code = proto === "tcp" ? 0 : proto === "udp" ? 1 : -1;
+  if (code < 0 || port === null) return NaN;
+  let a = 0, part = 0, digits = 0, dots = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (!digits || part > 255) return NaN;
+      a = a * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      if (canonical && digits === 1 && part === 0) return NaN;
+      part = part * 10 + c - 48;
+      digits++;
+    } else return NaN;
+  }
+  if (dots !== 3 || !digits || part > 255) return NaN;
+  return ((a * 256 + part) * 65536 + port) * 4 + code;
+}
+
+/** Keys below this are IPv4 TCP/UDP/ICMP endpoints (FlowTable.endpointKeys); the low 2 bits are the protocol (1: UDP). */
+const V4_KEYS = 2 ** 51;
+
+/** The UDP endpoints of a table: IPv4 ones by numeric key, the others by "ip|port" text (built on first use). */
+interface UdpEndpoints {
+  /** Over the IPv4 UDP ends in flow-id order (initiator before responder); `owner[i]`: the flow of end i. */
+  index: KeyIndex;
+  owner: Int32Array;
+  other?: Map<string, number[]>;
+}
+
+const udpAttached = new WeakMap<FlowTable, UdpEndpoints>();
+
+/** Whether an endpoint key is an IPv4 UDP one (below 2^51, protocol code 1 in the low 2 bits; no floating-point modulo). */
+const isV4Udp = (k: number) => k < V4_KEYS && k - 4 * Math.floor(k * 0.25) === 1;
+
+function buildUdpEndpoints(t: FlowTable): UdpEndpoints {
+  const { initiator: ini, responder: res } = flowColumns(t);
+  const n = t.count;
+  let m = 0;
+  for (let id = 1; id <= n; id++) m += (isV4Udp(ini[id]) ? 1 : 0) + (isV4Udp(res[id]) ? 1 : 0);
+  const keys = new Float64Array(m + 1);
+  const owner = new Int32Array(m + 1);
+  let at = 0;
+  for (let id = 1; id <= n; id++) {
+    if (isV4Udp(ini[id])) {
+      keys[++at] = ini[id];
+      owner[at] = id;
+    }
+    if (isV4Udp(res[id])) {
+      keys[++at] = res[id];
+      owner[at] = id;
+    }
+  }
+  return { index: new KeyIndex(keys), owner };
+}
+
+/** The non-IPv4 UDP ends of `t` (both keyed ≥ 2^51) by the text FlowTable renders. */
+function otherUdpEndpoints(t: FlowTable): Map<string, number[]> {
+  const ini = flowColumns(t).initiator;
+  const other = new Map<string, number[]>();
+  for (let id = 1; id <= t.count; id++) {
+    if (ini[id] < V4_KEYS || t.proto(id) !== "udp") continue;
+    for (const which of [0, 1] as const) {
+      const k = `${t.address(id, which)}|${t.port(id, which)}`;
+      const l = other.get(k);
+      if (l) l.push(id);
+      else other.set(k, [id]);
+    }
+  }
+  return other;
+}
+
+/** The UDP endpoint index of `t`, built on the first call. */
+function udpEndpoints(t: FlowTable): UdpEndpoints {
+  let u = udpAttached.get(t);
+  if (!u) udpAttached.set(t, (u = buildUdpEndpoints(t)));
+  return u;
+}
+
+/** Builds the UDP endpoint index of `t` ahead of the first lookup (verify-run.ts). */
+export function prepareUdpFlows(t: FlowTable): void {
+  udpEndpoints(t);
+}
+
+/**
+ * Ids of the UDP flows of `t` with `ip`:`port` as one end, ascending (a flow with that endpoint
+ * at both ends twice), `ip` compared as FlowTable renders it. The IPv4 index is built on the
+ * first call per table (numeric keys from the table's columns: no flow objects), the one of
+ * other addresses on the first lookup of one.
+ */
+export function udpFlowsAt(t: FlowTable, ip: string, port: number): number[] {
+  const u = udpEndpoints(t);
+  const k = v4EndpointKey("udp", ip, port, true);
+  if (Number.isNaN(k)) return (u.other ??= otherUdpEndpoints(t)).get(`${ip}|${port}`) ?? [];
+  const g = u.index.lookup(k);
+  const out: number[] = [];
+  for (let e = g ? u.index.head[g] : 0; e; e = u.index.next[e]) out.push(u.owner[e]);
+  return out;
 }

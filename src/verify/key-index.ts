@@ -92,3 +92,24 @@ export class KeyIndex {
     return this.slots[2 * this.slotOf(k) + 1] | 0;
   }
 }
+
+const prebuilt = new WeakMap<Float64Array, KeyIndex>();
+
+/**
+ * Builds the index of `keys` (and its layout) ahead of its use, e.g. while the other capture is
+ * still being analyzed; `takeKeyIndex` hands it over once (it is not kept beyond that use).
+ */
+export function prebuildKeyIndex(keys: Float64Array): void {
+  if (prebuilt.has(keys)) return;
+  const x = new KeyIndex(keys);
+  x.layout();
+  prebuilt.set(keys, x);
+}
+
+/** The index of `keys`: the one built ahead (once), else a new one. */
+export function takeKeyIndex(keys: Float64Array): KeyIndex {
+  const x = prebuilt.get(keys);
+  if (!x) return new KeyIndex(keys);
+  prebuilt.delete(keys);
+  return x;
+}

@@ -18,7 +18,7 @@ import { EventKind } from "../wasm/abi.js";
 import type { AnalyzeResult } from "../alg/analyze.js";
 import { CONTROL_LINES_KEPT } from "../alg/sessions.js";
 import type { NatMapping } from "./types.js";
-import { KeyIndex } from "./key-index.js";
+import { KeyIndex, prebuildKeyIndex, takeKeyIndex } from "./key-index.js";
 import { flowColumns, flowSpan } from "./flow-columns.js";
 
 const NAT_LISTED = 256;
@@ -54,6 +54,18 @@ export interface Reconciliation {
   outsideFlowOf(id: number): number;
 }
 
+/**
+ * What `reconcile` computes from one capture alone, done ahead (verify-run.ts: as soon as that
+ * capture's worker is done, while the other is still analyzing): its columns, and for the
+ * outside capture the two endpoint indexes the pairing searches.
+ */
+export function prepareReconcile(t: FlowTable, side: "inside" | "outside"): void {
+  const c = flowColumns(t);
+  if (side === "inside") return;
+  prebuildKeyIndex(c.initiator);
+  prebuildKeyIndex(c.responder);
+}
+
 export function reconcile(inside: FlowTable, outside: FlowTable, opts: ReconcileOptions = {}): Reconciliation {
   const ni = inside.count;
   const no = outside.count;
@@ -61,8 +73,8 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
   const iCols = flowColumns(inside);
   const oKeys = oCols;
   const iKeys = iCols;
-  const oByInit = new KeyIndex(oKeys.initiator);
-  const oByResp = new KeyIndex(oKeys.responder);
+  const oByInit = takeKeyIndex(oKeys.initiator);
+  const oByResp = takeKeyIndex(oKeys.responder);
   const oStart = oCols.firstMs;
   const oPkts = oCols.packets;
   const iStart = iCols.firstMs;

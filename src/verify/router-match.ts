@@ -35,7 +35,7 @@ import type { AnalyzeResult } from "../alg/analyze.js";
 import type { FlowTable } from "../wasm/core.js";
 import type { NatTranslation, RouterEndpoint, RouterEvent, RouterExpectation, RouterFlow, RouterParseResult } from "../router/types.js";
 import { KeyIndex } from "./key-index.js";
-import { flowColumns } from "./flow-columns.js";
+import { flowColumns, v4EndpointKey } from "./flow-columns.js";
 import type { VerifiedSession } from "./types.js";
 
 export type RouterRecord = RouterFlow | RouterEvent | RouterExpectation;
@@ -98,27 +98,7 @@ export interface MatchCaptures {
 const PROTO_NUMBER: Record<string, number> = { tcp: 6, udp: 17 };
 
 /** Numeric endpoint key as FlowTable.endpointKeys computes it for IPv4 TCP/UDP; NaN otherwise (no allocation: called per router record). */
-function v4Key(proto: string, e: RouterEndpoint): number {
-  const code = proto === "tcp" ? 0 : proto === "udp" ? 1 : -1;
-  if (code < 0 || e.port === null) return NaN;
-  const t = e.ip;
-  let a = 0, part = 0, digits = 0, dots = 0;
-  for (let i = 0; i < t.length; i++) {
-    const c = t.charCodeAt(i);
-    if (c === 46 /* . */) {
-      if (!digits || part > 255) return NaN;
-      a = a * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
-      part = part * 10 + c - 48;
-      digits++;
-    } else return NaN;
-  }
-  if (dots !== 3 || !digits || part > 255) return NaN;
-  return ((a * 256 + part) * 65536 + e.port) * 4 + code;
-}
+const v4Key = (proto: string, e: RouterEndpoint): number => v4EndpointKey(proto, e.ip, e.port);
 
 const strKey = (proto: string, ip: string, port: number | null) => `${proto}|${ip}|${port}`;
 

@@ -24,6 +24,7 @@ import type { Session } from "../alg/sessions.js";
 import { MEDIA_END_GRACE_S } from "../alg/sip.js";
 import type { MediaEndReason } from "../alg/sip-types.js";
 import type { Endpoint, Flow } from "../types.js";
+import { udpFlowsAt } from "./flow-columns.js";
 import { finding } from "./findings.js";
 import { icmpNote } from "./sessions.js";
 import type { Evidence, Finding } from "./types.js";
@@ -104,32 +105,12 @@ function splitAtEnd(r: AnalyzeResult | undefined, all: { packets: number; flows:
   return { during: { packets, flows: during }, after };
 }
 
-/** Flow ids by "ip|port" of either end (UDP), per capture, built once. */
-const indexes = new WeakMap<AnalyzeResult, Map<string, number[]>>();
-
-function udpIndex(r: AnalyzeResult): Map<string, number[]> {
-  let x = indexes.get(r);
-  if (x) return x;
-  x = new Map();
-  for (const f of r.scan.flows) {
-    if (f.proto !== "udp") continue;
-    for (const e of [f.initiator, f.responder]) {
-      const k = `${e.ip}|${e.port}`;
-      const l = x.get(k);
-      if (l) l.push(f.id);
-      else x.set(k, [f.id]);
-    }
-  }
-  indexes.set(r, x);
-  return x;
-}
-
 /** Packets sent towards `to` in capture `r` (by flows that have `to` as one end), and those flows. */
 export function towards(r: AnalyzeResult | undefined, to: Endpoint | undefined): { packets: number; flows: Flow[] } {
   if (!r || !to || to.port === null) return { packets: 0, flows: [] };
   let packets = 0;
   const flows: Flow[] = [];
-  for (const id of udpIndex(r).get(`${to.ip}|${to.port}`) ?? []) {
+  for (const id of udpFlowsAt(r.scan.flows, to.ip, to.port)) {
     const f = r.scan.flows.get(id);
     const n = f.responder.ip === to.ip && f.responder.port === to.port ? f.packets.initiatorToResponder : f.packets.responderToInitiator;
     if (!n) continue;
