@@ -64,7 +64,7 @@ export function emulateLinux(dialogs: LinuxDialog[], flows: FlowTable, candidate
   const all: { msg: SipMessage; ts: bigint; d: LinuxDialog }[] = [];
   const byMsg = new Map<SipMessage, LinuxDialog["entries"]>();
   for (const d of dialogs) {
-    for (const k of d.messages) all.push({ ...k, d });
+    for (const k of d.messages) all.push({ msg: k.msg, ts: k.ts, d });
     for (const e of d.entries) {
       const list = byMsg.get(e.msg);
       if (list) list.push(e);
@@ -247,19 +247,25 @@ export function linuxRegister(messages: SipMessage[], transport: "udp" | "tcp"):
     const x = cur.expectation;
     if (!x || cur.outcome === "dropped") continue;
     if (code >= 300) {
-      Object.assign(cur, { outcome: "flushed", reason: `the ${code} answer flushed it` });
+      setOutcome(cur, "flushed", `the ${code} answer flushed it`);
       continue;
     }
     const c = m.contact.find((c) => c.host === x.to.ip && (c.port ?? 5060) === x.to.port);
     const expires = c?.expires ?? m.expires ?? 0;
-    if (!c) Object.assign(cur, { outcome: "flushed", reason: `the ${code} names no Contact ${x.to.ip}:${x.to.port}: the helper flushes it` });
-    else if (expires === 0) Object.assign(cur, { outcome: "flushed", reason: `the ${code} gives the binding expires 0 (or none): the helper flushes it` });
+    if (!c) setOutcome(cur, "flushed", `the ${code} names no Contact ${x.to.ip}:${x.to.port}: the helper flushes it`);
+    else if (expires === 0) setOutcome(cur, "flushed", `the ${code} gives the binding expires 0 (or none): the helper flushes it`);
     else {
       x.timeoutS = expires;
-      Object.assign(cur, { outcome: "active", reason: `activated by the ${code} for ${expires} s` });
+      setOutcome(cur, "active", `activated by the ${code} for ${expires} s`);
     }
   }
   return cur;
+}
+
+/** Sets a registration's outcome in place (its keys keep their order; no Object.assign: ~10 µs each here). */
+function setOutcome(r: LinuxRegister, outcome: LinuxRegister["outcome"], reason: string): void {
+  r.outcome = outcome;
+  r.reason = reason;
 }
 
 function registerRequest(m: SipMessage, transport: "udp" | "tcp"): LinuxRegister {
