@@ -3,7 +3,7 @@
  *
  *   generateBenchCapture(path, { bytes, flows = 200_000, seed = 1, format = "pcap" })
  *   node dist/bench/gen-capture.js out.pcap --size 1G [--flows 200000] [--seed 1] [--format pcapng] [--churn]
- *                                  [--scripts-per-mille 4]
+ *                                  [--scripts-per-mille 4] [--generator 2]
  *
  * Traffic model (all decisions from one xorshift32 stream seeded by `seed`):
  *   - `flows` concurrent slots, all opened at the start; each step picks a slot (skewed: slot
@@ -66,6 +66,13 @@ export interface BenchCaptureOptions {
    * of the 10 kinds). Tests raise it to get every kind into a small capture.
    */
   scriptsPerMille?: number;
+  /**
+   * The generator version whose capture to make (default GENERATOR_VERSION). 1 makes, byte for
+   * byte, the capture of the generator before SIP and TFTP were added (FTP and RTSP scripts only,
+   * 2 per mille): the baseline of the bench's SIP/TFTP criterion (analyze CPU on version 2 within
+   * 10 % of version 1 at the same size).
+   */
+  generator?: 1 | 2;
 }
 
 export interface BenchCaptureResult {
@@ -129,6 +136,8 @@ const K_TCP = 0, K_UDP_PAIR = 1, K_UDP_STREAM = 2, K_SCRIPT = 3;
  * often as the others, SIP over TCP, TFTP RRQ and WRQ).
  */
 const SCRIPTS_PER_MILLE = 4;
+/** Version 1's rate: 5 kinds (FTP PORT/PASV/EPSV/EPSV6, RTSP) at the same ~0.04 % each. */
+const SCRIPTS_PER_MILLE_V1 = 2;
 
 interface ScriptFrame {
   frame: Uint8Array;
@@ -140,7 +149,8 @@ export function generateBenchCapture(path: string, opts: BenchCaptureOptions): B
   const churn = opts.churn === true;
   const F = opts.flows ?? (churn ? 100_000 : 200_000);
   const FL = Math.max(1, Math.floor(opts.flowLength ?? 1));
-  const scriptsPerMille = opts.scriptsPerMille ?? SCRIPTS_PER_MILLE;
+  const v1 = opts.generator === 1;
+  const scriptsPerMille = opts.scriptsPerMille ?? (v1 ? SCRIPTS_PER_MILLE_V1 : SCRIPTS_PER_MILLE);
   const target = opts.bytes;
   let rs = (opts.seed ?? 1) >>> 0 || 1;
   const rnd = (): number => {
@@ -191,7 +201,7 @@ export function generateBenchCapture(path: string, opts: BenchCaptureOptions): B
     const pick = rnd() % 1000;
     if (pick < scriptsPerMille) {
       kind[i] = K_SCRIPT;
-      const sc = buildScript(id, rnd);
+      const sc = buildScript(id, rnd, v1);
       scripts.set(i, sc);
       total[i] = sc.length;
       variant[i] = 0;
@@ -332,8 +342,9 @@ function v4(n: number): string {
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
-function buildScript(id: number, rnd: () => number): ScriptFrame[] {
-  const which = rnd() % 10; // 0 PORT, 1 PASV, 2 EPSV v4, 3 EPSV v6, 4 RTSP, 5–6 SIP/UDP, 7 SIP/TCP, 8 TFTP RRQ, 9 WRQ
+/** `v1`: version 1's scripts (FTP and RTSP only, drawn from 5 kinds). */
+function buildScript(id: number, rnd: () => number, v1: boolean): ScriptFrame[] {
+  const which = rnd() % (v1 ? 5 : 10); // 0 PORT, 1 PASV, 2 EPSV v4, 3 EPSV v6, 4 RTSP, 5–6 SIP/UDP, 7 SIP/TCP, 8 TFTP RRQ, 9 WRQ
   if (which >= 5) return which <= 7 ? sipScript(id, rnd, which === 7) : tftpScript(id, rnd, which === 9);
   const useV6 = which === 3;
   // Unique client per flow id, like bulk flows but in 100.64.0.0/10 / 2001:db8:a::/48.
@@ -572,11 +583,12 @@ async function cli(argv: string[]): Promise<number> {
       "flow-length": { type: "string", default: "1" },
       churn: { type: "boolean", default: false },
       "scripts-per-mille": { type: "string" },
+      generator: { type: "string", default: String(GENERATOR_VERSION) },
     },
   });
   const out = positionals[0];
-  if (!out || (values.format !== "pcap" && values.format !== "pcapng")) {
-    process.stderr.write("usage: gen-capture <out.pcap> [--size 1G] [--flows 200000 (100000 with --churn)] [--seed 1] [--format pcap|pcapng] [--flow-length 1] [--churn] [--scripts-per-mille 4]\n");
+  if (!out || (values.format !== "pcap" && values.format !== "pcapng") || (values.generator !== "1" && values.generator !== "2")) {
+    process.stderr.write("usage: gen-capture <out.pcap> [--size 1G] [--flows 200000 (100000 with --churn)] [--seed 1] [--format pcap|pcapng] [--flow-length 1] [--churn] [--scripts-per-mille 4 (2 with --generator 1)] [--generator 2|1 (1: no SIP/TFTP, the capture of version 1)]\n");
     return 2;
   }
   const t0 = performance.now();
@@ -584,6 +596,7 @@ async function cli(argv: string[]): Promise<number> {
     bytes: parseSize(values.size!), flows: values.flows === undefined ? undefined : Number(values.flows), seed: Number(values.seed),
     format: values.format, flowLength: Number(values["flow-length"]), churn: values.churn,
     scriptsPerMille: values["scripts-per-mille"] === undefined ? undefined : Number(values["scripts-per-mille"]),
+    generator: values.generator === "1" ? 1 : 2,
   });
   const s = (performance.now() - t0) / 1000;
   process.stdout.write(JSON.stringify(r) + "\n");

@@ -23,8 +23,13 @@
  * Figures are MB/s (10^6 bytes) and packets/s; the machine is printed with them and everything is
  * also written as JSON to bench/data/results.json.
  *
+ *   6. issue 14's criterion: `analyze --json --profile linux` on the process-size capture with SIP and
+ *      TFTP scripts (generator 2) against generator 1's capture of the same size (FTP and RTSP
+ *      only; `gen-capture --generator 1`), paired whole-process CPU ratios (A B A B …), the
+ *      median against SIP_TFTP_CPU_LIMIT (1.10; `--skip-criterion` leaves it out).
+ *
  * Options: --size <bytes, e.g. 256M> (tinybench file), --process-size <1G>, --huge, --skip-router, --skip-web, --skip-floods,
- * --skip-breakdown, --yardstick <decode.c>, --iterations <n>.
+ * --skip-breakdown, --skip-criterion, --yardstick <decode.c>, --iterations <n>.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -73,16 +78,19 @@ function machine() {
   };
 }
 
-/** The generated capture of `bytes` size (made once, reused); `churn`: flows that come and go. */
-function capture(bytes: number, flowLength = 1, churn = false): { path: string; packets: number; flows: number } {
+/**
+ * The generated capture of `bytes` size (made once, reused); `churn`: flows that come and go;
+ * `generator` 1: the capture without SIP/TFTP scripts (the baseline of the SIP/TFTP criterion).
+ */
+function capture(bytes: number, flowLength = 1, churn = false, generator: 1 | 2 = GENERATOR_VERSION): { path: string; packets: number; flows: number } {
   mkdirSync(dataDir, { recursive: true });
-  const path = join(dataDir, `bench-${bytes}${flowLength > 1 ? `-x${flowLength}` : ""}${churn ? "-churn" : ""}.pcap`);
+  const path = join(dataDir, `bench-${bytes}${flowLength > 1 ? `-x${flowLength}` : ""}${churn ? "-churn" : ""}${generator === 1 ? "-g1" : ""}.pcap`);
   const meta = `${path}.json`;
-  const stale = (): boolean => JSON.parse(execFileSync("cat", [meta], { encoding: "utf8" })).generator !== GENERATOR_VERSION;
+  const stale = (): boolean => JSON.parse(execFileSync("cat", [meta], { encoding: "utf8" })).generator !== generator;
   if (!existsSync(path) || !existsSync(meta) || statSync(path).size < bytes || stale()) {
     process.stderr.write(`bench: generating ${path} …\n`);
-    const r = generateBenchCapture(path, churn ? { bytes, seed: 1, churn } : { bytes, flows: 200_000, seed: 1, flowLength });
-    writeFileSync(meta, JSON.stringify({ ...r, generator: GENERATOR_VERSION }));
+    const r = generateBenchCapture(path, churn ? { bytes, seed: 1, churn, generator } : { bytes, flows: 200_000, seed: 1, flowLength, generator });
+    writeFileSync(meta, JSON.stringify({ ...r, generator }));
   }
   return { path, ...JSON.parse(execFileSync("cat", [meta], { encoding: "utf8" })) };
 }
@@ -106,16 +114,59 @@ function pcapParserDecode(path: string): Promise<number> {
   });
 }
 
-/** Runs a command with its stdout to /dev/null; wall seconds and peak RSS (GNU time if present). */
-function timeProcess(cmd: string, args: string[]): { seconds: number; peakRssMiB?: number; status: number } {
+/**
+ * Runs a command with its stdout to /dev/null; wall seconds, and with GNU time (if present) peak
+ * RSS and CPU seconds (user + system).
+ */
+function timeProcess(cmd: string, args: string[]): { seconds: number; peakRssMiB?: number; cpuSeconds?: number; status: number } {
   const gnuTime = existsSync("/usr/bin/time");
   const t0 = performance.now();
   const r = gnuTime
-    ? spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" })
+    ? spawnSync("/usr/bin/time", ["-f", "%U %S %M", cmd, ...args], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" })
     : spawnSync(cmd, args, { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
   const seconds = (performance.now() - t0) / 1000;
-  const kb = gnuTime ? Number(r.stderr.trim().split("\n").pop()) : NaN;
-  return { seconds, peakRssMiB: Number.isFinite(kb) ? kb / 1024 : undefined, status: r.status ?? -1 };
+  const [user, sys, kb] = gnuTime ? (r.stderr.trim().split("\n").pop() ?? "").split(" ").map(Number) : [NaN, NaN, NaN];
+  const cpuSeconds = Number.isFinite(user) && Number.isFinite(sys) ? user + sys : undefined;
+  return { seconds, peakRssMiB: Number.isFinite(kb) ? kb / 1024 : undefined, cpuSeconds, status: r.status ?? -1 };
+}
+
+/** Issue 14's bench criterion: analyze's CPU on the capture with SIP/TFTP over the one without, at the same size. */
+export interface Criterion {
+  name: string;
+  /** Median of the paired runs' CPU ratios (A/B, A B A B …). */
+  ratio: number;
+  ratios: number[];
+  limit: number;
+  met: boolean;
+  note: string;
+}
+
+/** SIP/TFTP must cost analyze at most this much more CPU than the same size without them. */
+export const SIP_TFTP_CPU_LIMIT = 1.1;
+
+/**
+ * `analyze --json --profile linux` on the bench capture (generator 2: with SIP and TFTP) and on
+ * generator 1's capture of the same size (FTP and RTSP only), in turn (A B A B …, `runs` pairs
+ * after one warm-up pair): the median of the pairs' whole-process CPU ratios (user + system;
+ * ratios of neighbouring runs hold when the machine's speed drifts). Undefined without GNU time.
+ */
+function sipTftpCriterion(bin: string, withSip: string, without: string, bytes: number, runs = 5): Criterion | undefined {
+  const args = (f: string) => [bin, "analyze", f, "--json", "--profile", "linux"];
+  timeProcess(process.execPath, args(withSip));
+  timeProcess(process.execPath, args(without));
+  const ratios: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const a = timeProcess(process.execPath, args(withSip)).cpuSeconds;
+    const b = timeProcess(process.execPath, args(without)).cpuSeconds;
+    if (a === undefined || b === undefined) return undefined;
+    ratios.push(a / b);
+  }
+  const ratio = median(ratios);
+  return {
+    name: `analyze --json CPU, bench capture with SIP/TFTP / without (generator 1), ${(bytes / 2 ** 30).toFixed(2)} GiB each`,
+    ratio, ratios, limit: SIP_TFTP_CPU_LIMIT, met: ratio <= SIP_TFTP_CPU_LIMIT,
+    note: `median of ${runs} paired whole-process runs (user + system), pairs ${ratios.map((r) => r.toFixed(3)).join(" ")}`,
+  };
 }
 
 /**
@@ -179,6 +230,7 @@ async function main() {
       "skip-web": { type: "boolean", default: false },
       "skip-floods": { type: "boolean", default: false },
       "skip-breakdown": { type: "boolean", default: false },
+      "skip-criterion": { type: "boolean", default: false },
       yardstick: { type: "string", default: join(root, "..", "shared", "bench", "decode.c") },
       iterations: { type: "string", default: "5" },
     },
@@ -247,6 +299,15 @@ async function main() {
       rows.push({ name: `C yardstick (decode.c, read() 4 MiB), ${(b / 2 ** 30).toFixed(2)} GiB${kind}`, seconds: t, bytes: b, packets: big.packets, mbPerSec: b / 1e6 / t, packetsPerSec: big.packets / t, vsC: 1, note: "best of the paired runs" });
     }
   }
+  // Issue 14: SIP/TFTP in the capture cost analyze at most 10 % more CPU than the same size without.
+  const criteria: Criterion[] = [];
+  if (!values["skip-criterion"]) {
+    const withSip = capture(sizes[0]);
+    const without = capture(sizes[0], 1, false, 1);
+    const k = sipTftpCriterion(bin, withSip.path, without.path, statSync(withSip.path).size);
+    if (k) criteria.push(k);
+    else process.stderr.write("bench: /usr/bin/time not found: no CPU figures, the SIP/TFTP criterion is left out\n");
+  }
   // verify on an inside/outside pair of the 1 GiB capture (outside = a port-keeping source NAT).
   {
     const big = capture(sizes[0]);
@@ -277,13 +338,14 @@ async function main() {
     else process.stderr.write("bench: chromium not installed, browser rows left out\n");
   }
   const churnRss = analyzePeak.base && analyzePeak.churn ? analyzePeak.churn / analyzePeak.base : undefined;
-  const out = { machine: m, load: loadavg(), date: new Date().toISOString(), results: rows, breakdown: phases, ...(churnRss && { churnPeakRssRatio: churnRss }) };
+  const out = { machine: m, load: loadavg(), date: new Date().toISOString(), results: rows, criteria, breakdown: phases, ...(churnRss && { churnPeakRssRatio: churnRss }) };
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(join(dataDir, "results.json"), JSON.stringify(out, null, 2));
   const bd = (phases.length ? `\n\n${formatBreakdown(phases)}` : "") +
     (churnRss ? `\n\nissue 13: analyze --json peak RSS, 4 GiB churn capture / ${values["process-size"]} capture: ${churnRss.toFixed(2)}x (target <= 1.10; ${analyzePeak.churn!.toFixed(0)} / ${analyzePeak.base!.toFixed(0)} MiB, the larger of 3 runs each)` : "");
+  const crit = criteria.map((k) => `\n\ncriterion: ${k.name}: ${k.ratio.toFixed(3)}× (limit ${k.limit.toFixed(2)}×: ${k.met ? "met" : "NOT met"}; ${k.note})`).join("");
   process.stdout.write(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM, ${m.os}, Node ${m.node}; load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}\n` +
-    `(× C: median ratio of paired whole-process runs to the C yardstick, A B A B; on a shared machine only such ratios mean anything)\n\n${table(rows)}${bd}\n\nJSON: ${join(dataDir, "results.json")}\n`);
+    `(× C: median ratio of paired whole-process runs to the C yardstick, A B A B; on a shared machine only such ratios mean anything)\n\n${table(rows)}${crit}${bd}\n\nJSON: ${join(dataDir, "results.json")}\n`);
 }
 
 if (fileURLToPath(import.meta.url) === process.argv[1] || dirname(process.argv[1] ?? "") === dirname(fileURLToPath(import.meta.url))) {

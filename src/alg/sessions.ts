@@ -32,6 +32,7 @@ import type { Endpoint, Flow } from "../types.js";
 import { TftpSessions, type TftpInfo } from "./tftp.js";
 import type { MediaInfo, SipSession } from "./sip-types.js";
 import { SipBuilder, type SipConditions } from "./sip.js";
+import { FlowCandidates } from "./candidates.js";
 
 export type { MediaInfo, Sdp, SdpDirection, SdpMedia, SipContact, SipMessage, SipParty, SipSession, SipVia } from "./sip-types.js";
 
@@ -464,8 +465,12 @@ export class SessionBuilder {
       sessions.push(session);
     }
     const windowNs = (this.opts.windowSeconds ?? 300) * 1e9;
-    matchExpectations(sessions, flows, windowNs);
-    for (const s of this.sip.finish(flows, sessions.length + 1, windowNs, this.opts.profile)) sessions.push(s);
+    // Every matcher names its ports first: the flow table is walked once for all of them.
+    const candidates = new FlowCandidates(flows);
+    for (const s of sessions) for (const n of s.negotiations) for (const x of n.expected) candidates.want(x.to.port);
+    const sip = this.sip.build(flows, sessions.length + 1, this.opts.profile, candidates);
+    matchExpectations(sessions, flows, windowNs, candidates);
+    for (const s of this.sip.match(sip, flows, windowNs, candidates)) sessions.push(s);
     // TFTP transfers were followed by the core (their flow is known): appended, not matched.
     for (const s of this.tftp.finish(flows, sessions.length + 1, this.opts.profile)) sessions.push(s);
     if (this.opts.profile !== "linux") for (const s of sessions) for (const n of s.negotiations) delete n.emulation;
@@ -637,7 +642,7 @@ function emulateRtsp(n: Negotiation, s: Session, f: Flow, request: TransportSpec
  * matched (a long capture has tens of thousands of flows on an expected port; an object for each
  * held ~20 MiB of heap on the 4 GiB churn capture).
  */
-function candidateIndex(sessions: Session[], flows: FlowTable): Map<string, number[]> {
+function candidateIndex(sessions: Session[], flows: FlowTable, candidates: FlowCandidates): Map<string, number[]> {
   const wanted = new Set<string>();
   const wantedPorts = new Set<number>();
   for (const s of sessions) {
@@ -650,7 +655,7 @@ function candidateIndex(sessions: Session[], flows: FlowTable): Map<string, numb
   }
   const index = new Map<string, number[]>();
   if (!wantedPorts.size) return index;
-  for (let id = 1; id <= flows.count; id++) {
+  for (const id of candidates.ids()) {
     const pa = flows.port(id, 0);
     const pb = flows.port(id, 1);
     if (!wantedPorts.has(pa) && !wantedPorts.has(pb)) continue;
@@ -667,8 +672,8 @@ function candidateIndex(sessions: Session[], flows: FlowTable): Map<string, numb
   return index;
 }
 
-function matchExpectations(sessions: Session[], flows: FlowTable, windowNs: number): void {
-  const index = candidateIndex(sessions, flows);
+function matchExpectations(sessions: Session[], flows: FlowTable, windowNs: number, candidates: FlowCandidates): void {
+  const index = candidateIndex(sessions, flows, candidates);
   const used = new Set<number>();
   const all = sessions.flatMap((s) => s.negotiations.map((n) => ({ s, n })));
   all.sort((a, b) => a.n.packet - b.n.packet);

@@ -21,6 +21,7 @@
  * registrar to the Contact (its port, 5060 when absent), activated by a 2xx that names it again.
  */
 import type { FlowTable } from "../wasm/core.js";
+import type { FlowCandidates } from "./candidates.js";
 import type { Emulation, Negotiation, Session } from "./sessions.js";
 import { isIpLiteral } from "./sip-parse.js";
 import type { LinuxMedia, LinuxRegister, SipMessage } from "./sip-types.js";
@@ -58,11 +59,12 @@ export function linuxSkips(m: SipMessage, transport: string): string | undefined
   return undefined;
 }
 
-export function emulateLinux(dialogs: LinuxDialog[], flows: FlowTable): void {
+/** `candidates`: the flows on the expected ports (SipBuilder.build named them, see wantMedia). */
+export function emulateLinux(dialogs: LinuxDialog[], flows: FlowTable, candidates: FlowCandidates): void {
   const all: { msg: SipMessage; ts: bigint; d: LinuxDialog }[] = [];
   const byMsg = new Map<SipMessage, LinuxDialog["entries"]>();
   for (const d of dialogs) {
-    for (const k of d.messages) all.push({ ...k, d });
+    for (const k of d.messages) all.push({ msg: k.msg, ts: k.ts, d });
     for (const e of d.entries) {
       const list = byMsg.get(e.msg);
       if (list) list.push(e);
@@ -99,7 +101,7 @@ export function emulateLinux(dialogs: LinuxDialog[], flows: FlowTable): void {
     if (SDP_ANSWERS.has(method) && code >= 100 && code < 300) readSdp(msg, ts, entries, st.live, made);
     else for (const e of entries) setNone(e.n, `the helper reads no SDP in a ${code} answer to ${method || "?"}`, "ignored");
   }
-  admit(made, flows);
+  admit(made, flows, candidates);
   for (const e of made) summarise(e.n);
 }
 
@@ -180,7 +182,7 @@ function flush(live: Expect[], msg: SipMessage, ts: bigint, command: string): vo
  * their start: the first live, unused expectation lets each in; otherwise it is refused and noted
  * on the last expectation made for that endpoint before it started.
  */
-function admit(made: Expect[], flows: FlowTable): void {
+function admit(made: Expect[], flows: FlowTable, candidates: FlowCandidates): void {
   const byKey = new Map<string, Expect[]>();
   for (const x of made) {
     const k = `${x.to.ip}|${x.to.port}`;
@@ -191,8 +193,8 @@ function admit(made: Expect[], flows: FlowTable): void {
   if (!byKey.size) return;
   const wanted = new Set(made.map((x) => x.to.port));
   const opened: { id: number; startNs: bigint; from: string; key: string }[] = [];
-  for (let id = 1; id <= flows.count; id++) {
-    const [, pb] = flows.ports(id);
+  for (const id of candidates.ids()) {
+    const pb = flows.port(id, 1);
     if (!wanted.has(pb) || flows.proto(id) !== "udp") continue;
     const f = flows.get(id);
     const key = `${f.responder.ip}|${f.responder.port}`;
@@ -245,19 +247,25 @@ export function linuxRegister(messages: SipMessage[], transport: "udp" | "tcp"):
     const x = cur.expectation;
     if (!x || cur.outcome === "dropped") continue;
     if (code >= 300) {
-      Object.assign(cur, { outcome: "flushed", reason: `the ${code} answer flushed it` });
+      setOutcome(cur, "flushed", `the ${code} answer flushed it`);
       continue;
     }
     const c = m.contact.find((c) => c.host === x.to.ip && (c.port ?? 5060) === x.to.port);
     const expires = c?.expires ?? m.expires ?? 0;
-    if (!c) Object.assign(cur, { outcome: "flushed", reason: `the ${code} names no Contact ${x.to.ip}:${x.to.port}: the helper flushes it` });
-    else if (expires === 0) Object.assign(cur, { outcome: "flushed", reason: `the ${code} gives the binding expires 0 (or none): the helper flushes it` });
+    if (!c) setOutcome(cur, "flushed", `the ${code} names no Contact ${x.to.ip}:${x.to.port}: the helper flushes it`);
+    else if (expires === 0) setOutcome(cur, "flushed", `the ${code} gives the binding expires 0 (or none): the helper flushes it`);
     else {
       x.timeoutS = expires;
-      Object.assign(cur, { outcome: "active", reason: `activated by the ${code} for ${expires} s` });
+      setOutcome(cur, "active", `activated by the ${code} for ${expires} s`);
     }
   }
   return cur;
+}
+
+/** Sets a registration's outcome in place (its keys keep their order; no Object.assign: ~10 µs each here). */
+function setOutcome(r: LinuxRegister, outcome: LinuxRegister["outcome"], reason: string): void {
+  r.outcome = outcome;
+  r.reason = reason;
 }
 
 function registerRequest(m: SipMessage, transport: "udp" | "tcp"): LinuxRegister {

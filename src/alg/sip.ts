@@ -35,6 +35,7 @@ import {
 } from "./sip-parse.js";
 import type { MediaEndReason, MediaInfo, Sdp, SdpDirection, SdpMedia, SipMessage, SipSession } from "./sip-types.js";
 import { emulateLinux, type LinuxDialog } from "./sip-linux.js";
+import type { FlowCandidates } from "./candidates.js";
 
 const COMPACT_NAMES: Record<number, string> = {
   [SipLine.Via]: "v", [SipLine.Contact]: "m", [SipLine.From]: "f", [SipLine.To]: "t", [SipLine.CallId]: "i",
@@ -170,16 +171,15 @@ export class SipBuilder {
   }
 
   /**
-   * The SIP sessions (ids from `firstId`, in order of each dialog's first message), their SDP
-   * negotiations (at most `max` per session, the rest counted) matched to the UDP flows.
+   * The SIP sessions (ids from `firstId`, in order of each dialog's first message) and their SDP
+   * negotiations (at most `max` per session, the rest counted); the ports their media (and the
+   * Linux emulation's expectations) look for are named to `candidates`. `match` completes them.
    */
-  finish(flows: FlowTable, firstId: number, windowNs: number, profile?: Profile): Session[] {
+  build(flows: FlowTable, firstId: number, profile: Profile | undefined, candidates: FlowCandidates): SipBuilt {
     this.closeAll();
-    const sessions: Session[] = [];
+    const built: SipBuilt = { sessions: [], times: new Map(), ends: new Map(), linux: profile === "linux" ? [] : undefined };
+    const { sessions, times } = built;
     const ends = new EndpointCache(flows);
-    const times = new Map<Negotiation, bigint>();
-    const ends2 = new Map<Negotiation, bigint>();
-    const linux: LinuxDialog[] = [];
     const dialogs = [...this.dialogs].sort((a, b) => a.firstPacket - b.firstPacket);
     for (const d of dialogs) {
       d.messages.sort((a, b) => a.msg.packet - b.msg.packet || a.msg.indexInPacket - b.msg.indexInPacket);
@@ -198,14 +198,21 @@ export class SipBuilder {
       if (d.register) sip.register = d.register;
       const session: Session = { id: firstId + sessions.length, alg: "sip", controlFlow: first.flow, client, server, negotiations: [], sip };
       const entries = this.negotiations(session, d, times);
-      mediaEnds(entries, d, ends2);
-      if (profile === "linux") linux.push({ session, messages: d.messages, entries });
+      mediaEnds(entries, d, built.ends);
+      for (const e of entries) wantMedia(e, candidates, built.linux !== undefined);
+      built.linux?.push({ session, messages: d.messages, entries });
       if (d.partial) session.partial = d.partial;
       sessions.push(session);
     }
+    return built;
+  }
+
+  /** The sessions of `build`, their media matched to the UDP flows among `candidates` (and emulated under Linux). */
+  match(built: SipBuilt, flows: FlowTable, windowNs: number, candidates: FlowCandidates): Session[] {
+    const { sessions, linux } = built;
     if (!sessions.length) return sessions;
-    matchMedia(sessions, flows, times, windowNs, ends2);
-    if (profile === "linux") emulateLinux(linux, flows);
+    matchMedia(sessions, flows, built.times, windowNs, built.ends, candidates);
+    if (linux) emulateLinux(linux, flows, candidates);
     return sessions;
   }
 
@@ -463,6 +470,29 @@ function mediaEnds(entries: SdpEntry[], d: Dialog, ends: Map<Negotiation, bigint
   }
 }
 
+/** What `SipBuilder.build` hands to `match`. */
+export interface SipBuilt {
+  sessions: Session[];
+  /** Time of the message of each negotiation. */
+  times: Map<Negotiation, bigint>;
+  /** Where the media each negotiation expects ends (mediaEnds). */
+  ends: Map<Negotiation, bigint>;
+  /** The dialogs for the Linux emulation (profile linux only). */
+  linux?: LinuxDialog[];
+}
+
+/**
+ * The ports an SDP entry's media may arrive on: its expectations' ports, and under Linux the
+ * pair the helper would expect (the m= port rounded down to even, and the next).
+ */
+function wantMedia(e: SdpEntry, candidates: FlowCandidates, linux: boolean): void {
+  for (const x of e.n.expected) candidates.want(x.to.port);
+  if (!linux) return;
+  const rtp = e.msg.sdp!.media[e.index]!.port & ~1;
+  candidates.want(rtp);
+  candidates.want(rtp + 1);
+}
+
 /** Flow endpoints by flow id, filled into each message's src/dst. */
 class EndpointCache {
   private readonly cache = new Map<number, Flow>();
@@ -479,11 +509,13 @@ class EndpointCache {
 }
 
 /** Fulfils SDP expectations from the UDP flows (see the module header); media after the end of an expectation is noted, not counted. */
-function matchMedia(sessions: Session[], flows: FlowTable, times: Map<Negotiation, bigint>, windowNs: number, ends: Map<Negotiation, bigint>): void {
+function matchMedia(
+  sessions: Session[], flows: FlowTable, times: Map<Negotiation, bigint>, windowNs: number, ends: Map<Negotiation, bigint>, candidates: FlowCandidates,
+): void {
   const wanted = new Set<number>();
   for (const s of sessions) for (const n of s.negotiations) for (const x of n.expected) wanted.add(x.to.port);
   const index = new Map<string, { id: number; flow: Flow; startNs: bigint }[]>();
-  for (let id = 1; id <= flows.count; id++) {
+  for (const id of candidates.ids()) {
     const [pa, pb] = flows.ports(id);
     if (!wanted.has(pa) && !wanted.has(pb)) continue;
     const flow = flows.get(id);

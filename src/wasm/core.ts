@@ -222,6 +222,30 @@ function isPull(s: ByteSource): s is PullSource {
   return typeof (s as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] !== "function" && typeof (s as PullSource).read === "function";
 }
 
+/** Node's Buffer, where there is one (not in the browser). */
+interface NodeBuffer {
+  from(b: ArrayBuffer): { toString(encoding: "latin1", start: number, end: number): string };
+}
+
+/**
+ * A reader of latin-1 text from `buffer` (wasm memory, which never grows after init): Node's
+ * Buffer (~4x faster per short line than a TextDecoder call) where it decodes all 256 byte values
+ * as TextDecoder("latin1") does here — checked once — else the TextDecoder, so the text is the
+ * same either way.
+ */
+function latin1Reader(buffer: ArrayBuffer): (start: number, end: number) => string {
+  const decoder = new TextDecoder("latin1");
+  const mem = new Uint8Array(buffer);
+  const viaDecoder = (start: number, end: number): string => (start === end ? "" : decoder.decode(mem.subarray(start, end)));
+  const B = (globalThis as { Buffer?: NodeBuffer }).Buffer;
+  if (!B) return viaDecoder;
+  const all = new Uint8Array(256);
+  for (let i = 0; i < 256; i++) all[i] = i;
+  if (B.from(all.buffer).toString("latin1", 0, 256) !== decoder.decode(all)) return viaDecoder;
+  const view = B.from(buffer);
+  return (start, end) => view.toString("latin1", start, end);
+}
+
 export class CaptureCore {
   readonly exports: CoreExports;
   private readonly inputPtr: number;
@@ -243,6 +267,8 @@ export class CaptureCore {
     this.inputPtr = this.exports.inputPtr() >>> 0;
     this.inputCap = this.exports.inputCap() >>> 0;
     this.memBytes = this.exports.memory.buffer.byteLength;
+    // After every allocation above: the memory's buffer is final (checkMemory).
+    this.text = latin1Reader(this.exports.memory.buffer);
     if (opts.interfaceFilter) this.exports.setInterfaceFilter(opts.interfaceFilter.kind === "pcapng" ? 1 : 2, opts.interfaceFilter.value);
     for (const p of opts.ftpPorts ?? [21]) this.exports.setAlgPort(p, AlgKind.Ftp);
     for (const p of opts.rtspPorts ?? [554, 8554]) this.exports.setAlgPort(p, AlgKind.Rtsp);
@@ -334,7 +360,8 @@ export class CaptureCore {
     this.drainEvents(dv, statePtr);
   }
 
-  private readonly latin1 = new TextDecoder("latin1");
+  /** Latin-1 text of wasm memory [start, end) (see latin1Reader). */
+  private readonly text: (start: number, end: number) => string;
 
   /** Hands every event written since the last drain to onEvents and frees the rings. */
   private drainEvents(dv: DataView, statePtr: number): void {
@@ -359,7 +386,7 @@ export class CaptureCore {
           flow: dv.getUint32(e + EV_FLOW, true),
           packet: dv.getUint32(e + EV_PACKET, true),
           ts: dv.getBigUint64(e + EV_TS, true),
-          text: this.latin1.decode(mem.subarray(text + t, text + t + len)),
+          text: this.text(text + t, text + t + len),
           flags: dv.getUint32(e + EV_FLAGS, true),
           code: dv.getUint16(e + EV_CODE, true),
           reason: dv.getUint16(e + EV_REASON, true),

@@ -4,6 +4,7 @@
  * both pcap; tshark (when present) must agree on frames and conversations.
  */
 
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -134,5 +135,32 @@ describeWithTshark("bench capture vs tshark", () => {
       for (const c of tsharkConversations(f, proto)) pairs.add([proto, ...[`${c.a.ip}|${c.a.port}`, `${c.b.ip}|${c.b.port}`].sort()].join(" "));
     }
     expect(pairs.size).toBe(r.flows);
+  });
+});
+
+describe("generator 1 (the baseline of the SIP/TFTP bench criterion)", () => {
+  it("makes, byte for byte, the capture of the generator before SIP/TFTP (792880c^)", () => {
+    // Digests of that generator's output for these options (checked with cmp up to 256 MiB).
+    const cases: [Parameters<typeof generateBenchCapture>[1], BenchCaptureResult, string][] = [
+      [{ bytes: 3_000_000, flows: 2000, seed: 3, generator: 1 }, { packets: 7585, bytes: 3000482, flows: 2038 }, "6f83aa8a0f9f21231e85ff06ad0b81fa70169afc211d61499461ff3e89a7bc84"],
+      [{ bytes: 3_000_000, flows: 100, seed: 5, churn: true, generator: 1 }, { packets: 4925, bytes: 3000639, flows: 397 }, "3338b7d5bc6e85e218baec6545e778fe3a81f8029dd32597a21c61132c60617f"],
+    ];
+    for (const [opts, want, sha] of cases) {
+      const f = path.join(dir, "g1.pcap");
+      expect(generateBenchCapture(f, opts)).toEqual(want);
+      expect(createHash("sha256").update(fs.readFileSync(f)).digest("hex")).toBe(sha);
+      fs.rmSync(f);
+    }
+  });
+
+  it("has FTP and RTSP sessions only, the flow count exact", async () => {
+    const f = path.join(dir, "g1-dense.pcap");
+    const r0 = generateBenchCapture(f, { bytes: 2_000_000, flows: 100, seed: 5, scriptsPerMille: 250, churn: true, generator: 1 });
+    const r = await analyzeFile(f, {});
+    fs.rmSync(f);
+    expect(r.scan.flows.count).toBe(r0.flows);
+    const algs = new Set(r.sessions.map((s) => s.alg));
+    expect([...algs].sort()).toEqual(["ftp", "rtsp"]);
+    expect(r.sessions.length).toBeGreaterThan(20);
   });
 });
