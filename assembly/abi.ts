@@ -7,7 +7,10 @@
  * Memory map (allocated once by `init`, never grown afterwards; see assembly/memory.ts):
  *
  *   INPUT   inputCap bytes          capture bytes, written by the host, read by wasm
- *   FLOWS   flowCap × FLOW_SIZE     open-addressing flow table (FlowRecord below)
+ *   FLOWS   flowCap × FLOW_SIZE     flow records (FlowRecord below) in the order they were made; a
+ *                                   slot whose FL_HASH is 0 is free (assembly/flow/table.ts)
+ *   FLOWIX  flowCap × 8             the flow index the packets probe (open addressing: key hash,
+ *                                   FLOWS slot), and a u32 stack of freed FLOWS slots; wasm-private
  *   FRAGS   fragCap × FRAG_SIZE     IP fragment-id → flow table (direct mapped, bounded)
  *   IFACES  IFACE_MAX × IFACE_SIZE  pcapng interfaces of the current section
  *   STATS   STAT_COUNT × 8          u64 counters (enum Stat)
@@ -132,8 +135,8 @@ export const FR_PEND_FIRST_PKT = 60; // u32 packet number of the earliest pendin
 export const FR_PEND_IPBYTES = 64; // u64
 export const FR_PEND_PAYLOAD = 72; // u64
 export const FR_PEND_FIRST_TS = 80; // u64
-export const FR_FLOW_ID = 88; // u32 id of the flow at FR_SLOT (records move and leave: checked on use)
-export const FR_FLOW_HASH = 92; // u32 that flow's key hash (to find it again after it moved)
+export const FR_FLOW_ID = 88; // u32 id of the flow at FR_SLOT (flows leave the table: checked on use)
+// bytes 92..95: unused (a record no longer moves while its flow is in the table)
 
 // ---------------------------------------------------------------------------------------------
 // pcapng interface table of the current section (IFACES region).
