@@ -82,13 +82,21 @@ export const FL_IFACE = 116;
 export const FL_FRAGS = 118;
 /** u32: initial sequence number of A's SYN (when FF_SYN set). */
 export const FL_ISN_A = 120;
-/** u32: reserved (ALG control-stream slot + 1 once the ALG issue lands). */
+/**
+ * u32, TCP flows: the low CTRL_BITS bits are the ALG control stream's state (slot + 1, or one of
+ * the values in assembly/alg/stream.ts; 0 = none), the high 32 - CTRL_BITS bits the non-first IP
+ * fragments B→A (TCP_LATER_UNKNOWN once that count, or FL_FRAGS, saturated). The fragments A→B
+ * are FL_FRAGS less those, so a TCP flow's datagrams are known per direction as a UDP flow's.
+ */
 export const FL_CTRL = 124;
+export const CTRL_BITS = 17;
+export const CTRL_MASK = 0x1ffff;
+export const TCP_LATER_UNKNOWN = 0x7fff;
 /**
  * u32 each, non-TCP flows only: the non-first IP fragments A→B and B→A, so that a flow's
  * datagrams (packets less these: what conntrack counts, a fragmented datagram once) are known per
- * direction. The words are FL_ISN_A and FL_CTRL, which only TCP flows use; a TCP record has no
- * room for them (its datagrams are reported as unknown when it has later fragments).
+ * direction. The words are FL_ISN_A and FL_CTRL, which only TCP flows use (a TCP flow keeps its
+ * fragments B→A in FL_CTRL's high bits, see there).
  */
 export const FL_LATER_AB = 120;
 export const FL_LATER_BA = 124;

@@ -14,7 +14,7 @@ import {
   FL_FIRST_PKT, FL_FIRST_TS, FL_FRAGS, FLOW_SIZE, FR_DIR, FR_DST, FR_HASH, FR_ID, FR_PEND_FIRST_PKT,
   FR_PEND_FIRST_TS, FR_PEND_IPBYTES, FR_PEND_PAYLOAD, FR_PEND_PKTS, FR_PROTO, FR_SLOT, FR_SRC, FR_TS,
   FRAG_SIZE, FL_IPBYTES_AB, FL_PAYLOAD_AB, FL_PKTS_AB, Stat, FL_HASH, FL_ID, FR_FLOW_ID,
-  FL_LATER_AB, FL_PROTO,
+  FL_LATER_AB, FL_PROTO, FL_CTRL, CTRL_BITS, CTRL_MASK, TCP_LATER_UNKNOWN,
 } from "../abi";
 import { flowsPtr, fragMask, fragsPtr } from "../memory";
 import { add, bump } from "../stats";
@@ -44,9 +44,27 @@ import { add, bump } from "../stats";
 export function countLater(rec: usize, dir: u32, n: u32): void {
   let f = <u32>load<u16>(rec + FL_FRAGS) + n;
   store<u16>(rec + FL_FRAGS, <u16>(f < 0xffff ? f : 0xffff));
-  if (load<u8>(rec + FL_PROTO) == 6) return;
+  if (load<u8>(rec + FL_PROTO) == 6) {
+    if (dir == 1) addTcpLaterBA(rec, n);
+    if (f >= 0xffff) setTcpLaterBA(rec, <u32>TCP_LATER_UNKNOWN);
+    return;
+  }
   let l = rec + FL_LATER_AB + (<usize>dir << 2);
   store<u32>(l, load<u32>(l) + n);
+}
+
+/** A TCP flow's non-first fragments B→A (FL_CTRL's high bits; TCP_LATER_UNKNOWN: not known). */
+export function tcpLaterBA(rec: usize): u32 {
+  return load<u32>(rec + FL_CTRL) >>> CTRL_BITS;
+}
+
+export function setTcpLaterBA(rec: usize, v: u32): void {
+  store<u32>(rec + FL_CTRL, (load<u32>(rec + FL_CTRL) & CTRL_MASK) | (v << CTRL_BITS));
+}
+
+function addTcpLaterBA(rec: usize, n: u32): void {
+  let v = tcpLaterBA(rec);
+  if (v != <u32>TCP_LATER_UNKNOWN) setTcpLaterBA(rec, v + n < <u32>TCP_LATER_UNKNOWN ? v + n : <u32>TCP_LATER_UNKNOWN);
 }
 
 /**

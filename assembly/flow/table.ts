@@ -26,11 +26,12 @@
 import {
   ENDED_CAP, RECLAIM_BATCH, ST_ENDED_COUNT, ST_FLOWS_HELD, FL_ADDR_A, FL_ADDR_B, FL_FIRST_PKT, FL_FIRST_TS, FL_FLAGS, FL_HASH, FL_ID, FL_IFACE,
   FL_IPBYTES_AB, FL_IPVER, FL_ISN_A, FL_LAST_PKT, FL_LAST_TS, FL_PAYLOAD_AB, FL_PKTS_AB,
-  FL_PORT_A, FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FLOW_SIZE, FlowFlag, Stat,
+  FL_FRAGS, FL_PORT_A, FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FLOW_SIZE, FlowFlag, Stat, TCP_LATER_UNKNOWN,
   ST_FLOWS, ST_FULL_PACKET,
 } from "../abi";
 import { endedPtr, flowCap, flowFreePtr, flowIndexPtr, flowMask, flowPagesPtr, flowsPtr, statePtr } from "../memory";
 import { bump } from "../stats";
+import { setTcpLaterBA, tcpLaterBA } from "./frag";
 import * as tcp from "../wire/tcp";
 import {
   M_DHI, M_DLO, M_DPORT, M_FRAG, M_HASFLAGS, M_HASH, M_IFACE, M_IPLEN, M_IPVER, M_PAYLEN, M_PKT,
@@ -478,4 +479,8 @@ function swap(rec: usize): void {
     (finB != 0 ? FlowFlag.FinA : 0);
   fl &= ~FlowFlag.Midstream;
   store<u16>(rec + FL_FLAGS, <u16>(fl | FlowFlag.Swapped));
+  // The non-first fragments B→A become those A→B (FL_FRAGS less them), see FL_CTRL.
+  let later = tcpLaterBA(rec);
+  let frags = <u32>load<u16>(rec + FL_FRAGS);
+  if (later != <u32>TCP_LATER_UNKNOWN) setTcpLaterBA(rec, frags - later < <u32>TCP_LATER_UNKNOWN ? frags - later : <u32>TCP_LATER_UNKNOWN);
 }
