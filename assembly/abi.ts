@@ -9,8 +9,9 @@
  *   INPUT   inputCap bytes          capture bytes, written by the host, read by wasm
  *   FLOWS   flowCap × FLOW_SIZE     flow records (FlowRecord below) in the order they were made; a
  *                                   slot whose FL_HASH is 0 is free (assembly/flow/table.ts)
- *   FLOWIX  flowCap × 8             the flow index the packets probe (open addressing: key hash,
- *                                   FLOWS slot), and a u32 stack of freed FLOWS slots; wasm-private
+ *   FLOWIX  flowCap × 4             the flow index the packets probe (open addressing: key hash
+ *                                   fingerprint | FLOWS slot + 1), and a u32 stack of freed FLOWS
+ *                                   slots; wasm-private
  *   FRAGS   fragCap × FRAG_SIZE     IP fragment-id → flow table (direct mapped, bounded)
  *   IFACES  IFACE_MAX × IFACE_SIZE  pcapng interfaces of the current section
  *   STATS   STAT_COUNT × 8          u64 counters (enum Stat)

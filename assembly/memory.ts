@@ -21,7 +21,7 @@ export let flowMask: u32 = 0;
  */
 export let flowPagesPtr: usize = 0;
 /**
- * The flow index (flow/table.ts): flowCap entries of 8 bytes (hash u32, record slot u32), the
+ * The flow index (flow/table.ts): flowCap u32 entries (hash fingerprint | record slot + 1), the
  * open-addressing table the packets probe; the records themselves sit in FLOWS in the order they
  * were made, so the flows of one moment share cache lines and pages.
  */
@@ -76,7 +76,7 @@ export function layout(inCap: u32, flowCapLog2: u32, fragCapLog2: u32, trCap: u3
   flowPagesPtr = p;
   p += (<usize>flowCap * FLOW_SIZE + 4095) >> 12;
   flowIndexPtr = align(p, 64);
-  p = flowIndexPtr + (<usize>flowCap) * 8;
+  p = flowIndexPtr + (<usize>flowCap) * 4;
   flowFreePtr = align(p, 64);
   p = flowFreePtr + (<usize>flowCap) * 4;
   fragMask = (1 << fragCapLog2) - 1;

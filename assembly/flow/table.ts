@@ -1,11 +1,11 @@
 /**
- * The bidirectional flow table: an index with open addressing and linear probing (8-byte entries:
- * the key hash and the FLOWS slot of the record), over records kept in FLOWS in the order they
- * were made (a freed slot is reused first). A packet probes the small index and touches one
- * record; the records of the flows live at one moment were made close together in time, so they
- * share pages and cache lines, where a record placed by its hash lands on a page of its own (the
- * 64 MiB default table: a TLB and a cache miss per packet). The host reads FLOWS as before: every
- * slot whose FL_HASH is not 0 holds a flow.
+ * The bidirectional flow table: an index with open addressing and linear probing (4-byte entries:
+ * a fingerprint of the key hash and the FLOWS slot of the record), over records kept in FLOWS in
+ * the order they were made (a freed slot is reused first). A packet probes the small index and
+ * touches one record; the records of the flows live at one moment were made close together in
+ * time, so they share pages and cache lines, where a record placed by its hash lands on a page of
+ * its own (the 64 MiB default table: a TLB and a cache miss per packet). The host reads FLOWS as
+ * before: every slot whose FL_HASH is not 0 holds a flow.
  *
  * Key: both endpoints (address, port) + IP protocol + outer/inner VLAN id (+ interface when
  * splitting by interface). The stored record keeps the endpoints as initiator (A) / responder
@@ -82,17 +82,20 @@ export function flowHash(
   return finalHash(mixEndpoint(sHi, sLo, sPort) + mixEndpoint(dHi, dLo, dPort), extra);
 }
 
-/** Index entry: u32 key hash (0 = empty), u32 FLOWS slot of the record. */
-const IX_SIZE: usize = 8;
-const IX_SLOT: usize = 4;
+/**
+ * Index entry, u32 (0 = empty): the key hash's bits above flowMask (a fingerprint) | the FLOWS
+ * slot of the record + 1 (at most 3/4 of flowCap: fits under flowMask). The full hash is the
+ * record's FL_HASH.
+ */
+const IX_SIZE: usize = 4;
 
 @inline function ixPtr(i: u32): usize {
   return flowIndexPtr + (<usize>i) * IX_SIZE;
 }
 
-/** The record an index entry names. */
+/** The record an index entry names (a free entry: the last slot, never used, as a harmless touch). */
 @inline function recOf(e: usize): usize {
-  return flowsPtr + (<usize>load<u32>(e + IX_SLOT)) * FLOW_SIZE;
+  return flowsPtr + (<usize>((load<u32>(e) - 1) & flowMask)) * FLOW_SIZE;
 }
 
 /**
@@ -136,10 +139,10 @@ function probe(
   probeDir = -1;
   while (true) {
     let e = ixPtr(i);
-    let rh = load<u32>(e);
-    if (rh == 0) break;
+    let x = load<u32>(e);
+    if (x == 0) break;
     let r = recOf(e);
-    if (rh == h && <u32>load<u8>(r + FL_PROTO) == proto &&
+    if (((x ^ h) & ~flowMask) == 0 && load<u32>(r + FL_HASH) == h && <u32>load<u8>(r + FL_PROTO) == proto &&
       <u32>load<u16>(r + FL_VLAN0) == vlan0 && <u32>load<u16>(r + FL_VLAN1) == vlan1 &&
       (!splitIfaces || <u32>load<u16>(r + FL_IFACE) == ifKey)) {
       let fl = <u32>load<u16>(r + FL_FLAGS);
@@ -215,9 +218,7 @@ export function upsert(m: usize): bool {
     }
     // The empty index entry where the probe stopped names a new record.
     let slot = takeRecord();
-    let e = ixPtr(probeSlot);
-    store<u32>(e, h);
-    store<u32>(e + IX_SLOT, slot);
+    store<u32>(ixPtr(probeSlot), (h & ~flowMask) | (slot + 1));
     rec = flowsPtr + (<usize>slot) * FLOW_SIZE;
     store<u8>(flowPagesPtr + (((<usize>slot) * FLOW_SIZE) >> 12), 1);
     used++;
@@ -340,7 +341,7 @@ function over(r: usize, now: u64): bool {
  * later entries of its cluster back so every chain stays unbroken.
  */
 function removeAt(i: u32): void {
-  let slot = load<u32>(ixPtr(i) + IX_SLOT);
+  let slot = (load<u32>(ixPtr(i)) - 1) & flowMask;
   memory.fill(flowsPtr + (<usize>slot) * FLOW_SIZE, 0, FLOW_SIZE);
   store<u32>(flowFreePtr + (<usize>freeRecords << 2), slot);
   freeRecords++;
@@ -348,15 +349,14 @@ function removeAt(i: u32): void {
   while (true) {
     j = (j + 1) & flowMask;
     let ej = ixPtr(j);
-    let h = load<u32>(ej);
-    if (h == 0) break;
-    let k = h & flowMask;
+    if (load<u32>(ej) == 0) break;
+    let k = load<u32>(recOf(ej) + FL_HASH) & flowMask;
     // The entry at j may stay when its home slot k lies cyclically in (i, j].
     if (i <= j ? (i < k && k <= j) : (i < k || k <= j)) continue;
-    store<u64>(ixPtr(i), load<u64>(ej));
+    store<u32>(ixPtr(i), load<u32>(ej));
     i = j;
   }
-  store<u64>(ixPtr(i), 0);
+  store<u32>(ixPtr(i), 0);
 }
 
 /** Slots the current sweep has still to pass (0 = no sweep under way). */
