@@ -7,7 +7,11 @@
  * Memory map (allocated once by `init`, never grown afterwards; see assembly/memory.ts):
  *
  *   INPUT   inputCap bytes          capture bytes, written by the host, read by wasm
- *   FLOWS   flowCap × FLOW_SIZE     open-addressing flow table (FlowRecord below)
+ *   FLOWS   flowCap × FLOW_SIZE     flow records (FlowRecord below) in the order they were made; a
+ *                                   slot whose FL_HASH is 0 is free (assembly/flow/table.ts)
+ *   FLOWIX  flowCap × 4             the flow index the packets probe (open addressing: key hash
+ *                                   fingerprint | FLOWS slot + 1), and a u32 stack of freed FLOWS
+ *                                   slots; wasm-private
  *   FRAGS   fragCap × FRAG_SIZE     IP fragment-id → flow table (direct mapped, bounded)
  *   IFACES  IFACE_MAX × IFACE_SIZE  pcapng interfaces of the current section
  *   STATS   STAT_COUNT × 8          u64 counters (enum Stat)
@@ -79,13 +83,21 @@ export const FL_IFACE = 116;
 export const FL_FRAGS = 118;
 /** u32: initial sequence number of A's SYN (when FF_SYN set). */
 export const FL_ISN_A = 120;
-/** u32: reserved (ALG control-stream slot + 1 once the ALG issue lands). */
+/**
+ * u32, TCP flows: the low CTRL_BITS bits are the ALG control stream's state (slot + 1, or one of
+ * the values in assembly/alg/stream.ts; 0 = none), the high 32 - CTRL_BITS bits the non-first IP
+ * fragments B→A (TCP_LATER_UNKNOWN once that count, or FL_FRAGS, saturated). The fragments A→B
+ * are FL_FRAGS less those, so a TCP flow's datagrams are known per direction as a UDP flow's.
+ */
 export const FL_CTRL = 124;
+export const CTRL_BITS = 17;
+export const CTRL_MASK = 0x1ffff;
+export const TCP_LATER_UNKNOWN = 0x7fff;
 /**
  * u32 each, non-TCP flows only: the non-first IP fragments A→B and B→A, so that a flow's
  * datagrams (packets less these: what conntrack counts, a fragmented datagram once) are known per
- * direction. The words are FL_ISN_A and FL_CTRL, which only TCP flows use; a TCP record has no
- * room for them (its datagrams are reported as unknown when it has later fragments).
+ * direction. The words are FL_ISN_A and FL_CTRL, which only TCP flows use (a TCP flow keeps its
+ * fragments B→A in FL_CTRL's high bits, see there).
  */
 export const FL_LATER_AB = 120;
 export const FL_LATER_BA = 124;
@@ -132,8 +144,8 @@ export const FR_PEND_FIRST_PKT = 60; // u32 packet number of the earliest pendin
 export const FR_PEND_IPBYTES = 64; // u64
 export const FR_PEND_PAYLOAD = 72; // u64
 export const FR_PEND_FIRST_TS = 80; // u64
-export const FR_FLOW_ID = 88; // u32 id of the flow at FR_SLOT (records move and leave: checked on use)
-export const FR_FLOW_HASH = 92; // u32 that flow's key hash (to find it again after it moved)
+export const FR_FLOW_ID = 88; // u32 id of the flow at FR_SLOT (flows leave the table: checked on use)
+// bytes 92..95: unused (a record no longer moves while its flow is in the table)
 
 // ---------------------------------------------------------------------------------------------
 // pcapng interface table of the current section (IFACES region).

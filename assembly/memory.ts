@@ -20,6 +20,14 @@ export let flowMask: u32 = 0;
  * would become resident: 64 MiB for the default table, whatever the capture).
  */
 export let flowPagesPtr: usize = 0;
+/**
+ * The flow index (flow/table.ts): flowCap u32 entries (hash fingerprint | record slot + 1), the
+ * open-addressing table the packets probe; the records themselves sit in FLOWS in the order they
+ * were made, so the flows of one moment share cache lines and pages.
+ */
+export let flowIndexPtr: usize = 0;
+/** FLOWS slots freed by flows that left the table (u32 stack, flowCap entries; touched only on churn). */
+export let flowFreePtr: usize = 0;
 export let fragsPtr: usize = 0;
 export let fragMask: u32 = 0;
 export let ifacesPtr: usize = 0;
@@ -67,6 +75,10 @@ export function layout(inCap: u32, flowCapLog2: u32, fragCapLog2: u32, trCap: u3
   p = flowsPtr + <usize>flowCap * FLOW_SIZE;
   flowPagesPtr = p;
   p += (<usize>flowCap * FLOW_SIZE + 4095) >> 12;
+  flowIndexPtr = align(p, 64);
+  p = flowIndexPtr + (<usize>flowCap) * 4;
+  flowFreePtr = align(p, 64);
+  p = flowFreePtr + (<usize>flowCap) * 4;
   fragMask = (1 << fragCapLog2) - 1;
   fragsPtr = align(p, 64);
   p = fragsPtr + (<usize>(fragMask + 1)) * FRAG_SIZE;

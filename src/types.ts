@@ -70,7 +70,7 @@ export interface Flow {
   /**
    * Present when `fragments` > 0 (elsewhere it equals `packets`): datagrams per direction as
    * conntrack counts them, a fragmented datagram once (packets less its non-first fragments);
-   * null for a TCP flow with fragments (not known per direction).
+   * null for a TCP flow whose fragment counts saturated (not known per direction).
    */
   datagrams?: DirPair | null;
 }

@@ -20,7 +20,7 @@
  * and the end of headers; the Transport text is parsed by the host.
  */
 import {
-  AlgKind, EV_CODE, EV_LINE_IN_SEG, EV_PORT, EV_SEGMENTS, EV_SEQ, EventKind, FL_CTRL, FL_ID,
+  AlgKind, EV_CODE, EV_LINE_IN_SEG, EV_PORT, EV_SEGMENTS, EV_SEQ, EventKind, FL_CTRL, CTRL_MASK, FL_ID,
   FL_IPVER, FL_PORT_B, LINE_MAX, LineFlag, RtspLine, RtspMethod, Stat,
 } from "../abi";
 import { algPortsPtr, streamCap, streamsPtr } from "../memory";
@@ -40,8 +40,13 @@ import { sipBodyBytes, sipBodyLeft, sipLine, sipReset, sipSegmentStart, sipStrea
 /** Index of the line within its segment (u8, beside D_FRAMEHDR). */
 const D_LINEIDX: usize = 35;
 /** FL_CTRL values besides slot + 1: no slot was free; the stream ended (FIN both ways, RST). */
-const CTRL_FULL: u32 = 0xffffffff;
-const CTRL_CLOSED: u32 = 0xfffffffe;
+const CTRL_FULL: u32 = CTRL_MASK;
+const CTRL_CLOSED: u32 = CTRL_MASK - 1;
+
+/** The stream state in FL_CTRL's low bits (its high bits count IP fragments, flow/frag.ts). */
+@inline function setCtrl(rec: usize, v: u32): void {
+  store<u32>(rec + FL_CTRL, (load<u32>(rec + FL_CTRL) & ~CTRL_MASK) | v);
+}
 /** Set by `segment` for the duration of one delivery: extra LineFlag bits. */
 let deliveryFlags: u32 = 0;
 /** Slots ever used (the table's high-water mark); freed slots are reused first. */
@@ -137,7 +142,7 @@ function releaseSlot(s: usize): void {
 
 /** The stream of a control flow record, created on first use; 0 when none can be had. */
 function streamOf(rec: usize, kind: u32): usize {
-  let c = load<u32>(rec + FL_CTRL);
+  let c = load<u32>(rec + FL_CTRL) & CTRL_MASK;
   if (c == CTRL_FULL || c == CTRL_CLOSED) return 0;
   if (c != 0) {
     let s = slotPtr(c - 1);
@@ -145,13 +150,13 @@ function streamOf(rec: usize, kind: u32): usize {
   }
   let slot = takeSlot();
   if (slot < 0) {
-    store<u32>(rec + FL_CTRL, CTRL_FULL);
+    setCtrl(rec, CTRL_FULL);
     bump(Stat.ControlStreamsDropped);
     beginEvent(EventKind.StreamTableFull, 0, kind, load<u32>(rec + FL_ID), curPkt, curTs, 0, 0, 0);
     return 0;
   }
   let s = slotPtr(<u32>slot);
-  store<u32>(rec + FL_CTRL, <u32>slot + 1);
+  setCtrl(rec, <u32>slot + 1);
   bump(Stat.ControlStreams);
   memory.fill(s, 0, DIR_BASE);
   for (let d: u32 = 0; d < 2; d++) {
@@ -181,7 +186,7 @@ function closeIfEnded(rec: usize, s: usize, flags: u32): void {
   if ((flags & tcp.RST) == 0 && !(dirDone(dirPtr(s, 0)) && dirDone(dirPtr(s, 1)))) return;
   finishStream(s);
   releaseSlot(s);
-  store<u32>(rec + FL_CTRL, CTRL_CLOSED);
+  setCtrl(rec, CTRL_CLOSED);
   bump(Stat.ControlStreamsClosed);
 }
 

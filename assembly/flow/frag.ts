@@ -13,10 +13,10 @@
 import {
   FL_FIRST_PKT, FL_FIRST_TS, FL_FRAGS, FLOW_SIZE, FR_DIR, FR_DST, FR_HASH, FR_ID, FR_PEND_FIRST_PKT,
   FR_PEND_FIRST_TS, FR_PEND_IPBYTES, FR_PEND_PAYLOAD, FR_PEND_PKTS, FR_PROTO, FR_SLOT, FR_SRC, FR_TS,
-  FRAG_SIZE, FL_IPBYTES_AB, FL_PAYLOAD_AB, FL_PKTS_AB, Stat, FL_HASH, FL_ID, FR_FLOW_ID, FR_FLOW_HASH,
-  FL_LATER_AB, FL_PROTO,
+  FRAG_SIZE, FL_IPBYTES_AB, FL_PAYLOAD_AB, FL_PKTS_AB, Stat, FL_HASH, FL_ID, FR_FLOW_ID,
+  FL_LATER_AB, FL_PROTO, FL_CTRL, CTRL_BITS, CTRL_MASK, TCP_LATER_UNKNOWN,
 } from "../abi";
-import { flowMask, flowsPtr, fragMask, fragsPtr } from "../memory";
+import { flowsPtr, fragMask, fragsPtr } from "../memory";
 import { add, bump } from "../stats";
 
 @inline function fragHash(sHi: u64, sLo: u64, dHi: u64, dLo: u64, id: u32, proto: u32): u32 {
@@ -44,9 +44,27 @@ import { add, bump } from "../stats";
 export function countLater(rec: usize, dir: u32, n: u32): void {
   let f = <u32>load<u16>(rec + FL_FRAGS) + n;
   store<u16>(rec + FL_FRAGS, <u16>(f < 0xffff ? f : 0xffff));
-  if (load<u8>(rec + FL_PROTO) == 6) return;
+  if (load<u8>(rec + FL_PROTO) == 6) {
+    if (dir == 1) addTcpLaterBA(rec, n);
+    if (f >= 0xffff) setTcpLaterBA(rec, <u32>TCP_LATER_UNKNOWN);
+    return;
+  }
   let l = rec + FL_LATER_AB + (<usize>dir << 2);
   store<u32>(l, load<u32>(l) + n);
+}
+
+/** A TCP flow's non-first fragments B→A (FL_CTRL's high bits; TCP_LATER_UNKNOWN: not known). */
+export function tcpLaterBA(rec: usize): u32 {
+  return load<u32>(rec + FL_CTRL) >>> CTRL_BITS;
+}
+
+export function setTcpLaterBA(rec: usize, v: u32): void {
+  store<u32>(rec + FL_CTRL, (load<u32>(rec + FL_CTRL) & CTRL_MASK) | (v << CTRL_BITS));
+}
+
+function addTcpLaterBA(rec: usize, n: u32): void {
+  let v = tcpLaterBA(rec);
+  if (v != <u32>TCP_LATER_UNKNOWN) setTcpLaterBA(rec, v + n < <u32>TCP_LATER_UNKNOWN ? v + n : <u32>TCP_LATER_UNKNOWN);
 }
 
 /**
@@ -81,7 +99,6 @@ export function fragRemember(
   store<u32>(e + FR_HASH, h);
   store<u32>(e + FR_SLOT, <u32>((rec - flowsPtr) / FLOW_SIZE) + 1);
   store<u32>(e + FR_FLOW_ID, load<u32>(rec + FL_ID));
-  store<u32>(e + FR_FLOW_HASH, load<u32>(rec + FL_HASH));
   store<u32>(e + FR_ID, id);
   store<u8>(e + FR_PROTO, <u8>proto);
   store<u8>(e + FR_DIR, <u8>dir);
@@ -103,23 +120,10 @@ export function fragFind(sHi: u64, sLo: u64, dHi: u64, dLo: u64, id: u32, proto:
   fragDir = <u32>load<u8>(e + FR_DIR);
   let flowId = load<u32>(e + FR_FLOW_ID);
   let r = flowsPtr + (<usize>(load<u32>(e + FR_SLOT) - 1)) * FLOW_SIZE;
+  // A record stays in its slot while its flow is in the table (flow/table.ts).
   if (load<u32>(r + FL_ID) == flowId && load<u32>(r + FL_HASH) != 0) return r;
-  // The record moved back along its chain when a slot before it was freed (flow/table.ts), or
-  // its flow has left the table: look for it from its home slot.
-  let fh = load<u32>(e + FR_FLOW_HASH);
-  let i = fh & flowMask;
-  while (true) {
-    r = flowsPtr + (<usize>i) * FLOW_SIZE;
-    let h = load<u32>(r + FL_HASH);
-    if (h == 0) break;
-    if (h == fh && load<u32>(r + FL_ID) == flowId) {
-      store<u32>(e + FR_SLOT, i + 1);
-      return r;
-    }
-    i = (i + 1) & flowMask;
-  }
-  // Gone: the entry is freed; this and later fragments of the datagram are counted as
-  // unattributed (fragPend starts afresh).
+  // Its flow has left the table (the slot is empty or holds another flow): the entry is freed;
+  // this and later fragments of the datagram are counted as unattributed (fragPend starts afresh).
   store<u32>(e + FR_HASH, 0);
   return 0;
 }

@@ -1,5 +1,11 @@
 /**
- * The bidirectional flow table: open addressing with linear probing over the FLOWS region.
+ * The bidirectional flow table: an index with open addressing and linear probing (4-byte entries:
+ * a fingerprint of the key hash and the FLOWS slot of the record), over records kept in FLOWS in
+ * the order they were made (a freed slot is reused first). A packet probes the small index and
+ * touches one record; the records of the flows live at one moment were made close together in
+ * time, so they share pages and cache lines, where a record placed by its hash lands on a page of
+ * its own (the 64 MiB default table: a TLB and a cache miss per packet). The host reads FLOWS as
+ * before: every slot whose FL_HASH is not 0 holds a flow.
  *
  * Key: both endpoints (address, port) + IP protocol + outer/inner VLAN id (+ interface when
  * splitting by interface). The stored record keeps the endpoints as initiator (A) / responder
@@ -20,11 +26,12 @@
 import {
   ENDED_CAP, RECLAIM_BATCH, ST_ENDED_COUNT, ST_FLOWS_HELD, FL_ADDR_A, FL_ADDR_B, FL_FIRST_PKT, FL_FIRST_TS, FL_FLAGS, FL_HASH, FL_ID, FL_IFACE,
   FL_IPBYTES_AB, FL_IPVER, FL_ISN_A, FL_LAST_PKT, FL_LAST_TS, FL_PAYLOAD_AB, FL_PKTS_AB,
-  FL_PORT_A, FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FLOW_SIZE, FlowFlag, Stat,
+  FL_FRAGS, FL_PORT_A, FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FLOW_SIZE, FlowFlag, Stat, TCP_LATER_UNKNOWN,
   ST_FLOWS, ST_FULL_PACKET,
 } from "../abi";
-import { endedPtr, flowCap, flowMask, flowPagesPtr, flowsPtr, statePtr } from "../memory";
+import { endedPtr, flowCap, flowFreePtr, flowIndexPtr, flowMask, flowPagesPtr, flowsPtr, statePtr } from "../memory";
 import { bump } from "../stats";
+import { setTcpLaterBA, tcpLaterBA } from "./frag";
 import * as tcp from "../wire/tcp";
 import {
   M_DHI, M_DLO, M_DPORT, M_FRAG, M_HASFLAGS, M_HASH, M_IFACE, M_IPLEN, M_IPVER, M_PAYLEN, M_PKT,
@@ -75,12 +82,46 @@ export function flowHash(
   return finalHash(mixEndpoint(sHi, sLo, sPort) + mixEndpoint(dHi, dLo, dPort), extra);
 }
 
-/** Address of the slot a hash probes first (the batch touches it ahead of the upsert). */
-@inline export function homeSlot(h: u32): usize {
-  return flowsPtr + (<usize>(h & flowMask)) * FLOW_SIZE;
+/**
+ * Index entry, u32 (0 = empty): the key hash's bits above flowMask (a fingerprint) | the FLOWS
+ * slot of the record + 1 (at most 3/4 of flowCap: fits under flowMask). The full hash is the
+ * record's FL_HASH.
+ */
+const IX_SIZE: usize = 4;
+
+@inline function ixPtr(i: u32): usize {
+  return flowIndexPtr + (<usize>i) * IX_SIZE;
 }
 
-/** Slot index where the last probe stopped: the matching record, or the empty slot for a new one. */
+/** The record an index entry names (a free entry: the last slot, never used, as a harmless touch). */
+@inline function recOf(e: usize): usize {
+  return flowsPtr + (<usize>((load<u32>(e) - 1) & flowMask)) * FLOW_SIZE;
+}
+
+/**
+ * Loads the index entry a hash probes first and both cache lines of the record it names (the
+ * batch does this for all its packets ahead of the upserts, so their misses overlap); returns a
+ * word of what was read, for the caller to keep the loads alive.
+ */
+@inline export function touchHome(h: u32): u32 {
+  let r = recOf(ixPtr(h & flowMask));
+  return load<u32>(r) + load<u32>(r + (FLOW_SIZE >> 1));
+}
+
+/** FLOWS slots never used so far start here; freed ones wait on the free stack (flowFreePtr). */
+let nextRecord: u32 = 0;
+let freeRecords: u32 = 0;
+
+/** A FLOWS slot for a new record: the last freed one, else the next never used. */
+function takeRecord(): u32 {
+  if (freeRecords != 0) {
+    freeRecords--;
+    return load<u32>(flowFreePtr + (<usize>freeRecords << 2));
+  }
+  return nextRecord++;
+}
+
+/** Index slot where the last probe stopped: the matching entry, or the empty one for a new flow. */
 let probeSlot: u32 = 0;
 /** Direction of the packet in the record the last probe found (0 = A→B); -1 = not found. */
 let probeDir: i32 = -1;
@@ -97,10 +138,11 @@ function probe(
   let i = h & flowMask;
   probeDir = -1;
   while (true) {
-    let r = flowsPtr + (<usize>i) * FLOW_SIZE;
-    let rh = load<u32>(r + FL_HASH);
-    if (rh == 0) break;
-    if (rh == h && <u32>load<u8>(r + FL_PROTO) == proto &&
+    let e = ixPtr(i);
+    let x = load<u32>(e);
+    if (x == 0) break;
+    let r = recOf(e);
+    if (((x ^ h) & ~flowMask) == 0 && load<u32>(r + FL_HASH) == h && <u32>load<u8>(r + FL_PROTO) == proto &&
       <u32>load<u16>(r + FL_VLAN0) == vlan0 && <u32>load<u16>(r + FL_VLAN1) == vlan1 &&
       (!splitIfaces || <u32>load<u16>(r + FL_IFACE) == ifKey)) {
       let fl = <u32>load<u16>(r + FL_FLAGS);
@@ -158,7 +200,7 @@ export function upsert(m: usize): bool {
   let rec: usize = 0;
   let dir: u32 = 0;
   if (probeDir >= 0) {
-    rec = flowsPtr + (<usize>probeSlot) * FLOW_SIZE;
+    rec = recOf(ixPtr(probeSlot));
     dir = <u32>probeDir;
   } else {
     if (used >= flowLimit()) {
@@ -174,9 +216,11 @@ export function upsert(m: usize): bool {
       // Records moved back into freed slots: find the empty slot again.
       probe(h, proto, vlan0, vlan1, ifKey, sHi, sLo, sPort, dHi, dLo, dPort, isSyn);
     }
-    // The empty slot where the probe stopped.
-    rec = flowsPtr + (<usize>probeSlot) * FLOW_SIZE;
-    store<u8>(flowPagesPtr + (((<usize>probeSlot) * FLOW_SIZE) >> 12), 1);
+    // The empty index entry where the probe stopped names a new record.
+    let slot = takeRecord();
+    store<u32>(ixPtr(probeSlot), (h & ~flowMask) | (slot + 1));
+    rec = flowsPtr + (<usize>slot) * FLOW_SIZE;
+    store<u8>(flowPagesPtr + (((<usize>slot) * FLOW_SIZE) >> 12), 1);
     used++;
     store<u32>(statePtr + ST_FLOWS_HELD, used);
     let n = load<u32>(statePtr + ST_FLOWS) + 1;
@@ -292,25 +336,27 @@ function over(r: usize, now: u64): bool {
   return quiet >= tcpIdleNs;
 }
 
-@inline function slotPtr(i: u32): usize {
-  return flowsPtr + (<usize>i) * FLOW_SIZE;
-}
-
-/** Empties slot i, moving later records of its cluster back so every chain stays unbroken. */
+/**
+ * Empties index entry i and frees its record's slot (zeroed: the host sees no flow there), moving
+ * later entries of its cluster back so every chain stays unbroken.
+ */
 function removeAt(i: u32): void {
+  let slot = (load<u32>(ixPtr(i)) - 1) & flowMask;
+  memory.fill(flowsPtr + (<usize>slot) * FLOW_SIZE, 0, FLOW_SIZE);
+  store<u32>(flowFreePtr + (<usize>freeRecords << 2), slot);
+  freeRecords++;
   let j = i;
   while (true) {
     j = (j + 1) & flowMask;
-    let rj = slotPtr(j);
-    let h = load<u32>(rj + FL_HASH);
-    if (h == 0) break;
-    let k = h & flowMask;
-    // The record at j may stay when its home slot k lies cyclically in (i, j].
+    let ej = ixPtr(j);
+    if (load<u32>(ej) == 0) break;
+    let k = load<u32>(recOf(ej) + FL_HASH) & flowMask;
+    // The entry at j may stay when its home slot k lies cyclically in (i, j].
     if (i <= j ? (i < k && k <= j) : (i < k || k <= j)) continue;
-    memory.copy(slotPtr(i), rj, FLOW_SIZE);
+    store<u32>(ixPtr(i), load<u32>(ej));
     i = j;
   }
-  memory.fill(slotPtr(i), 0, FLOW_SIZE);
+  store<u32>(ixPtr(i), 0);
 }
 
 /** Slots the current sweep has still to pass (0 = no sweep under way). */
@@ -332,9 +378,10 @@ function startSweep(now: u64): void {
 function reclaim(now: u64, keep: u32): void {
   let e = load<u32>(statePtr + ST_ENDED_COUNT);
   while (sweepLeft != 0 && e < keep) {
-    let r = slotPtr(hand);
-    if (load<u32>(r + FL_HASH) != 0 && over(r, now)) {
-      // The record moves to ENDED; the slot may now hold a record from later in the cluster,
+    let ex = ixPtr(hand);
+    let r = recOf(ex);
+    if (load<u32>(ex) != 0 && over(r, now)) {
+      // The record moves to ENDED; the entry may now name a record from later in the cluster,
       // so the hand stays to look at it.
       memory.copy(endedPtr + (<usize>e) * FLOW_SIZE, r, FLOW_SIZE);
       e++;
@@ -432,4 +479,8 @@ function swap(rec: usize): void {
     (finB != 0 ? FlowFlag.FinA : 0);
   fl &= ~FlowFlag.Midstream;
   store<u16>(rec + FL_FLAGS, <u16>(fl | FlowFlag.Swapped));
+  // The non-first fragments B→A become those A→B (FL_FRAGS less them), see FL_CTRL.
+  let later = tcpLaterBA(rec);
+  let frags = <u32>load<u16>(rec + FL_FRAGS);
+  if (later != <u32>TCP_LATER_UNKNOWN) setTcpLaterBA(rec, frags - later < <u32>TCP_LATER_UNKNOWN ? frags - later : <u32>TCP_LATER_UNKNOWN);
 }

@@ -19,9 +19,10 @@ import {
   FL_ADDR_A, FL_ADDR_B, FL_FIRST_PKT, FL_FIRST_TS, FL_FLAGS, FL_FRAGS, FL_ID, FL_IFACE,
   FL_IPBYTES_AB, FL_IPVER, FL_LAST_PKT, FL_LAST_TS, FL_PAYLOAD_AB, FL_PKTS_AB, FL_PKTS_BA,
   FL_PORT_A, FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FLOW_SIZE, FlowFlag, ST_OUT_LEN,
-  FL_LATER_AB, FL_LATER_BA,
+  FL_LATER_AB, FL_LATER_BA, TCP_LATER_UNKNOWN,
 } from "../abi";
 import { endedPtr, flowsPtr, orderPtr, outCap, outPtr, statePtr } from "../memory";
+import { tcpLaterBA } from "../flow/frag";
 
 /** Room one flow can need at most (addresses, numbers and keys add up to well under this). */
 const FLOW_MAX: u32 = 1024;
@@ -326,12 +327,18 @@ function flow(r: usize): void {
 
 /**
  * `"datagrams"`, on flows with non-first fragments only (elsewhere it equals `packets`): packets
- * less the later fragments per direction, as conntrack counts (see FL_LATER_AB); null for TCP.
+ * less the later fragments per direction, as conntrack counts (see FL_LATER_AB, and FL_CTRL for
+ * TCP); null for a TCP flow whose fragment counts saturated.
  */
 function datagrams(r: usize, proto: u32): void {
   lit(",\"datagrams\":");
-  if (proto == 6) lit("null");
-  else pair(load<u32>(r + FL_PKTS_AB) - load<u32>(r + FL_LATER_AB), load<u32>(r + FL_PKTS_BA) - load<u32>(r + FL_LATER_BA));
+  if (proto != 6) {
+    pair(load<u32>(r + FL_PKTS_AB) - load<u32>(r + FL_LATER_AB), load<u32>(r + FL_PKTS_BA) - load<u32>(r + FL_LATER_BA));
+    return;
+  }
+  let ba = tcpLaterBA(r);
+  if (ba == <u32>TCP_LATER_UNKNOWN) lit("null");
+  else pair(load<u32>(r + FL_PKTS_AB) - (<u32>load<u16>(r + FL_FRAGS) - ba), load<u32>(r + FL_PKTS_BA) - ba);
 }
 
 /** ORDER entries with this bit name a record in the ENDED region (staged by the host). */

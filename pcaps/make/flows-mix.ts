@@ -48,7 +48,7 @@ export const CONVENTIONS = {
   ipBytes: "IPv4 Total Length / IPv6 40 + Payload Length (extension headers included), from the header, not the captured length",
   payloadBytes: "IP payload after the IPv6 extension headers minus the L4 header: TCP data offset, UDP 8; protocols without ports (ICMP, ICMPv6, GRE, …) have no L4 header here, so their whole message counts; a first fragment subtracts the L4 header it carries, a non-first fragment counts all its fragment data",
   fragments: "number of non-first fragments (IPv4 offset > 0, IPv6 fragment offset > 0) attributed to the flow",
-  datagrams: "only on flows with fragments: per direction, packets less that direction's non-first fragments (a fragmented datagram once, as conntrack counts); null for TCP",
+  datagrams: "only on flows with fragments: per direction, packets less that direction's non-first fragments (a fragmented datagram once, as conntrack counts); TCP alike",
   interface: "file-wide interface index: IDBs numbered in file order across sections (section 2's first IDB is 2 here), since section-local ids would collide; `section` gives the section",
   time: "ISO 8601 UTC with 9 fractional digits = timestamp units converted to ns by truncation, plus if_tsoffset; SPB packets have no timestamp and are never a flow's first/last packet",
   tcp: "syn = SYN without ACK seen, synAck = SYN+ACK seen, fin / rst = flag seen in either direction",
@@ -447,10 +447,9 @@ export function mixExpected(spec = mixSpec()): MixExpected {
     ifBase += sec.interfaces.length;
   });
   for (const fl of flows) if (fl.last.time === SPB_NO_TIME) throw new Error(`flow ${fl.id} ends with an SPB`);
-  // Datagrams as conntrack counts them (a fragmented one once), on flows with fragments; TCP: null.
+  // Datagrams as conntrack counts them (a fragmented one once), on flows with fragments, TCP alike.
   for (const [fl, l] of later) {
-    fl.datagrams = fl.proto === "tcp" ? null
-      : { initiatorToResponder: fl.packets.initiatorToResponder - l.initiatorToResponder, responderToInitiator: fl.packets.responderToInitiator - l.responderToInitiator };
+    fl.datagrams = { initiatorToResponder: fl.packets.initiatorToResponder - l.initiatorToResponder, responderToInitiator: fl.packets.responderToInitiator - l.responderToInitiator };
   }
   return {
     capture: MIX_FILES.capture, generator: "pcaps/make/flows-mix.ts", conventions: CONVENTIONS,

@@ -308,8 +308,10 @@ export function tftpBlksizeCase(lost = false): DatagramCase {
 
 /**
  * Fragmented datagrams both ways on one UDP flow of a port no ALG uses (a fragmented reply last
- * fragment first, so its later fragments wait for their first), unfragmented ones between, and a
- * TCP flow with a fragmented segment (its datagrams are not known per direction: null).
+ * fragment first, so its later fragments wait for their first), unfragmented ones between, a
+ * TCP flow with fragmented segments both ways, and a TCP flow seen mid-stream (fragmented data
+ * from its responder first) whose responder then sends the first SYN: the core swaps its ends,
+ * and the per-direction fragment counts with them.
  */
 export function mixedDatagramCase(): DatagramCase {
   const c = new Counter();
@@ -326,7 +328,14 @@ export function mixedDatagramCase(): DatagramCase {
   c.send(t, 0, CLIENT, SERVER, seg(41001, 8080, { syn: true }));
   c.send(t, 1, SERVER, CLIENT, seg(8080, 41001, { syn: true, ack: true }, undefined, [SERVER, CLIENT]));
   c.send(t, 0, CLIENT, SERVER, seg(41001, 8080, { ack: true, psh: true }, bytesOf(2500, 7)), 1480);
-  t.datagrams = null;
+  c.send(t, 1, SERVER, CLIENT, seg(8080, 41001, { ack: true, psh: true }, bytesOf(4000, 9), [SERVER, CLIENT]), 1480, (ps) => [...ps].reverse());
+  c.send(t, 1, SERVER, CLIENT, seg(8080, 41001, { ack: true }, undefined, [SERVER, CLIENT]));
+  // Mid-stream: the client's data (fragmented) comes first, then the server's SYN makes it the initiator.
+  const m = c.flow(SERVER, 8082, "tcp");
+  c.send(m, 1, CLIENT, SERVER, seg(41003, 8082, { ack: true, psh: true }, bytesOf(3000, 5), [CLIENT, SERVER]), 1480);
+  c.send(m, 0, SERVER, CLIENT, seg(8082, 41003, { syn: true }, undefined, [SERVER, CLIENT]));
+  c.send(m, 0, SERVER, CLIENT, seg(8082, 41003, { ack: true, psh: true }, bytesOf(2000, 3), [SERVER, CLIENT]), 1480);
+  c.send(m, 1, CLIENT, SERVER, seg(41003, 8082, { ack: true }, undefined, [CLIENT, SERVER]));
   return {
     name: "datagrams-mixed", about: "fragmented datagrams both ways on one UDP flow (one last fragment first) and a fragmented TCP segment",
     pcap: pcapOf(c.frames), flows: [...c.flows.values()],

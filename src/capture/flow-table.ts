@@ -6,7 +6,7 @@
 import {
   FL_ADDR_A, FL_ADDR_B, FL_FIRST_PKT, FL_FIRST_TS, FL_FLAGS, FL_FRAGS, FL_HASH, FL_ID, FL_IFACE,
   FL_IPBYTES_AB, FL_IPVER, FL_LAST_PKT, FL_LAST_TS, FL_PAYLOAD_AB, FL_PKTS_AB, FL_PKTS_BA, FL_PORT_A,
-  FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FL_ISN_A, FL_CTRL, FL_IPBYTES_BA, FL_PAYLOAD_BA, FLOW_SIZE, FlowFlag,
+  FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FL_ISN_A, FL_CTRL, CTRL_BITS, TCP_LATER_UNKNOWN, FL_IPBYTES_BA, FL_PAYLOAD_BA, FLOW_SIZE, FlowFlag,
   FL_LATER_AB, FL_LATER_BA,
 } from "../wasm/abi.js";
 import { ipToString } from "../net/addr.js";
@@ -429,16 +429,21 @@ export class FlowTable {
 
   /**
    * Datagrams of flow `id` per direction, as conntrack counts them (a fragmented datagram once):
-   * packets less the non-first fragments (FL_LATER_AB); null for a TCP flow with fragments (its
-   * record has no room for them per direction).
+   * packets less the non-first fragments (FL_LATER_AB; a TCP flow keeps those B→A in FL_CTRL's
+   * high bits, A→B being FL_FRAGS less them); null for a TCP flow whose fragment counts saturated.
    */
   datagrams(id: number): DirPair | null {
     const r = this.rec(id);
     const dv = this.dv;
     const ab = dv.getUint32(r + FL_PKTS_AB, true);
     const ba = dv.getUint32(r + FL_PKTS_BA, true);
-    if (dv.getUint16(r + FL_FRAGS, true) === 0) return { initiatorToResponder: ab, responderToInitiator: ba };
-    if (dv.getUint8(r + FL_PROTO) === 6) return null;
+    const frags = dv.getUint16(r + FL_FRAGS, true);
+    if (frags === 0) return { initiatorToResponder: ab, responderToInitiator: ba };
+    if (dv.getUint8(r + FL_PROTO) === 6) {
+      const laterBA = dv.getUint32(r + FL_CTRL, true) >>> CTRL_BITS;
+      if (laterBA === TCP_LATER_UNKNOWN) return null;
+      return { initiatorToResponder: ab - (frags - laterBA), responderToInitiator: ba - laterBA };
+    }
     return { initiatorToResponder: ab - dv.getUint32(r + FL_LATER_AB, true), responderToInitiator: ba - dv.getUint32(r + FL_LATER_BA, true) };
   }
 

@@ -41,7 +41,7 @@ export interface CoreOptions {
    * A record larger than one read simply takes several reads to complete.
    */
   readBytes?: number;
-  /** log2 of the flow-table slots (default 19: 524 288 slots, 393 216 flows at most, 64 MiB). */
+  /** log2 of the flow-table slots (default 19: 524 288 slots, 393 216 flows at most; 64 MiB of records, touched as flows come, and a 2 MiB index). */
   flowCapLog2?: number;
   /** log2 of the fragment-table entries (default 12). */
   fragCapLog2?: number;
