@@ -21,7 +21,7 @@ import { coverageOf, type CaptureSpan, type Reconciliation } from "./nat.js";
 import { msOf, type NatHints } from "./sessions.js";
 import { compareFields, lengthProblem, messageName, type FieldCheck, type SipMessageView, type SipTranslation } from "./sip-fields.js";
 import { linuxDialog, linuxEmulation } from "./sip-linux.js";
-import { SIP_MEDIA_WINDOW_S, afterEndFinding, endWords, mediaDirection, mediaEnd, type MediaDirection, type MediaInput } from "./sip-media.js";
+import { SIP_MEDIA_WAIT_S, SIP_MEDIA_WINDOW_S, afterEndFinding, endWords, mediaDirection, mediaEnd, type MediaDirection, type MediaInput } from "./sip-media.js";
 import type { Check, Evidence, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, VerifiedSession } from "./types.js";
 
 export type SipSession = Session & { sip: NonNullable<Session["sip"]> };
@@ -331,13 +331,17 @@ function media(si: SipSession | undefined, so: SipSession | undefined, pairs: [S
       announcedAt.set(d, entered && msOf(entered.time));
     });
   }
-  // Media seen anywhere in the dialog sets how far the captures must reach for "none came" to count.
+  // Media seen anywhere in the dialog sets how far the captures must reach for "none came" to
+  // count: SIP_MEDIA_WAIT_S past it, unless the dialog's BYE (seen after it) ended the call first.
   let mediaAt: number | undefined;
   for (const d of out) {
     const id = d.insideFlows[0];
     if (id !== undefined && input.inside) mediaAt = Math.max(mediaAt ?? -Infinity, input.inside.scan.flows.firstMs(id));
   }
-  for (const d of out) notCovered(d, input, announcedAt.get(d), mediaAt);
+  const byeIn = bye(list, false);
+  const byeInMs = byeIn ? msOf(byeIn.time) : undefined;
+  const waitUntil = mediaAt === undefined ? undefined : byeInMs !== undefined && byeInMs >= mediaAt ? mediaAt : mediaAt + SIP_MEDIA_WAIT_S * 1000;
+  for (const d of out) notCovered(d, input, announcedAt.get(d), mediaAt, waitUntil);
   return out;
 }
 
@@ -346,7 +350,7 @@ function media(si: SipSession | undefined, so: SipSession | undefined, pairs: [S
  * first packet falls outside the other capture's span, or media never seen when the capture it
  * would enter ends at its SDP, becomes not-covered (with the reason).
  */
-function notCovered(d: MediaDirection, input: SipCheckInput, announcedMs: number | undefined, mediaInsideMs: number | undefined): void {
+function notCovered(d: MediaDirection, input: SipCheckInput, announcedMs: number | undefined, mediaInsideMs: number | undefined, waitUntilInsideMs: number | undefined): void {
   if (!input.inside || !input.outside) return;
   const off = input.nat?.clockOffsetMs ?? 0;
   if (d.status === "blocked" || d.status === "late") {
@@ -373,6 +377,12 @@ function notCovered(d: MediaDirection, input: SipCheckInput, announcedMs: number
     } else if (span && media !== undefined && span.lastMs < media) {
       d.status = "not-covered";
       d.notCovered = `the ${side} capture ends before the dialog's media started: whether media came this way is not in it`;
+    } else if (span && waitUntilInsideMs !== undefined && media !== undefined) {
+      const until = side === "outside" ? waitUntilInsideMs + off : waitUntilInsideMs;
+      if (span.lastMs < until) {
+        d.status = "not-covered";
+        d.notCovered = `the ${side} capture ends ${((span.lastMs - media) / 1000).toFixed(3)} s after the dialog's first media and before its BYE (less than SIP_MEDIA_WAIT_S = ${SIP_MEDIA_WAIT_S} s): whether media came this way is not in it`;
+      }
     }
   }
 }

@@ -110,6 +110,32 @@ describe("SIP through the NAT: generated cases", () => {
     expect(codesOf(report)).toContain("alg.sdp-not-translated");
   });
 
+  it("coverage: both captures cut a moment after the first RTP (no BYE) judge no one-way media; the full case does (sip-udp-no-alg)", async () => {
+    // The bench pair's one-way-media came from calls cut by the capture's end (bench/gen-capture.ts):
+    // none back within SIP_MEDIA_WAIT_S (2 s) of the first media and no BYE is not evidence.
+    const dir = join(root, "sip-udp-no-alg");
+    const cutDir = mkdtempSync(join(tmp, "alg-verify-sip-"));
+    const cut = (side: string) => {
+      const b = readFileSync(join(dir, `${side}.pcap`));
+      // Packets 1-8: INVITE … ACK and alice's first three RTP packets (0.4 ms of media).
+      let o = 24;
+      for (let k = 0; k < 8; k++) o += 16 + b.readUInt32LE(o + 8);
+      const f = join(cutDir, `${side}-cut.pcap`);
+      writeFileSync(f, b.subarray(0, o));
+      return f;
+    };
+    const { report } = await verify("--inside", cut("inside"), "--outside", cut("outside"));
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+    const media = report.sessions.flatMap((s: any) => s.sip.media);
+    expect(media.map((d: any) => `${d.direction} ${d.status}`).sort()).toEqual(["from-inside forwarded", "to-inside not-covered"]);
+    expect(report.checks.find((x: any) => x.check === "data-path" && x.status === "not-checked" && /SIP_MEDIA_WAIT_S/.test(x.reason))).toBeTruthy();
+    expect(codesOf(report)).not.toContain("alg.one-way-media");
+    expect(codesOf(report)).toContain("alg.sdp-not-translated");
+    // The same call with its BYE: one-way media.
+    const full = await verify("--inside", join(dir, "inside.pcap"), "--outside", join(dir, "outside.pcap"));
+    expect(codesOf(full.report)).toContain("alg.one-way-media");
+  });
+
   it("one capture only: what it shows is checked, nothing is judged across the NAT", async () => {
     const dir = join(root, "sip-udp-no-alg");
     const out = await verify("--outside", join(dir, "outside.pcap"), "--inside-net", "192.0.2.0/24");
