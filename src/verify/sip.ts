@@ -497,7 +497,7 @@ function negotiations(si: SipSession | undefined, so: SipSession | undefined, pa
       }
       const d = v.media.find((y) => (ti && y.target.inside && same(y.target.inside, ti)) || (to && y.target.outside && same(y.target.outside, to)));
       if (md.port === 0 || !ti && !to) n.dataPath = "not-applicable";
-      else if (d) n.dataPath = !d.expected ? "not-applicable" : d.status === "forwarded" ? "forwarded" : d.status === "blocked" || d.status === "not-sent" ? "blocked" : d.status === "late" ? "late" : d.status === "one-side-only" ? "one-side-only" : d.status === "not-covered" ? "not-covered" : "not-attempted";
+      else if (d) n.dataPath = !d.expected ? "not-applicable" : d.status === "forwarded" ? "forwarded" : d.status === "blocked" || d.status === "not-sent" ? "blocked" : d.status === "late" ? "late" : d.status === "one-side-only" ? "one-side-only" : d.status === "not-covered" ? "not-covered" : d.status === "stopped" ? "stopped" : "not-attempted";
       out.push(n);
     });
   }

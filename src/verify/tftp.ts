@@ -160,6 +160,7 @@ export function tftpChecks(subject: string, v: VerifiedNegotiation, input: Sessi
     "not-applicable": ["not-checked", `the request is not valid (${x.reason ?? "unparsed"})`],
     "one-side-only": x.dataSeen ? ["passed", `the reply followed in the ${side} capture (the other side of the NAT was not given)${how}`] : ["not-checked", `only the ${side} capture was given`],
     "not-covered": ["not-checked", `not covered: ${v.notCovered ?? "a capture it needs has no packets there"}`],
+    stopped: ["not-checked", "stopped"],
   };
   const [status, reason] = dp[v.dataPath];
   checks.push({ check: "data-path", subject, status, reason });

@@ -83,7 +83,7 @@ export interface VerifiedNegotiation {
    * What happened to the data/media flows it announced. not-covered: the flow would start where a
    * capture it needs has no packets (before its first, after its last, beyond damage): not judged.
    */
-  dataPath: "forwarded" | "blocked" | "not-attempted" | "late" | "refused" | "not-applicable" | "one-side-only" | "not-covered";
+  dataPath: "forwarded" | "blocked" | "not-attempted" | "late" | "refused" | "not-applicable" | "one-side-only" | "not-covered" | "stopped";
   /** Why the data path is not-covered (which capture has no packets where the flow would start). */
   notCovered?: string;
   /** FTP: the transfer the control connection asked for with it (e.g. "RETR hello.txt"). */
