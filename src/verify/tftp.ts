@@ -25,7 +25,7 @@ import type { TftpInfo } from "../alg/tftp.js";
 import type { Flow } from "../types.js";
 import { finding } from "./findings.js";
 import type { SessionCheckInput } from "./sessions.js";
-import type { Check, Finding, NatMapping, VerifiedNegotiation, VerifiedSession } from "./types.js";
+import type { Check, Finding, NatMapping, TftpTransferView, VerifiedNegotiation, VerifiedSession, VerifiedTftp } from "./types.js";
 
 const ep = (e: { ip?: string; port?: number | null }) => (e.ip?.includes(":") ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
 
@@ -58,9 +58,22 @@ export function verifyTftpSession(si: Session | undefined, so: Session | undefin
   const v: VerifiedNegotiation = { kind: n.kind, inside: ni, outside: no, dataPath: "not-applicable" };
   v.transfer = `${n.kind} ${JSON.stringify((si ?? so)!.tftp!.filename)}`;
   vs.negotiations.push(v);
+  vs.tftp = tftpView(si?.tftp, so?.tftp);
   replyPath(v, si, so, input, findings);
   notes(v, si, so, input, findings);
   return vs;
+}
+
+/** The request and, per capture, how its transfer ended (`sessions[].tftp`). */
+function tftpView(ti: TftpInfo | undefined, to: TftpInfo | undefined): VerifiedTftp {
+  const t = (ti ?? to)!;
+  const side = (x: TftpInfo | undefined): TftpTransferView | undefined => x && {
+    outcome: x.outcome, blocks: x.blocks, bytes: x.bytes, blockSize: x.blockSize, duplicates: x.duplicates,
+    ...(x.transferFlow !== undefined ? { transferFlow: x.transferFlow } : {}), ...(x.serverPort !== undefined ? { serverPort: x.serverPort } : {}),
+    ...(x.endPacket !== undefined ? { endPacket: x.endPacket } : {}), ...(x.lastAcked !== undefined ? { lastAcked: x.lastAcked } : {}),
+    ...(x.error ? { error: { ...x.error } } : {}), ...(x.stopped ? { stopped: x.stopped } : {}),
+  };
+  return { opcode: t.opcode, filename: t.filename, mode: t.mode, options: { ...t.options }, ...(ti ? { inside: side(ti) } : {}), ...(to ? { outside: side(to) } : {}) };
 }
 
 function evidenceOf(ni?: Negotiation, no?: Negotiation) {

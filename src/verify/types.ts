@@ -100,6 +100,35 @@ export interface VerifiedSession {
   negotiations: VerifiedNegotiation[];
   /** SIP dialogs: the messages paired across the NAT with their field checks, and the media per direction (src/verify/sip.ts). */
   sip?: VerifiedSip;
+  /** TFTP: the request and how its transfer ended, as each capture shows it (src/verify/tftp.ts). */
+  tftp?: VerifiedTftp;
+}
+
+/** How a TFTP transfer ended in one capture (the analyzer's TftpInfo, src/alg/tftp.ts). */
+export interface TftpTransferView {
+  outcome: "completed" | "error" | "unanswered" | "incomplete";
+  /** Distinct DATA blocks, their payload bytes, the block size in use, repeated blocks. */
+  blocks: number;
+  bytes: number;
+  blockSize: number;
+  duplicates: number;
+  /** The transfer's flow in this capture and the server's port. */
+  transferFlow?: number;
+  serverPort?: number;
+  /** The final (short) DATA block, when completed; whether it was acknowledged. */
+  endPacket?: number;
+  lastAcked?: boolean;
+  error?: { code: number; message: string; packet: number; from: "server" | "client" };
+  stopped?: "evicted" | "idle" | "superseded" | "not-followed";
+}
+
+export interface VerifiedTftp {
+  opcode: "RRQ" | "WRQ";
+  filename: string;
+  mode: string;
+  options: Record<string, string>;
+  inside?: TftpTransferView;
+  outside?: TftpTransferView;
 }
 
 /** A predicted or router flow in Junos terms. */

@@ -5,6 +5,7 @@
  * blocked with the router's ICMP cited, unanswered), with one capture only, the Linux profile, and
  * the JSON schema.
  */
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
@@ -84,6 +85,22 @@ describe("TFTP through the NAT", () => {
     expect(linux.codes).toEqual(["alg.tftp-linux-expectation-lost"]);
     expect(linux.report.verdict).toBe("pass");
     expect(tftpNeg(linux.report).outside.emulation).toEqual({ profile: "linux", outcome: "parsed", reason: "expectation_expired" });
+  });
+  it("sessions[].tftp: how the transfer ended on each side, as the generator says (every tftp NAT case)", async () => {
+    for (const c of readdirSync(root).filter((d) => d.startsWith("tftp-"))) {
+      const meta = JSON.parse(readFileSync(join(root, c, "case.json"), "utf8"));
+      const { report } = await verify(c);
+      const t = report.sessions.find((s: any) => s.alg === "tftp").tftp;
+      expect(t.inside, `${c} inside`).toMatchObject(meta.tftp.inside);
+      expect(t.outside, `${c} outside`).toMatchObject(meta.tftp.outside);
+    }
+    const { report } = await verify("tftp-error-alg");
+    const t = report.sessions[0].tftp;
+    expect(t).toMatchObject({ opcode: "RRQ", filename: "secret.key", mode: "octet" });
+    for (const side of [t.inside, t.outside]) expect(side.error).toMatchObject({ code: 2, message: "Access violation", from: "server" });
+    const blocked = (await verify("tftp-rrq-no-alg")).report.sessions[0].tftp;
+    expect(blocked.inside.transferFlow).toBeUndefined();
+    expect(blocked.outside.serverPort).toBe(40001);
   });
   it("WRQ: the server's ACK 0 from its new port crosses", async () => {
     const { report } = await verify("tftp-wrq-alg");
