@@ -308,7 +308,7 @@ function media(si: SipSession | undefined, so: SipSession | undefined, pairs: [S
   const seen = new Set<string>();
   for (const [a, b] of list) {
     const x = (a ?? b)!;
-    if (!x.sdp) continue;
+    if (!x.sdp || failedOffer(list, x)) continue;
     const fromHost = host ? x.src.ip === host.ip && (!m || x.src.port === m.inside.port) : true;
     // Remember the other party's direction attribute to know which way media may go.
     x.sdp.media.forEach((md, k) => {
@@ -385,6 +385,30 @@ function notCovered(d: MediaDirection, input: SipCheckInput, announcedMs: number
       }
     }
   }
+}
+
+/**
+ * A later offer (a re-INVITE or UPDATE: an SDP came before it in the dialog) in a request whose
+ * transaction got a final answer >= 300 (488, 491, ...): it changed nothing (RFC 3261 §14.1,
+ * RFC 3311 §5.2), so no media is expected toward what it announced. The dialog's first offer is
+ * judged as before whatever its answer (a phone may send media before a failed call ends).
+ */
+function failedOffer(list: [SipMessageView | undefined, SipMessageView | undefined][], x: SipMessageView): boolean {
+  if (!x.request || !x.cseq) return false;
+  const { num, method } = x.cseq;
+  let earlier = false;
+  for (const [a, b] of list) {
+    const y = (a ?? b)!;
+    if (y === x) break;
+    if (y.sdp) earlier = true;
+  }
+  if (!earlier) return false;
+  for (const [a, b] of list) {
+    const y = (a ?? b)!;
+    // CSeq numbers are per sender: the answer travels back to the request's sender.
+    if (y.status && y.status.code >= 300 && y.cseq?.num === num && y.cseq.method === method && (y.src.ip === x.dst.ip || y.dst.ip === x.src.ip)) return true;
+  }
+  return false;
 }
 
 /** The dialog's first BYE request, as seen on the outside (`outside`) or the inside capture. */

@@ -29,7 +29,7 @@ async function verify(...args: string[]) {
 const codesOf = (report: any) => [...new Set<string>(report.findings.map((f: any) => f.code))].sort();
 
 describe("SIP through the NAT: generated cases", () => {
-  it("are here", () => expect(cases.length).toBe(17));
+  it("are here", () => expect(cases.length).toBe(19));
   for (const c of cases) {
     const dir = join(root, c);
     const meta = JSON.parse(readFileSync(join(dir, "case.json"), "utf8"));
@@ -134,6 +134,19 @@ describe("SIP through the NAT: generated cases", () => {
     // The same call with its BYE: one-way media.
     const full = await verify("--inside", join(dir, "inside.pcap"), "--outside", join(dir, "outside.pcap"));
     expect(codesOf(full.report)).toContain("alg.one-way-media");
+  });
+
+  it("UPDATE ends the media it moves; a re-INVITE answered 488 changes nothing and expects nothing toward its offer (sip-udp-update-move, sip-udp-reinvite-rejected)", async () => {
+    const run = (c: string) => verify("--inside", join(root, c, "inside.pcap"), "--outside", join(root, c, "outside.pcap"));
+    const upd = (await run("sip-udp-update-move")).report;
+    const old = upd.sessions[0].sip.media.find((d: any) => d.target.outside.port === 7000);
+    expect(old.ended).toMatchObject({ why: "moved", command: "UPDATE" });
+    expect(old.status).toBe("forwarded");
+    const rej = (await run("sip-udp-reinvite-rejected")).report;
+    expect(rej.sessions[0].sip.media.map((d: any) => d.target.outside.port).sort()).toEqual([6000, 7000]);
+    expect(rej.sessions[0].sip.media.every((d: any) => !d.ended)).toBe(true);
+    const offer = rej.sessions[0].negotiations.find((n: any) => n.outside?.announced.port === 7010);
+    expect(offer.dataPath).toBe("not-applicable");
   });
 
   it("one capture only: what it shows is checked, nothing is judged across the NAT", async () => {
