@@ -306,9 +306,10 @@ function media(si: SipSession | undefined, so: SipSession | undefined, pairs: [S
   const out: MediaDirection[] = [];
   const announcedAt = new Map<MediaDirection, number | undefined>();
   const seen = new Set<string>();
+  const failed = failedOffers(list);
   for (const [a, b] of list) {
     const x = (a ?? b)!;
-    if (!x.sdp || failedOffer(list, x)) continue;
+    if (!x.sdp || failed.has(x)) continue;
     const fromHost = host ? x.src.ip === host.ip && (!m || x.src.port === m.inside.port) : true;
     // Remember the other party's direction attribute to know which way media may go.
     x.sdp.media.forEach((md, k) => {
@@ -388,27 +389,28 @@ function notCovered(d: MediaDirection, input: SipCheckInput, announcedMs: number
 }
 
 /**
- * A later offer (a re-INVITE or UPDATE: an SDP came before it in the dialog) in a request whose
- * transaction got a final answer >= 300 (488, 491, ...): it changed nothing (RFC 3261 §14.1,
- * RFC 3311 §5.2), so no media is expected toward what it announced. The dialog's first offer is
- * judged as before whatever its answer (a phone may send media before a failed call ends).
+ * Later offers (a re-INVITE or UPDATE: an SDP came before it in the dialog) in requests whose
+ * transaction got a final answer >= 300 (488, 491, ...): they changed nothing (RFC 3261 §14.1,
+ * RFC 3311 §5.2), so no media is expected toward what they announced. The dialog's first offer is
+ * judged as before whatever its answer (a phone may send media before a failed call ends). One
+ * pass over the dialog: the failed transactions by CSeq and the address the answer went to (CSeq
+ * numbers are per sender).
  */
-function failedOffer(list: [SipMessageView | undefined, SipMessageView | undefined][], x: SipMessageView): boolean {
-  if (!x.request || !x.cseq) return false;
-  const { num, method } = x.cseq;
+function failedOffers(list: [SipMessageView | undefined, SipMessageView | undefined][]): Set<SipMessageView> {
+  const failed = new Set<string>();
+  for (const [a, b] of list) {
+    const y = (a ?? b)!;
+    if (y.status && y.status.code >= 300 && y.cseq) failed.add(`${y.cseq.num} ${y.cseq.method} ${y.dst.ip}`);
+  }
+  const out = new Set<SipMessageView>();
+  if (!failed.size) return out;
   let earlier = false;
   for (const [a, b] of list) {
-    const y = (a ?? b)!;
-    if (y === x) break;
-    if (y.sdp) earlier = true;
+    const x = (a ?? b)!;
+    if (earlier && x.request && x.cseq && x.sdp && failed.has(`${x.cseq.num} ${x.cseq.method} ${x.src.ip}`)) out.add(x);
+    if (x.sdp) earlier = true;
   }
-  if (!earlier) return false;
-  for (const [a, b] of list) {
-    const y = (a ?? b)!;
-    // CSeq numbers are per sender: the answer travels back to the request's sender.
-    if (y.status && y.status.code >= 300 && y.cseq?.num === num && y.cseq.method === method && (y.src.ip === x.dst.ip || y.dst.ip === x.src.ip)) return true;
-  }
-  return false;
+  return out;
 }
 
 /** The dialog's first BYE request, as seen on the outside (`outside`) or the inside capture. */
