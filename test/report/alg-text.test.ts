@@ -2,9 +2,11 @@
  * The SIP parts of the text reports that mirror JSON fields: `register.linux` and `media.until`
  * (analyze, on the recorded lab run sip-udp-helper: a REGISTER answered 200 and a hold re-INVITE
  * through the kernel's helper), and the media direction `stopped` (verify, the Data path column of
- * the generated case sip-udp-reinvite-inactive). Each line is compared with the JSON of the same
- * run, so the text can only say what the report says.
+ * the generated case sip-udp-reinvite-inactive), and the TFTP transfer per side (verify,
+ * `sessions[].tftp`, on every generated tftp NAT case). Each line is compared with the JSON of the
+ * same run, so the text can only say what the report says.
  */
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
@@ -42,5 +44,29 @@ describe("verify text: SIP", () => {
     const text = (await runCli("verify", ...sides)).stdout;
     const rows = text.split("\n").filter((l) => /^\s+sip\s+\S+→SDP/.test(l));
     for (const n of stopped) expect(rows.find((l) => l.includes(` ${n.inside.packet} `) && l.trimEnd().endsWith("stopped")), `packet ${n.inside.packet}`).toBeTruthy();
+  });
+});
+
+describe("verify text: TFTP", () => {
+  it("each request's transfer as each capture shows it, as sessions[].tftp says (every tftp NAT case)", async () => {
+    const nat = join(repo, "pcaps/nat");
+    for (const c of readdirSync(nat).filter((d) => d.startsWith("tftp-"))) {
+      const sides = ["--inside", join(nat, c, "inside.pcap"), "--outside", join(nat, c, "outside.pcap")];
+      const json = JSON.parse((await runCli("verify", ...sides, "--json")).stdout);
+      const text = (await runCli("verify", ...sides)).stdout;
+      const block = text.slice(text.indexOf("TFTP transfers (as each capture shows them)\n"));
+      expect(block.length, c).toBeGreaterThan(0);
+      for (const s of json.sessions.filter((x: any) => x.tftp)) {
+        const t = s.tftp;
+        const line = block.split("\n").find((l) => l.startsWith(`  ${t.opcode} ${JSON.stringify(t.filename)} ${t.mode}: `))!;
+        expect(line, c).toBeDefined();
+        for (const side of ["inside", "outside"] as const) {
+          const x = t[side];
+          if (!x) continue;
+          expect(line, `${c} ${side}`).toContain(`${side} ${x.outcome === "error" ? `ERROR ${x.error.code} "${x.error.message}"` : x.outcome}`);
+          expect(line, `${c} ${side}`).toContain(`${x.blocks} block(s), ${x.bytes} bytes`);
+        }
+      }
+    }
   });
 });
