@@ -55,6 +55,8 @@
  * | sip-udp-reinvite-move | headers + SDP; alice's re-INVITE moves her media 7000 → 7010; bob's RTP to 7000 goes on 1.5 s (crossing) | both ways, then both ways on 7010 | pass (warning alg.media-after-end) |
  * | sip-udp-reinvite-inactive | headers + SDP; bob sends no media before alice's re-INVITE a=inactive | alice → bob only, then none | pass (bob → alice stopped, not one-way) |
  * | sip-udp-reinvite-refused | headers + SDP; bob's re-INVITE moves his media 6000 → 6010 and his new RTP flow to alice starts before her 200: this router lets it in, Linux (expectations flushed at the INVITE) would not | both ways | pass (+ alg.fragile-input with --profile linux) |
+ * | sip-udp-update-move   | headers + SDP; alice's UPDATE (RFC 3311, in the confirmed dialog) moves her media 7000 → 7010, bob's 200 to it answers with SDP; bob's RTP then goes to 7010 (a new flow). Linux processes an UPDATE's SDP without flushing first: the new flow is expected | both ways, then both ways on 7010 | pass (also with --profile linux) |
+ * | sip-udp-reinvite-rejected | headers + SDP; alice sends from the start, bob not yet; alice's re-INVITE offers 7010, bob answers 488 (the offer changes nothing, RFC 3261 §14.1), ACK; then bob's RTP to the old 7000 starts and alice's goes on. Linux flushed the connection's media expectations at the re-INVITE and again at the 488 (CSeq = invite_cseq), but bob's RTP 6000 → 7000 is the reply direction of alice's flow 7000 → 6000 (one conntrack entry): it needs no expectation | both ways on 7000; 7010 none | pass (also with --profile linux) |
  *
  * The re-INVITE cases (issue 14: media stopped or redirected by a later offer/answer) list their
  * media per target (`media[].target`, in the order the SDPs announce them), with packets per side.
@@ -147,8 +149,8 @@ interface CaseDef {
   splitInvite?: boolean;
   /** The ALG replaces the Call-ID outside (SRX Call-ID hiding) and restores it in responses. */
   hideCallId?: boolean;
-  /** A re-INVITE after the call's media (see the table in the header). */
-  reinvite?: "move" | "inactive" | "refused";
+  /** A re-INVITE (or UPDATE) after the call's media (see the table in the header). */
+  reinvite?: "move" | "inactive" | "refused" | "update" | "rejected";
   /** What comes in from bob and what the ALG turns back (see the inbound block at the end). */
   inbound?: InboundSpec;
 }
@@ -221,6 +223,16 @@ export const SIP_NAT_CASES: readonly CaseDef[] = [
     name: "sip-udp-reinvite-refused",
     description: "SIP over UDP through a SIP ALG that keeps pinholes across re-INVITEs: the call with RTP both ways (bob's 198.51.100.20:6000 → 203.0.113.1:7000 first), then bob's re-INVITE moves his media to 6010 and his new RTP flow 6010 → 203.0.113.1:7000 starts 200 ms later, 2 s before alice's 200; this router lets it in. nf_conntrack_sip flushes the connection's media expectations at the INVITE (and the first flow had used the one for 7000), so a Linux router would have refused that flow until alice's answer: --profile linux adds alg.fragile-input.",
     transport: "udp", alg: full(), media: { up: "forwarded", down: "forwarded" }, reinvite: "refused",
+  },
+  {
+    name: "sip-udp-update-move",
+    description: "SIP over UDP through a working SIP ALG (ports kept): the call of sip-udp-alg with RTP both ways, then alice's UPDATE (RFC 3311, CSeq 2) moves her media from 7000 to 7010 (c= 203.0.113.1 outside); bob's 200 to the UPDATE answers with SDP (6000 kept); bob's RTP then goes to 203.0.113.1:7010 (a new flow, let in) and alice's comes from 7010. nf_conntrack_sip processes an UPDATE's SDP without flushing first, so Linux expects that flow too: no finding either way.",
+    transport: "udp", alg: full(), media: { up: "forwarded", down: "forwarded" }, reinvite: "update",
+  },
+  {
+    name: "sip-udp-reinvite-rejected",
+    description: "SIP over UDP through a working SIP ALG: after the call is set up alice's RTP 192.0.2.10:7000 → 198.51.100.20:6000 flows (203.0.113.1:7000 outside), bob sends none yet; alice's re-INVITE offers 7010 instead of 7000, bob answers 488 Not Acceptable Here, alice ACKs it (same branch): the failed offer changes nothing (RFC 3261 §14.1), the media stays on 7000 and nothing is expected toward 7010. Then bob's RTP 198.51.100.20:6000 → 203.0.113.1:7000 starts and alice's goes on. nf_conntrack_sip flushed the connection's media expectations at the re-INVITE and again at the 488 (CSeq = invite_cseq), but bob's RTP is the reply direction of alice's own flow (one conntrack entry) and needs none: no finding with --profile linux either.",
+    transport: "udp", alg: full(), media: { up: "forwarded", down: "forwarded" }, reinvite: "rejected",
   },
   ...inboundCases(),
 ];
@@ -480,7 +492,27 @@ function reinviteScript(c: SipCall, at: Record<string, Sent>, bobUri: string): R
   const last = () => c.sent[c.sent.length - 1]!;
   c.target("bob->alice", `${NAT}:${ALICE_RTP}`, d.reinvite === "inactive" ? "stopped" : "forwarded");
   c.target("alice->bob", `${SERVER}:${BOB_RTP}`);
-  if (d.reinvite === "inactive") {
+  if (d.reinvite === "update") {
+    c.stream(false, ALICE_RTP, BOB_RTP, 5, 100, 20n * MS);
+    c.stream(true, ALICE_RTP, BOB_RTP, 5, 100, 20n * MS, 200_000n);
+    const update = request("UPDATE", bobUri, 2, "i3", { body: aliceSdp(2, false, undefined, ALICE_RTP + 10), toTag: true });
+    c.send(true, update, { dt: 1n * S });
+    at.reinvite = last();
+    c.target("bob->alice", `${NAT}:${ALICE_RTP + 10}`);
+    c.send(false, response("200 OK", update, { toTag: true, contact: `<${bobUri}>`, body: bobSdp(2) }));
+    c.stream(false, ALICE_RTP + 10, BOB_RTP, 5, 105, 20n * MS);
+    c.stream(true, ALICE_RTP + 10, BOB_RTP, 5, 105, 20n * MS, 200_000n);
+  } else if (d.reinvite === "rejected") {
+    c.stream(true, ALICE_RTP, BOB_RTP, 5, 100, 20n * MS);
+    const offer = request("INVITE", bobUri, 2, "i3", { body: aliceSdp(2, false, undefined, ALICE_RTP + 10), toTag: true });
+    c.send(true, offer, { dt: 1n * S });
+    at.reinvite = last();
+    c.send(false, response("488 Not Acceptable Here", offer, { toTag: true }));
+    // The ACK of a non-2xx final response belongs to the INVITE's transaction: its branch (RFC 3261 §17.1.1.3).
+    c.send(true, request("ACK", bobUri, 2, "i3", { toTag: true }));
+    c.stream(false, ALICE_RTP, BOB_RTP, 5, 100, 20n * MS, 500n * MS);
+    c.stream(true, ALICE_RTP, BOB_RTP, 5, 105, 20n * MS, 200_000n);
+  } else if (d.reinvite === "inactive") {
     c.stream(true, ALICE_RTP, BOB_RTP, 5, 100, 20n * MS);
     const hold = request("INVITE", bobUri, 2, "i3", { body: aliceSdp(2, false, "inactive"), toTag: true });
     c.send(true, hold, { dt: 1n * S });

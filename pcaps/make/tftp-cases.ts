@@ -290,6 +290,27 @@ function natSides(c: NatCase): { inside: Pkt[]; outside: Pkt[] } {
 
 const outbound = (p: Pkt) => p.src.ip === C.ip || p.src.ip === NAT;
 
+/** The transfer fields of a record, as `verify --json` reports them per side (`sessions[].tftp.inside|outside`). */
+function transferView(t: Record<string, unknown>): Record<string, unknown> {
+  return { outcome: t.outcome, blocks: t.blocks, bytes: t.bytes, blockSize: t.blockSize, duplicates: t.duplicates };
+}
+
+/**
+ * How each capture shows the transfer: with the ALG both show the whole of it; without, the
+ * inside capture holds the request only (unanswered) and the outside one the server's first DATA
+ * block twice (sent again after the router's ICMP) and nothing after it (incomplete).
+ */
+function natTransfer(c: NatCase): { inside: Record<string, unknown>; outside: Record<string, unknown> } {
+  const b = transfer(c.spec);
+  if (c.alg) return { inside: transferView(b.tftp), outside: transferView(b.tftp) };
+  const first = b.pkts[1].payload;
+  const data = first[1] === 3;
+  return {
+    inside: { outcome: "unanswered", blocks: 0, bytes: 0, blockSize: 512, duplicates: 0 },
+    outside: { outcome: "incomplete", blocks: data ? 1 : 0, bytes: data ? first.length - 4 : 0, blockSize: 512, duplicates: data ? 1 : 0 },
+  };
+}
+
 export function buildNatCase(c: NatCase): { inside: Uint8Array; outside: Uint8Array; caseJson: unknown } {
   const { inside, outside } = natSides(c);
   // The router forwards within 1 ms: the outside copy of each packet is 1 ms later (requests) or
@@ -304,6 +325,7 @@ export function buildNatCase(c: NatCase): { inside: Uint8Array; outside: Uint8Ar
       { role: "control", proto: "udp", inside: C, outside: C_OUT, remote: S, direction: "outbound", crossed: true },
       { role: "data", proto: "udp", inside: C, outside: C_OUT, remote: { ip: S.ip, port: c.spec.serverPort }, direction: "inbound", crossed: c.alg },
     ],
+    tftp: natTransfer(c),
   };
   return { inside: inPcap.bytes, outside: outPcap.bytes, caseJson };
 }

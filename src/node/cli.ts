@@ -19,6 +19,7 @@ import type { FlowTimeouts } from "../wasm/core.js";
 import { InternalError } from "../wasm/instantiate.js";
 import { registerRouterCommand } from "./router-cli.js";
 import { flowCapLog2For } from "../capture/flow-capacity.js";
+import { SIP_SIDES_DIALOGS } from "../verify/limits.js";
 // The commands' implementations are loaded when a command runs, so starting the CLI (and
 // `--help`) stays cheap; only what the chosen command needs is parsed.
 
@@ -208,9 +209,10 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option("--max-flows <n>", "flow table capacity per capture").argParser(intOption(16, 50_000_000)).default(393_216))
     .addOption(new Option("--max-control-streams <n>", "control connections reassembled at the same time per capture (one that ended frees its slot)").argParser(intOption(1, 65_536)).default(512))
     .addOption(new Option("--control-idle <seconds>", "a control connection idle this long gives its slot to a new one when none is free").argParser(intOption(1, 4_000_000)).default(600))
-    .addOption(new Option("--max-negotiations <n>", "negotiations (and RTSP TEARDOWNs) kept per session; more are counted (negotiation_limit)").argParser(intOption(1, 100_000_000)).default(10_000));
+    .addOption(new Option("--max-negotiations <n>", "negotiations (and RTSP TEARDOWNs) kept per session; more are counted (negotiation_limit)").argParser(intOption(1, 100_000_000)).default(10_000))
+    .addOption(new Option("--sip-sides-dialogs <n>", "SIP dialogs seen in both captures whose message order the sides check examines (0 = none); more are counted (sip_sides_dialog_limit)").argParser(intOption(0, 100_000_000)).default(SIP_SIDES_DIALOGS));
   captureCoreOptions(tftpOptions(verifyCmd))
-    .action(async (o: TftpCliOptions & CaptureCoreCliOptions & { maxControlStreams: number; controlIdle: number; maxNegotiations: number; capture?: string; insideIf?: IfSpec; outsideIf?: IfSpec; inside?: string; outside?: string; router: string[]; json?: boolean; format: "text" | "junos"; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; sipPorts: number[]; tftpPorts: number[]; window: number; clockOffset?: number; frameTolerance: number; maxFlows: number; allMappings?: boolean; natAddress: string[]; insideNet?: Cidr[]; html?: string }) => {
+    .action(async (o: TftpCliOptions & CaptureCoreCliOptions & { maxControlStreams: number; controlIdle: number; maxNegotiations: number; sipSidesDialogs: number; capture?: string; insideIf?: IfSpec; outsideIf?: IfSpec; inside?: string; outside?: string; router: string[]; json?: boolean; format: "text" | "junos"; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; sipPorts: number[]; tftpPorts: number[]; window: number; clockOffset?: number; frameTolerance: number; maxFlows: number; allMappings?: boolean; natAddress: string[]; insideNet?: Cidr[]; html?: string }) => {
       if (o.capture) {
         if (!o.insideIf || !o.outsideIf) {
           io.stderr("error: --capture needs --inside-if and --outside-if\n");
@@ -245,7 +247,7 @@ export function createProgram(io: CliIo): Command {
           profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts, sipPorts: o.sipPorts, tftpPorts: o.tftpPorts,
           flowCapLog2: flowCapLog2For(o.maxFlows), clockOffsetMs: o.clockOffset, frameTolerance: o.frameTolerance,
           maxControlStreams: o.maxControlStreams, controlIdleSeconds: o.controlIdle, maxNegotiations: o.maxNegotiations,
-          allMappings: o.allMappings, hints: { natAddresses: o.natAddress, insideNets: o.insideNet },
+          allMappings: o.allMappings, hints: { natAddresses: o.natAddress, insideNets: o.insideNet }, sipSidesDialogs: o.sipSidesDialogs,
           readFile: io.readFile, stdin: stdinOf(io), ...tftpScanOptions(o), ...captureCoreScanOptions(o),
           onProgress: (i, bytes) => prog.tick(i, bytes),
           onCapturesRead: () => prog.stage(sides.length > 1 ? "comparing the captures through the NAT …" : "verifying …"),

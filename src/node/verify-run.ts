@@ -81,7 +81,7 @@ export async function verifyParsedRouter(files: VerifyFiles, router: RouterParse
   if (!files.inside && !files.outside && !router.length) {
     throw new InputError("", "nothing to verify: give an inside and/or outside capture and/or router files", "no_input");
   }
-  const { readFile: _readFile, parallel = true, allMappings, clockOffsetMs, frameTolerance, hints, onProgress, onCapturesRead, ...analyzeOpts } = opts;
+  const { readFile: _readFile, parallel = true, allMappings, clockOffsetMs, frameTolerance, hints, sipSidesDialogs, onProgress, onCapturesRead, ...analyzeOpts } = opts;
   const sides = ([[files.inside, files.insideIf], [files.outside, files.outsideIf]] as const).filter((x) => x[0] !== undefined);
   const captures = sides.map((x) => x[0]!);
   const filters = sides.map((x) => x[1]);
@@ -100,7 +100,7 @@ export async function verifyParsedRouter(files: VerifyFiles, router: RouterParse
   onCapturesRead?.();
   const inside = files.inside ? results[0] : undefined;
   const outside = files.outside ? results[files.inside ? 1 : 0] : undefined;
-  return verify({ inside, outside, router }, { profile: opts.profile, clockOffsetMs, frameTolerance, allMappings, hints });
+  return verify({ inside, outside, router }, { profile: opts.profile, clockOffsetMs, frameTolerance, allMappings, hints, sipSidesDialogs });
 }
 
 /** verify()'s work on one capture of a pair, done ahead: the NAT reconciliation's, and the SIP media lookups' when it has SDP. */

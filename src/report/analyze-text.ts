@@ -39,16 +39,39 @@ function kindText(n: Negotiation): string {
   return n.command && n.command !== n.kind ? `${n.command}→${n.kind}` : n.kind;
 }
 
+/** SDP: the later offer/answer that ended the media expected toward the endpoint (`media.until`), and media past it. */
+function endedText(n: Negotiation): string {
+  const u = n.media?.until;
+  if (!u) return "";
+  const to = u.to ? ` to ${endpointText(u.to)}` : "";
+  const after = n.media?.afterEnd ? `; flow ${n.media.afterEnd.flow} ${n.media.afterEnd.started ? "started" : "went on"} ${n.media.afterEnd.seconds} s after` : "";
+  return `stopped @${u.packet} by ${u.command} (${u.why}${to})${after}`;
+}
+
+/**
+ * `--profile linux`: the parse outcome (its reason names the expectations and what flushed them)
+ * and, for SDP, the flows those expectations let in or refused (`media.linux`).
+ */
+function linuxText(n: Negotiation): string {
+  const parts: string[] = [];
+  if (n.emulation) parts.push(`${n.emulation.outcome} (${n.emulation.reason})`);
+  const l = n.media?.linux;
+  if (l?.admitted?.length) parts.push(`let in flow ${l.admitted.join(", ")}`);
+  if (l?.refused?.length) parts.push(`refused ${l.refused.map((r) => `flow ${r.flow} (${r.why})`).join(", ")}`);
+  return parts.join("; ");
+}
+
 function rows(n: Negotiation): string[][] {
   const kind = kindText(n);
-  const linux = n.emulation ? `${n.emulation.outcome} (${n.emulation.reason})` : "";
+  const linux = linuxText(n);
+  const ended = endedText(n);
   const valid = n.valid ? "yes" : `no: ${n.reason}`;
-  if (!n.expected.length) return [[String(n.packet), kind, announced(n), valid, noMedia(n), "", linux]];
+  if (!n.expected.length) return [[String(n.packet), kind, announced(n), valid, noMedia(n), ended, linux]];
   return n.expected.map((x, i) => {
     const o = n.observed.find((y) => y.expected === i);
-    const seen = o
+    const seen = (o
       ? `flow ${o.flow} @${o.firstPacket}${o.handshake === false ? " (no handshake)" : ""}${o.fromPort20 === false ? ` (from port ${o.sourcePort})` : ""}`
-      : n.lateFlows.length ? `late: flow ${n.lateFlows.join(", ")}` : "no";
+      : n.lateFlows.length ? `late: flow ${n.lateFlows.join(", ")}` : "no") + (i === 0 && ended ? `; ${ended}` : "");
     const any = x.from.ip.includes(":") ? `[${x.from.ip}]:*` : `${x.from.ip}:*`;
     const flow = `${x.proto} ${x.from.port === null ? any : endpointText(x.from)} → ${endpointText(x.to)}`;
     return i === 0 ? [String(n.packet), kind, announced(n), valid, flow, seen, linux] : ["", "", "", "", flow, seen, ""];
@@ -86,6 +109,12 @@ function sipHeader(s: Session, seen: number): string {
     const contacts = r.contact.map((c) => c.uri).join(", ") || "(no Contact)";
     out += `  REGISTER binding ${contacts}` + (r.expires !== undefined ? `, expires ${r.expires} s` : "") +
       (r.status !== undefined ? `, answered ${r.status}` : ", unanswered") + "\n";
+    const l = r.linux;
+    if (l) {
+      const x = l.expectation;
+      out += `  Linux REGISTER pinhole (register.linux): ${l.outcome} (${l.reason})` +
+        (x ? `: ${x.proto} ${x.from}:* → ${endpointText(x.to)}` : "") + "\n";
+    }
   }
   if (s.partial) {
     out += `  PARTIAL: from packet ${s.partial.firstPacket} on, ${s.partial.messagesNotKept ?? 0} message(s) and ` +

@@ -10,6 +10,7 @@
  * - one data arrow per data/media connection attempt, ending where it ended: `crossed` the NAT,
  *   `died-at-router` (with the ICMP error the router sent, when the report quotes one), `refused`
  *   (the server's 425/500 reply), `not-attempted`, `not-covered` (beyond what the captures show),
+ *   `stopped` (SDP: a later offer/answer ended the media before any was sent),
  *   or the report's data path when it is something else (drawn as a stub naming it);
  * - packet numbers of each capture on each arrow, times relative to the session's first packet (the
  *   control connection's first packet in either capture, `control.first`; a report without it: its
@@ -556,7 +557,7 @@ function packetMarks(inPkt: number | undefined, outPkt: number | undefined, y: n
 
 const END_TEXT: Record<string, string> = {
   "crossed": "crossed the NAT", "died-at-router": "died at the router", "refused": "refused", "not-attempted": "never attempted",
-  "not-covered": "not covered by the captures", "late": "late (after the window)",
+  "not-covered": "not covered by the captures", "late": "late (after the window)", "stopped": "stopped by a later SDP",
 };
 
 function dataRow(a: Attempt, y: number, X: (k: LaneKey) => number, lanes: Map<LaneKey, Lane>): Markup {

@@ -180,6 +180,11 @@ export function formatVerifyText(r: VerifyReportLike, write: (s: string) => void
       rows,
     ), "  "));
   }
+  const tftp = r.sessions.filter((s) => s.tftp);
+  if (tftp.length) {
+    write("\nTFTP transfers (as each capture shows them)\n");
+    for (const s of tftp) write(`  ${tftpLine(s.tftp!)}\n`);
+  }
   if (r.predicted.conversations.length) {
     write("\nConversations a correct ALG must hold (Junos layout)\n");
     write(predictedJunos(r.predicted.conversations));
@@ -201,3 +206,16 @@ export function formatVerifyText(r: VerifyReportLike, write: (s: string) => void
 }
 
 const indent = (text: string, by: string) => text.replace(/^(?=.)/gm, by);
+
+type Tftp = NonNullable<VerifyReportLike["sessions"][number]["tftp"]>;
+
+/** One TFTP request and how its transfer ended on each side (`sessions[].tftp`). */
+export function tftpLine(t: Tftp): string {
+  const side = (x: NonNullable<Tftp["inside"]>) => {
+    const size = `${x.blocks} block(s), ${x.bytes} bytes`;
+    const how = x.outcome === "error" && x.error ? `ERROR ${x.error.code} "${x.error.message}" from the ${x.error.from} @${x.error.packet}` : x.outcome === "completed" ? `completed @${x.endPacket}` : x.outcome;
+    return `${how} (${size}${x.stopped ? `, stopped following: ${x.stopped}` : ""})`;
+  };
+  const sides = (["inside", "outside"] as const).filter((k) => t[k]).map((k) => `${k} ${side(t[k]!)}`);
+  return `${t.opcode} ${JSON.stringify(t.filename)} ${t.mode}: ${sides.join("; ")}`;
+}

@@ -19,8 +19,9 @@ import { inCidr, parseCidr } from "../net/cidr.js";
 import { finding } from "./findings.js";
 import { isnAgreement, lineOrder, type Reconciliation } from "./nat.js";
 import type { NatHints } from "./sessions.js";
-import { sipSides, sipSidesReason } from "./sip-sides.js";
+import { sipSides, sipSidesDiagnostic, sipSidesReason } from "./sip-sides.js";
 import type { Check, Finding } from "./types.js";
+import type { Diagnostic } from "../types.js";
 
 export interface Pairing {
   /** false: the captures are of different runs; undefined: no evidence either way. */
@@ -28,17 +29,19 @@ export interface Pairing {
   sides: "as-given" | "swapped" | "unknown";
   findings: Finding[];
   checks: Check[];
+  /** Counted limits reached (sip_sides_dialog_limit). */
+  diagnostics?: Diagnostic[];
 }
 
 const RFC1918 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].map((t) => parseCidr(t)!);
 const private4 = (ip: string) => inCidr(ip, RFC1918);
 
-export function assessPairing(inside: AnalyzeResult, outside: AnalyzeResult, nat: Reconciliation, hints?: NatHints): Pairing {
+export function assessPairing(inside: AnalyzeResult, outside: AnalyzeResult, nat: Reconciliation, hints?: NatHints, sipSidesDialogs?: number): Pairing {
   const findings: Finding[] = [];
   const checks: Check[] = [];
   const isn = isnAgreement(nat);
   const lines = lineOrder(inside, outside, nat);
-  const sip = sipSides(inside, outside, nat);
+  const sip = sipSides(inside, outside, nat, sipSidesDialogs);
   const ordered = lines.asGiven + lines.swapped + sip.asGiven + sip.swapped;
   const subject = `${inside.scan.info.file} and ${outside.scan.info.file}`;
   let related: boolean | undefined;
@@ -101,7 +104,8 @@ export function assessPairing(inside: AnalyzeResult, outside: AnalyzeResult, nat
   } else if (sides === "as-given") {
     checks.push({ check: "sides", subject, status: "passed", reason: lines.asGiven ? `on ${lines.asGiven} control connection(s) every client→server line was seen inside first and every server→client line outside first` : sip.asGiven ? sipSidesReason(sip) : "the addresses say so (--inside-net, RFC 1918)" });
   } else {
-    checks.push({ check: "sides", subject, status: "not-checked", reason: related === false ? "the captures are not of the same run" : swapped && asGiven ? "the evidence disagrees (some connections look swapped, some not)" : lines.connections ? `the control lines of ${lines.connections} connection(s) do not show which side each entered from (no constant clock offset separates the two directions)` : `no control connection with lines in both directions on both sides${sip.dialogs ? `, and ${sipSidesReason(sip)}` : ""}` });
+    checks.push({ check: "sides", subject, status: "not-checked", reason: related === false ? "the captures are not of the same run" : swapped && asGiven ? "the evidence disagrees (some connections look swapped, some not)" : lines.connections ? `the control lines of ${lines.connections} connection(s) do not show which side each entered from (no constant clock offset separates the two directions)` : `no control connection with lines in both directions on both sides${sip.dialogs || sip.notExamined ? `, and ${sipSidesReason(sip)}` : ""}` });
   }
-  return { related, sides, findings, checks };
+  const limit = sipSidesDiagnostic(sip, inside.scan.info.file);
+  return { related, sides, findings, checks, ...(limit ? { diagnostics: [limit] } : {}) };
 }

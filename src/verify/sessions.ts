@@ -482,6 +482,7 @@ function negotiationChecks(s: VerifiedSession, n: VerifiedNegotiation, input: Se
     "not-applicable": ["not-checked", !x?.valid ? `the line is not valid (${x?.reason ?? "unparsed"})` : interleaved(n) ? "the media is carried on the control connection (interleaved)" : `it announces no ${flow}`],
     "one-side-only": x?.dataSeen ? ["passed", `the ${flow} followed in the ${side} capture (the other side of the NAT was not given)`] : ["not-checked", `only the ${side} capture was given`],
     "not-covered": ["not-checked", `not covered: ${n.notCovered ?? "a capture it needs has no packets there"}`],
+    stopped: ["not-checked", "a later negotiation ended it before any flow came"],
   };
   const [status, reason] = n.dataPath === "not-applicable" && interleaved(n) && n.inside && n.outside
     ? ["passed", "the media is carried on the control connection (interleaved), which crossed the NAT"] as const : dp[n.dataPath];

@@ -34,6 +34,15 @@ export type MediaStatus = "forwarded" | "blocked" | "late" | "not-sent" | "not-a
 /** Media expectations of SIP ALGs live this long (Linux: 180 s, ALG-BEHAVIOUR.md §8.2). */
 export const SIP_MEDIA_WINDOW_S = 180;
 
+/**
+ * "No media came this way" needs the capture it would enter to reach this far past the dialog's
+ * first media packet (or the dialog's BYE to come after that packet): a capture cut a moment after
+ * the first RTP packet says nothing about the other direction (the callee's first RTP packet may
+ * follow it by a ptime or a jitter buffer's start-up; 2 s is ten times RFC 3551's longest usual
+ * packetisation interval). Such a direction is not-covered, never one-way.
+ */
+export const SIP_MEDIA_WAIT_S = 2;
+
 export interface MediaDirection {
   /** to-inside: the remote party's media to the inside host; from-inside: the inside host's media out. */
   direction: "to-inside" | "from-inside";

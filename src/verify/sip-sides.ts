@@ -19,13 +19,15 @@
  * exactly like a phone that writes its STUN-learned public address, given the right way round.
  */
 import type { AnalyzeResult } from "../alg/analyze.js";
+import type { Diagnostic } from "../types.js";
+import { SIP_SIDES_DIALOGS } from "./limits.js";
 import type { Reconciliation } from "./nat.js";
 import { msOf } from "./sessions.js";
 import { pairDialogs, pairMessages, sipSessions } from "./sip.js";
 import type { SipMessageView } from "./sip-fields.js";
 
-/** Dialogs paired across the NAT whose message order is examined (the rest are not). */
-export const SIP_SIDES_DIALOGS = 1000;
+/** Dialogs paired across the NAT whose message order is examined by default (`--sip-sides-dialogs`; the rest are not). */
+export { SIP_SIDES_DIALOGS };
 
 export interface SipSides {
   /** Dialogs seen in both captures (at most SIP_SIDES_DIALOGS examined). */
@@ -34,8 +36,11 @@ export interface SipSides {
   judged: number;
   asGiven: number;
   swapped: number;
-  /** More dialogs were seen on both sides than SIP_SIDES_DIALOGS: the rest were not examined. */
+  /** More dialogs were seen on both sides than the limit: the rest were not examined. */
   capped?: boolean;
+  /** The limit in force (`--sip-sides-dialogs`, default SIP_SIDES_DIALOGS) and the dialogs seen on both sides beyond it. */
+  limit: number;
+  notExamined: number;
   /** Largest max−min of the time differences within one judged dialog (ms). */
   spreadMs: number;
   /** First judged dialog's first message pair: inside packet, outside packet; and its flows. */
@@ -44,18 +49,28 @@ export interface SipSides {
 
 const sameEp = (a: { ip: string; port: number | null }, b: { ip: string; port: number | null }) => a.ip === b.ip && a.port === b.port;
 
-export function sipSides(inside: AnalyzeResult, outside: AnalyzeResult, nat: Reconciliation): SipSides {
-  const res: SipSides = { dialogs: 0, judged: 0, asGiven: 0, swapped: 0, spreadMs: 0 };
+export function sipSides(inside: AnalyzeResult, outside: AnalyzeResult, nat: Reconciliation, limit = SIP_SIDES_DIALOGS): SipSides {
+  const res: SipSides = { dialogs: 0, judged: 0, asGiven: 0, swapped: 0, spreadMs: 0, limit, notExamined: 0 };
   for (const [si, so] of pairDialogs(sipSessions(inside), sipSessions(outside), nat)) {
     if (!si || !so) continue;
-    if (res.dialogs === SIP_SIDES_DIALOGS) {
+    if (res.dialogs === limit) {
       res.capped = true;
-      break;
+      res.notExamined++;
+      continue;
     }
     res.dialogs++;
     judgeDialog(pairMessages(si.sip.messages, so.sip.messages).pairs, res);
   }
   return res;
+}
+
+/** The counted diagnostic of the limit (`sip_sides_dialog_limit`), when dialogs were left out. */
+export function sipSidesDiagnostic(s: SipSides, file: string): Diagnostic | undefined {
+  if (!s.notExamined) return undefined;
+  return {
+    code: "sip_sides_dialog_limit", severity: "info", file, count: s.notExamined,
+    message: `${s.notExamined} SIP dialog(s) seen in both captures beyond --sip-sides-dialogs ${s.limit} (SIP_SIDES_DIALOGS) were not examined by the sides check`,
+  };
 }
 
 /** One dialog's message pairs: sent by / to the translated host, and their time differences. */
@@ -87,13 +102,13 @@ function judgeDialog(pairs: [SipMessageView, SipMessageView][], res: SipSides): 
 
 /** What the SIP evidence says, for the `sides` check's reason. */
 export function sipSidesReason(s: SipSides): string {
-  if (!s.dialogs) return "no SIP dialog seen in both captures";
+  if (!s.dialogs) return s.notExamined ? `${s.notExamined} SIP dialog(s) seen in both captures, none examined (--sip-sides-dialogs ${s.limit})` : "no SIP dialog seen in both captures";
   if (!s.judged) return `none of the ${s.dialogs} SIP dialog(s) seen in both captures has messages both from and to a host whose address the NAT translated`;
   const parts: string[] = [];
   if (s.asGiven) parts.push(`on ${s.asGiven} SIP dialog(s) every message from the translated host was seen inside first and every message to it outside first`);
   if (s.swapped) parts.push(`on ${s.swapped} SIP dialog(s) every message from the translated host reached the outside capture first and every message to it the inside one`);
   const open = s.judged - s.asGiven - s.swapped;
   if (open) parts.push(`${open} SIP dialog(s) do not show it (the time differences of the two directions overlap)`);
-  if (s.capped) parts.push(`only the first ${SIP_SIDES_DIALOGS} dialogs seen in both captures were examined (SIP_SIDES_DIALOGS)`);
+  if (s.capped) parts.push(`only the first ${s.limit} dialogs seen in both captures were examined, ${s.notExamined} not (--sip-sides-dialogs, SIP_SIDES_DIALOGS)`);
   return parts.join("; ");
 }

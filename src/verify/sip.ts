@@ -21,7 +21,7 @@ import { coverageOf, type CaptureSpan, type Reconciliation } from "./nat.js";
 import { msOf, type NatHints } from "./sessions.js";
 import { compareFields, lengthProblem, messageName, type FieldCheck, type SipMessageView, type SipTranslation } from "./sip-fields.js";
 import { linuxDialog, linuxEmulation } from "./sip-linux.js";
-import { SIP_MEDIA_WINDOW_S, afterEndFinding, endWords, mediaDirection, mediaEnd, type MediaDirection, type MediaInput } from "./sip-media.js";
+import { SIP_MEDIA_WAIT_S, SIP_MEDIA_WINDOW_S, afterEndFinding, endWords, mediaDirection, mediaEnd, type MediaDirection, type MediaInput } from "./sip-media.js";
 import type { Check, Evidence, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, VerifiedSession } from "./types.js";
 
 export type SipSession = Session & { sip: NonNullable<Session["sip"]> };
@@ -306,9 +306,10 @@ function media(si: SipSession | undefined, so: SipSession | undefined, pairs: [S
   const out: MediaDirection[] = [];
   const announcedAt = new Map<MediaDirection, number | undefined>();
   const seen = new Set<string>();
+  const failed = failedOffers(list);
   for (const [a, b] of list) {
     const x = (a ?? b)!;
-    if (!x.sdp) continue;
+    if (!x.sdp || failed.has(x)) continue;
     const fromHost = host ? x.src.ip === host.ip && (!m || x.src.port === m.inside.port) : true;
     // Remember the other party's direction attribute to know which way media may go.
     x.sdp.media.forEach((md, k) => {
@@ -331,13 +332,17 @@ function media(si: SipSession | undefined, so: SipSession | undefined, pairs: [S
       announcedAt.set(d, entered && msOf(entered.time));
     });
   }
-  // Media seen anywhere in the dialog sets how far the captures must reach for "none came" to count.
+  // Media seen anywhere in the dialog sets how far the captures must reach for "none came" to
+  // count: SIP_MEDIA_WAIT_S past it, unless the dialog's BYE (seen after it) ended the call first.
   let mediaAt: number | undefined;
   for (const d of out) {
     const id = d.insideFlows[0];
     if (id !== undefined && input.inside) mediaAt = Math.max(mediaAt ?? -Infinity, input.inside.scan.flows.firstMs(id));
   }
-  for (const d of out) notCovered(d, input, announcedAt.get(d), mediaAt);
+  const byeIn = bye(list, false);
+  const byeInMs = byeIn ? msOf(byeIn.time) : undefined;
+  const waitUntil = mediaAt === undefined ? undefined : byeInMs !== undefined && byeInMs >= mediaAt ? mediaAt : mediaAt + SIP_MEDIA_WAIT_S * 1000;
+  for (const d of out) notCovered(d, input, announcedAt.get(d), mediaAt, waitUntil);
   return out;
 }
 
@@ -346,7 +351,7 @@ function media(si: SipSession | undefined, so: SipSession | undefined, pairs: [S
  * first packet falls outside the other capture's span, or media never seen when the capture it
  * would enter ends at its SDP, becomes not-covered (with the reason).
  */
-function notCovered(d: MediaDirection, input: SipCheckInput, announcedMs: number | undefined, mediaInsideMs: number | undefined): void {
+function notCovered(d: MediaDirection, input: SipCheckInput, announcedMs: number | undefined, mediaInsideMs: number | undefined, waitUntilInsideMs: number | undefined): void {
   if (!input.inside || !input.outside) return;
   const off = input.nat?.clockOffsetMs ?? 0;
   if (d.status === "blocked" || d.status === "late") {
@@ -373,8 +378,39 @@ function notCovered(d: MediaDirection, input: SipCheckInput, announcedMs: number
     } else if (span && media !== undefined && span.lastMs < media) {
       d.status = "not-covered";
       d.notCovered = `the ${side} capture ends before the dialog's media started: whether media came this way is not in it`;
+    } else if (span && waitUntilInsideMs !== undefined && media !== undefined) {
+      const until = side === "outside" ? waitUntilInsideMs + off : waitUntilInsideMs;
+      if (span.lastMs < until) {
+        d.status = "not-covered";
+        d.notCovered = `the ${side} capture ends ${((span.lastMs - media) / 1000).toFixed(3)} s after the dialog's first media and before its BYE (less than SIP_MEDIA_WAIT_S = ${SIP_MEDIA_WAIT_S} s): whether media came this way is not in it`;
+      }
     }
   }
+}
+
+/**
+ * Later offers (a re-INVITE or UPDATE: an SDP came before it in the dialog) in requests whose
+ * transaction got a final answer >= 300 (488, 491, ...): they changed nothing (RFC 3261 §14.1,
+ * RFC 3311 §5.2), so no media is expected toward what they announced. The dialog's first offer is
+ * judged as before whatever its answer (a phone may send media before a failed call ends). One
+ * pass over the dialog: the failed transactions by CSeq and the address the answer went to (CSeq
+ * numbers are per sender).
+ */
+function failedOffers(list: [SipMessageView | undefined, SipMessageView | undefined][]): Set<SipMessageView> {
+  const failed = new Set<string>();
+  for (const [a, b] of list) {
+    const y = (a ?? b)!;
+    if (y.status && y.status.code >= 300 && y.cseq) failed.add(`${y.cseq.num} ${y.cseq.method} ${y.dst.ip}`);
+  }
+  const out = new Set<SipMessageView>();
+  if (!failed.size) return out;
+  let earlier = false;
+  for (const [a, b] of list) {
+    const x = (a ?? b)!;
+    if (earlier && x.request && x.cseq && x.sdp && failed.has(`${x.cseq.num} ${x.cseq.method} ${x.src.ip}`)) out.add(x);
+    if (x.sdp) earlier = true;
+  }
+  return out;
 }
 
 /** The dialog's first BYE request, as seen on the outside (`outside`) or the inside capture. */
@@ -487,7 +523,7 @@ function negotiations(si: SipSession | undefined, so: SipSession | undefined, pa
       }
       const d = v.media.find((y) => (ti && y.target.inside && same(y.target.inside, ti)) || (to && y.target.outside && same(y.target.outside, to)));
       if (md.port === 0 || !ti && !to) n.dataPath = "not-applicable";
-      else if (d) n.dataPath = !d.expected ? "not-applicable" : d.status === "forwarded" ? "forwarded" : d.status === "blocked" || d.status === "not-sent" ? "blocked" : d.status === "late" ? "late" : d.status === "one-side-only" ? "one-side-only" : d.status === "not-covered" ? "not-covered" : "not-attempted";
+      else if (d) n.dataPath = !d.expected ? "not-applicable" : d.status === "forwarded" ? "forwarded" : d.status === "blocked" || d.status === "not-sent" ? "blocked" : d.status === "late" ? "late" : d.status === "one-side-only" ? "one-side-only" : d.status === "not-covered" ? "not-covered" : d.status === "stopped" ? "stopped" : "not-attempted";
       out.push(n);
     });
   }

@@ -24,8 +24,8 @@ import type { Negotiation, Session } from "../alg/sessions.js";
 import type { TftpInfo } from "../alg/tftp.js";
 import type { Flow } from "../types.js";
 import { finding } from "./findings.js";
-import type { SessionCheckInput } from "./sessions.js";
-import type { Check, Finding, NatMapping, VerifiedNegotiation, VerifiedSession } from "./types.js";
+import { msOf, type SessionCheckInput } from "./sessions.js";
+import type { Check, Finding, NatMapping, TftpTransferView, VerifiedNegotiation, VerifiedSession, VerifiedTftp } from "./types.js";
 
 const ep = (e: { ip?: string; port?: number | null }) => (e.ip?.includes(":") ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
 
@@ -58,10 +58,30 @@ export function verifyTftpSession(si: Session | undefined, so: Session | undefin
   const v: VerifiedNegotiation = { kind: n.kind, inside: ni, outside: no, dataPath: "not-applicable" };
   v.transfer = `${n.kind} ${JSON.stringify((si ?? so)!.tftp!.filename)}`;
   vs.negotiations.push(v);
+  vs.tftp = tftpView(si?.tftp, so?.tftp);
   replyPath(v, si, so, input, findings);
   notes(v, si, so, input, findings);
   return vs;
 }
+
+/** The request and, per capture, how its transfer ended (`sessions[].tftp`). */
+function tftpView(ti: TftpInfo | undefined, to: TftpInfo | undefined): VerifiedTftp {
+  const t = (ti ?? to)!;
+  const side = (x: TftpInfo | undefined): TftpTransferView | undefined => x && {
+    outcome: x.outcome, blocks: x.blocks, bytes: x.bytes, blockSize: x.blockSize, duplicates: x.duplicates,
+    ...(x.transferFlow !== undefined ? { transferFlow: x.transferFlow } : {}), ...(x.serverPort !== undefined ? { serverPort: x.serverPort } : {}),
+    ...(x.endPacket !== undefined ? { endPacket: x.endPacket } : {}), ...(x.lastAcked !== undefined ? { lastAcked: x.lastAcked } : {}),
+    ...(x.error ? { error: { ...x.error } } : {}), ...(x.stopped ? { stopped: x.stopped } : {}),
+  };
+  return { opcode: t.opcode, filename: t.filename, mode: t.mode, options: { ...t.options }, ...(ti ? { inside: side(ti) } : {}), ...(to ? { outside: side(to) } : {}) };
+}
+
+/**
+ * A request is unanswered only when it was repeated or the capture goes on this long after it: the
+ * tftp-hpa client repeats an unanswered request after 5 s (ALG-BEHAVIOUR.md §9.2), a server
+ * answers in milliseconds. A capture cut sooner says nothing about the reply (not-covered).
+ */
+export const TFTP_REPLY_WAIT_S = 5;
 
 function evidenceOf(ni?: Negotiation, no?: Negotiation) {
   return { inside: ni ? [ni.packet] : undefined, outside: no ? [no.packet] : undefined };
@@ -120,9 +140,18 @@ function replyPath(v: VerifiedNegotiation, si: Session | undefined, so: Session 
   const r = si ? inside! : outside!;
   const x = (ni ?? no)!;
   const req = r.scan.flows.get((si ?? so)!.controlFlow);
-  if (req.last.packet <= x.packet && (si ?? so)!.tftp!.retries.length === 0 && r.scan.info.packets <= x.packet) {
+  const retried = (si ?? so)!.tftp!.retries.length > 0;
+  if (req.last.packet <= x.packet && !retried && r.scan.info.packets <= x.packet) {
     v.dataPath = "not-covered";
     v.notCovered = "the capture ends with the request: whether a reply followed is not in it";
+    return;
+  }
+  // Unanswered needs a retry, or the capture going on TFTP_REPLY_WAIT_S past the request.
+  const span = input.spans?.[si ? "inside" : "outside"];
+  const after = span ? (span.lastMs - msOf(x.time)) / 1000 : undefined;
+  if (!retried && after !== undefined && after < TFTP_REPLY_WAIT_S) {
+    v.dataPath = "not-covered";
+    v.notCovered = `the capture ends ${after.toFixed(3)} s after the request, before the client would have repeated it (TFTP_REPLY_WAIT_S = ${TFTP_REPLY_WAIT_S} s): whether a reply followed is not in it`;
     return;
   }
   v.dataPath = "not-attempted";
@@ -160,6 +189,7 @@ export function tftpChecks(subject: string, v: VerifiedNegotiation, input: Sessi
     "not-applicable": ["not-checked", `the request is not valid (${x.reason ?? "unparsed"})`],
     "one-side-only": x.dataSeen ? ["passed", `the reply followed in the ${side} capture (the other side of the NAT was not given)${how}`] : ["not-checked", `only the ${side} capture was given`],
     "not-covered": ["not-checked", `not covered: ${v.notCovered ?? "a capture it needs has no packets there"}`],
+    stopped: ["not-checked", "stopped"],
   };
   const [status, reason] = dp[v.dataPath];
   checks.push({ check: "data-path", subject, status, reason });

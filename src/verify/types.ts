@@ -83,7 +83,7 @@ export interface VerifiedNegotiation {
    * What happened to the data/media flows it announced. not-covered: the flow would start where a
    * capture it needs has no packets (before its first, after its last, beyond damage): not judged.
    */
-  dataPath: "forwarded" | "blocked" | "not-attempted" | "late" | "refused" | "not-applicable" | "one-side-only" | "not-covered";
+  dataPath: "forwarded" | "blocked" | "not-attempted" | "late" | "refused" | "not-applicable" | "one-side-only" | "not-covered" | "stopped";
   /** Why the data path is not-covered (which capture has no packets where the flow would start). */
   notCovered?: string;
   /** FTP: the transfer the control connection asked for with it (e.g. "RETR hello.txt"). */
@@ -100,6 +100,35 @@ export interface VerifiedSession {
   negotiations: VerifiedNegotiation[];
   /** SIP dialogs: the messages paired across the NAT with their field checks, and the media per direction (src/verify/sip.ts). */
   sip?: VerifiedSip;
+  /** TFTP: the request and how its transfer ended, as each capture shows it (src/verify/tftp.ts). */
+  tftp?: VerifiedTftp;
+}
+
+/** How a TFTP transfer ended in one capture (the analyzer's TftpInfo, src/alg/tftp.ts). */
+export interface TftpTransferView {
+  outcome: "completed" | "error" | "unanswered" | "incomplete";
+  /** Distinct DATA blocks, their payload bytes, the block size in use, repeated blocks. */
+  blocks: number;
+  bytes: number;
+  blockSize: number;
+  duplicates: number;
+  /** The transfer's flow in this capture and the server's port. */
+  transferFlow?: number;
+  serverPort?: number;
+  /** The final (short) DATA block, when completed; whether it was acknowledged. */
+  endPacket?: number;
+  lastAcked?: boolean;
+  error?: { code: number; message: string; packet: number; from: "server" | "client" };
+  stopped?: "evicted" | "idle" | "superseded" | "not-followed";
+}
+
+export interface VerifiedTftp {
+  opcode: "RRQ" | "WRQ";
+  filename: string;
+  mode: string;
+  options: Record<string, string>;
+  inside?: TftpTransferView;
+  outside?: TftpTransferView;
 }
 
 /** A predicted or router flow in Junos terms. */

@@ -32,6 +32,8 @@ export interface VerifyOptions {
   clockOffsetMs?: number;
   frameTolerance?: number;
   profile?: "lenient" | "linux";
+  /** SIP dialogs seen in both captures that the sides check examines (default SIP_SIDES_DIALOGS). */
+  sipSidesDialogs?: number;
 }
 
 export interface VerifyReport {
@@ -88,11 +90,11 @@ export function verify(inputs: VerifyInputs, opts: VerifyOptions = {}): VerifyRe
   const { inside, outside } = inputs;
   if (!inside || !outside) return build(inputs, opts);
   const nat = reconcile(inside.scan.flows, outside.scan.flows, { clockOffsetMs: opts.clockOffsetMs });
-  const pairing = assessPairing(inside, outside, nat, opts.hints);
+  const pairing = assessPairing(inside, outside, nat, opts.hints, opts.sipSidesDialogs);
   if (pairing.sides !== "swapped") return build(inputs, opts, nat, pairing);
   // Unambiguously swapped: computed with the sides swapped back, the finding said first.
   const back = reconcile(outside.scan.flows, inside.scan.flows, { clockOffsetMs: opts.clockOffsetMs === undefined ? undefined : -opts.clockOffsetMs });
-  const pb = assessPairing(outside, inside, back, opts.hints);
+  const pb = assessPairing(outside, inside, back, opts.hints, opts.sipSidesDialogs);
   return build({ ...inputs, inside: outside, outside: inside }, opts, back, { ...pb, findings: [...pairing.findings, ...pb.findings], checks: [...pairing.checks.filter((c) => c.check === "sides"), ...pb.checks.filter((c) => c.check !== "sides")] }, true);
 }
 
@@ -143,7 +145,7 @@ function build(inputs: VerifyInputs, opts: VerifyOptions, nat?: Reconciliation, 
     // Events of router documents unrelated to the captures stay off the timeline.
     timeline: buildTimeline(sessions, { inside, outside }, router.map((r) => ({ ...r, events: r.events.filter(matched.usable) }))),
     answers: routerOnly ? [...interpreted.answers, ...answers(sessions, predicted, merged, router, matched).filter((a) => a.question === "Are there ALG errors?")] : answers(sessions, predicted, merged, router, matched),
-    diagnostics: [...(inside?.scan.diagnostics ?? []), ...(outside?.scan.diagnostics ?? []), ...router.flatMap((r) => r.diagnostics)],
+    diagnostics: [...(inside?.scan.diagnostics ?? []), ...(outside?.scan.diagnostics ?? []), ...router.flatMap((r) => r.diagnostics), ...(pairing?.diagnostics ?? [])],
   };
 }
 

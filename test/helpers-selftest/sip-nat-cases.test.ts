@@ -22,7 +22,7 @@ const dir = (n: string) => path.join(root, NAT_DIR, n);
 
 describe("pcaps/nat SIP generator", () => {
   it("covers the cases asked for, and the committed tree holds them", () => {
-    expect(names).toEqual(["sip-udp-alg", "sip-udp-no-alg", "sip-udp-alg-headers-only", "sip-udp-content-length", "sip-udp-hold", "sip-udp-media-blocked", "sip-udp-register", "sip-udp-callid-hidden", "sip-tcp-alg", "sip-tcp-split", "sip-udp-reinvite-move", "sip-udp-reinvite-inactive", "sip-udp-reinvite-refused", "sip-udp-bye-from-bob", "sip-udp-not-restored", "sip-udp-bye-not-restored", "sip-udp-register-not-restored"]);
+    expect(names).toEqual(["sip-udp-alg", "sip-udp-no-alg", "sip-udp-alg-headers-only", "sip-udp-content-length", "sip-udp-hold", "sip-udp-media-blocked", "sip-udp-register", "sip-udp-callid-hidden", "sip-tcp-alg", "sip-tcp-split", "sip-udp-reinvite-move", "sip-udp-reinvite-inactive", "sip-udp-reinvite-refused", "sip-udp-update-move", "sip-udp-reinvite-rejected", "sip-udp-bye-from-bob", "sip-udp-not-restored", "sip-udp-bye-not-restored", "sip-udp-register-not-restored"]);
     const onDisk = fs.readdirSync(path.join(root, NAT_DIR)).filter((d) => d.startsWith("sip-"));
     expect(onDisk.sort()).toEqual([...names].sort());
   });

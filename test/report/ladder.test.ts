@@ -203,7 +203,7 @@ describe("ladder diagrams", () => {
       for (const [i, l] of ls.entries()) {
         const svg = parse(markupText(l.svg)).children[0];
         expect(control(svg).length, c.name).toBe(r.sessions[i].negotiations.length);
-        for (const a of data(svg)) expect(["crossed", "died-at-router", "refused", "not-attempted", "not-covered", "late"], c.name).toContain(a.attrs["data-end"]);
+        for (const a of data(svg)) expect(["crossed", "died-at-router", "refused", "not-attempted", "not-covered", "late", "stopped"], c.name).toContain(a.attrs["data-end"]);
       }
     }
   }, 300_000);

@@ -29,7 +29,7 @@ async function verify(...args: string[]) {
 const codesOf = (report: any) => [...new Set<string>(report.findings.map((f: any) => f.code))].sort();
 
 describe("SIP through the NAT: generated cases", () => {
-  it("are here", () => expect(cases.length).toBe(17));
+  it("are here", () => expect(cases.length).toBe(19));
   for (const c of cases) {
     const dir = join(root, c);
     const meta = JSON.parse(readFileSync(join(dir, "case.json"), "utf8"));
@@ -108,6 +108,45 @@ describe("SIP through the NAT: generated cases", () => {
     expect(codesOf(report)).not.toContain("alg.media-blocked");
     // The INVITE was read on both sides: its rewrite is still judged.
     expect(codesOf(report)).toContain("alg.sdp-not-translated");
+  });
+
+  it("coverage: both captures cut a moment after the first RTP (no BYE) judge no one-way media; the full case does (sip-udp-no-alg)", async () => {
+    // The bench pair's one-way-media came from calls cut by the capture's end (bench/gen-capture.ts):
+    // none back within SIP_MEDIA_WAIT_S (2 s) of the first media and no BYE is not evidence.
+    const dir = join(root, "sip-udp-no-alg");
+    const cutDir = mkdtempSync(join(tmp, "alg-verify-sip-"));
+    const cut = (side: string) => {
+      const b = readFileSync(join(dir, `${side}.pcap`));
+      // Packets 1-8: INVITE … ACK and alice's first three RTP packets (0.4 ms of media).
+      let o = 24;
+      for (let k = 0; k < 8; k++) o += 16 + b.readUInt32LE(o + 8);
+      const f = join(cutDir, `${side}-cut.pcap`);
+      writeFileSync(f, b.subarray(0, o));
+      return f;
+    };
+    const { report } = await verify("--inside", cut("inside"), "--outside", cut("outside"));
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+    const media = report.sessions.flatMap((s: any) => s.sip.media);
+    expect(media.map((d: any) => `${d.direction} ${d.status}`).sort()).toEqual(["from-inside forwarded", "to-inside not-covered"]);
+    expect(report.checks.find((x: any) => x.check === "data-path" && x.status === "not-checked" && /SIP_MEDIA_WAIT_S/.test(x.reason))).toBeTruthy();
+    expect(codesOf(report)).not.toContain("alg.one-way-media");
+    expect(codesOf(report)).toContain("alg.sdp-not-translated");
+    // The same call with its BYE: one-way media.
+    const full = await verify("--inside", join(dir, "inside.pcap"), "--outside", join(dir, "outside.pcap"));
+    expect(codesOf(full.report)).toContain("alg.one-way-media");
+  });
+
+  it("UPDATE ends the media it moves; a re-INVITE answered 488 changes nothing and expects nothing toward its offer (sip-udp-update-move, sip-udp-reinvite-rejected)", async () => {
+    const run = (c: string) => verify("--inside", join(root, c, "inside.pcap"), "--outside", join(root, c, "outside.pcap"));
+    const upd = (await run("sip-udp-update-move")).report;
+    const old = upd.sessions[0].sip.media.find((d: any) => d.target.outside.port === 7000);
+    expect(old.ended).toMatchObject({ why: "moved", command: "UPDATE" });
+    expect(old.status).toBe("forwarded");
+    const rej = (await run("sip-udp-reinvite-rejected")).report;
+    expect(rej.sessions[0].sip.media.map((d: any) => d.target.outside.port).sort()).toEqual([6000, 7000]);
+    expect(rej.sessions[0].sip.media.every((d: any) => !d.ended)).toBe(true);
+    const offer = rej.sessions[0].negotiations.find((n: any) => n.outside?.announced.port === 7010);
+    expect(offer.dataPath).toBe("not-applicable");
   });
 
   it("one capture only: what it shows is checked, nothing is judged across the NAT", async () => {

@@ -57,6 +57,23 @@ describe("sides from SIP over UDP (no FTP/RTSP control lines)", () => {
     });
   }
 
+  it("--sip-sides-dialogs (SIP_SIDES_DIALOGS): the dialogs beyond it are not examined, counted in sip_sides_dialog_limit and named in the reason (lab sip-udp-helper: 2 dialogs)", async () => {
+    const dir = join(lab, "sip-udp-helper");
+    const files = ["--inside", join(dir, "inside.pcap"), "--outside", join(dir, "outside.pcap")];
+    const all = await verify(...files);
+    expect(all.diagnostics.find((d: any) => d.code === "sip_sides_dialog_limit")).toBeUndefined();
+    expect(check(all, "sides").reason).toMatch(/^on 2 SIP dialog\(s\)/);
+    const one = await verify(...files, "--sip-sides-dialogs", "1");
+    expect(validate(one), JSON.stringify(validate.errors)).toBe(true);
+    expect(one.diagnostics.filter((d: any) => d.code === "sip_sides_dialog_limit")).toEqual([expect.objectContaining({ severity: "info", count: 1 })]);
+    expect(check(one, "sides")).toMatchObject({ status: "passed", reason: expect.stringMatching(/^on 1 SIP dialog\(s\).*only the first 1 dialogs seen in both captures were examined, 1 not/) });
+    const none = await verify(...files, "--sip-sides-dialogs", "0");
+    expect(none.diagnostics.find((d: any) => d.code === "sip_sides_dialog_limit").count).toBe(2);
+    expect(check(none, "sides")).toMatchObject({ status: "not-checked", reason: expect.stringMatching(/2 SIP dialog\(s\) seen in both captures, none examined \(--sip-sides-dialogs 0\)/) });
+    const bad = await runCli("verify", ...files, "--sip-sides-dialogs", "-1");
+    expect(bad.code).toBe(2);
+  });
+
   it("two different runs (same Call-ID, other timing): the directions overlap, nothing is judged", async () => {
     const r = await verify("--inside", join(nat, "sip-udp-alg/inside.pcap"), "--outside", join(nat, "sip-udp-no-alg/outside.pcap"));
     expect(check(r, "sides")).toMatchObject({ status: "not-checked", reason: expect.stringMatching(/1 SIP dialog\(s\) do not show it \(the time differences of the two directions overlap\)/) });

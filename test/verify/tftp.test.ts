@@ -5,10 +5,16 @@
  * blocked with the router's ICMP cited, unanswered), with one capture only, the Linux profile, and
  * the JSON schema.
  */
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
 import { verifyValidator } from "../helpers/verify-schema.js";
+import { IpProto, LinkType, ascii, ethernetFor, ipPacket, udp, writePcap } from "../helpers/pcap-writer.js";
+import { tempDir } from "../helpers/tmp.js";
+
+/** This file's temp dir, removed after its tests. */
+const tmp = tempDir("alg-verify-tftp-");
 
 const root = new URL("../../pcaps/nat/", import.meta.url).pathname;
 const validate = verifyValidator();
@@ -71,6 +77,25 @@ describe("TFTP through the NAT", () => {
     expect(report.findings[0].message).toContain("repeated at packet 2, 3");
     expect(report.verdict).toBe("inconclusive");
   });
+  it("no reply, no retry, and the capture ends less than TFTP_REPLY_WAIT_S (5 s) after the request: not covered, not unanswered", async () => {
+    // An RRQ, then other traffic 1 s (or 6 s) later and nothing from the server.
+    const req = ethernetFor(ipPacket({ src: "192.0.2.10", dst: "198.51.100.20", proto: IpProto.UDP, id: 1, payload: udp({ src: "192.0.2.10", dst: "198.51.100.20", srcPort: 50001, dstPort: 69, payload: ascii("\0\x01boot.cfg\0octet\0") }) }));
+    const other = ethernetFor(ipPacket({ src: "192.0.2.11", dst: "198.51.100.53", proto: IpProto.UDP, id: 2, payload: udp({ src: "192.0.2.11", dst: "198.51.100.53", srcPort: 40000, dstPort: 53, payload: ascii("query") }) }));
+    const dir = mkdtempSync(join(tmp, "alg-verify-tftp-"));
+    const file = (gapS: number) => {
+      const f = join(dir, `gap-${gapS}.pcap`);
+      writeFileSync(f, writePcap([{ ts: 1_700_000_000_000_000_000n, data: req }, { ts: 1_700_000_000_000_000_000n + BigInt(gapS) * 1_000_000_000n, data: other }], { linkType: LinkType.ETHERNET }));
+      return f;
+    };
+    const short = JSON.parse((await runCli("verify", "--inside", file(1), "--json")).stdout);
+    expect(validate(short), JSON.stringify(validate.errors)).toBe(true);
+    expect(short.findings.map((f: any) => f.code)).toEqual([]);
+    expect(tftpNeg(short).dataPath).toBe("not-covered");
+    expect(tftpNeg(short).notCovered).toMatch(/capture ends 1\.000 s after the request.*TFTP_REPLY_WAIT_S = 5 s/);
+    const long = JSON.parse((await runCli("verify", "--inside", file(6), "--json")).stdout);
+    expect(long.findings.map((f: any) => f.code)).toEqual(["alg.tftp-unanswered"]);
+    expect(tftpNeg(long).dataPath).toBe("not-attempted");
+  });
   it("an ERROR that crossed the NAT is the server's refusal, not the ALG's failure", async () => {
     const { report, codes } = await verify("tftp-error-alg");
     expect(report.verdict).toBe("pass");
@@ -84,6 +109,22 @@ describe("TFTP through the NAT", () => {
     expect(linux.codes).toEqual(["alg.tftp-linux-expectation-lost"]);
     expect(linux.report.verdict).toBe("pass");
     expect(tftpNeg(linux.report).outside.emulation).toEqual({ profile: "linux", outcome: "parsed", reason: "expectation_expired" });
+  });
+  it("sessions[].tftp: how the transfer ended on each side, as the generator says (every tftp NAT case)", async () => {
+    for (const c of readdirSync(root).filter((d) => d.startsWith("tftp-"))) {
+      const meta = JSON.parse(readFileSync(join(root, c, "case.json"), "utf8"));
+      const { report } = await verify(c);
+      const t = report.sessions.find((s: any) => s.alg === "tftp").tftp;
+      expect(t.inside, `${c} inside`).toMatchObject(meta.tftp.inside);
+      expect(t.outside, `${c} outside`).toMatchObject(meta.tftp.outside);
+    }
+    const { report } = await verify("tftp-error-alg");
+    const t = report.sessions[0].tftp;
+    expect(t).toMatchObject({ opcode: "RRQ", filename: "secret.key", mode: "octet" });
+    for (const side of [t.inside, t.outside]) expect(side.error).toMatchObject({ code: 2, message: "Access violation", from: "server" });
+    const blocked = (await verify("tftp-rrq-no-alg")).report.sessions[0].tftp;
+    expect(blocked.inside.transferFlow).toBeUndefined();
+    expect(blocked.outside.serverPort).toBe(40001);
   });
   it("WRQ: the server's ACK 0 from its new port crosses", async () => {
     const { report } = await verify("tftp-wrq-alg");
