@@ -33,6 +33,8 @@ export { FLOW_SIZE } from "../wasm/abi.js";
 export { parseInterfaceSpec, INTERFACE_SPEC_HELP, type InterfaceSpec } from "../capture/iface.js";
 export { parseCidr, type Cidr } from "../net/cidr.js";
 export { flowCapLog2For } from "../capture/flow-capacity.js";
+// Platform neutral despite its folder: the page's worker hands its flow tables over as Node's workers do.
+export { packFlows, unpackFlows, type PackedFlows } from "../node/flow-transfer.js";
 
 /** Compiles the core off the main thread's critical path (WebAssembly.compile, not the sync form). */
 export function compileCoreAsync(bytes: BufferSource): Promise<WebAssembly.Module> {
@@ -40,13 +42,25 @@ export function compileCoreAsync(bytes: BufferSource): Promise<WebAssembly.Modul
 }
 
 /**
+ * Bytes of the staging buffer a byte stream (`File.stream()` in Chromium and Node) is read into
+ * with a BYOB reader before the copy into the wasm window. One buffer, handed back and forth:
+ * no ArrayBuffer per chunk. 1, 4 and 16 MiB read a 256 MiB File alike in Chromium.
+ */
+export const STREAM_STAGING_BYTES = 1 << 20;
+
+/**
  * A PullSource over a ReadableStream (`File.stream()`): each read fills the caller's buffer (the
  * wasm window) from as many stream chunks as it takes, keeping the rest of a chunk for the next
  * read. One copy per byte, which the stream's own chunks make unavoidable (a BYOB read cannot
  * target wasm memory: it would detach it).
+ *
+ * A byte stream is read with a BYOB reader into one reused staging buffer: in Chromium 156 that
+ * reads a 256 MiB File with 0.3–0.9 s of CPU over all its processes where the default reader,
+ * which hands over a new ArrayBuffer per chunk, takes 1.5–1.7 s (load 7–14). Other streams use
+ * the default reader.
  */
 export function streamSource(stream: ReadableStream<Uint8Array>, signal?: AbortSignal): PullSource & { cancel(): Promise<void> } {
-  const reader = stream.getReader();
+  const next = chunkReader(stream);
   let rest: Uint8Array | undefined;
   let done = false;
   return {
@@ -56,12 +70,12 @@ export function streamSource(stream: ReadableStream<Uint8Array>, signal?: AbortS
         if (signal?.aborted) throw signal.reason ?? new DOMException("cancelled", "AbortError");
         if (!rest || rest.length === 0) {
           if (done) break;
-          const r = await reader.read();
-          if (r.done) {
+          const r = await next.read();
+          if (r === undefined) {
             done = true;
             break;
           }
-          rest = r.value;
+          rest = r;
         }
         const k = Math.min(rest.length, into.length - n);
         into.set(rest.subarray(0, k), n);
@@ -69,6 +83,41 @@ export function streamSource(stream: ReadableStream<Uint8Array>, signal?: AbortS
         n += k;
       }
       return n;
+    },
+    cancel: () => next.cancel(),
+  };
+}
+
+/**
+ * The stream's chunks one at a time (undefined at its end). A chunk from the BYOB reader lives in
+ * the staging buffer, valid until the next read (streamSource asks for the next only once it has
+ * copied the whole chunk).
+ */
+function chunkReader(stream: ReadableStream<Uint8Array>): { read(): Promise<Uint8Array | undefined>; cancel(): Promise<void> } {
+  let byob: ReadableStreamBYOBReader | undefined;
+  try {
+    byob = stream.getReader({ mode: "byob" });
+  } catch {
+    // not a byte stream
+  }
+  if (byob) {
+    const reader = byob;
+    let staging = new ArrayBuffer(STREAM_STAGING_BYTES);
+    return {
+      async read() {
+        const r = await reader.read(new Uint8Array(staging));
+        if (r.done || !r.value) return undefined;
+        staging = r.value.buffer as ArrayBuffer;
+        return r.value;
+      },
+      cancel: () => reader.cancel(),
+    };
+  }
+  const reader = stream.getReader();
+  return {
+    async read() {
+      const r = await reader.read();
+      return r.done ? undefined : r.value;
     },
     cancel: () => reader.cancel(),
   };

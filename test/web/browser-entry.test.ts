@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { analyzeBlob, streamSource, verifyBlobs } from "../../src/browser/index.js";
+import { analyzeBlob, STREAM_STAGING_BYTES, streamSource, verifyBlobs } from "../../src/browser/index.js";
 import { loadCoreModule } from "../../src/node/index.js";
 import { runVerify } from "../../src/node/verify-run.js";
 
@@ -28,6 +28,30 @@ function chunked(bytes: Uint8Array, sizes: number[]): ReadableStream<Uint8Array>
       off += n;
     },
   });
+}
+
+/**
+ * A byte stream (what File.stream() is) of `bytes` in chunks of the given sizes (cycled); counts
+ * the pulls that had a BYOB request, i.e. that streamSource read with a BYOB reader.
+ */
+function byteChunked(bytes: Uint8Array, sizes: number[], seen = { byob: 0, pulls: 0 }): ReadableStream<Uint8Array> {
+  let off = 0;
+  let k = 0;
+  return new ReadableStream({
+    type: "bytes",
+    pull(c) {
+      seen.pulls++;
+      if (c.byobRequest) seen.byob++;
+      if (off >= bytes.length) {
+        c.close();
+        c.byobRequest?.respond(0);
+        return;
+      }
+      const n = sizes[k++ % sizes.length];
+      c.enqueue(bytes.slice(off, off + n));
+      off += n;
+    },
+  }) as ReadableStream<Uint8Array>;
 }
 
 describe("browser entry under Node", () => {
@@ -55,6 +79,37 @@ describe("browser entry under Node", () => {
       expect([...r.scan.flows]).toEqual([...base.scan.flows]);
       expect(r.sessions).toEqual(base.sessions);
       expect(r.scan.info).toEqual(base.scan.info);
+    }
+  });
+
+  it("streamSource reads a byte stream with a BYOB reader: any chunking, chunks larger than its staging buffer, the same bytes", async () => {
+    const bytes = new Uint8Array(3 * STREAM_STAGING_BYTES + 12345).map((_, i) => (i * 2654435761) >>> 24);
+    for (const sizes of [[1, 7, 1000], [STREAM_STAGING_BYTES + 5], [2 * STREAM_STAGING_BYTES, 3]]) {
+      for (const window of [4096, STREAM_STAGING_BYTES, 5 * STREAM_STAGING_BYTES]) {
+        const seen = { byob: 0, pulls: 0 };
+        const src = streamSource(byteChunked(bytes, sizes, seen));
+        const out = new Uint8Array(bytes.length + window);
+        let at = 0;
+        for (let n; (n = await src.read(out.subarray(at, at + window))) > 0;) at += n;
+        expect(at).toBe(bytes.length);
+        expect(Buffer.from(out.subarray(0, at)).equals(Buffer.from(bytes))).toBe(true);
+        expect(seen.byob).toBe(seen.pulls);
+      }
+    }
+  });
+
+  it("a byte stream in any chunking gives the same analysis as the Blob", async () => {
+    const module = await loadCoreModule();
+    // A copy, not the Buffer: its slice() is a view, and enqueue() would detach the whole file.
+    const bytes = new Uint8Array(readFileSync(join(dir, "outside.pcap")));
+    const base = await analyzeBlob(module, named(join(dir, "outside.pcap"), "o.pcap"));
+    for (const sizes of [[1], [7, 3, 1000], [bytes.length]]) {
+      const seen = { byob: 0, pulls: 0 };
+      const r = await analyzeBlob(module, { name: "o.pcap", size: bytes.length, stream: () => byteChunked(bytes, sizes, seen) }, { readBytes: 4096 });
+      expect([...r.scan.flows]).toEqual([...base.scan.flows]);
+      expect(r.sessions).toEqual(base.sessions);
+      expect(r.scan.info).toEqual(base.scan.info);
+      expect(seen.byob).toBeGreaterThan(0);
     }
   });
 

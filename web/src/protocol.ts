@@ -39,7 +39,7 @@ export interface VerifyRequest {
 
 export interface FlowTableTransfer {
   side: Side;
-  /** Flow records (FLOW_SIZE bytes each) in slot order; `count` of them. */
+  /** Flow records (FLOW_SIZE bytes each) as packFlows copies them (slot order); `count` of them. */
   records: ArrayBuffer;
   count: number;
 }
