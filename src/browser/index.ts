@@ -54,13 +54,19 @@ export const STREAM_STAGING_BYTES = 1 << 20;
  * read. One copy per byte, which the stream's own chunks make unavoidable (a BYOB read cannot
  * target wasm memory: it would detach it).
  *
- * A byte stream is read with a BYOB reader into one reused staging buffer: in Chromium 156 that
- * reads a 256 MiB File with 0.3–0.9 s of CPU over all its processes where the default reader,
- * which hands over a new ArrayBuffer per chunk, takes 1.5–1.7 s (load 7–14). Other streams use
- * the default reader.
+ * Given `reopen` (the same bytes from an offset: `blob.slice(at).stream()`), a byte stream is read
+ * with a BYOB reader into one reused staging buffer: in Chromium 156 that reads a 256 MiB File
+ * with 0.3–0.9 s of CPU over all its processes where the default reader, which hands over a new
+ * ArrayBuffer per chunk, takes 1.5–1.7 s (load 7–14). But there a BYOB read of a File now and
+ * then never settles (seen in about 1 of 10 reads of 256 MiB); so a BYOB read that has not
+ * settled after STREAM_STALL_MS is given up: the stream is cancelled and the rest, from the
+ * first byte not yet delivered, is read with the default reader (`stalls` counts it). Other
+ * streams, and any stream without `reopen`, use the default reader.
  */
-export function streamSource(stream: ReadableStream<Uint8Array>, signal?: AbortSignal): PullSource & { cancel(): Promise<void> } {
-  const next = chunkReader(stream);
+export function streamSource(
+  stream: ReadableStream<Uint8Array>, signal?: AbortSignal, reopen?: (offset: number) => ReadableStream<Uint8Array>,
+): PullSource & { cancel(): Promise<void>; readonly stalls: number } {
+  const next = chunkReader(stream, reopen);
   let rest: Uint8Array | undefined;
   let done = false;
   return {
@@ -85,41 +91,68 @@ export function streamSource(stream: ReadableStream<Uint8Array>, signal?: AbortS
       return n;
     },
     cancel: () => next.cancel(),
+    get stalls() {
+      return next.stalls;
+    },
   };
 }
+
+/** How long a BYOB read may take before streamSource reads the rest with the default reader. */
+export const STREAM_STALL_MS = 3000;
 
 /**
  * The stream's chunks one at a time (undefined at its end). A chunk from the BYOB reader lives in
  * the staging buffer, valid until the next read (streamSource asks for the next only once it has
  * copied the whole chunk).
  */
-function chunkReader(stream: ReadableStream<Uint8Array>): { read(): Promise<Uint8Array | undefined>; cancel(): Promise<void> } {
+function chunkReader(
+  stream: ReadableStream<Uint8Array>, reopen?: (offset: number) => ReadableStream<Uint8Array>,
+): { read(): Promise<Uint8Array | undefined>; cancel(): Promise<void>; readonly stalls: number } {
   let byob: ReadableStreamBYOBReader | undefined;
   try {
-    byob = stream.getReader({ mode: "byob" });
+    if (reopen) byob = stream.getReader({ mode: "byob" });
   } catch {
     // not a byte stream
   }
-  if (byob) {
-    const reader = byob;
-    let staging = new ArrayBuffer(STREAM_STAGING_BYTES);
-    return {
-      async read() {
-        const r = await reader.read(new Uint8Array(staging));
-        if (r.done || !r.value) return undefined;
-        staging = r.value.buffer as ArrayBuffer;
-        return r.value;
-      },
-      cancel: () => reader.cancel(),
-    };
-  }
-  const reader = stream.getReader();
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined = byob ? undefined : stream.getReader();
+  let staging = new ArrayBuffer(STREAM_STAGING_BYTES);
+  let delivered = 0;
+  let stalls = 0;
+  const byobRead = async (b: ReadableStreamBYOBReader): Promise<Uint8Array | undefined | "stalled"> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<"stalled">((resolve) => { timer = setTimeout(() => resolve("stalled"), STREAM_STALL_MS); });
+    try {
+      const r = await Promise.race([b.read(new Uint8Array(staging)), stalled]);
+      if (r === "stalled") return r;
+      if (r.done || !r.value) return undefined;
+      staging = r.value.buffer as ArrayBuffer;
+      return r.value;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   return {
     async read() {
-      const r = await reader.read();
-      return r.done ? undefined : r.value;
+      if (byob) {
+        const r = await byobRead(byob);
+        if (r !== "stalled") {
+          if (r) delivered += r.length;
+          return r;
+        }
+        stalls++;
+        await byob.cancel().catch(() => undefined);
+        byob = undefined;
+        reader = reopen!(delivered).getReader();
+      }
+      const r = await reader!.read();
+      if (r.done) return undefined;
+      delivered += r.value.length;
+      return r.value;
     },
-    cancel: () => reader.cancel(),
+    cancel: () => (byob ?? reader!).cancel(),
+    get stalls() {
+      return stalls;
+    },
   };
 }
 
@@ -128,6 +161,8 @@ export interface NamedBlob {
   name: string;
   size: number;
   stream(): ReadableStream<Uint8Array>;
+  /** The bytes from `start` on (a File's and a Blob's slice): lets a stalled BYOB read resume (streamSource). */
+  slice?(start: number): { stream(): ReadableStream<Uint8Array> };
 }
 
 /** Analyzes one Blob/File (the browser twin of the Node entry's `analyzeFile`). */
@@ -136,7 +171,7 @@ export async function analyzeBlob(
   opts: Omit<AnalyzeScanOptions, "file"> & { file?: string; signal?: AbortSignal } = {},
 ): Promise<AnalyzeResult> {
   const { signal, ...rest } = opts;
-  const source = streamSource(blob.stream(), signal);
+  const source = streamSource(blob.stream(), signal, blob.slice && ((at) => blob.slice!(at).stream()));
   try {
     return await analyzeCapture(module, source, { ...rest, file: opts.file ?? blob.name });
   } finally {
