@@ -168,13 +168,14 @@ export interface NamedBlob {
 /** Analyzes one Blob/File (the browser twin of the Node entry's `analyzeFile`). */
 export async function analyzeBlob(
   module: WebAssembly.Module, blob: NamedBlob,
-  opts: Omit<AnalyzeScanOptions, "file"> & { file?: string; signal?: AbortSignal } = {},
+  opts: Omit<AnalyzeScanOptions, "file"> & { file?: string; signal?: AbortSignal; read?: { stalls: number } } = {},
 ): Promise<AnalyzeResult> {
-  const { signal, ...rest } = opts;
+  const { signal, read, ...rest } = opts;
   const source = streamSource(blob.stream(), signal, blob.slice && ((at) => blob.slice!(at).stream()));
   try {
     return await analyzeCapture(module, source, { ...rest, file: opts.file ?? blob.name });
   } finally {
+    if (read) read.stalls = source.stalls;
     await source.cancel().catch(() => undefined);
   }
 }
@@ -196,6 +197,8 @@ export interface CaptureTiming {
   ms: number;
   /** wasm linear memory of the run: fixed at start, whatever the capture's size. */
   wasmBytes: number;
+  /** BYOB reads given up after STREAM_STALL_MS (the rest read with the default reader; streamSource). */
+  stalls: number;
 }
 
 export interface VerifyBlobsOptions extends Omit<AnalyzeScanOptions, "file" | "onProgress">, VerifyOptions {
@@ -220,10 +223,11 @@ export async function verifyBlobs(
     if (!blob) continue;
     const t0 = performance.now();
     const filter = side === "inside" ? input.insideIf : input.outsideIf;
+    const read = { stalls: 0 };
     analyzed[side] = await analyzeBlob(module, blob, {
-      ...analyzeOpts, ...(filter ? { interfaceFilter: filter } : {}), signal, onProgress: onProgress && ((bytes: number) => onProgress(side, bytes, blob.size)),
+      ...analyzeOpts, ...(filter ? { interfaceFilter: filter } : {}), signal, read, onProgress: onProgress && ((bytes: number) => onProgress(side, bytes, blob.size)),
     });
-    timing.push({ side, bytes: analyzed[side].scan.info.bytes, ms: performance.now() - t0, wasmBytes: analyzed[side].scan.memoryBytes });
+    timing.push({ side, bytes: analyzed[side].scan.info.bytes, ms: performance.now() - t0, wasmBytes: analyzed[side].scan.memoryBytes, stalls: read.stalls });
   }
   const router = (input.router ?? []).map((r) => parseVerifyRouter(r.text, r.name));
   const report = verify({ ...analyzed, router }, { profile: opts.profile, clockOffsetMs, frameTolerance, allMappings, hints });

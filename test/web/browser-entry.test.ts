@@ -67,6 +67,7 @@ describe("browser entry under Node", () => {
     const want = await runVerify({ inside: join(dir, "inside.pcap"), outside: join(dir, "outside.pcap"), router: [join(dir, "conntrack.txt"), join(dir, "expect.txt")] }, { parallel: false });
     expect(report).toEqual(want);
     expect(timing.map((t) => t.side)).toEqual(["inside", "outside"]);
+    expect(timing.map((t) => t.stalls)).toEqual([0, 0]);
     expect(progress.at(-1)).toEqual(["outside", timing[1].bytes, timing[1].bytes]);
   });
 
