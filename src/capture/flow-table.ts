@@ -249,8 +249,8 @@ export function hasPorts(proto: number): boolean {
 }
 
 /**
- * Read-only view of every flow: the FLOWS region of wasm memory (or a dense copy of records, see
- * toDense) plus the EndedFlows store. Flow ids are dense (1..count), so ordering by id is a
+ * Read-only view of every flow: the FLOWS region of wasm memory (or a copy of its records, see
+ * src/node/flow-transfer.ts) plus the EndedFlows store. Flow ids are dense (1..count), so ordering by id is a
  * placement, not a sort: `slotOf[id - 1]` is a table slot, or ENDED_FLOW | store index.
  */
 export class FlowTable {
@@ -329,31 +329,6 @@ export class FlowTable {
   copyRecord(id: number, into: Uint8Array, at: number): void {
     const r = this.rec(id);
     into.set(this.bytes.subarray(r, r + FLOW_SIZE), at);
-  }
-
-  /**
-   * Every record in id order, count × FLOW_SIZE bytes: what `new FlowTable(buffer, 0, count,
-   * count)` reads back (the page's worker hands a table to the main thread this way; Node's
-   * worker threads use src/node/flow-transfer.ts). Table records are copied word by
-   * word (no subarray object per flow), records of the ended-flow store decoded in place. The
-   * gather over the table's slots is bound by memory (250 k random reads of a 64 MiB table).
-   */
-  toDense(): ArrayBuffer {
-    const W = FLOW_SIZE >>> 2;
-    const out = new Uint32Array(this.count * W);
-    const outDv = new DataView(out.buffer);
-    const table = new Uint32Array(this.tableBytes.buffer);
-    for (let id = 1; id <= this.count; id++) {
-      const w = this.slotOf[id - 1];
-      if (w & ENDED_FLOW) {
-        this.ended!.decode(w & ~ENDED_FLOW, outDv, (id - 1) * FLOW_SIZE);
-        continue;
-      }
-      const from = (this.base >>> 2) + w * W;
-      const to = (id - 1) * W;
-      for (let k = 0; k < W; k++) out[to + k] = table[from + k];
-    }
-    return out.buffer;
   }
 
   /** Raw record fields needed by hot consumers (no object per call beyond the result). */

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { analyzeBlob, streamSource, verifyBlobs } from "../../src/browser/index.js";
+import { analyzeBlob, STREAM_STAGING_BYTES, streamSource, verifyBlobs } from "../../src/browser/index.js";
 import { loadCoreModule } from "../../src/node/index.js";
 import { runVerify } from "../../src/node/verify-run.js";
 
@@ -30,6 +30,31 @@ function chunked(bytes: Uint8Array, sizes: number[]): ReadableStream<Uint8Array>
   });
 }
 
+/**
+ * A byte stream (what File.stream() is) of `bytes` in chunks of the given sizes (cycled); counts
+ * the pulls that had a BYOB request, i.e. that streamSource read with a BYOB reader.
+ */
+function byteChunked(bytes: Uint8Array, sizes: number[], seen = { byob: 0, pulls: 0 }, stallAt = Infinity): ReadableStream<Uint8Array> {
+  let off = 0;
+  let k = 0;
+  return new ReadableStream({
+    type: "bytes",
+    pull(c) {
+      seen.pulls++;
+      if (c.byobRequest) seen.byob++;
+      if (off >= stallAt) return new Promise<void>(() => undefined); // a read that never settles
+      if (off >= bytes.length) {
+        c.close();
+        c.byobRequest?.respond(0);
+        return;
+      }
+      const n = sizes[k++ % sizes.length];
+      c.enqueue(bytes.slice(off, off + n));
+      off += n;
+    },
+  }) as ReadableStream<Uint8Array>;
+}
+
 describe("browser entry under Node", () => {
   it("verifyBlobs equals runVerify on the same files", async () => {
     const module = await loadCoreModule();
@@ -42,6 +67,7 @@ describe("browser entry under Node", () => {
     const want = await runVerify({ inside: join(dir, "inside.pcap"), outside: join(dir, "outside.pcap"), router: [join(dir, "conntrack.txt"), join(dir, "expect.txt")] }, { parallel: false });
     expect(report).toEqual(want);
     expect(timing.map((t) => t.side)).toEqual(["inside", "outside"]);
+    expect(timing.map((t) => t.stalls)).toEqual([0, 0]);
     expect(progress.at(-1)).toEqual(["outside", timing[1].bytes, timing[1].bytes]);
   });
 
@@ -55,6 +81,64 @@ describe("browser entry under Node", () => {
       expect([...r.scan.flows]).toEqual([...base.scan.flows]);
       expect(r.sessions).toEqual(base.sessions);
       expect(r.scan.info).toEqual(base.scan.info);
+    }
+  });
+
+  it("streamSource reads a byte stream with a BYOB reader: any chunking, chunks larger than its staging buffer, the same bytes", async () => {
+    const bytes = new Uint8Array(3 * STREAM_STAGING_BYTES + 12345).map((_, i) => (i * 2654435761) >>> 24);
+    for (const sizes of [[1, 7, 1000], [STREAM_STAGING_BYTES + 5], [2 * STREAM_STAGING_BYTES, 3]]) {
+      for (const window of [4096, STREAM_STAGING_BYTES, 5 * STREAM_STAGING_BYTES]) {
+        const seen = { byob: 0, pulls: 0 };
+        const src = streamSource(byteChunked(bytes, sizes, seen), undefined, () => { throw new Error("no stall, no reopen"); });
+        const out = new Uint8Array(bytes.length + window);
+        let at = 0;
+        for (let n; (n = await src.read(out.subarray(at, at + window))) > 0;) at += n;
+        expect(at).toBe(bytes.length);
+        expect(Buffer.from(out.subarray(0, at)).equals(Buffer.from(bytes))).toBe(true);
+        expect(seen.byob).toBe(seen.pulls);
+        expect(src.stalls).toBe(0);
+      }
+    }
+  });
+
+  it("streamSource: a BYOB read that never settles is given up after STREAM_STALL_MS and the rest read from where it stopped", async () => {
+    const bytes = new Uint8Array(2 * STREAM_STAGING_BYTES + 777).map((_, i) => (i * 2654435761) >>> 24);
+    const opened: number[] = [];
+    const src = streamSource(byteChunked(bytes, [1000, STREAM_STAGING_BYTES], undefined, STREAM_STAGING_BYTES + 1000), undefined, (at) => {
+      opened.push(at);
+      return chunked(bytes.slice(at), [4096]);
+    });
+    const out = new Uint8Array(bytes.length + 4096);
+    let at = 0;
+    for (let n; (n = await src.read(out.subarray(at, at + 65536))) > 0;) at += n;
+    expect(opened).toEqual([STREAM_STAGING_BYTES + 1000]);
+    expect(src.stalls).toBe(1);
+    expect(at).toBe(bytes.length);
+    expect(Buffer.from(out.subarray(0, at)).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it("without a way to reopen it, a byte stream is read with the default reader", async () => {
+    const seen = { byob: 0, pulls: 0 };
+    const src = streamSource(byteChunked(new Uint8Array(5000), [100], seen));
+    let total = 0;
+    for (let n; (n = await src.read(new Uint8Array(700))) > 0;) total += n;
+    expect(total).toBe(5000);
+    expect(seen.byob).toBe(0);
+  });
+
+  it("a byte stream in any chunking gives the same analysis as the Blob", async () => {
+    const module = await loadCoreModule();
+    // A copy, not the Buffer: its slice() is a view, and enqueue() would detach the whole file.
+    const bytes = new Uint8Array(readFileSync(join(dir, "outside.pcap")));
+    const base = await analyzeBlob(module, named(join(dir, "outside.pcap"), "o.pcap"));
+    for (const sizes of [[1], [7, 3, 1000], [bytes.length]]) {
+      const seen = { byob: 0, pulls: 0 };
+      const blob = { name: "o.pcap", size: bytes.length, stream: () => byteChunked(bytes, sizes, seen), slice: (at: number) => ({ stream: () => byteChunked(bytes.slice(at), sizes) }) };
+      const r = await analyzeBlob(module, blob, { readBytes: 4096 });
+      expect([...r.scan.flows]).toEqual([...base.scan.flows]);
+      expect(r.sessions).toEqual(base.sessions);
+      expect(r.scan.info).toEqual(base.scan.info);
+      expect(seen.byob).toBeGreaterThan(0);
     }
   });
 

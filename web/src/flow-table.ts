@@ -3,7 +3,7 @@
  * by any column. Columns are extracted once into flat arrays (a capture may hold hundreds of
  * thousands of flows; only the first ROWS matching rows become DOM).
  */
-import { FlowTable } from "../../src/browser/index.js";
+import { unpackFlows } from "../../src/browser/index.js";
 import type { FlowTableTransfer } from "./protocol.js";
 import { h } from "./dom.js";
 
@@ -18,7 +18,7 @@ interface Column {
 }
 
 export function flowTableView(t: FlowTableTransfer): HTMLElement {
-  const table = new FlowTable(t.records, 0, t.count, t.count);
+  const table = unpackFlows(t);
   const n = t.count;
   const proto: string[] = new Array(n);
   const from: string[] = new Array(n);

@@ -39,7 +39,7 @@ export interface VerifyRequest {
 
 export interface FlowTableTransfer {
   side: Side;
-  /** Flow records (FLOW_SIZE bytes each) in slot order; `count` of them. */
+  /** Flow records (FLOW_SIZE bytes each) as packFlows copies them (slot order); `count` of them. */
   records: ArrayBuffer;
   count: number;
 }
@@ -58,7 +58,7 @@ export type WorkerMessage =
     text: string;
     flows: FlowTableTransfer[];
     /** Per capture: bytes and the time the engine spent on it. */
-    timing: { side: Side; bytes: number; ms: number; wasmBytes: number }[];
+    timing: { side: Side; bytes: number; ms: number; wasmBytes: number; stalls: number }[];
     /** The located capture error (as the CLI prints it on stderr), when a capture is damaged. */
     inputError?: string;
   }

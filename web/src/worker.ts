@@ -7,7 +7,7 @@
 import wasmBase64 from "virtual:core-wasm";
 import {
   buildRouterReport, compileCoreAsync, formatRouterText, formatVerifyText, formatDiagnostic,
-  predictedJunos, verifyBlobs, type AnalyzeResult,
+  packFlows, predictedJunos, verifyBlobs, type AnalyzeResult,
 } from "../../src/browser/index.js";
 import type { FlowTableTransfer, Side, VerifyRequest, WorkerMessage } from "./protocol.js";
 
@@ -25,9 +25,12 @@ function wasmBytes(): Uint8Array<ArrayBuffer> {
 
 const modulePromise = compileCoreAsync(wasmBytes());
 
-/** Copies every flow record of a capture in id order (count × FLOW_SIZE bytes). */
+/**
+ * Copies every flow record of a capture out of wasm memory in table-slot order (count × FLOW_SIZE
+ * bytes), as Node's analysis workers do (src/node/flow-transfer.ts): a sequential read of the table.
+ */
 function compactFlows(side: Side, r: AnalyzeResult): FlowTableTransfer {
-  return { side, records: r.scan.flows.toDense(), count: r.scan.flows.count };
+  return { side, ...packFlows(r.scan.core!, r.scan.flows).packed };
 }
 
 async function run(req: VerifyRequest): Promise<void> {
