@@ -29,7 +29,8 @@ function ports(v: string): [number, number] | undefined {
   if (!m) return undefined;
   const a = Number(m[1]);
   const b = m[2] === undefined ? a : Number(m[2]);
-  return [a, b];
+  // five digits can say 70000: no port (nor channel) is above 65535, so the value is malformed
+  return a > 0xffff || b > 0xffff ? undefined : [a, b];
 }
 
 /** The value of a Transport header line (text after the first ':'), parsed. */

@@ -96,4 +96,10 @@ describe("RTSP Transport parser", () => {
       { profile: "RTP/AVP/UDP", lowerTransport: "udp", unicast: true, clientPort: [50000, 50004], serverPort: [6970, 6970], source: "198.51.100.20", destination: "192.0.2.77", params: { ssrc: "1A2B" } },
     ]);
   });
+  it("a port above 65535 is no port (the fuzz reproducer capture-schema-617d4bdd6452: client_port=70000-50001)", () => {
+    const [spec] = parseTransport("Transport: RTP/AVP;unicast;client_port=70000-50001;server_port=40070-99999");
+    expect(spec.clientPort).toBeUndefined();
+    expect(spec.serverPort).toBeUndefined();
+    expect(parseTransport("Transport: RTP/AVP;unicast;client_port=65534-65535")[0].clientPort).toEqual([65534, 65535]);
+  });
 });
