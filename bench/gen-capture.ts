@@ -3,7 +3,7 @@
  *
  *   generateBenchCapture(path, { bytes, flows = 200_000, seed = 1, format = "pcap" })
  *   node dist/bench/gen-capture.js out.pcap --size 1G [--flows 200000] [--seed 1] [--format pcapng] [--churn]
- *                                  [--scripts-per-mille 4] [--generator 2]
+ *                                  [--scripts-per-mille 4] [--generator 3]
  *
  * Traffic model (all decisions from one xorshift32 stream seeded by `seed`):
  *   - `flows` concurrent slots, all opened at the start; each step picks a slot (skewed: slot
@@ -16,7 +16,10 @@
  *     10–60-packet media/QUIC-like streams. Packet sizes are bimodal (60-byte ACKs / 1514-byte frames).
  *   - ~15% of flows are IPv6, ~10% carry an 802.1Q tag (VLAN 2..4001).
  *   - ~0.4% of new flows are scripted ALG sessions built with test/helpers/pcap-writer (full
- *     checksums): FTP active (PORT), passive (227), EPSV (229; half of them over IPv6) each with
+ *     checksums; from version 3 each runs on its own pace — a frame every 4–64 steps, whatever
+ *     slot the step picks — no script starts unless the file's remaining size holds its frames
+ *     at the slowest pace, and the capture ends only after the last script's last frame, so every
+ *     script started is finished, its TCP connections closed with FIN both ways): FTP active (PORT), passive (227), EPSV (229; half of them over IPv6) each with
  *     its data connection, and RTSP SETUP / 200 OK (client_port / server_port) with RTP + RTCP
  *     UDP media; SIP (over UDP, and over TCP): a REGISTER / 200 with its own Call-ID, then
  *     INVITE (SDP offer) / 100 / 180 / 200 (SDP answer) / ACK, RTP both ways on the SDP ports and
@@ -67,12 +70,15 @@ export interface BenchCaptureOptions {
    */
   scriptsPerMille?: number;
   /**
-   * The generator version whose capture to make (default GENERATOR_VERSION). 1 makes, byte for
-   * byte, the capture of the generator before SIP and TFTP were added (FTP and RTSP scripts only,
-   * 2 per mille): the baseline of the bench's SIP/TFTP criterion (analyze CPU on version 2 within
-   * 10 % of version 1 at the same size).
+   * The generator version whose capture to make (default GENERATOR_VERSION); each older version
+   * makes its capture byte for byte. 1: before SIP and TFTP were added (FTP and RTSP scripts only,
+   * 2 per mille): the baseline of the bench's SIP/TFTP criterion (analyze CPU on the current
+   * version within 10 % of version 1 at the same size). 2: SIP and TFTP scripts, each advancing
+   * only when its slot is picked (so most scripts of rarely picked slots were cut by the end of
+   * the file). 3: scripts on their own pace, every one finished (see the module header); bulk
+   * client ports never SIP's 5060.
    */
-  generator?: 1 | 2;
+  generator?: GeneratorVersion;
 }
 
 export interface BenchCaptureResult {
@@ -82,10 +88,26 @@ export interface BenchCaptureResult {
 }
 
 /**
- * Changes whenever the same options give another capture (2: SIP and TFTP sessions), so a cached
+ * Changes whenever the same options give another capture (2: SIP and TFTP sessions; 3: every
+ * script finished), so a cached
  * capture (bench/run.ts, bench/data/) made by an older generator is made again.
  */
-export const GENERATOR_VERSION = 2;
+export const GENERATOR_VERSION = 3;
+export type GeneratorVersion = 1 | 2 | 3;
+
+/** Steps between two frames of a script (version 3): uniform in [SCRIPT_GAP_MIN, SCRIPT_GAP_MAX]. */
+const SCRIPT_GAP_MIN = 4;
+const SCRIPT_GAP_MAX = 64;
+/** A power of two above SCRIPT_GAP_MAX: the wheel of due scripts, indexed by step. */
+const WHEEL = 128;
+/** The default SIP port, which version 3 keeps bulk flows off (their bytes are not SIP). */
+const SIP_PORT = 5060;
+
+/** A running script (version 3): its frames and the next one to emit. */
+interface ScriptRun {
+  frames: ScriptFrame[];
+  next: number;
+}
 
 // Template variants: bit 0 = IPv6, bit 1 = VLAN, bit 2 = UDP.
 const V6 = 1, VLAN = 2, UDP = 4;
@@ -149,7 +171,9 @@ export function generateBenchCapture(path: string, opts: BenchCaptureOptions): B
   const churn = opts.churn === true;
   const F = opts.flows ?? (churn ? 100_000 : 200_000);
   const FL = Math.max(1, Math.floor(opts.flowLength ?? 1));
-  const v1 = opts.generator === 1;
+  const version = opts.generator ?? GENERATOR_VERSION;
+  const v1 = version === 1;
+  const paced = version >= 3;
   const scriptsPerMille = opts.scriptsPerMille ?? (v1 ? SCRIPTS_PER_MILLE_V1 : SCRIPTS_PER_MILLE);
   const target = opts.bytes;
   let rs = (opts.seed ?? 1) >>> 0 || 1;
@@ -183,16 +207,34 @@ export function generateBenchCapture(path: string, opts: BenchCaptureOptions): B
 
   let nextFlowId = 1;
   let flowCount = 0;
+  // Version 3: scripts due at step t wait in wheel[t % WHEEL], then in `due` (FIFO) for their turn.
+  const wheel: ScriptRun[][] = Array.from({ length: WHEEL }, () => []);
+  let due: ScriptRun[] = [];
+  let dueHead = 0;
+  let running = 0;
+  let tick = 0;
+  const schedule = (r: ScriptRun): void => {
+    wheel[(tick + SCRIPT_GAP_MIN + (rnd() % (SCRIPT_GAP_MAX - SCRIPT_GAP_MIN + 1))) & (WHEEL - 1)]!.push(r);
+  };
+  /** Starts a script unless the rest of the file may not hold it at the slowest pace (at the bytes per step so far). */
+  const startScript = (frames: ScriptFrame[]): void => {
+    const perStep = w.bytes / Math.max(tick, 1);
+    if (w.bytes + frames.length * SCRIPT_GAP_MAX * perStep >= target) return;
+    running++;
+    schedule({ frames, next: 0 });
+  };
   let sec = 1704164645; // 2024-01-02T03:04:05Z
   let nsec = 0;
 
-  const spawn = (i: number): void => {
+  /** A new flow in slot `i`; true when it went to a paced script (version 3) and the slot needs another. */
+  const spawn = (i: number): boolean => {
     const id = nextFlowId++;
     const r = rnd();
     step[i] = 0;
     cAddr[i] = 0x0a000000 | (id & 0xffffff); // 10.x.y.z (unique for 16M flows)
     sAddr[i] = 0xac100000 | (Math.imul(id, 2654435761) >>> 12); // 172.16.0.0/12
     cPort[i] = 1024 + ((id * 7) % 64000);
+    if (paced && cPort[i] === SIP_PORT) cPort[i] = SIP_PORT + 1;
     cSeq[i] = rnd();
     sSeq[i] = rnd();
     const v6 = (r & 0xff) < 38 ? V6 : 0; // 38/256 ≈ 15%
@@ -200,12 +242,16 @@ export function generateBenchCapture(path: string, opts: BenchCaptureOptions): B
     vid[i] = 2 + ((r >>> 16) % 4000);
     const pick = rnd() % 1000;
     if (pick < scriptsPerMille) {
-      kind[i] = K_SCRIPT;
       const sc = buildScript(id, rnd, v1);
+      if (paced) {
+        startScript(sc);
+        return true;
+      }
+      kind[i] = K_SCRIPT;
       scripts.set(i, sc);
       total[i] = sc.length;
       variant[i] = 0;
-      return;
+      return false;
     }
     if (pick < 842) {
       kind[i] = K_TCP;
@@ -219,9 +265,27 @@ export function generateBenchCapture(path: string, opts: BenchCaptureOptions): B
       sPort[i] = UDP_PORTS[rnd() % UDP_PORTS.length]!;
       total[i] = stream ? (10 + (rnd() % 51)) * FL : 2;
     }
+    return false;
+  };
+  const respawn = (i: number): void => {
+    while (spawn(i));
   };
 
-  for (let i = 0; i < F; i++) spawn(i);
+  for (let i = 0; i < F; i++) respawn(i);
+
+  /** Emits the next frame of the script whose turn it is (version 3). */
+  const emitScript = (): void => {
+    const r = due[dueHead++]!;
+    if (dueHead === due.length) {
+      due = [];
+      dueHead = 0;
+    }
+    const f = r.frames[r.next++]!;
+    if (f.newFlow) flowCount++;
+    buf.set(f.frame, w.begin(f.frame.length, f.frame.length, sec, (nsec / 1000) | 0));
+    if (r.next < r.frames.length) schedule(r);
+    else running--;
+  };
 
   /** Emit one bulk packet. */
   const emit = (i: number, fromClient: boolean, flags: number, payload: number): void => {
@@ -265,11 +329,21 @@ export function generateBenchCapture(path: string, opts: BenchCaptureOptions): B
 
   const mss = (i: number) => ((variant[i]! & V6) ? 1440 : 1460);
 
-  while (w.bytes < target) {
+  while (w.bytes < target || running > 0) {
     nsec += churn ? 20_000 + (rnd() % 160_000) : 200 + (rnd() & 511);
     if (nsec >= 1e9) {
       nsec -= 1e9;
       sec++;
+    }
+    if (paced) {
+      const bucket = wheel[tick++ & (WHEEL - 1)]!;
+      for (let k = 0; k < bucket.length; k++) due.push(bucket[k]!);
+      bucket.length = 0;
+      if (dueHead < due.length) {
+        emitScript();
+        continue;
+      }
+      if (w.bytes >= target) continue; // the file is full: only the running scripts' last frames
     }
     // Skewed slot choice (i = F·u², u uniform): low slots churn through many short flows while
     // most slots hold long-idle connections, so ~F flows stay concurrent yet flows do complete.
@@ -297,7 +371,7 @@ export function generateBenchCapture(path: string, opts: BenchCaptureOptions): B
         else if (s === 4 + d) emit(i, false, 0x11, 0);
         else emit(i, true, 0x10, 0);
         if (s >= 5 + d) {
-          spawn(i);
+          respawn(i);
           continue;
         }
         break;
@@ -310,7 +384,7 @@ export function generateBenchCapture(path: string, opts: BenchCaptureOptions): B
         const size = kind[i] === K_UDP_PAIR ? (s === 0 ? 20 + (r >>> 8) % 60 : 60 + (r >>> 8) % 400) : 160 + ((r >>> 8) % 1190);
         emit(i, fromClient, 0, size);
         if (s + 1 >= total[i]!) {
-          spawn(i);
+          respawn(i);
           continue;
         }
         break;
@@ -323,7 +397,7 @@ export function generateBenchCapture(path: string, opts: BenchCaptureOptions): B
         buf.set(f.frame, off);
         if (s + 1 >= sc.length) {
           scripts.delete(i);
-          spawn(i);
+          respawn(i);
           continue;
         }
       }
@@ -587,8 +661,8 @@ async function cli(argv: string[]): Promise<number> {
     },
   });
   const out = positionals[0];
-  if (!out || (values.format !== "pcap" && values.format !== "pcapng") || (values.generator !== "1" && values.generator !== "2")) {
-    process.stderr.write("usage: gen-capture <out.pcap> [--size 1G] [--flows 200000 (100000 with --churn)] [--seed 1] [--format pcap|pcapng] [--flow-length 1] [--churn] [--scripts-per-mille 4 (2 with --generator 1)] [--generator 2|1 (1: no SIP/TFTP, the capture of version 1)]\n");
+  if (!out || (values.format !== "pcap" && values.format !== "pcapng") || !["1", "2", "3"].includes(values.generator!)) {
+    process.stderr.write("usage: gen-capture <out.pcap> [--size 1G] [--flows 200000 (100000 with --churn)] [--seed 1] [--format pcap|pcapng] [--flow-length 1] [--churn] [--scripts-per-mille 4 (2 with --generator 1)] [--generator 3|2|1 (older versions' captures byte for byte: 1 no SIP/TFTP, 2 scripts cut by the end)]\n");
     return 2;
   }
   const t0 = performance.now();
@@ -596,7 +670,7 @@ async function cli(argv: string[]): Promise<number> {
     bytes: parseSize(values.size!), flows: values.flows === undefined ? undefined : Number(values.flows), seed: Number(values.seed),
     format: values.format, flowLength: Number(values["flow-length"]), churn: values.churn,
     scriptsPerMille: values["scripts-per-mille"] === undefined ? undefined : Number(values["scripts-per-mille"]),
-    generator: values.generator === "1" ? 1 : 2,
+    generator: Number(values.generator) as GeneratorVersion,
   });
   const s = (performance.now() - t0) / 1000;
   process.stdout.write(JSON.stringify(r) + "\n");

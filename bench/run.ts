@@ -41,7 +41,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Bench } from "tinybench";
 import pcapParser from "pcap-parser";
-import { GENERATOR_VERSION, generateBenchCapture, parseSize } from "./gen-capture.js";
+import { GENERATOR_VERSION, generateBenchCapture, parseSize, type GeneratorVersion } from "./gen-capture.js";
 import { JsFlowDecoder } from "./js-decoder.js";
 import { makeOutside } from "./gen-pair.js";
 import { runRouterBench } from "./router.bench.js";
@@ -82,7 +82,7 @@ function machine() {
  * The generated capture of `bytes` size (made once, reused); `churn`: flows that come and go;
  * `generator` 1: the capture without SIP/TFTP scripts (the baseline of the SIP/TFTP criterion).
  */
-function capture(bytes: number, flowLength = 1, churn = false, generator: 1 | 2 = GENERATOR_VERSION): { path: string; packets: number; flows: number } {
+function capture(bytes: number, flowLength = 1, churn = false, generator: GeneratorVersion = GENERATOR_VERSION): { path: string; packets: number; flows: number } {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, `bench-${bytes}${flowLength > 1 ? `-x${flowLength}` : ""}${churn ? "-churn" : ""}${generator === 1 ? "-g1" : ""}.pcap`);
   const meta = `${path}.json`;
