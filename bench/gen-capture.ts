@@ -100,6 +100,8 @@ const SCRIPT_GAP_MIN = 4;
 const SCRIPT_GAP_MAX = 64;
 /** A power of two above SCRIPT_GAP_MAX: the wheel of due scripts, indexed by step. */
 const WHEEL = 128;
+/** Bytes per step of the bench capture (1 GiB / 1.86 M packets): spreads version 3's deferred scripts over the file. */
+const EXPECTED_STEP_BYTES = 576;
 /** The default SIP port, which version 3 keeps bulk flows off (their bytes are not SIP). */
 const SIP_PORT = 5060;
 
@@ -207,6 +209,8 @@ export function generateBenchCapture(path: string, opts: BenchCaptureOptions): B
 
   let nextFlowId = 1;
   let flowCount = 0;
+  /** Ids of the initial fill's script picks, started one by one later (version 3). */
+  const deferred: number[] = [];
   // Version 3: scripts due at step t wait in wheel[t % WHEEL], then in `due` (FIFO) for their turn.
   const wheel: ScriptRun[][] = Array.from({ length: WHEEL }, () => []);
   let due: ScriptRun[] = [];
@@ -226,8 +230,12 @@ export function generateBenchCapture(path: string, opts: BenchCaptureOptions): B
   let sec = 1704164645; // 2024-01-02T03:04:05Z
   let nsec = 0;
 
-  /** A new flow in slot `i`; true when it went to a paced script (version 3) and the slot needs another. */
-  const spawn = (i: number): boolean => {
+  /**
+   * A new flow in slot `i`; true when it went to a paced script (version 3) and the slot needs
+   * another. Version 3, a script pick with `onScript` "bulk": a bulk flow instead; "defer": the
+   * same, its id kept in `deferred` (started later by startDeferred).
+   */
+  const spawn = (i: number, onScript: "start" | "bulk" | "defer" = "start"): boolean => {
     const id = nextFlowId++;
     const r = rnd();
     step[i] = 0;
@@ -241,7 +249,8 @@ export function generateBenchCapture(path: string, opts: BenchCaptureOptions): B
     const vlan = ((r >>> 8) & 0xff) < 26 ? VLAN : 0; // ≈ 10%
     vid[i] = 2 + ((r >>> 16) % 4000);
     const pick = rnd() % 1000;
-    if (pick < scriptsPerMille) {
+    if (pick < scriptsPerMille && paced && onScript === "defer") deferred.push(id);
+    if (pick < scriptsPerMille && (onScript === "start" || !paced)) {
       const sc = buildScript(id, rnd, v1);
       if (paced) {
         startScript(sc);
@@ -253,7 +262,7 @@ export function generateBenchCapture(path: string, opts: BenchCaptureOptions): B
       variant[i] = 0;
       return false;
     }
-    if (pick < 842) {
+    if (pick < 842) { // (a script pick not taken, version 3, is a TCP flow)
       kind[i] = K_TCP;
       variant[i] = v6 | vlan;
       sPort[i] = TCP_PORTS[rnd() % TCP_PORTS.length]!;
@@ -267,11 +276,22 @@ export function generateBenchCapture(path: string, opts: BenchCaptureOptions): B
     }
     return false;
   };
+  /** A new flow in slot `i`: at most one script per call (version 3), then a bulk flow. */
   const respawn = (i: number): void => {
-    while (spawn(i));
+    if (spawn(i)) spawn(i, "bulk");
   };
 
-  for (let i = 0; i < F; i++) respawn(i);
+  // Version 3: the initial fill's script picks (F·‰ of them; version 2 started them all at once)
+  // are deferred and started one every `deferEvery` steps over the file's expected length, so
+  // the capture holds as many scripts as version 2's and they do not crowd its first steps.
+  for (let i = 0; i < F; i++) spawn(i, "defer");
+  const deferEvery = Math.max(1, Math.floor(target / EXPECTED_STEP_BYTES / (deferred.length + 1)));
+  let deferredNext = 0;
+  /** Starts the next deferred script when its step has come (version 3). */
+  const startDeferred = (): void => {
+    if (deferredNext >= deferred.length || tick < (deferredNext + 1) * deferEvery) return;
+    startScript(buildScript(deferred[deferredNext++]!, rnd, v1));
+  };
 
   /** Emits the next frame of the script whose turn it is (version 3). */
   const emitScript = (): void => {
@@ -336,6 +356,7 @@ export function generateBenchCapture(path: string, opts: BenchCaptureOptions): B
       sec++;
     }
     if (paced) {
+      startDeferred();
       const bucket = wheel[tick++ & (WHEEL - 1)]!;
       for (let k = 0; k < bucket.length; k++) due.push(bucket[k]!);
       bucket.length = 0;

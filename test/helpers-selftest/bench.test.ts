@@ -20,7 +20,7 @@ let dir: string;
 let file: string;
 let res: BenchCaptureResult;
 /**
- * A small capture where 1 new flow in 4 is a scripted session: every kind is in it many times
+ * A small capture where 2 new flows in 5 are scripted sessions: every kind is in it several times
  * (generator 3: every script started is finished before the capture ends).
  */
 let dense: string;
@@ -31,7 +31,7 @@ beforeAll(() => {
   file = path.join(dir, "bench.pcap");
   res = generateBenchCapture(file, { bytes: 3_000_000, flows: 2000, seed: 3 });
   dense = path.join(dir, "dense.pcap");
-  denseRes = generateBenchCapture(dense, { bytes: 3_000_000, flows: 100, seed: 5, scriptsPerMille: 250, churn: true });
+  denseRes = generateBenchCapture(dense, { bytes: 4_000_000, flows: 100, seed: 5, scriptsPerMille: 400, churn: true });
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -128,16 +128,16 @@ describe("bench capture's scripted sessions (FTP, RTSP, SIP over UDP and TCP, TF
   });
 
   it("generator 3 finishes every script it starts, also when the file is small for them, and runs past the size only for their last frames", async () => {
-    // 400 kB with 1 new flow in 4 a script: scripts started near the end would not fit; none is
+    // 1.5 MB with 1 new flow in 2 a script: scripts started near the end would not fit; none is
     // started that may not finish, and every TCP control connection is closed (no stream left
     // for the end of the capture, none over the table).
     const f = path.join(dir, "small-dense.pcap");
-    const g = generateBenchCapture(f, { bytes: 400_000, flows: 100, seed: 9, scriptsPerMille: 250 });
+    const g = generateBenchCapture(f, { bytes: 1_500_000, flows: 50, seed: 9, scriptsPerMille: 500 });
     const r = await analyzeFile(f, {});
     fs.rmSync(f);
     expect(r.scan.flows.count).toBe(g.flows);
-    expect(g.bytes).toBeGreaterThanOrEqual(400_000);
-    expect(g.bytes).toBeLessThan(400_000 + 64 * 1600);
+    expect(g.bytes).toBeGreaterThanOrEqual(1_500_000);
+    expect(g.bytes).toBeLessThan(1_500_000 + 64 * 1600);
     const sip = r.sessions.filter((s) => s.alg === "sip" && s.sip?.method === "INVITE");
     expect(sip.length).toBeGreaterThan(2);
     for (const s of sip) expect(s.sip!.messages.at(-1)?.cseq?.method).toBe("BYE");
