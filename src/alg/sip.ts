@@ -516,10 +516,8 @@ function matchMedia(
   for (const s of sessions) for (const n of s.negotiations) for (const x of n.expected) wanted.add(x.to.port);
   const index = new Map<string, { id: number; flow: Flow; startNs: bigint }[]>();
   for (const id of candidates.ids()) {
-    const [pa, pb] = flows.ports(id);
-    if (!wanted.has(pa) && !wanted.has(pb)) continue;
+    if ((!wanted.has(flows.port(id, 0)) && !wanted.has(flows.port(id, 1))) || flows.proto(id) !== "udp") continue;
     const flow = flows.get(id);
-    if (flow.proto !== "udp") continue;
     const c = { id, flow, startNs: flows.firstNs(id) };
     for (const ep of [flow.initiator, flow.responder]) {
       const key = `${ep.ip}|${ep.port}`;
