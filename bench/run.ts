@@ -24,7 +24,7 @@
  * also written as JSON to bench/data/results.json.
  *
  *   6. issue 14's criterion: `analyze --json --profile linux` on the process-size capture with SIP and
- *      TFTP scripts (generator 2) against generator 1's capture of the same size (FTP and RTSP
+ *      TFTP scripts (the current generator, 3) against generator 1's capture of the same size (FTP and RTSP
  *      only; `gen-capture --generator 1`), paired whole-process CPU ratios (A B A B …), the
  *      median against SIP_TFTP_CPU_LIMIT (1.10; `--skip-criterion` leaves it out).
  *
@@ -145,7 +145,7 @@ export interface Criterion {
 export const SIP_TFTP_CPU_LIMIT = 1.1;
 
 /**
- * `analyze --json --profile linux` on the bench capture (generator 2: with SIP and TFTP) and on
+ * `analyze --json --profile linux` on the bench capture (the current generator: with SIP and TFTP, every script finished) and on
  * generator 1's capture of the same size (FTP and RTSP only), in turn (A B A B …, `runs` pairs
  * after one warm-up pair): the median of the pairs' whole-process CPU ratios (user + system;
  * ratios of neighbouring runs hold when the machine's speed drifts). Undefined without GNU time.
