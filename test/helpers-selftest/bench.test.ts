@@ -160,6 +160,24 @@ describeWithTshark("bench capture vs tshark", () => {
   });
 });
 
+describe("control streams of the scripted TCP sessions (issue 14: the 1 GiB v2 capture overflowed the 512-stream table)", () => {
+  it("version 3 closes every connection with FIN both ways: 154 connections through 32 slots, none dropped; version 2's, never closed, overflow them", async () => {
+    const run = async (generator: 2 | 3) => {
+      const f = path.join(dir, `streams-v${generator}.pcap`);
+      generateBenchCapture(f, { bytes: 4_000_000, flows: 2000, seed: 3, scriptsPerMille: 100, generator });
+      const r = await analyzeFile(f, { maxControlStreams: 32 });
+      fs.rmSync(f);
+      const tcp = r.sessions.filter((s) => s.alg === "ftp" || s.alg === "rtsp" || (s.alg === "sip" && s.sip!.transport === "tcp"));
+      return { sessions: tcp.length, dropped: r.scan.stats.controlStreamsDropped };
+    };
+    // A slot is freed when both directions are delivered up to their FIN (assembly/alg/stream.ts).
+    expect(await run(3)).toEqual({ sessions: 154, dropped: 0 });
+    const v2 = await run(2);
+    expect(v2.dropped).toBeGreaterThan(50);
+    expect(v2.sessions).toBeLessThan(32);
+  });
+});
+
 describe("generator 2 (scripts advance with their slot)", () => {
   it("makes, byte for byte, the capture of version 2 (before 3's paced scripts)", () => {
     // Digests of version 2's output for these options, taken before version 3 was added.
