@@ -1,11 +1,12 @@
 /**
  * The report as DOM: verdict, the seed's questions answered, findings with evidence, the
- * predicted conversation table beside the router's output, NAT mappings, negotiations, timeline,
- * diagnostics and a per-flow table per capture. Rendering only: every value comes from the
+ * predicted conversation table beside the router's output, NAT mappings, negotiations, SIP
+ * dialogs, TFTP transfers, checks, timeline, diagnostics and a per-flow table per capture. Rendering only: every value comes from the
  * worker's message (the same report object the CLI prints with --json).
  */
 import {
-  NEGOTIATION_HEADERS, NEGOTIATION_NUMERIC, answersList, findingGroups, htmlReport, ladder, negotiationRows, sipDialogs, timelineRows, topology, type Markup,
+  HTML_MAX_ROWS, NEGOTIATION_HEADERS, NEGOTIATION_NUMERIC, answersList, checksSection, findingGroups, htmlReport, ladder, negotiationRows, sidesSwappedNote,
+  sipDialogs, tftpTransfers, timelineRows, topology, type Markup,
 } from "../../src/browser/index.js";
 import type { WorkerMessage } from "./protocol.js";
 import { download, formatBytes, h, table, toDom, type Child } from "./dom.js";
@@ -86,6 +87,8 @@ export function renderReport(m: Done): HTMLElement {
 
   const inputs = [r.inputs.inside && `inside ${r.inputs.inside}`, r.inputs.outside && `outside ${r.inputs.outside}`, ...r.inputs.router.map((f) => `router ${f}`)].filter(Boolean).join(", ");
   out.append(h("p", { class: "inputs-line" }, `Inputs: ${inputs || "none"} · profile ${r.inputs.profile}`));
+  const swapped = sidesSwappedNote(r);
+  if (swapped) out.append(dom(swapped));
   const timing = h("p", { class: "timing", id: "timing" });
   for (const t of m.timing) {
     const mbps = t.ms > 0 ? t.bytes / 1e6 / (t.ms / 1000) : 0;
@@ -119,6 +122,11 @@ export function renderReport(m: Done): HTMLElement {
   if (negs.rows.length) out.append(section("negotiations", "Negotiations", table(NEGOTIATION_HEADERS, negs.rows, { numeric: NEGOTIATION_NUMERIC })));
   const sip = sipDialogs(r, Number.MAX_SAFE_INTEGER);
   if (sip) out.append(dom(sip));
+  const tftp = tftpTransfers(r, Number.MAX_SAFE_INTEGER);
+  if (tftp) out.append(dom(tftp));
+  // Checks: one row each up to the HTML report's row limit (a capture of 100 k sessions has several per session).
+  const checks = checksSection(r, HTML_MAX_ROWS);
+  if (checks) out.append(dom(checks));
 
   if (r.timeline.length) {
     out.append(section("timeline", "Timeline (times from the first entry; UTC on hover)", table(["Time", "What", "Where"], timelineRows(r).map((row) => row.map((c) => (c && typeof c === "object" ? toDom(c) : c) as Child)), { numeric: [0] })));
