@@ -8,7 +8,6 @@
  * and `afterEnd`, the negotiations' `media.until` and `--profile linux` emulation, and the
  * `linux-register` check (register.linux as verify judged it) under its dialog.
  */
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runVerify } from "../../src/node/verify-run.js";
@@ -81,7 +80,7 @@ describe("HTML report: TFTP transfers (sessions[].tftp)", () => {
     expect(rows.every((tr) => cells(tr)[4] === "error")).toBe(true);
   });
 
-  it.skipIf(!existsSync(pub))("public captures: options (blksize OACK), unanswered and incomplete requests, completed RRQ and WRQ", async () => {
+  it("public captures: options (blksize OACK), unanswered and incomplete requests, completed RRQ and WRQ", async () => {
     const oack = await report(join(pub, "spicy-tftp"), { inside: "tftp-rrq-blksize-oack.pcap", outside: null });
     const [row] = checkTftp(oack);
     expect(cells(row)[2]).toMatch(/blksize=\d+/);
@@ -159,7 +158,7 @@ describe("HTML report: SIP media stopped, media.until, Linux emulation and regis
     expect(seen).toBe(2);
   });
 
-  it.skipIf(!existsSync(pub))("public sip-asterisk-zfone-xlite: media.until of a real re-INVITE is in the negotiation's details", async () => {
+  it("public sip-asterisk-zfone-xlite: media.until of a real re-INVITE is in the negotiation's details", async () => {
     const r = await report(join(pub, "sipnab"), { inside: "sip-asterisk-zfone-xlite.pcap", outside: null });
     const negs = bodyRows(section(parse(htmlReport(r)), "negotiations")).map(cells);
     const list = r.sessions.flatMap((s) => s.negotiations);
