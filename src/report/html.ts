@@ -111,9 +111,19 @@ function head(r: Report, maxRows: number): Markup[] {
   return [
     el("div", { class: `verdict ${token(r.verdict)}`, id: "verdict", "data-verdict": r.verdict }, el("strong", {}, r.verdict.toUpperCase()), ` — ${errors} error(s), ${warnings} warning(s)`),
     el("p", { class: "inputs" }, `Inputs: ${inputs || "none"} · profile ${r.inputs.profile}`),
+    el("p", { class: "inputs", id: "captures" }, capturesText(r)),
     ...[sidesSwappedNote(r)].filter((m): m is Markup => m !== null),
     el("section", { id: "answers" }, el("h2", {}, "Questions"), answersList(r, maxRows)),
   ];
+}
+
+/** What was read of each capture (`captures`): format, packets, flows, ALG sessions, partial. */
+export function capturesText(r: Report): string {
+  const parts = (["inside", "outside"] as const).flatMap((k) => {
+    const c = r.captures[k];
+    return c ? [`${k} ${c.file}: ${c.format}, ${c.packets} packets, ${c.flows} flows, ${c.sessions} ALG session(s)${c.partial ? ", PARTIAL (decoding stopped at an error)" : ""}`] : [];
+  });
+  return `Captures: ${parts.join("; ") || "none"}`;
 }
 
 /** Answers longer than this many characters are folded (the flow list grows with the flows). */
@@ -197,7 +207,7 @@ export function negotiationDetails(n: Neg): string {
   if (m) parts.push(`${m.type} ${m.direction} ${m.offer ? "offer" : "answer"}${m.hold ? ", hold" : ""}${m.rejected ? ", rejected" : ""}${m.rtcpMux ? ", rtcp-mux" : ""}`);
   if (n.transfer) parts.push(n.transfer);
   if (n.notCovered) parts.push(n.notCovered);
-  parts.push(...perSide(n, endedText), ...perSide(n, (x) => {
+  parts.push(...perSide(n, (x) => (x.valid ? "" : `invalid: ${x.reason ?? "?"}`)), ...perSide(n, endedText), ...perSide(n, (x) => {
     const l = linuxText(x);
     return l && `linux: ${l}`;
   }));
@@ -247,9 +257,9 @@ export function sipDialogs(r: Report, maxRows = HTML_MAX_ROWS): Markup | null {
       sip.unpaired.inside.length || sip.unpaired.outside.length
         ? el("p", { class: "muted" }, `Seen on one side only: inside packet(s) ${sip.unpaired.inside.join(", ") || "-"}; outside packet(s) ${sip.unpaired.outside.join(", ") || "-"}`) : null,
       ...registerChecks(r, sip).map((c) => el("p", { class: "linux-register", "data-check-status": c.status }, `Linux REGISTER pinhole (${c.subject}, ${c.status}): ${c.reason}`)),
-      sip.media.length ? el("div", { class: "sip-media" }, table(["Media", "Sent to (inside)", "Sent to (outside)", "SDP lets it flow", "Packets in/out", "Status", "Ended by", "Note"], sip.media.map((d) => [
+      sip.media.length ? el("div", { class: "sip-media" }, table(["Media", "Sent to (inside)", "Sent to (outside)", "SDP lets it flow", "Packets in/out", "Flows in/out", "Status", "Ended by", "Note"], sip.media.map((d) => [
         d.direction === "to-inside" ? "to the inside host" : "from the inside host", ep(d.target.inside), ep(d.target.outside), d.expected ? "yes" : "no (hold/inactive)",
-        `${d.packets.inside}/${d.packets.outside}`, el("span", { "data-media-status": d.status }, d.status), mediaEndText(d),
+        `${d.packets.inside}/${d.packets.outside}`, `${d.insideFlows.join(", ") || "-"}/${d.outsideFlows.join(", ") || "-"}`, el("span", { "data-media-status": d.status }, d.status), mediaEndText(d),
         [d.icmp, d.notCovered, d.afterBye && `still seen ${d.afterBye.seconds} s after BYE (${d.afterBye.side} flow ${d.afterBye.flow})`,
           d.afterEnd && `${d.afterEnd.started ? "started" : "went on"} ${d.afterEnd.seconds} s after the end (${d.afterEnd.side} flow ${d.afterEnd.flow}${d.afterEnd.crossed ? ", crossed the NAT" : ", did not cross"})`].filter(Boolean).join("; "),
       ]), [], maxRows)) : el("p", { class: "muted" }, "No media negotiated in this dialog."))));

@@ -307,8 +307,8 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     const cells = await rowsOf(page, "#sip .sip-media");
     expect(cells.length).toBe(media.length);
     for (const [k, d] of media.entries()) {
-      if (d.ended) expect(cells[k][6]).toMatch(new RegExp(`^${d.ended.why}.*: ${d.ended.command}`));
-      else expect(cells[k][6]).toBe("");
+      if (d.ended) expect(cells[k][7]).toMatch(new RegExp(`^${d.ended.why}.*: ${d.ended.command}`));
+      else expect(cells[k][7]).toBe("");
     }
     // The negotiation whose media was stopped says where (media.until on each side).
     const negs = await rowsOf(page, "#negotiations");

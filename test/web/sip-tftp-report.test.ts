@@ -122,12 +122,13 @@ describe("HTML report: SIP media stopped, media.until, Linux emulation and regis
     const stopped = rows.filter(({ d }) => d.status === "stopped");
     expect(stopped.length).toBeGreaterThan(0);
     for (const { d, c } of rows) {
-      expect(c[5]).toBe(d.status);
-      if (!d.ended) expect(c[6]).toBe("");
+      expect(c[5]).toBe(`${d.insideFlows.join(", ") || "-"}/${d.outsideFlows.join(", ") || "-"}`);
+      expect(c[6]).toBe(d.status);
+      if (!d.ended) expect(c[7]).toBe("");
       else {
-        expect(c[6]).toMatch(new RegExp(`^${d.ended.why}.*: ${d.ended.command}`));
-        if (d.ended.packets.inside !== undefined) expect(c[6]).toContain(`inside packet ${d.ended.packets.inside}`);
-        if (d.ended.packets.outside !== undefined) expect(c[6]).toContain(`outside packet ${d.ended.packets.outside}`);
+        expect(c[7]).toMatch(new RegExp(`^${d.ended.why}.*: ${d.ended.command}`));
+        if (d.ended.packets.inside !== undefined) expect(c[7]).toContain(`inside packet ${d.ended.packets.inside}`);
+        if (d.ended.packets.outside !== undefined) expect(c[7]).toContain(`outside packet ${d.ended.packets.outside}`);
       }
     }
     for (const { d } of stopped) expect(d.ended).toBeDefined();
@@ -138,9 +139,9 @@ describe("HTML report: SIP media stopped, media.until, Linux emulation and regis
     const moved = mediaRows(r).filter(({ d }) => d.ended?.why === "moved");
     expect(moved.length).toBe(1);
     const [{ d, c }] = moved;
-    expect(c[6]).toContain(`${d.ended!.to!.inside!.ip}:${d.ended!.to!.inside!.port} (inside)`);
-    expect(c[6]).toContain(`${d.ended!.to!.outside!.ip}:${d.ended!.to!.outside!.port} (outside)`);
-    expect(c[7]).toContain(`${d.afterEnd!.started ? "started" : "went on"} ${d.afterEnd!.seconds} s after the end (${d.afterEnd!.side} flow ${d.afterEnd!.flow}`);
+    expect(c[7]).toContain(`${d.ended!.to!.inside!.ip}:${d.ended!.to!.inside!.port} (inside)`);
+    expect(c[7]).toContain(`${d.ended!.to!.outside!.ip}:${d.ended!.to!.outside!.port} (outside)`);
+    expect(c[8]).toContain(`${d.afterEnd!.started ? "started" : "went on"} ${d.afterEnd!.seconds} s after the end (${d.afterEnd!.side} flow ${d.afterEnd!.flow}`);
     // The negotiation whose media moved says so in its details, per capture (media.until).
     const doc = parse(htmlReport(r));
     const negs = bodyRows(section(doc, "negotiations")).map(cells);
@@ -202,6 +203,16 @@ describe("HTML report: SIP media stopped, media.until, Linux emulation and regis
     expect(n("failed")).toBeGreaterThan(0);
     expect(bodyRows(sec).map(cells)).toEqual(r.checks.map((c) => [c.check, c.subject, c.status, c.reason]));
     expect(byAttr(sec, "data-check-status").map((x) => x.attrs["data-check-status"])).toEqual(r.checks.map((c) => c.status));
+  });
+
+  it("an invalid negotiation says why in its details (valid false, reason), and the captures read are named with their counts", async () => {
+    const r = await report(join(repo, "pcaps/alg"), { inside: "ftp-port-zero.pcap", outside: null });
+    const doc = parse(htmlReport(r));
+    const n = r.sessions[0].negotiations[0];
+    expect(n.inside!.valid).toBe(false);
+    expect(bodyRows(section(doc, "negotiations")).map(cells)[0][9]).toContain(`inside invalid: ${n.inside!.reason}`);
+    const c = r.captures.inside!;
+    expect(section(doc, "captures").text).toBe(`Captures: inside ${c.file}: ${c.format}, ${c.packets} packets, ${c.flows} flows, ${c.sessions} ALG session(s)`);
   });
 
   it("captures given the other way round: the report says the sides were swapped back", async () => {
