@@ -342,6 +342,19 @@ export function checksSection(r: Report, maxRows = HTML_MAX_ROWS): Markup | null
     table(["Check", "Subject", "Status", "Reason"], checks.slice(0, maxRows).map((c) => [c.check, c.subject, el("span", { "data-check-status": c.status }, c.status), c.reason]), [], maxRows, checks.length));
 }
 
+/**
+ * TCP/UDP flows seen in one capture only (`nat.unpaired`, which lists the first of them per side;
+ * `nat.unpairedFlows` counts them all, any protocol).
+ */
+export function unpairedFlows(r: Report, maxRows = HTML_MAX_ROWS): Markup | null {
+  const u = r.nat.unpaired;
+  const { inside, outside } = r.nat.unpairedFlows;
+  if (!u.length) return null;
+  return el("div", { class: "unpaired", id: "unpaired" },
+    el("h3", {}, `Flows seen in one capture only: ${inside} inside, ${outside} outside (the first TCP/UDP ones listed)`),
+    table(["Capture", "Flow", "Proto", "From", "To", "Packets"], u.slice(0, maxRows).map((x) => [x.side, x.flow, x.proto, x.from, x.to, x.packets]), [1, 5], maxRows, u.length));
+}
+
 /** `nat.sidesSwappedBack`: the two captures were given the other way round. */
 export function sidesSwappedNote(r: Report): Markup | null {
   return r.nat.sidesSwappedBack
@@ -394,7 +407,8 @@ export function writeHtmlReport(r: Report, write: (s: string) => void, opts: Htm
   if (r.nat.mappings.length) {
     part(el("section", { id: "nat" }, el("h2", {}, `NAT mappings (${r.nat.mappings.length})`),
       el("p", {}, `NAT addresses: ${r.nat.natAddresses.join(", ") || "no translation seen"}; clock offset outside−inside ${r.nat.clockOffsetMs?.toFixed(3) ?? "-"} ms; ${r.nat.pairedFlows} flows paired, unpaired ${r.nat.unpairedFlows.inside} inside / ${r.nat.unpairedFlows.outside} outside`),
-      table(["Proto", "Dir", "Inside", "Translated", "Remote", "Flows in/out"], r.nat.mappings.slice(0, maxRows).map((x) => [x.proto, x.direction, ep(x.inside), ep(x.translated), ep(x.remote), `${x.insideFlow ?? "-"}/${x.outsideFlow ?? "-"}`]), [], maxRows, r.nat.mappings.length)));
+      table(["Proto", "Dir", "Inside", "Translated", "Remote", "Flows in/out"], r.nat.mappings.slice(0, maxRows).map((x) => [x.proto, x.direction, ep(x.inside), ep(x.translated), ep(x.remote), `${x.insideFlow ?? "-"}/${x.outsideFlow ?? "-"}`]), [], maxRows, r.nat.mappings.length),
+      unpairedFlows(r, maxRows)));
   }
   if (r.timeline.length) part(el("section", { id: "timeline" }, el("h2", {}, "Timeline"), el("p", { class: "muted" }, "Times from the first entry (absolute UTC time on hover)."), table(["Time", "What", "Where"], timelineRows(r, maxRows), [0], maxRows, r.timeline.length)));
   if (r.router.labelled.length) {

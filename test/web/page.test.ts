@@ -207,6 +207,9 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     const sdp = await page.$$eval("svg[data-session='2'] [data-arrow='control']", (gs) => gs.map((g) => [g.getAttribute("data-from"), g.getAttribute("data-rewritten")]));
     expect(sdp[0]).toEqual(["client", helper ? "true" : "false"]);
     expect(sdp[1][0]).toBe("server");
+    // Flows seen in one capture only (nat.unpaired) under the NAT mappings: without the helper, the remote party's RTP.
+    expect((await rowsOf(page, "#unpaired")).map((c) => c.slice(0, 2))).toEqual(want.nat.unpaired.map((u: { side: string; flow: number }) => [u.side, String(u.flow)]));
+    expect(want.nat.unpaired.length > 0).toBe(!helper);
     const ends = await page.$$eval("svg[data-session='2'] [data-arrow='data']", (gs) => gs.map((g) => g.getAttribute("data-end")));
     expect(ends.includes("died-at-router")).toBe(!helper);
     expect(await page.$$eval("svg[data-session='2'] [data-arrow='sip']", (gs) => gs.map((g) => g.getAttribute("data-message")))).toEqual(expect.arrayContaining(["180 INVITE", "ACK", "BYE", "200 BYE"]));
@@ -288,6 +291,8 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     expect(await page.$$eval("#tftp [data-tftp-outcome]", (els) => els.map((e) => e.getAttribute("data-tftp-outcome")))).toEqual(rows.map((x: string[]) => x[3]));
     const ended = (await rowsOf(page, "#tftp")).map((c) => c[11]);
     for (const s of want.sessions) for (const k of ["inside", "outside"]) if (s.tftp?.[k]?.error) expect(ended).toContain(`ERROR ${s.tftp[k].error.code} "${s.tftp[k].error.message}" from the ${s.tftp[k].error.from} at packet ${s.tftp[k].error.packet}`);
+    // The outcomes and failed checks marked in colour keep 4.5:1 contrast like every other text.
+    expect(await page.evaluate(lowContrastTexts)).toEqual([]);
     await page.context().close();
   });
 

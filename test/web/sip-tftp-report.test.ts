@@ -215,6 +215,14 @@ describe("HTML report: SIP media stopped, media.until, Linux emulation and regis
     expect(section(doc, "captures").text).toBe(`Captures: inside ${c.file}: ${c.format}, ${c.packets} packets, ${c.flows} flows, ${c.sessions} ALG session(s)`);
   });
 
+  it("lab sip-udp-no-helper: the remote party's RTP seen outside only is listed under the NAT mappings (nat.unpaired)", async () => {
+    const r = await report(lab("sip-udp-no-helper"), { router: ["conntrack.txt", "expect.txt"] });
+    expect(r.nat.unpaired.length).toBeGreaterThan(0);
+    const sec = section(parse(htmlReport(r)), "unpaired");
+    expect(all(sec, (n) => n.tag === "h3")[0].text).toBe(`Flows seen in one capture only: ${r.nat.unpairedFlows.inside} inside, ${r.nat.unpairedFlows.outside} outside (the first TCP/UDP ones listed)`);
+    expect(bodyRows(sec).map(cells)).toEqual(r.nat.unpaired.map((u) => [u.side, String(u.flow), u.proto, u.from, u.to, String(u.packets)]));
+  });
+
   it("captures given the other way round: the report says the sides were swapped back", async () => {
     const r = await report(lab("sip-udp-helper"), { inside: "outside.pcap", outside: "inside.pcap" });
     expect(r.nat.sidesSwappedBack).toBe(true);

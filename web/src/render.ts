@@ -6,7 +6,7 @@
  */
 import {
   HTML_MAX_ROWS, NEGOTIATION_HEADERS, NEGOTIATION_NUMERIC, answersList, checksSection, findingGroups, htmlReport, ladder, negotiationRows, sidesSwappedNote,
-  sipDialogs, tftpTransfers, timelineRows, topology, type Markup,
+  sipDialogs, unpairedFlows, tftpTransfers, timelineRows, topology, type Markup,
 } from "../../src/browser/index.js";
 import type { WorkerMessage } from "./protocol.js";
 import { download, formatBytes, h, table, toDom, type Child } from "./dom.js";
@@ -110,11 +110,13 @@ export function renderReport(m: Done): HTMLElement {
     ]), { numeric: [4] }) : null));
 
   if (r.nat.mappings.length) {
+    const unpaired = unpairedFlows(r, HTML_MAX_ROWS);
     out.append(section("nat", `NAT mappings (${r.nat.mappings.length})`,
       h("p", {}, `NAT addresses: ${r.nat.natAddresses.join(", ") || "no translation seen"}; clock offset outside−inside ${r.nat.clockOffsetMs?.toFixed(3) ?? "-"} ms; ${r.nat.pairedFlows} flows paired, unpaired ${r.nat.unpairedFlows.inside} inside / ${r.nat.unpairedFlows.outside} outside`),
       table(["Proto", "Dir", "Inside", "Translated", "Remote", "Flows in/out"], r.nat.mappings.map((x) => [
         x.proto, x.direction, ep(x.inside), ep(x.translated), ep(x.remote), `${x.insideFlow ?? "-"}/${x.outsideFlow ?? "-"}`,
-      ]))));
+      ])),
+      unpaired ? dom(unpaired) : null));
   }
 
   // Every negotiation (the HTML report stops at its row limit; the page lists them all).
