@@ -153,6 +153,17 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     await page.context().close();
   });
 
+  /** A fresh page run on `r`; its JSON download must equal `verify --json` on the same files. */
+  async function runEqualsCli(dir: string, r: Run): Promise<{ page: Page; want: any }> {
+    const page = await newPage();
+    await page.goto(server.origin + "/index.html");
+    await waitEngine(page);
+    await runPage(page, dir, r);
+    const want = JSON.parse(cli(dir, ["verify", ...cliArgs(r), "--json"]).stdout);
+    expect(JSON.parse(await downloadText(page, "#dl-json"))).toEqual(want);
+    return { page, want };
+  }
+
   /** Texts of the cells of each body row of a table. */
   const rowsOf = (page: Page, sel: string) => page.$$eval(`${sel} tbody tr`, (trs) => trs.map((tr) => Array.from(tr.querySelectorAll(":scope > td"), (td) => td.textContent ?? "")));
 
@@ -275,12 +286,7 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     ["nat tftp-error-alg", nat("tftp-error-alg"), { inside: "inside.pcap", outside: "outside.pcap" }],
     ["public ndpi-tftp-mixed-wrq-blksize (outside capture only)", join(root, "../shared/pcaps/public/ndpi"), { outside: "ndpi-tftp-mixed-wrq-blksize.pcap" }],
   ] as [string, string, Run][])("%s: the TFTP transfers table shows sessions[].tftp, one row per request and capture", async (_name, dir, r) => {
-    const page = await newPage();
-    await page.goto(server.origin + "/index.html");
-    await waitEngine(page);
-    await runPage(page, dir, r);
-    const want = JSON.parse(cli(dir, ["verify", ...cliArgs(r), "--json"]).stdout);
-    expect(JSON.parse(await downloadText(page, "#dl-json"))).toEqual(want);
+    const { page, want } = await runEqualsCli(dir, r);
     type T = { opcode: string; filename: string; mode: string; inside?: { outcome: string; blocks: number; bytes: number }; outside?: { outcome: string; blocks: number; bytes: number } };
     const rows = want.sessions.flatMap((s: { tftp?: T }, i: number) => (s.tftp ? (["inside", "outside"] as const).flatMap((k) => {
       const x = s.tftp![k];
@@ -299,12 +305,7 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
   it("nat sip-udp-reinvite-inactive: media a re-INVITE stopped before any was sent shows `stopped` and the message that ended it", async () => {
     const dir = nat("sip-udp-reinvite-inactive");
     const r: Run = { inside: "inside.pcap", outside: "outside.pcap" };
-    const page = await newPage();
-    await page.goto(server.origin + "/index.html");
-    await waitEngine(page);
-    await runPage(page, dir, r);
-    const want = JSON.parse(cli(dir, ["verify", ...cliArgs(r), "--json"]).stdout);
-    expect(JSON.parse(await downloadText(page, "#dl-json"))).toEqual(want);
+    const { page, want } = await runEqualsCli(dir, r);
     type M = { status: string; ended?: { why: string; command: string } };
     const media: M[] = want.sessions.flatMap((s: { sip?: { media: M[] } }) => s.sip?.media ?? []);
     expect(media.map((d) => d.status)).toContain("stopped");

@@ -124,9 +124,10 @@ export function renderReport(m: Done): HTMLElement {
   if (negs.rows.length) out.append(section("negotiations", "Negotiations", table(NEGOTIATION_HEADERS, negs.rows, { numeric: NEGOTIATION_NUMERIC })));
   const sip = sipDialogs(r, Number.MAX_SAFE_INTEGER);
   if (sip) out.append(dom(sip));
-  const tftp = tftpTransfers(r, Number.MAX_SAFE_INTEGER);
+  const tftp = tftpTransfers(r, HTML_MAX_ROWS);
   if (tftp) out.append(dom(tftp));
-  // Checks: one row each up to the HTML report's row limit (a capture of 100 k sessions has several per session).
+  // TFTP transfers and checks: one row each up to the HTML report's row limit, the rest counted (the JSON has them all;
+  // a capture of 100 k sessions has two TFTP rows and several checks per session).
   const checks = checksSection(r, HTML_MAX_ROWS);
   if (checks) out.append(dom(checks));
 
