@@ -112,9 +112,9 @@ function head(r: Report, maxRows: number): Markup[] {
     el("div", { class: `verdict ${token(r.verdict)}`, id: "verdict", "data-verdict": r.verdict }, el("strong", {}, r.verdict.toUpperCase()), ` — ${errors} error(s), ${warnings} warning(s)`),
     el("p", { class: "inputs" }, `Inputs: ${inputs || "none"} · profile ${r.inputs.profile}`),
     el("p", { class: "inputs", id: "captures" }, capturesText(r)),
-    ...[sidesSwappedNote(r)].filter((m): m is Markup => m !== null),
+    sidesSwappedNote(r),
     el("section", { id: "answers" }, el("h2", {}, "Questions"), answersList(r, maxRows)),
-  ];
+  ].filter((m): m is Markup => m !== null);
 }
 
 /** What was read of each capture (`captures`): format, packets, flows, ALG sessions, partial. */
@@ -246,6 +246,7 @@ function fieldText(f: NonNullable<Session["sip"]>["messages"][number]["fields"][
 export function sipDialogs(r: Report, maxRows = HTML_MAX_ROWS): Markup | null {
   const dialogs = r.sessions.flatMap((s, i) => (s.sip ? [{ s, sip: s.sip, id: sessionId(i) }] : []));
   if (!dialogs.length) return null;
+  const pinholes = registerChecksBySubject(r);
   return el("section", { id: "sip" }, el("h2", {}, `SIP dialogs (${dialogs.length})`),
     ...dialogs.map(({ sip, id }) => el("div", { class: "sip-dialog", "data-sip-session": id },
       el("h3", {}, `Session ${id}: ${sip.method ?? "dialog"} over ${(sip.transport ?? "?").toUpperCase()}, Call-ID ${sip.callId ?? "(none)"}${sip.callIdRewritten ? " (differs across the NAT)" : ""}`),
@@ -256,7 +257,7 @@ export function sipDialogs(r: Report, maxRows = HTML_MAX_ROWS): Markup | null {
       ]), [3, 4], maxRows, sip.messages.length)),
       sip.unpaired.inside.length || sip.unpaired.outside.length
         ? el("p", { class: "muted" }, `Seen on one side only: inside packet(s) ${sip.unpaired.inside.join(", ") || "-"}; outside packet(s) ${sip.unpaired.outside.join(", ") || "-"}`) : null,
-      ...registerChecks(r, sip).map((c) => el("p", { class: "linux-register", "data-check-status": c.status }, `Linux REGISTER pinhole (${c.subject}, ${c.status}): ${c.reason}`)),
+      ...registerChecks(pinholes, sip).map((c) => el("p", { class: "linux-register", "data-check-status": c.status }, `Linux REGISTER pinhole (${c.subject}, ${c.status}): ${c.reason}`)),
       sip.media.length ? el("div", { class: "sip-media" }, table(["Media", "Sent to (inside)", "Sent to (outside)", "SDP lets it flow", "Packets in/out", "Flows in/out", "Status", "Ended by", "Note"], sip.media.map((d) => [
         d.direction === "to-inside" ? "to the inside host" : "from the inside host", ep(d.target.inside), ep(d.target.outside), d.expected ? "yes" : "no (hold/inactive)",
         `${d.packets.inside}/${d.packets.outside}`, `${d.insideFlows.join(", ") || "-"}/${d.outsideFlows.join(", ") || "-"}`, el("span", { "data-media-status": d.status }, d.status), mediaEndText(d),
@@ -278,18 +279,29 @@ export function mediaEndText(d: Media): string {
 
 type Check = Report["checks"][number];
 
+/** The `--profile linux` REGISTER pinhole checks (`linux-register`) by subject, read once per report. */
+function registerChecksBySubject(r: Report): Map<string, Check> {
+  const out = new Map<string, Check>();
+  for (const c of r.checks) if (c.check === "linux-register") out.set(c.subject, c);
+  return out;
+}
+
 /**
- * The `--profile linux` REGISTER pinhole checks of a dialog (register.linux of its REGISTER, as
- * verify judged it): those whose subject names one of the dialog's REGISTER packets.
+ * The REGISTER pinhole checks of a dialog (register.linux of its REGISTER, as verify judged it):
+ * those whose subject names one of the dialog's REGISTER packets, as src/verify/sip-linux.ts
+ * writes it ("sip REGISTER at outside packet 3"; test/web/sip-tftp-report.test.ts holds the two together).
  */
-function registerChecks(r: Report, sip: NonNullable<Session["sip"]>): Check[] {
-  const subjects = new Set<string>();
+function registerChecks(bySubject: Map<string, Check>, sip: NonNullable<Session["sip"]>): Check[] {
+  const out: Check[] = [];
+  if (!bySubject.size) return out;
   for (const m of sip.messages) {
     if (m.name !== "REGISTER") continue;
-    if (m.inside !== undefined) subjects.add(`sip REGISTER at inside packet ${m.inside}`);
-    if (m.outside !== undefined) subjects.add(`sip REGISTER at outside packet ${m.outside}`);
+    for (const k of ["inside", "outside"] as const) {
+      const c = m[k] !== undefined ? bySubject.get(`sip REGISTER at ${k} packet ${m[k]}`) : undefined;
+      if (c) out.push(c);
+    }
   }
-  return subjects.size ? r.checks.filter((c) => c.check === "linux-register" && subjects.has(c.subject)) : [];
+  return out;
 }
 
 /** How one capture saw a TFTP transfer end: the final block, the ERROR, or why there is no end. */

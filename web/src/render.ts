@@ -1,8 +1,9 @@
 /**
  * The report as DOM: verdict, the seed's questions answered, findings with evidence, the
  * predicted conversation table beside the router's output, NAT mappings, negotiations, SIP
- * dialogs, TFTP transfers, checks, timeline, diagnostics and a per-flow table per capture. Rendering only: every value comes from the
- * worker's message (the same report object the CLI prints with --json).
+ * dialogs, TFTP transfers, checks, timeline, diagnostics and a per-flow table per capture.
+ * Rendering only: every value comes from the worker's message (the same report object the CLI
+ * prints with --json).
  */
 import {
   HTML_MAX_ROWS, NEGOTIATION_HEADERS, NEGOTIATION_NUMERIC, answersList, checksSection, findingGroups, htmlReport, ladder, negotiationRows, sidesSwappedNote,
@@ -124,10 +125,10 @@ export function renderReport(m: Done): HTMLElement {
   if (negs.rows.length) out.append(section("negotiations", "Negotiations", table(NEGOTIATION_HEADERS, negs.rows, { numeric: NEGOTIATION_NUMERIC })));
   const sip = sipDialogs(r, Number.MAX_SAFE_INTEGER);
   if (sip) out.append(dom(sip));
-  const tftp = tftpTransfers(r, HTML_MAX_ROWS);
-  if (tftp) out.append(dom(tftp));
   // TFTP transfers and checks: one row each up to the HTML report's row limit, the rest counted (the JSON has them all;
   // a capture of 100 k sessions has two TFTP rows and several checks per session).
+  const tftp = tftpTransfers(r, HTML_MAX_ROWS);
+  if (tftp) out.append(dom(tftp));
   const checks = checksSection(r, HTML_MAX_ROWS);
   if (checks) out.append(dom(checks));
 
