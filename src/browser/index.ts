@@ -23,7 +23,7 @@ export { predictedJunos, formatVerifyText, evidenceText } from "../report/verify
 export { formatDiagnostic } from "../report/flows-text.js";
 export {
   htmlReport, writeHtmlReport, groupFindings, findingGroups, answersList, timelineRows, negotiationRows, sipDialogs,
-  tftpTransfers, checksSection, sidesSwappedNote, unpairedFlows, NEGOTIATION_HEADERS, NEGOTIATION_NUMERIC, HTML_MAX_ROWS, type HtmlReportOptions,
+  tftpTransfers, checksSection, checksHeading, checksTable, sidesSwappedNote, unpairedFlows, NEGOTIATION_HEADERS, NEGOTIATION_NUMERIC, HTML_MAX_ROWS, type HtmlReportOptions,
 } from "../report/html.js";
 export { ladder, ladders, type Ladder, type LadderOptions } from "../report/ladder.js";
 export { topology } from "../report/topology.js";

@@ -347,11 +347,18 @@ export function tftpTransfers(r: Report, maxRows = HTML_MAX_ROWS): Markup | null
 
 /** What was checked and what could not be, and why (`checks`): one row each, the status marked. */
 export function checksSection(r: Report, maxRows = HTML_MAX_ROWS): Markup | null {
-  const checks = r.checks;
-  if (!checks.length) return null;
-  const n = (st: string) => checks.filter((c) => c.status === st).length;
-  return el("section", { id: "checks" }, el("h2", {}, `Checks (${checks.length}: ${n("passed")} passed, ${n("failed")} failed, ${n("not-checked")} not checked)`),
-    table(["Check", "Subject", "Status", "Reason"], checks.slice(0, maxRows).map((c) => [c.check, c.subject, el("span", { "data-check-status": c.status }, c.status), c.reason]), [], maxRows, checks.length));
+  return r.checks.length ? el("section", { id: "checks" }, el("h2", {}, checksHeading(r)), checksTable(r, maxRows)) : null;
+}
+
+/** "Checks (N: p passed, f failed, n not checked)". */
+export function checksHeading(r: Report): string {
+  const n = (st: string) => r.checks.filter((c) => c.status === st).length;
+  return `Checks (${r.checks.length}: ${n("passed")} passed, ${n("failed")} failed, ${n("not-checked")} not checked)`;
+}
+
+/** The checks as a table: check, subject, status (`[data-check-status]`), reason; at most `maxRows` rows, the rest counted. */
+export function checksTable(r: Report, maxRows = HTML_MAX_ROWS): Markup {
+  return table(["Check", "Subject", "Status", "Reason"], r.checks.slice(0, maxRows).map((c) => [c.check, c.subject, el("span", { "data-check-status": c.status }, c.status), c.reason]), [], maxRows, r.checks.length);
 }
 
 /**

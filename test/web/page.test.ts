@@ -274,7 +274,11 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     const reg = want.checks.filter((c: { check: string }) => c.check === "linux-register");
     expect(reg).toHaveLength(1);
     expect(await page.$$eval("#sip [data-sip-session='1'] .linux-register", (ps) => ps.map((p) => p.textContent))).toEqual([`Linux REGISTER pinhole (${reg[0].subject}, ${reg[0].status}): ${reg[0].reason}`]);
-    // Every check, its status marked.
+    // Every check, its status marked: folded under their counts, the table built when opened.
+    const n = (st: string) => want.checks.filter((c: { status: string }) => c.status === st).length;
+    expect(await page.textContent("#checks > summary")).toBe(`Checks (${want.checks.length}: ${n("passed")} passed, ${n("failed")} failed, ${n("not-checked")} not checked)`);
+    expect(await page.$$("#checks table")).toHaveLength(0);
+    await page.click("#checks > summary");
     expect((await rowsOf(page, "#checks")).map((c) => c.slice(0, 3))).toEqual(want.checks.map((c: { check: string; subject: string; status: string }) => [c.check, c.subject, c.status]));
     expect(await page.$$eval("#checks [data-check-status]", (els) => els.map((e) => e.getAttribute("data-check-status")))).toEqual(want.checks.map((c: { status: string }) => c.status));
     await page.screenshot({ path: join(artifacts, "web-sip-linux.png"), fullPage: true });
