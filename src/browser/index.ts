@@ -23,7 +23,7 @@ export { predictedJunos, formatVerifyText, evidenceText } from "../report/verify
 export { formatDiagnostic } from "../report/flows-text.js";
 export {
   htmlReport, writeHtmlReport, groupFindings, findingGroups, answersList, timelineRows, negotiationRows, sipDialogs,
-  NEGOTIATION_HEADERS, NEGOTIATION_NUMERIC, type HtmlReportOptions,
+  tftpTransfers, checksSection, checksHeading, checksTable, sidesSwappedNote, unpairedFlows, NEGOTIATION_HEADERS, NEGOTIATION_NUMERIC, HTML_MAX_ROWS, type HtmlReportOptions,
 } from "../report/html.js";
 export { ladder, ladders, type Ladder, type LadderOptions } from "../report/ladder.js";
 export { topology } from "../report/topology.js";
@@ -215,7 +215,7 @@ export interface VerifyBlobsOptions extends Omit<AnalyzeScanOptions, "file" | "o
 export async function verifyBlobs(
   module: WebAssembly.Module, input: VerifyBlobsInput, opts: VerifyBlobsOptions = {},
 ): Promise<{ report: VerifyReport; inside?: AnalyzeResult; outside?: AnalyzeResult; router: RouterParseResult[]; timing: CaptureTiming[] }> {
-  const { onProgress, signal, hints, allMappings, clockOffsetMs, frameTolerance, ...analyzeOpts } = opts;
+  const { onProgress, signal, hints, allMappings, clockOffsetMs, frameTolerance, sipSidesDialogs, ...analyzeOpts } = opts;
   const analyzed: { inside?: AnalyzeResult; outside?: AnalyzeResult } = {};
   const timing: CaptureTiming[] = [];
   for (const side of ["inside", "outside"] as const) {
@@ -230,6 +230,6 @@ export async function verifyBlobs(
     timing.push({ side, bytes: analyzed[side].scan.info.bytes, ms: performance.now() - t0, wasmBytes: analyzed[side].scan.memoryBytes, stalls: read.stalls });
   }
   const router = (input.router ?? []).map((r) => parseVerifyRouter(r.text, r.name));
-  const report = verify({ ...analyzed, router }, { profile: opts.profile, clockOffsetMs, frameTolerance, allMappings, hints });
+  const report = verify({ ...analyzed, router }, { profile: opts.profile, clockOffsetMs, frameTolerance, allMappings, hints, sipSidesDialogs });
   return { report, ...analyzed, router, timing };
 }

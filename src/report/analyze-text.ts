@@ -40,7 +40,7 @@ function kindText(n: Negotiation): string {
 }
 
 /** SDP: the later offer/answer that ended the media expected toward the endpoint (`media.until`), and media past it. */
-function endedText(n: Negotiation): string {
+export function endedText(n: Negotiation): string {
   const u = n.media?.until;
   if (!u) return "";
   const to = u.to ? ` to ${endpointText(u.to)}` : "";
@@ -52,7 +52,7 @@ function endedText(n: Negotiation): string {
  * `--profile linux`: the parse outcome (its reason names the expectations and what flushed them)
  * and, for SDP, the flows those expectations let in or refused (`media.linux`).
  */
-function linuxText(n: Negotiation): string {
+export function linuxText(n: Negotiation): string {
   const parts: string[] = [];
   if (n.emulation) parts.push(`${n.emulation.outcome} (${n.emulation.reason})`);
   const l = n.media?.linux;

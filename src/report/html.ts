@@ -15,6 +15,7 @@ import { predictedJunos, evidenceText, flowTableRows, rewriteCell, FLOW_COLUMNS,
 import { el, esc, writeMarkup, type Markup, type MarkupChild } from "./markup.js";
 import { ladder, msBetween, relTime, ep, sessionId, type LadderOptions } from "./ladder.js";
 import { topology } from "./topology.js";
+import { endedText, linuxText } from "./analyze-text.js";
 import { cspHash } from "./sha256.js";
 
 type Report = VerifyReportLike;
@@ -86,7 +87,7 @@ figure{margin:0;min-width:0}figcaption{font-weight:600;margin-bottom:.25rem}
 pre{background:var(--panel);border:1px solid var(--line);padding:.5rem;overflow:auto;max-height:28rem;font-size:.8rem;margin:0}
 .table-wrap{overflow-x:auto}table{border-collapse:collapse;font-size:.86rem}
 th,td{border-bottom:1px solid var(--line);padding:.2rem .5rem;text-align:left;vertical-align:top}th{background:var(--panel)}td.num{text-align:right;font-variant-numeric:tabular-nums}
-code{font-size:.86rem}[data-status=not-rewritten],[data-status=wrong],[data-status=wrong-port],[data-media-status=blocked]{color:var(--fail);font-weight:600}footer{color:var(--muted);font-size:.85rem;border-top:1px solid var(--line);margin-top:2rem}
+code{font-size:.86rem}[data-status=not-rewritten],[data-status=wrong],[data-status=wrong-port],[data-media-status=blocked],[data-check-status=failed],[data-tftp-outcome=error]{color:var(--fail);font-weight:600}footer{color:var(--muted);font-size:.85rem;border-top:1px solid var(--line);margin-top:2rem}
 `;
 
 /** The Content Security Policy of a report whose only inline style is HTML_STYLE. */
@@ -110,8 +111,19 @@ function head(r: Report, maxRows: number): Markup[] {
   return [
     el("div", { class: `verdict ${token(r.verdict)}`, id: "verdict", "data-verdict": r.verdict }, el("strong", {}, r.verdict.toUpperCase()), ` — ${errors} error(s), ${warnings} warning(s)`),
     el("p", { class: "inputs" }, `Inputs: ${inputs || "none"} · profile ${r.inputs.profile}`),
+    el("p", { class: "inputs", id: "captures" }, capturesText(r)),
+    sidesSwappedNote(r),
     el("section", { id: "answers" }, el("h2", {}, "Questions"), answersList(r, maxRows)),
-  ];
+  ].filter((m): m is Markup => m !== null);
+}
+
+/** What was read of each capture (`captures`): format, packets, flows, ALG sessions, partial. */
+export function capturesText(r: Report): string {
+  const parts = (["inside", "outside"] as const).flatMap((k) => {
+    const c = r.captures[k];
+    return c ? [`${k} ${c.file}: ${c.format}, ${c.packets} packets, ${c.flows} flows, ${c.sessions} ALG session(s)${c.partial ? ", PARTIAL (decoding stopped at an error)" : ""}`] : [];
+  });
+  return `Captures: ${parts.join("; ") || "none"}`;
 }
 
 /** Answers longer than this many characters are folded (the flow list grows with the flows). */
@@ -174,13 +186,31 @@ export const NEGOTIATION_NUMERIC = [0, 3, 5];
 const announcedText = (x?: SideNeg): string =>
   !x ? "-" : ep(x.announced) + (x.announced.rtcpPort !== undefined ? ` (RTCP ${x.announced.rtcpPort})` : "");
 
-/** SDP media (type, direction, offer/answer, hold, rejected), the transfer asked for, why not covered. */
+/** A text per capture that has one: "inside …; outside …" (the two differ by the NAT's rewrite). */
+function perSide(n: Neg, text: (x: SideNeg) => string): string[] {
+  const out: string[] = [];
+  for (const k of ["inside", "outside"] as const) {
+    const t = n[k] ? text(n[k]!) : "";
+    if (t) out.push(`${k} ${t}`);
+  }
+  return out;
+}
+
+/**
+ * SDP media (type, direction, offer/answer, hold, rejected, rtcp-mux), the transfer asked for, why
+ * not covered, where a later SDP stopped the media (`media.until`, per capture) and, under
+ * `--profile linux`, what the kernel helper would have done with it (`emulation`, `media.linux`).
+ */
 export function negotiationDetails(n: Neg): string {
   const m = (n.inside ?? n.outside)?.media;
   const parts: string[] = [];
-  if (m) parts.push(`${m.type} ${m.direction} ${m.offer ? "offer" : "answer"}${m.hold ? ", hold" : ""}${m.rejected ? ", rejected" : ""}`);
+  if (m) parts.push(`${m.type} ${m.direction} ${m.offer ? "offer" : "answer"}${m.hold ? ", hold" : ""}${m.rejected ? ", rejected" : ""}${m.rtcpMux ? ", rtcp-mux" : ""}`);
   if (n.transfer) parts.push(n.transfer);
   if (n.notCovered) parts.push(n.notCovered);
+  parts.push(...perSide(n, (x) => (x.valid ? "" : `invalid: ${x.reason ?? "?"}`)), ...perSide(n, endedText), ...perSide(n, (x) => {
+    const l = linuxText(x);
+    return l && `linux: ${l}`;
+  }));
   return parts.join("; ");
 }
 
@@ -216,6 +246,7 @@ function fieldText(f: NonNullable<Session["sip"]>["messages"][number]["fields"][
 export function sipDialogs(r: Report, maxRows = HTML_MAX_ROWS): Markup | null {
   const dialogs = r.sessions.flatMap((s, i) => (s.sip ? [{ s, sip: s.sip, id: sessionId(i) }] : []));
   if (!dialogs.length) return null;
+  const pinholes = registerChecksBySubject(r);
   return el("section", { id: "sip" }, el("h2", {}, `SIP dialogs (${dialogs.length})`),
     ...dialogs.map(({ sip, id }) => el("div", { class: "sip-dialog", "data-sip-session": id },
       el("h3", {}, `Session ${id}: ${sip.method ?? "dialog"} over ${(sip.transport ?? "?").toUpperCase()}, Call-ID ${sip.callId ?? "(none)"}${sip.callIdRewritten ? " (differs across the NAT)" : ""}`),
@@ -226,11 +257,128 @@ export function sipDialogs(r: Report, maxRows = HTML_MAX_ROWS): Markup | null {
       ]), [3, 4], maxRows, sip.messages.length)),
       sip.unpaired.inside.length || sip.unpaired.outside.length
         ? el("p", { class: "muted" }, `Seen on one side only: inside packet(s) ${sip.unpaired.inside.join(", ") || "-"}; outside packet(s) ${sip.unpaired.outside.join(", ") || "-"}`) : null,
-      sip.media.length ? el("div", { class: "sip-media" }, table(["Media", "Sent to (inside)", "Sent to (outside)", "SDP lets it flow", "Packets in/out", "Status", "Note"], sip.media.map((d) => [
+      ...registerChecks(pinholes, sip).map((c) => el("p", { class: "linux-register", "data-check-status": c.status }, `Linux REGISTER pinhole (${c.subject}, ${c.status}): ${c.reason}`)),
+      sip.media.length ? el("div", { class: "sip-media" }, table(["Media", "Sent to (inside)", "Sent to (outside)", "SDP lets it flow", "Packets in/out", "Flows in/out", "Status", "Ended by", "Note"], sip.media.map((d) => [
         d.direction === "to-inside" ? "to the inside host" : "from the inside host", ep(d.target.inside), ep(d.target.outside), d.expected ? "yes" : "no (hold/inactive)",
-        `${d.packets.inside}/${d.packets.outside}`, el("span", { "data-media-status": d.status }, d.status),
-        [d.icmp, d.notCovered, d.afterBye && `still seen ${d.afterBye.seconds} s after BYE (${d.afterBye.side} flow ${d.afterBye.flow})`].filter(Boolean).join("; "),
+        `${d.packets.inside}/${d.packets.outside}`, `${d.insideFlows.join(", ") || "-"}/${d.outsideFlows.join(", ") || "-"}`, el("span", { "data-media-status": d.status }, d.status), mediaEndText(d),
+        [d.icmp, d.notCovered, d.afterBye && `still seen ${d.afterBye.seconds} s after BYE (${d.afterBye.side} flow ${d.afterBye.flow})`,
+          d.afterEnd && `${d.afterEnd.started ? "started" : "went on"} ${d.afterEnd.seconds} s after the end (${d.afterEnd.side} flow ${d.afterEnd.flow}${d.afterEnd.crossed ? ", crossed the NAT" : ", did not cross"})`].filter(Boolean).join("; "),
       ]), [], maxRows)) : el("p", { class: "muted" }, "No media negotiated in this dialog."))));
+}
+
+type Media = NonNullable<Session["sip"]>["media"][number];
+
+/** The later SDP that ended the media toward the target (`ended`): why, by which message, where; moved: the new endpoint. */
+export function mediaEndText(d: Media): string {
+  const e = d.ended;
+  if (!e) return "";
+  const at = [e.packets.inside !== undefined && `inside packet ${e.packets.inside}`, e.packets.outside !== undefined && `outside packet ${e.packets.outside}`].filter(Boolean).join(", ");
+  const to = e.to ? ` to ${[e.to.inside && `${ep(e.to.inside)} (inside)`, e.to.outside && `${ep(e.to.outside)} (outside)`].filter(Boolean).join(", ")}` : "";
+  return `${e.why}${to}: ${e.command}${at ? ` at ${at}` : ""}`;
+}
+
+type Check = Report["checks"][number];
+
+/** The `--profile linux` REGISTER pinhole checks (`linux-register`) by subject, read once per report. */
+function registerChecksBySubject(r: Report): Map<string, Check> {
+  const out = new Map<string, Check>();
+  for (const c of r.checks) if (c.check === "linux-register") out.set(c.subject, c);
+  return out;
+}
+
+/**
+ * The REGISTER pinhole checks of a dialog (register.linux of its REGISTER, as verify judged it):
+ * those whose subject names one of the dialog's REGISTER packets, as src/verify/sip-linux.ts
+ * writes it ("sip REGISTER at outside packet 3"; test/web/sip-tftp-report.test.ts holds the two together).
+ */
+function registerChecks(bySubject: Map<string, Check>, sip: NonNullable<Session["sip"]>): Check[] {
+  const out: Check[] = [];
+  if (!bySubject.size) return out;
+  for (const m of sip.messages) {
+    if (m.name !== "REGISTER") continue;
+    for (const k of ["inside", "outside"] as const) {
+      const c = m[k] !== undefined ? bySubject.get(`sip REGISTER at ${k} packet ${m[k]}`) : undefined;
+      if (c) out.push(c);
+    }
+  }
+  return out;
+}
+
+/** How one capture saw a TFTP transfer end: the final block, the ERROR, or why there is no end. */
+export function tftpEndText(x: TftpSide): string {
+  const how = x.outcome === "completed" ? `final block at packet ${x.endPacket ?? "?"}${x.lastAcked === false ? ", not acknowledged" : x.lastAcked ? ", acknowledged" : ""}`
+    : x.outcome === "error" && x.error ? `ERROR ${x.error.code} "${x.error.message}" from the ${x.error.from} at packet ${x.error.packet}`
+    : x.outcome === "unanswered" ? "no reply to the request" : "replies, but no end seen";
+  return how + (x.stopped ? `; stopped following it: ${x.stopped}` : "");
+}
+
+type Tftp = NonNullable<Session["tftp"]>;
+type TftpSide = NonNullable<Tftp["inside"]>;
+
+export const TFTP_HEADERS = ["Session", "Request", "Options", "Capture", "Outcome", "Blocks", "Bytes", "Block size", "Repeated", "Transfer flow", "Server port", "How it ended"];
+
+/**
+ * TFTP requests (the HTML report and the page, `sessions[].tftp`): per request and capture, how the
+ * transfer ended there (outcome, blocks, bytes, block size, repeated blocks, its flow, the error).
+ */
+export function tftpTransfers(r: Report, maxRows = HTML_MAX_ROWS): Markup | null {
+  const rows: MarkupChild[][] = [];
+  let total = 0;
+  for (const [i, s] of r.sessions.entries()) {
+    const t = s.tftp;
+    if (!t) continue;
+    const opts = Object.entries(t.options).map(([k, v]) => `${k}=${v}`).join(" ") || "-";
+    for (const k of ["inside", "outside"] as const) {
+      const x = t[k];
+      if (!x) continue;
+      total++;
+      if (rows.length >= maxRows) continue;
+      rows.push([
+        sessionId(i), `${t.opcode} ${JSON.stringify(t.filename)} ${t.mode}`, opts, k, el("span", { "data-tftp-outcome": x.outcome }, x.outcome),
+        x.blocks, x.bytes, x.blockSize, x.duplicates, x.transferFlow ?? "-", x.serverPort ?? "-", tftpEndText(x),
+      ]);
+    }
+  }
+  if (!total) return null;
+  const requests = r.sessions.filter((s) => s.tftp).length;
+  return el("section", { id: "tftp" }, el("h2", {}, `TFTP transfers (${requests} request(s), as each capture saw them)`),
+    table(TFTP_HEADERS, rows, [0, 5, 6, 7, 8, 9, 10], maxRows, total));
+}
+
+/** What was checked and what could not be, and why (`checks`): one row each, the status marked. */
+export function checksSection(r: Report, maxRows = HTML_MAX_ROWS): Markup | null {
+  return r.checks.length ? el("section", { id: "checks" }, el("h2", {}, checksHeading(r)), checksTable(r, maxRows)) : null;
+}
+
+/** "Checks (N: p passed, f failed, n not checked)". */
+export function checksHeading(r: Report): string {
+  const n = (st: string) => r.checks.filter((c) => c.status === st).length;
+  return `Checks (${r.checks.length}: ${n("passed")} passed, ${n("failed")} failed, ${n("not-checked")} not checked)`;
+}
+
+/** The checks as a table: check, subject, status (`[data-check-status]`), reason; at most `maxRows` rows, the rest counted. */
+export function checksTable(r: Report, maxRows = HTML_MAX_ROWS): Markup {
+  return table(["Check", "Subject", "Status", "Reason"], r.checks.slice(0, maxRows).map((c) => [c.check, c.subject, el("span", { "data-check-status": c.status }, c.status), c.reason]), [], maxRows, r.checks.length);
+}
+
+/**
+ * TCP/UDP flows seen in one capture only (`nat.unpaired`, which lists the first of them per side;
+ * `nat.unpairedFlows` counts them all, any protocol).
+ */
+export function unpairedFlows(r: Report, maxRows = HTML_MAX_ROWS): Markup | null {
+  const u = r.nat.unpaired;
+  const { inside, outside } = r.nat.unpairedFlows;
+  if (!u.length) return null;
+  return el("div", { class: "unpaired", id: "unpaired" },
+    el("h3", {}, `Flows seen in one capture only: ${inside} inside, ${outside} outside (the first TCP/UDP ones listed)`),
+    table(["Capture", "Flow", "Proto", "From", "To", "Packets"], u.slice(0, maxRows).map((x) => [x.side, x.flow, x.proto, x.from, x.to, x.packets]), [1, 5], maxRows, u.length));
+}
+
+/** `nat.sidesSwappedBack`: the two captures were given the other way round. */
+export function sidesSwappedNote(r: Report): Markup | null {
+  return r.nat.sidesSwappedBack
+    ? el("p", { class: "sides-swapped", id: "sides-swapped" }, "The file given as the outside capture is the inside capture and the other way round (nat.sides-swapped): this report is computed with the sides swapped back, and names each file by its real side.")
+    : null;
 }
 
 /** Writes the whole report as one HTML document. */
@@ -271,12 +419,15 @@ export function writeHtmlReport(r: Report, write: (s: string) => void, opts: Htm
   if (negs.rows.length) part(el("section", { id: "negotiations" }, el("h2", {}, "Negotiations"), table(NEGOTIATION_HEADERS, negs.rows, NEGOTIATION_NUMERIC, maxRows, negs.total)));
   const sip = sipDialogs(r, maxRows);
   if (sip) part(sip);
-  const checks = (r as { checks?: { check: string; subject: string; status: string; reason: string }[] }).checks ?? [];
-  if (checks.length) part(el("section", { id: "checks" }, el("h2", {}, `Checks (${checks.length})`), table(["Check", "Subject", "Status", "Reason"], checks.slice(0, maxRows).map((c) => [c.check, c.subject, c.status, c.reason]), [], maxRows, checks.length)));
+  const tftp = tftpTransfers(r, maxRows);
+  if (tftp) part(tftp);
+  const checks = checksSection(r, maxRows);
+  if (checks) part(checks);
   if (r.nat.mappings.length) {
     part(el("section", { id: "nat" }, el("h2", {}, `NAT mappings (${r.nat.mappings.length})`),
       el("p", {}, `NAT addresses: ${r.nat.natAddresses.join(", ") || "no translation seen"}; clock offset outside−inside ${r.nat.clockOffsetMs?.toFixed(3) ?? "-"} ms; ${r.nat.pairedFlows} flows paired, unpaired ${r.nat.unpairedFlows.inside} inside / ${r.nat.unpairedFlows.outside} outside`),
-      table(["Proto", "Dir", "Inside", "Translated", "Remote", "Flows in/out"], r.nat.mappings.slice(0, maxRows).map((x) => [x.proto, x.direction, ep(x.inside), ep(x.translated), ep(x.remote), `${x.insideFlow ?? "-"}/${x.outsideFlow ?? "-"}`]), [], maxRows, r.nat.mappings.length)));
+      table(["Proto", "Dir", "Inside", "Translated", "Remote", "Flows in/out"], r.nat.mappings.slice(0, maxRows).map((x) => [x.proto, x.direction, ep(x.inside), ep(x.translated), ep(x.remote), `${x.insideFlow ?? "-"}/${x.outsideFlow ?? "-"}`]), [], maxRows, r.nat.mappings.length),
+      unpairedFlows(r, maxRows)));
   }
   if (r.timeline.length) part(el("section", { id: "timeline" }, el("h2", {}, "Timeline"), el("p", { class: "muted" }, "Times from the first entry (absolute UTC time on hover)."), table(["Time", "What", "Where"], timelineRows(r, maxRows), [0], maxRows, r.timeline.length)));
   if (r.router.labelled.length) {

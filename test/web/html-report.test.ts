@@ -3,7 +3,8 @@
  * (bin/alg-verify.js on the compiled dist/, `npm run build` first) and opened in real Chromium
  * from the file system: it makes no request but its own file, logs no console error (a CSP
  * violation of its own style would), shows the verdict before the answers and the findings, draws
- * one diagram per session with a non-zero size, and every text keeps 4.5:1 contrast.
+ * one diagram per session with a non-zero size, shows the SIP dialogs, TFTP transfers and checks,
+ * and every text keeps 4.5:1 contrast.
  */
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
@@ -36,6 +37,9 @@ const cases = [
   ["lab/sip-udp-no-helper", ["conntrack.txt", "expect.txt"], 1],
   ["lab/sip-tcp-helper", ["conntrack.txt", "expect.txt"], 0],
   ["lab/tftp-helper", ["conntrack.txt", "expect.txt"], 0],
+  ["lab/tftp-no-helper", ["conntrack.txt"], 1],
+  ["nat/tftp-error-alg", [], 0],
+  ["nat/sip-udp-reinvite-inactive", [], 0],
 ] as const;
 
 describe.skipIf(!exe && !isCi())("HTML report in Chromium", () => {
@@ -96,6 +100,9 @@ describe.skipIf(!exe && !isCi())("HTML report in Chromium", () => {
     expect(await page.$$eval("#answers #flow-table tbody tr", (trs) => trs.length)).toBeGreaterThan(0);
     // SIP reports show their dialogs; every table fits the 1280 px window or scrolls in its own box.
     if (name.includes("sip")) expect(await page.$$eval("#sip [data-sip-session] .sip-messages tbody tr", (trs) => trs.length)).toBeGreaterThan(0);
+    // TFTP reports show each request's transfer per capture; every report lists its checks.
+    if (name.includes("tftp")) expect(await page.$$eval("#tftp tbody tr [data-tftp-outcome]", (els) => els.length)).toBeGreaterThan(0);
+    expect(await page.$$eval("#checks tbody tr", (trs) => trs.length)).toBeGreaterThan(0);
     expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
     await close();
   });

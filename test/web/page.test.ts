@@ -11,7 +11,11 @@
  *     drop; a damaged capture shows the CLI's located error and the partial report; a generated
  *     200 MB capture streams with many progress updates and constant wasm memory; cancel works;
  *   - every request the page makes is recorded: only the page itself; a fetch is refused by CSP;
- *   - narrow window, keyboard reach; a screenshot of the report is saved in test-artifacts/.
+ *   - narrow window, keyboard reach; a screenshot of the report is saved in test-artifacts/;
+ *   - SIP and TFTP on recorded lab runs, generated NAT cases and a public capture: the TFTP
+ *     transfers table is `sessions[].tftp`, media a re-INVITE stopped shows `stopped` with the
+ *     message that ended it, `--profile linux` shows each SDP's kernel outcome and the REGISTER
+ *     pinhole, every check is listed, and the `--sip-sides-dialogs` box acts as the CLI option.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -149,6 +153,17 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     await page.context().close();
   });
 
+  /** A fresh page run on `r`; its JSON download must equal `verify --json` on the same files. */
+  async function runEqualsCli(dir: string, r: Run): Promise<{ page: Page; want: any }> {
+    const page = await newPage();
+    await page.goto(server.origin + "/index.html");
+    await waitEngine(page);
+    await runPage(page, dir, r);
+    const want = JSON.parse(cli(dir, ["verify", ...cliArgs(r), "--json"]).stdout);
+    expect(JSON.parse(await downloadText(page, "#dl-json"))).toEqual(want);
+    return { page, want };
+  }
+
   /** Texts of the cells of each body row of a table. */
   const rowsOf = (page: Page, sel: string) => page.$$eval(`${sel} tbody tr`, (trs) => trs.map((tr) => Array.from(tr.querySelectorAll(":scope > td"), (td) => td.textContent ?? "")));
 
@@ -203,6 +218,9 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     const sdp = await page.$$eval("svg[data-session='2'] [data-arrow='control']", (gs) => gs.map((g) => [g.getAttribute("data-from"), g.getAttribute("data-rewritten")]));
     expect(sdp[0]).toEqual(["client", helper ? "true" : "false"]);
     expect(sdp[1][0]).toBe("server");
+    // Flows seen in one capture only (nat.unpaired) under the NAT mappings: without the helper, the remote party's RTP.
+    expect((await rowsOf(page, "#unpaired")).map((c) => c.slice(0, 2))).toEqual(want.nat.unpaired.map((u: { side: string; flow: number }) => [u.side, String(u.flow)]));
+    expect(want.nat.unpaired.length > 0).toBe(!helper);
     const ends = await page.$$eval("svg[data-session='2'] [data-arrow='data']", (gs) => gs.map((g) => g.getAttribute("data-end")));
     expect(ends.includes("died-at-router")).toBe(!helper);
     expect(await page.$$eval("svg[data-session='2'] [data-arrow='sip']", (gs) => gs.map((g) => g.getAttribute("data-message")))).toEqual(expect.arrayContaining(["180 INVITE", "ACK", "BYE", "200 BYE"]));
@@ -225,6 +243,89 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
       expect(await page.getAttribute(`svg[data-session='${id}'] [data-arrow='control']`, "data-from")).toBe("client");
       expect(await page.getAttribute(`svg[data-session='${id}'] [data-arrow='data']`, "data-end")).toBe("crossed");
     }
+    await page.context().close();
+  });
+
+  it("lab sip-udp-helper, profile linux, --sip-sides-dialogs 0: equals the CLI; the Linux outcome of each SDP, the REGISTER pinhole and every check are shown", async () => {
+    const dir = lab("sip-udp-helper");
+    const r: Run = { inside: "inside.pcap", outside: "outside.pcap", router: ["conntrack.txt", "expect.txt"] };
+    const page = await newPage();
+    await page.goto(server.origin + "/index.html");
+    await waitEngine(page);
+    await page.click("details.options > summary");
+    await page.selectOption("#opt-profile", "linux");
+    await page.click("#limits > summary");
+    await page.fill("#opt-sip-sides-dialogs", "0");
+    await runPage(page, dir, r);
+    const htmlOut = join(tmp, "cli-sip-linux.html");
+    const args = [...cliArgs(r), "--profile", "linux", "--sip-sides-dialogs", "0"];
+    const want = JSON.parse(cli(dir, ["verify", ...args, "--json", "--html", htmlOut]).stdout);
+    expect(JSON.parse(await downloadText(page, "#dl-json"))).toEqual(want);
+    expect(await downloadText(page, "#dl-html")).toBe(readFileSync(htmlOut, "utf8"));
+    // The box took effect: the sides check examined no dialog and counted them.
+    expect(want.diagnostics.map((d: { code: string }) => d.code)).toContain("sip_sides_dialog_limit");
+    expect(want.checks.find((c: { check: string }) => c.check === "sides").reason).toMatch(/none examined \(--sip-sides-dialogs 0\)/);
+    // Every negotiation's details name the kernel helper's outcome on each side.
+    const negs = await rowsOf(page, "#negotiations");
+    const list = want.sessions.flatMap((s: { negotiations: { inside: { emulation: { outcome: string; reason: string } } }[] }) => s.negotiations);
+    expect(negs.length).toBe(list.length);
+    for (const [k, n] of list.entries()) expect(negs[k][9]).toContain(`inside linux: ${n.inside.emulation.outcome} (${n.inside.emulation.reason})`);
+    // register.linux, as the linux-register check judged it, under the REGISTER's dialog.
+    const reg = want.checks.filter((c: { check: string }) => c.check === "linux-register");
+    expect(reg).toHaveLength(1);
+    expect(await page.$$eval("#sip [data-sip-session='1'] .linux-register", (ps) => ps.map((p) => p.textContent))).toEqual([`Linux REGISTER pinhole (${reg[0].subject}, ${reg[0].status}): ${reg[0].reason}`]);
+    // Every check, its status marked: folded under their counts, the table built when opened.
+    const n = (st: string) => want.checks.filter((c: { status: string }) => c.status === st).length;
+    expect(await page.textContent("#checks > summary")).toBe(`Checks (${want.checks.length}: ${n("passed")} passed, ${n("failed")} failed, ${n("not-checked")} not checked)`);
+    expect(await page.$$("#checks table")).toHaveLength(0);
+    await page.click("#checks > summary");
+    expect((await rowsOf(page, "#checks")).map((c) => c.slice(0, 3))).toEqual(want.checks.map((c: { check: string; subject: string; status: string }) => [c.check, c.subject, c.status]));
+    expect(await page.$$eval("#checks [data-check-status]", (els) => els.map((e) => e.getAttribute("data-check-status")))).toEqual(want.checks.map((c: { status: string }) => c.status));
+    await page.screenshot({ path: join(artifacts, "web-sip-linux.png"), fullPage: true });
+    await page.context().close();
+  });
+
+  it.each([
+    ["lab tftp-no-helper", lab("tftp-no-helper"), { inside: "inside.pcap", outside: "outside.pcap", router: ["conntrack.txt"] }],
+    ["nat tftp-error-alg", nat("tftp-error-alg"), { inside: "inside.pcap", outside: "outside.pcap" }],
+    ["public ndpi-tftp-mixed-wrq-blksize (outside capture only)", join(root, "../shared/pcaps/public/ndpi"), { outside: "ndpi-tftp-mixed-wrq-blksize.pcap" }],
+  ] as [string, string, Run][])("%s: the TFTP transfers table shows sessions[].tftp, one row per request and capture", async (_name, dir, r) => {
+    const { page, want } = await runEqualsCli(dir, r);
+    type T = { opcode: string; filename: string; mode: string; inside?: { outcome: string; blocks: number; bytes: number }; outside?: { outcome: string; blocks: number; bytes: number } };
+    const rows = want.sessions.flatMap((s: { tftp?: T }, i: number) => (s.tftp ? (["inside", "outside"] as const).flatMap((k) => {
+      const x = s.tftp![k];
+      return x ? [[String(i + 1), `${s.tftp!.opcode} ${JSON.stringify(s.tftp!.filename)} ${s.tftp!.mode}`, k, x.outcome, String(x.blocks), String(x.bytes)]] : [];
+    }) : []));
+    expect(rows.length).toBeGreaterThan(0);
+    expect((await rowsOf(page, "#tftp")).map((c) => [c[0], c[1], c[3], c[4], c[5], c[6]])).toEqual(rows);
+    expect(await page.$$eval("#tftp [data-tftp-outcome]", (els) => els.map((e) => e.getAttribute("data-tftp-outcome")))).toEqual(rows.map((x: string[]) => x[3]));
+    const ended = (await rowsOf(page, "#tftp")).map((c) => c[11]);
+    for (const s of want.sessions) for (const k of ["inside", "outside"]) if (s.tftp?.[k]?.error) expect(ended).toContain(`ERROR ${s.tftp[k].error.code} "${s.tftp[k].error.message}" from the ${s.tftp[k].error.from} at packet ${s.tftp[k].error.packet}`);
+    // The outcomes and failed checks marked in colour keep 4.5:1 contrast like every other text.
+    expect(await page.evaluate(lowContrastTexts)).toEqual([]);
+    await page.context().close();
+  });
+
+  it("nat sip-udp-reinvite-inactive: media a re-INVITE stopped before any was sent shows `stopped` and the message that ended it", async () => {
+    const dir = nat("sip-udp-reinvite-inactive");
+    const r: Run = { inside: "inside.pcap", outside: "outside.pcap" };
+    const { page, want } = await runEqualsCli(dir, r);
+    type M = { status: string; ended?: { why: string; command: string } };
+    const media: M[] = want.sessions.flatMap((s: { sip?: { media: M[] } }) => s.sip?.media ?? []);
+    expect(media.map((d) => d.status)).toContain("stopped");
+    expect(await page.$$eval("#sip [data-media-status]", (els) => els.map((e) => e.getAttribute("data-media-status")))).toEqual(media.map((d) => d.status));
+    const cells = await rowsOf(page, "#sip .sip-media");
+    expect(cells.length).toBe(media.length);
+    for (const [k, d] of media.entries()) {
+      if (d.ended) expect(cells[k][7]).toMatch(new RegExp(`^${d.ended.why}.*: ${d.ended.command}`));
+      else expect(cells[k][7]).toBe("");
+    }
+    // The negotiation whose media was stopped says where (media.until on each side).
+    const negs = await rowsOf(page, "#negotiations");
+    const list = want.sessions.flatMap((s: { negotiations: { inside?: { media?: { until?: { packet: number; command: string } } } }[] }) => s.negotiations);
+    const stopped = list.flatMap((n: { inside?: { media?: { until?: { packet: number; command: string } } } }, k: number) => (n.inside?.media?.until ? [[k, n.inside.media.until] as const] : []));
+    expect(stopped.length).toBeGreaterThan(0);
+    for (const [k, u] of stopped) expect(negs[k][9]).toContain(`inside stopped @${u.packet} by ${u.command}`);
     await page.context().close();
   });
 

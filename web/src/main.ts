@@ -121,8 +121,8 @@ function intOpt(id: string, min: number, max: number): number {
 }
 
 /**
- * The "Limits" box: page field → scan option, with the CLI's bounds (src/node/cli.ts). An empty
- * field leaves the engine's default, which is the CLI's.
+ * The "Limits" box: page field → scan (or verify) option, with the CLI's bounds (src/node/cli.ts).
+ * An empty field leaves the engine's default, which is the CLI's.
  */
 const LIMITS: { id: string; key: PageLimit; min: number; max: number; map?: (n: number) => number }[] = [
   { id: "opt-max-flows", key: "flowCapLog2", min: 16, max: 50_000_000, map: flowCapLog2For },
@@ -135,6 +135,7 @@ const LIMITS: { id: string; key: PageLimit; min: number; max: number; map?: (n: 
   { id: "opt-reasm-datagrams", key: "reasmDatagrams", min: 0, max: 4096 },
   { id: "opt-reasm-bytes", key: "reasmBytes", min: 8, max: 65_535 },
   { id: "opt-reasm-timeout", key: "reasmTimeoutSeconds", min: 1, max: 86_400 },
+  { id: "opt-sip-sides-dialogs", key: "sipSidesDialogs", min: 0, max: 100_000_000 },
 ];
 
 function limits(): Partial<Record<PageLimit, number>> {

@@ -8,10 +8,10 @@ import type { Cidr, InterfaceSpec, VerifyReport } from "../../src/browser/index.
 
 export type Side = "inside" | "outside";
 
-/** The limits the page's "Limits" box sets (each a scan option; unset = the engine's default, the CLI's). */
+/** The limits the page's "Limits" box sets (scan options, and verify's sipSidesDialogs; unset = the engine's default, the CLI's). */
 export type PageLimit =
   | "flowCapLog2" | "maxControlStreams" | "controlIdleSeconds" | "maxNegotiations" | "maxTftpTransfers" | "maxTftpSessions"
-  | "maxTunnelDepth" | "reasmDatagrams" | "reasmBytes" | "reasmTimeoutSeconds";
+  | "maxTunnelDepth" | "reasmDatagrams" | "reasmBytes" | "reasmTimeoutSeconds" | "sipSidesDialogs";
 
 export interface VerifyRequest {
   type: "verify";

@@ -1,11 +1,13 @@
 /**
  * The report as DOM: verdict, the seed's questions answered, findings with evidence, the
- * predicted conversation table beside the router's output, NAT mappings, negotiations, timeline,
- * diagnostics and a per-flow table per capture. Rendering only: every value comes from the
- * worker's message (the same report object the CLI prints with --json).
+ * predicted conversation table beside the router's output, NAT mappings, negotiations, SIP
+ * dialogs, TFTP transfers, checks, timeline, diagnostics and a per-flow table per capture.
+ * Rendering only: every value comes from the worker's message (the same report object the CLI
+ * prints with --json).
  */
 import {
-  NEGOTIATION_HEADERS, NEGOTIATION_NUMERIC, answersList, findingGroups, htmlReport, ladder, negotiationRows, sipDialogs, timelineRows, topology, type Markup,
+  HTML_MAX_ROWS, NEGOTIATION_HEADERS, NEGOTIATION_NUMERIC, answersList, checksHeading, checksTable, findingGroups, htmlReport, ladder, negotiationRows, sidesSwappedNote,
+  sipDialogs, unpairedFlows, tftpTransfers, timelineRows, topology, type Markup,
 } from "../../src/browser/index.js";
 import type { WorkerMessage } from "./protocol.js";
 import { download, formatBytes, h, table, toDom, type Child } from "./dom.js";
@@ -37,6 +39,22 @@ function lazyFlows(t: Done["flows"][number]): HTMLElement {
   };
   details.addEventListener("toggle", build);
   build();
+  return details;
+}
+
+/**
+ * The checks in a disclosure under their counts, the table built when first opened (a thousand
+ * rows cost the page a tenth of a second of CPU that the first screen does not need), at most
+ * HTML_MAX_ROWS rows, the rest counted.
+ */
+function lazyChecks(r: Done["report"]): HTMLElement {
+  const details = h("details", { class: "part checks-details", id: "checks" }, h("summary", {}, h("h3", { id: "checks-h" }, checksHeading(r))));
+  let built = false;
+  details.addEventListener("toggle", () => {
+    if (built || !details.open) return;
+    built = true;
+    details.append(dom(checksTable(r, HTML_MAX_ROWS)));
+  });
   return details;
 }
 
@@ -86,6 +104,8 @@ export function renderReport(m: Done): HTMLElement {
 
   const inputs = [r.inputs.inside && `inside ${r.inputs.inside}`, r.inputs.outside && `outside ${r.inputs.outside}`, ...r.inputs.router.map((f) => `router ${f}`)].filter(Boolean).join(", ");
   out.append(h("p", { class: "inputs-line" }, `Inputs: ${inputs || "none"} · profile ${r.inputs.profile}`));
+  const swapped = sidesSwappedNote(r);
+  if (swapped) out.append(dom(swapped));
   const timing = h("p", { class: "timing", id: "timing" });
   for (const t of m.timing) {
     const mbps = t.ms > 0 ? t.bytes / 1e6 / (t.ms / 1000) : 0;
@@ -107,11 +127,13 @@ export function renderReport(m: Done): HTMLElement {
     ]), { numeric: [4] }) : null));
 
   if (r.nat.mappings.length) {
+    const unpaired = unpairedFlows(r, HTML_MAX_ROWS);
     out.append(section("nat", `NAT mappings (${r.nat.mappings.length})`,
       h("p", {}, `NAT addresses: ${r.nat.natAddresses.join(", ") || "no translation seen"}; clock offset outside−inside ${r.nat.clockOffsetMs?.toFixed(3) ?? "-"} ms; ${r.nat.pairedFlows} flows paired, unpaired ${r.nat.unpairedFlows.inside} inside / ${r.nat.unpairedFlows.outside} outside`),
       table(["Proto", "Dir", "Inside", "Translated", "Remote", "Flows in/out"], r.nat.mappings.map((x) => [
         x.proto, x.direction, ep(x.inside), ep(x.translated), ep(x.remote), `${x.insideFlow ?? "-"}/${x.outsideFlow ?? "-"}`,
-      ]))));
+      ])),
+      unpaired ? dom(unpaired) : null));
   }
 
   // Every negotiation (the HTML report stops at its row limit; the page lists them all).
@@ -119,6 +141,11 @@ export function renderReport(m: Done): HTMLElement {
   if (negs.rows.length) out.append(section("negotiations", "Negotiations", table(NEGOTIATION_HEADERS, negs.rows, { numeric: NEGOTIATION_NUMERIC })));
   const sip = sipDialogs(r, Number.MAX_SAFE_INTEGER);
   if (sip) out.append(dom(sip));
+  // TFTP transfers and checks: one row each up to the HTML report's row limit, the rest counted (the JSON has them all;
+  // a capture of 100 k sessions has two TFTP rows and several checks per session).
+  const tftp = tftpTransfers(r, HTML_MAX_ROWS);
+  if (tftp) out.append(dom(tftp));
+  if (r.checks.length) out.append(lazyChecks(r));
 
   if (r.timeline.length) {
     out.append(section("timeline", "Timeline (times from the first entry; UTC on hover)", table(["Time", "What", "Where"], timelineRows(r).map((row) => row.map((c) => (c && typeof c === "object" ? toDom(c) : c) as Child)), { numeric: [0] })));
