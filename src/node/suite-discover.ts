@@ -15,6 +15,12 @@ import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { basename, isAbsolute, join, relative, sep } from "node:path";
 import { checkExpected, type CaseSpec, type Expected } from "../suite/case.js";
 
+/**
+ * Default of `suite --max-router-file`: a larger candidate file is not read as router output.
+ * Here, not in suite-run.ts, so the CLI names it without loading verify (every command's start-up).
+ */
+export const DEFAULT_MAX_ROUTER_FILE_BYTES = 64 << 20;
+
 export const CASE_FILE = "case.json";
 export const CAPTURE_FILES = { inside: "inside.pcap", outside: "outside.pcap" } as const;
 /** The files of a case folder that may hold router output: all but case.json and the captures. */

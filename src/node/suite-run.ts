@@ -17,8 +17,8 @@ import type { CaseFinding, CaseInput, CaseRun, SkippedFile } from "../suite/case
 import { InputError } from "./errors.js";
 import { inputErrorOf, notRouterOutput, readRouterFile, verifyParsedRouter } from "./verify-run.js";
 
-/** Default of `suite --max-router-file`: a larger candidate file is not read as router output. */
-export const DEFAULT_MAX_ROUTER_FILE_BYTES = 64 << 20;
+import { DEFAULT_MAX_ROUTER_FILE_BYTES } from "./suite-discover.js";
+export { DEFAULT_MAX_ROUTER_FILE_BYTES };
 
 export interface RunCaseOptions {
   /** Candidate router files larger than this are skipped unread (default 64 MiB). */
