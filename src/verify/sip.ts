@@ -19,6 +19,7 @@ import { inCidr } from "../net/cidr.js";
 import { finding } from "./findings.js";
 import { coverageOf, type CaptureSpan, type Reconciliation } from "./nat.js";
 import { msOf, type NatHints } from "./sessions.js";
+import { udpFlowsAt } from "./flow-columns.js";
 import { compareFields, lengthProblem, messageName, type FieldCheck, type SipMessageView, type SipTranslation } from "./sip-fields.js";
 import { linuxDialog, linuxEmulation } from "./sip-linux.js";
 import { SIP_MEDIA_WAIT_S, SIP_MEDIA_WINDOW_S, afterEndFinding, endWords, mediaDirection, mediaEnd, type MediaDirection, type MediaInput } from "./sip-media.js";
@@ -134,9 +135,8 @@ function translationOf(m: NatMapping, input: SipCheckInput): SipTranslation {
 function mediaNatPort(input: SipCheckInput, ip: string, port: number): number | undefined {
   const r = input.inside;
   if (!r || !input.nat) return undefined;
-  for (const f of r.scan.flows) {
-    if (f.proto !== "udp") continue;
-    const m = input.nat.byInside.get(f.id);
+  for (const id of udpFlowsAt(r.scan.flows, ip, port)) {
+    const m = input.nat.byInside.get(id);
     if (m && m.inside.ip === ip && m.inside.port === port) return m.translated.port ?? undefined;
   }
   return undefined;
