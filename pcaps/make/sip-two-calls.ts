@@ -83,10 +83,31 @@ function message(start: string, from: Party, sig: string, peer: string, cseq: st
   return hs.join("\r\n") + "\r\n\r\n" + (body ?? "");
 }
 
-/** A request of `p` (inside: private values; outside: what the router wrote). */
-function request(p: Party, peer: string, method: string, cseq: number, branch: string, withSdp: boolean, toTag: string): Record<"inside" | "outside", Uint8Array> {
-  const one = (ip: string, port: number, media: number) => enc(message(`${method} sip:callee@${peer}:5060 SIP/2.0`, p, `${ip}:${port}`, peer, `${cseq} ${method}`, branch, toTag, withSdp ? sdp(p.name, ip, media) : undefined));
+/** A request of `p` (inside: private values; outside: what the router wrote); `media`: an SDP address other than its own (left alone). */
+function request(p: Party, peer: string, method: string, cseq: number, branch: string, withSdp: boolean, toTag: string, media?: string): Record<"inside" | "outside", Uint8Array> {
+  const one = (ip: string, port: number, mport: number) => enc(message(`${method} sip:callee@${peer}:5060 SIP/2.0`, p, `${ip}:${port}`, peer, `${cseq} ${method}`, branch, toTag, withSdp ? sdp(p.name, media ?? ip, mport) : undefined));
   return { inside: one(p.ip, 5060, MEDIA), outside: one(NAT, p.natPort, p.mediaOut) };
+}
+
+/** The media relay next to bob that alice's SDP names in buildExternalMediaCall. */
+export const RELAY = "198.51.100.40";
+
+/**
+ * The situation `sip_external_media` is about: alice's INVITE announces media at a relay on bob's
+ * side (c= 198.51.100.40, m= 7000: reached through the interface the INVITE leaves by), then 200
+ * and ACK; no RTP. Linux with its default parameters (sip_direct_media=1) makes no expectation
+ * because c= is not the sender; sip_external_media acts only with sip_direct_media=0.
+ */
+export function buildExternalMediaCall(): { inside: Uint8Array; outside: Uint8Array } {
+  const w = new Wire();
+  const alice: Party = { name: "alice", ip: ALICE, natPort: 5060, callId: "3-3003@192.0.2.10", tag: "a3", mediaOut: MEDIA };
+  const li = { ip: ALICE, port: 5060 };
+  const lo = { ip: NAT, port: 5060 };
+  const remote = { ip: BOB, port: 5060 };
+  w.udp(true, li, lo, remote, request(alice, BOB, "INVITE", 1, "a3-1", true, "", RELAY), { dt: 100n * MS });
+  w.udp(false, li, lo, remote, response(alice, BOB, "200 OK", "1 INVITE", "a3-1", true), { dt: 40n * MS });
+  w.udp(true, li, lo, remote, request(alice, BOB, "ACK", 1, "a3-2", false, ";tag=c1"), { dt: 40n * MS });
+  return { inside: w.pcap("inside"), outside: w.pcap("outside") };
 }
 
 /** The peer's response to `p`'s request (the router turns Via/From back into the private values inside). */

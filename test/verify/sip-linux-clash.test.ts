@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
 import { tempDir } from "../helpers/tmp.js";
 import { verifyValidator } from "../helpers/verify-schema.js";
-import { TWO_CALL_CASES, buildTwoCallCase } from "../../pcaps/make/sip-two-calls.js";
+import { RELAY, TWO_CALL_CASES, buildExternalMediaCall, buildTwoCallCase } from "../../pcaps/make/sip-two-calls.js";
 
 const tmp = tempDir("alg-verify-sip-clash-");
 const validate = verifyValidator();
@@ -57,4 +57,24 @@ describe("Linux: the same media port announced by two calls through one NAT", ()
       for (const side of ["inside", "outside"] as const) for (const p of ev[side]) expect(f.evidence[side]).toContain(p);
     });
   }
+});
+
+describe("Linux: sip_external_media is not modelled (the profile emulates sip_direct_media=1)", () => {
+  it("an SDP naming a relay on the peer's side gets no expectation: c= is not the sender, whatever the routes", async () => {
+    const c = buildExternalMediaCall();
+    const inside = join(tmp, "external-inside.pcap");
+    const outside = join(tmp, "external-outside.pcap");
+    writeFileSync(inside, c.inside);
+    writeFileSync(outside, c.outside);
+    const r = await runCli("analyze", inside, "--json", "--profile", "linux");
+    const report = JSON.parse(r.stdout);
+    const offer = report.sessions.flatMap((s: any) => s.negotiations).find((n: any) => n.kind === "SDP" && n.command === "INVITE");
+    expect(offer.announced).toMatchObject({ ip: RELAY, port: 7000 });
+    expect(offer.media.linux.expected).toEqual([]);
+    expect(offer.media.linux.none).toMatch(/not the sender 192\.0\.2\.10: no expectation with sip_direct_media=1/);
+    // verify with the profile: the Linux helper leaves such an SDP alone, and so did this router: nothing to flag but the fragile input.
+    const v = await verify("--inside", inside, "--outside", outside, "--profile", "linux");
+    const f = v.report.findings.filter((x: any) => x.code === "alg.fragile-input");
+    expect(f.map((x: any) => x.message).join("\n")).toMatch(/at 198\.51\.100\.40, not the sender 192\.0\.2\.10: with sip_direct_media=1 the helper opens no pinhole/);
+  });
 });
