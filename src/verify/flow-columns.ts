@@ -190,3 +190,60 @@ export function udpFlowsAt(t: FlowTable, ip: string, port: number): number[] {
   for (let e = g ? u.index.head[g] : 0; e; e = u.index.next[e]) out.push(u.owner[e]);
   return out;
 }
+
+/** The ICMP/ICMPv6 flows of a table, by initiator: IPv4 by address number, the others by "from|to" text. */
+interface IcmpFlows {
+  v4: Map<number, number[]>;
+  other: Map<string, number[]>;
+}
+
+const icmpAttached = new WeakMap<FlowTable, IcmpFlows>();
+
+/** One pass over the endpoint key column; only non-IPv4 flows are asked for their protocol. */
+function buildIcmpFlows(t: FlowTable): IcmpFlows {
+  const ini = flowColumns(t).initiator;
+  const v4 = new Map<number, number[]>();
+  const other = new Map<string, number[]>();
+  for (let id = 1; id <= t.count; id++) {
+    const k = ini[id];
+    if (k < V4_KEYS) {
+      if (k - 4 * Math.floor(k * 0.25) !== 2) continue;
+      const a = Math.floor(k / 262144);
+      const l = v4.get(a);
+      if (l) l.push(id);
+      else v4.set(a, [id]);
+      continue;
+    }
+    const p = t.proto(id);
+    if (p !== "icmp" && p !== "icmpv6") continue;
+    const key = `${t.address(id, 0)}|${t.address(id, 1)}`;
+    const l = other.get(key);
+    if (l) l.push(id);
+    else other.set(key, [id]);
+  }
+  return { v4, other };
+}
+
+/** An IPv4 address in dotted-quad text as a number (NaN for anything else; no allocation). */
+function v4Number(ip: string): number {
+  const k = v4EndpointKey("udp", ip, 0, true);
+  return Number.isNaN(k) ? NaN : Math.floor(k / 262144);
+}
+
+/**
+ * Ids of the ICMP and ICMPv6 flows of `t` that `from` opened toward `to` (addresses compared as
+ * FlowTable renders them), ascending. The index is built on the first call per table from the
+ * endpoint key column (no flow objects).
+ */
+export function icmpFlowsBetween(t: FlowTable, from: string, to: string): number[] {
+  let x = icmpAttached.get(t);
+  if (!x) icmpAttached.set(t, (x = buildIcmpFlows(t)));
+  const a = v4Number(from);
+  const b = v4Number(to);
+  const other = x.other.get(`${from}|${to}`) ?? [];
+  if (Number.isNaN(a) || Number.isNaN(b)) return other;
+  const out: number[] = [];
+  for (const id of x.v4.get(a) ?? []) if (t.ipv4(id, 1) === b) out.push(id);
+  // An IPv4 flow of protocol 58 (keyed as "other") is rare: merged in id order.
+  return other.length ? out.concat(other).sort((p, q) => p - q) : out;
+}

@@ -17,6 +17,7 @@ import { EventKind } from "../wasm/abi.js";
 import type { AlgEvent } from "../wasm/core.js";
 import type { AnalyzeResult } from "../alg/analyze.js";
 import { FTP_TRANSFER, type Negotiation, type Session } from "../alg/sessions.js";
+import { icmpFlowsBetween } from "./flow-columns.js";
 import type { Endpoint, Flow } from "../types.js";
 import { coverageOf, type CaptureSpan, type Reconciliation } from "./nat.js";
 import type { Check, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, VerifiedSession } from "./types.js";
@@ -362,13 +363,12 @@ function mediaForwarded(ni: Negotiation, no: Negotiation, input: SessionCheckInp
   return ni.dataSeen && no.dataSeen && ni.observedFlows.some((id) => input.nat?.byInside.has(id) ?? false);
 }
 
+/** The router's ICMP error about flow `f` (the first ICMP flow from its responder back to its initiator), quoted. */
 export function icmpNote(r: AnalyzeResult, f: Flow): string | undefined {
-  for (const g of r.scan.flows) {
-    if ((g.proto === "icmp" || g.proto === "icmpv6") && g.initiator.ip === f.responder.ip && g.responder.ip === f.initiator.ip) {
-      return `ICMP from ${g.initiator.ip} to ${g.responder.ip} (flow ${g.id}, packet ${g.first.packet}): the router answered the media with an error such as port unreachable`;
-    }
-  }
-  return undefined;
+  const id = icmpFlowsBetween(r.scan.flows, f.responder.ip, f.initiator.ip)[0];
+  if (id === undefined) return undefined;
+  const g = r.scan.flows.get(id);
+  return `ICMP from ${g.initiator.ip} to ${g.responder.ip} (flow ${g.id}, packet ${g.first.packet}): the router answered the media with an error such as port unreachable`;
 }
 
 function dataMissing(n: Negotiation, v: VerifiedNegotiation, findings: Finding[], r: AnalyzeResult, input: SessionCheckInput, outsideOnly: boolean, ni?: Negotiation, no?: Negotiation): void {

@@ -27,6 +27,8 @@ import { finding } from "./findings.js";
 import type { Reconciliation } from "./nat.js";
 import type { SipMessageView } from "./sip-fields.js";
 import { uriHostPort, messageName } from "./sip-fields.js";
+import { pairMessages } from "./sip.js";
+import { msOf } from "./sessions.js";
 import type { MediaDirection } from "./sip-media.js";
 import type { Check, Finding } from "./types.js";
 
@@ -180,4 +182,101 @@ function newConnections(r: AnalyzeResult, x: NonNullable<LinuxRegister["expectat
     if (f.responder.ip === x.to.ip && f.initiator.ip === x.from) out.push({ id, first: f.first.packet });
   }
   return out;
+}
+
+/** One SDP m= line whose expectations Linux would make on a NATed signalling connection. */
+interface NatMediaExpect {
+  /** udp `from` → NAT address:port, one per RTP and RTCP (as nf_nat_sdp_media keys them). */
+  keys: string[];
+  master: number;
+  cls: string;
+  packet: number;
+  ms: number;
+  /** Inside packet from which it no longer holds (flushed, or both RTP and RTCP used). */
+  end?: number;
+  msg: SipMessageView;
+  pair?: SipMessageView;
+}
+
+/**
+ * nf_nat_sip across calls (kernel 5.3 and later, default parameters): a media expectation it adds
+ * for an SDP on a NATed signalling connection is udp <peer> → <NAT address>:<port>, any source port
+ * (ALG-BEHAVIOUR.md §8.3). Another connection's live expectation with the same tuple and mask makes
+ * nf_ct_expect_related (NF_CT_EXP_F_SKIP_MASTER) answer -EALREADY, which nf_nat_sdp_media takes as a
+ * failure, not as "busy": no search for P+2, the message is dropped ("all ports in use for SDP
+ * media"). Same connection, same class: the old one is replaced. Read from the inside capture's
+ * Linux model (the router's input: media.linux of each inside SDP, its flushes and admissions) and
+ * the NAT mapping of each message's connection; every clash is an `alg.fragile-input` warning.
+ */
+export function linuxMediaClashes(dialogs: [Session | undefined, Session | undefined][], input: LinuxDialogInput & { inside?: AnalyzeResult }, findings: Finding[]): void {
+  const nat = input.nat;
+  const flows = input.inside?.scan.flows;
+  if (!nat || !flows) return;
+  const all: NatMediaExpect[] = [];
+  for (const [si, so] of dialogs) {
+    const msgs = si?.sip?.messages;
+    if (!msgs) continue;
+    const pairs = so?.sip ? new Map(pairMessages(msgs, so.sip.messages).pairs.map(([a, b]) => [a, b])) : undefined;
+    for (const n of si.negotiations) {
+      const l = n.media?.linux;
+      if (n.kind !== "SDP" || !l?.expected.length) continue;
+      const msg = msgs.find((m) => m.packet === n.packet && m.sdp);
+      const map = msg && nat.byInside.get(msg.flow);
+      if (!msg || !map || map.inside.ip === map.translated.ip) continue;
+      const keys = l.expected.map((e) => `${e.from}|${e.to.ip === map.inside.ip ? map.translated.ip : e.to.ip}|${e.to.port}`);
+      let end = l.flushedBy?.packet;
+      if ((l.admitted?.length ?? 0) >= keys.length) {
+        const used = l.admitted!.reduce((m, id) => Math.max(m, flows.firstPacket(id)), 0);
+        end = end === undefined ? used : Math.min(end, used);
+      }
+      all.push({ keys, master: msg.flow, cls: n.media!.type, packet: n.packet, ms: msOf(n.time), end, msg, pair: pairs?.get(msg) });
+    }
+  }
+  all.sort((a, b) => a.packet - b.packet);
+  const live = new Map<string, NatMediaExpect[]>();
+  for (let i = 0; i < all.length; ) {
+    // The m= lines of one message: the helper stops at the first that fails.
+    let j = i;
+    while (j < all.length && all[j]!.msg === all[i]!.msg) j++;
+    const lines = all.slice(i, j);
+    i = j;
+    const e = lines[0]!;
+    let hit: { o: NatMediaExpect; key: string } | undefined;
+    for (const x of lines) {
+      for (const key of x.keys) {
+        const o = live.get(key)?.find((o) => (o.end === undefined || o.end > e.packet) && e.ms - o.ms <= LINUX_MEDIA_EXPECT_MS && (o.master !== x.master || o.cls !== x.cls));
+        if (o) {
+          hit = { o, key };
+          break;
+        }
+      }
+      if (hit) break;
+    }
+    if (!hit) {
+      for (const x of lines) {
+        for (const key of x.keys) {
+          const l = live.get(key);
+          if (l) l.push(x);
+          else live.set(key, [x]);
+        }
+      }
+      continue;
+    }
+    const [from, to, port] = hit.key.split("|");
+    const moved = movedPorts(e.msg, e.pair);
+    findings.push(finding("alg.fragile-input",
+      `SIP ${messageName(e.msg)} at inside packet ${e.packet}: Linux would have dropped it ("all ports in use for SDP media"): its media expectation udp ${from} → ${epText({ ip: to!, port: Number(port) })} is the one the ${messageName(hit.o.msg)} at inside packet ${hit.o.packet} left on another signalling connection (inside flow ${hit.o.master}); nf_nat_sip moves the port only when the expectation is busy (another mask), not when it already exists${moved ? `; this router wrote m= port ${moved} instead` : ""}`,
+      { inside: [e.packet, hit.o.packet], ...(e.pair ? { outside: [e.pair.packet] } : {}) },
+      "since Linux 5.3 an identical expectation of another connection makes nf_ct_expect_related fail with EALREADY, and nf_nat_sdp_media drops the message instead of trying P+2"));
+  }
+}
+
+const LINUX_MEDIA_EXPECT_MS = 180_000;
+
+/** The outside m= ports that differ from the inside ones ("7002"), or undefined. */
+function movedPorts(mi: SipMessageView, mo: SipMessageView | undefined): string | undefined {
+  const a = mi.sdp?.media ?? [];
+  const b = mo?.sdp?.media ?? [];
+  const out = a.flatMap((m, k) => (b[k] && b[k]!.port !== m.port ? [String(b[k]!.port)] : []));
+  return out.length ? out.join(", ") : undefined;
 }

@@ -19,8 +19,9 @@ import { inCidr } from "../net/cidr.js";
 import { finding } from "./findings.js";
 import { coverageOf, type CaptureSpan, type Reconciliation } from "./nat.js";
 import { msOf, type NatHints } from "./sessions.js";
+import { udpFlowsAt } from "./flow-columns.js";
 import { compareFields, lengthProblem, messageName, type FieldCheck, type SipMessageView, type SipTranslation } from "./sip-fields.js";
-import { linuxDialog, linuxEmulation } from "./sip-linux.js";
+import { linuxDialog, linuxEmulation, linuxMediaClashes } from "./sip-linux.js";
 import { SIP_MEDIA_WAIT_S, SIP_MEDIA_WINDOW_S, afterEndFinding, endWords, mediaDirection, mediaEnd, type MediaDirection, type MediaInput } from "./sip-media.js";
 import type { Check, Evidence, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, VerifiedSession } from "./types.js";
 
@@ -69,7 +70,10 @@ export function sipSessions(r: AnalyzeResult | undefined): SipSession[] {
 
 /** Verified SIP sessions (one per dialog), their findings and checks. */
 export function verifySip(input: SipCheckInput, findings: Finding[], checks: Check[]): VerifiedSession[] {
-  return pairDialogs(sipSessions(input.inside), sipSessions(input.outside), input.nat).map(([si, so]) => verifyDialog(si, so, input, findings, checks));
+  const dialogs = pairDialogs(sipSessions(input.inside), sipSessions(input.outside), input.nat);
+  const out = dialogs.map(([si, so]) => verifyDialog(si, so, input, findings, checks));
+  if (input.profile === "linux") linuxMediaClashes(dialogs, input, findings);
+  return out;
 }
 
 /**
@@ -134,9 +138,8 @@ function translationOf(m: NatMapping, input: SipCheckInput): SipTranslation {
 function mediaNatPort(input: SipCheckInput, ip: string, port: number): number | undefined {
   const r = input.inside;
   if (!r || !input.nat) return undefined;
-  for (const f of r.scan.flows) {
-    if (f.proto !== "udp") continue;
-    const m = input.nat.byInside.get(f.id);
+  for (const id of udpFlowsAt(r.scan.flows, ip, port)) {
+    const m = input.nat.byInside.get(id);
     if (m && m.inside.ip === ip && m.inside.port === port) return m.translated.port ?? undefined;
   }
   return undefined;

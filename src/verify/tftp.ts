@@ -25,6 +25,7 @@ import type { TftpInfo } from "../alg/tftp.js";
 import type { Flow } from "../types.js";
 import { finding } from "./findings.js";
 import { msOf, type SessionCheckInput } from "./sessions.js";
+import { icmpFlowsBetween } from "./flow-columns.js";
 import type { Check, Finding, NatMapping, TftpTransferView, VerifiedNegotiation, VerifiedSession, VerifiedTftp } from "./types.js";
 
 const ep = (e: { ip?: string; port?: number | null }) => (e.ip?.includes(":") ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
@@ -36,11 +37,15 @@ function flowOf(r: AnalyzeResult | undefined, id: number | undefined): Flow | un
 /** The router's ICMP error about a reply flow (sent back to the server), quoted for evidence. */
 export function tftpIcmp(r: AnalyzeResult, f: Flow, server: string): Flow | undefined {
   const client = f.initiator.ip === server ? f.responder.ip : f.initiator.ip;
-  for (const g of r.scan.flows) {
-    if ((g.proto === "icmp" || g.proto === "icmpv6") && g.first.packet > f.first.packet - 1 &&
-      ((g.initiator.ip === client && g.responder.ip === server) || (g.initiator.ip === server && g.responder.ip === client))) return g;
+  const t = r.scan.flows;
+  let first = 0;
+  for (const [a, b] of [[client, server], [server, client]]) {
+    for (const id of icmpFlowsBetween(t, a!, b!)) {
+      if (first && id >= first) break;
+      if (t.firstPacket(id) > f.first.packet - 1) first = id;
+    }
   }
-  return undefined;
+  return first ? t.get(first) : undefined;
 }
 
 /** One TFTP session across the NAT (either side may be missing). */

@@ -1,0 +1,160 @@
+/**
+ * Generator of two-call SIP cases through one source NAT, captured on both sides of the router,
+ * for the Linux model of nf_nat_sip's media expectations across calls (ALG-BEHAVIOUR.md §8.3,
+ * kernel source nf_nat_sip.c nf_nat_sdp_media / nf_conntrack_expect.c __nf_ct_expect_check):
+ *
+ *   alice 192.0.2.10:5060 ─┐                            ┌─ bob  198.51.100.20:5060 (media 6000)
+ *                          ├─ router / NAT 203.0.113.1 ─┤
+ *   carol 192.0.2.11:5060 ─┘                            └─ dave 198.51.100.30:5060 (media 6000)
+ *
+ * alice and carol both announce media on port 7000. alice calls bob (INVITE with SDP, 200 with
+ * SDP, ACK); then, while alice's media expectations are live, carol calls `peer` (bob or dave);
+ * then RTP both ways on both calls, and two BYEs. The NAT keeps alice's signalling port 5060 and
+ * maps carol's to 5061 (the 5-tuple toward bob is taken when the peer is bob). The router under
+ * test rewrites Via/Contact/From and SDP o=/c= to 203.0.113.1 and writes carol's media port as
+ * `carolNatPort` (7002: it moved it, as Linux did before 5.3; 7000: it kept it).
+ *
+ * What Linux (5.3 and later, default module parameters) does with carol's INVITE, from its code
+ * (and seen live on this machine's kernel 6.18: `conntrack -L expect` and the outside wire):
+ *   - the expectation nf_nat_sip wants is udp <peer> → 203.0.113.1:7000 (and 7001), any source port;
+ *   - peer = bob: alice's connection already holds that exact expectation (same tuple and mask);
+ *     with NF_CT_EXP_F_SKIP_MASTER nf_ct_expect_related answers -EALREADY (another master), which
+ *     nf_nat_sdp_media treats as a failure, not as "busy": no port search, the INVITE is dropped
+ *     ("all ports in use for SDP media"). `expected.linux` has alg.fragile-input.
+ *   - peer = dave: the expectation differs in its source (dave, not bob), so it does not clash:
+ *     both calls keep 203.0.113.1:7000. No finding.
+ * The port search itself (P+2, P+4 …) runs only on -EBUSY: an expectation on the same NAT address
+ * and port whose mask differs (another source mask), which SIP expectations with the default
+ * parameters never have against each other (see README "SIP dialogs and SDP media").
+ *
+ * Nothing in the expectations is read back from a decoder: they follow from the spec above.
+ */
+import { rtpPacket } from "../../test/helpers/pcap-writer.js";
+import { Wire, type Ep } from "./nat-cases.js";
+
+const MS = 1_000_000n;
+const NAT = "203.0.113.1";
+const ALICE = "192.0.2.10";
+const CAROL = "192.0.2.11";
+export const BOB = "198.51.100.20";
+export const DAVE = "198.51.100.30";
+const MEDIA = 7000;
+const PEER_MEDIA = 6000;
+
+export interface TwoCallSpec {
+  name: string;
+  /** carol's callee: bob (alice's too) or dave. */
+  peer: string;
+  /** carol's media port as the router under test wrote it outside. */
+  carolNatPort: number;
+}
+
+export const TWO_CALL_CASES: readonly TwoCallSpec[] = [
+  { name: "sip-two-calls-same-peer", peer: BOB, carolNatPort: 7002 },
+  { name: "sip-two-calls-two-peers", peer: DAVE, carolNatPort: MEDIA },
+];
+
+export interface TwoCallCase {
+  spec: TwoCallSpec;
+  inside: Uint8Array;
+  outside: Uint8Array;
+  /** What verify must say: without a profile, and with --profile linux. */
+  expected: { findings: string[]; linux: { findings: string[]; evidence?: { inside: number[]; outside: number[] } } };
+  /** Packet numbers (per side) of carol's INVITE. */
+  carolInvite: { inside: number; outside: number };
+}
+
+interface Party { name: string; ip: string; natPort: number; callId: string; tag: string; mediaOut: number }
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+function sdp(user: string, ip: string, port: number): string {
+  return ["v=0", `o=${user} 1 1 IN IP4 ${ip}`, "s=-", `c=IN IP4 ${ip}`, "t=0 0", `m=audio ${port} RTP/AVP 8`, "a=rtpmap:8 PCMA/8000", ""].join("\r\n");
+}
+
+function message(start: string, from: Party, sig: string, peer: string, cseq: string, branch: string, toTag: string, body?: string): string {
+  const hs = [
+    start, `Via: SIP/2.0/UDP ${sig};branch=z9hG4bK-${branch};rport`, "Max-Forwards: 70",
+    `From: <sip:${from.name}@${sig}>;tag=${from.tag}`, `To: <sip:callee@${peer}:5060>${toTag}`, `Call-ID: ${from.callId}`,
+    `CSeq: ${cseq}`, `Contact: <sip:${from.name}@${sig}>`,
+  ];
+  if (body) hs.push("Content-Type: application/sdp");
+  hs.push(`Content-Length: ${body ? body.length : 0}`);
+  return hs.join("\r\n") + "\r\n\r\n" + (body ?? "");
+}
+
+/** A request of `p` (inside: private values; outside: what the router wrote); `media`: an SDP address other than its own (left alone). */
+function request(p: Party, peer: string, method: string, cseq: number, branch: string, withSdp: boolean, toTag: string, media?: string): Record<"inside" | "outside", Uint8Array> {
+  const one = (ip: string, port: number, mport: number) => enc(message(`${method} sip:callee@${peer}:5060 SIP/2.0`, p, `${ip}:${port}`, peer, `${cseq} ${method}`, branch, toTag, withSdp ? sdp(p.name, media ?? ip, mport) : undefined));
+  return { inside: one(p.ip, 5060, MEDIA), outside: one(NAT, p.natPort, p.mediaOut) };
+}
+
+/** The media relay next to bob that alice's SDP names in buildExternalMediaCall. */
+export const RELAY = "198.51.100.40";
+
+/**
+ * The situation `sip_external_media` is about: alice's INVITE announces media at a relay on bob's
+ * side (c= 198.51.100.40, m= 7000: reached through the interface the INVITE leaves by), then 200
+ * and ACK; no RTP. Linux with its default parameters (sip_direct_media=1) makes no expectation
+ * because c= is not the sender; sip_external_media acts only with sip_direct_media=0.
+ */
+export function buildExternalMediaCall(): { inside: Uint8Array; outside: Uint8Array } {
+  const w = new Wire();
+  const alice: Party = { name: "alice", ip: ALICE, natPort: 5060, callId: "3-3003@192.0.2.10", tag: "a3", mediaOut: MEDIA };
+  const li = { ip: ALICE, port: 5060 };
+  const lo = { ip: NAT, port: 5060 };
+  const remote = { ip: BOB, port: 5060 };
+  w.udp(true, li, lo, remote, request(alice, BOB, "INVITE", 1, "a3-1", true, "", RELAY), { dt: 100n * MS });
+  w.udp(false, li, lo, remote, response(alice, BOB, "200 OK", "1 INVITE", "a3-1", true), { dt: 40n * MS });
+  w.udp(true, li, lo, remote, request(alice, BOB, "ACK", 1, "a3-2", false, ";tag=c1"), { dt: 40n * MS });
+  return { inside: w.pcap("inside"), outside: w.pcap("outside") };
+}
+
+/** The peer's response to `p`'s request (the router turns Via/From back into the private values inside). */
+function response(p: Party, peer: string, code: string, cseq: string, branch: string, withSdp: boolean): Record<"inside" | "outside", Uint8Array> {
+  const one = (ip: string, port: number) => enc(message(`SIP/2.0 ${code}`, p, `${ip}:${port}`, peer, cseq, branch, ";tag=c1", withSdp ? sdp("callee", peer, PEER_MEDIA) : undefined));
+  return { inside: one(p.ip, 5060), outside: one(NAT, p.natPort) };
+}
+
+export function buildTwoCallCase(spec: TwoCallSpec): TwoCallCase {
+  const w = new Wire();
+  const alice: Party = { name: "alice", ip: ALICE, natPort: 5060, callId: "2-1001@192.0.2.10", tag: "a1", mediaOut: MEDIA };
+  const carol: Party = { name: "carol", ip: CAROL, natPort: 5061, callId: "2-2002@192.0.2.11", tag: "k1", mediaOut: spec.carolNatPort };
+  const calls: [Party, string][] = [[alice, BOB], [carol, spec.peer]];
+  const sig = (p: Party): [Ep, Ep] => [{ ip: p.ip, port: 5060 }, { ip: NAT, port: p.natPort }];
+  let carolInvite: ReturnType<typeof w.numbers> extends Map<infer K, number> ? K : never = undefined as never;
+  // Call setup, one after the other (carol's INVITE while alice's expectations are live).
+  for (const [p, peer] of calls) {
+    const [li, lo] = sig(p);
+    const remote = { ip: peer, port: 5060 };
+    w.udp(true, li, lo, remote, request(p, peer, "INVITE", 1, `${p.tag}-1`, true, ""), { dt: 100n * MS });
+    if (p === carol) carolInvite = w.pkts[w.pkts.length - 1]!;
+    w.udp(false, li, lo, remote, response(p, peer, "200 OK", "1 INVITE", `${p.tag}-1`, true), { dt: 40n * MS });
+    w.udp(true, li, lo, remote, request(p, peer, "ACK", 1, `${p.tag}-2`, false, ";tag=c1"), { dt: 40n * MS });
+  }
+  // RTP both ways on both calls (the peer first), 3 packets each way.
+  for (let k = 0; k < 3; k++) {
+    for (const [p, peer] of calls) {
+      const li = { ip: p.ip, port: MEDIA };
+      const lo = { ip: NAT, port: p.mediaOut };
+      const remote = { ip: peer, port: PEER_MEDIA };
+      w.udp(false, li, lo, remote, rtpPacket(k, k * 160, 0x5000 + p.natPort, 160, () => 0xd5), { dt: 20n * MS });
+      w.udp(true, li, lo, remote, rtpPacket(k, k * 160, 0x6000 + p.natPort, 160, () => 0xd5), { dt: 1n * MS });
+    }
+  }
+  for (const [p, peer] of calls) {
+    const [li, lo] = sig(p);
+    const remote = { ip: peer, port: 5060 };
+    w.udp(true, li, lo, remote, request(p, peer, "BYE", 2, `${p.tag}-3`, false, ";tag=c1"), { dt: 100n * MS });
+    w.udp(false, li, lo, remote, response(p, peer, "200 OK", "2 BYE", `${p.tag}-3`, false), { dt: 40n * MS });
+  }
+  const at = { inside: w.numbers("inside").get(carolInvite)!, outside: w.numbers("outside").get(carolInvite)! };
+  const clash = spec.peer === BOB;
+  return {
+    spec,
+    inside: w.pcap("inside"),
+    outside: w.pcap("outside"),
+    expected: { findings: [], linux: clash ? { findings: ["alg.fragile-input"], evidence: { inside: [at.inside], outside: [at.outside] } } : { findings: [] } },
+    carolInvite: at,
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * nf_nat_sip's media expectations across two calls through one NAT (--profile linux): generated
+ * two-sided captures (pcaps/make/sip-two-calls.ts; expectations from its spec). Two inside phones
+ * announce the same media port: to the same peer, Linux (5.3+) drops the second INVITE (identical
+ * expectation of another connection: EALREADY, "all ports in use for SDP media"), whatever this
+ * router did (here it moved the port to 7002); to two peers, the expectations differ in their
+ * source and both calls keep the port: no finding.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../cli/run.js";
+import { tempDir } from "../helpers/tmp.js";
+import { verifyValidator } from "../helpers/verify-schema.js";
+import { RELAY, TWO_CALL_CASES, buildExternalMediaCall, buildTwoCallCase } from "../../pcaps/make/sip-two-calls.js";
+
+const tmp = tempDir("alg-verify-sip-clash-");
+const validate = verifyValidator();
+
+async function verify(...args: string[]) {
+  const r = await runCli("verify", ...args, "--json");
+  return { code: r.code, report: JSON.parse(r.stdout) };
+}
+
+const codesOf = (report: any) => [...new Set<string>(report.findings.map((f: any) => f.code))].sort();
+
+describe("Linux: the same media port announced by two calls through one NAT", () => {
+  for (const spec of TWO_CALL_CASES) {
+    const c = buildTwoCallCase(spec);
+    const inside = join(tmp, `${spec.name}-inside.pcap`);
+    const outside = join(tmp, `${spec.name}-outside.pcap`);
+    writeFileSync(inside, c.inside);
+    writeFileSync(outside, c.outside);
+    const sides = ["--inside", inside, "--outside", outside];
+
+    it(`${spec.name}: without a profile, both calls pass (media both ways, every rewrite right)`, async () => {
+      const { code, report } = await verify(...sides);
+      expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+      expect(codesOf(report), JSON.stringify(report.findings.map((f: any) => f.message))).toEqual(c.expected.findings);
+      expect(code).toBe(0);
+      const sip = report.sessions.filter((s: any) => s.alg === "sip");
+      expect(sip.length).toBe(2);
+      for (const s of sip) expect(s.sip.media.map((d: any) => d.status).sort()).toEqual(["forwarded", "forwarded"]);
+    });
+
+    it(`${spec.name}: --profile linux: ${c.expected.linux.findings.length ? "drops carol's INVITE" : "keeps both"}`, async () => {
+      const { report } = await verify(...sides, "--profile", "linux");
+      expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+      expect(codesOf(report), JSON.stringify(report.findings.map((f: any) => f.message))).toEqual(c.expected.linux.findings);
+      expect(report.verdict).toBe("pass");
+      const ev = c.expected.linux.evidence;
+      if (!ev) return;
+      const f = report.findings.find((x: any) => x.code === "alg.fragile-input");
+      expect(f.message).toContain("all ports in use for SDP media");
+      expect(f.message).toContain(`udp ${spec.peer} → 203.0.113.1:7000`);
+      expect(f.message).toContain("this router wrote m= port 7002 instead");
+      for (const side of ["inside", "outside"] as const) for (const p of ev[side]) expect(f.evidence[side]).toContain(p);
+    });
+  }
+});
+
+describe("Linux: sip_external_media is not modelled (the profile emulates sip_direct_media=1)", () => {
+  it("an SDP naming a relay on the peer's side gets no expectation: c= is not the sender, whatever the routes", async () => {
+    const c = buildExternalMediaCall();
+    const inside = join(tmp, "external-inside.pcap");
+    const outside = join(tmp, "external-outside.pcap");
+    writeFileSync(inside, c.inside);
+    writeFileSync(outside, c.outside);
+    const r = await runCli("analyze", inside, "--json", "--profile", "linux");
+    const report = JSON.parse(r.stdout);
+    const offer = report.sessions.flatMap((s: any) => s.negotiations).find((n: any) => n.kind === "SDP" && n.command === "INVITE");
+    expect(offer.announced).toMatchObject({ ip: RELAY, port: 7000 });
+    expect(offer.media.linux.expected).toEqual([]);
+    expect(offer.media.linux.none).toMatch(/not the sender 192\.0\.2\.10: no expectation with sip_direct_media=1/);
+    // verify with the profile: the Linux helper leaves such an SDP alone, and so did this router: nothing to flag but the fragile input.
+    const v = await verify("--inside", inside, "--outside", outside, "--profile", "linux");
+    const f = v.report.findings.filter((x: any) => x.code === "alg.fragile-input");
+    expect(f.map((x: any) => x.message).join("\n")).toMatch(/at 198\.51\.100\.40, not the sender 192\.0\.2\.10: with sip_direct_media=1 the helper opens no pinhole/);
+  });
+});
