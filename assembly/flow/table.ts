@@ -277,10 +277,10 @@ export function upsert(m: usize): bool {
  *     waits) at or past the sweep mark, so that the pages of FLOWS in use — resident memory —
  *     follow what is concurrent, not the limit (a 4 GiB capture of ~100 k concurrent flows filled
  *     all 393 216 records of the default table: 48 MiB). The mark starts at SWEEP_FIRST_MARK
- *     records (or a quarter of the limit, when lower) and moves a quarter past the slots in use whenever a
- *     sweep frees less than 1/SWEEP_YIELD of the records it passed, so a capture whose flows do
- *     not end sweeps a few times only (geometrically further apart), and one whose flows end
- *     settles where each sweep frees a useful share.
+ *     records (or a quarter of the limit, when lower); after each sweep it is at least 1/SWEEP_ROOM
+ *     past the flows still held, so a capture whose flows do not end sweeps a few times only
+ *     (geometrically further apart), and one whose flows end settles with its records about
+ *     1/SWEEP_ROOM more than the flows it holds at once (each sweep freeing that many).
  * The hand passes the records once, in FLOWS order (sequential reads, ~2 cache lines per record),
  * and a record that leaves is found in the index from its hash. The sweep goes on at the
  * following packets while the region has room (feed pauses at half full for the host to drain
@@ -379,21 +379,20 @@ function indexOf(slot: u32): u32 {
 
 /** FLOWS slots the current sweep has still to pass (0 = no sweep under way). */
 let sweepLeft: u32 = 0;
-/** FLOWS slots the current sweep passes in all, and the records it has moved out so far. */
-let sweepSpan: u32 = 0;
+/** Records the current sweep has moved out so far. */
 let sweepFreed: u32 = 0;
 /** The first sweep mark, in records (see above): 8 MiB of FLOWS. */
 const SWEEP_FIRST_MARK: u32 = 65_536;
-/** A sweep that frees less than 1/SWEEP_YIELD of the records it passes moves the mark on. */
-const SWEEP_YIELD: u32 = 8;
-/** The sweep mark once moved on (0: still the first one). */
+/** After a sweep, the mark is at least the flows held and 1/SWEEP_ROOM of them. */
+const SWEEP_ROOM: u32 = 8;
+/** The sweep mark as moved on by the sweeps so far (it never goes back). */
 let sweepMarkMoved: u32 = 0;
 
 /** Starts a sweep of the whole table, unless one is under way. */
 function beginSweep(): void {
   if (sweepLeft != 0 || nextRecord == 0) return;
   hand = 0;
-  sweepLeft = sweepSpan = nextRecord;
+  sweepLeft = nextRecord;
   sweepFreed = 0;
 }
 
@@ -406,7 +405,7 @@ function startSweep(now: u64): void {
 /** A new flow about to take a FLOWS slot: starts a sweep first if that slot is a fresh one past the mark. */
 function sweepBeforeNewSlot(): void {
   if (freeRecords != 0 || sweepLeft != 0) return;
-  let mark = sweepMarkMoved != 0 ? sweepMarkMoved : min(SWEEP_FIRST_MARK, flowLimit() >> 2);
+  let mark = max(sweepMarkMoved, min(SWEEP_FIRST_MARK, flowLimit() >> 2));
   if (nextRecord >= mark) beginSweep();
 }
 
@@ -436,7 +435,7 @@ function reclaim(now: u64, keep: u32): void {
     retryTs = now + RETRY_NS;
     refused = 0;
   }
-  if (sweepFreed < sweepSpan / SWEEP_YIELD) sweepMarkMoved = min(nextRecord + (nextRecord >> 2), flowLimit());
+  sweepMarkMoved = max(sweepMarkMoved, min(used + used / SWEEP_ROOM, flowLimit()));
 }
 
 /** Whether the host should drain ENDED before more packets are accounted (feed pauses). */
