@@ -1,6 +1,6 @@
 /**
  * A flow table bounded by what is concurrent: flows that are over (TCP closed and quiet 120 s —
- * 10 s here —, UDP quiet 180 s, …) leave a full table for the host's store, so a capture with more flows over
+ * 10 s here —, UDP quiet 180 s, …) leave a full table (or one past its sweep mark) for the host's store, so a capture with more flows over
  * its length than --max-flows but fewer at once is reported completely — the same flows, ids and
  * counts as with a table big enough for all of them. A table really full of live flows still says
  * flow_table_full.
