@@ -34,7 +34,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem, type as osType, release } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -128,6 +128,13 @@ function timeProcess(cmd: string, args: string[]): { seconds: number; peakRssMiB
   const [user, sys, kb] = gnuTime ? (r.stderr.trim().split("\n").pop() ?? "").split(" ").map(Number) : [NaN, NaN, NaN];
   const cpuSeconds = Number.isFinite(user) && Number.isFinite(sys) ? user + sys : undefined;
   return { seconds, peakRssMiB: Number.isFinite(kb) ? kb / 1024 : undefined, cpuSeconds, status: r.status ?? -1 };
+}
+
+/** The node flags the CLI's shebang names (`#!/usr/bin/env -S node --max-semi-space-size=8`): the whole-process runs use them, as the installed CLI does. */
+function binNodeFlags(bin: string): string[] {
+  const first = readFileSync(bin, "utf8").split("\n", 1)[0];
+  const m = /^#!\S*env\s+(?:-S\s+)?node\s+(.*)$/.exec(first);
+  return m ? m[1].trim().split(/\s+/) : [];
 }
 
 /** Issue 14's bench criterion: analyze's CPU on the capture with SIP/TFTP over the one without, at the same size. */
@@ -277,7 +284,7 @@ async function main() {
   const c = values.yardstick ? yardstick(values.yardstick) : undefined;
   if (!c) process.stderr.write(`bench: C yardstick not built (${values.yardstick || "no --yardstick"}): no ratios\n`);
   const whole = (name: string, cmd: string[], file: string, bytes: number, packets: number, note: string) => {
-    const r = paired(process.execPath, cmd, c, file);
+    const r = paired(process.execPath, [...binNodeFlags(bin), ...cmd], c, file);
     rows.push({
       name, seconds: r.best.seconds, bytes, packets, mbPerSec: bytes / 1e6 / r.best.seconds, packetsPerSec: packets / r.best.seconds,
       peakRssMiB: r.peak, vsC: r.vsC, note,

@@ -239,7 +239,7 @@ export function upsert(m: usize): bool {
       }
       // Records moved back into freed slots: find the empty slot again.
       probe(h, proto, vlan0, vlan1, ifKey, sHi, sLo, sPort, dHi, dLo, dPort, isSyn);
-    }
+    } else sweepBeforeNewSlot();
     // The empty index entry where the probe stopped names a new record.
     let slot = takeRecord();
     store<u32>(ixPtr(probeSlot), (h & ~flowMask) | (slot + 1));
@@ -293,17 +293,26 @@ export function upsert(m: usize): bool {
 
 // ---- leaving the table ----------------------------------------------------------------------
 /*
- * The table holds what is concurrent, not what the file holds. When a new flow finds the table at
- * its load limit, a sweep starts: a clock hand passes every slot once and moves the records of
- * flows that are over to the ENDED region, whose records the host drains after each feed into its
- * store (src/capture/flow-table.ts); their ids stay. The sweep goes on at the following packets
- * while the region has room (feed pauses at half full for the host to drain it), so the whole
- * table is swept within a few feeds. Sweeping the whole table, not just enough for one flow,
- * matters: a hand that frees only what is needed leaves the slots just ahead of it nearly full
- * (everything that became over during one turn), and linear probing turns that into clusters of
- * thousands of slots (measured: 950 M slots scanned by deletions on a 4 GiB capture). A flow is
- * over when,
- * in capture time (the time of the packet that needs the room):
+ * The table holds what is concurrent, not what the file holds. A sweep moves the records of flows
+ * that are over to the ENDED region, whose records the host drains after each feed into its store
+ * (src/capture/flow-table.ts); their ids stay. A sweep starts:
+ *   - when a new flow finds the table at its load limit (--max-flows);
+ *   - before that, when a new flow would take a FLOWS slot never used so far (no freed one
+ *     waits) at or past the sweep mark, so that the pages of FLOWS in use — resident memory —
+ *     follow what is concurrent, not the limit (a 4 GiB capture of ~100 k concurrent flows filled
+ *     all 393 216 records of the default table: 48 MiB). The mark starts at SWEEP_FIRST_MARK
+ *     records (or a quarter of the limit, when lower); after each sweep it is at least 1/SWEEP_ROOM
+ *     past the flows still held, so a capture whose flows do not end sweeps a few times only
+ *     (geometrically further apart), and one whose flows end settles with its records about
+ *     1/SWEEP_ROOM more than the flows it holds at once (each sweep freeing that many).
+ * The hand passes the records once, in FLOWS order (sequential reads, ~2 cache lines per record),
+ * and a record that leaves is found in the index from its hash. The sweep goes on at the
+ * following packets while the region has room (feed pauses at half full for the host to drain
+ * it), so the whole table is swept within a few feeds. Sweeping the whole table, not just enough
+ * for one flow, keeps sweeps rare and the freed index entries spread out (a hand over the index
+ * freeing only what was needed left clusters of thousands of full slots ahead of it: 950 M slots
+ * scanned by deletions on a 4 GiB capture). A flow is over when, in capture time (the time of the
+ * packet that starts a new flow):
  *   - a later SYN on its 5-tuple superseded it (no packet can reach it any more);
  *   - TCP closed by FIN both ways and quiet for tcpClosedNs (default 120 s, conntrack's TIME_WAIT:
  *     the last ACK may come well after the second FIN);
@@ -311,23 +320,25 @@ export function upsert(m: usize): bool {
  *   - TCP that never got past the SYN, quiet for tcpOpeningNs (default 120 s, conntrack's SYN_SENT);
  *   - any other TCP quiet for tcpIdleNs (default 5 days, conntrack's ESTABLISHED);
  *   - UDP, ICMP and other protocols quiet for otherIdleNs (default 180 s, conntrack's UDP stream).
- * Flows leave only when room is needed, so a capture whose flows fit is reported exactly as
- * before (a UDP conversation with a long pause stays one flow, as in tshark); a packet on a
- * 5-tuple whose flow has left starts a new flow. Freed slots are reused by backward-shift
- * deletion (Knuth's algorithm R for linear probing), so probe chains never carry tombstones.
- * When a whole sweep frees fewer than RECLAIM_BATCH, the next one waits for 1 s of capture
- * time or for limit/4 refused flows, so a table full of live flows does not sweep per packet.
+ * A capture of fewer flows than the first mark never sweeps, so it is reported exactly as by an
+ * unbounded table (a UDP conversation with a long pause stays one flow, as in tshark); past it, a
+ * flow over by its timeout may leave before the table is full, as conntrack forgets it, and a
+ * packet on a 5-tuple whose flow has left starts a new flow (longer --flow-timeouts keep it).
+ * Index entries are removed by backward-shift deletion (Knuth's algorithm R for linear probing),
+ * so probe chains never carry tombstones. When a sweep at the limit frees fewer than
+ * RECLAIM_BATCH, the next one waits for 1 s of capture time or for limit/4 refused flows, so a
+ * table full of live flows does not sweep per packet.
  */
 let tcpClosedNs: u64 = 120_000_000_000;
 let tcpResetNs: u64 = 10_000_000_000;
 let tcpOpeningNs: u64 = 120_000_000_000;
 let tcpIdleNs: u64 = 432_000_000_000_000;
 let otherIdleNs: u64 = 180_000_000_000;
+/** Next FLOWS slot the hand looks at. */
 let hand: u32 = 0;
 let retryTs: u64 = 0;
 let refused: u32 = 0;
 const RETRY_NS: u64 = 1_000_000_000;
-
 /** Timeouts in milliseconds of capture time (see above); each ≥ 0. */
 export function setFlowTimeouts(closedMs: f64, resetMs: f64, openingMs: f64, tcpMs: f64, otherMs: f64): void {
   tcpClosedNs = <u64>(closedMs * 1e6);
@@ -383,47 +394,72 @@ function removeAt(i: u32): void {
   store<u32>(ixPtr(i), 0);
 }
 
-/** Slots the current sweep has still to pass (0 = no sweep under way). */
+/** The index slot whose entry names FLOWS slot `slot` (a record in the table), from its hash. */
+function indexOf(slot: u32): u32 {
+  let i = load<u32>(flowsPtr + (<usize>slot) * FLOW_SIZE + FL_HASH) & flowMask;
+  while ((load<u32>(ixPtr(i)) & flowMask) != slot + 1) i = (i + 1) & flowMask;
+  return i;
+}
+
+/** FLOWS slots the current sweep has still to pass (0 = no sweep under way). */
 let sweepLeft: u32 = 0;
 /** Records the current sweep has moved out so far. */
 let sweepFreed: u32 = 0;
+/** The first sweep mark, in records (see above): 8 MiB of FLOWS. */
+const SWEEP_FIRST_MARK: u32 = 65_536;
+/** After a sweep, the mark is at least the flows held and 1/SWEEP_ROOM of them. */
+const SWEEP_ROOM: u32 = 8;
+/** The sweep mark as moved on by the sweeps so far (it never goes back). */
+let sweepMarkMoved: u32 = 0;
 
-/** Starts a sweep of the whole table, unless the last one found next to nothing (see above). */
-function startSweep(now: u64): void {
-  if (sweepLeft != 0 || (now < retryTs && refused < (flowLimit() >> 2))) return;
-  sweepLeft = flowCap;
+/** Starts a sweep of the whole table, unless one is under way. */
+function beginSweep(): void {
+  if (sweepLeft != 0 || nextRecord == 0) return;
+  hand = 0;
+  sweepLeft = nextRecord;
   sweepFreed = 0;
 }
 
+/** At the load limit: starts a sweep, unless the last one found next to nothing (see above). */
+function startSweep(now: u64): void {
+  if (now < retryTs && refused < (flowLimit() >> 2)) return;
+  beginSweep();
+}
+
+/** A new flow about to take a FLOWS slot: starts a sweep first if that slot is a fresh one past the mark. */
+function sweepBeforeNewSlot(): void {
+  if (freeRecords != 0 || sweepLeft != 0) return;
+  let mark = max(sweepMarkMoved, min(SWEEP_FIRST_MARK, flowLimit() >> 2));
+  if (nextRecord >= mark) beginSweep();
+}
+
 /**
- * Moves flows that are over out of the table as the hand passes them, while the ENDED region has
- * room below `keep` records (see above).
+ * Moves flows that are over out of the table as the hand passes their records, while the ENDED
+ * region has room below `keep` records (see above).
  */
 function reclaim(now: u64, keep: u32): void {
   let e = load<u32>(statePtr + ST_ENDED_COUNT);
   while (sweepLeft != 0 && e < keep) {
-    let ex = ixPtr(hand);
-    let r = recOf(ex);
-    if (load<u32>(ex) != 0 && over(r, now)) {
-      // The record moves to ENDED; the entry may now name a record from later in the cluster,
-      // so the hand stays to look at it.
+    let r = flowsPtr + (<usize>hand) * FLOW_SIZE;
+    if (load<u32>(r + FL_HASH) != 0 && over(r, now)) {
       memory.copy(endedPtr + (<usize>e) * FLOW_SIZE, r, FLOW_SIZE);
       e++;
-      removeAt(hand);
+      removeAt(indexOf(hand));
       used--;
       sweepFreed++;
       bump(Stat.FlowsEnded);
-      continue;
     }
-    hand = (hand + 1) & flowMask;
+    hand++;
     sweepLeft--;
   }
   store<u32>(statePtr + ST_ENDED_COUNT, e);
   store<u32>(statePtr + ST_FLOWS_HELD, used);
-  if (sweepLeft == 0 && sweepFreed < <u32>RECLAIM_BATCH) {
+  if (sweepLeft != 0) return;
+  if (sweepFreed < <u32>RECLAIM_BATCH) {
     retryTs = now + RETRY_NS;
     refused = 0;
   }
+  sweepMarkMoved = max(sweepMarkMoved, min(used + used / SWEEP_ROOM, flowLimit()));
 }
 
 /** Whether the host should drain ENDED before more packets are accounted (feed pauses). */

@@ -19,23 +19,32 @@ export const FLOW_PAGE = 4096;
 const CHUNK_BYTES = 1 << 19;
 /** Record positions per chunk of the position index. */
 const POS_CHUNK = 4096;
-/** Form byte of an encoded record: bit 0, the 128 bytes follow as they are; bit 1, IPv4 addresses in 4 bytes. */
+/**
+ * Form byte of an encoded record: bit 0, the 128 bytes follow as they are; bit 1, IPv4 addresses
+ * in 4 bytes; bit 2, times in µs (the first time's distance to its chunk's base and the duration
+ * both whole µs, as in every µs pcap).
+ */
 const RAW = 1;
 const V4 = 2;
+const US = 4;
 const TWO32 = 4294967296;
 
 /**
  * Records of flows that left the wasm table (ended, or idle past their timeout), in the order
- * they left. A record is kept compact — about 60 bytes instead of the core's 128 (varints for
+ * they left. A record is kept compact — about 58 bytes instead of the core's 128 (varints for
  * counters and small fields, 4-byte IPv4 addresses, the last packet and time as differences to the
- * first) — in fixed chunks with a 4-byte position each: no object per flow, no copy when the
- * store grows. Decoding gives back the 128 bytes exactly; a record that does not fit the compact
+ * first, the first time as a difference to its chunk's first, times in µs when whole, IP header
+ * bytes as the difference to the usual headers of the packets) — in fixed chunks with a 4-byte
+ * position each: no object per flow, no copy when the store grows. Decoding gives back the 128 bytes exactly; a record that does not fit the compact
  * form (a counter ≥ 2^53, time going back) is kept as it is.
  */
 export class EndedFlows {
   private readonly chunks: Uint8Array[] = [];
   private readonly positions: Uint32Array[] = [];
   private fill = CHUNK_BYTES;
+  /** Per chunk: the first time (ns, as high and low 32 bits) its records' first times are kept against. */
+  private readonly baseHi: number[] = [];
+  private readonly baseLo: number[] = [];
   count = 0;
   private readonly scratch = new Uint8Array(FLOW_SIZE + 64);
 
@@ -43,15 +52,14 @@ export class EndedFlows {
   add(bytes: Uint8Array): void {
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     for (let off = 0; off < bytes.length; off += FLOW_SIZE) {
-      let n = encode(dv, off, this.scratch);
-      if (n < 0) {
-        this.scratch[0] = RAW;
-        this.scratch.set(bytes.subarray(off, off + FLOW_SIZE), 1);
-        n = FLOW_SIZE + 1;
-      }
+      let n = this.chunks.length ? this.encode(dv, off, bytes) : CHUNK_BYTES + 1;
       if (this.fill + n > CHUNK_BYTES) {
+        // A new chunk, based at this record's first time.
         this.chunks.push(new Uint8Array(CHUNK_BYTES));
+        this.baseHi.push(dv.getUint32(off + FL_FIRST_TS + 4, true));
+        this.baseLo.push(dv.getUint32(off + FL_FIRST_TS, true));
         this.fill = 0;
+        n = this.encode(dv, off, bytes);
       }
       const c = this.chunks.length - 1;
       this.chunks[c].set(this.scratch.subarray(0, n), this.fill);
@@ -61,6 +69,16 @@ export class EndedFlows {
       this.fill += n;
       this.count++;
     }
+  }
+
+  /** Encodes the record at `off` into `scratch` against the last chunk's base; its length. */
+  private encode(dv: DataView, off: number, bytes: Uint8Array): number {
+    const c = this.chunks.length - 1;
+    const n = encode(dv, off, this.scratch, this.baseHi[c], this.baseLo[c]);
+    if (n >= 0) return n;
+    this.scratch[0] = RAW;
+    this.scratch.set(bytes.subarray(off, off + FLOW_SIZE), 1);
+    return FLOW_SIZE + 1;
   }
 
   /** Flow id of record i (without decoding the rest). */
@@ -80,7 +98,8 @@ export class EndedFlows {
   /** Writes record i's 128 bytes into `into` at byte `at`. */
   decode(i: number, into: DataView, at: number): void {
     const p = this.positions[i >>> 12][i & (POS_CHUNK - 1)];
-    decode(this.chunks[(p / CHUNK_BYTES) | 0], p % CHUNK_BYTES, into, at);
+    const c = (p / CHUNK_BYTES) | 0;
+    decode(this.chunks[c], p % CHUNK_BYTES, into, at, this.baseHi[c], this.baseLo[c]);
   }
 
   /** Bytes held (for memory accounting). */
@@ -91,9 +110,10 @@ export class EndedFlows {
 
 /* The compact form: form byte, id (varint, first: EndedFlows.id reads it alone), hash (4), IP
  * version, protocol, flags (varint), addresses (4 or 16 bytes each), ports (2 each), VLANs,
- * packet counts, IP and payload byte counts (varints), first packet, last − first packet
- * (varints), first time (8), last − first time, interface, fragments (varints), ISN (4), control
- * slot (varint). */
+ * packet counts, payload byte counts, IP header bytes less packets × the usual header of the
+ * version and protocol (zigzag), first packet, last − first packet (varints), first time less the
+ * chunk's base (zigzag) and last − first time (both in µs when whole µs), interface, fragments
+ * (varints), ISN (4), control slot (varint). */
 
 let wp = 0;
 let wb: Uint8Array;
@@ -106,6 +126,11 @@ function putVar(v: number): void {
   wb[wp++] = v;
 }
 
+/** A signed value (|v| < 2^52) as an unsigned varint: 0, -1, 1, -2 … → 0, 1, 2, 3 … */
+function putZig(v: number): void {
+  putVar(v >= 0 ? 2 * v : -2 * v - 1);
+}
+
 function putRaw(dv: DataView, o: number, n: number): void {
   for (let k = 0; k < n; k++) wb[wp++] = dv.getUint8(o + k);
 }
@@ -116,40 +141,58 @@ function u64(dv: DataView, o: number): number {
   return hi < 0x200000 ? hi * TWO32 + dv.getUint32(o, true) : -1;
 }
 
-/** Encodes the record at `o` into `out`; its length, or -1 when it has no compact form. */
-function encode(dv: DataView, o: number, out: Uint8Array): number {
+/** IP + transport header bytes of one packet of the version and protocol, without options. */
+function usualHeader(ipver: number, proto: number): number {
+  return (ipver === 6 ? 40 : 20) + (proto === 6 ? 20 : proto === 17 ? 8 : 0);
+}
+
+const BIG = 2 ** 51;
+
+/** Encodes the record at `o` into `out` against a chunk based at (bHi, bLo); its length, or -1 when it has no compact form. */
+function encode(dv: DataView, o: number, out: Uint8Array, bHi: number, bLo: number): number {
   const ipver = dv.getUint8(o + FL_IPVER);
+  const proto = dv.getUint8(o + FL_PROTO);
   let v4 = ipver === 4;
   for (let k = 4; v4 && k < 16; k += 4) v4 = dv.getUint32(o + FL_ADDR_A + k, true) === 0 && dv.getUint32(o + FL_ADDR_B + k, true) === 0;
-  const counts = [u64(dv, o + FL_IPBYTES_AB), u64(dv, o + FL_IPBYTES_BA), u64(dv, o + FL_PAYLOAD_AB), u64(dv, o + FL_PAYLOAD_BA)];
-  if (counts.some((x) => x < 0)) return -1;
+  const ipAB = u64(dv, o + FL_IPBYTES_AB), ipBA = u64(dv, o + FL_IPBYTES_BA);
+  const payAB = u64(dv, o + FL_PAYLOAD_AB), payBA = u64(dv, o + FL_PAYLOAD_BA);
+  if (ipAB < 0 || ipBA < 0 || payAB < 0 || payBA < 0) return -1;
+  const pktsAB = dv.getUint32(o + FL_PKTS_AB, true), pktsBA = dv.getUint32(o + FL_PKTS_BA, true);
+  const h = usualHeader(ipver, proto);
+  const restAB = ipAB - payAB - pktsAB * h, restBA = ipBA - payBA - pktsBA * h;
   const firstPkt = dv.getUint32(o + FL_FIRST_PKT, true);
   const lastPkt = dv.getUint32(o + FL_LAST_PKT, true);
   const hiF = dv.getUint32(o + FL_FIRST_TS + 4, true);
   const hiL = dv.getUint32(o + FL_LAST_TS + 4, true);
   const dHi = hiL - hiF;
   const dTs = dHi * TWO32 + (dv.getUint32(o + FL_LAST_TS, true) - dv.getUint32(o + FL_FIRST_TS, true));
-  if (lastPkt < firstPkt || dHi < 0 || dHi > 0x100000 || dTs < 0) return -1;
+  const fromBase = (hiF - bHi) * TWO32 + (dv.getUint32(o + FL_FIRST_TS, true) - bLo);
+  if (lastPkt < firstPkt || dHi < 0 || dHi > 0x100000 || dTs < 0 || Math.abs(hiF - bHi) >= 0x80000 ||
+    Math.abs(restAB) >= BIG || Math.abs(restBA) >= BIG) return -1;
+  const us = fromBase % 1000 === 0 && dTs % 1000 === 0;
   wb = out;
   wp = 0;
-  wb[wp++] = v4 ? V4 : 0;
+  wb[wp++] = (v4 ? V4 : 0) | (us ? US : 0);
   putVar(dv.getUint32(o + FL_ID, true));
   putRaw(dv, o + FL_HASH, 4);
   wb[wp++] = ipver;
-  wb[wp++] = dv.getUint8(o + FL_PROTO);
+  wb[wp++] = proto;
   putVar(dv.getUint16(o + FL_FLAGS, true));
   putRaw(dv, o + FL_ADDR_A, v4 ? 4 : 16);
   putRaw(dv, o + FL_ADDR_B, v4 ? 4 : 16);
   putRaw(dv, o + FL_PORT_A, 4);
   putVar(dv.getUint16(o + FL_VLAN0, true));
   putVar(dv.getUint16(o + FL_VLAN1, true));
-  putVar(dv.getUint32(o + FL_PKTS_AB, true));
-  putVar(dv.getUint32(o + FL_PKTS_BA, true));
-  for (const x of counts) putVar(x);
+  putVar(pktsAB);
+  putVar(pktsBA);
+  putVar(payAB);
+  putVar(payBA);
+  putZig(restAB);
+  putZig(restBA);
   putVar(firstPkt);
   putVar(lastPkt - firstPkt);
-  putRaw(dv, o + FL_FIRST_TS, 8);
-  putVar(dTs);
+  putZig(us ? fromBase / 1000 : fromBase);
+  putVar(us ? dTs / 1000 : dTs);
   putVar(dv.getUint16(o + FL_IFACE, true));
   putVar(dv.getUint16(o + FL_FRAGS, true));
   putRaw(dv, o + FL_ISN_A, 4);
@@ -169,6 +212,11 @@ function getVar(): number {
   }
 }
 
+function getZig(): number {
+  const z = getVar();
+  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+}
+
 function getRaw(into: DataView, at: number, n: number): void {
   for (let k = 0; k < n; k++) into.setUint8(at + k, rb[rp++]);
 }
@@ -178,7 +226,15 @@ function setU64(into: DataView, at: number, v: number): void {
   into.setUint32(at + 4, Math.floor(v / TWO32), true);
 }
 
-function decode(c: Uint8Array, p: number, into: DataView, at: number): void {
+/** Writes (hi × 2^32 + lo + t) as a u64 (lo < 2^32, |t| < 2^52). */
+function setTime(into: DataView, at: number, hi: number, lo: number, t: number): void {
+  const sum = lo + t;
+  const low = ((sum % TWO32) + TWO32) % TWO32;
+  into.setUint32(at, low, true);
+  into.setUint32(at + 4, hi + (sum - low) / TWO32, true);
+}
+
+function decode(c: Uint8Array, p: number, into: DataView, at: number, bHi: number, bLo: number): void {
   const form = c[p];
   if (form & RAW) {
     for (let k = 0; k < FLOW_SIZE; k++) into.setUint8(at + k, c[p + 1 + k]);
@@ -187,10 +243,13 @@ function decode(c: Uint8Array, p: number, into: DataView, at: number): void {
   rb = c;
   rp = p + 1;
   const v4 = (form & V4) !== 0;
+  const unit = form & US ? 1000 : 1;
   into.setUint32(at + FL_ID, getVar(), true);
   getRaw(into, at + FL_HASH, 4);
-  into.setUint8(at + FL_IPVER, rb[rp++]);
-  into.setUint8(at + FL_PROTO, rb[rp++]);
+  const ipver = rb[rp++];
+  const proto = rb[rp++];
+  into.setUint8(at + FL_IPVER, ipver);
+  into.setUint8(at + FL_PROTO, proto);
   into.setUint16(at + FL_FLAGS, getVar(), true);
   getRaw(into, at + FL_ADDR_A, v4 ? 4 : 16);
   getRaw(into, at + FL_ADDR_B, v4 ? 4 : 16);
@@ -203,21 +262,22 @@ function decode(c: Uint8Array, p: number, into: DataView, at: number): void {
   getRaw(into, at + FL_PORT_A, 4);
   into.setUint16(at + FL_VLAN0, getVar(), true);
   into.setUint16(at + FL_VLAN1, getVar(), true);
-  into.setUint32(at + FL_PKTS_AB, getVar(), true);
-  into.setUint32(at + FL_PKTS_BA, getVar(), true);
-  setU64(into, at + FL_IPBYTES_AB, getVar());
-  setU64(into, at + FL_IPBYTES_BA, getVar());
-  setU64(into, at + FL_PAYLOAD_AB, getVar());
-  setU64(into, at + FL_PAYLOAD_BA, getVar());
+  const pktsAB = getVar();
+  const pktsBA = getVar();
+  into.setUint32(at + FL_PKTS_AB, pktsAB, true);
+  into.setUint32(at + FL_PKTS_BA, pktsBA, true);
+  const payAB = getVar();
+  const payBA = getVar();
+  setU64(into, at + FL_PAYLOAD_AB, payAB);
+  setU64(into, at + FL_PAYLOAD_BA, payBA);
+  const h = usualHeader(ipver, proto);
+  setU64(into, at + FL_IPBYTES_AB, payAB + pktsAB * h + getZig());
+  setU64(into, at + FL_IPBYTES_BA, payBA + pktsBA * h + getZig());
   const firstPkt = getVar();
   into.setUint32(at + FL_FIRST_PKT, firstPkt, true);
   into.setUint32(at + FL_LAST_PKT, firstPkt + getVar(), true);
-  getRaw(into, at + FL_FIRST_TS, 8);
-  const loF = into.getUint32(at + FL_FIRST_TS, true);
-  const hiF = into.getUint32(at + FL_FIRST_TS + 4, true);
-  const t = loF + getVar();
-  into.setUint32(at + FL_LAST_TS, t % TWO32, true);
-  into.setUint32(at + FL_LAST_TS + 4, hiF + Math.floor(t / TWO32), true);
+  setTime(into, at + FL_FIRST_TS, bHi, bLo, getZig() * unit);
+  setTime(into, at + FL_LAST_TS, into.getUint32(at + FL_FIRST_TS + 4, true), into.getUint32(at + FL_FIRST_TS, true), getVar() * unit);
   into.setUint16(at + FL_IFACE, getVar(), true);
   into.setUint16(at + FL_FRAGS, getVar(), true);
   getRaw(into, at + FL_ISN_A, 4);

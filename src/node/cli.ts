@@ -100,7 +100,7 @@ export function createProgram(io: CliIo): Command {
     .argument("<capture>", "pcap or pcapng file (- for standard input)")
     .option("--json", "print the JSON report (schema/flows.schema.json)")
     .addOption(new Option("--max-flows <n>", "flows live at once at most (ended and idle flows leave the table); beyond it new flows are counted as unattributed").argParser(intOption(16, 50_000_000)).default(393_216))
-    .addOption(new Option("--flow-timeouts <list>", `when a quiet flow is over and may leave a full table: ${FLOW_TIMEOUTS_HELP}`).argParser(flowTimeouts))
+    .addOption(new Option("--flow-timeouts <list>", `when a quiet flow is over and may leave the table (when it is full, or past its sweep mark): ${FLOW_TIMEOUTS_HELP}`).argParser(flowTimeouts))
     .addOption(new Option("--window <bytes>", "input window in wasm memory (e.g. 4M)").argParser(parseSize).default(4 << 20, "4M"))
     .option("--merge-interfaces", "count the same 5-tuple on different capture interfaces as one flow (as tshark 4.0)")
     .addOption(new Option("--limit <n>", "show at most n flows in the table (text output)").argParser(intOption(0, Number.MAX_SAFE_INTEGER)));
@@ -148,7 +148,7 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option("--tftp-ports <list>", "UDP ports of TFTP requests").argParser(ports).default([69], "69"))
     .addOption(new Option("--window <seconds>", "how long after a negotiation its data flow may start").argParser(intOption(0, 86_400)).default(300))
     .addOption(new Option("--max-flows <n>", "flows live at once at most (ended and idle flows leave the table)").argParser(intOption(16, 50_000_000)).default(393_216))
-    .addOption(new Option("--flow-timeouts <list>", `when a quiet flow is over and may leave a full table: ${FLOW_TIMEOUTS_HELP}`).argParser(flowTimeouts))
+    .addOption(new Option("--flow-timeouts <list>", `when a quiet flow is over and may leave the table (when it is full, or past its sweep mark): ${FLOW_TIMEOUTS_HELP}`).argParser(flowTimeouts))
     .addOption(new Option("--max-control-streams <n>", "control connections reassembled at the same time (one that ended frees its slot)").argParser(intOption(1, 65_536)).default(512))
     .addOption(new Option("--control-idle <seconds>", "a control connection idle this long gives its slot to a new one when none is free").argParser(intOption(1, 4_000_000)).default(600))
     .addOption(new Option("--max-negotiations <n>", "negotiations (and RTSP TEARDOWNs) kept per session; more are counted (negotiation_limit)").argParser(intOption(1, 100_000_000)).default(10_000))

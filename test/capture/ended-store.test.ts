@@ -12,6 +12,8 @@ import {
   FL_PORT_A, FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FLOW_SIZE,
 } from "../../src/wasm/abi.js";
 
+/** A time (ns) the generated captures' records gather around. */
+const NEAR = 1_764_000_000_123_456_000n;
 const u64 = fc.oneof(fc.bigInt({ min: 0n, max: 100_000n }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }));
 const u32 = fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 2 ** 32 - 1 }));
 const u16 = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xffff }));
@@ -20,9 +22,16 @@ const recordArb = fc.record({
   v6: fc.boolean(), addrA: fc.uint8Array({ minLength: 16, maxLength: 16 }), addrB: fc.uint8Array({ minLength: 16, maxLength: 16 }),
   hash: u32, proto: fc.constantFrom(6, 17, 1, 58, 47), flags: u16, ports: fc.tuple(u16, u16), vlans: fc.tuple(u16, u16),
   pkts: fc.tuple(u32, u32), bytes: fc.tuple(u64, u64, u64, u64), firstPkt: u32, lastPkt: u32,
-  firstTs: fc.oneof(fc.bigInt({ min: 1_700_000_000_000_000_000n, max: 1_800_000_000_000_000_000n }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })),
-  span: fc.oneof(fc.bigInt({ min: 0n, max: 10n ** 12n }), fc.bigInt({ min: -(10n ** 9n), max: 2n ** 63n })),
+  firstTs: fc.oneof(
+    fc.bigInt({ min: 1_700_000_000_000_000_000n, max: 1_800_000_000_000_000_000n }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+    // one capture's times: near each other (kept against the chunk's base), in ns or whole µs
+    fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }).map((d) => NEAR + d),
+    fc.bigInt({ min: -(10n ** 9n), max: 10n ** 9n }).map((d) => NEAR + d * 1000n),
+  ),
+  span: fc.oneof(fc.bigInt({ min: 0n, max: 10n ** 12n }), fc.bigInt({ min: -(10n ** 9n), max: 2n ** 63n }), fc.bigInt({ min: 0n, max: 10n ** 9n }).map((d) => d * 1000n)),
   id: u32, iface: u16, frags: u16, isn: u32, ctrl: u32,
+  /** IP bytes = payload + packets × the version's and protocol's usual headers + this (as a capture's flows have them). */
+  usualHeaders: fc.option(fc.integer({ min: -100, max: 100 })),
 });
 
 type Rec = typeof recordArb extends fc.Arbitrary<infer T> ? T : never;
@@ -43,6 +52,14 @@ function build(r: Rec): Uint8Array {
   dv.setUint32(FL_PKTS_AB, r.pkts[0], true);
   dv.setUint32(FL_PKTS_BA, r.pkts[1], true);
   [FL_IPBYTES_AB, FL_IPBYTES_BA, FL_PAYLOAD_AB, FL_PAYLOAD_BA].forEach((o, i) => dv.setBigUint64(o, r.bytes[i], true));
+  if (r.usualHeaders !== null) {
+    const h = BigInt((r.v6 ? 40 : 20) + (r.proto === 6 ? 20 : r.proto === 17 ? 8 : 0));
+    for (const d of [0, 1]) {
+      const pay = r.bytes[2 + d] % 2n ** 40n;
+      dv.setBigUint64(FL_PAYLOAD_AB + 8 * d, pay, true);
+      dv.setBigUint64(FL_IPBYTES_AB + 8 * d, BigInt.asUintN(64, pay + BigInt(r.pkts[d]) * h + BigInt(r.usualHeaders)), true);
+    }
+  }
   dv.setUint32(FL_FIRST_PKT, r.firstPkt, true);
   dv.setUint32(FL_LAST_PKT, r.lastPkt, true);
   dv.setBigUint64(FL_FIRST_TS, r.firstTs, true);
@@ -107,5 +124,39 @@ describe("ended-flow store", () => {
     }
     store.add(batch);
     expect(store.bytes).toBeLessThan(n * FLOW_SIZE * 0.55);
+  });
+  it("gives back every record of a long capture (many chunks, each with its own time base; times before and after it)", () => {
+    const store = new EndedFlows();
+    const n = 40_000;
+    const recs: Uint8Array[] = [];
+    let seed = 7;
+    const rnd = (m: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % m;
+    };
+    for (let i = 0; i < n; i++) {
+      const us = rnd(4) !== 0;
+      const first = NEAR + BigInt(i) * 20_000_000n - BigInt(rnd(600_000)) * (us ? 1_000_000n : 999_999n);
+      recs.push(build({
+        v6: rnd(7) === 0, addrA: new Uint8Array(16).fill(rnd(256)), addrB: new Uint8Array(16).fill(rnd(256)), hash: rnd(2 ** 31) + 1,
+        proto: [6, 17, 1][rnd(3)], flags: rnd(64), ports: [rnd(65536), rnd(65536)], vlans: [rnd(3), 0], pkts: [rnd(50), rnd(50)],
+        bytes: [BigInt(rnd(90_000)), BigInt(rnd(90_000)), BigInt(rnd(80_000)), BigInt(rnd(80_000))], firstPkt: i * 13, lastPkt: i * 13 + rnd(5000),
+        firstTs: first, span: BigInt(rnd(300_000)) * (us ? 1000n : 1n), id: i + 1, iface: 0, frags: 0, isn: rnd(2 ** 31), ctrl: rnd(3),
+        usualHeaders: rnd(2) ? rnd(40) - 20 : null,
+      }));
+    }
+    for (let i = 0; i < n; i += 4096) {
+      const k = Math.min(4096, n - i);
+      const batch = new Uint8Array(FLOW_SIZE * k);
+      for (let j = 0; j < k; j++) batch.set(recs[i + j], j * FLOW_SIZE);
+      store.add(batch);
+    }
+    expect(store.bytes).toBeGreaterThan(3 * (1 << 19));
+    const out = new Uint8Array(FLOW_SIZE);
+    for (let i = 0; i < n; i++) {
+      store.decode(i, new DataView(out.buffer), 0);
+      if (!out.every((b, k) => b === recs[i][k])) expect([i, out]).toEqual([i, recs[i]]);
+      expect(store.id(i)).toBe(i + 1);
+    }
   });
 });

@@ -1,6 +1,6 @@
 /**
  * A flow table bounded by what is concurrent: flows that are over (TCP closed and quiet 120 s —
- * 10 s here —, UDP quiet 180 s, …) leave a full table for the host's store, so a capture with more flows over
+ * 10 s here —, UDP quiet 180 s, …) leave a full table (or one past its sweep mark) for the host's store, so a capture with more flows over
  * its length than --max-flows but fewer at once is reported completely — the same flows, ids and
  * counts as with a table big enough for all of them. A table really full of live flows still says
  * flow_table_full.
@@ -13,6 +13,8 @@ import { flowsReport } from "../../src/capture/scan.js";
 import { sinkToString, writeFlowsJson } from "../../src/report/flows-json.js";
 import { DEFAULT_EPOCH_NS, ethernetFor, ipv4, tcpSession, udp, writePcap, type PcapRecord, type SessionFrame } from "../helpers/pcap-writer.js";
 import { runCli } from "../cli/run.js";
+import { FLOW_SIZE } from "../../src/wasm/abi.js";
+import { FLOW_PAGE } from "../../src/capture/flow-table.js";
 import { generateBenchCapture } from "../../bench/gen-capture.js";
 import { tempDir } from "../helpers/tmp.js";
 
@@ -172,20 +174,43 @@ describe("flows come and go", () => {
 });
 
 describe("a generated capture whose flows come and go (bench/gen-capture.ts --churn)", () => {
+  // 500 slots, a packet every ~100 µs: each flow sees a packet every ~50 ms; timeouts of 1 s.
+  const path = join(dir, "churn.pcap");
+  const gen = generateBenchCapture(path, { bytes: 24 << 20, flows: 500, seed: 3, churn: true });
+  const flowTimeouts = { tcpClosed: 1, tcpReset: 1, tcpOpening: 1, other: 1 };
+  const text = (s: Awaited<ReturnType<typeof scanFile>>) => {
+    const t = sinkToString((w) => writeFlowsJson(s, w));
+    return t.slice(0, t.lastIndexOf("\n]"));
+  };
+  /** FLOWS records the core ever used: the 4 KiB pages it marked (assembly/memory.ts flowPagesPtr) × records per page. */
+  const recordsTouched = (s: Awaited<ReturnType<typeof scanFile>>) => {
+    const e = s.core!.exports;
+    const pages = new Uint8Array(e.memory.buffer, e.flowPagesPtr() >>> 0, Math.ceil(((e.flowCap() >>> 0) * FLOW_SIZE) / FLOW_PAGE));
+    return pages.reduce((n, p) => n + p, 0) * (FLOW_PAGE / FLOW_SIZE);
+  };
+
   it("more flows than the table holds, ≤ 500 open at once: the generator's flows, all of them, as with a big table", async () => {
-    const path = join(dir, "churn.pcap");
-    // 500 slots, a packet every ~100 µs: each flow sees a packet every ~50 ms; timeouts of 1 s.
-    const gen = generateBenchCapture(path, { bytes: 24 << 20, flows: 500, seed: 3, churn: true });
-    const flowTimeouts = { tcpClosed: 1, tcpReset: 1, tcpOpening: 1, other: 1 };
     const small = await scanFile(path, { flowCapLog2: 11, flowTimeouts });
-    const big = await scanFile(path, { flowCapLog2: 14, flowTimeouts });
+    // 2^16 slots: the first sweep mark (a quarter of the limit, 12 288 records) is past every flow.
+    const big = await scanFile(path, { flowCapLog2: 16, flowTimeouts });
     expect(gen.flows).toBeGreaterThan(2 * 1536);
     expect(small.stats.flowsEnded).toBeGreaterThan(gen.flows / 2);
     expect(small.stats.unattributed).toBe(0);
     expect(big.stats.flowsEnded).toBe(0);
     expect(small.flows.count).toBe(gen.flows);
-    const text = (s: typeof small) => sinkToString((w) => writeFlowsJson(s, w));
-    const a = text(small), b = text(big);
-    expect(a.slice(0, a.lastIndexOf("\n]"))).toBe(b.slice(0, b.lastIndexOf("\n]")));
+    expect(text(small)).toBe(text(big));
+  });
+
+  it("flows that are over leave long before the table is full: the records in use follow what is concurrent, not the limit", async () => {
+    // 2^13 slots: limit 6 144 flows, more than the capture's 3 000-odd; first sweep mark 1 536.
+    const mid = await scanFile(path, { flowCapLog2: 13, flowTimeouts });
+    const big = await scanFile(path, { flowCapLog2: 16, flowTimeouts });
+    expect(gen.flows).toBeLessThan(6144);
+    expect(mid.stats.flowsEnded).toBeGreaterThan(gen.flows / 3);
+    expect(mid.stats.unattributed).toBe(0);
+    // ~500 open and ~800 closed within their 1 s: about 1 300 held; every flow's record without sweeps.
+    expect(recordsTouched(big)).toBeGreaterThanOrEqual(gen.flows);
+    expect(recordsTouched(mid)).toBeLessThan(0.6 * gen.flows);
+    expect(text(mid)).toBe(text(big));
   });
 });
