@@ -199,9 +199,11 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
   const ordered = nonDecreasing(iStart, ni) && nonDecreasing(oStart, no);
   // Two passes: a narrow time window first (a NAT forwards within milliseconds; walking fewer
   // candidates per flow), then the full tolerance for the flows still unpaired.
+  // The cursors serve only the walk of unordered captures (copies of the chain heads, 2 × 4 bytes per outside flow).
+  const noCursor = new Int32Array(0);
   for (const window of [Math.min(tol, 50), tol]) {
-    const cursorR = new Int32Array(oByResp.head);
-    const cursorI = new Int32Array(oByInit.head);
+    const cursorR = ordered ? noCursor : new Int32Array(oByResp.head);
+    const cursorI = ordered ? noCursor : new Int32Array(oByInit.head);
     for (let id = 1; id <= ni; id++) {
       if (in2out[id]) continue;
       best = 0;
@@ -243,6 +245,9 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
   // counted (IPv4 as numbers); the text of the first NAT_LISTED is kept.
   const nat = new Set<string>();
   const seen4 = new Set<number>();
+  // The NAT address last added: pairs of one NAT address in a row skip the set (a few addresses
+  // for hundreds of thousands of pairs; the set's lookups were most of this loop's time).
+  let last4 = NaN;
   for (let id = 1; id <= ni; id++) {
     const g = in2out[id];
     if (!g) continue;
@@ -250,9 +255,11 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     if ((w ? iKeys.responder[id] : iKeys.initiator[id]) === (w ? oKeys.responder[g] : oKeys.initiator[g])) continue;
     const b4 = ipv4Of(outside, oKeys, g, w);
     if (!Number.isNaN(b4)) {
+      if (b4 === last4) continue;
       // As int32 (b4 | 0, one to one): small integers hash fast, doubles above 2^31 do not.
       if (b4 === ipv4Of(inside, iKeys, id, w) || seen4.has(b4 | 0)) continue;
       seen4.add(b4 | 0);
+      last4 = b4;
       if (nat.size < NAT_LISTED) nat.add(outside.address(g, w));
     } else if (nat.size < NAT_LISTED) {
       const t = outside.address(g, w);
