@@ -226,6 +226,9 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     }
     if (window === tol) break;
   }
+  // Taken for this pairing only (takeKeyIndex): freed now rather than at the next full collection.
+  oByResp.release();
+  oByInit.release();
   const cache = new Map<number, NatMapping>();
   const mappingOf = (id: number): NatMapping | undefined => {
     const g = in2out[id];
