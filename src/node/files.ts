@@ -146,20 +146,24 @@ export async function analyzeFilesParallel(
         onProgress?.(i, m.progress);
         return;
       }
-      void w.terminate();
       if (!m.ok) {
+        void w.terminate();
         reject(m.name === "InputError" ? new InputError(m.file, m.message, m.code) : new Error(m.message));
         return;
       }
       const flows = unpackFlows(m.flows);
       const result: AnalyzeResult = { scan: { ...m.scan, flows }, sessions: m.sessions, events: m.events };
-      try {
-        onResult?.(i, result);
-      } catch (e) {
-        reject(e);
-        return;
-      }
-      resolve(result);
+      // The result is handed on once the worker has ended: what `onResult` allocates (verify's
+      // preparation) must not add to the worker's wasm memory, still resident until then.
+      void w.terminate().then(() => {
+        try {
+          onResult?.(i, result);
+        } catch (e) {
+          reject(e);
+          return;
+        }
+        resolve(result);
+      }, reject);
     });
     w.once("error", reject);
   })));
