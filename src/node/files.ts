@@ -138,8 +138,16 @@ export async function analyzeFilesParallel(
     for (let i = 0; i < paths.length; i++) out.push(await analyzeFile(paths[i], here(i)));
     return out;
   }
+  // The pack lock: 0 free, else the number (index + 1) of the worker copying its flow table out
+  // of wasm memory; freed here when that worker has ended, whatever the way. Two workers that
+  // finish together would otherwise each hold a 32 MiB copy beside both wasm memories (verify's
+  // peak RSS on a quiet machine); the second waits for the first's copy, message and end.
+  const packLock = new Int32Array(new SharedArrayBuffer(4));
   return Promise.all(paths.map((path, i) => path === "-" ? analyzeFile(path, here(i)) : new Promise<AnalyzeResult>((resolve, reject) => {
-    const w = new Worker(workerUrl, { workerData: { path, opts: optsOf(i), progress: Boolean(onProgress) }, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+    const w = new Worker(workerUrl, { workerData: { path, opts: optsOf(i), progress: Boolean(onProgress), packLock, packLockId: i + 1 }, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+    w.once("exit", () => {
+      if (Atomics.compareExchange(packLock, 0, i + 1, 0) === i + 1) Atomics.notify(packLock, 0);
+    });
     w.on("message", (m) => {
       // { progress: bytes } while reading (when asked for), then the result.
       if (typeof m.progress === "number") {
