@@ -7,7 +7,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { analyzeFile } from "./files.js";
 import { packFlows } from "./flow-transfer.js";
 
-const { path, opts, progress } = workerData as { path: string; opts: Parameters<typeof analyzeFile>[1]; progress?: boolean };
+const { path, opts, progress, packLock, packLockId } = workerData as { path: string; opts: Parameters<typeof analyzeFile>[1]; progress?: boolean; packLock?: Int32Array; packLockId?: number };
 /** Bytes read so far, posted as { progress } at most every PROGRESS_POST_MS (the first at once). */
 const PROGRESS_POST_MS = 50;
 let posted = -Infinity;
@@ -20,6 +20,8 @@ const onProgress = (bytes: number) => {
 try {
   const r = await analyzeFile(path, progress ? { ...opts, onProgress } : opts);
   const { core, flows: table, ...scan } = r.scan;
+  // One worker packs at a time (files.ts PACK_LOCK): the other's copy waits for this one to end.
+  for (let held; packLock && packLockId && (held = Atomics.compareExchange(packLock, 0, 0, packLockId)) !== 0; ) Atomics.wait(packLock, 0, held);
   const { packed, transfer } = packFlows(core!, table);
   parentPort!.postMessage({ ok: true, scan, flows: packed, sessions: r.sessions, events: r.events }, transfer);
 } catch (e) {

@@ -253,7 +253,7 @@ export function createProgram(io: CliIo): Command {
           onCapturesRead: () => prog.stage(sides.length > 1 ? "comparing the captures through the NAT …" : "verifying …"),
         },
       ));
-      if (o.json) io.stdout(JSON.stringify(report, null, report.nat.mappings.length > 1000 ? undefined : 2) + "\n");
+      if (o.json) (await import("../report/verify-json.js")).writeVerifyJson(report, io.stdout);
       else if (o.format === "junos") io.stdout(predictedJunos(report.predicted.conversations));
       else formatVerifyText(report, io.stdout, { colour: colourOf(io), width: io.stdoutColumns || undefined });
       if (o.html) await (await import("./html-report.js")).writeHtmlFile(report, o.html, o.router, io.readFile);

@@ -19,7 +19,7 @@ import type { AnalyzeResult } from "../alg/analyze.js";
 import { CONTROL_LINES_KEPT } from "../alg/sessions.js";
 import type { NatMapping } from "./types.js";
 import { KeyIndex, prebuildKeyIndex, takeKeyIndex } from "./key-index.js";
-import { flowColumns, flowSpan } from "./flow-columns.js";
+import { flowColumns, flowSpan, type FlowColumns } from "./flow-columns.js";
 
 const NAT_LISTED = 256;
 
@@ -199,9 +199,11 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
   const ordered = nonDecreasing(iStart, ni) && nonDecreasing(oStart, no);
   // Two passes: a narrow time window first (a NAT forwards within milliseconds; walking fewer
   // candidates per flow), then the full tolerance for the flows still unpaired.
+  // The cursors serve only the walk of unordered captures (copies of the chain heads, 2 × 4 bytes per outside flow).
+  const noCursor = new Int32Array(0);
   for (const window of [Math.min(tol, 50), tol]) {
-    const cursorR = new Int32Array(oByResp.head);
-    const cursorI = new Int32Array(oByInit.head);
+    const cursorR = ordered ? noCursor : new Int32Array(oByResp.head);
+    const cursorI = ordered ? noCursor : new Int32Array(oByInit.head);
     for (let id = 1; id <= ni; id++) {
       if (in2out[id]) continue;
       best = 0;
@@ -224,6 +226,9 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     }
     if (window === tol) break;
   }
+  // Taken for this pairing only (takeKeyIndex): freed now rather than at the next full collection.
+  oByResp.release();
+  oByInit.release();
   const cache = new Map<number, NatMapping>();
   const mappingOf = (id: number): NatMapping | undefined => {
     const g = in2out[id];
@@ -239,34 +244,15 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     cache.set(id, m);
     return m;
   };
-  // NAT addresses: the translated side of every pair whose inside address changed. All are
-  // counted (IPv4 as numbers); the text of the first NAT_LISTED is kept.
-  const nat = new Set<string>();
-  const seen4 = new Set<number>();
-  for (let id = 1; id <= ni; id++) {
-    const g = in2out[id];
-    if (!g) continue;
-    const w: 0 | 1 = inbound[id] ? 1 : 0;
-    if ((w ? iKeys.responder[id] : iKeys.initiator[id]) === (w ? oKeys.responder[g] : oKeys.initiator[g])) continue;
-    const b4 = ipv4Of(outside, oKeys, g, w);
-    if (!Number.isNaN(b4)) {
-      // As int32 (b4 | 0, one to one): small integers hash fast, doubles above 2^31 do not.
-      if (b4 === ipv4Of(inside, iKeys, id, w) || seen4.has(b4 | 0)) continue;
-      seen4.add(b4 | 0);
-      if (nat.size < NAT_LISTED) nat.add(outside.address(g, w));
-    } else if (nat.size < NAT_LISTED) {
-      const t = outside.address(g, w);
-      if (t !== inside.address(id, w)) nat.add(t);
-    }
-  }
+  const nat = natAddresses(inside, outside, iKeys, oKeys, in2out, inbound);
   const unpairedInside: number[] = [];
   for (let id = 1; id <= ni; id++) if (!in2out[id]) unpairedInside.push(id);
   const unpairedOutside: number[] = [];
   for (let id = 1; id <= no; id++) if (!out2in[id]) unpairedOutside.push(id);
   return {
     clockOffsetMs: Math.round(offset * 1000) / 1000,
-    natAddresses: [...nat].sort(),
-    natAddressCount: Math.max(seen4.size + [...nat].filter((x) => x.includes(":")).length, nat.size),
+    natAddresses: nat.listed,
+    natAddressCount: nat.count,
     byInside: { get: mappingOf, has: (id) => in2out[id] !== 0 && id > 0 && id <= ni },
     byOutside: { get: (g) => (out2in[g] ? mappingOf(out2in[g]) : undefined), has: (g) => g > 0 && g <= no && out2in[g] !== 0 },
     paired,
@@ -276,6 +262,49 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     outsideTable: outside,
     outsideFlowOf: (id) => (id > 0 && id <= ni ? in2out[id] : 0),
   };
+}
+
+/**
+ * NAT addresses: the translated side of every pair whose inside address changed. All are counted
+ * (IPv4 as numbers: collected in a typed array, sorted, the distinct ones counted — a capture pair
+ * may have one NAT address per client, hundreds of thousands); the text of the first NAT_LISTED
+ * in flow order is kept, sorted.
+ */
+function natAddresses(
+  inside: FlowTable, outside: FlowTable, iKeys: FlowColumns, oKeys: FlowColumns, in2out: Int32Array, inbound: Uint8Array,
+): { listed: string[]; count: number } {
+  const ni = inside.count;
+  const nat = new Set<string>();
+  /** The IPv4 ones of `nat`, as numbers (only while it is filling). */
+  const listed4 = new Set<number>();
+  const all4 = new Uint32Array(ni);
+  let n4 = 0;
+  // The NAT address last seen: pairs of one NAT address in a row are counted once without a lookup.
+  let last4 = NaN;
+  for (let id = 1; id <= ni; id++) {
+    const g = in2out[id];
+    if (!g) continue;
+    const w: 0 | 1 = inbound[id] ? 1 : 0;
+    if ((w ? iKeys.responder[id] : iKeys.initiator[id]) === (w ? oKeys.responder[g] : oKeys.initiator[g])) continue;
+    const b4 = ipv4Of(outside, oKeys, g, w);
+    if (!Number.isNaN(b4)) {
+      if (b4 === last4 || b4 === ipv4Of(inside, iKeys, id, w)) continue;
+      last4 = b4;
+      all4[n4++] = b4;
+      if (nat.size < NAT_LISTED && !listed4.has(b4)) {
+        listed4.add(b4);
+        nat.add(outside.address(g, w));
+      }
+    } else if (nat.size < NAT_LISTED) {
+      const t = outside.address(g, w);
+      if (t !== inside.address(id, w)) nat.add(t);
+    }
+  }
+  const sorted = all4.subarray(0, n4).sort();
+  let distinct4 = 0;
+  for (let i = 0; i < n4; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct4++;
+  const listed = [...nat].sort();
+  return { listed, count: Math.max(distinct4 + listed.filter((x) => x.includes(":")).length, nat.size) };
 }
 
 /** Keys below 2^50 are IPv4 TCP/UDP/ICMP endpoints: (address × 65536 + port) × 4 + protocol code. */
