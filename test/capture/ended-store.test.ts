@@ -139,7 +139,7 @@ describe("ended-flow store", () => {
       const first = NEAR + BigInt(i) * 20_000_000n - BigInt(rnd(600_000)) * (us ? 1_000_000n : 999_999n);
       recs.push(build({
         v6: rnd(7) === 0, addrA: new Uint8Array(16).fill(rnd(256)), addrB: new Uint8Array(16).fill(rnd(256)), hash: rnd(2 ** 31) + 1,
-        proto: [6, 17, 1][rnd(3)], flags: rnd(64), ports: [rnd(65536), rnd(65536)], vlans: [rnd(3), 0], pkts: [rnd(50), rnd(50)],
+        proto: ([6, 17, 1] as const)[rnd(3)], flags: rnd(64), ports: [rnd(65536), rnd(65536)], vlans: [rnd(3), 0], pkts: [rnd(50), rnd(50)],
         bytes: [BigInt(rnd(90_000)), BigInt(rnd(90_000)), BigInt(rnd(80_000)), BigInt(rnd(80_000))], firstPkt: i * 13, lastPkt: i * 13 + rnd(5000),
         firstTs: first, span: BigInt(rnd(300_000)) * (us ? 1000n : 1n), id: i + 1, iface: 0, frags: 0, isn: rnd(2 ** 31), ctrl: rnd(3),
         usualHeaders: rnd(2) ? rnd(40) - 20 : null,
