@@ -39,7 +39,7 @@ Exit codes:
   2  input error: a file cannot be read, a capture is damaged, a router file is not router output,
      or the command line is wrong (the message on stderr names the file)
   3  internal error
-  4  inconclusive: nothing could be judged (no FTP/RTSP negotiation, no router flow compared)
+  4  inconclusive: nothing could be judged (no FTP/RTSP/SIP/TFTP negotiation, no router flow compared)
 
 Any file argument may be - (standard input), one per invocation.
 `;
