@@ -322,7 +322,8 @@ function sdpLine(o: OpenMessage, e: AlgEvent): void {
   } else if (e.code === SipLine.SdpMedia) {
     const p = parseMediaLine(e.text);
     if (!p) return;
-    o.media = { ...p, line: e.text };
+    // A literal, not { ...p, line }: a spread gave each SdpMedia a hidden class of its own.
+    o.media = { type: p.type, port: p.port, count: p.count, proto: p.proto, line: e.text };
     sdp.media.push(o.media);
   } else if (e.code === SipLine.SdpAttribute) {
     const a = parseSdpAttribute(e.text);
