@@ -273,15 +273,22 @@ export class SipBuilder {
   }
 }
 
+/** The start line's message (request or status in the literal: one property array fewer). */
 function startMessage(e: AlgEvent): SipMessage {
-  const msg: SipMessage = {
-    packet: e.packet, time: "", flow: e.flow, dir: e.dir, src: { ip: "", port: null }, dst: { ip: "", port: null },
-    via: [], contact: [], bodyLength: 0, seq: e.seq, indexInPacket: e.lineInSegment, segments: 1,
+  if (e.code === SipLine.RequestLine) {
+    return {
+      packet: e.packet, time: "", flow: e.flow, dir: e.dir, src: NO_ENDPOINT, dst: NO_ENDPOINT,
+      via: [], contact: [], bodyLength: 0, seq: e.seq, indexInPacket: e.lineInSegment, segments: 1, request: parseRequestLine(e.text),
+    };
+  }
+  return {
+    packet: e.packet, time: "", flow: e.flow, dir: e.dir, src: NO_ENDPOINT, dst: NO_ENDPOINT,
+    via: [], contact: [], bodyLength: 0, seq: e.seq, indexInPacket: e.lineInSegment, segments: 1, status: parseStatusLine(e.text),
   };
-  if (e.code === SipLine.RequestLine) msg.request = parseRequestLine(e.text);
-  else msg.status = parseStatusLine(e.text);
-  return msg;
 }
+
+/** src/dst of a message until `build` fills them from its flow (never written to). */
+const NO_ENDPOINT: Endpoint = Object.freeze({ ip: "", port: null });
 
 /**
  * A kept message's arrays at their length: an array grown by push has room for 17 elements or
