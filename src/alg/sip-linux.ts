@@ -279,8 +279,9 @@ function registerRequest(m: SipMessage, transport: "udp" | "tcp"): LinuxRegister
   if (t !== undefined && t !== "udp" && t !== "tcp") return r("none", `transport=${t}: the helper opens pinholes for udp and tcp only`);
   const expires = c.expires ?? m.expires ?? 0;
   if (expires === 0) return r("none", m.expires === undefined && c.expires === undefined ? "neither Expires nor expires= given: the helper reads expires 0 and opens no pinhole" : "expires 0 (an unregistration): no pinhole");
+  // A literal, not { ...r(…), expectation }: a spread gave each registration a hidden class of its own.
   return {
-    ...r("pending", "PERMANENT+INACTIVE until a 2xx names the Contact again"),
+    outcome: "pending", reason: "PERMANENT+INACTIVE until a 2xx names the Contact again", packet: m.packet,
     expectation: { proto: (t as "udp" | "tcp" | undefined) ?? transport, from: m.dst.ip, to: { ip: c.host, port: c.port ?? 5060 } },
   };
 }

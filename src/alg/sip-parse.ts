@@ -180,16 +180,23 @@ export function parseVia(line: string): SipVia[] {
     if (!m) continue;
     const hp = parseHostPort(m[2]);
     const params = m[3];
-    const via: SipVia = { transport: m[1].toUpperCase(), host: hp.host };
-    if (hp.port !== undefined) via.port = hp.port;
+    const transport = m[1].toUpperCase();
     const received = paramOf(params, "received");
-    if (received) via.received = canonicalAddress(received.replace(/^\[(.*)\]$/, "$1"));
     const rport = paramOf(params, "rport");
+    const branch = paramOf(params, "branch");
+    if (hp.port !== undefined && !received && rport === undefined && branch) {
+      // The usual Via as one literal (same keys, same order): fields added one by one live in a
+      // property array of their own beside the object.
+      out.push({ transport, host: hp.host, port: hp.port, branch });
+      continue;
+    }
+    const via: SipVia = { transport, host: hp.host };
+    if (hp.port !== undefined) via.port = hp.port;
+    if (received) via.received = canonicalAddress(received.replace(/^\[(.*)\]$/, "$1"));
     if (rport !== undefined) {
       const r = portNumber(rport);
       via.rport = r === undefined ? true : r;
     }
-    const branch = paramOf(params, "branch");
     if (branch) via.branch = branch;
     out.push(via);
   }
@@ -204,11 +211,11 @@ export function parseContact(line: string): SipContact[] {
     const { uri, params } = nameAddr(v);
     if (!uri) continue;
     const hp = uriHostPort(uri);
-    const c: SipContact = { uri, host: hp.host };
-    if (hp.port !== undefined) c.port = hp.port;
     const exp = paramOf(params, "expires");
-    if (exp !== undefined && /^\d+$/.test(exp)) c.expires = Number(exp);
-    out.push(c);
+    const expires = exp !== undefined && /^\d+$/.test(exp) ? Number(exp) : undefined;
+    // Literals (same keys, same order as added one by one, without a property array beside).
+    if (hp.port === undefined) out.push(expires === undefined ? { uri, host: hp.host } : { uri, host: hp.host, expires });
+    else out.push(expires === undefined ? { uri, host: hp.host, port: hp.port } : { uri, host: hp.host, port: hp.port, expires });
   }
   return out;
 }
@@ -216,10 +223,8 @@ export function parseContact(line: string): SipContact[] {
 /** A From or To header line: its URI and tag. */
 export function parseParty(line: string): SipParty {
   const { uri, params } = nameAddr(headerValue(line));
-  const p: SipParty = { uri };
   const tag = paramOf(params, "tag");
-  if (tag) p.tag = tag;
-  return p;
+  return tag ? { uri, tag } : { uri };
 }
 
 /** `CSeq: 101 INVITE`. */

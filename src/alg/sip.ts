@@ -28,7 +28,7 @@ import { EventKind, SipFlag, SipLine } from "../wasm/abi.js";
 import type { AlgEvent, FlowTable } from "../wasm/core.js";
 import { nsToIso } from "../net/time.js";
 import type { Endpoint, Flow } from "../types.js";
-import type { AlgConditions, Negotiation, Profile, Session, SessionPartial } from "./sessions.js";
+import type { AlgConditions, ExpectedFlow, Negotiation, Profile, Session, SessionPartial } from "./sessions.js";
 import {
   headerValue, isHoldAddress, isIpLiteral, parseContact, parseCSeq, parseMediaLine, parseParty, parseRequestLine,
   parseSdpAttribute, parseStatusLine, parseVia, sdpAddress,
@@ -58,13 +58,16 @@ interface Kept {
 
 class Dialog {
   readonly messages: Kept[] = [];
-  readonly flows: number[] = [];
+  /** Starts as a one-element literal (a first push would give it room for 17). */
+  readonly flows: number[];
   fromTag?: string;
   toTag?: string;
   method = "";
   partial?: SessionPartial;
   register?: SipSession["register"];
-  constructor(readonly callId: string, readonly firstPacket: number) {}
+  constructor(readonly callId: string, readonly firstPacket: number, firstFlow: number) {
+    this.flows = [firstFlow];
+  }
 }
 
 /** SIP conditions of one capture (diagnostics). */
@@ -125,6 +128,7 @@ export class SipBuilder {
         this.sip.firstDamaged ??= end;
       }
     } else msg.truncated = true;
+    trimArrays(msg);
     msg.time = nsToIso(o.ts); // once per message: of its MessageEnd, else of its start line
     const d = this.dialogOf(msg);
     if (!d.flows.includes(msg.flow)) d.flows.push(msg.flow);
@@ -158,7 +162,7 @@ export class SipBuilder {
       if (!d.fromTag || (!f && !t)) return d;
       if (f === d.fromTag || f === d.toTag || t === d.fromTag || (t !== undefined && t === d.toTag)) return d;
     }
-    const d = new Dialog(callId, msg.packet);
+    const d = new Dialog(callId, msg.packet, msg.flow);
     list.push(d);
     this.dialogs.push(d);
     return d;
@@ -269,14 +273,33 @@ export class SipBuilder {
   }
 }
 
+/** The start line's message (request or status in the literal: one property array fewer). */
 function startMessage(e: AlgEvent): SipMessage {
-  const msg: SipMessage = {
-    packet: e.packet, time: "", flow: e.flow, dir: e.dir, src: { ip: "", port: null }, dst: { ip: "", port: null },
-    via: [], contact: [], bodyLength: 0, seq: e.seq, indexInPacket: e.lineInSegment, segments: 1,
+  if (e.code === SipLine.RequestLine) {
+    return {
+      packet: e.packet, time: "", flow: e.flow, dir: e.dir, src: NO_ENDPOINT, dst: NO_ENDPOINT,
+      via: [], contact: [], bodyLength: 0, seq: e.seq, indexInPacket: e.lineInSegment, segments: 1, request: parseRequestLine(e.text),
+    };
+  }
+  return {
+    packet: e.packet, time: "", flow: e.flow, dir: e.dir, src: NO_ENDPOINT, dst: NO_ENDPOINT,
+    via: [], contact: [], bodyLength: 0, seq: e.seq, indexInPacket: e.lineInSegment, segments: 1, status: parseStatusLine(e.text),
   };
-  if (e.code === SipLine.RequestLine) msg.request = parseRequestLine(e.text);
-  else msg.status = parseStatusLine(e.text);
-  return msg;
+}
+
+/** src/dst of a message until `build` fills them from its flow (never written to). */
+const NO_ENDPOINT: Endpoint = Object.freeze({ ip: "", port: null });
+
+/**
+ * A kept message's arrays at their length: an array grown by push has room for 17 elements or
+ * more, and every kept message's Via and Contact arrays (one element, mostly) were ~150 bytes
+ * each, copied by the young generation's collections until promoted.
+ */
+function trimArrays(m: SipMessage): void {
+  if (m.via.length) m.via = m.via.slice();
+  if (m.contact.length) m.contact = m.contact.slice();
+  if (m.compact) m.compact = m.compact.slice();
+  if (m.folded) m.folded = m.folded.slice();
 }
 
 /** One header or SDP line of an open message. */
@@ -285,8 +308,14 @@ function applyLine(o: OpenMessage, e: AlgEvent): void {
   if ((e.flags & SipFlag.Compact) !== 0 && COMPACT_NAMES[e.code]) (m.compact ??= []).push(COMPACT_NAMES[e.code]);
   if ((e.flags & SipFlag.Folded) !== 0) (m.folded ??= []).push(e.text.slice(0, e.text.indexOf(":")).trim().toLowerCase());
   switch (e.code) {
-    case SipLine.Via: for (const v of parseVia(e.text)) m.via.push(v); break;
-    case SipLine.Contact: for (const c of parseContact(e.text)) m.contact.push(c); break;
+    case SipLine.Via:
+      if (m.via.length) for (const v of parseVia(e.text)) m.via.push(v);
+      else m.via = parseVia(e.text);
+      break;
+    case SipLine.Contact:
+      if (m.contact.length) for (const c of parseContact(e.text)) m.contact.push(c);
+      else m.contact = parseContact(e.text);
+      break;
     case SipLine.From: m.from ??= parseParty(e.text); break;
     case SipLine.To: m.to ??= parseParty(e.text); break;
     case SipLine.CallId: m.callId ??= headerValue(e.text); break;
@@ -322,7 +351,8 @@ function sdpLine(o: OpenMessage, e: AlgEvent): void {
   } else if (e.code === SipLine.SdpMedia) {
     const p = parseMediaLine(e.text);
     if (!p) return;
-    o.media = { ...p, line: e.text };
+    // A literal, not { ...p, line }: a spread gave each SdpMedia a hidden class of its own.
+    o.media = { type: p.type, port: p.port, count: p.count, proto: p.proto, line: e.text };
     sdp.media.push(o.media);
   } else if (e.code === SipLine.SdpAttribute) {
     const a = parseSdpAttribute(e.text);
@@ -412,10 +442,11 @@ function sdpNegotiation(m: SipMessage, media: SdpMedia, sdp: Sdp, offer: boolean
     n.reason = "port_out_of_range";
   }
   if (!n.valid || hold || rejected || !ip) return n;
-  n.expected.push({ proto: "udp", from: { ip: fromIp, port: null }, to: { ip, port: media.port } });
-  if (rtcpPort !== undefined && rtcpPort !== media.port) {
-    n.expected.push({ proto: "udp", from: { ip: fromIp, port: null }, to: { ip: media.rtcpIp ?? ip, port: rtcpPort } });
-  }
+  // Literal arrays (at their length), not pushes into [] (room for 17 each).
+  const rtp: ExpectedFlow = { proto: "udp", from: { ip: fromIp, port: null }, to: { ip, port: media.port } };
+  n.expected = rtcpPort !== undefined && rtcpPort !== media.port
+    ? [rtp, { proto: "udp", from: { ip: fromIp, port: null }, to: { ip: media.rtcpIp ?? ip, port: rtcpPort } }]
+    : [rtp];
   return n;
 }
 

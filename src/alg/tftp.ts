@@ -77,7 +77,8 @@ const OPS: Record<number, string> = {
 };
 
 interface Pending {
-  ev: AlgEvent;
+  /** What is read later of the request's event (not the event: ~20 fields and a sub-object, kept per request). */
+  ev: Pick<AlgEvent, "code" | "flow" | "dir" | "packet" | "ts">;
   info: TftpInfo;
   /** Request text (to recognise a retry). */
   text: string;
@@ -188,7 +189,7 @@ export class TftpSessions {
     if (r.malformed) info.malformed = true;
     if (e.flags & TftpFlag.NotFollowed) info.stopped = "not-followed";
     if (e.flags & TftpFlag.Truncated) info.truncated = true;
-    const p: Pending = { ev: e, info, text: e.text, lastTs: e.ts };
+    const p: Pending = { ev: { code: e.code, flow: e.flow, dir: e.dir, packet: e.packet, ts: e.ts }, info, text: e.text, lastTs: e.ts };
     this.requests.push(p);
     this.byPacket.set(e.packet, p);
   }
