@@ -10,7 +10,6 @@ import type { CaptureScan } from "../capture/scan.js";
 import { ENDED_CAP, FLOW_SIZE, ST_OUT_LEN } from "../wasm/abi.js";
 import { ENDED_FLOW, type FlowTable } from "../capture/flow-table.js";
 import type { CoreExports } from "../wasm/instantiate.js";
-import { writeJson } from "./json-pieces.js";
 
 /**
  * A sink for report text: strings for the envelope, ASCII bytes for the flows. A byte chunk is
@@ -20,8 +19,8 @@ export type Sink = (chunk: string | Uint8Array) => void;
 
 /**
  * Writes the report; `extra` members (e.g. `sessions` of `analyze`) follow `flows` and precede
- * `stats`. An array member is written a member at a time, in pieces by writeJson (a long capture's sessions are megabytes
- * of JSON: never one string, nor its copy as bytes).
+ * `stats`. An array member is written a member at a time, in pieces of about EXTRA_PIECE code
+ * units (a long capture's sessions are megabytes of JSON: never one string, nor its copy as bytes).
  */
 export function writeFlowsJson(scan: CaptureScan, write: Sink, extra: Record<string, unknown> = {}): void {
   write(`{"schemaVersion":1,"capture":${JSON.stringify(scan.info)},"flows":[`);
@@ -34,10 +33,27 @@ export function writeFlowsJson(scan: CaptureScan, write: Sink, extra: Record<str
       continue;
     }
     write(`${tail},${JSON.stringify(k)}:`);
-    writeJson(v, write, undefined, "");
+    writeArray(v, write);
     tail = "";
   }
   write(`${tail},"stats":${JSON.stringify(scan.stats)},"diagnostics":${JSON.stringify(scan.diagnostics)}}\n`);
+}
+
+/** Code units of JSON collected before a piece of an `extra` array goes to the sink. */
+const EXTRA_PIECE = 1 << 16;
+
+/** JSON.stringify(list), member by member, in pieces (a member JSON cannot hold is null, as there). */
+function writeArray(list: unknown[], write: Sink): void {
+  let buf = "[";
+  for (let i = 0; i < list.length; i++) {
+    const s = JSON.stringify(list[i]);
+    buf += (i ? "," : "") + (s === undefined ? "null" : s);
+    if (buf.length >= EXTRA_PIECE) {
+      write(buf);
+      buf = "";
+    }
+  }
+  write(buf + "]");
 }
 
 /**
