@@ -152,13 +152,14 @@ export interface Criterion {
 export const SIP_TFTP_CPU_LIMIT = 1.1;
 
 /**
- * `analyze --json --profile linux` on the bench capture (the current generator: with SIP and TFTP, every script finished) and on
- * generator 1's capture of the same size (FTP and RTSP only), in turn (A B A B …, `runs` pairs
+ * `analyze --json --profile linux` (with the node flags of the CLI's shebang) on the bench capture (the current generator: with
+ * SIP and TFTP, every script finished) and on generator 1's capture of the same size (FTP and RTSP only), in turn (A B A B …, `runs` pairs
  * after one warm-up pair): the median of the pairs' whole-process CPU ratios (user + system;
  * ratios of neighbouring runs hold when the machine's speed drifts). Undefined without GNU time.
  */
 function sipTftpCriterion(bin: string, withSip: string, without: string, bytes: number, runs = 5): Criterion | undefined {
-  const args = (f: string) => [bin, "analyze", f, "--json", "--profile", "linux"];
+  // Through the shebang's node flags, as the installed CLI runs (and as the other whole-process rows do).
+  const args = (f: string) => [...binNodeFlags(bin), bin, "analyze", f, "--json", "--profile", "linux"];
   timeProcess(process.execPath, args(withSip));
   timeProcess(process.execPath, args(without));
   const ratios: number[] = [];

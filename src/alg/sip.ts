@@ -36,6 +36,7 @@ import {
 import type { MediaEndReason, MediaInfo, Sdp, SdpDirection, SdpMedia, SipMessage, SipSession } from "./sip-types.js";
 import { emulateLinux, type LinuxDialog } from "./sip-linux.js";
 import type { FlowCandidates } from "./candidates.js";
+import { flowEndpoint } from "./flow-endpoint.js";
 
 const COMPACT_NAMES: Record<number, string> = {
   [SipLine.Via]: "v", [SipLine.Contact]: "m", [SipLine.From]: "f", [SipLine.To]: "t", [SipLine.CallId]: "i",
@@ -184,17 +185,19 @@ export class SipBuilder {
     const built: SipBuilt = { sessions: [], times: new Map(), ends: new Map(), linux: profile === "linux" ? [] : undefined };
     const { sessions, times } = built;
     const ends = new EndpointCache(flows);
-    const dialogs = [...this.dialogs].sort((a, b) => a.firstPacket - b.firstPacket);
-    for (const d of dialogs) {
-      d.messages.sort((a, b) => a.msg.packet - b.msg.packet || a.msg.indexInPacket - b.msg.indexInPacket);
-      for (const k of d.messages) ends.fill(k.msg);
+    const dialogs = this.dialogs.slice().sort((a, b) => a.firstPacket - b.firstPacket);
+    // Indexed loops (see matchMedia).
+    for (let di = 0; di < dialogs.length; di++) {
+      const d = dialogs[di];
+      if (!inOrder(d.messages)) d.messages.sort(byPosition);
+      for (let i = 0; i < d.messages.length; i++) ends.fill(d.messages[i].msg);
       const first = d.messages[0]?.msg;
       if (!first) continue;
       const req = d.messages.find((k) => k.msg.request)?.msg;
       const client = req ? req.src : first.dst;
       const server = req ? req.dst : first.src;
       const sip: SipSession = {
-        callId: d.callId, method: d.method || first.cseq?.method || "", transport: flows.get(first.flow).proto === "tcp" ? "tcp" : "udp",
+        callId: d.callId, method: d.method || first.cseq?.method || "", transport: flows.proto(first.flow) === "tcp" ? "tcp" : "udp",
         flows: d.flows, messages: d.messages.map((k) => k.msg),
       };
       if (d.fromTag) sip.fromTag = d.fromTag;
@@ -203,7 +206,7 @@ export class SipBuilder {
       const session: Session = { id: firstId + sessions.length, alg: "sip", controlFlow: first.flow, client, server, negotiations: [], sip };
       const entries = this.negotiations(session, d, times);
       mediaEnds(entries, d, built.ends);
-      for (const e of entries) wantMedia(e, candidates, built.linux !== undefined);
+      for (let i = 0; i < entries.length; i++) wantMedia(entries[i], candidates, built.linux !== undefined);
       built.linux?.push({ session, messages: d.messages, entries });
       if (d.partial) session.partial = d.partial;
       sessions.push(session);
@@ -223,10 +226,12 @@ export class SipBuilder {
   /** The SDP negotiations of a dialog (see the module header), each with its message and m= index. */
   private negotiations(session: Session, d: Dialog, times: Map<Negotiation, bigint>): SdpEntry[] {
     const entries: SdpEntry[] = [];
+    const sdps = d.messages.filter((k) => k.msg.sdp).map((k) => ({ k, caller: isFromCaller(k.msg, d) }));
+    // Most dialogs (REGISTER, OPTIONS …) carry no SDP: nothing more to allocate for them.
+    if (!sdps.length) return entries;
     const offered = new Set<string>();
     let lateOffer = false;
     const seen = new Set<string>();
-    const sdps = d.messages.filter((k) => k.msg.sdp).map((k) => ({ k, caller: isFromCaller(k.msg, d) }));
     let kept = 0;
     for (const { k, caller } of sdps) {
       const m = k.msg;
@@ -300,6 +305,17 @@ function trimArrays(m: SipMessage): void {
   if (m.contact.length) m.contact = m.contact.slice();
   if (m.compact) m.compact = m.compact.slice();
   if (m.folded) m.folded = m.folded.slice();
+}
+
+/** Kept messages in capture order: by packet, then position within it. */
+function byPosition(a: Kept, b: Kept): number {
+  return a.msg.packet - b.msg.packet || a.msg.indexInPacket - b.msg.indexInPacket;
+}
+
+/** True when `list` is already in byPosition order (the usual case: no sort, nothing allocated). */
+function inOrder(list: Kept[]): boolean {
+  for (let i = 1; i < list.length; i++) if (byPosition(list[i - 1], list[i]) > 0) return false;
+  return true;
 }
 
 /** One header or SDP line of an open message. */
@@ -475,6 +491,7 @@ const stopsSending = (m: MediaInfo) => m.rejected || m.direction === "recvonly" 
  * said earlier that it stops sending. SDPs of a transaction that failed (>= 300) change nothing.
  */
 function mediaEnds(entries: SdpEntry[], d: Dialog, ends: Map<Negotiation, bigint>): void {
+  if (!entries.length) return;
   const failed = new Set<string>();
   for (const { msg } of d.messages) {
     if (msg.status && msg.status.code >= 300 && msg.cseq) failed.add(`${msg.cseq.num} ${msg.cseq.method}`);
@@ -524,41 +541,55 @@ function wantMedia(e: SdpEntry, candidates: FlowCandidates, linux: boolean): voi
   candidates.want(rtp + 1);
 }
 
-/** Flow endpoints by flow id, filled into each message's src/dst. */
+/**
+ * Flow endpoints by flow id, filled into each message's src/dst: the two endpoints only, not the
+ * flow's report object (FlowTable.get: times, counters, ~1 KB a flow).
+ */
 class EndpointCache {
-  private readonly cache = new Map<number, Flow>();
+  private readonly cache = new Map<number, [Endpoint, Endpoint]>();
   constructor(private readonly flows: FlowTable) {}
 
   fill(m: SipMessage): void {
     let f = this.cache.get(m.flow);
-    if (!f) this.cache.set(m.flow, (f = this.flows.get(m.flow)));
-    const a: Endpoint = f.initiator;
-    const b: Endpoint = f.responder;
-    m.src = m.dir === 0 ? a : b;
-    m.dst = m.dir === 0 ? b : a;
+    if (!f) this.cache.set(m.flow, (f = [flowEndpoint(this.flows, m.flow, 0), flowEndpoint(this.flows, m.flow, 1)]));
+    m.src = f[m.dir];
+    m.dst = f[1 - m.dir];
   }
+}
+
+/** Adds candidate `c` under its endpoint `ep` (ip|port). */
+function indexFlow<C>(index: Map<string, C[]>, ep: Endpoint, c: C): void {
+  const key = `${ep.ip}|${ep.port}`;
+  const list = index.get(key);
+  if (list) list.push(c);
+  else index.set(key, [c]);
 }
 
 /** Fulfils SDP expectations from the UDP flows (see the module header); media after the end of an expectation is noted, not counted. */
 function matchMedia(
   sessions: Session[], flows: FlowTable, times: Map<Negotiation, bigint>, windowNs: number, ends: Map<Negotiation, bigint>, candidates: FlowCandidates,
 ): void {
+  // Indexed loops, not for-of: this runs once a capture, mostly before it is optimised, where
+  // every step of an iterator allocates its result object (MiBs over a SIP-dense capture).
   const wanted = new Set<number>();
-  for (const s of sessions) for (const n of s.negotiations) for (const x of n.expected) wanted.add(x.to.port);
+  for (let si = 0; si < sessions.length; si++) {
+    const negs = sessions[si].negotiations;
+    for (let ni = 0; ni < negs.length; ni++) for (let xi = 0; xi < negs[ni].expected.length; xi++) wanted.add(negs[ni].expected[xi].to.port);
+  }
   const index = new Map<string, { id: number; flow: Flow; startNs: bigint }[]>();
-  for (const id of candidates.ids()) {
+  const ids = candidates.ids();
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
     if ((!wanted.has(flows.port(id, 0)) && !wanted.has(flows.port(id, 1))) || flows.proto(id) !== "udp") continue;
     const flow = flows.get(id);
     const c = { id, flow, startNs: flows.firstNs(id) };
-    for (const ep of [flow.initiator, flow.responder]) {
-      const key = `${ep.ip}|${ep.port}`;
-      let list = index.get(key);
-      if (!list) index.set(key, (list = []));
-      list.push(c);
-    }
+    indexFlow(index, flow.initiator, c);
+    indexFlow(index, flow.responder, c);
   }
-  for (const s of sessions) {
-    for (const n of s.negotiations) {
+  for (let si = 0; si < sessions.length; si++) {
+    const negs = sessions[si].negotiations;
+    for (let ni = 0; ni < negs.length; ni++) {
+      const n = negs[ni];
       const atNs = times.get(n)!;
       const endNs = ends.get(n);
       const endMs = endNs === undefined ? undefined : Number(endNs / 1_000_000n);

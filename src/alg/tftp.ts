@@ -18,6 +18,7 @@ import type { AlgEvent, FlowTable } from "../wasm/core.js";
 import { nsToIso } from "../net/time.js";
 import type { Diagnostic, Endpoint } from "../types.js";
 import type { Negotiation, Session } from "./sessions.js";
+import { flowEndpoint } from "./flow-endpoint.js";
 
 /** TFTP sessions kept per capture (`--max-tftp-sessions`). */
 export const DEFAULT_MAX_TFTP_SESSIONS = 100_000;
@@ -223,13 +224,14 @@ export class TftpSessions {
   finish(flows: FlowTable, firstId: number, profile?: "lenient" | "linux"): Session[] {
     const out: Session[] = [];
     for (const p of this.requests) {
-      const f = flows.get(p.ev.flow);
-      const client: Endpoint = p.ev.dir === 0 ? f.initiator : f.responder;
-      const server: Endpoint = p.ev.dir === 0 ? f.responder : f.initiator;
+      // The endpoints only, not the flows' report objects (FlowTable.get).
+      const client = flowEndpoint(flows, p.ev.flow, p.ev.dir);
+      const server = flowEndpoint(flows, p.ev.flow, p.ev.dir === 0 ? 1 : 0);
       if (p.info.transferFlow !== undefined) {
-        const x = flows.get(p.info.transferFlow);
-        const clientIsA = x.initiator.ip === client.ip && x.initiator.port === client.port;
-        p.info.serverPort = (clientIsA ? x.responder : x.initiator).port ?? undefined;
+        const x = p.info.transferFlow;
+        const a = flowEndpoint(flows, x, 0);
+        const clientIsA = a.ip === client.ip && a.port === client.port;
+        p.info.serverPort = (clientIsA ? flowEndpoint(flows, x, 1) : a).port ?? undefined;
       }
       const s: Session = {
         id: firstId + out.length, alg: "tftp", controlFlow: p.ev.flow, client, server,

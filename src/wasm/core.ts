@@ -368,7 +368,10 @@ export class CaptureCore {
     const head = dv.getUint32(statePtr + ST_EV_HEAD, true);
     const tail = dv.getUint32(statePtr + ST_EV_TAIL, true);
     if (head === tail) return;
-    const out: AlgEvent[] = [];
+    // At its length from the start: a drain hands on up to EVENT_CAP events, and an array grown
+    // by push is copied at every growth (several MiB over a SIP-dense capture).
+    const out: AlgEvent[] = this.opts.onEvents ? new Array<AlgEvent>((head - tail) >>> 0) : [];
+    let n = 0;
     if (this.opts.onEvents) {
       const base = this.exports.eventsPtr() >>> 0;
       const text = this.exports.textPtr() >>> 0;
@@ -379,7 +382,7 @@ export class CaptureCore {
         const len = dv.getUint32(e + EV_TEXTLEN, true);
         const family = dv.getUint8(e + EV_FAMILY) as 0 | 4 | 6;
         const kind = dv.getUint16(e + EV_KIND, true) as EventKind;
-        out.push({
+        out[n++] = {
           kind,
           dir: dv.getUint8(e + EV_DIR) as 0 | 1,
           alg: ALG_NAMES[dv.getUint8(e + EV_ALG)] ?? "ftp",
@@ -401,7 +404,7 @@ export class CaptureCore {
             requestPacket: dv.getUint32(e + EV_TFTP_REQ_PKT, true),
             bytes: Number(dv.getBigUint64(e + EV_TFTP_BYTES, true)),
           } : undefined,
-        });
+        };
       }
     }
     dv.setUint32(statePtr + ST_EV_TAIL, head, true);
