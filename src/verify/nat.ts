@@ -18,7 +18,7 @@ import { EventKind } from "../wasm/abi.js";
 import type { AnalyzeResult } from "../alg/analyze.js";
 import { CONTROL_LINES_KEPT } from "../alg/sessions.js";
 import type { NatMapping } from "./types.js";
-import { KeyIndex, prebuildKeyIndex, takeKeyIndex } from "./key-index.js";
+import { CrossChains, isPrebuilt, prebuildKeyIndex, takeKeyIndex, takePrebuilt, type Chains, type KeyIndex } from "./key-index.js";
 import { flowColumns, flowSpan, type FlowColumns } from "./flow-columns.js";
 
 const NAT_LISTED = 256;
@@ -56,14 +56,36 @@ export interface Reconciliation {
 
 /**
  * What `reconcile` computes from one capture alone, done ahead (verify-run.ts: as soon as that
- * capture's worker is done, while the other is still analyzing): its columns, and for the
- * outside capture the two endpoint indexes the pairing searches.
+ * capture's worker is done): its columns, and for the first of the two (`first`: the other is
+ * still analyzing) the two endpoint indexes the pairing searches, whichever side it is.
  */
-export function prepareReconcile(t: FlowTable, side: "inside" | "outside"): void {
+export function prepareReconcile(t: FlowTable, first: boolean): void {
   const c = flowColumns(t);
-  if (side === "inside") return;
+  if (!first) return;
   prebuildKeyIndex(c.initiator);
   prebuildKeyIndex(c.responder);
+}
+
+/**
+ * The outside flows sharing each inside flow's key: `group[id]` (0: none) and the chains of
+ * outside flows per group. From the outside capture's index (built ahead, or now), or, when only
+ * the inside capture's was built ahead, from that one with one lookup per outside flow: the same
+ * chains either way (every outside flow with the key, ascending), numbered otherwise.
+ */
+function candidates(iKeys: Float64Array, oKeys: Float64Array): { chains: Chains; group: Int32Array; done: () => void } {
+  const ni = iKeys.length - 1;
+  const group = new Int32Array(ni + 1);
+  const inner = isPrebuilt(oKeys) ? undefined : takePrebuilt(iKeys);
+  if (!inner) {
+    const idx: KeyIndex = takeKeyIndex(oKeys);
+    for (let id = 1; id <= ni; id++) group[id] = idx.lookup(iKeys[id]);
+    return { chains: idx, group, done: () => idx.release() };
+  }
+  const chains = new CrossChains(inner, oKeys);
+  const of = inner.groupOfIds();
+  for (let id = 1; id <= ni; id++) group[id] = chains.count[of[id]] ? of[id] : 0;
+  inner.release();
+  return { chains, group, done: () => chains.release() };
 }
 
 export function reconcile(inside: FlowTable, outside: FlowTable, opts: ReconcileOptions = {}): Reconciliation {
@@ -73,19 +95,17 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
   const iCols = flowColumns(inside);
   const oKeys = oCols;
   const iKeys = iCols;
-  const oByInit = takeKeyIndex(oKeys.initiator);
-  const oByResp = takeKeyIndex(oKeys.responder);
+  // Per inside flow: the outside groups sharing its responder (outbound) / initiator (inbound).
+  const byResp = candidates(iKeys.responder, oKeys.responder);
+  const byInit = candidates(iKeys.initiator, oKeys.initiator);
+  const oByResp = byResp.chains;
+  const oByInit = byInit.chains;
+  const gResp = byResp.group;
+  const gInit = byInit.group;
   const oStart = oCols.firstMs;
   const oPkts = oCols.packets;
   const iStart = iCols.firstMs;
   const iPkts = iCols.packets;
-  // Per inside flow: the outside groups sharing its responder (outbound) / initiator (inbound).
-  const gResp = new Int32Array(ni + 1);
-  const gInit = new Int32Array(ni + 1);
-  for (let id = 1; id <= ni; id++) {
-    gResp[id] = oByResp.lookup(iKeys.responder[id]);
-    gInit[id] = oByInit.lookup(iKeys.initiator[id]);
-  }
   // For inbound candidates, the outside flow's responder must differ from the inside responder.
   const oResp = oKeys.responder;
   const iResp = iKeys.responder;
@@ -132,7 +152,7 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
       bestInbound = inb;
     }
   };
-  const scan = (idx: KeyIndex, cursor: Int32Array, grp: number, id: number, inb: boolean, pk: number, window: number) => {
+  const scan = (idx: Chains, cursor: Int32Array, grp: number, id: number, inb: boolean, pk: number, window: number) => {
     if (!grp) return;
     const lo = iStart[id] + offset - window;
     const hi = iStart[id] + offset + window;
@@ -163,7 +183,7 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
       bestScan = scanNo;
     }
   };
-  const nearest = (idx: KeyIndex, lay: { members: Int32Array; first: Int32Array }, grp: number, id: number, inb: boolean, pk: number, window: number) => {
+  const nearest = (idx: Chains, lay: { members: Int32Array; first: Int32Array }, grp: number, id: number, inb: boolean, pk: number, window: number) => {
     if (!grp) return;
     const lo = iStart[id] + offset - window;
     const hi = iStart[id] + offset + window;
@@ -236,8 +256,8 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     if (window === tol) break;
   }
   // Taken for this pairing only (takeKeyIndex): freed now rather than at the next full collection.
-  oByResp.release();
-  oByInit.release();
+  byResp.done();
+  byInit.done();
   const cache = new Map<number, NatMapping>();
   const mappingOf = (id: number): NatMapping | undefined => {
     const g = in2out[id];
