@@ -10,6 +10,7 @@
  * `next` (no per-group tail array): 2 MiB of slots + 2 MiB of keys for 250 k distinct keys, where
  * 16-byte slots (key and group side by side) and a tail array took 9 MiB.
  */
+
 /**
  * Flows in groups: each group's flow ids chained in ascending order, with the group's size, and
  * on demand the members of every group of more than one side by side (for binary searches).
@@ -27,6 +28,11 @@ export class Chains {
     this.head = new Int32Array(groups + 1);
     this.count = new Int32Array(groups + 1);
     this.next = new Int32Array(ids + 1);
+  }
+
+  /** Groups, numbered 1..groupCount. */
+  get groupCount(): number {
+    return this.groups;
   }
 
   /**
@@ -168,13 +174,13 @@ export class KeyIndex extends Chains {
 export class CrossChains extends Chains {
   constructor(index: KeyIndex, keys: Float64Array) {
     const n = keys.length - 1;
-    super(index.count.length - 1, n);
+    super(index.groupCount, n);
     for (let id = 1; id <= n; id++) {
       const g = index.lookup(keys[id]);
       this.next[id] = g;
       if (g !== 0) this.count[g]++;
     }
-    this.groups = index.count.length - 1;
+    this.groups = index.groupCount;
     this.link();
   }
 }
