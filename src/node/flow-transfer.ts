@@ -84,8 +84,10 @@ export function packBuffer(flows: number): ArrayBuffer {
  * The offer of a pack buffer to a worker, one slot of a shared Int32Array per worker: NO_OFFER,
  * then either OFFER_PREPARING → OFFER_POSTED (the main thread made one and posted it on the
  * worker's port) or OFFER_CLOSED (the worker packed without one). The worker waits only while a
- * buffer is being made for it: it would fault in the same pages itself. Never two copies at once
- * (a late offer is not made: verify's peak RSS is at the workers' ends).
+ * buffer is being made for it: it would fault in the same pages itself. A late offer is not made
+ * (verify's peak RSS is at the workers' ends); an offer too small for the table (its capture has
+ * more than 1/16 more flows than the first one) is left unused, and the worker's own copy is then
+ * held beside it until the worker ends.
  */
 const NO_OFFER = 0;
 const OFFER_PREPARING = 1;
