@@ -3,11 +3,16 @@
  * the flow table as a transferred copy of its records (flow-transfer.ts; the wasm instance itself
  * stays here).
  */
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { analyzeFile } from "./files.js";
-import { packFlows } from "./flow-transfer.js";
+import { packFlows, takePackBuffer } from "./flow-transfer.js";
 
-const { path, opts, progress, packLock, packLockId } = workerData as { path: string; opts: Parameters<typeof analyzeFile>[1]; progress?: boolean; packLock?: Int32Array; packLockId?: number };
+const { path, opts, progress, packLock, packLockId, offers, offerState } = workerData as {
+  path: string; opts: Parameters<typeof analyzeFile>[1]; progress?: boolean; packLock?: Int32Array; packLockId?: number;
+  /** A buffer for the packed table the main thread may offer (flow-transfer.ts offerPackBuffer; slot packLockId − 1). */
+  offers?: MessagePort; offerState?: Int32Array;
+};
+offers?.unref();
 /** Bytes read so far, posted as { progress } at most every PROGRESS_POST_MS (the first at once). */
 const PROGRESS_POST_MS = 50;
 let posted = -Infinity;
@@ -22,7 +27,8 @@ try {
   const { core, flows: table, ...scan } = r.scan;
   // One worker packs at a time (files.ts PACK_LOCK): the other's copy waits for this one to end.
   for (let held; packLock && packLockId && (held = Atomics.compareExchange(packLock, 0, 0, packLockId)) !== 0; ) Atomics.wait(packLock, 0, held);
-  const { packed, transfer } = packFlows(core!, table);
+  const offered = offers && offerState && packLockId ? takePackBuffer(offerState, packLockId - 1, offers) : undefined;
+  const { packed, transfer } = packFlows(core!, table, offered);
   parentPort!.postMessage({ ok: true, scan, flows: packed, sessions: r.sessions, events: r.events }, transfer);
 } catch (e) {
   parentPort!.postMessage({ ok: false, name: (e as Error).name, message: (e as Error).message, file: (e as { file?: string }).file, code: (e as { code?: string }).code });

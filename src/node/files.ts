@@ -4,8 +4,8 @@
  * (./index.ts) so the CLI's commands and the worker threads load only what they use.
  */
 import { readFile } from "node:fs/promises";
-import { Worker } from "node:worker_threads";
-import { unpackFlows } from "./flow-transfer.js";
+import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import { offerPackBuffer, unpackFlows } from "./flow-transfer.js";
 import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -143,9 +143,25 @@ export async function analyzeFilesParallel(
   // finish together would otherwise each hold a 32 MiB copy beside both wasm memories (verify's
   // peak RSS on a quiet machine); the second waits for the first's copy, message and end.
   const packLock = new Int32Array(new SharedArrayBuffer(4));
+  // The first worker to end makes the pack buffer of each one still analyzing, sized by its own
+  // table, while they run (flow-transfer.ts offerPackBuffer); ports[i]: where worker i takes it.
+  const offerState = new Int32Array(new SharedArrayBuffer(4 * paths.length));
+  const ports: (MessagePort | undefined)[] = [];
+  const running = new Set<number>();
+  const offerToOthers = (flows: number) => {
+    for (const j of running) offerPackBuffer(offerState, j, ports[j]!, flows);
+  };
   return Promise.all(paths.map((path, i) => path === "-" ? analyzeFile(path, here(i)) : new Promise<AnalyzeResult>((resolve, reject) => {
-    const w = new Worker(workerUrl, { workerData: { path, opts: optsOf(i), progress: Boolean(onProgress), packLock, packLockId: i + 1 }, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+    const { port1, port2 } = new MessageChannel();
+    ports[i] = port1;
+    running.add(i);
+    const w = new Worker(workerUrl, {
+      workerData: { path, opts: optsOf(i), progress: Boolean(onProgress), packLock, packLockId: i + 1, offers: port2, offerState },
+      transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+    });
     w.once("exit", () => {
+      running.delete(i);
+      port1.close();
       if (Atomics.compareExchange(packLock, 0, i + 1, 0) === i + 1) Atomics.notify(packLock, 0);
     });
     w.on("message", (m) => {
@@ -165,6 +181,7 @@ export async function analyzeFilesParallel(
       // preparation) must not add to the worker's wasm memory, still resident until then.
       void w.terminate().then(() => {
         try {
+          offerToOthers(flows.count);
           onResult?.(i, result);
         } catch (e) {
           reject(e);

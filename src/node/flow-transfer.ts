@@ -14,6 +14,7 @@
 import { ENDED_FLOW, FlowTable } from "../capture/flow-table.js";
 import { FLOW_SIZE } from "../wasm/abi.js";
 import type { CaptureCore } from "../wasm/core.js";
+import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 
 /** What a worker posts for one flow table (every buffer in `transfer`). */
 export interface PackedFlows {
@@ -21,8 +22,12 @@ export interface PackedFlows {
   count: number;
 }
 
-/** Copies `table` (the flows of `core`) out of wasm memory. */
-export function packFlows(core: CaptureCore, table: FlowTable): { packed: PackedFlows; transfer: ArrayBuffer[] } {
+/**
+ * Copies `table` (the flows of `core`) out of wasm memory: into `offered` when it is large enough
+ * (a buffer the main thread faulted in ahead, see `offerPackBuffer`; the records at its start),
+ * else into a new buffer.
+ */
+export function packFlows(core: CaptureCore, table: FlowTable, offered?: ArrayBuffer): { packed: PackedFlows; transfer: ArrayBuffer[] } {
   const count = table.count;
   const memory = new Uint8Array(core.exports.memory.buffer);
   const base = core.exports.flowsPtr() >>> 0;
@@ -35,7 +40,7 @@ export function packFlows(core: CaptureCore, table: FlowTable): { packed: Packed
     if (w & ENDED_FLOW) ended++;
     else if (w < cap) inSlot[w] = 1;
   }
-  const out = new Uint8Array(count * FLOW_SIZE);
+  const out = offered && offered.byteLength >= count * FLOW_SIZE ? new Uint8Array(offered, 0, count * FLOW_SIZE) : new Uint8Array(count * FLOW_SIZE);
   let at = 0;
   for (let s = 0; s < cap; ) {
     if (!inSlot[s]) {
@@ -56,6 +61,58 @@ export function packFlows(core: CaptureCore, table: FlowTable): { packed: Packed
     ended--;
   }
   return { packed: { records: out.buffer, count }, transfer: [out.buffer] };
+}
+
+/** Bytes of 4 KiB pages: one write per page makes it resident. */
+const PAGE = 4096;
+
+/**
+ * A buffer for another thread's `packFlows` of about `flows` flows, its pages made resident here
+ * (a page's first touch costs ~15 µs of CPU on the reference VM: ~120 ms for a 250 k-flow table,
+ * paid by the main thread while the other worker still analyzes, instead of by that worker after
+ * its scan, on verify's critical path). 1/16 more room than `flows` records, not touched.
+ */
+export function packBuffer(flows: number): ArrayBuffer {
+  const size = flows * FLOW_SIZE;
+  const buf = new ArrayBuffer(size + (size >> 4));
+  const bytes = new Uint8Array(buf, 0, size);
+  for (let i = 0; i < size; i += PAGE) bytes[i] = 0;
+  return buf;
+}
+
+/**
+ * The offer of a pack buffer to a worker, one slot of a shared Int32Array per worker: NO_OFFER,
+ * then either OFFER_PREPARING → OFFER_POSTED (the main thread made one and posted it on the
+ * worker's port) or OFFER_CLOSED (the worker packed without one). The worker waits only while a
+ * buffer is being made for it: it would fault in the same pages itself. A late offer is not made
+ * (verify's peak RSS is at the workers' ends); an offer too small for the table (its capture has
+ * more than 1/16 more flows than the first one) is left unused, and the worker's own copy is then
+ * held beside it until the worker ends.
+ */
+const NO_OFFER = 0;
+const OFFER_PREPARING = 1;
+const OFFER_POSTED = 2;
+const OFFER_CLOSED = 3;
+
+/** Main thread: offers worker `i` (its port: `port`) a pack buffer for `flows` flows, unless it is packing already. */
+export function offerPackBuffer(state: Int32Array, i: number, port: MessagePort, flows: number): boolean {
+  if (Atomics.compareExchange(state, i, NO_OFFER, OFFER_PREPARING) !== NO_OFFER) return false;
+  try {
+    const buf = packBuffer(flows);
+    port.postMessage(buf, [buf]);
+  } finally {
+    Atomics.store(state, i, OFFER_POSTED);
+    Atomics.notify(state, i);
+  }
+  return true;
+}
+
+/** Worker `i`: the buffer offered to it (waiting while one is being made), or undefined; no offer after this. */
+export function takePackBuffer(state: Int32Array, i: number, port: MessagePort): ArrayBuffer | undefined {
+  const was = Atomics.compareExchange(state, i, NO_OFFER, OFFER_CLOSED);
+  if (was === NO_OFFER) return undefined;
+  if (was === OFFER_PREPARING) Atomics.wait(state, i, OFFER_PREPARING);
+  return receiveMessageOnPort(port)?.message as ArrayBuffer | undefined;
 }
 
 /** The FlowTable of a packed table (in the receiving thread). */

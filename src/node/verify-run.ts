@@ -89,7 +89,8 @@ export async function verifyParsedRouter(files: VerifyFiles, router: RouterParse
   // Both sides given: what verify() computes from one capture alone is done as soon as its worker
   // is done, while the other worker still runs (the main thread waits idle otherwise).
   const both = Boolean(files.inside && files.outside);
-  if (parallel) results = await analyzeFilesParallel(captures, analyzeOpts, filters, onProgress, both ? (i, r) => prepareSide(r, i === 0 ? "inside" : "outside") : undefined);
+  let prepared = 0;
+  if (parallel) results = await analyzeFilesParallel(captures, analyzeOpts, filters, onProgress, both ? (_i, r) => prepareSide(r, prepared++ === 0) : undefined);
   else {
     results = [];
     for (let i = 0; i < captures.length; i++) {
@@ -103,9 +104,13 @@ export async function verifyParsedRouter(files: VerifyFiles, router: RouterParse
   return verify({ inside, outside, router }, { profile: opts.profile, clockOffsetMs, frameTolerance, allMappings, hints, sipSidesDialogs });
 }
 
-/** verify()'s work on one capture of a pair, done ahead: the NAT reconciliation's, and the SIP media lookups' when it has SDP. */
-function prepareSide(r: AnalyzeResult, side: "inside" | "outside"): void {
-  prepareReconcile(r.scan.flows, side);
+/**
+ * verify()'s work on one capture of a pair, done ahead: the NAT reconciliation's (with the key
+ * indexes for the `first` capture whose worker is done, whichever side: the other's flows are then
+ * grouped by them), and the SIP media lookups' when it has SDP.
+ */
+function prepareSide(r: AnalyzeResult, first: boolean): void {
+  prepareReconcile(r.scan.flows, first);
   if (r.sessions.some((s) => s.alg === "sip" && s.negotiations.some((n) => n.kind === "SDP"))) prepareUdpFlows(r.scan.flows);
 }
 

@@ -4,43 +4,48 @@
  * over typed arrays — no per-key heap objects, no boxed numbers. Each distinct key is a group; a
  * group's flows are chained in ascending flow id, i.e. in order of their first packet.
  *
- * A slot holds its key and its group side by side (one cache line read per probe: the build and
- * the lookups are bound by those reads, a few hundred thousand random ones).
+ * Sized for the memory it touches: on the reference VM a fresh page costs ~15 µs of CPU at its
+ * first touch, more than the index's own work. A slot holds only its group (4 bytes; the group's
+ * key is `keyOf[group]`, written in group order), and the chains are linked in two passes over
+ * `next` (no per-group tail array): 2 MiB of slots + 2 MiB of keys for 250 k distinct keys, where
+ * 16-byte slots (key and group side by side) and a tail array took 9 MiB.
  */
-export class KeyIndex {
+
+/**
+ * Flows in groups: each group's flow ids chained in ascending order, with the group's size, and
+ * on demand the members of every group of more than one side by side (for binary searches).
+ */
+export class Chains {
   /** group → first flow id of its chain, and its size. */
   readonly head: Int32Array;
   readonly count: Int32Array;
   /** flow id → next flow id of the same group (0 = end). */
   readonly next: Int32Array;
-  /** slot i: key at 2i, group at 2i + 1 (0 = empty). */
-  private readonly slots: Float64Array;
-  private readonly mask: number;
-  private groups = 0;
+  protected groups = 0;
 
-  /** `keys[id]` for flow ids 1..keys.length − 1. */
-  constructor(keys: Float64Array) {
-    const n = keys.length - 1;
-    let cap = 16;
-    while (cap < n * 2) cap <<= 1;
-    this.mask = cap - 1;
-    // A slot is empty while its group is 0 (fresh typed arrays are zero: nothing to fill).
-    this.slots = new Float64Array(cap * 2);
-    this.head = new Int32Array(n + 1);
-    this.count = new Int32Array(n + 1);
-    this.next = new Int32Array(n + 1);
-    const tail = new Int32Array(n + 1);
-    for (let id = 1; id <= n; id++) {
-      const k = keys[id];
-      const i = this.slotOf(k) << 1;
-      let g = this.slots[i + 1] | 0;
-      if (g === 0) {
-        this.slots[i] = k;
-        g = this.slots[i + 1] = ++this.groups;
-        this.head[g] = id;
-      } else this.next[tail[g]] = id;
-      this.count[g]++;
-      tail[g] = id;
+  /** Room for `groups` groups (numbered from 1) over flow ids 1..`ids`. */
+  constructor(groups: number, ids: number) {
+    this.head = new Int32Array(groups + 1);
+    this.count = new Int32Array(groups + 1);
+    this.next = new Int32Array(ids + 1);
+  }
+
+  /** Groups, numbered 1..groupCount. */
+  get groupCount(): number {
+    return this.groups;
+  }
+
+  /**
+   * Links the chains once `next[id]` holds each flow's group (0: none) and `count` the sizes:
+   * from the last id down, so each chain is ascending and its head the smallest id.
+   */
+  protected link(): void {
+    const next = this.next;
+    for (let id = next.length - 1; id >= 1; id--) {
+      const g = next[id];
+      if (g === 0) continue;
+      next[id] = this.head[g];
+      this.head[g] = id;
     }
   }
 
@@ -73,6 +78,68 @@ export class KeyIndex {
     return { members: this.members, first: this.firstOf! };
   }
 
+  /** The typed arrays `release` frees. */
+  protected arrays(): (Int32Array | Float64Array | undefined)[] {
+    return [this.head, this.count, this.next, this.members, this.firstOf];
+  }
+
+  /**
+   * Frees the memory now (unusable after): the buffers are handed to a clone that is dropped at
+   * once, so they go with the next young-generation collection instead of waiting, resident, for
+   * a full one (the reconciliation's indexes of a 250 k-flow capture are ~14 MiB, held through
+   * verify's peak otherwise).
+   */
+  release(): void {
+    const buffers = this.arrays().filter((a) => a !== undefined).map((a) => a!.buffer);
+    structuredClone(buffers, { transfer: buffers });
+  }
+}
+
+export class KeyIndex extends Chains {
+  /** slot → group (0 = empty). */
+  private readonly slots: Int32Array;
+  /** group → its key. */
+  private readonly keyOf: Float64Array;
+  private readonly mask: number;
+  /** flow id → its group (groupOfIds(), kept once asked for). */
+  private groupOf?: Int32Array;
+
+  /** `keys[id]` for flow ids 1..keys.length − 1. */
+  constructor(keys: Float64Array) {
+    const n = keys.length - 1;
+    super(n, n);
+    let cap = 16;
+    while (cap < n * 2) cap <<= 1;
+    this.mask = cap - 1;
+    // A slot is empty while its group is 0 (fresh typed arrays are zero: nothing to fill).
+    this.slots = new Int32Array(cap);
+    this.keyOf = new Float64Array(n + 1);
+    const next = this.next;
+    // Groups numbered in order of first appearance; next[id] holds id's group until the second pass.
+    for (let id = 1; id <= n; id++) {
+      const k = keys[id];
+      const i = this.slotOf(k);
+      let g = this.slots[i];
+      if (g === 0) {
+        g = this.slots[i] = ++this.groups;
+        this.keyOf[g] = k;
+      }
+      this.count[g]++;
+      next[id] = g;
+    }
+    this.link();
+  }
+
+  /** The group of every flow id (index = id), from the chains. */
+  groupOfIds(): Int32Array {
+    if (!this.groupOf) {
+      const of = new Int32Array(this.next.length);
+      for (let g = 1; g <= this.groups; g++) for (let id = this.head[g]; id; id = this.next[id]) of[id] = g;
+      this.groupOf = of;
+    }
+    return this.groupOf;
+  }
+
   /** Slot of key k: where it is, or the empty slot where it would go. */
   private slotOf(k: number): number {
     // k < 2^53: split without a floating-point modulo (a slow path in V8).
@@ -83,44 +150,69 @@ export class KeyIndex {
     h = Math.imul(h, 0xc2b2ae35);
     h ^= h >>> 16;
     let i = h & this.mask;
-    while (this.slots[2 * i + 1] !== 0 && this.slots[2 * i] !== k) i = (i + 1) & this.mask;
+    for (let g = this.slots[i]; g !== 0 && this.keyOf[g] !== k; g = this.slots[i]) i = (i + 1) & this.mask;
     return i;
   }
 
   /** Group of a key (0 = not in the index). */
   lookup(k: number): number {
-    return this.slots[2 * this.slotOf(k) + 1] | 0;
+    return this.slots[this.slotOf(k)];
   }
 
-  /**
-   * Frees the index's memory now (it is unusable after): its buffers are handed to a clone that
-   * is dropped at once, so they go with the next young-generation collection instead of waiting,
-   * resident, for a full one (the reconciliation's indexes of a 250 k-flow capture are ~25 MiB,
-   * held through verify's peak otherwise).
-   */
-  release(): void {
-    const buffers = [this.slots, this.head, this.count, this.next, this.members, this.firstOf].filter((a) => a !== undefined).map((a) => a!.buffer);
-    structuredClone(buffers, { transfer: buffers });
+  protected override arrays(): (Int32Array | Float64Array | undefined)[] {
+    return [...super.arrays(), this.slots, this.keyOf, this.groupOf];
+  }
+}
+
+/**
+ * The flows of another capture grouped by the groups of `index` (a flow whose key `index` does not
+ * hold is in none): the same chains, in the same order, as a KeyIndex of the other capture's keys
+ * gives for those keys — numbered as `index` numbers them, so the first capture's flows find
+ * their candidates through `index.groupOfIds()` without a lookup. One lookup per flow of the
+ * other capture, where its own index would be a build.
+ */
+export class CrossChains extends Chains {
+  constructor(index: KeyIndex, keys: Float64Array) {
+    const n = keys.length - 1;
+    super(index.groupCount, n);
+    for (let id = 1; id <= n; id++) {
+      const g = index.lookup(keys[id]);
+      this.next[id] = g;
+      if (g !== 0) this.count[g]++;
+    }
+    this.groups = index.groupCount;
+    this.link();
   }
 }
 
 const prebuilt = new WeakMap<Float64Array, KeyIndex>();
 
 /**
- * Builds the index of `keys` (and its layout) ahead of its use, e.g. while the other capture is
- * still being analyzed; `takeKeyIndex` hands it over once (it is not kept beyond that use).
+ * Builds the index of `keys` (with its flows' groups) ahead of its use, e.g. while the other
+ * capture is still being analyzed; `takeKeyIndex` / `takePrebuilt` hand it over once (it is not
+ * kept beyond that use).
  */
 export function prebuildKeyIndex(keys: Float64Array): void {
   if (prebuilt.has(keys)) return;
   const x = new KeyIndex(keys);
   x.layout();
+  x.groupOfIds();
   prebuilt.set(keys, x);
+}
+
+/** The index of `keys` built ahead, handed over once; undefined when there is none. */
+export function takePrebuilt(keys: Float64Array): KeyIndex | undefined {
+  const x = prebuilt.get(keys);
+  prebuilt.delete(keys);
+  return x;
+}
+
+/** Whether `keys` has an index built ahead (not yet taken). */
+export function isPrebuilt(keys: Float64Array): boolean {
+  return prebuilt.has(keys);
 }
 
 /** The index of `keys`: the one built ahead (once), else a new one. */
 export function takeKeyIndex(keys: Float64Array): KeyIndex {
-  const x = prebuilt.get(keys);
-  if (!x) return new KeyIndex(keys);
-  prebuilt.delete(keys);
-  return x;
+  return takePrebuilt(keys) ?? new KeyIndex(keys);
 }

@@ -18,7 +18,7 @@ import { EventKind } from "../wasm/abi.js";
 import type { AnalyzeResult } from "../alg/analyze.js";
 import { CONTROL_LINES_KEPT } from "../alg/sessions.js";
 import type { NatMapping } from "./types.js";
-import { KeyIndex, prebuildKeyIndex, takeKeyIndex } from "./key-index.js";
+import { CrossChains, isPrebuilt, prebuildKeyIndex, takeKeyIndex, takePrebuilt, type Chains, type KeyIndex } from "./key-index.js";
 import { flowColumns, flowSpan, type FlowColumns } from "./flow-columns.js";
 
 const NAT_LISTED = 256;
@@ -56,14 +56,36 @@ export interface Reconciliation {
 
 /**
  * What `reconcile` computes from one capture alone, done ahead (verify-run.ts: as soon as that
- * capture's worker is done, while the other is still analyzing): its columns, and for the
- * outside capture the two endpoint indexes the pairing searches.
+ * capture's worker is done): its columns, and for the first of the two (`first`: the other is
+ * still analyzing) the two endpoint indexes the pairing searches, whichever side it is.
  */
-export function prepareReconcile(t: FlowTable, side: "inside" | "outside"): void {
+export function prepareReconcile(t: FlowTable, first: boolean): void {
   const c = flowColumns(t);
-  if (side === "inside") return;
+  if (!first) return;
   prebuildKeyIndex(c.initiator);
   prebuildKeyIndex(c.responder);
+}
+
+/**
+ * The outside flows sharing each inside flow's key: `group[id]` (0: none) and the chains of
+ * outside flows per group. From the outside capture's index (built ahead, or now), or, when only
+ * the inside capture's was built ahead, from that one with one lookup per outside flow: the same
+ * chains either way (every outside flow with the key, ascending), numbered otherwise.
+ */
+function candidates(iKeys: Float64Array, oKeys: Float64Array): { chains: Chains; group: Int32Array; done: () => void } {
+  const ni = iKeys.length - 1;
+  const group = new Int32Array(ni + 1);
+  const inner = isPrebuilt(oKeys) ? undefined : takePrebuilt(iKeys);
+  if (!inner) {
+    const idx: KeyIndex = takeKeyIndex(oKeys);
+    for (let id = 1; id <= ni; id++) group[id] = idx.lookup(iKeys[id]);
+    return { chains: idx, group, done: () => idx.release() };
+  }
+  const chains = new CrossChains(inner, oKeys);
+  const of = inner.groupOfIds();
+  for (let id = 1; id <= ni; id++) group[id] = chains.count[of[id]] ? of[id] : 0;
+  inner.release();
+  return { chains, group, done: () => chains.release() };
 }
 
 export function reconcile(inside: FlowTable, outside: FlowTable, opts: ReconcileOptions = {}): Reconciliation {
@@ -73,26 +95,29 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
   const iCols = flowColumns(inside);
   const oKeys = oCols;
   const iKeys = iCols;
-  const oByInit = takeKeyIndex(oKeys.initiator);
-  const oByResp = takeKeyIndex(oKeys.responder);
+  // Per inside flow: the outside groups sharing its responder (outbound) / initiator (inbound).
+  const byResp = candidates(iKeys.responder, oKeys.responder);
+  const byInit = candidates(iKeys.initiator, oKeys.initiator);
+  const oByResp = byResp.chains;
+  const oByInit = byInit.chains;
+  const gResp = byResp.group;
+  const gInit = byInit.group;
   const oStart = oCols.firstMs;
   const oPkts = oCols.packets;
   const iStart = iCols.firstMs;
   const iPkts = iCols.packets;
-  // Per inside flow: the outside groups sharing its responder (outbound) / initiator (inbound).
-  const gResp = new Int32Array(ni + 1);
-  const gInit = new Int32Array(ni + 1);
-  for (let id = 1; id <= ni; id++) {
-    gResp[id] = oByResp.lookup(iKeys.responder[id]);
-    gInit[id] = oByInit.lookup(iKeys.initiator[id]);
-  }
   // For inbound candidates, the outside flow's responder must differ from the inside responder.
   const oResp = oKeys.responder;
   const iResp = iKeys.responder;
+  // One buffer for the offset's start-time differences, then (zeroed) the two pairing arrays: the
+  // fresh pages of one where there were two (a first touch costs ~15 µs a page on the reference VM).
+  const shared = new ArrayBuffer(Math.max(8 * ni, 4 * (ni + 1 + no + 1)));
+  /** Bytes of `shared` written for the offset. */
+  let dirty = 0;
   let offset: number;
   if (opts.clockOffsetMs !== undefined) offset = opts.clockOffsetMs;
   else {
-    const deltas = new Float64Array(ni);
+    const deltas = new Float64Array(shared, 0, ni);
     let nd = 0;
     for (let id = 1; id <= ni; id++) {
       const nr = gResp[id] ? oByResp.count[gResp[id]] : 0;
@@ -101,16 +126,19 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
       else if (nr === 0 && nInit === 1) deltas[nd++] = oStart[oByInit.head[gInit[id]]] - iStart[id];
     }
     offset = nd ? nthSmallest(deltas, nd, nd >> 1) : 0;
+    dirty = 8 * nd;
   }
   const tol = opts.toleranceMs ?? 2000;
-  const in2out = new Int32Array(ni + 1);
-  const out2in = new Int32Array(no + 1);
+  new Uint8Array(shared, 0, dirty).fill(0);
+  const in2out = new Int32Array(shared, 0, ni + 1);
+  const out2in = new Int32Array(shared, 4 * (ni + 1), no + 1);
   const inbound = new Uint8Array(ni + 1);
   // Chains are in start order and inside flows are visited in start order, so a per-group cursor
   // skips everything that started too early once and for all.
   let paired = 0;
   let best = 0;
-  let bestScore = Infinity;
+  /** The best score so far, in a typed array: a double in a closure's variable is a new heap number at every write. */
+  const scoreOf = new Float64Array(1);
   let bestInbound = false;
   /** Order of the best candidate among equal scores: its scan (0 outbound, 1 inbound), then its id. */
   let bestScan = 0;
@@ -118,13 +146,13 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     if (out2in[g] !== 0) return;
     const dt = Math.abs(oStart[g] - iStart[id] - offset);
     const score = dt + (oPkts[g] === pk ? 0 : 1);
-    if (score < bestScore) {
+    if (score < scoreOf[0]) {
       best = g;
-      bestScore = score;
+      scoreOf[0] = score;
       bestInbound = inb;
     }
   };
-  const scan = (idx: KeyIndex, cursor: Int32Array, grp: number, id: number, inb: boolean, pk: number, window: number) => {
+  const scan = (idx: Chains, cursor: Int32Array, grp: number, id: number, inb: boolean, pk: number, window: number) => {
     if (!grp) return;
     const lo = iStart[id] + offset - window;
     const hi = iStart[id] + offset + window;
@@ -147,14 +175,15 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     if (out2in[g] !== 0 || (inb && oResp[g] === iResp[id])) return;
     const scanNo = inb ? 1 : 0;
     const score = dt + (oPkts[g] === pk ? 0 : 1);
+    const bestScore = scoreOf[0];
     if (score < bestScore || (score === bestScore && (scanNo < bestScan || (scanNo === bestScan && g < best)))) {
       best = g;
-      bestScore = score;
+      scoreOf[0] = score;
       bestInbound = inb;
       bestScan = scanNo;
     }
   };
-  const nearest = (idx: KeyIndex, lay: { members: Int32Array; first: Int32Array }, grp: number, id: number, inb: boolean, pk: number, window: number) => {
+  const nearest = (idx: Chains, lay: { members: Int32Array; first: Int32Array }, grp: number, id: number, inb: boolean, pk: number, window: number) => {
     if (!grp) return;
     const lo = iStart[id] + offset - window;
     const hi = iStart[id] + offset + window;
@@ -164,7 +193,7 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
       const d = oStart[g] - iStart[id] - offset;
       if (d >= 0 ? oStart[g] > hi : oStart[g] < lo) return;
       const dt = d >= 0 ? d : -d;
-      if (dt <= bestScore) offer(g, dt, id, inb, pk);
+      if (dt <= scoreOf[0]) offer(g, dt, id, inb, pk);
       return;
     }
     const { members } = lay;
@@ -190,7 +219,7 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
       const g = takeRight ? gr : gl;
       const dt = takeRight ? dr : dl;
       // Every later candidate on either side differs by ≥ dt: none can beat the best any more.
-      if (dt > bestScore) return;
+      if (dt > scoreOf[0]) return;
       if (takeRight) right++;
       else left--;
       offer(g, dt, id, inb, pk);
@@ -207,7 +236,7 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     for (let id = 1; id <= ni; id++) {
       if (in2out[id]) continue;
       best = 0;
-      bestScore = Infinity;
+      scoreOf[0] = Infinity;
       bestInbound = false;
       bestScan = 0;
       const pk = iPkts[id];
@@ -227,8 +256,8 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     if (window === tol) break;
   }
   // Taken for this pairing only (takeKeyIndex): freed now rather than at the next full collection.
-  oByResp.release();
-  oByInit.release();
+  byResp.done();
+  byInit.done();
   const cache = new Map<number, NatMapping>();
   const mappingOf = (id: number): NatMapping | undefined => {
     const g = in2out[id];
@@ -244,7 +273,8 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     cache.set(id, m);
     return m;
   };
-  const nat = natAddresses(inside, outside, iKeys, oKeys, in2out, inbound);
+  // gResp is not read any more: its pages hold the NAT addresses' numbers.
+  const nat = natAddresses(inside, outside, iKeys, oKeys, in2out, inbound, new Uint32Array(gResp.buffer, 0, ni));
   const unpairedInside: number[] = [];
   for (let id = 1; id <= ni; id++) if (!in2out[id]) unpairedInside.push(id);
   const unpairedOutside: number[] = [];
@@ -272,12 +302,13 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
  */
 function natAddresses(
   inside: FlowTable, outside: FlowTable, iKeys: FlowColumns, oKeys: FlowColumns, in2out: Int32Array, inbound: Uint8Array,
+  /** Room for inside.count numbers (overwritten). */
+  all4: Uint32Array,
 ): { listed: string[]; count: number } {
   const ni = inside.count;
   const nat = new Set<string>();
   /** The IPv4 ones of `nat`, as numbers (only while it is filling). */
   const listed4 = new Set<number>();
-  const all4 = new Uint32Array(ni);
   let n4 = 0;
   // The NAT address last seen: pairs of one NAT address in a row are counted once without a lookup.
   let last4 = NaN;

@@ -32,6 +32,22 @@ describe("KeyIndex", () => {
     expect(idx.lookup(12345)).toBe(0);
   });
 
+  it("finds every key among many distinct ones (long probe runs), and no key it was not given", () => {
+    const n = 5000;
+    const keys = new Float64Array(n + 1);
+    // Distinct keys with only the high bits differing, then repeats of the first ones.
+    for (let id = 1; id <= n; id++) keys[id] = (id <= 4000 ? id : id - 4000) * 2 ** 40 + 3;
+    const idx = new KeyIndex(keys);
+    for (let id = 1; id <= 4000; id++) {
+      const g = idx.lookup(keys[id]);
+      expect(idx.head[g]).toBe(id);
+      expect(idx.count[g]).toBe(id <= 1000 ? 2 : 1);
+      expect(idx.next[id]).toBe(id <= 1000 ? id + 4000 : 0);
+    }
+    for (let k = 4001; k <= 6000; k++) expect(idx.lookup(k * 2 ** 40 + 3)).toBe(0);
+    expect(idx.lookup(0)).toBe(0);
+  });
+
   it("release() detaches every buffer of the index", () => {
     const idx = new KeyIndex(sampleKeys(1000));
     idx.layout();

@@ -56,5 +56,10 @@ describe("NAT addresses of a reconciliation", () => {
     expect(rec.natAddressCount).toBe(want.size);
     expect(want.size).toBeGreaterThan(256);
     expect(rec.natAddresses).toEqual(firstSeen.slice(0, 256).sort());
+    // The offset given instead of estimated (the pairing arrays then start from fresh memory): the same pairs and addresses.
+    const forced = reconcile((await scanFile(a)).flows, (await scanFile(b)).flows, { clockOffsetMs: 1 });
+    expect(forced.paired).toBe(700);
+    for (let id = 1; id <= 700; id++) expect(forced.outsideFlowOf(id)).toBe(rec.outsideFlowOf(id));
+    expect([forced.natAddressCount, forced.natAddresses]).toEqual([rec.natAddressCount, rec.natAddresses]);
   });
 });
