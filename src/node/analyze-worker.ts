@@ -5,11 +5,12 @@
  */
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { analyzeFile } from "./files.js";
-import { packFlows, takePackBuffer } from "./flow-transfer.js";
+import { packFlows } from "./flow-transfer.js";
+import { takePackBuffer } from "./pack-offer.js";
 
 const { path, opts, progress, packLock, packLockId, offers, offerState } = workerData as {
   path: string; opts: Parameters<typeof analyzeFile>[1]; progress?: boolean; packLock?: Int32Array; packLockId?: number;
-  /** A buffer for the packed table the main thread may offer (flow-transfer.ts offerPackBuffer; slot packLockId − 1). */
+  /** A buffer for the packed table the main thread may offer (pack-offer.ts offerPackBuffer; slot packLockId − 1). */
   offers?: MessagePort; offerState?: Int32Array;
 };
 offers?.unref();

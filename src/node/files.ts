@@ -5,7 +5,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
-import { offerPackBuffer, unpackFlows } from "./flow-transfer.js";
+import { unpackFlows } from "./flow-transfer.js";
+import { offerPackBuffer } from "./pack-offer.js";
 import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -144,7 +145,7 @@ export async function analyzeFilesParallel(
   // peak RSS on a quiet machine); the second waits for the first's copy, message and end.
   const packLock = new Int32Array(new SharedArrayBuffer(4));
   // The first worker to end makes the pack buffer of each one still analyzing, sized by its own
-  // table, while they run (flow-transfer.ts offerPackBuffer); ports[i]: where worker i takes it.
+  // table, while they run (pack-offer.ts offerPackBuffer); ports[i]: where worker i takes it.
   const offerState = new Int32Array(new SharedArrayBuffer(4 * paths.length));
   const ports: (MessagePort | undefined)[] = [];
   const running = new Set<number>();

@@ -6,7 +6,8 @@
 import { MessageChannel } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { scanFile } from "../../src/node/files.js";
-import { offerPackBuffer, packBuffer, packFlows, takePackBuffer, unpackFlows } from "../../src/node/flow-transfer.js";
+import { packBuffer, packFlows, unpackFlows } from "../../src/node/flow-transfer.js";
+import { offerPackBuffer, takePackBuffer } from "../../src/node/pack-offer.js";
 import { FLOW_SIZE } from "../../src/wasm/abi.js";
 
 describe("pack buffer offered to a worker", () => {
