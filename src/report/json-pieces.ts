@@ -104,11 +104,6 @@ function unwrap(v: unknown): unknown {
   return v;
 }
 
-/** Keys whose written form (`"key":` and the space of an indented text) is kept, at most. */
-const KEY_CACHE = 1024;
-/** Longest key kept there. */
-const KEY_CACHE_LENGTH = 64;
-
 /** The walk: a stack of frames (parallel arrays, reused level by level) and the byte buffer. */
 class JsonWalker {
   buf: Uint8Array;
@@ -126,7 +121,6 @@ class JsonWalker {
   private readonly index: number[] = [];
   private readonly wrote: boolean[] = [];
   private readonly iter: (Iterator<unknown> | null)[] = [];
-  private readonly keyBytes = new Map<string, Uint8Array>();
 
   constructor(opts: JsonChunksOptions) {
     this.chunk = Math.max(64, opts.chunk ?? JSON_CHUNK);
@@ -202,22 +196,11 @@ class JsonWalker {
     else this.value(v);
   }
 
-  /** `"key":` (and a space when indented): the bytes of a key seen before are copied. */
+  /** `"key":` (and a space when indented). */
   private key(k: string): void {
-    let b = this.keyBytes.get(k);
-    if (b === undefined) {
-      const at = this.pos;
-      this.string(k);
-      this.byte(58);
-      if (this.gap) this.byte(32);
-      if (k.length <= KEY_CACHE_LENGTH && this.keyBytes.size < KEY_CACHE) this.keyBytes.set(k, this.buf.slice(at, this.pos));
-      return;
-    }
-    this.room(b.length);
-    const buf = this.buf;
-    let p = this.pos;
-    for (let j = 0; j < b.length; j++) buf[p++] = b[j]!;
-    this.pos = p;
+    this.string(k);
+    this.byte(58);
+    if (this.gap) this.byte(32);
   }
 
   /** `,` unless first, then the line break and indentation of frame d's members. */
