@@ -51,12 +51,17 @@ export interface JsonChunksOptions {
  */
 export function* jsonChunks(value: unknown, opts: JsonChunksOptions = {}): Generator<Uint8Array> {
   const w = new JsonWalker(opts);
-  w.start(value);
-  for (;;) {
-    if (!w.done) w.fill();
-    if (w.pos > 0) yield w.buf.subarray(0, w.pos);
-    w.pos = 0;
-    if (w.done) return;
+  try {
+    w.start(value);
+    for (;;) {
+      if (!w.done) w.fill();
+      if (w.pos > 0) yield w.buf.subarray(0, w.pos);
+      w.pos = 0;
+      if (w.done) return;
+    }
+  } finally {
+    // left early (a reader that went away, an error): the open iterables are closed, as for...of would
+    w.closeIterators();
   }
 }
 
@@ -142,6 +147,16 @@ class JsonWalker {
   fill(): void {
     while (this.depth > 0 && this.pos < this.chunk) this.step();
     if (this.depth === 0 && !this.done) this.finish();
+  }
+
+  /** Calls return() on the iterators of the frames still open (innermost first). */
+  closeIterators(): void {
+    for (let d = this.depth - 1; d >= 0; d--) {
+      const it = this.iter[d];
+      this.iter[d] = null;
+      it?.return?.();
+    }
+    this.depth = 0;
   }
 
   private finish(): void {

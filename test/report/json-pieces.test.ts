@@ -94,6 +94,22 @@ describe("jsonChunks equals JSON.stringify", () => {
     expect(jsonText(report, { indent: 2, lists: { depth: 0, of: (o, k) => (k === "records" ? empty() : undefined) } })).toBe(JSON.stringify({ ...report, records: [] }, null, 2));
   });
 
+  it("closes a listed member's iterator when the chunks are left early", () => {
+    let closed = 0;
+    function* records() {
+      try {
+        for (let i = 0; i < 100_000; i++) yield { i, s: "x".repeat(20) };
+      } finally {
+        closed++;
+      }
+    }
+    const it = jsonChunks({ records: null }, { chunk: 256, lists: { depth: 0, of: () => records() } });
+    it.next();
+    it.next();
+    it.return(undefined);
+    expect(closed).toBe(1);
+  });
+
   it("throws as JSON.stringify on a BigInt and on a cycle, and refuses a value without JSON", () => {
     const cyclic: Record<string, unknown> = { a: [1] };
     (cyclic.a as unknown[]).push(cyclic);
