@@ -10,8 +10,13 @@
  *                             does: the entries and flows stay a compact list (lazy.ts), not objects
  *   conntrack-1M-objects      the same, then every entry and flow read as objects (what `verify`
  *                             and library users who read `doc.entries` / `result.flows` pay)
- *   conntrack-1M-json         `router --json` of that dump written piece by piece to a sink that
- *                             drops it (parse + report), throughput over the input
+ *   conntrack-100k-json       `router --json` of the 100 000-line dump: parse + the report's UTF-8
+ *                             bytes written piece by piece (src/report/json-pieces.ts) to a sink
+ *                             that drops them; throughput over the input
+ *   conntrack-1M-json         the same at 1 000 000 lines (1.7 GB of JSON)
+ *   conntrack-100k-text       `router` (text tables) of the 100 000-line dump: parse + the text
+ *                             pieces, dropped
+ *   conntrack-1M-text         the same at 1 000 000 lines
  *   syslog-stray-200k         one ASP_SFW line and 200 000 lines that start no record (each
  *                             reported, the diagnostics bounded): linear, ≥ 20 MB/s
  *
@@ -22,7 +27,7 @@
  */
 import { Bench } from "tinybench";
 import { parseRouterText } from "../src/router/parse.js";
-import { buildRouterReport, routerJsonPieces } from "../src/router/report.js";
+import { buildRouterReport, routerJsonChunks, routerTextPieces } from "../src/router/report.js";
 import { listLength } from "../src/router/lazy.js";
 import type { ConntrackDocument } from "../src/router/types.js";
 import { printJunosConversations, type PrintableInterface } from "../src/router/junos/printer.js";
@@ -79,6 +84,20 @@ export function generateSyslogStray(lines = 200_000): string {
   return out.join("\n") + "\n";
 }
 
+/** `router --json`: parse, then the report's bytes; returns their number. */
+function jsonBytes(text: string, name: string): number {
+  let bytes = 0;
+  for (const c of routerJsonChunks(buildRouterReport([parseRouterText(text, name)]))) bytes += c.length;
+  return bytes;
+}
+
+/** `router` (text): parse, then the text pieces; returns their length. */
+function textLength(text: string, name: string): number {
+  let n = 0;
+  for (const p of routerTextPieces(buildRouterReport([parseRouterText(text, name)]))) n += p.length;
+  return n;
+}
+
 /** Parse, expecting no diagnostic (a benchmark over diagnostics would measure the wrong thing). */
 function parseClean(name: string, text: string): number {
   const r = parseRouterText(text, name);
@@ -89,9 +108,10 @@ function parseClean(name: string, text: string): number {
 export async function runRouterBench(opts: { iterations?: number; conntrackLines?: number; flows?: number; syslogLines?: number } = {}): Promise<RouterBenchResult[]> {
   const ctLines = opts.conntrackLines ?? 1_000_000;
   const ct = generateConntrack(ctLines);
+  const ct100k = generateConntrack(Math.max(1, Math.round(ctLines / 10)));
   const inputs: { name: string; text: string; run: (text: string, name: string) => number }[] = [
     { name: "junos-conversations-100k", text: generateConversations(opts.flows), run: (t, n) => parseClean(n, t) },
-    { name: "conntrack-100k", text: generateConntrack(Math.max(1, Math.round(ctLines / 10))), run: (t, n) => parseClean(n, t) },
+    { name: "conntrack-100k", text: ct100k, run: (t, n) => parseClean(n, t) },
     { name: "conntrack-1M", text: ct, run: (t, n) => parseClean(n, t) },
     {
       name: "conntrack-1M-objects", text: ct, run: (t, n) => {
@@ -99,13 +119,10 @@ export async function runRouterBench(opts: { iterations?: number; conntrackLines
         return r.flows.length + (r.documents[0] as ConntrackDocument).entries.length;
       },
     },
-    {
-      name: "conntrack-1M-json", text: ct, run: (t, n) => {
-        let bytes = 0;
-        for (const p of routerJsonPieces(buildRouterReport([parseRouterText(t, n)]))) bytes += p.length;
-        return bytes;
-      },
-    },
+    { name: "conntrack-100k-json", text: ct100k, run: jsonBytes },
+    { name: "conntrack-1M-json", text: ct, run: jsonBytes },
+    { name: "conntrack-100k-text", text: ct100k, run: textLength },
+    { name: "conntrack-1M-text", text: ct, run: textLength },
     {
       name: "syslog-stray-200k", text: generateSyslogStray(opts.syslogLines), run: (t, n) => {
         const r = parseRouterText(t, n);

@@ -26,7 +26,7 @@ const onProgress = (bytes: number) => {
 try {
   const r = await analyzeFile(path, progress ? { ...opts, onProgress } : opts);
   const { core, flows: table, ...scan } = r.scan;
-  // One worker packs at a time (files.ts PACK_LOCK): the other's copy waits for this one to end.
+  // One worker packs at a time (the pack lock of files.ts analyzeFilesParallel): the other's copy waits for this one to end.
   for (let held; packLock && packLockId && (held = Atomics.compareExchange(packLock, 0, 0, packLockId)) !== 0; ) Atomics.wait(packLock, 0, held);
   const offered = offers && offerState && packLockId ? takePackBuffer(offerState, packLockId - 1, offers) : undefined;
   const { packed, transfer } = packFlows(core!, table, offered);

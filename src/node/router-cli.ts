@@ -35,9 +35,12 @@ export interface RunRouterOptions {
   stdin?: AsyncIterable<Uint8Array | string>;
 }
 
-/** A sink writing to a Node writable stream, waiting for `drain` when its buffer is full. */
+/**
+ * A sink writing to a Node writable stream, waiting for `drain` when its buffer is full. Byte
+ * pieces are copied (the stream keeps what it is given; the JSON writer reuses its buffer).
+ */
 export function writableSink(w: Writable): RouterSink {
-  return (piece) => (w.write(piece) ? undefined : new Promise<void>((resolve) => w.once("drain", resolve)));
+  return (piece) => (w.write(typeof piece === "string" ? piece : Buffer.from(piece)) ? undefined : new Promise<void>((resolve) => w.once("drain", resolve)));
 }
 
 /** Diagnostics that make `router` exit 2. */
@@ -90,9 +93,11 @@ export async function runRouter(files: string[], opts: RunRouterOptions, io: Cli
   for (const r of results) for (const d of r.diagnostics) if (FATAL.has(d.code)) io.stderr(formatDiagnostic(d) + "\n");
   const { buildRouterReport, writeRouterReport } = await import("../router/report.js");
   const report = buildRouterReport(results);
-  // On a terminal the diagnostics' severities are coloured (never in --json or a given sink).
+  // On a terminal the diagnostics' severities are coloured (never in --json or a given sink);
+  // JSON goes out as the writer's UTF-8 bytes.
   const painter = diagnosticLinePainter(opts.out || opts.json ? PLAIN : colourOf(io), (s) => io.stdout(s));
-  await writeRouterReport(report, opts.out ?? painter.write, { json: opts.json, maxDiagnostics: opts.maxDiagnostics });
+  const text: RouterSink = (piece) => (typeof piece === "string" ? painter.write(piece) : io.stdout(piece));
+  await writeRouterReport(report, opts.out ?? text, { json: opts.json, maxDiagnostics: opts.maxDiagnostics });
   painter.flush();
   return exit;
 }

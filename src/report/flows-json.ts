@@ -10,17 +10,19 @@ import type { CaptureScan } from "../capture/scan.js";
 import { ENDED_CAP, FLOW_SIZE, ST_OUT_LEN } from "../wasm/abi.js";
 import { ENDED_FLOW, type FlowTable } from "../capture/flow-table.js";
 import type { CoreExports } from "../wasm/instantiate.js";
+import { writeJson } from "./json-pieces.js";
 
 /**
- * A sink for report text: strings for the envelope, ASCII bytes for the flows. A byte chunk is
- * a view into wasm memory, valid only until the sink returns: copy it to keep it.
+ * A sink for report text: strings for the envelope, bytes for the flows (ASCII) and the `extra`
+ * arrays (UTF-8, each chunk whole characters). A byte chunk is a view into wasm
+ * memory or a reused buffer, valid only until the sink returns: copy it to keep it.
  */
 export type Sink = (chunk: string | Uint8Array) => void;
 
 /**
  * Writes the report; `extra` members (e.g. `sessions` of `analyze`) follow `flows` and precede
- * `stats`. An array member is written a member at a time, in pieces of about EXTRA_PIECE code
- * units (a long capture's sessions are megabytes of JSON: never one string, nor its copy as bytes).
+ * `stats`. An array member is written a member at a time by json-pieces.ts, in chunks of about
+ * 64 KiB of bytes (a long capture's sessions are megabytes of JSON: never one string, nor its copy).
  */
 export function writeFlowsJson(scan: CaptureScan, write: Sink, extra: Record<string, unknown> = {}): void {
   write(`{"schemaVersion":1,"capture":${JSON.stringify(scan.info)},"flows":[`);
@@ -33,27 +35,11 @@ export function writeFlowsJson(scan: CaptureScan, write: Sink, extra: Record<str
       continue;
     }
     write(`${tail},${JSON.stringify(k)}:`);
-    writeArray(v, write);
+    // member by member, in chunks of bytes (json-pieces.ts): a hole or a member without JSON is null
+    writeJson(v, write);
     tail = "";
   }
   write(`${tail},"stats":${JSON.stringify(scan.stats)},"diagnostics":${JSON.stringify(scan.diagnostics)}}\n`);
-}
-
-/** Code units of JSON collected before a piece of an `extra` array goes to the sink. */
-const EXTRA_PIECE = 1 << 16;
-
-/** JSON.stringify(list), member by member, in pieces (a member JSON cannot hold is null, as there). */
-function writeArray(list: unknown[], write: Sink): void {
-  let buf = "[";
-  for (let i = 0; i < list.length; i++) {
-    const s = JSON.stringify(list[i]);
-    buf += (i ? "," : "") + (s === undefined ? "null" : s);
-    if (buf.length >= EXTRA_PIECE) {
-      write(buf);
-      buf = "";
-    }
-  }
-  write(buf + "]");
 }
 
 /**
@@ -88,7 +74,7 @@ function writeFlowArray(core: CoreExports, flows: FlowTable, write: Sink): void 
   }
 }
 
-/** Collects a sink's output as one string (tests, the browser's download). */
+/** Collects a sink's output as one string (tests, the browser's download); byte chunks are UTF-8. */
 export function sinkToString(run: (write: Sink) => void): string {
   const dec = new TextDecoder();
   let s = "";

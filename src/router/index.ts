@@ -11,7 +11,7 @@
 export * from "./types.js";
 export { parseRouterText, documentRecords, type RouterInput } from "./parse.js";
 export { describeUnrecognised, looksBinary } from "./sniff.js";
-export { buildRouterReport, formatRouterText, formatDiagnostic, writeRouterReport, routerJsonPieces, routerTextPieces, type RouterSink } from "./report.js";
+export { buildRouterReport, formatRouterText, formatDiagnostic, writeRouterReport, routerJsonChunks, routerJsonPieces, routerTextPieces, type RouterSink } from "./report.js";
 export { printJunosConversations, printFlowLine, printNatLine, type PrintableInterface } from "./junos/printer.js";
 export { parseEndpoint, canonicalIp, formatEndpoint, normaliseProto } from "./ip.js";
 export { natFromReply } from "./normalise.js";

@@ -20,17 +20,18 @@
  * 1 000 rows is aligned exactly as before. So the text is written as the records are read, a table
  * at a time, and never holds more than the window's rows (a 10⁶-entry conntrack dump included).
  *
- * Any size: both renderings are produced piece by piece (`routerJsonPieces`, `routerTextPieces`,
- * generators of strings of about 64 KiB) and written through a sink that may return a promise
- * (`writeRouterReport`: back-pressure of the output), so no single string holds a report of a
- * million records. Nothing spreads an array into arguments or recurses over records: the JSON
- * writer descends a fixed three levels (report → arrays → documents' arrays) and stringifies each
- * record alone. `routerJsonPieces` joined equals `JSON.stringify(report, null, 2) + "\n"`.
+ * Any size: both renderings are produced piece by piece (`routerJsonChunks`: UTF-8 bytes written
+ * by the one piece-wise JSON writer, ../report/json-pieces.ts; `routerTextPieces`: strings), about
+ * 64 KiB at a time, and written through a sink that may return a promise (`writeRouterReport`:
+ * back-pressure of the output), so no single string holds a report of a million records. Nothing
+ * spreads an array into arguments or recurses over records. `routerJsonChunks` joined are the
+ * bytes of `JSON.stringify(report, null, 2) + "\n"` (`routerJsonPieces`: the same as strings).
  */
 import type { Diagnostic } from "../types.js";
 import { WIDTH_WINDOW, type NatTranslation, type RouterDocument, type RouterEvent, type RouterExpectation, type RouterFlow, type RouterParseResult, type RouterReport } from "./types.js";
 import { ListParts, listItems, listLength, pendingList } from "./lazy.js";
 import { formatEndpoint } from "./ip.js";
+import { jsonChunks } from "../report/json-pieces.js";
 
 export function buildRouterReport(results: RouterParseResult[]): RouterReport {
   const report: RouterReport = { schemaVersion: 1, documents: [], flows: [], counters: [], events: [], expectations: [], diagnostics: [] };
@@ -67,14 +68,18 @@ function mergeList<T extends { document: number }>(r: RouterParseResult, key: "f
   });
 }
 
-/** Where report text goes: a piece at a time; a returned promise is awaited before the next piece. */
-export type RouterSink = (piece: string) => void | Promise<unknown>;
+/**
+ * Where report text goes: a piece at a time (text: strings; JSON: UTF-8 bytes, a view valid only
+ * until the sink returns or its promise settles — copy it to keep it); a returned promise is
+ * awaited before the next piece.
+ */
+export type RouterSink = (piece: string | Uint8Array) => void | Promise<unknown>;
 
 /** Size at which the renderings hand a piece to the sink. */
 const PIECE = 1 << 16;
 
 /** Write pieces to a sink, awaiting it when it asks (back-pressure). */
-export async function writePieces(pieces: Iterable<string>, write: RouterSink): Promise<void> {
+export async function writePieces(pieces: Iterable<string | Uint8Array>, write: RouterSink): Promise<void> {
   for (const p of pieces) {
     const r = write(p);
     if (r) await r;
@@ -83,7 +88,7 @@ export async function writePieces(pieces: Iterable<string>, write: RouterSink): 
 
 /** Write the report as JSON (`--json`) or text to a sink. */
 export function writeRouterReport(report: RouterReport, write: RouterSink, opts: { json?: boolean; maxDiagnostics?: number } = {}): Promise<void> {
-  return writePieces(opts.json ? routerJsonPieces(report) : routerTextPieces(report, opts), write);
+  return writePieces(opts.json ? routerJsonChunks(report) : routerTextPieces(report, opts), write);
 }
 
 /** Joins small strings into pieces of about PIECE code units. */
@@ -99,144 +104,32 @@ function* batched(parts: Iterable<string>): Generator<string> {
   if (buf) yield buf;
 }
 
-/** Levels below the report at which arrays and objects are written member by member. */
-const STREAMED_LEVELS = 3;
-/**
- * Members written further down than STREAMED_LEVELS: a Junos conversation list's interfaces, down
- * to each conversation (one interface may hold every flow of the router). Still a fixed depth.
- */
-const DEEPER = new Map<string, number>([["interfaces", 3]]);
+/** Objects whose members may be lazy lists: the report (level 0) and its documents (level 2). */
+const LIST_LEVELS = 2;
 
 /**
- * JSON.stringify(value, null, 2) at nesting `indent`, in parts: objects and arrays down to
- * `levels` more levels are written member by member, anything deeper stringified whole (a
- * record). Depth is bounded by STREAMED_LEVELS, never by the data.
+ * `router --json`: the UTF-8 bytes of JSON.stringify(report, null, 2) + "\n", in chunks of about
+ * 64 KiB (json-pieces.ts; each chunk valid until the generator is resumed). The lazy record lists
+ * (a conntrack document's entries, the report's flows and events: lazy.ts) are written a record at
+ * a time as they are made again from their lines, never held as arrays.
  */
-function* jsonParts(value: unknown, indent: string, levels: number, below = memberLevels): Generator<string> {
-  if (levels <= 0 || !streamable(value)) {
-    yield jsonAt(value, indent);
-    return;
-  }
-  if (Array.isArray(value)) {
-    yield* arrayParts(value, value.length, indent, levels);
-    return;
-  }
-  const inner = indent + "  ";
-  let first = true;
-  // keys, not entries: a lazy list (lazy.ts) is written a record at a time, never made into an array
-  for (const k of Object.keys(value)) {
-    const src = pendingList(value, k);
-    const v: unknown = src ? undefined : (value as Record<string, unknown>)[k];
-    if (!src && (v === undefined || typeof v === "function" || typeof v === "symbol")) continue;
-    yield (first ? "{\n" : ",\n") + inner + JSON.stringify(k) + ": ";
-    first = false;
-    const lv = below(k, levels);
-    if (src) yield* arrayParts(src.each(), src.length, inner, Math.max(1, lv));
-    else yield* jsonParts(v, inner, lv);
-  }
-  yield first ? "{}" : "\n" + indent + "}";
+export function routerJsonChunks(report: RouterReport): Generator<Uint8Array> {
+  return jsonChunks(report, {
+    indent: 2, newline: true,
+    lists: { depth: LIST_LEVELS, of: (obj, key) => pendingList(obj, key)?.each() },
+  });
 }
 
-/** Levels written member by member below member `key` of an object written at `levels`. */
-function memberLevels(key: string, levels: number): number {
-  return DEEPER.get(key) ?? levels - 1;
-}
-
-/** The report's members: documents down to their records, the other arrays a record at a time. */
-function reportMemberLevels(key: string): number {
-  return key === "documents" ? STREAMED_LEVELS : 1;
-}
-
-/** The members of an array (`length` of them, `items` in order) as jsonParts writes them. */
-function* arrayParts(items: Iterable<unknown>, length: number, indent: string, levels: number): Generator<string> {
-  if (length === 0) {
-    yield "[]";
-    return;
-  }
-  const inner = indent + "  ";
-  yield "[\n";
-  if (levels === 1) yield* recordRuns(items, inner);
-  else {
-    let k = 0;
-    for (const v of items) {
-      // (records, the usual members, without a generator of their own)
-      if (!streamable(v)) yield (k ? ",\n" : "") + inner + jsonAt(v, inner);
-      else {
-        yield k ? ",\n" + inner : inner;
-        yield* jsonParts(v, inner, levels - 1);
-      }
-      k++;
-    }
-  }
-  yield "\n" + indent + "]";
-}
-
-/** Records stringified together (RUN at a time): one native JSON.stringify per run. */
-const RUN = 32;
-
-/**
- * Array members written whole, each at nesting `inner`, separated by `,\n` (as JSON.stringify(array,
- * null, 2) places them): a run of records is stringified as the only member of arrays nested as
- * deep as `inner` is indented, and that wrapping is cut off — no per-record stringify and re-indent.
- */
-function* recordRuns(items: Iterable<unknown>, inner: string): Generator<string> {
-  const depth = inner.length / 2;
-  const probe = JSON.stringify(nested(0, depth), null, 2);
-  const head = probe.indexOf("0");
-  const tail = probe.length - head - 1;
-  let run: unknown[] = [];
-  let first = true;
-  for (const v of items) {
-    run.push(v);
-    if (run.length === RUN) {
-      yield runText(run, depth, head, tail, first, inner);
-      first = false;
-      run = [];
-    }
-  }
-  if (run.length) yield runText(run, depth, head, tail, first, inner);
-}
-
-/** The members of `run` as recordRuns writes them (after the previous run unless `first`). */
-function runText(run: unknown[], depth: number, head: number, tail: number, first: boolean, inner: string): string {
-  const s = JSON.stringify(nested(run, depth - 1), null, 2);
-  const body = s.slice(head, s.length - tail);
-  return first ? inner + body : ",\n" + inner + body;
-}
-
-/** `v` wrapped in `depth` one-member arrays (a loop, no recursion). */
-function nested(v: unknown, depth: number): unknown {
-  let w = v;
-  for (let k = 0; k < depth; k++) w = [w];
-  return w;
-}
-
-/** An object or array written member by member (not a primitive, nor something with toJSON). */
-function streamable(v: unknown): v is object {
-  return v !== null && typeof v === "object" && typeof (v as { toJSON?: unknown }).toJSON !== "function";
-}
-
-/** JSON.stringify(v, null, 2) placed at nesting `indent` (its lines after the first indented). */
-function jsonAt(v: unknown, indent: string): string {
-  const s = JSON.stringify(v, null, 2);
-  if (s === undefined) return "null";
-  return indent.length && s.indexOf("\n") >= 0 ? s.replaceAll("\n", "\n" + indent) : s;
-}
-
-/** `router --json`: JSON.stringify(report, null, 2) + "\n", in pieces. */
+/** routerJsonChunks as strings (each a whole number of characters). */
 export function* routerJsonPieces(report: RouterReport): Generator<string> {
-  yield* batched(reportParts(report));
-  yield "\n";
+  const dec = new TextDecoder();
+  for (const c of routerJsonChunks(report)) {
+    const s = dec.decode(c, { stream: true });
+    if (s) yield s;
+  }
+  const tail = dec.decode();
+  if (tail) yield tail;
 }
-
-/**
- * The report object member by member: `documents` written down to their arrays of records
- * (STREAMED_LEVELS), the normalised arrays and diagnostics a record at a time.
- */
-function* reportParts(report: RouterReport): Generator<string> {
-  yield* jsonParts(report, "", 1 + STREAMED_LEVELS, reportMemberLevels);
-}
-
 
 /**
  * Render rows as space-aligned columns (2 spaces between), indented; one string per line. The

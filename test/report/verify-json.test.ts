@@ -7,18 +7,20 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runVerify } from "../../src/node/verify-run.js";
-import { writeJson, writeVerifyJson } from "../../src/report/verify-json.js";
+import { writeVerifyJson } from "../../src/report/verify-json.js";
+import { writeJson } from "../../src/report/json-pieces.js";
 
 const repo = join(import.meta.dirname, "../..");
 
-function collect(run: (write: (s: string) => void) => void): { text: string; pieces: number } {
+function collect(run: (write: (chunk: Uint8Array) => void) => void): { text: string; pieces: number } {
+  const dec = new TextDecoder();
   let text = "";
   let pieces = 0;
-  run((s) => {
-    text += s;
+  run((c) => {
+    text += dec.decode(c, { stream: true });
     pieces++;
   });
-  return { text, pieces };
+  return { text: text + dec.decode(), pieces };
 }
 
 describe("writeJson", () => {
@@ -36,13 +38,13 @@ describe("writeJson", () => {
   ];
   it.each(shapes.map((v, i) => [i, v]))("shape %i equals JSON.stringify, indented and compact", (_i, v) => {
     for (const indent of [2, undefined]) {
-      expect(collect((w) => writeJson(v, w, indent)).text).toBe(JSON.stringify(v, null, indent) + "\n");
+      expect(collect((w) => writeJson(v, w, { indent, newline: true })).text).toBe(JSON.stringify(v, null, indent) + "\n");
     }
   });
 
   it("hands a long array over in several pieces", () => {
     const v = { sessions: Array.from({ length: 5000 }, (_, i) => ({ id: i, text: "x".repeat(40) })) };
-    const { text, pieces } = collect((w) => writeJson(v, w, 2));
+    const { text, pieces } = collect((w) => writeJson(v, w, { indent: 2, newline: true }));
     expect(text).toBe(JSON.stringify(v, null, 2) + "\n");
     expect(pieces).toBeGreaterThan(3);
   });

@@ -12,7 +12,8 @@ import { SHARED_OUTPUT, fixturePath } from "./helpers.js";
 function fakeIo(files: Record<string, string> = {}) {
   const out = { stdout: "", stderr: "", exitCode: undefined as number | undefined };
   const io: CliIo = {
-    stdout: (s) => void (out.stdout += s),
+    // (--json arrives as UTF-8 bytes, each chunk whole characters)
+    stdout: (s) => void (out.stdout += typeof s === "string" ? s : new TextDecoder().decode(s)),
     stderr: (s) => void (out.stderr += s),
     readFile: async (p) => (p in files ? files[p]! : readFile(p, "utf8")),
     setExitCode: (c) => void (out.exitCode = c),
