@@ -441,12 +441,16 @@ export class SessionBuilder {
 
   // ---- the end ------------------------------------------------------------------------------
 
-  /** Builds the sessions, in control-flow order, and matches their expectations to the flows. */
+  /**
+   * Builds the sessions, in control-flow order, and matches their expectations to the flows.
+   * Once (each control flow's state is let go as its session is built).
+   */
   finish(flows: FlowTable): Session[] {
     const sessions: Session[] = [];
-    const ids = [...this.flows.keys()].sort((a, b) => a - b);
+    const ids = Array.from(this.flows.keys()).sort((a, b) => a - b);
     for (const id of ids) {
       const st = this.flows.get(id)!;
+      this.flows.delete(id);
       if (st.alg === "rtsp") {
         this.rtspComplete(st, 0);
         this.rtspComplete(st, 1);
