@@ -109,16 +109,20 @@ export class EndedFlows {
     return FLOW_SIZE + 1;
   }
 
-  /** Position of record i: from the last one located when it is the next, else from its block's first. */
+  /**
+   * Position of record i: stepped from the last one located when that is before it in its block
+   * (reads in store order, or in id order, which mostly follows it), else from its block's first.
+   */
   private position(i: number): number {
     if (i === this.lastAt) return this.lastPos;
+    const first = i - (i % BLOCK);
+    let k = first;
     let p: number;
-    if (i === this.lastAt + 1 && i % BLOCK !== 0) p = this.step(this.lastPos, i - 1);
-    else {
-      const first = i - (i % BLOCK);
-      p = this.blockPos[(first / LENGTHS_PER_ARRAY) | 0][(first % LENGTHS_PER_ARRAY) / BLOCK];
-      for (let k = first; k < i; k++) p = this.step(p, k);
-    }
+    if (this.lastAt >= first && this.lastAt < i) {
+      k = this.lastAt;
+      p = this.lastPos;
+    } else p = this.blockPos[(first / LENGTHS_PER_ARRAY) | 0][(first % LENGTHS_PER_ARRAY) / BLOCK];
+    for (; k < i; k++) p = this.step(p, k);
     this.lastAt = i;
     this.lastPos = p;
     return p;
