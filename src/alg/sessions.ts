@@ -441,12 +441,16 @@ export class SessionBuilder {
 
   // ---- the end ------------------------------------------------------------------------------
 
-  /** Builds the sessions, in control-flow order, and matches their expectations to the flows. */
+  /**
+   * Builds the sessions, in control-flow order, and matches their expectations to the flows.
+   * Once (each control flow's state is let go as its session is built).
+   */
   finish(flows: FlowTable): Session[] {
     const sessions: Session[] = [];
-    const ids = [...this.flows.keys()].sort((a, b) => a - b);
+    const ids = Array.from(this.flows.keys()).sort((a, b) => a - b);
     for (const id of ids) {
       const st = this.flows.get(id)!;
+      this.flows.delete(id);
       if (st.alg === "rtsp") {
         this.rtspComplete(st, 0);
         this.rtspComplete(st, 1);
@@ -659,10 +663,13 @@ function candidateIndex(sessions: Session[], flows: FlowTable, candidates: FlowC
     const pa = flows.port(id, 0);
     const pb = flows.port(id, 1);
     if (!wantedPorts.has(pa) && !wantedPorts.has(pb)) continue;
+    // Expectations name TCP/UDP ports: an end of another protocol, or whose port none names, is no key.
     const proto = flows.proto(id);
-    const ported = typeof proto === "string" && (proto === "tcp" || proto === "udp");
+    if (proto !== "tcp" && proto !== "udp") continue;
     for (let which: 0 | 1 = 0; which < 2; which++) {
-      const key = `${proto}|${flows.address(id, which as 0 | 1)}|${ported ? (which ? pb : pa) : null}`;
+      const port = which ? pb : pa;
+      if (!wantedPorts.has(port)) continue;
+      const key = `${proto}|${flows.address(id, which as 0 | 1)}|${port}`;
       if (!wanted.has(key)) continue;
       let list = index.get(key);
       if (!list) index.set(key, (list = []));

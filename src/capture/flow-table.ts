@@ -17,36 +17,57 @@ import type { DirPair, Flow, FlowProto } from "../types.js";
 export const FLOW_PAGE = 4096;
 /** Bytes per chunk of the ended-flow store; a record never straddles two. */
 const CHUNK_BYTES = 1 << 19;
-/** Record positions per chunk of the position index. */
-const POS_CHUNK = 4096;
+/** Records per block of the store's index: a block's first position is kept, the others follow from lengths. */
+const BLOCK = 64;
+/** Blocks per array of block positions. */
+const BLOCKS_PER_ARRAY = 1024;
+/** Records per array of record lengths. */
+const LENGTHS_PER_ARRAY = BLOCK * BLOCKS_PER_ARRAY;
 /**
  * Form byte of an encoded record: bit 0, the 128 bytes follow as they are; bit 1, IPv4 addresses
  * in 4 bytes; bit 2, times in µs (the first time's distance to its chunk's base and the duration
- * both whole µs, as in every µs pcap).
+ * both whole µs, as in every µs pcap); bit 3, second VLAN, interface, fragments and control slot
+ * all 0 (not written); bits 4-5, the protocol: TCP, UDP, or (neither bit) a byte that names it;
+ * bit 6, the IP version is a byte of its own (else 4 with bit 1, 6 without); bit 7, the ISN is 0
+ * (not written).
  */
 const RAW = 1;
 const V4 = 2;
 const US = 4;
+const QUIET = 8;
+const TCP = 16;
+const UDP = 32;
+const IPVER = 64;
+const NO_ISN = 128;
 const TWO32 = 4294967296;
 
 /**
  * Records of flows that left the wasm table (ended, or idle past their timeout), in the order
- * they left. A record is kept compact — about 58 bytes instead of the core's 128 (varints for
+ * they left. A record is kept compact — about 51 bytes instead of the core's 128 (varints for
  * counters and small fields, 4-byte IPv4 addresses, the last packet and time as differences to the
  * first, the first time as a difference to its chunk's first, times in µs when whole, IP header
- * bytes as the difference to the usual headers of the packets) — in fixed chunks with a 4-byte
- * position each: no object per flow, no copy when the store grows. Decoding gives back the 128 bytes exactly; a record that does not fit the compact
- * form (a counter ≥ 2^53, time going back) is kept as it is.
+ * bytes as the difference to the usual headers of the packets, fields that are usually 0 or
+ * implied left out) — in fixed chunks, with a 1-byte length per record and the position of every
+ * BLOCK-th: no object per flow, no copy when the store grows. Decoding gives back the 128 bytes
+ * exactly; a record that does not fit the compact form (a counter ≥ 2^53, time going back) is
+ * kept as it is.
  */
 export class EndedFlows {
   private readonly chunks: Uint8Array[] = [];
-  private readonly positions: Uint32Array[] = [];
+  /** Length of each record (LENGTHS_PER_ARRAY a array), and the position of every BLOCK-th. */
+  private readonly lengths: Uint8Array[] = [];
+  private readonly blockPos: Uint32Array[] = [];
   private fill = CHUNK_BYTES;
   /** Per chunk: the first time (ns, as high and low 32 bits) its records' first times are kept against. */
   private readonly baseHi: number[] = [];
   private readonly baseLo: number[] = [];
+  /** Per chunk: the index of its first record. */
+  private readonly chunkFirst: number[] = [];
   count = 0;
   private readonly scratch = new Uint8Array(FLOW_SIZE + 64);
+  /** The record located last and its position (reads in store order step from it). */
+  private lastAt = -1;
+  private lastPos = 0;
 
   /** Appends `bytes` (whole records) copied from wasm memory. */
   add(bytes: Uint8Array): void {
@@ -58,14 +79,21 @@ export class EndedFlows {
         this.chunks.push(new Uint8Array(CHUNK_BYTES));
         this.baseHi.push(dv.getUint32(off + FL_FIRST_TS + 4, true));
         this.baseLo.push(dv.getUint32(off + FL_FIRST_TS, true));
+        this.chunkFirst.push(this.count);
         this.fill = 0;
         n = this.encode(dv, off, bytes);
       }
       const c = this.chunks.length - 1;
       this.chunks[c].set(this.scratch.subarray(0, n), this.fill);
-      const k = this.count >>> 12;
-      if (k === this.positions.length) this.positions.push(new Uint32Array(POS_CHUNK));
-      this.positions[k][this.count & (POS_CHUNK - 1)] = c * CHUNK_BYTES + this.fill;
+      const i = this.count;
+      if (i % LENGTHS_PER_ARRAY === 0) {
+        this.lengths.push(new Uint8Array(LENGTHS_PER_ARRAY));
+        this.blockPos.push(new Uint32Array(BLOCKS_PER_ARRAY));
+      }
+      // A record's length fits a byte: the compact form stays under 150 bytes, RAW is 129.
+      this.lengths[(i / LENGTHS_PER_ARRAY) | 0][i % LENGTHS_PER_ARRAY] = n;
+      const pos = c * CHUNK_BYTES + this.fill;
+      if (i % BLOCK === 0) this.blockPos[(i / LENGTHS_PER_ARRAY) | 0][(i % LENGTHS_PER_ARRAY) / BLOCK] = pos;
       this.fill += n;
       this.count++;
     }
@@ -81,9 +109,35 @@ export class EndedFlows {
     return FLOW_SIZE + 1;
   }
 
+  /**
+   * Position of record i: stepped from the last one located when that is before it in its block
+   * (reads in store order, or in id order, which mostly follows it), else from its block's first.
+   */
+  private position(i: number): number {
+    if (i === this.lastAt) return this.lastPos;
+    const first = i - (i % BLOCK);
+    let k = first;
+    let p: number;
+    if (this.lastAt >= first && this.lastAt < i) {
+      k = this.lastAt;
+      p = this.lastPos;
+    } else p = this.blockPos[(first / LENGTHS_PER_ARRAY) | 0][(first % LENGTHS_PER_ARRAY) / BLOCK];
+    for (; k < i; k++) p = this.step(p, k);
+    this.lastAt = i;
+    this.lastPos = p;
+    return p;
+  }
+
+  /** Position of the record after record k (at position p): the next chunk's start when it begins one. */
+  private step(p: number, k: number): number {
+    const c = Math.floor(p / CHUNK_BYTES);
+    if (this.chunkFirst[c + 1] === k + 1) return (c + 1) * CHUNK_BYTES;
+    return p + this.lengths[(k / LENGTHS_PER_ARRAY) | 0][k % LENGTHS_PER_ARRAY];
+  }
+
   /** Flow id of record i (without decoding the rest). */
   id(i: number): number {
-    const p = this.positions[i >>> 12][i & (POS_CHUNK - 1)];
+    const p = this.position(i);
     const c = this.chunks[(p / CHUNK_BYTES) | 0];
     let o = (p % CHUNK_BYTES) + 1;
     if (c[o - 1] & RAW) return (c[o + FL_ID] | (c[o + FL_ID + 1] << 8) | (c[o + FL_ID + 2] << 16) | (c[o + FL_ID + 3] << 24)) >>> 0;
@@ -97,23 +151,24 @@ export class EndedFlows {
 
   /** Writes record i's 128 bytes into `into` at byte `at`. */
   decode(i: number, into: DataView, at: number): void {
-    const p = this.positions[i >>> 12][i & (POS_CHUNK - 1)];
+    const p = this.position(i);
     const c = (p / CHUNK_BYTES) | 0;
     decode(this.chunks[c], p % CHUNK_BYTES, into, at, this.baseHi[c], this.baseLo[c]);
   }
 
   /** Bytes held (for memory accounting). */
   get bytes(): number {
-    return this.chunks.length * CHUNK_BYTES + this.positions.length * POS_CHUNK * 4;
+    return this.chunks.length * CHUNK_BYTES + this.lengths.length * (LENGTHS_PER_ARRAY + BLOCKS_PER_ARRAY * 4);
   }
 }
 
 /* The compact form: form byte, id (varint, first: EndedFlows.id reads it alone), hash (4), IP
- * version, protocol, flags (varint), addresses (4 or 16 bytes each), ports (2 each), VLANs,
- * packet counts, payload byte counts, IP header bytes less packets × the usual header of the
- * version and protocol (zigzag), first packet, last − first packet (varints), first time less the
- * chunk's base (zigzag) and last − first time (both in µs when whole µs), interface, fragments
- * (varints), ISN (4), control slot (varint). */
+ * version (when the form says), protocol (when neither TCP nor UDP), flags (varint), addresses (4
+ * or 16 bytes each), ports (2 each), VLANs, packet counts, payload byte counts, IP header bytes
+ * less packets × the usual header of the version and protocol (zigzag), first packet, last − first
+ * packet (varints), first time less the chunk's base (zigzag) and last − first time (both in µs
+ * when whole µs), interface, fragments (varints), ISN (4, unless 0), control slot (varint); the
+ * second VLAN, interface, fragments and control slot only when one of them is not 0. */
 
 let wp = 0;
 let wb: Uint8Array;
@@ -172,17 +227,23 @@ function encode(dv: DataView, o: number, out: Uint8Array, bHi: number, bLo: numb
   const us = fromBase % 1000 === 0 && dTs % 1000 === 0;
   wb = out;
   wp = 0;
-  wb[wp++] = (v4 ? V4 : 0) | (us ? US : 0);
+  const vlan1 = dv.getUint16(o + FL_VLAN1, true), iface = dv.getUint16(o + FL_IFACE, true);
+  const frags = dv.getUint16(o + FL_FRAGS, true), ctrl = dv.getUint32(o + FL_CTRL, true);
+  const quiet = vlan1 === 0 && iface === 0 && frags === 0 && ctrl === 0;
+  const isn = dv.getUint32(o + FL_ISN_A, true);
+  const ownVer = ipver !== (v4 ? 4 : 6);
+  wb[wp++] = (v4 ? V4 : 0) | (us ? US : 0) | (quiet ? QUIET : 0) | (proto === 6 ? TCP : proto === 17 ? UDP : 0) |
+    (ownVer ? IPVER : 0) | (isn === 0 ? NO_ISN : 0);
   putVar(dv.getUint32(o + FL_ID, true));
   putRaw(dv, o + FL_HASH, 4);
-  wb[wp++] = ipver;
-  wb[wp++] = proto;
+  if (ownVer) wb[wp++] = ipver;
+  if (proto !== 6 && proto !== 17) wb[wp++] = proto;
   putVar(dv.getUint16(o + FL_FLAGS, true));
   putRaw(dv, o + FL_ADDR_A, v4 ? 4 : 16);
   putRaw(dv, o + FL_ADDR_B, v4 ? 4 : 16);
   putRaw(dv, o + FL_PORT_A, 4);
   putVar(dv.getUint16(o + FL_VLAN0, true));
-  putVar(dv.getUint16(o + FL_VLAN1, true));
+  if (!quiet) putVar(vlan1);
   putVar(pktsAB);
   putVar(pktsBA);
   putVar(payAB);
@@ -193,10 +254,12 @@ function encode(dv: DataView, o: number, out: Uint8Array, bHi: number, bLo: numb
   putVar(lastPkt - firstPkt);
   putZig(us ? fromBase / 1000 : fromBase);
   putVar(us ? dTs / 1000 : dTs);
-  putVar(dv.getUint16(o + FL_IFACE, true));
-  putVar(dv.getUint16(o + FL_FRAGS, true));
-  putRaw(dv, o + FL_ISN_A, 4);
-  putVar(dv.getUint32(o + FL_CTRL, true));
+  if (!quiet) {
+    putVar(iface);
+    putVar(frags);
+  }
+  if (isn !== 0) putRaw(dv, o + FL_ISN_A, 4);
+  if (!quiet) putVar(ctrl);
   return wp;
 }
 
@@ -243,11 +306,12 @@ function decode(c: Uint8Array, p: number, into: DataView, at: number, bHi: numbe
   rb = c;
   rp = p + 1;
   const v4 = (form & V4) !== 0;
+  const quiet = (form & QUIET) !== 0;
   const unit = form & US ? 1000 : 1;
   into.setUint32(at + FL_ID, getVar(), true);
   getRaw(into, at + FL_HASH, 4);
-  const ipver = rb[rp++];
-  const proto = rb[rp++];
+  const ipver = form & IPVER ? rb[rp++] : v4 ? 4 : 6;
+  const proto = form & TCP ? 6 : form & UDP ? 17 : rb[rp++];
   into.setUint8(at + FL_IPVER, ipver);
   into.setUint8(at + FL_PROTO, proto);
   into.setUint16(at + FL_FLAGS, getVar(), true);
@@ -261,7 +325,7 @@ function decode(c: Uint8Array, p: number, into: DataView, at: number, bHi: numbe
   }
   getRaw(into, at + FL_PORT_A, 4);
   into.setUint16(at + FL_VLAN0, getVar(), true);
-  into.setUint16(at + FL_VLAN1, getVar(), true);
+  into.setUint16(at + FL_VLAN1, quiet ? 0 : getVar(), true);
   const pktsAB = getVar();
   const pktsBA = getVar();
   into.setUint32(at + FL_PKTS_AB, pktsAB, true);
@@ -278,10 +342,11 @@ function decode(c: Uint8Array, p: number, into: DataView, at: number, bHi: numbe
   into.setUint32(at + FL_LAST_PKT, firstPkt + getVar(), true);
   setTime(into, at + FL_FIRST_TS, bHi, bLo, getZig() * unit);
   setTime(into, at + FL_LAST_TS, into.getUint32(at + FL_FIRST_TS + 4, true), into.getUint32(at + FL_FIRST_TS, true), getVar() * unit);
-  into.setUint16(at + FL_IFACE, getVar(), true);
-  into.setUint16(at + FL_FRAGS, getVar(), true);
-  getRaw(into, at + FL_ISN_A, 4);
-  into.setUint32(at + FL_CTRL, getVar(), true);
+  into.setUint16(at + FL_IFACE, quiet ? 0 : getVar(), true);
+  into.setUint16(at + FL_FRAGS, quiet ? 0 : getVar(), true);
+  if (form & NO_ISN) into.setUint32(at + FL_ISN_A, 0, true);
+  else getRaw(into, at + FL_ISN_A, 4);
+  into.setUint32(at + FL_CTRL, quiet ? 0 : getVar(), true);
 }
 
 /** Bit of a location (FlowTable.where) that names an EndedFlows record instead of a table slot. */
