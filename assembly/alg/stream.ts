@@ -158,10 +158,14 @@ function streamOf(rec: usize, kind: u32): usize {
   let s = slotPtr(<u32>slot);
   setCtrl(rec, <u32>slot + 1);
   bump(Stat.ControlStreams);
+  // Only the state a stream of this kind reads is cleared: a slot spans ~5 pages (each
+  // direction's line buffer, out-of-order store and SIP context), and clearing a page is its first
+  // touch — a page fault on a fresh slot. The SIP context is read only by SIP streams (S_KIND),
+  // and each SIP stream resets its own here; the buffers are written before they are read.
   memory.fill(s, 0, DIR_BASE);
   for (let d: u32 = 0; d < 2; d++) {
     memory.fill(dirPtr(s, d), 0, D_LINE);
-    sipReset(dirPtr(s, d) + D_SIP, false);
+    if (kind == AlgKind.Sip) sipReset(dirPtr(s, d) + D_SIP, false);
   }
   store<u32>(s + S_FLOW, load<u32>(rec + FL_ID));
   store<u8>(s + S_KIND, <u8>kind);
