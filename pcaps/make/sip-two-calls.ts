@@ -68,6 +68,8 @@ interface Party {
   name: string; ip: string; natPort: number; callId: string; tag: string; mediaOut: number;
   /** Inside signalling port (5060 when absent) and SDP media port (MEDIA when absent). */
   sigPort?: number; mediaIn?: number;
+  /** A Contact port other than the signalling one (kept as is by the router). */
+  contactPort?: number;
 }
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -80,7 +82,7 @@ function message(start: string, from: Party, sig: string, peer: string, cseq: st
   const hs = [
     start, `Via: SIP/2.0/UDP ${sig};branch=z9hG4bK-${branch};rport`, "Max-Forwards: 70",
     `From: <sip:${from.name}@${sig}>;tag=${from.tag}`, `To: <sip:callee@${peer}:5060>${toTag}`, `Call-ID: ${from.callId}`,
-    `CSeq: ${cseq}`, `Contact: <sip:${from.name}@${sig}>`, ...extra,
+    `CSeq: ${cseq}`, `Contact: <sip:${from.name}@${from.contactPort ? `${sig.slice(0, sig.lastIndexOf(":"))}:${from.contactPort}` : sig}>`, ...extra,
   ];
   if (body) hs.push("Content-Type: application/sdp");
   hs.push(`Content-Length: ${body ? body.length : 0}`);
@@ -185,6 +187,10 @@ export function buildTwoCallCase(spec: TwoCallSpec): TwoCallCase {
  *     random port above 5070 and writes the Contact with it; this router kept 5070.
  *     alg.fragile-input on alice's REGISTER.
  *   - register-then-call, registrar dave: the expectations differ in their source: no finding.
+ *   - call-then-register on the same connection: carol (media on 7000) registers on her call's
+ *     connection with Contact port 7000 (not her signalling port, so the expectation keeps it):
+ *     udp bob → 203.0.113.1:7000 is her own live RTP expectation (same master, class audio):
+ *     -EALREADY, nf_nat_exp_find_port gives up, the REGISTER is dropped ("all ports in use for SIP").
  * Without a profile every case passes (every rewrite right, media both ways).
  */
 export interface RegisterCallSpec {
@@ -192,12 +198,18 @@ export interface RegisterCallSpec {
   registrar: string;
   /** alice's REGISTER before carol's call (true) or during it, before its RTP (false). */
   registerFirst: boolean;
+  /**
+   * carol registers herself, on her call's own connection, with Contact port 7000, her media
+   * port (no alice; carol's media on 7000): the REGISTER meets her own live RTP expectation.
+   */
+  carolRegisters?: boolean;
 }
 
 export const REGISTER_CALL_CASES: readonly RegisterCallSpec[] = [
   { name: "sip-register-then-call", registrar: BOB, registerFirst: true },
   { name: "sip-call-then-register", registrar: BOB, registerFirst: false },
   { name: "sip-register-then-call-two-peers", registrar: DAVE, registerFirst: true },
+  { name: "sip-call-then-register-same-connection", registrar: BOB, registerFirst: false, carolRegisters: true },
 ];
 
 export interface RegisterCallCase {
@@ -212,15 +224,17 @@ const REG_PORT = 5070;
 export function buildRegisterCallCase(spec: RegisterCallSpec): RegisterCallCase {
   const w = new Wire();
   const alice: Party = { name: "alice", ip: ALICE, natPort: REG_PORT, sigPort: REG_PORT, callId: "4-4004@192.0.2.10", tag: "r1", mediaOut: MEDIA };
-  const carol: Party = { name: "carol", ip: CAROL, natPort: 5061, callId: "4-5005@192.0.2.11", tag: "k4", mediaIn: REG_PORT, mediaOut: REG_PORT };
+  const cmedia = spec.carolRegisters ? MEDIA : REG_PORT;
+  const carol: Party = { name: "carol", ip: CAROL, natPort: 5061, callId: "4-5005@192.0.2.11", tag: "k4", mediaIn: cmedia, mediaOut: cmedia };
   const at = new Map<string, WirePkt>();
   const register = () => {
-    const li = { ip: ALICE, port: REG_PORT };
-    const lo = { ip: NAT, port: REG_PORT };
+    const who: Party = spec.carolRegisters ? { ...carol, callId: "4-6006@192.0.2.11", tag: "k5", contactPort: MEDIA } : alice;
+    const li = { ip: who.ip, port: who.sigPort ?? 5060 };
+    const lo = { ip: NAT, port: who.natPort };
     const remote = { ip: spec.registrar, port: 5060 };
-    w.udp(true, li, lo, remote, request(alice, spec.registrar, "REGISTER", 1, "r1-1", false, "", undefined, ["Expires: 3600"]), { dt: 100n * MS });
+    w.udp(true, li, lo, remote, request(who, spec.registrar, "REGISTER", 1, "r1-1", false, "", undefined, ["Expires: 3600"]), { dt: 100n * MS });
     at.set("register", w.pkts[w.pkts.length - 1]!);
-    w.udp(false, li, lo, remote, response(alice, spec.registrar, "200 OK", "1 REGISTER", "r1-1", false, ["Expires: 3600"]), { dt: 40n * MS });
+    w.udp(false, li, lo, remote, response(who, spec.registrar, "200 OK", "1 REGISTER", "r1-1", false, ["Expires: 3600"]), { dt: 40n * MS });
   };
   const li = { ip: CAROL, port: 5060 };
   const lo = { ip: NAT, port: carol.natPort };
@@ -232,8 +246,8 @@ export function buildRegisterCallCase(spec: RegisterCallSpec): RegisterCallCase 
   w.udp(true, li, lo, bob, request(carol, BOB, "ACK", 1, "k4-2", false, ";tag=c1"), { dt: 40n * MS });
   if (!spec.registerFirst) register();
   for (let k = 0; k < 3; k++) {
-    const mi = { ip: CAROL, port: REG_PORT };
-    const mo = { ip: NAT, port: REG_PORT };
+    const mi = { ip: CAROL, port: cmedia };
+    const mo = { ip: NAT, port: cmedia };
     const remote = { ip: BOB, port: PEER_MEDIA };
     w.udp(false, mi, mo, remote, rtpPacket(k, k * 160, 0x7000, 160, () => 0xd5), { dt: 20n * MS });
     w.udp(true, mi, mo, remote, rtpPacket(k, k * 160, 0x7100, 160, () => 0xd5), { dt: 1n * MS });
@@ -243,6 +257,8 @@ export function buildRegisterCallCase(spec: RegisterCallSpec): RegisterCallCase 
   const n = { inside: w.numbers("inside"), outside: w.numbers("outside") };
   const pk = (what: string, side: "inside" | "outside") => n[side].get(at.get(what)!)!;
   const linux = spec.registrar !== BOB ? { findings: [] }
+    : spec.carolRegisters
+      ? { findings: ["alg.fragile-input"], message: /^SIP REGISTER at inside packet \d+: Linux would have dropped it \("all ports in use for SIP"\): its signalling expectation udp 198\.51\.100\.20 → 203\.0\.113\.1:7000 is the one the INVITE at inside packet \d+ left on the same signalling connection/, evidence: { inside: [pk("register", "inside"), pk("invite", "inside")], outside: [pk("register", "outside")] } }
     : spec.registerFirst
       ? { findings: ["alg.fragile-input"], message: /^SIP INVITE at inside packet \d+: Linux would have dropped it \("all ports in use for SDP media"\): its media expectation udp 198\.51\.100\.20 → 203\.0\.113\.1:5070 is the signalling expectation the REGISTER at inside packet \d+ left on another signalling connection/, evidence: { inside: [pk("invite", "inside"), pk("register", "inside")], outside: [pk("invite", "outside")] } }
       : { findings: ["alg.fragile-input"], message: /^SIP REGISTER at inside packet \d+: Linux would have moved its Contact off port 5070: the signalling expectation udp 198\.51\.100\.20 → 203\.0\.113\.1:5070 is the one the INVITE at inside packet \d+ left on another signalling connection .*; this router wrote Contact port 5070 \(/, evidence: { inside: [pk("register", "inside"), pk("invite", "inside")], outside: [pk("register", "outside")] } };
