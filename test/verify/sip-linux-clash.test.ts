@@ -22,16 +22,21 @@ async function verify(...args: string[]) {
   return { code: r.code, report: JSON.parse(r.stdout) };
 }
 
+/** Writes a generated case's two captures; the verify arguments naming them. */
+function writeSides(name: string, c: { inside: Uint8Array; outside: Uint8Array }): string[] {
+  const inside = join(tmp, `${name}-inside.pcap`);
+  const outside = join(tmp, `${name}-outside.pcap`);
+  writeFileSync(inside, c.inside);
+  writeFileSync(outside, c.outside);
+  return ["--inside", inside, "--outside", outside];
+}
+
 const codesOf = (report: any) => [...new Set<string>(report.findings.map((f: any) => f.code))].sort();
 
 describe("Linux: the same media port announced by two calls through one NAT", () => {
   for (const spec of TWO_CALL_CASES) {
     const c = buildTwoCallCase(spec);
-    const inside = join(tmp, `${spec.name}-inside.pcap`);
-    const outside = join(tmp, `${spec.name}-outside.pcap`);
-    writeFileSync(inside, c.inside);
-    writeFileSync(outside, c.outside);
-    const sides = ["--inside", inside, "--outside", outside];
+    const sides = writeSides(spec.name, c);
 
     it(`${spec.name}: without a profile, both calls pass (media both ways, every rewrite right)`, async () => {
       const { code, report } = await verify(...sides);
@@ -82,11 +87,7 @@ describe("Linux: sip_external_media is not modelled (the profile emulates sip_di
 describe("Linux: a REGISTER's signalling expectation in the same table as the calls' media", () => {
   for (const spec of REGISTER_CALL_CASES) {
     const c = buildRegisterCallCase(spec);
-    const inside = join(tmp, `${spec.name}-inside.pcap`);
-    const outside = join(tmp, `${spec.name}-outside.pcap`);
-    writeFileSync(inside, c.inside);
-    writeFileSync(outside, c.outside);
-    const sides = ["--inside", inside, "--outside", outside];
+    const sides = writeSides(spec.name, c);
 
     it(`${spec.name}: without a profile, the registration and the call pass`, async () => {
       const { code, report } = await verify(...sides);
