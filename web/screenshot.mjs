@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // Regenerates web/screenshot.png (the README's picture of the report): the built page in
-// headless Chromium on a committed case whose ALG rewrote the PORT with the wrong address,
-// with the router's Junos output beside the prediction.
+// headless Chromium on the recorded lab run of SIP over UDP through Linux NAT without the SIP
+// helper (pcaps/lab/sip-udp-no-helper: the classic failure, the call's audio one way only), with
+// the kernel's conntrack table beside the predicted conversations.
 //   npm run build && npm run build:web && node web/screenshot.mjs
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { join } from "node:path";
 import { launchChromium } from "../dist/test/helpers/chromium.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const dir = join(root, "pcaps/nat/ftp-alg-wrong-address");
+const dir = join(root, "pcaps/lab/sip-udp-no-helper");
 const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
@@ -16,7 +17,7 @@ try {
   await page.waitForFunction(() => document.body.dataset.engine === "ready");
   await page.setInputFiles("#file-inside", join(dir, "inside.pcap"));
   await page.setInputFiles("#file-outside", join(dir, "outside.pcap"));
-  await page.setInputFiles("#file-router", [join(dir, "router-junos.txt")]);
+  await page.setInputFiles("#file-router", [join(dir, "conntrack.txt"), join(dir, "expect.txt")]);
   await page.click("#run");
   await page.waitForFunction(() => document.body.dataset.state === "done");
   // From the action row (status) down through the findings and the predicted/router tables.

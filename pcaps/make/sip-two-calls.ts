@@ -30,7 +30,7 @@
  * Nothing in the expectations is read back from a decoder: they follow from the spec above.
  */
 import { rtpPacket } from "../../test/helpers/pcap-writer.js";
-import { Wire, type Ep } from "./nat-cases.js";
+import { Wire, type Ep, type WirePkt } from "./nat-cases.js";
 
 const MS = 1_000_000n;
 const NAT = "203.0.113.1";
@@ -64,7 +64,13 @@ export interface TwoCallCase {
   carolInvite: { inside: number; outside: number };
 }
 
-interface Party { name: string; ip: string; natPort: number; callId: string; tag: string; mediaOut: number }
+interface Party {
+  name: string; ip: string; natPort: number; callId: string; tag: string; mediaOut: number;
+  /** Inside signalling port (5060 when absent) and SDP media port (MEDIA when absent). */
+  sigPort?: number; mediaIn?: number;
+  /** A Contact port other than the signalling one (kept as is by the router). */
+  contactPort?: number;
+}
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -72,11 +78,11 @@ function sdp(user: string, ip: string, port: number): string {
   return ["v=0", `o=${user} 1 1 IN IP4 ${ip}`, "s=-", `c=IN IP4 ${ip}`, "t=0 0", `m=audio ${port} RTP/AVP 8`, "a=rtpmap:8 PCMA/8000", ""].join("\r\n");
 }
 
-function message(start: string, from: Party, sig: string, peer: string, cseq: string, branch: string, toTag: string, body?: string): string {
+function message(start: string, from: Party, sig: string, peer: string, cseq: string, branch: string, toTag: string, body?: string, extra: string[] = []): string {
   const hs = [
     start, `Via: SIP/2.0/UDP ${sig};branch=z9hG4bK-${branch};rport`, "Max-Forwards: 70",
     `From: <sip:${from.name}@${sig}>;tag=${from.tag}`, `To: <sip:callee@${peer}:5060>${toTag}`, `Call-ID: ${from.callId}`,
-    `CSeq: ${cseq}`, `Contact: <sip:${from.name}@${sig}>`,
+    `CSeq: ${cseq}`, `Contact: <sip:${from.name}@${from.contactPort ? `${sig.slice(0, sig.lastIndexOf(":"))}:${from.contactPort}` : sig}>`, ...extra,
   ];
   if (body) hs.push("Content-Type: application/sdp");
   hs.push(`Content-Length: ${body ? body.length : 0}`);
@@ -84,9 +90,9 @@ function message(start: string, from: Party, sig: string, peer: string, cseq: st
 }
 
 /** A request of `p` (inside: private values; outside: what the router wrote); `media`: an SDP address other than its own (left alone). */
-function request(p: Party, peer: string, method: string, cseq: number, branch: string, withSdp: boolean, toTag: string, media?: string): Record<"inside" | "outside", Uint8Array> {
-  const one = (ip: string, port: number, mport: number) => enc(message(`${method} sip:callee@${peer}:5060 SIP/2.0`, p, `${ip}:${port}`, peer, `${cseq} ${method}`, branch, toTag, withSdp ? sdp(p.name, media ?? ip, mport) : undefined));
-  return { inside: one(p.ip, 5060, MEDIA), outside: one(NAT, p.natPort, p.mediaOut) };
+function request(p: Party, peer: string, method: string, cseq: number, branch: string, withSdp: boolean, toTag: string, media?: string, extra?: string[]): Record<"inside" | "outside", Uint8Array> {
+  const one = (ip: string, port: number, mport: number) => enc(message(`${method} sip:callee@${peer}:5060 SIP/2.0`, p, `${ip}:${port}`, peer, `${cseq} ${method}`, branch, toTag, withSdp ? sdp(p.name, media ?? ip, mport) : undefined, extra));
+  return { inside: one(p.ip, p.sigPort ?? 5060, p.mediaIn ?? MEDIA), outside: one(NAT, p.natPort, p.mediaOut) };
 }
 
 /** The media relay next to bob that alice's SDP names in buildExternalMediaCall. */
@@ -111,9 +117,9 @@ export function buildExternalMediaCall(): { inside: Uint8Array; outside: Uint8Ar
 }
 
 /** The peer's response to `p`'s request (the router turns Via/From back into the private values inside). */
-function response(p: Party, peer: string, code: string, cseq: string, branch: string, withSdp: boolean): Record<"inside" | "outside", Uint8Array> {
-  const one = (ip: string, port: number) => enc(message(`SIP/2.0 ${code}`, p, `${ip}:${port}`, peer, cseq, branch, ";tag=c1", withSdp ? sdp("callee", peer, PEER_MEDIA) : undefined));
-  return { inside: one(p.ip, 5060), outside: one(NAT, p.natPort) };
+function response(p: Party, peer: string, code: string, cseq: string, branch: string, withSdp: boolean, extra?: string[]): Record<"inside" | "outside", Uint8Array> {
+  const one = (ip: string, port: number) => enc(message(`SIP/2.0 ${code}`, p, `${ip}:${port}`, peer, cseq, branch, ";tag=c1", withSdp ? sdp("callee", peer, PEER_MEDIA) : undefined, extra));
+  return { inside: one(p.ip, p.sigPort ?? 5060), outside: one(NAT, p.natPort) };
 }
 
 export function buildTwoCallCase(spec: TwoCallSpec): TwoCallCase {
@@ -157,4 +163,104 @@ export function buildTwoCallCase(spec: TwoCallSpec): TwoCallCase {
     expected: { findings: [], linux: clash ? { findings: ["alg.fragile-input"], evidence: { inside: [at.inside], outside: [at.outside] } } : { findings: [] } },
     carolInvite: at,
   };
+}
+
+/**
+ * A REGISTER's signalling expectation in the same table (Linux 6.1+, default parameters; kernel
+ * source nf_conntrack_sip.c process_register_request, nf_nat_sip.c nf_nat_sip_expect,
+ * nf_nat_helper.c nf_nat_exp_find_port, nf_conntrack_expect.c __nf_ct_expect_check):
+ *
+ *   alice 192.0.2.10:5070 ─┐                            ┌─ bob  198.51.100.20:5060 (registrar, media 6000)
+ *                          ├─ router / NAT 203.0.113.1 ─┤
+ *   carol 192.0.2.11:5060 ─┘                            └─ dave 198.51.100.30:5060 (registrar)
+ *
+ * alice registers (Contact <sip:alice@192.0.2.10:5070>, Expires 3600) with `registrar` from her
+ * signalling port 5070, which the NAT keeps; the helper expects udp <registrar> → 203.0.113.1:5070
+ * (the Contact names the connection's source port, so the NAT's port of it), class signalling,
+ * activated by the 200. carol calls bob announcing media on port 5070 (the NAT keeps it):
+ * her media expectation is udp bob → 203.0.113.1:5070 (and 5071).
+ *   - register-then-call, registrar bob: carol's INVITE meets alice's identical expectation of
+ *     another class (and connection): -EALREADY, the INVITE is dropped ("all ports in use for SDP
+ *     media"). alg.fragile-input on carol's INVITE.
+ *   - call-then-register, registrar bob: alice's REGISTER (flags 0) meets carol's live media
+ *     expectation of another connection: -EBUSY, the kernel moves the REGISTER's expectation to a
+ *     random port above 5070 and writes the Contact with it; this router kept 5070.
+ *     alg.fragile-input on alice's REGISTER.
+ *   - register-then-call, registrar dave: the expectations differ in their source: no finding.
+ *   - call-then-register on the same connection: carol (media on 7000) registers on her call's
+ *     connection with Contact port 7000 (not her signalling port, so the expectation keeps it):
+ *     udp bob → 203.0.113.1:7000 is her own live RTP expectation (same master, class audio):
+ *     -EALREADY, nf_nat_exp_find_port gives up, the REGISTER is dropped ("all ports in use for SIP").
+ * Without a profile every case passes (every rewrite right, media both ways).
+ */
+export interface RegisterCallSpec {
+  name: string;
+  registrar: string;
+  /** alice's REGISTER before carol's call (true) or during it, before its RTP (false). */
+  registerFirst: boolean;
+  /**
+   * carol registers herself, on her call's own connection, with Contact port 7000, her media
+   * port (no alice; carol's media on 7000): the REGISTER meets her own live RTP expectation.
+   */
+  carolRegisters?: boolean;
+}
+
+export const REGISTER_CALL_CASES: readonly RegisterCallSpec[] = [
+  { name: "sip-register-then-call", registrar: BOB, registerFirst: true },
+  { name: "sip-call-then-register", registrar: BOB, registerFirst: false },
+  { name: "sip-register-then-call-two-peers", registrar: DAVE, registerFirst: true },
+  { name: "sip-call-then-register-same-connection", registrar: BOB, registerFirst: false, carolRegisters: true },
+];
+
+export interface RegisterCallCase {
+  spec: RegisterCallSpec;
+  inside: Uint8Array;
+  outside: Uint8Array;
+  expected: { findings: string[]; linux: { findings: string[]; message?: RegExp; evidence?: { inside: number[]; outside: number[] } } };
+}
+
+const REG_PORT = 5070;
+
+export function buildRegisterCallCase(spec: RegisterCallSpec): RegisterCallCase {
+  const w = new Wire();
+  const alice: Party = { name: "alice", ip: ALICE, natPort: REG_PORT, sigPort: REG_PORT, callId: "4-4004@192.0.2.10", tag: "r1", mediaOut: MEDIA };
+  const cmedia = spec.carolRegisters ? MEDIA : REG_PORT;
+  const carol: Party = { name: "carol", ip: CAROL, natPort: 5061, callId: "4-5005@192.0.2.11", tag: "k4", mediaIn: cmedia, mediaOut: cmedia };
+  const at = new Map<string, WirePkt>();
+  const register = () => {
+    const who: Party = spec.carolRegisters ? { ...carol, callId: "4-6006@192.0.2.11", tag: "k5", contactPort: MEDIA } : alice;
+    const li = { ip: who.ip, port: who.sigPort ?? 5060 };
+    const lo = { ip: NAT, port: who.natPort };
+    const remote = { ip: spec.registrar, port: 5060 };
+    w.udp(true, li, lo, remote, request(who, spec.registrar, "REGISTER", 1, "r1-1", false, "", undefined, ["Expires: 3600"]), { dt: 100n * MS });
+    at.set("register", w.pkts[w.pkts.length - 1]!);
+    w.udp(false, li, lo, remote, response(who, spec.registrar, "200 OK", "1 REGISTER", "r1-1", false, ["Expires: 3600"]), { dt: 40n * MS });
+  };
+  const li = { ip: CAROL, port: 5060 };
+  const lo = { ip: NAT, port: carol.natPort };
+  const bob = { ip: BOB, port: 5060 };
+  if (spec.registerFirst) register();
+  w.udp(true, li, lo, bob, request(carol, BOB, "INVITE", 1, "k4-1", true, ""), { dt: 100n * MS });
+  at.set("invite", w.pkts[w.pkts.length - 1]!);
+  w.udp(false, li, lo, bob, response(carol, BOB, "200 OK", "1 INVITE", "k4-1", true), { dt: 40n * MS });
+  w.udp(true, li, lo, bob, request(carol, BOB, "ACK", 1, "k4-2", false, ";tag=c1"), { dt: 40n * MS });
+  if (!spec.registerFirst) register();
+  for (let k = 0; k < 3; k++) {
+    const mi = { ip: CAROL, port: cmedia };
+    const mo = { ip: NAT, port: cmedia };
+    const remote = { ip: BOB, port: PEER_MEDIA };
+    w.udp(false, mi, mo, remote, rtpPacket(k, k * 160, 0x7000, 160, () => 0xd5), { dt: 20n * MS });
+    w.udp(true, mi, mo, remote, rtpPacket(k, k * 160, 0x7100, 160, () => 0xd5), { dt: 1n * MS });
+  }
+  w.udp(true, li, lo, bob, request(carol, BOB, "BYE", 2, "k4-3", false, ";tag=c1"), { dt: 100n * MS });
+  w.udp(false, li, lo, bob, response(carol, BOB, "200 OK", "2 BYE", "k4-3", false), { dt: 40n * MS });
+  const n = { inside: w.numbers("inside"), outside: w.numbers("outside") };
+  const pk = (what: string, side: "inside" | "outside") => n[side].get(at.get(what)!)!;
+  const linux = spec.registrar !== BOB ? { findings: [] }
+    : spec.carolRegisters
+      ? { findings: ["alg.fragile-input"], message: /^SIP REGISTER at inside packet \d+: Linux would have dropped it \("all ports in use for SIP"\): its signalling expectation udp 198\.51\.100\.20 → 203\.0\.113\.1:7000 is the one the INVITE at inside packet \d+ left on the same signalling connection/, evidence: { inside: [pk("register", "inside"), pk("invite", "inside")], outside: [pk("register", "outside")] } }
+    : spec.registerFirst
+      ? { findings: ["alg.fragile-input"], message: /^SIP INVITE at inside packet \d+: Linux would have dropped it \("all ports in use for SDP media"\): its media expectation udp 198\.51\.100\.20 → 203\.0\.113\.1:5070 is the signalling expectation the REGISTER at inside packet \d+ left on another signalling connection/, evidence: { inside: [pk("invite", "inside"), pk("register", "inside")], outside: [pk("invite", "outside")] } }
+      : { findings: ["alg.fragile-input"], message: /^SIP REGISTER at inside packet \d+: Linux would have moved its Contact off port 5070: the signalling expectation udp 198\.51\.100\.20 → 203\.0\.113\.1:5070 is the one the INVITE at inside packet \d+ left on another signalling connection .*; this router wrote Contact port 5070 \(/, evidence: { inside: [pk("register", "inside"), pk("invite", "inside")], outside: [pk("register", "outside")] } };
+  return { spec, inside: w.pcap("inside"), outside: w.pcap("outside"), expected: { findings: [], linux } };
 }

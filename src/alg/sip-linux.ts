@@ -232,12 +232,24 @@ function summarise(n: Negotiation): void {
 
 /** The signalling expectation of the dialog's last REGISTER (see the module header). */
 export function linuxRegister(messages: SipMessage[], transport: "udp" | "tcp"): LinuxRegister | undefined {
+  const all = linuxRegisters(messages, transport);
+  return all[all.length - 1];
+}
+
+/**
+ * What the helper makes of each REGISTER of the dialog (in order), each settled by the answer to
+ * its CSeq: the last one is `register.linux`; verify's clash table (src/verify/sip-linux.ts) reads
+ * them all, since every REGISTER adds its signalling expectation to the kernel's table.
+ */
+export function linuxRegisters(messages: SipMessage[], transport: "udp" | "tcp"): LinuxRegister[] {
+  const all: LinuxRegister[] = [];
   let cur: LinuxRegister | undefined;
   let cseq: number | undefined;
   for (const m of messages) {
     if (m.cseq?.method.toUpperCase() !== "REGISTER" || linuxSkips(m, transport)) continue;
     if (m.request) {
       cur = registerRequest(m, transport);
+      all.push(cur);
       cseq = m.cseq.num;
       continue;
     }
@@ -259,7 +271,7 @@ export function linuxRegister(messages: SipMessage[], transport: "udp" | "tcp"):
       setOutcome(cur, "active", `activated by the ${code} for ${expires} s`);
     }
   }
-  return cur;
+  return all;
 }
 
 /** Sets a registration's outcome in place (its keys keep their order; no Object.assign: ~10 µs each here). */

@@ -11,7 +11,7 @@
  * what is left out is counted where it would have been. Platform neutral (streams to `write`).
  */
 import type { VerifyReportLike } from "../verify/report-types.js";
-import { predictedJunos, evidenceText, flowTableRows, rewriteCell, FLOW_COLUMNS, FLOW_LEGEND, FLOWS_QUESTION } from "./verify-text.js";
+import { predictedJunos, evidenceText, flowTableRows, rewriteCell, bindingText, tftpRequestNotes, FLOW_COLUMNS, FLOW_LEGEND, FLOWS_QUESTION } from "./verify-text.js";
 import { el, esc, writeMarkup, type Markup, type MarkupChild } from "./markup.js";
 import { ladder, msBetween, relTime, ep, sessionId, type LadderOptions } from "./ladder.js";
 import { topology } from "./topology.js";
@@ -257,6 +257,7 @@ export function sipDialogs(r: Report, maxRows = HTML_MAX_ROWS): Markup | null {
       ]), [3, 4], maxRows, sip.messages.length)),
       sip.unpaired.inside.length || sip.unpaired.outside.length
         ? el("p", { class: "muted" }, `Seen on one side only: inside packet(s) ${sip.unpaired.inside.join(", ") || "-"}; outside packet(s) ${sip.unpaired.outside.join(", ") || "-"}`) : null,
+      ...(["inside", "outside"] as const).flatMap((k) => (sip.register?.[k] ? [el("p", { class: "sip-register", "data-side": k }, `REGISTER binding (${k}): ${bindingText(sip.register[k]!)}`)] : [])),
       ...registerChecks(pinholes, sip).map((c) => el("p", { class: "linux-register", "data-check-status": c.status }, `Linux REGISTER pinhole (${c.subject}, ${c.status}): ${c.reason}`)),
       sip.media.length ? el("div", { class: "sip-media" }, table(["Media", "Sent to (inside)", "Sent to (outside)", "SDP lets it flow", "Packets in/out", "Flows in/out", "Status", "Ended by", "Note"], sip.media.map((d) => [
         d.direction === "to-inside" ? "to the inside host" : "from the inside host", ep(d.target.inside), ep(d.target.outside), d.expected ? "yes" : "no (hold/inactive)",
@@ -315,11 +316,12 @@ export function tftpEndText(x: TftpSide): string {
 type Tftp = NonNullable<Session["tftp"]>;
 type TftpSide = NonNullable<Tftp["inside"]>;
 
-export const TFTP_HEADERS = ["Session", "Request", "Options", "Capture", "Outcome", "Blocks", "Bytes", "Block size", "Repeated", "Transfer flow", "Server port", "How it ended"];
+export const TFTP_HEADERS = ["Session", "Request", "Options", "Capture", "Outcome", "Blocks", "Bytes", "Block size", "Repeated", "Transfer flow", "Server port", "How it ended", "Request notes"];
 
 /**
  * TFTP requests (the HTML report and the page, `sessions[].tftp`): per request and capture, how the
- * transfer ended there (outcome, blocks, bytes, block size, repeated blocks, its flow, the error).
+ * transfer ended there (outcome, blocks, bytes, block size, repeated blocks, its flow, the error)
+ * and what was wrong with the request there (repeated, malformed, cut).
  */
 export function tftpTransfers(r: Report, maxRows = HTML_MAX_ROWS): Markup | null {
   const rows: MarkupChild[][] = [];
@@ -336,6 +338,7 @@ export function tftpTransfers(r: Report, maxRows = HTML_MAX_ROWS): Markup | null
       rows.push([
         sessionId(i), `${t.opcode} ${JSON.stringify(t.filename)} ${t.mode}`, opts, k, el("span", { "data-tftp-outcome": x.outcome }, x.outcome),
         x.blocks, x.bytes, x.blockSize, x.duplicates, x.transferFlow ?? "-", x.serverPort ?? "-", tftpEndText(x),
+        el("span", { "data-tftp-request": x.retries?.length || x.malformed || x.truncated ? "notes" : "ok" }, tftpRequestNotes(x).join("; ") || "-"),
       ]);
     }
   }

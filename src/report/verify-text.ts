@@ -185,6 +185,11 @@ export function formatVerifyText(r: VerifyReportLike, write: (s: string) => void
     write("\nTFTP transfers (as each capture shows them)\n");
     for (const s of tftp) write(`  ${tftpLine(s.tftp!)}\n`);
   }
+  const registers = r.sessions.filter((s) => s.sip?.register);
+  if (registers.length) {
+    write("\nSIP registrations (the REGISTER binding as each capture shows it)\n");
+    for (const s of registers) write(`  ${registerLine(s.sip!)}\n`);
+  }
   if (r.predicted.conversations.length) {
     write("\nConversations a correct ALG must hold (Junos layout)\n");
     write(predictedJunos(r.predicted.conversations));
@@ -214,8 +219,33 @@ export function tftpLine(t: Tftp): string {
   const side = (x: NonNullable<Tftp["inside"]>) => {
     const size = `${x.blocks} block(s), ${x.bytes} bytes`;
     const how = x.outcome === "error" && x.error ? `ERROR ${x.error.code} "${x.error.message}" from the ${x.error.from} @${x.error.packet}` : x.outcome === "completed" ? `completed @${x.endPacket}` : x.outcome;
-    return `${how} (${size}${x.stopped ? `, stopped following: ${x.stopped}` : ""})`;
+    return `${how} (${size}${x.duplicates ? `, ${x.duplicates} repeated block(s)` : ""}${x.stopped ? `, stopped following: ${x.stopped}` : ""})${tftpRequestNotes(x).map((n) => `; ${n}`).join("")}`;
   };
   const sides = (["inside", "outside"] as const).filter((k) => t[k]).map((k) => `${k} ${side(t[k]!)}`);
   return `${t.opcode} ${JSON.stringify(t.filename)} ${t.mode}: ${sides.join("; ")}`;
+}
+
+/** What is wrong with a TFTP request as one capture shows it: repeated, malformed, cut (`sessions[].tftp.<side>`). */
+export function tftpRequestNotes(x: NonNullable<Tftp["inside"]>): string[] {
+  const out: string[] = [];
+  if (x.retries?.length) out.push(`request repeated ${x.retries.length} time(s) before any answer @${x.retries.join(",")}`);
+  if (x.malformed) out.push("request malformed");
+  if (x.truncated) out.push("request cut (snaplen or over 1024 bytes)");
+  return out;
+}
+
+type Sip = NonNullable<VerifyReportLike["sessions"][number]["sip"]>;
+type Binding = NonNullable<NonNullable<Sip["register"]>["inside"]>;
+
+/** One side's REGISTER binding: the Contact(s), how long, the answer (`sessions[].sip.register.<side>`). */
+export function bindingText(b: Binding): string {
+  const contacts = b.contact.map((c) => c.uri).join(", ") || "(no Contact)";
+  const expires = b.expires !== undefined ? `expires ${b.expires} s` : "no expires";
+  return `Contact ${contacts}, ${expires}, ${b.status !== undefined ? `answered ${b.status}` : "no answer"} (REGISTER @${b.packet})`;
+}
+
+/** A REGISTER dialog's binding on each side (`sessions[].sip.register`). */
+export function registerLine(sip: Sip): string {
+  const sides = (["inside", "outside"] as const).filter((k) => sip.register?.[k]).map((k) => `${k} ${bindingText(sip.register![k]!)}`);
+  return `REGISTER ${sip.callId ?? "(no Call-ID)"}: ${sides.join("; ")}`;
 }

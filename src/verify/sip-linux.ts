@@ -22,6 +22,7 @@
  */
 import type { AnalyzeResult } from "../alg/analyze.js";
 import type { Session } from "../alg/sessions.js";
+import { linuxRegisters } from "../alg/sip-linux.js";
 import type { LinuxRegister } from "../alg/sip-types.js";
 import { finding } from "./findings.js";
 import type { Reconciliation } from "./nat.js";
@@ -184,94 +185,163 @@ function newConnections(r: AnalyzeResult, x: NonNullable<LinuxRegister["expectat
   return out;
 }
 
-/** One SDP m= line whose expectations Linux would make on a NATed signalling connection. */
-interface NatMediaExpect {
-  /** udp `from` → NAT address:port, one per RTP and RTCP (as nf_nat_sdp_media keys them). */
+/**
+ * One expectation group nf_nat_sip would add on a NATed signalling connection: the RTP/RTCP pair of
+ * one SDP m= line, or the signalling pinhole of one REGISTER (class `signalling`).
+ */
+interface NatExpect {
+  /** `<proto>|<from>|<NAT address>|<port>`, one per expectation (RTP and RTCP, or the REGISTER's one). */
   keys: string[];
   master: number;
   cls: string;
   packet: number;
   ms: number;
+  /** When it expires (180 s, or the registration's expires once a 2xx activated it). */
+  untilMs: number;
   /** Inside packet from which it no longer holds (flushed, or both RTP and RTCP used). */
   end?: number;
   msg: SipMessageView;
   pair?: SipMessageView;
 }
 
+const SIGNALLING = "signalling";
+const LINUX_EXPECT_MS = 180_000;
+/** nf_nat_exp_find_port: on EBUSY, random ports from the wanted one up, this many tries (Linux 6.1+). */
+const FIND_PORT_TRIES = 128;
+
 /**
- * nf_nat_sip across calls (kernel 5.3 and later, default parameters): a media expectation it adds
- * for an SDP on a NATed signalling connection is udp <peer> → <NAT address>:<port>, any source port
- * (ALG-BEHAVIOUR.md §8.3). Another connection's live expectation with the same tuple and mask makes
- * nf_ct_expect_related (NF_CT_EXP_F_SKIP_MASTER) answer -EALREADY, which nf_nat_sdp_media takes as a
- * failure, not as "busy": no search for P+2, the message is dropped ("all ports in use for SDP
- * media"). Same connection, same class: the old one is replaced. Read from the inside capture's
- * Linux model (the router's input: media.linux of each inside SDP, its flushes and admissions) and
- * the NAT mapping of each message's connection; every clash is an `alg.fragile-input` warning.
+ * nf_nat_sip across calls and registrations (default parameters; every SIP expectation has the mask
+ * "source address exact, any source port", so two of them meet only when identical), ALG-BEHAVIOUR.md
+ * §8.3 and the kernel's __nf_ct_expect_check, the newest identical live expectation deciding:
+ *   - an SDP's media expectation (nf_nat_sdp_media, NF_CT_EXP_F_SKIP_MASTER): an identical one of
+ *     another connection or another class (a REGISTER's signalling one, even on the same
+ *     connection) → -EALREADY, which it takes as a failure: no search for P+2, the message is dropped
+ *     ("all ports in use for SDP media"); same connection and class: the old one is replaced;
+ *   - a REGISTER's signalling expectation (nf_nat_sip_expect → nf_nat_exp_find_port, flags 0; its
+ *     port is the Contact's, or the connection's NAT port when the Contact names the connection's own
+ *     source port): identical to one of the same connection but another class (media) → -EALREADY:
+ *     the REGISTER is dropped ("all ports in use for SIP"); of another connection → -EBUSY: the
+ *     kernel tries random ports above it and writes the Contact with the one it gets; an earlier
+ *     REGISTER's of the same connection is replaced.
+ * Read from the inside capture's Linux model (media.linux of each inside SDP, its flushes and
+ * admissions; every REGISTER of each dialog, linuxRegisters) and the NAT mapping of each message's
+ * connection; every clash is an `alg.fragile-input` warning. Connections the NAT left alone are not
+ * in the table (their expectations take the path without NAT, which accepts -EALREADY).
  */
 export function linuxMediaClashes(dialogs: [Session | undefined, Session | undefined][], input: LinuxDialogInput & { inside?: AnalyzeResult }, findings: Finding[]): void {
   const nat = input.nat;
   const flows = input.inside?.scan.flows;
   if (!nat || !flows) return;
-  const all: NatMediaExpect[] = [];
+  const all: NatExpect[] = [];
   for (const [si, so] of dialogs) {
     const msgs = si?.sip?.messages;
     if (!msgs) continue;
     const pairs = so?.sip ? new Map(pairMessages(msgs, so.sip.messages).pairs.map(([a, b]) => [a, b])) : undefined;
-    for (const n of si.negotiations) {
-      const l = n.media?.linux;
-      if (n.kind !== "SDP" || !l?.expected.length) continue;
-      const msg = msgs.find((m) => m.packet === n.packet && m.sdp);
-      const map = msg && nat.byInside.get(msg.flow);
-      if (!msg || !map || map.inside.ip === map.translated.ip) continue;
-      const keys = l.expected.map((e) => `${e.from}|${e.to.ip === map.inside.ip ? map.translated.ip : e.to.ip}|${e.to.port}`);
-      let end = l.flushedBy?.packet;
-      if ((l.admitted?.length ?? 0) >= keys.length) {
-        const used = l.admitted!.reduce((m, id) => Math.max(m, flows.firstPacket(id)), 0);
-        end = end === undefined ? used : Math.min(end, used);
-      }
-      all.push({ keys, master: msg.flow, cls: n.media!.type, packet: n.packet, ms: msOf(n.time), end, msg, pair: pairs?.get(msg) });
-    }
+    mediaExpects(si, nat, flows, pairs, all);
+    registerExpects(si, nat, pairs, all);
   }
   all.sort((a, b) => a.packet - b.packet);
-  const live = new Map<string, NatMediaExpect[]>();
+  const live = new Map<string, NatExpect[]>();
   for (let i = 0; i < all.length; ) {
-    // The m= lines of one message: the helper stops at the first that fails.
+    // The expectations of one message: the helper stops at the first that fails.
     let j = i;
     while (j < all.length && all[j]!.msg === all[i]!.msg) j++;
     const lines = all.slice(i, j);
     i = j;
-    const e = lines[0]!;
-    let hit: { o: NatMediaExpect; key: string } | undefined;
-    for (const x of lines) {
-      for (const key of x.keys) {
-        const o = live.get(key)?.find((o) => (o.end === undefined || o.end > e.packet) && e.ms - o.ms <= LINUX_MEDIA_EXPECT_MS && (o.master !== x.master || o.cls !== x.cls));
-        if (o) {
-          hit = { o, key };
-          break;
-        }
-      }
-      if (hit) break;
-    }
+    const hit = firstClash(lines, live);
     if (!hit) {
-      for (const x of lines) {
-        for (const key of x.keys) {
-          const l = live.get(key);
-          if (l) l.push(x);
-          else live.set(key, [x]);
-        }
-      }
+      for (const x of lines) for (const key of x.keys) (live.get(key) ?? live.set(key, []).get(key)!).push(x);
       continue;
     }
-    const [from, to, port] = hit.key.split("|");
-    const moved = movedPorts(e.msg, e.pair);
-    findings.push(finding("alg.fragile-input",
-      `SIP ${messageName(e.msg)} at inside packet ${e.packet}: Linux would have dropped it ("all ports in use for SDP media"): its media expectation udp ${from} → ${epText({ ip: to!, port: Number(port) })} is the one the ${messageName(hit.o.msg)} at inside packet ${hit.o.packet} left on another signalling connection (inside flow ${hit.o.master}); nf_nat_sip moves the port only when the expectation is busy (another mask), not when it already exists${moved ? `; this router wrote m= port ${moved} instead` : ""}`,
-      { inside: [e.packet, hit.o.packet], ...(e.pair ? { outside: [e.pair.packet] } : {}) },
-      "since Linux 5.3 an identical expectation of another connection makes nf_ct_expect_related fail with EALREADY, and nf_nat_sdp_media drops the message instead of trying P+2"));
+    findings.push(lines[0]!.cls === SIGNALLING ? registerClash(lines[0]!, hit) : mediaClash(lines[0]!, hit));
   }
 }
 
-const LINUX_MEDIA_EXPECT_MS = 180_000;
+interface Clash { o: NatExpect; key: string; busy: boolean }
+
+/** The first expectation of `lines` the kernel would refuse: EALREADY (busy false) or EBUSY (busy true). */
+function firstClash(lines: NatExpect[], live: Map<string, NatExpect[]>): Clash | undefined {
+  const e = lines[0]!;
+  for (const x of lines) {
+    for (const key of x.keys) {
+      const l = live.get(key) ?? [];
+      let o: NatExpect | undefined;
+      for (let k = l.length - 1; k >= 0 && !o; k--) if ((l[k]!.end === undefined || l[k]!.end! > e.packet) && e.ms <= l[k]!.untilMs) o = l[k];
+      if (!o || (o.master === x.master && o.cls === x.cls)) continue;
+      // A REGISTER's (flags 0) meets another connection's as a clash (EBUSY), media (SKIP_MASTER) as EALREADY.
+      return { o, key, busy: x.cls === SIGNALLING && o.master !== x.master };
+    }
+  }
+  return undefined;
+}
+
+/** The media expectations of the inside dialog's SDPs sent on NATed connections. */
+function mediaExpects(si: Session, nat: Reconciliation, flows: NonNullable<AnalyzeResult["scan"]["flows"]>, pairs: Map<SipMessageView, SipMessageView> | undefined, all: NatExpect[]): void {
+  const msgs = si.sip!.messages;
+  for (const n of si.negotiations) {
+    const l = n.media?.linux;
+    if (n.kind !== "SDP" || !l?.expected.length) continue;
+    const msg = msgs.find((m) => m.packet === n.packet && m.sdp);
+    const map = msg && nat.byInside.get(msg.flow);
+    if (!msg || !map || map.inside.ip === map.translated.ip) continue;
+    const keys = l.expected.map((e) => `udp|${e.from}|${e.to.ip === map.inside.ip ? map.translated.ip : e.to.ip}|${e.to.port}`);
+    let end = l.flushedBy?.packet;
+    if ((l.admitted?.length ?? 0) >= keys.length) {
+      const used = l.admitted!.reduce((m, id) => Math.max(m, flows.firstPacket(id)), 0);
+      end = end === undefined ? used : Math.min(end, used);
+    }
+    const ms = msOf(n.time);
+    all.push({ keys, master: msg.flow, cls: n.media!.type, packet: n.packet, ms, untilMs: ms + LINUX_EXPECT_MS, end, msg, pair: pairs?.get(msg) });
+  }
+}
+
+/** The signalling expectation of every REGISTER of the inside dialog sent on a NATed connection. */
+function registerExpects(si: Session, nat: Reconciliation, pairs: Map<SipMessageView, SipMessageView> | undefined, all: NatExpect[]): void {
+  const sip = si.sip!;
+  if (!sip.register) return;
+  for (const r of linuxRegisters(sip.messages, sip.transport)) {
+    const x = r.expectation;
+    const msg = x && sip.messages.find((m) => m.packet === r.packet && m.request);
+    const map = msg && nat.byInside.get(msg.flow);
+    if (!x || !msg || !map || map.inside.ip === map.translated.ip) continue;
+    // nf_nat_sip_expect: a Contact naming the connection's own source port takes the NAT's port of it.
+    const port = x.to.port === msg.src.port ? map.translated.port : x.to.port;
+    const ms = msOf(msg.time);
+    const answer = r.answerPacket === undefined ? undefined : sip.messages.find((m) => m.packet === r.answerPacket);
+    const untilMs = r.outcome === "active" && answer ? msOf(answer.time) + x.timeoutS! * 1000 : ms + LINUX_EXPECT_MS;
+    all.push({ keys: [`${x.proto}|${x.from}|${map.translated.ip}|${port}`], master: msg.flow, cls: SIGNALLING, packet: msg.packet, ms, untilMs, end: r.outcome === "flushed" ? r.answerPacket : undefined, msg, pair: pairs?.get(msg) });
+  }
+}
+
+const keyText = (key: string) => {
+  const [proto, from, to, port] = key.split("|");
+  return `${proto} ${from} → ${epText({ ip: to!, port: Number(port) })}`;
+};
+
+const whose = (o: NatExpect) => `the ${o.cls === SIGNALLING ? "signalling expectation" : "one"} the ${messageName(o.msg)} at inside packet ${o.packet} left`;
+
+function mediaClash(e: NatExpect, hit: Clash): Finding {
+  const moved = movedPorts(e.msg, e.pair);
+  const where = hit.o.master === e.master ? "on the same signalling connection, of another class" : `on another signalling connection (inside flow ${hit.o.master})`;
+  return finding("alg.fragile-input",
+    `SIP ${messageName(e.msg)} at inside packet ${e.packet}: Linux would have dropped it ("all ports in use for SDP media"): its media expectation ${keyText(hit.key)} is ${whose(hit.o)} ${where}; nf_nat_sip moves the port only when the expectation is busy (another mask), not when it already exists${moved ? `; this router wrote m= port ${moved} instead` : ""}`,
+    { inside: [e.packet, hit.o.packet], ...(e.pair ? { outside: [e.pair.packet] } : {}) },
+    "since Linux 5.3 an identical expectation of another connection or class makes nf_ct_expect_related fail with EALREADY, and nf_nat_sdp_media drops the message instead of trying P+2");
+}
+
+function registerClash(e: NatExpect, hit: Clash): Finding {
+  const [, , , port] = hit.key.split("|");
+  const wrote = e.pair?.contact[0]?.port;
+  const evidence = { inside: [e.packet, hit.o.packet], ...(e.pair ? { outside: [e.pair.packet] } : {}) };
+  if (!hit.busy) {
+    return finding("alg.fragile-input",
+      `SIP REGISTER at inside packet ${e.packet}: Linux would have dropped it ("all ports in use for SIP"): its signalling expectation ${keyText(hit.key)} is ${whose(hit.o)} on the same signalling connection`,
+      evidence, "an identical expectation of the same connection but another class makes nf_ct_expect_related fail with EALREADY, and nf_nat_exp_find_port gives up on anything but EBUSY");
+  }
+  return finding("alg.fragile-input",
+    `SIP REGISTER at inside packet ${e.packet}: Linux would have moved its Contact off port ${port}: the signalling expectation ${keyText(hit.key)} is ${whose(hit.o)} on another signalling connection (inside flow ${hit.o.master}), so nf_nat_exp_find_port tries up to ${FIND_PORT_TRIES} random ports above ${port} and writes the Contact with the one it gets${wrote !== undefined ? `; this router wrote Contact port ${wrote}` : ""}`,
+    evidence, "an identical expectation of another connection makes nf_ct_expect_related (flags 0) fail with EBUSY; since Linux 6.1 the REGISTER's port is then searched at random from the wanted one up");
+}
 
 /** The outside m= ports that differ from the inside ones ("7002"), or undefined. */
 function movedPorts(mi: SipMessageView, mo: SipMessageView | undefined): string | undefined {

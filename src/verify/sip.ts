@@ -58,7 +58,11 @@ export interface VerifiedSip {
   /** Messages of this dialog seen on one side only. */
   unpaired: { inside: number[]; outside: number[] };
   media: MediaDirection[];
+  /** REGISTER dialogs: the Contact binding as each capture shows it (analyze's `sip.register`). */
+  register?: { inside?: SipRegister; outside?: SipRegister };
 }
+
+type SipRegister = NonNullable<NonNullable<Session["sip"]>["register"]>;
 
 const isSip = (s: Session): s is SipSession => s.alg === "sip" && !!s.sip;
 const ep = (e: { ip: string; port?: number | null }) => (e.ip.includes(":") ? `[${e.ip}]` : e.ip) + (e.port !== undefined && e.port !== null ? `:${e.port}` : "");
@@ -158,6 +162,9 @@ function verifyDialog(si: SipSession | undefined, so: SipSession | undefined, in
     callId: sip.callId, method: sip.method, transport: sip.transport, messages: [], unpaired: { inside: [], outside: [] }, media: [],
   };
   if (si?.sip?.callId && so?.sip?.callId && si.sip.callId !== so.sip.callId) v.callIdRewritten = true;
+  const ri = si?.sip?.register;
+  const ro = so?.sip?.register;
+  if (ri || ro) v.register = ri && ro ? { inside: ri, outside: ro } : ri ? { inside: ri } : { outside: ro };
   vs.sip = v;
   const { pairs, inside, outside } = si && so ? pairMessages(si.sip!.messages, so.sip!.messages) : { pairs: [], inside: si?.sip?.messages ?? [], outside: so?.sip?.messages ?? [] };
   v.unpaired = { inside: inside.map((m) => m.packet), outside: outside.map((m) => m.packet) };

@@ -77,6 +77,7 @@ function tftpView(ti: TftpInfo | undefined, to: TftpInfo | undefined): VerifiedT
     ...(x.transferFlow !== undefined ? { transferFlow: x.transferFlow } : {}), ...(x.serverPort !== undefined ? { serverPort: x.serverPort } : {}),
     ...(x.endPacket !== undefined ? { endPacket: x.endPacket } : {}), ...(x.lastAcked !== undefined ? { lastAcked: x.lastAcked } : {}),
     ...(x.error ? { error: { ...x.error } } : {}), ...(x.stopped ? { stopped: x.stopped } : {}),
+    ...(x.retries.length ? { retries: x.retries.slice() } : {}), ...(x.malformed ? { malformed: true } : {}), ...(x.truncated ? { truncated: true } : {}),
   };
   return { opcode: t.opcode, filename: t.filename, mode: t.mode, options: { ...t.options }, ...(ti ? { inside: side(ti) } : {}), ...(to ? { outside: side(to) } : {}) };
 }

@@ -120,6 +120,12 @@ export interface TftpTransferView {
   lastAcked?: boolean;
   error?: { code: number; message: string; packet: number; from: "server" | "client" };
   stopped?: "evicted" | "idle" | "superseded" | "not-followed";
+  /** Packets of the request's further copies before any answer (the client repeated it). */
+  retries?: number[];
+  /** The request is not filename NUL mode NUL (option NUL value NUL)*: its fields may be wrong. */
+  malformed?: true;
+  /** The request was cut (snaplen) or longer than 1024 bytes: its fields may be incomplete. */
+  truncated?: true;
 }
 
 export interface VerifiedTftp {

@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
 import { tempDir } from "../helpers/tmp.js";
 import { verifyValidator } from "../helpers/verify-schema.js";
-import { RELAY, TWO_CALL_CASES, buildExternalMediaCall, buildTwoCallCase } from "../../pcaps/make/sip-two-calls.js";
+import { REGISTER_CALL_CASES, RELAY, TWO_CALL_CASES, buildExternalMediaCall, buildRegisterCallCase, buildTwoCallCase } from "../../pcaps/make/sip-two-calls.js";
 
 const tmp = tempDir("alg-verify-sip-clash-");
 const validate = verifyValidator();
@@ -22,16 +22,21 @@ async function verify(...args: string[]) {
   return { code: r.code, report: JSON.parse(r.stdout) };
 }
 
+/** Writes a generated case's two captures; the verify arguments naming them. */
+function writeSides(name: string, c: { inside: Uint8Array; outside: Uint8Array }): string[] {
+  const inside = join(tmp, `${name}-inside.pcap`);
+  const outside = join(tmp, `${name}-outside.pcap`);
+  writeFileSync(inside, c.inside);
+  writeFileSync(outside, c.outside);
+  return ["--inside", inside, "--outside", outside];
+}
+
 const codesOf = (report: any) => [...new Set<string>(report.findings.map((f: any) => f.code))].sort();
 
 describe("Linux: the same media port announced by two calls through one NAT", () => {
   for (const spec of TWO_CALL_CASES) {
     const c = buildTwoCallCase(spec);
-    const inside = join(tmp, `${spec.name}-inside.pcap`);
-    const outside = join(tmp, `${spec.name}-outside.pcap`);
-    writeFileSync(inside, c.inside);
-    writeFileSync(outside, c.outside);
-    const sides = ["--inside", inside, "--outside", outside];
+    const sides = writeSides(spec.name, c);
 
     it(`${spec.name}: without a profile, both calls pass (media both ways, every rewrite right)`, async () => {
       const { code, report } = await verify(...sides);
@@ -77,4 +82,36 @@ describe("Linux: sip_external_media is not modelled (the profile emulates sip_di
     const f = v.report.findings.filter((x: any) => x.code === "alg.fragile-input");
     expect(f.map((x: any) => x.message).join("\n")).toMatch(/at 198\.51\.100\.40, not the sender 192\.0\.2\.10: with sip_direct_media=1 the helper opens no pinhole/);
   });
+});
+
+describe("Linux: a REGISTER's signalling expectation in the same table as the calls' media", () => {
+  for (const spec of REGISTER_CALL_CASES) {
+    const c = buildRegisterCallCase(spec);
+    const sides = writeSides(spec.name, c);
+
+    it(`${spec.name}: without a profile, the registration and the call pass`, async () => {
+      const { code, report } = await verify(...sides);
+      expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+      expect(codesOf(report), JSON.stringify(report.findings.map((f: any) => f.message))).toEqual(c.expected.findings);
+      expect(code).toBe(0);
+      const sip = report.sessions.filter((s: any) => s.alg === "sip");
+      expect(sip.map((s: any) => s.sip.method).sort()).toEqual(["INVITE", "REGISTER"]);
+      const call = sip.find((s: any) => s.sip.method === "INVITE");
+      expect(call.sip.media.map((d: any) => d.status)).toEqual(["forwarded", "forwarded"]);
+    });
+
+    it(`${spec.name}: --profile linux: ${c.expected.linux.findings.length ? c.expected.linux.message!.source.slice(1, 40) : "no clash"}`, async () => {
+      const { report } = await verify(...sides, "--profile", "linux");
+      expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+      expect(codesOf(report), JSON.stringify(report.findings.map((f: any) => f.message))).toEqual(c.expected.linux.findings);
+      expect(report.verdict).toBe("pass");
+      const pin = report.checks.find((x: any) => x.check === "linux-register");
+      expect(pin?.reason ?? "", "the REGISTER's own pinhole").toMatch(/activated by the answer/);
+      const ev = c.expected.linux.evidence;
+      if (!ev) return;
+      const f = report.findings.find((x: any) => x.code === "alg.fragile-input");
+      expect(f.message).toMatch(c.expected.linux.message!);
+      for (const side of ["inside", "outside"] as const) expect(f.evidence[side]).toEqual(ev[side]);
+    });
+  }
 });

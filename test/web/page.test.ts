@@ -274,6 +274,12 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     const reg = want.checks.filter((c: { check: string }) => c.check === "linux-register");
     expect(reg).toHaveLength(1);
     expect(await page.$$eval("#sip [data-sip-session='1'] .linux-register", (ps) => ps.map((p) => p.textContent))).toEqual([`Linux REGISTER pinhole (${reg[0].subject}, ${reg[0].status}): ${reg[0].reason}`]);
+    // Its binding as each capture shows it (sessions[].sip.register), as the CLI's JSON has it.
+    const binding = want.sessions[0].sip.register;
+    expect(await page.$$eval("#sip [data-sip-session='1'] .sip-register", (ps) => ps.map((p) => [p.getAttribute("data-side"), p.textContent]))).toEqual((["inside", "outside"] as const).map((k) => {
+      const b = binding[k];
+      return [k, `REGISTER binding (${k}): Contact ${b.contact.map((c: { uri: string }) => c.uri).join(", ")}, expires ${b.expires} s, answered ${b.status} (REGISTER @${b.packet})`];
+    }));
     // Every check, its status marked: folded under their counts, the table built when opened.
     const n = (st: string) => want.checks.filter((c: { status: string }) => c.status === st).length;
     expect(await page.textContent("#checks > summary")).toBe(`Checks (${want.checks.length}: ${n("passed")} passed, ${n("failed")} failed, ${n("not-checked")} not checked)`);
@@ -301,6 +307,13 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     expect(await page.$$eval("#tftp [data-tftp-outcome]", (els) => els.map((e) => e.getAttribute("data-tftp-outcome")))).toEqual(rows.map((x: string[]) => x[3]));
     const ended = (await rowsOf(page, "#tftp")).map((c) => c[11]);
     for (const s of want.sessions) for (const k of ["inside", "outside"]) if (s.tftp?.[k]?.error) expect(ended).toContain(`ERROR ${s.tftp[k].error.code} "${s.tftp[k].error.message}" from the ${s.tftp[k].error.from} at packet ${s.tftp[k].error.packet}`);
+    // The request's notes per capture (retries, malformed, cut), as the CLI's JSON has them.
+    type N = { retries?: number[]; malformed?: true; truncated?: true };
+    const notes = want.sessions.flatMap((s: { tftp?: Record<string, N | undefined> }) => (s.tftp ? (["inside", "outside"] as const).flatMap((k) => {
+      const x = s.tftp![k];
+      return x ? [[x.retries?.length && `request repeated ${x.retries.length} time(s) before any answer @${x.retries.join(",")}`, x.malformed && "request malformed", x.truncated && "request cut (snaplen or over 1024 bytes)"].filter(Boolean).join("; ") || "-"] : [];
+    }) : []));
+    expect((await rowsOf(page, "#tftp")).map((c) => c[12])).toEqual(notes);
     // The outcomes and failed checks marked in colour keep 4.5:1 contrast like every other text.
     expect(await page.evaluate(lowContrastTexts)).toEqual([]);
     await page.context().close();

@@ -54,6 +54,10 @@ function checkTftp(r: VerifyReport): Node[] {
     if (x.outcome === "completed") expect(c[11]).toMatch(new RegExp(`^final block at packet ${x.endPacket}`));
     if (x.outcome === "unanswered") expect(c[11]).toBe("no reply to the request");
     if (x.stopped) expect(c[11]).toContain(`stopped following it: ${x.stopped}`);
+    // The request as this capture shows it: repeated (the packets), malformed, cut.
+    const notes = [x.retries?.length && `request repeated ${x.retries.length} time(s) before any answer @${x.retries.join(",")}`, x.malformed && "request malformed", x.truncated && "request cut (snaplen or over 1024 bytes)"].filter(Boolean);
+    expect(c[12]).toBe(notes.join("; ") || "-");
+    expect(byAttr(rows[k], "data-tftp-request")[0].attrs["data-tftp-request"]).toBe(notes.length ? "notes" : "ok");
   }
   return rows;
 }
@@ -85,8 +89,13 @@ describe("HTML report: TFTP transfers (sessions[].tftp)", () => {
     const [row] = checkTftp(oack);
     expect(cells(row)[2]).toMatch(/blksize=\d+/);
     const mixed = await report(join(pub, "ndpi"), { inside: "ndpi-tftp-mixed-wrq-blksize.pcap", outside: null });
-    const outcomes = checkTftp(mixed).map((tr) => cells(tr)[4]);
-    expect(new Set(outcomes)).toEqual(new Set(["unanswered", "completed", "incomplete"]));
+    const mixedRows = checkTftp(mixed);
+    expect(new Set(mixedRows.map((tr) => cells(tr)[4]))).toEqual(new Set(["unanswered", "completed", "incomplete"]));
+    expect(mixedRows.filter((tr) => cells(tr)[12] === "request malformed").length).toBe(2);
+    const cut = checkTftp(await report(join(pub, "tcpdump"), { inside: "tcpdump-tftp-heapoverflow.pcap", outside: null }));
+    expect(cells(cut[0])[12]).toBe("request malformed; request cut (snaplen or over 1024 bytes)");
+    const retried = checkTftp(await report(join(repo, "pcaps/alg"), { inside: "tftp-unanswered.pcap", outside: null }));
+    expect(cells(retried[0])[12]).toBe("request repeated 2 time(s) before any answer @2,3");
     for (const f of ["tftp-rrq-rfc1350.pcap", "tftp-wrq-rfc1350.pcap"]) {
       const rows = checkTftp(await report(join(pub, "suricata-verify"), { inside: f, outside: null }));
       expect(rows.map((tr) => cells(tr)[4])).toEqual(["completed"]);
@@ -189,6 +198,14 @@ describe("HTML report: SIP media stopped, media.until, Linux emulation and regis
     const p = all(byAttr(doc, "data-sip-session", String(regSession))[0], (n) => n.attrs.class === "linux-register");
     expect(p.map((n) => [n.attrs["data-check-status"], n.text])).toEqual([[reg[0].status, `Linux REGISTER pinhole (${reg[0].subject}, ${reg[0].status}): ${reg[0].reason}`]]);
     expect(reg[0].reason).toMatch(/signalling expectation from 198\.51\.100\.20 to 198\.51\.100\.1:5060/);
+    // The REGISTER binding of each capture (sessions[].sip.register), under the same dialog.
+    const regDiv = byAttr(doc, "data-sip-session", String(regSession))[0];
+    const binding = r.sessions[regSession - 1].sip!.register!;
+    for (const side of ["inside", "outside"] as const) {
+      const b = binding[side]!;
+      const [q] = all(regDiv, (n) => n.attrs.class === "sip-register" && n.attrs["data-side"] === side);
+      expect(q.text).toBe(`REGISTER binding (${side}): Contact ${b.contact.map((c) => c.uri).join(", ")}, ${b.expires !== undefined ? `expires ${b.expires} s` : "no expires"}, ${b.status !== undefined ? `answered ${b.status}` : "no answer"} (REGISTER @${b.packet})`);
+    }
     // Under the lenient profile there is neither.
     const lenient = parse(htmlReport(await report(lab("sip-udp-helper"), { router: ["conntrack.txt", "expect.txt"] })));
     expect(all(lenient, (n) => n.attrs.class === "linux-register")).toEqual([]);
