@@ -66,6 +66,20 @@ export function packetEvents(bytes: u32): u32 {
   return bytes + OOO_DATA + OOO_MAX + 5 + 2 * FINISH_EVENTS;
 }
 
+/**
+ * Most events one UDP packet of `bytes` bytes can emit: its datagram's lines and message ends (a
+ * line or a MessageEnd per byte, a NotSip, 5 in all for the rest), or a TFTP packet. No stream is
+ * behind it: nothing out of order is released and no stream ends or is evicted.
+ */
+export function datagramEvents(bytes: u32): u32 {
+  return bytes + OOO_MAX + 5;
+}
+
+/** Most text bytes one UDP packet of `bytes` bytes can emit (its bytes; the wrap skip and the rest: 3 LINE_MAX). */
+export function datagramText(bytes: u32): u32 {
+  return bytes + 3 * <u32>LINE_MAX;
+}
+
 /** Most text bytes one packet of `bytes` bytes can emit (the same parts; the line carried from
  * earlier packets, the SIP header held from an earlier packet and the bytes skipped where the
  * text ring wraps are one LINE_MAX each; unfolded SIP text is never longer than its bytes). */

@@ -19,6 +19,7 @@ import { flowHash, lastDir, lastRec, touchHome, upsert } from "./table";
 import { algSegment, algTcpKind, algUdpKind } from "../alg/stream";
 import { algDatagram, udpDatagramLen } from "../alg/datagram";
 import { tftpFollow, tftpLive } from "../alg/tftp";
+import { ADMIT_DATAGRAM, ADMIT_QUIET, ADMIT_SEGMENT, algAdmitKind } from "../alg/admit";
 import {
   M_ALG, M_PAYCAP, M_PAYPTR, M_DHI, M_DLO, M_DPORT, M_FRAG, M_FRAGID, M_HASFLAGS, M_HASH, M_IFACE, M_IPLEN, M_IPVER,
   M_PAYLEN, M_PKT, M_PROTO, M_SEQ, M_SHI, M_SLO, M_SPORT, M_TCPFLAGS, M_TS, M_VLAN0, M_VLAN1,
@@ -61,6 +62,9 @@ export function batchAdd(pktNo: u32, ts: u64, iface: u32): void {
   // (cut) only when reassembly is off (--reasm-datagrams 0).
   else if (d.mProto == 17 && (d.mFrag == 0 || (d.mFrag == 1 && reasmSlots == 0))) alg = algUdpKind(d.mSport, d.mDport);
   store<u8>(m + M_ALG, <u8>alg);
+  // Its share of the ALG rings, now that its kind is known (alg/admit.ts): only a control
+  // stream's segment can release held bytes or end streams.
+  algAdmitKind(d.mProto == 17 ? ADMIT_DATAGRAM : alg != 0 ? ADMIT_SEGMENT : ADMIT_QUIET);
   store<u32>(m + M_PAYPTR, <u32>d.mPayloadPtr);
   store<u32>(m + M_PAYCAP, d.mPayloadCap);
   if (++count == BATCH) batchFlush();
