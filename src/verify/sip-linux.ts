@@ -195,7 +195,7 @@ function linuxRegisterCheck(k: KernelRegister, so: Session | undefined, input: L
  * A REGISTER the cross-call table dropped or moved, against what this router did with it (its
  * outside copy). The finding is the table's (linuxClashes): the check only judges.
  */
-function clashCheck(r: LinuxRegister, clash: RegisterClash, pair: SipMessageView | undefined): Pick<Check, "status" | "reason"> {
+export function clashCheck(r: LinuxRegister, clash: RegisterClash, pair: SipMessageView | undefined): Pick<Check, "status" | "reason"> {
   const linux = `Linux would ${registerWords(r)}`;
   if (!pair) return { status: "not-checked", reason: `${linux}; the outside capture does not hold the REGISTER (this router dropped it too, or it was not captured)` };
   if (clash.errno === "EALREADY") return { status: "failed", reason: `${linux}; this router forwarded it (outside packet ${pair.packet}) (alg.fragile-input)` };

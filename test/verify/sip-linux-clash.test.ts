@@ -12,6 +12,10 @@ import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
 import { tempDir } from "../helpers/tmp.js";
 import { verifyValidator } from "../helpers/verify-schema.js";
+import { clashedRegister } from "../../src/alg/sip-linux.js";
+import type { RegisterClash } from "../../src/alg/sip-types.js";
+import { clashCheck } from "../../src/verify/sip-linux.js";
+import type { SipMessageView } from "../../src/verify/sip-fields.js";
 import { REGISTER_CALL_CASES, RELAY, TWO_CALL_CASES, buildExternalMediaCall, buildRegisterCallCase, buildTwoCallCase } from "../../pcaps/make/sip-two-calls.js";
 
 const tmp = tempDir("alg-verify-sip-clash-");
@@ -155,4 +159,41 @@ describe("Linux: a REGISTER's signalling expectation in the same table as the ca
       expect(text).not.toMatch(/Linux would keep a signalling expectation/);
     });
   }
+});
+
+describe("Linux: a REGISTER the table decided, against what this router wrote (clashCheck)", () => {
+  const clash = (errno: RegisterClash["errno"]): RegisterClash => ({ errno, wanted: { proto: "udp", from: "198.51.100.20", to: { ip: "203.0.113.1", port: 5070 } }, heldBy: { message: "INVITE", packet: 1, flow: 1, class: "audio" } });
+  const judge = (errno: RegisterClash["errno"], contactPort?: number | null) => {
+    const c = clash(errno);
+    const r = clashedRegister({ outcome: "active", reason: "activated by the 200 for 3600 s", packet: 4, answerPacket: 5 }, c);
+    // null: an outside copy without a port in its Contact (5060); undefined: no outside copy.
+    const pair = contactPort === undefined ? undefined : ({ packet: 7, contact: [contactPort === null ? { uri: "<sip:alice@203.0.113.1>", host: "203.0.113.1" } : { uri: `<sip:alice@203.0.113.1:${contactPort}>`, host: "203.0.113.1", port: contactPort }] } as unknown as SipMessageView);
+    return { r, ...clashCheck(r, c, pair) };
+  };
+
+  it("moved: a higher Contact port is what Linux might write (random): not checked; the wanted port or a lower one: failed", () => {
+    const higher = judge("EBUSY", 5072);
+    expect(higher.r.outcome).toBe("moved");
+    expect(higher.r.expectation).toBeUndefined();
+    expect(higher.r.answerPacket).toBe(5);
+    expect(higher.status).toBe("not-checked");
+    expect(higher.reason).toContain("this router wrote Contact port 5072 (outside packet 7), above 5070 as Linux would, but Linux's port is random: not compared");
+    for (const port of [5070, null]) {
+      const j = judge("EBUSY", port);
+      expect(j.status, String(port)).toBe("failed");
+      expect(j.reason).toContain(`this router wrote Contact port ${port ?? 5060} (outside packet 7), where Linux never would`);
+    }
+  });
+
+  it("dropped: failed when this router forwarded it; not checked when the outside capture does not hold it", () => {
+    const fwd = judge("EALREADY", 5070);
+    expect(fwd.r).toMatchObject({ outcome: "dropped", packet: 4 });
+    expect(fwd.r.answerPacket).toBeUndefined();
+    expect(fwd.status).toBe("failed");
+    expect(fwd.reason).toBe(`Linux would drop the REGISTER: ${fwd.r.reason}; this router forwarded it (outside packet 7) (alg.fragile-input)`);
+    const gone = judge("EALREADY");
+    expect(gone.status).toBe("not-checked");
+    expect(gone.reason).toMatch(/the outside capture does not hold the REGISTER/);
+    expect(judge("EBUSY").status).toBe("not-checked");
+  });
 });
