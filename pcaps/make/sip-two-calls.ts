@@ -191,7 +191,9 @@ export function buildTwoCallCase(spec: TwoCallSpec): TwoCallCase {
  *     connection with Contact port 7000 (not her signalling port, so the expectation keeps it):
  *     udp bob → 203.0.113.1:7000 is her own live RTP expectation (same master, class audio):
  *     -EALREADY, nf_nat_exp_find_port gives up, the REGISTER is dropped ("all ports in use for SIP").
- * Without a profile every case passes (every rewrite right, media both ways).
+ * Without a profile every case passes (every rewrite right, media both ways). With it, the
+ * REGISTER has one outcome in the whole report (`expected.linux.register`: its linux-register check,
+ * register.inside/outside.linux): active, dropped (same connection) or moved (another connection).
  */
 export interface RegisterCallSpec {
   name: string;
@@ -216,7 +218,23 @@ export interface RegisterCallCase {
   spec: RegisterCallSpec;
   inside: Uint8Array;
   outside: Uint8Array;
-  expected: { findings: string[]; linux: { findings: string[]; message?: RegExp; evidence?: { inside: number[]; outside: number[] } } };
+  expected: { findings: string[]; linux: { findings: string[]; message?: RegExp; evidence?: { inside: number[]; outside: number[] }; register: RegisterLinux } };
+}
+
+/**
+ * The REGISTER's Linux outcome under verify --profile linux, one for the whole report (its
+ * linux-register check, register.inside.linux and register.outside.linux): active (activated by the
+ * 200, from the registrar to the Contact), dropped (EALREADY) or moved (EBUSY, port not predicted).
+ */
+export interface RegisterLinux {
+  outcome: "active" | "dropped" | "moved";
+  /** Side and packet of the REGISTER the check names. */
+  side: "inside" | "outside";
+  packet: number;
+  /** The check's status. */
+  status: "passed" | "failed" | "not-checked";
+  /** dropped/moved: the clash (errno, the wanted expectation, the message holding it). */
+  clash?: { errno: "EALREADY" | "EBUSY"; wanted: { proto: "udp"; from: string; to: { ip: string; port: number } }; heldBy: { message: string; packet: number; flow: number; class: string } };
 }
 
 const REG_PORT = 5070;
@@ -256,11 +274,26 @@ export function buildRegisterCallCase(spec: RegisterCallSpec): RegisterCallCase 
   w.udp(false, li, lo, bob, response(carol, BOB, "200 OK", "2 BYE", "k4-3", false), { dt: 40n * MS });
   const n = { inside: w.numbers("inside"), outside: w.numbers("outside") };
   const pk = (what: string, side: "inside" | "outside") => n[side].get(at.get(what)!)!;
-  const linux = spec.registrar !== BOB ? { findings: [] }
+  // The REGISTER keeps its pinhole unless the table holds its identical expectation: carol's own RTP
+  // one on the same connection (dropped), or carol's on another connection (moved).
+  const clash = (errno: "EALREADY" | "EBUSY", port: number) => ({
+    errno, wanted: { proto: "udp" as const, from: BOB, to: { ip: NAT, port } },
+    // carol's INVITE: inside flow 1 (her signalling is the first flow when alice registers after it).
+    heldBy: { message: "INVITE", packet: pk("invite", "inside"), flow: 1, class: "audio" },
+  });
+  const pin: RegisterLinux = spec.registrar !== BOB || spec.registerFirst
+    // This router's outside REGISTER names the NAT address (the per-capture model reads that copy);
+    // the registrar's one new connection to the Contact (bob's RTP when he is the registrar) came after the 200.
+    ? { outcome: "active", side: "outside", packet: pk("register", "outside"), status: spec.registrar === BOB ? "passed" : "not-checked" }
+    // This router forwarded the REGISTER with its Contact port as it was: Linux drops it, or would never keep that port.
     : spec.carolRegisters
-      ? { findings: ["alg.fragile-input"], message: /^SIP REGISTER at inside packet \d+: Linux would have dropped it \("all ports in use for SIP"\): its signalling expectation udp 198\.51\.100\.20 → 203\.0\.113\.1:7000 is the one the INVITE at inside packet \d+ left on the same signalling connection/, evidence: { inside: [pk("register", "inside"), pk("invite", "inside")], outside: [pk("register", "outside")] } }
+      ? { outcome: "dropped", side: "inside", packet: pk("register", "inside"), status: "failed", clash: clash("EALREADY", MEDIA) }
+      : { outcome: "moved", side: "inside", packet: pk("register", "inside"), status: "failed", clash: clash("EBUSY", REG_PORT) };
+  const linux = spec.registrar !== BOB ? { findings: [], register: pin }
+    : spec.carolRegisters
+      ? { findings: ["alg.fragile-input"], message: /^SIP REGISTER at inside packet \d+: Linux would have dropped it: "all ports in use for SIP": its signalling expectation udp 198\.51\.100\.20 → 203\.0\.113\.1:7000 is the audio expectation the INVITE at inside packet \d+ left on the same signalling connection \(EALREADY\)/, evidence: { inside: [pk("register", "inside"), pk("invite", "inside")], outside: [pk("register", "outside")] }, register: pin }
     : spec.registerFirst
-      ? { findings: ["alg.fragile-input"], message: /^SIP INVITE at inside packet \d+: Linux would have dropped it \("all ports in use for SDP media"\): its media expectation udp 198\.51\.100\.20 → 203\.0\.113\.1:5070 is the signalling expectation the REGISTER at inside packet \d+ left on another signalling connection/, evidence: { inside: [pk("invite", "inside"), pk("register", "inside")], outside: [pk("invite", "outside")] } }
-      : { findings: ["alg.fragile-input"], message: /^SIP REGISTER at inside packet \d+: Linux would have moved its Contact off port 5070: the signalling expectation udp 198\.51\.100\.20 → 203\.0\.113\.1:5070 is the one the INVITE at inside packet \d+ left on another signalling connection .*; this router wrote Contact port 5070 \(/, evidence: { inside: [pk("register", "inside"), pk("invite", "inside")], outside: [pk("register", "outside")] } };
+      ? { findings: ["alg.fragile-input"], message: /^SIP INVITE at inside packet \d+: Linux would have dropped it \("all ports in use for SDP media"\): its media expectation udp 198\.51\.100\.20 → 203\.0\.113\.1:5070 is the signalling expectation the REGISTER at inside packet \d+ left on another signalling connection/, evidence: { inside: [pk("invite", "inside"), pk("register", "inside")], outside: [pk("invite", "outside")] }, register: pin }
+      : { findings: ["alg.fragile-input"], message: /^SIP REGISTER at inside packet \d+: Linux would have moved its Contact: its signalling expectation udp 198\.51\.100\.20 → 203\.0\.113\.1:5070 is the audio expectation the INVITE at inside packet \d+ left on another signalling connection \(inside flow 1\), EBUSY: the kernel moves it, and the Contact, to a random port above 5070 \(up to 128 tries\), which cannot be predicted; this router wrote Contact port 5070 \(/, evidence: { inside: [pk("register", "inside"), pk("invite", "inside")], outside: [pk("register", "outside")] }, register: pin };
   return { spec, inside: w.pcap("inside"), outside: w.pcap("outside"), expected: { findings: [], linux } };
 }

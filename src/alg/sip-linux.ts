@@ -18,13 +18,14 @@
  * (flushed, used, expired) — what Linux would have let in as RELATED and what not.
  *
  * REGISTER (`SipSession.register.linux`): the PERMANENT+INACTIVE signalling expectation from the
- * registrar to the Contact (its port, 5060 when absent), activated by a 2xx that names it again.
+ * registrar to the Contact (its port, 5060 when absent), activated by a 2xx that names it again;
+ * verify's table across calls may drop or move it instead (`clashedRegister`).
  */
 import type { FlowTable } from "../wasm/core.js";
 import type { FlowCandidates } from "./candidates.js";
 import type { Emulation, Negotiation, Session } from "./sessions.js";
 import { isIpLiteral } from "./sip-parse.js";
-import type { LinuxMedia, LinuxRegister, SipMessage } from "./sip-types.js";
+import type { LinuxMedia, LinuxRegister, RegisterClash, SipMessage } from "./sip-types.js";
 
 /** Media expectations live this long (nf_conntrack_sip, 180 s for every class). */
 export const LINUX_MEDIA_EXPECT_S = 180;
@@ -272,6 +273,28 @@ export function linuxRegisters(messages: SipMessage[], transport: "udp" | "tcp")
     }
   }
   return all;
+}
+
+/** nf_nat_exp_find_port: on EBUSY, random ports from the wanted one up, this many tries (Linux 6.1+). */
+export const FIND_PORT_TRIES = 128;
+
+/**
+ * The REGISTER's outcome once the kernel's table has answered its expectation with `clash`
+ * (verify --profile linux): the one place that says what a clash does to it. EALREADY: the REGISTER
+ * is dropped ("all ports in use for SIP"), so it opens no pinhole and gets no answer; EBUSY: the
+ * kernel tries random ports above the wanted one and writes the Contact with the one it gets, so
+ * the pinhole's port (and whether a 2xx naming it activates it) cannot be predicted.
+ */
+export function clashedRegister(r: LinuxRegister, clash: RegisterClash): LinuxRegister {
+  const w = clash.wanted;
+  const held = `the ${clash.heldBy.class} expectation the ${clash.heldBy.message} at inside packet ${clash.heldBy.packet} left`;
+  const wanted = `${w.proto} ${w.from} → ${w.to.ip.includes(":") ? `[${w.to.ip}]` : w.to.ip}:${w.to.port}`;
+  if (clash.errno === "EALREADY") {
+    return { outcome: "dropped", reason: `"all ports in use for SIP": its signalling expectation ${wanted} is ${held} on the same signalling connection (EALREADY)`, packet: r.packet, clash };
+  }
+  const reason = `its signalling expectation ${wanted} is ${held} on another signalling connection (inside flow ${clash.heldBy.flow}), EBUSY: the kernel moves it, and the Contact, to a random port above ${w.to.port} (up to ${FIND_PORT_TRIES} tries), which cannot be predicted`;
+  // It still leaves the router: the registrar's answer is kept (what it activates is not predicted).
+  return r.answerPacket !== undefined ? { outcome: "moved", reason, packet: r.packet, answerPacket: r.answerPacket, clash } : { outcome: "moved", reason, packet: r.packet, clash };
 }
 
 /** Sets a registration's outcome in place (its keys keep their order; no Object.assign: ~10 µs each here). */

@@ -133,16 +133,35 @@ export interface SipSession {
  *   pending   created PERMANENT + INACTIVE, no answer seen (not usable until a 2xx)
  *   flushed   a non-2xx final answer, or a 2xx without that Contact (or with expires 0), removed it
  *   none      the helper creates none (`reason`: expires 0 or absent, third-party Contact, transport)
- *   dropped   the helper drops the REGISTER (`reason`: the Contact or its expires= does not parse)
+ *   dropped   the helper drops the REGISTER (`reason`: the Contact or its expires= does not parse;
+ *             verify --profile linux: its expectation met an identical live one, `clash` EALREADY)
+ *   moved     verify --profile linux only: its expectation met an identical live one of another
+ *             connection (`clash` EBUSY): the kernel puts it, and the Contact, on a random port
+ *             above the wanted one, which cannot be predicted (no `expectation`)
  */
 export interface LinuxRegister {
-  outcome: "active" | "pending" | "flushed" | "none" | "dropped";
+  outcome: "active" | "pending" | "flushed" | "none" | "dropped" | "moved";
   reason: string;
   /** The REGISTER request it rests on, and the answer that settled it. */
   packet: number;
   answerPacket?: number;
   /** The expectation (from the registrar: sip_direct_signalling=1) — absent for none/dropped. */
   expectation?: { proto: "udp" | "tcp"; from: string; to: { ip: string; port: number }; timeoutS?: number };
+  /** verify --profile linux: the live expectation the REGISTER's met in the kernel's table (dropped, moved). */
+  clash?: RegisterClash;
+}
+
+/**
+ * A REGISTER's signalling expectation, on its NATed connection, identical to a live one in the
+ * kernel's table (verify's cross-call table, src/verify/sip-linux.ts linuxClashes).
+ */
+export interface RegisterClash {
+  /** EALREADY: the live one is of the same connection, another class (dropped); EBUSY: of another connection (moved). */
+  errno: "EALREADY" | "EBUSY";
+  /** The expectation the kernel wanted: from the registrar to the NAT address and port. */
+  wanted: { proto: "udp" | "tcp"; from: string; to: { ip: string; port: number } };
+  /** The inside message that left the live one (its name and packet), its signalling connection (inside flow) and its class. */
+  heldBy: { message: string; packet: number; flow: number; class: string };
 }
 
 /** Why the media expected toward an SDP endpoint ended (MediaInfo.until). */

@@ -18,17 +18,19 @@
  *   - the REGISTER's signalling pinhole (`linux-register` check): what the kernel would keep
  *     (from the registrar to the Contact, active after a 2xx), and the registrar's new signalling
  *     connections to it in the outside capture compared with it; a REGISTER the helper drops is
- *     an `alg.fragile-input` warning.
+ *     an `alg.fragile-input` warning. Where the cross-call table (`linuxClashes`) decided the
+ *     dialog's last REGISTER (dropped for EALREADY, moved for EBUSY), that outcome is the one
+ *     `kernelRegister` gives, and the check and `sip.register.<side>.linux` both say it.
  */
 import type { AnalyzeResult } from "../alg/analyze.js";
 import type { Session } from "../alg/sessions.js";
-import { linuxRegisters } from "../alg/sip-linux.js";
-import type { LinuxRegister } from "../alg/sip-types.js";
+import { clashedRegister, linuxRegisters } from "../alg/sip-linux.js";
+import type { LinuxRegister, RegisterClash } from "../alg/sip-types.js";
 import { finding } from "./findings.js";
 import type { Reconciliation } from "./nat.js";
 import type { SipMessageView } from "./sip-fields.js";
 import { uriHostPort, messageName } from "./sip-fields.js";
-import { pairMessages } from "./sip.js";
+import { pairMessages, type VerifiedSip } from "./sip.js";
 import { msOf } from "./sessions.js";
 import type { MediaDirection } from "./sip-media.js";
 import type { Check, Finding } from "./types.js";
@@ -78,10 +80,21 @@ export interface LinuxDialogInput {
   nat?: Reconciliation;
 }
 
-/** The per-dialog Linux emulation (see the module header). */
-export function linuxDialog(si: Session | undefined, so: Session | undefined, media: MediaDirection[], input: LinuxDialogInput, findings: Finding[], checks: Check[]): void {
-  refusedMedia(so, media, input, findings);
-  linuxRegisterCheck(si, so, input, findings, checks);
+/**
+ * The per-dialog Linux emulation (see the module header). `clashes`: the cross-call table's
+ * results (linuxClashes, run before the dialogs); a REGISTER it decided gets that outcome in
+ * `v.register` (both sides) and in its check.
+ */
+export function linuxDialog(si: Session | undefined, so: Session | undefined, v: VerifiedSip, input: LinuxDialogInput, findings: Finding[], checks: Check[], clashes?: LinuxClashes): void {
+  refusedMedia(so, v.media, input, findings);
+  const k = kernelRegister(si, so, clashes);
+  if (!k) return;
+  if (k.r.clash && v.register) {
+    // One outcome in the report: each capture's `linux` is the kernel's across calls (copies: analyze's stay as they are).
+    const { inside, outside } = v.register;
+    v.register = { ...(inside ? { inside: { ...inside, linux: k.r } } : {}), ...(outside ? { outside: { ...outside, linux: k.r } } : {}) };
+  }
+  linuxRegisterCheck(k, so, input, findings, checks);
 }
 
 const epText = (e: { ip: string; port: number | null }) => (e.ip.includes(":") ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
@@ -103,8 +116,28 @@ function refusedMedia(so: Session | undefined, media: MediaDirection[], input: L
   }
 }
 
+/** The dialog's last REGISTER as the kernel would handle it, the capture it is read from, and (clash) its outside copy. */
+export interface KernelRegister {
+  r: LinuxRegister;
+  side: "inside" | "outside";
+  /** The outside copy of a REGISTER the cross-call table decided (what this router wrote), when seen. */
+  pair?: SipMessageView;
+}
+
+/**
+ * The one owner of a REGISTER dialog's Linux outcome in verify: the cross-call table's (dropped,
+ * moved; `clashedRegister` says what each does) where it decided the dialog's last REGISTER, else
+ * the per-capture model's (pickRegister).
+ */
+export function kernelRegister(si: Session | undefined, so: Session | undefined, clashes?: LinuxClashes): KernelRegister | undefined {
+  const ri = si?.sip?.register?.linux;
+  const hit = ri && clashes?.registers.get(ri.packet);
+  if (hit) return { r: hit.r, side: "inside", pair: hit.pair };
+  return pickRegister(si, so);
+}
+
 /** The kernel's view: the inside REGISTER decides none/dropped, the outside one (NAT address, 2xx as received) the rest. */
-function pickRegister(si: Session | undefined, so: Session | undefined): { r: LinuxRegister; side: "inside" | "outside" } | undefined {
+function pickRegister(si: Session | undefined, so: Session | undefined): KernelRegister | undefined {
   const ri = si?.sip?.register?.linux;
   const ro = so?.sip?.register?.linux;
   if (ri && (ri.outcome === "none" || ri.outcome === "dropped")) return { r: ri, side: "inside" };
@@ -122,15 +155,18 @@ function registerWords(r: LinuxRegister): string {
     case "pending": return `keep ${pin} inactive (PERMANENT,INACTIVE): no 2xx seen to activate it`;
     case "flushed": return `flush ${pin || "its signalling expectation"}: ${r.reason}`;
     case "none": return `open no signalling pinhole: ${r.reason}`;
+    case "moved": return `move the REGISTER's signalling pinhole: ${r.reason}`;
     default: return `drop the REGISTER: ${r.reason}`;
   }
 }
 
-function linuxRegisterCheck(si: Session | undefined, so: Session | undefined, input: LinuxDialogInput, findings: Finding[], checks: Check[]): void {
-  const p = pickRegister(si, so);
-  if (!p) return;
-  const { r, side } = p;
+function linuxRegisterCheck(k: KernelRegister, so: Session | undefined, input: LinuxDialogInput, findings: Finding[], checks: Check[]): void {
+  const { r, side } = k;
   const subject = `sip REGISTER at ${side} packet ${r.packet}`;
+  if (r.clash) {
+    checks.push({ check: "linux-register", subject, ...clashCheck(r, r.clash, k.pair) });
+    return;
+  }
   if (r.outcome === "dropped") {
     findings.push(finding("alg.fragile-input", `SIP REGISTER at ${side} packet ${r.packet}: Linux would have dropped it (${r.reason})`, { [side]: [r.packet] }));
     checks.push({ check: "linux-register", subject, status: "failed", reason: `Linux would ${registerWords(r)} (alg.fragile-input)` });
@@ -154,6 +190,23 @@ function linuxRegisterCheck(si: Session | undefined, so: Session | undefined, in
   }
   checks.push({ check: "linux-register", subject, status: wrong.length ? "failed" : "passed", reason: `Linux would ${registerWords(r)}; ${flows.length} new signalling connection(s) from the registrar to it in the outside capture, ${wrong.length ? `${wrong.length} crossed where Linux would refuse them` : "each treated as Linux would"}` });
 }
+
+/**
+ * A REGISTER the cross-call table dropped or moved, against what this router did with it (its
+ * outside copy). The finding is the table's (linuxClashes): the check only judges.
+ */
+export function clashCheck(r: LinuxRegister, clash: RegisterClash, pair: SipMessageView | undefined): Pick<Check, "status" | "reason"> {
+  const linux = `Linux would ${registerWords(r)}`;
+  if (!pair) return { status: "not-checked", reason: `${linux}; the outside capture does not hold the REGISTER (this router dropped it too, or it was not captured)` };
+  if (clash.errno === "EALREADY") return { status: "failed", reason: `${linux}; this router forwarded it (outside packet ${pair.packet}) (alg.fragile-input)` };
+  const wanted = clash.wanted.to.port;
+  const wrote = contactPort(pair);
+  if (wrote !== undefined && wrote > wanted) return { status: "not-checked", reason: `${linux}; this router wrote Contact port ${wrote} (outside packet ${pair.packet}), above ${wanted} as Linux would, but Linux's port is random: not compared` };
+  return { status: "failed", reason: `${linux}; this router wrote Contact port ${wrote ?? "(none)"} (outside packet ${pair.packet}), where Linux never would (alg.fragile-input)` };
+}
+
+/** The port of a message's first Contact (5060 when it names none), or undefined without a Contact. */
+const contactPort = (m: SipMessageView): number | undefined => (m.contact[0] ? m.contact[0].port ?? 5060 : undefined);
 
 /** Flow ids by responder port (TCP/UDP), per capture, built once (only when a REGISTER needs it). */
 const byResponderPort = new WeakMap<AnalyzeResult, Map<number, number[]>>();
@@ -202,12 +255,18 @@ interface NatExpect {
   end?: number;
   msg: SipMessageView;
   pair?: SipMessageView;
+  /** A REGISTER's: the per-dialog model's outcome of it (what a clash changes). */
+  register?: LinuxRegister;
 }
 
 const SIGNALLING = "signalling";
 const LINUX_EXPECT_MS = 180_000;
-/** nf_nat_exp_find_port: on EBUSY, random ports from the wanted one up, this many tries (Linux 6.1+). */
-const FIND_PORT_TRIES = 128;
+
+/** What the cross-call table found: its findings, and each inside REGISTER it decided (by packet) with its outside copy. */
+export interface LinuxClashes {
+  findings: Finding[];
+  registers: Map<number, { r: LinuxRegister; pair?: SipMessageView }>;
+}
 
 /**
  * nf_nat_sip across calls and registrations (default parameters; every SIP expectation has the mask
@@ -225,13 +284,16 @@ const FIND_PORT_TRIES = 128;
  *     REGISTER's of the same connection is replaced.
  * Read from the inside capture's Linux model (media.linux of each inside SDP, its flushes and
  * admissions; every REGISTER of each dialog, linuxRegisters) and the NAT mapping of each message's
- * connection; every clash is an `alg.fragile-input` warning. Connections the NAT left alone are not
- * in the table (their expectations take the path without NAT, which accepts -EALREADY).
+ * connection; every clash is an `alg.fragile-input` warning (the caller adds them after the
+ * dialogs'), and a REGISTER's clash is its outcome (`registers`, read by kernelRegister).
+ * Connections the NAT left alone are not in the table (their expectations take the path without
+ * NAT, which accepts -EALREADY).
  */
-export function linuxMediaClashes(dialogs: [Session | undefined, Session | undefined][], input: LinuxDialogInput & { inside?: AnalyzeResult }, findings: Finding[]): void {
+export function linuxClashes(dialogs: [Session | undefined, Session | undefined][], input: LinuxDialogInput & { inside?: AnalyzeResult }): LinuxClashes {
+  const out: LinuxClashes = { findings: [], registers: new Map() };
   const nat = input.nat;
   const flows = input.inside?.scan.flows;
-  if (!nat || !flows) return;
+  if (!nat || !flows) return out;
   const all: NatExpect[] = [];
   for (const [si, so] of dialogs) {
     const msgs = si?.sip?.messages;
@@ -253,8 +315,16 @@ export function linuxMediaClashes(dialogs: [Session | undefined, Session | undef
       for (const x of lines) for (const key of x.keys) (live.get(key) ?? live.set(key, []).get(key)!).push(x);
       continue;
     }
-    findings.push(lines[0]!.cls === SIGNALLING ? registerClash(lines[0]!, hit) : mediaClash(lines[0]!, hit));
+    const e = lines[0]!;
+    if (e.cls !== SIGNALLING) {
+      out.findings.push(mediaClash(e, hit));
+      continue;
+    }
+    const r = clashedRegister(e.register!, registerClashOf(e, hit));
+    out.registers.set(e.packet, { r, pair: e.pair });
+    out.findings.push(registerClash(e, r));
   }
+  return out;
 }
 
 interface Clash { o: NatExpect; key: string; busy: boolean }
@@ -309,7 +379,7 @@ function registerExpects(si: Session, nat: Reconciliation, pairs: Map<SipMessage
     const ms = msOf(msg.time);
     const answer = r.answerPacket === undefined ? undefined : sip.messages.find((m) => m.packet === r.answerPacket);
     const untilMs = r.outcome === "active" && answer ? msOf(answer.time) + x.timeoutS! * 1000 : ms + LINUX_EXPECT_MS;
-    all.push({ keys: [`${x.proto}|${x.from}|${map.translated.ip}|${port}`], master: msg.flow, cls: SIGNALLING, packet: msg.packet, ms, untilMs, end: r.outcome === "flushed" ? r.answerPacket : undefined, msg, pair: pairs?.get(msg) });
+    all.push({ keys: [`${x.proto}|${x.from}|${map.translated.ip}|${port}`], master: msg.flow, cls: SIGNALLING, packet: msg.packet, ms, untilMs, end: r.outcome === "flushed" ? r.answerPacket : undefined, msg, pair: pairs?.get(msg), register: r });
   }
 }
 
@@ -329,17 +399,26 @@ function mediaClash(e: NatExpect, hit: Clash): Finding {
     "since Linux 5.3 an identical expectation of another connection or class makes nf_ct_expect_related fail with EALREADY, and nf_nat_sdp_media drops the message instead of trying P+2");
 }
 
-function registerClash(e: NatExpect, hit: Clash): Finding {
-  const [, , , port] = hit.key.split("|");
-  const wrote = e.pair?.contact[0]?.port;
-  const evidence = { inside: [e.packet, hit.o.packet], ...(e.pair ? { outside: [e.pair.packet] } : {}) };
-  if (!hit.busy) {
-    return finding("alg.fragile-input",
-      `SIP REGISTER at inside packet ${e.packet}: Linux would have dropped it ("all ports in use for SIP"): its signalling expectation ${keyText(hit.key)} is ${whose(hit.o)} on the same signalling connection`,
+/** The table's answer to a REGISTER's expectation, as the REGISTER's outcome reads it (clashedRegister). */
+function registerClashOf(e: NatExpect, hit: Clash): RegisterClash {
+  const [proto, from, ip, port] = hit.key.split("|");
+  return {
+    errno: hit.busy ? "EBUSY" : "EALREADY",
+    wanted: { proto: proto as "udp" | "tcp", from: from!, to: { ip: ip!, port: Number(port) } },
+    heldBy: { message: messageName(hit.o.msg), packet: hit.o.packet, flow: hit.o.master, class: hit.o.cls },
+  };
+}
+
+/** The finding of a REGISTER the table decided: its words are the outcome's (clashedRegister), as the check's and register.linux's. */
+function registerClash(e: NatExpect, r: LinuxRegister): Finding {
+  const clash = r.clash!;
+  const wrote = e.pair ? contactPort(e.pair) : undefined;
+  const evidence = { inside: [e.packet, clash.heldBy.packet], ...(e.pair ? { outside: [e.pair.packet] } : {}) };
+  if (r.outcome === "dropped") {
+    return finding("alg.fragile-input", `SIP REGISTER at inside packet ${e.packet}: Linux would have dropped it: ${r.reason}`,
       evidence, "an identical expectation of the same connection but another class makes nf_ct_expect_related fail with EALREADY, and nf_nat_exp_find_port gives up on anything but EBUSY");
   }
-  return finding("alg.fragile-input",
-    `SIP REGISTER at inside packet ${e.packet}: Linux would have moved its Contact off port ${port}: the signalling expectation ${keyText(hit.key)} is ${whose(hit.o)} on another signalling connection (inside flow ${hit.o.master}), so nf_nat_exp_find_port tries up to ${FIND_PORT_TRIES} random ports above ${port} and writes the Contact with the one it gets${wrote !== undefined ? `; this router wrote Contact port ${wrote}` : ""}`,
+  return finding("alg.fragile-input", `SIP REGISTER at inside packet ${e.packet}: Linux would have moved its Contact: ${r.reason}${wrote !== undefined ? `; this router wrote Contact port ${wrote}` : ""}`,
     evidence, "an identical expectation of another connection makes nf_ct_expect_related (flags 0) fail with EBUSY; since Linux 6.1 the REGISTER's port is then searched at random from the wanted one up");
 }
 

@@ -21,7 +21,7 @@ import { coverageOf, type CaptureSpan, type Reconciliation } from "./nat.js";
 import { msOf, type NatHints } from "./sessions.js";
 import { udpFlowsAt } from "./flow-columns.js";
 import { compareFields, lengthProblem, messageName, type FieldCheck, type SipMessageView, type SipTranslation } from "./sip-fields.js";
-import { linuxDialog, linuxEmulation, linuxMediaClashes } from "./sip-linux.js";
+import { linuxClashes, linuxDialog, linuxEmulation, type LinuxClashes } from "./sip-linux.js";
 import { SIP_MEDIA_WAIT_S, SIP_MEDIA_WINDOW_S, afterEndFinding, endWords, mediaDirection, mediaEnd, type MediaDirection, type MediaInput } from "./sip-media.js";
 import type { Check, Evidence, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, VerifiedSession } from "./types.js";
 
@@ -75,8 +75,10 @@ export function sipSessions(r: AnalyzeResult | undefined): SipSession[] {
 /** Verified SIP sessions (one per dialog), their findings and checks. */
 export function verifySip(input: SipCheckInput, findings: Finding[], checks: Check[]): VerifiedSession[] {
   const dialogs = pairDialogs(sipSessions(input.inside), sipSessions(input.outside), input.nat);
-  const out = dialogs.map(([si, so]) => verifyDialog(si, so, input, findings, checks));
-  if (input.profile === "linux") linuxMediaClashes(dialogs, input, findings);
+  // Linux's table across calls first: a REGISTER it drops or moves has that outcome in its dialog's check and register.linux.
+  const clashes = input.profile === "linux" ? linuxClashes(dialogs, input) : undefined;
+  const out = dialogs.map(([si, so]) => verifyDialog(si, so, input, findings, checks, clashes));
+  for (const f of clashes?.findings ?? []) findings.push(f);
   return out;
 }
 
@@ -149,7 +151,7 @@ function mediaNatPort(input: SipCheckInput, ip: string, port: number): number | 
   return undefined;
 }
 
-function verifyDialog(si: SipSession | undefined, so: SipSession | undefined, input: SipCheckInput, findings: Finding[], checks: Check[]): VerifiedSession {
+function verifyDialog(si: SipSession | undefined, so: SipSession | undefined, input: SipCheckInput, findings: Finding[], checks: Check[], clashes?: LinuxClashes): VerifiedSession {
   const s = (si ?? so)!;
   const sip = s.sip!;
   const mapping = si && input.nat ? input.nat.byInside.get(si.controlFlow) : undefined;
@@ -183,7 +185,7 @@ function verifyDialog(si: SipSession | undefined, so: SipSession | undefined, in
   mediaFindings(v.media, what, findings, checks);
   vs.negotiations = negotiations(si, so, pairs, v, mapping);
   if (input.profile === "linux") for (const m of si?.sip?.messages ?? so!.sip!.messages) linuxEmulation(m, si ? "inside" : "outside", findings, sip.transport);
-  if (input.profile === "linux") linuxDialog(si, so, v.media, input, findings, checks);
+  if (input.profile === "linux") linuxDialog(si, so, v, input, findings, checks, clashes);
   return vs;
 }
 

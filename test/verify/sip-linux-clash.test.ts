@@ -12,6 +12,10 @@ import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
 import { tempDir } from "../helpers/tmp.js";
 import { verifyValidator } from "../helpers/verify-schema.js";
+import { clashedRegister } from "../../src/alg/sip-linux.js";
+import type { RegisterClash } from "../../src/alg/sip-types.js";
+import { clashCheck } from "../../src/verify/sip-linux.js";
+import type { SipMessageView } from "../../src/verify/sip-fields.js";
 import { REGISTER_CALL_CASES, RELAY, TWO_CALL_CASES, buildExternalMediaCall, buildRegisterCallCase, buildTwoCallCase } from "../../pcaps/make/sip-two-calls.js";
 
 const tmp = tempDir("alg-verify-sip-clash-");
@@ -105,13 +109,91 @@ describe("Linux: a REGISTER's signalling expectation in the same table as the ca
       expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
       expect(codesOf(report), JSON.stringify(report.findings.map((f: any) => f.message))).toEqual(c.expected.linux.findings);
       expect(report.verdict).toBe("pass");
-      const pin = report.checks.find((x: any) => x.check === "linux-register");
-      expect(pin?.reason ?? "", "the REGISTER's own pinhole").toMatch(/activated by the answer/);
       const ev = c.expected.linux.evidence;
       if (!ev) return;
       const f = report.findings.find((x: any) => x.code === "alg.fragile-input");
       expect(f.message).toMatch(c.expected.linux.message!);
       for (const side of ["inside", "outside"] as const) expect(f.evidence[side]).toEqual(ev[side]);
     });
+
+    const want = c.expected.linux.register;
+    it(`${spec.name}: --profile linux: one REGISTER outcome (${want.outcome}) in the check, register.inside/outside.linux, the finding and the text`, async () => {
+      const { report } = await verify(...sides, "--profile", "linux");
+      const pins = report.checks.filter((x: any) => x.check === "linux-register");
+      expect(pins.map((x: any) => [x.subject, x.status])).toEqual([[`sip REGISTER at ${want.side} packet ${want.packet}`, want.status]]);
+      const pin = pins[0];
+      const reg = report.sessions.find((s: any) => s.sip?.register).sip.register;
+      for (const side of ["inside", "outside"] as const) {
+        const l = reg[side].linux;
+        expect(l.outcome, side).toBe(want.outcome);
+        expect(l.clash, side).toEqual(want.clash);
+        // The check says what register.linux says: the kept pinhole's lifetime and answer, or the clash's reason.
+        if (want.outcome === "active") expect(pin.reason, side).toContain(`for ${l.expectation.timeoutS} s, activated by the answer at packet ${l.answerPacket}`);
+        else expect(pin.reason, side).toContain(l.reason);
+      }
+      const f = report.findings.filter((x: any) => x.code === "alg.fragile-input" && x.message.startsWith("SIP REGISTER"));
+      if (want.outcome === "active") {
+        expect(f).toEqual([]);
+        expect(pin.reason).toMatch(/^Linux would keep a signalling expectation from 198\.51\.100\.\d+ to 203\.0\.113\.1:5070 \(udp\) for 3600 s, activated by the answer at packet \d+/);
+        expect(reg.outside.linux.expectation).toMatchObject({ proto: "udp", to: { ip: "203.0.113.1", port: 5070 }, timeoutS: 3600 });
+        return;
+      }
+      // Dropped: no pinhole, no answer; moved: no port named (random), the answer kept.
+      for (const side of ["inside", "outside"] as const) {
+        expect(reg[side].linux.expectation, side).toBeUndefined();
+        expect(reg[side].linux.packet, side).toBe(want.packet);
+        if (want.outcome === "dropped") expect(reg[side].linux.answerPacket, side).toBeUndefined();
+        else expect(reg[side].linux.answerPacket, side).toBe(want.packet + 1);
+      }
+      const reason = reg.inside.linux.reason;
+      expect(pin.reason).toBe(want.outcome === "dropped"
+        ? `Linux would drop the REGISTER: ${reason}; this router forwarded it (outside packet ${c.expected.linux.evidence!.outside[0]}) (alg.fragile-input)`
+        : `Linux would move the REGISTER's signalling pinhole: ${reason}; this router wrote Contact port 5070 (outside packet ${c.expected.linux.evidence!.outside[0]}), where Linux never would (alg.fragile-input)`);
+      if (want.outcome === "moved") expect(reason).toMatch(/random port above 5070 .*which cannot be predicted$/);
+      expect(f.length).toBe(1);
+      expect(f[0].message).toContain(reason);
+      // The text report: the finding and the failed check, both with the one reason; no line says the pinhole is kept.
+      const text = (await runCli("verify", ...sides, "--profile", "linux")).stdout;
+      expect(text).toContain(`failed linux-register of sip REGISTER at inside packet ${want.packet}: ${pin.reason}`);
+      expect(text).toContain(`warning[alg.fragile-input] ${f[0].message}`);
+      expect(text).not.toMatch(/Linux would keep a signalling expectation/);
+    });
   }
+});
+
+describe("Linux: a REGISTER the table decided, against what this router wrote (clashCheck)", () => {
+  const clash = (errno: RegisterClash["errno"]): RegisterClash => ({ errno, wanted: { proto: "udp", from: "198.51.100.20", to: { ip: "203.0.113.1", port: 5070 } }, heldBy: { message: "INVITE", packet: 1, flow: 1, class: "audio" } });
+  const judge = (errno: RegisterClash["errno"], contactPort?: number | null) => {
+    const c = clash(errno);
+    const r = clashedRegister({ outcome: "active", reason: "activated by the 200 for 3600 s", packet: 4, answerPacket: 5 }, c);
+    // null: an outside copy without a port in its Contact (5060); undefined: no outside copy.
+    const pair = contactPort === undefined ? undefined : ({ packet: 7, contact: [contactPort === null ? { uri: "<sip:alice@203.0.113.1>", host: "203.0.113.1" } : { uri: `<sip:alice@203.0.113.1:${contactPort}>`, host: "203.0.113.1", port: contactPort }] } as unknown as SipMessageView);
+    return { r, ...clashCheck(r, c, pair) };
+  };
+
+  it("moved: a higher Contact port is what Linux might write (random): not checked; the wanted port or a lower one: failed", () => {
+    const higher = judge("EBUSY", 5072);
+    expect(higher.r.outcome).toBe("moved");
+    expect(higher.r.expectation).toBeUndefined();
+    expect(higher.r.answerPacket).toBe(5);
+    expect(higher.status).toBe("not-checked");
+    expect(higher.reason).toContain("this router wrote Contact port 5072 (outside packet 7), above 5070 as Linux would, but Linux's port is random: not compared");
+    for (const port of [5070, null]) {
+      const j = judge("EBUSY", port);
+      expect(j.status, String(port)).toBe("failed");
+      expect(j.reason).toContain(`this router wrote Contact port ${port ?? 5060} (outside packet 7), where Linux never would`);
+    }
+  });
+
+  it("dropped: failed when this router forwarded it; not checked when the outside capture does not hold it", () => {
+    const fwd = judge("EALREADY", 5070);
+    expect(fwd.r).toMatchObject({ outcome: "dropped", packet: 4 });
+    expect(fwd.r.answerPacket).toBeUndefined();
+    expect(fwd.status).toBe("failed");
+    expect(fwd.reason).toBe(`Linux would drop the REGISTER: ${fwd.r.reason}; this router forwarded it (outside packet 7) (alg.fragile-input)`);
+    const gone = judge("EALREADY");
+    expect(gone.status).toBe("not-checked");
+    expect(gone.reason).toMatch(/the outside capture does not hold the REGISTER/);
+    expect(judge("EBUSY").status).toBe("not-checked");
+  });
 });

@@ -6,7 +6,7 @@
  * re-INVITE flushing them) — then on the generated case whose new RTP flow Linux would refuse
  * (pcaps/nat/sip-udp-reinvite-refused), and the REGISTER rules (linuxRegister) on crafted messages.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { analyzeFile } from "../../src/node/index.js";
 import { linuxRegister } from "../../src/alg/sip-linux.js";
@@ -115,5 +115,23 @@ describe("the REGISTER's signalling expectation (linuxRegister)", () => {
     expect(linuxRegister([reg({ contact: [{ uri: "sip:alice@192.0.2.10:80", host: "192.0.2.10", port: 80 }] })], "udp")?.outcome).toBe("dropped");
     expect(linuxRegister([reg({ contentLength: 0 })], "tcp")?.expectation?.proto).toBe("tcp");
     expect(linuxRegister([reg({ segments: 2 })], "tcp")).toBeUndefined();
+  });
+});
+
+describe("alg.fragile-input's explanation says what the finding covers for SIP and TFTP", () => {
+  it("a SIP case's finding (reinvite-refused) carries the SIP cases; TFTP requests never get it, as it says (every pcaps/nat/tftp-* case under --profile linux)", async () => {
+    const sip = JSON.parse((await runCli("verify", "--inside", nat("sip-udp-reinvite-refused", "inside"), "--outside", nat("sip-udp-reinvite-refused", "outside"), "--profile", "linux", "--json")).stdout);
+    const f = sip.findings.find((x: any) => x.code === "alg.fragile-input");
+    expect(f.message).toMatch(/Linux would have refused it/);
+    expect(f.explanation).toMatch(/SIP: .*media opened after its expectation was flushed, used or expired/);
+    expect(f.explanation).not.toMatch(/would drop or ignore this line/);
+    const cases = readdirSync(new URL("../../pcaps/nat/", import.meta.url).pathname).filter((c) => c.startsWith("tftp-"));
+    expect(cases.length).toBeGreaterThan(3);
+    for (const c of cases) {
+      const r = JSON.parse((await runCli("verify", "--inside", nat(c, "inside"), "--outside", nat(c, "outside"), "--profile", "linux", "--json")).stdout);
+      expect(r.sessions.some((s: any) => s.alg === "tftp"), c).toBe(true);
+      expect(r.findings.filter((x: any) => x.code === "alg.fragile-input"), c).toEqual([]);
+    }
+    expect(f.explanation).toMatch(/TFTP requests never get it: nf_conntrack_tftp reads every RRQ\/WRQ/);
   });
 });
