@@ -129,6 +129,12 @@ describe("TFTP reading", () => {
     expect(r.stdout).toMatch(/1 TFTP request\(s\)/);
     expect(r.stdout).toContain('RRQ "pxelinux.0" octet blksize=1024 tsize=0: transfer flow 2 from port 40001 (OACK @2): completed at packet 6, 2 block(s) of 1024, 2000 bytes');
   });
+  it("says the repeated blocks and ACKs in the text report", async () => {
+    const block = await runCli("analyze", `${dir}tftp-duplicate-block.pcap`);
+    expect(block.stdout).toContain("2 block(s) of 512, 600 bytes, 1 repeated\n");
+    const ack = await runCli("analyze", `${dir}tftp-duplicate-ack.pcap`);
+    expect(ack.stdout).toContain("3 block(s) of 512, 1200 bytes, 1 ACK(s) repeated\n");
+  });
 });
 
 describe("TFTP public captures: JSON reports validate", () => {
