@@ -11,7 +11,10 @@
  * by the FIN), one slot taking every connection in turn, and compares each connection's events
  * with those of the connection alone in a new core (a slot never used). The next SIP connection
  * opens with the tail of a message, which a fresh context reports as NotSip; without the reset in
- * streamOf (checked by removing it locally) that NotSip goes missing and the block fails.
+ * streamOf (checked by removing it locally) that NotSip goes missing and the block fails. The
+ * third block does the same through the other way a slot changes hands: a SIP stream left open
+ * inside a message, idle past --control-idle, evicted by the next connection (both blocks fail
+ * without the reset).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -47,9 +50,9 @@ async function events(maxControlStreams: number): Promise<Run> {
   }
 }
 
-async function run(src: Parameters<CaptureCore["run"]>[0], maxControlStreams: number): Promise<Run> {
+async function run(src: Parameters<CaptureCore["run"]>[0], maxControlStreams: number, controlIdleSeconds?: number): Promise<Run> {
   const out: AlgEvent[] = [];
-  const core = new CaptureCore(await loadCoreModule(), { maxControlStreams, onEvents: (e) => { for (const x of e) out.push(x); } });
+  const core = new CaptureCore(await loadCoreModule(), { maxControlStreams, controlIdleSeconds, onEvents: (e) => { for (const x of e) out.push(x); } });
   await core.run(src);
   return { events: out, stats: core.stats() };
 }
@@ -98,6 +101,17 @@ function conn(k: number, serverPort: number, handshake: boolean): TcpSession {
  * ones); 2: SIP seen mid-way, each side opening with the tail of a message before a full one;
  * 3: SIP, the INVITE cut inside its headers; 4: like 2, straight after the SIP stream 3.
  */
+/** Connection k seen mid-way: each side opens with the tail of a message, then a full one; closed. */
+function midway(k: number): TcpSession {
+  const s = conn(k, 5060, false);
+  s.send(true, `a=sendrecv\r\n${invite(`c${k}`, SDP)}`);
+  s.send(false, `Content-Length: 0\r\n\r\n${ok(`c${k}`)}`);
+  s.close();
+  return s;
+}
+
+const recordsOf = (s: TcpSession): PcapRecord[] => s.frames.map((f) => ({ ts: f.ts, data: ethernetFor(f.data) }));
+
 function slotReuseConnections(): PcapRecord[][] {
   const cut = conn(0, 5060, true);
   cut.send(true, invite("c0", SDP, 400));
@@ -107,17 +121,10 @@ function slotReuseConnections(): PcapRecord[][] {
   ftp.send(false, "220 ready\r\n");
   ftp.send(true, "USER anonymous\r\n");
   ftp.close();
-  const tail = (k: number) => {
-    const s = conn(k, 5060, false);
-    s.send(true, `a=sendrecv\r\n${invite(`c${k}`, SDP)}`);
-    s.send(false, `Content-Length: 0\r\n\r\n${ok(`c${k}`)}`);
-    s.close();
-    return s;
-  };
   const headersCut = conn(3, 5060, true);
   headersCut.send(true, `INVITE sip:bob@${UAS} SIP/2.0\r\nCall-ID: c3\r\nContact: <sip:alice@${UAC}:5060>\r\n`);
   headersCut.close();
-  return [cut, ftp, tail(2), headersCut, tail(4)].map((s) => s.frames.map((f) => ({ ts: f.ts, data: ethernetFor(f.data) })));
+  return [cut, ftp, midway(2), headersCut, midway(4)].map(recordsOf);
 }
 
 /** A connection's events with its packet numbers counted from its first frame and its flow id left out. */
@@ -155,5 +162,25 @@ describe("a SIP stream in a slot whose SIP stream ended inside a message", () =>
     const truncated = sip.filter((e) => e.code === SipLine.MessageEnd && (e.flags & SipFlag.Truncated) !== 0);
     expect(truncated.map((e) => `${callOf(e.flow)}/${e.dir}`)).toEqual(["Call-ID: c0/0", "Call-ID: c0/1", "Call-ID: c3/0"]);
     expect(shared.stats.sipNotSip).toBe(4);
+  });
+});
+
+describe("a SIP stream in a slot taken from an idle SIP stream left inside a message", () => {
+  it("gives the events it gives alone (1 slot, the idle stream evicted after --control-idle 60 s)", async () => {
+    // Connection 0 stops inside the INVITE's SDP and never closes; connection 700 starts 700 s later.
+    const open = conn(0, 5060, true);
+    open.send(true, invite("c0", SDP, 400));
+    const late = recordsOf(midway(700));
+    const shared = await run(chunks(writePcap([...recordsOf(open), ...late], { linkType: 1 }), []), 1, 60);
+    expect(shared.stats.controlStreamsEvicted).toBe(1);
+    expect(shared.stats.controlStreamsDropped).toBe(0);
+    const first = open.frames.length + 1;
+    const flow = shared.events.find((e) => e.text === "Call-ID: c700")!.flow;
+    const alone = await run(chunks(writePcap(late, { linkType: 1 }), []), 1, 60);
+    expect(alone.events.some((e) => e.kind === EventKind.SipLine && e.code === SipLine.NotSip)).toBe(true);
+    expect(local(shared.events.filter((e) => e.flow === flow), first)).toEqual(local(alone.events, 1));
+    // The evicted stream's message ended truncated when its slot was taken (at the new stream's first packet).
+    const evicted = shared.events.filter((e) => e.flow !== flow && e.kind === EventKind.SipLine && e.code === SipLine.MessageEnd);
+    expect(evicted.map((e) => [e.packet, (e.flags & SipFlag.Truncated) !== 0])).toEqual([[first, true]]);
   });
 });
