@@ -46,6 +46,16 @@ describe("generated TFTP cases: the transfer", () => {
   }
 });
 
+/** UDP records for [src, sport, dst, dport, payload] rows, `gapNs` apart. */
+function udpRecords(pkts: [string, number, string, number, Uint8Array][], gapNs = 1_000_000n) {
+  let t = DEFAULT_EPOCH_NS;
+  return pkts.map(([src, sp, dst, dp, payload], i) => {
+    t += gapNs;
+    const l3 = ipPacket({ src, dst, proto: IpProto.UDP, id: i & 0xffff, payload: udp({ src, dst, srcPort: sp, dstPort: dp, payload }) });
+    return { ts: t, data: ethernetFor(l3) };
+  });
+}
+
 /** Six RRQs from ports 50001-50006 first, then each server port answers with one full block and a short one. */
 function sixAtOnce(): string {
   const C = "192.0.2.10";
@@ -56,14 +66,8 @@ function sixAtOnce(): string {
     pkts.push([S, 40000 + i, C, 50000 + i, tftp.data(1, 512)], [C, 50000 + i, S, 40000 + i, tftp.ack(1)]);
     pkts.push([S, 40000 + i, C, 50000 + i, tftp.data(2, 10)], [C, 50000 + i, S, 40000 + i, tftp.ack(2)]);
   }
-  let t = DEFAULT_EPOCH_NS;
-  const records = pkts.map(([src, sp, dst, dp, payload], i) => {
-    t += 10_000_000n;
-    const l3 = ipPacket({ src, dst, proto: IpProto.UDP, id: i, payload: udp({ src, dst, srcPort: sp, dstPort: dp, payload }) });
-    return { ts: t, data: ethernetFor(l3) };
-  });
   const file = join(mkdtempSync(join(tmp, "tftp-")), "six.pcap");
-  writeFileSync(file, writePcap(records, { linkType: LinkType.ETHERNET }));
+  writeFileSync(file, writePcap(udpRecords(pkts, 10_000_000n), { linkType: LinkType.ETHERNET }));
   return file;
 }
 
@@ -106,6 +110,32 @@ describe("TFTP limits", () => {
     const r = await runCli("analyze", file, "--json", "--max-tftp-transfers", "4");
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).diagnostics.map((d: { code: string }) => d.code)).toContain("tftp_table_full");
+  });
+});
+
+
+describe("TFTP repeated ACKs across the block number's wrap", () => {
+  it("65 538 blocks of 8 bytes (OACK blksize=8): block 65 536 is numbered 0 and its ACK is new; ACKs sent again before and after the wrap are counted", async () => {
+    const C = "192.0.2.10";
+    const S = "198.51.100.20";
+    const total = 65_538;
+    const pkts: [string, number, string, number, Uint8Array][] = [
+      [C, 50001, S, 69, tftp.request(1, "wrap.bin", "octet", [["blksize", "8"]])],
+      [S, 40001, C, 50001, tftp.oack([["blksize", "8"]])],
+      [C, 50001, S, 40001, tftp.ack(0)],
+    ];
+    for (let b = 1; b <= total; b++) {
+      const n = b < total ? 8 : 3;
+      pkts.push([S, 40001, C, 50001, tftp.data(b & 0xffff, n)], [C, 50001, S, 40001, tftp.ack(b & 0xffff)]);
+      // The client's ACK sent again just before the wrap (65 535) and just after it (65 537 = 1).
+      if (b === 65_535 || b === 65_537) pkts.push([C, 50001, S, 40001, tftp.ack(b & 0xffff)]);
+    }
+    const file = join(mkdtempSync(join(tmp, "tftp-")), "wrap.pcap");
+    writeFileSync(file, writePcap(udpRecords(pkts), { linkType: LinkType.ETHERNET }));
+    const { sessions } = await analyzeFile(file, {});
+    const t = sessions[0].tftp!;
+    expect([t.outcome, t.blocks, t.bytes, t.blockSize, t.duplicates, t.duplicateAcks, t.lastAcked]).toEqual(
+      ["completed", total, (total - 1) * 8 + 3, 8, 0, 2, true]);
   });
 });
 
