@@ -704,7 +704,8 @@ export const MAX_SNAPLEN = 262144;
 // TFTP events (EventKind.TftpPacket, assembly/alg/tftp.ts). EV_CODE = TftpOp; EV_FLAGS = TftpFlag;
 // EV_FLOW = the packet's flow (a summary: the transfer flow, or the request's when unanswered);
 // EV_PORT = the block number (first reply DATA/ACK), the error code (ERROR), the distinct DATA
-// blocks (Summary); EV_SEQ = repeated DATA blocks (Summary); EV_REASON = the block size in use
+// blocks (Summary); EV_SEQ = repeated DATA blocks (Summary); EV_TFTP_ACK_DUPS = repeated ACKs
+// (Summary); EV_REASON = the block size in use
 // (Summary); the text = the request after its opcode, the OACK options, the ERROR message, or
 // the first bytes of an unmatched packet. EV_FAMILY is 0: these overlay EV_ADDR.
 // ---------------------------------------------------------------------------------------------
@@ -714,6 +715,13 @@ export const EV_TFTP_REQ_FLOW = 44;
 export const EV_TFTP_REQ_PKT = 48;
 /** u64 data bytes of the distinct DATA blocks (Summary). */
 export const EV_TFTP_BYTES = 52;
+/**
+ * u32 repeated ACKs (Summary) shifted left by 8: its low byte is EV_FAMILY, which stays 0, so the
+ * count has 24 bits and saturates at TFTP_ACK_DUPS_MAX.
+ */
+export const EV_TFTP_ACK_DUPS = 40;
+/** Largest repeated-ACK count a Summary carries (a transfer's count stops there). */
+export const TFTP_ACK_DUPS_MAX = 0xffffff;
 
 export enum TftpOp {
   /** Fewer than 2 bytes, or an opcode outside 1..6. */

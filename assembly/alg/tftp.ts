@@ -17,7 +17,13 @@
  *   OACK / ERROR  text = the options / the message; EV_PORT = the error code
  *   summary       when the transfer ends (completed and acknowledged, ERROR), is superseded by a
  *                 new request from the same endpoint, idles past TFTP_IDLE_S, is evicted from a
- *                 full table bucket, or the capture ends: blocks, bytes, duplicates, state flags
+ *                 full table bucket, or the capture ends: blocks, bytes, repeated DATA blocks,
+ *                 repeated ACKs, state flags
+ *
+ * Repeats are counted while the transfer is followed: a DATA block other than the next one (a
+ * retransmission, or out of order), and an ACK of the block last acknowledged or an earlier one
+ * (the acknowledging side sent it again: its timer ran out, or the DATA it acknowledged came
+ * twice). After the final block's ACK the transfer is over and later copies are not seen.
  *
  * Every transfer event carries the request's flow id and packet number (EV_TFTP_REQ_*), the
  * host's key for the session. Limit: `setTftpCapacity(log2)` entries in 4-way buckets (the host's
@@ -25,8 +31,8 @@
  * idle longest (Stat.TftpEvicted; its summary says Evicted).
  */
 import {
-  EV_CODE, EV_PORT, EV_REASON, EV_SEQ, EV_TFTP_BYTES, EV_TFTP_REQ_FLOW, EV_TFTP_REQ_PKT, EventKind,
-  FL_ADDR_A, FL_ADDR_B, FL_ID, FL_PORT_A, FL_PORT_B, LINE_MAX, Stat, TftpFlag, TftpOp,
+  EV_CODE, EV_PORT, EV_REASON, EV_SEQ, EV_TFTP_ACK_DUPS, EV_TFTP_BYTES, EV_TFTP_REQ_FLOW, EV_TFTP_REQ_PKT, EventKind,
+  FL_ADDR_A, FL_ADDR_B, FL_ID, FL_PORT_A, FL_PORT_B, LINE_MAX, Stat, TFTP_ACK_DUPS_MAX, TftpFlag, TftpOp,
 } from "../abi";
 import { tftpCap, tftpPtr } from "../memory";
 import { bump } from "../stats";
@@ -57,6 +63,9 @@ const T_LAST_PKT = 80; // u32
 const T_DUPS = 84; // u32 repeated DATA blocks
 const T_END_PKT = 88; // u32 packet of the final (short) DATA block
 const T_END_TS = 96; // u64
+const T_ACK_DUPS = 104; // u32 repeated ACKs
+const T_LAST_ACK = 108; // u16 block of the last new ACK
+const T_ACKED = 110; // u8 1 once an ACK was seen
 
 /** Entries in the table now (tftpFollow does nothing while 0). */
 export let tftpLive: u32 = 0;
@@ -120,6 +129,8 @@ function release(e: usize, why: u32): void {
     store<u32>(ev + EV_SEQ, load<u32>(e + T_DUPS));
     store<u16>(ev + EV_REASON, load<u16>(e + T_BLKSIZE));
     store<u64>(ev + EV_TFTP_BYTES, load<u64>(e + T_BYTES));
+    let acks = load<u32>(e + T_ACK_DUPS);
+    store<u32>(ev + EV_TFTP_ACK_DUPS, (acks < <u32>TFTP_ACK_DUPS_MAX ? acks : <u32>TFTP_ACK_DUPS_MAX) << 8);
   }
   store<u32>(e + T_HASH, 0);
   tftpLive--;
@@ -281,12 +292,25 @@ function follow(rec: usize, dir: u32, op: u32, p: usize, cap: u32, len: u32): bo
   store<u64>(e + T_LAST_TS, curTs);
   store<u32>(e + T_LAST_PKT, curPkt);
   if (op == TftpOp.Data) state = data(e, state, word2(p, cap), len >= 4 ? len - 4 : 0, cap >= 4);
-  else if (op == TftpOp.Ack) {
-    if ((state & TftpFlag.Completed) != 0 && cap >= 4 && word2(p, cap) == <u32>load<u16>(e + T_LAST_BLOCK)) state |= TftpFlag.LastAcked;
+  else if (op == TftpOp.Ack && cap >= 4) {
+    let block = word2(p, cap);
+    ack(e, block);
+    if ((state & TftpFlag.Completed) != 0 && block == <u32>load<u16>(e + T_LAST_BLOCK)) state |= TftpFlag.LastAcked;
   } else if (op == TftpOp.Error || op == TftpOp.Oack) state = textPacket(e, state, rec, dir, op, side, p, cap, len);
   store<u32>(e + T_STATE, state);
   if ((state & TftpFlag.Errored) != 0 || (state & (TftpFlag.Completed | TftpFlag.LastAcked)) == (TftpFlag.Completed | TftpFlag.LastAcked)) release(e, 0);
   return true;
+}
+
+/** An ACK: of a block after the last acknowledged one it is new; of that block or an earlier one, a repeat. */
+function ack(e: usize, block: u32): void {
+  let behind = (<u32>load<u16>(e + T_LAST_ACK) - block) & 0xffff;
+  if (load<u8>(e + T_ACKED) != 0 && behind < 0x8000) {
+    store<u32>(e + T_ACK_DUPS, load<u32>(e + T_ACK_DUPS) + 1);
+    return;
+  }
+  store<u16>(e + T_LAST_ACK, <u16>block);
+  store<u8>(e + T_ACKED, 1);
 }
 
 /** A DATA block: a new block counts its bytes; a block shorter than the block size ends the transfer. */

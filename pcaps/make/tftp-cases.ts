@@ -12,7 +12,7 @@
  *
  * Expected-file format: that of pcaps/alg/*.expected.json (alg-cases.ts), plus per session
  * `tftp`: { opcode, filename, mode, options, retries (packets), blocks, bytes, blockSize,
- * duplicates, outcome, serverPort?, fromRequestPort?, firstReply?: { packet, opcode },
+ * duplicates, duplicateAcks, outcome, serverPort?, fromRequestPort?, firstReply?: { packet, opcode },
  * oack?: { packet, options }, endPacket?, lastAcked?, error?: { code, message, packet, from } }.
  * The Linux emulation (ALG-BEHAVIOUR.md §9.1): nf_conntrack_tftp reads only the opcode, so every
  * RRQ/WRQ is `parsed`; reason `ok`, or `reply_via_master` when the server answers from port 69
@@ -96,6 +96,8 @@ interface TransferSpec {
   stopAfter?: number;
   /** DATA blocks sent twice (the ACK was "lost"). */
   repeat?: number[];
+  /** Blocks whose ACK is sent twice (the acknowledging side's timer ran out: the next DATA was "lost"); 0 = WRQ's ACK 0 / RRQ's ACK of the OACK. */
+  repeatAck?: number[];
   /** The server's first reply comes this long after the request (default 10 ms). */
   replyDelayMs?: number;
 }
@@ -122,7 +124,7 @@ function transferPackets(s: TransferSpec, base: number): Built {
   const srv: Ep = { ip: s.server.ip, port: s.serverPort };
   const t: Record<string, unknown> = {
     opcode: s.opcode, filename: s.file, mode, options: Object.fromEntries(s.options ?? []), retries,
-    blocks: 0, bytes: 0, blockSize: 512, duplicates: 0, outcome: "unanswered",
+    blocks: 0, bytes: 0, blockSize: 512, duplicates: 0, duplicateAcks: 0, outcome: "unanswered",
   };
   if (s.size === undefined && !s.error) return { pkts, tftp: t };
   const fromServer = (payload: Uint8Array): Pkt => ({ src: srv, dst: s.client, payload });
@@ -146,12 +148,22 @@ function transferPackets(s: TransferSpec, base: number): Built {
   const size = s.size!;
   const nBlocks = Math.floor(size / blksize) + 1;
   const write = s.opcode === "WRQ";
-  // WRQ: the server's ACK 0 (or the OACK) opens; RRQ after an OACK: the client's ACK 0.
-  if (write && !s.oack) pkts.push(fromServer(tftp.ack(0)));
-  if (!write && s.oack) pkts.push(fromClient(tftp.ack(0)));
-  t.firstReply = { packet: firstReply, opcode: s.oack ? "OACK" : write ? "ACK" : "DATA" };
   const sender = write ? fromClient : fromServer;
   const acker = write ? fromServer : fromClient;
+  let ackDups = 0;
+  /**
+   * The ACK of block b, and its copy 1 s later when the case repeats it. A copy of the final
+   * block's ACK comes after the transfer ended (its first copy ended it): not counted.
+   */
+  const ack = (b: number, final = false) => {
+    pkts.push(acker(tftp.ack(b)));
+    if (!s.repeatAck?.includes(b)) return;
+    pkts.push({ ...acker(tftp.ack(b)), gapMs: 1000 });
+    if (!final) ackDups++;
+  };
+  // WRQ: the server's ACK 0 (or the OACK) opens; RRQ after an OACK: the client's ACK 0.
+  if (write !== !!s.oack) ack(0);
+  t.firstReply = { packet: firstReply, opcode: s.oack ? "OACK" : write ? "ACK" : "DATA" };
   let bytes = 0;
   let blocks = 0;
   let dups = 0;
@@ -166,9 +178,9 @@ function transferPackets(s: TransferSpec, base: number): Built {
       pkts.push({ ...sender(tftp.data(b, n)), gapMs: 1000 });
       dups++;
     }
-    pkts.push(acker(tftp.ack(b)));
+    ack(b, b === nBlocks);
   }
-  Object.assign(t, { blocks, bytes, duplicates: dups, outcome: t.endPacket ? "completed" : "incomplete" });
+  Object.assign(t, { blocks, bytes, duplicates: dups, duplicateAcks: ackDups, outcome: t.endPacket ? "completed" : "incomplete" });
   if (t.endPacket) t.lastAcked = true;
   return { pkts, tftp: t, firstReply };
 }
@@ -194,6 +206,8 @@ export const ALG_CASES: AlgCase[] = [
   { name: "tftp-reply-from-69", description: "RRQ answered from port 69 itself (not a new TID, RFC 1350 §4); completed, 700 bytes.", spec: { client: C, server: S, serverPort: 69, opcode: "RRQ", file: "old.bin", size: 700 } },
   { name: "tftp-ipv6", description: "RRQ over IPv6 2001:db8:1::10 → 2001:db8:2::20, 600 bytes from port 40001: completed.", spec: { client: C6, server: S6, serverPort: 40001, opcode: "RRQ", file: "v6.cfg", size: 600 } },
   { name: "tftp-duplicate-block", description: "RRQ; DATA 1 is sent twice (1 s apart) before its ACK: 2 distinct blocks, 1 repeated, completed.", spec: { client: C, server: S, serverPort: 40001, opcode: "RRQ", file: "dup.bin", size: 600, repeat: [1] } },
+  { name: "tftp-duplicate-ack", description: "RRQ of 1200 bytes; the client sends its ACK of block 1 again 1 s later (DATA 2 was slow), then DATA 2 and 3 follow: 3 blocks, no repeated block, 1 repeated ACK, completed.", spec: { client: C, server: S, serverPort: 40001, opcode: "RRQ", file: "ack.bin", size: 1200, repeatAck: [1] } },
+  { name: "tftp-wrq-duplicate-ack", description: "WRQ of 700 bytes; the server sends ACK 0 twice (the client's DATA 1 was slow) and ACK 2, the last, twice too: 2 blocks, completed, 1 repeated ACK (the copy of the final ACK comes after the transfer ended and is not counted).", spec: { client: C, server: S, serverPort: 40001, opcode: "WRQ", file: "put.bin", size: 700, repeatAck: [0, 2] } },
   { name: "tftp-incomplete", description: "RRQ of 2000 bytes; the capture ends after DATA 2 and its ACK: incomplete, 2 blocks, 1024 bytes.", spec: { client: C, server: S, serverPort: 40001, opcode: "RRQ", file: "cut.bin", size: 2000, stopAfter: 2 } },
 ];
 
@@ -292,7 +306,7 @@ const outbound = (p: Pkt) => p.src.ip === C.ip || p.src.ip === NAT;
 
 /** The transfer fields of a record, as `verify --json` reports them per side (`sessions[].tftp.inside|outside`). */
 function transferView(t: Record<string, unknown>): Record<string, unknown> {
-  return { outcome: t.outcome, blocks: t.blocks, bytes: t.bytes, blockSize: t.blockSize, duplicates: t.duplicates };
+  return { outcome: t.outcome, blocks: t.blocks, bytes: t.bytes, blockSize: t.blockSize, duplicates: t.duplicates, duplicateAcks: t.duplicateAcks };
 }
 
 /**
@@ -306,8 +320,8 @@ function natTransfer(c: NatCase): { inside: Record<string, unknown>; outside: Re
   const first = b.pkts[1].payload;
   const data = first[1] === 3;
   return {
-    inside: { outcome: "unanswered", blocks: 0, bytes: 0, blockSize: 512, duplicates: 0 },
-    outside: { outcome: "incomplete", blocks: data ? 1 : 0, bytes: data ? first.length - 4 : 0, blockSize: 512, duplicates: data ? 1 : 0 },
+    inside: { outcome: "unanswered", blocks: 0, bytes: 0, blockSize: 512, duplicates: 0, duplicateAcks: 0 },
+    outside: { outcome: "incomplete", blocks: data ? 1 : 0, bytes: data ? first.length - 4 : 0, blockSize: 512, duplicates: data ? 1 : 0, duplicateAcks: 0 },
   };
 }
 

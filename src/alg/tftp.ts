@@ -51,6 +51,8 @@ export interface TftpInfo {
   bytes: number;
   blockSize: number;
   duplicates: number;
+  /** ACKs of a block already acknowledged (sent again by the acknowledging side) while the transfer was followed. */
+  duplicateAcks: number;
   outcome: TftpOutcome;
   /** Packet of the final (short) DATA block, when completed; whether it was acknowledged. */
   endPacket?: number;
@@ -184,7 +186,7 @@ export class TftpSessions {
     const r = parseTftpRequest(e.text);
     const info: TftpInfo = {
       opcode: e.code === TftpOp.Wrq ? "WRQ" : "RRQ", filename: r.filename, mode: r.mode, options: r.options,
-      retries: [], blocks: 0, bytes: 0, blockSize: 512, duplicates: 0,
+      retries: [], blocks: 0, bytes: 0, blockSize: 512, duplicates: 0, duplicateAcks: 0,
       outcome: e.flags & TftpFlag.NotFollowed ? "incomplete" : "unanswered",
     };
     if (r.malformed) info.malformed = true;
@@ -202,6 +204,7 @@ export class TftpSessions {
     t.bytes = e.tftp!.bytes;
     t.blockSize = e.reason;
     t.duplicates = e.seq;
+    t.duplicateAcks = e.tftp!.duplicateAcks;
     t.outcome = outcomeOf(f);
     if (f & TftpFlag.Completed) {
       t.endPacket = e.packet;

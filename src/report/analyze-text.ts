@@ -86,7 +86,7 @@ export function tftpSummary(t: TftpInfo): string {
   if (t.transferFlow === undefined) return `${req}: ${t.outcome === "unanswered" ? "never answered" : t.outcome}`;
   const from = t.fromRequestPort ? `from the request's port ${t.serverPort} (not a new TID, RFC 1350 §4)` : `from port ${t.serverPort}`;
   const first = t.firstReply ? ` (${t.firstReply.opcode} @${t.firstReply.packet})` : "";
-  const size = `${t.blocks} block(s) of ${t.blockSize}, ${t.bytes} bytes${t.duplicates ? `, ${t.duplicates} repeated` : ""}`;
+  const size = `${t.blocks} block(s) of ${t.blockSize}, ${t.bytes} bytes${t.duplicates ? `, ${t.duplicates} repeated` : ""}${t.duplicateAcks ? `, ${t.duplicateAcks} ACK(s) repeated` : ""}`;
   const end = t.outcome === "completed" ? `completed at packet ${t.endPacket}${t.lastAcked ? "" : " (last block not acknowledged)"}`
     : t.outcome === "error" && t.error ? `ERROR ${t.error.code} "${t.error.message}" from the ${t.error.from} @${t.error.packet}`
     : t.outcome;

@@ -316,12 +316,12 @@ export function tftpEndText(x: TftpSide): string {
 type Tftp = NonNullable<Session["tftp"]>;
 type TftpSide = NonNullable<Tftp["inside"]>;
 
-export const TFTP_HEADERS = ["Session", "Request", "Options", "Capture", "Outcome", "Blocks", "Bytes", "Block size", "Repeated", "Transfer flow", "Server port", "How it ended", "Request notes"];
+export const TFTP_HEADERS = ["Session", "Request", "Options", "Capture", "Outcome", "Blocks", "Bytes", "Block size", "Repeated", "Transfer flow", "Server port", "How it ended", "Request notes", "Repeated ACKs"];
 
 /**
  * TFTP requests (the HTML report and the page, `sessions[].tftp`): per request and capture, how the
  * transfer ended there (outcome, blocks, bytes, block size, repeated blocks, its flow, the error)
- * and what was wrong with the request there (repeated, malformed, cut).
+ * and what was wrong with the request there (repeated, malformed, cut); last, the repeated ACKs.
  */
 export function tftpTransfers(r: Report, maxRows = HTML_MAX_ROWS): Markup | null {
   const rows: MarkupChild[][] = [];
@@ -339,13 +339,14 @@ export function tftpTransfers(r: Report, maxRows = HTML_MAX_ROWS): Markup | null
         sessionId(i), `${t.opcode} ${JSON.stringify(t.filename)} ${t.mode}`, opts, k, el("span", { "data-tftp-outcome": x.outcome }, x.outcome),
         x.blocks, x.bytes, x.blockSize, x.duplicates, x.transferFlow ?? "-", x.serverPort ?? "-", tftpEndText(x),
         el("span", { "data-tftp-request": x.retries?.length || x.malformed || x.truncated ? "notes" : "ok" }, tftpRequestNotes(x).join("; ") || "-"),
+        x.duplicateAcks,
       ]);
     }
   }
   if (!total) return null;
   const requests = r.sessions.filter((s) => s.tftp).length;
   return el("section", { id: "tftp" }, el("h2", {}, `TFTP transfers (${requests} request(s), as each capture saw them)`),
-    table(TFTP_HEADERS, rows, [0, 5, 6, 7, 8, 9, 10], maxRows, total));
+    table(TFTP_HEADERS, rows, [0, 5, 6, 7, 8, 9, 10, 13], maxRows, total));
 }
 
 /** What was checked and what could not be, and why (`checks`): one row each, the status marked. */

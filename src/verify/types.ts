@@ -107,11 +107,12 @@ export interface VerifiedSession {
 /** How a TFTP transfer ended in one capture (the analyzer's TftpInfo, src/alg/tftp.ts). */
 export interface TftpTransferView {
   outcome: "completed" | "error" | "unanswered" | "incomplete";
-  /** Distinct DATA blocks, their payload bytes, the block size in use, repeated blocks. */
+  /** Distinct DATA blocks, their payload bytes, the block size in use, repeated blocks, repeated ACKs. */
   blocks: number;
   bytes: number;
   blockSize: number;
   duplicates: number;
+  duplicateAcks: number;
   /** The transfer's flow in this capture and the server's port. */
   transferFlow?: number;
   serverPort?: number;

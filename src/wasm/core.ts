@@ -15,7 +15,7 @@ import {
   ST_PACKETS, ST_PAUSED, ST_DECAP_PACKET, ST_REASM_PACKET, ST_TRACE_COUNT, ST_UNSUPPORTED_PACKET, Stat, TR_CAPLEN, TR_IFACE, TR_LINKTYPE,
   TR_OFFSET, TR_ORIGLEN, TR_TS, TRACE_SIZE, AlgKind, EV_ADDR, EV_ALG, EV_CODE, EV_DIR, EV_FAMILY, EV_FLAGS,
   EV_FLOW, EV_KIND, EV_LINE_IN_SEG, EV_PACKET, EV_PORT, EV_REASON, EV_SEGMENTS, EV_SEQ, EV_TEXT, EV_TEXTLEN,
-  EV_TS, EVENT_CAP, EVENT_SIZE, EV_TFTP_BYTES, EV_TFTP_REQ_FLOW, EV_TFTP_REQ_PKT, EventKind as EvKind, ST_EV_DROPPED, ST_EV_DROPPED_PACKET, ST_EV_HEAD, ST_EV_TAIL, ST_TEXT_HEAD, ST_TEXT_TAIL, TEXT_CAP,
+  EV_TS, EVENT_CAP, EVENT_SIZE, EV_TFTP_ACK_DUPS, EV_TFTP_BYTES, EV_TFTP_REQ_FLOW, EV_TFTP_REQ_PKT, EventKind as EvKind, ST_EV_DROPPED, ST_EV_DROPPED_PACKET, ST_EV_HEAD, ST_EV_TAIL, ST_TEXT_HEAD, ST_TEXT_TAIL, TEXT_CAP,
   type EventKind,
 } from "./abi.js";
 import { type CoreExports, InternalError, instantiateCore } from "./instantiate.js";
@@ -163,8 +163,8 @@ export interface AlgEvent {
    * message's first byte; 0 over UDP).
    */
   seq: number;
-  /** TFTP events: the request they belong to, and (summary) the data bytes of the transfer. */
-  tftp?: { requestFlow: number; requestPacket: number; bytes: number };
+  /** TFTP events: the request they belong to, and (summary) the data bytes of the transfer and its repeated ACKs. */
+  tftp?: { requestFlow: number; requestPacket: number; bytes: number; duplicateAcks: number };
 }
 
 /** One framed record, as reported to `onRecords`. */
@@ -403,6 +403,7 @@ export class CaptureCore {
             requestFlow: dv.getUint32(e + EV_TFTP_REQ_FLOW, true),
             requestPacket: dv.getUint32(e + EV_TFTP_REQ_PKT, true),
             bytes: Number(dv.getBigUint64(e + EV_TFTP_BYTES, true)),
+            duplicateAcks: dv.getUint32(e + EV_TFTP_ACK_DUPS, true) >>> 8,
           } : undefined,
         };
       }

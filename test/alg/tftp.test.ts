@@ -46,6 +46,16 @@ describe("generated TFTP cases: the transfer", () => {
   }
 });
 
+/** UDP records for [src, sport, dst, dport, payload] rows, `gapNs` apart. */
+function udpRecords(pkts: [string, number, string, number, Uint8Array][], gapNs = 1_000_000n) {
+  let t = DEFAULT_EPOCH_NS;
+  return pkts.map(([src, sp, dst, dp, payload], i) => {
+    t += gapNs;
+    const l3 = ipPacket({ src, dst, proto: IpProto.UDP, id: i & 0xffff, payload: udp({ src, dst, srcPort: sp, dstPort: dp, payload }) });
+    return { ts: t, data: ethernetFor(l3) };
+  });
+}
+
 /** Six RRQs from ports 50001-50006 first, then each server port answers with one full block and a short one. */
 function sixAtOnce(): string {
   const C = "192.0.2.10";
@@ -56,14 +66,8 @@ function sixAtOnce(): string {
     pkts.push([S, 40000 + i, C, 50000 + i, tftp.data(1, 512)], [C, 50000 + i, S, 40000 + i, tftp.ack(1)]);
     pkts.push([S, 40000 + i, C, 50000 + i, tftp.data(2, 10)], [C, 50000 + i, S, 40000 + i, tftp.ack(2)]);
   }
-  let t = DEFAULT_EPOCH_NS;
-  const records = pkts.map(([src, sp, dst, dp, payload], i) => {
-    t += 10_000_000n;
-    const l3 = ipPacket({ src, dst, proto: IpProto.UDP, id: i, payload: udp({ src, dst, srcPort: sp, dstPort: dp, payload }) });
-    return { ts: t, data: ethernetFor(l3) };
-  });
   const file = join(mkdtempSync(join(tmp, "tftp-")), "six.pcap");
-  writeFileSync(file, writePcap(records, { linkType: LinkType.ETHERNET }));
+  writeFileSync(file, writePcap(udpRecords(pkts, 10_000_000n), { linkType: LinkType.ETHERNET }));
   return file;
 }
 
@@ -109,6 +113,32 @@ describe("TFTP limits", () => {
   });
 });
 
+
+describe("TFTP repeated ACKs across the block number's wrap", () => {
+  it("65 538 blocks of 8 bytes (OACK blksize=8): block 65 536 is numbered 0 and its ACK is new; ACKs sent again before and after the wrap are counted", async () => {
+    const C = "192.0.2.10";
+    const S = "198.51.100.20";
+    const total = 65_538;
+    const pkts: [string, number, string, number, Uint8Array][] = [
+      [C, 50001, S, 69, tftp.request(1, "wrap.bin", "octet", [["blksize", "8"]])],
+      [S, 40001, C, 50001, tftp.oack([["blksize", "8"]])],
+      [C, 50001, S, 40001, tftp.ack(0)],
+    ];
+    for (let b = 1; b <= total; b++) {
+      const n = b < total ? 8 : 3;
+      pkts.push([S, 40001, C, 50001, tftp.data(b & 0xffff, n)], [C, 50001, S, 40001, tftp.ack(b & 0xffff)]);
+      // The client's ACK sent again just before the wrap (65 535) and just after it (65 537 = 1).
+      if (b === 65_535 || b === 65_537) pkts.push([C, 50001, S, 40001, tftp.ack(b & 0xffff)]);
+    }
+    const file = join(mkdtempSync(join(tmp, "tftp-")), "wrap.pcap");
+    writeFileSync(file, writePcap(udpRecords(pkts), { linkType: LinkType.ETHERNET }));
+    const { sessions } = await analyzeFile(file, {});
+    const t = sessions[0].tftp!;
+    expect([t.outcome, t.blocks, t.bytes, t.blockSize, t.duplicates, t.duplicateAcks, t.lastAcked]).toEqual(
+      ["completed", total, (total - 1) * 8 + 3, 8, 0, 2, true]);
+  });
+});
+
 describe("TFTP reading", () => {
   it("gives the same sessions whatever the read size", async () => {
     const f = new URL("../../../shared/pcaps/public/ndpi/ndpi-tftp-mixed-wrq-blksize.pcap", import.meta.url).pathname;
@@ -128,6 +158,12 @@ describe("TFTP reading", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/1 TFTP request\(s\)/);
     expect(r.stdout).toContain('RRQ "pxelinux.0" octet blksize=1024 tsize=0: transfer flow 2 from port 40001 (OACK @2): completed at packet 6, 2 block(s) of 1024, 2000 bytes');
+  });
+  it("says the repeated blocks and ACKs in the text report", async () => {
+    const block = await runCli("analyze", `${dir}tftp-duplicate-block.pcap`);
+    expect(block.stdout).toContain("2 block(s) of 512, 600 bytes, 1 repeated\n");
+    const ack = await runCli("analyze", `${dir}tftp-duplicate-ack.pcap`);
+    expect(ack.stdout).toContain("3 block(s) of 512, 1200 bytes, 1 ACK(s) repeated\n");
   });
 });
 

@@ -6,7 +6,13 @@
  * TFTP trace: requests without a filename or mode, a repeated DATA block) and the generated
  * pcaps/alg/tftp-unanswered.pcap (its generator sends the RRQ three times: packets 1, 2, 3). Each
  * side is compared with `analyze --json` of the same capture, run separately.
+ *
+ * The transfer's repeated ACKs (`duplicateAcks`, beside the repeated DATA blocks `duplicates`):
+ * the generated pcaps/alg/tftp-duplicate-ack (the client's ACK 1 sent twice) and
+ * tftp-wrq-duplicate-ack (the server's ACK 0 twice, and its final ACK twice, the copy after the
+ * end not counted), as their generator's expected.json says, in JSON and in the text report.
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
@@ -50,5 +56,25 @@ describe("verify sessions[].tftp: retries, malformed and cut requests (as analyz
       expect(block.split("request malformed").length - 1).toBe(views.filter((v: any) => v.malformed).length);
       expect(block.split("request cut").length - 1).toBe(views.filter((v: any) => v.truncated).length);
     });
+  }
+});
+
+describe("verify sessions[].tftp: repeated ACKs (as analyze and the generator count them)", () => {
+  for (const name of ["tftp-duplicate-ack", "tftp-wrq-duplicate-ack", "tftp-duplicate-block"]) {
+    for (const side of ["inside", "outside"] as const) {
+      it(`${name} as the ${side} capture`, async () => {
+        const want = JSON.parse(readFileSync(join(repo, `pcaps/alg/${name}.expected.json`), "utf8")).sessions.map((s: any) => s.tftp);
+        const { report, analyzed, text } = await both(join(repo, `pcaps/alg/${name}.pcap`), side);
+        const views = report.sessions.filter((s: any) => s.alg === "tftp").map((s: any) => s.tftp[side]);
+        const counts = (xs: any[]) => xs.map((x) => ({ duplicates: x.duplicates, duplicateAcks: x.duplicateAcks }));
+        expect(counts(views)).toEqual(counts(want));
+        expect(counts(analyzed)).toEqual(counts(want));
+        const block = text.slice(text.indexOf("TFTP transfers (as each capture shows them)\n"));
+        for (const v of views) {
+          expect(block.includes(`${v.duplicateAcks} repeated ACK(s)`)).toBe(v.duplicateAcks > 0);
+          expect(block.includes(`${v.duplicates} repeated block(s)`)).toBe(v.duplicates > 0);
+        }
+      });
+    }
   }
 });

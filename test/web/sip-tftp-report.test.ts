@@ -57,6 +57,7 @@ function checkTftp(r: VerifyReport): Node[] {
     // The request as this capture shows it: repeated (the packets), malformed, cut.
     const notes = [x.retries?.length && `request repeated ${x.retries.length} time(s) before any answer @${x.retries.join(",")}`, x.malformed && "request malformed", x.truncated && "request cut (snaplen or over 1024 bytes)"].filter(Boolean);
     expect(c[12]).toBe(notes.join("; ") || "-");
+    expect(c[13]).toBe(String(x.duplicateAcks));
     expect(byAttr(rows[k], "data-tftp-request")[0].attrs["data-tftp-request"]).toBe(notes.length ? "notes" : "ok");
   }
   return rows;
@@ -100,6 +101,13 @@ describe("HTML report: TFTP transfers (sessions[].tftp)", () => {
       const rows = checkTftp(await report(join(pub, "suricata-verify"), { inside: f, outside: null }));
       expect(rows.map((tr) => cells(tr)[4])).toEqual(["completed"]);
     }
+  });
+
+  it("generated tftp-duplicate-ack and tftp-duplicate-block: repeated ACKs and repeated blocks in their own columns", async () => {
+    const acks = checkTftp(await report(join(repo, "pcaps/alg"), { inside: "tftp-duplicate-ack.pcap", outside: null }));
+    expect([cells(acks[0])[8], cells(acks[0])[13]]).toEqual(["0", "1"]);
+    const blocks = checkTftp(await report(join(repo, "pcaps/alg"), { inside: "tftp-duplicate-block.pcap", outside: null }));
+    expect([cells(blocks[0])[8], cells(blocks[0])[13]]).toEqual(["1", "0"]);
   });
 
   it("a row limit counts the rows it leaves out", async () => {
