@@ -37,15 +37,28 @@ function writeSides(name: string, c: { inside: Uint8Array; outside: Uint8Array }
 
 const codesOf = (report: any) => [...new Set<string>(report.findings.map((f: any) => f.code))].sort();
 
+/** verify of a generated case's sides (with `extra` options): schema-valid, exactly `findings`' codes. */
+async function verifyExpecting(sides: string[], findings: string[], ...extra: string[]) {
+  const r = await verify(...sides, ...extra);
+  expect(validate(r.report), JSON.stringify(validate.errors)).toBe(true);
+  expect(codesOf(r.report), JSON.stringify(r.report.findings.map((f: any) => f.message))).toEqual(findings);
+  return r;
+}
+
+/** verify --profile linux of a generated case: `findings`' codes, a pass; its alg.fragile-input finding, if any. */
+async function linuxFragile(sides: string[], findings: string[]) {
+  const { report } = await verifyExpecting(sides, findings, "--profile", "linux");
+  expect(report.verdict).toBe("pass");
+  return report.findings.find((x: any) => x.code === "alg.fragile-input");
+}
+
 describe("Linux: the same media port announced by two calls through one NAT", () => {
   for (const spec of TWO_CALL_CASES) {
     const c = buildTwoCallCase(spec);
     const sides = writeSides(spec.name, c);
 
     it(`${spec.name}: without a profile, both calls pass (media both ways, every rewrite right)`, async () => {
-      const { code, report } = await verify(...sides);
-      expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
-      expect(codesOf(report), JSON.stringify(report.findings.map((f: any) => f.message))).toEqual(c.expected.findings);
+      const { code, report } = await verifyExpecting(sides, c.expected.findings);
       expect(code).toBe(0);
       const sip = report.sessions.filter((s: any) => s.alg === "sip");
       expect(sip.length).toBe(2);
@@ -53,13 +66,9 @@ describe("Linux: the same media port announced by two calls through one NAT", ()
     });
 
     it(`${spec.name}: --profile linux: ${c.expected.linux.findings.length ? "drops carol's INVITE" : "keeps both"}`, async () => {
-      const { report } = await verify(...sides, "--profile", "linux");
-      expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
-      expect(codesOf(report), JSON.stringify(report.findings.map((f: any) => f.message))).toEqual(c.expected.linux.findings);
-      expect(report.verdict).toBe("pass");
+      const f = await linuxFragile(sides, c.expected.linux.findings);
       const ev = c.expected.linux.evidence;
       if (!ev) return;
-      const f = report.findings.find((x: any) => x.code === "alg.fragile-input");
       expect(f.message).toContain("all ports in use for SDP media");
       expect(f.message).toContain(`udp ${spec.peer} → 203.0.113.1:7000`);
       expect(f.message).toContain("this router wrote m= port 7002 instead");
@@ -94,9 +103,7 @@ describe("Linux: a REGISTER's signalling expectation in the same table as the ca
     const sides = writeSides(spec.name, c);
 
     it(`${spec.name}: without a profile, the registration and the call pass`, async () => {
-      const { code, report } = await verify(...sides);
-      expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
-      expect(codesOf(report), JSON.stringify(report.findings.map((f: any) => f.message))).toEqual(c.expected.findings);
+      const { code, report } = await verifyExpecting(sides, c.expected.findings);
       expect(code).toBe(0);
       const sip = report.sessions.filter((s: any) => s.alg === "sip");
       expect(sip.map((s: any) => s.sip.method).sort()).toEqual(["INVITE", "REGISTER"]);
@@ -105,13 +112,9 @@ describe("Linux: a REGISTER's signalling expectation in the same table as the ca
     });
 
     it(`${spec.name}: --profile linux: ${c.expected.linux.findings.length ? c.expected.linux.message!.source.slice(1, 40) : "no clash"}`, async () => {
-      const { report } = await verify(...sides, "--profile", "linux");
-      expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
-      expect(codesOf(report), JSON.stringify(report.findings.map((f: any) => f.message))).toEqual(c.expected.linux.findings);
-      expect(report.verdict).toBe("pass");
+      const f = await linuxFragile(sides, c.expected.linux.findings);
       const ev = c.expected.linux.evidence;
       if (!ev) return;
-      const f = report.findings.find((x: any) => x.code === "alg.fragile-input");
       expect(f.message).toMatch(c.expected.linux.message!);
       for (const side of ["inside", "outside"] as const) expect(f.evidence[side]).toEqual(ev[side]);
     });
