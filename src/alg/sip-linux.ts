@@ -26,6 +26,7 @@ import type { FlowCandidates } from "./candidates.js";
 import type { Emulation, Negotiation, Session } from "./sessions.js";
 import { isIpLiteral } from "./sip-parse.js";
 import type { LinuxMedia, LinuxRegister, RegisterClash, SipMessage } from "./sip-types.js";
+import { hostPort } from "../net/addr.js";
 
 /** Media expectations live this long (nf_conntrack_sip, 180 s for every class). */
 export const LINUX_MEDIA_EXPECT_S = 180;
@@ -288,7 +289,7 @@ export const FIND_PORT_TRIES = 128;
 export function clashedRegister(r: LinuxRegister, clash: RegisterClash): LinuxRegister {
   const w = clash.wanted;
   const held = `the ${clash.heldBy.class} expectation the ${clash.heldBy.message} at inside packet ${clash.heldBy.packet} left`;
-  const wanted = `${w.proto} ${w.from} → ${w.to.ip.includes(":") ? `[${w.to.ip}]` : w.to.ip}:${w.to.port}`;
+  const wanted = `${w.proto} ${w.from} → ${hostPort(w.to.ip)}:${w.to.port}`;
   if (clash.errno === "EALREADY") {
     return { outcome: "dropped", reason: `"all ports in use for SIP": its signalling expectation ${wanted} is ${held} on the same signalling connection (EALREADY)`, packet: r.packet, clash };
   }

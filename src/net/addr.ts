@@ -40,3 +40,12 @@ export function ipv6ToString(b: Uint8Array, off: number): string {
 export function ipToString(b: Uint8Array, off: number, version: 4 | 6): string {
   return version === 4 ? ipv4ToString(b, off) : ipv6ToString(b, off);
 }
+
+/**
+ * An address as people write it with a port: IPv6 in brackets, then ":port" when there is one
+ * (`hostPort(ip)`: the bracketed host alone, for callers that append their own port part).
+ */
+export function hostPort(ip: string, port?: number | null): string {
+  const host = ip.includes(":") ? `[${ip}]` : ip;
+  return port === undefined || port === null ? host : `${host}:${port}`;
+}

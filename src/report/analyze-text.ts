@@ -8,6 +8,7 @@ import type { TftpInfo } from "../alg/tftp.js";
 import { endpointText, formatDiagnostic } from "./flows-text.js";
 import { renderTable, type Column } from "./table.js";
 import type { Palette } from "./colour.js";
+import { hostPort } from "../net/addr.js";
 
 const COLUMNS: Column[] = [
   { header: "Packet", align: "right" },
@@ -72,7 +73,7 @@ function rows(n: Negotiation): string[][] {
     const seen = (o
       ? `flow ${o.flow} @${o.firstPacket}${o.handshake === false ? " (no handshake)" : ""}${o.fromPort20 === false ? ` (from port ${o.sourcePort})` : ""}`
       : n.lateFlows.length ? `late: flow ${n.lateFlows.join(", ")}` : "no") + (i === 0 && ended ? `; ${ended}` : "");
-    const any = x.from.ip.includes(":") ? `[${x.from.ip}]:*` : `${x.from.ip}:*`;
+    const any = `${hostPort(x.from.ip)}:*`;
     const flow = `${x.proto} ${x.from.port === null ? any : endpointText(x.from)} → ${endpointText(x.to)}`;
     return i === 0 ? [String(n.packet), kind, announced(n), valid, flow, seen, linux] : ["", "", "", "", flow, seen, ""];
   });

@@ -6,6 +6,7 @@ import type { CaptureScan } from "../capture/scan.js";
 import type { Diagnostic, Endpoint, Flow } from "../types.js";
 import { PLAIN, type Palette } from "./colour.js";
 import { renderTable, type Column } from "./table.js";
+import { hostPort } from "../net/addr.js";
 
 const COLUMNS: Column[] = [
   { header: "#", align: "right" },
@@ -23,7 +24,7 @@ const COLUMNS: Column[] = [
 
 export function endpointText(e: Endpoint): string {
   if (e.port === null) return e.ip;
-  return e.ip.includes(":") ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
+  return hostPort(e.ip, e.port);
 }
 
 function tcpText(f: Flow): string {

@@ -24,6 +24,7 @@
  */
 import type { VerifyReportLike } from "../verify/report-types.js";
 import { el, type Markup } from "./markup.js";
+import { hostPort } from "../net/addr.js";
 
 type Report = VerifyReportLike;
 type Session = Report["sessions"][number];
@@ -71,7 +72,7 @@ interface Lane {
 }
 
 export const ep = (e?: { ip?: string; port?: number | null }): string =>
-  !e ? "-" : e.ip?.includes(":") ? `[${e.ip}]${e.port !== undefined && e.port !== null ? ":" + e.port : ""}` : `${e.ip ?? ""}${e.port !== undefined && e.port !== null ? ":" + e.port : ""}`;
+  !e ? "-" : hostPort(e.ip ?? "", e.port);
 
 /** The session's id in diagrams and anchors. */
 export const sessionId = (index: number): string => String(index + 1);

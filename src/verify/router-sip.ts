@@ -17,13 +17,14 @@ import type { RouterEndpoint, RouterExpectation, RouterParseResult, SrxSipCall }
 import type { Check, Finding } from "./types.js";
 import type { MatchCaptures } from "./router-match.js";
 import { finding } from "./findings.js";
+import { hostPort } from "../net/addr.js";
 
 /** The SIP part of a session, when it has one. */
 export function sipOf(s: AnalyzeResult["sessions"][number]): SipSession | undefined {
   return s.alg === "sip" ? s.sip : undefined;
 }
 
-const ep = (e: { ip: string; port: number | null | undefined }) => (e.ip.includes(":") ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
+const ep = (e: { ip: string; port: number | null | undefined }) => `${hostPort(e.ip)}:${e.port}`;
 const where = (x: RouterExpectation) => `${x.location.file}:${x.location.line}`;
 const isSignalling = (x: RouterExpectation) => x.class === 0 || x.className === "signalling";
 

@@ -27,7 +27,7 @@ import { verifySip } from "./sip.js";
 
 const isSipSession = (s: Session) => s.alg === "sip";
 
-const ep = (e: { ip?: string; port?: number | null }) => (e.ip?.includes(":") ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
+const ep = (e: { ip?: string; port?: number | null }) => `${e.ip === undefined ? e.ip : hostPort(e.ip)}:${e.port}`;
 
 /** FTP replies after `packet` on the control flow, up to the next negotiation. */
 function refusal(events: AlgEvent[], controlFlow: number, after: number, before: number): AlgEvent | undefined {
@@ -52,6 +52,7 @@ export interface SessionCheckInput {
 
 /** What the user knows about the NAT, for where the captures alone are ambiguous. */
 import { inCidr, type Cidr } from "../net/cidr.js";
+import { hostPort } from "../net/addr.js";
 export { parseCidr, type Cidr } from "../net/cidr.js";
 
 export interface NatHints {

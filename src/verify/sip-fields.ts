@@ -15,6 +15,7 @@
  */
 import type { Endpoint } from "../types.js";
 import { uriHostPort as parseUriHostPort } from "../alg/sip-parse.js";
+import { hostPort } from "../net/addr.js";
 
 /** The fields of a SIP message this module reads (a subset of src/alg/sip-types.ts SipMessage). */
 export interface SipMessageView {
@@ -77,7 +78,7 @@ export interface SipTranslation {
 
 interface HostPort { ip: string; port?: number }
 
-const hp = (x: HostPort | undefined) => (x ? (x.ip.includes(":") ? `[${x.ip}]` : x.ip) + (x.port !== undefined ? `:${x.port}` : "") : undefined);
+const hp = (x: HostPort | undefined) => (x ? hostPort(x.ip, x.port) : undefined);
 
 /**
  * Host and port of a SIP URI (`sip:`/`sips:`, inside `<...>` or bare), read by the analyzer's URI

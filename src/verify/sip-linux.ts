@@ -34,6 +34,7 @@ import { pairMessages, type VerifiedSip } from "./sip.js";
 import { msOf } from "./sessions.js";
 import type { MediaDirection } from "./sip-media.js";
 import type { Check, Finding } from "./types.js";
+import { hostPort } from "../net/addr.js";
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 const isIp = (s: string) => IPV4.test(s) || s.includes(":");
@@ -97,7 +98,7 @@ export function linuxDialog(si: Session | undefined, so: Session | undefined, v:
   linuxRegisterCheck(k, so, input, findings, checks);
 }
 
-const epText = (e: { ip: string; port: number | null }) => (e.ip.includes(":") ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
+const epText = (e: { ip: string; port: number | null }) => `${hostPort(e.ip)}:${e.port}`;
 
 function refusedMedia(so: Session | undefined, media: MediaDirection[], input: LinuxDialogInput, findings: Finding[]): void {
   if (!so || !input.nat) return;

@@ -24,6 +24,7 @@ import { compareFields, lengthProblem, messageName, type FieldCheck, type SipMes
 import { linuxClashes, linuxDialog, linuxEmulation, type LinuxClashes } from "./sip-linux.js";
 import { SIP_MEDIA_WAIT_S, SIP_MEDIA_WINDOW_S, afterEndFinding, endWords, mediaDirection, mediaEnd, type MediaDirection, type MediaInput } from "./sip-media.js";
 import type { Check, Evidence, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, VerifiedSession } from "./types.js";
+import { hostPort } from "../net/addr.js";
 
 export type SipSession = Session & { sip: NonNullable<Session["sip"]> };
 
@@ -65,7 +66,7 @@ export interface VerifiedSip {
 type SipRegister = NonNullable<NonNullable<Session["sip"]>["register"]>;
 
 const isSip = (s: Session): s is SipSession => s.alg === "sip" && !!s.sip;
-const ep = (e: { ip: string; port?: number | null }) => (e.ip.includes(":") ? `[${e.ip}]` : e.ip) + (e.port !== undefined && e.port !== null ? `:${e.port}` : "");
+const ep = (e: { ip: string; port?: number | null }) => hostPort(e.ip, e.port);
 const same = (a: Endpoint, b: Endpoint) => a.ip === b.ip && a.port === b.port;
 
 export function sipSessions(r: AnalyzeResult | undefined): SipSession[] {
