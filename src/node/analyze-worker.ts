@@ -5,7 +5,8 @@
  */
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { analyzeFile } from "./files.js";
-import { packFlows } from "./flow-transfer.js";
+import { addPrepared, packFlows } from "./flow-transfer.js";
+import { flowColumns, looksUpUdpFlows, prepareUdpFlows } from "../verify/flow-columns.js";
 import { takePackBuffer } from "./pack-offer.js";
 
 const { path, opts, progress, packLock, packLockId, offers, offerState } = workerData as {
@@ -27,9 +28,22 @@ try {
   const r = await analyzeFile(path, progress ? { ...opts, onProgress } : opts);
   const { core, flows: table, ...scan } = r.scan;
   // One worker packs at a time (the pack lock of files.ts analyzeFilesParallel): the other's copy waits for this one to end.
-  for (let held; packLock && packLockId && (held = Atomics.compareExchange(packLock, 0, 0, packLockId)) !== 0; ) Atomics.wait(packLock, 0, held);
+  let prepared = false;
+  for (let held; packLock && packLockId && (held = Atomics.compareExchange(packLock, 0, 0, packLockId)) !== 0; ) {
+    // Waiting: the other worker's table reaches the main thread first, which prepares it while this
+    // one is copied, and then has this table's columns (and UDP endpoint index) to compute
+    // (verify-run.ts prepareSide) before it can pair the two. Computed here meanwhile, from the
+    // table in wasm memory, read in slot order; sent with the records.
+    if (!prepared) {
+      flowColumns(table);
+      if (looksUpUdpFlows(r.sessions)) prepareUdpFlows(table);
+      prepared = true;
+    }
+    Atomics.wait(packLock, 0, held);
+  }
   const offered = offers && offerState && packLockId ? takePackBuffer(offerState, packLockId - 1, offers) : undefined;
   const { packed, transfer } = packFlows(core!, table, offered);
+  if (prepared) addPrepared(packed, transfer, table);
   parentPort!.postMessage({ ok: true, scan, flows: packed, sessions: r.sessions, events: r.events }, transfer);
 } catch (e) {
   parentPort!.postMessage({ ok: false, name: (e as Error).name, message: (e as Error).message, file: (e as { file?: string }).file, code: (e as { code?: string }).code });

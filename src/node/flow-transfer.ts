@@ -9,16 +9,34 @@
  * Measured (2 × 1 GiB verify, load ~19): also computing the reconciliation's columns
  * (src/verify/flow-columns.ts) in the workers and transferring them raised the peak RSS by
  * 20–30 MiB (both workers hold them at the same moment, beside their wasm memories) for no
- * measurable gain in CPU time, so the main thread computes them, once per table.
+ * measurable gain in CPU time, so the main thread computes them, once per table — except for a
+ * worker that has to wait for the pack lock (the other worker is copying its table): it has the
+ * time, and the main thread would compute them after preparing the other table, on verify's
+ * critical path, so that worker sends them with its records (`addPrepared`; ~7 MiB per 250 k flows).
  */
 import { ENDED_FLOW, FlowTable } from "../capture/flow-table.js";
 import { FLOW_SIZE } from "../wasm/abi.js";
 import type { CaptureCore } from "../wasm/core.js";
+import { attachPrepared, preparedBuffers, preparedOf, type PreparedColumns } from "../verify/flow-columns.js";
 
 /** What a worker posts for one flow table (every buffer in `transfer`). */
 export interface PackedFlows {
   records: ArrayBuffer;
   count: number;
+  /**
+   * The reconciliation's columns of these flows and their UDP endpoint index
+   * (src/verify/flow-columns.ts), when the worker computed them (analyze-worker.ts: while it waited
+   * for the other worker's copy); the receiving thread then does not compute them again.
+   */
+  prepared?: PreparedColumns;
+}
+
+/** Sends what was computed of `table` ahead of verify (flow-columns.ts preparedOf), if anything, with `packed`: its buffers join `transfer`. */
+export function addPrepared(packed: PackedFlows, transfer: ArrayBuffer[], table: FlowTable): void {
+  const p = preparedOf(table);
+  if (!p) return;
+  packed.prepared = p;
+  for (const b of preparedBuffers(p)) transfer.push(b);
 }
 
 /**
@@ -81,5 +99,7 @@ export function packBuffer(flows: number): ArrayBuffer {
 
 /** The FlowTable of a packed table (in the receiving thread). */
 export function unpackFlows(p: PackedFlows): FlowTable {
-  return new FlowTable(p.records, 0, p.count, p.count);
+  const t = new FlowTable(p.records, 0, p.count, p.count);
+  if (p.prepared) attachPrepared(t, p.prepared);
+  return t;
 }

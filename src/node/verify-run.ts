@@ -15,7 +15,7 @@ import { analyzeFile, analyzeFilesParallel, InputError, type FileOptions } from 
 import { STDIN, STDIN_NAME } from "./io.js";
 import type { AnalyzeResult, AnalyzeScanOptions } from "../alg/analyze.js";
 import { prepareReconcile } from "../verify/nat.js";
-import { prepareUdpFlows } from "../verify/flow-columns.js";
+import { looksUpUdpFlows, prepareUdpFlows } from "../verify/flow-columns.js";
 import { parseVerifyRouter } from "../verify/router-input.js";
 import type { RouterParseResult } from "../router/types.js";
 import type { Diagnostic } from "../types.js";
@@ -111,7 +111,7 @@ export async function verifyParsedRouter(files: VerifyFiles, router: RouterParse
  */
 function prepareSide(r: AnalyzeResult, first: boolean): void {
   prepareReconcile(r.scan.flows, first);
-  if (r.sessions.some((s) => s.alg === "sip" && s.negotiations.some((n) => n.kind === "SDP"))) prepareUdpFlows(r.scan.flows);
+  if (looksUpUdpFlows(r.sessions)) prepareUdpFlows(r.scan.flows);
 }
 
 /**

@@ -6,7 +6,8 @@
  */
 import type { FlowTable } from "../wasm/core.js";
 import { ENDED_FLOW } from "../capture/flow-table.js";
-import { KeyIndex } from "./key-index.js";
+import { KeyIndex, type KeyIndexParts } from "./key-index.js";
+import type { Session } from "../alg/sessions.js";
 
 export interface FlowColumns {
   /** Endpoint keys of initiator and responder (index = flow id; 0 unused). */
@@ -66,6 +67,11 @@ export function computeFlowColumns(t: FlowTable): FlowColumns {
   }
   for (let id = 1; id <= n; id++) if (t.where(id) & ENDED_FLOW) visit(id);
   return { initiator, responder, firstMs, packets, spanFirstMs, spanLastMs };
+}
+
+/** The buffers of `c`'s columns (to transfer them to another thread). */
+export function columnBuffers(c: FlowColumns): ArrayBuffer[] {
+  return [c.initiator.buffer as ArrayBuffer, c.responder.buffer as ArrayBuffer, c.firstMs.buffer as ArrayBuffer, c.packets.buffer as ArrayBuffer];
 }
 
 /** The columns of `t` (computed on the first call). */
@@ -183,6 +189,45 @@ function udpEndpoints(t: FlowTable): UdpEndpoints {
 /** Builds the UDP endpoint index of `t` ahead of the first lookup (verify-run.ts). */
 export function prepareUdpFlows(t: FlowTable): void {
   udpEndpoints(t);
+}
+
+/** Whether verify looks flows of a capture up by UDP endpoint (`udpFlowsAt`): it has SIP sessions with SDP. */
+export function looksUpUdpFlows(sessions: Session[]): boolean {
+  return sessions.some((s) => s.alg === "sip" && s.negotiations.some((n) => n.kind === "SDP"));
+}
+
+/** What was computed of a table ahead of verify, as typed arrays that another thread can receive (their buffers transferred). */
+export interface PreparedColumns {
+  columns: FlowColumns;
+  udp?: { index: KeyIndexParts; owner: Int32Array };
+}
+
+/** The columns of `t` and its UDP endpoint index, if they were computed (undefined: no columns). */
+export function preparedOf(t: FlowTable): PreparedColumns | undefined {
+  const columns = attached.get(t);
+  if (!columns) return undefined;
+  const u = udpAttached.get(t);
+  return { columns, ...(u && { udp: { index: u.index.parts(), owner: u.owner } }) };
+}
+
+/** The buffers of `p` (to transfer them). */
+export function preparedBuffers(p: PreparedColumns): ArrayBuffer[] {
+  const out = columnBuffers(p.columns);
+  if (p.udp) {
+    const x = p.udp.index;
+    for (const a of [x.slots, x.keyOf, x.head, x.count, x.next, p.udp.owner]) out.push(a.buffer as ArrayBuffer);
+  }
+  return out;
+}
+
+/**
+ * Hands `t` the columns (and UDP endpoint index) computed elsewhere — by the worker thread that
+ * analyzed its capture, from the same records (src/node/flow-transfer.ts) — so that they are not
+ * computed again. What `t` has already is kept.
+ */
+export function attachPrepared(t: FlowTable, p: PreparedColumns): void {
+  if (!attached.has(t)) attached.set(t, p.columns);
+  if (p.udp && !udpAttached.has(t)) udpAttached.set(t, { index: new KeyIndex(p.udp.index), owner: p.udp.owner });
 }
 
 /**

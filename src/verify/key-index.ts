@@ -23,11 +23,12 @@ export class Chains {
   readonly next: Int32Array;
   protected groups = 0;
 
-  /** Room for `groups` groups (numbered from 1) over flow ids 1..`ids`. */
-  constructor(groups: number, ids: number) {
-    this.head = new Int32Array(groups + 1);
-    this.count = new Int32Array(groups + 1);
-    this.next = new Int32Array(ids + 1);
+  /** Room for `groups` groups (numbered from 1) over flow ids 1..`ids`; or the arrays of chains made elsewhere. */
+  constructor(groups: number, ids: number, made?: { head: Int32Array; count: Int32Array; next: Int32Array }) {
+    this.head = made?.head ?? new Int32Array(groups + 1);
+    this.count = made?.count ?? new Int32Array(groups + 1);
+    this.next = made?.next ?? new Int32Array(ids + 1);
+    if (made) this.groups = groups;
   }
 
   /** Groups, numbered 1..groupCount. */
@@ -95,6 +96,16 @@ export class Chains {
   }
 }
 
+/** A KeyIndex as plain typed arrays (KeyIndex.parts): to send it to another thread, its buffers transferred. */
+export interface KeyIndexParts {
+  groups: number;
+  slots: Int32Array;
+  keyOf: Float64Array;
+  head: Int32Array;
+  count: Int32Array;
+  next: Int32Array;
+}
+
 export class KeyIndex extends Chains {
   /** slot → group (0 = empty). */
   private readonly slots: Int32Array;
@@ -104,8 +115,15 @@ export class KeyIndex extends Chains {
   /** flow id → its group (groupOfIds(), kept once asked for). */
   private groupOf?: Int32Array;
 
-  /** `keys[id]` for flow ids 1..keys.length − 1. */
-  constructor(keys: Float64Array) {
+  /** `keys[id]` for flow ids 1..keys.length − 1; or an index made elsewhere (KeyIndex.parts, received from another thread). */
+  constructor(keys: Float64Array | KeyIndexParts) {
+    if (!(keys instanceof Float64Array)) {
+      super(keys.groups, 0, keys);
+      this.slots = keys.slots;
+      this.keyOf = keys.keyOf;
+      this.mask = keys.slots.length - 1;
+      return;
+    }
     const n = keys.length - 1;
     super(n, n);
     let cap = 16;
@@ -128,6 +146,11 @@ export class KeyIndex extends Chains {
       next[id] = g;
     }
     this.link();
+  }
+
+  /** The index's arrays (the same, not copies; the members layout and group of ids are not included). */
+  parts(): KeyIndexParts {
+    return { groups: this.groups, slots: this.slots, keyOf: this.keyOf, head: this.head, count: this.count, next: this.next };
   }
 
   /** The group of every flow id (index = id), from the chains. */

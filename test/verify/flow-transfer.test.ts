@@ -2,15 +2,17 @@
  * A flow table handed from a worker thread to the main thread (src/node/flow-transfer.ts): the
  * records copied out of wasm memory in table-slot order (then those that left the table), sent
  * as transferred buffers, give the main thread the same flows under the same ids, and the same
- * reconciliation columns (src/verify/flow-columns.ts).
+ * reconciliation columns (src/verify/flow-columns.ts); columns and UDP endpoint index computed by
+ * the worker (analyze-worker.ts, while it waits for the pack lock) arrive with them and are used.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { scanFile } from "../../src/node/files.js";
-import { packFlows, unpackFlows } from "../../src/node/flow-transfer.js";
-import { computeFlowColumns, flowColumns, flowSpan } from "../../src/verify/flow-columns.js";
+import { addPrepared, packFlows, unpackFlows } from "../../src/node/flow-transfer.js";
+import { computeFlowColumns, flowColumns, flowSpan, looksUpUdpFlows, prepareUdpFlows, udpFlowsAt } from "../../src/verify/flow-columns.js";
+import { analyzeFile } from "../../src/node/files.js";
 import { ENDED_FLOW, type FlowTable } from "../../src/capture/flow-table.js";
 import { DEFAULT_EPOCH_NS, ethernetFor, tcpSession, writePcap, type PcapRecord, type SessionFrame } from "../helpers/pcap-writer.js";
 
@@ -62,5 +64,42 @@ describe("flow table transfer between threads", () => {
     for (let id = 1; id <= scan.flows.count; id++) if (scan.flows.where(id) & ENDED_FLOW) ended++;
     expect(ended).toBeGreaterThan(150);
     expectSameTable(roundTrip(scan), scan.flows);
+  });
+
+  it("columns and UDP endpoint index computed on the sending side arrive with the records and are used as computed", async () => {
+    for (const name of ["sip-udp-alg", "sip-udp-reinvite-move", "rtsp-udp-nat", "ftp-active-masquerade"]) {
+      const path = `pcaps/nat/${name}/outside.pcap`;
+      // What analyze-worker.ts does while it waits: its table's columns (and UDP index when verify will look up SIP media), then the copy.
+      const sent = await analyzeFile(path);
+      const sip = looksUpUdpFlows(sent.sessions);
+      expect(sip, name).toBe(name.startsWith("sip"));
+      const cols = flowColumns(sent.scan.flows);
+      if (sip) prepareUdpFlows(sent.scan.flows);
+      const { packed, transfer } = packFlows(sent.scan.core!, sent.scan.flows);
+      addPrepared(packed, transfer, sent.scan.flows);
+      expect(packed.prepared?.columns).toBe(cols);
+      expect(Boolean(packed.prepared?.udp)).toBe(sip);
+      const received = structuredClone(packed, { transfer });
+      expect(transfer.every((b) => b.byteLength === 0)).toBe(true);
+      const got = unpackFlows(received);
+      // The received columns are the ones attached (not computed again), equal to the table's own.
+      expect(flowColumns(got)).toBe(received.prepared!.columns);
+      const fresh = (await analyzeFile(path)).scan.flows;
+      expectSameTable(got, fresh);
+      // Every UDP endpoint (and a port beside it) gives the same flows through the received index as through a fresh one.
+      let hits = 0;
+      for (let id = 1; id <= fresh.count; id++) {
+        const f = fresh.get(id);
+        if (f.proto !== "udp") continue;
+        for (const e of [f.initiator, f.responder]) {
+          for (const port of [e.port!, (e.port! + 1) & 0xffff]) {
+            const want = udpFlowsAt(fresh, e.ip, port);
+            expect(udpFlowsAt(got, e.ip, port), `${name} ${e.ip}|${port}`).toEqual(want);
+            hits += want.length;
+          }
+        }
+      }
+      if (sip) expect(hits, name).toBeGreaterThan(0);
+    }
   });
 });
