@@ -71,6 +71,7 @@ export async function runWebBench(path: string, packets: number, iterations = 3)
   const rows: WebBenchRow[] = [];
   let firstWorker = NaN;
   let stalls = 0;
+  const reads: number[] = [];
   try {
     // One page, like one Node process: a warm-up run, then the best of `iterations` (the same
     // rule as the in-process Node figure below: tinybench-style warm-up, best time).
@@ -110,6 +111,7 @@ export async function runWebBench(path: string, packets: number, iterations = 3)
       await readDone; // a finished run posted its 100 % before its report
       const ms = Number(await page.$eval("#timing span", (e) => (e as HTMLElement).dataset.ms));
       stalls += Number(await page.$eval("#timing span", (e) => (e as HTMLElement).dataset.stalls));
+      reads.push(Number(await page.$eval("#timing span", (e) => (e as HTMLElement).dataset.reads)));
       if (i === 0) {
         firstWorker = ms / 1000;
         continue;
@@ -140,7 +142,7 @@ export async function runWebBench(path: string, packets: number, iterations = 3)
       { name: `analyze in Node (in-process analyzeFile), ${mib} MiB`, seconds: bestNode, bytes, mbPerSec: bytes / 1e6 / bestNode, packetsPerSec: packets / bestNode, note: `best of ${iterations} after a warm-up run, each right after a page run` },
       {
         name: `analyze in Chromium (page worker, File.stream), ${mib} MiB`, seconds: bestWorker, bytes, mbPerSec: bytes / 1e6 / bestWorker, packetsPerSec: packets / bestWorker,
-        note: `best of ${iterations} after a warm-up run (cold first run ${firstWorker.toFixed(2)} s); ${(ratio * 100).toFixed(0)} % of Node (median of ${ratios.length} paired runs, range ${(ratios[0] * 100).toFixed(0)}–${(ratios[ratios.length - 1] * 100).toFixed(0)} %); click to rendered report ${bestE2e.toFixed(2)} s${cpuNote}; stalled BYOB reads over all page runs: ${stalls}`,
+        note: `best of ${iterations} after a warm-up run (cold first run ${firstWorker.toFixed(2)} s); ${(ratio * 100).toFixed(0)} % of Node (median of ${ratios.length} paired runs, range ${(ratios[0] * 100).toFixed(0)}–${(ratios[ratios.length - 1] * 100).toFixed(0)} %); click to rendered report ${bestE2e.toFixed(2)} s${cpuNote}; reads of the File's stream per run (median) ${median(reads)}; stalled BYOB reads over all page runs: ${stalls}`,
       },
     );
   } finally {

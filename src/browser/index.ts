@@ -44,9 +44,20 @@ export function compileCoreAsync(bytes: BufferSource): Promise<WebAssembly.Modul
 /**
  * Bytes of the staging buffer a byte stream (`File.stream()` in Chromium and Node) is read into
  * with a BYOB reader before the copy into the wasm window. One buffer, handed back and forth:
- * no ArrayBuffer per chunk. 1, 4 and 16 MiB read a 256 MiB File alike in Chromium.
+ * no ArrayBuffer per chunk. Larger than STREAM_MIN_READ_BYTES, so a read takes whatever else has
+ * arrived by then (Chromium's Blob data pipe holds 2 MiB: reads of up to ~3 MiB were seen).
  */
-export const STREAM_STAGING_BYTES = 1 << 20;
+export const STREAM_STAGING_BYTES = 4 << 20;
+
+/**
+ * The least a BYOB read asks for (`read(view, { min })`; the stream's last read may give less).
+ * Chromium delivers a File's bytes as they arrive through a 2 MiB data pipe, in pieces of ~70 KiB
+ * on average when every read takes what is there: each piece costs a wake-up and a promise in the
+ * worker and in the browser process. Waiting for 1 MiB makes ~1 000 reads of a 1 GiB File
+ * instead of ~10 000–15 000 (h7, session 9: README "In the browser"). A browser without the
+ * option reads as before.
+ */
+export const STREAM_MIN_READ_BYTES = 1 << 20;
 
 /**
  * A PullSource over a ReadableStream (`File.stream()`): each read fills the caller's buffer (the
@@ -65,7 +76,7 @@ export const STREAM_STAGING_BYTES = 1 << 20;
  */
 export function streamSource(
   stream: ReadableStream<Uint8Array>, signal?: AbortSignal, reopen?: (offset: number) => ReadableStream<Uint8Array>,
-): PullSource & { cancel(): Promise<void>; readonly stalls: number } {
+): PullSource & { cancel(): Promise<void>; readonly stalls: number; readonly reads: number } {
   const next = chunkReader(stream, reopen);
   let rest: Uint8Array | undefined;
   let done = false;
@@ -94,6 +105,10 @@ export function streamSource(
     get stalls() {
       return next.stalls;
     },
+    /** Reads of the stream so far (each a wake-up of this thread; see STREAM_MIN_READ_BYTES). */
+    get reads() {
+      return next.reads;
+    },
   };
 }
 
@@ -107,7 +122,7 @@ export const STREAM_STALL_MS = 3000;
  */
 function chunkReader(
   stream: ReadableStream<Uint8Array>, reopen?: (offset: number) => ReadableStream<Uint8Array>,
-): { read(): Promise<Uint8Array | undefined>; cancel(): Promise<void>; readonly stalls: number } {
+): { read(): Promise<Uint8Array | undefined>; cancel(): Promise<void>; readonly stalls: number; readonly reads: number } {
   let byob: ReadableStreamBYOBReader | undefined;
   try {
     if (reopen) byob = stream.getReader({ mode: "byob" });
@@ -118,21 +133,27 @@ function chunkReader(
   let staging = new ArrayBuffer(STREAM_STAGING_BYTES);
   let delivered = 0;
   let stalls = 0;
+  let reads = 0;
+  let byobEnded = false;
   const byobRead = async (b: ReadableStreamBYOBReader): Promise<Uint8Array | undefined | "stalled"> => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const stalled = new Promise<"stalled">((resolve) => { timer = setTimeout(() => resolve("stalled"), STREAM_STALL_MS); });
     try {
-      const r = await Promise.race([b.read(new Uint8Array(staging)), stalled]);
+      const r = await Promise.race([b.read(new Uint8Array(staging), { min: STREAM_MIN_READ_BYTES }), stalled]);
       if (r === "stalled") return r;
-      if (r.done || !r.value) return undefined;
+      if (!r.value) return undefined;
       staging = r.value.buffer as ArrayBuffer;
-      return r.value;
+      // With `min`, the stream's end comes with the bytes that arrived after the last read.
+      if (r.done) byobEnded = true;
+      return r.value.length > 0 ? r.value : undefined;
     } finally {
       clearTimeout(timer);
     }
   };
   return {
     async read() {
+      if (byobEnded) return undefined;
+      reads++;
       if (byob) {
         const r = await byobRead(byob);
         if (r !== "stalled") {
@@ -153,6 +174,9 @@ function chunkReader(
     get stalls() {
       return stalls;
     },
+    get reads() {
+      return reads;
+    },
   };
 }
 
@@ -168,14 +192,17 @@ export interface NamedBlob {
 /** Analyzes one Blob/File (the browser twin of the Node entry's `analyzeFile`). */
 export async function analyzeBlob(
   module: WebAssembly.Module, blob: NamedBlob,
-  opts: Omit<AnalyzeScanOptions, "file"> & { file?: string; signal?: AbortSignal; read?: { stalls: number } } = {},
+  opts: Omit<AnalyzeScanOptions, "file"> & { file?: string; signal?: AbortSignal; read?: { stalls: number; reads?: number } } = {},
 ): Promise<AnalyzeResult> {
   const { signal, read, ...rest } = opts;
   const source = streamSource(blob.stream(), signal, blob.slice && ((at) => blob.slice!(at).stream()));
   try {
     return await analyzeCapture(module, source, { ...rest, file: opts.file ?? blob.name });
   } finally {
-    if (read) read.stalls = source.stalls;
+    if (read) {
+      read.stalls = source.stalls;
+      read.reads = source.reads;
+    }
     await source.cancel().catch(() => undefined);
   }
 }
@@ -199,6 +226,8 @@ export interface CaptureTiming {
   wasmBytes: number;
   /** BYOB reads given up after STREAM_STALL_MS (the rest read with the default reader; streamSource). */
   stalls: number;
+  /** Reads of the File's stream (fewer, larger reads cost less CPU: STREAM_MIN_READ_BYTES). */
+  reads: number;
 }
 
 export interface VerifyBlobsOptions extends Omit<AnalyzeScanOptions, "file" | "onProgress">, VerifyOptions {
@@ -223,11 +252,11 @@ export async function verifyBlobs(
     if (!blob) continue;
     const t0 = performance.now();
     const filter = side === "inside" ? input.insideIf : input.outsideIf;
-    const read = { stalls: 0 };
+    const read = { stalls: 0, reads: 0 };
     analyzed[side] = await analyzeBlob(module, blob, {
       ...analyzeOpts, ...(filter ? { interfaceFilter: filter } : {}), signal, read, onProgress: onProgress && ((bytes: number) => onProgress(side, bytes, blob.size)),
     });
-    timing.push({ side, bytes: analyzed[side].scan.info.bytes, ms: performance.now() - t0, wasmBytes: analyzed[side].scan.memoryBytes, stalls: read.stalls });
+    timing.push({ side, bytes: analyzed[side].scan.info.bytes, ms: performance.now() - t0, wasmBytes: analyzed[side].scan.memoryBytes, stalls: read.stalls, reads: read.reads });
   }
   const router = (input.router ?? []).map((r) => parseVerifyRouter(r.text, r.name));
   const report = verify({ ...analyzed, router }, { profile: opts.profile, clockOffsetMs, frameTolerance, allMappings, hints, sipSidesDialogs });

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { analyzeBlob, STREAM_STAGING_BYTES, streamSource, verifyBlobs } from "../../src/browser/index.js";
+import { analyzeBlob, STREAM_MIN_READ_BYTES, STREAM_STAGING_BYTES, streamSource, verifyBlobs } from "../../src/browser/index.js";
 import { loadCoreModule } from "../../src/node/index.js";
 import { runVerify } from "../../src/node/verify-run.js";
 
@@ -111,8 +111,40 @@ describe("browser entry under Node", () => {
     const out = new Uint8Array(bytes.length + 4096);
     let at = 0;
     for (let n; (n = await src.read(out.subarray(at, at + 65536))) > 0;) at += n;
-    expect(opened).toEqual([STREAM_STAGING_BYTES + 1000]);
+    // The first read fills the staging buffer (1000 bytes, then the next chunk's first
+    // STREAM_STAGING_BYTES − 1000); the second holds the 1000 left but waits for
+    // STREAM_MIN_READ_BYTES that never come: those 1000 were never delivered, so the stream is
+    // reopened at the first of them.
+    expect(opened).toEqual([STREAM_STAGING_BYTES]);
     expect(src.stalls).toBe(1);
+    expect(at).toBe(bytes.length);
+    expect(Buffer.from(out.subarray(0, at)).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it("streamSource: a BYOB read waits for STREAM_MIN_READ_BYTES (one read gathers many small chunks), and the stream's short last read is kept", async () => {
+    const bytes = new Uint8Array(2 * STREAM_MIN_READ_BYTES + 4321).map((_, i) => (i * 2654435761) >>> 24);
+    let filledBefore = 0;
+    let pulls = 0;
+    const stream = new ReadableStream({
+      type: "bytes",
+      pull(c) {
+        pulls++;
+        // How much of the pending BYOB read is already filled when the stream is asked for more.
+        filledBefore = Math.max(filledBefore, c.byobRequest?.view?.byteOffset ?? 0);
+        const at = (pulls - 1) * 1000;
+        if (at >= bytes.length) {
+          c.close();
+          c.byobRequest?.respond(0);
+          return;
+        }
+        c.enqueue(bytes.slice(at, at + 1000));
+      },
+    }) as ReadableStream<Uint8Array>;
+    const src = streamSource(stream, undefined, () => { throw new Error("no stall, no reopen"); });
+    const out = new Uint8Array(bytes.length + 10);
+    let at = 0;
+    for (let n; (n = await src.read(out.subarray(at))) > 0;) at += n;
+    expect(filledBefore).toBeGreaterThanOrEqual(STREAM_MIN_READ_BYTES - 1000);
     expect(at).toBe(bytes.length);
     expect(Buffer.from(out.subarray(0, at)).equals(Buffer.from(bytes))).toBe(true);
   });
