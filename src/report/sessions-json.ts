@@ -19,6 +19,13 @@ import { JSON_CHUNK, writeJson } from "./json-pieces.js";
 /** Messages plus negotiations of a session stringified in one piece (larger ones are walked). */
 export const SESSION_JSON_INLINE_ITEMS = 256;
 
+/**
+ * Code units of stringified sessions gathered before they are encoded: small enough that the
+ * gathered text, two-byte when a Linux reason holds "→", stays below V8's large-object size
+ * (128 KiB; a piece of 2^16 units was a fresh mapping each, session 8's README note).
+ */
+const PIECE = 1 << 14;
+
 /** The bytes of JSON.stringify(sessions), in chunks of about JSON_CHUNK bytes (each valid only while `write` runs). */
 export function writeSessionsJson(sessions: readonly Session[], write: (chunk: Uint8Array) => void): void {
   if (!allPlain(sessions)) {
@@ -40,14 +47,14 @@ export function writeSessionsJson(sessions: readonly Session[], write: (chunk: U
     }
     pos += enc.encodeInto(text, buf.subarray(pos)).written;
   };
-  // Strings of sessions gathered up to JSON_CHUNK characters, then encoded at once.
+  // Strings of sessions gathered up to PIECE code units, then encoded at once.
   let text = "[";
   for (let i = 0; i < sessions.length; i++) {
     const s = sessions[i]!;
     if (i > 0) text += ",";
     if (itemsOf(s) <= SESSION_JSON_INLINE_ITEMS) {
       text += JSON.stringify(s);
-      if (text.length >= JSON_CHUNK) {
+      if (text.length >= PIECE) {
         put(text);
         text = "";
         if (pos >= JSON_CHUNK) flush();
