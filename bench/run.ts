@@ -26,7 +26,8 @@
  *   6. issue 14's criterion: `analyze --json --profile linux` on the process-size capture with SIP and
  *      TFTP scripts (the current generator, 3) against generator 1's capture of the same size (FTP and RTSP
  *      only; `gen-capture --generator 1`), paired whole-process CPU ratios (A B A B …), the
- *      median against SIP_TFTP_CPU_LIMIT (1.10; `--skip-criterion` leaves it out).
+ *      median against SIP_TFTP_CPU_LIMIT (1.10; `--skip-criterion` leaves it out); with it, the CPU one SIP
+ *      message costs (each round also runs the SIP capture with `--sip-ports 1`: the difference over its messages).
  *
  * Options: --size <bytes, e.g. 256M> (tinybench file), --process-size <1G>, --huge, --skip-router, --skip-web, --skip-floods,
  * --skip-breakdown, --skip-criterion, --yardstick <decode.c>, --iterations <n>.
@@ -48,7 +49,7 @@ import { runRouterBench } from "./router.bench.js";
 import { runWebBench } from "./web.bench.js";
 import { runFloodBench } from "./floods.bench.js";
 import { analyzeBreakdown, formatBreakdown, verifyBreakdown, type Phase } from "./breakdown.js";
-import { fileSource, loadCoreModule, packageRoot } from "../src/node/index.js";
+import { analyzeFile, fileSource, loadCoreModule, packageRoot } from "../src/node/index.js";
 import { scanCapture } from "../src/capture/scan.js";
 
 const root = packageRoot();
@@ -146,34 +147,55 @@ export interface Criterion {
   limit: number;
   met: boolean;
   note: string;
+  /**
+   * What one SIP message costs analyze: the median over the rounds of (CPU on the capture − CPU on
+   * it with `--sip-ports 1`, which leaves its SIP unparsed) / its SIP messages, in µs (wasm and host).
+   */
+  usPerSipMessage?: number;
+  sipMessages?: number;
 }
 
 /** SIP/TFTP must cost analyze at most this much more CPU than the same size without them. */
 export const SIP_TFTP_CPU_LIMIT = 1.1;
 
+/** SIP messages analyze finds in a capture (kept and counted beyond --max-negotiations). */
+export async function sipMessagesOf(path: string): Promise<number> {
+  const { sessions } = await analyzeFile(path, { profile: "linux" });
+  let n = 0;
+  for (const s of sessions) n += (s.sip?.messages.length ?? 0) + (s.partial?.messagesNotKept ?? 0);
+  return n;
+}
+
 /**
  * `analyze --json --profile linux` (with the node flags of the CLI's shebang) on the bench capture (the current generator: with
  * SIP and TFTP, every script finished) and on generator 1's capture of the same size (FTP and RTSP only), in turn (A B A B …, `runs` pairs
  * after one warm-up pair): the median of the pairs' whole-process CPU ratios (user + system;
- * ratios of neighbouring runs hold when the machine's speed drifts). Undefined without GNU time.
+ * ratios of neighbouring runs hold when the machine's speed drifts). Each round also runs A with
+ * `--sip-ports 1` (C): (A − C) / `sipMessages` is the CPU one SIP message costs. Undefined without GNU time.
  */
-function sipTftpCriterion(bin: string, withSip: string, without: string, bytes: number, runs = 5): Criterion | undefined {
+export function sipTftpCriterion(bin: string, withSip: string, without: string, bytes: number, sipMessages: number, runs = 5): Criterion | undefined {
   // Through the shebang's node flags, as the installed CLI runs (and as the other whole-process rows do).
-  const args = (f: string) => [...binNodeFlags(bin), bin, "analyze", f, "--json", "--profile", "linux"];
+  const args = (f: string, ...more: string[]) => [...binNodeFlags(bin), bin, "analyze", f, "--json", "--profile", "linux", ...more];
   timeProcess(process.execPath, args(withSip));
   timeProcess(process.execPath, args(without));
   const ratios: number[] = [];
+  const perMessage: number[] = [];
   for (let i = 0; i < runs; i++) {
     const a = timeProcess(process.execPath, args(withSip)).cpuSeconds;
     const b = timeProcess(process.execPath, args(without)).cpuSeconds;
-    if (a === undefined || b === undefined) return undefined;
+    const c = timeProcess(process.execPath, args(withSip, "--sip-ports", "1")).cpuSeconds;
+    if (a === undefined || b === undefined || c === undefined) return undefined;
     ratios.push(a / b);
+    if (sipMessages > 0) perMessage.push(((a - c) * 1e6) / sipMessages);
   }
   const ratio = median(ratios);
+  const us = perMessage.length ? median(perMessage) : undefined;
   return {
     name: `analyze --json CPU, bench capture with SIP/TFTP / without (generator 1), ${(bytes / 2 ** 30).toFixed(2)} GiB each`,
     ratio, ratios, limit: SIP_TFTP_CPU_LIMIT, met: ratio <= SIP_TFTP_CPU_LIMIT,
-    note: `median of ${runs} paired whole-process runs (user + system), pairs ${ratios.map((r) => r.toFixed(3)).join(" ")}`,
+    note: `median of ${runs} paired whole-process runs (user + system), pairs ${ratios.map((r) => r.toFixed(3)).join(" ")}` +
+      (us === undefined ? "" : `; a SIP message costs ${us.toFixed(0)} µs of CPU (${sipMessages} messages; median of (CPU − CPU with --sip-ports 1) / messages)`),
+    ...(us !== undefined && { usPerSipMessage: us, sipMessages }),
   };
 }
 
@@ -312,7 +334,7 @@ async function main() {
   if (!values["skip-criterion"]) {
     const withSip = capture(sizes[0]);
     const without = capture(sizes[0], 1, false, 1);
-    const k = sipTftpCriterion(bin, withSip.path, without.path, statSync(withSip.path).size);
+    const k = sipTftpCriterion(bin, withSip.path, without.path, statSync(withSip.path).size, await sipMessagesOf(withSip.path));
     if (k) criteria.push(k);
     else process.stderr.write("bench: /usr/bin/time not found: no CPU figures, the SIP/TFTP criterion is left out\n");
   }

@@ -27,7 +27,7 @@
 import { EventKind, SipFlag, SipLine } from "../wasm/abi.js";
 import type { AlgEvent, FlowTable } from "../wasm/core.js";
 import { nsToIso } from "../net/time.js";
-import type { Endpoint, Flow } from "../types.js";
+import type { Endpoint } from "../types.js";
 import type { AlgConditions, ExpectedFlow, Negotiation, Profile, Session, SessionPartial } from "./sessions.js";
 import {
   headerValue, isHoldAddress, isIpLiteral, parseContact, parseCSeq, parseMediaLine, parseParty, parseRequestLine,
@@ -37,6 +37,8 @@ import type { MediaEndReason, MediaInfo, Sdp, SdpDirection, SdpMedia, SipMessage
 import { emulateLinux, type LinuxDialog } from "./sip-linux.js";
 import type { FlowCandidates } from "./candidates.js";
 import { flowEndpoint } from "./flow-endpoint.js";
+import { FL_ADDR_A, FL_ADDR_B, FL_FIRST_TS, FL_IPVER, FL_LAST_PKT, FL_PKTS_AB, FL_PKTS_BA, FL_PORT_A, FL_PORT_B, FLOW_SIZE } from "../wasm/abi.js";
+import { ipToString } from "../net/addr.js";
 
 const COMPACT_NAMES: Record<number, string> = {
   [SipLine.Via]: "v", [SipLine.Contact]: "m", [SipLine.From]: "f", [SipLine.To]: "t", [SipLine.CallId]: "i",
@@ -557,9 +559,46 @@ class EndpointCache {
   }
 }
 
-/** Adds candidate `c` under its endpoint `ep` (ip|port). */
-function indexFlow<C>(index: Map<string, C[]>, ep: Endpoint, c: C): void {
-  const key = `${ep.ip}|${ep.port}`;
+/**
+ * A UDP flow media may have used, read from its record (FlowTable.copyRecord), not materialised
+ * (FlowTable.get: times, counters, VLANs — ~1 KB a flow, for thousands of candidates).
+ */
+interface MediaCandidate {
+  id: number;
+  ipA: string;
+  portA: number;
+  ipB: string;
+  portB: number;
+  /** Packets initiator → responder and back. */
+  pktsAB: number;
+  pktsBA: number;
+  lastPacket: number;
+  startNs: bigint;
+}
+
+/** The candidates of the flows in `ids` with a wanted port (UDP only), indexed by either endpoint (`ip|port`). */
+function mediaIndex(flows: FlowTable, ids: readonly number[], wanted: Set<number>): Map<string, MediaCandidate[]> {
+  const index = new Map<string, MediaCandidate[]>();
+  const rec = new Uint8Array(FLOW_SIZE);
+  const dv = new DataView(rec.buffer);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if ((!wanted.has(flows.port(id, 0)) && !wanted.has(flows.port(id, 1))) || flows.proto(id) !== "udp") continue;
+    flows.copyRecord(id, rec, 0);
+    const v = dv.getUint8(FL_IPVER) === 6 ? 6 : 4;
+    const c: MediaCandidate = {
+      id, ipA: ipToString(rec, FL_ADDR_A, v), portA: dv.getUint16(FL_PORT_A, true), ipB: ipToString(rec, FL_ADDR_B, v),
+      portB: dv.getUint16(FL_PORT_B, true), pktsAB: dv.getUint32(FL_PKTS_AB, true), pktsBA: dv.getUint32(FL_PKTS_BA, true),
+      lastPacket: dv.getUint32(FL_LAST_PKT, true), startNs: dv.getBigUint64(FL_FIRST_TS, true),
+    };
+    indexFlow(index, `${c.ipA}|${c.portA}`, c);
+    indexFlow(index, `${c.ipB}|${c.portB}`, c);
+  }
+  return index;
+}
+
+/** Adds candidate `c` under its endpoint key (ip|port). */
+function indexFlow<C>(index: Map<string, C[]>, key: string, c: C): void {
   const list = index.get(key);
   if (list) list.push(c);
   else index.set(key, [c]);
@@ -576,16 +615,9 @@ function matchMedia(
     const negs = sessions[si].negotiations;
     for (let ni = 0; ni < negs.length; ni++) for (let xi = 0; xi < negs[ni].expected.length; xi++) wanted.add(negs[ni].expected[xi].to.port);
   }
-  const index = new Map<string, { id: number; flow: Flow; startNs: bigint }[]>();
-  const ids = candidates.ids();
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i];
-    if ((!wanted.has(flows.port(id, 0)) && !wanted.has(flows.port(id, 1))) || flows.proto(id) !== "udp") continue;
-    const flow = flows.get(id);
-    const c = { id, flow, startNs: flows.firstNs(id) };
-    indexFlow(index, flow.initiator, c);
-    indexFlow(index, flow.responder, c);
-  }
+  if (!wanted.size) return;
+  const index = mediaIndex(flows, candidates.ids(), wanted);
+  const window = BigInt(windowNs);
   for (let si = 0; si < sessions.length; si++) {
     const negs = sessions[si].negotiations;
     for (let ni = 0; ni < negs.length; ni++) {
@@ -593,24 +625,27 @@ function matchMedia(
       const atNs = times.get(n)!;
       const endNs = ends.get(n);
       const endMs = endNs === undefined ? undefined : Number(endNs / 1_000_000n);
-      n.expected.forEach((x, xi) => {
-        for (const c of index.get(`${x.to.ip}|${x.to.port}`) ?? []) {
-          const f = c.flow;
-          const toIsResp = f.responder.ip === x.to.ip && f.responder.port === x.to.port;
-          const src = toIsResp ? f.initiator : f.responder;
-          if (src.ip !== x.from.ip || (x.from.port !== null && src.port !== x.from.port)) continue;
-          const toward = toIsResp ? f.packets.initiatorToResponder : f.packets.responderToInitiator;
-          if (toward === 0 || f.last.packet <= n.packet) continue;
+      for (let xi = 0; xi < n.expected.length; xi++) {
+        const x = n.expected[xi];
+        const list = index.get(`${x.to.ip}|${x.to.port}`);
+        for (let li = 0; list && li < list.length; li++) {
+          const c = list[li];
+          const toIsResp = c.ipB === x.to.ip && c.portB === x.to.port;
+          const srcIp = toIsResp ? c.ipA : c.ipB;
+          const srcPort = toIsResp ? c.portA : c.portB;
+          if (srcIp !== x.from.ip || (x.from.port !== null && srcPort !== x.from.port)) continue;
+          const toward = toIsResp ? c.pktsAB : c.pktsBA;
+          if (toward === 0 || c.lastPacket <= n.packet) continue;
           if (endMs !== undefined && afterEnd(n, c.id, flows, endMs)) continue;
-          if (c.startNs - atNs > BigInt(windowNs)) {
+          if (c.startNs - atNs > window) {
             if (!n.lateFlows.includes(c.id)) n.lateFlows.push(c.id);
             continue;
           }
           n.observedFlows.push(c.id);
-          n.observed.push({ expected: xi, flow: c.id, firstPacket: f.first.packet, sourcePort: src.port });
+          n.observed.push({ expected: xi, flow: c.id, firstPacket: flows.firstPacket(c.id), sourcePort: srcPort });
           break;
         }
-      });
+      }
       n.dataSeen = n.observed.length > 0;
     }
   }

@@ -11,6 +11,8 @@ import { ENDED_CAP, FLOW_SIZE, ST_OUT_LEN } from "../wasm/abi.js";
 import { ENDED_FLOW, type FlowTable } from "../capture/flow-table.js";
 import type { CoreExports } from "../wasm/instantiate.js";
 import { writeJson } from "./json-pieces.js";
+import { writeSessionsJson } from "./sessions-json.js";
+import type { Session } from "../alg/sessions.js";
 
 /**
  * A sink for report text: strings for the envelope, bytes for the flows (ASCII) and the `extra`
@@ -35,8 +37,10 @@ export function writeFlowsJson(scan: CaptureScan, write: Sink, extra: Record<str
       continue;
     }
     write(`${tail},${JSON.stringify(k)}:`);
-    // member by member, in chunks of bytes (json-pieces.ts): a hole or a member without JSON is null
-    writeJson(v, write);
+    // member by member, in chunks of bytes (json-pieces.ts): a hole or a member without JSON is null;
+    // analyze's sessions a session at a time (sessions-json.ts: the same bytes)
+    if (k === "sessions") writeSessionsJson(v as Session[], write);
+    else writeJson(v, write);
     tail = "";
   }
   write(`${tail},"stats":${JSON.stringify(scan.stats)},"diagnostics":${JSON.stringify(scan.diagnostics)}}\n`);
