@@ -107,6 +107,27 @@ export class JsonOut {
     this.seg(b);
   }
 
+  /** Code units codes[s, e) known to need no escaping (printable ASCII without `"` or `\`), unquoted. */
+  ascii(codes: ArrayLike<number>, s: number, e: number): void {
+    this.room(e - s);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let k = s; k < e; k++) buf[p++] = codes[k]!;
+    this.pos = p;
+  }
+
+  /** A JSON string without its quotes (remembered as str's are). */
+  inner(s: string): void {
+    const key = "\u0000" + s;
+    let b = this.strings.get(key);
+    if (b === undefined) {
+      if (this.strings.size >= STRING_CACHE) this.strings.clear();
+      const j = JSON.stringify(s);
+      this.strings.set(key, (b = ENC.encode(j.slice(1, -1))));
+    }
+    this.seg(b);
+  }
+
   /**
    * Code units codes[s, e) as a JSON string when they need no escaping (printable ASCII without
    * `"` or `\`); false (nothing written) otherwise.

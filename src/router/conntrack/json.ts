@@ -51,33 +51,48 @@ function key(out: JsonOut, t: Uint8Array[], k: number, first: boolean): void {
   out.seg(t[k * 2 + (first ? 0 : 1)]!);
 }
 
-/** An address of the scanned line: codes[s, e) (an IPv4 address, v ≥ 0) or its IPv6 text. */
-function address(out: JsonOut, codes: Codes, s: number, e: number, v: number, ip: string | null): void {
-  // a dotted quad is digits and dots: always plain
-  if (v >= 0) out.plain(codes, s, e);
-  else out.str(ip!);
-}
-
-/** `{ "ip": …, "port": … }` at depth d. */
-function endpoint(out: JsonOut, codes: Codes, d: number, s: number, e: number, v: number, ip: string | null, port: number): void {
-  const t = segs(d + 1);
-  out.byte(123);
-  key(out, t, ID.ip, true);
-  address(out, codes, s, e, v, ip);
-  key(out, t, ID.port, false);
+/**
+ * Member `key` at depth d + 1 whose value is an endpoint `{ "ip": …, "port": … }` (at depth d + 1,
+ * its members at d + 2): the address codes[s, e) (an IPv4 address, v ≥ 0) or its IPv6 text, and
+ * port (NONE: null). Written as three constant segments around the address and the port.
+ */
+function endpoint(out: JsonOut, codes: Codes, d: number, k: number, first: boolean, s: number, e: number, v: number, ip: string | null, port: number): void {
+  out.seg(epOpen(d)[k * 2 + (first ? 0 : 1)]!);
+  // a dotted quad is digits and dots, a canonical IPv6 address hex digits, colons and dots: no escapes
+  if (v >= 0) out.ascii(codes, s, e);
+  else out.inner(ip!);
+  out.seg(epPort(d + 1));
   if (port === NONE) out.seg(NULL);
   else out.num(port);
-  out.seg(closeObj(d));
+  out.seg(closeObj(d + 1));
 }
+
+/** segs(d + 1)'s key segments followed by `{`, the line of the endpoint's first member and `"ip": "`. */
+const EP_OPEN: Uint8Array[][] = [];
+function epOpen(d: number): Uint8Array[] {
+  let t = EP_OPEN[d];
+  if (t === undefined) {
+    const tail = `{\n${"  ".repeat(d + 2)}"ip": "`;
+    t = segs(d + 1).map((seg) => {
+      const b = new Uint8Array(seg.length + tail.length);
+      b.set(seg);
+      b.set(ENC.encode(tail), seg.length);
+      return b;
+    });
+    EP_OPEN[d] = t;
+  }
+  return t;
+}
+/** `",` then the line of an endpoint's (at depth e) second member and `"port": `. */
+const EP_PORT: Uint8Array[] = [];
+const epPort = (e: number): Uint8Array => (EP_PORT[e] ??= ENC.encode(`",\n${"  ".repeat(e + 1)}"port": `));
 
 /** A conntrack tuple at depth d. */
 function tuple(out: JsonOut, codes: Codes, d: number, r: RawTuple): void {
   const t = segs(d + 1);
   out.byte(123);
-  key(out, t, ID.src, true);
-  endpoint(out, codes, d + 1, r.srcS, r.srcE, r.srcV, r.srcIp, r.sport);
-  key(out, t, ID.dst, false);
-  endpoint(out, codes, d + 1, r.dstS, r.dstE, r.dstV, r.dstIp, r.dport);
+  endpoint(out, codes, d, ID.src, true, r.srcS, r.srcE, r.srcV, r.srcIp, r.sport);
+  endpoint(out, codes, d, ID.dst, false, r.dstS, r.dstE, r.dstV, r.dstIp, r.dport);
   if (r.packets !== NONE) {
     key(out, t, ID.packets, false);
     out.num(r.packets);
@@ -185,10 +200,8 @@ function nat(out: JsonOut, codes: Codes, d: number): void {
     out.byte(123);
     key(out, t, ID.kind, true);
     out.seg(SOURCE);
-    key(out, t, ID.from, false);
-    endpoint(out, codes, d + 2, o.srcS, o.srcE, o.srcV, o.srcIp, o.sport);
-    key(out, t, ID.to, false);
-    endpoint(out, codes, d + 2, r.dstS, r.dstE, r.dstV, r.dstIp, r.dport);
+    endpoint(out, codes, d + 1, ID.from, false, o.srcS, o.srcE, o.srcV, o.srcIp, o.sport);
+    endpoint(out, codes, d + 1, ID.to, false, r.dstS, r.dstE, r.dstV, r.dstIp, r.dport);
     out.seg(closeObj(d + 1));
   }
   if (dnat) {
@@ -197,10 +210,8 @@ function nat(out: JsonOut, codes: Codes, d: number): void {
     out.byte(123);
     key(out, t, ID.kind, true);
     out.seg(DEST);
-    key(out, t, ID.from, false);
-    endpoint(out, codes, d + 2, o.dstS, o.dstE, o.dstV, o.dstIp, o.dport);
-    key(out, t, ID.to, false);
-    endpoint(out, codes, d + 2, r.srcS, r.srcE, r.srcV, r.srcIp, r.sport);
+    endpoint(out, codes, d + 1, ID.from, false, o.dstS, o.dstE, o.dstV, o.dstIp, o.dport);
+    endpoint(out, codes, d + 1, ID.to, false, r.srcS, r.srcE, r.srcV, r.srcIp, r.sport);
     out.seg(closeObj(d + 1));
   }
   out.seg(closeArr(d));
@@ -236,10 +247,8 @@ export function writeFlow(out: JsonOut, codes: Codes, d: number, document: numbe
   out.str(format);
   key(out, t, ID.proto, false);
   proto(out);
-  key(out, t, ID.src, false);
-  endpoint(out, codes, d + 1, o.srcS, o.srcE, o.srcV, o.srcIp, o.sport);
-  key(out, t, ID.dst, false);
-  endpoint(out, codes, d + 1, o.dstS, o.dstE, o.dstV, o.dstIp, o.dport);
+  endpoint(out, codes, d, ID.src, false, o.srcS, o.srcE, o.srcV, o.srcIp, o.sport);
+  endpoint(out, codes, d, ID.dst, false, o.dstS, o.dstE, o.dstV, o.dstIp, o.dport);
   if (S.state !== undefined) { key(out, t, ID.state, false); out.str(S.state); }
   const rp = S.haveReply ? r.packets : NONE, rb = S.haveReply ? r.bytes : NONE;
   if (o.packets !== NONE || rp !== NONE) orReply(out, t, ID.packets, d + 1, o.packets, rp);
@@ -283,10 +292,8 @@ export function writeEvent(out: JsonOut, codes: Codes, d: number, document: numb
   out.str(S.event ?? "");
   key(out, t, ID.proto, false);
   proto(out);
-  key(out, t, ID.src, false);
-  endpoint(out, codes, d + 1, o.srcS, o.srcE, o.srcV, o.srcIp, o.sport);
-  key(out, t, ID.dst, false);
-  endpoint(out, codes, d + 1, o.dstS, o.dstE, o.dstV, o.dstIp, o.dport);
+  endpoint(out, codes, d, ID.src, false, o.srcS, o.srcE, o.srcV, o.srcIp, o.sport);
+  endpoint(out, codes, d, ID.dst, false, o.dstS, o.dstE, o.dstV, o.dstIp, o.dport);
   key(out, t, ID.nat, false);
   nat(out, codes, d + 1);
   location(out, t, d, file);
