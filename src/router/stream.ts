@@ -14,6 +14,9 @@
  * STREAM_LINE_MAX, not binary. For anything else it returns null, and the caller parses the whole
  * text (parseRouterText): several outputs in one file, Junos or SRX text, a prompt.
  *
+ * The file is read again for each list written: one that changes in between gives a report of
+ * mixed readings (the CLI reads only regular files this way, as they are when it runs).
+ *
  * Memory: one piece of the file (STREAM_PIECE, more only for a longer line), its text and line
  * index, the located diagnostics (bounded by diagnosticLimit). The pieces are small so that their
  * strings stay in V8's young generation (a large string would take fresh pages every time).
@@ -175,9 +178,10 @@ export function parseRouterStream(src: RouterFileSource, file: string, opts: Rou
       }
       total = r.base + r.count;
     }
-  } catch (err) {
-    if (err instanceof LineTooLong) return null;
-    throw err;
+  } catch {
+    // a line too long (LineTooLong), or anything unexpected: parseRouterText reads it whole (and
+    // reports a parser bug as its internal_error diagnostic)
+    return null;
   } finally {
     cur = null;
     addrCache().clear();

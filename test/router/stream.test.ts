@@ -72,6 +72,8 @@ const EDGE = [
   "gre      47 179 src=10.0.0.6 dst=10.0.0.7 srckey=0x0 dstkey=0x0 src=10.0.0.7 dst=10.0.0.6 srckey=0x0 dstkey=0x0 mark=0 use=1",
   "  # a comment — not ASCII",
   "tcp      6 10 CLOSE src=10.0.0.8 dst=10.0.0.9 sport=9 dport=9 src=10.0.0.9 dst=10.0.0.8 sport=9 dport=9 [OFFLOAD] [ASSURED] mark=0 secmark=\"x\\y\" use=1",
+  "tcp      6 100 ESTABLISHED src=10.0.0.1 dst=203.0.113.5 sport=5000 dport=80 src=10.1.1.1 dst=10.0.0.1 sport=8080 dport=5000 [ASSURED] mark=0 use=1",
+  "udp      17 100 src=10.0.0.1 dst=203.0.113.5 sport=5000 dport=53 src=10.1.1.1 dst=198.51.100.1 sport=5353 dport=6000 mark=0 use=1",
   "conntrack v1.4.7 (conntrack-tools): 9 flow entries have been shown.",
   "",
 ].join("\n");
@@ -119,6 +121,16 @@ describe("conntrack read in pieces", () => {
     const s = streamed(EDGE, "edge.txt", 7, opts)!;
     expect(s.json).toBe(expectedJson(EDGE, "edge.txt", opts));
     expect(s.json).toContain('"diagnostic_limit"');
+  });
+
+  it("several files, streamed and not, in one report: the records' documents numbered across them", () => {
+    const junos = read(path.join(FIXTURES, "seed-ftp-conversations.raw"));
+    const whole = buildRouterReport([parseRouterText(EVENTS, "a.txt"), parseRouterText(junos, "b.txt"), parseRouterText(EDGE, "c.txt")]);
+    const results = [parseRouterStream(memorySource(enc.encode(EVENTS), 7), "a.txt")!, parseRouterText(junos, "b.txt"), parseRouterStream(memorySource(enc.encode(EDGE), 7), "c.txt")!];
+    expect(results.every((r) => r !== null)).toBe(true);
+    const json = JSON.stringify(whole, null, 2) + "\n";
+    expect(joined(routerJsonPieces(buildRouterReport(results)))).toBe(json);
+    expect(json).toContain('"document": 2');
   });
 
   it("leaves to parseRouterText what is not one conntrack dump", () => {
