@@ -14,6 +14,10 @@
  *                             bytes written piece by piece (src/report/json-pieces.ts) to a sink
  *                             that drops them; throughput over the input
  *   conntrack-1M-json         the same at 1 000 000 lines (1.7 GB of JSON)
+ *   conntrack-100k-json-stream  `router --json` as the CLI runs it on a regular file: the dump read
+ *                             64 KiB at a time (parseRouterStream, here from memory) and its JSON
+ *                             written from the parser's scan (issue 13: ≥ 50 MB/s at 10^6 lines)
+ *   conntrack-1M-json-stream  the same at 1 000 000 lines
  *   conntrack-100k-text       `router` (text tables) of the 100 000-line dump: parse + the text
  *                             pieces, dropped
  *   conntrack-1M-text         the same at 1 000 000 lines
@@ -27,6 +31,9 @@
  */
 import { Bench } from "tinybench";
 import { parseRouterText } from "../src/router/parse.js";
+import { parseRouterStream, type RouterFileSource } from "../src/router/stream.js";
+import { mkdirSync, writeFileSync, unlinkSync } from "node:fs";
+import path from "node:path";
 import { buildRouterReport, routerJsonChunks, routerTextPieces } from "../src/router/report.js";
 import { listLength } from "../src/router/lazy.js";
 import type { ConntrackDocument } from "../src/router/types.js";
@@ -91,6 +98,33 @@ function jsonBytes(text: string, name: string): number {
   return bytes;
 }
 
+/** A file source over bytes in memory (what the CLI's file source gives, without the disk). */
+function memorySource(bytes: Uint8Array): RouterFileSource {
+  return {
+    open() {
+      let pos = 0;
+      return {
+        read(into: Uint8Array) {
+          const n = Math.min(into.length, bytes.length - pos);
+          into.set(bytes.subarray(pos, pos + n));
+          pos += n;
+          return n;
+        },
+        close() {},
+      };
+    },
+  };
+}
+
+/** `router --json` of a regular file: read in pieces, written from the scan; returns the JSON's bytes. */
+function streamJsonBytes(bytes: Uint8Array, name: string): number {
+  const r = parseRouterStream(memorySource(bytes), name);
+  if (r === null) throw new Error(`${name}: not read in pieces`);
+  let n = 0;
+  for (const c of routerJsonChunks(buildRouterReport([r]))) n += c.length;
+  return n;
+}
+
 /** `router` (text): parse, then the text pieces; returns their length. */
 function textLength(text: string, name: string): number {
   let n = 0;
@@ -109,6 +143,8 @@ export async function runRouterBench(opts: { iterations?: number; conntrackLines
   const ctLines = opts.conntrackLines ?? 1_000_000;
   const ct = generateConntrack(ctLines);
   const ct100k = generateConntrack(Math.max(1, Math.round(ctLines / 10)));
+  const ctBytes = new TextEncoder().encode(ct);
+  const ct100kBytes = new TextEncoder().encode(ct100k);
   const inputs: { name: string; text: string; run: (text: string, name: string) => number }[] = [
     { name: "junos-conversations-100k", text: generateConversations(opts.flows), run: (t, n) => parseClean(n, t) },
     { name: "conntrack-100k", text: ct100k, run: (t, n) => parseClean(n, t) },
@@ -121,6 +157,8 @@ export async function runRouterBench(opts: { iterations?: number; conntrackLines
     },
     { name: "conntrack-100k-json", text: ct100k, run: jsonBytes },
     { name: "conntrack-1M-json", text: ct, run: jsonBytes },
+    { name: "conntrack-100k-json-stream", text: ct100k, run: (_t, n) => streamJsonBytes(ct100kBytes, n) },
+    { name: "conntrack-1M-json-stream", text: ct, run: (_t, n) => streamJsonBytes(ctBytes, n) },
     { name: "conntrack-100k-text", text: ct100k, run: textLength },
     { name: "conntrack-1M-text", text: ct, run: textLength },
     {
@@ -144,6 +182,41 @@ export async function runRouterBench(opts: { iterations?: number; conntrackLines
     for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lines++;
     return { name, bytes: text.length, mbPerSec: text.length / 1e6 / seconds, linesPerSec: lines / seconds };
   });
+}
+
+export interface RouterProcessRow {
+  name: string;
+  bytes: number;
+  seconds: number;
+  cpuSeconds?: number;
+  peakRssMiB?: number;
+  status: number;
+}
+
+/**
+ * `router --json` as a whole process (output to /dev/null) on the 10^5- and 10^6-line dumps
+ * written to files in `dir` (deleted afterwards): its peak RSS must not grow with the input (the
+ * dump is read in pieces). `timeProcess` is bench/run.ts's (GNU time: CPU and peak RSS).
+ */
+export function runRouterProcessBench(
+  dir: string, bin: string,
+  timeProcess: (cmd: string, args: string[]) => { seconds: number; peakRssMiB?: number; cpuSeconds?: number; status: number },
+  lines = [100_000, 1_000_000],
+): RouterProcessRow[] {
+  const rows: RouterProcessRow[] = [];
+  mkdirSync(dir, { recursive: true });
+  for (const n of lines) {
+    const file = path.join(dir, `conntrack-${n}.txt`);
+    const text = generateConntrack(n);
+    writeFileSync(file, text);
+    try {
+      const t = timeProcess(bin, ["router", "--json", file]);
+      rows.push({ name: `alg-verify router --json, whole process, ${n.toLocaleString("en")}-line conntrack dump`, bytes: text.length, ...t });
+    } finally {
+      unlinkSync(file);
+    }
+  }
+  return rows;
 }
 
 // Run directly (compiled): print the figures.

@@ -1,19 +1,22 @@
 /**
  * `alg-verify router <file…|-> [--json] [--format auto|<format>] [--max-diagnostics N] [--diagnostic-limit N]`
  *
- * Reads each file through `io.readFile` (`-`: standard input, as bytes), parses it
- * (parseRouterText), and writes the report as JSON (2-space indent, schemaVersion 1) or as text
+ * A regular file that is one conntrack dump is read in pieces (fileSource, parseRouterStream:
+ * memory bounded whatever its size); any other file is read through `io.readFile` (`-`: standard
+ * input, as bytes) and parsed whole (parseRouterText). Then it writes the report as JSON (2-space indent, schemaVersion 1) or as text
  * tables, piece by piece (writeRouterReport: any size; a sink's promise is awaited, see
  * `writableSink`). Exit code (io.setExitCode): 2 when a file cannot be read or nothing in a file
  * was understood, else 0. Never calls process.exit.
  */
 import { Option, type Command } from "commander";
 import type { Writable } from "node:stream";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { STDIN_NAME, colourOf, stdinOf, type CliIo } from "./io.js";
 import { PLAIN, diagnosticLinePainter } from "../report/colour.js";
 import type { Diagnostic } from "../types.js";
 import { DEFAULT_DIAGNOSTIC_LIMIT, ROUTER_FORMATS, WIDTH_WINDOW, type RouterFormat, type RouterParseResult } from "../router/types.js";
 import type { RouterSink } from "../router/report.js";
+import type { RouterFileSource } from "../router/stream.js";
 
 interface RouterOpts {
   json?: boolean;
@@ -33,6 +36,39 @@ export interface RunRouterOptions {
   out?: RouterSink;
   /** What `-` reads (default process.stdin). */
   stdin?: AsyncIterable<Uint8Array | string>;
+  /**
+   * Read a conntrack dump that is a regular file in pieces, never whole (parseRouterStream:
+   * memory bounded whatever its size); default true. Any other file is read whole.
+   */
+  stream?: boolean;
+}
+
+/** A regular file read with positioned reads, from its start at each open(); null for anything else (stdin, a pipe, a missing file). */
+export function fileSource(path: string): RouterFileSource | null {
+  try {
+    if (!statSync(path).isFile()) return null;
+  } catch {
+    return null;
+  }
+  return {
+    open() {
+      const fd = openSync(path, "r");
+      let pos = 0;
+      let open = true;
+      return {
+        read(into) {
+          if (!open) return 0;
+          const n = readSync(fd, into, 0, into.length, pos);
+          pos += n;
+          return n;
+        },
+        close() {
+          if (open) closeSync(fd);
+          open = false;
+        },
+      };
+    },
+  };
 }
 
 /**
@@ -70,9 +106,16 @@ export async function runRouter(files: string[], opts: RunRouterOptions, io: Cli
   const results: RouterParseResult[] = [];
   let exit = 0;
   const { parseRouterText } = await import("../router/parse.js");
+  const { parseRouterStream } = await import("../router/stream.js");
   for (const file of files) {
     let input: string | Uint8Array;
     const name = file === "-" ? STDIN_NAME : file;
+    const src = file !== "-" && opts.stream !== false ? fileSource(file) : null;
+    const streamed = src ? parseRouterStream(src, name, { format: opts.format ?? "auto", diagnosticLimit: opts.diagnosticLimit }) : null;
+    if (streamed) {
+      results.push(streamed);
+      continue;
+    }
     try {
       input = file === "-" ? await readAll(opts.stdin ?? stdinOf(io)) : await io.readFile(file);
     } catch (err) {
@@ -119,6 +162,8 @@ export function registerRouterCommand(program: Command, io: CliIo): Command {
     .addHelpText("after", `
 Text tables are written as the records are read: each column is as wide as its header and its
 longest cell in the first ${WIDTH_WINDOW} rows of that table; a later, longer cell pushes the rest of its row right.
+A regular file holding one conntrack -L / -E dump is read in pieces, never whole (memory does not
+grow with its size); anything else is read whole.
 `)
     .action(async (files: string[], opts: RouterOpts) => {
       const code = await runRouter(files, {

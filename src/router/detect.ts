@@ -236,3 +236,32 @@ function compatible(a: RouterFormat, b: RouterFormat): boolean {
   // a conntrack listing may hold lines any conntrack parser handles
   return a.startsWith("conntrack") && b.startsWith("conntrack");
 }
+
+/**
+ * splitParts followed line by line, for a file read in pieces (stream.ts): `line(text)` is false
+ * once the lines seen are no longer one part without a prompt (a prompt line, or a line of
+ * another format than the first definite one); `format` is then the part's format (null while
+ * no line named one). With `forced`, as splitParts: every line belongs to the one part, and only a
+ * prompt at its first line that is not blank or a comment is false.
+ */
+export class SinglePart {
+  format: RouterFormat | null;
+  private started = false;
+  constructor(readonly forced?: RouterFormat) {
+    this.format = forced ?? null;
+  }
+
+  line(text: string): boolean {
+    if (this.forced) {
+      if (this.started || /^\s*(#|$)/.test(text)) return true;
+      this.started = true;
+      return matchPrompt([text], 0, text) === null;
+    }
+    if (text.indexOf("@") >= 0 && matchPrompt([text], 0, text) !== null) return false;
+    if (this.format !== null && continues(this.format, text)) return true;
+    const f = classifyLine(text);
+    if (f === null) return true;
+    if (this.format === null) this.format = f;
+    return f === this.format;
+  }
+}

@@ -16,6 +16,7 @@
  * plain array as before. The property stays enumerable and keeps its place among the object's keys,
  * so JSON and key order do not change.
  */
+import type { JsonOut } from "./json-out.js";
 
 /** Records made on demand, in order; each() may be called again (it makes the records afresh). */
 export interface RecordSource<T> {
@@ -23,6 +24,29 @@ export interface RecordSource<T> {
   each(): Iterable<T>;
   /** Called before the array is made (e.g. to make the lists it derives from first). */
   prepare?(): void;
+  /**
+   * The records' JSON written straight into `out` (conntrack: from the parser's scan, no object
+   * per record), without the array's brackets; see JsonListWriter.
+   */
+  json?: JsonListWriter;
+}
+
+/**
+ * Writes a list's records as JSON array members at depth `depth` (each preceded by `,` unless
+ * `written` is 0, then its line and indentation), their `document` moved by `docOffset`; yields
+ * whenever `out` is full; returns `written` plus the records written.
+ */
+export type JsonListWriter = (out: JsonOut, depth: number, docOffset: number, written: number) => Generator<void, number>;
+
+/** Records (objects with a `document`) written as JsonListWriter members through the generic writer. */
+export function* itemsJson(items: Iterable<unknown>, out: JsonOut, depth: number, docOffset: number, written: number): Generator<void, number> {
+  for (const x of items) {
+    if (written++) out.byte(44);
+    out.pad(depth);
+    out.value(docOffset ? { ...(x as { document: number }), document: (x as { document: number }).document + docOffset } : x, depth);
+    if (out.full()) yield;
+  }
+  return written;
 }
 
 const SOURCES = new WeakMap<object, Map<string, RecordSource<unknown>>>();
@@ -104,6 +128,14 @@ export class ListParts<T> {
       },
       *each() {
         for (const p of parts) yield* Array.isArray(p) ? p : p.each();
+      },
+      *json(out, depth, docOffset, written) {
+        for (const p of parts) {
+          if (Array.isArray(p)) written = yield* itemsJson(p, out, depth, docOffset, written);
+          else if (p.json) written = yield* p.json(out, depth, docOffset, written);
+          else written = yield* itemsJson(p.each(), out, depth, docOffset, written);
+        }
+        return written;
       },
     });
   }

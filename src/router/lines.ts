@@ -91,8 +91,14 @@ export class CodeWindow {
   end = 0;
   private bytes: Uint8Array = new Uint8Array(WINDOW);
   private wide: Uint16Array | null = null;
-  constructor(readonly text: string) {
+  constructor(public text: string) {
     this.codes = this.bytes;
+  }
+  /** Start on another text (nothing covered yet; the buffers are kept). */
+  reset(text: string): void {
+    this.text = text;
+    this.base = 0;
+    this.end = 0;
   }
   /** Make text offsets [s, e) readable (a window starts at s; a longer line gets a bigger buffer). */
   cover(s: number, e: number): void {

@@ -19,7 +19,8 @@ import type {
 import { normaliseProto, sameEndpoint } from "./ip.js";
 import { SYSLOG_TAG_KINDS } from "./junos/syslog.js";
 import { expectClassName, expectClassNumber } from "./conntrack/classes.js";
-import { ListParts, listItems, listLength, type RecordSource } from "./lazy.js";
+import { ListParts, itemsJson, listItems, listLength, pendingList, type RecordSource } from "./lazy.js";
+import type { ConntrackSource } from "./conntrack/entries.js";
 
 /** Where normaliseDocument puts records: flows and events may hold lazy parts (conntrack, lazy.ts). */
 export interface NormalisedRecords {
@@ -69,6 +70,12 @@ function conntrackFlows(doc: ConntrackDocument, document: number): RecordSource<
     *each() {
       for (const e of listItems<ConntrackEntry>(doc, "entries")) yield conntrackFlow(e, document, doc.format, doc.file);
     },
+    // straight from a scan of the entries' lines while doc.entries is still a lazy list
+    json(out, depth, docOffset, written) {
+      const src = pendingList<ConntrackEntry>(doc, "entries") as ConntrackSource | undefined;
+      if (src?.records) return src.records("flows", document, doc.format, doc.file)(out, depth, docOffset, written);
+      return itemsJson(this.each(), out, depth, docOffset, written);
+    },
   };
 }
 
@@ -90,6 +97,11 @@ function conntrackEvents(doc: ConntrackEventsDocument, document: number): Record
     prepare: () => void doc.events,
     *each() {
       for (const e of listItems<ConntrackEntry>(doc, "events")) yield conntrackEvent(e, document, doc.format, doc.file);
+    },
+    json(out, depth, docOffset, written) {
+      const src = pendingList<ConntrackEntry>(doc, "events") as ConntrackSource | undefined;
+      if (src?.records) return src.records("events", document, doc.format, doc.file)(out, depth, docOffset, written);
+      return itemsJson(this.each(), out, depth, docOffset, written);
     },
   };
 }

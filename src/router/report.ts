@@ -29,7 +29,8 @@
  */
 import type { Diagnostic } from "../types.js";
 import { WIDTH_WINDOW, type NatTranslation, type RouterDocument, type RouterEvent, type RouterExpectation, type RouterFlow, type RouterParseResult, type RouterReport } from "./types.js";
-import { ListParts, listItems, listLength, pendingList } from "./lazy.js";
+import { ListParts, itemsJson, listItems, listLength, pendingList } from "./lazy.js";
+import { JsonOut, hasJson } from "./json-out.js";
 import { formatEndpoint } from "./ip.js";
 import { jsonChunks } from "../report/json-pieces.js";
 
@@ -64,6 +65,11 @@ function mergeList<T extends { document: number }>(r: RouterParseResult, key: "f
     prepare: () => void r[key],
     *each() {
       for (const x of listItems<T>(r, key)) yield off ? { ...x, document: x.document + off } : x;
+    },
+    json(out, depth, docOffset, written) {
+      // while the result's list is still the lazy one, its own writer (conntrack: from the scan)
+      if (pendingList<T>(r, key) === src && src.json) return src.json(out, depth, docOffset + off, written);
+      return itemsJson(this.each(), out, depth, docOffset, written);
     },
   });
 }
@@ -109,15 +115,95 @@ const LIST_LEVELS = 2;
 
 /**
  * `router --json`: the UTF-8 bytes of JSON.stringify(report, null, 2) + "\n", in chunks of about
- * 64 KiB (json-pieces.ts; each chunk valid until the generator is resumed). The lazy record lists
- * (a conntrack document's entries, the report's flows and events: lazy.ts) are written a record at
- * a time as they are made again from their lines, never held as arrays.
+ * 64 KiB (each chunk valid until the generator is resumed). The lazy record lists (a conntrack
+ * document's entries, the report's flows and events: lazy.ts) are written a record at a time,
+ * never held as arrays: those that can (conntrack) straight from the parser's scan of each line
+ * (conntrack/json.ts), the others through the piece-wise JSON writer (json-pieces.ts). A report
+ * without such a list is written by json-pieces.ts alone.
  */
 export function routerJsonChunks(report: RouterReport): Generator<Uint8Array> {
-  return jsonChunks(report, {
-    indent: 2, newline: true,
-    lists: { depth: LIST_LEVELS, of: (obj, key) => pendingList(obj, key)?.each() },
-  });
+  if (!hasScanWriter(report)) {
+    return jsonChunks(report, {
+      indent: 2, newline: true,
+      lists: { depth: LIST_LEVELS, of: (obj, key) => pendingList(obj, key)?.each() },
+    });
+  }
+  return scanJsonChunks(report);
+}
+
+/** Whether a lazy list of the report (or of one of its documents) writes its own JSON. */
+function hasScanWriter(report: RouterReport): boolean {
+  if (pendingList(report, "flows")?.json || pendingList(report, "events")?.json) return true;
+  for (const d of report.documents) if (pendingList(d, "entries")?.json || pendingList(d, "events")?.json) return true;
+  return false;
+}
+
+/**
+ * The report written level by level down to its documents (LIST_LEVELS), every lazy list by its
+ * own writer, every other value through the piece-wise writer indented to its depth.
+ */
+function* scanJsonChunks(report: RouterReport): Generator<Uint8Array> {
+  const out = new JsonOut();
+  for (const _ of frameJson(out, report, 0)) yield out.take();
+  out.byte(10);
+  yield out.take();
+}
+
+/** A plain object or array (not one with toJSON or a boxed primitive). */
+function isPlain(v: unknown): v is object {
+  if (typeof v !== "object" || v === null || typeof (v as { toJSON?: unknown }).toJSON === "function") return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === Array.prototype;
+}
+
+/** Value v at depth d: objects and arrays down to LIST_LEVELS walked here (lazy lists may be in them), the rest by out.value. */
+function* frameJson(out: JsonOut, v: unknown, d: number): Generator<void> {
+  if (d > LIST_LEVELS || !isPlain(v)) {
+    out.value(v, d);
+    if (out.full()) yield;
+    return;
+  }
+  if (Array.isArray(v)) {
+    if (v.length === 0) {
+      out.byte(91);
+      out.byte(93);
+      return;
+    }
+    out.byte(91);
+    for (let i = 0; i < v.length; i++) {
+      if (i) out.byte(44);
+      out.pad(d + 1);
+      const x: unknown = v[i];
+      if (hasJson(x)) yield* frameJson(out, x, d + 1);
+      else out.value(null, d + 1);
+    }
+    out.pad(d);
+    out.byte(93);
+    return;
+  }
+  let first = true;
+  out.byte(123);
+  for (const k of Object.keys(v)) {
+    const src = pendingList(v, k);
+    let x: unknown;
+    if (!src) {
+      x = (v as Record<string, unknown>)[k];
+      if (!hasJson(x)) continue;
+    }
+    out.key(first, d + 1, k);
+    first = false;
+    if (!src) {
+      yield* frameJson(out, x, d + 1);
+      continue;
+    }
+    out.byte(91);
+    const n = src.json ? yield* src.json(out, d + 2, 0, 0) : yield* itemsJson(src.each(), out, d + 2, 0, 0);
+    if (n) out.pad(d + 1);
+    out.byte(93);
+    if (out.full()) yield;
+  }
+  if (!first) out.pad(d);
+  out.byte(125);
 }
 
 /** routerJsonChunks as strings (each a whole number of characters). */
