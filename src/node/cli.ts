@@ -291,6 +291,7 @@ interface CaptureCoreCliOptions {
   reasmDatagrams: number;
   reasmBytes: number;
   reasmTimeout: number;
+  endedMemory: number;
 }
 
 /** The capture core's decapsulation and reassembly options (flows, analyze, verify): assembly/wire/tunnel.ts, assembly/flow/reasm.ts. */
@@ -305,11 +306,12 @@ function captureCoreOptions(cmd: Command): Command {
     .addOption(new Option("--max-tunnel-depth <n>", "tunnel layers (IP-in-IP, GRE, ERSPAN, VXLAN) removed from one packet at most; deeper ones count to the last layer (tunnel_too_deep)").argParser(intOption(0, 64)).default(4))
     .addOption(new Option("--reasm-datagrams <n>", "fragmented SIP/TFTP datagrams reassembled at the same time (0 = none); a full store evicts the oldest (reassembly_incomplete)").argParser(intOption(0, 4096)).default(32))
     .addOption(new Option("--reasm-bytes <n>", "longest fragmented datagram reassembled, UDP header included").argParser(intOption(8, 65_535)).default(65_535))
-    .addOption(new Option("--reasm-timeout <seconds>", "time from a datagram's first fragment to its last (Linux's ipfrag_time)").argParser(intOption(1, 86_400)).default(30));
+    .addOption(new Option("--reasm-timeout <seconds>", "time from a datagram's first fragment to its last (Linux's ipfrag_time)").argParser(intOption(1, 86_400)).default(30))
+    .addOption(new Option("--ended-memory <MiB>", "memory for the records of flows that left the table; past it they go to a temporary file in $TMPDIR, read back through a cache of that size (0 = no limit, no file; ended_flows_in_memory when no file can be made)").argParser(intOption(0, 1_048_576)).default(1));
 }
 
-function captureCoreScanOptions(o: CaptureCoreCliOptions): { vxlanPorts: number[]; maxTunnelDepth: number; reasmDatagrams: number; reasmBytes: number; reasmTimeoutSeconds: number } {
-  return { vxlanPorts: o.vxlanPorts, maxTunnelDepth: o.maxTunnelDepth, reasmDatagrams: o.reasmDatagrams, reasmBytes: o.reasmBytes, reasmTimeoutSeconds: o.reasmTimeout };
+function captureCoreScanOptions(o: CaptureCoreCliOptions): { vxlanPorts: number[]; maxTunnelDepth: number; reasmDatagrams: number; reasmBytes: number; reasmTimeoutSeconds: number; endedMemoryBytes: number } {
+  return { vxlanPorts: o.vxlanPorts, maxTunnelDepth: o.maxTunnelDepth, reasmDatagrams: o.reasmDatagrams, reasmBytes: o.reasmBytes, reasmTimeoutSeconds: o.reasmTimeout, endedMemoryBytes: o.endedMemory * 2 ** 20 };
 }
 
 /** Runs the CLI in-process and returns the exit code. Never throws, never exits. */
