@@ -103,8 +103,8 @@ export class EndedFlows {
   private spill?: SpillFile;
   /** No file system here (a browser): the records stay in memory, as with no limit. */
   private noFiles = false;
-  /** Why no file could be made (then every record stays in memory), and how many records passed the limit. */
-  notSpilled?: { reason: string; records: number };
+  /** Why no file could be made (then every record stays in memory), how many records passed the limit, and the first packet of the first one's flow. */
+  notSpilled?: { reason: string; records: number; packet?: number };
   /** The cache of file pieces: views into the memory of the chunks written out, their keys (piece index, -1 none), clock bits. */
   private windows: Uint8Array[] = [];
   private windowKey: number[] = [];
@@ -150,7 +150,7 @@ export class EndedFlows {
       if (i % BLOCK === 0) this.blockPos[(i / LENGTHS_PER_ARRAY) | 0][(i % LENGTHS_PER_ARRAY) / BLOCK] = pos;
       this.fill += n;
       this.count++;
-      if (this.notSpilled) this.notSpilled.records++;
+      if (this.notSpilled && this.notSpilled.records++ === 0) this.notSpilled.packet = dv.getUint32(off + FL_FIRST_PKT, true);
     }
   }
 

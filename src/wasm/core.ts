@@ -296,7 +296,7 @@ export class CaptureCore {
   private readonly ended: EndedFlows;
 
   /** Why the ended-flow store could not go to a temporary file past its memory limit, and the records it kept in memory beyond it. */
-  get endedNotSpilled(): { reason: string; records: number } | undefined {
+  get endedNotSpilled(): { reason: string; records: number; packet?: number } | undefined {
     return this.ended.notSpilled;
   }
 

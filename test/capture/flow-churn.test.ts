@@ -258,6 +258,10 @@ describe("flows that left the table, past --ended-memory: in a temporary file, r
     const d = rep.diagnostics.find((x: { code: string }) => x.code === "ended_flows_in_memory");
     expect(d?.severity).toBe("warning");
     expect(d.count).toBeGreaterThan(0);
+    expect(d.count).toBeLessThan(32_000);
+    // The first packet of the first flow kept beyond the limit: past the flows of the first MiB.
+    expect(d.packet).toBeGreaterThan(10_000);
+    expect(rep.flows.some((f: { first: { packet: number } }) => f.first.packet === d.packet)).toBe(true);
     expect(d.message).toMatch(/--ended-memory/);
   });
 });
