@@ -31,6 +31,13 @@ export async function scanCapture(module: WebAssembly.Module, source: ByteSource
   const state = core.state();
   const stats = core.stats();
   const diagnostics = captureDiagnostics(opts.file, state, stats, opts);
+  const kept = core.endedNotSpilled;
+  if (kept) {
+    diagnostics.push({
+      code: "ended_flows_in_memory", severity: "warning", file: opts.file, packet: kept.packet, count: kept.records,
+      message: `the records of flows that left the flow table passed --ended-memory and could not go to a temporary file (${kept.reason}): ${kept.records} were kept in memory`,
+    });
+  }
   const info: CaptureInfo = {
     file: opts.file,
     format: state.format,

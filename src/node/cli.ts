@@ -104,8 +104,8 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option("--window <bytes>", "input window in wasm memory (e.g. 4M)").argParser(parseSize).default(4 << 20, "4M"))
     .option("--merge-interfaces", "count the same 5-tuple on different capture interfaces as one flow (as tshark 4.0)")
     .addOption(new Option("--limit <n>", "show at most n flows in the table (text output)").argParser(intOption(0, Number.MAX_SAFE_INTEGER)));
-  captureCoreOptions(flowsCmd)
-    .action(async (capture: string, o: CaptureCoreCliOptions & { json?: boolean; maxFlows: number; flowTimeouts?: Partial<FlowTimeouts>; window: number; mergeInterfaces?: boolean; limit?: number }) => {
+  endedMemoryOption(captureCoreOptions(flowsCmd))
+    .action(async (capture: string, o: CaptureCoreCliOptions & { endedMemory: number; json?: boolean; maxFlows: number; flowTimeouts?: Partial<FlowTimeouts>; window: number; mergeInterfaces?: boolean; limit?: number }) => {
       const { scanFile } = await import("./files.js");
       const { writeFlowsJson } = await import("../report/flows-json.js");
       const { formatDiagnostic, formatFlowsText } = await import("../report/flows-text.js");
@@ -118,6 +118,7 @@ export function createProgram(io: CliIo): Command {
         onProgress: (bytes) => prog.tick(0, bytes),
         stdin: stdinOf(io),
         ...captureCoreScanOptions(o),
+        endedMemoryBytes: o.endedMemory * 2 ** 20,
       }));
       if (o.json) writeFlowsJson(scan, io.stdout);
       else formatFlowsText(scan, io.stdout, { limit: o.limit, colour: colourOf(io) });
@@ -153,8 +154,8 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option("--control-idle <seconds>", "a control connection idle this long gives its slot to a new one when none is free").argParser(intOption(1, 4_000_000)).default(600))
     .addOption(new Option("--max-negotiations <n>", "negotiations (and RTSP TEARDOWNs) kept per session; more are counted (negotiation_limit)").argParser(intOption(1, 100_000_000)).default(10_000))
     .option("--merge-interfaces", "count the same 5-tuple on different capture interfaces as one flow");
-  captureCoreOptions(tftpOptions(analyze))
-    .action(async (capture: string, o: TftpCliOptions & CaptureCoreCliOptions & { json?: boolean; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; sipPorts: number[]; tftpPorts: number[]; window: number; maxFlows: number; flowTimeouts?: Partial<FlowTimeouts>; maxControlStreams: number; controlIdle: number; maxNegotiations: number; mergeInterfaces?: boolean }) => {
+  endedMemoryOption(captureCoreOptions(tftpOptions(analyze)))
+    .action(async (capture: string, o: TftpCliOptions & CaptureCoreCliOptions & { endedMemory: number; json?: boolean; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; sipPorts: number[]; tftpPorts: number[]; window: number; maxFlows: number; flowTimeouts?: Partial<FlowTimeouts>; maxControlStreams: number; controlIdle: number; maxNegotiations: number; mergeInterfaces?: boolean }) => {
       const { analyzeFile } = await import("./files.js");
       const { writeFlowsJson } = await import("../report/flows-json.js");
       const { formatDiagnostic } = await import("../report/flows-text.js");
@@ -165,6 +166,7 @@ export function createProgram(io: CliIo): Command {
         flowCapLog2: flowCapLog2For(o.maxFlows), flowTimeouts: o.flowTimeouts, maxControlStreams: o.maxControlStreams,
         controlIdleSeconds: o.controlIdle, maxNegotiations: o.maxNegotiations,
         mergeInterfaces: o.mergeInterfaces, onProgress: (bytes) => prog.tick(0, bytes), stdin: stdinOf(io), ...tftpScanOptions(o), ...captureCoreScanOptions(o),
+        endedMemoryBytes: o.endedMemory * 2 ** 20,
       }));
       if (o.json) writeFlowsJson(scan, io.stdout, { profile: o.profile, sessions });
       else formatAnalyzeText(scan, sessions, io.stdout, { colour: colourOf(io) });
@@ -306,6 +308,14 @@ function captureCoreOptions(cmd: Command): Command {
     .addOption(new Option("--reasm-datagrams <n>", "fragmented SIP/TFTP datagrams reassembled at the same time (0 = none); a full store evicts the oldest (reassembly_incomplete)").argParser(intOption(0, 4096)).default(32))
     .addOption(new Option("--reasm-bytes <n>", "longest fragmented datagram reassembled, UDP header included").argParser(intOption(8, 65_535)).default(65_535))
     .addOption(new Option("--reasm-timeout <seconds>", "time from a datagram's first fragment to its last (Linux's ipfrag_time)").argParser(intOption(1, 86_400)).default(30));
+}
+
+/**
+ * `--ended-memory` (flows, analyze; verify's workers keep the default: the page, which offers
+ * every verify option, has no file system to spill to): src/capture/flow-table.ts EndedFlows.
+ */
+function endedMemoryOption(cmd: Command): Command {
+  return cmd.addOption(new Option("--ended-memory <MiB>", "memory for the records of flows that left the table; past it they go to an unlinked temporary file in $TMPDIR, read back through a cache of that size (0 = no limit, no file; ended_flows_in_memory when no file can be made)").argParser(intOption(0, 1_048_576)).default(1));
 }
 
 function captureCoreScanOptions(o: CaptureCoreCliOptions): { vxlanPorts: number[]; maxTunnelDepth: number; reasmDatagrams: number; reasmBytes: number; reasmTimeoutSeconds: number } {

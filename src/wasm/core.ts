@@ -103,6 +103,13 @@ export interface CoreOptions {
   reasmBytes?: number;
   /** Seconds from a datagram's first fragment to its last (default 30, Linux's ipfrag_time). */
   reasmTimeoutSeconds?: number;
+  /**
+   * Memory for the records of flows that left the table (default 1 MiB; 0 = no limit): past it
+   * they go to a temporary file, read back through a cache of that size (EndedFlows).
+   */
+  endedMemoryBytes?: number;
+  /** Directory of that temporary file (default: the system's temporary directory). */
+  spillDir?: string;
 }
 
 export const DEFAULT_REASM_DATAGRAMS = 32;
@@ -254,6 +261,7 @@ export class CaptureCore {
 
   constructor(module: WebAssembly.Module, private readonly opts: CoreOptions = {}) {
     this.exports = instantiateCore(module);
+    this.ended = new EndedFlows({ memoryBytes: opts.endedMemoryBytes, dir: opts.spillDir });
     const window = Math.max(opts.windowBytes ?? DEFAULT_WINDOW, 512 << 10);
     const rc = this.exports.init(
       window, opts.flowCapLog2 ?? DEFAULT_FLOW_CAP_LOG2, opts.fragCapLog2 ?? 12, opts.mergeInterfaces ? 0 : 1,
@@ -285,7 +293,12 @@ export class CaptureCore {
   }
 
   /** Records of flows that left the wasm table, drained after every feed. */
-  private readonly ended = new EndedFlows();
+  private readonly ended: EndedFlows;
+
+  /** Why the ended-flow store could not go to a temporary file past its memory limit, and the records it kept in memory beyond it. */
+  get endedNotSpilled(): { reason: string; records: number; packet?: number } | undefined {
+    return this.ended.notSpilled;
+  }
 
   private drainEnded(dv: DataView, statePtr: number): void {
     const n = dv.getUint32(statePtr + ST_ENDED_COUNT, true);

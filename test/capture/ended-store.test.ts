@@ -3,9 +3,12 @@
  * core's 128 bytes exactly — IPv4 and IPv6, small and huge counters, time that goes back (kept
  * as it is) — whatever the mix, and its id is read without decoding the rest.
  */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { EndedFlows } from "../../src/capture/flow-table.js";
+import { tempDir } from "../helpers/tmp.js";
 import {
   FL_ADDR_A, FL_ADDR_B, FL_CTRL, FL_FIRST_PKT, FL_FIRST_TS, FL_FLAGS, FL_FRAGS, FL_HASH, FL_ID, FL_IFACE, FL_IPBYTES_AB,
   FL_IPBYTES_BA, FL_IPVER, FL_ISN_A, FL_LAST_PKT, FL_LAST_TS, FL_PAYLOAD_AB, FL_PAYLOAD_BA, FL_PKTS_AB, FL_PKTS_BA,
@@ -129,42 +132,95 @@ describe("ended-flow store", () => {
     expect(store.bytes).toBeLessThan(n * FLOW_SIZE * 0.44);
   });
   it("gives back every record of a long capture (many chunks, each with its own time base; times before and after it)", () => {
-    const store = new EndedFlows();
-    const n = 40_000;
-    const recs: Uint8Array[] = [];
-    let seed = 7;
-    const rnd = (m: number) => {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      return seed % m;
-    };
-    for (let i = 0; i < n; i++) {
-      const us = rnd(4) !== 0;
-      const first = NEAR + BigInt(i) * 20_000_000n - BigInt(rnd(600_000)) * (us ? 1_000_000n : 999_999n);
-      recs.push(build({
-        v6: rnd(7) === 0, addrA: new Uint8Array(16).fill(rnd(256)), addrB: new Uint8Array(16).fill(rnd(256)), hash: rnd(2 ** 31) + 1,
-        proto: ([6, 17, 1] as const)[rnd(3)], flags: rnd(64), ports: [rnd(65536), rnd(65536)], vlans: [rnd(3), 0], pkts: [rnd(50), rnd(50)],
-        bytes: [BigInt(rnd(90_000)), BigInt(rnd(90_000)), BigInt(rnd(80_000)), BigInt(rnd(80_000))], firstPkt: i * 13, lastPkt: i * 13 + rnd(5000),
-        firstTs: first, span: BigInt(rnd(300_000)) * (us ? 1000n : 1n), id: i + 1, iface: 0, frags: 0, isn: rnd(2 ** 31), ctrl: rnd(3), ipver: null,
-        usualHeaders: rnd(2) ? rnd(40) - 20 : null,
-      }));
-    }
-    for (let i = 0; i < n; i += 4096) {
-      const k = Math.min(4096, n - i);
-      const batch = new Uint8Array(FLOW_SIZE * k);
-      for (let j = 0; j < k; j++) batch.set(recs[i + j], j * FLOW_SIZE);
-      store.add(batch);
-    }
+    // memoryBytes 0: no limit, every chunk in memory.
+    const { store, recs, rnd } = longCapture(new EndedFlows({ memoryBytes: 0 }));
     expect(store.bytes).toBeGreaterThan(3 * (1 << 19));
-    const out = new Uint8Array(FLOW_SIZE);
-    const check = (i: number) => {
-      store.decode(i, new DataView(out.buffer), 0);
-      if (!out.every((b, k) => b === recs[i][k])) expect([i, out]).toEqual([i, recs[i]]);
-      expect(store.id(i)).toBe(i + 1);
-    };
-    for (let i = 0; i < n; i++) check(i);
-    // Out of store order too (a record is found from its block's first, or the last one read):
-    // backwards, and in a shuffled order that crosses blocks and chunks.
-    for (let i = n - 1; i >= 0; i -= 37) check(i);
-    for (let k = 0; k < 5000; k++) check(rnd(n));
+    expect(store.spilledBytes).toBe(0);
+    checkAll(store, recs, rnd);
+  });
+
+  const spillDir = tempDir("alg-verify-ended-");
+
+  it("past its memory limit, keeps its chunks in an unlinked temporary file and gives every record back, in any order", () => {
+    for (const memoryBytes of [1, 1 << 20]) {
+      const { store, recs, rnd } = longCapture(new EndedFlows({ memoryBytes, dir: spillDir }));
+      // The file is unlinked as soon as it is open: nothing in its directory, even while in use.
+      expect(readdirSync(spillDir)).toEqual([]);
+      expect(store.spilledBytes).toBeGreaterThan(2 * (1 << 19));
+      expect(store.notSpilled).toBeUndefined();
+      // In memory: the chunk being filled, the cache of pieces (at least 8 × 16 KiB) and the index.
+      const index = Math.ceil(recs.length / 65536) * (65536 + 4096);
+      expect(store.bytes).toBeLessThanOrEqual(Math.max(memoryBytes, (1 << 19) + 8 * 16384) + index);
+      checkAll(store, recs, rnd);
+      expect(store.windowReads).toBeGreaterThan(0);
+      store.close();
+    }
+  });
+
+  it("keeps every record in memory, and says so, when no temporary file can be made", () => {
+    const { store, recs, rnd } = longCapture(new EndedFlows({ memoryBytes: 1 << 20, dir: join(spillDir, "missing") }));
+    expect(store.spilledBytes).toBe(0);
+    expect(store.notSpilled?.reason).toMatch(/ENOENT|no such file/i);
+    // The first two chunks (1 MiB) were within the limit; the records after them are counted.
+    expect(store.notSpilled!.records).toBeGreaterThan(recs.length / 2);
+    expect(store.notSpilled!.records).toBeLessThan(recs.length);
+    checkAll(store, recs, rnd);
+  });
+
+  it("where there is no file system (a browser), keeps every record in memory without a word, as with no limit", () => {
+    const proc = process as unknown as { getBuiltinModule?: unknown };
+    const get = proc.getBuiltinModule;
+    proc.getBuiltinModule = undefined;
+    try {
+      const { store, recs, rnd } = longCapture(new EndedFlows({ memoryBytes: 1 << 20, dir: spillDir }));
+      expect(store.spilledBytes).toBe(0);
+      expect(store.notSpilled).toBeUndefined();
+      checkAll(store, recs, rnd);
+    } finally {
+      proc.getBuiltinModule = get;
+    }
   });
 });
+
+/** 40 000 records of a long capture (over 3 chunks), added in batches as the core drains them. */
+function longCapture(store: EndedFlows) {
+  const n = 40_000;
+  const recs: Uint8Array[] = [];
+  let seed = 7;
+  const rnd = (m: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % m;
+  };
+  for (let i = 0; i < n; i++) {
+    const us = rnd(4) !== 0;
+    const first = NEAR + BigInt(i) * 20_000_000n - BigInt(rnd(600_000)) * (us ? 1_000_000n : 999_999n);
+    recs.push(build({
+      v6: rnd(7) === 0, addrA: new Uint8Array(16).fill(rnd(256)), addrB: new Uint8Array(16).fill(rnd(256)), hash: rnd(2 ** 31) + 1,
+      proto: ([6, 17, 1] as const)[rnd(3)], flags: rnd(64), ports: [rnd(65536), rnd(65536)], vlans: [rnd(3), 0], pkts: [rnd(50), rnd(50)],
+      bytes: [BigInt(rnd(90_000)), BigInt(rnd(90_000)), BigInt(rnd(80_000)), BigInt(rnd(80_000))], firstPkt: i * 13, lastPkt: i * 13 + rnd(5000),
+      firstTs: first, span: BigInt(rnd(300_000)) * (us ? 1000n : 1n), id: i + 1, iface: 0, frags: 0, isn: rnd(2 ** 31), ctrl: rnd(3), ipver: null,
+      usualHeaders: rnd(2) ? rnd(40) - 20 : null,
+    }));
+  }
+  for (let i = 0; i < n; i += 4096) {
+    const k = Math.min(4096, n - i);
+    const batch = new Uint8Array(FLOW_SIZE * k);
+    for (let j = 0; j < k; j++) batch.set(recs[i + j], j * FLOW_SIZE);
+    store.add(batch);
+  }
+  return { store, recs, rnd };
+}
+
+/** Every record decodes to its 128 bytes and id: in store order, backwards, and in a shuffled order that crosses blocks and chunks. */
+function checkAll(store: EndedFlows, recs: Uint8Array[], rnd: (m: number) => number): void {
+  const n = recs.length;
+  const out = new Uint8Array(FLOW_SIZE);
+  const check = (i: number) => {
+    store.decode(i, new DataView(out.buffer), 0);
+    if (!out.every((b, k) => b === recs[i][k])) expect([i, out]).toEqual([i, recs[i]]);
+    expect(store.id(i)).toBe(i + 1);
+  };
+  for (let i = 0; i < n; i++) check(i);
+  for (let i = n - 1; i >= 0; i -= 37) check(i);
+  for (let k = 0; k < 5000; k++) check(rnd(n));
+}

@@ -214,3 +214,54 @@ describe("a generated capture whose flows come and go (bench/gen-capture.ts --ch
     expect(text(mid)).toBe(text(big));
   });
 });
+
+describe("flows that left the table, past --ended-memory: in a temporary file, reported the same", () => {
+  // 32 000 one-datagram UDP flows, one every 10 ms (a UDP flow is over 1 s after its packet
+  // here): ~100 at once, all but the last few leave a 192-flow table: ~1.4 MiB of records, over
+  // the default --ended-memory (1 MiB, two 512 KiB chunks of the store).
+  const frames = Array.from({ length: 32_000 }, (_, i) => udpPacket(DEFAULT_EPOCH_NS + BigInt(i) * 10_000_000n, 1024 + (i % 60_000), 5000 + ((i / 60_000) | 0), true, 20 + (i % 7)));
+  const path = write("udp-churn.pcap", frames);
+  const opts = { flowCapLog2: 8, flowTimeouts: { other: 1 } };
+  const text = (s: Awaited<ReturnType<typeof scanFile>>) => sinkToString((w) => writeFlowsJson(s, w));
+  const store = (s: Awaited<ReturnType<typeof scanFile>>) => (s.core as unknown as { ended: { spilledBytes: number; windowReads: number; count: number } }).ended;
+
+  it("gives the same flows JSON, byte for byte, as the store kept in memory", async () => {
+    const spilled = await scanFile(path, { ...opts, endedMemoryBytes: 1 });
+    const kept = await scanFile(path, { ...opts, endedMemoryBytes: 0 });
+    expect(store(spilled).count).toBeGreaterThan(31_000);
+    expect(store(spilled).spilledBytes).toBeGreaterThan(0);
+    expect(store(kept).spilledBytes).toBe(0);
+    const t = text(spilled);
+    expect(store(spilled).windowReads).toBeGreaterThan(0);
+    expect(t).toBe(text(kept));
+    expect(JSON.parse(t).flows).toHaveLength(32_000);
+    expect(JSON.parse(t).diagnostics).toEqual([]);
+  });
+
+  it("the CLI: --ended-memory 1 and 0 print the same; with no temporary directory, ended_flows_in_memory and the same flows", async () => {
+    const args = ["flows", path, "--json", "--max-flows", "192", "--flow-timeouts", "udp=1"];
+    const a = await runCli(...args, "--ended-memory", "0");
+    const b = await runCli(...args);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.stdout).toBe(a.stdout);
+    const tmp = process.env.TMPDIR;
+    process.env.TMPDIR = join(dir, "no-such-dir");
+    let c;
+    try {
+      c = await runCli(...args);
+    } finally {
+      process.env.TMPDIR = tmp;
+    }
+    expect(c.code, c.stderr).toBe(0);
+    const rep = JSON.parse(c.stdout);
+    expect(rep.flows).toEqual(JSON.parse(a.stdout).flows);
+    const d = rep.diagnostics.find((x: { code: string }) => x.code === "ended_flows_in_memory");
+    expect(d?.severity).toBe("warning");
+    expect(d.count).toBeGreaterThan(0);
+    expect(d.count).toBeLessThan(32_000);
+    // The first packet of the first flow kept beyond the limit: past the flows of the first MiB.
+    expect(d.packet).toBeGreaterThan(10_000);
+    expect(rep.flows.some((f: { first: { packet: number } }) => f.first.packet === d.packet)).toBe(true);
+    expect(d.message).toMatch(/--ended-memory/);
+  });
+});
