@@ -23,7 +23,7 @@
  *     `kernelRegister` gives, and the check and `sip.register.<side>.linux` both say it.
  */
 import type { AnalyzeResult } from "../alg/analyze.js";
-import type { Session } from "../alg/sessions.js";
+import type { Emulation, Negotiation, Session } from "../alg/sessions.js";
 import { clashedRegister, linuxRegisters } from "../alg/sip-linux.js";
 import type { LinuxRegister, RegisterClash } from "../alg/sip-types.js";
 import { finding } from "./findings.js";
@@ -33,7 +33,7 @@ import { uriHostPort, messageName } from "./sip-fields.js";
 import { pairMessages, type VerifiedSip } from "./sip.js";
 import { msOf } from "./sessions.js";
 import type { MediaDirection } from "./sip-media.js";
-import type { Check, Finding } from "./types.js";
+import type { Check, Finding, VerifiedNegotiation } from "./types.js";
 import { hostPort } from "../net/addr.js";
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
@@ -96,6 +96,27 @@ export function linuxDialog(si: Session | undefined, so: Session | undefined, v:
     v.register = { ...(inside ? { inside: { ...inside, linux: k.r } } : {}), ...(outside ? { outside: { ...outside, linux: k.r } } : {}) };
   }
   linuxRegisterCheck(k, so, input, findings, checks);
+}
+
+/**
+ * The negotiations of an SDP message the cross-call table dropped (`clashes.media`, by inside
+ * packet): each capture's copy says what the kernel across calls does — `emulation` dropped with
+ * the table's reason, `media.linux` no expectation (`none`), so nothing admitted or refused — as
+ * the finding does. Copies: analyze's negotiations stay as they are.
+ */
+export function dropSdpNegotiations(negotiations: VerifiedNegotiation[], clashes: LinuxClashes | undefined): void {
+  if (!clashes?.media.size) return;
+  for (const v of negotiations) {
+    const reason = v.kind === "SDP" && v.inside ? clashes.media.get(v.inside.packet) : undefined;
+    if (reason === undefined) continue;
+    v.inside = droppedCopy(v.inside!, reason);
+    if (v.outside) v.outside = droppedCopy(v.outside, reason);
+  }
+}
+
+function droppedCopy(n: Negotiation, reason: string): Negotiation {
+  const emulation: Emulation = { profile: "linux", outcome: "dropped", reason };
+  return n.media ? { ...n, media: { ...n.media, linux: { expected: [], none: reason } }, emulation } : { ...n, emulation };
 }
 
 const epText = (e: { ip: string; port: number | null }) => `${hostPort(e.ip)}:${e.port}`;
@@ -263,10 +284,14 @@ interface NatExpect {
 const SIGNALLING = "signalling";
 const LINUX_EXPECT_MS = 180_000;
 
-/** What the cross-call table found: its findings, and each inside REGISTER it decided (by packet) with its outside copy. */
+/**
+ * What the cross-call table found: its findings, each inside REGISTER it decided (by packet) with
+ * its outside copy, and each inside SDP message it dropped (by packet) with the reason.
+ */
 export interface LinuxClashes {
   findings: Finding[];
   registers: Map<number, { r: LinuxRegister; pair?: SipMessageView }>;
+  media: Map<number, string>;
 }
 
 /**
@@ -286,12 +311,13 @@ export interface LinuxClashes {
  * Read from the inside capture's Linux model (media.linux of each inside SDP, its flushes and
  * admissions; every REGISTER of each dialog, linuxRegisters) and the NAT mapping of each message's
  * connection; every clash is an `alg.fragile-input` warning (the caller adds them after the
- * dialogs'), and a REGISTER's clash is its outcome (`registers`, read by kernelRegister).
+ * dialogs'), a REGISTER's clash is its outcome (`registers`, read by kernelRegister), and an SDP
+ * message's is its negotiations' (`media`, read by dropSdpNegotiations).
  * Connections the NAT left alone are not in the table (their expectations take the path without
  * NAT, which accepts -EALREADY).
  */
 export function linuxClashes(dialogs: [Session | undefined, Session | undefined][], input: LinuxDialogInput & { inside?: AnalyzeResult }): LinuxClashes {
-  const out: LinuxClashes = { findings: [], registers: new Map() };
+  const out: LinuxClashes = { findings: [], registers: new Map(), media: new Map() };
   const nat = input.nat;
   const flows = input.inside?.scan.flows;
   if (!nat || !flows) return out;
@@ -318,7 +344,9 @@ export function linuxClashes(dialogs: [Session | undefined, Session | undefined]
     }
     const e = lines[0]!;
     if (e.cls !== SIGNALLING) {
-      out.findings.push(mediaClash(e, hit));
+      const detail = mediaClashDetail(e, hit);
+      out.media.set(e.packet, `${DROPPED_SDP}: ${detail}`);
+      out.findings.push(mediaClash(e, hit, detail));
       continue;
     }
     const r = clashedRegister(e.register!, registerClashOf(e, hit));
@@ -391,11 +419,22 @@ const keyText = (key: string) => {
 
 const whose = (o: NatExpect) => `the ${o.cls === SIGNALLING ? "signalling expectation" : "one"} the ${messageName(o.msg)} at inside packet ${o.packet} left`;
 
-function mediaClash(e: NatExpect, hit: Clash): Finding {
-  const moved = movedPorts(e.msg, e.pair);
+/** nf_nat_sdp_media's message when it drops an SDP message. */
+const DROPPED_SDP = `"all ports in use for SDP media"`;
+
+/**
+ * Why the table drops an SDP message (EALREADY), after DROPPED_SDP: the one reason its finding and
+ * its negotiations' `emulation` (dropSdpNegotiations) give.
+ */
+function mediaClashDetail(e: NatExpect, hit: Clash): string {
   const where = hit.o.master === e.master ? "on the same signalling connection, of another class" : `on another signalling connection (inside flow ${hit.o.master})`;
+  return `its media expectation ${keyText(hit.key)} is ${whose(hit.o)} ${where}`;
+}
+
+function mediaClash(e: NatExpect, hit: Clash, detail: string): Finding {
+  const moved = movedPorts(e.msg, e.pair);
   return finding("alg.fragile-input",
-    `SIP ${messageName(e.msg)} at inside packet ${e.packet}: Linux would have dropped it ("all ports in use for SDP media"): its media expectation ${keyText(hit.key)} is ${whose(hit.o)} ${where}; nf_nat_sip moves the port only when the expectation is busy (another mask), not when it already exists${moved ? `; this router wrote m= port ${moved} instead` : ""}`,
+    `SIP ${messageName(e.msg)} at inside packet ${e.packet}: Linux would have dropped it (${DROPPED_SDP}): ${detail}; nf_nat_sip moves the port only when the expectation is busy (another mask), not when it already exists${moved ? `; this router wrote m= port ${moved} instead` : ""}`,
     { inside: [e.packet, hit.o.packet], ...(e.pair ? { outside: [e.pair.packet] } : {}) },
     "since Linux 5.3 an identical expectation of another connection or class makes nf_ct_expect_related fail with EALREADY, and nf_nat_sdp_media drops the message instead of trying P+2");
 }

@@ -21,7 +21,7 @@ import { coverageOf, type CaptureSpan, type Reconciliation } from "./nat.js";
 import { msOf, type NatHints } from "./sessions.js";
 import { udpFlowsAt } from "./flow-columns.js";
 import { compareFields, lengthProblem, messageName, type FieldCheck, type SipMessageView, type SipTranslation } from "./sip-fields.js";
-import { linuxClashes, linuxDialog, linuxEmulation, type LinuxClashes } from "./sip-linux.js";
+import { dropSdpNegotiations, linuxClashes, linuxDialog, linuxEmulation, type LinuxClashes } from "./sip-linux.js";
 import { SIP_MEDIA_WAIT_S, SIP_MEDIA_WINDOW_S, afterEndFinding, endWords, mediaDirection, mediaEnd, type MediaDirection, type MediaInput } from "./sip-media.js";
 import type { Check, Evidence, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, VerifiedSession } from "./types.js";
 import { hostPort } from "../net/addr.js";
@@ -187,6 +187,7 @@ function verifyDialog(si: SipSession | undefined, so: SipSession | undefined, in
   vs.negotiations = negotiations(si, so, pairs, v, mapping);
   if (input.profile === "linux") for (const m of si?.sip?.messages ?? so!.sip!.messages) linuxEmulation(m, si ? "inside" : "outside", findings, sip.transport);
   if (input.profile === "linux") linuxDialog(si, so, v, input, findings, checks, clashes);
+  dropSdpNegotiations(vs.negotiations, clashes);
   return vs;
 }
 
