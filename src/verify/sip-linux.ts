@@ -327,7 +327,7 @@ export function linuxClashes(dialogs: [Session | undefined, Session | undefined]
     if (!msgs) continue;
     const pairs = so?.sip ? new Map(pairMessages(msgs, so.sip.messages).pairs.map(([a, b]) => [a, b])) : undefined;
     mediaExpects(si, nat, flows, pairs, all);
-    registerExpects(si, nat, pairs, all);
+    registerExpects(si, so, nat, pairs, all);
   }
   all.sort((a, b) => a.packet - b.packet);
   const live = new Map<string, NatExpect[]>();
@@ -381,9 +381,9 @@ function mediaExpects(si: Session, nat: Reconciliation, flows: NonNullable<Analy
     const l = n.media?.linux;
     if (n.kind !== "SDP" || !l?.expected.length) continue;
     const msg = msgs.find((m) => m.packet === n.packet && m.sdp);
-    const map = msg && nat.byInside.get(msg.flow);
-    if (!msg || !map || map.inside.ip === map.translated.ip) continue;
-    const keys = l.expected.map((e) => `udp|${e.from}|${e.to.ip === map.inside.ip ? map.translated.ip : e.to.ip}|${e.to.port}`);
+    const t = msg && natAddressOf(msg, nat);
+    if (!msg || !t) continue;
+    const keys = l.expected.map((e) => `udp|${e.from}|${e.to.ip === t.inside ? t.nat : e.to.ip}|${e.to.port}`);
     let end = l.flushedBy?.packet;
     if ((l.admitted?.length ?? 0) >= keys.length) {
       const used = l.admitted!.reduce((m, id) => Math.max(m, flows.firstPacket(id)), 0);
@@ -394,10 +394,28 @@ function mediaExpects(si: Session, nat: Reconciliation, flows: NonNullable<Analy
   }
 }
 
+/**
+ * The inside host's address and the NAT address of an inside message's connection (or the one it
+ * would have had): its own mapping's; for a
+ * connection that never crossed (the router dropped its first packet — as Linux does with an INVITE
+ * the table refuses), the one NAT address of the run, or undefined (not NATed, or not known).
+ */
+function natAddressOf(msg: SipMessageView, nat: Reconciliation): { inside: string; nat: string } | undefined {
+  const map = nat.byInside.get(msg.flow);
+  if (map) return map.inside.ip === map.translated.ip ? undefined : { inside: map.inside.ip, nat: map.translated.ip };
+  // Unpaired: only the inside host's own message (sent to a peer) can have been dropped on its way out.
+  if (nat.outsideFlowOf(msg.flow) !== 0 || nat.natAddressCount !== 1) return undefined;
+  const ip = nat.natAddresses[0]!;
+  return ip === msg.src.ip ? undefined : { inside: msg.src.ip, nat: ip };
+}
+
 /** The signalling expectation of every REGISTER of the inside dialog sent on a NATed connection. */
-function registerExpects(si: Session, nat: Reconciliation, pairs: Map<SipMessageView, SipMessageView> | undefined, all: NatExpect[]): void {
+function registerExpects(si: Session, so: Session | undefined, nat: Reconciliation, pairs: Map<SipMessageView, SipMessageView> | undefined, all: NatExpect[]): void {
   const sip = si.sip!;
   if (!sip.register) return;
+  const outside = so?.sip ? linuxRegisters(so.sip.messages, so.sip.transport) : [];
+  const back = new Map<number, SipMessageView>();
+  for (const [a, b] of pairs ?? []) back.set(b.packet, a);
   for (const r of linuxRegisters(sip.messages, sip.transport)) {
     const x = r.expectation;
     const msg = x && sip.messages.find((m) => m.packet === r.packet && m.request);
@@ -406,9 +424,16 @@ function registerExpects(si: Session, nat: Reconciliation, pairs: Map<SipMessage
     // nf_nat_sip_expect: a Contact naming the connection's own source port takes the NAT's port of it.
     const port = x.to.port === msg.src.port ? map.translated.port : x.to.port;
     const ms = msOf(msg.time);
-    const answer = r.answerPacket === undefined ? undefined : sip.messages.find((m) => m.packet === r.answerPacket);
-    const untilMs = r.outcome === "active" && answer ? msOf(answer.time) + x.timeoutS! * 1000 : ms + LINUX_EXPECT_MS;
-    all.push({ keys: [`${x.proto}|${x.from}|${map.translated.ip}|${port}`], master: msg.flow, cls: SIGNALLING, packet: msg.packet, ms, untilMs, end: r.outcome === "flushed" ? r.answerPacket : undefined, msg, pair: pairs?.get(msg), register: r });
+    // The kernel reads the answer as it arrives from outside (before any rewrite back): the outside
+    // copy's outcome decides activation; inside packet numbers through the message pairs.
+    const pair = pairs?.get(msg);
+    const ro = pair && outside.find((y) => y.packet === pair.packet);
+    const settled = ro && ro.answerPacket !== undefined && back.has(ro.answerPacket) ? { outcome: ro.outcome, answer: back.get(ro.answerPacket)!, timeoutS: ro.expectation?.timeoutS } : undefined;
+    const outcome = settled?.outcome ?? r.outcome;
+    const answer = settled?.answer ?? (r.answerPacket === undefined ? undefined : sip.messages.find((m) => m.packet === r.answerPacket));
+    const timeoutS = settled ? settled.timeoutS : x.timeoutS;
+    const untilMs = outcome === "active" && answer && timeoutS !== undefined ? msOf(answer.time) + timeoutS * 1000 : ms + LINUX_EXPECT_MS;
+    all.push({ keys: [`${x.proto}|${x.from}|${map.translated.ip}|${port}`], master: msg.flow, cls: SIGNALLING, packet: msg.packet, ms, untilMs, end: outcome === "flushed" ? answer?.packet : undefined, msg, pair, register: r });
   }
 }
 
