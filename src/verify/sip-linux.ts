@@ -309,8 +309,10 @@ export interface LinuxClashes {
  *     kernel tries random ports above it and writes the Contact with the one it gets; an earlier
  *     REGISTER's of the same connection is replaced.
  * Read from the inside capture's Linux model (media.linux of each inside SDP, its flushes and
- * admissions; every REGISTER of each dialog, linuxRegisters) and the NAT mapping of each message's
- * connection; every clash is an `alg.fragile-input` warning (the caller adds them after the
+ * admissions; every REGISTER of each dialog, linuxRegisters, activated or flushed as its outside
+ * copy's 2xx says: the kernel reads the answer before any rewrite back) and the NAT mapping of each
+ * message's connection (a connection the router dropped: the run's one NAT address). Seen live on
+ * kernel 6.18: pcaps/lab/sip-clash-*, test/verify/sip-linux-lab.test.ts. Every clash is an `alg.fragile-input` warning (the caller adds them after the
  * dialogs'), a REGISTER's clash is its outcome (`registers`, read by kernelRegister), and an SDP
  * message's is its negotiations' (`media`, read by dropSdpNegotiations).
  * Connections the NAT left alone are not in the table (their expectations take the path without
