@@ -135,10 +135,14 @@ export function pairMessages(mi: SipMessageView[], mo: SipMessageView[]): { pair
   return { pairs, inside: unpairedIn, outside: mo.filter((o) => left.has(o)) };
 }
 
-function translationOf(m: NatMapping, input: SipCheckInput): SipTranslation {
+/** Contacts of the dialog's outbound messages that the NAT moved to another port: "ip:port" outside → the private endpoint. */
+type MovedBack = Map<string, { ip: string; port: number; packet: number }>;
+
+function translationOf(m: NatMapping, input: SipCheckInput, moved?: MovedBack): SipTranslation {
   return {
     private: m.inside, nat: m.translated, pool: input.hints?.natAddresses,
     mediaPort: (ip, port) => mediaNatPort(input, ip, port),
+    ...(moved?.size ? { movedBack: (ip: string, port: number) => moved.get(hostPort(ip, port)) } : {}),
   };
 }
 
@@ -173,7 +177,8 @@ function verifyDialog(si: SipSession | undefined, so: SipSession | undefined, in
   const { pairs, inside, outside } = si && so ? pairMessages(si.sip!.messages, so.sip!.messages) : { pairs: [], inside: si?.sip?.messages ?? [], outside: so?.sip?.messages ?? [] };
   v.unpaired = { inside: inside.map((m) => m.packet), outside: outside.map((m) => m.packet) };
   const what = `SIP ${sip.method ?? "dialog"}${sip.callId ? ` ${sip.callId}` : ""}`;
-  for (const [mi, mo] of pairs) v.messages.push(checkPair(mi, mo, si!, so!, input, findings, checks));
+  const moved: MovedBack = new Map();
+  for (const [mi, mo] of pairs) v.messages.push(checkPair(mi, mo, si!, so!, input, findings, checks, moved));
   for (const [side, list] of [["inside", inside], ["outside", outside]] as const) {
     for (const m of list) {
       const vm: VerifiedSipMessage = { name: messageName(m), cseq: m.cseq && `${m.cseq.num} ${m.cseq.method}`, [side]: m.packet, fields: [] };
@@ -228,7 +233,7 @@ function fieldMessage(name: string, mi: SipMessageView, mo: SipMessageView, c: F
   return `${name} at ${at}, on its way in: ${FIELD_NAME[c.field]} ${c.outside ?? "(absent)"} outside arrived as ${c.inside ?? "nothing"} inside, expected ${c.expected ?? "the value as sent"}`;
 }
 
-function checkPair(mi: SipMessageView, mo: SipMessageView, si: SipSession, so: SipSession, input: SipCheckInput, findings: Finding[], checks: Check[]): VerifiedSipMessage {
+function checkPair(mi: SipMessageView, mo: SipMessageView, si: SipSession, so: SipSession, input: SipCheckInput, findings: Finding[], checks: Check[], moved?: MovedBack): VerifiedSipMessage {
   const name = messageName(mi);
   const subject = `SIP ${name}${mi.cseq ? ` (CSeq ${mi.cseq.num} ${mi.cseq.method})` : ""} (inside packet ${mi.packet}, outside packet ${mo.packet})`;
   const vm: VerifiedSipMessage = { name, cseq: mi.cseq && `${mi.cseq.num} ${mi.cseq.method}`, inside: mi.packet, outside: mo.packet, fields: [] };
@@ -241,7 +246,7 @@ function checkPair(mi: SipMessageView, mo: SipMessageView, si: SipSession, so: S
     return vm;
   }
   vm.direction = outbound ? "outbound" : "inbound";
-  const t = translationOf(m, input);
+  const t = translationOf(m, input, moved);
   vm.fields = compareFields(mi, mo, t, !!outbound);
   const bad: string[] = [];
   const raised = new Set<string>();
@@ -252,6 +257,8 @@ function checkPair(mi: SipMessageView, mo: SipMessageView, si: SipSession, so: S
     const x = movedContact(c, mi, mo, t, si.sip?.transport, input);
     if (!x) continue;
     c.note = movedNote(x);
+    // The registrar echoes the moved Contact in its 200: that echo stands for the private Contact.
+    moved?.set(ep(x.moved), { ...x.private, packet: mi.packet });
     if (x.status === "forwarded") {
       c.status = "rewritten";
       c.expected = ep(x.moved);
@@ -266,16 +273,21 @@ function checkPair(mi: SipMessageView, mo: SipMessageView, si: SipSession, so: S
     c.status = "wrong-port";
     raised.add(`moved#${c.index}`);
   }
+  const isEcho = (x: FieldCheck) => !outbound && x.field === "contact" && !!x.outside && !!moved?.has(x.outside);
   for (const c of vm.fields) {
     if (c.status === "rewritten" || c.status === "not-needed" || c.status === "artefact" || raised.has(`moved#${c.index}`) && c.field === "contact") continue;
     bad.push(`${FIELD_NAME[c.field]} ${c.inside ?? "-"} inside, ${c.outside ?? "-"} outside`);
+    // An echo of a moved Contact is judged against that Contact (its own finding, its own mapping).
+    const back = isEcho(c) ? moved!.get(c.outside!) : undefined;
     const code = fieldCode(c, !!outbound, sdpLeft);
-    if (raised.has(code)) continue;
-    raised.add(code);
-    const sameKind = vm.fields.filter((x) => x.status === c.status && fieldCode(x, !!outbound, sdpLeft) === code).map((x) => FIELD_NAME[x.field]);
+    const key = back ? `${code}#moved${c.index}` : code;
+    if (raised.has(key)) continue;
+    raised.add(key);
+    const sameKind = back ? [FIELD_NAME[c.field]] : vm.fields.filter((x) => x.status === c.status && fieldCode(x, !!outbound, sdpLeft) === code && !isEcho(x)).map((x) => FIELD_NAME[x.field]);
     const names = [...new Set(sameKind)].join(", ");
     const msg = fieldMessage(name, mi, mo, c, names, sameKind.length > 1, !!outbound, m);
-    const how = outbound ? `the NAT maps ${ep(m.inside)} to ${ep(m.translated)}` : `the NAT maps ${ep(m.translated)} back to ${ep(m.inside)}`;
+    const how = back ? `the NAT moved the Contact ${ep(back)} to ${c.outside} at inside packet ${back.packet}, and maps it back there`
+      : outbound ? `the NAT maps ${ep(m.inside)} to ${ep(m.translated)}` : `the NAT maps ${ep(m.translated)} back to ${ep(m.inside)}`;
     findings.push(finding(code, msg, { ...ev, insideFlows: [mi.flow], outsideFlows: [mo.flow] }, how, severityOf(code, m, so)));
   }
   const rewritten = vm.fields.filter((c) => c.status === "rewritten").length;

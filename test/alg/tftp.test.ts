@@ -176,6 +176,23 @@ describe("TFTP repeated ACKs: the count's limit (--max-tftp-duplicate-acks)", ()
     for (const side of [f1.inside, f1.outside]) expect([side.duplicateAcks, side.duplicateAcksCapped]).toEqual([3, { packet: 9 }]);
     expect(j.diagnostics.filter((d: { code: string }) => d.code === "tftp_duplicate_acks_capped").map((d: { count: number; packet: number }) => [d.count, d.packet])).toEqual([[1, 9], [1, 9]]);
   });
+  it("the text reports and the HTML say where the count stopped (limit 3: f1 at packet 9; limit 0: a count of 0 is still said)", async () => {
+    const a = await runCli("analyze", file, "--max-tftp-duplicate-acks", "3");
+    expect(a.stdout).toContain("2 block(s) of 512, 522 bytes, 3 ACK(s) repeated (counted up to --max-tftp-duplicate-acks; more from packet 9)\n");
+    expect(a.stdout).toContain("2 block(s) of 512, 522 bytes, 2 ACK(s) repeated\n");
+    const z = await runCli("analyze", file, "--max-tftp-duplicate-acks", "0");
+    expect(z.stdout.match(/, 0 ACK\(s\) repeated \(counted up to --max-tftp-duplicate-acks; more from packet (\d+)\)/g)).toEqual([
+      ", 0 ACK(s) repeated (counted up to --max-tftp-duplicate-acks; more from packet 6)", ", 0 ACK(s) repeated (counted up to --max-tftp-duplicate-acks; more from packet 14)"]);
+    const html = join(mkdtempSync(join(tmp, "html-")), "r.html");
+    const v = await runCli("verify", "--inside", file, "--outside", file, "--max-tftp-duplicate-acks", "3", "--html", html);
+    expect(v.code, v.stderr).toBe(0);
+    const f1 = v.stdout.split("\n").find((l) => l.startsWith('  RRQ "f1" octet: '))!;
+    expect(f1.match(/3 repeated ACK\(s\) \(counted up to --max-tftp-duplicate-acks; more from packet 9\)/g)).toHaveLength(2);
+    expect(v.stdout.split("\n").find((l) => l.startsWith('  RRQ "f2" octet: '))).toContain("2 repeated ACK(s))");
+    const page = readFileSync(html, "utf8");
+    expect(page.match(/<span data-tftp-acks-capped="9"[^>]*>3\+ \(capped @9\)<\/span>/g)).toHaveLength(2);
+    expect(page).not.toContain("2+ (capped");
+  });
 });
 
 describe("TFTP repeated ACKs across the block number's wrap", () => {

@@ -99,5 +99,15 @@ describe("the Linux clash table against this kernel (lab sip-clash-*)", () => {
     const contact = m.fields.find((x: any) => x.field === "contact");
     expect([contact.outside, contact.status]).toEqual([`${nat}:${moved}`, "rewritten"]);
     expect(contact.note).toMatch(new RegExp(`^moved from the signalling mapping's port 5070 to ${moved}: the NAT forwards signalling there \\(outside flow \\d+ reached 192\\.0\\.2\\.10:5070, inside flow \\d+\\)`));
+    // The registrar's 200 echoes the moved Contact and the kernel does not turn it back (not the
+    // connection's): judged against the moved pinhole's private endpoint, 192.0.2.10:5070, not the
+    // moved port on the private address.
+    const ok = plain.sessions.find((s: any) => s.sip?.method === "REGISTER").sip.messages.find((x: any) => x.name === "200 REGISTER");
+    const echo = ok.fields.find((x: any) => x.field === "contact");
+    expect([echo.outside, echo.inside, echo.status, echo.expected]).toEqual([`${nat}:${moved}`, `${nat}:${moved}`, "not-rewritten", "192.0.2.10:5070"]);
+    expect(echo.note).toBe(`the Contact 192.0.2.10:5070 that the NAT moved to ${nat}:${moved} (inside packet ${m.inside})`);
+    const warn = plain.findings.filter((x: any) => x.code === "alg.sip-header-not-restored");
+    expect(warn.map((x: any) => x.message)).toEqual([`200 REGISTER at outside packet ${ok.outside} / inside packet ${ok.inside}, on its way in: Contact still names the NAT's ${nat}:${moved} on the inside, not the private 192.0.2.10:5070 (the NAT moved the Contact 192.0.2.10:5070 to ${nat}:${moved} at inside packet ${m.inside}, and maps it back there)`]);
+    expect(warn[0].severity).toBe("warning");
   });
 });
