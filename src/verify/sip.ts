@@ -188,6 +188,7 @@ function verifyDialog(si: SipSession | undefined, so: SipSession | undefined, in
       checks.push({ check: "rewrite", subject: `${what}: ${vm.name} (${side} packet ${m.packet})`, status: "not-checked", reason });
     }
   }
+  droppedRequests(inside, so, input, findings, clashes);
   v.media = media(si, so, pairs, input, mapping);
   mediaFindings(v.media, what, findings, checks);
   vs.negotiations = negotiations(si, so, pairs, v, mapping);
@@ -332,6 +333,40 @@ export function lengthCheck(mi: SipMessageView, mo: SipMessageView, vm: Verified
     findings.push(finding("alg.content-length-wrong", `${messageName(before)} at ${sb} packet ${before.packet}: ${pb} ${sb}, corrected on the ${sa} (packet ${after.packet})`, ev, undefined, "warning"));
   } else {
     findings.push(finding("alg.content-length-wrong", `${messageName(mi)}: ${pi} inside and ${po} outside — the sender's own error, not the router's`, ev, undefined, "warning"));
+  }
+}
+
+/**
+ * Requests the inside host sent that never reached the outside capture, which had started before
+ * them: alg.sip-request-dropped, one per transaction (its retransmissions in the evidence), an error
+ * when the outside capture runs on after the last copy, a warning when it ends before (it may have
+ * stopped). Not
+ * when the outside dialog has any copy of the transaction (method and CSeq: a lost retransmission),
+ * nor a drop --profile linux's table predicts (its own finding says it).
+ */
+function droppedRequests(unpaired: SipMessageView[], so: SipSession | undefined, input: SipCheckInput, findings: Finding[], clashes?: LinuxClashes): void {
+  if (!input.inside || !input.outside) return;
+  const off = input.nat?.clockOffsetMs ?? 0;
+  const crossed = new Set((so?.sip?.messages ?? []).map(txKeyNoBranch));
+  const byTx = new Map<string, SipMessageView[]>();
+  for (const m of unpaired) {
+    if (!m.request || crossed.has(txKeyNoBranch(m))) continue;
+    const mapping = input.nat?.byInside.get(m.flow);
+    if (mapping && !same(m.src, mapping.inside)) continue;
+    if (clashes?.media.has(m.packet) || clashes?.registers.get(m.packet)?.r.outcome === "dropped") continue;
+    const span = input.spans?.outside;
+    if (!span || span.firstMs > msOf(m.time) + off) continue;
+    const k = txKeyNoBranch(m);
+    (byTx.get(k) ?? byTx.set(k, []).get(k)!).push(m);
+  }
+  for (const ms of byTx.values()) {
+    const m = ms[0]!;
+    const copies = ms.length > 1 ? ` (and ${ms.length - 1} retransmission(s): inside packet ${ms.slice(1).map((x) => x.packet).join(", ")})` : "";
+    // The outside capture running on after the last copy shows the drop; ending before it, it may have stopped.
+    const after = input.spans!.outside!.lastMs > msOf(ms[ms.length - 1]!.time) + off;
+    findings.push(finding("alg.sip-request-dropped",
+      `${messageName(m)}${m.cseq ? ` (CSeq ${m.cseq.num} ${m.cseq.method})` : ""} from ${ep(m.src)} to ${ep(m.dst)} at inside packet ${m.packet}${copies} never left the router: not in the outside capture, ${after ? "which runs on after it" : "whose last packet comes before it (dropped, or that capture had stopped)"}`,
+      { inside: ms.map((x) => x.packet), insideFlows: [...new Set(ms.map((x) => x.flow))] }, undefined, after ? "error" : "warning"));
   }
 }
 
