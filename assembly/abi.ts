@@ -720,7 +720,7 @@ export const EV_TFTP_BYTES = 52;
  * count has 24 bits and saturates at TFTP_ACK_DUPS_MAX.
  */
 export const EV_TFTP_ACK_DUPS = 40;
-/** Largest repeated-ACK count a Summary carries (a transfer's count stops there). */
+/** Largest repeated-ACK count a Summary carries (a transfer's count stops there: TftpFlag.AckCountCapped). */
 export const TFTP_ACK_DUPS_MAX = 0xffffff;
 
 export enum TftpOp {
@@ -767,4 +767,10 @@ export enum TftpFlag {
   OptionsAck = 8192,
   /** Request: the table has no capacity (0), the transfer is not followed. */
   NotFollowed = 16384,
+  /**
+   * A repeated ACK found the transfer's count at its limit (--max-tftp-duplicate-acks, at most
+   * TFTP_ACK_DUPS_MAX): its one event (code Ack, EV_PORT = the block) and the Summary; the
+   * count stops there.
+   */
+  AckCountCapped = 32768,
 }

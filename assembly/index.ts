@@ -33,6 +33,7 @@ export function setReasmCapacity(datagrams: u32, bytes: u32, timeoutSeconds: u32
   return mem.reasmLayout(datagrams, reasmSlotSize(bytes)) ? 0 : 1;
 }
 import { TFTP_ENTRY } from "./alg/tftp";
+export { setTftpAckLimit } from "./alg/tftp";
 
 /** Sizes the TFTP transfer table: 2^log2 entries (2..16; 0 = none). 0 ok, 1 no memory, 2 bad size. */
 export function setTftpCapacity(log2: u32): i32 {

@@ -49,6 +49,9 @@ ALL_SCENARIOS=(
   sip-udp-helper
   sip-udp-no-helper
   sip-tcp-helper
+  sip-clash-register-invite
+  sip-clash-own-connection
+  sip-clash-move
   tftp-helper
   tftp-no-helper
 )
@@ -232,6 +235,11 @@ scenario_vars() {
   MEDIA=""        # RTSP: "full" (all media arrived at the receiver) or "none" (no media arrived)
   RTSP_SERVER=""  # RTSP: record (ffmpeg listening) or play (gst-rtsp-server)
   SIP_T=u1 SIP_REGISTER=false SIP_HOLD=0   # SIP: SIPp transport (u1 UDP, t1 TCP), REGISTER first, hold re-INVITE
+  # SIP clash scenarios (sip-clash-*): lab/sip_clash.py client steps instead of SIPp, its server
+  # (--options: an OPTIONS to the REGISTER's Contact as received), and what the kernel must do:
+  # CLASH_DROP = the method whose message the router must drop, CLASH_MOVE = the REGISTER's Contact
+  # port must leave the router above CLASH_MOVE (and the OPTIONS reach the client)
+  SIP_CLASH="" SIP_CLASH_OPTIONS=false CLASH_DROP="" CLASH_MOVE=""
   local CP="-min_port $RTP_CLIENT_PORT -max_port $((RTP_CLIENT_PORT + 1))"
   local FF="ffmpeg -hide_banner -nostdin -nostats -loglevel info"
   local REC="$FF -re -f lavfi -i sine=frequency=440:sample_rate=8000:duration=$MEDIA_SECONDS -c:a pcm_mulaw -f rtsp $CP -rtsp_transport"
@@ -314,6 +322,20 @@ scenario_vars() {
       PROTO=sip MEDIA=full SIP_T=t1
       DESC="SIP over TCP through masquerade with the SIP helper (ct helper set \"sip-tcp\"): one TCP connection from 192.0.2.10:$SIP_PORT (SIPp binds its listening port) carries INVITE, 180, 200, ACK, BYE, 200; the helper rewrites Via/Contact/From and SDP o=/c= in each message (each one whole in one segment, with Content-Length) and shifts seq/ack by the length change; the media expectations let the server's RTP in: ${MEDIA_SECONDS} s of PCMU both ways."
       CURLS=("$(sip_uac call)") ;;
+    # --- SIP clashes in the helper's expectation table (lab/sip_clash.py; no media): a REGISTER's
+    # signalling expectation and an INVITE's media expectation, both udp 198.51.100.20 -> 198.51.100.1:<port>
+    sip-clash-register-invite)
+      PROTO=sip MEDIA=none SIP_CLASH="register:5060:5070 invite:5062:5070" CLASH_DROP=INVITE VERDICT=fail FINDINGS=(conntrack.expectation-missing)
+      DESC="nf_nat_sip's expectation table, REGISTER then INVITE (scripted UDP peers, lab/sip_clash.py, no media): a REGISTER from 192.0.2.10:5060 with Contact <sip:alice@192.0.2.10:5070>, Expires 3600, leaves the signalling expectation udp 198.51.100.20 -> 198.51.100.1:5070 (the Contact's port: not the connection's own; the server's 200 activates it); an INVITE from 192.0.2.10:5062 (another connection) announcing m=audio 5070 wants the identical media expectation from another connection and class: nf_ct_expect_related fails with EALREADY and nf_nat_sdp_media drops the INVITE (\"all ports in use for SDP media\"): it never leaves the router and is not answered. Without a profile verify fails it on the media expectations the helper never made (conntrack.expectation-missing); --profile linux predicts the drop (alg.fragile-input)."
+      CURLS=("$(sip_clash_client)") ;;
+    sip-clash-own-connection)
+      PROTO=sip MEDIA=none SIP_CLASH="invite:5060:7000 register:5060:7000" CLASH_DROP=REGISTER
+      DESC="nf_nat_sip's expectation table, a REGISTER on the call's own connection (scripted UDP peers, lab/sip_clash.py, no media): an INVITE from 192.0.2.10:5060 announcing m=audio 7000 leaves the media expectations udp 198.51.100.20 -> 198.51.100.1:7000/7001; a REGISTER on the same connection with Contact <sip:alice@192.0.2.10:7000> wants the identical signalling expectation (same master, another class): EALREADY, nf_nat_exp_find_port gives up and the REGISTER is dropped (\"all ports in use for SIP\"): it never leaves the router and is not answered."
+      CURLS=("$(sip_clash_client)") ;;
+    sip-clash-move)
+      PROTO=sip MEDIA=none SIP_CLASH="invite:5060:5070 register:5070:5070" SIP_CLASH_OPTIONS=true CLASH_MOVE=5070
+      DESC="nf_nat_sip's expectation table, a REGISTER meeting another connection's media expectation (scripted UDP peers, lab/sip_clash.py, no media): an INVITE from 192.0.2.10:5060 announcing m=audio 5070 leaves udp 198.51.100.20 -> 198.51.100.1:5070/5071; a REGISTER from 192.0.2.10:5070 with Contact <sip:alice@192.0.2.10:5070> wants the identical signalling expectation of another connection: EBUSY, nf_nat_exp_find_port moves it to a random port above 5070 and writes the Contact with it. The server's 200 echoes that Contact and activates it; the server then sends an OPTIONS from port 5080 to the Contact as it got it, which the moved expectation lets in and DNATs to 192.0.2.10:5070 (answered)."
+      CURLS=("$(sip_clash_client)") ;;
     # --- TFTP: tftp-hpa client (RRQ from port 40000, WRQ from 40001) and in.tftpd; masquerade on r1
     tftp-helper)
       PROTO=tftp MEDIA=full
@@ -333,6 +355,10 @@ sip_uac() {
   local sf=register.xml extra=""
   [[ $1 == call ]] && sf=uac.xml extra="-mp $SIP_CLIENT_MEDIA -d $((MEDIA_SECONDS * 1000 + 200)) -key hold $SIP_HOLD"
   echo "env -C $MEDIA_DIR sipp $SERVER4:$SIP_PORT -sf $LABDIR/sip/$sf -t $SIP_T -i $CLIENT4 -p $SIP_PORT $extra -m 1 -nostdin -timeout 15s -timeout_error -trace_msg -message_file @C/sip-client-messages.log -message_overwrite false -trace_err -error_file @C/sip-client-errors.log"
+}
+# The scripted SIP client of the sip-clash-* scenarios (lab/sip_clash.py): SIP_CLASH's steps.
+sip_clash_client() {
+  echo "python3 $LABDIR/sip_clash.py client --client $CLIENT4 --server $SERVER4 --log @C/sip-client-steps.log $SIP_CLASH"
 }
 # The tftp-hpa client command: `get` (RRQ of TFTP_GET into the case folder) or `put` (WRQ of
 # TFTP_PUT) from local port $2 (-R), binary; stopped after TFTP_TIMEOUT s (rc 124).
@@ -561,6 +587,12 @@ run_scenario() {
   xbg "ip netns exec $S vsftpd $CASE/vsftpd.conf >$CASE/vsftpd.stderr 2>&1"
   wait_for 5 bash -c "ip netns exec '$S' ss -Hltn 'sport = :21' | grep -q LISTEN" ||
     { echo "$sc: vsftpd did not start: $(cat "$CASE/vsftpd.stderr")" >&2; return 1; }
+  elif [[ $PROTO == sip && -n $SIP_CLASH ]]; then
+  # --- SIP clash server: lab/sip_clash.py answers every request with 200 (and, --options, sends an
+  # OPTIONS to a REGISTER's Contact as received)
+  xbg "ip netns exec $S python3 $LABDIR/sip_clash.py server --listen $SERVER4 --log $CASE/sip-server.log $($SIP_CLASH_OPTIONS && echo --options) --duration 10 >$CASE/sip-server.stderr 2>&1"
+  wait_for 5 bash -c "ip netns exec '$S' ss -Hlun 'sport = :$SIP_PORT' | grep -q ." ||
+    { echo "$sc: the SIP clash server did not start: $(cat "$CASE/sip-server.stderr")" >&2; return 1; }
   elif [[ $PROTO == sip ]]; then
   # --- SIP server: the SIPp UAS (lab/sip/uas.xml) as root in the server namespace, one call (two
   # with the REGISTER, which has its own Call-ID); it streams pcmu.raw from MEDIA_DIR to the
@@ -675,7 +707,7 @@ run_scenario() {
   local server_name
   case $PROTO in
     ftp) server_name=vsftpd ;;
-    sip) server_name="sipp (server, if still running)" ;;
+    sip) [[ -n $SIP_CLASH ]] && server_name="sip_clash.py (server)" || server_name="sipp (server, if still running)" ;;
     tftp) server_name=in.tftpd ;;
     *) [[ $RTSP_SERVER == record ]] && server_name="ffmpeg (server, if still running)" || server_name=rtsp_play_server.py ;;
   esac
@@ -685,6 +717,7 @@ run_scenario() {
   [[ -s $CASE/vsftpd.stderr ]] || rm -f "$CASE/vsftpd.stderr"
   local f
   [[ -s $CASE/rtsp-server.stderr ]] || rm -f "$CASE/rtsp-server.stderr"
+  [[ -s $CASE/sip-server.stderr ]] || rm -f "$CASE/sip-server.stderr"
   del_nss
   CMDS+=("ip netns del $C; ip netns del $R; ip netns del $S")
 
@@ -707,7 +740,32 @@ run_scenario() {
   # each side, where the server's media went outside (the NAT address, or the private address of
   # an untranslated SDP), and ICMP port unreachable outside. full: the same non-zero count on both
   # sides in both directions; one-way: client->server crossed, server->client seen outside only.
-  if [[ $PROTO == sip ]]; then
+  if [[ $PROTO == sip && -n $SIP_CLASH ]]; then
+    # SIP clashes: which requests crossed (REGISTER/INVITE datagrams to the server's 5060 per
+    # side), the Contact port of the REGISTER outside, the OPTIONS to the client per side.
+    local -A q=()
+    for side in inside outside; do
+      for meth in REGISTER INVITE; do
+        q[$side.$meth]=$(tcpdump -r "$CASE/$side.pcap" -nn "udp and dst host $SERVER4 and dst port $SIP_PORT" 2>/dev/null | grep -c ": SIP: $meth sip:" || true)
+      done
+      q[$side.options]=$(tcpdump -r "$CASE/$side.pcap" -nn -A "udp and src host $SERVER4 and src port 5080" 2>/dev/null | grep -c "OPTIONS sip:" || true)
+    done
+    local cport; cport=$(tcpdump -r "$CASE/outside.pcap" -nn -A "udp and dst host $SERVER4 and dst port $SIP_PORT" 2>/dev/null |
+      awk '/REGISTER sip:/ { r=1 } r && /^Contact:/ { sub(/.*@[^:]*:/, ""); sub(/>.*/, ""); print; exit }')
+    media_json=$(jq -n --arg steps "$SIP_CLASH" --argjson ri "${q[inside.REGISTER]}" --argjson ro "${q[outside.REGISTER]}"       --argjson ii "${q[inside.INVITE]}" --argjson io "${q[outside.INVITE]}" --argjson oi "${q[inside.options]}" --argjson oo "${q[outside.options]}"       --argjson cport "${cport:-null}"       '{ signalling: "udp", steps: ($steps | split(" ")),
+         requestsToServer: { inside: { REGISTER: $ri, INVITE: $ii }, outside: { REGISTER: $ro, INVITE: $io } },
+         registerContactPortOutside: $cport,
+         optionsToClient: { inside: $oi, outside: $oo } }')
+    got_rtp="REGISTER ${q[inside.REGISTER]}/${q[outside.REGISTER]} INVITE ${q[inside.INVITE]}/${q[outside.INVITE]} Contact ${cport:-none}"
+    [[ ${q[inside.REGISTER]} -eq 1 && ${q[inside.INVITE]} -eq 1 ]] || got=bad
+    case $CLASH_DROP in
+      INVITE) [[ ${q[outside.INVITE]} -eq 0 && ${q[outside.REGISTER]} -eq 1 ]] || got=bad ;;
+      REGISTER) [[ ${q[outside.REGISTER]} -eq 0 && ${q[outside.INVITE]} -eq 1 ]] || got=bad ;;
+    esac
+    if [[ -n $CLASH_MOVE ]]; then
+      [[ ${q[outside.REGISTER]} -eq 1 && ${q[outside.INVITE]} -eq 1 && -n $cport && $cport -gt $CLASH_MOVE && ${q[outside.options]} -eq 1 && ${q[inside.options]} -eq 1 ]] || got=bad
+    fi
+  elif [[ $PROTO == sip ]]; then
     local -A m=()
     for side in inside outside; do
       m[$side.c2s]=$(count "$side" "udp and dst host $SERVER4 and dst port $SIP_SERVER_MEDIA")
@@ -844,6 +902,7 @@ run_scenario() {
   else
     local what="media at receiver"
     [[ $PROTO == sip ]] && what="rtp inside c2s/s2c"
+    [[ -n $SIP_CLASH ]] && what="in/out"
     [[ $PROTO == tftp ]] && what="transfers"
     printf '%-30s %-10s client rc=%-7s %s=%-5s %3ss  %s\n' "$sc" "$status" "$(IFS=,; echo "${rcs[*]}")" \
       "$what" "$got_rtp" "$((SECONDS - t0))" "expected ${VERDICT}${FINDINGS:+ (${FINDINGS[*]})}${WARNINGS:+ warnings (${WARNINGS[*]})}"

@@ -67,6 +67,17 @@ const T_ACK_DUPS = 104; // u32 repeated ACKs
 const T_LAST_ACK = 108; // u16 block of the last new ACK
 const T_ACKED = 110; // u8 1 once an ACK was seen
 
+/** Repeated ACKs counted per transfer (`setTftpAckLimit`: the host's --max-tftp-duplicate-acks). */
+let ackDupsMax: u32 = <u32>TFTP_ACK_DUPS_MAX;
+
+/**
+ * Sets the repeated-ACK count at which a transfer's count stops (at most TFTP_ACK_DUPS_MAX, the
+ * Summary's 24 bits). The repeat that finds the count there emits its AckCountCapped event.
+ */
+export function setTftpAckLimit(n: u32): void {
+  ackDupsMax = n < <u32>TFTP_ACK_DUPS_MAX ? n : <u32>TFTP_ACK_DUPS_MAX;
+}
+
 /** Entries in the table now (tftpFollow does nothing while 0). */
 export let tftpLive: u32 = 0;
 let curPkt: u32 = 0;
@@ -129,8 +140,7 @@ function release(e: usize, why: u32): void {
     store<u32>(ev + EV_SEQ, load<u32>(e + T_DUPS));
     store<u16>(ev + EV_REASON, load<u16>(e + T_BLKSIZE));
     store<u64>(ev + EV_TFTP_BYTES, load<u64>(e + T_BYTES));
-    let acks = load<u32>(e + T_ACK_DUPS);
-    store<u32>(ev + EV_TFTP_ACK_DUPS, (acks < <u32>TFTP_ACK_DUPS_MAX ? acks : <u32>TFTP_ACK_DUPS_MAX) << 8);
+    store<u32>(ev + EV_TFTP_ACK_DUPS, load<u32>(e + T_ACK_DUPS) << 8);
   }
   store<u32>(e + T_HASH, 0);
   tftpLive--;
@@ -294,7 +304,7 @@ function follow(rec: usize, dir: u32, op: u32, p: usize, cap: u32, len: u32): bo
   if (op == TftpOp.Data) state = data(e, state, word2(p, cap), len >= 4 ? len - 4 : 0, cap >= 4);
   else if (op == TftpOp.Ack && cap >= 4) {
     let block = word2(p, cap);
-    ack(e, block);
+    state = ack(e, state, block, rec, dir, side);
     if ((state & TftpFlag.Completed) != 0 && block == <u32>load<u16>(e + T_LAST_BLOCK)) state |= TftpFlag.LastAcked;
   } else if (op == TftpOp.Error || op == TftpOp.Oack) state = textPacket(e, state, rec, dir, op, side, p, cap, len);
   store<u32>(e + T_STATE, state);
@@ -302,15 +312,26 @@ function follow(rec: usize, dir: u32, op: u32, p: usize, cap: u32, len: u32): bo
   return true;
 }
 
-/** An ACK: of a block after the last acknowledged one it is new; of that block or an earlier one, a repeat. */
-function ack(e: usize, block: u32): void {
+/**
+ * An ACK: of a block after the last acknowledged one it is new; of that block or an earlier one, a
+ * repeat, counted up to ackDupsMax. The first repeat beyond that sets AckCountCapped and emits
+ * one event (code Ack, that packet): the count stops there for the rest of the transfer.
+ */
+function ack(e: usize, state: u32, block: u32, rec: usize, dir: u32, side: u32): u32 {
   let behind = (<u32>load<u16>(e + T_LAST_ACK) - block) & 0xffff;
   if (load<u8>(e + T_ACKED) != 0 && behind < 0x8000) {
-    store<u32>(e + T_ACK_DUPS, load<u32>(e + T_ACK_DUPS) + 1);
-    return;
+    let n = load<u32>(e + T_ACK_DUPS);
+    if (n < ackDupsMax) store<u32>(e + T_ACK_DUPS, n + 1);
+    else if ((state & TftpFlag.AckCountCapped) == 0) {
+      state |= TftpFlag.AckCountCapped;
+      let ev = transferEvent(e, TftpOp.Ack, load<u32>(rec + FL_ID), dir, TftpFlag.AckCountCapped | side, 0, 0);
+      if (ev != 0) store<u32>(ev + EV_PORT, block);
+    }
+    return state;
   }
   store<u16>(e + T_LAST_ACK, <u16>block);
   store<u8>(e + T_ACKED, 1);
+  return state;
 }
 
 /** A DATA block: a new block counts its bytes; a block shorter than the block size ends the transfer. */

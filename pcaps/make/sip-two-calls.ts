@@ -205,6 +205,17 @@ export interface RegisterCallSpec {
    * port (no alice; carol's media on 7000): the REGISTER meets her own live RTP expectation.
    */
   carolRegisters?: boolean;
+  /**
+   * The Contact port this router wrote in alice's outside REGISTER (and the registrar's 200 echoes),
+   * instead of her signalling mapping's 5070: moved as Linux does after EBUSY (MOVED_CONTACT_CASES).
+   */
+  contactMovedTo?: number;
+  /**
+   * After the 200, the registrar sends alice an OPTIONS to the Contact as it got it (NAT:contactMovedTo):
+   * forwarded to alice's 192.0.2.10:5070 (who answers 200), or dropped by the router (ICMP port
+   * unreachable, outside only).
+   */
+  registrarReaches?: "forwarded" | "dropped";
 }
 
 export const REGISTER_CALL_CASES: readonly RegisterCallSpec[] = [
@@ -219,6 +230,8 @@ export interface RegisterCallCase {
   inside: Uint8Array;
   outside: Uint8Array;
   expected: { findings: string[]; linux: { findings: string[]; message?: RegExp; evidence?: { inside: number[]; outside: number[] }; register: RegisterLinux } };
+  /** MOVED_CONTACT_CASES: what verify says of the moved Contact without a profile. */
+  moved?: MovedContactExpect;
 }
 
 /**
@@ -250,9 +263,32 @@ export function buildRegisterCallCase(spec: RegisterCallSpec): RegisterCallCase 
     const li = { ip: who.ip, port: who.sigPort ?? 5060 };
     const lo = { ip: NAT, port: who.natPort };
     const remote = { ip: spec.registrar, port: 5060 };
-    w.udp(true, li, lo, remote, request(who, spec.registrar, "REGISTER", 1, "r1-1", false, "", undefined, ["Expires: 3600"]), { dt: 100n * MS });
+    // A moved Contact: the outside copies (REGISTER and the 200's echo) name the NAT's moved port.
+    const moved = spec.contactMovedTo;
+    const out = moved ? { ...who, contactPort: moved } : who;
+    const both = (f: (p: Party) => Record<"inside" | "outside", Uint8Array>) => ({ inside: f(who).inside, outside: f(out).outside });
+    w.udp(true, li, lo, remote, both((p) => request(p, spec.registrar, "REGISTER", 1, "r1-1", false, "", undefined, ["Expires: 3600"])), { dt: 100n * MS });
     at.set("register", w.pkts[w.pkts.length - 1]!);
-    w.udp(false, li, lo, remote, response(who, spec.registrar, "200 OK", "1 REGISTER", "r1-1", false, ["Expires: 3600"]), { dt: 40n * MS });
+    w.udp(false, li, lo, remote, both((p) => response(p, spec.registrar, "200 OK", "1 REGISTER", "r1-1", false, ["Expires: 3600"])), { dt: 40n * MS });
+    if (moved && spec.registrarReaches) {
+      // The registrar's OPTIONS to the Contact it holds, through the moved pinhole, from another port
+      // of its own (5080: from 5060 the inside 5-tuple would be the REGISTER's own flow).
+      const pin = { ip: NAT, port: moved };
+      const from = { ip: spec.registrar, port: 5080 };
+      const reg: Party = { name: "registrar", ip: spec.registrar, natPort: 5060, callId: "4-7007@198.51.100.20", tag: "g1", mediaOut: MEDIA };
+      const options = (uri: string, to: string) => enc(message(`OPTIONS sip:alice@${uri} SIP/2.0`, reg, `${spec.registrar}:5080`, to, "1 OPTIONS", "g1-1", ""));
+      const opts = { inside: options(`${who.ip}:${li.port}`, who.ip), outside: options(`${NAT}:${moved}`, NAT) };
+      if (spec.registrarReaches === "forwarded") {
+        w.udp(false, li, pin, from, opts, { dt: 200n * MS });
+        at.set("options", w.pkts[w.pkts.length - 1]!);
+        const ok = (sig: string, to: string) => enc(message("SIP/2.0 200 OK", reg, sig, to, "1 OPTIONS", "g1-1", ";tag=a9"));
+        w.udp(true, li, pin, from, { inside: ok(`${spec.registrar}:5080`, who.ip), outside: ok(`${spec.registrar}:5080`, NAT) }, { dt: 10n * MS });
+      } else {
+        const o = w.udp(false, li, pin, from, opts, { dt: 200n * MS, only: "outside" });
+        at.set("options", w.pkts[w.pkts.length - 1]!);
+        w.icmpPortUnreachable(o!, NAT);
+      }
+    }
   };
   const li = { ip: CAROL, port: 5060 };
   const lo = { ip: NAT, port: carol.natPort };
@@ -295,5 +331,47 @@ export function buildRegisterCallCase(spec: RegisterCallSpec): RegisterCallCase 
     : spec.registerFirst
       ? { findings: ["alg.fragile-input"], message: /^SIP INVITE at inside packet \d+: Linux would have dropped it \("all ports in use for SDP media"\): its media expectation udp 198\.51\.100\.20 → 203\.0\.113\.1:5070 is the signalling expectation the REGISTER at inside packet \d+ left on another signalling connection/, evidence: { inside: [pk("invite", "inside"), pk("register", "inside")], outside: [pk("invite", "outside")] }, register: pin }
       : { findings: ["alg.fragile-input"], message: /^SIP REGISTER at inside packet \d+: Linux would have moved its Contact: its signalling expectation udp 198\.51\.100\.20 → 203\.0\.113\.1:5070 is the audio expectation the INVITE at inside packet \d+ left on another signalling connection \(inside flow 1\), EBUSY: the kernel moves it, and the Contact, to a random port above 5070 \(up to 128 tries\), which cannot be predicted; this router wrote Contact port 5070 \(/, evidence: { inside: [pk("register", "inside"), pk("invite", "inside")], outside: [pk("register", "outside")] }, register: pin };
+  if (spec.contactMovedTo) {
+    // Without a profile: the moved Contact judged by the registrar's signalling to it (see MOVED_CONTACT_CASES).
+    const reaches = spec.registrarReaches;
+    const options = reaches ? { inside: reaches === "forwarded" ? pk("options", "inside") : undefined, outside: pk("options", "outside") } : undefined;
+    const moved: MovedContactExpect = reaches === "forwarded"
+      ? { findings: [], verdict: "pass", status: "rewritten", check: "passed" }
+      : reaches === "dropped"
+        ? { findings: ["alg.payload-port-mismatch"], verdict: "fail", status: "wrong-port", check: "failed", severity: "error" }
+        : { findings: ["alg.payload-port-mismatch"], verdict: "pass", status: "wrong-port", check: "not-checked", severity: "warning" };
+    return { spec, inside: w.pcap("inside"), outside: w.pcap("outside"), expected: { findings: moved.findings, linux }, moved: { ...moved, register: { inside: pk("register", "inside"), outside: pk("register", "outside") }, ...(options ? { options } : {}) } };
+  }
   return { spec, inside: w.pcap("inside"), outside: w.pcap("outside"), expected: { findings: [], linux } };
 }
+
+/**
+ * What verify (no profile) must say of a Contact moved by this router (`contactMovedTo`): the
+ * REGISTER's contact field status, the rewrite check of that REGISTER, the findings and the verdict.
+ */
+export interface MovedContactExpect {
+  findings: string[];
+  verdict: "pass" | "fail";
+  status: "rewritten" | "wrong-port";
+  check: "passed" | "failed" | "not-checked";
+  severity?: "error" | "warning";
+  /** Packets of alice's REGISTER and of the registrar's OPTIONS (inside absent: dropped). */
+  register?: { inside: number; outside: number };
+  options?: { inside?: number; outside: number };
+}
+
+/**
+ * A router that moves alice's Contact port as Linux does after EBUSY (call-then-register with
+ * registrar bob: carol's media expectation holds 203.0.113.1:5070), writing 5072 outside:
+ *   - forwarded: the registrar's OPTIONS to 203.0.113.1:5072 reaches alice's 5070: the port is
+ *     the NAT's, the Contact counts as rewritten, no finding, pass;
+ *   - dropped: the OPTIONS dies at the router (ICMP port unreachable): alg.payload-port-mismatch
+ *     (error), fail;
+ *   - not shown: no signalling to 5072 in the capture: a warning (the port is above the wanted one,
+ *     as Linux moves it), the REGISTER's rewrite check not judged, pass.
+ */
+export const MOVED_CONTACT_CASES: readonly RegisterCallSpec[] = [
+  { name: "sip-register-contact-moved-forwarded", registrar: BOB, registerFirst: false, contactMovedTo: 5072, registrarReaches: "forwarded" },
+  { name: "sip-register-contact-moved-dropped", registrar: BOB, registerFirst: false, contactMovedTo: 5072, registrarReaches: "dropped" },
+  { name: "sip-register-contact-moved-unseen", registrar: BOB, registerFirst: false, contactMovedTo: 5072 },
+];

@@ -13,7 +13,7 @@
  * direction sets one expectation (server address, any port → the client endpoint; max_expected 1,
  * so a later request on the same conntrack replaces it), 300 s; nothing else is parsed.
  */
-import { EventKind, TftpFlag, TftpOp } from "../wasm/abi.js";
+import { EventKind, TFTP_ACK_DUPS_MAX, TftpFlag, TftpOp } from "../wasm/abi.js";
 import type { AlgEvent, FlowTable } from "../wasm/core.js";
 import { nsToIso } from "../net/time.js";
 import type { Diagnostic, Endpoint } from "../types.js";
@@ -53,6 +53,8 @@ export interface TftpInfo {
   duplicates: number;
   /** ACKs of a block already acknowledged (sent again by the acknowledging side) while the transfer was followed. */
   duplicateAcks: number;
+  /** The count stopped at --max-tftp-duplicate-acks: more ACKs were repeated (from this packet on). */
+  duplicateAcksCapped?: { packet: number };
   outcome: TftpOutcome;
   /** Packet of the final (short) DATA block, when completed; whether it was acknowledged. */
   endPacket?: number;
@@ -72,6 +74,9 @@ export interface TftpConditions {
   /** Transfers the core stopped following because their table bucket was full. */
   evicted: number;
   firstEvictedPacket: number;
+  /** Transfers whose repeated-ACK count stopped at its limit, and the first such repeat's packet. */
+  ackCountCapped: number;
+  firstAckCountCappedPacket: number;
 }
 
 const OPS: Record<number, string> = {
@@ -134,7 +139,7 @@ export class TftpSessions {
   private readonly unanswered = new Map<number, Pending>();
   /** The last summary was an eviction (the request that caused it comes next). */
   private evictedBy = false;
-  readonly conditions: TftpConditions = { unmatched: 0, sessionsNotKept: 0, firstNotKeptPacket: 0, evicted: 0, firstEvictedPacket: 0 };
+  readonly conditions: TftpConditions = { unmatched: 0, sessionsNotKept: 0, firstNotKeptPacket: 0, evicted: 0, firstEvictedPacket: 0, ackCountCapped: 0, firstAckCountCappedPacket: 0 };
 
   constructor(private readonly maxSessions = DEFAULT_MAX_TFTP_SESSIONS) {}
 
@@ -158,7 +163,11 @@ export class TftpSessions {
       t.fromRequestPort = (e.flags & TftpFlag.FromPort69) !== 0;
       p.replyTs = e.ts;
     }
-    if (e.code === TftpOp.Oack) t.oack = { packet: e.packet, options: parseOptions(e.text) };
+    if (e.flags & TftpFlag.AckCountCapped && e.code === TftpOp.Ack) {
+      t.duplicateAcksCapped = { packet: e.packet };
+      const c = this.conditions;
+      if (!c.ackCountCapped++) c.firstAckCountCappedPacket = e.packet;
+    } else if (e.code === TftpOp.Oack) t.oack = { packet: e.packet, options: parseOptions(e.text) };
     else if (e.code === TftpOp.Error) {
       t.error = { code: e.port, message: e.text, packet: e.packet, from: e.flags & TftpFlag.FromServer ? "server" : "client" };
     } else if (e.code === TftpOp.Summary) this.summary(p, e);
@@ -284,8 +293,14 @@ function negotiation(p: Pending, client: Endpoint, server: Endpoint, profile?: "
 }
 
 /** Located diagnostics for TFTP limits hit and packets that fit no transfer. */
-export function tftpDiagnostics(file: string, c: TftpConditions, opts: { maxTftpSessions?: number; maxTftpTransfers?: number } = {}): Diagnostic[] {
+export function tftpDiagnostics(file: string, c: TftpConditions, opts: { maxTftpSessions?: number; maxTftpTransfers?: number; maxTftpDuplicateAcks?: number } = {}): Diagnostic[] {
   const out: Diagnostic[] = [];
+  if (c.ackCountCapped > 0) {
+    out.push({
+      code: "tftp_duplicate_acks_capped", severity: "info", file, packet: c.firstAckCountCappedPacket, count: c.ackCountCapped,
+      message: `${c.ackCountCapped} TFTP transfer(s) repeated more ACKs than --max-tftp-duplicate-acks (${opts.maxTftpDuplicateAcks ?? TFTP_ACK_DUPS_MAX}) counts; their duplicateAcks stops there (duplicateAcksCapped: the first repeat not counted)`,
+    });
+  }
   if (c.evicted > 0) {
     out.push({
       code: "tftp_table_full", severity: "warning", file, packet: c.firstEvictedPacket, count: c.evicted,

@@ -17,6 +17,7 @@ import { INTERFACE_SPEC_HELP, parseInterfaceSpec, type InterfaceSpec } from "../
 import { FLOW_TIMEOUTS_HELP, parseFlowTimeouts } from "../capture/timeouts.js";
 import type { FlowTimeouts } from "../wasm/core.js";
 import { InternalError } from "../wasm/instantiate.js";
+import { TFTP_ACK_DUPS_MAX } from "../wasm/abi.js";
 import { registerRouterCommand } from "./router-cli.js";
 import { flowCapLog2For } from "../capture/flow-capacity.js";
 import { SIP_SIDES_DIALOGS } from "../verify/limits.js";
@@ -273,6 +274,7 @@ export function createProgram(io: CliIo): Command {
 
 interface TftpCliOptions {
   maxTftpTransfers: number;
+  maxTftpDuplicateAcks: number;
   maxTftpSessions: number;
 }
 
@@ -280,11 +282,12 @@ interface TftpCliOptions {
 function tftpOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option("--max-tftp-transfers <n>", "TFTP transfers followed at the same time (rounded up to a power of two, 0 = none); a full table evicts the idlest (tftp_table_full)").argParser(intOption(0, 65_536)).default(1024))
+    .addOption(new Option("--max-tftp-duplicate-acks <n>", "repeated ACKs counted per TFTP transfer; the count stops there (tftp_duplicate_acks_capped)").argParser(intOption(0, TFTP_ACK_DUPS_MAX)).default(TFTP_ACK_DUPS_MAX))
     .addOption(new Option("--max-tftp-sessions <n>", "TFTP requests kept per capture; more are counted (tftp_session_limit)").argParser(intOption(1, 100_000_000)).default(100_000));
 }
 
-function tftpScanOptions(o: TftpCliOptions): { maxTftpTransfers: number; maxTftpSessions: number } {
-  return { maxTftpTransfers: o.maxTftpTransfers, maxTftpSessions: o.maxTftpSessions };
+function tftpScanOptions(o: TftpCliOptions): { maxTftpTransfers: number; maxTftpSessions: number; maxTftpDuplicateAcks: number } {
+  return { maxTftpTransfers: o.maxTftpTransfers, maxTftpSessions: o.maxTftpSessions, maxTftpDuplicateAcks: o.maxTftpDuplicateAcks };
 }
 
 interface CaptureCoreCliOptions {

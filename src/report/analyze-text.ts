@@ -79,6 +79,9 @@ function rows(n: Negotiation): string[][] {
   });
 }
 
+/** After a repeated-ACK count that stopped at --max-tftp-duplicate-acks: where (verify's text says the same). */
+export const ackCap = (c: { packet: number } | undefined) => (c ? ` (counted up to --max-tftp-duplicate-acks; more from packet ${c.packet})` : "");
+
 /** One line on a TFTP request's transfer: where it ran and how it ended. */
 export function tftpSummary(t: TftpInfo): string {
   const opts = Object.entries(t.options).map(([k, v]) => ` ${k}=${v}`).join("");
@@ -87,7 +90,7 @@ export function tftpSummary(t: TftpInfo): string {
   if (t.transferFlow === undefined) return `${req}: ${t.outcome === "unanswered" ? "never answered" : t.outcome}`;
   const from = t.fromRequestPort ? `from the request's port ${t.serverPort} (not a new TID, RFC 1350 §4)` : `from port ${t.serverPort}`;
   const first = t.firstReply ? ` (${t.firstReply.opcode} @${t.firstReply.packet})` : "";
-  const size = `${t.blocks} block(s) of ${t.blockSize}, ${t.bytes} bytes${t.duplicates ? `, ${t.duplicates} repeated` : ""}${t.duplicateAcks ? `, ${t.duplicateAcks} ACK(s) repeated` : ""}`;
+  const size = `${t.blocks} block(s) of ${t.blockSize}, ${t.bytes} bytes${t.duplicates ? `, ${t.duplicates} repeated` : ""}${t.duplicateAcks || t.duplicateAcksCapped ? `, ${t.duplicateAcks} ACK(s) repeated${ackCap(t.duplicateAcksCapped)}` : ""}`;
   const end = t.outcome === "completed" ? `completed at packet ${t.endPacket}${t.lastAcked ? "" : " (last block not acknowledged)"}`
     : t.outcome === "error" && t.error ? `ERROR ${t.error.code} "${t.error.message}" from the ${t.error.from} @${t.error.packet}`
     : t.outcome;

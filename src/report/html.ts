@@ -321,7 +321,8 @@ export const TFTP_HEADERS = ["Session", "Request", "Options", "Capture", "Outcom
 /**
  * TFTP requests (the HTML report and the page, `sessions[].tftp`): per request and capture, how the
  * transfer ended there (outcome, blocks, bytes, block size, repeated blocks, its flow, the error)
- * and what was wrong with the request there (repeated, malformed, cut); last, the repeated ACKs.
+ * and what was wrong with the request there (repeated, malformed, cut); last, the repeated ACKs
+ * ("N+ (capped @P)" where the count stopped at --max-tftp-duplicate-acks, P the first not counted).
  */
 export function tftpTransfers(r: Report, maxRows = HTML_MAX_ROWS): Markup | null {
   const rows: MarkupChild[][] = [];
@@ -339,7 +340,9 @@ export function tftpTransfers(r: Report, maxRows = HTML_MAX_ROWS): Markup | null
         sessionId(i), `${t.opcode} ${JSON.stringify(t.filename)} ${t.mode}`, opts, k, el("span", { "data-tftp-outcome": x.outcome }, x.outcome),
         x.blocks, x.bytes, x.blockSize, x.duplicates, x.transferFlow ?? "-", x.serverPort ?? "-", tftpEndText(x),
         el("span", { "data-tftp-request": x.retries?.length || x.malformed || x.truncated ? "notes" : "ok" }, tftpRequestNotes(x).join("; ") || "-"),
-        x.duplicateAcks,
+        x.duplicateAcksCapped
+          ? el("span", { "data-tftp-acks-capped": x.duplicateAcksCapped.packet, title: `counted up to --max-tftp-duplicate-acks; more from packet ${x.duplicateAcksCapped.packet}` }, `${x.duplicateAcks}+ (capped @${x.duplicateAcksCapped.packet})`)
+          : x.duplicateAcks,
       ]);
     }
   }

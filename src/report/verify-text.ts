@@ -8,6 +8,7 @@ import type { PredictedConversation, VerifyReportLike } from "../verify/report-t
 import { PLAIN, type Palette } from "./colour.js";
 import { endpointText } from "./flows-text.js";
 import { renderTable, type Column } from "./table.js";
+import { ackCap } from "./analyze-text.js";
 
 export interface VerifyTextOptions {
   /** Terminal colour for the verdict and severities (default none: ./colour.ts decides). */
@@ -219,7 +220,7 @@ export function tftpLine(t: Tftp): string {
   const side = (x: NonNullable<Tftp["inside"]>) => {
     const size = `${x.blocks} block(s), ${x.bytes} bytes`;
     const how = x.outcome === "error" && x.error ? `ERROR ${x.error.code} "${x.error.message}" from the ${x.error.from} @${x.error.packet}` : x.outcome === "completed" ? `completed @${x.endPacket}` : x.outcome;
-    return `${how} (${size}${x.duplicates ? `, ${x.duplicates} repeated block(s)` : ""}${x.duplicateAcks ? `, ${x.duplicateAcks} repeated ACK(s)` : ""}${x.stopped ? `, stopped following: ${x.stopped}` : ""})${tftpRequestNotes(x).map((n) => `; ${n}`).join("")}`;
+    return `${how} (${size}${x.duplicates ? `, ${x.duplicates} repeated block(s)` : ""}${x.duplicateAcks || x.duplicateAcksCapped ? `, ${x.duplicateAcks} repeated ACK(s)${ackCap(x.duplicateAcksCapped)}` : ""}${x.stopped ? `, stopped following: ${x.stopped}` : ""})${tftpRequestNotes(x).map((n) => `; ${n}`).join("")}`;
   };
   const sides = (["inside", "outside"] as const).filter((k) => t[k]).map((k) => `${k} ${side(t[k]!)}`);
   return `${t.opcode} ${JSON.stringify(t.filename)} ${t.mode}: ${sides.join("; ")}`;

@@ -34,7 +34,7 @@ function datagramsOf(f: Flow, ab: boolean): { datagrams?: number | null } {
   return { datagrams: ab ? f.datagrams.initiatorToResponder : f.datagrams.responderToInitiator };
 }
 
-function linesFor(m: NatMapping | undefined, fi: Flow | undefined, fo: Flow | undefined, control: boolean): PredictedFlow[] {
+function linesFor(m: NatMapping | undefined, fi: Flow | undefined, fo: Flow | undefined, control: boolean, bothSides = false): PredictedFlow[] {
   const state = control ? "Watch" : "Forward";
   const roles = control ? (["control initiator", "control responder"] as const) : (["data initiator", "data responder"] as const);
   if (m && fi && fo) {
@@ -53,10 +53,13 @@ function linesFor(m: NatMapping | undefined, fi: Flow | undefined, fo: Flow | un
   }
   const f = fi ?? fo;
   if (!f) return [];
-  // One side only: the client (or whoever opened it) as the initiator.
+  // One side only: the client (or whoever opened it) as the initiator. With both captures given,
+  // a flow in one of them only did not cross the router (a router that dropped its first packet
+  // keeps no conntrack entry for it: none is due).
+  const crossed = bothSides ? { inferred: true } : {};
   return [
-    { proto: protoWord(f.proto), src: f.initiator, dst: f.responder, state, dir: "I", frames: f.packets.initiatorToResponder, bytes: f.ipBytes.initiatorToResponder, ...datagramsOf(f, true), nat: [], role: roles[0] },
-    { proto: protoWord(f.proto), src: f.responder, dst: f.initiator, state, dir: "O", frames: f.packets.responderToInitiator, bytes: f.ipBytes.responderToInitiator, ...datagramsOf(f, false), nat: [], role: roles[1] },
+    { proto: protoWord(f.proto), src: f.initiator, dst: f.responder, state, dir: "I", frames: f.packets.initiatorToResponder, bytes: f.ipBytes.initiatorToResponder, ...datagramsOf(f, true), nat: [], ...crossed, role: roles[0] },
+    { proto: protoWord(f.proto), src: f.responder, dst: f.initiator, state, dir: "O", frames: f.packets.responderToInitiator, bytes: f.ipBytes.responderToInitiator, ...datagramsOf(f, false), nat: [], ...crossed, role: roles[1] },
   ];
 }
 
@@ -68,7 +71,7 @@ export function predictConversations(sessions: VerifiedSession[], inside: Analyz
       const m = insideId !== undefined ? nat?.byInside.get(insideId) : outsideId !== undefined ? nat?.byOutside.get(outsideId) : undefined;
       const fi = inside && (insideId ?? m?.insideFlow) ? inside.scan.flows.get((insideId ?? m!.insideFlow)!) : undefined;
       const fo = outside && (outsideId ?? m?.outsideFlow) ? outside.scan.flows.get((outsideId ?? m!.outsideFlow)!) : undefined;
-      flows.push(...linesFor(m, fi, fo, control));
+      flows.push(...linesFor(m, fi, fo, control, !!(inside && outside && nat)));
     };
     add(s.control.insideFlow, s.control.outsideFlow, true);
     const ctl = s.control.insideFlow !== undefined ? nat?.byInside.get(s.control.insideFlow) : undefined;

@@ -74,6 +74,12 @@ export interface SipTranslation {
   pool?: string[];
   /** Media endpoints of the inside host and their NAT endpoints, where media crossed. */
   mediaPort?: (ip: string, port: number) => number | undefined;
+  /**
+   * A Contact an earlier outbound message of the dialog had moved to another NAT port (./sip-contact.ts):
+   * the private endpoint it stands for, and the inside packet of that message. An inbound echo of
+   * the moved endpoint (the REGISTER 200) must be turned back into it.
+   */
+  movedBack?: (ip: string, port: number) => { ip: string; port: number; packet: number } | undefined;
 }
 
 interface HostPort { ip: string; port?: number }
@@ -193,6 +199,15 @@ function judgeOutbound(c: FieldCheck, vi: HostPort, vo: HostPort, t: SipTranslat
 }
 
 function judgeInbound(c: FieldCheck, vi: HostPort, vo: HostPort, t: SipTranslation): void {
+  const back = c.field === "contact" && isNat(vo.ip, t) ? t.movedBack?.(vo.ip, vo.port ?? 5060) : undefined;
+  if (back) {
+    // The moved pinhole's private endpoint, not the signalling mapping's.
+    c.note = `the Contact ${hp(back)} that the NAT moved to ${hp(vo)} (inside packet ${back.packet})`;
+    if (vi.ip === back.ip && (vi.port ?? 5060) === back.port) return void (c.status = "rewritten");
+    c.expected = hp(back);
+    c.status = vo.ip === vi.ip && vo.port === vi.port ? "not-rewritten" : vi.ip === back.ip ? "wrong-port" : "wrong";
+    return;
+  }
   // The private endpoint a value naming the NAT must be turned back into: with the private port
   // where it names the NAT's signalling port (headers only), any port of the inside host else.
   const sigPort = !c.field.startsWith("sdp-") && (vo.port ?? 5060) === t.nat.port ? t.private.port ?? undefined : undefined;

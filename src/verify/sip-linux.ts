@@ -23,7 +23,7 @@
  *     `kernelRegister` gives, and the check and `sip.register.<side>.linux` both say it.
  */
 import type { AnalyzeResult } from "../alg/analyze.js";
-import type { Session } from "../alg/sessions.js";
+import type { Emulation, Negotiation, Session } from "../alg/sessions.js";
 import { clashedRegister, linuxRegisters } from "../alg/sip-linux.js";
 import type { LinuxRegister, RegisterClash } from "../alg/sip-types.js";
 import { finding } from "./findings.js";
@@ -33,7 +33,7 @@ import { uriHostPort, messageName } from "./sip-fields.js";
 import { pairMessages, type VerifiedSip } from "./sip.js";
 import { msOf } from "./sessions.js";
 import type { MediaDirection } from "./sip-media.js";
-import type { Check, Finding } from "./types.js";
+import type { Check, Finding, VerifiedNegotiation } from "./types.js";
 import { hostPort } from "../net/addr.js";
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
@@ -96,6 +96,27 @@ export function linuxDialog(si: Session | undefined, so: Session | undefined, v:
     v.register = { ...(inside ? { inside: { ...inside, linux: k.r } } : {}), ...(outside ? { outside: { ...outside, linux: k.r } } : {}) };
   }
   linuxRegisterCheck(k, so, input, findings, checks);
+}
+
+/**
+ * The negotiations of an SDP message the cross-call table dropped (`clashes.media`, by inside
+ * packet): each capture's copy says what the kernel across calls does — `emulation` dropped with
+ * the table's reason, `media.linux` no expectation (`none`), so nothing admitted or refused — as
+ * the finding does. Copies: analyze's negotiations stay as they are.
+ */
+export function dropSdpNegotiations(negotiations: VerifiedNegotiation[], clashes: LinuxClashes | undefined): void {
+  if (!clashes?.media.size) return;
+  for (const v of negotiations) {
+    const reason = v.kind === "SDP" && v.inside ? clashes.media.get(v.inside.packet) : undefined;
+    if (reason === undefined) continue;
+    v.inside = droppedCopy(v.inside!, reason);
+    if (v.outside) v.outside = droppedCopy(v.outside, reason);
+  }
+}
+
+function droppedCopy(n: Negotiation, reason: string): Negotiation {
+  const emulation: Emulation = { profile: "linux", outcome: "dropped", reason };
+  return n.media ? { ...n, media: { ...n.media, linux: { expected: [], none: reason } }, emulation } : { ...n, emulation };
 }
 
 const epText = (e: { ip: string; port: number | null }) => `${hostPort(e.ip)}:${e.port}`;
@@ -263,10 +284,14 @@ interface NatExpect {
 const SIGNALLING = "signalling";
 const LINUX_EXPECT_MS = 180_000;
 
-/** What the cross-call table found: its findings, and each inside REGISTER it decided (by packet) with its outside copy. */
+/**
+ * What the cross-call table found: its findings, each inside REGISTER it decided (by packet) with
+ * its outside copy, and each inside SDP message it dropped (by packet) with the reason.
+ */
 export interface LinuxClashes {
   findings: Finding[];
   registers: Map<number, { r: LinuxRegister; pair?: SipMessageView }>;
+  media: Map<number, string>;
 }
 
 /**
@@ -284,14 +309,17 @@ export interface LinuxClashes {
  *     kernel tries random ports above it and writes the Contact with the one it gets; an earlier
  *     REGISTER's of the same connection is replaced.
  * Read from the inside capture's Linux model (media.linux of each inside SDP, its flushes and
- * admissions; every REGISTER of each dialog, linuxRegisters) and the NAT mapping of each message's
- * connection; every clash is an `alg.fragile-input` warning (the caller adds them after the
- * dialogs'), and a REGISTER's clash is its outcome (`registers`, read by kernelRegister).
+ * admissions; every REGISTER of each dialog, linuxRegisters, activated or flushed as its outside
+ * copy's 2xx says: the kernel reads the answer before any rewrite back) and the NAT mapping of each
+ * message's connection (a connection the router dropped: the run's one NAT address). Seen live on
+ * kernel 6.18: pcaps/lab/sip-clash-*, test/verify/sip-linux-lab.test.ts. Every clash is an `alg.fragile-input` warning (the caller adds them after the
+ * dialogs'), a REGISTER's clash is its outcome (`registers`, read by kernelRegister), and an SDP
+ * message's is its negotiations' (`media`, read by dropSdpNegotiations).
  * Connections the NAT left alone are not in the table (their expectations take the path without
  * NAT, which accepts -EALREADY).
  */
 export function linuxClashes(dialogs: [Session | undefined, Session | undefined][], input: LinuxDialogInput & { inside?: AnalyzeResult }): LinuxClashes {
-  const out: LinuxClashes = { findings: [], registers: new Map() };
+  const out: LinuxClashes = { findings: [], registers: new Map(), media: new Map() };
   const nat = input.nat;
   const flows = input.inside?.scan.flows;
   if (!nat || !flows) return out;
@@ -301,7 +329,7 @@ export function linuxClashes(dialogs: [Session | undefined, Session | undefined]
     if (!msgs) continue;
     const pairs = so?.sip ? new Map(pairMessages(msgs, so.sip.messages).pairs.map(([a, b]) => [a, b])) : undefined;
     mediaExpects(si, nat, flows, pairs, all);
-    registerExpects(si, nat, pairs, all);
+    registerExpects(si, so, nat, pairs, all);
   }
   all.sort((a, b) => a.packet - b.packet);
   const live = new Map<string, NatExpect[]>();
@@ -318,7 +346,9 @@ export function linuxClashes(dialogs: [Session | undefined, Session | undefined]
     }
     const e = lines[0]!;
     if (e.cls !== SIGNALLING) {
-      out.findings.push(mediaClash(e, hit));
+      const detail = mediaClashDetail(e, hit);
+      out.media.set(e.packet, `${DROPPED_SDP}: ${detail}`);
+      out.findings.push(mediaClash(e, hit, detail));
       continue;
     }
     const r = clashedRegister(e.register!, registerClashOf(e, hit));
@@ -353,9 +383,9 @@ function mediaExpects(si: Session, nat: Reconciliation, flows: NonNullable<Analy
     const l = n.media?.linux;
     if (n.kind !== "SDP" || !l?.expected.length) continue;
     const msg = msgs.find((m) => m.packet === n.packet && m.sdp);
-    const map = msg && nat.byInside.get(msg.flow);
-    if (!msg || !map || map.inside.ip === map.translated.ip) continue;
-    const keys = l.expected.map((e) => `udp|${e.from}|${e.to.ip === map.inside.ip ? map.translated.ip : e.to.ip}|${e.to.port}`);
+    const t = msg && natAddressOf(msg, nat);
+    if (!msg || !t) continue;
+    const keys = l.expected.map((e) => `udp|${e.from}|${e.to.ip === t.inside ? t.nat : e.to.ip}|${e.to.port}`);
     let end = l.flushedBy?.packet;
     if ((l.admitted?.length ?? 0) >= keys.length) {
       const used = l.admitted!.reduce((m, id) => Math.max(m, flows.firstPacket(id)), 0);
@@ -366,10 +396,28 @@ function mediaExpects(si: Session, nat: Reconciliation, flows: NonNullable<Analy
   }
 }
 
+/**
+ * The inside host's address and the NAT address of an inside message's connection (or the one it
+ * would have had): its own mapping's; for a
+ * connection that never crossed (the router dropped its first packet — as Linux does with an INVITE
+ * the table refuses), the one NAT address of the run, or undefined (not NATed, or not known).
+ */
+function natAddressOf(msg: SipMessageView, nat: Reconciliation): { inside: string; nat: string } | undefined {
+  const map = nat.byInside.get(msg.flow);
+  if (map) return map.inside.ip === map.translated.ip ? undefined : { inside: map.inside.ip, nat: map.translated.ip };
+  // Unpaired: only the inside host's own message (sent to a peer) can have been dropped on its way out.
+  if (nat.outsideFlowOf(msg.flow) !== 0 || nat.natAddressCount !== 1) return undefined;
+  const ip = nat.natAddresses[0]!;
+  return ip === msg.src.ip ? undefined : { inside: msg.src.ip, nat: ip };
+}
+
 /** The signalling expectation of every REGISTER of the inside dialog sent on a NATed connection. */
-function registerExpects(si: Session, nat: Reconciliation, pairs: Map<SipMessageView, SipMessageView> | undefined, all: NatExpect[]): void {
+function registerExpects(si: Session, so: Session | undefined, nat: Reconciliation, pairs: Map<SipMessageView, SipMessageView> | undefined, all: NatExpect[]): void {
   const sip = si.sip!;
   if (!sip.register) return;
+  const outside = so?.sip ? linuxRegisters(so.sip.messages, so.sip.transport) : [];
+  const back = new Map<number, SipMessageView>();
+  for (const [a, b] of pairs ?? []) back.set(b.packet, a);
   for (const r of linuxRegisters(sip.messages, sip.transport)) {
     const x = r.expectation;
     const msg = x && sip.messages.find((m) => m.packet === r.packet && m.request);
@@ -378,9 +426,16 @@ function registerExpects(si: Session, nat: Reconciliation, pairs: Map<SipMessage
     // nf_nat_sip_expect: a Contact naming the connection's own source port takes the NAT's port of it.
     const port = x.to.port === msg.src.port ? map.translated.port : x.to.port;
     const ms = msOf(msg.time);
-    const answer = r.answerPacket === undefined ? undefined : sip.messages.find((m) => m.packet === r.answerPacket);
-    const untilMs = r.outcome === "active" && answer ? msOf(answer.time) + x.timeoutS! * 1000 : ms + LINUX_EXPECT_MS;
-    all.push({ keys: [`${x.proto}|${x.from}|${map.translated.ip}|${port}`], master: msg.flow, cls: SIGNALLING, packet: msg.packet, ms, untilMs, end: r.outcome === "flushed" ? r.answerPacket : undefined, msg, pair: pairs?.get(msg), register: r });
+    // The kernel reads the answer as it arrives from outside (before any rewrite back): the outside
+    // copy's outcome decides activation; inside packet numbers through the message pairs.
+    const pair = pairs?.get(msg);
+    const ro = pair && outside.find((y) => y.packet === pair.packet);
+    const settled = ro && ro.answerPacket !== undefined && back.has(ro.answerPacket) ? { outcome: ro.outcome, answer: back.get(ro.answerPacket)!, timeoutS: ro.expectation?.timeoutS } : undefined;
+    const outcome = settled?.outcome ?? r.outcome;
+    const answer = settled?.answer ?? (r.answerPacket === undefined ? undefined : sip.messages.find((m) => m.packet === r.answerPacket));
+    const timeoutS = settled ? settled.timeoutS : x.timeoutS;
+    const untilMs = outcome === "active" && answer && timeoutS !== undefined ? msOf(answer.time) + timeoutS * 1000 : ms + LINUX_EXPECT_MS;
+    all.push({ keys: [`${x.proto}|${x.from}|${map.translated.ip}|${port}`], master: msg.flow, cls: SIGNALLING, packet: msg.packet, ms, untilMs, end: outcome === "flushed" ? answer?.packet : undefined, msg, pair, register: r });
   }
 }
 
@@ -391,11 +446,22 @@ const keyText = (key: string) => {
 
 const whose = (o: NatExpect) => `the ${o.cls === SIGNALLING ? "signalling expectation" : "one"} the ${messageName(o.msg)} at inside packet ${o.packet} left`;
 
-function mediaClash(e: NatExpect, hit: Clash): Finding {
-  const moved = movedPorts(e.msg, e.pair);
+/** nf_nat_sdp_media's message when it drops an SDP message. */
+const DROPPED_SDP = `"all ports in use for SDP media"`;
+
+/**
+ * Why the table drops an SDP message (EALREADY), after DROPPED_SDP: the one reason its finding and
+ * its negotiations' `emulation` (dropSdpNegotiations) give.
+ */
+function mediaClashDetail(e: NatExpect, hit: Clash): string {
   const where = hit.o.master === e.master ? "on the same signalling connection, of another class" : `on another signalling connection (inside flow ${hit.o.master})`;
+  return `its media expectation ${keyText(hit.key)} is ${whose(hit.o)} ${where}`;
+}
+
+function mediaClash(e: NatExpect, hit: Clash, detail: string): Finding {
+  const moved = movedPorts(e.msg, e.pair);
   return finding("alg.fragile-input",
-    `SIP ${messageName(e.msg)} at inside packet ${e.packet}: Linux would have dropped it ("all ports in use for SDP media"): its media expectation ${keyText(hit.key)} is ${whose(hit.o)} ${where}; nf_nat_sip moves the port only when the expectation is busy (another mask), not when it already exists${moved ? `; this router wrote m= port ${moved} instead` : ""}`,
+    `SIP ${messageName(e.msg)} at inside packet ${e.packet}: Linux would have dropped it (${DROPPED_SDP}): ${detail}; nf_nat_sip moves the port only when the expectation is busy (another mask), not when it already exists${moved ? `; this router wrote m= port ${moved} instead` : ""}`,
     { inside: [e.packet, hit.o.packet], ...(e.pair ? { outside: [e.pair.packet] } : {}) },
     "since Linux 5.3 an identical expectation of another connection or class makes nf_ct_expect_related fail with EALREADY, and nf_nat_sdp_media drops the message instead of trying P+2");
 }

@@ -21,7 +21,8 @@ import { coverageOf, type CaptureSpan, type Reconciliation } from "./nat.js";
 import { msOf, type NatHints } from "./sessions.js";
 import { udpFlowsAt } from "./flow-columns.js";
 import { compareFields, lengthProblem, messageName, type FieldCheck, type SipMessageView, type SipTranslation } from "./sip-fields.js";
-import { linuxClashes, linuxDialog, linuxEmulation, type LinuxClashes } from "./sip-linux.js";
+import { movedContact, movedNote, movedUpward } from "./sip-contact.js";
+import { dropSdpNegotiations, linuxClashes, linuxDialog, linuxEmulation, type LinuxClashes } from "./sip-linux.js";
 import { SIP_MEDIA_WAIT_S, SIP_MEDIA_WINDOW_S, afterEndFinding, endWords, mediaDirection, mediaEnd, type MediaDirection, type MediaInput } from "./sip-media.js";
 import type { Check, Evidence, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, VerifiedSession } from "./types.js";
 import { hostPort } from "../net/addr.js";
@@ -134,10 +135,14 @@ export function pairMessages(mi: SipMessageView[], mo: SipMessageView[]): { pair
   return { pairs, inside: unpairedIn, outside: mo.filter((o) => left.has(o)) };
 }
 
-function translationOf(m: NatMapping, input: SipCheckInput): SipTranslation {
+/** Contacts of the dialog's outbound messages that the NAT moved to another port: "ip:port" outside → the private endpoint. */
+type MovedBack = Map<string, { ip: string; port: number; packet: number }>;
+
+function translationOf(m: NatMapping, input: SipCheckInput, moved?: MovedBack): SipTranslation {
   return {
     private: m.inside, nat: m.translated, pool: input.hints?.natAddresses,
     mediaPort: (ip, port) => mediaNatPort(input, ip, port),
+    ...(moved?.size ? { movedBack: (ip: string, port: number) => moved.get(hostPort(ip, port)) } : {}),
   };
 }
 
@@ -172,7 +177,8 @@ function verifyDialog(si: SipSession | undefined, so: SipSession | undefined, in
   const { pairs, inside, outside } = si && so ? pairMessages(si.sip!.messages, so.sip!.messages) : { pairs: [], inside: si?.sip?.messages ?? [], outside: so?.sip?.messages ?? [] };
   v.unpaired = { inside: inside.map((m) => m.packet), outside: outside.map((m) => m.packet) };
   const what = `SIP ${sip.method ?? "dialog"}${sip.callId ? ` ${sip.callId}` : ""}`;
-  for (const [mi, mo] of pairs) v.messages.push(checkPair(mi, mo, si!, so!, input, findings, checks));
+  const moved: MovedBack = new Map();
+  for (const [mi, mo] of pairs) v.messages.push(checkPair(mi, mo, si!, so!, input, findings, checks, moved));
   for (const [side, list] of [["inside", inside], ["outside", outside]] as const) {
     for (const m of list) {
       const vm: VerifiedSipMessage = { name: messageName(m), cseq: m.cseq && `${m.cseq.num} ${m.cseq.method}`, [side]: m.packet, fields: [] };
@@ -182,11 +188,13 @@ function verifyDialog(si: SipSession | undefined, so: SipSession | undefined, in
       checks.push({ check: "rewrite", subject: `${what}: ${vm.name} (${side} packet ${m.packet})`, status: "not-checked", reason });
     }
   }
+  droppedRequests(inside, so, input, findings, clashes);
   v.media = media(si, so, pairs, input, mapping);
   mediaFindings(v.media, what, findings, checks);
   vs.negotiations = negotiations(si, so, pairs, v, mapping);
   if (input.profile === "linux") for (const m of si?.sip?.messages ?? so!.sip!.messages) linuxEmulation(m, si ? "inside" : "outside", findings, sip.transport);
   if (input.profile === "linux") linuxDialog(si, so, v, input, findings, checks, clashes);
+  dropSdpNegotiations(vs.negotiations, clashes);
   return vs;
 }
 
@@ -226,7 +234,7 @@ function fieldMessage(name: string, mi: SipMessageView, mo: SipMessageView, c: F
   return `${name} at ${at}, on its way in: ${FIELD_NAME[c.field]} ${c.outside ?? "(absent)"} outside arrived as ${c.inside ?? "nothing"} inside, expected ${c.expected ?? "the value as sent"}`;
 }
 
-function checkPair(mi: SipMessageView, mo: SipMessageView, si: SipSession, so: SipSession, input: SipCheckInput, findings: Finding[], checks: Check[]): VerifiedSipMessage {
+function checkPair(mi: SipMessageView, mo: SipMessageView, si: SipSession, so: SipSession, input: SipCheckInput, findings: Finding[], checks: Check[], moved?: MovedBack): VerifiedSipMessage {
   const name = messageName(mi);
   const subject = `SIP ${name}${mi.cseq ? ` (CSeq ${mi.cseq.num} ${mi.cseq.method})` : ""} (inside packet ${mi.packet}, outside packet ${mo.packet})`;
   const vm: VerifiedSipMessage = { name, cseq: mi.cseq && `${mi.cseq.num} ${mi.cseq.method}`, inside: mi.packet, outside: mo.packet, fields: [] };
@@ -239,29 +247,57 @@ function checkPair(mi: SipMessageView, mo: SipMessageView, si: SipSession, so: S
     return vm;
   }
   vm.direction = outbound ? "outbound" : "inbound";
-  const t = translationOf(m, input);
+  const t = translationOf(m, input, moved);
   vm.fields = compareFields(mi, mo, t, !!outbound);
   const bad: string[] = [];
   const raised = new Set<string>();
   const sdpLeft = vm.fields.some((x) => (x.field === "sdp-connection" || x.field === "sdp-media") && x.status === "not-rewritten");
-  for (const c of vm.fields) {
-    if (c.status === "rewritten" || c.status === "not-needed" || c.status === "artefact") continue;
+  // A Contact moved to another NAT port: judged by what the NAT did with that port (sip-contact.ts), its own finding.
+  let unjudged = 0;
+  for (const c of outbound ? vm.fields : []) {
+    const x = movedContact(c, mi, mo, t, si.sip?.transport, input);
+    if (!x) continue;
+    c.note = movedNote(x);
+    // The registrar echoes the moved Contact in its 200: that echo stands for the private Contact.
+    moved?.set(ep(x.moved), { ...x.private, packet: mi.packet });
+    if (x.status === "forwarded") {
+      c.status = "rewritten";
+      c.expected = ep(x.moved);
+      continue;
+    }
     bad.push(`${FIELD_NAME[c.field]} ${c.inside ?? "-"} inside, ${c.outside ?? "-"} outside`);
+    if (movedUpward(x)) unjudged++;
+    findings.push(finding("alg.payload-port-mismatch", `${name} at inside packet ${mi.packet} / outside packet ${mo.packet}: Contact says ${c.outside} outside, but the NAT maps ${c.inside} to ${c.expected}; ${c.note}`,
+      { ...ev, insideFlows: [mi.flow], outsideFlows: [mo.flow, ...x.flows.map((f) => f.outside)] },
+      movedUpward(x) ? "a NAT may move a Contact's port to a pinhole of its own (Linux, when another connection's expectation holds the wanted port: EBUSY, a random port above it); only signalling to that port would show it" : undefined,
+      movedUpward(x) ? "warning" : undefined));
+    c.status = "wrong-port";
+    raised.add(`moved#${c.index}`);
+  }
+  const isEcho = (x: FieldCheck) => !outbound && x.field === "contact" && !!x.outside && !!moved?.has(x.outside);
+  for (const c of vm.fields) {
+    if (c.status === "rewritten" || c.status === "not-needed" || c.status === "artefact" || raised.has(`moved#${c.index}`) && c.field === "contact") continue;
+    bad.push(`${FIELD_NAME[c.field]} ${c.inside ?? "-"} inside, ${c.outside ?? "-"} outside`);
+    // An echo of a moved Contact is judged against that Contact (its own finding, its own mapping).
+    const back = isEcho(c) ? moved!.get(c.outside!) : undefined;
     const code = fieldCode(c, !!outbound, sdpLeft);
-    if (raised.has(code)) continue;
-    raised.add(code);
-    const sameKind = vm.fields.filter((x) => x.status === c.status && fieldCode(x, !!outbound, sdpLeft) === code).map((x) => FIELD_NAME[x.field]);
+    const key = back ? `${code}#moved${c.index}` : code;
+    if (raised.has(key)) continue;
+    raised.add(key);
+    const sameKind = back ? [FIELD_NAME[c.field]] : vm.fields.filter((x) => x.status === c.status && fieldCode(x, !!outbound, sdpLeft) === code && !isEcho(x)).map((x) => FIELD_NAME[x.field]);
     const names = [...new Set(sameKind)].join(", ");
     const msg = fieldMessage(name, mi, mo, c, names, sameKind.length > 1, !!outbound, m);
-    const how = outbound ? `the NAT maps ${ep(m.inside)} to ${ep(m.translated)}` : `the NAT maps ${ep(m.translated)} back to ${ep(m.inside)}`;
+    const how = back ? `the NAT moved the Contact ${ep(back)} to ${c.outside} at inside packet ${back.packet}, and maps it back there`
+      : outbound ? `the NAT maps ${ep(m.inside)} to ${ep(m.translated)}` : `the NAT maps ${ep(m.translated)} back to ${ep(m.inside)}`;
     findings.push(finding(code, msg, { ...ev, insideFlows: [mi.flow], outsideFlows: [mo.flow] }, how, severityOf(code, m, so)));
   }
   const rewritten = vm.fields.filter((c) => c.status === "rewritten").length;
   const target = outbound ? `to the NAT's translation ${ep(m.translated)}` : `back to the private ${ep(m.inside)}`;
   checks.push({
     check: "rewrite", subject,
-    status: bad.length ? "failed" : "passed",
-    reason: bad.length ? bad.join("; ") : rewritten ? `${rewritten} field(s) rewritten ${target}, the rest unchanged as needed` : "nothing needed rewriting: every address field arrived as written",
+    // Only Contacts moved upward with nothing to show the NAT's pinhole: not judged (their warning says why).
+    status: bad.length ? (unjudged === bad.length ? "not-checked" : "failed") : "passed",
+    reason: bad.length ? bad.join("; ") + (unjudged === bad.length ? ": a Contact port the NAT may have moved, not confirmed by signalling to it" : "") : rewritten ? `${rewritten} field(s) rewritten ${target}, the rest unchanged as needed` : "nothing needed rewriting: every address field arrived as written",
   });
   return vm;
 }
@@ -297,6 +333,40 @@ export function lengthCheck(mi: SipMessageView, mo: SipMessageView, vm: Verified
     findings.push(finding("alg.content-length-wrong", `${messageName(before)} at ${sb} packet ${before.packet}: ${pb} ${sb}, corrected on the ${sa} (packet ${after.packet})`, ev, undefined, "warning"));
   } else {
     findings.push(finding("alg.content-length-wrong", `${messageName(mi)}: ${pi} inside and ${po} outside — the sender's own error, not the router's`, ev, undefined, "warning"));
+  }
+}
+
+/**
+ * Requests the inside host sent that never reached the outside capture, which had started before
+ * them: alg.sip-request-dropped, one per transaction (its retransmissions in the evidence), an error
+ * when the outside capture runs on after the last copy, a warning when it ends before (it may have
+ * stopped). Not
+ * when the outside dialog has any copy of the transaction (method and CSeq: a lost retransmission),
+ * nor a drop --profile linux's table predicts (its own finding says it).
+ */
+function droppedRequests(unpaired: SipMessageView[], so: SipSession | undefined, input: SipCheckInput, findings: Finding[], clashes?: LinuxClashes): void {
+  if (!input.inside || !input.outside) return;
+  const off = input.nat?.clockOffsetMs ?? 0;
+  const crossed = new Set((so?.sip?.messages ?? []).map(txKeyNoBranch));
+  const byTx = new Map<string, SipMessageView[]>();
+  for (const m of unpaired) {
+    if (!m.request || crossed.has(txKeyNoBranch(m))) continue;
+    const mapping = input.nat?.byInside.get(m.flow);
+    if (mapping && !same(m.src, mapping.inside)) continue;
+    if (clashes?.media.has(m.packet) || clashes?.registers.get(m.packet)?.r.outcome === "dropped") continue;
+    const span = input.spans?.outside;
+    if (!span || span.firstMs > msOf(m.time) + off) continue;
+    const k = txKeyNoBranch(m);
+    (byTx.get(k) ?? byTx.set(k, []).get(k)!).push(m);
+  }
+  for (const ms of byTx.values()) {
+    const m = ms[0]!;
+    const copies = ms.length > 1 ? ` (and ${ms.length - 1} retransmission(s): inside packet ${ms.slice(1).map((x) => x.packet).join(", ")})` : "";
+    // The outside capture running on after the last copy shows the drop; ending before it, it may have stopped.
+    const after = input.spans!.outside!.lastMs > msOf(ms[ms.length - 1]!.time) + off;
+    findings.push(finding("alg.sip-request-dropped",
+      `${messageName(m)}${m.cseq ? ` (CSeq ${m.cseq.num} ${m.cseq.method})` : ""} from ${ep(m.src)} to ${ep(m.dst)} at inside packet ${m.packet}${copies} never left the router: not in the outside capture, ${after ? "which runs on after it" : "whose last packet comes before it (dropped, or that capture had stopped)"}`,
+      { inside: ms.map((x) => x.packet), insideFlows: [...new Set(ms.map((x) => x.flow))] }, undefined, after ? "error" : "warning"));
   }
 }
 

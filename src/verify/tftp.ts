@@ -74,6 +74,7 @@ function tftpView(ti: TftpInfo | undefined, to: TftpInfo | undefined): VerifiedT
   const t = (ti ?? to)!;
   const side = (x: TftpInfo | undefined): TftpTransferView | undefined => x && {
     outcome: x.outcome, blocks: x.blocks, bytes: x.bytes, blockSize: x.blockSize, duplicates: x.duplicates, duplicateAcks: x.duplicateAcks,
+    ...(x.duplicateAcksCapped ? { duplicateAcksCapped: { ...x.duplicateAcksCapped } } : {}),
     ...(x.transferFlow !== undefined ? { transferFlow: x.transferFlow } : {}), ...(x.serverPort !== undefined ? { serverPort: x.serverPort } : {}),
     ...(x.endPacket !== undefined ? { endPacket: x.endPacket } : {}), ...(x.lastAcked !== undefined ? { lastAcked: x.lastAcked } : {}),
     ...(x.error ? { error: { ...x.error } } : {}), ...(x.stopped ? { stopped: x.stopped } : {}),

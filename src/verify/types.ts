@@ -113,6 +113,8 @@ export interface TftpTransferView {
   blockSize: number;
   duplicates: number;
   duplicateAcks: number;
+  /** The repeated-ACK count stopped at --max-tftp-duplicate-acks (the first repeat not counted). */
+  duplicateAcksCapped?: { packet: number };
   /** The transfer's flow in this capture and the server's port. */
   transferFlow?: number;
   serverPort?: number;

@@ -15,7 +15,7 @@ import {
   ST_PACKETS, ST_PAUSED, ST_DECAP_PACKET, ST_REASM_PACKET, ST_TRACE_COUNT, ST_UNSUPPORTED_PACKET, Stat, TR_CAPLEN, TR_IFACE, TR_LINKTYPE,
   TR_OFFSET, TR_ORIGLEN, TR_TS, TRACE_SIZE, AlgKind, EV_ADDR, EV_ALG, EV_CODE, EV_DIR, EV_FAMILY, EV_FLAGS,
   EV_FLOW, EV_KIND, EV_LINE_IN_SEG, EV_PACKET, EV_PORT, EV_REASON, EV_SEGMENTS, EV_SEQ, EV_TEXT, EV_TEXTLEN,
-  EV_TS, EVENT_CAP, EVENT_SIZE, EV_TFTP_ACK_DUPS, EV_TFTP_BYTES, EV_TFTP_REQ_FLOW, EV_TFTP_REQ_PKT, EventKind as EvKind, ST_EV_DROPPED, ST_EV_DROPPED_PACKET, ST_EV_HEAD, ST_EV_TAIL, ST_TEXT_HEAD, ST_TEXT_TAIL, TEXT_CAP,
+  EV_TS, EVENT_CAP, EVENT_SIZE, EV_TFTP_ACK_DUPS, EV_TFTP_BYTES, EV_TFTP_REQ_FLOW, EV_TFTP_REQ_PKT, TFTP_ACK_DUPS_MAX, EventKind as EvKind, ST_EV_DROPPED, ST_EV_DROPPED_PACKET, ST_EV_HEAD, ST_EV_TAIL, ST_TEXT_HEAD, ST_TEXT_TAIL, TEXT_CAP,
   type EventKind,
 } from "./abi.js";
 import { type CoreExports, InternalError, instantiateCore } from "./instantiate.js";
@@ -69,6 +69,12 @@ export interface CoreOptions {
    * transfer idle longest (counted: stats tftpEvicted).
    */
   maxTftpTransfers?: number;
+  /**
+   * Repeated ACKs counted per TFTP transfer (default and most TFTP_ACK_DUPS_MAX, 2^24 − 1: the
+   * summary event's 24 bits). The first repeat beyond it is an event (TftpFlag.AckCountCapped):
+   * the host's tftp_duplicate_acks_capped diagnostic.
+   */
+  maxTftpDuplicateAcks?: number;
   /**
    * Control connections reassembled at the same time (default 512; ~18 KiB of wasm memory
    * each). A connection that ended (FIN both ways, RST) frees its slot; so does one idle past
@@ -270,6 +276,7 @@ export class CaptureCore {
     if (rc !== 0) throw new InternalError(rc === 1 ? "wasm core could not allocate its memory" : "invalid table sizes");
     const trc = this.exports.setTftpCapacity(tftpLog2(opts.maxTftpTransfers ?? DEFAULT_MAX_TFTP_TRANSFERS));
     if (trc !== 0) throw new InternalError(trc === 1 ? "wasm core could not allocate its TFTP table" : "invalid TFTP table size");
+    this.exports.setTftpAckLimit(opts.maxTftpDuplicateAcks ?? TFTP_ACK_DUPS_MAX);
     const rrc = this.exports.setReasmCapacity(opts.reasmDatagrams ?? DEFAULT_REASM_DATAGRAMS, opts.reasmBytes ?? DEFAULT_REASM_BYTES, opts.reasmTimeoutSeconds ?? DEFAULT_REASM_TIMEOUT_SECONDS);
     if (rrc !== 0) throw new InternalError(rrc === 1 ? "wasm core could not allocate its reassembly store" : "invalid reassembly limits");
     this.inputPtr = this.exports.inputPtr() >>> 0;

@@ -32,6 +32,8 @@ export interface CoreExports {
   algFinish(): number;
   /** Sizes the TFTP transfer table (2^log2 entries; 0 = none), after init: 0 ok, 1 no memory, 2 bad size. */
   setTftpCapacity(log2: number): number;
+  /** Repeated ACKs counted per TFTP transfer (clamped to TFTP_ACK_DUPS_MAX). */
+  setTftpAckLimit(n: number): void;
   /** 1 when every followed TFTP transfer was summarised; 0 when the event rings must be drained first. */
   tftpFinish(): number;
   setInterfaceFilter(kind: number, value: number): void;

@@ -114,6 +114,87 @@ describe("TFTP limits", () => {
 });
 
 
+/**
+ * Two RRQs; the client of f1 sends its ACK of block 1 five times more (packets 6-10), f2's client
+ * its ACK of block 1 twice more (packets 14-15); then both end with a short block.
+ */
+function repeatedAcks(): string {
+  const C = "192.0.2.10";
+  const S = "198.51.100.20";
+  const pkts: [string, number, string, number, Uint8Array][] = [
+    [C, 50001, S, 69, tftp.request(1, "f1", "octet")],
+    [C, 50002, S, 69, tftp.request(1, "f2", "octet")],
+    [S, 40001, C, 50001, tftp.data(1, 512)], [C, 50001, S, 40001, tftp.ack(1)],
+    [S, 40002, C, 50002, tftp.data(1, 512)],
+  ];
+  for (let i = 0; i < 5; i++) pkts.push([C, 50001, S, 40001, tftp.ack(1)]);
+  pkts.push([S, 40001, C, 50001, tftp.data(2, 10)], [C, 50001, S, 40001, tftp.ack(2)]);
+  pkts.push([C, 50002, S, 40002, tftp.ack(1)], [C, 50002, S, 40002, tftp.ack(1)], [C, 50002, S, 40002, tftp.ack(1)]);
+  pkts.push([S, 40002, C, 50002, tftp.data(2, 10)], [C, 50002, S, 40002, tftp.ack(2)]);
+  const file = join(mkdtempSync(join(tmp, "tftp-")), "acks.pcap");
+  writeFileSync(file, writePcap(udpRecords(pkts), { linkType: LinkType.ETHERNET }));
+  return file;
+}
+
+describe("TFTP repeated ACKs: the count's limit (--max-tftp-duplicate-acks)", () => {
+  const file = repeatedAcks();
+  const acks = (sessions: { tftp?: { filename: string; duplicateAcks: number; duplicateAcksCapped?: { packet: number }; outcome: string } }[]) =>
+    sessions.map((s) => [s.tftp!.filename, s.tftp!.duplicateAcks, s.tftp!.duplicateAcksCapped?.packet, s.tftp!.outcome]);
+  it("below the limit: every repeat counted, no diagnostic", async () => {
+    const { sessions, scan } = await analyzeFile(file, {});
+    expect(acks(sessions)).toEqual([["f1", 5, undefined, "completed"], ["f2", 2, undefined, "completed"]]);
+    expect(scan.diagnostics.filter((d) => d.code === "tftp_duplicate_acks_capped")).toEqual([]);
+  });
+  it("limit 3: f1's count stops at 3, its fourth repeat (packet 9) is said; f2 (2) is whole", async () => {
+    const { sessions, scan } = await analyzeFile(file, { maxTftpDuplicateAcks: 3 });
+    expect(acks(sessions)).toEqual([["f1", 3, 9, "completed"], ["f2", 2, undefined, "completed"]]);
+    const d = scan.diagnostics.filter((x) => x.code === "tftp_duplicate_acks_capped");
+    expect(d.map((x) => [x.count, x.packet])).toEqual([[1, 9]]);
+  });
+  it("limit 0: both capped at their first repeat, counted once per transfer, dated at the first", async () => {
+    const { sessions, scan } = await analyzeFile(file, { maxTftpDuplicateAcks: 0 });
+    expect(acks(sessions)).toEqual([["f1", 0, 6, "completed"], ["f2", 0, 14, "completed"]]);
+    const d = scan.diagnostics.filter((x) => x.code === "tftp_duplicate_acks_capped");
+    expect(d.map((x) => [x.count, x.packet])).toEqual([[2, 6]]);
+  });
+  it("the CLI takes the limit; the JSON validates", async () => {
+    const r = await runCli("analyze", file, "--json", "--max-tftp-duplicate-acks", "3");
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(validateAnalyze(j), JSON.stringify(validateAnalyze.errors)).toBe(true);
+    expect(j.diagnostics.filter((d: { code: string }) => d.code === "tftp_duplicate_acks_capped").map((d: { count: number; packet: number }) => [d.count, d.packet])).toEqual([[1, 9]]);
+    expect(j.sessions[0].tftp.duplicateAcksCapped).toEqual({ packet: 9 });
+    const bad = await runCli("analyze", file, "--json", "--max-tftp-duplicate-acks", "16777216");
+    expect(bad.code).not.toBe(0);
+  });
+  it("verify takes it too: the transfer's view and the diagnostic", async () => {
+    const r = await runCli("verify", "--inside", file, "--outside", file, "--json", "--max-tftp-duplicate-acks", "3");
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(validateVerify(j), JSON.stringify(validateVerify.errors)).toBe(true);
+    const f1 = j.sessions.find((s: { tftp?: { filename: string } }) => s.tftp?.filename === "f1").tftp;
+    for (const side of [f1.inside, f1.outside]) expect([side.duplicateAcks, side.duplicateAcksCapped]).toEqual([3, { packet: 9 }]);
+    expect(j.diagnostics.filter((d: { code: string }) => d.code === "tftp_duplicate_acks_capped").map((d: { count: number; packet: number }) => [d.count, d.packet])).toEqual([[1, 9], [1, 9]]);
+  });
+  it("the text reports and the HTML say where the count stopped (limit 3: f1 at packet 9; limit 0: a count of 0 is still said)", async () => {
+    const a = await runCli("analyze", file, "--max-tftp-duplicate-acks", "3");
+    expect(a.stdout).toContain("2 block(s) of 512, 522 bytes, 3 ACK(s) repeated (counted up to --max-tftp-duplicate-acks; more from packet 9)\n");
+    expect(a.stdout).toContain("2 block(s) of 512, 522 bytes, 2 ACK(s) repeated\n");
+    const z = await runCli("analyze", file, "--max-tftp-duplicate-acks", "0");
+    expect(z.stdout.match(/, 0 ACK\(s\) repeated \(counted up to --max-tftp-duplicate-acks; more from packet (\d+)\)/g)).toEqual([
+      ", 0 ACK(s) repeated (counted up to --max-tftp-duplicate-acks; more from packet 6)", ", 0 ACK(s) repeated (counted up to --max-tftp-duplicate-acks; more from packet 14)"]);
+    const html = join(mkdtempSync(join(tmp, "html-")), "r.html");
+    const v = await runCli("verify", "--inside", file, "--outside", file, "--max-tftp-duplicate-acks", "3", "--html", html);
+    expect(v.code, v.stderr).toBe(0);
+    const f1 = v.stdout.split("\n").find((l) => l.startsWith('  RRQ "f1" octet: '))!;
+    expect(f1.match(/3 repeated ACK\(s\) \(counted up to --max-tftp-duplicate-acks; more from packet 9\)/g)).toHaveLength(2);
+    expect(v.stdout.split("\n").find((l) => l.startsWith('  RRQ "f2" octet: '))).toContain("2 repeated ACK(s))");
+    const page = readFileSync(html, "utf8");
+    expect(page.match(/<span data-tftp-acks-capped="9"[^>]*>3\+ \(capped @9\)<\/span>/g)).toHaveLength(2);
+    expect(page).not.toContain("2+ (capped");
+  });
+});
+
 describe("TFTP repeated ACKs across the block number's wrap", () => {
   it("65 538 blocks of 8 bytes (OACK blksize=8): block 65 536 is numbered 0 and its ACK is new; ACKs sent again before and after the wrap are counted", async () => {
     const C = "192.0.2.10";

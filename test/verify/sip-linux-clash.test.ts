@@ -6,7 +6,7 @@
  * router did (here it moved the port to 7002); to two peers, the expectations differ in their
  * source and both calls keep the port: no finding.
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
@@ -16,7 +16,7 @@ import { clashedRegister } from "../../src/alg/sip-linux.js";
 import type { RegisterClash } from "../../src/alg/sip-types.js";
 import { clashCheck } from "../../src/verify/sip-linux.js";
 import type { SipMessageView } from "../../src/verify/sip-fields.js";
-import { REGISTER_CALL_CASES, RELAY, TWO_CALL_CASES, buildExternalMediaCall, buildRegisterCallCase, buildTwoCallCase } from "../../pcaps/make/sip-two-calls.js";
+import { BOB, REGISTER_CALL_CASES, RELAY, TWO_CALL_CASES, buildExternalMediaCall, buildRegisterCallCase, buildTwoCallCase } from "../../pcaps/make/sip-two-calls.js";
 
 const tmp = tempDir("alg-verify-sip-clash-");
 const validate = verifyValidator();
@@ -73,6 +73,67 @@ describe("Linux: the same media port announced by two calls through one NAT", ()
       expect(f.message).toContain(`udp ${spec.peer} → 203.0.113.1:7000`);
       expect(f.message).toContain("this router wrote m= port 7002 instead");
       for (const side of ["inside", "outside"] as const) for (const p of ev[side]) expect(f.evidence[side]).toContain(p);
+    });
+  }
+});
+
+/**
+ * Every SDP message the cross-call table drops (its alg.fragile-input finding names it by inside
+ * packet) is dropped in every part of the report: both captures' negotiations (emulation
+ * "dropped" with the finding's reason, media.linux without expectations, so nothing admitted), the
+ * HTML report's negotiation rows; every other SDP keeps analyze's own Linux outcome.
+ */
+async function droppedEverywhere(sides: string[], dropped: number[]) {
+  const { report } = await verify(...sides, "--profile", "linux");
+  const said = report.findings.flatMap((f: any) => {
+    const m = /^SIP \S+ at inside packet (\d+): Linux would have dropped it \(("all ports in use for SDP media")\): (.*?); nf_nat_sip moves/.exec(f.message);
+    return m ? [{ packet: Number(m[1]), reason: `${m[2]}: ${m[3]}` }] : [];
+  });
+  expect(said.map((x: any) => x.packet)).toEqual(dropped);
+  const sdp = report.sessions.flatMap((s: any) => s.negotiations).filter((n: any) => n.kind === "SDP");
+  for (const n of sdp) {
+    const hit = said.find((x: any) => x.packet === n.inside?.packet);
+    for (const side of ["inside", "outside"] as const) {
+      const x = n[side];
+      if (!x) continue;
+      if (!hit) {
+        expect(x.emulation.reason, `${side} ${x.packet}`).not.toContain("all ports in use");
+        continue;
+      }
+      expect(x.emulation, `${side} ${x.packet}`).toEqual({ profile: "linux", outcome: "dropped", reason: hit.reason });
+      expect(x.media.linux, `${side} ${x.packet}`).toEqual({ expected: [], none: hit.reason });
+    }
+  }
+  expect(sdp.filter((n: any) => n.inside?.emulation.outcome === "dropped").map((n: any) => n.inside.packet)).toEqual(dropped);
+  const html = join(tmp, `dropped-${dropped.join("-") || "none"}-${sides[1]!.split("/").pop()}.html`);
+  const h = await runCli("verify", ...sides, "--profile", "linux", "--html", html);
+  expect(h.code, h.stderr).toBe(0);
+  const page = readFileSync(html, "utf8");
+  for (const x of said) expect(page).toContain(`inside linux: dropped (${x.reason.replaceAll('"', "&quot;")}); outside linux: dropped (`);
+  return report;
+}
+
+describe("Linux: an SDP the cross-call table drops is dropped in every part of the report", () => {
+  for (const spec of TWO_CALL_CASES) {
+    const c = buildTwoCallCase(spec);
+    const sides = writeSides(`${spec.name}-dropped`, c);
+    const clash = c.expected.linux.findings.length > 0;
+    it(`${spec.name}: ${clash ? "carol's INVITE dropped in both captures' negotiations and the HTML, nothing let in by it; alice's kept" : "no SDP dropped"}`, async () => {
+      const report = await droppedEverywhere(sides, clash ? [c.carolInvite.inside] : []);
+      const invites = report.sessions.flatMap((s: any) => s.negotiations).filter((n: any) => n.kind === "SDP" && n.command === "INVITE");
+      expect(invites.map((n: any) => n.inside.emulation.outcome)).toEqual(["parsed", clash ? "dropped" : "parsed"]);
+      // alice's INVITE keeps analyze's model: its expectations let her RTP in.
+      expect(invites[0].inside.media.linux.admitted?.length).toBe(1);
+      if (clash) expect(invites[1].inside.media.linux.admitted).toBeUndefined();
+    });
+  }
+  for (const spec of REGISTER_CALL_CASES) {
+    const c = buildRegisterCallCase(spec);
+    const sides = writeSides(`${spec.name}-dropped`, c);
+    // register-then-call with registrar bob: carol's INVITE meets alice's REGISTER's signalling expectation.
+    const invite = spec.registerFirst && spec.registrar === BOB ? c.expected.linux.evidence!.inside[0]! : undefined;
+    it(`${spec.name}: ${invite ? `carol's INVITE (inside packet ${invite}) dropped everywhere` : "no SDP dropped"}`, async () => {
+      await droppedEverywhere(sides, invite ? [invite] : []);
     });
   }
 });

@@ -131,6 +131,7 @@ const LIMITS: { id: string; key: PageLimit; min: number; max: number; map?: (n: 
   { id: "opt-max-negotiations", key: "maxNegotiations", min: 1, max: 100_000_000 },
   { id: "opt-max-tftp-transfers", key: "maxTftpTransfers", min: 0, max: 65_536 },
   { id: "opt-max-tftp-sessions", key: "maxTftpSessions", min: 1, max: 100_000_000 },
+  { id: "opt-max-tftp-duplicate-acks", key: "maxTftpDuplicateAcks", min: 0, max: 16_777_215 },
   { id: "opt-max-tunnel-depth", key: "maxTunnelDepth", min: 0, max: 64 },
   { id: "opt-reasm-datagrams", key: "reasmDatagrams", min: 0, max: 4096 },
   { id: "opt-reasm-bytes", key: "reasmBytes", min: 8, max: 65_535 },
