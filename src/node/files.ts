@@ -3,12 +3,9 @@
  * entries (scanFile, analyzeFile, analyzeFilesParallel). Kept apart from the library's entry
  * (./index.ts) so the CLI's commands and the worker threads load only what they use.
  */
-import { readFile } from "node:fs/promises";
-import { MessageChannel, Worker, isMainThread, type MessagePort } from "node:worker_threads";
+import type { MessagePort } from "node:worker_threads";
 import { PREFAULT_MIN_BYTES, prefaultAvailable, prefaultHelper } from "./prefault.js";
-import { unpackFlows } from "./flow-transfer.js";
-import { offerPackBuffer } from "./pack-offer.js";
-import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileCore } from "../wasm/instantiate.js";
@@ -44,7 +41,7 @@ export async function loadCoreModule(shared = false): Promise<WebAssembly.Module
       if (shared) return undefined;
       throw new Error(`wasm core not built: ${path} is missing (run npm run build)`);
     }
-    module = compileCore(await readFile(path));
+    module = compileCore(readFileSync(path));
     cachedModules.set(flavour, module);
   }
   return module;
@@ -108,7 +105,8 @@ async function withFile<O extends { file: string }, R>(
   if (path === "-") return run(await loadCoreModule(), stdin ?? process.stdin, { ...rest, file: rest.file ?? "<stdin>" } as unknown as O);
   const src = fileSource(path);
   try {
-    const wanted = prefault ?? (isMainThread && src.size >= PREFAULT_MIN_BYTES && process.env.ALG_VERIFY_WASM !== "debug" && process.env.ALG_VERIFY_PREFAULT !== "0");
+    // node:worker_threads is loaded only for a capture big enough to want the helper.
+    const wanted = prefault ?? (src.size >= PREFAULT_MIN_BYTES && process.env.ALG_VERIFY_WASM !== "debug" && process.env.ALG_VERIFY_PREFAULT !== "0" && (await import("node:worker_threads")).isMainThread);
     const shared = wanted && prefaultAvailable() ? await loadCoreModule(true) : undefined;
     const helper = shared && prefaultHelper();
     return await run(shared ?? await loadCoreModule(), src, { ...rest, ...(helper && { memoryHelper: helper }), file: rest.file ?? path } as unknown as O);
@@ -160,6 +158,10 @@ export async function analyzeFilesParallel(
     for (let i = 0; i < paths.length; i++) out.push(await analyzeFile(paths[i], here(i)));
     return out;
   }
+  // Only the parallel path needs these (loaded here: start-up cost of a one-capture command).
+  const { unpackFlows } = await import("./flow-transfer.js");
+  const { offerPackBuffer } = await import("./pack-offer.js");
+  const { MessageChannel, Worker } = await import("node:worker_threads");
   // The pack lock: 0 free, else the number (index + 1) of the worker copying its flow table out
   // of wasm memory; freed here when that worker has ended, whatever the way. Two workers that
   // finish together would otherwise each hold a 32 MiB copy beside both wasm memories (verify's

@@ -11,7 +11,8 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import { createRequire } from "node:module";
+import type { Worker } from "node:worker_threads";
 import type { CoreExports } from "../wasm/instantiate.js";
 import type { MemoryHelper } from "../wasm/core.js";
 
@@ -65,7 +66,10 @@ export function prefaultHelper(ahead = PREFAULT_AHEAD_PAGES, waitReady = false):
         pages: Math.ceil((cap * (core.flowRecordSize() >>> 0)) / 4096),
         indexPtr: core.flowIndexPtr() >>> 0, indexBytes: cap * 4, ahead,
       };
-      worker = new Worker(workerUrl(), { workerData: data });
+      // node:worker_threads loaded only here, for a capture that uses the helper (start-up cost
+      // of the small ones; README "analyze"); start() stays synchronous.
+      const { Worker: WorkerThread } = createRequire(import.meta.url)("node:worker_threads") as typeof import("node:worker_threads");
+      worker = new WorkerThread(workerUrl(), { workerData: data });
       // The scan never waits for it; it ends at stop(), or with the process. It only moves page
       // faults: should it fail, the scan takes them itself.
       worker.on("error", () => {
