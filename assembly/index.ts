@@ -61,6 +61,7 @@ export function flowsPtr(): usize { return mem.flowsPtr; }
 export function flowCap(): u32 { return mem.flowCap; }
 /** One byte per 4 KiB page of the flow table: non-zero once a flow was stored there (see memory.ts). */
 export function flowPagesPtr(): usize { return mem.flowPagesPtr; }
+export function flowIndexPtr(): usize { return mem.flowIndexPtr; }
 export function statsPtr(): usize { return mem.statsPtr; }
 export function statePtr(): usize { return mem.statePtr; }
 export function memoryEnd(): usize { return mem.memEnd; }

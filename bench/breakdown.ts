@@ -9,7 +9,8 @@
  *            ratio of the same scan with no ALG port, run in turn with it · control-stream events
  *            → sessions on the host (inside the onEvents callback) · sessions finished and
  *            matched to flows · JSON (the report written to a sink that drops it). Medians of
- *            `runs` per stage.
+ *            `runs` per stage, each with the process's minor page faults in it (the scan's
+ *            minus its reads' and events'; the wasm loop's not split between its two rows).
  *   verify:  the two captures analyzed (one after the other here; the CLI runs them in two worker
  *            threads) · transfer of a flow table between threads (packFlows' copy out of
  *            wasm memory + unpackFlows' FlowTable over it, as analyze-worker and
@@ -44,6 +45,12 @@ export interface Phase {
   job: "analyze" | "verify";
   phase: string;
   seconds: number;
+  /**
+   * Minor page faults of the process during the stage (analyze only; median of the runs): a
+   * fresh page's first touch costs 12–14 µs of CPU on the reference VM (README "analyze,
+   * session 9"), so the count says how much of a stage is memory taken anew.
+   */
+  faults?: number;
 }
 
 /** CPU seconds of this process (user + system). */
@@ -67,14 +74,19 @@ async function timeIt(runs: number, fn: () => Promise<unknown> | unknown): Promi
   return median(t);
 }
 
-/** A file source whose read calls add their CPU time to `acc.read`. */
-function timedSource(path: string, acc: { read: number }): PullSource & { close(): void } {
+/** Minor page faults of this process so far. */
+const faults = (): number => process.resourceUsage().minorPageFault;
+
+/** A file source whose read calls add their CPU time to `acc.read` (and their faults to `acc.readFaults`). */
+function timedSource(path: string, acc: { read: number; readFaults: number }): PullSource & { close(): void } {
   const src = fileSource(path);
   return {
     read(into: Uint8Array): number {
+      const f0 = faults();
       const t0 = cpu();
       const n = src.read(into) as number;
       acc.read += cpu() - t0;
+      acc.readFaults += faults() - f0;
       return n;
     },
     close: () => src.close(),
@@ -88,20 +100,29 @@ interface AnalyzeRun {
   events: number;
   sessions: number;
   json: number;
+  /** Minor page faults of each stage (core: the scan's minus those of its reads and events). */
+  readFaults: number;
+  coreFaults: number;
+  eventsFaults: number;
+  sessionsFaults: number;
+  jsonFaults: number;
 }
 
 const NO_ALG = { ftpPorts: [], rtspPorts: [], sipPorts: [], tftpPorts: [] };
 
 /** One analyze pipeline (as analyzeCapture + the JSON writer), each stage timed where it runs. */
 async function analyzeOnce(module: WebAssembly.Module, path: string, alg: boolean): Promise<AnalyzeRun> {
-  const acc = { read: 0, events: 0 };
+  const acc = { read: 0, events: 0, readFaults: 0, eventsFaults: 0 };
   const builder = new SessionBuilder({ profile: "linux" });
   const onEvents = (e: AlgEvent[]): void => {
+    const f0 = faults();
     const t0 = cpu();
     builder.push(e);
     acc.events += cpu() - t0;
+    acc.eventsFaults += faults() - f0;
   };
   const src = timedSource(path, acc);
+  const f0 = faults();
   const t0 = cpu();
   let scan: CaptureScan;
   try {
@@ -110,13 +131,20 @@ async function analyzeOnce(module: WebAssembly.Module, path: string, alg: boolea
     src.close();
   }
   const t1 = cpu();
+  const f1 = faults();
   const sessions: Session[] = alg ? builder.finish(scan.flows) : [];
   const t2 = cpu();
+  const f2 = faults();
   let bytes = 0;
   writeFlowsJson(scan, (c) => { bytes += c.length; }, { profile: "linux", sessions });
   const t3 = cpu();
+  const f3 = faults();
   void bytes;
-  return { read: acc.read, core: Math.max(0, t1 - t0 - acc.read - acc.events), events: acc.events, sessions: t2 - t1, json: t3 - t2 };
+  return {
+    read: acc.read, core: Math.max(0, t1 - t0 - acc.read - acc.events), events: acc.events, sessions: t2 - t1, json: t3 - t2,
+    readFaults: acc.readFaults, coreFaults: Math.max(0, f1 - f0 - acc.readFaults - acc.eventsFaults), eventsFaults: acc.eventsFaults,
+    sessionsFaults: f2 - f1, jsonFaults: f3 - f2,
+  };
 }
 
 /** The analyze breakdown of one capture (median of `runs` each; runs with and without ALG ports in turn). */
@@ -133,13 +161,14 @@ export async function analyzeBreakdown(path: string, runs = 3): Promise<Phase[]>
   // Share of the wasm loop that decoding alone takes (the scan with no ALG port); the rest is the
   // control streams in wasm. Clamped: under load the no-ALG scan can come out slower.
   const share = core > 0 ? Math.min(1, median(noAlg) / core) : 1;
+  // The wasm loop's faults are not split: the no-ALG scan takes as many for the flow table.
   return [
-    { job: "analyze", phase: "read (inside the source's reads)", seconds: m("read") },
-    { job: "analyze", phase: "framing + decoding + flow table (wasm loop, no-ALG share)", seconds: core * share },
+    { job: "analyze", phase: "read (inside the source's reads)", seconds: m("read"), faults: m("readFaults") },
+    { job: "analyze", phase: "framing + decoding + flow table (wasm loop, no-ALG share)", seconds: core * share, faults: m("coreFaults") },
     { job: "analyze", phase: "control streams (wasm, the rest of the loop)", seconds: core * (1 - share) },
-    { job: "analyze", phase: "control events → sessions (host, in onEvents)", seconds: m("events") },
-    { job: "analyze", phase: "sessions finished, matched to flows", seconds: m("sessions") },
-    { job: "analyze", phase: "JSON report (flows from wasm memory + sessions)", seconds: m("json") },
+    { job: "analyze", phase: "control events → sessions (host, in onEvents)", seconds: m("events"), faults: m("eventsFaults") },
+    { job: "analyze", phase: "sessions finished, matched to flows", seconds: m("sessions"), faults: m("sessionsFaults") },
+    { job: "analyze", phase: "JSON report (flows from wasm memory + sessions)", seconds: m("json"), faults: m("jsonFaults") },
   ];
 }
 
@@ -212,8 +241,12 @@ export function formatBreakdown(phases: Phase[]): string {
     if (!ps.length) continue;
     const total = ps.reduce((a, p) => a + p.seconds, 0);
     const w = Math.max(...ps.map((p) => p.phase.length));
-    lines.push(`${job} breakdown (in-process CPU time, median of 3):`);
-    for (const p of ps) lines.push(`  ${p.phase.padEnd(w)}  ${p.seconds.toFixed(3).padStart(7)} s  ${((100 * p.seconds) / total).toFixed(0).padStart(3)} %`);
+    const withFaults = ps.some((p) => p.faults !== undefined);
+    lines.push(`${job} breakdown (in-process CPU time${withFaults ? " and minor page faults" : ""}, median of 3):`);
+    for (const p of ps) {
+      const f = p.faults !== undefined ? `  ${p.faults.toLocaleString("en-US").padStart(7)} faults` : withFaults ? "  (in the row above)" : "";
+      lines.push(`  ${p.phase.padEnd(w)}  ${p.seconds.toFixed(3).padStart(7)} s  ${((100 * p.seconds) / total).toFixed(0).padStart(3)} %${f}`);
+    }
   }
   return lines.join("\n");
 }

@@ -107,9 +107,8 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option("--limit <n>", "show at most n flows in the table (text output)").argParser(intOption(0, Number.MAX_SAFE_INTEGER)));
   endedMemoryOption(captureCoreOptions(flowsCmd))
     .action(async (capture: string, o: CaptureCoreCliOptions & { endedMemory: number; json?: boolean; maxFlows: number; flowTimeouts?: Partial<FlowTimeouts>; window: number; mergeInterfaces?: boolean; limit?: number }) => {
+      // Each output's modules only when that output is chosen (start-up cost, README "analyze").
       const { scanFile } = await import("./files.js");
-      const { writeFlowsJson } = await import("../report/flows-json.js");
-      const { formatDiagnostic, formatFlowsText } = await import("../report/flows-text.js");
       const prog = progress(io, io.isTTY ? [{ name: capture, total: await sizeOf(capture) }] : []);
       const scan = await prog.until(scanFile(capture, {
         flowCapLog2: flowCapLog2For(o.maxFlows),
@@ -121,16 +120,15 @@ export function createProgram(io: CliIo): Command {
         ...captureCoreScanOptions(o),
         endedMemoryBytes: o.endedMemory * 2 ** 20,
       }));
-      if (o.json) writeFlowsJson(scan, io.stdout);
-      else formatFlowsText(scan, io.stdout, { limit: o.limit, colour: colourOf(io) });
+      if (o.json) (await import("../report/flows-json.js")).writeFlowsJson(scan, io.stdout);
+      else (await import("../report/flows-text.js")).formatFlowsText(scan, io.stdout, { limit: o.limit, colour: colourOf(io) });
       const err = scan.diagnostics.find((d) => d.severity === "error");
-      if (err) {
-        io.stderr(formatDiagnostic(err) + "\n");
-        io.setExitCode(EXIT_INPUT);
-      } else {
-        for (const d of scan.diagnostics) if (d.severity === "warning" && o.json) io.stderr(formatDiagnostic(d) + "\n");
-        io.setExitCode(EXIT_OK);
+      const shown = err ? [err] : o.json ? scan.diagnostics.filter((d) => d.severity === "warning") : [];
+      if (shown.length > 0) {
+        const { formatDiagnostic } = await import("../report/flows-text.js");
+        for (const d of shown) io.stderr(formatDiagnostic(d) + "\n");
       }
+      io.setExitCode(err ? EXIT_INPUT : EXIT_OK);
     });
 
   const ports = (v: string): number[] => {
@@ -158,9 +156,6 @@ export function createProgram(io: CliIo): Command {
   endedMemoryOption(captureCoreOptions(tftpOptions(analyze)))
     .action(async (capture: string, o: TftpCliOptions & CaptureCoreCliOptions & { endedMemory: number; json?: boolean; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; sipPorts: number[]; tftpPorts: number[]; window: number; maxFlows: number; flowTimeouts?: Partial<FlowTimeouts>; maxControlStreams: number; controlIdle: number; maxNegotiations: number; mergeInterfaces?: boolean }) => {
       const { analyzeFile } = await import("./files.js");
-      const { writeFlowsJson } = await import("../report/flows-json.js");
-      const { formatDiagnostic } = await import("../report/flows-text.js");
-      const { formatAnalyzeText } = await import("../report/analyze-text.js");
       const prog = progress(io, io.isTTY ? [{ name: capture, total: await sizeOf(capture) }] : []);
       const { scan, sessions } = await prog.until(analyzeFile(capture, {
         profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts, sipPorts: o.sipPorts, tftpPorts: o.tftpPorts,
@@ -169,10 +164,10 @@ export function createProgram(io: CliIo): Command {
         mergeInterfaces: o.mergeInterfaces, onProgress: (bytes) => prog.tick(0, bytes), stdin: stdinOf(io), ...tftpScanOptions(o), ...captureCoreScanOptions(o),
         endedMemoryBytes: o.endedMemory * 2 ** 20,
       }));
-      if (o.json) writeFlowsJson(scan, io.stdout, { profile: o.profile, sessions });
-      else formatAnalyzeText(scan, sessions, io.stdout, { colour: colourOf(io) });
+      if (o.json) (await import("../report/flows-json.js")).writeFlowsJson(scan, io.stdout, { profile: o.profile, sessions });
+      else (await import("../report/analyze-text.js")).formatAnalyzeText(scan, sessions, io.stdout, { colour: colourOf(io) });
       const err = scan.diagnostics.find((d) => d.severity === "error");
-      if (err) io.stderr(formatDiagnostic(err) + "\n");
+      if (err) io.stderr((await import("../report/flows-text.js")).formatDiagnostic(err) + "\n");
       io.setExitCode(err ? EXIT_INPUT : EXIT_OK);
     });
 

@@ -3,11 +3,9 @@
  * entries (scanFile, analyzeFile, analyzeFilesParallel). Kept apart from the library's entry
  * (./index.ts) so the CLI's commands and the worker threads load only what they use.
  */
-import { readFile } from "node:fs/promises";
-import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
-import { unpackFlows } from "./flow-transfer.js";
-import { offerPackBuffer } from "./pack-offer.js";
-import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
+import type { MessagePort } from "node:worker_threads";
+import { PREFAULT_MIN_BYTES, prefaultAvailable, prefaultHelper } from "./prefault.js";
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileCore } from "../wasm/instantiate.js";
@@ -15,7 +13,7 @@ import type { ByteSource, PullSource } from "../wasm/core.js";
 import { scanCapture, type CaptureScan, type ScanOptions } from "../capture/scan.js";
 import { analyzeCapture, type AnalyzeResult, type AnalyzeScanOptions } from "../alg/analyze.js";
 
-let cachedModule: WebAssembly.Module | undefined;
+const cachedModules = new Map<string, WebAssembly.Module>();
 
 /** Directory of the package (the nearest ancestor holding package.json). */
 export function packageRoot(): string {
@@ -27,15 +25,26 @@ export function packageRoot(): string {
   throw new Error("alg-verify: package root not found");
 }
 
-/** Compiles build/release.wasm (or build/debug.wasm with ALG_VERIFY_WASM=debug) once per process. */
-export async function loadCoreModule(): Promise<WebAssembly.Module> {
-  if (!cachedModule) {
-    const flavour = process.env.ALG_VERIFY_WASM === "debug" ? "debug" : "release";
+/**
+ * Compiles build/release.wasm (or build/debug.wasm with ALG_VERIFY_WASM=debug) once per process;
+ * with `shared`, build/shared.wasm (the release core with shared memory, for prefault.ts) when it
+ * was built, else undefined.
+ */
+export async function loadCoreModule(): Promise<WebAssembly.Module>;
+export async function loadCoreModule(shared: true): Promise<WebAssembly.Module | undefined>;
+export async function loadCoreModule(shared = false): Promise<WebAssembly.Module | undefined> {
+  const flavour = shared ? "shared" : process.env.ALG_VERIFY_WASM === "debug" ? "debug" : "release";
+  let module = cachedModules.get(flavour);
+  if (!module) {
     const path = join(packageRoot(), "build", `${flavour}.wasm`);
-    if (!existsSync(path)) throw new Error(`wasm core not built: ${path} is missing (run npm run build)`);
-    cachedModule = compileCore(await readFile(path));
+    if (!existsSync(path)) {
+      if (shared) return undefined;
+      throw new Error(`wasm core not built: ${path} is missing (run npm run build)`);
+    }
+    module = compileCore(readFileSync(path));
+    cachedModules.set(flavour, module);
   }
-  return cachedModule;
+  return module;
 }
 
 export { InputError } from "./errors.js";
@@ -76,6 +85,13 @@ export function fileSource(path: string): PullSource & { close(): void; size: nu
 /** Options of the file entries: the core's, with `file` (the name in reports) optional. */
 export type FileOptions<O> = Omit<O, "file"> & {
   file?: string;
+  /**
+   * Take the flow table's fresh pages on a second thread, ahead of the scan (prefault.ts).
+   * Default: for a file of at least PREFAULT_MIN_BYTES scanned on the main thread (not in
+   * verify's workers, which already use both cores), when build/shared.wasm was built, the debug
+   * core is not asked for and ALG_VERIFY_PREFAULT is not "0". Results are the same either way.
+   */
+  prefault?: boolean;
   /** What a path "-" reads (default process.stdin). */
   stdin?: ByteSource;
 };
@@ -85,12 +101,15 @@ async function withFile<O extends { file: string }, R>(
   path: string, opts: FileOptions<O>,
   run: (module: WebAssembly.Module, source: ByteSource, opts: O) => Promise<R>,
 ): Promise<R> {
-  const module = await loadCoreModule();
-  const { stdin, ...rest } = opts;
-  if (path === "-") return run(module, stdin ?? process.stdin, { ...rest, file: rest.file ?? "<stdin>" } as unknown as O);
+  const { stdin, prefault, ...rest } = opts;
+  if (path === "-") return run(await loadCoreModule(), stdin ?? process.stdin, { ...rest, file: rest.file ?? "<stdin>" } as unknown as O);
   const src = fileSource(path);
   try {
-    return await run(module, src, { ...rest, file: rest.file ?? path } as unknown as O);
+    // node:worker_threads is loaded only for a capture big enough to want the helper.
+    const wanted = prefault ?? (src.size >= PREFAULT_MIN_BYTES && process.env.ALG_VERIFY_WASM !== "debug" && process.env.ALG_VERIFY_PREFAULT !== "0" && (await import("node:worker_threads")).isMainThread);
+    const shared = wanted && prefaultAvailable() ? await loadCoreModule(true) : undefined;
+    const helper = shared && prefaultHelper();
+    return await run(shared ?? await loadCoreModule(), src, { ...rest, ...(helper && { memoryHelper: helper }), file: rest.file ?? path } as unknown as O);
   } finally {
     src.close();
   }
@@ -139,6 +158,10 @@ export async function analyzeFilesParallel(
     for (let i = 0; i < paths.length; i++) out.push(await analyzeFile(paths[i], here(i)));
     return out;
   }
+  // Only the parallel path needs these (loaded here: start-up cost of a one-capture command).
+  const { unpackFlows } = await import("./flow-transfer.js");
+  const { offerPackBuffer } = await import("./pack-offer.js");
+  const { MessageChannel, Worker } = await import("node:worker_threads");
   // The pack lock: 0 free, else the number (index + 1) of the worker copying its flow table out
   // of wasm memory; freed here when that worker has ended, whatever the way. Two workers that
   // finish together would otherwise each hold a 32 MiB copy beside both wasm memories (verify's

@@ -26,15 +26,11 @@
  * <dir>, <dir> or one of its folders unreadable, the JUnit file cannot be written), else 0.
  * Errors go to stderr. Never calls process.exit.
  */
-import { hostname, availableParallelism } from "node:os";
-import { writeFile } from "node:fs/promises";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { colourOf, type CliIo } from "./io.js";
 import { sizeArgument } from "./size.js";
 import { DEFAULT_MAX_ROUTER_FILE_BYTES, findCases, SuiteInputError } from "./suite-discover.js";
 import { shard as takeShard, type CaseRun, type CaseSpec } from "../suite/case.js";
-import { formatJunit } from "../suite/junit.js";
-import { formatSuiteText, toJson } from "../suite/report.js";
 
 export type { SuiteJson, SuiteCaseJson } from "../suite/report.js";
 
@@ -90,6 +86,8 @@ export async function runSuite(dir: string, opts: SuiteOptions, io: CliIo): Prom
   // Loaded here, not at start-up: they pull in the whole verify pipeline.
   const { caseInput, judge, crashed } = await import("../suite/case.js");
   const { runCases, usesWorkers } = await import("./suite-pool.js");
+  const { formatSuiteText, toJson } = await import("../suite/report.js");
+  const { hostname, availableParallelism } = await import("node:os");
   const jobs = opts.jobs ?? availableParallelism();
   // Cases with a malformed case.json are not run; the others go to the pool.
   const runnable = cases.filter((c) => !c.invalid);
@@ -119,9 +117,10 @@ export async function runSuite(dir: string, opts: SuiteOptions, io: CliIo): Prom
   if (opts.junit) {
     const properties: Record<string, string> = { dir, jobs: String(workers) };
     if (opts.shard) properties.shard = `${opts.shard.k}/${opts.shard.n}`;
+    const { formatJunit } = await import("../suite/junit.js");
     const xml = formatJunit(results, { seconds, timestamp: new Date(), hostname: hostname(), properties });
     try {
-      await writeFile(opts.junit, xml);
+      await (await import("node:fs/promises")).writeFile(opts.junit, xml);
     } catch (e) {
       io.stderr(`error: cannot write ${opts.junit}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
       return EXIT_INPUT;

@@ -17,6 +17,8 @@ export interface CoreExports {
   flowsPtr(): number;
   flowCap(): number;
   flowPagesPtr(): number;
+  /** The flow index (4 bytes a slot, flowCap slots). */
+  flowIndexPtr(): number;
   statsPtr(): number;
   statePtr(): number;
   memoryEnd(): number;

@@ -6,7 +6,9 @@
  * from src/node/cli.ts (type-only imports are erased by tsc and skipped) and checks that none of
  * the heavy modules is reached.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -55,5 +57,39 @@ describe("CLI start-up", () => {
       "alg/analyze.ts", "capture/scan.ts", "wasm/core.ts", "report/flows-json.ts",
     ]) expect(mods.has(heavy), heavy).toBe(false);
     expect(mods.size).toBeLessThan(30);
+  });
+});
+
+describe("a one-capture command's start-up", () => {
+  it("the analyze/flows path loads no parallel-analysis or suite-report module, and no text formatter", () => {
+    const files = reached(join(src, "node/files.ts"));
+    for (const parallelOnly of ["node/flow-transfer.ts", "node/pack-offer.ts"]) expect(files.has(parallelOnly), parallelOnly).toBe(false);
+    expect(files.has("wasm/core.ts")).toBe(true); // the walk does reach the capture path
+    const cli = reached(join(src, "node/cli.ts"));
+    for (const late of ["suite/junit.ts", "suite/report.ts", "report/flows-text.ts", "report/analyze-text.ts", "report/table.ts"]) expect(cli.has(late), late).toBe(false);
+  });
+
+  // The compiled CLI on a small public capture, run as a user runs it: the built-in modules it
+  // loaded (process.moduleLoadList, written at exit by a preloaded script). worker_threads is
+  // wanted only by verify's workers and by the prefault helper of a capture >= 64 MiB.
+  const repo = new URL("../../", import.meta.url).pathname;
+  const bin = join(repo, "bin/alg-verify.js");
+  const capture = join(repo, "../shared/pcaps/public/aflnet/rtsp-live555-udp-setup.pcap");
+  const built = existsSync(join(repo, "dist/src/node/cli.js")) && existsSync(join(repo, "build/release.wasm"));
+  it.skipIf(!built || !existsSync(capture))("analyze --json on a small capture loads no worker_threads, and writes its report", () => {
+    const dir = mkdtempSync(join(tmpdir(), "alg-startup-"));
+    try {
+      const list = join(dir, "modules.txt");
+      const preload = join(dir, "list.cjs");
+      writeFileSync(preload, `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join("\\n")));\n`);
+      const r = spawnSync(process.execPath, ["--require", preload, bin, "analyze", "--json", capture], { encoding: "utf8", maxBuffer: 1 << 26 });
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).sessions.length).toBeGreaterThan(0);
+      const loaded = readFileSync(list, "utf8").split("\n");
+      expect(loaded).toContain("NativeModule child_process"); // the list is the real one (commander needs it)
+      expect(loaded).not.toContain("NativeModule worker_threads");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

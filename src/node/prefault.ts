@@ -1,0 +1,89 @@
+/**
+ * The second core for one capture's fresh memory (Node only). A Firecracker guest pays 12–14 µs of
+ * CPU for each page it takes anew, and `analyze` of the 1 GiB bench capture takes ~8 k such pages
+ * for its flow table (records and index) on the thread that runs the scan. With a core built with
+ * shared memory (build/shared.wasm), a worker thread (prefault-worker.ts) touches those pages
+ * ahead of the scan instead; the scan then finds them resident. Nothing the core reads changes
+ * (an atomic add of 0 per page), so every result is the same with or without it.
+ *
+ * Started by files.ts for a capture file of at least PREFAULT_MIN_BYTES read on the main thread
+ * (the `prefault` file option; verify's two analyses already use both cores).
+ */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import type { Worker } from "node:worker_threads";
+import type { CoreExports } from "../wasm/instantiate.js";
+import type { MemoryHelper } from "../wasm/core.js";
+
+/** Files smaller than this are scanned without the helper (a worker's start costs ~30 ms of CPU). */
+export const PREFAULT_MIN_BYTES = 64 << 20;
+/** Record pages the helper keeps touched past the newest record (4 MiB: resident memory +4 MiB at most). */
+export const PREFAULT_AHEAD_PAGES = 1024;
+
+/** Words of the control array shared with the worker. */
+export const PF_STOP = 0;
+export const PF_PAGES = 1;
+/** Set (and notified) by the worker once its first round is done: the index and `ahead` record pages. */
+export const PF_READY = 2;
+
+export interface PrefaultData {
+  memory: WebAssembly.Memory;
+  ctl: SharedArrayBuffer;
+  flowsPtr: number;
+  /** FLOW_PAGES: a byte per 4 KiB page of records, set when a record is made there. */
+  pagesPtr: number;
+  /** Pages of the records region. */
+  pages: number;
+  indexPtr: number;
+  indexBytes: number;
+  ahead: number;
+}
+
+const workerUrl = (): URL => new URL("./prefault-worker.js", import.meta.url);
+
+/** True where the helper can run: the compiled worker exists (not when running from the TypeScript sources). */
+export function prefaultAvailable(): boolean {
+  return existsSync(fileURLToPath(workerUrl()));
+}
+
+/**
+ * A helper for one scan; `pages()` says how many pages its worker touched (index + records).
+ * `waitReady` (tests): start() blocks until the worker's first round is done, so that what it
+ * touched does not depend on how soon the worker thread started.
+ */
+export function prefaultHelper(ahead = PREFAULT_AHEAD_PAGES, waitReady = false): MemoryHelper & { pages(): number } {
+  const ctl = new SharedArrayBuffer(12);
+  const words = new Int32Array(ctl);
+  let worker: Worker | undefined;
+  return {
+    start(core: CoreExports): void {
+      if (!(core.memory.buffer instanceof SharedArrayBuffer)) return;
+      const cap = core.flowCap() >>> 0;
+      const data: PrefaultData = {
+        memory: core.memory, ctl,
+        flowsPtr: core.flowsPtr() >>> 0, pagesPtr: core.flowPagesPtr() >>> 0,
+        pages: Math.ceil((cap * (core.flowRecordSize() >>> 0)) / 4096),
+        indexPtr: core.flowIndexPtr() >>> 0, indexBytes: cap * 4, ahead,
+      };
+      // node:worker_threads loaded only here, for a capture that uses the helper (start-up cost
+      // of the small ones; README "analyze"); start() stays synchronous.
+      const { Worker: WorkerThread } = createRequire(import.meta.url)("node:worker_threads") as typeof import("node:worker_threads");
+      worker = new WorkerThread(workerUrl(), { workerData: data });
+      // The scan never waits for it; it ends at stop(), or with the process. It only moves page
+      // faults: should it fail, the scan takes them itself.
+      worker.on("error", () => {
+        Atomics.store(words, PF_READY, 1);
+        Atomics.notify(words, PF_READY);
+      });
+      worker.unref();
+      if (waitReady) Atomics.wait(words, PF_READY, 0);
+    },
+    stop(): void {
+      Atomics.store(words, PF_STOP, 1);
+      Atomics.notify(words, PF_STOP);
+      worker = undefined;
+    },
+    pages: () => Atomics.load(words, PF_PAGES),
+  };
+}
