@@ -320,17 +320,7 @@ class JsonWalker {
     }
     if (Number.isInteger(n) && n >= 0 && n < 2 ** 31) {
       this.room(10);
-      const buf = this.buf;
-      let v = n;
-      let digits = 1;
-      for (let t = v; t >= 10; t = (t / 10) | 0) digits++;
-      let at = this.pos + digits;
-      this.pos = at;
-      do {
-        const q = (v / 10) | 0;
-        buf[--at] = 48 + v - q * 10;
-        v = q;
-      } while (v > 0);
+      this.pos = putUint31(this.buf, this.pos, n);
       return;
     }
     this.ascii(String(n));
@@ -394,4 +384,22 @@ function escapeUnit(buf: Uint8Array, p: number, c: number): number {
   buf[p++] = 117;
   for (let shift = 12; shift >= 0; shift -= 4) buf[p++] = HEX.charCodeAt((c >> shift) & 15);
   return p;
+}
+
+/**
+ * The decimal digits of n (an integer, 0 ≤ n < 2^31) as ASCII at buf[pos…] (room for 10 bytes is
+ * the caller's); returns the position after them.
+ */
+export function putUint31(buf: Uint8Array, pos: number, n: number): number {
+  let digits = 1;
+  for (let t = n; t >= 10; t = (t / 10) | 0) digits++;
+  const end = pos + digits;
+  let at = end;
+  let v = n;
+  do {
+    const q = (v / 10) | 0;
+    buf[--at] = 48 + v - q * 10;
+    v = q;
+  } while (v > 0);
+  return end;
 }

@@ -10,7 +10,7 @@
  * `{}`. The buffer is handed out (`take`) whenever it holds about CHUNK bytes; a writer checks
  * `full()` between records and yields.
  */
-import { jsonChunks } from "../report/json-pieces.js";
+import { jsonChunks, putUint31 } from "../report/json-pieces.js";
 
 /** Bytes gathered before a chunk is handed out (64 KiB). */
 export const CHUNK = 1 << 16;
@@ -81,17 +81,7 @@ export class JsonOut {
   num(n: number): void {
     if (n >= 0 && n < 2147483648 && (n | 0) === n) {
       this.room(10);
-      const buf = this.buf;
-      let v = n;
-      let digits = 1;
-      for (let t = v; t >= 10; t = (t / 10) | 0) digits++;
-      let at = this.pos + digits;
-      this.pos = at;
-      do {
-        const q = (v / 10) | 0;
-        buf[--at] = 48 + v - q * 10;
-        v = q;
-      } while (v > 0);
+      this.pos = putUint31(this.buf, this.pos, n);
       return;
     }
     this.seg(ENC.encode(JSON.stringify(n)));

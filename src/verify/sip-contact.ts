@@ -32,10 +32,10 @@ export interface MovedContact {
   flows: { outside: number; inside: number; to?: Endpoint }[];
 }
 
-/** Flow ids by responder port, per capture, built once (only when a moved Contact needs it). */
+/** Flow ids by responder port (TCP/UDP), per capture, built once (only when a moved Contact or a REGISTER needs it). */
 const byResponderPort = new WeakMap<AnalyzeResult, Map<number, number[]>>();
 
-function responderIndex(r: AnalyzeResult): Map<number, number[]> {
+export function responderIndex(r: AnalyzeResult): Map<number, number[]> {
   let x = byResponderPort.get(r);
   if (x) return x;
   x = new Map();

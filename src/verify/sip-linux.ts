@@ -35,6 +35,7 @@ import { msOf } from "./sessions.js";
 import type { MediaDirection } from "./sip-media.js";
 import type { Check, Finding, VerifiedNegotiation } from "./types.js";
 import { hostPort } from "../net/addr.js";
+import { responderIndex } from "./sip-contact.js";
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 const isIp = (s: string) => IPV4.test(s) || s.includes(":");
@@ -229,24 +230,6 @@ export function clashCheck(r: LinuxRegister, clash: RegisterClash, pair: SipMess
 
 /** The port of a message's first Contact (5060 when it names none), or undefined without a Contact. */
 const contactPort = (m: SipMessageView): number | undefined => (m.contact[0] ? m.contact[0].port ?? 5060 : undefined);
-
-/** Flow ids by responder port (TCP/UDP), per capture, built once (only when a REGISTER needs it). */
-const byResponderPort = new WeakMap<AnalyzeResult, Map<number, number[]>>();
-
-function responderIndex(r: AnalyzeResult): Map<number, number[]> {
-  let x = byResponderPort.get(r);
-  if (x) return x;
-  x = new Map();
-  const t = r.scan.flows;
-  for (let id = 1; id <= t.count; id++) {
-    const p = t.port(id, 1);
-    const l = x.get(p);
-    if (l) l.push(id);
-    else x.set(p, [id]);
-  }
-  byResponderPort.set(r, x);
-  return x;
-}
 
 /** Flows the registrar opened toward the Contact (proto, address, port), other than the dialog's own. */
 function newConnections(r: AnalyzeResult, x: NonNullable<LinuxRegister["expectation"]>, own: number[]): { id: number; first: number }[] {

@@ -195,26 +195,27 @@ function nat(out: JsonOut, codes: Codes, d: number): void {
   }
   const t = segs(d + 2);
   out.byte(91);
-  if (snat) {
-    out.pad(d + 1);
-    out.byte(123);
-    key(out, t, ID.kind, true);
-    out.seg(SOURCE);
-    endpoint(out, codes, d + 1, ID.from, false, o.srcS, o.srcE, o.srcV, o.srcIp, o.sport);
-    endpoint(out, codes, d + 1, ID.to, false, r.dstS, r.dstE, r.dstV, r.dstIp, r.dport);
-    out.seg(closeObj(d + 1));
-  }
+  // source NAT: the original source became the reply's destination; destination NAT: the
+  // original destination became the reply's source
+  if (snat) natMember(out, codes, t, d, SOURCE, o, true, r, false);
   if (dnat) {
     if (snat) out.byte(44);
-    out.pad(d + 1);
-    out.byte(123);
-    key(out, t, ID.kind, true);
-    out.seg(DEST);
-    endpoint(out, codes, d + 1, ID.from, false, o.dstS, o.dstE, o.dstV, o.dstIp, o.dport);
-    endpoint(out, codes, d + 1, ID.to, false, r.srcS, r.srcE, r.srcV, r.srcIp, r.sport);
-    out.seg(closeObj(d + 1));
+    natMember(out, codes, t, d, DEST, o, false, r, true);
   }
   out.seg(closeArr(d));
+}
+
+/** One `{ kind, from, to }` of the nat array at depth d + 1: `from` the source (or destination) of `a`, `to` that of `b`. */
+function natMember(out: JsonOut, codes: Codes, t: Uint8Array[], d: number, kind: Uint8Array, a: RawTuple, aSrc: boolean, b: RawTuple, bSrc: boolean): void {
+  out.pad(d + 1);
+  out.byte(123);
+  key(out, t, ID.kind, true);
+  out.seg(kind);
+  if (aSrc) endpoint(out, codes, d + 1, ID.from, false, a.srcS, a.srcE, a.srcV, a.srcIp, a.sport);
+  else endpoint(out, codes, d + 1, ID.from, false, a.dstS, a.dstE, a.dstV, a.dstIp, a.dport);
+  if (bSrc) endpoint(out, codes, d + 1, ID.to, false, b.srcS, b.srcE, b.srcV, b.srcIp, b.sport);
+  else endpoint(out, codes, d + 1, ID.to, false, b.dstS, b.dstE, b.dstV, b.dstIp, b.dport);
+  out.seg(closeObj(d + 1));
 }
 
 /** The normalised protocol of the scan (normaliseProto): a string or a number. */
@@ -240,11 +241,7 @@ function location(out: JsonOut, t: Uint8Array[], d: number, file: string): void 
 export function writeFlow(out: JsonOut, codes: Codes, d: number, document: number, format: RouterFormat, file: string): void {
   const S = SCAN, o = ORIG, r = REPLY;
   const t = segs(d + 1);
-  out.byte(123);
-  key(out, t, ID.document, true);
-  out.num(document);
-  key(out, t, ID.format, false);
-  out.str(format);
+  openRecord(out, t, document, format);
   key(out, t, ID.proto, false);
   proto(out);
   endpoint(out, codes, d, ID.src, false, o.srcS, o.srcE, o.srcV, o.srcIp, o.sport);
@@ -265,6 +262,15 @@ export function writeFlow(out: JsonOut, codes: Codes, d: number, document: numbe
   out.seg(closeObj(d));
 }
 
+/** `{ "document": …, "format": …` — the opening of a flow's or an event's object (t: its depth's key pieces). */
+function openRecord(out: JsonOut, t: Uint8Array[], document: number, format: RouterFormat): void {
+  out.byte(123);
+  key(out, t, ID.document, true);
+  out.num(document);
+  key(out, t, ID.format, false);
+  out.str(format);
+}
+
 /** `{ "orig": …, "reply": … }` (each left out when NONE) as member k at depth d. */
 function orReply(out: JsonOut, t: Uint8Array[], k: number, d: number, orig: number, reply: number): void {
   key(out, t, k, false);
@@ -281,11 +287,7 @@ const EVENT_KINDS: Record<string, string> = { NEW: "create", UPDATE: "update", D
 export function writeEvent(out: JsonOut, codes: Codes, d: number, document: number, format: RouterFormat, file: string): void {
   const S = SCAN, o = ORIG;
   const t = segs(d + 1);
-  out.byte(123);
-  key(out, t, ID.document, true);
-  out.num(document);
-  key(out, t, ID.format, false);
-  out.str(format);
+  openRecord(out, t, document, format);
   key(out, t, ID.kind, false);
   out.str(EVENT_KINDS[S.event ?? ""] ?? "other");
   key(out, t, ID.tag, false);
