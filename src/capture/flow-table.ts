@@ -179,7 +179,14 @@ export class EndedFlows {
     for (let c = 0; c < held; c++) {
       const chunk = this.chunks[c];
       if (!chunk) continue;
-      this.spill.write(chunk, c * CHUNK_BYTES);
+      try {
+        this.spill.write(chunk, c * CHUNK_BYTES);
+      } catch (e) {
+        // The file stopped taking chunks (no room left, say): what it holds is read back as
+        // before, this chunk and the later ones stay in memory (ended_flows_in_memory).
+        this.notSpilled = { reason: (e as Error).message ?? String(e), records: 0 };
+        return new Uint8Array(CHUNK_BYTES);
+      }
       this.chunks[c] = undefined;
       if (c === held - 1) reuse = chunk;
       else this.addWindows(chunk);

@@ -167,6 +167,35 @@ describe("ended-flow store", () => {
     checkAll(store, recs, rnd);
   });
 
+  it("when the file stops taking chunks (no room left), keeps what it holds and every later record in memory, and says so", () => {
+    const proc = process as unknown as { getBuiltinModule: (id: string) => unknown };
+    const get = proc.getBuiltinModule;
+    const room = (1 << 19) + 4096; // the first chunk fits, the second does not
+    let written = 0;
+    proc.getBuiltinModule = (id: string) => {
+      const m = get.call(process, id) as typeof import("node:fs");
+      if (id !== "node:fs") return m;
+      return {
+        ...m,
+        writeSync(fd: number, b: Uint8Array, off: number, len: number, pos: number): number {
+          if (written + len > room) throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+          written += len;
+          return m.writeSync(fd, b, off, len, pos);
+        },
+      };
+    };
+    try {
+      const { store, recs, rnd } = longCapture(new EndedFlows({ memoryBytes: 1, dir: spillDir }));
+      expect(written).toBe(1 << 19);
+      expect(store.notSpilled?.reason).toMatch(/ENOSPC/);
+      expect(store.notSpilled!.records).toBeGreaterThan(0);
+      checkAll(store, recs, rnd);
+      store.close();
+    } finally {
+      proc.getBuiltinModule = get;
+    }
+  });
+
   it("where there is no file system (a browser), keeps every record in memory without a word, as with no limit", () => {
     const proc = process as unknown as { getBuiltinModule?: unknown };
     const get = proc.getBuiltinModule;
