@@ -49,6 +49,7 @@ ALL_SCENARIOS=(
   sip-udp-helper
   sip-udp-no-helper
   sip-tcp-helper
+  sip-tcp-no-helper
   sip-clash-register-invite
   sip-clash-own-connection
   sip-clash-move
@@ -321,6 +322,11 @@ scenario_vars() {
     sip-tcp-helper)
       PROTO=sip MEDIA=full SIP_T=t1
       DESC="SIP over TCP through masquerade with the SIP helper (ct helper set \"sip-tcp\"): one TCP connection from 192.0.2.10:$SIP_PORT (SIPp binds its listening port) carries INVITE, 180, 200, ACK, BYE, 200; the helper rewrites Via/Contact/From and SDP o=/c= in each message (each one whole in one segment, with Content-Length) and shifts seq/ack by the length change; the media expectations let the server's RTP in: ${MEDIA_SECONDS} s of PCMU both ways."
+      CURLS=("$(sip_uac call)") ;;
+    sip-tcp-no-helper)
+      PROTO=sip HELPER=false MEDIA=one-way SIP_T=t1 VERDICT=fail
+      FINDINGS=(alg.contact-not-translated alg.sdp-not-translated alg.media-blocked alg.one-way-media)
+      DESC="The same SIP call over TCP through masquerade WITHOUT a helper: the one TCP connection from 192.0.2.10:$SIP_PORT carries INVITE, 180, 200, ACK, BYE, 200 unchanged (Via/Contact 192.0.2.10:$SIP_PORT, SDP c=192.0.2.10), so signalling works over the connection's own mapping, the client's RTP to 198.51.100.20:$SIP_SERVER_MEDIA is an ordinary new inside->outside flow, and the server's RTP to the SDP's private 192.0.2.10:$SIP_CLIENT_MEDIA arrives on the router's outside interface and dies in the forward chain: one-way audio, as over UDP."
       CURLS=("$(sip_uac call)") ;;
     # --- SIP clashes in the helper's expectation table (lab/sip_clash.py; no media): a REGISTER's
     # signalling expectation and an INVITE's media expectation, both udp 198.51.100.20 -> 198.51.100.1:<port>
