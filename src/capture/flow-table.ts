@@ -80,6 +80,13 @@ export interface EndedStoreOptions {
  * order), which span a few MiB: measured on the 4 GiB churn capture (356 k records, 18 MiB), a
  * 2 MiB cache reads about 5 000 pieces over a walk in id order.
  */
+/** Why the store's records stopped going to its temporary file, how many stayed in memory past the limit, and the first packet of the first of them. */
+export interface NotSpilled {
+  reason: string;
+  records: number;
+  packet?: number;
+}
+
 export class EndedFlows {
   /** The chunks still in memory; a chunk written to the file is undefined here. */
   private readonly chunks: (Uint8Array | undefined)[] = [];
@@ -104,7 +111,7 @@ export class EndedFlows {
   /** No file system here (a browser): the records stay in memory, as with no limit. */
   private noFiles = false;
   /** Why no file could be made (then every record stays in memory), how many records passed the limit, and the first packet of the first one's flow. */
-  notSpilled?: { reason: string; records: number; packet?: number };
+  notSpilled?: NotSpilled;
   /** The cache of file pieces: views into the memory of the chunks written out, their keys (piece index, -1 none), clock bits. */
   private windows: Uint8Array[] = [];
   private windowKey: number[] = [];

@@ -19,7 +19,7 @@ import {
   type EventKind,
 } from "./abi.js";
 import { type CoreExports, InternalError, instantiateCore } from "./instantiate.js";
-import { EndedFlows, FLOW_PAGE, FlowTable } from "../capture/flow-table.js";
+import { EndedFlows, FLOW_PAGE, FlowTable, type NotSpilled } from "../capture/flow-table.js";
 
 export { FlowTable, hasPorts } from "../capture/flow-table.js";
 
@@ -317,7 +317,7 @@ export class CaptureCore {
   private readonly ended: EndedFlows;
 
   /** Why the ended-flow store could not go to a temporary file past its memory limit, and the records it kept in memory beyond it. */
-  get endedNotSpilled(): { reason: string; records: number; packet?: number } | undefined {
+  get endedNotSpilled(): NotSpilled | undefined {
     return this.ended.notSpilled;
   }
 
