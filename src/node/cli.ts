@@ -88,7 +88,7 @@ export function createProgram(io: CliIo): Command {
   const program = new Command();
   program
     .name("alg-verify")
-    .description("Verify NAT application-layer gateways (FTP, RTSP) from pcap/pcapng captures and router output")
+    .description("Verify NAT application-layer gateways (FTP, RTSP, SIP, TFTP) from pcap/pcapng captures and router output")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .version(VERSION)
@@ -138,7 +138,7 @@ export function createProgram(io: CliIo): Command {
   };
   const analyze = program
     .command("analyze")
-    .description("find every FTP and RTSP control session, what each negotiated (PORT/EPRT/227/229/SETUP), the data/media flows a correct ALG must open, and whether they happened")
+    .description("find every FTP, RTSP and SIP control session and every TFTP request, what each negotiated (PORT/EPRT/227/229, SETUP, SDP media, RRQ/WRQ), the data/media flows a correct ALG must open, and whether they happened")
     .argument("<capture>", "pcap or pcapng file (- for standard input)")
     .option("--json", "print the JSON report (schema/analyze.schema.json)")
     .addOption(new Option("--profile <name>", "also say what this ALG implementation would have done with each line").choices(["lenient", "linux"]).default("lenient"))
