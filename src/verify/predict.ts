@@ -18,7 +18,7 @@ import type { Reconciliation } from "./nat.js";
 import type { Check, Finding, NatMapping, PredictedConversation, PredictedFlow, VerifiedNegotiation, VerifiedSession } from "./types.js";
 import { finding } from "./findings.js";
 import { matchRouter, replyTuple, type DocumentMatch, type MatchCaptures, type RouterMatch } from "./router-match.js";
-import { registerExpectationChecks, srxSipCallChecks } from "./router-sip.js";
+import { registerExpectationChecks, srxSipCallChecks, srxSipTransactionChecks } from "./router-sip.js";
 
 /** ALG protocols whose conversations, errors and expectations are compared (Junos `ALG protocol:`, statistics `ALG errors:`). */
 const ALG_PROTOCOLS = /^(ftp|rtsp|sip|tftp)$/i;
@@ -220,6 +220,7 @@ export function compareWithRouter(predicted: PredictedConversation[], router: Ro
   const expectDocs = formats(/^conntrack-expect/).filter((d) => d.related !== false);
   if (expectDocs.length) expectationChecks(router.flatMap((r) => r.expectations).filter(match.usable), findings, checks, sessions, opts.captures ?? {});
   srxSipCallChecks(router, opts.captures ?? {}, checks);
+  srxSipTransactionChecks(router, opts.captures ?? {}, findings, checks);
   const otherwise = router.length ? "no router output about flows was given (statistics, syslog or status only)" : "no router output given";
   for (const c of predicted) for (const p of c.flows) checks.push(ctx.results.check(c, p, otherwise));
   return match;

@@ -400,7 +400,8 @@ function judge(m: DocumentMatch, haveCaptures: boolean, anyFlows: boolean, parti
     m.reason = "no capture to match it against";
   } else if (!m.records) {
     m.reason = m.format === "junos-statistics" || m.format === "srx-alg-status" ? "counters/status only: nothing to match against the captured flows"
-      : m.format.startsWith("srx-sip-") ? "a SIP ALG table: compared by Call-ID (srx-sip-call checks), not by flow"
+      : m.format === "srx-sip-calls" ? "a SIP ALG table: compared by Call-ID (srx-sip-call checks), not by flow"
+      : m.format === "srx-sip-transactions" ? "a SIP ALG table: compared by method and CSeq with the captures' transactions (srx-sip-transaction checks), not by flow"
       : `it holds no TCP/UDP ${what}`;
   } else if (!anyFlows) {
     m.reason = "the captures hold no flow to match it against";
