@@ -104,6 +104,8 @@ async function readAll(stream: AsyncIterable<Uint8Array | string>): Promise<Uint
 /** Parse every file and render; returns the exit code. Exported for tests. */
 export async function runRouter(files: string[], opts: RunRouterOptions, io: CliIo): Promise<number> {
   const results: RouterParseResult[] = [];
+  /** Results read in pieces: their diagnostics are known once written (never one of FATAL's). */
+  const streamedResults = new Set<RouterParseResult>();
   let exit = 0;
   const { parseRouterText } = await import("../router/parse.js");
   const { parseRouterStream } = await import("../router/stream.js");
@@ -114,6 +116,7 @@ export async function runRouter(files: string[], opts: RunRouterOptions, io: Cli
     const streamed = src ? parseRouterStream(src, name, { format: opts.format ?? "auto", diagnosticLimit: opts.diagnosticLimit }) : null;
     if (streamed) {
       results.push(streamed);
+      streamedResults.add(streamed);
       continue;
     }
     try {
@@ -133,7 +136,7 @@ export async function runRouter(files: string[], opts: RunRouterOptions, io: Cli
   }
   // The errors that make the exit code go to stderr in every mode (the report lists them too).
   const { formatDiagnostic } = await import("../report/flows-text.js");
-  for (const r of results) for (const d of r.diagnostics) if (FATAL.has(d.code)) io.stderr(formatDiagnostic(d) + "\n");
+  for (const r of results) if (!streamedResults.has(r)) for (const d of r.diagnostics) if (FATAL.has(d.code)) io.stderr(formatDiagnostic(d) + "\n");
   const { buildRouterReport, writeRouterReport } = await import("../router/report.js");
   const report = buildRouterReport(results);
   // On a terminal the diagnostics' severities are coloured (never in --json or a given sink);

@@ -20,6 +20,7 @@ import type { JsonOut } from "./json-out.js";
 
 /** Records made on demand, in order; each() may be called again (it makes the records afresh). */
 export interface RecordSource<T> {
+  /** Number of records (may be a getter that reads the input to count them: ask only when needed). */
   readonly length: number;
   each(): Iterable<T>;
   /** Called before the array is made (e.g. to make the lists it derives from first). */
@@ -119,10 +120,13 @@ export class ListParts<T> {
       return;
     }
     const parts = this.parts;
-    let length = 0;
-    for (const p of parts) length += p.length;
     defineLazyList(obj, key, {
-      length,
+      // (summed when asked: a part's length may be known only after its file has been read, stream.ts)
+      get length() {
+        let length = 0;
+        for (const p of parts) length += p.length;
+        return length;
+      },
       prepare: () => {
         for (const p of parts) if (!Array.isArray(p)) p.prepare?.();
       },

@@ -64,7 +64,9 @@ function conntrackFlow(e: ConntrackEntry, document: number, format: RouterFormat
 /** The flows of a conntrack document's entries, made as they are read (the entries may be a lazy list). */
 function conntrackFlows(doc: ConntrackDocument, document: number): RecordSource<RouterFlow> {
   return {
-    length: listLength(doc, "entries"),
+    get length() {
+      return listLength(doc, "entries");
+    },
     // an array of flows shares its entries' objects, as when both were made at once
     prepare: () => void doc.entries,
     *each() {
@@ -93,7 +95,9 @@ function conntrackEvent(e: ConntrackEntry, document: number, format: RouterForma
 /** The events of a `conntrack -E` document, made as they are read. */
 function conntrackEvents(doc: ConntrackEventsDocument, document: number): RecordSource<RouterEvent> {
   return {
-    length: listLength(doc, "events"),
+    get length() {
+      return listLength(doc, "events");
+    },
     prepare: () => void doc.events,
     *each() {
       for (const e of listItems<ConntrackEntry>(doc, "events")) yield conntrackEvent(e, document, doc.format, doc.file);

@@ -38,6 +38,7 @@ export function buildRouterReport(results: RouterParseResult[]): RouterReport {
   const report: RouterReport = { schemaVersion: 1, documents: [], flows: [], counters: [], events: [], expectations: [], diagnostics: [] };
   const flows = new ListParts<RouterFlow>();
   const events = new ListParts<RouterEvent>();
+  const diagnostics = new ListParts<Diagnostic>();
   for (const r of results) {
     const off = report.documents.length;
     for (const d of r.documents) report.documents.push(d);
@@ -45,10 +46,14 @@ export function buildRouterReport(results: RouterParseResult[]): RouterReport {
     for (const c of r.counters) report.counters.push(off ? { ...c, document: c.document + off } : c);
     mergeList(r, "events", off, events);
     for (const x of r.expectations) report.expectations.push(off ? { ...x, document: x.document + off } : x);
-    for (const d of r.diagnostics) report.diagnostics.push(d);
+    // a file read in pieces knows its diagnostics once it has been read through (stream.ts): a lazy list
+    const lazy = pendingList<Diagnostic>(r, "diagnostics");
+    if (lazy) diagnostics.add(lazy);
+    else for (const d of r.diagnostics) diagnostics.push(d);
   }
   flows.assign(report, "flows");
   events.assign(report, "events");
+  diagnostics.assign(report, "diagnostics");
   return report;
 }
 
@@ -60,7 +65,9 @@ function mergeList<T extends { document: number }>(r: RouterParseResult, key: "f
     return;
   }
   parts.add({
-    length: src.length,
+    get length() {
+      return src.length;
+    },
     // the report's array holds the result's records (when not moved), as for a plain list
     prepare: () => void r[key],
     *each() {

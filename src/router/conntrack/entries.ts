@@ -101,7 +101,7 @@ export function parseConntrack(ctx: ParseContext, seg: Segment, base: Omit<Connt
     }
     good[n++] = i;
   }
-  const list = entrySource(goodLinesOf(lines, seg, good.subarray(0, n)), n);
+  const list = entrySource(goodLinesOf(lines, seg, good.subarray(0, n)), () => n);
   const d: ConntrackDocument | ConntrackEventsDocument = events
     ? { ...base, format: "conntrack-events", events: NO_ENTRIES }
     : { ...base, format: "conntrack", entries: NO_ENTRIES };
@@ -191,8 +191,8 @@ export interface ConntrackSource extends RecordSource<ConntrackEntry> {
   records(kind: "flows" | "events", document: number, format: RouterFormat, file: string): JsonListWriter;
 }
 
-/** The lazy list of `length` entries that `scan` scans again (lazy.ts). */
-export function entrySource(scan: GoodLines, length: number): ConntrackSource {
+/** The lazy list of the entries that `scan` scans again (lazy.ts); `length()` counts them (stream.ts: may read the file). */
+export function entrySource(scan: GoodLines, length: () => number): ConntrackSource {
   /** Write each good line's record with `write`. */
   function* scanWrite(write: (out: JsonOut, codes: Codes, d: number) => void, out: JsonOut, d: number, written: number): Generator<void, number> {
     for (const win of scan()) {
@@ -204,7 +204,9 @@ export function entrySource(scan: GoodLines, length: number): ConntrackSource {
     return written;
   }
   return {
-    length,
+    get length() {
+      return length();
+    },
     *each() {
       for (const win of scan()) yield scannedEntry(win);
     },
