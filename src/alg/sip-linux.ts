@@ -195,12 +195,15 @@ function admit(made: Expect[], flows: FlowTable, candidates: FlowCandidates): vo
   if (!byKey.size) return;
   const wanted = new Set(made.map((x) => x.to.port));
   const opened: { id: number; startNs: bigint; from: string; key: string }[] = [];
-  for (const id of candidates.ids()) {
+  // Indexed, and the two endpoints read from the record (FlowTable.get made a ~1 KB report object
+  // per candidate: thousands on a SIP-dense capture, for one address and one port).
+  const ids = candidates.ids();
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
     const pb = flows.port(id, 1);
     if (!wanted.has(pb) || flows.proto(id) !== "udp") continue;
-    const f = flows.get(id);
-    const key = `${f.responder.ip}|${f.responder.port}`;
-    if (byKey.has(key)) opened.push({ id, startNs: flows.firstNs(id), from: f.initiator.ip, key });
+    const key = `${flows.address(id, 1)}|${pb}`;
+    if (byKey.has(key)) opened.push({ id, startNs: flows.firstNs(id), from: flows.address(id, 0), key });
   }
   opened.sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : a.id - b.id));
   const life = BigInt(LINUX_MEDIA_EXPECT_S) * 1_000_000_000n;
