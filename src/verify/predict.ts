@@ -18,7 +18,7 @@ import type { Reconciliation } from "./nat.js";
 import type { Check, Finding, NatMapping, PredictedConversation, PredictedFlow, VerifiedNegotiation, VerifiedSession } from "./types.js";
 import { finding } from "./findings.js";
 import { matchRouter, replyTuple, type DocumentMatch, type MatchCaptures, type RouterMatch } from "./router-match.js";
-import { registerExpectationChecks, srxSipCallChecks, srxSipTransactionChecks } from "./router-sip.js";
+import { conntrackEventHelperChecks, registerExpectationChecks, srxSipCallChecks, srxSipTransactionChecks } from "./router-sip.js";
 
 /** ALG protocols whose conversations, errors and expectations are compared (Junos `ALG protocol:`, statistics `ALG errors:`). */
 const ALG_PROTOCOLS = /^(ftp|rtsp|sip|tftp)$/i;
@@ -217,9 +217,10 @@ export function compareWithRouter(predicted: PredictedConversation[], router: Ro
   const judged = match.documents.some((d) => d.related !== undefined);
   if (conntrack.length) compareConntrack(predicted, judged ? conntrack.filter((f) => match.captured(f).length > 0) : conntrack, ctx);
   else noteAbsent(predicted, formats(/^conntrack$/), "conntrack", ctx.results);
+  conntrackEventHelperChecks(predicted, router.flatMap((r) => r.events).filter(match.usable), conntrack.length > 0, findings, checks);
   const expectDocs = formats(/^conntrack-expect/).filter((d) => d.related !== false);
   if (expectDocs.length) expectationChecks(router.flatMap((r) => r.expectations).filter(match.usable), findings, checks, sessions, opts.captures ?? {});
-  srxSipCallChecks(router, opts.captures ?? {}, checks);
+  srxSipCallChecks(router, opts.captures ?? {}, checks, findings);
   srxSipTransactionChecks(router, opts.captures ?? {}, findings, checks);
   const otherwise = router.length ? "no router output about flows was given (statistics, syslog or status only)" : "no router output given";
   for (const c of predicted) for (const p of c.flows) checks.push(ctx.results.check(c, p, otherwise));
@@ -392,10 +393,14 @@ function syslogChecks(predicted: PredictedConversation[], events: RouterEvent[],
     const hit = predicted.some((c) => c.flows.some((p) => epKey(p.src) === epKey(e.src) && epKey(p.dst) === epKey(e.dst)));
     if (hit) findings.push(finding("router.no-rule-drop", `${e.tag} for ${ep(e.src)} -> ${ep(e.dst)}, a flow the ALG should allow`, { router: [{ file: e.location.file, line: e.location.line }] }));
   }
+  // SIP dialogs sharing one signalling flow are several conversations: its line is looked for once
+  const looked = new Set<string>();
   for (const c of predicted) {
     const ctl = c.flows.find((p) => p.role === "control initiator");
-    if (!ctl) continue;
-    const ok = sfw.some((e) => /RULE_ACCEPT|CREATE_ACCEPT_FLOW/.test(e.tag) && e.dst.ip === ctl.dst.ip && e.dst.port === ctl.dst.port && e.src.ip === ctl.src.ip);
+    if (!ctl || looked.has(`${ctl.proto}|${epKey(ctl.src)}>${epKey(ctl.dst)}`)) continue;
+    looked.add(`${ctl.proto}|${epKey(ctl.src)}>${epKey(ctl.dst)}`);
+    // the client's port too: TFTP requests of one client all go to port 69, each its own control flow
+    const ok = sfw.some((e) => /RULE_ACCEPT|CREATE_ACCEPT_FLOW/.test(e.tag) && e.dst.ip === ctl.dst.ip && e.dst.port === ctl.dst.port && e.src.ip === ctl.src.ip && (e.src.port == null || e.src.port === ctl.src.port));
     if (!ok) findings.push(finding("router.syslog-event-missing", `no ASP_SFW_RULE_ACCEPT / CREATE_ACCEPT_FLOW line for control flow ${ep(ctl.src)} -> ${ep(ctl.dst)}`, {}));
   }
 }

@@ -13,8 +13,8 @@
  */
 import type { AnalyzeResult } from "../alg/analyze.js";
 import type { SipSession } from "../alg/sip-types.js";
-import type { RouterEndpoint, RouterExpectation, RouterParseResult, SrxSipCall, SrxSipTransaction } from "../router/types.js";
-import type { Check, Evidence, Finding } from "./types.js";
+import type { RouterEndpoint, RouterEvent, RouterExpectation, RouterParseResult, SrxSipCall, SrxSipTransaction } from "../router/types.js";
+import type { Check, Evidence, Finding, PredictedConversation } from "./types.js";
 import type { MatchCaptures } from "./router-match.js";
 import { finding } from "./findings.js";
 import { hostPort } from "../net/addr.js";
@@ -78,13 +78,16 @@ export function registerExpectationChecks(expectations: RouterExpectation[], cap
       checks.push({ check: "conntrack-expectation", subject, status: "passed", reason: `signalling expectation ${where(hit)} for ${ep(hit.dst)} ${from}${hit.flags?.length ? ` (${hit.flags.join(",")})` : ""}` });
       continue;
     }
-    const sameMaster = sip.some((x) => x.master !== undefined && sameServer(x.master, r.master.dst));
+    // /proc/net/nf_conntrack_expect prints no master: there, an expectation from the registrar to the Contact's address stands for one of this connection
+    const sameMaster = sip.some((x) => x.master !== undefined ? sameServer(x.master, r.master.dst) : x.src.ip === r.registrar && x.dst.ip === r.contact.ip);
+    const masterless = sip.some((x) => x.master === undefined);
     if (!r.accepted) {
       checks.push({ check: "conntrack-expectation", subject, status: "not-checked", reason: r.expires === 0 ? "expires 0 (an unregistration): no expectation is due" : "no 2xx accepted it in the outside capture: the helper keeps the expectation only after a 2xx" });
     } else if (!sameMaster) {
-      checks.push({ check: "conntrack-expectation", subject, status: "not-checked", reason: "none listed, and the listing holds no expectation of this signalling connection: it was taken at another time (or another router)" });
+      checks.push({ check: "conntrack-expectation", subject, status: "not-checked", reason: `none listed, and the listing holds no expectation of this signalling connection${masterless ? ` (nor, where no master is printed, one from the registrar ${r.registrar} to ${r.contact.ip})` : ""}: it was taken at another time (or another router)` });
     } else {
-      findings.push(finding("conntrack.expectation-missing", `no sip/signalling expectation for the REGISTER Contact ${ep(r.contact)} (packet ${r.packet}), though the listing holds other expectations of its signalling connection`, { outside: [r.packet] }));
+      const its = sip.some((x) => x.master !== undefined && sameServer(x.master, r.master.dst)) ? "of its signalling connection" : `from the registrar ${r.registrar} to ${r.contact.ip} (no master printed: /proc/net/nf_conntrack_expect)`;
+      findings.push(finding("conntrack.expectation-missing", `no sip/signalling expectation for the REGISTER Contact ${ep(r.contact)} (packet ${r.packet}), though the listing holds other expectations ${its}`, { outside: [r.packet] }));
       checks.push({ check: "conntrack-expectation", subject, status: "failed", reason: "accepted by a 2xx, but no signalling expectation for its Contact (conntrack.expectation-missing)" });
     }
   }
@@ -98,15 +101,20 @@ function sameServer(master: { src: RouterEndpoint; dst: RouterEndpoint }, server
 
 /**
  * SRX SIP calls against the dialogs of the captures: one check per call listed. Passed when a
- * dialog (inside or outside) has its Call-ID; otherwise not checked, saying that the SRX may hide
- * the Call-ID, or that the captures hold no SIP dialog.
+ * dialog (inside or outside) has its Call-ID and, when the call shows a Method, sends a request of
+ * that method (router.sip-call-mismatch, a warning, otherwise: the listing's Method may be the
+ * dialog's first or latest request, so any of its requests agrees; the call's State is quoted,
+ * not compared: the SRX's call states are not documented); otherwise not checked, saying that the
+ * SRX may hide the Call-ID, or that the captures hold no SIP dialog.
  */
-export function srxSipCallChecks(router: RouterParseResult[], captures: MatchCaptures, checks: Check[]): void {
+export function srxSipCallChecks(router: RouterParseResult[], captures: MatchCaptures, checks: Check[], findings: Finding[] = []): void {
   const calls: SrxSipCall[] = [];
   const files: string[] = [];
   for (const r of router) for (const d of r.documents) if (d.format === "srx-sip-calls") for (const c of d.calls) { calls.push(c); files.push(d.file); }
   if (!calls.length) return;
   const dialogs = new Map<string, { side: "inside" | "outside"; packet: number; method?: string }[]>();
+  /** Request methods seen per Call-ID (upper case), in order of first appearance. */
+  const methods = new Map<string, Set<string>>();
   for (const side of ["inside", "outside"] as const) {
     for (const s of captures[side]?.sessions ?? []) {
       const sip = sipOf(s);
@@ -114,6 +122,10 @@ export function srxSipCallChecks(router: RouterParseResult[], captures: MatchCap
       const list = dialogs.get(sip.callId) ?? [];
       list.push({ side, packet: sip.messages[0]?.packet ?? 0, method: sip.method });
       dialogs.set(sip.callId, list);
+      const set = methods.get(sip.callId) ?? new Set<string>();
+      set.add(sip.method.toUpperCase());
+      for (const m of sip.messages) if (m.request) set.add(m.request.method.toUpperCase());
+      methods.set(sip.callId, set);
     }
   }
   const count = new Set(dialogs.keys()).size;
@@ -122,8 +134,15 @@ export function srxSipCallChecks(router: RouterParseResult[], captures: MatchCap
     const seen = dialogs.get(c.callId);
     if (seen) {
       const sides = seen.map((x) => `${x.side} packet ${x.packet}`).join(", ");
+      const asked = methods.get(c.callId)!;
+      if (c.method && !asked.has(c.method.toUpperCase())) {
+        const list = [...asked].join(", ");
+        findings.push(finding("router.sip-call-mismatch", `SRX SIP call ${c.callId} is listed with Method ${c.method}, which its dialog never sends: its requests are ${list} (${sides})`, { router: [{ file: files[k]!, line: c.location.line }] }));
+        checks.push({ check: "srx-sip-call", subject, status: "failed", reason: `the dialog with this Call-ID (${sides}) sends ${list}, never ${c.method} (router.sip-call-mismatch)` });
+        return;
+      }
       const hidden = seen.every((x) => x.side === "inside") && captures.outside ? "; the outside capture carries another Call-ID for it (the SRX hides Call-IDs)" : "";
-      checks.push({ check: "srx-sip-call", subject, status: "passed", reason: `the dialog with this Call-ID: ${sides}${hidden}` });
+      checks.push({ check: "srx-sip-call", subject, status: "passed", reason: `the dialog with this Call-ID: ${sides}${c.method ? `; it sends ${c.method}` : ""}${c.state ? ` (state ${c.state} not compared: the SRX's call states are not documented)` : ""}${hidden}` });
     } else if (!count) {
       checks.push({ check: "srx-sip-call", subject, status: "not-checked", reason: captures.inside || captures.outside ? "the captures hold no SIP dialog" : "no capture to match it against" });
     } else {
@@ -369,4 +388,53 @@ function evidenceOf(ts: SeenTransaction[], router: { file: string; line: number 
     for (const r of t.responses) list.push(r.packet);
   }
   return ev;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* conntrack -E events: the helper of the control / signalling / request connection            */
+/* ------------------------------------------------------------------------------------------ */
+
+/** ALGs with a helper in mainline Linux (as predict.ts LINUX_HELPERS): their control connection's conntrack carries `helper=`. */
+const EVENT_HELPERS = new Set(["ftp", "sip", "tftp"]);
+
+/**
+ * `conntrack -E` events (format conntrack-events) name each connection's helper on its [NEW] and
+ * [UPDATE] lines, as `conntrack -L` does on its entry; predict.ts compares only `-L` entries flow by
+ * flow. So when no `-L` entry was compared (`entriesCompared` false), the control initiator (I line:
+ * the inside host's pre-NAT tuple = the event's original tuple) of each FTP, SIP and TFTP
+ * conversation is looked up among the events: one `conntrack-event` check per connection (SIP
+ * dialogs sharing a signalling flow: one), passed when an event of it carries the ALG's helper,
+ * failed with conntrack.helper-missing (a warning, as for `-L`) when its events carry none or
+ * another, not checked when none of the events is of it.
+ */
+export function conntrackEventHelperChecks(predicted: PredictedConversation[], events: RouterEvent[], entriesCompared: boolean, findings: Finding[], checks: Check[]): void {
+  const ct = events.filter((e) => e.format === "conntrack-events");
+  if (!ct.length || entriesCompared) return;
+  const seen = new Set<string>();
+  const same = (a: RouterEndpoint, b: RouterEndpoint) => a.ip === b.ip && a.port === b.port;
+  for (const c of predicted) {
+    if (!EVENT_HELPERS.has(c.alg)) continue;
+    const p = c.flows.find((f) => f.role === "control initiator" && f.dir === "I");
+    if (!p) continue;
+    const key = `${c.alg}|${p.proto}|${ep(p.src)}>${ep(p.dst)}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const what = c.alg === "sip" ? "SIP signalling" : c.alg === "tftp" ? "TFTP request" : "FTP control";
+    const subject = `${what} connection ${p.proto} ${ep(p.src)} -> ${ep(p.dst)} in conntrack -E events`;
+    const mine = ct.filter((e) => String(e.proto).toUpperCase() === p.proto.toUpperCase() && same(e.src, p.src) && same(e.dst, p.dst));
+    if (!mine.length) {
+      checks.push({ check: "conntrack-event", subject, status: "not-checked", reason: "no event of this connection: conntrack -E shows only what happened while it ran" });
+      continue;
+    }
+    const hit = mine.find((e) => e.alg === c.alg);
+    const at = (e: RouterEvent) => `${e.location.file}:${e.location.line}`;
+    if (hit) {
+      checks.push({ check: "conntrack-event", subject, status: "passed", reason: `[${hit.tag}] ${at(hit)} carries helper=${c.alg}` });
+      continue;
+    }
+    const other = mine.find((e) => e.alg !== undefined);
+    const has = other ? `helper=${other.alg}, not helper=${c.alg}` : "no helper=";
+    findings.push(finding("conntrack.helper-missing", `${what} connection ${ep(p.src)} -> ${ep(p.dst)} has ${has} in its conntrack -E events`, { router: mine.slice(0, 4).map((e) => ({ file: e.location.file, line: e.location.line })) }));
+    checks.push({ check: "conntrack-event", subject, status: "failed", reason: `its ${mine.length} event(s) (first [${mine[0]!.tag}] ${at(mine[0]!)}) carry ${has} (conntrack.helper-missing)` });
+  }
 }
