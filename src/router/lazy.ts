@@ -50,6 +50,13 @@ export function* itemsJson(items: Iterable<unknown>, out: JsonOut, depth: number
   return written;
 }
 
+/**
+ * What the report writer (report.ts) is writing: `document`, the index in the report of the
+ * document whose members are being written (-1 outside one). Lets a document's entries writer
+ * number the records it writes beside them (conntrack/entries.ts) as the report will.
+ */
+export const WRITING = { document: -1 };
+
 const SOURCES = new WeakMap<object, Map<string, RecordSource<unknown>>>();
 
 /**

@@ -63,6 +63,7 @@ function conntrackFlow(e: ConntrackEntry, document: number, format: RouterFormat
 
 /** The flows of a conntrack document's entries, made as they are read (the entries may be a lazy list). */
 function conntrackFlows(doc: ConntrackDocument, document: number): RecordSource<RouterFlow> {
+  (pendingList<ConntrackEntry>(doc, "entries") as ConntrackSource | undefined)?.expect?.("flows", doc.format, doc.file);
   return {
     get length() {
       return listLength(doc, "entries");
@@ -94,6 +95,7 @@ function conntrackEvent(e: ConntrackEntry, document: number, format: RouterForma
 
 /** The events of a `conntrack -E` document, made as they are read. */
 function conntrackEvents(doc: ConntrackEventsDocument, document: number): RecordSource<RouterEvent> {
+  (pendingList<ConntrackEntry>(doc, "events") as ConntrackSource | undefined)?.expect?.("events", doc.format, doc.file);
   return {
     get length() {
       return listLength(doc, "events");

@@ -29,7 +29,7 @@
  */
 import type { Diagnostic } from "../types.js";
 import { WIDTH_WINDOW, type NatTranslation, type RouterDocument, type RouterEvent, type RouterExpectation, type RouterFlow, type RouterParseResult, type RouterReport } from "./types.js";
-import { ListParts, itemsJson, listItems, listLength, pendingList } from "./lazy.js";
+import { ListParts, WRITING, itemsJson, listItems, listLength, pendingList } from "./lazy.js";
 import { JsonOut, hasJson } from "./json-out.js";
 import { formatEndpoint } from "./ip.js";
 import { jsonChunks } from "../report/json-pieces.js";
@@ -181,9 +181,12 @@ function* frameJson(out: JsonOut, v: unknown, d: number): Generator<void> {
       if (i) out.byte(44);
       out.pad(d + 1);
       const x: unknown = v[i];
+      // (a list of the report: when it is `documents`, the one being written, for its entries' writer)
+      if (d === 1) WRITING.document = i;
       if (hasJson(x)) yield* frameJson(out, x, d + 1);
       else out.value(null, d + 1);
     }
+    if (d === 1) WRITING.document = -1;
     out.pad(d);
     out.byte(93);
     return;

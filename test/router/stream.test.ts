@@ -133,6 +133,60 @@ describe("conntrack read in pieces", () => {
     expect(json).toContain('"document": 2');
   });
 
+  it("reads the file once to look at it and once to write everything, the flows or events included (no scan per list)", () => {
+    for (const [name, text, list] of [["edge.txt", EDGE, "flows"], ["events.txt", EVENTS, "events"]] as const) {
+      const src = memorySource(enc.encode(text), 7);
+      const r = parseRouterStream(src, name)!;
+      // the sniffed head and the first look
+      expect(src.opened).toBe(2);
+      const json = joined(routerJsonPieces(buildRouterReport([r])));
+      expect(json).toBe(expectedJson(text, name));
+      expect(json).toContain(`"${list}": [\n    {`);
+      expect(src.opened).toBe(3);
+      expect(src.closed).toBe(3);
+    }
+  });
+
+  it("the first look's byte-level test of a plain line agrees with the whole-text parser on near misses", () => {
+    const ct = EDGE.split("\n")[1]!;
+    const ev = EVENTS.split("\n")[1]!;
+    const near = [
+      "ipv4     2 tcp      6 10 CLOSE src=10.0.0.4 dst=10.0.0.5 sport=9 dport=9 mark=0 use=1",
+      "ipv4 2 tcp 6 src=10.0.0.4 dst=10.0.0.5 sport=9 dport=9",
+      "ipv4 tcp 6 10 src=10.0.0.4 dst=10.0.0.5 sport=9 dport=9",
+      "tcp 6 src=10.0.0.4 dst=10.0.0.5 sport=9 dport=9",
+      "tcp 6 10 20 CLOSE src=10.0.0.4 dst=10.0.0.5",
+      "TCP 6 10 CLOSE src=10.0.0.4 dst=10.0.0.5 sport=9 dport=9",
+      "\ttcp 6 10 CLOSE src=10.0.0.4 dst=10.0.0.5 sport=9 dport=9",
+      "tcp 6 10 CLOSE src=10.0.0.4 dst=10.0.0.5 sport=9 dport=9 user@host",
+      "tcp 6 10 Close src=10.0.0.4 dst=10.0.0.5 sport=9 dport=9",
+      "tcp 6 10 CLOSE dst=10.0.0.5 src=10.0.0.4 sport=9 dport=9",
+      "Session ID: 1, Policy name: p/4, Timeout: 2, Valid",
+      "  In: 10.0.0.1/1 --> 10.0.0.2/2;tcp, If: ge-0/0/0.0, Pkts: 1, Bytes: 60",
+      "Oct 27 11:42:54 (FPC Slot 1, PIC Slot 1) {ss_ftp}[FWNAT]: ASP_SFW_CREATE_ACCEPT_FLOW: proto 6 (TCP) application: ftp, fe-3/3/3.0:1.1.1.2:4450 -> 2.2.2.2:21, creating forward or watch flow",
+      "[NEW] 300 proto=17 src=10.0.0.1 dst=10.0.0.2 sport=0 dport=5060 mask-src=255.255.255.255 mask-dst=255.255.255.255 sport=0 dport=65535 master-src=10.0.0.1 master-dst=10.0.0.2 sport=5060 dport=5060",
+      "[1712345678.123456] [NEW] 300 proto=17 src=10.0.0.1 dst=10.0.0.2",
+      " [UPDATE]\t7 proto=6 src=10.0.0.1",
+      "[DESTROY] 7 protocol=6",
+      "[NEW]\ttcp 6 120 SYN_SENT src=10.0.0.1 dst=192.0.2.7 sport=40000 dport=21",
+      "[1.2 ] [NEW] tcp 6 120 SYN_SENT src=10.0.0.1 dst=192.0.2.7 sport=40000 dport=21",
+      "[.2] [NEW] tcp 6 120 SYN_SENT src=10.0.0.1 dst=192.0.2.7 sport=40000 dport=21",
+      "# comment",
+      "",
+    ];
+    for (const first of [ct, ev]) {
+      for (const line of near) {
+        const text = `${first}\n${first}\n${line}\n${first}\n`;
+        const whole = parseRouterText(text, "n.txt");
+        const s = streamed(text, "n.txt", 7);
+        // read in pieces exactly when the whole-text parser finds one conntrack document
+        const one = whole.documents.length === 1 && /^conntrack(?:-events)?$/.test(whole.documents[0]!.format);
+        expect(s !== null, JSON.stringify(line)).toBe(one);
+        if (s) expect(s.json, JSON.stringify(line)).toBe(expectedJson(text, "n.txt"));
+      }
+    }
+  });
+
   it("leaves to parseRouterText what is not one conntrack dump", () => {
     const ct = EDGE.split("\n")[1]!;
     for (const text of [

@@ -26,8 +26,9 @@
  */
 import type { ConntrackEntry, ConntrackTuple, ConntrackDocument, ConntrackEventsDocument, RouterEndpoint } from "../types.js";
 import { type ParseContext, type Segment, type Codes, type Lines, CodeWindow, IGNORABLE, clip } from "../lines.js";
-import { defineLazyList, type JsonListWriter, type RecordSource } from "../lazy.js";
-import type { JsonOut } from "../json-out.js";
+import { WRITING, defineLazyList, type JsonListWriter, type RecordSource } from "../lazy.js";
+import { JsonOut } from "../json-out.js";
+import { openSpillFile, type SpillFile } from "../../capture/spill-file.js";
 import type { RouterFormat } from "../types.js";
 import { writeEntry, writeEvent, writeFlow } from "./json.js";
 import { addrCache, ipv4Value } from "../ip.js";
@@ -189,7 +190,33 @@ function goodLinesOf(lines: Lines, seg: Segment, good: Int32Array): GoodLines {
  */
 export interface ConntrackSource extends RecordSource<ConntrackEntry> {
   records(kind: "flows" | "events", document: number, format: RouterFormat, file: string): JsonListWriter;
+  /**
+   * The flows or events normalised from the entries will be asked for (normalise.ts): while the
+   * entries are written, their records are written too, into a temporary file (SpilledRecords),
+   * and `records` copies them from there instead of scanning the lines again.
+   */
+  expect(kind: "flows" | "events", format: RouterFormat, file: string): void;
 }
+
+/** Depth of the report's flows and events (report.ts: members of its top-level lists). */
+const RECORD_DEPTH = 2;
+
+/**
+ * Records written beside the entries (ConntrackSource.expect): each as `,` + its line and
+ * indentation at RECORD_DEPTH + the record, `document` numbered as the report's document being
+ * written (lazy.ts WRITING); `size` bytes, `count` records. Used once, when the report's list is
+ * written at that depth with that document number (anything else scans the lines again).
+ */
+interface SpilledRecords {
+  kind: "flows" | "events";
+  file: SpillFile;
+  size: number;
+  count: number;
+  document: number;
+}
+
+/** Bytes copied from the spill at a time. */
+const SPILL_READ = 1 << 16;
 
 /** The lazy list of the entries that `scan` scans again (lazy.ts); `length()` counts them (stream.ts: may read the file). */
 export function entrySource(scan: GoodLines, length: () => number): ConntrackSource {
@@ -203,19 +230,99 @@ export function entrySource(scan: GoodLines, length: () => number): ConntrackSou
     }
     return written;
   }
-  return {
+  const recordWriter = (kind: "flows" | "events") => (kind === "flows" ? writeFlow : writeEvent);
+  let wanted: { kind: "flows" | "events"; format: RouterFormat; file: string } | null = null;
+  let spilled: SpilledRecords | null = null;
+
+  /** The entries, and beside them the wanted records into a temporary file when one can be had. */
+  function* entriesJson(out: JsonOut, d: number, written: number): Generator<void, number> {
+    const want = wanted;
+    spilled?.file.close();
+    spilled = null;
+    const opened = want ? openSpillFile(source) : undefined;
+    if (!want || typeof opened !== "object") return yield* scanWrite(writeEntry, out, d, written);
+    let file: SpillFile | null = opened;
+    const side = new JsonOut();
+    const document = WRITING.document;
+    const write = recordWriter(want.kind);
+    let size = 0;
+    let count = 0;
+    const flush = (): void => {
+      const c = side.take();
+      try {
+        file!.write(c, size);
+        size += c.length;
+      } catch {
+        // no room left (or no right): the records are scanned again when written
+        file!.close();
+        file = null;
+      }
+    };
+    let complete = false;
+    try {
+      for (const win of scan()) {
+        if (written++) out.byte(44);
+        out.pad(d);
+        writeEntry(out, win.codes, d);
+        if (file !== null) {
+          side.byte(44);
+          side.pad(RECORD_DEPTH);
+          write(side, win.codes, RECORD_DEPTH, document, want.format, want.file);
+          count++;
+          if (side.full()) flush();
+        }
+        if (out.full()) yield;
+      }
+      complete = true;
+    } finally {
+      if (file !== null) {
+        if (complete) flush();
+        if (complete && file !== null) spilled = { kind: want.kind, file, size, count, document };
+        else file?.close();
+      }
+    }
+    return written;
+  }
+
+  /** The spilled records copied into `out` (the first one's `,` left out when nothing is written before it). */
+  function* copySpilled(sp: SpilledRecords, out: JsonOut, written: number): Generator<void, number> {
+    try {
+      const buf = new Uint8Array(SPILL_READ);
+      for (let pos = 0; pos < sp.size; ) {
+        const n = sp.file.read(buf, 0, Math.min(SPILL_READ, sp.size - pos), pos);
+        if (n <= 0) throw new Error(`router: temporary file of ${sp.kind} cut at ${pos} of ${sp.size} bytes`);
+        out.seg(pos === 0 && written === 0 ? buf.subarray(1, n) : buf.subarray(0, n));
+        pos += n;
+        if (out.full()) yield;
+      }
+    } finally {
+      sp.file.close();
+    }
+    return written + sp.count;
+  }
+
+  const source: ConntrackSource = {
     get length() {
       return length();
     },
     *each() {
       for (const win of scan()) yield scannedEntry(win);
     },
-    json: (out, d, _docOffset, written) => scanWrite(writeEntry, out, d, written),
-    records: (kind, document, format, file) => (out, d, docOffset, written) =>
-      scanWrite(kind === "flows"
-        ? (o, codes, depth) => writeFlow(o, codes, depth, document + docOffset, format, file)
-        : (o, codes, depth) => writeEvent(o, codes, depth, document + docOffset, format, file), out, d, written),
+    json: (out, d, _docOffset, written) => entriesJson(out, d, written),
+    records: (kind, document, format, file) => (out, d, docOffset, written) => {
+      const sp = spilled;
+      if (sp !== null && sp.kind === kind && d === RECORD_DEPTH && sp.document === document + docOffset && sp.count > 0) {
+        spilled = null;
+        return copySpilled(sp, out, written);
+      }
+      const write = recordWriter(kind);
+      return scanWrite((o, codes, depth) => write(o, codes, depth, document + docOffset, format, file), out, d, written);
+    },
+    expect(kind, format, file) {
+      wanted = { kind, format, file };
+    },
   };
+  return source;
 }
 
 /** Make line i readable in `win` (setting OFF) and return its code at column col (NaN past its end). */
