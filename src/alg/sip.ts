@@ -333,7 +333,7 @@ function inOrder(list: Kept[]): boolean {
  */
 export const SIP_LINE_CACHE = 4096;
 
-class LineCache {
+export class LineCache {
   private size = 0;
   private readonly via = new Map<string, readonly SipVia[]>();
   private readonly contact = new Map<string, readonly SipContact[]>();
