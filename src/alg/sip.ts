@@ -33,7 +33,7 @@ import {
   headerValue, isHoldAddress, isIpLiteral, parseContact, parseCSeq, parseMediaLine, parseParty, parseRequestLine,
   parseSdpAttribute, parseStatusLine, parseVia, sdpAddress,
 } from "./sip-parse.js";
-import type { MediaEndReason, MediaInfo, Sdp, SdpDirection, SdpMedia, SipMessage, SipSession } from "./sip-types.js";
+import type { MediaEndReason, MediaInfo, Sdp, SdpDirection, SdpMedia, SipContact, SipMessage, SipParty, SipSession, SipVia } from "./sip-types.js";
 import { emulateLinux, type LinuxDialog } from "./sip-linux.js";
 import type { FlowCandidates } from "./candidates.js";
 import { flowEndpoint } from "./flow-endpoint.js";
@@ -86,6 +86,7 @@ export class SipBuilder {
   private readonly open = new Map<number, OpenMessage>();
   private readonly byCallId = new Map<string, Dialog[]>();
   private readonly dialogs: Dialog[] = [];
+  private readonly lines = new LineCache();
   readonly sip: SipConditions = { notSip: 0, damaged: 0, messagesNotKept: 0 };
 
   constructor(readonly max: number, readonly conditions: AlgConditions) {}
@@ -111,7 +112,7 @@ export class SipBuilder {
       this.close(o, e);
       return;
     }
-    applyLine(o, e);
+    applyLine(o, e, this.lines);
   }
 
   /** A message is complete (`end` = its MessageEnd; none when the next start line came first). */
@@ -320,24 +321,93 @@ function inOrder(list: Kept[]): boolean {
   return true;
 }
 
+/**
+ * Parsed header values by line text, shared by the messages that repeat a line: a dialog's From,
+ * To, Contact and Call-ID lines, a transaction's Via and CSeq lines come back in every message of
+ * it (on v3.pcap about half of these lines repeat one seen before). A hit skips the parse and keeps
+ * one copy of the value for all of them (less to allocate, to copy in the young generation and to
+ * keep: the churn run's SIP heap, #13). The values are never changed after parsing (a message's
+ * Via and Contact lists are its own arrays: concatenated, and copied at close by trimArrays), so
+ * sharing them changes no output. The cache is emptied when it holds SIP_LINE_CACHE lines: a
+ * bound on its memory, not on what is parsed (a miss parses as before).
+ */
+export const SIP_LINE_CACHE = 4096;
+
+export class LineCache {
+  private size = 0;
+  private readonly via = new Map<string, readonly SipVia[]>();
+  private readonly contact = new Map<string, readonly SipContact[]>();
+  private readonly party = new Map<string, SipParty>();
+  private readonly cseq = new Map<string, SipMessage["cseq"] | null>();
+
+  private room(): void {
+    if (++this.size <= SIP_LINE_CACHE) return;
+    this.via.clear();
+    this.contact.clear();
+    this.party.clear();
+    this.cseq.clear();
+    this.size = 1;
+  }
+
+  vias(text: string): readonly SipVia[] {
+    let v = this.via.get(text);
+    if (v === undefined) {
+      this.room();
+      this.via.set(text, (v = parseVia(text)));
+    }
+    return v;
+  }
+
+  contacts(text: string): readonly SipContact[] {
+    let v = this.contact.get(text);
+    if (v === undefined) {
+      this.room();
+      this.contact.set(text, (v = parseContact(text)));
+    }
+    return v;
+  }
+
+  /** From and To lines (their texts start with the header name, so they never share an entry). */
+  parties(text: string): SipParty {
+    let v = this.party.get(text);
+    if (v === undefined) {
+      this.room();
+      this.party.set(text, (v = parseParty(text)));
+    }
+    return v;
+  }
+
+  cseqOf(text: string): SipMessage["cseq"] {
+    let v = this.cseq.get(text);
+    if (v === undefined) {
+      this.room();
+      this.cseq.set(text, (v = parseCSeq(text) ?? null));
+    }
+    return v ?? undefined;
+  }
+}
+
 /** One header or SDP line of an open message. */
-function applyLine(o: OpenMessage, e: AlgEvent): void {
+function applyLine(o: OpenMessage, e: AlgEvent, cache: LineCache): void {
   const m = o.msg;
   if ((e.flags & SipFlag.Compact) !== 0 && COMPACT_NAMES[e.code]) (m.compact ??= []).push(COMPACT_NAMES[e.code]);
   if ((e.flags & SipFlag.Folded) !== 0) (m.folded ??= []).push(e.text.slice(0, e.text.indexOf(":")).trim().toLowerCase());
   switch (e.code) {
-    case SipLine.Via:
-      if (m.via.length) for (const v of parseVia(e.text)) m.via.push(v);
-      else m.via = parseVia(e.text);
+    // A cached list is shared: never pushed into (a second line concatenates into a new array).
+    case SipLine.Via: {
+      const vs = cache.vias(e.text);
+      m.via = m.via.length ? m.via.concat(vs) : (vs as SipVia[]);
       break;
-    case SipLine.Contact:
-      if (m.contact.length) for (const c of parseContact(e.text)) m.contact.push(c);
-      else m.contact = parseContact(e.text);
+    }
+    case SipLine.Contact: {
+      const cs = cache.contacts(e.text);
+      m.contact = m.contact.length ? m.contact.concat(cs) : (cs as SipContact[]);
       break;
-    case SipLine.From: m.from ??= parseParty(e.text); break;
-    case SipLine.To: m.to ??= parseParty(e.text); break;
+    }
+    case SipLine.From: m.from ??= cache.parties(e.text); break;
+    case SipLine.To: m.to ??= cache.parties(e.text); break;
     case SipLine.CallId: m.callId ??= headerValue(e.text); break;
-    case SipLine.CSeq: m.cseq ??= parseCSeq(e.text); break;
+    case SipLine.CSeq: m.cseq ??= cache.cseqOf(e.text); break;
     case SipLine.ContentLength:
       if ((e.flags & SipFlag.ClenMalformed) !== 0) m.contentLengthMalformed = true;
       else m.contentLength = e.port;
