@@ -222,7 +222,9 @@ export function compareWithRouter(predicted: PredictedConversation[], router: Ro
   if (expectDocs.length) expectationChecks(router.flatMap((r) => r.expectations).filter(match.usable), findings, checks, sessions, opts.captures ?? {});
   srxSipCallChecks(router, opts.captures ?? {}, checks, findings);
   srxSipTransactionChecks(router, opts.captures ?? {}, findings, checks);
-  const otherwise = router.length ? "no router output about flows was given (statistics, syslog or status only)" : "no router output given";
+  const otherwise = !router.length ? "no router output given"
+    : formats(/^conntrack-events$/).some((d) => d.related !== false) ? "only conntrack -E events were given about flows: they are compared for the control connection's helper (conntrack-event checks), not flow by flow"
+    : "no router output about flows was given (statistics, syslog or status only)";
   for (const c of predicted) for (const p of c.flows) checks.push(ctx.results.check(c, p, otherwise));
   return match;
 }

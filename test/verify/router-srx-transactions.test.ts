@@ -20,6 +20,7 @@ import { describeWithTshark, tsharkFields } from "../helpers/tshark.js";
 import { tempDir } from "../helpers/tmp.js";
 import { verifyValidator } from "../helpers/verify-schema.js";
 import { SHARED_OUTPUT } from "../router/helpers.js";
+import { TWO_CALL_CASES, buildTwoCallCase } from "../../pcaps/make/sip-two-calls.js";
 
 const write = scratch("router-srx-tx");
 const validate = verifyValidator();
@@ -157,6 +158,25 @@ describeWithTshark("SRX SIP transactions against generated calls", () => {
       ["passed", "INVITE CSeq 1 at inside packet 1, outside packet 1 (Call-ID 1-4242@192.0.2.10); Calling: the request was sent, no response needed"],
       ["not-checked", "INVITE CSeq 1 at inside packet 1, outside packet 1 (Call-ID 1-4242@192.0.2.10); Completed needs a final (>= 200) response; the capture shows no response and ends less than 32 s after the request, with no later request of its dialog"],
     ]);
+  });
+});
+
+describeWithTshark("two calls with the same method and CSeq (pcaps/make/sip-two-calls.ts: alice → bob, carol → dave)", () => {
+  // the generator's spec: each call INVITE CSeq 1 → 200 (no provisional response) → ACK, then BYE CSeq 2 → 200
+  const spec = TWO_CALL_CASES.find((x) => x.name === "sip-two-calls-two-peers")!;
+  const c = buildTwoCallCase(spec);
+  const dir = tempDir("alg-verify-srx-tx-two-");
+  writeFileSync(join(dir, "inside.pcap"), c.inside);
+  writeFileSync(join(dir, "outside.pcap"), c.outside);
+  it("a row matches either call (the reason says one of 2); a state both contradict is one finding with both calls' packets", async () => {
+    const inP = sipPackets(join(dir, "inside.pcap"));
+    const f = listing("two.txt", [["UAC:tsx0x1", "INVITE", 1, "Completed"], ["UAC:tsx0x2", "INVITE", 1, "Proceeding"]]);
+    const { tx, sip } = await run(dir, [f]);
+    expect(tx.map((x: any) => x.status)).toEqual(["passed", "failed"]);
+    expect(tx[0].reason).toMatch(/^INVITE CSeq 1 at inside packet \d+, outside packet \d+ \(Call-ID 2-1001@192\.0\.2\.10\) \(one of 2 transactions with this method and CSeq: the listing prints no Call-ID\); Completed: a final response \(200, inside packet \d+\); RFC 3261 ends/);
+    expect(sip.map((x: any) => [x.code, x.severity])).toEqual([["router.sip-transaction-state", "error"]]);
+    // both INVITEs and their 200s, inside
+    expect(sip[0].evidence.inside).toEqual([...inP.get("INVITE 1 INVITE")!.flatMap((p, i) => [p, inP.get("200 1 INVITE")![i]!])]);
   });
 });
 
