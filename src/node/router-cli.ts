@@ -2,8 +2,10 @@
  * `alg-verify router <file…|-> [--json] [--format auto|<format>] [--max-diagnostics N] [--diagnostic-limit N]`
  *
  * A regular file that is one conntrack dump is read in pieces (fileSource, parseRouterStream:
- * memory bounded whatever its size); any other file is read through `io.readFile` (`-`: standard
- * input, as bytes) and parsed whole (parseRouterText). Then it writes the report as JSON (2-space indent, schemaVersion 1) or as text
+ * memory bounded whatever its size; a first look at its bytes, then one scan that writes the
+ * entries and, into a temporary file, the flows or events); any other file is read through
+ * `io.readFile` (`-`: standard input, as bytes: a pipe can be read only once) and parsed whole
+ * (parseRouterText). Then it writes the report as JSON (2-space indent, schemaVersion 1) or as text
  * tables, piece by piece (writeRouterReport: any size; a sink's promise is awaited, see
  * `writableSink`). Exit code (io.setExitCode): 2 when a file cannot be read or nothing in a file
  * was understood, else 0. Never calls process.exit.
@@ -166,7 +168,10 @@ export function registerRouterCommand(program: Command, io: CliIo): Command {
 Text tables are written as the records are read: each column is as wide as its header and its
 longest cell in the first ${WIDTH_WINDOW} rows of that table; a later, longer cell pushes the rest of its row right.
 A regular file holding one conntrack -L / -E dump is read in pieces, never whole (memory does not
-grow with its size); anything else is read whole.
+grow with its size): a first look at its bytes, then one scan that writes everything (with --json,
+the flows or events go through an unlinked temporary file in TMPDIR until the entries are written;
+ALG_VERIFY_ROUTER_SPILL=0: scanned again instead). Anything else — standard input, several outputs
+in one file, Junos or SRX text — is read whole.
 `)
     .action(async (files: string[], opts: RouterOpts) => {
       const code = await runRouter(files, {

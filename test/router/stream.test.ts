@@ -147,6 +147,27 @@ describe("conntrack read in pieces", () => {
     }
   });
 
+  it("without a temporary file (no such directory, or ALG_VERIFY_ROUTER_SPILL=0) the flows are a scan of their own: the same bytes", () => {
+    const saved = { tmp: process.env.TMPDIR, spill: process.env.ALG_VERIFY_ROUTER_SPILL };
+    try {
+      for (const env of [{ TMPDIR: "/nonexistent/alg-verify-test" }, { ALG_VERIFY_ROUTER_SPILL: "0" }]) {
+        Object.assign(process.env, env);
+        const src = memorySource(enc.encode(EDGE), 7);
+        const r = parseRouterStream(src, "edge.txt")!;
+        expect(joined(routerJsonPieces(buildRouterReport([r])))).toBe(expectedJson(EDGE, "edge.txt"));
+        // the sniffed head, the first look, the entries, the flows
+        expect(src.opened).toBe(4);
+        expect(src.closed).toBe(4);
+        for (const k of Object.keys(env)) delete process.env[k];
+      }
+    } finally {
+      for (const [k, v] of [["TMPDIR", saved.tmp], ["ALG_VERIFY_ROUTER_SPILL", saved.spill]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
   it("the first look's byte-level test of a plain line agrees with the whole-text parser on near misses", () => {
     const ct = EDGE.split("\n")[1]!;
     const ev = EVENTS.split("\n")[1]!;

@@ -215,6 +215,15 @@ interface SpilledRecords {
   document: number;
 }
 
+/**
+ * Whether the records may be written beside the entries: yes, unless the environment says
+ * ALG_VERIFY_ROUTER_SPILL=0 (then each list is a scan of its own, as before; for comparisons).
+ */
+function spillAllowed(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.ALG_VERIFY_ROUTER_SPILL !== "0";
+}
+
 /** Bytes copied from the spill at a time. */
 const SPILL_READ = 1 << 16;
 
@@ -239,7 +248,7 @@ export function entrySource(scan: GoodLines, length: () => number): ConntrackSou
     const want = wanted;
     spilled?.file.close();
     spilled = null;
-    const opened = want ? openSpillFile(source) : undefined;
+    const opened = want && spillAllowed() ? openSpillFile(source) : undefined;
     if (!want || typeof opened !== "object") return yield* scanWrite(writeEntry, out, d, written);
     let file: SpillFile | null = opened;
     const side = new JsonOut();
