@@ -188,10 +188,17 @@ export async function analyzeFilesParallel(
       port1.close();
       if (Atomics.compareExchange(packLock, 0, i + 1, 0) === i + 1) Atomics.notify(packLock, 0);
     });
+    /** The result but its flow table, posted ahead of it (analyze-worker.ts). */
+    let head: Omit<AnalyzeResult, "scan"> & { scan: Omit<AnalyzeResult["scan"], "flows"> } | undefined;
     w.on("message", (m) => {
-      // { progress: bytes } while reading (when asked for), then the result.
+      // { progress: bytes } while reading (when asked for), then the result: { head } (all but the
+      // flow table), then { ok, flows }.
       if (typeof m.progress === "number") {
         onProgress?.(i, m.progress);
+        return;
+      }
+      if (m.head) {
+        head = m.head;
         return;
       }
       if (!m.ok) {
@@ -200,7 +207,8 @@ export async function analyzeFilesParallel(
         return;
       }
       const flows = unpackFlows(m.flows);
-      const result: AnalyzeResult = { scan: { ...m.scan, flows }, sessions: m.sessions, events: m.events };
+      const result: AnalyzeResult = { scan: { ...head!.scan, flows }, sessions: head!.sessions, events: head!.events };
+      head = undefined;
       // The result is handed on once the worker has ended: what `onResult` allocates (verify's
       // preparation) must not add to the worker's wasm memory, still resident until then.
       void w.terminate().then(() => {

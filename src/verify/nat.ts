@@ -264,12 +264,20 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     if (!g) return undefined;
     let m = cache.get(id);
     if (m) return m;
-    const f = inside.get(id);
-    const o = outside.get(g);
+    // The endpoints and first packets read from the records (FlowTable.get would make the whole
+    // flow: its ISO times, byte counts, VLAN list — most of the serial phase's FlowTable.get time).
     const timeDeltaMs = Math.round((oStart[g] - iStart[id]) * 1000) / 1000;
-    m = inbound[id]
-      ? { proto: String(f.proto), insideFlow: id, outsideFlow: g, direction: "inbound", inside: f.responder, translated: o.responder, remote: f.initiator, portKept: f.responder.port === o.responder.port, evidence: { insideFirstPacket: f.first.packet, outsideFirstPacket: o.first.packet, timeDeltaMs } }
-      : { proto: String(f.proto), insideFlow: id, outsideFlow: g, direction: "outbound", inside: f.initiator, translated: o.initiator, remote: f.responder, portKept: f.initiator.port === o.initiator.port, evidence: { insideFirstPacket: f.first.packet, outsideFirstPacket: o.first.packet, timeDeltaMs } };
+    const proto = String(inside.proto(id));
+    const evidence = { insideFirstPacket: inside.firstPacket(id), outsideFirstPacket: outside.firstPacket(g), timeDeltaMs };
+    if (inbound[id]) {
+      const ins = endpointOf(inside, id, 1);
+      const translated = endpointOf(outside, g, 1);
+      m = { proto, insideFlow: id, outsideFlow: g, direction: "inbound", inside: ins, translated, remote: endpointOf(inside, id, 0), portKept: ins.port === translated.port, evidence };
+    } else {
+      const ins = endpointOf(inside, id, 0);
+      const translated = endpointOf(outside, g, 0);
+      m = { proto, insideFlow: id, outsideFlow: g, direction: "outbound", inside: ins, translated, remote: endpointOf(inside, id, 1), portKept: ins.port === translated.port, evidence };
+    }
     cache.set(id, m);
     return m;
   };
@@ -292,6 +300,12 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     outsideTable: outside,
     outsideFlowOf: (id) => (id > 0 && id <= ni ? in2out[id] : 0),
   };
+}
+
+/** One end of flow `id` as FlowTable.get's initiator (0) / responder (1): its port null unless TCP or UDP. */
+function endpointOf(t: FlowTable, id: number, which: 0 | 1): { ip: string; port: number | null } {
+  const p = t.proto(id);
+  return { ip: t.address(id, which), port: p === "tcp" || p === "udp" ? t.port(id, which) : null };
 }
 
 /**
