@@ -61,8 +61,9 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length
  * allows it) that reads the File picked in #file-inside exactly as the engine does
  * (File.stream(), a BYOB reader into one STREAM_STAGING_BYTES buffer, each read waiting for
  * STREAM_MIN_READ_BYTES) and does nothing with the bytes. The page can be no faster than this
- * (the decoding can at best hide under the reading), so Node's time over this one is the most
- * the page could reach of Node on this machine with File.stream(). A read that has not settled
+ * (the decoding can at best hide under the reading), so on an idle machine Node's time over this
+ * one is the most the page could reach of Node with File.stream(). On a loaded one this read alone
+ * was seen slower than the page's read and decode (README, session 10): a floor only when idle. A read that has not settled
  * after STREAM_STALL_MS (Chromium's occasional stuck BYOB read, see streamSource) spoils that
  * run: it is counted and left out.
  */
@@ -209,7 +210,7 @@ export async function runWebBench(path: string, packets: number, iterations = 3)
     if (floors.length) rows.push(
       {
         name: `reading the File alone in Chromium (a worker in the page, File.stream BYOB as the engine, no decoding), ${mib} MiB`, seconds: median(floors), bytes, mbPerSec: bytes / 1e6 / median(floors), packetsPerSec: packets / median(floors),
-        note: `median of ${floors.length}, each right after a Node run: the page's floor; Node's time over it ${(median(floorRatios) * 100).toFixed(0)} % (median of the pairs): the most the page can reach of Node here with File.stream()${floorStalls ? `; ${floorStalls} run(s) left out, a read stuck over ${STREAM_STALL_MS} ms` : ""}`,
+        note: `median of ${floors.length}, each right after a Node run; Node's time over it ${(median(floorRatios) * 100).toFixed(0)} % (median of the pairs): at a low load, the most the page can reach of Node with File.stream() (at a high one this read can take longer than the page's own read and decode: see README)${floorStalls ? `; ${floorStalls} run(s) left out, a read stuck over ${STREAM_STALL_MS} ms` : ""}`,
       },
     );
   } finally {
