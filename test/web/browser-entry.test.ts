@@ -154,7 +154,8 @@ describe("browser entry under Node", () => {
   });
 
   it("streamSource counts the time spent awaiting the stream's chunks (waitMs), not the time spent on them", async () => {
-    // Each chunk arrives 30 ms after it is asked for: the source waits at least that per chunk.
+    // Each chunk arrives 30 ms after it is asked for (highWaterMark 0: the stream asks for a chunk
+    // only when a read is pending, never ahead): the source waits at least that per chunk.
     const delayMs = 30;
     const chunks = 4;
     let pulls = 0;
@@ -164,7 +165,7 @@ describe("browser entry under Node", () => {
         await new Promise((r) => setTimeout(r, delayMs));
         c.enqueue(new Uint8Array(1000).fill(pulls));
       },
-    });
+    }, { highWaterMark: 0 });
     const src = streamSource(stream);
     expect(src.waitMs).toBe(0);
     const out = new Uint8Array(chunks * 1000);
