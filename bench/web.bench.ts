@@ -10,7 +10,10 @@
  * (user + system from /proc, Linux), which a loaded machine disturbs far less than wall time: from
  * the click to the page's last progress update (the whole file read and decoded: what analyzeFile
  * does, but for the sessions' last step) and to the rendered report (verify, the report's text
- * forms, the flow-table transfer and the page's rendering on top).
+ * forms, the flow-table transfer and the page's rendering on top). A third row is the page's floor:
+ * the same File read alone in a bench-only page's worker exactly as the engine reads it, no
+ * decoding (paired with the same Node runs), and the page's row says how much of its worker's
+ * time went waiting for the File's bytes (the page's `data-wait-ms`).
  *
  *   node dist/bench/web.bench.js [capture] [--iterations 3]     (npm run bench includes it)
  */
@@ -19,6 +22,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { analyzeFile, packageRoot } from "../src/node/index.js";
+import { STREAM_MIN_READ_BYTES, STREAM_STAGING_BYTES, STREAM_STALL_MS } from "../src/browser/index.js";
 import { chromiumPath, launchChromium, serveStatic } from "../test/helpers/chromium.js";
 
 /** CPU seconds (user + system) of every descendant of `root` (Chromium's processes under this Node); NaN off Linux. */
@@ -52,6 +56,36 @@ export function descendantsCpuSeconds(root = process.pid): number {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
+/**
+ * The page's floor: a worker started in the page itself (a blob: URL, as the engine's; the CSP
+ * allows it) that reads the File picked in #file-inside exactly as the engine does
+ * (File.stream(), a BYOB reader into one STREAM_STAGING_BYTES buffer, each read waiting for
+ * STREAM_MIN_READ_BYTES) and does nothing with the bytes. The page can be no faster than this
+ * (the decoding can at best hide under the reading), so on an idle machine Node's time over this
+ * one is the most the page could reach of Node with File.stream(). On a loaded one this read alone
+ * was seen slower than the page's read and decode (README, session 10): a floor only when idle. A read that has not settled
+ * after STREAM_STALL_MS (Chromium's occasional stuck BYOB read, see streamSource) spoils that
+ * run: it is counted and left out.
+ */
+const FLOOR_WORKER = `onmessage = async (e) => {
+  const t0 = performance.now();
+  const r = e.data.stream().getReader({ mode: "byob" });
+  let buf = new ArrayBuffer(${STREAM_STAGING_BYTES});
+  let bytes = 0, reads = 0;
+  for (;;) {
+    let timer;
+    const stalled = new Promise((resolve) => { timer = setTimeout(() => resolve("stalled"), ${STREAM_STALL_MS}); });
+    const got = await Promise.race([r.read(new Uint8Array(buf), { min: ${STREAM_MIN_READ_BYTES} }), stalled]);
+    clearTimeout(timer);
+    if (got === "stalled") { r.cancel().catch(() => undefined); postMessage({ ms: NaN, bytes, reads, stalled: true }); return; }
+    const { value, done } = got;
+    reads++;
+    if (value) { bytes += value.length; buf = value.buffer; }
+    if (done) break;
+  }
+  postMessage({ ms: performance.now() - t0, bytes, reads });
+};`;
+
 export interface WebBenchRow {
   name: string;
   mbPerSec: number;
@@ -79,12 +113,33 @@ export async function runWebBench(path: string, packets: number, iterations = 3)
     let bestE2e = Infinity;
     let bestNode = Infinity;
     const ratios: number[] = [];
+    const floorRatios: number[] = [];
+    const floors: number[] = [];
+    const waits: number[] = [];
     const cpuRatios: number[] = [];
     const cpu = { node: [] as number[], chromium: [] as number[], read: [] as number[] };
     const page = await browser.newPage();
     await page.goto(server.origin + "/index.html");
     await page.waitForFunction(() => document.body.dataset.engine === "ready");
     await page.setInputFiles("#file-inside", path);
+    let floorStalls = 0;
+    const readAlone = async (): Promise<number> => {
+      const r = await page.evaluate((code) => new Promise<{ ms: number; bytes: number; stalled?: boolean }>((resolve, reject) => {
+        const url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+        const w = new Worker(url);
+        const end = () => { w.terminate(); URL.revokeObjectURL(url); };
+        w.onmessage = (e) => { end(); resolve(e.data); };
+        w.onerror = (e) => { end(); reject(new Error(e.message)); };
+        w.postMessage(document.querySelector<HTMLInputElement>("#file-inside")!.files![0]);
+      }), FLOOR_WORKER);
+      if (r.stalled) {
+        floorStalls++;
+        return NaN;
+      }
+      if (r.bytes !== bytes) throw new Error(`floor page read ${r.bytes} of ${bytes} bytes`);
+      return r.ms / 1000;
+    };
+    await readAlone(); // its warm-up
     await analyzeFile(path); // Node's warm-up
     for (let i = 0; i <= iterations; i++) {
       // Wait for the page's event, not by polling: rAF polling would keep the page's main thread
@@ -111,6 +166,7 @@ export async function runWebBench(path: string, packets: number, iterations = 3)
       await readDone; // a finished run posted its 100 % before its report
       const ms = Number(await page.$eval("#timing span", (e) => (e as HTMLElement).dataset.ms));
       stalls += Number(await page.$eval("#timing span", (e) => (e as HTMLElement).dataset.stalls));
+      const waitMs = Number(await page.$eval("#timing span", (e) => (e as HTMLElement).dataset.waitMs));
       reads.push(Number(await page.$eval("#timing span", (e) => (e as HTMLElement).dataset.reads)));
       if (i === 0) {
         firstWorker = ms / 1000;
@@ -130,6 +186,12 @@ export async function runWebBench(path: string, packets: number, iterations = 3)
       cpuRatios.push(nodeCpu / readCpu);
       bestNode = Math.min(bestNode, node);
       ratios.push(node / (ms / 1000));
+      waits.push(waitMs / ms);
+      const floor = await readAlone();
+      if (Number.isFinite(floor)) {
+        floors.push(floor);
+        floorRatios.push(node / floor);
+      }
     }
     await page.close();
     const mib = (bytes / 2 ** 20).toFixed(0);
@@ -142,7 +204,13 @@ export async function runWebBench(path: string, packets: number, iterations = 3)
       { name: `analyze in Node (in-process analyzeFile), ${mib} MiB`, seconds: bestNode, bytes, mbPerSec: bytes / 1e6 / bestNode, packetsPerSec: packets / bestNode, note: `best of ${iterations} after a warm-up run, each right after a page run` },
       {
         name: `analyze in Chromium (page worker, File.stream), ${mib} MiB`, seconds: bestWorker, bytes, mbPerSec: bytes / 1e6 / bestWorker, packetsPerSec: packets / bestWorker,
-        note: `best of ${iterations} after a warm-up run (cold first run ${firstWorker.toFixed(2)} s); ${(ratio * 100).toFixed(0)} % of Node (median of ${ratios.length} paired runs, range ${(ratios[0] * 100).toFixed(0)}–${(ratios[ratios.length - 1] * 100).toFixed(0)} %); click to rendered report ${bestE2e.toFixed(2)} s${cpuNote}; reads of the File's stream per run (median) ${median(reads)}; stalled BYOB reads over all page runs: ${stalls}`,
+        note: `best of ${iterations} after a warm-up run (cold first run ${firstWorker.toFixed(2)} s); ${(ratio * 100).toFixed(0)} % of Node (median of ${ratios.length} paired runs, range ${(ratios[0] * 100).toFixed(0)}–${(ratios[ratios.length - 1] * 100).toFixed(0)} %); click to rendered report ${bestE2e.toFixed(2)} s${cpuNote}; reads of the File's stream per run (median) ${median(reads)}; stalled BYOB reads over all page runs: ${stalls}; the worker waited for the File's bytes ${(median(waits) * 100).toFixed(0)} % of its time (median)`,
+      },
+    );
+    if (floors.length) rows.push(
+      {
+        name: `reading the File alone in Chromium (a worker in the page, File.stream BYOB as the engine, no decoding), ${mib} MiB`, seconds: median(floors), bytes, mbPerSec: bytes / 1e6 / median(floors), packetsPerSec: packets / median(floors),
+        note: `median of ${floors.length}, each right after a Node run; Node's time over it ${(median(floorRatios) * 100).toFixed(0)} % (median of the pairs): at a low load, the most the page can reach of Node with File.stream() (at a high one this read can take longer than the page's own read and decode: see README)${floorStalls ? `; ${floorStalls} run(s) left out, a read stuck over ${STREAM_STALL_MS} ms` : ""}`,
       },
     );
   } finally {

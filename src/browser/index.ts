@@ -76,8 +76,9 @@ export const STREAM_MIN_READ_BYTES = 1 << 20;
  */
 export function streamSource(
   stream: ReadableStream<Uint8Array>, signal?: AbortSignal, reopen?: (offset: number) => ReadableStream<Uint8Array>,
-): PullSource & { cancel(): Promise<void>; readonly stalls: number; readonly reads: number } {
+): PullSource & { cancel(): Promise<void>; readonly stalls: number; readonly reads: number; readonly waitMs: number } {
   const next = chunkReader(stream, reopen);
+  let waitMs = 0;
   let rest: Uint8Array | undefined;
   let done = false;
   return {
@@ -87,7 +88,9 @@ export function streamSource(
         if (signal?.aborted) throw signal.reason ?? new DOMException("cancelled", "AbortError");
         if (!rest || rest.length === 0) {
           if (done) break;
+          const t0 = performance.now();
           const r = await next.read();
+          waitMs += performance.now() - t0;
           if (r === undefined) {
             done = true;
             break;
@@ -108,6 +111,10 @@ export function streamSource(
     /** Reads of the stream so far (each a wake-up of this thread; see STREAM_MIN_READ_BYTES). */
     get reads() {
       return next.reads;
+    },
+    /** Milliseconds this thread spent awaiting the stream's chunks (the reads' wall time, including the chunk's arrival). */
+    get waitMs() {
+      return waitMs;
     },
   };
 }
@@ -192,7 +199,7 @@ export interface NamedBlob {
 /** Analyzes one Blob/File (the browser twin of the Node entry's `analyzeFile`). */
 export async function analyzeBlob(
   module: WebAssembly.Module, blob: NamedBlob,
-  opts: Omit<AnalyzeScanOptions, "file"> & { file?: string; signal?: AbortSignal; read?: { stalls: number; reads?: number } } = {},
+  opts: Omit<AnalyzeScanOptions, "file"> & { file?: string; signal?: AbortSignal; read?: { stalls: number; reads?: number; waitMs?: number } } = {},
 ): Promise<AnalyzeResult> {
   const { signal, read, ...rest } = opts;
   const source = streamSource(blob.stream(), signal, blob.slice && ((at) => blob.slice!(at).stream()));
@@ -202,6 +209,7 @@ export async function analyzeBlob(
     if (read) {
       read.stalls = source.stalls;
       read.reads = source.reads;
+      read.waitMs = source.waitMs;
     }
     await source.cancel().catch(() => undefined);
   }
@@ -228,6 +236,8 @@ export interface CaptureTiming {
   stalls: number;
   /** Reads of the File's stream (fewer, larger reads cost less CPU: STREAM_MIN_READ_BYTES). */
   reads: number;
+  /** Of `ms`, the time spent awaiting the File's bytes (the engine idle, the browser still reading). */
+  waitMs: number;
 }
 
 export interface VerifyBlobsOptions extends Omit<AnalyzeScanOptions, "file" | "onProgress">, VerifyOptions {
@@ -252,11 +262,11 @@ export async function verifyBlobs(
     if (!blob) continue;
     const t0 = performance.now();
     const filter = side === "inside" ? input.insideIf : input.outsideIf;
-    const read = { stalls: 0, reads: 0 };
+    const read = { stalls: 0, reads: 0, waitMs: 0 };
     analyzed[side] = await analyzeBlob(module, blob, {
       ...analyzeOpts, ...(filter ? { interfaceFilter: filter } : {}), signal, read, onProgress: onProgress && ((bytes: number) => onProgress(side, bytes, blob.size)),
     });
-    timing.push({ side, bytes: analyzed[side].scan.info.bytes, ms: performance.now() - t0, wasmBytes: analyzed[side].scan.memoryBytes, stalls: read.stalls, reads: read.reads });
+    timing.push({ side, bytes: analyzed[side].scan.info.bytes, ms: performance.now() - t0, wasmBytes: analyzed[side].scan.memoryBytes, stalls: read.stalls, reads: read.reads, waitMs: read.waitMs });
   }
   const router = (input.router ?? []).map((r) => parseVerifyRouter(r.text, r.name));
   const report = verify({ ...analyzed, router }, { profile: opts.profile, clockOffsetMs, frameTolerance, allMappings, hints, sipSidesDialogs });

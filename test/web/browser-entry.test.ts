@@ -68,6 +68,10 @@ describe("browser entry under Node", () => {
     expect(report).toEqual(want);
     expect(timing.map((t) => t.side)).toEqual(["inside", "outside"]);
     expect(timing.map((t) => t.stalls)).toEqual([0, 0]);
+    for (const t of timing) {
+      expect(t.waitMs).toBeGreaterThanOrEqual(0);
+      expect(t.waitMs).toBeLessThanOrEqual(t.ms);
+    }
     expect(progress.at(-1)).toEqual(["outside", timing[1].bytes, timing[1].bytes]);
   });
 
@@ -147,6 +151,38 @@ describe("browser entry under Node", () => {
     expect(filledBefore).toBeGreaterThanOrEqual(STREAM_MIN_READ_BYTES - 1000);
     expect(at).toBe(bytes.length);
     expect(Buffer.from(out.subarray(0, at)).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it("streamSource counts the time spent awaiting the stream's chunks (waitMs), not the time spent on them", async () => {
+    // Each chunk arrives 30 ms after it is asked for (highWaterMark 0: the stream asks for a chunk
+    // only when a read is pending, never ahead): the source waits at least that per chunk.
+    const delayMs = 30;
+    const chunks = 4;
+    let pulls = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      async pull(c) {
+        if (pulls++ === chunks) return c.close();
+        await new Promise((r) => setTimeout(r, delayMs));
+        c.enqueue(new Uint8Array(1000).fill(pulls));
+      },
+    }, { highWaterMark: 0 });
+    const src = streamSource(stream);
+    expect(src.waitMs).toBe(0);
+    const out = new Uint8Array(chunks * 1000);
+    let at = 0;
+    const t0 = performance.now();
+    for (let n; (n = await src.read(out.subarray(at, at + 500))) > 0;) {
+      at += n;
+      // Time on the bytes, between reads: not a wait.
+      const until = performance.now() + 20;
+      while (performance.now() < until);
+    }
+    const elapsed = performance.now() - t0;
+    expect(at).toBe(chunks * 1000);
+    // setTimeout never fires early (Node rounds to whole ms: 1 ms of slack per chunk).
+    expect(src.waitMs).toBeGreaterThanOrEqual(chunks * (delayMs - 1));
+    // 8 reads of 500 bytes, each followed by 20 ms of work that is not counted.
+    expect(src.waitMs).toBeLessThanOrEqual(elapsed - 8 * 20);
   });
 
   it("without a way to reopen it, a byte stream is read with the default reader", async () => {

@@ -548,8 +548,12 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     const mem = await page.$eval("#timing span", (e) => ({
       bytes: Number((e as HTMLElement).dataset.bytes), wasm: Number((e as HTMLElement).dataset.wasmBytes),
       reads: Number((e as HTMLElement).dataset.reads), stalls: Number((e as HTMLElement).dataset.stalls),
+      ms: Number((e as HTMLElement).dataset.ms), waitMs: Number((e as HTMLElement).dataset.waitMs),
     }));
     expect(mem.bytes).toBe(gen.bytes);
+    // Of the worker's time on the capture, the part spent awaiting the File's bytes.
+    expect(mem.waitMs).toBeGreaterThan(0);
+    expect(mem.waitMs).toBeLessThanOrEqual(mem.ms);
     // Chromium honours the BYOB reads' `min`: at least STREAM_MIN_READ_BYTES a read but for the
     // last (a reader taking what has arrived makes thousands of ~70 KiB reads of this file). A
     // stalled read hands the rest to the default reader, whose chunks are its own.

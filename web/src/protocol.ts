@@ -58,7 +58,7 @@ export type WorkerMessage =
     text: string;
     flows: FlowTableTransfer[];
     /** Per capture: bytes and the time the engine spent on it. */
-    timing: { side: Side; bytes: number; ms: number; wasmBytes: number; stalls: number; reads: number }[];
+    timing: { side: Side; bytes: number; ms: number; wasmBytes: number; stalls: number; reads: number; waitMs: number }[];
     /** The located capture error (as the CLI prints it on stderr), when a capture is damaged. */
     inputError?: string;
   }

@@ -109,7 +109,7 @@ export function renderReport(m: Done): HTMLElement {
   const timing = h("p", { class: "timing", id: "timing" });
   for (const t of m.timing) {
     const mbps = t.ms > 0 ? t.bytes / 1e6 / (t.ms / 1000) : 0;
-    timing.append(h("span", { "data-side": t.side, "data-bytes": String(t.bytes), "data-ms": t.ms.toFixed(1), "data-wasm-bytes": String(t.wasmBytes), "data-stalls": String(t.stalls), "data-reads": String(t.reads) },
+    timing.append(h("span", { "data-side": t.side, "data-bytes": String(t.bytes), "data-ms": t.ms.toFixed(1), "data-wasm-bytes": String(t.wasmBytes), "data-stalls": String(t.stalls), "data-reads": String(t.reads), "data-wait-ms": t.waitMs.toFixed(1) },
       `${t.side}: ${formatBytes(t.bytes)} in ${(t.ms / 1000).toFixed(3)} s${t.bytes >= 1e6 ? ` (${mbps.toFixed(0)} MB/s)` : ""}, wasm memory ${formatBytes(t.wasmBytes)}${t.stalls ? `; the browser's file reading stalled ${t.stalls} time(s), the rest read the slower way` : ""}. `));
   }
   out.append(timing);
