@@ -24,10 +24,28 @@ try {
   console.error(`bundle-cli: rolldown not found (${e.message}); the CLI runs unbundled`);
   process.exit(0);
 }
+/**
+ * commander requires node:child_process at load, for executable subcommands only (`spawn`), which
+ * this CLI has none of; Node then compiles child_process and its stream modules on every run
+ * (10–30 ms of CPU under load). In the bundle the require is made when `spawn` is first read.
+ */
+const CHILD_PROCESS = "const childProcess = require('node:child_process');";
+const lazyChildProcess = {
+  name: "lazy-child-process",
+  transform(code, id) {
+    if (!/[\\/]commander[\\/]lib[\\/]command\.js$/.test(id)) return null;
+    if (!code.includes(CHILD_PROCESS)) {
+      this.warn("commander's require of node:child_process has changed: it stays eager");
+      return null;
+    }
+    return code.replace(CHILD_PROCESS, "const childProcess = { get spawn() { return require('node:child_process').spawn; } };");
+  },
+};
 const bundle = await rolldown({
   input: { "cli.bundle": join(dir, "cli.js") },
   platform: "node",
   external: [/^node:/],
+  plugins: [lazyChildProcess],
   logLevel: "warn",
 });
 await bundle.write({ dir, format: "esm", entryFileNames: "[name].js", chunkFileNames: "cli.bundle-[name].js" });
