@@ -4,10 +4,24 @@
 // instead of growing to 2 × 16 MiB over a long capture (analyze on a 4 GiB capture whose flows
 // come and go: peak RSS 185 against 204 MiB; CPU unchanged, paired runs). Node ignores a
 // shebang: `node bin/alg-verify.js` runs without it.
-import { writeSync } from "node:fs";
+import { statSync, writeSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 
-const { main } = await import("../dist/src/node/cli.js");
+/**
+ * The CLI bundled by `npm run build` (scripts/bundle-cli.mjs: ~11 files to load instead of ~50,
+ * README "Start-up") when it is at least as new as the compiled cli.js; else, or with
+ * ALG_VERIFY_BUNDLE=0, the compiled modules themselves.
+ */
+function cliModule() {
+  const compiled = new URL("../dist/src/node/cli.js", import.meta.url);
+  if (process.env.ALG_VERIFY_BUNDLE === "0") return compiled;
+  const bundle = new URL("../dist/src/node/cli.bundle.js", import.meta.url);
+  const b = statSync(bundle, { throwIfNoEntry: false });
+  const c = statSync(compiled, { throwIfNoEntry: false });
+  return b && (!c || b.mtimeMs >= c.mtimeMs) ? bundle : compiled;
+}
+
+const { main } = await import(cliModule().href);
 
 let closed = false;
 

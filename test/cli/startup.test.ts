@@ -7,7 +7,7 @@
  * the heavy modules is reached.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -86,10 +86,47 @@ describe("a one-capture command's start-up", () => {
       expect(r.status, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout).sessions.length).toBeGreaterThan(0);
       const loaded = readFileSync(list, "utf8").split("\n");
-      expect(loaded).toContain("NativeModule child_process"); // the list is the real one (commander needs it)
+      expect(loaded).toContain("NativeModule internal/fs/utils"); // the list is the real one
       expect(loaded).not.toContain("NativeModule worker_threads");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  // The bundle of scripts/bundle-cli.mjs (built by `npm run build`): bin/alg-verify.js runs it when
+  // it is at least as new as dist/src/node/cli.js. The files the ESM loader stored (NODE_DEBUG=esm
+  // names each) are counted with and without it, and the reports must be the same bytes.
+  const bundled = join(repo, "dist/src/node/cli.bundle.js");
+  const fresh = built && existsSync(bundled) && statSync(bundled).mtimeMs >= statSync(join(repo, "dist/src/node/cli.js")).mtimeMs;
+  it.skipIf(!fresh || !existsSync(capture))("the bundled CLI loads fewer files and writes the same report as the compiled modules", () => {
+    const dir = mkdtempSync(join(tmpdir(), "alg-bundle-"));
+    const list = join(dir, "modules.txt");
+    const preload = join(dir, "list.cjs");
+    writeFileSync(preload, `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join("\\n")));\n`);
+    const run = (bundle: boolean) => {
+      const r = spawnSync(process.execPath, ["--require", preload, bin, "analyze", "--json", "--profile", "linux", capture], {
+        encoding: "utf8", maxBuffer: 1 << 26, env: { ...process.env, NODE_DEBUG: "esm", ALG_VERIFY_BUNDLE: bundle ? "1" : "0" },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const files = new Set([...r.stderr.matchAll(/Storing (file:\/\/\S+)/g)].map((m) => m[1]));
+      return { stdout: r.stdout, files: [...files], builtins: readFileSync(list, "utf8").split("\n") };
+    };
+    let b, u;
+    try {
+      b = run(true);
+      u = run(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // commander requires child_process at load for executable subcommands only: the bundle defers it
+    expect(u.builtins).toContain("NativeModule child_process");
+    expect(b.builtins).not.toContain("NativeModule child_process");
+    expect(b.files.some((f) => f.endsWith("/dist/src/node/cli.bundle.js"))).toBe(true);
+    expect(u.files.some((f) => f.endsWith("/dist/src/node/cli.js"))).toBe(true);
+    expect(u.files.some((f) => f.includes("cli.bundle"))).toBe(false);
+    expect(b.files.some((f) => f.endsWith("/dist/src/node/files.js"))).toBe(false); // bundled, not loaded apart
+    expect(b.files.length * 2).toBeLessThan(u.files.length);
+    expect(b.stdout.length).toBeGreaterThan(0);
+    expect(b.stdout).toBe(u.stdout);
   });
 });
