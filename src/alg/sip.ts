@@ -323,7 +323,7 @@ function inOrder(list: Kept[]): boolean {
 
 /**
  * Parsed header values by line text, shared by the messages that repeat a line: a dialog's From,
- * To, Contact and Call-ID lines, a transaction's Via and CSeq lines come back in every message of
+ * To and Contact lines, a transaction's Via and CSeq lines come back in every message of
  * it (on v3.pcap about half of these lines repeat one seen before). A hit skips the parse and keeps
  * one copy of the value for all of them (less to allocate, to copy in the young generation and to
  * keep: the churn run's SIP heap, #13). The values are never changed after parsing (a message's
@@ -337,53 +337,39 @@ export class LineCache {
   private size = 0;
   private readonly via = new Map<string, readonly SipVia[]>();
   private readonly contact = new Map<string, readonly SipContact[]>();
+  /** From and To lines (their texts start with the header name, so they never share an entry). */
   private readonly party = new Map<string, SipParty>();
   private readonly cseq = new Map<string, SipMessage["cseq"] | null>();
 
-  private room(): void {
-    if (++this.size <= SIP_LINE_CACHE) return;
-    this.via.clear();
-    this.contact.clear();
-    this.party.clear();
-    this.cseq.clear();
-    this.size = 1;
-  }
-
   vias(text: string): readonly SipVia[] {
-    let v = this.via.get(text);
-    if (v === undefined) {
-      this.room();
-      this.via.set(text, (v = parseVia(text)));
-    }
-    return v;
+    return this.value(this.via, text, parseVia);
   }
 
   contacts(text: string): readonly SipContact[] {
-    let v = this.contact.get(text);
-    if (v === undefined) {
-      this.room();
-      this.contact.set(text, (v = parseContact(text)));
-    }
-    return v;
+    return this.value(this.contact, text, parseContact);
   }
 
-  /** From and To lines (their texts start with the header name, so they never share an entry). */
   parties(text: string): SipParty {
-    let v = this.party.get(text);
-    if (v === undefined) {
-      this.room();
-      this.party.set(text, (v = parseParty(text)));
-    }
-    return v;
+    return this.value(this.party, text, parseParty);
   }
 
   cseqOf(text: string): SipMessage["cseq"] {
-    let v = this.cseq.get(text);
-    if (v === undefined) {
-      this.room();
-      this.cseq.set(text, (v = parseCSeq(text) ?? null));
+    return this.value(this.cseq, text, (t) => parseCSeq(t) ?? null) ?? undefined;
+  }
+
+  /** `text`'s value in `map`, parsed and kept on a miss (all four maps emptied past SIP_LINE_CACHE lines). */
+  private value<T>(map: Map<string, T>, text: string, parse: (text: string) => T): T {
+    let v = map.get(text);
+    if (v !== undefined) return v;
+    if (++this.size > SIP_LINE_CACHE) {
+      this.via.clear();
+      this.contact.clear();
+      this.party.clear();
+      this.cseq.clear();
+      this.size = 1;
     }
-    return v ?? undefined;
+    map.set(text, (v = parse(text)));
+    return v;
   }
 }
 
