@@ -399,8 +399,9 @@ function syslogChecks(predicted: PredictedConversation[], events: RouterEvent[],
   const looked = new Set<string>();
   for (const c of predicted) {
     const ctl = c.flows.find((p) => p.role === "control initiator");
-    if (!ctl || looked.has(`${ctl.proto}|${epKey(ctl.src)}>${epKey(ctl.dst)}`)) continue;
-    looked.add(`${ctl.proto}|${epKey(ctl.src)}>${epKey(ctl.dst)}`);
+    const key = ctl && `${ctl.proto}|${epKey(ctl.src)}>${epKey(ctl.dst)}`;
+    if (!ctl || looked.has(key!)) continue;
+    looked.add(key!);
     // the client's port too: TFTP requests of one client all go to port 69, each its own control flow
     const ok = sfw.some((e) => /RULE_ACCEPT|CREATE_ACCEPT_FLOW/.test(e.tag) && e.dst.ip === ctl.dst.ip && e.dst.port === ctl.dst.port && e.src.ip === ctl.src.ip && (e.src.port == null || e.src.port === ctl.src.port));
     if (!ok) findings.push(finding("router.syslog-event-missing", `no ASP_SFW_RULE_ACCEPT / CREATE_ACCEPT_FLOW line for control flow ${ep(ctl.src)} -> ${ep(ctl.dst)}`, {}));
