@@ -27,6 +27,57 @@
 /** Bytes gathered before a chunk is handed out. */
 export const JSON_CHUNK = 1 << 16;
 
+/**
+ * Code units of text gathered by Utf8Chunks before they are encoded: small enough that the
+ * gathered text, two-byte when a reason holds "→", stays below V8's large-object size (128 KiB;
+ * a piece of 2^16 units was a fresh mapping each, session 8's README note).
+ */
+const PIECE = 1 << 14;
+
+/**
+ * Texts (the engine's JSON.stringify of small values, and the punctuation between them) turned
+ * into UTF-8 chunks of about JSON_CHUNK bytes: gathered up to PIECE code units, then encoded with
+ * TextEncoder.encodeInto into one reused buffer. A chunk is valid only while `write` runs. Used by
+ * the writers that stringify a report a value at a time (sessions-json.ts, verify-json.ts).
+ */
+export class Utf8Chunks {
+  private readonly enc = new TextEncoder();
+  // A UTF-16 unit is at most 3 bytes of UTF-8 (a surrogate pair: 4 for 2).
+  private buf = new Uint8Array(JSON_CHUNK + PIECE * 3 + 16);
+  private pos = 0;
+  private text = "";
+
+  constructor(private readonly write: (chunk: Uint8Array) => void) {}
+
+  /** Appends `s`; encoded once PIECE code units are gathered. */
+  add(s: string): void {
+    this.text += s;
+    if (this.text.length >= PIECE) this.encode();
+  }
+
+  /** Encodes what is gathered and hands every byte on (before anything else writes to the same sink). */
+  flush(): void {
+    this.encode();
+    this.hand();
+  }
+
+  private encode(): void {
+    const t = this.text;
+    this.text = "";
+    if (this.pos + t.length * 3 > this.buf.length) {
+      this.hand();
+      if (t.length * 3 > this.buf.length) this.buf = new Uint8Array(t.length * 3);
+    }
+    this.pos += this.enc.encodeInto(t, this.buf.subarray(this.pos)).written;
+    if (this.pos >= JSON_CHUNK) this.hand();
+  }
+
+  private hand(): void {
+    if (this.pos > 0) this.write(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+  }
+}
+
 export interface JsonChunksOptions {
   /** Spaces of indentation, as JSON.stringify's numeric `space` (clamped to 0..10); none: compact. */
   indent?: number;

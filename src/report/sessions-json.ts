@@ -7,24 +7,17 @@
  * mostly before V8 has optimised it — cost ~100 ms of CPU for the 3.4 MB of sessions of the 1 GiB
  * bench capture, where the engine's own JSON.stringify of the same session needs no warming up.
  * So a session of at most SESSION_JSON_INLINE_ITEMS messages and negotiations is stringified
- * whole and encoded with TextEncoder.encodeInto into one reused buffer; a larger one (up to
+ * whole and encoded in chunks (json-pieces Utf8Chunks); a larger one (up to
  * --max-negotiations of each: megabytes) goes through the walker, so the text of no more than one
  * small session exists at a time. Either way the bytes are JSON.stringify's (the walker's
  * contract), and an array that holds anything but plain objects (a hole, a toJSON) is left to the
  * walker whole.
  */
 import type { Session } from "../alg/sessions.js";
-import { JSON_CHUNK, writeJson } from "./json-pieces.js";
+import { Utf8Chunks, writeJson } from "./json-pieces.js";
 
 /** Messages plus negotiations of a session stringified in one piece (larger ones are walked). */
 export const SESSION_JSON_INLINE_ITEMS = 256;
-
-/**
- * Code units of stringified sessions gathered before they are encoded: small enough that the
- * gathered text, two-byte when a Linux reason holds "→", stays below V8's large-object size
- * (128 KiB; a piece of 2^16 units was a fresh mapping each, session 8's README note).
- */
-const PIECE = 1 << 14;
 
 /** The bytes of JSON.stringify(sessions), in chunks of about JSON_CHUNK bytes (each valid only while `write` runs). */
 export function writeSessionsJson(sessions: readonly Session[], write: (chunk: Uint8Array) => void): void {
@@ -32,42 +25,20 @@ export function writeSessionsJson(sessions: readonly Session[], write: (chunk: U
     writeJson(sessions, write);
     return;
   }
-  const enc = new TextEncoder();
-  // A UTF-16 unit is at most 3 bytes of UTF-8 (a surrogate pair: 4 for 2).
-  let buf = new Uint8Array(JSON_CHUNK * 3 + 16);
-  let pos = 0;
-  const flush = (): void => {
-    if (pos > 0) write(buf.subarray(0, pos));
-    pos = 0;
-  };
-  const put = (text: string): void => {
-    if (pos + text.length * 3 > buf.length) {
-      flush();
-      if (text.length * 3 > buf.length) buf = new Uint8Array(text.length * 3);
-    }
-    pos += enc.encodeInto(text, buf.subarray(pos)).written;
-  };
-  // Strings of sessions gathered up to PIECE code units, then encoded at once.
-  let text = "[";
+  const out = new Utf8Chunks(write);
+  out.add("[");
   for (let i = 0; i < sessions.length; i++) {
     const s = sessions[i]!;
-    if (i > 0) text += ",";
+    if (i > 0) out.add(",");
     if (itemsOf(s) <= SESSION_JSON_INLINE_ITEMS) {
-      text += JSON.stringify(s);
-      if (text.length >= PIECE) {
-        put(text);
-        text = "";
-        if (pos >= JSON_CHUNK) flush();
-      }
+      out.add(JSON.stringify(s));
       continue;
     }
-    put(text);
-    text = "";
-    flush();
+    out.flush();
     writeJson(s, write);
   }
-  put(text + "]");
-  flush();
+  out.add("]");
+  out.flush();
 }
 
 function itemsOf(s: Session): number {

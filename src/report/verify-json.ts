@@ -7,9 +7,9 @@
  * How: the report's upper levels (the report, its members, and any container too large to be one
  * piece) are opened here, member by member, with an explicit stack; every other value — a session,
  * a check, a mapping, a timeline entry — is one `JSON.stringify` (re-indented to its depth), the
- * texts gathered up to PIECE code units and encoded with `TextEncoder.encodeInto` into one reused
- * buffer. Why not json-pieces' walker alone: it is JavaScript that runs once per report, mostly
- * before V8 has optimised it, and writes every string a code unit at a time — on the bench pair's
+ * texts encoded in chunks by json-pieces' Utf8Chunks. Why not json-pieces' walker alone: it is
+ * JavaScript that runs once per report, mostly before V8 has optimised it, and writes every string
+ * a code unit at a time — on the bench pair's
  * 5.6 MB report (2 × 1 GiB, 1 067 sessions, 6 032 checks) ~150 ms of the serial phase's CPU where
  * the engine's own JSON.stringify of the same values takes about half (README "verify,
  * session 10"). Same approach as the sessions of `analyze --json` (sessions-json.ts).
@@ -22,19 +22,13 @@
  * primitives, a cycle or a BigInt throwing its TypeError): test/report/verify-json.
  */
 import type { VerifyReport } from "../verify/verify.js";
-import { JSON_CHUNK } from "./json-pieces.js";
+import { Utf8Chunks } from "./json-pieces.js";
 
 /** Mappings listed beyond which the report is written without indentation (the CLI's rule). */
 export const VERIFY_JSON_INDENT_MAPPINGS = 1000;
 
 /** Array items (two levels down) beyond which a value below the report's members is opened rather than stringified whole. */
 export const INLINE_ITEMS = 256;
-
-/**
- * Code units of stringified values gathered before they are encoded: small enough that the
- * gathered text, two-byte when a reason holds "→", stays below V8's large-object size (128 KiB).
- */
-const PIECE = 1 << 14;
 
 /**
  * Writes `report` as `verify --json` does: indented by 2, or compact when it lists more than
@@ -59,28 +53,8 @@ interface Frame {
  */
 export function writeJsonSplit(value: unknown, write: (chunk: Uint8Array) => void, indent?: number): void {
   const gap = Math.min(10, Math.max(0, Math.floor(indent ?? 0)));
-  const enc = new TextEncoder();
-  // A UTF-16 unit is at most 3 bytes of UTF-8 (a surrogate pair: 4 for 2).
-  let buf = new Uint8Array(JSON_CHUNK + PIECE * 3 + 16);
-  let pos = 0;
-  const flush = (): void => {
-    if (pos > 0) write(buf.subarray(0, pos));
-    pos = 0;
-  };
-  let text = "";
-  const put = (): void => {
-    if (pos + text.length * 3 > buf.length) {
-      flush();
-      if (text.length * 3 > buf.length) buf = new Uint8Array(text.length * 3);
-    }
-    pos += enc.encodeInto(text, buf.subarray(pos)).written;
-    text = "";
-    if (pos >= JSON_CHUNK) flush();
-  };
-  const emit = (s: string): void => {
-    text += s;
-    if (text.length >= PIECE) put();
-  };
+  const out = new Utf8Chunks(write);
+  const emit = (s: string): void => out.add(s);
   const pads: string[] = [""];
   const padOf = (depth: number): string => {
     while (pads.length <= depth) pads.push(pads[pads.length - 1] + " ".repeat(gap));
@@ -143,8 +117,7 @@ export function writeJsonSplit(value: unknown, write: (chunk: Uint8Array) => voi
     stack.pop();
   }
   emit("\n");
-  put();
-  flush();
+  out.flush();
 }
 
 /**
