@@ -1,6 +1,7 @@
 /**
- * A temporary file for the ended-flow store (flow-table.ts EndedFlows): chunks of records are
- * written once and read back in pieces. Platform-neutral: it reaches Node's `fs` through
+ * A temporary file for records written once and read back in pieces: the ended-flow store's chunks
+ * (flow-table.ts EndedFlows) and the router's flows/events written beside a conntrack dump's
+ * entries (router/conntrack/entries.ts). Platform-neutral: it reaches Node's `fs` through
  * `process.getBuiltinModule` (Node ≥ 20.16), never by an import, so the page's bundle carries no
  * Node module; where there is none (a browser) `openSpillFile` says why and the store stays in
  * memory.
@@ -50,7 +51,7 @@ export function openSpillFile(owner: object, dir?: string): SpillFile | string |
     const os = get.call(proc, "node:os") as { tmpdir(): string };
     const path = get.call(proc, "node:path") as { join(...p: string[]): string };
     const d = fs.mkdtempSync(path.join(dir ?? os.tmpdir(), "alg-verify-"));
-    const name = path.join(d, "ended-flows");
+    const name = path.join(d, "spill");
     let fd: number;
     try {
       fd = fs.openSync(name, "w+", 0o600);
