@@ -286,6 +286,8 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     expect(await page.textContent("#checks > summary")).toBe(`Checks (${want.checks.length}: ${n("passed")} passed, ${n("failed")} failed, ${n("not-checked")} not checked)`);
     expect(await page.$$("#checks table")).toHaveLength(0);
     await page.click("#checks > summary");
+    // the table is built by the details' toggle event, a task queued after the click returns
+    await page.waitForSelector("#checks table");
     expect((await rowsOf(page, "#checks")).map((c) => c.slice(0, 3))).toEqual(want.checks.map((c: { check: string; subject: string; status: string }) => [c.check, c.subject, c.status]));
     expect(await page.$$eval("#checks [data-check-status]", (els) => els.map((e) => e.getAttribute("data-check-status")))).toEqual(want.checks.map((c: { status: string }) => c.status));
     await page.screenshot({ path: join(artifacts, "web-sip-linux.png"), fullPage: true });
