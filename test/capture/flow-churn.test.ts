@@ -14,7 +14,8 @@ import { sinkToString, writeFlowsJson } from "../../src/report/flows-json.js";
 import { DEFAULT_EPOCH_NS, ethernetFor, ipv4, tcpSession, udp, writePcap, type PcapRecord, type SessionFrame } from "../helpers/pcap-writer.js";
 import { runCli } from "../cli/run.js";
 import { FLOW_SIZE } from "../../src/wasm/abi.js";
-import { FLOW_PAGE } from "../../src/capture/flow-table.js";
+import { ENDED_FLOW, FLOW_PAGE } from "../../src/capture/flow-table.js";
+import { FlowCandidates } from "../../src/alg/candidates.js";
 import { generateBenchCapture } from "../../bench/gen-capture.js";
 import { tempDir } from "../helpers/tmp.js";
 
@@ -236,6 +237,31 @@ describe("flows that left the table, past --ended-memory: in a temporary file, r
     expect(t).toBe(text(kept));
     expect(JSON.parse(t).flows).toHaveLength(32_000);
     expect(JSON.parse(t).diagnostics).toEqual([]);
+  });
+
+  it("reads every flow's ports without decoding its record (the store's port column), and the candidates' walk finds the same flows", async () => {
+    const spilled = await scanFile(path, { ...opts, endedMemoryBytes: 1 });
+    const t = spilled.flows;
+    expect(store(spilled).spilledBytes).toBeGreaterThan(0);
+    const reads = store(spilled).windowReads;
+    let ended = 0;
+    for (let id = 1; id <= t.count; id++) {
+      if (t.where(id) & ENDED_FLOW) ended++;
+      const f = t.get(id);
+      expect([t.port(id, 0), t.port(id, 1)]).toEqual([f.initiator.port, f.responder.port]);
+    }
+    expect(ended).toBeGreaterThan(31_000);
+    const c = new FlowCandidates(t);
+    for (const p of [1030, 5000, 60_000, 5001]) c.want(p);
+    const before = store(spilled).windowReads;
+    const ids = c.ids();
+    // Not one piece of the temporary file read for the ports of 31 000-odd ended flows.
+    expect(store(spilled).windowReads).toBe(before);
+    expect(before).toBeGreaterThan(reads);
+    // The same ids as filtering every flow's materialised record.
+    const want = [...t].filter((f) => [1030, 5000, 60_000, 5001].includes(f.initiator.port!) || [1030, 5000, 60_000, 5001].includes(f.responder.port!)).map((f) => f.id);
+    expect(want.length).toBeGreaterThan(30_000);
+    expect(ids).toEqual(want);
   });
 
   it("the CLI: --ended-memory 1 and 0 print the same; with no temporary directory, ended_flows_in_memory and the same flows", async () => {
