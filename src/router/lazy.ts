@@ -30,6 +30,30 @@ export interface RecordSource<T> {
    * per record), without the array's brackets; see JsonListWriter.
    */
   json?: JsonListWriter;
+  /**
+   * The records' rows of the text report, their `document` moved by `docOffset`: `rowOf` made
+   * from each record, or (conntrack) straight from the parser's scan of each line, without the
+   * record (text-rows.ts: the same cells). See recordRows for a list without its own.
+   */
+  rows?(rowOf: (x: T) => string[], docOffset: number): Iterable<TextRow>;
+}
+
+/** A record's row of the text report (report.ts): its document and its table cells. */
+export interface TextRow {
+  document: number;
+  cells: string[];
+}
+
+/** The rows of records (objects with a `document`), made by `rowOf`. */
+export function* recordRows<T>(items: Iterable<T>, rowOf: (x: T) => string[], docOffset: number): Generator<TextRow> {
+  for (const x of items) yield { document: (x as { document: number }).document + docOffset, cells: rowOf(x) };
+}
+
+/** The rows of obj[key] in order (its lazy list's own rows when it has them), without making the array. */
+export function listRows<T>(obj: object, key: string, rowOf: (x: T) => string[]): Iterable<TextRow> {
+  const src = pendingList<T>(obj, key);
+  if (src?.rows) return src.rows(rowOf, 0);
+  return recordRows(listItems<T>(obj, key), rowOf, 0);
 }
 
 /**
@@ -147,6 +171,13 @@ export class ListParts<T> {
           else written = yield* itemsJson(p.each(), out, depth, docOffset, written);
         }
         return written;
+      },
+      *rows(rowOf, docOffset) {
+        for (const p of parts) {
+          if (Array.isArray(p)) yield* recordRows(p, rowOf, docOffset);
+          else if (p.rows) yield* p.rows(rowOf, docOffset);
+          else yield* recordRows(p.each(), rowOf, docOffset);
+        }
       },
     });
   }

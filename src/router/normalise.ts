@@ -19,7 +19,8 @@ import type {
 import { normaliseProto, sameEndpoint } from "./ip.js";
 import { SYSLOG_TAG_KINDS } from "./junos/syslog.js";
 import { expectClassName, expectClassNumber } from "./conntrack/classes.js";
-import { ListParts, itemsJson, listItems, listLength, pendingList, type RecordSource } from "./lazy.js";
+import { ListParts, itemsJson, listItems, listLength, pendingList, recordRows, type RecordSource } from "./lazy.js";
+import { scanRows } from "./text-rows.js";
 import type { ConntrackSource } from "./conntrack/entries.js";
 
 /** Where normaliseDocument puts records: flows and events may hold lazy parts (conntrack, lazy.ts). */
@@ -79,6 +80,12 @@ function conntrackFlows(doc: ConntrackDocument, document: number): RecordSource<
       if (src?.records) return src.records("flows", document, doc.format, doc.file)(out, depth, docOffset, written);
       return itemsJson(this.each(), out, depth, docOffset, written);
     },
+    // the text report's rows straight from a scan of the entries' lines (text-rows.ts)
+    rows(rowOf, docOffset) {
+      const src = pendingList<ConntrackEntry>(doc, "entries") as ConntrackSource | undefined;
+      if (src?.scan) return scanRows(src.scan, "flows", document + docOffset);
+      return recordRows(this.each(), rowOf, docOffset);
+    },
   };
 }
 
@@ -108,6 +115,11 @@ function conntrackEvents(doc: ConntrackEventsDocument, document: number): Record
       const src = pendingList<ConntrackEntry>(doc, "events") as ConntrackSource | undefined;
       if (src?.records) return src.records("events", document, doc.format, doc.file)(out, depth, docOffset, written);
       return itemsJson(this.each(), out, depth, docOffset, written);
+    },
+    rows(rowOf, docOffset) {
+      const src = pendingList<ConntrackEntry>(doc, "events") as ConntrackSource | undefined;
+      if (src?.scan) return scanRows(src.scan, "events", document + docOffset);
+      return recordRows(this.each(), rowOf, docOffset);
     },
   };
 }

@@ -28,8 +28,9 @@
  * bytes of `JSON.stringify(report, null, 2) + "\n"` (`routerJsonPieces`: the same as strings).
  */
 import type { Diagnostic } from "../types.js";
-import { WIDTH_WINDOW, type NatTranslation, type RouterDocument, type RouterEvent, type RouterExpectation, type RouterFlow, type RouterParseResult, type RouterReport } from "./types.js";
-import { ListParts, WRITING, itemsJson, listItems, listLength, pendingList } from "./lazy.js";
+import { WIDTH_WINDOW, type RouterDocument, type RouterEvent, type RouterExpectation, type RouterFlow, type RouterParseResult, type RouterReport } from "./types.js";
+import { ListParts, WRITING, itemsJson, listItems, listLength, listRows, pendingList, recordRows, type TextRow } from "./lazy.js";
+import { eventCells, flowCells } from "./text-rows.js";
 import { JsonOut, hasJson } from "./json-out.js";
 import { formatEndpoint } from "./ip.js";
 import { jsonChunks } from "../report/json-pieces.js";
@@ -77,6 +78,11 @@ function mergeList<T extends { document: number }>(r: RouterParseResult, key: "f
       // while the result's list is still the lazy one, its own writer (conntrack: from the scan)
       if (pendingList<T>(r, key) === src && src.json) return src.json(out, depth, docOffset + off, written);
       return itemsJson(this.each(), out, depth, docOffset, written);
+    },
+    rows(rowOf, docOffset) {
+      // likewise its own rows (conntrack: from the scan, text-rows.ts)
+      if (pendingList<T>(r, key) === src && src.rows) return src.rows(rowOf, docOffset + off);
+      return recordRows(this.each(), rowOf, docOffset);
     },
   });
 }
@@ -261,7 +267,10 @@ function* rowsOf<T>(records: Iterable<T>, row: (r: T) => string[]): Generator<st
   for (const r of records) yield row(r);
 }
 
-const natText = (n: NatTranslation[]): string => n.map((x) => `${x.kind} ${formatEndpoint(x.from)} → ${formatEndpoint(x.to)}`).join("; ");
+/** The cells of text rows. */
+function* cellsOf(rows: Iterable<TextRow>): Generator<string[]> {
+  for (const r of rows) yield r.cells;
+}
 
 /**
  * The records of a report list, handed out document by document in one pass: the list is in
@@ -320,9 +329,19 @@ function inDocumentOrder<T extends { document: number }>(report: RouterReport, k
   return list;
 }
 
+/**
+ * The text rows of report[key] in document order (as inDocumentOrder): a lazy list's own rows (a
+ * conntrack dump's straight from the scan of its lines, no record made: text-rows.ts), else
+ * `rowOf` of each record.
+ */
+function rowsInDocumentOrder<T extends { document: number }>(report: RouterReport, key: "flows" | "events", rowOf: (x: T) => string[]): Iterable<TextRow> {
+  if (pendingList<T>(report, key)) return listRows<T>(report, key, rowOf);
+  return recordRows(inDocumentOrder<T>(report, key), rowOf, 0);
+}
+
 interface Grouped {
-  flows: DocumentCursor<RouterFlow>;
-  events: DocumentCursor<RouterEvent>;
+  flows: DocumentCursor<TextRow>;
+  events: DocumentCursor<TextRow>;
   expectations: DocumentCursor<RouterExpectation>;
 }
 
@@ -330,11 +349,7 @@ function* documentLines(g: Grouped, d: RouterDocument, k: number): Generator<str
   yield `${d.file}:${d.location.line}  ${d.format}${d.command ? `  (${d.command})` : ""}`;
   const hasFlows = g.flows.has(k);
   if (hasFlows) {
-    yield* routerTable(["PROTO", "SRC", "DST", "STATE", "DIR", "PKTS", "NAT", "ALG"], rowsOf(g.flows.take(k), (f) => [
-      String(f.proto), formatEndpoint(f.src), formatEndpoint(f.dst), f.state ?? "", f.direction ?? "",
-      f.frames !== undefined ? String(f.frames) : f.packets ? `${f.packets.orig ?? "-"}/${f.packets.reply ?? "-"}` : "",
-      natText(f.nat), f.alg ?? "",
-    ]));
+    yield* routerTable(["PROTO", "SRC", "DST", "STATE", "DIR", "PKTS", "NAT", "ALG"], cellsOf(g.flows.take(k)));
   }
   switch (d.format) {
     case "junos-statistics": {
@@ -377,9 +392,7 @@ function* documentLines(g: Grouped, d: RouterDocument, k: number): Generator<str
     }
     case "junos-syslog":
     case "conntrack-events":
-      yield* routerTable(["TIME", "KIND", "TAG", "PROTO", "SRC", "DST", "NAT", "ALG"], rowsOf(g.events.take(k), (e) => [
-        e.time ?? "", e.kind, e.tag, String(e.proto), formatEndpoint(e.src), formatEndpoint(e.dst), natText(e.nat), e.alg ?? "",
-      ]));
+      yield* routerTable(["TIME", "KIND", "TAG", "PROTO", "SRC", "DST", "NAT", "ALG"], cellsOf(g.events.take(k)));
       break;
     default:
       if (!hasFlows) yield "  (no entries)";
@@ -413,7 +426,8 @@ function* routerTextLines(report: RouterReport, opts: { maxDiagnostics?: number 
   const max = opts.maxDiagnostics ?? 20;
   const n = report.documents.length;
   const g: Grouped = {
-    flows: new DocumentCursor(inDocumentOrder<RouterFlow>(report, "flows")), events: new DocumentCursor(inDocumentOrder<RouterEvent>(report, "events")),
+    flows: new DocumentCursor(rowsInDocumentOrder<RouterFlow>(report, "flows", flowCells)),
+    events: new DocumentCursor(rowsInDocumentOrder<RouterEvent>(report, "events", eventCells)),
     expectations: new DocumentCursor(inDocumentOrder<RouterExpectation>(report, "expectations")),
   };
   for (let k = 0; k < n; k++) {

@@ -189,6 +189,8 @@ function goodLinesOf(lines: Lines, seg: Segment, good: Int32Array): GoodLines {
  * does the same for the flows or events normalised from them).
  */
 export interface ConntrackSource extends RecordSource<ConntrackEntry> {
+  /** The good lines, scanned again (the text report's rows are made from each scan: text-rows.ts). */
+  readonly scan: GoodLines;
   records(kind: "flows" | "events", document: number, format: RouterFormat, file: string): JsonListWriter;
   /**
    * The flows or events normalised from the entries will be asked for (normalise.ts): while the
@@ -311,6 +313,7 @@ export function entrySource(scan: GoodLines, length: () => number): ConntrackSou
   }
 
   const source: ConntrackSource = {
+    scan,
     get length() {
       return length();
     },
