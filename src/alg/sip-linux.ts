@@ -21,8 +21,7 @@
  * registrar to the Contact (its port, 5060 when absent), activated by a 2xx that names it again;
  * verify's table across calls may drop or move it instead (`clashedRegister`).
  */
-import type { FlowTable } from "../wasm/core.js";
-import type { FlowCandidates } from "./candidates.js";
+import type { MediaFlows } from "./media-flows.js";
 import type { Emulation, Negotiation, Session } from "./sessions.js";
 import { isIpLiteral } from "./sip-parse.js";
 import type { LinuxMedia, LinuxRegister, RegisterClash, SipMessage } from "./sip-types.js";
@@ -61,8 +60,8 @@ export function linuxSkips(m: SipMessage, transport: string): string | undefined
   return undefined;
 }
 
-/** `candidates`: the flows on the expected ports (SipBuilder.build named them, see wantMedia). */
-export function emulateLinux(dialogs: LinuxDialog[], flows: FlowTable, candidates: FlowCandidates): void {
+/** `media`: the UDP flows on the expected ports (SipBuilder.build named them, see wantMedia). */
+export function emulateLinux(dialogs: LinuxDialog[], media: () => MediaFlows): void {
   const all: { msg: SipMessage; ts: bigint; d: LinuxDialog }[] = [];
   const byMsg = new Map<SipMessage, LinuxDialog["entries"]>();
   for (const d of dialogs) {
@@ -103,7 +102,7 @@ export function emulateLinux(dialogs: LinuxDialog[], flows: FlowTable, candidate
     if (SDP_ANSWERS.has(method) && code >= 100 && code < 300) readSdp(msg, ts, entries, st.live, made);
     else for (const e of entries) setNone(e.n, `the helper reads no SDP in a ${code} answer to ${method || "?"}`, "ignored");
   }
-  admit(made, flows, candidates);
+  admit(made, media);
   for (const e of made) summarise(e.n);
 }
 
@@ -184,7 +183,7 @@ function flush(live: Expect[], msg: SipMessage, ts: bigint, command: string): vo
  * their start: the first live, unused expectation lets each in; otherwise it is refused and noted
  * on the last expectation made for that endpoint before it started.
  */
-function admit(made: Expect[], flows: FlowTable, candidates: FlowCandidates): void {
+function admit(made: Expect[], media: () => MediaFlows): void {
   const byKey = new Map<string, Expect[]>();
   for (const x of made) {
     const k = `${x.to.ip}|${x.to.port}`;
@@ -193,17 +192,19 @@ function admit(made: Expect[], flows: FlowTable, candidates: FlowCandidates): vo
     else byKey.set(k, [x]);
   }
   if (!byKey.size) return;
-  const wanted = new Set(made.map((x) => x.to.port));
   const opened: { id: number; startNs: bigint; from: string; key: string }[] = [];
-  // Indexed, and the two endpoints read from the record (FlowTable.get made a ~1 KB report object
-  // per candidate: thousands on a SIP-dense capture, for one address and one port).
-  const ids = candidates.ids();
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i]!;
-    const pb = flows.port(id, 1);
-    if (!wanted.has(pb) || flows.proto(id) !== "udp") continue;
-    const key = `${flows.address(id, 1)}|${pb}`;
-    if (byKey.has(key)) opened.push({ id, startNs: flows.firstNs(id), from: flows.address(id, 0), key });
+  // The UDP candidates by port (MediaFlows: one read of each record, shared with matchMedia):
+  // flows whose responder end is an expected endpoint.
+  const mf = media();
+  const ports = new Set<number>();
+  for (let i = 0; i < made.length; i++) ports.add(made[i]!.to.port);
+  for (const port of ports) {
+    for (let pos = mf.begin(port), last = mf.end(port); pos < last; pos++) {
+      const c = mf.at(pos);
+      if (mf.portB[c] !== port) continue;
+      const key = `${mf.address(c, 1)}|${port}`;
+      if (byKey.has(key)) opened.push({ id: mf.id[c]!, startNs: mf.startNs[c]!, from: mf.address(c, 0), key });
+    }
   }
   opened.sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : a.id - b.id));
   const life = BigInt(LINUX_MEDIA_EXPECT_S) * 1_000_000_000n;

@@ -35,10 +35,9 @@ import {
 } from "./sip-parse.js";
 import type { MediaEndReason, MediaInfo, Sdp, SdpDirection, SdpMedia, SipContact, SipMessage, SipParty, SipSession, SipVia } from "./sip-types.js";
 import { emulateLinux, type LinuxDialog } from "./sip-linux.js";
-import type { FlowCandidates } from "./candidates.js";
+import { Want, type FlowCandidates } from "./candidates.js";
 import { flowEndpoint } from "./flow-endpoint.js";
-import { FL_ADDR_A, FL_ADDR_B, FL_FIRST_TS, FL_IPVER, FL_LAST_PKT, FL_PKTS_AB, FL_PKTS_BA, FL_PORT_A, FL_PORT_B, FLOW_SIZE } from "../wasm/abi.js";
-import { ipToString } from "../net/addr.js";
+import { ipv4Number, MediaFlows } from "./media-flows.js";
 
 const COMPACT_NAMES: Record<number, string> = {
   [SipLine.Via]: "v", [SipLine.Contact]: "m", [SipLine.From]: "f", [SipLine.To]: "t", [SipLine.CallId]: "i",
@@ -221,8 +220,11 @@ export class SipBuilder {
   match(built: SipBuilt, flows: FlowTable, windowNs: number, candidates: FlowCandidates): Session[] {
     const { sessions, linux } = built;
     if (!sessions.length) return sessions;
-    matchMedia(sessions, flows, built.times, windowNs, built.ends, candidates);
-    if (linux) emulateLinux(linux, flows, candidates);
+    // One column table of the UDP candidates for both matchers, made when the first needs it.
+    let mf: MediaFlows | undefined;
+    const media = (): MediaFlows => (mf ??= new MediaFlows(flows, candidates));
+    matchMedia(sessions, flows, built.times, windowNs, built.ends, media);
+    if (linux) emulateLinux(linux, media);
     return sessions;
   }
 
@@ -592,11 +594,11 @@ export interface SipBuilt {
  * pair the helper would expect (the m= port rounded down to even, and the next).
  */
 function wantMedia(e: SdpEntry, candidates: FlowCandidates, linux: boolean): void {
-  for (const x of e.n.expected) candidates.want(x.to.port);
+  for (const x of e.n.expected) candidates.want(x.to.port, Want.Media);
   if (!linux) return;
   const rtp = e.msg.sdp!.media[e.index]!.port & ~1;
-  candidates.want(rtp);
-  candidates.want(rtp + 1);
+  candidates.want(rtp, Want.Media);
+  candidates.want(rtp + 1, Want.Media);
 }
 
 /**
@@ -615,64 +617,19 @@ class EndpointCache {
   }
 }
 
-/**
- * A UDP flow media may have used, read from its record (FlowTable.copyRecord), not materialised
- * (FlowTable.get: times, counters, VLANs — ~1 KB a flow, for thousands of candidates).
- */
-interface MediaCandidate {
-  id: number;
-  ipA: string;
-  portA: number;
-  ipB: string;
-  portB: number;
-  /** Packets initiator → responder and back. */
-  pktsAB: number;
-  pktsBA: number;
-  lastPacket: number;
-  startNs: bigint;
-}
-
-/** The candidates of the flows in `ids` with a wanted port (UDP only), indexed by either endpoint (`ip|port`). */
-function mediaIndex(flows: FlowTable, ids: readonly number[], wanted: Set<number>): Map<string, MediaCandidate[]> {
-  const index = new Map<string, MediaCandidate[]>();
-  const rec = new Uint8Array(FLOW_SIZE);
-  const dv = new DataView(rec.buffer);
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i];
-    if ((!wanted.has(flows.port(id, 0)) && !wanted.has(flows.port(id, 1))) || flows.proto(id) !== "udp") continue;
-    flows.copyRecord(id, rec, 0);
-    const v = dv.getUint8(FL_IPVER) === 6 ? 6 : 4;
-    const c: MediaCandidate = {
-      id, ipA: ipToString(rec, FL_ADDR_A, v), portA: dv.getUint16(FL_PORT_A, true), ipB: ipToString(rec, FL_ADDR_B, v),
-      portB: dv.getUint16(FL_PORT_B, true), pktsAB: dv.getUint32(FL_PKTS_AB, true), pktsBA: dv.getUint32(FL_PKTS_BA, true),
-      lastPacket: dv.getUint32(FL_LAST_PKT, true), startNs: dv.getBigUint64(FL_FIRST_TS, true),
-    };
-    indexFlow(index, `${c.ipA}|${c.portA}`, c);
-    indexFlow(index, `${c.ipB}|${c.portB}`, c);
-  }
-  return index;
-}
-
-/** Adds candidate `c` under its endpoint key (ip|port). */
-function indexFlow<C>(index: Map<string, C[]>, key: string, c: C): void {
-  const list = index.get(key);
-  if (list) list.push(c);
-  else index.set(key, [c]);
-}
-
 /** Fulfils SDP expectations from the UDP flows (see the module header); media after the end of an expectation is noted, not counted. */
 function matchMedia(
-  sessions: Session[], flows: FlowTable, times: Map<Negotiation, bigint>, windowNs: number, ends: Map<Negotiation, bigint>, candidates: FlowCandidates,
+  sessions: Session[], flows: FlowTable, times: Map<Negotiation, bigint>, windowNs: number, ends: Map<Negotiation, bigint>, media: () => MediaFlows,
 ): void {
   // Indexed loops, not for-of: this runs once a capture, mostly before it is optimised, where
   // every step of an iterator allocates its result object (MiBs over a SIP-dense capture).
-  const wanted = new Set<number>();
-  for (let si = 0; si < sessions.length; si++) {
+  let any = false;
+  for (let si = 0; si < sessions.length && !any; si++) {
     const negs = sessions[si].negotiations;
-    for (let ni = 0; ni < negs.length; ni++) for (let xi = 0; xi < negs[ni].expected.length; xi++) wanted.add(negs[ni].expected[xi].to.port);
+    for (let ni = 0; ni < negs.length && !any; ni++) any = negs[ni].expected.length > 0;
   }
-  if (!wanted.size) return;
-  const index = mediaIndex(flows, candidates.ids(), wanted);
+  if (!any) return;
+  const mf = media();
   const window = BigInt(windowNs);
   for (let si = 0; si < sessions.length; si++) {
     const negs = sessions[si].negotiations;
@@ -683,22 +640,25 @@ function matchMedia(
       const endMs = endNs === undefined ? undefined : Number(endNs / 1_000_000n);
       for (let xi = 0; xi < n.expected.length; xi++) {
         const x = n.expected[xi];
-        const list = index.get(`${x.to.ip}|${x.to.port}`);
-        for (let li = 0; list && li < list.length; li++) {
-          const c = list[li];
-          const toIsResp = c.ipB === x.to.ip && c.portB === x.to.port;
-          const srcIp = toIsResp ? c.ipA : c.ipB;
-          const srcPort = toIsResp ? c.portA : c.portB;
-          if (srcIp !== x.from.ip || (x.from.port !== null && srcPort !== x.from.port)) continue;
-          const toward = toIsResp ? c.pktsAB : c.pktsBA;
-          if (toward === 0 || c.lastPacket <= n.packet) continue;
-          if (endMs !== undefined && afterEnd(n, c.id, flows, endMs)) continue;
-          if (c.startNs - atNs > window) {
-            if (!n.lateFlows.includes(c.id)) n.lateFlows.push(c.id);
+        const port = x.to.port;
+        const toNum = ipv4Number(x.to.ip);
+        const fromNum = ipv4Number(x.from.ip);
+        for (let pos = mf.begin(port), last = mf.end(port); pos < last; pos++) {
+          const c = mf.at(pos);
+          const toIsResp = mf.portB[c] === port && mf.hasAddress(c, 1, x.to.ip, toNum);
+          if (!toIsResp && !(mf.portA[c] === port && mf.hasAddress(c, 0, x.to.ip, toNum))) continue;
+          const srcPort = toIsResp ? mf.portA[c]! : mf.portB[c]!;
+          if (!mf.hasAddress(c, toIsResp ? 0 : 1, x.from.ip, fromNum) || (x.from.port !== null && srcPort !== x.from.port)) continue;
+          const toward = toIsResp ? mf.pktsAB[c] : mf.pktsBA[c];
+          if (toward === 0 || mf.lastPacket[c]! <= n.packet) continue;
+          const id = mf.id[c]!;
+          if (endMs !== undefined && afterEnd(n, id, flows, endMs)) continue;
+          if (mf.startNs[c]! - atNs > window) {
+            if (!n.lateFlows.includes(id)) n.lateFlows.push(id);
             continue;
           }
-          n.observedFlows.push(c.id);
-          n.observed.push({ expected: xi, flow: c.id, firstPacket: flows.firstPacket(c.id), sourcePort: srcPort });
+          n.observedFlows.push(id);
+          n.observed.push({ expected: xi, flow: id, firstPacket: flows.firstPacket(id), sourcePort: srcPort });
           break;
         }
       }

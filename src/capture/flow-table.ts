@@ -752,12 +752,12 @@ export class FlowTable {
   }
 
   /**
-   * Ids of the flows with either port marked in `wanted` (a 64 Ki-entry byte map), ascending, in
-   * one typed-array scan: a flow of the table read from its record, an ended one from the store's
-   * port column (no record decoded, no piece of its temporary file read).
+   * The flows with either port marked in `wanted` (a 64 Ki-entry map of bit sets), in one
+   * typed-array scan: a flow of the table read from its record, an ended one from the store's port
+   * column (no record decoded, no piece of its temporary file read). A flow's id goes to `out[k]`,
+   * ascending, when bit k is set in either port's mark.
    */
-  idsWithPort(wanted: Uint8Array): number[] {
-    const found: number[] = [];
+  idsWithPort(wanted: Uint8Array, out: number[][]): void {
     const { slotOf, tableDv: dv, base } = this;
     const col = this.ended?.portColumn;
     for (let id = 1; id <= this.count; id++) {
@@ -773,9 +773,10 @@ export class FlowTable {
         pa = dv.getUint16(base + w * FLOW_SIZE + FL_PORT_A, true);
         pb = dv.getUint16(base + w * FLOW_SIZE + FL_PORT_B, true);
       }
-      if (wanted[pa] !== 0 || wanted[pb] !== 0) found.push(id);
+      const m = wanted[pa] | wanted[pb];
+      if (m === 0) continue;
+      for (let k = 0; k < out.length; k++) if (m & (1 << k)) out[k].push(id);
     }
-    return found;
   }
 
   /** Packet number of flow `id`'s first packet. */
