@@ -27,7 +27,7 @@
 import type { ConntrackEntry, ConntrackTuple, ConntrackDocument, ConntrackEventsDocument, RouterEndpoint } from "../types.js";
 import { type ParseContext, type Segment, type Codes, type Lines, CodeWindow, IGNORABLE, clip } from "../lines.js";
 import { WRITING, defineLazyList, type JsonListWriter, type RecordSource } from "../lazy.js";
-import { JsonOut } from "../json-out.js";
+import { CHUNK, JsonOut } from "../json-out.js";
 import { openSpillFile, type SpillFile } from "../../capture/spill-file.js";
 import type { RouterFormat } from "../types.js";
 import { writeEntry, writeEvent, writeFlow } from "./json.js";
@@ -227,13 +227,14 @@ function spillAllowed(): boolean {
 }
 
 /** Bytes copied from the spill at a time. */
-const SPILL_READ = 1 << 16;
+const SPILL_READ = CHUNK;
 
 /** The lazy list of the entries that `scan` scans again (lazy.ts); `length()` counts them (stream.ts: may read the file). */
 export function entrySource(scan: GoodLines, length: () => number): ConntrackSource {
   /** Write each good line's record with `write`. */
   function* scanWrite(write: (out: JsonOut, codes: Codes, d: number) => void, out: JsonOut, d: number, written: number): Generator<void, number> {
     for (const win of scan()) {
+      out.begin();
       if (written++) out.byte(44);
       out.pad(d);
       write(out, win.codes, d);
@@ -272,10 +273,12 @@ export function entrySource(scan: GoodLines, length: () => number): ConntrackSou
     let complete = false;
     try {
       for (const win of scan()) {
+        out.begin();
         if (written++) out.byte(44);
         out.pad(d);
         writeEntry(out, win.codes, d);
         if (file !== null) {
+          side.begin();
           side.byte(44);
           side.pad(RECORD_DEPTH);
           write(side, win.codes, RECORD_DEPTH, document, want.format, want.file);
@@ -295,14 +298,22 @@ export function entrySource(scan: GoodLines, length: () => number): ConntrackSou
     return written;
   }
 
-  /** The spilled records copied into `out` (the first one's `,` left out when nothing is written before it). */
+  /**
+   * The spilled records read straight into `out`'s buffer (the first one's `,` left out when
+   * nothing is written before it), up to SPILL_READ bytes at a time.
+   */
   function* copySpilled(sp: SpilledRecords, out: JsonOut, written: number): Generator<void, number> {
     try {
-      const buf = new Uint8Array(SPILL_READ);
       for (let pos = 0; pos < sp.size; ) {
-        const n = sp.file.read(buf, 0, Math.min(SPILL_READ, sp.size - pos), pos);
+        // (up to a chunk's end: the chunks handed out stay about CHUNK bytes)
+        const want = Math.min(SPILL_READ, sp.size - pos, Math.max(4096, CHUNK - out.size()));
+        const into = out.space(want);
+        const n = sp.file.read(into, 0, want, pos);
         if (n <= 0) throw new Error(`router: temporary file of ${sp.kind} cut at ${pos} of ${sp.size} bytes`);
-        out.seg(pos === 0 && written === 0 ? buf.subarray(1, n) : buf.subarray(0, n));
+        if (pos === 0 && written === 0) {
+          into.copyWithin(0, 1, n);
+          out.advance(n - 1);
+        } else out.advance(n);
         pos += n;
         if (out.full()) yield;
       }
