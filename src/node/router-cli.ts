@@ -3,8 +3,9 @@
  *
  * A regular file that is one conntrack dump is read in pieces (fileSource, parseRouterStream:
  * memory bounded whatever its size; a first look at its bytes, then one scan that writes the
- * entries and, into a temporary file, the flows or events); any other file is read through
- * `io.readFile` (`-`: standard input, as bytes: a pipe can be read only once) and parsed whole
+ * entries and, into a temporary file, the flows or events); standard input (`-`) is first copied
+ * into an unlinked temporary file (spoolStdin) and read from there the same way; any other file
+ * is read through `io.readFile` (standard input: as bytes, from its spool) and parsed whole
  * (parseRouterText). Then it writes the report as JSON (2-space indent, schemaVersion 1) or as text
  * tables, piece by piece (writeRouterReport: any size; a sink's promise is awaited, see
  * `writableSink`). Exit code (io.setExitCode): 2 when a file cannot be read or nothing in a file
@@ -19,6 +20,7 @@ import type { Diagnostic } from "../types.js";
 import { DEFAULT_DIAGNOSTIC_LIMIT, ROUTER_FORMATS, WIDTH_WINDOW, type RouterFormat, type RouterParseResult } from "../router/types.js";
 import type { RouterSink } from "../router/report.js";
 import type { RouterFileSource } from "../router/stream.js";
+import { openSpillFile, type SpillFile } from "../capture/spill-file.js";
 
 interface RouterOpts {
   json?: boolean;
@@ -38,6 +40,11 @@ export interface RunRouterOptions {
   out?: RouterSink;
   /** What `-` reads (default process.stdin). */
   stdin?: AsyncIterable<Uint8Array | string>;
+  /**
+   * Where standard input is spooled (spoolStdin; default: openSpillFile, an unlinked temporary
+   * file in TMPDIR): a file, or why there is none.
+   */
+  spill?: () => SpillFile | string | undefined;
   /**
    * Read a conntrack dump that is a regular file in pieces, never whole (parseRouterStream:
    * memory bounded whatever its size); default true. Any other file is read whole.
@@ -84,7 +91,199 @@ export function writableSink(w: Writable): RouterSink {
 /** Diagnostics that make `router` exit 2. */
 const FATAL = new Set(["unreadable_file", "nothing_understood", "internal_error"]);
 
-/** Everything a stream yields, as bytes. */
+/** Bytes of standard input read back from its spool at a time. */
+const SPOOL_READ = 1 << 16;
+
+/**
+ * Standard input as it was read (spoolStdin): a file source over its bytes (a pipe can be read
+ * only once; the streamed parser reads a file more than once), all its bytes at once for the
+ * whole-text parser, and close() when the report is written.
+ */
+export interface SpooledInput {
+  source: RouterFileSource;
+  size: number;
+  /** All the bytes (for a file that is not read in pieces: it is parsed whole anyway). */
+  bytes(): Uint8Array;
+  close(): void;
+  /** Why (some of) the bytes are held in memory instead of the temporary file; undefined when none are. */
+  inMemory?: string;
+}
+
+/**
+ * Reads a stream (standard input) into an unlinked temporary file (openSpillFile: in TMPDIR,
+ * nothing left behind), so that it is not held in memory and can be read like a regular file: a
+ * conntrack dump on standard input is then read in pieces as a file is. When no file can be made,
+ * or a write fails (no room left), the bytes are held in memory instead — those spooled so far are
+ * read back — and `inMemory` says why (runRouter prints it as a `stdin_in_memory` warning on
+ * stderr; the report is the same).
+ */
+export async function spoolStdin(stream: AsyncIterable<Uint8Array | string>, spill: () => SpillFile | string | undefined): Promise<SpooledInput> {
+  const enc = new TextEncoder();
+  const opened = spill();
+  let file: SpillFile | null = typeof opened === "object" ? opened : null;
+  let inMemory: string | undefined = typeof opened === "string" ? `no temporary file: ${opened}` : opened === undefined ? "no file system" : undefined;
+  /** Bytes in the file: [0, spooled); the rest in `held`, in order. */
+  let spooled = 0;
+  const held: Uint8Array[] = [];
+  let size = 0;
+  for await (const c of stream) {
+    const b = typeof c === "string" ? enc.encode(c) : c;
+    if (file !== null) {
+      try {
+        file.write(b, spooled);
+        spooled += b.length;
+        size += b.length;
+        continue;
+      } catch (err) {
+        // no room left (or no right): hold what the file has, and the rest, in memory
+        inMemory = `temporary file failed after ${spooled} bytes: ${err instanceof Error ? err.message : String(err)}`;
+        const back = new Uint8Array(spooled);
+        if (file.read(back, 0, spooled, 0) !== spooled) throw new Error(`standard input: temporary file cut short reading it back (${spooled} bytes)`);
+        file.close();
+        file = null;
+        if (spooled) held.push(back);
+        spooled = 0;
+      }
+    }
+    // (a chunk may be a view its producer reuses: keep a copy)
+    held.push(b.slice());
+    size += b.length;
+  }
+  const spoolFile = file;
+  let closed = false;
+  let memory: Uint8Array | null = null;
+  if (spoolFile === null) {
+    memory = new Uint8Array(size);
+    let at = 0;
+    for (const h of held) {
+      memory.set(h, at);
+      at += h.length;
+    }
+    held.length = 0;
+  }
+  const readAt = (into: Uint8Array, pos: number): number => {
+    if (memory !== null) {
+      const n = Math.max(0, Math.min(into.length, size - pos));
+      into.set(memory.subarray(pos, pos + n));
+      return n;
+    }
+    return spoolFile!.read(into, 0, Math.min(into.length, Math.max(0, size - pos)), pos);
+  };
+  return {
+    size,
+    inMemory,
+    source: {
+      open() {
+        let pos = 0;
+        return {
+          read(into) {
+            const n = readAt(into, pos);
+            pos += n;
+            return n;
+          },
+          close() {},
+        };
+      },
+    },
+    bytes() {
+      if (memory !== null) return memory;
+      const all = new Uint8Array(size);
+      for (let pos = 0; pos < size; ) {
+        const n = readAt(all.subarray(pos, Math.min(size, pos + SPOOL_READ)), pos);
+        if (n <= 0) throw new Error(`standard input: temporary file cut at ${pos} of ${size} bytes`);
+        pos += n;
+      }
+      return all;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      spoolFile?.close();
+      memory = null;
+    },
+  };
+}
+
+/** Parse every file and render; returns the exit code. Exported for tests. */
+export async function runRouter(files: string[], opts: RunRouterOptions, io: CliIo): Promise<number> {
+  const results: RouterParseResult[] = [];
+  /** Results read in pieces: their diagnostics are known once written (never one of FATAL's). */
+  const streamedResults = new Set<RouterParseResult>();
+  let exit = 0;
+  const { parseRouterText } = await import("../router/parse.js");
+  const { parseRouterStream } = await import("../router/stream.js");
+  /** Standard input's spools, closed once the report is written (its lists read them again). */
+  const spools: SpooledInput[] = [];
+  try {
+    for (const file of files) {
+      let input: string | Uint8Array;
+      const name = file === "-" ? STDIN_NAME : file;
+      const format = opts.format ?? "auto";
+      let spooled: SpooledInput | null = null;
+      try {
+        if (file === "-" && opts.stream !== false) {
+          // spooled to a temporary file, then read as a regular file is (a dump in pieces); the
+          // file's owner (closed when it is collected) is this function, which lives as long as
+          // the module: the file is closed below, once the report is written
+          spooled = await spoolStdin(opts.stdin ?? stdinOf(io), opts.spill ?? (() => openSpillFile(runRouter)));
+          spools.push(spooled);
+          if (spooled.inMemory !== undefined) {
+            const { formatDiagnostic } = await import("../report/flows-text.js");
+            io.stderr(formatDiagnostic({ code: "stdin_in_memory", severity: "warning", file: name, message: `standard input held in memory (${spooled.size} bytes): ${spooled.inMemory}` }) + "\n");
+          }
+        }
+      } catch (err) {
+        exit = 2;
+        results.push(unreadable(name, err));
+        continue;
+      }
+      const src = file === "-" ? spooled?.source ?? null : opts.stream !== false ? fileSource(file) : null;
+      const streamed = src ? parseRouterStream(src, name, { format, diagnosticLimit: opts.diagnosticLimit }) : null;
+      if (streamed) {
+        results.push(streamed);
+        streamedResults.add(streamed);
+        continue;
+      }
+      try {
+        input = file === "-" ? (spooled ? spooled.bytes() : await readAll(opts.stdin ?? stdinOf(io))) : await io.readFile(file);
+        // (parsed whole: the spool is not read again)
+        spooled?.close();
+      } catch (err) {
+        exit = 2;
+        results.push(unreadable(name, err));
+        continue;
+      }
+      const r = parseRouterText(input, name, { format, diagnosticLimit: opts.diagnosticLimit });
+      if (r.diagnostics.some((d) => FATAL.has(d.code))) exit = 2;
+      results.push(r);
+    }
+    // The errors that make the exit code go to stderr in every mode (the report lists them too).
+    const { formatDiagnostic } = await import("../report/flows-text.js");
+    for (const r of results) if (!streamedResults.has(r)) for (const d of r.diagnostics) if (FATAL.has(d.code)) io.stderr(formatDiagnostic(d) + "\n");
+    const { buildRouterReport, writeRouterReport } = await import("../router/report.js");
+    const report = buildRouterReport(results);
+    // On a terminal the diagnostics' severities are coloured (never in --json or a given sink);
+    // JSON goes out as the writer's UTF-8 bytes.
+    const painter = diagnosticLinePainter(opts.out || opts.json ? PLAIN : colourOf(io), (s) => io.stdout(s));
+    const text: RouterSink = (piece) => (typeof piece === "string" ? painter.write(piece) : io.stdout(piece));
+    await writeRouterReport(report, opts.out ?? text, { json: opts.json, maxDiagnostics: opts.maxDiagnostics });
+    painter.flush();
+    return exit;
+  } finally {
+    for (const s of spools) s.close();
+  }
+}
+
+/** The result of a file that could not be read. */
+function unreadable(name: string, err: unknown): RouterParseResult {
+  const d: Diagnostic = {
+    code: "unreadable_file", severity: "error", file: name,
+    message: `cannot read ${name}: ${err instanceof Error ? err.message : String(err)}`,
+  };
+  return { file: name, documents: [], flows: [], counters: [], events: [], expectations: [], diagnostics: [d] };
+}
+
+/** Everything a stream yields, as bytes (standard input with `stream: false`). */
 async function readAll(stream: AsyncIterable<Uint8Array | string>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let n = 0;
@@ -101,53 +300,6 @@ async function readAll(stream: AsyncIterable<Uint8Array | string>): Promise<Uint
     at += c.length;
   }
   return all;
-}
-
-/** Parse every file and render; returns the exit code. Exported for tests. */
-export async function runRouter(files: string[], opts: RunRouterOptions, io: CliIo): Promise<number> {
-  const results: RouterParseResult[] = [];
-  /** Results read in pieces: their diagnostics are known once written (never one of FATAL's). */
-  const streamedResults = new Set<RouterParseResult>();
-  let exit = 0;
-  const { parseRouterText } = await import("../router/parse.js");
-  const { parseRouterStream } = await import("../router/stream.js");
-  for (const file of files) {
-    let input: string | Uint8Array;
-    const name = file === "-" ? STDIN_NAME : file;
-    const src = file !== "-" && opts.stream !== false ? fileSource(file) : null;
-    const streamed = src ? parseRouterStream(src, name, { format: opts.format ?? "auto", diagnosticLimit: opts.diagnosticLimit }) : null;
-    if (streamed) {
-      results.push(streamed);
-      streamedResults.add(streamed);
-      continue;
-    }
-    try {
-      input = file === "-" ? await readAll(opts.stdin ?? stdinOf(io)) : await io.readFile(file);
-    } catch (err) {
-      exit = 2;
-      const d: Diagnostic = {
-        code: "unreadable_file", severity: "error", file: name,
-        message: `cannot read ${name}: ${err instanceof Error ? err.message : String(err)}`,
-      };
-      results.push({ file: name, documents: [], flows: [], counters: [], events: [], expectations: [], diagnostics: [d] });
-      continue;
-    }
-    const r = parseRouterText(input, name, { format: opts.format ?? "auto", diagnosticLimit: opts.diagnosticLimit });
-    if (r.diagnostics.some((d) => FATAL.has(d.code))) exit = 2;
-    results.push(r);
-  }
-  // The errors that make the exit code go to stderr in every mode (the report lists them too).
-  const { formatDiagnostic } = await import("../report/flows-text.js");
-  for (const r of results) if (!streamedResults.has(r)) for (const d of r.diagnostics) if (FATAL.has(d.code)) io.stderr(formatDiagnostic(d) + "\n");
-  const { buildRouterReport, writeRouterReport } = await import("../router/report.js");
-  const report = buildRouterReport(results);
-  // On a terminal the diagnostics' severities are coloured (never in --json or a given sink);
-  // JSON goes out as the writer's UTF-8 bytes.
-  const painter = diagnosticLinePainter(opts.out || opts.json ? PLAIN : colourOf(io), (s) => io.stdout(s));
-  const text: RouterSink = (piece) => (typeof piece === "string" ? painter.write(piece) : io.stdout(piece));
-  await writeRouterReport(report, opts.out ?? text, { json: opts.json, maxDiagnostics: opts.maxDiagnostics });
-  painter.flush();
-  return exit;
 }
 
 function count(v: string, fallback: number): number {
@@ -170,8 +322,10 @@ longest cell in the first ${WIDTH_WINDOW} rows of that table; a later, longer ce
 A regular file holding one conntrack -L / -E dump is read in pieces, never whole (memory does not
 grow with its size): a first look at its bytes, then one scan that writes everything (with --json,
 the flows or events go through an unlinked temporary file in TMPDIR until the entries are written;
-ALG_VERIFY_ROUTER_SPILL=0: scanned again instead). Anything else — standard input, several outputs
-in one file, Junos or SRX text — is read whole.
+ALG_VERIFY_ROUTER_SPILL=0: scanned again instead). Standard input (-) is first copied into an
+unlinked temporary file in TMPDIR and read from there as a regular file is; when none can be made
+or it runs out of room, it is held in memory and a stdin_in_memory warning goes to stderr (the
+report is the same). Anything else — several outputs in one file, Junos or SRX text — is read whole.
 `)
     .action(async (files: string[], opts: RouterOpts) => {
       const code = await runRouter(files, {
