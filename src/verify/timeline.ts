@@ -21,26 +21,36 @@ export interface TimelineEntry {
   placed?: "timestamp" | "flow";
 }
 
+/** A router event's own clock: epoch seconds (conntrack -E -o timestamp), else undefined. */
+const epochOf = (ev: RouterEvent) => (ev.time !== undefined && /^\d{9,}(\.\d+)?$/.test(ev.time.trim()) ? ev.time.trim() : undefined);
+
 const isoToNs = (t: string) => BigInt(Date.parse(t.slice(0, 19) + "Z")) * 1_000_000_000n / 1000n + BigInt(t.slice(20, 29));
 
 export function buildTimeline(sessions: VerifiedSession[], captures: { inside?: AnalyzeResult; outside?: AnalyzeResult }, router: RouterParseResult[]): TimelineEntry[] {
   const out: (TimelineEntry & { ns?: bigint })[] = [];
-  const flowStart = new Map<string, { ns: bigint; time: string; source: "inside" | "outside"; packet: number }>();
-  /** Remember a flow's start under both orientations of its tuple. */
+  const events: RouterEvent[] = router.flatMap((r) => r.events);
+  // Flow starts by tuple are looked up only for router events without a clock of their own.
+  const byTuple = events.some((ev) => epochOf(ev) === undefined);
+  const flowStart = new Map<string, { ns: bigint; time: string }>();
+  /** A flow's start (remembered under both orientations of its tuple when router events may look it up). */
   const remember = (side: "inside" | "outside", id: number) => {
     const r = captures[side];
     if (!r) return;
+    const ns = r.scan.flows.firstNs(id);
+    const v = { ns, time: nsToIso(ns) };
+    if (!byTuple) return v;
     const f = r.scan.flows.get(id);
-    const v = { ns: r.scan.flows.firstNs(id), time: f.first.time, source: side, packet: f.first.packet };
     for (const [a, b] of [[f.initiator, f.responder], [f.responder, f.initiator]]) {
       const k = `${a.ip}|${a.port}|${b.ip}|${b.port}`;
       if (!flowStart.has(k)) flowStart.set(k, v);
     }
     return v;
   };
-  for (const s of sessions) {
-    if (s.control.insideFlow) remember("inside", s.control.insideFlow);
-    if (s.control.outsideFlow) remember("outside", s.control.outsideFlow);
+  if (byTuple) {
+    for (const s of sessions) {
+      if (s.control.insideFlow) remember("inside", s.control.insideFlow);
+      if (s.control.outsideFlow) remember("outside", s.control.outsideFlow);
+    }
   }
   for (const s of sessions) {
     for (const n of s.negotiations) {
@@ -66,11 +76,10 @@ export function buildTimeline(sessions: VerifiedSession[], captures: { inside?: 
     }
   }
   // Router events.
-  const events: RouterEvent[] = router.flatMap((r) => r.events);
   for (const ev of events) {
     const loc = { file: ev.location.file, line: ev.location.line };
     const what = `${ev.tag} ${ev.src.ip}:${ev.src.port} -> ${ev.dst.ip}:${ev.dst.port}${ev.alg ? ` (${ev.alg})` : ""}`;
-    const epoch = ev.time !== undefined && /^\d{9,}(\.\d+)?$/.test(ev.time.trim()) ? ev.time.trim() : undefined;
+    const epoch = epochOf(ev);
     if (epoch) {
       const [sec, frac = ""] = epoch.split(".");
       const ns = BigInt(sec) * 1_000_000_000n + BigInt((frac + "000000000").slice(0, 9));
