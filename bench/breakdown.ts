@@ -47,7 +47,7 @@ export interface Phase {
   seconds: number;
   /**
    * Minor page faults of the process during the stage (analyze only; median of the runs): a
-   * fresh page's first touch costs 12–14 µs of CPU on the reference VM (README "analyze,
+   * fresh page's first touch costs 12–14 µs of CPU on the reference VM (bench/PERFORMANCE-LOG.md "analyze,
    * session 9"), so the count says how much of a stage is memory taken anew.
    */
   faults?: number;
@@ -222,7 +222,7 @@ export async function verifyBreakdown(inside: string, outside: string, runs = 3)
   }
   // As the CLI writes it: once, in pieces, to a sink that drops them. Its first run only: the CLI
   // pays the writer's cold run (a median of later runs measured its warm code: 27–48 ms where the
-  // CLI's one run took ~150, README "verify, session 9").
+  // CLI's one run took ~150, bench/PERFORMANCE-LOG.md "verify, session 9").
   const json = await timeIt(1, () => writeVerifyJson(report!, () => {}));
   return [
     { job: "verify", phase: "analyze inside + outside (one after the other here)", seconds: analyzed },

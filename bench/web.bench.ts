@@ -63,7 +63,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length
  * STREAM_MIN_READ_BYTES) and does nothing with the bytes. The page can be no faster than this
  * (the decoding can at best hide under the reading), so on an idle machine Node's time over this
  * one is the most the page could reach of Node with File.stream(). On a loaded one this read alone
- * was seen slower than the page's read and decode (README, session 10): a floor only when idle. A read that has not settled
+ * was seen slower than the page's read and decode (bench/PERFORMANCE-LOG.md, session 10): a floor only when idle. A read that has not settled
  * after STREAM_STALL_MS (Chromium's occasional stuck BYOB read, see streamSource) spoils that
  * run: it is counted and left out.
  */

@@ -4,7 +4,7 @@
 // chunks cli.bundle-*.js. Why: Node's ESM loader resolves, reads and links each file apart — a
 // one-capture command loaded 43 of our files before its first packet; bundled, 17 (NODE_DEBUG=esm; its dynamic
 // imports stay chunks, so a command still loads only its own code). Whole process, paired, on a
-// small capture: CPU ~0.86 × (README "Start-up").
+// small capture: CPU ~0.86 × (bench/PERFORMANCE-LOG.md "Start-up").
 //
 // The chunks are written next to cli.js, in dist/src/node/, so every `new URL(…, import.meta.url)`
 // (the worker files, the package root, the wasm) resolves as in the unbundled build; the worker

@@ -1,7 +1,7 @@
 /**
  * Worker thread of prefault.ts: takes the wasm core's fresh flow-table pages ahead of the scan.
  *
- * A page's first touch costs 12–14 µs of CPU on the reference VM (README "analyze, session 9"),
+ * A page's first touch costs 12–14 µs of CPU on the reference VM (bench/PERFORMANCE-LOG.md "analyze, session 9"),
  * and the flow records take ~7.6 k of them on the 1 GiB bench capture: here they are taken on the
  * second core. Each page is touched by an atomic add of 0 to one of its words: a write (so the
  * page is made resident and writable, not mapped to the zero page) that changes no value, whatever

@@ -67,7 +67,7 @@ export function prefaultHelper(ahead = PREFAULT_AHEAD_PAGES, waitReady = false):
         indexPtr: core.flowIndexPtr() >>> 0, indexBytes: cap * 4, ahead,
       };
       // node:worker_threads loaded only here, for a capture that uses the helper (start-up cost
-      // of the small ones; README "analyze"); start() stays synchronous.
+      // of the small ones; bench/PERFORMANCE-LOG.md "Start-up"); start() stays synchronous.
       const { Worker: WorkerThread } = createRequire(import.meta.url)("node:worker_threads") as typeof import("node:worker_threads");
       worker = new WorkerThread(workerUrl(), { workerData: data });
       // The scan never waits for it; it ends at stop(), or with the process. It only moves page

@@ -30,7 +30,7 @@ export const JSON_CHUNK = 1 << 16;
 /**
  * Code units of text gathered by Utf8Chunks before they are encoded: small enough that the
  * gathered text, two-byte when a reason holds "→", stays below V8's large-object size (128 KiB;
- * a piece of 2^16 units was a fresh mapping each, session 8's README note).
+ * a piece of 2^16 units was a fresh mapping each, session 8's note in bench/PERFORMANCE-LOG.md).
  */
 const PIECE = 1 << 14;
 

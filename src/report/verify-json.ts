@@ -11,7 +11,7 @@
  * JavaScript that runs once per report, mostly before V8 has optimised it, and writes every string
  * a code unit at a time — on the bench pair's
  * 5.6 MB report (2 × 1 GiB, 1 067 sessions, 6 032 checks) ~150 ms of the serial phase's CPU where
- * the engine's own JSON.stringify of the same values takes about half (README "verify,
+ * the engine's own JSON.stringify of the same values takes about half (bench/PERFORMANCE-LOG.md "verify,
  * session 10"). Same approach as the sessions of `analyze --json` (sessions-json.ts).
  *
  * A value is one piece when it is below the report's members (depth ≥ 2), and it and its members
