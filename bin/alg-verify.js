@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --max-semi-space-size=8
 // Launcher: runs the compiled CLI (dist/) and sets the process exit code from main().
-// --max-semi-space-size=8 (MiB; README "Performance"): V8's young generation stops at 2 × 8 MiB
+// --max-semi-space-size=8 (MiB; bench/PERFORMANCE-LOG.md "Flows that come and go"): V8's young generation stops at 2 × 8 MiB
 // instead of growing to 2 × 16 MiB over a long capture (analyze on a 4 GiB capture whose flows
 // come and go: peak RSS 185 against 204 MiB; CPU unchanged, paired runs). Node ignores a
 // shebang: `node bin/alg-verify.js` runs without it.
@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 
 /**
  * The CLI bundled by `npm run build` (scripts/bundle-cli.mjs: a one-capture command loads 17 of our files instead of 43,
- * README "Start-up") when it is at least as new as the compiled cli.js; else, or with
+ * bench/PERFORMANCE-LOG.md "Start-up") when it is at least as new as the compiled cli.js; else, or with
  * ALG_VERIFY_BUNDLE=0, the compiled modules themselves.
  */
 function cliModule() {

@@ -107,7 +107,7 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option("--limit <n>", "show at most n flows in the table (text output)").argParser(intOption(0, Number.MAX_SAFE_INTEGER)));
   endedMemoryOption(captureCoreOptions(flowsCmd))
     .action(async (capture: string, o: CaptureCoreCliOptions & { endedMemory: number; json?: boolean; maxFlows: number; flowTimeouts?: Partial<FlowTimeouts>; window: number; mergeInterfaces?: boolean; limit?: number }) => {
-      // Each output's modules only when that output is chosen (start-up cost, README "analyze").
+      // Each output's modules only when that output is chosen (start-up cost, bench/PERFORMANCE-LOG.md "Start-up").
       const { scanFile } = await import("./files.js");
       const prog = progress(io, io.isTTY ? [{ name: capture, total: await sizeOf(capture) }] : []);
       const scan = await prog.until(scanFile(capture, {
