@@ -153,12 +153,7 @@ export async function spoolStdin(stream: AsyncIterable<Uint8Array | string>, spi
   let closed = false;
   let memory: Uint8Array | null = null;
   if (spoolFile === null) {
-    memory = new Uint8Array(size);
-    let at = 0;
-    for (const h of held) {
-      memory.set(h, at);
-      at += h.length;
-    }
+    memory = joinBytes(held, size);
     held.length = 0;
   }
   const readAt = (into: Uint8Array, pos: number): number => {
@@ -293,6 +288,11 @@ async function readAll(stream: AsyncIterable<Uint8Array | string>): Promise<Uint
     chunks.push(b);
     n += b.length;
   }
+  return joinBytes(chunks, n);
+}
+
+/** Chunks of `n` bytes in all, one after the other in one array. */
+function joinBytes(chunks: readonly Uint8Array[], n: number): Uint8Array {
   const all = new Uint8Array(n);
   let at = 0;
   for (const c of chunks) {
