@@ -15,15 +15,18 @@ const { join } = require("node:path");
 const dist = join(__dirname, "../dist/src/node");
 
 /**
- * The bundle's entry when it is at least as new as the compiled cli.js (a later `tsc` alone makes
- * it stale: then the compiled modules run) and ALG_VERIFY_BUNDLE is not 0; else undefined.
+ * The bundle's entry unless ALG_VERIFY_BUNDLE=0 or it is stale; else undefined (the compiled modules
+ * run). Stale: in a checkout (src/ beside dist/), older than the compiled cli.js — a later `tsc`
+ * alone rewrites cli.js. An installed package has no src/, and its files' times are those of the
+ * install's unpacking (cli.js after the bundle): there the bundle always runs.
  */
 function bundleEntry() {
   if (process.env.ALG_VERIFY_BUNDLE === "0") return undefined;
   const bundle = join(dist, "cli.bundle.cjs");
   const b = statSync(bundle, { throwIfNoEntry: false });
+  if (!b || !statSync(join(__dirname, "../src"), { throwIfNoEntry: false })) return b ? bundle : undefined;
   const c = statSync(join(dist, "cli.js"), { throwIfNoEntry: false });
-  return b && (!c || b.mtimeMs >= c.mtimeMs) ? bundle : undefined;
+  return !c || b.mtimeMs >= c.mtimeMs ? bundle : undefined;
 }
 
 let closed = false;
