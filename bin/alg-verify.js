@@ -9,7 +9,7 @@
 // "Start-up (session 12)"). The CLI bundled by `npm run build` (scripts/bundle-cli.mjs: CommonJS,
 // a chunk per dynamic import) runs through chunk-loader.cjs, with V8's code cache made by the build.
 "use strict";
-const { statSync, writeSync } = require("node:fs");
+const { fstatSync, statSync, writeSync } = require("node:fs");
 const { join } = require("node:path");
 
 const dist = join(__dirname, "../dist/src/node");
@@ -27,6 +27,20 @@ function bundleEntry() {
   if (!b || !statSync(join(__dirname, "../src"), { throwIfNoEntry: false })) return b ? bundle : undefined;
   const c = statSync(join(dist, "cli.js"), { throwIfNoEntry: false });
   return !c || b.mtimeMs >= c.mtimeMs ? bundle : undefined;
+}
+
+/**
+ * Whether standard output (1) or error (2) is a terminal, asked of the stream only for a character
+ * device (a terminal, or /dev/null): reading process.stdout or process.stderr makes the stream, and
+ * a pipe's loads Node's net and stream modules (~10 ms of CPU, paired runs).
+ */
+function isTerminal(fd) {
+  try {
+    if (!fstatSync(fd).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  return Boolean((fd === 1 ? process.stdout : process.stderr).isTTY);
 }
 
 let closed = false;
@@ -56,16 +70,18 @@ function writeAll(fd, s) {
 async function run() {
   const entry = bundleEntry();
   const { main } = entry ? require("./chunk-loader.cjs").loadChunk(entry) : await import(require("node:url").pathToFileURL(join(dist, "cli.js")).href);
+  const stderrIsTTY = isTerminal(2);
+  const stdoutIsTTY = isTerminal(1);
   const code = await main(process.argv.slice(2), {
     stdout: (s) => writeAll(1, s),
     stderr: (s) => writeAll(2, s),
     readFile: (p) => require("node:fs/promises").readFile(p, "utf8"),
     setExitCode: () => {},
-    isTTY: Boolean(process.stderr.isTTY),
+    isTTY: stderrIsTTY,
     // (a terminal of unknown size reports 0 columns)
-    stderrColumns: process.stderr.columns || undefined,
-    stdoutIsTTY: Boolean(process.stdout.isTTY),
-    stdoutColumns: (process.stdout.isTTY && process.stdout.columns) || undefined,
+    stderrColumns: (stderrIsTTY && process.stderr.columns) || undefined,
+    stdoutIsTTY,
+    stdoutColumns: (stdoutIsTTY && process.stdout.columns) || undefined,
     env: process.env,
   });
   process.exitCode = code;
