@@ -129,6 +129,10 @@ describe("a one-capture command's start-up", () => {
     // commander requires child_process at load for executable subcommands only: the bundle defers it
     expect(u.builtins).toContain("NativeModule child_process");
     expect(b.builtins).not.toContain("NativeModule child_process");
+    // stdout and stderr are pipes here: the launcher does not make their streams (Node's net module)
+    // to ask whether they are terminals (NODE_DEBUG off: its debug lines are written to stderr's
+    // stream; no cache report: it asks worker_threads for the thread's id)
+    expect(runCli(analyzeArgs, { env: { NODE_DEBUG: "", ALG_VERIFY_CODE_CACHE_REPORT: "" } }).builtins).not.toContain("NativeModule net");
     expect(u.files.some((f) => f.endsWith("/dist/src/node/cli.js"))).toBe(true);
     expect(u.files.length).toBeGreaterThan(20);
     expect(b.files).toEqual([]);
