@@ -13,9 +13,9 @@
 // analyze-worker, prefault-worker, suite-worker) are entries of the same bundle, sharing its chunks:
 // in the bundle their `new URL("./x-worker.js", import.meta.url)` names `x-worker.bundle.cjs`, a
 // two-line file that runs the entry's chunk through bin/chunk-loader.cjs (with its code cache).
-// bin/alg-verify.js runs the bundle only when it is not older than dist/src/node/cli.js (a later
-// `tsc` alone makes it stale: then the unbundled CLI runs, workers included), and never with
-// ALG_VERIFY_BUNDLE=0.
+// bin/alg-verify.js runs the bundle unless ALG_VERIFY_BUNDLE=0 or, in a checkout, it is older than
+// dist/src/node/cli.js (a later `tsc` alone makes it stale: then the unbundled CLI runs, workers
+// included).
 //
 // Each chunk's first line is `//# alg-verify-build <id>` (the sha-256 of the chunk, 16 hex digits),
 // and its cache file begins with the same id: the launcher uses a cache only for the chunk it was
