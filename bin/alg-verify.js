@@ -4,24 +4,44 @@
 // instead of growing to 2 × 16 MiB over a long capture (analyze on a 4 GiB capture whose flows
 // come and go: peak RSS 185 against 204 MiB; CPU unchanged, paired runs). Node ignores a
 // shebang: `node bin/alg-verify.js` runs without it.
-import { statSync, writeSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+//
+// CommonJS (bin/package.json): Node then starts without its ESM loader (bench/PERFORMANCE-LOG.md
+// "Start-up (session 12)"). The CLI bundled by `npm run build` (scripts/bundle-cli.mjs: CommonJS,
+// a chunk per dynamic import) runs through chunk-loader.cjs, with V8's code cache made by the build.
+"use strict";
+const { fstatSync, statSync, writeSync } = require("node:fs");
+const { join } = require("node:path");
+
+const dist = join(__dirname, "../dist/src/node");
 
 /**
- * The CLI bundled by `npm run build` (scripts/bundle-cli.mjs: a one-capture command loads 17 of our files instead of 43,
- * bench/PERFORMANCE-LOG.md "Start-up") when it is at least as new as the compiled cli.js; else, or with
- * ALG_VERIFY_BUNDLE=0, the compiled modules themselves.
+ * The bundle's entry unless ALG_VERIFY_BUNDLE=0 or it is stale; else undefined (the compiled modules
+ * run). Stale: in a checkout (src/ beside dist/), older than the compiled cli.js — a later `tsc`
+ * alone rewrites cli.js. An installed package has no src/, and its files' times are those of the
+ * install's unpacking (cli.js after the bundle): there the bundle always runs.
  */
-function cliModule() {
-  const compiled = new URL("../dist/src/node/cli.js", import.meta.url);
-  if (process.env.ALG_VERIFY_BUNDLE === "0") return compiled;
-  const bundle = new URL("../dist/src/node/cli.bundle.js", import.meta.url);
+function bundleEntry() {
+  if (process.env.ALG_VERIFY_BUNDLE === "0") return undefined;
+  const bundle = join(dist, "cli.bundle.cjs");
   const b = statSync(bundle, { throwIfNoEntry: false });
-  const c = statSync(compiled, { throwIfNoEntry: false });
-  return b && (!c || b.mtimeMs >= c.mtimeMs) ? bundle : compiled;
+  if (!b || !statSync(join(__dirname, "../src"), { throwIfNoEntry: false })) return b ? bundle : undefined;
+  const c = statSync(join(dist, "cli.js"), { throwIfNoEntry: false });
+  return !c || b.mtimeMs >= c.mtimeMs ? bundle : undefined;
 }
 
-const { main } = await import(cliModule().href);
+/**
+ * Whether standard output (1) or error (2) is a terminal, asked of the stream only for a character
+ * device (a terminal, or /dev/null): reading process.stdout or process.stderr makes the stream, and
+ * a pipe's loads Node's net and stream modules (~10 ms of CPU, paired runs).
+ */
+function isTerminal(fd) {
+  try {
+    if (!fstatSync(fd).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  return Boolean((fd === 1 ? process.stdout : process.stderr).isTTY);
+}
 
 let closed = false;
 
@@ -47,16 +67,28 @@ function writeAll(fd, s) {
   }
 }
 
-const code = await main(process.argv.slice(2), {
-  stdout: (s) => writeAll(1, s),
-  stderr: (s) => writeAll(2, s),
-  readFile: (p) => readFile(p, "utf8"),
-  setExitCode: () => {},
-  isTTY: Boolean(process.stderr.isTTY),
-  // (a terminal of unknown size reports 0 columns)
-  stderrColumns: process.stderr.columns || undefined,
-  stdoutIsTTY: Boolean(process.stdout.isTTY),
-  stdoutColumns: (process.stdout.isTTY && process.stdout.columns) || undefined,
-  env: process.env,
+async function run() {
+  const entry = bundleEntry();
+  const { main } = entry ? require("./chunk-loader.cjs").loadChunk(entry) : await import(require("node:url").pathToFileURL(join(dist, "cli.js")).href);
+  const stderrIsTTY = isTerminal(2);
+  const stdoutIsTTY = isTerminal(1);
+  const code = await main(process.argv.slice(2), {
+    stdout: (s) => writeAll(1, s),
+    stderr: (s) => writeAll(2, s),
+    readFile: (p) => require("node:fs/promises").readFile(p, "utf8"),
+    setExitCode: () => {},
+    isTTY: stderrIsTTY,
+    // (a terminal of unknown size reports 0 columns)
+    stderrColumns: (stderrIsTTY && process.stderr.columns) || undefined,
+    stdoutIsTTY,
+    stdoutColumns: (stdoutIsTTY && process.stdout.columns) || undefined,
+    env: process.env,
+  });
+  process.exitCode = code;
+}
+
+run().catch((e) => {
+  // as an ESM launcher's top-level await did: the error and its stack on stderr, exit code 1
+  process.exitCode = 1;
+  throw e;
 });
-process.exitCode = code;

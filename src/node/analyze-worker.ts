@@ -24,31 +24,35 @@ const onProgress = (bytes: number) => {
   posted = now;
   parentPort!.postMessage({ progress: bytes });
 };
-try {
-  const r = await analyzeFile(path, progress ? { ...opts, onProgress } : opts);
-  const { core, flows: table, ...scan } = r.scan;
-  // Everything but the flow table first: the main thread deserialises it (sessions, events: ~2 MB
-  // on the bench pair, ~50 ms) while the table is copied below, not after it, on verify's critical
-  // path when this is the last worker (files.ts analyzeFilesParallel joins the two messages).
-  parentPort!.postMessage({ head: { scan, sessions: r.sessions, events: r.events } });
-  // One worker packs at a time (the pack lock of files.ts analyzeFilesParallel): the other's copy waits for this one to end.
-  let prepared = false;
-  for (let held; packLock && packLockId && (held = Atomics.compareExchange(packLock, 0, 0, packLockId)) !== 0; ) {
-    // Waiting: the other worker's table reaches the main thread first, which prepares it while this
-    // one is copied, and then has this table's columns (and UDP endpoint index) to compute
-    // (verify-run.ts prepareSide) before it can pair the two. Computed here meanwhile, from the
-    // table in wasm memory, read in slot order; sent with the records.
-    if (!prepared) {
-      flowColumns(table);
-      if (looksUpUdpFlows(r.sessions)) prepareUdpFlows(table);
-      prepared = true;
+/** The analysis and its messages; not top-level await, so the bundle can make this file a CommonJS chunk (scripts/bundle-cli.mjs). */
+async function analyzeAndPost(): Promise<void> {
+  try {
+    const r = await analyzeFile(path, progress ? { ...opts, onProgress } : opts);
+    const { core, flows: table, ...scan } = r.scan;
+    // Everything but the flow table first: the main thread deserialises it (sessions, events: ~2 MB
+    // on the bench pair, ~50 ms) while the table is copied below, not after it, on verify's critical
+    // path when this is the last worker (files.ts analyzeFilesParallel joins the two messages).
+    parentPort!.postMessage({ head: { scan, sessions: r.sessions, events: r.events } });
+    // One worker packs at a time (the pack lock of files.ts analyzeFilesParallel): the other's copy waits for this one to end.
+    let prepared = false;
+    for (let held; packLock && packLockId && (held = Atomics.compareExchange(packLock, 0, 0, packLockId)) !== 0; ) {
+      // Waiting: the other worker's table reaches the main thread first, which prepares it while this
+      // one is copied, and then has this table's columns (and UDP endpoint index) to compute
+      // (verify-run.ts prepareSide) before it can pair the two. Computed here meanwhile, from the
+      // table in wasm memory, read in slot order; sent with the records.
+      if (!prepared) {
+        flowColumns(table);
+        if (looksUpUdpFlows(r.sessions)) prepareUdpFlows(table);
+        prepared = true;
+      }
+      Atomics.wait(packLock, 0, held);
     }
-    Atomics.wait(packLock, 0, held);
+    const offered = offers && offerState && packLockId ? takePackBuffer(offerState, packLockId - 1, offers) : undefined;
+    const { packed, transfer } = packFlows(core!, table, offered);
+    if (prepared) addPrepared(packed, transfer, table);
+    parentPort!.postMessage({ ok: true, flows: packed }, transfer);
+  } catch (e) {
+    parentPort!.postMessage({ ok: false, name: (e as Error).name, message: (e as Error).message, file: (e as { file?: string }).file, code: (e as { code?: string }).code });
   }
-  const offered = offers && offerState && packLockId ? takePackBuffer(offerState, packLockId - 1, offers) : undefined;
-  const { packed, transfer } = packFlows(core!, table, offered);
-  if (prepared) addPrepared(packed, transfer, table);
-  parentPort!.postMessage({ ok: true, flows: packed }, transfer);
-} catch (e) {
-  parentPort!.postMessage({ ok: false, name: (e as Error).name, message: (e as Error).message, file: (e as { file?: string }).file, code: (e as { code?: string }).code });
 }
+void analyzeAndPost();

@@ -21,6 +21,13 @@ import { TFTP_ACK_DUPS_MAX } from "../wasm/abi.js";
 import { registerRouterCommand } from "./router-cli.js";
 import { flowCapLog2For } from "../capture/flow-capacity.js";
 import { SIP_SIDES_DIALOGS } from "../verify/limits.js";
+
+/**
+ * Standard input for a capture argument "-", else undefined: reading process.stdin makes its
+ * stream, and for a pipe or socket Node loads its net module (start-up cost of every command,
+ * bench/PERFORMANCE-LOG.md "Start-up (session 12)").
+ */
+const stdinFor = (io: CliIo, ...captures: (string | undefined)[]) => (captures.includes(STDIN) ? stdinOf(io) : undefined);
 // The commands' implementations are loaded when a command runs, so starting the CLI (and
 // `--help`) stays cheap; only what the chosen command needs is parsed.
 
@@ -116,7 +123,7 @@ export function createProgram(io: CliIo): Command {
         windowBytes: o.window,
         mergeInterfaces: o.mergeInterfaces,
         onProgress: (bytes) => prog.tick(0, bytes),
-        stdin: stdinOf(io),
+        stdin: stdinFor(io, capture),
         ...captureCoreScanOptions(o),
         endedMemoryBytes: o.endedMemory * 2 ** 20,
       }));
@@ -161,7 +168,7 @@ export function createProgram(io: CliIo): Command {
         profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts, sipPorts: o.sipPorts, tftpPorts: o.tftpPorts,
         flowCapLog2: flowCapLog2For(o.maxFlows), flowTimeouts: o.flowTimeouts, maxControlStreams: o.maxControlStreams,
         controlIdleSeconds: o.controlIdle, maxNegotiations: o.maxNegotiations,
-        mergeInterfaces: o.mergeInterfaces, onProgress: (bytes) => prog.tick(0, bytes), stdin: stdinOf(io), ...tftpScanOptions(o), ...captureCoreScanOptions(o),
+        mergeInterfaces: o.mergeInterfaces, onProgress: (bytes) => prog.tick(0, bytes), stdin: stdinFor(io, capture), ...tftpScanOptions(o), ...captureCoreScanOptions(o),
         endedMemoryBytes: o.endedMemory * 2 ** 20,
       }));
       if (o.json) (await import("../report/flows-json.js")).writeFlowsJson(scan, io.stdout, { profile: o.profile, sessions });
@@ -246,7 +253,7 @@ export function createProgram(io: CliIo): Command {
           flowCapLog2: flowCapLog2For(o.maxFlows), clockOffsetMs: o.clockOffset, frameTolerance: o.frameTolerance,
           maxControlStreams: o.maxControlStreams, controlIdleSeconds: o.controlIdle, maxNegotiations: o.maxNegotiations,
           allMappings: o.allMappings, hints: { natAddresses: o.natAddress, insideNets: o.insideNet }, sipSidesDialogs: o.sipSidesDialogs,
-          readFile: io.readFile, stdin: stdinOf(io), ...tftpScanOptions(o), ...captureCoreScanOptions(o),
+          readFile: io.readFile, stdin: stdinFor(io, o.inside, o.outside), ...tftpScanOptions(o), ...captureCoreScanOptions(o),
           onProgress: (i, bytes) => prog.tick(i, bytes),
           onCapturesRead: () => prog.stage(sides.length > 1 ? "comparing the captures through the NAT …" : "verifying …"),
         },

@@ -7,9 +7,9 @@
  * the heavy modules is reached.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const src = new URL("../../src/", import.meta.url).pathname;
@@ -94,39 +94,102 @@ describe("a one-capture command's start-up", () => {
   });
 
   // The bundle of scripts/bundle-cli.mjs (built by `npm run build`): bin/alg-verify.js runs it when
-  // it is at least as new as dist/src/node/cli.js. The files the ESM loader stored (NODE_DEBUG=esm
-  // names each) are counted with and without it, and the reports must be the same bytes.
-  const bundled = join(repo, "dist/src/node/cli.bundle.js");
+  // it is at least as new as dist/src/node/cli.js. As CommonJS it starts without Node's ESM loader
+  // (NODE_DEBUG=esm names each file that loader stores: none), through bin/chunk-loader.cjs with the
+  // code caches the build made; the reports must be the same bytes as the compiled modules'.
+  const bundled = join(repo, "dist/src/node/cli.bundle.cjs");
   const fresh = built && existsSync(bundled) && statSync(bundled).mtimeMs >= statSync(join(repo, "dist/src/node/cli.js")).mtimeMs;
-  it.skipIf(!fresh || !existsSync(capture))("the bundled CLI loads fewer files and writes the same report as the compiled modules", () => {
+  /** The V8 flags of the launcher's shebang: the build made the caches under them. */
+  const flags = (/^#!.*\bnode\b(.*)$/m.exec(readFileSync(bin, "utf8"))?.[1] ?? "").trim().split(/\s+/).filter(Boolean);
+  type Tally = { thread: number; chunks: number; cached: number; rejected: number; absent: number; files: string[] };
+  /** One run: its stdout, the files the ESM loader stored, Node's modules loaded, each thread's cache tally. */
+  function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; flags?: string[]; bin?: string } = {}) {
     const dir = mkdtempSync(join(tmpdir(), "alg-bundle-"));
-    const list = join(dir, "modules.txt");
-    const preload = join(dir, "list.cjs");
-    writeFileSync(preload, `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join("\\n")));\n`);
-    const run = (bundle: boolean) => {
-      const r = spawnSync(process.execPath, ["--require", preload, bin, "analyze", "--json", "--profile", "linux", capture], {
-        encoding: "utf8", maxBuffer: 1 << 26, env: { ...process.env, NODE_DEBUG: "esm", ALG_VERIFY_BUNDLE: bundle ? "1" : "0" },
+    try {
+      const list = join(dir, "modules.txt");
+      const tally = join(dir, "tally.jsonl");
+      const preload = join(dir, "list.cjs");
+      writeFileSync(preload, `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join("\\n")));\n`);
+      const r = spawnSync(process.execPath, [...(opts.flags ?? flags), "--require", preload, opts.bin ?? bin, ...args], {
+        encoding: "utf8", maxBuffer: 1 << 26, env: { ...process.env, NODE_DEBUG: "esm", ALG_VERIFY_CODE_CACHE_REPORT: tally, ...opts.env },
       });
       expect(r.status, r.stderr).toBe(0);
       const files = new Set([...r.stderr.matchAll(/Storing (file:\/\/\S+)/g)].map((m) => m[1]));
-      return { stdout: r.stdout, files: [...files], builtins: readFileSync(list, "utf8").split("\n") };
-    };
-    let b, u;
-    try {
-      b = run(true);
-      u = run(false);
+      const tallies: Tally[] = existsSync(tally) ? readFileSync(tally, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
+      return { stdout: r.stdout, files: [...files], builtins: readFileSync(list, "utf8").split("\n"), main: tallies.find((t) => t.thread === 0), tallies };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+  const analyzeArgs = ["analyze", "--json", "--profile", "linux", capture];
+
+  it.skipIf(!fresh || !existsSync(capture))("the bundled CLI runs without the ESM loader, from its code caches, and writes the same report as the compiled modules", () => {
+    const b = runCli(analyzeArgs);
+    const u = runCli(analyzeArgs, { env: { ALG_VERIFY_BUNDLE: "0" } });
     // commander requires child_process at load for executable subcommands only: the bundle defers it
     expect(u.builtins).toContain("NativeModule child_process");
     expect(b.builtins).not.toContain("NativeModule child_process");
-    expect(b.files.some((f) => f.endsWith("/dist/src/node/cli.bundle.js"))).toBe(true);
+    // stdout and stderr are pipes here: the launcher does not make their streams (Node's net module)
+    // to ask whether they are terminals (NODE_DEBUG off: its debug lines are written to stderr's
+    // stream; no cache report: it asks worker_threads for the thread's id)
+    expect(runCli(analyzeArgs, { env: { NODE_DEBUG: "", ALG_VERIFY_CODE_CACHE_REPORT: "" } }).builtins).not.toContain("NativeModule net");
     expect(u.files.some((f) => f.endsWith("/dist/src/node/cli.js"))).toBe(true);
-    expect(u.files.some((f) => f.includes("cli.bundle"))).toBe(false);
-    expect(b.files.some((f) => f.endsWith("/dist/src/node/files.js"))).toBe(false); // bundled, not loaded apart
-    expect(b.files.length * 2).toBeLessThan(u.files.length);
+    expect(u.files.length).toBeGreaterThan(20);
+    expect(b.files).toEqual([]);
+    expect(b.builtins).not.toContain("NativeModule internal/modules/esm/resolve");
+    expect(u.builtins).toContain("NativeModule internal/modules/esm/resolve");
+    expect(u.main).toBeUndefined(); // no chunk loader when unbundled
+    expect(b.main!.chunks).toBeGreaterThan(5);
+    expect(b.main).toMatchObject({ cached: b.main!.chunks, rejected: 0, absent: 0 });
     expect(b.stdout.length).toBeGreaterThan(0);
     expect(b.stdout).toBe(u.stdout);
+  });
+
+  const lab = (f: string) => join(repo, "pcaps/lab/sip-udp-helper", f);
+  const verifyArgs = ["verify", "--json", "--inside", lab("inside.pcap"), "--outside", lab("outside.pcap"), "--router", lab("conntrack.txt"), "--router", lab("expect.txt")];
+  it.skipIf(!fresh)("verify's workers run their bundled entries from the code caches, with the same report", () => {
+    const b = runCli(verifyArgs);
+    const u = runCli(verifyArgs, { env: { ALG_VERIFY_BUNDLE: "0" } });
+    expect(b.stdout).toBe(u.stdout);
+    expect(JSON.parse(b.stdout).verdict).toBeTruthy();
+    expect(b.files).toEqual([]); // the workers' modules too: none through the ESM loader
+    expect(u.files.some((f) => f.endsWith("/dist/src/node/analyze-worker.js"))).toBe(true);
+    // A worker is terminated once it has posted its result: its tally is written when its exit event comes first.
+    for (const t of b.tallies) expect(t).toMatchObject({ cached: t.chunks, rejected: 0, absent: 0 });
+  });
+
+  it.skipIf(!fresh || !existsSync(capture))("caches that are rejected or do not belong to their chunk are ignored: the chunks are compiled from source, same report", () => {
+    const good = runCli(analyzeArgs);
+    // Node without the shebang's V8 flags: V8 rejects every cache (its check includes the flags).
+    const noFlags = runCli(analyzeArgs, { flags: [] });
+    expect(noFlags.main).toMatchObject({ chunks: good.main!.chunks, cached: 0, rejected: good.main!.chunks });
+    expect(noFlags.stdout).toBe(good.stdout);
+    const off = runCli(analyzeArgs, { env: { ALG_VERIFY_CODE_CACHE: "0" } });
+    expect(off.main).toMatchObject({ chunks: good.main!.chunks, cached: 0, absent: good.main!.chunks });
+    expect(off.stdout).toBe(good.stdout);
+    // A copy of the package whose caches are spoiled: one cut short, one garbage after the right id,
+    // one another chunk's (its id differs), one missing.
+    const pkg = mkdtempSync(join(tmpdir(), "alg-cache-pkg-"));
+    try {
+      cpSync(join(repo, "bin"), join(pkg, "bin"), { recursive: true });
+      cpSync(join(repo, "dist/src"), join(pkg, "dist/src"), { recursive: true, preserveTimestamps: true });
+      cpSync(join(repo, "build"), join(pkg, "build"), { recursive: true });
+      cpSync(join(repo, "package.json"), join(pkg, "package.json"));
+      const node = join(pkg, "dist/src/node");
+      const loaded = good.main!.files.map((f) => basename(f)).filter((f) => f !== "cli.bundle.cjs");
+      expect(loaded.length).toBeGreaterThan(3);
+      const cache = (c: string) => join(node, `${c}.cache`);
+      const entry = readFileSync(cache("cli.bundle.cjs"));
+      writeFileSync(cache("cli.bundle.cjs"), entry.subarray(0, entry.length >> 1));
+      const other = readFileSync(cache(loaded[0]));
+      writeFileSync(cache(loaded[0]), Buffer.concat([other.subarray(0, 16), Buffer.alloc(other.length - 16, 0x5a)]));
+      cpSync(cache(loaded[2]), cache(loaded[1]));
+      rmSync(cache(loaded[3]));
+      const spoiled = runCli(analyzeArgs, { bin: join(pkg, "bin/alg-verify.js") });
+      expect(spoiled.main).toMatchObject({ chunks: good.main!.chunks, cached: good.main!.chunks - 4, rejected: 2, absent: 2 });
+      expect(spoiled.stdout).toBe(good.stdout);
+    } finally {
+      rmSync(pkg, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The npm package as a user gets it (issue 12, item 8): `npm pack` of the built repo, installed
  * offline into an empty folder, then run from there — `npx alg-verify --help`, `alg-verify flows`
- * on a lab capture (the same JSON as the repo's CLI), an `import` of both entries (`alg-verify`,
+ * on a lab capture (the same JSON as the repo's CLI; the bundle and its code caches are what runs), an `import` of both entries (`alg-verify`,
  * `alg-verify/browser`) from a .mjs that really analyzes a capture, and `tsc --noEmit` of a .ts
  * using the shipped type declarations (one deliberate type error must be reported, so the check
  * cannot pass by finding no types at all).
@@ -61,8 +61,16 @@ describe.skipIf(!built)("npm pack → install in an empty folder → run", () =>
     expect(help.status, help.stderr).toBe(0);
     expect(help.stdout).toMatch(/^Usage: alg-verify/);
     for (const cmd of ["flows", "analyze", "verify", "router", "suite"]) expect(help.stdout).toContain(`  ${cmd} `);
-    const installed = spawnSync("npx", ["--no", "--", "alg-verify", "flows", capture, "--json"], { cwd: app, env: npmEnv(), encoding: "utf8", maxBuffer: 1 << 26 });
+    // The bundled CLI with its code caches (scripts/bundle-cli.mjs) ships and is what runs:
+    // every chunk it loads compiled from its cache (npm gives every packed file the same mtime).
+    for (const f of ["bin/chunk-loader.cjs", "bin/package.json", "dist/src/node/cli.bundle.cjs", "dist/src/node/cli.bundle.cjs.cache", "dist/src/node/analyze-worker.bundle.cjs"]) expect(files).toContain(f);
+    const tally = join(tmp, "tally.jsonl");
+    const installed = spawnSync("npx", ["--no", "--", "alg-verify", "flows", capture, "--json"], { cwd: app, env: { ...npmEnv(), ALG_VERIFY_CODE_CACHE_REPORT: tally }, encoding: "utf8", maxBuffer: 1 << 26 });
     expect(installed.status, installed.stderr).toBe(0);
+    const main = JSON.parse(readFileSync(tally, "utf8").trim().split("\n")[0]);
+    expect(main.files.every((f: string) => f.startsWith(join(app, "node_modules/alg-verify/dist/src/node/")))).toBe(true);
+    expect(main).toMatchObject({ thread: 0, cached: main.chunks, rejected: 0, absent: 0 });
+    expect(main.chunks).toBeGreaterThan(3);
     const here = spawnSync(process.execPath, [join(repo, "bin/alg-verify.js"), "flows", capture, "--json"], { encoding: "utf8", maxBuffer: 1 << 26 });
     expect(JSON.parse(installed.stdout)).toEqual(JSON.parse(here.stdout));
     expect(JSON.parse(installed.stdout).capture.packets).toBe(60);
