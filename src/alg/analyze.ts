@@ -23,9 +23,15 @@ export interface AnalyzeResult {
 }
 
 export async function analyzeCapture(module: WebAssembly.Module, source: ByteSource, opts: AnalyzeScanOptions): Promise<AnalyzeResult> {
-  const builder = new SessionBuilder(opts);
-  const scan = await scanCapture(module, source, { ...opts, onEvents: (e) => builder.push(e) });
+  // The scan's core keeps its options, this callback among them, until the report has been
+  // written (scan.core): the callback reaches the builder through `live`, which is cleared once
+  // the sessions are built, so the builder's own state (SIP dialogs and their line cache, control
+  // flows' parser state) is garbage from then on instead of live to the end (#13's churn peak).
+  let live: SessionBuilder | undefined = new SessionBuilder(opts);
+  const builder = live;
+  const scan = await scanCapture(module, source, { ...opts, onEvents: (e) => live!.push(e) });
   const sessions = builder.finish(scan.flows);
+  live = undefined;
   for (const d of algDiagnostics(opts.file, builder.conditions, scan, opts)) scan.diagnostics.push(d);
   for (const d of tftpDiagnostics(opts.file, builder.tftp.conditions, opts)) scan.diagnostics.push(d);
   return { scan, sessions, events: builder.answers };

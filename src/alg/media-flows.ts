@@ -127,6 +127,16 @@ export class MediaFlows {
  * for anything else (IPv6, a name, leading zeros, spaces): such text is never equal to an IPv4
  * flow end's text, since ipv4ToString writes the canonical form.
  */
+/**
+ * `a` with `v` appended, as a new array at its length. The lists a SIP negotiation keeps to the
+ * end of the report (observed flows, the Linux emulation's expectations and admissions) hold one
+ * or two items, and an array grown by push from [] keeps room for 17 (152 bytes): 0.9 MiB of
+ * slack on the 4 GiB churn capture (#13). A list is never shared, so the copy changes nothing.
+ */
+export function appended<T>(a: readonly T[] | undefined, v: T): T[] {
+  return a !== undefined && a.length > 0 ? a.concat([v]) : [v];
+}
+
 export function ipv4Number(ip: string): number {
   let value = 0;
   let part = 0;

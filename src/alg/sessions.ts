@@ -21,13 +21,16 @@
  * `maxNegotiations` per session; the rest counted in `partial`), the RTSP TEARDOWN packets (the
  * same limit) and the few FTP replies that answer a negotiation (`answers`: the first reply after
  * each, and the first refusal 425/426/500/501/502/504/522 before the next). Nothing is kept per
- * control line, so memory follows the sessions and the limits, never the lines.
+ * control line, so memory follows the sessions and the limits, never the lines. Those answers and
+ * the sample of control lines (CONTROL_LINES_KEPT) are for verify only: with `verifyEvents: false`
+ * (`analyze`, whose reports never read them) none is kept.
  */
 import { AlgReason, EventKind, FlowFlag, FtpVerb, LineFlag, RtspLine, RtspMethod } from "../wasm/abi.js";
 import type { AlgEvent, FlowTable } from "../wasm/core.js";
 import { ipToString } from "../net/addr.js";
 import { nsToIso } from "../net/time.js";
 import { parseTransport, type TransportSpec } from "./transport.js";
+import { appended } from "./media-flows.js";
 import type { Endpoint, Flow } from "../types.js";
 import { TftpSessions, type TftpInfo } from "./tftp.js";
 import type { MediaInfo, SipSession } from "./sip-types.js";
@@ -124,6 +127,13 @@ export interface AnalyzeOptions {
   maxNegotiations?: number;
   /** TFTP requests (sessions) kept per capture (default DEFAULT_MAX_TFTP_SESSIONS). */
   maxTftpSessions?: number;
+  /**
+   * Keep the control lines and FTP answers verify reads (`AnalyzeResult.events`; default true).
+   * False leaves `events` empty and changes nothing else: the sessions are the same. `analyze`
+   * passes false — on the 4 GiB churn capture those are 13 178 drained event objects (each with
+   * its text, BigInt time and address bytes) held from the scan to the end of the report.
+   */
+  verifyEvents?: boolean;
 }
 
 const REASONS: Record<number, string> = {
@@ -151,7 +161,7 @@ function addrText(e: AlgEvent): string | undefined {
 function announce(n: Negotiation, e: AlgEvent, fromIp: string, toIp: string, ip: string | undefined): void {
   if (ip) n.announced.ip = ip;
   n.announced.port = e.port;
-  if (n.valid) n.expected.push({ proto: "tcp", from: { ip: fromIp, port: null }, to: { ip: toIp, port: e.port } });
+  if (n.valid) n.expected = appended(n.expected, { proto: "tcp", from: { ip: fromIp, port: null }, to: { ip: toIp, port: e.port } });
 }
 
 /** FTP reply codes that refuse a data connection (what `verify` looks for after a negotiation). */
@@ -232,6 +242,8 @@ export class SessionBuilder {
   private readonly max: number;
   /** FTP replies that answer a kept negotiation, in stream order (see the module header). */
   readonly answers: AlgEvent[] = [];
+  /** AnalyzeOptions.verifyEvents. */
+  private readonly keepEvents: boolean;
   readonly conditions: AlgConditions = { gaps: 0, longLines: 0, negotiationsNotKept: 0, teardownsNotKept: 0, firstNotKeptPacket: 0, sessionsPartial: 0 };
 
   /** TFTP requests and transfers (their own events; src/alg/tftp.ts). */
@@ -241,6 +253,7 @@ export class SessionBuilder {
 
   constructor(private readonly opts: AnalyzeOptions = {}) {
     this.max = opts.maxNegotiations ?? DEFAULT_MAX_NEGOTIATIONS;
+    this.keepEvents = opts.verifyEvents !== false;
     this.tftp = new TftpSessions(opts.maxTftpSessions);
     this.sip = new SipBuilder(this.max, this.conditions);
     this.conditions.sip = this.sip.sip;
@@ -277,7 +290,7 @@ export class SessionBuilder {
       c.firstLongLine ??= e;
       return;
     }
-    if (st.linesKept < CONTROL_LINES_KEPT && (e.kind === EventKind.FtpCommand || e.kind === EventKind.FtpReply || e.kind === EventKind.RtspLine)) {
+    if (this.keepEvents && st.linesKept < CONTROL_LINES_KEPT && (e.kind === EventKind.FtpCommand || e.kind === EventKind.FtpReply || e.kind === EventKind.RtspLine)) {
       st.linesKept++;
       this.answers.push(e);
     }
@@ -352,7 +365,7 @@ export class SessionBuilder {
 
   /** Keeps an event for verify once (it may already be among the control lines kept). */
   private keepEvent(e: AlgEvent): void {
-    if (this.answers[this.answers.length - 1] !== e) this.answers.push(e);
+    if (this.keepEvents && this.answers[this.answers.length - 1] !== e) this.answers.push(e);
   }
 
   /** Keeps a server reply when it is the first after the last negotiation, or its first refusal. */
@@ -613,10 +626,10 @@ function rtspNegotiation(s: Session, rec: SetupRecord, f: Flow): Negotiation {
       if (chosen.destination ?? reqUdp?.destination) n.announced.ip = clientIp;
       n.announced.port = cp[0];
       const sp = chosen.serverPort;
-      n.expected.push({ proto: "udp", from: { ip: serverIp, port: sp ? sp[0] : null }, to: { ip: clientIp, port: cp[0] } });
+      n.expected = appended(n.expected, { proto: "udp", from: { ip: serverIp, port: sp ? sp[0] : null }, to: { ip: clientIp, port: cp[0] } });
       if (cp[1] !== cp[0]) {
         n.announced.rtcpPort = cp[1];
-        n.expected.push({ proto: "udp", from: { ip: serverIp, port: sp ? sp[1] : null }, to: { ip: clientIp, port: cp[1] } });
+        n.expected = appended(n.expected, { proto: "udp", from: { ip: serverIp, port: sp ? sp[1] : null }, to: { ip: clientIp, port: cp[1] } });
       }
     }
   }
@@ -698,7 +711,7 @@ function matchExpectations(sessions: Session[], flows: FlowTable, windowNs: numb
         if (x.proto === "tcp" && !toIsResp) continue;
         if ((x.from.port !== null && flows.port(c, other) !== x.from.port) || flows.address(c, other) !== x.from.ip) continue;
         if (flows.firstNs(c) - atNs > BigInt(windowNs)) {
-          if (!n.lateFlows.includes(c)) n.lateFlows.push(c);
+          if (!n.lateFlows.includes(c)) n.lateFlows = appended(n.lateFlows, c);
           continue;
         }
         id = c;
@@ -708,14 +721,14 @@ function matchExpectations(sessions: Session[], flows: FlowTable, windowNs: numb
       used.add(id);
       const toIsResp = flows.port(id, 1) === x.to.port && flows.address(id, 1) === x.to.ip;
       const srcPort = flows.port(id, toIsResp ? 0 : 1);
-      n.observedFlows.push(id);
+      n.observedFlows = appended(n.observedFlows, id);
       const o: Negotiation["observed"][number] = { expected: xi, flow: id, firstPacket: flows.firstPacket(id), sourcePort: srcPort };
       if (flows.proto(id) === "tcp") {
         const fl = flows.flags(id);
         o.handshake = (fl & FlowFlag.Syn) !== 0 && (fl & FlowFlag.SynAck) !== 0;
       }
       if (n.kind === "PORT" || n.kind === "EPRT" || n.kind === "LPRT") o.fromPort20 = srcPort === 20;
-      n.observed.push(o);
+      n.observed = appended(n.observed, o);
     });
     n.dataSeen = n.observed.length > 0;
   }

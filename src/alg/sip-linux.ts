@@ -21,7 +21,7 @@
  * registrar to the Contact (its port, 5060 when absent), activated by a 2xx that names it again;
  * verify's table across calls may drop or move it instead (`clashedRegister`).
  */
-import type { MediaFlows } from "./media-flows.js";
+import { appended, type MediaFlows } from "./media-flows.js";
 import type { Emulation, Negotiation, Session } from "./sessions.js";
 import { isIpLiteral } from "./sip-parse.js";
 import type { LinuxMedia, LinuxRegister, RegisterClash, SipMessage } from "./sip-types.js";
@@ -151,7 +151,8 @@ function readSdp(msg: SipMessage, ts: bigint, entries: LinuxDialog["entries"], l
         evict(live, x, msg);
         live.push(x);
         made.push(x);
-        linuxOf(e.n).expected.push({ from: x.from, to: x.to });
+        const l = linuxOf(e.n);
+        l.expected = appended(l.expected, { from: x.from, to: x.to });
       }
       e.n.emulation = { profile: "linux", outcome: "parsed", reason: "" };
     }
@@ -214,14 +215,15 @@ function admit(made: Expect[], media: () => MediaFlows): void {
     const ok = list.find((x) => x.usedBy === undefined && (x.endNs === undefined || o.startNs < x.endNs) && o.startNs - x.createdNs <= life);
     if (ok) {
       ok.usedBy = o.id;
-      (linuxOf(ok.n).admitted ??= []).push(o.id);
+      const l = linuxOf(ok.n);
+      l.admitted = appended(l.admitted, o.id);
       continue;
     }
     const last = list[list.length - 1]!;
     const l = linuxOf(last.n);
     const why = last.endNs !== undefined && o.startNs >= last.endNs ? `flushed by ${l.flushedBy?.command ?? "a later message"} at packet ${l.flushedBy?.packet}`
       : last.usedBy !== undefined ? `its expectation was used by flow ${last.usedBy}` : `expired (${LINUX_MEDIA_EXPECT_S} s)`;
-    (l.refused ??= []).push({ flow: o.id, why });
+    l.refused = appended(l.refused, { flow: o.id, why });
   }
 }
 

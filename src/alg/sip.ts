@@ -37,7 +37,7 @@ import type { MediaEndReason, MediaInfo, Sdp, SdpDirection, SdpMedia, SipContact
 import { emulateLinux, type LinuxDialog } from "./sip-linux.js";
 import { Want, type FlowCandidates } from "./candidates.js";
 import { flowEndpoint } from "./flow-endpoint.js";
-import { ipv4Number, MediaFlows } from "./media-flows.js";
+import { appended, ipv4Number, MediaFlows } from "./media-flows.js";
 
 const COMPACT_NAMES: Record<number, string> = {
   [SipLine.Via]: "v", [SipLine.Contact]: "m", [SipLine.From]: "f", [SipLine.To]: "t", [SipLine.CallId]: "i",
@@ -302,14 +302,15 @@ const NO_ENDPOINT: Endpoint = Object.freeze({ ip: "", port: null });
 
 /**
  * A kept message's arrays at their length: an array grown by push has room for 17 elements or
- * more, and every kept message's Via and Contact arrays (one element, mostly) were ~150 bytes
- * each, copied by the young generation's collections until promoted.
+ * more (~150 bytes where these hold one or two). Via and Contact lists need no copy: each is the
+ * line cache's list, made at its length when parsed and shared by every message that repeats the
+ * line, or a concatenation of such lists (exactly as long); a copy per message was 56 bytes more
+ * for each (#13: the churn capture's 5 544 messages).
  */
 function trimArrays(m: SipMessage): void {
-  if (m.via.length) m.via = m.via.slice();
-  if (m.contact.length) m.contact = m.contact.slice();
   if (m.compact) m.compact = m.compact.slice();
   if (m.folded) m.folded = m.folded.slice();
+  if (m.sdp && m.sdp.media.length) m.sdp.media = m.sdp.media.slice();
 }
 
 /** Kept messages in capture order: by packet, then position within it. */
@@ -328,8 +329,8 @@ function inOrder(list: Kept[]): boolean {
  * To and Contact lines, a transaction's Via and CSeq lines come back in every message of
  * it (on v3.pcap about half of these lines repeat one seen before). A hit skips the parse and keeps
  * one copy of the value for all of them (less to allocate, to copy in the young generation and to
- * keep: the churn run's SIP heap, #13). The values are never changed after parsing (a message's
- * Via and Contact lists are its own arrays: concatenated, and copied at close by trimArrays), so
+ * keep: the churn run's SIP heap, #13). The values, and the Via and Contact lists themselves, are
+ * never changed after parsing (a message with two such lines gets a new, concatenated list), so
  * sharing them changes no output. The cache is emptied when it holds SIP_LINE_CACHE lines: a
  * bound on its memory, not on what is parsed (a miss parses as before).
  */
@@ -342,24 +343,36 @@ export class LineCache {
   /** From and To lines (their texts start with the header name, so they never share an entry). */
   private readonly party = new Map<string, SipParty>();
   private readonly cseq = new Map<string, SipMessage["cseq"] | null>();
+  /**
+   * Call-ID and Content-Type lines: their value is a slice of the line, which keeps the whole line
+   * alive; shared, one line and one slice serve every message of a dialog (#13: 4 279 Call-ID
+   * slices on the churn capture, each holding its ~60-byte line).
+   */
+  private readonly header = new Map<string, string>();
 
+  /** Lists at their length (parsed by push; see trimArrays): messages share them as they are. */
   vias(text: string): readonly SipVia[] {
-    return this.value(this.via, text, parseVia);
+    return this.value(this.via, text, (t) => parseVia(t).slice());
   }
 
   contacts(text: string): readonly SipContact[] {
-    return this.value(this.contact, text, parseContact);
+    return this.value(this.contact, text, (t) => parseContact(t).slice());
   }
 
   parties(text: string): SipParty {
     return this.value(this.party, text, parseParty);
   }
 
+  /** headerValue(text), shared (Call-ID and Content-Type lines: their texts start with the header name). */
+  headerOf(text: string): string {
+    return this.value(this.header, text, headerValue);
+  }
+
   cseqOf(text: string): SipMessage["cseq"] {
     return this.value(this.cseq, text, (t) => parseCSeq(t) ?? null) ?? undefined;
   }
 
-  /** `text`'s value in `map`, parsed and kept on a miss (all four maps emptied past SIP_LINE_CACHE lines). */
+  /** `text`'s value in `map`, parsed and kept on a miss (all the maps emptied past SIP_LINE_CACHE lines). */
   private value<T>(map: Map<string, T>, text: string, parse: (text: string) => T): T {
     let v = map.get(text);
     if (v !== undefined) return v;
@@ -368,6 +381,7 @@ export class LineCache {
       this.contact.clear();
       this.party.clear();
       this.cseq.clear();
+      this.header.clear();
       this.size = 1;
     }
     map.set(text, (v = parse(text)));
@@ -394,13 +408,13 @@ function applyLine(o: OpenMessage, e: AlgEvent, cache: LineCache): void {
     }
     case SipLine.From: m.from ??= cache.parties(e.text); break;
     case SipLine.To: m.to ??= cache.parties(e.text); break;
-    case SipLine.CallId: m.callId ??= headerValue(e.text); break;
+    case SipLine.CallId: m.callId ??= cache.headerOf(e.text); break;
     case SipLine.CSeq: m.cseq ??= cache.cseqOf(e.text); break;
     case SipLine.ContentLength:
       if ((e.flags & SipFlag.ClenMalformed) !== 0) m.contentLengthMalformed = true;
       else m.contentLength = e.port;
       break;
-    case SipLine.ContentType: m.contentType ??= headerValue(e.text); break;
+    case SipLine.ContentType: m.contentType ??= cache.headerOf(e.text); break;
     case SipLine.Expires: if (/^\d+$/.test(headerValue(e.text))) m.expires = Number(headerValue(e.text)); break;
     default: sdpLine(o, e);
   }
@@ -654,11 +668,11 @@ function matchMedia(
           const id = mf.id[c]!;
           if (endMs !== undefined && afterEnd(n, id, flows, endMs)) continue;
           if (mf.startNs[c]! - atNs > window) {
-            if (!n.lateFlows.includes(id)) n.lateFlows.push(id);
+            if (!n.lateFlows.includes(id)) n.lateFlows = appended(n.lateFlows, id);
             continue;
           }
-          n.observedFlows.push(id);
-          n.observed.push({ expected: xi, flow: id, firstPacket: flows.firstPacket(id), sourcePort: srcPort });
+          n.observedFlows = appended(n.observedFlows, id);
+          n.observed = appended(n.observed, { expected: xi, flow: id, firstPacket: flows.firstPacket(id), sourcePort: srcPort });
           break;
         }
       }

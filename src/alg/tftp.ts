@@ -284,8 +284,9 @@ function negotiation(p: Pending, client: Endpoint, server: Endpoint, profile?: "
   };
   if (t.malformed) n.reason = "malformed";
   if (t.transferFlow !== undefined && t.firstReply) {
-    n.observedFlows.push(t.transferFlow);
-    n.observed.push({ expected: 0, flow: t.transferFlow, firstPacket: t.firstReply.packet, sourcePort: t.serverPort ?? null });
+    // Literals at their length (a push into [] keeps room for 17): kept to the end of the report.
+    n.observedFlows = [t.transferFlow];
+    n.observed = [{ expected: 0, flow: t.transferFlow, firstPacket: t.firstReply.packet, sourcePort: t.serverPort ?? null }];
     n.dataSeen = true;
   }
   if (profile === "linux") n.emulation = { profile: "linux", outcome: "parsed", reason: linuxReason(p) };

@@ -167,7 +167,7 @@ export function createProgram(io: CliIo): Command {
       const { scan, sessions } = await prog.until(analyzeFile(capture, {
         profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts, sipPorts: o.sipPorts, tftpPorts: o.tftpPorts,
         flowCapLog2: flowCapLog2For(o.maxFlows), flowTimeouts: o.flowTimeouts, maxControlStreams: o.maxControlStreams,
-        controlIdleSeconds: o.controlIdle, maxNegotiations: o.maxNegotiations,
+        controlIdleSeconds: o.controlIdle, maxNegotiations: o.maxNegotiations, verifyEvents: false,
         mergeInterfaces: o.mergeInterfaces, onProgress: (bytes) => prog.tick(0, bytes), stdin: stdinFor(io, capture), ...tftpScanOptions(o), ...captureCoreScanOptions(o),
         endedMemoryBytes: o.endedMemory * 2 ** 20,
       }));

@@ -1,8 +1,9 @@
 /**
  * SIP header values shared between messages that repeat a line (src/alg/sip.ts LineCache): a
- * message's Via and Contact lists must stay its own when one of its lines is cached (a list built
- * by pushing into the cached array would leak a second Via into every later message that repeats
- * the first line), and the cache must parse the same after it empties itself at SIP_LINE_CACHE.
+ * message with one Via (Contact) line shares the cached list itself, so that list must never be
+ * changed — a message with a second line gets a new, concatenated list (pushing into the cached
+ * array would leak the second Via into every later message that repeats the first line) — and
+ * the cache must parse the same after it empties itself at SIP_LINE_CACHE.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -51,22 +52,28 @@ describe("SIP header values shared between messages (LineCache)", () => {
       // the same lines in the other order
       { fromA: true, text: msg("OPTIONS sip:bob@198.51.100.20 SIP/2.0", [VIA2, VIA1, FROM, `${TO};tag=b1`, CONTACT2, CONTACT1, "CSeq: 2 OPTIONS"]) },
       { fromA: false, text: msg("SIP/2.0 200 OK", [VIA2, VIA1, FROM, `${TO};tag=b1`, CONTACT2, "CSeq: 2 OPTIONS"]) },
+      // the first lines alone once more: the same lists as the second message's
+      { fromA: false, text: msg("SIP/2.0 200 OK", [VIA1, FROM, `${TO};tag=b1`, CONTACT1, "CSeq: 1 OPTIONS"]) },
     ]);
     const { sessions } = await analyzeFile(path, { flowCapLog2: 6 });
     const sip = sessions.filter((s) => s.alg === "sip");
     expect(sip.length).toBe(1);
     const m = sip[0]!.sip!.messages;
-    expect(m.length).toBe(4);
+    expect(m.length).toBe(5);
     const [v1] = parseVia(VIA1);
     const [v2] = parseVia(VIA2);
     const [c1] = parseContact(CONTACT1);
     const [c2] = parseContact(CONTACT2);
-    expect(m.map((x) => x.via)).toEqual([[v1, v2], [v1], [v2, v1], [v2, v1]]);
-    expect(m.map((x) => x.contact)).toEqual([[c1, c2], [c1], [c2, c1], [c2]]);
-    expect(m.map((x) => x.from)).toEqual([parseParty(FROM), parseParty(FROM), parseParty(FROM), parseParty(FROM)]);
-    expect(m.map((x) => x.to?.tag)).toEqual([undefined, "b1", "b1", "b1"]);
-    expect(m.map((x) => x.cseq)).toEqual([{ num: 1, method: "OPTIONS" }, { num: 1, method: "OPTIONS" }, { num: 2, method: "OPTIONS" }, { num: 2, method: "OPTIONS" }]);
-    // No two messages share a list object (each is copied at close).
+    expect(m.map((x) => x.via)).toEqual([[v1, v2], [v1], [v2, v1], [v2, v1], [v1]]);
+    expect(m.map((x) => x.contact)).toEqual([[c1, c2], [c1], [c2, c1], [c2], [c1]]);
+    expect(m.map((x) => x.from)).toEqual([parseParty(FROM), parseParty(FROM), parseParty(FROM), parseParty(FROM), parseParty(FROM)]);
+    expect(m.map((x) => x.to?.tag)).toEqual([undefined, "b1", "b1", "b1", "b1"]);
+    expect(m.map((x) => x.cseq)).toEqual([{ num: 1, method: "OPTIONS" }, { num: 1, method: "OPTIONS" }, { num: 2, method: "OPTIONS" }, { num: 2, method: "OPTIONS" }, { num: 1, method: "OPTIONS" }]);
+    expect(m.map((x) => x.callId)).toEqual(["cache-1", "cache-1", "cache-1", "cache-1", "cache-1"]);
+    // A message of one Via (Contact) line keeps the cached list itself (one list for all of them),
+    // unchanged by the messages that added a second line to it; two-line lists are their own.
+    expect(m[4]!.via).toBe(m[1]!.via);
+    expect(m[4]!.contact).toBe(m[1]!.contact);
     expect(new Set(m.map((x) => x.via)).size).toBe(4);
     expect(new Set(m.map((x) => x.contact)).size).toBe(4);
   });
@@ -84,5 +91,8 @@ describe("SIP header values shared between messages (LineCache)", () => {
     expect(cache.contacts(CONTACT1)).toEqual(parseContact(CONTACT1));
     expect(cache.cseqOf("CSeq: x")).toBeUndefined();
     expect(cache.cseqOf("CSeq: 7 INVITE")).toEqual({ num: 7, method: "INVITE" });
+    expect(cache.headerOf("Call-ID: a@b ")).toBe("a@b");
+    expect(cache.headerOf("i:x")).toBe("x");
+    expect(cache.headerOf("Content-Type:")).toBe("");
   });
 });
