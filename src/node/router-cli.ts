@@ -233,7 +233,9 @@ export async function runRouter(files: string[], opts: RunRouterOptions, io: Cli
         continue;
       }
       const src = file === "-" ? spooled?.source ?? null : opts.stream !== false ? fileSource(file) : null;
-      const streamed = src ? parseRouterStream(src, name, { format, diagnosticLimit: opts.diagnosticLimit }) : null;
+      // (`--json` of a dump: its usual lines written by the wasm core, assembly/conntrack-json.ts)
+      const wasm = src && opts.json && process.env.ALG_VERIFY_ROUTER_WASM !== "0" ? await (await import("./files.js")).loadCoreModule() : undefined;
+      const streamed = src ? parseRouterStream(src, name, { format, diagnosticLimit: opts.diagnosticLimit, wasm }) : null;
       if (streamed) {
         results.push(streamed);
         streamedResults.add(streamed);
