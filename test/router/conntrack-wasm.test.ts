@@ -8,7 +8,11 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import path from "node:path";
-import { readFileSync } from "node:fs";
+import os from "node:os";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { Readable } from "node:stream";
+import { ROUTER_WASM_MIN_BYTES, runRouter } from "../../src/node/router-cli.js";
+import type { CliIo } from "../../src/node/io.js";
 import fc from "fast-check";
 import {
   buildRouterReport, parseRouterStream, parseRouterText, routerJsonPieces, type RouterFileSource, type RouterParseOptions,
@@ -234,5 +238,45 @@ describe("conntrack JSON written by the wasm core", () => {
       }),
       { seed: 13, numRuns: 300 },
     );
+  });
+
+  it("router --json (the CLI): a dump of ROUTER_WASM_MIN_BYTES or more, from a file or standard input, written by the wasm; the same bytes as ALG_VERIFY_ROUTER_WASM=0", async () => {
+    const lines: string[] = [];
+    for (let size = 0, i = 0; size < ROUTER_WASM_MIN_BYTES + 1000; i++) {
+      const l = i % 500 === 7 ? EDGE.split("\n")[(i / 500) % 40 | 0]! : USUAL.replace("431999", String(i));
+      lines.push(l);
+      size += l.length + 1;
+    }
+    const text = lines.join("\n") + "\n";
+    const dir = mkdtempSync(path.join(os.tmpdir(), "algv-ctwasm-"));
+    const saved = process.env.ALG_VERIFY_ROUTER_WASM;
+    try {
+      const file = path.join(dir, "dump.txt");
+      writeFileSync(file, text);
+      const outputs: string[] = [];
+      for (const off of [false, true]) {
+        if (off) process.env.ALG_VERIFY_ROUTER_WASM = "0";
+        for (const stdin of [false, true]) {
+          let out = "";
+          const cli: CliIo = {
+            stdout: (x) => void (out += typeof x === "string" ? x : new TextDecoder().decode(x)),
+            stderr: () => {},
+            readFile: async (p) => readFileSync(p, "utf8"),
+            setExitCode: () => {},
+          };
+          wasmLines = 0;
+          await runRouter([stdin ? "-" : file], { json: true, ...(stdin && { stdin: Readable.from([enc.encode(text)]) }) }, cli);
+          if (off) expect(wasmLines).toBe(0);
+          else expect(wasmLines).toBeGreaterThan(lines.length * 0.9);
+          outputs.push(stdin ? out.replaceAll('"<stdin>"', JSON.stringify(file)) : out);
+        }
+      }
+      expect(outputs[0]!.length).toBeGreaterThan(text.length);
+      for (const o of outputs) expect(o).toBe(outputs[0]);
+    } finally {
+      if (saved === undefined) delete process.env.ALG_VERIFY_ROUTER_WASM;
+      else process.env.ALG_VERIFY_ROUTER_WASM = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
