@@ -377,6 +377,13 @@ class Check {
 }
 
 /**
+ * Lines of a run the wasm may leave to the scan one after the other before the rest of the run is
+ * the scan's alone (a dump of unusual lines — IPv6, zones — then costs the scan and a few wasm
+ * calls a run, not a call a line; the next run tries the wasm again). Internal: the bytes are the same.
+ */
+const WASM_MISSES = 8;
+
+/**
  * The entries' JSON (and their flows', given `flows`) written by the wasm writer (`w`,
  * conntrack/wasm-json.ts) for the usual lines and by the scan for the others, a line at a time
  * each, in the file's order: the bytes of scanWrite(writeEntry) and of the flows' writer. Like
@@ -400,8 +407,11 @@ function* wasmJson(check: Check, w: ConntrackWasm, out: JsonOut, d: number, writ
     for (const run of byteRuns(reader)) {
       const buf = run.buf;
       const loaded = w.load(buf.subarray(0, run.end));
+      // the rest of the run decoded at its first line left to the scan (as `regions` decodes a run)
+      let region: { lines: Lines; base: number } | null = null;
+      let misses = 0;
       for (let pos = 0; pos < run.end; ) {
-        if (loaded) {
+        if (loaded && misses < WASM_MISSES) {
           // the usual lines from pos, written by the wasm
           pos = w.run(pos, run.end, line + 1, written > 0, flowsOn, Math.max(4096, CHUNK - out.size()));
           const n = w.lines;
@@ -410,29 +420,34 @@ function* wasmJson(check: Check, w: ConntrackWasm, out: JsonOut, d: number, writ
             out.copy(w.entries());
             if (flowsOn) {
               flows!.count += n;
-              flowsOn = flows!.put(w.flows());
+              // (the scan's flows before them first)
+              if (side.size() > 0) flowsOn = flows!.put(side.take());
+              if (flowsOn) flowsOn = flows!.put(w.flows());
             }
             written += n;
             count += n;
             line += n;
+            misses = 0;
           }
           if (w.status !== CT_FALLBACK) {
             if (out.full()) yield;
             continue;
           }
+          misses++;
         }
         // the line at pos, by the scan (as `checking` reads it)
-        let e = buf.indexOf(10, pos);
-        if (e < 0 || e >= run.end) e = run.end;
-        const t = (line === 0 ? first : later).decode(buf.subarray(pos, e));
-        const lines = new Lines(t);
-        win.reset(t);
-        cur = { lines, base: line };
-        const kind = lineKind(win, lines, 0, 0);
+        if (region === null) {
+          const t = (line === 0 ? first : later).decode(buf.subarray(pos, run.end));
+          region = cur = { lines: new Lines(t), base: line };
+          win.reset(t);
+        }
+        const lines = region.lines;
+        const i = line - region.base;
+        const kind = lineKind(win, lines, i, 0);
         if (kind === GOOD) {
           count++;
-          if (LAST_UNKNOWN >= 0) reportUnknownText(ctx, line, lines.get(0));
-          SCAN.line += line;
+          if (LAST_UNKNOWN >= 0) reportUnknownText(ctx, line, lines.get(i));
+          SCAN.line += region.base;
           out.begin();
           if (written++) out.byte(44);
           out.pad(d);
@@ -443,7 +458,7 @@ function* wasmJson(check: Check, w: ConntrackWasm, out: JsonOut, d: number, writ
             side.pad(RECORD_DEPTH);
             writeFlow(side, win.codes, RECORD_DEPTH, flows!.document, flows!.format, flows!.file);
             flows!.count++;
-            flowsOn = flows!.put(side.take());
+            if (side.full()) flowsOn = flows!.put(side.take());
           }
         } else if (kind === BAD_LINE) {
           ctx.report(LINE_ERROR.code, "error", line, LINE_ERROR.col, LINE_ERROR.message);
@@ -451,10 +466,12 @@ function* wasmJson(check: Check, w: ConntrackWasm, out: JsonOut, d: number, writ
           shown = SHOWN_VALUE;
         }
         line++;
-        pos = e + 1;
+        const e = buf.indexOf(10, pos);
+        pos = e < 0 || e >= run.end ? run.end : e + 1;
         if (out.full()) yield;
       }
     }
+    if (flowsOn && side.size() > 0) flows!.put(side.take());
     end = true;
   } finally {
     reader.close();
