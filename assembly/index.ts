@@ -71,3 +71,5 @@ export function eventsPtr(): usize { return mem.eventsPtr; }
 export function textPtr(): usize { return mem.textPtr; }
 export function endedPtr(): usize { return mem.endedPtr; }
 export function orderPtr(): usize { return mem.orderPtr; }
+/** `router --json` of the usual `conntrack -L` lines, scanned and written here (conntrack-json.ts; no init() needed). */
+export { ctInit, ctInput, ctInPtr, ctInCap, ctEntPtr, ctFlowPtr, ctStrPtr, ctStrCap, ctStatus, ctEntLen, ctFlowLen, ctLines, ctSetup, ctRun, ctLook } from "./conntrack-json";

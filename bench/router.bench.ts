@@ -17,7 +17,8 @@
  *   conntrack-100k-json-stream  `router --json` as the CLI runs it on a regular file: the dump read
  *                             64 KiB at a time (parseRouterStream, here from memory) and its JSON
  *                             written from the parser's scan (issue 13: ≥ 50 MB/s at 10^6 lines)
- *   conntrack-1M-json-stream  the same at 1 000 000 lines
+ *   conntrack-1M-json-stream  the same at 1 000 000 lines; both with the wasm core as the CLI
+ *                             passes it (its usual lines written by assembly/conntrack-json.ts)
  *   conntrack-100k-text       `router` (text tables) of the 100 000-line dump: parse + the text
  *                             pieces, dropped
  *   conntrack-1M-text         the same at 1 000 000 lines
@@ -32,6 +33,7 @@
 import { Bench } from "tinybench";
 import { parseRouterText } from "../src/router/parse.js";
 import { parseRouterStream, type RouterFileSource } from "../src/router/stream.js";
+import { loadCoreModule } from "../src/node/files.js";
 import { mkdirSync, writeFileSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import { buildRouterReport, routerJsonChunks, routerTextPieces } from "../src/router/report.js";
@@ -116,9 +118,9 @@ function memorySource(bytes: Uint8Array): RouterFileSource {
   };
 }
 
-/** `router --json` of a regular file: read in pieces, written from the scan; returns the JSON's bytes. */
-function streamJsonBytes(bytes: Uint8Array, name: string): number {
-  const r = parseRouterStream(memorySource(bytes), name);
+/** `router --json` of a regular file: read in pieces, written by the wasm core and the scan; returns the JSON's bytes. */
+function streamJsonBytes(bytes: Uint8Array, name: string, wasm: WebAssembly.Module): number {
+  const r = parseRouterStream(memorySource(bytes), name, { wasm });
   if (r === null) throw new Error(`${name}: not read in pieces`);
   let n = 0;
   for (const c of routerJsonChunks(buildRouterReport([r]))) n += c.length;
@@ -145,6 +147,7 @@ export async function runRouterBench(opts: { iterations?: number; conntrackLines
   const ct100k = generateConntrack(Math.max(1, Math.round(ctLines / 10)));
   const ctBytes = new TextEncoder().encode(ct);
   const ct100kBytes = new TextEncoder().encode(ct100k);
+  const wasm = await loadCoreModule();
   const inputs: { name: string; text: string; run: (text: string, name: string) => number }[] = [
     { name: "junos-conversations-100k", text: generateConversations(opts.flows), run: (t, n) => parseClean(n, t) },
     { name: "conntrack-100k", text: ct100k, run: (t, n) => parseClean(n, t) },
@@ -157,8 +160,8 @@ export async function runRouterBench(opts: { iterations?: number; conntrackLines
     },
     { name: "conntrack-100k-json", text: ct100k, run: jsonBytes },
     { name: "conntrack-1M-json", text: ct, run: jsonBytes },
-    { name: "conntrack-100k-json-stream", text: ct100k, run: (_t, n) => streamJsonBytes(ct100kBytes, n) },
-    { name: "conntrack-1M-json-stream", text: ct, run: (_t, n) => streamJsonBytes(ctBytes, n) },
+    { name: "conntrack-100k-json-stream", text: ct100k, run: (_t, n) => streamJsonBytes(ct100kBytes, n, wasm) },
+    { name: "conntrack-1M-json-stream", text: ct, run: (_t, n) => streamJsonBytes(ctBytes, n, wasm) },
     { name: "conntrack-100k-text", text: ct100k, run: textLength },
     { name: "conntrack-1M-text", text: ct, run: textLength },
     {

@@ -52,6 +52,22 @@ export interface RunRouterOptions {
   stream?: boolean;
 }
 
+/**
+ * Size from which `router --json` has a conntrack dump's usual lines written by the wasm core
+ * (1 MiB; the same bytes either way): loading and compiling the core costs about 15 ms of CPU,
+ * which a smaller file does not win back. ALG_VERIFY_ROUTER_WASM=0 never loads it (for comparisons).
+ */
+export const ROUTER_WASM_MIN_BYTES = 1 << 20;
+
+/** Size of a file (0 when it cannot be read). */
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
 /** A regular file read with positioned reads, from its start at each open(); null for anything else (stdin, a pipe, a missing file). */
 export function fileSource(path: string): RouterFileSource | null {
   try {
@@ -233,7 +249,10 @@ export async function runRouter(files: string[], opts: RunRouterOptions, io: Cli
         continue;
       }
       const src = file === "-" ? spooled?.source ?? null : opts.stream !== false ? fileSource(file) : null;
-      const streamed = src ? parseRouterStream(src, name, { format, diagnosticLimit: opts.diagnosticLimit }) : null;
+      // (`--json` of a dump of ROUTER_WASM_MIN_BYTES or more: its usual lines written by the wasm core, assembly/conntrack-json.ts)
+      const size = !src || !opts.json ? 0 : file === "-" ? spooled?.size ?? 0 : fileSize(file);
+      const wasm = size >= ROUTER_WASM_MIN_BYTES && process.env.ALG_VERIFY_ROUTER_WASM !== "0" ? await (await import("./files.js")).loadCoreModule() : undefined;
+      const streamed = src ? parseRouterStream(src, name, { format, diagnosticLimit: opts.diagnosticLimit, wasm }) : null;
       if (streamed) {
         results.push(streamed);
         streamedResults.add(streamed);

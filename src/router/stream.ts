@@ -30,8 +30,12 @@ import { normaliseDocument, type NormalisedRecords } from "./normalise.js";
 import { ListParts, defineLazyList } from "./lazy.js";
 import { addrCache } from "./ip.js";
 import {
-  BAD_LINE, GOOD, LAST_UNKNOWN, LINE_ERROR, SCAN, SHOWN_LINE, SHOWN_VALUE, entrySource, lineKind, reportUnknownText, resetConntrackState,
+  BAD_LINE, GOOD, LAST_UNKNOWN, LINE_ERROR, RECORD_DEPTH, SCAN, SHOWN_LINE, SHOWN_VALUE, entrySource, lineKind, reportUnknownText, resetConntrackState,
+  type FastEntriesJson, type FastFlows,
 } from "./conntrack/entries.js";
+import { CHUNK, JsonOut } from "./json-out.js";
+import { writeEntry, writeFlow } from "./conntrack/json.js";
+import { CT_FALLBACK, ConntrackWasm } from "./conntrack/wasm-json.js";
 import { resetConversationState } from "./junos/conversations.js";
 
 /**
@@ -226,7 +230,7 @@ interface FirstLook {
  * SinglePart as the whole-text parser would. Entries are scanned only until a good one (or the
  * `N flow entries have been shown` summary) is found. Null when the file is not to be read this way.
  */
-function firstLook(src: RouterFileSource, forced: RouterFormat | undefined): FirstLook | null {
+function firstLook(src: RouterFileSource, forced: RouterFormat | undefined, w: ConntrackWasm | null): FirstLook | null {
   const part = new SinglePart(forced);
   const first = new TextDecoder();
   const later = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -240,7 +244,14 @@ function firstLook(src: RouterFileSource, forced: RouterFormat | undefined): Fir
       const buf = run.buf;
       // the next `@` of the run (searched again only once passed: one search per `@`, not per line)
       let at = -1;
+      // (the wasm skips the plain lines of a `conntrack -L` dump once nothing more is to be learnt from them)
+      const loaded = w !== null && !forced && w.load(buf.subarray(0, run.end));
       for (let s = 0; s < run.end || (run.last && s === run.end); ) {
+        if (loaded && found && firstLine >= 0 && part.format === "conntrack") {
+          s = w.look(s, run.end);
+          line += w.lines;
+          if (s === run.end && !run.last) break;
+        }
         if (at < s) {
           at = buf.subarray(0, run.end).indexOf(64, s);
           if (at < 0) at = run.end + 1;
@@ -365,6 +376,129 @@ class Check {
   }
 }
 
+/**
+ * Lines of a run the wasm may leave to the scan one after the other before the rest of the run is
+ * the scan's alone (a dump of unusual lines — IPv6, zones — then costs the scan and a few wasm
+ * calls a run, not a call a line; the next run tries the wasm again). Internal: the bytes are the same.
+ */
+const WASM_MISSES = 8;
+
+/**
+ * The entries' JSON (and their flows', given `flows`) written by the wasm writer (`w`,
+ * conntrack/wasm-json.ts) for the usual lines and by the scan for the others, a line at a time
+ * each, in the file's order: the bytes of scanWrite(writeEntry) and of the flows' writer. Like
+ * `checking`, it learns what only a reading of every line tells when no reading has yet.
+ */
+function* wasmJson(check: Check, w: ConntrackWasm, out: JsonOut, d: number, written: number, flows: FastFlows | null): Generator<void, number> {
+  let cur = { lines: new Lines(""), base: 0 };
+  const view = { get: (g: number) => cur.lines.get(g - cur.base), text: "" } as unknown as Lines;
+  const ctx = new ParseContext(check.file, view, check.limit);
+  const first = new TextDecoder();
+  const later = new TextDecoder("utf-8", { ignoreBOM: true });
+  const win = new CodeWindow("");
+  const side = new JsonOut();
+  let flowsOn = flows !== null;
+  let count = 0;
+  let shown: number | undefined;
+  let line = 0;
+  let end = false;
+  const reader = check.src.open();
+  try {
+    for (const run of byteRuns(reader)) {
+      const buf = run.buf;
+      const loaded = w.load(buf.subarray(0, run.end));
+      // the rest of the run decoded at its first line left to the scan (as `regions` decodes a run)
+      let region: { lines: Lines; base: number } | null = null;
+      let misses = 0;
+      for (let pos = 0; pos < run.end; ) {
+        if (loaded && misses < WASM_MISSES) {
+          // the usual lines from pos, written by the wasm
+          pos = w.run(pos, run.end, line + 1, written > 0, flowsOn, Math.max(4096, CHUNK - out.size()));
+          const n = w.lines;
+          if (n > 0) {
+            out.begin();
+            out.copy(w.entries());
+            if (flowsOn) {
+              flows!.count += n;
+              // (the scan's flows before them first)
+              if (side.size() > 0) flowsOn = flows!.put(side.take());
+              if (flowsOn) flowsOn = flows!.put(w.flows());
+            }
+            written += n;
+            count += n;
+            line += n;
+            misses = 0;
+          }
+          if (w.status !== CT_FALLBACK) {
+            if (out.full()) yield;
+            continue;
+          }
+          misses++;
+        }
+        // the line at pos, by the scan (as `checking` reads it)
+        if (region === null) {
+          const t = (line === 0 ? first : later).decode(buf.subarray(pos, run.end));
+          region = cur = { lines: new Lines(t), base: line };
+          win.reset(t);
+        }
+        const lines = region.lines;
+        const i = line - region.base;
+        const kind = lineKind(win, lines, i, 0);
+        if (kind === GOOD) {
+          count++;
+          if (LAST_UNKNOWN >= 0) reportUnknownText(ctx, line, lines.get(i));
+          SCAN.line += region.base;
+          out.begin();
+          if (written++) out.byte(44);
+          out.pad(d);
+          writeEntry(out, win.codes, d);
+          if (flowsOn) {
+            side.begin();
+            side.byte(44);
+            side.pad(RECORD_DEPTH);
+            writeFlow(side, win.codes, RECORD_DEPTH, flows!.document, flows!.format, flows!.file);
+            flows!.count++;
+            if (side.full()) flowsOn = flows!.put(side.take());
+          }
+        } else if (kind === BAD_LINE) {
+          ctx.report(LINE_ERROR.code, "error", line, LINE_ERROR.col, LINE_ERROR.message);
+        } else if (kind === SHOWN_LINE) {
+          shown = SHOWN_VALUE;
+        }
+        line++;
+        const e = buf.indexOf(10, pos);
+        pos = e < 0 || e >= run.end ? run.end : e + 1;
+        if (out.full()) yield;
+      }
+    }
+    if (flowsOn && side.size() > 0) flows!.put(side.take());
+    end = true;
+  } finally {
+    reader.close();
+    addrCache().clear();
+    resetConntrackState();
+    if (end && !check.done) {
+      const limit = ctx.limitDiagnostic();
+      if (limit) ctx.diagnostics.push(limit);
+      check.diagnostics = ctx.diagnostics;
+      check.count = count;
+      check.shown = shown;
+      check.done = true;
+    }
+  }
+  return written;
+}
+
+/** The wasm writer of a conntrack dump's entries (and flows). */
+function wasmWriter(check: Check, w: ConntrackWasm): FastEntriesJson {
+  return {
+    json(out, d, written, flows) {
+      if (!w.setup(d, RECORD_DEPTH, flows?.document ?? 0, JSON.stringify(flows?.format ?? ""), JSON.stringify(flows?.file ?? ""))) return null;
+      return wasmJson(check, w, out, d, written, flows);
+    },
+  };
+}
+
 /** The good entries of a file already checked: a new reading, good lines only. */
 function* goodOnly(src: RouterFileSource): Generator<CodeWindow, void, undefined> {
   try {
@@ -389,7 +523,8 @@ export function parseRouterStream(src: RouterFileSource, file: string, opts: Rou
   const forced = opts.format && opts.format !== "auto" ? opts.format : undefined;
   if (forced !== undefined && forced !== "conntrack" && forced !== "conntrack-events") return null;
   if (isBinaryDescription(describeUnrecognised(head(src)))) return null;
-  const look = firstLook(src, forced);
+  const w = opts.wasm ? ConntrackWasm.create(opts.wasm, STREAM_PIECE * 2) : null;
+  const look = firstLook(src, forced, w);
   if (look === null) return null;
   const { format, first, total } = look;
   const check = new Check(src, file, opts.diagnosticLimit ?? DEFAULT_DIAGNOSTIC_LIMIT);
@@ -402,7 +537,7 @@ export function parseRouterStream(src: RouterFileSource, file: string, opts: Rou
   defineLazyList(doc, events ? "events" : "entries", entrySource(() => check.goodLines(), () => {
     check.complete();
     return check.count;
-  }));
+  }, events || w === null ? undefined : wasmWriter(check, w)));
   // `shown` (after the entries, as the whole-text parser puts it) once the file has been read through
   Object.defineProperty(doc, "shown", {
     enumerable: true,

@@ -504,6 +504,12 @@ export interface RouterParseOptions {
    * one `diagnostic_limit` diagnostic.
    */
   diagnosticLimit?: number;
+  /**
+   * The compiled wasm core (build/release.wasm): a conntrack dump read in pieces (parseRouterStream)
+   * then has the JSON of its usual lines written by it (assembly/conntrack-json.ts; the same bytes,
+   * faster). Without it, or with a core that lacks that writer, every line is scanned in JavaScript.
+   */
+  wasm?: WebAssembly.Module;
 }
 
 /** Default of RouterParseOptions.diagnosticLimit (`router --diagnostic-limit`). */

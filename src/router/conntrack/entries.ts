@@ -229,8 +229,37 @@ function spillAllowed(): boolean {
 /** Bytes copied from the spill at a time. */
 const SPILL_READ = CHUNK;
 
-/** The lazy list of the entries that `scan` scans again (lazy.ts); `length()` counts them (stream.ts: may read the file). */
-export function entrySource(scan: GoodLines, length: () => number): ConntrackSource {
+/**
+ * The flows written beside the entries by a FastEntriesJson: `put` appends a run of them (`,` +
+ * line + indentation at RECORD_DEPTH + the record, each) and returns false when it can take no
+ * more (then nothing more is put); `count` is kept by the writer.
+ */
+export interface FastFlows {
+  document: number;
+  format: RouterFormat;
+  file: string;
+  count: number;
+  put(bytes: Uint8Array): boolean;
+}
+
+/**
+ * A writer of a conntrack document's entries faster than a scan of each line (stream.ts: the wasm
+ * writer), with the same bytes and the same effects: `json` returns the generator that writes every
+ * good entry as scanWrite(writeEntry) would (and, given `flows`, each entry's flow into it), or null
+ * when it cannot be used here (then the lines are scanned).
+ */
+export interface FastEntriesJson {
+  json(out: JsonOut, d: number, written: number, flows: FastFlows | null): Generator<void, number> | null;
+}
+
+/** Depth of the report's flows and events (report.ts: members of its top-level lists). */
+export { RECORD_DEPTH };
+
+/**
+ * The lazy list of the entries that `scan` scans again (lazy.ts); `length()` counts them (stream.ts:
+ * may read the file); `fast`, when given, writes the entries' JSON (and the flows beside them).
+ */
+export function entrySource(scan: GoodLines, length: () => number, fast?: FastEntriesJson): ConntrackSource {
   /** Write each good line's record with `write`. */
   function* scanWrite(write: (out: JsonOut, codes: Codes, d: number) => void, out: JsonOut, d: number, written: number): Generator<void, number> {
     for (const win of scan()) {
@@ -252,8 +281,41 @@ export function entrySource(scan: GoodLines, length: () => number): ConntrackSou
     spilled?.file.close();
     spilled = null;
     const opened = want && spillAllowed() ? openSpillFile(source) : undefined;
-    if (!want || typeof opened !== "object") return yield* scanWrite(writeEntry, out, d, written);
+    if (!want || typeof opened !== "object") return yield* (fast?.json(out, d, written, null) ?? scanWrite(writeEntry, out, d, written));
     let file: SpillFile | null = opened;
+    if (fast && want.kind === "flows") {
+      const flows: FastFlows = {
+        document: WRITING.document, format: want.format, file: want.file, count: 0,
+        put(c) {
+          if (file === null) return false;
+          try {
+            file.write(c, size);
+            size += c.length;
+            return true;
+          } catch {
+            // no room left (or no right): the records are scanned again when written
+            file.close();
+            file = null;
+            return false;
+          }
+        },
+      };
+      let size = 0;
+      const g = fast.json(out, d, written, flows);
+      if (g !== null) {
+        let complete = false;
+        try {
+          written = yield* g;
+          complete = true;
+        } finally {
+          if (file !== null) {
+            if (complete) spilled = { kind: "flows", file, size, count: flows.count, document: flows.document };
+            else file.close();
+          }
+        }
+        return written;
+      }
+    }
     const side = new JsonOut();
     const document = WRITING.document;
     const write = recordWriter(want.kind);
