@@ -128,14 +128,24 @@ export class MediaFlows {
  * flow end's text, since ipv4ToString writes the canonical form.
  */
 /**
- * `a` with `v` appended, as a new array at its length. The lists a SIP negotiation keeps to the
- * end of the report (observed flows, the Linux emulation's expectations and admissions) hold one
- * or two items, and an array grown by push from [] keeps room for 17 (152 bytes): 0.9 MiB of
- * slack on the 4 GiB churn capture (#13). A list is never shared, so the copy changes nothing.
+ * `a` with `v` appended. The lists a negotiation keeps to the end of the report (observed flows,
+ * the Linux emulation's expectations and admissions) mostly hold one or two items, and an array
+ * grown by push from [] keeps room for 17 (152 bytes): 0.9 MiB of slack on the 4 GiB churn capture
+ * (#13). So a short list is copied at its length; from APPEND_COPY_MAX items on it grows in place,
+ * so a list a hostile capture makes long (late or refused flows by the thousand) costs linear time,
+ * not a copy per item. A list is never shared, so neither way changes what another holder sees.
  */
-export function appended<T>(a: readonly T[] | undefined, v: T): T[] {
-  return a !== undefined && a.length > 0 ? a.concat([v]) : [v];
+export function appended<T>(a: T[] | undefined, v: T): T[] {
+  if (a === undefined || a.length === 0) return [v];
+  if (a.length >= APPEND_COPY_MAX) {
+    a.push(v);
+    return a;
+  }
+  return a.concat([v]);
 }
+
+/** Items from which `appended` grows a list in place instead of copying it. */
+export const APPEND_COPY_MAX = 8;
 
 export function ipv4Number(ip: string): number {
   let value = 0;

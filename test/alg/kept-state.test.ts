@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { analyzeFile } from "../../src/node/index.js";
-import { appended } from "../../src/alg/media-flows.js";
+import { APPEND_COPY_MAX, appended } from "../../src/alg/media-flows.js";
 import { EventKind } from "../../src/wasm/abi.js";
 
 const LAB = "pcaps/lab";
@@ -42,5 +42,18 @@ describe("appended", () => {
     expect(appended(undefined, "x")).toEqual(["x"]);
     expect(appended([], [7])).toEqual([[7]]);
     expect(appended<unknown>([1], [7])).toEqual([1, [7]]);
+  });
+
+  it("grows a long list in place: linear time for a list a hostile capture makes long", () => {
+    let list: number[] | undefined;
+    const seen = new Set<number[]>();
+    for (let i = 0; i < 100_000; i++) {
+      list = appended(list, i);
+      seen.add(list);
+    }
+    expect(list!.length).toBe(100_000);
+    expect(list![99_999]).toBe(99_999);
+    // one new array per item while short, then the same one
+    expect(seen.size).toBe(APPEND_COPY_MAX);
   });
 });
