@@ -6,7 +6,8 @@
  *    against schema/analyze.schema.json;
  *  - router: `parseRouterText` → no exception, no internal_error, every diagnostic on a line of
  *    the input, the `router --json` report valid against schema/router.schema.json, the text
- *    report renders;
+ *    report renders, and a text the stream reads (one dump) gives the same `--json` bytes read in
+ *    pieces with the wasm core writing its usual conntrack lines (`stream-differs`);
  *  - verify: both captures analyzed, the router texts parsed, `verify()` → no exception, the report
  *    valid against schema/verify.schema.json, its exit code (as the CLI derives it) in {0,1,2,4};
  *  - cli (a sample of the cases): the same input written to files and run through the CLI's
@@ -23,7 +24,7 @@ import { analyzeCapture } from "../../src/alg/analyze.js";
 import { loadCoreModule, InputError } from "../../src/node/index.js";
 import { main } from "../../src/node/cli.js";
 import { sinkToString, writeFlowsJson } from "../../src/report/flows-json.js";
-import { buildRouterReport, formatRouterText, parseRouterText, routerJsonPieces } from "../../src/router/index.js";
+import { buildRouterReport, formatRouterText, parseRouterStream, parseRouterText, routerJsonPieces, type RouterFileSource } from "../../src/router/index.js";
 import type { RouterParseResult } from "../../src/router/types.js";
 import type { Diagnostic } from "../../src/types.js";
 import { verify } from "../../src/verify/verify.js";
@@ -123,10 +124,47 @@ export function checkRouter(o: Oracles, text: string, file = "fuzz-router.txt"):
     const vs = schemaViolation("router", o.schemas.router, JSON.parse(json));
     if (vs) return vs;
     formatRouterText(report);
-    return undefined;
+    return streamDiffers(o, text, file);
   } catch (e) {
     return ok(thrown(e));
   }
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * A file read in pieces (`router` on a regular file: parseRouterStream) with the wasm core writing
+ * a conntrack dump's usual lines (assembly/conntrack-json.ts, as `router --json` does for a dump of
+ * ROUTER_WASM_MIN_BYTES or more): its `--json` bytes must be those of the whole text parsed, for a
+ * text the stream reads at all (one dump; otherwise it is read whole, as here).
+ */
+function streamDiffers(o: Oracles, text: string, file: string): Violation | undefined {
+  const bytes = utf8.encode(text);
+  const src: RouterFileSource = {
+    open() {
+      let pos = 0;
+      return {
+        read(into: Uint8Array) {
+          const n = Math.min(into.length, bytes.length - pos);
+          into.set(bytes.subarray(pos, pos + n));
+          pos += n;
+          return n;
+        },
+        close() {},
+      };
+    },
+  };
+  const streamed = parseRouterStream(src, file, { wasm: o.module });
+  if (streamed === null) return undefined;
+  let got = "";
+  for (const piece of routerJsonPieces(buildRouterReport([streamed]))) got += piece;
+  // the whole text as the file's bytes decode (a lone surrogate of the string is U+FFFD there)
+  let want = "";
+  for (const piece of routerJsonPieces(buildRouterReport([parseRouterText(new TextDecoder().decode(bytes), file)]))) want += piece;
+  if (got === want) return undefined;
+  let at = 0;
+  while (at < got.length && got[at] === want[at]) at++;
+  return { oracle: "stream-differs", message: `router --json read in pieces with the wasm writer differs from the whole text's at character ${at}: ${JSON.stringify(got.slice(Math.max(0, at - 80), at + 80))} against ${JSON.stringify(want.slice(Math.max(0, at - 80), at + 80))}` };
 }
 
 function routerDiagnostics(r: RouterParseResult, text: string, file: string): Violation | undefined {
