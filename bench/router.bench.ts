@@ -32,7 +32,7 @@
  */
 import { Bench } from "tinybench";
 import { parseRouterText } from "../src/router/parse.js";
-import { parseRouterStream, type RouterFileSource } from "../src/router/stream.js";
+import { memoryRouterSource, parseRouterStream } from "../src/router/stream.js";
 import { loadCoreModule } from "../src/node/files.js";
 import { mkdirSync, writeFileSync, unlinkSync } from "node:fs";
 import path from "node:path";
@@ -100,27 +100,10 @@ function jsonBytes(text: string, name: string): number {
   return bytes;
 }
 
-/** A file source over bytes in memory (what the CLI's file source gives, without the disk). */
-function memorySource(bytes: Uint8Array): RouterFileSource {
-  return {
-    open() {
-      let pos = 0;
-      return {
-        read(into: Uint8Array) {
-          const n = Math.min(into.length, bytes.length - pos);
-          into.set(bytes.subarray(pos, pos + n));
-          pos += n;
-          return n;
-        },
-        close() {},
-      };
-    },
-  };
-}
 
 /** `router --json` of a regular file: read in pieces, written by the wasm core and the scan; returns the JSON's bytes. */
 function streamJsonBytes(bytes: Uint8Array, name: string, wasm: WebAssembly.Module): number {
-  const r = parseRouterStream(memorySource(bytes), name, { wasm });
+  const r = parseRouterStream(memoryRouterSource(bytes), name, { wasm });
   if (r === null) throw new Error(`${name}: not read in pieces`);
   let n = 0;
   for (const c of routerJsonChunks(buildRouterReport([r]))) n += c.length;

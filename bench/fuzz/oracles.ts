@@ -24,7 +24,7 @@ import { analyzeCapture } from "../../src/alg/analyze.js";
 import { loadCoreModule, InputError } from "../../src/node/index.js";
 import { main } from "../../src/node/cli.js";
 import { sinkToString, writeFlowsJson } from "../../src/report/flows-json.js";
-import { buildRouterReport, formatRouterText, parseRouterStream, parseRouterText, routerJsonPieces, type RouterFileSource } from "../../src/router/index.js";
+import { buildRouterReport, formatRouterText, memoryRouterSource, parseRouterStream, parseRouterText, routerJsonPieces } from "../../src/router/index.js";
 import type { RouterParseResult } from "../../src/router/types.js";
 import type { Diagnostic } from "../../src/types.js";
 import { verify } from "../../src/verify/verify.js";
@@ -140,21 +140,7 @@ const utf8 = new TextEncoder();
  */
 function streamDiffers(o: Oracles, text: string, file: string): Violation | undefined {
   const bytes = utf8.encode(text);
-  const src: RouterFileSource = {
-    open() {
-      let pos = 0;
-      return {
-        read(into: Uint8Array) {
-          const n = Math.min(into.length, bytes.length - pos);
-          into.set(bytes.subarray(pos, pos + n));
-          pos += n;
-          return n;
-        },
-        close() {},
-      };
-    },
-  };
-  const streamed = parseRouterStream(src, file, { wasm: o.module });
+  const streamed = parseRouterStream(memoryRouterSource(bytes), file, { wasm: o.module });
   if (streamed === null) return undefined;
   let got = "";
   for (const piece of routerJsonPieces(buildRouterReport([streamed]))) got += piece;

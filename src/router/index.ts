@@ -16,4 +16,4 @@ export { printJunosConversations, printFlowLine, printNatLine, type PrintableInt
 export { parseEndpoint, canonicalIp, formatEndpoint, normaliseProto } from "./ip.js";
 export { natFromReply } from "./normalise.js";
 export { classifyLine, splitParts } from "./detect.js";
-export { parseRouterStream, STREAM_PIECE, STREAM_LINE_MAX, type RouterFileSource } from "./stream.js";
+export { memoryRouterSource, parseRouterStream, STREAM_PIECE, STREAM_LINE_MAX, type RouterFileSource } from "./stream.js";

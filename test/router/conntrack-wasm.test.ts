@@ -15,7 +15,7 @@ import { ROUTER_WASM_MIN_BYTES, runRouter } from "../../src/node/router-cli.js";
 import type { CliIo } from "../../src/node/io.js";
 import fc from "fast-check";
 import {
-  buildRouterReport, parseRouterStream, parseRouterText, routerJsonPieces, type RouterFileSource, type RouterParseOptions,
+  buildRouterReport, memoryRouterSource, parseRouterStream, parseRouterText, routerJsonPieces, type RouterParseOptions,
 } from "../../src/router/index.js";
 import { ConntrackWasm } from "../../src/router/conntrack/wasm-json.js";
 import { packageRoot } from "../../src/node/files.js";
@@ -35,22 +35,6 @@ afterEach(() => {
   wasmLines = 0;
 });
 
-function memorySource(bytes: Uint8Array, step: number): RouterFileSource {
-  return {
-    open() {
-      let pos = 0;
-      return {
-        read(into: Uint8Array) {
-          const n = Math.min(into.length, step, bytes.length - pos);
-          into.set(bytes.subarray(pos, pos + n));
-          pos += n;
-          return n;
-        },
-        close() {},
-      };
-    },
-  };
-}
 
 const enc = new TextEncoder();
 /**
@@ -64,7 +48,7 @@ function expectedJson(text: string, name: string, opts?: RouterParseOptions): st
 
 /** The streamed report's JSON with the wasm writer, or null when the file is not streamed. */
 function wasmJson(text: string, name: string, step: number, module: WebAssembly.Module, opts?: RouterParseOptions): string | null {
-  const r = parseRouterStream(memorySource(enc.encode(text), step), name, { ...opts, wasm: module });
+  const r = parseRouterStream(memoryRouterSource(enc.encode(text), step), name, { ...opts, wasm: module });
   return r === null ? null : Array.from(routerJsonPieces(buildRouterReport([r]))).join("");
 }
 
@@ -206,7 +190,7 @@ describe("conntrack JSON written by the wasm core", () => {
     for (const line of near) {
       const text = `${USUAL}\n${USUAL}\n${line}\n${USUAL}\n`;
       for (const step of [7, 1 << 16]) {
-        const plain = parseRouterStream(memorySource(enc.encode(text), step), "near.txt");
+        const plain = parseRouterStream(memoryRouterSource(enc.encode(text), step), "near.txt");
         const s = wasmJson(text, "near.txt", step, CORES[0]!.module);
         expect(s === null, line).toBe(plain === null);
         if (s !== null) expect(s, line).toBe(Array.from(routerJsonPieces(buildRouterReport([plain!]))).join(""));

@@ -8,27 +8,24 @@ import { describe, expect, it } from "vitest";
 import path from "node:path";
 import {
   buildRouterReport, formatRouterText, parseRouterStream, parseRouterText, routerJsonPieces, routerTextPieces, STREAM_LINE_MAX,
-  type RouterFileSource, type RouterParseOptions,
+  memoryRouterSource, type RouterFileSource, type RouterParseOptions,
 } from "../../src/router/index.js";
 import { FIXTURES, SHARED_OUTPUT, rawCases, read, sharedFiles } from "./helpers.js";
 
-/** The bytes as a file read at most `step` bytes at a time; counts opens and closes. */
+/** The bytes as a file read at most `step` bytes at a time (memoryRouterSource); counts opens and closes. */
 function memorySource(bytes: Uint8Array, step = Infinity): RouterFileSource & { opened: number; closed: number } {
+  const inner = memoryRouterSource(bytes, step);
   const src = {
     opened: 0,
     closed: 0,
     open() {
       src.opened++;
-      let pos = 0;
+      const reader = inner.open();
       return {
-        read(into: Uint8Array) {
-          const n = Math.min(into.length, step, bytes.length - pos);
-          into.set(bytes.subarray(pos, pos + n));
-          pos += n;
-          return n;
-        },
+        read: (into: Uint8Array) => reader.read(into),
         close() {
           src.closed++;
+          reader.close();
         },
       };
     },
