@@ -59,23 +59,21 @@ export interface RunRouterOptions {
  */
 export const ROUTER_WASM_MIN_BYTES = 1 << 20;
 
-/** Size of a file (0 when it cannot be read). */
-function fileSize(path: string): number {
+/**
+ * A regular file read with positioned reads, from its start at each open(), with its size when
+ * looked at; null for anything else (stdin, a pipe, a missing file).
+ */
+export function fileSource(path: string): (RouterFileSource & { size: number }) | null {
+  let size: number;
   try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
-
-/** A regular file read with positioned reads, from its start at each open(); null for anything else (stdin, a pipe, a missing file). */
-export function fileSource(path: string): RouterFileSource | null {
-  try {
-    if (!statSync(path).isFile()) return null;
+    const st = statSync(path);
+    if (!st.isFile()) return null;
+    size = st.size;
   } catch {
     return null;
   }
   return {
+    size,
     open() {
       const fd = openSync(path, "r");
       let pos = 0;
@@ -248,9 +246,10 @@ export async function runRouter(files: string[], opts: RunRouterOptions, io: Cli
         results.push(unreadable(name, err));
         continue;
       }
-      const src = file === "-" ? spooled?.source ?? null : opts.stream !== false ? fileSource(file) : null;
+      const regular = file !== "-" && opts.stream !== false ? fileSource(file) : null;
+      const src = file === "-" ? spooled?.source ?? null : regular;
       // (`--json` of a dump of ROUTER_WASM_MIN_BYTES or more: its usual lines written by the wasm core, assembly/conntrack-json.ts)
-      const size = !src || !opts.json ? 0 : file === "-" ? spooled?.size ?? 0 : fileSize(file);
+      const size = !src || !opts.json ? 0 : (file === "-" ? spooled?.size : regular?.size) ?? 0;
       const wasm = size >= ROUTER_WASM_MIN_BYTES && process.env.ALG_VERIFY_ROUTER_WASM !== "0" ? await (await import("./files.js")).loadCoreModule() : undefined;
       const streamed = src ? parseRouterStream(src, name, { format, diagnosticLimit: opts.diagnosticLimit, wasm }) : null;
       if (streamed) {

@@ -344,6 +344,17 @@ class Check {
   diagnostics: Diagnostic[] = [];
   constructor(readonly src: RouterFileSource, readonly file: string, readonly limit: number) {}
 
+  /** What a reading that went through the whole file found (the first such reading's; later ones learn nothing new). */
+  learnt(ctx: ParseContext, count: number, shown: number | undefined): void {
+    if (this.done) return;
+    const limit = ctx.limitDiagnostic();
+    if (limit) ctx.diagnostics.push(limit);
+    this.diagnostics = ctx.diagnostics;
+    this.count = count;
+    this.shown = shown;
+    this.done = true;
+  }
+
   /** Read the file through if no reading has yet. */
   complete(): void {
     if (!this.done) for (const _ of this.goodLines()) { /* the reading checks as it goes */ }
@@ -388,14 +399,7 @@ class Check {
       cur = null;
       addrCache().clear();
       resetConntrackState();
-      if (end && !this.done) {
-        const limit = ctx.limitDiagnostic();
-        if (limit) ctx.diagnostics.push(limit);
-        this.diagnostics = ctx.diagnostics;
-        this.count = count;
-        this.shown = shown;
-        this.done = true;
-      }
+      if (end) this.learnt(ctx, count, shown);
     }
   }
 }
@@ -501,14 +505,7 @@ function* wasmJson(check: Check, w: ConntrackWasm, out: JsonOut, d: number, writ
     reader.close();
     addrCache().clear();
     resetConntrackState();
-    if (end && !check.done) {
-      const limit = ctx.limitDiagnostic();
-      if (limit) ctx.diagnostics.push(limit);
-      check.diagnostics = ctx.diagnostics;
-      check.count = count;
-      check.shown = shown;
-      check.done = true;
-    }
+    if (end) check.learnt(ctx, count, shown);
   }
   return written;
 }
