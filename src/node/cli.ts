@@ -240,8 +240,6 @@ export function createProgram(io: CliIo): Command {
         return;
       }
       const { runVerify, inputErrorOf } = await import("./verify-run.js");
-      const { formatVerifyText, predictedJunos } = await import("../report/verify-text.js");
-      const { formatDiagnostic } = await import("../report/flows-text.js");
       const sides = (["inside", "outside"] as const).filter((k) => o[k] !== undefined);
       // Named by their file names; with --capture both sides read the one file: named by side.
       const name = (k: "inside" | "outside") => (o.capture || o[k] === STDIN ? k : o[k]!.split(/[\\/]/).pop()!);
@@ -258,13 +256,14 @@ export function createProgram(io: CliIo): Command {
           onCapturesRead: () => prog.stage(sides.length > 1 ? "comparing the captures through the NAT …" : "verifying …"),
         },
       ));
+      // The report's writers are loaded once it is made (the captures' workers start without waiting for them).
       if (o.json) (await import("../report/verify-json.js")).writeVerifyJson(report, io.stdout);
-      else if (o.format === "junos") io.stdout(predictedJunos(report.predicted.conversations));
-      else formatVerifyText(report, io.stdout, { colour: colourOf(io), width: io.stdoutColumns || undefined });
+      else if (o.format === "junos") io.stdout((await import("../report/verify-text.js")).predictedJunos(report.predicted.conversations));
+      else (await import("../report/verify-text.js")).formatVerifyText(report, io.stdout, { colour: colourOf(io), width: io.stdoutColumns || undefined });
       if (o.html) await (await import("./html-report.js")).writeHtmlFile(report, o.html, o.router, io.readFile);
       const inputError = inputErrorOf(report);
       if (inputError) {
-        io.stderr(formatDiagnostic(inputError) + "\n");
+        io.stderr((await import("../report/flows-text.js")).formatDiagnostic(inputError) + "\n");
         io.setExitCode(EXIT_INPUT);
       } else io.setExitCode(report.verdict === "pass" ? EXIT_OK : report.verdict === "inconclusive" ? EXIT_INCONCLUSIVE : EXIT_FINDINGS);
     });

@@ -147,7 +147,7 @@ export async function analyzeFilesParallel(
   paths: string[], opts: Omit<FileOptions<AnalyzeScanOptions>, "file" | "onProgress"> = {},
   filters: (AnalyzeScanOptions["interfaceFilter"] | undefined)[] = [],
   onProgress?: (index: number, bytes: number) => void,
-  onResult?: (index: number, result: AnalyzeResult) => void,
+  onResult?: (index: number, result: AnalyzeResult) => void | Promise<void>,
 ): Promise<AnalyzeResult[]> {
   const workerUrl = new URL("./analyze-worker.js", import.meta.url);
   const { stdin, ...shared } = opts;
@@ -158,10 +158,10 @@ export async function analyzeFilesParallel(
     for (let i = 0; i < paths.length; i++) out.push(await analyzeFile(paths[i], here(i)));
     return out;
   }
-  // Only the parallel path needs these (loaded here: start-up cost of a one-capture command).
-  const { unpackFlows } = await import("./flow-transfer.js");
-  const { offerPackBuffer } = await import("./pack-offer.js");
+  // Only the parallel path needs these (loaded here: start-up cost of a one-capture command). The
+  // workers are made first; the transfer's modules load while they start up.
   const { MessageChannel, Worker } = await import("node:worker_threads");
+  const transferModules = Promise.all([import("./flow-transfer.js"), import("./pack-offer.js")]);
   // The pack lock: 0 free, else the number (index + 1) of the worker copying its flow table out
   // of wasm memory; freed here when that worker has ended, whatever the way. Two workers that
   // finish together would otherwise each hold a 32 MiB copy beside both wasm memories (verify's
@@ -172,7 +172,7 @@ export async function analyzeFilesParallel(
   const offerState = new Int32Array(new SharedArrayBuffer(4 * paths.length));
   const ports: (MessagePort | undefined)[] = [];
   const running = new Set<number>();
-  const offerToOthers = (flows: number) => {
+  const offerToOthers = (offerPackBuffer: typeof import("./pack-offer.js").offerPackBuffer, flows: number) => {
     for (const j of running) offerPackBuffer(offerState, j, ports[j]!, flows);
   };
   return Promise.all(paths.map((path, i) => path === "-" ? analyzeFile(path, here(i)) : new Promise<AnalyzeResult>((resolve, reject) => {
@@ -206,21 +206,22 @@ export async function analyzeFilesParallel(
         reject(m.name === "InputError" ? new InputError(m.file, m.message, m.code) : new Error(m.message));
         return;
       }
-      const flows = unpackFlows(m.flows);
-      const result: AnalyzeResult = { scan: { ...head!.scan, flows }, sessions: head!.sessions, events: head!.events };
+      const packed = m.flows;
+      const got = head!;
       head = undefined;
       // The result is handed on once the worker has ended: what `onResult` allocates (verify's
       // preparation) must not add to the worker's wasm memory, still resident until then.
-      void w.terminate().then(() => {
-        try {
-          offerToOthers(flows.count);
-          onResult?.(i, result);
-        } catch (e) {
-          reject(e);
-          return;
-        }
+      void Promise.all([transferModules, w.terminate()]).then(async ([[{ unpackFlows }, { offerPackBuffer }]]) => {
+        const flows = unpackFlows(packed);
+        const result: AnalyzeResult = { scan: { ...got.scan, flows }, sessions: got.sessions, events: got.events };
+        // This thread's own preparation first: when the other worker ends meanwhile, it packs its
+        // table itself (on the other core) while this one prepares, where an offer made first had
+        // it wait for this thread's buffer and then for this thread's preparation. An offer made
+        // after it still serves a worker that is analyzing (pack-offer.ts: none once it has packed).
+        await onResult?.(i, result);
+        offerToOthers(offerPackBuffer, flows.count);
         resolve(result);
-      }, reject);
+      }).catch(reject);
     });
     w.once("error", reject);
   })));

@@ -14,12 +14,11 @@ import { readFile as fsReadFile } from "node:fs/promises";
 import { analyzeFile, analyzeFilesParallel, InputError, type FileOptions } from "./files.js";
 import { STDIN, STDIN_NAME } from "./io.js";
 import type { AnalyzeResult, AnalyzeScanOptions } from "../alg/analyze.js";
-import { prepareReconcile } from "../verify/nat.js";
-import { looksUpUdpFlows, prepareUdpFlows } from "../verify/flow-columns.js";
-import { parseVerifyRouter } from "../verify/router-input.js";
 import type { RouterParseResult } from "../router/types.js";
 import type { Diagnostic } from "../types.js";
-import { verify, type VerifyOptions, type VerifyReport } from "../verify/verify.js";
+import type { VerifyOptions, VerifyReport } from "../verify/verify.js";
+// verify()'s modules (src/verify/**, the router parsers) are loaded when first needed: after the
+// captures' workers are started, while they start up (verifyParsedRouter).
 
 export interface VerifyFiles {
   /** Capture taken on the inside (private) side of the NAT. */
@@ -66,7 +65,7 @@ export async function readRouterFile(file: string, readFile: (path: string) => P
     if (e instanceof InputError) throw e;
     throw new InputError(file, `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return parseVerifyRouter(text, file === STDIN ? STDIN_NAME : file);
+  return (await import("../verify/router-input.js")).parseVerifyRouter(text, file === STDIN ? STDIN_NAME : file);
 }
 
 /** Why a parsed router file is no router output at all (the parser understood nothing of it). */
@@ -90,8 +89,22 @@ export async function verifyParsedRouter(files: VerifyFiles, router: RouterParse
   // is done, while the other worker still runs (the main thread waits idle otherwise).
   const both = Boolean(files.inside && files.outside);
   let prepared = 0;
-  if (parallel) results = await analyzeFilesParallel(captures, analyzeOpts, filters, onProgress, both ? (_i, r) => prepareSide(r, prepared++ === 0) : undefined);
-  else {
+  // The workers are started before verify()'s modules load (~50–80 ms of this thread's start-up
+  // that they no longer wait for); the preparation waits for its modules, which are loaded long
+  // before a worker ends.
+  const modules = parallel ? undefined : await verifyModules();
+  if (parallel) {
+    const onResult = async (_i: number, r: AnalyzeResult) => {
+      const first = prepared++ === 0;
+      prepareSide(await loading, r, first);
+    };
+    const analyzed = analyzeFilesParallel(captures, analyzeOpts, filters, onProgress, both ? onResult : undefined);
+    // After the workers are made (analyzeFilesParallel makes them before its first wait on anything but microtasks).
+    const loading = new Promise<void>((go) => setImmediate(go)).then(verifyModules);
+    // Not awaited before `analyzed` (whose failure is the error to report); a failed load is then thrown below.
+    loading.catch(() => {});
+    results = await analyzed;
+  } else {
     results = [];
     for (let i = 0; i < captures.length; i++) {
       const progress = onProgress && { onProgress: (bytes: number) => onProgress(i, bytes) };
@@ -101,7 +114,18 @@ export async function verifyParsedRouter(files: VerifyFiles, router: RouterParse
   onCapturesRead?.();
   const inside = files.inside ? results[0] : undefined;
   const outside = files.outside ? results[files.inside ? 1 : 0] : undefined;
+  const { verify } = modules ?? await verifyModules();
   return verify({ inside, outside, router }, { profile: opts.profile, clockOffsetMs, frameTolerance, allMappings, hints, sipSidesDialogs });
+}
+
+type VerifyModules = Awaited<ReturnType<typeof verifyModules>>;
+
+/** verify() and what prepares a capture ahead of it (loaded once: the module cache). */
+async function verifyModules() {
+  const [{ verify }, { prepareReconcile }, { looksUpUdpFlows, prepareUdpFlows }] = await Promise.all([
+    import("../verify/verify.js"), import("../verify/nat.js"), import("../verify/flow-columns.js"),
+  ]);
+  return { verify, prepareReconcile, looksUpUdpFlows, prepareUdpFlows };
 }
 
 /**
@@ -109,9 +133,9 @@ export async function verifyParsedRouter(files: VerifyFiles, router: RouterParse
  * indexes for the `first` capture whose worker is done, whichever side: the other's flows are then
  * grouped by them), and the SIP media lookups' when it has SDP.
  */
-function prepareSide(r: AnalyzeResult, first: boolean): void {
-  prepareReconcile(r.scan.flows, first);
-  if (looksUpUdpFlows(r.sessions)) prepareUdpFlows(r.scan.flows);
+function prepareSide(m: VerifyModules, r: AnalyzeResult, first: boolean): void {
+  m.prepareReconcile(r.scan.flows, first);
+  if (m.looksUpUdpFlows(r.sessions)) m.prepareUdpFlows(r.scan.flows);
 }
 
 /**

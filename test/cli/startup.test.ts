@@ -60,6 +60,18 @@ describe("CLI start-up", () => {
   });
 });
 
+describe("verify's start-up", () => {
+  it("verify-run makes the captures' workers before it loads verify(), the reconciliation or the router parsers", () => {
+    // What verify-run.ts reaches statically is loaded before analyzeFilesParallel makes the
+    // workers; verify's own modules are loaded on first use, while the workers start up.
+    const mods = reached(join(src, "node/verify-run.ts"));
+    expect(mods.has("node/files.ts")).toBe(true); // the walk does reach the capture path
+    for (const late of ["verify/verify.ts", "verify/nat.ts", "verify/flow-columns.ts", "verify/router-input.ts", "router/parse.ts", "report/verify-text.ts", "report/verify-json.ts"]) {
+      expect(mods.has(late), late).toBe(false);
+    }
+  });
+});
+
 describe("a one-capture command's start-up", () => {
   it("the analyze/flows path loads no parallel-analysis or suite-report module, and no text formatter", () => {
     const files = reached(join(src, "node/files.ts"));
