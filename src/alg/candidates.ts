@@ -6,8 +6,8 @@
  * `ids` call walks the table once and keeps, for each kind, the ids of the flows with either port
  * among its ports, in id order; every matcher then filters its short list exactly as it would have
  * filtered the whole table. The walk reads
- * two ports per flow (FlowTable.idsWithPort: a live flow's from its record, an ended one's from
- * the store's port column, never decoding the record; no object per flow) and tests them in a
+ * two ports per flow (FlowTable.idsWithPort: a live flow's from its record, an ended one's where
+ * its compact record keeps them, never decoding the record; no object per flow) and tests them in a
  * 64 Ki-entry byte map (no hashing): on the 1 GiB bench capture it costs one pass instead of three.
  */
 import type { FlowTable } from "../wasm/core.js";
