@@ -451,8 +451,14 @@ export class CaptureCore {
         };
       }
     }
-    dv.setUint32(statePtr + ST_EV_TAIL, head, true);
-    dv.setUint32(statePtr + ST_TEXT_TAIL, dv.getUint32(statePtr + ST_TEXT_HEAD, true), true);
+    // Every event is drained: both rings start again at their first byte. Wasm reads the heads and
+    // tails from STATE at each event (alg/events.ts), so the rings' resident pages are those of the
+    // most events and text one feed wrote (kilobytes), not the whole 4 + 1 MiB once a capture has
+    // sent that many through them (on the 4 GiB churn capture, 69 k events: both rings, to the end).
+    dv.setUint32(statePtr + ST_EV_HEAD, 0, true);
+    dv.setUint32(statePtr + ST_EV_TAIL, 0, true);
+    dv.setUint32(statePtr + ST_TEXT_HEAD, 0, true);
+    dv.setUint32(statePtr + ST_TEXT_TAIL, 0, true);
     if (out.length) this.opts.onEvents!(out);
   }
 
