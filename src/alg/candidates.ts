@@ -46,12 +46,9 @@ export class FlowCandidates {
   }
 
   private walk(): [number[], number[]] {
-    const data: number[] = [];
-    const media: number[] = [];
-    this.found = [data, media];
-    if (!this.any) return this.found;
-    // Bit k of a port's mark sends the flow to out[k]: Want.Data = 1 << 0, Want.Media = 1 << 1.
-    this.flows.idsWithPort(this.wanted, this.found);
-    return this.found;
+    if (!this.any) return (this.found = [[], []]);
+    // Bit k of a port's mark sends the flow to list k: Want.Data = 1 << 0, Want.Media = 1 << 1.
+    const [data, media] = this.flows.idsWithPort(this.wanted, 2);
+    return (this.found = [data, media]);
   }
 }

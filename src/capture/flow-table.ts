@@ -751,7 +751,8 @@ export class FlowTable {
   /** One port of flow `id` (0 = initiator, 1 = responder) as stored: no array per call (an ended flow's read from its compact record, not decoded). */
   port(id: number, which: 0 | 1): number {
     const w = this.slotOf[id - 1];
-    if (w & ENDED_FLOW) {
+    if (w & ENDED_FLOW && (w & ~ENDED_FLOW) !== this.scratchOf) {
+      // Not the record decoded last (a matcher usually reads a candidate's other fields first).
       const both = this.ended!.ports(w & ~ENDED_FLOW);
       return which ? both & 0xffff : both >>> 16;
     }
@@ -764,23 +765,34 @@ export class FlowTable {
    * typed-array scan: a flow of the table read from its record; the ended ones first, in store
    * order (each record's ports read where its compact form keeps them, no record decoded, each
    * piece of the store's temporary file read once), their marks kept in a byte per record for
-   * the scan. A flow's id goes to `out[k]`, ascending, when bit k is set in either port's mark.
+   * the scan. List k holds, ascending, the ids of the flows with bit k set in either port's mark
+   * (`lists` of them); each list is made at its length (the ids are counted first: a list grown
+   * by push leaves its outgrown copies as garbage, ~0.3 MiB of them on the 4 GiB churn capture).
    */
-  idsWithPort(wanted: Uint8Array, out: number[][]): void {
+  idsWithPort(wanted: Uint8Array, lists: number): number[][] {
     const { slotOf, tableDv: dv, base, ended } = this;
     const marks = ended && ended.count ? new Uint8Array(ended.count) : undefined;
     for (let i = 0; marks && i < marks.length; i++) {
       const both = ended!.ports(i);
       marks[i] = wanted[both >>> 16] | wanted[both & 0xffff];
     }
-    for (let id = 1; id <= this.count; id++) {
+    const mark = (id: number): number => {
       const w = slotOf[id - 1];
-      let m: number;
-      if (w & ENDED_FLOW) m = marks![w & ~ENDED_FLOW];
-      else m = wanted[dv.getUint16(base + w * FLOW_SIZE + FL_PORT_A, true)] | wanted[dv.getUint16(base + w * FLOW_SIZE + FL_PORT_B, true)];
-      if (m === 0) continue;
-      for (let k = 0; k < out.length; k++) if (m & (1 << k)) out[k].push(id);
+      if (w & ENDED_FLOW) return marks![w & ~ENDED_FLOW];
+      return wanted[dv.getUint16(base + w * FLOW_SIZE + FL_PORT_A, true)] | wanted[dv.getUint16(base + w * FLOW_SIZE + FL_PORT_B, true)];
+    };
+    const sizes = new Array<number>(lists).fill(0);
+    for (let id = 1; id <= this.count; id++) {
+      const m = mark(id);
+      if (m !== 0) for (let k = 0; k < lists; k++) if (m & (1 << k)) sizes[k]++;
     }
+    const out = sizes.map((n) => new Array<number>(n));
+    const at = new Array<number>(lists).fill(0);
+    for (let id = 1; id <= this.count; id++) {
+      const m = mark(id);
+      if (m !== 0) for (let k = 0; k < lists; k++) if (m & (1 << k)) out[k][at[k]++] = id;
+    }
+    return out;
   }
 
   /** Packet number of flow `id`'s first packet. */
