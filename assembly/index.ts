@@ -62,6 +62,8 @@ export function flowCap(): u32 { return mem.flowCap; }
 /** One byte per 4 KiB page of the flow table: non-zero once a flow was stored there (see memory.ts). */
 export function flowPagesPtr(): usize { return mem.flowPagesPtr; }
 export function flowIndexPtr(): usize { return mem.flowIndexPtr; }
+/** The stack of freed FLOWS slots (4 bytes a slot, flowCap slots), right after the flow index. */
+export function flowFreePtr(): usize { return mem.flowFreePtr; }
 export function statsPtr(): usize { return mem.statsPtr; }
 export function statePtr(): usize { return mem.statePtr; }
 export function memoryEnd(): usize { return mem.memEnd; }

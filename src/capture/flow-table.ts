@@ -22,10 +22,8 @@ const CHUNK_BYTES = 1 << 19;
 const BLOCK = 64;
 /** Blocks per array of block positions. */
 const BLOCKS_PER_ARRAY = 1024;
-/** Records per array of record lengths (and of the port column). */
+/** Records per array of record lengths. */
 const LENGTHS_PER_ARRAY = BLOCK * BLOCKS_PER_ARRAY;
-/** Records per array of EndedFlows.portColumn. */
-export const PORTS_PER_ARRAY = LENGTHS_PER_ARRAY;
 /**
  * Form byte of an encoded record: bit 0, the 128 bytes follow as they are; bit 1, IPv4 addresses
  * in 4 bytes; bit 2, times in µs (the first time's distance to its chunk's base and the duration
@@ -95,14 +93,6 @@ export class EndedFlows {
   /** Length of each record (LENGTHS_PER_ARRAY a array), and the position of every BLOCK-th. */
   private readonly lengths: Uint8Array[] = [];
   private readonly blockPos: Uint32Array[] = [];
-  /**
-   * Both ports of each record (initiator × 65536 + responder, as stored), PORTS_PER_ARRAY a
-   * array: 4 bytes a flow beside its length, kept in memory with the index (never spilled), so a
-   * walk over every flow's ports (FlowTable.idsWithPort, FlowCandidates.ids) is a typed-array
-   * scan instead of a decode of each record (on the 4 GiB churn capture, 458 k ended flows:
-   * 1.8 MiB, where the walk decoded every record, 0.25-0.4 s).
-   */
-  readonly portColumn: Uint32Array[] = [];
   private fill = CHUNK_BYTES;
   /** Per chunk: the first time (ns, as high and low 32 bits) its records' first times are kept against. */
   private readonly baseHi: number[] = [];
@@ -160,9 +150,7 @@ export class EndedFlows {
       if (i % LENGTHS_PER_ARRAY === 0) {
         this.lengths.push(new Uint8Array(LENGTHS_PER_ARRAY));
         this.blockPos.push(new Uint32Array(BLOCKS_PER_ARRAY));
-        this.portColumn.push(new Uint32Array(LENGTHS_PER_ARRAY));
       }
-      this.portColumn[(i / LENGTHS_PER_ARRAY) | 0][i % LENGTHS_PER_ARRAY] = dv.getUint16(off + FL_PORT_A, true) * 65536 + dv.getUint16(off + FL_PORT_B, true);
       // A record's length fits a byte: the compact form stays under 150 bytes, RAW is 129.
       this.lengths[(i / LENGTHS_PER_ARRAY) | 0][i % LENGTHS_PER_ARRAY] = n;
       const pos = c * CHUNK_BYTES + this.fill;
@@ -317,9 +305,26 @@ export class EndedFlows {
     }
   }
 
-  /** Both ports of record i as stored, initiator × 65536 + responder (from the port column, no decoding). */
+  /**
+   * Both ports of record i as stored, initiator × 65536 + responder: read where the compact form
+   * keeps them (after the form, id, hash, version and protocol bytes, flags and addresses), without
+   * decoding the rest. No port column is kept beside the records (it was 4 bytes a flow in memory
+   * to the end of the run: 1.4 MiB for the 356 k flows that leave the table of the 4 GiB churn
+   * capture); a walk over every record in store order (FlowTable.idsWithPort) reads each piece
+   * of the temporary file once.
+   */
   ports(i: number): number {
-    return this.portColumn[(i / LENGTHS_PER_ARRAY) | 0][i % LENGTHS_PER_ARRAY];
+    let o = this.at(i);
+    const c = this.rbuf;
+    const form = c[o++];
+    if (form & RAW) return (c[o + FL_PORT_A] | (c[o + FL_PORT_A + 1] << 8)) * 65536 + (c[o + FL_PORT_B] | (c[o + FL_PORT_B + 1] << 8));
+    while (c[o++] >= 128); // id
+    o += 4; // hash
+    if (form & IPVER) o++;
+    if ((form & (TCP | UDP)) === 0) o++;
+    while (c[o++] >= 128); // flags
+    o += form & V4 ? 8 : 32;
+    return (c[o] | (c[o + 1] << 8)) * 65536 + (c[o + 2] | (c[o + 3] << 8));
   }
 
   /** Writes record i's 128 bytes into `into` at byte `at`. */
@@ -333,7 +338,7 @@ export class EndedFlows {
   get bytes(): number {
     let n = 0;
     for (const c of this.chunks) if (c) n += CHUNK_BYTES;
-    return n + this.windows.length * WINDOW + this.lengths.length * (LENGTHS_PER_ARRAY * 5 + BLOCKS_PER_ARRAY * 4);
+    return n + this.windows.length * WINDOW + this.lengths.length * (LENGTHS_PER_ARRAY + BLOCKS_PER_ARRAY * 4);
   }
 
   /** Bytes in the temporary file (0: none). */
@@ -581,15 +586,18 @@ export class FlowTable {
   /**
    * `pages` (the core's flow-page marks, one byte per FLOW_PAGE bytes of the table from `base`):
    * only the slots of marked pages are read (reading the others would make them resident).
+   * `slots`: memory for the map of flow id → where (`count` entries, overwritten; default a new
+   * array) — the core lends its idle flow index (CaptureCore.flows).
    */
   constructor(
-    buffer: ArrayBuffer, private readonly base: number, cap: number, count: number, private readonly ended?: EndedFlows,
-    pages?: Uint8Array,
+    buffer: ArrayBuffer | SharedArrayBuffer, private readonly base: number, cap: number, count: number, private readonly ended?: EndedFlows,
+    pages?: Uint8Array, slots?: Uint32Array,
   ) {
     this.dv = this.tableDv = new DataView(buffer);
     this.bytes = this.tableBytes = new Uint8Array(buffer);
     this.count = count;
-    this.slotOf = new Uint32Array(count);
+    if (slots && slots.length !== count) throw new RangeError(`flow table: ${slots.length} slots lent for ${count} flows`);
+    this.slotOf = slots ? slots.fill(0) : new Uint32Array(count);
     const perPage = FLOW_PAGE / FLOW_SIZE;
     for (let s = 0; s < cap; s++) {
       if (pages && s % perPage === 0 && pages[s / perPage] === 0) {
@@ -740,10 +748,11 @@ export class FlowTable {
     return (this.dv.getUint16(r + FL_FLAGS, true) & FlowFlag.Syn) !== 0 ? this.dv.getUint32(r + FL_ISN_A, true) : undefined;
   }
 
-  /** One port of flow `id` (0 = initiator, 1 = responder) as stored: no array per call (an ended flow's from the store's port column). */
+  /** One port of flow `id` (0 = initiator, 1 = responder) as stored: no array per call (an ended flow's read from its compact record, not decoded). */
   port(id: number, which: 0 | 1): number {
     const w = this.slotOf[id - 1];
-    if (w & ENDED_FLOW) {
+    if (w & ENDED_FLOW && (w & ~ENDED_FLOW) !== this.scratchOf) {
+      // Not the record decoded last (a matcher usually reads a candidate's other fields first).
       const both = this.ended!.ports(w & ~ENDED_FLOW);
       return which ? both & 0xffff : both >>> 16;
     }
@@ -753,30 +762,37 @@ export class FlowTable {
 
   /**
    * The flows with either port marked in `wanted` (a 64 Ki-entry map of bit sets), in one
-   * typed-array scan: a flow of the table read from its record, an ended one from the store's port
-   * column (no record decoded, no piece of its temporary file read). A flow's id goes to `out[k]`,
-   * ascending, when bit k is set in either port's mark.
+   * typed-array scan: a flow of the table read from its record; the ended ones first, in store
+   * order (each record's ports read where its compact form keeps them, no record decoded, each
+   * piece of the store's temporary file read once), their marks kept in a byte per record for
+   * the scan. List k holds, ascending, the ids of the flows with bit k set in either port's mark
+   * (`lists` of them); each list is made at its length (the ids are counted first: a list grown
+   * by push leaves its outgrown copies as garbage, ~0.3 MiB of them on the 4 GiB churn capture).
    */
-  idsWithPort(wanted: Uint8Array, out: number[][]): void {
-    const { slotOf, tableDv: dv, base } = this;
-    const col = this.ended?.portColumn;
-    for (let id = 1; id <= this.count; id++) {
-      const w = slotOf[id - 1];
-      let pa: number;
-      let pb: number;
-      if (w & ENDED_FLOW) {
-        const i = w & ~ENDED_FLOW;
-        const both = col![(i / PORTS_PER_ARRAY) | 0][i % PORTS_PER_ARRAY];
-        pa = both >>> 16;
-        pb = both & 0xffff;
-      } else {
-        pa = dv.getUint16(base + w * FLOW_SIZE + FL_PORT_A, true);
-        pb = dv.getUint16(base + w * FLOW_SIZE + FL_PORT_B, true);
-      }
-      const m = wanted[pa] | wanted[pb];
-      if (m === 0) continue;
-      for (let k = 0; k < out.length; k++) if (m & (1 << k)) out[k].push(id);
+  idsWithPort(wanted: Uint8Array, lists: number): number[][] {
+    const { slotOf, tableDv: dv, base, ended } = this;
+    const marks = ended && ended.count ? new Uint8Array(ended.count) : undefined;
+    for (let i = 0; marks && i < marks.length; i++) {
+      const both = ended!.ports(i);
+      marks[i] = wanted[both >>> 16] | wanted[both & 0xffff];
     }
+    const mark = (id: number): number => {
+      const w = slotOf[id - 1];
+      if (w & ENDED_FLOW) return marks![w & ~ENDED_FLOW];
+      return wanted[dv.getUint16(base + w * FLOW_SIZE + FL_PORT_A, true)] | wanted[dv.getUint16(base + w * FLOW_SIZE + FL_PORT_B, true)];
+    };
+    const sizes = new Array<number>(lists).fill(0);
+    for (let id = 1; id <= this.count; id++) {
+      const m = mark(id);
+      if (m !== 0) for (let k = 0; k < lists; k++) if (m & (1 << k)) sizes[k]++;
+    }
+    const out = sizes.map((n) => new Array<number>(n));
+    const at = new Array<number>(lists).fill(0);
+    for (let id = 1; id <= this.count; id++) {
+      const m = mark(id);
+      if (m !== 0) for (let k = 0; k < lists; k++) if (m & (1 << k)) out[k][at[k]++] = id;
+    }
+    return out;
   }
 
   /** Packet number of flow `id`'s first packet. */

@@ -350,6 +350,7 @@ export class CaptureCore {
   }
 
   private async feedAll(source: ByteSource): Promise<void> {
+    if (this.indexSpent) throw new InternalError("the core's flow index went to its flow table (flows()): it takes no more input");
     const { exports: core, inputPtr, inputCap } = this;
     const mem = new Uint8Array(core.memory.buffer);
     let carry = 0;
@@ -450,8 +451,14 @@ export class CaptureCore {
         };
       }
     }
-    dv.setUint32(statePtr + ST_EV_TAIL, head, true);
-    dv.setUint32(statePtr + ST_TEXT_TAIL, dv.getUint32(statePtr + ST_TEXT_HEAD, true), true);
+    // Every event is drained: both rings start again at their first byte. Wasm reads the heads and
+    // tails from STATE at each event (alg/events.ts), so the rings' resident pages are those of the
+    // most events and text one feed wrote (kilobytes), not the whole 4 + 1 MiB once a capture has
+    // sent that many through them (on the 4 GiB churn capture, 69 k events: both rings, to the end).
+    dv.setUint32(statePtr + ST_EV_HEAD, 0, true);
+    dv.setUint32(statePtr + ST_EV_TAIL, 0, true);
+    dv.setUint32(statePtr + ST_TEXT_HEAD, 0, true);
+    dv.setUint32(statePtr + ST_TEXT_TAIL, 0, true);
     if (out.length) this.opts.onEvents!(out);
   }
 
@@ -533,10 +540,30 @@ export class CaptureCore {
     return out;
   }
 
-  /** Every flow (those in the wasm table and those that left it), in flow-id order. */
+  /**
+   * Every flow (those in the wasm table and those that left it), in flow-id order. Once the
+   * capture has been read, the table's flow index and free-slot stack (FLOWIX, 8 bytes a slot)
+   * are idle, and resident (the index was probed all over, the stack went deep where flows left):
+   * the table's map of flow id → where keeps its 4 bytes a flow there when it fits (2 × flowCap
+   * flows), instead of in a new array (2.2 MiB for the 558 k flows of the 4 GiB churn capture,
+   * bench/PERFORMANCE-LOG.md "Flows that come and go"). The core takes no more input after that.
+   */
   flows(): FlowTable {
     const cap = this.exports.flowCap() >>> 0;
-    const pages = new Uint8Array(this.exports.memory.buffer, this.exports.flowPagesPtr() >>> 0, Math.ceil((cap * FLOW_SIZE) / FLOW_PAGE));
-    return new FlowTable(this.exports.memory.buffer, this.exports.flowsPtr() >>> 0, cap, this.state().flows, this.ended, pages);
+    const buffer = this.exports.memory.buffer;
+    const pages = new Uint8Array(buffer, this.exports.flowPagesPtr() >>> 0, Math.ceil((cap * FLOW_SIZE) / FLOW_PAGE));
+    const count = this.state().flows;
+    const ix = this.exports.flowIndexPtr() >>> 0;
+    // The index and the free stack are laid out back to back (assembly/memory.ts layout).
+    const idle = (this.exports.flowFreePtr() >>> 0) === ix + cap * 4 ? 2 * cap : 0;
+    let slots: Uint32Array | undefined;
+    if (count <= idle) {
+      slots = new Uint32Array(buffer, ix, count);
+      this.indexSpent = true;
+    }
+    return new FlowTable(buffer, this.exports.flowsPtr() >>> 0, cap, count, this.ended, pages, slots);
   }
+
+  /** The flow index was handed to a FlowTable (flows()): a further feed would probe garbage. */
+  private indexSpent = false;
 }

@@ -19,6 +19,8 @@ export interface CoreExports {
   flowPagesPtr(): number;
   /** The flow index (4 bytes a slot, flowCap slots). */
   flowIndexPtr(): number;
+  /** The stack of freed FLOWS slots (4 bytes a slot, flowCap slots). */
+  flowFreePtr(): number;
   statsPtr(): number;
   statePtr(): number;
   memoryEnd(): number;
