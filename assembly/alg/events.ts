@@ -29,20 +29,6 @@ export function beginEvent(
   let tail = load<u32>(statePtr + ST_EV_TAIL);
   let th = load<u32>(statePtr + ST_TEXT_HEAD);
   let tt = load<u32>(statePtr + ST_TEXT_TAIL);
-  if (head == tail && head != 0) {
-    // The host drained every event (and so every text byte; the host runs only between feeds):
-    // the rings start over at their first records. Else each event took the next of 4 MiB of
-    // records and 1 MiB of text, a cold cache line — and a fresh page every 64 events — each time
-    // (v3.pcap: 33 000 events, ~2.9 MB touched once; bench/PERFORMANCE-LOG.md "session 13").
-    head = 0;
-    tail = 0;
-    th = 0;
-    tt = 0;
-    store<u32>(statePtr + ST_EV_HEAD, 0);
-    store<u32>(statePtr + ST_EV_TAIL, 0);
-    store<u32>(statePtr + ST_TEXT_HEAD, 0);
-    store<u32>(statePtr + ST_TEXT_TAIL, 0);
-  }
   // Text is stored contiguously: skip to the ring start when it would wrap.
   let at = th;
   if ((at % TEXT_CAP) + len > <u32>TEXT_CAP) at += <u32>TEXT_CAP - (at % TEXT_CAP);

@@ -13,7 +13,7 @@ import { loadCoreModule } from "../../src/node/index.js";
 import { analyzeCapture } from "../../src/alg/analyze.js";
 import { sinkToString, writeFlowsJson } from "../../src/report/flows-json.js";
 import { CaptureCore, type ByteSource, type PullSource } from "../../src/wasm/core.js";
-import { EVENT_CAP, ST_EV_HEAD, ST_EV_TAIL, ST_TEXT_HEAD, ST_TEXT_TAIL, TEXT_CAP } from "../../src/wasm/abi.js";
+import { EVENT_CAP, TEXT_CAP } from "../../src/wasm/abi.js";
 import { HOSTILE_LINES, hostileCapture, type Burst, type HostileSession } from "../../pcaps/make/control-floods.js";
 import { chunks } from "../helpers/chunks.js";
 import { readFileSync } from "node:fs";
@@ -151,38 +151,6 @@ describe("analyze is chunking-invariant with SIP traffic", () => {
       expect(ref.json).toContain('"alg":"sip"');
     });
   }
-
-  it("the rings start over after every drain: a drain's events are the first records and text of the rings", async () => {
-    // assembly/alg/events.ts beginEvent: a drained ring restarts at its first record (hot cache
-    // lines) instead of taking the next of 4 MiB of records and 1 MiB of text.
-    const f = `${pub}sipnab/sip-prack-rtp-rtcp.pcap`;
-    const bytes = new Uint8Array(readFileSync(f));
-    const drains: { events: number; text: number; head: number; tail: number; textHead: number; textTail: number }[] = [];
-    const core: CaptureCore = new CaptureCore(mod, {
-      ...CORE,
-      onEvents: (e) => {
-        // Called inside the drain: head as the wasm left it.
-        const dv = new DataView(core.exports.memory.buffer);
-        const st = core.exports.statePtr() >>> 0;
-        let text = 0;
-        for (const x of e) text += x.text.length;
-        drains.push({
-          events: e.length, text, head: dv.getUint32(st + ST_EV_HEAD, true), tail: dv.getUint32(st + ST_EV_TAIL, true),
-          textHead: dv.getUint32(st + ST_TEXT_HEAD, true), textTail: dv.getUint32(st + ST_TEXT_TAIL, true),
-        });
-      },
-    });
-    await core.run(pull(bytes, [700, 1500, 64]));
-    expect(drains.length).toBeGreaterThan(3);
-    for (const d of drains) {
-      // The host frees the rings (tail = head) before it hands the events on.
-      expect(d.tail).toBe(d.head);
-      expect(d.head).toBe(d.events);
-      expect(d.textTail).toBe(d.textHead);
-      // Text is stored contiguously (a line that would wrap skips to the ring start): never here.
-      expect(d.textHead).toBe(d.text);
-    }
-  });
 
   it("a SIP stream of tiny messages that fills the event ring between drains loses nothing", async () => {
     // 20 000 messages of 4 events each (request line, Call-ID, Content-Length, end) over TCP in one feed.
