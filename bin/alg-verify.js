@@ -84,7 +84,12 @@ async function run() {
     stdoutColumns: (stdoutIsTTY && process.stdout.columns) || undefined,
     env: process.env,
   });
-  process.exitCode = code;
+  // Exit at once: every byte of the report was written (writeAll blocks) and nothing else is left
+  // to wait for. Left to drain its event loop, Node first lets V8 finish the incremental marking
+  // that the report's allocations began (a mark-compact, 7–16 ms on the 1 GiB bench capture, and
+  // 15–40 ms from here to the exit event in all; bench/PERFORMANCE-LOG.md, session 13). 'exit'
+  // handlers (chunk-loader.cjs's code caches) still run.
+  process.exit(code);
 }
 
 run().catch((e) => {
