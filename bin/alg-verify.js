@@ -31,12 +31,14 @@ function bundleEntry() {
 
 /**
  * Whether standard output (1) or error (2) is a terminal, asked of the stream only for a character
- * device (a terminal, or /dev/null): reading process.stdout or process.stderr makes the stream, and
- * a pipe's loads Node's net and stream modules (~10 ms of CPU, paired runs).
+ * device other than /dev/null (a terminal, mostly): reading process.stdout or process.stderr makes
+ * the stream, and a pipe's loads Node's net and stream modules (~10 ms of CPU, paired runs), a file's
+ * or /dev/null's the stream modules (19 of them). /dev/null is known by its device number.
  */
 function isTerminal(fd) {
   try {
-    if (!fstatSync(fd).isCharacterDevice()) return false;
+    const st = fstatSync(fd);
+    if (!st.isCharacterDevice() || st.rdev === statSync("/dev/null", { throwIfNoEntry: false })?.rdev) return false;
   } catch {
     return false;
   }
@@ -84,7 +86,12 @@ async function run() {
     stdoutColumns: (stdoutIsTTY && process.stdout.columns) || undefined,
     env: process.env,
   });
-  process.exitCode = code;
+  // Exit at once: every byte of the report was written (writeAll blocks) and nothing else is left
+  // to wait for. Left to drain its event loop, Node first lets V8 finish the incremental marking
+  // that the report's allocations began (a mark-compact, 7–16 ms on the 1 GiB bench capture, and
+  // 15–40 ms from here to the exit event in all; bench/PERFORMANCE-LOG.md, session 13). 'exit'
+  // handlers (chunk-loader.cjs's code caches) still run.
+  process.exit(code);
 }
 
 run().catch((e) => {

@@ -9,10 +9,14 @@
 // runs without the shebang's) is ignored: the chunk is compiled from its source, as without one.
 //
 // ALG_VERIFY_CODE_CACHE: unset = use the caches; "0" = compile from source (to measure, and the
-// fallback's tests); "write" = the build's runs: use the caches, then at the thread's exit write
-// each loaded chunk's cache afresh, which keeps the functions of the earlier runs (they came from
-// the cache) and adds this run's. ALG_VERIFY_CODE_CACHE_REPORT=<file>: each thread appends at its
-// exit one JSON line { thread, chunks, cached, rejected, absent, files } (for the tests; a terminated worker
+// fallback's tests); "write" = the build's runs: use the caches, then write each loaded chunk's
+// cache afresh, which keeps the functions of the earlier runs (they came from the cache) and adds
+// this run's. Only the main thread writes files, at its exit: a worker posts its caches to it
+// (CACHE_CHANNEL) before each message it posts and at its exit, and its parent may terminate it at
+// any moment after a message, which would cut a file write short and leave its temporary file
+// (`<chunk>.cache.<pid>-<thread>`) in dist/. For each chunk the largest cache of the threads that
+// ran it is kept. ALG_VERIFY_CODE_CACHE_REPORT=<file>: each thread appends at its exit one JSON
+// line { thread, chunks, cached, rejected, absent, files } (for the tests; a terminated worker
 // writes none).
 "use strict";
 const { appendFileSync, readFileSync, writeFileSync } = require("node:fs");
@@ -53,28 +57,51 @@ function loadChunk(file) {
   return module.exports;
 }
 
-/** Each loaded chunk's cache, written afresh (by a rename: a worker and its parent may write the same chunk's). */
-function writeCaches() {
-  const { renameSync } = require("node:fs");
-  const { threadId } = require("node:worker_threads");
-  for (const [file, { script, id }] of chunks) {
-    if (!id) continue;
-    const tmp = `${file}.cache.${process.pid}-${threadId}`;
-    writeFileSync(tmp, Buffer.concat([Buffer.from(id, "latin1"), script.createCachedData()]));
-    renameSync(tmp, file + ".cache");
-  }
+/** The BroadcastChannel on which the threads of a "write" run send their caches to the main thread. */
+const CACHE_CHANNEL = "alg-verify-code-cache";
+/** This thread's caches: [chunk file, build id + V8's cached data] for each chunk with an id. */
+function cachesOf() {
+  const out = [];
+  for (const [file, { script, id }] of chunks) if (id) out.push([file, Buffer.concat([Buffer.from(id, "latin1"), script.createCachedData()])]);
+  return out;
 }
 if (cacheMode === "write") {
-  process.on("exit", writeCaches);
-  // A worker is terminated by its parent once it has posted its result, before any exit event:
-  // it writes its caches as it posts each message instead.
-  const { parentPort } = require("node:worker_threads");
-  if (parentPort) {
-    const post = parentPort.postMessage;
-    parentPort.postMessage = function (...args) {
-      writeCaches();
-      return post.apply(this, args);
+  const { BroadcastChannel, isMainThread, parentPort, receiveMessageOnPort } = require("node:worker_threads");
+  const channel = new BroadcastChannel(CACHE_CHANNEL);
+  if (isMainThread) {
+    // For each chunk, the largest cache of the threads that ran it (the most functions compiled).
+    const best = new Map();
+    const keep = (caches) => {
+      for (const [file, data] of caches) if (!best.has(file) || data.length > best.get(file).length) best.set(file, data);
     };
+    // A worker's caches are posted ahead of its messages, so they come before its result does.
+    channel.onmessage = (e) => keep(e.data);
+    channel.unref();
+    process.on("exit", () => {
+      for (let m; (m = receiveMessageOnPort(channel)); ) keep(m.message);
+      channel.close();
+      keep(cachesOf());
+      // By a rename: a cache is never seen half written.
+      const { renameSync } = require("node:fs");
+      for (const [file, data] of best) {
+        const tmp = `${file}.cache.${process.pid}-0`;
+        writeFileSync(tmp, data);
+        renameSync(tmp, file + ".cache");
+      }
+    });
+  } else {
+    channel.unref();
+    const send = () => channel.postMessage(cachesOf());
+    process.on("exit", send);
+    // A worker is terminated by its parent once it has posted its result, often before any exit
+    // event: its caches are sent ahead of each message it posts.
+    if (parentPort) {
+      const post = parentPort.postMessage;
+      parentPort.postMessage = function (...args) {
+        send();
+        return post.apply(this, args);
+      };
+    }
   }
 }
 if (process.env.ALG_VERIFY_CODE_CACHE_REPORT) {

@@ -28,7 +28,10 @@ import { join } from "node:path";
 
 const dir = "dist/src/node";
 const WORKERS = ["analyze-worker", "prefault-worker", "suite-worker"];
-for (const f of readdirSync(dir)) if (/^(cli\d*\.bundle(-.*)?\.c?js(\.cache)?|[\w-]+-worker\.bundle\.cjs)$/.test(f)) rmSync(join(dir, f));
+/** The bundle's files, with the caches and any cache's temporary file (`<chunk>.cache.<pid>-<thread>`, bin/chunk-loader.cjs) a killed run left. */
+const BUNDLE_FILE = /^(cli\d*\.bundle(-.*)?\.c?js(\.cache(\.\d+-\d+)?)?|[\w-]+-worker\.bundle\.cjs)$/;
+const CACHE_TEMP = /\.cache\.\d+-\d+$/;
+for (const f of readdirSync(dir)) if (BUNDLE_FILE.test(f)) rmSync(join(dir, f));
 
 let rolldown;
 try {
@@ -132,4 +135,10 @@ try {
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
+  // Only a run killed while its main thread wrote a cache leaves a temporary file: never shipped (package.json "files" excludes them too).
+  for (const f of readdirSync(dir)) {
+    if (!CACHE_TEMP.test(f)) continue;
+    console.error(`bundle-cli: a code-cache run left ${f}: removed`);
+    rmSync(join(dir, f));
+  }
 }

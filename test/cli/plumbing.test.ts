@@ -6,12 +6,13 @@
  * launcher with a real pipe (the parallel path of verify reads `-` in the main thread while a
  * worker reads the other capture).
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { runCli, runCliWithStdin } from "./run.js";
+import { generateBenchCapture } from "../../bench/gen-capture.js";
 
 // Each case runs the whole pipeline several times; on a loaded 2-core machine that takes a while.
 vi.setConfig({ testTimeout: 300_000 });
@@ -189,5 +190,32 @@ describe.skipIf(!built)("the launcher with a real pipe (compiled dist/)", () => 
     const bad = run(readFileSync(helper("ruleset.txt")), "verify", "--inside", helper("inside.pcap"), "--router", "-");
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/error\[nothing_understood\] <stdin>/);
+  });
+
+  // The launcher ends the process as soon as main() has returned (process.exit, not a drained
+  // event loop): that is right only while every byte of the report is written before main()
+  // returns. A reader slower than the launcher fills the pipe (64 KiB) again and again, so the
+  // launcher's writes meet a full pipe: all of the report must still arrive, with the exit code.
+  it("a report many times the pipe's size, read slowly: every byte arrives, and the exit code", async () => {
+    const capture = join(tmp, "many-flows.pcap");
+    generateBenchCapture(capture, { bytes: 1 << 20, flows: 800, seed: 5 });
+    for (const argv of [["flows", "--json", capture], ["analyze", "--json", capture], ["flows", capture]]) {
+      const want = await runCli(...argv);
+      const child = spawn(process.execPath, [bin, ...argv], { stdio: ["ignore", "pipe", "pipe"] });
+      const out: Buffer[] = [];
+      let err = "";
+      child.stderr.on("data", (c: Buffer) => (err += c));
+      // Each chunk taken, then nothing read for 20 ms: the launcher's next writes find the pipe full.
+      child.stdout.on("data", (c: Buffer) => {
+        out.push(c);
+        child.stdout.pause();
+        setTimeout(() => child.stdout.resume(), 20);
+      });
+      const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+      expect(want.stdout.length, argv.join(" ")).toBeGreaterThan(96 << 10);
+      expect(out.length, argv.join(" ")).toBeGreaterThan(2);
+      expect(code, err).toBe(want.code);
+      expect(Buffer.concat(out).toString("utf8"), argv.join(" ")).toBe(want.stdout);
+    }
   });
 });

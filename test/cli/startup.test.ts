@@ -7,7 +7,7 @@
  * the heavy modules is reached.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -105,6 +105,39 @@ describe("a one-capture command's start-up", () => {
     }
   });
 
+  // `> /dev/null` (how the benchmarks run it): a character device, but not a terminal, known by its
+  // device number; the launcher makes no stdout or stderr stream to ask, so Node's stream modules
+  // stay unloaded, as with a file (the report written to a file: the same bytes as through a pipe).
+  it.skipIf(!built || !existsSync(capture) || !existsSync("/dev/null"))("output to /dev/null or a file makes no stream: Node's stream modules are not loaded", () => {
+    const dir = mkdtempSync(join(tmpdir(), "alg-startup-"));
+    try {
+      const list = join(dir, "modules.txt");
+      const preload = join(dir, "list.cjs");
+      writeFileSync(preload, `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join("\\n")));\n`);
+      const piped = spawnSync(process.execPath, [bin, "analyze", "--json", capture], { encoding: "utf8", maxBuffer: 1 << 26 });
+      expect(piped.status, piped.stderr).toBe(0);
+      const devNull = openSync("/dev/null", "w");
+      const out = join(dir, "report.json");
+      const file = openSync(out, "w");
+      try {
+        for (const stdio of [[devNull, devNull], [file, devNull], [devNull, file]]) {
+          const r = spawnSync(process.execPath, ["--require", preload, bin, "analyze", "--json", capture], { stdio: ["ignore", ...stdio] });
+          expect(r.status).toBe(0);
+          const loaded = readFileSync(list, "utf8").split("\n");
+          expect(loaded).toContain("NativeModule internal/fs/utils"); // the list is the real one
+          expect(loaded, String(stdio)).not.toContain("NativeModule stream");
+          rmSync(list);
+        }
+      } finally {
+        closeSync(devNull);
+        closeSync(file);
+      }
+      expect(readFileSync(out, "utf8")).toBe(piped.stdout);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   // The bundle of scripts/bundle-cli.mjs (built by `npm run build`): bin/alg-verify.js runs it when
   // it is at least as new as dist/src/node/cli.js. As CommonJS it starts without Node's ESM loader
   // (NODE_DEBUG=esm names each file that loader stores: none), through bin/chunk-loader.cjs with the
@@ -170,6 +203,84 @@ describe("a one-capture command's start-up", () => {
     for (const t of b.tallies) expect(t).toMatchObject({ cached: t.chunks, rejected: 0, absent: 0 });
   });
 
+  /** A copy of the package (bin, dist/src, build, package.json) in a temporary folder; its dist/src/node. */
+  function packageCopy(pkg: string): string {
+    cpSync(join(repo, "bin"), join(pkg, "bin"), { recursive: true });
+    cpSync(join(repo, "dist/src"), join(pkg, "dist/src"), { recursive: true, preserveTimestamps: true });
+    cpSync(join(repo, "build"), join(pkg, "build"), { recursive: true });
+    cpSync(join(repo, "package.json"), join(pkg, "package.json"));
+    return join(pkg, "dist/src/node");
+  }
+
+  // The build's runs (ALG_VERIFY_CODE_CACHE=write) of verify: each worker is terminated by its
+  // parent as soon as it has posted its result, which used to cut short the cache file it was
+  // writing at that moment and leave its temporary file (`<chunk>.cache.<pid>-<thread>`) in dist/,
+  // and so in the package. Now only the main thread writes, at its exit, the workers' caches too.
+  it.skipIf(!fresh)("verify's runs that write the code caches leave no temporary file, and their workers' caches are written", () => {
+    const pkg = mkdtempSync(join(tmpdir(), "alg-cache-write-"));
+    try {
+      const node = packageCopy(pkg);
+      for (const f of readdirSync(node)) if (f.includes(".cache")) rmSync(join(node, f));
+      const pkgBin = join(pkg, "bin/alg-verify.js");
+      for (let i = 0; i < 6; i++) expect(runCli(verifyArgs, { bin: pkgBin, env: { ALG_VERIFY_CODE_CACHE: "write" } }).main).toBeTruthy();
+      expect(readdirSync(node).filter((f) => /\.cache\./.test(f))).toEqual([]);
+      expect(readdirSync(node)).toContain("cli.bundle-analyze-worker.cjs.cache");
+      // The threads run from the caches so written (the first run had none: all compiled from source;
+      // a worker's tally is written when its exit event comes before its termination).
+      const after = runCli(verifyArgs, { bin: pkgBin });
+      expect(after.main!.chunks).toBeGreaterThan(3);
+      for (const t of after.tallies) expect(t).toMatchObject({ cached: t.chunks, rejected: 0, absent: 0 });
+      expect(after.stdout).toBe(runCli(verifyArgs).stdout);
+    } finally {
+      rmSync(pkg, { recursive: true, force: true });
+    }
+  });
+
+  // The same at the moment it matters, made certain: a worker ended by its parent while its loader
+  // writes a cache file (the worker's writeFileSync tells the parent and waits there to be
+  // terminated). The loader wrote caches in the worker: that left `<chunk>.cache.<pid>-<thread>`
+  // and no cache for the worker's own chunks. Now the worker writes no file; the main thread writes
+  // every cache at its exit, the worker's among them.
+  it("a worker terminated in the middle of the code-cache writes leaves no temporary file, and its chunks' caches are written", () => {
+    const dir = mkdtempSync(join(tmpdir(), "alg-cache-kill-"));
+    try {
+      const script = join(dir, "run.cjs");
+      writeFileSync(script, `
+const { join } = require("node:path");
+const fs = require("node:fs");
+const { MessageChannel, Worker, isMainThread, parentPort, workerData } = require("node:worker_threads");
+const [loaderPath, dir] = process.argv.slice(2);
+if (isMainThread) {
+  const loader = require(loaderPath);
+  for (let i = 0; i < 3; i++) fs.writeFileSync(join(dir, "c" + i + ".cjs"), "//# alg-verify-build " + (1e15 + i).toString(16).padStart(16, "0") + "\\n\\"use strict\\";\\nexports.f = function (x) { return x * " + (i + 2) + "; };\\n");
+  loader.loadChunk(join(dir, "c0.cjs")).f(1);
+  const { port1, port2 } = new MessageChannel();
+  const w = new Worker(__filename, { argv: process.argv.slice(2), workerData: { port: port2 }, transferList: [port2] });
+  port1.unref();
+  port1.on("message", () => void w.terminate());
+  w.on("message", () => void w.terminate());
+} else {
+  const real = fs.writeFileSync;
+  fs.writeFileSync = function (...args) {
+    real.apply(this, args);
+    workerData.port.postMessage("writing");
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60000);
+  };
+  const loader = require(loaderPath);
+  for (let i = 0; i < 3; i++) loader.loadChunk(join(dir, "c" + i + ".cjs")).f(2);
+  parentPort.postMessage("result");
+}
+`);
+      const chunks = join(dir, "chunks");
+      mkdirSync(chunks);
+      const r = spawnSync(process.execPath, [script, join(repo, "bin/chunk-loader.cjs"), chunks], { encoding: "utf8", env: { ...process.env, ALG_VERIFY_CODE_CACHE: "write" } });
+      expect(r.status, r.stderr).toBe(0);
+      expect(readdirSync(chunks).sort()).toEqual(["c0.cjs", "c0.cjs.cache", "c1.cjs", "c1.cjs.cache", "c2.cjs", "c2.cjs.cache"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it.skipIf(!fresh || !existsSync(capture))("caches that are rejected or do not belong to their chunk are ignored: the chunks are compiled from source, same report", () => {
     const good = runCli(analyzeArgs);
     // Node without the shebang's V8 flags: V8 rejects every cache (its check includes the flags).
@@ -183,11 +294,7 @@ describe("a one-capture command's start-up", () => {
     // one another chunk's (its id differs), one missing.
     const pkg = mkdtempSync(join(tmpdir(), "alg-cache-pkg-"));
     try {
-      cpSync(join(repo, "bin"), join(pkg, "bin"), { recursive: true });
-      cpSync(join(repo, "dist/src"), join(pkg, "dist/src"), { recursive: true, preserveTimestamps: true });
-      cpSync(join(repo, "build"), join(pkg, "build"), { recursive: true });
-      cpSync(join(repo, "package.json"), join(pkg, "package.json"));
-      const node = join(pkg, "dist/src/node");
+      const node = packageCopy(pkg);
       const loaded = good.main!.files.map((f) => basename(f)).filter((f) => f !== "cli.bundle.cjs");
       expect(loaded.length).toBeGreaterThan(3);
       const cache = (c: string) => join(node, `${c}.cache`);
