@@ -94,15 +94,16 @@ export async function verifyParsedRouter(files: VerifyFiles, router: RouterParse
   // before a worker ends.
   const modules = parallel ? undefined : await verifyModules();
   if (parallel) {
+    // Loaded on the next turn of the event loop: after the workers are made (analyzeFilesParallel,
+    // called below in this turn, makes them before its first wait on anything but microtasks).
+    const loading = new Promise<void>((go) => setImmediate(go)).then(verifyModules);
+    // Not awaited before `analyzed` (whose failure is the error to report); a failed load is then thrown below.
+    loading.catch(() => {});
     const onResult = async (_i: number, r: AnalyzeResult) => {
       const first = prepared++ === 0;
       prepareSide(await loading, r, first);
     };
     const analyzed = analyzeFilesParallel(captures, analyzeOpts, filters, onProgress, both ? onResult : undefined);
-    // After the workers are made (analyzeFilesParallel makes them before its first wait on anything but microtasks).
-    const loading = new Promise<void>((go) => setImmediate(go)).then(verifyModules);
-    // Not awaited before `analyzed` (whose failure is the error to report); a failed load is then thrown below.
-    loading.catch(() => {});
     results = await analyzed;
   } else {
     results = [];
