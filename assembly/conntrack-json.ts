@@ -276,6 +276,9 @@ function num(v: i64): void {
     store<u8>(op++, <u8>(48 + v));
     return;
   }
+  // Nearly every value (ports, timeouts, marks, line numbers, most counters) fits 32 bits: its loop
+  // divides in 32 bits, cheaper than the 64-bit loop below, which only larger counters reach (the
+  // same digits either way: a deliberate specialisation of the hot path, not a copy to merge).
   if (v < 0x100000000) {
     let x = <u32>v;
     const digits: usize = x < 100 ? 2 : x < 1000 ? 3 : x < 10000 ? 4 : x < 100000 ? 5 : x < 1000000 ? 6 : x < 10000000 ? 7 : x < 100000000 ? 8 : x < 1000000000 ? 9 : 10;

@@ -123,11 +123,6 @@ export class MediaFlows {
 }
 
 /**
- * The IPv4 address a canonical dotted quad names, as a number (as FL_ADDR read big-endian); NaN
- * for anything else (IPv6, a name, leading zeros, spaces): such text is never equal to an IPv4
- * flow end's text, since ipv4ToString writes the canonical form.
- */
-/**
  * `a` with `v` appended. The lists a negotiation keeps to the end of the report (observed flows,
  * the Linux emulation's expectations and admissions) mostly hold one or two items, and an array
  * grown by push from [] keeps room for 17 (152 bytes): 0.9 MiB of slack on the 4 GiB churn capture
@@ -147,6 +142,11 @@ export function appended<T>(a: T[] | undefined, v: T): T[] {
 /** Items from which `appended` grows a list in place instead of copying it. */
 export const APPEND_COPY_MAX = 8;
 
+/**
+ * The IPv4 address a canonical dotted quad names, as a number (as FL_ADDR read big-endian); NaN
+ * for anything else (IPv6, a name, leading zeros, spaces): such text is never equal to an IPv4
+ * flow end's text, since ipv4ToString writes the canonical form.
+ */
 export function ipv4Number(ip: string): number {
   let value = 0;
   let part = 0;

@@ -314,17 +314,8 @@ export class EndedFlows {
    * of the temporary file once.
    */
   ports(i: number): number {
-    let o = this.at(i);
-    const c = this.rbuf;
-    const form = c[o++];
-    if (form & RAW) return (c[o + FL_PORT_A] | (c[o + FL_PORT_A + 1] << 8)) * 65536 + (c[o + FL_PORT_B] | (c[o + FL_PORT_B + 1] << 8));
-    while (c[o++] >= 128); // id
-    o += 4; // hash
-    if (form & IPVER) o++;
-    if ((form & (TCP | UDP)) === 0) o++;
-    while (c[o++] >= 128); // flags
-    o += form & V4 ? 8 : 32;
-    return (c[o] | (c[o + 1] << 8)) * 65536 + (c[o + 2] | (c[o + 3] << 8));
+    const at = this.at(i); // (first: it may point rbuf at another chunk or piece)
+    return portsOf(this.rbuf, at);
   }
 
   /** Writes record i's 128 bytes into `into` at byte `at`. */
@@ -487,6 +478,22 @@ function setTime(into: DataView, at: number, hi: number, lo: number, t: number):
   const low = ((sum % TWO32) + TWO32) % TWO32;
   into.setUint32(at, low, true);
   into.setUint32(at + 4, hi + (sum - low) / TWO32, true);
+}
+
+/**
+ * Both ports of the record encoded at c[p], initiator × 65536 + responder: `decode`'s layout read
+ * up to the ports (form, id, hash, version and protocol bytes, flags, addresses), nothing decoded.
+ */
+function portsOf(c: Uint8Array, p: number): number {
+  const form = c[p++];
+  if (form & RAW) return (c[p + FL_PORT_A] | (c[p + FL_PORT_A + 1] << 8)) * 65536 + (c[p + FL_PORT_B] | (c[p + FL_PORT_B + 1] << 8));
+  while (c[p++] >= 128); // id
+  p += 4; // hash
+  if (form & IPVER) p++;
+  if ((form & (TCP | UDP)) === 0) p++;
+  while (c[p++] >= 128); // flags
+  p += form & V4 ? 8 : 32;
+  return (c[p] | (c[p + 1] << 8)) * 65536 + (c[p + 2] | (c[p + 3] << 8));
 }
 
 function decode(c: Uint8Array, p: number, into: DataView, at: number, bHi: number, bLo: number): void {

@@ -46,7 +46,6 @@ export interface RouterFileSource {
   open(): { read(into: Uint8Array): number; close(): void };
 }
 
-/** Bytes read at a time (64 KiB: their text stays a small, young string). */
 /**
  * A RouterFileSource over bytes in memory, each read giving at most `step` bytes (what a file
  * gives, without the disk: the benches, the fuzzer's oracle, the tests).
@@ -68,6 +67,7 @@ export function memoryRouterSource(bytes: Uint8Array, step = Infinity): RouterFi
   };
 }
 
+/** Bytes read at a time (64 KiB: their text stays a small, young string). */
 export const STREAM_PIECE = 1 << 16;
 /** Longest line read in pieces (1 MiB); a file with a longer line is parsed whole. */
 export const STREAM_LINE_MAX = 1 << 20;
