@@ -119,23 +119,32 @@ function pcapParserDecode(path: string): Promise<number> {
  * Runs a command with its stdout to /dev/null; wall seconds, and with GNU time (if present) peak
  * RSS and CPU seconds (user + system).
  */
-function timeProcess(cmd: string, args: string[]): { seconds: number; peakRssMiB?: number; cpuSeconds?: number; status: number } {
+function timeProcess(cmd: string, args: string[], env?: NodeJS.ProcessEnv): { seconds: number; peakRssMiB?: number; cpuSeconds?: number; status: number } {
   const gnuTime = existsSync("/usr/bin/time");
   const t0 = performance.now();
   const r = gnuTime
-    ? spawnSync("/usr/bin/time", ["-f", "%U %S %M", cmd, ...args], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" })
-    : spawnSync(cmd, args, { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+    ? spawnSync("/usr/bin/time", ["-f", "%U %S %M", cmd, ...args], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8", env })
+    : spawnSync(cmd, args, { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8", env });
   const seconds = (performance.now() - t0) / 1000;
   const [user, sys, kb] = gnuTime ? (r.stderr.trim().split("\n").pop() ?? "").split(" ").map(Number) : [NaN, NaN, NaN];
   const cpuSeconds = Number.isFinite(user) && Number.isFinite(sys) ? user + sys : undefined;
   return { seconds, peakRssMiB: Number.isFinite(kb) ? kb / 1024 : undefined, cpuSeconds, status: r.status ?? -1 };
 }
 
-/** The node flags the CLI's shebang names (`#!/usr/bin/env -S node --max-semi-space-size=8`): the whole-process runs use them, as the installed CLI does. */
-function binNodeFlags(bin: string): string[] {
+/**
+ * What the CLI's shebang sets (`#!/usr/bin/env -S NAME=VALUE … node FLAGS`): its node flags, and the
+ * environment with its assignments (`${NAME}` expanded as env -S does). The whole-process runs use
+ * both, as the installed CLI does; the C yardstick runs in the bench's own environment.
+ */
+function binShebang(bin: string): { flags: string[]; env: NodeJS.ProcessEnv } {
   const first = readFileSync(bin, "utf8").split("\n", 1)[0];
-  const m = /^#!\S*env\s+(?:-S\s+)?node\s+(.*)$/.exec(first);
-  return m ? m[1].trim().split(/\s+/) : [];
+  const m = /^#!\S*env\s+(?:-S\s+)?((?:[A-Za-z_]\w*=\S*\s+)*)node\s+(.*)$/.exec(first);
+  const env = { ...process.env };
+  for (const a of m?.[1].trim().split(/\s+/).filter(Boolean) ?? []) {
+    const eq = a.indexOf("=");
+    env[a.slice(0, eq)] = a.slice(eq + 1).replace(/\$\{(\w+)\}/g, (_, v: string) => process.env[v] ?? "");
+  }
+  return { flags: m ? m[2].trim().split(/\s+/) : [], env };
 }
 
 /** Issue 14's bench criterion: analyze's CPU on the capture with SIP/TFTP over the one without, at the same size. */
@@ -174,16 +183,17 @@ export async function sipMessagesOf(path: string): Promise<number> {
  * `--sip-ports 1` (C): (A − C) / `sipMessages` is the CPU one SIP message costs. Undefined without GNU time.
  */
 export function sipTftpCriterion(bin: string, withSip: string, without: string, bytes: number, sipMessages: number, runs = 5): Criterion | undefined {
-  // Through the shebang's node flags, as the installed CLI runs (and as the other whole-process rows do).
-  const args = (f: string, ...more: string[]) => [...binNodeFlags(bin), bin, "analyze", f, "--json", "--profile", "linux", ...more];
-  timeProcess(process.execPath, args(withSip));
-  timeProcess(process.execPath, args(without));
+  // Through the shebang's node flags and environment, as the installed CLI runs (and as the other whole-process rows do).
+  const { flags, env } = binShebang(bin);
+  const args = (f: string, ...more: string[]) => [...flags, bin, "analyze", f, "--json", "--profile", "linux", ...more];
+  timeProcess(process.execPath, args(withSip), env);
+  timeProcess(process.execPath, args(without), env);
   const ratios: number[] = [];
   const perMessage: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const a = timeProcess(process.execPath, args(withSip)).cpuSeconds;
-    const b = timeProcess(process.execPath, args(without)).cpuSeconds;
-    const c = timeProcess(process.execPath, args(withSip, "--sip-ports", "1")).cpuSeconds;
+    const a = timeProcess(process.execPath, args(withSip), env).cpuSeconds;
+    const b = timeProcess(process.execPath, args(without), env).cpuSeconds;
+    const c = timeProcess(process.execPath, args(withSip, "--sip-ports", "1"), env).cpuSeconds;
     if (a === undefined || b === undefined || c === undefined) return undefined;
     ratios.push(a / b);
     if (sipMessages > 0) perMessage.push(((a - c) * 1e6) / sipMessages);
@@ -221,12 +231,12 @@ function median(xs: number[]): number {
  * command, and the median of the pairs' ratios (only ratios of neighbouring runs mean anything on
  * a shared machine).
  */
-function paired(cmd: string, args: string[], c: string | undefined, file: string, runs = 3): { best: ReturnType<typeof timeProcess>; peak?: number; vsC?: number; c?: number } {
+function paired(cmd: string, args: string[], c: string | undefined, file: string, runs = 3, env?: NodeJS.ProcessEnv): { best: ReturnType<typeof timeProcess>; peak?: number; vsC?: number; c?: number } {
   const mine: ReturnType<typeof timeProcess>[] = [];
   const ratios: number[] = [];
   const cs: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const a = timeProcess(cmd, args);
+    const a = timeProcess(cmd, args, env);
     mine.push(a);
     if (c) {
       const b = timeProcess(c, ["-r", file]);
@@ -296,6 +306,7 @@ async function main() {
   void packets;
 
   const bin = join(root, "bin", "alg-verify.js");
+  const shebang = binShebang(bin);
   const sizes = [parseSize(values["process-size"]!), ...(values.huge ? [4 * 2 ** 30] : [])];
   // The 4 GiB file keeps the 1 GiB file's flow count (longer flows): RSS must not move. The 4 GiB
   // churn file holds ~0.5 M flows over its length, ≤ ~100 k open at once: flows that are over
@@ -307,7 +318,7 @@ async function main() {
   const c = values.yardstick ? yardstick(values.yardstick) : undefined;
   if (!c) process.stderr.write(`bench: C yardstick not built (${values.yardstick || "no --yardstick"}): no ratios\n`);
   const whole = (name: string, cmd: string[], file: string, bytes: number, packets: number, note: string) => {
-    const r = paired(process.execPath, [...binNodeFlags(bin), ...cmd], c, file);
+    const r = paired(process.execPath, [...shebang.flags, ...cmd], c, file, 3, shebang.env);
     rows.push({
       name, seconds: r.best.seconds, bytes, packets, mbPerSec: bytes / 1e6 / r.best.seconds, packetsPerSec: packets / r.best.seconds,
       peakRssMiB: r.peak, vsC: r.vsC, note,
