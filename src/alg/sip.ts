@@ -83,6 +83,12 @@ export interface SipConditions {
 
 export class SipBuilder {
   private readonly open = new Map<number, OpenMessage>();
+  /**
+   * The open message of the last event's (flow, direction), -1 when none: a message's lines come
+   * one after another, so most events need no look-up in `open` (~10 a message).
+   */
+  private lastKey = -1;
+  private lastOpen: OpenMessage | undefined;
   private readonly byCallId = new Map<string, Dialog[]>();
   private readonly dialogs: Dialog[] = [];
   private readonly lines = new LineCache();
@@ -101,16 +107,25 @@ export class SipBuilder {
     if (e.code === SipLine.RequestLine || e.code === SipLine.StatusLine) {
       const prev = this.open.get(key);
       if (prev) this.close(prev, undefined);
-      this.open.set(key, { msg: startMessage(e), ts: e.ts });
+      const started: OpenMessage = { msg: startMessage(e), ts: e.ts };
+      this.open.set(key, started);
+      this.lastKey = key;
+      this.lastOpen = started;
       return;
     }
-    const o = this.open.get(key);
+    const o = key === this.lastKey ? this.lastOpen : this.open.get(key);
     if (!o) return;
     if (e.code === SipLine.MessageEnd) {
       this.open.delete(key);
+      if (key === this.lastKey) {
+        this.lastKey = -1;
+        this.lastOpen = undefined;
+      }
       this.close(o, e);
       return;
     }
+    this.lastKey = key;
+    this.lastOpen = o;
     applyLine(o, e, this.lines);
   }
 
@@ -175,6 +190,8 @@ export class SipBuilder {
   private closeAll(): void {
     for (const o of this.open.values()) this.close(o, undefined);
     this.open.clear();
+    this.lastKey = -1;
+    this.lastOpen = undefined;
   }
 
   /**
