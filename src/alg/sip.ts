@@ -67,10 +67,40 @@ class Dialog {
   method = "";
   partial?: SessionPartial;
   register?: SipSession["register"];
+  /** The last DIALOG_PARTIES distinct From/To values its messages kept (see `shareParty`). */
+  parties?: SipParty[];
+  /** Where the next new value goes in `parties` (the oldest after the first). */
+  private nextParty = 1;
   constructor(readonly callId: string, readonly firstPacket: number, firstFlow: number) {
     this.flows = [firstFlow];
   }
+
+  /**
+   * `p`, or an equal From/To value an earlier message of the dialog kept (same URI and tag: the
+   * same JSON, since parseParty writes `{ uri }` or `{ uri, tag }`). The line cache shares the
+   * values of lines it still holds; a dialog's later messages (its BYE, a re-INVITE) come after
+   * it has emptied itself many times over on a SIP-dense capture, so each kept its own copy.
+   */
+  shareParty(p: SipParty | undefined): SipParty | undefined {
+    if (!p) return p;
+    const list = this.parties;
+    if (!list) {
+      // A literal at its length (a push into [] would make room for 17).
+      this.parties = [p, p, p, p];
+      return p;
+    }
+    for (let i = 0; i < DIALOG_PARTIES; i++) {
+      const q = list[i]!;
+      if (q === p || (q.uri === p.uri && q.tag === p.tag)) return q;
+    }
+    list[this.nextParty] = p;
+    this.nextParty = (this.nextParty + 1) % DIALOG_PARTIES;
+    return p;
+  }
 }
+
+/** From/To values a dialog remembers to share (caller, callee before and after its tag, a spare). */
+const DIALOG_PARTIES = 4;
 
 /** SIP conditions of one capture (diagnostics). */
 export interface SipConditions {
@@ -149,6 +179,10 @@ export class SipBuilder {
     trimArrays(msg);
     msg.time = nsToIso(o.ts); // once per message: of its MessageEnd, else of its start line
     const d = this.dialogOf(msg);
+    // Values equal to the dialog's (read by nothing that tells copies apart; the JSON is the same).
+    if (msg.callId === d.callId) msg.callId = d.callId;
+    if (msg.from) msg.from = d.shareParty(msg.from);
+    if (msg.to) msg.to = d.shareParty(msg.to);
     if (!d.flows.includes(msg.flow)) d.flows.push(msg.flow);
     if (msg.request && !d.method) d.method = msg.request.method;
     if (msg.request && !d.fromTag) d.fromTag = msg.from?.tag;
