@@ -21,9 +21,9 @@
  * registrar to the Contact (its port, 5060 when absent), activated by a 2xx that names it again;
  * verify's table across calls may drop or move it instead (`clashedRegister`).
  */
-import { appended, type MediaFlows } from "./media-flows.js";
+import { appended, ipv4Number, type MediaFlows } from "./media-flows.js";
 import type { Emulation, Negotiation, Session } from "./sessions.js";
-import { isIpLiteral } from "./sip-parse.js";
+import { isIpLiteral, own } from "./sip-parse.js";
 import type { LinuxMedia, LinuxRegister, RegisterClash, SipMessage } from "./sip-types.js";
 import { hostPort } from "../net/addr.js";
 
@@ -47,7 +47,10 @@ interface Expect {
   n: Negotiation;
   cls: string;
   from: string;
+  /** ipv4Number(from), ipv4Number(to.ip): NaN for any other address text. */
+  fromNum: number;
   to: { ip: string; port: number };
+  toNum: number;
   createdNs: bigint;
   endNs?: bigint;
   usedBy?: number;
@@ -60,16 +63,38 @@ export function linuxSkips(m: SipMessage, transport: string): string | undefined
   return undefined;
 }
 
-/** `media`: the UDP flows on the expected ports (SipBuilder.build named them, see wantMedia). */
+/**
+ * `media`: the UDP flows on the expected ports (SipBuilder.build named them, see wantMedia).
+ *
+ * The messages of all dialogs are read in capture order (packet, then position within it; ties in
+ * dialog order, then message order: what a stable sort of the dialogs' messages gives), found by
+ * a radix sort of their packet numbers (`captureOrder`); each message's SDP entries are the run
+ * of its dialog's entries that names it (entries follow their dialog's message order).
+ */
 export function emulateLinux(dialogs: LinuxDialog[], media: () => MediaFlows): void {
-  const all: { msg: SipMessage; ts: bigint; d: LinuxDialog }[] = [];
-  const byMsg = new Map<SipMessage, LinuxDialog["entries"]>();
-  for (const d of dialogs) {
-    for (const k of d.messages) all.push({ msg: k.msg, ts: k.ts, d });
-    for (const e of d.entries) {
-      const list = byMsg.get(e.msg);
-      if (list) list.push(e);
-      else byMsg.set(e.msg, [e]);
+  let total = 0;
+  for (let di = 0; di < dialogs.length; di++) total += dialogs[di]!.messages.length;
+  const packets = new Uint32Array(total);
+  const within = new Uint32Array(total);
+  // Message i: dialog dialogOf[i], message index messageOf[i], its entries entryStart[i] … entryEnd[i] - 1.
+  const dialogOf = new Uint32Array(total);
+  const messageOf = new Uint32Array(total);
+  const entryStart = new Uint32Array(total);
+  const entryEnd = new Uint32Array(total);
+  let i = 0;
+  for (let di = 0; di < dialogs.length; di++) {
+    const d = dialogs[di]!;
+    const { messages, entries } = d;
+    let e = 0;
+    for (let mi = 0; mi < messages.length; mi++, i++) {
+      const msg = messages[mi]!.msg;
+      packets[i] = msg.packet;
+      within[i] = msg.indexInPacket;
+      dialogOf[i] = di;
+      messageOf[i] = mi;
+      entryStart[i] = e;
+      while (e < entries.length && entries[e]!.msg === msg) e++;
+      entryEnd[i] = e;
     }
     const sip = d.session.sip!;
     if (sip.register) {
@@ -77,33 +102,77 @@ export function emulateLinux(dialogs: LinuxDialog[], media: () => MediaFlows): v
       if (r) sip.register.linux = r;
     }
   }
-  all.sort((a, b) => a.msg.packet - b.msg.packet || a.msg.indexInPacket - b.msg.indexInPacket);
+  const order = captureOrder(packets, within);
   const masters = new Map<number, { live: Expect[]; inviteCseq?: number }>();
   const made: Expect[] = [];
-  for (const { msg, ts, d } of all) {
+  for (let oi = 0; oi < total; oi++) {
+    const k = order[oi]!;
+    const d = dialogs[dialogOf[k]!]!;
+    const { msg, ts } = d.messages[messageOf[k]!]!;
+    const entries = d.entries;
+    const from = entryStart[k]!;
+    const to = entryEnd[k]!;
     let st = masters.get(msg.flow);
     if (!st) masters.set(msg.flow, (st = { live: [] }));
-    const entries = byMsg.get(msg) ?? [];
     const skip = linuxSkips(msg, d.session.sip!.transport);
     if (skip) {
-      for (const e of entries) setNone(e.n, skip, "ignored");
+      for (let e = from; e < to; e++) setNone(entries[e]!.n, skip, "ignored");
       continue;
     }
     const method = (msg.request?.method ?? msg.cseq?.method ?? "").toUpperCase();
     if (msg.request) {
       if (method === "INVITE" || method === "BYE") flush(st.live, msg, ts, method);
       if (method === "INVITE" && msg.cseq) st.inviteCseq = msg.cseq.num;
-      if (SDP_REQUESTS.has(method)) readSdp(msg, ts, entries, st.live, made);
-      else for (const e of entries) setNone(e.n, `the helper reads no SDP in a ${method} request`, "ignored");
+      if (SDP_REQUESTS.has(method)) readSdp(msg, ts, entries, from, to, st.live, made);
+      else for (let e = from; e < to; e++) setNone(entries[e]!.n, `the helper reads no SDP in a ${method} request`, "ignored");
       continue;
     }
     const code = msg.status?.code ?? 0;
     if (SDP_ANSWERS.has(method) && code >= 300 && msg.cseq?.num === st.inviteCseq) flush(st.live, msg, ts, `${code} ${method}`);
-    if (SDP_ANSWERS.has(method) && code >= 100 && code < 300) readSdp(msg, ts, entries, st.live, made);
-    else for (const e of entries) setNone(e.n, `the helper reads no SDP in a ${code} answer to ${method || "?"}`, "ignored");
+    if (SDP_ANSWERS.has(method) && code >= 100 && code < 300) readSdp(msg, ts, entries, from, to, st.live, made);
+    else for (let e = from; e < to; e++) setNone(entries[e]!.n, `the helper reads no SDP in a ${code} answer to ${method || "?"}`, "ignored");
   }
   admit(made, media);
-  for (const e of made) summarise(e.n);
+  for (let x = 0; x < made.length; x++) summarise(made[x]!.n);
+}
+
+/**
+ * The indexes 0 … n - 1 ordered by `packets`, then `within`, ties kept in index order (a stable
+ * sort by that pair): a least-significant-digit radix sort of the packet numbers (two 16-bit
+ * digits; one when all are below 2^16), then a stable insertion sort of each run of equal packets
+ * by `within` (a packet holds a few messages at most).
+ */
+export function captureOrder(packets: Uint32Array, within: Uint32Array): Uint32Array {
+  const n = packets.length;
+  let a = new Uint32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  let max = 0;
+  for (let i = 0; i < n; i++) if (packets[i]! > max) max = packets[i]!;
+  let b = new Uint32Array(n);
+  const count = new Uint32Array(65537);
+  for (let shift = 0; shift < 32 && (shift === 0 || max >>> shift !== 0); shift += 16) {
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[((packets[a[i]!]! >>> shift) & 0xffff) + 1]++;
+    for (let k = 0; k < 65536; k++) count[k + 1] += count[k]!;
+    for (let i = 0; i < n; i++) {
+      const v = a[i]!;
+      b[count[(packets[v]! >>> shift) & 0xffff]!++] = v;
+    }
+    const t = a;
+    a = b;
+    b = t;
+  }
+  for (let i = 1; i < n; i++) {
+    const v = a[i]!;
+    const p = packets[v]!;
+    let j = i - 1;
+    while (j >= 0 && packets[a[j]!] === p && within[a[j]!]! > within[v]!) {
+      a[j + 1] = a[j]!;
+      j--;
+    }
+    a[j + 1] = v;
+  }
+  return a;
 }
 
 function linuxOf(n: Negotiation): LinuxMedia {
@@ -115,29 +184,32 @@ function setNone(n: Negotiation, why: string, outcome: Emulation["outcome"]): vo
   n.emulation = { profile: "linux", outcome, reason: why };
 }
 
-/** The message's SDP: an expectation pair per handled m= line, or why none. */
-function readSdp(msg: SipMessage, ts: bigint, entries: LinuxDialog["entries"], live: Expect[], made: Expect[]): void {
+/** The message's SDP: an expectation pair per handled m= line, or why none (its entries: `entries[from … to - 1]`). */
+function readSdp(msg: SipMessage, ts: bigint, entries: LinuxDialog["entries"], from: number, to: number, live: Expect[], made: Expect[]): void {
   const sdp = msg.sdp;
   if (!sdp) return;
-  // Drop conditions of the whole message first (the helper stops at the first).
+  // Drop conditions of the whole message first (the helper stops at the first). lineNo[i]: the
+  // handled line's rank (1 … MAX_MEDIA_LINES) of m= line i, 0 when the helper does not read it.
   let handled = 0;
-  const lineNo = new Map<number, number>();
+  const lineNo: number[] = [];
   for (let i = 0; i < sdp.media.length; i++) {
     const md = sdp.media[i]!;
+    lineNo.push(0);
     if (!CLASS_MAX[md.type]) continue;
     if (++handled > MAX_MEDIA_LINES) continue;
-    lineNo.set(i, handled);
+    lineNo[i] = handled;
     const dropped = md.port > 0 && md.port < 1024 ? `m=${md.type} ${md.port}: the helper drops the message ("wrong port")`
       : md.port > 0 && !usableIp(md.connection?.ip) && !usableIp(sdp.connection?.ip) ? `m=${md.type} ${md.port} has no c= the helper reads: it drops the message ("cannot parse SDP message")` : undefined;
     if (dropped) {
-      for (const e of entries) setNone(e.n, dropped, "dropped");
+      for (let k = from; k < to; k++) setNone(entries[k]!.n, dropped, "dropped");
       return;
     }
   }
-  for (const e of entries) {
+  for (let k = from; k < to; k++) {
+    const e = entries[k]!;
     const md = sdp.media[e.index]!;
     if (!CLASS_MAX[md.type]) setNone(e.n, `m=${md.type}: the helper reads only audio, video and image lines`, "ignored");
-    else if (!lineNo.has(e.index)) setNone(e.n, `the ${MAX_MEDIA_LINES + 1}th or later audio/video/image line: the helper reads ${MAX_MEDIA_LINES}`, "ignored");
+    else if (!lineNo[e.index]) setNone(e.n, `the ${MAX_MEDIA_LINES + 1}th or later audio/video/image line: the helper reads ${MAX_MEDIA_LINES}`, "ignored");
     else if (md.port === 0) setNone(e.n, "port 0: the helper skips the stream", "parsed");
     else {
       const ip = usableIp(md.connection?.ip) ? md.connection!.ip : sdp.connection!.ip;
@@ -146,8 +218,11 @@ function readSdp(msg: SipMessage, ts: bigint, entries: LinuxDialog["entries"], l
         continue;
       }
       const rtp = md.port & ~1;
-      for (const port of [rtp, rtp + 1]) {
-        const x: Expect = { n: e.n, cls: md.type, from: msg.dst.ip, to: { ip, port }, createdNs: ts };
+      const fromIp = msg.dst.ip;
+      const fromNum = ipv4Number(fromIp);
+      const toNum = ipv4Number(ip);
+      for (let port = rtp; port <= rtp + 1; port++) {
+        const x: Expect = { n: e.n, cls: md.type, from: fromIp, fromNum, to: { ip, port }, toNum, createdNs: ts };
         evict(live, x, msg);
         live.push(x);
         made.push(x);
@@ -163,12 +238,18 @@ const usableIp = (ip: string | undefined): ip is string => ip !== undefined && i
 
 /** Over the class limit of its connection, the oldest expectation of the class goes. */
 function evict(live: Expect[], x: Expect, msg: SipMessage): void {
-  const same = live.filter((y) => y.cls === x.cls);
-  if (same.length < CLASS_MAX[x.cls]!) return;
-  const old = same[0]!;
+  let same = 0;
+  let first = -1;
+  for (let i = 0; i < live.length; i++) {
+    if (live[i]!.cls !== x.cls) continue;
+    if (first < 0) first = i;
+    same++;
+  }
+  if (same < CLASS_MAX[x.cls]!) return;
+  const old = live[first]!;
   old.endNs = x.createdNs;
   linuxOf(old.n).flushedBy ??= { packet: msg.packet, command: `evicted: at most ${CLASS_MAX[x.cls]} ${x.cls} expectations per connection` };
-  live.splice(live.indexOf(old), 1);
+  live.splice(first, 1);
 }
 
 function flush(live: Expect[], msg: SipMessage, ts: bigint, command: string): void {
@@ -179,21 +260,36 @@ function flush(live: Expect[], msg: SipMessage, ts: bigint, command: string): vo
   live.length = 0;
 }
 
+/** A flow the peer opened toward an expected endpoint: its candidate index and the expectations made for that endpoint. */
+interface Opened {
+  c: number;
+  startNs: bigint;
+  id: number;
+  list: Expect[];
+}
+
 /**
  * Flows the peer opened (it is the flow's initiator) toward an expected endpoint, in order of
  * their start: the first live, unused expectation lets each in; otherwise it is refused and noted
  * on the last expectation made for that endpoint before it started.
+ *
+ * Endpoints are keyed by number where the address is an IPv4 dotted quad (ipv4Number · 2^16 +
+ * port) and by "ip|port" text otherwise; MediaFlows.hasAddress compares a flow end with an
+ * address as the text would (its invariant), so this finds what a Map of "ip|port" texts found.
  */
 function admit(made: Expect[], media: () => MediaFlows): void {
-  const byKey = new Map<string, Expect[]>();
-  for (const x of made) {
-    const k = `${x.to.ip}|${x.to.port}`;
-    const l = byKey.get(k);
+  const byNumber = new Map<number, Expect[]>();
+  const byText = new Map<string, Expect[]>();
+  for (let i = 0; i < made.length; i++) {
+    const x = made[i]!;
+    const num = x.toNum;
+    const l = num === num ? byNumber.get(num * 65536 + x.to.port) : byText.get(`${x.to.ip}|${x.to.port}`);
     if (l) l.push(x);
-    else byKey.set(k, [x]);
+    else if (num === num) byNumber.set(num * 65536 + x.to.port, [x]);
+    else byText.set(`${x.to.ip}|${x.to.port}`, [x]);
   }
-  if (!byKey.size) return;
-  const opened: { id: number; startNs: bigint; from: string; key: string }[] = [];
+  if (!byNumber.size && !byText.size) return;
+  const opened: Opened[] = [];
   // The UDP candidates by port (MediaFlows: one read of each record, shared with matchMedia):
   // flows whose responder end is an expected endpoint.
   const mf = media();
@@ -203,23 +299,35 @@ function admit(made: Expect[], media: () => MediaFlows): void {
     for (let pos = mf.begin(port), last = mf.end(port); pos < last; pos++) {
       const c = mf.at(pos);
       if (mf.portB[c] !== port) continue;
-      const key = `${mf.address(c, 1)}|${port}`;
-      if (byKey.has(key)) opened.push({ id: mf.id[c]!, startNs: mf.startNs[c]!, from: mf.address(c, 0), key });
+      const a = mf.addrB[c]!;
+      const list = a === a ? byNumber.get(a * 65536 + port) : byText.size ? byText.get(`${mf.address(c, 1)}|${port}`) : undefined;
+      if (list) opened.push({ c, startNs: mf.startNs[c]!, id: mf.id[c]!, list });
     }
   }
   opened.sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : a.id - b.id));
   const life = BigInt(LINUX_MEDIA_EXPECT_S) * 1_000_000_000n;
-  for (const o of opened) {
-    const list = byKey.get(o.key)!.filter((x) => x.from === o.from && x.createdNs <= o.startNs);
-    if (!list.length) continue;
-    const ok = list.find((x) => x.usedBy === undefined && (x.endNs === undefined || o.startNs < x.endNs) && o.startNs - x.createdNs <= life);
+  for (let oi = 0; oi < opened.length; oi++) {
+    const o = opened[oi]!;
+    // Of the expectations from the flow's initiator made before it started: the first live,
+    // unused one lets it in; else the last one notes the refusal.
+    let ok: Expect | undefined;
+    let last: Expect | undefined;
+    for (let i = 0; i < o.list.length; i++) {
+      const x = o.list[i]!;
+      if (x.createdNs > o.startNs || !mf.hasAddress(o.c, 0, x.from, x.fromNum)) continue;
+      last = x;
+      if (x.usedBy === undefined && (x.endNs === undefined || o.startNs < x.endNs) && o.startNs - x.createdNs <= life) {
+        ok = x;
+        break;
+      }
+    }
+    if (!last) continue;
     if (ok) {
       ok.usedBy = o.id;
       const l = linuxOf(ok.n);
       l.admitted = appended(l.admitted, o.id);
       continue;
     }
-    const last = list[list.length - 1]!;
     const l = linuxOf(last.n);
     const why = last.endNs !== undefined && o.startNs >= last.endNs ? `flushed by ${l.flushedBy?.command ?? "a later message"} at packet ${l.flushedBy?.packet}`
       : last.usedBy !== undefined ? `its expectation was used by flow ${last.usedBy}` : `expired (${LINUX_MEDIA_EXPECT_S} s)`;
@@ -235,7 +343,8 @@ function summarise(n: Negotiation): void {
   let r = `expects udp ${a!.from} → ${a!.to.ip}:${a!.to.port}${b ? `/${b.to.port}` : ""}`;
   if (l.flushedBy) r += `; flushed by ${l.flushedBy.command} at packet ${l.flushedBy.packet}`;
   if (l.refused?.length) r += `; would refuse flow ${l.refused.map((x) => x.flow).join(", ")}`;
-  n.emulation.reason = r;
+  // Flat (`own`): the rope of the template and its additions was ~10 string objects kept per negotiation.
+  n.emulation.reason = own(r);
 }
 
 /** The signalling expectation of the dialog's last REGISTER (see the module header). */

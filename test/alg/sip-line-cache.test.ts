@@ -95,4 +95,37 @@ describe("SIP header values shared between messages (LineCache)", () => {
     expect(cache.headerOf("i:x")).toBe("x");
     expect(cache.headerOf("Content-Type:")).toBe("");
   });
+
+  it("a dialog's later message shares its earlier From/To values after the cache has emptied itself", async () => {
+    // An INVITE and its 200, then other dialogs' messages enough to empty the cache (more than
+    // SIP_LINE_CACHE distinct lines), then the dialog's BYE: its From and To (new texts to the
+    // cache by then) are the dialog's own objects again, equal to what they parse to.
+    const other = (i: number) => ({
+      fromA: true,
+      text: `OPTIONS sip:bob@198.51.100.20 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKo${i}\r\nFrom: <sip:o${i}@192.0.2.10>;tag=o${i}\r\n` +
+        `To: <sip:bob@198.51.100.20>\r\nCall-ID: other-${i}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`,
+    });
+    const n = Math.ceil(SIP_LINE_CACHE / 2) + 10; // three new lines each (Via, From, Call-ID)
+    const path = capture([
+      { fromA: true, text: msg("INVITE sip:bob@198.51.100.20 SIP/2.0", [VIA1, FROM, TO, CONTACT1, "CSeq: 1 INVITE"]) },
+      { fromA: false, text: msg("SIP/2.0 200 OK", [VIA1, FROM, `${TO};tag=b1`, "CSeq: 1 INVITE"]) },
+      ...Array.from({ length: n }, (_, i) => other(i)),
+      { fromA: false, text: msg("BYE sip:alice@192.0.2.10 SIP/2.0", ["Via: SIP/2.0/UDP 198.51.100.20:5060;branch=z9hG4bKbye", `From: <sip:bob@198.51.100.20>;tag=b1`, "To: <sip:alice@192.0.2.10>;tag=a1", "CSeq: 1 BYE"]) },
+      { fromA: true, text: msg("SIP/2.0 200 OK", ["Via: SIP/2.0/UDP 198.51.100.20:5060;branch=z9hG4bKbye", `From: <sip:bob@198.51.100.20>;tag=b1`, "To: <sip:alice@192.0.2.10>;tag=a1", "CSeq: 1 BYE"]) },
+      { fromA: true, text: msg("INVITE sip:bob@198.51.100.20 SIP/2.0", ["Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKre", FROM, `${TO};tag=b1`, "CSeq: 2 INVITE"]) },
+    ]);
+    const { sessions } = await analyzeFile(path, { flowCapLog2: 10 });
+    const d = sessions.find((s) => s.alg === "sip" && s.sip!.callId === "cache-1")!;
+    const m = d.sip!.messages;
+    expect(m.map((x) => x.request?.method ?? x.status?.code)).toEqual(["INVITE", 200, "BYE", 200, "INVITE"]);
+    expect(m.map((x) => x.from)).toEqual([parseParty(FROM), parseParty(FROM), parseParty("From: <sip:bob@198.51.100.20>;tag=b1"),
+      parseParty("From: <sip:bob@198.51.100.20>;tag=b1"), parseParty(FROM)]);
+    // The re-INVITE's From is the INVITE's object; its To (tagged) is the 200's.
+    expect(m[4]!.from).toBe(m[0]!.from);
+    expect(m[4]!.to).toBe(m[1]!.to);
+    expect(m[4]!.callId).toBe(d.sip!.callId);
+    // Values that differ are not shared (the BYE's From has another URI than the INVITE's To).
+    expect(m[2]!.from).not.toBe(m[0]!.to);
+    expect(m[3]!.from).toBe(m[2]!.from);
+  });
 });
