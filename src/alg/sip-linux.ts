@@ -260,6 +260,13 @@ function flush(live: Expect[], msg: SipMessage, ts: bigint, command: string): vo
   live.length = 0;
 }
 
+/** The list `map` keeps under `key`, made empty when it has none. */
+function listIn<K>(map: Map<K, Expect[]>, key: K): Expect[] {
+  let l = map.get(key);
+  if (!l) map.set(key, (l = []));
+  return l;
+}
+
 /** A flow the peer opened toward an expected endpoint: its candidate index and the expectations made for that endpoint. */
 interface Opened {
   c: number;
@@ -282,11 +289,8 @@ function admit(made: Expect[], media: () => MediaFlows): void {
   const byText = new Map<string, Expect[]>();
   for (let i = 0; i < made.length; i++) {
     const x = made[i]!;
-    const num = x.toNum;
-    const l = num === num ? byNumber.get(num * 65536 + x.to.port) : byText.get(`${x.to.ip}|${x.to.port}`);
-    if (l) l.push(x);
-    else if (num === num) byNumber.set(num * 65536 + x.to.port, [x]);
-    else byText.set(`${x.to.ip}|${x.to.port}`, [x]);
+    if (x.toNum === x.toNum) listIn(byNumber, x.toNum * 65536 + x.to.port).push(x);
+    else listIn(byText, `${x.to.ip}|${x.to.port}`).push(x);
   }
   if (!byNumber.size && !byText.size) return;
   const opened: Opened[] = [];
