@@ -104,13 +104,17 @@ async function withFile<O extends { file: string }, R>(
   const { stdin, prefault, ...rest } = opts;
   if (path === "-") return run(await loadCoreModule(), stdin ?? process.stdin, { ...rest, file: rest.file ?? "<stdin>" } as unknown as O);
   const src = fileSource(path);
+  let helper: ReturnType<typeof prefaultHelper> | undefined;
   try {
     // node:worker_threads is loaded only for a capture big enough to want the helper.
     const wanted = prefault ?? (src.size >= PREFAULT_MIN_BYTES && process.env.ALG_VERIFY_WASM !== "debug" && process.env.ALG_VERIFY_PREFAULT !== "0" && (await import("node:worker_threads")).isMainThread);
-    const shared = wanted && prefaultAvailable() ? await loadCoreModule(true) : undefined;
-    const helper = shared && prefaultHelper();
-    return await run(shared ?? await loadCoreModule(), src, { ...rest, ...(helper && { memoryHelper: helper }), file: rest.file ?? path } as unknown as O);
+    // The helper's worker starts first: it takes longer to run than the core to load (prefault.ts).
+    helper = wanted && prefaultAvailable() ? prefaultHelper() : undefined;
+    const shared = helper && await loadCoreModule(true);
+    return await run(shared ?? await loadCoreModule(), src, { ...rest, ...(shared && { memoryHelper: helper }), file: rest.file ?? path } as unknown as O);
   } finally {
+    // (the scan stopped it already; a helper whose core never started ends here)
+    helper?.stop();
     src.close();
   }
 }

@@ -9,33 +9,44 @@
  * first, then the records: pages are marked as records are made (FLOW_PAGES, in order of creation,
  * a freed slot reused first), and this thread keeps `ahead` pages past the highest mark.
  */
-import { workerData } from "node:worker_threads";
-import { PF_PAGES, PF_READY, PF_STOP, type PrefaultData } from "./prefault.js";
+import { parentPort, workerData } from "node:worker_threads";
+import { PF_PAGES, PF_READY, PF_STOP, type PrefaultData, type PrefaultStart } from "./prefault.js";
 
-const d = workerData as PrefaultData;
-const ctl = new Int32Array(d.ctl);
-const words = new Int32Array(d.memory.buffer);
-const marks = new Uint8Array(d.memory.buffer);
-let indexPages = 0;
-for (let p = d.indexPtr; p < d.indexPtr + d.indexBytes; p += 4096) {
-  Atomics.add(words, p >>> 2, 0);
-  indexPages++;
-}
-Atomics.store(ctl, PF_PAGES, indexPages);
-/** Record pages [0, done) touched. */
-let done = 0;
-let high = 0;
-while (Atomics.load(ctl, PF_STOP) === 0) {
-  while (high < d.pages && marks[d.pagesPtr + high] !== 0) high++;
-  const to = Math.min(d.pages, high + d.ahead);
-  if (done >= to) {
-    Atomics.wait(ctl, PF_STOP, 0, 1);
-    continue;
+const ctl = new Int32Array((workerData as PrefaultStart).ctl);
+
+/** One scan's round: the index, then the record pages ahead of the newest record, until stopped. */
+function touch(d: PrefaultData): void {
+  const words = new Int32Array(d.memory.buffer);
+  const marks = new Uint8Array(d.memory.buffer);
+  let indexPages = 0;
+  // (stopped before the core's memory arrived: the scan is over, nothing to touch)
+  for (let p = d.indexPtr; p < d.indexPtr + d.indexBytes && Atomics.load(ctl, PF_STOP) === 0; p += 4096) {
+    Atomics.add(words, p >>> 2, 0);
+    indexPages++;
   }
-  for (; done < to; done++) Atomics.add(words, (d.flowsPtr + done * 4096) >>> 2, 0);
-  Atomics.store(ctl, PF_PAGES, indexPages + done);
-  if (Atomics.load(ctl, PF_READY) === 0) {
-    Atomics.store(ctl, PF_READY, 1);
-    Atomics.notify(ctl, PF_READY);
+  Atomics.store(ctl, PF_PAGES, indexPages);
+  /** Record pages [0, done) touched. */
+  let done = 0;
+  let high = 0;
+  while (Atomics.load(ctl, PF_STOP) === 0) {
+    while (high < d.pages && marks[d.pagesPtr + high] !== 0) high++;
+    const to = Math.min(d.pages, high + d.ahead);
+    if (done >= to) {
+      Atomics.wait(ctl, PF_STOP, 0, 1);
+      continue;
+    }
+    for (; done < to; done++) Atomics.add(words, (d.flowsPtr + done * 4096) >>> 2, 0);
+    Atomics.store(ctl, PF_PAGES, indexPages + done);
+    if (Atomics.load(ctl, PF_READY) === 0) {
+      Atomics.store(ctl, PF_READY, 1);
+      Atomics.notify(ctl, PF_READY);
+    }
   }
+  // A round that ends before its first pass (stopped at once) still releases a waitReady start.
+  Atomics.store(ctl, PF_READY, 1);
+  Atomics.notify(ctl, PF_READY);
+  parentPort?.close();
 }
+
+// Started with the helper, before the core exists: the core's memory arrives with start().
+parentPort?.once("message", (d: PrefaultData) => touch(d));

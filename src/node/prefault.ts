@@ -6,8 +6,9 @@
  * ahead of the scan instead; the scan then finds them resident. Nothing the core reads changes
  * (an atomic add of 0 per page), so every result is the same with or without it.
  *
- * Started by files.ts for a capture file of at least PREFAULT_MIN_BYTES read on the main thread
- * (the `prefault` file option; verify's two analyses already use both cores).
+ * Made by files.ts for a capture file of at least PREFAULT_MIN_BYTES read on the main thread
+ * (the `prefault` file option; verify's two analyses already use both cores); for the CLI's
+ * `analyze` and `flows`, its worker was started by the launcher (bin/alg-verify.js).
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -27,9 +28,14 @@ export const PF_PAGES = 1;
 /** Set (and notified) by the worker once its first round is done: the index and `ahead` record pages. */
 export const PF_READY = 2;
 
+/** The worker's workerData: the control words, before the core exists. */
+export interface PrefaultStart {
+  ctl: SharedArrayBuffer;
+}
+
+/** What start() posts to the worker: the core's memory and the regions to touch. */
 export interface PrefaultData {
   memory: WebAssembly.Memory;
-  ctl: SharedArrayBuffer;
   flowsPtr: number;
   /** FLOW_PAGES: a byte per 4 KiB page of records, set when a record is made there. */
   pagesPtr: number;
@@ -40,6 +46,9 @@ export interface PrefaultData {
   ahead: number;
 }
 
+/** Where bin/alg-verify.js leaves the worker it started before the CLI was loaded. */
+const EARLY_WORKER = Symbol.for("alg-verify.prefault-worker");
+
 const workerUrl = (): URL => new URL("./prefault-worker.js", import.meta.url);
 
 /** True where the helper can run: the compiled worker exists (not when running from the TypeScript sources). */
@@ -49,40 +58,53 @@ export function prefaultAvailable(): boolean {
 
 /**
  * A helper for one scan; `pages()` says how many pages its worker touched (index + records).
+ * Its worker thread is started here, before the core exists: a worker takes 55 ms on an idle
+ * reference VM to run its first line, and 80–165 ms once the scan has begun (the wasm tier-up and
+ * the scan's own threads share the second core) — started at `start()`, it began its round after
+ * the scan had made ~9 MiB of records and touched its whole index, ~2.8 k page faults (~36 ms)
+ * left to the scan's thread. The core's memory and regions reach it at `start()`.
  * `waitReady` (tests): start() blocks until the worker's first round is done, so that what it
  * touched does not depend on how soon the worker thread started.
  */
 export function prefaultHelper(ahead = PREFAULT_AHEAD_PAGES, waitReady = false): MemoryHelper & { pages(): number } {
-  const ctl = new SharedArrayBuffer(12);
+  // The launcher's worker (bin/alg-verify.js startPrefault), when it started one: adopted once.
+  const g = globalThis as { [EARLY_WORKER]?: { worker: Worker; ctl: SharedArrayBuffer } };
+  const early = g[EARLY_WORKER];
+  delete g[EARLY_WORKER];
+  const ctl = early?.ctl ?? new SharedArrayBuffer(12);
   const words = new Int32Array(ctl);
-  let worker: Worker | undefined;
+  const ready = (): void => {
+    Atomics.store(words, PF_READY, 1);
+    Atomics.notify(words, PF_READY);
+  };
+  // node:worker_threads loaded only here, for a capture that uses the helper (start-up cost
+  // of the small ones; bench/PERFORMANCE-LOG.md "Start-up"); the helper is made synchronously.
+  const worker: Worker = early?.worker ?? new (createRequire(import.meta.url)("node:worker_threads") as typeof import("node:worker_threads")).Worker(workerUrl(), { workerData: { ctl } satisfies PrefaultStart });
+  // The scan never waits for it; it ends at stop(), or with the process. It only moves page
+  // faults: should it fail, the scan takes them itself.
+  worker.on("error", ready);
+  worker.unref();
+  let started = false;
   return {
     start(core: CoreExports): void {
       if (!(core.memory.buffer instanceof SharedArrayBuffer)) return;
+      started = true;
       const cap = core.flowCap() >>> 0;
       const data: PrefaultData = {
-        memory: core.memory, ctl,
+        memory: core.memory,
         flowsPtr: core.flowsPtr() >>> 0, pagesPtr: core.flowPagesPtr() >>> 0,
         pages: Math.ceil((cap * (core.flowRecordSize() >>> 0)) / 4096),
         indexPtr: core.flowIndexPtr() >>> 0, indexBytes: cap * 4, ahead,
       };
-      // node:worker_threads loaded only here, for a capture that uses the helper (start-up cost
-      // of the small ones; bench/PERFORMANCE-LOG.md "Start-up"); start() stays synchronous.
-      const { Worker: WorkerThread } = createRequire(import.meta.url)("node:worker_threads") as typeof import("node:worker_threads");
-      worker = new WorkerThread(workerUrl(), { workerData: data });
-      // The scan never waits for it; it ends at stop(), or with the process. It only moves page
-      // faults: should it fail, the scan takes them itself.
-      worker.on("error", () => {
-        Atomics.store(words, PF_READY, 1);
-        Atomics.notify(words, PF_READY);
-      });
-      worker.unref();
+      worker.postMessage(data);
       if (waitReady) Atomics.wait(words, PF_READY, 0);
     },
     stop(): void {
       Atomics.store(words, PF_STOP, 1);
       Atomics.notify(words, PF_STOP);
-      worker = undefined;
+      // A worker that never got a core (the scan failed before, or the memory is not shared)
+      // waits for one: it is ended here rather than left to the process's end.
+      if (!started) void worker.terminate();
     },
     pages: () => Atomics.load(words, PF_PAGES),
   };
