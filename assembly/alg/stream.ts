@@ -21,9 +21,9 @@
  */
 import {
   AlgKind, EV_CODE, EV_LINE_IN_SEG, EV_PORT, EV_SEGMENTS, EV_SEQ, EventKind, FL_CTRL, CTRL_MASK, FL_ID,
-  FL_IPVER, FL_PORT_B, LINE_MAX, LineFlag, RtspLine, RtspMethod, Stat,
+  FL_IPVER, FL_PORT_B, LINE_MAX, LineFlag, RtspLine, RtspMethod, Stat, ST_STREAMS_USED,
 } from "../abi";
-import { algPortsPtr, streamCap, streamsPtr } from "../memory";
+import { algPortsPtr, statePtr, streamCap, streamsPtr } from "../memory";
 import { bump } from "../stats";
 import { asciiLower } from "../bytes";
 import * as tcp from "../wire/tcp";
@@ -102,7 +102,10 @@ function takeSlot(): i32 {
     freeHead = load<u32>(slotPtr(i) + S_NEXT_FREE);
     return <i32>i;
   }
-  if (slotsUsed < streamCap) return <i32>(slotsUsed++);
+  if (slotsUsed < streamCap) {
+    store<u32>(statePtr + ST_STREAMS_USED, slotsUsed + 1);
+    return <i32>(slotsUsed++);
+  }
   let best: i32 = -1;
   let bestTs: u64 = 0;
   for (let i: u32 = 0; i < slotsUsed; i++) {

@@ -7,14 +7,16 @@
  * page is made resident and writable, not mapped to the zero page) that changes no value, whatever
  * the scan writes to that word at the same moment. The index (hashed: all of it is touched early)
  * first, then the records: pages are marked as records are made (FLOW_PAGES, in order of creation,
- * a freed slot reused first), and this thread keeps `ahead` pages past the highest mark.
+ * a freed slot reused first), and this thread keeps `ahead` pages past the highest mark. Likewise
+ * the control-stream slots (taken in order, a freed one reused first): the parts of each slot its
+ * stream writes, `streamsAhead` slots past the last one used (ST_STREAMS_USED).
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { PF_PAGES, PF_READY, PF_STOP, type PrefaultData, type PrefaultStart } from "./prefault.js";
 
 const ctl = new Int32Array((workerData as PrefaultStart).ctl);
 
-/** One scan's round: the index, then the record pages ahead of the newest record, until stopped. */
+/** One scan's round: the index, then the record pages ahead of the newest record and the control-stream slots ahead of the last used, until stopped. */
 function touch(d: PrefaultData): void {
   const words = new Int32Array(d.memory.buffer);
   const marks = new Uint8Array(d.memory.buffer);
@@ -28,15 +30,32 @@ function touch(d: PrefaultData): void {
   /** Record pages [0, done) touched. */
   let done = 0;
   let high = 0;
+  /** Stream slots [0, slotsDone) touched, and their pages. */
+  let slotsDone = 0;
+  let streamPages = 0;
+  const touchSlot = (slot: number): void => {
+    const base = d.streamsPtr + slot * d.streamSlotSize;
+    for (let r = 0; r < d.streamRanges.length; r += 2) {
+      const start = base + d.streamRanges[r];
+      const end = base + d.streamRanges[r + 1];
+      // a word of each page the range overlaps (the first one at the range's start)
+      for (let p = start & ~3; p < end; p = (p & ~4095) + 4096) {
+        Atomics.add(words, p >>> 2, 0);
+        streamPages++;
+      }
+    }
+  };
   while (Atomics.load(ctl, PF_STOP) === 0) {
     while (high < d.pages && marks[d.pagesPtr + high] !== 0) high++;
     const to = Math.min(d.pages, high + d.ahead);
-    if (done >= to) {
+    const slotsTo = Math.min(d.streamSlots, Atomics.load(words, d.streamsUsedAt >>> 2) + d.streamsAhead);
+    if (done >= to && slotsDone >= slotsTo) {
       Atomics.wait(ctl, PF_STOP, 0, 1);
       continue;
     }
     for (; done < to; done++) Atomics.add(words, (d.flowsPtr + done * 4096) >>> 2, 0);
-    Atomics.store(ctl, PF_PAGES, indexPages + done);
+    for (; slotsDone < slotsTo; slotsDone++) touchSlot(slotsDone);
+    Atomics.store(ctl, PF_PAGES, indexPages + done + streamPages);
     if (Atomics.load(ctl, PF_READY) === 0) {
       Atomics.store(ctl, PF_READY, 1);
       Atomics.notify(ctl, PF_READY);

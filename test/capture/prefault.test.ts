@@ -111,7 +111,35 @@ describe.skipIf(!built)("the prefault helper (compiled dist/)", () => {
     } finally {
       src.close();
     }
-    // The default table: 2^19 index entries of 4 bytes (512 pages), then at least `ahead` record pages.
-    expect(helper.pages()).toBeGreaterThanOrEqual(512 + 64);
+    // The default table: 2^19 index entries of 4 bytes (512 pages), then at least `ahead` record
+    // pages, and the PREFAULT_AHEAD_STREAMS control-stream slots past the last one used (3 ranges
+    // of at least a page each).
+    const { PREFAULT_AHEAD_STREAMS } = await prefault();
+    expect(helper.pages()).toBeGreaterThanOrEqual(512 + 64 + 3 * PREFAULT_AHEAD_STREAMS);
+  });
+
+  it("the control-stream slots: the core counts those used, and the ranges a stream writes lie in its slot", async () => {
+    const { loadCoreModule, fileSource } = await files();
+    const { scanCapture } = await scanModule();
+    const { ST_STREAMS_USED } = await import(dist("wasm/abi.js")) as typeof import("../../src/wasm/abi.js");
+    const path = join(dir, "gen.pcap");
+    const src = fileSource(path);
+    try {
+      const scan = await scanCapture((await loadCoreModule(true))!, src, { file: path });
+      const core = scan.core!.exports;
+      const used = new DataView(core.memory.buffer).getUint32((core.statePtr() >>> 0) + ST_STREAMS_USED, true);
+      // the generated capture's FTP/RTSP/SIP sessions: some slots used, at most one per stream made
+      expect(scan.stats.controlStreams).toBeGreaterThan(0);
+      expect(used).toBeGreaterThan(0);
+      expect(used).toBeLessThanOrEqual(Math.min(scan.stats.controlStreams, core.streamSlots()));
+      const r = [0, 1, 2, 3, 4, 5].map((i) => core.streamTouchRange(i));
+      expect(r[0]).toBe(0);
+      expect(r[5]).toBe(core.streamSlotSize());
+      // ascending, each range non-empty, with the out-of-order data (2 × 8 KiB) left between them
+      for (let i = 1; i < 6; i++) expect(r[i]).toBeGreaterThan(r[i - 1]);
+      expect(r[2] - r[1] + (r[4] - r[3])).toBe(2 * 8192);
+    } finally {
+      src.close();
+    }
   });
 });
