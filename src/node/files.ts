@@ -205,13 +205,28 @@ export async function analyzeFilesParallel(
   const offerToOthers = (offerPackBuffer: typeof import("./pack-offer.js").offerPackBuffer, flows: number) => {
     for (const j of running) offerPackBuffer(offerState, j, ports[j]!, flows);
   };
+  // Bytes read by each worker, written by it as it reads (analyze-worker.ts); and the last figure
+  // handed to `onProgress` per capture (a message read late must not move it back).
+  const progressSlots = new Float64Array(new SharedArrayBuffer(8 * paths.length));
+  const progressShown = new Float64Array(paths.length);
+  const progressOf = (i: number, bytes: number) => {
+    if (bytes <= progressShown[i]) return;
+    progressShown[i] = bytes;
+    onProgress!(i, bytes);
+  };
   const analyzedHere = async (i: number): Promise<AnalyzeResult> => {
     // Started on a later turn of the event loop: after the workers are made (below, in this turn)
     // and after what the caller queued before this call (verify-run.ts loads verify's modules on
     // the next turn), so neither waits for this thread's scan. No prefault helper: both cores
     // are busy already.
     await new Promise<void>((go) => setImmediate(go));
-    const r = await analyzeFile(paths[i], { ...here(i), prefault: false });
+    // This thread's scan does not return to the event loop: the workers' progress is read from
+    // their shared slots at each of its own steps (their messages wait for the scan's end).
+    const tick = onProgress && ((bytes: number) => {
+      progressOf(i, bytes);
+      for (const j of running) progressOf(j, progressSlots[j]);
+    });
+    const r = await analyzeFile(paths[i], { ...optsOf(i), stdin, prefault: false, ...(tick && { onProgress: tick }) });
     await onResult?.(i, r);
     return r;
   };
@@ -220,7 +235,7 @@ export async function analyzeFilesParallel(
     ports[i] = port1;
     running.add(i);
     const w = new Worker(workerUrl, {
-      workerData: { path, opts: optsOf(i), progress: Boolean(onProgress), packLock, packLockId: i + 1, offers: port2, offerState },
+      workerData: { path, opts: optsOf(i), progress: Boolean(onProgress), progressSlots, packLock, packLockId: i + 1, offers: port2, offerState },
       transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
     w.once("exit", () => {
@@ -234,7 +249,7 @@ export async function analyzeFilesParallel(
       // { progress: bytes } while reading (when asked for), then the result: { head } (all but the
       // flow table), then { ok, flows }.
       if (typeof m.progress === "number") {
-        onProgress?.(i, m.progress);
+        progressOf(i, m.progress);
         return;
       }
       if (m.head) {

@@ -54,6 +54,19 @@ describe.skipIf(!built)("verify's worker threads and their pack lock (compiled d
     }
   });
 
+  it.each(layouts)("progress: every capture's figures, never going back (%s)", async (_, env) => {
+    withLayout(env);
+    const { analyzeFilesParallel } = (await import(join(repo, "dist/src/node/files.js"))) as { analyzeFilesParallel: AnalyzeFilesParallel };
+    const paths = [nat("sip-udp-alg", "inside"), nat("ftp-active-masquerade", "outside")];
+    const seen: number[][] = [[], []];
+    await analyzeFilesParallel(paths, {}, [], (i, bytes) => seen[i].push(bytes));
+    for (const [i, s] of seen.entries()) {
+      expect(s.length, `capture ${i}`).toBeGreaterThan(0);
+      expect(s.every((b, k) => k === 0 || b > s[k - 1]), `capture ${i}: ${s}`).toBe(true);
+      expect(s.at(-1)).toBeLessThanOrEqual(readFileSync(paths[i]).length);
+    }
+  });
+
   it.each(layouts)("an unreadable capture: the input error, the other side not left waiting (%s)", async (_, env) => {
     withLayout(env);
     const runVerify = await load();
