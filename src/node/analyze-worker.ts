@@ -9,16 +9,19 @@ import { addPrepared, packFlows } from "./flow-transfer.js";
 import { flowColumns, looksUpUdpFlows, prepareUdpFlows } from "../verify/flow-columns.js";
 import { takePackBuffer } from "./pack-offer.js";
 
-const { path, opts, progress, packLock, packLockId, offers, offerState } = workerData as {
+const { path, opts, progress, progressSlots, packLock, packLockId, offers, offerState } = workerData as {
   path: string; opts: Parameters<typeof analyzeFile>[1]; progress?: boolean; packLock?: Int32Array; packLockId?: number;
+  /** Bytes read so far, slot packLockId − 1, for a main thread that is scanning a capture itself (files.ts analyzeFilesParallel). */
+  progressSlots?: Float64Array;
   /** A buffer for the packed table the main thread may offer (pack-offer.ts offerPackBuffer; slot packLockId − 1). */
   offers?: MessagePort; offerState?: Int32Array;
 };
 offers?.unref();
-/** Bytes read so far, posted as { progress } at most every PROGRESS_POST_MS (the first at once). */
+/** Bytes read so far, posted as { progress } at most every PROGRESS_POST_MS (the first at once), and written to its shared slot. */
 const PROGRESS_POST_MS = 50;
 let posted = -Infinity;
 const onProgress = (bytes: number) => {
+  if (progressSlots && packLockId) progressSlots[packLockId - 1] = bytes;
   const now = Date.now();
   if (now - posted < PROGRESS_POST_MS) return;
   posted = now;

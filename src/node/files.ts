@@ -5,7 +5,7 @@
  */
 import type { MessagePort } from "node:worker_threads";
 import { PREFAULT_MIN_BYTES, prefaultAvailable, prefaultHelper } from "./prefault.js";
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileCore } from "../wasm/instantiate.js";
@@ -139,13 +139,37 @@ export function analyzeFile(path: string, opts: FileOptions<AnalyzeScanOptions> 
  */
 export const WORKER_YOUNG_GENERATION_MB = 8;
 
+/** Environment variable: "0" makes `analyzeFilesParallel` analyze every file in a worker thread, none in this one. */
+export const MAIN_SCAN_ENV = "ALG_VERIFY_MAIN_SCAN";
+
+/** Index of the largest of `paths` (the first of equal ones; an unreadable file counts as empty: its error comes from its analysis). */
+function largestFile(paths: string[]): number {
+  let best = 0;
+  let most = -1;
+  for (let i = 0; i < paths.length; i++) {
+    let size = 0;
+    try {
+      size = statSync(paths[i]).size;
+    } catch {
+      // analyzeFile reports it
+    }
+    if (size > most) {
+      most = size;
+      best = i;
+    }
+  }
+  return best;
+}
+
 /**
- * Analyzes several captures at once, one worker thread each (the inside and outside captures of
- * `verify` on a 2-core machine take the time of one). Falls back to one after the other where
- * the compiled worker is not available (running from the TypeScript sources, e.g. under vitest).
- * Standard input ("-") is read in this thread (a worker has no access to it). `onResult` is called
- * with each worker's result as it arrives (this thread is idle until then: what can be prepared
- * from one capture alone is done while the other is still analyzed).
+ * Analyzes several captures at once: the largest in this thread, each other one in a worker
+ * thread (the inside and outside captures of `verify` on a 2-core machine take the time of one).
+ * Falls back to one after the other where the compiled worker is not available (running from the
+ * TypeScript sources, e.g. under vitest). Standard input ("-") is read in this thread (a worker
+ * has no access to it), the files then all in workers. `onResult` is called with each result
+ * analyzed in this thread or by a worker as it is ready (what can be prepared from one capture
+ * alone is done while the other is still analyzed). ALG_VERIFY_MAIN_SCAN=0 puts every file in a
+ * worker (the layout before session 15; results are the same).
  */
 export async function analyzeFilesParallel(
   paths: string[], opts: Omit<FileOptions<AnalyzeScanOptions>, "file" | "onProgress"> = {},
@@ -162,6 +186,12 @@ export async function analyzeFilesParallel(
     for (let i = 0; i < paths.length; i++) out.push(await analyzeFile(paths[i], here(i)));
     return out;
   }
+  // The largest file is analyzed here (MAIN_SCAN_ENV). This thread starts scanning ~0.1 s before a
+  // worker would (a worker's start-up: Node's bootstrap, the chunk, the wasm), its table needs no
+  // copy out of wasm memory nor its sessions a message, and the other worker's copy waits for no
+  // pack lock; this thread's wasm memory (~88 MiB with the default limits, against a ~32 MiB copy
+  // of a 250 k-flow table) is then held to the end of the report, which verify's peak allows.
+  const inThread = paths.includes("-") || process.env[MAIN_SCAN_ENV] === "0" ? -1 : largestFile(paths);
   // Only the parallel path needs these (loaded here: start-up cost of a one-capture command). The
   // workers are made first; the transfer's modules load while they start up.
   const { MessageChannel, Worker } = await import("node:worker_threads");
@@ -179,12 +209,37 @@ export async function analyzeFilesParallel(
   const offerToOthers = (offerPackBuffer: typeof import("./pack-offer.js").offerPackBuffer, flows: number) => {
     for (const j of running) offerPackBuffer(offerState, j, ports[j]!, flows);
   };
-  return Promise.all(paths.map((path, i) => path === "-" ? analyzeFile(path, here(i)) : new Promise<AnalyzeResult>((resolve, reject) => {
+  // Bytes read by each worker, written by it as it reads (analyze-worker.ts); and the last figure
+  // handed to `onProgress` per capture (a message read late must not move it back).
+  const progressSlots = new Float64Array(new SharedArrayBuffer(8 * paths.length));
+  const progressShown = new Float64Array(paths.length);
+  const progressOf = (i: number, bytes: number) => {
+    if (bytes <= progressShown[i]) return;
+    progressShown[i] = bytes;
+    onProgress!(i, bytes);
+  };
+  const analyzedHere = async (i: number): Promise<AnalyzeResult> => {
+    // Started on a later turn of the event loop: after the workers are made (below, in this turn)
+    // and after what the caller queued before this call (verify-run.ts loads verify's modules on
+    // the next turn), so neither waits for this thread's scan. No prefault helper: both cores
+    // are busy already.
+    await new Promise<void>((go) => setImmediate(go));
+    // This thread's scan does not return to the event loop: the workers' progress is read from
+    // their shared slots at each of its own steps (their messages wait for the scan's end).
+    const tick = onProgress && ((bytes: number) => {
+      progressOf(i, bytes);
+      for (const j of running) progressOf(j, progressSlots[j]);
+    });
+    const r = await analyzeFile(paths[i], { ...optsOf(i), stdin, prefault: false, ...(tick && { onProgress: tick }) });
+    await onResult?.(i, r);
+    return r;
+  };
+  return Promise.all(paths.map((path, i) => path === "-" ? analyzeFile(path, here(i)) : i === inThread ? analyzedHere(i) : new Promise<AnalyzeResult>((resolve, reject) => {
     const { port1, port2 } = new MessageChannel();
     ports[i] = port1;
     running.add(i);
     const w = new Worker(workerUrl, {
-      workerData: { path, opts: optsOf(i), progress: Boolean(onProgress), packLock, packLockId: i + 1, offers: port2, offerState },
+      workerData: { path, opts: optsOf(i), progress: Boolean(onProgress), progressSlots, packLock, packLockId: i + 1, offers: port2, offerState },
       transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
     w.once("exit", () => {
@@ -198,7 +253,7 @@ export async function analyzeFilesParallel(
       // { progress: bytes } while reading (when asked for), then the result: { head } (all but the
       // flow table), then { ok, flows }.
       if (typeof m.progress === "number") {
-        onProgress?.(i, m.progress);
+        progressOf(i, m.progress);
         return;
       }
       if (m.head) {

@@ -1,7 +1,8 @@
 /**
  * `runVerify(files, opts)`: the file-level half of `alg-verify verify`, shared by the `verify`
- * and `suite` commands. Analyzes the inside and/or outside captures (in parallel worker threads
- * where the compiled worker is available, unless `parallel: false`; "-" is standard input),
+ * and `suite` commands. Analyzes the inside and/or outside captures (both at once where the
+ * compiled worker is available, unless `parallel: false`: the larger in this thread, the other in a
+ * worker thread, files.ts analyzeFilesParallel; "-" is standard input),
  * reads and parses the router files, and returns `verify()`'s report. Rendering and exit codes
  * stay with the callers.
  *
@@ -36,8 +37,8 @@ export interface RunVerifyOptions extends Omit<FileOptions<AnalyzeScanOptions>, 
   /** Reads a router file (default: fs, UTF-8). The CLI passes io.readFile. */
   readFile?: (path: string) => Promise<string>;
   /**
-   * Analyze the two captures in two worker threads (default true). `suite` passes false: its
-   * cases already run one per worker.
+   * Analyze the two captures at once, one in this thread and one in a worker thread (default
+   * true). `suite` passes false: its cases already run one per worker.
    */
   parallel?: boolean;
   /** Bytes read so far of capture `index` (0: the first capture given, inside before outside). */

@@ -1,16 +1,18 @@
 /**
- * verify's two worker threads (compiled dist/: analyzeFilesParallel) take turns to copy their flow
- * tables out of wasm memory (the pack lock, freed when its holder has ended). Neither an
- * unreadable capture nor a damaged one leaves the other worker waiting: the run ends with the
- * input error, or with a report that says which capture is damaged; and the one capture given
- * twice (both workers ending together, contending for the lock) gives the serial report. A
- * result's preparation (`onResult`, which may wait) is done before the results are returned, and
- * its failure is the run's.
+ * verify's captures analyzed at once (compiled dist/: analyzeFilesParallel): the largest in the
+ * calling thread, the other in a worker thread; with ALG_VERIFY_MAIN_SCAN=0 each in a worker, and
+ * the workers take turns to copy their flow tables out of wasm memory (the pack lock, freed when
+ * its holder has ended). Neither an unreadable capture nor a damaged one leaves the other side
+ * waiting: the run ends with the input error, or with a report that says which capture is
+ * damaged; and the one capture given twice (two workers ending together, contending for the
+ * lock) gives the serial report. A result's preparation (`onResult`, which may wait) is done
+ * before the results are returned, and its failure is the run's. Every layout gives the serial
+ * report.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 
 const repo = join(import.meta.dirname, "../..");
 const runner = join(repo, "dist/src/node/verify-run.js");
@@ -24,14 +26,56 @@ const analyzeFileOf = async (p: string) => ((await import(join(repo, "dist/src/n
 const load = async () => ((await import(runner)) as { runVerify: RunVerify }).runVerify;
 const nat = (name: string, side: string) => join(repo, "pcaps/nat", name, `${side}.pcap`);
 
+/** Runs `f` with every capture in a worker (ALG_VERIFY_MAIN_SCAN=0: the pack lock contended), or with the largest in this thread. */
+const layouts = [["the largest capture in this thread", undefined], ["every capture in a worker", "0"]] as const;
+const withLayout = (env: string | undefined) => {
+  if (env === undefined) delete process.env.ALG_VERIFY_MAIN_SCAN;
+  else process.env.ALG_VERIFY_MAIN_SCAN = env;
+};
+afterEach(() => withLayout(undefined));
+
 describe.skipIf(!built)("verify's worker threads and their pack lock (compiled dist/)", () => {
-  it("an unreadable capture: the input error, the other worker not left waiting", async () => {
+  it("the largest capture is analyzed in the calling thread (its wasm instance kept), the other in a worker; ALG_VERIFY_MAIN_SCAN=0 puts both in workers", async () => {
+    const { analyzeFilesParallel } = (await import(join(repo, "dist/src/node/files.js"))) as { analyzeFilesParallel: AnalyzeFilesParallel };
+    // outside.pcap is one byte longer than inside.pcap; given either way round.
+    const paths = [nat("ftp-active-masquerade", "inside"), nat("ftp-active-masquerade", "outside")];
+    expect(readFileSync(paths[1]).length).toBeGreaterThan(readFileSync(paths[0]).length);
+    for (const order of [paths, [...paths].reverse()]) {
+      const here = await analyzeFilesParallel(order, {});
+      expect(here.map((r) => r.scan.core !== undefined)).toEqual(order.map((p) => p === paths[1]));
+      withLayout("0");
+      const workers = await analyzeFilesParallel(order, {});
+      withLayout(undefined);
+      expect(workers.map((r) => r.scan.core !== undefined)).toEqual([false, false]);
+      const serial = await Promise.all(order.map(analyzeFileOf));
+      for (const rs of [here, workers]) {
+        expect(rs.map((r) => [r.scan.info, r.scan.flows.count, JSON.stringify(r.sessions)])).toEqual(serial.map((r) => [r.scan.info, r.scan.flows.count, JSON.stringify(r.sessions)]));
+      }
+    }
+  });
+
+  it.each(layouts)("progress: every capture's figures, never going back (%s)", async (_, env) => {
+    withLayout(env);
+    const { analyzeFilesParallel } = (await import(join(repo, "dist/src/node/files.js"))) as { analyzeFilesParallel: AnalyzeFilesParallel };
+    const paths = [nat("sip-udp-alg", "inside"), nat("ftp-active-masquerade", "outside")];
+    const seen: number[][] = [[], []];
+    await analyzeFilesParallel(paths, {}, [], (i, bytes) => seen[i].push(bytes));
+    for (const [i, s] of seen.entries()) {
+      expect(s.length, `capture ${i}`).toBeGreaterThan(0);
+      expect(s.every((b, k) => k === 0 || b > s[k - 1]), `capture ${i}: ${s}`).toBe(true);
+      expect(s.at(-1)).toBeLessThanOrEqual(readFileSync(paths[i]).length);
+    }
+  });
+
+  it.each(layouts)("an unreadable capture: the input error, the other side not left waiting (%s)", async (_, env) => {
+    withLayout(env);
     const runVerify = await load();
     await expect(runVerify({ inside: join(dir, "missing.pcap"), outside: nat("rtsp-udp-nat", "outside") })).rejects.toThrow(/cannot open/);
     await expect(runVerify({ inside: nat("rtsp-udp-nat", "inside"), outside: join(dir, "missing.pcap") })).rejects.toThrow(/cannot open/);
   });
 
-  it("a damaged capture: a report naming it, as the serial run gives", async () => {
+  it.each(layouts)("a damaged capture: a report naming it, as the serial run gives (%s)", async (_, env) => {
+    withLayout(env);
     const runVerify = await load();
     const whole = readFileSync(nat("ftp-active-masquerade", "outside"));
     const cut = join(dir, "cut.pcap");
@@ -67,7 +111,8 @@ describe.skipIf(!built)("verify's worker threads and their pack lock (compiled d
     })).rejects.toThrow("preparation failed");
   });
 
-  it("one capture on both sides (the workers end together): the serial report", async () => {
+  it.each(layouts)("one capture on both sides (two workers end together): the serial report (%s)", async (_, env) => {
+    withLayout(env);
     const runVerify = await load();
     const files = { inside: nat("sip-udp-alg", "inside"), outside: nat("sip-udp-alg", "inside") };
     for (let i = 0; i < 3; i++) {
