@@ -25,8 +25,9 @@
  *
  *   6. issue 14's criterion: `analyze --json --profile linux` on the process-size capture with SIP and
  *      TFTP scripts (the current generator, 3) against generator 1's capture of the same size (FTP and RTSP
- *      only; `gen-capture --generator 1`), paired whole-process CPU ratios (A B A B …), the
- *      median against SIP_TFTP_CPU_LIMIT (1.10; `--skip-criterion` leaves it out); with it, the CPU one SIP
+ *      only; `gen-capture --generator 1`), paired whole-process runs (A B A B …): the median of the
+ *      wall ratios against SIP_TFTP_LIMIT (1.10: the issue asks for throughput, MB/s), the CPU ratios'
+ *      median printed beside it (`--skip-criterion` leaves it out); with it, the CPU one SIP
  *      message costs (each round also runs the SIP capture with `--sip-ports 1`: the difference over its messages).
  *
  * Options: --size <bytes, e.g. 256M> (tinybench file), --process-size <1G>, --huge, --skip-router, --skip-web, --skip-floods,
@@ -147,12 +148,15 @@ function binShebang(bin: string): { flags: string[]; env: NodeJS.ProcessEnv } {
   return { flags: m ? m[2].trim().split(/\s+/) : [], env };
 }
 
-/** Issue 14's bench criterion: analyze's CPU on the capture with SIP/TFTP over the one without, at the same size. */
+/** Issue 14's bench criterion: analyze's throughput (wall) on the capture with SIP/TFTP over the one without, at the same size; CPU beside it. */
 export interface Criterion {
   name: string;
-  /** Median of the paired runs' CPU ratios (A/B, A B A B …). */
+  /** Median of the paired runs' wall-time ratios (A/B, A B A B …): what `met` judges (throughput, MB/s). */
   ratio: number;
   ratios: number[];
+  /** Median of the same pairs' CPU ratios (user + system), printed beside the wall one. */
+  cpuRatio: number;
+  cpuRatios: number[];
   limit: number;
   met: boolean;
   note: string;
@@ -164,8 +168,8 @@ export interface Criterion {
   sipMessages?: number;
 }
 
-/** SIP/TFTP must cost analyze at most this much more CPU than the same size without them. */
-export const SIP_TFTP_CPU_LIMIT = 1.1;
+/** SIP/TFTP may cost analyze at most this much more wall time (less throughput) than the same size without them. */
+export const SIP_TFTP_LIMIT = 1.1;
 
 /** SIP messages analyze finds in a capture (kept and counted beyond --max-negotiations). */
 export async function sipMessagesOf(path: string): Promise<number> {
@@ -189,21 +193,24 @@ export function sipTftpCriterion(bin: string, withSip: string, without: string, 
   timeProcess(process.execPath, args(withSip), env);
   timeProcess(process.execPath, args(without), env);
   const ratios: number[] = [];
+  const cpuRatios: number[] = [];
   const perMessage: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const a = timeProcess(process.execPath, args(withSip), env).cpuSeconds;
-    const b = timeProcess(process.execPath, args(without), env).cpuSeconds;
+    const a = timeProcess(process.execPath, args(withSip), env);
+    const b = timeProcess(process.execPath, args(without), env);
     const c = timeProcess(process.execPath, args(withSip, "--sip-ports", "1"), env).cpuSeconds;
-    if (a === undefined || b === undefined || c === undefined) return undefined;
-    ratios.push(a / b);
-    if (sipMessages > 0) perMessage.push(((a - c) * 1e6) / sipMessages);
+    if (a.cpuSeconds === undefined || b.cpuSeconds === undefined || c === undefined) return undefined;
+    ratios.push(a.seconds / b.seconds);
+    cpuRatios.push(a.cpuSeconds / b.cpuSeconds);
+    if (sipMessages > 0) perMessage.push(((a.cpuSeconds - c) * 1e6) / sipMessages);
   }
   const ratio = median(ratios);
+  const cpuRatio = median(cpuRatios);
   const us = perMessage.length ? median(perMessage) : undefined;
   return {
-    name: `analyze --json CPU, bench capture with SIP/TFTP / without (generator 1), ${(bytes / 2 ** 30).toFixed(2)} GiB each`,
-    ratio, ratios, limit: SIP_TFTP_CPU_LIMIT, met: ratio <= SIP_TFTP_CPU_LIMIT,
-    note: `median of ${runs} paired whole-process runs (user + system), pairs ${ratios.map((r) => r.toFixed(3)).join(" ")}` +
+    name: `analyze --json throughput (wall), bench capture with SIP/TFTP / without (generator 1), ${(bytes / 2 ** 30).toFixed(2)} GiB each`,
+    ratio, ratios, cpuRatio, cpuRatios, limit: SIP_TFTP_LIMIT, met: ratio <= SIP_TFTP_LIMIT,
+    note: `median of ${runs} paired whole-process runs, wall pairs ${ratios.map((r) => r.toFixed(3)).join(" ")}; CPU (user + system) ${cpuRatio.toFixed(3)}×, pairs ${cpuRatios.map((r) => r.toFixed(3)).join(" ")}` +
       (us === undefined ? "" : `; a SIP message costs ${us.toFixed(0)} µs of CPU (${sipMessages} messages; median of (CPU − CPU with --sip-ports 1) / messages)`),
     ...(us !== undefined && { usPerSipMessage: us, sipMessages }),
   };
@@ -340,7 +347,7 @@ async function main() {
       rows.push({ name: `C yardstick (decode.c, read() 4 MiB), ${(b / 2 ** 30).toFixed(2)} GiB${kind}`, seconds: t, bytes: b, packets: big.packets, mbPerSec: b / 1e6 / t, packetsPerSec: big.packets / t, vsC: 1, note: "best of the paired runs" });
     }
   }
-  // Issue 14: SIP/TFTP in the capture cost analyze at most 10 % more CPU than the same size without.
+  // Issue 14: SIP/TFTP in the capture cost analyze at most 10 % of its throughput (wall) against the same size without; CPU printed beside it.
   const criteria: Criterion[] = [];
   if (!values["skip-criterion"]) {
     const withSip = capture(sizes[0]);
@@ -393,7 +400,7 @@ async function main() {
   writeFileSync(join(dataDir, "results.json"), JSON.stringify(out, null, 2));
   const bd = (phases.length ? `\n\n${formatBreakdown(phases)}` : "") +
     (churnRss ? `\n\nissue 13: analyze --json peak RSS, 4 GiB churn capture / ${values["process-size"]} capture: ${churnRss.toFixed(2)}x (target <= 1.10; ${analyzePeak.churn!.toFixed(0)} / ${analyzePeak.base!.toFixed(0)} MiB, the larger of 3 runs each)` : "");
-  const crit = criteria.map((k) => `\n\ncriterion: ${k.name}: ${k.ratio.toFixed(3)}× (limit ${k.limit.toFixed(2)}×: ${k.met ? "met" : "NOT met"}; ${k.note})`).join("");
+  const crit = criteria.map((k) => `\n\ncriterion: ${k.name}: wall ${k.ratio.toFixed(3)}×, CPU ${k.cpuRatio.toFixed(3)}× (limit ${k.limit.toFixed(2)}× on the wall ratio: ${k.met ? "met" : "NOT met"}; ${k.note})`).join("");
   process.stdout.write(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM, ${m.os}, Node ${m.node}; load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}\n` +
     `(× C: median ratio of paired whole-process runs to the C yardstick, A B A B; on a shared machine only such ratios mean anything)\n\n${table(rows)}${crit}${bd}\n\nJSON: ${join(dataDir, "results.json")}\n`);
 }
