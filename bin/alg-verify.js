@@ -87,8 +87,14 @@ function writeAll(fd, s) {
 function startPrefault(args, entry) {
   if (args[0] !== "analyze" && args[0] !== "flows") return;
   if (process.env.ALG_VERIFY_PREFAULT === "0" || process.env.ALG_VERIFY_WASM === "debug") return;
-  const big = args.slice(1).some((a) => !a.startsWith("-") && (statSync(a, { throwIfNoEntry: false })?.size ?? 0) >= 64 * 2 ** 20);
-  if (!big) return;
+  const size = (a) => {
+    try {
+      return statSync(a, { throwIfNoEntry: false })?.size ?? 0;
+    } catch {
+      return 0; // (ENOTDIR, EACCES, …: the CLI reports the path as it reads it)
+    }
+  };
+  if (!args.slice(1).some((a) => !a.startsWith("-") && size(a) >= 64 * 2 ** 20)) return;
   const { Worker } = require("node:worker_threads");
   const ctl = new SharedArrayBuffer(12);
   const worker = new Worker(join(dist, entry ? "prefault-worker.bundle.cjs" : "prefault-worker.js"), { workerData: { ctl } });

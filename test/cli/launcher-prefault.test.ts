@@ -57,6 +57,15 @@ describe.skipIf(!built)("the launcher's early prefault worker", () => {
     }
   }, 120_000);
 
+  it("a path the launcher cannot stat (ENOTDIR) is the CLI's clear error, not the launcher's crash", () => {
+    const notDir = join(dir, "plain-file");
+    writeFileSync(notDir, "x");
+    const r = spawnSync(bin, ["analyze", "--json", join(notDir, "x.pcap")], { encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("unreadable_file");
+    expect(r.stderr).not.toContain("at statSync");
+  });
+
   it("no worker for a smaller capture, nor for other commands", () => {
     generateBenchCapture(small, { bytes: 4 << 20, flows: 2_000, seed: 3 });
     expect(run(["analyze", "--json", small]).seen).toEqual({ set: false, taken: false });
