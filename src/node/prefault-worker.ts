@@ -16,16 +16,24 @@ import { PF_PAGES, PF_READY, PF_STOP, type PrefaultData, type PrefaultStart } fr
 
 const ctl = new Int32Array((workerData as PrefaultStart).ctl);
 
+/** Sets PF_READY and wakes a start() that waits for it. */
+function ready(): void {
+  Atomics.store(ctl, PF_READY, 1);
+  Atomics.notify(ctl, PF_READY);
+}
+
 /** One scan's round: the index, then the record pages ahead of the newest record and the control-stream slots ahead of the last used, until stopped. */
 function touch(d: PrefaultData): void {
   const words = new Int32Array(d.memory.buffer);
   const marks = new Uint8Array(d.memory.buffer);
-  let indexPages = 0;
+  /** Touches a word of each page that bytes [start, end) overlap (the first at `start`); returns how many. */
+  const touchPages = (start: number, end: number): number => {
+    let n = 0;
+    for (let p = start & ~3; p < end; p = (p & ~4095) + 4096, n++) Atomics.add(words, p >>> 2, 0);
+    return n;
+  };
   // (stopped before the core's memory arrived: the scan is over, nothing to touch)
-  for (let p = d.indexPtr; p < d.indexPtr + d.indexBytes && Atomics.load(ctl, PF_STOP) === 0; p += 4096) {
-    Atomics.add(words, p >>> 2, 0);
-    indexPages++;
-  }
+  const indexPages = Atomics.load(ctl, PF_STOP) === 0 ? touchPages(d.indexPtr, d.indexPtr + d.indexBytes) : 0;
   Atomics.store(ctl, PF_PAGES, indexPages);
   /** Record pages [0, done) touched. */
   let done = 0;
@@ -33,18 +41,6 @@ function touch(d: PrefaultData): void {
   /** Stream slots [0, slotsDone) touched, and their pages. */
   let slotsDone = 0;
   let streamPages = 0;
-  const touchSlot = (slot: number): void => {
-    const base = d.streamsPtr + slot * d.streamSlotSize;
-    for (let r = 0; r < d.streamRanges.length; r += 2) {
-      const start = base + d.streamRanges[r];
-      const end = base + d.streamRanges[r + 1];
-      // a word of each page the range overlaps (the first one at the range's start)
-      for (let p = start & ~3; p < end; p = (p & ~4095) + 4096) {
-        Atomics.add(words, p >>> 2, 0);
-        streamPages++;
-      }
-    }
-  };
   while (Atomics.load(ctl, PF_STOP) === 0) {
     while (high < d.pages && marks[d.pagesPtr + high] !== 0) high++;
     const to = Math.min(d.pages, high + d.ahead);
@@ -53,17 +49,16 @@ function touch(d: PrefaultData): void {
       Atomics.wait(ctl, PF_STOP, 0, 1);
       continue;
     }
-    for (; done < to; done++) Atomics.add(words, (d.flowsPtr + done * 4096) >>> 2, 0);
-    for (; slotsDone < slotsTo; slotsDone++) touchSlot(slotsDone);
-    Atomics.store(ctl, PF_PAGES, indexPages + done + streamPages);
-    if (Atomics.load(ctl, PF_READY) === 0) {
-      Atomics.store(ctl, PF_READY, 1);
-      Atomics.notify(ctl, PF_READY);
+    if (done < to) done += touchPages(d.flowsPtr + done * 4096, d.flowsPtr + to * 4096);
+    for (; slotsDone < slotsTo; slotsDone++) {
+      const base = d.streamsPtr + slotsDone * d.streamSlotSize;
+      for (let r = 0; r < d.streamRanges.length; r += 2) streamPages += touchPages(base + d.streamRanges[r], base + d.streamRanges[r + 1]);
     }
+    Atomics.store(ctl, PF_PAGES, indexPages + done + streamPages);
+    if (Atomics.load(ctl, PF_READY) === 0) ready();
   }
   // A round that ends before its first pass (stopped at once) still releases a waitReady start.
-  Atomics.store(ctl, PF_READY, 1);
-  Atomics.notify(ctl, PF_READY);
+  ready();
   parentPort?.close();
 }
 

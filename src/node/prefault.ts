@@ -73,7 +73,7 @@ export function prefaultAvailable(): boolean {
 }
 
 /**
- * A helper for one scan; `pages()` says how many pages its worker touched (index + records).
+ * A helper for one scan; `pages()` says how many pages its worker touched (index, records, stream slots).
  * Its worker thread is started here, before the core exists: a worker takes 55 ms on an idle
  * reference VM to run its first line, and 80–165 ms once the scan has begun (the wasm tier-up and
  * the scan's own threads share the second core) — started at `start()`, it began its round after
