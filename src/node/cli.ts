@@ -72,6 +72,17 @@ function intOption(min: number, max: number) {
 type IfSpec = InterfaceSpec;
 
 /** "0" → pcapng interface 0; "sll2:3" → Linux cooked v2 interface index 3. */
+/**
+ * A port list option (--ftp-ports, --rtsp-ports, --sip-ports, --tftp-ports, --vxlan-ports): ports
+ * 1-65535 separated by commas, or `none` (or nothing) for none: that ALG (or VXLAN) is then not
+ * looked for at all.
+ */
+function ports(v: string): number[] {
+  const list = v.trim() === "" || v.trim().toLowerCase() === "none" ? [] : v.split(",").map((x) => Number(x.trim()));
+  if (list.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) throw new InvalidArgumentError("expected a comma-separated list of ports (1-65535), or none");
+  return list;
+}
+
 function ifSpec(v: string): IfSpec {
   const spec = parseInterfaceSpec(v);
   if (!spec) throw new InvalidArgumentError(`expected ${INTERFACE_SPEC_HELP}`);
@@ -138,21 +149,16 @@ export function createProgram(io: CliIo): Command {
       io.setExitCode(err ? EXIT_INPUT : EXIT_OK);
     });
 
-  const ports = (v: string): number[] => {
-    const list = v.split(",").map((x) => Number(x.trim()));
-    if (!list.length || list.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) throw new InvalidArgumentError("expected a comma-separated list of ports (1-65535)");
-    return list;
-  };
   const analyze = program
     .command("analyze")
     .description("find every FTP, RTSP and SIP control session and every TFTP request, what each negotiated (PORT/EPRT/227/229, SETUP, SDP media, RRQ/WRQ), the data/media flows a correct ALG must open, and whether they happened")
     .argument("<capture>", "pcap or pcapng file (- for standard input)")
     .option("--json", "print the JSON report (schema/analyze.schema.json)")
     .addOption(new Option("--profile <name>", "also say what this ALG implementation would have done with each line").choices(["lenient", "linux"]).default("lenient"))
-    .addOption(new Option("--ftp-ports <list>", "TCP ports of FTP control connections").argParser(ports).default([21], "21"))
-    .addOption(new Option("--rtsp-ports <list>", "TCP ports of RTSP control connections").argParser(ports).default([554, 8554], "554,8554"))
-    .addOption(new Option("--sip-ports <list>", "UDP and TCP ports of SIP").argParser(ports).default([5060], "5060"))
-    .addOption(new Option("--tftp-ports <list>", "UDP ports of TFTP requests").argParser(ports).default([69], "69"))
+    .addOption(new Option("--ftp-ports <list>", "TCP ports of FTP control connections (none = no FTP)").argParser(ports).default([21], "21"))
+    .addOption(new Option("--rtsp-ports <list>", "TCP ports of RTSP control connections (none = no RTSP)").argParser(ports).default([554, 8554], "554,8554"))
+    .addOption(new Option("--sip-ports <list>", "UDP and TCP ports of SIP (none = no SIP)").argParser(ports).default([5060], "5060"))
+    .addOption(new Option("--tftp-ports <list>", "UDP ports of TFTP requests (none = no TFTP)").argParser(ports).default([69], "69"))
     .addOption(new Option("--window <seconds>", "how long after a negotiation its data flow may start").argParser(intOption(0, 86_400)).default(300))
     .addOption(new Option("--max-flows <n>", "flows live at once at most (ended and idle flows leave the table)").argParser(intOption(16, 50_000_000)).default(393_216))
     .addOption(new Option("--flow-timeouts <list>", `when a quiet flow is over and may leave the table (when it is full, or past its sweep mark): ${FLOW_TIMEOUTS_HELP}`).argParser(flowTimeouts))
@@ -193,10 +199,10 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option("--format <format>", "text report, or only the predicted conversations in Junos layout").choices(["text", "junos"]).default("text"))
     .option("--html <file>", "also write the whole report as one self-contained HTML file (diagrams, no script; for CI artifacts)")
     .addOption(new Option("--profile <name>", "ALG implementation to emulate for fragile-input findings").choices(["lenient", "linux"]).default("lenient"))
-    .addOption(new Option("--ftp-ports <list>", "TCP ports of FTP control connections").argParser(ports).default([21], "21"))
-    .addOption(new Option("--rtsp-ports <list>", "TCP ports of RTSP control connections").argParser(ports).default([554, 8554], "554,8554"))
-    .addOption(new Option("--sip-ports <list>", "UDP and TCP ports of SIP").argParser(ports).default([5060], "5060"))
-    .addOption(new Option("--tftp-ports <list>", "UDP ports of TFTP requests").argParser(ports).default([69], "69"))
+    .addOption(new Option("--ftp-ports <list>", "TCP ports of FTP control connections (none = no FTP)").argParser(ports).default([21], "21"))
+    .addOption(new Option("--rtsp-ports <list>", "TCP ports of RTSP control connections (none = no RTSP)").argParser(ports).default([554, 8554], "554,8554"))
+    .addOption(new Option("--sip-ports <list>", "UDP and TCP ports of SIP (none = no SIP)").argParser(ports).default([5060], "5060"))
+    .addOption(new Option("--tftp-ports <list>", "UDP ports of TFTP requests (none = no TFTP)").argParser(ports).default([69], "69"))
     .addOption(new Option("--window <seconds>", "how long after a negotiation its data flow may start").argParser(intOption(0, 86_400)).default(300))
     .addOption(new Option("--clock-offset <ms>", "force the outside−inside clock offset instead of estimating it").argParser((v) => {
       const n = Number(v);
@@ -301,11 +307,6 @@ interface CaptureCoreCliOptions {
 
 /** The capture core's decapsulation and reassembly options (flows, analyze, verify): assembly/wire/tunnel.ts, assembly/flow/reasm.ts. */
 function captureCoreOptions(cmd: Command): Command {
-  const ports = (v: string): number[] => {
-    const list = v === "" || v === "none" ? [] : v.split(",").map((x) => Number(x.trim()));
-    if (list.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) throw new InvalidArgumentError("expected a comma-separated list of ports (1-65535), or none");
-    return list;
-  };
   return cmd
     .addOption(new Option("--vxlan-ports <list>", "UDP destination ports of VXLAN, decapsulated (none = no VXLAN)").argParser(ports).default([4789], "4789"))
     .addOption(new Option("--max-tunnel-depth <n>", "tunnel layers (IP-in-IP, GRE, ERSPAN, VXLAN) removed from one packet at most; deeper ones count to the last layer (tunnel_too_deep)").argParser(intOption(0, 64)).default(4))

@@ -50,6 +50,23 @@ describe("analyze CLI", () => {
     const r = await runCli("analyze", algDir + "ftp-port-baseline.pcap", "--ftp-ports", "2121", "--json");
     expect(JSON.parse(r.stdout).sessions).toEqual([]);
   });
+  it("--ftp-ports/--sip-ports none: that ALG is not looked for; the flows are the same; a list mixing none and ports is refused", async () => {
+    const both = async (file: string, ...args: string[]) => JSON.parse((await runCli("analyze", algDir + file, "--json", ...args)).stdout);
+    const ftp = await both("ftp-port-baseline.pcap");
+    const noFtp = await both("ftp-port-baseline.pcap", "--ftp-ports", "none");
+    expect(ftp.sessions.length).toBeGreaterThan(0);
+    expect(noFtp.sessions).toEqual([]);
+    expect(noFtp.flows).toEqual(ftp.flows);
+    const sip = await both("sip-udp-basic.pcap");
+    const noSip = await both("sip-udp-basic.pcap", "--sip-ports", "None");
+    expect(sip.sessions.filter((s: { alg: string }) => s.alg === "sip").length).toBe(1);
+    expect(noSip.sessions).toEqual([]);
+    expect(sip.stats.sipMessages).toBe(4);
+    expect(noSip.stats.sipMessages).toBe(0);
+    const bad = await runCli("analyze", algDir + "ftp-port-baseline.pcap", "--ftp-ports", "21,none");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/ports \(1-65535\), or none/);
+  });
   it("reports the handshake and the source port (20) of an active data flow", async () => {
     const r = await runCli("analyze", new URL("../../pcaps/example/ftp-active-nat-inside.pcap", import.meta.url).pathname, "--json");
     const n = JSON.parse(r.stdout).sessions[0].negotiations[0];

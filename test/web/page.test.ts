@@ -354,6 +354,7 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     const runs: [string, Record<string, string>, string[]][] = [
       ["sip-udp-basic.pcap", {}, []],
       ["sip-udp-basic.pcap", { "#opt-sip": "5080" }, ["--sip-ports", "5080"]],
+      ["sip-udp-basic.pcap", { "#opt-sip": "none" }, ["--sip-ports", "none"]],
       ["sip-udp-basic.pcap", { "#opt-sip": "5060", "#opt-max-negotiations": "1", "#opt-max-flows": "16" }, ["--max-negotiations", "1", "--max-flows", "16"]],
       ["tftp-options-oack.pcap", { "#opt-max-negotiations": "", "#opt-max-flows": "" }, []],
       ["tftp-options-oack.pcap", { "#opt-tftp": "70" }, ["--tftp-ports", "70"]],
@@ -377,9 +378,9 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
       sessions.push(got.sessions.length);
       await page.click("#inputs-box > summary");
     }
-    // The options changed what was analyzed: SIP off port 5080, TFTP off port 70, the limits counted.
-    expect(sessions.slice(0, 2)).toEqual([1, 0]);
-    expect(sessions.slice(3, 5)).toEqual([1, 0]);
+    // The options changed what was analyzed: SIP off port 5080, SIP not looked for, TFTP off port 70, the limits counted.
+    expect(sessions.slice(0, 3)).toEqual([1, 0, 0]);
+    expect(sessions.slice(4, 6)).toEqual([1, 0]);
     // A limit out of the CLI's range is refused with the field's name.
     await page.fill("#opt-max-flows", "8");
     await page.click("#run");

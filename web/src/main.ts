@@ -103,13 +103,17 @@ $("clear").addEventListener("click", () => {
 });
 
 /** A port list; empty gives `fallback` (the CLI's default), or none where "none" is allowed (VXLAN). */
-function ports(id: string, fallback: number[], noneAllowed = false): number[] {
+/**
+ * A port list field, as the CLI's port options: numbers separated by commas, or "none" (that ALG,
+ * or VXLAN, not looked for at all). An empty field is the default, `fallback`, unless `emptyIsNone`.
+ */
+function ports(id: string, fallback: number[], emptyIsNone = false): number[] {
   const text = $<HTMLInputElement>(id).value.trim();
-  if (noneAllowed && (text === "" || text.toLowerCase() === "none")) return [];
+  if (text.toLowerCase() === "none" || (emptyIsNone && text === "")) return [];
   const v = text.split(/[,\s]+/).filter(Boolean).map(Number);
   if (!v.length) return fallback;
   if (v.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
-    throw new Error(`${id.replace("opt-", "")} ports: expected numbers 1–65535 separated by commas${noneAllowed ? ", or none" : ""}`);
+    throw new Error(`${id.replace("opt-", "")} ports: expected numbers 1–65535 separated by commas, or none`);
   }
   return v;
 }
