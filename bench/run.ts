@@ -28,7 +28,12 @@
  *      only; `gen-capture --generator 1`), paired whole-process runs (A B A B …): the median of the
  *      wall ratios against SIP_TFTP_LIMIT (1.10: the issue asks for throughput, MB/s), the CPU ratios'
  *      median printed beside it (`--skip-criterion` leaves it out); with it, the CPU one SIP
- *      message costs (each round also runs the SIP capture with `--sip-ports 1`: the difference over its messages).
+ *      message costs (each round also runs the SIP capture with `--sip-ports none`: the difference over its messages).
+ *      Beside it, the same pair analyzed 4 times in one process each (bench/warm-runs.ts): the ratio and
+ *      SIP's cost in a process's first analysis and in its last, once V8 has warmed the host's code.
+ *   7. issue 16's floor: `analyze --json` and `verify --json` with every ALG off (`--ftp-ports none`
+ *      … `--tftp-ports none`), paired with the C yardstick as the rows above: what the scans, the
+ *      flow table, the flows' NAT reconciliation and the JSON cost before any session is reconstructed.
  *
  * Options: --size <bytes, e.g. 256M> (tinybench file), --process-size <1G>, --huge, --skip-router, --skip-web, --skip-floods,
  * --skip-breakdown, --skip-criterion, --yardstick <decode.c>, --iterations <n>.
@@ -97,6 +102,9 @@ function capture(bytes: number, flowLength = 1, churn = false, generator: Genera
   return { path, ...JSON.parse(execFileSync("cat", [meta], { encoding: "utf8" })) };
 }
 
+/** Every ALG off: what analyze and verify cost with no session to reconstruct (issue 16's floor rows). */
+const ALGS_OFF = ["--ftp-ports", "none", "--rtsp-ports", "none", "--sip-ports", "none", "--tftp-ports", "none"];
+
 function jsDecode(path: string): number {
   const dec = new JsFlowDecoder(19);
   const fd = openSync(path, "r");
@@ -162,10 +170,30 @@ export interface Criterion {
   note: string;
   /**
    * What one SIP message costs analyze: the median over the rounds of (CPU on the capture − CPU on
-   * it with `--sip-ports 1`, which leaves its SIP unparsed) / its SIP messages, in µs (wasm and host).
+   * it with `--sip-ports none`, which leaves its SIP unparsed) / its SIP messages, in µs (wasm and host).
    */
   usPerSipMessage?: number;
   sipMessages?: number;
+  /** The same captures analyzed WARM_RUNS times in one process each (bench/warm-runs.ts): see warmSplit. */
+  warm?: WarmSplit;
+}
+
+/** Analyses per process in warmSplit. */
+export const WARM_RUNS = 4;
+
+/**
+ * Issue 14's criterion, first analysis of a process against its last (WARM_RUNS in one process,
+ * bench/warm-runs.ts; medians over the rounds): the wall ratio of the capture with SIP/TFTP to the
+ * one without, and what SIP costs (the capture against itself with `--sip-ports none`), in ms.
+ * Every CLI process is a first run: the gap between the two says how much of the cost is V8
+ * warming up the host's code (interpreter, feedback, compiling) rather than the work itself.
+ */
+export interface WarmSplit {
+  rounds: number;
+  firstRatio: number;
+  lastRatio: number;
+  sipFirstMs: number;
+  sipLastMs: number;
 }
 
 /** SIP/TFTP may cost analyze at most this much more wall time (less throughput) than the same size without them. */
@@ -184,7 +212,7 @@ export async function sipMessagesOf(path: string): Promise<number> {
  * SIP and TFTP, every script finished) and on generator 1's capture of the same size (FTP and RTSP only), in turn (A B A B …, `runs` pairs
  * after one warm-up pair): the median of the pairs' whole-process CPU ratios (user + system;
  * ratios of neighbouring runs hold when the machine's speed drifts). Each round also runs A with
- * `--sip-ports 1` (C): (A − C) / `sipMessages` is the CPU one SIP message costs. Undefined without GNU time.
+ * `--sip-ports none` (C): (A − C) / `sipMessages` is the CPU one SIP message costs. Undefined without GNU time.
  */
 export function sipTftpCriterion(bin: string, withSip: string, without: string, bytes: number, sipMessages: number, runs = 5): Criterion | undefined {
   // Through the shebang's node flags and environment, as the installed CLI runs (and as the other whole-process rows do).
@@ -198,7 +226,7 @@ export function sipTftpCriterion(bin: string, withSip: string, without: string, 
   for (let i = 0; i < runs; i++) {
     const a = timeProcess(process.execPath, args(withSip), env);
     const b = timeProcess(process.execPath, args(without), env);
-    const c = timeProcess(process.execPath, args(withSip, "--sip-ports", "1"), env).cpuSeconds;
+    const c = timeProcess(process.execPath, args(withSip, "--sip-ports", "none"), env).cpuSeconds;
     if (a.cpuSeconds === undefined || b.cpuSeconds === undefined || c === undefined) return undefined;
     ratios.push(a.seconds / b.seconds);
     cpuRatios.push(a.cpuSeconds / b.cpuSeconds);
@@ -211,9 +239,35 @@ export function sipTftpCriterion(bin: string, withSip: string, without: string, 
     name: `analyze --json throughput (wall), bench capture with SIP/TFTP / without (generator 1), ${(bytes / 2 ** 30).toFixed(2)} GiB each`,
     ratio, ratios, cpuRatio, cpuRatios, limit: SIP_TFTP_LIMIT, met: ratio <= SIP_TFTP_LIMIT,
     note: `median of ${runs} paired whole-process runs, wall pairs ${ratios.map((r) => r.toFixed(3)).join(" ")}; CPU (user + system) ${cpuRatio.toFixed(3)}×, pairs ${cpuRatios.map((r) => r.toFixed(3)).join(" ")}` +
-      (us === undefined ? "" : `; a SIP message costs ${us.toFixed(0)} µs of CPU (${sipMessages} messages; median of (CPU − CPU with --sip-ports 1) / messages)`),
+      (us === undefined ? "" : `; a SIP message costs ${us.toFixed(0)} µs of CPU (${sipMessages} messages; median of (CPU − CPU with --sip-ports none) / messages)`),
     ...(us !== undefined && { usPerSipMessage: us, sipMessages }),
   };
+}
+
+/** warmSplit's rounds: each runs the three processes (with SIP, without, with `--sip-ports none`) in turn. */
+export function warmSplit(withSip: string, without: string, flags: string[], env: NodeJS.ProcessEnv, rounds = 3): WarmSplit | undefined {
+  const script = join(dirname(fileURLToPath(import.meta.url)), "warm-runs.js");
+  const run = (f: string, ...more: string[]): number[] | undefined => {
+    const r = spawnSync(process.execPath, [...flags, script, f, String(WARM_RUNS), ...more], { encoding: "utf8", env, maxBuffer: 1 << 20 });
+    if (r.status !== 0) {
+      process.stderr.write(`bench: warm-runs ${f} failed (${r.status}): ${r.stderr.trim().split("\n").pop()}\n`);
+      return undefined;
+    }
+    return (JSON.parse(r.stdout) as { wall: number[] }).wall;
+  };
+  const first: number[] = [], last: number[] = [], sipFirst: number[] = [], sipLast: number[] = [];
+  const end = WARM_RUNS - 1;
+  for (let i = 0; i < rounds; i++) {
+    const a = run(withSip);
+    const b = run(without);
+    const c = run(withSip, "--sip-ports", "none");
+    if (!a || !b || !c) return undefined;
+    first.push(a[0] / b[0]);
+    last.push(a[end] / b[end]);
+    sipFirst.push(a[0] - c[0]);
+    sipLast.push(a[end] - c[end]);
+  }
+  return { rounds, firstRatio: median(first), lastRatio: median(last), sipFirstMs: median(sipFirst), sipLastMs: median(sipLast) };
 }
 
 /**
@@ -340,6 +394,8 @@ async function main() {
     const kind = churn ? " (flows come and go)" : "";
     const f = whole(`alg-verify flows --json, whole process, ${(b / 2 ** 30).toFixed(2)} GiB${kind}`, [bin, "flows", big.path, "--json"], big.path, b, big.packets, `best of 3; ${big.flows} flows`);
     const a = whole(`alg-verify analyze --json, whole process, ${(b / 2 ** 30).toFixed(2)} GiB${kind}`, [bin, "analyze", big.path, "--json", "--profile", "linux"], big.path, b, big.packets, "best of 3; FTP/RTSP sessions reassembled");
+    // Issue 16's floor: the same command with every ALG off — the scan, the flow table and the flows JSON, nothing reconstructed.
+    if (!churn && size === sizes[0]) whole(`alg-verify analyze --json, every ALG off (--{ftp,rtsp,sip,tftp}-ports none), ${(b / 2 ** 30).toFixed(2)} GiB`, [bin, "analyze", big.path, "--json", "--profile", "linux", ...ALGS_OFF], big.path, b, big.packets, "best of 3; the floor: no session to reconstruct");
     if (churn) analyzePeak.churn = a.peak;
     else if (size === sizes[0]) analyzePeak.base = a.peak;
     if (f.c) {
@@ -353,8 +409,14 @@ async function main() {
     const withSip = capture(sizes[0]);
     const without = capture(sizes[0], 1, false, 1);
     const k = sipTftpCriterion(bin, withSip.path, without.path, statSync(withSip.path).size, await sipMessagesOf(withSip.path));
-    if (k) criteria.push(k);
-    else process.stderr.write("bench: /usr/bin/time not found: no CPU figures, the SIP/TFTP criterion is left out\n");
+    if (k) {
+      const w = warmSplit(withSip.path, without.path, shebang.flags, shebang.env);
+      if (w) {
+        k.warm = w;
+        k.note += `; in one process (bench/warm-runs.ts, ${w.rounds} rounds, medians): the first analysis ${w.firstRatio.toFixed(3)}× and SIP ${w.sipFirstMs.toFixed(0)} ms (against --sip-ports none), the ${WARM_RUNS}th (V8 warm) ${w.lastRatio.toFixed(3)}× and SIP ${w.sipLastMs.toFixed(0)} ms`;
+      }
+      criteria.push(k);
+    } else process.stderr.write("bench: /usr/bin/time not found: no CPU figures, the SIP/TFTP criterion is left out\n");
   }
   // verify on an inside/outside pair of the 1 GiB capture (outside = a port-keeping source NAT).
   {
@@ -363,6 +425,7 @@ async function main() {
     if (!existsSync(outsidePath) || statSync(outsidePath).size !== statSync(big.path).size) makeOutside(big.path, outsidePath);
     const b = statSync(big.path).size;
     whole(`alg-verify verify --json, inside+outside 2 × ${(b / 2 ** 30).toFixed(2)} GiB`, [bin, "verify", "--inside", big.path, "--outside", outsidePath, "--json"], big.path, 2 * b, 2 * big.packets, "best of 3; × C: to the C yardstick on ONE file");
+    whole(`alg-verify verify --json, every ALG off, inside+outside 2 × ${(b / 2 ** 30).toFixed(2)} GiB`, [bin, "verify", "--inside", big.path, "--outside", outsidePath, "--json", ...ALGS_OFF], big.path, 2 * b, 2 * big.packets, "best of 3; the floor: both scans, the NAT reconciliation of the flows and the report, no session");
     if (!values["skip-breakdown"]) phases = [...(await analyzeBreakdown(big.path)), ...(await verifyBreakdown(big.path, outsidePath))];
   }
   if (!values["skip-floods"]) {

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateBenchCapture, parseSize, type BenchCaptureResult } from "../../bench/gen-capture.js";
 import { JsFlowDecoder } from "../../bench/js-decoder.js";
@@ -218,5 +219,31 @@ describe("generator 1 (the baseline of the SIP/TFTP bench criterion)", () => {
     const algs = new Set(r.sessions.map((s) => s.alg));
     expect([...algs].sort()).toEqual(["ftp", "rtsp"]);
     expect(r.sessions.length).toBeGreaterThan(20);
+  });
+});
+
+describe("bench/warm-runs (the criterion's first and last analysis in one process)", () => {
+  it("analyzes the capture the asked number of times; --sip-ports none leaves its SIP out", async () => {
+    const { warmRuns } = await import("../../bench/warm-runs.js");
+    const r = await warmRuns(dense, 2);
+    expect(r.wall).toHaveLength(2);
+    expect(r.cpu).toHaveLength(2);
+    for (const x of [...r.wall, ...r.cpu]) expect(x).toBeGreaterThan(0);
+    // what the runs analyze: the dense capture has SIP dialogs, none with SIP off
+    const on = await analyzeFile(dense, { profile: "linux" });
+    const off = await analyzeFile(dense, { profile: "linux", sipPorts: [] });
+    expect(on.sessions.some((s: Session) => s.alg === "sip")).toBe(true);
+    expect(off.sessions.some((s: Session) => s.alg === "sip")).toBe(false);
+  });
+
+  it("as bench/run.ts runs it (the built script): one JSON line, or the usage and exit 2", () => {
+    const script = path.join(path.dirname(new URL(import.meta.url).pathname), "../../dist/bench/warm-runs.js");
+    const ok = spawnSync(process.execPath, [script, dense, "1", "--sip-ports", "none"], { encoding: "utf8" });
+    expect(ok.status, ok.stderr).toBe(0);
+    const r = JSON.parse(ok.stdout) as { wall: number[]; cpu: number[] };
+    expect(r.wall).toHaveLength(1);
+    const bad = spawnSync(process.execPath, [script, dense, "0"], { encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/usage: warm-runs <capture> <runs ≥ 1>/);
   });
 });
