@@ -1,5 +1,5 @@
 /**
- * `node dist/bench/warm-runs.js <capture> <runs> [--sip-ports none]`: analyzes one capture `runs`
+ * `node dist/bench/warm-runs.js <capture> <runs> [--sip-ports none|<list>]`: analyzes one capture `runs`
  * times in this one process, each as `analyze --json --profile linux` does it (the scan with the
  * prefault helper where the CLI has it, the sessions, the JSON written to a sink that drops it),
  * and prints one JSON line: `{ "wall": [ms…], "cpu": [ms…] }`, one figure per run.
@@ -35,11 +35,12 @@ export async function warmRuns(path: string, runs: number, sipPorts?: number[]):
 if (process.argv[1]?.endsWith("warm-runs.js")) {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { "sip-ports": { type: "string" } } });
   const [path, runs] = positionals;
-  if (!path || !(Number(runs) >= 1)) {
-    process.stderr.write("usage: warm-runs <capture> <runs ≥ 1> [--sip-ports none]\n");
+  const sip = values["sip-ports"];
+  const sipPorts = sip === undefined ? undefined : sip === "none" ? [] : sip.split(",").map(Number);
+  if (!path || !Number.isInteger(Number(runs)) || Number(runs) < 1 || sipPorts?.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
+    process.stderr.write("usage: warm-runs <capture> <runs ≥ 1> [--sip-ports none|<list>]\n");
     process.exit(2);
   }
-  const sip = values["sip-ports"];
-  const r = await warmRuns(path, Number(runs), sip === undefined ? undefined : sip === "none" ? [] : sip.split(",").map(Number));
+  const r = await warmRuns(path, Number(runs), sipPorts);
   process.stdout.write(JSON.stringify(r) + "\n");
 }

@@ -71,7 +71,6 @@ function intOption(min: number, max: number) {
 
 type IfSpec = InterfaceSpec;
 
-/** "0" → pcapng interface 0; "sll2:3" → Linux cooked v2 interface index 3. */
 /**
  * A port list option (--ftp-ports, --rtsp-ports, --sip-ports, --tftp-ports, --vxlan-ports): ports
  * 1-65535 separated by commas, or `none` (or nothing) for none: that ALG (or VXLAN) is then not
@@ -83,6 +82,7 @@ function ports(v: string): number[] {
   return list;
 }
 
+/** "0" → pcapng interface 0; "sll2:3" → Linux cooked v2 interface index 3. */
 function ifSpec(v: string): IfSpec {
   const spec = parseInterfaceSpec(v);
   if (!spec) throw new InvalidArgumentError(`expected ${INTERFACE_SPEC_HELP}`);

@@ -102,10 +102,10 @@ $("clear").addEventListener("click", () => {
   setStatus("");
 });
 
-/** A port list; empty gives `fallback` (the CLI's default), or none where "none" is allowed (VXLAN). */
 /**
  * A port list field, as the CLI's port options: numbers separated by commas, or "none" (that ALG,
- * or VXLAN, not looked for at all). An empty field is the default, `fallback`, unless `emptyIsNone`.
+ * or VXLAN, not looked for at all). An empty field is the default, `fallback` (the CLI's), unless
+ * `emptyIsNone` (VXLAN).
  */
 function ports(id: string, fallback: number[], emptyIsNone = false): number[] {
   const text = $<HTMLInputElement>(id).value.trim();
