@@ -210,8 +210,8 @@ export async function sipMessagesOf(path: string): Promise<number> {
 /**
  * `analyze --json --profile linux` (with the node flags of the CLI's shebang) on the bench capture (the current generator: with
  * SIP and TFTP, every script finished) and on generator 1's capture of the same size (FTP and RTSP only), in turn (A B A B …, `runs` pairs
- * after one warm-up pair): the median of the pairs' whole-process CPU ratios (user + system;
- * ratios of neighbouring runs hold when the machine's speed drifts). Each round also runs A with
+ * after one warm-up pair): the median of the pairs' whole-process wall ratios, and beside it of their
+ * CPU ratios (user + system; ratios of neighbouring runs hold when the machine's speed drifts). Each round also runs A with
  * `--sip-ports none` (C): (A − C) / `sipMessages` is the CPU one SIP message costs. Undefined without GNU time.
  */
 export function sipTftpCriterion(bin: string, withSip: string, without: string, bytes: number, sipMessages: number, runs = 5): Criterion | undefined {

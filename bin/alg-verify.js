@@ -96,7 +96,7 @@ function startPrefault(args, entry) {
   };
   if (!args.slice(1).some((a) => !a.startsWith("-") && size(a) >= 64 * 2 ** 20)) return;
   const { Worker } = require("node:worker_threads");
-  const ctl = new SharedArrayBuffer(12);
+  const ctl = new SharedArrayBuffer(12); // 4 × PF_WORDS (prefault.ts)
   const worker = new Worker(join(dist, entry ? "prefault-worker.bundle.cjs" : "prefault-worker.js"), { workerData: { ctl } });
   worker.unref();
   globalThis[Symbol.for("alg-verify.prefault-worker")] = { worker, ctl };

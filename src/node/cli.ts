@@ -77,7 +77,8 @@ type IfSpec = InterfaceSpec;
  * looked for at all.
  */
 function ports(v: string): number[] {
-  const list = v.trim() === "" || v.trim().toLowerCase() === "none" ? [] : v.split(",").map((x) => Number(x.trim()));
+  const word = v.trim().toLowerCase();
+  const list = word === "" || word === "none" ? [] : v.split(",").map((x) => Number(x.trim()));
   if (list.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) throw new InvalidArgumentError("expected a comma-separated list of ports (1-65535), or none");
   return list;
 }

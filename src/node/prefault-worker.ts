@@ -12,15 +12,9 @@
  * stream writes, `streamsAhead` slots past the last one used (ST_STREAMS_USED).
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { PF_PAGES, PF_READY, PF_STOP, type PrefaultData, type PrefaultStart } from "./prefault.js";
+import { PF_PAGES, PF_READY, PF_STOP, markReady, type PrefaultData, type PrefaultStart } from "./prefault.js";
 
 const ctl = new Int32Array((workerData as PrefaultStart).ctl);
-
-/** Sets PF_READY and wakes a start() that waits for it. */
-function ready(): void {
-  Atomics.store(ctl, PF_READY, 1);
-  Atomics.notify(ctl, PF_READY);
-}
 
 /** One scan's round: the index, then the record pages ahead of the newest record and the control-stream slots ahead of the last used, until stopped. */
 function touch(d: PrefaultData): void {
@@ -55,10 +49,10 @@ function touch(d: PrefaultData): void {
       for (let r = 0; r < d.streamRanges.length; r += 2) streamPages += touchPages(base + d.streamRanges[r], base + d.streamRanges[r + 1]);
     }
     Atomics.store(ctl, PF_PAGES, indexPages + done + streamPages);
-    if (Atomics.load(ctl, PF_READY) === 0) ready();
+    if (Atomics.load(ctl, PF_READY) === 0) markReady(ctl);
   }
   // A round that ends before its first pass (stopped at once) still releases a waitReady start.
-  ready();
+  markReady(ctl);
   parentPort?.close();
 }
 

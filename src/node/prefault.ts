@@ -35,6 +35,14 @@ export const PF_STOP = 0;
 export const PF_PAGES = 1;
 /** Set (and notified) by the worker once its first round is done: the index and `ahead` record pages. */
 export const PF_READY = 2;
+/** Words of the control array (its SharedArrayBuffer is 4 × PF_WORDS bytes; bin/alg-verify.js makes one of the same size). */
+export const PF_WORDS = 3;
+
+/** Sets PF_READY and wakes a start() that waits for it (the worker after its first round, or the helper when the worker fails). */
+export function markReady(ctl: Int32Array): void {
+  Atomics.store(ctl, PF_READY, 1);
+  Atomics.notify(ctl, PF_READY);
+}
 
 /** The worker's workerData: the control words, before the core exists. */
 export interface PrefaultStart {
@@ -87,18 +95,14 @@ export function prefaultHelper(ahead = PREFAULT_AHEAD_PAGES, waitReady = false):
   const g = globalThis as { [EARLY_WORKER]?: { worker: Worker; ctl: SharedArrayBuffer } };
   const early = g[EARLY_WORKER];
   delete g[EARLY_WORKER];
-  const ctl = early?.ctl ?? new SharedArrayBuffer(12);
+  const ctl = early?.ctl ?? new SharedArrayBuffer(4 * PF_WORDS);
   const words = new Int32Array(ctl);
-  const ready = (): void => {
-    Atomics.store(words, PF_READY, 1);
-    Atomics.notify(words, PF_READY);
-  };
   // node:worker_threads loaded only here, for a capture that uses the helper (start-up cost
   // of the small ones; bench/PERFORMANCE-LOG.md "Start-up"); the helper is made synchronously.
   const worker: Worker = early?.worker ?? new (createRequire(import.meta.url)("node:worker_threads") as typeof import("node:worker_threads")).Worker(workerUrl(), { workerData: { ctl } satisfies PrefaultStart });
   // The scan never waits for it; it ends at stop(), or with the process. It only moves page
   // faults: should it fail, the scan takes them itself.
-  worker.on("error", ready);
+  worker.on("error", () => markReady(words));
   worker.unref();
   let started = false;
   return {
