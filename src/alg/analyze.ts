@@ -9,6 +9,8 @@ import type { AlgEvent, ByteSource } from "../wasm/core.js";
 import { DEFAULT_MAX_NEGOTIATIONS, SessionBuilder, type AlgConditions, type AnalyzeOptions, type Session } from "./sessions.js";
 import type { Diagnostic } from "../types.js";
 import { tftpDiagnostics } from "./tftp.js";
+import { DEFAULT_MAX_SIP_DIALOGS } from "./limits.js";
+import { nsToIso } from "../net/time.js";
 
 export interface AnalyzeScanOptions extends ScanOptions, AnalyzeOptions {}
 
@@ -20,6 +22,11 @@ export interface AnalyzeResult {
    * refusal (425/426/500/501/502/504/522) before the next (bounded by the negotiations kept).
    */
   events: AlgEvent[];
+  /**
+   * Where SIP stopped being read (`--max-sip-dialogs`, diagnostic sip_dialog_limit): the packet
+   * and time of the first message not kept. Nothing of SIP from there on is in `sessions`.
+   */
+  sipCut?: { packet: number; time: string; ms: number; dialogs: number };
 }
 
 export async function analyzeCapture(module: WebAssembly.Module, source: ByteSource, opts: AnalyzeScanOptions): Promise<AnalyzeResult> {
@@ -34,7 +41,8 @@ export async function analyzeCapture(module: WebAssembly.Module, source: ByteSou
   live = undefined;
   for (const d of algDiagnostics(opts.file, builder.conditions, scan, opts)) scan.diagnostics.push(d);
   for (const d of tftpDiagnostics(opts.file, builder.tftp.conditions, opts)) scan.diagnostics.push(d);
-  return { scan, sessions, events: builder.answers };
+  const cut = builder.conditions.sip?.cut;
+  return cut ? { scan, sessions, events: builder.answers, sipCut: { packet: cut.packet, time: nsToIso(cut.ns), ms: Number(cut.ns) / 1e6, dialogs: opts.maxSipDialogs ?? DEFAULT_MAX_SIP_DIALOGS } } : { scan, sessions, events: builder.answers };
 }
 
 /** Located diagnostics for control-stream problems: gaps, over-long lines, limits hit. */
@@ -72,7 +80,7 @@ export function algDiagnostics(file: string, c: AlgConditions, scan: CaptureScan
       message: `${what} beyond --max-negotiations (${opts.maxNegotiations ?? DEFAULT_MAX_NEGOTIATIONS} per session) in ${c.sessionsPartial} session(s) were counted, not kept; those sessions are partial`,
     });
   }
-  for (const d of sipDiagnostics(file, c)) out.push(d);
+  for (const d of sipDiagnostics(file, c, opts)) out.push(d);
   const dropped = scan.core?.eventsDropped() ?? 0;
   if (dropped > 0) {
     out.push({
@@ -84,10 +92,16 @@ export function algDiagnostics(file: string, c: AlgConditions, scan: CaptureScan
 }
 
 /** SIP: damaged messages (cut, bad Content-Length) and datagrams on SIP ports that were not SIP. */
-function sipDiagnostics(file: string, c: AlgConditions): Diagnostic[] {
+function sipDiagnostics(file: string, c: AlgConditions, opts: AnalyzeOptions): Diagnostic[] {
   const out: Diagnostic[] = [];
   const sip = c.sip;
   if (!sip) return out;
+  if (sip.cut) {
+    out.push({
+      code: "sip_dialog_limit", severity: "warning", file, packet: sip.cut.packet, count: sip.messagesCut,
+      message: `the capture holds more than --max-sip-dialogs (${opts.maxSipDialogs ?? DEFAULT_MAX_SIP_DIALOGS}) SIP dialogs: SIP is read up to packet ${sip.cut.packet} (${nsToIso(sip.cut.ns)}), the first message of the first dialog beyond it; it and the ${sip.messagesCut - 1} SIP message(s) after it were counted, not kept, so the kept dialogs end there, and no media flow starting from then on is judged by the Linux emulation`,
+    });
+  }
   if (sip.firstDamaged) {
     out.push({
       code: "sip_message_damaged", severity: "warning", file, packet: sip.firstDamaged.packet, count: sip.damaged,

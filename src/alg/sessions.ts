@@ -127,6 +127,8 @@ export interface AnalyzeOptions {
   maxNegotiations?: number;
   /** TFTP requests (sessions) kept per capture (default DEFAULT_MAX_TFTP_SESSIONS). */
   maxTftpSessions?: number;
+  /** SIP dialogs kept per capture (default DEFAULT_MAX_SIP_DIALOGS; see SipConditions.cut). */
+  maxSipDialogs?: number;
   /**
    * Keep the control lines and FTP answers verify reads (`AnalyzeResult.events`; default true).
    * False leaves `events` empty and changes nothing else: the sessions are the same. `analyze`
@@ -255,7 +257,7 @@ export class SessionBuilder {
     this.max = opts.maxNegotiations ?? DEFAULT_MAX_NEGOTIATIONS;
     this.keepEvents = opts.verifyEvents !== false;
     this.tftp = new TftpSessions(opts.maxTftpSessions);
-    this.sip = new SipBuilder(this.max, this.conditions);
+    this.sip = new SipBuilder(this.max, this.conditions, opts.maxSipDialogs);
     this.conditions.sip = this.sip.sip;
   }
 

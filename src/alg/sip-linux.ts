@@ -15,7 +15,9 @@
  *     c=:(port & ~1) and the next port; at most 4 audio / 4 video / 2 image per connection (the
  *     oldest evicted), 180 s each, each let one flow in (the first that matches).
  * Flows the peer opened toward an endpoint are then admitted by a live expectation, or refused
- * (flushed, used, expired) — what Linux would have let in as RELATED and what not.
+ * (flushed, used, expired) — what Linux would have let in as RELATED and what not; none that
+ * starts where SIP is no longer read (`cutNs`, --max-sip-dialogs: the messages that would have
+ * flushed or used its expectation were not kept) is judged.
  *
  * REGISTER (`SipSession.register.linux`): the PERMANENT+INACTIVE signalling expectation from the
  * registrar to the Contact (its port, 5060 when absent), activated by a 2xx that names it again;
@@ -71,7 +73,7 @@ export function linuxSkips(m: SipMessage, transport: string): string | undefined
  * a radix sort of their packet numbers (`captureOrder`); each message's SDP entries are the run
  * of its dialog's entries that names it (entries follow their dialog's message order).
  */
-export function emulateLinux(dialogs: LinuxDialog[], media: () => MediaFlows): void {
+export function emulateLinux(dialogs: LinuxDialog[], media: () => MediaFlows, cutNs?: bigint): void {
   let total = 0;
   for (let di = 0; di < dialogs.length; di++) total += dialogs[di]!.messages.length;
   const packets = new Uint32Array(total);
@@ -132,7 +134,7 @@ export function emulateLinux(dialogs: LinuxDialog[], media: () => MediaFlows): v
     if (SDP_ANSWERS.has(method) && code >= 100 && code < 300) readSdp(msg, ts, entries, from, to, st.live, made);
     else for (let e = from; e < to; e++) setNone(entries[e]!.n, `the helper reads no SDP in a ${code} answer to ${method || "?"}`, "ignored");
   }
-  admit(made, media);
+  admit(made, media, cutNs);
   for (let x = 0; x < made.length; x++) summarise(made[x]!.n);
 }
 
@@ -284,7 +286,7 @@ interface Opened {
  * port) and by "ip|port" text otherwise; MediaFlows.hasAddress compares a flow end with an
  * address as the text would (its invariant), so this finds what a Map of "ip|port" texts found.
  */
-function admit(made: Expect[], media: () => MediaFlows): void {
+function admit(made: Expect[], media: () => MediaFlows, cutNs?: bigint): void {
   const byNumber = new Map<number, Expect[]>();
   const byText = new Map<string, Expect[]>();
   for (let i = 0; i < made.length; i++) {
@@ -305,7 +307,9 @@ function admit(made: Expect[], media: () => MediaFlows): void {
       if (mf.portB[c] !== port) continue;
       const a = mf.addrB[c]!;
       const list = a === a ? byNumber.get(a * 65536 + port) : byText.size ? byText.get(`${mf.address(c, 1)}|${port}`) : undefined;
-      if (list) opened.push({ c, startNs: mf.startNs[c]!, id: mf.id[c]!, list });
+      // Flows that start where SIP is no longer read (--max-sip-dialogs) are not judged: the
+      // messages that would have flushed or used their expectations were not kept.
+      if (list && (cutNs === undefined || mf.startNs[c]! < cutNs)) opened.push({ c, startNs: mf.startNs[c]!, id: mf.id[c]!, list });
     }
   }
   opened.sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : a.id - b.id));

@@ -6,7 +6,9 @@
  * parses the texts). Dialogs: one session per Call-ID and tag pair (a message belongs to the
  * dialog of its Call-ID whose From/To tags it shares; REGISTER refreshes of one Call-ID are one
  * session). A dialog's messages are kept up to `maxNegotiations` (the rest counted in
- * `partial.messagesNotKept`), so memory follows the dialogs and the limit, never the traffic.
+ * `partial.messagesNotKept`), and a capture's dialogs up to `maxDialogs` (past them SIP is read
+ * up to the first message of the first dialog beyond: SipConditions.cut), so memory follows the
+ * limits, never the traffic.
  *
  * Negotiations (at `finish`): one of kind "SDP" per m= line of each SDP a message carries. Offer
  * or answer by RFC 3264 / 6337: an SDP in a request answers a pending offer made in a response
@@ -38,11 +40,15 @@ import { emulateLinux, type LinuxDialog } from "./sip-linux.js";
 import { Want, type FlowCandidates } from "./candidates.js";
 import { flowEndpoint } from "./flow-endpoint.js";
 import { appended, ipv4Number, MediaFlows } from "./media-flows.js";
+import { DEFAULT_MAX_SIP_DIALOGS } from "./limits.js";
 
 const COMPACT_NAMES: Record<number, string> = {
   [SipLine.Via]: "v", [SipLine.Contact]: "m", [SipLine.From]: "f", [SipLine.To]: "t", [SipLine.CallId]: "i",
   [SipLine.ContentLength]: "l", [SipLine.ContentType]: "c",
 };
+
+/** MessageEnd flags of a damaged message (sip_message_damaged). */
+const DAMAGED = SipFlag.Truncated | SipFlag.ClenMalformed | SipFlag.BodyShort;
 
 /** A message whose events are still arriving. */
 interface OpenMessage {
@@ -109,6 +115,13 @@ export interface SipConditions {
   damaged: number;
   firstDamaged?: AlgEvent;
   messagesNotKept: number;
+  /**
+   * Where SIP stopped being read (`--max-sip-dialogs`): the first message of the first dialog
+   * beyond the limit (its packet and time). It and every message completed after it are counted
+   * in `messagesCut`, not kept, so the kept dialogs are the whole SIP picture up to that point.
+   */
+  cut?: { packet: number; ns: bigint };
+  messagesCut: number;
 }
 
 export class SipBuilder {
@@ -122,9 +135,9 @@ export class SipBuilder {
   private readonly byCallId = new Map<string, Dialog[]>();
   private readonly dialogs: Dialog[] = [];
   private readonly lines = new LineCache();
-  readonly sip: SipConditions = { notSip: 0, damaged: 0, messagesNotKept: 0 };
+  readonly sip: SipConditions = { notSip: 0, damaged: 0, messagesNotKept: 0, messagesCut: 0 };
 
-  constructor(readonly max: number, readonly conditions: AlgConditions) {}
+  constructor(readonly max: number, readonly conditions: AlgConditions, readonly maxDialogs = DEFAULT_MAX_SIP_DIALOGS) {}
 
   event(e: AlgEvent): void {
     if (e.kind !== EventKind.SipLine) return;
@@ -134,9 +147,20 @@ export class SipBuilder {
       this.sip.firstNotSip ??= e;
       return;
     }
+    if (this.sip.cut) {
+      this.afterCut(e);
+      return;
+    }
     if (e.code === SipLine.RequestLine || e.code === SipLine.StatusLine) {
       const prev = this.open.get(key);
-      if (prev) this.close(prev, undefined);
+      if (prev) {
+        this.open.delete(key);
+        this.close(prev, undefined);
+        if (this.sip.cut) {
+          this.afterCut(e);
+          return;
+        }
+      }
       const started: OpenMessage = { msg: startMessage(e), ts: e.ts };
       this.open.set(key, started);
       this.lastKey = key;
@@ -159,6 +183,18 @@ export class SipBuilder {
     applyLine(o, e, this.lines);
   }
 
+  /**
+   * An event past the cut: nothing is built; each message is counted by its start line (those
+   * open at the cut were counted then) and, when damaged, by its end (sip_message_damaged).
+   */
+  private afterCut(e: AlgEvent): void {
+    if (e.code === SipLine.RequestLine || e.code === SipLine.StatusLine) this.sip.messagesCut++;
+    else if (e.code === SipLine.MessageEnd && (e.flags & DAMAGED) !== 0) {
+      this.sip.damaged++;
+      this.sip.firstDamaged ??= e;
+    }
+  }
+
   /** A message is complete (`end` = its MessageEnd; none when the next start line came first). */
   private close(o: OpenMessage, end: AlgEvent | undefined): void {
     const { msg } = o;
@@ -170,15 +206,28 @@ export class SipBuilder {
       if ((end.flags & SipFlag.Truncated) !== 0) msg.truncated = true;
       if ((end.flags & SipFlag.BodyLong) !== 0) msg.bodyLong = true;
       msg.segments = end.segments;
-      const damaged = (end.flags & (SipFlag.Truncated | SipFlag.ClenMalformed | SipFlag.BodyShort)) !== 0;
+      const damaged = (end.flags & DAMAGED) !== 0;
       if (damaged) {
         this.sip.damaged++;
         this.sip.firstDamaged ??= end;
       }
     } else msg.truncated = true;
+    const d = this.dialogOf(msg);
+    if (!d) {
+      // Past --max-sip-dialogs: SIP is read up to the first message of the first dialog beyond
+      // it. Later messages of the kept dialogs go too, so that what is kept is the whole SIP
+      // picture up to one point in the capture (the Linux emulation's per-connection state, a
+      // dialog's end) rather than some dialogs' messages and not others'.
+      this.sip.cut = { packet: msg.packet, ns: o.ts };
+      // This message, and those still open (each counted once: they are dropped here).
+      this.sip.messagesCut += 1 + this.open.size;
+      this.open.clear();
+      this.lastKey = -1;
+      this.lastOpen = undefined;
+      return;
+    }
     trimArrays(msg);
     msg.time = nsToIso(o.ts); // once per message: of its MessageEnd, else of its start line
-    const d = this.dialogOf(msg);
     // Values equal to the dialog's (read by nothing that tells copies apart; the JSON is the same).
     if (msg.callId === d.callId) msg.callId = d.callId;
     if (msg.from) msg.from = d.shareParty(msg.from);
@@ -202,18 +251,22 @@ export class SipBuilder {
     if (c.firstNotKeptPacket === 0 || msg.packet < c.firstNotKeptPacket) c.firstNotKeptPacket = msg.packet;
   }
 
-  private dialogOf(msg: SipMessage): Dialog {
+  /** The message's dialog, made when it is the first; undefined when that would pass maxDialogs. */
+  private dialogOf(msg: SipMessage): Dialog | undefined {
     const callId = msg.callId ?? "";
-    let list = this.byCallId.get(callId);
-    if (!list) this.byCallId.set(callId, (list = []));
     const f = msg.from?.tag;
     const t = msg.to?.tag;
     const isRegister = msg.cseq?.method === "REGISTER";
-    for (const d of list) {
-      if (isRegister && d.method === "REGISTER") return d;
-      if (!d.fromTag || (!f && !t)) return d;
-      if (f === d.fromTag || f === d.toTag || t === d.fromTag || (t !== undefined && t === d.toTag)) return d;
+    let list = this.byCallId.get(callId);
+    if (list) {
+      for (const d of list) {
+        if (isRegister && d.method === "REGISTER") return d;
+        if (!d.fromTag || (!f && !t)) return d;
+        if (f === d.fromTag || f === d.toTag || t === d.fromTag || (t !== undefined && t === d.toTag)) return d;
+      }
     }
+    if (this.dialogs.length >= this.maxDialogs) return undefined;
+    if (!list) this.byCallId.set(callId, (list = []));
     const d = new Dialog(callId, msg.packet, msg.flow);
     list.push(d);
     this.dialogs.push(d);
@@ -222,8 +275,11 @@ export class SipBuilder {
 
   /** Messages still open at the end of the capture (no MessageEnd) are closed truncated. */
   private closeAll(): void {
-    for (const o of this.open.values()) this.close(o, undefined);
-    this.open.clear();
+    // Each out of the map before it is closed: a close that cuts SIP counts those still in it.
+    for (const [key, o] of this.open) {
+      this.open.delete(key);
+      this.close(o, undefined);
+    }
     this.lastKey = -1;
     this.lastOpen = undefined;
   }
@@ -275,7 +331,7 @@ export class SipBuilder {
     let mf: MediaFlows | undefined;
     const media = (): MediaFlows => (mf ??= new MediaFlows(flows, candidates));
     matchMedia(sessions, flows, built.times, windowNs, built.ends, media);
-    if (linux) emulateLinux(linux, media);
+    if (linux) emulateLinux(linux, media, this.sip.cut?.ns);
     return sessions;
   }
 

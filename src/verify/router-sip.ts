@@ -19,6 +19,7 @@ import type { MatchCaptures } from "./router-match.js";
 import { finding } from "./findings.js";
 import { hostPort } from "../net/addr.js";
 import { flowSpan } from "./flow-columns.js";
+import { anySipCut, sipCutReason } from "./sip-cut.js";
 
 /** The SIP part of a session, when it has one. */
 export function sipOf(s: AnalyzeResult["sessions"][number]): SipSession | undefined {
@@ -85,6 +86,8 @@ export function registerExpectationChecks(expectations: RouterExpectation[], cap
       checks.push({ check: "conntrack-expectation", subject, status: "not-checked", reason: r.expires === 0 ? "expires 0 (an unregistration): no expectation is due" : "no 2xx accepted it in the outside capture: the helper keeps the expectation only after a 2xx" });
     } else if (!sameMaster) {
       checks.push({ check: "conntrack-expectation", subject, status: "not-checked", reason: `none listed, and the listing holds no expectation of this signalling connection${masterless ? ` (nor, where no master is printed, one from the registrar ${r.registrar} to ${r.contact.ip})` : ""}: it was taken at another time (or another router)` });
+    } else if (captures.outside?.sipCut) {
+      checks.push({ check: "conntrack-expectation", subject, status: "not-checked", reason: `none listed, though the listing holds other expectations of its signalling connection; a later REGISTER that removed it may be among the SIP messages not kept: ${sipCutReason(captures.outside, "outside")}` });
     } else {
       const its = sip.some((x) => x.master !== undefined && sameServer(x.master, r.master.dst)) ? "of its signalling connection" : `from the registrar ${r.registrar} to ${r.contact.ip} (no master printed: /proc/net/nf_conntrack_expect)`;
       findings.push(finding("conntrack.expectation-missing", `no sip/signalling expectation for the REGISTER Contact ${ep(r.contact)} (packet ${r.packet}), though the listing holds other expectations ${its}`, { outside: [r.packet] }));
@@ -129,6 +132,7 @@ export function srxSipCallChecks(router: RouterParseResult[], captures: MatchCap
     }
   }
   const count = new Set(dialogs.keys()).size;
+  const cut = anySipCut(captures);
   calls.forEach((c, k) => {
     const subject = `SRX SIP call ${c.callId}${c.method ? ` (${c.method}${c.state ? `, ${c.state}` : ""})` : ""} at ${files[k]}:${c.location.line}`;
     const seen = dialogs.get(c.callId);
@@ -137,6 +141,10 @@ export function srxSipCallChecks(router: RouterParseResult[], captures: MatchCap
       const asked = methods.get(c.callId)!;
       if (c.method && !asked.has(c.method.toUpperCase())) {
         const list = [...asked].join(", ");
+        if (cut) {
+          checks.push({ check: "srx-sip-call", subject, status: "not-checked", reason: `the dialog with this Call-ID (${sides}) sends ${list}, never ${c.method}, as far as it was read: ${cut}` });
+          return;
+        }
         findings.push(finding("router.sip-call-mismatch", `SRX SIP call ${c.callId} is listed with Method ${c.method}, which its dialog never sends: its requests are ${list} (${sides})`, { router: [{ file: files[k]!, line: c.location.line }] }));
         checks.push({ check: "srx-sip-call", subject, status: "failed", reason: `the dialog with this Call-ID (${sides}) sends ${list}, never ${c.method} (router.sip-call-mismatch)` });
         return;
@@ -146,7 +154,7 @@ export function srxSipCallChecks(router: RouterParseResult[], captures: MatchCap
     } else if (!count) {
       checks.push({ check: "srx-sip-call", subject, status: "not-checked", reason: captures.inside || captures.outside ? "the captures hold no SIP dialog" : "no capture to match it against" });
     } else {
-      checks.push({ check: "srx-sip-call", subject, status: "not-checked", reason: `no dialog of the ${count} in the captures has this Call-ID; the SRX hides Call-IDs unless disable-call-id-hiding is set, so it may be one of them with its Call-ID rewritten, or a call outside the captures` });
+      checks.push({ check: "srx-sip-call", subject, status: "not-checked", reason: `no dialog of the ${count} in the captures has this Call-ID; the SRX hides Call-IDs unless disable-call-id-hiding is set, so it may be one of them with its Call-ID rewritten, or a call outside the captures${cut ? `, or one of those not kept (${cut})` : ""}` });
     }
   });
 }
@@ -190,7 +198,9 @@ function seenTransactions(captures: MatchCaptures): SeenTransaction[] {
   for (const side of ["inside", "outside"] as const) {
     const cap = captures[side];
     if (!cap) continue;
-    const endMs = cap.scan.flows.count ? flowSpan(cap.scan.flows).lastMs : -Infinity;
+    // Where the capture's SIP ends: its last packet, or where it stopped being read (--max-sip-dialogs).
+    const lastMs = cap.scan.flows.count ? flowSpan(cap.scan.flows).lastMs : -Infinity;
+    const endMs = cap.sipCut ? Math.min(lastMs, cap.sipCut.ms) : lastMs;
     const byKey = new Map<string, SeenTransaction>();
     const lastRequestMs = new Map<string, number>();
     for (const s of cap.sessions) {
@@ -367,6 +377,11 @@ export function srxSipTransactionChecks(router: RouterParseResult[], captures: M
     const nearText = near.length ? `the captures show ${near.join("; ")}` : `the captures show no ${row.method} and no CSeq ${row.cseq}`;
     if (!related) {
       push("not-checked", `no transaction of the ${dialogs} SIP dialog(s) in the captures has ${row.method} CSeq ${row.cseq}, nor does any other row of the listing match one: it was taken at another time, on another router, or of calls outside the captures (${nearText})`);
+      return;
+    }
+    const cut = anySipCut(captures);
+    if (cut) {
+      push("not-checked", `no transaction in the captures has ${row.method} CSeq ${row.cseq} (${nearText}), but it may be among the SIP messages not kept: ${cut}`);
       return;
     }
     const ev = evidenceOf(sameCseq.slice(0, 2 * NEAREST_SHOWN).concat(sameMethod.slice(0, 2 * NEAREST_SHOWN)), at);

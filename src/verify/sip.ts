@@ -26,6 +26,7 @@ import { dropSdpNegotiations, linuxClashes, linuxDialog, linuxEmulation, type Li
 import { SIP_MEDIA_WAIT_S, SIP_MEDIA_WINDOW_S, afterEndFinding, endWords, mediaDirection, mediaEnd, type MediaDirection, type MediaInput } from "./sip-media.js";
 import type { Check, Evidence, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, VerifiedSession } from "./types.js";
 import { hostPort } from "../net/addr.js";
+import { pastSipCut } from "./sip-cut.js";
 
 export type SipSession = Session & { sip: NonNullable<Session["sip"]> };
 
@@ -79,9 +80,21 @@ export function verifySip(input: SipCheckInput, findings: Finding[], checks: Che
   const dialogs = pairDialogs(sipSessions(input.inside), sipSessions(input.outside), input.nat);
   // Linux's table across calls first: a REGISTER it drops or moves has that outcome in its dialog's check and register.linux.
   const clashes = input.profile === "linux" ? linuxClashes(dialogs, input) : undefined;
-  const out = dialogs.map(([si, so]) => verifyDialog(si, so, input, findings, checks, clashes));
+  const out = dialogs.map(([si, so]) => verifyDialog(si, so, input, findings, checks, clashes, beyondCut(si, so, input)));
   for (const f of clashes?.findings ?? []) findings.push(f);
   return out;
+}
+
+/**
+ * Why a dialog seen in one capture only may be one the other did not keep (its SIP cut,
+ * --max-sip-dialogs): its first message falls at or past that cut. Undefined otherwise.
+ */
+function beyondCut(si: SipSession | undefined, so: SipSession | undefined, input: SipCheckInput): string | undefined {
+  if ((si && so) || !input.inside || !input.outside) return undefined;
+  const off = input.nat?.clockOffsetMs ?? 0;
+  const first = (si ?? so)!.sip.messages[0];
+  if (!first) return undefined;
+  return si ? pastSipCut(input, "outside", msOf(first.time) + off) : pastSipCut(input, "inside", msOf(first.time) - off);
 }
 
 /**
@@ -157,7 +170,12 @@ function mediaNatPort(input: SipCheckInput, ip: string, port: number): number | 
   return undefined;
 }
 
-function verifyDialog(si: SipSession | undefined, so: SipSession | undefined, input: SipCheckInput, findings: Finding[], checks: Check[], clashes?: LinuxClashes): VerifiedSession {
+/**
+ * One dialog, as both captures (or one) show it. `cut`: it is in one capture only and may be one
+ * the other did not keep (beyondCut): nothing is concluded from its absence there — no dropped
+ * request, its media not covered, its one-sided messages not checked for that reason.
+ */
+function verifyDialog(si: SipSession | undefined, so: SipSession | undefined, input: SipCheckInput, findings: Finding[], checks: Check[], clashes?: LinuxClashes, cut?: string): VerifiedSession {
   const s = (si ?? so)!;
   const sip = s.sip!;
   const mapping = si && input.nat ? input.nat.byInside.get(si.controlFlow) : undefined;
@@ -184,16 +202,23 @@ function verifyDialog(si: SipSession | undefined, so: SipSession | undefined, in
       const vm: VerifiedSipMessage = { name: messageName(m), cseq: m.cseq && `${m.cseq.num} ${m.cseq.method}`, [side]: m.packet, fields: [] };
       v.messages.push(vm);
       oneSided(m, side, input, findings);
-      const reason = !input.inside || !input.outside ? `only the ${side} capture was given: the payload cannot be compared across the NAT` : `not seen in the ${side === "inside" ? "outside" : "inside"} capture`;
+      const reason = !input.inside || !input.outside ? `only the ${side} capture was given: the payload cannot be compared across the NAT`
+        : cut ?? messageCut(m, side, input) ?? `not seen in the ${side === "inside" ? "outside" : "inside"} capture`;
       checks.push({ check: "rewrite", subject: `${what}: ${vm.name} (${side} packet ${m.packet})`, status: "not-checked", reason });
     }
   }
-  droppedRequests(inside, so, input, findings, clashes);
+  if (!cut) droppedRequests(inside, so, input, findings, clashes);
   v.media = media(si, so, pairs, input, mapping);
+  if (cut) {
+    for (const d of v.media) {
+      d.status = "not-covered";
+      d.notCovered = `the dialog is in the ${si ? "inside" : "outside"} capture only, and ${cut}`;
+    }
+  }
   mediaFindings(v.media, what, findings, checks);
   vs.negotiations = negotiations(si, so, pairs, v, mapping);
   if (input.profile === "linux") for (const m of si?.sip?.messages ?? so!.sip!.messages) linuxEmulation(m, si ? "inside" : "outside", findings, sip.transport);
-  if (input.profile === "linux") linuxDialog(si, so, v, input, findings, checks, clashes);
+  if (input.profile === "linux" && !cut) linuxDialog(si, so, v, input, findings, checks, clashes);
   dropSdpNegotiations(vs.negotiations, clashes);
   return vs;
 }
@@ -356,6 +381,7 @@ function droppedRequests(unpaired: SipMessageView[], so: SipSession | undefined,
     if (clashes?.media.has(m.packet) || clashes?.registers.get(m.packet)?.r.outcome === "dropped") continue;
     const span = input.spans?.outside;
     if (!span || span.firstMs > msOf(m.time) + off) continue;
+    if (pastSipCut(input, "outside", msOf(m.time) + off)) continue;
     const k = txKeyNoBranch(m);
     (byTx.get(k) ?? byTx.set(k, []).get(k)!).push(m);
   }
@@ -368,6 +394,12 @@ function droppedRequests(unpaired: SipMessageView[], so: SipSession | undefined,
       `${messageName(m)}${m.cseq ? ` (CSeq ${m.cseq.num} ${m.cseq.method})` : ""} from ${ep(m.src)} to ${ep(m.dst)} at inside packet ${m.packet}${copies} never left the router: not in the outside capture, ${after ? "which runs on after it" : "whose last packet comes before it (dropped, or that capture had stopped)"}`,
       { inside: ms.map((x) => x.packet), insideFlows: [...new Set(ms.map((x) => x.flow))] }, undefined, after ? "error" : "warning"));
   }
+}
+
+/** Why a message seen in `side` only may be missing from the other capture: past that one's SIP cut. */
+function messageCut(m: SipMessageView, side: "inside" | "outside", input: SipCheckInput): string | undefined {
+  const off = input.nat?.clockOffsetMs ?? 0;
+  return side === "inside" ? pastSipCut(input, "outside", msOf(m.time) + off) : pastSipCut(input, "inside", msOf(m.time) - off);
 }
 
 /** A message seen in one capture only: what it shows alone. */

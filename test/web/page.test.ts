@@ -351,7 +351,7 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     await waitEngine(page);
     await page.click("details.options > summary");
     await page.click("#limits > summary");
-    const runs: [string, Record<string, string>, string[]][] = [
+    const runs: [string, Record<string, string>, string[], string?][] = [
       ["sip-udp-basic.pcap", {}, []],
       ["sip-udp-basic.pcap", { "#opt-sip": "5080" }, ["--sip-ports", "5080"]],
       ["sip-udp-basic.pcap", { "#opt-sip": "none" }, ["--sip-ports", "none"]],
@@ -362,17 +362,19 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
         "#opt-tftp": "69", "#opt-vxlan": "none", "#opt-max-tftp-transfers": "0", "#opt-max-tftp-sessions": "1", "#opt-max-control-streams": "1", "#opt-control-idle": "5",
         "#opt-max-tunnel-depth": "0", "#opt-reasm-datagrams": "0", "#opt-reasm-bytes": "100", "#opt-reasm-timeout": "2", "#opt-profile": "linux",
       }, ["--vxlan-ports", "none", "--max-tftp-transfers", "0", "--max-tftp-sessions", "1", "--max-control-streams", "1", "--control-idle", "5", "--max-tunnel-depth", "0", "--reasm-datagrams", "0", "--reasm-bytes", "100", "--reasm-timeout", "2", "--profile", "linux"]],
+      // A REGISTER dialog, then an INVITE one: SIP read up to the INVITE (sip_dialog_limit).
+      ["inside.pcap", { "#opt-max-sip-dialogs": "1" }, ["--vxlan-ports", "none", "--max-tftp-transfers", "0", "--max-tftp-sessions", "1", "--max-control-streams", "1", "--control-idle", "5", "--max-tunnel-depth", "0", "--reasm-datagrams", "0", "--reasm-bytes", "100", "--reasm-timeout", "2", "--profile", "linux", "--max-sip-dialogs", "1"], join(root, "pcaps/lab/sip-udp-helper")],
     ];
     const sessions: number[] = [];
-    for (const [file, fields, args] of runs) {
+    for (const [file, fields, args, dir = alg] of runs) {
       for (const [sel, v] of Object.entries(fields)) {
         if (sel === "#opt-profile") await page.selectOption(sel, v);
         else await page.fill(sel, v);
       }
-      await page.setInputFiles("#file-inside", join(alg, file));
+      await page.setInputFiles("#file-inside", join(dir, file));
       await page.click("#run");
       await page.waitForFunction(() => document.body.dataset.state === "done" || document.body.dataset.state === "error");
-      const want = JSON.parse(cli(alg, ["verify", "--inside", file, ...args, "--json"]).stdout);
+      const want = JSON.parse(cli(dir, ["verify", "--inside", file, ...args, "--json"]).stdout);
       const got = JSON.parse(await downloadText(page, "#dl-json"));
       expect(got, `${file} ${args.join(" ")}`).toEqual(want);
       sessions.push(got.sessions.length);
@@ -381,6 +383,7 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     // The options changed what was analyzed: SIP off port 5080, SIP not looked for, TFTP off port 70, the limits counted.
     expect(sessions.slice(0, 3)).toEqual([1, 0, 0]);
     expect(sessions.slice(4, 6)).toEqual([1, 0]);
+    expect(sessions[7]).toBe(1);
     // A limit out of the CLI's range is refused with the field's name.
     await page.fill("#opt-max-flows", "8");
     await page.click("#run");

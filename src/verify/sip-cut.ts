@@ -1,0 +1,39 @@
+/**
+ * SIP read only up to a point of a capture (`--max-sip-dialogs`: AnalyzeResult.sipCut, diagnostic
+ * sip_dialog_limit). Past that point the capture's SIP messages were counted, not kept, so their
+ * absence from it proves nothing: what verify would conclude from a message, a dialog or a
+ * router row missing there is not judged, and says why.
+ */
+import type { AnalyzeResult } from "../alg/analyze.js";
+
+/**
+ * How far before a capture's cut a dialog or message of the other capture is still taken to be
+ * possibly beyond it: the two captures reach their limits at about the same dialog, give or take
+ * the router's delay and the dialogs' order near it (a dialog the router really dropped that close
+ * to the cut is not judged either).
+ */
+export const SIP_CUT_MARGIN_MS = 1000;
+
+type Side = "inside" | "outside";
+
+/** The reason a capture's SIP is not read past its cut (undefined: read to its end). */
+export function sipCutReason(r: AnalyzeResult | undefined, side: Side): string | undefined {
+  const c = r?.sipCut;
+  return c && `the ${side} capture's SIP is read only up to packet ${c.packet} (${c.time}): it holds more than --max-sip-dialogs (${c.dialogs}) dialogs (sip_dialog_limit)`;
+}
+
+/**
+ * The reason SIP at `ms` (that capture's clock) may be missing from capture `side`, or undefined
+ * when that capture read SIP there. `off`: the outside clock minus the inside one.
+ */
+export function pastSipCut(inputs: { inside?: AnalyzeResult; outside?: AnalyzeResult }, side: Side, ms: number): string | undefined {
+  const r = inputs[side];
+  const c = r?.sipCut;
+  if (!c || ms < c.ms - SIP_CUT_MARGIN_MS) return undefined;
+  return sipCutReason(r, side);
+}
+
+/** The reason of the first capture whose SIP was cut (either side), for what rests on both. */
+export function anySipCut(inputs: { inside?: AnalyzeResult; outside?: AnalyzeResult }): string | undefined {
+  return sipCutReason(inputs.inside, "inside") ?? sipCutReason(inputs.outside, "outside");
+}
