@@ -99,7 +99,7 @@ function sipDiagnostics(file: string, c: AlgConditions, opts: AnalyzeOptions): D
   if (sip.cut) {
     out.push({
       code: "sip_dialog_limit", severity: "warning", file, packet: sip.cut.packet, count: sip.messagesCut,
-      message: `the capture holds more than --max-sip-dialogs (${opts.maxSipDialogs ?? DEFAULT_MAX_SIP_DIALOGS}) SIP dialogs: SIP is read up to packet ${sip.cut.packet} (${nsToIso(sip.cut.ns)}), the first message of the first dialog beyond it; it and the ${sip.messagesCut - 1} SIP message(s) after it were counted, not kept, so the kept dialogs end there, and no media flow starting from then on is judged by the Linux emulation`,
+      message: `the capture holds more than --max-sip-dialogs (${opts.maxSipDialogs ?? DEFAULT_MAX_SIP_DIALOGS}) SIP dialogs: SIP is read up to packet ${sip.cut.packet} (${nsToIso(sip.cut.ns)}), the first message of the first dialog beyond it; it and the ${sip.messagesCut - 1} SIP message(s) completed after it were counted, not kept, so the kept dialogs end there, and no media flow starting from then on is judged by the Linux emulation`,
     });
   }
   if (sip.firstDamaged) {

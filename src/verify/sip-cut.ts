@@ -23,8 +23,8 @@ export function sipCutReason(r: AnalyzeResult | undefined, side: Side): string |
 }
 
 /**
- * The reason SIP at `ms` (that capture's clock) may be missing from capture `side`, or undefined
- * when that capture read SIP there. `off`: the outside clock minus the inside one.
+ * The reason SIP at `ms` (in capture `side`'s clock: the caller adds or takes the clock offset)
+ * may be missing from that capture, or undefined when it read SIP there.
  */
 export function pastSipCut(inputs: { inside?: AnalyzeResult; outside?: AnalyzeResult }, side: Side, ms: number): string | undefined {
   const r = inputs[side];

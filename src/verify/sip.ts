@@ -107,9 +107,23 @@ export function pairDialogs(ins: SipSession[], outs: SipSession[], nat?: Reconci
   const used = new Set<SipSession>();
   const byCall = new Map<string, SipSession[]>();
   for (const s of outs) if (s.sip?.callId) (byCall.get(s.sip.callId) ?? byCall.set(s.sip.callId, []).get(s.sip.callId)!).push(s);
+  // By the first message's kind, CSeq and topmost Via branch (txKey), made when a Call-ID first fails to
+  // pair: a look-up, not a scan of every outside dialog for each inside one (a router that hides
+  // Call-IDs, --max-sip-dialogs of them).
+  let byFirstTx: Map<string, SipSession[]> | undefined;
   for (const si of ins) {
     let so = si.sip?.callId ? byCall.get(si.sip.callId)?.find((x) => !used.has(x)) : undefined;
-    if (!so) so = outs.find((x) => !used.has(x) && sameFirstTransaction(si, x) && pairedFlows(si, x, nat));
+    const first = si.sip?.messages[0];
+    if (!so && first) {
+      if (!byFirstTx) {
+        byFirstTx = new Map();
+        for (const x of outs) {
+          const m = x.sip?.messages[0];
+          if (m) (byFirstTx.get(txKey(m)) ?? byFirstTx.set(txKey(m), []).get(txKey(m))!).push(x);
+        }
+      }
+      so = byFirstTx.get(txKey(first))?.find((x) => !used.has(x) && pairedFlows(si, x, nat));
+    }
     if (so) used.add(so);
     out.push([si, so]);
   }
@@ -119,12 +133,6 @@ export function pairDialogs(ins: SipSession[], outs: SipSession[], nat?: Reconci
 
 const txKey = (m: SipMessageView) => `${m.request ? m.request.method : m.status?.code}|${m.cseq?.num} ${m.cseq?.method}|${m.via[0]?.branch ?? ""}`;
 const txKeyNoBranch = (m: SipMessageView) => `${m.request ? m.request.method : m.status?.code}|${m.cseq?.num} ${m.cseq?.method}`;
-
-function sameFirstTransaction(a: SipSession, b: SipSession): boolean {
-  const x = a.sip!.messages[0];
-  const y = b.sip!.messages[0];
-  return !!x && !!y && txKey(x) === txKey(y);
-}
 
 function pairedFlows(a: SipSession, b: SipSession, nat?: Reconciliation): boolean {
   return !nat || nat.byInside.get(a.controlFlow)?.outsideFlow === b.controlFlow;
