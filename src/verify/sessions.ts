@@ -31,8 +31,29 @@ const ep = (e: { ip?: string; port?: number | null }) => `${e.ip === undefined ?
 
 /** FTP replies after `packet` on the control flow, up to the next negotiation. */
 function refusal(events: AlgEvent[], controlFlow: number, after: number, before: number): AlgEvent | undefined {
-  return events.find((e) => e.kind === EventKind.FtpReply && e.flow === controlFlow && e.packet > after && e.packet < before &&
+  return eventsOf(events, controlFlow).find((e) => e.kind === EventKind.FtpReply && e.packet > after && e.packet < before &&
     [425, 426, 500, 501, 502, 504, 522].includes(e.code));
+}
+
+/** Each capture's kept control lines by flow, in their order (made at the first look-up). */
+const byFlowIndex = new WeakMap<readonly AlgEvent[], Map<number, AlgEvent[]>>();
+
+/**
+ * The events of `events` on `flow`, in order: asked once per negotiation without data, a scan of
+ * every kept line was quadratic (a capture of many FTP sessions whose data never came).
+ */
+function eventsOf(events: readonly AlgEvent[], flow: number): readonly AlgEvent[] {
+  let index = byFlowIndex.get(events);
+  if (!index) {
+    index = new Map();
+    for (const e of events) {
+      const list = index.get(e.flow);
+      if (list) list.push(e);
+      else index.set(e.flow, [e]);
+    }
+    byFlowIndex.set(events, index);
+  }
+  return index.get(flow) ?? [];
 }
 
 function activeKind(n: Negotiation): boolean {
@@ -65,10 +86,14 @@ export interface NatHints {
 
 export function verifySessions(input: SessionCheckInput, findings: Finding[], checks: Check[] = []): VerifiedSession[] {
   const out = pairSessions(input, findings);
+  // What the checks read of the findings (which they do not add to), by packet: one pass over
+  // them, not one per negotiation (a capture of many sessions with a finding each).
+  const notTranslated = findingPackets(findings, "alg.payload-not-translated");
+  const foreignRefused = findingPackets(findings, "alg.port-refused-foreign-address");
   for (const s of out) {
     for (const n of s.negotiations) {
       if (s.alg === "tftp") tftpChecks(subjectOf(s, n), n, input, checks);
-      else negotiationChecks(s, n, input, findings, checks);
+      else negotiationChecks(s, n, input, checks, notTranslated, foreignRefused);
     }
   }
   // SIP dialogs have their own pairing and checks (./sip.ts).
@@ -80,10 +105,14 @@ function pairSessions(input: SessionCheckInput, findings: Finding[]): VerifiedSe
   const { inside, outside, nat } = input;
   const out: VerifiedSession[] = [];
   const pairedOutside = new Set<Session>();
+  // The first outside session of each control flow: a look-up per inside session, not a scan of
+  // them all (--max-tftp-sessions requests on each side).
+  const byFlow = new Map<number, Session>();
+  for (const s of outside?.sessions ?? []) if (!byFlow.has(s.controlFlow)) byFlow.set(s.controlFlow, s);
   for (const si of inside?.sessions ?? []) {
     if (isSipSession(si)) continue;
     const m = nat?.byInside.get(si.controlFlow);
-    const so = m ? outside?.sessions.find((s) => s.controlFlow === m.outsideFlow) : undefined;
+    const so = m?.outsideFlow !== undefined ? byFlow.get(m.outsideFlow) : undefined;
     if (so) pairedOutside.add(so);
     out.push(checkSession(si, so, m, input, findings));
   }
@@ -261,6 +290,24 @@ function checkNegotiation(
   return v;
 }
 
+/** Each negotiation's session, per capture's session list (made at its first look-up). */
+const ownerIndex = new WeakMap<readonly Session[], Map<Negotiation, Session>>();
+
+/**
+ * The session holding negotiation `n` in `sessions` (as `sessions.find((s) => s.negotiations.includes(n))`),
+ * through an index made once per list: asked for every negotiation, a scan of every session was
+ * quadratic (--max-tftp-sessions requests per capture).
+ */
+export function sessionOf(sessions: readonly Session[], n: Negotiation): Session | undefined {
+  let index = ownerIndex.get(sessions);
+  if (!index) {
+    index = new Map();
+    for (const s of sessions) for (const x of s.negotiations) if (!index.has(x)) index.set(x, s);
+    ownerIndex.set(sessions, index);
+  }
+  return index.get(n);
+}
+
 export const msOf = (iso: string) => Date.parse(iso.slice(0, 19) + "Z") + Number(`0.${iso.slice(20, 29).replace(/\D/g, "") || "0"}`) * 1000;
 
 /**
@@ -378,7 +425,7 @@ function dataMissing(n: Negotiation, v: VerifiedNegotiation, findings: Finding[]
     findings.push(finding("alg.data-flow-late", `the data flow for ${n.kind} at packet ${n.packet} started after the expectation window`, { [outsideOnly ? "outside" : "inside"]: [n.packet], [outsideOnly ? "outsideFlows" : "insideFlows"]: n.lateFlows }));
     return;
   }
-  const sess = r.sessions.find((s) => s.negotiations.includes(n));
+  const sess = sessionOf(r.sessions, n);
   const next = sess?.negotiations[sess.negotiations.indexOf(n) + 1]?.packet ?? Number.MAX_SAFE_INTEGER;
   const ref = sess ? refusal(r.events, sess.controlFlow, n.packet, next) : undefined;
   if (ref) {
@@ -413,12 +460,12 @@ function dataMissing(n: Negotiation, v: VerifiedNegotiation, findings: Finding[]
  */
 function foreignPortRefused(n: Negotiation, r: AnalyzeResult, sess: Session, ref: AlgEvent, findings: Finding[], input: SessionCheckInput, outsideOnly: boolean, ni?: Negotiation, no?: Negotiation): boolean {
   if (!activeKind(n) || (ref.code !== 500 && ref.code !== 501)) return false;
-  const firstReply = r.events.find((e) => e.kind === EventKind.FtpReply && e.flow === sess.controlFlow && e.packet > n.packet);
+  const firstReply = eventsOf(r.events, sess.controlFlow).find((e) => e.kind === EventKind.FtpReply && e.packet > n.packet);
   if (firstReply !== ref) return false;
   // The server's view: the outside negotiation and its session, or this capture's when it is the
   // only one (an inside-only capture shows the client's own address, which is its peer there).
   const serverSide = no ?? (outsideOnly ? n : undefined);
-  const serverSess = no ? input.outside?.sessions.find((s) => s.negotiations.includes(no)) : outsideOnly ? sess : undefined;
+  const serverSess = no ? input.outside && sessionOf(input.outside.sessions, no) : outsideOnly ? sess : undefined;
   if (!serverSide || !serverSess || serverSide.announced.ip === undefined || serverSide.announced.ip === serverSess.client.ip) return false;
   findings.push(finding("alg.port-refused-foreign-address", `the server refused ${n.kind} ${ep(serverSide.announced)} with "${ref.text}": it names ${serverSide.announced.ip}, not ${serverSess.client.ip}, the control connection's peer as the server sees it`, {
     // The refusal is quoted from capture r (the inside one when both were given).
@@ -444,11 +491,28 @@ export function subjectOf(s: VerifiedSession, n: VerifiedNegotiation): string {
 }
 
 /** The rewrite and data-path checks of one negotiation, with what they rest on. */
-function negotiationChecks(s: VerifiedSession, n: VerifiedNegotiation, input: SessionCheckInput, findings: Finding[], checks: Check[]): void {
+/** The inside and outside packets the evidence of the findings of one code names. */
+interface FindingPackets {
+  inside: Set<number>;
+  outside: Set<number>;
+}
+
+function findingPackets(findings: readonly Finding[], code: string): FindingPackets {
+  const out: FindingPackets = { inside: new Set(), outside: new Set() };
+  for (const f of findings) {
+    if (f.code !== code) continue;
+    for (const p of f.evidence.inside ?? []) out.inside.add(p);
+    for (const p of f.evidence.outside ?? []) out.outside.add(p);
+  }
+  return out;
+}
+
+function negotiationChecks(s: VerifiedSession, n: VerifiedNegotiation, input: SessionCheckInput, checks: Check[], notTranslated: FindingPackets, foreignRefused: FindingPackets): void {
   const subject = subjectOf(s, n);
-  const about = (f: Finding) => (n.outside && f.evidence.outside?.includes(n.outside.packet)) || (n.inside && f.evidence.inside?.includes(n.inside.packet));
+  /** A finding of these packets names this negotiation's packet on either side. */
+  const about = (f: FindingPackets) => (n.outside !== undefined && f.outside.has(n.outside.packet)) || (n.inside !== undefined && f.inside.has(n.inside.packet));
   // The row and the findings agree: a payload a finding calls untranslated is never "ok".
-  if (n.rewrite && findings.some((f) => f.code === "alg.payload-not-translated" && about(f))) {
+  if (n.rewrite && about(notTranslated)) {
     n.rewrite.ok = false;
     n.rewrite.status = "not-rewritten";
   }
@@ -473,7 +537,7 @@ function negotiationChecks(s: VerifiedSession, n: VerifiedNegotiation, input: Se
   }
   const x = n.inside ?? n.outside;
   const flow = n.kind === "SETUP" ? "media" : "data connection";
-  const errors = findings.some((f) => f.code === "alg.port-refused-foreign-address" && about(f));
+  const errors = about(foreignRefused);
   const dp: Record<VerifiedNegotiation["dataPath"], [Check["status"], string]> = {
     forwarded: ["passed", `the ${flow} crossed the NAT (seen on both sides as one flow)`],
     blocked: ["failed", `the ${flow} was seen on one side of the NAT only`],

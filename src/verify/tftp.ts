@@ -24,7 +24,7 @@ import type { Negotiation, Session } from "../alg/sessions.js";
 import type { TftpInfo } from "../alg/tftp.js";
 import type { Flow } from "../types.js";
 import { finding } from "./findings.js";
-import { msOf, type SessionCheckInput } from "./sessions.js";
+import { msOf, sessionOf, type SessionCheckInput } from "./sessions.js";
 import { icmpFlowsBetween } from "./flow-columns.js";
 import type { Check, Finding, NatMapping, TftpTransferView, VerifiedNegotiation, VerifiedSession, VerifiedTftp } from "./types.js";
 
@@ -185,7 +185,7 @@ export function tftpChecks(subject: string, v: VerifiedNegotiation, input: Sessi
   checks.push({ check: "rewrite", subject, status: "not-checked", reason: "TFTP carries no address or port in its payload: nothing to rewrite" });
   const side = !input.inside ? "outside" : !input.outside ? "inside" : undefined;
   const x = (v.inside ?? v.outside)!;
-  const t = (v.inside && input.inside?.sessions.find((s) => s.negotiations.includes(v.inside!))?.tftp) ?? input.outside?.sessions.find((s) => v.outside && s.negotiations.includes(v.outside))?.tftp;
+  const t = (v.inside && input.inside && sessionOf(input.inside.sessions, v.inside)?.tftp) ?? (v.outside && input.outside && sessionOf(input.outside.sessions, v.outside)?.tftp);
   const how = t ? (t.outcome === "completed" ? `; the transfer completed (${t.blocks} block(s), ${t.bytes} bytes)` : t.outcome === "error" ? `; the transfer ended by ERROR ${t.error?.code}` : `; the transfer is ${t.outcome}`) : "";
   const dp: Record<VerifiedNegotiation["dataPath"], [Check["status"], string]> = {
     forwarded: ["passed", `the server's reply crossed the NAT to the client (one flow on both sides)${how}`],
