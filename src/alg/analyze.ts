@@ -9,7 +9,7 @@ import type { AlgEvent, ByteSource } from "../wasm/core.js";
 import { DEFAULT_MAX_NEGOTIATIONS, SessionBuilder, type AlgConditions, type AnalyzeOptions, type Session } from "./sessions.js";
 import type { Diagnostic } from "../types.js";
 import { tftpDiagnostics } from "./tftp.js";
-import { DEFAULT_MAX_SIP_DIALOGS } from "./limits.js";
+import { DEFAULT_MAX_SESSIONS, DEFAULT_MAX_SIP_DIALOGS } from "./limits.js";
 import { nsToIso } from "../net/time.js";
 
 export interface AnalyzeScanOptions extends ScanOptions, AnalyzeOptions {}
@@ -27,6 +27,11 @@ export interface AnalyzeResult {
    * and time of the first message not kept. Nothing of SIP from there on is in `sessions`.
    */
   sipCut?: { packet: number; time: string; ms: number; dialogs: number };
+  /**
+   * The first control line of an FTP/RTSP connection beyond `--max-sessions` (diagnostic
+   * session_limit): its packet and time. Connections that start from there on have no session.
+   */
+  sessionCut?: { packet: number; time: string; ms: number; sessions: number };
 }
 
 export async function analyzeCapture(module: WebAssembly.Module, source: ByteSource, opts: AnalyzeScanOptions): Promise<AnalyzeResult> {
@@ -41,8 +46,12 @@ export async function analyzeCapture(module: WebAssembly.Module, source: ByteSou
   live = undefined;
   for (const d of algDiagnostics(opts.file, builder.conditions, scan, opts)) scan.diagnostics.push(d);
   for (const d of tftpDiagnostics(opts.file, builder.tftp.conditions, opts)) scan.diagnostics.push(d);
+  const result: AnalyzeResult = { scan, sessions, events: builder.answers };
   const cut = builder.conditions.sip?.cut;
-  return cut ? { scan, sessions, events: builder.answers, sipCut: { packet: cut.packet, time: nsToIso(cut.ns), ms: Number(cut.ns) / 1e6, dialogs: opts.maxSipDialogs ?? DEFAULT_MAX_SIP_DIALOGS } } : { scan, sessions, events: builder.answers };
+  if (cut) result.sipCut = { packet: cut.packet, time: nsToIso(cut.ns), ms: Number(cut.ns) / 1e6, dialogs: opts.maxSipDialogs ?? DEFAULT_MAX_SIP_DIALOGS };
+  const sc = builder.conditions.sessionCut;
+  if (sc) result.sessionCut = { packet: sc.packet, time: nsToIso(sc.ts), ms: Number(sc.ts) / 1e6, sessions: opts.maxSessions ?? DEFAULT_MAX_SESSIONS };
+  return result;
 }
 
 /** Located diagnostics for control-stream problems: gaps, over-long lines, limits hit. */
@@ -65,6 +74,12 @@ export function algDiagnostics(file: string, c: AlgConditions, scan: CaptureScan
     out.push({
       code: "control_stream_table_full", severity: "warning", file, packet: c.firstTableFull?.packet, count: scan.stats.controlStreamsDropped,
       message: `${scan.stats.controlStreamsDropped} control connection(s) arrived while --max-control-streams connections were open and were not reassembled; their negotiations are missing`,
+    });
+  }
+  if (c.sessionCut) {
+    out.push({
+      code: "session_limit", severity: "warning", file, packet: c.sessionCut.packet, count: c.linesNotKept,
+      message: `more than --max-sessions (${opts.maxSessions ?? DEFAULT_MAX_SESSIONS}) FTP/RTSP control connections: those that start from packet ${c.sessionCut.packet} (${nsToIso(c.sessionCut.ts)}) on have no session, their ${c.linesNotKept} control line(s) counted, not kept; the sessions kept are whole`,
     });
   }
   const messagesNotKept = c.sip?.messagesNotKept ?? 0;

@@ -10,3 +10,10 @@
  * `verify` well inside V8's ~4 GiB heap; 100 000 would not.
  */
 export const DEFAULT_MAX_SIP_DIALOGS = 25_000;
+
+/**
+ * FTP and RTSP control sessions kept per capture (`--max-sessions`; src/alg/sessions.ts
+ * SessionBuilder): a session costs `analyze` ~2-4 kB (60 000 sessions: +132 MiB), as TFTP's
+ * requests are bounded by `--max-tftp-sessions` (100 000).
+ */
+export const DEFAULT_MAX_SESSIONS = 100_000;

@@ -36,6 +36,7 @@ import { TftpSessions, type TftpInfo } from "./tftp.js";
 import type { MediaInfo, SipSession } from "./sip-types.js";
 import { SipBuilder, type SipConditions } from "./sip.js";
 import { FlowCandidates } from "./candidates.js";
+import { DEFAULT_MAX_SESSIONS } from "./limits.js";
 
 export type { MediaInfo, Sdp, SdpDirection, SdpMedia, SipContact, SipMessage, SipParty, SipSession, SipVia } from "./sip-types.js";
 
@@ -129,6 +130,8 @@ export interface AnalyzeOptions {
   maxTftpSessions?: number;
   /** SIP dialogs kept per capture (default DEFAULT_MAX_SIP_DIALOGS; see SipConditions.cut). */
   maxSipDialogs?: number;
+  /** FTP and RTSP sessions kept per capture (default DEFAULT_MAX_SESSIONS; see AlgConditions.sessionCut). */
+  maxSessions?: number;
   /**
    * Keep the control lines and FTP answers verify reads (`AnalyzeResult.events`; default true).
    * False leaves `events` empty and changes nothing else: the sessions are the same. `analyze`
@@ -233,6 +236,13 @@ export interface AlgConditions {
   sessionsPartial: number;
   /** SIP: datagrams that were not SIP, damaged messages, messages not kept (SipBuilder). */
   sip?: SipConditions;
+  /**
+   * `--max-sessions`: the first control line of an FTP/RTSP connection that would have been a
+   * session beyond the limit (its packet and time), and the lines of such connections counted
+   * (not kept) from there on. The sessions kept are whole: their lines after it are still read.
+   */
+  sessionCut?: { packet: number; ts: bigint };
+  linesNotKept: number;
 }
 
 /**
@@ -246,7 +256,8 @@ export class SessionBuilder {
   readonly answers: AlgEvent[] = [];
   /** AnalyzeOptions.verifyEvents. */
   private readonly keepEvents: boolean;
-  readonly conditions: AlgConditions = { gaps: 0, longLines: 0, negotiationsNotKept: 0, teardownsNotKept: 0, firstNotKeptPacket: 0, sessionsPartial: 0 };
+  readonly conditions: AlgConditions = { gaps: 0, longLines: 0, negotiationsNotKept: 0, teardownsNotKept: 0, firstNotKeptPacket: 0, sessionsPartial: 0, linesNotKept: 0 };
+  private readonly maxSessions: number;
 
   /** TFTP requests and transfers (their own events; src/alg/tftp.ts). */
   readonly tftp: TftpSessions;
@@ -255,6 +266,7 @@ export class SessionBuilder {
 
   constructor(private readonly opts: AnalyzeOptions = {}) {
     this.max = opts.maxNegotiations ?? DEFAULT_MAX_NEGOTIATIONS;
+    this.maxSessions = opts.maxSessions ?? DEFAULT_MAX_SESSIONS;
     this.keepEvents = opts.verifyEvents !== false;
     this.tftp = new TftpSessions(opts.maxTftpSessions);
     this.sip = new SipBuilder(this.max, this.conditions, opts.maxSipDialogs);
@@ -286,7 +298,15 @@ export class SessionBuilder {
     }
     if (e.alg !== "ftp" && e.alg !== "rtsp") return;
     let st = this.flows.get(e.flow);
-    if (!st) this.flows.set(e.flow, (st = new FlowState(e.flow, e.alg)));
+    if (!st) {
+      // A connection beyond --max-sessions: its lines counted, none kept (memory follows the limit).
+      if (this.flows.size >= this.maxSessions) {
+        c.sessionCut ??= { packet: e.packet, ts: e.ts };
+        c.linesNotKept++;
+        return;
+      }
+      this.flows.set(e.flow, (st = new FlowState(e.flow, e.alg)));
+    }
     if (e.kind === EventKind.LineTooLong) {
       c.longLines++;
       c.firstLongLine ??= e;

@@ -35,7 +35,7 @@ async function analyzeAndPost(): Promise<void> {
     // Everything but the flow table first: the main thread deserialises it (sessions, events: ~2 MB
     // on the bench pair, ~50 ms) while the table is copied below, not after it, on verify's critical
     // path when this is the last worker (files.ts analyzeFilesParallel joins the two messages).
-    parentPort!.postMessage({ head: { scan, sessions: r.sessions, events: r.events, ...(r.sipCut && { sipCut: r.sipCut }) } });
+    parentPort!.postMessage({ head: { scan, sessions: r.sessions, events: r.events, ...(r.sipCut && { sipCut: r.sipCut }), ...(r.sessionCut && { sessionCut: r.sessionCut }) } });
     // One worker packs at a time (the pack lock of files.ts analyzeFilesParallel): the other's copy waits for this one to end.
     let prepared = false;
     for (let held; packLock && packLockId && (held = Atomics.compareExchange(packLock, 0, 0, packLockId)) !== 0; ) {

@@ -272,7 +272,7 @@ export async function analyzeFilesParallel(
       // preparation) must not add to the worker's wasm memory, still resident until then.
       void Promise.all([transferModules, w.terminate()]).then(async ([[{ unpackFlows }, { offerPackBuffer }]]) => {
         const flows = unpackFlows(packed);
-        const result: AnalyzeResult = { scan: { ...got.scan, flows }, sessions: got.sessions, events: got.events, ...(got.sipCut && { sipCut: got.sipCut }) };
+        const result: AnalyzeResult = { scan: { ...got.scan, flows }, sessions: got.sessions, events: got.events, ...(got.sipCut && { sipCut: got.sipCut }), ...(got.sessionCut && { sessionCut: got.sessionCut }) };
         // This thread's own preparation first: when the other worker ends meanwhile, it packs its
         // table itself (on the other core) while this one prepares, where an offer made first had
         // it wait for this thread's buffer and then for this thread's preparation. An offer made

@@ -19,7 +19,7 @@ import type { Check, Finding, NatMapping, PredictedConversation, PredictedFlow, 
 import { finding } from "./findings.js";
 import { matchRouter, replyTuple, type DocumentMatch, type MatchCaptures, type RouterMatch } from "./router-match.js";
 import { conntrackEventHelperChecks, registerExpectationChecks, srxSipCallChecks, srxSipTransactionChecks } from "./router-sip.js";
-import { anySipCut } from "./sip-cut.js";
+import { anySipCut, sessionCutReason } from "./cuts.js";
 
 /** ALG protocols whose conversations, errors and expectations are compared (Junos `ALG protocol:`, statistics `ALG errors:`). */
 const ALG_PROTOCOLS = /^(ftp|rtsp|sip|tftp)$/i;
@@ -583,6 +583,7 @@ function expectationChecks(expectations: RouterExpectation[], findings: Finding[
   const byDst = new Map<string, RouterExpectation>();
   for (const e of expectations) if (!byDst.has(epKey(e.dst))) byDst.set(epKey(e.dst), e);
   const sipCut = anySipCut(captures);
+  const sessionCut = sessionCutReason(captures.inside, "inside") ?? sessionCutReason(captures.outside, "outside");
   for (const s of sessions ?? []) {
     for (const n of s.negotiations) {
       const x = n.outside ?? n.inside;
@@ -600,10 +601,10 @@ function expectationChecks(expectations: RouterExpectation[], findings: Finding[
           checks.push({ check: "conntrack-expectation", subject, status: "passed", reason: `expectation ${hit.location.file}:${hit.location.line} for ${ep(hit.dst)}${helper}` });
         } else if (n.dataPath === "forwarded") {
           checks.push({ check: "conntrack-expectation", subject, status: "not-checked", reason: "none listed: its connection arrived, and an expectation is removed when its connection arrives" });
-        } else if (n.dataPath === "not-covered" && s.alg === "sip" && sipCut) {
-          // Its dialog may be one a capture did not keep: whether its media came (which removes
-          // the expectation), or a later message flushed it, is not in what was read.
-          checks.push({ check: "conntrack-expectation", subject, status: "not-checked", reason: `none listed, and its media is not covered${n.notCovered ? ` (${n.notCovered})` : ""}: ${sipCut}` });
+        } else if (n.dataPath === "not-covered" && (s.alg === "sip" ? sipCut : sessionCut)) {
+          // Its dialog or session may be one a capture did not keep: whether its data or media
+          // came (which removes the expectation), or a later line flushed it, is not in what was read.
+          checks.push({ check: "conntrack-expectation", subject, status: "not-checked", reason: `none listed, and its ${s.alg === "sip" ? "media" : "data path"} is not covered${n.notCovered ? ` (${n.notCovered})` : ""}: ${s.alg === "sip" ? sipCut : sessionCut}` });
         } else {
           findings.push(finding("conntrack.expectation-missing", `no conntrack expectation for ${ep(x.expected[idx[0]!]!.to)} announced by ${x.kind}${what} (packet ${x.packet})`, n.outside ? { outside: [x.packet] } : { inside: [x.packet] }));
           checks.push({ check: "conntrack-expectation", subject, status: "failed", reason: "no expectation for the announced endpoint, and its connection did not get through (conntrack.expectation-missing)" });

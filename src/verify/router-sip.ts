@@ -19,7 +19,7 @@ import type { MatchCaptures } from "./router-match.js";
 import { finding } from "./findings.js";
 import { hostPort } from "../net/addr.js";
 import { flowSpan } from "./flow-columns.js";
-import { anySipCut, sipCutReason } from "./sip-cut.js";
+import { anySipCut, sipCutReason } from "./cuts.js";
 
 /** The SIP part of a session, when it has one. */
 export function sipOf(s: AnalyzeResult["sessions"][number]): SipSession | undefined {

@@ -26,7 +26,7 @@ import { dropSdpNegotiations, linuxClashes, linuxDialog, linuxEmulation, type Li
 import { SIP_MEDIA_WAIT_S, SIP_MEDIA_WINDOW_S, afterEndFinding, endWords, mediaDirection, mediaEnd, type MediaDirection, type MediaInput } from "./sip-media.js";
 import type { Check, Evidence, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, VerifiedSession } from "./types.js";
 import { hostPort } from "../net/addr.js";
-import { pastSipCut } from "./sip-cut.js";
+import { pastSipCut } from "./cuts.js";
 
 export type SipSession = Session & { sip: NonNullable<Session["sip"]> };
 

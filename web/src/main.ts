@@ -134,6 +134,7 @@ const LIMITS: { id: string; key: PageLimit; min: number; max: number; map?: (n: 
   { id: "opt-control-idle", key: "controlIdleSeconds", min: 1, max: 4_000_000 },
   { id: "opt-max-negotiations", key: "maxNegotiations", min: 1, max: 100_000_000 },
   { id: "opt-max-sip-dialogs", key: "maxSipDialogs", min: 1, max: 100_000_000 },
+  { id: "opt-max-sessions", key: "maxSessions", min: 1, max: 100_000_000 },
   { id: "opt-max-tftp-transfers", key: "maxTftpTransfers", min: 0, max: 65_536 },
   { id: "opt-max-tftp-sessions", key: "maxTftpSessions", min: 1, max: 100_000_000 },
   { id: "opt-max-tftp-duplicate-acks", key: "maxTftpDuplicateAcks", min: 0, max: 16_777_215 },
