@@ -16,7 +16,7 @@ import type { AnalyzeResult } from "../alg/analyze.js";
  * take the router's delay and the order near it (one the router really dropped that close to the
  * cut is not judged either).
  */
-export const SIP_CUT_MARGIN_MS = 1000;
+export const CUT_MARGIN_MS = 1000;
 
 type Side = "inside" | "outside";
 
@@ -33,7 +33,7 @@ export function sipCutReason(r: AnalyzeResult | undefined, side: Side): string |
 export function pastSipCut(inputs: { inside?: AnalyzeResult; outside?: AnalyzeResult }, side: Side, ms: number): string | undefined {
   const r = inputs[side];
   const c = r?.sipCut;
-  if (!c || ms < c.ms - SIP_CUT_MARGIN_MS) return undefined;
+  if (!c || ms < c.ms - CUT_MARGIN_MS) return undefined;
   return sipCutReason(r, side);
 }
 
@@ -48,7 +48,7 @@ export function anySipCut(inputs: { inside?: AnalyzeResult; outside?: AnalyzeRes
  */
 export function pastSessionCut(inputs: { inside?: AnalyzeResult; outside?: AnalyzeResult }, side: Side, ms: number): string | undefined {
   const c = inputs[side]?.sessionCut;
-  if (!c || ms < c.ms - SIP_CUT_MARGIN_MS) return undefined;
+  if (!c || ms < c.ms - CUT_MARGIN_MS) return undefined;
   return sessionCutReason(inputs[side], side);
 }
 

@@ -500,7 +500,6 @@ export function subjectOf(s: VerifiedSession, n: VerifiedNegotiation): string {
   return `${s.alg.toUpperCase()} ${n.command && n.command !== n.kind ? `${n.command}→` : ""}${n.kind} (${where})${n.transfer ? ` for ${n.transfer}` : ""}`;
 }
 
-/** The rewrite and data-path checks of one negotiation, with what they rest on. */
 /** The inside and outside packets the evidence of the findings of one code names. */
 interface FindingPackets {
   inside: Set<number>;
@@ -517,6 +516,7 @@ function findingPackets(findings: readonly Finding[], code: string): FindingPack
   return out;
 }
 
+/** The rewrite and data-path checks of one negotiation, with what they rest on. */
 function negotiationChecks(s: VerifiedSession, n: VerifiedNegotiation, input: SessionCheckInput, checks: Check[], notTranslated: FindingPackets, foreignRefused: FindingPackets): void {
   const subject = subjectOf(s, n);
   /** A finding of these packets names this negotiation's packet on either side. */
