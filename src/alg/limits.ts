@@ -13,7 +13,9 @@ export const DEFAULT_MAX_SIP_DIALOGS = 25_000;
 
 /**
  * FTP and RTSP control sessions kept per capture (`--max-sessions`; src/alg/sessions.ts
- * SessionBuilder): a session costs `analyze` ~2-4 kB (60 000 sessions: +132 MiB), as TFTP's
- * requests are bounded by `--max-tftp-sessions` (100 000).
+ * SessionBuilder), as TFTP's requests are bounded by `--max-tftp-sessions` (100 000). A session
+ * costs `analyze` ~2-4 kB and `verify` ~15 kB of peak memory (60 000 FTP sessions without data
+ * on both sides: 0.95 GiB; with as many unanswered TFTP requests 1.6 GiB): 50 000 of each kind
+ * with 100 000 TFTP requests keep `verify` well inside V8's ~4 GiB heap.
  */
-export const DEFAULT_MAX_SESSIONS = 100_000;
+export const DEFAULT_MAX_SESSIONS = 50_000;
