@@ -23,15 +23,27 @@ export interface AnalyzeResult {
    */
   events: AlgEvent[];
   /**
-   * Where SIP stopped being read (`--max-sip-dialogs`, diagnostic sip_dialog_limit): the packet
-   * and time of the first message not kept. Nothing of SIP from there on is in `sessions`.
+   * Where SIP stopped being read (`--max-sip-dialogs`, diagnostic sip_dialog_limit): the first
+   * message not kept. Nothing of SIP from there on is in `sessions`.
    */
-  sipCut?: { packet: number; time: string; ms: number; dialogs: number };
+  sipCut?: Cut;
   /**
    * The first control line of an FTP/RTSP connection beyond `--max-sessions` (diagnostic
-   * session_limit): its packet and time. Connections that start from there on have no session.
+   * session_limit). Connections that start from there on have no session.
    */
-  sessionCut?: { packet: number; time: string; ms: number; sessions: number };
+  sessionCut?: Cut;
+}
+
+/** Where a capture stopped keeping something (a limit reached): that packet, its time, the limit. */
+export interface Cut {
+  packet: number;
+  time: string;
+  ms: number;
+  limit: number;
+}
+
+function cutOf(c: { packet: number; ns: bigint }, limit: number): Cut {
+  return { packet: c.packet, time: nsToIso(c.ns), ms: Number(c.ns) / 1e6, limit };
 }
 
 export async function analyzeCapture(module: WebAssembly.Module, source: ByteSource, opts: AnalyzeScanOptions): Promise<AnalyzeResult> {
@@ -47,10 +59,9 @@ export async function analyzeCapture(module: WebAssembly.Module, source: ByteSou
   for (const d of algDiagnostics(opts.file, builder.conditions, scan, opts)) scan.diagnostics.push(d);
   for (const d of tftpDiagnostics(opts.file, builder.tftp.conditions, opts)) scan.diagnostics.push(d);
   const result: AnalyzeResult = { scan, sessions, events: builder.answers };
-  const cut = builder.conditions.sip?.cut;
-  if (cut) result.sipCut = { packet: cut.packet, time: nsToIso(cut.ns), ms: Number(cut.ns) / 1e6, dialogs: opts.maxSipDialogs ?? DEFAULT_MAX_SIP_DIALOGS };
-  const sc = builder.conditions.sessionCut;
-  if (sc) result.sessionCut = { packet: sc.packet, time: nsToIso(sc.ts), ms: Number(sc.ts) / 1e6, sessions: opts.maxSessions ?? DEFAULT_MAX_SESSIONS };
+  const { sip, sessionCut } = builder.conditions;
+  if (sip?.cut) result.sipCut = cutOf(sip.cut, opts.maxSipDialogs ?? DEFAULT_MAX_SIP_DIALOGS);
+  if (sessionCut) result.sessionCut = cutOf(sessionCut, opts.maxSessions ?? DEFAULT_MAX_SESSIONS);
   return result;
 }
 
@@ -79,7 +90,7 @@ export function algDiagnostics(file: string, c: AlgConditions, scan: CaptureScan
   if (c.sessionCut) {
     out.push({
       code: "session_limit", severity: "warning", file, packet: c.sessionCut.packet, count: c.linesNotKept,
-      message: `more than --max-sessions (${opts.maxSessions ?? DEFAULT_MAX_SESSIONS}) FTP/RTSP control connections: those that start from packet ${c.sessionCut.packet} (${nsToIso(c.sessionCut.ts)}) on have no session, their ${c.linesNotKept} control line(s) counted, not kept; the sessions kept are whole`,
+      message: `more than --max-sessions (${opts.maxSessions ?? DEFAULT_MAX_SESSIONS}) FTP/RTSP control connections: those that start from packet ${c.sessionCut.packet} (${nsToIso(c.sessionCut.ns)}) on have no session, their ${c.linesNotKept} control line(s) counted, not kept; the sessions kept are whole`,
     });
   }
   const messagesNotKept = c.sip?.messagesNotKept ?? 0;

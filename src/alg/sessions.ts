@@ -241,7 +241,7 @@ export interface AlgConditions {
    * session beyond the limit (its packet and time), and the lines of such connections counted
    * (not kept) from there on. The sessions kept are whole: their lines after it are still read.
    */
-  sessionCut?: { packet: number; ts: bigint };
+  sessionCut?: { packet: number; ns: bigint };
   linesNotKept: number;
 }
 
@@ -301,7 +301,7 @@ export class SessionBuilder {
     if (!st) {
       // A connection beyond --max-sessions: its lines counted, none kept (memory follows the limit).
       if (this.flows.size >= this.maxSessions) {
-        c.sessionCut ??= { packet: e.packet, ts: e.ts };
+        c.sessionCut ??= { packet: e.packet, ns: e.ts };
         c.linesNotKept++;
         return;
       }

@@ -167,17 +167,17 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option("--max-control-streams <n>", "control connections reassembled at the same time (one that ended frees its slot)").argParser(intOption(1, 65_536)).default(512))
     .addOption(new Option("--control-idle <seconds>", "a control connection idle this long gives its slot to a new one when none is free").argParser(intOption(1, 4_000_000)).default(600))
     .addOption(new Option("--max-negotiations <n>", "negotiations (and RTSP TEARDOWNs) kept per session; more are counted (negotiation_limit)").argParser(intOption(1, 100_000_000)).default(10_000))
-    .addOption(new Option("--max-sip-dialogs <n>", "SIP dialogs kept per capture; SIP is read up to the first message of the first dialog beyond them, the rest counted (sip_dialog_limit)").argParser(intOption(1, 100_000_000)).default(DEFAULT_MAX_SIP_DIALOGS))
-    .addOption(new Option("--max-sessions <n>", "FTP and RTSP sessions kept per capture; control connections beyond them are counted (session_limit)").argParser(intOption(1, 100_000_000)).default(DEFAULT_MAX_SESSIONS))
+    .addOption(maxSipDialogsOption())
+    .addOption(maxSessionsOption())
     .option("--merge-interfaces", "count the same 5-tuple on different capture interfaces as one flow");
   endedMemoryOption(captureCoreOptions(tftpOptions(analyze)))
-    .action(async (capture: string, o: TftpCliOptions & CaptureCoreCliOptions & { endedMemory: number; json?: boolean; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; sipPorts: number[]; tftpPorts: number[]; window: number; maxFlows: number; flowTimeouts?: Partial<FlowTimeouts>; maxControlStreams: number; controlIdle: number; maxNegotiations: number; maxSipDialogs: number; maxSessions: number; mergeInterfaces?: boolean }) => {
+    .action(async (capture: string, o: TftpCliOptions & CaptureCoreCliOptions & SessionLimitCliOptions & { endedMemory: number; json?: boolean; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; sipPorts: number[]; tftpPorts: number[]; window: number; maxFlows: number; flowTimeouts?: Partial<FlowTimeouts>; maxControlStreams: number; controlIdle: number; maxNegotiations: number; mergeInterfaces?: boolean }) => {
       const { analyzeFile } = await import("./files.js");
       const prog = progress(io, io.isTTY ? [{ name: capture, total: await sizeOf(capture) }] : []);
       const { scan, sessions } = await prog.until(analyzeFile(capture, {
         profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts, sipPorts: o.sipPorts, tftpPorts: o.tftpPorts,
         flowCapLog2: flowCapLog2For(o.maxFlows), flowTimeouts: o.flowTimeouts, maxControlStreams: o.maxControlStreams,
-        controlIdleSeconds: o.controlIdle, maxNegotiations: o.maxNegotiations, maxSipDialogs: o.maxSipDialogs, maxSessions: o.maxSessions, verifyEvents: false,
+        controlIdleSeconds: o.controlIdle, maxNegotiations: o.maxNegotiations, ...sessionLimits(o), verifyEvents: false,
         mergeInterfaces: o.mergeInterfaces, onProgress: (bytes) => prog.tick(0, bytes), stdin: stdinFor(io, capture), ...tftpScanOptions(o), ...captureCoreScanOptions(o),
         endedMemoryBytes: o.endedMemory * 2 ** 20,
       }));
@@ -225,11 +225,11 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option("--max-control-streams <n>", "control connections reassembled at the same time per capture (one that ended frees its slot)").argParser(intOption(1, 65_536)).default(512))
     .addOption(new Option("--control-idle <seconds>", "a control connection idle this long gives its slot to a new one when none is free").argParser(intOption(1, 4_000_000)).default(600))
     .addOption(new Option("--max-negotiations <n>", "negotiations (and RTSP TEARDOWNs) kept per session; more are counted (negotiation_limit)").argParser(intOption(1, 100_000_000)).default(10_000))
-    .addOption(new Option("--max-sip-dialogs <n>", "SIP dialogs kept per capture; SIP is read up to the first message of the first dialog beyond them, the rest counted (sip_dialog_limit)").argParser(intOption(1, 100_000_000)).default(DEFAULT_MAX_SIP_DIALOGS))
-    .addOption(new Option("--max-sessions <n>", "FTP and RTSP sessions kept per capture; control connections beyond them are counted (session_limit)").argParser(intOption(1, 100_000_000)).default(DEFAULT_MAX_SESSIONS))
+    .addOption(maxSipDialogsOption())
+    .addOption(maxSessionsOption())
     .addOption(new Option("--sip-sides-dialogs <n>", "SIP dialogs seen in both captures whose message order the sides check examines (0 = none); more are counted (sip_sides_dialog_limit)").argParser(intOption(0, 100_000_000)).default(SIP_SIDES_DIALOGS));
   captureCoreOptions(tftpOptions(verifyCmd))
-    .action(async (o: TftpCliOptions & CaptureCoreCliOptions & { maxControlStreams: number; controlIdle: number; maxNegotiations: number; maxSipDialogs: number; maxSessions: number; sipSidesDialogs: number; capture?: string; insideIf?: IfSpec; outsideIf?: IfSpec; inside?: string; outside?: string; router: string[]; json?: boolean; format: "text" | "junos"; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; sipPorts: number[]; tftpPorts: number[]; window: number; clockOffset?: number; frameTolerance: number; maxFlows: number; allMappings?: boolean; natAddress: string[]; insideNet?: Cidr[]; html?: string }) => {
+    .action(async (o: TftpCliOptions & CaptureCoreCliOptions & SessionLimitCliOptions & { maxControlStreams: number; controlIdle: number; maxNegotiations: number; sipSidesDialogs: number; capture?: string; insideIf?: IfSpec; outsideIf?: IfSpec; inside?: string; outside?: string; router: string[]; json?: boolean; format: "text" | "junos"; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; sipPorts: number[]; tftpPorts: number[]; window: number; clockOffset?: number; frameTolerance: number; maxFlows: number; allMappings?: boolean; natAddress: string[]; insideNet?: Cidr[]; html?: string }) => {
       if (o.capture) {
         if (!o.insideIf || !o.outsideIf) {
           io.stderr("error: --capture needs --inside-if and --outside-if\n");
@@ -261,7 +261,7 @@ export function createProgram(io: CliIo): Command {
         {
           profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts, sipPorts: o.sipPorts, tftpPorts: o.tftpPorts,
           flowCapLog2: flowCapLog2For(o.maxFlows), clockOffsetMs: o.clockOffset, frameTolerance: o.frameTolerance,
-          maxControlStreams: o.maxControlStreams, controlIdleSeconds: o.controlIdle, maxNegotiations: o.maxNegotiations, maxSipDialogs: o.maxSipDialogs, maxSessions: o.maxSessions,
+          maxControlStreams: o.maxControlStreams, controlIdleSeconds: o.controlIdle, maxNegotiations: o.maxNegotiations, ...sessionLimits(o),
           allMappings: o.allMappings, hints: { natAddresses: o.natAddress, insideNets: o.insideNet }, sipSidesDialogs: o.sipSidesDialogs,
           readFile: io.readFile, stdin: stdinFor(io, o.inside, o.outside), ...tftpScanOptions(o), ...captureCoreScanOptions(o),
           onProgress: (i, bytes) => prog.tick(i, bytes),
@@ -283,6 +283,19 @@ export function createProgram(io: CliIo): Command {
   registerRouterCommand(program, io);
   registerSuiteCommand(program, io);
   return program;
+}
+
+interface SessionLimitCliOptions {
+  maxSipDialogs: number;
+  maxSessions: number;
+}
+
+/** The sessions kept per capture (analyze, verify): SIP dialogs (src/alg/sip.ts SipConditions.cut), FTP/RTSP sessions. */
+const maxSipDialogsOption = () => new Option("--max-sip-dialogs <n>", "SIP dialogs kept per capture; SIP is read up to the first message of the first dialog beyond them, the rest counted (sip_dialog_limit)").argParser(intOption(1, 100_000_000)).default(DEFAULT_MAX_SIP_DIALOGS);
+const maxSessionsOption = () => new Option("--max-sessions <n>", "FTP and RTSP sessions kept per capture; control connections beyond them are counted (session_limit)").argParser(intOption(1, 100_000_000)).default(DEFAULT_MAX_SESSIONS);
+
+function sessionLimits(o: SessionLimitCliOptions): { maxSipDialogs: number; maxSessions: number } {
+  return { maxSipDialogs: o.maxSipDialogs, maxSessions: o.maxSessions };
 }
 
 interface TftpCliOptions {

@@ -20,40 +20,39 @@ export const CUT_MARGIN_MS = 1000;
 
 type Side = "inside" | "outside";
 
-/** The reason a capture's SIP is not read past its cut (undefined: read to its end). */
-export function sipCutReason(r: AnalyzeResult | undefined, side: Side): string | undefined {
-  const c = r?.sipCut;
-  return c && `the ${side} capture's SIP is read only up to packet ${c.packet} (${c.time}): it holds more than --max-sip-dialogs (${c.dialogs}) dialogs (sip_dialog_limit)`;
+/** Which cut: SIP's (`--max-sip-dialogs`) or the FTP/RTSP sessions' (`--max-sessions`). */
+export type CutKind = "sipCut" | "sessionCut";
+
+interface CutInputs {
+  inside?: AnalyzeResult;
+  outside?: AnalyzeResult;
+  /** The outside clock minus the inside one (the NAT reconciliation's). */
+  nat?: { clockOffsetMs?: number };
+}
+
+/** The reason capture `r` (on `side`) stopped keeping what `kind` bounds; undefined when it kept it all. */
+export function cutReason(r: AnalyzeResult | undefined, side: Side, kind: CutKind): string | undefined {
+  const c = r?.[kind];
+  if (!c) return undefined;
+  return kind === "sipCut"
+    ? `the ${side} capture's SIP is read only up to packet ${c.packet} (${c.time}): it holds more than --max-sip-dialogs (${c.limit}) dialogs (sip_dialog_limit)`
+    : `the ${side} capture keeps no FTP/RTSP session for the control connections that start from packet ${c.packet} (${c.time}) on: it holds more than --max-sessions (${c.limit}) (session_limit)`;
+}
+
+/** The reason of the first capture (inside, then outside) with a cut of `kind`, for what rests on both. */
+export function anyCut(inputs: CutInputs, kind: CutKind): string | undefined {
+  return cutReason(inputs.inside, "inside", kind) ?? cutReason(inputs.outside, "outside", kind);
 }
 
 /**
- * The reason SIP at `ms` (in capture `side`'s clock: the caller adds or takes the clock offset)
- * may be missing from that capture, or undefined when it read SIP there.
+ * Why the capture other than `seenIn` may lack what `seenIn` shows at `ms` (in `seenIn`'s clock):
+ * it is at or past (less CUT_MARGIN_MS) that capture's cut of `kind`. Undefined when it is before.
  */
-export function pastSipCut(inputs: { inside?: AnalyzeResult; outside?: AnalyzeResult }, side: Side, ms: number): string | undefined {
-  const r = inputs[side];
-  const c = r?.sipCut;
-  if (!c || ms < c.ms - CUT_MARGIN_MS) return undefined;
-  return sipCutReason(r, side);
-}
-
-/** The reason of the first capture whose SIP was cut (either side), for what rests on both. */
-export function anySipCut(inputs: { inside?: AnalyzeResult; outside?: AnalyzeResult }): string | undefined {
-  return sipCutReason(inputs.inside, "inside") ?? sipCutReason(inputs.outside, "outside");
-}
-
-/**
- * The reason capture `side` may hold no session for a negotiation at `ms` (that capture's clock):
- * it is at or past that capture's --max-sessions cut. Undefined otherwise.
- */
-export function pastSessionCut(inputs: { inside?: AnalyzeResult; outside?: AnalyzeResult }, side: Side, ms: number): string | undefined {
-  const c = inputs[side]?.sessionCut;
-  if (!c || ms < c.ms - CUT_MARGIN_MS) return undefined;
-  return sessionCutReason(inputs[side], side);
-}
-
-/** The reason a capture keeps no FTP/RTSP session for connections from its cut on (undefined: it kept them all). */
-export function sessionCutReason(r: AnalyzeResult | undefined, side: Side): string | undefined {
-  const c = r?.sessionCut;
-  return c && `the ${side} capture keeps no FTP/RTSP session for the control connections that start from packet ${c.packet} (${c.time}) on: it holds more than --max-sessions (${c.sessions}) (session_limit)`;
+export function missingPastCut(inputs: CutInputs, seenIn: Side, ms: number, kind: CutKind): string | undefined {
+  const other = seenIn === "inside" ? "outside" : "inside";
+  const c = inputs[other]?.[kind];
+  if (!c) return undefined;
+  const off = inputs.nat?.clockOffsetMs ?? 0;
+  const at = seenIn === "inside" ? ms + off : ms - off;
+  return at < c.ms - CUT_MARGIN_MS ? undefined : cutReason(inputs[other], other, kind);
 }

@@ -19,7 +19,7 @@ import type { Check, Finding, NatMapping, PredictedConversation, PredictedFlow, 
 import { finding } from "./findings.js";
 import { matchRouter, replyTuple, type DocumentMatch, type MatchCaptures, type RouterMatch } from "./router-match.js";
 import { conntrackEventHelperChecks, registerExpectationChecks, srxSipCallChecks, srxSipTransactionChecks } from "./router-sip.js";
-import { anySipCut, sessionCutReason } from "./cuts.js";
+import { anyCut } from "./cuts.js";
 
 /** ALG protocols whose conversations, errors and expectations are compared (Junos `ALG protocol:`, statistics `ALG errors:`). */
 const ALG_PROTOCOLS = /^(ftp|rtsp|sip|tftp)$/i;
@@ -582,9 +582,11 @@ function expectationChecks(expectations: RouterExpectation[], findings: Finding[
   // The first expectation for each expected endpoint.
   const byDst = new Map<string, RouterExpectation>();
   for (const e of expectations) if (!byDst.has(epKey(e.dst))) byDst.set(epKey(e.dst), e);
-  const sipCut = anySipCut(captures);
-  const sessionCut = sessionCutReason(captures.inside, "inside") ?? sessionCutReason(captures.outside, "outside");
+  const sipCut = anyCut(captures, "sipCut");
+  const sessionCut = anyCut(captures, "sessionCut");
   for (const s of sessions ?? []) {
+    // What a capture may not have kept of this session (a limit's cut), if anything.
+    const cut = s.alg === "sip" ? sipCut : sessionCut;
     for (const n of s.negotiations) {
       const x = n.outside ?? n.inside;
       if (!x?.valid || !x.expected.length || n.dataPath === "not-applicable") continue;
@@ -601,10 +603,10 @@ function expectationChecks(expectations: RouterExpectation[], findings: Finding[
           checks.push({ check: "conntrack-expectation", subject, status: "passed", reason: `expectation ${hit.location.file}:${hit.location.line} for ${ep(hit.dst)}${helper}` });
         } else if (n.dataPath === "forwarded") {
           checks.push({ check: "conntrack-expectation", subject, status: "not-checked", reason: "none listed: its connection arrived, and an expectation is removed when its connection arrives" });
-        } else if (n.dataPath === "not-covered" && (s.alg === "sip" ? sipCut : sessionCut)) {
+        } else if (n.dataPath === "not-covered" && cut) {
           // Its dialog or session may be one a capture did not keep: whether its data or media
           // came (which removes the expectation), or a later line flushed it, is not in what was read.
-          checks.push({ check: "conntrack-expectation", subject, status: "not-checked", reason: `none listed, and its ${s.alg === "sip" ? "media" : "data path"} is not covered${n.notCovered ? ` (${n.notCovered})` : ""}: ${s.alg === "sip" ? sipCut : sessionCut}` });
+          checks.push({ check: "conntrack-expectation", subject, status: "not-checked", reason: `none listed, and its ${s.alg === "sip" ? "media" : "data path"} is not covered${n.notCovered ? ` (${n.notCovered})` : ""}: ${cut}` });
         } else {
           findings.push(finding("conntrack.expectation-missing", `no conntrack expectation for ${ep(x.expected[idx[0]!]!.to)} announced by ${x.kind}${what} (packet ${x.packet})`, n.outside ? { outside: [x.packet] } : { inside: [x.packet] }));
           checks.push({ check: "conntrack-expectation", subject, status: "failed", reason: "no expectation for the announced endpoint, and its connection did not get through (conntrack.expectation-missing)" });

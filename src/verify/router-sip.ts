@@ -19,7 +19,7 @@ import type { MatchCaptures } from "./router-match.js";
 import { finding } from "./findings.js";
 import { hostPort } from "../net/addr.js";
 import { flowSpan } from "./flow-columns.js";
-import { anySipCut, sipCutReason } from "./cuts.js";
+import { anyCut, cutReason } from "./cuts.js";
 
 /** The SIP part of a session, when it has one. */
 export function sipOf(s: AnalyzeResult["sessions"][number]): SipSession | undefined {
@@ -87,7 +87,7 @@ export function registerExpectationChecks(expectations: RouterExpectation[], cap
     } else if (!sameMaster) {
       checks.push({ check: "conntrack-expectation", subject, status: "not-checked", reason: `none listed, and the listing holds no expectation of this signalling connection${masterless ? ` (nor, where no master is printed, one from the registrar ${r.registrar} to ${r.contact.ip})` : ""}: it was taken at another time (or another router)` });
     } else if (captures.outside?.sipCut) {
-      checks.push({ check: "conntrack-expectation", subject, status: "not-checked", reason: `none listed, though the listing holds other expectations of its signalling connection; a later REGISTER that removed it may be among the SIP messages not kept: ${sipCutReason(captures.outside, "outside")}` });
+      checks.push({ check: "conntrack-expectation", subject, status: "not-checked", reason: `none listed, though the listing holds other expectations of its signalling connection; a later REGISTER that removed it may be among the SIP messages not kept: ${cutReason(captures.outside, "outside", "sipCut")}` });
     } else {
       const its = sip.some((x) => x.master !== undefined && sameServer(x.master, r.master.dst)) ? "of its signalling connection" : `from the registrar ${r.registrar} to ${r.contact.ip} (no master printed: /proc/net/nf_conntrack_expect)`;
       findings.push(finding("conntrack.expectation-missing", `no sip/signalling expectation for the REGISTER Contact ${ep(r.contact)} (packet ${r.packet}), though the listing holds other expectations ${its}`, { outside: [r.packet] }));
@@ -132,7 +132,7 @@ export function srxSipCallChecks(router: RouterParseResult[], captures: MatchCap
     }
   }
   const count = new Set(dialogs.keys()).size;
-  const cut = anySipCut(captures);
+  const cut = anyCut(captures, "sipCut");
   calls.forEach((c, k) => {
     const subject = `SRX SIP call ${c.callId}${c.method ? ` (${c.method}${c.state ? `, ${c.state}` : ""})` : ""} at ${files[k]}:${c.location.line}`;
     const seen = dialogs.get(c.callId);
@@ -379,7 +379,7 @@ export function srxSipTransactionChecks(router: RouterParseResult[], captures: M
       push("not-checked", `no transaction of the ${dialogs} SIP dialog(s) in the captures has ${row.method} CSeq ${row.cseq}, nor does any other row of the listing match one: it was taken at another time, on another router, or of calls outside the captures (${nearText})`);
       return;
     }
-    const cut = anySipCut(captures);
+    const cut = anyCut(captures, "sipCut");
     if (cut) {
       push("not-checked", `no transaction in the captures has ${row.method} CSeq ${row.cseq} (${nearText}), but it may be among the SIP messages not kept: ${cut}`);
       return;

@@ -24,7 +24,7 @@ import type { Check, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, Ve
 import { FINDINGS, finding } from "./findings.js";
 import { tftpChecks, verifyTftpSession } from "./tftp.js";
 import { verifySip } from "./sip.js";
-import { pastSessionCut } from "./cuts.js";
+import { missingPastCut } from "./cuts.js";
 
 const isSipSession = (s: Session) => s.alg === "sip";
 
@@ -339,15 +339,10 @@ function coverageGap(ni: Negotiation | undefined, no: Negotiation | undefined, s
     if (r) return r;
   }
   // A session the other capture may not have kept (--max-sessions): nothing of it is judged there.
-  const off = input.nat?.clockOffsetMs ?? 0;
-  if (ni && !so) {
-    const r = pastSessionCut(input, "outside", msOf(ni.time) + off);
-    if (r) return `this session is in the inside capture only, and ${r}`;
-  }
-  if (no && !si) {
-    const r = pastSessionCut(input, "inside", msOf(no.time) - off);
-    if (r) return `this session is in the outside capture only, and ${r}`;
-  }
+  const side = ni && !so ? "inside" : no && !si ? "outside" : undefined;
+  const alone = side === "inside" ? ni : no;
+  const cut = side && alone && missingPastCut(input, side, msOf(alone.time), "sessionCut");
+  if (cut) return `this session is in the ${side} capture only, and ${cut}`;
   const oneSided = (x: Negotiation | undefined, from: "inside" | "outside") => {
     const r = input[from]!;
     const other = from === "inside" ? "outside" : "inside";

@@ -26,7 +26,7 @@ import { dropSdpNegotiations, linuxClashes, linuxDialog, linuxEmulation, type Li
 import { SIP_MEDIA_WAIT_S, SIP_MEDIA_WINDOW_S, afterEndFinding, endWords, mediaDirection, mediaEnd, type MediaDirection, type MediaInput } from "./sip-media.js";
 import type { Check, Evidence, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, VerifiedSession } from "./types.js";
 import { hostPort } from "../net/addr.js";
-import { pastSipCut } from "./cuts.js";
+import { missingPastCut } from "./cuts.js";
 
 export type SipSession = Session & { sip: NonNullable<Session["sip"]> };
 
@@ -91,10 +91,8 @@ export function verifySip(input: SipCheckInput, findings: Finding[], checks: Che
  */
 function beyondCut(si: SipSession | undefined, so: SipSession | undefined, input: SipCheckInput): string | undefined {
   if ((si && so) || !input.inside || !input.outside) return undefined;
-  const off = input.nat?.clockOffsetMs ?? 0;
   const first = (si ?? so)!.sip.messages[0];
-  if (!first) return undefined;
-  return si ? pastSipCut(input, "outside", msOf(first.time) + off) : pastSipCut(input, "inside", msOf(first.time) - off);
+  return first && missingPastCut(input, si ? "inside" : "outside", msOf(first.time), "sipCut");
 }
 
 /**
@@ -119,7 +117,11 @@ export function pairDialogs(ins: SipSession[], outs: SipSession[], nat?: Reconci
         byFirstTx = new Map();
         for (const x of outs) {
           const m = x.sip?.messages[0];
-          if (m) (byFirstTx.get(txKey(m)) ?? byFirstTx.set(txKey(m), []).get(txKey(m))!).push(x);
+          if (!m) continue;
+          const k = txKey(m);
+          const list = byFirstTx.get(k);
+          if (list) list.push(x);
+          else byFirstTx.set(k, [x]);
         }
       }
       so = byFirstTx.get(txKey(first))?.find((x) => !used.has(x) && pairedFlows(si, x, nat));
@@ -211,7 +213,7 @@ function verifyDialog(si: SipSession | undefined, so: SipSession | undefined, in
       v.messages.push(vm);
       oneSided(m, side, input, findings);
       const reason = !input.inside || !input.outside ? `only the ${side} capture was given: the payload cannot be compared across the NAT`
-        : cut ?? messageCut(m, side, input) ?? `not seen in the ${side === "inside" ? "outside" : "inside"} capture`;
+        : cut ?? missingPastCut(input, side, msOf(m.time), "sipCut") ?? `not seen in the ${side === "inside" ? "outside" : "inside"} capture`;
       checks.push({ check: "rewrite", subject: `${what}: ${vm.name} (${side} packet ${m.packet})`, status: "not-checked", reason });
     }
   }
@@ -389,7 +391,7 @@ function droppedRequests(unpaired: SipMessageView[], so: SipSession | undefined,
     if (clashes?.media.has(m.packet) || clashes?.registers.get(m.packet)?.r.outcome === "dropped") continue;
     const span = input.spans?.outside;
     if (!span || span.firstMs > msOf(m.time) + off) continue;
-    if (pastSipCut(input, "outside", msOf(m.time) + off)) continue;
+    if (missingPastCut(input, "inside", msOf(m.time), "sipCut")) continue;
     const k = txKeyNoBranch(m);
     (byTx.get(k) ?? byTx.set(k, []).get(k)!).push(m);
   }
@@ -402,12 +404,6 @@ function droppedRequests(unpaired: SipMessageView[], so: SipSession | undefined,
       `${messageName(m)}${m.cseq ? ` (CSeq ${m.cseq.num} ${m.cseq.method})` : ""} from ${ep(m.src)} to ${ep(m.dst)} at inside packet ${m.packet}${copies} never left the router: not in the outside capture, ${after ? "which runs on after it" : "whose last packet comes before it (dropped, or that capture had stopped)"}`,
       { inside: ms.map((x) => x.packet), insideFlows: [...new Set(ms.map((x) => x.flow))] }, undefined, after ? "error" : "warning"));
   }
-}
-
-/** Why a message seen in `side` only may be missing from the other capture: past that one's SIP cut. */
-function messageCut(m: SipMessageView, side: "inside" | "outside", input: SipCheckInput): string | undefined {
-  const off = input.nat?.clockOffsetMs ?? 0;
-  return side === "inside" ? pastSipCut(input, "outside", msOf(m.time) + off) : pastSipCut(input, "inside", msOf(m.time) - off);
 }
 
 /** A message seen in one capture only: what it shows alone. */

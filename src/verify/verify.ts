@@ -16,7 +16,7 @@ import type { RouterMatch } from "./router-match.js";
 import { finding } from "./findings.js";
 import { interpretRouter, type LabelledFlow } from "./router-only.js";
 import { buildTimeline, type TimelineEntry } from "./timeline.js";
-import { sessionCutReason, sipCutReason } from "./cuts.js";
+import { cutReason } from "./cuts.js";
 import type { Answer, Check, Evidence, Finding, NatMapping, PredictedConversation, VerifiedSession, Verdict } from "./types.js";
 
 export interface VerifyInputs {
@@ -214,9 +214,9 @@ function coverageChecks(inputs: VerifyInputs, spans: { inside?: CaptureSpan; out
       out.push({ check: "coverage", subject, status: "not-checked", reason: `damaged${dmg ? ` at byte ${dmg.offset}` : ""}: packets 1–${r.scan.info.packets} read${when}; nothing after them is judged` });
     } else if (!span) out.push({ check: "coverage", subject, status: "not-checked", reason: `no IP packets in ${r.scan.info.packets} record(s)` });
     else out.push({ check: "coverage", subject, status: "passed", reason: `read completely: ${r.scan.info.packets} packets${when}` });
-    const cut = sipCutReason(r, side);
+    const cut = cutReason(r, side, "sipCut");
     if (cut) out.push({ check: "coverage", subject: `SIP of the ${subject}`, status: "not-checked", reason: `${cut}: its SIP messages from there on were counted, not kept, and nothing that rests on them is judged` });
-    const sessions = sessionCutReason(r, side);
+    const sessions = cutReason(r, side, "sessionCut");
     if (sessions) out.push({ check: "coverage", subject: `FTP/RTSP sessions of the ${subject}`, status: "not-checked", reason: `${sessions}: their control lines were counted, not kept, and nothing that rests on them is judged` });
   }
   return out;
