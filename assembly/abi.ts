@@ -207,8 +207,6 @@ export const ST_UNSUPPORTED_PACKET = 60;
 export const ST_ENDED_COUNT = 64;
 /** u32 flows in the table now (live, or ended and not yet needed elsewhere). */
 export const ST_FLOWS_HELD = 68;
-/** u32 control-stream slots used so far (a slot once used stays resident; the prefault helper touches the next ones ahead). */
-export const ST_STREAMS_USED = 72;
 /** u32 first packet number of a tunnel not decapsulated (too deep, malformed, unsupported, fragmented; 0 = never). */
 export const ST_DECAP_PACKET = 168;
 /** u32 first packet number of a fragmented ALG datagram that was not reassembled (0 = never). */

@@ -33,7 +33,6 @@ export function setReasmCapacity(datagrams: u32, bytes: u32, timeoutSeconds: u32
   return mem.reasmLayout(datagrams, reasmSlotSize(bytes)) ? 0 : 1;
 }
 import { TFTP_ENTRY } from "./alg/tftp";
-import { STREAM_SIZE } from "./alg/layout";
 export { setTftpAckLimit } from "./alg/tftp";
 
 /** Sizes the TFTP transfer table: 2^log2 entries (2..16; 0 = none). 0 ok, 1 no memory, 2 bad size. */
@@ -74,10 +73,5 @@ export function eventsPtr(): usize { return mem.eventsPtr; }
 export function textPtr(): usize { return mem.textPtr; }
 export function endedPtr(): usize { return mem.endedPtr; }
 export function orderPtr(): usize { return mem.orderPtr; }
-/** The control-stream slots (streamSlots() of streamSlotSize() bytes) and what of each one a stream writes (alg/layout.ts). */
-export function streamsPtr(): usize { return mem.streamsPtr; }
-export function streamSlots(): u32 { return mem.streamCap; }
-export function streamSlotSize(): u32 { return <u32>STREAM_SIZE; }
-export { streamTouchRange } from "./alg/layout";
 /** `router --json` of the usual `conntrack -L` lines, scanned and written here (conntrack-json.ts; no init() needed). */
 export { ctInit, ctInput, ctInPtr, ctInCap, ctEntPtr, ctFlowPtr, ctStrPtr, ctStrCap, ctStatus, ctEntLen, ctFlowLen, ctLines, ctSetup, ctRun, ctLook } from "./conntrack-json";

@@ -1,7 +1,7 @@
 /**
  * `node dist/bench/warm-runs.js <capture> <runs> [--sip-ports none|<list>]`: analyzes one capture `runs`
- * times in this one process, each as `analyze --json --profile linux` does it (the scan with the
- * prefault helper where the CLI has it, the sessions, the JSON written to a sink that drops it),
+ * times in this one process, each as `analyze --json --profile linux` does it (the scan, the
+ * sessions, the JSON written to a sink that drops it),
  * and prints one JSON line: `{ "wall": [ms…], "cpu": [ms…] }`, one figure per run.
  *
  * The first run is what every CLI process pays (V8 runs the host's code in its interpreter and

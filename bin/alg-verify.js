@@ -75,36 +75,8 @@ function writeAll(fd, s) {
   }
 }
 
-/**
- * The prefault helper's worker thread (src/node/prefault.ts), started here, before the CLI is
- * loaded, for `analyze` or `flows` of a file of at least 64 MiB (PREFAULT_MIN_BYTES; unless
- * ALG_VERIFY_PREFAULT=0 or ALG_VERIFY_WASM=debug): a worker takes 55–120 ms to run its first line
- * here, longer than the CLI takes to reach its scan (~45 ms after this point), and the pages the
- * scan takes before the worker runs are faults on its own thread. The helper adopts it through
- * the global symbol; if none is made (e.g. the arguments are wrong), the worker is unreferenced
- * and ends with the process.
- */
-function startPrefault(args, entry) {
-  if (args[0] !== "analyze" && args[0] !== "flows") return;
-  if (process.env.ALG_VERIFY_PREFAULT === "0" || process.env.ALG_VERIFY_WASM === "debug") return;
-  const size = (a) => {
-    try {
-      return statSync(a, { throwIfNoEntry: false })?.size ?? 0;
-    } catch {
-      return 0; // (ENOTDIR, EACCES, …: the CLI reports the path as it reads it)
-    }
-  };
-  if (!args.slice(1).some((a) => !a.startsWith("-") && size(a) >= 64 * 2 ** 20)) return;
-  const { Worker } = require("node:worker_threads");
-  const ctl = new SharedArrayBuffer(12); // 4 × PF_WORDS (prefault.ts)
-  const worker = new Worker(join(dist, entry ? "prefault-worker.bundle.cjs" : "prefault-worker.js"), { workerData: { ctl } });
-  worker.unref();
-  globalThis[Symbol.for("alg-verify.prefault-worker")] = { worker, ctl };
-}
-
 async function run() {
   const entry = bundleEntry();
-  startPrefault(process.argv.slice(2), entry);
   const { main } = entry ? require("./chunk-loader.cjs").loadChunk(entry) : await import(require("node:url").pathToFileURL(join(dist, "cli.js")).href);
   const stderrIsTTY = isTerminal(2);
   const stdoutIsTTY = isTerminal(1);

@@ -10,7 +10,7 @@
 //
 // The chunks are written next to cli.js, in dist/src/node/, so every `new URL(…, import.meta.url)`
 // (the package root, the wasm) resolves as in the unbundled build. The worker entries (verify's
-// analyze-worker, prefault-worker, suite-worker) are entries of the same bundle, sharing its chunks:
+// analyze-worker, suite-worker) are entries of the same bundle, sharing its chunks:
 // in the bundle their `new URL("./x-worker.js", import.meta.url)` names `x-worker.bundle.cjs`, a
 // two-line file that runs the entry's chunk through bin/chunk-loader.cjs (with its code cache).
 // bin/alg-verify.js runs the bundle unless ALG_VERIFY_BUNDLE=0 or, in a checkout, it is older than
@@ -27,7 +27,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const dir = "dist/src/node";
-const WORKERS = ["analyze-worker", "prefault-worker", "suite-worker"];
+const WORKERS = ["analyze-worker", "suite-worker"];
 /** The bundle's files, with the caches and any cache's temporary file (`<chunk>.cache.<pid>-<thread>`, bin/chunk-loader.cjs) a killed run left. */
 const BUNDLE_FILE = /^(cli\d*\.bundle(-.*)?\.c?js(\.cache(\.\d+-\d+)?)?|[\w-]+-worker\.bundle\.cjs)$/;
 const CACHE_TEMP = /\.cache\.\d+-\d+$/;

@@ -83,22 +83,3 @@ export const STREAM_SIZE: usize = DIR_BASE + 2 * DIR_SIZE;
  */
 export const FINISH_EVENTS: u32 = 2 * (OOO_DATA + OOO_MAX + 4);
 export const FINISH_TEXT: u32 = 2 * (OOO_DATA + 3 * <u32>LINE_MAX);
-
-/**
- * The parts of a slot a stream writes whatever its traffic, as byte ranges from the slot's start
- * (start, end) × 3: the slot's and direction 0's state with its line buffer; direction 0's SIP
- * context, direction 1's state and line buffer; direction 1's SIP context. Not the out-of-order
- * data (2 × OOO_DATA), written only for segments that arrive early. The prefault helper
- * (src/node/prefault-worker.ts) touches their pages in the slots ahead of the last one used.
- */
-export function streamTouchRange(i: u32): u32 {
-  switch (i) {
-    case 0: return 0;
-    case 1: return <u32>(DIR_BASE + D_OOO_DATA);
-    case 2: return <u32>(DIR_BASE + D_SIP);
-    case 3: return <u32>(DIR_BASE + DIR_SIZE + D_OOO_DATA);
-    case 4: return <u32>(DIR_BASE + DIR_SIZE + D_SIP);
-    case 5: return <u32>STREAM_SIZE;
-  }
-  return 0;
-}

@@ -21,7 +21,7 @@
  */
 import {
   AlgKind, EV_CODE, EV_LINE_IN_SEG, EV_PORT, EV_SEGMENTS, EV_SEQ, EventKind, FL_CTRL, CTRL_MASK, FL_ID,
-  FL_IPVER, FL_PORT_B, LINE_MAX, LineFlag, RtspLine, RtspMethod, Stat, ST_STREAMS_USED,
+  FL_IPVER, FL_PORT_B, LINE_MAX, LineFlag, RtspLine, RtspMethod, Stat,
 } from "../abi";
 import { algPortsPtr, statePtr, streamCap, streamsPtr } from "../memory";
 import { bump } from "../stats";
@@ -103,7 +103,6 @@ function takeSlot(): i32 {
     return <i32>i;
   }
   if (slotsUsed < streamCap) {
-    store<u32>(statePtr + ST_STREAMS_USED, slotsUsed + 1);
     return <i32>(slotsUsed++);
   }
   let best: i32 = -1;

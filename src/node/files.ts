@@ -4,7 +4,6 @@
  * (./index.ts) so the CLI's commands and the worker threads load only what they use.
  */
 import type { MessagePort } from "node:worker_threads";
-import { PREFAULT_MIN_BYTES, prefaultAvailable, prefaultHelper } from "./prefault.js";
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,22 +24,13 @@ export function packageRoot(): string {
   throw new Error("alg-verify: package root not found");
 }
 
-/**
- * Compiles build/release.wasm (or build/debug.wasm with ALG_VERIFY_WASM=debug) once per process;
- * with `shared`, build/shared.wasm (the release core with shared memory, for prefault.ts) when it
- * was built, else undefined.
- */
-export async function loadCoreModule(): Promise<WebAssembly.Module>;
-export async function loadCoreModule(shared: true): Promise<WebAssembly.Module | undefined>;
-export async function loadCoreModule(shared = false): Promise<WebAssembly.Module | undefined> {
-  const flavour = shared ? "shared" : process.env.ALG_VERIFY_WASM === "debug" ? "debug" : "release";
+/** Compiles build/release.wasm (or build/debug.wasm with ALG_VERIFY_WASM=debug) once per process. */
+export async function loadCoreModule(): Promise<WebAssembly.Module> {
+  const flavour = process.env.ALG_VERIFY_WASM === "debug" ? "debug" : "release";
   let module = cachedModules.get(flavour);
   if (!module) {
     const path = join(packageRoot(), "build", `${flavour}.wasm`);
-    if (!existsSync(path)) {
-      if (shared) return undefined;
-      throw new Error(`wasm core not built: ${path} is missing (run npm run build)`);
-    }
+    if (!existsSync(path)) throw new Error(`wasm core not built: ${path} is missing (run npm run build)`);
     module = compileCore(readFileSync(path));
     cachedModules.set(flavour, module);
   }
@@ -85,13 +75,6 @@ export function fileSource(path: string): PullSource & { close(): void; size: nu
 /** Options of the file entries: the core's, with `file` (the name in reports) optional. */
 export type FileOptions<O> = Omit<O, "file"> & {
   file?: string;
-  /**
-   * Take the flow table's fresh pages on a second thread, ahead of the scan (prefault.ts).
-   * Default: for a file of at least PREFAULT_MIN_BYTES scanned on the main thread (not in
-   * verify's workers, which already use both cores), when build/shared.wasm was built, the debug
-   * core is not asked for and ALG_VERIFY_PREFAULT is not "0". Results are the same either way.
-   */
-  prefault?: boolean;
   /** What a path "-" reads (default process.stdin). */
   stdin?: ByteSource;
 };
@@ -101,20 +84,12 @@ async function withFile<O extends { file: string }, R>(
   path: string, opts: FileOptions<O>,
   run: (module: WebAssembly.Module, source: ByteSource, opts: O) => Promise<R>,
 ): Promise<R> {
-  const { stdin, prefault, ...rest } = opts;
+  const { stdin, ...rest } = opts;
   if (path === "-") return run(await loadCoreModule(), stdin ?? process.stdin, { ...rest, file: rest.file ?? "<stdin>" } as unknown as O);
   const src = fileSource(path);
-  let helper: ReturnType<typeof prefaultHelper> | undefined;
   try {
-    // node:worker_threads is loaded only for a capture big enough to want the helper.
-    const wanted = prefault ?? (src.size >= PREFAULT_MIN_BYTES && process.env.ALG_VERIFY_WASM !== "debug" && process.env.ALG_VERIFY_PREFAULT !== "0" && (await import("node:worker_threads")).isMainThread);
-    // The helper's worker starts first: it takes longer to run than the core to load (prefault.ts).
-    helper = wanted && prefaultAvailable() ? prefaultHelper() : undefined;
-    const shared = helper && await loadCoreModule(true);
-    return await run(shared ?? await loadCoreModule(), src, { ...rest, ...(shared && { memoryHelper: helper }), file: rest.file ?? path } as unknown as O);
+    return await run(await loadCoreModule(), src, { ...rest, file: rest.file ?? path } as unknown as O);
   } finally {
-    // (the scan stopped it already; a helper whose core never started ends here)
-    helper?.stop();
     src.close();
   }
 }
@@ -221,8 +196,7 @@ export async function analyzeFilesParallel(
   const analyzedHere = async (i: number): Promise<AnalyzeResult> => {
     // Started on a later turn of the event loop: after the workers are made (below, in this turn)
     // and after what the caller queued before this call (verify-run.ts loads verify's modules on
-    // the next turn), so neither waits for this thread's scan. No prefault helper: both cores
-    // are busy already.
+    // the next turn), so neither waits for this thread's scan.
     await new Promise<void>((go) => setImmediate(go));
     // This thread's scan does not return to the event loop: the workers' progress is read from
     // their shared slots at each of its own steps (their messages wait for the scan's end).
@@ -230,7 +204,7 @@ export async function analyzeFilesParallel(
       progressOf(i, bytes);
       for (const j of running) progressOf(j, progressSlots[j]);
     });
-    const r = await analyzeFile(paths[i], { ...optsOf(i), stdin, prefault: false, ...(tick && { onProgress: tick }) });
+    const r = await analyzeFile(paths[i], { ...optsOf(i), stdin, ...(tick && { onProgress: tick }) });
     await onResult?.(i, r);
     return r;
   };

@@ -53,13 +53,6 @@ export interface CoreOptions {
   mergeInterfaces?: boolean;
   /** Called after each window with the bytes consumed so far. */
   onProgress?: (bytesConsumed: number) => void;
-  /**
-   * Work on the core's memory beside the scan (Node: src/node/prefault.ts, a thread that takes the
-   * flow table's fresh pages ahead of the scan): started once the regions are laid out, stopped
-   * when the input has been fed (and when the scan fails). Needs a module built with shared
-   * memory; it must not change any byte the core reads.
-   */
-  memoryHelper?: MemoryHelper;
   /** When set, every framed record is reported (in batches) — a per-record tap for tests and tools. */
   onRecords?: (records: RecordInfo[]) => void;
   /** TCP ports of FTP control connections (default [21]). */
@@ -123,12 +116,6 @@ export interface CoreOptions {
   endedMemoryBytes?: number;
   /** Directory of that temporary file (default: the system's temporary directory). */
   spillDir?: string;
-}
-
-/** See CoreOptions.memoryHelper. */
-export interface MemoryHelper {
-  start(core: CoreExports): void;
-  stop(): void;
 }
 
 export const DEFAULT_REASM_DATAGRAMS = 32;
@@ -308,7 +295,6 @@ export class CaptureCore {
       for (const p of opts.vxlanPorts) this.exports.setVxlanPort(p, 1);
     }
     this.exports.setTunnelDepth(opts.maxTunnelDepth ?? DEFAULT_MAX_TUNNEL_DEPTH);
-    opts.memoryHelper?.start(this.exports);
     const t = { ...DEFAULT_FLOW_TIMEOUTS, ...opts.flowTimeouts };
     this.exports.setFlowTimeouts(t.tcpClosed * 1000, t.tcpReset * 1000, t.tcpOpening * 1000, t.tcp * 1000, t.other * 1000);
   }
@@ -342,14 +328,6 @@ export class CaptureCore {
 
   /** Streams a whole source through the core. Stops early on a fatal framing error. */
   async run(source: ByteSource): Promise<void> {
-    try {
-      await this.feedAll(source);
-    } finally {
-      this.opts.memoryHelper?.stop();
-    }
-  }
-
-  private async feedAll(source: ByteSource): Promise<void> {
     if (this.indexSpent) throw new InternalError("the core's flow index went to its flow table (flows()): it takes no more input");
     const { exports: core, inputPtr, inputCap } = this;
     const mem = new Uint8Array(core.memory.buffer);

@@ -17,11 +17,6 @@ export interface CoreExports {
   flowsPtr(): number;
   flowCap(): number;
   flowPagesPtr(): number;
-  streamsPtr(): number;
-  streamSlots(): number;
-  streamSlotSize(): number;
-  /** Byte ranges of a control-stream slot its stream writes: (start, end) for i = 0..5 (assembly/alg/layout.ts). */
-  streamTouchRange(i: number): number;
   /** The flow index (4 bytes a slot, flowCap slots). */
   flowIndexPtr(): number;
   /** The stack of freed FLOWS slots (4 bytes a slot, flowCap slots). */

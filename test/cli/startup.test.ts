@@ -83,7 +83,7 @@ describe("a one-capture command's start-up", () => {
 
   // The compiled CLI on a small public capture, run as a user runs it: the built-in modules it
   // loaded (process.moduleLoadList, written at exit by a preloaded script). worker_threads is
-  // wanted only by verify's workers and by the prefault helper of a capture >= 64 MiB.
+  // wanted only by verify's and suite's workers.
   const repo = new URL("../../", import.meta.url).pathname;
   const bin = join(repo, "bin/alg-verify.js");
   const capture = join(repo, "../shared/pcaps/public/aflnet/rtsp-live555-udp-setup.pcap");
