@@ -101,7 +101,11 @@ export function parseConntrackExpect(ctx: ParseContext, seg: Segment, base: Omit
         case "dport": cur.dport = val; break;
         case "proto": x.protoNumber = Number(val); break;
         case "l3proto": x.l3proto = Number(val); break;
-        case "class": x.class = Number(val); break;
+        case "class":
+          // A class is an index (the kernel's NF_CT_MAX_EXPECT_CLASSES is 4): digits, else not one.
+          if (isDigits(val) && val.length <= 10) x.class = Number(val);
+          else if (unknown < 0) unknown = t.col[k]!;
+          break;
         case "helper": x.helper = val; break;
         default: (x.extra ??= {})[key] = val;
       }
