@@ -157,28 +157,16 @@ export function createProgram(io: CliIo): Command {
     .argument("<capture>", "pcap or pcapng file (- for standard input)")
     .option("--json", "print the JSON report (schema/analyze.schema.json)")
     .addOption(new Option("--profile <name>", "also say what this ALG implementation would have done with each line").choices(["lenient", "linux"]).default("lenient"))
-    .addOption(new Option("--ftp-ports <list>", "TCP ports of FTP control connections (none = no FTP)").argParser(ports).default([21], "21"))
-    .addOption(new Option("--rtsp-ports <list>", "TCP ports of RTSP control connections (none = no RTSP)").argParser(ports).default([554, 8554], "554,8554"))
-    .addOption(new Option("--sip-ports <list>", "UDP and TCP ports of SIP (none = no SIP)").argParser(ports).default([5060], "5060"))
-    .addOption(new Option("--tftp-ports <list>", "UDP ports of TFTP requests (none = no TFTP)").argParser(ports).default([69], "69"))
-    .addOption(new Option("--window <seconds>", "how long after a negotiation its data flow may start").argParser(intOption(0, 86_400)).default(300))
     .addOption(new Option("--max-flows <n>", "flows live at once at most (ended and idle flows leave the table)").argParser(intOption(16, 50_000_000)).default(393_216))
     .addOption(new Option("--flow-timeouts <list>", `when a quiet flow is over and may leave the table (when it is full, or past its sweep mark): ${FLOW_TIMEOUTS_HELP}`).argParser(flowTimeouts))
-    .addOption(new Option("--max-control-streams <n>", "control connections reassembled at the same time (one that ended frees its slot)").argParser(intOption(1, 65_536)).default(512))
-    .addOption(new Option("--control-idle <seconds>", "a control connection idle this long gives its slot to a new one when none is free").argParser(intOption(1, 4_000_000)).default(600))
-    .addOption(new Option("--max-negotiations <n>", "negotiations (and RTSP TEARDOWNs) kept per session; more are counted (negotiation_limit)").argParser(intOption(1, 100_000_000)).default(10_000))
-    .addOption(maxSipDialogsOption())
-    .addOption(maxSessionsOption())
     .option("--merge-interfaces", "count the same 5-tuple on different capture interfaces as one flow");
-  endedMemoryOption(captureCoreOptions(tftpOptions(analyze)))
-    .action(async (capture: string, o: TftpCliOptions & CaptureCoreCliOptions & SessionLimitCliOptions & { endedMemory: number; json?: boolean; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; sipPorts: number[]; tftpPorts: number[]; window: number; maxFlows: number; flowTimeouts?: Partial<FlowTimeouts>; maxControlStreams: number; controlIdle: number; maxNegotiations: number; mergeInterfaces?: boolean }) => {
+  endedMemoryOption(captureCoreOptions(sessionOptions(analyze)))
+    .action(async (capture: string, o: SessionCliOptions & CaptureCoreCliOptions & { endedMemory: number; json?: boolean; profile: "lenient" | "linux"; maxFlows: number; flowTimeouts?: Partial<FlowTimeouts>; mergeInterfaces?: boolean }) => {
       const { analyzeFile } = await import("./files.js");
       const prog = progress(io, io.isTTY ? [{ name: capture, total: await sizeOf(capture) }] : []);
       const { scan, sessions } = await prog.until(analyzeFile(capture, {
-        profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts, sipPorts: o.sipPorts, tftpPorts: o.tftpPorts,
-        flowCapLog2: flowCapLog2For(o.maxFlows), flowTimeouts: o.flowTimeouts, maxControlStreams: o.maxControlStreams,
-        controlIdleSeconds: o.controlIdle, maxNegotiations: o.maxNegotiations, ...sessionLimits(o), verifyEvents: false,
-        mergeInterfaces: o.mergeInterfaces, onProgress: (bytes) => prog.tick(0, bytes), stdin: stdinFor(io, capture), ...tftpScanOptions(o), ...captureCoreScanOptions(o),
+        profile: o.profile, ...sessionScanOptions(o), flowCapLog2: flowCapLog2For(o.maxFlows), flowTimeouts: o.flowTimeouts, verifyEvents: false,
+        mergeInterfaces: o.mergeInterfaces, onProgress: (bytes) => prog.tick(0, bytes), stdin: stdinFor(io, capture), ...captureCoreScanOptions(o),
         endedMemoryBytes: o.endedMemory * 2 ** 20,
       }));
       if (o.json) (await import("../report/flows-json.js")).writeFlowsJson(scan, io.stdout, { profile: o.profile, sessions });
@@ -203,11 +191,6 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option("--format <format>", "text report, or only the predicted conversations in Junos layout").choices(["text", "junos"]).default("text"))
     .option("--html <file>", "also write the whole report as one self-contained HTML file (diagrams, no script; for CI artifacts)")
     .addOption(new Option("--profile <name>", "ALG implementation to emulate for fragile-input findings").choices(["lenient", "linux"]).default("lenient"))
-    .addOption(new Option("--ftp-ports <list>", "TCP ports of FTP control connections (none = no FTP)").argParser(ports).default([21], "21"))
-    .addOption(new Option("--rtsp-ports <list>", "TCP ports of RTSP control connections (none = no RTSP)").argParser(ports).default([554, 8554], "554,8554"))
-    .addOption(new Option("--sip-ports <list>", "UDP and TCP ports of SIP (none = no SIP)").argParser(ports).default([5060], "5060"))
-    .addOption(new Option("--tftp-ports <list>", "UDP ports of TFTP requests (none = no TFTP)").argParser(ports).default([69], "69"))
-    .addOption(new Option("--window <seconds>", "how long after a negotiation its data flow may start").argParser(intOption(0, 86_400)).default(300))
     .addOption(new Option("--clock-offset <ms>", "force the outside−inside clock offset instead of estimating it").argParser((v) => {
       const n = Number(v);
       if (!Number.isFinite(n)) throw new InvalidArgumentError("expected milliseconds");
@@ -222,14 +205,9 @@ export function createProgram(io: CliIo): Command {
     }))
     .addOption(new Option("--frame-tolerance <n>", "frame-count difference tolerated against the router").argParser(intOption(0, 1_000_000)).default(0))
     .addOption(new Option("--max-flows <n>", "flow table capacity per capture").argParser(intOption(16, 50_000_000)).default(393_216))
-    .addOption(new Option("--max-control-streams <n>", "control connections reassembled at the same time per capture (one that ended frees its slot)").argParser(intOption(1, 65_536)).default(512))
-    .addOption(new Option("--control-idle <seconds>", "a control connection idle this long gives its slot to a new one when none is free").argParser(intOption(1, 4_000_000)).default(600))
-    .addOption(new Option("--max-negotiations <n>", "negotiations (and RTSP TEARDOWNs) kept per session; more are counted (negotiation_limit)").argParser(intOption(1, 100_000_000)).default(10_000))
-    .addOption(maxSipDialogsOption())
-    .addOption(maxSessionsOption())
     .addOption(new Option("--sip-sides-dialogs <n>", "SIP dialogs seen in both captures whose message order the sides check examines (0 = none); more are counted (sip_sides_dialog_limit)").argParser(intOption(0, 100_000_000)).default(SIP_SIDES_DIALOGS));
-  captureCoreOptions(tftpOptions(verifyCmd))
-    .action(async (o: TftpCliOptions & CaptureCoreCliOptions & SessionLimitCliOptions & { maxControlStreams: number; controlIdle: number; maxNegotiations: number; sipSidesDialogs: number; capture?: string; insideIf?: IfSpec; outsideIf?: IfSpec; inside?: string; outside?: string; router: string[]; json?: boolean; format: "text" | "junos"; profile: "lenient" | "linux"; ftpPorts: number[]; rtspPorts: number[]; sipPorts: number[]; tftpPorts: number[]; window: number; clockOffset?: number; frameTolerance: number; maxFlows: number; allMappings?: boolean; natAddress: string[]; insideNet?: Cidr[]; html?: string }) => {
+  captureCoreOptions(sessionOptions(verifyCmd))
+    .action(async (o: SessionCliOptions & CaptureCoreCliOptions & { sipSidesDialogs: number; capture?: string; insideIf?: IfSpec; outsideIf?: IfSpec; inside?: string; outside?: string; router: string[]; json?: boolean; format: "text" | "junos"; profile: "lenient" | "linux"; clockOffset?: number; frameTolerance: number; maxFlows: number; allMappings?: boolean; natAddress: string[]; insideNet?: Cidr[]; html?: string }) => {
       if (o.capture) {
         if (!o.insideIf || !o.outsideIf) {
           io.stderr("error: --capture needs --inside-if and --outside-if\n");
@@ -259,11 +237,9 @@ export function createProgram(io: CliIo): Command {
       const report = await prog.until(runVerify(
         { inside: o.inside, outside: o.outside, router: o.router, insideIf: o.insideIf, outsideIf: o.outsideIf },
         {
-          profile: o.profile, windowSeconds: o.window, ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts, sipPorts: o.sipPorts, tftpPorts: o.tftpPorts,
-          flowCapLog2: flowCapLog2For(o.maxFlows), clockOffsetMs: o.clockOffset, frameTolerance: o.frameTolerance,
-          maxControlStreams: o.maxControlStreams, controlIdleSeconds: o.controlIdle, maxNegotiations: o.maxNegotiations, ...sessionLimits(o),
+          profile: o.profile, ...sessionScanOptions(o), flowCapLog2: flowCapLog2For(o.maxFlows), clockOffsetMs: o.clockOffset, frameTolerance: o.frameTolerance,
           allMappings: o.allMappings, hints: { natAddresses: o.natAddress, insideNets: o.insideNet }, sipSidesDialogs: o.sipSidesDialogs,
-          readFile: io.readFile, stdin: stdinFor(io, o.inside, o.outside), ...tftpScanOptions(o), ...captureCoreScanOptions(o),
+          readFile: io.readFile, stdin: stdinFor(io, o.inside, o.outside), ...captureCoreScanOptions(o),
           onProgress: (i, bytes) => prog.tick(i, bytes),
           onCapturesRead: () => prog.stage(sides.length > 1 ? "comparing the captures through the NAT …" : "verifying …"),
         },
@@ -285,35 +261,53 @@ export function createProgram(io: CliIo): Command {
   return program;
 }
 
-interface SessionLimitCliOptions {
+interface SessionCliOptions {
+  ftpPorts: number[];
+  rtspPorts: number[];
+  sipPorts: number[];
+  tftpPorts: number[];
+  window: number;
+  maxControlStreams: number;
+  controlIdle: number;
+  maxNegotiations: number;
   maxSipDialogs: number;
   maxSessions: number;
-}
-
-/** The sessions kept per capture (analyze, verify): SIP dialogs (src/alg/sip.ts SipConditions.cut), FTP/RTSP sessions. */
-const maxSipDialogsOption = () => new Option("--max-sip-dialogs <n>", "SIP dialogs kept per capture; SIP is read up to the first message of the first dialog beyond them, the rest counted (sip_dialog_limit)").argParser(intOption(1, 100_000_000)).default(DEFAULT_MAX_SIP_DIALOGS);
-const maxSessionsOption = () => new Option("--max-sessions <n>", "FTP and RTSP sessions kept per capture; control connections beyond them are counted (session_limit)").argParser(intOption(1, 100_000_000)).default(DEFAULT_MAX_SESSIONS);
-
-function sessionLimits(o: SessionLimitCliOptions): { maxSipDialogs: number; maxSessions: number } {
-  return { maxSipDialogs: o.maxSipDialogs, maxSessions: o.maxSessions };
-}
-
-interface TftpCliOptions {
   maxTftpTransfers: number;
   maxTftpDuplicateAcks: number;
   maxTftpSessions: number;
 }
 
-/** TFTP's options (analyze, verify; --tftp-ports is with the other ports): the limits of src/alg/tftp.ts and assembly/alg/tftp.ts. */
-function tftpOptions(cmd: Command): Command {
+/**
+ * The ALG sessions' options (analyze, verify: the same for both, per capture): which ports carry
+ * each ALG, the negotiation window, and the limits of the control streams (assembly/alg/stream.ts),
+ * the sessions (src/alg/sessions.ts, SIP dialogs: src/alg/sip.ts SipConditions.cut) and TFTP
+ * (src/alg/tftp.ts, assembly/alg/tftp.ts).
+ */
+function sessionOptions(cmd: Command): Command {
   return cmd
+    .addOption(new Option("--ftp-ports <list>", "TCP ports of FTP control connections (none = no FTP)").argParser(ports).default([21], "21"))
+    .addOption(new Option("--rtsp-ports <list>", "TCP ports of RTSP control connections (none = no RTSP)").argParser(ports).default([554, 8554], "554,8554"))
+    .addOption(new Option("--sip-ports <list>", "UDP and TCP ports of SIP (none = no SIP)").argParser(ports).default([5060], "5060"))
+    .addOption(new Option("--tftp-ports <list>", "UDP ports of TFTP requests (none = no TFTP)").argParser(ports).default([69], "69"))
+    .addOption(new Option("--window <seconds>", "how long after a negotiation its data flow may start").argParser(intOption(0, 86_400)).default(300))
+    .addOption(new Option("--max-control-streams <n>", "control connections reassembled at the same time per capture (one that ended frees its slot)").argParser(intOption(1, 65_536)).default(512))
+    .addOption(new Option("--control-idle <seconds>", "a control connection idle this long gives its slot to a new one when none is free").argParser(intOption(1, 4_000_000)).default(600))
+    .addOption(new Option("--max-negotiations <n>", "negotiations (and RTSP TEARDOWNs) kept per session; more are counted (negotiation_limit)").argParser(intOption(1, 100_000_000)).default(10_000))
+    .addOption(new Option("--max-sip-dialogs <n>", "SIP dialogs kept per capture; SIP is read up to the first message of the first dialog beyond them, the rest counted (sip_dialog_limit)").argParser(intOption(1, 100_000_000)).default(DEFAULT_MAX_SIP_DIALOGS))
+    .addOption(new Option("--max-sessions <n>", "FTP and RTSP sessions kept per capture; control connections beyond them are counted (session_limit)").argParser(intOption(1, 100_000_000)).default(DEFAULT_MAX_SESSIONS))
     .addOption(new Option("--max-tftp-transfers <n>", "TFTP transfers followed at the same time (rounded up to a power of two, 0 = none); a full table evicts the idlest (tftp_table_full)").argParser(intOption(0, 65_536)).default(1024))
     .addOption(new Option("--max-tftp-duplicate-acks <n>", "repeated ACKs counted per TFTP transfer; the count stops there (tftp_duplicate_acks_capped)").argParser(intOption(0, TFTP_ACK_DUPS_MAX)).default(TFTP_ACK_DUPS_MAX))
     .addOption(new Option("--max-tftp-sessions <n>", "TFTP requests kept per capture; more are counted (tftp_session_limit)").argParser(intOption(1, 100_000_000)).default(100_000));
 }
 
-function tftpScanOptions(o: TftpCliOptions): { maxTftpTransfers: number; maxTftpSessions: number; maxTftpDuplicateAcks: number } {
-  return { maxTftpTransfers: o.maxTftpTransfers, maxTftpSessions: o.maxTftpSessions, maxTftpDuplicateAcks: o.maxTftpDuplicateAcks };
+/** The options of sessionOptions as analyzeCapture / runVerify take them. */
+function sessionScanOptions(o: SessionCliOptions) {
+  return {
+    ftpPorts: o.ftpPorts, rtspPorts: o.rtspPorts, sipPorts: o.sipPorts, tftpPorts: o.tftpPorts, windowSeconds: o.window,
+    maxControlStreams: o.maxControlStreams, controlIdleSeconds: o.controlIdle, maxNegotiations: o.maxNegotiations,
+    maxSipDialogs: o.maxSipDialogs, maxSessions: o.maxSessions,
+    maxTftpTransfers: o.maxTftpTransfers, maxTftpSessions: o.maxTftpSessions, maxTftpDuplicateAcks: o.maxTftpDuplicateAcks,
+  };
 }
 
 interface CaptureCoreCliOptions {
