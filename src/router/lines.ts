@@ -127,6 +127,8 @@ export class ParseContext {
   omitted = 0;
   private readonly omittedCodes = new Map<string, number>();
   private omittedWorst: Severity = "info";
+  /** The first diagnostic past the limit (where `diagnostic_limit` points). */
+  private firstOmitted: Diagnostic | undefined;
   private codeWindow: CodeWindow | null = null;
   constructor(
     readonly file: string,
@@ -165,6 +167,7 @@ export class ParseContext {
       this.diagnostics.push(d);
     } else {
       this.omitted++;
+      this.firstOmitted ??= d;
       this.omittedCodes.set(code, (this.omittedCodes.get(code) ?? 0) + 1);
       if (SEVERITY_RANK[severity] > SEVERITY_RANK[this.omittedWorst]) this.omittedWorst = severity;
     }
@@ -177,6 +180,7 @@ export class ParseContext {
     const d = this.report(code, severity, lineIdx, column, message);
     if (this.diagnostics.length === n) {
       this.omitted--;
+      if (this.firstOmitted === d) this.firstOmitted = undefined;
       const left = this.omittedCodes.get(code)! - 1;
       if (left) this.omittedCodes.set(code, left);
       else this.omittedCodes.delete(code);
@@ -187,16 +191,21 @@ export class ParseContext {
 
   /**
    * The `diagnostic_limit` diagnostic counting what was not listed, or null when nothing was left
-   * out: "149000 more diagnostics not listed (unknown_line: 149000); limit 1000 (--diagnostic-limit)".
+   * out, located where the first one not listed is: "149000 more diagnostic(s) not listed
+   * (unknown_line: 149000), the first at line 1003; only the first 1000 are (…)".
    */
   limitDiagnostic(): Diagnostic | null {
-    if (this.omitted <= 0) return null;
+    const first = this.firstOmitted;
+    if (this.omitted <= 0 || !first) return null;
     const codes = Array.from(this.omittedCodes, ([c, n]) => `${c}: ${n}`).join(", ");
     return {
       code: "diagnostic_limit",
       severity: this.omittedWorst,
-      message: `${this.omitted} more diagnostic(s) not listed (${codes}); only the first ${this.limit} are (diagnostic limit, --diagnostic-limit)`,
+      message: `${this.omitted} more diagnostic(s) not listed (${codes}), the first at line ${first.line}; only the first ${this.limit} are (diagnostic limit, --diagnostic-limit)`,
       file: this.file,
+      line: first.line,
+      column: first.column,
+      lineText: first.lineText,
       count: this.omitted,
     };
   }
