@@ -83,12 +83,43 @@ function notes(results: CaseResult[]): string {
     out += "\nerrors (not regressions):\n";
     for (const r of otherErrors) out += `  ${r.case}: ${r.error}\n`;
   }
-  const skipped = results.filter((r) => r.skipped.length);
+  const skipped = skippedGroups(results);
   if (skipped.length) {
     out += "\nnot router output (skipped):\n";
-    for (const r of skipped) for (const s of r.skipped) out += `  ${r.case}/${baseName(s.file)}: ${s.reason}\n`;
+    for (const g of skipped) {
+      const where = g.cases.length === 1 ? `${g.cases[0]}/${g.name}` : `${g.name} in ${g.cases.length} cases (${listSome(g.cases, SKIPPED_CASES_NAMED)})`;
+      out += `  ${where}: ${g.reason}\n`;
+    }
   }
   return out;
+}
+
+/** Cases named in a line of files skipped alike; the rest are counted. */
+const SKIPPED_CASES_NAMED = 3;
+
+/**
+ * The files skipped as not router output, one entry per file name and reason (the reason with the
+ * file's path written as its name), in order of first appearance: a lab folder whose every case
+ * holds the same `ruleset.txt` gets one line, not one per case.
+ */
+function skippedGroups(results: CaseResult[]): { name: string; reason: string; cases: string[] }[] {
+  const groups = new Map<string, { name: string; reason: string; cases: string[] }>();
+  for (const r of results) {
+    for (const s of r.skipped) {
+      const name = baseName(s.file);
+      const reason = s.reason.split(s.file).join(name);
+      const key = `${name}\0${reason}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { name, reason, cases: [] }));
+      g.cases.push(r.case);
+    }
+  }
+  return Array.from(groups.values());
+}
+
+/** The first `n` items, then "… and k more". */
+function listSome(items: string[], n: number): string {
+  return items.length <= n ? items.join(", ") : `${items.slice(0, n).join(", ")} and ${items.length - n} more`;
 }
 
 /** The suite's text report; `colour` paints the verdicts and REGRESSION on a terminal. */

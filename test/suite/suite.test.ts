@@ -135,7 +135,10 @@ describe("alg-verify suite on pcaps/lab", () => {
     expect(r.stdout).toMatch(/ftp-active-no-helper +fail +fail +alg\.data-flow-blocked, alg\.payload-not-translated +\d+\.\d\ds +ok/);
     expect(r.stdout).toContain(`${labCases.length} cases: ${labCases.length} passed, 0 regressions, 0 unchecked`);
     expect(r.stdout).toContain("\nnot router output (skipped):\n");
-    for (const c of labCases) expect(r.stdout).toMatch(new RegExp(`\n  ${c}/ruleset\\.txt: .+\n`));
+    // Every case's ruleset.txt is one line: the file name, how many cases, the first three named.
+    const n = labCases.length;
+    expect(r.stdout).toContain(`\n  ruleset.txt in ${n} cases (${labCases.slice(0, 3).join(", ")} and ${n - 3} more): nothing in ruleset.txt was understood as router output: it looks like an nftables ruleset\n`);
+    for (const c of labCases) expect(r.stdout).not.toContain(`  ${c}/ruleset.txt`);
   });
 
   it("--jobs 2 gives the same results as --jobs 1", async () => {
