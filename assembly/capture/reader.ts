@@ -477,7 +477,10 @@ export function feed(len: u32, eof: bool): u32 {
     } else {
       need = len - pos >= 8 ? rd32(p + pos + 4, swapped) : 12;
     }
-    fail(ErrorCode.Truncated, pos, len - pos, need);
+    // A block length no block can have is that error, however few bytes follow it (ngBlocks
+    // checks a length once 12 bytes are there).
+    if (format == CaptureFormat.Pcapng && (need < 12 || (need & 3) != 0)) fail(ErrorCode.BadBlockLength, pos + 4, need, 0);
+    else fail(ErrorCode.Truncated, pos, len - pos, need);
   }
   base += pos;
   store<u64>(statePtr + ST_OFFSET, base);

@@ -96,6 +96,17 @@ describe("generated faults", () => {
     writeFileSync(f, b);
     await expectLocated(f, "bad_block_length", epb2 + 4, 1);
   });
+  it("pcapng file ending 8 bytes into a block: a length no block can have is bad_block_length, a plausible one truncated_record", async () => {
+    // Cut 8 bytes into the second packet's block: its type and length are there, nothing else.
+    for (const [len, code, offset] of [[0, "bad_block_length", epb2 + 4], [10, "bad_block_length", epb2 + 4], [epbLen, "truncated_record", epb2]] as const) {
+      const b = ng.slice(0, epb2 + 8);
+      new DataView(b.buffer).setUint32(epb2 + 4, len, true);
+      const f = join(tmp, `tail-${len}.pcapng`);
+      writeFileSync(f, b);
+      const rep = await expectLocated(f, code, offset, 1);
+      if (code === "truncated_record") expect(rep.diagnostics.find((x: { severity: string }) => x.severity === "error").message).toContain(`8 bytes present, ${epbLen} expected`);
+    }
+  });
   it("pcapng trailing length differs from the leading one", async () => {
     const b = ng.slice();
     new DataView(b.buffer).setUint32(epb2 + epbLen - 4, epbLen + 4, true);
