@@ -597,7 +597,7 @@ export class FlowTable {
    * array) — the core lends its idle flow index (CaptureCore.flows).
    */
   constructor(
-    buffer: ArrayBuffer | SharedArrayBuffer, private readonly base: number, cap: number, count: number, private readonly ended?: EndedFlows,
+    buffer: ArrayBuffer, private readonly base: number, cap: number, count: number, private readonly ended?: EndedFlows,
     pages?: Uint8Array, slots?: Uint32Array,
   ) {
     this.dv = this.tableDv = new DataView(buffer);

@@ -9,6 +9,7 @@
  *    capture did not keep — its data path is not covered, its rewrite not checked.
  */
 import type { AnalyzeResult } from "../alg/analyze.js";
+import { clockShiftMs } from "./nat.js";
 
 /**
  * How far before a capture's cut a dialog, message or session of the other capture is still taken
@@ -52,7 +53,6 @@ export function missingPastCut(inputs: CutInputs, seenIn: Side, ms: number, kind
   const other = seenIn === "inside" ? "outside" : "inside";
   const c = inputs[other]?.[kind];
   if (!c) return undefined;
-  const off = inputs.nat?.clockOffsetMs ?? 0;
-  const at = seenIn === "inside" ? ms + off : ms - off;
+  const at = ms + clockShiftMs(inputs.nat, seenIn, other);
   return at < c.ms - CUT_MARGIN_MS ? undefined : cutReason(inputs[other], other, kind);
 }

@@ -411,7 +411,18 @@ export function captureSpan(t: FlowTable, packets: number, partial: boolean): Ca
   return { ...flowSpan(t), packets, partial };
 }
 
-/** Where a moment (ms, on the clock of the capture it was seen in) falls in another capture's span. */
+/**
+ * What to add to a moment (ms) on capture `from`'s clock to have it on capture `to`'s: the
+ * reconciliation's offset (outside − inside) one way, its opposite the other, 0 on the same
+ * capture or without an offset.
+ */
+export function clockShiftMs(nat: { clockOffsetMs?: number } | undefined, from: "inside" | "outside", to: "inside" | "outside"): number {
+  if (from === to) return 0;
+  const off = nat?.clockOffsetMs ?? 0;
+  return from === "inside" ? off : -off;
+}
+
+/** Where a moment (ms, on the capture's own clock: see clockShiftMs) falls in that capture's span. */
 export function coverageOf(span: CaptureSpan | undefined, ms: number): "covered" | "before" | "after" {
   if (!span || ms > span.lastMs) return "after";
   if (ms < span.firstMs) return "before";

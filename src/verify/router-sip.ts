@@ -334,6 +334,8 @@ export function srxSipTransactionChecks(router: RouterParseResult[], captures: M
   const seenAt = (t: SeenTransaction) => `${(byTransaction.get(`${t.callId}\n${t.method} ${t.cseq}`) ?? [t]).map((u) => `${u.side} packet ${u.packet}`).join(", ")} (Call-ID ${t.callId})`;
   /** Transactions of one side at most, with this method and CSeq (the same on both sides is one). */
   const distinct = (ts: SeenTransaction[]) => perSide(ts, (t) => t.callId);
+  /** Where a capture's SIP stopped being read (--max-sip-dialogs), if it did: a row matching nothing is then not judged. */
+  const cut = anyCut(captures, "sipCut");
   rows.forEach(({ row, file }, k) => {
     const at = { file, line: row.location.line };
     const subject = `SRX SIP transaction ${row.name} (${row.method} CSeq ${row.cseq}, ${row.state}) at ${file}:${row.location.line}`;
@@ -379,7 +381,6 @@ export function srxSipTransactionChecks(router: RouterParseResult[], captures: M
       push("not-checked", `no transaction of the ${dialogs} SIP dialog(s) in the captures has ${row.method} CSeq ${row.cseq}, nor does any other row of the listing match one: it was taken at another time, on another router, or of calls outside the captures (${nearText})`);
       return;
     }
-    const cut = anyCut(captures, "sipCut");
     if (cut) {
       push("not-checked", `no transaction in the captures has ${row.method} CSeq ${row.cseq} (${nearText}), but it may be among the SIP messages not kept: ${cut}`);
       return;

@@ -19,7 +19,7 @@ import type { AnalyzeResult } from "../alg/analyze.js";
 import { FTP_TRANSFER, type Negotiation, type Session } from "../alg/sessions.js";
 import { icmpFlowsBetween } from "./flow-columns.js";
 import type { Endpoint, Flow } from "../types.js";
-import { coverageOf, type CaptureSpan, type Reconciliation } from "./nat.js";
+import { clockShiftMs, coverageOf, type CaptureSpan, type Reconciliation } from "./nat.js";
 import type { Check, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, VerifiedSession } from "./types.js";
 import { FINDINGS, finding } from "./findings.js";
 import { tftpChecks, verifyTftpSession } from "./tftp.js";
@@ -317,8 +317,7 @@ export const msOf = (iso: string) => Date.parse(iso.slice(0, 19) + "Z") + Number
  */
 function uncovered(input: SessionCheckInput, side: "inside" | "outside", ms: number, what: string): string | undefined {
   const span = input.spans?.[side];
-  const off = input.nat?.clockOffsetMs ?? 0;
-  const at = side === "outside" ? ms + off : ms - off;
+  const at = ms + clockShiftMs(input.nat, side === "outside" ? "inside" : "outside", side);
   const where = coverageOf(span, at);
   if (where === "covered") return undefined;
   if (where === "before") return `${what} before the ${side} capture's first packet`;

@@ -17,7 +17,7 @@ import type { Negotiation, Session } from "../alg/sessions.js";
 import type { Endpoint } from "../types.js";
 import { inCidr } from "../net/cidr.js";
 import { finding } from "./findings.js";
-import { coverageOf, type CaptureSpan, type Reconciliation } from "./nat.js";
+import { clockShiftMs, coverageOf, type CaptureSpan, type Reconciliation } from "./nat.js";
 import { msOf, type NatHints } from "./sessions.js";
 import { udpFlowsAt } from "./flow-columns.js";
 import { compareFields, lengthProblem, messageName, type FieldCheck, type SipMessageView, type SipTranslation } from "./sip-fields.js";
@@ -381,7 +381,7 @@ export function lengthCheck(mi: SipMessageView, mo: SipMessageView, vm: Verified
  */
 function droppedRequests(unpaired: SipMessageView[], so: SipSession | undefined, input: SipCheckInput, findings: Finding[], clashes?: LinuxClashes): void {
   if (!input.inside || !input.outside) return;
-  const off = input.nat?.clockOffsetMs ?? 0;
+  const off = clockShiftMs(input.nat, "inside", "outside");
   const crossed = new Set((so?.sip?.messages ?? []).map(txKeyNoBranch));
   const byTx = new Map<string, SipMessageView[]>();
   for (const m of unpaired) {
@@ -472,7 +472,6 @@ function media(si: SipSession | undefined, so: SipSession | undefined, pairs: [S
  */
 function notCovered(d: MediaDirection, input: SipCheckInput, announcedMs: number | undefined, mediaInsideMs: number | undefined, waitUntilInsideMs: number | undefined): void {
   if (!input.inside || !input.outside) return;
-  const off = input.nat?.clockOffsetMs ?? 0;
   if (d.status === "blocked" || d.status === "late") {
     const seenOut = d.direction === "to-inside";
     const r = seenOut ? input.outside : input.inside;
@@ -480,7 +479,7 @@ function notCovered(d: MediaDirection, input: SipCheckInput, announcedMs: number
     if (id === undefined) return;
     const t = r.scan.flows.firstMs(id);
     const other = seenOut ? "inside" : "outside";
-    if (coverageOf(input.spans?.[other], seenOut ? t - off : t + off) !== "covered") {
+    if (coverageOf(input.spans?.[other], t + clockShiftMs(input.nat, seenOut ? "outside" : "inside", other)) !== "covered") {
       d.status = "not-covered";
       d.notCovered = `its first packet (${seenOut ? "outside" : "inside"} flow ${id}) falls where the ${other} capture has no packets`;
     }
@@ -490,7 +489,8 @@ function notCovered(d: MediaDirection, input: SipCheckInput, announcedMs: number
     // The capture it would enter must reach past the SDP, and past the media seen in the dialog.
     const side = d.direction === "to-inside" ? "outside" : "inside";
     const span = input.spans?.[side];
-    const media = mediaInsideMs === undefined ? undefined : side === "outside" ? mediaInsideMs + off : mediaInsideMs;
+    const shift = clockShiftMs(input.nat, "inside", side);
+    const media = mediaInsideMs === undefined ? undefined : mediaInsideMs + shift;
     if (span && announcedMs !== undefined && span.lastMs <= announcedMs) {
       d.status = "not-covered";
       d.notCovered = `the ${side} capture ends with the SDP that announced it: whether media followed is not in it`;
@@ -498,7 +498,7 @@ function notCovered(d: MediaDirection, input: SipCheckInput, announcedMs: number
       d.status = "not-covered";
       d.notCovered = `the ${side} capture ends before the dialog's media started: whether media came this way is not in it`;
     } else if (span && waitUntilInsideMs !== undefined && media !== undefined) {
-      const until = side === "outside" ? waitUntilInsideMs + off : waitUntilInsideMs;
+      const until = waitUntilInsideMs + shift;
       if (span.lastMs < until) {
         d.status = "not-covered";
         d.notCovered = `the ${side} capture ends ${((span.lastMs - media) / 1000).toFixed(3)} s after the dialog's first media and before its BYE (less than SIP_MEDIA_WAIT_S = ${SIP_MEDIA_WAIT_S} s): whether media came this way is not in it`;

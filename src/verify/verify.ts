@@ -8,7 +8,7 @@
 import type { AnalyzeResult } from "../alg/analyze.js";
 import type { RouterParseResult } from "../router/types.js";
 import type { Diagnostic } from "../types.js";
-import { captureSpan, coverageOf, reconcile, type CaptureSpan, type Reconciliation } from "./nat.js";
+import { captureSpan, clockShiftMs, coverageOf, reconcile, type CaptureSpan, type Reconciliation } from "./nat.js";
 import { interleaved, subjectOf, verifySessions, type NatHints } from "./sessions.js";
 import { assessPairing, type Pairing } from "./pairing.js";
 import { compareWithRouter, predictConversations } from "./predict.js";
@@ -335,7 +335,7 @@ function unpairedFlows(nat: Reconciliation, spans: { inside?: CaptureSpan; outsi
       if (explained.has(`${side}|${f.id}`)) continue;
       // A flow that started where the other capture has no packets is not evidence of a drop.
       const other = side === "inside" ? spans.outside : spans.inside;
-      const at = table.firstMs(f.id) + (side === "inside" ? nat.clockOffsetMs : -nat.clockOffsetMs);
+      const at = table.firstMs(f.id) + clockShiftMs(nat, side, side === "inside" ? "outside" : "inside");
       if (coverageOf(other, at) !== "covered") {
         uncovered++;
         continue;
