@@ -153,6 +153,38 @@ stop_pids() {
   done
   PIDS=()
 }
+# Stops the two captures (SIGINT, up to 5 s each: a loaded machine may take a while to let tcpdump
+# finish) and reads what tcpdump says of them as it ends: CAPTURE_STATS (JSON for case.json) and
+# CAPTURE_LOSS, empty when both are complete. Complete: every packet the kernel passed to the
+# capture's filter was written (captured = received by filter) and none was dropped by the kernel.
+# A packet still in tcpdump's ring when it is stopped is received but never written: conntrack
+# counts it and the capture lacks it. A tcpdump that had to be killed printed nothing: unknown.
+stop_captures() {
+  local p f log cap rcv drp
+  for p in "$@"; do kill -INT "$p" 2>/dev/null || true; done
+  for p in "$@"; do
+    for _ in $(seq 250); do kill -0 "$p" 2>/dev/null || break; sleep 0.02; done
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  CAPTURE_STATS="{}" CAPTURE_LOSS=""
+  for f in inside outside; do
+    log=$CASE/tcpdump-$f.log
+    cap=$(sed -n 's/^\([0-9]*\) packets\? captured$/\1/p' "$log" | tail -1)
+    rcv=$(sed -n 's/^\([0-9]*\) packets\? received by filter$/\1/p' "$log" | tail -1)
+    drp=$(sed -n 's/^\([0-9]*\) packets\? dropped by kernel$/\1/p' "$log" | tail -1)
+    if [[ -z $cap || -z $rcv || -z $drp ]]; then
+      CAPTURE_LOSS+="${CAPTURE_LOSS:+; }$f.pcap: tcpdump printed no statistics ($(tail -c 200 "$log" | tr '\n' ' '))"
+      CAPTURE_STATS=$(jq -c --arg f "$f.pcap" '.[$f] = null' <<<"$CAPTURE_STATS")
+      continue
+    fi
+    CAPTURE_STATS=$(jq -c --arg f "$f.pcap" --argjson c "$cap" --argjson r "$rcv" --argjson d "$drp" \
+      '.[$f] = { captured: $c, receivedByFilter: $r, droppedByKernel: $d }' <<<"$CAPTURE_STATS")
+    if [[ $cap -ne $rcv || $drp -ne 0 ]]; then
+      CAPTURE_LOSS+="${CAPTURE_LOSS:+; }$f.pcap: $cap packets captured, $rcv received by the filter, $drp dropped by the kernel"
+    fi
+  done
+}
 del_nss() {
   local ns p
   for ns in "${NSS[@]}"; do
@@ -631,7 +663,9 @@ run_scenario() {
   xbg "ip netns exec $R stdbuf -oL conntrack -E -o timestamp >$CASE/events.txt 2>$CASE/events.stderr"
   xbg "ip netns exec $R stdbuf -oL conntrack -E expect -o timestamp >$CASE/expect-events.txt 2>$CASE/expect-events.stderr"
   xbg "ip netns exec $R tcpdump -i r0 -n -s 0 -U -Z root --immediate-mode -w $CASE/inside.pcap 2>$CASE/tcpdump-inside.log"
+  local CAPTURE_PIDS=("$LASTPID")
   xbg "ip netns exec $R tcpdump -i r1 -n -s 0 -U -Z root --immediate-mode -w $CASE/outside.pcap 2>$CASE/tcpdump-outside.log"
+  CAPTURE_PIDS+=("$LASTPID")
   wait_for 5 grep -q 'listening on' "$CASE/tcpdump-inside.log"
   wait_for 5 grep -q 'listening on' "$CASE/tcpdump-outside.log"
 
@@ -717,7 +751,8 @@ run_scenario() {
     tftp) server_name=in.tftpd ;;
     *) [[ $RTSP_SERVER == record ]] && server_name="ffmpeg (server, if still running)" || server_name=rtsp_play_server.py ;;
   esac
-  CMDS+=("kill -INT <pids of tcpdump, conntrack -E, $server_name>")
+  CMDS+=("kill -INT <pids of tcpdump>; kill -INT <pids of conntrack -E, $server_name>")
+  stop_captures "${CAPTURE_PIDS[@]}"
   stop_pids
   rm -f "$CASE"/tcpdump-*.log "$CASE"/events.stderr "$CASE"/expect-events.stderr
   [[ -s $CASE/vsftpd.stderr ]] || rm -f "$CASE/vsftpd.stderr"
@@ -876,7 +911,7 @@ run_scenario() {
     --arg ffmpeg "$(dpkg-query -W -f '${Version}' ffmpeg 2>/dev/null || true)" \
     --arg gstrtsp "$(dpkg-query -W -f '${Version}' gir1.2-gst-rtsp-server-1.0 2>/dev/null || true)" \
     --arg gst "$(gst-launch-1.0 --version 2>/dev/null | sed -n 's/^GStreamer //p' | head -1)" \
-    --argjson warnings "$warnings_json" \
+    --argjson warnings "$warnings_json" --argjson captureStats "$CAPTURE_STATS" \
     --arg sipp "$(sipp -v 2>/dev/null | sed -n 's/^ *SIPp \(v[^ ]*[^ .]\).*/\1/p' | head -1)" \
     --arg siptester "$(dpkg-query -W -f '${Version}' sip-tester 2>/dev/null || true)" \
     --arg tftp "$(dpkg-query -W -f '${Version}' tftp-hpa 2>/dev/null || true)" \
@@ -888,6 +923,7 @@ run_scenario() {
        nat: $nat, alg: $alg,
        captures: { "inside.pcap": "router interface r0 (client side)",
                    "outside.pcap": "router interface r1 (server side)" },
+       captureStats: $captureStats,
        environment: (if $proto == "ftp" then { kernel: $kernel, conntrack: $conntrack, vsftpd: $vsftpd, curl: $curl }
                      elif $proto == "sip" then { kernel: $kernel, conntrack: $conntrack, sipp: $sipp, "sip-tester": $siptester, python: $python }
                      elif $proto == "tftp" then { kernel: $kernel, conntrack: $conntrack, "tftp-hpa": $tftp, "tftpd-hpa": $tftpd }
@@ -902,6 +938,7 @@ run_scenario() {
 
   local status="ok"
   $rcok && [[ $got == ok ]] || status="UNEXPECTED"
+  [[ -z $CAPTURE_LOSS ]] || status="INCOMPLETE"
   if [[ $PROTO == ftp ]]; then
     printf '%-30s %-10s curl rc=%-6s %3ss  %s\n' "$sc" "$status" "$(IFS=,; echo "${rcs[*]}")" \
       "$((SECONDS - t0))" "expected ${VERDICT}${FINDINGS:+ (${FINDINGS[*]})}"
@@ -935,9 +972,23 @@ wait_for 5 grep -q 'listening on' "$WORK/root-tcpdump.log" ||
   { echo "run.sh: the root-namespace capture did not start: $(cat "$WORK/root-tcpdump.log")" >&2; exit 1; }
 
 fail=0 idx=0 start=$SECONDS
+# A scenario whose capture is incomplete (stop_captures) is run again, up to LAB_ATTEMPTS times in
+# all: its captures cannot be compared with conntrack's counters. The last attempt's case stands,
+# its captureStats saying what was lost (the lab test fails on it, naming the loss).
+LAB_ATTEMPTS=${LAB_ATTEMPTS:-3}
 for sc in "${SCENARIOS[@]}"; do
-  idx=$((idx + 1))
-  run_scenario "$sc" "$idx" || fail=1
+  for attempt in $(seq "$LAB_ATTEMPTS"); do
+    idx=$((idx + 1))
+    CAPTURE_LOSS=""
+    run_scenario "$sc" "$idx" || { [[ -z $CAPTURE_LOSS ]] && fail=1; }
+    [[ -n $CAPTURE_LOSS ]] || break
+    if [[ $attempt -lt $LAB_ATTEMPTS ]]; then
+      echo "$sc: capture incomplete ($CAPTURE_LOSS): running it again" >&2
+    else
+      echo "$sc: capture incomplete after $LAB_ATTEMPTS attempts ($CAPTURE_LOSS)" >&2
+      fail=1
+    fi
+  done
 done
 
 # --- isolation check: nothing of ours in the root namespace, no namespace left behind, and no lab

@@ -5,7 +5,8 @@
  * folder per scenario. Every case must then get the verdict and error codes its case.json expects
  * from `verify` (captures + conntrack state); conntrack's per-direction packet AND byte counters must equal the captures,
  * entry by entry, for every scenario (checked here on its own, from `flows`, and by verify: no
- * conntrack.counter-mismatch); run.sh's own isolation checks (no namespace left, no lab packet in
+ * conntrack.counter-mismatch), once both captures are known complete (tcpdump's own statistics in
+ * case.json `captureStats`: run.sh runs a scenario again when a packet was not written); run.sh's own isolation checks (no namespace left, no lab packet in
  * the root namespace) must pass.
  *
  * Needs root, network namespaces and the lab's Debian tools (`lab/run.sh --missing` lists what is
@@ -88,6 +89,16 @@ describe.skipIf(!labOk && !ci)("lab/run.sh through a real netfilter ALG", () => 
       for (const c of cases) {
         const dir = join(out, c);
         const meta = JSON.parse(readFileSync(join(dir, "case.json"), "utf8"));
+        // Both captures are complete (run.sh ran the scenario again, up to three times, when one was
+        // not): tcpdump wrote every packet its filter received, the kernel dropped none, and the file
+        // holds as many as tcpdump says it wrote. Else conntrack's counters cannot be compared with it.
+        for (const f of ["inside.pcap", "outside.pcap"]) {
+          const st = meta.captureStats?.[f];
+          expect(st, `${c}: tcpdump's statistics of ${f} in case.json`).toBeTruthy();
+          const written = (await flowsOf(join(dir, f))).stats.packets;
+          expect({ c, f, notWritten: st.receivedByFilter - st.captured, droppedByKernel: st.droppedByKernel, inFile: written })
+            .toEqual({ c, f, notWritten: 0, droppedByKernel: 0, inFile: st.captured });
+        }
         // conntrack's counters, entry by entry and direction by direction, equal the captures (every
         // scenario: flows and counters only, no ALG parsing).
         const conntrack = readFileSync(join(dir, "conntrack.txt"), "utf8");
