@@ -87,7 +87,7 @@ function walk(dir: string, keep: (f: string) => boolean, out: string[] = []): st
 }
 
 const isCapture = (f: string) => /\.(pcap|pcapng|cap)$/i.test(f);
-const ROUTER_FILES = ["conntrack.txt", "expect.txt", "events.txt"];
+const ROUTER_FILES = ["conntrack.txt", "expect.txt", "events.txt", "expect-events.txt"];
 
 export function loadCorpus(root = repoRoot()): Corpus {
   const shared = sharedDir(root);

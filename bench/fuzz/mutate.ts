@@ -1,11 +1,13 @@
 /**
  * Mutations. Captures: bit flips, bytes set to edge values, truncations, smashed pcap/pcapng
- * length fields, splices of two captures, records duplicated or dropped, and hostile FTP/RTSP
- * lines written over (or inserted beside) the real ones. Router texts: lines deleted,
- * duplicated, swapped, repeated, cut, spliced from another file, numbers and characters
- * smashed, hostile lines inserted. Verify pairs: either capture or a router file mutated, the
- * sides swapped, a router file or capture taken from an unrelated case, an input dropped.
- * Every mutation is a pure function of the Rng, and says what it did (`how`).
+ * length fields, splices of two captures, records duplicated or dropped, hostile FTP/RTSP/SIP/SDP
+ * lines written over (or inserted beside) the real ones, and UDP datagrams whose payload becomes
+ * a hostile SIP message or TFTP packet (or gains a hostile SIP line), every length around it
+ * made to match. Router texts: lines deleted, duplicated, swapped, repeated, cut, spliced from
+ * another file, numbers and characters smashed, hostile lines inserted (conntrack, Junos, SRX,
+ * and the SIP/TFTP helpers' expectations). Verify pairs: either capture or a router file
+ * mutated, the sides swapped, a router file or capture taken from an unrelated case, an input
+ * dropped. Every mutation is a pure function of the Rng, and says what it did (`how`).
  */
 import type { CaptureSeed, PairSeed, TextSeed } from "./corpus.js";
 import { frames } from "./corpus.js";
@@ -28,7 +30,53 @@ export const HOSTILE_LINES = [
   "SETUP rtsp://[::1 RTSP/1.0\r\nCSeq: 99999999999999999999\r\n\r\n", "RTSP/1.0 200 OK\r\nSession: ;;;;\r\nTransport:\r\n\r\n",
   "\0\0\0\0\0\0\0\0", "\r\r\r\n\n\n", `${"9".repeat(400)}\r\n`, `PORT ${"1,".repeat(600)}1\r\n`, "\xff\xfe\xfd PORT\r\n",
 ];
-const CONTROL_WORDS = ["PORT", "EPRT", "PASV", "EPSV", "227 ", "228 ", "229 ", "Transport:", "SETUP", "RTSP/1.0", "CSeq:"].map((w) => new TextEncoder().encode(w));
+/**
+ * Hostile SIP header and SDP lines (ALG-BEHAVIOUR.md §8's edge cases pushed past their limits):
+ * numbers out of range, empty and half fields, compact and folded forms, odd addresses.
+ */
+export const HOSTILE_SIP_LINES = [
+  "Via: SIP/2.0/UDP 1.2.3.4:99999;rport=;received=999.1.1.1;branch=\r\n", "v: SIP/2.0/UDP [::1:5060;rport=-1\r\n",
+  "Via: SIP/2.0/UDP 192.0.2.10:5060,SIP/2.0/TCP ,,,,\r\n", "Via: SIP/2.0/UDP 192.0.2.10\r\n \t;branch=z9hG4bK;received=[2001:db8::1]\r\n",
+  "Contact: *\r\n", "Contact: <sip:a@1.2.3.4:0>;expires=99999999999999999999\r\n", "m: <sip:@:>\r\n", "Contact: <sip:a@[::1]:65536;transport=tcp\r\n",
+  "Contact: \"x\" <sip:a@192.0.2.10:5060>, <sip:b@198.51.100.1:5061>;expires=-1, *\r\n", "Expires: -1\r\n", "Expires: 4294967296\r\n",
+  "Content-Length: 99999999999\r\n", "Content-Length: -1\r\n", "l: 0x10\r\n", "Content-Length:  5 5\r\n", "Content-Length:\r\n",
+  "CSeq: 99999999999999999999 INVITE\r\n", "CSeq: 1\r\n", "CSeq: INVITE 1\r\n", "Call-ID: \r\n", "i: \0\0\0\r\n",
+  "From: <sip:a@b>;tag=;tag=x\r\n", "To: ;tag\r\n", "f: \r\n", "t: <sip:\r\n",
+  "Content-Type: multipart/mixed;boundary=\r\n", "c: application/sdp;charset=\r\n",
+  "INVITE sip:a@[::1 SIP/2.0\r\n", "SIP/2.0 999999 OK\r\n", "SIP/2.0 200\r\n", "SIP/3.0 200 OK\r\n", "ACK  SIP/2.0\r\n", "REGISTER sip: SIP/2.0\r\n",
+  "c=IN IP4 999.999.999.999\r\n", "c=IN IP6 ::ffff:1.2.3.4\r\n", "c=IN IP4 0.0.0.0\r\n", "c=IN IP4 \r\n", "c=IN IP4 192.0.2.10/127/3\r\n",
+  "m=audio 65536 RTP/AVP 0\r\n", "m=audio 5004/4294967295 RTP/AVP 0\r\n", "m=audio 1/0 RTP/AVP\r\n", "m=audio -1 RTP/AVP 0\r\n", "m=\r\n",
+  "m=image 0 udptl t38\r\n", "m=video 65535/2 RTP/AVP 96\r\n",
+  "a=rtcp:0 IN IP4 x\r\n", "a=rtcp:99999\r\n", "a=rtcp:\r\n", "a=rtcp-mux\r\n", "a=sendonly\r\n", "a=inactive\r\n", "a=recvonly\r\n",
+  "o=- 0 0 IN IP4 \r\n", "o=- 99999999999999999999 1 IN IP6 2001:db8::\r\n", "v=0\r\n", "\r\n\r\n",
+  `Via: ${"SIP/2.0/UDP 1.2.3.4;".repeat(300)}\r\n`, `${"m=audio 6000 RTP/AVP 0\r\n".repeat(80)}`, "Via: SIP/2.0/UDP 1.2.3.4\r",
+];
+
+/** Whole hostile SIP messages: a start line, headers and an SDP body whose lengths disagree or overflow. */
+export const HOSTILE_SIP_MESSAGES = [
+  "INVITE sip:b@198.51.100.20 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK1\r\nFrom: <sip:a@192.0.2.10>;tag=1\r\nTo: <sip:b@198.51.100.20>\r\nCall-ID: c1\r\nCSeq: 1 INVITE\r\nContact: <sip:a@192.0.2.10:5060>\r\nContent-Type: application/sdp\r\nContent-Length: 4096\r\n\r\nv=0\r\no=- 1 1 IN IP4 192.0.2.10\r\nc=IN IP4 192.0.2.10\r\nm=audio 6000 RTP/AVP 0\r\n",
+  "SIP/2.0 200 OK\r\nv: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK1\r\nf: <sip:a@192.0.2.10>;tag=1\r\nt: <sip:b@198.51.100.20>;tag=2\r\ni: c1\r\nCSeq: 1 INVITE\r\nm: <sip:b@198.51.100.20:5060>\r\nc: application/sdp\r\nl: 2\r\n\r\nv=0\r\nc=IN IP4 198.51.100.20\r\nm=audio 7000/2 RTP/AVP 0\r\na=rtcp:7001\r\n",
+  "INVITE sip:b@x SIP/2.0\r\nCall-ID: c2\r\nCSeq: 1 INVITE\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nContent-Type: multipart/mixed;boundary=b\r\nContent-Length: 120\r\n\r\n--b\r\nContent-Type: application/sdp\r\n\r\nc=IN IP4 192.0.2.10\r\nm=audio 6000 RTP/AVP 0\r\n--b--\r\n",
+  "REGISTER sip:198.51.100.20 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5060\r\nCall-ID: r1\r\nCSeq: 1 REGISTER\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:a@x>\r\nContact: <sip:a@192.0.2.10:5060>;expires=0, <sip:a@192.0.2.10:5070>\r\nExpires: 4294967295\r\nContent-Length: 0\r\n\r\n",
+  "SIP/2.0 183 Session Progress\r\nCall-ID: c1\r\nCSeq: 1 INVITE\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>;tag=3\r\nContent-Length: 0\r\n\r\nv=0\r\nm=audio 0 RTP/AVP 0\r\n",
+  "INVITE sip:b@x SIP/2.0\r\nCall-ID: c1\r\nCSeq: 2 INVITE\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>;tag=2\r\nContent-Length: 40\r\n\r\nc=IN IP4 0.0.0.0\r\nm=audio 6000 RTP/AVP 0\r\na=sendonly\r\n",
+  "\r\n\r\n", "\r\n", "SIP/2.0", "INVITE", "\0\0\0\0",
+];
+
+/** Hostile TFTP datagrams: requests with overflowing options and missing terminators, odd opcodes. */
+export const HOSTILE_TFTP = [
+  `\x00\x01${"a".repeat(600)}\x00octet\x00blksize\x0099999999999999\x00`, "\x00\x01file\x00", "\x00\x01file\x00octet", "\x00\x02\x00\x00\x00",
+  "\x00\x01file\x00netascii\x00tsize\x00\x00windowsize\x00\x00timeout\x00\x00\x00", "\x00\x01f\x00octet\x00blksize\x007\x00blksize\x0065465\x00tsize\x00-1\x00",
+  "\x00\x06blksize\x00\x00tsize\x00-1\x00", "\x00\x06\x00", "\x00\x05\xff\xffno terminator", "\x00\x05\x00\x00\x00", "\x00\x03\xff\xff", "\x00\x03\x00\x00",
+  "\x00\x04\x00\x00", "\x00\x04\xff\xff", "\x00\x09", "\x00", "", "\x00\x01\x00\x00", `\x00\x03\x00\x01${"x".repeat(1500)}`,
+];
+
+const CONTROL_WORDS = [
+  "PORT", "EPRT", "PASV", "EPSV", "227 ", "228 ", "229 ", "Transport:", "SETUP", "RTSP/1.0", "CSeq:",
+  "SIP/2.0", "INVITE", "REGISTER", "Via:", "Contact:", "Content-Length:", "Call-ID:", "From:", "To:", "c=IN", "m=audio", "a=rtcp", "o=",
+].map((w) => new TextEncoder().encode(w));
+/** HOSTILE_LINES and HOSTILE_SIP_LINES: what hostileOverwrite and hostileInsert write. */
+const ALL_HOSTILE_LINES = () => [...HOSTILE_LINES, ...HOSTILE_SIP_LINES];
 
 /** A classic pcap (its global header has the snaplen at offset 16). */
 const f0IsPcap = (b: Uint8Array) => b.length >= 24 && [0xa1b2c3d4, 0xa1b23c4d, 0xd4c3b2a1, 0x4d3cb2a1].includes(new DataView(b.buffer, b.byteOffset).getUint32(0, true));
@@ -109,7 +157,7 @@ const captureMutators: CaptureMutator[] = [
   function hostileOverwrite(r, b) {
     const w = r.pick(CONTROL_WORDS);
     const at = indexesOf(b, w);
-    const line = latin1(r.pick(HOSTILE_LINES));
+    const line = latin1(r.pick(ALL_HOSTILE_LINES()));
     const out = b.slice();
     const pos = at.length ? r.pick(at) : r.int(b.length + 1);
     out.set(line.subarray(0, Math.max(0, out.length - pos)), pos);
@@ -118,7 +166,7 @@ const captureMutators: CaptureMutator[] = [
   function hostileInsert(r, b) {
     // inside a classic pcap record, its two length fields grown to match (the IP/TCP lengths are not)
     const fs = frames(b).filter((f) => f.lengthFields.length === 2);
-    const line = latin1(r.pick(HOSTILE_LINES));
+    const line = latin1(r.pick(ALL_HOSTILE_LINES()));
     if (!fs.length) return [concat([b, line]), "hostile line appended"];
     const f = r.pick(fs);
     const pos = f.offset + 16 + r.int(f.end - f.offset - 16 + 1);
@@ -127,7 +175,123 @@ const captureMutators: CaptureMutator[] = [
     for (const at of f.lengthFields) dv.setUint32(at, dv.getUint32(at, f.little) + line.length, f.little);
     return [out, `hostile line inserted at ${pos} (record at ${f.offset})`];
   },
+  function datagramPayload(r, b) {
+    // A UDP datagram's payload (SIP, TFTP or any other) replaced by a hostile SIP message or TFTP
+    // packet, or a hostile SIP line inserted at one of its line starts, with every length that
+    // frames it grown to match (record, IPv4/IPv6, UDP): the decoder hands the ALG rooms the
+    // new payload whole, where hostileInsert's bytes past the IP length would be trailer.
+    const ds = udpDatagrams(b);
+    if (!ds.length) return [b, "no UDP datagram to rewrite"];
+    const d = r.pick(ds);
+    const payload = b.subarray(d.payload, d.end);
+    let repl: Uint8Array;
+    let what: string;
+    const tftpish = d.sport === 69 || d.dport === 69 || (payload.length >= 2 && payload[0] === 0 && payload[1]! >= 1 && payload[1]! <= 6);
+    const mode = r.int(3);
+    if (tftpish && mode === 0) {
+      repl = latin1(r.pick(HOSTILE_TFTP));
+      what = "TFTP payload replaced";
+    } else if (mode === 1) {
+      repl = latin1(r.pick(HOSTILE_SIP_MESSAGES));
+      what = "payload replaced by a SIP message";
+    } else {
+      const starts = [0];
+      for (let i = 0; i + 1 < payload.length && starts.length < 64; i++) if (payload[i] === 0x0a) starts.push(i + 1);
+      const at = r.pick(starts);
+      repl = concat([payload.subarray(0, at), latin1(r.pick(HOSTILE_SIP_LINES)), payload.subarray(at)]);
+      what = `SIP line inserted at payload byte ${at}`;
+    }
+    return [withPayload(b, d, repl), `${what} (datagram at ${d.offset}, ports ${d.sport}>${d.dport})`];
+  },
 ];
+
+/** A UDP datagram of an Ethernet capture, untruncated: where its record and headers are. */
+interface Datagram { offset: number; end: number; little: boolean; lengthFields: number[]; ip: number; v6: boolean; udp: number; payload: number; sport: number; dport: number }
+
+/** UDP datagrams in the Ethernet records (classic pcap, link type 1) or pcapng EPBs of `b` (at most 256). */
+export function udpDatagrams(b: Uint8Array): Datagram[] {
+  const out: Datagram[] = [];
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const pcap = f0IsPcap(b);
+  if (pcap && dv.getUint32(20, dv.getUint32(0, true) === 0xa1b2c3d4 || dv.getUint32(0, true) === 0xa1b23c4d) !== 1) return out;
+  for (const f of frames(b)) {
+    if (out.length >= 256) break;
+    let data: number, caplen: number;
+    if (pcap) {
+      data = f.offset + 16;
+      caplen = f.end - data;
+      if (dv.getUint32(f.offset + 12, f.little) !== caplen) continue; // truncated record
+    } else {
+      if (f.lengthFields.length !== 4) continue; // not an EPB
+      data = f.offset + 28;
+      caplen = dv.getUint32(f.offset + 20, f.little);
+      if (dv.getUint32(f.offset + 24, f.little) !== caplen || data + caplen > f.end - 4) continue;
+    }
+    const endData = data + caplen;
+    let p = data + 12;
+    if (p + 2 > endData) continue;
+    let type = dv.getUint16(p);
+    if (type === 0x8100 && p + 6 <= endData) { p += 4; type = dv.getUint16(p); }
+    p += 2;
+    let v6: boolean, udp: number, ipEnd: number;
+    if (type === 0x0800 && p + 20 <= endData && b[p]! >> 4 === 4 && b[p + 9] === 17 && (dv.getUint16(p + 6) & 0x3fff) === 0) {
+      v6 = false;
+      udp = p + (b[p]! & 15) * 4;
+      ipEnd = p + dv.getUint16(p + 2);
+    } else if (type === 0x86dd && p + 40 <= endData && b[p]! >> 4 === 6 && b[p + 6] === 17) {
+      v6 = true;
+      udp = p + 40;
+      ipEnd = udp + dv.getUint16(p + 4);
+    } else continue;
+    if (udp + 8 > endData || ipEnd > endData || dv.getUint16(udp + 4) !== ipEnd - udp) continue;
+    out.push({ offset: f.offset, end: ipEnd, little: f.little, lengthFields: f.lengthFields, ip: p, v6, udp, payload: udp + 8, sport: dv.getUint16(udp), dport: dv.getUint16(udp + 2) });
+  }
+  return out;
+}
+
+/** `b` with datagram `d`'s payload replaced by `payload`, every length framing it grown or shrunk to match. */
+export function withPayload(b: Uint8Array, d: Datagram, payload: Uint8Array): Uint8Array {
+  const delta = payload.length - (d.end - d.payload);
+  const out = concat([b.subarray(0, d.payload), payload, b.subarray(d.end)]);
+  const dv = new DataView(out.buffer);
+  const grow16 = (at: number) => dv.setUint16(at, (dv.getUint16(at) + delta) & 0xffff);
+  grow16(d.udp + 4);
+  dv.setUint16(d.udp + 6, 0); // no checksum (IPv4's "none"; nothing here checks IPv6's)
+  if (d.v6) grow16(d.ip + 4);
+  else {
+    grow16(d.ip + 2);
+    dv.setUint16(d.ip + 10, 0);
+    let sum = 0;
+    const ihl = (out[d.ip]! & 15) * 4;
+    for (let i = 0; i < ihl; i += 2) sum += dv.getUint16(d.ip + i);
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    dv.setUint16(d.ip + 10, ~sum & 0xffff);
+  }
+  if (d.lengthFields.length === 2) {
+    // classic pcap: captured and original length
+    for (const at of d.lengthFields) dv.setUint32(at, dv.getUint32(at, d.little) + delta, d.little);
+  } else {
+    // pcapng EPB: captured and original length, then the block's length (padded to 4) at both ends
+    const capAt = d.offset + 20;
+    const cap = dv.getUint32(capAt, d.little) + delta;
+    const oldCap = cap - delta;
+    dv.setUint32(capAt, cap, d.little);
+    dv.setUint32(d.offset + 24, cap, d.little);
+    const pad = (n: number) => (n + 3) & ~3;
+    const padDelta = pad(cap) - pad(oldCap);
+    // the payload change is `delta` bytes; the block's padding changes by padDelta − delta
+    const fix = padDelta - delta;
+    const blockEnd = d.offset + dv.getUint32(d.offset + 4, d.little) + delta;
+    const fixed = fix > 0 ? concat([out.subarray(0, d.offset + 28 + cap), new Uint8Array(fix), out.subarray(d.offset + 28 + cap)])
+      : fix < 0 ? concat([out.subarray(0, d.offset + 28 + cap), out.subarray(d.offset + 28 + cap - fix)]) : out;
+    const fdv = new DataView(fixed.buffer);
+    const len = blockEnd - d.offset + fix;
+    fdv.setUint32(d.offset + 4, len, d.little);
+    fdv.setUint32(d.offset + len - 4, len, d.little);
+    return fixed;
+  }
+  return out;
+}
 
 /** 1–3 stacked mutations of a capture (`other`: the partner of a splice). */
 export function mutateCapture(r: Rng, seed: CaptureSeed, other: CaptureSeed): Mutated<Uint8Array> {
@@ -160,6 +324,16 @@ export const HOSTILE_ROUTER_LINES = [
   "  In: 1.1.1.1/1 --> 2.2.2.2/21;tcp, Conn Tag: 0x0, If: ge-0/0/0.0, Pkts: -5, Bytes: 1e9",
   "l3proto = 2 proto=6 src=1.1.1.1 dst=2.2.2.2 sport=1 dport=21 mask-src=255.255.255.255 master-src=",
   "ALG Status:", "  FTP : Enabled", "New flows: 18446744073709551616", "Accepts: 1,,,,, Discards: ",
+  // SIP and TFTP: helper expectations (conntrack -L/-E expect, /proc/net/nf_conntrack_expect) and SRX's SIP tables
+  "3599 proto=17 src=198.51.100.20 dst=198.51.100.1 sport=0 dport=99999 mask-src=255.255.255.255 mask-dst=255.255.255.255 sport=0 dport=65535 master-src=192.0.2.10 master-dst=198.51.100.20 sport=5060 dport=5060 PERMANENT class=9 helper=sip",
+  "[1796308906.185966]\t    [NEW] 180 proto=17 src=198.51.100.20 dst=198.51.100.1 sport=0 dport=7000 mask-src=255.255.255.255 mask-dst= sport=0 dport= master-src= class=-1 helper=sip",
+  "179 l3proto = 2 proto=17 src=198.51.100.20 dst=198.51.100.1 sport=0 dport=70000 sip/",
+  "-1 l3proto = 99 proto=256 src=:: dst=:: sport=0 dport=0 PERMANENT,INACTIVE,USERSPACE sip/audio/video",
+  "300 proto=17 src=198.51.100.20 dst=198.51.100.1 sport=0 dport=35768 mask-src=255.255.255.255 mask-dst=255.255.255.255 sport=0 dport=65535 master-src=192.0.2.10 master-dst=198.51.100.20 sport=35768 dport=69 class=0 helper=tftp helper=sip",
+  "udp      17 30 src=192.0.2.10 dst=198.51.100.20 sport=35768 dport=69 [UNREPLIED] src=198.51.100.20 dst=198.51.100.1 sport=69 dport=35768 helper=tftp packets=-1 bytes=",
+  "Total number of calls: 99999999999999999999", "       Call ID    : ", "Method   : INVITE INVITE", "  State    : ", "  Group ID : -1",
+  "Total number of transactions: -1", "Transaction Name       Method    CSeq       State         Timeout    VIA RSC ID",
+  "UAS:tsx0x4b06ddf4         BYE    99999999999999999999     Proceeding            -99       -", "UAC:tsx       ",
   "x".repeat(20_000), "\u0000\u0001\u0002\u007f", "\uFEFF\uFFFD\u202E", "=".repeat(300), "{".repeat(200), "\r", "\t\t\t",
 ];
 

@@ -4,13 +4,15 @@
  * catch what they must, and `npm run fuzz`'s runner (compiled, worker threads) end to end.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { frames, loadCorpus, type Corpus } from "../../bench/fuzz/corpus.js";
 import { check, loadRepro, makeCase, reproFolders, saveRepro, scheduled, shrinkSeq } from "../../bench/fuzz/engine.js";
 import { checkCapture, checkRouter, loadOracles, type Oracles } from "../../bench/fuzz/oracles.js";
+import { udpDatagrams, withPayload } from "../../bench/fuzz/mutate.js";
+import { runCli } from "../cli/run.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 let corpus: Corpus;
@@ -56,7 +58,7 @@ describe("fuzz engine", () => {
 
   it("length-field smashes hit the record and block lengths of pcap and pcapng", () => {
     let smashed = 0;
-    for (let i = 0; i < 400 && smashed < 20; i++) {
+    for (let i = 0; i < 800 && smashed < 20; i++) {
       const k = makeCase(corpus, 3, "capture", i, 0);
       const m = k.how.map((h) => /^length field at (\d+) := (\d+)$/.exec(h)).find(Boolean);
       if (!m || k.how.length !== 2) continue;
@@ -66,6 +68,37 @@ describe("fuzz engine", () => {
       smashed++;
     }
     expect(smashed).toBe(20);
+  });
+
+  it("a rewritten UDP datagram stays framed: its new payload is what the decoder reads (pcap and pcapng, grown and shrunk)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "alg-verify-fuzz-dgram-"));
+    try {
+      for (const name of ["public/sipnab/sip-rtp-g722.pcap", "public/sipnab/sipp-branch-scenario.pcapng"]) {
+        const seed = corpus.captures.find((c) => c.name === name)!;
+        expect(seed, name).toBeTruthy();
+        const d = udpDatagrams(seed.bytes).find((x) => x.dport === 5060 || x.sport === 5060)!;
+        expect(d, `${name}: a SIP datagram`).toBeTruthy();
+        const oldLength = d.end - d.payload;
+        for (const extra of ["x".repeat(oldLength + 37), ""]) {
+          // longer than the original (every length grows, pcapng's padding too), then shorter
+          const callId = `fuzz-${extra.length}@192.0.2.99`;
+          const msg = `OPTIONS sip:b@198.51.100.20 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.99:5060;branch=z9hG4bK7\r\nFrom: <sip:a@192.0.2.99>;tag=9\r\nTo: <sip:b@198.51.100.20>\r\nCall-ID: ${callId}\r\nCSeq: 1 OPTIONS\r\nSubject: ${extra}\r\nContent-Length: 0\r\n\r\n`;
+          const out = withPayload(seed.bytes, d, new TextEncoder().encode(msg));
+          // the growth, give or take pcapng's padding to 4 bytes
+          expect(Math.abs(out.length - seed.bytes.length - (msg.length - oldLength)), name).toBeLessThanOrEqual(3);
+          const path = join(dir, `x-${extra.length}-${name.replaceAll("/", "_")}`);
+          writeFileSync(path, out);
+          const r = await runCli("analyze", path, "--json");
+          expect(r.code, `${name}: ${r.stderr.slice(0, 300)}`).toBe(0);
+          const rep = JSON.parse(r.stdout);
+          expect({ name, udp: rep.stats.malformedUdp, v4: rep.stats.malformedIpv4, v6: rep.stats.malformedIpv6, errors: rep.diagnostics.filter((x: { severity: string }) => x.severity === "error") })
+            .toEqual({ name, udp: 0, v4: 0, v6: 0, errors: [] });
+          expect(rep.sessions.some((s: { sip?: { callId?: string } }) => s.sip?.callId === callId), `${name}: the injected message's dialog`).toBe(true);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("shrinks by truncation and halving to a minimal failing input", async () => {
