@@ -77,7 +77,7 @@ function setCallField(call: SrxSipCall, key: string, value: string): void {
 const TRANSACTIONS_TOTAL = /^[ \t]*Total number of transactions[ \t]*:[ \t]*(\d+)[ \t]*$/;
 const TRANSACTIONS_HEADER = /^[ \t]*Transaction[ \t]+Name[ \t]+Method[ \t]+CSeq[ \t]+State[ \t]+Timeout[ \t]+VIA[ \t]+RSC[ \t]+ID[ \t]*$/i;
 /** name method cseq state... timeout via-rsc-id */
-const TRANSACTION = /^[ \t]*(\S+)[ \t]+([A-Za-z][\w-]*)[ \t]+(\d{1,10})[ \t]+(\S.*?)[ \t]+(-?\d{1,10})[ \t]+(\S+)[ \t]*$/;
+const TRANSACTION = /^[ \t]*(\S+)[ \t]+([A-Za-z][\w-]*)[ \t]+(\d{1,10})[ \t]+(\S.*?)[ \t]+(-1|\d{1,10})[ \t]+(\S+)[ \t]*$/;
 
 export function parseSrxSipTransactions(ctx: ParseContext, seg: Segment, base: Omit<SrxSipTransactionsDocument, "format" | "transactions">): SrxSipTransactionsDocument {
   const doc: SrxSipTransactionsDocument = { ...base, format: "srx-sip-transactions", transactions: [] };
