@@ -18,13 +18,15 @@
  *                       "contact": [{ uri, host, port? }] } ],
  *       "register"?: { "contact": [uri], "expires"?, "status"? },
  *       "negotiations": [ { "kind": "SDP", "packet", "command", "line", "offer", "type", "hold",
- *                           "rejected", "rtcpMux"?, "announced": { ip, port, rtcpPort? },
+ *                           "rejected", "rtcpMux"?, "reason"?, "announced": { ip, port, rtcpPort? },
  *                           "expected": [ { proto, from: { ip, port: null }, to: { ip, port } } ],
  *                           "dataSeen" } ] } ] }
  *   - A message's `packet` is the frame that completed it (the last segment over TCP);
  *     `segments` the TCP segments it was spread over (1 over UDP).
  *   - `announced.ip` = the media-level c= (else the session c=), `rtcpPort` = a=rtcp (else port + 1,
- *     none with rtcp-mux). Hold (c=0.0.0.0, a=sendonly/inactive) and port 0 expect nothing.
+ *     none with rtcp-mux or for port 65535). Hold (c=0.0.0.0, a=sendonly/inactive) and port 0 expect
+ *     nothing; nor does an invalid negotiation (`reason`: the m= port above 65535, the a=rtcp port
+ *     0 or above 65535).
  *   - `expected[].from.ip` = the other party's SDP address for that m= line when it sent one, else
  *     its signalling address. `dataSeen` = this file put RTP toward the announced RTP port.
  *
@@ -238,17 +240,19 @@ function expectedSessions(b: Builder, callers: Map<string, Party>, transport: "u
         const direction = media.direction ?? m.spec.sdp!.direction ?? "sendrecv";
         const hold = ip === "0.0.0.0" || ip === "::" || direction === "sendonly" || direction === "inactive";
         const rejected = media.port === 0;
-        const rtcpPort = media.mux ? undefined : media.rtcp ?? (media.port > 0 ? media.port + 1 : undefined);
+        const rtcpPort = media.mux ? undefined : media.rtcp ?? (media.port > 0 && media.port < 65535 ? media.port + 1 : undefined);
+        // A port no flow can have makes the negotiation invalid: it expects nothing.
+        const reason = media.port > 65535 ? "port_out_of_range" : rtcpPort !== undefined && (rtcpPort < 1 || rtcpPort > 65535) ? "rtcp_port_out_of_range" : undefined;
         const peerIp = peer ? peer.media[i]?.c ?? peer.c : undefined;
         const fromIp = peerIp && peerIp !== "0.0.0.0" && peerIp !== "::" ? peerIp : hostOf(m.to);
-        const expected = hold || rejected ? [] : [
+        const expected = hold || rejected || reason ? [] : [
           { proto: "udp", from: { ip: fromIp, port: null }, to: { ip, port: media.port } },
           ...(rtcpPort !== undefined ? [{ proto: "udp", from: { ip: fromIp, port: null }, to: { ip, port: rtcpPort } }] : []),
         ];
         const dataSeen = expected.length > 0 && b.rtp.some((r) => r.to.ip === ip && r.to.port === media.port && r.from.ip === fromIp && r.lastPacket > m.packet);
         negotiations.push({
           kind: "SDP", packet: m.packet, command, line: mLine(media), offer, type: media.type, hold, rejected,
-          ...(media.mux ? { rtcpMux: true } : {}),
+          ...(media.mux ? { rtcpMux: true } : {}), ...(reason ? { reason } : {}),
           announced: { ip, port: media.port, ...(rtcpPort !== undefined ? { rtcpPort } : {}) }, expected, dataSeen,
         });
       });
@@ -404,6 +408,20 @@ function rtcp(): SipCase {
   return finish("sip-rtcp-attr", "a=rtcp: on audio (RTCP not on port+1) and a=rtcp-mux on video (no RTCP port)", b, new Map([["call-rtcp", a]]));
 }
 
+function portEdges(): SipCase {
+  const b = new Builder();
+  const [a, z] = parties();
+  const id = "call-port-edges";
+  // m= 65535: RTP only (RTCP's port + 1 would be 65536); a=rtcp:70000 on video: invalid.
+  call(b, a, z, id, sdp(CALLER, [{ type: "audio", port: 65535 }, { type: "video", port: 40030, rtcp: 70000 }]),
+    sdp(CALLEE, [{ type: "audio", port: 50030 }, { type: "video", port: 50032 }]));
+  // A re-INVITE whose m= port is above 65535 (invalid; Linux's helper drops the message, "wrong port").
+  const h = (from: Party, to: Party, cseq: string, request: boolean) => dialogHeaders(from, to, id, cseq, { request, toTag: true });
+  b.sip(a, z, { start: "INVITE sip:bob@198.51.100.20 SIP/2.0", headers: h(a, z, "2 INVITE", true), sdp: sdp(CALLER, [{ type: "audio", port: 70000 }]) });
+  b.sip(z, a, { start: "SIP/2.0 200 OK", headers: h(z, a, "2 INVITE", false), sdp: sdp(CALLEE, [{ type: "audio", port: 50030 }]) });
+  return finish("sip-port-edges", "m= port 65535 (no RTCP port), a=rtcp:70000 (invalid), and a re-INVITE with m= port 70000 (invalid; Linux drops it)", b, new Map([[id, a]]));
+}
+
 function portZero(): SipCase {
   const b = new Builder();
   const [a, z] = parties();
@@ -479,7 +497,7 @@ function tcpCase(): SipCase {
 }
 
 export function buildSipCases(): SipCase[] {
-  return [basic(), compact(), folded(), twoPerDatagram(), multipart(), ipv6(), hold(), rtcp(), portZero(), badClen(), registerCase(), tcpCase()];
+  return [basic(), compact(), folded(), twoPerDatagram(), multipart(), ipv6(), hold(), rtcp(), portEdges(), portZero(), badClen(), registerCase(), tcpCase()];
 }
 
 if (isMain(import.meta.url)) {

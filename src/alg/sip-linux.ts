@@ -200,7 +200,7 @@ function readSdp(msg: SipMessage, ts: bigint, entries: LinuxDialog["entries"], f
     if (!CLASS_MAX[md.type]) continue;
     if (++handled > MAX_MEDIA_LINES) continue;
     lineNo[i] = handled;
-    const dropped = md.port > 0 && md.port < 1024 ? `m=${md.type} ${md.port}: the helper drops the message ("wrong port")`
+    const dropped = md.port > 0 && (md.port < 1024 || md.port > 65535) ? `m=${md.type} ${md.port}: the helper drops the message ("wrong port")`
       : md.port > 0 && !usableIp(md.connection?.ip) && !usableIp(sdp.connection?.ip) ? `m=${md.type} ${md.port} has no c= the helper reads: it drops the message ("cannot parse SDP message")` : undefined;
     if (dropped) {
       for (let k = from; k < to; k++) setNone(entries[k]!.n, dropped, "dropped");

@@ -14,7 +14,7 @@
  * or answer by RFC 3264 / 6337: an SDP in a request answers a pending offer made in a response
  * (late offer: 200 then ACK/PRACK), else it offers; an SDP in a response answers when its request
  * (CSeq) carried one, else it offers. `announced` = the media-level c= (else the session c=) and
- * the m= port, `rtcpPort` = a=rtcp (RFC 3605) or port + 1 unless a=rtcp-mux (RFC 5761). Media is
+ * the m= port, `rtcpPort` = a=rtcp (RFC 3605) or port + 1 (none for 65535) unless a=rtcp-mux (RFC 5761). Media is
  * expected (UDP) toward the RTP and RTCP ports from the other party: its own SDP address for
  * the same m= index when it sent one, else its signalling address; any source port. Port 0
  * (rejected), c=0.0.0.0 / :: and a=sendonly / inactive (hold: the announcer does not want to
@@ -657,7 +657,8 @@ function sdpNegotiation(m: SipMessage, media: SdpMedia, sdp: Sdp, offer: boolean
   const direction: SdpDirection = media.direction ?? sdp.direction ?? "sendrecv";
   const rejected = media.port === 0;
   const hold = (ip !== undefined && isHoldAddress(ip)) || direction === "sendonly" || direction === "inactive";
-  const rtcpPort = media.rtcpMux ? undefined : media.rtcpPort ?? (media.port > 0 ? media.port + 1 : undefined);
+  // RTCP on the next port (RFC 3550 §11) when a=rtcp names none: the m= port 65535 has no next port.
+  const rtcpPort = media.rtcpMux ? undefined : media.rtcpPort ?? (media.port > 0 && media.port < 65535 ? media.port + 1 : undefined);
   // A literal with the keys in the order they were once added (port, ip, rtcpPort): keys added
   // after the literal live in a property array beside the object (one per negotiation).
   const port = media.port;
@@ -680,6 +681,10 @@ function sdpNegotiation(m: SipMessage, media: SdpMedia, sdp: Sdp, offer: boolean
   } else if (media.port > 65535) {
     n.valid = false;
     n.reason = "port_out_of_range";
+  } else if (rtcpPort !== undefined && (rtcpPort < 1 || rtcpPort > 65535)) {
+    // a=rtcp with a port no flow can have (announced keeps the raw value)
+    n.valid = false;
+    n.reason = "rtcp_port_out_of_range";
   }
   if (!n.valid || hold || rejected || !ip) return n;
   // Literal arrays (at their length), not pushes into [] (room for 17 each).

@@ -19,7 +19,7 @@ describe("generated SIP cases", () => {
   it("cover the edge cases the issue lists", () => {
     const names = built.map((c) => c.name);
     for (const n of ["sip-compact-headers", "sip-folded-headers", "sip-tcp-split", "sip-two-in-datagram", "sip-multipart-body",
-      "sip-ipv6", "sip-hold", "sip-rtcp-attr", "sip-bad-content-length", "sip-port-zero", "sip-register"]) expect(names).toContain(n);
+      "sip-ipv6", "sip-hold", "sip-rtcp-attr", "sip-port-edges", "sip-bad-content-length", "sip-port-zero", "sip-register"]) expect(names).toContain(n);
   });
 
   for (const c of built) {
@@ -67,6 +67,7 @@ describe("generated SIP cases", () => {
             hold: n.media!.hold, rejected: n.media!.rejected, announced: n.announced, expected: n.expected, dataSeen: n.dataSeen,
           };
           if (n.media!.rtcpMux) got.rtcpMux = true;
+          if (!n.valid) got.reason = n.reason;
           expect(got, `negotiation ${k}`).toEqual(wn);
           // A negotiation that saw media names the flow, and that flow ends at the announced endpoint.
           for (const o of n.observed) {
@@ -83,6 +84,18 @@ describe("generated SIP cases", () => {
   it("the snaplen-cut INVITE is counted damaged, the malformed Content-Length too", async () => {
     const { scan } = await analyzeFile(`${dir}sip-bad-content-length.pcap`, { flowCapLog2: 8 });
     expect(scan.stats.sipDamaged).toBe(2);
+  });
+
+  it("ports at the edge: the Linux emulation opens RTP and RTCP on 65534/65535 for m= 65535, ignores a=rtcp, and drops a message whose m= port is above 65535 (\"wrong port\")", async () => {
+    const { sessions } = await analyzeFile(`${dir}sip-port-edges.pcap`, { flowCapLog2: 8, profile: "linux" });
+    const n = sessions.find((s) => s.alg === "sip")!.negotiations;
+    const ports = (k: number) => n[k]!.media!.linux!.expected.map((x) => x.to.port);
+    expect(n.map((x) => [x.announced.port, x.valid, x.emulation?.outcome])).toEqual([
+      [65535, true, "parsed"], [40030, false, "parsed"], [50030, true, "parsed"], [50032, true, "parsed"], [70000, false, "dropped"], [50030, true, "parsed"],
+    ]);
+    expect(ports(0)).toEqual([65534, 65535]);
+    expect(ports(1)).toEqual([40030, 40031]);
+    expect(n[4]!.emulation!.reason).toContain('"wrong port"');
   });
 
   it("--sip-ports moves SIP off 5060: on other ports the same capture has no SIP session", async () => {
