@@ -16,7 +16,8 @@
 # Missing tools are installed from Debian only with --install (`npm run lab` passes it); without
 # it run.sh names them and exits 3 before changing anything. --run-id names the namespaces
 # (algv-ID-<n>-c|r|s; default: a random id, printed as "run id: ID"); the run creates, checks and
-# removes only its own.
+# removes only its own. A scenario whose capture missed a packet (tcpdump's own statistics, kept
+# in case.json captureStats) is run again, up to LAB_ATTEMPTS times in all (environment, default 3).
 #
 # Topology (one fresh set of namespaces per scenario, names unique per run):
 #
@@ -103,6 +104,8 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ $# -ge 1 ]] || usage
+LAB_ATTEMPTS=${LAB_ATTEMPTS:-3}
+[[ $LAB_ATTEMPTS =~ ^[1-9][0-9]?$ ]] || { echo "run.sh: LAB_ATTEMPTS must be a number from 1 to 99, not '$LAB_ATTEMPTS'" >&2; exit 2; }
 [[ $(id -u) -eq 0 ]] || { echo "run.sh: must run as root (network namespaces, nftables)" >&2; exit 1; }
 
 OUTARG=$1; shift
@@ -974,8 +977,8 @@ wait_for 5 grep -q 'listening on' "$WORK/root-tcpdump.log" ||
 fail=0 idx=0 start=$SECONDS
 # A scenario whose capture is incomplete (stop_captures) is run again, up to LAB_ATTEMPTS times in
 # all: its captures cannot be compared with conntrack's counters. The last attempt's case stands,
-# its captureStats saying what was lost (the lab test fails on it, naming the loss).
-LAB_ATTEMPTS=${LAB_ATTEMPTS:-3}
+# its captureStats saying what was lost (the lab test fails on it, naming the loss). LAB_ATTEMPTS
+# is read and checked with the arguments.
 for sc in "${SCENARIOS[@]}"; do
   for attempt in $(seq "$LAB_ATTEMPTS"); do
     idx=$((idx + 1))
