@@ -76,7 +76,7 @@ const CONTROL_WORDS = [
   "SIP/2.0", "INVITE", "REGISTER", "Via:", "Contact:", "Content-Length:", "Call-ID:", "From:", "To:", "c=IN", "m=audio", "a=rtcp", "o=",
 ].map((w) => new TextEncoder().encode(w));
 /** HOSTILE_LINES and HOSTILE_SIP_LINES: what hostileOverwrite and hostileInsert write. */
-const ALL_HOSTILE_LINES = () => [...HOSTILE_LINES, ...HOSTILE_SIP_LINES];
+const ALL_HOSTILE_LINES = [...HOSTILE_LINES, ...HOSTILE_SIP_LINES];
 
 /** A classic pcap (its global header has the snaplen at offset 16). */
 const f0IsPcap = (b: Uint8Array) => b.length >= 24 && [0xa1b2c3d4, 0xa1b23c4d, 0xd4c3b2a1, 0x4d3cb2a1].includes(new DataView(b.buffer, b.byteOffset).getUint32(0, true));
@@ -157,7 +157,7 @@ const captureMutators: CaptureMutator[] = [
   function hostileOverwrite(r, b) {
     const w = r.pick(CONTROL_WORDS);
     const at = indexesOf(b, w);
-    const line = latin1(r.pick(ALL_HOSTILE_LINES()));
+    const line = latin1(r.pick(ALL_HOSTILE_LINES));
     const out = b.slice();
     const pos = at.length ? r.pick(at) : r.int(b.length + 1);
     out.set(line.subarray(0, Math.max(0, out.length - pos)), pos);
@@ -166,7 +166,7 @@ const captureMutators: CaptureMutator[] = [
   function hostileInsert(r, b) {
     // inside a classic pcap record, its two length fields grown to match (the IP/TCP lengths are not)
     const fs = frames(b).filter((f) => f.lengthFields.length === 2);
-    const line = latin1(r.pick(ALL_HOSTILE_LINES()));
+    const line = latin1(r.pick(ALL_HOSTILE_LINES));
     if (!fs.length) return [concat([b, line]), "hostile line appended"];
     const f = r.pick(fs);
     const pos = f.offset + 16 + r.int(f.end - f.offset - 16 + 1);
