@@ -3,7 +3,8 @@
  * complete line to the FTP parser or the RTSP framer, which emit events (alg/events.ts).
  *
  * Reassembly (per direction, by sequence number): in-order bytes are delivered at once;
- * retransmitted and duplicated bytes are used once (counted); segments ahead of the next
+ * retransmitted and duplicated bytes are used once (counted, a segment that repeats only the head
+ * of its bytes too); segments ahead of the next
  * expected byte are held in a bounded store (OOO_MAX segments, OOO_DATA bytes) and delivered when
  * the hole fills. A hole that cannot be waited for (store full, snaplen-cut payload, end of
  * capture) is a `TcpGap` event with the packet number; the line in progress is dropped.
@@ -267,8 +268,10 @@ export function algSegment(
   deliveryFlags = 0;
   if (rel < 0) {
     off = <u32>(-rel);
+    // Sequence space already delivered, all of it or a head of it: a retransmission either way
+    // (its repeated bytes are not read again).
+    bump(Stat.CtrlRetransmits);
     if (off >= len) {
-      bump(Stat.CtrlRetransmits);
       closeIfEnded(rec, s, flags);
       return;
     }
@@ -330,13 +333,12 @@ function drain(s: usize, D: usize, dir: u32, _pkt: u32, _ts: u64): void {
       let rel = <i32>(seq - next);
       if (rel > 0) continue;
       let off = <u32>(-rel);
+      if (off > 0) bump(Stat.CtrlRetransmits); // it repeats sequence space already delivered
       if (off < len) {
         deliveryFlags = LineFlag.Reordered;
         deliver(s, D, dir, D + D_OOO_DATA + load<u32>(o + 8) + off, len - off, seq + off, off == 0, pkt, ts);
         deliveryFlags = 0;
         store<u32>(D + D_NEXT, seq + len);
-      } else {
-        bump(Stat.CtrlRetransmits);
       }
       // Remove entry k (order of the rest does not matter).
       let lastE = D + D_OOO + (<usize>(n - 1)) * OOO_ENTRY;

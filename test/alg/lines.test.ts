@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { loadCoreModule } from "../../src/node/index.js";
 import { analyzeCapture } from "../../src/alg/analyze.js";
 import { parseTransport } from "../../src/alg/transport.js";
-import { ethernetFor, tcpSession, writePcap } from "../helpers/pcap-writer.js";
+import { ascii, ethernetFor, ipPacket, IpProto, tcp, tcpSession, writePcap } from "../helpers/pcap-writer.js";
 
 async function negotiation(line: string, fromClient: boolean, opts: { v6?: boolean; before?: string; request?: string } = {}) {
   const s = tcpSession({
@@ -101,5 +101,24 @@ describe("RTSP Transport parser", () => {
     expect(spec.clientPort).toBeUndefined();
     expect(spec.serverPort).toBeUndefined();
     expect(parseTransport("Transport: RTP/AVP;unicast;client_port=65534-65535")[0].clientPort).toEqual([65534, 65535]);
+  });
+});
+
+describe("control-stream reassembly counters", () => {
+  it("a segment that repeats the head of its bytes is a retransmission: counted, its new bytes read once, the line whole", async () => {
+    const client = { ip: "192.0.2.10", port: 51000 }, server = { ip: "198.51.100.20", port: 21 };
+    const s = tcpSession({ client, server });
+    s.handshake();
+    s.send(false, "220 ready\r\n");
+    s.send(true, "USER a\r\n", { ackFromPeer: false });
+    // Starts 4 bytes back ("a\r\n" and the space before it), then carries a PORT line.
+    const seq = (s.clientSeq - 4) >>> 0;
+    const seg = tcp({ src: client.ip, dst: server.ip, srcPort: client.port, dstPort: server.port, seq, ack: s.serverSeq, flags: { ack: true, psh: true }, window: 64240, payload: ascii(" a\r\nPORT 192,0,2,10,4,31\r\n") });
+    const frames = [...s.frames.map((f) => ({ ts: f.ts, data: ethernetFor(f.data) })),
+      { ts: s.now + 50_000n, data: ethernetFor(ipPacket({ src: client.ip, dst: server.ip, proto: IpProto.TCP, payload: seg, id: 0x2000, df: true })) }];
+    const r = await analyzeCapture(await loadCoreModule(), [writePcap(frames, { linkType: 1 })] as unknown as AsyncIterable<Uint8Array>, { file: "t", flowCapLog2: 6 });
+    expect(r.scan.stats.ctrlRetransmits).toBe(1);
+    expect(r.scan.stats.ctrlGaps).toBe(0);
+    expect(r.sessions[0]?.negotiations.map((n) => [n.kind, n.announced])).toEqual([["PORT", { ip: "192.0.2.10", port: 1055 }]]);
   });
 });
