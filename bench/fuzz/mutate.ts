@@ -1,9 +1,10 @@
 /**
  * Mutations. Captures: bit flips, bytes set to edge values, truncations, smashed pcap/pcapng
  * length fields, splices of two captures, records duplicated or dropped, hostile FTP/RTSP/SIP/SDP
- * lines written over (or inserted beside) the real ones, and UDP datagrams whose payload becomes
+ * lines written over (or inserted beside) the real ones, UDP datagrams whose payload becomes
  * a hostile SIP message or TFTP packet (or gains a hostile SIP line), every length around it
- * made to match. Router texts: lines deleted, duplicated, swapped, repeated, cut, spliced from
+ * made to match, and TCP segments that gain a hostile line with their stream's sequence numbers
+ * moved on to match. Router texts: lines deleted, duplicated, swapped, repeated, cut, spliced from
  * another file, numbers and characters smashed, hostile lines inserted (conntrack, Junos, SRX,
  * and the SIP/TFTP helpers' expectations). Verify pairs: either capture or a router file
  * mutated, the sides swapped, a router file or capture taken from an unrelated case, an input
@@ -203,19 +204,42 @@ const captureMutators: CaptureMutator[] = [
     }
     return [withPayload(b, d, repl), `${what} (datagram at ${d.offset}, ports ${d.sport}>${d.dport})`];
   },
+  function segmentPayload(r, b) {
+    // A hostile control line (FTP, RTSP, SIP, SDP) inserted at a line start of a TCP segment's
+    // payload, its IP length grown and its stream's later sequence numbers (and the other side's
+    // acknowledgements) moved on to match: the reassembled stream carries the line, no gap.
+    const ss = ipPackets(b).filter((p) => p.proto === 6 && p.end > p.payload);
+    if (!ss.length) return [b, "no TCP segment with data to rewrite"];
+    const d = r.pick(ss);
+    const payload = b.subarray(d.payload, d.end);
+    const starts = [0];
+    for (let i = 0; i + 1 < payload.length && starts.length < 64; i++) if (payload[i] === 0x0a) starts.push(i + 1);
+    const at = r.pick(starts);
+    const repl = concat([payload.subarray(0, at), latin1(r.pick(ALL_HOSTILE_LINES)), payload.subarray(at)]);
+    return [withSegmentPayload(b, d, repl), `line inserted at byte ${at} of the TCP segment at ${d.offset} (ports ${d.sport}>${d.dport}), its stream moved on`];
+  },
 ];
 
-/** A UDP datagram of an Ethernet capture, untruncated: where its record and headers are. */
-interface Datagram { offset: number; end: number; little: boolean; lengthFields: number[]; ip: number; v6: boolean; udp: number; payload: number; sport: number; dport: number }
+/** A UDP datagram or TCP segment of an Ethernet capture, untruncated: where its record and headers are. */
+export interface IpPacket {
+  offset: number; end: number; little: boolean; lengthFields: number[]; ip: number; v6: boolean;
+  /** 17 (UDP: `l4` is its header) or 6 (TCP). */
+  proto: number; l4: number; payload: number; sport: number; dport: number;
+  /** The addresses, as text of their bytes (to find a segment's stream). */
+  src: string; dst: string;
+}
+/** A UDP datagram (IpPacket with proto 17). */
+export type Datagram = IpPacket;
 
-/** UDP datagrams in the Ethernet records (classic pcap, link type 1) or pcapng EPBs of `b` (at most 256). */
-export function udpDatagrams(b: Uint8Array): Datagram[] {
-  const out: Datagram[] = [];
+/** UDP datagrams and TCP segments in the Ethernet records (classic pcap, link type 1) or pcapng EPBs of `b` (at most `max`). */
+export function ipPackets(b: Uint8Array, max = 256): IpPacket[] {
+  const out: IpPacket[] = [];
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const pcap = f0IsPcap(b);
   if (pcap && dv.getUint32(20, dv.getUint32(0, true) === 0xa1b2c3d4 || dv.getUint32(0, true) === 0xa1b23c4d) !== 1) return out;
+  const hex = (from: number, n: number) => Buffer.from(b.subarray(from, from + n)).toString("hex");
   for (const f of frames(b)) {
-    if (out.length >= 256) break;
+    if (out.length >= max) break;
     let data: number, caplen: number;
     if (pcap) {
       data = f.offset + 16;
@@ -233,30 +257,70 @@ export function udpDatagrams(b: Uint8Array): Datagram[] {
     let type = dv.getUint16(p);
     if (type === 0x8100 && p + 6 <= endData) { p += 4; type = dv.getUint16(p); }
     p += 2;
-    let v6: boolean, udp: number, ipEnd: number;
-    if (type === 0x0800 && p + 20 <= endData && b[p]! >> 4 === 4 && b[p + 9] === 17 && (dv.getUint16(p + 6) & 0x3fff) === 0) {
+    let v6: boolean, proto: number, l4: number, ipEnd: number, src: string, dst: string;
+    if (type === 0x0800 && p + 20 <= endData && b[p]! >> 4 === 4 && (dv.getUint16(p + 6) & 0x3fff) === 0) {
       v6 = false;
-      udp = p + (b[p]! & 15) * 4;
+      proto = b[p + 9]!;
+      l4 = p + (b[p]! & 15) * 4;
       ipEnd = p + dv.getUint16(p + 2);
-    } else if (type === 0x86dd && p + 40 <= endData && b[p]! >> 4 === 6 && b[p + 6] === 17) {
+      src = hex(p + 12, 4);
+      dst = hex(p + 16, 4);
+    } else if (type === 0x86dd && p + 40 <= endData && b[p]! >> 4 === 6) {
       v6 = true;
-      udp = p + 40;
-      ipEnd = udp + dv.getUint16(p + 4);
+      proto = b[p + 6]!;
+      l4 = p + 40;
+      ipEnd = l4 + dv.getUint16(p + 4);
+      src = hex(p + 8, 16);
+      dst = hex(p + 24, 16);
     } else continue;
-    if (udp + 8 > endData || ipEnd > endData || dv.getUint16(udp + 4) !== ipEnd - udp) continue;
-    out.push({ offset: f.offset, end: ipEnd, little: f.little, lengthFields: f.lengthFields, ip: p, v6, udp, payload: udp + 8, sport: dv.getUint16(udp), dport: dv.getUint16(udp + 2) });
+    if (ipEnd > endData) continue;
+    let payload: number;
+    if (proto === 17) {
+      if (l4 + 8 > ipEnd || dv.getUint16(l4 + 4) !== ipEnd - l4) continue;
+      payload = l4 + 8;
+    } else if (proto === 6) {
+      if (l4 + 20 > ipEnd) continue;
+      payload = l4 + (b[l4 + 12]! >> 4) * 4;
+      if (payload < l4 + 20 || payload > ipEnd) continue;
+    } else continue;
+    out.push({ offset: f.offset, end: ipEnd, little: f.little, lengthFields: f.lengthFields, ip: p, v6, proto, l4, payload, sport: dv.getUint16(l4), dport: dv.getUint16(l4 + 2), src, dst });
   }
   return out;
 }
 
-/** `b` with datagram `d`'s payload replaced by `payload`, every length framing it grown or shrunk to match. */
-export function withPayload(b: Uint8Array, d: Datagram, payload: Uint8Array): Uint8Array {
+/** UDP datagrams of `b` (ipPackets). */
+export const udpDatagrams = (b: Uint8Array): Datagram[] => ipPackets(b).filter((p) => p.proto === 17);
+
+/**
+ * `b` with segment `d`'s payload replaced by `payload` (withPayload), and the rest of its TCP stream
+ * kept coherent: the later segments of its direction carry sequence numbers `delta` further on,
+ * and the other direction's acknowledgements follow them.
+ */
+export function withSegmentPayload(b: Uint8Array, d: IpPacket, payload: Uint8Array): Uint8Array {
+  const delta = payload.length - (d.end - d.payload);
+  const out = withPayload(b, d, payload);
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  for (const q of ipPackets(out, Infinity)) {
+    if (q.proto !== 6 || q.offset <= d.offset) continue;
+    if (q.src === d.src && q.dst === d.dst && q.sport === d.sport && q.dport === d.dport) {
+      dv.setUint32(q.l4 + 4, (dv.getUint32(q.l4 + 4) + delta) >>> 0);
+    } else if (q.src === d.dst && q.dst === d.src && q.sport === d.dport && q.dport === d.sport && (out[q.l4 + 13]! & 0x10) !== 0) {
+      dv.setUint32(q.l4 + 8, (dv.getUint32(q.l4 + 8) + delta) >>> 0);
+    }
+  }
+  return out;
+}
+
+/** `b` with packet `d`'s payload replaced by `payload`, every length framing it grown or shrunk to match (TCP: withSegmentPayload). */
+export function withPayload(b: Uint8Array, d: IpPacket, payload: Uint8Array): Uint8Array {
   const delta = payload.length - (d.end - d.payload);
   const out = concat([b.subarray(0, d.payload), payload, b.subarray(d.end)]);
   const dv = new DataView(out.buffer);
   const grow16 = (at: number) => dv.setUint16(at, (dv.getUint16(at) + delta) & 0xffff);
-  grow16(d.udp + 4);
-  dv.setUint16(d.udp + 6, 0); // no checksum (IPv4's "none"; nothing here checks IPv6's)
+  if (d.proto === 17) {
+    grow16(d.l4 + 4);
+    dv.setUint16(d.l4 + 6, 0); // no checksum (IPv4's "none"; nothing here checks IPv6's)
+  }
   if (d.v6) grow16(d.ip + 4);
   else {
     grow16(d.ip + 2);

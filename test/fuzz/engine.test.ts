@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { frames, loadCorpus, type Corpus } from "../../bench/fuzz/corpus.js";
 import { check, loadRepro, makeCase, reproFolders, saveRepro, scheduled, shrinkSeq } from "../../bench/fuzz/engine.js";
 import { checkCapture, checkRouter, loadOracles, type Oracles } from "../../bench/fuzz/oracles.js";
-import { udpDatagrams, withPayload } from "../../bench/fuzz/mutate.js";
+import { ipPackets, udpDatagrams, withPayload, withSegmentPayload } from "../../bench/fuzz/mutate.js";
 import { runCli } from "../cli/run.js";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -96,6 +96,39 @@ describe("fuzz engine", () => {
           expect(rep.sessions.some((s: { sip?: { callId?: string } }) => s.sip?.callId === callId), `${name}: the injected message's dialog`).toBe(true);
         }
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a TCP segment that gains a line keeps its stream whole: the later sequence numbers and the acknowledgements move on with it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "alg-verify-fuzz-seg-"));
+    try {
+      const seed = corpus.captures.find((c) => c.name === "pcaps/alg/sip-tcp-split.pcap")!;
+      const segs = ipPackets(seed.bytes).filter((p) => p.proto === 6 && p.end > p.payload && p.dport === 5060);
+      expect(segs.length).toBeGreaterThan(1);
+      const d = segs[0]!;
+      const payload = seed.bytes.subarray(d.payload, d.end);
+      const at = payload.indexOf(0x0a) + 1; // after the start line
+      const line = new TextEncoder().encode("Subject: a line the fuzzer added\r\n");
+      const grown = new Uint8Array(payload.length + line.length);
+      grown.set(payload.subarray(0, at));
+      grown.set(line, at);
+      grown.set(payload.subarray(at), at + line.length);
+      const stats = async (bytes: Uint8Array, name: string) => {
+        const path = join(dir, name);
+        writeFileSync(path, bytes);
+        const r = await runCli("analyze", path, "--json");
+        expect(r.code, r.stderr.slice(0, 300)).toBe(0);
+        return JSON.parse(r.stdout).stats;
+      };
+      const before = await stats(seed.bytes, "seed.pcap");
+      const shifted = await stats(withSegmentPayload(seed.bytes, d, grown), "shifted.pcap");
+      expect({ gaps: shifted.ctrlGaps, damaged: shifted.sipDamaged, messages: shifted.sipMessages, malformed: shifted.malformedTcp })
+        .toEqual({ gaps: 0, damaged: 0, messages: before.sipMessages, malformed: 0 });
+      // The same line without moving the stream on: the reassembly sees the overlap it makes.
+      const unshifted = await stats(withPayload(seed.bytes, d, grown), "unshifted.pcap");
+      expect(unshifted.ctrlGaps + unshifted.ctrlRetransmits + unshifted.ctrlReordered + unshifted.sipDamaged).toBeGreaterThan(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
