@@ -513,7 +513,9 @@ function compareConntrack(predicted: PredictedConversation[], entries: RouterFlo
     }
     const bad: string[] = [];
     const where = `conntrack ${e.location.file}:${e.location.line}`;
-    const [origLine, replyLine] = outbound ? [p, o] : [o!, p];
+    // A flow opened from outside whose outside capture lacks it has no original line (the inside
+    // one is its reply): neither its translation nor its original counters can be compared.
+    const [origLine, replyLine] = outbound ? [p, o] : [o, p];
     // Mainline Linux has no RTSP helper (nf_conntrack_rtsp is out of tree): FTP's, SIP's and TFTP's are due.
     const helperDue = p.role === "control initiator" && outbound && LINUX_HELPERS.has(c.alg);
     if (helperDue && e.alg !== c.alg) {
@@ -523,15 +525,17 @@ function compareConntrack(predicted: PredictedConversation[], entries: RouterFlo
     }
     // The translation: both tuples as the captures show them (not for a flow that never crossed:
     // its translation is only what a correct ALG would have set up).
-    if (crossed && replyLine && !(is(e, origLine) && is(reply(e), replyLine))) {
+    if (crossed && origLine && replyLine && !(is(e, origLine) && is(reply(e), replyLine))) {
       const r = reply(e);
       findings.push(finding("router.nat-mismatch", `${flowName(p)}: conntrack original ${ep(e.src)} -> ${ep(e.dst)}, reply ${ep(r.src)} -> ${ep(r.dst)}; the captures show ${ep(origLine.src)} -> ${ep(origLine.dst)}, reply ${ep(replyLine.src)} -> ${ep(replyLine.dst)}`, { router: loc(e) }));
       bad.push("router.nat-mismatch");
     }
     bad.push(...conntrackCounters(e, p, origLine, replyLine, outbound !== undefined, ctx));
+    const oneSide = !origLine ? "; the original direction's capture lacks the flow: its translation and original counters not compared"
+      : !replyLine ? "; the reply direction's capture lacks the flow: its translation and reply counters not compared" : "";
     for (const l of lines) {
       if (bad.length) results.failed(l, `${where}: ${bad.join(", ")}`);
-      else results.passed(l, `${where}: ${crossed ? "tuples (NAT), " : ""}${helperDue ? "helper, " : ""}${e.packets?.orig === undefined ? "no counters (accounting off)" : lines.some((l) => l.datagrams !== undefined) ? "counters (packets as datagrams, a fragmented one once; bytes not compared: fragmented)" : "counters"} agree`);
+      else results.passed(l, `${where}: ${crossed && origLine && replyLine ? "tuples (NAT), " : ""}${helperDue ? "helper, " : ""}${e.packets?.orig === undefined ? "no counters (accounting off)" : lines.some((l) => l.datagrams !== undefined) ? "counters (packets as datagrams, a fragmented one once; bytes not compared: fragmented)" : "counters"} agree${oneSide}`);
     }
   }
 }
@@ -543,16 +547,16 @@ function compareConntrack(predicted: PredictedConversation[], entries: RouterFlo
  * compared), and the bytes of a fragmented flow are not compared exactly (every fragment carries
  * its own IP header; conntrack counts the reassembled datagram's).
  */
-function conntrackCounters(e: RouterFlow, p: PredictedFlow, origLine: PredictedFlow, replyLine: PredictedFlow | undefined, outbound: boolean, ctx: Ctx): string[] {
+function conntrackCounters(e: RouterFlow, p: PredictedFlow, origLine: PredictedFlow | undefined, replyLine: PredictedFlow | undefined, outbound: boolean, ctx: Ctx): string[] {
   if (e.packets?.orig === undefined) return [];
   const fmt = (a: number | undefined, b: number | undefined) => `${a ?? "?"}/${b ?? "?"}`;
   const detail = outbound ? "opened from inside: original = inside capture, reply = outside capture" : "opened from outside: original = outside capture, reply = inside capture";
-  const fragmented = origLine.datagrams !== undefined || replyLine?.datagrams !== undefined;
+  const fragmented = origLine?.datagrams !== undefined || replyLine?.datagrams !== undefined;
   const count = (l: PredictedFlow | undefined) => (l === undefined ? undefined : l.datagrams === undefined ? l.frames : l.datagrams ?? undefined);
   const bytes = (l: PredictedFlow | undefined) => (fragmented ? undefined : l?.bytes);
   const [co, cr, bo, br] = [count(origLine), count(replyLine), bytes(origLine), bytes(replyLine)];
   const captured = fragmented
-    ? `captures datagrams (a fragmented one once, as conntrack counts) ${fmt(co, cr)} of packets ${fmt(origLine.frames, replyLine?.frames)}, bytes not compared (each fragment carries its own IP header)`
+    ? `captures datagrams (a fragmented one once, as conntrack counts) ${fmt(co, cr)} of packets ${fmt(origLine?.frames, replyLine?.frames)}, bytes not compared (each fragment carries its own IP header)`
     : `captures packets ${fmt(co, cr)}, bytes ${fmt(bo, br)}`;
   const text = `${flowName(p)}: conntrack (original/reply) packets ${fmt(e.packets.orig, e.packets.reply)}, bytes ${fmt(e.bytes?.orig, e.bytes?.reply)}; ${captured}`;
   const zeroVs = (ct: number | undefined, cap: number | undefined) => ct !== undefined && cap !== undefined && ((ct === 0 && cap > 0) || (ct > 0 && cap === 0 && !ctx.partial));
