@@ -14,11 +14,13 @@
  * or answer by RFC 3264 / 6337: an SDP in a request answers a pending offer made in a response
  * (late offer: 200 then ACK/PRACK), else it offers; an SDP in a response answers when its request
  * (CSeq) carried one, else it offers. `announced` = the media-level c= (else the session c=) and
- * the m= port, `rtcpPort` = a=rtcp (RFC 3605) or port + 1 (none for 65535) unless a=rtcp-mux (RFC 5761). Media is
- * expected (UDP) toward the RTP and RTCP ports from the other party: its own SDP address for
- * the same m= index when it sent one, else its signalling address; any source port. Port 0
- * (rejected), c=0.0.0.0 / :: and a=sendonly / inactive (hold: the announcer does not want to
- * receive) expect nothing. Retransmitted messages repeat no negotiation.
+ * the m= port, `rtcpPort` = a=rtcp (RFC 3605) or port + 1 (none for 65535) unless a=rtcp-mux
+ * (RFC 5761); a port no flow can have (m= above 65535, a=rtcp 0 or above 65535) makes the
+ * negotiation invalid. Media is expected (UDP) toward the RTP and RTCP ports from the other
+ * party: its own SDP address for the same m= index when it sent one, else its signalling
+ * address; any source port. Port 0 (rejected), c=0.0.0.0 / :: and a=sendonly / inactive (hold:
+ * the announcer does not want to receive) expect nothing. Retransmitted messages repeat no
+ * negotiation.
  *
  * Matching (`matchMedia`): an expectation is fulfilled by a UDP flow between the announced
  * endpoint and the expected source that carried packets toward the announced endpoint and was
