@@ -306,7 +306,7 @@ function compareJunos(predicted: PredictedConversation[], junos: RouterFlow[], c
       bad.push(...junosNat(m, p, portMismatchSeen, findings));
       bad.push(...frameCount(m, p, same(m.src, p.src) && same(m.dst, p.dst), ctx));
       if (bad.length) results.failed(p, `Junos ${where}: ${bad.join(", ")}`);
-      else results.passed(p, `Junos ${where}: state, NAT and frame count agree`);
+      else results.passed(p, ctx.partial && m.frames !== undefined ? `Junos ${where}: state and NAT agree; frame count not judged (${UNREAD_COUNTS})` : `Junos ${where}: state, NAT and frame count agree`);
     }
     // Router flows of this conversation no prediction explains: pinholes the ALG opened.
     if (key === undefined) return;
@@ -376,10 +376,15 @@ function frameCount(m: RouterFlow, p: PredictedFlow, sameTuple: boolean, ctx: Ct
   }
   if (Math.abs(m.frames - p.frames) > ctx.tol) {
     ctx.findings.push(finding("router.frame-count-mismatch", `${p.role} ${ep(p.src)} -> ${ep(p.dst)}: router counts ${m.frames} frames, the captures ${p.frames}`, { router: loc(m) }));
-    return ["router.frame-count-mismatch"];
+    // With a damaged capture the finding is withdrawn (verify.ts dropCountsOfUnreadPackets): the
+    // flow's check does not fail on it either.
+    return ctx.partial ? [] : ["router.frame-count-mismatch"];
   }
   return [];
 }
+
+/** Why counters are not judged against a damaged capture (verify.ts dropCountsOfUnreadPackets). */
+const UNREAD_COUNTS = "a capture is damaged: the count would rest on packets that were not read";
 
 function algErrors(counters: RouterCounter[], findings: Finding[]): void {
   for (const c of counters) {
@@ -531,11 +536,21 @@ function compareConntrack(predicted: PredictedConversation[], entries: RouterFlo
       bad.push("router.nat-mismatch");
     }
     bad.push(...conntrackCounters(e, p, origLine, replyLine, outbound !== undefined, ctx));
-    const oneSide = !origLine ? "; the original direction's capture lacks the flow: its translation and original counters not compared"
-      : !replyLine ? "; the reply direction's capture lacks the flow: its translation and reply counters not compared" : "";
+    // What was compared, and what could not be: a check with nothing compared is skipped, not passed.
+    const compared: string[] = [];
+    if (crossed && origLine && replyLine) compared.push("tuples (NAT)");
+    if (helperDue) compared.push("helper");
+    const notes: string[] = [];
+    if (e.packets?.orig === undefined) notes.push("no counters (accounting off)");
+    else if (ctx.partial) notes.push(`counters not judged (${UNREAD_COUNTS})`);
+    else compared.push(lines.some((l) => l.datagrams !== undefined) ? "counters (packets as datagrams, a fragmented one once; bytes not compared: fragmented)" : "counters");
+    if (!origLine) notes.push("the original direction's capture lacks the flow: its translation and original counters not compared");
+    else if (!replyLine) notes.push("the reply direction's capture lacks the flow: its translation and reply counters not compared");
+    const note = notes.length ? `; ${notes.join("; ")}` : "";
     for (const l of lines) {
       if (bad.length) results.failed(l, `${where}: ${bad.join(", ")}`);
-      else results.passed(l, `${where}: ${crossed && origLine && replyLine ? "tuples (NAT), " : ""}${helperDue ? "helper, " : ""}${e.packets?.orig === undefined ? "no counters (accounting off)" : lines.some((l) => l.datagrams !== undefined) ? "counters (packets as datagrams, a fragmented one once; bytes not compared: fragmented)" : "counters"} agree${oneSide}`);
+      else if (compared.length) results.passed(l, `${where}: ${compared.join(", ")} agree${note}`);
+      else results.skipped(l, `${where}: nothing compared${note}`);
     }
   }
 }
@@ -567,7 +582,9 @@ function conntrackCounters(e: RouterFlow, p: PredictedFlow, origLine: PredictedF
   const differs = (ct: number | undefined, cap: number | undefined) => ct !== undefined && cap !== undefined && ct !== cap;
   if (differs(e.packets.orig, co) || differs(e.packets.reply, cr) || differs(e.bytes?.orig, bo) || differs(e.bytes?.reply, br)) {
     ctx.findings.push(finding("conntrack.counter-mismatch", text, { router: loc(e) }, detail));
-    return ["conntrack.counter-mismatch"];
+    // With a damaged capture the finding is withdrawn (verify.ts dropCountsOfUnreadPackets): the
+    // flow's check does not fail on it either.
+    return ctx.partial ? [] : ["conntrack.counter-mismatch"];
   }
   return [];
 }
