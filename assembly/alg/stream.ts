@@ -5,8 +5,9 @@
  * Reassembly (per direction, by sequence number): in-order bytes are delivered at once;
  * retransmitted and duplicated bytes are used once (counted, a segment that repeats only the head
  * of its bytes too); segments ahead of the next expected byte are held in a bounded store
- * (OOO_MAX segments, OOO_DATA bytes) and delivered when the hole fills. A hole that cannot be waited for (store full, snaplen-cut payload, end of
- * capture) is a `TcpGap` event with the packet number; the line in progress is dropped.
+ * (OOO_MAX segments, OOO_DATA bytes) and delivered when the hole fills. A hole that cannot be
+ * waited for (store full, snaplen-cut payload, end of capture) is a `TcpGap` event with the
+ * packet number; the line in progress is dropped.
  *
  * Lines end at LF (a preceding CR is stripped and noted as LineFlag.Crlf). Each line records how
  * it sat in the segments (SegmentStart, AfterNewline, the line's index within its segment and

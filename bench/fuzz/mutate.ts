@@ -196,10 +196,8 @@ const captureMutators: CaptureMutator[] = [
       repl = latin1(r.pick(HOSTILE_SIP_MESSAGES));
       what = "payload replaced by a SIP message";
     } else {
-      const starts = [0];
-      for (let i = 0; i + 1 < payload.length && starts.length < 64; i++) if (payload[i] === 0x0a) starts.push(i + 1);
-      const at = r.pick(starts);
-      repl = concat([payload.subarray(0, at), latin1(r.pick(HOSTILE_SIP_LINES)), payload.subarray(at)]);
+      const [grown, at] = insertAtLineStart(r, payload, HOSTILE_SIP_LINES);
+      repl = grown;
       what = `SIP line inserted at payload byte ${at}`;
     }
     return [withPayload(b, d, repl), `${what} (datagram at ${d.offset}, ports ${d.sport}>${d.dport})`];
@@ -211,14 +209,18 @@ const captureMutators: CaptureMutator[] = [
     const ss = ipPackets(b).filter((p) => p.proto === 6 && p.end > p.payload);
     if (!ss.length) return [b, "no TCP segment with data to rewrite"];
     const d = r.pick(ss);
-    const payload = b.subarray(d.payload, d.end);
-    const starts = [0];
-    for (let i = 0; i + 1 < payload.length && starts.length < 64; i++) if (payload[i] === 0x0a) starts.push(i + 1);
-    const at = r.pick(starts);
-    const repl = concat([payload.subarray(0, at), latin1(r.pick(ALL_HOSTILE_LINES)), payload.subarray(at)]);
+    const [repl, at] = insertAtLineStart(r, b.subarray(d.payload, d.end), ALL_HOSTILE_LINES);
     return [withSegmentPayload(b, d, repl), `line inserted at byte ${at} of the TCP segment at ${d.offset} (ports ${d.sport}>${d.dport}), its stream moved on`];
   },
 ];
+
+/** `payload` with one of `lines` inserted at one of its first 64 line starts; and where. */
+function insertAtLineStart(r: Rng, payload: Uint8Array, lines: string[]): [Uint8Array, number] {
+  const starts = [0];
+  for (let i = 0; i + 1 < payload.length && starts.length < 64; i++) if (payload[i] === 0x0a) starts.push(i + 1);
+  const at = r.pick(starts);
+  return [concat([payload.subarray(0, at), latin1(r.pick(lines)), payload.subarray(at)]), at];
+}
 
 /** A UDP datagram or TCP segment of an Ethernet capture, untruncated: where its record and headers are. */
 export interface IpPacket {
@@ -228,9 +230,6 @@ export interface IpPacket {
   /** The addresses, as text of their bytes (to find a segment's stream). */
   src: string; dst: string;
 }
-/** A UDP datagram (IpPacket with proto 17). */
-export type Datagram = IpPacket;
-
 /** UDP datagrams and TCP segments in the Ethernet records (classic pcap, link type 1) or pcapng EPBs of `b` (at most `max`). */
 export function ipPackets(b: Uint8Array, max = 256): IpPacket[] {
   const out: IpPacket[] = [];
@@ -289,7 +288,7 @@ export function ipPackets(b: Uint8Array, max = 256): IpPacket[] {
 }
 
 /** UDP datagrams of `b` (ipPackets). */
-export const udpDatagrams = (b: Uint8Array): Datagram[] => ipPackets(b).filter((p) => p.proto === 17);
+export const udpDatagrams = (b: Uint8Array): IpPacket[] => ipPackets(b).filter((p) => p.proto === 17);
 
 /**
  * `b` with segment `d`'s payload replaced by `payload` (withPayload), and the rest of its TCP stream

@@ -188,6 +188,8 @@ interface Ctx {
   match: RouterMatch;
   /** A capture was read only partly: a zero it shows may be packets it did not read. */
   partial: boolean;
+  /** Counter differences not judged because a capture was read only partly (one not-checked entry). */
+  unjudgedCounts: number;
   sessions?: VerifiedSession[];
 }
 
@@ -203,7 +205,7 @@ export function compareWithRouter(predicted: PredictedConversation[], router: Ro
   const flows = router.flatMap((r) => r.flows).filter(match.usable);
   const ctx: Ctx = {
     findings, results: new FlowResults(), tol: opts.frameTolerance ?? 0, match, sessions,
-    partial: !!(opts.captures?.inside?.scan.info.partial || opts.captures?.outside?.scan.info.partial),
+    partial: !!(opts.captures?.inside?.scan.info.partial || opts.captures?.outside?.scan.info.partial), unjudgedCounts: 0,
   };
   const formats = (re: RegExp) => match.documents.filter((d) => re.test(d.format));
   const junos = flows.filter((f) => f.format === "junos-conversations");
@@ -227,6 +229,10 @@ export function compareWithRouter(predicted: PredictedConversation[], router: Ro
     : formats(/^conntrack-events$/).some((d) => d.related !== false) ? "only conntrack -E events were given about flows: they are compared for the control connection's helper (conntrack-event checks), not flow by flow"
     : "no router output about flows was given (statistics, syslog or status only)";
   for (const c of predicted) for (const p of c.flows) checks.push(ctx.results.check(c, p, otherwise));
+  if (ctx.unjudgedCounts) {
+    const damaged = (["inside", "outside"] as const).filter((side) => opts.captures?.[side]?.scan.info.partial);
+    checks.push({ check: "router-counters", subject: router.map((r) => r.file).join(", "), status: "not-checked", reason: `the ${damaged.join(" and ")} capture is damaged: ${ctx.unjudgedCounts} counter comparison(s) would rest on packets that were not read` });
+  }
   return match;
 }
 
@@ -374,16 +380,25 @@ function frameCount(m: RouterFlow, p: PredictedFlow, sameTuple: boolean, ctx: Ct
     ctx.findings.push(finding("router.frame-count-contradiction", `${what}: a count where no packet passed`, { router: loc(m) }));
     return ["router.frame-count-contradiction"];
   }
-  if (Math.abs(m.frames - p.frames) > ctx.tol) {
-    ctx.findings.push(finding("router.frame-count-mismatch", `${p.role} ${ep(p.src)} -> ${ep(p.dst)}: router counts ${m.frames} frames, the captures ${p.frames}`, { router: loc(m) }));
-    // With a damaged capture the finding is withdrawn (verify.ts dropCountsOfUnreadPackets): the
-    // flow's check does not fail on it either.
-    return ctx.partial ? [] : ["router.frame-count-mismatch"];
-  }
+  if (Math.abs(m.frames - p.frames) > ctx.tol) return countsDiffer(ctx, "router.frame-count-mismatch", `${p.role} ${ep(p.src)} -> ${ep(p.dst)}: router counts ${m.frames} frames, the captures ${p.frames}`, loc(m));
   return [];
 }
 
-/** Why counters are not judged against a damaged capture (verify.ts dropCountsOfUnreadPackets). */
+/**
+ * A router count that differs from the captures': a finding, or with a capture read only partly
+ * nothing judged (the count would rest on packets that were not read; counted for the
+ * router-counters not-checked entry).
+ */
+function countsDiffer(ctx: Ctx, code: "router.frame-count-mismatch" | "conntrack.counter-mismatch", text: string, router: ReturnType<typeof loc>, detail?: string): string[] {
+  if (ctx.partial) {
+    ctx.unjudgedCounts++;
+    return [];
+  }
+  ctx.findings.push(finding(code, text, { router }, detail));
+  return [code];
+}
+
+/** Why counters are not judged against a damaged capture (countsDiffer). */
 const UNREAD_COUNTS = "a capture is damaged: the count would rest on packets that were not read";
 
 function algErrors(counters: RouterCounter[], findings: Finding[]): void {
@@ -581,10 +596,7 @@ function conntrackCounters(e: RouterFlow, p: PredictedFlow, origLine: PredictedF
   }
   const differs = (ct: number | undefined, cap: number | undefined) => ct !== undefined && cap !== undefined && ct !== cap;
   if (differs(e.packets.orig, co) || differs(e.packets.reply, cr) || differs(e.bytes?.orig, bo) || differs(e.bytes?.reply, br)) {
-    ctx.findings.push(finding("conntrack.counter-mismatch", text, { router: loc(e) }, detail));
-    // With a damaged capture the finding is withdrawn (verify.ts dropCountsOfUnreadPackets): the
-    // flow's check does not fail on it either.
-    return ctx.partial ? [] : ["conntrack.counter-mismatch"];
+    return countsDiffer(ctx, "conntrack.counter-mismatch", text, loc(e), detail);
   }
   return [];
 }

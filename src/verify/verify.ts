@@ -111,7 +111,6 @@ function build(inputs: VerifyInputs, opts: VerifyOptions, nat?: Reconciliation, 
   // An ALG the router did not apply is an error when a session failed for it, else a warning
   // (passive FTP to a public server, media by port preservation: correct without an ALG).
   agreeWithFindings(sessions, findings, checks);
-  dropCountsOfUnreadPackets(inputs, findings, checks);
   const sessionFailed = findings.some((f) => f.code.startsWith("alg.") && f.severity === "error");
   for (const f of findings) if (f.code === "router.alg-inactive" && !sessionFailed) f.severity = "warning";
   if (opts.profile === "linux") fragile(sessions, findings);
@@ -148,23 +147,6 @@ function build(inputs: VerifyInputs, opts: VerifyOptions, nat?: Reconciliation, 
     answers: routerOnly ? [...interpreted.answers, ...answers(sessions, predicted, merged, router, matched).filter((a) => a.question === "Are there ALG errors?")] : answers(sessions, predicted, merged, router, matched),
     diagnostics: [...(inside?.scan.diagnostics ?? []), ...(outside?.scan.diagnostics ?? []), ...router.flatMap((r) => r.diagnostics), ...(pairing?.diagnostics ?? [])],
   };
-}
-
-/**
- * A damaged capture was read only up to the damage: router counters compared with its packet
- * counts rest on packets that were not read, so they are not judged (one not-checked entry).
- */
-function dropCountsOfUnreadPackets(inputs: VerifyInputs, findings: Finding[], checks: Check[]): void {
-  const partial = (["inside", "outside"] as const).filter((s) => inputs[s]?.scan.info.partial);
-  if (!partial.length) return;
-  let dropped = 0;
-  for (let i = findings.length - 1; i >= 0; i--) {
-    if (findings[i].code === "conntrack.counter-mismatch" || findings[i].code === "router.frame-count-mismatch") {
-      findings.splice(i, 1);
-      dropped++;
-    }
-  }
-  if (dropped) checks.push({ check: "router-counters", subject: inputs.router.map((r) => r.file).join(", "), status: "not-checked", reason: `the ${partial.join(" and ")} capture is damaged: ${dropped} counter comparison(s) would rest on packets that were not read` });
 }
 
 /**
