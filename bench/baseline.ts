@@ -8,11 +8,14 @@
  *
  * The baseline is taken from the repository's own history (`git archive`, so no worktree is left
  * registered), built once with this checkout's node_modules (its package.json lists the same
- * dependencies) and kept under bench/data/ until the commit changes. Without git or the commit
- * (an installed package, a shallow clone) the bench says so and leaves that row out.
+ * dependencies) and kept in the system's temporary folder (`alg-verify-baseline-<commit>`: outside
+ * the tree, where neither tsc's nor vitest's globs reach its sources and tests) for the next run.
+ * Without git or the commit (an installed package, a shallow clone) the bench says so and leaves
+ * that row out.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /**
@@ -24,17 +27,19 @@ export const ISSUE14_BASELINE = "aa5f28e0deb5d54a4cd6a6be59e96426f26b437a";
 export type Baseline = { bin: string; commit: string } | { why: string };
 
 /**
- * The CLI of `commit` built under `dataDir` (reused while its stamp names the same commit), or why
- * it could not be had. Progress goes to stderr: a first build takes ~10 s.
+ * The CLI of `commit` built in `parent` (reused while its stamp names the same commit), or why it
+ * could not be had. Progress goes to stderr: a first build takes ~10 s.
  */
-export function baselineBuild(root: string, dataDir: string, commit = ISSUE14_BASELINE): Baseline {
-  const dir = join(dataDir, `baseline-${commit.slice(0, 12)}`);
+export function baselineBuild(root: string, wanted = ISSUE14_BASELINE, parent = tmpdir()): Baseline {
+  // A name (a branch, HEAD~3) is resolved first, so the kept build is always that of one commit.
+  const git = spawnSync("git", ["-C", root, "rev-parse", "--verify", "--quiet", `${wanted}^{commit}`], { encoding: "utf8" });
+  if (git.error) return { why: `git not found (${git.error.message})` };
+  if (git.status !== 0) return { why: `commit ${wanted} is not in ${root}'s history (an installed package or a shallow clone)` };
+  const commit = git.stdout.trim();
+  const dir = join(parent, `alg-verify-baseline-${commit.slice(0, 12)}`);
   const stamp = join(dir, ".built");
   const bin = join(dir, "bin", "alg-verify.js");
   if (existsSync(stamp) && readFileSync(stamp, "utf8") === commit && existsSync(bin)) return { bin, commit };
-  const git = spawnSync("git", ["-C", root, "cat-file", "-e", `${commit}^{commit}`], { stdio: "ignore" });
-  if (git.error) return { why: `git not found (${git.error.message})` };
-  if (git.status !== 0) return { why: `commit ${commit.slice(0, 12)} is not in ${root}'s history (an installed package or a shallow clone)` };
   process.stderr.write(`bench: building the baseline ${commit.slice(0, 12)} in ${dir}\n`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });

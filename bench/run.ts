@@ -459,7 +459,7 @@ async function main() {
     const withSip = capture(sizes[0]);
     const without = capture(sizes[0], 1, false, 1);
     if (values.baseline !== "none") {
-      const base = baselineBuild(root, dataDir, values.baseline!);
+      const base = baselineBuild(root, values.baseline!);
       const k = "why" in base ? undefined : baselineCriterion(bin, base.bin, base.commit, withSip.path, without.path, statSync(withSip.path).size);
       if (k) criteria.push(k);
       else if ("why" in base) process.stderr.write(`bench: issue 14's criterion left out: ${base.why}\n`);

@@ -12,6 +12,7 @@ import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateBenchCapture, parseSize, type BenchCaptureResult } from "../../bench/gen-capture.js";
 import { JsFlowDecoder } from "../../bench/js-decoder.js";
+import { ISSUE14_BASELINE, baselineBuild } from "../../bench/baseline.js";
 import { LinkType, ethernet, ipv4, tcp, writePcap } from "../helpers/pcap-writer.js";
 import { describeWithTshark, tsharkConversations, tsharkPacketCount } from "../helpers/tshark.js";
 import { analyzeFile } from "../../src/node/files.js";
@@ -245,5 +246,40 @@ describe("bench/warm-runs (the criterion's first and last analysis in one proces
     const bad = spawnSync(process.execPath, [script, dense, "0"], { encoding: "utf8" });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/usage: warm-runs <capture> <runs ≥ 1>/);
+  });
+});
+
+describe("bench/baseline (issue 14's criterion: the build of the day the issue was filed)", () => {
+  const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
+  const inHistory = spawnSync("git", ["-C", root, "cat-file", "-e", `${ISSUE14_BASELINE}^{commit}`]).status === 0;
+  if (!inHistory) console.warn(`bench/baseline: skipped — ${ISSUE14_BASELINE.slice(0, 12)} is not in this checkout's history (a shallow clone or an installed package)`);
+
+  it.skipIf(!inHistory)("builds it from the history; it analyzes that day's capture as generator 1 writes it", { timeout: 300_000 }, async () => {
+    const b = baselineBuild(root, ISSUE14_BASELINE.slice(0, 10), dir);
+    if ("why" in b) throw new Error(b.why);
+    expect(b.commit).toBe(ISSUE14_BASELINE);
+    // That day's generator, from the baseline's own tree, writes what generator 1 writes today.
+    const old = (await import(path.join(path.dirname(path.dirname(b.bin)), "dist/bench/gen-capture.js"))) as typeof import("../../bench/gen-capture.js");
+    const then = path.join(dir, "then.pcap");
+    const now = path.join(dir, "now.pcap");
+    // Options that generator knew (it had no scriptsPerMille: 2 per mille of new flows are scripts).
+    const opts = { bytes: 6_000_000, flows: 150, seed: 7, churn: true };
+    expect(generateBenchCapture(now, { ...opts, generator: 1 })).toEqual(old.generateBenchCapture(then, opts));
+    expect(fs.readFileSync(then).equals(fs.readFileSync(now))).toBe(true);
+    // The baseline is a working analyzer of it: the same flows and FTP/RTSP sessions as this build finds.
+    const r = spawnSync(process.execPath, [b.bin, "analyze", now, "--json", "--profile", "linux"], { encoding: "utf8", maxBuffer: 1 << 28 });
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { flows: unknown[]; sessions: { alg: string }[] };
+    const mine = await analyzeFile(now, { profile: "linux" });
+    expect(j.flows.length).toBe(mine.scan.flows.count);
+    expect(j.sessions.map((s) => s.alg)).toEqual(mine.sessions.map((s) => s.alg));
+    expect(j.sessions.length).toBeGreaterThan(0);
+    // Kept for the next run: the stamp names the commit, and a second call builds nothing.
+    expect(baselineBuild(root, ISSUE14_BASELINE, dir)).toEqual(b);
+    // A commit the history does not hold is said, not guessed.
+    const none = baselineBuild(root, "0123456789abcdef0123456789abcdef01234567", dir);
+    expect("why" in none && none.why).toMatch(/is not in .* history/);
+    fs.rmSync(then);
+    fs.rmSync(now);
   });
 });
