@@ -399,6 +399,11 @@ export enum Stat {
   TftpFollowed,
   /** TFTP transfers evicted from a full table bucket while live (--max-tftp-transfers). */
   TftpEvicted,
+  /**
+   * Control-stream segments whose bytes repeat sequence space already delivered but differ from
+   * what was delivered there (of the last HIST bytes of the direction, what the segment repeats).
+   */
+  CtrlConflicts,
   Count,
 }
 
@@ -487,6 +492,13 @@ export enum EventKind {
   SipLine = 7,
   /** A TFTP packet (fields defined by the TFTP parser, assembly/alg/tftp.ts). */
   TftpPacket = 8,
+  /**
+   * A control-stream segment repeated sequence space already delivered with different bytes (a
+   * retransmission that disagrees with what was read first: rewritten differently, or damaged).
+   * The first copy is the one read; EV_SEQ = relative sequence number of the first differing
+   * byte, EV_PORT = bytes compared.
+   */
+  TcpConflict = 9,
 }
 
 /** What a SipLine event's line is (EV_CODE). */

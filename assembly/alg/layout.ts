@@ -63,6 +63,11 @@ export const D_BINARY = 44;
 export const D_FIN = 45;
 /** u32 sequence number of the FIN: the direction is complete once D_NEXT reaches it. */
 export const D_FINSEQ = 48;
+/**
+ * u32 bytes of the delivered-bytes history (D_HIST) that are valid: the last D_HISTLEN bytes before
+ * D_NEXT (at most HIST; 0 after a hole, a SYN or a mid-stream start).
+ */
+export const D_HISTLEN = 52;
 /** OOO_MAX × OOO_ENTRY: seq u32, len u32, data offset u32, packet u32, time u64. */
 export const D_OOO: usize = 56;
 export const OOO_ENTRY: usize = 24;
@@ -73,13 +78,21 @@ export const D_SIP: usize = D_OOO_DATA + <usize>OOO_DATA;
 /** SIP message state: a 64-byte header and the folded header line held until the next line. */
 export const SIP_CTX_HEAD: usize = 64;
 export const SIP_CTX_SIZE: usize = SIP_CTX_HEAD + <usize>LINE_MAX;
-export const DIR_SIZE: usize = D_SIP + SIP_CTX_SIZE;
+/**
+ * The last HIST bytes delivered in this direction, the byte of sequence number x at
+ * D_HIST + (x & (HIST - 1)): what a retransmission is compared with (alg/stream.ts `differs`).
+ * Larger than a full-sized segment (1460 bytes), so the segment a sender repeats is still here.
+ */
+export const HIST: u32 = 2048;
+export const D_HIST: usize = D_SIP + SIP_CTX_SIZE;
+export const DIR_SIZE: usize = D_HIST + <usize>HIST;
 export const STREAM_SIZE: usize = DIR_BASE + 2 * DIR_SIZE;
 
 /**
  * Worst case of what one stream can emit when it is finished (end of capture, FIN, RST, idle
- * eviction): per direction, its held out-of-order bytes as lines, a gap per held segment and
- * the unfinished line; for SIP also the held folded header and the end of the open message.
+ * eviction): per direction, its held out-of-order bytes as lines, a gap and a TcpConflict per
+ * held segment and the unfinished line; for SIP also the held folded header and the end of the
+ * open message.
  */
-export const FINISH_EVENTS: u32 = 2 * (OOO_DATA + OOO_MAX + 4);
+export const FINISH_EVENTS: u32 = 2 * (OOO_DATA + 2 * OOO_MAX + 4);
 export const FINISH_TEXT: u32 = 2 * (OOO_DATA + 3 * <u32>LINE_MAX);

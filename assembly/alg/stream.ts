@@ -4,7 +4,8 @@
  *
  * Reassembly (per direction, by sequence number): in-order bytes are delivered at once;
  * retransmitted and duplicated bytes are used once (counted, a segment that repeats only the head
- * of its bytes too); segments ahead of the next expected byte are held in a bounded store
+ * of its bytes too) — the first copy is the one read, and a repeat whose bytes differ from it (of
+ * the last HIST bytes delivered) is a `TcpConflict` event; segments ahead of the next expected byte are held in a bounded store
  * (OOO_MAX segments, OOO_DATA bytes) and delivered when the hole fills. A hole that cannot be
  * waited for (store full, snaplen-cut payload, end of capture) is a `TcpGap` event with the
  * packet number; the line in progress is dropped.
@@ -35,6 +36,7 @@ import {
   D_LINESEQ, D_NEXT, D_NLSEEN, D_OOO, D_OOO_DATA, D_OOON, D_OOOUSED, D_RTSP, D_SEGLINES, D_SKIP,
   D_TOOLONG, DIR_BASE, DIR_SIZE, OOO_DATA, OOO_MAX, S_FLOW, S_IPVER, S_KIND, S_SERVER, STREAM_SIZE,
   D_BINARY, OOO_ENTRY, D_FIN, D_FINSEQ, FINISH_EVENTS, FINISH_TEXT, S_LAST_TS, S_LIVE, S_NEXT_FREE, D_SIP,
+  D_HIST, D_HISTLEN, HIST,
 } from "./layout";
 import { sipBodyBytes, sipBodyLeft, sipLine, sipReset, sipSegmentStart, sipStreamBreak } from "./sip";
 
@@ -214,6 +216,7 @@ export function algSegment(
     store<u32>(D + D_ISN, seq);
     store<u32>(D + D_NEXT, seq + 1);
     store<u8>(D + D_HASSEQ, 1);
+    store<u32>(D + D_HISTLEN, 0);
     if ((flags & tcp.RST) != 0) closeIfEnded(rec, s, flags);
     return;
   }
@@ -269,8 +272,10 @@ export function algSegment(
   if (rel < 0) {
     off = <u32>(-rel);
     // Sequence space already delivered, all of it or a head of it: a retransmission either way
-    // (its repeated bytes are not read again).
+    // (its repeated bytes are not read again, but compared with what was read).
     bump(Stat.CtrlRetransmits);
+    let repeated = off < len ? off : len;
+    conflict(s, D, dir, seq, p, repeated < cap ? repeated : cap, pkt, ts);
     if (off >= len) {
       closeIfEnded(rec, s, flags);
       return;
@@ -333,7 +338,11 @@ function drain(s: usize, D: usize, dir: u32, _pkt: u32, _ts: u64): void {
       let rel = <i32>(seq - next);
       if (rel > 0) continue;
       let off = <u32>(-rel);
-      if (off > 0) bump(Stat.CtrlRetransmits); // it repeats sequence space already delivered
+      if (off > 0) {
+        // It repeats sequence space already delivered.
+        bump(Stat.CtrlRetransmits);
+        conflict(s, D, dir, seq, D + D_OOO_DATA + load<u32>(o + 8), off < len ? off : len, pkt, ts);
+      }
       if (off < len) {
         deliveryFlags = LineFlag.Reordered;
         deliver(s, D, dir, D + D_OOO_DATA + load<u32>(o + 8) + off, len - off, seq + off, off == 0, pkt, ts);
@@ -351,9 +360,55 @@ function drain(s: usize, D: usize, dir: u32, _pkt: u32, _ts: u64): void {
   }
 }
 
+/**
+ * Compares `n` bytes at `p`, sent at sequence number `seq` over space already delivered, with the
+ * delivered bytes the history still holds for it ([D_NEXT − D_HISTLEN, D_NEXT)); the first that
+ * differs makes one TcpConflict event (EV_SEQ: its relative sequence number, EV_PORT: the bytes
+ * compared) and counts in CtrlConflicts. Bytes older than the history are not compared.
+ */
+function conflict(s: usize, D: usize, dir: u32, seq: u32, p: usize, n: u32, pkt: u32, ts: u64): void {
+  let kept = load<u32>(D + D_HISTLEN);
+  if (kept == 0 || n == 0) return;
+  let end = load<u32>(D + D_NEXT);
+  let first = end - kept;
+  let skip: u32 = 0;
+  let rel = <i32>(seq - first);
+  if (rel < 0) {
+    skip = <u32>(-rel);
+    if (skip >= n) return;
+  }
+  let from = seq + skip;
+  let room = <i32>(end - from);
+  if (room <= 0) return;
+  let count = n - skip;
+  if (count > <u32>room) count = <u32>room;
+  for (let k: u32 = 0; k < count; k++) {
+    let x = from + k;
+    if (load<u8>(p + skip + k) == load<u8>(D + D_HIST + <usize>(x & (HIST - 1)))) continue;
+    bump(Stat.CtrlConflicts);
+    let e = beginEvent(EventKind.TcpConflict, dir, load<u8>(s + S_KIND), load<u32>(s + S_FLOW), pkt, ts, 0, 0, 0);
+    if (e != 0) {
+      store<u32>(e + EV_SEQ, x - load<u32>(D + D_ISN) - 1);
+      store<u32>(e + EV_PORT, count);
+    }
+    return;
+  }
+}
+
+/** Keeps `n` bytes delivered at sequence number `seq0` (the next after D_NEXT) in the history. */
+function keep(D: usize, seq0: u32, p: usize, n: u32): void {
+  let kept = load<u32>(D + D_HISTLEN);
+  if (kept != 0 && seq0 != load<u32>(D + D_NEXT)) kept = 0;
+  let from: u32 = n > HIST ? n - HIST : 0;
+  for (let k = from; k < n; k++) store<u8>(D + D_HIST + <usize>((seq0 + k) & (HIST - 1)), load<u8>(p + k));
+  kept += n;
+  store<u32>(D + D_HISTLEN, kept > HIST ? HIST : kept);
+}
+
 /** Reports a hole in the stream and drops the line in progress. */
 function gap(s: usize, D: usize, dir: u32, pkt: u32, ts: u64): void {
   bump(Stat.CtrlGaps);
+  store<u32>(D + D_HISTLEN, 0);
   beginEvent(EventKind.TcpGap, dir, load<u8>(s + S_KIND), load<u32>(s + S_FLOW), pkt, ts, 0, 0, 0);
   resetLine(D);
   // SIP: the message across the hole ends truncated; framing resumes at the next start line.
@@ -366,6 +421,7 @@ function gap(s: usize, D: usize, dir: u32, pkt: u32, ts: u64): void {
 
 /** Cuts delivered bytes into lines. `segStart`: p is the first payload byte of its segment. */
 function deliver(s: usize, D: usize, dir: u32, p: usize, n: u32, seq0: u32, segStart: bool, pkt: u32, ts: u64): void {
+  keep(D, seq0, p, n);
   let kind = <u32>load<u8>(s + S_KIND);
   store<u8>(D + D_SEGLINES, 0);
   let sip: usize = kind == AlgKind.Sip ? D + D_SIP : 0;

@@ -74,6 +74,13 @@ export function algDiagnostics(file: string, c: AlgConditions, scan: CaptureScan
       message: `control connection (flow ${c.firstGap.flow}) has sequence space missing from the capture at packet ${c.firstGap.packet}; lines across the hole are lost`,
     });
   }
+  const conflict = c.firstConflict;
+  if (conflict) {
+    out.push({
+      code: "tcp_retransmission_differs", severity: "warning", file, packet: conflict.packet, count: c.conflicts,
+      message: `control connection (flow ${conflict.flow}) repeated bytes it had already sent, with different bytes, at packet ${conflict.packet} (relative sequence ${conflict.seq}): the first copy was read, a receiver may have taken the other; a line there may not be what the peer got`,
+    });
+  }
   const long = c.firstLongLine;
   if (long) {
     out.push({

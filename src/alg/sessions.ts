@@ -226,6 +226,9 @@ class FlowState {
 export interface AlgConditions {
   gaps: number;
   firstGap?: AlgEvent;
+  /** Retransmissions whose bytes differ from the copy read first (TcpConflict events). */
+  conflicts: number;
+  firstConflict?: AlgEvent;
   longLines: number;
   firstLongLine?: AlgEvent;
   firstTableFull?: AlgEvent;
@@ -256,7 +259,7 @@ export class SessionBuilder {
   readonly answers: AlgEvent[] = [];
   /** AnalyzeOptions.verifyEvents. */
   private readonly keepEvents: boolean;
-  readonly conditions: AlgConditions = { gaps: 0, longLines: 0, negotiationsNotKept: 0, teardownsNotKept: 0, firstNotKeptPacket: 0, sessionsPartial: 0, linesNotKept: 0 };
+  readonly conditions: AlgConditions = { gaps: 0, conflicts: 0, longLines: 0, negotiationsNotKept: 0, teardownsNotKept: 0, firstNotKeptPacket: 0, sessionsPartial: 0, linesNotKept: 0 };
   private readonly maxSessions: number;
 
   /** TFTP requests and transfers (their own events; src/alg/tftp.ts). */
@@ -286,6 +289,11 @@ export class SessionBuilder {
     if (e.kind === EventKind.TcpGap) {
       c.gaps++;
       c.firstGap ??= e;
+      return;
+    }
+    if (e.kind === EventKind.TcpConflict) {
+      c.conflicts++;
+      c.firstConflict ??= e;
       return;
     }
     if (e.kind === EventKind.StreamTableFull) {

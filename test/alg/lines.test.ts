@@ -122,3 +122,84 @@ describe("control-stream reassembly counters", () => {
     expect(r.sessions[0]?.negotiations.map((n) => [n.kind, n.announced])).toEqual([["PORT", { ip: "192.0.2.10", port: 1055 }]]);
   });
 });
+
+describe("control-stream retransmissions that differ from the copy read (TcpConflict)", () => {
+  const client = { ip: "192.0.2.10", port: 51000 }, server = { ip: "198.51.100.20", port: 21 };
+  /** An FTP session whose client sends `first`, then a segment at `back` bytes before its next sequence number carrying `again` (`held`: sent ahead of a hole that `fill` then fills). */
+  async function run(first: string, back: number, again: string, opts: { after?: string; hole?: string } = {}) {
+    const s = tcpSession({ client, server });
+    s.handshake();
+    s.send(false, "220 ready\r\n");
+    s.send(true, "USER a\r\n");
+    s.send(true, first, { ackFromPeer: false });
+    if (opts.after) s.send(true, opts.after, { ackFromPeer: false });
+    const frames = s.frames.map((f) => ({ ts: f.ts, data: ethernetFor(f.data) }));
+    const seg = (seq: number, text: string, id: number) => ({
+      ts: s.now + BigInt(id) * 1000n,
+      data: ethernetFor(ipPacket({ src: client.ip, dst: server.ip, proto: IpProto.TCP, id, df: true, payload: tcp({ src: client.ip, dst: server.ip, srcPort: client.port, dstPort: server.port, seq: seq >>> 0, ack: s.serverSeq, flags: { ack: true, psh: true }, window: 64240, payload: ascii(text) }) })),
+    });
+    let next = s.clientSeq;
+    if (opts.hole !== undefined) {
+      // The repeat is held first (it starts past a hole), then the hole's bytes arrive: it is released by drain.
+      frames.push(seg(next + opts.hole.length - back, again, 0x3001));
+      frames.push(seg(next, opts.hole, 0x3002));
+      next += opts.hole.length;
+    } else frames.push(seg(next - back, again, 0x3001));
+    const packet = opts.hole !== undefined ? frames.length - 1 : frames.length;
+    const r = await analyzeCapture(await loadCoreModule(), [writePcap(frames, { linkType: 1 })] as unknown as AsyncIterable<Uint8Array>, { file: "t", flowCapLog2: 6 });
+    return { r, packet, diag: r.scan.diagnostics.find((d) => d.code === "tcp_retransmission_differs") };
+  }
+
+  it("a repeat of the same bytes is a retransmission, not a conflict", async () => {
+    const line = "PORT 192,0,2,10,4,31\r\n";
+    const { r, diag } = await run(line, line.length, line);
+    expect(r.scan.stats.ctrlRetransmits).toBe(1);
+    expect(r.scan.stats.ctrlConflicts).toBe(0);
+    expect(diag).toBeUndefined();
+  });
+
+  it("a repeat with another address is a conflict: counted, located, the first copy read", async () => {
+    const line = "PORT 192,0,2,10,4,31\r\n";
+    const { r, packet, diag } = await run(line, line.length, "PORT 203,0,113,5,4,31\r\n".slice(0, line.length));
+    expect(r.scan.stats.ctrlConflicts).toBe(1);
+    expect(diag).toMatchObject({ severity: "warning", packet, count: 1 });
+    // "PORT " then "1" against "2": relative sequence of "USER a\r\n" (8 bytes) + 5
+    expect(diag!.message).toContain(`packet ${packet} (relative sequence ${8 + 5})`);
+    expect(r.sessions[0]?.negotiations.map((n) => n.announced)).toEqual([{ ip: "192.0.2.10", port: 1055 }]);
+  });
+
+  it("a segment that repeats only the head of its bytes is compared there; its new bytes are read", async () => {
+    const line = "PORT 192,0,2,10,4,31\r\n";
+    // its 4 repeated bytes "3X\r\n" against "31\r\n": the second differs
+    const { r, diag } = await run(line, 4, "3X\r\nEPRT |1|192.0.2.10|6275|\r\n");
+    expect(r.scan.stats.ctrlConflicts).toBe(1);
+    expect(diag!.message).toContain(`relative sequence ${8 + line.length - 3}`);
+    expect(r.sessions[0]?.negotiations.map((n) => n.kind)).toEqual(["PORT", "EPRT"]);
+    // the same head repeated as it was: no conflict, the new line still read
+    const same = await run(line, 4, "31\r\nEPRT |1|192.0.2.10|6275|\r\n");
+    expect(same.r.scan.stats.ctrlConflicts).toBe(0);
+    expect(same.r.sessions[0]?.negotiations.map((n) => n.kind)).toEqual(["PORT", "EPRT"]);
+  });
+
+  it("a held segment released over bytes already delivered is compared too", async () => {
+    const { r, diag, packet } = await run("NOOP\r\n", 3, "EPSV\r\n", { hole: "PASV\r\n" });
+    expect(r.scan.stats.ctrlReordered).toBe(1);
+    expect(r.scan.stats.ctrlConflicts).toBe(1);
+    // the conflict is the held segment's: the packet that carried it
+    expect(diag!.packet).toBe(packet);
+    const same = await run("NOOP\r\n", 3, "V\r\nEPSV\r\n", { hole: "PASV\r\n" });
+    expect(same.r.scan.stats.ctrlConflicts).toBe(0);
+  });
+
+  it("bytes older than the history (2048) are not compared", async () => {
+    const line = "PORT 192,0,2,10,4,31\r\n";
+    const after = "NOOP\r\n".repeat(400); // 2400 bytes sent after the PORT line
+    const { r, diag } = await run(line, line.length + after.length, "PORT 203,0,113,5,4,31\r\n".slice(0, line.length), { after });
+    expect(r.scan.stats.ctrlRetransmits).toBe(1);
+    expect(r.scan.stats.ctrlConflicts).toBe(0);
+    expect(diag).toBeUndefined();
+    // within the history, the same repeat is one
+    const near = await run(line, line.length + 600, "PORT 203,0,113,5,4,31\r\n".slice(0, line.length), { after: "NOOP\r\n".repeat(100) });
+    expect(near.r.scan.stats.ctrlConflicts).toBe(1);
+  });
+});
