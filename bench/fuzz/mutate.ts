@@ -212,7 +212,28 @@ const captureMutators: CaptureMutator[] = [
     const [repl, at] = insertAtLineStart(r, b.subarray(d.payload, d.end), ALL_HOSTILE_LINES);
     return [withSegmentPayload(b, d, repl), `line inserted at byte ${at} of the TCP segment at ${d.offset} (ports ${d.sport}>${d.dport}), its stream moved on`];
   },
+  retransmitSegment,
 ];
+
+/**
+ * A TCP segment with data sent again right after itself (same sequence numbers: no stream to move
+ * on), as it was or with bytes of its payload changed — a retransmission that disagrees with the
+ * copy read first (alg/stream.ts `conflict`); or sent again after the next record.
+ */
+export function retransmitSegment(r: Rng, b: Uint8Array): [Uint8Array, string] {
+  const ss = ipPackets(b).filter((p) => p.proto === 6 && p.end > p.payload);
+  if (!ss.length) return [b, "no TCP segment with data to send again"];
+  const fs = frames(b);
+  const d = r.pick(ss);
+  const k = fs.findIndex((f) => f.offset === d.offset);
+  if (k < 0) return [b, "no record for the TCP segment"];
+  const f = fs[k]!;
+  const copy = b.slice(f.offset, f.end);
+  const n = r.int(3);
+  for (let i = 0; i < n; i++) copy[d.payload - f.offset + r.int(d.end - d.payload)] = r.pick([...EDGE_BYTES, 0x31, 0x2c]);
+  const after = r.chance(0.3) && k + 1 < fs.length ? fs[k + 1]!.end : f.end;
+  return [concat([b.subarray(0, after), copy, b.subarray(after)]), `TCP segment at ${d.offset} (ports ${d.sport}>${d.dport}) sent again after ${after === f.end ? "itself" : "the next record"}, ${n} payload byte(s) changed`];
+}
 
 /** `payload` with one of `lines` inserted at one of its first 64 line starts; and where. */
 function insertAtLineStart(r: Rng, payload: Uint8Array, lines: string[]): [Uint8Array, number] {

@@ -2,7 +2,8 @@
  * The oracles, one checker per target, run in-process on memory (no process per input):
  *  - capture: `analyzeCapture` (the capture scan and its sessions; one chunk, or the case's chunk size) → no exception
  *    (a wasm trap is one), every error diagnostic located (the file, a byte offset inside the
- *    input) and the scan marked partial, wasm memory unchanged, the `analyze --json` report valid
+ *    input) and the scan marked partial, wasm memory unchanged, no more control-stream conflicts
+ *    than retransmissions, the `analyze --json` report valid
  *    against schema/analyze.schema.json;
  *  - router: `parseRouterText` → no exception, no internal_error, every diagnostic on a line of
  *    the input, the `router --json` report valid against schema/router.schema.json, the text
@@ -102,6 +103,8 @@ export async function checkCapture(o: Oracles, bytes: Uint8Array, chunk = 0): Pr
     if (v) return v;
     if (scan.diagnostics.some((d) => d.severity === "error") && !scan.info.partial) return { oracle: "unlocated-error", message: "an error diagnostic but the scan is not marked partial" };
     if (scan.core && scan.core.memoryBytes !== scan.memoryBytes) return { oracle: "memory", message: `wasm memory grew from ${scan.memoryBytes} to ${scan.core.memoryBytes}` };
+    // A conflict is a retransmission whose bytes differ: never more of them than retransmissions.
+    if (scan.stats.ctrlConflicts > scan.stats.ctrlRetransmits) return { oracle: "counters", message: `ctrlConflicts ${scan.stats.ctrlConflicts} > ctrlRetransmits ${scan.stats.ctrlRetransmits}` };
     const report = JSON.parse(sinkToString((w) => writeFlowsJson(a.scan, w, { profile: "lenient", sessions: a.sessions })));
     return schemaViolation("analyze", o.schemas.analyze, report);
   } catch (e) {

@@ -11,7 +11,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { frames, loadCorpus, type Corpus } from "../../bench/fuzz/corpus.js";
 import { check, loadRepro, makeCase, reproFolders, saveRepro, scheduled, shrinkSeq } from "../../bench/fuzz/engine.js";
 import { checkCapture, checkRouter, loadOracles, type Oracles } from "../../bench/fuzz/oracles.js";
-import { ipPackets, udpDatagrams, withPayload, withSegmentPayload } from "../../bench/fuzz/mutate.js";
+import { ipPackets, retransmitSegment, udpDatagrams, withPayload, withSegmentPayload } from "../../bench/fuzz/mutate.js";
+import { Rng } from "../../bench/fuzz/rng.js";
+import { analyzeCapture } from "../../src/alg/analyze.js";
 import { runCli } from "../cli/run.js";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -132,6 +134,28 @@ describe("fuzz engine", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("a TCP segment sent again is one more retransmission, a conflict only when bytes of its payload were changed", async () => {
+    const seed = corpus.captures.find((c) => c.name === "pcaps/alg/sip-tcp-split.pcap")!;
+    const stats = async (bytes: Uint8Array) => (await analyzeCapture(oracles.module, [bytes] as unknown as AsyncIterable<Uint8Array>, { file: "t" })).scan.stats;
+    const before = await stats(seed.bytes);
+    const seen = { same: 0, conflict: 0 };
+    for (let k = 1; k <= 40; k++) {
+      const [out, how] = retransmitSegment(new Rng(k), seed.bytes);
+      expect(out.length, how).toBeGreaterThan(seed.bytes.length);
+      const s = await stats(out);
+      // every segment of this capture is a SIP one: sent again, it repeats delivered space once
+      expect(s.ctrlRetransmits, how).toBe(before.ctrlRetransmits + 1);
+      expect(s.ctrlGaps, how).toBe(before.ctrlGaps);
+      expect(s.ctrlConflicts, how).toBeLessThanOrEqual(1);
+      if (s.ctrlConflicts) seen.conflict++;
+      else seen.same++;
+      // no byte changed (or changed to itself): no conflict
+      if (/, 0 payload byte/.test(how)) expect(s.ctrlConflicts, how).toBe(0);
+    }
+    expect(seen.same).toBeGreaterThan(0);
+    expect(seen.conflict).toBeGreaterThan(0);
   });
 
   it("shrinks by truncation and halving to a minimal failing input", async () => {
