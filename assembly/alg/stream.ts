@@ -399,8 +399,13 @@ function conflict(s: usize, D: usize, dir: u32, seq: u32, p: usize, n: u32, pkt:
 function keep(D: usize, seq0: u32, p: usize, n: u32): void {
   let kept = load<u32>(D + D_HISTLEN);
   if (kept != 0 && seq0 != load<u32>(D + D_NEXT)) kept = 0;
-  let from: u32 = n > HIST ? n - HIST : 0;
-  for (let k = from; k < n; k++) store<u8>(D + D_HIST + <usize>((seq0 + k) & (HIST - 1)), load<u8>(p + k));
+  // Only the last HIST bytes can be kept: copied in at most two pieces (the ring wraps once).
+  let m: u32 = n > HIST ? HIST : n;
+  let src = p + <usize>(n - m);
+  let at = (seq0 + (n - m)) & (HIST - 1);
+  let first = HIST - at < m ? HIST - at : m;
+  memory.copy(D + D_HIST + <usize>at, src, first);
+  if (m > first) memory.copy(D + D_HIST, src + <usize>first, m - first);
   kept += n;
   store<u32>(D + D_HISTLEN, kept > HIST ? HIST : kept);
 }

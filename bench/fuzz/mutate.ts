@@ -222,8 +222,13 @@ const captureMutators: CaptureMutator[] = [
  */
 export function retransmitSegment(r: Rng, b: Uint8Array): [Uint8Array, string] {
   const ss = ipPackets(b).filter((p) => p.proto === 6 && p.end > p.payload);
-  if (!ss.length) return [b, "no TCP segment with data to send again"];
   const fs = frames(b);
+  if (!ss.length) {
+    // No TCP data here (or not Ethernet): a whole record sent again all the same.
+    if (!fs.length) return [b, "no record to send again"];
+    const f = r.pick(fs);
+    return [concat([b.subarray(0, f.end), b.subarray(f.offset, f.end), b.subarray(f.end)]), `no TCP segment with data: the record at ${f.offset} sent again`];
+  }
   const d = r.pick(ss);
   const k = fs.findIndex((f) => f.offset === d.offset);
   if (k < 0) return [b, "no record for the TCP segment"];
