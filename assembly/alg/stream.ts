@@ -399,6 +399,13 @@ function conflict(s: usize, D: usize, dir: u32, seq: u32, p: usize, n: u32, pkt:
 function keep(D: usize, seq0: u32, p: usize, n: u32): void {
   let kept = load<u32>(D + D_HISTLEN);
   if (kept != 0 && seq0 != load<u32>(D + D_NEXT)) kept = 0;
+  if (n <= 32) {
+    // A short segment (a line each, as a command flood sends them): memory.copy's call costs more.
+    for (let k: u32 = 0; k < n; k++) store<u8>(D + D_HIST + <usize>((seq0 + k) & (HIST - 1)), load<u8>(p + k));
+    kept += n;
+    store<u32>(D + D_HISTLEN, kept > HIST ? HIST : kept);
+    return;
+  }
   // Only the last HIST bytes can be kept: copied in at most two pieces (the ring wraps once).
   let m: u32 = n > HIST ? HIST : n;
   let src = p + <usize>(n - m);
