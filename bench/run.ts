@@ -249,7 +249,7 @@ export function sipTftpCriterion(bin: string, withSip: string, without: string, 
   const us = perMessage.length ? median(perMessage) : undefined;
   return {
     id: "issue14-own-cost",
-    name: `SIP/TFTP's own cost in this build (information): analyze --json wall, bench capture with SIP/TFTP / without (generator 1), both with this build, ${(bytes / 2 ** 30).toFixed(2)} GiB each`,
+    name: `SIP/TFTP's own cost in this build: analyze --json wall, bench capture with SIP/TFTP / without (generator 1), both with this build, ${(bytes / 2 ** 30).toFixed(2)} GiB each`,
     ratio, ratios, cpuRatio, cpuRatios, limit: SIP_TFTP_LIMIT, met: ratio <= SIP_TFTP_LIMIT,
     note: `median of ${runs} paired whole-process runs, wall pairs ${ratios.map((r) => r.toFixed(3)).join(" ")}; CPU (user + system) ${cpuRatio.toFixed(3)}×, pairs ${cpuRatios.map((r) => r.toFixed(3)).join(" ")}` +
       (us === undefined ? "" : `; a SIP message costs ${us.toFixed(0)} µs of CPU (${sipMessages} messages; median of (CPU − CPU with --sip-ports none) / messages)`),
