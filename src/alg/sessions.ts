@@ -85,6 +85,12 @@ export interface Negotiation {
   media?: MediaInfo;
   /** SDP: flow of the message that carried the m= line. */
   flow?: number;
+  /**
+   * FTP: the control connection sent bytes of this line again, different (a TcpConflict over its
+   * sequence space): `packet` carried the other copy. This negotiation is the first copy, the one
+   * read; which copy the peer took is not known.
+   */
+  retransmissionDiffers?: { packet: number };
 }
 
 export type SessionAlg = "ftp" | "rtsp" | "sip" | "tftp";
@@ -176,6 +182,8 @@ const REFUSALS = new Set([425, 426, 500, 501, 502, 504, 522]);
 interface FtpCarrier {
   e: AlgEvent;
   request?: { verb: number; packet: number };
+  /** Packet of a retransmission over this line's bytes that carried other bytes (the first such). */
+  conflict?: number;
 }
 
 interface SetupRecord {
@@ -294,6 +302,8 @@ export class SessionBuilder {
     if (e.kind === EventKind.TcpConflict) {
       c.conflicts++;
       c.firstConflict ??= e;
+      const st = this.flows.get(e.flow);
+      if (st?.alg === "ftp") markConflict(st, e);
       return;
     }
     if (e.kind === EventKind.StreamTableFull) {
@@ -556,8 +566,40 @@ function base(e: AlgEvent, kind: Negotiation["kind"]): Negotiation {
 
 // ---- FTP ------------------------------------------------------------------------------------
 
+/**
+ * Bytes of a direction's stream behind the newest line within which a retransmission can still be
+ * compared (the core keeps the last 2 048 delivered: assembly/alg/layout.ts HIST), with room.
+ */
+const CONFLICT_REACH = 4096;
+
+/**
+ * A TcpConflict on an FTP control connection: the kept negotiation line of that direction whose
+ * bytes hold the first differing byte is marked (newest first; lines further back than the core
+ * compares are not looked at).
+ */
+function markConflict(st: FlowState, e: AlgEvent): void {
+  for (let i = st.ftp.length - 1; i >= 0; i--) {
+    const c = st.ftp[i]!;
+    if (c.e.dir !== e.dir) continue;
+    const start = c.e.seq;
+    // the line and its terminator (CR LF at most)
+    if (e.seq >= start && e.seq - start < c.e.text.length + 2) {
+      c.conflict ??= e.packet;
+      return;
+    }
+    // older lines of this direction start further back still
+    if (e.seq - start > CONFLICT_REACH) return;
+  }
+}
+
 /** The negotiation an FTP line makes (PORT/EPRT/LPRT command or 227/228/229 reply). */
 function ftpNegotiation(s: Session, c: FtpCarrier, f: Flow): Negotiation {
+  const n = ftpLine(s, c, f);
+  if (c.conflict !== undefined) n.retransmissionDiffers = { packet: c.conflict };
+  return n;
+}
+
+function ftpLine(s: Session, c: FtpCarrier, f: Flow): Negotiation {
   const { e } = c;
   if (e.kind === EventKind.FtpCommand) {
     const n = base(e, VERB_NAMES[e.code] as Negotiation["kind"]);

@@ -173,8 +173,12 @@ function checkNegotiation(
   const { inside, outside, nat } = input;
   const ev = (x?: Negotiation, y?: Negotiation) => ({ inside: x ? [x.packet] : undefined, outside: y ? [y.packet] : undefined });
 
+  // A line sent twice with different bytes: the first copy was read, the peer may have taken the
+  // other — nothing is judged on its text (no rewrite verdict, no flow called missing for it).
+  const doubt = twoCopies(ni, no);
+  if (doubt) v.twoCopies = doubt;
   // Payload rewrite (needs both sides and a translated control connection).
-  if (ni && no && m && si && so) {
+  if (ni && no && m && si && so && !doubt) {
     if (activeKind(n)) {
       const natIp = m.translated.ip;
       const privateIp = m.inside.ip;
@@ -227,7 +231,7 @@ function checkNegotiation(
     v.notCovered = gap;
   } else if (!inside || !outside) {
     v.dataPath = "one-side-only";
-    if (!inside && activeKind(n) && inCidr(n.announced.ip, input.hints?.insideNets)) {
+    if (!inside && !doubt && activeKind(n) && inCidr(n.announced.ip, input.hints?.insideNets)) {
       findings.push(finding("alg.payload-not-translated", `${n.kind} on the outside names ${n.announced.ip}, an address of the inside network`, { outside: [n.packet] }, `"${n.line}"`));
     }
     if (!n.dataSeen) dataMissing(n, v, findings, (inside ?? outside)!, input, !inside);
@@ -240,7 +244,7 @@ function checkNegotiation(
     findings.push(finding(n.kind === "SETUP" ? "alg.media-blocked" : "alg.data-flow-blocked", `${flowWhat} ${ep(f.initiator)} → ${ep(f.responder)} reached the outside but never the inside`, {
       inside: [ni.packet], outside: [no.packet, ...all.map((x) => x.first.packet)], outsideFlows: all.map((x) => x.id),
     }, icmpNote(outside, f)));
-    if (m && ni.announced.port === no.announced.port && m.inside.ip !== m.translated.ip && !findings.some((x) => x.code === "alg.payload-not-translated" && x.evidence.outside?.includes(no.packet))) {
+    if (m && !doubt && ni.announced.port === no.announced.port && m.inside.ip !== m.translated.ip && !findings.some((x) => x.code === "alg.payload-not-translated" && x.evidence.outside?.includes(no.packet))) {
       findings.push(finding("alg.payload-not-translated", `${n.kind} ${n.kind === "SETUP" ? "client_port" : "port"} ${no.announced.port} left as the inside host wrote it; the NAT did not open it`, { inside: [ni.packet], outside: [no.packet] }));
     }
   } else if (ni && no && insideSeen && outsideSeen) {
@@ -289,6 +293,19 @@ function checkNegotiation(
     dataMissing(n, v, findings, inside, input, false, ni, no);
   }
   return v;
+}
+
+/**
+ * Why a negotiation's text is not known to be what the peer took: its control connection sent the
+ * line again with other bytes (Negotiation.retransmissionDiffers) in either capture. Undefined when not.
+ */
+function twoCopies(ni: Negotiation | undefined, no: Negotiation | undefined): string | undefined {
+  const where = [
+    ni?.retransmissionDiffers && `the inside capture (packets ${ni.packet} and ${ni.retransmissionDiffers.packet})`,
+    no?.retransmissionDiffers && `the outside capture (packets ${no.packet} and ${no.retransmissionDiffers.packet})`,
+  ].filter((x): x is string => typeof x === "string");
+  if (!where.length) return undefined;
+  return `the control connection sent the ${(ni ?? no)!.kind} line twice with different bytes in ${where.join(" and ")}: the first copy was read, which one the peer took is not known`;
 }
 
 /** Each negotiation's session, per capture's session list (made at its first look-up). */
@@ -447,8 +464,14 @@ function dataMissing(n: Negotiation, v: VerifiedNegotiation, findings: Finding[]
     v.notCovered = `the ${r === input.outside ? "outside" : "inside"} capture holds nothing of the control connection after the ${n.kind} (packet ${n.packet}): it stops before a flow could follow`;
     return;
   }
+  // The flow looked for is the one the copy read names: with another copy, it may have gone elsewhere.
+  const doubt = twoCopies(ni ?? (outsideOnly ? undefined : n), no ?? (outsideOnly ? n : undefined));
+  if (doubt) {
+    v.dataPath = "not-covered";
+    v.notCovered = `${doubt}, so a flow to the other copy's endpoint cannot be told from a missing one`;
+    return;
+  }
   v.dataPath = "not-attempted";
-  void ni; void no;
   findings.push(finding("alg.data-flow-missing", `no ${n.kind === "SETUP" ? "media" : "data"} flow to ${ep(n.expected[0].to)} after ${n.kind} at packet ${n.packet}${v.transfer ? ` (for ${v.transfer})` : ""}`, {
     [outsideOnly ? "outside" : "inside"]: [n.packet],
   }));
@@ -521,7 +544,8 @@ function negotiationChecks(s: VerifiedSession, n: VerifiedNegotiation, input: Se
     n.rewrite.status = "not-rewritten";
   }
   const side = !input.inside ? "outside" : !input.outside ? "inside" : undefined;
-  if (n.rewrite?.status === "n/a") checks.push({ check: "rewrite", subject, status: "not-checked", reason: "the transport carries no address or port (media interleaved on the control connection): nothing to rewrite" });
+  if (n.twoCopies && !n.rewrite) checks.push({ check: "rewrite", subject, status: "not-checked", reason: n.twoCopies });
+  else if (n.rewrite?.status === "n/a") checks.push({ check: "rewrite", subject, status: "not-checked", reason: "the transport carries no address or port (media interleaved on the control connection): nothing to rewrite" });
   else if (n.rewrite) {
     const said = `${n.rewrite.observed.ip ?? ""}${n.rewrite.observed.port !== undefined ? ":" + n.rewrite.observed.port : ""}`;
     const reason = {

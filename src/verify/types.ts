@@ -86,6 +86,11 @@ export interface VerifiedNegotiation {
   dataPath: "forwarded" | "blocked" | "not-attempted" | "late" | "refused" | "not-applicable" | "one-side-only" | "not-covered" | "stopped";
   /** Why the data path is not-covered (which capture has no packets where the flow would start). */
   notCovered?: string;
+  /**
+   * The line was sent twice with different bytes in a capture (Negotiation.retransmissionDiffers):
+   * why neither its rewrite nor a missing flow is judged.
+   */
+  twoCopies?: string;
   /** FTP: the transfer the control connection asked for with it (e.g. "RETR hello.txt"). */
   transfer?: string;
 }
