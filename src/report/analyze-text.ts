@@ -66,7 +66,7 @@ function rows(n: Negotiation): string[][] {
   const kind = kindText(n);
   const linux = linuxText(n);
   const ended = endedText(n);
-  const valid = n.valid ? "yes" : `no: ${n.reason}`;
+  const valid = (n.valid ? "yes" : `no: ${n.reason}`) + (n.retransmissionDiffers ? `; sent again with other bytes @${n.retransmissionDiffers.packet}` : "");
   if (!n.expected.length) return [[String(n.packet), kind, announced(n), valid, noMedia(n), ended, linux]];
   return n.expected.map((x, i) => {
     const o = n.observed.find((y) => y.expected === i);

@@ -16,6 +16,7 @@ import { ipPackets } from "../../bench/fuzz/mutate.js";
 import { runVerify } from "../../src/node/verify-run.js";
 import { tempDir } from "../helpers/tmp.js";
 import { verifyValidator } from "../helpers/verify-schema.js";
+import { runCli } from "../cli/run.js";
 
 const lab = new URL("../../pcaps/lab/ftp-active-helper/", import.meta.url).pathname;
 const dir = tempDir("alg-verify-two-copies-");
@@ -72,6 +73,9 @@ describe("a negotiation line sent twice with different bytes", () => {
     // the data connection still crossed the NAT: that check does not rest on the line's text
     expect(n.dataPath).toBe(port.dataPath);
     expect(r.diagnostics.some((d) => d.code === "tcp_retransmission_differs" && d.packet === packet)).toBe(true);
+    // analyze's text says it beside the line's validity
+    const text = await runCli("analyze", file);
+    expect(text.stdout).toContain(`yes; sent again with other bytes @${packet}`);
   });
 
   it("a data connection not found for it is not called missing (the other copy may name where it went)", async () => {
