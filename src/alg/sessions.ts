@@ -86,9 +86,9 @@ export interface Negotiation {
   /** SDP: flow of the message that carried the m= line. */
   flow?: number;
   /**
-   * FTP: the control connection sent bytes of this line again, different (a TcpConflict over its
-   * sequence space): `packet` carried the other copy. This negotiation is the first copy, the one
-   * read; which copy the peer took is not known.
+   * FTP and RTSP (either Transport line of the SETUP): the control connection sent bytes of this
+   * line again, different (a TcpConflict over its sequence space): `packet` carried the other
+   * copy. This negotiation is the first copy, the one read; which copy the peer took is not known.
    */
   retransmissionDiffers?: { packet: number };
 }
@@ -189,6 +189,8 @@ interface FtpCarrier {
 interface SetupRecord {
   req: RtspMessage;
   reply?: RtspMessage;
+  /** Packet of a retransmission over a Transport line of the two that carried other bytes (the first such). */
+  conflict?: number;
 }
 
 /** Replies held for a SETUP request not yet complete (out-of-order delivery), at most this many. */
@@ -304,6 +306,7 @@ export class SessionBuilder {
       c.firstConflict ??= e;
       const st = this.flows.get(e.flow);
       if (st?.alg === "ftp") markConflict(st, e);
+      else if (st?.alg === "rtsp") markRtspConflict(st, e);
       return;
     }
     if (e.kind === EventKind.StreamTableFull) {
@@ -572,6 +575,11 @@ function base(e: AlgEvent, kind: Negotiation["kind"]): Negotiation {
  */
 const CONFLICT_REACH = 4096;
 
+/** Whether the first differing byte of conflict `e` lies in line `l` (same direction; the line and its CR LF). */
+const inLine = (l: AlgEvent, e: AlgEvent) => l.dir === e.dir && e.seq >= l.seq && e.seq - l.seq < l.text.length + 2;
+/** Line `l` (same direction as `e`) starts further back than the core compares: older lines too. */
+const outOfReach = (l: AlgEvent, e: AlgEvent) => l.dir === e.dir && e.seq - l.seq > CONFLICT_REACH;
+
 /**
  * A TcpConflict on an FTP control connection: the kept negotiation line of that direction whose
  * bytes hold the first differing byte is marked (newest first; lines further back than the core
@@ -580,15 +588,24 @@ const CONFLICT_REACH = 4096;
 function markConflict(st: FlowState, e: AlgEvent): void {
   for (let i = st.ftp.length - 1; i >= 0; i--) {
     const c = st.ftp[i]!;
-    if (c.e.dir !== e.dir) continue;
-    const start = c.e.seq;
-    // the line and its terminator (CR LF at most)
-    if (e.seq >= start && e.seq - start < c.e.text.length + 2) {
+    if (inLine(c.e, e)) {
       c.conflict ??= e.packet;
       return;
     }
-    // older lines of this direction start further back still
-    if (e.seq - start > CONFLICT_REACH) return;
+    if (outOfReach(c.e, e)) return;
+  }
+}
+
+/** The same for RTSP: the SETUP whose request's or reply's Transport line holds the differing byte. */
+function markRtspConflict(st: FlowState, e: AlgEvent): void {
+  for (let i = st.setups.length - 1; i >= 0; i--) {
+    const r = st.setups[i]!;
+    const lines = [r.reply?.transport, r.req.transport].filter((l): l is AlgEvent => l !== undefined);
+    if (lines.some((l) => inLine(l, e))) {
+      r.conflict ??= e.packet;
+      return;
+    }
+    if (lines.length && lines.every((l) => outOfReach(l, e))) return;
   }
 }
 
@@ -678,6 +695,7 @@ function rtspNegotiation(s: Session, rec: SetupRecord, f: Flow): Negotiation {
   const n = base(carrier, "SETUP");
   n.command = "SETUP";
   n.requestPacket = req.startPacket;
+  if (rec.conflict !== undefined) n.retransmissionDiffers = { packet: rec.conflict };
   const requestSpecs = parseTransport(reqTransport.text);
   const replySpecs = reply?.transport ? parseTransport(reply.transport.text) : [];
   n.transport = { request: requestSpecs, reply: replySpecs };

@@ -250,7 +250,7 @@ function checkNegotiation(
   } else if (ni && no && insideSeen && outsideSeen) {
     v.dataPath = "forwarded";
     // Payload port must be where the data really went (NAT port reassignment, §3.13).
-    if (activeKind(n) && no.announced.port !== undefined) {
+    if (activeKind(n) && !doubt && no.announced.port !== undefined) {
       const dOut = flowOf(outside, no.observedFlows[0]);
       const dIn = flowOf(inside, ni.observedFlows[0]);
       if (dOut && dIn && dIn.responder.port !== ni.announced.port) {
@@ -259,7 +259,7 @@ function checkNegotiation(
         }));
       }
     }
-    if (n.kind === "SETUP" && ni.announced.port === no.announced.port && m && m.inside.ip !== m.translated.ip) {
+    if (n.kind === "SETUP" && !doubt && ni.announced.port === no.announced.port && m && m.inside.ip !== m.translated.ip) {
       const media = flowOf(inside, ni.observedFlows[0]);
       // Only media the server sends relies on the mapping the client's packets opened (PLAY);
       // media the client sends (RECORD) is an ordinary outbound flow.
@@ -278,7 +278,7 @@ function checkNegotiation(
     findings.push(finding(code, `${flowWhat} ${ep(f.initiator)} → ${ep(f.responder)} reached the outside but never the inside`, {
       inside: ni ? [ni.packet] : undefined, outside: [no.packet, ...all.map((x) => x.first.packet)], outsideFlows: all.map((x) => x.id),
     }, icmpNote(outside, f)));
-    if (n.kind === "SETUP" && m && ni && ni.announced.port === no.announced.port && m.inside.ip !== m.translated.ip &&
+    if (n.kind === "SETUP" && m && ni && !doubt && ni.announced.port === no.announced.port && m.inside.ip !== m.translated.ip &&
       !findings.some((x) => x.code === "alg.payload-not-translated" && x.evidence.outside?.includes(no.packet))) {
       findings.push(finding("alg.payload-not-translated", `SETUP client_port ${no.announced.port} left as the inside host wrote it; the NAT did not open it`, { inside: [ni.packet], outside: [no.packet] }));
     }
@@ -446,12 +446,15 @@ function dataMissing(n: Negotiation, v: VerifiedNegotiation, findings: Finding[]
     findings.push(finding("alg.data-flow-late", `the data flow for ${n.kind} at packet ${n.packet} started after the expectation window`, { [outsideOnly ? "outside" : "inside"]: [n.packet], [outsideOnly ? "outsideFlows" : "insideFlows"]: n.lateFlows }));
     return;
   }
+  // The flow looked for is the one the copy read names: with another copy, it may have gone
+  // elsewhere, and a refusal may answer the other copy's address.
+  const doubt = twoCopies(ni ?? (outsideOnly ? undefined : n), no ?? (outsideOnly ? n : undefined));
   const sess = sessionOf(r.sessions, n);
   const next = sess?.negotiations[sess.negotiations.indexOf(n) + 1]?.packet ?? Number.MAX_SAFE_INTEGER;
   const ref = sess ? refusal(r.events, sess.controlFlow, n.packet, next) : undefined;
   if (ref) {
     v.dataPath = "refused";
-    if (foreignPortRefused(n, r, sess!, ref, findings, input, outsideOnly, ni, no)) return;
+    if (!doubt && foreignPortRefused(n, r, sess!, ref, findings, input, outsideOnly, ni, no)) return;
     findings.push(finding("alg.data-flow-refused", `no data connection${v.transfer ? ` for ${v.transfer}` : ""}: the server answered "${ref.text}" (packet ${ref.packet})`, {
       [outsideOnly ? "outside" : "inside"]: [n.packet, ref.packet],
     }));
@@ -464,8 +467,6 @@ function dataMissing(n: Negotiation, v: VerifiedNegotiation, findings: Finding[]
     v.notCovered = `the ${r === input.outside ? "outside" : "inside"} capture holds nothing of the control connection after the ${n.kind} (packet ${n.packet}): it stops before a flow could follow`;
     return;
   }
-  // The flow looked for is the one the copy read names: with another copy, it may have gone elsewhere.
-  const doubt = twoCopies(ni ?? (outsideOnly ? undefined : n), no ?? (outsideOnly ? n : undefined));
   if (doubt) {
     v.dataPath = "not-covered";
     v.notCovered = `${doubt}, so a flow to the other copy's endpoint cannot be told from a missing one`;

@@ -87,8 +87,8 @@ export interface VerifiedNegotiation {
   /** Why the data path is not-covered (which capture has no packets where the flow would start). */
   notCovered?: string;
   /**
-   * The line was sent twice with different bytes in a capture (Negotiation.retransmissionDiffers):
-   * why neither its rewrite nor a missing flow is judged.
+   * The line (FTP; RTSP: a Transport line of the SETUP) was sent twice with different bytes in a
+   * capture (Negotiation.retransmissionDiffers): why neither its rewrite nor a missing flow is judged.
    */
   twoCopies?: string;
   /** FTP: the transfer the control connection asked for with it (e.g. "RETR hello.txt"). */

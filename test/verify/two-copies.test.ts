@@ -4,9 +4,9 @@
  * negotiation (retransmissionDiffers) and verify judges nothing on its text — the rewrite check is
  * not-checked and names both packets, and no finding rests on the copy it read.
  *
- * The input is the lab's ftp-active-helper pair (the kernel's FTP helper rewrote the PORT line on
- * the outside) with the outside PORT segment sent again right after itself, its address bytes
- * changed back to the client's private address — as an ALG that skipped the retransmission would.
+ * The inputs are lab pairs with one outside control segment sent again right after itself, its
+ * address or port bytes changed (in as many bytes: the same sequence space): ftp-active-helper's
+ * PORT (the kernel's FTP helper rewrote it) and rtsp-play-udp-no-punch's SETUP request.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -95,6 +95,27 @@ describe("a negotiation line sent twice with different bytes", () => {
     expect(n.dataPath).toBe("not-covered");
     expect(n.notCovered).toBe(`${n.twoCopies}, so a flow to the other copy's endpoint cannot be told from a missing one`);
     expect(r.findings.map((f) => f.code)).not.toContain("alg.data-flow-missing");
+  });
+
+  it("RTSP: a SETUP whose Transport line is sent again differently — no finding on its text, the blocked media still found", async () => {
+    // rtsp-play-udp-no-punch: the router had no RTSP helper; the client's port went out untranslated and the media died there.
+    const rtsp = new URL("../../pcaps/lab/rtsp-play-udp-no-punch/", import.meta.url).pathname;
+    const inside = join(rtsp, "inside.pcap");
+    const base = await runVerify({ inside, outside: join(rtsp, "outside.pcap") });
+    expect(base.findings.map((f) => f.code).sort()).toEqual(["alg.media-blocked", "alg.payload-not-translated"]);
+    const { bytes, packet } = sentAgain(readFileSync(join(rtsp, "outside.pcap")), "SETUP ", (t) => t.replace("client_port=50000-50001", "client_port=50008-50009"));
+    const file = join(dir, "rtsp-outside-two-copies.pcap");
+    writeFileSync(file, bytes);
+    const r = await runVerify({ inside, outside: file });
+    expect(verifyValidator()(r), JSON.stringify(verifyValidator().errors)).toBe(true);
+    const n = r.sessions[0]!.negotiations[0]!;
+    expect(n.kind).toBe("SETUP");
+    expect(n.outside!.retransmissionDiffers).toEqual({ packet });
+    expect(n.rewrite).toBeUndefined();
+    expect(r.checks.filter((c) => c.check === "rewrite").map((c) => c.status)).toEqual(["not-checked"]);
+    // the media that reached the outside and never the inside was seen: still blocked; nothing rests on the port the line names
+    expect(r.findings.map((f) => f.code)).toEqual(["alg.media-blocked"]);
+    expect(r.verdict).toBe("fail");
   });
 
   it("the same line sent again as it was changes nothing", async () => {
