@@ -251,7 +251,7 @@ export function sipTftpCriterion(bin: string, withSip: string, without: string, 
     id: "issue14-own-cost",
     name: `SIP/TFTP's own cost in this build: analyze --json wall, bench capture with SIP/TFTP / without (generator 1), both with this build, ${(bytes / 2 ** 30).toFixed(2)} GiB each`,
     ratio, ratios, cpuRatio, cpuRatios, limit: SIP_TFTP_LIMIT, met: ratio <= SIP_TFTP_LIMIT,
-    note: `median of ${runs} paired whole-process runs, wall pairs ${ratios.map((r) => r.toFixed(3)).join(" ")}; CPU (user + system) ${cpuRatio.toFixed(3)}×, pairs ${cpuRatios.map((r) => r.toFixed(3)).join(" ")}` +
+    note: pairsNote(ratios, cpuRatios, cpuRatio) +
       (us === undefined ? "" : `; a SIP message costs ${us.toFixed(0)} µs of CPU (${sipMessages} messages; median of (CPU − CPU with --sip-ports none) / messages)`),
     ...(us !== undefined && { usPerSipMessage: us, sipMessages }),
   };
@@ -289,8 +289,14 @@ export function baselineCriterion(bin: string, baseBin: string, commit: string, 
     id: "issue14",
     name: `issue 14, "analyze throughput within 10 % of today's on the same size": analyze --json wall, this build on the bench capture with SIP/TFTP / the build of the day the issue was filed (${commit.slice(0, 12)}) on that day's capture (generator 1), ${(bytes / 2 ** 30).toFixed(2)} GiB each`,
     ratio, ratios, cpuRatio, cpuRatios, limit: SIP_TFTP_LIMIT, met: ratio <= SIP_TFTP_LIMIT,
-    note: `median of ${runs} paired whole-process runs, wall pairs ${ratios.map((r) => r.toFixed(3)).join(" ")}; CPU (user + system) ${cpuRatio.toFixed(3)}×, pairs ${cpuRatios.map((r) => r.toFixed(3)).join(" ")}`,
+    note: pairsNote(ratios, cpuRatios, cpuRatio),
   };
+}
+
+/** What a criterion's paired runs gave, pair by pair (its note's start). */
+function pairsNote(ratios: number[], cpuRatios: number[], cpuRatio: number): string {
+  const each = (xs: number[]) => xs.map((r) => r.toFixed(3)).join(" ");
+  return `median of ${ratios.length} paired whole-process runs, wall pairs ${each(ratios)}; CPU (user + system) ${cpuRatio.toFixed(3)}×, pairs ${each(cpuRatios)}`;
 }
 
 /** warmSplit's rounds: each runs the three processes (with SIP, without, with `--sip-ports none`) in turn. */

@@ -57,10 +57,11 @@ export function beginEvent(
 /**
  * Most events one packet of `bytes` bytes can emit: a line per byte of its payload and of the
  * held out-of-order bytes it releases, a gap per held segment and one for a snaplen cut, the
- * end of its own stream (FIN/RST) and of an idle stream evicted to make room for it, and a
- * StreamTableFull; a TcpConflict for the segment and for each held segment it releases. SIP: a message needs at least 2 bytes for its start line and its end, so a
- * line or a MessageEnd per byte still holds; a folded header held from an earlier packet and a
- * NotSip of the datagram are the 2 more.
+ * end of its own stream (FIN/RST) and of an idle stream evicted to make room for it, a
+ * StreamTableFull, and a TcpConflict for the segment and for each held segment it releases
+ * (OOO_MAX + 1). SIP: a message needs at least 2 bytes for its start line and its end, so a line
+ * or a MessageEnd per byte still holds; a folded header held from an earlier packet and a NotSip
+ * of the datagram are the 2 more.
  */
 export function packetEvents(bytes: u32): u32 {
   return bytes + OOO_DATA + OOO_MAX + 5 + (OOO_MAX + 1) + 2 * FINISH_EVENTS;

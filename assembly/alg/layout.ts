@@ -80,7 +80,7 @@ export const SIP_CTX_HEAD: usize = 64;
 export const SIP_CTX_SIZE: usize = SIP_CTX_HEAD + <usize>LINE_MAX;
 /**
  * The last HIST bytes delivered in this direction, the byte of sequence number x at
- * D_HIST + (x & (HIST - 1)): what a retransmission is compared with (alg/stream.ts `differs`).
+ * D_HIST + (x & (HIST - 1)): what a retransmission is compared with (alg/stream.ts `conflict`).
  * Larger than a full-sized segment (1460 bytes), so the segment a sender repeats is still here.
  */
 export const HIST: u32 = 2048;

@@ -5,10 +5,10 @@
  * Reassembly (per direction, by sequence number): in-order bytes are delivered at once;
  * retransmitted and duplicated bytes are used once (counted, a segment that repeats only the head
  * of its bytes too) — the first copy is the one read, and a repeat whose bytes differ from it (of
- * the last HIST bytes delivered) is a `TcpConflict` event; segments ahead of the next expected byte are held in a bounded store
- * (OOO_MAX segments, OOO_DATA bytes) and delivered when the hole fills. A hole that cannot be
- * waited for (store full, snaplen-cut payload, end of capture) is a `TcpGap` event with the
- * packet number; the line in progress is dropped.
+ * the last HIST bytes delivered) is a `TcpConflict` event; segments ahead of the next expected
+ * byte are held in a bounded store (OOO_MAX segments, OOO_DATA bytes) and delivered when the hole
+ * fills. A hole that cannot be waited for (store full, snaplen-cut payload, end of capture) is a
+ * `TcpGap` event with the packet number; the line in progress is dropped.
  *
  * Lines end at LF (a preceding CR is stripped and noted as LineFlag.Crlf). Each line records how
  * it sat in the segments (SegmentStart, AfterNewline, the line's index within its segment and
@@ -402,17 +402,15 @@ function keep(D: usize, seq0: u32, p: usize, n: u32): void {
   if (n <= 32) {
     // A short segment (a line each, as a command flood sends them): memory.copy's call costs more.
     for (let k: u32 = 0; k < n; k++) store<u8>(D + D_HIST + <usize>((seq0 + k) & (HIST - 1)), load<u8>(p + k));
-    kept += n;
-    store<u32>(D + D_HISTLEN, kept > HIST ? HIST : kept);
-    return;
+  } else {
+    // Only the last HIST bytes can be kept: copied in at most two pieces (the ring wraps once).
+    let m: u32 = n > HIST ? HIST : n;
+    let src = p + <usize>(n - m);
+    let at = (seq0 + (n - m)) & (HIST - 1);
+    let first = HIST - at < m ? HIST - at : m;
+    memory.copy(D + D_HIST + <usize>at, src, first);
+    if (m > first) memory.copy(D + D_HIST, src + <usize>first, m - first);
   }
-  // Only the last HIST bytes can be kept: copied in at most two pieces (the ring wraps once).
-  let m: u32 = n > HIST ? HIST : n;
-  let src = p + <usize>(n - m);
-  let at = (seq0 + (n - m)) & (HIST - 1);
-  let first = HIST - at < m ? HIST - at : m;
-  memory.copy(D + D_HIST + <usize>at, src, first);
-  if (m > first) memory.copy(D + D_HIST, src + <usize>first, m - first);
   kept += n;
   store<u32>(D + D_HISTLEN, kept > HIST ? HIST : kept);
 }

@@ -305,8 +305,8 @@ export class SessionBuilder {
       c.conflicts++;
       c.firstConflict ??= e;
       const st = this.flows.get(e.flow);
-      if (st?.alg === "ftp") markConflict(st, e);
-      else if (st?.alg === "rtsp") markRtspConflict(st, e);
+      if (st?.alg === "ftp") markConflict(st.ftp, (c) => [c.e], e);
+      else if (st?.alg === "rtsp") markConflict(st.setups, (r) => [r.req.transport, r.reply?.transport], e);
       return;
     }
     if (e.kind === EventKind.StreamTableFull) {
@@ -575,37 +575,22 @@ function base(e: AlgEvent, kind: Negotiation["kind"]): Negotiation {
  */
 const CONFLICT_REACH = 4096;
 
-/** Whether the first differing byte of conflict `e` lies in line `l` (same direction; the line and its CR LF). */
-const inLine = (l: AlgEvent, e: AlgEvent) => l.dir === e.dir && e.seq >= l.seq && e.seq - l.seq < l.text.length + 2;
-/** Line `l` (same direction as `e`) starts further back than the core compares: older lines too. */
-const outOfReach = (l: AlgEvent, e: AlgEvent) => l.dir === e.dir && e.seq - l.seq > CONFLICT_REACH;
-
 /**
- * A TcpConflict on an FTP control connection: the kept negotiation line of that direction whose
- * bytes hold the first differing byte is marked (newest first; lines further back than the core
- * compares are not looked at).
+ * A TcpConflict on an FTP or RTSP control connection: the kept negotiation (an FTP line; an RTSP
+ * SETUP by its request's and reply's Transport lines) one of whose lines in the conflict's
+ * direction holds the first differing byte (the line and its CR LF) is marked, newest first. The
+ * walk stops at one whose lines in that direction all start further back than the core compares
+ * (CONFLICT_REACH): older ones do too.
  */
-function markConflict(st: FlowState, e: AlgEvent): void {
-  for (let i = st.ftp.length - 1; i >= 0; i--) {
-    const c = st.ftp[i]!;
-    if (inLine(c.e, e)) {
-      c.conflict ??= e.packet;
+function markConflict<T extends { conflict?: number }>(kept: readonly T[], linesOf: (x: T) => (AlgEvent | undefined)[], e: AlgEvent): void {
+  for (let i = kept.length - 1; i >= 0; i--) {
+    const x = kept[i]!;
+    const lines = linesOf(x).filter((l): l is AlgEvent => l !== undefined && l.dir === e.dir);
+    if (lines.some((l) => e.seq >= l.seq && e.seq - l.seq < l.text.length + 2)) {
+      x.conflict ??= e.packet;
       return;
     }
-    if (outOfReach(c.e, e)) return;
-  }
-}
-
-/** The same for RTSP: the SETUP whose request's or reply's Transport line holds the differing byte. */
-function markRtspConflict(st: FlowState, e: AlgEvent): void {
-  for (let i = st.setups.length - 1; i >= 0; i--) {
-    const r = st.setups[i]!;
-    const lines = [r.reply?.transport, r.req.transport].filter((l): l is AlgEvent => l !== undefined);
-    if (lines.some((l) => inLine(l, e))) {
-      r.conflict ??= e.packet;
-      return;
-    }
-    if (lines.length && lines.every((l) => outOfReach(l, e))) return;
+    if (lines.length && lines.every((l) => e.seq - l.seq > CONFLICT_REACH)) return;
   }
 }
 
@@ -616,6 +601,7 @@ function ftpNegotiation(s: Session, c: FtpCarrier, f: Flow): Negotiation {
   return n;
 }
 
+/** ftpNegotiation before its conflict mark. */
 function ftpLine(s: Session, c: FtpCarrier, f: Flow): Negotiation {
   const { e } = c;
   if (e.kind === EventKind.FtpCommand) {

@@ -446,9 +446,9 @@ function dataMissing(n: Negotiation, v: VerifiedNegotiation, findings: Finding[]
     findings.push(finding("alg.data-flow-late", `the data flow for ${n.kind} at packet ${n.packet} started after the expectation window`, { [outsideOnly ? "outside" : "inside"]: [n.packet], [outsideOnly ? "outsideFlows" : "insideFlows"]: n.lateFlows }));
     return;
   }
-  // The flow looked for is the one the copy read names: with another copy, it may have gone
-  // elsewhere, and a refusal may answer the other copy's address.
-  const doubt = twoCopies(ni ?? (outsideOnly ? undefined : n), no ?? (outsideOnly ? n : undefined));
+  // The flow looked for is the one the copy read names: with another copy (checkNegotiation's
+  // twoCopies), it may have gone elsewhere, and a refusal may answer the other copy's address.
+  const doubt = v.twoCopies;
   const sess = sessionOf(r.sessions, n);
   const next = sess?.negotiations[sess.negotiations.indexOf(n) + 1]?.packet ?? Number.MAX_SAFE_INTEGER;
   const ref = sess ? refusal(r.events, sess.controlFlow, n.packet, next) : undefined;
