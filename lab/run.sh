@@ -217,6 +217,10 @@ trap 'echo "run.sh: terminated" >&2; exit 143' TERM
 # verbatim into case.json "commands".
 CMDS=()
 x()   { CMDS+=("$1"); eval "$1"; }
+# `conntrack -L -o extended` of namespace $1 into file $2, its stderr summary ("N flow entries have
+# been shown.") after the listing, as a terminal shows it: with 2>&1 into a file, a listing longer
+# than stdio's buffer got the summary written into the middle of an entry.
+ct_list() { ip netns exec "$1" conntrack -L -o extended >"$2" 2>"$2.stderr"; local rc=$?; cat "$2.stderr" >>"$2"; rm -f "$2.stderr"; return $rc; }
 xbg() { CMDS+=("$1 &"); eval "$1 &"; LASTPID=$!; PIDS+=("$LASTPID"); }
 
 wait_for() {  # wait_for SECONDS CMD...  (poll every 20 ms)
@@ -692,7 +696,7 @@ run_scenario() {
           printf '%s\n' "$line" >>"$CASE/expect.txt"
           if ! $during && $snap_at_expect; then
             during=true
-            ip netns exec "$R" conntrack -L -o extended >"$CASE/conntrack-during.txt" 2>&1 || true
+            ct_list "$R" "$CASE/conntrack-during.txt" || true
           fi
         fi
       done < <(ip netns exec "$R" conntrack -L expect -f ipv4 2>/dev/null || true
@@ -708,7 +712,7 @@ run_scenario() {
   if [[ $PROTO == rtsp || $PROTO == sip ]]; then
     local mid; mid=$(awk "BEGIN{print $MEDIA_SECONDS/2}")
     CMDS+=("ip netns exec $R conntrack -L -o extended >$CASE/conntrack-during.txt 2>&1  # $mid s after the client started, half-way through the media")
-    ( sleep "$mid"; ip netns exec "$R" conntrack -L -o extended >"$CASE/conntrack-during.txt" 2>&1 || true ) &
+    ( sleep "$mid"; ct_list "$R" "$CASE/conntrack-during.txt" || true ) &
     PIDS+=("$!")
   fi
 
@@ -740,7 +744,8 @@ run_scenario() {
   # --- router state right after the session (entries are still present: TIME_WAIT etc.)
   sleep 0.3
   kill "$POLLER" 2>/dev/null || true
-  x "ip netns exec $R conntrack -L -o extended >$CASE/conntrack.txt 2>&1"
+  CMDS+=("ip netns exec $R conntrack -L -o extended >$CASE/conntrack.txt 2>&1  # the summary line after the listing")
+  ct_list "$R" "$CASE/conntrack.txt"
   local left; left=$(ip netns exec "$R" conntrack -L expect -f ipv4 2>/dev/null || true
                      ip netns exec "$R" conntrack -L expect -f ipv6 2>/dev/null || true)
   CMDS+=("ip netns exec $R conntrack -L expect  # after the session; lines not yet seen appended to expect.txt")

@@ -191,6 +191,11 @@ interface Ctx {
   /** Counter differences not judged because a capture was read only partly (one not-checked entry). */
   unjudgedCounts: number;
   sessions?: VerifiedSession[];
+  /**
+   * Lines of the conntrack listings that could not be read (error diagnostics), said as "N
+   * line(s) … (FILE line L, …)": an entry not found may be one of them, so none is called missing.
+   */
+  unreadConntrack?: string;
 }
 
 /**
@@ -218,6 +223,9 @@ export function compareWithRouter(predicted: PredictedConversation[], router: Ro
   const conntrack = flows.filter((f) => f.format === "conntrack");
   // Only entries naming a captured flow can be a predicted flow's (with captures to judge by).
   const judged = match.documents.some((d) => d.related !== undefined);
+  const ctFiles = new Set(conntrack.map((f) => f.location.file));
+  const unread = router.flatMap((r) => r.diagnostics).filter((d) => d.severity === "error" && d.line !== undefined && ctFiles.has(d.file));
+  if (unread.length) ctx.unreadConntrack = `${unread.length} line(s) of the conntrack listing could not be read (${unread.slice(0, 3).map((d) => `${d.file} line ${d.line}`).join(", ")}${unread.length > 3 ? ", …" : ""})`;
   if (conntrack.length) compareConntrack(predicted, judged ? conntrack.filter((f) => match.captured(f).length > 0) : conntrack, ctx);
   else noteAbsent(predicted, formats(/^conntrack$/), "conntrack", ctx.results);
   conntrackEventHelperChecks(predicted, router.flatMap((r) => r.events).filter(match.usable), conntrack.length > 0, findings, checks);
@@ -523,7 +531,9 @@ function compareConntrack(predicted: PredictedConversation[], entries: RouterFlo
     const e = outbound ?? inbound;
     const crossed = !p.inferred && !o?.inferred;
     if (!e) {
-      if (crossed) {
+      if (crossed && ctx.unreadConntrack) {
+        for (const l of lines) results.skipped(l, `conntrack: no entry among the lines read, but ${ctx.unreadConntrack}: it may be one of them`);
+      } else if (crossed) {
         findings.push(finding("router.flow-missing", `${flowName(p)}: no conntrack entry, though the captures show it crossing the router`, {}));
         for (const l of lines) results.failed(l, "conntrack: no entry (router.flow-missing)");
       } else {
