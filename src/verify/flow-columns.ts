@@ -140,7 +140,7 @@ interface UdpEndpoints {
 const udpAttached = new WeakMap<FlowTable, UdpEndpoints>();
 
 /** Whether an endpoint key is an IPv4 UDP one (below 2^51, protocol code 1 in the low 2 bits; no floating-point modulo). */
-const isV4Udp = (k: number) => k < V4_KEYS && k - 4 * Math.floor(k * 0.25) === 1;
+export const isV4Udp = (k: number) => k < V4_KEYS && k - 4 * Math.floor(k * 0.25) === 1;
 
 function buildUdpEndpoints(t: FlowTable): UdpEndpoints {
   const { initiator: ini, responder: res } = flowColumns(t);

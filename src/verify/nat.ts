@@ -4,7 +4,8 @@
  *
  * A NAT rewrites one end of a flow and leaves the other alone, so a pair shares its remote
  * (untranslated) endpoint: outbound flows (opened from inside) keep their responder, inbound flows
- * (opened from outside through a pinhole or port forward) keep their initiator. Candidates with the
+ * (opened from outside through a pinhole or port forward) keep their initiator (and a UDP flow
+ * whose first packets crossed at the router, one of each: crossedPairs). Candidates with the
  * same protocol and remote endpoint are ranked by start time — after removing the clock offset
  * between the captures, estimated as the median start-time difference of the unambiguous pairs —
  * and by equal packet counts (payload rewrites change bytes, not packets). Flows left unpaired are
@@ -19,7 +20,7 @@ import type { AnalyzeResult } from "../alg/analyze.js";
 import { CONTROL_LINES_KEPT } from "../alg/sessions.js";
 import type { NatMapping } from "./types.js";
 import { CrossChains, isPrebuilt, prebuildKeyIndex, takeKeyIndex, takePrebuilt, type Chains, type KeyIndex } from "./key-index.js";
-import { flowColumns, flowSpan, type FlowColumns } from "./flow-columns.js";
+import { flowColumns, flowSpan, isV4Udp, type FlowColumns } from "./flow-columns.js";
 
 const NAT_LISTED = 256;
 
@@ -132,7 +133,12 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
   new Uint8Array(shared, 0, dirty).fill(0);
   const in2out = new Int32Array(shared, 0, ni + 1);
   const out2in = new Int32Array(shared, 4 * (ni + 1), no + 1);
-  const inbound = new Uint8Array(ni + 1);
+  /**
+   * Which end of each pair is the inside host: bit 0 its end in the inside flow (0 initiator, 1
+   * responder), bit 1 in the outside flow. Outbound 0, inbound 3; 2 and 1 are pairs whose first
+   * packets crossed at the router (crossedPairs).
+   */
+  const ends = new Uint8Array(ni + 1);
   // Chains are in start order and inside flows are visited in start order, so a per-group cursor
   // skips everything that started too early once and for all.
   let paired = 0;
@@ -250,11 +256,12 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
       if (!best) continue;
       in2out[id] = best;
       out2in[best] = id;
-      inbound[id] = bestInbound ? 1 : 0;
+      ends[id] = bestInbound ? 3 : 0;
       paired++;
     }
     if (window === tol) break;
   }
+  paired += crossedPairs(iKeys, oKeys, iStart, oStart, iPkts, oPkts, offset, Math.min(tol, 50), in2out, out2in, ends);
   // Taken for this pairing only (takeKeyIndex): freed now rather than at the next full collection.
   byResp.done();
   byInit.done();
@@ -269,20 +276,19 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     const timeDeltaMs = Math.round((oStart[g] - iStart[id]) * 1000) / 1000;
     const proto = String(inside.proto(id));
     const evidence = { insideFirstPacket: inside.firstPacket(id), outsideFirstPacket: outside.firstPacket(g), timeDeltaMs };
-    if (inbound[id]) {
-      const ins = endpointOf(inside, id, 1);
-      const translated = endpointOf(outside, g, 1);
-      m = { proto, insideFlow: id, outsideFlow: g, direction: "inbound", inside: ins, translated, remote: endpointOf(inside, id, 0), portKept: ins.port === translated.port, evidence };
-    } else {
-      const ins = endpointOf(inside, id, 0);
-      const translated = endpointOf(outside, g, 0);
-      m = { proto, insideFlow: id, outsideFlow: g, direction: "outbound", inside: ins, translated, remote: endpointOf(inside, id, 1), portKept: ins.port === translated.port, evidence };
-    }
+    // The inside host's end in each flow; the remote is the inside flow's other end.
+    const wi = (ends[id] & 1) as 0 | 1;
+    const wo = (ends[id] >> 1) as 0 | 1;
+    const ins = endpointOf(inside, id, wi);
+    const translated = endpointOf(outside, g, wo);
+    // Opened by whoever sent the inside capture's first packet (crossed: the captures disagree).
+    m = { proto, insideFlow: id, outsideFlow: g, direction: wi ? "inbound" : "outbound", inside: ins, translated, remote: endpointOf(inside, id, (1 - wi) as 0 | 1), portKept: ins.port === translated.port, evidence };
+    if (wi !== wo) m.firstPacketsCrossed = true;
     cache.set(id, m);
     return m;
   };
   // gResp is not read any more: its pages hold the NAT addresses' numbers.
-  const nat = natAddresses(inside, outside, iKeys, oKeys, in2out, inbound, new Uint32Array(gResp.buffer, 0, ni));
+  const nat = natAddresses(inside, outside, iKeys, oKeys, in2out, ends, new Uint32Array(gResp.buffer, 0, ni));
   const unpairedInside: number[] = [];
   for (let id = 1; id <= ni; id++) if (!in2out[id]) unpairedInside.push(id);
   const unpairedOutside: number[] = [];
@@ -302,6 +308,78 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
   };
 }
 
+/**
+ * Pairs whose first packets crossed at the router: both ends sent at once (RTP at call setup), each
+ * first packet entered the router before the other's left it, so the inside capture says the
+ * inside host opened the flow and the outside capture says the remote did (or the other way
+ * round). They share the remote endpoint as the inside flow's responder and the outside flow's
+ * initiator (or the inside initiator and the outside responder), which neither scan above pairs.
+ * Linux makes two conntrack entries for such a flow and resolves their clash; one outcome sends
+ * the inside host's first packet from a random port (the mirror tuple was taken meanwhile): a
+ * one-packet outside flow the scans paired with the inside flow, the flow itself left over.
+ *
+ * So, for the IPv4 UDP outside flows left unpaired (a map of their two endpoint keys; none:
+ * nothing to do), every inside flow sharing the remote that way, starting within `window` ms
+ * (after the clock offset), is paired with one — when it is unpaired, or when its pair's packet
+ * count is not its own and this one's is closer to it (the pair it had is then left unpaired).
+ * The closest in time wins; ties, the lower id. `ends` gets 2 (host: inside initiator, outside
+ * responder) or 1 (inside responder, outside initiator). Returns how many inside flows were
+ * paired that were not.
+ */
+function crossedPairs(
+  iKeys: FlowColumns, oKeys: FlowColumns, iStart: Float64Array, oStart: Float64Array, iPkts: Float64Array | Uint32Array, oPkts: Float64Array | Uint32Array,
+  offset: number, window: number, in2out: Int32Array, out2in: Int32Array, ends: Uint8Array,
+): number {
+  const ni = in2out.length - 1;
+  const no = out2in.length - 1;
+  /** Unpaired UDP outside flows by their initiator's key and by their responder's. */
+  const byInit = new Map<number, number[]>();
+  const byResp = new Map<number, number[]>();
+  for (let g = 1; g <= no; g++) {
+    if (out2in[g] !== 0 || !isV4Udp(oKeys.initiator[g])) continue;
+    const a = byInit.get(oKeys.initiator[g]);
+    if (a) a.push(g);
+    else byInit.set(oKeys.initiator[g], [g]);
+    const b = byResp.get(oKeys.responder[g]);
+    if (b) b.push(g);
+    else byResp.set(oKeys.responder[g], [g]);
+  }
+  if (!byInit.size) return 0;
+  let added = 0;
+  for (let id = 1; id <= ni; id++) {
+    const x = byInit.get(iKeys.responder[id]);
+    const y = byResp.get(iKeys.initiator[id]);
+    if (!x && !y) continue;
+    const had = in2out[id];
+    if (had && oPkts[had] === iPkts[id]) continue;
+    /** How far a packet count is from the inside flow's. */
+    const off = (g: number) => Math.abs(oPkts[g] - iPkts[id]);
+    let best = 0;
+    let bestDt = Infinity;
+    let bestEnds = 0;
+    for (const [list, e] of [[x, 2], [y, 1]] as const) {
+      for (const g of list ?? []) {
+        if (out2in[g] !== 0) continue;
+        // The remote's key matched; the host's ends must not be the remote again (a flow to itself).
+        if (e === 2 ? oKeys.responder[g] === iKeys.responder[id] : oKeys.initiator[g] === iKeys.initiator[id]) continue;
+        if (had && off(g) >= off(had)) continue;
+        const dt = Math.abs(oStart[g] - iStart[id] - offset);
+        if (dt > window || dt > bestDt || (dt === bestDt && g > best)) continue;
+        best = g;
+        bestDt = dt;
+        bestEnds = e;
+      }
+    }
+    if (!best) continue;
+    if (had) out2in[had] = 0;
+    else added++;
+    in2out[id] = best;
+    out2in[best] = id;
+    ends[id] = bestEnds;
+  }
+  return added;
+}
+
 /** One end of flow `id` as FlowTable.get's initiator (0) / responder (1): its port null unless TCP or UDP. */
 function endpointOf(t: FlowTable, id: number, which: 0 | 1): { ip: string; port: number | null } {
   const p = t.proto(id);
@@ -315,7 +393,7 @@ function endpointOf(t: FlowTable, id: number, which: 0 | 1): { ip: string; port:
  * in flow order is kept, sorted.
  */
 function natAddresses(
-  inside: FlowTable, outside: FlowTable, iKeys: FlowColumns, oKeys: FlowColumns, in2out: Int32Array, inbound: Uint8Array,
+  inside: FlowTable, outside: FlowTable, iKeys: FlowColumns, oKeys: FlowColumns, in2out: Int32Array, ends: Uint8Array,
   /** Room for inside.count numbers (overwritten). */
   all4: Uint32Array,
 ): { listed: string[]; count: number } {
@@ -329,20 +407,21 @@ function natAddresses(
   for (let id = 1; id <= ni; id++) {
     const g = in2out[id];
     if (!g) continue;
-    const w: 0 | 1 = inbound[id] ? 1 : 0;
-    if ((w ? iKeys.responder[id] : iKeys.initiator[id]) === (w ? oKeys.responder[g] : oKeys.initiator[g])) continue;
-    const b4 = ipv4Of(outside, oKeys, g, w);
+    const wi = (ends[id] & 1) as 0 | 1;
+    const wo = (ends[id] >> 1) as 0 | 1;
+    if ((wi ? iKeys.responder[id] : iKeys.initiator[id]) === (wo ? oKeys.responder[g] : oKeys.initiator[g])) continue;
+    const b4 = ipv4Of(outside, oKeys, g, wo);
     if (!Number.isNaN(b4)) {
-      if (b4 === last4 || b4 === ipv4Of(inside, iKeys, id, w)) continue;
+      if (b4 === last4 || b4 === ipv4Of(inside, iKeys, id, wi)) continue;
       last4 = b4;
       all4[n4++] = b4;
       if (nat.size < NAT_LISTED && !listed4.has(b4)) {
         listed4.add(b4);
-        nat.add(outside.address(g, w));
+        nat.add(outside.address(g, wo));
       }
     } else if (nat.size < NAT_LISTED) {
-      const t = outside.address(g, w);
-      if (t !== inside.address(id, w)) nat.add(t);
+      const t = outside.address(g, wo);
+      if (t !== inside.address(id, wi)) nat.add(t);
     }
   }
   const sorted = all4.subarray(0, n4).sort();

@@ -39,17 +39,24 @@ function linesFor(m: NatMapping | undefined, fi: Flow | undefined, fo: Flow | un
   const state = control ? "Watch" : "Forward";
   const roles = control ? (["control initiator", "control responder"] as const) : (["data initiator", "data responder"] as const);
   if (m && fi && fo) {
-    const outbound = m.direction === "outbound";
-    const iFrames = outbound ? fi.packets.initiatorToResponder : fi.packets.responderToInitiator;
-    const oFrames = outbound ? fo.packets.responderToInitiator : fo.packets.initiatorToResponder;
-    const iBytes = outbound ? fi.ipBytes.initiatorToResponder : fi.ipBytes.responderToInitiator;
-    const oBytes = outbound ? fo.ipBytes.responderToInitiator : fo.ipBytes.initiatorToResponder;
+    // Which end of each flow is the inside host: its initiator when it sent that capture's first
+    // packet (both captures agree, but for a flow whose two first packets crossed at the router).
+    const hostFirstInside = same(fi.initiator, m.inside);
+    const hostFirstOutside = same(fo.initiator, m.translated);
+    const ab = (f: Flow, fromInitiator: boolean) => (fromInitiator
+      ? { frames: f.packets.initiatorToResponder, bytes: f.ipBytes.initiatorToResponder }
+      : { frames: f.packets.responderToInitiator, bytes: f.ipBytes.responderToInitiator });
+    // I line: the host's packets entering the router (inside); O line: the remote's (outside).
+    const i = ab(fi, hostFirstInside);
+    const o = ab(fo, !hostFirstOutside);
     const translated = m.inside.ip !== m.translated.ip || m.inside.port !== m.translated.port;
     const natS: NatTranslation[] = translated ? [{ kind: "source", from: m.inside, to: m.translated }] : [];
     const natD: NatTranslation[] = translated ? [{ kind: "dest", from: m.translated, to: m.inside }] : [];
+    // Crossed: each line also carries its direction as it left the router (the other capture).
+    const crossed = hostFirstInside !== hostFirstOutside;
     return [
-      { proto: protoWord(fi.proto), src: m.inside, dst: m.remote, state, dir: "I", frames: iFrames, bytes: iBytes, ...datagramsOf(fi, outbound), nat: natS, role: roles[0] },
-      { proto: protoWord(fo.proto), src: m.remote, dst: m.translated, state, dir: "O", frames: oFrames, bytes: oBytes, ...datagramsOf(fo, !outbound), nat: natD, role: roles[1] },
+      { proto: protoWord(fi.proto), src: m.inside, dst: m.remote, state, dir: "I", ...i, ...datagramsOf(fi, hostFirstInside), nat: natS, ...(crossed ? { crossed: ab(fo, hostFirstOutside) } : {}), role: roles[0] },
+      { proto: protoWord(fo.proto), src: m.remote, dst: m.translated, state, dir: "O", ...o, ...datagramsOf(fo, !hostFirstOutside), nat: natD, ...(crossed ? { crossed: ab(fi, !hostFirstInside) } : {}), role: roles[1] },
     ];
   }
   const f = fi ?? fo;
@@ -560,7 +567,8 @@ function compareConntrack(predicted: PredictedConversation[], entries: RouterFlo
       findings.push(finding("router.nat-mismatch", `${flowName(p)}: conntrack original ${ep(e.src)} -> ${ep(e.dst)}, reply ${ep(r.src)} -> ${ep(r.dst)}; the captures show ${ep(origLine.src)} -> ${ep(origLine.dst)}, reply ${ep(replyLine.src)} -> ${ep(replyLine.dst)}`, { router: loc(e) }));
       bad.push("router.nat-mismatch");
     }
-    bad.push(...conntrackCounters(e, p, origLine, replyLine, outbound !== undefined, ctx));
+    const counters = conntrackCounters(e, p, origLine, replyLine, outbound !== undefined, ctx);
+    bad.push(...counters.bad);
     // What was compared, and what could not be: a check with nothing compared is skipped, not passed.
     const compared: string[] = [];
     if (crossed && origLine && replyLine) compared.push("tuples (NAT)");
@@ -568,7 +576,7 @@ function compareConntrack(predicted: PredictedConversation[], entries: RouterFlo
     const notes: string[] = [];
     if (e.packets?.orig === undefined) notes.push("no counters (accounting off)");
     else if (ctx.partial) notes.push(`counters not judged (${UNREAD_COUNTS})`);
-    else compared.push(lines.some((l) => l.datagrams !== undefined) ? "counters (packets as datagrams, a fragmented one once; bytes not compared: fragmented)" : "counters");
+    else compared.push(lines.some((l) => l.datagrams !== undefined) ? "counters (packets as datagrams, a fragmented one once; bytes not compared: fragmented)" : counters.clash ? `counters (${counters.clash})` : "counters");
     if (!origLine) notes.push("the original direction's capture lacks the flow: its translation and original counters not compared");
     else if (!replyLine) notes.push("the reply direction's capture lacks the flow: its translation and reply counters not compared");
     const note = notes.length ? `; ${notes.join("; ")}` : "";
@@ -587,8 +595,8 @@ function compareConntrack(predicted: PredictedConversation[], entries: RouterFlo
  * compared), and the bytes of a fragmented flow are not compared exactly (every fragment carries
  * its own IP header; conntrack counts the reassembled datagram's).
  */
-function conntrackCounters(e: RouterFlow, p: PredictedFlow, origLine: PredictedFlow | undefined, replyLine: PredictedFlow | undefined, outbound: boolean, ctx: Ctx): string[] {
-  if (e.packets?.orig === undefined) return [];
+function conntrackCounters(e: RouterFlow, p: PredictedFlow, origLine: PredictedFlow | undefined, replyLine: PredictedFlow | undefined, outbound: boolean, ctx: Ctx): { bad: string[]; clash?: string } {
+  if (e.packets?.orig === undefined) return { bad: [] };
   const fmt = (a: number | undefined, b: number | undefined) => `${a ?? "?"}/${b ?? "?"}`;
   const detail = outbound ? "opened from inside: original = inside capture, reply = outside capture" : "opened from outside: original = outside capture, reply = inside capture";
   const fragmented = origLine?.datagrams !== undefined || replyLine?.datagrams !== undefined;
@@ -602,13 +610,51 @@ function conntrackCounters(e: RouterFlow, p: PredictedFlow, origLine: PredictedF
   const zeroVs = (ct: number | undefined, cap: number | undefined) => ct !== undefined && cap !== undefined && ((ct === 0 && cap > 0) || (ct > 0 && cap === 0 && !ctx.partial));
   if (zeroVs(e.packets.orig, co) || zeroVs(e.packets.reply, cr)) {
     ctx.findings.push(finding("router.frame-count-contradiction", text, { router: loc(e) }, `${detail}; a zero where traffic passed, or a count where no packet passed`));
-    return ["router.frame-count-contradiction"];
+    return { bad: ["router.frame-count-contradiction"] };
   }
   const differs = (ct: number | undefined, cap: number | undefined) => ct !== undefined && cap !== undefined && ct !== cap;
   if (differs(e.packets.orig, co) || differs(e.packets.reply, cr) || differs(e.bytes?.orig, bo) || differs(e.bytes?.reply, br)) {
-    return countsDiffer(ctx, "conntrack.counter-mismatch", text, loc(e), detail);
+    const clash = ctx.partial || fragmented ? undefined : clashExplains(e, origLine, replyLine);
+    if (!clash) return { bad: countsDiffer(ctx, "conntrack.counter-mismatch", text, loc(e), detail) };
+    ctx.findings.push(finding("conntrack.counters-clash", `${text}: ${clash.text}`, { router: loc(e) }, detail));
+    return { bad: [], clash: clash.note };
   }
-  return [];
+  return { bad: [] };
+}
+
+/**
+ * Counters of a UDP connection whose first packets crossed at the router (PredictedFlow.crossed),
+ * off the captures' in one of the two ways Linux's clash resolution leaves them (nf_conntrack_core
+ * nf_ct_resolve_clash). Each first packet found no entry and made its own; the one confirmed
+ * second clashed with the first. Its packet then was either
+ * - merged into the entry that won (Linux 6.12 and later, "clash resolution for reverse
+ *   collisions"): counted in that entry's ORIGINAL direction, whichever way it went — the
+ *   original counters exceed the captures' by k packets of b bytes and the reply counters fall
+ *   short of them by the same; or
+ * - dropped, counted nowhere; or (its mirror tuple taken meanwhile) given another port — the
+ *   inside host's source port SNATed to a random one, or the remote's source port changed on its
+ *   way in — under an entry of its own that conntrack -L does not list (nf_ct_resolve_clash_harder): either way
+ *   a direction's counters fall short of what entered the router and equal what left it in this
+ *   flow (the other capture).
+ * Anything else, or another protocol (TCP never merges), is not explained: a counter mismatch.
+ */
+function clashExplains(e: RouterFlow, origLine: PredictedFlow | undefined, replyLine: PredictedFlow | undefined): { text: string; note: string } | undefined {
+  if (!origLine?.crossed || !replyLine?.crossed || origLine.proto !== "UDP") return undefined;
+  const [po, pr, bo, br] = [e.packets?.orig, e.packets?.reply, e.bytes?.orig, e.bytes?.reply];
+  if (po === undefined || pr === undefined || bo === undefined || br === undefined || origLine.bytes === undefined || replyLine.bytes === undefined) return undefined;
+  const k = po - origLine.frames;
+  const b = bo - origLine.bytes;
+  const why = "the first packets of the two directions crossed at the router (the captures disagree on which end sent first), so Linux made two conntrack entries for the connection and resolved their clash";
+  if (k > 0 && b > 0 && pr === replyLine.frames - k && br === replyLine.bytes - b) {
+    const n = `${k} packet${k === 1 ? "" : "s"} (${b} bytes)`;
+    return { text: `${why} by merging the second into the first: its ${n} of the reply direction are counted in the original one (Linux 6.12 and later); moved back, the counters equal the captures`, note: `${n} of the reply direction counted in the original one: a clash of the two first packets` };
+  }
+  // Dropped: each direction counted as the captures show it entering the router, or fewer: as many as they show leaving it.
+  const dirs = [[po, bo, origLine], [pr, br, replyLine]] as const;
+  const dropped = dirs.map(([ct, cb, l]) => (ct === l.frames && cb === l.bytes ? 0 : ct < l.frames && ct === l.crossed!.frames && cb === l.crossed!.bytes ? l.frames - ct : -1));
+  if (dropped.some((d) => d < 0) || !dropped.some((d) => d > 0)) return undefined;
+  const said = dirs.map(([, , l], i) => (dropped[i]! > 0 ? `${dropped[i]} of the ${i === 0 ? "original" : "reply"} direction's ${l.frames} packets entered the router and did not leave it in this flow` : "")).filter(Boolean).join("; ");
+  return { text: `${why}: ${said} — the kernel dropped the second's packet (counted nowhere), or translated it to another port under an entry of its own that conntrack -L does not list (its mirror tuple was taken meanwhile: a one-packet flow in one capture alone, nat.unpaired-flow); this entry counts what it forwarded`, note: `${said}: the clash of the two first packets` };
 }
 
 /**

@@ -25,6 +25,12 @@ export interface NatMapping {
   remote: Endpoint;
   /** Source NAT kept the port. */
   portKept: boolean;
+  /**
+   * The two captures disagree on which end sent first: the first packets of the two directions
+   * crossed at the router (direction: as the inside capture says). Linux then made two conntrack
+   * entries for the flow and resolved their clash (verify's conntrack.counters-clash).
+   */
+  firstPacketsCrossed?: true;
   /** How the pairing was made: same remote endpoint + time + counts. */
   evidence: { insideFirstPacket?: number; outsideFirstPacket?: number; timeDeltaMs?: number };
 }
@@ -167,6 +173,14 @@ export interface PredictedFlow {
    * payload announced (or the NAT address with the inside port kept), not one that was seen.
    */
   inferred?: boolean;
+  /**
+   * Present when the two captures disagree on which end sent first: the first packets of the two
+   * directions crossed at the router (each entered it before the other's first packet left it).
+   * What the other capture shows of this direction after the router: its packets and IP bytes.
+   * Linux then made two new conntrack entries for one connection and resolved their clash, which
+   * leaves its counters off the captures' in known ways (compareConntrack).
+   */
+  crossed?: { frames: number; bytes: number };
   /** What the seed calls it: control initiator/responder, data initiator/responder. */
   role: "control initiator" | "control responder" | "data initiator" | "data responder";
 }
