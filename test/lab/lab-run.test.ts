@@ -76,7 +76,7 @@ describe.skipIf(!labOk && !ci)("lab/run.sh through a real netfilter ALG", () => 
       execFileSync("ip", ["-n", other, "addr", "add", "198.18.0.77/32", "dev", "lo"]);
       const run = spawnSync("bash", [runSh, "--run-id", runId, out], { encoding: "utf8", timeout: 900_000 });
       // A scenario run again because a capture missed a packet: said in the test's output, pass or fail.
-      for (const l of run.stderr.split("\n")) if (/: capture incomplete /.test(l)) console.warn(`[lab] ${l}`);
+      for (const l of run.stderr.split("\n")) if (/: (capture incomplete|race:) /.test(l)) console.warn(`[lab] ${l}`);
       // run.sh also fails by itself when one of its namespaces is left behind.
       expect(run.status, run.stderr.slice(-2000)).toBe(0);
       expect(run.stdout).toContain(`run id: ${runId} (namespaces algv-${runId}-*)`);
@@ -106,7 +106,11 @@ describe.skipIf(!labOk && !ci)("lab/run.sh through a real netfilter ALG", () => 
         const conntrack = readFileSync(join(dir, "conntrack.txt"), "utf8");
         const pairs = counterPairs(conntrack, await flowsOf(join(dir, "inside.pcap")), await flowsOf(join(dir, "outside.pcap")));
         expect(pairs.length, `${c}: accounting counters in conntrack.txt`).toBeGreaterThan(0);
-        for (const p of pairs) expect({ c, entry: p.entry, dir: p.dir, ...p.captures }).toEqual({ c, entry: p.entry, dir: p.dir, ...p.conntrack });
+        for (const p of pairs) {
+          // Counters a crossing of the two first packets explains (counters.ts): said, then compared as moved back.
+          if (p.clash) console.warn(`[lab] ${c}: ${p.dir}: ${p.clash}`);
+          expect({ c, entry: p.entry, dir: p.dir, ...p.captures }).toEqual({ c, entry: p.entry, dir: p.dir, ...p.conntrack });
+        }
         const args = ["verify", "--inside", join(dir, "inside.pcap"), "--outside", join(dir, "outside.pcap"), "--json"];
         for (const f of ["conntrack.txt", "expect.txt", "events.txt", "expect-events.txt"]) if (existsSync(join(dir, f))) args.push("--router", join(dir, f));
         const r = await runCli(...args);
