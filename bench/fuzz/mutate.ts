@@ -240,6 +240,41 @@ export function retransmitSegment(r: Rng, b: Uint8Array): [Uint8Array, string] {
   return [concat([b.subarray(0, after), copy, b.subarray(after)]), `TCP segment at ${d.offset} (ports ${d.sport}>${d.dport}) sent again after ${after === f.end ? "itself" : "the next record"}, ${n} payload byte(s) changed`];
 }
 
+/**
+ * The first packets of a UDP flow's two directions trade places (as a capture shows them when
+ * they crossed at the router: each end sent first as far as this capture knows): the two records
+ * after their timestamps, when of one size, else the two records whole. With one capture of
+ * a verify pair changed so, the pair's flow is crossed (nat.ts crossedPairs).
+ */
+export function crossFirstPackets(r: Rng, b: Uint8Array): [Uint8Array, string] {
+  const ds = ipPackets(b, 4096).filter((p) => p.proto === 17);
+  const flows = new Map<string, { a?: IpPacket; b?: IpPacket }>();
+  for (const d of ds) {
+    const fwd = `${d.src}|${d.sport}|${d.dst}|${d.dport}`;
+    const rev = `${d.dst}|${d.dport}|${d.src}|${d.sport}`;
+    const f = flows.get(rev);
+    if (f) f.b ??= d;
+    else if (!flows.has(fwd)) flows.set(fwd, { a: d });
+  }
+  const both = [...flows.values()].filter((f) => f.a && f.b);
+  if (!both.length) return [b, "no UDP flow with both directions"];
+  const { a, b: y } = r.pick(both) as { a: IpPacket; b: IpPacket };
+  const fs = frames(b);
+  const fa = fs.find((f) => f.offset === a.offset)!;
+  const fb = fs.find((f) => f.offset === y.offset)!;
+  // What trades places: everything after the timestamp (a pcap record's from its captured length
+  // on, an EPB's likewise), so that each record keeps its time and its lengths match its data.
+  const head = b[0] === 0x0a && b[1] === 0x0d ? 20 : 8;
+  if (fa.end - fa.offset === fb.end - fb.offset) {
+    const out = b.slice();
+    out.set(b.subarray(fb.offset + head, fb.end), fa.offset + head);
+    out.set(b.subarray(fa.offset + head, fa.end), fb.offset + head);
+    return [out, `UDP ports ${a.sport}<>${a.dport}: the first packets of the two directions (records at ${fa.offset} and ${fb.offset}) trade bodies`];
+  }
+  return [concat([b.subarray(0, fa.offset), b.subarray(fb.offset, fb.end), b.subarray(fa.end, fb.offset), b.subarray(fa.offset, fa.end), b.subarray(fb.end)]),
+    `UDP ports ${a.sport}<>${a.dport}: the first packets of the two directions (records at ${fa.offset} and ${fb.offset}) trade places`];
+}
+
 /** `payload` with one of `lines` inserted at one of its first 64 line starts; and where. */
 function insertAtLineStart(r: Rng, payload: Uint8Array, lines: string[]): [Uint8Array, number] {
   const starts = [0];
@@ -511,7 +546,7 @@ export function mutatePair(r: Rng, seed: PairSeed, other: PairSeed, captureOther
   const how = [`seed ${seed.name}`];
   const n = 1 + r.int(2);
   for (let i = 0; i < n; i++) {
-    switch (r.int(8)) {
+    switch (r.int(9)) {
       case 0: case 1: {
         const side = r.chance(0.5) ? "inside" : "outside";
         const m = mutateCapture(r, { name: side, bytes: v[side] ?? seed[side] }, captureOther);
@@ -530,6 +565,16 @@ export function mutatePair(r: Rng, seed: PairSeed, other: PairSeed, captureOther
       case 4: [v.inside, v.outside] = [v.outside, v.inside]; how.push("sides swapped"); break;
       case 5: v.router = other.router.slice(); how.push(`router files of ${other.name}`); break;
       case 6: if (r.chance(0.5)) { v.outside = other.outside; how.push(`outside of ${other.name}`); } else { v.inside = other.inside; how.push(`inside of ${other.name}`); } break;
+      case 7: {
+        // a UDP flow's first packets crossed at the router, as one capture shows it
+        const side = r.chance(0.5) ? "inside" : "outside";
+        const bytes = v[side];
+        if (!bytes) { how.push(`${side}: none to cross packets in`); break; }
+        const [out, what] = crossFirstPackets(r, bytes);
+        v[side] = out;
+        how.push(`${side}: ${what}`);
+        break;
+      }
       default: {
         const drop = r.pick(["inside", "outside", "router"] as const);
         if (drop === "router") v.router = []; else v[drop] = undefined;

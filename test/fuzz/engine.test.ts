@@ -4,14 +4,15 @@
  * catch what they must, and `npm run fuzz`'s runner (compiled, worker threads) end to end.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { frames, loadCorpus, type Corpus } from "../../bench/fuzz/corpus.js";
 import { check, loadRepro, makeCase, reproFolders, saveRepro, scheduled, shrinkSeq } from "../../bench/fuzz/engine.js";
 import { checkCapture, checkRouter, loadOracles, type Oracles } from "../../bench/fuzz/oracles.js";
-import { ipPackets, retransmitSegment, udpDatagrams, withPayload, withSegmentPayload } from "../../bench/fuzz/mutate.js";
+import { crossFirstPackets, ipPackets, retransmitSegment, udpDatagrams, withPayload, withSegmentPayload } from "../../bench/fuzz/mutate.js";
+import { runVerify } from "../../src/node/verify-run.js";
 import { Rng } from "../../bench/fuzz/rng.js";
 import { analyzeCapture } from "../../src/alg/analyze.js";
 import { runCli } from "../cli/run.js";
@@ -156,6 +157,31 @@ describe("fuzz engine", () => {
     }
     expect(seen.same).toBeGreaterThan(0);
     expect(seen.conflict).toBeGreaterThan(0);
+  });
+
+  it("a UDP flow's first packets crossed in one capture of a pair: verify pairs the flow as crossed", async () => {
+    const lab = new URL("../../pcaps/lab/sip-udp-helper/", import.meta.url).pathname;
+    const dir = mkdtempSync(join(tmpdir(), "alg-verify-cross-"));
+    try {
+      const outside = new Uint8Array(readFileSync(join(lab, "outside.pcap")));
+      let crossed = 0;
+      for (let k = 1; k <= 6; k++) {
+        const [out, how] = crossFirstPackets(new Rng(k), outside);
+        expect(how, how).toMatch(/^UDP ports \d+<>\d+: the first packets of the two directions/);
+        expect(out.length, how).toBe(outside.length);
+        writeFileSync(join(dir, "outside.pcap"), out);
+        const r = await runVerify({ inside: join(lab, "inside.pcap"), outside: join(dir, "outside.pcap") });
+        // the two UDP flows here, signalling and RTP: the one picked is paired, and crossed
+        const port = Number(/^UDP ports (\d+)/.exec(how)![1]);
+        const m = r.nat!.mappings.find((x) => x.translated.port === port || x.remote.port === port)!;
+        expect(m.firstPacketsCrossed, how).toBe(true);
+        expect(r.nat!.unpairedFlows, how).toEqual({ inside: 0, outside: 0 });
+        crossed++;
+      }
+      expect(crossed).toBe(6);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("shrinks by truncation and halving to a minimal failing input", async () => {
