@@ -52,11 +52,11 @@ function linesFor(m: NatMapping | undefined, fi: Flow | undefined, fo: Flow | un
     const translated = m.inside.ip !== m.translated.ip || m.inside.port !== m.translated.port;
     const natS: NatTranslation[] = translated ? [{ kind: "source", from: m.inside, to: m.translated }] : [];
     const natD: NatTranslation[] = translated ? [{ kind: "dest", from: m.translated, to: m.inside }] : [];
-    // Crossed: each line also carries its direction as it left the router (the other capture).
+    // First packets crossed: each line also carries its direction as it left the router (the other capture).
     const crossed = hostFirstInside !== hostFirstOutside;
     return [
-      { proto: protoWord(fi.proto), src: m.inside, dst: m.remote, state, dir: "I", ...i, ...datagramsOf(fi, hostFirstInside), nat: natS, ...(crossed ? { crossed: ab(fo, hostFirstOutside) } : {}), role: roles[0] },
-      { proto: protoWord(fo.proto), src: m.remote, dst: m.translated, state, dir: "O", ...o, ...datagramsOf(fo, !hostFirstOutside), nat: natD, ...(crossed ? { crossed: ab(fi, !hostFirstInside) } : {}), role: roles[1] },
+      { proto: protoWord(fi.proto), src: m.inside, dst: m.remote, state, dir: "I", ...i, ...datagramsOf(fi, hostFirstInside), nat: natS, ...(crossed ? { firstPacketsCrossed: ab(fo, hostFirstOutside) } : {}), role: roles[0] },
+      { proto: protoWord(fo.proto), src: m.remote, dst: m.translated, state, dir: "O", ...o, ...datagramsOf(fo, !hostFirstOutside), nat: natD, ...(crossed ? { firstPacketsCrossed: ab(fi, !hostFirstInside) } : {}), role: roles[1] },
     ];
   }
   const f = fi ?? fo;
@@ -623,7 +623,7 @@ function conntrackCounters(e: RouterFlow, p: PredictedFlow, origLine: PredictedF
 }
 
 /**
- * Counters of a UDP connection whose first packets crossed at the router (PredictedFlow.crossed),
+ * Counters of a UDP connection whose first packets crossed at the router (firstPacketsCrossed),
  * off the captures' in one of the two ways Linux's clash resolution leaves them (nf_conntrack_core
  * nf_ct_resolve_clash). Each first packet found no entry and made its own; the one confirmed
  * second clashed with the first. Its packet then was either
@@ -633,13 +633,13 @@ function conntrackCounters(e: RouterFlow, p: PredictedFlow, origLine: PredictedF
  *   short of them by the same; or
  * - dropped, counted nowhere; or (its mirror tuple taken meanwhile) given another port — the
  *   inside host's source port SNATed to a random one, or the remote's source port changed on its
- *   way in — under an entry of its own that conntrack -L does not list (nf_ct_resolve_clash_harder): either way
- *   a direction's counters fall short of what entered the router and equal what left it in this
- *   flow (the other capture).
+ *   way in — under an entry of its own that conntrack -L does not list
+ *   (nf_ct_resolve_clash_harder): either way a direction's counters fall short of what entered
+ *   the router and equal what left it in this flow (the other capture).
  * Anything else, or another protocol (TCP never merges), is not explained: a counter mismatch.
  */
 function clashExplains(e: RouterFlow, origLine: PredictedFlow | undefined, replyLine: PredictedFlow | undefined): { text: string; note: string } | undefined {
-  if (!origLine?.crossed || !replyLine?.crossed || origLine.proto !== "UDP") return undefined;
+  if (!origLine?.firstPacketsCrossed || !replyLine?.firstPacketsCrossed || origLine.proto !== "UDP") return undefined;
   const [po, pr, bo, br] = [e.packets?.orig, e.packets?.reply, e.bytes?.orig, e.bytes?.reply];
   if (po === undefined || pr === undefined || bo === undefined || br === undefined || origLine.bytes === undefined || replyLine.bytes === undefined) return undefined;
   const k = po - origLine.frames;
@@ -649,9 +649,10 @@ function clashExplains(e: RouterFlow, origLine: PredictedFlow | undefined, reply
     const n = `${k} packet${k === 1 ? "" : "s"} (${b} bytes)`;
     return { text: `${why} by merging the second into the first: its ${n} of the reply direction are counted in the original one (Linux 6.12 and later); moved back, the counters equal the captures`, note: `${n} of the reply direction counted in the original one: a clash of the two first packets` };
   }
-  // Dropped: each direction counted as the captures show it entering the router, or fewer: as many as they show leaving it.
+  // Not merged: each direction counted as the captures show it entering the router, or fewer:
+  // as many as they show leaving it in this flow.
   const dirs = [[po, bo, origLine], [pr, br, replyLine]] as const;
-  const dropped = dirs.map(([ct, cb, l]) => (ct === l.frames && cb === l.bytes ? 0 : ct < l.frames && ct === l.crossed!.frames && cb === l.crossed!.bytes ? l.frames - ct : -1));
+  const dropped = dirs.map(([ct, cb, l]) => (ct === l.frames && cb === l.bytes ? 0 : ct < l.frames && ct === l.firstPacketsCrossed!.frames && cb === l.firstPacketsCrossed!.bytes ? l.frames - ct : -1));
   if (dropped.some((d) => d < 0) || !dropped.some((d) => d > 0)) return undefined;
   const said = dirs.map(([, , l], i) => (dropped[i]! > 0 ? `${dropped[i]} of the ${i === 0 ? "original" : "reply"} direction's ${l.frames} packets entered the router and did not leave it in this flow` : "")).filter(Boolean).join("; ");
   return { text: `${why}: ${said} — the kernel dropped the second's packet (counted nowhere), or translated it to another port under an entry of its own that conntrack -L does not list (its mirror tuple was taken meanwhile: a one-packet flow in one capture alone, nat.unpaired-flow); this entry counts what it forwarded`, note: `${said}: the clash of the two first packets` };

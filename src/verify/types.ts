@@ -180,7 +180,7 @@ export interface PredictedFlow {
    * Linux then made two new conntrack entries for one connection and resolved their clash, which
    * leaves its counters off the captures' in known ways (compareConntrack).
    */
-  crossed?: { frames: number; bytes: number };
+  firstPacketsCrossed?: { frames: number; bytes: number };
   /** What the seed calls it: control initiator/responder, data initiator/responder. */
   role: "control initiator" | "control responder" | "data initiator" | "data responder";
 }

@@ -3,7 +3,7 @@
  * other's left, so the inside capture says the client sent first and the outside one says the
  * server did. verify pairs the two flows anyway (nat.ts crossedPairs: the remote endpoint is the
  * inside flow's responder and the outside flow's initiator) and marks them (firstPacketsCrossed,
- * PredictedFlow.crossed). Linux made two conntrack entries for such a connection and resolved their
+ * predicted flows' firstPacketsCrossed). Linux made two conntrack entries for such a connection and resolved their
  * clash (nf_ct_resolve_clash) in one of three ways, all seen through this machine's kernel
  * (`lab/run.sh OUT sip-udp-media-crossing`: merges and new ports; a plain DNAT port forward: drops):
  * - merged: the second entry's packet counted in the survivor's ORIGINAL direction (Linux 6.12
@@ -76,7 +76,7 @@ async function verifyWith(name: string, inside: Uint8Array, outside: Uint8Array,
   expect(valid(JSON.parse(JSON.stringify(r))), JSON.stringify(valid.errors)).toBe(true);
   const codes = r.findings.filter((x) => x.code.startsWith("conntrack.counter")).map((x) => x.code);
   const rtp = r.checks.filter((c) => c.check === "router-flow" && /UDP 192\.0\.2\.10:7000 -> 198\.51\.100\.20:6000/.test(c.subject));
-  const crossed = r.predicted.conversations.flatMap((c) => c.flows).filter((x) => x.crossed).map((x) => [x.dir, x.frames, x.crossed]);
+  const crossed = r.predicted.conversations.flatMap((c) => c.flows).filter((x) => x.firstPacketsCrossed).map((x) => [x.dir, x.frames, x.firstPacketsCrossed]);
   const mapping = r.nat?.mappings.find((m) => m.inside.port === 7000);
   return { r, codes, rtp, crossed, mapping };
 }
