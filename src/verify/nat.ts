@@ -49,6 +49,8 @@ export interface Reconciliation {
   /** Flow ids seen on one side only. */
   unpairedInside: number[];
   unpairedOutside: number[];
+  /** Inside flow ids paired with a flow whose first packets crossed at the router (crossedPairs), ascending. */
+  crossed: number[];
   insideTable: FlowTable;
   outsideTable: FlowTable;
   /** Outside flow id paired with inside flow `id` (0 = unpaired), without building a mapping. */
@@ -261,7 +263,9 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     }
     if (window === tol) break;
   }
-  paired += crossedPairs(iKeys, oKeys, iStart, oStart, iPkts, oPkts, offset, Math.min(tol, 50), in2out, out2in, ends);
+  const cross = crossedPairs(iKeys, oKeys, iStart, oStart, iPkts, oPkts, offset, Math.min(tol, 50), in2out, out2in, ends);
+  paired += cross.added;
+  const crossedCount = cross.crossed;
   // Taken for this pairing only (takeKeyIndex): freed now rather than at the next full collection.
   byResp.done();
   byInit.done();
@@ -293,6 +297,8 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
   for (let id = 1; id <= ni; id++) if (!in2out[id]) unpairedInside.push(id);
   const unpairedOutside: number[] = [];
   for (let id = 1; id <= no; id++) if (!out2in[id]) unpairedOutside.push(id);
+  const crossed: number[] = [];
+  if (crossedCount) for (let id = 1; id <= ni; id++) if (in2out[id] && (ends[id] === 1 || ends[id] === 2)) crossed.push(id);
   return {
     clockOffsetMs: Math.round(offset * 1000) / 1000,
     natAddresses: nat.listed,
@@ -302,6 +308,7 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     paired,
     unpairedInside,
     unpairedOutside,
+    crossed,
     insideTable: inside,
     outsideTable: outside,
     outsideFlowOf: (id) => (id > 0 && id <= ni ? in2out[id] : 0),
@@ -324,12 +331,12 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
  * count is not its own and this one's is closer to it (the pair it had is then left unpaired).
  * The closest in time wins; ties, the lower id. `ends` gets 2 (host: inside initiator, outside
  * responder) or 1 (inside responder, outside initiator). Returns how many inside flows were
- * paired that were not.
+ * paired that were not, and how many pairs are crossed.
  */
 function crossedPairs(
   iKeys: FlowColumns, oKeys: FlowColumns, iStart: Float64Array, oStart: Float64Array, iPkts: Float64Array | Uint32Array, oPkts: Float64Array | Uint32Array,
   offset: number, window: number, in2out: Int32Array, out2in: Int32Array, ends: Uint8Array,
-): number {
+): { added: number; crossed: number } {
   const ni = in2out.length - 1;
   const no = out2in.length - 1;
   /** Unpaired UDP outside flows by their initiator's key and by their responder's. */
@@ -344,8 +351,9 @@ function crossedPairs(
     if (b) b.push(g);
     else byResp.set(oKeys.responder[g], [g]);
   }
-  if (!byInit.size) return 0;
+  if (!byInit.size) return { added: 0, crossed: 0 };
   let added = 0;
+  let crossed = 0;
   for (let id = 1; id <= ni; id++) {
     const x = byInit.get(iKeys.responder[id]);
     const y = byResp.get(iKeys.initiator[id]);
@@ -376,8 +384,9 @@ function crossedPairs(
     in2out[id] = best;
     out2in[best] = id;
     ends[id] = bestEnds;
+    crossed++;
   }
-  return added;
+  return { added, crossed };
 }
 
 /** One end of flow `id` as FlowTable.get's initiator (0) / responder (1): its port null unless TCP or UDP. */

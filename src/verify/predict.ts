@@ -655,7 +655,7 @@ function clashExplains(e: RouterFlow, origLine: PredictedFlow | undefined, reply
   const dropped = dirs.map(([ct, cb, l]) => (ct === l.frames && cb === l.bytes ? 0 : ct < l.frames && ct === l.firstPacketsCrossed!.frames && cb === l.firstPacketsCrossed!.bytes ? l.frames - ct : -1));
   if (dropped.some((d) => d < 0) || !dropped.some((d) => d > 0)) return undefined;
   const said = dirs.map(([, , l], i) => (dropped[i]! > 0 ? `${dropped[i]} of the ${i === 0 ? "original" : "reply"} direction's ${l.frames} packets entered the router and did not leave it in this flow` : "")).filter(Boolean).join("; ");
-  return { text: `${why}: ${said} — the kernel dropped the second's packet (counted nowhere), or translated it to another port under an entry of its own that conntrack -L does not list (its mirror tuple was taken meanwhile: a one-packet flow in one capture alone, nat.unpaired-flow); this entry counts what it forwarded`, note: `${said}: the clash of the two first packets` };
+  return { text: `${why}: ${said} — the kernel dropped the second's packet (counted nowhere), or translated it to another port under an entry of its own that conntrack -L does not list (its mirror tuple was taken meanwhile: a flow of one capture alone, nat.clash-port); this entry counts what it forwarded`, note: `${said}: the clash of the two first packets` };
 }
 
 /**

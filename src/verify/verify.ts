@@ -7,7 +7,7 @@
  */
 import type { AnalyzeResult } from "../alg/analyze.js";
 import type { RouterParseResult } from "../router/types.js";
-import type { Diagnostic } from "../types.js";
+import type { Diagnostic, Flow } from "../types.js";
 import { captureSpan, clockShiftMs, coverageOf, reconcile, type CaptureSpan, type Reconciliation } from "./nat.js";
 import { interleaved, subjectOf, verifySessions, type NatHints } from "./sessions.js";
 import { assessPairing, type Pairing } from "./pairing.js";
@@ -114,6 +114,7 @@ function build(inputs: VerifyInputs, opts: VerifyOptions, nat?: Reconciliation, 
   const sessionFailed = findings.some((f) => f.code.startsWith("alg.") && f.severity === "error");
   for (const f of findings) if (f.code === "router.alg-inactive" && !sessionFailed) f.severity = "warning";
   if (opts.profile === "linux") fragile(sessions, findings);
+  if (nat && !unrelated) clashPorts(nat, findings);
   const unpaired = nat && !unrelated ? unpairedFlows(nat, spans, findings) : [];
   // The router's own view, labelled as the seed does; checked on its own when there is no capture.
   const routerOnly = !inside && !outside;
@@ -289,6 +290,54 @@ function reportedMappings(nat: Reconciliation, sessions: VerifiedSession[], all:
     }
   }
   return [...ids].sort((a, b) => a - b).map((id) => nat.byInside.get(id)).filter((m): m is NatMapping => m !== undefined);
+}
+
+/** How far (ms) a packet given another port may start from its crossed flow's first packet. */
+const CLASH_PORT_MS = 50;
+
+/**
+ * Flows of one side only that are a crossed flow's first packet given another port (nat.clash-port):
+ * when the first packets of a UDP flow's two directions crossed at the router (nat.crossed), Linux
+ * resolves the clash of their two conntrack entries, and where the mirror tuple was taken
+ * meanwhile it gives the losing packet another port under an entry of its own — the inside host's
+ * source port SNATed to a random one (an outside-only flow from the NAT address to the remote), or
+ * the remote's source port changed on its way in (an inside-only flow from the remote's address to
+ * the inside host). Such a flow carries packets one way only and starts within CLASH_PORT_MS of
+ * its flow. One finding per crossed flow; its flows are then not counted as unpaired.
+ */
+function clashPorts(nat: Reconciliation, findings: Finding[]): void {
+  if (!nat.crossed.length) return;
+  const key = (ip: string, port: number | null) => `${ip}|${port}`;
+  /** Unpaired UDP flows that got no packet back, by responder endpoint. */
+  const oneWay = (ids: number[], table: Reconciliation["insideTable"]) => {
+    const by = new Map<string, Flow[]>();
+    for (const id of ids) {
+      if (table.proto(id) !== "udp") continue;
+      const f = table.get(id);
+      if (f.packets.responderToInitiator !== 0) continue;
+      const k = key(f.responder.ip, f.responder.port);
+      const a = by.get(k);
+      if (a) a.push(f);
+      else by.set(k, [f]);
+    }
+    return by;
+  };
+  const outsideOnly = oneWay(nat.unpairedOutside, nat.outsideTable);
+  const insideOnly = oneWay(nat.unpairedInside, nat.insideTable);
+  const near = (table: Reconciliation["insideTable"], f: Flow, ms: number) => Math.abs(table.firstMs(f.id) - ms) <= CLASH_PORT_MS;
+  for (const id of nat.crossed) {
+    const m = nat.byInside.get(id)!;
+    const [ti, to] = [nat.insideTable.firstMs(id), nat.outsideTable.firstMs(m.outsideFlow!)];
+    // SNATed elsewhere: from the NAT address (another port) to the remote, outside only.
+    const out = (outsideOnly.get(key(m.remote.ip, m.remote.port)) ?? []).filter((f) => f.initiator.ip === m.translated.ip && f.initiator.port !== m.translated.port && near(nat.outsideTable, f, to));
+    // The remote's port changed on its way in: from the remote's address to the inside host, inside only.
+    const ins = (insideOnly.get(key(m.inside.ip, m.inside.port)) ?? []).filter((f) => f.initiator.ip === m.remote.ip && f.initiator.port !== m.remote.port && near(nat.insideTable, f, ti));
+    if (!out.length && !ins.length) continue;
+    const said = [...out.map((f) => `outside ${f.initiator.ip}:${f.initiator.port} -> ${f.responder.ip}:${f.responder.port} (${f.packets.initiatorToResponder} packet(s), the inside host's, from another NAT port)`),
+      ...ins.map((f) => `inside ${f.initiator.ip}:${f.initiator.port} -> ${f.responder.ip}:${f.responder.port} (${f.packets.initiatorToResponder} packet(s), the remote's, from another port)`)];
+    findings.push(finding("nat.clash-port", `udp ${m.inside.ip}:${m.inside.port} <-> ${m.remote.ip}:${m.remote.port} (NAT ${m.translated.ip}:${m.translated.port}): its first packets crossed at the router, and the kernel's clash resolution gave one another port: ${said.join("; ")}`,
+      { inside: ins.map((f) => f.first.packet), outside: out.map((f) => f.first.packet), insideFlows: [id, ...ins.map((f) => f.id)], outsideFlows: [m.outsideFlow!, ...out.map((f) => f.id)] }));
+  }
 }
 
 const UNPAIRED_LISTED = 50;

@@ -85,7 +85,7 @@ describe("recorded lab runs (pcaps/lab)", () => {
     // This recorded run met two of the kernel's outcomes: three entries count a reply packet as
     // original (merged: counters.ts moves it back, both directions), and three lack the client's
     // first packet, which left from a random port — each a one-packet outside flow of its own
-    // (verify: conntrack.counters-clash and nat.unpaired-flow; its verdict: suite over pcaps/lab).
+    // (verify: conntrack.counters-clash and nat.clash-port; its verdict: suite over pcaps/lab).
     const clashes = counterPairs(readFileSync(join(dir, "conntrack.txt"), "utf8"), inF, outF).filter((p) => p.clash);
     const kinds = clashes.map((p) => (/counted in the original direction/.test(p.clash) ? "merged" : /did not leave it in this flow/.test(p.clash) ? "elsewhere" : p.clash));
     expect({ merged: kinds.filter((k) => k === "merged").length, elsewhere: kinds.filter((k) => k === "elsewhere").length, other: kinds.filter((k) => k !== "merged" && k !== "elsewhere") })

@@ -12,7 +12,9 @@
  * - a new port: the client's first packet SNATed to a random port (or the server's source port
  *   changed on its way in) under a hidden entry.
  * verify explains each (conntrack.counters-clash, info) and the counters check passes saying what
- * was moved; counters off any other way, or without the crossing, stay a mismatch.
+ * was moved; a packet given another port is a flow of one capture alone, said as such
+ * (nat.clash-port, info), not as unpaired. Counters off any other way, or without the crossing,
+ * stay a mismatch; a one-way flow of one side only beside an uncrossed flow stays unpaired.
  *
  * The inputs are the recorded sip-udp-helper pair with a crossing made visible: in the outside
  * capture the first RTP packets of the two directions trade places (the bodies of two records of
@@ -31,9 +33,9 @@ const lab = new URL("../../pcaps/lab/sip-udp-helper/", import.meta.url).pathname
 const dir = tempDir("alg-verify-counters-clash-");
 const RTP_ENTRY = /^ipv4 .* sport=7000 dport=6000 packets=100 bytes=20000 .* sport=6000 dport=7000 packets=100 bytes=20000 .*$/m;
 
-/** The record of the first UDP packet from port `sport` to port `dport`, and where its UDP header is. */
-function firstRecord(b: Uint8Array, sport: number, dport: number): { offset: number; end: number; udp: number } {
-  const p = ipPackets(b, Infinity).find((x) => x.proto === 17 && x.sport === sport && x.dport === dport)!;
+/** The record of the `nth` (0: first) UDP packet from port `sport` to port `dport`, and where its UDP header is. */
+function firstRecord(b: Uint8Array, sport: number, dport: number, nth = 0): { offset: number; end: number; udp: number } {
+  const p = ipPackets(b, Infinity).filter((x) => x.proto === 17 && x.sport === sport && x.dport === dport)[nth]!;
   return { ...frames(b).find((f) => f.offset === p.offset)!, udp: p.payload - 8 };
 }
 
@@ -53,10 +55,10 @@ function withoutFirst(b: Uint8Array, sport: number, dport: number): Uint8Array {
   return Buffer.concat([b.subarray(0, r.offset), b.subarray(r.end)]);
 }
 
-/** `b` with the first UDP packet from `sport` to `dport` sent from port `to` instead (UDP checksum cleared: none). */
-function firstFrom(b: Uint8Array, sport: number, dport: number, to: number): Uint8Array {
+/** `b` with the `nth` (0: first) UDP packet from `sport` to `dport` sent from port `to` instead (UDP checksum cleared: none). */
+function firstFrom(b: Uint8Array, sport: number, dport: number, to: number, nth = 0): Uint8Array {
   const out = Buffer.from(b);
-  const r = firstRecord(b, sport, dport);
+  const r = firstRecord(b, sport, dport, nth);
   out.writeUInt16BE(to, r.udp);
   out.writeUInt16BE(0, r.udp + 6);
   return out;
@@ -128,13 +130,38 @@ describe("conntrack counters of a connection whose first packets crossed at the 
     const r = await runVerify({ inside: join(lab, "inside.pcap"), outside: join(dir, "new-port-outside.pcap"), router: [join(dir, "new-port-conntrack.txt")] });
     const m = r.nat!.mappings.find((x) => x.inside.port === 7000)!;
     expect(m).toMatchObject({ translated: { ip: "198.51.100.1", port: 7000 }, firstPacketsCrossed: true });
-    // the one packet from 53012 is a flow of the outside capture alone
-    expect(r.findings.filter((x) => x.code === "nat.unpaired-flow").map((x) => x.message)).toEqual([expect.stringMatching(/198\.51\.100\.1:53012/)]);
+    // the one packet from 53012 is a flow of the outside capture alone: said as what it is, not as unpaired
+    expect(r.findings.filter((x) => x.code === "nat.unpaired-flow")).toEqual([]);
+    expect(r.findings.filter((x) => x.code === "nat.clash-port").map((x) => [x.severity, x.message])).toEqual([["info",
+      "udp 192.0.2.10:7000 <-> 198.51.100.20:6000 (NAT 198.51.100.1:7000): its first packets crossed at the router, and the kernel's clash resolution gave one another port: outside 198.51.100.1:53012 -> 198.51.100.20:6000 (1 packet(s), the inside host's, from another NAT port)"]]);
     expect(r.findings.map((x) => x.code)).not.toContain("alg.payload-port-mismatch");
     expect(r.findings.map((x) => x.code)).not.toContain("router.nat-mismatch");
     const clash = r.findings.filter((x) => x.code === "conntrack.counters-clash");
     expect(clash.map((x) => x.message)).toEqual([expect.stringMatching(/1 of the reply direction's 100 packets entered the router and did not leave it in this flow .* to another port/)]);
     expect(r.verdict).toBe("pass");
+  });
+
+  it("a new port on the way in: the server's first packet reached the client from another source port", async () => {
+    // The client's entry survived (original client -> server); the server's first packet was
+    // translated under a hidden entry of its own, its source port changed to 26567.
+    const moved = firstFrom(inside, 6000, 7000, 26567);
+    const { r, codes, rtp } = await verifyWith("new-port-in", moved, crossedOutside, [100, 20000], [99, 19800]);
+    expect(r.nat!.mappings.find((x) => x.inside.port === 7000)).toMatchObject({ remote: { ip: "198.51.100.20", port: 6000 }, firstPacketsCrossed: true });
+    expect(r.findings.filter((x) => x.code === "nat.unpaired-flow")).toEqual([]);
+    expect(r.findings.filter((x) => x.code === "nat.clash-port").map((x) => x.message)).toEqual([expect.stringMatching(/: inside 198\.51\.100\.20:26567 -> 192\.0\.2\.10:7000 \(1 packet\(s\), the remote's, from another port\)$/)]);
+    expect(codes).toEqual(["conntrack.counters-clash"]);
+    expect(rtp.map((c) => c.status)).toEqual(["passed"]);
+    expect(r.verdict).toBe("pass");
+  });
+
+  it("a one-way flow of one side only is not a clash's without a crossed flow beside it", async () => {
+    // The client's SECOND packet from another NAT port: its flow's first packets did not cross
+    // (the client's first packet still opens it on both sides), so that packet is just unpaired.
+    writeFileSync(join(dir, "second-elsewhere.pcap"), firstFrom(outside, 7000, 6000, 53012, 1));
+    const r = await runVerify({ inside: join(lab, "inside.pcap"), outside: join(dir, "second-elsewhere.pcap") });
+    expect(r.nat!.mappings.some((m) => m.firstPacketsCrossed)).toBe(false);
+    expect(r.findings.map((x) => x.code)).not.toContain("nat.clash-port");
+    expect(r.findings.filter((x) => x.code === "nat.unpaired-flow").map((x) => x.message)).toEqual([expect.stringMatching(/seen only on the outside \(e\.g\. udp 198\.51\.100\.1:53012 -> 198\.51\.100\.20:6000, 1 packets\)/)]);
   });
 
   it("counters off otherwise stay a mismatch, crossing or not", async () => {
