@@ -16,9 +16,10 @@ two directions cross at the router (conntrack's clash resolution: verify's connt
       that reaches any of its sockets with 200. One line per event in the log. A call is an INVITE
       answered with SDP (server --media-rounds), then an ACK; once every step is done the client
       waits for the instant the answers named (X-Lab-Media-At) and sends RTP from each call's m=
-      port to the answer's: --media-rounds rounds, one packet per call each, 20 ms apart; in the
-      first, call i's packet leaves --media-skew-us * i after the instant (the server's: in the
-      reverse order), so that some call's two first packets cross at the router.
+      port to the answer's: --media-rounds rounds, one packet per call each, 20 ms apart. The
+      first round goes in call order (the server's in the reverse order), in one tight loop, or
+      call i's packet --media-skew-us * i after the instant: the two sweeps meet at some call,
+      whatever lag one peer has, and that call's two first packets may cross at the router.
   sip_clash.py server --listen IP --log FILE [--options] [--duration S] [--media-rounds R]
       Answers each request with 200 (a REGISTER's echoes its Contact with expires=3600). With
       --options, after a REGISTER's 200 it sends an OPTIONS from port 5080 to the Contact as it
@@ -86,11 +87,10 @@ def rtp(seq, ssrc):
 
 
 def media(f, pairs, at, rounds, ssrc_base, skew, reverse):
-    """RTP rounds from each (socket, destination) pair, then every 20 ms. The first round is
-    busy-waited packet by packet: pair i's first packet leaves at `at` + i * skew s (the server:
-    (n - 1 - i) * skew), so that the two peers' first packets of a call leave at offsets from
-    -(n - 1) * skew to +(n - 1) * skew of each other and some call's cross at the router whatever
-    constant lag one peer has."""
+    """RTP rounds from each (socket, destination) pair, 20 ms apart. The first round is
+    busy-waited packet by packet: pair i's first packet leaves at `at` + i * skew s (`reverse`,
+    the server: (n - 1 - i) * skew), with skew 0 as fast as the loop goes. The two peers sweep the
+    calls in opposite orders, so they meet at some call whatever constant lag one of them has."""
     while time.time() < at - 0.002:
         time.sleep(0.001)
     n = len(pairs)
