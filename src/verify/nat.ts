@@ -263,7 +263,9 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     }
     if (window === tol) break;
   }
-  const cross = crossedPairs(iKeys, oKeys, iStart, oStart, iPkts, oPkts, offset, Math.min(tol, 50), in2out, out2in, ends);
+  // UDP outside flows: IPv4 ones by their key, the others (IPv6 keys are hashes) by the table.
+  const udpOut = (g: number) => (oKeys.initiator[g] < V4_KEYS ? isV4Udp(oKeys.initiator[g]) : outside.proto(g) === "udp");
+  const cross = crossedPairs(iKeys, oKeys, iStart, oStart, iPkts, oPkts, offset, Math.min(tol, 50), in2out, out2in, ends, udpOut);
   paired += cross.added;
   const crossedCount = cross.crossed;
   // Taken for this pairing only (takeKeyIndex): freed now rather than at the next full collection.
@@ -325,7 +327,7 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
  * the inside host's first packet from a random port (the mirror tuple was taken meanwhile): a
  * one-packet outside flow the scans paired with the inside flow, the flow itself left over.
  *
- * So, for the IPv4 UDP outside flows left unpaired (a map of their two endpoint keys; none:
+ * So, for the UDP outside flows left unpaired (a map of their two endpoint keys; none:
  * nothing to do), every inside flow sharing the remote that way, starting within `window` ms
  * (after the clock offset), is paired with one — when it is unpaired, or when its pair's packet
  * count is not its own and this one's is closer to it (the pair it had is then left unpaired).
@@ -335,7 +337,7 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
  */
 function crossedPairs(
   iKeys: FlowColumns, oKeys: FlowColumns, iStart: Float64Array, oStart: Float64Array, iPkts: Float64Array | Uint32Array, oPkts: Float64Array | Uint32Array,
-  offset: number, window: number, in2out: Int32Array, out2in: Int32Array, ends: Uint8Array,
+  offset: number, window: number, in2out: Int32Array, out2in: Int32Array, ends: Uint8Array, udp: (g: number) => boolean,
 ): { added: number; crossed: number } {
   const ni = in2out.length - 1;
   const no = out2in.length - 1;
@@ -343,7 +345,7 @@ function crossedPairs(
   const byInit = new Map<number, number[]>();
   const byResp = new Map<number, number[]>();
   for (let g = 1; g <= no; g++) {
-    if (out2in[g] !== 0 || !isV4Udp(oKeys.initiator[g])) continue;
+    if (out2in[g] !== 0 || !udp(g)) continue;
     const a = byInit.get(oKeys.initiator[g]);
     if (a) a.push(g);
     else byInit.set(oKeys.initiator[g], [g]);
