@@ -149,11 +149,14 @@ export function formatVerifyText(r: VerifyReportLike, write: (s: string) => void
   }
   if (r.findings.length) {
     write("\nFindings\n");
+    // What a code means, under its first finding only (a capture may hold dozens alike).
+    const explained = new Set<string>();
     for (const f of r.findings) {
       write(`  ${paint.severity(f.severity, `${f.severity}[${f.code}]`)} ${f.message}\n`);
       const ev = evidenceText(f.evidence);
       if (ev) write(`    evidence: ${ev}\n`);
-      write(`    means: ${f.explanation}\n`);
+      if (!explained.has(f.code)) write(`    means: ${f.explanation}\n`);
+      explained.add(f.code);
     }
   }
   if (r.nat.mappings.length) {
