@@ -307,6 +307,7 @@ export class SessionBuilder {
       const st = this.flows.get(e.flow);
       if (st?.alg === "ftp") markConflict(st.ftp, (c) => [c.e], e);
       else if (st?.alg === "rtsp") markConflict(st.setups, (r) => [r.req.transport, r.reply?.transport], e);
+      else if (e.alg === "sip") this.sip.conflict(e);
       return;
     }
     if (e.kind === EventKind.StreamTableFull) {

@@ -103,6 +103,12 @@ export interface SipMessage {
   indexInPacket: number;
   /** TCP segments the message was spread over (1 over UDP). */
   segments: number;
+  /**
+   * TCP: bytes of this message were sent again with other bytes (a TcpConflict in its sequence
+   * space, diagnostic tcp_retransmission_differs); `packet` carried the other copy. The message is
+   * the first copy, the one read: which copy the peer took is not known.
+   */
+  retransmissionDiffers?: { packet: number };
   /** Header names written in compact form (`v`, `m`, `l` …), when any. */
   compact?: string[];
   /** Headers folded over several lines, when any (lower-case names). */

@@ -126,8 +126,17 @@ export interface SipConditions {
   messagesCut: number;
 }
 
+/**
+ * Conflicting retransmissions on SIP connections kept to be placed in their messages (build): the
+ * first ones; later ones keep only their count and diagnostic (stats.ctrlConflicts,
+ * tcp_retransmission_differs). A bound on memory, never reached by a capture that is not hostile.
+ */
+export const SIP_CONFLICTS_KEPT = 1024;
+
 export class SipBuilder {
   private readonly open = new Map<number, OpenMessage>();
+  /** TcpConflict events of SIP connections (at most SIP_CONFLICTS_KEPT), in capture order. */
+  private readonly conflicts: AlgEvent[] = [];
   /**
    * The open message of the last event's (flow, direction), -1 when none: a message's lines come
    * one after another, so most events need no look-up in `open` (~10 a message).
@@ -183,6 +192,36 @@ export class SipBuilder {
     this.lastKey = key;
     this.lastOpen = o;
     applyLine(o, e, this.lines);
+  }
+
+  /** A TcpConflict on a SIP connection, placed in its message by build (markConflicts). */
+  conflict(e: AlgEvent): void {
+    if (this.conflicts.length < SIP_CONFLICTS_KEPT) this.conflicts.push(e);
+  }
+
+  /**
+   * Each kept conflict marks the kept message holding its first differing byte: of the messages
+   * of its connection and direction, the one that starts last at or before it (retransmissionDiffers;
+   * a message marked twice keeps the first conflict's packet). One pass over the kept messages.
+   */
+  private markConflicts(): void {
+    if (!this.conflicts.length) return;
+    const byKey = new Map<number, { e: AlgEvent; at?: SipMessage }[]>();
+    for (const e of this.conflicts) {
+      const key = e.flow * 2 + e.dir;
+      const list = byKey.get(key);
+      if (list) list.push({ e });
+      else byKey.set(key, [{ e }]);
+    }
+    for (const d of this.dialogs) {
+      for (let i = 0; i < d.messages.length; i++) {
+        const m = d.messages[i]!.msg;
+        const list = byKey.get(m.flow * 2 + m.dir);
+        if (!list) continue;
+        for (const c of list) if (m.seq <= c.e.seq && (!c.at || m.seq > c.at.seq)) c.at = m;
+      }
+    }
+    for (const list of byKey.values()) for (const c of list) if (c.at) c.at.retransmissionDiffers ??= { packet: c.e.packet };
   }
 
   /**
@@ -293,6 +332,7 @@ export class SipBuilder {
    */
   build(flows: FlowTable, firstId: number, profile: Profile | undefined, candidates: FlowCandidates): SipBuilt {
     this.closeAll();
+    this.markConflicts();
     const built: SipBuilt = { sessions: [], times: new Map(), ends: new Map(), linux: profile === "linux" ? [] : undefined };
     const { sessions, times } = built;
     const ends = new EndpointCache(flows);
@@ -674,6 +714,7 @@ function sdpNegotiation(m: SipMessage, media: SdpMedia, sdp: Sdp, offer: boolean
     media: { offer, direction, hold, rejected, type: media.type },
   };
   if (media.rtcpMux) n.media!.rtcpMux = true;
+  if (m.retransmissionDiffers) n.retransmissionDiffers = { packet: m.retransmissionDiffers.packet };
   if (!ip) {
     n.valid = false;
     n.reason = "no_connection_address";

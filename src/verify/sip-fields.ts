@@ -41,6 +41,8 @@ export interface SipMessageView {
   seq?: number;
   /** TCP segments the message was spread over (1 over UDP). */
   segments?: number;
+  /** TCP: bytes of it were sent again with other bytes; `packet` carried the other copy. */
+  retransmissionDiffers?: { packet: number };
   sdp?: SdpView;
 }
 

@@ -49,6 +49,11 @@ export interface VerifiedSipMessage {
   outside?: number;
   fields: FieldCheck[];
   contentLength?: { inside?: string; outside?: string };
+  /**
+   * The message was sent again with other bytes over TCP in a capture (its retransmissionDiffers):
+   * the first copy was read, which one the peer took is not known — nothing is judged on its text.
+   */
+  twoCopies?: string;
 }
 
 export interface VerifiedSip {
@@ -276,6 +281,14 @@ function checkPair(mi: SipMessageView, mo: SipMessageView, si: SipSession, so: S
   const m = input.nat?.byInside.get(mi.flow) ?? input.nat?.byInside.get(si.controlFlow);
   const ev: Evidence = { inside: [mi.packet], outside: [mo.packet] };
   const outbound = m ? same(mi.src, m.inside) : undefined;
+  const doubt = twoCopies(mi, mo);
+  if (doubt) {
+    // Neither its rewrite nor its Content-Length rests on a copy the peer may not have read.
+    vm.twoCopies = doubt;
+    if (m) vm.direction = outbound ? "outbound" : "inbound";
+    checks.push({ check: "rewrite", subject, status: "not-checked", reason: doubt });
+    return vm;
+  }
   lengthCheck(mi, mo, vm, ev, findings, outbound);
   if (!m) {
     checks.push({ check: "rewrite", subject, status: "not-checked", reason: "the signalling flow that carried it was not paired across the NAT" });
@@ -335,6 +348,16 @@ function checkPair(mi: SipMessageView, mo: SipMessageView, si: SipSession, so: S
     reason: bad.length ? bad.join("; ") + (unjudged === bad.length ? ": a Contact port the NAT may have moved, not confirmed by signalling to it" : "") : rewritten ? `${rewritten} field(s) rewritten ${target}, the rest unchanged as needed` : "nothing needed rewriting: every address field arrived as written",
   });
   return vm;
+}
+
+/** Why a message's text is not known to be what the peer read (SipMessage.retransmissionDiffers in either capture); undefined when it is. */
+function twoCopies(mi: SipMessageView, mo: SipMessageView): string | undefined {
+  const where = [
+    mi.retransmissionDiffers && `the inside capture (packets ${mi.packet} and ${mi.retransmissionDiffers.packet})`,
+    mo.retransmissionDiffers && `the outside capture (packets ${mo.packet} and ${mo.retransmissionDiffers.packet})`,
+  ].filter((x): x is string => typeof x === "string");
+  if (!where.length) return undefined;
+  return `the signalling connection sent bytes of this message again with other bytes in ${where.join(" and ")}: the first copy was read, which one the peer took is not known`;
 }
 
 /**

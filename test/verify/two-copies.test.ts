@@ -118,6 +118,37 @@ describe("a negotiation line sent twice with different bytes", () => {
     expect(r.verdict).toBe("fail");
   });
 
+  it("SIP over TCP: an INVITE sent again with another SDP address — its rewrite is not judged, its negotiation marked", async () => {
+    // sip-tcp-helper: the helper rewrote the INVITE's SDP (c=/o= 198.51.100.1 outside); the copy
+    // sent again names 198.51.100.9 (same length: the same sequence space).
+    const sip = new URL("../../pcaps/lab/sip-tcp-helper/", import.meta.url).pathname;
+    const inside = join(sip, "inside.pcap");
+    const base = await runVerify({ inside, outside: join(sip, "outside.pcap") });
+    const invite = (r: typeof base) => r.checks.filter((c) => c.check === "rewrite" && /^SIP INVITE \(CSeq 1 INVITE\)/.test(c.subject));
+    expect(invite(base).map((c) => c.status)).toEqual(["passed"]);
+    const { bytes, packet } = sentAgain(readFileSync(join(sip, "outside.pcap")), "INVITE ", (t) => t.replace("c=IN IP4 198.51.100.1", "c=IN IP4 198.51.100.9"));
+    const file = join(dir, "sip-outside-two-copies.pcap");
+    writeFileSync(file, bytes);
+    // analyze: the message and the SDP negotiation it carries are marked
+    const a = JSON.parse((await runCli("analyze", file, "--json")).stdout);
+    const msg = a.sessions.flatMap((x: any) => x.sip?.messages ?? []).find((m: any) => m.request?.method === "INVITE");
+    expect(msg.retransmissionDiffers).toEqual({ packet });
+    const offer = a.sessions.flatMap((x: any) => x.negotiations).find((n: any) => n.kind === "SDP" && n.command === "INVITE");
+    expect(offer.retransmissionDiffers).toEqual({ packet });
+    expect(offer.announced.ip).toBe("198.51.100.1"); // the first copy is the one read
+    const r = await runVerify({ inside, outside: file });
+    expect(verifyValidator()(r), JSON.stringify(verifyValidator().errors)).toBe(true);
+    const [c] = invite(r);
+    expect(c!.status).toBe("not-checked");
+    expect(c!.reason).toContain(`the outside capture (packets ${msg.packet} and ${packet})`);
+    const vm = r.sessions.flatMap((x) => x.sip?.messages ?? []).find((m) => m.name.startsWith("INVITE") && m.twoCopies);
+    expect(vm?.twoCopies).toBe(c!.reason);
+    // nothing else changes: the other messages are judged as before, the media crossed both ways
+    expect(r.findings.map((f) => f.code)).toEqual(base.findings.map((f) => f.code));
+    expect(r.checks.filter((x) => x.check === "rewrite" && x.status === "passed").length).toBe(base.checks.filter((x) => x.check === "rewrite" && x.status === "passed").length - 1);
+    expect(r.verdict).toBe(base.verdict);
+  });
+
   it("the same line sent again as it was changes nothing", async () => {
     const outside = readFileSync(join(lab, "outside.pcap"));
     const { bytes } = sentAgain(outside, "PORT ", (t) => t);
