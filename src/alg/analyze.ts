@@ -9,6 +9,7 @@ import type { AlgEvent, ByteSource } from "../wasm/core.js";
 import { DEFAULT_MAX_NEGOTIATIONS, SessionBuilder, type AlgConditions, type AnalyzeOptions, type Session } from "./sessions.js";
 import type { Diagnostic } from "../types.js";
 import { tftpDiagnostics } from "./tftp.js";
+import { SIP_CONFLICTS_KEPT } from "./sip.js";
 import { DEFAULT_MAX_SESSIONS, DEFAULT_MAX_SIP_DIALOGS } from "./limits.js";
 import { nsToIso } from "../net/time.js";
 
@@ -139,6 +140,12 @@ function sipDiagnostics(file: string, c: AlgConditions, opts: AnalyzeOptions): D
     out.push({
       code: "sip_message_damaged", severity: "warning", file, packet: sip.firstDamaged.packet, count: sip.damaged,
       message: `${sip.damaged} SIP message(s) were cut (snaplen, IP fragment, TCP gap) or had a malformed or too large Content-Length, first at packet ${sip.firstDamaged.packet}; what they lack is not reported`,
+    });
+  }
+  if (sip.firstConflictNotPlaced) {
+    out.push({
+      code: "sip_conflicts_not_placed", severity: "warning", file, packet: sip.firstConflictNotPlaced.packet, count: sip.conflictsNotPlaced,
+      message: `${sip.conflictsNotPlaced} retransmission(s) on SIP connections that differ from the copy read, past the first ${SIP_CONFLICTS_KEPT}, were not placed in their messages, first at packet ${sip.firstConflictNotPlaced.packet}: the messages they fall in are not marked, and verify judges them on the copy read`,
     });
   }
   if (sip.firstNotSip) {

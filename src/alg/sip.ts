@@ -124,12 +124,15 @@ export interface SipConditions {
    */
   cut?: { packet: number; ns: bigint };
   messagesCut: number;
+  /** Conflicting retransmissions past SIP_CONFLICTS_KEPT, not placed in their messages (diagnostic sip_conflicts_not_placed). */
+  conflictsNotPlaced?: number;
+  firstConflictNotPlaced?: AlgEvent;
 }
 
 /**
  * Conflicting retransmissions on SIP connections kept to be placed in their messages (build): the
- * first ones; later ones keep only their count and diagnostic (stats.ctrlConflicts,
- * tcp_retransmission_differs). A bound on memory, never reached by a capture that is not hostile.
+ * first ones. Later ones are counted (diagnostic sip_conflicts_not_placed: the messages they fall
+ * in are judged on the copy read). A bound on memory, not reached by a capture that is not hostile.
  */
 export const SIP_CONFLICTS_KEPT = 1024;
 
@@ -196,7 +199,12 @@ export class SipBuilder {
 
   /** A TcpConflict on a SIP connection, placed in its message by build (markConflicts). */
   conflict(e: AlgEvent): void {
-    if (this.conflicts.length < SIP_CONFLICTS_KEPT) this.conflicts.push(e);
+    if (this.conflicts.length < SIP_CONFLICTS_KEPT) {
+      this.conflicts.push(e);
+      return;
+    }
+    this.sip.conflictsNotPlaced = (this.sip.conflictsNotPlaced ?? 0) + 1;
+    this.sip.firstConflictNotPlaced ??= e;
   }
 
   /**
