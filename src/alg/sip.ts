@@ -210,26 +210,32 @@ export class SipBuilder {
   /**
    * Each kept conflict marks the kept message holding its first differing byte: of the messages
    * of its connection and direction, the one that starts last at or before it (retransmissionDiffers;
-   * a message marked twice keeps the first conflict's packet). One pass over the kept messages.
+   * a message marked twice keeps the first conflict's packet). One pass over the kept messages
+   * gathers those of the connections with a conflict; each conflict then searches them by seq.
    */
   private markConflicts(): void {
     if (!this.conflicts.length) return;
-    const byKey = new Map<number, { e: AlgEvent; at?: SipMessage }[]>();
-    for (const e of this.conflicts) {
-      const key = e.flow * 2 + e.dir;
-      const list = byKey.get(key);
-      if (list) list.push({ e });
-      else byKey.set(key, [{ e }]);
-    }
+    const byKey = new Map<number, SipMessage[]>();
+    for (const e of this.conflicts) byKey.set(e.flow * 2 + e.dir, []);
     for (const d of this.dialogs) {
       for (let i = 0; i < d.messages.length; i++) {
         const m = d.messages[i]!.msg;
-        const list = byKey.get(m.flow * 2 + m.dir);
-        if (!list) continue;
-        for (const c of list) if (m.seq <= c.e.seq && (!c.at || m.seq > c.at.seq)) c.at = m;
+        byKey.get(m.flow * 2 + m.dir)?.push(m);
       }
     }
-    for (const list of byKey.values()) for (const c of list) if (c.at) c.at.retransmissionDiffers ??= { packet: c.e.packet };
+    for (const list of byKey.values()) list.sort((a, b) => a.seq - b.seq);
+    // In capture order: a message's first conflict is the one it keeps.
+    for (const e of this.conflicts) {
+      const list = byKey.get(e.flow * 2 + e.dir)!;
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (list[mid]!.seq <= e.seq) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo > 0) list[lo - 1]!.retransmissionDiffers ??= { packet: e.packet };
+    }
   }
 
   /**
