@@ -267,7 +267,6 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
   const udpOut = (g: number) => (oKeys.initiator[g] < V4_KEYS ? isV4Udp(oKeys.initiator[g]) : outside.proto(g) === "udp");
   const cross = crossedPairs(iKeys, oKeys, iStart, oStart, iPkts, oPkts, offset, Math.min(tol, 50), in2out, out2in, ends, udpOut);
   paired += cross.added;
-  const crossedCount = cross.crossed;
   // Taken for this pairing only (takeKeyIndex): freed now rather than at the next full collection.
   byResp.done();
   byInit.done();
@@ -299,8 +298,6 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
   for (let id = 1; id <= ni; id++) if (!in2out[id]) unpairedInside.push(id);
   const unpairedOutside: number[] = [];
   for (let id = 1; id <= no; id++) if (!out2in[id]) unpairedOutside.push(id);
-  const crossed: number[] = [];
-  if (crossedCount) for (let id = 1; id <= ni; id++) if (in2out[id] && (ends[id] === 1 || ends[id] === 2)) crossed.push(id);
   return {
     clockOffsetMs: Math.round(offset * 1000) / 1000,
     natAddresses: nat.listed,
@@ -310,7 +307,7 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     paired,
     unpairedInside,
     unpairedOutside,
-    crossed,
+    crossed: cross.crossed,
     insideTable: inside,
     outsideTable: outside,
     outsideFlowOf: (id) => (id > 0 && id <= ni ? in2out[id] : 0),
@@ -333,12 +330,12 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
  * count is not its own and this one's is closer to it (the pair it had is then left unpaired).
  * The closest in time wins; ties, the lower id. `ends` gets 2 (host: inside initiator, outside
  * responder) or 1 (inside responder, outside initiator). Returns how many inside flows were
- * paired that were not, and how many pairs are crossed.
+ * paired that were not, and the crossed pairs' inside flow ids (ascending).
  */
 function crossedPairs(
   iKeys: FlowColumns, oKeys: FlowColumns, iStart: Float64Array, oStart: Float64Array, iPkts: Float64Array | Uint32Array, oPkts: Float64Array | Uint32Array,
   offset: number, window: number, in2out: Int32Array, out2in: Int32Array, ends: Uint8Array, udp: (g: number) => boolean,
-): { added: number; crossed: number } {
+): { added: number; crossed: number[] } {
   const ni = in2out.length - 1;
   const no = out2in.length - 1;
   /** Unpaired UDP outside flows by their initiator's key and by their responder's. */
@@ -353,9 +350,9 @@ function crossedPairs(
     if (b) b.push(g);
     else byResp.set(oKeys.responder[g], [g]);
   }
-  if (!byInit.size) return { added: 0, crossed: 0 };
+  const crossed: number[] = [];
+  if (!byInit.size) return { added: 0, crossed };
   let added = 0;
-  let crossed = 0;
   for (let id = 1; id <= ni; id++) {
     const x = byInit.get(iKeys.responder[id]);
     const y = byResp.get(iKeys.initiator[id]);
@@ -386,7 +383,7 @@ function crossedPairs(
     in2out[id] = best;
     out2in[best] = id;
     ends[id] = bestEnds;
-    crossed++;
+    crossed.push(id);
   }
   return { added, crossed };
 }

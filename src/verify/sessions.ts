@@ -25,6 +25,7 @@ import { FINDINGS, finding } from "./findings.js";
 import { tftpChecks, verifyTftpSession } from "./tftp.js";
 import { verifySip } from "./sip.js";
 import { missingPastCut } from "./cuts.js";
+import { sentTwiceIn } from "./two-copies.js";
 
 const isSipSession = (s: Session) => s.alg === "sip";
 
@@ -300,12 +301,8 @@ function checkNegotiation(
  * line again with other bytes (Negotiation.retransmissionDiffers) in either capture. Undefined when not.
  */
 function twoCopies(ni: Negotiation | undefined, no: Negotiation | undefined): string | undefined {
-  const where = [
-    ni?.retransmissionDiffers && `the inside capture (packets ${ni.packet} and ${ni.retransmissionDiffers.packet})`,
-    no?.retransmissionDiffers && `the outside capture (packets ${no.packet} and ${no.retransmissionDiffers.packet})`,
-  ].filter((x): x is string => typeof x === "string");
-  if (!where.length) return undefined;
-  return `the control connection sent the ${(ni ?? no)!.kind} line twice with different bytes in ${where.join(" and ")}: the first copy was read, which one the peer took is not known`;
+  const where = sentTwiceIn(ni, no);
+  return where && `the control connection sent the ${(ni ?? no)!.kind} line twice with different bytes in ${where}: the first copy was read, which one the peer took is not known`;
 }
 
 /** Each negotiation's session, per capture's session list (made at its first look-up). */

@@ -27,6 +27,7 @@ import { SIP_MEDIA_WAIT_S, SIP_MEDIA_WINDOW_S, afterEndFinding, endWords, mediaD
 import type { Check, Evidence, Finding, NatMapping, RewriteStatus, VerifiedNegotiation, VerifiedSession } from "./types.js";
 import { hostPort } from "../net/addr.js";
 import { missingPastCut } from "./cuts.js";
+import { sentTwiceIn } from "./two-copies.js";
 
 export type SipSession = Session & { sip: NonNullable<Session["sip"]> };
 
@@ -352,12 +353,8 @@ function checkPair(mi: SipMessageView, mo: SipMessageView, si: SipSession, so: S
 
 /** Why a message's text is not known to be what the peer read (SipMessage.retransmissionDiffers in either capture); undefined when it is. */
 function twoCopies(mi: SipMessageView, mo: SipMessageView): string | undefined {
-  const where = [
-    mi.retransmissionDiffers && `the inside capture (packets ${mi.packet} and ${mi.retransmissionDiffers.packet})`,
-    mo.retransmissionDiffers && `the outside capture (packets ${mo.packet} and ${mo.retransmissionDiffers.packet})`,
-  ].filter((x): x is string => typeof x === "string");
-  if (!where.length) return undefined;
-  return `the signalling connection sent bytes of this message again with other bytes in ${where.join(" and ")}: the first copy was read, which one the peer took is not known`;
+  const where = sentTwiceIn(mi, mo);
+  return where && `the signalling connection sent bytes of this message again with other bytes in ${where}: the first copy was read, which one the peer took is not known`;
 }
 
 /**
