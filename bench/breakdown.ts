@@ -11,12 +11,12 @@
  *            matched to flows · JSON (the report written to a sink that drops it). Medians of
  *            `runs` per stage, each with the process's minor page faults in it (the scan's
  *            minus its reads' and events'; the wasm loop's not split between its two rows).
- *   verify:  the two captures analyzed (one after the other here; the CLI runs them in two worker
- *            threads) · transfer of a flow table between threads (packFlows' copy out of
- *            wasm memory + unpackFlows' FlowTable over it, as analyze-worker and
- *            analyzeFilesParallel do; the second side's copy into a buffer made resident before,
- *            untimed, as the CLI's main thread makes it while the last worker still runs) ·
- *            the reconciliation's flow columns · NAT reconciliation · pairing assessment (ISNs,
+ *   verify:  the two captures analyzed (one after the other here, each by the core built with
+ *            shared memory; the CLI analyzes one in its main thread and the other in a worker
+ *            thread) · transfer of a flow table between threads (shareFlows: the table handed
+ *            over in place, its memory shared, + unpackFlows' FlowTable over it, as analyze-worker
+ *            and analyzeFilesParallel do) · the reconciliation's flow columns (the CLI's worker
+ *            computes its own side's before handing its table over) · NAT reconciliation · pairing assessment (ISNs,
  *            control-line order) · sessions, prediction and report assembly (the rest of
  *            verify(): per run, verify() minus the reconciliation and the assessment run just
  *            before it; the median of those, never below 0) · report JSON (written in pieces, as
@@ -31,7 +31,7 @@
 import { fileSource, loadCoreModule, analyzeFile } from "../src/node/files.js";
 import { scanCapture, type CaptureScan } from "../src/capture/scan.js";
 import type { AlgEvent, PullSource } from "../src/wasm/core.js";
-import { packBuffer, packFlows, unpackFlows } from "../src/node/flow-transfer.js";
+import { shareFlows, unpackFlows } from "../src/node/flow-transfer.js";
 import { writeFlowsJson } from "../src/report/flows-json.js";
 import { reconcile } from "../src/verify/nat.js";
 import { assessPairing } from "../src/verify/pairing.js";
@@ -174,11 +174,10 @@ export async function analyzeBreakdown(path: string, runs = 3): Promise<Phase[]>
 
 /**
  * An analysis with its flow table handed over as a worker hands it (a fresh table: nothing cached
- * on it); into `offered` as the worker that ends last does (files.ts: a buffer the main thread
- * made resident while that worker still ran).
+ * on it): in place, its memory shared (the analysis ran on the core built with shared memory).
  */
-function handedOver(r: AnalyzeResult, offered?: ArrayBuffer): AnalyzeResult {
-  const { packed } = packFlows(r.scan.core!, r.scan.flows, offered);
+function handedOver(r: AnalyzeResult): AnalyzeResult {
+  const { packed } = shareFlows(r.scan.flows)!;
   return { ...r, scan: { ...r.scan, flows: unpackFlows(packed) } };
 }
 
@@ -189,8 +188,8 @@ function handedOver(r: AnalyzeResult, offered?: ArrayBuffer): AnalyzeResult {
  */
 export async function verifyBreakdown(inside: string, outside: string, runs = 3): Promise<Phase[]> {
   const t0 = cpu();
-  const ins = await analyzeFile(inside, {});
-  const outs = await analyzeFile(outside, {});
+  const ins = await analyzeFile(inside, { sharedMemory: true });
+  const outs = await analyzeFile(outside, { sharedMemory: true });
   const analyzed = cpu() - t0;
   // Per run: the transfer of both tables, their columns, the reconciliation, the assessment, then
   // the whole verify() (its reconciliation reads the columns computed just before); its rest is
@@ -198,12 +197,9 @@ export async function verifyBreakdown(inside: string, outside: string, runs = 3)
   const transfers: number[] = [], columns: number[] = [], nats: number[] = [], pairings: number[] = [], rests: number[] = [];
   let report: ReturnType<typeof verify> | undefined;
   for (let i = 0; i < runs; i++) {
-    // The buffer of the second side's copy is made before the clock starts: the CLI makes it
-    // while that side's worker still analyzes, off the critical path.
-    const offered = packBuffer(outs.scan.flows.count);
     const t0 = cpu();
     const a = handedOver(ins);
-    const b = handedOver(outs, offered);
+    const b = handedOver(outs);
     const t1 = cpu();
     flowColumns(a.scan.flows);
     flowColumns(b.scan.flows);
@@ -226,7 +222,7 @@ export async function verifyBreakdown(inside: string, outside: string, runs = 3)
   const json = await timeIt(1, () => writeVerifyJson(report!, () => {}));
   return [
     { job: "verify", phase: "analyze inside + outside (one after the other here)", seconds: analyzed },
-    { job: "verify", phase: "flow table to another thread (packed copy + view), per side (the second into a buffer made ahead)", seconds: median(transfers) },
+    { job: "verify", phase: "flow table to another thread (in place: shared memory + view), per side", seconds: median(transfers) },
     { job: "verify", phase: "flow columns, both sides (endpoint keys, start times, packets)", seconds: median(columns) },
     { job: "verify", phase: "NAT reconciliation (key indexes, pairing by numeric keys)", seconds: median(nats) },
     { job: "verify", phase: "pairing assessment (ISNs, control-line order)", seconds: median(pairings) },

@@ -551,6 +551,48 @@ function decode(c: Uint8Array, p: number, into: DataView, at: number, bHi: numbe
 /** Bit of a location (FlowTable.where) that names an EndedFlows record instead of a table slot. */
 export const ENDED_FLOW = 0x80000000;
 
+/** What a FlowTable reads of the flows that left the table: an EndedFlows store, or their records copied (EndedRecords). */
+export type EndedStore = Pick<EndedFlows, "count" | "id" | "ports" | "decode">;
+
+/**
+ * The flows that left a table, as whole records side by side (FLOW_SIZE bytes each, in store
+ * order): what an EndedFlows store decodes, copied for another thread (src/node/flow-transfer.ts).
+ */
+export class EndedRecords implements EndedStore {
+  private readonly dv: DataView;
+  constructor(readonly records: ArrayBuffer, readonly count: number) {
+    this.dv = new DataView(records);
+  }
+
+  id(i: number): number {
+    return this.dv.getUint32(i * FLOW_SIZE + FL_ID, true);
+  }
+
+  /** Both ports, initiator × 65536 + responder (as EndedFlows.ports). */
+  ports(i: number): number {
+    return this.dv.getUint16(i * FLOW_SIZE + FL_PORT_A, true) * 65536 + this.dv.getUint16(i * FLOW_SIZE + FL_PORT_B, true);
+  }
+
+  decode(i: number, into: DataView, at: number): void {
+    new Uint8Array(into.buffer, into.byteOffset + at, FLOW_SIZE).set(new Uint8Array(this.records, i * FLOW_SIZE, FLOW_SIZE));
+  }
+}
+
+/**
+ * A FlowTable's parts for a FlowTable over the same records in another thread (FlowTable.shared):
+ * the table's memory when it is shared (the core built with shared memory), the flow id → where
+ * map, the flows that left the table copied (`ended`, with `endedCount` records).
+ */
+export interface SharedFlowParts {
+  buffer: SharedArrayBuffer;
+  base: number;
+  count: number;
+  /** The id map: a view of `buffer` (the core's idle flow index), or a copy. */
+  map: Uint32Array;
+  ended?: ArrayBuffer;
+  endedCount: number;
+}
+
 const PROTO_NAMES: Record<number, FlowProto> = { 6: "tcp", 17: "udp", 1: "icmp", 58: "icmpv6" };
 
 /** 52-bit key of a 16-byte address + protocol + port, ≥ 2^51 so it never equals an IPv4 key. */
@@ -597,13 +639,18 @@ export class FlowTable {
    * array) — the core lends its idle flow index (CaptureCore.flows).
    */
   constructor(
-    buffer: ArrayBuffer, private readonly base: number, cap: number, count: number, private readonly ended?: EndedFlows,
-    pages?: Uint8Array, slots?: Uint32Array,
+    buffer: ArrayBufferLike, private readonly base: number, cap: number, count: number, private readonly ended?: EndedStore,
+    pages?: Uint8Array, slots?: Uint32Array, mapped = false,
   ) {
     this.dv = this.tableDv = new DataView(buffer);
     this.bytes = this.tableBytes = new Uint8Array(buffer);
     this.count = count;
     if (slots && slots.length !== count) throw new RangeError(`flow table: ${slots.length} slots lent for ${count} flows`);
+    if (mapped && slots) {
+      // The map of another FlowTable over these records (FlowTable.shared).
+      this.slotOf = slots;
+      return;
+    }
     this.slotOf = slots ? slots.fill(0) : new Uint32Array(count);
     const perPage = FLOW_PAGE / FLOW_SIZE;
     for (let s = 0; s < cap; s++) {
@@ -621,6 +668,32 @@ export class FlowTable {
       const id = ended.id(i);
       if (id >= 1 && id <= count) this.slotOf[id - 1] = (ENDED_FLOW | i) >>> 0;
     }
+  }
+
+  /**
+   * What another thread needs for a FlowTable over these records without copying them
+   * (FlowTable.shared): undefined unless the table's memory is shared. The flows that left the
+   * table are copied out of the ended-flow store (decoded, in store order).
+   */
+  shareParts(): SharedFlowParts | undefined {
+    const buffer = this.tableBytes.buffer;
+    if (!(buffer instanceof SharedArrayBuffer)) return undefined;
+    const endedCount = this.ended?.count ?? 0;
+    let ended: ArrayBuffer | undefined;
+    if (endedCount) {
+      ended = new ArrayBuffer(endedCount * FLOW_SIZE);
+      const dv = new DataView(ended);
+      for (let i = 0; i < endedCount; i++) this.ended!.decode(i, dv, i * FLOW_SIZE);
+    }
+    // A map lent by the core lives in the shared memory; an own one is copied.
+    const map = this.slotOf.buffer === buffer ? this.slotOf : this.slotOf.slice();
+    return { buffer, base: this.base, count: this.count, map, ...(ended && { ended }), endedCount };
+  }
+
+  /** A FlowTable over the records of `p` (another thread's shareParts): the same flows, read in place. */
+  static shared(p: SharedFlowParts): FlowTable {
+    const ended = p.endedCount ? new EndedRecords(p.ended!, p.endedCount) : undefined;
+    return new FlowTable(p.buffer, p.base, 0, p.count, ended, undefined, p.map, true);
   }
 
   /** Where flow `id` is: a table slot, or ENDED_FLOW | index in the ended-flow store. */

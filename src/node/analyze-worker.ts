@@ -5,12 +5,18 @@
  */
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { analyzeFile } from "./files.js";
-import { addPrepared, packFlows } from "./flow-transfer.js";
+import { addPrepared, packFlows, shareFlows } from "./flow-transfer.js";
 import { flowColumns, looksUpUdpFlows, prepareUdpFlows } from "../verify/flow-columns.js";
 import { takePackBuffer } from "./pack-offer.js";
 
-const { path, opts, progress, progressSlots, packLock, packLockId, offers, offerState } = workerData as {
+const { path, opts, progress, progressSlots, packLock, packLockId, offers, offerState, share } = workerData as {
   path: string; opts: Parameters<typeof analyzeFile>[1]; progress?: boolean; packLock?: Int32Array; packLockId?: number;
+  /**
+   * Scan with the core built with shared memory and hand the flow table over in place (its memory
+   * shared, flow-transfer.ts shareFlows) instead of a packed copy; its columns are computed here
+   * first (files.ts analyzeFilesParallel says why).
+   */
+  share?: boolean;
   /** Bytes read so far, slot packLockId − 1, for a main thread that is scanning a capture itself (files.ts analyzeFilesParallel). */
   progressSlots?: Float64Array;
   /** A buffer for the packed table the main thread may offer (pack-offer.ts offerPackBuffer; slot packLockId − 1). */
@@ -30,24 +36,36 @@ const onProgress = (bytes: number) => {
 /** The analysis and its messages; not top-level await, so the bundle can make this file a CommonJS chunk (scripts/bundle-cli.mjs). */
 async function analyzeAndPost(): Promise<void> {
   try {
-    const r = await analyzeFile(path, progress ? { ...opts, onProgress } : opts);
+    const r = await analyzeFile(path, { ...opts, ...(progress && { onProgress }), ...(share && { sharedMemory: true }) });
     const { core, flows: table, ...scan } = r.scan;
     // Everything but the flow table first: the main thread deserialises it (sessions, events: ~2 MB
     // on the bench pair, ~50 ms) while the table is copied below, not after it, on verify's critical
     // path when this is the last worker (files.ts analyzeFilesParallel joins the two messages).
     parentPort!.postMessage({ head: { scan, sessions: r.sessions, events: r.events, ...(r.sipCut && { sipCut: r.sipCut }), ...(r.sessionCut && { sessionCut: r.sessionCut }) } });
-    // One worker packs at a time (the pack lock of files.ts analyzeFilesParallel): the other's copy waits for this one to end.
     let prepared = false;
+    const prepare = () => {
+      flowColumns(table);
+      if (looksUpUdpFlows(r.sessions)) prepareUdpFlows(table);
+      prepared = true;
+    };
+    if (share) {
+      // No copy to make: the columns are computed here (the main thread prepares its own table
+      // meanwhile), then the table is handed over in place. Not shared (the debug core): packed.
+      prepare();
+      const shared = shareFlows(table);
+      if (shared) {
+        addPrepared(shared.packed, shared.transfer, table);
+        parentPort!.postMessage({ ok: true, flows: shared.packed }, shared.transfer);
+        return;
+      }
+    }
+    // One worker packs at a time (the pack lock of files.ts analyzeFilesParallel): the other's copy waits for this one to end.
     for (let held; packLock && packLockId && (held = Atomics.compareExchange(packLock, 0, 0, packLockId)) !== 0; ) {
       // Waiting: the other worker's table reaches the main thread first, which prepares it while this
       // one is copied, and then has this table's columns (and UDP endpoint index) to compute
       // (verify-run.ts prepareSide) before it can pair the two. Computed here meanwhile, from the
       // table in wasm memory, read in slot order; sent with the records.
-      if (!prepared) {
-        flowColumns(table);
-        if (looksUpUdpFlows(r.sessions)) prepareUdpFlows(table);
-        prepared = true;
-      }
+      if (!prepared) prepare();
       Atomics.wait(packLock, 0, held);
     }
     const offered = offers && offerState && packLockId ? takePackBuffer(offerState, packLockId - 1, offers) : undefined;

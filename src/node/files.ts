@@ -24,9 +24,13 @@ export function packageRoot(): string {
   throw new Error("alg-verify: package root not found");
 }
 
-/** Compiles build/release.wasm (or build/debug.wasm with ALG_VERIFY_WASM=debug) once per process. */
-export async function loadCoreModule(): Promise<WebAssembly.Module> {
-  const flavour = process.env.ALG_VERIFY_WASM === "debug" ? "debug" : "release";
+/**
+ * Compiles build/release.wasm (or build/debug.wasm with ALG_VERIFY_WASM=debug) once per process;
+ * with `shared`, build/shared.wasm: the release core with shared memory (its flow table read by
+ * another thread without a copy: analyze-worker.ts), the debug core when that is asked for.
+ */
+export async function loadCoreModule(shared = false): Promise<WebAssembly.Module> {
+  const flavour = process.env.ALG_VERIFY_WASM === "debug" ? "debug" : shared ? "shared" : "release";
   let module = cachedModules.get(flavour);
   if (!module) {
     const path = join(packageRoot(), "build", `${flavour}.wasm`);
@@ -77,6 +81,8 @@ export type FileOptions<O> = Omit<O, "file"> & {
   file?: string;
   /** What a path "-" reads (default process.stdin). */
   stdin?: ByteSource;
+  /** Scan with the core built with shared memory (loadCoreModule(true)); results are the same. */
+  sharedMemory?: boolean;
 };
 
 /** Runs a platform-neutral entry on a file (or "-" for standard input), closing the file after. */
@@ -84,11 +90,11 @@ async function withFile<O extends { file: string }, R>(
   path: string, opts: FileOptions<O>,
   run: (module: WebAssembly.Module, source: ByteSource, opts: O) => Promise<R>,
 ): Promise<R> {
-  const { stdin, ...rest } = opts;
-  if (path === "-") return run(await loadCoreModule(), stdin ?? process.stdin, { ...rest, file: rest.file ?? "<stdin>" } as unknown as O);
+  const { stdin, sharedMemory, ...rest } = opts;
+  if (path === "-") return run(await loadCoreModule(sharedMemory), stdin ?? process.stdin, { ...rest, file: rest.file ?? "<stdin>" } as unknown as O);
   const src = fileSource(path);
   try {
-    return await run(await loadCoreModule(), src, { ...rest, file: rest.file ?? path } as unknown as O);
+    return await run(await loadCoreModule(sharedMemory), src, { ...rest, file: rest.file ?? path } as unknown as O);
   } finally {
     src.close();
   }
@@ -116,6 +122,13 @@ export const WORKER_YOUNG_GENERATION_MB = 8;
 
 /** Environment variable: "0" makes `analyzeFilesParallel` analyze every file in a worker thread, none in this one. */
 export const MAIN_SCAN_ENV = "ALG_VERIFY_MAIN_SCAN";
+
+/**
+ * Environment variable: "0" makes `analyzeFilesParallel`'s workers hand their flow tables over as
+ * packed copies (the layout before session 22) instead of in place, in their shared wasm memory.
+ * Results are the same.
+ */
+export const SHARE_TABLES_ENV = "ALG_VERIFY_SHARE_TABLES";
 
 /** Index of the largest of `paths` (the first of equal ones; an unreadable file counts as empty: its error comes from its analysis). */
 function largestFile(paths: string[]): number {
@@ -167,6 +180,13 @@ export async function analyzeFilesParallel(
   // pack lock; this thread's wasm memory (~88 MiB with the default limits, against a ~32 MiB copy
   // of a 250 k-flow table) is then held to the end of the report, which verify's peak allows.
   const inThread = paths.includes("-") || process.env[MAIN_SCAN_ENV] === "0" ? -1 : largestFile(paths);
+  // Each worker scans with the core built with shared memory and hands its flow table over in
+  // place (analyze-worker.ts, flow-transfer.ts shareFlows), having computed its columns: no packed
+  // copy (~32 MiB and ~45 ms for 250 k flows) beside both wasm memories at verify's peak, and the
+  // columns (~75 ms) off the main thread, which prepares its own table or the other worker's
+  // meanwhile (bench/PERFORMANCE-LOG.md, session 22). The pack lock and the offers below serve
+  // the packed copies (SHARE_TABLES_ENV=0, or a core without shared memory: the debug one).
+  const share = process.env[SHARE_TABLES_ENV] !== "0";
   // Only the parallel path needs these (loaded here: start-up cost of a one-capture command). The
   // workers are made first; the transfer's modules load while they start up.
   const { MessageChannel, Worker } = await import("node:worker_threads");
@@ -213,7 +233,7 @@ export async function analyzeFilesParallel(
     ports[i] = port1;
     running.add(i);
     const w = new Worker(workerUrl, {
-      workerData: { path, opts: optsOf(i), progress: Boolean(onProgress), progressSlots, packLock, packLockId: i + 1, offers: port2, offerState },
+      workerData: { path, opts: optsOf(i), progress: Boolean(onProgress), progressSlots, packLock, packLockId: i + 1, offers: port2, offerState, share },
       transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
     w.once("exit", () => {
@@ -252,7 +272,8 @@ export async function analyzeFilesParallel(
         // it wait for this thread's buffer and then for this thread's preparation. An offer made
         // after it still serves a worker that is analyzing (pack-offer.ts: none once it has packed).
         await onResult?.(i, result);
-        offerToOthers(offerPackBuffer, flows.count);
+        // A table handed over in place: the others are too (no pack buffer to make for them).
+        if (!packed.shared) offerToOthers(offerPackBuffer, flows.count);
         resolve(result);
       }).catch(reject);
     });

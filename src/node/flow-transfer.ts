@@ -1,12 +1,25 @@
 /**
  * A capture's flow table handed from the worker thread that analyzed it to the main thread
- * (analyze-worker.ts → analyzeFilesParallel). wasm memory cannot be transferred, so the records
- * are copied once — in table-slot order, runs of occupied slots at a time (a sequential read of
- * the table, where gathering them in id order meant a random read per flow), then the records
- * that left the table — into one ArrayBuffer that is transferred, not cloned. The main thread's
- * FlowTable places records by their id as it does over wasm memory.
+ * (analyze-worker.ts → analyzeFilesParallel), in one of two ways:
  *
- * Measured (2 × 1 GiB verify, load ~19): also computing the reconciliation's columns
+ * - **In place** (`shareFlows`, the default since session 22): the worker scans with the core
+ *   built with shared memory (build/shared.wasm), and posts its memory — shared, not copied —
+ *   with the table's flow id map and the flows that left the table, copied. The main thread's
+ *   FlowTable reads the records where the worker's core wrote them; the memory stays allocated
+ *   while that FlowTable lives, after the worker has ended too (its ~33 MiB of touched pages, the
+ *   size of the copy below). What it saves is the copy itself, which was made while both wasm
+ *   memories were alive, at verify's peak: 2 × 1 GiB verify, 9 paired runs, peak 217 against
+ *   241 MiB, wall 0.95 × (bench/PERFORMANCE-LOG.md, session 22).
+ * - **Packed** (`packFlows`: ALG_VERIFY_SHARE_TABLES=0, or a core without shared memory — the
+ *   debug one): wasm memory cannot be transferred, so the records are copied once — in
+ *   table-slot order, runs of occupied slots at a time (a sequential read of the table, where
+ *   gathering them in id order meant a random read per flow), then the records that left the
+ *   table — into one ArrayBuffer that is transferred, not cloned. The main thread's FlowTable
+ *   places records by their id as it does over wasm memory.
+ *
+ * A worker that shares its table computes the reconciliation's columns first (below: what was
+ * measured against it when every table was copied no longer holds once the copy is gone); one
+ * that packs, only while it waits for the pack lock. Measured (2 × 1 GiB verify, load ~19): also computing the reconciliation's columns
  * (src/verify/flow-columns.ts) in the workers and transferring them raised the peak RSS by
  * 20–30 MiB (both workers hold them at the same moment, beside their wasm memories) for no
  * measurable gain in CPU time, so the main thread computes them, once per table — except for a
@@ -14,14 +27,16 @@
  * time, and the main thread would compute them after preparing the other table, on verify's
  * critical path, so that worker sends them with its records (`addPrepared`; ~7 MiB per 250 k flows).
  */
-import { ENDED_FLOW, FlowTable } from "../capture/flow-table.js";
+import { ENDED_FLOW, FlowTable, type SharedFlowParts } from "../capture/flow-table.js";
 import { FLOW_SIZE } from "../wasm/abi.js";
 import type { CaptureCore } from "../wasm/core.js";
 import { attachPrepared, preparedBuffers, preparedOf, type PreparedColumns } from "../verify/flow-columns.js";
 
 /** What a worker posts for one flow table (every buffer in `transfer`). */
 export interface PackedFlows {
-  records: ArrayBuffer;
+  /** The records, packed (packFlows); or, in `shared`, the table's own memory (shareFlows). */
+  records?: ArrayBuffer;
+  shared?: SharedFlowParts;
   count: number;
   /**
    * The reconciliation's columns of these flows and their UDP endpoint index
@@ -80,6 +95,22 @@ export function packFlows(core: CaptureCore, table: FlowTable, offered?: ArrayBu
   return { packed: { records: out.buffer, count }, transfer: [out.buffer] };
 }
 
+/**
+ * `table` handed over in place, when its memory is shared (the core built with shared memory,
+ * analyze-worker.ts): no copy of its records, only of the flows that left it (FlowTable.shareParts);
+ * undefined otherwise. The receiving thread reads the worker's memory, which stays allocated while
+ * it holds it (after the worker has ended too): the ~32 MiB copy that a 250 k-flow table's pack
+ * held beside both wasm memories at verify's peak is not made.
+ */
+export function shareFlows(table: FlowTable): { packed: PackedFlows; transfer: ArrayBuffer[] } | undefined {
+  const shared = table.shareParts();
+  if (!shared) return undefined;
+  const transfer: ArrayBuffer[] = [];
+  if (shared.ended) transfer.push(shared.ended);
+  if (!(shared.map.buffer instanceof SharedArrayBuffer)) transfer.push(shared.map.buffer as ArrayBuffer);
+  return { packed: { shared, count: shared.count }, transfer };
+}
+
 /** Bytes of 4 KiB pages: one write per page makes it resident. */
 const PAGE = 4096;
 
@@ -99,7 +130,7 @@ export function packBuffer(flows: number): ArrayBuffer {
 
 /** The FlowTable of a packed table (in the receiving thread). */
 export function unpackFlows(p: PackedFlows): FlowTable {
-  const t = new FlowTable(p.records, 0, p.count, p.count);
+  const t = p.shared ? FlowTable.shared(p.shared) : new FlowTable(p.records!, 0, p.count, p.count);
   if (p.prepared) attachPrepared(t, p.prepared);
   return t;
 }

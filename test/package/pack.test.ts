@@ -60,7 +60,7 @@ describe.skipIf(!built)("npm pack → install in an empty folder → run", () =>
   });
 
   it("the tarball holds the type declarations of both entries, and no tests, benches or code caches' temporary files", () => {
-    for (const f of ["dist/src/node/index.d.ts", "dist/src/browser/index.d.ts", "dist/src/node/index.js", "dist/src/browser/index.js", "build/release.wasm", "bin/alg-verify.js", "schema/verify.schema.json"]) expect(files).toContain(f);
+    for (const f of ["dist/src/node/index.d.ts", "dist/src/browser/index.d.ts", "dist/src/node/index.js", "dist/src/browser/index.js", "build/release.wasm", "build/shared.wasm", "bin/alg-verify.js", "schema/verify.schema.json"]) expect(files).toContain(f);
     expect(files.filter((f) => f.startsWith("dist/test/") || f.startsWith("dist/bench/"))).toEqual([]);
     expect(files.filter((f) => /\.cache\./.test(f))).toEqual([]);
     const pkg = JSON.parse(readFileSync(join(app, "node_modules/alg-verify/package.json"), "utf8"));
@@ -85,6 +85,13 @@ describe.skipIf(!built)("npm pack → install in an empty folder → run", () =>
     const here = spawnSync(process.execPath, [join(repo, "bin/alg-verify.js"), "flows", capture, "--json"], { encoding: "utf8", maxBuffer: 1 << 26 });
     expect(JSON.parse(installed.stdout)).toEqual(JSON.parse(here.stdout));
     expect(JSON.parse(installed.stdout).capture.packets).toBe(60);
+    // A pair: one capture in a worker thread, scanned by the core built with shared memory
+    // (build/shared.wasm) and its table handed over in place; the report is the checkout's.
+    const pair = ["--inside", join(repo, "pcaps/nat/sip-udp-alg/inside.pcap"), "--outside", join(repo, "pcaps/nat/sip-udp-alg/outside.pcap"), "--json"];
+    const verified = spawnSync("npx", ["--no", "--", "alg-verify", "verify", ...pair], { cwd: app, env: npmEnv(), encoding: "utf8", maxBuffer: 1 << 26 });
+    expect(verified.status, verified.stderr).toBe(0);
+    const verifiedHere = spawnSync(process.execPath, [join(repo, "bin/alg-verify.js"), "verify", ...pair], { encoding: "utf8", maxBuffer: 1 << 26 });
+    expect(JSON.parse(verified.stdout)).toEqual(JSON.parse(verifiedHere.stdout));
   });
 
   it("import of both entries from a .mjs analyzes a capture", () => {

@@ -4,13 +4,16 @@
  * as transferred buffers, give the main thread the same flows under the same ids, and the same
  * reconciliation columns (src/verify/flow-columns.ts); columns and UDP endpoint index computed by
  * the worker (analyze-worker.ts, while it waits for the pack lock) arrive with them and are used.
+ * A table scanned by the core built with shared memory is handed over in place (shareFlows): its
+ * memory shared, not copied, with its id map (a view of that memory, or a copy) and the flows that
+ * left it copied, and reads the same.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { scanFile } from "../../src/node/files.js";
-import { addPrepared, packFlows, unpackFlows } from "../../src/node/flow-transfer.js";
+import { addPrepared, packFlows, shareFlows, unpackFlows } from "../../src/node/flow-transfer.js";
 import { computeFlowColumns, flowColumns, flowSpan, looksUpUdpFlows, prepareUdpFlows, udpFlowsAt } from "../../src/verify/flow-columns.js";
 import { analyzeFile } from "../../src/node/files.js";
 import { ENDED_FLOW, type FlowTable } from "../../src/capture/flow-table.js";
@@ -25,6 +28,28 @@ function roundTrip(scan: Awaited<ReturnType<typeof scanFile>>): FlowTable {
   const received = structuredClone(packed, { transfer });
   expect(transfer.every((b) => b.byteLength === 0)).toBe(true);
   return unpackFlows(received);
+}
+
+/** Hands a scan's table over in place (its memory shared), through a real structured clone. */
+function shareTrip(scan: Awaited<ReturnType<typeof scanFile>>): { table: FlowTable; mapShared: boolean; ended: number } {
+  const shared = shareFlows(scan.flows);
+  expect(shared, "a table in shared memory").toBeDefined();
+  const { packed, transfer } = shared!;
+  const memory = scan.core!.exports.memory.buffer;
+  expect(memory).toBeInstanceOf(SharedArrayBuffer);
+  expect(packed.records).toBeUndefined();
+  const received = structuredClone(packed, { transfer });
+  expect(transfer.every((b) => b.byteLength === 0)).toBe(true);
+  // The same memory on both sides: a byte written there is read here.
+  const got = received.shared!;
+  expect(got.buffer).toBeInstanceOf(SharedArrayBuffer);
+  const probe = new Uint8Array(memory);
+  const last = probe.length - 1;
+  const was = probe[last];
+  probe[last] = was ^ 0x5a;
+  expect(new Uint8Array(got.buffer)[last]).toBe(was ^ 0x5a);
+  probe[last] = was;
+  return { table: unpackFlows(received), mapShared: got.map.buffer instanceof SharedArrayBuffer, ended: got.endedCount };
 }
 
 function expectSameTable(got: FlowTable, want: FlowTable) {
@@ -64,6 +89,45 @@ describe("flow table transfer between threads", () => {
     for (let id = 1; id <= scan.flows.count; id++) if (scan.flows.where(id) & ENDED_FLOW) ended++;
     expect(ended).toBeGreaterThan(150);
     expectSameTable(roundTrip(scan), scan.flows);
+  });
+
+  it("a table in shared memory is handed over in place: its id map a view of that memory, the same flows and columns; a table in unshared memory is not", async () => {
+    const path = "pcaps/lab/ftp-active-helper/inside.pcap";
+    const scan = await scanFile(path, { sharedMemory: true });
+    expect(scan.flows.count).toBeGreaterThan(1);
+    const { table, mapShared, ended } = shareTrip(scan);
+    expect([mapShared, ended]).toEqual([true, 0]);
+    expectSameTable(table, (await scanFile(path)).flows);
+    expect(shareFlows((await scanFile(path)).flows)).toBeUndefined();
+  });
+
+  it("in place with flows that left the table: those copied (decoded, in store order), the id map copied when the idle index cannot hold it", async () => {
+    const S = 1_000_000_000n;
+    const frames: SessionFrame[] = [];
+    for (let i = 0; i < 200; i++) {
+      const s = tcpSession({ client: { ip: "192.0.2.10", port: 20000 + i }, server: { ip: "198.51.100.20", port: 80 }, start: DEFAULT_EPOCH_NS + BigInt(i) * 2n * S, isn: i * 7919 });
+      s.handshake();
+      s.send(true, `GET /${i} HTTP/1.0\r\n\r\n`);
+      s.close();
+      frames.push(...s.frames);
+    }
+    frames.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+    const path = join(dir, "churn-shared.pcap");
+    writeFileSync(path, writePcap(frames.map((f): PcapRecord => ({ ts: f.ts, data: ethernetFor(f.data) })), { linkType: 1 }));
+    const opts = { flowCapLog2: 4, flowTimeouts: { tcpClosed: 10 } };
+    const scan = await scanFile(path, { ...opts, sharedMemory: true });
+    const { table, mapShared, ended } = shareTrip(scan);
+    // 200 flows in a 16-slot table: most left it, and the id map (200 entries) is more than its idle index holds.
+    expect(ended).toBeGreaterThan(150);
+    expect(mapShared).toBe(false);
+    expectSameTable(table, (await scanFile(path, opts)).flows);
+    // Ports of the flows that left, read from their copied records (EndedRecords.ports), without decoding one.
+    for (let id = 1; id <= table.count; id++) expect(table.port(id, 0), `flow ${id}`).toBe(20000 + id - 1);
+    const mark = new Uint8Array(65536);
+    mark[20005] = 1;
+    mark[80] = 2;
+    const [one, all] = table.idsWithPort(mark, 2);
+    expect([one, all.length]).toEqual([[6], 200]);
   });
 
   it("columns and UDP endpoint index computed on the sending side arrive with the records and are used as computed", async () => {

@@ -6,8 +6,9 @@
  * waiting: the run ends with the input error, or with a report that says which capture is
  * damaged; and the one capture given twice (two workers ending together, contending for the
  * lock) gives the serial report. A result's preparation (`onResult`, which may wait) is done
- * before the results are returned, and its failure is the run's. Every layout gives the serial
- * report.
+ * before the results are returned, and its failure is the run's. A worker hands its table over in
+ * place (the core built with shared memory), its columns computed; with ALG_VERIFY_SHARE_TABLES=0
+ * as a packed copy. Every layout gives the serial report.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,11 +27,22 @@ const analyzeFileOf = async (p: string) => ((await import(join(repo, "dist/src/n
 const load = async () => ((await import(runner)) as { runVerify: RunVerify }).runVerify;
 const nat = (name: string, side: string) => join(repo, "pcaps/nat", name, `${side}.pcap`);
 
-/** Runs `f` with every capture in a worker (ALG_VERIFY_MAIN_SCAN=0: the pack lock contended), or with the largest in this thread. */
-const layouts = [["the largest capture in this thread", undefined], ["every capture in a worker", "0"]] as const;
-const withLayout = (env: string | undefined) => {
+/**
+ * The layouts: the largest capture in this thread, or every capture in a worker
+ * (ALG_VERIFY_MAIN_SCAN=0); the workers' tables handed over in place, or packed
+ * (ALG_VERIFY_SHARE_TABLES=0: with two workers, the pack lock contended).
+ */
+const layouts = [
+  ["the largest capture in this thread", undefined],
+  ["every capture in a worker", "0"],
+  ["the largest capture in this thread, tables packed", undefined, "0"],
+  ["every capture in a worker, tables packed", "0", "0"],
+] as const;
+const withLayout = (env: string | undefined, share?: string) => {
   if (env === undefined) delete process.env.ALG_VERIFY_MAIN_SCAN;
   else process.env.ALG_VERIFY_MAIN_SCAN = env;
+  if (share === undefined) delete process.env.ALG_VERIFY_SHARE_TABLES;
+  else process.env.ALG_VERIFY_SHARE_TABLES = share;
 };
 afterEach(() => withLayout(undefined));
 
@@ -54,8 +66,8 @@ describe.skipIf(!built)("verify's worker threads and their pack lock (compiled d
     }
   });
 
-  it.each(layouts)("progress: every capture's figures, never going back (%s)", async (_, env) => {
-    withLayout(env);
+  it.each(layouts)("progress: every capture's figures, never going back (%s)", async (_, env, share?: string) => {
+    withLayout(env, share);
     const { analyzeFilesParallel } = (await import(join(repo, "dist/src/node/files.js"))) as { analyzeFilesParallel: AnalyzeFilesParallel };
     const paths = [nat("sip-udp-alg", "inside"), nat("ftp-active-masquerade", "outside")];
     const seen: number[][] = [[], []];
@@ -67,15 +79,15 @@ describe.skipIf(!built)("verify's worker threads and their pack lock (compiled d
     }
   });
 
-  it.each(layouts)("an unreadable capture: the input error, the other side not left waiting (%s)", async (_, env) => {
-    withLayout(env);
+  it.each(layouts)("an unreadable capture: the input error, the other side not left waiting (%s)", async (_, env, share?: string) => {
+    withLayout(env, share);
     const runVerify = await load();
     await expect(runVerify({ inside: join(dir, "missing.pcap"), outside: nat("rtsp-udp-nat", "outside") })).rejects.toThrow(/cannot open/);
     await expect(runVerify({ inside: nat("rtsp-udp-nat", "inside"), outside: join(dir, "missing.pcap") })).rejects.toThrow(/cannot open/);
   });
 
-  it.each(layouts)("a damaged capture: a report naming it, as the serial run gives (%s)", async (_, env) => {
-    withLayout(env);
+  it.each(layouts)("a damaged capture: a report naming it, as the serial run gives (%s)", async (_, env, share?: string) => {
+    withLayout(env, share);
     const runVerify = await load();
     const whole = readFileSync(nat("ftp-active-masquerade", "outside"));
     const cut = join(dir, "cut.pcap");
@@ -102,6 +114,39 @@ describe.skipIf(!built)("verify's worker threads and their pack lock (compiled d
     expect(log).toHaveLength(4);
   });
 
+  it.each(layouts)("a worker's table: in place in its shared memory with its columns computed (equal to those computed here), or packed; the same report (%s)", async (_, env, share?: string) => {
+    withLayout(env, share);
+    const { analyzeFilesParallel } = (await import(join(repo, "dist/src/node/files.js"))) as { analyzeFilesParallel: AnalyzeFilesParallel };
+    type Columns = typeof import("../../src/verify/flow-columns.js");
+    const { computeFlowColumns, preparedOf } = (await import(join(repo, "dist/src/verify/flow-columns.js"))) as Columns;
+    // outside.pcap is the larger: in this thread unless every capture is in a worker.
+    const paths = [nat("sip-udp-alg", "inside"), nat("sip-udp-alg", "outside")];
+    expect(readFileSync(paths[1]).length).toBeGreaterThan(readFileSync(paths[0]).length);
+    const seen = new Map<number, ReturnType<Columns["preparedOf"]>>();
+    const results = await analyzeFilesParallel(paths, {}, [], undefined, (i, r) => void seen.set(i, preparedOf(r.scan.flows)));
+    const inWorker = env === "0" ? [0, 1] : [0];
+    for (const i of [0, 1]) {
+      expect(results[i].scan.flows.shareParts() !== undefined, `capture ${i}'s table in shared memory`).toBe(inWorker.includes(i) && share !== "0");
+      const sent = seen.get(i);
+      if (!inWorker.includes(i)) {
+        // This thread's own table: nothing computed before its preparation.
+        expect(sent).toBeUndefined();
+        continue;
+      }
+      // Packed: computed only by a worker that waited for the pack lock (there is one with two workers).
+      if (share === "0") continue;
+      expect(sent, `capture ${i}'s columns sent`).toBeDefined();
+      const fresh = computeFlowColumns(results[i].scan.flows);
+      for (const k of ["initiator", "responder", "firstMs", "packets"] as const) expect(Array.from(sent!.columns[k]), k).toEqual(Array.from(fresh[k]));
+      expect([sent!.columns.spanFirstMs, sent!.columns.spanLastMs]).toEqual([fresh.spanFirstMs, fresh.spanLastMs]);
+      // SIP with SDP: the UDP endpoint index came too.
+      expect(sent!.udp?.owner.length).toBeGreaterThan(1);
+    }
+    const runVerify = await load();
+    const files = { inside: paths[0], outside: paths[1] };
+    expect(JSON.stringify(await runVerify(files, { parallel: true }))).toBe(JSON.stringify(await runVerify(files, { parallel: false })));
+  });
+
   it("a preparation that fails: the run fails with its error, the other worker not left waiting", async () => {
     const { analyzeFilesParallel } = (await import(join(repo, "dist/src/node/files.js"))) as { analyzeFilesParallel: AnalyzeFilesParallel };
     const paths = [nat("rtsp-udp-nat", "inside"), nat("rtsp-udp-nat", "outside")];
@@ -111,8 +156,8 @@ describe.skipIf(!built)("verify's worker threads and their pack lock (compiled d
     })).rejects.toThrow("preparation failed");
   });
 
-  it.each(layouts)("one capture on both sides (two workers end together): the serial report (%s)", async (_, env) => {
-    withLayout(env);
+  it.each(layouts)("one capture on both sides (two workers end together): the serial report (%s)", async (_, env, share?: string) => {
+    withLayout(env, share);
     const runVerify = await load();
     const files = { inside: nat("sip-udp-alg", "inside"), outside: nat("sip-udp-alg", "inside") };
     for (let i = 0; i < 3; i++) {
