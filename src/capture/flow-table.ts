@@ -677,7 +677,8 @@ export class FlowTable {
    */
   shareParts(): SharedFlowParts | undefined {
     const buffer = this.tableBytes.buffer;
-    if (!(buffer instanceof SharedArrayBuffer)) return undefined;
+    // (A page that is not cross-origin isolated has no SharedArrayBuffer at all.)
+    if (typeof SharedArrayBuffer === "undefined" || !(buffer instanceof SharedArrayBuffer)) return undefined;
     const endedCount = this.ended?.count ?? 0;
     let ended: ArrayBuffer | undefined;
     if (endedCount) {

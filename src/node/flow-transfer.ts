@@ -59,7 +59,7 @@ export function addPrepared(packed: PackedFlows, transfer: ArrayBuffer[], table:
  * (a buffer the main thread faulted in ahead, see `offerPackBuffer`; the records at its start),
  * else into a new buffer.
  */
-export function packFlows(core: CaptureCore, table: FlowTable, offered?: ArrayBuffer): { packed: PackedFlows; transfer: ArrayBuffer[] } {
+export function packFlows(core: CaptureCore, table: FlowTable, offered?: ArrayBuffer): { packed: PackedFlows & { records: ArrayBuffer }; transfer: ArrayBuffer[] } {
   const count = table.count;
   const memory = new Uint8Array(core.exports.memory.buffer);
   const base = core.exports.flowsPtr() >>> 0;
