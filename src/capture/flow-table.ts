@@ -636,7 +636,8 @@ export class FlowTable {
    * `pages` (the core's flow-page marks, one byte per FLOW_PAGE bytes of the table from `base`):
    * only the slots of marked pages are read (reading the others would make them resident).
    * `slots`: memory for the map of flow id → where (`count` entries, overwritten; default a new
-   * array) — the core lends its idle flow index (CaptureCore.flows).
+   * array) — the core lends its idle flow index (CaptureCore.flows); with `mapped`, the map itself,
+   * made by another FlowTable over the same records (FlowTable.shared: nothing is read to make it).
    */
   constructor(
     buffer: ArrayBufferLike, private readonly base: number, cap: number, count: number, private readonly ended?: EndedStore,

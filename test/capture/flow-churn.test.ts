@@ -19,6 +19,7 @@ import { ENDED_FLOW, FLOW_PAGE, type FlowTable } from "../../src/capture/flow-ta
 import { FlowCandidates } from "../../src/alg/candidates.js";
 import { generateBenchCapture } from "../../bench/gen-capture.js";
 import { tempDir } from "../helpers/tmp.js";
+import { shareFlows, unpackFlows } from "../../src/node/flow-transfer.js";
 
 const dir = tempDir("alg-verify-churn-");
 const S = 1_000_000_000n;
@@ -266,6 +267,18 @@ describe("flows that left the table, past --ended-memory: in a temporary file, r
     const want = [...t].filter((f) => [1030, 5000, 60_000, 5001].includes(f.initiator.port!) || [1030, 5000, 60_000, 5001].includes(f.responder.port!)).map((f) => f.id);
     expect(want.length).toBeGreaterThan(30_000);
     expect(ids).toEqual(want);
+  });
+
+  it("handed over in place from the core built with shared memory (verify's worker), with its store in the temporary file: the flows that left are read back and copied, and read the same", async () => {
+    const spilled = await scanFile(path, { ...opts, endedMemoryBytes: 1, sharedMemory: true });
+    expect(store(spilled).spilledBytes).toBeGreaterThan(0);
+    const shared = shareFlows(spilled.flows)!;
+    expect(shared.packed.shared!.endedCount).toBe(store(spilled).count);
+    expect(shared.packed.shared!.endedCount).toBeGreaterThan(31_000);
+    const got = unpackFlows(structuredClone(shared.packed, { transfer: shared.transfer }));
+    const kept = await scanFile(path, { ...opts, endedMemoryBytes: 0 });
+    expect(got.count).toBe(32_000);
+    expect(JSON.stringify([...got])).toBe(JSON.stringify([...kept.flows]));
   });
 
   it("the table's id map takes the core's idle flow index when it fits (2 × flowCap flows), a new array otherwise; the same flows either way; the core then takes no more input", async () => {
