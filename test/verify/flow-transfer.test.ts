@@ -8,7 +8,7 @@
  * memory shared, not copied, with its id map (a view of that memory, or a copy) and the flows that
  * left it copied, and reads the same.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -52,6 +52,27 @@ function shareTrip(scan: Awaited<ReturnType<typeof scanFile>>): { table: FlowTab
   return { table: unpackFlows(received), mapShared: got.map.buffer instanceof SharedArrayBuffer, ended: got.endedCount };
 }
 
+/** Scan options under which most flows of churnCapture() leave the table: a 16-slot table, closed connections over after 10 s. */
+const CHURN_SCAN = { flowCapLog2: 4, flowTimeouts: { tcpClosed: 10 } };
+
+/** 200 short connections, a new one every 2 s (written once; its path). */
+function churnCapture(): string {
+  const path = join(dir, "churn.pcap");
+  if (existsSync(path)) return path;
+  const S = 1_000_000_000n;
+  const frames: SessionFrame[] = [];
+  for (let i = 0; i < 200; i++) {
+    const s = tcpSession({ client: { ip: "192.0.2.10", port: 20000 + i }, server: { ip: "198.51.100.20", port: 80 }, start: DEFAULT_EPOCH_NS + BigInt(i) * 2n * S, isn: i * 7919 });
+    s.handshake();
+    s.send(true, `GET /${i} HTTP/1.0\r\n\r\n`);
+    s.close();
+    frames.push(...s.frames);
+  }
+  frames.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+  writeFileSync(path, writePcap(frames.map((f): PcapRecord => ({ ts: f.ts, data: ethernetFor(f.data) })), { linkType: 1 }));
+  return path;
+}
+
 function expectSameTable(got: FlowTable, want: FlowTable) {
   expect(got.count).toBe(want.count);
   for (let id = 1; id <= want.count; id++) expect(got.get(id)).toEqual(want.get(id));
@@ -70,20 +91,7 @@ describe("flow table transfer between threads", () => {
   });
 
   it("flows that left the wasm table (ended-flow store) arrive too, after the table's", async () => {
-    // 200 short connections, a new one every 2 s, in a 16-slot table: most leave it.
-    const S = 1_000_000_000n;
-    const frames: SessionFrame[] = [];
-    for (let i = 0; i < 200; i++) {
-      const s = tcpSession({ client: { ip: "192.0.2.10", port: 20000 + i }, server: { ip: "198.51.100.20", port: 80 }, start: DEFAULT_EPOCH_NS + BigInt(i) * 2n * S, isn: i * 7919 });
-      s.handshake();
-      s.send(true, `GET /${i} HTTP/1.0\r\n\r\n`);
-      s.close();
-      frames.push(...s.frames);
-    }
-    frames.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
-    const path = join(dir, "churn.pcap");
-    writeFileSync(path, writePcap(frames.map((f): PcapRecord => ({ ts: f.ts, data: ethernetFor(f.data) })), { linkType: 1 }));
-    const scan = await scanFile(path, { flowCapLog2: 4, flowTimeouts: { tcpClosed: 10 } });
+    const scan = await scanFile(churnCapture(), CHURN_SCAN);
     expect(scan.flows.count).toBe(200);
     let ended = 0;
     for (let id = 1; id <= scan.flows.count; id++) if (scan.flows.where(id) & ENDED_FLOW) ended++;
@@ -102,21 +110,9 @@ describe("flow table transfer between threads", () => {
   });
 
   it("in place with flows that left the table: those copied (decoded, in store order), the id map copied when the idle index cannot hold it", async () => {
-    const S = 1_000_000_000n;
-    const frames: SessionFrame[] = [];
-    for (let i = 0; i < 200; i++) {
-      const s = tcpSession({ client: { ip: "192.0.2.10", port: 20000 + i }, server: { ip: "198.51.100.20", port: 80 }, start: DEFAULT_EPOCH_NS + BigInt(i) * 2n * S, isn: i * 7919 });
-      s.handshake();
-      s.send(true, `GET /${i} HTTP/1.0\r\n\r\n`);
-      s.close();
-      frames.push(...s.frames);
-    }
-    frames.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
-    const path = join(dir, "churn-shared.pcap");
-    writeFileSync(path, writePcap(frames.map((f): PcapRecord => ({ ts: f.ts, data: ethernetFor(f.data) })), { linkType: 1 }));
-    const opts = { flowCapLog2: 4, flowTimeouts: { tcpClosed: 10 } };
-    const want = (await scanFile(path, opts)).flows;
-    const scan = await scanFile(path, { ...opts, sharedMemory: true });
+    const path = churnCapture();
+    const want = (await scanFile(path, CHURN_SCAN)).flows;
+    const scan = await scanFile(path, { ...CHURN_SCAN, sharedMemory: true });
     const { table, mapShared, ended } = shareTrip(scan);
     // 200 flows in a 16-slot table: most left it, and the id map (200 entries) is more than its idle index holds.
     expect(ended).toBeGreaterThan(150);
