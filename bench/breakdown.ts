@@ -31,7 +31,7 @@
 import { fileSource, loadCoreModule, analyzeFile } from "../src/node/files.js";
 import { scanCapture, type CaptureScan } from "../src/capture/scan.js";
 import type { AlgEvent, PullSource } from "../src/wasm/core.js";
-import { shareFlows, unpackFlows } from "../src/node/flow-transfer.js";
+import { packFlows, shareFlows, unpackFlows } from "../src/node/flow-transfer.js";
 import { writeFlowsJson } from "../src/report/flows-json.js";
 import { reconcile } from "../src/verify/nat.js";
 import { assessPairing } from "../src/verify/pairing.js";
@@ -174,10 +174,11 @@ export async function analyzeBreakdown(path: string, runs = 3): Promise<Phase[]>
 
 /**
  * An analysis with its flow table handed over as a worker hands it (a fresh table: nothing cached
- * on it): in place, its memory shared (the analysis ran on the core built with shared memory).
+ * on it): in place, its memory shared (the analysis ran on the core built with shared memory);
+ * packed where the core has none (ALG_VERIFY_WASM=debug), as the worker does then.
  */
 function handedOver(r: AnalyzeResult): AnalyzeResult {
-  const { packed } = shareFlows(r.scan.flows)!;
+  const { packed } = shareFlows(r.scan.flows) ?? packFlows(r.scan.core!, r.scan.flows);
   return { ...r, scan: { ...r.scan, flows: unpackFlows(packed) } };
 }
 
