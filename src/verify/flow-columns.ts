@@ -126,8 +126,12 @@ export function v4EndpointKey(proto: string, ip: string, port: number | null, ca
   return ((a * 256 + part) * 65536 + port) * 4 + code;
 }
 
-/** Keys below this are IPv4 TCP/UDP/ICMP endpoints (FlowTable.endpointKeys); the low 2 bits are the protocol (1: UDP). */
-const V4_KEYS = 2 ** 51;
+/**
+ * Keys below this are IPv4 TCP/UDP/ICMP endpoints (FlowTable.endpointKeys: (address × 65536 +
+ * port) × 4 + protocol code, below 2^50); the low 2 bits are the protocol (1: UDP). The others are
+ * 52-bit mixes from 2^51 up.
+ */
+export const V4_KEYS = 2 ** 51;
 
 /** The UDP endpoints of a table: IPv4 ones by numeric key, the others by "ip|port" text (built on first use). */
 interface UdpEndpoints {

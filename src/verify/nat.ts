@@ -20,9 +20,17 @@ import type { AnalyzeResult } from "../alg/analyze.js";
 import { CONTROL_LINES_KEPT } from "../alg/sessions.js";
 import type { NatMapping } from "./types.js";
 import { CrossChains, isPrebuilt, prebuildKeyIndex, takeKeyIndex, takePrebuilt, type Chains, type KeyIndex } from "./key-index.js";
-import { flowColumns, flowSpan, isV4Udp, type FlowColumns } from "./flow-columns.js";
+import { flowColumns, flowSpan, isV4Udp, V4_KEYS, type FlowColumns } from "./flow-columns.js";
 
 const NAT_LISTED = 256;
+
+/**
+ * How far apart in time (ms, after the clock offset) the packets of one crossing at the router may
+ * be: the two captures' first packets of a flow whose first packets crossed (crossedPairs), and a
+ * crossed flow's first packet and the one the kernel's clash resolution gave another port
+ * (verify.ts, nat.clash-port).
+ */
+export const CROSSING_MS = 50;
 
 export interface ReconcileOptions {
   /** Force the clock offset (outside − inside, ms). */
@@ -264,8 +272,8 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
     if (window === tol) break;
   }
   // UDP outside flows: IPv4 ones by their key, the others (IPv6 keys are hashes) by the table.
-  const udpOut = (g: number) => (oKeys.initiator[g] < V4_KEYS ? isV4Udp(oKeys.initiator[g]) : outside.proto(g) === "udp");
-  const cross = crossedPairs(iKeys, oKeys, iStart, oStart, iPkts, oPkts, offset, Math.min(tol, 50), in2out, out2in, ends, udpOut);
+  const udpOut = (g: number) => isV4Udp(oKeys.initiator[g]) || (oKeys.initiator[g] >= V4_KEYS && outside.proto(g) === "udp");
+  const cross = crossedPairs(iKeys, oKeys, iStart, oStart, iPkts, oPkts, offset, Math.min(tol, CROSSING_MS), in2out, out2in, ends, udpOut);
   paired += cross.added;
   // Taken for this pairing only (takeKeyIndex): freed now rather than at the next full collection.
   byResp.done();
@@ -438,9 +446,6 @@ function natAddresses(
   const listed = [...nat].sort();
   return { listed, count: Math.max(distinct4 + listed.filter((x) => x.includes(":")).length, nat.size) };
 }
-
-/** Keys below 2^50 are IPv4 TCP/UDP/ICMP endpoints: (address × 65536 + port) × 4 + protocol code. */
-const V4_KEYS = 2 ** 50;
 
 /** IPv4 address of one endpoint of flow `id` as a number, NaN for IPv6 (FlowTable.ipv4, read from its key where it can). */
 function ipv4Of(t: FlowTable, keys: { initiator: Float64Array; responder: Float64Array }, id: number, which: 0 | 1): number {

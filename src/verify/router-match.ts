@@ -35,7 +35,7 @@ import type { AnalyzeResult } from "../alg/analyze.js";
 import type { FlowTable } from "../wasm/core.js";
 import type { NatTranslation, RouterEndpoint, RouterEvent, RouterExpectation, RouterFlow, RouterParseResult } from "../router/types.js";
 import { KeyIndex } from "./key-index.js";
-import { flowColumns, v4EndpointKey } from "./flow-columns.js";
+import { flowColumns, V4_KEYS, v4EndpointKey } from "./flow-columns.js";
 import type { VerifiedSession } from "./types.js";
 
 export type RouterRecord = RouterFlow | RouterEvent | RouterExpectation;
@@ -118,7 +118,7 @@ class CaptureIndex {
     this.byIni = new KeyIndex(this.ini);
     this.byRes = new KeyIndex(this.res);
     for (let id = 1; id <= table.count; id++) {
-      if (this.ini[id] < 2 ** 51 && this.res[id] < 2 ** 51) continue;
+      if (this.ini[id] < V4_KEYS && this.res[id] < V4_KEYS) continue;
       const f = table.get(id);
       const key = `${strKey(String(f.proto), f.initiator.ip, f.initiator.port)}>${strKey(String(f.proto), f.responder.ip, f.responder.port)}`;
       const list = this.other.get(key);

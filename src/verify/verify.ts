@@ -8,7 +8,7 @@
 import type { AnalyzeResult } from "../alg/analyze.js";
 import type { RouterParseResult } from "../router/types.js";
 import type { Diagnostic, Flow } from "../types.js";
-import { captureSpan, clockShiftMs, coverageOf, reconcile, type CaptureSpan, type Reconciliation } from "./nat.js";
+import { captureSpan, clockShiftMs, coverageOf, CROSSING_MS, reconcile, type CaptureSpan, type Reconciliation } from "./nat.js";
 import { interleaved, subjectOf, verifySessions, type NatHints } from "./sessions.js";
 import { assessPairing, type Pairing } from "./pairing.js";
 import { compareWithRouter, predictConversations } from "./predict.js";
@@ -292,9 +292,6 @@ function reportedMappings(nat: Reconciliation, sessions: VerifiedSession[], all:
   return [...ids].sort((a, b) => a - b).map((id) => nat.byInside.get(id)).filter((m): m is NatMapping => m !== undefined);
 }
 
-/** How far (ms) a packet given another port may start from its crossed flow's first packet. */
-const CLASH_PORT_MS = 50;
-
 /**
  * Flows of one side only that are a crossed flow's first packet given another port (nat.clash-port):
  * when the first packets of a UDP flow's two directions crossed at the router (nat.crossed), Linux
@@ -302,7 +299,7 @@ const CLASH_PORT_MS = 50;
  * meanwhile it gives the losing packet another port under an entry of its own — the inside host's
  * source port SNATed to a random one (an outside-only flow from the NAT address to the remote), or
  * the remote's source port changed on its way in (an inside-only flow from the remote's address to
- * the inside host). Such a flow carries packets one way only and starts within CLASH_PORT_MS of
+ * the inside host). Such a flow carries packets one way only and starts within CROSSING_MS of
  * its flow. One finding per crossed flow; its flows are then not counted as unpaired.
  */
 function clashPorts(nat: Reconciliation, findings: Finding[]): void {
@@ -324,7 +321,7 @@ function clashPorts(nat: Reconciliation, findings: Finding[]): void {
   };
   const outsideOnly = oneWay(nat.unpairedOutside, nat.outsideTable);
   const insideOnly = oneWay(nat.unpairedInside, nat.insideTable);
-  const near = (table: Reconciliation["insideTable"], f: Flow, ms: number) => Math.abs(table.firstMs(f.id) - ms) <= CLASH_PORT_MS;
+  const near = (table: Reconciliation["insideTable"], f: Flow, ms: number) => Math.abs(table.firstMs(f.id) - ms) <= CROSSING_MS;
   for (const id of nat.crossed) {
     const m = nat.byInside.get(id)!;
     const [ti, to] = [nat.insideTable.firstMs(id), nat.outsideTable.firstMs(m.outsideFlow!)];
