@@ -75,3 +75,6 @@ export function endedPtr(): usize { return mem.endedPtr; }
 export function orderPtr(): usize { return mem.orderPtr; }
 /** `router --json` of the usual `conntrack -L` lines, scanned and written here (conntrack-json.ts; no init() needed). */
 export { ctInit, ctInput, ctInPtr, ctInCap, ctEntPtr, ctFlowPtr, ctStrPtr, ctStrCap, ctStatus, ctEntLen, ctFlowLen, ctLines, ctSetup, ctRun, ctLook } from "./conntrack-json";
+
+/** Flow ids sorted by endpoint key, in an instance of its own (kernel/key-sort.ts; no init() needed). */
+export { keySortReserve, keySort } from "./kernel/key-sort";

@@ -224,8 +224,8 @@ export async function verifyBreakdown(inside: string, outside: string, runs = 3)
   return [
     { job: "verify", phase: "analyze inside + outside (one after the other here)", seconds: analyzed },
     { job: "verify", phase: "flow table to another thread (in place: shared memory + view), per side", seconds: median(transfers) },
-    { job: "verify", phase: "flow columns, both sides (endpoint keys, start times, packets)", seconds: median(columns) },
-    { job: "verify", phase: "NAT reconciliation (key indexes, pairing by numeric keys)", seconds: median(nats) },
+    { job: "verify", phase: "flow columns, both sides (endpoint keys and their orders, start times, packets)", seconds: median(columns) },
+    { job: "verify", phase: "NAT reconciliation (a join by key, pairing by numeric keys)", seconds: median(nats) },
     { job: "verify", phase: "pairing assessment (ISNs, control-line order)", seconds: median(pairings) },
     { job: "verify", phase: "sessions, prediction, report assembly (rest of verify())", seconds: Math.max(0, median(rests)) },
     { job: "verify", phase: "report JSON (written in pieces, first run)", seconds: json },

@@ -89,7 +89,6 @@ export async function verifyParsedRouter(files: VerifyFiles, router: RouterParse
   // Both sides given: what verify() computes from one capture alone is done as soon as its worker
   // is done, while the other worker still runs (the main thread waits idle otherwise).
   const both = Boolean(files.inside && files.outside);
-  let prepared = 0;
   // The workers are started before verify()'s modules load (~50–80 ms of this thread's start-up
   // that they no longer wait for); the preparation waits for its modules, which are loaded long
   // before a worker ends.
@@ -101,8 +100,7 @@ export async function verifyParsedRouter(files: VerifyFiles, router: RouterParse
     // Not awaited before `analyzed` (whose failure is the error to report); a failed load is then thrown below.
     loading.catch(() => {});
     const onResult = async (_i: number, r: AnalyzeResult) => {
-      const first = prepared++ === 0;
-      prepareSide(await loading, r, first);
+      prepareSide(await loading, r);
     };
     const analyzed = analyzeFilesParallel(captures, analyzeOpts, filters, onProgress, both ? onResult : undefined);
     results = await analyzed;
@@ -131,12 +129,11 @@ async function verifyModules() {
 }
 
 /**
- * verify()'s work on one capture of a pair, done ahead: the NAT reconciliation's (with the key
- * indexes for the `first` capture whose worker is done, whichever side: the other's flows are then
- * grouped by them), and the SIP media lookups' when it has SDP.
+ * verify()'s work on one capture of a pair, done ahead: the NAT reconciliation's (the columns and
+ * the flow ids in key order), and the SIP media lookups' when it has SDP.
  */
-function prepareSide(m: VerifyModules, r: AnalyzeResult, first: boolean): void {
-  m.prepareReconcile(r.scan.flows, first);
+function prepareSide(m: VerifyModules, r: AnalyzeResult): void {
+  m.prepareReconcile(r.scan.flows);
   if (m.looksUpUdpFlows(r.sessions)) m.prepareUdpFlows(r.scan.flows);
 }
 

@@ -1,18 +1,25 @@
 /**
  * What the NAT reconciliation reads of every flow of a capture, as columns indexed by flow id:
- * the numeric endpoint keys (FlowTable.endpointKeys), the first-packet time, the packet count, and
- * the capture's time span. Computed once per table, on first use, and kept with it (the swapped-
+ * the numeric endpoint keys (FlowTable.endpointKeys) and the flow ids in the order of each key,
+ * the first-packet time, the packet count, and the capture's time span. Computed once per table, on first use, and kept with it (the swapped-
  * sides reconciliation and the capture spans read them again).
  */
 import type { FlowTable } from "../wasm/core.js";
 import { ENDED_FLOW } from "../capture/flow-table.js";
 import { KeyIndex, type KeyIndexParts } from "./key-index.js";
+import { sortIdsByKey } from "../wasm/key-sort.js";
 import type { Session } from "../alg/sessions.js";
 
 export interface FlowColumns {
   /** Endpoint keys of initiator and responder (index = flow id; 0 unused). */
   initiator: Float64Array;
   responder: Float64Array;
+  /**
+   * The flow ids (all of them, n) in ascending order of their initiator's / responder's key, equal
+   * keys in ascending id (wasm/key-sort.ts): what the reconciliation joins the two captures by.
+   */
+  initiatorOrder: Int32Array;
+  responderOrder: Int32Array;
   /** First-packet time in ms (FlowTable.firstMs). */
   firstMs: Float64Array;
   /** Packets, both directions (FlowTable.totalPackets). */
@@ -66,12 +73,13 @@ export function computeFlowColumns(t: FlowTable): FlowColumns {
     for (let p = 0; p <= last; p++) if (byPosition[p]) visit(byPosition[p]);
   }
   for (let id = 1; id <= n; id++) if (t.where(id) & ENDED_FLOW) visit(id);
-  return { initiator, responder, firstMs, packets, spanFirstMs, spanLastMs };
+  const [initiatorOrder, responderOrder] = sortIdsByKey([initiator, responder]);
+  return { initiator, responder, initiatorOrder, responderOrder, firstMs, packets, spanFirstMs, spanLastMs };
 }
 
 /** The buffers of `c`'s columns (to transfer them to another thread). */
 export function columnBuffers(c: FlowColumns): ArrayBuffer[] {
-  return [c.initiator.buffer as ArrayBuffer, c.responder.buffer as ArrayBuffer, c.firstMs.buffer as ArrayBuffer, c.packets.buffer as ArrayBuffer];
+  return [c.initiator, c.responder, c.initiatorOrder, c.responderOrder, c.firstMs, c.packets].map((a) => a.buffer as ArrayBuffer);
 }
 
 /** The columns of `t` (computed on the first call). */

@@ -1,6 +1,7 @@
 /**
- * Endpoint → flows index for the NAT reconciliation, built for captures of hundreds of
- * thousands of flows: numeric endpoint keys (FlowTable.endpointKeys) in an open-addressing table
+ * Endpoint → flows index (SIP media's UDP endpoints, flow-columns.ts udpFlowsAt; the router's
+ * records, router-match.ts; the NAT reconciliation's candidate chains are Chains made by a join,
+ * nat.ts joinByKey), built for captures of hundreds of thousands of flows: numeric endpoint keys (FlowTable.endpointKeys) in an open-addressing table
  * over typed arrays — no per-key heap objects, no boxed numbers. Each distinct key is a group; a
  * group's flows are chained in ascending flow id, i.e. in order of their first packet.
  *
@@ -23,12 +24,19 @@ export class Chains {
   readonly next: Int32Array;
   protected groups = 0;
 
-  /** Room for `groups` groups (numbered from 1) over flow ids 1..`ids`; or the arrays of chains made elsewhere. */
-  constructor(groups: number, ids: number, made?: { head: Int32Array; count: Int32Array; next: Int32Array }) {
+  /**
+   * Room for `groups` groups (numbered from 1) over flow ids 1..`ids`; or the arrays of chains made
+   * elsewhere, with their members side by side when those are made too (see layout()).
+   */
+  constructor(groups: number, ids: number, made?: { head: Int32Array; count: Int32Array; next: Int32Array; members?: Int32Array; first?: Int32Array }) {
     this.head = made?.head ?? new Int32Array(groups + 1);
     this.count = made?.count ?? new Int32Array(groups + 1);
     this.next = made?.next ?? new Int32Array(ids + 1);
     if (made) this.groups = groups;
+    if (made?.members && made.first) {
+      this.members = made.members;
+      this.firstOf = made.first;
+    }
   }
 
   /** Groups, numbered 1..groupCount. */
@@ -56,7 +64,7 @@ export class Chains {
   /**
    * The flow ids of every group of more than one flow side by side, ascending (a group's are
    * members[first[g] … first[g] + count[g])): for binary searches over a group (built on first
-   * use; a group of one is its head).
+   * use unless made with the chains; a group of one is its head).
    */
   layout(): { members: Int32Array; first: Int32Array } {
     if (!this.members) {
@@ -78,22 +86,6 @@ export class Chains {
     }
     return { members: this.members, first: this.firstOf! };
   }
-
-  /** The typed arrays `release` frees. */
-  protected arrays(): (Int32Array | Float64Array | undefined)[] {
-    return [this.head, this.count, this.next, this.members, this.firstOf];
-  }
-
-  /**
-   * Frees the memory now (unusable after): the buffers are handed to a clone that is dropped at
-   * once, so they go with the next young-generation collection instead of waiting, resident, for
-   * a full one (the reconciliation's indexes of a 250 k-flow capture are ~14 MiB, held through
-   * verify's peak otherwise).
-   */
-  release(): void {
-    const buffers = this.arrays().filter((a) => a !== undefined).map((a) => a!.buffer);
-    structuredClone(buffers, { transfer: buffers });
-  }
 }
 
 /** A KeyIndex as plain typed arrays (KeyIndex.parts): to send it to another thread, its buffers transferred. */
@@ -112,8 +104,6 @@ export class KeyIndex extends Chains {
   /** group → its key. */
   private readonly keyOf: Float64Array;
   private readonly mask: number;
-  /** flow id → its group (groupOfIds(), kept once asked for). */
-  private groupOf?: Int32Array;
 
   /** `keys[id]` for flow ids 1..keys.length − 1; or an index made elsewhere (KeyIndex.parts, received from another thread). */
   constructor(keys: Float64Array | KeyIndexParts) {
@@ -153,16 +143,6 @@ export class KeyIndex extends Chains {
     return { groups: this.groups, slots: this.slots, keyOf: this.keyOf, head: this.head, count: this.count, next: this.next };
   }
 
-  /** The group of every flow id (index = id), from the chains. */
-  groupOfIds(): Int32Array {
-    if (!this.groupOf) {
-      const of = new Int32Array(this.next.length);
-      for (let g = 1; g <= this.groups; g++) for (let id = this.head[g]; id; id = this.next[id]) of[id] = g;
-      this.groupOf = of;
-    }
-    return this.groupOf;
-  }
-
   /** Slot of key k: where it is, or the empty slot where it would go. */
   private slotOf(k: number): number {
     // k < 2^53: split without a floating-point modulo (a slow path in V8).
@@ -181,61 +161,4 @@ export class KeyIndex extends Chains {
   lookup(k: number): number {
     return this.slots[this.slotOf(k)];
   }
-
-  protected override arrays(): (Int32Array | Float64Array | undefined)[] {
-    return [...super.arrays(), this.slots, this.keyOf, this.groupOf];
-  }
-}
-
-/**
- * The flows of another capture grouped by the groups of `index` (a flow whose key `index` does not
- * hold is in none): the same chains, in the same order, as a KeyIndex of the other capture's keys
- * gives for those keys — numbered as `index` numbers them, so the first capture's flows find
- * their candidates through `index.groupOfIds()` without a lookup. One lookup per flow of the
- * other capture, where its own index would be a build.
- */
-export class CrossChains extends Chains {
-  constructor(index: KeyIndex, keys: Float64Array) {
-    const n = keys.length - 1;
-    super(index.groupCount, n);
-    for (let id = 1; id <= n; id++) {
-      const g = index.lookup(keys[id]);
-      this.next[id] = g;
-      if (g !== 0) this.count[g]++;
-    }
-    this.groups = index.groupCount;
-    this.link();
-  }
-}
-
-const prebuilt = new WeakMap<Float64Array, KeyIndex>();
-
-/**
- * Builds the index of `keys` (with its flows' groups) ahead of its use, e.g. while the other
- * capture is still being analyzed; `takeKeyIndex` / `takePrebuilt` hand it over once (it is not
- * kept beyond that use).
- */
-export function prebuildKeyIndex(keys: Float64Array): void {
-  if (prebuilt.has(keys)) return;
-  const x = new KeyIndex(keys);
-  x.layout();
-  x.groupOfIds();
-  prebuilt.set(keys, x);
-}
-
-/** The index of `keys` built ahead, handed over once; undefined when there is none. */
-export function takePrebuilt(keys: Float64Array): KeyIndex | undefined {
-  const x = prebuilt.get(keys);
-  prebuilt.delete(keys);
-  return x;
-}
-
-/** Whether `keys` has an index built ahead (not yet taken). */
-export function isPrebuilt(keys: Float64Array): boolean {
-  return prebuilt.has(keys);
-}
-
-/** The index of `keys`: the one built ahead (once), else a new one. */
-export function takeKeyIndex(keys: Float64Array): KeyIndex {
-  return takePrebuilt(keys) ?? new KeyIndex(keys);
 }

@@ -19,7 +19,7 @@ import { EventKind } from "../wasm/abi.js";
 import type { AnalyzeResult } from "../alg/analyze.js";
 import { CONTROL_LINES_KEPT } from "../alg/sessions.js";
 import type { NatMapping } from "./types.js";
-import { CrossChains, isPrebuilt, prebuildKeyIndex, takeKeyIndex, takePrebuilt, type Chains, type KeyIndex } from "./key-index.js";
+import { Chains } from "./key-index.js";
 import { flowColumns, flowSpan, isV4Udp, V4_KEYS, type FlowColumns } from "./flow-columns.js";
 
 const NAT_LISTED = 256;
@@ -67,36 +67,55 @@ export interface Reconciliation {
 
 /**
  * What `reconcile` computes from one capture alone, done ahead (verify-run.ts: as soon as that
- * capture's worker is done): its columns, and for the first of the two (`first`: the other is
- * still analyzing) the two endpoint indexes the pairing searches, whichever side it is.
+ * capture is analyzed, while the other may still be): its columns, with the flow ids in the order
+ * of each endpoint key (what the pairing joins the two captures by).
  */
-export function prepareReconcile(t: FlowTable, first: boolean): void {
-  const c = flowColumns(t);
-  if (!first) return;
-  prebuildKeyIndex(c.initiator);
-  prebuildKeyIndex(c.responder);
+export function prepareReconcile(t: FlowTable): void {
+  flowColumns(t);
 }
 
 /**
  * The outside flows sharing each inside flow's key: `group[id]` (0: none) and the chains of
- * outside flows per group. From the outside capture's index (built ahead, or now), or, when only
- * the inside capture's was built ahead, from that one with one lookup per outside flow: the same
- * chains either way (every outside flow with the key, ascending), numbered otherwise.
+ * outside flows per group, each ascending, with their members side by side (Chains.layout). One
+ * merge of the two captures' flow ids in key order (FlowColumns' orders): groups are the keys
+ * both captures hold, numbered in key order; an outside group's members are a run of its order.
  */
-function candidates(iKeys: Float64Array, oKeys: Float64Array): { chains: Chains; group: Int32Array; done: () => void } {
-  const ni = iKeys.length - 1;
+export function joinByKey(iKeys: Float64Array, iOrder: Int32Array, oKeys: Float64Array, oOrder: Int32Array): { chains: Chains; group: Int32Array } {
+  const ni = iOrder.length;
+  const no = oOrder.length;
   const group = new Int32Array(ni + 1);
-  const inner = isPrebuilt(oKeys) ? undefined : takePrebuilt(iKeys);
-  if (!inner) {
-    const idx: KeyIndex = takeKeyIndex(oKeys);
-    for (let id = 1; id <= ni; id++) group[id] = idx.lookup(iKeys[id]);
-    return { chains: idx, group, done: () => idx.release() };
+  const most = Math.min(ni, no) + 1;
+  const head = new Int32Array(most);
+  const count = new Int32Array(most);
+  const first = new Int32Array(most);
+  const next = new Int32Array(no + 1);
+  let groups = 0;
+  let i = 0;
+  let o = 0;
+  while (i < ni && o < no) {
+    const k = iKeys[iOrder[i]];
+    const ko = oKeys[oOrder[o]];
+    if (k < ko) {
+      i++;
+      continue;
+    }
+    if (ko < k) {
+      o++;
+      continue;
+    }
+    const g = ++groups;
+    let end = o + 1;
+    while (end < no && oKeys[oOrder[end]] === k) {
+      next[oOrder[end - 1]] = oOrder[end];
+      end++;
+    }
+    head[g] = oOrder[o];
+    count[g] = end - o;
+    first[g] = o;
+    o = end;
+    for (; i < ni && iKeys[iOrder[i]] === k; i++) group[iOrder[i]] = g;
   }
-  const chains = new CrossChains(inner, oKeys);
-  const of = inner.groupOfIds();
-  for (let id = 1; id <= ni; id++) group[id] = chains.count[of[id]] ? of[id] : 0;
-  inner.release();
-  return { chains, group, done: () => chains.release() };
+  return { chains: new Chains(groups, no, { head, count, next, members: oOrder, first }), group };
 }
 
 export function reconcile(inside: FlowTable, outside: FlowTable, opts: ReconcileOptions = {}): Reconciliation {
@@ -107,8 +126,8 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
   const oKeys = oCols;
   const iKeys = iCols;
   // Per inside flow: the outside groups sharing its responder (outbound) / initiator (inbound).
-  const byResp = candidates(iKeys.responder, oKeys.responder);
-  const byInit = candidates(iKeys.initiator, oKeys.initiator);
+  const byResp = joinByKey(iKeys.responder, iKeys.responderOrder, oKeys.responder, oKeys.responderOrder);
+  const byInit = joinByKey(iKeys.initiator, iKeys.initiatorOrder, oKeys.initiator, oKeys.initiatorOrder);
   const oByResp = byResp.chains;
   const oByInit = byInit.chains;
   const gResp = byResp.group;
@@ -275,9 +294,6 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
   const udpOut = (g: number) => isV4Udp(oKeys.initiator[g]) || (oKeys.initiator[g] >= V4_KEYS && outside.proto(g) === "udp");
   const cross = crossedPairs(iKeys, oKeys, iStart, oStart, iPkts, oPkts, offset, Math.min(tol, CROSSING_MS), in2out, out2in, ends, udpOut);
   paired += cross.added;
-  // Taken for this pairing only (takeKeyIndex): freed now rather than at the next full collection.
-  byResp.done();
-  byInit.done();
   const cache = new Map<number, NatMapping>();
   const mappingOf = (id: number): NatMapping | undefined => {
     const g = in2out[id];

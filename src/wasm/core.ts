@@ -19,6 +19,7 @@ import {
   type EventKind,
 } from "./abi.js";
 import { type CoreExports, InternalError, instantiateCore } from "./instantiate.js";
+import { offerKeySortModule } from "./key-sort.js";
 import { EndedFlows, FLOW_PAGE, FlowTable, type NotSpilled } from "../capture/flow-table.js";
 
 export { FlowTable, hasPorts } from "../capture/flow-table.js";
@@ -267,6 +268,8 @@ export class CaptureCore {
 
   constructor(module: WebAssembly.Module, private readonly opts: CoreOptions = {}) {
     this.exports = instantiateCore(module);
+    // The module that sorts this thread's flow keys for the NAT reconciliation (key-sort.ts).
+    offerKeySortModule(module);
     this.ended = new EndedFlows({ memoryBytes: opts.endedMemoryBytes, dir: opts.spillDir });
     const window = Math.max(opts.windowBytes ?? DEFAULT_WINDOW, 512 << 10);
     const rc = this.exports.init(

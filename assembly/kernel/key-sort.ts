@@ -1,0 +1,91 @@
+/**
+ * Flow ids sorted by endpoint key, for the NAT reconciliation's join of two captures' flows
+ * (src/verify/key-order.ts). Runs in an instance of its own (no init(): the memory from where
+ * this instance's pages end is free), never in the instance that scanned a capture.
+ *
+ * Keys are the host's numeric endpoint keys (FlowTable.endpointKeys): integral doubles in
+ * [0, 2^53). The sort is a least-significant-digit radix sort on 11-bit digits (five passes cover
+ * 55 bits), stable, over ids that start in ascending order: equal keys keep their ids ascending.
+ * A pass whose digit is the same for every key is skipped (the histograms of all five digits are
+ * counted in one read of the keys).
+ *
+ * Regions, from KS (n keys): keys u64[n] | ids u32[n] | keys u64[n] | ids u32[n] | counts u32[5 × 2048].
+ */
+
+const DIGIT_BITS: u64 = 11;
+const BUCKETS: u32 = 1 << <u32>DIGIT_BITS;
+const PASSES: u32 = 5;
+
+let ks: usize = 0;
+let ksCap: u32 = 0;
+
+@inline function align64(p: usize): usize {
+  return (p + 63) & ~(<usize>63);
+}
+
+/**
+ * Makes room for `n` keys (growing memory when needed) and returns where the host writes them as
+ * f64 (keys[0..n)); 0 when memory cannot grow.
+ */
+export function keySortReserve(n: u32): usize {
+  if (ks != 0 && n <= ksCap) return ks;
+  let need = <usize>n * 24 + <usize>(PASSES * BUCKETS) * 4 + 256;
+  let base = (<usize>memory.size()) << 16;
+  let pages = <i32>((need + 0xffff) >> 16);
+  if (memory.grow(pages) < 0) return 0;
+  ks = base;
+  ksCap = n;
+  return ks;
+}
+
+/**
+ * Sorts ids 1..n by the keys written at keySortReserve's pointer (key of id i + 1 at index i);
+ * returns where the sorted ids are (u32[n]). The keys must be integral doubles in [0, 2^53).
+ */
+export function keySort(n: u32): usize {
+  let keysA = ks;
+  let idsA = align64(keysA + <usize>n * 8);
+  let keysB = align64(idsA + <usize>n * 4);
+  let idsB = align64(keysB + <usize>n * 8);
+  let counts = align64(idsB + <usize>n * 4);
+  memory.fill(counts, 0, <usize>(PASSES * BUCKETS) * 4);
+  for (let i: u32 = 0; i < n; i++) {
+    let p = keysA + (<usize>i << 3);
+    let k = <u64>load<f64>(p);
+    store<u64>(p, k);
+    store<u32>(idsA + (<usize>i << 2), i + 1);
+    for (let d: u32 = 0; d < PASSES; d++) {
+      let c = counts + ((<usize>(d * BUCKETS) + <usize>((k >> (<u64>d * DIGIT_BITS)) & <u64>(BUCKETS - 1))) << 2);
+      store<u32>(c, load<u32>(c) + 1);
+    }
+  }
+  for (let d: u32 = 0; d < PASSES; d++) {
+    let c = counts + (<usize>(d * BUCKETS) << 2);
+    // Every key with the same digit: this pass would keep the order.
+    let trivial = false;
+    let sum: u32 = 0;
+    for (let b: u32 = 0; b < BUCKETS; b++) {
+      let x = load<u32>(c + (<usize>b << 2));
+      if (x == n) trivial = true;
+      store<u32>(c + (<usize>b << 2), sum);
+      sum += x;
+    }
+    if (trivial) continue;
+    let shift = <u64>d * DIGIT_BITS;
+    for (let i: u32 = 0; i < n; i++) {
+      let k = load<u64>(keysA + (<usize>i << 3));
+      let slot = c + (<usize>((k >> shift) & <u64>(BUCKETS - 1)) << 2);
+      let j = load<u32>(slot);
+      store<u32>(slot, j + 1);
+      store<u64>(keysB + (<usize>j << 3), k);
+      store<u32>(idsB + (<usize>j << 2), load<u32>(idsA + (<usize>i << 2)));
+    }
+    let t = keysA;
+    keysA = keysB;
+    keysB = t;
+    t = idsA;
+    idsA = idsB;
+    idsB = t;
+  }
+  return idsA;
+}

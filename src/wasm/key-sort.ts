@@ -1,0 +1,76 @@
+/**
+ * Flow ids sorted by their numeric endpoint keys (FlowTable.endpointKeys), for the NAT
+ * reconciliation's join of the two captures' flows (src/verify/nat.ts joinByKey). Sorted in an
+ * instance of the wasm core of its own (assembly/kernel/key-sort.ts: a radix sort, a few ms for
+ * 250 k keys), made from the module the thread compiled to scan a capture (offered by
+ * instantiateCore) and dropped after each call, so its memory (24 bytes a key) is not held; in
+ * JavaScript where this thread compiled no core (both captures analyzed in workers, a table
+ * received whole) or its memory cannot grow. Both give the same order: ascending keys, equal keys
+ * in ascending id.
+ */
+import { InternalError } from "./instantiate.js";
+
+interface KeySortExports {
+  memory: WebAssembly.Memory;
+  keySortReserve(n: number): number;
+  keySort(n: number): number;
+}
+
+let offered: WebAssembly.Module | undefined;
+
+/** The core module compiled in this thread (the first offered is kept; instantiate.ts offers each). */
+export function offerKeySortModule(module: WebAssembly.Module): void {
+  offered ??= module;
+}
+
+/** An instance of the offered module with the sort's exports, or undefined (none offered, an old core). */
+function kernel(): KeySortExports | undefined {
+  if (!offered) return undefined;
+  let x: KeySortExports;
+  try {
+    x = new WebAssembly.Instance(offered, {
+      env: {
+        abort(_msg: number, _file: number, line: number, column: number): never {
+          throw new InternalError(`wasm core aborted at ${line}:${column}`);
+        },
+      },
+    }).exports as unknown as KeySortExports;
+  } catch {
+    return undefined;
+  }
+  return typeof x.keySort === "function" && typeof x.keySortReserve === "function" ? x : undefined;
+}
+
+/** Where sortIdsByKey sorts in this thread: "wasm" once a core module with the sort was offered, else "js". */
+export function keySortEngine(): "wasm" | "js" {
+  return kernel() ? "wasm" : "js";
+}
+
+/**
+ * For each column (`keys[id]` for ids 1..keys.length − 1; integral, in [0, 2^53)), its ids in
+ * ascending key order, equal keys in ascending id (an array of keys.length − 1 ids).
+ */
+export function sortIdsByKey(columns: Float64Array[]): Int32Array[] {
+  const x = kernel();
+  return columns.map((keys) => (x && sortInWasm(x, keys)) || sortIdsByKeyJs(keys));
+}
+
+function sortInWasm(x: KeySortExports, keys: Float64Array): Int32Array | undefined {
+  const n = keys.length - 1;
+  if (n <= 0) return new Int32Array(0);
+  const at = x.keySortReserve(n) >>> 0;
+  if (at === 0) return undefined;
+  // The memory may have grown: views of it are made after the reservation.
+  new Float64Array(x.memory.buffer, at, n).set(keys.subarray(1));
+  const ids = x.keySort(n) >>> 0;
+  return new Int32Array(x.memory.buffer, ids, n).slice();
+}
+
+/** sortIdsByKey's order in JavaScript (a comparison sort). */
+export function sortIdsByKeyJs(keys: Float64Array): Int32Array {
+  const n = Math.max(0, keys.length - 1);
+  const ids = new Int32Array(n);
+  for (let i = 0; i < n; i++) ids[i] = i + 1;
+  // Keys below 2^53: their difference is exact.
+  return ids.sort((a, b) => keys[a] - keys[b] || a - b);
+}
