@@ -93,19 +93,30 @@ const IX_SIZE: usize = 4;
   return flowIndexPtr + (<usize>i) * IX_SIZE;
 }
 
-/** The record an index entry names (a free entry: the last slot, never used, as a harmless touch). */
+/** The record an index entry names (not a free entry's). */
 @inline function recOf(e: usize): usize {
   return flowsPtr + (<usize>((load<u32>(e) - 1) & flowMask)) * FLOW_SIZE;
 }
 
 /**
- * Loads the index entry a hash probes first and both cache lines of the record it names (the
- * batch does this for all its packets ahead of the upserts, so their misses overlap); returns a
- * word of what was read, for the caller to keep the loads alive.
+ * Loads the index entries a hash probes and both cache lines of the record of the first whose
+ * fingerprint matches — the packet's own flow but for a rare false match; nothing more for a new
+ * flow (the batch does this for all its packets ahead of the upserts, so their misses overlap);
+ * returns a word of what was read, for the caller to keep the loads alive. Touching the home
+ * entry's record instead left the probe a miss whenever the flow's entry was further along its
+ * chain, ~4 in 10 lookups at half load (bench/PERFORMANCE-LOG.md, session 23).
  */
 @inline export function touchHome(h: u32): u32 {
-  let r = recOf(ixPtr(h & flowMask));
-  return load<u32>(r) + load<u32>(r + (FLOW_SIZE >> 1));
+  let i = h & flowMask;
+  while (true) {
+    let x = load<u32>(ixPtr(i));
+    if (x == 0) return 0;
+    if (((x ^ h) & ~flowMask) == 0) {
+      let r = flowsPtr + (<usize>((x - 1) & flowMask)) * FLOW_SIZE;
+      return load<u32>(r) + load<u32>(r + (FLOW_SIZE >> 1));
+    }
+    i = (i + 1) & flowMask;
+  }
 }
 
 /** FLOWS slots never used so far start here; freed ones wait on the free stack (flowFreePtr). */
