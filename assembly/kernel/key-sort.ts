@@ -38,16 +38,26 @@ export function keySortReserve(n: u32): usize {
   return ks;
 }
 
+/** The regions of the sort under way (keySortCount): keys and ids read by the next pass, and written. */
+let keysA: usize = 0;
+let idsA: usize = 0;
+let keysB: usize = 0;
+let idsB: usize = 0;
+let counts: usize = 0;
+
 /**
- * Sorts ids 1..n by the keys written at keySortReserve's pointer (key of id i + 1 at index i);
- * returns where the sorted ids are (u32[n]). The keys must be integral doubles in [0, 2^53).
+ * Starts sorting ids 1..n by the keys written at keySortReserve's pointer (key of id i + 1 at
+ * index i): the keys as integers, the ids, and the histograms of every digit. The keys must be
+ * integral doubles in [0, 2^53). Then keySortPass for each digit, lowest first, and keySortIds.
+ * (Passes are calls of their own: V8 runs a wasm function's first call to its end in its baseline
+ * code, and a later call in its optimised code once made, so only the first pass runs unoptimised.)
  */
-export function keySort(n: u32): usize {
-  let keysA = ks;
-  let idsA = align64(keysA + <usize>n * 8);
-  let keysB = align64(idsA + <usize>n * 4);
-  let idsB = align64(keysB + <usize>n * 8);
-  let counts = align64(idsB + <usize>n * 4);
+export function keySortCount(n: u32): void {
+  keysA = ks;
+  idsA = align64(keysA + <usize>n * 8);
+  keysB = align64(idsA + <usize>n * 4);
+  idsB = align64(keysB + <usize>n * 8);
+  counts = align64(idsB + <usize>n * 4);
   memory.fill(counts, 0, <usize>(PASSES * BUCKETS) * 4);
   for (let i: u32 = 0; i < n; i++) {
     let p = keysA + (<usize>i << 3);
@@ -59,33 +69,48 @@ export function keySort(n: u32): usize {
       store<u32>(c, load<u32>(c) + 1);
     }
   }
-  for (let d: u32 = 0; d < PASSES; d++) {
-    let c = counts + (<usize>(d * BUCKETS) << 2);
-    // Every key with the same digit: this pass would keep the order.
-    let trivial = false;
-    let sum: u32 = 0;
-    for (let b: u32 = 0; b < BUCKETS; b++) {
-      let x = load<u32>(c + (<usize>b << 2));
-      if (x == n) trivial = true;
-      store<u32>(c + (<usize>b << 2), sum);
-      sum += x;
-    }
-    if (trivial) continue;
-    let shift = <u64>d * DIGIT_BITS;
-    for (let i: u32 = 0; i < n; i++) {
-      let k = load<u64>(keysA + (<usize>i << 3));
-      let slot = c + (<usize>((k >> shift) & <u64>(BUCKETS - 1)) << 2);
-      let j = load<u32>(slot);
-      store<u32>(slot, j + 1);
-      store<u64>(keysB + (<usize>j << 3), k);
-      store<u32>(idsB + (<usize>j << 2), load<u32>(idsA + (<usize>i << 2)));
-    }
-    let t = keysA;
-    keysA = keysB;
-    keysB = t;
-    t = idsA;
-    idsA = idsB;
-    idsB = t;
+}
+
+/** Digits keySortPass takes (the lowest first). */
+export function keySortPasses(): u32 {
+  return PASSES;
+}
+
+/**
+ * Orders the n keys and ids by digit `d` (stable), unless every key has the same digit there:
+ * returns 1 when it moved them, 0 when the pass was skipped.
+ */
+export function keySortPass(n: u32, d: u32): u32 {
+  let c = counts + (<usize>(d * BUCKETS) << 2);
+  // Every key with the same digit: this pass would keep the order.
+  let trivial = false;
+  let sum: u32 = 0;
+  for (let b: u32 = 0; b < BUCKETS; b++) {
+    let x = load<u32>(c + (<usize>b << 2));
+    if (x == n) trivial = true;
+    store<u32>(c + (<usize>b << 2), sum);
+    sum += x;
   }
+  if (trivial) return 0;
+  let shift = <u64>d * DIGIT_BITS;
+  for (let i: u32 = 0; i < n; i++) {
+    let k = load<u64>(keysA + (<usize>i << 3));
+    let slot = c + (<usize>((k >> shift) & <u64>(BUCKETS - 1)) << 2);
+    let j = load<u32>(slot);
+    store<u32>(slot, j + 1);
+    store<u64>(keysB + (<usize>j << 3), k);
+    store<u32>(idsB + (<usize>j << 2), load<u32>(idsA + (<usize>i << 2)));
+  }
+  let t = keysA;
+  keysA = keysB;
+  keysB = t;
+  t = idsA;
+  idsA = idsB;
+  idsB = t;
+  return 1;
+}
+
+/** Where the sorted ids are (u32[n]), once every pass is done. */
+export function keySortIds(): usize {
   return idsA;
 }

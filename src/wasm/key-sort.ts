@@ -13,7 +13,10 @@ import { InternalError } from "./instantiate.js";
 interface KeySortExports {
   memory: WebAssembly.Memory;
   keySortReserve(n: number): number;
-  keySort(n: number): number;
+  keySortCount(n: number): void;
+  keySortPasses(): number;
+  keySortPass(n: number, digit: number): number;
+  keySortIds(): number;
 }
 
 let offered: WebAssembly.Module | undefined;
@@ -38,7 +41,7 @@ function kernel(): KeySortExports | undefined {
   } catch {
     return undefined;
   }
-  return typeof x.keySort === "function" && typeof x.keySortReserve === "function" ? x : undefined;
+  return typeof x.keySortPass === "function" && typeof x.keySortReserve === "function" ? x : undefined;
 }
 
 /** Where sortIdsByKey sorts in this thread: "wasm" once a core module with the sort was offered, else "js". */
@@ -62,8 +65,9 @@ function sortInWasm(x: KeySortExports, keys: Float64Array): Int32Array | undefin
   if (at === 0) return undefined;
   // The memory may have grown: views of it are made after the reservation.
   new Float64Array(x.memory.buffer, at, n).set(keys.subarray(1));
-  const ids = x.keySort(n) >>> 0;
-  return new Int32Array(x.memory.buffer, ids, n).slice();
+  x.keySortCount(n);
+  for (let d = 0, passes = x.keySortPasses(); d < passes; d++) x.keySortPass(n, d);
+  return new Int32Array(x.memory.buffer, x.keySortIds() >>> 0, n).slice();
 }
 
 /** sortIdsByKey's order in JavaScript (a comparison sort). */

@@ -25,7 +25,10 @@ const pairs = (root: string) => readdirSync(root).map((d) => [join(root, d, "ins
 interface KernelExports {
   memory: WebAssembly.Memory;
   keySortReserve(n: number): number;
-  keySort(n: number): number;
+  keySortCount(n: number): void;
+  keySortPasses(): number;
+  keySortPass(n: number, digit: number): number;
+  keySortIds(): number;
 }
 
 let kernel: KernelExports;
@@ -40,7 +43,9 @@ function wasmOrder(keys: Float64Array): number[] {
   const at = kernel.keySortReserve(n) >>> 0;
   expect(at).toBeGreaterThan(0);
   new Float64Array(kernel.memory.buffer, at, n).set(keys.subarray(1));
-  return [...new Int32Array(kernel.memory.buffer, kernel.keySort(n) >>> 0, n)];
+  kernel.keySortCount(n);
+  for (let d = 0; d < kernel.keySortPasses(); d++) kernel.keySortPass(n, d);
+  return [...new Int32Array(kernel.memory.buffer, kernel.keySortIds() >>> 0, n)];
 }
 
 function keysOf(values: number[]): Float64Array {
