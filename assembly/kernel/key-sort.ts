@@ -48,7 +48,8 @@ let counts: usize = 0;
 /**
  * Starts sorting ids 1..n by the keys written at keySortReserve's pointer (key of id i + 1 at
  * index i): the keys as integers, the ids, and the histograms of every digit. The keys must be
- * integral doubles in [0, 2^53). Then keySortPass for each digit, lowest first, and keySortIds.
+ * integral doubles in [0, 2^53). Then keySortPass for each digit, lowest first, then keySortIds
+ * and keySortKeys.
  * (Passes are calls of their own: V8 runs a wasm function's first call to its end in its baseline
  * code, and a later call in its optimised code once made, so only the first pass runs unoptimised.)
  */
@@ -113,4 +114,13 @@ export function keySortPass(n: u32, d: u32): u32 {
 /** Where the sorted ids are (u32[n]), once every pass is done. */
 export function keySortIds(): usize {
   return idsA;
+}
+
+/** The n keys in sorted order as doubles again (f64[n], where keySortKeys says), once every pass is done. */
+export function keySortKeys(n: u32): usize {
+  for (let i: u32 = 0; i < n; i++) {
+    let p = keysA + (<usize>i << 3);
+    store<f64>(p, <f64>load<u64>(p));
+  }
+  return keysA;
 }

@@ -7,7 +7,7 @@
 import type { FlowTable } from "../wasm/core.js";
 import { ENDED_FLOW } from "../capture/flow-table.js";
 import { KeyIndex, type KeyIndexParts } from "./key-index.js";
-import { sortIdsByKey } from "../wasm/key-sort.js";
+import { sortIdsByKey, type KeyOrder } from "../wasm/key-sort.js";
 import type { Session } from "../alg/sessions.js";
 
 export interface FlowColumns {
@@ -16,10 +16,11 @@ export interface FlowColumns {
   responder: Float64Array;
   /**
    * The flow ids (all of them, n) in ascending order of their initiator's / responder's key, equal
-   * keys in ascending id (wasm/key-sort.ts): what the reconciliation joins the two captures by.
+   * keys in ascending id, and the keys in that order (wasm/key-sort.ts): what the reconciliation
+   * joins the two captures by.
    */
-  initiatorOrder: Int32Array;
-  responderOrder: Int32Array;
+  initiatorOrder: KeyOrder;
+  responderOrder: KeyOrder;
   /** First-packet time in ms (FlowTable.firstMs). */
   firstMs: Float64Array;
   /** Packets, both directions (FlowTable.totalPackets). */
@@ -79,7 +80,8 @@ export function computeFlowColumns(t: FlowTable): FlowColumns {
 
 /** The buffers of `c`'s columns (to transfer them to another thread). */
 export function columnBuffers(c: FlowColumns): ArrayBuffer[] {
-  return [c.initiator, c.responder, c.initiatorOrder, c.responderOrder, c.firstMs, c.packets].map((a) => a.buffer as ArrayBuffer);
+  const { initiatorOrder: io, responderOrder: ro } = c;
+  return [c.initiator, c.responder, io.ids, io.sorted, ro.ids, ro.sorted, c.firstMs, c.packets].map((a) => a.buffer as ArrayBuffer);
 }
 
 /** The columns of `t` (computed on the first call). */

@@ -20,6 +20,7 @@ import type { AnalyzeResult } from "../alg/analyze.js";
 import { CONTROL_LINES_KEPT } from "../alg/sessions.js";
 import type { NatMapping } from "./types.js";
 import { Chains } from "./key-index.js";
+import type { KeyOrder } from "../wasm/key-sort.js";
 import { flowColumns, flowSpan, isV4Udp, V4_KEYS, type FlowColumns } from "./flow-columns.js";
 
 const NAT_LISTED = 256;
@@ -80,7 +81,9 @@ export function prepareReconcile(t: FlowTable): void {
  * merge of the two captures' flow ids in key order (FlowColumns' orders): groups are the keys
  * both captures hold, numbered in key order; an outside group's members are a run of its order.
  */
-export function joinByKey(iKeys: Float64Array, iOrder: Int32Array, oKeys: Float64Array, oOrder: Int32Array): { chains: Chains; group: Int32Array } {
+export function joinByKey(inside: KeyOrder, outside: KeyOrder): { chains: Chains; group: Int32Array } {
+  const { ids: iOrder, sorted: iSorted } = inside;
+  const { ids: oOrder, sorted: oSorted } = outside;
   const ni = iOrder.length;
   const no = oOrder.length;
   const group = new Int32Array(ni + 1);
@@ -93,8 +96,8 @@ export function joinByKey(iKeys: Float64Array, iOrder: Int32Array, oKeys: Float6
   let i = 0;
   let o = 0;
   while (i < ni && o < no) {
-    const k = iKeys[iOrder[i]];
-    const ko = oKeys[oOrder[o]];
+    const k = iSorted[i];
+    const ko = oSorted[o];
     if (k < ko) {
       i++;
       continue;
@@ -105,7 +108,7 @@ export function joinByKey(iKeys: Float64Array, iOrder: Int32Array, oKeys: Float6
     }
     const g = ++groups;
     let end = o + 1;
-    while (end < no && oKeys[oOrder[end]] === k) {
+    while (end < no && oSorted[end] === k) {
       next[oOrder[end - 1]] = oOrder[end];
       end++;
     }
@@ -113,7 +116,7 @@ export function joinByKey(iKeys: Float64Array, iOrder: Int32Array, oKeys: Float6
     count[g] = end - o;
     first[g] = o;
     o = end;
-    for (; i < ni && iKeys[iOrder[i]] === k; i++) group[iOrder[i]] = g;
+    for (; i < ni && iSorted[i] === k; i++) group[iOrder[i]] = g;
   }
   return { chains: new Chains(groups, no, { head, count, next, members: oOrder, first }), group };
 }
@@ -126,8 +129,8 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
   const oKeys = oCols;
   const iKeys = iCols;
   // Per inside flow: the outside groups sharing its responder (outbound) / initiator (inbound).
-  const byResp = joinByKey(iKeys.responder, iKeys.responderOrder, oKeys.responder, oKeys.responderOrder);
-  const byInit = joinByKey(iKeys.initiator, iKeys.initiatorOrder, oKeys.initiator, oKeys.initiatorOrder);
+  const byResp = joinByKey(iKeys.responderOrder, oKeys.responderOrder);
+  const byInit = joinByKey(iKeys.initiatorOrder, oKeys.initiatorOrder);
   const oByResp = byResp.chains;
   const oByInit = byInit.chains;
   const gResp = byResp.group;

@@ -17,6 +17,13 @@ interface KeySortExports {
   keySortPasses(): number;
   keySortPass(n: number, digit: number): number;
   keySortIds(): number;
+  keySortKeys(n: number): number;
+}
+
+/** A column's flow ids in key order, and the keys in that order (keys[ids[i]] = sorted[i]). */
+export interface KeyOrder {
+  ids: Int32Array;
+  sorted: Float64Array;
 }
 
 let offered: WebAssembly.Module | undefined;
@@ -51,30 +58,35 @@ export function keySortEngine(): "wasm" | "js" {
 
 /**
  * For each column (`keys[id]` for ids 1..keys.length − 1; integral, in [0, 2^53)), its ids in
- * ascending key order, equal keys in ascending id (an array of keys.length − 1 ids).
+ * ascending key order, equal keys in ascending id (keys.length − 1 ids), and its keys in that order
+ * (read in order where `keys[ids[i]]` would be a random read per flow).
  */
-export function sortIdsByKey(columns: Float64Array[]): Int32Array[] {
+export function sortIdsByKey(columns: Float64Array[]): KeyOrder[] {
   const x = kernel();
   return columns.map((keys) => (x && sortInWasm(x, keys)) || sortIdsByKeyJs(keys));
 }
 
-function sortInWasm(x: KeySortExports, keys: Float64Array): Int32Array | undefined {
+function sortInWasm(x: KeySortExports, keys: Float64Array): KeyOrder | undefined {
   const n = keys.length - 1;
-  if (n <= 0) return new Int32Array(0);
+  if (n <= 0) return { ids: new Int32Array(0), sorted: new Float64Array(0) };
   const at = x.keySortReserve(n) >>> 0;
   if (at === 0) return undefined;
   // The memory may have grown: views of it are made after the reservation.
   new Float64Array(x.memory.buffer, at, n).set(keys.subarray(1));
   x.keySortCount(n);
   for (let d = 0, passes = x.keySortPasses(); d < passes; d++) x.keySortPass(n, d);
-  return new Int32Array(x.memory.buffer, x.keySortIds() >>> 0, n).slice();
+  const ids = new Int32Array(x.memory.buffer, x.keySortIds() >>> 0, n).slice();
+  return { ids, sorted: new Float64Array(x.memory.buffer, x.keySortKeys(n) >>> 0, n).slice() };
 }
 
 /** sortIdsByKey's order in JavaScript (a comparison sort). */
-export function sortIdsByKeyJs(keys: Float64Array): Int32Array {
+export function sortIdsByKeyJs(keys: Float64Array): KeyOrder {
   const n = Math.max(0, keys.length - 1);
   const ids = new Int32Array(n);
   for (let i = 0; i < n; i++) ids[i] = i + 1;
   // Keys below 2^53: their difference is exact.
-  return ids.sort((a, b) => keys[a] - keys[b] || a - b);
+  ids.sort((a, b) => keys[a] - keys[b] || a - b);
+  const sorted = new Float64Array(n);
+  for (let i = 0; i < n; i++) sorted[i] = keys[ids[i]];
+  return { ids, sorted };
 }

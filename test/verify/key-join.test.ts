@@ -29,6 +29,7 @@ interface KernelExports {
   keySortPasses(): number;
   keySortPass(n: number, digit: number): number;
   keySortIds(): number;
+  keySortKeys(n: number): number;
 }
 
 let kernel: KernelExports;
@@ -37,15 +38,16 @@ beforeAll(async () => {
   kernel = instantiateCore(await loadCoreModule()) as unknown as KernelExports;
 });
 
-/** Ids 1..n sorted by the wasm kernel itself. */
-function wasmOrder(keys: Float64Array): number[] {
+/** Ids 1..n sorted by the wasm kernel itself, and its keys in that order. */
+function wasmOrder(keys: Float64Array): { ids: number[]; sorted: number[] } {
   const n = keys.length - 1;
   const at = kernel.keySortReserve(n) >>> 0;
   expect(at).toBeGreaterThan(0);
   new Float64Array(kernel.memory.buffer, at, n).set(keys.subarray(1));
   kernel.keySortCount(n);
   for (let d = 0; d < kernel.keySortPasses(); d++) kernel.keySortPass(n, d);
-  return [...new Int32Array(kernel.memory.buffer, kernel.keySortIds() >>> 0, n)];
+  const ids = [...new Int32Array(kernel.memory.buffer, kernel.keySortIds() >>> 0, n)];
+  return { ids, sorted: [...new Float64Array(kernel.memory.buffer, kernel.keySortKeys(n) >>> 0, n)] };
 }
 
 function keysOf(values: number[]): Float64Array {
@@ -64,7 +66,8 @@ function oracle(iKeys: Float64Array, oKeys: Float64Array): number[][] {
 /** joinByKey's answer in the oracle's shape, checking its chains against its members' layout. */
 function joined(iKeys: Float64Array, oKeys: Float64Array): number[][] {
   const [iOrder, oOrder] = sortIdsByKey([iKeys, oKeys]);
-  const { chains, group } = joinByKey(iKeys, iOrder, oKeys, oOrder);
+  for (const [keys, o] of [[iKeys, iOrder], [oKeys, oOrder]] as const) expect([...o.sorted]).toEqual([...o.ids].map((id) => keys[id]));
+  const { chains, group } = joinByKey(iOrder, oOrder);
   const { members, first } = chains.layout();
   const out: number[][] = [];
   for (let id = 1; id < iKeys.length; id++) {
@@ -96,8 +99,8 @@ describe("flow ids sorted by endpoint key", () => {
     cases.push(Array.from({ length: 20000 }, (_, i) => (i % 3 ? Math.floor(rnd() * 500) * 2 ** 20 + (i % 7) : 2 ** 51 + Math.floor(rnd() * 2 ** 51))));
     for (const c of cases) {
       const keys = keysOf(c);
-      const js = [...sortIdsByKeyJs(keys)];
-      expect(wasmOrder(keys)).toEqual(js);
+      const js = [...sortIdsByKeyJs(keys).ids];
+      expect(wasmOrder(keys)).toEqual({ ids: js, sorted: js.map((id) => keys[id]) });
       for (let k = 1; k < js.length; k++) {
         expect(keys[js[k]] > keys[js[k - 1]] || (keys[js[k]] === keys[js[k - 1]] && js[k] > js[k - 1])).toBe(true);
       }
@@ -108,8 +111,11 @@ describe("flow ids sorted by endpoint key", () => {
     const t = (await scanFile("pcaps/lab/ftp-active-helper/inside.pcap")).flows;
     expect(keySortEngine()).toBe("wasm");
     const c = flowColumns(t);
-    expect([...c.initiatorOrder]).toEqual([...sortIdsByKeyJs(c.initiator)]);
-    expect([...c.responderOrder]).toEqual([...sortIdsByKeyJs(c.responder)]);
+    for (const [o, keys] of [[c.initiatorOrder, c.initiator], [c.responderOrder, c.responder]] as const) {
+      const js = sortIdsByKeyJs(keys);
+      expect([...o.ids]).toEqual([...js.ids]);
+      expect([...o.sorted]).toEqual([...js.sorted]);
+    }
   });
 });
 
