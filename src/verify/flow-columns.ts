@@ -17,10 +17,10 @@ export interface FlowColumns {
   /**
    * The flow ids (all of them, n) in ascending order of their initiator's / responder's key, equal
    * keys in ascending id, and the keys in that order (wasm/key-sort.ts): what the reconciliation
-   * joins the two captures by.
+   * joins the two captures by (keyOrders; undefined once dropKeyOrders freed them).
    */
-  initiatorOrder: KeyOrder;
-  responderOrder: KeyOrder;
+  initiatorOrder?: KeyOrder;
+  responderOrder?: KeyOrder;
   /** First-packet time in ms (FlowTable.firstMs). */
   firstMs: Float64Array;
   /** Packets, both directions (FlowTable.totalPackets). */
@@ -80,8 +80,8 @@ export function computeFlowColumns(t: FlowTable): FlowColumns {
 
 /** The buffers of `c`'s columns (to transfer them to another thread). */
 export function columnBuffers(c: FlowColumns): ArrayBuffer[] {
-  const { initiatorOrder: io, responderOrder: ro } = c;
-  return [c.initiator, c.responder, io.ids, io.sorted, ro.ids, ro.sorted, c.firstMs, c.packets].map((a) => a.buffer as ArrayBuffer);
+  const orders = [c.initiatorOrder, c.responderOrder].flatMap((o) => (o ? [o.ids, o.sorted] : []));
+  return [c.initiator, c.responder, ...orders, c.firstMs, c.packets].map((a) => a.buffer as ArrayBuffer);
 }
 
 /** The columns of `t` (computed on the first call). */
@@ -89,6 +89,27 @@ export function flowColumns(t: FlowTable): FlowColumns {
   let c = attached.get(t);
   if (!c) attached.set(t, (c = computeFlowColumns(t)));
   return c;
+}
+
+/** The key orders of `t`'s columns (computed again if dropKeyOrders freed them). */
+export function keyOrders(t: FlowTable): { initiatorOrder: KeyOrder; responderOrder: KeyOrder } {
+  const c = flowColumns(t);
+  if (!c.initiatorOrder || !c.responderOrder) [c.initiatorOrder, c.responderOrder] = sortIdsByKey([c.initiator, c.responder]);
+  return { initiatorOrder: c.initiatorOrder, responderOrder: c.responderOrder };
+}
+
+/**
+ * Frees the key orders of `t`'s columns now (4 arrays, 12 bytes a flow; verify.ts, once the
+ * pairing is settled): their buffers go to a clone dropped at once, so the next young-generation
+ * collection takes them rather than a full one after verify's peak.
+ */
+export function dropKeyOrders(t: FlowTable): void {
+  const c = attached.get(t);
+  if (!c?.initiatorOrder || !c.responderOrder) return;
+  const buffers = [c.initiatorOrder, c.responderOrder].flatMap((o) => [o.ids.buffer, o.sorted.buffer]) as ArrayBuffer[];
+  c.initiatorOrder = undefined;
+  c.responderOrder = undefined;
+  structuredClone(buffers, { transfer: buffers });
 }
 
 /** The earliest first-packet and latest last-packet time of `t` (ms), from its columns when it has them. */

@@ -21,7 +21,7 @@ import { CONTROL_LINES_KEPT } from "../alg/sessions.js";
 import type { NatMapping } from "./types.js";
 import { Chains } from "./key-index.js";
 import type { KeyOrder } from "../wasm/key-sort.js";
-import { flowColumns, flowSpan, isV4Udp, V4_KEYS, type FlowColumns } from "./flow-columns.js";
+import { flowColumns, flowSpan, isV4Udp, keyOrders, V4_KEYS, type FlowColumns } from "./flow-columns.js";
 
 const NAT_LISTED = 256;
 
@@ -121,6 +121,17 @@ export function joinByKey(inside: KeyOrder, outside: KeyOrder): { chains: Chains
   return { chains: new Chains(groups, no, { head, count, next, members: oOrder, first }), group };
 }
 
+/**
+ * Frees the memory of typed arrays now (unusable after): their buffers are handed to a clone that
+ * is dropped at once, so they go with the next young-generation collection instead of waiting,
+ * resident, for a full one (the pairing's chains of two 250 k-flow captures, ~10 MiB, held through
+ * verify's peak otherwise). Each buffer once.
+ */
+function freeNow(arrays: (Int32Array | Uint32Array | Float64Array)[]): void {
+  const buffers = arrays.map((a) => a.buffer as ArrayBuffer);
+  structuredClone(buffers, { transfer: buffers });
+}
+
 export function reconcile(inside: FlowTable, outside: FlowTable, opts: ReconcileOptions = {}): Reconciliation {
   const ni = inside.count;
   const no = outside.count;
@@ -129,8 +140,10 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
   const oKeys = oCols;
   const iKeys = iCols;
   // Per inside flow: the outside groups sharing its responder (outbound) / initiator (inbound).
-  const byResp = joinByKey(iKeys.responderOrder, oKeys.responderOrder);
-  const byInit = joinByKey(iKeys.initiatorOrder, oKeys.initiatorOrder);
+  const iOrders = keyOrders(inside);
+  const oOrders = keyOrders(outside);
+  const byResp = joinByKey(iOrders.responderOrder, oOrders.responderOrder);
+  const byInit = joinByKey(iOrders.initiatorOrder, oOrders.initiatorOrder);
   const oByResp = byResp.chains;
   const oByInit = byInit.chains;
   const gResp = byResp.group;
@@ -297,6 +310,8 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
   const udpOut = (g: number) => isV4Udp(oKeys.initiator[g]) || (oKeys.initiator[g] >= V4_KEYS && outside.proto(g) === "udp");
   const cross = crossedPairs(iKeys, oKeys, iStart, oStart, iPkts, oPkts, offset, Math.min(tol, CROSSING_MS), in2out, out2in, ends, udpOut);
   paired += cross.added;
+  // The candidates' chains are not read any more (the members are the outside columns' orders: kept).
+  freeNow([oByResp.head, oByResp.count, oByResp.next, respLayout.first, oByInit.head, oByInit.count, oByInit.next, initLayout.first, gInit]);
   const cache = new Map<number, NatMapping>();
   const mappingOf = (id: number): NatMapping | undefined => {
     const g = in2out[id];
@@ -321,6 +336,7 @@ export function reconcile(inside: FlowTable, outside: FlowTable, opts: Reconcile
   };
   // gResp is not read any more: its pages hold the NAT addresses' numbers.
   const nat = natAddresses(inside, outside, iKeys, oKeys, in2out, ends, new Uint32Array(gResp.buffer, 0, ni));
+  freeNow([gResp]);
   const unpairedInside: number[] = [];
   for (let id = 1; id <= ni; id++) if (!in2out[id]) unpairedInside.push(id);
   const unpairedOutside: number[] = [];

@@ -9,6 +9,7 @@ import type { AnalyzeResult } from "../alg/analyze.js";
 import type { RouterParseResult } from "../router/types.js";
 import type { Diagnostic, Flow } from "../types.js";
 import { captureSpan, clockShiftMs, coverageOf, CROSSING_MS, reconcile, type CaptureSpan, type Reconciliation } from "./nat.js";
+import { dropKeyOrders } from "./flow-columns.js";
 import { interleaved, subjectOf, verifySessions, type NatHints } from "./sessions.js";
 import { assessPairing, type Pairing } from "./pairing.js";
 import { compareWithRouter, predictConversations } from "./predict.js";
@@ -92,9 +93,15 @@ export function verify(inputs: VerifyInputs, opts: VerifyOptions = {}): VerifyRe
   if (!inside || !outside) return build(inputs, opts);
   const nat = reconcile(inside.scan.flows, outside.scan.flows, { clockOffsetMs: opts.clockOffsetMs });
   const pairing = assessPairing(inside, outside, nat, opts.hints, opts.sipSidesDialogs);
-  if (pairing.sides !== "swapped") return build(inputs, opts, nat, pairing);
+  // The key orders serve the reconciliations only: freed before the report is built.
+  const dropOrders = () => [inside, outside].forEach((r) => dropKeyOrders(r.scan.flows));
+  if (pairing.sides !== "swapped") {
+    dropOrders();
+    return build(inputs, opts, nat, pairing);
+  }
   // Unambiguously swapped: computed with the sides swapped back, the finding said first.
   const back = reconcile(outside.scan.flows, inside.scan.flows, { clockOffsetMs: opts.clockOffsetMs === undefined ? undefined : -opts.clockOffsetMs });
+  dropOrders();
   const pb = assessPairing(outside, inside, back, opts.hints, opts.sipSidesDialogs);
   return build({ ...inputs, inside: outside, outside: inside }, opts, back, { ...pb, findings: [...pairing.findings, ...pb.findings], checks: [...pairing.checks.filter((c) => c.check === "sides"), ...pb.checks.filter((c) => c.check !== "sides")] }, true);
 }

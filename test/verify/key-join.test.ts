@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCoreModule, scanFile } from "../../src/node/files.js";
 import { joinByKey, reconcile } from "../../src/verify/nat.js";
-import { flowColumns } from "../../src/verify/flow-columns.js";
+import { dropKeyOrders, flowColumns, keyOrders } from "../../src/verify/flow-columns.js";
 import { instantiateCore } from "../../src/wasm/instantiate.js";
 import { keySortEngine, sortIdsByKey, sortIdsByKeyJs } from "../../src/wasm/key-sort.js";
 import { DEFAULT_EPOCH_NS, ethernetFor, ipv4, udp, writePcap, type PcapRecord } from "../helpers/pcap-writer.js";
@@ -107,15 +107,24 @@ describe("flow ids sorted by endpoint key", () => {
     }
   });
 
-  it("sorts in wasm in a thread that scanned a capture, the same as in JavaScript", async () => {
+  it("sorts in wasm in a thread that scanned a capture, the same as in JavaScript; dropped orders are made again", async () => {
     const t = (await scanFile("pcaps/lab/ftp-active-helper/inside.pcap")).flows;
     expect(keySortEngine()).toBe("wasm");
     const c = flowColumns(t);
-    for (const [o, keys] of [[c.initiatorOrder, c.initiator], [c.responderOrder, c.responder]] as const) {
-      const js = sortIdsByKeyJs(keys);
-      expect([...o.ids]).toEqual([...js.ids]);
-      expect([...o.sorted]).toEqual([...js.sorted]);
-    }
+    const check = () => {
+      const { initiatorOrder, responderOrder } = keyOrders(t);
+      for (const [o, keys] of [[initiatorOrder, c.initiator], [responderOrder, c.responder]] as const) {
+        const js = sortIdsByKeyJs(keys);
+        expect([...o.ids]).toEqual([...js.ids]);
+        expect([...o.sorted]).toEqual([...js.sorted]);
+      }
+    };
+    check();
+    const before = c.initiatorOrder!.ids;
+    dropKeyOrders(t);
+    expect(before.buffer.byteLength).toBe(0);
+    expect(c.initiatorOrder).toBeUndefined();
+    check();
   });
 });
 
