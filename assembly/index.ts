@@ -77,4 +77,4 @@ export function orderPtr(): usize { return mem.orderPtr; }
 export { ctInit, ctInput, ctInPtr, ctInCap, ctEntPtr, ctFlowPtr, ctStrPtr, ctStrCap, ctStatus, ctEntLen, ctFlowLen, ctLines, ctSetup, ctRun, ctLook } from "./conntrack-json";
 
 /** Flow ids sorted by endpoint key, in an instance of its own (kernel/key-sort.ts; no init() needed). */
-export { keySortReserve, keySortCount, keySortPasses, keySortPass, keySortIds, keySortKeys } from "./kernel/key-sort";
+export { keySortReserve, keySortStart, keySortCount, keySortPasses, keySortPrefix, keySortScatter, keySortSwap, keySortIds, keySortKeys } from "./kernel/key-sort";

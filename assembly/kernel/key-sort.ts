@@ -1,7 +1,8 @@
 /**
  * Flow ids sorted by endpoint key, for the NAT reconciliation's join of two captures' flows
- * (src/verify/key-order.ts). Runs in an instance of its own (no init(): the memory from where
- * this instance's pages end is free), never in the instance that scanned a capture.
+ * (src/verify/nat.ts joinByKey; the host: src/wasm/key-sort.ts). Runs in an instance of its own
+ * (no init(): the memory from where this instance's pages end is free), never in the instance that
+ * scanned a capture.
  *
  * Keys are the host's numeric endpoint keys (FlowTable.endpointKeys): integral doubles in
  * [0, 2^53). The sort is a least-significant-digit radix sort on 11-bit digits (five passes cover
@@ -38,29 +39,40 @@ export function keySortReserve(n: u32): usize {
   return ks;
 }
 
-/** The regions of the sort under way (keySortCount): keys and ids read by the next pass, and written. */
+/** The regions of the sort under way (keySortStart): keys and ids read by the next pass, and written. */
 let keysA: usize = 0;
 let idsA: usize = 0;
 let keysB: usize = 0;
 let idsB: usize = 0;
 let counts: usize = 0;
 
-/**
- * Starts sorting ids 1..n by the keys written at keySortReserve's pointer (key of id i + 1 at
- * index i): the keys as integers, the ids, and the histograms of every digit. The keys must be
- * integral doubles in [0, 2^53). Then keySortPass for each digit, lowest first, then keySortIds
- * and keySortKeys.
- * (Passes are calls of their own: V8 runs a wasm function's first call to its end in its baseline
- * code, and a later call in its optimised code once made, so only the first pass runs unoptimised.)
+/*
+ * A sort of n keys is a sequence of calls, each loop over a range of the keys a call of its own:
+ *   keySortStart(n); keySortCount(from, to) over [0, n);
+ *   for each digit d, lowest first: keySortPrefix(d), and unless it says the pass is not needed,
+ *     keySortScatter(d, from, to) over [0, n) in order, then keySortSwap();
+ *   keySortIds(); keySortKeys(from, to) over [0, n).
+ * Why ranges: V8 runs a wasm function's call to its end in the code it started with, so the first
+ * calls of a function run in its baseline code and the later ones in its optimised code once made
+ * (the host calls them over ranges of 16 Ki keys: src/wasm/key-sort.ts).
  */
-export function keySortCount(n: u32): void {
+
+/** Lays the regions out for n keys (after keySortReserve(n)) and clears the histograms. */
+export function keySortStart(n: u32): void {
   keysA = ks;
   idsA = align64(keysA + <usize>n * 8);
   keysB = align64(idsA + <usize>n * 4);
   idsB = align64(keysB + <usize>n * 8);
   counts = align64(idsB + <usize>n * 4);
   memory.fill(counts, 0, <usize>(PASSES * BUCKETS) * 4);
-  for (let i: u32 = 0; i < n; i++) {
+}
+
+/**
+ * Keys [from, to) (written as doubles at keySortReserve's pointer, key of id i + 1 at index i;
+ * integral, in [0, 2^53)) as integers, their ids, and the histograms of every digit.
+ */
+export function keySortCount(from: u32, to: u32): void {
+  for (let i = from; i < to; i++) {
     let p = keysA + (<usize>i << 3);
     let k = <u64>load<f64>(p);
     store<u64>(p, k);
@@ -72,18 +84,17 @@ export function keySortCount(n: u32): void {
   }
 }
 
-/** Digits keySortPass takes (the lowest first). */
+/** Digits to pass over (the lowest first). */
 export function keySortPasses(): u32 {
   return PASSES;
 }
 
 /**
- * Orders the n keys and ids by digit `d` (stable), unless every key has the same digit there:
- * returns 1 when it moved them, 0 when the pass was skipped.
+ * The starts of digit d's buckets, for its scatter; 0 when every one of the n keys has the same
+ * digit there (the pass would keep the order: skipped), else 1.
  */
-export function keySortPass(n: u32, d: u32): u32 {
+export function keySortPrefix(n: u32, d: u32): u32 {
   let c = counts + (<usize>(d * BUCKETS) << 2);
-  // Every key with the same digit: this pass would keep the order.
   let trivial = false;
   let sum: u32 = 0;
   for (let b: u32 = 0; b < BUCKETS; b++) {
@@ -92,9 +103,14 @@ export function keySortPass(n: u32, d: u32): u32 {
     store<u32>(c + (<usize>b << 2), sum);
     sum += x;
   }
-  if (trivial) return 0;
+  return trivial ? 0 : 1;
+}
+
+/** Moves keys and ids [from, to) to their places by digit d (stable: ranges in order). */
+export function keySortScatter(d: u32, from: u32, to: u32): void {
+  let c = counts + (<usize>(d * BUCKETS) << 2);
   let shift = <u64>d * DIGIT_BITS;
-  for (let i: u32 = 0; i < n; i++) {
+  for (let i = from; i < to; i++) {
     let k = load<u64>(keysA + (<usize>i << 3));
     let slot = c + (<usize>((k >> shift) & <u64>(BUCKETS - 1)) << 2);
     let j = load<u32>(slot);
@@ -102,13 +118,16 @@ export function keySortPass(n: u32, d: u32): u32 {
     store<u64>(keysB + (<usize>j << 3), k);
     store<u32>(idsB + (<usize>j << 2), load<u32>(idsA + (<usize>i << 2)));
   }
+}
+
+/** After a pass's scatter: what it wrote is what the next reads. */
+export function keySortSwap(): void {
   let t = keysA;
   keysA = keysB;
   keysB = t;
   t = idsA;
   idsA = idsB;
   idsB = t;
-  return 1;
 }
 
 /** Where the sorted ids are (u32[n]), once every pass is done. */
@@ -116,9 +135,9 @@ export function keySortIds(): usize {
   return idsA;
 }
 
-/** The n keys in sorted order as doubles again (f64[n], where keySortKeys says), once every pass is done. */
-export function keySortKeys(n: u32): usize {
-  for (let i: u32 = 0; i < n; i++) {
+/** Keys [from, to) in sorted order as doubles again; returns where the n keys are (f64[n]). */
+export function keySortKeys(from: u32, to: u32): usize {
+  for (let i = from; i < to; i++) {
     let p = keysA + (<usize>i << 3);
     store<f64>(p, <f64>load<u64>(p));
   }

@@ -13,7 +13,14 @@ import { SIP_CONFLICTS_KEPT } from "./sip.js";
 import { DEFAULT_MAX_SESSIONS, DEFAULT_MAX_SIP_DIALOGS } from "./limits.js";
 import { nsToIso } from "../net/time.js";
 
-export interface AnalyzeScanOptions extends ScanOptions, AnalyzeOptions {}
+export interface AnalyzeScanOptions extends ScanOptions, AnalyzeOptions {
+  /**
+   * Called with the scan once the flow table is complete, before the sessions are finished
+   * (analyze-worker.ts hands the table over to the main thread then, which prepares it while the
+   * sessions are finished here).
+   */
+  onScanned?: (scan: CaptureScan) => void;
+}
 
 export interface AnalyzeResult {
   scan: CaptureScan;
@@ -55,6 +62,7 @@ export async function analyzeCapture(module: WebAssembly.Module, source: ByteSou
   let live: SessionBuilder | undefined = new SessionBuilder(opts);
   const builder = live;
   const scan = await scanCapture(module, source, { ...opts, onEvents: (e) => live!.push(e) });
+  opts.onScanned?.(scan);
   const sessions = builder.finish(scan.flows);
   live = undefined;
   for (const d of algDiagnostics(opts.file, builder.conditions, scan, opts)) scan.diagnostics.push(d);

@@ -1,20 +1,21 @@
 /**
  * Worker thread of `analyzeFilesParallel`: analyzes one capture and posts the result back, with
- * the flow table as a transferred copy of its records (flow-transfer.ts; the wasm instance itself
- * stays here).
+ * the flow table in place in its shared memory (posted as soon as the scan made it) or as a
+ * transferred copy of its records (flow-transfer.ts; the wasm instance itself stays here).
  */
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { analyzeFile } from "./files.js";
 import { addPrepared, packFlows, shareFlows } from "./flow-transfer.js";
 import { flowColumns, looksUpUdpFlows, prepareUdpFlows } from "../verify/flow-columns.js";
+import type { FlowTable } from "../capture/flow-table.js";
 import { takePackBuffer } from "./pack-offer.js";
 
 const { path, opts, progress, progressSlots, packLock, packLockId, offers, offerState, share } = workerData as {
   path: string; opts: Parameters<typeof analyzeFile>[1]; progress?: boolean; packLock?: Int32Array; packLockId?: number;
   /**
    * Scan with the core built with shared memory and hand the flow table over in place (its memory
-   * shared, flow-transfer.ts shareFlows) instead of a packed copy; its columns are computed here
-   * first (files.ts analyzeFilesParallel says why).
+   * shared, flow-transfer.ts shareFlows) instead of a packed copy, as soon as the scan made it
+   * (files.ts analyzeFilesParallel says why).
    */
   share?: boolean;
   /** Bytes read so far, slot packLockId − 1, for a main thread that is scanning a capture itself (files.ts analyzeFilesParallel). */
@@ -36,29 +37,34 @@ const onProgress = (bytes: number) => {
 /** The analysis and its messages; not top-level await, so the bundle can make this file a CommonJS chunk (scripts/bundle-cli.mjs). */
 async function analyzeAndPost(): Promise<void> {
   try {
-    const r = await analyzeFile(path, { ...opts, ...(progress && { onProgress }), ...(share && { sharedMemory: true }) });
+    // A table in shared memory is handed over as soon as the scan has made it, { table } (and no
+    // flows with { ok } after): the main thread, done with its own capture by then, prepares it
+    // (verify's columns) while the sessions are finished here, where this worker computed them
+    // after the sessions, on verify's critical path (the worker starts ~80–120 ms after the main
+    // thread's scan: bench/PERFORMANCE-LOG.md, session 23). Not shared (the debug core): packed below.
+    let handed = false;
+    const onScanned = (s: { flows: FlowTable }) => {
+      const shared = share ? shareFlows(s.flows) : undefined;
+      if (!shared) return;
+      parentPort!.postMessage({ table: shared.packed }, shared.transfer);
+      handed = true;
+    };
+    const r = await analyzeFile(path, { ...opts, ...(progress && { onProgress }), ...(share && { sharedMemory: true, onScanned }) });
     const { core, flows: table, ...scan } = r.scan;
     // Everything but the flow table first: the main thread deserialises it (sessions, events: ~2 MB
     // on the bench pair, ~50 ms) while the table is copied below, not after it, on verify's critical
-    // path when this is the last worker (files.ts analyzeFilesParallel joins the two messages).
+    // path when this is the last worker (files.ts analyzeFilesParallel joins the messages).
     parentPort!.postMessage({ head: { scan, sessions: r.sessions, events: r.events, ...(r.sipCut && { sipCut: r.sipCut }), ...(r.sessionCut && { sessionCut: r.sessionCut }) } });
+    if (handed) {
+      parentPort!.postMessage({ ok: true });
+      return;
+    }
     let prepared = false;
     const prepare = () => {
       flowColumns(table);
       if (looksUpUdpFlows(r.sessions)) prepareUdpFlows(table);
       prepared = true;
     };
-    if (share) {
-      // No copy to make: the columns are computed here (the main thread prepares its own table
-      // meanwhile), then the table is handed over in place. Not shared (the debug core): packed.
-      prepare();
-      const shared = shareFlows(table);
-      if (shared) {
-        addPrepared(shared.packed, shared.transfer, table);
-        parentPort!.postMessage({ ok: true, flows: shared.packed }, shared.transfer);
-        return;
-      }
-    }
     // One worker packs at a time (the pack lock of files.ts analyzeFilesParallel): the other's copy waits for this one to end.
     for (let held; packLock && packLockId && (held = Atomics.compareExchange(packLock, 0, 0, packLockId)) !== 0; ) {
       // Waiting: the other worker's table reaches the main thread first, which prepares it while this

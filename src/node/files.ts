@@ -9,6 +9,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileCore } from "../wasm/instantiate.js";
 import type { ByteSource, PullSource } from "../wasm/core.js";
+import type { FlowTable } from "../capture/flow-table.js";
+import type { PackedFlows } from "./flow-transfer.js";
 import { scanCapture, type CaptureScan, type ScanOptions } from "../capture/scan.js";
 import { analyzeCapture, type AnalyzeResult, type AnalyzeScanOptions } from "../alg/analyze.js";
 
@@ -156,14 +158,17 @@ function largestFile(paths: string[]): number {
  * TypeScript sources, e.g. under vitest). Standard input ("-") is read in this thread (a worker
  * has no access to it), the files then all in workers. `onResult` is called with each result
  * analyzed in this thread or by a worker as it is ready (what can be prepared from one capture
- * alone is done while the other is still analyzed). ALG_VERIFY_MAIN_SCAN=0 puts every file in a
- * worker (the layout before session 15; results are the same).
+ * alone is done while the other is still analyzed); `onTable` with the flow table of a worker
+ * that hands it over as soon as its scan made it (in shared memory), before its sessions are
+ * finished and its result is ready. ALG_VERIFY_MAIN_SCAN=0 puts every file in a worker (the
+ * layout before session 15; results are the same).
  */
 export async function analyzeFilesParallel(
   paths: string[], opts: Omit<FileOptions<AnalyzeScanOptions>, "file" | "onProgress"> = {},
   filters: (AnalyzeScanOptions["interfaceFilter"] | undefined)[] = [],
   onProgress?: (index: number, bytes: number) => void,
   onResult?: (index: number, result: AnalyzeResult) => void | Promise<void>,
+  onTable?: (index: number, table: FlowTable) => void | Promise<void>,
 ): Promise<AnalyzeResult[]> {
   const workerUrl = new URL("./analyze-worker.js", import.meta.url);
   const { stdin, ...shared } = opts;
@@ -181,10 +186,10 @@ export async function analyzeFilesParallel(
   // of a 250 k-flow table) is then held to the end of the report, which verify's peak allows.
   const inThread = paths.includes("-") || process.env[MAIN_SCAN_ENV] === "0" ? -1 : largestFile(paths);
   // Each worker scans with the core built with shared memory and hands its flow table over in
-  // place (analyze-worker.ts, flow-transfer.ts shareFlows), having computed its columns: no packed
-  // copy (~32 MiB and ~45 ms for 250 k flows) beside both wasm memories at verify's peak, and the
-  // columns (~75 ms) off the main thread, which prepares its own table or the other worker's
-  // meanwhile (bench/PERFORMANCE-LOG.md, session 22). The pack lock and the offers below serve
+  // place (analyze-worker.ts, flow-transfer.ts shareFlows) as soon as its scan made it: no packed
+  // copy (~32 MiB and ~45 ms for 250 k flows) beside both wasm memories at verify's peak
+  // (bench/PERFORMANCE-LOG.md, session 22), and this thread, done with its own capture by then,
+  // prepares the table (onTable) while the worker finishes its sessions (session 23). The pack lock and the offers below serve
   // the packed copies (SHARE_TABLES_ENV=0, or a core without shared memory: the debug one).
   const share = process.env[SHARE_TABLES_ENV] !== "0";
   // Only the parallel path needs these (loaded here: start-up cost of a one-capture command). The
@@ -243,11 +248,25 @@ export async function analyzeFilesParallel(
     });
     /** The result but its flow table, posted ahead of it (analyze-worker.ts). */
     let head: Omit<AnalyzeResult, "scan"> & { scan: Omit<AnalyzeResult["scan"], "flows"> } | undefined;
+    /** A table handed over in place as soon as the worker's scan made it ({ table }), made a FlowTable here and prepared (onTable). */
+    let early: Promise<FlowTable> | undefined;
     w.on("message", (m) => {
-      // { progress: bytes } while reading (when asked for), then the result: { head } (all but the
-      // flow table), then { ok, flows }.
+      // { progress: bytes } while reading (when asked for), then the result: a table in shared
+      // memory ({ table }) as soon as the scan ends, { head } (all but the flow table), then
+      // { ok } — with the flows ({ ok, flows }) unless the table came first.
       if (typeof m.progress === "number") {
         progressOf(i, m.progress);
+        return;
+      }
+      if (m.table) {
+        const packed = m.table as PackedFlows;
+        early = transferModules.then(async ([{ unpackFlows }]) => {
+          const flows = unpackFlows(packed);
+          await onTable?.(i, flows);
+          return flows;
+        });
+        // A failure is the result's (below).
+        early.catch(() => {});
         return;
       }
       if (m.head) {
@@ -259,13 +278,13 @@ export async function analyzeFilesParallel(
         reject(m.name === "InputError" ? new InputError(m.file, m.message, m.code) : new Error(m.message));
         return;
       }
-      const packed = m.flows;
+      const packed: PackedFlows | undefined = m.flows;
       const got = head!;
       head = undefined;
       // The result is handed on once the worker has ended: what `onResult` allocates (verify's
       // preparation) must not add to the worker's wasm memory, still resident until then.
-      void Promise.all([transferModules, w.terminate()]).then(async ([[{ unpackFlows }, { offerPackBuffer }]]) => {
-        const flows = unpackFlows(packed);
+      void Promise.all([transferModules, w.terminate(), early]).then(async ([[{ unpackFlows }, { offerPackBuffer }], , handed]) => {
+        const flows = handed ?? unpackFlows(packed!);
         const result: AnalyzeResult = { scan: { ...got.scan, flows }, sessions: got.sessions, events: got.events, ...(got.sipCut && { sipCut: got.sipCut }), ...(got.sessionCut && { sessionCut: got.sessionCut }) };
         // This thread's own preparation first: when the other worker ends meanwhile, it packs its
         // table itself (on the other core) while this one prepares, where an offer made first had
@@ -273,7 +292,7 @@ export async function analyzeFilesParallel(
         // after it still serves a worker that is analyzing (pack-offer.ts: none once it has packed).
         await onResult?.(i, result);
         // A table handed over in place: the others are too (no pack buffer to make for them).
-        if (!packed.shared) offerToOthers(offerPackBuffer, flows.count);
+        if (!handed && !packed!.shared) offerToOthers(offerPackBuffer, flows.count);
         resolve(result);
       }).catch(reject);
     });

@@ -17,9 +17,11 @@
  *   table — into one ArrayBuffer that is transferred, not cloned. The main thread's FlowTable
  *   places records by their id as it does over wasm memory.
  *
- * A worker that shares its table computes the reconciliation's columns first (below: what was
- * measured against it when every table was copied no longer holds once the copy is gone); one
- * that packs, only while it waits for the pack lock. Measured (2 × 1 GiB verify, load ~19): also computing the reconciliation's columns
+ * A worker that shares its table hands it over as soon as its scan has made it, before its
+ * sessions are finished (analyze-worker.ts): the main thread, done with its own capture by then,
+ * computes the reconciliation's columns meanwhile (session 23; in session 22 the worker computed
+ * them after its sessions, on verify's critical path). One that packs computes them only while it
+ * waits for the pack lock. Measured (2 × 1 GiB verify, load ~19): also computing the reconciliation's columns
  * (src/verify/flow-columns.ts) in the workers and transferring them raised the peak RSS by
  * 20–30 MiB (both workers hold them at the same moment, beside their wasm memories) for no
  * measurable gain in CPU time, so the main thread computes them, once per table — except for a

@@ -15,6 +15,7 @@ import { readFile as fsReadFile } from "node:fs/promises";
 import { analyzeFile, analyzeFilesParallel, InputError, type FileOptions } from "./files.js";
 import { STDIN, STDIN_NAME } from "./io.js";
 import type { AnalyzeResult, AnalyzeScanOptions } from "../alg/analyze.js";
+import type { FlowTable } from "../capture/flow-table.js";
 import type { RouterParseResult } from "../router/types.js";
 import type { Diagnostic } from "../types.js";
 import type { VerifyOptions, VerifyReport } from "../verify/verify.js";
@@ -102,7 +103,11 @@ export async function verifyParsedRouter(files: VerifyFiles, router: RouterParse
     const onResult = async (_i: number, r: AnalyzeResult) => {
       prepareSide(await loading, r);
     };
-    const analyzed = analyzeFilesParallel(captures, analyzeOpts, filters, onProgress, both ? onResult : undefined);
+    // A worker's table handed over before its sessions are finished: its columns are made here meanwhile.
+    const onTable = async (_i: number, t: FlowTable) => {
+      (await loading).prepareReconcile(t);
+    };
+    const analyzed = analyzeFilesParallel(captures, analyzeOpts, filters, onProgress, both ? onResult : undefined, both ? onTable : undefined);
     results = await analyzed;
   } else {
     results = [];

@@ -13,12 +13,23 @@ import { InternalError } from "./instantiate.js";
 interface KeySortExports {
   memory: WebAssembly.Memory;
   keySortReserve(n: number): number;
-  keySortCount(n: number): void;
+  keySortStart(n: number): void;
+  keySortCount(from: number, to: number): void;
   keySortPasses(): number;
-  keySortPass(n: number, digit: number): number;
+  keySortPrefix(n: number, digit: number): number;
+  keySortScatter(digit: number, from: number, to: number): void;
+  keySortSwap(): void;
   keySortIds(): number;
-  keySortKeys(n: number): number;
+  keySortKeys(from: number, to: number): number;
 }
+
+/**
+ * Keys per call of the kernel's loops: V8 runs a wasm function's call to its end in the code it
+ * started with (no on-stack replacement), so only the first calls of each loop run in its baseline
+ * code (assembly/kernel/key-sort.ts). 250 k keys sorted by the first process to sort: ~33 ms of
+ * wasm in one call per loop, ~14 ms in ranges (verify --json on the bench pair, session 23).
+ */
+const RANGE = 16384;
 
 /** A column's flow ids in key order, and the keys in that order (keys[ids[i]] = sorted[i]). */
 export interface KeyOrder {
@@ -48,7 +59,7 @@ function kernel(): KeySortExports | undefined {
   } catch {
     return undefined;
   }
-  return typeof x.keySortPass === "function" && typeof x.keySortReserve === "function" ? x : undefined;
+  return typeof x.keySortScatter === "function" && typeof x.keySortReserve === "function" ? x : undefined;
 }
 
 /** Where sortIdsByKey sorts in this thread: "wasm" once a core module with the sort was offered, else "js". */
@@ -73,10 +84,20 @@ function sortInWasm(x: KeySortExports, keys: Float64Array): KeyOrder | undefined
   if (at === 0) return undefined;
   // The memory may have grown: views of it are made after the reservation.
   new Float64Array(x.memory.buffer, at, n).set(keys.subarray(1));
-  x.keySortCount(n);
-  for (let d = 0, passes = x.keySortPasses(); d < passes; d++) x.keySortPass(n, d);
+  const ranges = (f: (from: number, to: number) => void) => {
+    for (let from = 0; from < n; from += RANGE) f(from, Math.min(n, from + RANGE));
+  };
+  x.keySortStart(n);
+  ranges(x.keySortCount);
+  for (let d = 0, passes = x.keySortPasses(); d < passes; d++) {
+    if (!x.keySortPrefix(n, d)) continue;
+    ranges((from, to) => x.keySortScatter(d, from, to));
+    x.keySortSwap();
+  }
   const ids = new Int32Array(x.memory.buffer, x.keySortIds() >>> 0, n).slice();
-  return { ids, sorted: new Float64Array(x.memory.buffer, x.keySortKeys(n) >>> 0, n).slice() };
+  let sorted = 0;
+  ranges((from, to) => (sorted = x.keySortKeys(from, to) >>> 0));
+  return { ids, sorted: new Float64Array(x.memory.buffer, sorted, n).slice() };
 }
 
 /** sortIdsByKey's order in JavaScript (a comparison sort). */

@@ -7,8 +7,8 @@
  * damaged; and the one capture given twice (two workers ending together, contending for the
  * lock) gives the serial report. A result's preparation (`onResult`, which may wait) is done
  * before the results are returned, and its failure is the run's. A worker hands its table over in
- * place (the core built with shared memory), its columns computed; with ALG_VERIFY_SHARE_TABLES=0
- * as a packed copy. Every layout gives the serial report.
+ * place (the core built with shared memory) as soon as its scan made it, before its sessions are
+ * finished; with ALG_VERIFY_SHARE_TABLES=0 as a packed copy. Every layout gives the serial report.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -114,7 +114,7 @@ describe.skipIf(!built)("verify's worker threads and their pack lock (compiled d
     expect(log).toHaveLength(4);
   });
 
-  it.each(layouts)("a worker's table: in place in its shared memory with its columns computed (equal to those computed here), or packed; the same report (%s)", async (_, env, share?: string) => {
+  it.each(layouts)("a worker's table: in place in its shared memory, handed over as soon as its scan made it, or packed (with columns when it waited for the pack lock); the same report (%s)", async (_, env, share?: string) => {
     withLayout(env, share);
     const { analyzeFilesParallel } = (await import(join(repo, "dist/src/node/files.js"))) as { analyzeFilesParallel: AnalyzeFilesParallel };
     type Columns = typeof import("../../src/verify/flow-columns.js");
@@ -123,24 +123,39 @@ describe.skipIf(!built)("verify's worker threads and their pack lock (compiled d
     const paths = [nat("sip-udp-alg", "inside"), nat("sip-udp-alg", "outside")];
     expect(readFileSync(paths[1]).length).toBeGreaterThan(readFileSync(paths[0]).length);
     const seen = new Map<number, ReturnType<Columns["preparedOf"]>>();
-    const results = await analyzeFilesParallel(paths, {}, [], undefined, (i, r) => void seen.set(i, preparedOf(r.scan.flows)));
+    const order: string[] = [];
+    const tables = new Map<number, unknown>();
+    const results = await analyzeFilesParallel(paths, {}, [], undefined, (i, r) => {
+      seen.set(i, preparedOf(r.scan.flows));
+      order.push(`result ${i}`);
+    }, (i, t) => {
+      tables.set(i, t);
+      order.push(`table ${i}`);
+    });
     const inWorker = env === "0" ? [0, 1] : [0];
     for (const i of [0, 1]) {
-      expect(results[i].scan.flows.shareParts() !== undefined, `capture ${i}'s table in shared memory`).toBe(inWorker.includes(i) && share !== "0");
+      const shared = inWorker.includes(i) && share !== "0";
+      expect(results[i].scan.flows.shareParts() !== undefined, `capture ${i}'s table in shared memory`).toBe(shared);
+      // A table in shared memory comes first, alone (the result's table is that one), nothing computed by the worker.
+      expect(tables.get(i), `capture ${i}'s table handed over early`).toBe(shared ? results[i].scan.flows : undefined);
+      if (shared) expect(order.indexOf(`table ${i}`)).toBeLessThan(order.indexOf(`result ${i}`));
       const sent = seen.get(i);
-      if (!inWorker.includes(i)) {
-        // This thread's own table: nothing computed before its preparation.
+      // This thread's own table, or one handed over in place: nothing computed before its preparation.
+      if (!inWorker.includes(i) || shared) {
         expect(sent).toBeUndefined();
         continue;
       }
       // Packed: computed only by a worker that waited for the pack lock (there is one with two workers).
-      if (share === "0") continue;
-      expect(sent, `capture ${i}'s columns sent`).toBeDefined();
+      if (!sent) continue;
       const fresh = computeFlowColumns(results[i].scan.flows);
-      for (const k of ["initiator", "responder", "firstMs", "packets"] as const) expect(Array.from(sent!.columns[k]), k).toEqual(Array.from(fresh[k]));
-      expect([sent!.columns.spanFirstMs, sent!.columns.spanLastMs]).toEqual([fresh.spanFirstMs, fresh.spanLastMs]);
+      for (const k of ["initiator", "responder", "firstMs", "packets"] as const) expect(Array.from(sent.columns[k]), k).toEqual(Array.from(fresh[k]));
+      for (const k of ["initiatorOrder", "responderOrder"] as const) {
+        expect(Array.from(sent.columns[k]!.ids), k).toEqual(Array.from(fresh[k]!.ids));
+        expect(Array.from(sent.columns[k]!.sorted), k).toEqual(Array.from(fresh[k]!.sorted));
+      }
+      expect([sent.columns.spanFirstMs, sent.columns.spanLastMs]).toEqual([fresh.spanFirstMs, fresh.spanLastMs]);
       // SIP with SDP: the UDP endpoint index came too.
-      expect(sent!.udp?.owner.length).toBeGreaterThan(1);
+      expect(sent.udp?.owner.length).toBeGreaterThan(1);
     }
     const runVerify = await load();
     const files = { inside: paths[0], outside: paths[1] };
