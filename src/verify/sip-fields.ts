@@ -88,11 +88,25 @@ interface HostPort { ip: string; port?: number }
 
 const hp = (x: HostPort | undefined) => (x ? hostPort(x.ip, x.port) : undefined);
 
+/** URIs read by uriHostPort lately (a dialog's messages repeat theirs); cleared when full. */
+const uriCache = new Map<string, HostPort | null>();
+const URI_CACHE_MAX = 4096;
+
 /**
  * Host and port of a SIP URI (`sip:`/`sips:`, inside `<...>` or bare), read by the analyzer's URI
- * parser (src/alg/sip-parse.ts); undefined when it is not a SIP URI or names no host.
+ * parser (src/alg/sip-parse.ts); undefined when it is not a SIP URI or names no host. The result
+ * is shared by the calls with the same text: read it, do not change it.
  */
 export function uriHostPort(uri: string): HostPort | undefined {
+  const known = uriCache.get(uri);
+  if (known !== undefined) return known ?? undefined;
+  const v = readUriHostPort(uri);
+  if (uriCache.size >= URI_CACHE_MAX) uriCache.clear();
+  uriCache.set(uri, v ?? null);
+  return v;
+}
+
+function readUriHostPort(uri: string): HostPort | undefined {
   const lt = uri.indexOf("<");
   const gt = lt >= 0 ? uri.indexOf(">", lt) : -1;
   const s = (lt >= 0 ? uri.slice(lt + 1, gt >= 0 ? gt : undefined) : uri).trim();
@@ -135,13 +149,19 @@ const UNSPECIFIED = new Set(["0.0.0.0", "::"]);
 export function compareFields(mi: SipMessageView, mo: SipMessageView, t: SipTranslation, outbound: boolean): FieldCheck[] {
   const fi = addressFields(mi);
   const fo = addressFields(mo);
-  const key = (x: { field: SipField; index: number }) => `${x.field}#${x.index}`;
-  const outByKey = new Map(fo.map((x) => [key(x), x.value]));
+  // Each (field, index) is at most once in a message's list: the outside copy's is found by a walk
+  // of its short list; those it does not match are reported after, in their order.
+  const matched: boolean[] = fo.map(() => false);
   const out: FieldCheck[] = [];
   const sdpMediaIp = mo.sdp?.media.map((md) => md.connection?.ip ?? mo.sdp?.connection?.ip).filter((x): x is string => !!x) ?? [];
   for (const x of fi) {
-    const vo = outByKey.get(key(x));
-    outByKey.delete(key(x));
+    let vo: HostPort | undefined;
+    for (let k = 0; k < fo.length; k++) {
+      if (matched[k] || fo[k]!.field !== x.field || fo[k]!.index !== x.index) continue;
+      matched[k] = true;
+      vo = fo[k]!.value;
+      break;
+    }
     const c: FieldCheck = { field: x.field, index: x.index, inside: hp(x.value), outside: hp(vo), status: "not-needed" };
     out.push(c);
     if (!vo) {
@@ -152,10 +172,9 @@ export function compareFields(mi: SipMessageView, mo: SipMessageView, t: SipTran
     if (outbound) judgeOutbound(c, x.value, vo, t, sdpMediaIp);
     else judgeInbound(c, x.value, vo, t);
   }
-  for (const [k, vo] of outByKey) {
-    const [field, index] = k.split("#");
-    out.push({ field: field as SipField, index: Number(index), outside: hp(vo), status: "wrong", note: "absent on the inside" });
-  }
+  fo.forEach((y, k) => {
+    if (!matched[k]) out.push({ field: y.field, index: y.index, outside: hp(y.value), status: "wrong", note: "absent on the inside" });
+  });
   return out;
 }
 
