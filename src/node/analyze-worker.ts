@@ -39,9 +39,10 @@ async function analyzeAndPost(): Promise<void> {
   try {
     // A table in shared memory is handed over as soon as the scan has made it, { table } (and no
     // flows with { ok } after): the main thread, done with its own capture by then, prepares it
-    // (verify's columns) while the sessions are finished here, where this worker computed them
-    // after the sessions, on verify's critical path (the worker starts ~80–120 ms after the main
-    // thread's scan: bench/PERFORMANCE-LOG.md, session 23). Not shared (the debug core): packed below.
+    // (verify's columns) while the sessions are finished here. Until session 23 this worker
+    // computed the columns itself after its sessions, on verify's critical path (its scan starts
+    // ~80–120 ms after the main thread's: bench/PERFORMANCE-LOG.md). Not shared (the debug core):
+    // packed below.
     let handed = false;
     const onScanned = (s: { flows: FlowTable }) => {
       const shared = share ? shareFlows(s.flows) : undefined;

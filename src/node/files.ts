@@ -189,8 +189,9 @@ export async function analyzeFilesParallel(
   // place (analyze-worker.ts, flow-transfer.ts shareFlows) as soon as its scan made it: no packed
   // copy (~32 MiB and ~45 ms for 250 k flows) beside both wasm memories at verify's peak
   // (bench/PERFORMANCE-LOG.md, session 22), and this thread, done with its own capture by then,
-  // prepares the table (onTable) while the worker finishes its sessions (session 23). The pack lock and the offers below serve
-  // the packed copies (SHARE_TABLES_ENV=0, or a core without shared memory: the debug one).
+  // prepares the table (onTable) while the worker finishes its sessions (session 23). The pack
+  // lock and the offers below serve the packed copies (SHARE_TABLES_ENV=0, or a core without
+  // shared memory: the debug one).
   const share = process.env[SHARE_TABLES_ENV] !== "0";
   // Only the parallel path needs these (loaded here: start-up cost of a one-capture command). The
   // workers are made first; the transfer's modules load while they start up.

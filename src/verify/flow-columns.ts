@@ -1,8 +1,9 @@
 /**
  * What the NAT reconciliation reads of every flow of a capture, as columns indexed by flow id:
  * the numeric endpoint keys (FlowTable.endpointKeys) and the flow ids in the order of each key,
- * the first-packet time, the packet count, and the capture's time span. Computed once per table, on first use, and kept with it (the swapped-
- * sides reconciliation and the capture spans read them again).
+ * the first-packet time, the packet count, and the capture's time span. Computed once per table,
+ * on first use, and kept with it (the swapped-sides reconciliation and the capture spans read them
+ * again; the key orders only until the pairing is settled: dropKeyOrders).
  */
 import type { FlowTable } from "../wasm/core.js";
 import { ENDED_FLOW } from "../capture/flow-table.js";

@@ -3,7 +3,7 @@
  * reconciliation's join of the two captures' flows (src/verify/nat.ts joinByKey). Sorted in an
  * instance of the wasm core of its own (assembly/kernel/key-sort.ts: a radix sort, a few ms for
  * 250 k keys), made from the module the thread compiled to scan a capture (offered by
- * instantiateCore) and dropped after each call, so its memory (24 bytes a key) is not held; in
+ * CaptureCore, core.ts) and dropped after each call, so its memory (24 bytes a key) is not held; in
  * JavaScript where this thread compiled no core (both captures analyzed in workers, a table
  * received whole) or its memory cannot grow. Both give the same order: ascending keys, equal keys
  * in ascending id.
@@ -39,7 +39,7 @@ export interface KeyOrder {
 
 let offered: WebAssembly.Module | undefined;
 
-/** The core module compiled in this thread (the first offered is kept; instantiate.ts offers each). */
+/** The core module compiled in this thread (the first offered is kept; core.ts offers each it instantiates). */
 export function offerKeySortModule(module: WebAssembly.Module): void {
   offered ??= module;
 }
@@ -62,7 +62,7 @@ function kernel(): KeySortExports | undefined {
   return typeof x.keySortScatter === "function" && typeof x.keySortReserve === "function" ? x : undefined;
 }
 
-/** Where sortIdsByKey sorts in this thread: "wasm" once a core module with the sort was offered, else "js". */
+/** Where sortIdsByKey sorts in this thread: "wasm" once a core module with the sort was offered, else "js" (for the tests: it makes an instance to find out). */
 export function keySortEngine(): "wasm" | "js" {
   return kernel() ? "wasm" : "js";
 }
