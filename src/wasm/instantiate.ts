@@ -59,14 +59,31 @@ export function compileCore(bytes: BufferSource): WebAssembly.Module {
   return new WebAssembly.Module(bytes);
 }
 
-export function instantiateCore(module: WebAssembly.Module): CoreExports {
-  const instance = new WebAssembly.Instance(module, {
+/** What an instance of the core imports: its `abort` (a trap of our own code) raises an InternalError. */
+export function coreImports(): WebAssembly.Imports {
+  return {
     env: {
       abort(_msg: number, _file: number, line: number, column: number): never {
         throw new InternalError(`wasm core aborted at ${line}:${column}`);
       },
     },
-  });
+  };
+}
+
+/**
+ * An instance of the core for a use of its own (the conntrack writer, the key sort), without the
+ * capture checks: its exports, or undefined when it cannot be made.
+ */
+export function coreInstance<T>(module: WebAssembly.Module): T | undefined {
+  try {
+    return new WebAssembly.Instance(module, coreImports()).exports as unknown as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export function instantiateCore(module: WebAssembly.Module): CoreExports {
+  const instance = new WebAssembly.Instance(module, coreImports());
   const core = instance.exports as unknown as CoreExports;
   if (core.abiVersion() !== ABI_VERSION) {
     throw new InternalError(`wasm core ABI ${core.abiVersion()} does not match host ABI ${ABI_VERSION}`);

@@ -8,9 +8,10 @@
  * received whole) or its memory cannot grow. Both give the same order: ascending keys, equal keys
  * in ascending id.
  */
-import { InternalError } from "./instantiate.js";
+import { coreInstance } from "./instantiate.js";
 
-interface KeySortExports {
+/** The core's exports of the sort (assembly/kernel/key-sort.ts). */
+export interface KeySortExports {
   memory: WebAssembly.Memory;
   keySortReserve(n: number): number;
   keySortStart(n: number): void;
@@ -46,20 +47,8 @@ export function offerKeySortModule(module: WebAssembly.Module): void {
 
 /** An instance of the offered module with the sort's exports, or undefined (none offered, an old core). */
 function kernel(): KeySortExports | undefined {
-  if (!offered) return undefined;
-  let x: KeySortExports;
-  try {
-    x = new WebAssembly.Instance(offered, {
-      env: {
-        abort(_msg: number, _file: number, line: number, column: number): never {
-          throw new InternalError(`wasm core aborted at ${line}:${column}`);
-        },
-      },
-    }).exports as unknown as KeySortExports;
-  } catch {
-    return undefined;
-  }
-  return typeof x.keySortScatter === "function" && typeof x.keySortReserve === "function" ? x : undefined;
+  const x = offered && coreInstance<KeySortExports>(offered);
+  return x && typeof x.keySortScatter === "function" && typeof x.keySortReserve === "function" ? x : undefined;
 }
 
 /** Where sortIdsByKey sorts in this thread: "wasm" once a core module with the sort was offered, else "js" (for the tests: it makes an instance to find out). */

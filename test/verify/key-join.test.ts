@@ -14,7 +14,7 @@ import { loadCoreModule, scanFile } from "../../src/node/files.js";
 import { joinByKey, reconcile } from "../../src/verify/nat.js";
 import { dropKeyOrders, flowColumns, keyOrders } from "../../src/verify/flow-columns.js";
 import { instantiateCore } from "../../src/wasm/instantiate.js";
-import { keySortEngine, sortIdsByKey, sortIdsByKeyJs } from "../../src/wasm/key-sort.js";
+import { keySortEngine, sortIdsByKey, sortIdsByKeyJs, type KeySortExports } from "../../src/wasm/key-sort.js";
 import { DEFAULT_EPOCH_NS, ethernetFor, ipv4, udp, writePcap, type PcapRecord } from "../helpers/pcap-writer.js";
 
 const dir = mkdtempSync(join(tmpdir(), "alg-verify-key-join-"));
@@ -22,23 +22,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const pairs = (root: string) => readdirSync(root).map((d) => [join(root, d, "inside.pcap"), join(root, d, "outside.pcap")] as const).filter(([a, b]) => existsSync(a) && existsSync(b));
 
-interface KernelExports {
-  memory: WebAssembly.Memory;
-  keySortReserve(n: number): number;
-  keySortStart(n: number): void;
-  keySortCount(from: number, to: number): void;
-  keySortPasses(): number;
-  keySortPrefix(n: number, digit: number): number;
-  keySortScatter(digit: number, from: number, to: number): void;
-  keySortSwap(): void;
-  keySortIds(): number;
-  keySortKeys(from: number, to: number): number;
-}
-
-let kernel: KernelExports;
+let kernel: KeySortExports;
 beforeAll(async () => {
   // The core's own exports, called directly: what sortIdsByKey does, without its fallback.
-  kernel = instantiateCore(await loadCoreModule()) as unknown as KernelExports;
+  kernel = instantiateCore(await loadCoreModule()) as unknown as KeySortExports;
 });
 
 /** Ids 1..n sorted by the wasm kernel itself (its loops over ranges of `range` keys), and its keys in that order. */

@@ -11,7 +11,7 @@
  * One instance per reading (made when the entries are written, dropped after): its memory is
  * INPUT (a run, grown for a longer one) + 2 × 1 MiB of output + 128 KiB.
  */
-import { InternalError } from "../../wasm/instantiate.js";
+import { coreInstance } from "../../wasm/instantiate.js";
 
 /** Why `run` stopped (assembly/conntrack-json.ts CT_*). */
 export const CT_END = 0, CT_FALLBACK = 1, CT_FULL = 2;
@@ -45,18 +45,8 @@ export class ConntrackWasm {
 
   /** An instance of the core `module` with its regions laid out (INPUT of `cap` bytes), or null (an old core, no memory). */
   static create(module: WebAssembly.Module, cap: number): ConntrackWasm | null {
-    let x: CtExports;
-    try {
-      x = new WebAssembly.Instance(module, {
-        env: {
-          abort(_msg: number, _file: number, line: number, column: number): never {
-            throw new InternalError(`wasm core aborted at ${line}:${column}`);
-          },
-        },
-      }).exports as unknown as CtExports;
-    } catch {
-      return null;
-    }
+    const x = coreInstance<CtExports>(module);
+    if (!x) return null;
     if (typeof x.ctRun !== "function" || typeof x.ctLook !== "function" || x.ctInit(cap) !== 1) return null;
     return new ConntrackWasm(x);
   }
