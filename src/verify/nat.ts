@@ -21,7 +21,7 @@ import { CONTROL_LINES_KEPT } from "../alg/sessions.js";
 import type { NatMapping } from "./types.js";
 import { Chains } from "./key-index.js";
 import type { KeyOrder } from "../wasm/key-sort.js";
-import { flowColumns, flowSpan, isV4Udp, keyOrders, V4_KEYS, type FlowColumns } from "./flow-columns.js";
+import { flowColumns, flowSpan, freeNow, isV4Udp, keyOrders, V4_KEYS, type FlowColumns } from "./flow-columns.js";
 
 const NAT_LISTED = 256;
 
@@ -119,17 +119,6 @@ export function joinByKey(inside: KeyOrder, outside: KeyOrder): { chains: Chains
     for (; i < ni && iSorted[i] === k; i++) group[iOrder[i]] = g;
   }
   return { chains: new Chains(groups, no, { head, count, next, members: oOrder, first }), group };
-}
-
-/**
- * Frees the memory of typed arrays now (unusable after): their buffers are handed to a clone that
- * is dropped at once, so they go with the next young-generation collection instead of waiting,
- * resident, for a full one (the pairing's chains of two 250 k-flow captures, ~10 MiB, held through
- * verify's peak otherwise). Each buffer once.
- */
-function freeNow(arrays: (Int32Array | Uint32Array | Float64Array)[]): void {
-  const buffers = arrays.map((a) => a.buffer as ArrayBuffer);
-  structuredClone(buffers, { transfer: buffers });
 }
 
 export function reconcile(inside: FlowTable, outside: FlowTable, opts: ReconcileOptions = {}): Reconciliation {
