@@ -15,15 +15,15 @@
  *            shared memory; the CLI analyzes one in its main thread and the other in a worker
  *            thread) · transfer of a flow table between threads (shareFlows: the table handed
  *            over in place, its memory shared, + unpackFlows' FlowTable over it, as analyze-worker
- *            and analyzeFilesParallel do) · the reconciliation's flow columns (the CLI's worker
- *            computes its own side's before handing its table over) · NAT reconciliation · pairing assessment (ISNs,
- *            control-line order) · sessions, prediction and report assembly (the rest of
- *            verify(): per run, verify() minus the reconciliation and the assessment run just
- *            before it; the median of those, never below 0) · report JSON (written in pieces, as
- *            the CLI does: its first run, cold, as the CLI's one).
+ *            and analyzeFilesParallel do) · the reconciliation's flow columns, with the flow ids
+ *            sorted by each endpoint key (the CLI's main thread computes the worker's side's while
+ *            the worker finishes its sessions) · NAT reconciliation (a join of the sorted keys) ·
+ *            pairing assessment (ISNs, control-line order) · sessions, prediction and report
+ *            assembly (the rest of verify(): per run, verify() minus the reconciliation and the
+ *            assessment run just before it; the median of those, never below 0) · report JSON
+ *            (written in pieces, as the CLI does: its first run, cold, as the CLI's one).
  *            Every run on freshly handed-over tables, as the CLI's (nothing cached from a
- *            previous run). The CLI prepares the columns and the outside capture's key indexes
- *            of the first capture whose worker is done while the other still runs.
+ *            previous run).
  *
  * Machine load moves absolute figures by tens of percent: compare shares and the ratios of paired
  * whole-process runs (bench/run.ts), not single times.
