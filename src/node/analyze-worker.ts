@@ -6,7 +6,7 @@
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { analyzeFile } from "./files.js";
 import { addPrepared, packFlows, shareFlows } from "./flow-transfer.js";
-import { flowColumns, looksUpUdpFlows, prepareUdpFlows } from "../verify/flow-columns.js";
+import { keyOrders, looksUpUdpFlows, prepareUdpFlows } from "../verify/flow-columns.js";
 import type { FlowTable } from "../capture/flow-table.js";
 import { takePackBuffer } from "./pack-offer.js";
 
@@ -45,7 +45,7 @@ async function analyzeAndPost(): Promise<void> {
     // packed below.
     let handed = false;
     const onScanned = (s: { flows: FlowTable }) => {
-      const shared = share ? shareFlows(s.flows) : undefined;
+      const shared = shareFlows(s.flows);
       if (!shared) return;
       parentPort!.postMessage({ table: shared.packed }, shared.transfer);
       handed = true;
@@ -62,7 +62,7 @@ async function analyzeAndPost(): Promise<void> {
     }
     let prepared = false;
     const prepare = () => {
-      flowColumns(table);
+      keyOrders(table);
       if (looksUpUdpFlows(r.sessions)) prepareUdpFlows(table);
       prepared = true;
     };

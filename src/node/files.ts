@@ -293,7 +293,7 @@ export async function analyzeFilesParallel(
         // after it still serves a worker that is analyzing (pack-offer.ts: none once it has packed).
         await onResult?.(i, result);
         // A table handed over in place: the others are too (no pack buffer to make for them).
-        if (!handed && !packed!.shared) offerToOthers(offerPackBuffer, flows.count);
+        if (!handed) offerToOthers(offerPackBuffer, flows.count);
         resolve(result);
       }).catch(reject);
     });

@@ -21,8 +21,9 @@
  * sessions are finished (analyze-worker.ts): the main thread, done with its own capture by then,
  * computes the reconciliation's columns meanwhile (session 23; in session 22 the worker computed
  * them after its sessions, on verify's critical path). One that packs computes them only while it
- * waits for the pack lock. Measured (2 × 1 GiB verify, load ~19): also computing the reconciliation's columns
- * (src/verify/flow-columns.ts) in the workers and transferring them raised the peak RSS by
+ * waits for the pack lock. Measured (2 × 1 GiB verify, load ~19): also computing the
+ * reconciliation's columns (src/verify/flow-columns.ts) in the workers and transferring them
+ * raised the peak RSS by
  * 20–30 MiB (both workers hold them at the same moment, beside their wasm memories) for no
  * measurable gain in CPU time, so the main thread computes them, once per table — except for a
  * worker that has to wait for the pack lock (the other worker is copying its table): it has the

@@ -3,7 +3,7 @@
  * the numeric endpoint keys (FlowTable.endpointKeys) and the flow ids in the order of each key,
  * the first-packet time, the packet count, and the capture's time span. Computed once per table,
  * on first use, and kept with it (the swapped-sides reconciliation and the capture spans read them
- * again; the key orders only until the pairing is settled: dropKeyOrders).
+ * again; the key orders, made for the reconciliation, only until the pairing is settled).
  */
 import type { FlowTable } from "../wasm/core.js";
 import { ENDED_FLOW } from "../capture/flow-table.js";
@@ -18,7 +18,8 @@ export interface FlowColumns {
   /**
    * The flow ids (all of them, n) in ascending order of their initiator's / responder's key, equal
    * keys in ascending id, and the keys in that order (wasm/key-sort.ts): what the reconciliation
-   * joins the two captures by (keyOrders; undefined once dropKeyOrders freed them).
+   * joins the two captures by. Made by keyOrders (only the reconciliation needs them; the
+   * router's and SIP's lookups read the columns alone), freed by dropKeyOrders.
    */
   initiatorOrder?: KeyOrder;
   responderOrder?: KeyOrder;
@@ -75,8 +76,7 @@ export function computeFlowColumns(t: FlowTable): FlowColumns {
     for (let p = 0; p <= last; p++) if (byPosition[p]) visit(byPosition[p]);
   }
   for (let id = 1; id <= n; id++) if (t.where(id) & ENDED_FLOW) visit(id);
-  const [initiatorOrder, responderOrder] = sortIdsByKey([initiator, responder]);
-  return { initiator, responder, initiatorOrder, responderOrder, firstMs, packets, spanFirstMs, spanLastMs };
+  return { initiator, responder, firstMs, packets, spanFirstMs, spanLastMs };
 }
 
 /** The buffers of `c`'s columns (to transfer them to another thread). */
@@ -92,7 +92,7 @@ export function flowColumns(t: FlowTable): FlowColumns {
   return c;
 }
 
-/** The key orders of `t`'s columns (computed again if dropKeyOrders freed them). */
+/** The key orders of `t`'s columns, made on the first call (and again if dropKeyOrders freed them). */
 export function keyOrders(t: FlowTable): { initiatorOrder: KeyOrder; responderOrder: KeyOrder } {
   const c = flowColumns(t);
   if (!c.initiatorOrder || !c.responderOrder) [c.initiatorOrder, c.responderOrder] = sortIdsByKey([c.initiator, c.responder]);

@@ -72,7 +72,7 @@ export interface Reconciliation {
  * of each endpoint key (what the pairing joins the two captures by).
  */
 export function prepareReconcile(t: FlowTable): void {
-  flowColumns(t);
+  keyOrders(t);
 }
 
 /**
