@@ -863,15 +863,20 @@ export class FlowTable {
       if (w & ENDED_FLOW) return marks![w & ~ENDED_FLOW];
       return wanted[dv.getUint16(base + w * FLOW_SIZE + FL_PORT_A, true)] | wanted[dv.getUint16(base + w * FLOW_SIZE + FL_PORT_B, true)];
     };
+    // The records are read once (a cache miss per flow): their marks kept, then counted and listed.
+    const n = this.count;
+    const byId = new Uint8Array(n + 1);
     const sizes = new Array<number>(lists).fill(0);
-    for (let id = 1; id <= this.count; id++) {
+    for (let id = 1; id <= n; id++) {
       const m = mark(id);
-      if (m !== 0) for (let k = 0; k < lists; k++) if (m & (1 << k)) sizes[k]++;
+      if (m === 0) continue;
+      byId[id] = m;
+      for (let k = 0; k < lists; k++) if (m & (1 << k)) sizes[k]++;
     }
-    const out = sizes.map((n) => new Array<number>(n));
+    const out = sizes.map((c) => new Array<number>(c));
     const at = new Array<number>(lists).fill(0);
-    for (let id = 1; id <= this.count; id++) {
-      const m = mark(id);
+    for (let id = 1; id <= n; id++) {
+      const m = byId[id];
       if (m !== 0) for (let k = 0; k < lists; k++) if (m & (1 << k)) out[k][at[k]++] = id;
     }
     return out;
