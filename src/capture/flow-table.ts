@@ -596,6 +596,22 @@ export interface SharedFlowParts {
 const PROTO_NAMES: Record<number, FlowProto> = { 6: "tcp", 17: "udp", 1: "icmp", 58: "icmpv6" };
 
 /** 52-bit key of a 16-byte address + protocol + port, ≥ 2^51 so it never equals an IPv4 key. */
+/** The endpoint keys of the record at `r` of `dv` (FlowTable.endpointKeys) into ini[id] and res[id]. */
+function writeKeys(dv: DataView, r: number, id: number, ini: Float64Array, res: Float64Array): void {
+  const proto = dv.getUint8(r + FL_PROTO);
+  const code = proto === 6 ? 0 : proto === 17 ? 1 : proto === 1 ? 2 : -1;
+  const ported = proto === 6 || proto === 17;
+  const pa = ported ? dv.getUint16(r + FL_PORT_A, true) : 0;
+  const pb = ported ? dv.getUint16(r + FL_PORT_B, true) : 0;
+  if (code >= 0 && dv.getUint8(r + FL_IPVER) === 4) {
+    ini[id] = (dv.getUint32(r + FL_ADDR_A, false) * 65536 + pa) * 4 + code;
+    res[id] = (dv.getUint32(r + FL_ADDR_B, false) * 65536 + pb) * 4 + code;
+  } else {
+    ini[id] = mixKey(dv, r + FL_ADDR_A, proto, pa);
+    res[id] = mixKey(dv, r + FL_ADDR_B, proto, pb);
+  }
+}
+
 function mixKey(dv: DataView, o: number, proto: number, port: number): number {
   let h1 = 0x811c9dc5 ^ proto;
   let h2 = 0x01000193 ^ port;
@@ -757,21 +773,35 @@ export class FlowTable {
     const res = new Float64Array(n + 1);
     for (let id = 1; id <= n; id++) {
       const r = this.rec(id);
-      const dv = this.dv;
-      const proto = dv.getUint8(r + FL_PROTO);
-      const code = proto === 6 ? 0 : proto === 17 ? 1 : proto === 1 ? 2 : -1;
-      const ported = proto === 6 || proto === 17;
-      const pa = ported ? dv.getUint16(r + FL_PORT_A, true) : 0;
-      const pb = ported ? dv.getUint16(r + FL_PORT_B, true) : 0;
-      if (code >= 0 && dv.getUint8(r + FL_IPVER) === 4) {
-        ini[id] = (dv.getUint32(r + FL_ADDR_A, false) * 65536 + pa) * 4 + code;
-        res[id] = (dv.getUint32(r + FL_ADDR_B, false) * 65536 + pb) * 4 + code;
-      } else {
-        ini[id] = mixKey(dv, r + FL_ADDR_A, proto, pa);
-        res[id] = mixKey(dv, r + FL_ADDR_B, proto, pb);
-      }
+      writeKeys(this.dv, r, id, ini, res);
     }
     return { initiator: ini, responder: res };
+  }
+
+  /**
+   * What the NAT reconciliation reads of every flow (src/verify/flow-columns.ts), each record read
+   * once: its endpoint keys (as endpointKeys) into `ini` and `res`, its first-packet time (as
+   * firstMs) into `firstMs`, its packets (as totalPackets) into `packets` (index = flow id). The
+   * flows in the order of `ids` (every id once: the caller's storage order), or of their ids when
+   * null. Returns the earliest first-packet and the latest last-packet time (ms).
+   */
+  readColumns(ids: Int32Array | null, ini: Float64Array, res: Float64Array, firstMs: Float64Array, packets: Uint32Array): { firstMs: number; lastMs: number } {
+    const n = this.count;
+    let first = Infinity;
+    let last = -Infinity;
+    for (let k = 1; k <= n; k++) {
+      const id = ids ? ids[k - 1] : k;
+      const r = this.rec(id);
+      const dv = this.dv;
+      writeKeys(dv, r, id, ini, res);
+      const f = (dv.getUint32(r + FL_FIRST_TS + 4, true) * 4294967296 + dv.getUint32(r + FL_FIRST_TS, true)) / 1e6;
+      const l = (dv.getUint32(r + FL_LAST_TS + 4, true) * 4294967296 + dv.getUint32(r + FL_LAST_TS, true)) / 1e6;
+      firstMs[id] = f;
+      packets[id] = dv.getUint32(r + FL_PKTS_AB, true) + dv.getUint32(r + FL_PKTS_BA, true);
+      if (f < first) first = f;
+      if (l > last) last = l;
+    }
+    return { firstMs: first, lastMs: last };
   }
 
   /** First-packet time of flow `id` in ms (double; sub-µs precision, no BigInt). */
