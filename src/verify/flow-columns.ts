@@ -7,7 +7,6 @@
  */
 import type { FlowTable } from "../wasm/core.js";
 import { ENDED_FLOW } from "../capture/flow-table.js";
-import { KeyIndex, type KeyIndexParts } from "./key-index.js";
 import { sortIdsByKey, type KeyOrder } from "../wasm/key-sort.js";
 import type { Session } from "../alg/sessions.js";
 
@@ -167,10 +166,16 @@ export function v4EndpointKey(proto: string, ip: string, port: number | null, ca
  */
 export const V4_KEYS = 2 ** 51;
 
-/** The UDP endpoints of a table: IPv4 ones by numeric key, the others by "ip|port" text (built on first use). */
+/**
+ * The UDP endpoints of a table: the IPv4 ones in key order, the others by "ip|port" text (built
+ * on first use).
+ */
 interface UdpEndpoints {
-  /** Over the IPv4 UDP ends in flow-id order (initiator before responder); `owner[i]`: the flow of end i. */
-  index: KeyIndex;
+  /**
+   * The keys of the IPv4 UDP ends, ascending, and `owner[i]`: the flow of end i — ascending among
+   * equal keys, a flow with the same endpoint at both ends twice.
+   */
+  keys: Float64Array;
   owner: Int32Array;
   other?: Map<string, number[]>;
 }
@@ -180,25 +185,44 @@ const udpAttached = new WeakMap<FlowTable, UdpEndpoints>();
 /** Whether an endpoint key is an IPv4 UDP one (below 2^51, protocol code 1 in the low 2 bits; no floating-point modulo). */
 export const isV4Udp = (k: number) => k < V4_KEYS && k - 4 * Math.floor(k * 0.25) === 1;
 
+/**
+ * The IPv4 UDP ends of `t` in key order: a merge of its two key orders (keyOrders: the
+ * reconciliation's, made here when it has not made them, and then freed again), keeping the UDP
+ * keys — one linear pass where a hash index of the ends cost ~30 ms per 250 k flows, most of it
+ * before V8 had optimised it (session 24).
+ */
 function buildUdpEndpoints(t: FlowTable): UdpEndpoints {
-  const { initiator: ini, responder: res } = flowColumns(t);
-  const n = t.count;
+  const c = flowColumns(t);
+  const made = !c.initiatorOrder || !c.responderOrder;
+  const { initiatorOrder: a, responderOrder: b } = keyOrders(t);
+  const as = a.sorted;
+  const bs = b.sorted;
+  const n = as.length;
+  // IPv4 keys sort below every other (V4_KEYS): the UDP ones are among the first `ea` / `eb`.
+  let ea = 0;
+  let eb = 0;
   let m = 0;
-  for (let id = 1; id <= n; id++) m += (isV4Udp(ini[id]) ? 1 : 0) + (isV4Udp(res[id]) ? 1 : 0);
-  const keys = new Float64Array(m + 1);
-  const owner = new Int32Array(m + 1);
-  let at = 0;
-  for (let id = 1; id <= n; id++) {
-    if (isV4Udp(ini[id])) {
-      keys[++at] = ini[id];
-      owner[at] = id;
-    }
-    if (isV4Udp(res[id])) {
-      keys[++at] = res[id];
-      owner[at] = id;
+  while (ea < n && as[ea] < V4_KEYS) if (isV4Udp(as[ea++])) m++;
+  while (eb < n && bs[eb] < V4_KEYS) if (isV4Udp(bs[eb++])) m++;
+  const keys = new Float64Array(m);
+  const owner = new Int32Array(m);
+  let i = 0;
+  let j = 0;
+  for (let at = 0; at < m; at++) {
+    while (i < ea && !isV4Udp(as[i])) i++;
+    while (j < eb && !isV4Udp(bs[j])) j++;
+    // Equal keys by flow id; one flow's two equal ends, initiator first.
+    const takeA = j >= eb || (i < ea && (as[i] < bs[j] || (as[i] === bs[j] && a.ids[i] <= b.ids[j])));
+    if (takeA) {
+      keys[at] = as[i];
+      owner[at] = a.ids[i++];
+    } else {
+      keys[at] = bs[j];
+      owner[at] = b.ids[j++];
     }
   }
-  return { index: new KeyIndex(keys), owner };
+  if (made) dropKeyOrders(t);
+  return { keys, owner };
 }
 
 /** The non-IPv4 UDP ends of `t` (both keyed ≥ 2^51) by the text FlowTable renders. */
@@ -237,7 +261,7 @@ export function looksUpUdpFlows(sessions: Session[]): boolean {
 /** What was computed of a table ahead of verify, as typed arrays that another thread can receive (their buffers transferred). */
 export interface PreparedColumns {
   columns: FlowColumns;
-  udp?: { index: KeyIndexParts; owner: Int32Array };
+  udp?: { keys: Float64Array; owner: Int32Array };
 }
 
 /** The columns of `t` and its UDP endpoint index, if they were computed (undefined: no columns). */
@@ -245,16 +269,13 @@ export function preparedOf(t: FlowTable): PreparedColumns | undefined {
   const columns = attached.get(t);
   if (!columns) return undefined;
   const u = udpAttached.get(t);
-  return { columns, ...(u && { udp: { index: u.index.parts(), owner: u.owner } }) };
+  return { columns, ...(u && { udp: { keys: u.keys, owner: u.owner } }) };
 }
 
 /** The buffers of `p` (to transfer them). */
 export function preparedBuffers(p: PreparedColumns): ArrayBuffer[] {
   const out = columnBuffers(p.columns);
-  if (p.udp) {
-    const x = p.udp.index;
-    for (const a of [x.slots, x.keyOf, x.head, x.count, x.next, p.udp.owner]) out.push(a.buffer as ArrayBuffer);
-  }
+  if (p.udp) out.push(p.udp.keys.buffer as ArrayBuffer, p.udp.owner.buffer as ArrayBuffer);
   return out;
 }
 
@@ -265,22 +286,29 @@ export function preparedBuffers(p: PreparedColumns): ArrayBuffer[] {
  */
 export function attachPrepared(t: FlowTable, p: PreparedColumns): void {
   if (!attached.has(t)) attached.set(t, p.columns);
-  if (p.udp && !udpAttached.has(t)) udpAttached.set(t, { index: new KeyIndex(p.udp.index), owner: p.udp.owner });
+  if (p.udp && !udpAttached.has(t)) udpAttached.set(t, { keys: p.udp.keys, owner: p.udp.owner });
 }
 
 /**
  * Ids of the UDP flows of `t` with `ip`:`port` as one end, ascending (a flow with that endpoint
- * at both ends twice), `ip` compared as FlowTable renders it. The IPv4 index is built on the
- * first call per table (numeric keys from the table's columns: no flow objects), the one of
- * other addresses on the first lookup of one.
+ * at both ends twice), `ip` compared as FlowTable renders it. The IPv4 ends are put in key order
+ * on the first call per table (from the key orders: no flow objects) and searched by halves;
+ * the other addresses are indexed on the first lookup of one.
  */
 export function udpFlowsAt(t: FlowTable, ip: string, port: number): number[] {
   const u = udpEndpoints(t);
   const k = v4EndpointKey("udp", ip, port, true);
   if (Number.isNaN(k)) return (u.other ??= otherUdpEndpoints(t)).get(`${ip}|${port}`) ?? [];
-  const g = u.index.lookup(k);
+  const { keys, owner } = u;
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid] < k) lo = mid + 1;
+    else hi = mid;
+  }
   const out: number[] = [];
-  for (let e = g ? u.index.head[g] : 0; e; e = u.index.next[e]) out.push(u.owner[e]);
+  for (let e = lo; e < keys.length && keys[e] === k; e++) out.push(owner[e]);
   return out;
 }
 

@@ -1,7 +1,7 @@
 /**
- * Endpoint → flows index (SIP media's UDP endpoints, flow-columns.ts udpFlowsAt; the router's
- * records, router-match.ts; the NAT reconciliation's candidate chains are Chains made by a join,
- * nat.ts joinByKey), built for captures of hundreds of thousands of flows: numeric endpoint keys (FlowTable.endpointKeys) in an open-addressing table
+ * Endpoint → flows index (the router's records, router-match.ts; the NAT reconciliation's
+ * candidate chains are Chains made by a join, nat.ts joinByKey; SIP media's UDP endpoints are
+ * searched in key order instead, flow-columns.ts udpFlowsAt), built for captures of hundreds of thousands of flows: numeric endpoint keys (FlowTable.endpointKeys) in an open-addressing table
  * over typed arrays — no per-key heap objects, no boxed numbers. Each distinct key is a group; a
  * group's flows are chained in ascending flow id, i.e. in order of their first packet.
  *

@@ -3,13 +3,15 @@
  * the same ids, in the same order, as walking every flow object and comparing the endpoint text
  * (what it replaced), on real captures and on a made one with IPv4 and IPv6 UDP, a flow whose
  * two ends are the same endpoint, TCP and ICMP flows on the same addresses and ports, and
- * address text FlowTable never renders (leading zeros, upper-case IPv6).
+ * address text FlowTable never renders (leading zeros, upper-case IPv6). The IPv4 ends are put in
+ * key order from the reconciliation's key orders: made for the lookup when the table had none
+ * (and not kept), used as they are when it had them (and kept for the reconciliation).
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { scanFile } from "../../src/node/files.js";
-import { udpFlowsAt, v4EndpointKey } from "../../src/verify/flow-columns.js";
+import { flowColumns, keyOrders, udpFlowsAt, v4EndpointKey } from "../../src/verify/flow-columns.js";
 import type { FlowTable } from "../../src/capture/flow-table.js";
 import { tempDir } from "../helpers/tmp.js";
 import { DEFAULT_EPOCH_NS, ethernetFor, ipPacket, IpProto, tcp, udp, writePcap, type PcapRecord } from "../helpers/pcap-writer.js";
@@ -86,6 +88,31 @@ describe("UDP flows by endpoint", () => {
     expect(self[0]).toBe(self[1]);
     expect(udpFlowsAt(flows, "2001:db8::5", 6000)).toHaveLength(2);
     expect(udpFlowsAt(flows, "010.1.2.3", 5004)).toEqual([]);
+  });
+
+  it("the key orders: made for the first lookup and not kept, or the reconciliation's, kept; one endpoint shared by many flows at either end", async () => {
+    const records: PcapRecord[] = [];
+    let ts = DEFAULT_EPOCH_NS;
+    const u = (src: string, sp: number, dst: string, dp: number) => {
+      records.push({ ts: (ts += 1_000_000n), data: ethernetFor(ipPacket({ src, dst, proto: IpProto.UDP, payload: udp({ src, dst, srcPort: sp, dstPort: dp, payload: new Uint8Array(4) }) })) });
+    };
+    // 198.51.100.7:5004 as responder and as initiator, interleaved, and at both ends of one flow.
+    for (let k = 0; k < 40; k++) {
+      if (k % 3 === 0) u("198.51.100.7", 5004, `192.0.2.${k + 1}`, 7000 + k);
+      else u(`192.0.2.${k + 1}`, 7000 + k, "198.51.100.7", 5004);
+      if (k === 20) u("198.51.100.7", 5004, "198.51.100.7", 5004);
+    }
+    const path = join(dir, "shared-endpoint.pcap");
+    writeFileSync(path, writePcap(records, { linkType: 1 }));
+    const fresh = (await scanFile(path)).flows;
+    const want = naive(fresh, "198.51.100.7", 5004);
+    expect(want).toHaveLength(42);
+    expect(udpFlowsAt(fresh, "198.51.100.7", 5004)).toEqual(want);
+    expect(flowColumns(fresh).initiatorOrder, "made for the lookup, not kept").toBeUndefined();
+    const prepared = (await scanFile(path)).flows;
+    const orders = keyOrders(prepared);
+    expect(udpFlowsAt(prepared, "198.51.100.7", 5004)).toEqual(want);
+    expect(flowColumns(prepared).initiatorOrder, "the reconciliation's, kept").toBe(orders.initiatorOrder);
   });
 
   it("endpoint keys: dotted quads only, leading zeros refused when canonical", () => {
