@@ -14,7 +14,7 @@ import * as mem from "./memory";
 import { setSplitInterfaces } from "./flow/table";
 export { feed, setInterfaceFilter } from "./capture/reader";
 export { writeFlowList } from "./report/json";
-export { setFlowTimeouts } from "./flow/table";
+export { setFlowTimeouts, flowSlotMap } from "./flow/table";
 export { setAlgPort, setAlgIdleTimeout, algFinish } from "./alg/stream";
 export { setTunnelDepth } from "./wire/decode";
 export { setVxlanPort } from "./wire/tunnel";

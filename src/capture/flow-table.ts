@@ -653,11 +653,13 @@ export class FlowTable {
    * only the slots of marked pages are read (reading the others would make them resident).
    * `slots`: memory for the map of flow id → where (`count` entries, overwritten; default a new
    * array) — the core lends its idle flow index (CaptureCore.flows); with `mapped`, the map itself,
-   * made by another FlowTable over the same records (FlowTable.shared: nothing is read to make it).
+   * made by another FlowTable over the same records (FlowTable.shared: nothing is read to make it);
+   * with `marked`, the map of the flows in the table, written by the core (its flowSlotMap: only
+   * the ended flows are marked here).
    */
   constructor(
     buffer: ArrayBufferLike, private readonly base: number, cap: number, count: number, private readonly ended?: EndedStore,
-    pages?: Uint8Array, slots?: Uint32Array, mapped = false,
+    pages?: Uint8Array, slots?: Uint32Array, mapped = false, marked = false,
   ) {
     this.dv = this.tableDv = new DataView(buffer);
     this.bytes = this.tableBytes = new Uint8Array(buffer);
@@ -668,9 +670,9 @@ export class FlowTable {
       this.slotOf = slots;
       return;
     }
-    this.slotOf = slots ? slots.fill(0) : new Uint32Array(count);
+    this.slotOf = slots ? (marked ? slots : slots.fill(0)) : new Uint32Array(count);
     const perPage = FLOW_PAGE / FLOW_SIZE;
-    for (let s = 0; s < cap; s++) {
+    for (let s = 0; !(marked && slots) && s < cap; s++) {
       if (pages && s % perPage === 0 && pages[s / perPage] === 0) {
         s += perPage - 1;
         continue;

@@ -539,10 +539,13 @@ export class CaptureCore {
     const idle = (this.exports.flowFreePtr() >>> 0) === ix + cap * 4 ? 2 * cap : 0;
     let slots: Uint32Array | undefined;
     if (count <= idle) {
+      // The core writes the map there itself (the flows still in its table; the ended ones are
+      // marked by the FlowTable).
+      this.exports.flowSlotMap(ix, count);
       slots = new Uint32Array(buffer, ix, count);
       this.indexSpent = true;
     }
-    return new FlowTable(buffer, this.exports.flowsPtr() >>> 0, cap, count, this.ended, pages, slots);
+    return new FlowTable(buffer, this.exports.flowsPtr() >>> 0, cap, count, this.ended, pages, slots, false, slots !== undefined);
   }
 
   /** The flow index was handed to a FlowTable (flows()): a further feed would probe garbage. */

@@ -21,6 +21,8 @@ export interface CoreExports {
   flowIndexPtr(): number;
   /** The stack of freed FLOWS slots (4 bytes a slot, flowCap slots). */
   flowFreePtr(): number;
+  /** Writes the map of flow id → FLOWS slot (ids 1..count, 0 for a flow not in the table) at `dst` (assembly/flow/table.ts). */
+  flowSlotMap(dst: number, count: number): void;
   statsPtr(): number;
   statePtr(): number;
   memoryEnd(): number;
