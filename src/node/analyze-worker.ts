@@ -6,7 +6,7 @@
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { analyzeFile } from "./files.js";
 import { addPrepared, packFlows, shareFlows } from "./flow-transfer.js";
-import { keyOrders, looksUpUdpFlows, prepareUdpFlows } from "../verify/flow-columns.js";
+import { keyOrders } from "../verify/flow-columns.js";
 import type { FlowTable } from "../capture/flow-table.js";
 import { takePackBuffer } from "./pack-offer.js";
 
@@ -63,13 +63,12 @@ async function analyzeAndPost(): Promise<void> {
     let prepared = false;
     const prepare = () => {
       keyOrders(table);
-      if (looksUpUdpFlows(r.sessions)) prepareUdpFlows(table);
       prepared = true;
     };
     // One worker packs at a time (the pack lock of files.ts analyzeFilesParallel): the other's copy waits for this one to end.
     for (let held; packLock && packLockId && (held = Atomics.compareExchange(packLock, 0, 0, packLockId)) !== 0; ) {
       // Waiting: the other worker's table reaches the main thread first, which prepares it while this
-      // one is copied, and then has this table's columns (and UDP endpoint index) to compute
+      // one is copied, and then has this table's columns (and key orders) to compute
       // (verify-run.ts prepareSide) before it can pair the two. Computed here meanwhile, from the
       // table in wasm memory, read in slot order; sent with the records.
       if (!prepared) prepare();

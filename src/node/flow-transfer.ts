@@ -42,7 +42,7 @@ export interface PackedFlows {
   shared?: SharedFlowParts;
   count: number;
   /**
-   * The reconciliation's columns of these flows and their UDP endpoint index
+   * The reconciliation's columns of these flows and their key orders
    * (src/verify/flow-columns.ts), when the worker computed them (analyze-worker.ts: while it waited
    * for the other worker's copy); the receiving thread then does not compute them again.
    */

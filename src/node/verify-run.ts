@@ -127,19 +127,16 @@ type VerifyModules = Awaited<ReturnType<typeof verifyModules>>;
 
 /** verify() and what prepares a capture ahead of it (loaded once: the module cache). */
 async function verifyModules() {
-  const [{ verify }, { prepareReconcile }, { looksUpUdpFlows, prepareUdpFlows }] = await Promise.all([
-    import("../verify/verify.js"), import("../verify/nat.js"), import("../verify/flow-columns.js"),
-  ]);
-  return { verify, prepareReconcile, looksUpUdpFlows, prepareUdpFlows };
+  const [{ verify }, { prepareReconcile }] = await Promise.all([import("../verify/verify.js"), import("../verify/nat.js")]);
+  return { verify, prepareReconcile };
 }
 
 /**
  * verify()'s work on one capture of a pair, done ahead: the NAT reconciliation's (the columns and
- * the flow ids in key order), and the SIP media lookups' when it has SDP.
+ * the flow ids in key order, which SIP media's lookups by UDP endpoint search too).
  */
 function prepareSide(m: VerifyModules, r: AnalyzeResult): void {
   m.prepareReconcile(r.scan.flows);
-  if (m.looksUpUdpFlows(r.sessions)) m.prepareUdpFlows(r.scan.flows);
 }
 
 /**

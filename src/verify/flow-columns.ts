@@ -166,63 +166,22 @@ export function v4EndpointKey(proto: string, ip: string, port: number | null, ca
  */
 export const V4_KEYS = 2 ** 51;
 
-/**
- * The UDP endpoints of a table: the IPv4 ones in key order, the others by "ip|port" text (built
- * on first use).
- */
-interface UdpEndpoints {
-  /**
-   * The keys of the IPv4 UDP ends, ascending, and `owner[i]`: the flow of end i — ascending among
-   * equal keys, a flow with the same endpoint at both ends twice.
-   */
-  keys: Float64Array;
-  owner: Int32Array;
-  other?: Map<string, number[]>;
-}
-
-const udpAttached = new WeakMap<FlowTable, UdpEndpoints>();
+/** The UDP ends of a table that are not IPv4 (keyed ≥ 2^51), by "ip|port" text (built on the first lookup of one). */
+const otherUdpAttached = new WeakMap<FlowTable, Map<string, number[]>>();
 
 /** Whether an endpoint key is an IPv4 UDP one (below 2^51, protocol code 1 in the low 2 bits; no floating-point modulo). */
 export const isV4Udp = (k: number) => k < V4_KEYS && k - 4 * Math.floor(k * 0.25) === 1;
 
-/**
- * The IPv4 UDP ends of `t` in key order: a merge of its two key orders (keyOrders: the
- * reconciliation's, made here when it has not made them, and then freed again), keeping the UDP
- * keys — one linear pass where a hash index of the ends cost ~30 ms per 250 k flows, most of it
- * before V8 had optimised it (session 24).
- */
-function buildUdpEndpoints(t: FlowTable): UdpEndpoints {
-  const c = flowColumns(t);
-  const made = !c.initiatorOrder || !c.responderOrder;
-  const { initiatorOrder: a, responderOrder: b } = keyOrders(t);
-  const as = a.sorted;
-  const bs = b.sorted;
-  const n = as.length;
-  // IPv4 keys sort below every other (V4_KEYS): the UDP ones are among the first `ea` / `eb`.
-  let ea = 0;
-  let eb = 0;
-  let m = 0;
-  while (ea < n && as[ea] < V4_KEYS) if (isV4Udp(as[ea++])) m++;
-  while (eb < n && bs[eb] < V4_KEYS) if (isV4Udp(bs[eb++])) m++;
-  const keys = new Float64Array(m);
-  const owner = new Int32Array(m);
-  let i = 0;
-  let j = 0;
-  for (let at = 0; at < m; at++) {
-    while (i < ea && !isV4Udp(as[i])) i++;
-    while (j < eb && !isV4Udp(bs[j])) j++;
-    // Equal keys by flow id; one flow's two equal ends, initiator first.
-    const takeA = j >= eb || (i < ea && (as[i] < bs[j] || (as[i] === bs[j] && a.ids[i] <= b.ids[j])));
-    if (takeA) {
-      keys[at] = as[i];
-      owner[at] = a.ids[i++];
-    } else {
-      keys[at] = bs[j];
-      owner[at] = b.ids[j++];
-    }
+/** The first index of `sorted` whose key is ≥ k. */
+function lowerBound(sorted: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < k) lo = mid + 1;
+    else hi = mid;
   }
-  if (made) dropKeyOrders(t);
-  return { keys, owner };
+  return lo;
 }
 
 /** The non-IPv4 UDP ends of `t` (both keyed ≥ 2^51) by the text FlowTable renders. */
@@ -241,18 +200,6 @@ function otherUdpEndpoints(t: FlowTable): Map<string, number[]> {
   return other;
 }
 
-/** The UDP endpoint index of `t`, built on the first call. */
-function udpEndpoints(t: FlowTable): UdpEndpoints {
-  let u = udpAttached.get(t);
-  if (!u) udpAttached.set(t, (u = buildUdpEndpoints(t)));
-  return u;
-}
-
-/** Builds the UDP endpoint index of `t` ahead of the first lookup (verify-run.ts). */
-export function prepareUdpFlows(t: FlowTable): void {
-  udpEndpoints(t);
-}
-
 /** Whether verify looks flows of a capture up by UDP endpoint (`udpFlowsAt`): it has SIP sessions with SDP. */
 export function looksUpUdpFlows(sessions: Session[]): boolean {
   return sessions.some((s) => s.alg === "sip" && s.negotiations.some((n) => n.kind === "SDP"));
@@ -261,55 +208,61 @@ export function looksUpUdpFlows(sessions: Session[]): boolean {
 /** What was computed of a table ahead of verify, as typed arrays that another thread can receive (their buffers transferred). */
 export interface PreparedColumns {
   columns: FlowColumns;
-  udp?: { keys: Float64Array; owner: Int32Array };
 }
 
-/** The columns of `t` and its UDP endpoint index, if they were computed (undefined: no columns). */
+/** The columns of `t` (with its key orders when they were made), if they were computed (undefined: no columns). */
 export function preparedOf(t: FlowTable): PreparedColumns | undefined {
   const columns = attached.get(t);
-  if (!columns) return undefined;
-  const u = udpAttached.get(t);
-  return { columns, ...(u && { udp: { keys: u.keys, owner: u.owner } }) };
+  return columns && { columns };
 }
 
 /** The buffers of `p` (to transfer them). */
 export function preparedBuffers(p: PreparedColumns): ArrayBuffer[] {
-  const out = columnBuffers(p.columns);
-  if (p.udp) out.push(p.udp.keys.buffer as ArrayBuffer, p.udp.owner.buffer as ArrayBuffer);
-  return out;
+  return columnBuffers(p.columns);
 }
 
 /**
- * Hands `t` the columns (and UDP endpoint index) computed elsewhere — by the worker thread that
+ * Hands `t` the columns (and key orders) computed elsewhere — by the worker thread that
  * analyzed its capture, from the same records (src/node/flow-transfer.ts) — so that they are not
  * computed again. What `t` has already is kept.
  */
 export function attachPrepared(t: FlowTable, p: PreparedColumns): void {
   if (!attached.has(t)) attached.set(t, p.columns);
-  if (p.udp && !udpAttached.has(t)) udpAttached.set(t, { keys: p.udp.keys, owner: p.udp.owner });
 }
 
 /**
  * Ids of the UDP flows of `t` with `ip`:`port` as one end, ascending (a flow with that endpoint
- * at both ends twice), `ip` compared as FlowTable renders it. The IPv4 ends are put in key order
- * on the first call per table (from the key orders: no flow objects) and searched by halves;
- * the other addresses are indexed on the first lookup of one.
+ * at both ends twice), `ip` compared as FlowTable renders it. An IPv4 endpoint is searched by
+ * halves in the table's key orders (keyOrders: the reconciliation's, made here when they are not
+ * there; verify frees them once its sessions are verified): no index of their own, where a hash
+ * index of the UDP ends, then a merge of them out of the orders, cost 16–34 ms per 250 k flows
+ * before V8 had optimised it (session 24). The other addresses are indexed on the first lookup of one.
  */
 export function udpFlowsAt(t: FlowTable, ip: string, port: number): number[] {
-  const u = udpEndpoints(t);
   const k = v4EndpointKey("udp", ip, port, true);
-  if (Number.isNaN(k)) return (u.other ??= otherUdpEndpoints(t)).get(`${ip}|${port}`) ?? [];
-  const { keys, owner } = u;
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (keys[mid] < k) lo = mid + 1;
-    else hi = mid;
+  if (Number.isNaN(k)) {
+    let other = otherUdpAttached.get(t);
+    if (!other) otherUdpAttached.set(t, (other = otherUdpEndpoints(t)));
+    return other.get(`${ip}|${port}`) ?? [];
   }
+  // The flows with the key at their initiator, and at their responder: two runs of ascending ids.
+  const { initiatorOrder: a, responderOrder: b } = keyOrders(t);
+  let i = lowerBound(a.sorted, k);
+  let j = lowerBound(b.sorted, k);
   const out: number[] = [];
-  for (let e = lo; e < keys.length && keys[e] === k; e++) out.push(owner[e]);
-  return out;
+  for (;;) {
+    const x = i < a.sorted.length && a.sorted[i] === k ? a.ids[i] : 0;
+    const y = j < b.sorted.length && b.sorted[j] === k ? b.ids[j] : 0;
+    if (!x && !y) return out;
+    // Merged by id; a flow with the endpoint at both ends twice.
+    if (x && (!y || x <= y)) {
+      out.push(x);
+      i++;
+    } else {
+      out.push(y);
+      j++;
+    }
+  }
 }
 
 /** The ICMP/ICMPv6 flows of a table, by initiator: IPv4 by address number, the others by "from|to" text. */

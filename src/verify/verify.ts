@@ -9,7 +9,7 @@ import type { AnalyzeResult } from "../alg/analyze.js";
 import type { RouterParseResult } from "../router/types.js";
 import type { Diagnostic, Flow } from "../types.js";
 import { captureSpan, clockShiftMs, coverageOf, CROSSING_MS, reconcile, type CaptureSpan, type Reconciliation } from "./nat.js";
-import { dropKeyOrders } from "./flow-columns.js";
+import { dropKeyOrders, looksUpUdpFlows } from "./flow-columns.js";
 import { interleaved, subjectOf, verifySessions, type NatHints } from "./sessions.js";
 import { assessPairing, type Pairing } from "./pairing.js";
 import { compareWithRouter, predictConversations } from "./predict.js";
@@ -93,8 +93,11 @@ export function verify(inputs: VerifyInputs, opts: VerifyOptions = {}): VerifyRe
   if (!inside || !outside) return build(inputs, opts);
   const nat = reconcile(inside.scan.flows, outside.scan.flows, { clockOffsetMs: opts.clockOffsetMs });
   const pairing = assessPairing(inside, outside, nat, opts.hints, opts.sipSidesDialogs);
-  // The key orders serve the reconciliations only: freed before the report is built.
-  const dropOrders = () => [inside, outside].forEach((r) => dropKeyOrders(r.scan.flows));
+  // The key orders serve the reconciliations, and SIP media's lookups by UDP endpoint (udpFlowsAt):
+  // freed before the report is built, after the sessions are verified when SIP needs them (build).
+  const dropOrders = () => {
+    if (!looksUpUdpFlows(inside.sessions) && !looksUpUdpFlows(outside.sessions)) [inside, outside].forEach((r) => dropKeyOrders(r.scan.flows));
+  };
   if (pairing.sides !== "swapped") {
     dropOrders();
     return build(inputs, opts, nat, pairing);
@@ -113,6 +116,8 @@ function build(inputs: VerifyInputs, opts: VerifyOptions, nat?: Reconciliation, 
   const checks: Check[] = [...coverageChecks(inputs, spans), ...(pairing?.checks ?? [])];
   const unrelated = pairing?.related === false;
   const sessions = unrelated ? unpairedSessions(inside!, outside!, opts, checks) : verifySessions({ inside, outside, nat, hints: opts.hints, spans, profile: opts.profile }, findings, checks);
+  // (Kept for SIP media's lookups until here: verify.)
+  for (const r of [inside, outside]) if (r) dropKeyOrders(r.scan.flows);
   const predicted = predictConversations(sessions, inside, outside, unrelated ? undefined : nat);
   const matched = compareWithRouter(predicted, router, findings, { frameTolerance: opts.frameTolerance, withCaptures: !!(inside || outside), captures: { inside, outside } }, sessions, checks);
   // An ALG the router did not apply is an error when a session failed for it, else a warning

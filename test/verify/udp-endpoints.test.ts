@@ -3,9 +3,9 @@
  * the same ids, in the same order, as walking every flow object and comparing the endpoint text
  * (what it replaced), on real captures and on a made one with IPv4 and IPv6 UDP, a flow whose
  * two ends are the same endpoint, TCP and ICMP flows on the same addresses and ports, and
- * address text FlowTable never renders (leading zeros, upper-case IPv6). The IPv4 ends are put in
- * key order from the reconciliation's key orders: made for the lookup when the table had none
- * (and not kept), used as they are when it had them (and kept for the reconciliation).
+ * address text FlowTable never renders (leading zeros, upper-case IPv6). An IPv4 endpoint is
+ * searched in the reconciliation's key orders: made for the lookup when the table had none, used
+ * as they are when it had them; verify frees them once its sessions are verified.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -90,7 +90,7 @@ describe("UDP flows by endpoint", () => {
     expect(udpFlowsAt(flows, "010.1.2.3", 5004)).toEqual([]);
   });
 
-  it("the key orders: made for the first lookup and not kept, or the reconciliation's, kept; one endpoint shared by many flows at either end", async () => {
+  it("the key orders: made for the first lookup, or the reconciliation's used as they are; one endpoint shared by many flows at either end", async () => {
     const records: PcapRecord[] = [];
     let ts = DEFAULT_EPOCH_NS;
     const u = (src: string, sp: number, dst: string, dp: number) => {
@@ -107,12 +107,16 @@ describe("UDP flows by endpoint", () => {
     const fresh = (await scanFile(path)).flows;
     const want = naive(fresh, "198.51.100.7", 5004);
     expect(want).toHaveLength(42);
+    expect(flowColumns(fresh).initiatorOrder).toBeUndefined();
     expect(udpFlowsAt(fresh, "198.51.100.7", 5004)).toEqual(want);
-    expect(flowColumns(fresh).initiatorOrder, "made for the lookup, not kept").toBeUndefined();
+    const made = flowColumns(fresh).initiatorOrder;
+    expect(made, "made for the lookup").toBeDefined();
+    expect(udpFlowsAt(fresh, "198.51.100.7", 5004)).toEqual(want);
+    expect(flowColumns(fresh).initiatorOrder, "made once").toBe(made);
     const prepared = (await scanFile(path)).flows;
     const orders = keyOrders(prepared);
     expect(udpFlowsAt(prepared, "198.51.100.7", 5004)).toEqual(want);
-    expect(flowColumns(prepared).initiatorOrder, "the reconciliation's, kept").toBe(orders.initiatorOrder);
+    expect(flowColumns(prepared).initiatorOrder, "the reconciliation's").toBe(orders.initiatorOrder);
   });
 
   it("endpoint keys: dotted quads only, leading zeros refused when canonical", () => {
