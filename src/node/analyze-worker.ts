@@ -6,11 +6,11 @@
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { analyzeFile } from "./files.js";
 import { addPrepared, packFlows, shareFlows } from "./flow-transfer.js";
-import { keyOrders } from "../verify/flow-columns.js";
+import { keyOrders, preparedBuffers, preparedOf } from "../verify/flow-columns.js";
 import type { FlowTable } from "../capture/flow-table.js";
 import { takePackBuffer } from "./pack-offer.js";
 
-const { path, opts, progress, progressSlots, packLock, packLockId, offers, offerState, share } = workerData as {
+const { path, opts, progress, progressSlots, packLock, packLockId, offers, offerState, share, prepareClaims } = workerData as {
   path: string; opts: Parameters<typeof analyzeFile>[1]; progress?: boolean; packLock?: Int32Array; packLockId?: number;
   /**
    * Scan with the core built with shared memory and hand the flow table over in place (its memory
@@ -22,6 +22,11 @@ const { path, opts, progress, progressSlots, packLock, packLockId, offers, offer
   progressSlots?: Float64Array;
   /** A buffer for the packed table the main thread may offer (pack-offer.ts offerPackBuffer; slot packLockId − 1). */
   offers?: MessagePort; offerState?: Int32Array;
+  /**
+   * Who prepares a table handed over in place, slot packLockId − 1: 0 nobody yet, 1 this worker,
+   * 2 the main thread (files.ts PREPARE_ENV); absent: the main thread.
+   */
+  prepareClaims?: Int32Array;
 };
 offers?.unref();
 /** Bytes read so far, posted as { progress } at most every PROGRESS_POST_MS (the first at once), and written to its shared slot. */
@@ -38,11 +43,10 @@ const onProgress = (bytes: number) => {
 async function analyzeAndPost(): Promise<void> {
   try {
     // A table in shared memory is handed over as soon as the scan has made it, { table } (and no
-    // flows with { ok } after): the main thread, done with its own capture by then, prepares it
-    // (verify's columns) while the sessions are finished here. Until session 23 this worker
-    // computed the columns itself after its sessions, on verify's critical path (its scan starts
-    // ~80–120 ms after the main thread's: bench/PERFORMANCE-LOG.md). Not shared (the debug core):
-    // packed below.
+    // flows with { ok } after): the main thread, when done with its own capture, prepares it
+    // (verify's columns and key orders) while the sessions are finished here — or this worker
+    // does, after its sessions, when the main thread has not taken it by then (prepareClaims;
+    // bench/PERFORMANCE-LOG.md, session 24). Not shared (the debug core): packed below.
     let handed = false;
     const onScanned = (s: { flows: FlowTable }) => {
       const shared = shareFlows(s.flows);
@@ -56,15 +60,21 @@ async function analyzeAndPost(): Promise<void> {
     // on the bench pair, ~50 ms) while the table is copied below, not after it, on verify's critical
     // path when this is the last worker (files.ts analyzeFilesParallel joins the messages).
     parentPort!.postMessage({ head: { scan, sessions: r.sessions, events: r.events, ...(r.sipCut && { sipCut: r.sipCut }), ...(r.sessionCut && { sessionCut: r.sessionCut }) } });
-    if (handed) {
-      parentPort!.postMessage({ ok: true });
-      return;
-    }
     let prepared = false;
     const prepare = () => {
       keyOrders(table);
       prepared = true;
     };
+    if (handed) {
+      // The main thread has not taken the table's preparation: it is still busy with its own
+      // capture (files.ts prepareClaims). Done here, on this otherwise idle core, and sent.
+      if (prepareClaims && packLockId && Atomics.compareExchange(prepareClaims, packLockId - 1, 0, 1) === 0) {
+        prepare();
+        const p = preparedOf(table)!;
+        parentPort!.postMessage({ ok: true, prepared: p }, preparedBuffers(p));
+      } else parentPort!.postMessage({ ok: true });
+      return;
+    }
     // One worker packs at a time (the pack lock of files.ts analyzeFilesParallel): the other's copy waits for this one to end.
     for (let held; packLock && packLockId && (held = Atomics.compareExchange(packLock, 0, 0, packLockId)) !== 0; ) {
       // Waiting: the other worker's table reaches the main thread first, which prepares it while this

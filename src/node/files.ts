@@ -11,6 +11,7 @@ import { compileCore } from "../wasm/instantiate.js";
 import type { ByteSource, PullSource } from "../wasm/core.js";
 import type { FlowTable } from "../capture/flow-table.js";
 import type { PackedFlows } from "./flow-transfer.js";
+import type { PreparedColumns } from "../verify/flow-columns.js";
 import { scanCapture, type CaptureScan, type ScanOptions } from "../capture/scan.js";
 import { analyzeCapture, type AnalyzeResult, type AnalyzeScanOptions } from "../alg/analyze.js";
 
@@ -132,6 +133,15 @@ export const MAIN_SCAN_ENV = "ALG_VERIFY_MAIN_SCAN";
  */
 export const SHARE_TABLES_ENV = "ALG_VERIFY_SHARE_TABLES";
 
+/**
+ * Environment variable: who computes the columns and key orders (verify's preparation, `onTable`'s
+ * work) of a worker's table handed over in place. Unset: whichever thread is free first — this
+ * one when it reads the table's message (it reads messages only when done with its own capture),
+ * the worker when it has finished its sessions before that. "main": always this thread (sessions
+ * 23–24's layout); "worker": always the worker. Results are the same.
+ */
+export const PREPARE_ENV = "ALG_VERIFY_PREPARE";
+
 /** Index of the largest of `paths` (the first of equal ones; an unreadable file counts as empty: its error comes from its analysis). */
 function largestFile(paths: string[]): number {
   let best = 0;
@@ -193,6 +203,14 @@ export async function analyzeFilesParallel(
   // lock and the offers below serve the packed copies (SHARE_TABLES_ENV=0, or a core without
   // shared memory: the debug one).
   const share = process.env[SHARE_TABLES_ENV] !== "0";
+  // Who prepares a table handed over in place (PREPARE_ENV): slot i is 0 until worker i (1) or this
+  // thread (2) takes it. This thread reads a table's message only once it is done with its own
+  // capture (its scan, its sessions, its own table's preparation); a worker that has finished its
+  // sessions before that prepares its table itself, on the core that would otherwise wait, and
+  // sends the columns with its result. No slots: this thread prepares (PREPARE_ENV=main, or no
+  // preparation asked for).
+  const prepareBy = process.env[PREPARE_ENV];
+  const prepareClaims = onTable && share && prepareBy !== "main" ? new Int32Array(new SharedArrayBuffer(4 * paths.length)) : undefined;
   // Only the parallel path needs these (loaded here: start-up cost of a one-capture command). The
   // workers are made first; the transfer's modules load while they start up.
   const { MessageChannel, Worker } = await import("node:worker_threads");
@@ -239,7 +257,7 @@ export async function analyzeFilesParallel(
     ports[i] = port1;
     running.add(i);
     const w = new Worker(workerUrl, {
-      workerData: { path, opts: optsOf(i), progress: Boolean(onProgress), progressSlots, packLock, packLockId: i + 1, offers: port2, offerState, share },
+      workerData: { path, opts: optsOf(i), progress: Boolean(onProgress), progressSlots, packLock, packLockId: i + 1, offers: port2, offerState, share, prepareClaims },
       transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
     w.once("exit", () => {
@@ -254,7 +272,8 @@ export async function analyzeFilesParallel(
     w.on("message", (m) => {
       // { progress: bytes } while reading (when asked for), then the result: a table in shared
       // memory ({ table }) as soon as the scan ends, { head } (all but the flow table), then
-      // { ok } — with the flows ({ ok, flows }) unless the table came first.
+      // { ok } — with the flows ({ ok, flows }) unless the table came first, then with the
+      // table's columns when the worker took their preparation ({ ok, prepared }: prepareClaims).
       if (typeof m.progress === "number") {
         progressOf(i, m.progress);
         return;
@@ -263,7 +282,8 @@ export async function analyzeFilesParallel(
         const packed = m.table as PackedFlows;
         early = transferModules.then(async ([{ unpackFlows }]) => {
           const flows = unpackFlows(packed);
-          await onTable?.(i, flows);
+          const mine = !prepareClaims || (prepareBy !== "worker" && Atomics.compareExchange(prepareClaims, i, 0, 2) === 0);
+          if (mine) await onTable?.(i, flows);
           return flows;
         });
         // A failure is the result's (below).
@@ -284,8 +304,10 @@ export async function analyzeFilesParallel(
       head = undefined;
       // The result is handed on once the worker has ended: what `onResult` allocates (verify's
       // preparation) must not add to the worker's wasm memory, still resident until then.
-      void Promise.all([transferModules, w.terminate(), early]).then(async ([[{ unpackFlows }, { offerPackBuffer }], , handed]) => {
+      const prepared: PreparedColumns | undefined = m.prepared;
+      void Promise.all([transferModules, w.terminate(), early]).then(async ([[{ unpackFlows, adoptPrepared }, { offerPackBuffer }], , handed]) => {
         const flows = handed ?? unpackFlows(packed!);
+        if (handed && prepared) adoptPrepared(handed, prepared);
         const result: AnalyzeResult = { scan: { ...got.scan, flows }, sessions: got.sessions, events: got.events, ...(got.sipCut && { sipCut: got.sipCut }), ...(got.sessionCut && { sessionCut: got.sessionCut }) };
         // This thread's own preparation first: when the other worker ends meanwhile, it packs its
         // table itself (on the other core) while this one prepares, where an offer made first had

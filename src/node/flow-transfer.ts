@@ -18,9 +18,11 @@
  *   places records by their id as it does over wasm memory.
  *
  * A worker that shares its table hands it over as soon as its scan has made it, before its
- * sessions are finished (analyze-worker.ts): the main thread, done with its own capture by then,
+ * sessions are finished (analyze-worker.ts): the main thread, when done with its own capture,
  * computes the reconciliation's columns meanwhile (session 23; in session 22 the worker computed
- * them after its sessions, on verify's critical path). One that packs computes them only while it
+ * them after its sessions, on verify's critical path) — or the worker does, after its sessions,
+ * when the main thread is still busy with its own capture then (session 24, files.ts
+ * prepareClaims), and sends them with its result. One that packs computes them only while it
  * waits for the pack lock. Measured (2 × 1 GiB verify, load ~19): also computing the
  * reconciliation's columns (src/verify/flow-columns.ts) in the workers and transferring them
  * raised the peak RSS by
@@ -130,6 +132,9 @@ export function packBuffer(flows: number): ArrayBuffer {
   for (let i = 0; i < size; i += PAGE) bytes[i] = 0;
   return buf;
 }
+
+/** Gives a table handed over in place the columns its worker computed after its sessions (analyze-worker.ts, files.ts prepareClaims). */
+export { attachPrepared as adoptPrepared };
 
 /** The FlowTable of a packed table (in the receiving thread). */
 export function unpackFlows(p: PackedFlows): FlowTable {

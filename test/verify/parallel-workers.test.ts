@@ -8,7 +8,9 @@
  * lock) gives the serial report. A result's preparation (`onResult`, which may wait) is done
  * before the results are returned, and its failure is the run's. A worker hands its table over in
  * place (the core built with shared memory) as soon as its scan made it, before its sessions are
- * finished; with ALG_VERIFY_SHARE_TABLES=0 as a packed copy. Every layout gives the serial report.
+ * finished, and this thread or the worker prepares it (ALG_VERIFY_PREPARE: whichever is free
+ * first, or the one named); with ALG_VERIFY_SHARE_TABLES=0 as a packed copy. Every layout gives
+ * the serial report.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -45,6 +47,22 @@ const withLayout = (env: string | undefined, share?: string) => {
   else process.env.ALG_VERIFY_SHARE_TABLES = share;
 };
 afterEach(() => withLayout(undefined));
+
+type Prepared = NonNullable<ReturnType<typeof import("../../src/verify/flow-columns.js").preparedOf>>;
+
+/** Columns and key orders computed by a worker: those computed here from the same table. */
+async function expectSameColumns(sent: Prepared, table: import("../../src/capture/flow-table.js").FlowTable) {
+  const { computeFlowColumns } = (await import(join(repo, "dist/src/verify/flow-columns.js"))) as typeof import("../../src/verify/flow-columns.js");
+  const { sortIdsByKey } = (await import(join(repo, "dist/src/wasm/key-sort.js"))) as typeof import("../../src/wasm/key-sort.js");
+  const fresh = computeFlowColumns(table);
+  for (const k of ["initiator", "responder", "firstMs", "packets"] as const) expect(Array.from(sent.columns[k]), k).toEqual(Array.from(fresh[k]));
+  const orders = sortIdsByKey([fresh.initiator, fresh.responder]);
+  for (const [j, k] of (["initiatorOrder", "responderOrder"] as const).entries()) {
+    expect(Array.from(sent.columns[k]!.ids), k).toEqual(Array.from(orders[j]!.ids));
+    expect(Array.from(sent.columns[k]!.sorted), k).toEqual(Array.from(orders[j]!.sorted));
+  }
+  expect([sent.columns.spanFirstMs, sent.columns.spanLastMs]).toEqual([fresh.spanFirstMs, fresh.spanLastMs]);
+}
 
 describe.skipIf(!built)("verify's worker threads and their pack lock (compiled dist/)", () => {
   it("the largest capture is analyzed in the calling thread (its wasm instance kept), the other in a worker; ALG_VERIFY_MAIN_SCAN=0 puts both in workers", async () => {
@@ -118,8 +136,7 @@ describe.skipIf(!built)("verify's worker threads and their pack lock (compiled d
     withLayout(env, share);
     const { analyzeFilesParallel } = (await import(join(repo, "dist/src/node/files.js"))) as { analyzeFilesParallel: AnalyzeFilesParallel };
     type Columns = typeof import("../../src/verify/flow-columns.js");
-    const { computeFlowColumns, preparedOf } = (await import(join(repo, "dist/src/verify/flow-columns.js"))) as Columns;
-    const { sortIdsByKey } = (await import(join(repo, "dist/src/wasm/key-sort.js"))) as typeof import("../../src/wasm/key-sort.js");
+    const { preparedOf } = (await import(join(repo, "dist/src/verify/flow-columns.js"))) as Columns;
     // outside.pcap is the larger: in this thread unless every capture is in a worker.
     const paths = [nat("sip-udp-alg", "inside"), nat("sip-udp-alg", "outside")];
     expect(readFileSync(paths[1]).length).toBeGreaterThan(readFileSync(paths[0]).length);
@@ -137,29 +154,56 @@ describe.skipIf(!built)("verify's worker threads and their pack lock (compiled d
     for (const i of [0, 1]) {
       const shared = inWorker.includes(i) && share !== "0";
       expect(results[i].scan.flows.shareParts() !== undefined, `capture ${i}'s table in shared memory`).toBe(shared);
-      // A table in shared memory comes first, alone (the result's table is that one), nothing computed by the worker.
-      expect(tables.get(i), `capture ${i}'s table handed over early`).toBe(shared ? results[i].scan.flows : undefined);
-      if (shared) expect(order.indexOf(`table ${i}`)).toBeLessThan(order.indexOf(`result ${i}`));
       const sent = seen.get(i);
-      // This thread's own table, or one handed over in place: nothing computed before its preparation.
-      if (!inWorker.includes(i) || shared) {
+      // A table in shared memory comes first, alone (the result's table is that one), and this
+      // thread prepares it (onTable) — unless the worker, done with its sessions before this
+      // thread read that message, took the preparation (ALG_VERIFY_PREPARE) and sent the columns
+      // with its result.
+      if (shared && !tables.has(i)) expect(sent, `capture ${i}: prepared by its worker`).toBeDefined();
+      else expect(tables.get(i), `capture ${i}'s table handed over early`).toBe(shared ? results[i].scan.flows : undefined);
+      if (tables.has(i)) expect(order.indexOf(`table ${i}`)).toBeLessThan(order.indexOf(`result ${i}`));
+      // This thread's own table, or one handed over in place and prepared here: nothing computed before its preparation.
+      if (!inWorker.includes(i) || tables.has(i)) {
         expect(sent).toBeUndefined();
         continue;
       }
       // Packed: computed only by a worker that waited for the pack lock (there is one with two workers).
       if (!sent) continue;
-      const fresh = computeFlowColumns(results[i].scan.flows);
-      for (const k of ["initiator", "responder", "firstMs", "packets"] as const) expect(Array.from(sent.columns[k]), k).toEqual(Array.from(fresh[k]));
-      const orders = sortIdsByKey([fresh.initiator, fresh.responder]);
-      for (const [j, k] of (["initiatorOrder", "responderOrder"] as const).entries()) {
-        expect(Array.from(sent.columns[k]!.ids), k).toEqual(Array.from(orders[j]!.ids));
-        expect(Array.from(sent.columns[k]!.sorted), k).toEqual(Array.from(orders[j]!.sorted));
-      }
-      expect([sent.columns.spanFirstMs, sent.columns.spanLastMs]).toEqual([fresh.spanFirstMs, fresh.spanLastMs]);
+      await expectSameColumns(sent, results[i].scan.flows);
     }
     const runVerify = await load();
     const files = { inside: paths[0], outside: paths[1] };
     expect(JSON.stringify(await runVerify(files, { parallel: true }))).toBe(JSON.stringify(await runVerify(files, { parallel: false })));
+  });
+
+  it.each([["worker"], ["main"]] as const)("ALG_VERIFY_PREPARE=%s: who prepares a table handed over in place; the same report", async (by) => {
+    process.env.ALG_VERIFY_PREPARE = by;
+    try {
+      const { analyzeFilesParallel } = (await import(join(repo, "dist/src/node/files.js"))) as { analyzeFilesParallel: AnalyzeFilesParallel };
+      const { preparedOf } = (await import(join(repo, "dist/src/verify/flow-columns.js"))) as typeof import("../../src/verify/flow-columns.js");
+      const paths = [nat("sip-udp-alg", "inside"), nat("sip-udp-alg", "outside")];
+      const tables: number[] = [];
+      let sent: ReturnType<typeof preparedOf>;
+      const results = await analyzeFilesParallel(paths, {}, [], undefined, (i, r) => {
+        if (i === 0) sent = preparedOf(r.scan.flows);
+      }, (i) => {
+        tables.push(i);
+      });
+      // Capture 0 (the smaller) is the worker's, its table in shared memory.
+      expect(results[0].scan.flows.shareParts()).toBeDefined();
+      if (by === "main") {
+        expect(tables).toEqual([0]);
+        expect(sent).toBeUndefined();
+      } else {
+        expect(tables).toEqual([]);
+        await expectSameColumns(sent!, results[0].scan.flows);
+      }
+      const runVerify = await load();
+      const files = { inside: paths[0], outside: paths[1] };
+      expect(JSON.stringify(await runVerify(files, { parallel: true }))).toBe(JSON.stringify(await runVerify(files, { parallel: false })));
+    } finally {
+      delete process.env.ALG_VERIFY_PREPARE;
+    }
   });
 
   it("a preparation that fails: the run fails with its error, the other worker not left waiting", async () => {
