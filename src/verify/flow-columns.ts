@@ -172,8 +172,11 @@ const otherUdpAttached = new WeakMap<FlowTable, Map<string, number[]>>();
 /** Whether an endpoint key is an IPv4 UDP one (below 2^51, protocol code 1 in the low 2 bits; no floating-point modulo). */
 export const isV4Udp = (k: number) => k < V4_KEYS && k - 4 * Math.floor(k * 0.25) === 1;
 
-/** The first index of `sorted` whose key is ≥ k. */
-function lowerBound(sorted: Float64Array, k: number): number {
+/**
+ * The first index of `sorted` (a key order's keys) whose key is ≥ k; the flows with key k are
+ * those from there to lowerBound(sorted, k + 1) (keys are integers below 2^53).
+ */
+export function lowerBound(sorted: Float64Array, k: number): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {

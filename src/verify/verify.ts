@@ -93,10 +93,11 @@ export function verify(inputs: VerifyInputs, opts: VerifyOptions = {}): VerifyRe
   if (!inside || !outside) return build(inputs, opts);
   const nat = reconcile(inside.scan.flows, outside.scan.flows, { clockOffsetMs: opts.clockOffsetMs });
   const pairing = assessPairing(inside, outside, nat, opts.hints, opts.sipSidesDialogs);
-  // The key orders serve the reconciliations, and SIP media's lookups by UDP endpoint (udpFlowsAt):
-  // freed before the report is built, after the sessions are verified when SIP needs them (build).
+  // The key orders serve the reconciliations, SIP media's lookups by UDP endpoint (udpFlowsAt) and
+  // the router's matching (router-match.ts): freed before the report is built — once the router
+  // is matched when SIP or the router needs them (build).
   const dropOrders = () => {
-    if (!looksUpUdpFlows(inside.sessions) && !looksUpUdpFlows(outside.sessions)) [inside, outside].forEach((r) => dropKeyOrders(r.scan.flows));
+    if (!inputs.router.length && !looksUpUdpFlows(inside.sessions) && !looksUpUdpFlows(outside.sessions)) [inside, outside].forEach((r) => dropKeyOrders(r.scan.flows));
   };
   if (pairing.sides !== "swapped") {
     dropOrders();
@@ -116,10 +117,10 @@ function build(inputs: VerifyInputs, opts: VerifyOptions, nat?: Reconciliation, 
   const checks: Check[] = [...coverageChecks(inputs, spans), ...(pairing?.checks ?? [])];
   const unrelated = pairing?.related === false;
   const sessions = unrelated ? unpairedSessions(inside!, outside!, opts, checks) : verifySessions({ inside, outside, nat, hints: opts.hints, spans, profile: opts.profile }, findings, checks);
-  // (Kept for SIP media's lookups until here: verify.)
-  for (const r of [inside, outside]) if (r) dropKeyOrders(r.scan.flows);
   const predicted = predictConversations(sessions, inside, outside, unrelated ? undefined : nat);
   const matched = compareWithRouter(predicted, router, findings, { frameTolerance: opts.frameTolerance, withCaptures: !!(inside || outside), captures: { inside, outside } }, sessions, checks);
+  // (Kept for SIP media's lookups and the router's matching until here: verify.)
+  for (const r of [inside, outside]) if (r) dropKeyOrders(r.scan.flows);
   // An ALG the router did not apply is an error when a session failed for it, else a warning
   // (passive FTP to a public server, media by port preservation: correct without an ALG).
   agreeWithFindings(sessions, findings, checks);
