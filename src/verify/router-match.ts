@@ -133,16 +133,20 @@ class CaptureIndex {
     }
   }
 
-  /** Flows whose initiator is `a` and responder `b` (exact), or whose responder is `b` and initiator address `a.ip` (any port). */
-  lookup(proto: string, a: RouterEndpoint, b: RouterEndpoint, anySrcPort: boolean, out: (id: number) => void): void {
-    const kb = v4Key(proto, b);
+  /**
+   * Flows whose initiator is `a` and responder `b` (exact), or whose responder is `b` and initiator
+   * address `a.ip` (any port). `keys`: v4Key of `a` (with port 0 when `anySrcPort`) and of `b`,
+   * when the caller has them (matchOne: each endpoint's text parsed once per record, not per lookup).
+   */
+  lookup(proto: string, a: RouterEndpoint, b: RouterEndpoint, anySrcPort: boolean, out: (id: number) => void, keys?: { a: number; b: number }): void {
+    const kb = keys ? keys.b : v4Key(proto, b);
     if (!Number.isNaN(kb)) {
       const rbFrom = lowerBound(this.byRes.sorted, kb);
       const rbTo = lowerBound(this.byRes.sorted, kb + 1);
       if (rbFrom === rbTo) return;
       const resIds = this.byRes.ids;
       if (anySrcPort) {
-        const ka0 = v4Key(proto, { ip: a.ip, port: 0 });
+        const ka0 = keys ? keys.a : v4Key(proto, { ip: a.ip, port: 0 });
         if (Number.isNaN(ka0)) return;
         // Same address and protocol: the key differs only in the port (×4 keeps the protocol code).
         const lo = ka0, hi = ka0 + 65535 * 4;
@@ -152,7 +156,7 @@ class CaptureIndex {
         }
         return;
       }
-      const ka = v4Key(proto, a);
+      const ka = keys ? keys.a : v4Key(proto, a);
       if (Number.isNaN(ka)) return;
       const raFrom = lowerBound(this.byIni.sorted, ka);
       const raTo = lowerBound(this.byIni.sorted, ka + 1);
@@ -177,13 +181,13 @@ class CaptureIndex {
     for (const id of this.other.get(`${strKey(proto, a.ip, a.port)}>${strKey(proto, b.ip, b.port)}`) ?? []) out(id);
   }
 
-  /** Flows whose initiator is `b` (exact) and whose responder has address `ip` (any port). */
-  lookupInitiatorTo(proto: string, b: RouterEndpoint, ip: string, out: (id: number) => void): void {
-    const kb = v4Key(proto, b);
+  /** Flows whose initiator is `b` (exact) and whose responder has address `ip` (any port); `keys` as lookup's (`a`: `ip` with port 0). */
+  lookupInitiatorTo(proto: string, b: RouterEndpoint, ip: string, out: (id: number) => void, keys?: { a: number; b: number }): void {
+    const kb = keys ? keys.b : v4Key(proto, b);
     if (!Number.isNaN(kb)) {
       const from = lowerBound(this.byIni.sorted, kb);
       const to = lowerBound(this.byIni.sorted, kb + 1);
-      const k0 = v4Key(proto, { ip, port: 0 });
+      const k0 = keys ? keys.a : v4Key(proto, { ip, port: 0 });
       if (from === to || Number.isNaN(k0)) return;
       const lo = k0, hi = k0 + 65535 * 4;
       const iniIds = this.byIni.ids;
@@ -310,6 +314,8 @@ export function matchRouter(router: RouterParseResult[], captures: MatchCaptures
 
   // One lookup state for all records (a dump may hold a million): no closures per record.
   let found: Hit[] = [];
+  const keysAlong = { a: NaN, b: NaN };
+  const keysBack = { a: NaN, b: NaN };
   let side: CaptureSide = "inside";
   let ti = 0;
   let forward = true;
@@ -325,13 +331,20 @@ export function matchRouter(router: RouterParseResult[], captures: MatchCaptures
     for (ti = 0; ti < shape.tuples.length; ti++) {
       const t = shape.tuples[ti];
       const proto = t.proto ?? shape.proto;
+      // Each endpoint's key once for the four lookups (the source's with port 0 for a wildcard).
+      const kSrc = t.anySrcPort ? v4Key(proto, { ip: t.src.ip, port: 0 }) : v4Key(proto, t.src);
+      const kDst = v4Key(proto, t.dst);
+      keysAlong.a = kSrc;
+      keysAlong.b = kDst;
+      keysBack.a = kDst;
+      keysBack.b = kSrc;
       for (const s of sides()) {
         side = s.side;
         forward = true;
-        s.lookup(proto, t.src, t.dst, t.anySrcPort ?? false, add);
+        s.lookup(proto, t.src, t.dst, t.anySrcPort ?? false, add, keysAlong);
         forward = false;
-        if (t.anySrcPort) s.lookupInitiatorTo(proto, t.dst, t.src.ip, add);
-        else s.lookup(proto, t.dst, t.src, false, add);
+        if (t.anySrcPort) s.lookupInitiatorTo(proto, t.dst, t.src.ip, add, keysAlong);
+        else s.lookup(proto, t.dst, t.src, false, add, keysBack);
       }
     }
     if (found.length && legsContradict(shape, found, countOf)) contradicted.add(r);
