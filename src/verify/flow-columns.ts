@@ -237,7 +237,7 @@ export function attachPrepared(t: FlowTable, p: PreparedColumns): void {
  * Ids of the UDP flows of `t` with `ip`:`port` as one end, ascending (a flow with that endpoint
  * at both ends twice), `ip` compared as FlowTable renders it. An IPv4 endpoint is searched by
  * halves in the table's key orders (keyOrders: the reconciliation's, made here when they are not
- * there; verify frees them once its sessions are verified): no index of their own, where a hash
+ * there; verify frees them once the router is matched): no index of their own, where a hash
  * index of the UDP ends, then a merge of them out of the orders, cost 16–34 ms per 250 k flows
  * before V8 had optimised it (session 24). The other addresses are indexed on the first lookup of one.
  */

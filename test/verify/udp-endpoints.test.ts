@@ -5,7 +5,7 @@
  * two ends are the same endpoint, TCP and ICMP flows on the same addresses and ports, and
  * address text FlowTable never renders (leading zeros, upper-case IPv6). An IPv4 endpoint is
  * searched in the reconciliation's key orders: made for the lookup when the table had none, used
- * as they are when it had them; verify frees them once its sessions are verified.
+ * as they are when it had them; verify frees them once the router is matched.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
