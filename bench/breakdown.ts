@@ -185,7 +185,7 @@ function handedOver(r: AnalyzeResult): AnalyzeResult {
 /**
  * The verify breakdown of an inside/outside pair (median of `runs` each after one analysis). Each
  * run works on freshly handed-over tables, as the CLI's one run does: what verify() caches on a
- * table (columns, the SIP media's UDP endpoint index) is paid in every run, not only the first.
+ * table (columns, key orders) is paid in every run, not only the first.
  */
 export async function verifyBreakdown(inside: string, outside: string, runs = 3): Promise<Phase[]> {
   const t0 = cpu();
