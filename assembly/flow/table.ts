@@ -562,7 +562,7 @@ function swap(rec: usize): void {
  * the host marks those from the ended-flow store). FLOWS pages no flow was ever stored on are
  * skipped: reading them would make them resident. Called once the capture has been read, with
  * `dst` the idle flow index (CaptureCore.flows); one pass here where the host's DataView loop over
- * every slot took ~12 ms for 250 k flows.
+ * every slot took 5–7 ms for 250 k flows (1.5–1.9 ms here).
  */
 export function flowSlotMap(dst: usize, count: u32): void {
   memory.fill(dst, 0, (<usize>count) << 2);

@@ -595,7 +595,6 @@ export interface SharedFlowParts {
 
 const PROTO_NAMES: Record<number, FlowProto> = { 6: "tcp", 17: "udp", 1: "icmp", 58: "icmpv6" };
 
-/** 52-bit key of a 16-byte address + protocol + port, ≥ 2^51 so it never equals an IPv4 key. */
 /** The endpoint keys of the record at `r` of `dv` (FlowTable.endpointKeys) into ini[id] and res[id]. */
 function writeKeys(dv: DataView, r: number, id: number, ini: Float64Array, res: Float64Array): void {
   const proto = dv.getUint8(r + FL_PROTO);
@@ -612,6 +611,7 @@ function writeKeys(dv: DataView, r: number, id: number, ini: Float64Array, res: 
   }
 }
 
+/** 52-bit key of a 16-byte address + protocol + port, ≥ 2^51 so it never equals an IPv4 key. */
 function mixKey(dv: DataView, o: number, proto: number, port: number): number {
   let h1 = 0x811c9dc5 ^ proto;
   let h2 = 0x01000193 ^ port;

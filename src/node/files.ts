@@ -137,8 +137,8 @@ export const SHARE_TABLES_ENV = "ALG_VERIFY_SHARE_TABLES";
  * Environment variable: who computes the columns and key orders (verify's preparation, `onTable`'s
  * work) of a worker's table handed over in place. Unset: whichever thread is free first — this
  * one when it reads the table's message (it reads messages only when done with its own capture),
- * the worker when it has finished its sessions before that. "main": always this thread (sessions
- * 23–24's layout); "worker": always the worker. Results are the same.
+ * the worker when it has finished its sessions before that. "main": always this thread (session
+ * 23's layout); "worker": always the worker. Results are the same.
  */
 export const PREPARE_ENV = "ALG_VERIFY_PREPARE";
 
