@@ -174,10 +174,10 @@ export const isV4Udp = (k: number) => k < V4_KEYS && k - 4 * Math.floor(k * 0.25
 
 /**
  * The first index of `sorted` (a key order's keys) whose key is ≥ k; the flows with key k are
- * those from there to lowerBound(sorted, k + 1) (keys are integers below 2^53).
+ * those from there to runEnd (keys are integers below 2^53).
  */
-export function lowerBound(sorted: Float64Array, k: number): number {
-  let lo = 0;
+export function lowerBound(sorted: Float64Array, k: number, from = 0): number {
+  let lo = from;
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
@@ -185,6 +185,17 @@ export function lowerBound(sorted: Float64Array, k: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * The end of the run of key k that starts at `from` (lowerBound's answer): the first index after
+ * it whose key is not k. Most runs are a flow or two, read where the search left the cache warm; a
+ * long one (a busy server's endpoint) is searched by halves past its first keys.
+ */
+export function runEnd(sorted: Float64Array, from: number, k: number): number {
+  const stop = Math.min(sorted.length, from + 8);
+  for (let i = from; i < stop; i++) if (sorted[i] !== k) return i;
+  return stop === sorted.length ? stop : lowerBound(sorted, k + 1, stop);
 }
 
 /** The non-IPv4 UDP ends of `t` (both keyed ≥ 2^51) by the text FlowTable renders. */

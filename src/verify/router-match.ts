@@ -34,7 +34,7 @@
 import type { AnalyzeResult } from "../alg/analyze.js";
 import type { FlowTable } from "../wasm/core.js";
 import type { NatTranslation, RouterEndpoint, RouterEvent, RouterExpectation, RouterFlow, RouterParseResult } from "../router/types.js";
-import { flowColumns, keyOrders, lowerBound, V4_KEYS, v4EndpointKey } from "./flow-columns.js";
+import { flowColumns, keyOrders, lowerBound, runEnd, V4_KEYS, v4EndpointKey } from "./flow-columns.js";
 import type { KeyOrder } from "../wasm/key-sort.js";
 import type { VerifiedSession } from "./types.js";
 
@@ -142,7 +142,7 @@ class CaptureIndex {
     const kb = keys ? keys.b : v4Key(proto, b);
     if (!Number.isNaN(kb)) {
       const rbFrom = lowerBound(this.byRes.sorted, kb);
-      const rbTo = lowerBound(this.byRes.sorted, kb + 1);
+      const rbTo = runEnd(this.byRes.sorted, rbFrom, kb);
       if (rbFrom === rbTo) return;
       const resIds = this.byRes.ids;
       if (anySrcPort) {
@@ -159,7 +159,7 @@ class CaptureIndex {
       const ka = keys ? keys.a : v4Key(proto, a);
       if (Number.isNaN(ka)) return;
       const raFrom = lowerBound(this.byIni.sorted, ka);
-      const raTo = lowerBound(this.byIni.sorted, ka + 1);
+      const raTo = runEnd(this.byIni.sorted, raFrom, ka);
       if (raFrom === raTo) return;
       // Walk the shorter run.
       if (raTo - raFrom <= rbTo - rbFrom) {
@@ -186,7 +186,7 @@ class CaptureIndex {
     const kb = keys ? keys.b : v4Key(proto, b);
     if (!Number.isNaN(kb)) {
       const from = lowerBound(this.byIni.sorted, kb);
-      const to = lowerBound(this.byIni.sorted, kb + 1);
+      const to = runEnd(this.byIni.sorted, from, kb);
       const k0 = keys ? keys.a : v4Key(proto, { ip, port: 0 });
       if (from === to || Number.isNaN(k0)) return;
       const lo = k0, hi = k0 + 65535 * 4;
