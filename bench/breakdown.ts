@@ -16,9 +16,10 @@
  *            thread) · transfer of a flow table between threads (shareFlows: the table handed
  *            over in place, its memory shared, + unpackFlows' FlowTable over it, as analyze-worker
  *            and analyzeFilesParallel do) · the reconciliation's flow columns, with the flow ids
- *            sorted by each endpoint key (the CLI's main thread computes the worker's side's while
- *            the worker finishes its sessions) · NAT reconciliation (a join of the sorted keys) ·
- *            pairing assessment (ISNs, control-line order) · sessions, prediction and report
+ *            sorted by each endpoint key (in the CLI, the worker's side's by whichever thread is
+ *            free first: the main thread while the worker finishes its sessions, or the worker) ·
+ *            NAT reconciliation (a join of the sorted keys) · pairing assessment (ISNs,
+ *            control-line order) · sessions, prediction and report
  *            assembly (the rest of verify(): per run, verify() minus the reconciliation and the
  *            assessment run just before it; the median of those, never below 0) · report JSON
  *            (written in pieces, as the CLI does: its first run, cold, as the CLI's one).

@@ -651,28 +651,28 @@ export class FlowTable {
   /**
    * `pages` (the core's flow-page marks, one byte per FLOW_PAGE bytes of the table from `base`):
    * only the slots of marked pages are read (reading the others would make them resident).
-   * `slots`: memory for the map of flow id → where (`count` entries, overwritten; default a new
-   * array) — the core lends its idle flow index (CaptureCore.flows); with `mapped`, the map itself,
-   * made by another FlowTable over the same records (FlowTable.shared: nothing is read to make it);
-   * with `marked`, the map of the flows in the table, written by the core (its flowSlotMap: only
-   * the ended flows are marked here).
+   * `slots`: the map of flow id → where (`count` entries; default a new array), as `slotsHold`
+   * says: "nothing" — memory for it, overwritten (the core lends its idle flow index:
+   * CaptureCore.flows); "table" — the slots of the flows in the table, written by the core (its
+   * flowSlotMap: only the ended flows are marked here); "all" — the map itself, made by another
+   * FlowTable over the same records (FlowTable.shared: nothing is read to make it).
    */
   constructor(
     buffer: ArrayBufferLike, private readonly base: number, cap: number, count: number, private readonly ended?: EndedStore,
-    pages?: Uint8Array, slots?: Uint32Array, mapped = false, marked = false,
+    pages?: Uint8Array, slots?: Uint32Array, slotsHold: "nothing" | "table" | "all" = "nothing",
   ) {
     this.dv = this.tableDv = new DataView(buffer);
     this.bytes = this.tableBytes = new Uint8Array(buffer);
     this.count = count;
     if (slots && slots.length !== count) throw new RangeError(`flow table: ${slots.length} slots lent for ${count} flows`);
-    if (mapped && slots) {
-      // The map of another FlowTable over these records (FlowTable.shared).
-      this.slotOf = slots;
+    const hold = slots ? slotsHold : "nothing";
+    if (hold === "all") {
+      this.slotOf = slots!;
       return;
     }
-    this.slotOf = slots ? (marked ? slots : slots.fill(0)) : new Uint32Array(count);
+    this.slotOf = hold === "table" ? slots! : slots ? slots.fill(0) : new Uint32Array(count);
     const perPage = FLOW_PAGE / FLOW_SIZE;
-    for (let s = 0; !(marked && slots) && s < cap; s++) {
+    for (let s = 0; hold === "nothing" && s < cap; s++) {
       if (pages && s % perPage === 0 && pages[s / perPage] === 0) {
         s += perPage - 1;
         continue;
@@ -713,7 +713,7 @@ export class FlowTable {
   /** A FlowTable over the records of `p` (another thread's shareParts): the same flows, read in place. */
   static shared(p: SharedFlowParts): FlowTable {
     const ended = p.endedCount ? new EndedRecords(p.ended!, p.endedCount) : undefined;
-    return new FlowTable(p.buffer, p.base, 0, p.count, ended, undefined, p.map, true);
+    return new FlowTable(p.buffer, p.base, 0, p.count, ended, undefined, p.map, "all");
   }
 
   /** Where flow `id` is: a table slot, or ENDED_FLOW | index in the ended-flow store. */

@@ -100,13 +100,11 @@ export async function verifyParsedRouter(files: VerifyFiles, router: RouterParse
     const loading = new Promise<void>((go) => setImmediate(go)).then(verifyModules);
     // Not awaited before `analyzed` (whose failure is the error to report); a failed load is then thrown below.
     loading.catch(() => {});
-    const onResult = async (_i: number, r: AnalyzeResult) => {
-      prepareSide(await loading, r);
-    };
     // A worker's table handed over before its sessions are finished: its columns are made here meanwhile.
     const onTable = async (_i: number, t: FlowTable) => {
       (await loading).prepareReconcile(t);
     };
+    const onResult = (i: number, r: AnalyzeResult) => onTable(i, r.scan.flows);
     const analyzed = analyzeFilesParallel(captures, analyzeOpts, filters, onProgress, both ? onResult : undefined, both ? onTable : undefined);
     results = await analyzed;
   } else {
@@ -123,20 +121,10 @@ export async function verifyParsedRouter(files: VerifyFiles, router: RouterParse
   return verify({ inside, outside, router }, { profile: opts.profile, clockOffsetMs, frameTolerance, allMappings, hints, sipSidesDialogs });
 }
 
-type VerifyModules = Awaited<ReturnType<typeof verifyModules>>;
-
 /** verify() and what prepares a capture ahead of it (loaded once: the module cache). */
 async function verifyModules() {
   const [{ verify }, { prepareReconcile }] = await Promise.all([import("../verify/verify.js"), import("../verify/nat.js")]);
   return { verify, prepareReconcile };
-}
-
-/**
- * verify()'s work on one capture of a pair, done ahead: the NAT reconciliation's (the columns and
- * the flow ids in key order, which SIP media's lookups by UDP endpoint search too).
- */
-function prepareSide(m: VerifyModules, r: AnalyzeResult): void {
-  m.prepareReconcile(r.scan.flows);
 }
 
 /**

@@ -3,7 +3,8 @@
  * the numeric endpoint keys (FlowTable.endpointKeys) and the flow ids in the order of each key,
  * the first-packet time, the packet count, and the capture's time span. Computed once per table,
  * on first use, and kept with it (the swapped-sides reconciliation and the capture spans read them
- * again; the key orders, made for the reconciliation, only until the pairing is settled).
+ * again; the key orders, which the lookups by endpoint search too, until verify has matched the
+ * router).
  */
 import type { FlowTable } from "../wasm/core.js";
 import { ENDED_FLOW } from "../capture/flow-table.js";
@@ -17,8 +18,8 @@ export interface FlowColumns {
   /**
    * The flow ids (all of them, n) in ascending order of their initiator's / responder's key, equal
    * keys in ascending id, and the keys in that order (wasm/key-sort.ts): what the reconciliation
-   * joins the two captures by. Made by keyOrders (only the reconciliation needs them; the
-   * router's and SIP's lookups read the columns alone), freed by dropKeyOrders.
+   * joins the two captures by, and what SIP media's and the router's lookups by endpoint search
+   * (lowerBound, runEnd). Made by keyOrders, freed by dropKeyOrders.
    */
   initiatorOrder?: KeyOrder;
   responderOrder?: KeyOrder;

@@ -19,7 +19,6 @@ import { EventKind } from "../wasm/abi.js";
 import type { AnalyzeResult } from "../alg/analyze.js";
 import { CONTROL_LINES_KEPT } from "../alg/sessions.js";
 import type { NatMapping } from "./types.js";
-import { Chains } from "./key-index.js";
 import type { KeyOrder } from "../wasm/key-sort.js";
 import { flowColumns, flowSpan, freeNow, isV4Udp, keyOrders, V4_KEYS, type FlowColumns } from "./flow-columns.js";
 
@@ -76,6 +75,32 @@ export function prepareReconcile(t: FlowTable): void {
 }
 
 /**
+ * Outside flows in groups (joinByKey): each group's flow ids chained in ascending order, with the
+ * group's size, and every group's members side by side (a run of the outside capture's key order:
+ * members[first[g] … first[g] + count[g]), for binary searches over a group). Until session 24 an
+ * endpoint hash index (KeyIndex) made such chains too; lookups by endpoint now search the key
+ * orders (flow-columns.ts lowerBound).
+ */
+export class Chains {
+  constructor(
+    /** Groups, numbered 1..groupCount. */
+    readonly groupCount: number,
+    /** group → first flow id of its chain, and its size. */
+    readonly head: Int32Array,
+    readonly count: Int32Array,
+    /** flow id → next flow id of the same group (0 = end). */
+    readonly next: Int32Array,
+    private readonly members: Int32Array,
+    private readonly first: Int32Array,
+  ) {}
+
+  /** The members of every group side by side, and where each group's start. */
+  layout(): { members: Int32Array; first: Int32Array } {
+    return { members: this.members, first: this.first };
+  }
+}
+
+/**
  * The outside flows sharing each inside flow's key: `group[id]` (0: none) and the chains of
  * outside flows per group, each ascending, with their members side by side (Chains.layout). One
  * merge of the two captures' flow ids in key order (FlowColumns' orders): groups are the keys
@@ -118,7 +143,7 @@ export function joinByKey(inside: KeyOrder, outside: KeyOrder): { chains: Chains
     o = end;
     for (; i < ni && iSorted[i] === k; i++) group[iOrder[i]] = g;
   }
-  return { chains: new Chains(groups, no, { head, count, next, members: oOrder, first }), group };
+  return { chains: new Chains(groups, head, count, next, oOrder, first), group };
 }
 
 export function reconcile(inside: FlowTable, outside: FlowTable, opts: ReconcileOptions = {}): Reconciliation {

@@ -545,7 +545,7 @@ export class CaptureCore {
       slots = new Uint32Array(buffer, ix, count);
       this.indexSpent = true;
     }
-    return new FlowTable(buffer, this.exports.flowsPtr() >>> 0, cap, count, this.ended, pages, slots, false, slots !== undefined);
+    return new FlowTable(buffer, this.exports.flowsPtr() >>> 0, cap, count, this.ended, pages, slots, "table");
   }
 
   /** The flow index was handed to a FlowTable (flows()): a further feed would probe garbage. */
