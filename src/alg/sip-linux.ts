@@ -70,7 +70,7 @@ export function linuxSkips(m: SipMessage, transport: string): string | undefined
  *
  * The messages of all dialogs are read in capture order (packet, then position within it; ties in
  * dialog order, then message order: what a stable sort of the dialogs' messages gives), found by
- * a radix sort of their packet numbers (`captureOrder`); each message's SDP entries are the run
+ * a sort of their packet numbers (`captureOrder`); each message's SDP entries are the run
  * of its dialog's entries that names it (entries follow their dialog's message order).
  */
 export function emulateLinux(dialogs: LinuxDialog[], media: () => MediaFlows, cutNs?: bigint): void {
@@ -138,13 +138,48 @@ export function emulateLinux(dialogs: LinuxDialog[], media: () => MediaFlows, cu
   for (let x = 0; x < made.length; x++) summarise(made[x]!.n);
 }
 
+/** Where captureOrder's radix sort takes over from the native one (≤ 2^21: the doubles' index part). */
+export const RADIX_FROM = 1 << 16;
+const INDEX_SPAN = 2 ** 21;
+
 /**
  * The indexes 0 … n - 1 ordered by `packets`, then `within`, ties kept in index order (a stable
- * sort by that pair): a least-significant-digit radix sort of the packet numbers (two 16-bit
- * digits; one when all are below 2^16), then a stable insertion sort of each run of equal packets
- * by `within` (a packet holds a few messages at most).
+ * sort by that pair). Below RADIX_FROM indexes (a capture's SIP messages, mostly) V8's native sort
+ * of the exact doubles packet × 2^21 + index (< 2^53); from there a least-significant-digit radix
+ * sort of the packet numbers (two 16-bit digits; one when all are below 2^16), whose two passes
+ * over 65 537 counters cost ~10 ms while the code is cold (a process's first SIP: the bench
+ * capture's 2 700 messages, bench/PERFORMANCE-LOG.md, session 25). Then a stable insertion sort
+ * of each run of equal packets by `within` (a packet holds a few messages at most).
  */
 export function captureOrder(packets: Uint32Array, within: Uint32Array): Uint32Array {
+  const n = packets.length;
+  const a = n < RADIX_FROM ? nativeOrder(packets) : radixOrder(packets);
+  for (let i = 1; i < n; i++) {
+    const v = a[i]!;
+    const p = packets[v]!;
+    let j = i - 1;
+    while (j >= 0 && packets[a[j]!] === p && within[a[j]!]! > within[v]!) {
+      a[j + 1] = a[j]!;
+      j--;
+    }
+    a[j + 1] = v;
+  }
+  return a;
+}
+
+/** Indexes by packet, ties in index order: a native sort of packet × 2^21 + index (n < 2^21). */
+function nativeOrder(packets: Uint32Array): Uint32Array {
+  const n = packets.length;
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = packets[i]! * INDEX_SPAN + i;
+  keys.sort();
+  const a = new Uint32Array(n);
+  for (let i = 0; i < n; i++) a[i] = keys[i]! % INDEX_SPAN;
+  return a;
+}
+
+/** Indexes by packet, ties in index order: an LSD radix sort on 16-bit digits. */
+function radixOrder(packets: Uint32Array): Uint32Array {
   const n = packets.length;
   let a = new Uint32Array(n);
   for (let i = 0; i < n; i++) a[i] = i;
@@ -163,16 +198,6 @@ export function captureOrder(packets: Uint32Array, within: Uint32Array): Uint32A
     const t = a;
     a = b;
     b = t;
-  }
-  for (let i = 1; i < n; i++) {
-    const v = a[i]!;
-    const p = packets[v]!;
-    let j = i - 1;
-    while (j >= 0 && packets[a[j]!] === p && within[a[j]!]! > within[v]!) {
-      a[j + 1] = a[j]!;
-      j--;
-    }
-    a[j + 1] = v;
   }
   return a;
 }

@@ -1,12 +1,13 @@
 /**
  * The Linux SIP emulation reads every kept message in capture order (src/alg/sip-linux.ts
- * `captureOrder`: a radix sort of packet numbers, then the position within the packet). It must
+ * `captureOrder`: a sort of packet numbers — native below RADIX_FROM messages, a radix sort from
+ * there — then the position within the packet). Either way it must
  * give exactly what a stable sort by (packet, indexInPacket) of the dialogs' messages gave:
  * ties keep their input order, packet numbers above 2^16 sort by both digits. And `own` (the
  * flat copies the SIP sessions keep instead of slices of whole lines) must not change a string.
  */
 import { describe, expect, it } from "vitest";
-import { captureOrder } from "../../src/alg/sip-linux.js";
+import { captureOrder, RADIX_FROM } from "../../src/alg/sip-linux.js";
 import { own, parseVia } from "../../src/alg/sip-parse.js";
 
 /** The order the emulation had before: Array.prototype.sort (stable) with its comparator. */
@@ -30,7 +31,8 @@ function rng(seed: number): () => number {
 
 describe("captureOrder", () => {
   it("is the stable sort by packet, then position, on random input with ties (small and large packet numbers)", () => {
-    for (const [seed, n, range] of [[1, 1000, 50], [2, 5000, 70_000], [3, 3000, 2 ** 32 - 1], [4, 2000, 1 << 16]] as const) {
+    // Below RADIX_FROM the native sort, from it the radix sort (both digits, and one alone).
+    for (const [seed, n, range] of [[1, 1000, 50], [2, 5000, 70_000], [3, 3000, 2 ** 32 - 1], [4, 2000, 1 << 16], [5, RADIX_FROM - 1, 2 ** 32 - 1], [6, RADIX_FROM, 2 ** 32 - 1], [7, RADIX_FROM + 5000, 1 << 16], [8, RADIX_FROM + 3, 300]] as const) {
       const next = rng(seed);
       const packets = new Uint32Array(n);
       const within = new Uint32Array(n);
