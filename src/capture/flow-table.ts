@@ -613,10 +613,17 @@ function writeKeys(dv: DataView, r: number, id: number, ini: Float64Array, res: 
 
 /** 52-bit key of a 16-byte address + protocol + port, ≥ 2^51 so it never equals an IPv4 key. */
 function mixKey(dv: DataView, o: number, proto: number, port: number): number {
+  return mixWords(dv.getUint32(o, false), dv.getUint32(o + 4, false), dv.getUint32(o + 8, false), dv.getUint32(o + 12, false), proto, port);
+}
+
+/**
+ * mixKey of the address whose bytes are the big-endian words w0…w3 (the key of an endpoint named
+ * by its text: src/verify/flow-columns.ts v6EndpointKey). Different endpoints may share a key.
+ */
+export function mixWords(w0: number, w1: number, w2: number, w3: number, proto: number, port: number): number {
   let h1 = 0x811c9dc5 ^ proto;
   let h2 = 0x01000193 ^ port;
-  for (let i = 0; i < 16; i += 4) {
-    const w = dv.getUint32(o + i, false);
+  for (const w of [w0, w1, w2, w3]) {
     h1 = Math.imul(h1 ^ w, 0x9e3779b1);
     h1 ^= h1 >>> 15;
     h2 = Math.imul(h2 ^ w, 0x85ebca6b) ^ (h1 >>> 7);

@@ -173,6 +173,13 @@ function formatIPv6(g: number[]): string {
   return ipv6ToString(b, 0);
 }
 
+/** The 16 bytes of IPv6 address text `s` as four big-endian 32-bit words, or null when `s` is not one. */
+export function ipv6Words(s: string): [number, number, number, number] | null {
+  const g = s.indexOf(":") >= 0 ? ipv6Groups(s) : null;
+  if (!g) return null;
+  return [(g[0]! * 65536 + g[1]!), (g[2]! * 65536 + g[3]!), (g[4]! * 65536 + g[5]!), (g[6]! * 65536 + g[7]!)];
+}
+
 /** Canonical text of an IPv4 or IPv6 address, or null when `s` is not one. */
 export function canonicalIp(s: string): string | null {
   if (isIPv4(s)) return s;

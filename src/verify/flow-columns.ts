@@ -7,7 +7,8 @@
  * router).
  */
 import type { FlowTable } from "../wasm/core.js";
-import { ENDED_FLOW } from "../capture/flow-table.js";
+import { ENDED_FLOW, mixWords } from "../capture/flow-table.js";
+import { ipv6Words } from "../router/ip.js";
 import { sortIdsByKey, type KeyOrder } from "../wasm/key-sort.js";
 import type { Session } from "../alg/sessions.js";
 
@@ -158,6 +159,17 @@ export function v4EndpointKey(proto: string, ip: string, port: number | null, ca
   }
   if (dots !== 3 || !digits || part > 255) return NaN;
   return ((a * 256 + part) * 65536 + port) * 4 + code;
+}
+
+/**
+ * The key FlowTable.endpointKeys gives an IPv6 TCP/UDP endpoint with address text `ip` (any IPv6
+ * notation), NaN for anything else. It is a hash (≥ V4_KEYS): flows with this key may have another
+ * endpoint, so a lookup confirms each by its text.
+ */
+export function v6EndpointKey(proto: string, ip: string, port: number | null): number {
+  const p = proto === "tcp" ? 6 : proto === "udp" ? 17 : -1;
+  const w = p < 0 || port === null ? null : ipv6Words(ip);
+  return w ? mixWords(w[0], w[1], w[2], w[3], p, port!) : NaN;
 }
 
 /**

@@ -28,13 +28,14 @@
  * was read only partly, so its unread part may hold the flows).
  *
  * Scale: captured flows are looked up by numeric endpoint keys (FlowTable.endpointKeys, the keys
- * the NAT pairing uses, computed once per table by flow-columns.ts) in typed-array indexes; only non-IPv4 flows get string keys. Work is
- * linear in router records + captured flows.
+ * the NAT pairing uses, computed once per table by flow-columns.ts) in the tables' key orders
+ * (binary searches; IPv6 keys are hashes, each flow found confirmed by its text). Work is the
+ * router records × log(captured flows), plus the captured flows once.
  */
 import type { AnalyzeResult } from "../alg/analyze.js";
 import type { FlowTable } from "../wasm/core.js";
 import type { NatTranslation, RouterEndpoint, RouterEvent, RouterExpectation, RouterFlow, RouterParseResult } from "../router/types.js";
-import { flowColumns, keyOrders, lowerBound, runEnd, V4_KEYS, v4EndpointKey } from "./flow-columns.js";
+import { flowColumns, keyOrders, lowerBound, runEnd, V4_KEYS, v4EndpointKey, v6EndpointKey } from "./flow-columns.js";
 import type { KeyOrder } from "../wasm/key-sort.js";
 import type { VerifiedSession } from "./types.js";
 
@@ -97,24 +98,29 @@ export interface MatchCaptures {
 
 const PROTO_NUMBER: Record<string, number> = { tcp: 6, udp: 17 };
 
-/** Numeric endpoint key as FlowTable.endpointKeys computes it for IPv4 TCP/UDP; NaN otherwise (no allocation: called per router record). */
-const v4Key = (proto: string, e: RouterEndpoint): number => v4EndpointKey(proto, e.ip, e.port);
-
-const strKey = (proto: string, ip: string, port: number | null) => `${proto}|${ip}|${port}`;
+/**
+ * Numeric endpoint key as FlowTable.endpointKeys computes it for a TCP/UDP endpoint: IPv4 exact
+ * (no allocation: called per router record), IPv6 a hash (≥ V4_KEYS: the flows with that key are
+ * confirmed by their text); NaN otherwise.
+ */
+const endpointKey = (proto: string, e: RouterEndpoint): number => {
+  const k = v4EndpointKey(proto, e.ip, e.port);
+  return Number.isNaN(k) ? v6EndpointKey(proto, e.ip, e.port) : k;
+};
 
 /**
- * One capture's flows, looked up by (proto, src, dst): IPv4 endpoints by their runs in the table's
- * key orders (flow-columns.ts keyOrders: the reconciliation's, which verify keeps until the router
- * is matched; equal keys in ascending flow id), where two hash indexes of their own per capture
- * cost ~14 MiB and ~60 ms per 250 k flows (session 24).
+ * One capture's flows, looked up by (proto, src, dst): endpoints by their runs in the table's key
+ * orders (flow-columns.ts keyOrders: the reconciliation's, which verify keeps until the router is
+ * matched; equal keys in ascending flow id), where two hash indexes of their own per capture cost
+ * ~14 MiB and ~60 ms per 250 k flows (session 24). IPv6 endpoints too, by their hashed keys: an
+ * index of the IPv6 flows by text, made at the first IPv6 record, cost ~150–180 ms of a 250 k-flow
+ * capture's 38 k IPv6 flows (session 25).
  */
 class CaptureIndex {
   private readonly ini: Float64Array;
   private readonly res: Float64Array;
   private readonly byIni: KeyOrder;
   private readonly byRes: KeyOrder;
-  /** Non-IPv4 (or non-TCP/UDP) flows by string endpoint keys. */
-  private readonly other = new Map<string, number[]>();
 
   constructor(readonly side: CaptureSide, readonly table: FlowTable) {
     const k = flowColumns(table);
@@ -123,83 +129,82 @@ class CaptureIndex {
     const o = keyOrders(table);
     this.byIni = o.initiatorOrder;
     this.byRes = o.responderOrder;
-    for (let id = 1; id <= table.count; id++) {
-      if (this.ini[id] < V4_KEYS && this.res[id] < V4_KEYS) continue;
-      const f = table.get(id);
-      const key = `${strKey(String(f.proto), f.initiator.ip, f.initiator.port)}>${strKey(String(f.proto), f.responder.ip, f.responder.port)}`;
-      const list = this.other.get(key);
-      if (list) list.push(id);
-      else this.other.set(key, [id]);
-    }
+  }
+
+  /** Whether end `which` of flow `id` is `e` (its protocol `proto`): what confirms a hashed key. */
+  private endIs(id: number, which: 0 | 1, proto: string, e: RouterEndpoint): boolean {
+    return this.table.proto(id) === proto && this.table.port(id, which) === e.port && this.table.address(id, which) === e.ip;
   }
 
   /**
    * Flows whose initiator is `a` and responder `b` (exact), or whose responder is `b` and initiator
-   * address `a.ip` (any port). `keys`: v4Key of `a` (with port 0 when `anySrcPort`) and of `b`,
-   * when the caller has them (matchOne: each endpoint's text parsed once per record, not per lookup).
+   * address `a.ip` (any port). `keys`: endpointKey of `a` (with port 0 when `anySrcPort`) and of
+   * `b`, when the caller has them (matchOne: each endpoint's text parsed once per record, not per
+   * lookup).
    */
   lookup(proto: string, a: RouterEndpoint, b: RouterEndpoint, anySrcPort: boolean, out: (id: number) => void, keys?: { a: number; b: number }): void {
-    const kb = keys ? keys.b : v4Key(proto, b);
-    if (!Number.isNaN(kb)) {
-      const rbFrom = lowerBound(this.byRes.sorted, kb);
-      const rbTo = runEnd(this.byRes.sorted, rbFrom, kb);
-      if (rbFrom === rbTo) return;
-      const resIds = this.byRes.ids;
-      if (anySrcPort) {
-        const ka0 = keys ? keys.a : v4Key(proto, { ip: a.ip, port: 0 });
-        if (Number.isNaN(ka0)) return;
-        // Same address and protocol: the key differs only in the port (×4 keeps the protocol code).
-        const lo = ka0, hi = ka0 + 65535 * 4;
-        for (let i = rbFrom; i < rbTo; i++) {
-          const k = this.ini[resIds[i]];
-          if (k >= lo && k <= hi && (k - lo) % 4 === 0) out(resIds[i]);
-        }
+    const kb = keys ? keys.b : endpointKey(proto, b);
+    if (Number.isNaN(kb)) return;
+    const rbFrom = lowerBound(this.byRes.sorted, kb);
+    const rbTo = runEnd(this.byRes.sorted, rbFrom, kb);
+    if (rbFrom === rbTo) return;
+    const resIds = this.byRes.ids;
+    const hashed = kb >= V4_KEYS;
+    if (anySrcPort) {
+      if (hashed) {
+        // IPv6: the source by its address text (the port is hashed into the key).
+        for (let i = rbFrom; i < rbTo; i++) if (this.endIs(resIds[i], 1, proto, b) && this.table.address(resIds[i], 0) === a.ip) out(resIds[i]);
         return;
       }
-      const ka = keys ? keys.a : v4Key(proto, a);
-      if (Number.isNaN(ka)) return;
-      const raFrom = lowerBound(this.byIni.sorted, ka);
-      const raTo = runEnd(this.byIni.sorted, raFrom, ka);
-      if (raFrom === raTo) return;
-      // Walk the shorter run.
-      if (raTo - raFrom <= rbTo - rbFrom) {
-        const iniIds = this.byIni.ids;
-        for (let i = raFrom; i < raTo; i++) if (this.res[iniIds[i]] === kb) out(iniIds[i]);
-      } else {
-        for (let i = rbFrom; i < rbTo; i++) if (this.ini[resIds[i]] === ka) out(resIds[i]);
+      const ka0 = keys ? keys.a : endpointKey(proto, { ip: a.ip, port: 0 });
+      if (Number.isNaN(ka0)) return;
+      // Same address and protocol: the key differs only in the port (×4 keeps the protocol code).
+      const lo = ka0, hi = ka0 + 65535 * 4;
+      for (let i = rbFrom; i < rbTo; i++) {
+        const k = this.ini[resIds[i]];
+        if (k >= lo && k <= hi && (k - lo) % 4 === 0) out(resIds[i]);
       }
       return;
     }
-    if (!this.other.size || b.port === null) return;
-    if (anySrcPort) {
-      // Rare (IPv6 expectations): a scan of the non-IPv4 flows.
-      const tail = `>${strKey(proto, b.ip, b.port)}`;
-      const head = `${proto}|${a.ip}|`;
-      for (const [key, ids] of this.other) if (key.endsWith(tail) && key.startsWith(head)) for (const id of ids) out(id);
-      return;
+    const ka = keys ? keys.a : endpointKey(proto, a);
+    if (Number.isNaN(ka)) return;
+    const raFrom = lowerBound(this.byIni.sorted, ka);
+    const raTo = runEnd(this.byIni.sorted, raFrom, ka);
+    if (raFrom === raTo) return;
+    // Walk the shorter run.
+    if (raTo - raFrom <= rbTo - rbFrom) {
+      const iniIds = this.byIni.ids;
+      for (let i = raFrom; i < raTo; i++) if (this.res[iniIds[i]] === kb && (!hashed || this.confirmed(iniIds[i], proto, a, b))) out(iniIds[i]);
+    } else {
+      for (let i = rbFrom; i < rbTo; i++) if (this.ini[resIds[i]] === ka && (!hashed || this.confirmed(resIds[i], proto, a, b))) out(resIds[i]);
     }
-    for (const id of this.other.get(`${strKey(proto, a.ip, a.port)}>${strKey(proto, b.ip, b.port)}`) ?? []) out(id);
+  }
+
+  /** Flow `id`, found by hashed keys, has initiator `a` and responder `b`. */
+  private confirmed(id: number, proto: string, a: RouterEndpoint, b: RouterEndpoint): boolean {
+    return this.endIs(id, 0, proto, a) && this.endIs(id, 1, proto, b);
   }
 
   /** Flows whose initiator is `b` (exact) and whose responder has address `ip` (any port); `keys` as lookup's (`a`: `ip` with port 0). */
   lookupInitiatorTo(proto: string, b: RouterEndpoint, ip: string, out: (id: number) => void, keys?: { a: number; b: number }): void {
-    const kb = keys ? keys.b : v4Key(proto, b);
-    if (!Number.isNaN(kb)) {
-      const from = lowerBound(this.byIni.sorted, kb);
-      const to = runEnd(this.byIni.sorted, from, kb);
-      const k0 = keys ? keys.a : v4Key(proto, { ip, port: 0 });
-      if (from === to || Number.isNaN(k0)) return;
-      const lo = k0, hi = k0 + 65535 * 4;
-      const iniIds = this.byIni.ids;
-      for (let i = from; i < to; i++) {
-        const k = this.res[iniIds[i]];
-        if (k >= lo && k <= hi && (k - lo) % 4 === 0) out(iniIds[i]);
-      }
+    const kb = keys ? keys.b : endpointKey(proto, b);
+    if (Number.isNaN(kb)) return;
+    const from = lowerBound(this.byIni.sorted, kb);
+    const to = runEnd(this.byIni.sorted, from, kb);
+    if (from === to) return;
+    const iniIds = this.byIni.ids;
+    if (kb >= V4_KEYS) {
+      // IPv6: confirmed by the texts (the responder's port is hashed into its key).
+      for (let i = from; i < to; i++) if (this.endIs(iniIds[i], 0, proto, b) && this.table.address(iniIds[i], 1) === ip) out(iniIds[i]);
       return;
     }
-    if (!this.other.size || b.port === null) return;
-    const head = `${strKey(proto, b.ip, b.port)}>${proto}|${ip}|`;
-    for (const [key, ids] of this.other) if (key.startsWith(head)) for (const id of ids) out(id);
+    const k0 = keys ? keys.a : endpointKey(proto, { ip, port: 0 });
+    if (Number.isNaN(k0)) return;
+    const lo = k0, hi = k0 + 65535 * 4;
+    for (let i = from; i < to; i++) {
+      const k = this.res[iniIds[i]];
+      if (k >= lo && k <= hi && (k - lo) % 4 === 0) out(iniIds[i]);
+    }
   }
 }
 
@@ -290,8 +295,8 @@ export function matchRouter(router: RouterParseResult[], captures: MatchCaptures
     if (c.scan.info.partial) partial.push(c.scan.info.file);
     if (c.scan.flows.count) tables.push([side, c.scan.flows]);
   }
-  // Indexed at the first record to match (0.1–0.3 s per 250 k flows; a verify without router
-  // records needs none).
+  // Made at the first record to match (a verify without router records needs none), over the
+  // tables' columns and key orders (computed for the reconciliation already).
   let built: CaptureIndex[] | undefined;
   const sides = () => (built ??= tables.map(([side, t]) => new CaptureIndex(side, t)));
   const haveCaptures = captures.inside !== undefined || captures.outside !== undefined;
@@ -327,8 +332,8 @@ export function matchRouter(router: RouterParseResult[], captures: MatchCaptures
       const t = shape.tuples[ti];
       const proto = t.proto ?? shape.proto;
       // Each endpoint's key once for the four lookups (the source's with port 0 for a wildcard).
-      const kSrc = t.anySrcPort ? v4Key(proto, { ip: t.src.ip, port: 0 }) : v4Key(proto, t.src);
-      const kDst = v4Key(proto, t.dst);
+      const kSrc = t.anySrcPort ? endpointKey(proto, { ip: t.src.ip, port: 0 }) : endpointKey(proto, t.src);
+      const kDst = endpointKey(proto, t.dst);
       keysAlong.a = kSrc;
       keysAlong.b = kDst;
       keysBack.a = kDst;

@@ -74,3 +74,36 @@ describe("flow columns", () => {
     expect([a.spanFirstMs, a.spanLastMs]).toEqual([first, last]);
   });
 });
+
+describe("v6EndpointKey", () => {
+  // Router records name IPv6 endpoints by text; router matching finds them by the key the table
+  // gives the flow's end (src/verify/router-match.ts), so the two must agree for every notation.
+  it("is the table's key of every IPv6 TCP/UDP end of a capture, in any notation; NaN for anything else", async () => {
+    const { v6EndpointKey, V4_KEYS } = await import("../../src/verify/flow-columns.js");
+    const t = (await scanFile("pcaps/lab/ftp-ipv6/inside.pcap")).flows;
+    const keys = t.endpointKeys();
+    let seen = 0;
+    for (let id = 1; id <= t.count; id++) {
+      const proto = String(t.proto(id));
+      if (proto !== "tcp" && proto !== "udp") continue;
+      for (const which of [0, 1] as const) {
+        const k = which ? keys.responder[id] : keys.initiator[id];
+        const ip = t.address(id, which);
+        expect(k).toBeGreaterThanOrEqual(V4_KEYS);
+        expect(v6EndpointKey(proto, ip, t.port(id, which))).toBe(k);
+        // The same address written out in full, upper case.
+        const full = ip.replace("::", ":" + "0:".repeat(9 - ip.split(":").length)).replace(/^:|:$/g, "").toUpperCase();
+        expect(full.split(":")).toHaveLength(8);
+        expect(v6EndpointKey(proto, full, t.port(id, which))).toBe(k);
+        expect(v6EndpointKey(proto, ip, (t.port(id, which) + 1) % 65536)).not.toBe(k);
+        expect(v6EndpointKey(proto === "tcp" ? "udp" : "tcp", ip, t.port(id, which))).not.toBe(k);
+        seen++;
+      }
+    }
+    expect(seen).toBeGreaterThan(4);
+    expect(v6EndpointKey("tcp", "192.0.2.1", 21)).toBeNaN();
+    expect(v6EndpointKey("icmp", "2001:db8::1", 0)).toBeNaN();
+    expect(v6EndpointKey("tcp", "2001:db8::1", null)).toBeNaN();
+    expect(v6EndpointKey("tcp", "2001:db8::g", 21)).toBeNaN();
+  });
+});

@@ -197,3 +197,29 @@ describe("checks", () => {
     expect(report.checks.filter((c: any) => c.check === "router-document")).toEqual([]);
   });
 });
+
+describe("IPv6 router records", () => {
+  // IPv6 flows are looked up by their text (router-match.ts CaptureIndex.others, made at the first
+  // IPv6 lookup): every entry of the IPv6 lab run's conntrack dump names its flow in both captures.
+  it("each conntrack entry of the IPv6 lab run names its captured flow, inside and outside", async () => {
+    const { analyzeFile } = await import("../../src/node/files.js");
+    const { parseVerifyRouter } = await import("../../src/verify/router-input.js");
+    const { matchRouter } = await import("../../src/verify/router-match.js");
+    const dir = join(lab, "ftp-ipv6");
+    const captures = { inside: await analyzeFile(join(dir, "inside.pcap")), outside: await analyzeFile(join(dir, "outside.pcap")) };
+    const router = [parseVerifyRouter(readFileSync(join(dir, "conntrack.txt"), "utf8"), "conntrack.txt")];
+    const flows = router[0].flows;
+    expect(flows.length).toBeGreaterThan(1);
+    expect(flows.every((f) => f.src.ip.includes(":"))).toBe(true);
+    const m = matchRouter(router, captures);
+    expect(m.documents.map((d) => [d.related, d.records, d.matched, d.contradicted])).toEqual([[true, flows.length, flows.length, 0]]);
+    for (const f of flows) {
+      const refs = m.captured(f);
+      expect(new Set(refs.map((r) => r.side))).toEqual(new Set(["inside", "outside"]));
+      for (const r of refs) {
+        const flow = captures[r.side].scan.flows.get(r.flow);
+        expect([flow.initiator.ip, flow.responder.ip]).toContain(r.side === "inside" ? f.src.ip : f.dst.ip);
+      }
+    }
+  });
+});
