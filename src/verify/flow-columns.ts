@@ -179,9 +179,6 @@ export function v6EndpointKey(proto: string, ip: string, port: number | null): n
  */
 export const V4_KEYS = 2 ** 51;
 
-/** The UDP ends of a table that are not IPv4 (keyed ≥ 2^51), by "ip|port" text (built on the first lookup of one). */
-const otherUdpAttached = new WeakMap<FlowTable, Map<string, number[]>>();
-
 /** Whether an endpoint key is an IPv4 UDP one (below 2^51, protocol code 1 in the low 2 bits; no floating-point modulo). */
 export const isV4Udp = (k: number) => k < V4_KEYS && k - 4 * Math.floor(k * 0.25) === 1;
 
@@ -209,22 +206,6 @@ export function runEnd(sorted: Float64Array, from: number, k: number): number {
   const stop = Math.min(sorted.length, from + 8);
   for (let i = from; i < stop; i++) if (sorted[i] !== k) return i;
   return stop === sorted.length ? stop : lowerBound(sorted, k + 1, stop);
-}
-
-/** The non-IPv4 UDP ends of `t` (both keyed ≥ 2^51) by the text FlowTable renders. */
-function otherUdpEndpoints(t: FlowTable): Map<string, number[]> {
-  const ini = flowColumns(t).initiator;
-  const other = new Map<string, number[]>();
-  for (let id = 1; id <= t.count; id++) {
-    if (ini[id] < V4_KEYS || t.proto(id) !== "udp") continue;
-    for (const which of [0, 1] as const) {
-      const k = `${t.address(id, which)}|${t.port(id, which)}`;
-      const l = other.get(k);
-      if (l) l.push(id);
-      else other.set(k, [id]);
-    }
-  }
-  return other;
 }
 
 /** Whether verify looks flows of a capture up by UDP endpoint (`udpFlowsAt`): it has SIP sessions with SDP. */
@@ -259,19 +240,20 @@ export function attachPrepared(t: FlowTable, p: PreparedColumns): void {
 
 /**
  * Ids of the UDP flows of `t` with `ip`:`port` as one end, ascending (a flow with that endpoint
- * at both ends twice), `ip` compared as FlowTable renders it. An IPv4 endpoint is searched by
- * halves in the table's key orders (keyOrders: the reconciliation's, made here when they are not
- * there; verify frees them once the router is matched): no index of their own, where a hash
- * index of the UDP ends, then a merge of them out of the orders, cost 16–34 ms per 250 k flows
- * before V8 had optimised it (session 24). The other addresses are indexed on the first lookup of one.
+ * at both ends twice), `ip` compared as FlowTable renders it. The endpoint is searched by halves
+ * in the table's key orders (keyOrders: the reconciliation's, made here when they are not there;
+ * verify frees them once the router is matched): no index of their own, where a hash index of the
+ * UDP ends, then a merge of them out of the orders, cost 16–34 ms per 250 k flows before V8 had
+ * optimised it (session 24). An IPv6 endpoint by its hashed key (v6EndpointKey), each flow found
+ * confirmed by its text, where an index of the IPv6 UDP ends by text was made at the first lookup
+ * of one (session 25).
  */
 export function udpFlowsAt(t: FlowTable, ip: string, port: number): number[] {
-  const k = v4EndpointKey("udp", ip, port, true);
-  if (Number.isNaN(k)) {
-    let other = otherUdpAttached.get(t);
-    if (!other) otherUdpAttached.set(t, (other = otherUdpEndpoints(t)));
-    return other.get(`${ip}|${port}`) ?? [];
-  }
+  const v4 = v4EndpointKey("udp", ip, port, true);
+  const k = Number.isNaN(v4) ? v6EndpointKey("udp", ip, port) : v4;
+  if (Number.isNaN(k)) return [];
+  const hashed = k >= V4_KEYS;
+  const is = (id: number, which: 0 | 1) => !hashed || (t.proto(id) === "udp" && t.port(id, which) === port && t.address(id, which) === ip);
   // The flows with the key at their initiator, and at their responder: two runs of ascending ids.
   const { initiatorOrder: a, responderOrder: b } = keyOrders(t);
   let i = lowerBound(a.sorted, k);
@@ -283,10 +265,10 @@ export function udpFlowsAt(t: FlowTable, ip: string, port: number): number[] {
     if (!x && !y) return out;
     // Merged by id; a flow with the endpoint at both ends twice.
     if (x && (!y || x <= y)) {
-      out.push(x);
+      if (is(x, 0)) out.push(x);
       i++;
     } else {
-      out.push(y);
+      if (is(y, 1)) out.push(y);
       j++;
     }
   }
