@@ -4,13 +4,13 @@
  * transferred copy of its records (flow-transfer.ts; the wasm instance itself stays here).
  */
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
-import { analyzeFile } from "./files.js";
+import { adoptCoreModule, analyzeFile } from "./files.js";
 import { addPrepared, packFlows, shareFlows } from "./flow-transfer.js";
 import { keyOrders, preparedBuffers, preparedOf } from "../verify/flow-columns.js";
 import type { FlowTable } from "../capture/flow-table.js";
 import { takePackBuffer } from "./pack-offer.js";
 
-const { path, opts, progress, progressSlots, packLock, packLockId, offers, offerState, share, prepareClaims } = workerData as {
+const { path, opts, progress, progressSlots, packLock, packLockId, offers, offerState, share, prepareClaims, coreModule } = workerData as {
   path: string; opts: Parameters<typeof analyzeFile>[1]; progress?: boolean; packLock?: Int32Array; packLockId?: number;
   /**
    * Scan with the core built with shared memory and hand the flow table over in place (its memory
@@ -27,8 +27,11 @@ const { path, opts, progress, progressSlots, packLock, packLockId, offers, offer
    * 2 the main thread (files.ts PREPARE_ENV); absent: the main thread.
    */
   prepareClaims?: Int32Array;
+  /** The core the main thread compiled (with `share`: the one built with shared memory), scanned with here too (files.ts analyzeFilesParallel). */
+  coreModule?: WebAssembly.Module;
 };
 offers?.unref();
+if (coreModule) adoptCoreModule(coreModule, true);
 /** Bytes read so far, posted as { progress } at most every PROGRESS_POST_MS (the first at once), and written to its shared slot. */
 const PROGRESS_POST_MS = 50;
 let posted = -Infinity;

@@ -44,6 +44,17 @@ export async function loadCoreModule(shared = false): Promise<WebAssembly.Module
   return module;
 }
 
+/**
+ * Makes `module` this thread's compiled core of its flavour (`shared` as loadCoreModule's): a core
+ * compiled by the thread that started this worker (analyze-worker.ts), so that both run one
+ * compiled module — V8 shares its code between the threads, and with it the optimised code its
+ * hot functions are tiered up to (files.ts analyzeFilesParallel).
+ */
+export function adoptCoreModule(module: WebAssembly.Module, shared: boolean): void {
+  const flavour = process.env.ALG_VERIFY_WASM === "debug" ? "debug" : shared ? "shared" : "release";
+  cachedModules.set(flavour, module);
+}
+
 export { InputError } from "./errors.js";
 import { InputError } from "./errors.js";
 
@@ -214,6 +225,12 @@ export async function analyzeFilesParallel(
   // Only the parallel path needs these (loaded here: start-up cost of a one-capture command). The
   // workers are made first; the transfer's modules load while they start up.
   const { MessageChannel, Worker } = await import("node:worker_threads");
+  // With tables shared, this thread scans with the same compiled core as the workers, handed to
+  // them: one module whose hot functions V8 tiers up once for every thread, where the plain core
+  // here and the shared one in the worker were two, each optimised on the two cores' spare time
+  // while both scans ran in baseline code (a worker's scan took 0.56–0.99 s beside this one's; 2 ×
+  // 1 GiB verify 0.975 × wall, 0.962 × CPU, peak +8 MiB: bench/PERFORMANCE-LOG.md, session 25).
+  const coreModule = share ? await loadCoreModule(true) : undefined;
   const transferModules = Promise.all([import("./flow-transfer.js"), import("./pack-offer.js")]);
   // The pack lock: 0 free, else the number (index + 1) of the worker copying its flow table out
   // of wasm memory; freed here when that worker has ended, whatever the way. Two workers that
@@ -248,7 +265,7 @@ export async function analyzeFilesParallel(
       progressOf(i, bytes);
       for (const j of running) progressOf(j, progressSlots[j]);
     });
-    const r = await analyzeFile(paths[i], { ...optsOf(i), stdin, ...(tick && { onProgress: tick }) });
+    const r = await analyzeFile(paths[i], { ...optsOf(i), stdin, ...(coreModule && { sharedMemory: true }), ...(tick && { onProgress: tick }) });
     await onResult?.(i, r);
     return r;
   };
@@ -257,7 +274,7 @@ export async function analyzeFilesParallel(
     ports[i] = port1;
     running.add(i);
     const w = new Worker(workerUrl, {
-      workerData: { path, opts: optsOf(i), progress: Boolean(onProgress), progressSlots, packLock, packLockId: i + 1, offers: port2, offerState, share, prepareClaims },
+      workerData: { path, opts: optsOf(i), progress: Boolean(onProgress), progressSlots, packLock, packLockId: i + 1, offers: port2, offerState, share, prepareClaims, coreModule },
       transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
     w.once("exit", () => {

@@ -152,8 +152,10 @@ describe.skipIf(!built)("verify's worker threads and their pack lock (compiled d
     });
     const inWorker = env === "0" ? [0, 1] : [0];
     for (const i of [0, 1]) {
+      // Tables shared: every thread scans with the core built with shared memory (one compiled
+      // module for all, files.ts analyzeFilesParallel), this thread too; a worker's is handed over in place.
+      expect(results[i].scan.flows.shareParts() !== undefined, `capture ${i}'s table in shared memory`).toBe(share !== "0");
       const shared = inWorker.includes(i) && share !== "0";
-      expect(results[i].scan.flows.shareParts() !== undefined, `capture ${i}'s table in shared memory`).toBe(shared);
       const sent = seen.get(i);
       // A table in shared memory comes first, alone (the result's table is that one), and this
       // thread prepares it (onTable) — unless the worker, done with its sessions before this
@@ -222,5 +224,21 @@ describe.skipIf(!built)("verify's worker threads and their pack lock (compiled d
     for (let i = 0; i < 3; i++) {
       expect(JSON.stringify(await runVerify(files, { parallel: true }))).toBe(JSON.stringify(await runVerify(files, { parallel: false })));
     }
+  });
+});
+
+describe("one compiled core for every thread", () => {
+  it("a core handed to a thread (adoptCoreModule) is the one it scans with", async () => {
+    const { adoptCoreModule, loadCoreModule, analyzeFile } = await import("../../src/node/files.js");
+    const bytes = readFileSync(join(repo, "build/shared.wasm"));
+    const handed = new WebAssembly.Module(bytes);
+    adoptCoreModule(handed, true);
+    expect(await loadCoreModule(true)).toBe(handed);
+    // And it scans: the same flows as the core the thread compiles itself.
+    const path = nat("sip-udp-alg", "inside");
+    const own = await analyzeFile(path);
+    const withHanded = await analyzeFile(path, { sharedMemory: true });
+    expect(withHanded.scan.flows.shareParts()).toBeDefined();
+    expect(withHanded.scan.flows.count).toBe(own.scan.flows.count);
   });
 });
