@@ -11,7 +11,7 @@ import {
 } from "../wasm/abi.js";
 import { ipToString } from "../net/addr.js";
 import { nsToIso } from "../net/time.js";
-import type { DirPair, Flow, FlowProto } from "../types.js";
+import type { DirPair, Endpoint, Flow, FlowProto } from "../types.js";
 import { openSpillFile, type SpillFile } from "./spill-file.js";
 
 /** Bytes of the flow table per page mark (assembly/memory.ts flowPagesPtr). */
@@ -611,6 +611,17 @@ function writeKeys(dv: DataView, r: number, id: number, ini: Float64Array, res: 
   }
 }
 
+/** What FlowTable.brief gives: a Flow's fields that a conversation table shows. */
+export type FlowBrief = Pick<Flow, "id" | "proto" | "vlan" | "initiator" | "responder" | "packets" | "ipBytes" | "tcp"> & {
+  first: { packet: number };
+  last: { packet: number };
+};
+
+/** Little-endian u64 at `o` as the nearest number (as Number(getBigUint64) gives it), without a BigInt. */
+function u64Number(dv: DataView, o: number): number {
+  return dv.getUint32(o + 4, true) * 4294967296 + dv.getUint32(o, true);
+}
+
 /** 52-bit key of a 16-byte address + protocol + port, ≥ 2^51 so it never equals an IPv4 key. */
 function mixKey(dv: DataView, o: number, proto: number, port: number): number {
   return mixWords(dv.getUint32(o, false), dv.getUint32(o + 4, false), dv.getUint32(o + 8, false), dv.getUint32(o + 12, false), proto, port);
@@ -957,22 +968,15 @@ export class FlowTable {
     const dv = this.dv;
     const ipVersion = dv.getUint8(r + FL_IPVER) === 6 ? 6 : 4;
     const protoNum = dv.getUint8(r + FL_PROTO);
-    const ports = hasPorts(protoNum);
-    const flags = dv.getUint16(r + FL_FLAGS, true);
-    const v0 = dv.getUint16(r + FL_VLAN0, true);
-    const v1 = dv.getUint16(r + FL_VLAN1, true);
-    const vlan: number[] = [];
-    if (v0) vlan.push(v0 - 1);
-    if (v1) vlan.push(v1 - 1);
     const flow: Flow = {
       id,
       proto: PROTO_NAMES[protoNum] ?? protoNum,
       ipVersion,
-      vlan,
+      vlan: this.vlanAt(r),
       interface: dv.getUint16(r + FL_IFACE, true),
-      initiator: { ip: ipToString(this.bytes, r + FL_ADDR_A, ipVersion), port: ports ? dv.getUint16(r + FL_PORT_A, true) : null },
-      responder: { ip: ipToString(this.bytes, r + FL_ADDR_B, ipVersion), port: ports ? dv.getUint16(r + FL_PORT_B, true) : null },
-      packets: { initiatorToResponder: dv.getUint32(r + FL_PKTS_AB, true), responderToInitiator: dv.getUint32(r + FL_PKTS_BA, true) },
+      initiator: this.endAt(r, 0, ipVersion, protoNum),
+      responder: this.endAt(r, 1, ipVersion, protoNum),
+      packets: this.packetsAt(r),
       ipBytes: { initiatorToResponder: Number(dv.getBigUint64(r + FL_IPBYTES_AB, true)), responderToInitiator: Number(dv.getBigUint64(r + FL_IPBYTES_AB + 8, true)) },
       payloadBytes: { initiatorToResponder: Number(dv.getBigUint64(r + FL_PAYLOAD_AB, true)), responderToInitiator: Number(dv.getBigUint64(r + FL_PAYLOAD_AB + 8, true)) },
       first: { packet: dv.getUint32(r + FL_FIRST_PKT, true), time: nsToIso(dv.getBigUint64(r + FL_FIRST_TS, true)) },
@@ -980,15 +984,64 @@ export class FlowTable {
       fragments: dv.getUint16(r + FL_FRAGS, true),
     };
     if (flow.fragments) flow.datagrams = this.datagrams(id);
-    if (protoNum === 6) {
-      flow.tcp = {
-        syn: (flags & FlowFlag.Syn) !== 0,
-        synAck: (flags & FlowFlag.SynAck) !== 0,
-        fin: (flags & (FlowFlag.FinA | FlowFlag.FinB)) !== 0,
-        rst: (flags & FlowFlag.Rst) !== 0,
-      };
-    }
+    if (protoNum === 6) flow.tcp = this.tcpAt(r);
     return flow;
+  }
+
+  /**
+   * What a conversation table shows of flow `id` (report/flows-text.ts): `get` without the times,
+   * the payload bytes and the fragments, whose ISO texts and 64-bit reads were most of `flows`'
+   * text output on a 250 k-flow capture (bench/PERFORMANCE-LOG.md, session 25).
+   */
+  brief(id: number): FlowBrief {
+    const r = this.rec(id);
+    const dv = this.dv;
+    const ipVersion = dv.getUint8(r + FL_IPVER) === 6 ? 6 : 4;
+    const protoNum = dv.getUint8(r + FL_PROTO);
+    const brief: FlowBrief = {
+      id,
+      proto: PROTO_NAMES[protoNum] ?? protoNum,
+      vlan: this.vlanAt(r),
+      initiator: this.endAt(r, 0, ipVersion, protoNum),
+      responder: this.endAt(r, 1, ipVersion, protoNum),
+      packets: this.packetsAt(r),
+      ipBytes: { initiatorToResponder: u64Number(dv, r + FL_IPBYTES_AB), responderToInitiator: u64Number(dv, r + FL_IPBYTES_AB + 8) },
+      first: { packet: dv.getUint32(r + FL_FIRST_PKT, true) },
+      last: { packet: dv.getUint32(r + FL_LAST_PKT, true) },
+    };
+    if (protoNum === 6) brief.tcp = this.tcpAt(r);
+    return brief;
+  }
+
+  /** The VLAN ids of the record at `r` (outer first). */
+  private vlanAt(r: number): number[] {
+    const v0 = this.dv.getUint16(r + FL_VLAN0, true);
+    const v1 = this.dv.getUint16(r + FL_VLAN1, true);
+    const vlan: number[] = [];
+    if (v0) vlan.push(v0 - 1);
+    if (v1) vlan.push(v1 - 1);
+    return vlan;
+  }
+
+  /** End `which` (0 initiator) of the record at `r`; its port null for a protocol without ports. */
+  private endAt(r: number, which: 0 | 1, ipVersion: 4 | 6, protoNum: number): Endpoint {
+    const port = hasPorts(protoNum) ? this.dv.getUint16(r + (which ? FL_PORT_B : FL_PORT_A), true) : null;
+    return { ip: ipToString(this.bytes, r + (which ? FL_ADDR_B : FL_ADDR_A), ipVersion), port };
+  }
+
+  private packetsAt(r: number): Flow["packets"] {
+    return { initiatorToResponder: this.dv.getUint32(r + FL_PKTS_AB, true), responderToInitiator: this.dv.getUint32(r + FL_PKTS_BA, true) };
+  }
+
+  /** The TCP flags seen on the record at `r` (a TCP flow's). */
+  private tcpAt(r: number): NonNullable<Flow["tcp"]> {
+    const flags = this.dv.getUint16(r + FL_FLAGS, true);
+    return {
+      syn: (flags & FlowFlag.Syn) !== 0,
+      synAck: (flags & FlowFlag.SynAck) !== 0,
+      fin: (flags & (FlowFlag.FinA | FlowFlag.FinB)) !== 0,
+      rst: (flags & FlowFlag.Rst) !== 0,
+    };
   }
 
   *[Symbol.iterator](): IterableIterator<Flow> {

@@ -3,7 +3,8 @@
  * `tshark -z conv,tcp`, initiator first) and the diagnostics. Streams in blocks of rows.
  */
 import type { CaptureScan } from "../capture/scan.js";
-import type { Diagnostic, Endpoint, Flow } from "../types.js";
+import type { Diagnostic, Endpoint } from "../types.js";
+import type { FlowBrief } from "../capture/flow-table.js";
 import { PLAIN, type Palette } from "./colour.js";
 import { renderTable, type Column } from "./table.js";
 import { hostPort } from "../net/addr.js";
@@ -27,12 +28,12 @@ export function endpointText(e: Endpoint): string {
   return hostPort(e.ip, e.port);
 }
 
-function tcpText(f: Flow): string {
+function tcpText(f: FlowBrief): string {
   if (!f.tcp) return "";
   return [f.tcp.syn ? "S" : "", f.tcp.synAck ? "SA" : "", f.tcp.fin ? "F" : "", f.tcp.rst ? "R" : ""].filter(Boolean).join(",");
 }
 
-function row(f: Flow): string[] {
+function row(f: FlowBrief): string[] {
   const proto = typeof f.proto === "number" ? `ip/${f.proto}` : f.proto;
   const vlan = f.vlan.length ? ` vlan ${f.vlan.join(".")}` : "";
   return [
@@ -65,7 +66,7 @@ export function formatFlowsText(scan: CaptureScan, write: (chunk: string) => voi
   const BLOCK = 5000;
   for (let start = 1; start <= limit; start += BLOCK) {
     const rows: string[][] = [];
-    for (let id = start; id < start + BLOCK && id <= limit; id++) rows.push(row(scan.flows.get(id)));
+    for (let id = start; id < start + BLOCK && id <= limit; id++) rows.push(row(scan.flows.brief(id)));
     const text = renderTable(COLUMNS, rows);
     write(start === 1 ? text : text.slice(text.indexOf("\n") + 1));
   }

@@ -21,22 +21,36 @@ export interface TableOptions {
 }
 
 const GAP = 2;
+const SEPARATOR = " ".repeat(GAP);
+const PADS: string[] = [];
+
+/** `n` spaces (none when n ≤ 0); the short ones made once. */
+function spaces(n: number): string {
+  if (n <= 0) return "";
+  if (n >= 64) return " ".repeat(n);
+  return (PADS[n] ??= " ".repeat(n));
+}
 
 /** Renders rows under headers, columns padded to their widest cell, two spaces apart. */
 export function renderTable(columns: Column[], rows: string[][], opts: TableOptions = {}): string {
   // (a loop, not Math.max(...rows): a table may have more rows than a call takes arguments)
   const widths = columns.map((c, i) => rows.reduce((w, r) => Math.max(w, (r[i] ?? "").length), c.header.length));
   if (opts.maxWidth !== undefined) fitWidths(columns, rows, widths, opts.maxWidth);
-  const line = (cells: string[], paint: boolean) =>
-    cells
-      .map((cell, i) => {
-        cell ??= "";
-        const pad = " ".repeat(Math.max(0, widths[i] - cell.length));
-        const text = paint && cell && columns[i].paint ? columns[i].paint!(cell) : cell;
-        return columns[i].align === "right" ? pad + text : text + pad;
-      })
-      .join(" ".repeat(GAP))
-      .trimEnd();
+  const right = columns.map((c) => c.align === "right");
+  const painted = columns.map((c) => c.paint);
+  // One string built cell by cell (a table may have hundreds of thousands of rows: `flows`).
+  const line = (cells: string[], paint: boolean) => {
+    let out = "";
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells[i] ?? "";
+      const pad = spaces(widths[i] - cell.length);
+      const p = paint && cell ? painted[i] : undefined;
+      const text = p ? p(cell) : cell;
+      if (i) out += SEPARATOR;
+      out += right[i] ? pad + text : text + pad;
+    }
+    return out.trimEnd();
+  };
   let out = line(columns.map((c) => c.header), false) + "\n";
   const wraps = opts.maxWidth !== undefined && columns.some((c) => c.wrap);
   for (const r of rows) {

@@ -327,3 +327,32 @@ describe("flows that left the table, past --ended-memory: in a temporary file, r
     expect(d.message).toMatch(/--ended-memory/);
   });
 });
+
+describe("FlowTable.brief", () => {
+  // What `flows`' text table reads of each flow (report/flows-text.ts): get's fields without the
+  // times and payload bytes — the same values, for flows in the table and flows that left it.
+  it("equals get's fields for every flow, in the table and in the ended-flow store; IPv6, VLANs and UDP too", async () => {
+    const frames: SessionFrame[] = [];
+    for (let i = 0; i < 60; i++) frames.push(...conn(21000 + i, DEFAULT_EPOCH_NS + BigInt(i) * 2n * S, i % 3 === 2 ? "rst" : "fin"));
+    const churn = (await flowsOf(write("brief.pcap", frames), 4)).scan;
+    expect(churn.stats.flowsEnded).toBeGreaterThan(40);
+    const bench = join(dir, "brief-bench.pcap");
+    generateBenchCapture(bench, { bytes: 2 * 2 ** 20, seed: 5 });
+    const mixed = await scanFile(bench);
+    let ipv6 = 0, vlan = 0, udp = 0;
+    for (const scan of [churn, mixed]) {
+      const t = scan.flows;
+      for (let id = 1; id <= t.count; id++) {
+        const f = t.get(id);
+        const b = t.brief(id);
+        expect(b).toEqual({ id: f.id, proto: f.proto, vlan: f.vlan, initiator: f.initiator, responder: f.responder, packets: f.packets, ipBytes: f.ipBytes, first: { packet: f.first.packet }, last: { packet: f.last.packet }, ...(f.tcp ? { tcp: f.tcp } : {}) });
+        if (f.ipVersion === 6) ipv6++;
+        if (f.vlan.length) vlan++;
+        if (f.proto === "udp") udp++;
+      }
+    }
+    expect(ipv6).toBeGreaterThan(0);
+    expect(vlan).toBeGreaterThan(0);
+    expect(udp).toBeGreaterThan(0);
+  });
+});
