@@ -46,7 +46,8 @@ Exit codes:
   0  pass: every negotiation judged agreed with the router output
   1  fail: at least one error finding
   2  input error: a file cannot be read, a capture is damaged, a router file is not router output,
-     or the command line is wrong (the message on stderr names the file)
+     one file is given as both sides, or the command line is wrong (the message on stderr names
+     the file)
   3  internal error
   4  inconclusive: nothing could be judged (no FTP/RTSP/SIP/TFTP negotiation, no router flow compared)
 

@@ -11,6 +11,7 @@
  * its error is a diagnostic of the report, `inputErrorOf(report)` finds it (the CLI exits 2 on
  * it as well).
  */
+import { statSync } from "node:fs";
 import { readFile as fsReadFile } from "node:fs/promises";
 import { analyzeFile, analyzeFilesParallel, InputError, type FileOptions } from "./files.js";
 import { STDIN, STDIN_NAME } from "./io.js";
@@ -82,6 +83,8 @@ export async function verifyParsedRouter(files: VerifyFiles, router: RouterParse
   if (!files.inside && !files.outside && !router.length) {
     throw new InputError("", "nothing to verify: give an inside and/or outside capture and/or router files", "no_input");
   }
+  const same = sameCapture(files);
+  if (same) throw new InputError(same, `--inside and --outside are the same file: one capture point shows no NAT, and its packets compared with themselves would pass every check; a capture holding both sides is split by interface (--capture with --inside-if and --outside-if)`, "same_capture");
   const { readFile: _readFile, parallel = true, allMappings, clockOffsetMs, frameTolerance, hints, sipSidesDialogs, onProgress, onCapturesRead, ...analyzeOpts } = opts;
   const sides = ([[files.inside, files.insideIf], [files.outside, files.outsideIf]] as const).filter((x) => x[0] !== undefined);
   const captures = sides.map((x) => x[0]!);
@@ -119,6 +122,23 @@ export async function verifyParsedRouter(files: VerifyFiles, router: RouterParse
   const outside = files.outside ? results[files.inside ? 1 : 0] : undefined;
   const { verify } = modules ?? await verifyModules();
   return verify({ inside, outside, router }, { profile: opts.profile, clockOffsetMs, frameTolerance, allMappings, hints, sipSidesDialogs });
+}
+
+/**
+ * The file given as both the inside and the outside capture (the same path, a link to it, or a
+ * hard link: the same device and inode), when no interface splits it into two sides; undefined
+ * otherwise (standard input, or a file that cannot be read: its analysis reports that).
+ */
+function sameCapture(files: VerifyFiles): string | undefined {
+  const { inside, outside } = files;
+  if (!inside || !outside || inside === STDIN || outside === STDIN || (files.insideIf && files.outsideIf)) return undefined;
+  try {
+    const a = statSync(inside);
+    const b = statSync(outside);
+    return a.dev === b.dev && a.ino === b.ino ? inside : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** verify() and what prepares a capture ahead of it (loaded once: the module cache). */

@@ -5,7 +5,7 @@
  * pair, a capture without any FTP/RTSP session. Each row of the issue's table is one test; every
  * JSON report is validated against schema/verify.schema.json.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { linkSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { verifyValidator } from "../helpers/verify-schema.js";
@@ -190,6 +190,32 @@ describe("sides and pairing", () => {
     const p = same.checks.find((x: any) => x.check === "nat-pairing");
     expect(p.status).toBe("passed");
     expect(p.reason).toMatch(/^3 of 3 TCP connection\(s\) .* same initial sequence number/);
+  });
+});
+
+describe("one file given as both sides", () => {
+  // Its packets compared with themselves would pass every check: "no translation seen", every
+  // data flow "forwarded through the NAT". An input error instead (exit 2, same_capture), through
+  // a link too; a capture split by interface is two sides.
+  const dir = tempDir("alg-verify-same-");
+  it("--inside and --outside naming the same file (also by a symbolic or hard link): exit 2, same_capture", async () => {
+    const f = lab("ftp-active-helper", "inside.pcap");
+    const sym = join(dir, "sym.pcap");
+    const hard = join(dir, "hard.pcap");
+    symlinkSync(f, sym);
+    linkSync(f, hard);
+    for (const other of [f, sym, hard]) {
+      const r = await runCli("verify", "--inside", f, "--outside", other, "--json");
+      expect(r.code, other).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(/^error\[same_capture\] .*inside\.pcap: --inside and --outside are the same file: /);
+    }
+    const { runVerify } = await import("../../src/node/verify-run.js");
+    await expect(runVerify({ inside: f, outside: sym })).rejects.toMatchObject({ name: "InputError", code: "same_capture" });
+    // A copy at another path is another file: not refused here (README: what it shows is compared).
+    const copy = join(dir, "copy.pcap");
+    writeFileSync(copy, readFileSync(f));
+    expect((await runCli("verify", "--inside", f, "--outside", copy, "--json")).code).not.toBe(2);
   });
 });
 

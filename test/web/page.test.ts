@@ -623,6 +623,12 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     expect(await page.textContent("#status")).toMatch(/ftp ports: expected numbers 1–65535/);
     expect(await page.getAttribute("body", "data-state")).toBeNull();
     await page.fill("#opt-ftp", "21");
+    // One file picked for both sides: refused, as the CLI's same_capture.
+    await page.setInputFiles("#file-outside", join(lab("ftp-active-helper"), "inside.pcap"));
+    await page.click("#run");
+    expect(await page.textContent("#status")).toMatch(/^The inside and outside boxes hold the same file \(inside\.pcap\): one capture point shows no NAT/);
+    expect(await page.getAttribute("body", "data-state")).toBeNull();
+    await page.setInputFiles("#file-outside", []);
     // A router text picked as a capture: the engine's located bad_magic error, as the CLI prints it.
     const dir = lab("ftp-active-helper");
     await runPage(page, dir, { inside: "conntrack.txt" });

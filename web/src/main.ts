@@ -180,6 +180,11 @@ function clockOffset(): number | undefined {
   return n;
 }
 
+/** The same file picked for both sides (as the CLI's same_capture: the same object, or the same name, size and time). */
+function sameFile(a: File | undefined, b: File | undefined): boolean {
+  return !!a && !!b && (a === b || (a.name === b.name && a.size === b.size && a.lastModified === b.lastModified));
+}
+
 /** Both interface fields, or neither: one capture holding both sides, split by interface. */
 function interfaces(): { insideIf: InterfaceSpec; outsideIf: InterfaceSpec } | undefined {
   const a = $<HTMLInputElement>("opt-inside-if").value.trim();
@@ -279,6 +284,9 @@ runBtn.addEventListener("click", async () => {
     const router = await Promise.all(state.router.map(async (f) => ({ name: f.name, text: await f.text() })));
     if (pasted.trim()) router.push({ name: "pasted", text: pasted });
     const split = interfaces();
+    if (!split && sameFile(state.inside, state.outside)) {
+      throw new Error(`The inside and outside boxes hold the same file (${state.inside!.name}): one capture point shows no NAT, and its packets compared with themselves would pass every check. A capture holding both sides goes in the inside box, with both interfaces (Options).`);
+    }
     req = {
       type: "verify", inside: state.inside, outside: split ? state.inside : state.outside, router, ...split,
       options: {
