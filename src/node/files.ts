@@ -203,8 +203,8 @@ export async function analyzeFilesParallel(
   // The largest file is analyzed here (MAIN_SCAN_ENV). This thread starts scanning ~0.1 s before a
   // worker would (a worker's start-up: Node's bootstrap, the chunk, the wasm), its table needs no
   // copy out of wasm memory nor its sessions a message, and the other worker's copy waits for no
-  // pack lock; this thread's wasm memory (~33 MiB touched of its ~95 MiB mapping, against a ~32 MiB copy
-  // of a 250 k-flow table) is then held to the end of the report, which verify's peak allows.
+  // pack lock; this thread's wasm memory (~33 MiB touched, against a ~32 MiB copy of a 250 k-flow
+  // table) is then held to the end of the report, which verify's peak allows.
   const inThread = paths.includes("-") || process.env[MAIN_SCAN_ENV] === "0" ? -1 : largestFile(paths);
   // Each worker scans with the core built with shared memory and hands its flow table over in
   // place (analyze-worker.ts, flow-transfer.ts shareFlows) as soon as its scan made it: no packed

@@ -212,7 +212,7 @@ describe("one file given as both sides", () => {
     }
     const { runVerify } = await import("../../src/node/verify-run.js");
     await expect(runVerify({ inside: f, outside: sym })).rejects.toMatchObject({ name: "InputError", code: "same_capture" });
-    // A copy at another path is another file: not refused here (README: what it shows is compared).
+    // A copy at another path is another file: not refused here.
     const copy = join(dir, "copy.pcap");
     writeFileSync(copy, readFileSync(f));
     expect((await runCli("verify", "--inside", f, "--outside", copy, "--json")).code).not.toBe(2);
