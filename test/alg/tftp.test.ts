@@ -5,7 +5,7 @@
  * followed), --max-tftp-sessions (counted, not kept) — on a capture written here with six
  * transfers at once; the same sessions whatever the read size; the text report.
  */
-import { readdirSync, readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { copyFileSync, readdirSync, readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzeFile } from "../../src/node/index.js";
@@ -138,6 +138,9 @@ function repeatedAcks(): string {
 
 describe("TFTP repeated ACKs: the count's limit (--max-tftp-duplicate-acks)", () => {
   const file = repeatedAcks();
+  // verify's other side: a copy (one file as both sides is refused: same_capture).
+  const copy = file.replace(/\.pcap$/, "-copy.pcap");
+  copyFileSync(file, copy);
   const acks = (sessions: { tftp?: { filename: string; duplicateAcks: number; duplicateAcksCapped?: { packet: number }; outcome: string } }[]) =>
     sessions.map((s) => [s.tftp!.filename, s.tftp!.duplicateAcks, s.tftp!.duplicateAcksCapped?.packet, s.tftp!.outcome]);
   it("below the limit: every repeat counted, no diagnostic", async () => {
@@ -168,7 +171,7 @@ describe("TFTP repeated ACKs: the count's limit (--max-tftp-duplicate-acks)", ()
     expect(bad.code).not.toBe(0);
   });
   it("verify takes it too: the transfer's view and the diagnostic", async () => {
-    const r = await runCli("verify", "--inside", file, "--outside", file, "--json", "--max-tftp-duplicate-acks", "3");
+    const r = await runCli("verify", "--inside", file, "--outside", copy, "--json", "--max-tftp-duplicate-acks", "3");
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(validateVerify(j), JSON.stringify(validateVerify.errors)).toBe(true);
@@ -184,7 +187,7 @@ describe("TFTP repeated ACKs: the count's limit (--max-tftp-duplicate-acks)", ()
     expect(z.stdout.match(/, 0 ACK\(s\) repeated \(counted up to --max-tftp-duplicate-acks; more from packet (\d+)\)/g)).toEqual([
       ", 0 ACK(s) repeated (counted up to --max-tftp-duplicate-acks; more from packet 6)", ", 0 ACK(s) repeated (counted up to --max-tftp-duplicate-acks; more from packet 14)"]);
     const html = join(mkdtempSync(join(tmp, "html-")), "r.html");
-    const v = await runCli("verify", "--inside", file, "--outside", file, "--max-tftp-duplicate-acks", "3", "--html", html);
+    const v = await runCli("verify", "--inside", file, "--outside", copy, "--max-tftp-duplicate-acks", "3", "--html", html);
     expect(v.code, v.stderr).toBe(0);
     const f1 = v.stdout.split("\n").find((l) => l.startsWith('  RRQ "f1" octet: '))!;
     expect(f1.match(/3 repeated ACK\(s\) \(counted up to --max-tftp-duplicate-acks; more from packet 9\)/g)).toHaveLength(2);

@@ -9,7 +9,7 @@
  * Capture: sequential FTP and RTSP sessions, each with its data or media flow
  * (pcaps/make/control-floods.ts sequentialSessions), given as both sides of an identity NAT.
  */
-import { writeFileSync } from "node:fs";
+import { copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
@@ -22,6 +22,9 @@ import { sequentialSessions } from "../../pcaps/make/control-floods.js";
 const tmp = tempDir("alg-verify-session-limit-");
 const file = join(tmp, "sequential.pcap");
 writeFileSync(file, sequentialSessions(20));
+/** verify's other side: a copy (one file as both sides is refused: same_capture). */
+const copy = join(tmp, "sequential-copy.pcap");
+copyFileSync(file, copy);
 const validate = verifyValidator();
 
 const limitOf = (report: any) => report.diagnostics.filter((d: any) => d.code === "session_limit");
@@ -49,7 +52,7 @@ describe("--max-sessions", () => {
   });
 
   it("verify: both sides cut alike, the kept sessions checked and the cut said, no finding", async () => {
-    const r = await runCli("verify", "--inside", file, "--outside", file, "--max-sessions", "4", "--json");
+    const r = await runCli("verify", "--inside", file, "--outside", copy, "--max-sessions", "4", "--json");
     const report = JSON.parse(r.stdout);
     expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
     expect(report.findings).toEqual([]);
