@@ -20,6 +20,8 @@ export let flowMask: u32 = 0;
  * would become resident: 64 MiB for the default table, whatever the capture).
  */
 export let flowPagesPtr: usize = 0;
+/** Bytes of the flow table per byte of its page marks (the host's FLOW_PAGE, src/capture/flow-table.ts). */
+export const FLOW_PAGE: usize = 4096;
 /**
  * The flow index (flow/table.ts): flowCap u32 entries (hash fingerprint | record slot + 1), the
  * open-addressing table the packets probe; the records themselves sit in FLOWS in the order they

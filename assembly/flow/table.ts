@@ -29,7 +29,7 @@ import {
   FL_FRAGS, FL_PORT_A, FL_PORT_B, FL_PROTO, FL_VLAN0, FL_VLAN1, FLOW_SIZE, FlowFlag, Stat, TCP_LATER_UNKNOWN,
   ST_FLOWS, ST_FULL_PACKET,
 } from "../abi";
-import { endedPtr, flowCap, flowFreePtr, flowIndexPtr, flowMask, flowPagesPtr, flowsPtr, statePtr } from "../memory";
+import { endedPtr, FLOW_PAGE, flowCap, flowFreePtr, flowIndexPtr, flowMask, flowPagesPtr, flowsPtr, statePtr } from "../memory";
 import { bump } from "../stats";
 import { setTcpLaterBA, tcpLaterBA } from "./frag";
 import * as tcp from "../wire/tcp";
@@ -255,7 +255,7 @@ export function upsert(m: usize): bool {
     let slot = takeRecord();
     store<u32>(ixPtr(probeSlot), (h & ~flowMask) | (slot + 1));
     rec = flowsPtr + (<usize>slot) * FLOW_SIZE;
-    store<u8>(flowPagesPtr + (((<usize>slot) * FLOW_SIZE) >> 12), 1);
+    store<u8>(flowPagesPtr + ((<usize>slot) * FLOW_SIZE) / FLOW_PAGE, 1);
     used++;
     store<u32>(statePtr + ST_FLOWS_HELD, used);
     let n = load<u32>(statePtr + ST_FLOWS) + 1;
@@ -566,7 +566,7 @@ function swap(rec: usize): void {
  */
 export function flowSlotMap(dst: usize, count: u32): void {
   memory.fill(dst, 0, (<usize>count) << 2);
-  const perPage: u32 = <u32>(4096 / FLOW_SIZE);
+  const perPage: u32 = <u32>(FLOW_PAGE / FLOW_SIZE);
   let cap = flowCap;
   for (let s: u32 = 0; s < cap; s++) {
     if ((s & (perPage - 1)) == 0 && load<u8>(flowPagesPtr + (<usize>(s / perPage))) == 0) {

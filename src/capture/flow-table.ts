@@ -977,8 +977,8 @@ export class FlowTable {
       initiator: this.endAt(r, 0, ipVersion, protoNum),
       responder: this.endAt(r, 1, ipVersion, protoNum),
       packets: this.packetsAt(r),
-      ipBytes: { initiatorToResponder: Number(dv.getBigUint64(r + FL_IPBYTES_AB, true)), responderToInitiator: Number(dv.getBigUint64(r + FL_IPBYTES_AB + 8, true)) },
-      payloadBytes: { initiatorToResponder: Number(dv.getBigUint64(r + FL_PAYLOAD_AB, true)), responderToInitiator: Number(dv.getBigUint64(r + FL_PAYLOAD_AB + 8, true)) },
+      ipBytes: this.pairAt(r + FL_IPBYTES_AB),
+      payloadBytes: this.pairAt(r + FL_PAYLOAD_AB),
       first: { packet: dv.getUint32(r + FL_FIRST_PKT, true), time: nsToIso(dv.getBigUint64(r + FL_FIRST_TS, true)) },
       last: { packet: dv.getUint32(r + FL_LAST_PKT, true), time: nsToIso(dv.getBigUint64(r + FL_LAST_TS, true)) },
       fragments: dv.getUint16(r + FL_FRAGS, true),
@@ -1005,7 +1005,7 @@ export class FlowTable {
       initiator: this.endAt(r, 0, ipVersion, protoNum),
       responder: this.endAt(r, 1, ipVersion, protoNum),
       packets: this.packetsAt(r),
-      ipBytes: { initiatorToResponder: u64Number(dv, r + FL_IPBYTES_AB), responderToInitiator: u64Number(dv, r + FL_IPBYTES_AB + 8) },
+      ipBytes: this.pairAt(r + FL_IPBYTES_AB),
       first: { packet: dv.getUint32(r + FL_FIRST_PKT, true) },
       last: { packet: dv.getUint32(r + FL_LAST_PKT, true) },
     };
@@ -1027,6 +1027,11 @@ export class FlowTable {
   private endAt(r: number, which: 0 | 1, ipVersion: 4 | 6, protoNum: number): Endpoint {
     const port = hasPorts(protoNum) ? this.dv.getUint16(r + (which ? FL_PORT_B : FL_PORT_A), true) : null;
     return { ip: ipToString(this.bytes, r + (which ? FL_ADDR_B : FL_ADDR_A), ipVersion), port };
+  }
+
+  /** The two u64 counts (initiator → responder, then back) at `o`, each the nearest number. */
+  private pairAt(o: number): DirPair {
+    return { initiatorToResponder: u64Number(this.dv, o), responderToInitiator: u64Number(this.dv, o + 8) };
   }
 
   private packetsAt(r: number): Flow["packets"] {

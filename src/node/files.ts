@@ -33,7 +33,7 @@ export function packageRoot(): string {
  * another thread without a copy: analyze-worker.ts), the debug core when that is asked for.
  */
 export async function loadCoreModule(shared = false): Promise<WebAssembly.Module> {
-  const flavour = process.env.ALG_VERIFY_WASM === "debug" ? "debug" : shared ? "shared" : "release";
+  const flavour = flavourOf(shared);
   let module = cachedModules.get(flavour);
   if (!module) {
     const path = join(packageRoot(), "build", `${flavour}.wasm`);
@@ -51,8 +51,12 @@ export async function loadCoreModule(shared = false): Promise<WebAssembly.Module
  * hot functions are tiered up to (files.ts analyzeFilesParallel).
  */
 export function adoptCoreModule(module: WebAssembly.Module, shared: boolean): void {
-  const flavour = process.env.ALG_VERIFY_WASM === "debug" ? "debug" : shared ? "shared" : "release";
-  cachedModules.set(flavour, module);
+  cachedModules.set(flavourOf(shared), module);
+}
+
+/** The core a thread loads: ALG_VERIFY_WASM=debug's, else the one with shared memory or the plain one. */
+function flavourOf(shared: boolean): "debug" | "shared" | "release" {
+  return process.env.ALG_VERIFY_WASM === "debug" ? "debug" : shared ? "shared" : "release";
 }
 
 export { InputError } from "./errors.js";
@@ -322,9 +326,9 @@ export async function analyzeFilesParallel(
       // The result is handed on once the worker has ended: what `onResult` allocates (verify's
       // preparation) must not add to the worker's wasm memory, still resident until then.
       const prepared: PreparedColumns | undefined = m.prepared;
-      void Promise.all([transferModules, w.terminate(), early]).then(async ([[{ unpackFlows, adoptPrepared }, { offerPackBuffer }], , handed]) => {
+      void Promise.all([transferModules, w.terminate(), early]).then(async ([[{ unpackFlows, attachPrepared }, { offerPackBuffer }], , handed]) => {
         const flows = handed ?? unpackFlows(packed!);
-        if (handed && prepared) adoptPrepared(handed, prepared);
+        if (handed && prepared) attachPrepared(handed, prepared);
         const result: AnalyzeResult = { scan: { ...got.scan, flows }, sessions: got.sessions, events: got.events, ...(got.sipCut && { sipCut: got.sipCut }), ...(got.sessionCut && { sessionCut: got.sessionCut }) };
         // This thread's own preparation first: when the other worker ends meanwhile, it packs its
         // table itself (on the other core) while this one prepares, where an offer made first had

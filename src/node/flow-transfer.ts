@@ -133,8 +133,8 @@ export function packBuffer(flows: number): ArrayBuffer {
   return buf;
 }
 
-/** Gives a table handed over in place the columns its worker computed after its sessions (analyze-worker.ts, files.ts prepareClaims). */
-export { attachPrepared as adoptPrepared };
+/** For a table handed over in place: the columns its worker computed after its sessions (analyze-worker.ts, files.ts prepareClaims). */
+export { attachPrepared };
 
 /** The FlowTable of a packed table (in the receiving thread). */
 export function unpackFlows(p: PackedFlows): FlowTable {

@@ -173,6 +173,14 @@ export function v6EndpointKey(proto: string, ip: string, port: number | null): n
 }
 
 /**
+ * Whether end `which` (0 initiator) of flow `id` is `ip`:`port` over `proto`, as FlowTable renders
+ * it: what confirms a flow found by a hashed key (v6EndpointKey).
+ */
+export function endIs(t: FlowTable, id: number, which: 0 | 1, proto: string, ip: string, port: number | null): boolean {
+  return t.proto(id) === proto && t.port(id, which) === port && t.address(id, which) === ip;
+}
+
+/**
  * Keys below this are IPv4 TCP/UDP/ICMP endpoints (FlowTable.endpointKeys: (address × 65536 +
  * port) × 4 + protocol code, below 2^50); the low 2 bits are the protocol (1: UDP). The others are
  * 52-bit mixes from 2^51 up.
@@ -253,7 +261,7 @@ export function udpFlowsAt(t: FlowTable, ip: string, port: number): number[] {
   const k = Number.isNaN(v4) ? v6EndpointKey("udp", ip, port) : v4;
   if (Number.isNaN(k)) return [];
   const hashed = k >= V4_KEYS;
-  const is = (id: number, which: 0 | 1) => !hashed || (t.proto(id) === "udp" && t.port(id, which) === port && t.address(id, which) === ip);
+  const is = (id: number, which: 0 | 1) => !hashed || endIs(t, id, which, "udp", ip, port);
   // The flows with the key at their initiator, and at their responder: two runs of ascending ids.
   const { initiatorOrder: a, responderOrder: b } = keyOrders(t);
   let i = lowerBound(a.sorted, k);

@@ -35,7 +35,7 @@
 import type { AnalyzeResult } from "../alg/analyze.js";
 import type { FlowTable } from "../wasm/core.js";
 import type { NatTranslation, RouterEndpoint, RouterEvent, RouterExpectation, RouterFlow, RouterParseResult } from "../router/types.js";
-import { flowColumns, keyOrders, lowerBound, runEnd, V4_KEYS, v4EndpointKey, v6EndpointKey } from "./flow-columns.js";
+import { endIs, flowColumns, keyOrders, lowerBound, runEnd, V4_KEYS, v4EndpointKey, v6EndpointKey } from "./flow-columns.js";
 import type { KeyOrder } from "../wasm/key-sort.js";
 import type { VerifiedSession } from "./types.js";
 
@@ -133,7 +133,7 @@ class CaptureIndex {
 
   /** Whether end `which` of flow `id` is `e` (its protocol `proto`): what confirms a hashed key. */
   private endIs(id: number, which: 0 | 1, proto: string, e: RouterEndpoint): boolean {
-    return this.table.proto(id) === proto && this.table.port(id, which) === e.port && this.table.address(id, which) === e.ip;
+    return endIs(this.table, id, which, proto, e.ip, e.port);
   }
 
   /**
@@ -443,10 +443,10 @@ function judge(m: DocumentMatch, haveCaptures: boolean, anyFlows: boolean, parti
   }
 }
 
-/** The captured flows of one session: control, data/media, on each side. */
 /** A captured flow as one number (a small integer: a Map key without a string): its id, negated for the outside capture. */
 const capturedKey = (side: CaptureSide, flow: number) => (side === "inside" ? flow : -flow);
 
+/** The captured flows of one session: control, data/media, on each side. */
 function sessionFlows(s: VerifiedSession): { control: Set<number>; data: Set<number> } {
   const control = new Set<number>();
   const data = new Set<number>();
