@@ -44,7 +44,7 @@ export const EXIT_INCONCLUSIVE = 4;
 export const VERIFY_EXIT_CODES_HELP = `
 Exit codes:
   0  pass: every negotiation judged agreed with the router output
-  1  fail: at least one error finding
+  1  fail: at least one error finding (nat.captures-identical: the two captures are copies of one)
   2  input error: a file cannot be read, a capture is damaged, a router file is not router output,
      one file is given as both sides, or the command line is wrong (the message on stderr names
      the file)

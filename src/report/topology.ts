@@ -2,10 +2,10 @@
  * Topology strip of a verify run, drawn from the report alone: the clients and servers of the ALG
  * sessions, the NAT address(es) found, which capture was taken where (inside: between the clients
  * and the router; outside: between the router and the servers), the router output given — and
- * captures the report found swapped or unrelated (findings `nat.sides-swapped`,
- * `nat.captures-unrelated`) drawn as such. Platform neutral; an SVG with stable attributes:
+ * captures the report found swapped, unrelated or copies of one (findings `nat.sides-swapped`,
+ * `nat.captures-unrelated`, `nat.captures-identical`) drawn as such. Platform neutral; an SVG with stable attributes:
  * `svg[data-topology]`, `[data-node="client"|"router"|"server"]`,
- * `[data-capture="inside"|"outside"][data-state="given"|"absent"|"swapped"|"unrelated"]`.
+ * `[data-capture="inside"|"outside"][data-state="given"|"absent"|"swapped"|"unrelated"|"identical"]`.
  */
 import type { VerifyReportLike } from "../verify/report-types.js";
 import { el, type Markup } from "./markup.js";
@@ -34,11 +34,12 @@ function box(kind: string, x: number, w: number, title: string, lines: string[],
     ...lines.slice(0, TOPOLOGY_LISTED + 1).map((l, i) => txt(x + w / 2, 57 + i * 14, l, { "font-size": 11, fill: COLOURS.muted })));
 }
 
-/** What the report says about a capture: given, absent, or given but swapped/unrelated. */
-function captureState(r: Report, side: "inside" | "outside"): "given" | "absent" | "swapped" | "unrelated" {
+/** What the report says about a capture: given, absent, or given but swapped/unrelated/a copy of the other. */
+function captureState(r: Report, side: "inside" | "outside"): "given" | "absent" | "swapped" | "unrelated" | "identical" {
   if (!r.inputs[side]) return "absent";
   if (r.findings.some((f) => f.code === "nat.sides-swapped")) return "swapped";
   if (r.findings.some((f) => f.code === "nat.captures-unrelated")) return "unrelated";
+  if (r.findings.some((f) => f.code === "nat.captures-identical")) return "identical";
   return "given";
 }
 
@@ -60,19 +61,19 @@ export function topology(r: Report): Markup {
     const state = captureState(r, side);
     const a = side === "inside" ? xs.client + bw : xs.router + bw;
     const b = side === "inside" ? xs.router : xs.server;
-    const bad = state === "swapped" || state === "unrelated";
+    const bad = state === "swapped" || state === "unrelated" || state === "identical";
     const colour = bad ? COLOURS.fail : state === "absent" ? COLOURS.line : COLOURS.accent;
     const file = r.inputs[side]?.split(/[\\/]/).pop() ?? "";
     const cap = r.captures[side];
     const what = state === "absent" ? `no ${side} capture` : state === "swapped" ? `${file}: looks like the ${side === "inside" ? "outside" : "inside"} side (swapped?)`
-      : state === "unrelated" ? `${file}: unrelated to the other capture` : `${side}: ${file}`;
+      : state === "unrelated" ? `${file}: unrelated to the other capture` : state === "identical" ? `${file}: a copy of the other capture` : `${side}: ${file}`;
     kids.push(el("g", { "data-capture": side, "data-state": state },
       el("line", { x1: a, y1: 60, x2: b, y2: 60, stroke: colour, "stroke-width": 3, "stroke-dasharray": state === "absent" ? "6 5" : undefined }),
       el("circle", { cx: (a + b) / 2, cy: 60, r: 6, fill: state === "absent" ? "#ffffff" : colour, stroke: colour, "stroke-width": 2 }),
       txt((a + b) / 2, 50, clip(what, 34), { fill: bad ? COLOURS.fail : COLOURS.fg, "font-weight": bad ? 700 : 400 }),
       cap ? txt((a + b) / 2, 80, `${cap.packets} packets, ${cap.flows} flows${cap.partial ? ", PARTIAL" : ""}`, { "font-size": 11, fill: COLOURS.muted }) : null));
   }
-  const note = r.findings.find((f) => f.code === "nat.sides-swapped" || f.code === "nat.captures-unrelated");
+  const note = r.findings.find((f) => f.code === "nat.sides-swapped" || f.code === "nat.captures-unrelated" || f.code === "nat.captures-identical");
   if (note) kids.push(txt(W / 2, 120, clip(`${note.code}: ${note.message}`, 150), { fill: COLOURS.fail, "font-weight": 700, "data-topology-finding": note.code }));
   else if (r.nat.clockOffsetMs !== undefined) kids.push(txt(W / 2, 120, `clock offset outside−inside ${r.nat.clockOffsetMs.toFixed(3)} ms; ${r.nat.pairedFlows} flow(s) paired across the NAT`, { fill: COLOURS.muted, "font-size": 11 }));
   return el("svg", {

@@ -6,7 +6,9 @@
  *    SYN was seen on both sides agree on them; a firewall that randomises them still forwards
  *    every control line with one small, stable delay, which the line order below shows. Pairs
  *    that agree on neither, or no pair at all, are captures of different runs:
- *    `nat.captures-unrelated`.
+ *    `nat.captures-unrelated`. Captures that hold their flows alike — the same endpoints, each
+ *    first seen at the same instant — are copies of one capture point, not the two sides of a
+ *    router: `nat.captures-identical` (sameInstants).
  *  - Sides: every client→server control line is seen on the inside before the outside and every
  *    server→client line the other way round, whatever the clock offset (see lineOrder); the
  *    reverse on every judged connection is `nat.sides-swapped`. --inside-net hosts on the outside
@@ -17,6 +19,8 @@
 import type { AnalyzeResult } from "../alg/analyze.js";
 import { ipv4Number } from "../alg/media-flows.js";
 import { inCidr, parseCidr } from "../net/cidr.js";
+import type { FlowTable } from "../wasm/core.js";
+import { flowColumns } from "./flow-columns.js";
 import { finding } from "./findings.js";
 import { isnAgreement, lineOrder, type Reconciliation } from "./nat.js";
 import type { NatHints } from "./sessions.js";
@@ -48,6 +52,24 @@ export function private4(ip: string): boolean {
   return a >>> 24 === 10 || a >>> 20 === 0xac1 || a >>> 16 === 0xc0a8;
 }
 
+/**
+ * Flows that two copies of one capture hold alike: `n` > 0 when the flows of the shorter table,
+ * id by id from the first, have the same endpoints and the same first-packet instant in the other
+ * (a copy holds its flows in the same order; a copy cut short, or converted to another format,
+ * holds a start of them); 0 otherwise. Two capture points never stamp every packet at the same
+ * instant — the router takes time to forward it — nor does a capture of another run.
+ */
+export function sameInstants(a: FlowTable, b: FlowTable): number {
+  const n = Math.min(a.count, b.count);
+  if (n === 0) return 0;
+  const x = flowColumns(a);
+  const y = flowColumns(b);
+  for (let id = 1; id <= n; id++) {
+    if (x.firstMs[id] !== y.firstMs[id] || x.initiator[id] !== y.initiator[id] || x.responder[id] !== y.responder[id]) return 0;
+  }
+  return n;
+}
+
 export function assessPairing(inside: AnalyzeResult, outside: AnalyzeResult, nat: Reconciliation, hints?: NatHints, sipSidesDialogs?: number): Pairing {
   const findings: Finding[] = [];
   const checks: Check[] = [];
@@ -70,7 +92,12 @@ export function assessPairing(inside: AnalyzeResult, outside: AnalyzeResult, nat
   const subject = `${inside.scan.info.file} and ${outside.scan.info.file}`;
   let related: boolean | undefined;
   const anyFlows = inside.scan.flows.count > 0 && outside.scan.flows.count > 0;
-  if (anyFlows && nat.paired === 0) {
+  const alike = sameInstants(inside.scan.flows, outside.scan.flows);
+  if (alike) {
+    related = false;
+    const counts = (r: AnalyzeResult) => `${r.scan.info.packets} packets, ${r.scan.flows.count} flows`;
+    findings.push(finding("nat.captures-identical", `the ${alike === inside.scan.flows.count && alike === outside.scan.flows.count ? "" : "first "}${alike} flow(s) of the two captures have the same endpoints and start at the same instant on both sides (inside ${counts(inside)}; outside ${counts(outside)}): they are copies of one capture, not the two sides of the router`, { insideFlows: [1], outsideFlows: [1] }));
+  } else if (anyFlows && nat.paired === 0) {
     related = false;
     findings.push(finding("nat.captures-unrelated", "no flow of the inside capture has a counterpart in the outside capture", {}));
   } else if (isnDifferent && !orderSame) {
@@ -80,7 +107,7 @@ export function assessPairing(inside: AnalyzeResult, outside: AnalyzeResult, nat
     const orderText = ordered ? `only ${ordered} of the ${examined} control connection(s) and SIP dialog(s) compared ${ordered === 1 ? "keeps" : "keep"} one clock offset` : "no control connection keeps one clock offset";
     findings.push(finding("nat.captures-unrelated", `${isnText}, and ${orderText}`, { insideFlows: [a], outsideFlows: [b] }, `e.g. inside flow ${a} ISN ${nat.insideTable.isn(a)}, outside flow ${b} ISN ${nat.outsideTable.isn(b)}`));
   } else if (isnSame || orderSame) related = true;
-  if (related === false) checks.push({ check: "nat-pairing", subject, status: "failed", reason: "the captures are not of the same run (nat.captures-unrelated): nothing is judged across them" });
+  if (related === false) checks.push({ check: "nat-pairing", subject, status: "failed", reason: `${apartReason(findings)}: nothing is judged across them` });
   else if (related) {
     checks.push({
       check: "nat-pairing", subject, status: "passed",
@@ -138,8 +165,16 @@ export function assessPairing(inside: AnalyzeResult, outside: AnalyzeResult, nat
   } else if (sides === "as-given") {
     checks.push({ check: "sides", subject, status: "passed", reason: lines.asGiven ? `on ${lines.asGiven} control connection(s) every client→server line was seen inside first and every server→client line outside first` : sip.asGiven ? sipSidesReason(sip) : "the addresses say so (--inside-net, RFC 1918)" });
   } else {
-    checks.push({ check: "sides", subject, status: "not-checked", reason: related === false ? "the captures are not of the same run" : swapped && asGiven ? "the evidence disagrees (some connections look swapped, some not)" : lines.connections ? `the control lines of ${lines.connections} connection(s) do not show which side each entered from (no constant clock offset separates the two directions)` : `no control connection with lines in both directions on both sides${sip.dialogs || sip.notExamined ? `, and ${sipSidesReason(sip)}` : ""}` });
+    checks.push({ check: "sides", subject, status: "not-checked", reason: related === false ? apartReason(findings).replace(/ \(.*\)$/, "") : swapped && asGiven ? "the evidence disagrees (some connections look swapped, some not)" : lines.connections ? `the control lines of ${lines.connections} connection(s) do not show which side each entered from (no constant clock offset separates the two directions)` : `no control connection with lines in both directions on both sides${sip.dialogs || sip.notExamined ? `, and ${sipSidesReason(sip)}` : ""}` });
   }
   const limit = sipSidesDiagnostic(sip, inside.scan.info.file);
   return { related, sides, findings, checks, ...(limit ? { diagnostics: [limit] } : {}) };
+}
+
+/**
+ * Why nothing is judged across the captures (the pairing's `related` false), with its finding's
+ * code: copies of one capture, or captures of different runs.
+ */
+export function apartReason(findings: Finding[]): string {
+  return findings.some((f) => f.code === "nat.captures-identical") ? "the captures are copies of one capture (nat.captures-identical)" : "the captures are not of the same run (nat.captures-unrelated)";
 }

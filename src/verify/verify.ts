@@ -11,7 +11,7 @@ import type { Diagnostic, Flow } from "../types.js";
 import { captureSpan, clockShiftMs, coverageOf, CROSSING_MS, reconcile, type CaptureSpan, type Reconciliation } from "./nat.js";
 import { dropKeyOrders, looksUpUdpFlows } from "./flow-columns.js";
 import { interleaved, subjectOf, verifySessions, type NatHints } from "./sessions.js";
-import { assessPairing, type Pairing } from "./pairing.js";
+import { apartReason, assessPairing, type Pairing } from "./pairing.js";
 import { compareWithRouter, predictConversations } from "./predict.js";
 import type { RouterMatch } from "./router-match.js";
 import { finding } from "./findings.js";
@@ -116,7 +116,7 @@ function build(inputs: VerifyInputs, opts: VerifyOptions, nat?: Reconciliation, 
   const spans = { inside: inside && spanOf(inside), outside: outside && spanOf(outside) };
   const checks: Check[] = [...coverageChecks(inputs, spans), ...(pairing?.checks ?? [])];
   const unrelated = pairing?.related === false;
-  const sessions = unrelated ? unpairedSessions(inside!, outside!, opts, checks) : verifySessions({ inside, outside, nat, hints: opts.hints, spans, profile: opts.profile }, findings, checks);
+  const sessions = unrelated ? unpairedSessions(inside!, outside!, opts, checks, apartReason(findings)) : verifySessions({ inside, outside, nat, hints: opts.hints, spans, profile: opts.profile }, findings, checks);
   const predicted = predictConversations(sessions, inside, outside, unrelated ? undefined : nat);
   const matched = compareWithRouter(predicted, router, findings, { frameTolerance: opts.frameTolerance, withCaptures: !!(inside || outside), captures: { inside, outside } }, sessions, checks);
   // (Kept for SIP media's lookups and the router's matching until here: verify.)
@@ -218,15 +218,15 @@ function coverageChecks(inputs: VerifyInputs, spans: { inside?: CaptureSpan; out
   return out;
 }
 
-/** Captures of different runs: each side's sessions listed on their own, nothing judged across. */
-function unpairedSessions(inside: AnalyzeResult, outside: AnalyzeResult, opts: VerifyOptions, checks: Check[]): VerifiedSession[] {
+/** Captures of different runs, or copies of one: each side's sessions listed on their own, nothing judged across (`why`: apartReason). */
+function unpairedSessions(inside: AnalyzeResult, outside: AnalyzeResult, opts: VerifyOptions, checks: Check[], why: string): VerifiedSession[] {
   const ignored: Finding[] = [];
   const sessions = [...verifySessions({ inside, hints: opts.hints }, ignored, []), ...verifySessions({ outside, hints: opts.hints }, ignored, [])];
   for (const s of sessions) {
     for (const n of s.negotiations) {
       const x = (n.inside ?? n.outside)!;
       const subject = `${s.alg.toUpperCase()} ${x.kind} (${n.inside ? "inside" : "outside"} packet ${x.packet})`;
-      for (const check of ["rewrite", "data-path"]) checks.push({ check, subject, status: "not-checked", reason: "the captures are not of the same run (nat.captures-unrelated): nothing is judged across them" });
+      for (const check of ["rewrite", "data-path"]) checks.push({ check, subject, status: "not-checked", reason: `${why}: nothing is judged across them` });
     }
   }
   return sessions;
@@ -425,6 +425,7 @@ function algActive(alg: "ftp" | "rtsp" | "sip", ss: VerifiedSession[], findings:
   const notRewritten = codes(/^alg\.(payload-not-translated|port-refused-foreign-address|sdp-not-translated|contact-not-translated)$/).filter((c) => findings.some((f) => f.code === c && f.severity === "error"));
   const routerInactive = codes(/^(router\.alg-inactive|conntrack\.helper-missing)$/);
   const wrong = codes(/^alg\.payload-(wrong-address|port-mismatch)$/);
+  if (findings.some((f) => f.code === "nat.captures-identical")) return { question, answer: "Not known: the two captures are copies of one capture, so they show no payload crossing the NAT [nat.captures-identical].", findings: ["nat.captures-identical"] };
   if (findings.some((f) => f.code === "nat.captures-unrelated")) return { question, answer: "Not known: the two captures are not of the same run, so no payload can be compared across the NAT [nat.captures-unrelated].", findings: ["nat.captures-unrelated"] };
   if (notRewritten.length) return { question, answer: `No: the payload still names what the inside host wrote, so the ALG did not act on it${bracket([...notRewritten, ...routerInactive])}.`, findings: [...notRewritten, ...routerInactive] };
   if (wrong.length) return { question, answer: `It acts, but wrongly: the rewritten payload does not match the NAT's translation${bracket(wrong)}.`, findings: wrong };

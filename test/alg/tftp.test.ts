@@ -5,7 +5,7 @@
  * followed), --max-tftp-sessions (counted, not kept) — on a capture written here with six
  * transfers at once; the same sessions whatever the read size; the text report.
  */
-import { copyFileSync, readdirSync, readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzeFile } from "../../src/node/index.js";
@@ -16,6 +16,7 @@ import { manifest } from "../capture/manifest.js";
 import { verifyValidator } from "../helpers/verify-schema.js";
 import Ajv2020Module from "ajv/dist/2020.js";
 import { tempDir } from "../helpers/tmp.js";
+import { laterCopy } from "../helpers/pcap-records.js";
 
 /** This file's temp dir, removed after its tests. */
 const tmp = tempDir("alg-verify-tftp-");
@@ -138,9 +139,8 @@ function repeatedAcks(): string {
 
 describe("TFTP repeated ACKs: the count's limit (--max-tftp-duplicate-acks)", () => {
   const file = repeatedAcks();
-  // verify's other side: a copy (one file as both sides is refused: same_capture).
-  const copy = file.replace(/\.pcap$/, "-copy.pcap");
-  copyFileSync(file, copy);
+  // verify's other side: the same packets later (laterCopy).
+  const copy = laterCopy(file, file.replace(/\.pcap$/, "-later.pcap"));
   const acks = (sessions: { tftp?: { filename: string; duplicateAcks: number; duplicateAcksCapped?: { packet: number }; outcome: string } }[]) =>
     sessions.map((s) => [s.tftp!.filename, s.tftp!.duplicateAcks, s.tftp!.duplicateAcksCapped?.packet, s.tftp!.outcome]);
   it("below the limit: every repeat counted, no diagnostic", async () => {

@@ -3,7 +3,7 @@
  * inside/outside pair into one pcapng with an interface per side (0 = inside, 1 = outside), as a
  * capture taken on both interfaces of a router would be.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { writePcapng } from "./pcap-writer.js";
 
 export interface PcapRecordBytes {
@@ -38,4 +38,23 @@ export function mergeSides(insidePath: string, outsidePath: string): (PcapRecord
 export function mergeSidesPcapng(insidePath: string, outsidePath: string): Uint8Array {
   const merged = mergeSides(insidePath, outsidePath);
   return writePcapng({ sections: [{ interfaces: [{ linkType: 1, tsresol: 9 }, { linkType: 1, tsresol: 9 }], blocks: merged.map((r) => ({ type: "epb" as const, iface: r.side, ts: r.ts, data: r.data })) }] });
+}
+
+/**
+ * A classic little-endian µs capture with every record `us` µs later than in `path` (the bytes
+ * otherwise kept), written to `to`: the same packets as a capture point one hop further on sees
+ * them through a router that translates nothing. verify's other side where a test needs one: one
+ * file given as both sides is refused (same_capture), and a copy of it is no second capture point
+ * (nat.captures-identical).
+ */
+export function laterCopy(path: string, to: string, us = 50): string {
+  const b = Buffer.from(readFileSync(path));
+  if (b.readUInt32LE(0) !== 0xa1b2c3d4) throw new Error(`${path}: expected a little-endian µs pcap`);
+  for (let o = 24; o + 16 <= b.length; o += 16 + b.readUInt32LE(o + 8)) {
+    const t = b.readUInt32LE(o + 4) + us;
+    b.writeUInt32LE(b.readUInt32LE(o) + Math.floor(t / 1_000_000), o);
+    b.writeUInt32LE(t % 1_000_000, o + 4);
+  }
+  writeFileSync(to, b);
+  return to;
 }

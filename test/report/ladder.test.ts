@@ -218,18 +218,19 @@ describe("diffSpan", () => {
 });
 
 describe("topology strip", () => {
-  it("names the hosts, the NAT address and both captures; swapped or unrelated captures are drawn as such", async () => {
+  it("names the hosts, the NAT address and both captures; swapped, unrelated or copied captures are drawn as such", async () => {
     const r = await report("lab/ftp-active-no-helper");
     const svg = parse(markupText(topology(r))).children[0];
     expect(svg.attrs["data-topology"]).toBe("");
     expect(byAttr(svg, "data-node").map((n) => n.attrs["data-node"])).toEqual(["client", "router", "server"]);
     expect(byAttr(svg, "data-node", "router")[0].text).toContain("NAT 198.51.100.1");
     expect(byAttr(svg, "data-capture").map((n) => [n.attrs["data-capture"], n.attrs["data-state"]])).toEqual([["inside", "given"], ["outside", "given"]]);
-    for (const code of ["nat.sides-swapped", "nat.captures-unrelated"]) {
+    const states: Record<string, string> = { "nat.sides-swapped": "swapped", "nat.captures-unrelated": "unrelated", "nat.captures-identical": "identical" };
+    for (const [code, state] of Object.entries(states)) {
       const x: VerifyReport = structuredClone(r);
       x.findings.push({ code, severity: "error", message: "test", explanation: "", evidence: {} });
       const s = parse(markupText(topology(x))).children[0];
-      expect(byAttr(s, "data-capture").map((n) => n.attrs["data-state"])).toEqual(code === "nat.sides-swapped" ? ["swapped", "swapped"] : ["unrelated", "unrelated"]);
+      expect(byAttr(s, "data-capture").map((n) => n.attrs["data-state"])).toEqual([state, state]);
       expect(byAttr(s, "data-topology-finding", code)).toHaveLength(1);
     }
     const one = parse(markupText(topology(await report("lab/ftp-active-no-helper", "outside")))).children[0];

@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { verifyValidator } from "../helpers/verify-schema.js";
 import { runCli } from "../cli/run.js";
 import { tempDir } from "../helpers/tmp.js";
+import { laterCopy } from "../helpers/pcap-records.js";
 
 const validate = verifyValidator();
 
@@ -212,10 +213,43 @@ describe("one file given as both sides", () => {
     }
     const { runVerify } = await import("../../src/node/verify-run.js");
     await expect(runVerify({ inside: f, outside: sym })).rejects.toMatchObject({ name: "InputError", code: "same_capture" });
-    // A copy at another path is another file: not refused here.
+    // A copy at another path is another file: not refused here (its report says what it is: below).
     const copy = join(dir, "copy.pcap");
     writeFileSync(copy, readFileSync(f));
     expect((await runCli("verify", "--inside", f, "--outside", copy, "--json")).code).not.toBe(2);
+  });
+
+  // A copy at another path, whole or cut short: every flow starts at the same instant on both
+  // sides, which two capture points never show. nat.captures-identical (error), nothing judged
+  // across; the same capture with every packet 1 µs later is two capture points' view.
+  it("a copy of the capture at another path, whole or cut short → nat.captures-identical, nothing judged across; shifted by 1 µs it is not", async () => {
+    const c = "ftp-active-helper";
+    const f = lab(c, "inside.pcap");
+    const { head, recs } = rawRecords(f);
+    const copy = write("copy-whole.pcap", head, recs);
+    const short = cut(f, 1, Math.floor(recs.length / 2), "copy-short.pcap");
+    for (const other of [copy, short]) {
+      const { code, report } = await verifyJson("--inside", f, "--outside", other);
+      expect(code, other).toBe(1);
+      expect(report.verdict).toBe("fail");
+      const same = report.findings.filter((x: any) => x.code === "nat.captures-identical");
+      expect(same, other).toHaveLength(1);
+      expect(same[0].severity).toBe("error");
+      expect(same[0].message).toMatch(other === copy ? /^the \d+ flow\(s\) of the two captures have the same endpoints and start at the same instant/ : /^the first \d+ flow\(s\)/);
+      expect(codes(report).filter((x: string) => x !== "nat.captures-identical")).toEqual([]);
+      expect(report.checks.find((x: any) => x.check === "nat-pairing")).toMatchObject({ status: "failed", reason: expect.stringContaining("nat.captures-identical") });
+      const across = report.checks.filter((x: any) => x.check === "rewrite" || x.check === "data-path");
+      expect(across.length).toBeGreaterThan(0);
+      for (const x of across) expect(x).toMatchObject({ status: "not-checked", reason: expect.stringContaining("copies of one capture") });
+      expect(report.answers[0].answer).toMatch(/^Not known: the two captures are copies of one capture.*\[nat\.captures-identical\]\.$/);
+      expect(report.nat.mappings).toEqual([]);
+    }
+    // Every record 1 µs later: a capture point downstream of the first. Not a copy; as its own
+    // outside (no translation) every check it judges passes.
+    const later = laterCopy(f, join(tmp, "copy-later.pcap"), 1);
+    const { report } = await verifyJson("--inside", f, "--outside", later);
+    expect(codes(report)).not.toContain("nat.captures-identical");
+    expect(report.checks.find((x: any) => x.check === "nat-pairing")).toMatchObject({ status: "passed" });
   });
 });
 

@@ -12,10 +12,11 @@
  * first, or the one named); with ALG_VERIFY_SHARE_TABLES=0 as a packed copy. Every layout gives
  * the serial report.
  */
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { laterCopy } from "../helpers/pcap-records.js";
 
 const repo = join(import.meta.dirname, "../..");
 const runner = join(repo, "dist/src/node/verify-run.js");
@@ -220,10 +221,8 @@ describe.skipIf(!built)("verify's worker threads and their pack lock (compiled d
   it.each(layouts)("one capture on both sides (two workers end together): the serial report (%s)", async (_, env, share?: string) => {
     withLayout(env, share);
     const runVerify = await load();
-    // The other side a copy (one file as both sides is refused: same_capture).
-    const copy = join(dir, "sip-udp-alg-inside-copy.pcap");
-    copyFileSync(nat("sip-udp-alg", "inside"), copy);
-    const files = { inside: nat("sip-udp-alg", "inside"), outside: copy };
+    // The other side: the same packets later (laterCopy).
+    const files = { inside: nat("sip-udp-alg", "inside"), outside: laterCopy(nat("sip-udp-alg", "inside"), join(dir, "sip-udp-alg-inside-later.pcap")) };
     for (let i = 0; i < 3; i++) {
       expect(JSON.stringify(await runVerify(files, { parallel: true }))).toBe(JSON.stringify(await runVerify(files, { parallel: false })));
     }

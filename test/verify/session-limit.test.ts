@@ -7,13 +7,15 @@
  * data path not covered, its rewrite not checked, no conntrack.expectation-missing), instead of a
  * data connection "blocked" because the other capture has no session for it.
  * Capture: sequential FTP and RTSP sessions, each with its data or media flow
- * (pcaps/make/control-floods.ts sequentialSessions), given as both sides of an identity NAT.
+ * (pcaps/make/control-floods.ts sequentialSessions), given as both sides of an identity NAT (the
+ * outside its packets 50 µs later).
  */
-import { copyFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/run.js";
 import { tempDir } from "../helpers/tmp.js";
+import { laterCopy } from "../helpers/pcap-records.js";
 import { verifyValidator } from "../helpers/verify-schema.js";
 import { analyzeFile } from "../../src/node/files.js";
 import { verify } from "../../src/verify/verify.js";
@@ -22,9 +24,8 @@ import { sequentialSessions } from "../../pcaps/make/control-floods.js";
 const tmp = tempDir("alg-verify-session-limit-");
 const file = join(tmp, "sequential.pcap");
 writeFileSync(file, sequentialSessions(20));
-/** verify's other side: a copy (one file as both sides is refused: same_capture). */
-const copy = join(tmp, "sequential-copy.pcap");
-copyFileSync(file, copy);
+/** verify's other side: the same packets later (laterCopy). */
+const copy = laterCopy(file, join(tmp, "sequential-later.pcap"));
 const validate = verifyValidator();
 
 const limitOf = (report: any) => report.diagnostics.filter((d: any) => d.code === "session_limit");
@@ -66,7 +67,7 @@ describe("--max-sessions", () => {
   it("verify: a session one capture kept and the other did not is not judged, where it would have been 'blocked'", async () => {
     for (const [a, b, cut] of [[20, 4, "outside"], [4, 20, "inside"]] as const) {
       const inside = await analyzeFile(file, { maxSessions: a });
-      const outside = await analyzeFile(file, { maxSessions: b });
+      const outside = await analyzeFile(copy, { maxSessions: b });
       const report = verify({ inside, outside, router: [] });
       expect(report.findings.map((f) => f.code), `${a}/${b}`).toEqual([]);
       expect(report.verdict).toBe("pass");
@@ -81,7 +82,7 @@ describe("--max-sessions", () => {
       }
     }
     // Without a cut the same sessions' data paths pass.
-    const whole = verify({ inside: await analyzeFile(file), outside: await analyzeFile(file), router: [] });
+    const whole = verify({ inside: await analyzeFile(file), outside: await analyzeFile(copy), router: [] });
     expect(whole.checks.filter((c) => c.check === "data-path" && c.status === "passed").length).toBeGreaterThanOrEqual(20);
   });
 });
