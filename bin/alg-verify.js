@@ -1,11 +1,17 @@
-#!/usr/bin/env -S GLIBC_TUNABLES=glibc.malloc.hugetlb=1:${GLIBC_TUNABLES} node --max-semi-space-size=8
+#!/usr/bin/env -S GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824:glibc.malloc.arena_max=1:${GLIBC_TUNABLES} node --max-semi-space-size=8
 // Launcher: runs the compiled CLI (dist/) and sets the process exit code from main().
 // GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (glibc 2.35+, ignored elsewhere; the caller's own tunables
 // follow it, so theirs win): malloc asks for transparent huge pages (madvise) on the large blocks it
 // maps — the ArrayBuffers of verify's flow-table copies, columns and key indexes. A fresh 4 KiB page
 // costs ~12 µs at its first touch on the reference VM (a 32 MiB buffer ~100 ms, with huge pages
 // 13–60 ms). `verify --json` on the bench pair: wall 0.93×, CPU 0.94×, peak 221 vs 233 MiB
-// (bench/PERFORMANCE-LOG.md, "verify, session 14").
+// (bench/PERFORMANCE-LOG.md, "verify, session 14"). glibc.malloc.mmap_threshold=33554432 (32 MiB,
+// its largest), trim_threshold=1073741824 and arena_max=1: what is freed stays in malloc's one
+// heap and the next blocks take it again, whichever thread freed it (verify's worker's buffers,
+// then this thread's columns, indexes and report), where each was mapped afresh and unmapped when
+// freed, and faulted in page by page. `verify --json` on the bench pair: 44 k page faults against
+// 60 k, wall 0.957×, CPU 0.945×, peak 223.5 vs 221 MiB; analyze 0.98× wall, 0.93× CPU
+// (bench/PERFORMANCE-LOG.md, session 26).
 // --max-semi-space-size=8 (MiB; bench/PERFORMANCE-LOG.md "Flows that come and go"): V8's young generation stops at 2 × 8 MiB
 // instead of growing to 2 × 16 MiB over a long capture (analyze on a 4 GiB capture whose flows
 // come and go: peak RSS 185 against 204 MiB; CPU unchanged, paired runs). Node ignores a
