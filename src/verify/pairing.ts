@@ -165,16 +165,18 @@ export function assessPairing(inside: AnalyzeResult, outside: AnalyzeResult, nat
   } else if (sides === "as-given") {
     checks.push({ check: "sides", subject, status: "passed", reason: lines.asGiven ? `on ${lines.asGiven} control connection(s) every client→server line was seen inside first and every server→client line outside first` : sip.asGiven ? sipSidesReason(sip) : "the addresses say so (--inside-net, RFC 1918)" });
   } else {
-    checks.push({ check: "sides", subject, status: "not-checked", reason: related === false ? apartReason(findings).replace(/ \(.*\)$/, "") : swapped && asGiven ? "the evidence disagrees (some connections look swapped, some not)" : lines.connections ? `the control lines of ${lines.connections} connection(s) do not show which side each entered from (no constant clock offset separates the two directions)` : `no control connection with lines in both directions on both sides${sip.dialogs || sip.notExamined ? `, and ${sipSidesReason(sip)}` : ""}` });
+    checks.push({ check: "sides", subject, status: "not-checked", reason: related === false ? apartReason(findings, false) : swapped && asGiven ? "the evidence disagrees (some connections look swapped, some not)" : lines.connections ? `the control lines of ${lines.connections} connection(s) do not show which side each entered from (no constant clock offset separates the two directions)` : `no control connection with lines in both directions on both sides${sip.dialogs || sip.notExamined ? `, and ${sipSidesReason(sip)}` : ""}` });
   }
   const limit = sipSidesDiagnostic(sip, inside.scan.info.file);
   return { related, sides, findings, checks, ...(limit ? { diagnostics: [limit] } : {}) };
 }
 
 /**
- * Why nothing is judged across the captures (the pairing's `related` false), with its finding's
- * code: copies of one capture, or captures of different runs.
+ * Why nothing is judged across the captures (the pairing's `related` false): copies of one
+ * capture, or captures of different runs; with its finding's code unless `code` is false.
  */
-export function apartReason(findings: Finding[]): string {
-  return findings.some((f) => f.code === "nat.captures-identical") ? "the captures are copies of one capture (nat.captures-identical)" : "the captures are not of the same run (nat.captures-unrelated)";
+export function apartReason(findings: Finding[], code = true): string {
+  const copies = findings.some((f) => f.code === "nat.captures-identical");
+  const why = copies ? "the captures are copies of one capture" : "the captures are not of the same run";
+  return code ? `${why} (${copies ? "nat.captures-identical" : "nat.captures-unrelated"})` : why;
 }
