@@ -59,7 +59,7 @@ export function private4(ip: string): boolean {
  * holds a start of them); 0 otherwise. Two capture points never stamp every packet at the same
  * instant — the router takes time to forward it — nor does a capture of another run.
  */
-export function sameInstants(a: FlowTable, b: FlowTable): number {
+function sameInstants(a: FlowTable, b: FlowTable): number {
   const n = Math.min(a.count, b.count);
   if (n === 0) return 0;
   const x = flowColumns(a);
