@@ -1,12 +1,13 @@
 /**
  * Human output of `flows`: a summary, an aligned table of conversations (like
- * `tshark -z conv,tcp`, initiator first) and the diagnostics. Streams in blocks of rows.
+ * `tshark -z conv,tcp`, initiator first) and the diagnostics. Streams in blocks of rows, their
+ * column widths those of every row (a first pass measures them), so the columns never shift.
  */
 import type { CaptureScan } from "../capture/scan.js";
 import type { Diagnostic, Endpoint } from "../types.js";
 import type { FlowBrief } from "../capture/flow-table.js";
 import { PLAIN, type Palette } from "./colour.js";
-import { renderTable, type Column } from "./table.js";
+import { columnWidths, renderTable, type Column } from "./table.js";
 import { hostPort } from "../net/addr.js";
 
 const COLUMNS: Column[] = [
@@ -63,11 +64,14 @@ export function formatFlowsText(scan: CaptureScan, write: (chunk: string) => voi
       "\n\n",
   );
   const limit = Math.min(opts.limit ?? Infinity, scan.flows.count);
+  // The first pass measures every row (memory stays a block's: the rows are made again below).
+  let widths = columnWidths(COLUMNS, undefined, []);
+  for (let id = 1; id <= limit; id++) widths = columnWidths(COLUMNS, widths, row(scan.flows.brief(id)));
   const BLOCK = 5000;
   for (let start = 1; start <= limit; start += BLOCK) {
     const rows: string[][] = [];
     for (let id = start; id < start + BLOCK && id <= limit; id++) rows.push(row(scan.flows.brief(id)));
-    const text = renderTable(COLUMNS, rows);
+    const text = renderTable(COLUMNS, rows, { minWidths: widths });
     write(start === 1 ? text : text.slice(text.indexOf("\n") + 1));
   }
   if (limit < scan.flows.count) write(`… ${scan.flows.count - limit} more flows (--limit)\n`);

@@ -18,6 +18,11 @@ export interface Column {
 export interface TableOptions {
   /** Widest line wanted (the caller's indent not included); wrappable columns give way first. */
   maxWidth?: number;
+  /**
+   * Least width of each column: a table streamed in blocks passes the widths of all its rows
+   * (`columnWidths`), so that every block lines up with the first.
+   */
+  minWidths?: number[];
 }
 
 const GAP = 2;
@@ -34,7 +39,7 @@ function spaces(n: number): string {
 /** Renders rows under headers, columns padded to their widest cell, two spaces apart. */
 export function renderTable(columns: Column[], rows: string[][], opts: TableOptions = {}): string {
   // (a loop, not Math.max(...rows): a table may have more rows than a call takes arguments)
-  const widths = columns.map((c, i) => rows.reduce((w, r) => Math.max(w, (r[i] ?? "").length), c.header.length));
+  const widths = columns.map((c, i) => rows.reduce((w, r) => Math.max(w, (r[i] ?? "").length), Math.max(c.header.length, opts.minWidths?.[i] ?? 0)));
   if (opts.maxWidth !== undefined) fitWidths(columns, rows, widths, opts.maxWidth);
   const right = columns.map((c) => c.align === "right");
   const painted = columns.map((c) => c.paint);
@@ -64,6 +69,19 @@ export function renderTable(columns: Column[], rows: string[][], opts: TableOpti
     for (let k = 0; k < height; k++) out += line(parts.map((p) => p[k] ?? ""), true) + "\n";
   }
   return out;
+}
+
+/**
+ * Widens `widths` (one per column, the headers' lengths to start with) to the cells of `row`: the
+ * first pass of a table streamed in blocks (`TableOptions.minWidths`).
+ */
+export function columnWidths(columns: Column[], widths: number[] | undefined, row: string[]): number[] {
+  const w = widths ?? columns.map((c) => c.header.length);
+  for (let i = 0; i < w.length; i++) {
+    const n = (row[i] ?? "").length;
+    if (n > w[i]) w[i] = n;
+  }
+  return w;
 }
 
 /**
