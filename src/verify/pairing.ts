@@ -7,8 +7,8 @@
  *    every control line with one small, stable delay, which the line order below shows. Pairs
  *    that agree on neither, or no pair at all, are captures of different runs:
  *    `nat.captures-unrelated`. Captures that hold their flows alike — the same endpoints, each
- *    first seen at the same instant — are copies of one capture point, not the two sides of a
- *    router: `nat.captures-identical` (sameInstants).
+ *    first seen at the same instant, or all one constant offset later — are copies of one
+ *    capture point, not the two sides of a router: `nat.captures-identical` (copyOf).
  *  - Sides: every client→server control line is seen on the inside before the outside and every
  *    server→client line the other way round, whatever the clock offset (see lineOrder); the
  *    reverse on every judged connection is `nat.sides-swapped`. --inside-net hosts on the outside
@@ -53,22 +53,33 @@ export function private4(ip: string): boolean {
 }
 
 /**
- * Flows that two copies of one capture hold alike: `n` > 0 when the flows of the shorter table,
- * id by id from the first, have the same endpoints and the same first-packet instant in the other
- * (a copy holds its flows in the same order; a copy cut short, or converted to another format,
- * holds a start of them); 0 otherwise. Two capture points never stamp every packet at the same
- * instant — the router takes time to forward it — nor does a capture of another run.
+ * Flows the shorter capture of two holds as a copy of the other: the flows of the shorter table,
+ * id by id from the first, have the same endpoints in the other, and each starts exactly
+ * `shiftNs` later there (0: at the same instant). A copy holds its flows in the same order (one
+ * cut short, or converted to another format, a start of them; one re-stamped, as by `editcap -t`,
+ * every instant moved by one offset). Undefined when a flow differs. The endpoints are compared
+ * first, so captures across a NAT part at their first translated flow; the instants to the
+ * nanosecond (the table's own u64, not the columns' milliseconds).
  */
-function sameInstants(a: FlowTable, b: FlowTable): number {
+function copyOf(a: FlowTable, b: FlowTable): { flows: number; shiftNs: bigint } | undefined {
   const n = Math.min(a.count, b.count);
-  if (n === 0) return 0;
+  if (n === 0) return undefined;
   const x = flowColumns(a);
   const y = flowColumns(b);
+  const shiftNs = b.firstNs(1) - a.firstNs(1);
   for (let id = 1; id <= n; id++) {
-    if (x.firstMs[id] !== y.firstMs[id] || x.initiator[id] !== y.initiator[id] || x.responder[id] !== y.responder[id]) return 0;
+    if (x.initiator[id] !== y.initiator[id] || x.responder[id] !== y.responder[id]) return undefined;
+    if (b.firstNs(id) - a.firstNs(id) !== shiftNs) return undefined;
   }
-  return n;
+  return { flows: n, shiftNs };
 }
+
+/**
+ * Flows that, one constant offset apart, make a re-stamped copy without another sign. A router
+ * forwards no two packets in the same time to the timestamp's last digit, but one flow, or a few
+ * started from the same side, may by chance keep one offset; this many may not.
+ */
+export const SHIFTED_COPY_FLOWS = 16;
 
 export function assessPairing(inside: AnalyzeResult, outside: AnalyzeResult, nat: Reconciliation, hints?: NatHints, sipSidesDialogs?: number): Pairing {
   const findings: Finding[] = [];
@@ -92,11 +103,21 @@ export function assessPairing(inside: AnalyzeResult, outside: AnalyzeResult, nat
   const subject = `${inside.scan.info.file} and ${outside.scan.info.file}`;
   let related: boolean | undefined;
   const anyFlows = inside.scan.flows.count > 0 && outside.scan.flows.count > 0;
-  const alike = sameInstants(inside.scan.flows, outside.scan.flows);
-  if (alike) {
+  const copy = copyOf(inside.scan.flows, outside.scan.flows);
+  // Same instants: a copy. One offset: a copy re-stamped when the flows are too many to keep it by
+  // chance, or when control lines or SIP messages in both directions keep it to the nanosecond —
+  // across a router the client's lines reach the far side after its near one and the server's
+  // before, so the two directions never share one difference (lineOrder's spread is 0 only then).
+  const linesKeepShift = lines.connections > 0 && lines.spreadMs === 0;
+  if (copy && (copy.shiftNs === 0n || copy.flows >= SHIFTED_COPY_FLOWS || linesKeepShift || sip.still > 0)) {
     related = false;
     const counts = (r: AnalyzeResult) => `${r.scan.info.packets} packets, ${r.scan.flows.count} flows`;
-    findings.push(finding("nat.captures-identical", `the ${alike === inside.scan.flows.count && alike === outside.scan.flows.count ? "" : "first "}${alike} flow(s) of the two captures have the same endpoints and start at the same instant on both sides (inside ${counts(inside)}; outside ${counts(outside)}): they are copies of one capture, not the two sides of the router`, { insideFlows: [1], outsideFlows: [1] }));
+    const which = `the ${copy.flows === inside.scan.flows.count && copy.flows === outside.scan.flows.count ? "" : "first "}${copy.flows} flow(s) of the two captures`;
+    const both = `(inside ${counts(inside)}; outside ${counts(outside)})`;
+    const text = copy.shiftNs === 0n
+      ? `${which} have the same endpoints and start at the same instant on both sides ${both}: they are copies of one capture, not the two sides of the router`
+      : `${which} have the same endpoints and each starts exactly ${shiftText(copy.shiftNs)} in the outside capture${[linesKeepShift ? `the control lines of ${lines.connections} connection(s)` : "", sip.still ? `the SIP messages of ${sip.still} dialog(s)` : ""].filter(Boolean).map((x, i) => `${i ? " and " : ", and "}${x}`).join("")}${linesKeepShift || sip.still ? " keep that offset in both directions" : ""} ${both}: one capture and a copy of it with its times moved (as by editcap -t), not the two sides of the router, which never forwards every packet in the same time`;
+    findings.push(finding("nat.captures-identical", text, { insideFlows: [1], outsideFlows: [1] }));
   } else if (anyFlows && nat.paired === 0) {
     related = false;
     findings.push(finding("nat.captures-unrelated", "no flow of the inside capture has a counterpart in the outside capture", {}));
@@ -175,6 +196,13 @@ export function assessPairing(inside: AnalyzeResult, outside: AnalyzeResult, nat
  * Why nothing is judged across the captures (the pairing's `related` false): copies of one
  * capture, or captures of different runs; with its finding's code unless `code` is false.
  */
+/** "0.5 s later" / "0.000001 s earlier": seconds to the nanosecond, no trailing zero. */
+function shiftText(ns: bigint): string {
+  const a = ns < 0n ? -ns : ns;
+  const frac = (a % 1_000_000_000n).toString().padStart(9, "0").replace(/0+$/, "");
+  return `${a / 1_000_000_000n}${frac ? `.${frac}` : ""} s ${ns < 0n ? "earlier" : "later"}`;
+}
+
 export function apartReason(findings: Finding[], code = true): string {
   const copies = findings.some((f) => f.code === "nat.captures-identical");
   const why = copies ? "the captures are copies of one capture" : "the captures are not of the same run";

@@ -43,6 +43,12 @@ export interface SipSides {
   notExamined: number;
   /** Largest max−min of the time differences within one judged dialog (ms). */
   spreadMs: number;
+  /**
+   * Dialogs whose untranslated messages (the same endpoints in both captures), sent both ways,
+   * all show one time difference to the nanosecond: across a router the two directions never do
+   * (pairing.ts: a capture and a re-stamped copy of it).
+   */
+  still: number;
   /** First judged dialog's first message pair: inside packet, outside packet; and its flows. */
   example?: { inside: number; outside: number; insideFlow: number; outsideFlow: number };
 }
@@ -50,7 +56,7 @@ export interface SipSides {
 const sameEp = (a: { ip: string; port: number | null }, b: { ip: string; port: number | null }) => a.ip === b.ip && a.port === b.port;
 
 export function sipSides(inside: AnalyzeResult, outside: AnalyzeResult, nat: Reconciliation, limit = SIP_SIDES_DIALOGS): SipSides {
-  const res: SipSides = { dialogs: 0, judged: 0, asGiven: 0, swapped: 0, spreadMs: 0, limit, notExamined: 0 };
+  const res: SipSides = { dialogs: 0, judged: 0, asGiven: 0, swapped: 0, spreadMs: 0, still: 0, limit, notExamined: 0 };
   for (const [si, so] of pairDialogs(sipSessions(inside), sipSessions(outside), nat)) {
     if (!si || !so) continue;
     if (res.dialogs === limit) {
@@ -73,13 +79,29 @@ export function sipSidesDiagnostic(s: SipSides, file: string): Diagnostic | unde
   };
 }
 
+/** A report's ISO time (nanosecond digits) as ns since the epoch, exactly. */
+function nsOf(iso: string): bigint {
+  const frac = iso.slice(20, 29).replace(/\D/g, "").padEnd(9, "0");
+  return BigInt(Date.parse(iso.slice(0, 19) + "Z")) * 1_000_000n + BigInt(frac);
+}
+
 /** One dialog's message pairs: sent by / to the translated host, and their time differences. */
 function judgeDialog(pairs: [SipMessageView, SipMessageView][], res: SipSides): void {
   let minFrom = Infinity, maxFrom = -Infinity, minTo = Infinity, maxTo = -Infinity;
   let first: [SipMessageView, SipMessageView] | undefined;
+  // Untranslated messages: their one difference (ns), the directions they were sent (bits 1, 2).
+  let still: bigint | undefined;
+  let stillDirs = 0;
+  let moved = false;
   for (const [a, b] of pairs) {
     const fromH = !sameEp(a.src, b.src);
     const toH = !sameEp(a.dst, b.dst);
+    if (!fromH && !toH && !moved) {
+      const d = nsOf(b.time) - nsOf(a.time);
+      if (still === undefined) still = d;
+      else if (d !== still) moved = true;
+      stillDirs |= sameEp(a.src, pairs[0][0].src) ? 1 : 2;
+    }
     if (fromH === toH) continue; // both or neither translated: says nothing about H's side
     first ??= [a, b];
     const d = msOf(b.time) - msOf(a.time);
@@ -91,6 +113,7 @@ function judgeDialog(pairs: [SipMessageView, SipMessageView][], res: SipSides): 
       maxTo = Math.max(maxTo, d);
     }
   }
+  if (!moved && stillDirs === 3) res.still++;
   if (minFrom === Infinity || minTo === Infinity) return;
   res.judged++;
   if (minFrom > maxTo) res.asGiven++;

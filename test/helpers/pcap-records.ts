@@ -41,18 +41,23 @@ export function mergeSidesPcapng(insidePath: string, outsidePath: string): Uint8
 }
 
 /**
- * A classic little-endian µs capture with every record `us` µs later than in `path` (the bytes
- * otherwise kept), written to `to`: the same packets as a capture point one hop further on sees
- * them through a router that translates nothing. verify's other side where a test needs one: one
- * file given as both sides is refused (same_capture), and a copy of it is no second capture point
- * (nat.captures-identical).
+ * A classic little-endian µs capture with every record `us` µs later than in `path`, and up to
+ * `jitterUs` µs more, varying record by record but never reordering them (the bytes otherwise
+ * kept), written to `to`: the same packets as a capture point one hop further on sees them
+ * through a router that translates nothing and, like any, takes its own time for each packet.
+ * verify's other side where a test needs one: one file given as both sides is refused
+ * (same_capture), and a copy of it — at the same instants, or all moved by one offset
+ * (`jitterUs` 0, as `editcap -t` does) — is no second capture point (nat.captures-identical).
  */
-export function laterCopy(path: string, to: string, us = 50): string {
+export function laterCopy(path: string, to: string, us = 50, jitterUs = 3): string {
   const b = Buffer.from(readFileSync(path));
   if (b.readUInt32LE(0) !== 0xa1b2c3d4) throw new Error(`${path}: expected a little-endian µs pcap`);
-  for (let o = 24; o + 16 <= b.length; o += 16 + b.readUInt32LE(o + 8)) {
-    const t = b.readUInt32LE(o + 4) + us;
-    b.writeUInt32LE(b.readUInt32LE(o) + Math.floor(t / 1_000_000), o);
+  let last = -Infinity;
+  for (let o = 24, k = 0; o + 16 <= b.length; o += 16 + b.readUInt32LE(o + 8), k++) {
+    const was = b.readUInt32LE(o) * 1_000_000 + b.readUInt32LE(o + 4);
+    const t = Math.max(was + us + ((k * 7) % (jitterUs + 1)), last);
+    last = t;
+    b.writeUInt32LE(Math.floor(t / 1_000_000), o);
     b.writeUInt32LE(t % 1_000_000, o + 4);
   }
   writeFileSync(to, b);

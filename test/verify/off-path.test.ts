@@ -12,6 +12,8 @@ import { verifyValidator } from "../helpers/verify-schema.js";
 import { runCli } from "../cli/run.js";
 import { tempDir } from "../helpers/tmp.js";
 import { laterCopy } from "../helpers/pcap-records.js";
+import { DEFAULT_EPOCH_NS, ethernetFor, ipPacket, udp, writePcap } from "../helpers/pcap-writer.js";
+import { SHIFTED_COPY_FLOWS } from "../../src/verify/pairing.js";
 
 const validate = verifyValidator();
 
@@ -222,7 +224,7 @@ describe("one file given as both sides", () => {
   // A copy at another path, whole or cut short: every flow starts at the same instant on both
   // sides, which two capture points never show. nat.captures-identical (error), nothing judged
   // across; the same capture with every packet 1 µs later is two capture points' view.
-  it("a copy of the capture at another path, whole or cut short → nat.captures-identical, nothing judged across; shifted by 1 µs it is not", async () => {
+  it("a copy of the capture at another path, whole or cut short → nat.captures-identical, nothing judged across; 1 µs later, varying packet by packet, it is not", async () => {
     const c = "ftp-active-helper";
     const f = lab(c, "inside.pcap");
     const { head, recs } = rawRecords(f);
@@ -244,12 +246,51 @@ describe("one file given as both sides", () => {
       expect(report.answers[0].answer).toMatch(/^Not known: the two captures are copies of one capture.*\[nat\.captures-identical\]\.$/);
       expect(report.nat.mappings).toEqual([]);
     }
-    // Every record 1 µs later: a capture point downstream of the first. Not a copy; as its own
-    // outside (no translation) every check it judges passes.
+    // Every record 1 µs later and 0-3 µs more, varying packet by packet: a capture point
+    // downstream of the first. Not a copy; as its own outside (no translation) every check it
+    // judges passes.
     const later = laterCopy(f, join(tmp, "copy-later.pcap"), 1);
     const { report } = await verifyJson("--inside", f, "--outside", later);
     expect(codes(report)).not.toContain("nat.captures-identical");
     expect(report.checks.find((x: any) => x.check === "nat-pairing")).toMatchObject({ status: "passed" });
+  });
+
+  // A copy with every time moved by one offset (editcap -t): no router forwards every packet in the
+  // same time, and the two directions of a control connection or a SIP dialog never share one
+  // difference across it. Without such lines, a few flows may keep one offset by chance: the
+  // flows' count decides (SHIFTED_COPY_FLOWS).
+  it("a copy with its times moved by one offset → nat.captures-identical, from the control lines, the SIP messages or the flows' count", async () => {
+    for (const [c, by] of [["ftp-active-helper", "control lines of 1 connection"], ["sip-udp-helper", "SIP messages of 2 dialog"]] as const) {
+      const f = lab(c, "inside.pcap");
+      const moved = laterCopy(f, join(tmp, `${c}-moved.pcap`), 500_000, 0);
+      for (const [inside, outside, way] of [[f, moved, "later"], [moved, f, "earlier"]]) {
+        const { code, report } = await verifyJson("--inside", inside, "--outside", outside);
+        expect(code, `${c} ${way}`).toBe(1);
+        expect(codes(report)).toEqual(["nat.captures-identical"]);
+        const [x] = report.findings;
+        expect(x.message).toMatch(new RegExp(`^the \\d+ flow\\(s\\) of the two captures have the same endpoints and each starts exactly 0\\.5 s ${way} in the outside capture, and the ${by.replace(/[()]/g, "\\$&")}\\(s\\) keep that offset in both directions`));
+        expect(report.checks.find((k: any) => k.check === "nat-pairing")).toMatchObject({ status: "failed" });
+        for (const k of report.checks.filter((k: any) => k.check === "rewrite" || k.check === "data-path")) expect(k.status).toBe("not-checked");
+      }
+    }
+    // UDP flows alone, from one host: 3 flows one offset apart say nothing; SHIFTED_COPY_FLOWS do.
+    const flows = (n: number) => {
+      const recs: Uint8Array[] = [];
+      for (let i = 0; i < n; i++) {
+        const src = "192.0.2.10", dst = "198.51.100.20";
+        const payload = udp({ src, dst, srcPort: 40000 + i, dstPort: 9000, payload: new Uint8Array(16) });
+        recs.push(ethernetFor(ipPacket({ src, dst, proto: 17, payload })));
+      }
+      const path = join(tmp, `udp-${n}.pcap`);
+      writeFileSync(path, writePcap(recs.map((data, i) => ({ ts: DEFAULT_EPOCH_NS + BigInt(i) * 1_000_000n, data })), { linkType: 1 }));
+      return path;
+    };
+    for (const n of [3, SHIFTED_COPY_FLOWS]) {
+      const f = flows(n);
+      const { report } = await verifyJson("--inside", f, "--outside", laterCopy(f, join(tmp, `udp-${n}-moved.pcap`), 20, 0));
+      if (n < SHIFTED_COPY_FLOWS) expect(codes(report), `${n} flows`).not.toContain("nat.captures-identical");
+      else expect(report.findings.find((x: any) => x.code === "nat.captures-identical")?.message, `${n} flows`).toMatch(/^the 16 flow\(s\) .* each starts exactly 0\.00002 s later in the outside capture \(inside/);
+    }
   });
 });
 
