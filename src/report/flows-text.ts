@@ -67,7 +67,9 @@ export function formatFlowsText(scan: CaptureScan, write: (chunk: string) => voi
   // The first pass measures every row (memory stays a block's: the rows are made again below).
   let widths = columnWidths(COLUMNS, undefined, []);
   for (let id = 1; id <= limit; id++) widths = columnWidths(COLUMNS, widths, row(scan.flows.brief(id)));
-  const BLOCK = 5000;
+  // A block's rows live until it is written: 1 000 of them (~1 MiB) mostly die young, where 5 000
+  // outlived the young generation (1 GiB capture: GC 1.08 s of 3.3 s profiled, against 0.36).
+  const BLOCK = 1000;
   for (let start = 1; start <= limit; start += BLOCK) {
     const rows: string[][] = [];
     for (let id = start; id < start + BLOCK && id <= limit; id++) rows.push(row(scan.flows.brief(id)));

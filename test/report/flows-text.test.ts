@@ -20,7 +20,7 @@ function datagram(i: number, src: string, dst: string, srcPort: number, dstPort:
 
 it("rows after the first block line up with the header: the widths are measured over every row first", async () => {
   const records: PcapRecord[] = [];
-  // 5 001 short IPv4 flows (the first block is 5 000 rows), then the widest cells of the table:
+  // 5 001 short IPv4 flows (more than a block of rows), then the widest cells of the table:
   // an IPv6 conversation of 300 datagrams.
   for (let i = 0; i < 5001; i++) records.push(datagram(i, `192.0.2.${1 + (i % 9)}`, "198.51.100.1", 1000 + i, 53));
   for (let k = 0; k < 300; k++) records.push(datagram(5001 + k, "2001:db8:1234:5678:9abc:def0:1234:5678", "2001:db8::53", 65000, 53));
