@@ -81,6 +81,13 @@ function copyOf(a: FlowTable, b: FlowTable): { flows: number; shiftNs: bigint } 
  */
 export const SHIFTED_COPY_FLOWS = 16;
 
+/** "0.5 s later" / "0.000001 s earlier": seconds to the nanosecond, no trailing zero. */
+function shiftText(ns: bigint): string {
+  const a = ns < 0n ? -ns : ns;
+  const frac = (a % 1_000_000_000n).toString().padStart(9, "0").replace(/0+$/, "");
+  return `${a / 1_000_000_000n}${frac ? `.${frac}` : ""} s ${ns < 0n ? "earlier" : "later"}`;
+}
+
 export function assessPairing(inside: AnalyzeResult, outside: AnalyzeResult, nat: Reconciliation, hints?: NatHints, sipSidesDialogs?: number): Pairing {
   const findings: Finding[] = [];
   const checks: Check[] = [];
@@ -114,9 +121,11 @@ export function assessPairing(inside: AnalyzeResult, outside: AnalyzeResult, nat
     const counts = (r: AnalyzeResult) => `${r.scan.info.packets} packets, ${r.scan.flows.count} flows`;
     const which = `the ${copy.flows === inside.scan.flows.count && copy.flows === outside.scan.flows.count ? "" : "first "}${copy.flows} flow(s) of the two captures`;
     const both = `(inside ${counts(inside)}; outside ${counts(outside)})`;
+    const keepers = [linesKeepShift ? `the control lines of ${lines.connections} connection(s)` : "", sip.still ? `the SIP messages of ${sip.still} dialog(s)` : ""].filter(Boolean);
+    const kept = keepers.length ? `, and ${keepers.join(" and ")} keep that offset in both directions` : "";
     const text = copy.shiftNs === 0n
       ? `${which} have the same endpoints and start at the same instant on both sides ${both}: they are copies of one capture, not the two sides of the router`
-      : `${which} have the same endpoints and each starts exactly ${shiftText(copy.shiftNs)} in the outside capture${[linesKeepShift ? `the control lines of ${lines.connections} connection(s)` : "", sip.still ? `the SIP messages of ${sip.still} dialog(s)` : ""].filter(Boolean).map((x, i) => `${i ? " and " : ", and "}${x}`).join("")}${linesKeepShift || sip.still ? " keep that offset in both directions" : ""} ${both}: one capture and a copy of it with its times moved (as by editcap -t), not the two sides of the router, which never forwards every packet in the same time`;
+      : `${which} have the same endpoints and each starts exactly ${shiftText(copy.shiftNs)} in the outside capture${kept} ${both}: one capture and a copy of it with its times moved (as by editcap -t), not the two sides of the router, which never forwards every packet in the same time`;
     findings.push(finding("nat.captures-identical", text, { insideFlows: [1], outsideFlows: [1] }));
   } else if (anyFlows && nat.paired === 0) {
     related = false;
@@ -196,13 +205,6 @@ export function assessPairing(inside: AnalyzeResult, outside: AnalyzeResult, nat
  * Why nothing is judged across the captures (the pairing's `related` false): copies of one
  * capture, or captures of different runs; with its finding's code unless `code` is false.
  */
-/** "0.5 s later" / "0.000001 s earlier": seconds to the nanosecond, no trailing zero. */
-function shiftText(ns: bigint): string {
-  const a = ns < 0n ? -ns : ns;
-  const frac = (a % 1_000_000_000n).toString().padStart(9, "0").replace(/0+$/, "");
-  return `${a / 1_000_000_000n}${frac ? `.${frac}` : ""} s ${ns < 0n ? "earlier" : "later"}`;
-}
-
 export function apartReason(findings: Finding[], code = true): string {
   const copies = findings.some((f) => f.code === "nat.captures-identical");
   const why = copies ? "the captures are copies of one capture" : "the captures are not of the same run";
