@@ -20,7 +20,7 @@ import { InternalError } from "../wasm/instantiate.js";
 import { TFTP_ACK_DUPS_MAX } from "../wasm/abi.js";
 import { registerRouterCommand } from "./router-cli.js";
 import { flowCapLog2For } from "../capture/flow-capacity.js";
-import { SIP_SIDES_DIALOGS } from "../verify/limits.js";
+import { ROUTER_LINES, SIP_SIDES_DIALOGS } from "../verify/limits.js";
 import { DEFAULT_MAX_SESSIONS, DEFAULT_MAX_SIP_DIALOGS } from "../alg/limits.js";
 
 /**
@@ -45,9 +45,9 @@ export const VERIFY_EXIT_CODES_HELP = `
 Exit codes:
   0  pass: every negotiation judged agreed with the router output
   1  fail: at least one error finding (nat.captures-identical: the two captures are copies of one)
-  2  input error: a file cannot be read, a capture is damaged, a router file is not router output,
-     one file is given as both sides, or the command line is wrong (the message on stderr names
-     the file)
+  2  input error: a file cannot be read, a capture is damaged, a router file is not router output
+     or is longer than --max-router-lines, one file is given as both sides, or the command line is
+     wrong (the message on stderr names the file)
   3  internal error
   4  inconclusive: nothing could be judged (no FTP/RTSP/SIP/TFTP negotiation, no router flow compared)
 
@@ -206,9 +206,10 @@ export function createProgram(io: CliIo): Command {
     }))
     .addOption(new Option("--frame-tolerance <n>", "frame-count difference tolerated against the router").argParser(intOption(0, 1_000_000)).default(0))
     .addOption(new Option("--max-flows <n>", "flow table capacity per capture").argParser(intOption(16, 50_000_000)).default(393_216))
-    .addOption(new Option("--sip-sides-dialogs <n>", "SIP dialogs seen in both captures whose message order the sides check examines (0 = none); more are counted (sip_sides_dialog_limit)").argParser(intOption(0, 100_000_000)).default(SIP_SIDES_DIALOGS));
+    .addOption(new Option("--sip-sides-dialogs <n>", "SIP dialogs seen in both captures whose message order the sides check examines (0 = none); more are counted (sip_sides_dialog_limit)").argParser(intOption(0, 100_000_000)).default(SIP_SIDES_DIALOGS))
+    .addOption(new Option("--max-router-lines <n>", "lines of one router file read at most: verify holds its records whole, so a longer file is refused (router_line_limit, exit 2) before it is read whole").argParser(intOption(1, 1_000_000_000)).default(ROUTER_LINES));
   captureCoreOptions(sessionOptions(verifyCmd))
-    .action(async (o: SessionCliOptions & CaptureCoreCliOptions & { sipSidesDialogs: number; capture?: string; insideIf?: IfSpec; outsideIf?: IfSpec; inside?: string; outside?: string; router: string[]; json?: boolean; format: "text" | "junos"; profile: "lenient" | "linux"; clockOffset?: number; frameTolerance: number; maxFlows: number; allMappings?: boolean; natAddress: string[]; insideNet?: Cidr[]; html?: string }) => {
+    .action(async (o: SessionCliOptions & CaptureCoreCliOptions & { sipSidesDialogs: number; maxRouterLines: number; capture?: string; insideIf?: IfSpec; outsideIf?: IfSpec; inside?: string; outside?: string; router: string[]; json?: boolean; format: "text" | "junos"; profile: "lenient" | "linux"; clockOffset?: number; frameTolerance: number; maxFlows: number; allMappings?: boolean; natAddress: string[]; insideNet?: Cidr[]; html?: string }) => {
       if (o.capture) {
         if (!o.insideIf || !o.outsideIf) {
           io.stderr("error: --capture needs --inside-if and --outside-if\n");
@@ -240,7 +241,7 @@ export function createProgram(io: CliIo): Command {
         {
           profile: o.profile, ...sessionScanOptions(o), flowCapLog2: flowCapLog2For(o.maxFlows), clockOffsetMs: o.clockOffset, frameTolerance: o.frameTolerance,
           allMappings: o.allMappings, hints: { natAddresses: o.natAddress, insideNets: o.insideNet }, sipSidesDialogs: o.sipSidesDialogs,
-          readFile: io.readFile, stdin: stdinFor(io, o.inside, o.outside), ...captureCoreScanOptions(o),
+          readFile: io.readFile, maxRouterLines: o.maxRouterLines, stdin: stdinFor(io, o.inside, o.outside), ...captureCoreScanOptions(o),
           onProgress: (i, bytes) => prog.tick(i, bytes),
           onCapturesRead: () => prog.stage(sides.length > 1 ? "comparing the captures through the NAT …" : "verifying …"),
         },
@@ -345,7 +346,7 @@ function captureCoreScanOptions(o: CaptureCoreCliOptions): { vxlanPorts: number[
 export async function main(argv: string[], io: CliIo): Promise<number> {
   let code = EXIT_OK;
   // io.readFile reads standard input for "-", for every command that reads text files.
-  const wrapped: CliIo = { ...io, readFile: (p) => readTextArg(io, p), setExitCode: (c) => { code = c; io.setExitCode(c); } };
+  const wrapped: CliIo = { ...io, readFile: (p, maxLines) => readTextArg(io, p, maxLines), setExitCode: (c) => { code = c; io.setExitCode(c); } };
   try {
     await createProgram(wrapped).parseAsync(argv, { from: "user" });
     return code;

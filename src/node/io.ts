@@ -10,8 +10,11 @@ export interface CliIo {
   /** Report output; large reports arrive as ASCII byte chunks. */
   stdout(s: string | Uint8Array): void;
   stderr(s: string): void;
-  /** Reads a text file (UTF-8). Inside main() it also reads standard input for "-" (readTextArg). */
-  readFile(path: string): Promise<string>;
+  /**
+   * Reads a text file (UTF-8). Inside main() it also reads standard input for "-" (readTextArg),
+   * at most `maxLines` lines of it (TooManyLines).
+   */
+  readFile(path: string, maxLines?: number): Promise<string>;
   setExitCode(code: number): void;
   /** True when stderr is a terminal (progress is shown only then). */
   isTTY?: boolean;
@@ -38,18 +41,46 @@ export const STDIN_NAME = "<stdin>";
 /** Standard input of the CLI: io.stdin, else the process's. */
 export const stdinOf = (io: CliIo): AsyncIterable<Uint8Array> & ByteSource => io.stdin ?? process.stdin;
 
-/** Reads all of an async byte stream as UTF-8 text (chunks decoded as they arrive). */
-export async function readAllText(source: AsyncIterable<Uint8Array>): Promise<string> {
+/** A text longer than the lines its reader takes (`readAllText`'s maxLines): not read on. */
+export class TooManyLines extends Error {
+  constructor(readonly maxLines: number) {
+    super(`more than ${maxLines} lines`);
+    this.name = "TooManyLines";
+  }
+}
+
+/**
+ * Reads all of an async byte stream as UTF-8 text (chunks decoded as they arrive). With
+ * `maxLines`, throws TooManyLines at the first byte past that many lines, without reading on
+ * (memory stays the limit's).
+ */
+export async function readAllText(source: AsyncIterable<Uint8Array>, maxLines = Infinity): Promise<string> {
   const dec = new TextDecoder();
   const parts: string[] = [];
-  for await (const chunk of source) parts.push(dec.decode(chunk, { stream: true }));
+  let newlines = 0;
+  for await (const chunk of source) {
+    if (chunk.length === 0) continue;
+    if (maxLines !== Infinity) {
+      if (newlines >= maxLines) throw new TooManyLines(maxLines);
+      for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) {
+        if (++newlines === maxLines) {
+          if (at + 1 < chunk.length) throw new TooManyLines(maxLines);
+          break;
+        }
+      }
+    }
+    parts.push(dec.decode(chunk, { stream: true }));
+  }
   parts.push(dec.decode());
   return parts.join("");
 }
 
-/** Reads a text file argument (UTF-8): standard input for `-`, else through io.readFile. */
-export function readTextArg(io: CliIo, path: string): Promise<string> {
-  return path === STDIN ? readAllText(stdinOf(io)) : io.readFile(path);
+/**
+ * Reads a text file argument (UTF-8): standard input for `-` (at most `maxLines` lines, else
+ * TooManyLines), else through io.readFile.
+ */
+export function readTextArg(io: CliIo, path: string, maxLines?: number): Promise<string> {
+  return path === STDIN ? readAllText(stdinOf(io), maxLines) : io.readFile(path);
 }
 
 /**

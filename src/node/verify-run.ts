@@ -11,10 +11,11 @@
  * its error is a diagnostic of the report, `inputErrorOf(report)` finds it (the CLI exits 2 on
  * it as well).
  */
-import { statSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { readFile as fsReadFile } from "node:fs/promises";
 import { analyzeFile, analyzeFilesParallel, InputError, type FileOptions } from "./files.js";
-import { STDIN, STDIN_NAME } from "./io.js";
+import { STDIN, STDIN_NAME, TooManyLines } from "./io.js";
+import { linesOver, ROUTER_LINES } from "../verify/limits.js";
 import type { AnalyzeResult, AnalyzeScanOptions } from "../alg/analyze.js";
 import type { FlowTable } from "../capture/flow-table.js";
 import type { RouterParseResult } from "../router/types.js";
@@ -36,8 +37,13 @@ export interface VerifyFiles {
 }
 
 export interface RunVerifyOptions extends Omit<FileOptions<AnalyzeScanOptions>, "file" | "onProgress">, VerifyOptions {
-  /** Reads a router file (default: fs, UTF-8). The CLI passes io.readFile. */
-  readFile?: (path: string) => Promise<string>;
+  /**
+   * Reads a router file (default: fs, UTF-8); standard input at most `maxLines` lines (else
+   * TooManyLines). The CLI passes io.readFile.
+   */
+  readFile?: (path: string, maxLines?: number) => Promise<string>;
+  /** Lines of one router file read at most (default ROUTER_LINES): a longer one is an InputError (`router_line_limit`). */
+  maxRouterLines?: number;
   /**
    * Analyze the two captures at once, one in this thread and one in a worker thread (default
    * true). `suite` passes false: its cases already run one per worker.
@@ -52,23 +58,64 @@ export interface RunVerifyOptions extends Omit<FileOptions<AnalyzeScanOptions>, 
 /** Analyzes the captures, parses the router files and runs `verify()`. */
 export async function runVerify(files: VerifyFiles, opts: RunVerifyOptions = {}): Promise<VerifyReport> {
   const router: RouterParseResult[] = [];
-  for (const f of files.router ?? []) router.push(await readRouterFile(f, opts.readFile));
+  for (const f of files.router ?? []) router.push(await readRouterFile(f, opts.readFile, opts.maxRouterLines));
   return verifyParsedRouter(files, router, opts);
 }
 
 /**
  * Reads (UTF-8) and parses one router file as verify does (parseVerifyRouter: an empty file is an
- * `empty_file` warning); throws InputError when it cannot be read.
+ * `empty_file` warning); throws InputError when it cannot be read, or when it holds more than
+ * `maxLines` lines (`router_line_limit`: verify holds a file's records whole). A regular file is
+ * counted in pieces first, so a longer one is never read whole.
  */
-export async function readRouterFile(file: string, readFile: (path: string) => Promise<string> = (p) => fsReadFile(p, "utf8")): Promise<RouterParseResult> {
+export async function readRouterFile(file: string, readFile: (path: string, maxLines?: number) => Promise<string> = (p) => fsReadFile(p, "utf8"), maxLines = ROUTER_LINES): Promise<RouterParseResult> {
+  const name = file === STDIN ? STDIN_NAME : file;
+  const tooLong = () => new InputError(name, `line ${maxLines + 1} is past --max-router-lines ${maxLines}: verify compares router output whole, holding every record it reads (~1.5 KB of memory a conntrack entry); give a listing of the captured hosts only (e.g. conntrack -L -s <address>, or the conversations output with | match <address>), or raise --max-router-lines`, "router_line_limit");
+  if (file !== STDIN && fileLinesOver(file, maxLines)) throw tooLong();
   let text: string;
   try {
-    text = await readFile(file);
+    text = await readFile(file, maxLines);
   } catch (e) {
     if (e instanceof InputError) throw e;
+    if (e instanceof TooManyLines) throw tooLong();
     throw new InputError(file, `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return (await import("../verify/router-input.js")).parseVerifyRouter(text, file === STDIN ? STDIN_NAME : file);
+  if (linesOver(text, maxLines)) throw tooLong();
+  return (await import("../verify/router-input.js")).parseVerifyRouter(text, name);
+}
+
+/**
+ * Whether the regular file `file` holds more than `max` lines, read 1 MiB at a time and no further
+ * than that line; false when it is no regular file, or cannot be read (its reading says why).
+ */
+function fileLinesOver(file: string, max: number): boolean {
+  let fd: number;
+  try {
+    if (!statSync(file).isFile()) return false;
+    fd = openSync(file, "r");
+  } catch {
+    return false;
+  }
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    let newlines = 0;
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) return false;
+      if (newlines >= max) return true;
+      const piece = buf.subarray(0, n);
+      for (let at = piece.indexOf(10); at >= 0; at = piece.indexOf(10, at + 1)) {
+        if (++newlines === max) {
+          if (at + 1 < n) return true;
+          break;
+        }
+      }
+    }
+  } catch {
+    return false;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Why a parsed router file is no router output at all (the parser understood nothing of it). */

@@ -478,6 +478,30 @@ describe.skipIf(!exe && !isCi())("web page in Chromium", () => {
     await page.context().close();
   });
 
+  it("a router file longer than --max-router-lines is refused before the run, the line named; one of exactly the limit runs", async () => {
+    const src = lab("ftp-active-helper");
+    const text = readFileSync(join(src, "conntrack.txt"), "utf8");
+    const lines = text.split("\n").filter(Boolean).length;
+    const page = await newPage();
+    await page.goto(server.origin + "/index.html");
+    await waitEngine(page);
+    await page.click("details.options > summary");
+    await page.click("#limits > summary");
+    expect(await page.inputValue("#opt-max-router-lines")).toBe("1000000");
+    await page.fill("#opt-max-router-lines", String(lines - 1));
+    await page.fill("#router-text", text);
+    await page.setInputFiles("#file-inside", join(src, "inside.pcap"));
+    await page.click("#run");
+    await page.waitForFunction(() => /max-router-lines/.test(document.getElementById("status")?.textContent ?? ""));
+    expect(await page.textContent("#status")).toContain(`pasted: line ${lines} is past --max-router-lines ${lines - 1}: the comparison holds every record it reads`);
+    expect(await page.evaluate(() => document.body.dataset.state)).not.toBe("running");
+    await page.fill("#opt-max-router-lines", String(lines));
+    await runPage(page, src, { inside: "inside.pcap", outside: "outside.pcap" });
+    expect(await page.evaluate(() => document.body.dataset.state)).toBe("done");
+    expect(JSON.parse(await downloadText(page, "#dl-json")).inputs.router).toEqual(["pasted"]);
+    await page.context().close();
+  });
+
   it("a damaged capture shows the CLI's located error and the partial report", async () => {
     const good = readFileSync(join(lab("ftp-active-helper"), "inside.pcap"));
     const cut = good.subarray(0, good.length - 37); // ends inside the last record

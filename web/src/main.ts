@@ -8,6 +8,7 @@ import type { PageLimit, Side, VerifyRequest, WorkerMessage } from "./protocol.j
 import { INTERFACE_SPEC_HELP, canonicalIp, flowCapLog2For, parseCidr, parseInterfaceSpec, type Cidr, type InterfaceSpec } from "../../src/browser/index.js";
 import { $, formatBytes, h } from "./dom.js";
 import { renderReport } from "./render.js";
+import { linesOver, ROUTER_LINES } from "../../src/verify/limits.js";
 
 const state: { inside?: File; outside?: File; router: File[] } = { router: [] };
 let worker: Worker | undefined;
@@ -143,6 +144,8 @@ const LIMITS: { id: string; key: PageLimit; min: number; max: number; map?: (n: 
   { id: "opt-reasm-bytes", key: "reasmBytes", min: 8, max: 65_535 },
   { id: "opt-reasm-timeout", key: "reasmTimeoutSeconds", min: 1, max: 86_400 },
   { id: "opt-sip-sides-dialogs", key: "sipSidesDialogs", min: 0, max: 100_000_000 },
+  // Applied here, to the router texts, before the request (not sent to the engine).
+  { id: "opt-max-router-lines", key: "maxRouterLines", min: 1, max: 1_000_000_000 },
 ];
 
 function limits(): Partial<Record<PageLimit, number>> {
@@ -281,8 +284,12 @@ runBtn.addEventListener("click", async () => {
   }
   let req: VerifyRequest;
   try {
+    const { maxRouterLines = ROUTER_LINES, ...engineLimits } = limits();
     const router = await Promise.all(state.router.map(async (f) => ({ name: f.name, text: await f.text() })));
     if (pasted.trim()) router.push({ name: "pasted", text: pasted });
+    // As the CLI's --max-router-lines: the comparison holds every record of a file.
+    const long = router.find((r) => linesOver(r.text, maxRouterLines));
+    if (long) throw new Error(`${long.name}: line ${maxRouterLines + 1} is past --max-router-lines ${maxRouterLines}: the comparison holds every record it reads (~1.5 KB of memory a conntrack entry); give a listing of the captured hosts only (e.g. conntrack -L -s <address>, or the conversations output with | match <address>), or raise the limit (Options, Limits).`);
     const split = interfaces();
     if (!split && sameFile(state.inside, state.outside)) {
       throw new Error(`The inside and outside boxes hold the same file (${state.inside!.name}): one capture point shows no NAT, and its packets compared with themselves would pass every check. A capture holding both sides goes in the inside box, with both interfaces (Options).`);
@@ -297,7 +304,7 @@ runBtn.addEventListener("click", async () => {
         allMappings: $<HTMLInputElement>("opt-all").checked,
         clockOffsetMs: clockOffset(),
         hints: { natAddresses: natAddresses(), insideNets: insideNets() },
-        ...limits(),
+        ...engineLimits,
       },
     };
   } catch (e) {

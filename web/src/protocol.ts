@@ -11,7 +11,7 @@ export type Side = "inside" | "outside";
 /** The limits the page's "Limits" box sets (scan options, and verify's sipSidesDialogs; unset = the engine's default, the CLI's). */
 export type PageLimit =
   | "flowCapLog2" | "maxControlStreams" | "controlIdleSeconds" | "maxNegotiations" | "maxSipDialogs" | "maxSessions" | "maxTftpTransfers" | "maxTftpSessions" | "maxTftpDuplicateAcks"
-  | "maxTunnelDepth" | "reasmDatagrams" | "reasmBytes" | "reasmTimeoutSeconds" | "sipSidesDialogs";
+  | "maxTunnelDepth" | "reasmDatagrams" | "reasmBytes" | "reasmTimeoutSeconds" | "sipSidesDialogs" | "maxRouterLines";
 
 export interface VerifyRequest {
   type: "verify";
