@@ -57,9 +57,10 @@ export function private4(ip: string): boolean {
  * id by id from the first, have the same endpoints in the other, and each starts exactly
  * `shiftNs` later there (0: at the same instant). A copy holds its flows in the same order (one
  * cut short, or converted to another format, a start of them; one re-stamped, as by `editcap -t`,
- * every instant moved by one offset). Undefined when a flow differs. The endpoints are compared
- * first, so captures across a NAT part at their first translated flow; the instants to the
- * nanosecond (the table's own u64, not the columns' milliseconds).
+ * every instant moved by one offset). Undefined when a flow differs, or when the stamps are too
+ * coarse to tell (COARSE_NS). The endpoints are compared first, so captures across a NAT part at
+ * their first translated flow; the instants to the nanosecond (the table's own u64, not the
+ * columns' milliseconds).
  */
 function copyOf(a: FlowTable, b: FlowTable): { flows: number; shiftNs: bigint } | undefined {
   const n = Math.min(a.count, b.count);
@@ -67,12 +68,20 @@ function copyOf(a: FlowTable, b: FlowTable): { flows: number; shiftNs: bigint } 
   const x = flowColumns(a);
   const y = flowColumns(b);
   const shiftNs = b.firstNs(1) - a.firstNs(1);
+  let fine = false;
   for (let id = 1; id <= n; id++) {
     if (x.initiator[id] !== y.initiator[id] || x.responder[id] !== y.responder[id]) return undefined;
-    if (b.firstNs(id) - a.firstNs(id) !== shiftNs) return undefined;
+    const t = a.firstNs(id);
+    if (b.firstNs(id) - t !== shiftNs) return undefined;
+    fine ||= t % COARSE_NS !== 0n;
   }
-  return { flows: n, shiftNs };
+  // Stamps of COARSE_NS or coarser (every instant a whole number of them) would show a router's
+  // few microseconds as no time at all: such captures are never called copies.
+  return fine ? { flows: n, shiftNs } : undefined;
 }
+
+/** 10 µs: a capture whose every flow starts on a whole number of these is too coarse to tell a copy by. */
+const COARSE_NS = 10_000n;
 
 /**
  * Flows that, one constant offset apart, make a re-stamped copy without another sign. A router

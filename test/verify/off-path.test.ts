@@ -274,7 +274,8 @@ describe("one file given as both sides", () => {
       }
     }
     // UDP flows alone, from one host: 3 flows one offset apart say nothing; SHIFTED_COPY_FLOWS do.
-    const flows = (n: number) => {
+    // (Stamped to the µs, 7 µs apart beyond the ms: stamps of whole 10 µs are too coarse, below.)
+    const flows = (n: number, usStep = 7) => {
       const recs: Uint8Array[] = [];
       for (let i = 0; i < n; i++) {
         const src = "192.0.2.10", dst = "198.51.100.20";
@@ -282,7 +283,7 @@ describe("one file given as both sides", () => {
         recs.push(ethernetFor(ipPacket({ src, dst, proto: 17, payload })));
       }
       const path = join(tmp, `udp-${n}.pcap`);
-      writeFileSync(path, writePcap(recs.map((data, i) => ({ ts: DEFAULT_EPOCH_NS + BigInt(i) * 1_000_000n, data })), { linkType: 1 }));
+      writeFileSync(path, writePcap(recs.map((data, i) => ({ ts: DEFAULT_EPOCH_NS + BigInt(i) * BigInt(1_000_000 + usStep * 1000), data })), { linkType: 1 }));
       return path;
     };
     for (const n of [3, SHIFTED_COPY_FLOWS]) {
@@ -290,6 +291,14 @@ describe("one file given as both sides", () => {
       const { report } = await verifyJson("--inside", f, "--outside", laterCopy(f, join(tmp, `udp-${n}-moved.pcap`), 20, 0));
       if (n < SHIFTED_COPY_FLOWS) expect(codes(report), `${n} flows`).not.toContain("nat.captures-identical");
       else expect(report.findings.find((x: any) => x.code === "nat.captures-identical")?.message, `${n} flows`).toMatch(/^the 16 flow\(s\) .* each starts exactly 0\.00002 s later in the outside capture \(inside/);
+    }
+    // Every flow starting on a whole millisecond: stamps that coarse would show a router's few µs as
+    // nothing, so neither a copy nor one moved by an offset is called a copy (COARSE_NS).
+    const coarse = flows(SHIFTED_COPY_FLOWS, 0);
+    for (const us of [0, 20]) {
+      const other = laterCopy(coarse, join(tmp, `coarse-${us}.pcap`), us, 0);
+      const { report } = await verifyJson("--inside", coarse, "--outside", other);
+      expect(codes(report), `${us} µs`).not.toContain("nat.captures-identical");
     }
   });
 });
