@@ -50,6 +50,18 @@ export class TooManyLines extends Error {
 }
 
 /**
+ * Newlines counted on through `bytes`, `seen` of them before: the new count, or -1 when a byte
+ * follows the `max`-th newline (the text holds more than `max` lines; a final newline opens none).
+ */
+export function countLines(bytes: Uint8Array, seen: number, max: number): number {
+  if (seen >= max) return bytes.length ? -1 : seen;
+  for (let at = bytes.indexOf(10); at >= 0; at = bytes.indexOf(10, at + 1)) {
+    if (++seen === max) return at + 1 < bytes.length ? -1 : seen;
+  }
+  return seen;
+}
+
+/**
  * Reads all of an async byte stream as UTF-8 text (chunks decoded as they arrive). With
  * `maxLines`, throws TooManyLines at the first byte past that many lines, without reading on
  * (memory stays the limit's).
@@ -57,18 +69,9 @@ export class TooManyLines extends Error {
 export async function readAllText(source: AsyncIterable<Uint8Array>, maxLines = Infinity): Promise<string> {
   const dec = new TextDecoder();
   const parts: string[] = [];
-  let newlines = 0;
+  let lines = 0;
   for await (const chunk of source) {
-    if (chunk.length === 0) continue;
-    if (maxLines !== Infinity) {
-      if (newlines >= maxLines) throw new TooManyLines(maxLines);
-      for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) {
-        if (++newlines === maxLines) {
-          if (at + 1 < chunk.length) throw new TooManyLines(maxLines);
-          break;
-        }
-      }
-    }
+    if (maxLines !== Infinity && (lines = countLines(chunk, lines, maxLines)) < 0) throw new TooManyLines(maxLines);
     parts.push(dec.decode(chunk, { stream: true }));
   }
   parts.push(dec.decode());

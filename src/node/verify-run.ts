@@ -14,7 +14,7 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { readFile as fsReadFile } from "node:fs/promises";
 import { analyzeFile, analyzeFilesParallel, InputError, type FileOptions } from "./files.js";
-import { STDIN, STDIN_NAME, TooManyLines } from "./io.js";
+import { countLines, STDIN, STDIN_NAME, TooManyLines } from "./io.js";
 import { linesOver, ROUTER_LINES } from "../verify/limits.js";
 import type { AnalyzeResult, AnalyzeScanOptions } from "../alg/analyze.js";
 import type { FlowTable } from "../capture/flow-table.js";
@@ -98,19 +98,10 @@ function fileLinesOver(file: string, max: number): boolean {
   }
   try {
     const buf = Buffer.allocUnsafe(1 << 20);
-    let newlines = 0;
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) return false;
-      if (newlines >= max) return true;
-      const piece = buf.subarray(0, n);
-      for (let at = piece.indexOf(10); at >= 0; at = piece.indexOf(10, at + 1)) {
-        if (++newlines === max) {
-          if (at + 1 < n) return true;
-          break;
-        }
-      }
+    for (let lines = 0, n: number; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) {
+      if ((lines = countLines(buf.subarray(0, n), lines, max)) < 0) return true;
     }
+    return false;
   } catch {
     return false;
   } finally {

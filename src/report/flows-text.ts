@@ -7,7 +7,7 @@ import type { CaptureScan } from "../capture/scan.js";
 import type { Diagnostic, Endpoint } from "../types.js";
 import type { FlowBrief } from "../capture/flow-table.js";
 import { PLAIN, type Palette } from "./colour.js";
-import { columnWidths, renderTable, type Column } from "./table.js";
+import { renderTable, widenTo, type Column } from "./table.js";
 import { hostPort } from "../net/addr.js";
 
 const COLUMNS: Column[] = [
@@ -65,8 +65,8 @@ export function formatFlowsText(scan: CaptureScan, write: (chunk: string) => voi
   );
   const limit = Math.min(opts.limit ?? Infinity, scan.flows.count);
   // The first pass measures every row (memory stays a block's: the rows are made again below).
-  let widths = columnWidths(COLUMNS, undefined, []);
-  for (let id = 1; id <= limit; id++) widths = columnWidths(COLUMNS, widths, row(scan.flows.brief(id)));
+  const widths = COLUMNS.map((c) => c.header.length);
+  for (let id = 1; id <= limit; id++) widenTo(widths, row(scan.flows.brief(id)));
   // A block's rows live until it is written: 1 000 of them (~1 MiB) mostly die young, where 5 000
   // outlived the young generation (1 GiB capture: GC 1.08 s of 3.3 s profiled, against 0.36).
   const BLOCK = 1000;

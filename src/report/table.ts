@@ -20,7 +20,7 @@ export interface TableOptions {
   maxWidth?: number;
   /**
    * Least width of each column: a table streamed in blocks passes the widths of all its rows
-   * (`columnWidths`), so that every block lines up with the first.
+   * (`widenTo`), so that every block lines up with the first.
    */
   minWidths?: number[];
 }
@@ -72,16 +72,14 @@ export function renderTable(columns: Column[], rows: string[][], opts: TableOpti
 }
 
 /**
- * Widens `widths` (one per column, the headers' lengths to start with) to the cells of `row`: the
- * first pass of a table streamed in blocks (`TableOptions.minWidths`).
+ * Widens `widths` (one per column, from the headers' lengths) to the cells of `row`: the first
+ * pass of a table streamed in blocks (`TableOptions.minWidths`).
  */
-export function columnWidths(columns: Column[], widths: number[] | undefined, row: string[]): number[] {
-  const w = widths ?? columns.map((c) => c.header.length);
-  for (let i = 0; i < w.length; i++) {
+export function widenTo(widths: number[], row: string[]): void {
+  for (let i = 0; i < widths.length; i++) {
     const n = (row[i] ?? "").length;
-    if (n > w[i]) w[i] = n;
+    if (n > widths[i]) widths[i] = n;
   }
-  return w;
 }
 
 /**
