@@ -17,3 +17,12 @@ export function nsToIso(ns: bigint): string {
   // (#13: SIP's kept state).
   return [cachedPrefix, ".", String(frac).padStart(9, "0"), "Z"].join("");
 }
+
+/**
+ * The inverse of nsToIso, exactly: "2023-11-14T22:13:20.123456789Z" → 1700000000123456789n (fewer
+ * fractional digits are read as their value, "…20.5Z" as 500 ms).
+ */
+export function isoToNs(iso: string): bigint {
+  const frac = iso.slice(20, 29).replace(/\D/g, "").padEnd(9, "0");
+  return BigInt(Date.parse(iso.slice(0, 19) + "Z")) * 1_000_000n + BigInt(frac);
+}

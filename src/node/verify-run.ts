@@ -15,7 +15,7 @@ import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { readFile as fsReadFile } from "node:fs/promises";
 import { analyzeFile, analyzeFilesParallel, InputError, type FileOptions } from "./files.js";
 import { countLines, STDIN, STDIN_NAME, TooManyLines } from "./io.js";
-import { linesOver, ROUTER_LINES } from "../verify/limits.js";
+import { linesOver, ROUTER_LINES, ROUTER_LINES_WHY } from "../verify/limits.js";
 import type { AnalyzeResult, AnalyzeScanOptions } from "../alg/analyze.js";
 import type { FlowTable } from "../capture/flow-table.js";
 import type { RouterParseResult } from "../router/types.js";
@@ -70,8 +70,10 @@ export async function runVerify(files: VerifyFiles, opts: RunVerifyOptions = {})
  */
 export async function readRouterFile(file: string, readFile: (path: string, maxLines?: number) => Promise<string> = (p) => fsReadFile(p, "utf8"), maxLines = ROUTER_LINES): Promise<RouterParseResult> {
   const name = file === STDIN ? STDIN_NAME : file;
-  const tooLong = () => new InputError(name, `line ${maxLines + 1} is past --max-router-lines ${maxLines}: verify compares router output whole, holding every record it reads (~1.5 KB of memory a conntrack entry); give a listing of the captured hosts only (e.g. conntrack -L -s <address>, or the conversations output with | match <address>), or raise --max-router-lines`, "router_line_limit");
-  if (file !== STDIN && fileLinesOver(file, maxLines)) throw tooLong();
+  const tooLong = () => new InputError(name, `line ${maxLines + 1} is past --max-router-lines ${maxLines}: verify compares router output whole, holding ${ROUTER_LINES_WHY}, or raise --max-router-lines`, "router_line_limit");
+  // A regular file is counted before it is read; any other text (standard input, a reader's) after.
+  const over = file === STDIN ? undefined : fileLinesOver(file, maxLines);
+  if (over) throw tooLong();
   let text: string;
   try {
     text = await readFile(file, maxLines);
@@ -80,21 +82,21 @@ export async function readRouterFile(file: string, readFile: (path: string, maxL
     if (e instanceof TooManyLines) throw tooLong();
     throw new InputError(file, `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  if (linesOver(text, maxLines)) throw tooLong();
+  if (over === undefined && linesOver(text, maxLines)) throw tooLong();
   return (await import("../verify/router-input.js")).parseVerifyRouter(text, name);
 }
 
 /**
  * Whether the regular file `file` holds more than `max` lines, read 1 MiB at a time and no further
- * than that line; false when it is no regular file, or cannot be read (its reading says why).
+ * than that line; undefined when it is no regular file, or cannot be read (its reading says why).
  */
-function fileLinesOver(file: string, max: number): boolean {
+function fileLinesOver(file: string, max: number): boolean | undefined {
   let fd: number;
   try {
-    if (!statSync(file).isFile()) return false;
+    if (!statSync(file).isFile()) return undefined;
     fd = openSync(file, "r");
   } catch {
-    return false;
+    return undefined;
   }
   try {
     const buf = Buffer.allocUnsafe(1 << 20);
@@ -103,7 +105,7 @@ function fileLinesOver(file: string, max: number): boolean {
     }
     return false;
   } catch {
-    return false;
+    return undefined;
   } finally {
     closeSync(fd);
   }

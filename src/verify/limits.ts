@@ -12,6 +12,8 @@ export const SIP_SIDES_DIALOGS = 1000;
  * conntrack: ~1.5 GiB and ~19 s beside the bench pair; 2.5 × 10⁶ would pass V8's 4 GiB heap.
  */
 export const ROUTER_LINES = 1_000_000;
+/** Why a router file past ROUTER_LINES is refused, and what to give instead (the CLI's and the page's message). */
+export const ROUTER_LINES_WHY = "every record it reads (~1.5 KB of memory a conntrack entry); give a listing of the captured hosts only (e.g. conntrack -L -s <address>, or the conversations output with | match <address>)";
 
 /** Whether `text` holds more than `max` lines (a last line without its newline counts; a final newline opens none). */
 export function linesOver(text: string, max: number): boolean {

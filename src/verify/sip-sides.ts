@@ -20,6 +20,7 @@
  */
 import type { AnalyzeResult } from "../alg/analyze.js";
 import type { Diagnostic } from "../types.js";
+import { isoToNs } from "../net/time.js";
 import { SIP_SIDES_DIALOGS } from "./limits.js";
 import type { Reconciliation } from "./nat.js";
 import { msOf } from "./sessions.js";
@@ -79,12 +80,6 @@ export function sipSidesDiagnostic(s: SipSides, file: string): Diagnostic | unde
   };
 }
 
-/** A report's ISO time (nanosecond digits) as ns since the epoch, exactly. */
-function nsOf(iso: string): bigint {
-  const frac = iso.slice(20, 29).replace(/\D/g, "").padEnd(9, "0");
-  return BigInt(Date.parse(iso.slice(0, 19) + "Z")) * 1_000_000n + BigInt(frac);
-}
-
 /** One dialog's message pairs: sent by / to the translated host, and their time differences. */
 function judgeDialog(pairs: [SipMessageView, SipMessageView][], res: SipSides): void {
   let minFrom = Infinity, maxFrom = -Infinity, minTo = Infinity, maxTo = -Infinity;
@@ -97,7 +92,7 @@ function judgeDialog(pairs: [SipMessageView, SipMessageView][], res: SipSides): 
     const fromH = !sameEp(a.src, b.src);
     const toH = !sameEp(a.dst, b.dst);
     if (!fromH && !toH && !moved) {
-      const d = nsOf(b.time) - nsOf(a.time);
+      const d = isoToNs(b.time) - isoToNs(a.time);
       if (still === undefined) still = d;
       else if (d !== still) moved = true;
       stillDirs |= sameEp(a.src, pairs[0][0].src) ? 1 : 2;

@@ -8,7 +8,7 @@
  */
 import type { RouterEvent, RouterParseResult } from "../router/types.js";
 import type { AnalyzeResult } from "../alg/analyze.js";
-import { nsToIso } from "../net/time.js";
+import { isoToNs, nsToIso } from "../net/time.js";
 import type { VerifiedSession } from "./types.js";
 
 export interface TimelineEntry {
@@ -23,8 +23,6 @@ export interface TimelineEntry {
 
 /** A router event's own clock: epoch seconds (conntrack -E -o timestamp), else undefined. */
 const epochOf = (ev: RouterEvent) => (ev.time !== undefined && /^\d{9,}(\.\d+)?$/.test(ev.time.trim()) ? ev.time.trim() : undefined);
-
-const isoToNs = (t: string) => BigInt(Date.parse(t.slice(0, 19) + "Z")) * 1_000_000_000n / 1000n + BigInt(t.slice(20, 29));
 
 export function buildTimeline(sessions: VerifiedSession[], captures: { inside?: AnalyzeResult; outside?: AnalyzeResult }, router: RouterParseResult[]): TimelineEntry[] {
   const out: (TimelineEntry & { ns?: bigint })[] = [];

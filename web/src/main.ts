@@ -8,7 +8,7 @@ import type { PageLimit, Side, VerifyRequest, WorkerMessage } from "./protocol.j
 import { INTERFACE_SPEC_HELP, canonicalIp, flowCapLog2For, parseCidr, parseInterfaceSpec, type Cidr, type InterfaceSpec } from "../../src/browser/index.js";
 import { $, formatBytes, h } from "./dom.js";
 import { renderReport } from "./render.js";
-import { linesOver, ROUTER_LINES } from "../../src/verify/limits.js";
+import { linesOver, ROUTER_LINES, ROUTER_LINES_WHY } from "../../src/verify/limits.js";
 
 const state: { inside?: File; outside?: File; router: File[] } = { router: [] };
 let worker: Worker | undefined;
@@ -289,7 +289,7 @@ runBtn.addEventListener("click", async () => {
     if (pasted.trim()) router.push({ name: "pasted", text: pasted });
     // As the CLI's --max-router-lines: the comparison holds every record of a file.
     const long = router.find((r) => linesOver(r.text, maxRouterLines));
-    if (long) throw new Error(`${long.name}: line ${maxRouterLines + 1} is past --max-router-lines ${maxRouterLines}: the comparison holds every record it reads (~1.5 KB of memory a conntrack entry); give a listing of the captured hosts only (e.g. conntrack -L -s <address>, or the conversations output with | match <address>), or raise the limit (Options, Limits).`);
+    if (long) throw new Error(`${long.name}: line ${maxRouterLines + 1} is past --max-router-lines ${maxRouterLines}: the comparison holds ${ROUTER_LINES_WHY}, or raise the limit (Options, Limits).`);
     const split = interfaces();
     if (!split && sameFile(state.inside, state.outside)) {
       throw new Error(`The inside and outside boxes hold the same file (${state.inside!.name}): one capture point shows no NAT, and its packets compared with themselves would pass every check. A capture holding both sides goes in the inside box, with both interfaces (Options).`);
