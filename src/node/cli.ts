@@ -19,6 +19,7 @@ import type { FlowTimeouts } from "../wasm/core.js";
 import { InternalError } from "../wasm/instantiate.js";
 import { TFTP_ACK_DUPS_MAX } from "../wasm/abi.js";
 import { registerRouterCommand } from "./router-cli.js";
+import { intOption } from "./int-option.js";
 import { flowCapLog2For } from "../capture/flow-capacity.js";
 import { ROUTER_LINES, SIP_SIDES_DIALOGS } from "../verify/limits.js";
 import { DEFAULT_MAX_SESSIONS, DEFAULT_MAX_SIP_DIALOGS } from "../alg/limits.js";
@@ -62,14 +63,6 @@ Terminal:
   FORCE_COLOR=1   colour through a pipe too (FORCE_COLOR=0: never)
   Progress (percent, time left) goes to stderr, only when stderr is a terminal.
 `;
-
-function intOption(min: number, max: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
-    return n;
-  };
-}
 
 type IfSpec = InterfaceSpec;
 

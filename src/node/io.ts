@@ -3,6 +3,7 @@
  * `main(argv, io)` never touches process.stdout/exit directly. Also the one place that says
  * what `-` means: standard input, for every file argument of every command.
  */
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import type { ByteSource } from "../wasm/core.js";
 import { paletteFor, type Palette } from "../report/colour.js";
 
@@ -59,6 +60,64 @@ export function countLines(bytes: Uint8Array, seen: number, max: number): number
     if (++seen === max) return at + 1 < bytes.length ? -1 : seen;
   }
   return seen;
+}
+
+/** Bytes that can be read from their start, again at each open() (a regular file, a spooled standard input). */
+export interface ReopenableBytes {
+  open(): { read(into: Uint8Array): number; close(): void };
+}
+
+/**
+ * A regular file read with positioned reads, from its start at each open(), with its size when
+ * looked at; null for anything else (stdin, a pipe, a missing file).
+ */
+export function regularFileSource(path: string): (ReopenableBytes & { size: number }) | null {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) return null;
+    size = st.size;
+  } catch {
+    return null;
+  }
+  return {
+    size,
+    open() {
+      const fd = openSync(path, "r");
+      let pos = 0;
+      let open = true;
+      return {
+        read(into) {
+          if (!open) return 0;
+          const n = readSync(fd, into, 0, into.length, pos);
+          pos += n;
+          return n;
+        },
+        close() {
+          if (open) closeSync(fd);
+          open = false;
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Whether `source` holds more than `max` lines (countLines), read 1 MiB at a time and no further
+ * than the byte past that line: what the router-line limits look at before a file is read whole.
+ * Throws what its reads throw.
+ */
+export function sourceLinesOver(source: ReopenableBytes, max: number): boolean {
+  const r = source.open();
+  try {
+    const buf = new Uint8Array(1 << 20);
+    for (let lines = 0, n: number; (n = r.read(buf)) > 0;) {
+      if ((lines = countLines(buf.subarray(0, n), lines, max)) < 0) return true;
+    }
+    return false;
+  } finally {
+    r.close();
+  }
 }
 
 /**

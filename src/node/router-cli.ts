@@ -1,20 +1,22 @@
 /**
- * `alg-verify router <file…|-> [--json] [--format auto|<format>] [--max-diagnostics N] [--diagnostic-limit N]`
+ * `alg-verify router <file…|-> [--json] [--format auto|<format>] [--max-diagnostics N] [--diagnostic-limit N] [--max-router-lines N]`
  *
- * A regular file that is one conntrack dump is read in pieces (fileSource, parseRouterStream:
+ * A regular file that is one conntrack dump is read in pieces (regularFileSource, parseRouterStream:
  * memory bounded whatever its size; a first look at its bytes, then one scan that writes the
  * entries and, into a temporary file, the flows or events); standard input (`-`) is first copied
  * into an unlinked temporary file (spoolStdin) and read from there the same way; any other file
  * is read through `io.readFile` (standard input: as bytes, from its spool) and parsed whole
- * (parseRouterText). Then it writes the report as JSON (2-space indent, schemaVersion 1) or as text
+ * (parseRouterText), at most `--max-router-lines` lines of it (a longer one is a
+ * `router_line_limit` error, counted before it is read whenever it can be read twice). Then it writes the report as JSON (2-space indent, schemaVersion 1) or as text
  * tables, piece by piece (writeRouterReport: any size; a sink's promise is awaited, see
  * `writableSink`). Exit code (io.setExitCode): 2 when a file cannot be read or nothing in a file
  * was understood, else 0. Never calls process.exit.
  */
 import { Option, type Command } from "commander";
 import type { Writable } from "node:stream";
-import { closeSync, openSync, readSync, statSync } from "node:fs";
-import { STDIN_NAME, colourOf, stdinOf, type CliIo } from "./io.js";
+import { STDIN_NAME, TooManyLines, colourOf, countLines, regularFileSource, sourceLinesOver, stdinOf, type CliIo } from "./io.js";
+import { linesOver, ROUTER_LINES } from "../verify/limits.js";
+import { intOption } from "./int-option.js";
 import { PLAIN, diagnosticLinePainter } from "../report/colour.js";
 import type { Diagnostic } from "../types.js";
 import { DEFAULT_DIAGNOSTIC_LIMIT, ROUTER_FORMATS, WIDTH_WINDOW, type RouterFormat, type RouterParseResult } from "../router/types.js";
@@ -27,6 +29,7 @@ interface RouterOpts {
   format: RouterFormat | "auto";
   maxDiagnostics: string;
   diagnosticLimit: string;
+  maxRouterLines: number;
 }
 
 export interface RunRouterOptions {
@@ -46,6 +49,13 @@ export interface RunRouterOptions {
    */
   spill?: () => SpillFile | string | undefined;
   /**
+   * Lines of a file parsed whole read at most (default ROUTER_LINES): a longer file is a
+   * `router_line_limit` error (exit 2), looked for before the file is read whenever it can be
+   * read twice (a regular file, spooled standard input). A conntrack dump read in pieces has no
+   * such limit: its memory does not grow with its lines.
+   */
+  maxRouterLines?: number;
+  /**
    * Read a conntrack dump that is a regular file in pieces, never whole (parseRouterStream:
    * memory bounded whatever its size); default true. Any other file is read whole.
    */
@@ -60,41 +70,6 @@ export interface RunRouterOptions {
 export const ROUTER_WASM_MIN_BYTES = 1 << 20;
 
 /**
- * A regular file read with positioned reads, from its start at each open(), with its size when
- * looked at; null for anything else (stdin, a pipe, a missing file).
- */
-export function fileSource(path: string): (RouterFileSource & { size: number }) | null {
-  let size: number;
-  try {
-    const st = statSync(path);
-    if (!st.isFile()) return null;
-    size = st.size;
-  } catch {
-    return null;
-  }
-  return {
-    size,
-    open() {
-      const fd = openSync(path, "r");
-      let pos = 0;
-      let open = true;
-      return {
-        read(into) {
-          if (!open) return 0;
-          const n = readSync(fd, into, 0, into.length, pos);
-          pos += n;
-          return n;
-        },
-        close() {
-          if (open) closeSync(fd);
-          open = false;
-        },
-      };
-    },
-  };
-}
-
-/**
  * A sink writing to a Node writable stream, waiting for `drain` when its buffer is full. Byte
  * pieces are copied (the stream keeps what it is given; the JSON writer reuses its buffer).
  */
@@ -103,7 +78,7 @@ export function writableSink(w: Writable): RouterSink {
 }
 
 /** Diagnostics that make `router` exit 2. */
-const FATAL = new Set(["unreadable_file", "nothing_understood", "internal_error"]);
+const FATAL = new Set(["unreadable_file", "nothing_understood", "internal_error", "router_line_limit"]);
 
 /** Bytes of standard input read back from its spool at a time. */
 const SPOOL_READ = 1 << 16;
@@ -223,6 +198,7 @@ export async function runRouter(files: string[], opts: RunRouterOptions, io: Cli
   const { parseRouterStream } = await import("../router/stream.js");
   /** Standard input's spools, closed once the report is written (its lists read them again). */
   const spools: SpooledInput[] = [];
+  const maxLines = opts.maxRouterLines ?? ROUTER_LINES;
   try {
     for (const file of files) {
       let input: string | Uint8Array;
@@ -246,7 +222,7 @@ export async function runRouter(files: string[], opts: RunRouterOptions, io: Cli
         results.push(unreadable(name, err));
         continue;
       }
-      const regular = file !== "-" && opts.stream !== false ? fileSource(file) : null;
+      const regular = file !== "-" && opts.stream !== false ? regularFileSource(file) : null;
       const src = file === "-" ? spooled?.source ?? null : regular;
       // (`--json` of a dump of ROUTER_WASM_MIN_BYTES or more: its usual lines written by the wasm core, assembly/conntrack-json.ts)
       const size = !src || !opts.json ? 0 : (file === "-" ? spooled?.size : regular?.size) ?? 0;
@@ -257,13 +233,22 @@ export async function runRouter(files: string[], opts: RunRouterOptions, io: Cli
         streamedResults.add(streamed);
         continue;
       }
+      // Parsed whole from here on: at most maxLines lines, counted before the read when the
+      // bytes can be read twice, else as they arrive or once read.
       try {
-        input = file === "-" ? (spooled ? spooled.bytes() : await readAll(opts.stdin ?? stdinOf(io))) : await io.readFile(file);
+        if (src && sourceLinesOver(src, maxLines)) {
+          exit = 2;
+          results.push(tooManyLines(name, maxLines));
+          spooled?.close();
+          continue;
+        }
+        input = file === "-" ? (spooled ? spooled.bytes() : await readAll(opts.stdin ?? stdinOf(io), maxLines)) : await io.readFile(file, maxLines);
         // (parsed whole: the spool is not read again)
         spooled?.close();
+        if (!src && (typeof input === "string" ? linesOver(input, maxLines) : countLines(input, 0, maxLines) < 0)) throw new TooManyLines(maxLines);
       } catch (err) {
         exit = 2;
-        results.push(unreadable(name, err));
+        results.push(err instanceof TooManyLines ? tooManyLines(name, maxLines) : unreadable(name, err));
         continue;
       }
       const r = parseRouterText(input, name, { format, diagnosticLimit: opts.diagnosticLimit });
@@ -296,13 +281,32 @@ function unreadable(name: string, err: unknown): RouterParseResult {
   return { file: name, documents: [], flows: [], counters: [], events: [], expectations: [], diagnostics: [d] };
 }
 
-/** Everything a stream yields, as bytes (standard input with `stream: false`). */
-async function readAll(stream: AsyncIterable<Uint8Array | string>): Promise<Uint8Array> {
+/**
+ * The result of a file longer than `--max-router-lines`: not parsed (router_line_limit). Output
+ * parsed whole is held whole: every record it reads. Measured with `router --json` (peak RSS):
+ * 10⁶ lines of Junos conversations (7 lines each) 0.33 GiB in 3.2 s; 10⁶ ASP_SFW syslog lines
+ * 1.14 GiB in 13 s; a conntrack entry is ~1.5 KB.
+ */
+function tooManyLines(name: string, max: number): RouterParseResult {
+  const d: Diagnostic = {
+    code: "router_line_limit", severity: "error", file: name, line: max + 1,
+    message: `line ${max + 1} is past --max-router-lines ${max}: ${name} is not one conntrack dump (read in pieces at any size), so it is parsed whole, holding every record it reads; give the output of the hosts of interest only (e.g. | match <address>, conntrack -L -s <address>), split it into several files, or raise --max-router-lines`,
+  };
+  return { file: name, documents: [], flows: [], counters: [], events: [], expectations: [], diagnostics: [d] };
+}
+
+/**
+ * Everything a stream yields, as bytes (standard input with `stream: false`); TooManyLines at the
+ * first byte past `maxLines` lines, without reading on.
+ */
+async function readAll(stream: AsyncIterable<Uint8Array | string>, maxLines: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let n = 0;
+  let lines = 0;
   const enc = new TextEncoder();
   for await (const c of stream) {
     const b = typeof c === "string" ? enc.encode(c) : c;
+    if ((lines = countLines(b, lines, maxLines)) < 0) throw new TooManyLines(maxLines);
     chunks.push(b);
     n += b.length;
   }
@@ -334,6 +338,7 @@ export function registerRouterCommand(program: Command, io: CliIo): Command {
     .addOption(new Option("--format <format>", "force the format of every file").choices(["auto", ...ROUTER_FORMATS]).default("auto"))
     .option("--max-diagnostics <n>", "diagnostics shown in the text output", "20")
     .option("--diagnostic-limit <n>", "located diagnostics kept per file; the rest are counted in one diagnostic_limit diagnostic", String(DEFAULT_DIAGNOSTIC_LIMIT))
+    .addOption(new Option("--max-router-lines <n>", "lines of a file parsed whole read at most (all but a lone conntrack dump, which is read in pieces at any size); a longer file is a router_line_limit error (exit 2)").argParser(intOption(1, 1_000_000_000)).default(ROUTER_LINES))
     .addHelpText("after", `
 Text tables are written as the records are read: each column is as wide as its header and its
 longest cell in the first ${WIDTH_WINDOW} rows of that table; a later, longer cell pushes the rest of its row right.
@@ -343,12 +348,14 @@ the flows or events go through an unlinked temporary file in TMPDIR until the en
 ALG_VERIFY_ROUTER_SPILL=0: scanned again instead). Standard input (-) is first copied into an
 unlinked temporary file in TMPDIR and read from there as a regular file is; when none can be made
 or it runs out of room, it is held in memory and a stdin_in_memory warning goes to stderr (the
-report is the same). Anything else — several outputs in one file, Junos or SRX text — is read whole.
+report is the same). Anything else — several outputs in one file, Junos or SRX text — is read whole,
+at most --max-router-lines lines of it (10⁶ lines: 0.33 GiB of Junos conversations, 1.1 GiB of syslog);
+a longer file is not parsed: a router_line_limit error, exit 2, the other files still reported.
 `)
     .action(async (files: string[], opts: RouterOpts) => {
       const code = await runRouter(files, {
         json: opts.json, format: opts.format, maxDiagnostics: count(opts.maxDiagnostics, 20),
-        diagnosticLimit: count(opts.diagnosticLimit, DEFAULT_DIAGNOSTIC_LIMIT),
+        diagnosticLimit: count(opts.diagnosticLimit, DEFAULT_DIAGNOSTIC_LIMIT), maxRouterLines: opts.maxRouterLines,
       }, io);
       io.setExitCode(code);
     });

@@ -11,10 +11,10 @@
  * its error is a diagnostic of the report, `inputErrorOf(report)` finds it (the CLI exits 2 on
  * it as well).
  */
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { readFile as fsReadFile } from "node:fs/promises";
 import { analyzeFile, analyzeFilesParallel, InputError, type FileOptions } from "./files.js";
-import { countLines, STDIN, STDIN_NAME, TooManyLines } from "./io.js";
+import { regularFileSource, sourceLinesOver, STDIN, STDIN_NAME, TooManyLines } from "./io.js";
 import { linesOver, ROUTER_LINES, ROUTER_LINES_WHY } from "../verify/limits.js";
 import type { AnalyzeResult, AnalyzeScanOptions } from "../alg/analyze.js";
 import type { FlowTable } from "../capture/flow-table.js";
@@ -91,23 +91,12 @@ export async function readRouterFile(file: string, readFile: (path: string, maxL
  * than that line; undefined when it is no regular file, or cannot be read (its reading says why).
  */
 function fileLinesOver(file: string, max: number): boolean | undefined {
-  let fd: number;
+  const src = regularFileSource(file);
+  if (!src) return undefined;
   try {
-    if (!statSync(file).isFile()) return undefined;
-    fd = openSync(file, "r");
+    return sourceLinesOver(src, max);
   } catch {
     return undefined;
-  }
-  try {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for (let lines = 0, n: number; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) {
-      if ((lines = countLines(buf.subarray(0, n), lines, max)) < 0) return true;
-    }
-    return false;
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
   }
 }
 

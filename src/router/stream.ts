@@ -6,7 +6,7 @@
  * and text writers (report.ts) write them a record at a time; conntrack's JSON straight from the
  * scan of each line (conntrack/json.ts).
  *
- *   parseRouterStream(fileSource("dump.txt"), "dump.txt")   // → a RouterParseResult, or null
+ *   parseRouterStream(regularFileSource("dump.txt"), "dump.txt")   // → a RouterParseResult, or null
  *
  * The result is the one parseRouterText gives for the same text (test/router/stream.test.ts).
  * Only the usual dump is read this way: one part of format conntrack or conntrack-events without a
