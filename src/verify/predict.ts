@@ -17,7 +17,7 @@ import type { RouterCounter, RouterEndpoint, RouterEvent, RouterExpectation, Rou
 import type { Reconciliation } from "./nat.js";
 import type { Check, Finding, NatMapping, PredictedConversation, PredictedFlow, VerifiedNegotiation, VerifiedSession } from "./types.js";
 import { finding } from "./findings.js";
-import { matchRouter, replyTuple, type DocumentMatch, type MatchCaptures, type RouterMatch } from "./router-match.js";
+import { matchRouter, replyTuple, type CaptureSide, type DocumentMatch, type MatchCaptures, type RouterMatch } from "./router-match.js";
 import { conntrackEventHelperChecks, registerExpectationChecks, srxSipCallChecks, srxSipTransactionChecks } from "./router-sip.js";
 import { anyCut } from "./cuts.js";
 
@@ -166,6 +166,20 @@ export interface CompareContext extends CompareOptions {
   withCaptures?: boolean;
   /** The captures the router output must belong to (router.unrelated, evidence per session). */
   captures?: MatchCaptures;
+  /**
+   * Why the captures show no translation to compare the router's with: one capture only (it shows
+   * each flow on one side of the NAT), or two captures that were not paired (nat.captures-unrelated
+   * / -identical). Then no translation is compared (never a router.nat-mismatch: what the router
+   * did to the addresses is not in the captures), a router line or entry is found by the ends the
+   * capture shows, either side of its NAT, and — captures not paired — a flow of a capture the
+   * router output names nothing of is not called missing (the output is another run's).
+   */
+  translationUnknown?: string;
+  /**
+   * False when two captures were given and not paired (nat.captures-unrelated / -identical): each
+   * predicted conversation's session then comes from one of them (VerifiedSession.control).
+   */
+  paired?: boolean;
 }
 
 /** What each predicted flow was compared with, and how that went: one check per flow. */
@@ -203,6 +217,22 @@ interface Ctx {
    * line(s) … (FILE line L, …)": an entry not found may be one of them, so none is called missing.
    */
   unreadConntrack?: string;
+  /** CompareContext.translationUnknown. */
+  translationUnknown?: string;
+  /**
+   * Captures not paired (CompareContext.paired false): why predicted conversation `ci`'s flows,
+   * absent from the router output, are not called missing — the output names no flow of the
+   * capture its session comes from; undefined when it does (or the captures are paired).
+   */
+  otherRun?: (ci: number) => string | undefined;
+  /**
+   * One capture given (translationUnknown): the side its lines show. (Not with two captures that
+   * are not paired: a copy given as the other side, or a capture given as the wrong side, makes a
+   * session's capture no guide to which side of the NAT it shows.)
+   */
+  oneSide?: CaptureSide;
+  /** With translationUnknown: the capture whose packets conversation `ci`'s lines are (for what is said of them). */
+  captureOf?: (ci: number) => CaptureSide | undefined;
 }
 
 /**
@@ -218,7 +248,12 @@ export function compareWithRouter(predicted: PredictedConversation[], router: Ro
   const ctx: Ctx = {
     findings, results: new FlowResults(), tol: opts.frameTolerance ?? 0, match, sessions,
     partial: !!(opts.captures?.inside?.scan.info.partial || opts.captures?.outside?.scan.info.partial), unjudgedCounts: 0,
+    translationUnknown: opts.translationUnknown,
+    otherRun: opts.paired === false && sessions ? otherRunOf(router, match, sessions) : undefined,
+    oneSide: !opts.translationUnknown || opts.paired === false ? undefined
+      : opts.captures?.inside && !opts.captures.outside ? "inside" : opts.captures?.outside && !opts.captures.inside ? "outside" : undefined,
   };
+  if (opts.translationUnknown) ctx.captureOf = opts.paired === false ? (ci) => sideOf(sessions?.[ci]) : () => ctx.oneSide;
   const formats = (re: RegExp) => match.documents.filter((d) => re.test(d.format));
   const junos = flows.filter((f) => f.format === "junos-conversations");
   if (opts.withCaptures !== false) {
@@ -237,7 +272,9 @@ export function compareWithRouter(predicted: PredictedConversation[], router: Ro
   else noteAbsent(predicted, formats(/^conntrack$/), "conntrack", ctx.results);
   conntrackEventHelperChecks(predicted, router.flatMap((r) => r.events).filter(match.usable), conntrack.length > 0, findings, checks);
   const expectDocs = formats(/^conntrack-expect/).filter((d) => d.related !== false);
-  if (expectDocs.length) expectationChecks(router.flatMap((r) => r.expectations).filter(match.usable), findings, checks, sessions, opts.captures ?? {});
+  if (expectDocs.length) {
+    expectationChecks(router.flatMap((r) => r.expectations).filter(match.usable), findings, checks, sessions, opts.captures ?? {}, opts.translationUnknown ? { why: opts.translationUnknown, side: ctx.oneSide } : undefined);
+  }
   srxSipCallChecks(router, opts.captures ?? {}, checks, findings);
   srxSipTransactionChecks(router, opts.captures ?? {}, findings, checks);
   const otherwise = !router.length ? "no router output given"
@@ -258,6 +295,58 @@ function documentChecks(match: RouterMatch, findings: Finding[], checks: Check[]
     checks.push({ check: "router-document", subject, status: d.related === true ? "passed" : d.related === false ? "failed" : "not-checked", reason: d.reason });
     if (d.related === false) findings.push(finding("router.unrelated", `${d.file}: this ${d.format} output does not belong to the captures: ${d.reason}`, { router: [{ file: d.file, line: d.line }] }));
   }
+}
+
+/**
+ * Captures not paired: for conversation `ci`, why the router output is another run's than its
+ * session's capture (it names no flow of that capture), or undefined when it names one.
+ */
+function otherRunOf(router: RouterParseResult[], match: RouterMatch, sessions: VerifiedSession[]): (ci: number) => string | undefined {
+  const named = new Set<CaptureSide>();
+  for (const r of router) {
+    for (const list of [r.flows, r.events, r.expectations] as const) {
+      for (const x of list) {
+        if (!match.usable(x)) continue;
+        for (const c of match.captured(x)) named.add(c.side);
+      }
+    }
+  }
+  return (ci) => {
+    const side = sideOf(sessions[ci]);
+    return side && !named.has(side) ? `the router output names no flow of the ${side} capture, whose session this is: it was taken in another run (the captures are not paired)` : undefined;
+  };
+}
+
+/**
+ * With one capture's view of a flow (Ctx.captureOf): why a flow it shows one way only is not known
+ * to have crossed the router (a router that dropped it holds no entry for it); undefined when it
+ * shows both ways (the far end answered through the router), or the captures are paired.
+ */
+function oneWayOnly(ctx: Ctx, ci: number, p: PredictedFlow, o: PredictedFlow | undefined): string | undefined {
+  const side = ctx.captureOf?.(ci);
+  if (!side || (p.frames > 0 && (o?.frames ?? 0) > 0)) return undefined;
+  return `the ${side} capture ${ctx.oneSide ? "alone " : ""}shows it one way only: whether it crossed the router is not known`;
+}
+
+/** The capture a session of unpaired captures comes from (its control connection's). */
+const sideOf = (s: VerifiedSession | undefined): CaptureSide | undefined =>
+  s?.control.insideFlow !== undefined ? "inside" : s?.control.outsideFlow !== undefined ? "outside" : undefined;
+
+/**
+ * A router line that is predicted line `p` as one capture saw it, either side of the line's NAT
+ * (CompareContext.translationUnknown): the line's packets with their source as its NAT source
+ * leaves it or their destination as its NAT dest leaves it (an I line seen outside, an O line seen
+ * inside), or as printed. Its I/O label is not compared: one capture cannot tell which end is the
+ * inside host, so a predicted line names the end that opened the flow first (an active FTP data
+ * connection's I line is the server's), while Junos labels by the inside host; the tuple,
+ * directed, is one line's only.
+ */
+function oneSideView(f: RouterFlow, p: PredictedFlow): boolean {
+  if (String(f.proto).toUpperCase() !== p.proto) return false;
+  if (same(f.src, p.src) && same(f.dst, p.dst)) return true;
+  const s = f.nat.find((n) => n.kind === "source")?.to;
+  const d = f.nat.find((n) => n.kind === "dest")?.to;
+  return (s !== undefined && same(s, p.src) && same(f.dst, p.dst)) || (d !== undefined && same(f.src, p.src) && same(d, p.dst));
 }
 
 /** Predicted flows not compared with a kind of router output, because all of it was unrelated. */
@@ -292,7 +381,8 @@ function compareJunos(predicted: PredictedConversation[], junos: RouterFlow[], c
   predicted.forEach((conv, ci) => {
     const session = ctx.sessions?.[ci];
     const ctlI = conv.flows.find((p) => p.role === "control initiator");
-    const rctl = ctlI ? junos.find((f) => String(f.proto).toUpperCase() === ctlI.proto && same(f.src, ctlI.src) && same(f.dst, ctlI.dst) && f.direction === "I") : undefined;
+    const rctl = !ctlI ? undefined : junos.find((f) => String(f.proto).toUpperCase() === ctlI.proto && same(f.src, ctlI.src) && same(f.dst, ctlI.dst) && f.direction === "I") ??
+      (ctx.translationUnknown ? junos.find((f) => f.direction === "I" && oneSideView(f, ctlI)) : undefined);
     const key = rctl ? convKey(rctl) : undefined;
     // The seed: control flows are always Watch. A control flow the router only forwards while the
     // captures show its payload rewritten contradicts the captures (router.state-mismatch, per
@@ -306,8 +396,15 @@ function compareJunos(predicted: PredictedConversation[], junos: RouterFlow[], c
     }
     const portMismatchSeen = new Set<string>();
     for (const p of conv.flows) {
-      const m = junos.find((f) => exact(f, p)) ?? junos.find((f) => (key === undefined || convKey(f) === key) && loose(f, p));
+      const unknown = ctx.translationUnknown;
+      const m = junos.find((f) => exact(f, p)) ?? junos.find((f) => (key === undefined || convKey(f) === key) && loose(f, p)) ??
+        (unknown ? junos.find((f) => !used.has(f) && oneSideView(f, p)) : undefined);
       if (!m) {
+        const other = ctx.otherRun?.(ci) ?? oneWayOnly(ctx, ci, p, conv.flows.find((x) => x !== p && same(x.src, p.dst) && same(x.dst, p.src)));
+        if (other) {
+          results.skipped(p, `Junos: not in the conversations output, and ${other}`);
+          continue;
+        }
         findings.push(finding("router.flow-missing", `${flowName(p)} (${p.state} ${p.dir}) is not in the router output`, {}));
         results.failed(p, "Junos: not in the conversations output (router.flow-missing)");
         continue;
@@ -324,10 +421,12 @@ function compareJunos(predicted: PredictedConversation[], junos: RouterFlow[], c
         }));
         bad.push("router.state-mismatch");
       }
-      bad.push(...junosNat(m, p, portMismatchSeen, findings));
-      bad.push(...frameCount(m, p, same(m.src, p.src) && same(m.dst, p.dst), ctx));
+      if (!unknown) bad.push(...junosNat(m, p, portMismatchSeen, findings));
+      bad.push(...frameCount(m, p, (same(m.src, p.src) && same(m.dst, p.dst)) || (unknown !== undefined && oneSideView(m, p)), ctx));
+      const agree = unknown ? "state" : "state and NAT";
+      const natNote = unknown ? `; NAT not compared: ${unknown}` : "";
       if (bad.length) results.failed(p, `Junos ${where}: ${bad.join(", ")}`);
-      else results.passed(p, ctx.partial && m.frames !== undefined ? `Junos ${where}: state and NAT agree; frame count not judged (${UNREAD_COUNTS})` : `Junos ${where}: state, NAT and frame count agree`);
+      else results.passed(p, ctx.partial && m.frames !== undefined ? `Junos ${where}: ${agree} agree; frame count not judged (${UNREAD_COUNTS})${natNote}` : `Junos ${where}: ${unknown ? "state and frame count" : "state, NAT and frame count"} agree${natNote}`);
     }
     // Router flows of this conversation no prediction explains: pinholes the ALG opened.
     if (key === undefined) return;
@@ -461,6 +560,8 @@ function syslogChecks(predicted: PredictedConversation[], events: RouterEvent[],
  */
 /** A predicted flow's I line, its O line, and the conntrack entries found for them. */
 interface CtPair {
+  /** Index of the conversation in the prediction (of its session in Ctx.sessions). */
+  ci: number;
   c: PredictedConversation;
   p: PredictedFlow;
   o?: PredictedFlow;
@@ -471,8 +572,26 @@ interface CtPair {
 
 const tupleKey = (proto: string, src: RouterEndpoint, dst: RouterEndpoint) => `${proto.toUpperCase()}|${epKey(src)}>${epKey(dst)}`;
 
+/**
+ * Whether an entry's original (`orig`) or reply tuple can be a flow as the capture on `side` saw
+ * it (CompareContext.translationUnknown: one capture's view): a tuple the NAT rewrote is on one
+ * side of it only. Source NAT (reply destination ≠ original source): the original tuple is the
+ * inside's, the reply the outside's; destination NAT (reply source ≠ original destination, a
+ * connection opened from outside): the original is the outside's, the reply the inside's. Without
+ * a translation, or with both, either tuple may be either side's. (An outside capture holding the
+ * remote's media to the inside host's own private address shows the reverse of a source-NAT'd
+ * entry's original tuple: another flow, which never crossed.)
+ */
+function tupleOnSide(e: RouterFlow, reply: { src: RouterEndpoint; dst: RouterEndpoint }, orig: boolean, side: CaptureSide | undefined): boolean {
+  if (!side) return true;
+  const snat = !same(reply.dst, e.src);
+  const dnat = !same(reply.src, e.dst);
+  if (snat === dnat) return true;
+  return (snat ? "inside" : "outside") === (orig ? side : side === "inside" ? "outside" : "inside");
+}
+
 /** The entries of each predicted pair, in one pass over the entries (a dump may hold a million). */
-function conntrackPairs(predicted: PredictedConversation[], entries: RouterFlow[]): CtPair[] {
+function conntrackPairs(predicted: PredictedConversation[], entries: RouterFlow[], oneSide?: CaptureSide): CtPair[] {
   const pairs: CtPair[] = [];
   // tuple key → [pair, which line: "I" | "O"]
   const wanted = new Map<string, [CtPair, "I" | "O"][]>();
@@ -481,13 +600,14 @@ function conntrackPairs(predicted: PredictedConversation[], entries: RouterFlow[
     if (list) list.push(v);
     else wanted.set(k, [v]);
   };
-  for (const c of predicted) {
+  for (let ci = 0; ci < predicted.length; ci++) {
+    const c = predicted[ci]!;
     for (const p of c.flows) {
       if (p.dir !== "I") continue;
       // Its O line: from the I line's remote end, NAT dest leading back to the I line's source.
       const o = c.flows.find((x) => x.dir === "O" && x.role.startsWith(p.role.split(" ")[0]) && same(x.src, p.dst) &&
         (x.nat.some((n) => n.kind === "dest" && same(n.to, p.src)) || (!x.nat.length && same(x.dst, p.src))));
-      const pair: CtPair = { c, p, o };
+      const pair: CtPair = { ci, c, p, o };
       pairs.push(pair);
       want(tupleKey(p.proto, p.src, p.dst), [pair, "I"]);
       if (o) want(tupleKey(o.proto, o.src, o.dst), [pair, "O"]);
@@ -500,10 +620,12 @@ function conntrackPairs(predicted: PredictedConversation[], entries: RouterFlow[
     const reply = wanted.get(tupleKey(proto, r.src, r.dst));
     // Opened from inside: original = I line, reply = O line; from outside: original = O, reply = I.
     for (const [pair, line] of orig ?? []) {
+      if (!tupleOnSide(e, r, true, oneSide)) continue;
       if (line === "I") pair.outbound = latest(pair.outbound, e);
       else pair.inbound = latest(pair.inbound, e);
     }
     for (const [pair, line] of reply ?? []) {
+      if (!tupleOnSide(e, r, false, oneSide)) continue;
       if (line === "O") pair.outbound = latest(pair.outbound, e);
       else pair.inbound = latest(pair.inbound, e);
     }
@@ -530,16 +652,23 @@ function compareConntrack(predicted: PredictedConversation[], entries: RouterFlo
   // One entry may be the control connection of several sessions (SIP dialogs sharing a signalling
   // flow): its helper is reported once.
   const helperReported = new Set<RouterFlow>();
-  for (const pair of conntrackPairs(predicted, entries)) {
-    const { c, p, o } = pair;
+  for (const pair of conntrackPairs(predicted, entries, ctx.oneSide)) {
+    const { ci, c, p, o } = pair;
     const lines = o ? [p, o] : [p];
     const outbound = pair.outbound;
     const inbound = outbound ? undefined : pair.inbound;
     const e = outbound ?? inbound;
     const crossed = !p.inferred && !o?.inferred;
+    const oneWay = oneWayOnly(ctx, ci, p, o);
+    if (!e && crossed && oneWay) {
+      for (const l of lines) results.skipped(l, `conntrack: no entry, and ${oneWay}`);
+      continue;
+    }
     if (!e) {
       if (crossed && ctx.unreadConntrack) {
         for (const l of lines) results.skipped(l, `conntrack: no entry among the lines read, but ${ctx.unreadConntrack}: it may be one of them`);
+      } else if (crossed && ctx.otherRun?.(ci)) {
+        for (const l of lines) results.skipped(l, `conntrack: no entry, and ${ctx.otherRun(ci)}`);
       } else if (crossed) {
         findings.push(finding("router.flow-missing", `${flowName(p)}: no conntrack entry, though the captures show it crossing the router`, {}));
         for (const l of lines) results.failed(l, "conntrack: no entry (router.flow-missing)");
@@ -562,7 +691,8 @@ function compareConntrack(predicted: PredictedConversation[], entries: RouterFlo
     }
     // The translation: both tuples as the captures show them (not for a flow that never crossed:
     // its translation is only what a correct ALG would have set up).
-    if (crossed && origLine && replyLine && !(is(e, origLine) && is(reply(e), replyLine))) {
+    const unknown = ctx.translationUnknown;
+    if (crossed && origLine && replyLine && !unknown && !(is(e, origLine) && is(reply(e), replyLine))) {
       const r = reply(e);
       findings.push(finding("router.nat-mismatch", `${flowName(p)}: conntrack original ${ep(e.src)} -> ${ep(e.dst)}, reply ${ep(r.src)} -> ${ep(r.dst)}; the captures show ${ep(origLine.src)} -> ${ep(origLine.dst)}, reply ${ep(replyLine.src)} -> ${ep(replyLine.dst)}`, { router: loc(e) }));
       bad.push("router.nat-mismatch");
@@ -571,12 +701,17 @@ function compareConntrack(predicted: PredictedConversation[], entries: RouterFlo
     bad.push(...counters.bad);
     // What was compared, and what could not be: a check with nothing compared is skipped, not passed.
     const compared: string[] = [];
-    if (crossed && origLine && replyLine) compared.push("tuples (NAT)");
+    if (crossed && origLine && replyLine && !unknown) compared.push("tuples (NAT)");
     if (helperDue) compared.push("helper");
     const notes: string[] = [];
     if (e.packets?.orig === undefined) notes.push("no counters (accounting off)");
     else if (ctx.partial) notes.push(`counters not judged (${UNREAD_COUNTS})`);
-    else compared.push(lines.some((l) => l.datagrams !== undefined) ? "counters (packets as datagrams, a fragmented one once; bytes not compared: fragmented)" : counters.clash ? `counters (${counters.clash})` : "counters");
+    else {
+      compared.push(lines.some((l) => l.datagrams !== undefined) ? "counters (packets as datagrams, a fragmented one once; bytes not compared: fragmented)" : counters.clash ? `counters (${counters.clash})`
+        : ctx.oneSide ? `counters (packets both ways; bytes of the direction entering the router on the ${ctx.oneSide} side only)`
+        : ctx.translationUnknown ? `counters (packets; bytes not compared: ${ctx.translationUnknown})` : "counters");
+    }
+    if (unknown) notes.push(`tuples (NAT) not compared: ${unknown}`);
     if (!origLine) notes.push("the original direction's capture lacks the flow: its translation and original counters not compared");
     else if (!replyLine) notes.push("the reply direction's capture lacks the flow: its translation and reply counters not compared");
     const note = notes.length ? `; ${notes.join("; ")}` : "";
@@ -598,10 +733,20 @@ function compareConntrack(predicted: PredictedConversation[], entries: RouterFlo
 function conntrackCounters(e: RouterFlow, p: PredictedFlow, origLine: PredictedFlow | undefined, replyLine: PredictedFlow | undefined, outbound: boolean, ctx: Ctx): { bad: string[]; clash?: string } {
   if (e.packets?.orig === undefined) return { bad: [] };
   const fmt = (a: number | undefined, b: number | undefined) => `${a ?? "?"}/${b ?? "?"}`;
-  const detail = outbound ? "opened from inside: original = inside capture, reply = outside capture" : "opened from outside: original = outside capture, reply = inside capture";
+  // One capture's view (Ctx.oneSide): both lines are its packets; those of the direction that
+  // left the router there (the O line inside, the I line outside) may have had their payload
+  // rewritten by the ALG after conntrack counted them, so only their packets are compared. Two
+  // captures not paired: which side a line's packets were taken on is not known, so no bytes.
+  const side = ctx.oneSide;
+  const left: PredictedFlow["dir"] | undefined = side === "inside" ? "O" : side === "outside" ? "I" : undefined;
+  const noBytes = ctx.translationUnknown !== undefined && !side;
+  const detail = side
+    ? `the ${side} capture alone shows the flow: packets compared both ways, bytes only of the direction entering the router on that side (the other left it there, its payload possibly rewritten by the ALG after conntrack counted it)`
+    : noBytes ? `packets compared, bytes not: ${ctx.translationUnknown}`
+    : outbound ? "opened from inside: original = inside capture, reply = outside capture" : "opened from outside: original = outside capture, reply = inside capture";
   const fragmented = origLine?.datagrams !== undefined || replyLine?.datagrams !== undefined;
   const count = (l: PredictedFlow | undefined) => (l === undefined ? undefined : l.datagrams === undefined ? l.frames : l.datagrams ?? undefined);
-  const bytes = (l: PredictedFlow | undefined) => (fragmented ? undefined : l?.bytes);
+  const bytes = (l: PredictedFlow | undefined) => (fragmented || noBytes || (l && l.dir === left) ? undefined : l?.bytes);
   const [co, cr, bo, br] = [count(origLine), count(replyLine), bytes(origLine), bytes(replyLine)];
   const captured = fragmented
     ? `captures datagrams (a fragmented one once, as conntrack counts) ${fmt(co, cr)} of packets ${fmt(origLine?.frames, replyLine?.frames)}, bytes not compared (each fragment carries its own IP header)`
@@ -668,7 +813,15 @@ function clashExplains(e: RouterFlow, origLine: PredictedFlow | undefined, reply
  * endpoint after NAT (the expectation is server → NAT address:port). Then the REGISTER
  * signalling expectations and the SRX SIP calls (router-sip.ts).
  */
-function expectationChecks(expectations: RouterExpectation[], findings: Finding[], checks: Check[], sessions: VerifiedSession[] | undefined, captures: MatchCaptures): void {
+/**
+ * `unknown`: the captures show no translation (CompareContext.translationUnknown), and the side the
+ * one capture given shows (none: two captures not paired). A negotiation seen in an inside
+ * capture names its endpoints as the inside host wrote them; the helper's expectation names one as
+ * the NAT rewrote it, which that capture does not show: one not found is not called missing (nor
+ * with captures not paired, where which side a capture shows is not known). One whose connection
+ * the capture shows arriving was removed by its arrival (as when forwarded).
+ */
+function expectationChecks(expectations: RouterExpectation[], findings: Finding[], checks: Check[], sessions: VerifiedSession[] | undefined, captures: MatchCaptures, unknown?: { why: string; side?: CaptureSide }): void {
   // The first expectation for each expected endpoint.
   const byDst = new Map<string, RouterExpectation>();
   for (const e of expectations) if (!byDst.has(epKey(e.dst))) byDst.set(epKey(e.dst), e);
@@ -691,8 +844,12 @@ function expectationChecks(expectations: RouterExpectation[], findings: Finding[
         if (hit) {
           const helper = hit.alg ? ` (helper ${hit.alg}${hit.className ? `/${hit.className}` : ""})` : "";
           checks.push({ check: "conntrack-expectation", subject, status: "passed", reason: `expectation ${hit.location.file}:${hit.location.line} for ${ep(hit.dst)}${helper}` });
-        } else if (n.dataPath === "forwarded") {
+        } else if (n.dataPath === "forwarded" || (n.dataPath === "one-side-only" && x.dataSeen)) {
           checks.push({ check: "conntrack-expectation", subject, status: "not-checked", reason: "none listed: its connection arrived, and an expectation is removed when its connection arrives" });
+        } else if (unknown && unknown.side !== "outside") {
+          checks.push({ check: "conntrack-expectation", subject, status: "not-checked", reason: unknown.side === "inside"
+            ? `none listed for the endpoint as the inside host wrote it, and the helper's expectation names it as the NAT rewrote it: ${unknown.why}`
+            : `none listed for the endpoint as this capture shows it, and which side of the NAT that is (a helper's expectation names the rewritten one) is not known: ${unknown.why}` });
         } else if (n.dataPath === "not-covered" && cut) {
           // Its dialog or session may be one a capture did not keep: whether its data or media
           // came (which removes the expectation), or a later line flushed it, is not in what was read.

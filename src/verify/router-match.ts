@@ -377,7 +377,7 @@ export function matchRouter(router: RouterParseResult[], captures: MatchCaptures
     });
     const unrelated = perDoc.map((d, i) => {
       const m: DocumentMatch = { file: res.file, document: i, format: d.format, line: d.line, records: d.records, matched: d.matched, contradicted: d.contradicted, reason: "" };
-      judge(m, haveCaptures, tables.length > 0, partial);
+      judge(m, haveCaptures, tables.length > 0, partial, captures.outside !== undefined && captures.inside === undefined);
       documents.push(m);
       return m.related === false;
     });
@@ -419,7 +419,12 @@ function legsContradict(shape: Shape, found: Hit[], countOf: (h: Hit, forward: b
   return false;
 }
 
-function judge(m: DocumentMatch, haveCaptures: boolean, anyFlows: boolean, partial: string[]): void {
+/**
+ * `outsideOnly`: the outside capture alone was given. A helper's expectations (and their master)
+ * name the inside host as its connection was before source NAT, which that capture does not show:
+ * an expectation listing none of whose records matches it is not judged, rather than unrelated.
+ */
+function judge(m: DocumentMatch, haveCaptures: boolean, anyFlows: boolean, partial: string[], outsideOnly = false): void {
   const what = m.format.startsWith("junos-syslog") || m.format === "conntrack-events" ? "event(s)" : m.format === "conntrack-expect" ? "expectation(s)" : "flow(s)";
   if (!haveCaptures) {
     m.reason = "no capture to match it against";
@@ -435,6 +440,8 @@ function judge(m: DocumentMatch, haveCaptures: boolean, anyFlows: boolean, parti
     m.reason = `${m.matched - m.contradicted} of its ${m.records} ${what} name a captured flow` + (m.contradicted ? ` (${m.contradicted} more name one but count packets the captures' datagrams contradict)` : "");
   } else if (partial.length) {
     m.reason = `none of its ${m.records} ${what} names a flow in what was read of the captures, but ${partial.join(", ")} was read only partly`;
+  } else if (outsideOnly && m.format === "conntrack-expect" && !m.matched) {
+    m.reason = `none of its ${m.records} ${what} names a flow of the outside capture, which was given alone: an expectation and its master name the inside host as it was before the NAT, which that capture does not show`;
   } else {
     m.related = false;
     m.reason = m.matched

@@ -118,7 +118,10 @@ function build(inputs: VerifyInputs, opts: VerifyOptions, nat?: Reconciliation, 
   const unrelated = pairing?.related === false;
   const sessions = unrelated ? unpairedSessions(inside!, outside!, opts, checks, apartReason(findings)) : verifySessions({ inside, outside, nat, hints: opts.hints, spans, profile: opts.profile }, findings, checks);
   const predicted = predictConversations(sessions, inside, outside, unrelated ? undefined : nat);
-  const matched = compareWithRouter(predicted, router, findings, { frameTolerance: opts.frameTolerance, withCaptures: !!(inside || outside), captures: { inside, outside } }, sessions, checks);
+  // What the captures say of the NAT's translations: nothing with one capture, or two not paired.
+  const translationUnknown = inside && outside ? (unrelated ? apartReason(findings) : undefined)
+    : inside || outside ? `only the ${inside ? "inside" : "outside"} capture was given: it shows each flow on one side of the NAT` : undefined;
+  const matched = compareWithRouter(predicted, router, findings, { frameTolerance: opts.frameTolerance, withCaptures: !!(inside || outside), captures: { inside, outside }, translationUnknown, paired: !unrelated }, sessions, checks);
   // (Kept for SIP media's lookups and the router's matching until here: verify.)
   for (const r of [inside, outside]) if (r) dropKeyOrders(r.scan.flows);
   // An ALG the router did not apply is an error when a session failed for it, else a warning
