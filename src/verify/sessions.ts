@@ -71,6 +71,12 @@ export interface SessionCheckInput {
   spans?: { inside?: CaptureSpan; outside?: CaptureSpan };
   /** linux: also what the Linux helpers would have done (SIP: ./sip-linux.ts). */
   profile?: "lenient" | "linux";
+  /**
+   * Why absence in a capture proves nothing: it holds packets of one direction only
+   * (nat.capture-one-direction). Then a flow or media not seen on both sides is not covered,
+   * never blocked, missing or late.
+   */
+  oneDirection?: string;
 }
 
 /** What the user knows about the NAT, for where the captures alone are ambiguous. */
@@ -236,6 +242,9 @@ function checkNegotiation(
       findings.push(finding("alg.payload-not-translated", `${n.kind} on the outside names ${n.announced.ip}, an address of the inside network`, { outside: [n.packet] }, `"${n.line}"`));
     }
     if (!n.dataSeen) dataMissing(n, v, findings, (inside ?? outside)!, input, !inside);
+  } else if (input.oneDirection && ni && no && insideSeen && outsideSeen && no.observedFlows.some((id) => !nat?.byOutside.has(id))) {
+    v.dataPath = "not-covered";
+    v.notCovered = input.oneDirection;
   } else if (ni && no && insideSeen && outsideSeen && no.observedFlows.some((id) => !nat?.byOutside.has(id))) {
     // Seen on both sides, but not as the same flow: e.g. the client's NAT-punching packets went
     // out (and crossed), while the server's media to the announced port died at the router.
@@ -271,6 +280,17 @@ function checkNegotiation(
         }));
       }
     }
+  } else if (outsideSeen && !ni && no && no.observedFlows.some((id) => nat?.byOutside.has(id))) {
+    // The inside capture lacks the negotiation (its line never showed there: a capture filter or a
+    // mirror port that kept one direction, a lost packet), but the flow it announced crossed the
+    // NAT: the reconciliation paired it with an inside flow. Not blocked; the rewrite is not checked.
+    v.dataPath = "forwarded";
+  } else if (insideSeen && !no && ni && ni.observedFlows.some((id) => nat?.byInside.has(id))) {
+    v.dataPath = "forwarded";
+  } else if (input.oneDirection) {
+    // Not seen on both sides, and a capture holds one direction only: its absence proves nothing.
+    v.dataPath = "not-covered";
+    v.notCovered = input.oneDirection;
   } else if (outsideSeen && !insideSeen && no) {
     v.dataPath = "blocked";
     const code = n.kind === "SETUP" ? "alg.media-blocked" : "alg.data-flow-blocked";

@@ -39,6 +39,8 @@ export interface SipCheckInput {
   profile?: "lenient" | "linux";
   /** What was read of each capture: media starting where the other has no packets is not judged. */
   spans?: { inside?: CaptureSpan; outside?: CaptureSpan };
+  /** SessionCheckInput.oneDirection: media not seen on both sides is not covered. */
+  oneDirection?: string;
 }
 
 /** One message as seen on each side, with its field checks. */
@@ -229,6 +231,12 @@ function verifyDialog(si: SipSession | undefined, so: SipSession | undefined, in
     for (const d of v.media) {
       d.status = "not-covered";
       d.notCovered = `the dialog is in the ${si ? "inside" : "outside"} capture only, and ${cut}`;
+    }
+  } else if (input.oneDirection) {
+    for (const d of v.media) {
+      if (d.status === "forwarded" || d.status === "one-side-only" || d.status === "not-covered") continue;
+      d.status = "not-covered";
+      d.notCovered = input.oneDirection;
     }
   }
   mediaFindings(v.media, what, findings, checks);

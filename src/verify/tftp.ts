@@ -115,6 +115,17 @@ function replyPath(v: VerifiedNegotiation, si: Session | undefined, so: Session 
       v.notCovered = "the request is not in the inside capture";
       return;
     }
+    // The NAT pairing found the reply's flow inside too: it crossed (the inside capture shows no
+    // reply of the server's, only the client's side of it: one direction kept, or lost packets).
+    if (nat?.byOutside.has(f.id)) {
+      v.dataPath = "forwarded";
+      return;
+    }
+    if (input.oneDirection) {
+      v.dataPath = "not-covered";
+      v.notCovered = input.oneDirection;
+      return;
+    }
     v.dataPath = "blocked";
     findings.push(finding("alg.tftp-reply-blocked", `the server's reply to ${what} (${to.firstReply!.opcode} from ${ep({ ip: so.server.ip, port: to.serverPort })} to ${ep(so.client)}) reached the router but never the client`, {
       ...evidenceOf(ni, no), outside: [no!.packet, to.firstReply!.packet, ...(icmp ? [icmp.first.packet] : [])], outsideFlows: [f.id, ...(icmp ? [icmp.id] : [])],
@@ -159,6 +170,11 @@ function replyPath(v: VerifiedNegotiation, si: Session | undefined, so: Session 
   if (!retried && after !== undefined && after < TFTP_REPLY_WAIT_S) {
     v.dataPath = "not-covered";
     v.notCovered = `the capture ends ${after.toFixed(3)} s after the request, before the client would have repeated it (TFTP_REPLY_WAIT_S = ${TFTP_REPLY_WAIT_S} s): whether a reply followed is not in it`;
+    return;
+  }
+  if (input.oneDirection) {
+    v.dataPath = "not-covered";
+    v.notCovered = input.oneDirection;
     return;
   }
   v.dataPath = "not-attempted";

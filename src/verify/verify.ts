@@ -115,8 +115,9 @@ function build(inputs: VerifyInputs, opts: VerifyOptions, nat?: Reconciliation, 
   const findings: Finding[] = [...(pairing?.findings ?? [])];
   const spans = { inside: inside && spanOf(inside), outside: outside && spanOf(outside) };
   const checks: Check[] = [...coverageChecks(inputs, spans), ...(pairing?.checks ?? [])];
+  const oneDirection = directionChecks(inputs, findings, checks);
   const unrelated = pairing?.related === false;
-  const sessions = unrelated ? unpairedSessions(inside!, outside!, opts, checks, apartReason(findings)) : verifySessions({ inside, outside, nat, hints: opts.hints, spans, profile: opts.profile }, findings, checks);
+  const sessions = unrelated ? unpairedSessions(inside!, outside!, opts, checks, apartReason(findings)) : verifySessions({ inside, outside, nat, hints: opts.hints, spans, profile: opts.profile, oneDirection }, findings, checks);
   const predicted = predictConversations(sessions, inside, outside, unrelated ? undefined : nat);
   // What the captures say of the NAT's translations: nothing with one capture, or two not paired.
   const translationUnknown = inside && outside ? (unrelated ? apartReason(findings) : undefined)
@@ -219,6 +220,71 @@ function coverageChecks(inputs: VerifyInputs, spans: { inside?: CaptureSpan; out
     if (sessions) out.push({ check: "coverage", subject: `FTP/RTSP sessions of the ${subject}`, status: "not-checked", reason: `${sessions}: their control lines were counted, not kept, and nothing that rests on them is judged` });
   }
   return out;
+}
+
+/**
+ * A capture holding one direction only (a `src host` filter, a mirror port copying one way): no
+ * control flow in it has packets both ways, and at least one carries, one way only, packets that
+ * answer the other direction — TCP control payload (the client answers the greeting, the server
+ * the commands), a SIP response or ACK, a TFTP client's ACKs on its transfer flow. Unanswered
+ * SYNs, requests and a server's DATA nobody acked say nothing (a router may have dropped the rest). Said as nat.capture-one-direction (warning)
+ * and a coverage check; what rests on the missing direction is then looked for in the other
+ * capture (checkNegotiation: a flow the NAT pairing finds on both sides crossed).
+ */
+function directionChecks(inputs: VerifyInputs, findings: Finding[], checks: Check[]): string | undefined {
+  let why: string | undefined;
+  for (const side of ["inside", "outside"] as const) {
+    const r = inputs[side];
+    if (!r) continue;
+    const ids = new Set<number>();
+    const senders = new Set<string>();
+    let both = false;
+    /** A flow one way only whose packets answer something it does not show, or an ongoing exchange. */
+    const oneWay = (id: number, answers: (fromInitiator: boolean) => boolean): void => {
+      if (ids.has(id)) return;
+      const f = r.scan.flows.get(id);
+      const ab = f.packets.initiatorToResponder;
+      const ba = f.packets.responderToInitiator;
+      if (ab > 0 && ba > 0) {
+        both = true;
+        return;
+      }
+      if (!ab && !ba) return;
+      if (!answers(ab > 0)) return;
+      ids.add(id);
+      const from = ab > 0 ? f.initiator : f.responder;
+      if (senders.size < 3) senders.add(`${from.ip}:${from.port}`);
+    };
+    for (const s of r.sessions) {
+      if (both) break;
+      if (s.alg === "sip") {
+        // A response, or an ACK (to a final response), answers a message of the other direction.
+        oneWay(s.controlFlow, () => (s.sip?.messages ?? []).some((m) => m.flow === s.controlFlow && (m.status !== undefined || m.request?.method === "ACK")));
+      } else if (s.alg === "tftp") {
+        // The client's ACKs (or DATA of a WRQ) on the transfer flow answer the server's first reply.
+        const t = s.tftp;
+        if (t?.transferFlow === undefined) continue;
+        const f = r.scan.flows.get(t.transferFlow);
+        oneWay(t.transferFlow, (fromInitiator) => {
+          const sender = fromInitiator ? f.initiator : f.responder;
+          return sender.ip === s.client.ip && sender.port === s.client.port;
+        });
+      } else {
+        // TCP control: payload one way (unanswered SYNs say nothing): the client answers the
+        // greeting, the server replies to commands.
+        const f = r.scan.flows.get(s.controlFlow);
+        if (f.proto !== "tcp") continue;
+        oneWay(s.controlFlow, (fromInitiator) => (fromInitiator ? f.payloadBytes.initiatorToResponder : f.payloadBytes.responderToInitiator) > 0);
+      }
+    }
+    if (both || !ids.size) continue;
+    const list = [...ids];
+    const what = `every control connection, SIP signalling flow and TFTP transfer in the ${side} capture ${r.scan.info.file} that answers the other direction (${ids.size}) has packets one way only, from ${[...senders].join(", ")}${ids.size > senders.size ? ", …" : ""}`;
+    findings.push(finding("nat.capture-one-direction", what, { [side === "inside" ? "insideFlows" : "outsideFlows"]: list.slice(0, 20) }));
+    checks.push({ check: "coverage", subject: `directions of the ${side} capture ${r.scan.info.file}`, status: "not-checked", reason: `${what}: it was taken with a filter or on a mirror port that copies one direction, so what rests on the other direction is not in it` });
+    why ??= `the ${side} capture holds packets of one direction only (nat.capture-one-direction): what is not in it proves nothing`;
+  }
+  return why;
 }
 
 /** Captures of different runs, or copies of one: each side's sessions listed on their own, nothing judged across (`why`: apartReason). */

@@ -63,3 +63,21 @@ export function laterCopy(path: string, to: string, us = 50, jitterUs = 3): stri
   writeFileSync(to, b);
   return to;
 }
+
+/**
+ * A classic little-endian µs capture of `path` keeping only the Ethernet/IPv4 records sent by
+ * `ip` (written to `to`): what a capture filter `src host <ip>`, or a mirror port copying one
+ * direction, leaves of a capture.
+ */
+export function sentBy(path: string, to: string, ip: string): string {
+  const b = Buffer.from(readFileSync(path));
+  if (b.readUInt32LE(0) !== 0xa1b2c3d4) throw new Error(`${path}: expected a little-endian µs pcap`);
+  const want = ip.split(".").map(Number);
+  const parts: Buffer[] = [b.subarray(0, 24)];
+  for (let o = 24; o + 16 <= b.length; o += 16 + b.readUInt32LE(o + 8)) {
+    const frame = b.subarray(o + 16, o + 16 + b.readUInt32LE(o + 8));
+    if (frame.length >= 34 && frame.readUInt16BE(12) === 0x0800 && want.every((v, k) => frame[26 + k] === v)) parts.push(b.subarray(o, o + 16 + frame.length));
+  }
+  writeFileSync(to, Buffer.concat(parts));
+  return to;
+}
