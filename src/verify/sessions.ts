@@ -242,7 +242,7 @@ function checkNegotiation(
       findings.push(finding("alg.payload-not-translated", `${n.kind} on the outside names ${n.announced.ip}, an address of the inside network`, { outside: [n.packet] }, `"${n.line}"`));
     }
     if (!n.dataSeen) dataMissing(n, v, findings, (inside ?? outside)!, input, !inside);
-  } else if (input.oneDirection && ni && no && insideSeen && outsideSeen && no.observedFlows.some((id) => !nat?.byOutside.has(id))) {
+  } else if (input.oneDirection && ni && no && insideSeen && outsideSeen && no.observedFlows.some((id) => !nat?.byOutside.has(id)) && !blockedIcmp(outside, no, nat)) {
     v.dataPath = "not-covered";
     v.notCovered = input.oneDirection;
   } else if (ni && no && insideSeen && outsideSeen && no.observedFlows.some((id) => !nat?.byOutside.has(id))) {
@@ -280,17 +280,31 @@ function checkNegotiation(
         }));
       }
     }
-  } else if (outsideSeen && !ni && no && no.observedFlows.some((id) => nat?.byOutside.has(id))) {
+  } else if (outsideSeen && !ni && no && crossedTcp(outside!, no.observedFlows, nat?.byOutside)) {
     // The inside capture lacks the negotiation (its line never showed there: a capture filter or a
-    // mirror port that kept one direction, a lost packet), but the flow it announced crossed the
-    // NAT: the reconciliation paired it with an inside flow. Not blocked; the rewrite is not checked.
+    // mirror port that kept one direction, a lost packet), but every flow it announced crossed the
+    // NAT: TCP connections the reconciliation paired with inside ones (a connection crosses both
+    // ways; a UDP flow paired may have crossed one way only: RTSP's punch packets beside blocked
+    // media). Not blocked; the rewrite is not checked.
     v.dataPath = "forwarded";
-  } else if (insideSeen && !no && ni && ni.observedFlows.some((id) => nat?.byInside.has(id))) {
+  } else if (insideSeen && !no && ni && crossedTcp(inside!, ni.observedFlows, nat?.byInside)) {
     v.dataPath = "forwarded";
-  } else if (input.oneDirection) {
-    // Not seen on both sides, and a capture holds one direction only: its absence proves nothing.
+  } else if (input.oneDirection && !blockedIcmp(outside, outsideSeen ? no : undefined, nat)) {
+    // Not seen on both sides, and a capture holds one direction only: its absence proves nothing
+    // (the router's ICMP error about the flow is evidence whatever the other capture lacks).
     v.dataPath = "not-covered";
     v.notCovered = input.oneDirection;
+    // A SETUP left unrewritten while the NAT moved the client's port (its punch packets crossed
+    // under another one): media sent to the port it names finds no mapping, whatever the capture lacks.
+    const moved = n.kind === "SETUP" && ni && no && v.rewrite && !v.rewrite.ok && ni.announced.port === no.announced.port
+      ? ni.observedFlows.map((id) => nat?.byInside.get(id)).find((mm) => mm && mm.inside.port === ni.announced.port && mm.translated.port !== mm.inside.port) : undefined;
+    if (moved && ni && no) {
+      findings.push(finding("alg.payload-not-translated", `SETUP client_port ${no.announced.port} left as the inside host wrote it, while the NAT maps ${moved.inside.ip}:${moved.inside.port} to ${moved.translated.ip}:${moved.translated.port}: media sent to the port it names finds no mapping`, { inside: [ni.packet], outside: [no.packet] }));
+    } else if (n.kind === "SETUP" && ni && no && v.rewrite && !v.rewrite.ok) {
+      // Unrewritten, the NAT's port for it unknown: media may still pass by port preservation
+      // (alg.works-by-port-preservation), which the capture of one direction cannot show.
+      findings.push(finding("alg.payload-not-translated", `SETUP client_port ${no.announced.port} left as the inside host wrote it; whether media reached the client (a NAT that kept the port, the client sending first) is not in the captures: ${input.oneDirection}`, { inside: [ni.packet], outside: [no.packet] }, undefined, "warning"));
+    }
   } else if (outsideSeen && !insideSeen && no) {
     v.dataPath = "blocked";
     const code = n.kind === "SETUP" ? "alg.media-blocked" : "alg.data-flow-blocked";
@@ -447,6 +461,22 @@ function setupRewrite(ni: Negotiation, no: Negotiation, m: NatMapping, input: Se
 
 function mediaForwarded(ni: Negotiation, no: Negotiation, input: SessionCheckInput): boolean {
   return ni.dataSeen && no.dataSeen && ni.observedFlows.some((id) => input.nat?.byInside.has(id) ?? false);
+}
+
+/** Every flow in `ids` is a TCP connection of capture `r` that the NAT pairing found on the other side too (`paired`: byInside / byOutside). */
+function crossedTcp(r: AnalyzeResult, ids: readonly number[], paired: { has(id: number): boolean } | undefined): boolean {
+  return ids.length > 0 && ids.every((id) => paired?.has(id) && r.scan.flows.get(id).proto === "tcp");
+}
+
+/** The router's ICMP error about a flow negotiation `no` saw in the outside capture that the NAT pairing did not find inside, if any. */
+function blockedIcmp(outside: AnalyzeResult | undefined, no: Negotiation | undefined, nat: Reconciliation | undefined): string | undefined {
+  if (!outside || !no) return undefined;
+  for (const id of no.observedFlows) {
+    if (nat?.byOutside.has(id)) continue;
+    const note = icmpNote(outside, flowOf(outside, id)!);
+    if (note) return note;
+  }
+  return undefined;
 }
 
 /** The router's ICMP error about flow `f` (the first ICMP flow from its responder back to its initiator), quoted. */

@@ -234,7 +234,8 @@ function verifyDialog(si: SipSession | undefined, so: SipSession | undefined, in
     }
   } else if (input.oneDirection) {
     for (const d of v.media) {
-      if (d.status === "forwarded" || d.status === "one-side-only" || d.status === "not-covered") continue;
+      // (The router's ICMP error about blocked media is evidence whatever the other capture lacks.)
+      if (d.status === "forwarded" || d.status === "one-side-only" || d.status === "not-covered" || d.icmp) continue;
       d.status = "not-covered";
       d.notCovered = input.oneDirection;
     }

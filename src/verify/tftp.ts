@@ -121,7 +121,8 @@ function replyPath(v: VerifiedNegotiation, si: Session | undefined, so: Session 
       v.dataPath = "forwarded";
       return;
     }
-    if (input.oneDirection) {
+    // (The router's ICMP error about it is evidence whatever the other capture lacks.)
+    if (input.oneDirection && !icmp) {
       v.dataPath = "not-covered";
       v.notCovered = input.oneDirection;
       return;

@@ -63,6 +63,20 @@ describe("a capture of one direction only", () => {
     expect(f?.message).toContain("the router answered it with ICMP");
   });
 
+  it("RTSP PLAY without the helper: media the router answered with ICMP is still blocked (inside one way); a SETUP left unrewritten while the NAT moved the port is still an error (outside one way)", async () => {
+    const inside = await verify(...cut("rtsp-play-udp-no-punch", "inside"));
+    const blocked = inside.findings.find((f: any) => f.code === "alg.media-blocked");
+    expect(blocked?.message).toContain("ICMP");
+    expect(inside.verdict).toBe("fail");
+    const moved = await verify(...cut("rtsp-play-udp-fully-random", "outside"));
+    const f = moved.findings.find((x: any) => x.code === "alg.payload-not-translated");
+    expect(f).toMatchObject({ severity: "error", message: expect.stringMatching(/^SETUP client_port 50000 left as the inside host wrote it, while the NAT maps 192\.0\.2\.10:50000 to 198\.51\.100\.1:\d+: media sent to the port it names finds no mapping$/) });
+    expect(checks(moved, "data-path")[0]).toMatchObject({ status: "not-checked", reason: expect.stringContaining("one direction only") });
+    // no punch packet: the NAT's port for it is not in the captures, so it may have worked by port preservation
+    const unknown = await verify(...cut("rtsp-play-udp-no-punch", "outside"));
+    expect(unknown.findings.find((x: any) => x.code === "alg.payload-not-translated")).toMatchObject({ severity: "warning", message: expect.stringContaining("whether media reached the client") });
+  });
+
   it("no full capture is taken for one of one direction", async () => {
     for (const name of ["ftp-active-helper", "ftp-passive-helper", "rtsp-play-udp-port-preserving", "sip-tcp-helper", "sip-udp-helper", "tftp-helper", "tftp-no-helper", "sip-clash-move"]) {
       const report = await verify(join(lab, name, "inside.pcap"), join(lab, name, "outside.pcap"));
