@@ -227,9 +227,10 @@ function coverageChecks(inputs: VerifyInputs, spans: { inside?: CaptureSpan; out
  * control flow in it has packets both ways, and at least one carries, one way only, packets that
  * answer the other direction — TCP control payload (the client answers the greeting, the server
  * the commands), a SIP response or ACK, a TFTP client's ACKs on its transfer flow. Unanswered
- * SYNs, requests and a server's DATA nobody acked say nothing (a router may have dropped the rest). Said as nat.capture-one-direction (warning)
- * and a coverage check; what rests on the missing direction is then looked for in the other
- * capture (checkNegotiation: a flow the NAT pairing finds on both sides crossed).
+ * SYNs, requests and a server's DATA nobody acked say nothing (a router may have dropped the
+ * rest). Said as nat.capture-one-direction (warning) and a coverage check; returns the reason
+ * given to the session checks (SessionCheckInput.oneDirection), which then call nothing blocked,
+ * missing or unanswered for not being in such a capture.
  */
 function directionChecks(inputs: VerifyInputs, findings: Finding[], checks: Check[]): string | undefined {
   let why: string | undefined;
@@ -279,7 +280,7 @@ function directionChecks(inputs: VerifyInputs, findings: Finding[], checks: Chec
     }
     if (both || !ids.size) continue;
     const list = [...ids];
-    const what = `every control connection, SIP signalling flow and TFTP transfer in the ${side} capture ${r.scan.info.file} that answers the other direction (${ids.size}) has packets one way only, from ${[...senders].join(", ")}${ids.size > senders.size ? ", …" : ""}`;
+    const what = `in the ${side} capture ${r.scan.info.file} no control flow has packets both ways, and ${ids.size} ${ids.size === 1 ? "carries" : "carry"}, one way only, packets that answer the other direction (from ${[...senders].join(", ")}${ids.size > senders.size ? ", …" : ""})`;
     findings.push(finding("nat.capture-one-direction", what, { [side === "inside" ? "insideFlows" : "outsideFlows"]: list.slice(0, 20) }));
     checks.push({ check: "coverage", subject: `directions of the ${side} capture ${r.scan.info.file}`, status: "not-checked", reason: `${what}: it was taken with a filter or on a mirror port that copies one direction, so what rests on the other direction is not in it` });
     why ??= `the ${side} capture holds packets of one direction only (nat.capture-one-direction): what is not in it proves nothing`;
