@@ -5,6 +5,7 @@
  */
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import type { ByteSource } from "../wasm/core.js";
+import type { RouterFileSource } from "../router/stream.js";
 import { paletteFor, type Palette } from "../report/colour.js";
 
 export interface CliIo {
@@ -62,16 +63,11 @@ export function countLines(bytes: Uint8Array, seen: number, max: number): number
   return seen;
 }
 
-/** Bytes that can be read from their start, again at each open() (a regular file, a spooled standard input). */
-export interface ReopenableBytes {
-  open(): { read(into: Uint8Array): number; close(): void };
-}
-
 /**
  * A regular file read with positioned reads, from its start at each open(), with its size when
  * looked at; null for anything else (stdin, a pipe, a missing file).
  */
-export function regularFileSource(path: string): (ReopenableBytes & { size: number }) | null {
+export function regularFileSource(path: string): (RouterFileSource & { size: number }) | null {
   let size: number;
   try {
     const st = statSync(path);
@@ -107,7 +103,7 @@ export function regularFileSource(path: string): (ReopenableBytes & { size: numb
  * than the byte past that line: what the router-line limits look at before a file is read whole.
  * Throws what its reads throw.
  */
-export function sourceLinesOver(source: ReopenableBytes, max: number): boolean {
+export function sourceLinesOver(source: RouterFileSource, max: number): boolean {
   const r = source.open();
   try {
     const buf = new Uint8Array(1 << 20);

@@ -7,10 +7,11 @@
  * into an unlinked temporary file (spoolStdin) and read from there the same way; any other file
  * is read through `io.readFile` (standard input: as bytes, from its spool) and parsed whole
  * (parseRouterText), at most `--max-router-lines` lines of it (a longer one is a
- * `router_line_limit` error, counted before it is read whenever it can be read twice). Then it writes the report as JSON (2-space indent, schemaVersion 1) or as text
- * tables, piece by piece (writeRouterReport: any size; a sink's promise is awaited, see
- * `writableSink`). Exit code (io.setExitCode): 2 when a file cannot be read or nothing in a file
- * was understood, else 0. Never calls process.exit.
+ * `router_line_limit` error, counted before it is read whenever it can be read twice). Then it
+ * writes the report as JSON (2-space indent, schemaVersion 1) or as text tables, piece by piece
+ * (writeRouterReport: any size; a sink's promise is awaited, see `writableSink`). Exit code
+ * (io.setExitCode): 2 when a file cannot be read, nothing in a file was understood, or a file is
+ * past --max-router-lines, else 0. Never calls process.exit.
  */
 import { Option, type Command } from "commander";
 import type { Writable } from "node:stream";
@@ -234,7 +235,8 @@ export async function runRouter(files: string[], opts: RunRouterOptions, io: Cli
         continue;
       }
       // Parsed whole from here on: at most maxLines lines, counted before the read when the
-      // bytes can be read twice, else as they arrive or once read.
+      // bytes can be read twice (src), as they arrive (standard input without a spool: readAll),
+      // else once read (a path that is no regular file, through io.readFile).
       try {
         if (src && sourceLinesOver(src, maxLines)) {
           exit = 2;
@@ -245,7 +247,7 @@ export async function runRouter(files: string[], opts: RunRouterOptions, io: Cli
         input = file === "-" ? (spooled ? spooled.bytes() : await readAll(opts.stdin ?? stdinOf(io), maxLines)) : await io.readFile(file, maxLines);
         // (parsed whole: the spool is not read again)
         spooled?.close();
-        if (!src && (typeof input === "string" ? linesOver(input, maxLines) : countLines(input, 0, maxLines) < 0)) throw new TooManyLines(maxLines);
+        if (!src && typeof input === "string" && linesOver(input, maxLines)) throw new TooManyLines(maxLines);
       } catch (err) {
         exit = 2;
         results.push(err instanceof TooManyLines ? tooManyLines(name, maxLines) : unreadable(name, err));

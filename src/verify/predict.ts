@@ -659,16 +659,15 @@ function compareConntrack(predicted: PredictedConversation[], entries: RouterFlo
     const inbound = outbound ? undefined : pair.inbound;
     const e = outbound ?? inbound;
     const crossed = !p.inferred && !o?.inferred;
-    const oneWay = oneWayOnly(ctx, ci, p, o);
-    if (!e && crossed && oneWay) {
-      for (const l of lines) results.skipped(l, `conntrack: no entry, and ${oneWay}`);
-      continue;
-    }
     if (!e) {
-      if (crossed && ctx.unreadConntrack) {
+      // Not called missing: a flow one capture shows one way only (oneWayOnly), one the unread
+      // lines may hold, or another run's (otherRun).
+      const oneWay = crossed ? oneWayOnly(ctx, ci, p, o) : undefined;
+      const otherRun = crossed && !oneWay && !ctx.unreadConntrack ? ctx.otherRun?.(ci) : undefined;
+      if (oneWay ?? otherRun) {
+        for (const l of lines) results.skipped(l, `conntrack: no entry, and ${oneWay ?? otherRun}`);
+      } else if (crossed && ctx.unreadConntrack) {
         for (const l of lines) results.skipped(l, `conntrack: no entry among the lines read, but ${ctx.unreadConntrack}: it may be one of them`);
-      } else if (crossed && ctx.otherRun?.(ci)) {
-        for (const l of lines) results.skipped(l, `conntrack: no entry, and ${ctx.otherRun(ci)}`);
       } else if (crossed) {
         findings.push(finding("router.flow-missing", `${flowName(p)}: no conntrack entry, though the captures show it crossing the router`, {}));
         for (const l of lines) results.failed(l, "conntrack: no entry (router.flow-missing)");

@@ -117,10 +117,11 @@ function build(inputs: VerifyInputs, opts: VerifyOptions, nat?: Reconciliation, 
   const checks: Check[] = [...coverageChecks(inputs, spans), ...(pairing?.checks ?? [])];
   const oneDirection = directionChecks(inputs, findings, checks);
   const unrelated = pairing?.related === false;
-  const sessions = unrelated ? unpairedSessions(inside!, outside!, opts, checks, apartReason(findings)) : verifySessions({ inside, outside, nat, hints: opts.hints, spans, profile: opts.profile, oneDirection }, findings, checks);
+  const apart = unrelated ? apartReason(findings) : undefined;
+  const sessions = apart ? unpairedSessions(inside!, outside!, opts, checks, apart) : verifySessions({ inside, outside, nat, hints: opts.hints, spans, profile: opts.profile, oneDirection }, findings, checks);
   const predicted = predictConversations(sessions, inside, outside, unrelated ? undefined : nat);
   // What the captures say of the NAT's translations: nothing with one capture, or two not paired.
-  const translationUnknown = inside && outside ? (unrelated ? apartReason(findings) : undefined)
+  const translationUnknown = inside && outside ? apart
     : inside || outside ? `only the ${inside ? "inside" : "outside"} capture was given: it shows each flow on one side of the NAT` : undefined;
   const matched = compareWithRouter(predicted, router, findings, { frameTolerance: opts.frameTolerance, withCaptures: !!(inside || outside), captures: { inside, outside }, translationUnknown, paired: !unrelated }, sessions, checks);
   // (Kept for SIP media's lookups and the router's matching until here: verify.)
